@@ -1,0 +1,70 @@
+"""The builder: the one way stages create IR.
+
+``b.mul(x, y)`` appends ``Op("mul", (x, y), (fresh,))`` to the current list of
+statements, infers the result type from the primitive table, and returns the new
+:class:`~.ir.Var`. Python numbers become :class:`~.ir.Const` of the float type of
+their partner (NumPy 2's weak scalars), so rules can say ``b.sub(1.0, out)``.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from . import types as T
+from .errors import SourceLoc
+from .ir import Atom, Const, Op, Stmt, Var
+from .primitives import PRIMS
+
+
+class Builder:
+    def __init__(self, ids: itertools.count | None = None, loc: SourceLoc | None = None):
+        self.ids = ids if ids is not None else itertools.count()
+        self.stmts: list[Stmt] = []
+        self.loc = loc
+
+    def child(self) -> "Builder":
+        """A builder for a nested block: same id counter, its own statement list."""
+        return Builder(self.ids, self.loc)
+
+    def fresh(self, type: T.Type, hint: str | None = None, of=None) -> Var:
+        return Var(next(self.ids), type, hint, of)
+
+    def emit(self, stmt: Stmt) -> None:
+        self.stmts.append(stmt)
+
+    def const(self, value: Any, type: T.Type | None = None) -> Const:
+        return Const(value, type or T.of_value(value))
+
+    def atoms(self, args: tuple) -> tuple[Atom, ...]:
+        """Turn Python numbers into constants typed after the float operands (weak typing)."""
+        floats = [a.type.dtype for a in args
+                  if isinstance(a, (Var, Const)) and T.is_float(a.type)]
+        weak = T.Scalar(T.promote_dtype(*floats)) if floats else None
+        out = []
+        for a in args:
+            if isinstance(a, (Var, Const)):
+                out.append(a)
+            elif isinstance(a, float) and weak is not None:
+                out.append(Const(a, weak))
+            else:
+                out.append(self.const(a))
+        return tuple(out)
+
+    def op(self, prim: str, *args: Any, hint: str | None = None, of=None, **params: Any) -> Var:
+        atoms = self.atoms(args)
+        p = PRIMS[prim]
+        types = [a.type for a in atoms]
+        rtype = p.result(*types, **params) if params else p.result(*types)
+        out = self.fresh(rtype, hint, of)
+        self.emit(Op(prim, atoms, (out,), tuple(sorted(params.items())), self.loc))
+        return out
+
+    def zeros_like(self, x: Atom) -> Atom:
+        if T.is_array(x.type):
+            return self.op("zeros_like", x)
+        return Const(0 if not T.is_float(x.type) else 0.0, x.type)
+
+    def __getattr__(self, name: str):
+        if name in PRIMS:
+            return lambda *args, **params: self.op(name, *args, **params)
+        raise AttributeError(name)

@@ -1,0 +1,87 @@
+"""The IR checker: run after every pass in tests (and with FLATGRAD_DEBUG=1).
+
+It points at the offending statement: a value used before it is defined or outside
+its scope, defined twice, a region whose yields do not match its outputs, or an op
+whose recorded type disagrees with the primitive's typing rule.
+"""
+from __future__ import annotations
+
+from .ir import Block, Const, For, Function, If, Op, Var, While, dump
+from .primitives import PRIMS
+
+
+class IRError(Exception):
+    pass
+
+
+def check(fn: Function) -> None:
+    """Raise IRError if ``fn`` is not well-formed SSA with consistent types."""
+    seen: set[int] = set()
+
+    def define(v: Var, where) -> None:
+        if v.id in seen:
+            raise IRError(f"{v} defined twice (at {where})\n{dump(fn)}")
+        seen.add(v.id)
+
+    def use(a, scope: set[int], where) -> None:
+        if isinstance(a, Var) and a.id not in scope:
+            raise IRError(f"{a} used out of scope (at {where})\n{dump(fn)}")
+        if not isinstance(a, (Var, Const)):
+            raise IRError(f"not an atom: {a!r} (at {where})")
+
+    def yields_match(block: Block, outs, where) -> None:
+        if len(block.yields) != len(outs):
+            raise IRError(f"{where}: block yields {len(block.yields)} values for {len(outs)} outputs")
+
+    def visit(block: Block, scope: set[int]) -> None:
+        scope = set(scope)
+        for p in block.params:
+            define(p, "block params")
+            scope.add(p.id)
+        for s in block.stmts:
+            where = getattr(s, "loc", None)
+            if isinstance(s, Op):
+                for a in s.args:
+                    use(a, scope, f"{s.prim} {where}")
+                prim = PRIMS.get(s.prim)
+                if prim is None:
+                    raise IRError(f"unknown primitive {s.prim!r}")
+                if len(s.args) != prim.arity:
+                    raise IRError(f"{s.prim} takes {prim.arity} args, got {len(s.args)}")
+                if s.outs and s.prim not in ("undef",):
+                    want = prim.result(*(a.type for a in s.args), **dict(s.params)) if s.params \
+                        else prim.result(*(a.type for a in s.args))
+                    if want != s.outs[0].type:
+                        raise IRError(f"{s.prim} at {where}: type {s.outs[0].type}, rule says {want}")
+            elif isinstance(s, If):
+                use(s.cond, scope, f"if {where}")
+                visit(s.then, scope)
+                visit(s.orelse, scope)
+                yields_match(s.then, s.outs, "if/then")
+                yields_match(s.orelse, s.outs, "if/else")
+            elif isinstance(s, For):
+                for a in (s.start, s.stop, s.step, *s.init):
+                    use(a, scope, f"for {where}")
+                visit(s.body, scope)
+                if len(s.body.params) != len(s.init) + 1:
+                    raise IRError(f"for {where}: {len(s.body.params)} params for {len(s.init)} carried")
+                yields_match(s.body, s.outs, "for body")
+            elif isinstance(s, While):
+                for a in s.init:
+                    use(a, scope, f"while {where}")
+                visit(s.cond, scope)
+                visit(s.body, scope)
+                yields_match(s.body, s.outs, "while body")
+                if len(s.cond.yields) != 1:
+                    raise IRError(f"while {where}: condition must yield one value")
+            for v in getattr(s, "outs", ()):
+                define(v, where)
+                scope.add(v.id)
+        for a in block.yields:
+            use(a, scope, "yield")
+
+    params = set()
+    for p in fn.params:
+        define(p, "function params")
+        params.add(p.id)
+    visit(fn.body, params)

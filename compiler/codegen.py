@@ -1,0 +1,391 @@
+"""Codegen: IR -> flat Python statements, one assignment per line.
+
+Python decides every line; the jinja2 templates in ``templates/`` only lay out the
+module around them. Names are given here, deterministically, in program order:
+parameters and user variables keep their names (versions get ``_1``, ``_2``),
+adjoints are ``grad_<name>``, tangents ``tan_<name>``, tapes ``tape_<name>``,
+other temporaries ``s0, s1, ...``.
+
+Two readability rules:
+
+* a temporary made inside a derivative rule and used once is written inline into the
+  adjoint line that uses it (``grad_s3 = grad_L * (1.0 - L) * L``), with only the
+  parentheses precedence requires; forward temporaries stay on lines of their own;
+* a value that replaces a dead one of the same kind reuses its name when that is
+  safe (loop-carried variables, branch results, ``grad_x += ...``).
+"""
+from __future__ import annotations
+
+import keyword
+import math
+
+from . import types as T
+from .ir import Atom, Block, Const, For, Function, If, Op, Var, While, blocks_of, operands, uses
+from .primitives import P_ATOM, P_UNARY, PRIMS
+
+RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_push")
+RESERVED = {"math", "np", "numba", "njit", "cuda", "len", "range", "abs", "min", "max", "float",
+            "int", "bool", "True", "False", "None", *RUNTIME_NAMES, *keyword.kwlist}
+
+
+def const_text(c: Const) -> tuple[str, int]:
+    v = c.value
+    if isinstance(v, bool):
+        return repr(v), P_ATOM
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "math.nan", P_ATOM
+        if math.isinf(v):
+            return ("math.inf", P_ATOM) if v > 0 else ("-math.inf", P_UNARY)
+    text = repr(v)
+    return text, (P_UNARY if text.startswith("-") else P_ATOM)
+
+
+class Emitter:
+    """Emits one function body. ``lines`` are (indent, text) pairs."""
+
+    def __init__(self, fn: Function):
+        self.fn = fn
+        self.uses = uses(fn.body)
+        self.names: dict[int, str] = {}
+        self.taken = set(RESERVED)
+        self.taken.update(p.hint for p in fn.params)
+        self.counter = 0
+        self.lines: list[tuple[int, str]] = []
+        self.consumer: dict[int, object] = {}
+        self.inline: dict[int, Op] = {}
+        self.pending: dict[int, tuple[str, int]] = {}
+        self._find_inline(fn.body)
+        for p in fn.params:
+            self.names[p.id] = p.hint
+
+    # ------------------------------------------------------------------ inlining
+
+    def _find_inline(self, b: Block) -> None:
+        """Mark the temporaries written inline into their single use.
+
+        A temporary goes inline into a derivative line (``grad_x = ...``), into another
+        inlined temporary, into an in-place write, into a condition or loop bound, and
+        into a boolean the block yields; forward temporaries keep lines of their own.
+        """
+        defs = {s.outs[0].id: s for s in b.stmts if isinstance(s, Op) and len(s.outs) == 1}
+
+        def candidate(a) -> bool:
+            if not isinstance(a, Var) or a.id not in defs:
+                return False
+            prim = PRIMS[defs[a.id].prim]
+            return (a.hint is None and a.of is None and prim.pure and not prim.inplace
+                    and self.uses.get(a.id, 0) == 1)
+
+        for a in b.yields:
+            if candidate(a) and a.type == T.BOOL:
+                self.inline[a.id] = defs[a.id]
+        for s in reversed(b.stmts):
+            if isinstance(s, Op):
+                out = s.outs[0] if s.outs else None
+                hot = PRIMS[s.prim].inplace or (out is not None and (
+                    out.of is not None or out.id in self.inline))
+                if hot:
+                    for a in s.args:
+                        if candidate(a):
+                            self.inline[a.id] = defs[a.id]
+            else:
+                for a in operands(s):
+                    if candidate(a) and (a.type == T.BOOL or isinstance(s, For)):
+                        self.inline[a.id] = defs[a.id]
+                for inner in blocks_of(s):
+                    self._find_inline(inner)
+
+    # ------------------------------------------------------------------ names
+
+    def fresh_name(self, v: Var) -> str:
+        if v.hint:
+            base = v.hint
+        elif v.of is not None:
+            kind, ref = v.of
+            base = f"{kind}_{self.names.get(ref) or 's'}"
+        else:
+            while f"s{self.counter}" in self.taken:
+                self.counter += 1
+            base = f"s{self.counter}"
+            self.counter += 1
+        name, n = base, 0
+        while name in self.taken:
+            n += 1
+            name = f"{base}_{n}"
+        self.taken.add(name)
+        return name
+
+    def define(self, v: Var, name: str | None = None) -> str:
+        if v.id in self.names:
+            return self.names[v.id]
+        self.names[v.id] = name or self.fresh_name(v)
+        return self.names[v.id]
+
+    def name_of(self, a: Atom) -> tuple[str, int]:
+        if isinstance(a, Const):
+            return const_text(a)
+        if a.id in self.pending:
+            return self.pending.pop(a.id)
+        return self.names[a.id], P_ATOM
+
+    # ------------------------------------------------------------------ expressions
+
+    def expr(self, op: Op) -> tuple[str, int]:
+        prim = PRIMS[op.prim]
+        sp = prim.spell
+        array = any(T.is_array(a.type) for a in op.args) or any(T.is_array(v.type) for v in op.outs)
+        fmt = sp.array if array else sp.scalar
+        args = []
+        for a, need in zip(op.args, sp.arg_prec):
+            text, prec = self.name_of(a)
+            args.append(f"({text})" if prec < need else text)
+        out = op.outs[0] if op.outs else None
+        extra = dict(op.params)
+        if out is not None:
+            extra.setdefault("dtype", out.type.dtype if hasattr(out.type, "dtype") else "float64")
+            extra.setdefault("ndim", T.ndim(out.type))
+        return fmt.format(*args, **extra), sp.prec
+
+    def emit(self, depth: int, text: str) -> None:
+        self.flush(depth)
+        self.lines.append((depth, text))
+
+    def flush(self, depth: int) -> None:
+        """Pending inline expressions that were not consumed become lines of their own."""
+        for vid, (text, _prec) in list(self.pending.items()):
+            del self.pending[vid]
+            name = self.fresh_name(Var(vid, T.F64))
+            self.names[vid] = name
+            self.lines.append((depth, f"{name} = {text}"))
+
+    # ------------------------------------------------------------------ statements
+
+    def block(self, b: Block, depth: int) -> None:
+        for i, s in enumerate(b.stmts):
+            if isinstance(s, Op):
+                self.op(s, b, i, depth)
+            elif isinstance(s, If):
+                self.if_(s, b, i, depth)
+            elif isinstance(s, For):
+                self.for_(s, b, i, depth)
+            else:
+                self.while_(s, b, i, depth)
+
+    def op(self, s: Op, b: Block, i: int, depth: int) -> None:
+        prim = PRIMS[s.prim]
+        if s.outs and s.outs[0].id in self.inline:
+            # consumed by a later line of this block: keep its text until then
+            text = self.expr(s)
+            self.pending[s.outs[0].id] = text
+            return
+        if prim.inplace:
+            text, _ = self.expr(s)
+            self.emit(depth, text)
+            self.names[s.outs[0].id] = self.names[s.args[0].id]
+            return
+        out = s.outs[0]
+        acc = self._accumulates(s, b, i)
+        if acc is not None:
+            prev, other = acc
+            name = self.names[prev.id]
+            text, prec = self.name_of(other)
+            if T.is_array(out.type):
+                self.emit(depth, f"{name} = {name} + {text}")
+            else:
+                self.emit(depth, f"{name} += {text}")
+            self.names[out.id] = name
+            return
+        if s.prim == "tape_push" and self.uses.get(s.args[0].id) == 1:
+            text, _ = self.expr(s)
+            name = self.names[s.args[0].id]
+            self.emit(depth, f"{name} = {text}")
+            self.names[out.id] = name
+            return
+        text, _ = self.expr(s)
+        self.emit(depth, f"{self.define(out)} = {text}")
+
+    def _accumulates(self, s: Op, b: Block, i: int):
+        """``grad_x = grad_x + c`` where the old grad_x dies here: written ``grad_x += c``."""
+        out = s.outs[0]
+        if s.prim != "add" or out.of is None or out.of[0] != "grad":
+            return None
+        prev, other = s.args
+        if (isinstance(prev, Var) and prev.of == out.of and prev.type == out.type
+                and self.uses.get(prev.id) == 1 and prev.id in self.names
+                and self._defined_in(prev, b, i)):
+            return prev, other
+        return None
+
+    def _defined_in(self, v: Var, b: Block, i: int) -> bool:
+        return any(v in getattr(s, "outs", ()) for s in b.stmts[:i])
+
+    def _dead_after(self, v, s) -> bool:
+        """True if ``v`` is read only by statement ``s`` (and nothing after it)."""
+        if not isinstance(v, Var) or v.id not in self.names:
+            return False
+        inside = _count(s, v.id)
+        return self.uses.get(v.id, 0) == inside
+
+    def _yield_into(self, block: Block, targets: list[str], depth: int) -> None:
+        """Assign the block's yields to ``targets`` where they do not already hold them."""
+        pairs = []
+        for y, t in zip(block.yields, targets):
+            text = self.name_of(y)[0] if isinstance(y, Const) or y.id not in self.pending else \
+                self.pending.pop(y.id)[0]
+            if text != t:
+                pairs.append((t, text))
+        if len(pairs) == 1:
+            self.emit(depth, f"{pairs[0][0]} = {pairs[0][1]}")
+        elif pairs:
+            self.emit(depth, ", ".join(t for t, _ in pairs) + " = " + ", ".join(x for _, x in pairs))
+
+    def _claim_yields(self, block: Block, targets: list[str]) -> None:
+        """Let values computed in ``block`` only to be yielded take their target's name."""
+        counts = {}
+        for y in block.yields:
+            if isinstance(y, Var):
+                counts[y.id] = counts.get(y.id, 0) + 1
+        for pos, (y, t) in enumerate(zip(block.yields, targets)):
+            if not isinstance(y, Var) or counts[y.id] != 1 or self.uses.get(y.id) != 1:
+                continue
+            idx = _def_index(block, y)
+            if idx is None:
+                continue
+            # the target name must not be read after y is assigned
+            holders = [p for p in block.params if self.names.get(p.id) == t]
+            if any(_used_after(block, idx, h.id) for h in holders):
+                continue
+            if any(t == self.names.get(v.id) for v in _defined_between(block, idx)):
+                continue
+            self.names[y.id] = t
+
+    def if_(self, s: If, b: Block, i: int, depth: int) -> None:
+        cond, _ = self.name_of(s.cond)
+        targets = []
+        for v, yt, ye in zip(s.outs, s.then.yields, s.orelse.yields):
+            name = None
+            for y in (ye, yt):
+                if (isinstance(y, Var) and y.id in self.names and y.type == v.type
+                        and self._dead_after(y, s) and self.names[y.id] not in targets):
+                    name = self.names[y.id]
+                    break
+            targets.append(name or self.fresh_name(v))
+        self.flush(depth)
+        self.lines.append((depth, f"if {cond}:"))
+        start = len(self.lines)
+        self._arm(s.then, targets, depth + 1)
+        if len(self.lines) == start:
+            self.lines.append((depth + 1, "pass"))
+        start = len(self.lines)
+        self.lines.append((depth, "else:"))
+        self._arm(s.orelse, targets, depth + 1)
+        if len(self.lines) == start + 1:
+            self.lines.pop()
+        for v, t in zip(s.outs, targets):
+            self.names[v.id] = t
+
+    def _arm(self, block: Block, targets, depth) -> None:
+        self._claim_yields(block, targets)
+        self.block(block, depth)
+        self._yield_into(block, targets, depth)
+
+    def _carried_names(self, s, params) -> list[str]:
+        targets = []
+        for p, a in zip(params, s.init):
+            if (isinstance(a, Var) and a.type == p.type and self._dead_after(a, s)
+                    and self.names[a.id] not in targets):
+                targets.append(self.names[a.id])
+            else:
+                targets.append(self.fresh_name(p))
+        for p, t in zip(params, targets):
+            self.names[p.id] = t
+        inits = [(t, self.name_of(a)[0]) for t, a in zip(targets, s.init)]
+        inits = [(t, x) for t, x in inits if t != x]
+        if len(inits) == 1:
+            self.emit(self._depth, f"{inits[0][0]} = {inits[0][1]}")
+        elif inits:
+            self.emit(self._depth, ", ".join(t for t, _ in inits) + " = " + ", ".join(x for _, x in inits))
+        return targets
+
+    def for_(self, s: For, b: Block, i: int, depth: int) -> None:
+        self._depth = depth
+        index, *params = s.body.params
+        start, _ = self.name_of(s.start)
+        stop, _ = self.name_of(s.stop)
+        step, _ = self.name_of(s.step)
+        targets = self._carried_names(s, params)
+        idx = self.define(index) if self.uses.get(index.id) else "_"
+        if step == "1":
+            rng = f"range({stop})" if start == "0" else f"range({start}, {stop})"
+        else:
+            rng = f"range({start}, {stop}, {step})"
+        self.emit(depth, f"for {idx} in {rng}:")
+        n = len(self.lines)
+        self._arm(s.body, targets, depth + 1)
+        if len(self.lines) == n:
+            self.lines.append((depth + 1, "pass"))
+        for v, t in zip(s.outs, targets):
+            self.names[v.id] = t
+
+    def while_(self, s: While, b: Block, i: int, depth: int) -> None:
+        self._depth = depth
+        targets = self._carried_names(s, s.body.params)
+        for p, t in zip(s.cond.params, targets):
+            self.names[p.id] = t
+        c = s.cond.yields[0]
+        simple = all(isinstance(x, Op) and x.outs[0].id in self.inline for x in s.cond.stmts)
+        if simple:
+            for x in s.cond.stmts:
+                self.pending[x.outs[0].id] = self.expr(x)
+            text, _ = self.name_of(c)
+            self.emit(depth, f"while {text}:")
+        else:
+            self.emit(depth, "while True:")
+            self.block(s.cond, depth + 1)
+            text, prec = self.name_of(c)
+            self.emit(depth + 1, f"if not {text if prec > 4 else '(' + text + ')'}:")
+            self.lines.append((depth + 2, "break"))
+        n = len(self.lines)
+        self._arm(s.body, targets, depth + 1)
+        if len(self.lines) == n:
+            self.lines.append((depth + 1, "pass"))
+        for v, t in zip(s.outs, targets):
+            self.names[v.id] = t
+
+    def results(self) -> list[str]:
+        return [self.name_of(a)[0] for a in self.fn.results]
+
+
+def _count(s, vid: int) -> int:
+    n = sum(1 for a in operands(s) if isinstance(a, Var) and a.id == vid)
+    for inner in blocks_of(s):
+        for x in inner.stmts:
+            n += _count(x, vid)
+        n += sum(1 for a in inner.yields if isinstance(a, Var) and a.id == vid)
+    return n
+
+
+def _def_index(block: Block, v: Var):
+    for i, s in enumerate(block.stmts):
+        if v in getattr(s, "outs", ()):
+            return i
+    return None
+
+
+def _used_after(block: Block, idx: int, vid: int) -> bool:
+    return any(_count(s, vid) for s in block.stmts[idx + 1:])
+
+
+def _defined_between(block: Block, idx: int):
+    for s in block.stmts[idx + 1:]:
+        yield from getattr(s, "outs", ())
+
+
+def emit_body(fn: Function) -> tuple[list[str], list[str]]:
+    """The indented body lines of ``fn`` and the texts of its results."""
+    e = Emitter(fn)
+    e.block(fn.body, 1)
+    ret = e.results()
+    e.flush(1)
+    return ["    " * d + t for d, t in e.lines], ret

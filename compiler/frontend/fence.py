@@ -1,0 +1,83 @@
+"""The fence: reject unsupported syntax early, with a location and what to do instead.
+
+It runs over the whole function before SSA construction, so that users see the
+first unsupported construct by its own name rather than a failure deep inside
+lowering.
+"""
+from __future__ import annotations
+
+import ast
+
+from ..errors import CompileError
+from .source import ParsedFunction
+
+# node type -> (what it is, what to do instead)
+_REJECT: dict[type, tuple[str, str]] = {
+    ast.ClassDef: ("class definitions", "Define classes outside the function and pass numbers or arrays in."),
+    ast.FunctionDef: ("nested function definitions", "Define the helper at module level; flatgrad inlines calls to it."),
+    ast.AsyncFunctionDef: ("async functions", "Write a plain def function."),
+    ast.Lambda: ("lambdas", "Define a named function at module level and call it instead."),
+    ast.Try: ("try/except", "Check the condition with an if statement instead."),
+    ast.With: ("with statements", "Move I/O and context managers out of the differentiated function."),
+    ast.AsyncWith: ("async with", "Move it out of the differentiated function."),
+    ast.AsyncFor: ("async for", "Use for i in range(n)."),
+    ast.Await: ("await", "Move it out of the differentiated function."),
+    ast.Raise: ("raise", "Check inputs before calling the differentiated function."),
+    ast.Assert: ("assert", "Check inputs before calling the differentiated function."),
+    ast.Global: ("global statements", "Pass the value in as an argument and return the new value."),
+    ast.Nonlocal: ("nonlocal statements", "Pass the value in as an argument and return the new value."),
+    ast.Delete: ("del", "Just stop using the variable."),
+    ast.Import: ("imports inside the function", "Import at module level."),
+    ast.ImportFrom: ("imports inside the function", "Import at module level."),
+    ast.ListComp: ("list comprehensions", "Write a for loop over range(n) that fills an array."),
+    ast.SetComp: ("set comprehensions", "Write a for loop."),
+    ast.DictComp: ("dict comprehensions", "Write a for loop."),
+    ast.GeneratorExp: ("generator expressions", "Write a for loop that accumulates the result."),
+    ast.Yield: ("generators (yield)", "Return the value instead."),
+    ast.YieldFrom: ("generators (yield from)", "Return the value instead."),
+    ast.Dict: ("dicts", "Use separate variables or arrays."),
+    ast.Set: ("sets", "Use separate variables or arrays."),
+    ast.JoinedStr: ("f-strings", "Keep string formatting and printing out of the differentiated function."),
+    ast.NamedExpr: ("assignment expressions (:=)", "Assign on a line of its own."),
+    ast.Starred: ("starred expressions", "Unpack into named variables."),
+    ast.Match: ("match statements", "Use if/elif/else."),
+}
+
+
+def fence(pf: ParsedFunction) -> None:
+    """Raise CompileError at the first construct outside the supported subset."""
+    node = pf.node
+    if isinstance(node, ast.FunctionDef):
+        a = node.args
+        if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs:
+            raise CompileError("flatgrad does not support *args, **kwargs or keyword-only parameters",
+                               pf.loc(node), "Use plain positional parameters.")
+        for deco in node.decorator_list:
+            _check(pf, deco, allow_lambda=False, skip=True)
+        body = node.body
+    else:
+        body = [node.body]
+    for stmt in body:
+        _check(pf, stmt)
+
+
+def _check(pf: ParsedFunction, root: ast.AST, allow_lambda=False, skip=False) -> None:
+    if skip:
+        return
+    for n in ast.walk(root):
+        bad = _REJECT.get(type(n))
+        if bad is not None:
+            raise CompileError(f"flatgrad does not support {bad[0]}", pf.loc(n), bad[1])
+        if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes)) and not _is_docstring(root, n):
+            raise CompileError("flatgrad does not support strings", pf.loc(n),
+                               "Keep strings, printing and I/O out of the differentiated function.")
+        if isinstance(n, ast.Constant) and isinstance(n.value, complex):
+            raise CompileError("flatgrad does not support complex numbers", pf.loc(n),
+                               "Split the value into real and imaginary parts.")
+        if isinstance(n, (ast.For, ast.While)) and n.orelse:
+            raise CompileError("flatgrad does not support else clauses on loops", pf.loc(n.orelse[0]),
+                               "Use a flag variable set before break.")
+
+
+def _is_docstring(root: ast.AST, n: ast.Constant) -> bool:
+    return isinstance(root, ast.Expr) and root.value is n

@@ -1,0 +1,824 @@
+"""SSA construction: Python AST -> structured, typed IR.
+
+Mutable local variables become SSA versions; ``if``/``for``/``while`` become
+structured regions whose blocks yield the variables they change. ``break``,
+``continue`` and early ``return`` are lowered to flag variables that guard the rest
+of their block, so every region stays single-entry single-exit and the reverse pass
+never needs a goto. Calls to other user functions are inlined.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import types as pytypes
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .. import types as T
+from ..builder import Builder
+from ..errors import CompileError, SourceLoc
+from ..ir import Atom, Block, Const, For, Function, If, Op, Var, While
+from . import names
+from .fence import fence
+from .source import ParsedFunction, parse_function
+
+RET, RETVAL = "$ret", "$retval"
+
+_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
+           ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow", ast.MatMult: "matmul"}
+_CMPOPS = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq",
+           ast.NotEq: "ne"}
+
+
+@dataclass(frozen=True)
+class Undefined:
+    """Marks a variable that is not assigned on every path reaching this point."""
+
+    name: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A non-numeric value met while lowering: a module or a function."""
+
+    obj: object
+
+
+def lower_function(fn, arg_types=None) -> Function:
+    """Lower the Python function ``fn`` to IR, specialised on ``arg_types``."""
+    pf = parse_function(fn)
+    fence(pf)
+    code = fn.__code__
+    argnames = code.co_varnames[:code.co_argcount]
+    if arg_types is None:
+        arg_types = (T.F64,) * len(argnames)
+    b = Builder(loc=pf.loc(pf.node))
+    params = tuple(b.fresh(t, hint=n) for n, t in zip(argnames, arg_types))
+    lw = Lowerer(pf, fn, b, (code,))
+    result = lw.run(dict(zip(argnames, params)))
+    results = result if isinstance(result, tuple) else (result,)
+    for r in results:
+        if not isinstance(r, (Var, Const)):
+            raise CompileError(f"'{pf.name}' must return numbers or arrays",
+                               pf.loc(pf.node), "Return a number, an array or a tuple of them.")
+    if len(results) == 1 and isinstance(results[0], Var):
+        results = (lw.rename(results[0], "L"),)
+    return Function(pf.name, params, Block((), tuple(b.stmts), results), pf.loc(pf.node))
+
+
+class Lowerer:
+    """Lowers one function body (the user's, or an inlined callee) into a builder."""
+
+    def __init__(self, pf: ParsedFunction, fn, b: Builder, stack: tuple):
+        self.pf = pf
+        self.globals = fn.__globals__
+        self.closure = {}
+        if fn.__closure__:
+            for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
+                try:
+                    self.closure[name] = cell.cell_contents
+                except ValueError:
+                    pass
+        self.b = b
+        self.stack = stack
+        self.env: dict[str, object] = {}
+        self.dead = False
+        self.loops: list[dict] = []
+        self.counter = 0
+
+    # ------------------------------------------------------------------ helpers
+
+    def err(self, node: ast.AST, msg: str, hint: str = "") -> CompileError:
+        return CompileError(msg, self.pf.loc(node), hint)
+
+    def op(self, node: ast.AST, prim: str, *args, **params) -> Var:
+        self.b.loc = self.pf.loc(node)
+        return self.b.op(prim, *args, **params)
+
+    def flag(self, base: str) -> str:
+        self.counter += 1
+        return f"${base}{self.counter}"
+
+    def rename(self, var: Var, hint: str) -> Var:
+        """Give a fresh, unnamed value the user's name (the statement just emitted it)."""
+        if var.hint is not None or var.of is not None or not self.b.stmts:
+            return var
+        last = self.b.stmts[-1]
+        if var not in last.outs:
+            return var
+        new = replace(var, hint=hint)
+        outs = tuple(new if o is var else o for o in last.outs)
+        self.b.stmts[-1] = replace(last, outs=outs)
+        return new
+
+    def placeholder(self, t: T.Type, node: ast.AST) -> Atom:
+        if isinstance(t, T.Scalar):
+            return Const(False if t.dtype == "bool" else (0 if t.dtype == "int64" else 0.0), t)
+        return self.op(node, "undef", type=t)
+
+    def cast(self, a: Atom, t: T.Type, node: ast.AST) -> Atom:
+        """Promote ``a`` to type ``t`` (int -> float, f32 -> f64)."""
+        if a.type == t:
+            return a
+        if isinstance(a, Const) and isinstance(t, T.Scalar):
+            return Const(float(a.value) if t.dtype in T.FLOATS else a.value, t)
+        if isinstance(t, T.Scalar) and t.dtype == "float64":
+            return self.op(node, "float", a)
+        return self.op(node, "astype", a, dtype=t.dtype)
+
+    def unify(self, name: str, types: list, node: ast.AST) -> T.Type:
+        first = types[0]
+        if all(t == first for t in types):
+            return first
+        kinds = {(type(t), T.ndim(t)) for t in types}
+        if len(kinds) == 1 and all(t.dtype != "bool" for t in types):
+            return T.with_dtype(first, T.promote_dtype(*(t.dtype for t in types)))
+        raise self.err(node, f"variable '{name}' has type {' and '.join(map(str, types))} on "
+                             "different paths", "Give it one type on every path (e.g. 0.0, not 0).")
+
+    # ------------------------------------------------------------------ entry
+
+    def run(self, bindings: dict) -> object:
+        self.env = dict(bindings)
+        self.env[RET] = Const(False, T.BOOL)
+        node = self.pf.node
+        if isinstance(node, ast.Lambda):
+            return self.expr(node.body)
+        self.block(node.body)
+        if not self.dead:
+            raise self.err(node, f"'{self.pf.name}' can reach its end without returning a value",
+                           "Make every path end in a return statement.")
+        result = self.env.get(RETVAL)
+        if result is None or isinstance(result, Undefined):
+            raise self.err(node, f"'{self.pf.name}' does not return a value", "Add a return statement.")
+        return result
+
+    # ------------------------------------------------------------------ statements
+
+    def block(self, stmts: list[ast.stmt]) -> None:
+        for i, s in enumerate(stmts):
+            self.stmt(s)
+            if self.dead:
+                return
+            flags = self.exit_flags(s)
+            if flags and i + 1 < len(stmts):
+                self.guard(flags, stmts[i + 1:], s)
+                return
+
+    def exit_flags(self, s: ast.stmt) -> list[str]:
+        """The flags statement ``s`` may have set (a break, continue or return inside it)."""
+        found = _exits(s)
+        flags = []
+        if "return" in found:
+            flags.append(RET)
+        if self.loops:
+            loop = self.loops[-1]
+            if "break" in found and loop["brk"]:
+                flags.append(loop["brk"])
+            if "continue" in found and loop["cont"]:
+                flags.append(loop["cont"])
+        return flags
+
+    def guard(self, flags: list[str], rest: list[ast.stmt], node: ast.AST) -> None:
+        """Run ``rest`` only if none of ``flags`` is set; the other path has already exited."""
+        stop = None
+        for f in flags:
+            v = self.env[f]
+            if isinstance(v, Const) and not v.value:
+                continue
+            stop = v if stop is None else self.op(node, "or", stop, v)
+        if stop is None:
+            return self.block(rest)
+        if isinstance(stop, Const):
+            self.dead = True
+            return
+        go = self.op(node, "not", stop)
+        self.region_if(go, lambda: self.block(rest), None, node, else_dead=True)
+
+    def stmt(self, s: ast.stmt) -> None:
+        method = getattr(self, "stmt_" + type(s).__name__, None)
+        if method is None:
+            raise self.err(s, f"flatgrad does not support {type(s).__name__} statements",
+                           "Rewrite it with assignments, if, for over range, or while.")
+        method(s)
+
+    def stmt_Expr(self, s: ast.Expr) -> None:
+        if isinstance(s.value, ast.Constant):   # docstring or a bare constant
+            return
+        raise self.err(s, "an expression statement has no effect here",
+                       "Assign its value to a variable, or remove it.")
+
+    def stmt_Pass(self, s) -> None:
+        pass
+
+    def stmt_Return(self, s: ast.Return) -> None:
+        if s.value is None:
+            raise self.err(s, "return without a value", "Return the function's result.")
+        value = self.expr(s.value)
+        if isinstance(value, Ref):
+            raise self.err(s.value, "a function or module cannot be returned",
+                           "Return numbers or arrays.")
+        self.env[RET] = Const(True, T.BOOL)
+        self.env[RETVAL] = value
+        self.dead = True
+
+    def stmt_Break(self, s) -> None:
+        self.env[self.loops[-1]["brk"]] = Const(True, T.BOOL)
+        self.dead = True
+
+    def stmt_Continue(self, s) -> None:
+        self.env[self.loops[-1]["cont"]] = Const(True, T.BOOL)
+        self.dead = True
+
+    def stmt_Assign(self, s: ast.Assign) -> None:
+        value = self.expr(s.value)
+        for target in s.targets:
+            self.assign(target, value, s)
+
+    def stmt_AnnAssign(self, s: ast.AnnAssign) -> None:
+        if s.value is None:
+            return
+        self.assign(s.target, self.expr(s.value), s)
+
+    def stmt_AugAssign(self, s: ast.AugAssign) -> None:
+        op = _BINOPS.get(type(s.op))
+        if op is None:
+            raise self.err(s, "this augmented assignment is not supported", "Use + - * / // % ** @.")
+        if isinstance(s.target, ast.Name):
+            current = self.load(s.target.id, s.target)
+            self.assign(s.target, self.binop(op, current, self.atom(s.value), s), s)
+        elif isinstance(s.target, ast.Subscript):
+            self.aug_subscript(s, op)
+        else:
+            raise self.err(s.target, "cannot assign to this target", "Assign to a plain variable.")
+
+    def assign(self, target: ast.expr, value: object, node: ast.AST) -> None:
+        if isinstance(target, ast.Name):
+            if isinstance(value, Var):
+                value = self.rename(value, target.id)
+            self.env[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            if not isinstance(value, tuple):
+                raise self.err(node, "only tuples can be unpacked",
+                               "Unpack a tuple expression or a function returning a tuple.")
+            if len(value) != len(target.elts):
+                raise self.err(node, f"cannot unpack {len(value)} values into {len(target.elts)} names")
+            for t, v in zip(target.elts, value):
+                self.assign(t, v, node)
+        elif isinstance(target, ast.Subscript):
+            self.assign_subscript(target, value, node)
+        else:
+            raise self.err(target, "cannot assign to this target", "Assign to a plain variable.")
+
+    def assign_subscript(self, target, value, node) -> None:
+        raise self.err(target, "item assignment is not supported for scalars",
+                       "Assign to a plain variable.")
+
+    def aug_subscript(self, s, op) -> None:
+        raise self.err(s.target, "item assignment is not supported for scalars",
+                       "Assign to a plain variable.")
+
+    # ------------------------------------------------------------------ if
+
+    def stmt_If(self, s: ast.If) -> None:
+        cond = self.condition(s.test)
+        if isinstance(cond, Const):   # `if True:` / module constants: only one branch exists
+            self.block(s.body if cond.value else s.orelse)
+            return
+        self.region_if(cond, lambda: self.block(s.body),
+                       (lambda: self.block(s.orelse)) if s.orelse else None, s)
+
+    def region_if(self, cond: Atom, then_fn, else_fn, node, else_dead=False) -> list[Var]:
+        """Lower both branches and merge the variables they change into If outputs."""
+        env0, saved = self.env, self.b
+        arms = []
+        for fn in (then_fn, else_fn):
+            self.env, self.dead, self.b = dict(env0), False, saved.child()
+            if fn is not None:
+                fn()
+            arms.append((self.b, self.env, self.dead or (fn is else_fn and else_dead)))
+        self.b = saved
+        (bt, et, dt), (be, ee, de) = arms
+        changed = [k for k in {**et, **ee} if et.get(k) is not env0.get(k) or ee.get(k) is not env0.get(k)]
+        merged = dict(env0)
+        names, yt, ye, outs = [], [], [], []
+        for k in changed:
+            vt, ve = et.get(k), ee.get(k)
+            okt, oke = isinstance(vt, (Var, Const)), isinstance(ve, (Var, Const))
+            # a value missing on an arm that has already exited (or an internal flag) is never
+            # read on that path: a placeholder of the right type stands in for it
+            if okt and oke or (okt and (de or k.startswith("$"))) or (oke and (dt or k.startswith("$"))):
+                names.append(k)
+                yt.append(vt if okt else None)
+                ye.append(ve if oke else None)
+            elif isinstance(vt, tuple) or isinstance(ve, tuple):
+                merged[k] = Undefined(k, "it holds different tuples on different paths")
+            else:
+                merged[k] = Undefined(k, f"it is assigned only on some paths through the if at "
+                                         f"line {self.pf.loc(node).line}")
+        types = []
+        for k, a, c in zip(names, yt, ye):
+            types.append(self.unify(k, [x.type for x in (a, c) if x is not None], node))
+        for arm, vals in ((bt, yt), (be, ye)):
+            self.b = arm
+            for i, (t, v) in enumerate(zip(types, vals)):
+                vals[i] = self.placeholder(t, node) if v is None else self.cast(v, t, node)
+        self.b = saved
+        for k, t in zip(names, types):
+            out = self.b.fresh(t, hint=None if k.startswith("$") else k)
+            outs.append(out)
+            merged[k] = out
+        self.b.emit(If(cond, Block((), tuple(bt.stmts), tuple(yt)),
+                       Block((), tuple(be.stmts), tuple(ye)), tuple(outs), self.pf.loc(node)))
+        self.env, self.dead = merged, dt and de
+        return outs
+
+    # ------------------------------------------------------------------ loops
+
+    def stmt_For(self, s: ast.For) -> None:
+        it = s.iter
+        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name | ast.Attribute)
+                and self.resolve_callee(it.func) is range):
+            raise self.err(it, "for loops must iterate over range(...)",
+                           "Write `for i in range(len(x)):` and index with x[i].")
+        if it.keywords or not 1 <= len(it.args) <= 3:
+            raise self.err(it, "range() takes 1 to 3 positional arguments")
+        if not isinstance(s.target, ast.Name):
+            raise self.err(s.target, "the loop variable must be a plain name")
+        bounds = [self.int_atom(a) for a in it.args]
+        start, stop, step = (
+            (Const(0, T.I64), bounds[0], Const(1, T.I64)) if len(bounds) == 1 else
+            (bounds[0], bounds[1], Const(1, T.I64)) if len(bounds) == 2 else tuple(bounds))
+        if isinstance(step, Const) and step.value == 0:
+            raise self.err(it, "range() step must not be zero")
+        exits = _exits_loop(s.body)
+        if "break" in exits or "return" in exits:
+            return self.for_as_while(s, start, stop, step, exits)
+        index_name = s.target.id
+
+        def body(params):
+            self.env[index_name] = params[0]
+            self.loop_body(s.body, exits)
+
+        self.loop(s, body, index=True, start=start, stop=stop, step=step)
+        self.env[index_name] = Undefined(index_name, "the loop may run zero times")
+
+    def for_as_while(self, s: ast.For, start, stop, step, exits) -> None:
+        """A for loop that can break or return: a while loop over an explicit counter."""
+        idx = self.flag("i")
+        self.env[idx] = start
+        index_name = s.target.id
+
+        def cond(node):
+            i = self.env[idx]
+            if isinstance(step, Const):
+                return self.op(node, "lt" if step.value > 0 else "gt", i, stop)
+            up = self.op(node, "and", self.op(node, "gt", step, 0), self.op(node, "lt", i, stop))
+            down = self.op(node, "and", self.op(node, "lt", step, 0), self.op(node, "gt", i, stop))
+            return self.op(node, "or", up, down)
+
+        def body(params):
+            self.env[index_name] = self.env[idx]
+            self.loop_body(s.body, exits)
+            if not self.dead:
+                self.env[idx] = self.op(s, "add", self.env[idx], step)
+
+        self.loop(s, body, cond=cond, exits=exits, extra=(idx,))
+        self.env[index_name] = Undefined(index_name, "the loop may run zero times")
+
+    def stmt_While(self, s: ast.While) -> None:
+        exits = _exits_loop(s.body)
+        self.loop(s, lambda params: self.loop_body(s.body, exits),
+                  cond=lambda node: self.condition(s.test), exits=exits)
+        forever = isinstance(s.test, ast.Constant) and s.test.value is True
+        if forever and "break" not in exits:
+            self.dead = True   # only a return leaves `while True:`
+
+    def loop_body(self, body: list[ast.stmt], exits: set) -> None:
+        if "continue" in exits:
+            self.env[self.loops[-1]["cont"]] = Const(False, T.BOOL)
+        self.block(body)
+
+    def loop(self, s, body_fn, index=False, start=None, stop=None, step=None, cond=None,
+             exits=frozenset(), extra=()) -> None:
+        """Lower a loop region, iterating until the carried types reach a fixed point."""
+        loopctx = {"brk": self.flag("brk") if "break" in exits else None,
+                   "cont": self.flag("cont") if "continue" in exits else None}
+        internal = set(extra)
+        if loopctx["brk"]:
+            self.env[loopctx["brk"]] = Const(False, T.BOOL)
+            internal.add(loopctx["brk"])
+        if "return" in exits:
+            internal |= {RET, RETVAL}
+        assigned = _assigned(s.body) | internal
+        carried = [k for k in self.env if k in assigned and isinstance(self.env[k], (Var, Const))]
+        if RETVAL in internal and RETVAL not in carried:
+            carried.append(RETVAL)
+        env0 = self.env
+        types = {k: env0[k].type for k in carried if isinstance(env0.get(k), (Var, Const))}
+        for _attempt in range(4):
+            self.env, self.dead, saved = dict(env0), False, self.b
+            live = [k for k in carried if k in types]
+            params = [self.b.fresh(types[k], hint=None if k.startswith("$") else k) for k in live]
+            idx = [self.b.fresh(T.I64, hint=s.target.id)] if index else []
+            self.env.update(zip(live, params))
+            cond_block = None
+            if cond is not None:
+                self.b = saved.child()
+                c = self.truth(cond(s), s)
+                stop_flags = [f for f in (loopctx["brk"], RET if "return" in exits else None) if f]
+                for f in stop_flags:
+                    c = self.op(s, "and", self.op(s, "not", self.env[f]), c)
+                cond_block = Block(tuple(params), tuple(self.b.stmts), (c,))
+                self.env = dict(env0)
+                self.env.update(zip(live, params))
+            self.b = saved.child()
+            self.loops.append(loopctx)
+            body_fn(idx + params)
+            self.loops.pop()
+            body_b, env1 = self.b, self.env
+            self.b = saved
+            new_types = {}
+            for k in carried:
+                v = env1.get(k)
+                if isinstance(v, (Var, Const)):
+                    new_types[k] = self.unify(k, [t for t in (types.get(k), v.type) if t], s)
+            if new_types == types:
+                break
+            types = new_types
+        else:
+            raise self.err(s, "the types of the loop's variables do not settle")
+        self.b = body_b
+        yields = []
+        for k, p in zip(live, params):
+            v = env1.get(k)
+            yields.append(self.cast(v, types[k], s) if isinstance(v, (Var, Const)) else p)
+        self.b = saved
+        init = []
+        for k in live:
+            v = env0.get(k)
+            init.append(self.cast(v, types[k], s) if isinstance(v, (Var, Const))
+                        else self.placeholder(types[k], s))
+        outs = tuple(self.b.fresh(types[k], hint=None if k.startswith("$") else k) for k in live)
+        body = Block(tuple(idx + params), tuple(body_b.stmts), tuple(yields))
+        loc = self.pf.loc(s)
+        if cond is None:
+            self.b.emit(For(start, stop, step, tuple(init), body, outs, loc))
+        else:
+            self.b.emit(While(tuple(init), cond_block, body, outs, loc))
+        self.env, self.dead = dict(env0), False
+        self.env.update(zip(live, outs))
+        for k in _assigned(s.body):
+            if k not in live:
+                self.env[k] = Undefined(k, f"it is first assigned inside the loop at line {loc.line}, "
+                                           "which may run zero times")
+        if "return" in exits:
+            # the rest of the enclosing block runs only if the loop did not return
+            self.dead = False
+
+    # ------------------------------------------------------------------ expressions
+
+    def expr(self, node: ast.expr) -> object:
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            raise self.err(node, f"flatgrad does not support this expression "
+                                 f"({type(node).__name__})", "Use arithmetic, calls and indexing.")
+        return method(node)
+
+    def atom(self, node: ast.expr) -> Atom:
+        v = self.expr(node)
+        if isinstance(v, (Var, Const)):
+            return v
+        what = "a tuple" if isinstance(v, tuple) else "a function or module"
+        raise self.err(node, f"expected a number or an array here, got {what}")
+
+    def int_atom(self, node: ast.expr) -> Atom:
+        a = self.atom(node)
+        if not (isinstance(a.type, T.Scalar) and a.type.dtype in ("int64", "bool")):
+            raise self.err(node, f"expected an integer here, got {a.type}",
+                           "Use int(...) or an integer argument.")
+        return a
+
+    def expr_Constant(self, node: ast.Constant) -> Atom:
+        v = node.value
+        if isinstance(v, (bool, int, float)):
+            return Const(v, T.of_value(v))
+        if v is None:
+            return Ref(None)
+        raise self.err(node, f"flatgrad does not support constants of type {type(v).__name__}")
+
+    def expr_Name(self, node: ast.Name) -> object:
+        return self.load(node.id, node)
+
+    def load(self, name: str, node: ast.AST) -> object:
+        if name in self.env:
+            v = self.env[name]
+            if isinstance(v, Undefined):
+                raise self.err(node, f"variable '{name}' may be undefined here: {v.why}",
+                               f"Assign '{name}' before the if/loop so it has a value on every path.")
+            return v
+        for scope in (self.closure, self.globals, vars(builtins)):
+            if name in scope:
+                return self.global_value(scope[name], node, name)
+        raise self.err(node, f"name '{name}' is not defined")
+
+    def global_value(self, v, node, name) -> object:
+        if isinstance(v, (bool, int, float, np.floating, np.integer, np.bool_)):
+            return Const(v.item() if hasattr(v, "item") else v, T.of_value(v))
+        if isinstance(v, (pytypes.ModuleType, pytypes.FunctionType, pytypes.BuiltinFunctionType,
+                          np.ufunc, type)) or callable(v):
+            return Ref(v)
+        raise self.err(node, f"'{name}' is a {type(v).__name__}, which flatgrad cannot read",
+                       "Pass it in as an argument.")
+
+    def expr_Attribute(self, node: ast.Attribute) -> object:
+        base = self.expr(node.value)
+        if isinstance(base, Ref) and isinstance(base.obj, pytypes.ModuleType):
+            c = names.CONSTANTS.get((base.obj, node.attr))
+            if c is not None:
+                return Const(c, T.F64)
+            if not hasattr(base.obj, node.attr):
+                raise self.err(node, f"module '{base.obj.__name__}' has no attribute '{node.attr}'")
+            return self.global_value(getattr(base.obj, node.attr), node, node.attr)
+        if isinstance(base, (Var, Const)):
+            return self.attribute(base, node)
+        raise self.err(node, f"flatgrad does not support the attribute '{node.attr}' here")
+
+    def attribute(self, base: Atom, node: ast.Attribute) -> object:
+        raise self.err(node, f"a scalar has no attribute '{node.attr}' flatgrad can read")
+
+    def expr_Tuple(self, node: ast.Tuple) -> tuple:
+        return tuple(self.expr(e) for e in node.elts)
+
+    expr_List = expr_Tuple
+
+    def expr_BinOp(self, node: ast.BinOp) -> Atom:
+        op = _BINOPS.get(type(node.op))
+        if op is None:
+            raise self.err(node, "flatgrad does not support bitwise operators",
+                           "Use arithmetic, comparisons and and/or/not.")
+        return self.binop(op, self.atom(node.left), self.atom(node.right), node)
+
+    def binop(self, op: str, a: Atom, c: Atom, node: ast.AST) -> Atom:
+        if op == "matmul" and not (T.is_array(a.type) and T.is_array(c.type)):
+            raise self.err(node, "@ needs arrays on both sides")
+        if op == "pow" and isinstance(c, Const) and c.type.dtype != "bool" and not T.is_array(a.type):
+            if a.type.dtype in ("int64", "bool") and isinstance(c.value, int) and c.value < 0:
+                a = self.cast(a, T.F64, node)
+        return self.op(node, op, a, c)
+
+    def expr_UnaryOp(self, node: ast.UnaryOp) -> Atom:
+        a = self.atom(node.operand)
+        if isinstance(node.op, ast.USub):
+            if isinstance(a, Const) and not isinstance(a.value, bool):
+                return Const(-a.value, a.type)
+            return self.op(node, "neg", a)
+        if isinstance(node.op, ast.UAdd):
+            return a
+        if isinstance(node.op, ast.Not):
+            return self.op(node, "not", self.truth(a, node))
+        raise self.err(node, "flatgrad does not support the ~ operator", "Use not.")
+
+    def truth(self, a: Atom, node) -> Atom:
+        if a.type == T.BOOL:
+            return a
+        if T.is_array(a.type):
+            raise self.err(node, "the truth value of an array is ambiguous",
+                           "Use np.any(...) or np.all(...), or compare elements.")
+        return self.op(node, "ne", a, Const(0, a.type))
+
+    def condition(self, node: ast.expr) -> Atom:
+        return self.truth(self.atom(node), node)
+
+    def expr_Compare(self, node: ast.Compare) -> Atom:
+        left = self.atom(node.left)
+        result = None
+        for opnode, right_node in zip(node.ops, node.comparators):
+            op = _CMPOPS.get(type(opnode))
+            if op is None:
+                raise self.err(node, "flatgrad does not support is / in comparisons",
+                               "Compare numbers with < <= > >= == !=.")
+            right = self.atom(right_node)
+            c = self.op(node, op, left, right)
+            result = c if result is None else self.op(node, "and", result, c)
+            left = right
+        return result
+
+    def expr_BoolOp(self, node: ast.BoolOp) -> Atom:
+        result = self.truth(self.atom(node.values[0]), node)
+        is_and = isinstance(node.op, ast.And)
+        for rhs in node.values[1:]:
+            if _cannot_fail(rhs):
+                result = self.op(node, "and" if is_and else "or", result, self.truth(self.atom(rhs), rhs))
+                continue
+            # the right side might fail where the left side decides: evaluate it lazily
+            left = result
+
+            def right(rhs=rhs):
+                self.env["$bool"] = self.truth(self.atom(rhs), rhs)
+
+            def short(left=left):
+                self.env["$bool"] = left
+
+            self.env.pop("$bool", None)
+            self.region_if(left, right if is_and else short, short if is_and else right, node)
+            result = self.env.pop("$bool")
+        return result
+
+    def expr_IfExp(self, node: ast.IfExp) -> Atom:
+        cond = self.condition(node.test)
+        if isinstance(cond, Const):
+            return self.atom(node.body if cond.value else node.orelse)
+        self.env.pop("$ifexp", None)
+
+        def arm(e):
+            def f():
+                self.env["$ifexp"] = self.atom(e)
+            return f
+
+        self.region_if(cond, arm(node.body), arm(node.orelse), node)
+        return self.env.pop("$ifexp")
+
+    # ------------------------------------------------------------------ calls
+
+    def resolve_callee(self, func: ast.expr) -> object:
+        v = self.expr(func)
+        return v.obj if isinstance(v, Ref) else v
+
+    def expr_Call(self, node: ast.Call) -> object:
+        fn = self.resolve_callee(node.func)
+        if isinstance(fn, (Var, Const)):
+            raise self.err(node, "this value is not callable")
+        kwargs = {k.arg: k.value for k in node.keywords}
+        special = names.SPECIAL.get(fn) if _hashable(fn) else None
+        if special is not None:
+            return getattr(self, "call_" + special)(node, kwargs)
+        prim = names.prim_of(fn) or (names.UNARY.get(fn) or names.BINARY.get(fn)
+                                     if _hashable(fn) else None)
+        if prim is not None:
+            return self.call_prim(prim, node, kwargs)
+        if isinstance(fn, pytypes.FunctionType):
+            return self.call_user(fn, node, kwargs)
+        return self.call_other(fn, node, kwargs)
+
+    def call_other(self, fn, node, kwargs):
+        name = getattr(fn, "__name__", type(fn).__name__)
+        raise self.err(node, f"flatgrad cannot differentiate calls to '{name}'",
+                       "Use math/numpy functions from the primitive table, or a Python function "
+                       "written in the supported subset.")
+
+    def call_prim(self, prim: str, node: ast.Call, kwargs) -> Atom:
+        from ..primitives import PRIMS
+        p = PRIMS[prim]
+        if kwargs:
+            raise self.err(node, f"'{prim}' takes no keyword arguments here")
+        if len(node.args) != p.arity:
+            raise self.err(node, f"'{prim}' takes {p.arity} argument(s), got {len(node.args)}")
+        args = [self.atom(a) for a in node.args]
+        return self.op(node, prim, *args)
+
+    def call_min(self, node, kwargs):
+        return self.fold_minmax("min", node, kwargs)
+
+    def call_max(self, node, kwargs):
+        return self.fold_minmax("max", node, kwargs)
+
+    def fold_minmax(self, prim, node, kwargs):
+        if kwargs or len(node.args) < 2:
+            raise self.err(node, f"{prim}() needs two or more numbers here",
+                           f"Write {prim}(a, b) or use np.{prim} on arrays.")
+        args = [self.atom(a) for a in node.args]
+        acc = args[0]
+        for a in args[1:]:
+            acc = self.op(node, prim, acc, a)
+        return acc
+
+    def call_log(self, node, kwargs):
+        if kwargs or len(node.args) not in (1, 2):
+            raise self.err(node, "log takes one argument (or two: value and base)")
+        x = self.op(node, "log", self.atom(node.args[0]))
+        if len(node.args) == 2:
+            x = self.op(node, "div", x, self.op(node, "log", self.atom(node.args[1])))
+        return x
+
+    def call_square(self, node, kwargs):
+        x = self.atom(node.args[0])
+        return self.op(node, "mul", x, x)
+
+    def call_bool(self, node, kwargs):
+        return self.truth(self.atom(node.args[0]), node)
+
+    def call_range(self, node, kwargs):
+        raise self.err(node, "range() is only supported as the iterable of a for loop")
+
+    def call_len(self, node, kwargs):
+        raise self.err(node, "len() needs an array argument")
+
+    def call_sum(self, node, kwargs):
+        raise self.err(node, "sum() needs an array argument", "Use a loop or np.sum on an array.")
+
+    def call_where(self, node, kwargs):
+        if kwargs or len(node.args) != 3:
+            raise self.err(node, "np.where takes three arguments here")
+        c, a, b = (self.atom(x) for x in node.args)
+        return self.op(node, "select", self.truth(c, node) if not T.is_array(c.type) else c, a, b)
+
+    def call_clip(self, node, kwargs):
+        if kwargs or len(node.args) != 3:
+            raise self.err(node, "np.clip takes three arguments here")
+        x, lo, hi = (self.atom(a) for a in node.args)
+        return self.op(node, "min", self.op(node, "max", x, lo), hi)
+
+    def call_round(self, node, kwargs):
+        raise self.err(node, "round() is not supported", "Use math.floor(x + 0.5).")
+
+    def call_user(self, fn, node: ast.Call, kwargs) -> object:
+        code = fn.__code__
+        if code in self.stack:
+            raise self.err(node, f"recursive call to '{fn.__name__}'",
+                           "Rewrite the recursion as a loop.")
+        pf = parse_function(fn)
+        fence(pf)
+        argnames = code.co_varnames[:code.co_argcount]
+        args = [self.expr(a) for a in node.args]
+        defaults = fn.__defaults__ or ()
+        bound = dict(zip(argnames, args))
+        for k, v in kwargs.items():
+            if k not in argnames or k in bound:
+                raise self.err(node, f"unexpected keyword argument '{k}' for '{fn.__name__}'")
+            bound[k] = self.expr(v)
+        for i, name in enumerate(argnames):
+            if name not in bound:
+                j = i - (len(argnames) - len(defaults))
+                if j < 0:
+                    raise self.err(node, f"'{fn.__name__}' is missing the argument '{name}'")
+                d = defaults[j]
+                bound[name] = (Const(d, T.of_value(d)) if isinstance(d, (int, float, bool))
+                               else self.err_default(node, name))
+        if len(args) > len(argnames):
+            raise self.err(node, f"'{fn.__name__}' takes {len(argnames)} arguments, got {len(args)}")
+        sub = type(self)(pf, fn, self.b, self.stack + (code,))
+        result = sub.run(bound)
+        self.b = sub.b
+        return result
+
+    def err_default(self, node, name):
+        raise self.err(node, f"the default value of '{name}' is not a number",
+                       "Pass the argument explicitly.")
+
+
+# ---------------------------------------------------------------------- AST queries
+
+def _hashable(x) -> bool:
+    try:
+        hash(x)
+        return True
+    except TypeError:
+        return False
+
+
+def _exits(s: ast.AST) -> set[str]:
+    """Which of break/continue/return statement ``s`` contains (loops own their break/continue)."""
+    found: set[str] = set()
+
+    def visit(n, in_loop):
+        if isinstance(n, ast.Return):
+            found.add("return")
+        elif isinstance(n, ast.Break) and not in_loop:
+            found.add("break")
+        elif isinstance(n, ast.Continue) and not in_loop:
+            found.add("continue")
+        for c in ast.iter_child_nodes(n):
+            if isinstance(c, ast.expr):
+                continue
+            visit(c, in_loop or isinstance(n, (ast.For, ast.While)))
+
+    visit(s, False)
+    return found
+
+
+def _exits_loop(body: list[ast.stmt]) -> set[str]:
+    out: set[str] = set()
+    for s in body:
+        out |= _exits(s)
+    return out
+
+
+def _assigned(body: list[ast.stmt]) -> set[str]:
+    out: set[str] = set()
+    for s in body:
+        for n in ast.walk(s):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                out.add(n.id)
+    return out
+
+
+def _cannot_fail(node: ast.expr) -> bool:
+    """True if evaluating ``node`` cannot raise (no calls, divisions, powers or indexing)."""
+    for n in ast.walk(node):
+        if isinstance(n, (ast.Call, ast.Subscript)) or (
+                isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Div, ast.FloorDiv, ast.Mod, ast.Pow))):
+            return False
+    return True

@@ -1,0 +1,340 @@
+"""Optimisation passes: each a pure ``Function -> Function`` with a docstring saying
+what it assumes and guarantees. ``-O0`` runs none of them (the lecture listing,
+copies and all); ``-O1`` runs :data:`O1` to a fixed point.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from . import types as T
+from .ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, operands
+from .primitives import PRIMS
+from .rewrite import map_block, map_stmt
+
+
+def _sub(a, m):
+    return m.get(a.id, a) if isinstance(a, Var) else a
+
+
+def _rebuild(fn: Function, body: Block) -> Function:
+    return replace(fn, body=body)
+
+
+# ----------------------------------------------------------------------- copy propagation
+
+def copy_propagation(fn: Function) -> Function:
+    """Replace every use of ``y = copy x`` by ``x`` and drop the copy.
+
+    Copies that define a function result are kept, so returned gradients keep their
+    names (``grad_w2 = grad_s3``).
+    """
+    keep = {a.id for a in fn.results if isinstance(a, Var)}
+    m: dict = {}
+
+    def block(b: Block) -> Block:
+        stmts = []
+        for s in b.stmts:
+            s = map_stmt(s, m) if not blocks_of(s) else _map_region(s, block, m)
+            if isinstance(s, Op) and s.prim == "copy" and s.outs[0].id not in keep:
+                m[s.outs[0].id] = s.args[0]
+                continue
+            stmts.append(s)
+        return Block(b.params, tuple(stmts), tuple(_sub(a, m) for a in b.yields))
+
+    return _rebuild(fn, block(fn.body))
+
+
+def _map_region(s, block_fn, m):
+    """Apply ``m`` to a region's operands and run ``block_fn`` over its blocks."""
+    if isinstance(s, If):
+        return replace(s, cond=_sub(s.cond, m), then=block_fn(s.then), orelse=block_fn(s.orelse))
+    if isinstance(s, For):
+        return replace(s, start=_sub(s.start, m), stop=_sub(s.stop, m), step=_sub(s.step, m),
+                       init=tuple(_sub(a, m) for a in s.init), body=block_fn(s.body))
+    return replace(s, init=tuple(_sub(a, m) for a in s.init), cond=block_fn(s.cond),
+                   body=block_fn(s.body))
+
+
+# ----------------------------------------------------------------------- folding & algebra
+
+def _is(a, value) -> bool:
+    return isinstance(a, Const) and not isinstance(a.value, bool) and a.value == value
+
+
+def _fold(op: Op):
+    """The constant an op evaluates to, or None."""
+    prim = PRIMS[op.prim]
+    if (not prim.pure or prim.fresh or prim.evaluate is None or op.params
+            or not all(isinstance(a, Const) for a in op.args) or T.is_array(op.outs[0].type)):
+        return None
+    try:
+        value = prim.evaluate(*(a.value for a in op.args))
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    if value is None or isinstance(value, complex):
+        return None
+    t = op.outs[0].type
+    if t.dtype in T.FLOATS:
+        value = float(value)
+        if not math.isfinite(value):
+            return None
+    elif t.dtype == "int64":
+        value = int(value)
+    else:
+        value = bool(value)
+    return Const(value, t)
+
+
+def _simplify(op: Op, defs: dict):
+    """An equivalent atom or Op for ``op`` (same type), or None."""
+    p, args, out = op.prim, op.args, op.outs[0]
+    a = args[0] if args else None
+    c = args[1] if len(args) > 1 else None
+
+    def same(x):
+        return x if x.type == out.type else None
+
+    if p == "add":
+        if _is(c, 0):
+            return same(a)
+        if _is(a, 0):
+            return same(c)
+    elif p == "sub":
+        if _is(c, 0):
+            return same(a)
+        if _is(a, 0) and c.type == out.type:
+            return replace(op, prim="neg", args=(c,))
+    elif p == "mul":
+        if _is(c, 1):
+            return same(a)
+        if _is(a, 1):
+            return same(c)
+        if _is(c, -1) and a.type == out.type:
+            return replace(op, prim="neg", args=(a,))
+        if _is(a, -1) and c.type == out.type:
+            return replace(op, prim="neg", args=(c,))
+    elif p in ("div", "floordiv"):
+        if _is(c, 1):
+            return same(a)
+    elif p == "pow":
+        if _is(c, 1):
+            return same(a)
+    elif p in ("neg", "not"):
+        d = defs.get(a.id) if isinstance(a, Var) else None
+        if d is not None and d.prim == p:
+            return same(d.args[0])
+    elif p == "copy" and isinstance(a, Const):
+        return a
+    elif p in ("and", "or"):
+        unit, absorb = (True, False) if p == "and" else (False, True)
+        for x, y in ((a, c), (c, a)):
+            if isinstance(x, Const) and x.value is unit:
+                return y
+            if isinstance(x, Const) and x.value is absorb:
+                return Const(absorb, T.BOOL)
+    elif p == "select" and out.type == T.BOOL:
+        cond, x, y = args
+        if isinstance(x, Const) and isinstance(y, Const):
+            if x.value is True and y.value is False:
+                return cond
+            if x.value is False and y.value is True:
+                return replace(op, prim="not", args=(cond,))
+        if isinstance(x, Const) and x.value is True:
+            return replace(op, prim="or", args=(cond, y))
+        if isinstance(y, Const) and y.value is False:
+            return replace(op, prim="and", args=(cond, x))
+    elif p == "select" and args[1] is args[2]:
+        return args[1]
+    return None
+
+
+def simplify(fn: Function) -> Function:
+    """Constant folding and algebraic identities (``g * 1.0``, ``x + 0.0``, ``--x``,
+    ``x ** 1``), plus structural ones: an ``if`` on a constant keeps the taken arm; an
+    ``if`` whose arms compute nothing becomes ``select``s. Never changes a value's type."""
+    keep = {a.id for a in fn.results if isinstance(a, Var)}
+    m: dict = {}
+    defs: dict = {}
+
+    def block(b: Block) -> Block:
+        stmts: list = []
+        for s in b.stmts:
+            if blocks_of(s):
+                s = _map_region(s, block, m)
+                if isinstance(s, If):
+                    inline = _simplify_if(s, m)
+                    if inline is not None:
+                        stmts.extend(inline)
+                        continue
+                stmts.append(s)
+                continue
+            s = map_stmt(s, m)
+            while True:
+                new = _fold(s) or _simplify(s, defs)
+                if isinstance(new, Op):
+                    s = new
+                    continue
+                break
+            if new is not None and s.outs[0].id not in keep:
+                m[s.outs[0].id] = new
+                continue
+            if s.outs:
+                defs[s.outs[0].id] = s
+            stmts.append(s)
+        return Block(b.params, tuple(stmts), tuple(_sub(a, m) for a in b.yields))
+
+    return _rebuild(fn, block(fn.body))
+
+
+def _simplify_if(s: If, m: dict):
+    """Replacement statements for an If, or None to keep it."""
+    if isinstance(s.cond, Const):
+        arm = s.then if s.cond.value else s.orelse
+        for v, y in zip(s.outs, arm.yields):
+            m[v.id] = y
+        return list(arm.stmts)
+    if not s.then.stmts and not s.orelse.stmts:
+        out = []
+        for v, x, y in zip(s.outs, s.then.yields, s.orelse.yields):
+            if x is y or (isinstance(x, Const) and x == y):
+                m[v.id] = x
+            else:
+                out.append(Op("select", (s.cond, x, y), (v,), (), s.loc))
+        return out
+    return None
+
+
+# ----------------------------------------------------------------------- CSE
+
+def _key(a):
+    return ("v", a.id) if isinstance(a, Var) else ("c", a.value, type(a.value), a.type)
+
+
+def cse(fn: Function) -> Function:
+    """Common-subexpression elimination: a pure op computed twice is computed once.
+
+    Scoped: a value from an enclosing block is reused inside nested blocks, never the
+    other way round. Allocating and impure ops are never merged."""
+    m: dict = {}
+
+    def block(b: Block, table: dict) -> Block:
+        table = dict(table)
+        stmts = []
+        for s in b.stmts:
+            if blocks_of(s):
+                stmts.append(_map_region(s, lambda blk: block(blk, table), m))
+                continue
+            s = map_stmt(s, m)
+            prim = PRIMS[s.prim]
+            if prim.pure and not prim.fresh and len(s.outs) == 1:
+                key = (s.prim, tuple(map(_key, s.args)), s.params)
+                hit = table.get(key)
+                if hit is not None and hit.type == s.outs[0].type:
+                    m[s.outs[0].id] = hit
+                    continue
+                table[key] = s.outs[0]
+            stmts.append(s)
+        return Block(b.params, tuple(stmts), tuple(_sub(a, m) for a in b.yields))
+
+    return _rebuild(fn, block(fn.body, {}))
+
+
+# ----------------------------------------------------------------------- DCE
+
+def dce_block(b: Block, live_out: set[int] | None = None) -> Block:
+    """Remove statements whose results are never used (impure ones stay)."""
+    live = set(live_out or ())
+    live |= {a.id for a in b.yields if isinstance(a, Var)}
+    stmts = []
+    for s in reversed(b.stmts):
+        s = _dce_stmt(s, live)
+        if s is None:
+            continue
+        stmts.append(s)
+        for a in operands(s):
+            if isinstance(a, Var):
+                live.add(a.id)
+        for inner in blocks_of(s):
+            live |= _free(inner)
+    return Block(b.params, tuple(reversed(stmts)), b.yields)
+
+
+def _free(b: Block) -> set[int]:
+    from .rewrite import free_vars
+    return set(free_vars(b))
+
+
+def _has_effects(b: Block) -> bool:
+    for s in b.stmts:
+        if isinstance(s, Op) and not PRIMS[s.prim].pure:
+            return True
+        if any(_has_effects(x) for x in blocks_of(s)):
+            return True
+    return False
+
+
+def _dce_stmt(s, live: set[int]):
+    if isinstance(s, Op):
+        if PRIMS[s.prim].pure and not any(v.id in live for v in s.outs):
+            return None
+        return s
+    if isinstance(s, If):
+        keep = [i for i, v in enumerate(s.outs) if v.id in live]
+        then = dce_block(_pick(s.then, keep))
+        orelse = dce_block(_pick(s.orelse, keep))
+        if not keep and not _has_effects(then) and not _has_effects(orelse):
+            return None
+        return replace(s, then=then, orelse=orelse, outs=tuple(s.outs[i] for i in keep))
+    # loops: a carried position is live if its result is, or the live body reads it
+    is_for = isinstance(s, For)
+    nfix = 1 if is_for else 0
+    carried = s.body.params[nfix:]
+    keep = {i for i, v in enumerate(s.outs) if v.id in live}
+    while True:
+        body = dce_block(_pick(s.body, sorted(keep)))
+        used = _used_ids(body)
+        if not is_for:
+            cond = dce_block(s.cond)
+            used |= _used_ids(cond)
+            used |= {s.cond.params[i].id for i in range(len(carried))
+                     if s.cond.params[i].id in _used_ids(cond)}
+        grow = {i for i, p in enumerate(carried) if p.id in used} - keep
+        if not is_for:
+            grow |= {i for i, p in enumerate(s.cond.params) if p.id in _used_ids(cond)} - keep
+        if not grow:
+            break
+        keep |= grow
+    keep = sorted(keep)
+    if not keep and not _has_effects(body):
+        return None
+    params = s.body.params[:nfix] + tuple(carried[i] for i in keep)
+    body = Block(params, body.stmts, body.yields)
+    new = replace(s, init=tuple(s.init[i] for i in keep), body=body,
+                  outs=tuple(s.outs[i] for i in keep))
+    if not is_for:
+        cond = dce_block(s.cond)
+        new = replace(new, cond=Block(tuple(s.cond.params[i] for i in keep), cond.stmts, cond.yields))
+    return new
+
+
+def _pick(b: Block, keep) -> Block:
+    return Block(b.params, b.stmts, tuple(b.yields[i] for i in keep))
+
+
+def _used_ids(b: Block) -> set[int]:
+    out: set[int] = set()
+    for s in b.stmts:
+        out.update(a.id for a in operands(s) if isinstance(a, Var))
+        for inner in blocks_of(s):
+            out |= _used_ids(inner)
+    out.update(a.id for a in b.yields if isinstance(a, Var))
+    return out
+
+
+def dce(fn: Function) -> Function:
+    """Dead-code elimination over the whole function, regions included."""
+    return _rebuild(fn, dce_block(fn.body))
+
+
+O1 = [("copy-propagation", copy_propagation), ("simplify", simplify), ("cse", cse), ("dce", dce)]

@@ -1,0 +1,329 @@
+"""The single table of primitives: spelling, typing and derivative rules.
+
+Each primitive says how it is spelled in emitted code (for scalars and for arrays),
+what type it returns, and — further down, one line each, grouped under banners —
+its VJP rule (``grad_arg`` from ``grad_out``) and its JVP rule (``tan_out``
+contribution from ``tan_arg``). Rules build IR through a :class:`~.builder.Builder`
+(``b.mul(g, b.cos(x))``), never strings, so that the same rule can also be evaluated
+on SymPy symbols to prove it equal to ``sympy.diff`` (see tests/rules).
+
+Conventions at non-differentiable points follow JAX: ``relu'(0) = 0``,
+``abs'(0) = 0``, and ``max``/``min`` split ties evenly between the arguments.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+from . import types as T
+
+Rule = Callable[..., Any]
+
+# Python operator precedence, low to high; used to parenthesise inlined expressions.
+P_OR, P_AND, P_NOT, P_CMP, P_ADD, P_MUL, P_UNARY, P_POW, P_ATOM = 2, 3, 4, 5, 10, 11, 12, 13, 14
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """How to print an op: a format over its argument strings, the precedence of the
+    result, and the precedence each argument must have to go in without parentheses."""
+
+    scalar: str
+    array: str
+    prec: int
+    arg_prec: tuple[int, ...]
+
+
+def infix(sym: str, prec: int) -> Spelling:
+    right = prec + 1 if sym != "**" else P_UNARY
+    left = prec if sym != "**" else P_ATOM
+    fmt = "{0} %s {1}" % sym
+    return Spelling(fmt, fmt, prec, (left, right))
+
+
+def prefix(sym: str, prec: int = P_UNARY) -> Spelling:
+    return Spelling(sym + "{0}", sym + "{0}", prec, (prec,))
+
+
+def call(scalar: str, array: str | None = None, arity: int = 1) -> Spelling:
+    inner = ", ".join("{%d}" % i for i in range(arity))
+    return Spelling(f"{scalar}({inner})", f"{array or scalar}({inner})", P_ATOM, (1,) * arity)
+
+
+@dataclass
+class Primitive:
+    name: str
+    arity: int
+    result: Callable[..., T.Type]
+    spell: Spelling
+    sympy: Callable | None = None       # the function on SymPy symbols (elementwise prims)
+    evaluate: Callable | None = None    # Python evaluation, for constant folding
+    pure: bool = True
+    vjp: tuple | None = None            # one rule (or None: no gradient) per argument
+    jvp: tuple | None = None
+    elementwise: bool = True            # broadcasts its arguments (adjoints are summed back)
+    fresh: bool = False                 # allocates a new array: never merged by CSE
+    inplace: bool = False               # writes into its first argument and returns it
+
+
+PRIMS: dict[str, Primitive] = {}
+
+
+def defprim(name, arity, result, spell, sympy=None, evaluate=None, **kw) -> Primitive:
+    prim = Primitive(name, arity, result, spell, sympy, evaluate, **kw)
+    PRIMS[name] = prim
+    return prim
+
+
+def defvjp(name: str, *rules: Rule | None) -> None:
+    """Give the VJP rule of each argument; ``None`` means that argument gets no gradient."""
+    prim = PRIMS[name]
+    if len(rules) == 1 and prim.arity != 1 and rules[0] is None:
+        rules = (None,) * prim.arity
+    assert len(rules) == prim.arity, name
+    prim.vjp = rules
+
+
+def defjvp(name: str, *rules: Rule | None) -> None:
+    """Give, per argument, the JVP contribution ``d out/d arg * tan_arg``."""
+    prim = PRIMS[name]
+    if len(rules) == 1 and prim.arity != 1 and rules[0] is None:
+        rules = (None,) * prim.arity
+    assert len(rules) == prim.arity, name
+    prim.jvp = rules
+
+
+def deflinear(name: str, *rules: Rule | None) -> None:
+    """A primitive linear in each argument: the same map serves VJP and JVP."""
+    defvjp(name, *[None if r is None else (lambda r: lambda b, g, out, *a: r(b, g))(r)
+                   for r in rules])
+    defjvp(name, *[None if r is None else (lambda r: lambda b, t, out, *a: r(b, t))(r)
+                   for r in rules])
+
+
+def get(name: str) -> Primitive:
+    return PRIMS[name]
+
+
+def _sp():
+    import sympy
+    return sympy
+
+
+def _bool_num(v):
+    return float(v) if isinstance(v, bool) else v
+
+
+# ======================================================================= arithmetic
+
+defprim("add", 2, T.arithmetic, infix("+", P_ADD), lambda a, b: a + b, lambda a, b: a + b)
+defprim("sub", 2, T.arithmetic, infix("-", P_ADD), lambda a, b: a - b, lambda a, b: a - b)
+defprim("mul", 2, T.arithmetic, infix("*", P_MUL), lambda a, b: a * b, lambda a, b: a * b)
+defprim("div", 2, T.floating, infix("/", P_MUL), lambda a, b: a / b, lambda a, b: a / b)
+defprim("floordiv", 2, T.arithmetic, infix("//", P_MUL), lambda a, b: _sp().floor(a / b),
+        lambda a, b: a // b)
+defprim("mod", 2, T.arithmetic, infix("%", P_MUL), lambda a, b: _sp().Mod(a, b),
+        lambda a, b: a % b)
+defprim("pow", 2, T.arithmetic, infix("**", P_POW), lambda a, b: a ** b,
+        lambda a, b: a ** b if not (isinstance(a, (int, float)) and a < 0) else None)
+defprim("neg", 1, T.arithmetic, prefix("-"), lambda a: -a, lambda a: -a)
+defprim("copy", 1, T.same, Spelling("{0}", "{0}", P_ATOM, (0,)), lambda a: a, lambda a: a)
+defprim("float", 1, T.floating, Spelling("float({0})", "{0}.astype(np.float64)", P_ATOM, (1,)),
+        lambda a: a, float)
+defprim("int", 1, T.integer, Spelling("int({0})", "{0}.astype(np.int64)", P_ATOM, (1,)),
+        None, int)
+defprim("abs", 1, T.arithmetic, call("abs", "np.abs"), lambda a: abs(a), abs)
+defprim("sign", 1, T.arithmetic, call("np.sign"), lambda a: _sp().sign(a),
+        lambda a: float((a > 0) - (a < 0)))
+defprim("max", 2, T.arithmetic, call("max", "np.maximum", 2), lambda a, b: _sp().Max(a, b), max)
+defprim("min", 2, T.arithmetic, call("min", "np.minimum", 2), lambda a, b: _sp().Min(a, b), min)
+
+# ======================================================================= comparison & logic
+
+for _name, _sym in [("lt", "<"), ("le", "<="), ("gt", ">"), ("ge", ">="), ("eq", "=="), ("ne", "!=")]:
+    defprim(_name, 2, T.boolean, infix(_sym, P_CMP), None,
+            eval(f"lambda a, b: a {_sym} b"))  # noqa: S307 - fixed operator table
+defprim("not", 1, T.boolean, Spelling("not {0}", "np.logical_not({0})", P_NOT, (P_NOT,)),
+        None, lambda a: not a)
+defprim("and", 2, T.boolean, Spelling("{0} and {1}", "np.logical_and({0}, {1})", P_AND,
+                                      (P_AND, P_NOT)), None, lambda a, b: a and b)
+defprim("or", 2, T.boolean, Spelling("{0} or {1}", "np.logical_or({0}, {1})", P_OR,
+                                     (P_OR, P_AND)), None, lambda a, b: a or b)
+defprim("select", 3, lambda c, a, b: T.broadcast(a, b, c if T.is_array(c) else a),
+        Spelling("{1} if {0} else {2}", "np.where({0}, {1}, {2})", 1, (2, 2, 1)),
+        None, lambda c, a, b: a if c else b)
+
+# ======================================================================= elementwise functions
+
+_UNARY = {
+    # name: (math spelling, numpy spelling, sympy name)
+    "exp": ("math.exp", "np.exp", "exp"), "log": ("math.log", "np.log", "log"),
+    "log1p": ("math.log1p", "np.log1p", None), "expm1": ("math.expm1", "np.expm1", None),
+    "log2": ("math.log2", "np.log2", None), "log10": ("math.log10", "np.log10", None),
+    "sqrt": ("math.sqrt", "np.sqrt", "sqrt"), "sin": ("math.sin", "np.sin", "sin"),
+    "cos": ("math.cos", "np.cos", "cos"), "tan": ("math.tan", "np.tan", "tan"),
+    "asin": ("math.asin", "np.arcsin", "asin"), "acos": ("math.acos", "np.arccos", "acos"),
+    "atan": ("math.atan", "np.arctan", "atan"), "sinh": ("math.sinh", "np.sinh", "sinh"),
+    "cosh": ("math.cosh", "np.cosh", "cosh"), "tanh": ("math.tanh", "np.tanh", "tanh"),
+    "asinh": ("math.asinh", "np.arcsinh", "asinh"), "acosh": ("math.acosh", "np.arccosh", "acosh"),
+    "atanh": ("math.atanh", "np.arctanh", "atanh"), "erf": ("math.erf", "erf", "erf"),
+    "erfc": ("math.erfc", "erfc", "erfc"),
+    "sigmoid": ("sigmoid", "sigmoid", None), "relu": ("relu", "relu", None),
+    "softplus": ("softplus", "softplus", None),
+}
+_SYMPY_EXTRA = {
+    "log1p": lambda x: _sp().log(1 + x), "expm1": lambda x: _sp().exp(x) - 1,
+    "log2": lambda x: _sp().log(x) / _sp().log(2), "log10": lambda x: _sp().log(x) / _sp().log(10),
+    "sigmoid": lambda x: 1 / (1 + _sp().exp(-x)), "relu": lambda x: _sp().Max(x, 0),
+    "softplus": lambda x: _sp().log(1 + _sp().exp(x)),
+}
+_EVAL = {
+    "sigmoid": lambda x: 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x)),
+    "relu": lambda x: max(x, 0.0),
+    "softplus": lambda x: math.log1p(math.exp(-abs(x))) + max(x, 0.0),
+}
+for _name, (_m, _n, _s) in _UNARY.items():
+    _sym = (lambda s: lambda x: getattr(_sp(), s)(x))(_s) if _s else _SYMPY_EXTRA[_name]
+    _ev = _EVAL.get(_name) or getattr(math, _m.split(".")[1])
+    defprim(_name, 1, T.floating, call(_m, _n), _sym, _ev)
+
+for _name in ("floor", "ceil", "trunc"):
+    # math.floor & co. return ints on scalars (as in Python); np.floor keeps floats on arrays
+    defprim(_name, 1, lambda x: T.integer(x) if not T.is_array(x) else T.floating(x),
+            call(f"math.{_name}", f"np.{_name}"), None, getattr(math, _name))
+
+defprim("atan2", 2, T.floating, call("math.atan2", "np.arctan2", 2),
+        lambda y, x: _sp().atan2(y, x), math.atan2)
+defprim("hypot", 2, T.floating, call("math.hypot", "np.hypot", 2),
+        lambda x, y: _sp().sqrt(x * x + y * y), math.hypot)
+
+# ======================================================================= VJP and JVP rules
+# b: builder, g: adjoint of the output, t: tangent of the argument, out: the output.
+
+TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+deflinear("add", lambda b, g: g, lambda b, g: g)
+deflinear("sub", lambda b, g: g, lambda b, g: b.neg(g))
+deflinear("neg", lambda b, g: b.neg(g))
+deflinear("copy", lambda b, g: g)
+deflinear("float", lambda b, g: g)
+defvjp("mul", lambda b, g, out, x, y: b.mul(g, y),
+              lambda b, g, out, x, y: b.mul(g, x))
+defjvp("mul", lambda b, t, out, x, y: b.mul(t, y),
+              lambda b, t, out, x, y: b.mul(x, t))
+defvjp("div", lambda b, g, out, x, y: b.div(g, y),
+              lambda b, g, out, x, y: b.div(b.mul(b.neg(g), out), y))
+defjvp("div", lambda b, t, out, x, y: b.div(t, y),
+              lambda b, t, out, x, y: b.div(b.mul(b.neg(t), out), y))
+defvjp("pow", lambda b, g, out, x, y: b.mul(b.mul(g, y), b.pow(x, b.sub(y, 1))),
+              lambda b, g, out, x, y: b.mul(b.mul(g, b.log(x)), out))
+defjvp("pow", lambda b, t, out, x, y: b.mul(b.mul(t, y), b.pow(x, b.sub(y, 1))),
+              lambda b, t, out, x, y: b.mul(b.mul(t, b.log(x)), out))
+defvjp("mod", lambda b, g, out, x, y: g,
+              lambda b, g, out, x, y: b.mul(b.neg(g), b.floordiv(x, y)))
+defjvp("mod", lambda b, t, out, x, y: t,
+              lambda b, t, out, x, y: b.mul(b.neg(t), b.floordiv(x, y)))
+for _name in ("floordiv", "int", "sign", "floor", "ceil", "trunc",
+              "lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or"):
+    defvjp(_name, None)
+    defjvp(_name, None)
+defvjp("select", None, lambda b, g, out, c, x, y: b.select(c, g, b.zeros_like(g)),
+                       lambda b, g, out, c, x, y: b.select(c, b.zeros_like(g), g))
+defjvp("select", None, lambda b, t, out, c, x, y: b.select(c, t, b.zeros_like(t)),
+                       lambda b, t, out, c, x, y: b.select(c, b.zeros_like(t), t))
+
+
+def _max_weight(b, x, y):
+    """d max(x, y)/dx: 1 where x wins, 1/2 on a tie, 0 where y wins."""
+    return b.add(b.gt(x, y), b.mul(0.5, b.eq(x, y)))
+
+
+defvjp("max", lambda b, g, out, x, y: b.mul(g, _max_weight(b, x, y)),
+              lambda b, g, out, x, y: b.mul(g, _max_weight(b, y, x)))
+defjvp("max", lambda b, t, out, x, y: b.mul(t, _max_weight(b, x, y)),
+              lambda b, t, out, x, y: b.mul(t, _max_weight(b, y, x)))
+defvjp("min", lambda b, g, out, x, y: b.mul(g, _max_weight(b, y, x)),
+              lambda b, g, out, x, y: b.mul(g, _max_weight(b, x, y)))
+defjvp("min", lambda b, t, out, x, y: b.mul(t, _max_weight(b, y, x)),
+              lambda b, t, out, x, y: b.mul(t, _max_weight(b, x, y)))
+
+# Elementwise unary functions: d out / d x as a function of (b, out, x). The VJP is
+# g * d and the JVP is t * d, so each rule is written once.
+_DERIV: dict[str, Callable] = {
+    "exp":      lambda b, out, x: out,
+    "log":      lambda b, out, x: b.div(1.0, x),
+    "log1p":    lambda b, out, x: b.div(1.0, b.add(1.0, x)),
+    "expm1":    lambda b, out, x: b.add(out, 1.0),
+    "log2":     lambda b, out, x: b.div(1.0, b.mul(x, math.log(2.0))),
+    "log10":    lambda b, out, x: b.div(1.0, b.mul(x, math.log(10.0))),
+    "sqrt":     lambda b, out, x: b.div(0.5, out),
+    "sin":      lambda b, out, x: b.cos(x),
+    "cos":      lambda b, out, x: b.neg(b.sin(x)),
+    "tan":      lambda b, out, x: b.add(1.0, b.mul(out, out)),
+    "asin":     lambda b, out, x: b.div(1.0, b.sqrt(b.sub(1.0, b.mul(x, x)))),
+    "acos":     lambda b, out, x: b.div(-1.0, b.sqrt(b.sub(1.0, b.mul(x, x)))),
+    "atan":     lambda b, out, x: b.div(1.0, b.add(1.0, b.mul(x, x))),
+    "sinh":     lambda b, out, x: b.cosh(x),
+    "cosh":     lambda b, out, x: b.sinh(x),
+    "tanh":     lambda b, out, x: b.sub(1.0, b.mul(out, out)),
+    "asinh":    lambda b, out, x: b.div(1.0, b.sqrt(b.add(b.mul(x, x), 1.0))),
+    "acosh":    lambda b, out, x: b.div(1.0, b.sqrt(b.sub(b.mul(x, x), 1.0))),
+    "atanh":    lambda b, out, x: b.div(1.0, b.sub(1.0, b.mul(x, x))),
+    "erf":      lambda b, out, x: b.mul(TWO_OVER_SQRT_PI, b.exp(b.neg(b.mul(x, x)))),
+    "erfc":     lambda b, out, x: b.mul(-TWO_OVER_SQRT_PI, b.exp(b.neg(b.mul(x, x)))),
+    "softplus": lambda b, out, x: b.sigmoid(x),
+    "relu":     lambda b, out, x: b.gt(x, 0.0),
+    "abs":      lambda b, out, x: b.sign(x),
+}
+for _name, _d in _DERIV.items():
+    defvjp(_name, (lambda d: lambda b, g, out, x: b.mul(g, d(b, out, x)))(_d))
+    defjvp(_name, (lambda d: lambda b, t, out, x: b.mul(t, d(b, out, x)))(_d))
+
+# sigmoid is written as the lectures write it: grad_x = grad_out * (1 - out) * out
+defvjp("sigmoid", lambda b, g, out, x: b.mul(b.mul(g, b.sub(1.0, out)), out))
+defjvp("sigmoid", lambda b, t, out, x: b.mul(b.mul(t, b.sub(1.0, out)), out))
+defvjp("atan2", lambda b, g, out, y, x: b.div(b.mul(g, x), b.add(b.mul(x, x), b.mul(y, y))),
+                lambda b, g, out, y, x: b.div(b.mul(b.neg(g), y), b.add(b.mul(x, x), b.mul(y, y))))
+defjvp("atan2", lambda b, t, out, y, x: b.div(b.mul(t, x), b.add(b.mul(x, x), b.mul(y, y))),
+                lambda b, t, out, y, x: b.div(b.mul(b.neg(t), y), b.add(b.mul(x, x), b.mul(y, y))))
+defvjp("hypot", lambda b, g, out, x, y: b.div(b.mul(g, x), out),
+                lambda b, g, out, x, y: b.div(b.mul(g, y), out))
+defjvp("hypot", lambda b, t, out, x, y: b.div(b.mul(t, x), out),
+                lambda b, t, out, x, y: b.div(b.mul(t, y), out))
+
+
+# ======================================================================= runtime support
+# Values the transforms create for themselves: tapes, trip counts, zeros.
+
+_any = lambda *ts, **p: p["type"]  # noqa: E731
+defprim("trip_count", 3, T.integer, call("len(range", arity=3), None,
+        lambda a, b, c: len(range(a, b, c)), elementwise=False)
+PRIMS["trip_count"].spell = Spelling("len(range({0}, {1}, {2}))", "len(range({0}, {1}, {2}))",
+                                     P_ATOM, (1, 1, 1))
+defprim("tape_alloc", 2, lambda n, like: T.Array(like.dtype, T.ndim(like) + 1),
+        Spelling("np.empty({0}, dtype=np.{dtype})",
+                 "np.empty(({0},) + {1}.shape, dtype=np.{dtype})", P_ATOM, (1, 1)),
+        elementwise=False, fresh=True)
+defprim("tape_put", 3, lambda t, k, v: t, Spelling("{0}[{1}] = {2}", "{0}[{1}] = {2}", 0, (0, 1, 1)),
+        elementwise=False, inplace=True, pure=False)
+defprim("tape_push", 3, lambda t, k, v: t, call("tape_push", arity=3), elementwise=False,
+        pure=False)
+defprim("tape_get", 2, lambda t, k: T.Array(t.dtype, t.ndim - 1) if t.ndim > 1 else T.Scalar(t.dtype),
+        Spelling("{0}[{1}]", "{0}[{1}]", P_ATOM, (P_ATOM, 0)), elementwise=False)
+defprim("zeros_like", 1, T.same, call("np.zeros_like"), elementwise=False, fresh=True)
+defprim("ones_like", 1, T.same, call("np.ones_like"), elementwise=False, fresh=True)
+defprim("undef", 0, _any, Spelling("None", "np.empty((0,) * {ndim}, dtype=np.{dtype})", P_ATOM, ()),
+        elementwise=False, fresh=True)
+defprim("astype", 1, lambda x, dtype: T.with_dtype(x, dtype),
+        Spelling("np.{dtype}({0})", "{0}.astype(np.{dtype})", P_ATOM, (1,)), elementwise=False)
+defprim("sum_to", 2, lambda c, v: v, call("sum_to", arity=2), elementwise=False)
+for _name in ("trip_count", "tape_alloc", "tape_put", "tape_push", "tape_get", "zeros_like",
+              "ones_like", "undef", "sum_to"):
+    defvjp(_name, None)
+    defjvp(_name, None)
+deflinear("astype", lambda b, g: g)
+
+
+def zero_rule_prims() -> list[str]:
+    return [n for n, p in PRIMS.items() if p.vjp is not None and all(r is None for r in p.vjp)]

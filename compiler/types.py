@@ -1,0 +1,120 @@
+"""The value types of the IR and the typing rules shared by every stage.
+
+Types are specialised from the call: each distinct combination of argument types
+(float / int / bool scalars, arrays by dtype and ndim) gets its own IR. Shapes stay
+dynamic. Only floating-point values carry adjoints or tangents.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FLOATS = ("float32", "float64")
+_RANK = {"bool": 0, "int64": 1, "float32": 2, "float64": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    dtype: str
+
+    def __str__(self) -> str:
+        return {"float64": "f64", "float32": "f32", "int64": "i64", "bool": "bool"}[self.dtype]
+
+
+@dataclass(frozen=True, slots=True)
+class Array:
+    dtype: str
+    ndim: int
+
+    def __str__(self) -> str:
+        return f"{Scalar(self.dtype)}[{','.join(':' * self.ndim)}]"
+
+
+@dataclass(frozen=True, slots=True)
+class TupleT:
+    items: tuple
+
+    def __str__(self) -> str:
+        return "(" + ", ".join(map(str, self.items)) + ")"
+
+
+Type = Scalar | Array | TupleT
+
+F64 = Scalar("float64")
+F32 = Scalar("float32")
+I64 = Scalar("int64")
+BOOL = Scalar("bool")
+
+
+def is_float(t: Type) -> bool:
+    """True for values that can carry a derivative."""
+    return isinstance(t, (Scalar, Array)) and t.dtype in FLOATS
+
+
+def is_array(t: Type) -> bool:
+    return isinstance(t, Array)
+
+
+def ndim(t: Type) -> int:
+    return t.ndim if isinstance(t, Array) else 0
+
+
+def with_dtype(t: Type, dtype: str) -> Type:
+    return Array(dtype, t.ndim) if isinstance(t, Array) else Scalar(dtype)
+
+
+def promote_dtype(*dtypes: str) -> str:
+    return max(dtypes, key=_RANK.__getitem__)
+
+
+def broadcast(*types: Type, dtype: str | None = None) -> Type:
+    """Result type of an elementwise operation (NumPy broadcasting on ndim)."""
+    nd = max(ndim(t) for t in types)
+    dt = dtype or promote_dtype(*(t.dtype for t in types))
+    return Array(dt, nd) if nd else Scalar(dt)
+
+
+def arithmetic(*types: Type) -> Type:
+    """`+ - * %` and friends: bools count as ints, as in Python and NumPy."""
+    t = broadcast(*types)
+    return with_dtype(t, "int64") if t.dtype == "bool" else t
+
+
+def floating(*types: Type) -> Type:
+    """Result of a function that always returns floats (`/`, `exp`, ...)."""
+    t = broadcast(*types)
+    return t if t.dtype in FLOATS else with_dtype(t, "float64")
+
+
+def boolean(*types: Type) -> Type:
+    return broadcast(*types, dtype="bool")
+
+
+def integer(*types: Type) -> Type:
+    return broadcast(*types, dtype="int64")
+
+
+def same(t: Type, *_: Type) -> Type:
+    return t
+
+
+def of_value(value) -> Type:
+    """Type of a Python/NumPy value met at a call or as a constant."""
+    import numpy as np
+
+    if isinstance(value, (bool, np.bool_)):
+        return BOOL
+    if isinstance(value, (int, np.integer)):
+        return I64
+    if isinstance(value, np.floating):
+        return F32 if value.dtype == np.float32 else F64
+    if isinstance(value, float):
+        return F64
+    if isinstance(value, np.ndarray):
+        kind = value.dtype.kind
+        if kind == "f" and value.dtype.itemsize in (4, 8):
+            return Array(str(value.dtype), value.ndim)
+        if kind in "iu":
+            return Array("int64", value.ndim)
+        if kind == "b":
+            return Array("bool", value.ndim)
+    raise TypeError(f"unsupported value of type {type(value).__name__}")

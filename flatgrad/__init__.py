@@ -1,0 +1,15 @@
+"""flatgrad: a source-to-source differentiation compiler for numeric Python.
+
+    >>> import flatgrad as fg
+    >>> @fg.grad
+    ... def f(x):
+    ...     return x * x
+    >>> f(3.0)
+    6.0
+"""
+from .compiler import CompileError, __version__
+from .api import check_grad, grad, source, value_and_grad
+from .runtime.support import relu, sigmoid, softplus
+
+__all__ = ["CompileError", "__version__", "check_grad", "grad", "relu", "sigmoid", "softplus",
+           "source", "value_and_grad"]

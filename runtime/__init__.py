@@ -1,0 +1,1 @@
+"""flatgrad's runtime: loading generated code, Numba JIT, caches, dispatch, support."""

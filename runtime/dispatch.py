@@ -1,0 +1,187 @@
+"""What ``grad(f)`` and friends return: a callable that compiles once per signature.
+
+A call classifies its arguments (float / int / bool scalars, arrays by dtype and
+ndim), compiles the transform for that signature on first sight (thread-safely,
+through the on-disk cache), and afterwards goes straight to the compiled function:
+for all-scalar calls one dict lookup on the argument types stands between the
+caller and Numba.
+"""
+from __future__ import annotations
+
+import inspect
+import threading
+
+import numpy as np
+
+from ..compiler import types as T
+from ..compiler.errors import CompileError
+from ..compiler.pipeline import Request, render, transform
+from . import cache
+
+TARGETS = ("python", "cpu")
+_SCALARS = {float: T.F64, int: T.I64, bool: T.BOOL, np.float64: T.F64, np.float32: T.F32,
+            np.int64: T.I64, np.int32: T.I64, np.bool_: T.BOOL}
+
+
+class Signature(tuple):
+    """The IR types of one call's arguments."""
+
+
+def _classify(name: str, value, differentiable: bool):
+    """(IR type, converted value, needs conversion) for one argument, or a clear error."""
+    t = _SCALARS.get(type(value))
+    if t is not None:
+        if differentiable and not T.is_float(t):
+            if t == T.BOOL:
+                raise TypeError(f"argument '{name}' is a bool, which has no gradient; "
+                                "pass a float or leave it out of argnums")
+            return T.F64, float(value), True
+        return t, value, False
+    if isinstance(value, (list, tuple)):
+        try:
+            value = np.asarray(value, dtype=float if differentiable else None)
+        except ValueError:
+            raise ValueError(f"argument '{name}' is a ragged nested sequence; "
+                             "pass a rectangular array") from None
+        t, value, _ = _classify(name, value, differentiable)
+        return t, value, True
+    if isinstance(value, np.ndarray):
+        kind = value.dtype.kind
+        if kind == "f" and value.dtype.itemsize in (4, 8):
+            return T.Array(str(value.dtype), value.ndim), value, False
+        if differentiable:
+            if kind in "iub":
+                return _classify(name, value.astype(np.float64), True)[0], value.astype(np.float64), True
+            raise TypeError(f"argument '{name}' has dtype {value.dtype}; gradients need float32 "
+                            "or float64 arrays")
+        if kind in "iu":
+            return T.Array("int64", value.ndim), value, False
+        if kind == "b":
+            return T.Array("bool", value.ndim), value, False
+        raise TypeError(f"argument '{name}' has unsupported dtype {value.dtype}")
+    if isinstance(value, (np.floating, np.integer, np.bool_)):
+        return _classify(name, value.item(), differentiable)
+    raise TypeError(f"argument '{name}' has unsupported type {type(value).__name__}; "
+                    "flatgrad takes floats, ints, bools and NumPy arrays")
+
+
+class Transformed:
+    """A transform of a Python function (``grad``, ``value_and_grad``, ...), compiled lazily."""
+
+    def __init__(self, fn, req: Request, target: str = "cpu", suffix: str = "grad",
+                 layout: str | None = None):
+        if target not in TARGETS:
+            raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
+        if not callable(fn) or not hasattr(fn, "__code__"):
+            raise TypeError(f"flatgrad transforms Python functions, not {type(fn).__name__}")
+        self.fn = fn
+        self.req = req
+        self.target = target
+        self.suffix = suffix
+        self.layout = layout
+        code = fn.__code__
+        self.params = code.co_varnames[:code.co_argcount]
+        self.defaults = fn.__defaults__ or ()
+        self.__name__ = f"{fn.__name__}_{suffix}"
+        self.__doc__ = fn.__doc__
+        self.__wrapped__ = fn
+        self._fast: dict = {}
+        self._slow: dict = {}
+        self._last = None
+        self._lock = threading.Lock()
+        self._fingerprint = None
+
+    # ------------------------------------------------------------------ calling
+
+    def __call__(self, *args):
+        fn = self._fast.get(tuple(map(type, args)))
+        if fn is not None:
+            return fn(*args)
+        return self._dispatch(args)
+
+    def _bind(self, args):
+        n, k = len(args), len(self.params)
+        if n < k and n >= k - len(self.defaults):
+            args = args + tuple(self.defaults[n - (k - len(self.defaults)):])
+        if len(args) != k:
+            raise TypeError(f"{self.fn.__name__}() takes {k} argument(s) "
+                            f"({', '.join(self.params)}), got {n}")
+        return args
+
+    def signature(self, args):
+        args = self._bind(tuple(args))
+        wrt = set(self.req.wrt) if self.req.mode in ("rev",) else set()
+        types, values, converted = [], [], False
+        for i, (name, v) in enumerate(zip(self.params, args)):
+            t, v2, conv = _classify(name, v, i in wrt)
+            types.append(t)
+            values.append(v2)
+            converted |= conv
+        return Signature(types), values, converted
+
+    def _dispatch(self, args):
+        sig, values, converted = self.signature(args)
+        compiled = self._slow.get(sig)
+        if compiled is None:
+            compiled = self.compile(sig)
+        if (not converted and len(args) == len(self.params)
+                and not any(isinstance(t, T.Array) for t in sig)):
+            self._fast[tuple(map(type, args))] = compiled
+        return compiled(*values)
+
+    # ------------------------------------------------------------------ compiling
+
+    def key(self, sig) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = cache.fingerprint(self.fn)
+        return cache.make_key(self._fingerprint, self.req, tuple(sig), self.target, self.layout)
+
+    def build_ir(self, sig):
+        from dataclasses import replace
+        ir = transform(self.fn, tuple(sig), self.req)
+        return replace(ir, name=self.__name__, meta=(("layout", self.layout),) if self.layout else ())
+
+    def build_source(self, sig, key: str = "") -> str:
+        origin = f"{self.fn.__code__.co_filename}:{self.fn.__name__}"
+        return render([self.build_ir(sig)], self.target, origin, key)
+
+    def compile(self, sig):
+        with self._lock:
+            hit = self._slow.get(sig)
+            if hit is not None:
+                return hit
+            key = self.key(sig)
+            module = cache.load_module(key, self.__name__, lambda: self.build_source(sig, key))
+            compiled = getattr(module, self.__name__)
+            self._slow[sig] = compiled
+            self._last = (sig, module)
+            return compiled
+
+    def _default_sig(self):
+        if self._last is not None:
+            return self._last[0]
+        wrt = set(self.req.wrt)
+        return Signature(T.F64 for _ in self.params) if wrt is not None else None
+
+    # ------------------------------------------------------------------ inspection
+
+    @property
+    def source(self) -> str:
+        """The generated module for the last signature compiled (all-float scalars if none)."""
+        if self._last is not None:
+            return self._last[1].__flatgrad_text__
+        return self.build_source(self._default_sig())
+
+    @property
+    def ir(self):
+        """The optimised IR for the last signature compiled (all-float scalars if none)."""
+        return self.build_ir(self._default_sig())
+
+    def lower(self, *args):
+        """Compile for these arguments without running; returns the generated source."""
+        sig, _, _ = self.signature(args)
+        self.compile(sig)
+        return self._last[1].__flatgrad_text__
+
+    def __repr__(self) -> str:
+        return f"<flatgrad {self.suffix} of {self.fn.__name__} target={self.target}>"

@@ -1,0 +1,84 @@
+"""Functions the generated code calls, in plain Python/NumPy.
+
+``sigmoid``, ``relu`` and ``softplus`` are also flatgrad's public functions: they work
+in ordinary Python on scalars and arrays, the compiler recognises them by their
+``__flatgrad_prim__`` tag, and :mod:`.numba_ext` teaches Numba to compile them.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def _tag(prim: str):
+    def deco(fn):
+        fn.__flatgrad_prim__ = prim
+        return fn
+    return deco
+
+
+@_tag("sigmoid")
+def sigmoid(x):
+    """The logistic function 1 / (1 + exp(-x)), computed without overflow."""
+    if isinstance(x, np.ndarray):
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+@_tag("relu")
+def relu(x):
+    """max(x, 0); its derivative at 0 is taken as 0 (the JAX convention)."""
+    if isinstance(x, np.ndarray):
+        return np.maximum(x, 0.0)
+    return x if x > 0 else 0.0 * x
+
+
+@_tag("softplus")
+def softplus(x):
+    """log(1 + exp(x)), computed without overflow."""
+    if isinstance(x, np.ndarray):
+        return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0.0)
+    return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
+
+
+_erf = np.vectorize(math.erf, otypes=[float])
+_erfc = np.vectorize(math.erfc, otypes=[float])
+
+
+def erf(x):
+    """The error function on scalars and arrays (NumPy has no erf of its own)."""
+    return _erf(x) if isinstance(x, np.ndarray) else math.erf(x)
+
+
+def erfc(x):
+    return _erfc(x) if isinstance(x, np.ndarray) else math.erfc(x)
+
+
+def sum_to(c, like):
+    """Sum ``c`` down to the shape of ``like``: the adjoint of NumPy broadcasting."""
+    shape = np.shape(like)
+    c = np.asarray(c)
+    if c.shape == shape:
+        return c
+    lead = c.ndim - len(shape)
+    if lead > 0:
+        c = c.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and c.shape[i] != 1)
+    if axes:
+        c = c.sum(axis=axes, keepdims=True)
+    return c.reshape(shape)
+
+
+def tape_push(tape, k, value):
+    """Store ``value`` at row ``k`` of ``tape``, doubling the tape when it is full."""
+    if k >= tape.shape[0]:
+        grown = np.empty((2 * tape.shape[0],) + tape.shape[1:], dtype=tape.dtype)
+        grown[:k] = tape[:k]
+        tape = grown
+    tape[k] = value
+    return tape

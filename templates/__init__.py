@@ -1,0 +1,1 @@
+"""jinja2 templates laying out generated modules, one per target."""
