@@ -134,7 +134,10 @@ class Emitter:
     def expr(self, op: Op) -> tuple[str, int]:
         prim = PRIMS[op.prim]
         sp = prim.spell
-        array = any(T.is_array(a.type) for a in op.args) or any(T.is_array(v.type) for v in op.outs)
+        if sp.choose is not None:
+            array = T.is_array(op.args[sp.choose].type)
+        else:
+            array = any(T.is_array(a.type) for a in op.args) or any(T.is_array(v.type) for v in op.outs)
         fmt = sp.array if array else sp.scalar
         args = []
         for a, need in zip(op.args, sp.arg_prec):
@@ -143,7 +146,8 @@ class Emitter:
         out = op.outs[0] if op.outs else None
         extra = dict(op.params)
         if out is not None:
-            extra.setdefault("dtype", out.type.dtype if hasattr(out.type, "dtype") else "float64")
+            dt = out.type.dtype if hasattr(out.type, "dtype") else "float64"
+            extra.setdefault("dtype", "bool_" if dt == "bool" else dt)
             extra.setdefault("ndim", T.ndim(out.type))
         return fmt.format(*args, **extra), sp.prec
 

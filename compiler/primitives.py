@@ -33,6 +33,7 @@ class Spelling:
     array: str
     prec: int
     arg_prec: tuple[int, ...]
+    choose: int | None = None   # the argument whose type picks the spelling (default: any array)
 
 
 def infix(sym: str, prec: int) -> Spelling:
@@ -303,7 +304,7 @@ PRIMS["trip_count"].spell = Spelling("len(range({0}, {1}, {2}))", "len(range({0}
                                      P_ATOM, (1, 1, 1))
 defprim("tape_alloc", 2, lambda n, like: T.Array(like.dtype, T.ndim(like) + 1),
         Spelling("np.empty({0}, dtype=np.{dtype})",
-                 "np.empty(({0},) + {1}.shape, dtype=np.{dtype})", P_ATOM, (1, 1)),
+                 "np.empty(({0},) + {1}.shape, dtype=np.{dtype})", P_ATOM, (1, 1), choose=1),
         elementwise=False, fresh=True)
 defprim("tape_put", 3, lambda t, k, v: t, Spelling("{0}[{1}] = {2}", "{0}[{1}] = {2}", 0, (0, 1, 1)),
         elementwise=False, inplace=True, pure=False)

@@ -120,6 +120,11 @@ def activity(block: Block, seeds: set[int]) -> set[int]:
 class _Reverse:
     def __init__(self, active: set[int]):
         self.active = active
+        self.origin: dict[int, int] = {}   # clone id -> id of the forward value it recomputes
+
+    def tag(self, v: Var) -> tuple[str, int]:
+        """The adjoint of a recomputed value is named after the forward value (grad_s2)."""
+        return ("grad", self.origin.get(v.id, v.id))
 
     def is_active(self, a) -> bool:
         return isinstance(a, Var) and a.id in self.active
@@ -127,6 +132,7 @@ class _Reverse:
     def cloner(self, b: Builder):
         def fresh(v: Var) -> Var:
             new = b.fresh(v.type, v.hint, v.of)
+            self.origin[new.id] = self.origin.get(v.id, v.id)
             if v.id in self.active:
                 self.active.add(new.id)
             return new
@@ -137,7 +143,7 @@ class _Reverse:
     def accumulate(self, b: Builder, adj: dict, v: Var, c, mark: int) -> None:
         """Add contribution ``c`` to the adjoint of ``v``; the first one is named grad_v."""
         prev = adj.get(v.id)
-        tag = ("grad", v.id)
+        tag = self.tag(v)
         if prev is None and isinstance(c, Var) and c.of == tag:
             adj[v.id] = c
         elif prev is None:
@@ -216,7 +222,7 @@ class _Reverse:
             vals = []
             for (ab, _), a in zip(arms, after):
                 vals.append(a if a is not None else zero(ab, w))
-            out = b.fresh(vals[0].type if isinstance(vals[0], Var) else w.type, of=("grad", w.id))
+            out = b.fresh(vals[0].type if isinstance(vals[0], Var) else w.type, of=self.tag(w))
             outs.append(out)
             yt.append(vals[0])
             ye.append(vals[1])
@@ -250,14 +256,18 @@ class _Reverse:
             m[s.body.params[0].id] = bb.op("add", s.start, bb.op("mul", k, s.step))
         tapes = {}
         for p in carried:
-            tape = bb.fresh(T.Array(p.type.dtype, T.ndim(p.type) + 1), of=("tape", p.id))
+            hint = f"tape_{p.hint}" if p.hint else None
+            tape = bb.fresh(T.Array(p.type.dtype, T.ndim(p.type) + 1), hint, ("tape", p.id))
             tapes[p.id] = tape
-            m[p.id] = bb.op("tape_get", tape, k)
+            m[p.id] = bb.op("tape_get", tape, k, hint=p.hint)
+            self.origin[m[p.id].id] = p.id
+            if p.id in self.active:
+                self.active.add(m[p.id].id)
         body = clone(s.body.stmts, m, self.cloner(bb))
         bb.stmts.extend(body)
         local = dict(adj)
-        gparams = [bb.fresh(carried[j].type, of=("grad", s.outs[j].id)) for j in act]
-        accs = [bb.fresh(w.type, of=("grad", w.id)) for w in touched]
+        gparams = [bb.fresh(carried[j].type, of=self.tag(carried[j])) for j in act]
+        accs = [bb.fresh(w.type, of=self.tag(w)) for w in touched]
         for w, a in zip(touched, accs):
             local[w.id] = a
         for j, gp in zip(act, gparams):
@@ -287,11 +297,12 @@ class _Reverse:
         for p in needed:
             j = carried.index(p)
             size = n if is_for else Const(16, T.I64)
-            t0 = pre.op("tape_alloc", size, s.init[j], of=("tape", p.id))
-            tp = fb.fresh(t0.type, of=("tape", p.id))
+            t0 = pre.op("tape_alloc", size, s.init[j], hint=tapes[p.id].hint, of=("tape", p.id))
+            tp = fb.fresh(t0.type, tapes[p.id].hint, ("tape", p.id))
             tinit.append(t0)
             tparams.append(tp)
-            tputs.append(fb.op("tape_put" if is_for else "tape_push", tp, idx, p, of=("tape", p.id)))
+            tputs.append(fb.op("tape_put" if is_for else "tape_push", tp, idx, p,
+                               hint=tapes[p.id].hint, of=("tape", p.id)))
         if is_for:
             new_body = Block(s.body.params + tuple(tparams), tuple(fb.stmts) + s.body.stmts,
                              s.body.yields + tuple(tputs))
@@ -313,9 +324,9 @@ class _Reverse:
         init = [g if g is not None else zero(b, carried[j]) for g, j in zip(init, act)]
         init += [adj.get(w.id) if adj.get(w.id) is not None else zero(b, w) for w in touched]
         last = b.op("sub", n, Const(1, T.I64))
-        outs = tuple(b.fresh(carried[j].type, of=("grad", s.init[j].id if isinstance(s.init[j], Var)
-                                                   else carried[j].id)) for j in act)
-        outs += tuple(b.fresh(w.type, of=("grad", w.id)) for w in touched)
+        outs = tuple(b.fresh(carried[j].type, of=self.tag(s.init[j]) if isinstance(s.init[j], Var)
+                             else self.tag(carried[j])) for j in act)
+        outs += tuple(b.fresh(w.type, of=self.tag(w)) for w in touched)
         b.emit(For(last, Const(-1, T.I64), Const(-1, T.I64), tuple(init), bblock, outs, s.loc))
         for j, o in zip(act, outs):
             a = s.init[j]

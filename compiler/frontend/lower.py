@@ -31,6 +31,17 @@ _CMPOPS = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq
            ast.NotEq: "ne"}
 
 
+def _hint(name: str) -> str | None:
+    """The name a variable shows in emitted code; internal flags get descriptive ones."""
+    if not name.startswith("$"):
+        return name
+    for prefix, hint in (("$retval", "retval"), ("$ret", "returned"), ("$brk", "broke"),
+                         ("$cont", "skipped"), ("$i", None)):
+        if name.startswith(prefix):
+            return hint
+    return None
+
+
 @dataclass(frozen=True)
 class Undefined:
     """Marks a variable that is not assigned on every path reaching this point."""
@@ -87,6 +98,7 @@ class Lowerer:
         self.dead = False
         self.loops: list[dict] = []
         self.counter = 0
+        self.hints: dict[str, str] = {}   # internal counters named after the user's loop variable
 
     # ------------------------------------------------------------------ helpers
 
@@ -327,7 +339,7 @@ class Lowerer:
                 vals[i] = self.placeholder(t, node) if v is None else self.cast(v, t, node)
         self.b = saved
         for k, t in zip(names, types):
-            out = self.b.fresh(t, hint=None if k.startswith("$") else k)
+            out = self.b.fresh(t, hint=_hint(k))
             outs.append(out)
             merged[k] = out
         self.b.emit(If(cond, Block((), tuple(bt.stmts), tuple(yt)),
@@ -362,7 +374,7 @@ class Lowerer:
             self.env[index_name] = params[0]
             self.loop_body(s.body, exits)
 
-        self.loop(s, body, index=True, start=start, stop=stop, step=step)
+        self.loop(s, body, index=True, start=start, stop=stop, step=step, exits=exits)
         self.env[index_name] = Undefined(index_name, "the loop may run zero times")
 
     def for_as_while(self, s: ast.For, start, stop, step, exits) -> None:
@@ -370,6 +382,7 @@ class Lowerer:
         idx = self.flag("i")
         self.env[idx] = start
         index_name = s.target.id
+        self.hints[idx] = index_name
 
         def cond(node):
             i = self.env[idx]
@@ -421,7 +434,7 @@ class Lowerer:
         for _attempt in range(4):
             self.env, self.dead, saved = dict(env0), False, self.b
             live = [k for k in carried if k in types]
-            params = [self.b.fresh(types[k], hint=None if k.startswith("$") else k) for k in live]
+            params = [self.b.fresh(types[k], hint=self.hints.get(k) or _hint(k)) for k in live]
             idx = [self.b.fresh(T.I64, hint=s.target.id)] if index else []
             self.env.update(zip(live, params))
             cond_block = None
@@ -461,7 +474,7 @@ class Lowerer:
             v = env0.get(k)
             init.append(self.cast(v, types[k], s) if isinstance(v, (Var, Const))
                         else self.placeholder(types[k], s))
-        outs = tuple(self.b.fresh(types[k], hint=None if k.startswith("$") else k) for k in live)
+        outs = tuple(self.b.fresh(types[k], hint=self.hints.get(k) or _hint(k)) for k in live)
         body = Block(tuple(idx + params), tuple(body_b.stmts), tuple(yields))
         loc = self.pf.loc(s)
         if cond is None:
