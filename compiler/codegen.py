@@ -23,7 +23,8 @@ from . import types as T
 from .ir import Atom, Block, Const, For, Function, If, Op, Var, While, blocks_of, operands, uses
 from .primitives import P_ATOM, P_UNARY, PRIMS
 
-RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_push")
+RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_push", "scatter_add",
+                 "reduce_sum", "reduce_max", "reduce_min", "reduce_prod")
 RESERVED = {"math", "np", "numba", "njit", "cuda", "len", "range", "abs", "min", "max", "float",
             "int", "bool", "True", "False", "None", *RUNTIME_NAMES, *keyword.kwlist}
 
@@ -44,8 +45,9 @@ def const_text(c: Const) -> tuple[str, int]:
 class Emitter:
     """Emits one function body. ``lines`` are (indent, text) pairs."""
 
-    def __init__(self, fn: Function):
+    def __init__(self, fn: Function, target: str = "python"):
         self.fn = fn
+        self.jit = target != "python"
         self.uses = uses(fn.body)
         self.names: dict[int, str] = {}
         self.taken = set(RESERVED)
@@ -86,7 +88,7 @@ class Emitter:
                 hot = PRIMS[s.prim].inplace or (out is not None and (
                     out.of is not None or out.id in self.inline))
                 if hot:
-                    for a in s.args:
+                    for a in s.args[1:] if PRIMS[s.prim].inplace else s.args:
                         if candidate(a):
                             self.inline[a.id] = defs[a.id]
             else:
@@ -139,8 +141,11 @@ class Emitter:
         else:
             array = any(T.is_array(a.type) for a in op.args) or any(T.is_array(v.type) for v in op.outs)
         fmt = sp.array if array else sp.scalar
+        if array and self.jit and sp.jit is not None:
+            fmt = sp.jit
         args = []
-        for a, need in zip(op.args, sp.arg_prec):
+        for i, a in enumerate(op.args):
+            need = sp.arg_prec[min(i, len(sp.arg_prec) - 1)] if sp.arg_prec else 0
             text, prec = self.name_of(a)
             args.append(f"({text})" if prec < need else text)
         out = op.outs[0] if op.outs else None
@@ -149,6 +154,8 @@ class Emitter:
             dt = out.type.dtype if hasattr(out.type, "dtype") else "float64"
             extra.setdefault("dtype", "bool_" if dt == "bool" else dt)
             extra.setdefault("ndim", T.ndim(out.type))
+        if callable(fmt):
+            return fmt(args, extra), sp.prec
         return fmt.format(*args, **extra), sp.prec
 
     def emit(self, depth: int, text: str) -> None:
@@ -386,9 +393,9 @@ def _defined_between(block: Block, idx: int):
         yield from getattr(s, "outs", ())
 
 
-def emit_body(fn: Function) -> tuple[list[str], list[str]]:
+def emit_body(fn: Function, target: str = "python") -> tuple[list[str], list[str]]:
     """The indented body lines of ``fn`` and the texts of its results."""
-    e = Emitter(fn)
+    e = Emitter(fn, target)
     e.block(fn.body, 1)
     ret = e.results()
     e.flush(1)

@@ -21,6 +21,13 @@ def _rebuild(fn: Function, body: Block) -> Function:
     return replace(fn, body=body)
 
 
+def mutated(fn: Function) -> set[int]:
+    """Ids of arrays an in-place op writes into: they must stay distinct objects."""
+    from .ir import walk
+    return {s.args[0].id for s in walk(fn.body)
+            if isinstance(s, Op) and PRIMS[s.prim].inplace and isinstance(s.args[0], Var)}
+
+
 # ----------------------------------------------------------------------- copy propagation
 
 def copy_propagation(fn: Function) -> Function:
@@ -153,7 +160,7 @@ def simplify(fn: Function) -> Function:
     """Constant folding and algebraic identities (``g * 1.0``, ``x + 0.0``, ``--x``,
     ``x ** 1``), plus structural ones: an ``if`` on a constant keeps the taken arm; an
     ``if`` whose arms compute nothing becomes ``select``s. Never changes a value's type."""
-    keep = {a.id for a in fn.results if isinstance(a, Var)}
+    keep = {a.id for a in fn.results if isinstance(a, Var)} | mutated(fn)
     m: dict = {}
     defs: dict = {}
 
@@ -217,6 +224,7 @@ def cse(fn: Function) -> Function:
     Scoped: a value from an enclosing block is reused inside nested blocks, never the
     other way round. Allocating and impure ops are never merged."""
     m: dict = {}
+    written = mutated(fn)
 
     def block(b: Block, table: dict) -> Block:
         table = dict(table)
@@ -227,7 +235,7 @@ def cse(fn: Function) -> Function:
                 continue
             s = map_stmt(s, m)
             prim = PRIMS[s.prim]
-            if prim.pure and not prim.fresh and len(s.outs) == 1:
+            if prim.pure and not prim.fresh and len(s.outs) == 1 and s.outs[0].id not in written:
                 key = (s.prim, tuple(map(_key, s.args)), s.params)
                 hit = table.get(key)
                 if hit is not None and hit.type == s.outs[0].type:

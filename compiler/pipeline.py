@@ -99,7 +99,7 @@ def render(functions: list[Function], target: str, origin: str, key: str = "") -
     """A complete module holding ``functions``, laid out by the target's template."""
     fns = []
     for f in functions:
-        lines, results = emit_body(f)
+        lines, results = emit_body(f, target)
         layout = dict(f.meta).get("layout")
         ret = layout.format(*results) if layout else ", ".join(results)
         fns.append({"name": f.name, "params": ", ".join(p.hint for p in f.params),

@@ -34,6 +34,7 @@ class Spelling:
     prec: int
     arg_prec: tuple[int, ...]
     choose: int | None = None   # the argument whose type picks the spelling (default: any array)
+    jit: object = None          # the spelling for Numba targets, where it differs from NumPy's
 
 
 def infix(sym: str, prec: int) -> Spelling:
@@ -307,9 +308,9 @@ defprim("tape_alloc", 2, lambda n, like: T.Array(like.dtype, T.ndim(like) + 1),
                  "np.empty(({0},) + {1}.shape, dtype=np.{dtype})", P_ATOM, (1, 1), choose=1),
         elementwise=False, fresh=True)
 defprim("tape_put", 3, lambda t, k, v: t, Spelling("{0}[{1}] = {2}", "{0}[{1}] = {2}", 0, (0, 1, 1)),
-        elementwise=False, inplace=True, pure=False)
+        elementwise=False, inplace=True, fresh=True)
 defprim("tape_push", 3, lambda t, k, v: t, call("tape_push", arity=3), elementwise=False,
-        pure=False)
+        fresh=True)
 defprim("tape_get", 2, lambda t, k: T.Array(t.dtype, t.ndim - 1) if t.ndim > 1 else T.Scalar(t.dtype),
         Spelling("{0}[{1}]", "{0}[{1}]", P_ATOM, (P_ATOM, 0)), elementwise=False)
 defprim("zeros_like", 1, T.same, call("np.zeros_like"), elementwise=False, fresh=True)
@@ -328,3 +329,243 @@ deflinear("astype", lambda b, g: g)
 
 def zero_rule_prims() -> list[str]:
     return [n for n, p in PRIMS.items() if p.vjp is not None and all(r is None for r in p.vjp)]
+
+
+# ======================================================================= arrays
+# Shapes are dynamic; types carry dtype and ndim. Spellings that NumPy has but Numba
+# lacks (axis + keepdims reductions, scatter-add) have a third, ``jit`` spelling that
+# calls a helper from flatgrad.runtime.support, which flatgrad teaches to Numba.
+
+def _jit(prim: str, fmt) -> None:
+    PRIMS[prim].spell = replace(PRIMS[prim].spell, jit=fmt)
+
+
+def _reduce_type(x, axis=None, keepdims=False):
+    if axis is None:
+        return T.Array(x.dtype, x.ndim) if keepdims else T.Scalar(x.dtype)
+    n = x.ndim if keepdims else x.ndim - (len(axis) if isinstance(axis, tuple) else 1)
+    return T.Array(x.dtype, n) if n else T.Scalar(x.dtype)
+
+
+def _sum_type(x, axis=None, keepdims=False):
+    t = _reduce_type(x, axis, keepdims)
+    return T.with_dtype(t, "int64") if t.dtype == "bool" else t
+
+
+def _reduce_spell(np_name: str):
+    def spell(a, p):
+        ax, kd = p.get("axis"), p.get("keepdims", False)
+        extra = (f", axis={ax!r}" if ax is not None else "") + (", keepdims=True" if kd else "")
+        return f"np.{np_name}({a[0]}{extra})"
+    return spell
+
+
+def _reduce_jit(np_name: str):
+    def spell(a, p):
+        ax, kd = p.get("axis"), p.get("keepdims", False)
+        if ax is None and not kd:
+            return f"np.{np_name}({a[0]})"
+        return f"reduce_{np_name}({a[0]}, {ax!r}, {kd!r})"
+    return spell
+
+
+for _name, _np in (("sum", "sum"), ("amax", "max"), ("amin", "min"), ("prod", "prod")):
+    defprim(_name, 1, _sum_type if _name in ("sum", "prod") else _reduce_type,
+            Spelling(_reduce_spell(_np), _reduce_spell(_np), P_ATOM, (1,)), elementwise=False)
+    _jit(_name, _reduce_jit(_np))
+
+
+def _matmul_type(a, b):
+    nd = {(2, 2): 2, (2, 1): 1, (1, 2): 1, (1, 1): 0}.get((a.ndim, b.ndim))
+    if nd is None:
+        return T.Array(T.promote_dtype(a.dtype, b.dtype), max(a.ndim, b.ndim))
+    dt = T.promote_dtype(a.dtype, b.dtype)
+    return T.Array(dt, nd) if nd else T.Scalar(dt)
+
+
+def _index_text(a: list, p: dict) -> str:
+    """``x[i, 1:n, ::-1, idx]`` from an index spec and the argument texts after ``x``."""
+    parts, it = [], iter(a)
+    for entry in p["spec"]:
+        if entry[0] in ("i", "a"):
+            parts.append(next(it))
+        else:
+            lo, hi, st = (next(it) if present else "" for present in entry[1:])
+            parts.append(f"{lo}:{hi}" + (f":{st}" if st else ""))
+    return ", ".join(parts)
+
+
+def _getitem_type(x, *idx, spec):
+    nd = x.ndim - sum(1 for e in spec if e[0] in ("i", "a")) + (1 if any(e[0] == "a" for e in spec) else 0)
+    return T.Array(x.dtype, nd) if nd else T.Scalar(x.dtype)
+
+
+def _advanced(p) -> bool:
+    return any(e[0] == "a" for e in p["spec"])
+
+
+def _index_add(a, p):
+    if _advanced(p):
+        return f"np.add.at({a[0]}, ({_index_text(a[2:], p)},), {a[1]})"
+    return f"{a[0]}[{_index_text(a[2:], p)}] += {a[1]}"
+
+
+def _index_add_jit(a, p):
+    if _advanced(p):
+        return f"scatter_add({a[0]}, {a[1]}, {', '.join(a[2:])})"
+    return f"{a[0]}[{_index_text(a[2:], p)}] += {a[1]}"
+
+
+def _dims(a, p) -> str:
+    return a[0] if len(a) == 1 else "(" + ", ".join(a) + ")"
+
+
+def _ctor(np_name):
+    return lambda a, p: f"np.{np_name}({_dims(a, p)}" + (
+        f", dtype=np.{p['dtype']})" if p.get("dtype", "float64") != "float64" else ")")
+
+
+def _ctor_type(*dims, dtype="float64"):
+    return T.Array(dtype, len(dims))
+
+
+defprim("matmul", 2, _matmul_type, infix("@", P_MUL), elementwise=False)
+defprim("outer", 2, lambda a, b: T.Array(T.promote_dtype(a.dtype, b.dtype), 2),
+        call("np.outer", arity=2), elementwise=False)
+defprim("transpose", 1, lambda x, axes=None: x,
+        Spelling(lambda a, p: f"{a[0]}.T" if p.get("axes") is None else
+                 f"np.transpose({a[0]}, {p['axes']!r})",
+                 lambda a, p: f"{a[0]}.T" if p.get("axes") is None else
+                 f"np.transpose({a[0]}, {p['axes']!r})", P_ATOM, (P_ATOM,)), elementwise=False)
+defprim("reshape", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
+        Spelling(lambda a, p: f"{a[0]}.reshape({_dims(a[1:], p)})",
+                 lambda a, p: f"{a[0]}.reshape({_dims(a[1:], p)})", P_ATOM, (P_ATOM, 1)),
+        elementwise=False)
+defprim("reshape_like", 2, lambda x, like: T.Array(x.dtype, like.ndim) if T.is_array(like)
+        else T.Scalar(x.dtype), Spelling("{0}.reshape({1}.shape)", "{0}.reshape({1}.shape)",
+                                         P_ATOM, (P_ATOM, P_ATOM)), elementwise=False)
+defprim("expand_dims", 1, lambda x, axis: T.Array(x.dtype, T.ndim(x) + 1),
+        Spelling("np.expand_dims({0}, {axis})", "np.expand_dims({0}, {axis})", P_ATOM, (1,)),
+        elementwise=False)
+def _unreduce_spell(a, p):
+    if p.get("keepdims") or p.get("axis") is None:
+        return f"np.broadcast_to({a[0]}, {a[1]}.shape)"
+    return f"np.broadcast_to(np.expand_dims({a[0]}, {p['axis']}), {a[1]}.shape)"
+
+
+defprim("unreduce", 2, lambda g, x, axis=None, keepdims=False: T.Array(g.dtype, x.ndim),
+        Spelling("np.full({1}.shape, {0})", _unreduce_spell, P_ATOM, (1, P_ATOM), choose=0),
+        elementwise=False)
+defprim("dim", 1, lambda x, axis: T.I64, Spelling("{0}.shape[{axis}]", "{0}.shape[{axis}]",
+                                                  P_ATOM, (P_ATOM,)), elementwise=False)
+defprim("size", 1, lambda x: T.I64, Spelling("{0}.size", "{0}.size", P_ATOM, (P_ATOM,)),
+        elementwise=False)
+for _name in ("zeros", "ones", "empty"):
+    defprim(_name, -1, _ctor_type, Spelling(_ctor(_name), _ctor(_name), P_ATOM, (1,) * 8),
+            elementwise=False, fresh=True)
+defprim("full", -1, lambda *dims, dtype="float64": T.Array(dtype, len(dims) - 1),
+        Spelling(lambda a, p: f"np.full({_dims(a[:-1], p)}, {a[-1]})",
+                 lambda a, p: f"np.full({_dims(a[:-1], p)}, {a[-1]})", P_ATOM, (1,) * 8),
+        elementwise=False, fresh=True)
+defprim("eye", 1, lambda n: T.Array("float64", 2), call("np.eye"), elementwise=False, fresh=True)
+defprim("arange", -1, lambda *a: T.Array(T.promote_dtype("int64", *(x.dtype for x in a)), 1),
+        Spelling(lambda a, p: f"np.arange({', '.join(a)})", lambda a, p: f"np.arange({', '.join(a)})",
+                 P_ATOM, (1, 1, 1)), elementwise=False, fresh=True)
+defprim("copy_array", 1, T.same, Spelling("{0}.copy()", "{0}.copy()", P_ATOM, (P_ATOM,)),
+        elementwise=False, fresh=True)
+defprim("getitem", -1, _getitem_type,
+        Spelling(lambda a, p: f"{a[0]}[{_index_text(a[1:], p)}]",
+                 lambda a, p: f"{a[0]}[{_index_text(a[1:], p)}]", P_ATOM, (P_ATOM,) + (1,) * 16),
+        elementwise=False)
+defprim("setitem", -1, lambda x, v, *idx, spec: x,
+        Spelling(lambda a, p: f"{a[0]}[{_index_text(a[2:], p)}] = {a[1]}",
+                 lambda a, p: f"{a[0]}[{_index_text(a[2:], p)}] = {a[1]}", 0, (P_ATOM,) + (1,) * 16),
+        elementwise=False, inplace=True, fresh=True)
+defprim("index_add", -1, lambda acc, g, *idx, spec: acc,
+        Spelling(_index_add, _index_add, 0, (P_ATOM,) + (1,) * 16), elementwise=False,
+        inplace=True, fresh=True)
+_jit("index_add", _index_add_jit)
+
+
+# ---- array rules
+
+def _matmul_vjp_a(b, g, out, x, y):
+    if x.type.ndim == 1 and y.type.ndim == 1:
+        return b.mul(g, y)
+    if x.type.ndim == 2 and y.type.ndim == 1:
+        return b.outer(g, y)
+    if x.type.ndim == 1:               # x @ Y: (n,) @ (n, m)
+        return b.matmul(y, g)
+    return b.matmul(g, b.transpose(y))
+
+
+def _matmul_vjp_b(b, g, out, x, y):
+    if x.type.ndim == 1 and y.type.ndim == 1:
+        return b.mul(g, x)
+    if x.type.ndim == 1 and y.type.ndim == 2:
+        return b.outer(x, g)
+    return b.matmul(b.transpose(x), g)
+
+
+defvjp("matmul", _matmul_vjp_a, _matmul_vjp_b)
+defjvp("matmul", lambda b, t, out, x, y: b.matmul(t, y), lambda b, t, out, x, y: b.matmul(x, t))
+defvjp("outer", lambda b, g, out, x, y: b.matmul(g, y), lambda b, g, out, x, y: b.matmul(x, g))
+defjvp("outer", lambda b, t, out, x, y: b.outer(t, y), lambda b, t, out, x, y: b.outer(x, t))
+
+
+def _inverse(axes):
+    return None if axes is None else tuple(sorted(range(len(axes)), key=axes.__getitem__))
+
+
+defvjp("transpose", lambda b, g, out, x, axes=None: b.transpose(g, axes=_inverse(axes)))
+defjvp("transpose", lambda b, t, out, x, axes=None: b.transpose(t, axes=axes))
+PRIMS["reshape"].vjp = (lambda b, g, out, x, *dims: b.reshape_like(g, x),) + (None,) * 8
+PRIMS["reshape"].jvp = (lambda b, t, out, x, *dims: b.reshape(t, *dims),) + (None,) * 8
+defvjp("reshape_like", lambda b, g, out, x, like: b.reshape_like(g, x), None)
+defjvp("reshape_like", lambda b, t, out, x, like: b.reshape_like(t, like), None)
+defvjp("expand_dims", lambda b, g, out, x, axis: b.reshape_like(g, x))
+defjvp("expand_dims", lambda b, t, out, x, axis: b.expand_dims(t, axis=axis))
+
+
+def _unreduce(b, g, x, axis, keepdims):
+    return b.unreduce(g, x, axis=axis, keepdims=keepdims)
+
+
+defvjp("sum", lambda b, g, out, x, axis=None, keepdims=False: _unreduce(b, g, x, axis, keepdims))
+defjvp("sum", lambda b, t, out, x, axis=None, keepdims=False: b.sum(t, axis=axis, keepdims=keepdims))
+
+
+def _chooser(b, g, out, x, axis=None, keepdims=False):
+    """max/min along axes: the adjoint goes to the maximal entries, split evenly on ties."""
+    mask = b.eq(x, _unreduce(b, out, x, axis, keepdims))
+    count = b.sum(mask, axis=axis, keepdims=keepdims)
+    return b.div(b.mul(_unreduce(b, g, x, axis, keepdims), mask), _unreduce(b, count, x, axis, keepdims))
+
+
+def _chooser_jvp(b, t, out, x, axis=None, keepdims=False):
+    mask = b.eq(x, _unreduce(b, out, x, axis, keepdims))
+    return b.div(b.sum(b.mul(t, mask), axis=axis, keepdims=keepdims),
+                 b.sum(mask, axis=axis, keepdims=keepdims))
+
+
+defvjp("amax", _chooser)
+defvjp("amin", _chooser)
+defjvp("amax", _chooser_jvp)
+defjvp("amin", _chooser_jvp)
+defvjp("prod", lambda b, g, out, x, axis=None, keepdims=False:
+       b.div(_unreduce(b, b.mul(g, out), x, axis, keepdims), x))
+defjvp("prod", lambda b, t, out, x, axis=None, keepdims=False:
+       b.mul(out, b.sum(b.div(t, x), axis=axis, keepdims=keepdims)))
+PRIMS["getitem"].vjp = (lambda b, g, out, x, *idx, spec: ("index", g),) + (None,) * 16
+PRIMS["getitem"].jvp = (lambda b, t, out, x, *idx, spec: b.getitem(t, *idx, spec=spec),) + (None,) * 16
+PRIMS["setitem"].vjp = (
+    lambda b, g, out, x, v, *idx, spec: b.setitem(b.copy_array(g), 0.0, *idx, spec=spec),
+    lambda b, g, out, x, v, *idx, spec: b.getitem(g, *idx, spec=spec)) + (None,) * 16
+PRIMS["setitem"].jvp = (
+    lambda b, t, out, x, v, *idx, spec: b.setitem(b.copy_array(t), 0.0, *idx, spec=spec),
+    lambda b, t, out, x, v, *idx, spec: b.setitem(b.zeros_like(out), t, *idx, spec=spec)) + (None,) * 16
+for _name in ("dim", "size", "zeros", "ones", "empty", "full", "eye", "arange", "unreduce",
+              "index_add"):
+    PRIMS[_name].vjp = (None,) * 32
+    PRIMS[_name].jvp = (None,) * 32
+deflinear("copy_array", lambda b, g: g)

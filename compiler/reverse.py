@@ -26,6 +26,11 @@ from .errors import CompileError
 from .ir import Block, Const, For, Function, If, Op, Var, While, max_id
 from .primitives import PRIMS
 from .rewrite import clone, free_vars
+from .shapes import infer as infer_shapes
+
+# ops whose result may alias an argument: their adjoints are never updated in place
+ALIASING = {"copy", "getitem", "transpose", "reshape", "reshape_like", "expand_dims", "unreduce",
+            "tape_get"}
 
 
 def reverse_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = False) -> Function:
@@ -41,7 +46,7 @@ def reverse_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = False) -> 
     b = Builder(itertools.count(max_id(fn) + 1), fn.loc)
     b.stmts = list(fn.body.stmts)
     active = activity(fn.body, {fn.params[i].id for i in wrt if T.is_float(fn.params[i].type)})
-    rev = _Reverse(active)
+    rev = _Reverse(active, infer_shapes(fn))
     adj: dict[int, object] = {}
     if isinstance(out, Var) and out.id in active:
         adj[out.id] = b.op("copy", Const(1.0, out.type), of=("grad", out.id))
@@ -118,9 +123,16 @@ def activity(block: Block, seeds: set[int]) -> set[int]:
 
 
 class _Reverse:
-    def __init__(self, active: set[int]):
+    def __init__(self, active: set[int], shapes: dict | None = None):
         self.active = active
+        self.shapes = shapes or {}
         self.origin: dict[int, int] = {}   # clone id -> id of the forward value it recomputes
+        self.owned: set[int] = set()       # adjoint arrays no other value aliases
+
+    def shape(self, v):
+        if not isinstance(v, Var) or not T.is_array(v.type):
+            return ()
+        return self.shapes.get(self.origin.get(v.id, v.id))
 
     def tag(self, v: Var) -> tuple[str, int]:
         """The adjoint of a recomputed value is named after the forward value (grad_s2)."""
@@ -153,10 +165,26 @@ class _Reverse:
                 new = replace(c, of=tag)
                 b.stmts[-1] = replace(last, outs=(new,))
                 adj[v.id] = new
+                if last.prim not in ALIASING:
+                    self.owned.add(new.id)
             else:
                 adj[v.id] = b.op("copy", c, of=tag)
         else:
             adj[v.id] = b.op("add", prev, c, of=tag)
+            self.owned.add(adj[v.id].id)
+
+    def scatter(self, b: Builder, adj: dict, x: Var, g, op: Op) -> None:
+        """The adjoint of ``x[idx]``: add ``g`` into grad_x at ``idx``, in place when safe."""
+        prev = adj.get(x.id)
+        if prev is None:
+            acc = b.op("zeros_like", x, of=self.tag(x))
+        elif isinstance(prev, Var) and prev.id in self.owned:
+            acc = prev
+        else:
+            acc = b.op("copy_array", prev, of=self.tag(x))
+        new = b.op("index_add", acc, g, *op.args[1:], of=self.tag(x), **dict(op.params))
+        self.owned.add(new.id)
+        adj[x.id] = new
 
     # ------------------------------------------------------------------ statements
 
@@ -190,9 +218,29 @@ class _Reverse:
             b.loc = op.loc
             mark = len(b.stmts)
             c = rule(b, g, op.outs[0], *op.args, **dict(op.params))
+            if isinstance(c, tuple) and c[0] == "index":
+                self.scatter(b, adj, a, g, op)
+                continue
             if prim.elementwise:
-                c = fit(b, c, a)
+                c = self.fit(b, c, a, op.outs[0])
             self.accumulate(b, adj, a, c, mark)
+
+    def fit(self, b: Builder, c, v: Var, out: Var):
+        """Undo broadcasting: sum contribution ``c`` (shaped like ``out``) to ``v``'s shape."""
+        if not T.is_array(v.type):
+            if T.is_array(c.type):
+                return b.op("sum", c)
+            if isinstance(c, Const) and T.is_float(v.type) and c.type != v.type:
+                return Const(float(c.value), v.type)
+            return c
+        if not T.is_array(c.type):
+            return b.op("unreduce", c, v)
+        sv, so = self.shape(v), self.shape(out)
+        if sv is not None and sv == so and c.type.ndim == v.type.ndim:
+            return c
+        if sv is not None and so is not None and len(so) == len(sv) + 1 and so[1:] == sv:
+            return b.op("sum", c, axis=0)
+        return b.op("sum_to", c, v)
 
     def if_(self, b: Builder, s: If, adj: dict) -> None:
         seeds = [adj.get(v.id) for v in s.outs]
@@ -338,21 +386,3 @@ class _Reverse:
 
 def _reads(block: Block, v: Var) -> bool:
     return v.id in free_vars(block)
-
-
-def fit(b: Builder, c, v: Var):
-    """Undo broadcasting: sum contribution ``c`` of an elementwise op down to ``v``'s shape."""
-    if isinstance(c, Const) and T.is_float(v.type) and c.type != v.type and not T.is_array(v.type):
-        return Const(float(c.value), v.type)
-    if T.is_array(c.type) and not T.is_array(v.type):
-        return b.op("sum", c)
-    if T.is_array(v.type) and not T.is_array(c.type):
-        return b.op("mul", c, b.op("ones_like", v))
-    if T.is_array(v.type) and (c.type.ndim != v.type.ndim or not _same_shape(c, v)):
-        return b.op("sum_to", c, v)
-    return c
-
-
-def _same_shape(c, v) -> bool:
-    """Shapes are dynamic; equal ndim is trusted only where the forward op had one array."""
-    return getattr(c, "_same_shape", False)

@@ -23,9 +23,11 @@ def _unary(py_fn, scalar):
         if isinstance(x, (types.Float, types.Integer, types.Boolean)):
             return lambda x: scalar_jit(x)
         if isinstance(x, types.Array):
+            dtype = np.float32 if x.dtype == types.float32 else np.float64
+
             def arr(x):
                 flat = x.ravel()
-                out = np.empty(flat.size, dtype=np.float64 if x.dtype != np.float32 else np.float32)
+                out = np.empty(flat.size, dtype=dtype)
                 for i in range(flat.size):
                     out[i] = scalar_jit(flat[i])
                 return out.reshape(x.shape)
@@ -63,35 +65,43 @@ def _sum_to(c, like):
         return None
     if isinstance(like, types.Array):
         nd = like.ndim
-
-        def impl(c, like):
-            shape = like.shape
-            if c.shape == shape:
-                return c.copy()
-            out = np.zeros(like.size, dtype=c.dtype)
-            lead = c.ndim - nd
-            cshape = np.array(c.shape)
-            tshape = np.ones(c.ndim, dtype=np.int64)
-            for i in range(nd):
-                tshape[lead + i] = shape[i]
-            flat = c.ravel()
-            idx = np.zeros(c.ndim, dtype=np.int64)
-            for f in range(flat.size):
-                t = 0
-                for d in range(c.ndim):
-                    j = idx[d] if tshape[d] != 1 else 0
-                    t = t * tshape[d] + j
-                out[t] += flat[f]
-                d = c.ndim - 1
-                while d >= 0:
-                    idx[d] += 1
-                    if idx[d] < cshape[d]:
-                        break
-                    idx[d] = 0
-                    d -= 1
-            return out.reshape(shape)
-        return impl
+        if c.ndim == nd:
+            def same(c, like):
+                if c.shape == like.shape:
+                    return c
+                return _sum_to_loop(c, like)
+            return same
+        return lambda c, like: _sum_to_loop(c, like)
     return lambda c, like: c.sum()
+
+
+@register_jitable
+def _sum_to_loop(c, like):
+    """Sum ``c`` over the axes where ``like`` was broadcast (any ndims)."""
+    shape = like.shape
+    nd = like.ndim
+    out = np.zeros(like.size, dtype=c.dtype)
+    lead = c.ndim - nd
+    cshape = np.array(c.shape)
+    tshape = np.ones(c.ndim, dtype=np.int64)
+    for i in range(nd):
+        tshape[lead + i] = shape[i]
+    flat = c.ravel()
+    idx = np.zeros(c.ndim, dtype=np.int64)
+    for f in range(flat.size):
+        t = 0
+        for d in range(c.ndim):
+            j = idx[d] if tshape[d] != 1 else 0
+            t = t * tshape[d] + j
+        out[t] += flat[f]
+        d = c.ndim - 1
+        while d >= 0:
+            idx[d] += 1
+            if idx[d] < cshape[d]:
+                break
+            idx[d] = 0
+            d -= 1
+    return out.reshape(shape)
 
 
 @overload(support.tape_push, jit_options={"cache": True})
@@ -114,3 +124,69 @@ def _tape_push(tape, k, value):
         tape[k] = value
         return tape
     return impl_nd
+
+
+def _reduce(py_fn, np_name):
+    """``reduce_max(x, axis, keepdims)`` and friends: NumPy's axis/keepdims reductions,
+    specialised on the literal axis (Numba's own np.max has no axis)."""
+
+    @overload(py_fn, prefer_literal=True)
+    def _impl(x, axis, keepdims):
+        if not isinstance(x, types.Array):
+            return None
+        if not isinstance(keepdims, types.BooleanLiteral):
+            return None
+        kd = keepdims.literal_value
+        nd = x.ndim
+        if isinstance(axis, types.NoneType):
+            shape = "(" + "1, " * nd + ")"
+            src = f"def impl(x, axis, keepdims):\n    return np.full({shape}, np.{np_name}(x))\n"
+        elif isinstance(axis, types.IntegerLiteral):
+            ax = axis.literal_value
+            keep = [d for d in range(nd) if d != ax]
+            perm = tuple(keep + [ax])
+            outer = " * ".join(f"x.shape[{d}]" for d in keep) or "1"
+            dims = [f"x.shape[{d}]" if d != ax else "1" for d in range(nd)] if kd else \
+                [f"x.shape[{d}]" for d in keep]
+            tail = "out.reshape((" + ", ".join(dims) + ",))" if dims else "out[0]"
+            src = (
+                "def impl(x, axis, keepdims):\n"
+                f"    rows = np.ascontiguousarray(np.transpose(x, {perm})).reshape(({outer}, x.shape[{ax}]))\n"
+                "    out = np.empty(rows.shape[0], dtype=x.dtype)\n"
+                "    for r in range(rows.shape[0]):\n"
+                f"        out[r] = np.{np_name}(rows[r])\n"
+                f"    return {tail}\n")
+        else:
+            return None
+        ns = {"np": np}
+        exec(src, ns)  # noqa: S102 - a fixed template specialised on ndim and axis
+        return ns["impl"]
+
+    return _impl
+
+
+_reduce(support.reduce_sum, "sum")
+_reduce(support.reduce_max, "max")
+_reduce(support.reduce_min, "min")
+_reduce(support.reduce_prod, "prod")
+
+
+@overload(support.scatter_add)
+def _scatter_add(acc, g, *idx):
+    """``np.add.at(acc, idx, g)`` for integer-array (and integer) indices."""
+    n = len(idx)
+    garr = isinstance(g, types.Array)
+    subs = ", ".join(f"i{k}" for k in range(n))
+    loads = "\n".join(
+        f"        i{k} = idx[{k}][j]" if isinstance(idx[k], types.Array) else f"        i{k} = idx[{k}]"
+        for k in range(n))
+    length = next((f"idx[{k}].shape[0]" for k in range(n) if isinstance(idx[k], types.Array)), "1")
+    src = (
+        "def impl(acc, g, *idx):\n"
+        f"    for j in range({length}):\n"
+        f"{loads}\n"
+        f"        acc[{subs}] += {'g[j]' if garr else 'g'}\n"
+        "    return acc\n")
+    ns = {}
+    exec(src, ns)  # noqa: S102 - a fixed template specialised on the index kinds
+    return ns["impl"]

@@ -82,3 +82,26 @@ def tape_push(tape, k, value):
         tape = grown
     tape[k] = value
     return tape
+
+
+def reduce_sum(x, axis, keepdims):
+    """np.sum with axis and keepdims (the spelling Numba targets use; see numba_ext)."""
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def reduce_max(x, axis, keepdims):
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+def reduce_min(x, axis, keepdims):
+    return np.min(x, axis=axis, keepdims=keepdims)
+
+
+def reduce_prod(x, axis, keepdims):
+    return np.prod(x, axis=axis, keepdims=keepdims)
+
+
+def scatter_add(acc, g, *idx):
+    """np.add.at(acc, idx, g): the adjoint of a gather with repeated indices."""
+    np.add.at(acc, idx, g)
+    return acc

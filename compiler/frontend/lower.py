@@ -20,6 +20,7 @@ from ..builder import Builder
 from ..errors import CompileError, SourceLoc
 from ..ir import Atom, Block, Const, For, Function, If, Op, Var, While
 from . import names
+from .arrays import ArrayLowering, BoundMethod
 from .fence import fence
 from .source import ParsedFunction, parse_function
 
@@ -79,7 +80,7 @@ def lower_function(fn, arg_types=None) -> Function:
     return Function(pf.name, params, Block((), tuple(b.stmts), results), pf.loc(pf.node))
 
 
-class Lowerer:
+class Lowerer(ArrayLowering):
     """Lowers one function body (the user's, or an inlined callee) into a builder."""
 
     def __init__(self, pf: ParsedFunction, fn, b: Builder, stack: tuple):
@@ -99,6 +100,9 @@ class Lowerer:
         self.loops: list[dict] = []
         self.counter = 0
         self.hints: dict[str, str] = {}   # internal counters named after the user's loop variable
+        self.owned: set[int] = set()      # arrays this function created (may be assigned into)
+        self.base: dict[int, int] = {}    # view -> the array it looks into
+        self.exposed: set[int] = set()    # arrays whose values an operation has read
 
     # ------------------------------------------------------------------ helpers
 
@@ -107,7 +111,9 @@ class Lowerer:
 
     def op(self, node: ast.AST, prim: str, *args, **params) -> Var:
         self.b.loc = self.pf.loc(node)
-        return self.b.op(prim, *args, **params)
+        out = self.b.op(prim, *args, **params)
+        self.track(prim, self.b.stmts[-1].args, out)
+        return out
 
     def flag(self, base: str) -> str:
         self.counter += 1
@@ -284,14 +290,6 @@ class Lowerer:
         else:
             raise self.err(target, "cannot assign to this target", "Assign to a plain variable.")
 
-    def assign_subscript(self, target, value, node) -> None:
-        raise self.err(target, "item assignment is not supported for scalars",
-                       "Assign to a plain variable.")
-
-    def aug_subscript(self, s, op) -> None:
-        raise self.err(s.target, "item assignment is not supported for scalars",
-                       "Assign to a plain variable.")
-
     # ------------------------------------------------------------------ if
 
     def stmt_If(self, s: ast.If) -> None:
@@ -338,10 +336,12 @@ class Lowerer:
             for i, (t, v) in enumerate(zip(types, vals)):
                 vals[i] = self.placeholder(t, node) if v is None else self.cast(v, t, node)
         self.b = saved
-        for k, t in zip(names, types):
+        for k, t, a, c in zip(names, types, yt, ye):
             out = self.b.fresh(t, hint=_hint(k))
             outs.append(out)
             merged[k] = out
+            if all(isinstance(v, Const) or self.root(v) in self.owned for v in (a, c)):
+                self.owned.add(out.id)
         self.b.emit(If(cond, Block((), tuple(bt.stmts), tuple(yt)),
                        Block((), tuple(be.stmts), tuple(ye)), tuple(outs), self.pf.loc(node)))
         self.env, self.dead = merged, dt and de
@@ -437,6 +437,9 @@ class Lowerer:
             params = [self.b.fresh(types[k], hint=self.hints.get(k) or _hint(k)) for k in live]
             idx = [self.b.fresh(T.I64, hint=s.target.id)] if index else []
             self.env.update(zip(live, params))
+            for k, p in zip(live, params):
+                if isinstance(env0.get(k), Var) and self.root(env0[k]) in self.owned:
+                    self.owned.add(p.id)
             cond_block = None
             if cond is not None:
                 self.b = saved.child()
@@ -483,6 +486,9 @@ class Lowerer:
             self.b.emit(While(tuple(init), cond_block, body, outs, loc))
         self.env, self.dead = dict(env0), False
         self.env.update(zip(live, outs))
+        for k, p, o in zip(live, params, outs):
+            if p.id in self.owned:
+                self.owned.add(o.id)
         for k in _assigned(s.body):
             if k not in live:
                 self.env[k] = Undefined(k, f"it is first assigned inside the loop at line {loc.line}, "
@@ -558,9 +564,6 @@ class Lowerer:
         if isinstance(base, (Var, Const)):
             return self.attribute(base, node)
         raise self.err(node, f"flatgrad does not support the attribute '{node.attr}' here")
-
-    def attribute(self, base: Atom, node: ast.Attribute) -> object:
-        raise self.err(node, f"a scalar has no attribute '{node.attr}' flatgrad can read")
 
     def expr_Tuple(self, node: ast.Tuple) -> tuple:
         return tuple(self.expr(e) for e in node.elts)
@@ -665,6 +668,8 @@ class Lowerer:
         if isinstance(fn, (Var, Const)):
             raise self.err(node, "this value is not callable")
         kwargs = {k.arg: k.value for k in node.keywords}
+        if isinstance(fn, BoundMethod):
+            return self.call_method(fn, node, kwargs)
         special = names.SPECIAL.get(fn) if _hashable(fn) else None
         if special is not None:
             return getattr(self, "call_" + special)(node, kwargs)
@@ -674,6 +679,9 @@ class Lowerer:
             return self.call_prim(prim, node, kwargs)
         if isinstance(fn, pytypes.FunctionType):
             return self.call_user(fn, node, kwargs)
+        result = self.array_call(fn, node, kwargs)
+        if result is not None:
+            return result
         return self.call_other(fn, node, kwargs)
 
     def call_other(self, fn, node, kwargs):
@@ -716,6 +724,9 @@ class Lowerer:
             x = self.op(node, "div", x, self.op(node, "log", self.atom(node.args[1])))
         return x
 
+    def call_log_generic(self, node, kwargs):
+        return self.call_log(node, kwargs)
+
     def call_square(self, node, kwargs):
         x = self.atom(node.args[0])
         return self.op(node, "mul", x, x)
@@ -727,10 +738,23 @@ class Lowerer:
         raise self.err(node, "range() is only supported as the iterable of a for loop")
 
     def call_len(self, node, kwargs):
-        raise self.err(node, "len() needs an array argument")
+        x = self.expr(node.args[0])
+        if isinstance(x, tuple):
+            return Const(len(x), T.I64)
+        if isinstance(x, Var) and T.is_array(x.type):
+            return self.op(node, "dim", x, axis=0)
+        raise self.err(node, "len() needs an array or a tuple")
 
     def call_sum(self, node, kwargs):
-        raise self.err(node, "sum() needs an array argument", "Use a loop or np.sum on an array.")
+        x = self.expr(node.args[0])
+        if isinstance(x, tuple):
+            acc = x[0]
+            for v in x[1:]:
+                acc = self.op(node, "add", acc, v)
+            return acc
+        if isinstance(x, Var) and T.is_array(x.type):
+            return self.reduction("sum", x, [], kwargs, node)
+        raise self.err(node, "sum() needs an array or a tuple", "Use a loop or np.sum on an array.")
 
     def call_where(self, node, kwargs):
         if kwargs or len(node.args) != 3:
@@ -825,6 +849,9 @@ def _assigned(body: list[ast.stmt]) -> set[str]:
         for n in ast.walk(s):
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
                 out.add(n.id)
+            elif (isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
+                  and isinstance(n.value, ast.Name)):
+                out.add(n.value.id)     # y[i] = ... makes a new version of y
     return out
 
 

@@ -1,0 +1,326 @@
+"""Lowering of NumPy array code: attributes, methods, reductions, constructors, indexing.
+
+Mixed into :class:`~.lower.Lowerer`. It also keeps two facts the rest of the
+compiler relies on: which arrays the function created itself (only those may be
+assigned into; arguments are read-only), and which arrays have been read as a whole
+(an item assignment into one of those first copies it, so the backward pass still
+sees the values it read).
+"""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from .. import types as T
+from ..ir import Const, Var
+from ..primitives import PRIMS
+
+# prims whose result aliases their first argument (a view), and prims that read an
+# array without needing its values later (shape queries, indexing, copies)
+VIEWS = {"getitem", "transpose", "reshape", "reshape_like", "expand_dims", "unreduce", "copy",
+         "tape_get"}
+NO_EXPOSE = {"getitem", "dim", "size", "setitem", "index_add", "copy_array", "zeros_like",
+             "ones_like", "sum", "copy"}
+REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "min": "amin", "prod": "prod",
+              "amax": "amax", "amin": "amin"}
+_DTYPES = {np.float64: "float64", np.float32: "float32", float: "float64", int: "int64",
+           np.int64: "int64", bool: "bool", np.bool_: "bool"}
+
+
+class BoundMethod:
+    def __init__(self, base, name):
+        self.base, self.name = base, name
+
+
+class ArrayLowering:
+    """Array support for the Lowerer (expects self.op, self.atom, self.err, self.b)."""
+
+    # ---------------------------------------------------------------- bookkeeping
+
+    def track(self, prim: str, args, out: Var) -> None:
+        if not T.is_array(out.type):
+            return
+        if prim in VIEWS and args and isinstance(args[0], Var):
+            self.base[out.id] = self.root(args[0])
+        else:
+            self.owned.add(out.id)
+        if prim not in NO_EXPOSE:
+            for a in args:
+                if isinstance(a, Var) and T.is_array(a.type):
+                    self.exposed.add(self.root(a))
+
+    def root(self, v: Var) -> int:
+        return self.base.get(v.id, v.id)
+
+    # ---------------------------------------------------------------- attributes
+
+    def attribute(self, base, node: ast.Attribute):
+        name = node.attr
+        if not T.is_array(base.type):
+            if name in ("real",):
+                return base
+            raise self.err(node, f"a scalar has no attribute '{name}' flatgrad can read")
+        if name == "T":
+            return self.op(node, "transpose", base)
+        if name == "shape":
+            return tuple(self.op(node, "dim", base, axis=k) for k in range(base.type.ndim))
+        if name == "size":
+            return self.op(node, "size", base)
+        if name == "ndim":
+            return Const(base.type.ndim, T.I64)
+        if name in ("sum", "mean", "max", "min", "prod", "reshape", "copy", "astype", "dot",
+                    "ravel", "flatten", "transpose"):
+            from .lower import Ref
+            return Ref(BoundMethod(base, name))
+        raise self.err(node, f"flatgrad does not support the array attribute '.{name}'")
+
+    def call_method(self, m: BoundMethod, node: ast.Call, kwargs):
+        x, name = m.base, m.name
+        if name in REDUCTIONS:
+            return self.reduction(name, x, node.args, kwargs, node)
+        if name == "reshape":
+            return self.reshape(x, node.args, node)
+        if name == "copy":
+            return self.op(node, "copy_array", x)
+        if name in ("ravel", "flatten"):
+            return self.op(node, "reshape", x, Const(-1, T.I64))
+        if name == "transpose":
+            return self.transpose(x, node.args, node)
+        if name == "astype":
+            dtype = self.dtype_of(node.args[0] if node.args else kwargs.get("dtype"), node)
+            return self.cast(x, T.with_dtype(x.type, dtype), node)
+        if name == "dot":
+            return self.matmul(x, self.atom(node.args[0]), node)
+        raise self.err(node, f"flatgrad does not support .{name}()")
+
+    # ---------------------------------------------------------------- numpy calls
+
+    def array_call(self, fn, node: ast.Call, kwargs):
+        """Calls to NumPy functions that need more than a one-to-one primitive; or None."""
+        name = getattr(fn, "__name__", None)
+        if getattr(np, name or "", None) is not fn:
+            return None
+        if name in ("sum", "mean", "max", "min", "prod", "amax", "amin"):
+            x = self.atom(node.args[0])
+            return self.reduction(name, x, node.args[1:], kwargs, node)
+        if name in ("dot", "matmul", "inner"):
+            a, c = (self.atom(e) for e in node.args)
+            return self.matmul(a, c, node)
+        if name == "outer":
+            a, c = (self.atom(e) for e in node.args)
+            return self.op(node, "outer", a, c)
+        if name == "transpose":
+            return self.transpose(self.atom(node.args[0]), node.args[1:], node, kwargs.get("axes"))
+        if name == "reshape":
+            return self.reshape(self.atom(node.args[0]), node.args[1:], node)
+        if name == "ravel":
+            return self.op(node, "reshape", self.atom(node.args[0]), Const(-1, T.I64))
+        if name == "copy":
+            return self.op(node, "copy_array", self.atom(node.args[0]))
+        if name == "expand_dims":
+            x = self.atom(node.args[0])
+            return self.op(node, "expand_dims", x, axis=self.const_int(node.args[1]))
+        if name in ("zeros", "ones", "empty"):
+            dims = self.dims(node.args[0] if node.args else kwargs.get("shape"), node)
+            dtype = self.dtype_of(kwargs.get("dtype") or (node.args[1] if len(node.args) > 1 else None), node)
+            return self.op(node, name, *dims, dtype=dtype)
+        if name == "full":
+            dims = self.dims(node.args[0], node)
+            value = self.atom(node.args[1])
+            return self.op(node, "full", *dims, self.cast(value, T.F64, node))
+        if name in ("zeros_like", "ones_like", "empty_like"):
+            x = self.atom(node.args[0])
+            return self.op(node, "zeros_like" if name == "empty_like" else name, x)
+        if name == "eye":
+            return self.op(node, "eye", self.int_atom(node.args[0]))
+        if name == "arange":
+            return self.op(node, "arange", *(self.atom(a) for a in node.args))
+        return None
+
+    def matmul(self, a, c, node):
+        if not (T.is_array(a.type) and T.is_array(c.type)):
+            return self.op(node, "mul", a, c)
+        if a.type.ndim > 2 or c.type.ndim > 2:
+            raise self.err(node, "@ and np.dot are supported on 1-D and 2-D arrays",
+                           "Reshape to 2-D or write the contraction with a loop.")
+        return self.op(node, "matmul", a, c)
+
+    def transpose(self, x, args, node, axes_node=None):
+        if args:
+            axes_node = args[0] if len(args) == 1 else ast.Tuple(elts=list(args))
+        if axes_node is None:
+            return self.op(node, "transpose", x)
+        axes = tuple(self.const_int(e) for e in axes_node.elts)
+        return self.op(node, "transpose", x, axes=axes)
+
+    def reshape(self, x, args, node):
+        if len(args) == 1:
+            v = self.expr(args[0])
+            dims = v if isinstance(v, tuple) else (v,)
+        else:
+            dims = tuple(self.int_atom(a) for a in args)
+        return self.op(node, "reshape", x, *dims)
+
+    def reduction(self, name, x, args, kwargs, node):
+        if not T.is_array(x.type):
+            return x
+        axis_node = kwargs.get("axis", args[0] if args else None)
+        keepdims = self.const_bool(kwargs.get("keepdims")) if "keepdims" in kwargs else False
+        axis = None
+        if axis_node is not None and not (isinstance(axis_node, ast.Constant) and axis_node.value is None):
+            if isinstance(axis_node, ast.Tuple):
+                axis = tuple(sorted(self.const_int(e) % x.type.ndim for e in axis_node.elts))
+            else:
+                axis = self.const_int(axis_node) % x.type.ndim
+        prim = REDUCTIONS[name]
+        if isinstance(axis, tuple):
+            # several axes: one at a time, highest first, so the others keep their numbers
+            out = x
+            for ax in reversed(axis):
+                out = self.reduction_one(prim, out, ax, True, node)
+            if not keepdims:
+                out = self.squeeze(out, axis, node)
+            return out
+        return self.reduction_one(prim, x, axis, keepdims, node)
+
+    def reduction_one(self, prim, x, axis, keepdims, node):
+        if prim == "mean":
+            s = self.op(node, "sum", x, axis=axis, keepdims=keepdims)
+            count = self.op(node, "size", x) if axis is None else self.op(node, "dim", x, axis=axis)
+            return self.op(node, "div", s, count)
+        return self.op(node, prim, x, axis=axis, keepdims=keepdims)
+
+    def squeeze(self, x, axes, node):
+        dims = [self.op(node, "dim", x, axis=k) for k in range(x.type.ndim) if k not in axes]
+        if not dims:
+            return self.op(node, "sum", x)
+        return self.op(node, "reshape", x, *dims)
+
+    # ---------------------------------------------------------------- constants
+
+    def const_int(self, node) -> int:
+        v = self.expr(node)
+        if isinstance(v, Const) and isinstance(v.value, int) and not isinstance(v.value, bool):
+            return v.value
+        raise self.err(node, "expected a constant integer here (e.g. axis=1)")
+
+    def const_bool(self, node) -> bool:
+        v = self.expr(node)
+        if isinstance(v, Const) and isinstance(v.value, bool):
+            return v.value
+        raise self.err(node, "expected True or False here")
+
+    def dtype_of(self, node, where) -> str:
+        if node is None:
+            return "float64"
+        from .lower import Ref
+        v = self.expr(node)
+        obj = v.obj if isinstance(v, Ref) else None
+        if obj in _DTYPES:
+            return _DTYPES[obj]
+        raise self.err(node, "unsupported dtype", "Use np.float64, np.float32, int or bool.")
+
+    def dims(self, node, where) -> tuple:
+        v = self.expr(node)
+        dims = v if isinstance(v, tuple) else (v,)
+        out = []
+        for d in dims:
+            if not (isinstance(d, (Var, Const)) and isinstance(d.type, T.Scalar)
+                    and d.type.dtype in ("int64", "bool")):
+                raise self.err(node, "array shapes must be integers or tuples of integers")
+            out.append(d)
+        return tuple(out)
+
+    # ---------------------------------------------------------------- indexing
+
+    def expr_Subscript(self, node: ast.Subscript):
+        base = self.expr(node.value)
+        if isinstance(base, tuple):
+            i = self.const_int(node.slice)
+            try:
+                return base[i]
+            except IndexError:
+                raise self.err(node, f"tuple index {i} out of range") from None
+        if not (isinstance(base, Var) and T.is_array(base.type)):
+            raise self.err(node, "only arrays and tuples can be indexed")
+        spec, args, newaxes = self.index(base, node.slice, node)
+        out = base
+        if spec and not all(e == ("s", False, False, False) for e in spec):
+            out = self.op(node, "getitem", base, *args, spec=spec)
+        for axis in newaxes:
+            out = self.op(node, "expand_dims", out, axis=axis)
+        return out
+
+    def index(self, base, sl, node):
+        """(spec, index atoms, positions of None axes) for ``base[sl]``."""
+        items = sl.elts if isinstance(sl, ast.Tuple) else [sl]
+        spec, args, newaxes, pos, used = [], [], [], 0, 0
+        for it in items:
+            if isinstance(it, ast.Slice):
+                present = []
+                for part in (it.lower, it.upper, it.step):
+                    if part is None:
+                        present.append(False)
+                    else:
+                        args.append(self.int_atom(part))
+                        present.append(True)
+                spec.append(("s", *present))
+                pos, used = pos + 1, used + 1
+                continue
+            v = self.expr(it)
+            from .lower import Ref
+            if isinstance(v, Ref) and v.obj is None:
+                newaxes.append(pos)
+                pos += 1
+                continue
+            if isinstance(v, (Var, Const)) and isinstance(v.type, T.Scalar) and v.type.dtype == "int64":
+                spec.append(("i",))
+                args.append(v)
+                used += 1
+                continue
+            if isinstance(v, Var) and T.is_array(v.type) and v.type.dtype == "int64" and v.type.ndim == 1:
+                spec.append(("a",))
+                args.append(v)
+                used += 1
+                pos += 0 if any(e[0] == "a" for e in spec[:-1]) else 1
+                continue
+            if isinstance(v, Var) and T.is_array(v.type) and v.type.dtype == "bool":
+                raise self.err(it, "boolean-mask indexing is not supported",
+                               "Use np.where(mask, x, 0.0) instead.")
+            raise self.err(it, "unsupported index", "Index with ints, slices, None or 1-D int arrays.")
+        if used > base.type.ndim:
+            raise self.err(node, f"too many indices for a {base.type.ndim}-D array")
+        if newaxes and any(e[0] == "a" for e in spec):
+            raise self.err(node, "None cannot be mixed with integer-array indexing")
+        return tuple(spec), args, newaxes
+
+    def assign_subscript(self, target: ast.Subscript, value, node) -> None:
+        if not isinstance(target.value, ast.Name):
+            raise self.err(target, "assign into a named array (y[i] = ...)")
+        name = target.value.id
+        arr = self.load(name, target.value)
+        if not (isinstance(arr, Var) and T.is_array(arr.type)):
+            raise self.err(target, f"'{name}' is not an array")
+        if self.root(arr) not in self.owned:
+            raise self.err(target, f"cannot assign into '{name}': flatgrad never mutates an argument "
+                                   "or a view of one", f"Make a copy first: {name} = {name}.copy()")
+        if not isinstance(value, (Var, Const)):
+            raise self.err(node, "only numbers or arrays can be stored into an array")
+        spec, args, newaxes = self.index(arr, target.slice, target)
+        if newaxes:
+            raise self.err(target, "None is not allowed in an assignment target")
+        if self.root(arr) in self.exposed:
+            # the backward pass may still need the values read so far: keep them intact
+            arr = self.op(node, "copy_array", arr)
+        value = self.cast(value, T.Scalar(arr.type.dtype), node) if isinstance(value.type, T.Scalar) \
+            and value.type.dtype != arr.type.dtype else value
+        out = self.op(node, "setitem", arr, value, *args, spec=spec)
+        self.env[name] = out
+
+    def aug_subscript(self, s: ast.AugAssign, op: str) -> None:
+        current = self.expr_Subscript(ast.Subscript(value=s.target.value, slice=s.target.slice,
+                                                    ctx=ast.Load(), lineno=s.lineno,
+                                                    col_offset=s.col_offset))
+        value = self.binop(op, current, self.atom(s.value), s)
+        self.assign_subscript(s.target, value, s)
