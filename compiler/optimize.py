@@ -133,6 +133,13 @@ def _simplify(op: Op, defs: dict):
             return same(d.args[0])
     elif p == "copy" and isinstance(a, Const):
         return a
+    elif p in ("size", "dim") and isinstance(a, Var) and a.id in defs:
+        # the shape of an elementwise result of one array is that array's shape
+        d = defs[a.id]
+        prim = PRIMS[d.prim]
+        arrays = [x for x in d.args if T.is_array(x.type)]
+        if prim.elementwise and len(arrays) == 1 and arrays[0].type.ndim == a.type.ndim:
+            return replace(op, args=(arrays[0],))
     elif p in ("and", "or"):
         unit, absorb = (True, False) if p == "and" else (False, True)
         for x, y in ((a, c), (c, a)):
@@ -236,6 +243,7 @@ def cse(fn: Function) -> Function:
             s = map_stmt(s, m)
             prim = PRIMS[s.prim]
             if prim.pure and not prim.fresh and len(s.outs) == 1 and s.outs[0].id not in written:
+                # (values written in place are neither merged nor merged into)
                 key = (s.prim, tuple(map(_key, s.args)), s.params)
                 hit = table.get(key)
                 if hit is not None and hit.type == s.outs[0].type:

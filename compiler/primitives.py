@@ -299,10 +299,14 @@ defjvp("hypot", lambda b, t, out, x, y: b.div(b.mul(t, x), out),
 # Values the transforms create for themselves: tapes, trip counts, zeros.
 
 _any = lambda *ts, **p: p["type"]  # noqa: E731
-defprim("trip_count", 3, T.integer, call("len(range", arity=3), None,
+def _trip_count(a, p):
+    if a[0] == "0" and a[2] == "1":
+        return f"max({a[1]}, 0)"
+    return f"len(range({a[0]}, {a[1]}, {a[2]}))"
+
+
+defprim("trip_count", 3, T.integer, Spelling(_trip_count, _trip_count, P_ATOM, (1, 1, 1)), None,
         lambda a, b, c: len(range(a, b, c)), elementwise=False)
-PRIMS["trip_count"].spell = Spelling("len(range({0}, {1}, {2}))", "len(range({0}, {1}, {2}))",
-                                     P_ATOM, (1, 1, 1))
 defprim("tape_alloc", 2, lambda n, like: T.Array(like.dtype, T.ndim(like) + 1),
         Spelling("np.empty({0}, dtype=np.{dtype})",
                  "np.empty(({0},) + {1}.shape, dtype=np.{dtype})", P_ATOM, (1, 1), choose=1),
@@ -470,7 +474,7 @@ defprim("full", -1, lambda *dims, dtype="float64": T.Array(dtype, len(dims) - 1)
 defprim("eye", 1, lambda n: T.Array("float64", 2), call("np.eye"), elementwise=False, fresh=True)
 defprim("arange", -1, lambda *a: T.Array(T.promote_dtype("int64", *(x.dtype for x in a)), 1),
         Spelling(lambda a, p: f"np.arange({', '.join(a)})", lambda a, p: f"np.arange({', '.join(a)})",
-                 P_ATOM, (1, 1, 1)), elementwise=False, fresh=True)
+                 P_ATOM, (1, 1, 1)), elementwise=False)
 defprim("copy_array", 1, T.same, Spelling("{0}.copy()", "{0}.copy()", P_ATOM, (P_ATOM,)),
         elementwise=False, fresh=True)
 defprim("getitem", -1, _getitem_type,
@@ -531,7 +535,8 @@ def _unreduce(b, g, x, axis, keepdims):
     return b.unreduce(g, x, axis=axis, keepdims=keepdims)
 
 
-defvjp("sum", lambda b, g, out, x, axis=None, keepdims=False: _unreduce(b, g, x, axis, keepdims))
+defvjp("sum", lambda b, g, out, x, axis=None, keepdims=False:
+       g if axis is None and not keepdims else _unreduce(b, g, x, axis, keepdims))
 defjvp("sum", lambda b, t, out, x, axis=None, keepdims=False: b.sum(t, axis=axis, keepdims=keepdims))
 
 

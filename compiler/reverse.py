@@ -57,6 +57,8 @@ def reverse_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = False) -> 
         g = adj.get(p.id)
         if g is None:
             g = zero(b, p)
+        elif T.is_array(p.type) and not T.is_array(g.type):
+            g = b.op("unreduce", g, p, of=("grad", p.id))
         if not (isinstance(g, Var) and g.of == ("grad", p.id)):
             g = b.op("copy", g, of=("grad", p.id))
         grads.append(g)
@@ -178,6 +180,8 @@ class _Reverse:
         prev = adj.get(x.id)
         if prev is None:
             acc = b.op("zeros_like", x, of=self.tag(x))
+        elif not T.is_array(prev.type):
+            acc = b.op("unreduce", prev, x, of=self.tag(x))
         elif isinstance(prev, Var) and prev.id in self.owned:
             acc = prev
         else:
@@ -205,6 +209,14 @@ class _Reverse:
         if g is None:
             return
         prim = PRIMS[op.prim]
+        if not prim.elementwise and op.prim != "getitem":
+            g = self.full(b, g, op.outs[0])
+        elif T.is_array(op.outs[0].type) and not T.is_array(g.type):
+            # a scalar adjoint stands for itself broadcast; that only carries through an
+            # elementwise op whose array operands provably share one shape
+            shapes = {self.shape(a) for a in op.args if isinstance(a, Var) and T.is_array(a.type)}
+            if len(shapes) > 1 or None in shapes:
+                g = self.full(b, g, op.outs[0])
         for i, a in enumerate(op.args):
             if not self.is_active(a):
                 continue
@@ -234,12 +246,16 @@ class _Reverse:
                 return Const(float(c.value), v.type)
             return c
         if not T.is_array(c.type):
-            return b.op("unreduce", c, v)
+            return c      # a scalar stands for itself broadcast to v's shape
         sv, so = self.shape(v), self.shape(out)
         if sv is not None and sv == so and c.type.ndim == v.type.ndim:
             return c
         if sv is not None and so is not None and len(so) == len(sv) + 1 and so[1:] == sv:
             return b.op("sum", c, axis=0)
+        if sv is not None and so is not None and len(so) == len(sv) == c.type.ndim:
+            axes = [i for i, (x, y) in enumerate(zip(sv, so)) if x != y]
+            if len(axes) == 1 and sv[axes[0]] == 1:
+                return b.op("sum", c, axis=axes[0], keepdims=True)
         return b.op("sum_to", c, v)
 
     def if_(self, b: Builder, s: If, adj: dict) -> None:
@@ -269,7 +285,7 @@ class _Reverse:
                 continue
             vals = []
             for (ab, _), a in zip(arms, after):
-                vals.append(a if a is not None else zero(ab, w))
+                vals.append(self.full(ab, a, w) if a is not None else zero(ab, w))
             out = b.fresh(vals[0].type if isinstance(vals[0], Var) else w.type, of=self.tag(w))
             outs.append(out)
             yt.append(vals[0])
@@ -291,23 +307,30 @@ class _Reverse:
         pos = next(i for i, x in enumerate(b.stmts) if x is s)
         touched = [v for v in free_vars(s.body).values() if v.id in self.active]
         act = [j for j, p in enumerate(carried) if p.id in self.active]
+        const_step = is_for and isinstance(s.step, Const)
 
-        # the trip count, known before a for loop starts, counted by a while loop
-        pre = b.child()
-        if is_for:
-            n = pre.op("trip_count", s.start, s.stop, s.step)
-        # -- backward body: k runs n-1 .. 0
+        pre = b.child()        # statements placed just before the forward loop
+        n = pre.op("trip_count", s.start, s.stop, s.step) if is_for else None
+        # -- backward body. A for loop with a constant step runs its own index backwards
+        # (for i in range(last, start - step, -step)); otherwise k counts n-1 .. 0.
         bb = b.child()
-        k = bb.fresh(T.I64, hint="k")
         m: dict = {}
-        if is_for:
-            m[s.body.params[0].id] = bb.op("add", s.start, bb.op("mul", k, s.step))
+        if const_step:
+            i = s.body.params[0]
+            k = bb.fresh(T.I64, hint=i.hint or "k")
+            m[i.id] = k
+            slot = bb.op("floordiv", bb.op("sub", k, s.start), s.step)
+        else:
+            k = bb.fresh(T.I64, hint="k")
+            slot = k
+            if is_for:
+                m[s.body.params[0].id] = bb.op("add", s.start, bb.op("mul", k, s.step))
         tapes = {}
         for p in carried:
             hint = f"tape_{p.hint}" if p.hint else None
             tape = bb.fresh(T.Array(p.type.dtype, T.ndim(p.type) + 1), hint, ("tape", p.id))
             tapes[p.id] = tape
-            m[p.id] = bb.op("tape_get", tape, k, hint=p.hint)
+            m[p.id] = bb.op("tape_get", tape, slot, hint=p.hint)
             self.origin[m[p.id].id] = p.id
             if p.id in self.active:
                 self.active.add(m[p.id].id)
@@ -318,6 +341,9 @@ class _Reverse:
         accs = [bb.fresh(w.type, of=self.tag(w)) for w in touched]
         for w, a in zip(touched, accs):
             local[w.id] = a
+        for v in (*gparams, *accs):
+            if T.is_array(v.type):
+                self.owned.add(v.id)
         for j, gp in zip(act, gparams):
             y = s.body.yields[j]
             y = m.get(y.id, y) if isinstance(y, Var) else y
@@ -327,8 +353,8 @@ class _Reverse:
         ylds = []
         for j in act:
             g = local.get(m[carried[j].id].id)
-            ylds.append(g if g is not None else zero(bb, carried[j]))
-        ylds += [local[w.id] for w in touched]
+            ylds.append(self.carry(bb, g, carried[j], gparams[act.index(j)]))
+        ylds += [self.carry(bb, local[w.id], w, a) for w, a in zip(touched, accs)]
         from .optimize import dce_block  # local import: optimize depends on nothing here
         bblock = dce_block(Block((k, *gparams, *accs), tuple(bb.stmts), tuple(ylds)))
         needed = [p for p in carried if _reads(bblock, tapes[p.id])]
@@ -368,20 +394,51 @@ class _Reverse:
         b.stmts[pos:pos + 1] = pre.stmts + [fwd]
 
         # -- backward loop
-        init = [adj.get(s.outs[j].id) for j in act]
-        init = [g if g is not None else zero(b, carried[j]) for g, j in zip(init, act)]
-        init += [adj.get(w.id) if adj.get(w.id) is not None else zero(b, w) for w in touched]
-        last = b.op("sub", n, Const(1, T.I64))
+        init = [self.own(b, adj.get(s.outs[j].id), carried[j]) for j in act]
+        init += [self.own(b, adj.get(w.id), w) for w in touched]
+        if const_step:
+            span = b.op("sub", b.op("sub", s.stop, s.start), Const(1 if s.step.value > 0 else -1, T.I64))
+            last = b.op("add", s.start, b.op("mul", b.op("floordiv", span, s.step), s.step))
+            rng = (last, b.op("sub", s.start, s.step), b.op("neg", s.step))
+        else:
+            rng = (b.op("sub", n, Const(1, T.I64)), Const(-1, T.I64), Const(-1, T.I64))
         outs = tuple(b.fresh(carried[j].type, of=self.tag(s.init[j]) if isinstance(s.init[j], Var)
                              else self.tag(carried[j])) for j in act)
         outs += tuple(b.fresh(w.type, of=self.tag(w)) for w in touched)
-        b.emit(For(last, Const(-1, T.I64), Const(-1, T.I64), tuple(init), bblock, outs, s.loc))
+        b.emit(For(*rng, tuple(init), bblock, outs, s.loc))
+        for o in outs:
+            if T.is_array(o.type):
+                self.owned.add(o.id)
         for j, o in zip(act, outs):
             a = s.init[j]
             if self.is_active(a):
                 self.accumulate(b, adj, a, o, len(b.stmts))
         for w, o in zip(touched, outs[len(act):]):
             adj[w.id] = o
+
+    def own(self, b: Builder, g, like: Var):
+        """An adjoint of ``like``'s type that no other value aliases (to update in place)."""
+        if g is None:
+            return zero(b, like)
+        if not T.is_array(like.type):
+            return g
+        if not T.is_array(g.type):
+            return b.op("unreduce", g, like)
+        if isinstance(g, Var) and g.id in self.owned:
+            return g
+        return b.op("copy_array", g)
+
+    def carry(self, b: Builder, g, like: Var, param: Var):
+        """A loop-carried adjoint for the next trip: the param itself or an owned array."""
+        if g is param:
+            return g
+        return self.own(b, g, like)
+
+    def full(self, b: Builder, g, like: Var):
+        """Materialise a scalar adjoint that stands for an array broadcast to ``like``."""
+        if T.is_array(like.type) and not T.is_array(g.type):
+            return b.op("unreduce", g, like)
+        return g
 
 
 def _reads(block: Block, v: Var) -> bool:

@@ -41,7 +41,9 @@ def infer(fn: Function) -> dict[int, tuple]:
 
     def shape(a):
         if isinstance(a, Var) and T.is_array(a.type):
-            return shapes.get(a.id) or tuple(_unknown() for _ in range(a.type.ndim))
+            if a.id not in shapes:
+                shapes[a.id] = tuple(_unknown() for _ in range(a.type.ndim))
+            return shapes[a.id]
         return ()
 
     def op(s: Op) -> None:
@@ -88,10 +90,12 @@ def infer(fn: Function) -> dict[int, tuple]:
         elif p == "reshape":
             res = tuple(sym(a) if not (isinstance(a, Const) and a.value == -1) else _unknown()
                         for a in args[1:])
+        elif p == "arange":
+            res = (sym(args[0]),) if len(args) == 1 else None
         elif p == "eye":
             res = (sym(args[0]), sym(args[0]))
         elif p == "getitem":
-            res = _getitem_shape(shape(args[0]), params["spec"], args[1:], sym)
+            res = _getitem_shape(shape(args[0]), params["spec"], args[1:], shape)
         else:   # elementwise: NumPy broadcasting on symbols
             res = broadcast([shape(a) for a in args])
         if res is not None and len(res) == nd:
@@ -136,7 +140,7 @@ def broadcast(shapes: list[tuple]) -> tuple:
     return tuple(out)
 
 
-def _getitem_shape(d, spec, idx, sym):
+def _getitem_shape(d, spec, idx, shape):
     out, it, fancy = [], iter(idx), False
     for k, e in enumerate(spec):
         if e[0] == "i":
@@ -144,7 +148,7 @@ def _getitem_shape(d, spec, idx, sym):
         elif e[0] == "a":
             a = next(it)
             if not fancy:
-                out.append(("fancy", a.id) if isinstance(a, Var) else _unknown())
+                out.append(shape(a)[0])   # (1-D index arrays broadcast together)
                 fancy = True
         else:
             parts = [next(it) if present else None for present in e[1:]]
