@@ -21,8 +21,13 @@ def load(name: str):
 
 
 def version(name: str) -> str | None:
-    mod = load(name)
-    return getattr(mod, "__version__", "?") if mod is not None else None
+    if load(name) is None:
+        return None
+    from importlib import metadata
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return getattr(load(name), "__version__", "?")
 
 
 def missing_note(name: str) -> str:
