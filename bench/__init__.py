@@ -1,0 +1,1 @@
+"""flatgrad's benchmark suite: run ``python bench/run.py [--quick] [--only NAME]``."""
