@@ -229,3 +229,28 @@ def calls_helper(x, y):
 def relu_net(x, w):
     h = relu(w * x + 1.0)
     return h * h
+
+
+# ------------------------------------------------------------------ minimal reproducers of bugs
+
+def loop_init_is_param(x, n):
+    s = x
+    for i in range(n):
+        s = s + x
+    return s
+
+
+def return_in_loop_simple(x):
+    s = 1.0
+    for i in range(10):
+        s = s * x
+        if s > 5.0:
+            return s
+    return s
+
+
+def while_copy_of_param(x):
+    y = x * 1.0
+    while y < 100.0:
+        y = y * 1.7 + x
+    return y
