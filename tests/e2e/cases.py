@@ -11,6 +11,9 @@ ALIAS = pytest.mark.xfail(strict=True, reason="BUG: a loop-carried copy of param
 RET = pytest.mark.xfail(strict=True, reason="BUG: return inside a for loop: after copy propagation "
                         "a carried adjoint is overwritten before its last use in the body")
 
+REUSE = pytest.mark.xfail(strict=True, reason="BUG: -O1 names an adjoint after a forward value "
+                          "(`s = s * -math.sin(y)`) and overwrites it while it is still read")
+
 
 def bug(mark, *case):
     return pytest.param(*case, marks=mark)
@@ -69,6 +72,8 @@ CASES = [
     bug(INIT, L.loop_init_is_param, (1.3, 3), (0,)),
     bug(RET, L.return_in_loop_simple, (0.9,), (0,)),
     bug(ALIAS, L.while_copy_of_param, (2.3,), (0,)),
+    bug(REUSE, L.branch_times_value, (0.5, 0.3), (0, 1)),
+    (L.branch_times_value, (-0.5, 0.3), (0, 1)),
 ]
 
 

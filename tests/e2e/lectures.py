@@ -254,3 +254,12 @@ def while_copy_of_param(x):
     while y < 100.0:
         y = y * 1.7 + x
     return y
+
+
+def branch_times_value(x, y):
+    s = 0.25 + x
+    if x > 0.0:
+        r = x + math.cos(y)
+    else:
+        r = y
+    return r * s
