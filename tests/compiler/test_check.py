@@ -1,0 +1,94 @@
+"""The IR checker fed deliberately broken IR must raise, pointing at the problem."""
+import pytest
+
+from flatgrad.compiler import types as T
+from flatgrad.compiler.check import IRError, check
+from flatgrad.compiler.ir import Block, Const, For, Function, If, Op, Var
+
+
+X = Var(0, T.F64, "x")
+
+
+def fn(stmts, yields, params=(X,)):
+    return Function("f", params, Block((), tuple(stmts), tuple(yields)))
+
+
+def test_well_formed_ir_passes():
+    y = Var(1, T.F64, "y")
+    check(fn([Op("mul", (X, X), (y,))], [y]))
+
+
+def test_use_before_def():
+    y, z = Var(1, T.F64), Var(2, T.F64)
+    bad = fn([Op("mul", (X, z), (y,)), Op("sin", (X,), (z,))], [y])
+    with pytest.raises(IRError, match="out of scope"):
+        check(bad)
+
+
+def test_use_of_undefined_value_in_yield():
+    ghost = Var(7, T.F64, "ghost")
+    with pytest.raises(IRError, match="ghost"):
+        check(fn([], [ghost]))
+
+
+def test_double_definition():
+    y = Var(1, T.F64)
+    bad = fn([Op("sin", (X,), (y,)), Op("cos", (X,), (y,))], [y])
+    with pytest.raises(IRError, match="defined twice"):
+        check(bad)
+
+
+def test_redefining_a_parameter():
+    bad = fn([Op("sin", (X,), (X,))], [X])
+    with pytest.raises(IRError, match="defined twice"):
+        check(bad)
+
+
+def test_wrong_result_type():
+    y = Var(1, T.I64)   # sin of a float is a float
+    with pytest.raises(IRError, match="type"):
+        check(fn([Op("sin", (X,), (y,))], [y]))
+
+
+def test_comparison_must_be_bool():
+    y = Var(1, T.F64)
+    with pytest.raises(IRError, match="type"):
+        check(fn([Op("lt", (X, Const(0.0, T.F64)), (y,))], [y]))
+
+
+def test_wrong_arity():
+    y = Var(1, T.F64)
+    with pytest.raises(IRError, match="args"):
+        check(fn([Op("mul", (X,), (y,))], [y]))
+
+
+def test_unknown_primitive():
+    y = Var(1, T.F64)
+    with pytest.raises(IRError, match="unknown primitive"):
+        check(fn([Op("frobnicate", (X,), (y,))], [y]))
+
+
+def test_value_defined_in_branch_used_outside():
+    c, inner, out = Var(1, T.BOOL), Var(2, T.F64), Var(3, T.F64)
+    region = If(c, Block((), (Op("sin", (X,), (inner,)),), (inner,)), Block((), (), (X,)), (out,))
+    bad = fn([Op("gt", (X, Const(0.0, T.F64)), (c,)), region], [inner])
+    with pytest.raises(IRError, match="out of scope"):
+        check(bad)
+
+
+def test_if_arms_yield_wrong_number_of_values():
+    c, out = Var(1, T.BOOL), Var(3, T.F64)
+    region = If(c, Block((), (), (X, X)), Block((), (), (X,)), (out,))
+    with pytest.raises(IRError, match="yields"):
+        check(fn([Op("gt", (X, Const(0.0, T.F64)), (c,)), region], [out]))
+
+
+def test_for_body_params_mismatch():
+    i, s, out = Var(1, T.I64), Var(2, T.F64), Var(3, T.F64)
+    zero, n = Const(0, T.I64), Const(3, T.I64)
+    # body declares only the index, but one value is carried
+    loop = For(zero, n, Const(1, T.I64), (X,), Block((i,), (), (X,)), (out,))
+    with pytest.raises(IRError):
+        check(fn([loop], [out]))
+    good = For(zero, n, Const(1, T.I64), (X,), Block((i, s), (), (s,)), (out,))
+    check(fn([good], [out]))

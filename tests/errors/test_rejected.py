@@ -1,0 +1,119 @@
+"""Every construct outside the subset is a CompileError at its file:line, with the
+source line, a caret under the offending column, and what to do instead."""
+import inspect
+import re
+
+import numpy as np
+import pytest
+
+import flatgrad as fg
+from flatgrad import CompileError
+
+from . import bad
+
+
+def marked_line(fn):
+    """The file line number of the line marked ``# <-`` in ``fn``'s source."""
+    lines, first = inspect.getsourcelines(fn)
+    (k,) = [i for i, ln in enumerate(lines) if ln.rstrip().endswith("# <-")]
+    return first + k, lines[k]
+
+
+def compile_error(fn, *args):
+    with pytest.raises(CompileError) as info:
+        fg.grad(fn, target="python")(*(args or (1.5,) * fn.__code__.co_argcount))
+    return str(info.value)
+
+
+def assert_located(msg, fn):
+    line, text = marked_line(fn)
+    assert re.match(rf"\S*bad\.py:{line}:(\d+): ", msg), msg
+    col = int(re.match(rf"\S*bad\.py:{line}:(\d+): ", msg).group(1))
+    rows = msg.splitlines()
+    # the offending source line (stripped of indentation), then a caret under the column
+    assert rows[1].strip() == text.strip(), msg
+    indent = len(text) - len(text.lstrip())
+    caret = rows[2]
+    assert caret.strip() == "^", msg
+    assert caret.index("^") == 4 + (col - 1) - indent, msg
+    assert len(rows) >= 4 and rows[3].strip(), f"no advice sentence in:\n{msg}"
+
+
+CASES = {
+    "uses_class": "class",
+    "uses_try": "try",
+    "uses_with": "with",
+    "uses_lambda": "lambda",
+    "uses_listcomp": "list comprehension",
+    "uses_genexp": "generator",
+    "uses_dictcomp": "comprehension",
+    "uses_global": "global",
+    "uses_nonlocal": "nonlocal",
+    "recursive": "recursi",
+    "uses_string": "string",
+    "for_over_tuple": "range",
+    "maybe_undefined": "undefined",
+    "unknown_call": "getcwd",
+    "unknown_numpy_call": "det",
+    "uses_yield": "yield",
+    "nested_def": "nested function",
+    "uses_assert": "assert",
+    "uses_fstring": "f-string",
+    "uses_walrus": ":=",
+    "uses_while_else": "else",
+    "uses_import": "import",
+    "no_return": "return",
+    "uses_match": "match",
+}
+
+
+@pytest.mark.parametrize("name,what", CASES.items(), ids=list(CASES))
+def test_rejected_construct(name, what):
+    fn = getattr(bad, name)
+    msg = compile_error(fn)
+    assert_located(msg, fn)
+    assert what in msg.splitlines()[0], msg
+
+
+def test_io_call_print_is_rejected():
+    msg = compile_error(bad.uses_print)
+    assert_located(msg, bad.uses_print)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: print(x) is reported as 'an expression statement has "
+                                       "no effect', which neither names print nor I/O")
+def test_io_call_print_message_names_print():
+    assert "print" in compile_error(bad.uses_print).splitlines()[0]
+
+
+def test_mutating_an_array_argument_is_rejected():
+    msg = compile_error(bad.mutates_argument, np.ones(3))
+    assert_located(msg, bad.mutates_argument)
+
+
+def test_mutating_a_scalar_argument_is_rejected():
+    assert_located(compile_error(bad.mutates_argument, 1.5), bad.mutates_argument)
+
+
+def test_star_args_rejected_when_source_is_requested():
+    with pytest.raises(CompileError) as info:
+        fg.source(bad.star_args)
+    assert_located(str(info.value), bad.star_args)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: grad(f)(1.5) with f(*xs) raises TypeError "
+                                       "'takes 0 argument(s)' instead of CompileError")
+def test_star_args_rejected_at_call():
+    with pytest.raises(CompileError):
+        fg.grad(bad.star_args, target="python")(1.5)
+
+
+def test_kwargs_rejected():
+    assert_located(compile_error(bad.uses_kwargs, 1.5), bad.uses_kwargs)
+
+
+def test_errors_are_compile_errors_not_internal_exceptions():
+    # every rejected function raises CompileError and nothing else, also via source()
+    for name in CASES:
+        with pytest.raises(CompileError):
+            fg.source(getattr(bad, name))

@@ -1,0 +1,47 @@
+"""The rule-test table: one row per primitive, mirroring compiler/primitives.py.
+
+Each row gives points where the primitive is smooth (finite differences are exact
+enough there). The test modules check that every primitive with a VJP rule has a
+row, so a new primitive cannot slip in untested.
+"""
+import math
+
+# name: list of argument tuples at which the primitive is differentiable
+SMOOTH_POINTS = {
+    "add": [(1.3, -0.7)], "sub": [(1.3, -0.7)], "mul": [(1.3, -0.7)], "div": [(1.3, -0.7)],
+    "pow": [(1.3, 2.2), (0.6, -1.5), (2.0, 3.0)],
+    "mod": [(5.3, 2.1), (-5.3, 2.1), (5.3, -2.1)],
+    "floordiv": [(5.3, 2.1)],
+    "neg": [(0.7,)], "copy": [(0.7,)], "float": [(0.7,)], "int": [(1.3,)],
+    "abs": [(0.7,), (-0.7,)], "sign": [(0.7,), (-0.7,)],
+    "max": [(1.3, 0.7), (0.7, 1.3)], "min": [(1.3, 0.7), (0.7, 1.3)],
+    "lt": [(1.3, 0.7)], "le": [(1.3, 0.7)], "gt": [(1.3, 0.7)], "ge": [(1.3, 0.7)],
+    "eq": [(1.3, 0.7)], "ne": [(1.3, 0.7)],
+    "select": [(True, 1.3, -0.7), (False, 1.3, -0.7)],
+    "exp": [(0.4,), (-1.2,)], "log": [(0.7,), (3.0,)], "log1p": [(0.7,), (-0.5,)],
+    "expm1": [(0.4,), (-1.2,)], "log2": [(0.7,)], "log10": [(0.7,)], "sqrt": [(0.7,), (4.0,)],
+    "sin": [(0.4,), (2.5,)], "cos": [(0.4,), (2.5,)], "tan": [(0.4,), (-1.0,)],
+    "asin": [(0.4,), (-0.6,)], "acos": [(0.4,), (-0.6,)], "atan": [(0.4,), (-3.0,)],
+    "sinh": [(0.4,), (-1.5,)], "cosh": [(0.4,), (-1.5,)], "tanh": [(0.4,), (-1.5,)],
+    "asinh": [(0.4,), (-2.0,)], "acosh": [(1.7,), (3.0,)], "atanh": [(0.4,), (-0.6,)],
+    "erf": [(0.4,), (-1.1,)], "erfc": [(0.4,), (-1.1,)],
+    "sigmoid": [(0.4,), (-3.0,)], "relu": [(0.4,), (-0.4,)], "softplus": [(0.4,), (-3.0,)],
+    "floor": [(1.3,)], "ceil": [(1.3,)], "trunc": [(1.3,)],
+    "atan2": [(0.6, -1.1), (-0.6, 1.1)], "hypot": [(0.6, -1.1), (3.0, 4.0)],
+}
+
+# runtime helpers the transforms create; they have no user-visible derivative
+INTERNAL = {"trip_count", "tape_alloc", "tape_put", "tape_push", "tape_get", "zeros_like",
+            "ones_like", "undef", "astype", "sum_to", "not", "and", "or"}
+
+# Non-differentiable points and the JAX convention: (args, expected gradient per arg)
+KINKS = {
+    "relu": [((0.0,), (0.0,))],
+    "abs": [((0.0,), (0.0,))],
+    "max": [((1.5, 1.5), (0.5, 0.5)), ((0.0, 0.0), (0.5, 0.5))],
+    "min": [((1.5, 1.5), (0.5, 0.5)), ((-2.0, -2.0), (0.5, 0.5))],
+}
+
+
+def is_float_arg(v):
+    return isinstance(v, float) and not isinstance(v, bool) and math.isfinite(v)
