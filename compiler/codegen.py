@@ -57,6 +57,7 @@ class Emitter:
         self.consumer: dict[int, object] = {}
         self.inline: dict[int, Op] = {}
         self.pending: dict[int, tuple[str, int]] = {}
+        self.claims: dict[int, tuple] = {}
         self._find_inline(fn.body)
         for p in fn.params:
             self.names[p.id] = p.hint
@@ -214,7 +215,7 @@ class Emitter:
             self.names[out.id] = name
             return
         text, _ = self.expr(s)
-        self.emit(depth, f"{self.define(out)} = {text}")
+        self.emit(depth, f"{self.define(out, self._claimed_name(out))} = {text}")
 
     def _accumulates(self, s: Op, b: Block, i: int):
         """``grad_x = grad_x + c`` where the old grad_x dies here: written ``grad_x += c``."""
@@ -252,7 +253,10 @@ class Emitter:
             self.emit(depth, ", ".join(t for t, _ in pairs) + " = " + ", ".join(x for _, x in pairs))
 
     def _claim_yields(self, block: Block, targets: list[str]) -> None:
-        """Let values computed in ``block`` only to be yielded take their target's name."""
+        """Let values computed in ``block`` only to be yielded take their target's name.
+
+        The decision is made when the value's line is emitted (see :meth:`op`), once every
+        value read after it has its name."""
         counts = {}
         for y in block.yields:
             if isinstance(y, Var):
@@ -261,15 +265,34 @@ class Emitter:
             if not isinstance(y, Var) or counts[y.id] != 1 or self.uses.get(y.id) != 1:
                 continue
             idx = _def_index(block, y)
-            if idx is None:
-                continue
-            # the target name must not be read after y is assigned
-            holders = [p for p in block.params if self.names.get(p.id) == t]
-            if any(_used_after(block, idx, h.id) for h in holders):
-                continue
-            if any(t == self.names.get(v.id) for v in _defined_between(block, idx)):
-                continue
-            self.names[y.id] = t
+            if idx is not None and isinstance(block.stmts[idx], Op):
+                self.claims[y.id] = (block, idx, t, pos)
+
+    def _claimed_name(self, v: Var) -> str | None:
+        claim = self.claims.pop(v.id, None)
+        if claim is None:
+            return None
+        block, idx, t, pos = claim
+        # the target name must not be read after v is assigned (in the statements that
+        # follow, or by another yield, which is assigned at the very end)
+        if self._reads_name_after(block, idx, t, pos):
+            return None
+        return t
+
+    def _reads_name_after(self, block: Block, idx: int, name: str, pos: int) -> bool:
+        def named(a) -> bool:
+            return isinstance(a, Var) and self.names.get(a.id) == name
+
+        def reads(s) -> bool:
+            if any(named(a) for a in operands(s)):
+                return True
+            return any(reads(x) or any(named(a) for a in inner.yields)
+                       for inner in blocks_of(s) for x in inner.stmts) or \
+                any(named(a) for inner in blocks_of(s) for a in inner.yields)
+
+        if any(reads(s) for s in block.stmts[idx + 1:]):
+            return True
+        return any(named(a) for k, a in enumerate(block.yields) if k != pos)
 
     def if_(self, s: If, b: Block, i: int, depth: int) -> None:
         cond, _ = self.name_of(s.cond)
@@ -304,7 +327,10 @@ class Emitter:
     def _carried_names(self, s, params) -> list[str]:
         targets = []
         for p, a in zip(params, s.init):
-            if (isinstance(a, Var) and a.type == p.type and self._dead_after(a, s)
+            # an init may lend its name to the loop variable only if nothing reads it later,
+            # the loop body included (the body runs after the variable has changed)
+            if (isinstance(a, Var) and a.type == p.type and a.id in self.names
+                    and self.uses.get(a.id, 0) == sum(1 for x in s.init if x is a)
                     and self.names[a.id] not in targets):
                 targets.append(self.names[a.id])
             else:
@@ -386,11 +412,6 @@ def _def_index(block: Block, v: Var):
 
 def _used_after(block: Block, idx: int, vid: int) -> bool:
     return any(_count(s, vid) for s in block.stmts[idx + 1:])
-
-
-def _defined_between(block: Block, idx: int):
-    for s in block.stmts[idx + 1:]:
-        yield from getattr(s, "outs", ())
 
 
 def emit_body(fn: Function, target: str = "python") -> tuple[list[str], list[str]]:

@@ -319,7 +319,7 @@ class _Reverse:
             i = s.body.params[0]
             k = bb.fresh(T.I64, hint=i.hint or "k")
             m[i.id] = k
-            slot = bb.op("floordiv", bb.op("sub", k, s.start), s.step)
+            slot = _slot(bb, k, s.start, s.step)
         else:
             k = bb.fresh(T.I64, hint="k")
             slot = k
@@ -364,7 +364,7 @@ class _Reverse:
         fb = b.child()
         if is_for:
             i = s.body.params[0]
-            idx = fb.op("floordiv", fb.op("sub", i, s.start), s.step)
+            idx = _slot(fb, i, s.start, s.step)
         else:
             count_p = fb.fresh(T.I64, hint="count")
             idx = count_p
@@ -409,12 +409,12 @@ class _Reverse:
         for o in outs:
             if T.is_array(o.type):
                 self.owned.add(o.id)
-        for j, o in zip(act, outs):
+        for w, o in zip(touched, outs[len(act):]):
+            adj[w.id] = o
+        for j, o in zip(act, outs):   # after the accumulators: an init may be one of them
             a = s.init[j]
             if self.is_active(a):
                 self.accumulate(b, adj, a, o, len(b.stmts))
-        for w, o in zip(touched, outs[len(act):]):
-            adj[w.id] = o
 
     def own(self, b: Builder, g, like: Var):
         """An adjoint of ``like``'s type that no other value aliases (to update in place)."""
@@ -439,6 +439,13 @@ class _Reverse:
         if T.is_array(like.type) and not T.is_array(g.type):
             return b.op("unreduce", g, like)
         return g
+
+
+def _slot(b: Builder, i, start, step):
+    """The tape row of iteration ``i``: (i - start) // step, written plainly when it is i."""
+    if isinstance(start, Const) and start.value == 0 and isinstance(step, Const) and step.value == 1:
+        return i
+    return b.op("floordiv", b.op("sub", i, start), step)
 
 
 def _reads(block: Block, v: Var) -> bool:

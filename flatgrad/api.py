@@ -9,10 +9,10 @@ from .runtime.dispatch import Transformed
 
 
 def _argnums(argnums) -> tuple[tuple[int, ...], bool]:
-    if isinstance(argnums, int):
+    if isinstance(argnums, int) and not isinstance(argnums, bool):
         return (argnums,), True
-    nums = tuple(argnums)
-    if not nums or not all(isinstance(i, int) for i in nums):
+    nums = tuple(argnums) if isinstance(argnums, (tuple, list)) else ()
+    if not nums or not all(isinstance(i, int) and not isinstance(i, bool) for i in nums):
         raise TypeError(f"argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
     return nums, False
 

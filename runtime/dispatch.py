@@ -109,6 +109,9 @@ class Transformed:
         return args
 
     def signature(self, args):
+        code = self.fn.__code__
+        if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) or code.co_kwonlyargcount:
+            transform(self.fn, None, self.req)   # raises the CompileError that says why
         args = self._bind(tuple(args))
         wrt = set(self.req.wrt) if self.req.mode in ("rev",) else set()
         types, values, converted = [], [], False

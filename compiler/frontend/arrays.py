@@ -58,8 +58,6 @@ class ArrayLowering:
     def attribute(self, base, node: ast.Attribute):
         name = node.attr
         if not T.is_array(base.type):
-            if name in ("real",):
-                return base
             raise self.err(node, f"a scalar has no attribute '{name}' flatgrad can read")
         if name == "T":
             return self.op(node, "transpose", base)
@@ -301,7 +299,8 @@ class ArrayLowering:
         name = target.value.id
         arr = self.load(name, target.value)
         if not (isinstance(arr, Var) and T.is_array(arr.type)):
-            raise self.err(target, f"'{name}' is not an array")
+            raise self.err(target, f"'{name}' is not an array, so it cannot be assigned into",
+                           f"Assign a new value to '{name}' instead, or make it an array.")
         if self.root(arr) not in self.owned:
             raise self.err(target, f"cannot assign into '{name}': flatgrad never mutates an argument "
                                    "or a view of one", f"Make a copy first: {name} = {name}.copy()")

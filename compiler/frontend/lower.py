@@ -225,6 +225,12 @@ class Lowerer(ArrayLowering):
     def stmt_Expr(self, s: ast.Expr) -> None:
         if isinstance(s.value, ast.Constant):   # docstring or a bare constant
             return
+        if isinstance(s.value, ast.Call):
+            name = ast.unparse(s.value.func)
+            raise self.err(s, f"the call {name}(...) is only useful for its side effects, and "
+                              "differentiated functions must be pure",
+                           "Move printing, I/O and in-place updates out of the function; "
+                           "return values instead.")
         raise self.err(s, "an expression statement has no effect here",
                        "Assign its value to a variable, or remove it.")
 
@@ -442,12 +448,16 @@ class Lowerer(ArrayLowering):
                     self.owned.add(p.id)
             cond_block = None
             if cond is not None:
+                # the condition block gets its own parameters: blocks never share values
                 self.b = saved.child()
+                cparams = [self.b.fresh(p.type, p.hint) for p in params]
+                self.env = dict(env0)
+                self.env.update(zip(live, cparams))
                 c = self.truth(cond(s), s)
                 stop_flags = [f for f in (loopctx["brk"], RET if "return" in exits else None) if f]
                 for f in stop_flags:
                     c = self.op(s, "and", self.op(s, "not", self.env[f]), c)
-                cond_block = Block(tuple(params), tuple(self.b.stmts), (c,))
+                cond_block = Block(tuple(cparams), tuple(self.b.stmts), (c,))
                 self.env = dict(env0)
                 self.env.update(zip(live, params))
             self.b = saved.child()

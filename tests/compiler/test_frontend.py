@@ -113,7 +113,5 @@ def test_lowered_ir_passes_checker(name):
     check(lower(getattr(funcs, name)))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: While cond and body blocks share the same param "
-                                       "Vars; check() reports 'defined twice'")
 def test_while_ir_passes_checker():
     check(lower(funcs.whileloop))

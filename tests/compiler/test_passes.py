@@ -143,7 +143,5 @@ def test_checker_passes_after_every_pass(name, types):
             check(ir), pass_name
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: While cond/body share param Vars; check() rejects "
-                                       "every IR with a while loop")
 def test_checker_passes_after_every_pass_while():
     test_checker_passes_after_every_pass("whileloop", (T.F64,))

@@ -1,23 +1,6 @@
 """The control-flow table: (function, arguments, argnums), each point away from any
 branch switch so that central finite differences are accurate."""
-import pytest
-
 from . import lectures as L
-
-INIT = pytest.mark.xfail(strict=True, reason="BUG: adjoint of a loop's initial value is dropped "
-                         "when it is a parameter that the loop body also reads")
-ALIAS = pytest.mark.xfail(strict=True, reason="BUG: a loop-carried copy of parameter x is emitted "
-                          "as `x`, clobbering the x the body reads (wrong value and trip count)")
-RET = pytest.mark.xfail(strict=True, reason="BUG: return inside a for loop: after copy propagation "
-                        "a carried adjoint is overwritten before its last use in the body")
-
-REUSE = pytest.mark.xfail(strict=True, reason="BUG: -O1 names an adjoint after a forward value "
-                          "(`s = s * -math.sin(y)`) and overwrites it while it is still read")
-
-
-def bug(mark, *case):
-    return pytest.param(*case, marks=mark)
-
 
 CASES = [
     (L.circuit, (-2.0, 5.0, -4.0), (0, 1, 2)),
@@ -41,25 +24,25 @@ CASES = [
     (L.early_return, (4.0,), (0,)),
     # for over range
     (L.for_one_arg, (0.7,), (0,)),
-    bug(INIT, L.for_two_args, (0.3,), (0,)),
+    (L.for_two_args, (0.3,), (0,)),
     (L.for_three_args, (0.9,), (0,)),
     (L.for_negative_step, (0.8,), (0,)),
     (L.for_zero_trip, (1.3, 0), (0,)),
     (L.for_zero_trip, (1.3, 3), (0,)),
-    bug(INIT, L.for_int_bounds, (1.3, 2, 6), (0,)),
-    bug(INIT, L.for_int_bounds, (1.3, 6, 2), (0,)),
+    (L.for_int_bounds, (1.3, 2, 6), (0,)),
+    (L.for_int_bounds, (1.3, 6, 2), (0,)),
     (L.nested_loops, (0.4, 4), (0,)),
     (L.loop_break, (1.0,), (0,)),
     (L.loop_break, (0.01,), (0,)),
     (L.loop_continue, (0.9,), (0,)),
-    bug(RET, L.return_in_loop, (1.3,), (0,)),
-    bug(RET, L.return_in_loop, (0.5,), (0,)),
+    (L.return_in_loop, (1.3,), (0,)),
+    (L.return_in_loop, (0.5,), (0,)),
     (L.break_in_if_in_nested, (0.7,), (0,)),
-    bug(INIT, L.several_carried, (0.6, 0.9), (0, 1)),
+    (L.several_carried, (0.6, 0.9), (0, 1)),
     (L.int_accumulator, (1.3, 4), (0,)),
     # while
     (L.while_simple, (3.0,), (0,)),
-    bug(INIT, L.while_value_dependent, (2.3,), (0,)),
+    (L.while_value_dependent, (2.3,), (0,)),
     (L.while_break, (1.3,), (0,)),
     (L.newton_sqrt, (2.0,), (0,)),
     (L.newton_sqrt_while, (2.0,), (0,)),
@@ -69,10 +52,10 @@ CASES = [
     (L.relu_net, (0.5, 1.5), (0, 1)),
     (L.relu_net, (0.5, -4.0), (0, 1)),
     # minimal reproducers
-    bug(INIT, L.loop_init_is_param, (1.3, 3), (0,)),
-    bug(RET, L.return_in_loop_simple, (0.9,), (0,)),
-    bug(ALIAS, L.while_copy_of_param, (2.3,), (0,)),
-    bug(REUSE, L.branch_times_value, (0.5, 0.3), (0, 1)),
+    (L.loop_init_is_param, (1.3, 3), (0,)),
+    (L.return_in_loop_simple, (0.9,), (0,)),
+    (L.while_copy_of_param, (2.3,), (0,)),
+    (L.branch_times_value, (0.5, 0.3), (0, 1)),
     (L.branch_times_value, (-0.5, 0.3), (0, 1)),
 ]
 

@@ -5,16 +5,12 @@ import pytest
 import flatgrad as fg
 
 from ..helpers import assert_close, fd
-from .cases import ALIAS, CASES, case_id
+from .cases import CASES, case_id
 
 IDS = [case_id(c) for c in CASES]
 
-# the value half of value_and_grad: same cases, marked by what breaks the value
-_WRONG_VALUE = {"for_int_bounds(1.3,2,6)", "while_value_dependent(2.3,)",
-                "loop_init_is_param(1.3,3)", "while_copy_of_param(2.3,)"}
-VALUE_CASES = [pytest.param(*(c.values if hasattr(c, "values") else c),
-                            marks=[ALIAS] if case_id(c) in _WRONG_VALUE else [])
-               for c in CASES]
+# the value half of value_and_grad: same cases
+VALUE_CASES = [pytest.param(*(c.values if hasattr(c, "values") else c)) for c in CASES]
 
 
 def check(fn, args, argnums, target):

@@ -44,7 +44,6 @@ def test_ragged_list_names_the_parameter():
         fg.grad(lectures.circuit, target="python")([[1.0], [1.0, 2.0]], 2.0, 3.0)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: bool argnums is accepted as an int (True == 1)")
 @pytest.mark.parametrize("argnums", [True, False, (0, True), (False,)])
 def test_bool_argnums_is_a_type_error(argnums):
     with pytest.raises(TypeError, match="argnums"):

@@ -80,8 +80,6 @@ def test_io_call_print_is_rejected():
     assert_located(msg, bad.uses_print)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: print(x) is reported as 'an expression statement has "
-                                       "no effect', which neither names print nor I/O")
 def test_io_call_print_message_names_print():
     assert "print" in compile_error(bad.uses_print).splitlines()[0]
 
@@ -101,8 +99,6 @@ def test_star_args_rejected_when_source_is_requested():
     assert_located(str(info.value), bad.star_args)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: grad(f)(1.5) with f(*xs) raises TypeError "
-                                       "'takes 0 argument(s)' instead of CompileError")
 def test_star_args_rejected_at_call():
     with pytest.raises(CompileError):
         fg.grad(bad.star_args, target="python")(1.5)

@@ -54,8 +54,6 @@ def test_random_program_matches_finite_differences(srcdir, es, n, x, y):
         assert g == pytest.approx(want, rel=1e-5, abs=1e-6), path.read_text()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: -O1 names an adjoint after a forward value and "
-                                       "overwrites it while it is still read")
 def test_random_program_found_by_hypothesis_at_o1(srcdir):
     # shrunk by hypothesis from test_random_program_matches_finite_differences at -O1
     fn, path = load(srcdir, program("x", "x", "math.cos(x)", "(x + math.cos(y))", "y", 0))
