@@ -298,6 +298,7 @@ class Emitter:
         targets = []
         for p, a in zip(params, s.init):
             if (isinstance(a, Var) and a.type == p.type and self._dead_after(a, s)
+                    and not _read_in_blocks(s, a.id)   # the body must not read it after trip 1
                     and self.names[a.id] not in targets):
                 targets.append(self.names[a.id])
             else:
@@ -368,6 +369,12 @@ def _count(s, vid: int) -> int:
             n += _count(x, vid)
         n += sum(1 for a in inner.yields if isinstance(a, Var) and a.id == vid)
     return n
+
+
+def _read_in_blocks(s, vid: int) -> bool:
+    """True if a region's inner blocks read ``vid`` (not just its operands)."""
+    return any(_count(x, vid) for inner in blocks_of(s) for x in inner.stmts) or any(
+        isinstance(a, Var) and a.id == vid for inner in blocks_of(s) for a in inner.yields)
 
 
 def _def_index(block: Block, v: Var):

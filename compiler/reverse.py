@@ -328,12 +328,13 @@ class _Reverse:
                              else self.tag(carried[j])) for j in act)
         outs += tuple(b.fresh(w.type, of=self.tag(w)) for w in touched)
         b.emit(For(last, Const(-1, T.I64), Const(-1, T.I64), tuple(init), bblock, outs, s.loc))
+        for w, o in zip(touched, outs[len(act):]):
+            adj[w.id] = o
+        # after the free values: an init that is also read by the body adds to its adjoint
         for j, o in zip(act, outs):
             a = s.init[j]
             if self.is_active(a):
                 self.accumulate(b, adj, a, o, len(b.stmts))
-        for w, o in zip(touched, outs[len(act):]):
-            adj[w.id] = o
 
 
 def _reads(block: Block, v: Var) -> bool:

@@ -131,7 +131,7 @@ def jvp(f, primals, tangents, *, target: str = "python", optimize: bool = True):
         raise TypeError(f"jvp: the function takes {n} argument(s), got {len(primals)} primals")
     wrt = tuple(range(n))
     t = _compose(f, ("fwd", wrt, True), "jvp", ("pair",), target=target, optimize=optimize,
-                 extra=[f"tangent{i}" for i in wrt], floats=tuple(range(2 * n)))
+                 extra=[f"tangent{i}" for i in wrt], floats=tuple(range(n, 2 * n)))
     return t(*primals, *tangents)
 
 

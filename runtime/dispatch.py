@@ -82,7 +82,7 @@ class Transformed:
         code = fn.__code__
         self.params = code.co_varnames[:code.co_argcount]
         self.defaults = fn.__defaults__ or ()
-        self.__name__ = f"{fn.__name__}_{suffix}"
+        self.__name__ = f"{fn.__name__}_{suffix}".replace("<lambda>", "lambda")  # an identifier
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn
         self._fast: dict = {}
