@@ -257,8 +257,9 @@ class Emitter:
             if idx is None:
                 continue
             # the target name must not be read after y is assigned
-            holders = [p for p in block.params if self.names.get(p.id) == t]
-            if any(_used_after(block, idx, h.id) for h in holders):
+            # (any value holding it: a block parameter or one from an enclosing block)
+            holders = [vid for vid, name in self.names.items() if name == t]
+            if any(_used_after(block, idx, h) for h in holders):
                 continue
             if any(t == self.names.get(v.id) for v in _defined_between(block, idx)):
                 continue

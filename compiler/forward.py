@@ -166,8 +166,9 @@ class _Forward:
             self.plain_loop(b, s, tan)
             return
         b.loc = s.loc
+        # zeros for the initial tangents are shaped after the initial values (in scope here)
         tinit = [materialize(b, tan.get(s.init[j].id) if isinstance(s.init[j], Var) else None,
-                             carried[j]) for j in act]
+                             s.init[j] if isinstance(s.init[j], Var) else carried[j]) for j in act]
 
         def tparams(params):
             return tuple(b.fresh(params[j].type, _thint(params[j]), ("tan", params[j].id))
