@@ -55,6 +55,7 @@ class CustomSpec:
     bwd: object
     arg_types: tuple
     out_type: T.Type
+    checked: bool = False
 
     def primal(self, b: Builder, args) -> Atom:
         return lower_into(self.fn, b, tuple(args))
@@ -94,7 +95,13 @@ class CustomSpec:
 def call_custom(owner, b: Builder, args: tuple, loc) -> Atom:
     """Emit a call to custom-VJP function ``owner`` (fn, fwd, bwd attributes) into ``b``."""
     spec = _spec(owner, tuple(a.type for a in args), loc)
-    spec.backward(b.child(), args, _dummy(spec.out_type))   # report bad rules now
+    if not spec.checked:   # report bad rules now, once (fwd may call the function itself)
+        spec.checked = True
+        try:
+            spec.backward(b.child(), args, _dummy(spec.out_type))
+        except CompileError:
+            spec.checked = False
+            raise
     b.loc = loc
     return b.op(spec.prim, *args)
 

@@ -41,8 +41,14 @@ class CustomVJP:
 
     def __flatgrad_key__(self) -> str:
         from .cache import fingerprint
-        return repr(tuple(fingerprint(f) if f is not None else None
-                          for f in (self.fn, self.fwd, self.bwd)))
+        if self.__dict__.get("_hashing"):   # fwd may call the function itself
+            return f"custom_vjp:{self.fn.__qualname__}"
+        self._hashing = True
+        try:
+            return repr(tuple(fingerprint(f) if f is not None else None
+                              for f in (self.fn, self.fwd, self.bwd)))
+        finally:
+            self._hashing = False
 
     def __repr__(self) -> str:
         return f"<flatgrad custom_vjp {self.fn.__name__}>"

@@ -177,3 +177,20 @@ def test_argnums_errors_are_compile_errors():
         fg.hessian(quadratic, 3)(1.0, 2.0, 3.0)
     with pytest.raises(fg.CompileError, match="return one scalar"):
         fg.grad(fg.jacobian(vec, (0, 1, 2)), target="python")(1.0, 2.0, 3.0)
+
+
+@pytest.mark.slow
+def test_cpu_target_jvp_jacobian_hessian_match_python():
+    args = (0.9, 0.7)
+    for target in ("cpu",):
+        assert fg.jvp(ctrl, args, (1.0, 0.5), target=target) == pytest.approx(
+            fg.jvp(ctrl, args, (1.0, 0.5)), rel=1e-12)
+        H = fg.hessian(wloop, (0, 1), target=target)(1.3, 0.4)
+        for row, ref in zip(H, fg.hessian(wloop, (0, 1))(1.3, 0.4)):
+            assert row == pytest.approx(ref, rel=1e-12)
+        J = fg.jacobian(vec, (0, 1, 2), mode="fwd", target=target)(0.7, -1.2, 0.4)
+        for row, ref in zip(J, fg.jacobian(vec, (0, 1, 2))(0.7, -1.2, 0.4)):
+            assert row == pytest.approx(ref, rel=1e-12)
+        gg = fg.grad(fg.grad(call_price, target=target), target=target)
+        assert gg(100.0, 95.0, 0.75, 0.03, 0.25) == pytest.approx(
+            fg.hessian(call_price)(100.0, 95.0, 0.75, 0.03, 0.25), rel=1e-12)
