@@ -410,10 +410,6 @@ def _def_index(block: Block, v: Var):
     return None
 
 
-def _used_after(block: Block, idx: int, vid: int) -> bool:
-    return any(_count(s, vid) for s in block.stmts[idx + 1:])
-
-
 def emit_body(fn: Function, target: str = "python") -> tuple[list[str], list[str]]:
     """The indented body lines of ``fn`` and the texts of its results."""
     e = Emitter(fn, target)

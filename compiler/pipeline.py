@@ -69,6 +69,7 @@ class Request:
     with_value: bool = False
     optimize: bool = True
     name: str | None = None
+    steps: tuple = ()             # mode "steps": a stack of transforms (compiler/compose.py)
 
 
 def transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> Function:
@@ -85,8 +86,14 @@ def transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> Fu
                         log=log)
     elif req.mode == "value":
         ir = primal
+    elif req.mode in ("fwd", "steps"):   # forward mode and stacks of transforms (issue 5)
+        from .compose import apply_steps
+        steps = req.steps or (("fwd", req.wrt, req.with_value),)
+        ir = run_passes(primal, [("transforms", lambda f: apply_steps(f, steps))], log=log)
     else:
         raise ValueError(f"unknown mode {req.mode!r}")
+    from .custom import expand_custom
+    ir = expand_custom(ir)   # calls to custom_vjp functions become their primal bodies
     if req.optimize:
         ir = run_passes(ir, O1, fixed_point=True, log=log)
     if req.name:

@@ -574,3 +574,46 @@ for _name in ("dim", "size", "zeros", "ones", "empty", "full", "eye", "arange", 
     PRIMS[_name].vjp = (None,) * 32
     PRIMS[_name].jvp = (None,) * 32
 deflinear("copy_array", lambda b, g: g)
+
+
+# ======================================================================= forward mode (issue 5)
+# JVP rules for the runtime prims reverse mode emits, so that forward mode runs on a
+# gradient's IR (a Hessian is forward over reverse). A *joint* rule sees the tangents
+# of all arguments at once (None: zero) and returns the tangent of the output; it is
+# for ops linear in several arguments together, like writing a value into a tape.
+
+JVP_JOINT: dict[str, Rule] = {}
+
+
+def defjvp_joint(name: str, rule: Rule) -> None:
+    """Give ``name`` one JVP rule ``rule(b, tans, out, *args) -> tangent or None``."""
+    JVP_JOINT[name] = rule
+
+
+def _tan_or_zeros(b, t, like):
+    return t if t is not None else b.zeros_like(like)
+
+
+def _tape_write(prim):
+    """tape_put / tape_push are linear in (tape, value): write the value's tangent into
+    the tangent tape (a zero tape where the tape had none yet)."""
+    def rule(b, tans, out, tape, k, v):
+        tt, _, tv = tans
+        if tt is None and tv is None:
+            return None
+        return b.op(prim, _tan_or_zeros(b, tt, tape), k, _tan_or_zeros(b, tv, v))
+    return rule
+
+
+defjvp_joint("tape_put", _tape_write("tape_put"))
+defjvp_joint("tape_push", _tape_write("tape_push"))
+# a fresh (uninitialised) tape for the tangents of what will be recorded
+defjvp_joint("tape_alloc", lambda b, tans, out, n, like:
+             None if tans[1] is None else b.op("tape_alloc", n, tans[1]))
+defjvp("tape_get", lambda b, t, out, tape, k: b.tape_get(t, k), None)
+defjvp("sum_to", lambda b, t, out, c, like: b.sum_to(t, like), None)
+# trip_count, zeros_like, ones_like and undef stay constant: their JVP rules are None.
+
+
+# The primitives flatgrad itself defines (users may register more at run time).
+BUILTIN = frozenset(PRIMS)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 
+from .compiler import types as T
 from .compiler.pipeline import Request
 from .runtime.check import compare, numeric_grad
 from .runtime.dispatch import Transformed
@@ -44,6 +45,8 @@ def grad(f, argnums=0, *, target: str = "cpu", optimize: bool = True) -> Transfo
     (plain NumPy, no JIT). The result exposes ``.source`` and ``.ir``.
     """
     nums, single = _argnums(argnums)
+    if not hasattr(f, "__code__"):   # a transform of a function: grad(grad(f))
+        return _grad_of_transform(f, nums, single, False, target, optimize)
     req = Request(mode="rev", wrt=nums, optimize=optimize)
     return Transformed(f, req, target, "grad", _layout(len(nums), single, False))
 
@@ -52,6 +55,8 @@ def grad(f, argnums=0, *, target: str = "cpu", optimize: bool = True) -> Transfo
 def value_and_grad(f, argnums=0, *, target: str = "cpu", optimize: bool = True) -> Transformed:
     """Like :func:`grad`, but returns ``(f(*args), gradient)`` from one pass."""
     nums, single = _argnums(argnums)
+    if not hasattr(f, "__code__"):   # a transform of a function
+        return _grad_of_transform(f, nums, single, True, target, optimize)
     req = Request(mode="rev", wrt=nums, with_value=True, optimize=optimize)
     return Transformed(f, req, target, "value_and_grad", _layout(len(nums), single, True))
 
@@ -59,6 +64,12 @@ def value_and_grad(f, argnums=0, *, target: str = "cpu", optimize: bool = True) 
 def source(f, argnums=0, *, mode: str = "rev", target: str = "python", optimize: bool = True,
            types=None) -> str:
     """The generated module for a transform of ``f`` (all-float scalar arguments by default)."""
+    if mode == "fwd":
+        nums, _ = _argnums(argnums)
+        t = _compose(f, ("fwd", nums, True), "jvp", ("flat",), target=target,
+                     optimize=optimize, extra=[f"tangent{i}" for i in nums])
+        return t.build_source(tuple(types) + (T.F64,) * len(nums)) if types is not None \
+            else t.source
     if mode != "rev":
         raise ValueError(f"unknown mode {mode!r}")
     t = grad(f, argnums, target=target, optimize=optimize)
@@ -84,3 +95,102 @@ def check_grad(f, *args, argnums=0, eps: float = 1e-6, rtol: float = 1e-5, atol:
             raise AssertionError(f"gradient of {f.__name__} with respect to '{name}' disagrees with "
                                  f"finite differences:\n  flatgrad: {gi}\n  numeric:  {num}")
     return g[0] if single else g
+
+
+# ======================================================================= issue 5: forward mode,
+# higher order and custom rules. Every function below stacks IR transforms
+# (compiler/compose.py) on the user's function or on another flatgrad transform.
+
+def _compose(f, step, suffix, shape, *, target, optimize, extra=(), floats=()):
+    from .runtime.compose import make
+    return make(f, (step,), target, suffix, shape, tuple(extra), tuple(floats), optimize)
+
+
+def _nparams(f) -> int:
+    from .runtime.compose import lift
+    return lift(f)[0].__code__.co_argcount
+
+
+def _grad_of_transform(f, nums, single, with_value, target, optimize):
+    """grad / value_and_grad of a grad-ed function: reverse over the inner transform."""
+    return _compose(f, ("rev", nums, with_value), "value_and_grad" if with_value else "grad",
+                    ("grid", True, single, len(nums)) if not with_value else ("flat",),
+                    target=target, optimize=optimize, floats=nums)
+
+
+def jvp(f, primals, tangents, *, target: str = "python", optimize: bool = True):
+    """Forward mode, as ``jax.jvp``: ``(f(*primals), J(primals) @ tangents)``.
+
+    ``primals`` and ``tangents`` are tuples of the same length; for ``f`` returning a
+    tuple the result is ``(outputs, tangents_of_outputs)`` as tuples."""
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    n = _nparams(f)
+    if len(primals) != n:
+        raise TypeError(f"jvp: the function takes {n} argument(s), got {len(primals)} primals")
+    wrt = tuple(range(n))
+    t = _compose(f, ("fwd", wrt, True), "jvp", ("pair",), target=target, optimize=optimize,
+                 extra=[f"tangent{i}" for i in wrt], floats=tuple(range(n, 2 * n)))
+    return t(*primals, *tangents)
+
+
+def vjp(f, *primals, target: str = "python", optimize: bool = True):
+    """Reverse mode with a given cotangent, as ``jax.vjp``: returns ``(out, vjp_fn)``
+    where ``vjp_fn(cotangent)`` gives a tuple with the gradient of every primal. For
+    ``f`` returning a tuple the cotangent is a tuple with one entry per output."""
+    out = f(*primals)
+    n = len(primals)
+    k = len(out) if isinstance(out, tuple) else 1
+    t = _compose(f, ("vjp", tuple(range(n)), False), "vjp", ("flat",), target=target,
+                 optimize=optimize, extra=[f"cotangent{j}" for j in range(k)],
+                 floats=tuple(range(n + k)))
+
+    def vjp_fn(cotangent):
+        cts = tuple(cotangent) if k > 1 or isinstance(out, tuple) else (cotangent,)
+        if len(cts) != k:
+            raise ValueError(f"vjp_fn: expected {k} cotangent(s), got {len(cts)}")
+        return t(*primals, *cts)
+
+    return out, vjp_fn
+
+
+@_decorator
+def jacobian(f, argnums=0, *, mode: str = "rev", target: str = "python", optimize: bool = True):
+    """The Jacobian of ``f`` (scalar or tuple results), as ``jax.jacobian``/``jacfwd``.
+
+    ``mode="rev"`` builds it row by row (one reverse pass per result), ``"fwd"`` column
+    by column; either way one compiled function computes all of it. Rows follow the
+    results (a scalar result gives one row, unwrapped); columns follow ``argnums``."""
+    if mode not in ("rev", "fwd"):
+        raise ValueError(f"jacobian mode must be 'rev' or 'fwd', not {mode!r}")
+    nums, single = _argnums(argnums)
+    return _compose(f, ("jac", nums, mode), f"jac{mode}", ("grid", True, single, len(nums)),
+                    target=target, optimize=optimize, floats=nums)
+
+
+@_decorator
+def hessian(f, argnums=0, *, target: str = "python", optimize: bool = True):
+    """The Hessian of scalar ``f``: forward mode over the gradient's IR."""
+    from .runtime.compose import make
+    nums, single = _argnums(argnums)
+    steps = (("rev", nums, False), ("jac", nums, "fwd"))
+    return make(f, steps, target, "hessian", ("grid", single, single, len(nums)), (), nums,
+                optimize)
+
+
+def custom_vjp(fn):
+    """Decorate a function whose backward you give with ``fn.defvjp(fwd, bwd)``.
+
+    ``fwd(*args)`` returns ``(output, residuals)``; ``bwd(residuals, g)`` returns one
+    gradient per argument. Every transform that meets a call to ``fn`` uses them."""
+    from .runtime.userdefs import CustomVJP
+    return CustomVJP(fn)
+
+
+def primitive(name, fn=None):
+    """Register an elementwise function from SymPy: ``primitive("gauss", lambda x:
+    sympy.exp(-x**2/2))`` (or ``@primitive`` on a def). Its derivatives of every order
+    come from ``sympy.diff``; it works on the python and cpu targets."""
+    from .runtime.userdefs import primitive as make_primitive
+    return make_primitive(name, fn)

@@ -83,6 +83,10 @@ def cmd_show(args) -> int:
                  optimize=args.opt != "0")
     if args.target == "cpu":
         t = api.grad(fn, wrt, target="cpu", optimize=args.opt != "0")
+    if args.mode == "fwd":   # forward mode: tangent parameters tan_x for --wrt
+        t = api._compose(fn, ("fwd", wrt, True), "jvp", ("flat",), target=args.target,
+                         optimize=args.opt != "0", extra=[f"tan_{fn.__code__.co_varnames[i]}"
+                                                          for i in wrt])
     if args.ir:
         text = dump(t.ir) + "\n"
     else:
@@ -148,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Print the generated forward-plus-backward code of FILE.py::func.")
     s.add_argument("function", metavar="FILE.py::func")
     s.add_argument("--wrt", help="comma-separated parameters to differentiate (default: all)")
-    s.add_argument("--mode", choices=["rev"], default="rev", help="reverse mode (gradient)")
+    s.add_argument("--mode", choices=["rev", "fwd"], default="rev",
+                   help="rev: reverse mode (gradient); fwd: forward mode (tangents tan_x)")
     s.add_argument("--target", choices=["python", "cpu"], default="python",
                    help="emit plain Python (default) or the Numba module")
     s.add_argument("-O", dest="opt", choices=["0", "1"], default="1",

@@ -82,7 +82,7 @@ class Transformed:
         code = fn.__code__
         self.params = code.co_varnames[:code.co_argcount]
         self.defaults = fn.__defaults__ or ()
-        self.__name__ = f"{fn.__name__}_{suffix}"
+        self.__name__ = f"{fn.__name__}_{suffix}".replace("<lambda>", "lambda")  # an identifier
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn
         self._fast: dict = {}
@@ -188,3 +188,16 @@ class Transformed:
 
     def __repr__(self) -> str:
         return f"<flatgrad {self.suffix} of {self.fn.__name__} target={self.target}>"
+
+    # ------------------------------------------------------------------ composition (issue 5)
+
+    def __flatgrad_lower__(self, b, args, loc):
+        """Called by the frontend when a function being compiled calls this transform."""
+        from .compose import lower_transformed
+        return lower_transformed(self, b, args, loc)
+
+    def __flatgrad_key__(self) -> str:
+        """What decides this transform's code, for the cache key of its callers."""
+        if self._fingerprint is None:
+            self._fingerprint = cache.fingerprint(self.fn)
+        return repr((self._fingerprint, self.req, self.target, self.layout))

@@ -695,6 +695,14 @@ class Lowerer(ArrayLowering):
         return self.call_other(fn, node, kwargs)
 
     def call_other(self, fn, node, kwargs):
+        hook = getattr(fn, "__flatgrad_lower__", None)
+        if hook is not None:   # grad-ed and custom_vjp functions lower themselves (issue 5)
+            if kwargs:
+                raise self.err(node, "keyword arguments are not supported in this call",
+                               "Pass the arguments by position.")
+            args = tuple(self.atom(a) for a in node.args)
+            self.b.loc = self.pf.loc(node)
+            return hook(self.b, args, self.pf.loc(node))
         name = getattr(fn, "__name__", type(fn).__name__)
         raise self.err(node, f"flatgrad cannot differentiate calls to '{name}'",
                        "Use math/numpy functions from the primitive table, or a Python function "

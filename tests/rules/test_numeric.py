@@ -12,7 +12,7 @@ from flatgrad.compiler import types as T
 from flatgrad.compiler.builder import Builder
 from flatgrad.compiler.ir import Block, Function
 from flatgrad.compiler.pipeline import render
-from flatgrad.compiler.primitives import PRIMS
+from flatgrad.compiler.primitives import BUILTIN, PRIMS
 from flatgrad.compiler.reverse import reverse_ad
 
 from ..helpers import fd
@@ -32,8 +32,8 @@ class NumBuilder:
         return lambda *args, **params: PRIMS[name].evaluate(*args)
 
 
-WITH_RULES = sorted(n for n, p in PRIMS.items()
-                    if p.vjp is not None and p.evaluate is not None and n not in INTERNAL)
+WITH_RULES = sorted(n for n, p in PRIMS.items() if n in BUILTIN
+                    and p.vjp is not None and p.evaluate is not None and n not in INTERNAL)
 CASES = [(n, i, args) for n in WITH_RULES for args in SMOOTH_POINTS.get(n, [()])
          for i in range(PRIMS[n].arity)]
 
