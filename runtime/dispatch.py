@@ -86,6 +86,7 @@ class Transformed:
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn
         self._fast: dict = {}
+        self._hot = None
         self._slow: dict = {}
         self._last = None
         self._lock = threading.Lock()
@@ -94,6 +95,13 @@ class Transformed:
     # ------------------------------------------------------------------ calling
 
     def __call__(self, *args):
+        hot = self._hot
+        if hot is not None:
+            # all-float scalar signature: Numba's own C dispatcher checks the types
+            try:
+                return hot(*args)
+            except TypeError:
+                pass
         fn = self._fast.get(tuple(map(type, args)))
         if fn is not None:
             return fn(*args)
@@ -127,10 +135,15 @@ class Transformed:
         compiled = self._slow.get(sig)
         if compiled is None:
             compiled = self.compile(sig)
+        result = compiled(*values)
         if (not converted and len(args) == len(self.params)
                 and not any(isinstance(t, T.Array) for t in sig)):
             self._fast[tuple(map(type, args))] = compiled
-        return compiled(*values)
+            if (self._hot is None and self.target == "cpu" and all(t == T.F64 for t in sig)
+                    and hasattr(compiled, "disable_compile")):
+                compiled.disable_compile()   # never compile behind our back: mismatches raise
+                self._hot = compiled
+        return result
 
     # ------------------------------------------------------------------ compiling
 
