@@ -8,8 +8,8 @@
     6.0
 """
 from .compiler import CompileError, __version__
-from .api import check_grad, grad, source, value_and_grad
+from .api import check_grad, grad, source, value_and_grad, vectorize
 from .runtime.support import relu, sigmoid, softplus
 
 __all__ = ["CompileError", "__version__", "check_grad", "grad", "relu", "sigmoid", "softplus",
-           "source", "value_and_grad"]
+           "source", "value_and_grad", "vectorize"]

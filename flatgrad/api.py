@@ -84,3 +84,16 @@ def check_grad(f, *args, argnums=0, eps: float = 1e-6, rtol: float = 1e-5, atol:
             raise AssertionError(f"gradient of {f.__name__} with respect to '{name}' disagrees with "
                                  f"finite differences:\n  flatgrad: {gi}\n  numeric:  {num}")
     return g[0] if single else g
+
+
+def vectorize(fn, target: str = "cpu", *, fastmath=None):
+    """Map scalar ``fn`` — a Python function, or ``grad``/``value_and_grad`` of one — over arrays.
+
+    Called with arrays (scalars broadcast, NumPy rules), it returns one array per
+    output of ``fn``, nested as ``fn`` nests them; ``out=`` takes preallocated
+    outputs. ``target``: ``"cpu"`` (one fused compiled loop), ``"parallel"``
+    (``prange`` over every core) or ``"cuda"`` (numba-cuda grid-stride kernel).
+    See ``docs/vectorize.md``.
+    """
+    from .runtime.vectorize import Vectorized
+    return Vectorized(fn, target, fastmath=fastmath)
