@@ -15,10 +15,8 @@ from numba import cuda
 
 @cuda.jit(device=True)
 def sigmoid(x):
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
+    e = math.exp(-abs(x))            # branch-free: no divergence within a warp
+    return (1.0 if x >= 0 else e) / (1.0 + e)
 
 
 @cuda.jit(device=True)
