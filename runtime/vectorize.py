@@ -24,6 +24,7 @@ import numpy as np
 
 from ..compiler import types as T
 from ..compiler.codegen import RESERVED, emit_body
+from ..compiler.errors import CompileError
 from ..compiler.ir import Function, walk
 from ..compiler.pipeline import Request, render, transform
 from . import cache
@@ -116,6 +117,7 @@ class Vectorized:
         dtype = np.dtype(dtype)
         hit = self._kernels.get((dtype, kinds))
         if hit is not None:
+            self._last = hit
             return hit
         with self._lock:
             hit = self._kernels.get((dtype, kinds))
@@ -146,7 +148,12 @@ class Vectorized:
     def scalar_ir(self, dtype) -> Function:
         """The scalar function's IR with every argument of type ``dtype``, results flat."""
         t = T.F32 if np.dtype(dtype) == np.float32 else T.F64
-        ir = replace(self._build_ir(tuple(t for _ in self.params)), meta=())
+        try:
+            ir = replace(self._build_ir(tuple(t for _ in self.params)), meta=())
+        except CompileError as e:        # say why array code fails here: every argument is a number
+            raise CompileError(e.message, e.loc, (e.hint + "\n" if e.hint else "") +
+                               f"(vectorize compiles {self.name} with every argument a scalar, so "
+                               "it must be written on numbers; vectorize supplies the loop.)") from None
         for r in ir.results:
             if not isinstance(r.type, T.Scalar):
                 raise TypeError(f"vectorize maps scalar functions, but {self.name} returns a value "
