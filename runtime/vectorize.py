@@ -30,11 +30,11 @@ from ..compiler.pipeline import Request, render, transform
 from . import cache
 
 TARGETS = ("cpu", "parallel", "cuda")
-# Numba fastmath flags for the cpu/parallel kernels. None of them changed a result by
-# more than a few ulp in our measurements, and none made the loop faster (the math
-# calls are scalar libm calls either way), so the kernels stay IEEE-exact; see
-# docs/vectorize.md for the numbers. "nnan"/"ninf" are never safe here: the
-# overflow-safe sigmoid and softplus rely on inf arithmetic.
+# Numba fastmath flags for the cpu/parallel kernels: none. FMA contraction, reassociation
+# and reciprocal division each moved some Black-Scholes Greeks by more than 1e-12 relative
+# (values formed by cancellation), "afn" changes nothing without SVML, and "nnan"/"ninf"
+# would break the overflow-safe sigmoid/softplus. Numbers in docs/vectorize.md; a caller
+# can still pass vectorize(..., fastmath=...).
 FASTMATH = False
 _HERE = Path(__file__).resolve().parent
 _OWN_HASH = hashlib.sha256(b"".join((_HERE / n).read_bytes() for n in

@@ -87,3 +87,9 @@ def test_show_target_cuda_prints_the_kernel(capsys):
     assert "from flatgrad.runtime.cuda_support import sigmoid" in out
     assert main(["show", f"{FUNCS}::neuron", "--target", "parallel"]) == 0
     assert "for i in prange(out_grad_w0.shape[0]):" in capsys.readouterr().out
+
+
+def test_fastmath_is_off_by_default_and_can_be_chosen():
+    assert "fastmath=False" in fg.vectorize(neuron, "parallel").build_source()
+    src = fg.vectorize(neuron, "cpu", fastmath={"contract"}).build_source()
+    assert "@njit(cache=True, parallel=False, fastmath={'contract'})" in src
