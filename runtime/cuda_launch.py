@@ -65,7 +65,9 @@ def launch_config(cuda, n: int) -> tuple[int, int]:
     ident = getattr(dev, "id", 0)
     if ident not in _configs:
         threads = min(THREADS, dev.MAX_THREADS_PER_BLOCK)
-        per_sm = max(1, getattr(dev, "MAX_THREADS_PER_MULTI_PROCESSOR", 2048) // threads)
+        resident = getattr(dev, "MAX_THREADS_PER_MULTIPROCESSOR", None) or \
+            getattr(dev, "MAX_THREADS_PER_MULTI_PROCESSOR", 2048)      # the name differs by binding
+        per_sm = max(1, resident // threads)
         _configs[ident] = (dev.MULTIPROCESSOR_COUNT * per_sm * WAVES, threads)
     max_blocks, threads = _configs[ident]
     return max(1, min(-(-n // threads), max_blocks)), threads

@@ -117,3 +117,22 @@ def test_source_shows_the_fused_loop(neuron_grad):
     assert "def neuron_grad(w0, x0, w1, x1, w2):" in src
     assert "neuron_grad(w0, x0[i], w1, x1[i], w2)" in src       # scalars broadcast, not indexed
     assert ("parallel=True" in src) == (neuron_grad.target == "parallel")
+
+
+def test_branch_free_sigmoid_matches_the_reference_bit_for_bit():
+    xs = np.linspace(-800.0, 800.0, 4001)
+    got = fg.vectorize(neuron, "cpu")(1.0, xs, 0.0, 0.0, 0.0)
+    np.testing.assert_array_equal(got, [fg.sigmoid(float(x)) for x in xs])     # the math.exp formula
+
+
+def test_black_scholes_example_matches_closed_form(capsys):
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "examples"))
+    try:
+        import black_scholes_greeks
+    finally:
+        sys.path.pop(0)
+    black_scholes_greeks.main(3000)            # asserts every Greek within 1e-10 of closed form
+    out = capsys.readouterr().out
+    assert "[cpu]" in out and "[parallel]" in out and "theta" in out

@@ -93,3 +93,15 @@ def test_fastmath_is_off_by_default_and_can_be_chosen():
     assert "fastmath=False" in fg.vectorize(neuron, "parallel").build_source()
     src = fg.vectorize(neuron, "cpu", fastmath={"contract"}).build_source()
     assert "@njit(cache=True, parallel=False, fastmath={'contract'})" in src
+
+
+def test_launch_config_fills_the_device_and_covers_small_batches():
+    from types import SimpleNamespace
+
+    from flatgrad.runtime import cuda_launch
+    dev = SimpleNamespace(id=-7, MAX_THREADS_PER_BLOCK=1024, MULTIPROCESSOR_COUNT=132,
+                          MAX_THREADS_PER_MULTIPROCESSOR=2048)
+    fake = SimpleNamespace(config=SimpleNamespace(ENABLE_CUDASIM=0), get_current_device=lambda: dev)
+    assert cuda_launch.launch_config(fake, 10**8) == (132 * 8 * cuda_launch.WAVES, 256)
+    assert cuda_launch.launch_config(fake, 1000) == (4, 256)
+    assert cuda_launch.launch_config(fake, 1) == (1, 256)
