@@ -8,7 +8,7 @@ import pytest
 
 import flatgrad as fg
 from flatgrad.runtime import cuda_launch
-from funcs import call_price, neuron, piecewise, polar
+from vec_funcs import call_price, neuron, piecewise, polar
 
 cuda = cuda_launch.load_cuda()
 SIM = cuda_launch.simulating(cuda)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import flatgrad as fg
-from funcs import call_price, neuron, piecewise, polar, power_loop
+from vec_funcs import call_price, neuron, piecewise, polar, power_loop
 
 pytestmark = pytest.mark.slow
 TARGETS = ["cpu", "parallel"]

@@ -8,9 +8,9 @@ import flatgrad as fg
 from flatgrad.cli import main
 from flatgrad.compiler import types as T
 from flatgrad.compiler.pipeline import Request, transform
-from funcs import neuron, power_loop, scale, sum_of_squares
+from vec_funcs import neuron, power_loop, scale, sum_of_squares
 
-FUNCS = __import__("funcs").__file__
+FUNCS = __import__("vec_funcs").__file__
 
 
 def test_mismatched_lengths_name_the_arguments():
