@@ -102,8 +102,11 @@ def transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> Fu
     return ir
 
 
-def render(functions: list[Function], target: str, origin: str, key: str = "") -> str:
-    """A complete module holding ``functions``, laid out by the target's template."""
+def render(functions: list[Function], target: str, origin: str, key: str = "", **extra) -> str:
+    """A complete module holding ``functions``, laid out by the target's template.
+
+    ``extra`` goes to the template as is (the vectorize templates take the batch kernel).
+    """
     fns = []
     for f in functions:
         lines, results = emit_body(f, target)
@@ -116,7 +119,7 @@ def render(functions: list[Function], target: str, origin: str, key: str = "") -
     used = [n for n in RUNTIME_NAMES if re.search(rf"\b{n}\(", body)]
     template = _ENV.get_template(f"{target}.py.j2")
     return template.render(functions=fns, origin=origin, key=key, version=__version__,
-                           runtime_names=", ".join(used))
+                           runtime_names=", ".join(used), **extra)
 
 
 def default_types(fn_obj) -> tuple:

@@ -8,10 +8,10 @@
     6.0
 """
 from .compiler import CompileError, __version__
-from .api import check_grad, grad, source, value_and_grad
+from .api import check_grad, grad, source, value_and_grad, vectorize
 from .api import custom_vjp, hessian, jacobian, jvp, primitive, vjp
 from .runtime.support import relu, sigmoid, softplus
 
-__all__ = ["CompileError", "__version__", "check_grad", "grad", "relu", "sigmoid", "softplus",
-           "source", "value_and_grad", "custom_vjp", "hessian", "jacobian", "jvp", "primitive",
-           "vjp"]
+__all__ = ["CompileError", "__version__", "check_grad", "custom_vjp", "grad", "hessian",
+           "jacobian", "jvp", "primitive", "relu", "sigmoid", "softplus", "source",
+           "value_and_grad", "vectorize", "vjp"]

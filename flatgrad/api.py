@@ -194,3 +194,16 @@ def primitive(name, fn=None):
     come from ``sympy.diff``; it works on the python and cpu targets."""
     from .runtime.userdefs import primitive as make_primitive
     return make_primitive(name, fn)
+
+
+def vectorize(fn, target: str = "cpu", *, fastmath=None):
+    """Map scalar ``fn`` — a Python function, or ``grad``/``value_and_grad`` of one — over arrays.
+
+    Called with arrays (scalars broadcast, NumPy rules), it returns one array per
+    output of ``fn``, nested as ``fn`` nests them; ``out=`` takes preallocated
+    outputs. ``target``: ``"cpu"`` (one fused compiled loop), ``"parallel"``
+    (``prange`` over every core) or ``"cuda"`` (numba-cuda grid-stride kernel).
+    See ``docs/vectorize.md``.
+    """
+    from .runtime.vectorize import Vectorized
+    return Vectorized(fn, target, fastmath=fastmath)

@@ -14,6 +14,7 @@ EPILOG = """examples:
   flatgrad show examples/circuit.py::f --wrt x,z      gradient with respect to x and z
   flatgrad show examples/circuit.py::f --ir           the optimised IR instead of code
   flatgrad check examples/circuit.py::f --at x=-2,y=5,z=-4
+  flatgrad show examples/sigmoid_neuron.py::f --target cuda   the vectorize CUDA kernel
 """
 
 
@@ -79,16 +80,18 @@ def cmd_show(args) -> int:
     from .compiler.ir import dump
     fn = load_function(args.function)
     wrt = _wrt(fn, args.wrt)
-    t = api.grad(fn, wrt, target=args.target if args.target != "python" else "python",
-                 optimize=args.opt != "0")
-    if args.target == "cpu":
-        t = api.grad(fn, wrt, target="cpu", optimize=args.opt != "0")
+    target = "cpu" if args.target == "cpu" else "python"
+    optimize = args.opt != "0"
     if args.mode == "fwd":   # forward mode: tangent parameters tan_x for --wrt
-        t = api._compose(fn, ("fwd", wrt, True), "jvp", ("flat",), target=args.target,
-                         optimize=args.opt != "0", extra=[f"tan_{fn.__code__.co_varnames[i]}"
-                                                          for i in wrt])
+        t = api._compose(fn, ("fwd", wrt, True), "jvp", ("flat",), target=target,
+                         optimize=optimize,
+                         extra=[f"tan_{fn.__code__.co_varnames[i]}" for i in wrt])
+    else:
+        t = api.grad(fn, wrt, target=target, optimize=optimize)
     if args.ir:
         text = dump(t.ir) + "\n"
+    elif args.target in ("parallel", "cuda"):     # the batch kernel of vectorize(grad(f))
+        text = _body_only(api.vectorize(t, target=args.target).build_source())
     else:
         text = _body_only(t.source)
     sys.stdout.write(_highlight(text, sys.stdout))
@@ -154,8 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--wrt", help="comma-separated parameters to differentiate (default: all)")
     s.add_argument("--mode", choices=["rev", "fwd"], default="rev",
                    help="rev: reverse mode (gradient); fwd: forward mode (tangents tan_x)")
-    s.add_argument("--target", choices=["python", "cpu"], default="python",
-                   help="emit plain Python (default) or the Numba module")
+    s.add_argument("--target", choices=["python", "cpu", "parallel", "cuda"], default="python",
+                   help="emit plain Python (default), the Numba module, or the vectorize "
+                        "batch kernel (parallel: prange loop; cuda: device function + kernel)")
     s.add_argument("-O", dest="opt", choices=["0", "1"], default="1",
                    help="-O0: unoptimised lecture listing; -O1 (default): optimised")
     s.add_argument("--ir", action="store_true", help="print the IR instead of Python")

@@ -1,0 +1,317 @@
+"""``vectorize``: map a scalar function, or a transform of one, over arrays in one compiled loop.
+
+``vectorize(grad(f))`` specialises the gradient on scalar arguments, emits it as an
+ordinary Numba (or CUDA device) function, and generates next to it a kernel that
+loops over the broadcast batch and calls it once per element, storing straight
+into the output arrays: one fused loop, no temporary array per operation. The
+kernel is specialised on which arguments are arrays and which are broadcast
+scalars (``x[i]`` against ``x``), and cached on disk like every generated module.
+
+Targets: ``cpu`` (one core), ``parallel`` (``prange`` over the batch on every core)
+and ``cuda`` (a grid-stride kernel; see :mod:`.cuda_launch`). The choices behind the
+compiled loop (fastmath, broadcasting, dtypes) are explained in ``docs/vectorize.md``.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import math
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..compiler import types as T
+from ..compiler.codegen import RESERVED, emit_body
+from ..compiler.errors import CompileError
+from ..compiler.ir import Function, walk
+from ..compiler.pipeline import Request, render, transform
+from . import cache
+
+TARGETS = ("cpu", "parallel", "cuda")
+# Numba fastmath flags for the cpu/parallel kernels: none. FMA contraction, reassociation
+# and reciprocal division each moved some Black-Scholes Greeks by more than 1e-12 relative
+# (values formed by cancellation), "afn" changes nothing without SVML, and "nnan"/"ninf"
+# would break the overflow-safe sigmoid/softplus. Numbers in docs/vectorize.md; a caller
+# can still pass vectorize(..., fastmath=...).
+FASTMATH = False
+_HERE = Path(__file__).resolve().parent
+_OWN_HASH = hashlib.sha256(b"".join((_HERE / n).read_bytes() for n in
+                                    ("vectorize.py", "cuda_launch.py", "cuda_support.py"))).hexdigest()
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """One compiled batch kernel and what its outputs are."""
+
+    fn: object            # njit dispatcher or cuda kernel: fn(*inputs, *outputs)
+    dtypes: tuple         # NumPy dtype of each output
+    structure: object     # the result's nesting: an output index, or a tuple of them
+    text: str             # the generated module
+
+
+class Vectorized:
+    """A scalar function (or its gradient) applied elementwise to arrays; see :func:`vectorize`."""
+
+    def __init__(self, fn, target: str = "cpu", *, fastmath=None):
+        if target not in TARGETS:
+            raise ValueError(f"unknown vectorize target {target!r}; choose one of {', '.join(TARGETS)}")
+        self.target = target
+        self.fastmath = FASTMATH if fastmath is None else fastmath
+        if hasattr(fn, "build_ir") and hasattr(fn, "fn"):      # grad, value_and_grad, ...
+            self.base, self.params, self.defaults = fn.fn, fn.params, fn.defaults
+            self.name, self.layout, self.req = fn.__name__, fn.layout, fn.req
+            self._build_ir = fn.build_ir
+        elif callable(fn) and hasattr(fn, "__code__"):
+            code = fn.__code__
+            self.base, self.params = fn, code.co_varnames[:code.co_argcount]
+            self.defaults = fn.__defaults__ or ()
+            self.name, self.layout = fn.__name__, None
+            self.req = Request(mode="value", name=fn.__name__)
+            self._build_ir = lambda sig: transform(fn, tuple(sig), self.req)
+        else:
+            raise TypeError("vectorize maps a scalar Python function, or what grad/value_and_grad "
+                            f"return for one, over arrays; got {type(fn).__name__}")
+        self.__name__ = f"{self.name}_vectorized"
+        self.__doc__ = getattr(self.base, "__doc__", None)
+        self._kernels: dict = {}
+        self._nesting = None
+        self._last = None
+        self._lock = threading.Lock()
+        self._fingerprint = None
+
+    def __repr__(self) -> str:
+        return f"<flatgrad vectorize of {self.name} target={self.target}>"
+
+    # ------------------------------------------------------------------ calling
+
+    def __call__(self, *args, out=None):
+        """Apply the function elementwise; scalars and size-1 arrays are broadcast."""
+        args = self._bind(args)
+        if self.target == "cuda":
+            from . import cuda_launch
+            return cuda_launch.call(self, args, out)
+        dtype = compute_dtype(args)
+        shape = broadcast_shape(self.params, [np.shape(a) for a in args])
+        values, kinds = zip(*(host_batch(n, a, shape, dtype) for n, a in zip(self.params, args))) \
+            if args else ((), ())
+        kern = self.kernel(dtype, "".join(kinds))
+        size = math.prod(shape)
+        outs = check_out(out, kern, shape) if out is not None else \
+            [np.empty(shape, dtype=dt) for dt in kern.dtypes]
+        kern.fn(*values, *(o.reshape(size) for o in outs))
+        return arrange(kern.structure, outs)
+
+    def _bind(self, args):
+        n, k = len(args), len(self.params)
+        if k - len(self.defaults) <= n < k:
+            args = args + tuple(self.defaults[n - (k - len(self.defaults)):])
+        if len(args) != k:
+            raise TypeError(f"{self.name}() takes {k} argument(s) ({', '.join(self.params)}), got {n}")
+        return args
+
+    # ------------------------------------------------------------------ compiling
+
+    def kernel(self, dtype, kinds: str) -> Kernel:
+        """The compiled kernel for ``dtype`` elements; ``kinds`` has 'a' (array) or 's' per argument."""
+        dtype = np.dtype(dtype)
+        hit = self._kernels.get((dtype, kinds))
+        if hit is not None:
+            self._last = hit
+            return hit
+        with self._lock:
+            hit = self._kernels.get((dtype, kinds))
+            if hit is None:
+                hit = self._compile(dtype, kinds)
+                self._kernels[(dtype, kinds)] = hit
+            self._last = hit
+            return hit
+
+    def _compile(self, dtype, kinds: str) -> Kernel:
+        ir = self.scalar_ir(dtype)
+        key = self.key(dtype, kinds)
+        stem = f"{self.name}_{self.target}"
+        if self.target == "cuda":
+            from . import cuda_launch
+            cuda_launch.load_cuda()          # a clear error before anything imports numba.cuda
+        module = cache.load_module(key, stem, lambda: self._render(ir, kinds, key))
+        kname = kernel_names(ir)[0]
+        return Kernel(getattr(module, kname), tuple(np.dtype(r.type.dtype) for r in ir.results),
+                      self._structure(ir), module.__flatgrad_text__)
+
+    def key(self, dtype, kinds: str) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = cache.fingerprint(self.base)
+        return cache.make_key(self._fingerprint, self.req, str(np.dtype(dtype)), kinds, self.target,
+                              self.layout, self.fastmath, "vectorize", _OWN_HASH)
+
+    def scalar_ir(self, dtype) -> Function:
+        """The scalar function's IR with every argument of type ``dtype``, results flat."""
+        t = T.F32 if np.dtype(dtype) == np.float32 else T.F64
+        try:
+            built = self._build_ir(tuple(t for _ in self.params))
+            self._nesting = dict(built.meta).get("layout")   # how the flat results nest
+            ir = replace(built, meta=())
+        except CompileError as e:        # say why array code fails here: every argument is a number
+            raise CompileError(e.message, e.loc, (e.hint + "\n" if e.hint else "") +
+                               f"(vectorize compiles {self.name} with every argument a scalar, so "
+                               "it must be written on numbers; vectorize supplies the loop.)") from None
+        for r in ir.results:
+            if not isinstance(r.type, T.Scalar):
+                raise TypeError(f"vectorize maps scalar functions, but {self.name} returns a value "
+                                f"of type {r.type} for scalar arguments; write it on numbers "
+                                "(vectorize supplies the loop over the batch)")
+        if self.target == "cuda" and any(isinstance(v.type, T.Array)
+                                         for s in walk(ir.body) for v in getattr(s, "outs", ())):
+            raise TypeError(f"{self.name} needs array temporaries (a loop tape, or array code), "
+                            "which CUDA device functions cannot allocate; use target='cpu' or "
+                            "'parallel' for it")
+        return ir
+
+    def _structure(self, ir: Function):
+        """How the flat results nest: the layout the transform recorded in its IR."""
+        n = len(ir.results)
+        layout = self._nesting
+        if layout:
+            return ast.literal_eval(layout.format(*range(n)))
+        return 0 if n == 1 else tuple(range(n))
+
+    def _render(self, ir: Function, kinds: str, key: str = "") -> str:
+        origin = f"{self.base.__code__.co_filename}:{self.base.__name__}"
+        spec = kernel_spec(ir, kinds, self.target, self.fastmath)
+        return render([ir], "cuda" if self.target == "cuda" else "parallel", origin, key, kernel=spec)
+
+    # ------------------------------------------------------------------ inspection
+
+    @property
+    def source(self) -> str:
+        """The generated module of the last kernel compiled (float64 arrays if none)."""
+        if self._last is not None:
+            return self._last.text
+        return self.build_source()
+
+    def build_source(self, dtype=np.float64, kinds: str | None = None) -> str:
+        """The module text for ``dtype`` and argument kinds (all arrays by default); no JIT."""
+        kinds = kinds if kinds is not None else "a" * len(self.params)
+        return self._render(self.scalar_ir(dtype), kinds)
+
+
+# ---------------------------------------------------------------- the generated kernel
+
+def kernel_names(ir: Function) -> tuple[str, list[str], list[str]]:
+    """(kernel name, output names, [index, start, stride]) chosen clear of the function's names."""
+    taken = set(RESERVED) | {p.hint for p in ir.params} | {ir.name}
+    _, results = emit_body(ir)
+
+    def fresh(base: str) -> str:
+        name, k = base, 1
+        while name in taken:
+            name, k = f"{base}_{k}", k + 1
+        taken.add(name)
+        return name
+
+    kname = fresh(f"{ir.name}_kernel")
+    outs = [fresh(f"out_{r}" if r.isidentifier() and results.count(r) == 1 else f"out{k}")
+            for k, r in enumerate(results)]
+    return kname, outs, [fresh("i"), fresh("start"), fresh("stride")]
+
+
+def kernel_spec(ir: Function, kinds: str, target: str, fastmath) -> dict:
+    """What the templates need to lay out the batch loop; every line is decided here."""
+    kname, outs, (index, start, stride) = kernel_names(ir)
+    params = [p.hint for p in ir.params]
+    args = [f"{p}[{index}]" if k == "a" else p for p, k in zip(params, kinds)]
+    return {"name": kname, "params": ", ".join(params + outs), "index": index,
+            "start": start, "stride": stride, "size": f"{outs[0]}.shape[0]",
+            "call": f"{ir.name}({', '.join(args)})",
+            "stores": ", ".join(f"{o}[{index}]" for o in outs),
+            "target": target, "parallel": target == "parallel", "fastmath": repr(fastmath),
+            "how": "prange over every core" if target == "parallel" else "one core"}
+
+
+# ---------------------------------------------------------------- arguments and outputs
+
+def compute_dtype(args) -> np.dtype:
+    """float32 when every argument that has a dtype is float32, else float64 (scalars are weak)."""
+    dts = [np.dtype(a.dtype) for a in args if hasattr(a, "dtype")]
+    return np.dtype(np.float32) if dts and all(d == np.float32 for d in dts) else np.dtype(np.float64)
+
+
+def broadcast_shape(names, shapes) -> tuple:
+    """NumPy's broadcast shape of the arguments, or a ValueError naming the ones that clash."""
+    shape, owners = (), []
+    for name, s in zip(names, shapes):
+        try:
+            shape = np.broadcast_shapes(shape, s)
+        except ValueError:
+            before = ", ".join(f"'{o}'" for o in owners)
+            raise ValueError(f"vectorize: argument '{name}' has shape {tuple(s)}, which does not "
+                             f"broadcast with shape {shape} of argument(s) {before}; give the array "
+                             "arguments matching lengths, or pass a scalar to broadcast") from None
+        if math.prod(s) != 1:
+            owners.append(name)
+    return tuple(shape)
+
+
+def host_batch(name: str, value, shape, dtype):
+    """(value as the kernel takes it, 'a' or 's'): a flat contiguous array, or a broadcast scalar."""
+    if isinstance(value, (list, tuple)):
+        value = np.asarray(value)
+    if isinstance(value, (bool, int, float)):
+        return dtype.type(value), "s"
+    if not isinstance(value, (np.ndarray, np.generic)):
+        raise TypeError(f"vectorize: argument '{name}' has unsupported type {type(value).__name__}; "
+                        "pass numbers or NumPy arrays")
+    if value.dtype.kind not in "fiub":
+        raise TypeError(f"vectorize: argument '{name}' has dtype {value.dtype}; pass real numbers")
+    if value.size == 1:
+        return dtype.type(value.reshape(()).item()), "s"
+    if value.shape != shape:
+        value = np.broadcast_to(value, shape)       # partial broadcast: materialised once
+    return np.ascontiguousarray(value, dtype=dtype).reshape(-1), "a"
+
+
+def flatten(out) -> list:
+    if isinstance(out, (tuple, list)):
+        return [o for item in out for o in flatten(item)]
+    return [out]
+
+
+def check_out(out, kern: Kernel, shape, device=False) -> list:
+    """The ``out=`` arrays in output order, checked against the outputs they will receive."""
+    given = flatten(out)
+    if len(given) != len(kern.dtypes):
+        raise ValueError(f"out= needs {len(kern.dtypes)} array(s), one per output, got {len(given)}")
+    for k, o in enumerate(given):
+        if not hasattr(o, "shape") or not hasattr(o, "dtype"):
+            raise TypeError(f"out[{k}] is a {type(o).__name__}; pass preallocated arrays")
+        if tuple(o.shape) != tuple(shape):
+            raise ValueError(f"out[{k}] has shape {tuple(o.shape)}; the outputs have shape {shape}")
+        if np.dtype(o.dtype) != kern.dtypes[k]:
+            raise TypeError(f"out[{k}] has dtype {o.dtype}; this output is {kern.dtypes[k]}")
+        if isinstance(o, np.ndarray) and not (o.flags.c_contiguous and o.flags.writeable):
+            raise ValueError(f"out[{k}] must be a writeable C-contiguous array")
+    return given
+
+
+def arrange(structure, arrays):
+    """Nest the flat outputs as the scalar function nests its results."""
+    if isinstance(structure, int):
+        return arrays[structure]
+    return tuple(arrange(s, arrays) for s in structure)
+
+
+def vectorize(fn, target: str = "cpu", *, fastmath=None) -> Vectorized:
+    """Map scalar ``fn`` (a Python function, or ``grad``/``value_and_grad`` of one) over arrays.
+
+    The result is called like ``fn`` but with arrays: scalars and size-1 arrays
+    broadcast, the rest broadcast as in NumPy, and it returns one array per output
+    of ``fn``, nested as ``fn`` nests them. ``out=`` takes preallocated outputs.
+    Elements are float64, or float32 when every array argument is float32.
+    ``target`` is ``"cpu"`` (one fused loop), ``"parallel"`` (the loop is a
+    ``prange`` over all cores) or ``"cuda"`` (a grid-stride kernel through
+    numba-cuda; device arrays and ``__cuda_array_interface__`` objects are used in
+    place and the results stay on the device).
+    """
+    return Vectorized(fn, target, fastmath=fastmath)
