@@ -70,6 +70,7 @@ class Request:
     optimize: bool = True
     name: str | None = None
     steps: tuple = ()             # mode "steps": a stack of transforms (compiler/compose.py)
+    checkpoint: object = None     # loops: None (tape every trip), True (~sqrt n), or K
 
 
 def transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> Function:
@@ -82,7 +83,8 @@ def transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> Fu
             if not 0 <= i < len(primal.params):
                 raise CompileError(f"argnums {i} is out of range for '{primal.name}' with "
                                    f"{len(primal.params)} parameters", primal.loc)
-        ir = run_passes(primal, [("reverse", lambda f: reverse_ad(f, req.wrt, req.with_value))],
+        ir = run_passes(primal, [("reverse", lambda f: reverse_ad(f, req.wrt, req.with_value,
+                                                                     req.checkpoint))],
                         log=log)
     elif req.mode == "value":
         ir = primal

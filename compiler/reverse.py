@@ -33,7 +33,8 @@ ALIASING = {"copy", "getitem", "transpose", "reshape", "reshape_like", "expand_d
             "tape_get"}
 
 
-def reverse_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = False) -> Function:
+def reverse_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = False,
+               checkpoint=None) -> Function:
     """The gradient of ``fn`` (scalar-valued) with respect to parameters ``wrt``."""
     if len(fn.results) != 1:
         raise CompileError(f"grad needs '{fn.name}' to return one scalar, not a tuple",
@@ -46,7 +47,7 @@ def reverse_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = False) -> 
     b = Builder(itertools.count(max_id(fn) + 1), fn.loc)
     b.stmts = list(fn.body.stmts)
     active = activity(fn.body, {fn.params[i].id for i in wrt if T.is_float(fn.params[i].type)})
-    rev = _Reverse(active, infer_shapes(fn))
+    rev = _Reverse(active, infer_shapes(fn), checkpoint)
     adj: dict[int, object] = {}
     if isinstance(out, Var) and out.id in active:
         adj[out.id] = b.op("copy", Const(1.0, out.type), of=("grad", out.id))
@@ -125,8 +126,9 @@ def activity(block: Block, seeds: set[int]) -> set[int]:
 
 
 class _Reverse:
-    def __init__(self, active: set[int], shapes: dict | None = None):
+    def __init__(self, active: set[int], shapes: dict | None = None, checkpoint=None):
         self.active = active
+        self.checkpoint = checkpoint      # None, True (about sqrt(n)) or a segment length
         self.shapes = shapes or {}
         self.origin: dict[int, int] = {}   # clone id -> id of the forward value it recomputes
         self.owned: set[int] = set()       # adjoint arrays no other value aliases
@@ -300,22 +302,69 @@ class _Reverse:
         """Reverse a For or While: tape the carried values, replay iterations backwards."""
         is_for = isinstance(s, For)
         carried = s.body.params[1:] if is_for else s.body.params
-        seeds = [adj.get(v.id) for v in s.outs]
-        if all(g is None for g in seeds):
+        if all(adj.get(v.id) is None for v in s.outs):
             return
         b.loc = s.loc
         pos = next(i for i, x in enumerate(b.stmts) if x is s)
         touched = [v for v in free_vars(s.body).values() if v.id in self.active]
         act = [j for j, p in enumerate(carried) if p.id in self.active]
         const_step = is_for and isinstance(s.step, Const)
-
         pre = b.child()        # statements placed just before the forward loop
         n = pre.op("trip_count", s.start, s.stop, s.step) if is_for else None
-        # -- backward body. A for loop with a constant step runs its own index backwards
-        # (for i in range(last, start - step, -step)); otherwise k counts n-1 .. 0.
+        back = self.backward_body(b, s, carried, act, touched, const_step)
+        needed = [p for p in carried if _reads(back.block, back.tapes[p.id])]
+        if self.checkpoint and const_step and needed:
+            return self.loop_checkpointed(b, s, adj, pos, pre, n, carried, act, touched)
+
+        # -- forward loop, rewritten to record the needed carried values
+        tparams, tputs, tinit = [], [], []
+        fb = b.child()
+        if is_for:
+            idx = _slot(fb, s.body.params[0], s.start, s.step)
+        else:
+            count_p = fb.fresh(T.I64, hint="count")
+            idx = count_p
+        for p in needed:
+            j = carried.index(p)
+            size = n if is_for else Const(16, T.I64)
+            tape = back.tapes[p.id]
+            t0 = pre.op("tape_alloc", size, s.init[j], hint=tape.hint, of=("tape", p.id))
+            tp = fb.fresh(t0.type, tape.hint, ("tape", p.id))
+            tinit.append(t0)
+            tparams.append(tp)
+            tputs.append(fb.op("tape_put" if is_for else "tape_push", tp, idx, p,
+                               hint=tape.hint, of=("tape", p.id)))
+        if is_for:
+            new_body = Block(s.body.params + tuple(tparams), tuple(fb.stmts) + s.body.stmts,
+                             s.body.yields + tuple(tputs))
+            fwd = replace(s, init=s.init + tuple(tinit), body=new_body,
+                          outs=s.outs + tuple(back.tapes[p.id] for p in needed))
+        else:
+            count_next = fb.op("add", count_p, Const(1, T.I64))
+            new_body = Block(s.body.params + (count_p, *tparams), tuple(fb.stmts) + s.body.stmts,
+                             s.body.yields + (count_next, *tputs))
+            cparams = s.cond.params + tuple(fb.fresh(v.type) for v in (count_p, *tparams))
+            n = fb.fresh(T.I64, hint="n")
+            fwd = replace(s, init=s.init + (Const(0, T.I64), *tinit), body=new_body,
+                          cond=replace(s.cond, params=cparams),
+                          outs=s.outs + (n, *(back.tapes[p.id] for p in needed)))
+        b.stmts[pos:pos + 1] = pre.stmts + [fwd]
+
+        # -- backward loop
+        if const_step:
+            rng = _reversed_range(b, s.start, s.stop, s.step)
+        else:
+            rng = (b.op("sub", n, Const(1, T.I64)), Const(-1, T.I64), Const(-1, T.I64))
+        self.emit_backward(b, s, adj, rng, back.block, carried, act, touched)
+
+    def backward_body(self, b: Builder, s, carried, act, touched, const_step, row=None):
+        """The body of the backward loop: read the carried values from tapes, recompute the
+        iteration, propagate adjoints. ``row(bb, slot)`` maps an iteration to its tape row."""
+        is_for = isinstance(s, For)
         bb = b.child()
         m: dict = {}
         if const_step:
+            # a for loop with a constant step runs its own index backwards
             i = s.body.params[0]
             k = bb.fresh(T.I64, hint=i.hint or "k")
             m[i.id] = k
@@ -325,6 +374,8 @@ class _Reverse:
             slot = k
             if is_for:
                 m[s.body.params[0].id] = bb.op("add", s.start, bb.op("mul", k, s.step))
+        if row is not None:
+            slot = row(bb, slot)
         tapes = {}
         for p in carried:
             hint = f"tape_{p.hint}" if p.hint else None
@@ -336,7 +387,7 @@ class _Reverse:
                 self.active.add(m[p.id].id)
         body = clone(s.body.stmts, m, self.cloner(bb))
         bb.stmts.extend(body)
-        local = dict(adj)
+        local: dict = {}
         gparams = [bb.fresh(carried[j].type, of=self.tag(carried[j])) for j in act]
         accs = [bb.fresh(w.type, of=self.tag(w)) for w in touched]
         for w, a in zip(touched, accs):
@@ -351,61 +402,21 @@ class _Reverse:
                 self.accumulate(bb, local, y, gp, len(bb.stmts))
         self.backprop(bb, body, local)
         ylds = []
-        for j in act:
-            g = local.get(m[carried[j].id].id)
-            ylds.append(self.carry(bb, g, carried[j], gparams[act.index(j)]))
+        for j, gp in zip(act, gparams):
+            ylds.append(self.carry(bb, local.get(m[carried[j].id].id), carried[j], gp))
         ylds += [self.carry(bb, local[w.id], w, a) for w, a in zip(touched, accs)]
         from .optimize import dce_block  # local import: optimize depends on nothing here
-        bblock = dce_block(Block((k, *gparams, *accs), tuple(bb.stmts), tuple(ylds)))
-        needed = [p for p in carried if _reads(bblock, tapes[p.id])]
+        block = dce_block(Block((k, *gparams, *accs), tuple(bb.stmts), tuple(ylds)))
+        return _Back(block, tapes)
 
-        # -- forward loop, rewritten to record the needed carried values
-        tparams, tputs, tinit = [], [], []
-        fb = b.child()
-        if is_for:
-            i = s.body.params[0]
-            idx = _slot(fb, i, s.start, s.step)
-        else:
-            count_p = fb.fresh(T.I64, hint="count")
-            idx = count_p
-        for p in needed:
-            j = carried.index(p)
-            size = n if is_for else Const(16, T.I64)
-            t0 = pre.op("tape_alloc", size, s.init[j], hint=tapes[p.id].hint, of=("tape", p.id))
-            tp = fb.fresh(t0.type, tapes[p.id].hint, ("tape", p.id))
-            tinit.append(t0)
-            tparams.append(tp)
-            tputs.append(fb.op("tape_put" if is_for else "tape_push", tp, idx, p,
-                               hint=tapes[p.id].hint, of=("tape", p.id)))
-        if is_for:
-            new_body = Block(s.body.params + tuple(tparams), tuple(fb.stmts) + s.body.stmts,
-                             s.body.yields + tuple(tputs))
-            fwd = replace(s, init=s.init + tuple(tinit), body=new_body,
-                          outs=s.outs + tuple(tapes[p.id] for p in needed))
-        else:
-            count_next = fb.op("add", count_p, Const(1, T.I64))
-            new_body = Block(s.body.params + (count_p, *tparams), tuple(fb.stmts) + s.body.stmts,
-                             s.body.yields + (count_next, *tputs))
-            cparams = s.cond.params + tuple(fb.fresh(v.type) for v in (count_p, *tparams))
-            n = fb.fresh(T.I64, hint="n")
-            fwd = replace(s, init=s.init + (Const(0, T.I64), *tinit), body=new_body,
-                          cond=replace(s.cond, params=cparams),
-                          outs=s.outs + (n, *(tapes[p.id] for p in needed)))
-        b.stmts[pos:pos + 1] = pre.stmts + [fwd]
-
-        # -- backward loop
+    def emit_backward(self, b: Builder, s, adj: dict, rng, block: Block, carried, act, touched):
+        """Emit the backward loop over ``rng`` and hand its adjoints to the enclosing scope."""
         init = [self.own(b, adj.get(s.outs[j].id), carried[j]) for j in act]
         init += [self.own(b, adj.get(w.id), w) for w in touched]
-        if const_step:
-            span = b.op("sub", b.op("sub", s.stop, s.start), Const(1 if s.step.value > 0 else -1, T.I64))
-            last = b.op("add", s.start, b.op("mul", b.op("floordiv", span, s.step), s.step))
-            rng = (last, b.op("sub", s.start, s.step), b.op("neg", s.step))
-        else:
-            rng = (b.op("sub", n, Const(1, T.I64)), Const(-1, T.I64), Const(-1, T.I64))
         outs = tuple(b.fresh(carried[j].type, of=self.tag(s.init[j]) if isinstance(s.init[j], Var)
                              else self.tag(carried[j])) for j in act)
         outs += tuple(b.fresh(w.type, of=self.tag(w)) for w in touched)
-        b.emit(For(*rng, tuple(init), bblock, outs, s.loc))
+        b.emit(For(*rng, tuple(init), block, outs, s.loc))
         for o in outs:
             if T.is_array(o.type):
                 self.owned.add(o.id)
@@ -415,6 +426,102 @@ class _Reverse:
             a = s.init[j]
             if self.is_active(a):
                 self.accumulate(b, adj, a, o, len(b.stmts))
+
+    def loop_checkpointed(self, b, s: For, adj, pos, pre, n, carried, act, touched) -> None:
+        """Checkpointing: keep the carried state every K iterations only; the backward pass
+        recomputes each segment of K iterations from its checkpoint, taping just that segment.
+        Tape memory falls from n to n/K + K states, for one extra forward pass."""
+        K = self.segment(pre, n)
+        nseg = pre.op("floordiv", pre.op("add", n, pre.op("sub", K, Const(1, T.I64))), K, hint="nseg")
+        # forward: the original loop, writing every carried value at slots 0, K, 2K, ...
+        fb = b.child()
+        slot = _slot(fb, s.body.params[0], s.start, s.step)
+        due = fb.op("eq", fb.op("mod", slot, K), Const(0, T.I64))
+        ck0, ckp, then, ckout = [], [], b.child(), []
+        at = then.op("floordiv", slot, K)
+        for j, p in enumerate(carried):
+            hint = f"checkpoint_{p.hint}" if p.hint else None
+            c0 = pre.op("tape_alloc", nseg, s.init[j], hint=hint)
+            cp = fb.fresh(c0.type, hint)
+            ck0.append(c0)
+            ckp.append(cp)
+            ckout.append(then.op("tape_put", cp, at, p, hint=hint))
+        outs = [fb.fresh(c.type, c.hint) for c in ck0]
+        fb.emit(If(due, Block((), tuple(then.stmts), tuple(ckout)), Block((), (), tuple(ckp)),
+                   tuple(outs), s.loc))
+        final = [b.fresh(c.type, c.hint) for c in ck0]
+        fwd = replace(s, init=s.init + tuple(ck0),
+                      body=Block(s.body.params + tuple(ckp), tuple(fb.stmts) + s.body.stmts,
+                                 s.body.yields + tuple(outs)),
+                      outs=s.outs + tuple(final))
+        seg_tapes = [pre.op("tape_alloc", K, s.init[j], hint=f"tape_{p.hint}" if p.hint else None)
+                     for j, p in enumerate(carried)]
+        b.stmts[pos:pos + 1] = pre.stmts + [fwd]
+
+        # backward: for each segment, last first
+        sb = b.child()
+        seg = sb.fresh(T.I64, hint="segment")
+        first = sb.op("mul", seg, K, hint="first")                    # slot of its first iteration
+        size = sb.op("min", K, sb.op("sub", n, first))
+        # 1. recompute the segment from its checkpoint, taping every iteration of it
+        rb = sb.child()
+        r = rb.fresh(T.I64, hint="r")
+        rparams = [rb.fresh(p.type, p.hint) for p in carried]
+        rtapes = [rb.fresh(t.type, t.hint) for t in seg_tapes]
+        m = {s.body.params[0].id: rb.op("add", s.start, rb.op("mul", rb.op("add", first, r), s.step))}
+        m.update({p.id: q for p, q in zip(carried, rparams)})
+        puts = [rb.op("tape_put", t, r, q, hint=t.hint) for t, q in zip(rtapes, rparams)]
+        rb.stmts.extend(clone(s.body.stmts, m, self.cloner(rb)))
+        ylds = tuple(m.get(y.id, y) if isinstance(y, Var) else y for y in s.body.yields)
+        states = [sb.op("tape_get", c, seg) for c in final]
+        touts = [sb.fresh(t.type, t.hint) for t in seg_tapes]
+        souts = [sb.fresh(p.type) for p in carried]
+        sb.emit(For(Const(0, T.I64), size, Const(1, T.I64), tuple(states) + tuple(seg_tapes),
+                    Block((r, *rparams, *rtapes), tuple(rb.stmts), ylds + tuple(puts)),
+                    tuple(souts) + tuple(touts), s.loc))
+        # 2. the usual backward loop over the segment, reading the segment's tapes
+        back = self.backward_body(sb, s, carried, act, touched, True,
+                                  row=lambda bb, slot: bb.op("sub", slot, first))
+        mapping = {back.tapes[p.id].id: t for p, t in zip(carried, touts)}
+        from .rewrite import map_block
+        block = map_block(back.block, mapping)
+        lo = sb.op("add", s.start, sb.op("mul", first, s.step))
+        hi = sb.op("add", s.start, sb.op("mul", sb.op("sub", sb.op("add", first, size), Const(1, T.I64)),
+                                         s.step))
+        rng = (hi, sb.op("sub", lo, s.step), sb.op("neg", s.step))
+        # adjoints flow from segment to segment: carried by the outer loop
+        gin = [sb.fresh(carried[j].type, of=self.tag(carried[j])) for j in act]
+        ain = [sb.fresh(w.type, of=self.tag(w)) for w in touched]
+        for g in (*gin, *ain):
+            if T.is_array(g.type):
+                self.owned.add(g.id)
+        gout = [sb.fresh(carried[j].type, of=self.tag(carried[j])) for j in act]
+        aout = [sb.fresh(w.type, of=self.tag(w)) for w in touched]
+        sb.emit(For(*rng, tuple(gin) + tuple(ain), block, tuple(gout) + tuple(aout), s.loc))
+        seg_block = Block((seg, *gin, *ain), tuple(sb.stmts), tuple(gout) + tuple(aout))
+        last_seg = b.op("sub", nseg, Const(1, T.I64))
+        init = [self.own(b, adj.get(s.outs[j].id), carried[j]) for j in act]
+        init += [self.own(b, adj.get(w.id), w) for w in touched]
+        outs = tuple(b.fresh(carried[j].type, of=self.tag(s.init[j]) if isinstance(s.init[j], Var)
+                             else self.tag(carried[j])) for j in act)
+        outs += tuple(b.fresh(w.type, of=self.tag(w)) for w in touched)
+        b.emit(For(last_seg, Const(-1, T.I64), Const(-1, T.I64), tuple(init), seg_block, outs, s.loc))
+        for o in outs:
+            if T.is_array(o.type):
+                self.owned.add(o.id)
+        for w, o in zip(touched, outs[len(act):]):
+            adj[w.id] = o
+        for j, o in zip(act, outs):
+            a = s.init[j]
+            if self.is_active(a):
+                self.accumulate(b, adj, a, o, len(b.stmts))
+
+    def segment(self, b: Builder, n):
+        """The checkpoint spacing K: the option's value, or about sqrt(n)."""
+        if self.checkpoint is True:
+            root = b.op("int", b.op("sqrt", b.op("float", n)))
+            return b.op("max", root, Const(1, T.I64), hint="K")
+        return Const(int(self.checkpoint), T.I64)
 
     def own(self, b: Builder, g, like: Var):
         """An adjoint of ``like``'s type that no other value aliases (to update in place)."""
@@ -439,6 +546,20 @@ class _Reverse:
         if T.is_array(like.type) and not T.is_array(g.type):
             return b.op("unreduce", g, like)
         return g
+
+
+class _Back:
+    """A backward loop body and the tape variables it reads."""
+
+    def __init__(self, block: Block, tapes: dict):
+        self.block, self.tapes = block, tapes
+
+
+def _reversed_range(b: Builder, start, stop, step: Const):
+    """(first, stop, step) of range(start, stop, step) walked backwards."""
+    span = b.op("sub", b.op("sub", stop, start), Const(1 if step.value > 0 else -1, T.I64))
+    last = b.op("add", start, b.op("mul", b.op("floordiv", span, step), step))
+    return last, b.op("sub", start, step), b.op("neg", step)
 
 
 def _slot(b: Builder, i, start, step):

@@ -30,6 +30,14 @@ def _decorator(make):
     return wrapper
 
 
+def _checkpoint(value):
+    if value is None or value is False:
+        return None
+    if value is True or (isinstance(value, int) and value >= 1):
+        return value
+    raise ValueError(f"checkpoint must be None, True or a positive int, not {value!r}")
+
+
 def _layout(n: int, single: bool, with_value: bool) -> str:
     grads = "{%d}" % int(with_value) if single else \
         "(" + ", ".join("{%d}" % (i + int(with_value)) for i in range(n)) + ("," if n == 1 else "") + ")"
@@ -37,27 +45,32 @@ def _layout(n: int, single: bool, with_value: bool) -> str:
 
 
 @_decorator
-def grad(f, argnums=0, *, target: str = "cpu", optimize: bool = True) -> Transformed:
+def grad(f, argnums=0, *, target: str = "cpu", optimize: bool = True,
+         checkpoint=None) -> Transformed:
     """The gradient of scalar-valued ``f`` with respect to argument(s) ``argnums``.
 
     As in JAX, an int ``argnums`` gives one gradient shaped like that argument and a
     tuple gives a tuple. ``target`` is ``"cpu"`` (Numba, the default) or ``"python"``
-    (plain NumPy, no JIT). The result exposes ``.source`` and ``.ir``.
+    (plain NumPy, no JIT). ``checkpoint`` bounds the tape memory of ``for`` loops: ``True``
+    keeps the loop state every ~sqrt(n) trips and recomputes each segment in the backward
+    pass; an int K keeps it every K trips. The result exposes ``.source`` and ``.ir``.
     """
     nums, single = _argnums(argnums)
     if not hasattr(f, "__code__"):   # a transform of a function: grad(grad(f))
         return _grad_of_transform(f, nums, single, False, target, optimize)
-    req = Request(mode="rev", wrt=nums, optimize=optimize)
+    req = Request(mode="rev", wrt=nums, optimize=optimize, checkpoint=_checkpoint(checkpoint))
     return Transformed(f, req, target, "grad", _layout(len(nums), single, False))
 
 
 @_decorator
-def value_and_grad(f, argnums=0, *, target: str = "cpu", optimize: bool = True) -> Transformed:
+def value_and_grad(f, argnums=0, *, target: str = "cpu", optimize: bool = True,
+                   checkpoint=None) -> Transformed:
     """Like :func:`grad`, but returns ``(f(*args), gradient)`` from one pass."""
     nums, single = _argnums(argnums)
     if not hasattr(f, "__code__"):   # a transform of a function
         return _grad_of_transform(f, nums, single, True, target, optimize)
-    req = Request(mode="rev", wrt=nums, with_value=True, optimize=optimize)
+    req = Request(mode="rev", wrt=nums, with_value=True, optimize=optimize,
+                  checkpoint=_checkpoint(checkpoint))
     return Transformed(f, req, target, "value_and_grad", _layout(len(nums), single, True))
 
 
