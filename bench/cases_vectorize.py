@@ -146,3 +146,29 @@ if __name__ == "__main__":
     n = int(float(sys.argv[1])) if len(sys.argv) > 1 else N
     reps = int(sys.argv[2]) if len(sys.argv) > 2 else 7
     print(table(run(n, reps)))
+
+
+# ---------------------------------------------------------------- harness registration
+# Importing ``bench.cases_vectorize`` from bench/run.py registers the case below.
+
+try:
+    from .harness import CaseResult, Config, Row, case
+except ImportError:          # run as a script: python bench/cases_vectorize.py
+    case = None
+
+if case is not None:
+    @case("vectorize_neuron", group="vectorize")
+    def vectorize_neuron(cfg: "Config") -> "CaseResult":
+        """Per-sample gradient of the sigmoid neuron, N = 10^6 (serial, prange, JAX)."""
+        n = 1000 if cfg.smoke else N
+        rows = run(n, repeats=3 if cfg.smoke else 9)
+        out = []
+        for r in rows:
+            note = f"max rel err {r['max_rel_err']:.1e} vs hand serial; {r['ns_per_sample']:.2f} ns/sample"
+            out.append(Row(r["case"], r["seconds"], note=note, reference=r["case"] == "hand serial"))
+        return CaseResult(
+            f"Batched: per-sample gradient of the sigmoid neuron, N = {n:,}",
+            "`vectorize(grad(f, argnums=(0,1,2,3,4)))` over x0, x1 (weights shared), writing five "
+            f"preallocated outputs; {os.cpu_count()} CPU(s), numba threads = {_threads()}. "
+            "Best of repeats, contenders round-robin.",
+            out, targets="flatgrad cpu ≤ 1.2× hand serial (goal ≤ 1.0×); parallel vs hand prange")

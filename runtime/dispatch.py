@@ -135,13 +135,25 @@ class Transformed:
         compiled = self._slow.get(sig)
         if compiled is None:
             compiled = self.compile(sig)
+        if compiled is self._hot:
+            # Numba turned down a variant of a known signature (another memory layout):
+            # let it specialise the same generated code for it
+            with self._lock:
+                compiled.disable_compile(False)
+                try:
+                    return compiled(*values)
+                finally:
+                    compiled.disable_compile(True)
         result = compiled(*values)
-        if (not converted and len(args) == len(self.params)
-                and not any(isinstance(t, T.Array) for t in sig)):
-            self._fast[tuple(map(type, args))] = compiled
-            if (self._hot is None and self.target == "cpu" and all(t == T.F64 for t in sig)
-                    and hasattr(compiled, "disable_compile")):
-                compiled.disable_compile()   # never compile behind our back: mismatches raise
+        if not converted and len(args) == len(self.params):
+            if not any(isinstance(t, T.Array) for t in sig):
+                self._fast[tuple(map(type, args))] = compiled
+            if (self._hot is None and self.target == "cpu" and hasattr(compiled, "disable_compile")
+                    and all(t == T.F64 or (isinstance(t, T.Array) and t.dtype in T.FLOATS)
+                            for t in sig)):
+                # float arguments only: Numba's C dispatcher checks them as well as we would,
+                # and (with compilation off) raises TypeError for anything else
+                compiled.disable_compile()
                 self._hot = compiled
         return result
 
