@@ -617,3 +617,36 @@ defjvp("sum_to", lambda b, t, out, c, like: b.sum_to(t, like), None)
 
 # The primitives flatgrad itself defines (users may register more at run time).
 BUILTIN = frozenset(PRIMS)
+
+
+# ======================================================================= linear array ops
+# unreduce (broadcasting an adjoint back) and index_add (scatter-add) are linear in the
+# values they move: forward mode over a gradient (a Hessian-vector product) needs them.
+
+def _unreduce_vjp(b, g, out, gx, x, axis=None, keepdims=False):
+    """The adjoint of broadcasting is summing over the broadcast axes."""
+    if not T.is_array(gx.type):
+        return b.sum(g)
+    if axis is None:
+        return b.sum(g, axis=None, keepdims=True) if keepdims or T.is_array(gx.type) else b.sum(g)
+    return b.sum(g, axis=axis, keepdims=keepdims)
+
+
+PRIMS["unreduce"].vjp = (_unreduce_vjp, None)
+PRIMS["unreduce"].jvp = (lambda b, t, out, gx, x, axis=None, keepdims=False:
+                         b.unreduce(t, x, axis=axis, keepdims=keepdims), None)
+
+
+def _index_add_jvp(b, tans, out, acc, g, *idx, spec):
+    """index_add is linear in (acc, g): scatter g's tangent into acc's tangent (a copy, as
+    the tangent of acc may be another value's too)."""
+    ta, tg = tans[0], tans[1]
+    if ta is None and tg is None:
+        return None
+    if tg is None:
+        return ta
+    base = b.copy_array(ta) if ta is not None else b.zeros_like(acc)
+    return b.index_add(base, tg, *idx, spec=spec)
+
+
+defjvp_joint("index_add", _index_add_jvp)
