@@ -383,3 +383,50 @@ def shape_mismatch(a, b):
 
 def add_mismatch(a, b):
     return np.sum(a + b)
+
+
+# ------------------------------------------------------------------ aliasing of local arrays
+
+def local_view_write(x):
+    z = np.zeros(4)
+    v = z[1:]
+    v[0] = x[0]
+    return np.sum(z * x)
+
+
+def copy_then_write(x):
+    y = x.copy()
+    y[0] = 0.0
+    y[2] = y[2] * x[1]
+    return np.sum(y * y)
+
+
+def alias_local(x):
+    y = np.zeros(3)
+    y[0] = x[0]
+    a = y
+    a[1] = x[1] * 2.0
+    return np.sum(y * x[:3])
+
+
+def augmented_item(x):
+    y = np.zeros(2)
+    y[0] = np.sum(x)
+    y[0] *= x[1]
+    y[1] += x[0] ** 2
+    return np.sum(y * y)
+
+
+def augmented_whole(x):
+    y = np.zeros(4)
+    y += x
+    y *= x
+    return np.sum(y)
+
+
+def read_after_write(x):
+    y = np.zeros(3)
+    y[0] = x[0]
+    t = y[0] * 3.0
+    y[0] = t * x[1]
+    return y[0] + t

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import flatgrad as fg
+from flatgrad import CompileError
 
 from . import funcs as F
 from .check import assert_grads, rand
@@ -140,3 +141,23 @@ def test_float32_inputs():
     np.testing.assert_allclose(gW1, ref[0], rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(gW2, ref[1], rtol=1e-4, atol=1e-4)
     assert_grads(F.matrix_lecture, (X, W1, W2), (1, 2), g=g, rtol=2e-2, atol=2e-2, eps=1e-3)
+
+
+ALIAS_BUG = pytest.mark.xfail(strict=True, reason="BUG: a write through a second name for a local "
+                              "array (an alias `a = y` or a view `v = z[1:]`) is lost: both the "
+                              "value and the gradient are silently wrong; should update the array "
+                              "or raise CompileError")
+
+
+@pytest.mark.parametrize("f", [pytest.param(F.local_view_write, marks=ALIAS_BUG),
+                               pytest.param(F.alias_local, marks=ALIAS_BUG),
+                               F.copy_then_write, F.augmented_item, F.augmented_whole,
+                               F.read_after_write], ids=lambda f: f.__name__)
+def test_writes_into_local_arrays(f):
+    x = np.array([0.3, -0.7, 1.1, 0.5])
+    try:
+        value, (g,) = fg.value_and_grad(f, argnums=(0,), target="python")(x)
+    except CompileError:      # rejecting aliasing writes is an acceptable answer too
+        return
+    np.testing.assert_allclose(value, f(x), rtol=1e-12)
+    assert_grads(f, (x,), (0,))
