@@ -20,7 +20,8 @@ if __package__ in (None, ""):                       # run as a script: make `ben
 from bench import report                           # noqa: E402
 from bench.harness import REGISTRY, Config         # noqa: E402
 
-CASE_MODULES = ("bench.cases_scalar", "bench.cases_compile", "bench.cases_loops")
+CASE_MODULES = ("bench.cases_scalar", "bench.cases_compile", "bench.cases_loops",
+                "bench.cases_arrays")
 
 
 def load_cases() -> dict:
