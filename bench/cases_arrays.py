@@ -1,0 +1,248 @@
+"""Array programs: an MLP gradient (softmax CE + L2) and ``sum((W @ x)**2)``.
+
+The reference is the backward pass written by hand in NumPy, the way the lectures
+teach it. Also reported: the same code under ``@njit``, flatgrad's two targets
+("cpu": Numba, "python": plain NumPy — which one array code should use is the
+question this case answers), peers when installed, the gradient/forward time ratio
+and the first-call (compile) time of each flatgrad target.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from numba import njit
+
+import flatgrad as fg
+from flatgrad import relu
+
+from . import peers
+from .harness import CaseResult, Config, Contender, Row, case, fmt_time, measure, skipped
+
+
+# ---------------------------------------------------------------- MLP
+
+def mlp_loss(W1, b1, W2, b2, X, y, reg):
+    N = X.shape[0]
+    h1 = relu(X @ W1 + b1)
+    scores = h1 @ W2 + b2
+    shifted = scores - np.max(scores, axis=1, keepdims=True)
+    logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return -np.sum(logp[np.arange(N), y]) / N + 0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+
+
+def mlp_forward_numpy(W1, b1, W2, b2, X, y, reg):
+    """The loss alone, by hand (the forward time the ratio divides by)."""
+    N = X.shape[0]
+    h1 = np.maximum(X @ W1 + b1, 0.0)
+    scores = h1 @ W2 + b2
+    shifted = scores - scores.max(axis=1).reshape(N, 1)
+    logp = shifted - np.log(np.exp(shifted).sum(axis=1)).reshape(N, 1)
+    data = 0.0
+    for i in range(N):
+        data -= logp[i, y[i]]
+    return data / N + 0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+
+
+def mlp_grad_numpy(W1, b1, W2, b2, X, y, reg):
+    """Textbook backprop (lecture 003's "flat" staging)."""
+    N = X.shape[0]
+    z1 = X @ W1 + b1
+    h1 = np.maximum(z1, 0.0)
+    scores = h1 @ W2 + b2
+    shifted = scores - scores.max(axis=1).reshape(N, 1)
+    e = np.exp(shifted)
+    probs = e / e.sum(axis=1).reshape(N, 1)
+    dscores = probs.copy()
+    for i in range(N):
+        dscores[i, y[i]] -= 1.0
+    dscores /= N
+    dW2 = h1.T @ dscores + reg * W2
+    db2 = dscores.sum(axis=0)
+    dz1 = (dscores @ W2.T) * (z1 > 0)
+    dW1 = X.T @ dz1 + reg * W1
+    db1 = dz1.sum(axis=0)
+    return dW1, db1, dW2, db2
+
+
+@njit(cache=True)
+def mlp_grad_njit(W1, b1, W2, b2, X, y, reg):
+    """The same backprop under @njit (Numba's max has no axis argument: a row loop instead)."""
+    N = X.shape[0]
+    z1 = X @ W1 + b1
+    h1 = np.maximum(z1, 0.0)
+    scores = h1 @ W2 + b2
+    rowmax = np.empty((N, 1))
+    for i in range(N):
+        rowmax[i, 0] = scores[i].max()
+    e = np.exp(scores - rowmax)
+    probs = e / e.sum(axis=1).reshape(N, 1)
+    dscores = probs.copy()
+    for i in range(N):
+        dscores[i, y[i]] -= 1.0
+    dscores /= N
+    dW2 = h1.T @ dscores + reg * W2
+    db2 = dscores.sum(axis=0)
+    dz1 = (dscores @ W2.T) * (z1 > 0)
+    dW1 = X.T @ dz1 + reg * W1
+    db1 = dz1.sum(axis=0)
+    return dW1, db1, dW2, db2
+
+
+def _mlp_args(smoke: bool):
+    N, D, H, C = (8, 12, 6, 10) if smoke else (256, 784, 128, 10)
+    rng = np.random.default_rng(0)
+    return (rng.normal(size=(D, H)) * np.sqrt(2.0 / D), rng.normal(size=H) * 0.01,
+            rng.normal(size=(H, C)) * np.sqrt(1.0 / H), rng.normal(size=C) * 0.01,
+            rng.normal(size=(N, D)), rng.integers(0, C, N), 1e-3)
+
+
+def _first_call(make, args) -> float:
+    t0 = time.perf_counter()
+    make()(*args)
+    return time.perf_counter() - t0
+
+
+def _mlp_peers(args) -> list:
+    out = []
+    W1, b1, W2, b2, X, y, reg = args
+    jax = peers.load("jax")
+    if jax is None:
+        out.append(skipped("JAX jit(grad)", peers.missing_note("jax")))
+    else:
+        jnp = jax.numpy
+
+        def jloss(W1, b1, W2, b2, X, y, reg):
+            h1 = jnp.maximum(X @ W1 + b1, 0.0)
+            logp = jax.nn.log_softmax(h1 @ W2 + b2, axis=1)
+            return (-jnp.mean(logp[jnp.arange(X.shape[0]), y])
+                    + 0.5 * reg * (jnp.sum(W1 * W1) + jnp.sum(W2 * W2)))
+        jg = jax.jit(jax.grad(jloss, argnums=(0, 1, 2, 3)))
+        jargs = tuple(jnp.asarray(a) for a in args)
+        out.append(Contender("JAX jit(grad)", lambda *a: jax.block_until_ready(jg(*a)), jargs,
+                             note=f"jax {jax.__version__}, x64", to_numpy=lambda r: [np.asarray(v) for v in r]))
+    torch = peers.load("torch")
+    if torch is None:
+        out.append(skipped("PyTorch eager autograd", peers.missing_note("torch")))
+    else:
+        leaves = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (W1, b1, W2, b2)]
+        Xt, yt = torch.tensor(X), torch.tensor(y)
+
+        def torch_grad(W1, b1, W2, b2):
+            h1 = torch.relu(Xt @ W1 + b1)
+            L = (torch.nn.functional.cross_entropy(h1 @ W2 + b2, yt)
+                 + 0.5 * reg * ((W1 * W1).sum() + (W2 * W2).sum()))
+            return torch.autograd.grad(L, (W1, b1, W2, b2))
+        out.append(Contender("PyTorch eager autograd", torch_grad, tuple(leaves),
+                             note=f"torch {torch.__version__}, float64",
+                             to_numpy=lambda r: [v.detach().numpy() for v in r]))
+    ag = peers.load("autograd")
+    if ag is None:
+        out.append(skipped("autograd", peers.missing_note("autograd")))
+    else:
+        anp = __import__("autograd.numpy").numpy
+
+        def aloss(params, X, y, reg):
+            W1, b1, W2, b2 = params
+            h1 = anp.maximum(anp.dot(X, W1) + b1, 0.0)
+            s = anp.dot(h1, W2) + b2
+            s = s - anp.max(s, axis=1, keepdims=True)
+            logp = s - anp.log(anp.sum(anp.exp(s), axis=1, keepdims=True))
+            return (-anp.sum(logp[anp.arange(X.shape[0]), y]) / X.shape[0]
+                    + 0.5 * reg * (anp.sum(W1 * W1) + anp.sum(W2 * W2)))
+        gf = ag.grad(aloss)
+        out.append(Contender("autograd", lambda *a: tuple(gf(a[:4], X, y, reg)), (W1, b1, W2, b2)))
+    return out
+
+
+@case("arrays_mlp", group="arrays")
+def arrays_mlp(cfg: Config) -> CaseResult:
+    """MLP gradient: X 256x784, hidden 128 (ReLU), 10 classes, softmax CE + L2."""
+    args = _mlp_args(cfg.smoke)
+    nums = (0, 1, 2, 3)
+    compile_cpu = _first_call(lambda: fg.grad(mlp_loss, argnums=nums, target="cpu"), args)
+    compile_py = _first_call(lambda: fg.grad(mlp_loss, argnums=nums, target="python"), args)
+    contenders = [
+        Contender("hand-written NumPy backprop", mlp_grad_numpy, args, reference=True),
+        Contender("flatgrad grad (cpu, Numba)", fg.grad(mlp_loss, argnums=nums, target="cpu"), args,
+                  note=f"first call {compile_cpu:.2f} s"),
+        Contender("flatgrad grad (python, NumPy)", fg.grad(mlp_loss, argnums=nums, target="python"),
+                  args, note=f"first call {compile_py:.2f} s"),
+        Contender("hand-written backprop under @njit", mlp_grad_njit, args),
+    ]
+    extra = _mlp_peers(args)
+    rows = measure(contenders + [c for c in extra if isinstance(c, Contender)], cfg, rtol=1e-7)
+    rows += [r for r in extra if isinstance(r, Row)]
+    fwd = measure([Contender("forward", mlp_forward_numpy, args, reference=True)], cfg)[0].seconds
+    for r in rows:
+        if r.seconds:
+            r.extra["grad / forward"] = f"{r.seconds / fwd:.2f}"
+    by = {r.name: r.seconds for r in rows}
+    cpu, py = by.get("flatgrad grad (cpu, Numba)"), by.get("flatgrad grad (python, NumPy)")
+    notes = [f"forward pass alone (hand-written NumPy): {fmt_time(fwd)}"]
+    if cpu and py:
+        faster = "python (plain NumPy)" if py < cpu else "cpu (Numba)"
+        notes.append(f"target python vs cpu: {fmt_time(py)} vs {fmt_time(cpu)} — {faster} is faster "
+                     f"({max(py, cpu) / min(py, cpu):.2f}x)")
+    return CaseResult(
+        "Arrays: MLP gradient (softmax CE + L2)",
+        f"`grad(mlp_loss, argnums=(0, 1, 2, 3))`, X {args[4].shape}, W1 {args[0].shape}, "
+        f"W2 {args[2].shape}; float64.",
+        rows, targets="gradient ≤ 3× the forward pass; flatgrad ≈ hand-written backprop",
+        notes=notes, extra_columns=["grad / forward"])
+
+
+# ---------------------------------------------------------------- ||W x||^2
+
+def norm_wx(W, x):
+    return np.sum((W @ x) ** 2)
+
+
+def norm_wx_forward(W, x):
+    return np.sum((W @ x) ** 2)
+
+
+def norm_wx_grad_numpy(W, x):
+    r = 2.0 * (W @ x)
+    return np.outer(r, x), W.T @ r
+
+
+norm_wx_grad_njit = njit(cache=True)(norm_wx_grad_numpy)
+
+
+@case("arrays_norm_wx", group="arrays")
+def arrays_norm_wx(cfg: Config) -> CaseResult:
+    """``np.sum((W @ x)**2)``, n = 512; gradient w.r.t. W and x."""
+    n = 8 if cfg.smoke else 512
+    rng = np.random.default_rng(1)
+    args = (rng.normal(size=(n, n)), rng.normal(size=n))
+    compile_cpu = _first_call(lambda: fg.grad(norm_wx, argnums=(0, 1), target="cpu"), args)
+    contenders = [
+        Contender("hand-written NumPy", norm_wx_grad_numpy, args, reference=True),
+        Contender("flatgrad grad (cpu, Numba)", fg.grad(norm_wx, argnums=(0, 1), target="cpu"), args,
+                  note=f"first call {compile_cpu:.2f} s"),
+        Contender("flatgrad grad (python, NumPy)", fg.grad(norm_wx, argnums=(0, 1), target="python"),
+                  args),
+        Contender("hand-written under @njit", norm_wx_grad_njit, args),
+    ]
+    jax = peers.load("jax")
+    extra: list = []
+    if jax is None:
+        extra.append(skipped("JAX jit(grad)", peers.missing_note("jax")))
+    else:
+        jg = jax.jit(jax.grad(lambda W, x: jax.numpy.sum((W @ x) ** 2), argnums=(0, 1)))
+        extra.append(Contender("JAX jit(grad)", lambda *a: jax.block_until_ready(jg(*a)),
+                               tuple(jax.numpy.asarray(a) for a in args), note="x64",
+                               to_numpy=lambda r: [np.asarray(v) for v in r]))
+    rows = measure(contenders + [c for c in extra if isinstance(c, Contender)], cfg, rtol=1e-9)
+    rows += [r for r in extra if isinstance(r, Row)]
+    fwd = measure([Contender("forward", norm_wx_forward, args, reference=True)], cfg)[0].seconds
+    for r in rows:
+        if r.seconds:
+            r.extra["grad / forward"] = f"{r.seconds / fwd:.2f}"
+    return CaseResult(
+        f"Arrays: sum((W @ x)**2), n = {n}",
+        "`grad(f, argnums=(0, 1))`; the W gradient is an n×n outer product, so the gradient "
+        "writes n² numbers the forward pass only reads.",
+        rows, targets="gradient ≤ 3× the forward pass", notes=[f"forward alone: {fmt_time(fwd)}"],
+        extra_columns=["grad / forward"])
