@@ -39,6 +39,8 @@ def const_text(c: Const) -> tuple[str, int]:
         if math.isinf(v):
             return ("math.inf", P_ATOM) if v > 0 else ("-math.inf", P_UNARY)
     text = repr(v)
+    if isinstance(v, float) and getattr(c.type, "dtype", None) == "float32":
+        return f"np.float32({text})", P_ATOM    # keep float32 arithmetic float32 under Numba
     return text, (P_UNARY if text.startswith("-") else P_ATOM)
 
 

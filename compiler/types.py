@@ -118,3 +118,33 @@ def of_value(value) -> Type:
         if kind == "b":
             return Array("bool", value.ndim)
     raise TypeError(f"unsupported value of type {type(value).__name__}")
+
+
+_NAMES = {"f64": "float64", "float64": "float64", "float": "float64", "double": "float64",
+          "f32": "float32", "float32": "float32", "i64": "int64", "int64": "int64", "int": "int64",
+          "bool": "bool", "b1": "bool"}
+
+
+def parse(spec: str) -> Type:
+    """A type from text: ``f64``, ``float``, ``i64``, ``bool``; arrays as ``f64[:, :]``."""
+    text = spec.replace(" ", "")
+    base, _, rest = text.partition("[")
+    dtype = _NAMES.get(base)
+    if dtype is None or (rest and not rest.endswith("]")):
+        raise ValueError(f"not a type: {spec!r} (use f64, f32, i64, bool, or e.g. f64[:, :])")
+    if not rest:
+        return Scalar(dtype)
+    dims = rest[:-1].split(",")
+    if any(d != ":" for d in dims):
+        raise ValueError(f"not a type: {spec!r} (array dimensions are written ':', e.g. f64[:, :])")
+    return Array(dtype, len(dims))
+
+
+def from_annotation(note) -> Type | None:
+    """The type a parameter annotation names (a string such as "f64[:, :]"), if any."""
+    if isinstance(note, str):
+        try:
+            return parse(note)
+        except ValueError:
+            return None
+    return {float: F64, int: I64, bool: BOOL}.get(note)

@@ -12,7 +12,7 @@ import numpy as np
 from flatgrad import relu
 
 
-def loss(X, W1, W2):
+def loss(X: "f64[:, :]", W1: "f64[:, :]", W2: "f64[:, :]"):
     z1 = X @ W1
     h1 = relu(z1)
     yhat = h1 @ W2
@@ -22,11 +22,10 @@ def loss(X, W1, W2):
 
 if __name__ == "__main__":
     import flatgrad as fg
-    from flatgrad.compiler.types import Array
     from flatgrad.runtime.check import compare, numeric_grad
 
-    matrix = Array("float64", 2)
-    print(fg.source(loss, argnums=(1, 2), types=(matrix, matrix, matrix)))
+    # the annotations tell `flatgrad show` and `.source` the argument types
+    print(fg.source(loss, argnums=(1, 2)))
     rng = np.random.default_rng(0)
     X, W1, W2 = rng.normal(size=(8, 5)), rng.normal(size=(5, 6)), rng.normal(size=(6, 3))
     grads = fg.grad(loss, argnums=(1, 2))(X, W1, W2)

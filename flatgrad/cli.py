@@ -49,10 +49,11 @@ def load_function(spec: str):
     return fn
 
 
-def _wrt(fn, text: str | None) -> tuple[int, ...]:
+def _wrt(fn, text: str | None, sig=None) -> tuple[int, ...]:
     params = fn.__code__.co_varnames[:fn.__code__.co_argcount]
-    if not text:
-        return tuple(range(len(params)))
+    if not text:   # every float parameter (ints and bools have no gradient)
+        from .compiler import types as T
+        return tuple(i for i in range(len(params)) if sig is None or T.is_float(sig[i]))
     out = []
     for name in text.split(","):
         name = name.strip()
@@ -79,7 +80,8 @@ def cmd_show(args) -> int:
     from . import api
     from .compiler.ir import dump
     fn = load_function(args.function)
-    wrt = _wrt(fn, args.wrt)
+    sig = _signature(fn, args.types)
+    wrt = _wrt(fn, args.wrt, sig)
     target = "cpu" if args.target == "cpu" else "python"
     optimize = args.opt != "0"
     if args.mode == "fwd":   # forward mode: tangent parameters tan_x for --wrt
@@ -89,13 +91,45 @@ def cmd_show(args) -> int:
     else:
         t = api.grad(fn, wrt, target=target, optimize=optimize)
     if args.ir:
-        text = dump(t.ir) + "\n"
+        text = dump(t.build_ir(sig)) + "\n"
     elif args.target in ("parallel", "cuda"):     # the batch kernel of vectorize(grad(f))
         text = _body_only(api.vectorize(t, target=args.target).build_source())
     else:
-        text = _body_only(t.source)
+        text = _body_only(t.build_source(sig))
     sys.stdout.write(_highlight(text, sys.stdout))
     return 0
+
+
+def _signature(fn, text: str | None):
+    """Argument types for ``show``: --types name=f64[:, :],..., else annotations, else floats."""
+    from .compiler import types as T
+    from .runtime.dispatch import default_signature
+    params = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    overrides = {}
+    for item in _split_types(text or ""):
+        name, sep, spec = item.partition("=")
+        if not sep or name.strip() not in params:
+            raise UserError(f"--types: expected name=type for a parameter of {fn.__name__} "
+                            f"({', '.join(params)}), got {item!r}")
+        try:
+            overrides[name.strip()] = T.parse(spec)
+        except ValueError as e:
+            raise UserError(f"--types: {e}") from None
+    return default_signature(fn, overrides)
+
+
+def _split_types(text: str) -> list[str]:
+    """Split "X=f64[:, :],n=i64" at the commas outside brackets."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        depth += ch == "["
+        depth -= ch == "]"
+        if ch == "," and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    return [s.strip() for s in out + [cur] if s.strip()]
 
 
 def _body_only(module_text: str) -> str:
@@ -163,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-O", dest="opt", choices=["0", "1"], default="1",
                    help="-O0: unoptimised lecture listing; -O1 (default): optimised")
     s.add_argument("--ir", action="store_true", help="print the IR instead of Python")
+    s.add_argument("--types", metavar="NAME=TYPE,...",
+                   help='argument types, e.g. X=f64[:, :],n=i64 (default: the parameters\' string '
+                        'annotations such as X: "f64[:, :]", else float scalars)')
     s.set_defaults(run=cmd_show)
     c = sub.add_parser("check", help="compare the gradient with finite differences",
                        description="Evaluate FILE.py::func and its gradient at a point and "

@@ -65,6 +65,17 @@ def _classify(name: str, value, differentiable: bool):
                     "flatgrad takes floats, ints, bools and NumPy arrays")
 
 
+def default_signature(fn, overrides: dict | None = None) -> Signature:
+    """Types for ``fn``'s parameters from ``overrides``, its annotations, else float scalars."""
+    code = fn.__code__
+    notes = getattr(fn, "__annotations__", {}) or {}
+    types = []
+    for name in code.co_varnames[:code.co_argcount]:
+        t = (overrides or {}).get(name) or T.from_annotation(notes.get(name))
+        types.append(t or T.F64)
+    return Signature(types)
+
+
 class Transformed:
     """A transform of a Python function (``grad``, ``value_and_grad``, ...), compiled lazily."""
 
@@ -186,10 +197,11 @@ class Transformed:
             return compiled
 
     def _default_sig(self):
+        """The last signature compiled, else the parameters' annotations (``X: "f64[:, :]"``),
+        else float scalars."""
         if self._last is not None:
             return self._last[0]
-        wrt = set(self.req.wrt)
-        return Signature(T.F64 for _ in self.params) if wrt is not None else None
+        return default_signature(self.fn)
 
     # ------------------------------------------------------------------ inspection
 

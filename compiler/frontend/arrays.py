@@ -304,6 +304,16 @@ class ArrayLowering:
         if self.root(arr) not in self.owned:
             raise self.err(target, f"cannot assign into '{name}': flatgrad never mutates an argument "
                                    "or a view of one", f"Make a copy first: {name} = {name}.copy()")
+        if self.root(arr) != arr.id:
+            raise self.err(target, f"'{name}' is a view into another array; assigning through it "
+                                   "is not supported", "Assign into the array itself, with the "
+                                   "index shifted (z[1 + i] = ... rather than v = z[1:]; v[i] = ...).")
+        others = [k for k, v in self.env.items() if k != name and not k.startswith("$")
+                  and isinstance(v, Var) and T.is_array(v.type) and self.root(v) == arr.id]
+        if others:
+            raise self.err(target, f"'{name}' and '{others[0]}' are the same array; assigning "
+                                   "through one of two names is not supported",
+                           f"Use one name for it, or make a copy: {name} = {others[0]}.copy()")
         if not isinstance(value, (Var, Const)):
             raise self.err(node, "only numbers or arrays can be stored into an array")
         spec, args, newaxes = self.index(arr, target.slice, target)

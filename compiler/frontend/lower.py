@@ -687,11 +687,11 @@ class Lowerer(ArrayLowering):
                                      if _hashable(fn) else None)
         if prim is not None:
             return self.call_prim(prim, node, kwargs)
-        if isinstance(fn, pytypes.FunctionType):
-            return self.call_user(fn, node, kwargs)
-        result = self.array_call(fn, node, kwargs)
+        result = self.array_call(fn, node, kwargs)   # NumPy's own (some are Python functions)
         if result is not None:
             return result
+        if isinstance(fn, pytypes.FunctionType):
+            return self.call_user(fn, node, kwargs)
         return self.call_other(fn, node, kwargs)
 
     def call_other(self, fn, node, kwargs):

@@ -63,9 +63,6 @@ def test_cpu_matches_finite_differences_and_python(name, compiled):
     assert len(again) == len(argnums)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: on target cpu a float literal times a float32 array "
-                   "is float64 under Numba (grad_yhat = 2.0 * yhat), so the next @ mixes float64 "
-                   "and float32 and Numba's typing fails")
 def test_cpu_float32(compiled):
     X = RNG.normal(size=(5, 4)).astype(np.float32)
     W1 = RNG.normal(size=(4, 6)).astype(np.float32)

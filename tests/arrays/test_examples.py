@@ -42,9 +42,6 @@ def test_golden_matrix_backprop_is_textbook():
     assert "grad_X" not in body                     # X is not differentiated
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: `flatgrad show` has no way to give array argument "
-                   "types and assumes float scalars, so any array program fails with "
-                   "'@ needs arrays on both sides' (needs e.g. --types or an --at/shape option)")
 def test_cli_show_matrix_example():
     out = subprocess.run([sys.executable, "-m", "flatgrad", "show",
                           str(EXAMPLES / "matrix_example.py") + "::loss", "--wrt", "W1,W2"],

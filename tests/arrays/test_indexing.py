@@ -143,14 +143,10 @@ def test_float32_inputs():
     assert_grads(F.matrix_lecture, (X, W1, W2), (1, 2), g=g, rtol=2e-2, atol=2e-2, eps=1e-3)
 
 
-ALIAS_BUG = pytest.mark.xfail(strict=True, reason="BUG: a write through a second name for a local "
-                              "array (an alias `a = y` or a view `v = z[1:]`) is lost: both the "
-                              "value and the gradient are silently wrong; should update the array "
-                              "or raise CompileError")
 
 
-@pytest.mark.parametrize("f", [pytest.param(F.local_view_write, marks=ALIAS_BUG),
-                               pytest.param(F.alias_local, marks=ALIAS_BUG),
+@pytest.mark.parametrize("f", [F.local_view_write,
+                               F.alias_local,
                                F.copy_then_write, F.augmented_item, F.augmented_whole,
                                F.read_after_write], ids=lambda f: f.__name__)
 def test_writes_into_local_arrays(f):

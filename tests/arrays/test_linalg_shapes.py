@@ -69,14 +69,10 @@ def test_shape_len_size(f, shape):
     assert_grads(f, (rand(*shape),), (0,))
 
 
-NP_PYFUNC_BUG = pytest.mark.xfail(
-    strict=True, reason="BUG: np.ones/np.full/np.eye are plain Python functions in NumPy 2, so "
-    "lower.expr_Call inlines them as user functions (CompileError about *args in numeric.py) "
-    "before array_call is tried")
 
 
-@pytest.mark.parametrize("f", [pytest.param(F.ctor_zeros_ones, marks=NP_PYFUNC_BUG), F.ctor_like,
-                               pytest.param(F.ctor_full_eye, marks=NP_PYFUNC_BUG), F.ctor_arange,
+@pytest.mark.parametrize("f", [F.ctor_zeros_ones, F.ctor_like,
+                               F.ctor_full_eye, F.ctor_arange,
                                F.ctor_empty_fill, F.ctor_zeros_2d],
                          ids=lambda f: f.__name__)
 def test_constructors(f):
