@@ -53,13 +53,13 @@ def jacobian_ir(fn: Function, wrt, mode: str = "rev") -> Function:
     flattened row-major (``d result_j / d param_i`` at ``j * len(wrt) + i``).
 
     Forward mode builds one column per parameter, reverse mode one row per result;
-    each seed is a constant, so the optimiser removes the zero parts. Scalars only:
-    array parameters and results need a loop over basis seeds (not built yet)."""
+    each seed is a constant, so the optimiser removes the zero parts. With arrays, one
+    compiled loop runs over the basis seeds (see :func:`jacobian_arrays`)."""
     for a in [fn.params[i] for i in wrt] + list(fn.results):
-        if not isinstance(a.type, T.Scalar):
-            raise CompileError(f"jacobian of '{fn.name}' supports scalar arguments and results "
-                               f"for now, not {a.type}", fn.loc,
-                               "Pass scalars (or a tuple of them) and return a tuple of scalars.")
+        if not isinstance(a.type, (T.Scalar, T.Array)):
+            raise CompileError(f"jacobian of '{fn.name}': cannot differentiate a {a.type}", fn.loc)
+    if any(T.is_array(a.type) for a in [fn.params[i] for i in wrt] + list(fn.results)):
+        return jacobian_arrays(fn, wrt, mode)
     b = builder_for(fn)
     m, n = len(fn.results), len(wrt)
     cells: list = [[None] * n for _ in range(m)]
@@ -92,3 +92,116 @@ def _as_float(a):
     if isinstance(a, Const) and not T.is_float(a.type):
         return Const(float(a.value), T.F64)
     return a
+
+
+# ---------------------------------------------------------------------- arrays
+# d result / d param has shape result.shape + param.shape (JAX's convention). It is
+# built in a flat (result.size, param.size) buffer by one compiled loop over basis
+# seeds: columns (a JVP per input element) in forward mode, rows (a VJP per output
+# element) in reverse mode; then reshaped.
+
+_ROW = (("i",), ("s", False, False, False))      # J[k, :]
+_COL = (("s", False, False, False), ("i",))      # J[:, k]
+_ONE = (("i",),)                                 # J[k]
+
+
+def jacobian_arrays(fn: Function, wrt, mode: str) -> Function:
+    if mode not in ("fwd", "rev"):
+        raise ValueError(f"jacobian mode must be 'fwd' or 'rev', not {mode!r}")
+    b = builder_for(fn)
+    outs = inline(b, fn, fn.params)            # the results, for their shapes
+    xs = [fn.params[i] for i in wrt]
+    cells = [[None] * len(wrt) for _ in outs]
+    if mode == "fwd":
+        for ipos, i in enumerate(wrt):
+            col = forward_ad(fn, (i,), with_value=False)
+            x = xs[ipos]
+            if not T.is_array(x.type):
+                tans = inline(b, col, fn.params + (Const(1.0, x.type),))
+                for j, t in enumerate(tans):
+                    cells[j][ipos] = _as_float(t)
+                continue
+            n = b.op("size", x)
+            flats = [_zeros(b, r, n) for r in outs]
+
+            def column(bb, k, acc, x=x, n=n, col=col):
+                seed = bb.op("reshape_like", _onehot(bb, n, k), x)
+                tans = inline(bb, col, fn.params + (seed,))
+                return [_store(bb, a, t, k, _COL if T.is_array(r.type) else _ONE)
+                        for a, t, r in zip(acc, tans, outs)]
+
+            done = _loop(b, n, flats, column, fn)
+            for j, (r, J) in enumerate(zip(outs, done)):
+                cells[j][ipos] = _shaped(b, J, r, x)
+    else:
+        row = reverse_seeded(fn, tuple(wrt))
+        for j, r in enumerate(outs):
+            if not T.is_array(r.type):
+                cts = [Const(1.0 if o is r else 0.0, _float(o)) if not T.is_array(o.type)
+                       else b.op("zeros_like", o) for o in outs]
+                for ipos, g in enumerate(inline(b, row, fn.params + tuple(cts))):
+                    cells[j][ipos] = _as_float(g)
+                continue
+            m = b.op("size", r)
+            flats = [_zeros(b, x, m, rows=True) for x in xs]
+
+            def one_row(bb, k, acc, r=r, m=m):
+                cts = [bb.op("reshape_like", _onehot(bb, m, k), o) if o is r else
+                       (bb.op("zeros_like", o) if T.is_array(o.type) else Const(0.0, _float(o)))
+                       for o in outs]
+                grads = inline(bb, row, fn.params + tuple(cts))
+                return [_store(bb, a, g, k, _ROW if T.is_array(x.type) else _ONE)
+                        for a, g, x in zip(acc, grads, xs)]
+
+            done = _loop(b, m, flats, one_row, fn)
+            for ipos, (x, J) in enumerate(zip(xs, done)):
+                cells[j][ipos] = _shaped(b, J, r, x)
+    results = [c for r in cells for c in r]
+    return function(fn.name + "_jac", fn.params, b, results, fn)
+
+
+def _float(a):
+    return a.type if T.is_float(a.type) else T.F64
+
+
+def _zeros(b, a, n, rows: bool = False):
+    """The flat buffer: (a.size, n) for an array ``a`` (transposed with ``rows``), else (n,)."""
+    if not T.is_array(a.type):
+        return b.op("zeros", n)
+    size = b.op("size", a)
+    return b.op("zeros", n, size) if rows else b.op("zeros", size, n)
+
+
+def _onehot(b, n, k):
+    e = b.op("zeros", n)
+    return b.op("setitem", e, 1.0, k, spec=_ONE)
+
+
+def _store(b, acc, value, k, spec):
+    if isinstance(value, Const) and value.value == 0:
+        return acc                                  # a zero column: nothing to write
+    if T.is_array(value.type):
+        value = b.op("reshape", value, Const(-1, T.I64))
+    return b.op("setitem", acc, value, k, spec=spec)
+
+
+def _loop(b, n, init, body, like: Function):
+    """``for k in range(n)`` carrying ``init``; ``body(bb, k, carried)`` returns the next."""
+    from .ir import Block, For
+    bb = b.child()
+    k = bb.fresh(T.I64, hint="k")
+    params = [bb.fresh(a.type, a.hint) for a in init]
+    yields = body(bb, k, params)
+    outs = tuple(b.fresh(a.type) for a in init)
+    b.emit(For(Const(0, T.I64), n, Const(1, T.I64), tuple(init),
+               Block((k, *params), tuple(bb.stmts), tuple(yields)), outs, like.loc))
+    return outs
+
+
+def _shaped(b, J, r, x):
+    """The flat buffer reshaped to r.shape + x.shape."""
+    dims = [b.op("dim", a, axis=d) for a in (r, x) if T.is_array(a.type)
+            for d in range(a.type.ndim)]
+    if len(dims) == 1:
+        return J                    # already flat: a vector result of a scalar, or vice versa
+    return b.op("reshape", J, *dims)
