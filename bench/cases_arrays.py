@@ -246,3 +246,105 @@ def arrays_norm_wx(cfg: Config) -> CaseResult:
         "writes n² numbers the forward pass only reads.",
         rows, targets="gradient ≤ 3× the forward pass", notes=[f"forward alone: {fmt_time(fwd)}"],
         extra_columns=["grad / forward"])
+
+
+# ---------------------------------------------------------------- issue 5: HVP and Jacobian
+
+@case("arrays_hvp", group="arrays")
+def arrays_hvp(cfg: Config) -> CaseResult:
+    """Hessian-vector product of the MLP loss (forward over reverse) vs its gradient."""
+    args = _mlp_args(cfg.smoke)
+    nums = (0, 1, 2, 3)
+    g = fg.grad(mlp_loss, argnums=nums)
+    rng = np.random.default_rng(1)
+    vs = tuple(rng.normal(size=a.shape) for a in args[:4])
+    zeros = (np.zeros_like(args[4]), np.zeros(args[5].shape, dtype=args[5].dtype), 0.0)
+    tangents = vs + zeros
+
+    def hvp(*a):
+        return fg.jvp(g, a, tangents, target="cpu")[1]
+
+    contenders = [Contender("flatgrad grad (cpu)", g, args, reference=True),
+                  Contender("flatgrad Hessian-vector product, jvp(grad) (cpu)", hvp, args,
+                            reference=True)]
+    rows = []
+    for c in contenders:   # different results: time each alone, no cross-check
+        rows += measure([c], cfg)
+    ref = rows[0].seconds
+    rows[1].reference = False
+    jax = peers.load("jax")
+    notes = []
+    if jax is not None:
+        import jax.numpy as jnp
+        W1, b1, W2, b2, X, y, reg = args
+
+        def jl(W1, b1, W2, b2):
+            h = jnp.maximum(X @ W1 + b1, 0.0)
+            s = h @ W2 + b2
+            s = s - jnp.max(s, axis=1, keepdims=True)
+            lp = s - jnp.log(jnp.sum(jnp.exp(s), axis=1, keepdims=True))
+            return -jnp.sum(lp[jnp.arange(X.shape[0]), y]) / X.shape[0] + \
+                0.5 * reg * (jnp.sum(W1 * W1) + jnp.sum(W2 * W2))
+        jg = jax.jit(jax.grad(jl, argnums=(0, 1, 2, 3)))
+        jh = jax.jit(lambda p, v: jax.jvp(lambda *q: jax.grad(jl, argnums=(0, 1, 2, 3))(*q), p, v)[1])
+        p = tuple(jnp.asarray(a) for a in args[:4])
+        v = tuple(jnp.asarray(a) for a in vs)
+        jrows = measure([Contender("JAX jit(grad)", lambda *q: jax.block_until_ready(jg(*q)), p,
+                                   reference=True)], cfg)
+        hrows = measure([Contender("JAX jit(jvp(grad))", lambda *q: jax.block_until_ready(jh(q, v)), p,
+                                   reference=True)], cfg)
+        for r in jrows + hrows:
+            r.reference = False
+        rows += jrows + hrows
+        if jrows[0].seconds and hrows[0].seconds:
+            notes.append(f"JAX's own HVP / gradient ratio: {hrows[0].seconds / jrows[0].seconds:.2f}")
+    else:
+        rows.append(skipped("JAX jit(jvp(grad))", peers.missing_note("jax")))
+    for r in rows:
+        if r.seconds:
+            r.extra["vs flatgrad grad"] = f"{r.seconds / ref:.2f}"
+    return CaseResult(
+        "Arrays: Hessian-vector product of the MLP loss",
+        "`jvp(grad(mlp_loss), params, v)`: forward mode over the gradient's IR, one compiled function.",
+        rows, targets="HVP ≤ 4× the gradient (cheap-gradient principle)",
+        notes=notes, extra_columns=["vs flatgrad grad"])
+
+
+def jac_100(x, W):
+    return np.tanh(W @ x) + 0.5 * x
+
+
+@case("arrays_jacobian", group="arrays")
+def arrays_jacobian(cfg: Config) -> CaseResult:
+    """Jacobian of a 100 -> 100 function, reverse and forward mode, vs jax.jacrev."""
+    n = 8 if cfg.smoke else 100
+    rng = np.random.default_rng(2)
+    x, W = rng.normal(size=n), rng.normal(size=(n, n)) / np.sqrt(n)
+
+    def hand(x, W):
+        d = 1.0 - np.tanh(W @ x) ** 2
+        return d[:, None] * W + 0.5 * np.eye(n)
+    contenders = [
+        Contender("hand-written NumPy", hand, (x, W), reference=True),
+        Contender("flatgrad jacobian mode=rev (cpu)", fg.jacobian(jac_100, mode="rev", target="cpu"), (x, W)),
+        Contender("flatgrad jacobian mode=fwd (cpu)", fg.jacobian(jac_100, mode="fwd", target="cpu"), (x, W)),
+    ]
+    jax = peers.load("jax")
+    extra = []
+    if jax is not None:
+        import jax.numpy as jnp
+        jr = jax.jit(jax.jacrev(lambda x, W: jnp.tanh(W @ x) + 0.5 * x))
+        jf = jax.jit(jax.jacfwd(lambda x, W: jnp.tanh(W @ x) + 0.5 * x))
+        xa, Wa = jnp.asarray(x), jnp.asarray(W)
+        contenders += [Contender("JAX jit(jacrev)", lambda a, b: jax.block_until_ready(jr(a, b)), (xa, Wa),
+                                 to_numpy=np.asarray),
+                       Contender("JAX jit(jacfwd)", lambda a, b: jax.block_until_ready(jf(a, b)), (xa, Wa),
+                                 to_numpy=np.asarray)]
+    else:
+        extra.append(skipped("JAX jit(jacrev)", peers.missing_note("jax")))
+    rows = measure(contenders, cfg, rtol=1e-9) + extra
+    return CaseResult(
+        f"Arrays: Jacobian of a {n} → {n} function",
+        "`jacobian(lambda x: tanh(W @ x) + 0.5*x)`: one compiled loop over basis seeds "
+        "(rows for rev, columns for fwd).",
+        rows, targets="comparable to jax.jacrev")

@@ -353,4 +353,61 @@ def dce(fn: Function) -> Function:
     return _rebuild(fn, dce_block(fn.body))
 
 
-O1 = [("copy-propagation", copy_propagation), ("simplify", simplify), ("cse", cse), ("dce", dce)]
+# ----------------------------------------------------------------------- LICM
+
+# scalar primitives that cannot raise in plain Python (math.log(-1) and 1/0 can), so
+# hoisting them out of a loop that might not run is safe; array ops never raise on values
+_SAFE_SCALAR = {"add", "sub", "mul", "neg", "copy", "float", "abs", "max", "min", "sign",
+                "lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or", "select", "sin", "cos",
+                "tanh", "atan", "sigmoid", "relu", "softplus", "erf", "erfc", "dim", "size",
+                "trip_count"}
+
+
+def hoist(fn: Function) -> Function:
+    """Loop-invariant code motion: a pure op inside a loop whose operands are all defined
+    outside it is computed once, before the loop. Ops that allocate, write in place, read
+    an array the loop carries (it may be written inside), or could raise are left alone."""
+
+    def block(b: Block) -> Block:
+        stmts = []
+        for s in b.stmts:
+            if isinstance(s, (For, While)):
+                s = _map_region(s, block, {})
+                moved, s = _hoist_loop(s)
+                stmts.extend(moved)
+            elif isinstance(s, If):
+                s = _map_region(s, block, {})
+            stmts.append(s)
+        return Block(b.params, tuple(stmts), b.yields)
+
+    return _rebuild(fn, block(fn.body))
+
+
+def _hoist_loop(s):
+    from .rewrite import defined
+    inside = defined(s.body)
+    carried_inits = {a.id for a in s.init if isinstance(a, Var) and T.is_array(a.type)}
+    moved, kept = [], []
+    for st in s.body.stmts:
+        if isinstance(st, Op) and _invariant(st, inside, carried_inits):
+            moved.append(st)
+            inside.discard(st.outs[0].id)
+        else:
+            kept.append(st)
+    if not moved:
+        return [], s
+    return moved, replace(s, body=Block(s.body.params, tuple(kept), s.body.yields))
+
+
+def _invariant(op: Op, inside: set[int], carried_inits: set[int]) -> bool:
+    prim = PRIMS[op.prim]
+    if not prim.pure or prim.fresh or prim.inplace or len(op.outs) != 1:
+        return False
+    if not T.is_array(op.outs[0].type) and op.prim not in _SAFE_SCALAR:
+        return False
+    return all(not isinstance(a, Var) or (a.id not in inside and a.id not in carried_inits)
+               for a in op.args)
+
+
+O1 = [("copy-propagation", copy_propagation), ("simplify", simplify), ("cse", cse),
+      ("licm", hoist), ("dce", dce)]
