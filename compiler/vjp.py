@@ -12,6 +12,7 @@ from .errors import CompileError
 from .inline import builder_for
 from .ir import Block, Const, Function, Var
 from .reverse import _Reverse, activity, zero
+from .shapes import infer as infer_shapes
 
 
 def reverse_seeded(fn: Function, wrt: tuple[int, ...], seeds=None,
@@ -38,7 +39,7 @@ def reverse_seeded(fn: Function, wrt: tuple[int, ...], seeds=None,
         seeds = [Const(float(s), r.type if T.is_float(r.type) else T.F64)
                  for s, r in zip(seeds, fn.results)]
     active = activity(fn.body, {fn.params[i].id for i in wrt if T.is_float(fn.params[i].type)})
-    rev = _Reverse(active)
+    rev = _Reverse(active, infer_shapes(fn))
     adj: dict = {}
     for r, s in zip(fn.results, seeds):
         if isinstance(r, Var) and r.id in active and not _is_zero(s):
