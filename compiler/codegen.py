@@ -360,12 +360,7 @@ class Emitter:
         else:
             rng = f"range({start}, {stop}, {step})"
         self.emit(depth, f"for {idx} in {rng}:")
-        n = len(self.lines)
-        self._arm(s.body, targets, depth + 1)
-        if len(self.lines) == n:
-            self.lines.append((depth + 1, "pass"))
-        for v, t in zip(s.outs, targets):
-            self.names[v.id] = t
+        self._loop_body(s, targets, depth)
 
     def while_(self, s: While, b: Block, i: int, depth: int) -> None:
         self._depth = depth
@@ -385,6 +380,10 @@ class Emitter:
             text, prec = self.name_of(c)
             self.emit(depth + 1, f"if not {text if prec > 4 else '(' + text + ')'}:")
             self.lines.append((depth + 2, "break"))
+        self._loop_body(s, targets, depth)
+
+    def _loop_body(self, s, targets: list[str], depth: int) -> None:
+        """The body of a loop whose header is emitted; the outputs keep the loop's names."""
         n = len(self.lines)
         self._arm(s.body, targets, depth + 1)
         if len(self.lines) == n:

@@ -52,6 +52,12 @@ def reverse_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = False,
     if isinstance(out, Var) and out.id in active:
         adj[out.id] = b.op("copy", Const(1.0, out.type), of=("grad", out.id))
         rev.backprop(b, list(fn.body.stmts), adj)
+    results = ((out,) if with_value else ()) + gradients(b, adj, fn, wrt)
+    return Function(fn.name + "_grad", fn.params, Block((), tuple(b.stmts), results), fn.loc)
+
+
+def gradients(b: Builder, adj: dict, fn: Function, wrt) -> tuple:
+    """The adjoints of parameters ``wrt``, each named grad_<param> and shaped like it."""
     grads = []
     for i in wrt:
         p = fn.params[i]
@@ -63,8 +69,7 @@ def reverse_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = False,
         if not (isinstance(g, Var) and g.of == ("grad", p.id)):
             g = b.op("copy", g, of=("grad", p.id))
         grads.append(g)
-    results = ((out,) if with_value else ()) + tuple(grads)
-    return Function(fn.name + "_grad", fn.params, Block((), tuple(b.stmts), results), fn.loc)
+    return tuple(grads)
 
 
 def zero(b: Builder, like) -> object:

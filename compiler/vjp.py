@@ -11,7 +11,7 @@ from . import types as T
 from .errors import CompileError
 from .inline import builder_for
 from .ir import Block, Const, Function, Var
-from .reverse import _Reverse, activity, zero
+from .reverse import _Reverse, activity, gradients
 from .shapes import infer as infer_shapes
 
 
@@ -46,16 +46,7 @@ def reverse_seeded(fn: Function, wrt: tuple[int, ...], seeds=None,
             rev.accumulate(b, adj, r, s, len(b.stmts))
     if adj:
         rev.backprop(b, list(fn.body.stmts), adj)
-    grads = []
-    for i in wrt:
-        p = fn.params[i]
-        g = adj.get(p.id)
-        if g is None:
-            g = zero(b, p)
-        if not (isinstance(g, Var) and g.of == ("grad", p.id)):
-            g = b.op("copy", g, of=("grad", p.id))
-        grads.append(g)
-    results = (tuple(fn.results) if with_value else ()) + tuple(grads)
+    results = (tuple(fn.results) if with_value else ()) + gradients(b, adj, fn, wrt)
     return Function(fn.name + "_vjp", fn.params + tuple(extra),
                     Block((), tuple(b.stmts), results), fn.loc)
 

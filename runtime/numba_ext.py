@@ -107,24 +107,7 @@ def _sum_to_loop(c, like):
 
 @overload(support.tape_push, jit_options={"cache": True})
 def _tape_push(tape, k, value):
-    if tape.ndim == 1:
-        def impl(tape, k, value):
-            if k >= tape.shape[0]:
-                grown = np.empty(2 * tape.shape[0], dtype=tape.dtype)
-                grown[:k] = tape[:k]
-                tape = grown
-            tape[k] = value
-            return tape
-        return impl
-
-    def impl_nd(tape, k, value):
-        if k >= tape.shape[0]:
-            grown = np.empty((2 * tape.shape[0],) + tape.shape[1:], dtype=tape.dtype)
-            grown[:k] = tape[:k]
-            tape = grown
-        tape[k] = value
-        return tape
-    return impl_nd
+    return support.tape_push     # plain NumPy that Numba compiles as it is
 
 
 def _reduce(py_fn, np_name):
