@@ -95,3 +95,20 @@ def test_console_script_subprocess(tmp_path):
                        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert r.returncode == 1
     assert "try/except" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_show_with_types_prints_matrix_backprop(capsys):
+    from flatgrad.cli import main
+    from pathlib import Path
+    ex = Path(__file__).resolve().parents[2] / "examples" / "svm_loss.py"
+    code = main(["show", f"{ex}::svm_loss", "--types", "W=f64[:, :],X=f64[:, :],y=i64[:]"])
+    out = capsys.readouterr().out
+    assert code == 0 and "X.T @" in out and "grad_y" not in out   # ints get no gradient
+
+
+def test_show_bad_types_is_a_user_error(capsys):
+    from flatgrad.cli import main
+    from pathlib import Path
+    ex = Path(__file__).resolve().parents[2] / "examples" / "circuit.py"
+    assert main(["show", f"{ex}::f", "--types", "x=f64[3]"]) == 1
+    assert "--types" in capsys.readouterr().err

@@ -1,0 +1,32 @@
+"""Hessian-vector products on array code: jvp(grad(f)) against finite differences of the
+gradient (forward mode through broadcasting, reductions and scatter-add adjoints)."""
+import numpy as np
+import pytest
+
+import flatgrad as fg
+
+from . import hvp_funcs as F
+
+RNG = np.random.default_rng(11)
+X = RNG.normal(size=(6, 4))
+Y = np.array([0, 2, 1, 2, 0, 1])
+CASES = [
+    (F.softmax_loss, (RNG.normal(size=(4, 3)),), (0,)),
+    (F.gather_cube, (RNG.normal(size=(4, 3)), np.array([0, 2, 1, 2])), (0,)),
+    (F.mlp, (0.5 * RNG.normal(size=(4, 5)), 0.1 * RNG.normal(size=5), 0.5 * RNG.normal(size=(5, 3)),
+             X, Y, 1e-3), (0, 1, 2)),
+]
+
+
+@pytest.mark.parametrize("f,args,nums", CASES, ids=[c[0].__name__ for c in CASES])
+def test_hvp_matches_finite_differences_of_the_gradient(f, args, nums):
+    g = fg.grad(f, nums, target="python")
+    v = [RNG.normal(size=np.shape(a)) if i in nums else
+         (np.zeros_like(a) if isinstance(a, np.ndarray) else 0.0) for i, a in enumerate(args)]
+    _, hv = fg.jvp(g, tuple(args), tuple(v))
+    hv = hv if isinstance(hv, tuple) else (hv,)
+    eps = 1e-6
+    up = [a + eps * d if i in nums else a for i, (a, d) in enumerate(zip(args, v))]
+    down = [a - eps * d if i in nums else a for i, (a, d) in enumerate(zip(args, v))]
+    for h, p, m in zip(hv, g(*up), g(*down)):
+        np.testing.assert_allclose(h, (p - m) / (2 * eps), rtol=1e-5, atol=1e-6)
