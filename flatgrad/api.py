@@ -143,7 +143,9 @@ def jvp(f, primals, tangents, *, target: str = "python", optimize: bool = True):
     if len(primals) != n:
         raise TypeError(f"jvp: the function takes {n} argument(s), got {len(primals)} primals")
     wrt = tuple(range(n))
-    t = _compose(f, ("fwd", wrt, True), "jvp", ("pair",), target=target, optimize=optimize,
+    inner = getattr(f, "layout", None)
+    shape = ("pair_like", inner) if inner and not inner.startswith("composed") else ("pair",)
+    t = _compose(f, ("fwd", wrt, True), "jvp", shape, target=target, optimize=optimize,
                  extra=[f"tangent{i}" for i in wrt], floats=tuple(range(n, 2 * n)))
     return t(*primals, *tangents)
 

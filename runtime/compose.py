@@ -105,11 +105,21 @@ def pair(n: int) -> str:
     return f"({outs}), ({tans})"
 
 
+def pair_like(inner: str):
+    """``(out, tangent)`` where both keep the nesting ``inner`` of the function's results."""
+    def shape(n: int) -> str:
+        half = n // 2
+        outs = inner.format(*["{%d}" % k for k in range(half)])
+        tans = inner.format(*["{%d}" % (k + half) for k in range(half)])
+        return f"({outs}), ({tans})"
+    return shape
+
+
 def flat_tuple(n: int) -> str:
     return "(" + ", ".join("{%d}" % k for k in range(n)) + ("," if n == 1 else "") + ")"
 
 
-SHAPES = {"grid": grid, "pair": lambda: pair, "flat": lambda: flat_tuple}
+SHAPES = {"grid": grid, "pair": lambda: pair, "pair_like": pair_like, "flat": lambda: flat_tuple}
 
 
 # ---------------------------------------------------------------------- inlining hook
