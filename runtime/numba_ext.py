@@ -67,11 +67,28 @@ def _sum_to(c, like):
     if isinstance(like, types.Array):
         nd = like.ndim
         if c.ndim == nd:
+            if nd == 2:
+                def same2(c, like):   # the common cases: a row or a column was broadcast
+                    if c.shape == like.shape:
+                        return c
+                    if like.shape[0] == 1 and c.shape[1] == like.shape[1]:
+                        return np.sum(c, axis=0).reshape(like.shape)
+                    if like.shape[1] == 1 and c.shape[0] == like.shape[0]:
+                        return np.sum(c, axis=1).reshape(like.shape)
+                    return _sum_to_loop(c, like)
+                return same2
+
             def same(c, like):
                 if c.shape == like.shape:
                     return c
                 return _sum_to_loop(c, like)
             return same
+        if c.ndim == nd + 1:
+            def lead(c, like):        # broadcast along a new leading axis: a bias
+                if c.shape[1:] == like.shape:
+                    return np.sum(c, axis=0)
+                return _sum_to_loop(c, like)
+            return lead
         return lambda c, like: _sum_to_loop(c, like)
     return lambda c, like: c.sum()
 
