@@ -10,8 +10,8 @@
 from .compiler import CompileError, __version__
 from .api import check_grad, grad, source, value_and_grad, vectorize
 from .api import custom_vjp, hessian, jacobian, jvp, primitive, vjp
-from .runtime.support import relu, sigmoid, softplus
+from .runtime.support import logsumexp, relu, sigmoid, softplus
 
 __all__ = ["CompileError", "__version__", "check_grad", "custom_vjp", "grad", "hessian",
-           "jacobian", "jvp", "primitive", "relu", "sigmoid", "softplus", "source",
+           "jacobian", "jvp", "logsumexp", "primitive", "relu", "sigmoid", "softplus", "source",
            "value_and_grad", "vectorize", "vjp"]

@@ -46,6 +46,13 @@ def softplus(x):
     return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
 
 
+def logsumexp(x, axis=None):
+    """log(sum(exp(x))) (along ``axis``) without overflow. Written in flatgrad's subset, so
+    calls to it are inlined and differentiated like any user function."""
+    m = np.max(x, axis=axis, keepdims=True)
+    return np.log(np.sum(np.exp(x - m), axis=axis)) + np.max(x, axis=axis)
+
+
 _erf = np.vectorize(math.erf, otypes=[float])
 _erfc = np.vectorize(math.erfc, otypes=[float])
 

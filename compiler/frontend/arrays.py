@@ -97,8 +97,16 @@ class ArrayLowering:
     def array_call(self, fn, node: ast.Call, kwargs):
         """Calls to NumPy functions that need more than a one-to-one primitive; or None."""
         name = getattr(fn, "__name__", None)
+        if fn is np.linalg.norm:
+            return self.norm(node, kwargs)
         if getattr(np, name or "", None) is not fn:
             return None
+        if name in ("var", "std"):
+            x = self.atom(node.args[0])
+            mu = self.reduction("mean", x, node.args[1:], {**kwargs, "keepdims": ast.Constant(True)}, node)
+            d = self.op(node, "sub", x, mu)
+            v = self.reduction("mean", self.op(node, "mul", d, d), node.args[1:], kwargs, node)
+            return v if name == "var" else self.op(node, "sqrt", v)
         if name in ("sum", "mean", "max", "min", "prod", "amax", "amin"):
             x = self.atom(node.args[0])
             return self.reduction(name, x, node.args[1:], kwargs, node)
@@ -136,6 +144,16 @@ class ArrayLowering:
             return self.op(node, "arange", *(self.atom(a) for a in node.args))
         return None
 
+    def norm(self, node, kwargs):
+        """np.linalg.norm: the 2-norm of a vector, the Frobenius norm of a matrix (or along
+        ``axis``), written as sqrt(sum(x*x)) so that it differentiates like that."""
+        if len(node.args) > 1 or "ord" in kwargs:
+            raise self.err(node, "np.linalg.norm is supported with its default ord only",
+                           "Write the norm out, e.g. np.sum(np.abs(x)) for the 1-norm.")
+        x = self.atom(node.args[0])
+        sq = self.op(node, "mul", x, x)
+        return self.op(node, "sqrt", self.reduction("sum", sq, [], kwargs, node))
+
     def matmul(self, a, c, node):
         if not (T.is_array(a.type) and T.is_array(c.type)):
             return self.op(node, "mul", a, c)
@@ -166,6 +184,9 @@ class ArrayLowering:
         axis_node = kwargs.get("axis", args[0] if args else None)
         keepdims = self.const_bool(kwargs.get("keepdims")) if "keepdims" in kwargs else False
         axis = None
+        from .lower import Ref
+        if isinstance(axis_node, ast.Name) and isinstance(self.env.get(axis_node.id), Ref):
+            axis_node = None              # an inlined parameter bound to None
         if axis_node is not None and not (isinstance(axis_node, ast.Constant) and axis_node.value is None):
             if isinstance(axis_node, ast.Tuple):
                 axis = tuple(sorted(self.const_int(e) % x.type.ndim for e in axis_node.elts))

@@ -811,7 +811,7 @@ class Lowerer(ArrayLowering):
                     raise self.err(node, f"'{fn.__name__}' is missing the argument '{name}'")
                 d = defaults[j]
                 bound[name] = (Const(d, T.of_value(d)) if isinstance(d, (int, float, bool))
-                               else self.err_default(node, name))
+                               else Ref(None) if d is None else self.err_default(node, name))
         if len(args) > len(argnames):
             raise self.err(node, f"'{fn.__name__}' takes {len(argnames)} arguments, got {len(args)}")
         sub = type(self)(pf, fn, self.b, self.stack + (code,))

@@ -1,0 +1,79 @@
+import math
+import numpy as np
+
+def logreg(w, X, y):
+    z = X @ w
+    return np.mean(np.log1p(np.exp(-y * z)))
+
+def dot_loop(x, w):
+    total = 0.0
+    for i in range(len(x)):
+        total += x[i] * w[i]
+    return total ** 2
+
+def norm(x):
+    return np.linalg.norm(x)
+
+def converge(a):
+    x = 1.0
+    it = 0
+    while abs(x * x - a) > 1e-10 and it < 100:
+        x = x - (x * x - a) / (2 * x)
+        it += 1
+    return x
+
+def huber(r, delta):
+    if abs(r) <= delta:
+        return 0.5 * r * r
+    return delta * (abs(r) - 0.5 * delta)
+
+def piecewise_arr(x):
+    return np.sum(np.where(x > 0, x ** 2, -x))
+
+def poly(c, x):
+    acc = 0.0
+    for k in range(len(c) - 1, -1, -1):
+        acc = acc * x + c[k]
+    return acc
+
+def methods(x):
+    return x.sum() + x.mean() * x.max() - x.min() + (x ** 2).sum()
+
+def matrix_ops(A, B):
+    C = A @ B.T
+    return np.trace(C) if False else np.sum(np.diag(C)) if False else np.sum(C * C)
+
+def vec_update(x):
+    y = np.zeros_like(x)
+    y[0] = x[0]
+    for i in range(1, x.shape[0]):
+        y[i] = 0.5 * y[i - 1] + x[i]
+    return np.sum(y ** 2)
+
+def kwargs_call(x, scale=2.0):
+    return helper(x, power=3) * scale
+
+def helper(v, power=2):
+    return v ** power
+
+def tuple_ret(x, y):
+    def_v = x * y
+    return def_v
+
+def nested_fn(x):
+    return helper(helper(x)) + math.exp(-x)
+
+def reductions_keep(X):
+    mu = X.mean(axis=0, keepdims=True)
+    sd = np.sqrt(((X - mu) ** 2).mean(axis=0, keepdims=True) + 1e-8)
+    return np.sum(((X - mu) / sd) ** 3)
+
+from flatgrad import logsumexp
+def lse(x):
+    return logsumexp(x)
+def lse_axis(X):
+    return np.sum(logsumexp(X, axis=1))
+def stats(X):
+    return np.sum(np.var(X, axis=0)) + np.std(X)
+def norm_axis(X):
+    return np.sum(np.linalg.norm(X, axis=1))
