@@ -56,7 +56,6 @@ class Emitter:
         self.taken.update(p.hint for p in fn.params)
         self.counter = 0
         self.lines: list[tuple[int, str]] = []
-        self.consumer: dict[int, object] = {}
         self.inline: dict[int, Op] = {}
         self.pending: dict[int, tuple[str, int]] = {}
         self.claims: dict[int, tuple] = {}

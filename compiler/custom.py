@@ -17,7 +17,7 @@ from .builder import Builder
 from .errors import CompileError, SourceLoc
 from .inline import builder_for
 from .ir import Atom, Block, Const, Function, Op, Var, walk
-from .primitives import PRIMS, call, defjvp, defprim, defvjp
+from .primitives import call, defjvp, defprim, defvjp
 from .rewrite import map_stmt
 
 CUSTOM: dict[str, "CustomSpec"] = {}

@@ -23,7 +23,7 @@ from . import types as T
 from .builder import Builder
 from .errors import CompileError
 from .inline import builder_for
-from .ir import Atom, Block, Const, For, Function, If, Op, Var, While
+from .ir import Atom, Block, Const, For, Function, If, Op, Var
 from .primitives import JVP_JOINT, PRIMS
 from .reverse import activity
 

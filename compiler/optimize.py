@@ -10,7 +10,7 @@ from dataclasses import replace
 from . import types as T
 from .ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, operands
 from .primitives import PRIMS
-from .rewrite import map_block, map_stmt
+from .rewrite import map_stmt
 
 
 def _sub(a, m):

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import jinja2
 
-from . import types as T
 from .check import check
 from .codegen import RUNTIME_NAMES, emit_body
 from .errors import CompileError
@@ -122,8 +121,3 @@ def render(functions: list[Function], target: str, origin: str, key: str = "", *
     template = _ENV.get_template(f"{target}.py.j2")
     return template.render(functions=fns, origin=origin, key=key, version=__version__,
                            runtime_names=", ".join(used), **extra)
-
-
-def default_types(fn_obj) -> tuple:
-    code = fn_obj.__code__
-    return (T.F64,) * code.co_argcount

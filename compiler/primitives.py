@@ -13,7 +13,7 @@ Conventions at non-differentiable points follow JAX: ``relu'(0) = 0``,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from . import types as T
@@ -111,10 +111,6 @@ def get(name: str) -> Primitive:
 def _sp():
     import sympy
     return sympy
-
-
-def _bool_num(v):
-    return float(v) if isinstance(v, bool) else v
 
 
 # ======================================================================= arithmetic
@@ -329,10 +325,6 @@ for _name in ("trip_count", "tape_alloc", "tape_put", "tape_push", "tape_get", "
     defvjp(_name, None)
     defjvp(_name, None)
 deflinear("astype", lambda b, g: g)
-
-
-def zero_rule_prims() -> list[str]:
-    return [n for n, p in PRIMS.items() if p.vjp is not None and all(r is None for r in p.vjp)]
 
 
 # ======================================================================= arrays

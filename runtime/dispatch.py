@@ -14,7 +14,6 @@ import threading
 import numpy as np
 
 from ..compiler import types as T
-from ..compiler.errors import CompileError
 from ..compiler.pipeline import Request, render, transform
 from . import cache
 

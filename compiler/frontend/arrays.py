@@ -14,7 +14,6 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const, Var
-from ..primitives import PRIMS
 
 # prims whose result aliases their first argument (a view), and prims that read an
 # array without needing its values later (shape queries, indexing, copies)

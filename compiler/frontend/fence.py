@@ -52,8 +52,6 @@ def fence(pf: ParsedFunction) -> None:
         if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs:
             raise CompileError("flatgrad does not support *args, **kwargs or keyword-only parameters",
                                pf.loc(node), "Use plain positional parameters.")
-        for deco in node.decorator_list:
-            _check(pf, deco, allow_lambda=False, skip=True)
         body = node.body
     else:
         body = [node.body]
@@ -61,9 +59,7 @@ def fence(pf: ParsedFunction) -> None:
         _check(pf, stmt)
 
 
-def _check(pf: ParsedFunction, root: ast.AST, allow_lambda=False, skip=False) -> None:
-    if skip:
-        return
+def _check(pf: ParsedFunction, root: ast.AST) -> None:
     for n in ast.walk(root):
         bad = _REJECT.get(type(n))
         if bad is not None:

@@ -17,8 +17,8 @@ import numpy as np
 
 from .. import types as T
 from ..builder import Builder
-from ..errors import CompileError, SourceLoc
-from ..ir import Atom, Block, Const, For, Function, If, Op, Var, While
+from ..errors import CompileError
+from ..ir import Atom, Block, Const, For, Function, If, Var, While
 from . import names
 from .arrays import ArrayLowering, BoundMethod
 from .fence import fence
@@ -496,7 +496,7 @@ class Lowerer(ArrayLowering):
             self.b.emit(While(tuple(init), cond_block, body, outs, loc))
         self.env, self.dead = dict(env0), False
         self.env.update(zip(live, outs))
-        for k, p, o in zip(live, params, outs):
+        for p, o in zip(params, outs):
             if p.id in self.owned:
                 self.owned.add(o.id)
         for k in _assigned(s.body):

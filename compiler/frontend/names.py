@@ -46,8 +46,6 @@ for _mod in (math, np):
         if hasattr(_mod, _c):
             CONSTANTS[(_mod, _c)] = float(getattr(_mod, _c))
 
-MODULES = (math, np)
-
 # calls with their own lowering in lower.py
 SPECIAL = {builtins.min: "min", builtins.max: "max", math.log: "log", np.log: "log",
            np.square: "square", builtins.bool: "bool", builtins.range: "range",
