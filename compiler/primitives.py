@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from . import types as T
+from .ir import Const
 
 Rule = Callable[..., Any]
 
@@ -607,6 +608,18 @@ defjvp("sum_to", lambda b, t, out, c, like: b.sum_to(t, like), None)
 # trip_count, zeros_like, ones_like and undef stay constant: their JVP rules are None.
 
 
+# ======================================================================= np.array([a, b, ...])
+
+defprim("pack", -1, lambda *xs: T.Array(T.promote_dtype("float64" if any(T.is_float(x) for x in xs)
+                                                         else "int64", *(x.dtype for x in xs)), 1),
+        Spelling(lambda a, p: f"np.array([{', '.join(a)}])",
+                 lambda a, p: f"np.array([{', '.join(a)}])", P_ATOM, (1,)), elementwise=False)
+PRIMS["pack"].vjp = tuple((lambda i: lambda b, g, out, *xs: b.getitem(g, Const(i, T.I64),
+                                                                       spec=(("i",),)))(i)
+                          for i in range(64))
+PRIMS["pack"].jvp = None   # set below (a joint rule: the tangent is the pack of the tangents)
+
+
 # The primitives flatgrad itself defines (users may register more at run time).
 BUILTIN = frozenset(PRIMS)
 
@@ -642,3 +655,12 @@ def _index_add_jvp(b, tans, out, acc, g, *idx, spec):
 
 
 defjvp_joint("index_add", _index_add_jvp)
+
+
+def _pack_jvp(b, tans, out, *xs):
+    if all(t is None for t in tans):
+        return None
+    return b.pack(*[t if t is not None else Const(0.0, T.F64) for t in tans])
+
+
+defjvp_joint("pack", _pack_jvp)

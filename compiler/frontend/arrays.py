@@ -100,6 +100,12 @@ class ArrayLowering:
             return self.norm(node, kwargs)
         if getattr(np, name or "", None) is not fn:
             return None
+        if name in ("array", "asarray") and node.args and isinstance(node.args[0], (ast.List, ast.Tuple)):
+            items = [self.atom(e) for e in node.args[0].elts]
+            if not items or not all(isinstance(x.type, T.Scalar) for x in items):
+                raise self.err(node, "np.array([...]) is supported on a list of numbers",
+                               "Build nested arrays with np.zeros and item assignment.")
+            return self.op(node, "pack", *items)
         if name in ("var", "std"):
             x = self.atom(node.args[0])
             mu = self.reduction("mean", x, node.args[1:], {**kwargs, "keepdims": ast.Constant(True)}, node)

@@ -29,6 +29,7 @@ for _np, _name in [("exp", "exp"), ("log", "log"), ("log1p", "log1p"), ("expm1",
 UNARY[builtins.abs] = "abs"
 UNARY[math.fabs] = "abs"
 UNARY[builtins.float] = "float"
+UNARY[np.float64] = "float"
 UNARY[builtins.int] = "int"
 
 BINARY: dict[object, str] = {

@@ -18,6 +18,7 @@ CASES = [
     (U.matrix_ops, (X, 0.5 * X), (0, 1)), (U.vec_update, (W,), (0,)), (U.kwargs_call, (1.3,), (0,)),
     (U.nested_fn, (0.4,), (0,)), (U.reductions_keep, (X,), (0,)), (U.lse, (W,), (0,)),
     (U.lse_axis, (X,), (0,)), (U.stats, (X,), (0,)), (U.norm_axis, (X,), (0,)),
+    (U.packed, (0.3, -1.2), (0, 1)), (U.packed_grad_style, (W,), (0,)),
 ]
 IDS = [f"{c[0].__name__}{i}" for i, c in enumerate(CASES)]
 

@@ -77,3 +77,13 @@ def stats(X):
     return np.sum(np.var(X, axis=0)) + np.std(X)
 def norm_axis(X):
     return np.sum(np.linalg.norm(X, axis=1))
+
+
+def packed(x, y):
+    v = np.array([x * y, np.sin(x), y ** 2])
+    return np.sum(v * v) + np.float64(x)
+
+
+def packed_grad_style(w):
+    g = np.array([w[0] * 2.0, w[1] * w[0]])
+    return np.linalg.norm(g)
