@@ -73,7 +73,27 @@ class Request:
 
 
 def transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> Function:
-    """Python function -> optimised IR of the requested transform."""
+    """Python function -> optimised IR of the requested transform.
+
+    Errors are CompileErrors. An unexpected exception inside the compiler is a flatgrad bug:
+    it is reported as a CompileError at the function (FLATGRAD_DEBUG=1 re-raises it as is)."""
+    try:
+        return _transform(fn_obj, arg_types, req, log)
+    except (CompileError, ValueError, TypeError):
+        raise
+    except Exception as e:  # noqa: BLE001 - turned into a readable report
+        if DEBUG:
+            raise
+        from .errors import SourceLoc
+        code = getattr(fn_obj, "__code__", None)
+        loc = SourceLoc(code.co_filename, code.co_firstlineno) if code else None
+        raise CompileError(f"internal error while compiling '{getattr(fn_obj, '__name__', fn_obj)}' "
+                           f"({type(e).__name__}: {e})", loc,
+                           "This is a bug in flatgrad: please report it with the function. "
+                           "FLATGRAD_DEBUG=1 shows the internal traceback.") from e
+
+
+def _transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> Function:
     primal = lower_function(fn_obj, arg_types)
     if DEBUG:
         check(primal)

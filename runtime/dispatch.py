@@ -14,6 +14,7 @@ import threading
 import numpy as np
 
 from ..compiler import types as T
+from ..compiler.errors import CompileError, SourceLoc
 from ..compiler.pipeline import Request, render, transform
 from . import cache
 
@@ -96,6 +97,7 @@ class Transformed:
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn
         self._fast: dict = {}
+        self._called: set = set()
         self._hot = None
         self._slow: dict = {}
         self._last = None
@@ -154,7 +156,7 @@ class Transformed:
                     return compiled(*values)
                 finally:
                     compiled.disable_compile(True)
-        result = compiled(*values)
+        result = compiled(*values) if sig in self._called else self._first_call(compiled, values, sig)
         if not converted and len(args) == len(self.params):
             if not any(isinstance(t, T.Array) for t in sig):
                 self._fast[tuple(map(type, args))] = compiled
@@ -165,6 +167,25 @@ class Transformed:
                 # and (with compilation off) raises TypeError for anything else
                 compiled.disable_compile()
                 self._hot = compiled
+        return result
+
+    def _first_call(self, compiled, values, sig):
+        """The first call of a signature is where Numba compiles: its failures are reported as a
+        CompileError that says what to do, not as Numba's typing traceback."""
+        try:
+            result = compiled(*values)
+        except Exception as e:
+            if type(e).__module__.startswith("numba"):
+                code = self.fn.__code__
+                first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                raise CompileError(
+                    f"Numba could not compile the generated code of '{self.__name__}' for these "
+                    f"argument types ({type(e).__name__}: {first})",
+                    SourceLoc(code.co_filename, code.co_firstlineno),
+                    "target='python' runs the same generated code without Numba; "
+                    "`.source` shows it. Please report this.") from e
+            raise
+        self._called.add(sig)
         return result
 
     # ------------------------------------------------------------------ compiling
