@@ -19,6 +19,14 @@ CASES = [
     (U.nested_fn, (0.4,), (0,)), (U.reductions_keep, (X,), (0,)), (U.lse, (W,), (0,)),
     (U.lse_axis, (X,), (0,)), (U.stats, (X,), (0,)), (U.norm_axis, (X,), (0,)),
     (U.packed, (0.3, -1.2), (0, 1)), (U.packed_grad_style, (W,), (0,)),
+    # control flow over arrays
+    (U.early_exit_arr, (X[:, 0],), (0,)), (U.early_exit_arr, (np.array([0.5, -2.0, 1.0]),), (0,)),
+    (U.while_arr, (X[:, 0],), (0,)), (U.branch_arrays, (W, 1.0), (0,)),
+    (U.branch_arrays, (W, -1.0), (0,)), (U.matrix_loop, (0.5 * X[:3], W), (0, 1)),
+    (U.cumsum_loop, (X[:, 1],), (0,)), (U.two_d_index, (X[:3],), (0,)), (U.slice_ops, (X[:, 2],), (0,)),
+    (U.reverse_step, (X[:, 0],), (0,)), (U.nested_tuple, (0.3, 0.8), (0, 1)),
+    (U.continue_arr, (X[:, 1],), (0,)), (U.ifexp_arr, (W,), (0,)), (U.argmax_like, (X[:, 2],), (0,)),
+    (U.outer_loop_matrix, (X[:3], W), (0, 1)),
 ]
 IDS = [f"{c[0].__name__}{i}" for i, c in enumerate(CASES)]
 

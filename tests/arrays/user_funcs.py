@@ -87,3 +87,87 @@ def packed(x, y):
 def packed_grad_style(w):
     g = np.array([w[0] * 2.0, w[1] * w[0]])
     return np.linalg.norm(g)
+
+def early_exit_arr(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        if x[i] < -1.0:
+            return s
+        s = s + x[i] ** 2
+    return s
+
+def while_arr(x):
+    i = 0
+    total = 0.0
+    while i < x.shape[0] and total < 5.0:
+        total += np.exp(x[i])
+        i += 1
+    return total
+
+def branch_arrays(x, flag):
+    if flag > 0:
+        y = x * 2.0
+    else:
+        y = np.sin(x)
+    return np.sum(y)
+
+def matrix_loop(W, x):
+    h = x
+    for _ in range(3):
+        h = np.maximum(W @ h, 0.0)
+    return h @ h
+
+def cumsum_loop(x):
+    out = np.zeros_like(x)
+    acc = 0.0
+    for i in range(x.shape[0]):
+        acc = acc + x[i]
+        out[i] = acc
+    return np.sum(out * out)
+
+def two_d_index(A):
+    s = 0.0
+    n, m = A.shape
+    for i in range(n):
+        for j in range(m):
+            if i != j:
+                s += A[i, j] * A[j % n, i % m]
+    return s
+
+def slice_ops(x):
+    d = x[1:] - x[:-1]
+    return np.sum(d ** 2) + x[-1] * x[0]
+
+def reverse_step(x):
+    s = 0.0
+    for i in range(x.shape[0] - 1, -1, -2):
+        s = s * 0.5 + x[i]
+    return s
+
+def nested_tuple(x, y):
+    a, (b, c) = x + y, (x * y, x - y)
+    return a * b * c
+
+def continue_arr(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        if x[i] > 0:
+            continue
+        s += x[i] * x[i]
+    return s
+
+def ifexp_arr(x):
+    return np.sum(x ** 2 if x.shape[0] > 2 else x)
+
+def argmax_like(x):
+    best = x[0]
+    for i in range(1, x.shape[0]):
+        if x[i] > best:
+            best = x[i]
+    return best * 2.0
+
+def outer_loop_matrix(A, v):
+    M = np.zeros((A.shape[0], A.shape[0]))
+    for i in range(A.shape[0]):
+        M[i, :] = A[i, :] * v[i]
+    return np.sum(M @ A)
