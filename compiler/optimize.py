@@ -369,18 +369,30 @@ def hoist(fn: Function) -> Function:
     an array the loop carries (it may be written inside), or could raise are left alone."""
 
     def block(b: Block) -> Block:
-        stmts = []
+        stmts: list = []
         for s in b.stmts:
             if isinstance(s, (For, While)):
                 s = _map_region(s, block, {})
                 moved, s = _hoist_loop(s)
-                stmts.extend(moved)
+                for op in moved:
+                    stmts.insert(_after_operands(stmts, op), op)
             elif isinstance(s, If):
                 s = _map_region(s, block, {})
             stmts.append(s)
         return Block(b.params, tuple(stmts), b.yields)
 
     return _rebuild(fn, block(fn.body))
+
+
+def _after_operands(stmts: list, op: Op) -> int:
+    """The earliest position in ``stmts`` after every definition ``op`` reads (hoisted code
+    goes as high as it can, so it does not split what the emitter writes inline)."""
+    need = {a.id for a in op.args if isinstance(a, Var)}
+    pos = 0
+    for i, st in enumerate(stmts):
+        if any(v.id in need for v in getattr(st, "outs", ())):
+            pos = i + 1
+    return pos
 
 
 def _hoist_loop(s):

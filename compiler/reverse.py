@@ -23,7 +23,7 @@ from dataclasses import replace
 from . import types as T
 from .builder import Builder
 from .errors import CompileError
-from .ir import Block, Const, For, Function, If, Op, Var, While, max_id
+from .ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, max_id, operands
 from .primitives import PRIMS
 from .rewrite import clone, free_vars
 from .shapes import infer as infer_shapes
@@ -320,6 +320,9 @@ class _Reverse:
         needed = [p for p in carried if _reads(back.block, back.tapes[p.id])]
         if self.checkpoint and const_step and needed:
             return self.loop_checkpointed(b, s, adj, pos, pre, n, carried, act, touched)
+        saved = self.tape_intermediates(b, back, s)
+        if saved:
+            needed = [p for p in carried if _reads(back.block, back.tapes[p.id])]
 
         # -- forward loop, rewritten to record the needed carried values
         tparams, tputs, tinit = [], [], []
@@ -339,20 +342,30 @@ class _Reverse:
             tparams.append(tp)
             tputs.append(fb.op("tape_put" if is_for else "tape_push", tp, idx, p,
                                hint=tape.hint, of=("tape", p.id)))
+        tail, touts = b.child(), []   # intermediates: recorded once they are computed
+        for orig, tape in saved:
+            t0 = pre.op("undef", type=tape.type)
+            tp = fb.fresh(tape.type, tape.hint, tape.of)
+            tinit.append(t0)
+            tparams.append(tp)
+            tputs.append(tail.op("tape_push", tp, idx, orig, hint=tape.hint, of=tape.of))
+            touts.append(tape)
         if is_for:
-            new_body = Block(s.body.params + tuple(tparams), tuple(fb.stmts) + s.body.stmts,
+            new_body = Block(s.body.params + tuple(tparams),
+                             tuple(fb.stmts) + s.body.stmts + tuple(tail.stmts),
                              s.body.yields + tuple(tputs))
             fwd = replace(s, init=s.init + tuple(tinit), body=new_body,
-                          outs=s.outs + tuple(back.tapes[p.id] for p in needed))
+                          outs=s.outs + tuple(back.tapes[p.id] for p in needed) + tuple(touts))
         else:
             count_next = fb.op("add", count_p, Const(1, T.I64))
-            new_body = Block(s.body.params + (count_p, *tparams), tuple(fb.stmts) + s.body.stmts,
+            new_body = Block(s.body.params + (count_p, *tparams),
+                             tuple(fb.stmts) + s.body.stmts + tuple(tail.stmts),
                              s.body.yields + (count_next, *tputs))
             cparams = s.cond.params + tuple(fb.fresh(v.type) for v in (count_p, *tparams))
             n = fb.fresh(T.I64, hint="n")
             fwd = replace(s, init=s.init + (Const(0, T.I64), *tinit), body=new_body,
                           cond=replace(s.cond, params=cparams),
-                          outs=s.outs + (n, *(back.tapes[p.id] for p in needed)))
+                          outs=s.outs + (n, *(back.tapes[p.id] for p in needed), *touts))
         b.stmts[pos:pos + 1] = pre.stmts + [fwd]
 
         # -- backward loop
@@ -361,6 +374,44 @@ class _Reverse:
         else:
             rng = (b.op("sub", n, Const(1, T.I64)), Const(-1, T.I64), Const(-1, T.I64))
         self.emit_backward(b, s, adj, rng, back.block, carried, act, touched)
+
+    def tape_intermediates(self, b: Builder, back: "_Back", s) -> list:
+        """Record, rather than recompute, the array values of an iteration that the adjoints read
+        and that cost real work to recompute (a matrix product, a reduction, exp/tanh...).
+        Rewrites ``back`` to read them from tapes; returns [(forward value, tape var)]."""
+        forward = {st.outs[0].id: st for st in s.body.stmts if isinstance(st, Op) and len(st.outs) == 1}
+        inner = set(back.recomputed)
+        read = set()
+        for st in back.block.stmts:
+            if isinstance(st, Op) and st.outs and st.outs[0].id in inner:
+                continue
+            read |= {a.id for a in operands(st) if isinstance(a, Var)}
+            for blk in blocks_of(st):
+                read |= set(free_vars(blk))
+        read |= {a.id for a in back.block.yields if isinstance(a, Var)}
+        picks = []
+        for vid in read & inner:
+            op = back.recomputed[vid]
+            orig = self.origin.get(vid)
+            if (orig in forward and T.is_array(op.outs[0].type)
+                    and _costly(vid, back.recomputed, inner)):
+                picks.append((op.outs[0], forward[orig].outs[0]))
+        if not picks:
+            return []
+        saved, m = [], {}
+        for v, orig in sorted(picks, key=lambda p: p[0].id):
+            hint = f"tape_{orig.hint}" if orig.hint else None
+            tape = b.fresh(T.Array(orig.type.dtype, orig.type.ndim + 1), hint, ("tape", orig.id))
+            m[v.id] = tape
+            saved.append((orig, tape))
+        stmts = []
+        for st in back.block.stmts:
+            if isinstance(st, Op) and st.outs and st.outs[0].id in m:
+                st = Op("tape_get", (m[st.outs[0].id], back.slot), st.outs, (), st.loc)
+            stmts.append(st)
+        from .optimize import dce_block
+        back.block = dce_block(Block(back.block.params, tuple(stmts), back.block.yields))
+        return saved
 
     def backward_body(self, b: Builder, s, carried, act, touched, const_step, row=None):
         """The body of the backward loop: read the carried values from tapes, recompute the
@@ -392,6 +443,7 @@ class _Reverse:
                 self.active.add(m[p.id].id)
         body = clone(s.body.stmts, m, self.cloner(bb))
         bb.stmts.extend(body)
+        recomputed = {st.outs[0].id: st for st in body if isinstance(st, Op) and len(st.outs) == 1}
         local: dict = {}
         gparams = [bb.fresh(carried[j].type, of=self.tag(carried[j])) for j in act]
         accs = [bb.fresh(w.type, of=self.tag(w)) for w in touched]
@@ -412,7 +464,7 @@ class _Reverse:
         ylds += [self.carry(bb, local[w.id], w, a) for w, a in zip(touched, accs)]
         from .optimize import dce_block  # local import: optimize depends on nothing here
         block = dce_block(Block((k, *gparams, *accs), tuple(bb.stmts), tuple(ylds)))
-        return _Back(block, tapes)
+        return _Back(block, tapes, slot, recomputed)
 
     def emit_backward(self, b: Builder, s, adj: dict, rng, block: Block, carried, act, touched):
         """Emit the backward loop over ``rng`` and hand its adjoints to the enclosing scope."""
@@ -554,10 +606,12 @@ class _Reverse:
 
 
 class _Back:
-    """A backward loop body and the tape variables it reads."""
+    """A backward loop body, the tape variables it reads, the tape row it reads at, and the
+    forward statements it recomputes (by output id)."""
 
-    def __init__(self, block: Block, tapes: dict):
-        self.block, self.tapes = block, tapes
+    def __init__(self, block: Block, tapes: dict, slot=None, recomputed=None):
+        self.block, self.tapes, self.slot = block, tapes, slot
+        self.recomputed = recomputed or {}
 
 
 def _reversed_range(b: Builder, start, stop, step: Const):
@@ -565,6 +619,26 @@ def _reversed_range(b: Builder, start, stop, step: Const):
     span = b.op("sub", b.op("sub", stop, start), Const(1 if step.value > 0 else -1, T.I64))
     last = b.op("add", start, b.op("mul", b.op("floordiv", span, step), step))
     return last, b.op("sub", start, step), b.op("neg", step)
+
+
+COSTLY = {"matmul", "outer", "sum", "amax", "amin", "prod", "exp", "log", "log1p", "expm1", "tanh",
+          "sin", "cos", "tan", "sqrt", "sigmoid", "softplus", "erf", "erfc", "pow", "div"}
+
+
+def _costly(vid: int, ops: dict, inner: set) -> bool:
+    """True if computing ``vid`` inside the iteration takes a matmul, a reduction or a
+    transcendental on arrays (worth a tape row rather than a recomputation)."""
+    seen, todo = set(), [vid]
+    while todo:
+        x = todo.pop()
+        if x in seen or x not in ops:
+            continue
+        seen.add(x)
+        op = ops[x]
+        if op.prim in COSTLY and T.is_array(op.outs[0].type):
+            return True
+        todo += [a.id for a in op.args if isinstance(a, Var) and a.id in inner]
+    return False
 
 
 def _slot(b: Builder, i, start, step):

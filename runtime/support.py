@@ -82,10 +82,12 @@ def sum_to(c, like):
 
 
 def tape_push(tape, k, value):
-    """Store ``value`` at row ``k`` of ``tape``, doubling the tape when it is full."""
+    """Store ``value`` at row ``k`` of ``tape``, growing the tape (doubling) when it is full.
+    A tape may start empty, before the shape of its rows is known."""
     if k >= tape.shape[0]:
-        grown = np.empty((2 * tape.shape[0],) + tape.shape[1:], dtype=tape.dtype)
-        grown[:k] = tape[:k]
+        grown = np.empty((max(2 * tape.shape[0], k + 1, 16),) + np.shape(value), dtype=tape.dtype)
+        if k > 0:
+            grown[:k] = tape[:k]
         tape = grown
     tape[k] = value
     return tape
