@@ -78,6 +78,7 @@ def _highlight(text: str, stream) -> str:
 
 def cmd_show(args) -> int:
     from . import api
+    from .compiler import types as T
     from .compiler.ir import dump
     fn = load_function(args.function)
     sig = _signature(fn, args.types)
@@ -90,12 +91,20 @@ def cmd_show(args) -> int:
                          extra=[f"tan_{fn.__code__.co_varnames[i]}" for i in wrt])
     else:
         t = api.grad(fn, wrt, target=target, optimize=optimize)
-    if args.ir:
-        text = dump(t.build_ir(sig)) + "\n"
-    elif args.target in ("parallel", "cuda"):     # the batch kernel of vectorize(grad(f))
-        text = _body_only(api.vectorize(t, target=args.target).build_source())
-    else:
-        text = _body_only(t.build_source(sig))
+    try:
+        if args.ir:
+            text = dump(t.build_ir(sig)) + "\n"
+        elif args.target in ("parallel", "cuda"):     # the batch kernel of vectorize(grad(f))
+            text = _body_only(api.vectorize(t, target=args.target).build_source())
+        else:
+            text = _body_only(t.build_source(sig))
+    except CompileError as e:
+        if args.types or any(T.is_array(x) or not T.is_float(x) for x in sig):
+            raise
+        raise CompileError(e.message, e.loc, (e.hint + "\n" if e.hint else "") +
+                           "(flatgrad show compiled every argument as a float; give other types "
+                           "with --types, e.g. --types n=i64,X=f64[:, :], or annotate the "
+                           "parameters: X: \"f64[:, :]\")") from None
     sys.stdout.write(_highlight(text, sys.stdout))
     return 0
 

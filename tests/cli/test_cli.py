@@ -112,3 +112,13 @@ def test_show_bad_types_is_a_user_error(capsys):
     ex = Path(__file__).resolve().parents[2] / "examples" / "circuit.py"
     assert main(["show", f"{ex}::f", "--types", "x=f64[3]"]) == 1
     assert "--types" in capsys.readouterr().err
+
+
+def test_show_hints_at_types_when_floats_do_not_fit(capsys, tmp_path):
+    from flatgrad.cli import main
+    src = tmp_path / "loops.py"
+    src.write_text("def f(x, n):\n    s = 0.0\n    for i in range(n):\n        s += x * i\n    return s\n")
+    assert main(["show", f"{src}::f"]) == 1
+    assert "--types" in capsys.readouterr().err
+    assert main(["show", f"{src}::f", "--types", "n=i64"]) == 0
+    assert "grad_x" in capsys.readouterr().out
