@@ -56,6 +56,8 @@ class Emitter:
         self.taken.update(p.hint for p in fn.params)
         self.counter = 0
         self.lines: list[tuple[int, str]] = []
+        self.locs: list = []             # the source location of each line
+        self.loc = None
         self.inline: dict[int, Op] = {}
         self.pending: dict[int, tuple[str, int]] = {}
         self.claims: dict[int, tuple] = {}
@@ -162,7 +164,11 @@ class Emitter:
 
     def emit(self, depth: int, text: str) -> None:
         self.flush(depth)
-        self.lines.append((depth, text))
+        self._add((depth, text))
+
+    def _add(self, line: tuple[int, str]) -> None:
+        self.lines.append(line)
+        self.locs.append(self.loc)
 
     def flush(self, depth: int) -> None:
         """Pending inline expressions that were not consumed become lines of their own."""
@@ -170,12 +176,13 @@ class Emitter:
             del self.pending[vid]
             name = self.fresh_name(Var(vid, T.F64))
             self.names[vid] = name
-            self.lines.append((depth, f"{name} = {text}"))
+            self._add((depth, f"{name} = {text}"))
 
     # ------------------------------------------------------------------ statements
 
     def block(self, b: Block, depth: int) -> None:
         for i, s in enumerate(b.stmts):
+            self.loc = s.loc
             if isinstance(s, Op):
                 self.op(s, b, i, depth)
             elif isinstance(s, If):
@@ -307,16 +314,17 @@ class Emitter:
                     break
             targets.append(name or self.fresh_name(v))
         self.flush(depth)
-        self.lines.append((depth, f"if {cond}:"))
+        self._add((depth, f"if {cond}:"))
         start = len(self.lines)
         self._arm(s.then, targets, depth + 1)
         if len(self.lines) == start:
-            self.lines.append((depth + 1, "pass"))
+            self._add((depth + 1, "pass"))
         start = len(self.lines)
-        self.lines.append((depth, "else:"))
+        self._add((depth, "else:"))
         self._arm(s.orelse, targets, depth + 1)
         if len(self.lines) == start + 1:
             self.lines.pop()
+            self.locs.pop()
         for v, t in zip(s.outs, targets):
             self.names[v.id] = t
 
@@ -378,7 +386,7 @@ class Emitter:
             self.block(s.cond, depth + 1)
             text, prec = self.name_of(c)
             self.emit(depth + 1, f"if not {text if prec > 4 else '(' + text + ')'}:")
-            self.lines.append((depth + 2, "break"))
+            self._add((depth + 2, "break"))
         self._loop_body(s, targets, depth)
 
     def _loop_body(self, s, targets: list[str], depth: int) -> None:
@@ -386,7 +394,7 @@ class Emitter:
         n = len(self.lines)
         self._arm(s.body, targets, depth + 1)
         if len(self.lines) == n:
-            self.lines.append((depth + 1, "pass"))
+            self._add((depth + 1, "pass"))
         for v, t in zip(s.outs, targets):
             self.names[v.id] = t
 
@@ -410,10 +418,11 @@ def _def_index(block: Block, v: Var):
     return None
 
 
-def emit_body(fn: Function, target: str = "python") -> tuple[list[str], list[str]]:
-    """The indented body lines of ``fn`` and the texts of its results."""
+def emit_body(fn: Function, target: str = "python"):
+    """The indented body lines of ``fn``, the texts of its results, and each line's source
+    location (for pointing run-time errors at the user's line)."""
     e = Emitter(fn, target)
     e.block(fn.body, 1)
     ret = e.results()
     e.flush(1)
-    return ["    " * d + t for d, t in e.lines], ret
+    return ["    " * d + t for d, t in e.lines], ret, e.locs

@@ -127,17 +127,34 @@ def render(functions: list[Function], target: str, origin: str, key: str = "", *
     """A complete module holding ``functions``, laid out by the target's template.
 
     ``extra`` goes to the template as is (the vectorize templates take the batch kernel).
+    The module ends with ``__flatgrad_lines__``: generated line -> the user's file:line, so a
+    run-time error can name the line of the user's function it comes from.
     """
-    fns = []
+    fns, locs = [], []
     for f in functions:
-        lines, results = emit_body(f, target)
+        lines, results, line_locs = emit_body(f, target)
         layout = dict(f.meta).get("layout")
         ret = layout.format(*results) if layout else ", ".join(results)
         fns.append({"name": f.name, "params": ", ".join(p.hint for p in f.params),
                     "lines": lines, "ret": ret})
+        locs.append(line_locs)
     from . import __version__
     body = "\n".join(line for f in fns for line in f["lines"]) + " ".join(f["ret"] for f in fns)
     used = [n for n in RUNTIME_NAMES if re.search(rf"\b{n}\(", body)]
     template = _ENV.get_template(f"{target}.py.j2")
-    return template.render(functions=fns, origin=origin, key=key, version=__version__,
+    text = template.render(functions=fns, origin=origin, key=key, version=__version__,
                            runtime_names=", ".join(used), **extra)
+    return text + _line_table(text, fns, locs)
+
+
+def _line_table(text: str, fns: list, locs: list) -> str:
+    rows = text.splitlines()
+    table = {}
+    for f, line_locs in zip(fns, locs):
+        head = next((i for i, r in enumerate(rows) if r.startswith(f"def {f['name']}(")), None)
+        if head is None:
+            continue
+        for k, loc in enumerate(line_locs):
+            if loc is not None:
+                table[head + 2 + k] = f"{loc.file}:{loc.line}"
+    return f"\n__flatgrad_lines__ = {table!r}\n" if table else ""

@@ -5,6 +5,7 @@ import functools
 
 from .compiler import types as T
 from .compiler.pipeline import Request
+from .runtime.cache import readable
 from .runtime.check import compare, numeric_grad
 from .runtime.dispatch import Transformed
 
@@ -81,13 +82,13 @@ def source(f, argnums=0, *, mode: str = "rev", target: str = "python", optimize:
         nums, _ = _argnums(argnums)
         t = _compose(f, ("fwd", nums, True), "jvp", ("flat",), target=target,
                      optimize=optimize, extra=[f"tangent{i}" for i in nums])
-        return t.build_source(tuple(types) + (T.F64,) * len(nums)) if types is not None \
+        return readable(t.build_source(tuple(types) + (T.F64,) * len(nums))) if types is not None \
             else t.source
     if mode != "rev":
         raise ValueError(f"unknown mode {mode!r}")
     t = grad(f, argnums, target=target, optimize=optimize)
     if types is not None:
-        return t.build_source(tuple(types))
+        return readable(t.build_source(tuple(types)))
     return t.source
 
 

@@ -143,9 +143,8 @@ def _split_types(text: str) -> list[str]:
 
 def _body_only(module_text: str) -> str:
     """Drop the cache bookkeeping lines from a generated module for display."""
-    lines = [ln for ln in module_text.splitlines()
-             if not ln.startswith("# key:") and not ln.startswith("# checksum:")]
-    return "\n".join(lines).strip("\n") + "\n"
+    from .runtime.cache import readable
+    return readable(module_text)
 
 
 def _parse_at(text: str) -> dict:

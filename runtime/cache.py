@@ -158,3 +158,10 @@ def _write_atomic(path: Path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def readable(text: str) -> str:
+    """A generated module as people read it: without the cache's bookkeeping lines."""
+    keep = [ln for ln in text.splitlines()
+            if not ln.startswith(("# key:", "# checksum:", "__flatgrad_lines__ = "))]
+    return "\n".join(keep).strip("\n") + "\n"

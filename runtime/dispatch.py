@@ -76,6 +76,19 @@ def default_signature(fn, overrides: dict | None = None) -> Signature:
     return Signature(types)
 
 
+def _generated_line(e: BaseException) -> str | None:
+    """The user's file:line for the innermost generated-module frame of ``e``'s traceback."""
+    import sys
+    tb, found = e.__traceback__, None
+    while tb is not None:
+        mod = sys.modules.get(tb.tb_frame.f_globals.get("__name__", ""))
+        table = getattr(mod, "__flatgrad_lines__", None)
+        if table is not None and tb.tb_frame.f_code.co_filename == getattr(mod, "__file__", None):
+            found = table.get(tb.tb_lineno, found)
+        tb = tb.tb_next
+    return found
+
+
 class Transformed:
     """A transform of a Python function (``grad``, ``value_and_grad``, ...), compiled lazily."""
 
@@ -107,17 +120,41 @@ class Transformed:
     # ------------------------------------------------------------------ calling
 
     def __call__(self, *args):
-        hot = self._hot
-        if hot is not None:
-            # all-float scalar signature: Numba's own C dispatcher checks the types
+        try:
+            hot = self._hot
+            if hot is not None:
+                # float signatures: Numba's own C dispatcher checks the types
+                try:
+                    return hot(*args)
+                except TypeError:
+                    pass
+            fn = self._fast.get(tuple(map(type, args)))
+            if fn is not None:
+                return fn(*args)
+            return self._dispatch(args)
+        except (ValueError, IndexError, ZeroDivisionError) as e:
+            located = self._locate(e, args)
+            if located is None:
+                raise
+            raise located from e
+
+    def _locate(self, e: BaseException, args):
+        """Name the user's line a run-time error comes from (a shape mismatch, an index out of
+        range): from the generated module's line table, re-running the plain-Python version of
+        the same code when Numba raised it (Numba errors carry no line)."""
+        loc = _generated_line(e)
+        if loc is None and self.target != "python":
+            twin = Transformed(self.fn, self.req, "python", self.suffix, self.layout)
             try:
-                return hot(*args)
-            except TypeError:
-                pass
-        fn = self._fast.get(tuple(map(type, args)))
-        if fn is not None:
-            return fn(*args)
-        return self._dispatch(args)
+                twin(*args)
+            except type(e) as again:
+                cause = again.__cause__
+                loc = _generated_line(again) or (cause is not None and _generated_line(cause)) or None
+            except Exception:  # noqa: BLE001 - only its location was wanted
+                return None
+        if loc is None:
+            return None
+        return type(e)(f"{e}\n  in {self.fn.__name__} at {loc}")
 
     def _bind(self, args):
         n, k = len(args), len(self.params)
@@ -229,8 +266,8 @@ class Transformed:
     def source(self) -> str:
         """The generated module for the last signature compiled (all-float scalars if none)."""
         if self._last is not None:
-            return self._last[1].__flatgrad_text__
-        return self.build_source(self._default_sig())
+            return cache.readable(self._last[1].__flatgrad_text__)
+        return cache.readable(self.build_source(self._default_sig()))
 
     @property
     def ir(self):
@@ -241,7 +278,7 @@ class Transformed:
         """Compile for these arguments without running; returns the generated source."""
         sig, _, _ = self.signature(args)
         self.compile(sig)
-        return self._last[1].__flatgrad_text__
+        return cache.readable(self._last[1].__flatgrad_text__)
 
     def __repr__(self) -> str:
         return f"<flatgrad {self.suffix} of {self.fn.__name__} target={self.target}>"

@@ -202,7 +202,7 @@ class Vectorized:
 def kernel_names(ir: Function) -> tuple[str, list[str], list[str]]:
     """(kernel name, output names, [index, start, stride]) chosen clear of the function's names."""
     taken = set(RESERVED) | {p.hint for p in ir.params} | {ir.name}
-    _, results = emit_body(ir)
+    _, results, _ = emit_body(ir)
 
     def fresh(base: str) -> str:
         name, k = base, 1

@@ -45,3 +45,11 @@ def test_cpu_target(f, args, argnums):
 def test_logsumexp_is_usable_in_plain_python():
     assert np.isclose(fg.logsumexp(np.array([1000.0, 1000.0])), 1000.0 + np.log(2.0))
     np.testing.assert_allclose(fg.logsumexp(X, axis=1), np.log(np.exp(X).sum(axis=1)))
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_run_time_shape_errors_name_the_users_line(target):
+    import inspect
+    line = inspect.getsourcelines(U.shape_clash)[1] + 2          # z = h * x
+    with pytest.raises(ValueError, match=rf"in shape_clash at .*user_funcs\.py:{line}"):
+        fg.grad(U.shape_clash, target=target)(np.ones((3, 4)), np.ones(4))

@@ -171,3 +171,9 @@ def outer_loop_matrix(A, v):
     for i in range(A.shape[0]):
         M[i, :] = A[i, :] * v[i]
     return np.sum(M @ A)
+
+
+def shape_clash(W, x):
+    h = W @ x
+    z = h * x
+    return np.sum(z)
