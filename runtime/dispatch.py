@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+import warnings
 
 import numpy as np
 
@@ -210,7 +211,10 @@ class Transformed:
         """The first call of a signature is where Numba compiles: its failures are reported as a
         CompileError that says what to do, not as Numba's typing traceback."""
         try:
-            result = compiled(*values)
+            with warnings.catch_warnings():
+                # Numba notes where '@' meets a transposed view; that is expected here
+                warnings.filterwarnings("ignore", message=".*faster on contiguous arrays")
+                result = compiled(*values)
         except Exception as e:
             if type(e).__module__.startswith("numba"):
                 code = self.fn.__code__

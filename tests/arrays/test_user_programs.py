@@ -27,6 +27,10 @@ CASES = [
     (U.reverse_step, (X[:, 0],), (0,)), (U.nested_tuple, (0.3, 0.8), (0, 1)),
     (U.continue_arr, (X[:, 1],), (0,)), (U.ifexp_arr, (W,), (0,)), (U.argmax_like, (X[:, 2],), (0,)),
     (U.outer_loop_matrix, (X[:3], W), (0, 1)),
+    # small models
+    (U.simulate, (2.0, X[0], X[1]), (0, 1, 2)), (U.gauss_nll, (W, 0.1 * X[2], X), (0, 1)),
+    (U.kmeans_loss, (X[:2], X), (0,)), (U.attention, (X, 0.5 * X, X[:, :2]), (0, 1, 2)),
+    (U.layer_norm, (X, W, X[3]), (0, 1, 2)), (U.euler_scalar, (0.5, 0.1, 50), (0, 1)),
 ]
 IDS = [f"{c[0].__name__}{i}" for i, c in enumerate(CASES)]
 

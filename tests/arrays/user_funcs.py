@@ -177,3 +177,45 @@ def shape_clash(W, x):
     h = W @ x
     z = h * x
     return np.sum(z)
+
+def simulate(k, x0, v0):
+    x = x0
+    v = v0
+    for t in range(100):
+        a = -k * x - 0.1 * v
+        v = v + 0.01 * a
+        x = x + 0.01 * v
+    return np.sum(x ** 2)
+
+def gauss_nll(mu, log_sigma, X):
+    sigma = np.exp(log_sigma)
+    z = (X - mu) / sigma
+    return np.sum(0.5 * z ** 2 + log_sigma + 0.5 * math.log(2 * math.pi))
+
+def kmeans_loss(C, X):
+    total = 0.0
+    for i in range(X.shape[0]):
+        best = 1e30
+        for j in range(C.shape[0]):
+            d = np.sum((X[i] - C[j]) ** 2)
+            best = min(best, d)
+        total += best
+    return total
+
+def attention(Q, K, V):
+    s = Q @ K.T / math.sqrt(Q.shape[1])
+    s = s - np.max(s, axis=1, keepdims=True)
+    p = np.exp(s)
+    p = p / np.sum(p, axis=1, keepdims=True)
+    return np.sum((p @ V) ** 2)
+
+def layer_norm(x, g, b):
+    mu = np.mean(x, axis=-1, keepdims=True)
+    var = np.mean((x - mu) ** 2, axis=-1, keepdims=True)
+    return np.sum((g * (x - mu) / np.sqrt(var + 1e-5) + b) ** 2)
+
+def euler_scalar(theta, omega, steps):
+    for _ in range(steps):
+        omega = omega - 0.01 * math.sin(theta)
+        theta = theta + 0.01 * omega
+    return theta
