@@ -353,6 +353,55 @@ def dce(fn: Function) -> Function:
     return _rebuild(fn, dce_block(fn.body))
 
 
+# ----------------------------------------------------------------------- scales
+
+def fold_scales(fn: Function) -> Function:
+    """Fewer passes over arrays: ``x + x`` becomes ``2.0 * x`` (exact), and ``a * (b * X)``
+    with scalars a, b and an array X used once becomes ``(a * b) * X`` (one array pass; the
+    scalar product is rounded once more, as any reassociation)."""
+    from .ir import max_id, uses
+    count = uses(fn.body)
+    ids = iter(range(max_id(fn) + 1, 1 << 62))
+
+    def scalar(a) -> bool:
+        return isinstance(a.type, T.Scalar) and T.is_float(a.type)
+
+    def block(b: Block) -> Block:
+        defs: dict = {}
+        stmts: list = []
+        for st in b.stmts:
+            if blocks_of(st):
+                stmts.append(_map_region(st, block, {}))
+                continue
+            if isinstance(st, Op) and len(st.outs) == 1:
+                out = st.outs[0]
+                if (st.prim == "add" and st.args[0] is st.args[1] and isinstance(st.args[0], Var)
+                        and T.is_float(out.type) and st.args[0].type == out.type):
+                    st = replace(st, prim="mul", args=(Const(2.0, T.Scalar(out.type.dtype)), st.args[0]))
+                if st.prim == "mul" and T.is_array(out.type):
+                    st = _reassociate(st, defs, count, scalar, ids, stmts)
+                defs[out.id] = st
+            stmts.append(st)
+        return Block(b.params, tuple(stmts), b.yields)
+
+    return _rebuild(fn, block(fn.body))
+
+
+def _reassociate(st: Op, defs: dict, count: dict, scalar, ids, stmts: list) -> Op:
+    for k in (0, 1):
+        s, y = st.args[k], st.args[1 - k]
+        inner = defs.get(y.id) if isinstance(y, Var) else None
+        if not (scalar(s) and inner is not None and inner.prim == "mul" and count.get(y.id) == 1):
+            continue
+        for j in (0, 1):
+            s2, x = inner.args[j], inner.args[1 - j]
+            if scalar(s2) and T.is_array(x.type) and x.type == st.outs[0].type:
+                t = Var(next(ids), T.Scalar(T.promote_dtype(s.type.dtype, s2.type.dtype)))
+                stmts.append(Op("mul", (s, s2), (t,), (), st.loc))
+                return replace(st, args=(t, x))
+    return st
+
+
 # ----------------------------------------------------------------------- LICM
 
 # scalar primitives that cannot raise in plain Python (math.log(-1) and 1/0 can), so
@@ -421,5 +470,5 @@ def _invariant(op: Op, inside: set[int], carried_inits: set[int]) -> bool:
                for a in op.args)
 
 
-O1 = [("copy-propagation", copy_propagation), ("simplify", simplify), ("cse", cse),
-      ("licm", hoist), ("dce", dce)]
+O1 = [("copy-propagation", copy_propagation), ("simplify", simplify), ("scales", fold_scales),
+      ("cse", cse), ("licm", hoist), ("dce", dce)]

@@ -47,3 +47,15 @@ def test_gradients_unchanged_by_licm():
     b = fg.grad(F.invariant_matvec, (0, 1), target="python", optimize=False)(x, W, 4)
     for u, v in zip(a, b):
         np.testing.assert_allclose(u, v, rtol=1e-12)
+
+
+def regularised(W):
+    return 0.5 * 0.01 * np.sum(W * W)
+
+
+def test_fold_scales_makes_one_pass_over_the_array():
+    src = fg.source(regularised, types=(A2,))
+    body = [ln.strip() for ln in src.splitlines() if "=" in ln and "W" in ln and "def " not in ln]
+    assert len(body) == 1 and "W" in body[0], body        # grad_W = <scalar> * W
+    W = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(fg.grad(regularised, target="python")(W), 0.01 * W, rtol=1e-15)
