@@ -76,7 +76,6 @@ class Vectorized:
         self.__name__ = f"{self.name}_vectorized"
         self.__doc__ = getattr(self.base, "__doc__", None)
         self._kernels: dict = {}
-        self._nesting = None
         self._last = None
         self._lock = threading.Lock()
         self._fingerprint = None
@@ -147,12 +146,11 @@ class Vectorized:
                               self.layout, self.fastmath, "vectorize", _OWN_HASH)
 
     def scalar_ir(self, dtype) -> Function:
-        """The scalar function's IR with every argument of type ``dtype``, results flat."""
+        """The scalar function's IR with every argument of type ``dtype`` (its meta keeps the
+        transform's result layout, which :meth:`_structure` reads)."""
         t = T.F32 if np.dtype(dtype) == np.float32 else T.F64
         try:
-            built = self._build_ir(tuple(t for _ in self.params))
-            self._nesting = dict(built.meta).get("layout")   # how the flat results nest
-            ir = replace(built, meta=())
+            ir = self._build_ir(tuple(t for _ in self.params))
         except CompileError as e:        # say why array code fails here: every argument is a number
             raise CompileError(e.message, e.loc, (e.hint + "\n" if e.hint else "") +
                                f"(vectorize compiles {self.name} with every argument a scalar, so "
@@ -172,7 +170,7 @@ class Vectorized:
     def _structure(self, ir: Function):
         """How the flat results nest: the layout the transform recorded in its IR."""
         n = len(ir.results)
-        layout = self._nesting
+        layout = dict(ir.meta).get("layout")
         if layout:
             return ast.literal_eval(layout.format(*range(n)))
         return 0 if n == 1 else tuple(range(n))
@@ -180,7 +178,8 @@ class Vectorized:
     def _render(self, ir: Function, kinds: str, key: str = "") -> str:
         origin = f"{self.base.__code__.co_filename}:{self.base.__name__}"
         spec = kernel_spec(ir, kinds, self.target, self.fastmath)
-        return render([ir], "cuda" if self.target == "cuda" else "parallel", origin, key, kernel=spec)
+        flat = replace(ir, meta=())      # the kernel writes its results flat into the outputs
+        return render([flat], "cuda" if self.target == "cuda" else "parallel", origin, key, kernel=spec)
 
     # ------------------------------------------------------------------ inspection
 
