@@ -44,16 +44,27 @@ def reverse_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = False,
             isinstance(out.type, T.Scalar) and out.type.dtype in ("int64", "bool")):
         raise CompileError(f"grad needs '{fn.name}' to return a scalar, but it returns {out.type}",
                            fn.loc, "Reduce the result to a scalar (e.g. np.sum) or use jacobian/vjp.")
+    def seed(b, rev, adj):
+        if isinstance(out, Var) and out.id in rev.active:
+            adj[out.id] = b.op("copy", Const(1.0, out.type), of=("grad", out.id))   # grad_L = 1.0
+
+    b, grads = backward(fn, wrt, seed, checkpoint)
+    results = ((out,) if with_value else ()) + grads
+    return Function(fn.name + "_grad", fn.params, Block((), tuple(b.stmts), results), fn.loc)
+
+
+def backward(fn: Function, wrt, seed, checkpoint=None) -> tuple[Builder, tuple]:
+    """``fn``'s statements followed by their adjoints. ``seed(b, rev, adj)`` gives the adjoints
+    of the results; returns the builder and the gradients of parameters ``wrt``."""
     b = Builder(itertools.count(max_id(fn) + 1), fn.loc)
     b.stmts = list(fn.body.stmts)
     active = activity(fn.body, {fn.params[i].id for i in wrt if T.is_float(fn.params[i].type)})
     rev = _Reverse(active, infer_shapes(fn), checkpoint)
     adj: dict[int, object] = {}
-    if isinstance(out, Var) and out.id in active:
-        adj[out.id] = b.op("copy", Const(1.0, out.type), of=("grad", out.id))
+    seed(b, rev, adj)
+    if adj:
         rev.backprop(b, list(fn.body.stmts), adj)
-    results = ((out,) if with_value else ()) + gradients(b, adj, fn, wrt)
-    return Function(fn.name + "_grad", fn.params, Block((), tuple(b.stmts), results), fn.loc)
+    return b, gradients(b, adj, fn, wrt)
 
 
 def gradients(b: Builder, adj: dict, fn: Function, wrt) -> tuple:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from . import types as T
 from .errors import CompileError
-from .inline import builder_for
 from .ir import Block, Const, Function, Var
-from .reverse import _Reverse, activity, gradients
-from .shapes import infer as infer_shapes
+from .reverse import backward
 
 
 def reverse_seeded(fn: Function, wrt: tuple[int, ...], seeds=None,
@@ -24,29 +22,27 @@ def reverse_seeded(fn: Function, wrt: tuple[int, ...], seeds=None,
     for r in fn.results:
         if not isinstance(r.type, T.Scalar) and not T.is_array(r.type):
             raise CompileError(f"cannot differentiate a result of type {r.type}", fn.loc)
-    b = builder_for(fn)
-    b.stmts = list(fn.body.stmts)
-    extra = []
-    if seeds is None:
-        seeds = []
-        for j, r in enumerate(fn.results):
-            name = r.hint if isinstance(r, Var) and r.hint else f"out{j}"
-            t = r.type if T.is_float(r.type) else T.with_dtype(r.type, "float64")
-            p = b.fresh(t, f"grad_{name}")
-            extra.append(p)
-            seeds.append(p)
-    else:
-        seeds = [Const(float(s), r.type if T.is_float(r.type) else T.F64)
-                 for s, r in zip(seeds, fn.results)]
-    active = activity(fn.body, {fn.params[i].id for i in wrt if T.is_float(fn.params[i].type)})
-    rev = _Reverse(active, infer_shapes(fn))
-    adj: dict = {}
-    for r, s in zip(fn.results, seeds):
-        if isinstance(r, Var) and r.id in active and not _is_zero(s):
-            rev.accumulate(b, adj, r, s, len(b.stmts))
-    if adj:
-        rev.backprop(b, list(fn.body.stmts), adj)
-    results = (tuple(fn.results) if with_value else ()) + gradients(b, adj, fn, wrt)
+    extra: list = []
+
+    def seed(b, rev, adj):
+        values = seeds
+        if values is None:
+            values = []
+            for j, r in enumerate(fn.results):
+                name = r.hint if isinstance(r, Var) and r.hint else f"out{j}"
+                t = r.type if T.is_float(r.type) else T.with_dtype(r.type, "float64")
+                p = b.fresh(t, f"grad_{name}")
+                extra.append(p)
+                values.append(p)
+        else:
+            values = [Const(float(s), r.type if T.is_float(r.type) else T.F64)
+                      for s, r in zip(values, fn.results)]
+        for r, s in zip(fn.results, values):
+            if isinstance(r, Var) and r.id in rev.active and not _is_zero(s):
+                rev.accumulate(b, adj, r, s, len(b.stmts))
+
+    b, grads = backward(fn, wrt, seed)
+    results = (tuple(fn.results) if with_value else ()) + grads
     return Function(fn.name + "_vjp", fn.params + tuple(extra),
                     Block((), tuple(b.stmts), results), fn.loc)
 
