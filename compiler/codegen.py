@@ -24,6 +24,7 @@ from .ir import Atom, Block, Const, For, Function, If, Op, Var, While, blocks_of
 from .primitives import P_ATOM, P_UNARY, PRIMS
 
 RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_push", "scatter_add",
+                 "distinct_index", "distinct_pairs",
                  "reduce_sum", "reduce_max", "reduce_min", "reduce_prod")
 RESERVED = {"math", "np", "numba", "njit", "cuda", "len", "range", "abs", "min", "max", "float",
             "int", "bool", "True", "False", "None", *RUNTIME_NAMES, *keyword.kwlist}

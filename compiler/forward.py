@@ -26,6 +26,7 @@ from .inline import builder_for
 from .ir import Atom, Block, Const, For, Function, If, Op, Var
 from .primitives import JVP_JOINT, PRIMS
 from .reverse import activity
+from .shapes import infer as infer_shapes
 
 
 def forward_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = True) -> Function:
@@ -43,7 +44,7 @@ def forward_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = True) -> F
         seeds.append(t)
         if T.is_float(p.type):
             tan[p.id] = t
-    fwd = _Forward(activity(fn.body, set(tan)))
+    fwd = _Forward(activity(fn.body, set(tan)), infer_shapes(fn))
     fwd.block(b, fn.body.stmts, tan)
     tangents = [materialize(b, tan.get(r.id) if isinstance(r, Var) else None, r)
                 for r in fn.results]
@@ -62,18 +63,29 @@ def materialize(b: Builder, t, like: Atom) -> Atom:
     return Const(0.0, like.type if T.is_float(like.type) else T.F64)
 
 
-def fit(b: Builder, c: Atom, out: Var) -> Atom:
-    """Broadcast a tangent contribution up to the shape of the value it belongs to."""
+def fit(b: Builder, c: Atom, out: Var, same_shape: bool = False) -> Atom:
+    """Broadcast a tangent contribution up to the shape of the value it belongs to.
+    ``same_shape``: the contribution provably has ``out``'s shape already."""
     if T.is_array(out.type) and not T.is_array(c.type):
         return b.op("mul", c, b.op("ones_like", out))
+    if T.is_array(out.type) and not same_shape:
+        return b.op("unreduce", c, out)      # np.broadcast_to: a lower-rank or size-1 tangent
     if isinstance(c, Const) and c.type != out.type and T.is_float(out.type):
         return Const(float(c.value), out.type)
     return c
 
 
 class _Forward:
-    def __init__(self, active: set[int]):
+    def __init__(self, active: set[int], shapes: dict | None = None):
         self.active = active
+        self.shapes = shapes or {}
+
+    def same_shape(self, a, out: Var) -> bool:
+        """True if array ``a`` provably has the shape of ``out``."""
+        if not (isinstance(a, Var) and T.is_array(a.type)) or a.type.ndim != T.ndim(out.type):
+            return False
+        sa, so = self.shapes.get(a.id), self.shapes.get(out.id)
+        return sa is not None and sa == so
 
     def block(self, b: Builder, stmts, tan: dict) -> None:
         """Emit ``stmts`` with their tangents into ``b``, extending ``tan`` (id -> tangent)."""
@@ -113,7 +125,7 @@ class _Forward:
                     continue
                 c = rule(b, t, out, *op.args, **params)
                 if prim.elementwise:
-                    c = fit(b, c, out)
+                    c = fit(b, c, out, self.same_shape(c, out) or self.same_shape(op.args[i], out))
                 total = c if total is None else b.op("add", total, c)
         if total is None or not T.is_float(out.type):
             return

@@ -215,10 +215,18 @@ defvjp("div", lambda b, g, out, x, y: b.div(g, y),
               lambda b, g, out, x, y: b.div(b.mul(b.neg(g), out), y))
 defjvp("div", lambda b, t, out, x, y: b.div(t, y),
               lambda b, t, out, x, y: b.div(b.mul(b.neg(t), out), y))
+def _log_base(b, x):
+    """log(x) for d(x**y)/dy, with 0 read as 1: where x == 0 the power is 0 (for y > 0)
+    whatever y is, so its derivative in y is 0, as in autograd and JAX (not 0 * -inf)."""
+    if isinstance(x, Const):
+        return b.log(x) if x.value != 0 else Const(0.0, T.F64)
+    return b.log(b.select(b.eq(x, 0.0), 1.0, x))
+
+
 defvjp("pow", lambda b, g, out, x, y: b.mul(b.mul(g, y), b.pow(x, b.sub(y, 1))),
-              lambda b, g, out, x, y: b.mul(b.mul(g, b.log(x)), out))
+              lambda b, g, out, x, y: b.mul(b.mul(g, _log_base(b, x)), out))
 defjvp("pow", lambda b, t, out, x, y: b.mul(b.mul(t, y), b.pow(x, b.sub(y, 1))),
-              lambda b, t, out, x, y: b.mul(b.mul(t, b.log(x)), out))
+              lambda b, t, out, x, y: b.mul(b.mul(t, _log_base(b, x)), out))
 defvjp("mod", lambda b, g, out, x, y: g,
               lambda b, g, out, x, y: b.mul(b.neg(g), b.floordiv(x, y)))
 defjvp("mod", lambda b, t, out, x, y: t,
@@ -455,6 +463,8 @@ defprim("unreduce", 2, lambda g, x, axis=None, keepdims=False: T.Array(g.dtype, 
         elementwise=False)
 defprim("dim", 1, lambda x, axis: T.I64, Spelling("{0}.shape[{axis}]", "{0}.shape[{axis}]",
                                                   P_ATOM, (P_ATOM,)), elementwise=False)
+defprim("distinct", 2, lambda i, n: i, call("distinct_index", arity=2), elementwise=False)
+defprim("distinct2", 4, lambda a, n, b, m: a, call("distinct_pairs", arity=4), elementwise=False)
 defprim("size", 1, lambda x: T.I64, Spelling("{0}.size", "{0}.size", P_ATOM, (P_ATOM,)),
         elementwise=False)
 for _name in ("zeros", "ones", "empty"):
@@ -563,7 +573,7 @@ PRIMS["setitem"].jvp = (
     lambda b, t, out, x, v, *idx, spec: b.setitem(b.copy_array(t), 0.0, *idx, spec=spec),
     lambda b, t, out, x, v, *idx, spec: b.setitem(b.zeros_like(out), t, *idx, spec=spec)) + (None,) * 16
 for _name in ("dim", "size", "zeros", "ones", "empty", "full", "eye", "arange", "unreduce",
-              "index_add"):
+              "index_add", "distinct", "distinct2"):
     PRIMS[_name].vjp = (None,) * 32
     PRIMS[_name].jvp = (None,) * 32
 deflinear("copy_array", lambda b, g: g)

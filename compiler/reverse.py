@@ -260,6 +260,12 @@ class _Reverse:
         if not T.is_array(v.type):
             if T.is_array(c.type):
                 return b.op("sum", c)
+            if T.is_array(out.type):
+                # a scalar contribution stands for itself broadcast to out's shape: a scalar
+                # operand receives it once per element
+                c = b.op("mul", c, b.op("float", b.op("size", out)))
+                if c.type != v.type and T.is_float(v.type):
+                    c = b.op("astype", c, dtype=v.type.dtype)
             if isinstance(c, Const) and T.is_float(v.type) and c.type != v.type:
                 return Const(float(c.value), v.type)
             return c
@@ -415,10 +421,15 @@ class _Reverse:
             tape = b.fresh(T.Array(orig.type.dtype, orig.type.ndim + 1), hint, ("tape", orig.id))
             m[v.id] = tape
             saved.append((orig, tape))
-        stmts = []
+        # the tape row of this iteration (computed afresh: dead-code elimination may have
+        # dropped the body's own copy while no tape was read)
+        rb = b.child()
+        k = back.block.params[0]
+        slot = _slot(rb, k, s.start, s.step) if isinstance(s, For) and isinstance(s.step, Const) else k
+        stmts = list(rb.stmts)
         for st in back.block.stmts:
             if isinstance(st, Op) and st.outs and st.outs[0].id in m:
-                st = Op("tape_get", (m[st.outs[0].id], back.slot), st.outs, (), st.loc)
+                st = Op("tape_get", (m[st.outs[0].id], slot), st.outs, (), st.loc)
             stmts.append(st)
         from .optimize import dce_block
         back.block = dce_block(Block(back.block.params, tuple(stmts), back.block.yields))

@@ -122,6 +122,16 @@ def _sum_to_loop(c, like):
     return out.reshape(shape)
 
 
+@overload(support.distinct_index, jit_options={"cache": True})
+def _distinct_index(idx, n):
+    return support.distinct_index
+
+
+@overload(support.distinct_pairs, jit_options={"cache": True})
+def _distinct_pairs(a, n, b, m):
+    return support.distinct_pairs
+
+
 @overload(support.tape_push, jit_options={"cache": True})
 def _tape_push(tape, k, value):
     return support.tape_push     # plain NumPy that Numba compiles as it is

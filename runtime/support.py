@@ -81,6 +81,30 @@ def sum_to(c, like):
     return c.reshape(shape)
 
 
+def distinct_index(idx, n):
+    """``idx`` itself, after checking that no position of an axis of length ``n`` is written
+    twice. NumPy's ``out[idx] = v`` lets the last of repeated writes win, which has no
+    useful gradient; flatgrad asks for distinct indices there instead."""
+    flat = np.sort(idx.ravel() % max(n, 1))
+    for i in range(1, flat.size):
+        if flat[i] == flat[i - 1]:
+            raise ValueError("an item assignment with an index array writes the same "
+                             "position twice; pass distinct indices")
+    return idx
+
+
+def distinct_pairs(a, n, b, m):
+    """``a``, after checking that the pairs (a[i], b[i]) (1-D index arrays into axes of
+    lengths n and m, broadcast together) are distinct."""
+    size = max(a.size, b.size)
+    n, m = max(n, 1), max(m, 1)
+    keys = np.empty(size, dtype=np.int64)
+    for i in range(size):
+        keys[i] = (a[i % a.size] % n) * m + b[i % b.size] % m
+    distinct_index(keys, n * m)
+    return a
+
+
 def tape_push(tape, k, value):
     """Store ``value`` at row ``k`` of ``tape``, growing the tape (doubling) when it is full.
     A tape may start empty, before the shape of its rows is known."""

@@ -33,24 +33,24 @@ class BoundMethod:
 
 
 class ArrayLowering:
-    """Array support for the Lowerer (expects self.op, self.atom, self.err, self.b)."""
+    """Array support for the Lowerer (expects self.op, self.atom, self.err, self.b, self.own,
+    self.borrowed)."""
 
     # ---------------------------------------------------------------- bookkeeping
 
     def track(self, prim: str, args, out: Var) -> None:
+        needs_values = prim not in NO_EXPOSE
+        for a in args:               # whatever the result's type: Z @ Z reads Z's values
+            self.own.read(a, needs_values)
         if not T.is_array(out.type):
             return
         if prim in VIEWS and args and isinstance(args[0], Var):
-            self.base[out.id] = self.root(args[0])
+            self.own.view(out, args[0])
         else:
-            self.owned.add(out.id)
-        if prim not in NO_EXPOSE:
-            for a in args:
-                if isinstance(a, Var) and T.is_array(a.type):
-                    self.exposed.add(self.root(a))
+            self.own.created(out)
 
     def root(self, v: Var) -> int:
-        return self.base.get(v.id, v.id)
+        return self.own.root(v)
 
     # ---------------------------------------------------------------- attributes
 
@@ -107,16 +107,17 @@ class ArrayLowering:
                                "Build nested arrays with np.zeros and item assignment.")
             return self.op(node, "pack", *items)
         if name in ("var", "std"):
-            x = self.atom(node.args[0])
-            mu = self.reduction("mean", x, node.args[1:], {**kwargs, "keepdims": ast.Constant(True)}, node)
-            d = self.op(node, "sub", x, mu)
-            v = self.reduction("mean", self.op(node, "mul", d, d), node.args[1:], kwargs, node)
-            return v if name == "var" else self.op(node, "sqrt", v)
+            return self.variance(name, node, kwargs)
         if name in ("sum", "mean", "max", "min", "prod", "amax", "amin"):
             x = self.atom(node.args[0])
             return self.reduction(name, x, node.args[1:], kwargs, node)
-        if name in ("dot", "matmul", "inner"):
+        if name in ("dot", "matmul"):
             a, c = (self.atom(e) for e in node.args)
+            return self.matmul(a, c, node)
+        if name == "inner":     # a sum over the last axes of both: a @ b.T up to 2-D
+            a, c = (self.atom(e) for e in node.args)
+            if T.is_array(c.type) and c.type.ndim == 2:
+                c = self.op(node, "transpose", c)
             return self.matmul(a, c, node)
         if name == "outer":
             a, c = (self.atom(e) for e in node.args)
@@ -126,7 +127,10 @@ class ArrayLowering:
         if name == "reshape":
             return self.reshape(self.atom(node.args[0]), node.args[1:], node)
         if name == "ravel":
-            return self.op(node, "reshape", self.atom(node.args[0]), Const(-1, T.I64))
+            x = self.atom(node.args[0])
+            if not T.is_array(x.type):
+                return self.op(node, "pack", x)      # np.ravel(2.0) is array([2.0])
+            return self.op(node, "reshape", x, Const(-1, T.I64))
         if name == "copy":
             return self.op(node, "copy_array", self.atom(node.args[0]))
         if name == "expand_dims":
@@ -149,6 +153,26 @@ class ArrayLowering:
             return self.op(node, "arange", *(self.atom(a) for a in node.args))
         return None
 
+    def variance(self, name, node, kwargs):
+        """np.var / np.std with axis, keepdims and ddof: sum((x - mean)**2) / (n - ddof)."""
+        kwargs = dict(kwargs)
+        ddof = kwargs.pop("ddof", None)
+        if len(node.args) > 2:
+            raise self.err(node, f"np.{name} takes axis, ddof and keepdims as keywords here",
+                           f"Write np.{name}(x, axis=..., ddof=...).")
+        x = self.atom(node.args[0])
+        mu = self.reduction("mean", x, node.args[1:], {**kwargs, "keepdims": ast.Constant(True)}, node)
+        d = self.op(node, "sub", x, mu)
+        v = self.reduction("mean", self.op(node, "mul", d, d), node.args[1:], kwargs, node)
+        if ddof is not None:
+            k = self.atom(ddof)
+            if not (isinstance(k, Const) and k.value == 0):
+                n = self.op(node, "div", self.op(node, "float", self.op(node, "size", x)),
+                            self.op(node, "float", self.op(node, "size", mu)) if T.is_array(mu.type)
+                            else Const(1.0, T.F64))
+                v = self.op(node, "mul", v, self.op(node, "div", n, self.op(node, "sub", n, k)))
+        return v if name == "var" else self.op(node, "sqrt", v)
+
     def norm(self, node, kwargs):
         """np.linalg.norm: the 2-norm of a vector, the Frobenius norm of a matrix (or along
         ``axis``), written as sqrt(sum(x*x)) so that it differentiates like that."""
@@ -170,8 +194,14 @@ class ArrayLowering:
     def transpose(self, x, args, node, axes_node=None):
         if args:
             axes_node = args[0] if len(args) == 1 else ast.Tuple(elts=list(args))
+        if isinstance(axes_node, ast.Constant) and axes_node.value is None:
+            axes_node = None
+        if not T.is_array(x.type):
+            return x                    # np.transpose of a number is the number
         if axes_node is None:
             return self.op(node, "transpose", x)
+        if not isinstance(axes_node, (ast.Tuple, ast.List)):
+            raise self.err(axes_node, "transpose axes must be a tuple of constant integers")
         axes = tuple(self.const_int(e) for e in axes_node.elts)
         return self.op(node, "transpose", x, axes=axes)
 
@@ -327,31 +357,71 @@ class ArrayLowering:
         if not (isinstance(arr, Var) and T.is_array(arr.type)):
             raise self.err(target, f"'{name}' is not an array, so it cannot be assigned into",
                            f"Assign a new value to '{name}' instead, or make it an array.")
-        if self.root(arr) not in self.owned:
+        if not self.own.is_owned(arr) or self.root(arr) in self.borrowed:
             raise self.err(target, f"cannot assign into '{name}': flatgrad never mutates an argument "
                                    "or a view of one", f"Make a copy first: {name} = {name}.copy()")
         if self.root(arr) != arr.id:
             raise self.err(target, f"'{name}' is a view into another array; assigning through it "
                                    "is not supported", "Assign into the array itself, with the "
                                    "index shifted (z[1 + i] = ... rather than v = z[1:]; v[i] = ...).")
-        others = [k for k, v in self.env.items() if k != name and not k.startswith("$")
-                  and isinstance(v, Var) and T.is_array(v.type) and self.root(v) == arr.id]
-        if others:
-            raise self.err(target, f"'{name}' and '{others[0]}' are the same array; assigning "
-                                   "through one of two names is not supported",
-                           f"Use one name for it, or make a copy: {name} = {others[0]}.copy()")
+        self.check_unaliased(name, arr, target)
         if not isinstance(value, (Var, Const)):
             raise self.err(node, "only numbers or arrays can be stored into an array")
         spec, args, newaxes = self.index(arr, target.slice, target)
         if newaxes:
             raise self.err(target, "None is not allowed in an assignment target")
-        if self.root(arr) in self.exposed:
-            # the backward pass may still need the values read so far: keep them intact
+        # NumPy lets the last of repeated writes win, which has no useful gradient: ask for
+        # distinct indices (checked at run time)
+        args = self.distinct(arr, spec, args, node)
+        if self.own.is_exposed(arr) or self.own.is_foreign(arr):
+            # the backward pass may still need the old values (or replays this region from
+            # them): write into a copy and keep them intact
             arr = self.op(node, "copy_array", arr)
         value = self.cast(value, T.Scalar(arr.type.dtype), node) if isinstance(value.type, T.Scalar) \
             and value.type.dtype != arr.type.dtype else value
         out = self.op(node, "setitem", arr, value, *args, spec=spec)
         self.env[name] = out
+
+    def check_unaliased(self, name: str, arr: Var, node) -> None:
+        """Reject a write into ``arr`` while another name refers to the same buffer: NumPy
+        would change both, and SSA versions cannot."""
+        mine = self.own.buffers(arr)
+        for k, v in self.env.items():
+            if (k != name and not k.startswith("$") and isinstance(v, Var) and T.is_array(v.type)
+                    and self.own.buffers(v) & mine):
+                raise self.err(node, f"'{name}' and '{k}' are the same array; assigning "
+                                     "through one of two names is not supported",
+                               f"Use one name for it, or make a copy: {name} = {k}.copy()")
+
+    def distinct(self, arr, spec, args, node):
+        """Index operands with a run-time check that fancy indices name distinct positions."""
+        fancy = [(k, j) for j, (k, e) in enumerate(zip(_spec_axes(spec), _spec_args(spec)))
+                 if e == ("a",)]
+        if not fancy or len(fancy) > 2:
+            return args
+        args = list(args)
+        (k0, j0), rest = fancy[0], fancy[1:]
+        n0 = self.op(node, "dim", arr, axis=k0)
+        if not rest:
+            args[j0] = self.op(node, "distinct", args[j0], n0)
+        else:
+            k1, j1 = rest[0]
+            args[j0] = self.op(node, "distinct2", args[j0], n0, args[j1],
+                               self.op(node, "dim", arr, axis=k1))
+        return args
+
+    def aug_array(self, s: ast.AugAssign, current: Var, name: str) -> None:
+        """``a += x`` on an array changes its buffer in place. That is the same as ``a = a + x``
+        only if no other name sees the buffer: reject it on arguments, views and aliases."""
+        if not self.own.is_owned(current) or self.root(current) in self.borrowed:
+            raise self.err(s, f"'{name} {_AUG[type(s.op)]}= ...' would change the argument "
+                              f"'{name}' in place; flatgrad never mutates an argument",
+                           f"Write {name} = {name} {_AUG[type(s.op)]} ... (a new array).")
+        if self.root(current) != current.id:
+            raise self.err(s, f"'{name}' is a view into another array; an in-place operator "
+                              "would change that array too", f"Write {name} = {name} "
+                              f"{_AUG[type(s.op)]} ... (a new array), or update the array itself.")
+        self.check_unaliased(name, current, s)
 
     def aug_subscript(self, s: ast.AugAssign, op: str) -> None:
         current = self.expr_Subscript(ast.Subscript(value=s.target.value, slice=s.target.slice,
@@ -359,3 +429,26 @@ class ArrayLowering:
                                                     col_offset=s.col_offset))
         value = self.binop(op, current, self.atom(s.value), s)
         self.assign_subscript(s.target, value, s)
+
+
+_AUG = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
+        ast.Mod: "%", ast.Pow: "**", ast.MatMult: "@"}
+
+
+def _spec_args(spec):
+    """The spec entry each index operand belongs to (slices take 0-3 operands)."""
+    out = []
+    for e in spec:
+        if e[0] == "s":
+            out += [e] * sum(e[1:])
+        else:
+            out.append(e)
+    return out
+
+
+def _spec_axes(spec):
+    """The array axis of each index operand."""
+    out = []
+    for k, e in enumerate(spec):
+        out += [k] * (sum(e[1:]) if e[0] == "s" else 1)
+    return out

@@ -22,6 +22,7 @@ from ..ir import Atom, Block, Const, For, Function, If, Var, While
 from . import names
 from .arrays import ArrayLowering, BoundMethod
 from .fence import fence
+from .ownership import Ownership
 from .source import ParsedFunction, parse_function
 
 RET, RETVAL = "$ret", "$retval"
@@ -83,7 +84,8 @@ def lower_function(fn, arg_types=None) -> Function:
 class Lowerer(ArrayLowering):
     """Lowers one function body (the user's, or an inlined callee) into a builder."""
 
-    def __init__(self, pf: ParsedFunction, fn, b: Builder, stack: tuple):
+    def __init__(self, pf: ParsedFunction, fn, b: Builder, stack: tuple,
+                 own: Ownership | None = None, borrowed: frozenset = frozenset()):
         self.pf = pf
         self.globals = fn.__globals__
         self.closure = {}
@@ -100,9 +102,8 @@ class Lowerer(ArrayLowering):
         self.loops: list[dict] = []
         self.counter = 0
         self.hints: dict[str, str] = {}   # internal counters named after the user's loop variable
-        self.owned: set[int] = set()      # arrays this function created (may be assigned into)
-        self.base: dict[int, int] = {}    # view -> the array it looks into
-        self.exposed: set[int] = set()    # arrays whose values an operation has read
+        self.own = own or Ownership()     # shared with inlined helpers
+        self.borrowed = borrowed          # the caller's arrays, passed in: read-only here
 
     # ------------------------------------------------------------------ helpers
 
@@ -272,6 +273,8 @@ class Lowerer(ArrayLowering):
             raise self.err(s, "this augmented assignment is not supported", "Use + - * / // % ** @.")
         if isinstance(s.target, ast.Name):
             current = self.load(s.target.id, s.target)
+            if isinstance(current, Var) and T.is_array(current.type):
+                self.aug_array(s, current, s.target.id)
             self.assign(s.target, self.binop(op, current, self.atom(s.value), s), s)
         elif isinstance(s.target, ast.Subscript):
             self.aug_subscript(s, op)
@@ -312,8 +315,10 @@ class Lowerer(ArrayLowering):
         arms = []
         for fn in (then_fn, else_fn):
             self.env, self.dead, self.b = dict(env0), False, saved.child()
+            outer = self.own.enter()
             if fn is not None:
                 fn()
+            self.own.leave(outer)
             arms.append((self.b, self.env, self.dead or (fn is else_fn and else_dead)))
         self.b = saved
         (bt, et, dt), (be, ee, de) = arms
@@ -346,8 +351,9 @@ class Lowerer(ArrayLowering):
             out = self.b.fresh(t, hint=_hint(k))
             outs.append(out)
             merged[k] = out
-            if all(isinstance(v, Const) or self.root(v) in self.owned for v in (a, c)):
-                self.owned.add(out.id)
+            if T.is_array(t):
+                self.own.created(out, all(isinstance(v, Const) or self.own.is_owned(v) for v in (a, c)),
+                                 sources=(a, c))
         self.b.emit(If(cond, Block((), tuple(bt.stmts), tuple(yt)),
                        Block((), tuple(be.stmts), tuple(ye)), tuple(outs), self.pf.loc(node)))
         self.env, self.dead = merged, dt and de
@@ -435,6 +441,7 @@ class Lowerer(ArrayLowering):
         carried = [k for k in self.env if k in assigned and isinstance(self.env[k], (Var, Const))]
         if RETVAL in internal and RETVAL not in carried:
             carried.append(RETVAL)
+        self.own_carried(s, carried)
         env0 = self.env
         types = {k: env0[k].type for k in carried if isinstance(env0.get(k), (Var, Const))}
         for _attempt in range(4):
@@ -443,9 +450,10 @@ class Lowerer(ArrayLowering):
             params = [self.b.fresh(types[k], hint=self.hints.get(k) or _hint(k)) for k in live]
             idx = [self.b.fresh(T.I64, hint=s.target.id)] if index else []
             self.env.update(zip(live, params))
+            outer = self.own.enter()
             for k, p in zip(live, params):
-                if isinstance(env0.get(k), Var) and self.root(env0[k]) in self.owned:
-                    self.owned.add(p.id)
+                if T.is_array(p.type):
+                    self.own.created(p, self.own.is_owned(env0.get(k)), sources=(env0.get(k),))
             cond_block = None
             if cond is not None:
                 # the condition block gets its own parameters: blocks never share values
@@ -464,6 +472,7 @@ class Lowerer(ArrayLowering):
             self.loops.append(loopctx)
             body_fn(idx + params)
             self.loops.pop()
+            self.own.leave(outer)
             body_b, env1 = self.b, self.env
             self.b = saved
             new_types = {}
@@ -496,9 +505,9 @@ class Lowerer(ArrayLowering):
             self.b.emit(While(tuple(init), cond_block, body, outs, loc))
         self.env, self.dead = dict(env0), False
         self.env.update(zip(live, outs))
-        for p, o in zip(params, outs):
-            if p.id in self.owned:
-                self.owned.add(o.id)
+        for k, p, o in zip(live, params, outs):
+            if T.is_array(o.type):
+                self.own.created(o, self.own.is_owned(p), sources=(env0.get(k),))
         for k in _assigned(s.body):
             if k not in live:
                 self.env[k] = Undefined(k, f"it is first assigned inside the loop at line {loc.line}, "
@@ -506,6 +515,18 @@ class Lowerer(ArrayLowering):
         if "return" in exits:
             # the rest of the enclosing block runs only if the loop did not return
             self.dead = False
+
+    def own_carried(self, s, carried) -> None:
+        """Arrays the loop body writes into are written in place across iterations; copy one
+        first if its old values are still needed (or it belongs to an enclosing if arm)."""
+        for k, node in _written(s.body).items():
+            v = self.env.get(k)
+            if k not in carried or not (isinstance(v, Var) and T.is_array(v.type)) \
+                    or not self.own.is_owned(v) or self.root(v) != v.id:
+                continue                     # assign_subscript reports these at the write
+            self.check_unaliased(k, v, node)
+            if self.own.is_exposed(v) or self.own.is_foreign(v):
+                self.env[k] = self.op(s, "copy_array", v)
 
     # ------------------------------------------------------------------ expressions
 
@@ -814,7 +835,8 @@ class Lowerer(ArrayLowering):
                                else Ref(None) if d is None else self.err_default(node, name))
         if len(args) > len(argnames):
             raise self.err(node, f"'{fn.__name__}' takes {len(argnames)} arguments, got {len(args)}")
-        sub = type(self)(pf, fn, self.b, self.stack + (code,))
+        lent = frozenset(self.root(v) for v in bound.values() if isinstance(v, Var) and T.is_array(v.type))
+        sub = type(self)(pf, fn, self.b, self.stack + (code,), self.own, self.borrowed | lent)
         result = sub.run(bound)
         self.b = sub.b
         return result
@@ -870,6 +892,17 @@ def _assigned(body: list[ast.stmt]) -> set[str]:
             elif (isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
                   and isinstance(n.value, ast.Name)):
                 out.add(n.value.id)     # y[i] = ... makes a new version of y
+    return out
+
+
+def _written(body: list[ast.stmt]) -> dict[str, ast.AST]:
+    """Names of arrays item-assigned in ``body`` (y[i] = ..., y[i] += ...): the first write."""
+    out: dict[str, ast.AST] = {}
+    for s in body:
+        for n in ast.walk(s):
+            if (isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
+                    and isinstance(n.value, ast.Name)):
+                out.setdefault(n.value.id, n)
     return out
 
 

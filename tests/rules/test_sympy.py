@@ -47,6 +47,9 @@ class SympyBuilder:
     def const(self, v, t=None):
         return exact(v)
 
+    def select(self, c, a, b):
+        return sp.Piecewise((exact(a), sp.Eq(exact(c), 1)), (exact(b), True))
+
     def __getattr__(self, name):
         def apply(*args, **params):
             args = [exact(a) for a in args]

@@ -1,0 +1,215 @@
+"""Programs that once returned wrong gradients without an error (issue 9, classes 1-5)."""
+import numpy as np
+
+
+# -- 1. a scalar broadcast into an array under a reduction
+def sum_plus_scalar(x, s):
+    return np.sum(x + s)
+
+
+def mean_sq_plus_scalar(x, s):
+    return np.mean(x ** 2 + s)
+
+
+def sum_scaled_plus_scalar(x, s):
+    return np.sum(x * s + s)
+
+
+def gauss_nll(x, mu, log_sigma):
+    z = (x - mu) / np.exp(log_sigma)
+    return np.sum(0.5 * z ** 2 + log_sigma)
+
+
+def laplace_nll(x, mu, log_b):
+    return np.sum(np.abs(x - mu) / np.exp(log_b) + log_b + np.log(2.0))
+
+
+def row_plus_matrix(a):
+    return np.sum(np.ones((2, 3)) + a)
+
+
+def col_plus_matrix(a, M):
+    return np.sum((M + a) ** 2)
+
+
+def scalar_minus_array(s, x):
+    return np.sum(s - x) + np.mean(s / (1.0 + x * x))
+
+
+# -- 2. item updates of local arrays
+def branch_item_update(x):
+    Z = np.array([1.5, 0.5])
+    if x > 0:
+        Z[0] = Z[0] * x
+    return np.sum(Z * Z)
+
+
+def dot_then_update(x):
+    Z = np.array([1.0, 2.0]) * x
+    q = Z @ Z
+    Z[0] = 3.0
+    return q + np.sum(Z)
+
+
+def prod_then_update(x):
+    Z = np.array([1.0, 2.0, 3.0]) * x
+    p = np.prod(Z)
+    Z[1] = x
+    return p + np.sum(Z * Z)
+
+
+def _norm2(v):
+    return np.sum(v * v)
+
+
+def helper_then_update(x):
+    Z = np.array([1.0, 2.0]) * x
+    n = _norm2(Z)
+    Z[0] = 0.0
+    return n + np.sum(Z)
+
+
+def loop_fill(x):
+    Z = np.zeros(3)
+    for j in range(3):
+        Z[j] = x
+    return np.sum(Z)
+
+
+def loop_fill_scaled(x):
+    Z = np.zeros(4)
+    for j in range(4):
+        Z[j] = x * j
+    return np.sum(Z * Z)
+
+
+def loop_sum_sin(A, x):
+    y = 0.0
+    for i in range(1, 3):
+        y = y + np.sum(np.sin(A) * x)
+    return y
+
+
+# -- 4. several returns of tuples (value_and_grad of jacobian-style functions)
+def early_scalar_return(x):
+    if x > 0:
+        return x * x
+    return 2.0 * x
+
+
+# -- 5. NumPy semantics
+def var_ddof(x):
+    return np.var(x, ddof=1)
+
+
+def std_ddof(x):
+    return np.std(x, ddof=1) + np.var(x, ddof=0)
+
+
+def inner_2d(A, B):
+    return np.sum(np.inner(A, B) ** 2)
+
+
+def inner_1d(a, b):
+    return np.inner(a, b)
+
+
+def transpose_none(A, B):
+    return np.sum(np.transpose(A, None) @ B) + np.sum(np.transpose(A, axes=None) * B.T)
+
+
+def power_zero_base(y):
+    return np.power(0.0, y) + y
+
+
+def ravel_float(x):
+    return np.sum(np.ravel(x) * 2.0) + np.sum(np.transpose(x))
+
+
+# -- 3. in-place operators through aliases and views (rejected), on arguments (rejected)
+def alias_iadd(a, x):
+    b = a * 1.0
+    c = b
+    c += x
+    return np.sum(b)
+
+
+def view_imul(M, x):
+    L = M * 1.0
+    r = L[0]
+    r *= x
+    return np.sum(L)
+
+
+def arg_iadd(a, x):
+    a += x
+    return np.sum(a)
+
+
+def arg_imul(a, x):
+    a *= x
+    return np.sum(a)
+
+
+def local_iadd(a, x):
+    b = a * 2.0
+    b += x
+    b *= x
+    return np.sum(b * b)
+
+
+def fancy_write(x, idx):
+    out = np.zeros(4)
+    out[idx] = x
+    return np.sum(out * np.arange(4.0))
+
+
+def fancy_iadd(x, idx):
+    out = np.ones(4)
+    out[idx] += x
+    return np.sum(out * out)
+
+
+# -- 2 (more). writes after reads in regions, loops over exposed arrays
+def read_in_arm_write_after(x, c):
+    Z = np.array([1.0, 2.0]) * x
+    y = 0.0
+    if c > 0:
+        y = Z[1] * x
+    Z[1] = 5.0
+    return y + np.sum(Z)
+
+
+def exposed_then_loop_write(x, w):
+    Z = np.array([1.0, 2.0, 3.0]) * x
+    q = Z @ w
+    for j in range(3):
+        Z[j] = Z[j] * x
+    return q + np.sum(Z * Z)
+
+
+def write_in_loop_in_arm(x, c):
+    Z = np.array([1.0, 2.0, 3.0]) * x
+    if c > 0:
+        for j in range(3):
+            Z[j] = Z[j] * Z[j]
+    return np.sum(Z * x)
+
+
+def branch_write_loop(x):
+    Z = np.zeros(4)
+    for j in range(4):
+        if j % 2 == 0:
+            Z[j] = x * j
+        else:
+            Z[j] = Z[j - 1] * x
+    return np.sum(Z * Z)
+
+
+def outer_read_in_loop(x):
+    A = np.array([1.0, 2.0]) * x
+    s = 0.0
+    for j in range(2):
+        s = s + A[j] * x
+    A[0] = 7.0
+    return s + np.sum(A)
