@@ -322,6 +322,13 @@ class Lowerer(ArrayLowering):
             arms.append((self.b, self.env, self.dead or (fn is else_fn and else_dead)))
         self.b = saved
         (bt, et, dt), (be, ee, de) = arms
+        rt, re_ = et.get(RETVAL), ee.get(RETVAL)
+        if rt is not None and re_ is not None and (
+                isinstance(rt, tuple) != isinstance(re_, tuple)
+                or isinstance(rt, tuple) and len(rt) != len(re_)):
+            raise self.err(node, f"'{self.pf.name}' returns a tuple on one path and a different "
+                                 "value on another", "Return the same kind of value on every path.")
+        env0, et, ee, tuples = _split_tuples(env0, et, ee, dt, de)
         changed = [k for k in {**et, **ee} if et.get(k) is not env0.get(k) or ee.get(k) is not env0.get(k)]
         merged = dict(env0)
         names, yt, ye, outs = [], [], [], []
@@ -356,6 +363,10 @@ class Lowerer(ArrayLowering):
                                  sources=(a, c))
         self.b.emit(If(cond, Block((), tuple(bt.stmts), tuple(yt)),
                        Block((), tuple(be.stmts), tuple(ye)), tuple(outs), self.pf.loc(node)))
+        for k, n in reversed(tuples):          # put split tuples back together
+            parts = [f"{k}#{i}" for i in range(n)]
+            if any(p in merged for p in parts):
+                merged[k] = tuple(merged.pop(p, None) for p in parts)
         self.env, self.dead = merged, dt and de
         return outs
 
@@ -438,7 +449,14 @@ class Lowerer(ArrayLowering):
         if "return" in exits:
             internal |= {RET, RETVAL}
         assigned = _assigned(s.body) | internal
-        carried = [k for k in self.env if k in assigned and isinstance(self.env[k], (Var, Const))]
+
+        def is_carried(k):          # tuples are carried component by component (k#0, k#1...)
+            return k.split("#")[0] in assigned
+
+        tuples: dict[str, int] = {}
+        self.env = dict(self.env)
+        _flatten(self.env, is_carried, tuples)
+        carried = [k for k in self.env if is_carried(k) and isinstance(self.env[k], (Var, Const))]
         if RETVAL in internal and RETVAL not in carried:
             carried.append(RETVAL)
         self.own_carried(s, carried)
@@ -461,6 +479,7 @@ class Lowerer(ArrayLowering):
                 cparams = [self.b.fresh(p.type, p.hint) for p in params]
                 self.env = dict(env0)
                 self.env.update(zip(live, cparams))
+                _rebuild(self.env, tuples)
                 c = self.truth(cond(s), s)
                 stop_flags = [f for f in (loopctx["brk"], RET if "return" in exits else None) if f]
                 for f in stop_flags:
@@ -468,12 +487,16 @@ class Lowerer(ArrayLowering):
                 cond_block = Block(tuple(cparams), tuple(self.b.stmts), (c,))
                 self.env = dict(env0)
                 self.env.update(zip(live, params))
+            _rebuild(self.env, tuples)
             self.b = saved.child()
             self.loops.append(loopctx)
             body_fn(idx + params)
             self.loops.pop()
             self.own.leave(outer)
-            body_b, env1 = self.b, self.env
+            body_b, env1 = self.b, dict(self.env)
+            _flatten(env1, is_carried, tuples)
+            carried += [k for k in env1 if "#" in k and k.split("#")[0] in carried
+                        and k not in carried and isinstance(env1[k], (Var, Const))]
             self.b = saved
             new_types = {}
             for k in carried:
@@ -508,8 +531,9 @@ class Lowerer(ArrayLowering):
         for k, p, o in zip(live, params, outs):
             if T.is_array(o.type):
                 self.own.created(o, self.own.is_owned(p), sources=(env0.get(k),))
+        _rebuild(self.env, tuples)
         for k in _assigned(s.body):
-            if k not in live:
+            if k not in live and not isinstance(self.env.get(k), tuple):
                 self.env[k] = Undefined(k, f"it is first assigned inside the loop at line {loc.line}, "
                                            "which may run zero times")
         if "return" in exits:
@@ -893,6 +917,60 @@ def _assigned(body: list[ast.stmt]) -> set[str]:
                   and isinstance(n.value, ast.Name)):
                 out.add(n.value.id)     # y[i] = ... makes a new version of y
     return out
+
+
+def _flatten(env: dict, names, tuples: dict) -> None:
+    """Replace (in place) each tuple held by a name ``names(k)`` accepts with entries
+    ``k#0 .. k#n-1``, recursively; record ``tuples[k] = n``."""
+    todo = [k for k in env if names(k)]
+    while todo:
+        k = todo.pop()
+        v = env.get(k)
+        if isinstance(v, tuple) and all(isinstance(x, (Var, Const, tuple)) for x in v):
+            tuples[k] = len(v)
+            del env[k]
+            for i, x in enumerate(v):
+                env[f"{k}#{i}"] = x
+                todo.append(f"{k}#{i}")
+
+
+def _rebuild(env: dict, tuples: dict) -> None:
+    """Undo :func:`_flatten` (in place) for every tuple whose components are all there."""
+    for k in sorted(tuples, key=lambda k: -k.count("#")):
+        parts = [f"{k}#{i}" for i in range(tuples[k])]
+        if all(p in env for p in parts):
+            env[k] = tuple(env.pop(p) for p in parts)
+
+
+def _split_tuples(env0: dict, et: dict, ee: dict, dt: bool, de: bool):
+    """Tuples the arms of an if assign (``a, b = ...``; ``return x, y``) are merged component
+    by component: copies of the three environments where each such tuple ``k`` of length
+    ``n`` is replaced by entries ``k#0 .. k#n-1``, and the list of (k, n) to rebuild."""
+    env0, et, ee = dict(env0), dict(et), dict(ee)
+    tuples = []
+    todo = list({**et, **ee})
+    while todo:
+        k = todo.pop()
+        vt, ve = et.get(k), ee.get(k)
+        if not (isinstance(vt, tuple) or isinstance(ve, tuple)):
+            continue
+        if isinstance(vt, tuple) and isinstance(ve, tuple):
+            if len(vt) != len(ve):
+                continue
+            n = len(vt)
+        else:   # a tuple on one arm only: fine where the other arm has exited or never set it
+            one, other, other_dead = (vt, ve, de) if isinstance(vt, tuple) else (ve, vt, dt)
+            if not (other is None or other_dead or k.startswith("$")) or isinstance(other, Undefined):
+                continue
+            n = len(one)
+        tuples.append((k, n))
+        for env in (env0, et, ee):
+            v = env.pop(k, None)
+            if isinstance(v, tuple) and len(v) == n:
+                for i, x in enumerate(v):
+                    env[f"{k}#{i}"] = x
+                    todo.append(f"{k}#{i}")
+    return env0, et, ee, tuples
 
 
 def _written(body: list[ast.stmt]) -> dict[str, ast.AST]:

@@ -213,3 +213,41 @@ def outer_read_in_loop(x):
         s = s + A[j] * x
     A[0] = 7.0
     return s + np.sum(A)
+
+
+# -- 4. several returns of tuples
+def tuple_or_scalar(x):
+    if x > 0:
+        return x, 2 * x
+    return x * x
+
+
+def two_tuple_returns(x, y):
+    if x > 0:
+        return x * y, x + y
+    return y, x * x
+
+
+def _early_pair(x):
+    if x > 1.0:
+        return x, 1.0
+    return 2.0 * x, x * x
+
+
+def helper_early_tuple(x):
+    a, b = _early_pair(x)
+    return a * b + a
+
+
+def tuple_in_loop(x):
+    for i in range(5):
+        if x * i > 1.0:
+            return x * i, x
+    return x, 2.0 * x
+
+
+def swap_in_branch(x, y):
+    a, b = x, y
+    if x > y:
+        a, b = b, a
+    return a * 2.0 + b
