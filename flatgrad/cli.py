@@ -1,5 +1,7 @@
 """The command line: ``flatgrad show`` prints generated code, ``flatgrad check`` compares
-gradients with finite differences. User errors print a message and exit 1."""
+gradients with finite differences, ``flatgrad graph`` draws the computational graph with the
+values and gradients on its wires, ``flatgrad export`` writes the generated module as a
+standalone file. User errors print a message and exit 1, never a traceback."""
 from __future__ import annotations
 
 import argparse
@@ -15,6 +17,9 @@ EPILOG = """examples:
   flatgrad show examples/circuit.py::f --ir           the optimised IR instead of code
   flatgrad check examples/circuit.py::f --at x=-2,y=5,z=-4
   flatgrad show examples/sigmoid_neuron.py::f --target cuda   the vectorize CUDA kernel
+  flatgrad check examples/matrix_example.py::loss --at X=@X.npy,W1=[[0.1],[0.2]],W2=[[2.0]]
+  flatgrad graph examples/sigmoid_neuron.py::f --at w0=2,x0=-1,w1=-3,x1=-2,w2=-3 -o neuron.svg
+  flatgrad export examples/sigmoid_neuron.py::f -o neuron_grad.py    no flatgrad needed to run it
 """
 
 
@@ -40,6 +45,9 @@ def load_function(spec: str):
         spec_.loader.exec_module(module)
     except SyntaxError as e:
         raise UserError(f"{path}:{e.lineno}: syntax error: {e.msg}") from None
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - the user's module failed to import
+        sys.modules.pop(mod_name, None)
+        raise UserError(f"importing {path} failed{_where(e, path)}: {_describe(e)}") from None
     fn = getattr(module, name, None)
     if fn is None:
         raise UserError(f"{path} has no function named {name!r}")
@@ -47,6 +55,22 @@ def load_function(spec: str):
     if not hasattr(fn, "__code__"):
         raise UserError(f"{spec} is not a Python function")
     return fn
+
+
+def _describe(e: BaseException) -> str:
+    lines = [ln.strip() for ln in str(e).strip().splitlines() if ln.strip()]
+    text = lines[0] if lines else ""
+    text += "".join(f" ({ln})" for ln in lines[1:] if ln.startswith("in "))   # "in f at x.py:3"
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
+def _where(e: BaseException, path: str | None = None) -> str:
+    """" at FILE:LINE" for the innermost frame of ``e`` in the file ``path``."""
+    import traceback
+    for fr in reversed(traceback.extract_tb(e.__traceback__)):
+        if path is not None and os.path.abspath(fr.filename) == os.path.abspath(path):
+            return f" at {fr.filename}:{fr.lineno}"
+    return ""
 
 
 def _wrt(fn, text: str | None, sig=None) -> tuple[int, ...]:
@@ -99,12 +123,14 @@ def cmd_show(args) -> int:
         else:
             text = _body_only(t.build_source(sig))
     except CompileError as e:
-        if args.types or any(T.is_array(x) or not T.is_float(x) for x in sig):
+        guessed = _guessed(fn, args.types)
+        if not guessed or not float_typing_caused(fn, sig, guessed, e):
             raise
         raise CompileError(e.message, e.loc, (e.hint + "\n" if e.hint else "") +
-                           "(flatgrad show compiled every argument as a float; give other types "
-                           "with --types, e.g. --types n=i64,X=f64[:, :], or annotate the "
-                           "parameters: X: \"f64[:, :]\")") from None
+                           f"(flatgrad show compiled {', '.join(guessed)} as float "
+                           f"scalar{'s' * (len(guessed) > 1)}; give other types with --types, "
+                           "e.g. --types n=i64,X=f64[:, :], or annotate the parameters: "
+                           "X: \"f64[:, :]\")") from None
     sys.stdout.write(_highlight(text, sys.stdout))
     return 0
 
@@ -113,18 +139,53 @@ def _signature(fn, text: str | None):
     """Argument types for ``show``: --types name=f64[:, :],..., else annotations, else floats."""
     from .compiler import types as T
     from .runtime.dispatch import default_signature
+    return default_signature(fn, _declared_types(fn, text))
+
+
+def _guessed(fn, types_text) -> list[str]:
+    """The parameters typed as float scalars for want of a type (no --types, annotation or
+    default value saying what they are)."""
     params = fn.__code__.co_varnames[:fn.__code__.co_argcount]
-    overrides = {}
-    for item in _split_types(text or ""):
-        name, sep, spec = item.partition("=")
-        if not sep or name.strip() not in params:
-            raise UserError(f"--types: expected name=type for a parameter of {fn.__name__} "
-                            f"({', '.join(params)}), got {item!r}")
+    declared = _declared_types(fn, types_text)
+    return [p for p in params if p not in declared]
+
+
+def float_typing_caused(fn, sig, guessed: list[str], err: CompileError) -> bool:
+    """Did typing ``guessed`` as float scalars cause ``err``? Yes if another type for them (an
+    int, a vector, a matrix; one parameter at a time, then all together) compiles, or fails
+    somewhere else."""
+    from .compiler import types as T
+    from .compiler.frontend import lower_function
+    params = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+
+    def same(e) -> bool:
+        return (e.message, getattr(e.loc, "line", None), getattr(e.loc, "col", None)) == \
+            (err.message, getattr(err.loc, "line", None), getattr(err.loc, "col", None))
+
+    try:
+        lower_function(fn, tuple(sig))
+    except CompileError as e:
+        if not same(e):
+            return False
+    except Exception:  # noqa: BLE001 - a probe only
+        return False
+    else:
+        return False     # the function compiles with these types: the error is elsewhere
+    others = (T.I64, T.Array("float64", 1), T.Array("float64", 2))
+    trials = [{p: t} for p in guessed for t in others]
+    trials += [{p: t for p in guessed} for t in others[1:]]
+    for trial in trials:
+        probe = tuple(trial.get(p, t) for p, t in zip(params, sig))
         try:
-            overrides[name.strip()] = T.parse(spec)
-        except ValueError as e:
-            raise UserError(f"--types: {e}") from None
-    return default_signature(fn, overrides)
+            lower_function(fn, probe)
+        except CompileError as e:
+            if not same(e):
+                return True
+        except Exception:  # noqa: BLE001 - a probe only
+            continue
+        else:
+            return True
+    return False
 
 
 def _split_types(text: str) -> list[str]:
@@ -148,42 +209,278 @@ def _body_only(module_text: str) -> str:
 
 
 def _parse_at(text: str) -> dict:
+    """``x=1.5,v=[0.1,0.2],n=3,X=@data.npy`` -> {name: Python value} (lists stay lists)."""
+    import ast
     values = {}
-    for item in filter(None, (s.strip() for s in text.split(","))):
+    for item in _split_types(text):
         name, sep, value = item.partition("=")
-        if not sep:
+        name, value = name.strip(), value.strip()
+        if not sep or not name:
             raise UserError(f"--at: expected name=value, got {item!r}")
+        if value.startswith("@"):
+            values[name] = _load_array(name, value[1:])
+            continue
         try:
-            values[name.strip()] = float(value)
-        except ValueError:
-            raise UserError(f"--at: {name.strip()}={value!r} is not a number") from None
+            v = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            try:
+                v = float(value)          # inf, nan, -inf
+            except ValueError:
+                raise UserError(f"--at: {name}={value!r} is not a number or a list of "
+                                "numbers (arrays: x=[0.1,0.2] or x=@file.npy)") from None
+        if not _numeric(v):
+            raise UserError(f"--at: {name}={value!r} is not a number or a list of numbers")
+        values[name] = v
     return values
 
 
+def _numeric(v) -> bool:
+    if isinstance(v, (bool, int, float)):
+        return True
+    return isinstance(v, (list, tuple)) and len(v) > 0 and all(_numeric(x) for x in v)
+
+
+def _load_array(name: str, path: str):
+    import numpy as np
+    if not os.path.isfile(path):
+        raise UserError(f"--at: {name}=@{path}: no such file")
+    try:
+        if path.endswith(".npy"):
+            return np.load(path, allow_pickle=False)
+        return np.loadtxt(path, delimiter="," if path.endswith(".csv") else None)
+    except Exception as e:  # noqa: BLE001 - a file the user named
+        raise UserError(f"--at: {name}=@{path}: cannot read it ({_describe(e)}); give a .npy "
+                        "file (np.save) or a text/.csv file of numbers") from None
+
+
+def _point(fn, text: str, types_text: str | None):
+    """The argument values of ``--at`` (and the defaults), typed by --types, the parameters'
+    annotations, their default values, else as floats; returns (values, signature)."""
+    import numpy as np
+    from .compiler import types as T
+    params = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    at = _parse_at(text)
+    extra = [k for k in at if k not in params]
+    if extra:
+        raise UserError(f"--at: {fn.__name__} has no parameter {', '.join(extra)} "
+                        f"(parameters: {', '.join(params)})")
+    defaults = dict(zip(params[len(params) - len(fn.__defaults__ or ()):], fn.__defaults__ or ()))
+    missing = [p for p in params if p not in at and p not in defaults]
+    if missing:
+        raise UserError(f"--at: give a value for {', '.join(missing)}")
+    declared = _declared_types(fn, types_text)
+    values = []
+    for p in params:
+        v = at[p] if p in at else defaults[p]
+        values.append(_convert(p, v, declared.get(p), p in at))
+    return values
+
+
+def _declared_types(fn, types_text) -> dict:
+    """name -> IR type from --types, annotations and default values (not the float guess)."""
+    import numpy as np
+    from .compiler import types as T
+    params = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    out = {}
+    defaults = dict(zip(params[len(params) - len(fn.__defaults__ or ()):], fn.__defaults__ or ()))
+    for p, d in defaults.items():
+        if isinstance(d, bool):
+            out[p] = T.BOOL
+        elif isinstance(d, int):
+            out[p] = T.I64
+        elif isinstance(d, float):
+            out[p] = T.F64
+        elif isinstance(d, np.ndarray) and d.dtype.kind in "fiub":
+            out[p] = T.Array("float64" if d.dtype.kind == "f" else
+                             ("bool" if d.dtype.kind == "b" else "int64"), d.ndim)
+    notes = getattr(fn, "__annotations__", {}) or {}
+    for p in params:
+        t = T.from_annotation(notes.get(p))
+        if t is not None:
+            out[p] = t
+    for item in _split_types(types_text or ""):
+        name, sep, spec = item.partition("=")
+        name = name.strip()
+        if not sep or name not in params:
+            raise UserError(f"--types: expected name=type for a parameter of {fn.__name__} "
+                            f"({', '.join(params)}), got {item!r}")
+        try:
+            out[name] = T.parse(spec)
+        except ValueError as e:
+            raise UserError(f"--types: {e}") from None
+    return out
+
+
+def _convert(name: str, v, t, given: bool):
+    """One value for parameter ``name`` of type ``t`` (None: floats, and NumPy's dtype for
+    lists)."""
+    import numpy as np
+    from .compiler import types as T
+    if t is None:
+        if isinstance(v, (list, tuple)):
+            try:
+                return np.asarray(v, dtype=float if _has_float(v) else None)
+            except ValueError:
+                raise UserError(f"--at: {name} is a ragged list; give a rectangular array") from None
+        if isinstance(v, bool) or not given:
+            return v
+        return float(v) if isinstance(v, int) else v
+    if isinstance(t, T.Array):
+        try:
+            arr = np.asarray(v, dtype={"bool": bool}.get(t.dtype, t.dtype))
+        except (ValueError, TypeError):
+            raise UserError(f"--at: {name} must be a {t} array") from None
+        if arr.ndim != t.ndim:
+            raise UserError(f"--at: {name} has {arr.ndim} dimension(s) but its type {t} has "
+                            f"{t.ndim}")
+        return arr
+    if isinstance(v, (list, tuple, np.ndarray)):
+        raise UserError(f"--at: {name} is typed {t} (a scalar) but was given an array")
+    if t == T.BOOL:
+        return bool(v)
+    if not T.is_float(t):
+        if isinstance(v, float) and not v.is_integer():
+            raise UserError(f"--at: {name} is typed {t}; {v} is not an integer")
+        return int(v)
+    return float(v)
+
+
+def _has_float(v) -> bool:
+    if isinstance(v, (list, tuple)):
+        return any(_has_float(x) for x in v)
+    return isinstance(v, float)
+
+
+def _short(v) -> str:
+    import numpy as np
+    if isinstance(v, np.ndarray):
+        if v.size <= 4:
+            return np.array2string(v, precision=4, separator=",").replace("\n", "")
+        return f"<{v.dtype} array {'x'.join(map(str, v.shape))}>"
+    return f"{v:g}" if isinstance(v, float) else repr(v)
+
+
+def _float_params(values) -> tuple[int, ...]:
+    import numpy as np
+    return tuple(i for i, v in enumerate(values) if isinstance(v, float) or
+                 (isinstance(v, np.ndarray) and v.dtype.kind == "f"))
+
+
+def _wrt_checked(fn, text, values) -> tuple[int, ...]:
+    import numpy as np
+    if not text:
+        return _float_params(values)
+    wrt = _wrt(fn, text)
+    params = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    for i in wrt:
+        v = values[i]
+        if not (isinstance(v, float) or (isinstance(v, np.ndarray) and v.dtype.kind == "f")):
+            raise UserError(f"--wrt: {params[i]} is {_short(v)}, which has no gradient; give it "
+                            "a float value (e.g. 3.0) or a float type (--types)")
+    return wrt
+
+
+def _run_user(what: str, fn, thunk):
+    """Run flatgrad or the user's function; a run-time error becomes a one-line UserError."""
+    try:
+        return thunk()
+    except (CompileError, UserError):
+        raise
+    except Exception as e:  # noqa: BLE001 - the user's code (or its arguments) failed
+        raise UserError(f"{what} raised {_describe(e)}{_where(e, fn.__code__.co_filename)}"
+                        ) from None
+
+
 def cmd_check(args) -> int:
+    import numpy as np
     from . import api
     from .runtime.check import compare, numeric_grad
     fn = load_function(args.function)
     params = fn.__code__.co_varnames[:fn.__code__.co_argcount]
-    at = _parse_at(args.at)
-    missing = [p for p in params if p not in at]
-    if missing:
-        raise UserError(f"--at: give a value for {', '.join(missing)}")
-    extra = [k for k in at if k not in params]
-    if extra:
-        raise UserError(f"--at: {fn.__name__} has no parameter {', '.join(extra)}")
-    values = [at[p] for p in params]
-    wrt = _wrt(fn, args.wrt)
-    value, grads = api.value_and_grad(fn, wrt, target=args.target)(*values)
-    print(f"{fn.__name__}({', '.join(f'{p}={v:g}' for p, v in zip(params, values))}) = {value:.10g}")
+    values = _point(fn, args.at, args.types)
+    wrt = _wrt_checked(fn, args.wrt, values)
+    shown = ", ".join(f"{p}={_short(v)}" for p, v in zip(params, values))
+    if not wrt:
+        value = _run_user(f"{fn.__name__}({shown})", fn, lambda: fn(*values))
+        print(f"{fn.__name__}({shown}) = {_short(value)}")
+        print("  no float arguments: nothing to differentiate (give floats such as x=1.0, or "
+              "--types x=f64)")
+        return 0
+    value, grads = _run_user(f"{fn.__name__}({shown})", fn,
+                             lambda: api.value_and_grad(fn, wrt, target=args.target)(*values))
+    print(f"{fn.__name__}({shown}) = {float(value):.10g}")
     worst = 0.0
     for i, g in zip(wrt, grads):
-        num = numeric_grad(fn, values, i)
+        num = _run_user(f"{fn.__name__} (finite differences)", fn,
+                        lambda: numeric_grad(fn, list(values), i))
         err = compare(g, num, 1e-5, 1e-7)
         worst = max(worst, err)
         status = "ok" if err <= 1 else "MISMATCH"
-        print(f"  d/d{params[i]:<8} flatgrad {g: .10g}   finite-diff {num: .10g}   {status}")
+        if isinstance(g, np.ndarray):
+            diff = float(np.max(np.abs(np.asarray(g) - num))) if np.size(g) else 0.0
+            print(f"  d/d{params[i]:<8} shape {g.shape}   max |flatgrad - finite-diff| "
+                  f"{diff:.3g}   {status}")
+            if status != "ok":
+                print(f"      flatgrad    {np.array2string(np.asarray(g), precision=6)}\n"
+                      f"      finite-diff {np.array2string(num, precision=6)}")
+        else:
+            print(f"  d/d{params[i]:<8} flatgrad {g: .10g}   finite-diff {num: .10g}   {status}")
     return 0 if worst <= 1 else 1
+
+
+def cmd_graph(args) -> int:
+    from .graph import EvalError, graph
+    fn = load_function(args.function)
+    values = _point(fn, args.at, args.types)
+    wrt = _wrt_checked(fn, args.wrt, values)
+    out = args.output or f"{fn.__name__}_graph.svg"
+    if not out.lower().endswith((".svg", ".png")):
+        raise UserError(f"-o {out}: write .svg (or .png with cairosvg installed)")
+    try:
+        g = graph(fn, *values, wrt=wrt, collapse=args.collapse)
+    except EvalError as e:
+        raise UserError(str(e)) from None
+    except (CompileError, UserError):
+        raise
+    except (ValueError, TypeError) as e:
+        raise UserError(f"{fn.__name__}: {e}") from None
+    try:
+        g.save(out)
+    except (RuntimeError, OSError) as e:
+        raise UserError(f"-o {out}: {e}") from None
+    print(f"wrote {out}: {g.title}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .export import export
+    fn = load_function(args.function)
+    sig = _signature(fn, args.types)
+    wrt = _wrt(fn, args.wrt, sig)
+    if not wrt:
+        raise UserError(f"{fn.__name__} has no float parameter to differentiate; give --wrt or "
+                        "--types")
+    if not args.output.endswith(".py"):
+        raise UserError(f"-o {args.output}: the exported module is a .py file")
+    argv = " ".join(a for a in sys.argv[2:] if a) if sys.argv and "export" in sys.argv else ""
+    try:
+        text = export(fn, sig, wrt, mode=args.mode, target=args.target,
+                      args=f" with: flatgrad export {argv}" if argv else "")
+    except CompileError as e:
+        guessed = _guessed(fn, args.types)
+        if guessed and float_typing_caused(fn, sig, guessed, e):
+            raise CompileError(e.message, e.loc, (e.hint + "\n" if e.hint else "") +
+                               f"(compiled {', '.join(guessed)} as float scalars; give other "
+                               "types with --types, e.g. --types X=f64[:, :],n=i64)") from None
+        raise
+    try:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as e:
+        raise UserError(f"-o {args.output}: {e.strerror}") from None
+    name = text.split(":", 1)[0].lstrip('"')
+    print(f"wrote {args.output}: {name}, standalone ({'NumPy + Numba' if args.target == 'cpu' else 'NumPy'})")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -209,14 +506,47 @@ def build_parser() -> argparse.ArgumentParser:
                    help='argument types, e.g. X=f64[:, :],n=i64 (default: the parameters\' string '
                         'annotations such as X: "f64[:, :]", else float scalars)')
     s.set_defaults(run=cmd_show)
+    types_help = ('argument types, e.g. X=f64[:, :],n=i64 (default: the parameters\' '
+                  'annotations such as X: "f64[:, :]", their default values, else floats)')
+    at_help = ("the point: x=1.5,y=-2, arrays v=[0.1,0.2] or X=@data.npy (.npy, .txt, .csv); "
+               "ints where the parameter is typed int (--types, annotation, an int default); "
+               "parameters with defaults may be left out")
     c = sub.add_parser("check", help="compare the gradient with finite differences",
                        description="Evaluate FILE.py::func and its gradient at a point and "
                                    "compare with central finite differences.")
     c.add_argument("function", metavar="FILE.py::func")
-    c.add_argument("--at", required=True, help="the point, e.g. x=1.5,y=-2")
-    c.add_argument("--wrt", help="comma-separated parameters to check (default: all)")
+    c.add_argument("--at", required=True, help=at_help)
+    c.add_argument("--wrt", help="comma-separated parameters to check (default: every float one)")
+    c.add_argument("--types", metavar="NAME=TYPE,...", help=types_help)
     c.add_argument("--target", choices=["python", "cpu"], default="python")
     c.set_defaults(run=cmd_check)
+    g = sub.add_parser("graph", help="draw the computational graph with values and gradients",
+                       description="Draw the computational graph of FILE.py::func at a point: "
+                                   "inputs on the left, the result on the right, every wire "
+                                   "labelled with its forward value (green) and gradient (red).")
+    g.add_argument("function", metavar="FILE.py::func")
+    g.add_argument("--at", required=True, help=at_help)
+    g.add_argument("-o", "--output", metavar="OUT.svg",
+                   help="where to write it: .svg, or .png with cairosvg (default: FUNC_graph.svg)")
+    g.add_argument("--wrt", help="comma-separated parameters to differentiate "
+                                 "(default: every float one)")
+    g.add_argument("--types", metavar="NAME=TYPE,...", help=types_help)
+    g.add_argument("--collapse", action="store_true",
+                   help="draw each loop and branch as one node instead of a box")
+    g.set_defaults(run=cmd_graph)
+    e = sub.add_parser("export", help="write the generated module as a standalone .py file",
+                       description="Write the gradient (or forward-mode) module of "
+                                   "FILE.py::func as a standalone file that imports only NumPy "
+                                   "(and Numba for --target cpu), with the helpers it needs "
+                                   "copied in.")
+    e.add_argument("function", metavar="FILE.py::func")
+    e.add_argument("-o", "--output", required=True, metavar="OUT.py")
+    e.add_argument("--wrt", help="comma-separated parameters to differentiate (default: all)")
+    e.add_argument("--mode", choices=["rev", "fwd"], default="rev")
+    e.add_argument("--types", metavar="NAME=TYPE,...", help=types_help)
+    e.add_argument("--target", choices=["python", "cpu"], default="python",
+                   help="python: plain NumPy (default); cpu: @njit with Numba")
+    e.set_defaults(run=cmd_export)
     return p
 
 
@@ -229,3 +559,14 @@ def main(argv=None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except Exception as e:  # noqa: BLE001 - never a raw traceback
+        if os.environ.get("FLATGRAD_DEBUG"):
+            raise
+        print(f"flatgrad: {_describe(e)}{_where(e, _user_file(args))}\n"
+              "(if this is flatgrad's fault, please report it; FLATGRAD_DEBUG=1 shows the "
+              "traceback)", file=sys.stderr)
+        return 1
+
+
+def _user_file(args):
+    return getattr(args, "function", "").partition("::")[0] or None
