@@ -1,24 +1,38 @@
 """The on-disk cache of generated modules.
 
 Each module is a real ``.py`` file named by a key that hashes everything that
-decides its text: the function's code and that of the functions it calls, the
-numeric globals it reads, the request, the argument types, and flatgrad's own
+decides its text: the function's code and default arguments and those of the
+functions it calls, the values it reads (globals, closure cells, module attribute
+chains such as ``cfg.K``), the request, the argument types, and flatgrad's own
 compiler sources. Files are written atomically (temp file + rename) and end with a
-checksum line; a file whose checksum does not match is rebuilt, never trusted.
+checksum line; a file whose checksum does not match is rebuilt, never trusted, and a
+module is executed from the text that was checked (never from bytecode next to it).
 Because the module is a real file, Numba's ``cache=True`` works across processes
 and tracebacks point at real lines.
+
+The cache is never a reason for a call to fail: a cache directory that cannot be
+created or written, or an entry path that is taken, sends the module to a temporary
+directory (else to memory, without Numba's cache) with one :class:`CacheWarning`;
+damaged Numba index or data files are deleted and the function recompiled.
 """
 from __future__ import annotations
 
+import atexit
+import dis
+import functools
 import hashlib
-import importlib.util
+import linecache
 import marshal
 import os
+import shutil
 import sys
 import tempfile
 import threading
 import types
+import warnings
 from pathlib import Path
+
+import numpy as np
 
 _lock = threading.Lock()
 _compiler_hash: str | None = None
@@ -53,25 +67,53 @@ def compiler_hash() -> str:
 
 
 def fingerprint(fn, h=None, seen=None) -> str:
-    """Hash of ``fn``'s code, the user functions it calls and the numbers it reads."""
+    """Hash of everything ``fn``'s compiled code can read: its code and default arguments, the
+    values of the names it reads (globals and closure cells; numbers, tuples of them, NumPy
+    scalars, the functions it calls, recursively), the module attribute chains it follows
+    (``cfg.K``, ``helpers.h``, ``a.b.c``) and the keys of the objects that lower themselves
+    (``__flatgrad_key__``, looked up on the type)."""
     top = h is None
     h = h or hashlib.sha256()
     seen = seen if seen is not None else set()
     code = getattr(fn, "__code__", None)
-    if code is None or code in seen:
+    if not isinstance(code, types.CodeType):
         return ""
-    seen.add(code)
+    if fn in seen:
+        h.update(b"<seen>")
+        return ""
+    seen.add(fn)
     h.update(marshal.dumps(code))
-    scopes = [getattr(fn, "__globals__", {})]
+    h.update(b"defaults")
+    _hash_value(getattr(fn, "__defaults__", None), h, seen)
+    _hash_value(getattr(fn, "__kwdefaults__", None), h, seen)
+    glob = getattr(fn, "__globals__", None) or {}
+    cells = {}
     if fn.__closure__:
-        scopes.insert(0, {n: c.cell_contents for n, c in zip(code.co_freevars, fn.__closure__)
-                          if _has_contents(c)})
+        cells = {n: c.cell_contents for n, c in zip(code.co_freevars, fn.__closure__)
+                 if _has_contents(c)}
+
+    def lookup(name):
+        return cells[name] if name in cells else glob.get(name, _MISSING)
+
     for name in _names(code):
-        for scope in scopes:
-            if name in scope:
-                _hash_value(scope[name], h, seen)
-                break
+        h.update(f"\0{name}=".encode())
+        _hash_value(lookup(name), h, seen)
+    for chain in _chains(code):
+        v = lookup(chain[0])
+        for i, attr in enumerate(chain[1:], 2):
+            if not isinstance(v, types.ModuleType):
+                break          # the compiler follows attributes of modules only
+            try:
+                v = getattr(v, attr)
+            except Exception:  # noqa: BLE001 - a missing attribute is a CompileError later
+                v = _MISSING
+            h.update(f"\0{'.'.join(chain[:i])}=".encode())
+            _hash_value(v, h, seen)
     return h.hexdigest() if top else ""
+
+
+_MISSING = object()
+_hooks = threading.local()   # the objects whose __flatgrad_key__ is being computed, per thread
 
 
 def _has_contents(cell) -> bool:
@@ -82,23 +124,103 @@ def _has_contents(cell) -> bool:
         return False
 
 
-def _names(code) -> list[str]:
-    names = list(code.co_names) + list(code.co_freevars)
+@functools.lru_cache(maxsize=4096)
+def _names(code) -> tuple[str, ...]:
+    names = set(code.co_names) | set(code.co_freevars)
     for c in code.co_consts:
         if isinstance(c, types.CodeType):
-            names += _names(c)
-    return names
+            names.update(_names(c))
+    return tuple(sorted(names))
 
 
-def _hash_value(v, h, seen) -> None:
-    if isinstance(v, types.FunctionType):
+_ROOTS = frozenset(("LOAD_GLOBAL", "LOAD_DEREF", "LOAD_NAME", "LOAD_CLASSDEREF",
+                    "LOAD_FROM_DICT_OR_DEREF", "LOAD_FROM_DICT_OR_GLOBALS"))
+_ATTRS = frozenset(("LOAD_ATTR", "LOAD_METHOD"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _chains(code) -> tuple[tuple[str, ...], ...]:
+    """The attribute chains ``code`` (and code nested in it) follows from a global or closure
+    name: ``cfg.K`` gives ``("cfg", "K")``, ``np.linalg.norm`` ``("np", "linalg", "norm")``."""
+    found: set[tuple[str, ...]] = set()
+    chain: list[str] | None = None
+    for ins in dis.get_instructions(code):
+        if ins.opname in _ATTRS and chain is not None and isinstance(ins.argval, str):
+            chain.append(ins.argval)
+            found.add(tuple(chain))
+            continue
+        chain = [ins.argval] if ins.opname in _ROOTS and isinstance(ins.argval, str) else None
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            found.update(_chains(c))
+    return tuple(sorted(found))
+
+
+def _hash_value(v, h, seen, depth: int = 0) -> None:
+    if depth > 16:
+        h.update(b"<deep>")
+    elif isinstance(v, types.FunctionType):
         h.update(b"F")
         fingerprint(v, h, seen)
-    elif isinstance(v, (bool, int, float, complex)) or type(v).__module__ == "numpy" and hasattr(v, "dtype") \
-            and getattr(v, "ndim", 1) == 0:
+    elif v is _MISSING:
+        h.update(b"<missing>")
+    elif v is None or isinstance(v, (bool, int, float, complex, str, bytes)):
         h.update(repr((type(v).__name__, v)).encode())
-    elif hasattr(v, "__flatgrad_key__"):
-        h.update(v.__flatgrad_key__().encode())
+    elif isinstance(v, np.generic):
+        h.update(repr((type(v).__name__, v.dtype.str, v.tobytes())).encode())
+    elif isinstance(v, np.ndarray):
+        # the compiler rejects arrays it would have to read; their data is hashed anyway while
+        # that is cheap, so that a compiler that bakes small arrays in stays correct
+        h.update(repr(("ndarray", v.dtype.str, v.shape)).encode())
+        if v.dtype.kind in "biufc" and v.nbytes <= 1 << 16:
+            h.update(np.ascontiguousarray(v).tobytes())
+    elif isinstance(v, (tuple, list)):
+        h.update(f"{type(v).__name__}({len(v)}".encode())
+        for e in v:
+            _hash_value(e, h, seen, depth + 1)
+        h.update(b")")
+    elif isinstance(v, dict):
+        h.update(f"dict({len(v)}".encode())
+        for k in sorted(v, key=repr):
+            h.update(repr(k).encode())
+            _hash_value(v[k], h, seen, depth + 1)
+        h.update(b")")
+    elif isinstance(v, types.ModuleType):
+        h.update(f"module {v.__dict__.get('__name__')!r}".encode())
+    else:
+        hook = getattr(type(v), "__flatgrad_key__", None)
+        if hook is not None:
+            h.update(b"K")
+            h.update(_hook_key(v, hook).encode())
+        else:
+            # what else the compiler can use is the object's identity (a NumPy function, a
+            # builtin, a class): name it
+            h.update(f"{type(v).__module__}.{type(v).__qualname__}".encode())
+            for attr in ("__module__", "__qualname__", "__name__"):
+                try:
+                    a = getattr(v, attr, None)
+                except Exception:  # noqa: BLE001 - arbitrary objects may raise anything
+                    a = None
+                if isinstance(a, str):
+                    h.update(f":{a}".encode())
+
+
+def _hook_key(v, hook) -> str:
+    active = _hooks.__dict__.setdefault("ids", set())
+    if id(v) in active:       # a transform whose function reads the transform itself
+        return f"<recursive {type(v).__qualname__}>"
+    active.add(id(v))
+    try:
+        key = hook(v)
+    finally:
+        active.discard(id(v))
+    if not isinstance(key, str):
+        from ..compiler.errors import CompileError
+        raise CompileError(f"{type(v).__qualname__}.__flatgrad_key__() returned a "
+                           f"{type(key).__name__}, not a str",
+                           hint="__flatgrad_key__ must return a string that changes whenever "
+                                "the code the object lowers to changes.")
+    return key
 
 
 def make_key(*parts) -> str:
@@ -121,29 +243,147 @@ def _valid(text: str, key: str) -> bool:
             and f"# key: {key}\n" in body)
 
 
+class CacheWarning(RuntimeWarning):
+    """flatgrad could not use its on-disk cache as it found it, and worked around that."""
+
+
+_warned: set[str] = set()         # the kinds of problem warned about in this process
+_fallback: Path | None = None     # a private temporary directory, once the cache dir fails
+
+
+def _warn_once(kind: str, message: str) -> None:
+    if kind not in _warned:
+        _warned.add(kind)
+        warnings.warn(message, CacheWarning, stacklevel=3)
+
+
 def load_module(key: str, stem: str, build) -> types.ModuleType:
-    """Import the module cached under ``key``, building it with ``build()`` if absent or bad."""
-    path = cache_dir() / f"{stem}_{key}.py"
-    with _lock:
-        text = None
-        try:
-            text = path.read_text()
-        except (OSError, UnicodeDecodeError):
-            pass
-        if text is None or not _valid(text, key):
+    """Import the module cached under ``key``, building it with ``build()`` if absent or bad.
+
+    Never fails for the cache's sake: if the cache directory cannot be created, read or
+    written (or the entry's path is taken), the module goes to a temporary directory for this
+    process, else is executed from memory without Numba's cache, with one warning."""
+    name = f"flatgrad_generated.{stem}_{key}"
+    fname = f"{stem}_{key}.py"
+    built: list[str] = []
+
+    def text_of_build() -> str:
+        if not built:
             body = build()
-            text = body + f"# checksum: {_checksum(body)}\n"
+            built.append(body + f"# checksum: {_checksum(body)}\n")
+        return built[0]
+
+    with _lock:
+        try:
+            path = cache_dir() / fname
+            text = _read_valid(path, key)
+            if text is None:
+                text = text_of_build()
+                _write_atomic(path, text)
+            return _import(name, path, text)
+        except (OSError, RuntimeError) as e:
+            # RuntimeError: Numba found no writable place for its own cache of this file
+            problem = f"{type(e).__name__}: {e}"
+        global _fallback
+        text = text_of_build()
+        try:
+            if _fallback is None:
+                _fallback = Path(tempfile.mkdtemp(prefix="flatgrad-"))
+                atexit.register(shutil.rmtree, _fallback, True)
+            path = _fallback / fname
             _write_atomic(path, text)
-        name = f"flatgrad_generated.{stem}_{key}"
-        module = sys.modules.get(name)
-        if module is not None and getattr(module, "__flatgrad_text__", None) == text:
-            return module
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        module.__flatgrad_text__ = text
-        spec.loader.exec_module(module)
-        sys.modules[name] = module
+            module = _import(name, path, text)
+            where = f"a temporary directory ({_fallback})"
+        except (OSError, RuntimeError):
+            module = _import(name, None, text)
+            where = "memory, without Numba's cache"
+        _warn_once("dir", f"flatgrad cannot use its cache directory ({problem}); compiled code "
+                          f"goes to {where} for this process. Point FLATGRAD_CACHE_DIR at a "
+                          "writable directory to keep it across processes.")
         return module
+
+
+def _read_valid(path: Path, key: str) -> str | None:
+    """The entry's text if it is there and intact, else None (unreadable counts as absent:
+    writing it shows whether the place is usable)."""
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if _valid(text, key) else None
+
+
+def _import(name: str, path: Path | None, text: str) -> types.ModuleType:
+    """The module for ``text``, executed from that text (never from bytecode files next to it):
+    from the file at ``path`` as far as Numba and tracebacks can tell, or from memory."""
+    module = sys.modules.get(name)
+    if module is not None and getattr(module, "__flatgrad_text__", None) == text:
+        return module
+    if path is None:
+        filename = f"<flatgrad-generated {name}>"
+        source = text.replace("cache=True", "cache=False")
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    else:
+        filename, source = str(path), text
+    module = types.ModuleType(name)
+    module.__file__ = filename
+    module.__flatgrad_text__ = text
+    exec(compile(source, filename, "exec"), module.__dict__)
+    for v in list(vars(module).values()):
+        if type(v).__module__.startswith("numba"):
+            _guard_numba_cache(v)
+    sys.modules[name] = module
+    return module
+
+
+def _guard_numba_cache(dispatcher) -> None:
+    """Make damaged Numba cache files (truncated, garbage, from a crashed writer) cost a
+    recompilation, never the call: a failing load discards this function's index and data
+    files and reports a miss; a failing save is dropped."""
+    c = getattr(dispatcher, "_cache", None)
+    cfile = getattr(c, "_cache_file", None)
+    if cfile is None or getattr(c, "_flatgrad_guarded", False):
+        return
+    load, save = c.load_overload, c.save_overload
+
+    def load_overload(sig, target_context):
+        try:
+            return load(sig, target_context)
+        except Exception as e:  # noqa: BLE001 - whatever a damaged file makes pickle raise
+            _discard_numba_files(c, cfile, e)
+            return None
+
+    def save_overload(sig, data):
+        try:
+            save(sig, data)
+        except Exception as e:  # noqa: BLE001 - the compiled code works without the file
+            _discard_numba_files(c, cfile, e)
+
+    c.load_overload, c.save_overload = load_overload, save_overload
+    c._flatgrad_guarded = True
+
+
+def _discard_numba_files(c, cfile, error: Exception) -> None:
+    index = getattr(cfile, "_index_name", "")
+    folder = getattr(cfile, "_cache_path", "")
+    base = index[: -len(".nbi")]
+    removed = bool(index and folder)
+    try:
+        names = os.listdir(folder) if removed else []
+    except OSError:
+        names, removed = [], False
+    for n in names:
+        if n == index or (n.startswith(base + ".") and n.endswith(".nbc")):
+            try:
+                os.unlink(os.path.join(folder, n))
+            except FileNotFoundError:
+                pass
+            except OSError:
+                removed = False
+    if not removed:
+        c.disable()            # this process compiles without the files from now on
+    _warn_once("numba", f"flatgrad discarded damaged Numba cache files in {folder} "
+                        f"({type(error).__name__}: {error}) and recompiled.")
 
 
 def _write_atomic(path: Path, text: str) -> None:

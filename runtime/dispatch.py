@@ -4,7 +4,10 @@ A call classifies its arguments (float / int / bool scalars, arrays by dtype and
 ndim), compiles the transform for that signature on first sight (thread-safely,
 through the on-disk cache), and afterwards goes straight to the compiled function:
 for all-scalar calls one dict lookup on the argument types stands between the
-caller and Numba.
+caller and Numba. Float signatures go to a private Numba dispatcher whose compilation
+is off (it checks the argument types in C and never specialises on unchecked
+arguments); everything else is classified first, so any memory layout works, from
+any number of threads.
 """
 from __future__ import annotations
 
@@ -22,6 +25,10 @@ from . import cache
 TARGETS = ("python", "cpu")
 _SCALARS = {float: T.F64, int: T.I64, bool: T.BOOL, np.float64: T.F64, np.float32: T.F32,
             np.int64: T.I64, np.int32: T.I64, np.bool_: T.BOOL}
+
+
+_UNSET = object()
+_compiling = threading.RLock()   # held while flatgrad has Numba compile a specialisation
 
 
 class Signature(tuple):
@@ -47,6 +54,10 @@ def _classify(name: str, value, differentiable: bool):
         t, value, _ = _classify(name, value, differentiable)
         return t, value, True
     if isinstance(value, np.ndarray):
+        if not value.dtype.isnative:
+            # big-endian data (from a file, a network buffer): the same numbers in native order
+            value = value.astype(value.dtype.newbyteorder("="))
+            return _classify(name, value, differentiable)[0], value, True
         kind = value.dtype.kind
         if kind == "f" and value.dtype.itemsize in (4, 8):
             return T.Array(str(value.dtype), value.ndim), value, False
@@ -110,9 +121,10 @@ class Transformed:
         self.__name__ = f"{fn.__name__}_{suffix}".replace("<lambda>", "lambda")  # an identifier
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn
-        self._fast: dict = {}
-        self._called: set = set()
-        self._hot = None
+        self._fast: dict = {}      # exact Python argument types (all scalars) -> compiled
+        self._called: set = set()  # signatures whose first call went through (non-Numba targets)
+        self._hot = None           # a private, compile-disabled Numba dispatcher, see _make_hot
+        self._hot_src = None       # the compiled function whose specialisations _hot holds
         self._slow: dict = {}
         self._last = None
         self._lock = threading.Lock()
@@ -124,7 +136,8 @@ class Transformed:
         try:
             hot = self._hot
             if hot is not None:
-                # float signatures: Numba's own C dispatcher checks the types
+                # float signatures: Numba's own C dispatcher checks the types; it never compiles
+                # (anything it has no specialisation for raises TypeError and is classified)
                 try:
                     return hot(*args)
                 except TypeError:
@@ -185,35 +198,81 @@ class Transformed:
         compiled = self._slow.get(sig)
         if compiled is None:
             compiled = self.compile(sig)
-        if compiled is self._hot:
-            # Numba turned down a variant of a known signature (another memory layout):
-            # let it specialise the same generated code for it
-            with self._lock:
-                compiled.disable_compile(False)
-                try:
-                    return compiled(*values)
-                finally:
-                    compiled.disable_compile(True)
-        result = compiled(*values) if sig in self._called else self._first_call(compiled, values, sig)
+        if self._may_compile(compiled, values, sig):
+            result = self._first_call(compiled, values, sig)
+        else:
+            result = compiled(*values)
         if not converted and len(args) == len(self.params):
             if not any(isinstance(t, T.Array) for t in sig):
+                # scalars: the exact Python types decide the signature
                 self._fast[tuple(map(type, args))] = compiled
-            if (self._hot is None and self.target == "cpu" and hasattr(compiled, "disable_compile")
-                    and all(t == T.F64 or (isinstance(t, T.Array) and t.dtype in T.FLOATS)
-                            for t in sig)):
-                # float arguments only: Numba's C dispatcher checks them as well as we would,
-                # and (with compilation off) raises TypeError for anything else
-                compiled.disable_compile()
-                self._hot = compiled
+            if self._hot is None:
+                if (self.target == "cpu" and hasattr(compiled, "disable_compile")
+                        and all(t == T.F64 or (isinstance(t, T.Array) and t.dtype in T.FLOATS)
+                                for t in sig)):
+                    self._make_hot(compiled)
+            elif compiled is self._hot_src and len(compiled.overloads) != len(self._hot.overloads):
+                self._sync_hot()   # another memory layout of the hot signature was compiled
         return result
+
+    @staticmethod
+    def _numba_types(compiled, values):
+        """The Numba types ``compiled`` would be called with (None if unknown)."""
+        try:
+            return tuple(map(compiled.typeof_pyval, values))
+        except Exception:  # noqa: BLE001 - only a hint for _may_compile
+            return None
+
+    def _may_compile(self, compiled, values, sig) -> bool:
+        """Whether this call may compile: Numba has no specialisation for these exact types (a new
+        signature, or a new memory layout of a known one), or a first call of another target."""
+        overloads = getattr(compiled, "overloads", None)
+        if overloads is None:
+            return sig not in self._called
+        return self._numba_types(compiled, values) not in overloads
+
+    def _make_hot(self, compiled):
+        """Publish a private dispatcher holding ``compiled``'s specialisations with compilation
+        turned off, for :meth:`__call__` to hand unchecked arguments to. ``compiled`` itself
+        stays as it is: it may be shared with other transforms of the same code and threads, and
+        only ever sees classified arguments (so it may compile new layouts)."""
+        from numba import njit
+        with self._lock:
+            if self._hot is not None or not compiled.overloads:
+                return
+            hot = njit(compiled.py_func)
+            for cres in list(compiled.overloads.values()):
+                hot.add_overload(cres)
+            hot.disable_compile()
+            self._hot_src = compiled
+            self._hot = hot            # published complete
+
+    def _sync_hot(self):
+        with self._lock:
+            hot, src = self._hot, self._hot_src
+            for types, cres in list(src.overloads.items()):
+                if types not in hot.overloads:
+                    hot.add_overload(cres)
 
     def _first_call(self, compiled, values, sig):
         """The first call of a signature is where Numba compiles: its failures are reported as a
         CompileError that says what to do, not as Numba's typing traceback."""
         try:
-            with warnings.catch_warnings():
-                # Numba notes where '@' meets a transposed view; that is expected here
-                warnings.filterwarnings("ignore", message=".*faster on contiguous arrays")
+            types = self._numba_types(compiled, values) if hasattr(compiled, "overloads") else None
+            result = _UNSET
+            if types is not None:
+                # compile (only) for exactly these types; catch_warnings changes process-wide
+                # state, so one thread at a time (Numba compiles one at a time anyway)
+                with _compiling, warnings.catch_warnings():
+                    # Numba notes where '@' meets a transposed view; that is expected here
+                    warnings.filterwarnings("ignore", message=".*faster on contiguous arrays")
+                    try:
+                        compiled.compile(types)
+                    except Exception as e:
+                        if type(e).__name__ != "ForceLiteralArg":
+                            raise
+                        result = compiled(*values)   # Numba's call path handles literals
+            if result is _UNSET:
                 result = compiled(*values)
         except Exception as e:
             if type(e).__module__.startswith("numba"):
