@@ -53,6 +53,8 @@ class Builder:
     def op(self, prim: str, *args: Any, hint: str | None = None, of=None, **params: Any) -> Var:
         atoms = self.atoms(args)
         p = PRIMS[prim]
+        if p.elementwise:
+            atoms = _weak_floats(atoms)
         types = [a.type for a in atoms]
         rtype = p.result(*types, **params) if params else p.result(*types)
         out = self.fresh(rtype, hint, of)
@@ -68,3 +70,14 @@ class Builder:
         if name in PRIMS:
             return lambda *args, **params: self.op(name, *args, **params)
         raise AttributeError(name)
+
+
+def _weak_floats(atoms: tuple) -> tuple:
+    """A float constant takes the float type of the values it meets, as Python floats do in
+    NumPy (NEP 50): ``2.0 * x`` stays float32 for a float32 ``x``."""
+    floats = [a.type.dtype for a in atoms if isinstance(a, Var) and T.is_float(a.type)]
+    if not floats:
+        return atoms
+    d = T.promote_dtype(*floats)
+    return tuple(Const(a.value, T.Scalar(d)) if isinstance(a, Const) and T.is_float(a.type)
+                 and a.type.dtype != d and isinstance(a.value, float) else a for a in atoms)

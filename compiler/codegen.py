@@ -148,6 +148,12 @@ class Emitter:
         fmt = sp.array if array else sp.scalar
         if array and self.jit and sp.jit is not None:
             fmt = sp.jit
+        elif (not array and not self.jit and isinstance(fmt, str) and fmt.startswith("math.")
+              and isinstance(sp.array, str) and sp.array.startswith("np.") and op.outs
+              and T.is_float(op.outs[0].type)):
+            # plain Python: NumPy's scalar functions, so that log(0) is -inf and sqrt(-1) nan
+            # (IEEE, as on arrays and under Numba) rather than a ValueError
+            fmt = sp.array
         args = []
         for i, a in enumerate(op.args):
             need = sp.arg_prec[min(i, len(sp.arg_prec) - 1)] if sp.arg_prec else 0

@@ -328,7 +328,7 @@ defprim("undef", 0, _any, Spelling("None", "np.empty((0,) * {ndim}, dtype=np.{dt
         elementwise=False, fresh=True)
 defprim("astype", 1, lambda x, dtype: T.with_dtype(x, dtype),
         Spelling("np.{dtype}({0})", "{0}.astype(np.{dtype})", P_ATOM, (1,)), elementwise=False)
-defprim("sum_to", 2, lambda c, v: v, call("sum_to", arity=2), elementwise=False)
+defprim("sum_to", 2, lambda c, v: T.with_dtype(v, c.dtype), call("sum_to", arity=2), elementwise=False)
 for _name in ("trip_count", "tape_alloc", "tape_put", "tape_push", "tape_get", "zeros_like",
               "ones_like", "undef", "sum_to"):
     defvjp(_name, None)

@@ -77,6 +77,8 @@ def gradients(b: Builder, adj: dict, fn: Function, wrt) -> tuple:
             g = zero(b, p)
         elif T.is_array(p.type) and not T.is_array(g.type):
             g = b.op("unreduce", g, p, of=("grad", p.id))
+        if T.is_float(p.type) and g.type.dtype != p.type.dtype:
+            g = b.op("astype", g, dtype=p.type.dtype)     # each gradient in its argument's dtype
         if not (isinstance(g, Var) and g.of == ("grad", p.id)):
             g = b.op("copy", g, of=("grad", p.id))
         grads.append(g)

@@ -101,6 +101,26 @@ def _generated_line(e: BaseException) -> str | None:
     return found
 
 
+def _numpy_scalars(fn, sig):
+    """``fn`` (plain-Python generated code) called with NumPy scalars in place of Python
+    floats and ints, so that its arithmetic follows IEEE and NumPy as the compiled targets do:
+    1/0.0 is inf, not a ZeroDivisionError."""
+    conv = [(i, np.float64 if t == T.F64 else np.int64) for i, t in enumerate(sig)
+            if t in (T.F64, T.I64)]
+    if not conv:
+        return fn
+
+    def call(*args):
+        args = list(args)
+        for i, cast in conv:
+            if i < len(args) and type(args[i]) in (float, int):
+                args[i] = cast(args[i])
+        return fn(*args)
+
+    call.__wrapped__ = fn
+    return call
+
+
 class Transformed:
     """A transform of a Python function (``grad``, ``value_and_grad``, ...), compiled lazily."""
 
@@ -312,6 +332,8 @@ class Transformed:
             key = self.key(sig)
             module = cache.load_module(key, self.__name__, lambda: self.build_source(sig, key))
             compiled = getattr(module, self.__name__)
+            if self.target == "python":
+                compiled = _numpy_scalars(compiled, sig)
             self._slow[sig] = compiled
             self._last = (sig, module)
             return compiled

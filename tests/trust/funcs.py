@@ -1,4 +1,6 @@
 """Programs that once returned wrong gradients without an error (issue 9, classes 1-5)."""
+import math
+
 import numpy as np
 
 
@@ -251,3 +253,28 @@ def swap_in_branch(x, y):
     if x > y:
         a, b = b, a
     return a * 2.0 + b
+
+
+# -- 6, 11. bounds, IEEE semantics, float32
+def out_of_range(A):
+    return A[5] * 2.0 + A[0]
+
+
+def gather_out_of_range(A, idx):
+    return np.sum(A[idx] ** 2)
+
+
+def f32_mixed(W, x, s):
+    return np.sum(np.tanh(W @ x) * 2.0 + s) + s * 0.5
+
+
+def f32_with_f64(a, b):
+    return np.sum(a * b * 3.0)
+
+
+def scalar_ieee(x):
+    return 1.0 / x + math.log(x) + math.sqrt(x)
+
+
+def scalar_domain(x):
+    return math.asin(x) + math.sqrt(x - 1.0)

@@ -1,0 +1,59 @@
+"""Issue 9 classes 6 and 11: IndexError with the user's line on every target, IEEE results
+instead of exceptions, gradients in each argument's dtype."""
+import inspect
+import warnings
+
+import numpy as np
+import pytest
+
+import flatgrad as fg
+
+from . import funcs as F
+
+TARGETS = ["python", pytest.param("cpu", marks=pytest.mark.slow)]
+
+
+def _line(f, k):
+    return f"{inspect.getsourcefile(f)}:{inspect.getsourcelines(f)[1] + k}"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_out_of_range_index_raises_with_the_users_line(target):
+    A = np.arange(3.0)
+    g = fg.grad(F.out_of_range, target=target)
+    for _ in range(2):      # the first call and a later (dispatched) one
+        with pytest.raises(IndexError, match=_line(F.out_of_range, 1)):
+            g(A)
+    np.testing.assert_allclose(fg.grad(F.out_of_range, target=target)(np.arange(6.0)),
+                               [1, 0, 0, 0, 0, 2])
+    gg = fg.grad(F.gather_out_of_range, target=target)
+    with pytest.raises(IndexError, match=_line(F.gather_out_of_range, 1)):
+        gg(A, np.array([0, 10**9]))
+    np.testing.assert_allclose(gg(A, np.array([2, 0])), [0.0, 0.0, 4.0])
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_float32_gradients_keep_each_arguments_dtype(target):
+    W = np.ones((2, 3), np.float32)
+    x = np.linspace(0, 1, 3).astype(np.float32)
+    value, grads = fg.value_and_grad(F.f32_mixed, argnums=(0, 1, 2), target=target)(
+        W, x, np.float32(0.5))
+    assert [g.dtype for g in grads[:2]] == [np.float32, np.float32]
+    np.testing.assert_allclose(value, F.f32_mixed(W, x, np.float32(0.5)), rtol=1e-6)
+    np.testing.assert_allclose(grads[2], 0.5 + 2.0, rtol=1e-6)
+    b = np.arange(6.0).reshape(2, 3)
+    ga, gb = fg.grad(F.f32_with_f64, argnums=(0, 1), target=target)(W, b)
+    assert ga.dtype == np.float32 and gb.dtype == np.float64
+    np.testing.assert_allclose(ga, 3 * b, rtol=1e-6)
+    np.testing.assert_allclose(gb, 3 * W, rtol=1e-6)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_scalar_math_follows_ieee(target):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value, grad = fg.value_and_grad(F.scalar_ieee, target=target)(0.0)
+        assert np.isnan(value) or np.isinf(value)
+        assert not np.isfinite(grad)
+        value, grad = fg.value_and_grad(F.scalar_domain, target=target)(0.5)
+        assert np.isnan(value) and np.isnan(grad)
