@@ -4,10 +4,12 @@ from __future__ import annotations
 import functools
 
 from .compiler import types as T
+from .compiler.errors import CompileError
+from .compiler.hints import float_typing_caused
 from .compiler.pipeline import Request
 from .runtime.cache import readable
 from .runtime.check import compare, numeric_grad
-from .runtime.dispatch import Transformed
+from .runtime.dispatch import Transformed, default_signature
 
 
 def _argnums(argnums) -> tuple[tuple[int, ...], bool]:
@@ -89,7 +91,20 @@ def source(f, argnums=0, *, mode: str = "rev", target: str = "python", optimize:
     t = grad(f, argnums, target=target, optimize=optimize)
     if types is not None:
         return readable(t.build_source(tuple(types)))
-    return t.source
+    try:
+        return t.source
+    except CompileError as e:
+        notes = getattr(f, "__annotations__", {}) or {}
+        sig = default_signature(f)
+        guessed = [p for p, ty in zip(t.params, sig) if p not in notes and ty == T.F64]
+        if not guessed or not float_typing_caused(f, sig, guessed, e):
+            raise
+        raise CompileError(e.message, e.loc, (e.hint + "\n" if e.hint else "") +
+                           f"(fg.source compiled {', '.join(guessed)} as float "
+                           f"scalar{'s' * (len(guessed) > 1)}; give the argument types, e.g. "
+                           "fg.source(f, types=[T.parse('f64[:, :]'), ...]) with "
+                           "flatgrad.compiler.types as T, or annotate the parameters: "
+                           "X: \"f64[:, :]\")") from None
 
 
 def check_grad(f, *args, argnums=0, eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-7,

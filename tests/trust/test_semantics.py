@@ -57,3 +57,11 @@ def test_scalar_math_follows_ieee(target):
         assert not np.isfinite(grad)
         value, grad = fg.value_and_grad(F.scalar_domain, target=target)(0.5)
         assert np.isnan(value) and np.isnan(grad)
+
+
+def test_source_of_an_array_function_says_how_to_give_types():
+    with pytest.raises(fg.CompileError, match=r"fg.source compiled X, n as float scalars|"
+                                              r"fg.source compiled X as float scalar"):
+        fg.source(F.matrix_only)
+    from flatgrad.compiler import types as T
+    assert "grad_X" in fg.source(F.matrix_only, types=[T.parse("f64[:, :]"), T.F64])
