@@ -160,8 +160,10 @@ class _Forward:
             if all(t is None for t in ts) or not T.is_float(v.type):
                 continue
             (tb, _), (eb, _) = arms
-            yt.append(materialize(tb, ts[0], v))
-            ye.append(materialize(eb, ts[1], v))
+            # a zero tangent is shaped after the arm's own value (the If's result is not
+            # defined inside the arm)
+            yt.append(materialize(tb, ts[0], y1 if isinstance(y1, Var) else v))
+            ye.append(materialize(eb, ts[1], y2 if isinstance(y2, Var) else v))
             t = b.fresh(v.type, f"tan_{v.hint}" if v.hint else None, ("tan", v.id))
             extra_outs.append(t)
             tan[v.id] = t
@@ -172,7 +174,7 @@ class _Forward:
 
     def loop(self, b: Builder, s, tan: dict) -> None:
         is_for = isinstance(s, For)
-        carried = s.body.params[1:] if is_for else s.body.params
+        carried = s.carried
         act = [j for j, p in enumerate(carried) if p.id in self.active and T.is_float(p.type)]
         if not act:
             self.plain_loop(b, s, tan)

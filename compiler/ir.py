@@ -92,6 +92,11 @@ class For:
     outs: tuple[Var, ...]
     loc: SourceLoc | None = None
 
+    @property
+    def carried(self) -> tuple[Var, ...]:
+        """The body's parameters for the carried values (after the index)."""
+        return self.body.params[1:]
+
 
 @dataclass(frozen=True, slots=True)
 class While:
@@ -106,6 +111,10 @@ class While:
     body: Block
     outs: tuple[Var, ...]
     loc: SourceLoc | None = None
+
+    @property
+    def carried(self) -> tuple[Var, ...]:
+        return self.body.params
 
 
 Stmt = Union[Op, If, For, While]

@@ -22,10 +22,39 @@ def _rebuild(fn: Function, body: Block) -> Function:
 
 
 def mutated(fn: Function) -> set[int]:
-    """Ids of arrays an in-place op writes into: they must stay distinct objects."""
+    """Ids of arrays an in-place op writes into: they must stay distinct objects. A region
+    passes buffers on (a loop's initial value becomes its parameter, a branch's yield its
+    result), so a write into one of those is a write into the values it may be."""
     from .ir import walk
-    return {s.args[0].id for s in walk(fn.body)
-            if isinstance(s, Op) and PRIMS[s.prim].inplace and isinstance(s.args[0], Var)}
+    ids = {s.args[0].id for s in walk(fn.body)
+           if isinstance(s, Op) and PRIMS[s.prim].inplace and isinstance(s.args[0], Var)}
+    links: dict[int, list] = {}       # value -> the values that may share its buffer
+
+    def link(a, b):
+        if isinstance(a, Var) and isinstance(b, Var):
+            links.setdefault(a.id, []).append(b.id)
+            links.setdefault(b.id, []).append(a.id)
+
+    for s in walk(fn.body):
+        if isinstance(s, If):
+            for o, y1, y2 in zip(s.outs, s.then.yields, s.orelse.yields):
+                link(o, y1)
+                link(o, y2)
+        elif isinstance(s, (For, While)):
+            for p, a, y, o in zip(s.carried, s.init, s.body.yields, s.outs):
+                link(p, a)
+                link(p, y)
+                link(o, p)
+            if isinstance(s, While):
+                for p, cp in zip(s.carried, s.cond.params):
+                    link(p, cp)
+    todo = list(ids)
+    while todo:
+        for other in links.get(todo.pop(), ()):
+            if other not in ids:
+                ids.add(other)
+                todo.append(other)
+    return ids
 
 
 # ----------------------------------------------------------------------- copy propagation

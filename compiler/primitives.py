@@ -560,10 +560,22 @@ defvjp("amax", _chooser)
 defvjp("amin", _chooser)
 defjvp("amax", _chooser_jvp)
 defjvp("amin", _chooser_jvp)
+def _prod_others(b, x, axis, keepdims):
+    """The product of the other elements along ``axis``, for each element of ``x``: out / x
+    where no element is zero; with one zero, the product of the rest at the zero and 0
+    elsewhere; with two or more, 0 (out / x would give nan at a zero)."""
+    zero = b.eq(x, 0.0)
+    nzeros = _unreduce(b, b.sum(zero, axis=axis, keepdims=keepdims), x, axis, keepdims)
+    rest = _unreduce(b, b.prod(b.select(zero, 1.0, x), axis=axis, keepdims=keepdims), x, axis,
+                     keepdims)
+    return b.select(zero, b.mul(rest, b.eq(nzeros, 1)),
+                    b.select(b.eq(nzeros, 0), b.div(rest, b.select(zero, 1.0, x)), 0.0))
+
+
 defvjp("prod", lambda b, g, out, x, axis=None, keepdims=False:
-       b.div(_unreduce(b, b.mul(g, out), x, axis, keepdims), x))
+       b.mul(_unreduce(b, g, x, axis, keepdims), _prod_others(b, x, axis, keepdims)))
 defjvp("prod", lambda b, t, out, x, axis=None, keepdims=False:
-       b.mul(out, b.sum(b.div(t, x), axis=axis, keepdims=keepdims)))
+       b.sum(b.mul(t, _prod_others(b, x, axis, keepdims)), axis=axis, keepdims=keepdims))
 PRIMS["getitem"].vjp = (lambda b, g, out, x, *idx, spec: ("index", g),) + (None,) * 16
 PRIMS["getitem"].jvp = (lambda b, t, out, x, *idx, spec: b.getitem(t, *idx, spec=spec),) + (None,) * 16
 PRIMS["setitem"].vjp = (

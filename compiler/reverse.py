@@ -118,7 +118,7 @@ def activity(block: Block, seeds: set[int]) -> set[int]:
                     if on(y1) or on(y2):
                         mark(v)
             else:
-                carried = s.body.params[1:] if isinstance(s, For) else s.body.params
+                carried = s.carried
                 for p, a in zip(carried, s.init):
                     if on(a):
                         mark(p)
@@ -325,7 +325,7 @@ class _Reverse:
     def loop(self, b: Builder, s, adj: dict) -> None:
         """Reverse a For or While: tape the carried values, replay iterations backwards."""
         is_for = isinstance(s, For)
-        carried = s.body.params[1:] if is_for else s.body.params
+        carried = s.carried
         if all(adj.get(v.id) is None for v in s.outs):
             return
         b.loc = s.loc
@@ -620,7 +620,9 @@ class _Reverse:
         """A loop-carried adjoint for the next trip: the param itself or an owned array."""
         if g is param:
             return g
-        return self.own(b, g, like)
+        # zeros or a broadcast shaped after the adjoint parameter: the forward value ``like``
+        # may not be in scope in the backward body
+        return self.own(b, g, param if T.is_array(param.type) else like)
 
     def full(self, b: Builder, g, like: Var):
         """Materialise a scalar adjoint that stands for an array broadcast to ``like``."""

@@ -112,7 +112,7 @@ def infer(fn: Function) -> dict[int, tuple]:
                     if T.is_array(v.type) and shape(x) == shape(y):
                         shapes[v.id] = shape(x)
             else:
-                carried = s.body.params[1:] if isinstance(s, For) else s.body.params
+                carried = s.carried
                 for p, a in zip(carried, s.init):
                     if T.is_array(p.type):
                         shapes[p.id] = shape(a)   # carried arrays keep their shape

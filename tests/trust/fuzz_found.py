@@ -1,0 +1,46 @@
+"""Minimal programs the differential fuzzer (tests/fuzz) found wrong or crashing."""
+import numpy as np
+
+
+def row_write_after_noop(x):
+    Z1 = x[-1] + 0.0        # -O1 once folded this to a view of x, then wrote through it
+    for i2 in range(0, 3, 2):
+        Z1[i2 % 3] += 0.5
+        if 0.5:
+            Z1[1] *= np.max(x)
+        else:
+            return x.mean()
+    return np.sum(Z1 * Z1)
+
+
+def prod(x):
+    return np.prod(x)
+
+
+def prod_axis(x):
+    return np.sum(np.prod(x, axis=1) ** 2)
+
+
+def const_array_branch(x, z):
+    if z > 0.0:
+        return np.array([1.0, 2.0, 3.0])
+    return x * 2.0
+
+
+def var_in_branch(x):
+    Z1 = np.zeros((3, 3)) + x
+    if x > 5.0:
+        x = np.var(Z1)
+    return x
+
+
+def _rebind(a0, a1):
+    for i in range(4):
+        for j in range(0, 1, 2):
+            a0 = a1.mean(axis=0, keepdims=True)
+    return a0
+
+
+def nested_rebind(x):
+    v = _rebind(np.zeros((1, 3)) + x, np.zeros((2, 3)) + x * np.arange(3.0))
+    return np.max(v)

@@ -1,0 +1,55 @@
+"""Regression tests for what the differential fuzzer found (F1-F4 of its first report)."""
+import numpy as np
+import pytest
+
+import flatgrad as fg
+
+from . import fuzz_found as F
+from .test_broadcast_items import _check
+
+TARGETS = ["python", pytest.param("cpu", marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+def test_no_write_through_a_folded_view(optimize):
+    x = np.array([[0.911, 0.499, -0.709], [1.124, 0.872, 0.633]])
+    before = x.copy()
+    _check(F.row_write_after_noop, (x,), "python", optimize)
+    np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("x,expected", [([0.0, 1.0, 2.0], [2.0, 0.0, 0.0]), ([0.0, 0.0, 2.0], [0, 0, 0]),
+                                        ([3.0, 1.0, 2.0], [2.0, 6.0, 3.0])])
+def test_prod_with_zeros(x, expected, target):
+    x = np.array(x)
+    np.testing.assert_allclose(fg.grad(F.prod, target=target)(x), expected)
+    t = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(fg.jvp(F.prod, (x,), (t,), target=target)[1], np.dot(expected, t))
+
+
+def test_prod_axis_with_zeros():
+    x = np.array([[0.0, 1.5, 2.0], [0.5, 0.0, 0.0], [1.0, 2.0, 3.0]])
+    expected = 2 * np.prod(x, axis=1)[:, None] * np.array(
+        [[3.0, 0, 0], [0, 0, 0], [6.0, 3.0, 2.0]])
+    np.testing.assert_allclose(fg.grad(F.prod_axis, target="python")(x), expected)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("z", [0.5, -0.5])
+def test_forward_mode_through_a_branch_returning_a_constant(z, target):
+    x = np.array([0.1, 0.2, 0.3])
+    out, tangent = fg.jvp(F.const_array_branch, (x, z), (np.ones(3), 1.0), target=target)
+    np.testing.assert_allclose(tangent, np.zeros(3) if z > 0 else 2 * np.ones(3))
+    J = fg.jacobian(F.const_array_branch, argnums=0, mode="fwd", target=target)(x, z)
+    np.testing.assert_allclose(J, np.zeros((3, 3)) if z > 0 else 2 * np.eye(3))
+
+
+@pytest.mark.parametrize("x", [0.5, 6.0])
+def test_hessian_through_a_branch(x):
+    assert fg.hessian(F.var_in_branch, target="python")(x) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+def test_nested_loops_rebinding_a_carried_array(optimize):
+    _check(F.nested_rebind, (-0.9,), "python", optimize)
