@@ -180,6 +180,10 @@ class Lowerer(ArrayLowering):
         for i, s in enumerate(stmts):
             self.stmt(s)
             if self.dead:
+                if i + 1 < len(stmts):
+                    raise self.err(stmts[i + 1], "this statement can never run: it follows a "
+                                                 "return, break or continue",
+                                   "Remove it, or move it before the statement that leaves.")
                 return
             flags = self.exit_flags(s)
             if flags and i + 1 < len(stmts):

@@ -282,3 +282,11 @@ def scalar_domain(x):
 
 def matrix_only(X, n):
     return np.sum(X[0] * n)
+
+
+def unreachable_print(x):
+    for i in range(3):
+        x = x * 2.0
+        continue
+        print(x)
+    return x

@@ -40,3 +40,11 @@ def test_tuple_return_in_loop(x):
     eps = 1e-6
     fd = (np.array(F.tuple_in_loop(x + eps)) - np.array(F.tuple_in_loop(x - eps))) / (2 * eps)
     np.testing.assert_allclose(np.array(J, dtype=float), fd, rtol=1e-6)
+
+
+def test_unreachable_statements_are_rejected_at_their_line():
+    import inspect
+    line = inspect.getsourcelines(F.unreachable_print)[1] + 4
+    with pytest.raises(fg.CompileError, match="can never run") as e:
+        fg.grad(F.unreachable_print, target="python")(1.0)
+    assert f":{line}:" in str(e.value)
