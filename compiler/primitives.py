@@ -333,7 +333,9 @@ for _name in ("trip_count", "tape_alloc", "tape_put", "tape_push", "tape_get", "
               "ones_like", "undef", "sum_to"):
     defvjp(_name, None)
     defjvp(_name, None)
-deflinear("astype", lambda b, g: g)
+defvjp("astype", lambda b, g, out, x, dtype: g if g.type.dtype == x.type.dtype
+       else b.astype(g, dtype=x.type.dtype))      # the adjoint goes back to x's dtype
+defjvp("astype", lambda b, t, out, x, dtype: b.astype(t, dtype=dtype))
 
 
 # ======================================================================= arrays

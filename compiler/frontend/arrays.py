@@ -121,6 +121,8 @@ class ArrayLowering:
             return self.matmul(a, c, node)
         if name == "outer":
             a, c = (self.atom(e) for e in node.args)
+            if T.is_array(a.type) and T.is_array(c.type):
+                a, c = self.same_dtype(a, c, node)
             return self.op(node, "outer", a, c)
         if name == "transpose":
             return self.transpose(self.atom(node.args[0]), node.args[1:], node, kwargs.get("axes"))
@@ -189,7 +191,17 @@ class ArrayLowering:
         if a.type.ndim > 2 or c.type.ndim > 2:
             raise self.err(node, "@ and np.dot are supported on 1-D and 2-D arrays",
                            "Reshape to 2-D or write the contraction with a loop.")
+        a, c = self.same_dtype(a, c, node)
         return self.op(node, "matmul", a, c)
+
+    def same_dtype(self, a, c, node):
+        """Matrix products take one dtype (BLAS does): a float32 operand meeting a float64
+        one, or an int one, is converted first, as NumPy does."""
+        dt = T.promote_dtype(a.type.dtype, c.type.dtype)
+        if dt not in T.FLOATS:
+            dt = "float64"
+        return tuple(x if x.type.dtype == dt else self.cast(x, T.with_dtype(x.type, dt), node)
+                     for x in (a, c))
 
     def transpose(self, x, args, node, axes_node=None):
         if args:

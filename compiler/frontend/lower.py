@@ -637,8 +637,10 @@ class Lowerer(ArrayLowering):
         return self.binop(op, self.atom(node.left), self.atom(node.right), node)
 
     def binop(self, op: str, a: Atom, c: Atom, node: ast.AST) -> Atom:
-        if op == "matmul" and not (T.is_array(a.type) and T.is_array(c.type)):
-            raise self.err(node, "@ needs arrays on both sides")
+        if op == "matmul":
+            if not (T.is_array(a.type) and T.is_array(c.type)):
+                raise self.err(node, "@ needs arrays on both sides")
+            return self.matmul(a, c, node)
         if op == "pow" and isinstance(c, Const) and c.type.dtype != "bool" and not T.is_array(a.type):
             if a.type.dtype in ("int64", "bool") and isinstance(c.value, int) and c.value < 0:
                 a = self.cast(a, T.F64, node)

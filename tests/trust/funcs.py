@@ -290,3 +290,7 @@ def unreachable_print(x):
         continue
         print(x)
     return x
+
+
+def mixed_matmul(W, x):
+    return np.sum(np.tanh(W @ x)) + np.sum(np.outer(x, W[0]))

@@ -65,3 +65,15 @@ def test_source_of_an_array_function_says_how_to_give_types():
         fg.source(F.matrix_only)
     from flatgrad.compiler import types as T
     assert "grad_X" in fg.source(F.matrix_only, types=[T.parse("f64[:, :]"), T.F64])
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_mixed_precision_matmul(target):
+    W = np.linspace(-1, 1, 6).reshape(2, 3).astype(np.float32)
+    x = np.array([0.5, -0.25, 1.0])
+    gW, gx = fg.grad(F.mixed_matmul, argnums=(0, 1), target=target)(W, x)
+    assert gW.dtype == np.float32 and gx.dtype == np.float64
+    eps = 1e-6
+    fd = [(F.mixed_matmul(W, x + eps * e) - F.mixed_matmul(W, x - eps * e)) / (2 * eps)
+          for e in np.eye(3)]
+    np.testing.assert_allclose(gx, fd, rtol=1e-5)
