@@ -237,7 +237,8 @@ def _simplify_if(s: If, m: dict):
         for v, y in zip(s.outs, arm.yields):
             m[v.id] = y
         return list(arm.stmts)
-    if not s.then.stmts and not s.orelse.stmts:
+    if not s.then.stmts and not s.orelse.stmts and not any(T.is_array(v.type) for v in s.outs):
+        # (scalars only: np.where would broadcast arrays of different shapes together)
         out = []
         for v, x, y in zip(s.outs, s.then.yields, s.orelse.yields):
             if x is y or (isinstance(x, Const) and x == y):

@@ -44,3 +44,22 @@ def _rebind(a0, a1):
 def nested_rebind(x):
     v = _rebind(np.zeros((1, 3)) + x, np.zeros((2, 3)) + x * np.arange(3.0))
     return np.max(v)
+
+
+def _param_or_fresh(a0, a1):
+    if a1 > 3.0:
+        return a1 * np.ones(3)
+    return a0
+
+
+def early_fresh_return(x, y):
+    v = _param_or_fresh(x, y)
+    return np.sum(v * v)
+
+
+def branch_shapes(a, b, c):
+    if c > 0:
+        v = a
+    else:
+        v = b
+    return np.sum(v * v)

@@ -53,3 +53,15 @@ def test_hessian_through_a_branch(x):
 @pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
 def test_nested_loops_rebinding_a_carried_array(optimize):
     _check(F.nested_rebind, (-0.9,), "python", optimize)
+
+
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+@pytest.mark.parametrize("y", [0.5, 4.0])
+def test_helper_returning_a_fresh_array_or_its_parameter(y, optimize):
+    _check(F.early_fresh_return, (np.array([1.0, 2.0, 3.0]), y), "python", optimize)
+
+
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+@pytest.mark.parametrize("c", [1.0, -1.0])
+def test_branches_yielding_arrays_of_different_shapes(c, optimize):
+    _check(F.branch_shapes, (np.ones((1, 3)), np.ones((2, 3)), c), "python", optimize)
