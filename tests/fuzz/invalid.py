@@ -1,0 +1,153 @@
+"""Invalid programs: a valid program with one statement out of the subset inserted.
+
+flatgrad must answer each with a :class:`flatgrad.CompileError` that points at the inserted
+line: never another exception, never a silent result.
+
+``MUST`` mutations are out of the documented subset (README, "What you can write":
+classes, ``try``, ``with``, lambdas, comprehensions, generators, ``global``/``nonlocal``,
+recursion, strings, I/O, mutation of arguments, and undefined names). ``EXTRA`` ones are
+not named there but are no Python flatgrad can mean (``del``, sets, dicts, ``yield``, ...);
+accepting one silently is reported separately as ``ACCEPTED``.
+"""
+from __future__ import annotations
+
+import copy
+import random
+
+import numpy as np
+
+from .gen import Program, Stmt, generate
+
+# (text with {a} = an array argument or {s} = any argument, {call} = a call of f itself)
+MUST = [
+    "t = lambda u: u",
+    "t = [{s} for _ in range(2)]",
+    "t = sum({s} for _ in range(3))",
+    "t = 'text'",
+    "t = f'{{{s}}}'",
+    "print({s})",
+    "global G",
+    "t = open('data.txt')",
+    "try:\n    t = {s}\nexcept Exception:\n    t = 1.0",
+    "with open('data.txt') as fh:\n    t = 1.0",
+    "class C:\n    pass",
+    "t = {call}",
+    "{a}[0] = 1.0",
+    "{a} += 1.0",
+    "{a} *= 2.0",
+    "{a}[:] = 0.0",
+    "t = undefined_name * 2.0",
+    "def inner(u):\n    return u",
+]
+EXTRA = [
+    "t = {{'a': 1.0}}",
+    "t = {{1.0, 2.0}}",
+    "del {s}",
+    "import os",
+    "yield {s}",
+    "assert {s} is not None",
+    "raise ValueError('no')",
+    "t = {s} if (w := 1.0) else 2.0",
+    "for v in [1.0, 2.0]:\n    t = v",
+    "t = [1.0, 2.0]",
+    "t = np.linalg.inv(np.eye(3))",
+    "t = np.random.rand()",
+    "{a}.sort()",
+    "t = {a}.tolist()",
+    "t = isinstance({s}, float)",
+    "t = {s} is None",
+    "t = getattr({s}, 'shape')",
+    "t = {s}.real",
+    "t = exec('1')",
+]
+
+
+def mutate(prog: Program, seed: int):
+    """(program with one marked invalid statement, mutation text, "MUST"/"EXTRA") or None."""
+    r = random.Random(seed * 7919 + 1)
+    prog = copy.deepcopy(prog)
+    # array arguments the function never rebinds (``y = ...`` makes ``y *= 2`` valid)
+    rebound = {st.head.split(" = ")[0] for body in [prog.main.body] for s in body
+               for st in s.walk() if " = " in st.head}
+    arrays = [p for p, s in prog.main.params if s != () and p not in rebound]
+    pool = [(m, "MUST") for m in MUST] * 2 + [(m, "EXTRA") for m in EXTRA]
+    r.shuffle(pool)
+    for text, kind in pool:
+        if "{a}" in text and not arrays:
+            continue
+        break
+    names = [p for p, _ in prog.main.params]
+    call = "f(" + ", ".join(names) + ")"
+    text = text.format(a=r.choice(arrays) if arrays else "x", s=r.choice(names), call=call)
+    # insert in the main function: at top level or inside a block
+    bodies = []
+
+    def visit(body, depth):
+        bodies.append((body, depth))
+        for s in body:
+            for head, _, b in s.arms:
+                if depth < 2:
+                    visit(b, depth + 1)
+    visit(prog.main.body, 0)
+    body, _ = r.choice(bodies)
+    # never after the final return of the main body
+    limit = len(body) - 1 if body is prog.main.body else len(body)
+    pos = r.randint(0, max(0, limit))
+    # not after a return/break/continue: dead code is a different question (see findings)
+    while pos > 0 and body[pos - 1].tag in ("return", "early_return", "break"):
+        pos -= 1
+    body.insert(pos, Stmt(text.replace("{", "{{").replace("}", "}}"), tag="invalid", mark=True))
+    return prog, text, kind
+
+
+def check_invalid(prog: Program, workdir: str, fg=None):
+    """(outcome, detail): OK, WRONG_LINE, OTHER_EXC, SILENT/ACCEPTED, or GEN_BAD."""
+    from .runner import alarm, load, Timeout
+    if fg is None:
+        import flatgrad as fg
+    from .gen import random_args
+    src, marks = prog.render()
+    try:
+        mod, path = load(src, workdir, tag="bad")
+    except Exception as e:   # e.g. a SyntaxError of the mutated source: not a program
+        return "GEN_BAD", f"{type(e).__name__}: {e}"
+    if not marks:
+        return "GEN_BAD", "no marked line"
+    lines = src.split("\n")
+    first = marks[0]
+    indent = " " * (len(lines[first - 1]) - len(lines[first - 1].lstrip()) + 4)
+    last = first
+    while last < len(lines) and lines[last].startswith(indent):
+        last += 1
+    args = random_args(prog, prog.seed)
+    n = len(args)
+    try:
+        with alarm(30):
+            fg.value_and_grad(mod.f, tuple(range(n)), target="python")(*args)
+    except fg.CompileError as e:
+        loc = getattr(e, "loc", None)
+        if loc is None:
+            return "WRONG_LINE", f"no location: {str(e).splitlines()[0]}"
+        if not str(loc.file).endswith(path.split("/")[-1]):
+            return "WRONG_LINE", f"file {loc.file}, expected {path}: {str(e).splitlines()[0]}"
+        if not first <= loc.line <= last:
+            return "WRONG_LINE", (f"line {loc.line}, mutation at {first}: "
+                                  f"{str(e).splitlines()[0]}")
+        return "OK", ""
+    except Timeout:
+        return "OTHER_EXC", "timeout"
+    except Exception as e:
+        return "OTHER_EXC", f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:300]
+    return "SILENT", "compiled and ran without a CompileError"
+
+
+def run_invalid_seed(seed: int, workdir: str, fg=None):
+    prog = generate(seed, array_out=False)
+    m = mutate(prog, seed)
+    if m is None:
+        return None
+    bad, text, kind = m
+    out, detail = check_invalid(bad, workdir, fg)
+    if out == "SILENT" and kind == "EXTRA":
+        out = "ACCEPTED"
+    return out, detail, text, kind, bad

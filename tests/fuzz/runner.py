@@ -1,0 +1,520 @@
+"""Run a generated program through flatgrad's transforms and classify what happens.
+
+Outcomes of one (program, configuration):
+
+* ``OK`` — value and derivatives agree with plain Python and the oracle;
+* ``WRONG`` — a value or derivative disagrees;
+* ``INTERNAL`` — flatgrad raised something other than :class:`flatgrad.CompileError`
+  (from compiling or from the call) although the plain Python run succeeded, or hung;
+* ``REJECTED`` — a ``CompileError`` on a program of the documented subset;
+* ``ORACLE_SKIP`` — no derivative could be checked (kinks within the difference step).
+
+A program the generator got wrong (the plain run raises, or leaves the finite range) is
+``GEN_BAD`` and not counted.
+"""
+from __future__ import annotations
+
+import copy
+import importlib.util
+import itertools
+import os
+import re
+import signal
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import oracle
+from .gen import Expr, Program, Stmt, generate, random_args
+
+OK, WRONG, INTERNAL, REJECTED, SKIP, GEN_BAD = (
+    "OK", "WRONG", "INTERNAL", "REJECTED", "ORACLE_SKIP", "GEN_BAD")
+
+PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@dataclass(frozen=True)
+class Config:
+    transform: str              # vg grad jvp vjp jacrev jacfwd hess
+    target: str = "python"
+    optimize: bool = True
+    checkpoint: object = None
+
+    @property
+    def name(self):
+        ck = "" if self.checkpoint is None else f",ckpt={self.checkpoint}"
+        return f"{self.transform}[{self.target},-O{int(self.optimize)}{ck}]"
+
+
+def configs_for(prog: Program, rng, *, target="python", full=False):
+    """The configurations one program runs under: all of them with ``full``, else a draw
+    that always includes value_and_grad at -O1 and covers every transform over a campaign."""
+    scalar = prog.main.ret_shape == ()
+    has_for = "for" in prog.features()
+    size = sum(int(np.prod(s)) for s in prog.arg_shapes)
+    cands = []
+    if scalar:
+        cands += [Config("vg", target, True), Config("vg", target, False), Config("grad", target)]
+        if has_for:
+            cands += [Config("vg", target, True, True), Config("vg", target, False, 2)]
+        if size <= 6:
+            cands += [Config("hess", target, True), Config("hess", target, False)]
+    cands += [Config("jvp", target, True), Config("jvp", target, False), Config("vjp", target),
+              Config("jacrev", target, True), Config("jacfwd", target, True),
+              Config("jacrev", target, False), Config("jacfwd", target, False)]
+    if full:
+        return cands
+    first = cands[0]
+    rest = cands[1:]
+    rng.shuffle(rest)
+    k = 3 if target == "python" else 1
+    return [first] + rest[:k]
+
+
+# ----------------------------------------------------------------------- loading
+_counter = itertools.count()
+
+
+def load(source: str, workdir: str, tag="p"):
+    name = f"fz_{tag}_{os.getpid()}_{next(_counter)}"
+    path = os.path.join(workdir, name + ".py")
+    with open(path, "w") as fh:
+        fh.write(source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod, path
+
+
+class Timeout(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise Timeout("timed out")
+
+
+class alarm:
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def __enter__(self):
+        self.old = signal.signal(signal.SIGALRM, _alarm)
+        signal.alarm(self.seconds)
+
+    def __exit__(self, *exc):
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, self.old)
+        return False
+
+
+# ----------------------------------------------------------------------- results
+@dataclass
+class Result:
+    config: str
+    outcome: str
+    key: str = ""
+    detail: str = ""
+
+
+@dataclass
+class ProgramReport:
+    seed: int
+    source: str = ""
+    results: list = field(default_factory=list)
+    gen_bad: str = ""
+    oracle: str = ""            # "fd", "fd+autograd", "autograd", "none"
+
+    @property
+    def outcome(self):
+        if self.gen_bad:
+            return GEN_BAD
+        order = [INTERNAL, WRONG, REJECTED, OK, SKIP]
+        outs = {r.outcome for r in self.results}
+        for o in order:
+            if o in outs:
+                return o
+        return SKIP
+
+
+_digits = re.compile(r"\d+")
+
+
+def exc_key(e: BaseException) -> str:
+    """A class key for an exception: its type and where it came from in flatgrad."""
+    tb = traceback.extract_tb(e.__traceback__)
+    where = ""
+    for fr in reversed(tb):
+        f = os.path.abspath(fr.filename)
+        if f.startswith(PROJECT) and "/tests/" not in f:
+            where = f"{os.path.relpath(f, PROJECT)}:{fr.name}"
+            break
+        if "flatgrad" in f and "cache" in f or os.path.basename(f).startswith("f_"):
+            where = "generated code"
+            break
+    msg = _digits.sub("N", str(e).split("\n")[0])[:80]
+    return f"{type(e).__name__} at {where or '?'}: {msg}"
+
+
+def reject_key(e) -> str:
+    msg = getattr(e, "message", str(e))
+    msg = re.sub(r"'[^']*'", "'_'", msg)
+    return _digits.sub("N", msg)[:100]
+
+
+def _fmt(a):
+    return np.array2string(np.asarray(a, dtype=float), precision=6, separator=", ",
+                           suppress_small=True).replace("\n", "")
+
+
+# ----------------------------------------------------------------------- running
+class Oracle:
+    """Jacobians of the plain program, computed on demand and cached per program."""
+
+    def __init__(self, prog: Program, f, args, value, source):
+        self.prog, self.f, self.args, self.value, self.source = prog, f, args, value, source
+        self._J = None
+        self._H = {}
+        self.kind = "none"
+        feats = prog.features()
+        self.pure = not ({"local", "item_write", "item_aug", "aug_array"} & feats)
+
+    def _ag(self):
+        if not hasattr(self, "_ns"):
+            self._ns = None
+            if self.pure:
+                try:
+                    with alarm(20):
+                        self._ns = oracle.autograd_module(self.source)
+                except Exception:
+                    self._ns = None
+        return self._ns
+
+    def jac(self):
+        if self._J is None:
+            J = [oracle.fd_jacobian(self.f, self.args, i, self.value)
+                 for i in range(len(self.args))]
+            self.kind = "fd"
+            ns = self._ag()
+            if ns is not None:
+                try:
+                    with alarm(20):
+                        A = [oracle.autograd_jacobian(ns, self.args, i)
+                             for i in range(len(self.args))]
+                    agree = all(oracle.close(a, j, 1e-5, 1e-6 * self.scale(j))[0]
+                                for a, j in zip(A, J))
+                    if agree and all(a.shape == j.shape for a, j in zip(A, J)):
+                        J = [np.where(np.isnan(j), a, j) for a, j in zip(A, J)]
+                        self.kind = "fd+autograd"
+                except Exception:
+                    pass
+            self._J = J
+        return self._J
+
+    def scale(self, J=None):
+        vals = [1.0, float(np.max(np.abs(self.value))) if self.value.size else 1.0]
+        if J is not None and np.isfinite(J).any():
+            vals.append(float(np.nanmax(np.abs(J))))
+        return max(vals)
+
+    def hess(self, nums):
+        if nums not in self._H:
+            ns = self._ag()
+            H = oracle.fd_hessian(self.f, self.args, nums)
+            if ns is not None:
+                try:
+                    with alarm(20):
+                        A = [[oracle.autograd_hessian(ns, self.args, a, b) for b in nums]
+                             for a in nums]
+                    if all(oracle.close(A[i][j], H[i][j], 1e-3, 1e-4)[0]
+                           for i in range(len(nums)) for j in range(len(nums))):
+                        H = [[np.where(np.isnan(H[i][j]), A[i][j], A[i][j])
+                              for j in range(len(nums))] for i in range(len(nums))]
+                except Exception:
+                    pass
+            self._H[nums] = H
+        return self._H[nums]
+
+
+VAL_RTOL, VAL_ATOL = 1e-8, 1e-10
+GRAD_RTOL, GRAD_ATOL = 1e-5, 1e-6
+
+
+def _check_value(got, want, what):
+    g = np.asarray(got, dtype=float)
+    if g.shape != want.shape:
+        return f"{what}: shape {g.shape}, plain Python gives {want.shape}"
+    s = max(1.0, float(np.max(np.abs(want))) if want.size else 1.0)
+    ok, _ = oracle.close(g, want, VAL_RTOL, VAL_ATOL * s)
+    if not ok:
+        return f"{what}: got {_fmt(g)}, plain Python gives {_fmt(want)}"
+    return None
+
+
+def _check_deriv(got, want, what, scale, rtol=GRAD_RTOL, atol=GRAD_ATOL):
+    g = np.asarray(got, dtype=float)
+    w = np.asarray(want, dtype=float)
+    if g.shape != w.shape:
+        return f"{what}: shape {g.shape}, expected {w.shape}"
+    ok, err = oracle.close(g, w, rtol, atol * scale)
+    if not ok:
+        return f"{what}: got {_fmt(g)}, expected {_fmt(w)}"
+    return None
+
+
+def _copies(args):
+    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+
+
+def run_config(fg, cfg: Config, f, args, orc: Oracle):
+    """(outcome, key, detail) for one configuration. flatgrad gets copies of the
+    arguments, and must leave them as they were."""
+    given = args
+    args = _copies(given)
+    res = _run_config(fg, cfg, f, args, orc)
+    if res[0] in (OK, SKIP, WRONG):
+        for i, (a, b) in enumerate(zip(args, given)):
+            if not np.array_equal(a, b):
+                return WRONG, f"WRONG {cfg.transform} mutates an argument", \
+                    f"argument {_pname(orc, i)} changed from {_fmt(b)} to {_fmt(a)}"
+    return res
+
+
+def _run_config(fg, cfg: Config, f, args, orc: Oracle):
+    n = len(args)
+    nums = tuple(range(n))
+    value = orc.value
+    kw = dict(target=cfg.target, optimize=cfg.optimize)
+    problems = []
+    unchecked = True
+    limit = 30 if cfg.target == "python" else 240
+    try:
+        with alarm(limit):
+            if cfg.transform == "vg":
+                val, grads = fg.value_and_grad(f, nums, checkpoint=cfg.checkpoint, **kw)(*args)
+                problems.append(_check_value(val, value, "value"))
+                J = orc.jac()
+                for i, g in enumerate(grads):
+                    problems.append(_check_deriv(g, J[i], f"d/d{_pname(orc, i)}", orc.scale(J[i])))
+                    unchecked &= bool(np.isnan(J[i]).all())
+            elif cfg.transform == "grad":
+                g = fg.grad(f, 0, checkpoint=cfg.checkpoint, **kw)(*args)
+                J = orc.jac()
+                problems.append(_check_deriv(g, J[0], f"d/d{_pname(orc, 0)}", orc.scale(J[0])))
+                unchecked = bool(np.isnan(J[0]).all())
+            elif cfg.transform == "jvp":
+                rng = np.random.default_rng(7)
+                tans = [float(rng.uniform(-1, 1)) if not isinstance(a, np.ndarray)
+                        else rng.uniform(-1, 1, size=a.shape) for a in args]
+                out, tout = fg.jvp(f, tuple(args), tuple(tans), **kw)
+                problems.append(_check_value(out, value, "primal out"))
+                J = orc.jac()
+                want = sum(np.tensordot(J[i], np.asarray(tans[i]), axes=np.ndim(tans[i]))
+                           for i in range(n))
+                problems.append(_check_deriv(tout, want, "tangent out", orc.scale(want)))
+                unchecked = bool(np.isnan(want).all())
+            elif cfg.transform == "vjp":
+                rng = np.random.default_rng(11)
+                ct = rng.uniform(-1, 1, size=value.shape)
+                ct = float(ct) if value.shape == () else ct
+                out, fn = fg.vjp(f, *args, **kw)
+                problems.append(_check_value(out, value, "primal out"))
+                grads = fn(ct)
+                J = orc.jac()
+                k = value.ndim
+                for i, g in enumerate(grads):
+                    want = np.tensordot(np.asarray(ct), J[i], axes=(list(range(k)), list(range(k))))
+                    problems.append(_check_deriv(g, want, f"vjp d/d{_pname(orc, i)}",
+                                                 orc.scale(want)))
+                    unchecked &= bool(np.isnan(want).all())
+            elif cfg.transform in ("jacrev", "jacfwd"):
+                jac = fg.jacobian(f, nums, mode=cfg.transform[3:], **kw)(*args)
+                J = orc.jac()
+                for i, g in enumerate(jac):
+                    problems.append(_check_deriv(g, J[i], f"J[{_pname(orc, i)}]", orc.scale(J[i])))
+                    unchecked &= bool(np.isnan(J[i]).all())
+            elif cfg.transform == "hess":
+                H = fg.hessian(f, nums, **kw)(*args)
+                W = orc.hess(nums)
+                s = max(1.0, max(float(np.nanmax(np.abs(w))) if np.isfinite(w).any() else 0.0
+                                 for row in W for w in row))
+                for a in range(n):
+                    for b in range(n):
+                        problems.append(_check_deriv(H[a][b], W[a][b],
+                                                     f"H[{_pname(orc, a)},{_pname(orc, b)}]", s,
+                                                     rtol=1e-4, atol=1e-5))
+                        unchecked &= bool(np.isnan(W[a][b]).all())
+    except fg.CompileError as e:
+        return REJECTED, "REJECTED " + reject_key(e), str(e).split("\n")[0]
+    except Timeout:
+        return INTERNAL, f"INTERNAL timeout in {cfg.transform}", f"no answer in {limit} s"
+    except Exception as e:
+        return INTERNAL, f"INTERNAL {cfg.transform}: {exc_key(e)}", \
+            "".join(traceback.format_exception_only(type(e), e)).strip()[-600:]
+    problems = [p for p in problems if p]
+    if problems:
+        part = problems[0].split(":")[0]
+        part = re.sub(r"\[.*\]|d/d\w+", lambda m: "grad" if m.group(0).startswith("d/d")
+                      else "[]", part)
+        return WRONG, f"WRONG {cfg.transform} {part}", "; ".join(problems)[:1500]
+    if unchecked:
+        return SKIP, "", "oracle could not check (kink within the step)"
+    return OK, "", ""
+
+
+def _pname(orc, i):
+    return orc.prog.main.params[i][0]
+
+
+def evaluate(prog: Program, configs, workdir: str, args=None, fg=None) -> ProgramReport:
+    """Run ``prog`` under ``configs``; arguments from the program's seed unless given."""
+    if fg is None:
+        import flatgrad as fg
+    rep = ProgramReport(prog.seed)
+    src = prog.source
+    rep.source = src
+    args = random_args(prog, prog.seed) if args is None else args
+    try:
+        with alarm(20):
+            mod, path = load(src, workdir)
+            f = mod.f
+            before = [np.copy(a) for a in args]
+            value = oracle._call(f, args)
+            if any(not np.array_equal(b, a) for b, a in zip(before, args)):
+                raise RuntimeError("the plain run mutated an argument")
+    except Exception as e:
+        rep.gen_bad = f"{type(e).__name__}: {e}"[:200]
+        return rep
+    if not np.all(np.isfinite(value)) or np.max(np.abs(value)) > 1e6:
+        rep.gen_bad = "value out of range"
+        return rep
+    orc = Oracle(prog, f, args, value, src)
+    for cfg in configs:
+        out, key, detail = run_config(fg, cfg, f, args, orc)
+        rep.results.append(Result(cfg.name, out, key, detail))
+    rep.oracle = orc.kind
+    return rep
+
+
+# ----------------------------------------------------------------------- shrinking
+def _stmt_lists(prog: Program):
+    """Every statement list in the program, in a fixed order."""
+    out = []
+
+    def visit(body):
+        out.append(body)
+        for s in body:
+            for _, _, b in s.arms:
+                visit(b)
+    for fn in prog.helpers + [prog.main]:
+        visit(fn.body)
+    return out
+
+
+def _expr_slots(prog: Program):
+    """(container list, index) of every expression, in a fixed order."""
+    slots = []
+
+    def visit_expr(lst):
+        for j, e in enumerate(lst):
+            slots.append((lst, j))
+            visit_expr(e.kids)
+    for body in _stmt_lists(prog):
+        for s in body:
+            visit_expr(s.exprs)
+            for _, exprs, _ in s.arms:
+                visit_expr(exprs)
+    return slots
+
+
+def _variants(prog: Program):
+    """Smaller programs: fewer helpers, statements deleted, blocks unwrapped, expressions
+    replaced by a sub-expression of the same shape or a constant."""
+    for k in range(len(prog.helpers)):
+        c = copy.deepcopy(prog)
+        del c.helpers[k]
+        yield c
+    nl = len(_stmt_lists(prog))
+    for li in range(nl):
+        n = len(_stmt_lists(prog)[li])
+        for i in range(n - 1, -1, -1):
+            s = _stmt_lists(prog)[li][i]
+            if s.tag == "counter":
+                continue
+            c = copy.deepcopy(prog)
+            del _stmt_lists(c)[li][i]
+            yield c
+            for a in range(len(s.arms)):
+                c = copy.deepcopy(prog)
+                lst = _stmt_lists(c)[li]
+                lst[i:i + 1] = lst[i].arms[a][2]
+                yield c
+            if len(s.arms) > 1:
+                for a in range(1, len(s.arms)):
+                    c = copy.deepcopy(prog)
+                    arms = _stmt_lists(c)[li][i].arms
+                    del arms[a]
+                    yield c
+    ns = len(_expr_slots(prog))
+    for k in range(ns):
+        lst, j = _expr_slots(prog)[k]
+        e = lst[j]
+        subs = [d for d in itertools.islice(e.walk(), 1, None) if d.shape == e.shape
+                and (d.kids or d.names or d.tpl[:1].isdigit() or d.tpl[:1] == "-"
+                     or d.tpl.startswith("np."))]
+        seen = set()
+        for d in subs[:6]:
+            t = d.render()
+            if t in seen:
+                continue
+            seen.add(t)
+            c = copy.deepcopy(prog)
+            lst2, j2 = _expr_slots(c)[k]
+            lst2[j2] = copy.deepcopy(d)
+            yield c
+        if e.shape == () and e.kids and e.render() not in ("0.5", "1.0"):
+            c = copy.deepcopy(prog)
+            lst2, j2 = _expr_slots(c)[k]
+            lst2[j2] = Expr("0.5")
+            yield c
+
+
+def shrink(prog: Program, cfg: Config, key: str, workdir: str, args, budget_s=120.0, fg=None):
+    """Greedy shrinking: keep any smaller program that fails the same way (same key)."""
+    t0 = time.time()
+    best = prog
+    tries = 0
+    improved = True
+    while improved and time.time() - t0 < budget_s:
+        improved = False
+        for cand in _variants(best):
+            if time.time() - t0 >= budget_s:
+                break
+            tries += 1
+            rep = evaluate(cand, [cfg], workdir, args=args, fg=fg)
+            if rep.results and rep.results[0].key == key:
+                best = cand
+                improved = True
+                break
+    return best, tries
+
+
+def size(prog: Program) -> int:
+    return len(prog.source)
+
+
+# ----------------------------------------------------------------------- one seed
+def run_seed(seed: int, workdir: str, *, cpu_frac=0.0, full=False, fg=None,
+             target=None) -> ProgramReport:
+    """Generate program ``seed`` and run it; a ``cpu_frac`` share of seeds (or all, with
+    ``target="cpu"``) runs on the Numba target, as smaller programs (compile time)."""
+    rng = np.random.default_rng([seed, 1])
+    if target is None:
+        target = "cpu" if rng.random() < cpu_frac else "python"
+    prog = generate(seed, max_stmts=6) if target == "cpu" else generate(seed)
+    cfgs = configs_for(prog, rng, target=target, full=full)
+    return evaluate(prog, cfgs, workdir, fg=fg)
