@@ -193,7 +193,7 @@ def f(x):
 
 _CALL = """
 import user, flatgrad as fg
-print(repr(fg.grad(user.f, target="{target}")(1.5)))
+print(float(fg.grad(user.f, target="{target}")(1.5)))
 """
 
 
@@ -298,6 +298,27 @@ def test_without_any_writable_directory_code_runs_from_memory(tmp_path, monkeypa
     assert len(msgs) == 1 and "memory" in msgs[0]
 
 
+def test_an_unwritable_cache_dir_warns_once_and_still_answers(tmp_path, monkeypatch,
+                                                              fresh_warnings):
+    # what a read-only directory does, also where the tests run as root
+    d = tmp_path / "ro"
+    d.mkdir()
+    monkeypatch.setenv("FLATGRAD_CACHE_DIR", str(d))
+    real = cache._write_atomic
+
+    def deny(path, text):
+        if Path(path).parent == d:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, text)
+    monkeypatch.setattr(cache, "_write_atomic", deny)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        _check_python_grad()
+        _check_python_grad(0.25)
+    assert len(_cache_warnings(record)) == 1
+    assert not list(d.iterdir())
+
+
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
                     reason="root writes into read-only directories")
 def test_a_read_only_cache_dir_warns_once_and_still_answers(tmp_path, monkeypatch, fresh_warnings):
@@ -352,6 +373,10 @@ def test_damaged_numba_cache_files_are_rebuilt(tmp_path):
         p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2])
     assert grad() == pytest.approx(want)
     assert grad() == pytest.approx(want)                      # and the repaired cache loads
+    for p in cache_d.rglob("*.nbi"):
+        p.unlink()
+        (p / "inside").mkdir(parents=True)                    # an index that is a directory
+    assert grad() == pytest.approx(want)
 
 
 _RACE = """
