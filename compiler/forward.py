@@ -24,7 +24,7 @@ from .builder import Builder
 from .errors import CompileError
 from .inline import builder_for
 from .ir import Atom, Block, Const, For, Function, If, Op, Var
-from .primitives import JVP_JOINT, PRIMS
+from .primitives import PRIMS
 from .reverse import activity
 from .shapes import infer as infer_shapes
 
@@ -109,7 +109,7 @@ class _Forward:
         b.loc = op.loc
         mark = len(b.stmts)
         params = dict(op.params)
-        joint = JVP_JOINT.get(op.prim)
+        joint = prim.jvp_joint
         if joint is not None:
             total = joint(b, tans, out, *op.args, **params)
         else:
@@ -120,7 +120,7 @@ class _Forward:
                                    "register the primitive with its derivative (flatgrad.primitive).")
             total = None
             for i, t in enumerate(tans):
-                rule = prim.jvp[i]
+                rule = prim.jvp_rule(i)
                 if t is None or rule is None:
                     continue
                 c = rule(b, t, out, *op.args, **params)

@@ -434,14 +434,6 @@ def _reassociate(st: Op, defs: dict, count: dict, scalar, ids, stmts: list) -> O
 
 # ----------------------------------------------------------------------- LICM
 
-# scalar primitives that cannot raise in plain Python (math.log(-1) and 1/0 can), so
-# hoisting them out of a loop that might not run is safe; array ops never raise on values
-_SAFE_SCALAR = {"add", "sub", "mul", "neg", "copy", "float", "abs", "max", "min", "sign",
-                "lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or", "select", "sin", "cos",
-                "tanh", "atan", "sigmoid", "relu", "softplus", "erf", "erfc", "dim", "size",
-                "trip_count"}
-
-
 def hoist(fn: Function) -> Function:
     """Loop-invariant code motion: a pure op inside a loop whose operands are all defined
     outside it is computed once, before the loop. Ops that allocate, write in place, read
@@ -494,7 +486,9 @@ def _invariant(op: Op, inside: set[int], carried_inits: set[int]) -> bool:
     prim = PRIMS[op.prim]
     if not prim.pure or prim.fresh or prim.inplace or len(op.outs) != 1:
         return False
-    if not T.is_array(op.outs[0].type) and op.prim not in _SAFE_SCALAR:
+    # a scalar op that may raise (math.log(-1) in plain Python) stays in a loop that might not
+    # run; array ops never raise on values
+    if not T.is_array(op.outs[0].type) and not PRIMS[op.prim].safe:
         return False
     return all(not isinstance(a, Var) or (a.id not in inside and a.id not in carried_inits)
                for a in op.args)

@@ -28,11 +28,6 @@ from .primitives import PRIMS
 from .rewrite import clone, free_vars
 from .shapes import infer as infer_shapes
 
-# ops whose result may alias an argument: their adjoints are never updated in place
-ALIASING = {"copy", "getitem", "transpose", "reshape", "reshape_like", "expand_dims", "unreduce",
-            "tape_get"}
-
-
 def reverse_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = False,
                checkpoint=None) -> Function:
     """The gradient of ``fn`` (scalar-valued) with respect to parameters ``wrt``."""
@@ -187,7 +182,7 @@ class _Reverse:
                 new = replace(c, of=tag)
                 b.stmts[-1] = replace(last, outs=(new,))
                 adj[v.id] = new
-                if last.prim not in ALIASING:
+                if not PRIMS[last.prim].view:      # a view's adjoint is never updated in place
                     self.owned.add(new.id)
             else:
                 adj[v.id] = b.op("copy", c, of=tag)
@@ -244,7 +239,7 @@ class _Reverse:
                 raise CompileError(f"no gradient rule for '{op.prim}' (argument {i + 1})", op.loc,
                                    "Wrap the computation in a function with flatgrad.custom_vjp, "
                                    "or keep this value out of the differentiated path.")
-            rule = prim.vjp[i]
+            rule = prim.vjp_rule(i)
             if rule is None:
                 continue
             b.loc = op.loc
@@ -647,10 +642,6 @@ def _reversed_range(b: Builder, start, stop, step: Const):
     return last, b.op("sub", start, step), b.op("neg", step)
 
 
-COSTLY = {"matmul", "outer", "sum", "amax", "amin", "prod", "exp", "log", "log1p", "expm1", "tanh",
-          "sin", "cos", "tan", "sqrt", "sigmoid", "softplus", "erf", "erfc", "pow", "div"}
-
-
 def _costly(vid: int, ops: dict, inner: set) -> bool:
     """True if computing ``vid`` inside the iteration takes a matmul, a reduction or a
     transcendental on arrays (worth a tape row rather than a recomputation)."""
@@ -661,7 +652,7 @@ def _costly(vid: int, ops: dict, inner: set) -> bool:
             continue
         seen.add(x)
         op = ops[x]
-        if op.prim in COSTLY and T.is_array(op.outs[0].type):
+        if PRIMS[op.prim].costly and T.is_array(op.outs[0].type):
             return True
         todo += [a.id for a in op.args if isinstance(a, Var) and a.id in inner]
     return False

@@ -3,22 +3,18 @@
 Shapes stay dynamic at run time, but many are equal by construction (``h * mask``
 where ``mask = h > 0``; ``X @ W`` has X's rows and W's columns). Knowing that lets
 the reverse pass skip ``sum_to`` where no broadcasting can have happened, so the
-backward pass reads like the textbook one. A dimension is a hashable symbol:
-``("arg", param_id, axis)``, ``("int", var_id or value)`` for sizes given as ints,
-the literal ``1``, or ``None`` for unknown. Unknown never compares equal.
+backward pass reads like the textbook one. Dimensions are the symbols of
+:mod:`.dims`; each primitive's ``shape`` rule (in its stanza) says how its result's
+dimensions follow from its arguments'; this module walks the regions.
 """
 from __future__ import annotations
 
-import itertools
+from types import SimpleNamespace
 
 from . import types as T
+from .dims import unknown as _unknown
 from .ir import Block, Const, For, Function, If, Op, Var, While
-
-_fresh = itertools.count()
-
-
-def _unknown():
-    return ("?", next(_fresh))
+from .primitives import PRIMS
 
 
 def _size(a) -> object:
@@ -46,6 +42,8 @@ def infer(fn: Function) -> dict[int, tuple]:
             return shapes[a.id]
         return ()
 
+    query = SimpleNamespace(shape=shape, sym=sym)      # what the primitives' shape rules read
+
     def op(s: Op) -> None:
         out = s.outs[0] if s.outs else None
         if out is None:
@@ -58,46 +56,8 @@ def infer(fn: Function) -> dict[int, tuple]:
         if not T.is_array(out.type):
             return
         nd = out.type.ndim
-        if p in ("matmul",):
-            a, b = shape(args[0]), shape(args[1])
-            res = {(2, 2): (a[:1] + b[1:]), (2, 1): a[:1], (1, 2): b[1:]}.get((len(a), len(b)))
-        elif p == "outer":
-            res = shape(args[0])[:1] + shape(args[1])[:1]
-        elif p == "transpose":
-            d = shape(args[0])
-            axes = params.get("axes")
-            res = tuple(reversed(d)) if axes is None else tuple(d[i] for i in axes)
-        elif p in ("sum", "amax", "amin", "prod"):
-            d, axis, keep = shape(args[0]), params.get("axis"), params.get("keepdims", False)
-            if axis is None:
-                res = (1,) * len(d) if keep else ()
-            else:
-                axes = axis if isinstance(axis, tuple) else (axis,)
-                res = tuple((1 if keep else None) if i in axes else x for i, x in enumerate(d))
-                res = tuple(x for x in res if x is not None)
-        elif p in ("zeros", "ones", "empty"):
-            res = tuple(sym(a) for a in args)
-        elif p == "full":
-            res = tuple(sym(a) for a in args[:-1])
-        elif p in ("zeros_like", "ones_like", "copy_array", "setitem", "index_add", "unreduce",
-                   "reshape_like", "copy", "astype", "sum_to", "tape_put", "tape_push"):
-            src = args[1] if p in ("unreduce", "reshape_like", "sum_to") else args[0]
-            res = shape(src)
-        elif p == "expand_dims":
-            d = list(shape(args[0]))
-            d.insert(params["axis"], 1)
-            res = tuple(d)
-        elif p == "reshape":
-            res = tuple(sym(a) if not (isinstance(a, Const) and a.value == -1) else _unknown()
-                        for a in args[1:])
-        elif p == "arange":
-            res = (sym(args[0]),) if len(args) == 1 else None
-        elif p == "eye":
-            res = (sym(args[0]), sym(args[0]))
-        elif p == "getitem":
-            res = _getitem_shape(shape(args[0]), params["spec"], args[1:], shape)
-        else:   # elementwise: NumPy broadcasting on symbols
-            res = broadcast([shape(a) for a in args])
+        rule = PRIMS[p].shape
+        res = rule(query, args, params) if rule is not None else None
         if res is not None and len(res) == nd:
             shapes[out.id] = res
 
@@ -128,30 +88,3 @@ def infer(fn: Function) -> dict[int, tuple]:
 
     block(fn.body)
     return shapes
-
-
-def broadcast(shapes: list[tuple]) -> tuple:
-    nd = max((len(s) for s in shapes), default=0)
-    out = []
-    for k in range(nd):
-        ds = [s[len(s) - nd + k] for s in shapes if len(s) - nd + k >= 0]
-        ds = [d for d in ds if d != 1] or [1]
-        out.append(ds[0] if all(d == ds[0] for d in ds) else _unknown())
-    return tuple(out)
-
-
-def _getitem_shape(d, spec, idx, shape):
-    out, it, fancy = [], iter(idx), False
-    for k, e in enumerate(spec):
-        if e[0] == "i":
-            next(it)
-        elif e[0] == "a":
-            a = next(it)
-            if not fancy:
-                out.append(shape(a)[0])   # (1-D index arrays broadcast together)
-                fancy = True
-        else:
-            parts = [next(it) if present else None for present in e[1:]]
-            out.append(d[k] if k < len(d) and parts == [None, None, None] else _unknown())
-    out += list(d[len(spec):])
-    return tuple(out)

@@ -14,13 +14,8 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const, Var
+from ..primitives import PRIMS
 
-# prims whose result aliases their first argument (a view), and prims that read an
-# array without needing its values later (shape queries, indexing, copies)
-VIEWS = {"getitem", "transpose", "reshape", "reshape_like", "expand_dims", "unreduce", "copy",
-         "tape_get"}
-NO_EXPOSE = {"getitem", "dim", "size", "setitem", "index_add", "copy_array", "zeros_like",
-             "ones_like", "sum", "copy"}
 REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "min": "amin", "prod": "prod",
               "amax": "amax", "amin": "amin"}
 _DTYPES = {np.float64: "float64", np.float32: "float32", float: "float64", int: "int64",
@@ -39,12 +34,12 @@ class ArrayLowering:
     # ---------------------------------------------------------------- bookkeeping
 
     def track(self, prim: str, args, out: Var) -> None:
-        needs_values = prim not in NO_EXPOSE
+        needs_values = PRIMS[prim].reads_values
         for a in args:               # whatever the result's type: Z @ Z reads Z's values
             self.own.read(a, needs_values)
         if not T.is_array(out.type):
             return
-        if prim in VIEWS and args and isinstance(args[0], Var):
+        if PRIMS[prim].view and args and isinstance(args[0], Var):
             self.own.view(out, args[0])
         else:
             self.own.created(out)

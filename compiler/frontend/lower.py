@@ -734,8 +734,7 @@ class Lowerer(ArrayLowering):
         special = names.SPECIAL.get(fn) if _hashable(fn) else None
         if special is not None:
             return getattr(self, "call_" + special)(node, kwargs)
-        prim = names.prim_of(fn) or (names.UNARY.get(fn) or names.BINARY.get(fn)
-                                     if _hashable(fn) else None)
+        prim = names.prim_of(fn)
         if prim is not None:
             return self.call_prim(prim, node, kwargs)
         result = self.array_call(fn, node, kwargs)   # NumPy's own (some are Python functions)

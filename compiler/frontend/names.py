@@ -1,8 +1,11 @@
 """What the names a function refers to mean: primitives, constants, modules.
 
 Resolution is by object identity, so ``from math import exp``, ``import numpy as
-np`` and ``np.exp`` all reach the same primitive. Functions flatgrad exports (and
-primitives a user registers) carry a ``__flatgrad_prim__`` attribute naming theirs.
+np`` and ``np.exp`` all reach the same primitive. Which callables mean which primitive
+is said in each primitive's stanza (``names=``, collected in ``primitives.CALLS``);
+functions flatgrad exports (and primitives a user registers) carry a
+``__flatgrad_prim__`` attribute naming theirs. Calls that need more than one primitive
+have their own lowering (``SPECIAL``).
 """
 from __future__ import annotations
 
@@ -11,35 +14,7 @@ import math
 
 import numpy as np
 
-# callable -> primitive name, for calls that map one-to-one onto a primitive
-UNARY: dict[object, str] = {}
-for _name in ("exp", "log1p", "expm1", "log2", "log10", "sqrt", "sin", "cos", "tan", "sinh",
-              "cosh", "tanh", "asinh", "acosh", "atanh", "asin", "acos", "atan", "erf", "erfc",
-              "floor", "ceil", "trunc"):
-    UNARY[getattr(math, _name)] = _name
-for _np, _name in [("exp", "exp"), ("log", "log"), ("log1p", "log1p"), ("expm1", "expm1"),
-                   ("log2", "log2"), ("log10", "log10"), ("sqrt", "sqrt"), ("sin", "sin"),
-                   ("cos", "cos"), ("tan", "tan"), ("sinh", "sinh"), ("cosh", "cosh"),
-                   ("tanh", "tanh"), ("arcsinh", "asinh"), ("arccosh", "acosh"),
-                   ("arctanh", "atanh"), ("arcsin", "asin"), ("arccos", "acos"),
-                   ("arctan", "atan"), ("floor", "floor"), ("ceil", "ceil"), ("trunc", "trunc"),
-                   ("abs", "abs"), ("absolute", "abs"), ("fabs", "abs"), ("negative", "neg"),
-                   ("sign", "sign")]:
-    UNARY[getattr(np, _np)] = _name
-UNARY[builtins.abs] = "abs"
-UNARY[math.fabs] = "abs"
-UNARY[builtins.float] = "float"
-UNARY[np.float64] = "float"
-UNARY[builtins.int] = "int"
-
-BINARY: dict[object, str] = {
-    math.atan2: "atan2", np.arctan2: "atan2", math.hypot: "hypot", np.hypot: "hypot",
-    math.pow: "pow", np.power: "pow", np.maximum: "max", np.minimum: "min",
-    np.add: "add", np.subtract: "sub", np.multiply: "mul", np.divide: "div",
-    np.true_divide: "div", np.floor_divide: "floordiv", np.mod: "mod",
-    math.fmod: None,  # different sign convention from %, not supported
-}
-BINARY = {k: v for k, v in BINARY.items() if v is not None}
+from ..primitives import CALLS
 
 CONSTANTS: dict[tuple[object, str], float] = {}
 for _mod in (math, np):
@@ -55,5 +30,14 @@ SPECIAL = {builtins.min: "min", builtins.max: "max", math.log: "log", np.log: "l
 
 
 def prim_of(obj) -> str | None:
-    """The primitive a flatgrad-provided function stands for, if any."""
-    return getattr(obj, "__flatgrad_prim__", None)
+    """The primitive a callable stands for, if any."""
+    try:
+        hook = getattr(obj, "__flatgrad_prim__", None)
+    except Exception:  # noqa: BLE001 - an object whose attribute lookup fails names none
+        hook = None
+    if isinstance(hook, str):
+        return hook
+    try:
+        return CALLS.get(obj)
+    except TypeError:      # unhashable
+        return None
