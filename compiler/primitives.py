@@ -276,6 +276,12 @@ defunary("log2", "math.log2", "np.log2", lambda x: _sp().log(x) / _sp().log(2),
 defunary("log10", "math.log10", "np.log10", lambda x: _sp().log(x) / _sp().log(10),
          lambda b, out, x: b.div(1.0, b.mul(x, math.log(10.0))), _m("log10"), costly=False)
 defunary("sqrt", "math.sqrt", "np.sqrt", _S("sqrt"), lambda b, out, x: b.div(0.5, out), _m("sqrt"))
+# The square root of a spread (np.std, np.linalg.norm): spelled and computed as sqrt, but
+# its derivative at 0 is 0 rather than inf, the convention of abs'(0) = 0. A constant array
+# has std 0 for every value of its entries; sqrt'(0) * 0 would make that gradient nan.
+defprim("sqrt0", 1, T.floating, call("math.sqrt", "np.sqrt"), _S("sqrt"), math.sqrt,
+        deriv=(lambda b, s, out, x: b.mul(s, b.div(0.5, b.select(b.eq(out, 0.0), math.inf, out))),),
+        costly=True)
 defunary("sin", "math.sin", "np.sin", _S("sin"), lambda b, out, x: b.cos(x), _m("sin"), safe=True)
 defunary("cos", "math.cos", "np.cos", _S("cos"), lambda b, out, x: b.neg(b.sin(x)), _m("cos"),
          safe=True)

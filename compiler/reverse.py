@@ -487,7 +487,7 @@ class _Reverse:
 
     def emit_backward(self, b: Builder, s, adj: dict, rng, block: Block, carried, act, touched):
         """Emit the backward loop over ``rng`` and hand its adjoints to the enclosing scope."""
-        init = [self.own(b, adj.get(s.outs[j].id), carried[j]) for j in act]
+        init = [self.own(b, adj.get(s.outs[j].id), s.outs[j]) for j in act]
         init += [self.own(b, adj.get(w.id), w) for w in touched]
         outs = tuple(b.fresh(carried[j].type, of=self.tag(s.init[j]) if isinstance(s.init[j], Var)
                              else self.tag(carried[j])) for j in act)
@@ -576,7 +576,7 @@ class _Reverse:
         sb.emit(For(*rng, tuple(gin) + tuple(ain), block, tuple(gout) + tuple(aout), s.loc))
         seg_block = Block((seg, *gin, *ain), tuple(sb.stmts), tuple(gout) + tuple(aout))
         last_seg = b.op("sub", nseg, Const(1, T.I64))
-        init = [self.own(b, adj.get(s.outs[j].id), carried[j]) for j in act]
+        init = [self.own(b, adj.get(s.outs[j].id), s.outs[j]) for j in act]
         init += [self.own(b, adj.get(w.id), w) for w in touched]
         outs = tuple(b.fresh(carried[j].type, of=self.tag(s.init[j]) if isinstance(s.init[j], Var)
                              else self.tag(carried[j])) for j in act)

@@ -168,7 +168,7 @@ class ArrayLowering:
                             self.op(node, "float", self.op(node, "size", mu)) if T.is_array(mu.type)
                             else Const(1.0, T.F64))
                 v = self.op(node, "mul", v, self.op(node, "div", n, self.op(node, "sub", n, k)))
-        return v if name == "var" else self.op(node, "sqrt", v)
+        return v if name == "var" else self.op(node, "sqrt0", v)
 
     def norm(self, node, kwargs):
         """np.linalg.norm: the 2-norm of a vector, the Frobenius norm of a matrix (or along
@@ -178,7 +178,7 @@ class ArrayLowering:
                            "Write the norm out, e.g. np.sum(np.abs(x)) for the 1-norm.")
         x = self.atom(node.args[0])
         sq = self.op(node, "mul", x, x)
-        return self.op(node, "sqrt", self.reduction("sum", sq, [], kwargs, node))
+        return self.op(node, "sqrt0", self.reduction("sum", sq, [], kwargs, node))
 
     def matmul(self, a, c, node):
         if not (T.is_array(a.type) and T.is_array(c.type)):

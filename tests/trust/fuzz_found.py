@@ -63,3 +63,23 @@ def branch_shapes(a, b, c):
     else:
         v = b
     return np.sum(v * v)
+
+
+def _std_of_repeated(y):
+    return np.std(y * np.ones(3))
+
+
+def std_of_constant(x, y):
+    return _std_of_repeated(y) + np.linalg.norm(x - x) + np.sum(x)
+
+
+def nested_while_rebinding(x, y, z):
+    k1 = 0
+    while k1 < 3:
+        k1 += 1
+        y = y * 1.0
+        k2 = 0
+        while k2 < 4 and y < 0.5:
+            k2 += 1
+            x = z.T
+    return z[0, 1] / (2.0 + np.tanh(np.sum(np.minimum(y, np.zeros((3, 3)) + y))))

@@ -65,3 +65,19 @@ def test_helper_returning_a_fresh_array_or_its_parameter(y, optimize):
 @pytest.mark.parametrize("c", [1.0, -1.0])
 def test_branches_yielding_arrays_of_different_shapes(c, optimize):
     _check(F.branch_shapes, (np.ones((1, 3)), np.ones((2, 3)), c), "python", optimize)
+
+
+def test_std_and_norm_of_a_constant_have_zero_gradient():
+    x = np.array([0.3, -0.2])
+    gx, gy = fg.grad(F.std_of_constant, argnums=(0, 1), target="python")(x, 0.7)
+    np.testing.assert_allclose(gx, [1.0, 1.0])
+    assert gy == 0.0
+    out, tangent = fg.jvp(F.std_of_constant, (x, 0.7), (np.ones(2), 1.0), target="python")
+    assert tangent == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+def test_while_loop_whose_carried_array_gets_no_adjoint(optimize):
+    x = np.array([[-0.54], [-0.92], [0.83]])
+    z = np.array([[0.69, 0.61, 0.42]])
+    _check(F.nested_while_rebinding, (x, 0.85, z), "python", optimize)
