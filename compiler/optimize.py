@@ -222,6 +222,9 @@ def simplify(fn: Function) -> Function:
             if new is not None and s.outs[0].id not in keep:
                 m[s.outs[0].id] = new
                 continue
+            if isinstance(new, (Var, Const)) and s.outs[0].id in keep and s.prim != "copy" \
+                    and not T.is_array(s.outs[0].type):
+                s = Op("copy", (new,), s.outs, (), s.loc)    # a result keeps its name: grad_z = q
             if s.outs:
                 defs[s.outs[0].id] = s
             stmts.append(s)
@@ -262,6 +265,7 @@ def cse(fn: Function) -> Function:
     other way round. Allocating and impure ops are never merged."""
     m: dict = {}
     written = mutated(fn)
+    results = {a.id for a in fn.results if isinstance(a, Var)}   # each keeps its own name
 
     def block(b: Block, table: dict) -> Block:
         table = dict(table)
@@ -272,7 +276,8 @@ def cse(fn: Function) -> Function:
                 continue
             s = map_stmt(s, m)
             prim = PRIMS[s.prim]
-            if prim.pure and not prim.fresh and len(s.outs) == 1 and s.outs[0].id not in written:
+            if prim.pure and not prim.fresh and len(s.outs) == 1 and s.outs[0].id not in written \
+                    and s.outs[0].id not in results:
                 # (values written in place are neither merged nor merged into)
                 key = (s.prim, tuple(map(_key, s.args)), s.params)
                 hit = table.get(key)

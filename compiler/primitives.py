@@ -317,6 +317,20 @@ defunary("erf", "math.erf", "erf", _S("erf"),
 defunary("erfc", "math.erfc", "erfc", _S("erfc"),
          lambda b, out, x: b.mul(-TWO_OVER_SQRT_PI, b.exp(b.neg(b.mul(x, x)))), (math.erfc,),
          safe=True)
+defunary("exp2", "np.exp2", "np.exp2", lambda x: 2 ** x,
+         lambda b, out, x: b.mul(out, math.log(2.0)), (np.exp2,), evaluate=lambda x: 2.0 ** x)
+defunary("cbrt", "np.cbrt", "np.cbrt", lambda x: _sp().cbrt(x),
+         lambda b, out, x: b.div(1.0, b.mul(3.0, b.mul(out, out))), (np.cbrt,),
+         evaluate=lambda x: float(np.cbrt(x)))
+defunary("reciprocal", "np.reciprocal", "np.reciprocal", lambda x: 1 / x,
+         lambda b, out, x: b.neg(b.mul(out, out)), (np.reciprocal,), evaluate=lambda x: 1.0 / x,
+         costly=False)
+defunary("deg2rad", "math.radians", "np.deg2rad", lambda x: x * _sp().pi / 180,
+         lambda b, out, x: b.div(math.pi, 180.0), (math.radians, np.deg2rad, np.radians),
+         costly=False, safe=True)
+defunary("rad2deg", "math.degrees", "np.rad2deg", lambda x: x * 180 / _sp().pi,
+         lambda b, out, x: b.div(180.0, math.pi), (math.degrees, np.rad2deg, np.degrees),
+         costly=False, safe=True)
 # flatgrad's own (flatgrad.sigmoid & co. name their primitive with __flatgrad_prim__);
 # the formulas live in runtime/support.py, once
 defunary("softplus", "softplus", "softplus", lambda x: _sp().log(1 + _sp().exp(x)),

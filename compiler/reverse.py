@@ -287,17 +287,17 @@ class _Reverse:
                    if v.id in self.active]
         arms = []
         for arm in (s.then, s.orelse):
-            ab = b.child()
+            arm_b = b.child()
             m: dict = {}
-            ab.stmts = clone(arm.stmts, m, self.cloner(ab))
-            recomputed = list(ab.stmts)
+            arm_b.stmts = clone(arm.stmts, m, self.cloner(arm_b))
+            recomputed = list(arm_b.stmts)
             local = dict(adj)
             for y, g in zip(arm.yields, seeds):
                 y = m.get(y.id, y) if isinstance(y, Var) else y
                 if g is not None and self.is_active(y):
-                    self.accumulate(ab, local, y, g, len(ab.stmts))
-            self.backprop(ab, recomputed, local)
-            arms.append((ab, local))
+                    self.accumulate(arm_b, local, y, g, len(arm_b.stmts))
+            self.backprop(arm_b, recomputed, local)
+            arms.append((arm_b, local))
         outs, yt, ye = [], [], []
         for w in touched:
             before = adj.get(w.id)
@@ -305,17 +305,17 @@ class _Reverse:
             if all(a is before for a in after):
                 continue
             vals = []
-            for (ab, _), a in zip(arms, after):
-                vals.append(self.full(ab, a, w) if a is not None else zero(ab, w))
+            for (arm_b, _), a in zip(arms, after):
+                vals.append(self.full(arm_b, a, w) if a is not None else zero(arm_b, w))
             out = b.fresh(vals[0].type if isinstance(vals[0], Var) else w.type, of=self.tag(w))
             outs.append(out)
             yt.append(vals[0])
             ye.append(vals[1])
             adj[w.id] = out
         if outs:
-            (tb, _), (eb, _) = arms
-            b.emit(If(s.cond, Block((), tuple(tb.stmts), tuple(yt)),
-                      Block((), tuple(eb.stmts), tuple(ye)), tuple(outs), s.loc))
+            (then_b, _), (else_b, _) = arms
+            b.emit(If(s.cond, Block((), tuple(then_b.stmts), tuple(yt)),
+                      Block((), tuple(else_b.stmts), tuple(ye)), tuple(outs), s.loc))
 
     def loop(self, b: Builder, s, adj: dict) -> None:
         """Reverse a For or While: tape the carried values, replay iterations backwards."""
@@ -340,43 +340,43 @@ class _Reverse:
 
         # -- forward loop, rewritten to record the needed carried values
         tparams, tputs, tinit = [], [], []
-        fb = b.child()
+        fwd_body = b.child()
         if is_for:
-            idx = _slot(fb, s.body.params[0], s.start, s.step)
+            idx = _slot(fwd_body, s.body.params[0], s.start, s.step)
         else:
-            count_p = fb.fresh(T.I64, hint="count")
+            count_p = fwd_body.fresh(T.I64, hint="count")
             idx = count_p
         for p in needed:
             j = carried.index(p)
             size = n if is_for else Const(16, T.I64)
             tape = back.tapes[p.id]
             t0 = pre.op("tape_alloc", size, s.init[j], hint=tape.hint, of=("tape", p.id))
-            tp = fb.fresh(t0.type, tape.hint, ("tape", p.id))
+            tp = fwd_body.fresh(t0.type, tape.hint, ("tape", p.id))
             tinit.append(t0)
             tparams.append(tp)
-            tputs.append(fb.op("tape_put" if is_for else "tape_push", tp, idx, p,
+            tputs.append(fwd_body.op("tape_put" if is_for else "tape_push", tp, idx, p,
                                hint=tape.hint, of=("tape", p.id)))
         tail, touts = b.child(), []   # intermediates: recorded once they are computed
         for orig, tape in saved:
             t0 = pre.op("undef", type=tape.type)
-            tp = fb.fresh(tape.type, tape.hint, tape.of)
+            tp = fwd_body.fresh(tape.type, tape.hint, tape.of)
             tinit.append(t0)
             tparams.append(tp)
             tputs.append(tail.op("tape_push", tp, idx, orig, hint=tape.hint, of=tape.of))
             touts.append(tape)
         if is_for:
             new_body = Block(s.body.params + tuple(tparams),
-                             tuple(fb.stmts) + s.body.stmts + tuple(tail.stmts),
+                             tuple(fwd_body.stmts) + s.body.stmts + tuple(tail.stmts),
                              s.body.yields + tuple(tputs))
             fwd = replace(s, init=s.init + tuple(tinit), body=new_body,
                           outs=s.outs + tuple(back.tapes[p.id] for p in needed) + tuple(touts))
         else:
-            count_next = fb.op("add", count_p, Const(1, T.I64))
+            count_next = fwd_body.op("add", count_p, Const(1, T.I64))
             new_body = Block(s.body.params + (count_p, *tparams),
-                             tuple(fb.stmts) + s.body.stmts + tuple(tail.stmts),
+                             tuple(fwd_body.stmts) + s.body.stmts + tuple(tail.stmts),
                              s.body.yields + (count_next, *tputs))
-            cparams = s.cond.params + tuple(fb.fresh(v.type) for v in (count_p, *tparams))
-            n = fb.fresh(T.I64, hint="n")
+            cparams = s.cond.params + tuple(fwd_body.fresh(v.type) for v in (count_p, *tparams))
+            n = fwd_body.fresh(T.I64, hint="n")
             fwd = replace(s, init=s.init + (Const(0, T.I64), *tinit), body=new_body,
                           cond=replace(s.cond, params=cparams),
                           outs=s.outs + (n, *(back.tapes[p.id] for p in needed), *touts))
@@ -420,10 +420,10 @@ class _Reverse:
             saved.append((orig, tape))
         # the tape row of this iteration (computed afresh: dead-code elimination may have
         # dropped the body's own copy while no tape was read)
-        rb = b.child()
+        replay = b.child()
         k = back.block.params[0]
-        slot = _slot(rb, k, s.start, s.step) if isinstance(s, For) and isinstance(s.step, Const) else k
-        stmts = list(rb.stmts)
+        slot = _slot(replay, k, s.start, s.step) if isinstance(s, For) and isinstance(s.step, Const) else k
+        stmts = list(replay.stmts)
         for st in back.block.stmts:
             if isinstance(st, Op) and st.outs and st.outs[0].id in m:
                 st = Op("tape_get", (m[st.outs[0].id], slot), st.outs, (), st.loc)
@@ -434,38 +434,38 @@ class _Reverse:
 
     def backward_body(self, b: Builder, s, carried, act, touched, const_step, row=None):
         """The body of the backward loop: read the carried values from tapes, recompute the
-        iteration, propagate adjoints. ``row(bb, slot)`` maps an iteration to its tape row."""
+        iteration, propagate adjoints. ``row(back_body, slot)`` maps an iteration to its tape row."""
         is_for = isinstance(s, For)
-        bb = b.child()
+        back_body = b.child()
         m: dict = {}
         if const_step:
             # a for loop with a constant step runs its own index backwards
             i = s.body.params[0]
-            k = bb.fresh(T.I64, hint=i.hint or "k")
+            k = back_body.fresh(T.I64, hint=i.hint or "k")
             m[i.id] = k
-            slot = _slot(bb, k, s.start, s.step)
+            slot = _slot(back_body, k, s.start, s.step)
         else:
-            k = bb.fresh(T.I64, hint="k")
+            k = back_body.fresh(T.I64, hint="k")
             slot = k
             if is_for:
-                m[s.body.params[0].id] = bb.op("add", s.start, bb.op("mul", k, s.step))
+                m[s.body.params[0].id] = back_body.op("add", s.start, back_body.op("mul", k, s.step))
         if row is not None:
-            slot = row(bb, slot)
+            slot = row(back_body, slot)
         tapes = {}
         for p in carried:
             hint = f"tape_{p.hint}" if p.hint else None
-            tape = bb.fresh(T.Array(p.type.dtype, T.ndim(p.type) + 1), hint, ("tape", p.id))
+            tape = back_body.fresh(T.Array(p.type.dtype, T.ndim(p.type) + 1), hint, ("tape", p.id))
             tapes[p.id] = tape
-            m[p.id] = bb.op("tape_get", tape, slot, hint=p.hint)
+            m[p.id] = back_body.op("tape_get", tape, slot, hint=p.hint)
             self.origin[m[p.id].id] = p.id
             if p.id in self.active:
                 self.active.add(m[p.id].id)
-        body = clone(s.body.stmts, m, self.cloner(bb))
-        bb.stmts.extend(body)
+        body = clone(s.body.stmts, m, self.cloner(back_body))
+        back_body.stmts.extend(body)
         recomputed = {st.outs[0].id: st for st in body if isinstance(st, Op) and len(st.outs) == 1}
         local: dict = {}
-        gparams = [bb.fresh(carried[j].type, of=self.tag(carried[j])) for j in act]
-        accs = [bb.fresh(w.type, of=self.tag(w)) for w in touched]
+        gparams = [back_body.fresh(carried[j].type, of=self.tag(carried[j])) for j in act]
+        accs = [back_body.fresh(w.type, of=self.tag(w)) for w in touched]
         for w, a in zip(touched, accs):
             local[w.id] = a
         for v in (*gparams, *accs):
@@ -475,14 +475,14 @@ class _Reverse:
             y = s.body.yields[j]
             y = m.get(y.id, y) if isinstance(y, Var) else y
             if self.is_active(y):
-                self.accumulate(bb, local, y, gp, len(bb.stmts))
-        self.backprop(bb, body, local)
+                self.accumulate(back_body, local, y, gp, len(back_body.stmts))
+        self.backprop(back_body, body, local)
         ylds = []
         for j, gp in zip(act, gparams):
-            ylds.append(self.carry(bb, local.get(m[carried[j].id].id), carried[j], gp))
-        ylds += [self.carry(bb, local[w.id], w, a) for w, a in zip(touched, accs)]
+            ylds.append(self.carry(back_body, local.get(m[carried[j].id].id), carried[j], gp))
+        ylds += [self.carry(back_body, local[w.id], w, a) for w, a in zip(touched, accs)]
         from .optimize import dce_block  # local import: optimize depends on nothing here
-        block = dce_block(Block((k, *gparams, *accs), tuple(bb.stmts), tuple(ylds)))
+        block = dce_block(Block((k, *gparams, *accs), tuple(back_body.stmts), tuple(ylds)))
         return _Back(block, tapes, slot, recomputed)
 
     def emit_backward(self, b: Builder, s, adj: dict, rng, block: Block, carried, act, touched):
@@ -510,24 +510,24 @@ class _Reverse:
         K = self.segment(pre, n)
         nseg = pre.op("floordiv", pre.op("add", n, pre.op("sub", K, Const(1, T.I64))), K, hint="nseg")
         # forward: the original loop, writing every carried value at slots 0, K, 2K, ...
-        fb = b.child()
-        slot = _slot(fb, s.body.params[0], s.start, s.step)
-        due = fb.op("eq", fb.op("mod", slot, K), Const(0, T.I64))
+        fwd_body = b.child()
+        slot = _slot(fwd_body, s.body.params[0], s.start, s.step)
+        due = fwd_body.op("eq", fwd_body.op("mod", slot, K), Const(0, T.I64))
         ck0, ckp, then, ckout = [], [], b.child(), []
         at = then.op("floordiv", slot, K)
         for j, p in enumerate(carried):
             hint = f"checkpoint_{p.hint}" if p.hint else None
             c0 = pre.op("tape_alloc", nseg, s.init[j], hint=hint)
-            cp = fb.fresh(c0.type, hint)
+            cp = fwd_body.fresh(c0.type, hint)
             ck0.append(c0)
             ckp.append(cp)
             ckout.append(then.op("tape_put", cp, at, p, hint=hint))
-        outs = [fb.fresh(c.type, c.hint) for c in ck0]
-        fb.emit(If(due, Block((), tuple(then.stmts), tuple(ckout)), Block((), (), tuple(ckp)),
+        outs = [fwd_body.fresh(c.type, c.hint) for c in ck0]
+        fwd_body.emit(If(due, Block((), tuple(then.stmts), tuple(ckout)), Block((), (), tuple(ckp)),
                    tuple(outs), s.loc))
         final = [b.fresh(c.type, c.hint) for c in ck0]
         fwd = replace(s, init=s.init + tuple(ck0),
-                      body=Block(s.body.params + tuple(ckp), tuple(fb.stmts) + s.body.stmts,
+                      body=Block(s.body.params + tuple(ckp), tuple(fwd_body.stmts) + s.body.stmts,
                                  s.body.yields + tuple(outs)),
                       outs=s.outs + tuple(final))
         seg_tapes = [pre.op("tape_alloc", K, s.init[j], hint=f"tape_{p.hint}" if p.hint else None)
@@ -535,62 +535,49 @@ class _Reverse:
         b.stmts[pos:pos + 1] = pre.stmts + [fwd]
 
         # backward: for each segment, last first
-        sb = b.child()
-        seg = sb.fresh(T.I64, hint="segment")
-        first = sb.op("mul", seg, K, hint="first")                    # slot of its first iteration
-        size = sb.op("min", K, sb.op("sub", n, first))
+        seg_body = b.child()
+        seg = seg_body.fresh(T.I64, hint="segment")
+        first = seg_body.op("mul", seg, K, hint="first")                    # slot of its first iteration
+        size = seg_body.op("min", K, seg_body.op("sub", n, first))
         # 1. recompute the segment from its checkpoint, taping every iteration of it
-        rb = sb.child()
-        r = rb.fresh(T.I64, hint="r")
-        rparams = [rb.fresh(p.type, p.hint) for p in carried]
-        rtapes = [rb.fresh(t.type, t.hint) for t in seg_tapes]
-        m = {s.body.params[0].id: rb.op("add", s.start, rb.op("mul", rb.op("add", first, r), s.step))}
+        replay = seg_body.child()
+        r = replay.fresh(T.I64, hint="r")
+        rparams = [replay.fresh(p.type, p.hint) for p in carried]
+        rtapes = [replay.fresh(t.type, t.hint) for t in seg_tapes]
+        m = {s.body.params[0].id: replay.op("add", s.start, replay.op("mul", replay.op("add", first, r), s.step))}
         m.update({p.id: q for p, q in zip(carried, rparams)})
-        puts = [rb.op("tape_put", t, r, q, hint=t.hint) for t, q in zip(rtapes, rparams)]
-        rb.stmts.extend(clone(s.body.stmts, m, self.cloner(rb)))
+        puts = [replay.op("tape_put", t, r, q, hint=t.hint) for t, q in zip(rtapes, rparams)]
+        replay.stmts.extend(clone(s.body.stmts, m, self.cloner(replay)))
         ylds = tuple(m.get(y.id, y) if isinstance(y, Var) else y for y in s.body.yields)
-        states = [sb.op("tape_get", c, seg) for c in final]
-        touts = [sb.fresh(t.type, t.hint) for t in seg_tapes]
-        souts = [sb.fresh(p.type) for p in carried]
-        sb.emit(For(Const(0, T.I64), size, Const(1, T.I64), tuple(states) + tuple(seg_tapes),
-                    Block((r, *rparams, *rtapes), tuple(rb.stmts), ylds + tuple(puts)),
+        states = [seg_body.op("tape_get", c, seg) for c in final]
+        touts = [seg_body.fresh(t.type, t.hint) for t in seg_tapes]
+        souts = [seg_body.fresh(p.type) for p in carried]
+        seg_body.emit(For(Const(0, T.I64), size, Const(1, T.I64), tuple(states) + tuple(seg_tapes),
+                    Block((r, *rparams, *rtapes), tuple(replay.stmts), ylds + tuple(puts)),
                     tuple(souts) + tuple(touts), s.loc))
         # 2. the usual backward loop over the segment, reading the segment's tapes
-        back = self.backward_body(sb, s, carried, act, touched, True,
-                                  row=lambda bb, slot: bb.op("sub", slot, first))
+        back = self.backward_body(seg_body, s, carried, act, touched, True,
+                                  row=lambda back_body, slot: back_body.op("sub", slot, first))
         mapping = {back.tapes[p.id].id: t for p, t in zip(carried, touts)}
         from .rewrite import map_block
         block = map_block(back.block, mapping)
-        lo = sb.op("add", s.start, sb.op("mul", first, s.step))
-        hi = sb.op("add", s.start, sb.op("mul", sb.op("sub", sb.op("add", first, size), Const(1, T.I64)),
+        lo = seg_body.op("add", s.start, seg_body.op("mul", first, s.step))
+        hi = seg_body.op("add", s.start, seg_body.op("mul", seg_body.op("sub", seg_body.op("add", first, size), Const(1, T.I64)),
                                          s.step))
-        rng = (hi, sb.op("sub", lo, s.step), sb.op("neg", s.step))
+        rng = (hi, seg_body.op("sub", lo, s.step), seg_body.op("neg", s.step))
         # adjoints flow from segment to segment: carried by the outer loop
-        gin = [sb.fresh(carried[j].type, of=self.tag(carried[j])) for j in act]
-        ain = [sb.fresh(w.type, of=self.tag(w)) for w in touched]
+        gin = [seg_body.fresh(carried[j].type, of=self.tag(carried[j])) for j in act]
+        ain = [seg_body.fresh(w.type, of=self.tag(w)) for w in touched]
         for g in (*gin, *ain):
             if T.is_array(g.type):
                 self.owned.add(g.id)
-        gout = [sb.fresh(carried[j].type, of=self.tag(carried[j])) for j in act]
-        aout = [sb.fresh(w.type, of=self.tag(w)) for w in touched]
-        sb.emit(For(*rng, tuple(gin) + tuple(ain), block, tuple(gout) + tuple(aout), s.loc))
-        seg_block = Block((seg, *gin, *ain), tuple(sb.stmts), tuple(gout) + tuple(aout))
+        gout = [seg_body.fresh(carried[j].type, of=self.tag(carried[j])) for j in act]
+        aout = [seg_body.fresh(w.type, of=self.tag(w)) for w in touched]
+        seg_body.emit(For(*rng, tuple(gin) + tuple(ain), block, tuple(gout) + tuple(aout), s.loc))
+        seg_block = Block((seg, *gin, *ain), tuple(seg_body.stmts), tuple(gout) + tuple(aout))
         last_seg = b.op("sub", nseg, Const(1, T.I64))
-        init = [self.own(b, adj.get(s.outs[j].id), s.outs[j]) for j in act]
-        init += [self.own(b, adj.get(w.id), w) for w in touched]
-        outs = tuple(b.fresh(carried[j].type, of=self.tag(s.init[j]) if isinstance(s.init[j], Var)
-                             else self.tag(carried[j])) for j in act)
-        outs += tuple(b.fresh(w.type, of=self.tag(w)) for w in touched)
-        b.emit(For(last_seg, Const(-1, T.I64), Const(-1, T.I64), tuple(init), seg_block, outs, s.loc))
-        for o in outs:
-            if T.is_array(o.type):
-                self.owned.add(o.id)
-        for w, o in zip(touched, outs[len(act):]):
-            adj[w.id] = o
-        for j, o in zip(act, outs):
-            a = s.init[j]
-            if self.is_active(a):
-                self.accumulate(b, adj, a, o, len(b.stmts))
+        self.emit_backward(b, s, adj, (last_seg, Const(-1, T.I64), Const(-1, T.I64)), seg_block,
+                           carried, act, touched)
 
     def segment(self, b: Builder, n):
         """The checkpoint spacing K: the option's value, or about sqrt(n)."""
