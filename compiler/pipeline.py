@@ -1,26 +1,32 @@
-"""The pipeline as data, and the runner that applies it.
+"""The pipeline: Python function -> IR -> transforms -> optimised IR -> module text.
 
-``PIPELINE`` names each stage; :func:`run_passes` applies passes in order, can dump
-the IR before/after a named pass, times each one, runs the checker in debug mode,
-and reports a failure as "in pass 'dce': ...". Nothing here imports Numba.
+:func:`transform` lowers the function, applies the request's steps (each one a pass,
+``compiler/steps.py``), expands custom rules and runs the ``-O1`` passes to a fixed
+point. :func:`run_passes` applies passes in order, runs the verifier after each in debug
+mode, reports a failure as "in pass 'dce': ...", and records what a :class:`PassLog`
+asks for: the IR after named passes (``flatgrad show --dump-after dce``) and the time
+each pass took (``--time-passes``). Nothing here imports Numba.
 """
 from __future__ import annotations
 
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
 
-from .check import check
+from . import __version__
 from .codegen import RUNTIME_NAMES, emit_body
-from .errors import CompileError
+from .custom import expand_custom
+from .errors import CompileError, SourceLoc
 from .frontend import lower_function
 from .ir import Function, dump
 from .optimize import O1
-from .reverse import reverse_ad
+from .steps import results_tree, with_tree
+from .tree import expression
+from .verify import check
 
 DEBUG = bool(os.environ.get("FLATGRAD_DEBUG"))
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -31,11 +37,30 @@ _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
 
 @dataclass
 class PassLog:
+    """What :func:`run_passes` records: ``timings`` (name, seconds) of every pass run, and
+    ``dumps`` (name, IR text) after each run of a pass named in ``dump_after``."""
+
+    dump_after: tuple = ()
     timings: list = field(default_factory=list)
-    dumps: dict = field(default_factory=dict)
+    dumps: list = field(default_factory=list)
+
+    def names(self) -> list[str]:
+        """Every pass name seen, in first-run order."""
+        return list(dict.fromkeys(n for n, _ in self.timings))
+
+    def table(self) -> str:
+        """Total time, runs and share of each pass."""
+        total = sum(t for _, t in self.timings) or 1e-12
+        rows = []
+        for name in self.names():
+            ts = [t for n, t in self.timings if n == name]
+            rows.append(f"{name:<16}{sum(ts) * 1e3:>10.3f} ms{len(ts):>6} "
+                        f"{100 * sum(ts) / total:>6.1f}%")
+        head = f"{'pass':<16}{'time':>13}{'runs':>6}{'share':>7}"
+        return "\n".join([head, *rows, f"{'total':<16}{total * 1e3:>10.3f} ms"]) + "\n"
 
 
-def run_passes(fn: Function, passes, *, dump_after=(), log: PassLog | None = None,
+def run_passes(fn: Function, passes, *, log: PassLog | None = None,
                fixed_point=False, debug=DEBUG) -> Function:
     """Apply ``passes`` (a list of (name, fn)); to a fixed point if asked."""
     for _round in range(10 if fixed_point else 1):
@@ -50,8 +75,8 @@ def run_passes(fn: Function, passes, *, dump_after=(), log: PassLog | None = Non
                 raise RuntimeError(f"in pass '{name}': {type(e).__name__}: {e}") from e
             if log is not None:
                 log.timings.append((name, time.perf_counter() - t0))
-                if name in dump_after:
-                    log.dumps[name] = dump(fn)
+                if name in log.dump_after:
+                    log.dumps.append((name, dump(fn)))
             if debug:
                 check(fn)
         if fn == before:
@@ -59,17 +84,19 @@ def run_passes(fn: Function, passes, *, dump_after=(), log: PassLog | None = Non
     return fn
 
 
+def pass_names() -> tuple[str, ...]:
+    """Every pass :func:`transform` may run, in pipeline order (for ``--dump-after``)."""
+    return ("rev", "vjp", "fwd", "jacrev", "jacfwd", "expand_custom") + tuple(n for n, _ in O1)
+
+
 @dataclass(frozen=True)
 class Request:
-    """What to compile: which transform, with respect to what, at which level."""
+    """What to compile: a stack of transforms (``compiler/steps.py``; none: the function
+    itself), optimised or not, under which name."""
 
-    mode: str = "rev"             # "rev" (gradient), "value" (the function itself)
-    wrt: tuple = (0,)
-    with_value: bool = False
+    steps: tuple = ()
     optimize: bool = True
     name: str | None = None
-    steps: tuple = ()             # mode "steps": a stack of transforms (compiler/compose.py)
-    checkpoint: object = None     # loops: None (tape every trip), True (~sqrt n), or K
 
 
 def transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> Function:
@@ -84,7 +111,6 @@ def transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> Fu
     except Exception as e:  # noqa: BLE001 - turned into a readable report
         if DEBUG:
             raise
-        from .errors import SourceLoc
         code = getattr(fn_obj, "__code__", None)
         loc = SourceLoc(code.co_filename, code.co_firstlineno) if code else None
         raise CompileError(f"internal error while compiling '{getattr(fn_obj, '__name__', fn_obj)}' "
@@ -97,28 +123,14 @@ def _transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> F
     primal = lower_function(fn_obj, arg_types)
     if DEBUG:
         check(primal)
-    if req.mode == "rev":
-        for i in req.wrt:
-            if not 0 <= i < len(primal.params):
-                raise CompileError(f"argnums {i} is out of range for '{primal.name}' with "
-                                   f"{len(primal.params)} parameters", primal.loc)
-        ir = run_passes(primal, [("reverse", lambda f: reverse_ad(f, req.wrt, req.with_value,
-                                                                     req.checkpoint))],
-                        log=log)
-    elif req.mode == "value":
-        ir = primal
-    elif req.mode in ("fwd", "steps"):   # forward mode and stacks of transforms (issue 5)
-        from .compose import apply_steps
-        steps = req.steps or (("fwd", req.wrt, req.with_value),)
-        ir = run_passes(primal, [("transforms", lambda f: apply_steps(f, steps))], log=log)
-    else:
-        raise ValueError(f"unknown mode {req.mode!r}")
-    from .custom import expand_custom
-    ir = expand_custom(ir)   # calls to custom_vjp functions become their primal bodies
+    ir = run_passes(primal, [(s.name, s.apply) for s in req.steps], log=log)
+    tree = results_tree(ir) if req.steps else None
+    ir = run_passes(ir, [("expand_custom", expand_custom)], log=log)  # custom_vjp: primal bodies
     if req.optimize:
         ir = run_passes(ir, O1, fixed_point=True, log=log)
+    if tree is not None:
+        ir = with_tree(ir, tree)          # passes need not keep meta; the results are the same
     if req.name:
-        from dataclasses import replace
         ir = replace(ir, name=req.name)
     return ir
 
@@ -133,12 +145,11 @@ def render(functions: list[Function], target: str, origin: str, key: str = "", *
     fns, locs = [], []
     for f in functions:
         lines, results, line_locs = emit_body(f, target)
-        layout = dict(f.meta).get("layout")
-        ret = layout.format(*results) if layout else ", ".join(results)
+        tree = dict(f.meta).get("tree")
+        ret = expression(tree, results) if tree is not None else ", ".join(results)
         fns.append({"name": f.name, "params": ", ".join(p.hint for p in f.params),
                     "lines": lines, "ret": ret})
         locs.append(line_locs)
-    from . import __version__
     body = "\n".join(line for f in fns for line in f["lines"]) + " ".join(f["ret"] for f in fns)
     used = [n for n in RUNTIME_NAMES if re.search(rf"\b{n}\(", body)]
     template = _ENV.get_template(f"{target}.py.j2")

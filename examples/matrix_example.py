@@ -22,7 +22,7 @@ def loss(X: "f64[:, :]", W1: "f64[:, :]", W2: "f64[:, :]"):
 
 if __name__ == "__main__":
     import flatgrad as fg
-    from flatgrad.runtime.check import compare, numeric_grad
+    from flatgrad.runtime.gradcheck import compare, numeric_grad
 
     # the annotations tell `flatgrad show` and `.source` the argument types
     print(fg.source(loss, argnums=(1, 2)))

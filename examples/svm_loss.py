@@ -23,7 +23,7 @@ def svm_loss(W, X, y, reg):
 if __name__ == "__main__":
     import flatgrad as fg
     from flatgrad.compiler.types import I64, F64, Array
-    from flatgrad.runtime.check import compare, numeric_grad
+    from flatgrad.runtime.gradcheck import compare, numeric_grad
 
     types = (Array("float64", 2), Array("float64", 2), Array("int64", 1), F64)
     print(fg.source(svm_loss, argnums=0, types=types))

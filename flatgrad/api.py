@@ -1,18 +1,28 @@
-"""The public transforms: grad, value_and_grad, source, check_grad."""
+"""The public transforms. Each is a stack of IR transforms (``compiler/steps.py``) on a
+Python function or on another transform, run by one class, ``runtime/dispatch.Transformed``;
+every one defaults to the ``"cpu"`` target (Numba), ``target="python"`` runs the same
+generated code without a JIT."""
 from __future__ import annotations
 
 import functools
 
 from .compiler import types as T
 from .compiler.errors import CompileError
+from .compiler.frontend.source import params_of
 from .compiler.hints import float_typing_caused
-from .compiler.pipeline import Request
+from .compiler.steps import Step
 from .runtime.cache import readable
-from .runtime.check import compare, numeric_grad
-from .runtime.dispatch import Transformed, default_signature
+from .runtime.dispatch import DEFAULT_TARGET, Transformed, default_signature, lift, stack, \
+    stack_cached
+from .runtime.gradcheck import compare, numeric_grad
+from .runtime.userdefs import CustomVJP
+from .runtime.userdefs import primitive as make_primitive
+from .runtime.vectorize import Vectorized
 
 
-def _argnums(argnums) -> tuple[tuple[int, ...], bool]:
+def argnums_of(argnums) -> tuple[tuple[int, ...], bool]:
+    """``(positions, single)`` from an ``argnums`` (an int or a non-empty tuple of ints);
+    whether each names a parameter is checked when the function is lowered."""
     if isinstance(argnums, int) and not isinstance(argnums, bool):
         return (argnums,), True
     nums = tuple(argnums) if isinstance(argnums, (tuple, list)) else ()
@@ -41,49 +51,49 @@ def _checkpoint(value):
     raise ValueError(f"checkpoint must be None, True or a positive int, not {value!r}")
 
 
-def _layout(n: int, single: bool, with_value: bool) -> str:
-    grads = "{%d}" % int(with_value) if single else \
-        "(" + ", ".join("{%d}" % (i + int(with_value)) for i in range(n)) + ("," if n == 1 else "") + ")"
-    return "{0}, " + grads if with_value else grads
-
-
 @_decorator
-def grad(f, argnums=0, *, target: str = "cpu", optimize: bool = True,
+def grad(f, argnums=0, *, target: str = DEFAULT_TARGET, optimize: bool = True,
          checkpoint=None) -> Transformed:
     """The gradient of scalar-valued ``f`` with respect to argument(s) ``argnums``.
 
     As in JAX, an int ``argnums`` gives one gradient shaped like that argument and a
-    tuple gives a tuple. ``target`` is ``"cpu"`` (Numba, the default) or ``"python"``
-    (plain NumPy, no JIT). ``checkpoint`` bounds the tape memory of ``for`` loops: ``True``
-    keeps the loop state every ~sqrt(n) trips and recomputes each segment in the backward
-    pass; an int K keeps it every K trips. The result exposes ``.source`` and ``.ir``.
+    tuple gives a tuple. ``f`` may itself be a transform (``grad(grad(f))``). ``target``
+    is ``"cpu"`` (Numba, the default) or ``"python"`` (plain NumPy, no JIT).
+    ``checkpoint`` bounds the tape memory of ``for`` loops: ``True`` keeps the loop state
+    every ~sqrt(n) trips and recomputes each segment in the backward pass; an int K keeps
+    it every K trips. The result exposes ``.source`` and ``.ir``.
     """
-    nums, single = _argnums(argnums)
-    if not hasattr(f, "__code__"):   # a transform of a function: grad(grad(f))
-        return _grad_of_transform(f, nums, single, False, target, optimize)
-    req = Request(mode="rev", wrt=nums, optimize=optimize, checkpoint=_checkpoint(checkpoint))
-    return Transformed(f, req, target, "grad", _layout(len(nums), single, False))
+    nums, single = argnums_of(argnums)
+    step = Step("rev", nums, single, checkpoint=_checkpoint(checkpoint))
+    return stack(f, (step,), target, "grad", floats=nums, optimize=optimize)
 
 
 @_decorator
-def value_and_grad(f, argnums=0, *, target: str = "cpu", optimize: bool = True,
+def value_and_grad(f, argnums=0, *, target: str = DEFAULT_TARGET, optimize: bool = True,
                    checkpoint=None) -> Transformed:
     """Like :func:`grad`, but returns ``(f(*args), gradient)`` from one pass."""
-    nums, single = _argnums(argnums)
-    if not hasattr(f, "__code__"):   # a transform of a function
-        return _grad_of_transform(f, nums, single, True, target, optimize)
-    req = Request(mode="rev", wrt=nums, with_value=True, optimize=optimize,
-                  checkpoint=_checkpoint(checkpoint))
-    return Transformed(f, req, target, "value_and_grad", _layout(len(nums), single, True))
+    nums, single = argnums_of(argnums)
+    step = Step("rev", nums, single, with_value=True, checkpoint=_checkpoint(checkpoint))
+    return stack(f, (step,), target, "value_and_grad", floats=nums, optimize=optimize)
 
 
-def source(f, argnums=0, *, mode: str = "rev", target: str = "python", optimize: bool = True,
-           types=None) -> str:
+def forward(f, argnums=0, *, tangents=None, target: str = DEFAULT_TARGET,
+            optimize: bool = True) -> Transformed:
+    """Forward mode as a transform: ``f``'s parameters, then one tangent per ``argnums``
+    (named ``tangents``, default ``tangent<i>``); returns ``(f(...), tangent of f(...))``."""
+    nums, _ = argnums_of(argnums)
+    names = tuple(tangents) if tangents is not None else tuple(f"tangent{i}" for i in nums)
+    n = len(params_of(lift(f)[0]))
+    return stack_cached(f, (Step("fwd", nums, with_value=True),), target, "jvp", names,
+                        tuple(range(n, n + len(nums))), optimize)
+
+
+def source(f, argnums=0, *, mode: str = "rev", target: str = DEFAULT_TARGET,
+           optimize: bool = True, types=None) -> str:
     """The generated module for a transform of ``f`` (all-float scalar arguments by default)."""
     if mode == "fwd":
-        nums, _ = _argnums(argnums)
-        t = _compose(f, ("fwd", nums, True), "jvp", ("flat",), target=target,
-                     optimize=optimize, extra=[f"tangent{i}" for i in nums])
+        nums, _ = argnums_of(argnums)
+        t = forward(f, argnums, target=target, optimize=optimize)
         return readable(t.build_source(tuple(types) + (T.F64,) * len(nums))) if types is not None \
             else t.source
     if mode != "rev":
@@ -108,46 +118,25 @@ def source(f, argnums=0, *, mode: str = "rev", target: str = "python", optimize:
 
 
 def check_grad(f, *args, argnums=0, eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-7,
-               target: str = "cpu"):
+               target: str = DEFAULT_TARGET):
     """Compare flatgrad's gradient of ``f`` at ``args`` with central finite differences.
 
     Returns the flatgrad gradient; raises AssertionError naming the argument whose
     gradient disagrees (error scaled by ``atol + rtol*|numeric|``).
     """
-    nums, single = _argnums(argnums)
+    nums, single = argnums_of(argnums)
     g = grad(f, nums, target=target)(*args)
     for i, gi in zip(nums, g):
         num = numeric_grad(f, list(args), i, eps)
         err = compare(gi, num, rtol, atol)
         if not err <= 1.0:
-            name = f.__code__.co_varnames[i]
+            name = params_of(f)[i]
             raise AssertionError(f"gradient of {f.__name__} with respect to '{name}' disagrees with "
                                  f"finite differences:\n  flatgrad: {gi}\n  numeric:  {num}")
     return g[0] if single else g
 
 
-# ======================================================================= issue 5: forward mode,
-# higher order and custom rules. Every function below stacks IR transforms
-# (compiler/compose.py) on the user's function or on another flatgrad transform.
-
-def _compose(f, step, suffix, shape, *, target, optimize, extra=(), floats=()):
-    from .runtime.compose import make
-    return make(f, (step,), target, suffix, shape, tuple(extra), tuple(floats), optimize)
-
-
-def _nparams(f) -> int:
-    from .runtime.compose import lift
-    return lift(f)[0].__code__.co_argcount
-
-
-def _grad_of_transform(f, nums, single, with_value, target, optimize):
-    """grad / value_and_grad of a grad-ed function: reverse over the inner transform."""
-    return _compose(f, ("rev", nums, with_value), "value_and_grad" if with_value else "grad",
-                    ("grid", True, single, len(nums)) if not with_value else ("flat",),
-                    target=target, optimize=optimize, floats=nums)
-
-
-def jvp(f, primals, tangents, *, target: str = "python", optimize: bool = True):
+def jvp(f, primals, tangents, *, target: str = DEFAULT_TARGET, optimize: bool = True):
     """Forward mode, as ``jax.jvp``: ``(f(*primals), J(primals) @ tangents)``.
 
     ``primals`` and ``tangents`` are tuples of the same length; for ``f`` returning a
@@ -155,27 +144,22 @@ def jvp(f, primals, tangents, *, target: str = "python", optimize: bool = True):
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
-    n = _nparams(f)
+    n = len(params_of(lift(f)[0]))
     if len(primals) != n:
         raise TypeError(f"jvp: the function takes {n} argument(s), got {len(primals)} primals")
-    wrt = tuple(range(n))
-    inner = getattr(f, "layout", None)
-    shape = ("pair_like", inner) if inner and not inner.startswith("composed") else ("pair",)
-    t = _compose(f, ("fwd", wrt, True), "jvp", shape, target=target, optimize=optimize,
-                 extra=[f"tangent{i}" for i in wrt], floats=tuple(range(n, 2 * n)))
+    t = forward(f, tuple(range(n)), target=target, optimize=optimize)
     return t(*primals, *tangents)
 
 
-def vjp(f, *primals, target: str = "python", optimize: bool = True):
+def vjp(f, *primals, target: str = DEFAULT_TARGET, optimize: bool = True):
     """Reverse mode with a given cotangent, as ``jax.vjp``: returns ``(out, vjp_fn)``
     where ``vjp_fn(cotangent)`` gives a tuple with the gradient of every primal. For
     ``f`` returning a tuple the cotangent is a tuple with one entry per output."""
     out = f(*primals)
     n = len(primals)
     k = len(out) if isinstance(out, tuple) else 1
-    t = _compose(f, ("vjp", tuple(range(n)), False), "vjp", ("flat",), target=target,
-                 optimize=optimize, extra=[f"cotangent{j}" for j in range(k)],
-                 floats=tuple(range(n + k)))
+    t = stack_cached(f, (Step("vjp", tuple(range(n))),), target, "vjp",
+                     tuple(f"cotangent{j}" for j in range(k)), tuple(range(n + k)), optimize)
 
     def vjp_fn(cotangent):
         cts = tuple(cotangent) if k > 1 or isinstance(out, tuple) else (cotangent,)
@@ -187,27 +171,24 @@ def vjp(f, *primals, target: str = "python", optimize: bool = True):
 
 
 @_decorator
-def jacobian(f, argnums=0, *, mode: str = "rev", target: str = "python", optimize: bool = True):
+def jacobian(f, argnums=0, *, mode: str = "rev", target: str = DEFAULT_TARGET,
+             optimize: bool = True):
     """The Jacobian of ``f`` (scalar or tuple results), as ``jax.jacobian``/``jacfwd``.
 
     ``mode="rev"`` builds it row by row (one reverse pass per result), ``"fwd"`` column
     by column; either way one compiled function computes all of it. Rows follow the
     results (a scalar result gives one row, unwrapped); columns follow ``argnums``."""
-    if mode not in ("rev", "fwd"):
-        raise ValueError(f"jacobian mode must be 'rev' or 'fwd', not {mode!r}")
-    nums, single = _argnums(argnums)
-    return _compose(f, ("jac", nums, mode), f"jac{mode}", ("grid", True, single, len(nums)),
-                    target=target, optimize=optimize, floats=nums)
+    nums, single = argnums_of(argnums)
+    step = Step("jac", nums, single, mode=mode)
+    return stack_cached(f, (step,), target, f"jac{mode}", (), nums, optimize)
 
 
 @_decorator
-def hessian(f, argnums=0, *, target: str = "python", optimize: bool = True):
+def hessian(f, argnums=0, *, target: str = DEFAULT_TARGET, optimize: bool = True):
     """The Hessian of scalar ``f``: forward mode over the gradient's IR."""
-    from .runtime.compose import make
-    nums, single = _argnums(argnums)
-    steps = (("rev", nums, False), ("jac", nums, "fwd"))
-    return make(f, steps, target, "hessian", ("grid", single, single, len(nums)), (), nums,
-                optimize)
+    nums, single = argnums_of(argnums)
+    steps = (Step("rev", nums, single), Step("jac", nums, single, mode="fwd"))
+    return stack_cached(f, steps, target, "hessian", (), nums, optimize)
 
 
 def custom_vjp(fn):
@@ -215,7 +196,6 @@ def custom_vjp(fn):
 
     ``fwd(*args)`` returns ``(output, residuals)``; ``bwd(residuals, g)`` returns one
     gradient per argument. Every transform that meets a call to ``fn`` uses them."""
-    from .runtime.userdefs import CustomVJP
     return CustomVJP(fn)
 
 
@@ -223,11 +203,10 @@ def primitive(name, fn=None):
     """Register an elementwise function from SymPy: ``primitive("gauss", lambda x:
     sympy.exp(-x**2/2))`` (or ``@primitive`` on a def). Its derivatives of every order
     come from ``sympy.diff``; it works on the python and cpu targets."""
-    from .runtime.userdefs import primitive as make_primitive
     return make_primitive(name, fn)
 
 
-def vectorize(fn, target: str = "cpu", *, fastmath=None):
+def vectorize(fn, target: str = DEFAULT_TARGET, *, fastmath=None):
     """Map scalar ``fn`` — a Python function, or ``grad``/``value_and_grad`` of one — over arrays.
 
     Called with arrays (scalars broadcast, NumPy rules), it returns one array per
@@ -236,5 +215,4 @@ def vectorize(fn, target: str = "cpu", *, fastmath=None):
     (``prange`` over every core) or ``"cuda"`` (numba-cuda grid-stride kernel).
     See ``docs/vectorize.md``.
     """
-    from .runtime.vectorize import Vectorized
     return Vectorized(fn, target, fastmath=fastmath)

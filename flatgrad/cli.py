@@ -10,12 +10,14 @@ import os
 import sys
 
 from .compiler.errors import CompileError
+from .compiler.frontend.source import params_of
 from .compiler.hints import float_typing_caused
 
 EPILOG = """examples:
   flatgrad show examples/sigmoid_neuron.py::f -O0     the lecture's flat listing
   flatgrad show examples/circuit.py::f --wrt x,z      gradient with respect to x and z
   flatgrad show examples/circuit.py::f --ir           the optimised IR instead of code
+  flatgrad show examples/circuit.py::f --dump-after rev,dce --time-passes
   flatgrad check examples/circuit.py::f --at x=-2,y=5,z=-4
   flatgrad show examples/sigmoid_neuron.py::f --target cuda   the vectorize CUDA kernel
   flatgrad check examples/matrix_example.py::loss --at X=@X.npy,W1=[[0.1],[0.2]],W2=[[2.0]]
@@ -75,7 +77,7 @@ def _where(e: BaseException, path: str | None = None) -> str:
 
 
 def _wrt(fn, text: str | None, sig=None) -> tuple[int, ...]:
-    params = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    params = params_of(fn)
     if not text:   # every float parameter (ints and bools have no gradient)
         from .compiler import types as T
         return tuple(i for i in range(len(params)) if sig is None or T.is_float(sig[i]))
@@ -111,12 +113,14 @@ def cmd_show(args) -> int:
     target = "cpu" if args.target == "cpu" else "python"
     optimize = args.opt != "0"
     if args.mode == "fwd":   # forward mode: tangent parameters tan_x for --wrt
-        t = api._compose(fn, ("fwd", wrt, True), "jvp", ("flat",), target=target,
-                         optimize=optimize,
-                         extra=[f"tan_{fn.__code__.co_varnames[i]}" for i in wrt])
+        t = api.forward(fn, wrt, tangents=[f"tan_{params_of(fn)[i]}" for i in wrt],
+                        target=target, optimize=optimize)
     else:
         t = api.grad(fn, wrt, target=target, optimize=optimize)
+    log = _pass_log(args)
     try:
+        if log is not None:
+            t.build_ir(sig if args.target in ("python", "cpu") else (T.F64,) * len(sig), log=log)
         if args.ir:
             text = dump(t.build_ir(sig)) + "\n"
         elif args.target in ("parallel", "cuda"):     # the batch kernel of vectorize(grad(f))
@@ -132,8 +136,37 @@ def cmd_show(args) -> int:
                            f"scalar{'s' * (len(guessed) > 1)}; give other types with --types, "
                            "e.g. --types n=i64,X=f64[:, :], or annotate the parameters: "
                            "X: \"f64[:, :]\")") from None
+    if log is not None:
+        _report_passes(log, args.time_passes)
     sys.stdout.write(_highlight(text, sys.stdout))
     return 0
+
+
+def _pass_log(args):
+    """A PassLog for --dump-after / --time-passes, or None; unknown pass names are an error."""
+    from .compiler.pipeline import PassLog, pass_names
+    wanted = [n.strip() for item in args.dump_after or () for n in item.split(",") if n.strip()]
+    unknown = [n for n in wanted if n not in pass_names()]
+    if unknown:
+        raise UserError(f"--dump-after: no pass named {', '.join(map(repr, unknown))} "
+                        f"(passes: {', '.join(pass_names())})")
+    if not wanted and not args.time_passes:
+        return None
+    return PassLog(dump_after=tuple(wanted))
+
+
+def _report_passes(log, timings: bool) -> None:
+    """The IR after each requested pass (stdout, before the code); the timings (stderr)."""
+    runs: dict = {}
+    for name, text in log.dumps:
+        runs[name] = runs.get(name, 0) + 1
+        sys.stdout.write(f"# IR after pass '{name}' (run {runs[name]})\n{text}\n\n")
+    for name in log.dump_after:
+        if name not in runs:
+            print(f"flatgrad: pass '{name}' did not run for this function "
+                  f"(passes run: {', '.join(log.names())})", file=sys.stderr)
+    if timings:
+        sys.stderr.write(log.table())
 
 
 def _signature(fn, text: str | None):
@@ -146,7 +179,7 @@ def _signature(fn, text: str | None):
 def _guessed(fn, types_text) -> list[str]:
     """The parameters typed as float scalars for want of a type (no --types, annotation or
     default value saying what they are)."""
-    params = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    params = params_of(fn)
     declared = _declared_types(fn, types_text)
     return [p for p in params if p not in declared]
 
@@ -221,7 +254,7 @@ def _point(fn, text: str, types_text: str | None):
     annotations, their default values, else as floats; returns (values, signature)."""
     import numpy as np
     from .compiler import types as T
-    params = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    params = params_of(fn)
     at = _parse_at(text)
     extra = [k for k in at if k not in params]
     if extra:
@@ -243,7 +276,7 @@ def _declared_types(fn, types_text) -> dict:
     """name -> IR type from --types, annotations and default values (not the float guess)."""
     import numpy as np
     from .compiler import types as T
-    params = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    params = params_of(fn)
     out = {}
     defaults = dict(zip(params[len(params) - len(fn.__defaults__ or ()):], fn.__defaults__ or ()))
     for p, d in defaults.items():
@@ -334,7 +367,7 @@ def _wrt_checked(fn, text, values) -> tuple[int, ...]:
     if not text:
         return _float_params(values)
     wrt = _wrt(fn, text)
-    params = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    params = params_of(fn)
     for i in wrt:
         v = values[i]
         if not (isinstance(v, float) or (isinstance(v, np.ndarray) and v.dtype.kind == "f")):
@@ -357,9 +390,9 @@ def _run_user(what: str, fn, thunk):
 def cmd_check(args) -> int:
     import numpy as np
     from . import api
-    from .runtime.check import compare, numeric_grad
+    from .runtime.gradcheck import compare, numeric_grad
     fn = load_function(args.function)
-    params = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    params = params_of(fn)
     values = _point(fn, args.at, args.types)
     wrt = _wrt_checked(fn, args.wrt, values)
     shown = ", ".join(f"{p}={_short(v)}" for p, v in zip(params, values))
@@ -465,6 +498,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-O", dest="opt", choices=["0", "1"], default="1",
                    help="-O0: unoptimised lecture listing; -O1 (default): optimised")
     s.add_argument("--ir", action="store_true", help="print the IR instead of Python")
+    s.add_argument("--dump-after", metavar="PASS", action="append",
+                   help="also print the IR after each run of PASS (repeat, or comma-separate; "
+                        "passes: rev, vjp, fwd, jacrev, jacfwd, expand_custom and the -O1 passes "
+                        "copy-propagation, simplify, scales, cse, licm, dce)")
+    s.add_argument("--time-passes", action="store_true",
+                   help="print how long each compiler pass took (to stderr)")
     s.add_argument("--types", metavar="NAME=TYPE,...",
                    help='argument types, e.g. X=f64[:, :],n=i64 (default: the parameters\' string '
                         'annotations such as X: "f64[:, :]", else float scalars)')

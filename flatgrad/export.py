@@ -148,8 +148,7 @@ def export(fn, sig, wrt: tuple[int, ...], *, mode: str = "rev", target: str = "p
     params = fn.__code__.co_varnames[:fn.__code__.co_argcount]
     if mode == "fwd":
         tans = [f"tan_{params[i]}" for i in wrt]
-        t = api._compose(fn, ("fwd", wrt, True), "jvp", ("flat",), target=target,
-                         optimize=optimize, extra=tans)
+        t = api.forward(fn, wrt, tangents=tans, target=target, optimize=optimize)
         text = t.build_source(tuple(sig))
         what = "forward-mode value and tangent"
         call = ", ".join(list(params) + tans)

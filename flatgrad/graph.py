@@ -912,7 +912,7 @@ def graph(f, *args, wrt=None, collapse: bool = False, title: str | None = None) 
     from .compiler.custom import expand_custom
     from .compiler.frontend import lower_function
     from .compiler.reverse import reverse_ad
-    from .runtime.dispatch import _classify
+    from .runtime.dispatch import classify as _classify
 
     fn = getattr(f, "__wrapped__", f) if not hasattr(f, "__code__") else f
     if not hasattr(fn, "__code__"):

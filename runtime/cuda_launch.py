@@ -18,7 +18,8 @@ import os
 
 import numpy as np
 
-from .vectorize import Kernel, arrange, broadcast_shape, check_out, compute_dtype, host_batch
+from ..compiler.tree import unflatten
+from .vectorize import Kernel, broadcast_shape, check_out, compute_dtype, host_batch
 
 THREADS = 256          # per block: a multiple of the warp, and leaves registers for float64 code
 WAVES = 4              # blocks per multiprocessor slot: grid-stride covers the rest
@@ -102,7 +103,7 @@ def call(vec, args, out):
     if size:
         blocks, threads = launch_config(cuda, size)
         kern.fn[blocks, threads](*values, *(o.reshape(size) for o in dev_outs))
-    return arrange(kern.structure, finish())
+    return unflatten(kern.structure, finish())
 
 
 def _outputs(cuda, kern: Kernel, out, shape, stay: bool):

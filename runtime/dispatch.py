@@ -1,4 +1,6 @@
-"""What ``grad(f)`` and friends return: a callable that compiles once per signature.
+"""What ``grad``, ``value_and_grad``, ``jvp``, ``vjp``, ``jacobian`` and ``hessian`` return:
+a :class:`Transformed`, a stack of IR transforms (``compiler/steps.py``) of a Python function
+that compiles once per signature.
 
 A call classifies its arguments (float / int / bool scalars, arrays by dtype and
 ndim), compiles the transform for that signature on first sight (thread-safely,
@@ -11,18 +13,25 @@ any number of threads.
 """
 from __future__ import annotations
 
+import functools
 import inspect
+import sys
 import threading
 import warnings
+from dataclasses import replace
 
 import numpy as np
 
 from ..compiler import types as T
 from ..compiler.errors import CompileError, SourceLoc
+from ..compiler.frontend.source import params_of
+from ..compiler.inline import inline
 from ..compiler.pipeline import Request, render, transform
+from ..compiler.tree import unflatten
 from . import cache
 
 TARGETS = ("python", "cpu")
+DEFAULT_TARGET = "cpu"      # every transform's default: Numba; "python" runs the same code without
 _SCALARS = {float: T.F64, int: T.I64, bool: T.BOOL, np.float64: T.F64, np.float32: T.F32,
             np.int64: T.I64, np.int32: T.I64, np.bool_: T.BOOL}
 
@@ -35,7 +44,7 @@ class Signature(tuple):
     """The IR types of one call's arguments."""
 
 
-def _classify(name: str, value, differentiable: bool):
+def classify(name: str, value, differentiable: bool):
     """(IR type, converted value, needs conversion) for one argument, or a clear error."""
     t = _SCALARS.get(type(value))
     if t is not None:
@@ -51,19 +60,19 @@ def _classify(name: str, value, differentiable: bool):
         except ValueError:
             raise ValueError(f"argument '{name}' is a ragged nested sequence; "
                              "pass a rectangular array") from None
-        t, value, _ = _classify(name, value, differentiable)
+        t, value, _ = classify(name, value, differentiable)
         return t, value, True
     if isinstance(value, np.ndarray):
         if not value.dtype.isnative:
             # big-endian data (from a file, a network buffer): the same numbers in native order
             value = value.astype(value.dtype.newbyteorder("="))
-            return _classify(name, value, differentiable)[0], value, True
+            return classify(name, value, differentiable)[0], value, True
         kind = value.dtype.kind
         if kind == "f" and value.dtype.itemsize in (4, 8):
             return T.Array(str(value.dtype), value.ndim), value, False
         if differentiable:
             if kind in "iub":
-                return _classify(name, value.astype(np.float64), True)[0], value.astype(np.float64), True
+                return classify(name, value.astype(np.float64), True)[0], value.astype(np.float64), True
             raise TypeError(f"argument '{name}' has dtype {value.dtype}; gradients need float32 "
                             "or float64 arrays")
         if kind in "iu":
@@ -72,17 +81,16 @@ def _classify(name: str, value, differentiable: bool):
             return T.Array("bool", value.ndim), value, False
         raise TypeError(f"argument '{name}' has unsupported dtype {value.dtype}")
     if isinstance(value, (np.floating, np.integer, np.bool_)):
-        return _classify(name, value.item(), differentiable)
+        return classify(name, value.item(), differentiable)
     raise TypeError(f"argument '{name}' has unsupported type {type(value).__name__}; "
                     "flatgrad takes floats, ints, bools and NumPy arrays")
 
 
 def default_signature(fn, overrides: dict | None = None) -> Signature:
     """Types for ``fn``'s parameters from ``overrides``, its annotations, else float scalars."""
-    code = fn.__code__
     notes = getattr(fn, "__annotations__", {}) or {}
     types = []
-    for name in code.co_varnames[:code.co_argcount]:
+    for name in params_of(fn):
         t = (overrides or {}).get(name) or T.from_annotation(notes.get(name))
         types.append(t or T.F64)
     return Signature(types)
@@ -90,7 +98,6 @@ def default_signature(fn, overrides: dict | None = None) -> Signature:
 
 def _generated_line(e: BaseException) -> str | None:
     """The user's file:line for the innermost generated-module frame of ``e``'s traceback."""
-    import sys
     tb, found = e.__traceback__, None
     while tb is not None:
         mod = sys.modules.get(tb.tb_frame.f_globals.get("__name__", ""))
@@ -122,23 +129,29 @@ def _numpy_scalars(fn, sig):
 
 
 class Transformed:
-    """A transform of a Python function (``grad``, ``value_and_grad``, ...), compiled lazily."""
+    """A stack of transforms of the Python function ``fn``, compiled lazily per signature.
 
-    def __init__(self, fn, req: Request, target: str = "cpu", suffix: str = "grad",
-                 layout: str | None = None):
+    ``steps``: the :class:`~flatgrad.compiler.steps.Step` s, applied in order; ``extra``:
+    names of parameters after ``fn``'s own (tangents, cotangents); ``floats``: the positions
+    of the arguments converted to float (the differentiated ones). The results nest as the
+    steps say (a treedef in the IR's meta), in the generated ``return`` itself."""
+
+    def __init__(self, fn, steps: tuple = (), target: str = DEFAULT_TARGET, suffix: str = "grad",
+                 *, extra: tuple = (), floats=(), optimize: bool = True):
         if target not in TARGETS:
             raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
         if not callable(fn) or not hasattr(fn, "__code__"):
             raise TypeError(f"flatgrad transforms Python functions, not {type(fn).__name__}")
         self.fn = fn
-        self.req = req
+        self.steps = tuple(steps)
         self.target = target
         self.suffix = suffix
-        self.layout = layout
-        code = fn.__code__
-        self.params = code.co_varnames[:code.co_argcount]
-        self.defaults = fn.__defaults__ or ()
+        self.extra = tuple(extra)
+        self.floats = frozenset(floats)
+        self.params = params_of(fn) + self.extra
+        self.defaults = () if extra else (fn.__defaults__ or ())
         self.__name__ = f"{fn.__name__}_{suffix}".replace("<lambda>", "lambda")  # an identifier
+        self.req = Request(steps=self.steps, optimize=optimize, name=self.__name__)
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn
         self._fast: dict = {}      # exact Python argument types (all scalars) -> compiled
@@ -149,6 +162,11 @@ class Transformed:
         self._last = None
         self._lock = threading.Lock()
         self._fingerprint = None
+
+    def retarget(self, target: str) -> "Transformed":
+        """The same transform for another target."""
+        return Transformed(self.fn, self.steps, target, self.suffix, extra=self.extra,
+                           floats=self.floats, optimize=self.req.optimize)
 
     # ------------------------------------------------------------------ calling
 
@@ -178,7 +196,7 @@ class Transformed:
         the same code when Numba raised it (Numba errors carry no line)."""
         loc = _generated_line(e)
         if loc is None and self.target != "python":
-            twin = Transformed(self.fn, self.req, "python", self.suffix, self.layout)
+            twin = self.retarget("python")
             try:
                 twin(*args)
             except type(e) as again:
@@ -204,10 +222,9 @@ class Transformed:
         if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) or code.co_kwonlyargcount:
             transform(self.fn, None, self.req)   # raises the CompileError that says why
         args = self._bind(tuple(args))
-        wrt = set(self.req.wrt) if self.req.mode in ("rev",) else set()
         types, values, converted = [], [], False
         for i, (name, v) in enumerate(zip(self.params, args)):
-            t, v2, conv = _classify(name, v, i in wrt)
+            t, v2, conv = classify(name, v, i in self.floats)
             types.append(t)
             values.append(v2)
             converted |= conv
@@ -256,7 +273,7 @@ class Transformed:
         turned off, for :meth:`__call__` to hand unchecked arguments to. ``compiled`` itself
         stays as it is: it may be shared with other transforms of the same code and threads, and
         only ever sees classified arguments (so it may compile new layouts)."""
-        from numba import njit
+        from numba import njit      # not at the top: `import flatgrad` does not load Numba
         with self._lock:
             if self._hot is not None or not compiled.overloads:
                 return
@@ -313,12 +330,12 @@ class Transformed:
     def key(self, sig) -> str:
         if self._fingerprint is None:
             self._fingerprint = cache.fingerprint(self.fn)
-        return cache.make_key(self._fingerprint, self.req, tuple(sig), self.target, self.layout)
+        return cache.make_key(self._fingerprint, self.req, tuple(sig), self.target)
 
-    def build_ir(self, sig):
-        from dataclasses import replace
-        ir = transform(self.fn, tuple(sig), self.req)
-        return replace(ir, name=self.__name__, meta=(("layout", self.layout),) if self.layout else ())
+    def build_ir(self, sig, log=None):
+        """The optimised IR for argument types ``sig``; its meta holds the results' treedef.
+        ``log``: a :class:`~flatgrad.compiler.pipeline.PassLog` to record passes in."""
+        return transform(self.fn, tuple(sig), self.req, log)
 
     def build_source(self, sig, key: str = "") -> str:
         origin = f"{self.fn.__code__.co_filename}:{self.fn.__name__}"
@@ -368,15 +385,57 @@ class Transformed:
     def __repr__(self) -> str:
         return f"<flatgrad {self.suffix} of {self.fn.__name__} target={self.target}>"
 
-    # ------------------------------------------------------------------ composition (issue 5)
+    # ------------------------------------------------------------------ inside compiled code
 
-    def __flatgrad_lower__(self, b, args, loc):
-        """Called by the frontend when a function being compiled calls this transform."""
-        from .compose import lower_transformed
-        return lower_transformed(self, b, args, loc)
+    def __flatgrad_lower__(self, b, args: tuple, loc):
+        """Called by the frontend when a function being compiled calls this transform: its IR
+        is inlined there, the results nested as a call from Python nests them."""
+        if len(args) != len(self.params):
+            raise CompileError(f"'{self.__name__}' takes {len(self.params)} argument(s), "
+                               f"got {len(args)}", loc)
+        cast = []
+        for i, a in enumerate(args):
+            if i in self.floats and not T.is_float(a.type):
+                b.loc = loc
+                a = b.op("float", a) if not T.is_array(a.type) else b.op("astype", a, dtype="float64")
+            cast.append(a)
+        ir = self.build_ir(Signature(a.type for a in cast))
+        results = inline(b, ir, tuple(cast))
+        tree = dict(ir.meta).get("tree")
+        if tree is not None:
+            return unflatten(tree, results)
+        return results[0] if len(results) == 1 else tuple(results)
 
     def __flatgrad_key__(self) -> str:
         """What decides this transform's code, for the cache key of its callers."""
         if self._fingerprint is None:
             self._fingerprint = cache.fingerprint(self.fn)
-        return repr((self._fingerprint, self.req, self.target, self.layout))
+        return repr((self._fingerprint, self.req, self.target, sorted(self.floats)))
+
+
+def lift(f) -> tuple:
+    """``(python function, steps so far)`` for a function or a flatgrad transform of one."""
+    if isinstance(f, Transformed):
+        if f.extra:
+            raise TypeError(f"cannot transform {f!r} further: it takes extra arguments "
+                            "(tangents or cotangents)")
+        return f.fn, f.steps
+    if not callable(f) or not hasattr(f, "__code__"):
+        raise TypeError(f"flatgrad transforms Python functions, not {type(f).__name__}")
+    return f, ()
+
+
+def stack(f, steps: tuple, target: str = DEFAULT_TARGET, suffix: str = "grad", *,
+          extra: tuple = (), floats=(), optimize: bool = True) -> Transformed:
+    """``steps`` on top of ``f``: a Python function, or a transform of one (whose steps come
+    first)."""
+    fn, base = lift(f)
+    return Transformed(fn, base + tuple(steps), target, suffix, extra=tuple(extra),
+                       floats=floats, optimize=optimize)
+
+
+@functools.lru_cache(maxsize=512)
+def stack_cached(f, steps: tuple, target: str, suffix: str, extra: tuple = (),
+                 floats: tuple = (), optimize: bool = True) -> Transformed:
+    """:func:`stack`, one object per distinct request (``jvp``/``vjp`` are called per point)."""
+    return stack(f, steps, target, suffix, extra=extra, floats=floats, optimize=optimize)

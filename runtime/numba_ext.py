@@ -37,25 +37,9 @@ def _unary(py_fn, scalar):
     return _impl
 
 
-def _sigmoid(x):
-    # Branch-free (a select, not a jump): the same values as 1/(1+exp(-x)) for x >= 0 and
-    # exp(x)/(1+exp(x)) for x < 0, bit for bit, but batch loops over mixed signs no longer
-    # pay a branch misprediction per element (~30% of a vectorized sigmoid gradient).
-    e = math.exp(-abs(x))
-    return (1.0 if x >= 0 else e) / (1.0 + e)
-
-
-def _relu(x):
-    return x if x > 0 else 0.0 * x
-
-
-def _softplus(x):
-    return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
-
-
-_unary(support.sigmoid, _sigmoid)
-_unary(support.relu, _relu)
-_unary(support.softplus, _softplus)
+_unary(support.sigmoid, support.sigmoid_scalar)
+_unary(support.relu, support.relu_scalar)
+_unary(support.softplus, support.softplus_scalar)
 _unary(support.erf, lambda x: math.erf(x))
 _unary(support.erfc, lambda x: math.erfc(x))
 

@@ -13,7 +13,6 @@ compiled loop (fastmath, broadcasting, dtypes) are explained in ``docs/vectorize
 """
 from __future__ import annotations
 
-import ast
 import hashlib
 import math
 import threading
@@ -25,9 +24,12 @@ import numpy as np
 from ..compiler import types as T
 from ..compiler.codegen import RESERVED, emit_body
 from ..compiler.errors import CompileError
+from ..compiler.frontend.source import params_of
 from ..compiler.ir import Function, walk
 from ..compiler.pipeline import Request, render, transform
+from ..compiler.tree import TreeDef, flatten, of_results, unflatten
 from . import cache
+from .dispatch import DEFAULT_TARGET
 
 TARGETS = ("cpu", "parallel", "cuda")
 # Numba fastmath flags for the cpu/parallel kernels: none. FMA contraction, reassociation
@@ -47,28 +49,27 @@ class Kernel:
 
     fn: object            # njit dispatcher or cuda kernel: fn(*inputs, *outputs)
     dtypes: tuple         # NumPy dtype of each output
-    structure: object     # the result's nesting: an output index, or a tuple of them
+    structure: TreeDef    # how the outputs nest
     text: str             # the generated module
 
 
 class Vectorized:
     """A scalar function (or its gradient) applied elementwise to arrays; see :func:`vectorize`."""
 
-    def __init__(self, fn, target: str = "cpu", *, fastmath=None):
+    def __init__(self, fn, target: str = DEFAULT_TARGET, *, fastmath=None):
         if target not in TARGETS:
             raise ValueError(f"unknown vectorize target {target!r}; choose one of {', '.join(TARGETS)}")
         self.target = target
         self.fastmath = FASTMATH if fastmath is None else fastmath
         if hasattr(fn, "build_ir") and hasattr(fn, "fn"):      # grad, value_and_grad, ...
             self.base, self.params, self.defaults = fn.fn, fn.params, fn.defaults
-            self.name, self.layout, self.req = fn.__name__, fn.layout, fn.req
+            self.name, self.req = fn.__name__, fn.req
             self._build_ir = fn.build_ir
         elif callable(fn) and hasattr(fn, "__code__"):
-            code = fn.__code__
-            self.base, self.params = fn, code.co_varnames[:code.co_argcount]
+            self.base, self.params = fn, params_of(fn)
             self.defaults = fn.__defaults__ or ()
-            self.name, self.layout = fn.__name__, None
-            self.req = Request(mode="value", name=fn.__name__)
+            self.name = fn.__name__
+            self.req = Request(name=fn.__name__)
             self._build_ir = lambda sig: transform(fn, tuple(sig), self.req)
         else:
             raise TypeError("vectorize maps a scalar Python function, or what grad/value_and_grad "
@@ -100,7 +101,7 @@ class Vectorized:
         outs = check_out(out, kern, shape) if out is not None else \
             [np.empty(shape, dtype=dt) for dt in kern.dtypes]
         kern.fn(*values, *(o.reshape(size) for o in outs))
-        return arrange(kern.structure, outs)
+        return unflatten(kern.structure, outs)
 
     def _bind(self, args):
         n, k = len(args), len(self.params)
@@ -143,11 +144,11 @@ class Vectorized:
         if self._fingerprint is None:
             self._fingerprint = cache.fingerprint(self.base)
         return cache.make_key(self._fingerprint, self.req, str(np.dtype(dtype)), kinds, self.target,
-                              self.layout, self.fastmath, "vectorize", _OWN_HASH)
+                              self.fastmath, "vectorize", _OWN_HASH)
 
     def scalar_ir(self, dtype) -> Function:
         """The scalar function's IR with every argument of type ``dtype`` (its meta keeps the
-        transform's result layout, which :meth:`_structure` reads)."""
+        transform's result treedef, which :meth:`_structure` reads)."""
         t = T.F32 if np.dtype(dtype) == np.float32 else T.F64
         try:
             ir = self._build_ir(tuple(t for _ in self.params))
@@ -167,13 +168,9 @@ class Vectorized:
                             "'parallel' for it")
         return ir
 
-    def _structure(self, ir: Function):
-        """How the flat results nest: the layout the transform recorded in its IR."""
-        n = len(ir.results)
-        layout = dict(ir.meta).get("layout")
-        if layout:
-            return ast.literal_eval(layout.format(*range(n)))
-        return 0 if n == 1 else tuple(range(n))
+    def _structure(self, ir: Function) -> TreeDef:
+        """How the flat results nest: the treedef the transform recorded in its IR."""
+        return dict(ir.meta).get("tree") or of_results(len(ir.results))
 
     def _render(self, ir: Function, kinds: str, key: str = "") -> str:
         origin = f"{self.base.__code__.co_filename}:{self.base.__name__}"
@@ -271,15 +268,9 @@ def host_batch(name: str, value, shape, dtype):
     return np.ascontiguousarray(value, dtype=dtype).reshape(-1), "a"
 
 
-def flatten(out) -> list:
-    if isinstance(out, (tuple, list)):
-        return [o for item in out for o in flatten(item)]
-    return [out]
-
-
 def check_out(out, kern: Kernel, shape, device=False) -> list:
     """The ``out=`` arrays in output order, checked against the outputs they will receive."""
-    given = flatten(out)
+    given = flatten(out)[0]
     if len(given) != len(kern.dtypes):
         raise ValueError(f"out= needs {len(kern.dtypes)} array(s), one per output, got {len(given)}")
     for k, o in enumerate(given):
@@ -294,14 +285,7 @@ def check_out(out, kern: Kernel, shape, device=False) -> list:
     return given
 
 
-def arrange(structure, arrays):
-    """Nest the flat outputs as the scalar function nests its results."""
-    if isinstance(structure, int):
-        return arrays[structure]
-    return tuple(arrange(s, arrays) for s in structure)
-
-
-def vectorize(fn, target: str = "cpu", *, fastmath=None) -> Vectorized:
+def vectorize(fn, target: str = DEFAULT_TARGET, *, fastmath=None) -> Vectorized:
     """Map scalar ``fn`` (a Python function, or ``grad``/``value_and_grad`` of one) over arrays.
 
     The result is called like ``fn`` but with arrays: scalars and size-1 arrays

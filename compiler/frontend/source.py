@@ -25,6 +25,12 @@ class ParsedFunction:
                          getattr(node, "col_offset", 0) + self.col_offset)
 
 
+def params_of(fn) -> tuple[str, ...]:
+    """The names of ``fn``'s positional parameters, in order."""
+    code = fn.__code__
+    return code.co_varnames[:code.co_argcount]
+
+
 _PARSED: dict = {}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 import flatgrad as fg
-from flatgrad.runtime.check import numeric_grad
+from flatgrad.runtime.gradcheck import numeric_grad
 
 RNG = np.random.default_rng(20240604)
 

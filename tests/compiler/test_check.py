@@ -2,7 +2,7 @@
 import pytest
 
 from flatgrad.compiler import types as T
-from flatgrad.compiler.check import IRError, check
+from flatgrad.compiler.verify import IRError, check
 from flatgrad.compiler.ir import Block, Const, For, Function, If, Op, Var
 
 

@@ -35,12 +35,12 @@ def body(src):
 
 @pytest.fixture(scope="module")
 def o0():
-    return fg.source(funcs.neuron, argnums=(0, 1, 2, 3, 4), optimize=False)
+    return fg.source(funcs.neuron, argnums=(0, 1, 2, 3, 4), optimize=False, target="python")
 
 
 @pytest.fixture(scope="module")
 def o1():
-    return fg.source(funcs.neuron, argnums=(0, 1, 2, 3, 4), optimize=True)
+    return fg.source(funcs.neuron, argnums=(0, 1, 2, 3, 4), optimize=True, target="python")
 
 
 def test_o0_contains_every_lecture_line(o0):

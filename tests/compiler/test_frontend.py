@@ -4,7 +4,7 @@ import textwrap
 import pytest
 
 from flatgrad.compiler import types as T
-from flatgrad.compiler.check import check
+from flatgrad.compiler.verify import check
 from flatgrad.compiler.frontend import lower_function
 from flatgrad.compiler.ir import dump
 

@@ -3,7 +3,7 @@ import numpy as np
 
 import flatgrad as fg
 from flatgrad.compiler import types as T
-from flatgrad.compiler.check import check
+from flatgrad.compiler.verify import check
 from flatgrad.compiler.ir import For, Op
 from flatgrad.compiler.optimize import hoist
 from flatgrad.compiler.pipeline import Request, transform
@@ -19,7 +19,7 @@ def loop_ops(fn):
 
 
 def test_invariant_array_work_leaves_the_loop():
-    ir = transform(F.invariant_matvec, (A1, A2, T.I64), Request(mode="value", optimize=False))
+    ir = transform(F.invariant_matvec, (A1, A2, T.I64), Request(optimize=False))
     after = hoist(ir)
     check(after)
     assert "matmul" in loop_ops(ir) and "matmul" not in loop_ops(after)
@@ -29,13 +29,13 @@ def test_invariant_array_work_leaves_the_loop():
 def test_a_scalar_op_that_can_raise_stays_in_the_loop():
     # math.log(x) raises for x <= 0 in plain Python; hoisting it out of a loop that may
     # not run would raise where the program does not
-    ir = transform(F.unsafe_log, (T.F64, T.I64), Request(mode="value", optimize=False))
+    ir = transform(F.unsafe_log, (T.F64, T.I64), Request(optimize=False))
     assert "log" in loop_ops(hoist(ir))
     assert fg.grad(F.unsafe_log, target="python")(-1.0, 0) == 0.0
 
 
 def test_reads_of_an_array_the_loop_writes_stay():
-    ir = transform(F.carried_array, (T.F64, T.I64), Request(mode="value", optimize=False))
+    ir = transform(F.carried_array, (T.F64, T.I64), Request(optimize=False))
     assert "sum" in loop_ops(hoist(ir))
     value, g = fg.value_and_grad(F.carried_array, target="python")(0.5, 7)
     assert np.isclose(value, F.carried_array(0.5, 7))

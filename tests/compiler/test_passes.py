@@ -5,7 +5,7 @@ import pytest
 
 from flatgrad.compiler import types as T
 from flatgrad.compiler.builder import Builder
-from flatgrad.compiler.check import check
+from flatgrad.compiler.verify import check
 from flatgrad.compiler.frontend import lower_function
 from flatgrad.compiler.ir import Block, Function, dump
 from flatgrad.compiler.optimize import O1, copy_propagation, cse, dce, simplify

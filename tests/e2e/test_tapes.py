@@ -5,7 +5,7 @@ import numpy as np
 import flatgrad as fg
 from flatgrad.compiler import types as T
 
-from flatgrad.runtime.check import numeric_grad
+from flatgrad.runtime.gradcheck import numeric_grad
 from . import tape_funcs as F
 
 RNG = np.random.default_rng(9)

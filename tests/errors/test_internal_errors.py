@@ -3,7 +3,7 @@ happened and what to do, never as the compiler's own traceback."""
 import pytest
 
 import flatgrad as fg
-from flatgrad.compiler import pipeline
+from flatgrad.compiler import pipeline, steps
 
 from . import api_funcs as F
 
@@ -11,7 +11,7 @@ from . import api_funcs as F
 def test_a_compiler_bug_is_reported_as_a_compile_error(monkeypatch):
     def broken(*a, **k):
         raise KeyError(42)
-    monkeypatch.setattr(pipeline, "reverse_ad", broken)
+    monkeypatch.setattr(steps, "reverse_ad", broken)
     monkeypatch.setattr(pipeline, "DEBUG", False)
     with pytest.raises(fg.CompileError, match=r"internal error .*KeyError(.|\n)*bug in flatgrad"):
         fg.grad(F.square, target="python")(1.5)

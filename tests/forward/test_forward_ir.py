@@ -7,7 +7,7 @@ import pytest
 
 import flatgrad as fg
 from flatgrad.compiler import types as T
-from flatgrad.compiler.check import check
+from flatgrad.compiler.verify import check
 from flatgrad.compiler.errors import SourceLoc
 from flatgrad.compiler.forward import forward_ad
 from flatgrad.compiler.frontend import lower_function

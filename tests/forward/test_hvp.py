@@ -23,7 +23,7 @@ def test_hvp_matches_finite_differences_of_the_gradient(f, args, nums):
     g = fg.grad(f, nums, target="python")
     v = [RNG.normal(size=np.shape(a)) if i in nums else
          (np.zeros_like(a) if isinstance(a, np.ndarray) else 0.0) for i, a in enumerate(args)]
-    _, hv = fg.jvp(g, tuple(args), tuple(v))
+    _, hv = fg.jvp(g, tuple(args), tuple(v), target="python")
     hv = hv if isinstance(hv, tuple) else (hv,)
     eps = 1e-6
     up = [a + eps * d if i in nums else a for i, (a, d) in enumerate(zip(args, v))]

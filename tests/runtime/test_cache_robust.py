@@ -148,7 +148,7 @@ def test_key_hooks_are_looked_up_on_the_type():
 def test_key_of_a_transform_that_reads_itself_terminates():
     ns = {}
     f = _fn("def f(x):\n    return g(x)", ns)
-    f.__globals__["g"] = Transformed(f, fg.grad(f).req, target="python")
+    f.__globals__["g"] = Transformed(f, fg.grad(f).steps, target="python")
     _key(f)
 
 

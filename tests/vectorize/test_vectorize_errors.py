@@ -45,8 +45,8 @@ def test_array_code_is_a_compile_error_that_says_why():
 
 class ArrayValued:
     """A transform whose IR returns an array: not something vectorize can map."""
-    fn, params, defaults, layout, __name__ = scale, ("v",), (), None, "scale"
-    req = Request(mode="value")
+    fn, params, defaults, __name__ = scale, ("v",), (), "scale"
+    req = Request()
 
     def build_ir(self, sig):
         return transform(scale, (T.Array("float64", 1),), self.req)

@@ -1,29 +1,98 @@
-"""Stacks of transforms: because every transform maps IR to IR, they compose.
+"""Transforms as data: a :class:`Step` maps IR to IR, so transforms stack.
 
-A *step* is a small hashable tuple; :func:`apply_steps` runs a stack of them on a
-primal function, each on the previous one's output:
+Every transform flatgrad offers is a stack of steps applied to the user's function,
+each to the previous one's output (``compiler/pipeline.py`` runs them as passes):
 
-    ("rev", wrt, with_value)   gradient of a scalar result        (reverse_ad)
-    ("vjp", wrt, with_value)   cotangent parameters for results   (reverse_seeded)
-    ("fwd", wrt, with_value)   tangent parameters for ``wrt``     (forward_ad)
-    ("jac", wrt, mode)         the Jacobian, rows = results, mode "fwd" or "rev"
+    Step("rev", wrt)     gradient of a scalar result                  (reverse_ad)
+    Step("vjp", wrt)     cotangent parameters for the results          (reverse_seeded)
+    Step("fwd", wrt)     tangent parameters for ``wrt``                (forward_ad)
+    Step("jac", wrt)     the Jacobian, rows = results; ``mode`` "rev" or "fwd"
 
-``grad(grad(f))`` is ``[rev, rev]``; ``hessian(f)`` is ``[rev, jac-fwd]``, forward
-over reverse on the gradient's IR.
+``grad(f)`` is ``[rev]``, ``grad(grad(f))`` is ``[rev, rev]``, ``hessian(f)`` is
+``[rev, jac-fwd]``: forward over reverse on the gradient's IR. A step also says how its
+results nest (:meth:`Step.tree`), from how its input's results nest.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
+from . import tree as TR
 from . import types as T
 from .errors import CompileError
 from .forward import forward_ad
 from .inline import builder_for, function, inline
-from .ir import Const, Function
+from .ir import Block, Const, For, Function
 from .rewrite import map_block
 from .reverse import reverse_ad
 from .vjp import reverse_seeded
 
+KINDS = ("rev", "vjp", "fwd", "jac")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One transform: ``kind`` with respect to parameters ``wrt``.
+
+    ``single``: ``wrt`` was one int (its results are unwrapped, as JAX's ``argnums=0``);
+    ``with_value``: the function's own results come first (rev, vjp, fwd);
+    ``mode``: "rev" (rows) or "fwd" (columns) for jac; ``checkpoint``: None, True or K
+    for the loops of a rev step (see ``compiler/reverse.py``)."""
+
+    kind: str
+    wrt: tuple
+    single: bool = False
+    with_value: bool = False
+    mode: str = "rev"
+    checkpoint: object = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown transform step {self.kind!r}")
+        if self.kind == "jac" and self.mode not in ("rev", "fwd"):
+            raise ValueError(f"jacobian mode must be 'rev' or 'fwd', not {self.mode!r}")
+
+    @property
+    def name(self) -> str:
+        """The pass name (``flatgrad show --dump-after rev``)."""
+        return "jac" + self.mode if self.kind == "jac" else self.kind
+
+    def apply(self, fn: Function) -> Function:
+        check_wrt(fn, self.wrt)
+        tree = self.tree(results_tree(fn))
+        if self.kind == "rev":
+            out = reverse_ad(fn, self.wrt, self.with_value, self.checkpoint)
+        elif self.kind == "vjp":
+            out = reverse_seeded(fn, self.wrt, None, self.with_value)
+        elif self.kind == "fwd":
+            out = forward_ad(fn, self.wrt, self.with_value)
+        else:
+            out = jacobian_ir(fn, self.wrt, self.mode)
+        return with_tree(out, tree)
+
+    def tree(self, inner: TR.TreeDef) -> TR.TreeDef:
+        """How this step's results nest, given how its input's results nest."""
+        args = TR.LEAF if self.single else TR.leaves(len(self.wrt))
+        if self.kind == "jac":
+            return TR.graft(inner, args)          # rows follow the results, columns wrt
+        out = {"rev": args, "vjp": TR.leaves(len(self.wrt)), "fwd": inner}[self.kind]
+        return TR.tuple_of([inner, out]) if self.with_value else out
+
+
+def results_tree(fn: Function) -> TR.TreeDef:
+    """How ``fn``'s results nest: as recorded in its meta, else one leaf or a flat tuple."""
+    tree = dict(fn.meta).get("tree")
+    if tree is not None and tree.num_leaves == len(fn.results):
+        return tree
+    return TR.of_results(len(fn.results))
+
+
+def with_tree(fn: Function, tree: TR.TreeDef) -> Function:
+    meta = tuple((k, v) for k, v in fn.meta if k != "tree") + (("tree", tree),)
+    return replace(fn, meta=meta)
+
 
 def check_wrt(fn: Function, wrt) -> None:
+    """The one check that ``wrt`` (``argnums``) names parameters of ``fn``."""
     for i in wrt:
         if not 0 <= i < len(fn.params):
             raise CompileError(f"argnums {i} is out of range for '{fn.name}' with "
@@ -33,18 +102,7 @@ def check_wrt(fn: Function, wrt) -> None:
 def apply_steps(fn: Function, steps) -> Function:
     """Apply each step of ``steps`` in order."""
     for step in steps:
-        kind, wrt, opt = step
-        check_wrt(fn, wrt)
-        if kind == "rev":
-            fn = reverse_ad(fn, wrt, opt)
-        elif kind == "vjp":
-            fn = reverse_seeded(fn, wrt, None, opt)
-        elif kind == "fwd":
-            fn = forward_ad(fn, wrt, opt)
-        elif kind == "jac":
-            fn = jacobian_ir(fn, wrt, opt)
-        else:
-            raise ValueError(f"unknown transform step {step!r}")
+        fn = step.apply(fn)
     return fn
 
 
@@ -187,7 +245,6 @@ def _store(b, acc, value, k, spec):
 
 def _loop(b, n, init, body, like: Function):
     """``for k in range(n)`` carrying ``init``; ``body(bb, k, carried)`` returns the next."""
-    from .ir import Block, For
     bb = b.child()
     k = bb.fresh(T.I64, hint="k")
     params = [bb.fresh(a.type, a.hint) for a in init]
