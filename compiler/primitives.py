@@ -750,7 +750,3 @@ def _pack_jvp(b, tans, out, *xs):
 defprim("pack", -1, _pack_type, variadic(lambda a, p: f"np.array([{', '.join(a)}])", first=0),
         elementwise=False, fresh=True, reads_values=False, jvp_joint=_pack_jvp)
 PRIMS["pack"].vjp = _PackRules()
-
-
-# The primitives flatgrad itself defines (users may register more at run time).
-BUILTIN = frozenset(PRIMS)

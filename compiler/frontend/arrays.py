@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const, Var
+from ..library import LOWERINGS
 from ..primitives import PRIMS
 
 REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "min": "amin", "prod": "prod",
@@ -91,6 +92,9 @@ class ArrayLowering:
     def array_call(self, fn, node: ast.Call, kwargs):
         """Calls to NumPy functions that need more than a one-to-one primitive; or None."""
         name = getattr(fn, "__name__", None)
+        lowering = LOWERINGS.get(fn) if _hashable(fn) else None
+        if lowering is not None:
+            return lowering(self, node, kwargs)
         if fn is np.linalg.norm:
             return self.norm(node, kwargs)
         if getattr(np, name or "", None) is not fn:
@@ -459,3 +463,11 @@ def _spec_axes(spec):
     for k, e in enumerate(spec):
         out += [k] * (sum(e[1:]) if e[0] == "s" else 1)
     return out
+
+
+def _hashable(x) -> bool:
+    try:
+        hash(x)
+        return True
+    except TypeError:
+        return False

@@ -12,7 +12,8 @@ from flatgrad.compiler import types as T
 from flatgrad.compiler.builder import Builder
 from flatgrad.compiler.ir import Block, Function
 from flatgrad.compiler.pipeline import render
-from flatgrad.compiler.primitives import BUILTIN, PRIMS
+from flatgrad.compiler.library import BUILTIN
+from flatgrad.compiler.primitives import PRIMS
 from flatgrad.compiler.reverse import reverse_ad
 
 from ..helpers import fd

@@ -1,0 +1,20 @@
+"""NumPy and SciPy functions beyond the core table, one module per group.
+
+Each module holds, for its group of functions, their primitive stanzas (``defprim``, as
+in :mod:`..primitives`) and their lowering from a call: a function registered with
+``@lowers(np.concatenate)`` that builds the function's ops, called by the frontend as
+``lowering(lw, node, kwargs)`` with the Lowerer ``lw`` (``lw.atom``, ``lw.op``,
+``lw.err``, ``lw.const_int`` ...), the ``ast.Call`` node and its keyword arguments.
+Nothing about a function is kept elsewhere.
+"""
+from __future__ import annotations
+
+from ..primitives import PRIMS
+from .registry import LOWERINGS, lowers
+
+from . import groups  # noqa: E402,F401  (registers every group's stanzas and lowerings)
+
+# Every primitive flatgrad itself defines (users may register more at run time).
+BUILTIN = frozenset(PRIMS)
+
+__all__ = ["BUILTIN", "LOWERINGS", "lowers"]

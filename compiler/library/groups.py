@@ -1,0 +1,4 @@
+"""The list of function groups (each module registers itself when imported)."""
+from __future__ import annotations
+
+from . import stable  # noqa: F401
