@@ -19,7 +19,7 @@ import os
 import numpy as np
 
 from ..compiler.tree import unflatten
-from .vectorize import Kernel, broadcast_shape, check_out, compute_dtype, host_batch
+from .batch import Kernel, broadcast_shape, check_out, compute_dtype, host_batch
 
 THREADS = 256          # per block: a multiple of the warp, and leaves registers for float64 code
 WAVES = 4              # blocks per multiprocessor slot: grid-stride covers the rest

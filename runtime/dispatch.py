@@ -18,7 +18,6 @@ import inspect
 import sys
 import threading
 import warnings
-from dataclasses import replace
 
 import numpy as np
 

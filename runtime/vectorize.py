@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +27,9 @@ from ..compiler.errors import CompileError
 from ..compiler.frontend.source import params_of
 from ..compiler.ir import Function, walk
 from ..compiler.pipeline import Request, render, transform
-from ..compiler.tree import TreeDef, flatten, of_results, unflatten
-from . import cache
+from ..compiler.tree import TreeDef, of_results, unflatten
+from . import cache, cuda_launch
+from .batch import Kernel, broadcast_shape, check_out, compute_dtype, host_batch
 from .dispatch import DEFAULT_TARGET
 
 TARGETS = ("cpu", "parallel", "cuda")
@@ -41,16 +42,6 @@ FASTMATH = False
 _HERE = Path(__file__).resolve().parent
 _OWN_HASH = hashlib.sha256(b"".join((_HERE / n).read_bytes() for n in
                                     ("vectorize.py", "cuda_launch.py", "cuda_support.py"))).hexdigest()
-
-
-@dataclass(frozen=True)
-class Kernel:
-    """One compiled batch kernel and what its outputs are."""
-
-    fn: object            # njit dispatcher or cuda kernel: fn(*inputs, *outputs)
-    dtypes: tuple         # NumPy dtype of each output
-    structure: TreeDef    # how the outputs nest
-    text: str             # the generated module
 
 
 class Vectorized:
@@ -90,7 +81,6 @@ class Vectorized:
         """Apply the function elementwise; scalars and size-1 arrays are broadcast."""
         args = self._bind(args)
         if self.target == "cuda":
-            from . import cuda_launch
             return cuda_launch.call(self, args, out)
         dtype = compute_dtype(args)
         shape = broadcast_shape(self.params, [np.shape(a) for a in args])
@@ -133,7 +123,6 @@ class Vectorized:
         key = self.key(dtype, kinds)
         stem = f"{self.name}_{self.target}"
         if self.target == "cuda":
-            from . import cuda_launch
             cuda_launch.load_cuda()          # a clear error before anything imports numba.cuda
         module = cache.load_module(key, stem, lambda: self._render(ir, kinds, key))
         kname = kernel_names(ir)[0]
@@ -224,65 +213,6 @@ def kernel_spec(ir: Function, kinds: str, target: str, fastmath) -> dict:
             "stores": ", ".join(f"{o}[{index}]" for o in outs),
             "target": target, "parallel": target == "parallel", "fastmath": repr(fastmath),
             "how": "prange over every core" if target == "parallel" else "one core"}
-
-
-# ---------------------------------------------------------------- arguments and outputs
-
-def compute_dtype(args) -> np.dtype:
-    """float32 when every argument that has a dtype is float32, else float64 (scalars are weak)."""
-    dts = [np.dtype(a.dtype) for a in args if hasattr(a, "dtype")]
-    return np.dtype(np.float32) if dts and all(d == np.float32 for d in dts) else np.dtype(np.float64)
-
-
-def broadcast_shape(names, shapes) -> tuple:
-    """NumPy's broadcast shape of the arguments, or a ValueError naming the ones that clash."""
-    shape, owners = (), []
-    for name, s in zip(names, shapes):
-        try:
-            shape = np.broadcast_shapes(shape, s)
-        except ValueError:
-            before = ", ".join(f"'{o}'" for o in owners)
-            raise ValueError(f"vectorize: argument '{name}' has shape {tuple(s)}, which does not "
-                             f"broadcast with shape {shape} of argument(s) {before}; give the array "
-                             "arguments matching lengths, or pass a scalar to broadcast") from None
-        if math.prod(s) != 1:
-            owners.append(name)
-    return tuple(shape)
-
-
-def host_batch(name: str, value, shape, dtype):
-    """(value as the kernel takes it, 'a' or 's'): a flat contiguous array, or a broadcast scalar."""
-    if isinstance(value, (list, tuple)):
-        value = np.asarray(value)
-    if isinstance(value, (bool, int, float)):
-        return dtype.type(value), "s"
-    if not isinstance(value, (np.ndarray, np.generic)):
-        raise TypeError(f"vectorize: argument '{name}' has unsupported type {type(value).__name__}; "
-                        "pass numbers or NumPy arrays")
-    if value.dtype.kind not in "fiub":
-        raise TypeError(f"vectorize: argument '{name}' has dtype {value.dtype}; pass real numbers")
-    if value.size == 1:
-        return dtype.type(value.reshape(()).item()), "s"
-    if value.shape != shape:
-        value = np.broadcast_to(value, shape)       # partial broadcast: materialised once
-    return np.ascontiguousarray(value, dtype=dtype).reshape(-1), "a"
-
-
-def check_out(out, kern: Kernel, shape, device=False) -> list:
-    """The ``out=`` arrays in output order, checked against the outputs they will receive."""
-    given = flatten(out)[0]
-    if len(given) != len(kern.dtypes):
-        raise ValueError(f"out= needs {len(kern.dtypes)} array(s), one per output, got {len(given)}")
-    for k, o in enumerate(given):
-        if not hasattr(o, "shape") or not hasattr(o, "dtype"):
-            raise TypeError(f"out[{k}] is a {type(o).__name__}; pass preallocated arrays")
-        if tuple(o.shape) != tuple(shape):
-            raise ValueError(f"out[{k}] has shape {tuple(o.shape)}; the outputs have shape {shape}")
-        if np.dtype(o.dtype) != kern.dtypes[k]:
-            raise TypeError(f"out[{k}] has dtype {o.dtype}; this output is {kern.dtypes[k]}")
-        if isinstance(o, np.ndarray) and not (o.flags.c_contiguous and o.flags.writeable):
-            raise ValueError(f"out[{k}] must be a writeable C-contiguous array")
-    return given
 
 
 def vectorize(fn, target: str = DEFAULT_TARGET, *, fastmath=None) -> Vectorized:
