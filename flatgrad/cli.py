@@ -5,13 +5,26 @@ standalone file. User errors print a message and exit 1, never a traceback."""
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib.util
 import os
 import sys
+import traceback
 
+import numpy as np
+
+from . import __version__, api
+from .compiler import types as T
 from .compiler.errors import CompileError
 from .compiler.frontend.source import params_of
 from .compiler.hints import float_typing_caused
+from .compiler.ir import dump
+from .compiler.pipeline import PassLog, pass_names
+from .export import export
+from .graph import EvalError, graph
+from .runtime.cache import readable
+from .runtime.dispatch import default_signature
+from .runtime.gradcheck import compare, numeric_grad
 
 EPILOG = """examples:
   flatgrad show examples/sigmoid_neuron.py::f -O0     the lecture's flat listing
@@ -69,7 +82,6 @@ def _describe(e: BaseException) -> str:
 
 def _where(e: BaseException, path: str | None = None) -> str:
     """" at FILE:LINE" for the innermost frame of ``e`` in the file ``path``."""
-    import traceback
     for fr in reversed(traceback.extract_tb(e.__traceback__)):
         if path is not None and os.path.abspath(fr.filename) == os.path.abspath(path):
             return f" at {fr.filename}:{fr.lineno}"
@@ -79,7 +91,6 @@ def _where(e: BaseException, path: str | None = None) -> str:
 def _wrt(fn, text: str | None, sig=None) -> tuple[int, ...]:
     params = params_of(fn)
     if not text:   # every float parameter (ints and bools have no gradient)
-        from .compiler import types as T
         return tuple(i for i in range(len(params)) if sig is None or T.is_float(sig[i]))
     out = []
     for name in text.split(","):
@@ -104,9 +115,6 @@ def _highlight(text: str, stream) -> str:
 
 
 def cmd_show(args) -> int:
-    from . import api
-    from .compiler import types as T
-    from .compiler.ir import dump
     fn = load_function(args.function)
     sig = _signature(fn, args.types)
     wrt = _wrt(fn, args.wrt, sig)
@@ -144,7 +152,6 @@ def cmd_show(args) -> int:
 
 def _pass_log(args):
     """A PassLog for --dump-after / --time-passes, or None; unknown pass names are an error."""
-    from .compiler.pipeline import PassLog, pass_names
     wanted = [n.strip() for item in args.dump_after or () for n in item.split(",") if n.strip()]
     unknown = [n for n in wanted if n not in pass_names()]
     if unknown:
@@ -171,8 +178,6 @@ def _report_passes(log, timings: bool) -> None:
 
 def _signature(fn, text: str | None):
     """Argument types for ``show``: --types name=f64[:, :],..., else annotations, else floats."""
-    from .compiler import types as T
-    from .runtime.dispatch import default_signature
     return default_signature(fn, _declared_types(fn, text))
 
 
@@ -200,13 +205,11 @@ def _split_types(text: str) -> list[str]:
 
 def _body_only(module_text: str) -> str:
     """Drop the cache bookkeeping lines from a generated module for display."""
-    from .runtime.cache import readable
     return readable(module_text)
 
 
 def _parse_at(text: str) -> dict:
     """``x=1.5,v=[0.1,0.2],n=3,X=@data.npy`` -> {name: Python value} (lists stay lists)."""
-    import ast
     values = {}
     for item in _split_types(text):
         name, sep, value = item.partition("=")
@@ -237,7 +240,6 @@ def _numeric(v) -> bool:
 
 
 def _load_array(name: str, path: str):
-    import numpy as np
     if not os.path.isfile(path):
         raise UserError(f"--at: {name}=@{path}: no such file")
     try:
@@ -252,8 +254,6 @@ def _load_array(name: str, path: str):
 def _point(fn, text: str, types_text: str | None):
     """The argument values of ``--at`` (and the defaults), typed by --types, the parameters'
     annotations, their default values, else as floats; returns (values, signature)."""
-    import numpy as np
-    from .compiler import types as T
     params = params_of(fn)
     at = _parse_at(text)
     extra = [k for k in at if k not in params]
@@ -274,8 +274,6 @@ def _point(fn, text: str, types_text: str | None):
 
 def _declared_types(fn, types_text) -> dict:
     """name -> IR type from --types, annotations and default values (not the float guess)."""
-    import numpy as np
-    from .compiler import types as T
     params = params_of(fn)
     out = {}
     defaults = dict(zip(params[len(params) - len(fn.__defaults__ or ()):], fn.__defaults__ or ()))
@@ -310,8 +308,6 @@ def _declared_types(fn, types_text) -> dict:
 def _convert(name: str, v, t, given: bool):
     """One value for parameter ``name`` of type ``t`` (None: floats, and NumPy's dtype for
     lists)."""
-    import numpy as np
-    from .compiler import types as T
     if t is None:
         if isinstance(v, (list, tuple)):
             try:
@@ -348,7 +344,6 @@ def _has_float(v) -> bool:
 
 
 def _short(v) -> str:
-    import numpy as np
     if isinstance(v, np.ndarray):
         if v.size <= 4:
             return np.array2string(v, precision=4, separator=",").replace("\n", "")
@@ -357,13 +352,11 @@ def _short(v) -> str:
 
 
 def _float_params(values) -> tuple[int, ...]:
-    import numpy as np
     return tuple(i for i, v in enumerate(values) if isinstance(v, float) or
                  (isinstance(v, np.ndarray) and v.dtype.kind == "f"))
 
 
 def _wrt_checked(fn, text, values) -> tuple[int, ...]:
-    import numpy as np
     if not text:
         return _float_params(values)
     wrt = _wrt(fn, text)
@@ -388,9 +381,6 @@ def _run_user(what: str, fn, thunk):
 
 
 def cmd_check(args) -> int:
-    import numpy as np
-    from . import api
-    from .runtime.gradcheck import compare, numeric_grad
     fn = load_function(args.function)
     params = params_of(fn)
     values = _point(fn, args.at, args.types)
@@ -425,7 +415,6 @@ def cmd_check(args) -> int:
 
 
 def cmd_graph(args) -> int:
-    from .graph import EvalError, graph
     fn = load_function(args.function)
     values = _point(fn, args.at, args.types)
     wrt = _wrt_checked(fn, args.wrt, values)
@@ -449,7 +438,6 @@ def cmd_graph(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .export import export
     fn = load_function(args.function)
     sig = _signature(fn, args.types)
     wrt = _wrt(fn, args.wrt, sig)
@@ -483,7 +471,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="flatgrad", description="Source-to-source differentiation "
                                 "of numeric Python into flat, readable gradient code.",
                                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    from . import __version__
     p.add_argument("--version", action="version", version=f"flatgrad {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("show", help="print the generated forward+backward code",

@@ -34,6 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import compiler, templates
+from ..compiler.errors import CompileError
+
 _lock = threading.Lock()
 _compiler_hash: str | None = None
 
@@ -53,7 +56,6 @@ def compiler_hash() -> str:
     """A hash of flatgrad's compiler, templates and runtime support sources."""
     global _compiler_hash
     if _compiler_hash is None:
-        from .. import compiler, templates
         h = hashlib.sha256()
         here = Path(__file__).resolve().parent
         for root in (Path(compiler.__file__).resolve().parent, Path(templates.__file__).resolve().parent):
@@ -215,7 +217,6 @@ def _hook_key(v, hook) -> str:
     finally:
         active.discard(id(v))
     if not isinstance(key, str):
-        from ..compiler.errors import CompileError
         raise CompileError(f"{type(v).__qualname__}.__flatgrad_key__() returned a "
                            f"{type(key).__name__}, not a str",
                            hint="__flatgrad_key__ must return a string that changes whenever "

@@ -7,6 +7,10 @@ import inspect
 
 import numpy as np
 
+from ..compiler.custom import call_custom
+from . import support
+from .cache import fingerprint
+
 
 class CustomVJP:
     """A function whose reverse-mode derivative the user gives, as ``jax.custom_vjp``.
@@ -36,11 +40,9 @@ class CustomVJP:
         return self.fn(*args)
 
     def __flatgrad_lower__(self, b, args, loc):
-        from ..compiler.custom import call_custom
         return call_custom(self, b, args, loc)
 
     def __flatgrad_key__(self) -> str:
-        from .cache import fingerprint
         if self.__dict__.get("_hashing"):   # fwd may call the function itself
             return f"custom_vjp:{self.fn.__qualname__}"
         self._hashing = True
@@ -84,13 +86,11 @@ class UserPrimitive:
 
 
 def _erf(x):
-    from .support import erf
-    return erf(x)
+    return support.erf(x)
 
 
 def _erfc(x):
-    from .support import erfc
-    return erfc(x)
+    return support.erfc(x)
 
 
 def primitive(name, fn=None) -> UserPrimitive:

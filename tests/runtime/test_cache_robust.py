@@ -1,4 +1,4 @@
-"""The on-disk cache never gives a stale or failed answer (issue 9, items 7, 8 and 9).
+"""The on-disk cache never gives a stale or failed answer.
 
 * The key covers everything the compiled code read: module attribute chains (``cfg.K``,
   ``a.b.c``), functions reached through modules, default arguments of the function and of its

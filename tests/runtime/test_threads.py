@@ -1,5 +1,5 @@
 """Many threads making the first calls of one transform, with different argument types and
-memory layouts, all get right answers (issue 9, item 10)."""
+memory layouts, all get right answers."""
 import sys
 import threading
 
