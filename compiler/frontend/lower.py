@@ -178,6 +178,7 @@ class Lowerer(ArrayLowering):
 
     def block(self, stmts: list[ast.stmt]) -> None:
         for i, s in enumerate(stmts):
+            self.rest = stmts[i + 1:]       # what follows s in its block (loops look ahead)
             self.stmt(s)
             if self.dead:
                 if i + 1 < len(stmts):
@@ -380,8 +381,7 @@ class Lowerer(ArrayLowering):
         it = s.iter
         if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name | ast.Attribute)
                 and self.resolve_callee(it.func) is range):
-            raise self.err(it, "for loops must iterate over range(...)",
-                           "Write `for i in range(len(x)):` and index with x[i].")
+            return self.for_over_values(s)
         if it.keywords or not 1 <= len(it.args) <= 3:
             raise self.err(it, "range() takes 1 to 3 positional arguments")
         if not isinstance(s.target, ast.Name):
@@ -396,13 +396,99 @@ class Lowerer(ArrayLowering):
         if "break" in exits or "return" in exits:
             return self.for_as_while(s, start, stop, step, exits)
         index_name = s.target.id
+        trips = _trips(start, stop, step)
+        if trips and not exits and self.first_assigned_read_later(s):
+            # it provably runs: peel the first trip so that what it assigns is defined after
+            self.env[index_name] = start
+            self.block(s.body)
+            start = Const(start.value + step.value, T.I64)
+            trips -= 1
 
         def body(params):
             self.env[index_name] = params[0]
             self.loop_body(s.body, exits)
 
-        self.loop(s, body, index=True, start=start, stop=stop, step=step, exits=exits)
-        self.env[index_name] = Undefined(index_name, "the loop may run zero times")
+        if trips != 0:
+            self.loop(s, body, index=True, start=start, stop=stop, step=step, exits=exits)
+        if trips:
+            self.env[index_name] = Const(start.value + (trips - 1) * step.value, T.I64)
+        elif trips is None:
+            self.env[index_name] = Undefined(index_name, "the loop may run zero times")
+
+    def first_assigned_read_later(self, s: ast.For) -> bool:
+        """Does the code after loop ``s`` read a name the loop's body assigns first?"""
+        fresh = _assigned(s.body) - set(self.env)
+        later = {n.id for st in getattr(self, "rest", []) for n in ast.walk(st)
+                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        return bool(fresh & later)
+
+    def for_over_values(self, s: ast.For) -> None:
+        """``for row in M``, ``for i, row in enumerate(M)``, ``for a, b in zip(x, y)`` over
+        arrays (their first axis): a loop over an index; over a tuple: unrolled."""
+        it, node = s.iter, s.iter
+        kind, sources = "values", [it]
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name | ast.Attribute) and not it.keywords:
+            fn = self.resolve_callee(it.func)
+            if fn is enumerate and len(it.args) == 1:
+                kind, sources = "enumerate", [it.args[0]]
+            elif fn is zip and it.args:
+                kind, sources = "zip", list(it.args)
+        values = [self.expr(x) for x in sources]
+        if all(isinstance(v, tuple) for v in values):
+            return self.unrolled(s, kind, values)
+        for x, v in zip(sources, values):
+            if not (isinstance(v, Var) and T.is_array(v.type)):
+                raise self.err(x, "a for loop iterates over range(...), an array's rows, "
+                                  "enumerate(array), zip(arrays...) or a tuple",
+                               "Write `for i in range(len(x)):` and index with x[i].")
+        names = []
+        for v in values:
+            names.append(self.flag("it"))
+            self.env[names[-1]] = v
+        k = self.flag("k")
+        self.hints[k] = "k"
+        where = dict(lineno=it.lineno, col_offset=it.col_offset)
+
+        def name(n, ctx=ast.Load):
+            return ast.Name(id=n, ctx=ctx(), **where)
+
+        lengths = [ast.Call(func=name("len"), args=[name(n)], keywords=[], **where) for n in names]
+        count = lengths[0] if len(lengths) == 1 else ast.Call(func=name("min"), args=lengths,
+                                                              keywords=[], **where)
+        items = [ast.Subscript(value=name(n), slice=name(k), ctx=ast.Load(), **where) for n in names]
+        if kind == "enumerate":
+            target = s.target
+            if not (isinstance(target, ast.Tuple) and len(target.elts) == 2):
+                raise self.err(target, "unpack enumerate(...) as `for i, row in enumerate(x)`")
+            prefix = [ast.Assign(targets=[target.elts[0]], value=name(k), **where),
+                      ast.Assign(targets=[target.elts[1]], value=items[0], **where)]
+        elif kind == "zip":
+            value = ast.Tuple(elts=items, ctx=ast.Load(), **where)
+            prefix = [ast.Assign(targets=[s.target], value=value, **where)]
+        else:
+            prefix = [ast.Assign(targets=[s.target], value=items[0], **where)]
+        loop = ast.For(target=name(k, ast.Store), iter=ast.Call(func=name("range"), args=[count],
+                                                                  keywords=[], **where),
+                       body=prefix + s.body, orelse=[], lineno=s.lineno, col_offset=s.col_offset)
+        self.stmt_For(loop)
+
+    def unrolled(self, s: ast.For, kind: str, values: list) -> None:
+        """A loop over tuples: the body once per element, in order."""
+        if _exits_loop(s.body) & {"break", "continue"}:
+            raise self.err(s, "break and continue are not supported in a loop over a tuple",
+                           "Loop over range(len(...)) instead.")
+        n = min(len(v) for v in values)
+        for i in range(n):
+            if kind == "enumerate":
+                item = (Const(i, T.I64), values[0][i])
+            elif kind == "zip":
+                item = tuple(v[i] for v in values)
+            else:
+                item = values[0][i]
+            self.assign(s.target, item, s)
+            self.block(s.body)
+            if self.dead:
+                return
 
     def for_as_while(self, s: ast.For, start, stop, step, exits) -> None:
         """A for loop that can break or return: a while loop over an explicit counter."""
@@ -470,7 +556,7 @@ class Lowerer(ArrayLowering):
             self.env, self.dead, saved = dict(env0), False, self.b
             live = [k for k in carried if k in types]
             params = [self.b.fresh(types[k], hint=self.hints.get(k) or _hint(k)) for k in live]
-            idx = [self.b.fresh(T.I64, hint=s.target.id)] if index else []
+            idx = [self.b.fresh(T.I64, hint=self.hints.get(s.target.id) or _hint(s.target.id))] if index else []
             self.env.update(zip(live, params))
             outer = self.own.enter()
             for k, p in zip(live, params):
@@ -840,6 +926,15 @@ class Lowerer(ArrayLowering):
         raise self.err(node, "round() is not supported", "Use math.floor(x + 0.5).")
 
     def call_user(self, fn, node: ast.Call, kwargs) -> object:
+        try:
+            return self.inline_call(fn, node, kwargs)
+        except CompileError as e:
+            if e.loc is not None and e.loc.file == self.pf.loc(node).file and \
+                    e.loc.line == self.pf.loc(node).line:
+                raise                   # already points at this call
+            raise e.called_from(self.pf.loc(node)) from None
+
+    def inline_call(self, fn, node: ast.Call, kwargs) -> object:
         code = fn.__code__
         if code in self.stack:
             raise self.err(node, f"recursive call to '{fn.__name__}'",
@@ -976,6 +1071,13 @@ def _split_tuples(env0: dict, et: dict, ee: dict, dt: bool, de: bool):
                     env[f"{k}#{i}"] = x
                     todo.append(f"{k}#{i}")
     return env0, et, ee, tuples
+
+
+def _trips(start, stop, step) -> int | None:
+    """The trip count of range(start, stop, step) if all three are constants."""
+    if all(isinstance(a, Const) for a in (start, stop, step)):
+        return len(range(start.value, stop.value, step.value))
+    return None
 
 
 def _written(body: list[ast.stmt]) -> dict[str, ast.AST]:

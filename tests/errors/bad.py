@@ -89,7 +89,7 @@ def mutates_argument(x):
 
 def for_over_tuple(x, y):
     s = 0.0
-    for v in (x, y):  # <-
+    for v in x:  # <-
         s = s + v
     return s
 

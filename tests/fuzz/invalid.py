@@ -48,7 +48,7 @@ EXTRA = [
     "assert {s} is not None",
     "raise ValueError('no')",
     "t = {s} if (w := 1.0) else 2.0",
-    "for v in [1.0, 2.0]:\n    t = v",
+    "for v in 2.5:\n    t = v",
     "t = [1.0, 2.0]",
     "t = np.linalg.inv(np.eye(3))",
     "t = np.random.rand()",

@@ -78,7 +78,7 @@ INVALID = [
     "    try:\n        t = x\n    except Exception:\n        t = y\n",
     "    with open('f') as fh:\n        t = x\n",
     "    class C:\n        pass\n",
-    "    for v in [x, y]:\n        t = v\n",
+    "    for v in x:\n        t = v\n",
     "    t = undefined_name * x\n",
     "    t = x[0]\n",
     "    t = x.real\n",
