@@ -16,16 +16,12 @@ from .. import types as T
 from ..ir import Const, Var
 from ..library import LOWERINGS
 from ..primitives import PRIMS
+from .values import BoundMethod, Ref
 
 REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "min": "amin", "prod": "prod",
               "amax": "amax", "amin": "amin"}
 _DTYPES = {np.float64: "float64", np.float32: "float32", float: "float64", int: "int64",
            np.int64: "int64", bool: "bool", np.bool_: "bool"}
-
-
-class BoundMethod:
-    def __init__(self, base, name):
-        self.base, self.name = base, name
 
 
 class ArrayLowering:
@@ -64,7 +60,6 @@ class ArrayLowering:
             return Const(base.type.ndim, T.I64)
         if name in ("sum", "mean", "max", "min", "prod", "reshape", "copy", "astype", "dot",
                     "ravel", "flatten", "transpose"):
-            from .lower import Ref
             return Ref(BoundMethod(base, name))
         raise self.err(node, f"flatgrad does not support the array attribute '.{name}'")
 
@@ -95,8 +90,6 @@ class ArrayLowering:
         lowering = LOWERINGS.get(fn) if _hashable(fn) else None
         if lowering is not None:
             return lowering(self, node, kwargs)
-        if fn is np.linalg.norm:
-            return self.norm(node, kwargs)
         if getattr(np, name or "", None) is not fn:
             return None
         if name in ("array", "asarray") and node.args and isinstance(node.args[0], (ast.List, ast.Tuple)):
@@ -174,22 +167,16 @@ class ArrayLowering:
                 v = self.op(node, "mul", v, self.op(node, "div", n, self.op(node, "sub", n, k)))
         return v if name == "var" else self.op(node, "sqrt0", v)
 
-    def norm(self, node, kwargs):
-        """np.linalg.norm: the 2-norm of a vector, the Frobenius norm of a matrix (or along
-        ``axis``), written as sqrt(sum(x*x)) so that it differentiates like that."""
-        if len(node.args) > 1 or "ord" in kwargs:
-            raise self.err(node, "np.linalg.norm is supported with its default ord only",
-                           "Write the norm out, e.g. np.sum(np.abs(x)) for the 1-norm.")
-        x = self.atom(node.args[0])
-        sq = self.op(node, "mul", x, x)
-        return self.op(node, "sqrt0", self.reduction("sum", sq, [], kwargs, node))
-
     def matmul(self, a, c, node):
         if not (T.is_array(a.type) and T.is_array(c.type)):
             return self.op(node, "mul", a, c)
         if a.type.ndim > 2 or c.type.ndim > 2:
-            raise self.err(node, "@ and np.dot are supported on 1-D and 2-D arrays",
-                           "Reshape to 2-D or write the contraction with a loop.")
+            if not (isinstance(node, ast.BinOp) or getattr(self.expr(node.func), "obj", None)
+                    is np.matmul):       # np.dot of stacks is another product than matmul's
+                raise self.err(node, "np.dot and .dot are supported on 1-D and 2-D arrays",
+                               "Use @ or np.matmul for stacks of matrices (or np.tensordot).")
+            from ..library.linalg import batched_matmul    # a stack of matrix products
+            return batched_matmul(self, node, a, c)
         a, c = self.same_dtype(a, c, node)
         return self.op(node, "matmul", a, c)
 
@@ -230,7 +217,6 @@ class ArrayLowering:
         axis_node = kwargs.get("axis", args[0] if args else None)
         keepdims = self.const_bool(kwargs.get("keepdims")) if "keepdims" in kwargs else False
         axis = None
-        from .lower import Ref
         if isinstance(axis_node, ast.Name) and isinstance(self.env.get(axis_node.id), Ref):
             axis_node = None              # an inlined parameter bound to None
         if axis_node is not None and not (isinstance(axis_node, ast.Constant) and axis_node.value is None):
@@ -279,7 +265,6 @@ class ArrayLowering:
     def dtype_of(self, node, where) -> str:
         if node is None:
             return "float64"
-        from .lower import Ref
         v = self.expr(node)
         obj = v.obj if isinstance(v, Ref) else None
         if obj in _DTYPES:
@@ -334,7 +319,6 @@ class ArrayLowering:
                 pos, used = pos + 1, used + 1
                 continue
             v = self.expr(it)
-            from .lower import Ref
             if isinstance(v, Ref) and v.obj is None:
                 newaxes.append(pos)
                 pos += 1

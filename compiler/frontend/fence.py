@@ -60,11 +60,15 @@ def fence(pf: ParsedFunction) -> None:
 
 
 def _check(pf: ParsedFunction, root: ast.AST) -> None:
+    # a string may be an argument of a call (np.pad(x, 1, mode="edge")); its lowering reads it
+    args = {id(a) for c in ast.walk(root) if isinstance(c, ast.Call)
+            for a in [*c.args, *(k.value for k in c.keywords)]}
     for n in ast.walk(root):
         bad = _REJECT.get(type(n))
         if bad is not None:
             raise CompileError(f"flatgrad does not support {bad[0]}", pf.loc(n), bad[1])
-        if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes)) and not _is_docstring(root, n):
+        if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes)) and not _is_docstring(root, n) \
+                and not (isinstance(n.value, str) and id(n) in args):
             raise CompileError("flatgrad does not support strings", pf.loc(n),
                                "Keep strings, printing and I/O out of the differentiated function.")
         if isinstance(n, ast.Constant) and isinstance(n.value, complex):

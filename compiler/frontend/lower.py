@@ -20,10 +20,11 @@ from ..builder import Builder
 from ..errors import CompileError
 from ..ir import Atom, Block, Const, For, Function, If, Var, While
 from . import names
-from .arrays import ArrayLowering, BoundMethod
+from .arrays import ArrayLowering
 from .fence import fence
 from .ownership import Ownership
 from .source import ParsedFunction, parse_function
+from .values import BoundMethod, Ref, Undefined
 
 RET, RETVAL = "$ret", "$retval"
 
@@ -42,21 +43,6 @@ def _hint(name: str) -> str | None:
         if name.startswith(prefix):
             return hint
     return None
-
-
-@dataclass(frozen=True)
-class Undefined:
-    """Marks a variable that is not assigned on every path reaching this point."""
-
-    name: str
-    why: str
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A non-numeric value met while lowering: a module or a function."""
-
-    obj: object
 
 
 def lower_function(fn, arg_types=None) -> Function:
@@ -99,7 +85,7 @@ class Lowerer(ArrayLowering):
         self.stack = stack
         self.env: dict[str, object] = {}
         self.dead = False
-        self.loops: list[dict] = []
+        self.loops: list[_LoopFlags] = []
         self.counter = 0
         self.hints: dict[str, str] = {}   # internal counters named after the user's loop variable
         self.own = own or Ownership()     # shared with inlined helpers
@@ -199,10 +185,10 @@ class Lowerer(ArrayLowering):
             flags.append(RET)
         if self.loops:
             loop = self.loops[-1]
-            if "break" in found and loop["brk"]:
-                flags.append(loop["brk"])
-            if "continue" in found and loop["cont"]:
-                flags.append(loop["cont"])
+            if "break" in found and loop.brk:
+                flags.append(loop.brk)
+            if "continue" in found and loop.cont:
+                flags.append(loop.cont)
         return flags
 
     def guard(self, flags: list[str], rest: list[ast.stmt], node: ast.AST) -> None:
@@ -255,11 +241,11 @@ class Lowerer(ArrayLowering):
         self.dead = True
 
     def stmt_Break(self, s) -> None:
-        self.env[self.loops[-1]["brk"]] = Const(True, T.BOOL)
+        self.env[self.loops[-1].brk] = Const(True, T.BOOL)
         self.dead = True
 
     def stmt_Continue(self, s) -> None:
-        self.env[self.loops[-1]["cont"]] = Const(True, T.BOOL)
+        self.env[self.loops[-1].cont] = Const(True, T.BOOL)
         self.dead = True
 
     def stmt_Assign(self, s: ast.Assign) -> None:
@@ -409,7 +395,7 @@ class Lowerer(ArrayLowering):
             self.loop_body(s.body, exits)
 
         if trips != 0:
-            self.loop(s, body, index=True, start=start, stop=stop, step=step, exits=exits)
+            self.loop(s, body, index=True, bounds=(start, stop, step), exits=exits)
         if trips:
             self.env[index_name] = Const(start.value + (trips - 1) * step.value, T.I64)
         elif trips is None:
@@ -524,73 +510,37 @@ class Lowerer(ArrayLowering):
 
     def loop_body(self, body: list[ast.stmt], exits: set) -> None:
         if "continue" in exits:
-            self.env[self.loops[-1]["cont"]] = Const(False, T.BOOL)
+            self.env[self.loops[-1].cont] = Const(False, T.BOOL)
         self.block(body)
 
-    def loop(self, s, body_fn, index=False, start=None, stop=None, step=None, cond=None,
-             exits=frozenset(), extra=()) -> None:
-        """Lower a loop region, iterating until the carried types reach a fixed point."""
-        loopctx = {"brk": self.flag("brk") if "break" in exits else None,
-                   "cont": self.flag("cont") if "continue" in exits else None}
+    def loop(self, s, body_fn, index=False, bounds=None, cond=None, exits=frozenset(),
+             extra=()) -> None:
+        """Lower a loop region: a ``For`` over ``bounds`` (start, stop, step) with the index as
+        its first parameter, or a ``While`` on ``cond``. The body is lowered again until the
+        types of the carried variables settle (an int that becomes a float, ...)."""
+        flags = _LoopFlags(self.flag("brk") if "break" in exits else None,
+                           self.flag("cont") if "continue" in exits else None,
+                           "return" in exits)
         internal = set(extra)
-        if loopctx["brk"]:
-            self.env[loopctx["brk"]] = Const(False, T.BOOL)
-            internal.add(loopctx["brk"])
-        if "return" in exits:
+        if flags.brk:
+            self.env[flags.brk] = Const(False, T.BOOL)
+            internal.add(flags.brk)
+        if flags.ret:
             internal |= {RET, RETVAL}
-        assigned = _assigned(s.body) | internal
-
-        def is_carried(k):          # tuples are carried component by component (k#0, k#1...)
-            return k.split("#")[0] in assigned
-
-        tuples: dict[str, int] = {}
+        carry = _Carried(_assigned(s.body) | internal)
         self.env = dict(self.env)
-        _flatten(self.env, is_carried, tuples)
-        carried = [k for k in self.env if is_carried(k) and isinstance(self.env[k], (Var, Const))]
-        if RETVAL in internal and RETVAL not in carried:
-            carried.append(RETVAL)
-        self.own_carried(s, carried)
+        carry.flatten(self.env)
+        names = [k for k in self.env if carry.covers(k) and isinstance(self.env[k], (Var, Const))]
+        if flags.ret and RETVAL not in names:
+            names.append(RETVAL)
+        self.own_carried(s, names)
         env0 = self.env
-        types = {k: env0[k].type for k in carried if isinstance(env0.get(k), (Var, Const))}
-        for _attempt in range(4):
-            self.env, self.dead, saved = dict(env0), False, self.b
-            live = [k for k in carried if k in types]
-            params = [self.b.fresh(types[k], hint=self.hints.get(k) or _hint(k)) for k in live]
-            idx = [self.b.fresh(T.I64, hint=self.hints.get(s.target.id) or _hint(s.target.id))] if index else []
-            self.env.update(zip(live, params))
-            outer = self.own.enter()
-            for k, p in zip(live, params):
-                if T.is_array(p.type):
-                    self.own.created(p, self.own.is_owned(env0.get(k)), sources=(env0.get(k),))
-            cond_block = None
-            if cond is not None:
-                # the condition block gets its own parameters: blocks never share values
-                self.b = saved.child()
-                cparams = [self.b.fresh(p.type, p.hint) for p in params]
-                self.env = dict(env0)
-                self.env.update(zip(live, cparams))
-                _rebuild(self.env, tuples)
-                c = self.truth(cond(s), s)
-                stop_flags = [f for f in (loopctx["brk"], RET if "return" in exits else None) if f]
-                for f in stop_flags:
-                    c = self.op(s, "and", self.op(s, "not", self.env[f]), c)
-                cond_block = Block(tuple(cparams), tuple(self.b.stmts), (c,))
-                self.env = dict(env0)
-                self.env.update(zip(live, params))
-            _rebuild(self.env, tuples)
-            self.b = saved.child()
-            self.loops.append(loopctx)
-            body_fn(idx + params)
-            self.loops.pop()
-            self.own.leave(outer)
-            body_b, env1 = self.b, dict(self.env)
-            _flatten(env1, is_carried, tuples)
-            carried += [k for k in env1 if "#" in k and k.split("#")[0] in carried
-                        and k not in carried and isinstance(env1[k], (Var, Const))]
-            self.b = saved
+        types = {k: env0[k].type for k in names if isinstance(env0.get(k), (Var, Const))}
+        for _round in range(_SETTLE_ROUNDS):
+            trip = self.lower_trip(s, body_fn, index, cond, flags, carry, env0, names, types)
             new_types = {}
-            for k in carried:
-                v = env1.get(k)
+            for k in names:
+                v = trip.env.get(k)
                 if isinstance(v, (Var, Const)):
                     new_types[k] = self.unify(k, [t for t in (types.get(k), v.type) if t], s)
             if new_types == types:
@@ -598,37 +548,83 @@ class Lowerer(ArrayLowering):
             types = new_types
         else:
             raise self.err(s, "the types of the loop's variables do not settle")
-        self.b = body_b
-        yields = []
+        self.emit_loop(s, trip, bounds, env0, types, carry)
+        if flags.ret:
+            # the rest of the enclosing block runs only if the loop did not return
+            self.dead = False
+
+    def lower_trip(self, s, body_fn, index, cond, flags, carry, env0, names, types) -> "_Trip":
+        """Lower the condition and body once, with carried variables of ``types``. Names a
+        trip turns out to carry besides (components of a tuple it returns) join ``names``."""
+        saved = self.b
+        self.env, self.dead = dict(env0), False
+        live = [k for k in names if k in types]
+        params = [self.b.fresh(types[k], hint=self.hints.get(k) or _hint(k)) for k in live]
+        idx = [self.b.fresh(T.I64, hint=self.hints.get(s.target.id) or _hint(s.target.id))] \
+            if index else []
+        self.env.update(zip(live, params))
+        outer = self.own.enter()
         for k, p in zip(live, params):
-            v = env1.get(k)
+            if T.is_array(p.type):
+                self.own.created(p, self.own.is_owned(env0.get(k)), sources=(env0.get(k),))
+        cond_block = None
+        if cond is not None:
+            # the condition block gets its own parameters: blocks never share values
+            self.b = saved.child()
+            cparams = [self.b.fresh(p.type, p.hint) for p in params]
+            self.env = dict(env0)
+            self.env.update(zip(live, cparams))
+            carry.rebuild(self.env)
+            c = self.truth(cond(s), s)
+            for f in (flags.brk, RET if flags.ret else None):
+                if f:
+                    c = self.op(s, "and", self.op(s, "not", self.env[f]), c)
+            cond_block = Block(tuple(cparams), tuple(self.b.stmts), (c,))
+            self.env = dict(env0)
+            self.env.update(zip(live, params))
+        carry.rebuild(self.env)
+        self.b = saved.child()
+        self.loops.append(flags)
+        body_fn(idx + params)
+        self.loops.pop()
+        self.own.leave(outer)
+        body_b, env1 = self.b, dict(self.env)
+        carry.flatten(env1)
+        names += [k for k in env1 if "#" in k and k.split("#")[0] in names
+                  and k not in names and isinstance(env1[k], (Var, Const))]
+        self.b = saved
+        return _Trip(live, idx, params, cond_block, body_b, env1)
+
+    def emit_loop(self, s, trip: "_Trip", bounds, env0, types, carry) -> None:
+        """Emit the loop region of the settled trip and bind its results."""
+        self.b, saved = trip.body, self.b
+        yields = []
+        for k, p in zip(trip.live, trip.params):
+            v = trip.env.get(k)
             yields.append(self.cast(v, types[k], s) if isinstance(v, (Var, Const)) else p)
         self.b = saved
         init = []
-        for k in live:
+        for k in trip.live:
             v = env0.get(k)
             init.append(self.cast(v, types[k], s) if isinstance(v, (Var, Const))
                         else self.placeholder(types[k], s))
-        outs = tuple(self.b.fresh(types[k], hint=self.hints.get(k) or _hint(k)) for k in live)
-        body = Block(tuple(idx + params), tuple(body_b.stmts), tuple(yields))
+        outs = tuple(self.b.fresh(types[k], hint=self.hints.get(k) or _hint(k)) for k in trip.live)
+        body = Block(tuple(trip.idx + trip.params), tuple(trip.body.stmts), tuple(yields))
         loc = self.pf.loc(s)
-        if cond is None:
-            self.b.emit(For(start, stop, step, tuple(init), body, outs, loc))
+        if trip.cond is None:
+            self.b.emit(For(*bounds, tuple(init), body, outs, loc))
         else:
-            self.b.emit(While(tuple(init), cond_block, body, outs, loc))
+            self.b.emit(While(tuple(init), trip.cond, body, outs, loc))
         self.env, self.dead = dict(env0), False
-        self.env.update(zip(live, outs))
-        for k, p, o in zip(live, params, outs):
+        self.env.update(zip(trip.live, outs))
+        for k, p, o in zip(trip.live, trip.params, outs):
             if T.is_array(o.type):
                 self.own.created(o, self.own.is_owned(p), sources=(env0.get(k),))
-        _rebuild(self.env, tuples)
+        carry.rebuild(self.env)
         for k in _assigned(s.body):
-            if k not in live and not isinstance(self.env.get(k), tuple):
+            if k not in trip.live and not isinstance(self.env.get(k), tuple):
                 self.env[k] = Undefined(k, f"it is first assigned inside the loop at line {loc.line}, "
                                            "which may run zero times")
-        if "return" in exits:
-            # the rest of the enclosing block runs only if the loop did not return
-            self.dead = False
 
     def own_carried(self, s, carried) -> None:
         """Arrays the loop body writes into are written in place across iterations; copy one
@@ -694,6 +690,8 @@ class Lowerer(ArrayLowering):
         if isinstance(v, (pytypes.ModuleType, pytypes.FunctionType, pytypes.BuiltinFunctionType,
                           np.ufunc, type)) or callable(v):
             return Ref(v)
+        if v is None:              # np.newaxis (or a global bound to None), as the literal None
+            return Ref(None)
         raise self.err(node, f"'{name}' is a {type(v).__name__}, which flatgrad cannot read",
                        "Pass it in as an argument.")
 
@@ -1017,6 +1015,50 @@ def _assigned(body: list[ast.stmt]) -> set[str]:
                   and isinstance(n.value, ast.Name)):
                 out.add(n.value.id)     # y[i] = ... makes a new version of y
     return out
+
+
+_SETTLE_ROUNDS = 4      # int -> float -> ... : carried types settle in a round or two
+
+
+@dataclass(frozen=True)
+class _LoopFlags:
+    """The flag variables a loop's break and continue set (None: it has none), and whether
+    a return inside it leaves the function."""
+
+    brk: str | None
+    cont: str | None
+    ret: bool
+
+
+@dataclass
+class _Trip:
+    """One lowering of a loop's body: the carried names, index and parameters, the
+    condition block (while loops), the body's builder and its environment after."""
+
+    live: list
+    idx: list
+    params: list
+    cond: Block | None
+    body: Builder
+    env: dict
+
+
+class _Carried:
+    """Which variables a loop carries: the names its body assigns; a tuple is carried as
+    its components ``k#0, k#1, ...`` (nested tuples recursively)."""
+
+    def __init__(self, assigned: set[str]):
+        self.assigned = assigned
+        self.tuples: dict[str, int] = {}
+
+    def covers(self, k: str) -> bool:
+        return k.split("#")[0] in self.assigned
+
+    def flatten(self, env: dict) -> None:
+        _flatten(env, self.covers, self.tuples)
+
+    def rebuild(self, env: dict) -> None:
+        _rebuild(env, self.tuples)
 
 
 def _flatten(env: dict, names, tuples: dict) -> None:

@@ -1,0 +1,27 @@
+"""Values the frontend meets that are not IR atoms: bound methods, references to Python
+objects (modules, functions, None), and variables not defined on every path."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Undefined:
+    """Marks a variable that is not assigned on every path reaching this point."""
+
+    name: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A non-numeric value met while lowering: a module, a function, None."""
+
+    obj: object
+
+
+class BoundMethod:
+    """``x.sum`` before it is called: the array and the method's name."""
+
+    def __init__(self, base, name):
+        self.base, self.name = base, name
