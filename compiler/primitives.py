@@ -386,6 +386,13 @@ def _tape_write(prim):
     return rule
 
 
+# Writing row k of a tape (reverse over reverse: a gradient's own tapes carry adjoints).
+# Each row of a tape is written once, so the adjoint of the tape passes through unchanged
+# (row k is never read again) and the value's adjoint is row k of it.
+_TAPE_WRITE_VJP = (lambda b, g, out, tape, k, v: g, None,
+                   lambda b, g, out, tape, k, v: b.tape_get(g, k))
+
+
 def _trip_count(a, p):
     if a[0] == "0" and a[2] == "1":
         return f"max({a[1]}, 0)"
@@ -405,13 +412,15 @@ defprim("tape_alloc", 2, lambda n, like: T.Array(like.dtype, T.ndim(like) + 1),
         jvp_joint=lambda b, tans, out, n, like:
             None if tans[1] is None else b.op("tape_alloc", n, tans[1]))
 defprim("tape_put", 3, lambda t, k, v: t, Spelling("{0}[{1}] = {2}", "{0}[{1}] = {2}", 0, (0, 1, 1)),
-        elementwise=False, inplace=True, fresh=True, nondiff=True, shape=D.like(0),
+        elementwise=False, inplace=True, fresh=True, shape=D.like(0), vjp=_TAPE_WRITE_VJP,
         jvp_joint=_tape_write("tape_put"))
 defprim("tape_push", 3, lambda t, k, v: t, call("tape_push", arity=3), elementwise=False,
-        fresh=True, nondiff=True, shape=D.like(0), jvp_joint=_tape_write("tape_push"))
+        fresh=True, shape=D.like(0), vjp=_TAPE_WRITE_VJP, jvp_joint=_tape_write("tape_push"))
+# reading row k: its adjoint is added into row k of the tape's adjoint (reverse over reverse)
 defprim("tape_get", 2, lambda t, k: _array_of_rows(t),
         Spelling("{0}[{1}]", "{0}[{1}]", P_ATOM, (P_ATOM, 0)), elementwise=False, view=True,
-        vjp=(), jvp=(lambda b, t, out, tape, k: b.tape_get(t, k),))
+        reads_values=False, vjp=(lambda b, g, out, tape, k: ("index", g, (("i",),)), None),
+        jvp=(lambda b, t, out, tape, k: b.tape_get(t, k),))
 defprim("zeros_like", 1, T.same, call("np.zeros_like"), elementwise=False, fresh=True,
         nondiff=True, reads_values=False, shape=D.like(0))
 defprim("ones_like", 1, T.same, call("np.ones_like"), elementwise=False, fresh=True,
@@ -426,7 +435,9 @@ defprim("astype", 1, lambda x, dtype: T.with_dtype(x, dtype),
              else b.astype(g, dtype=x.type.dtype),),    # the adjoint goes back to x's dtype
         jvp=(lambda b, t, out, x, dtype: b.astype(t, dtype=dtype),))
 defprim("sum_to", 2, lambda c, v: T.with_dtype(v, c.dtype), call("sum_to", arity=2),
-        elementwise=False, shape=D.like(1), vjp=(),
+        elementwise=False, shape=D.like(1),
+        # linear in c: its adjoint broadcasts back (reverse over reverse needs it)
+        vjp=(lambda b, g, out, c, like: b.unreduce(g, c), None),
         jvp=(lambda b, t, out, c, like: b.sum_to(t, like), None))
 
 
@@ -720,7 +731,10 @@ defprim("setitem", -1, lambda x, v, *idx, spec: x,
              lambda b, t, out, x, v, *idx, spec: b.setitem(b.zeros_like(out), t, *idx, spec=spec)))
 defprim("index_add", -1, lambda acc, g, *idx, spec: acc,
         Spelling(_index_add, _index_add, 0, (P_ATOM, 1), jit=_index_add_jit), elementwise=False,
-        inplace=True, fresh=True, reads_values=False, shape=D.like(0), vjp=(),
+        inplace=True, fresh=True, reads_values=False, shape=D.like(0),
+        # linear in (acc, g): the adjoint of g is the gather its scatter transposes
+        vjp=(lambda b, G, out, acc, g, *idx, spec: G,
+             lambda b, G, out, acc, g, *idx, spec: b.getitem(G, *idx, spec=spec)),
         jvp_joint=_index_add_jvp)
 
 

@@ -190,8 +190,9 @@ class _Reverse:
             adj[v.id] = b.op("add", prev, c, of=tag)
             self.owned.add(adj[v.id].id)
 
-    def scatter(self, b: Builder, adj: dict, x: Var, g, op: Op) -> None:
-        """The adjoint of ``x[idx]``: add ``g`` into grad_x at ``idx``, in place when safe."""
+    def scatter(self, b: Builder, adj: dict, x: Var, g, op: Op, spec=None) -> None:
+        """The adjoint of ``x[idx]``: add ``g`` into grad_x at ``idx``, in place when safe.
+        ``spec``: the index spec, where the op has none of its own (a tape read)."""
         prev = adj.get(x.id)
         if prev is None:
             acc = b.op("zeros_like", x, of=self.tag(x))
@@ -201,7 +202,8 @@ class _Reverse:
             acc = prev
         else:
             acc = b.op("copy_array", prev, of=self.tag(x))
-        new = b.op("index_add", acc, g, *op.args[1:], of=self.tag(x), **dict(op.params))
+        params = dict(op.params) if spec is None else {"spec": spec}
+        new = b.op("index_add", acc, g, *op.args[1:], of=self.tag(x), **params)
         self.owned.add(new.id)
         adj[x.id] = new
 
@@ -246,7 +248,7 @@ class _Reverse:
             mark = len(b.stmts)
             c = rule(b, g, op.outs[0], *op.args, **dict(op.params))
             if isinstance(c, tuple) and c[0] == "index":
-                self.scatter(b, adj, a, g, op)
+                self.scatter(b, adj, a, c[1], op, *c[2:])
                 continue
             if prim.elementwise:
                 c = self.fit(b, c, a, op.outs[0])

@@ -3,6 +3,7 @@ survive stacking, results nest as the steps say, and every transform has the sam
 target."""
 import inspect
 
+import numpy as np
 import pytest
 
 import flatgrad as fg
@@ -52,12 +53,20 @@ def test_checkpoint_of_an_outer_grad_is_applied():
     assert not _checkpointed(fg.grad(fg.grad(F.recurrence), target="python").source)
 
 
-@pytest.mark.xfail(reason="reverse over reverse of a loop gives 0 (compiler/reverse.py), "
-                          "with or without checkpointing", strict=False)
-def test_grad_of_grad_of_a_loop_matches_finite_differences():
-    gg = fg.grad(fg.grad(F.recurrence), checkpoint=True, target="python")
+@pytest.mark.parametrize("checkpoint", [None, True, 7])
+def test_grad_of_grad_of_a_loop_matches_finite_differences(checkpoint):
+    gg = fg.grad(fg.grad(F.recurrence), checkpoint=checkpoint, target="python")
     want = fd(fg.grad(F.recurrence, target="python"), (X, W), 0)
     assert gg(X, W) == pytest.approx(want, rel=1e-5)
+
+
+def test_grad_of_grad_through_a_while_loop_and_an_array_loop():
+    assert fg.grad(fg.grad(F.while_power), target="python")(1.5) == pytest.approx(12 * 1.5 ** 2)
+    xs = np.array([[0.3, -0.2], [0.1, 0.5], [-0.4, 0.2]])
+    F._rnn_grad = fg.grad(F.rnn_loss, target="python")
+    got = fg.grad(F.rnn_grad_norm, target="python")(0.7, xs)
+    want = fd(lambda w, xs: F.rnn_grad_norm(w, xs), (0.7, xs), 0)
+    assert got == pytest.approx(want, rel=1e-5)
 
 
 def test_value_and_grad_of_a_transform_nests_like_value_and_grad():

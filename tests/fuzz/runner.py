@@ -38,7 +38,7 @@ PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file
 
 @dataclass(frozen=True)
 class Config:
-    transform: str              # vg grad jvp vjp jacrev jacfwd hess
+    transform: str              # vg grad jvp vjp jacrev jacfwd hess gradgrad
     target: str = "python"
     optimize: bool = True
     checkpoint: object = None
@@ -62,6 +62,9 @@ def configs_for(prog: Program, rng, *, target="python", full=False):
             cands += [Config("vg", target, True, True), Config("vg", target, False, 2)]
         if size <= 6:
             cands += [Config("hess", target, True), Config("hess", target, False)]
+            if prog.arg_shapes[0] == ():
+                # reverse over reverse: the first row of the Hessian as grad(grad(f))
+                cands += [Config("gradgrad", target, True), Config("gradgrad", target, False)]
     cands += [Config("jvp", target, True), Config("jvp", target, False), Config("vjp", target),
               Config("jacrev", target, True), Config("jacfwd", target, True),
               Config("jacrev", target, False), Config("jacfwd", target, False)]
@@ -337,6 +340,15 @@ def _run_config(fg, cfg: Config, f, args, orc: Oracle):
                 for i, g in enumerate(jac):
                     problems.append(_check_deriv(g, J[i], f"J[{_pname(orc, i)}]", orc.scale(J[i])))
                     unchecked &= bool(np.isnan(J[i]).all())
+            elif cfg.transform == "gradgrad":
+                row = fg.grad(fg.grad(f, 0, **kw), nums, **kw)(*args)
+                W = orc.hess(nums)
+                s = max(1.0, max(float(np.nanmax(np.abs(w))) if np.isfinite(w).any() else 0.0
+                                 for w in W[0]))
+                for b in range(n):
+                    problems.append(_check_deriv(row[b], W[0][b], f"gradgrad[{_pname(orc, b)}]", s,
+                                                 rtol=1e-4, atol=1e-5))
+                    unchecked &= bool(np.isnan(W[0][b]).all())
             elif cfg.transform == "hess":
                 H = fg.hessian(f, nums, **kw)(*args)
                 W = orc.hess(nums)
