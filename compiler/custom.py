@@ -27,11 +27,10 @@ def lower_into(fn, b: Builder, args: tuple, loc: SourceLoc | None = None) -> obj
     """Lower Python function ``fn`` applied to ``args`` (atoms or tuples) into ``b``."""
     from .frontend.fence import fence
     from .frontend.lower import Lowerer
-    from .frontend.source import parse_function
+    from .frontend.source import params_of, parse_function
     pf = parse_function(fn)
     fence(pf)
-    code = fn.__code__
-    argnames = code.co_varnames[:code.co_argcount]
+    argnames = params_of(fn)
     if len(args) != len(argnames):
         raise CompileError(f"'{fn.__name__}' takes {len(argnames)} argument(s), "
                            f"got {len(args)}", loc)
@@ -163,7 +162,7 @@ def expand_custom(fn: Function) -> Function:
 
 
 def _expand(block: Block, b: Builder, m: dict) -> Block:
-    from .optimize import _map_region
+    from .optimize import map_region
     stmts = []
     for s in block.stmts:
         if isinstance(s, Op) and s.prim in CUSTOM:
@@ -175,6 +174,6 @@ def _expand(block: Block, b: Builder, m: dict) -> Block:
         elif isinstance(s, Op):
             stmts.append(map_stmt(s, m))
         else:
-            stmts.append(_map_region(s, lambda blk: _expand(blk, b, m), m))
+            stmts.append(map_region(s, lambda blk: _expand(blk, b, m), m))
     return Block(block.params, tuple(stmts),
                  tuple(m.get(y.id, y) if isinstance(y, Var) else y for y in block.yields))

@@ -9,13 +9,14 @@ from __future__ import annotations
 from . import types as T
 from .errors import CompileError
 from .frontend import lower_function
+from .frontend.source import params_of
 
 
 def float_typing_caused(fn, sig, guessed: list[str], err: CompileError) -> bool:
     """Did typing ``guessed`` as float scalars cause ``err``? Yes if another type for them (an
     int, a vector, a matrix; one parameter at a time, then all together) compiles, or fails
     somewhere else."""
-    params = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    params = params_of(fn)
 
     def same(e) -> bool:
         return (e.message, getattr(e.loc, "line", None), getattr(e.loc, "col", None)) == \

@@ -71,7 +71,7 @@ def copy_propagation(fn: Function) -> Function:
     def block(b: Block) -> Block:
         stmts = []
         for s in b.stmts:
-            s = map_stmt(s, m) if not blocks_of(s) else _map_region(s, block, m)
+            s = map_stmt(s, m) if not blocks_of(s) else map_region(s, block, m)
             if isinstance(s, Op) and s.prim == "copy" and s.outs[0].id not in keep:
                 m[s.outs[0].id] = s.args[0]
                 continue
@@ -81,7 +81,7 @@ def copy_propagation(fn: Function) -> Function:
     return _rebuild(fn, block(fn.body))
 
 
-def _map_region(s, block_fn, m):
+def map_region(s, block_fn, m):
     """Apply ``m`` to a region's operands and run ``block_fn`` over its blocks."""
     if isinstance(s, If):
         return replace(s, cond=_sub(s.cond, m), then=block_fn(s.then), orelse=block_fn(s.orelse))
@@ -204,7 +204,7 @@ def simplify(fn: Function) -> Function:
         stmts: list = []
         for s in b.stmts:
             if blocks_of(s):
-                s = _map_region(s, block, m)
+                s = map_region(s, block, m)
                 if isinstance(s, If):
                     inline = _simplify_if(s, m)
                     if inline is not None:
@@ -272,7 +272,7 @@ def cse(fn: Function) -> Function:
         stmts = []
         for s in b.stmts:
             if blocks_of(s):
-                stmts.append(_map_region(s, lambda blk: block(blk, table), m))
+                stmts.append(map_region(s, lambda blk: block(blk, table), m))
                 continue
             s = map_stmt(s, m)
             prim = PRIMS[s.prim]
@@ -406,7 +406,7 @@ def fold_scales(fn: Function) -> Function:
         stmts: list = []
         for st in b.stmts:
             if blocks_of(st):
-                stmts.append(_map_region(st, block, {}))
+                stmts.append(map_region(st, block, {}))
                 continue
             if isinstance(st, Op) and len(st.outs) == 1:
                 out = st.outs[0]
@@ -448,12 +448,12 @@ def hoist(fn: Function) -> Function:
         stmts: list = []
         for s in b.stmts:
             if isinstance(s, (For, While)):
-                s = _map_region(s, block, {})
+                s = map_region(s, block, {})
                 moved, s = _hoist_loop(s)
                 for op in moved:
                     stmts.insert(_after_operands(stmts, op), op)
             elif isinstance(s, If):
-                s = _map_region(s, block, {})
+                s = map_region(s, block, {})
             stmts.append(s)
         return Block(b.params, tuple(stmts), b.yields)
 

@@ -13,6 +13,8 @@ import ast
 import inspect
 import re
 
+from .compiler.frontend.source import params_of
+
 HEADER = ('"""{name}: {what} of {func} from {origin}.\n\n'
           "Exported by flatgrad {version}{args}.\n"
           "Standalone: it imports NumPy{numba} only, and the helpers it calls are copied in\n"
@@ -145,7 +147,7 @@ def export(fn, sig, wrt: tuple[int, ...], *, mode: str = "rev", target: str = "p
     """The standalone module of the gradient (``mode="rev"``) or forward-mode tangent
     (``"fwd"``) of ``fn`` for argument types ``sig``."""
     from . import api
-    params = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    params = params_of(fn)
     if mode == "fwd":
         tans = [f"tan_{params[i]}" for i in wrt]
         t = api.forward(fn, wrt, tangents=tans, target=target, optimize=optimize)

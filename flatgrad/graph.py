@@ -30,6 +30,7 @@ import numpy as np
 from .compiler import types as T
 from .compiler.codegen import Emitter, const_text
 from .compiler.errors import CompileError
+from .compiler.frontend.source import params_of
 from .compiler.ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, walk
 from .compiler.primitives import P_ATOM, PRIMS
 
@@ -883,7 +884,7 @@ class Graph:
 
 
 def _wrt_indices(fn, wrt, sig) -> tuple[int, ...]:
-    params = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    params = params_of(fn)
     if wrt is None:
         return tuple(i for i, t in enumerate(sig) if T.is_float(t))
     if isinstance(wrt, (int, str)):
@@ -918,7 +919,7 @@ def graph(f, *args, wrt=None, collapse: bool = False, title: str | None = None) 
     if not hasattr(fn, "__code__"):
         raise TypeError(f"graph draws Python functions, not {type(f).__name__}")
     code = fn.__code__
-    params = code.co_varnames[:code.co_argcount]
+    params = params_of(fn)
     defaults = fn.__defaults__ or ()
     if len(args) < len(params) and len(args) >= len(params) - len(defaults):
         args = tuple(args) + tuple(defaults[len(args) - (len(params) - len(defaults)):])

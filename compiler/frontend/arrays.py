@@ -16,7 +16,7 @@ from .. import types as T
 from ..ir import Const, Var
 from ..library import LOWERINGS
 from ..primitives import PRIMS
-from .values import BoundMethod, Ref
+from ..values import BoundMethod, Ref
 
 REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "min": "amin", "prod": "prod",
               "amax": "amax", "amin": "amin"}

@@ -23,8 +23,8 @@ from . import names
 from .arrays import ArrayLowering
 from .fence import fence
 from .ownership import Ownership
-from .source import ParsedFunction, parse_function
-from .values import BoundMethod, Ref, Undefined
+from .source import ParsedFunction, params_of, parse_function
+from ..values import BoundMethod, Ref, Undefined
 
 RET, RETVAL = "$ret", "$retval"
 
@@ -49,8 +49,7 @@ def lower_function(fn, arg_types=None) -> Function:
     """Lower the Python function ``fn`` to IR, specialised on ``arg_types``."""
     pf = parse_function(fn)
     fence(pf)
-    code = fn.__code__
-    argnames = code.co_varnames[:code.co_argcount]
+    argnames = params_of(fn)
     if arg_types is None:
         arg_types = (T.F64,) * len(argnames)
     b = Builder(loc=pf.loc(pf.node))
@@ -939,7 +938,7 @@ class Lowerer(ArrayLowering):
                            "Rewrite the recursion as a loop.")
         pf = parse_function(fn)
         fence(pf)
-        argnames = code.co_varnames[:code.co_argcount]
+        argnames = params_of(fn)
         args = [self.expr(a) for a in node.args]
         defaults = fn.__defaults__ or ()
         bound = dict(zip(argnames, args))

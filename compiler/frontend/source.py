@@ -90,7 +90,7 @@ def _parse_lambda_context(code, lines) -> ast.AST:
 
 def _find(tree: ast.AST, fn, code, line_offset: int):
     name = fn.__name__
-    argnames = list(code.co_varnames[:code.co_argcount])
+    argnames = list(params_of(fn))
     if name != "<lambda>":
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef) and node.name == name:
