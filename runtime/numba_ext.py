@@ -185,3 +185,18 @@ def _scatter_add(acc, g, *idx):
     ns = {}
     exec(src, ns)  # noqa: S102 - a fixed template specialised on the index kinds
     return ns["impl"]
+
+
+@overload(support.split_size, jit_options={"cache": True})
+def _split_size(n, sections):
+    return support.split_size
+
+
+@overload(support.nonneg, jit_options={"cache": True})
+def _nonneg(n):
+    return support.nonneg
+
+
+@overload(support.squeeze_index, jit_options={"cache": True})
+def _squeeze_index(n):
+    return support.squeeze_index

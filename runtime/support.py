@@ -154,3 +154,24 @@ def scatter_add(acc, g, *idx):
     """np.add.at(acc, idx, g): the adjoint of a gather with repeated indices."""
     np.add.at(acc, idx, g)
     return acc
+
+
+def split_size(n, sections):
+    """The length of each of ``sections`` equal parts of an axis of length ``n`` (np.split)."""
+    if n % sections != 0:
+        raise ValueError("array split does not result in an equal division")
+    return n // sections
+
+
+def nonneg(n):
+    """``n``, checked not to be negative (a repeat count, a pad width)."""
+    if n < 0:
+        raise ValueError("negative dimensions are not allowed")
+    return n
+
+
+def squeeze_index(n):
+    """0, the index that squeezes out an axis of length ``n``, checked to be one."""
+    if n != 1:
+        raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
+    return 0

@@ -1,0 +1,835 @@
+"""Joining, splitting, reshaping, flipping, rolling, repeating and padding arrays.
+
+One new array primitive joins arrays, ``concat`` (``np.concatenate`` along a constant axis):
+its adjoint for argument ``i`` is the slice of the result's adjoint at that argument's
+offset (the ``dim``\\s of the arguments before it), its tangent the concatenation of the
+tangents. ``broadcast_to`` is the other (its adjoint sums back with ``sum_to``). Everything
+else here is spelled with primitives that exist: ``np.stack`` is ``expand_dims`` then
+``concat``; ``split`` is slices; ``flip`` is a ``::-1`` slice; ``roll`` is two slices
+joined; ``repeat``, ``tile`` and the edge/wrap/reflect modes of ``pad`` gather with an
+index array built by ``arange`` (their adjoints are scatter-adds); constant ``pad`` writes
+the array into a fresh one. Sizes that NumPy rejects at run time (an uneven ``split``, a
+negative repeat count, a squeezed axis of length other than one) are checked at run time by
+three small helpers (``split_size``, ``nonneg``, ``squeeze_index`` in runtime/support.py).
+"""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from .. import dims as D
+from .. import types as T
+from ..ir import Const, Var
+from ..primitives import P_ATOM, Spelling, call, defprim
+from .registry import lowers
+
+I64 = T.I64
+_FULL = ("s", False, False, False)
+
+
+# ======================================================================= primitives
+
+def _concat_type(*xs, axis):
+    return T.Array(T.promote_dtype(*(x.dtype for x in xs)), xs[0].ndim)
+
+
+def _concat_shape(q, args, p):
+    d = list(q.shape(args[0]))
+    if p["axis"] < len(d):
+        d[p["axis"]] = D.unknown()
+    return tuple(d)
+
+
+def _axis_slice(axis, lo, hi):
+    """The index spec and operands of ``[:, ..., lo:hi]`` (``lo``/``hi`` None: open)."""
+    spec = (_FULL,) * axis + (("s", lo is not None, hi is not None, False),)
+    return spec, tuple(a for a in (lo, hi) if a is not None)
+
+
+class _ConcatRules:
+    """The VJP of argument ``i`` of a concatenation: the slice of the adjoint at its offset."""
+
+    def __getitem__(self, i):
+        def rule(b, g, out, *xs, axis):
+            lo = None
+            for x in xs[:i]:
+                d = b.dim(x, axis=axis)
+                lo = d if lo is None else b.add(lo, d)
+            d = b.dim(xs[i], axis=axis)
+            hi = d if lo is None else b.add(lo, d)
+            if i == len(xs) - 1:
+                hi = None                 # the last one runs to the end
+            spec, idx = _axis_slice(axis, lo, hi)
+            # a copy: Numba types a slice as non-contiguous, and the adjoints of reshapes
+            # (expand_dims, ravel) reshape what they get
+            return b.copy_array(b.getitem(g, *idx, spec=spec)) if idx else g
+        return rule
+
+    def __len__(self):
+        return 1 << 30
+
+
+def _concat_jvp(b, tans, out, *xs, axis):
+    if all(t is None for t in tans):
+        return None
+    parts = []
+    for t, x in zip(tans, xs):
+        if t is None:
+            t = b.zeros_like(x)
+            if t.type.dtype != out.type.dtype:
+                t = b.astype(t, dtype=out.type.dtype)
+        parts.append(t)
+    return b.concat(*parts, axis=axis)
+
+
+def _concat_spell(a, p):
+    return f"np.concatenate(({', '.join(a)},), axis={p['axis']})"
+
+
+defprim("concat", -1, _concat_type, Spelling(_concat_spell, _concat_spell, P_ATOM, (1,)),
+        elementwise=False, fresh=True, reads_values=False, shape=_concat_shape,
+        jvp_joint=_concat_jvp)
+from ..primitives import PRIMS  # noqa: E402
+PRIMS["concat"].vjp = _ConcatRules()
+
+
+def _bcast_spell(a, p):
+    return f"np.broadcast_to({a[0]}, ({', '.join(a[1:])},))"
+
+
+defprim("broadcast_to", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
+        Spelling(_bcast_spell, _bcast_spell, P_ATOM, (1,)), elementwise=False, view=True,
+        reads_values=False, shape=lambda q, args, p: tuple(q.sym(a) for a in args[1:]),
+        vjp=(lambda b, g, out, x, *dims:
+             b.sum_to(g, x) if T.is_array(x.type) else b.sum(g),),
+        jvp=(lambda b, t, out, x, *dims: b.broadcast_to(t, *dims),))
+
+# run-time size checks (NumPy raises ValueError in these cases; so does the emitted code)
+defprim("split_size", 2, lambda n, k: I64, call("split_size", arity=2), elementwise=False,
+        nondiff=True)
+defprim("nonneg", 1, lambda n: I64, call("nonneg"), elementwise=False, nondiff=True)
+defprim("squeeze_index", 1, lambda n: I64, call("squeeze_index"), elementwise=False,
+        nondiff=True)
+
+
+# ======================================================================= helpers
+
+def _ndim(x) -> int:
+    return T.ndim(x.type)
+
+
+def _norm_axis(lw, node, axis: int, nd: int, what: str) -> int:
+    if not -nd <= axis < nd:
+        raise lw.err(node, f"{what}: axis {axis} is out of bounds for an array of dimension {nd}")
+    return axis % nd
+
+
+def _axis_arg(lw, node, kwargs, pos: int, default=0):
+    """The constant axis given at position ``pos`` or as ``axis=`` (None stays None)."""
+    a = kwargs.get("axis", node.args[pos] if len(node.args) > pos else None)
+    if a is None:
+        return default
+    if isinstance(a, ast.Constant) and a.value is None:
+        return None
+    return lw.const_int(a)
+
+
+def _check_kwargs(lw, node, kwargs, allowed, name):
+    bad = set(kwargs) - set(allowed)
+    if bad:
+        raise lw.err(node, f"np.{name} does not support the argument(s) {', '.join(sorted(bad))} here",
+                     f"Call np.{name} with " + (", ".join(allowed) if allowed else "positional arguments")
+                     + " only.")
+
+
+def _arrays(lw, node, name):
+    """The sequence of arrays a joining function takes (a list or tuple, literal or not)."""
+    if not node.args:
+        raise lw.err(node, f"np.{name} needs a sequence of arrays")
+    v = lw.expr(node.args[0])
+    if isinstance(v, (Var, Const)) and T.is_array(v.type):
+        raise lw.err(node, f"np.{name} of a single array is not supported",
+                     f"Pass a list or tuple of arrays: np.{name}([a, b]).")
+    if not isinstance(v, tuple) or not v:
+        raise lw.err(node, f"np.{name} needs a non-empty list or tuple of arrays")
+    for x in v:
+        if not isinstance(x, (Var, Const)):
+            raise lw.err(node, f"np.{name} needs a list or tuple of numbers or arrays")
+    return list(v)
+
+
+def _common(lw, node, xs):
+    """Cast the arrays to their common dtype (a concatenation has one)."""
+    dt = T.promote_dtype(*(x.type.dtype for x in xs))
+    return [x if x.type.dtype == dt else lw.cast(x, T.with_dtype(x.type, dt), node) for x in xs]
+
+
+def _as_array(lw, node, x):
+    """A number as a 1-element array (np.atleast_1d)."""
+    return x if T.is_array(x.type) else lw.op(node, "pack", x)
+
+
+def _concat(lw, node, xs, axis, name="concatenate"):
+    nds = {_ndim(x) for x in xs}
+    if 0 in nds:
+        raise lw.err(node, f"np.{name}: zero-dimensional values (numbers) cannot be concatenated",
+                     "Use np.stack, or np.array([...]) for a list of numbers.")
+    if len(nds) > 1:
+        raise lw.err(node, f"np.{name}: all the input arrays must have the same number of "
+                           f"dimensions, got {sorted(nds)}")
+    nd = nds.pop()
+    axis = _norm_axis(lw, node, axis, nd, f"np.{name}")
+    xs = _common(lw, node, xs)
+    if len(xs) == 1:
+        return lw.op(node, "copy_array", xs[0])
+    return lw.op(node, "concat", *xs, axis=axis)
+
+
+def _stack(lw, node, xs, axis, name="stack"):
+    nds = {_ndim(x) for x in xs}
+    if len(nds) > 1:
+        raise lw.err(node, f"np.{name}: all input arrays must have the same shape")
+    nd = nds.pop()
+    axis = _norm_axis(lw, node, axis, nd + 1, f"np.{name}")
+    xs = _common(lw, node, xs)
+    if nd == 0:
+        out = lw.op(node, "pack", *xs)
+        return out
+    return lw.op(node, "concat", *[lw.op(node, "expand_dims", x, axis=axis) for x in xs],
+                 axis=axis) if len(xs) > 1 else lw.op(node, "copy_array",
+                                                      lw.op(node, "expand_dims", xs[0], axis=axis))
+
+
+def _move_to_front(lw, node, x, axis):
+    nd = _ndim(x)
+    if axis == 0:
+        return x, None
+    perm = (axis,) + tuple(k for k in range(nd) if k != axis)
+    return lw.op(node, "transpose", x, axes=perm), tuple(sorted(range(nd), key=perm.__getitem__))
+
+
+def _take(lw, node, x, idx, axis):
+    """``np.take(x, idx, axis)`` for a 1-D int array ``idx``: a gather along axis 0 of a
+    transposed view (the adjoint's scatter-add then runs along axis 0 on every target)."""
+    t, back = _move_to_front(lw, node, x, axis)
+    out = lw.op(node, "getitem", t, idx, spec=(("a",),))
+    return out if back is None else lw.op(node, "transpose", out, axes=back)
+
+
+def _int(lw, node, v, what):
+    if isinstance(v, (Var, Const)) and isinstance(v.type, T.Scalar) and v.type.dtype in ("int64", "bool"):
+        return v if v.type.dtype == "int64" else lw.cast(v, I64, node)
+    raise lw.err(node, f"{what} must be an integer here")
+
+
+def _nonneg(lw, node, v, what):
+    """``v`` (an int), checked to be >= 0: at compile time for a constant, else at run time."""
+    v = _int(lw, node, v, what)
+    if isinstance(v, Const):
+        if v.value < 0:
+            raise lw.err(node, f"{what} must not be negative, got {v.value}")
+        return v
+    return lw.op(node, "nonneg", v)
+
+
+def _add(lw, node, a, c):
+    if isinstance(a, Const) and isinstance(c, Const):
+        return Const(a.value + c.value, I64)
+    if isinstance(a, Const) and a.value == 0:
+        return c
+    if isinstance(c, Const) and c.value == 0:
+        return a
+    return lw.op(node, "add", a, c)
+
+
+def _ravel(lw, node, x):
+    if not T.is_array(x.type):
+        return lw.op(node, "pack", x)
+    if _ndim(x) == 1:
+        return x
+    return lw.op(node, "reshape", x, Const(-1, I64))
+
+
+# ======================================================================= joining
+
+@lowers(np.concatenate)
+def _np_concatenate(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, ("axis",), "concatenate")
+    xs = _arrays(lw, node, "concatenate")
+    axis = _axis_arg(lw, node, kwargs, 1)
+    if axis is None:
+        return _concat(lw, node, [_ravel(lw, node, x) for x in xs], 0)
+    return _concat(lw, node, xs, axis)
+
+
+@lowers(np.stack)
+def _np_stack(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, ("axis",), "stack")
+    xs = _arrays(lw, node, "stack")
+    axis = _axis_arg(lw, node, kwargs, 1)
+    if axis is None:
+        raise lw.err(node, "np.stack needs an integer axis")
+    return _stack(lw, node, xs, axis)
+
+
+def _atleast(lw, node, x, n):
+    """np.atleast_1d/2d/3d of one value."""
+    nd = _ndim(x)
+    if nd >= n:
+        return x
+    if nd == 0:
+        x = lw.op(node, "pack", x)
+        nd = 1
+    if n >= 2 and nd == 1:
+        x = lw.op(node, "expand_dims", x, axis=0)
+        nd = 2
+    if n == 3 and nd == 2:
+        x = lw.op(node, "expand_dims", x, axis=2)
+    return x
+
+
+@lowers(np.vstack, np.row_stack) if hasattr(np, "row_stack") else lowers(np.vstack)
+def _np_vstack(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, (), "vstack")
+    xs = [_atleast(lw, node, x, 2) for x in _arrays(lw, node, "vstack")]
+    return _concat(lw, node, xs, 0, "vstack")
+
+
+@lowers(np.hstack)
+def _np_hstack(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, (), "hstack")
+    xs = [_atleast(lw, node, x, 1) for x in _arrays(lw, node, "hstack")]
+    return _concat(lw, node, xs, 0 if _ndim(xs[0]) == 1 else 1, "hstack")
+
+
+@lowers(np.dstack)
+def _np_dstack(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, (), "dstack")
+    xs = [_atleast(lw, node, x, 3) for x in _arrays(lw, node, "dstack")]
+    return _concat(lw, node, xs, 2, "dstack")
+
+
+@lowers(np.column_stack)
+def _np_column_stack(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, (), "column_stack")
+    xs = []
+    for x in _arrays(lw, node, "column_stack"):
+        if _ndim(x) < 2:
+            x = lw.op(node, "expand_dims", _atleast(lw, node, x, 1), axis=1)
+        xs.append(x)
+    return _concat(lw, node, xs, 1, "column_stack")
+
+
+def _literal(lw, node, elt):
+    """One element of an np.array literal: a nested list is itself an array."""
+    if isinstance(elt, (ast.List, ast.Tuple)):
+        return _array_literal(lw, elt, [_literal(lw, e, e) for e in elt.elts], elt.elts)
+    return lw.expr(elt)
+
+
+def _literal_lengths(elts):
+    """The lengths of the nested list literals among ``elts`` (None for other elements)."""
+    return {len(e.elts) if isinstance(e, (ast.List, ast.Tuple)) else None for e in elts}
+
+
+def _array_literal(lw, node, items, elts=()):
+    if len(_literal_lengths(elts)) > 1:
+        raise lw.err(node, "np.array([...]): the nested lists have different lengths (a ragged "
+                           "list is not an array)", "Give every row the same number of entries.")
+    if not items:
+        raise lw.err(node, "np.array([]) (an empty list) is not supported",
+                     "Use np.zeros(0) for an empty array.")
+    for x in items:
+        if not isinstance(x, (Var, Const)):
+            raise lw.err(node, "np.array([...]) takes numbers, arrays or nested lists of them")
+    nds = {_ndim(x) for x in items}
+    if len(nds) > 1:
+        raise lw.err(node, "np.array([...]): the elements must all be numbers or all be arrays "
+                           "of one shape (a ragged list is not an array)",
+                     "Use np.concatenate to join arrays of different sizes.")
+    if nds == {0}:
+        if not all(isinstance(x.type, T.Scalar) for x in items):
+            raise lw.err(node, "np.array([...]) takes numbers or arrays")
+        return lw.op(node, "pack", *items)
+    return _stack(lw, node, items, 0, "array")
+
+
+def _np_array(lw, node, kwargs, copy):
+    name = "array" if copy else "asarray"
+    _check_kwargs(lw, node, kwargs, ("dtype",), name)
+    if not node.args:
+        raise lw.err(node, f"np.{name} needs a value")
+    dtype_node = kwargs.get("dtype", node.args[1] if len(node.args) > 1 else None)
+    a = node.args[0]
+    if isinstance(a, (ast.List, ast.Tuple)):
+        out = _array_literal(lw, node, [_literal(lw, e, e) for e in a.elts], a.elts)
+    else:
+        v = lw.expr(a)
+        if isinstance(v, tuple):
+            out = _array_literal(lw, node, list(v))
+        elif isinstance(v, (Var, Const)):
+            out = lw.op(node, "copy_array", v) if copy and T.is_array(v.type) else v
+        else:
+            raise lw.err(node, f"np.{name} takes numbers, arrays or lists of them")
+    if dtype_node is not None:
+        dt = lw.dtype_of(dtype_node, node)
+        if dt != out.type.dtype:
+            out = lw.cast(out, T.with_dtype(out.type, dt), node)
+    return out
+
+
+@lowers(np.array)
+def _np_array_copy(lw, node, kwargs):
+    return _np_array(lw, node, kwargs, True)
+
+
+@lowers(np.asarray)
+def _np_asarray(lw, node, kwargs):
+    return _np_array(lw, node, kwargs, False)
+
+
+# ======================================================================= splitting
+
+def _split(lw, node, kwargs, name):
+    _check_kwargs(lw, node, kwargs, ("axis",), name)
+    if len(node.args) < 2:
+        raise lw.err(node, f"np.{name} needs an array and the sections or indices")
+    x = lw.atom(node.args[0])
+    if not T.is_array(x.type):
+        raise lw.err(node, f"np.{name} needs an array")
+    axis = _norm_axis(lw, node, _axis_arg(lw, node, kwargs, 2) or 0, _ndim(x), f"np.{name}")
+    how = lw.expr(node.args[1])
+    n = lw.op(node, "dim", x, axis=axis)
+    if isinstance(how, tuple):                      # indices: x[:i0], x[i0:i1], ..., x[ik:]
+        bounds = [None] + [_int(lw, node, i, f"np.{name}: an index") for i in how] + [None]
+    else:
+        k = _int(lw, node, how, f"np.{name}: the number of sections")
+        if isinstance(k, Const) and k.value <= 0:
+            raise lw.err(node, f"np.{name}: the number of sections must be larger than 0")
+        if not isinstance(k, Const):
+            raise lw.err(node, f"np.{name}: the number of sections must be a constant "
+                               "(the result is a tuple of that many arrays)",
+                         "Write the number of sections as a literal integer.")
+        k = k.value
+        if name == "split":
+            size = lw.op(node, "split_size", n, Const(k, I64))
+            bounds = [None] + [lw.op(node, "mul", size, Const(j, I64)) for j in range(1, k)] + [None]
+        else:   # array_split: the first n % k sections have one element more
+            each = lw.op(node, "floordiv", n, Const(k, I64))
+            extra = lw.op(node, "mod", n, Const(k, I64))
+            bounds = [None]
+            for j in range(1, k):
+                bounds.append(lw.op(node, "add", lw.op(node, "mul", each, Const(j, I64)),
+                                    lw.op(node, "min", extra, Const(j, I64))))
+            bounds.append(None)
+    out = []
+    for lo, hi in zip(bounds, bounds[1:]):
+        spec, idx = _axis_slice(axis, lo, hi)
+        out.append(lw.op(node, "getitem", x, *idx, spec=spec) if idx else x)
+    return tuple(out)
+
+
+@lowers(np.split)
+def _np_split(lw, node, kwargs):
+    return _split(lw, node, kwargs, "split")
+
+
+@lowers(np.array_split)
+def _np_array_split(lw, node, kwargs):
+    return _split(lw, node, kwargs, "array_split")
+
+
+def _split_fixed(name, axis_of):
+    def lowering(lw, node, kwargs):
+        _check_kwargs(lw, node, kwargs, (), name)
+        if len(node.args) != 2:
+            raise lw.err(node, f"np.{name} takes an array and the sections or indices")
+        x = lw.atom(node.args[0])
+        if not T.is_array(x.type):
+            raise lw.err(node, f"np.{name} needs an array")
+        axis = axis_of(_ndim(x))
+        if axis is None:
+            raise lw.err(node, f"np.{name} needs an array of more dimensions")
+        fake = ast.Call(func=node.func, args=node.args, keywords=[])
+        ast.copy_location(fake, node)
+        return _split(lw, fake, {"axis": ast.copy_location(ast.Constant(axis), node)}, "split")
+    return lowering
+
+
+lowers(np.hsplit)(_split_fixed("hsplit", lambda nd: 1 if nd > 1 else 0))
+lowers(np.vsplit)(_split_fixed("vsplit", lambda nd: 0 if nd >= 2 else None))
+lowers(np.dsplit)(_split_fixed("dsplit", lambda nd: 2 if nd >= 3 else None))
+
+
+# ======================================================================= axes
+
+@lowers(np.expand_dims)
+def _np_expand_dims(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, ("axis",), "expand_dims")
+    x = lw.atom(node.args[0])
+    a = kwargs.get("axis", node.args[1] if len(node.args) > 1 else None)
+    if a is None:
+        raise lw.err(node, "np.expand_dims needs an axis")
+    v = lw.expr(a)
+    axes = v if isinstance(v, tuple) else (v,)
+    if not all(isinstance(e, Const) and isinstance(e.value, int) for e in axes):
+        raise lw.err(node, "np.expand_dims needs constant integer axes")
+    nd = _ndim(x) + len(axes)
+    norm = sorted(_norm_axis(lw, node, e.value, nd, "np.expand_dims") for e in axes)
+    if len(set(norm)) != len(norm):
+        raise lw.err(node, "np.expand_dims: repeated axis")
+    if not T.is_array(x.type):         # a number: every axis has length one
+        x = lw.op(node, "pack", x)
+        return lw.op(node, "reshape", x, *([Const(1, I64)] * nd)) if nd > 1 else x
+    for ax in norm:
+        x = lw.op(node, "expand_dims", x, axis=ax)
+    return x
+
+
+@lowers(np.squeeze)
+def _np_squeeze(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, ("axis",), "squeeze")
+    x = lw.atom(node.args[0])
+    a = kwargs.get("axis", node.args[1] if len(node.args) > 1 else None)
+    if not T.is_array(x.type):
+        return x
+    if a is None or (isinstance(a, ast.Constant) and a.value is None):
+        raise lw.err(node, "np.squeeze without an axis is not supported: which axes have length "
+                           "one is known only at run time", "Name the axes: np.squeeze(x, axis=0).")
+    v = lw.expr(a)
+    axes = v if isinstance(v, tuple) else (v,)
+    if not all(isinstance(e, Const) and isinstance(e.value, int) for e in axes):
+        raise lw.err(node, "np.squeeze needs constant integer axes")
+    nd = _ndim(x)
+    norm = {_norm_axis(lw, node, e.value, nd, "np.squeeze") for e in axes}
+    if len(norm) != len(axes):
+        raise lw.err(node, "np.squeeze: repeated axis")
+    spec, idx = [], []
+    for k in range(nd):
+        if k in norm:
+            spec.append(("i",))
+            idx.append(lw.op(node, "squeeze_index", lw.op(node, "dim", x, axis=k)))
+        else:
+            spec.append(_FULL)
+    return lw.op(node, "getitem", x, *idx, spec=tuple(spec))
+
+
+def _atleast_n(n):
+    def lowering(lw, node, kwargs):
+        _check_kwargs(lw, node, kwargs, (), f"atleast_{n}d")
+        outs = [_atleast(lw, node, lw.atom(a), n) for a in node.args]
+        return outs[0] if len(outs) == 1 else tuple(outs)
+    return lowering
+
+
+lowers(np.atleast_1d)(_atleast_n(1))
+lowers(np.atleast_2d)(_atleast_n(2))
+lowers(np.atleast_3d)(_atleast_n(3))
+
+
+def _permute(lw, node, x, perm):
+    if perm == tuple(range(len(perm))):
+        return x
+    return lw.op(node, "transpose", x, axes=tuple(perm))
+
+
+@lowers(np.swapaxes)
+def _np_swapaxes(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, (), "swapaxes")
+    if len(node.args) != 3:
+        raise lw.err(node, "np.swapaxes takes an array and two axes")
+    x = lw.atom(node.args[0])
+    nd = _ndim(x)
+    i, j = (_norm_axis(lw, node, lw.const_int(a), nd, "np.swapaxes") for a in node.args[1:])
+    perm = list(range(nd))
+    perm[i], perm[j] = perm[j], perm[i]
+    return _permute(lw, node, x, tuple(perm))
+
+
+def _axes(lw, node, a, nd, what):
+    v = lw.expr(a)
+    axes = v if isinstance(v, tuple) else (v,)
+    if not all(isinstance(e, Const) and isinstance(e.value, int) for e in axes):
+        raise lw.err(node, f"{what} needs constant integer axes")
+    out = [_norm_axis(lw, node, e.value, nd, what) for e in axes]
+    if len(set(out)) != len(out):
+        raise lw.err(node, f"{what}: repeated axis")
+    return out, isinstance(v, tuple)
+
+
+@lowers(np.moveaxis)
+def _np_moveaxis(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, (), "moveaxis")
+    if len(node.args) != 3:
+        raise lw.err(node, "np.moveaxis takes an array, source and destination")
+    x = lw.atom(node.args[0])
+    nd = _ndim(x)
+    src, _ = _axes(lw, node, node.args[1], nd, "np.moveaxis")
+    dst, _ = _axes(lw, node, node.args[2], nd, "np.moveaxis")
+    if len(src) != len(dst):
+        raise lw.err(node, "np.moveaxis: source and destination must have the same number of elements")
+    order = [k for k in range(nd) if k not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return _permute(lw, node, x, tuple(order))
+
+
+@lowers(np.transpose)
+def _np_transpose(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, ("axes",), "transpose")
+    x = lw.atom(node.args[0])
+    a = kwargs.get("axes", node.args[1] if len(node.args) > 1 else None)
+    if not T.is_array(x.type):
+        return x
+    nd = _ndim(x)
+    if a is None or (isinstance(a, ast.Constant) and a.value is None):
+        return lw.op(node, "transpose", x)
+    axes, _ = _axes(lw, node, a, nd, "np.transpose")
+    if len(axes) != nd:
+        raise lw.err(node, "np.transpose: axes don't match array")
+    return _permute(lw, node, x, tuple(axes))
+
+
+@lowers(np.flip)
+def _np_flip(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, ("axis",), "flip")
+    x = lw.atom(node.args[0])
+    if not T.is_array(x.type):
+        return x
+    nd = _ndim(x)
+    a = kwargs.get("axis", node.args[1] if len(node.args) > 1 else None)
+    if a is None or (isinstance(a, ast.Constant) and a.value is None):
+        axes = set(range(nd))
+    else:
+        axes = set(_axes(lw, node, a, nd, "np.flip")[0])
+    spec, idx = [], []
+    for k in range(nd):
+        if k in axes:
+            spec.append(("s", False, False, True))
+            idx.append(Const(-1, I64))
+        else:
+            spec.append(_FULL)
+    return lw.op(node, "getitem", x, *idx, spec=tuple(spec))
+
+
+def _flip_fixed(axis, name):
+    def lowering(lw, node, kwargs):
+        _check_kwargs(lw, node, kwargs, (), name)
+        x = lw.atom(node.args[0])
+        if _ndim(x) <= axis:
+            raise lw.err(node, f"np.{name} needs an array of at least {axis + 1} dimensions")
+        spec = (_FULL,) * axis + (("s", False, False, True),)
+        return lw.op(node, "getitem", x, Const(-1, I64), spec=spec)
+    return lowering
+
+
+lowers(np.flipud)(_flip_fixed(0, "flipud"))
+lowers(np.fliplr)(_flip_fixed(1, "fliplr"))
+
+
+def _roll_one(lw, node, x, shift, axis):
+    n = lw.op(node, "dim", x, axis=axis)
+    s = lw.op(node, "mod", shift, lw.op(node, "max", n, Const(1, I64)))
+    k = lw.op(node, "sub", n, s)                # out = x[k:] then x[:k]
+    spec_a, idx_a = _axis_slice(axis, k, None)
+    spec_b, idx_b = _axis_slice(axis, None, k)
+    return lw.op(node, "concat", lw.op(node, "getitem", x, *idx_a, spec=spec_a),
+                 lw.op(node, "getitem", x, *idx_b, spec=spec_b), axis=axis)
+
+
+@lowers(np.roll)
+def _np_roll(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, ("shift", "axis"), "roll")
+    x = lw.atom(node.args[0])
+    sh = kwargs.get("shift", node.args[1] if len(node.args) > 1 else None)
+    if sh is None:
+        raise lw.err(node, "np.roll needs a shift")
+    if not T.is_array(x.type):
+        return x
+    shifts = lw.expr(sh)
+    a = kwargs.get("axis", node.args[2] if len(node.args) > 2 else None)
+    if a is None or (isinstance(a, ast.Constant) and a.value is None):
+        if isinstance(shifts, tuple):
+            raise lw.err(node, "np.roll without an axis takes one shift")
+        flat = _ravel(lw, node, x)
+        out = _roll_one(lw, node, flat, _int(lw, node, shifts, "np.roll: the shift"), 0)
+        return out if _ndim(x) == 1 else lw.op(node, "reshape_like", out, x)
+    axes, _ = _axes(lw, node, a, _ndim(x), "np.roll") if not isinstance(a, (ast.Tuple, ast.List)) \
+        else ([_norm_axis(lw, node, lw.const_int(e), _ndim(x), "np.roll") for e in a.elts], True)
+    shifts = list(shifts) if isinstance(shifts, tuple) else [shifts]
+    if len(shifts) == 1:
+        shifts = shifts * len(axes)
+    if len(axes) == 1 and len(shifts) > 1:
+        axes = axes * len(shifts)
+    if len(shifts) != len(axes):
+        raise lw.err(node, "np.roll: shift and axis must have the same length")
+    out = x
+    for s, ax in zip(shifts, axes):
+        out = _roll_one(lw, node, out, _int(lw, node, s, "np.roll: the shift"), ax)
+    return out
+
+
+@lowers(np.broadcast_to)
+def _np_broadcast_to(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, ("shape",), "broadcast_to")
+    x = lw.atom(node.args[0])
+    shape = kwargs.get("shape", node.args[1] if len(node.args) > 1 else None)
+    if shape is None:
+        raise lw.err(node, "np.broadcast_to needs a shape")
+    dims = lw.dims(shape, node)
+    if len(dims) < _ndim(x):
+        raise lw.err(node, "np.broadcast_to: the shape has fewer dimensions than the array")
+    if not dims:
+        return x
+    return lw.op(node, "broadcast_to", x, *dims)
+
+
+# ======================================================================= repetition
+
+@lowers(np.repeat)
+def _np_repeat(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, ("repeats", "axis"), "repeat")
+    x = lw.atom(node.args[0])
+    r = kwargs.get("repeats", node.args[1] if len(node.args) > 1 else None)
+    if r is None:
+        raise lw.err(node, "np.repeat needs the number of repeats")
+    rv = lw.expr(r)
+    if not (isinstance(rv, (Var, Const)) and isinstance(rv.type, T.Scalar)):
+        raise lw.err(node, "np.repeat is supported with one integer count of repeats",
+                     "For counts per element, build the index array and gather: x[idx].")
+    r = _nonneg(lw, node, rv, "np.repeat: the number of repeats")
+    axis = _axis_arg(lw, node, kwargs, 2, None)
+    if axis is None:
+        x, axis = _ravel(lw, node, x), 0
+    else:
+        if not T.is_array(x.type):
+            x = lw.op(node, "pack", x)
+        axis = _norm_axis(lw, node, axis, _ndim(x), "np.repeat")
+    if isinstance(r, Const) and r.value == 1:
+        return lw.op(node, "copy_array", x)
+    n = lw.op(node, "dim", x, axis=axis)
+    ar = lw.op(node, "arange", lw.op(node, "mul", n, r))
+    idx = lw.op(node, "floordiv", ar, r if isinstance(r, Const) and r.value > 0
+                else lw.op(node, "max", r, Const(1, I64)))
+    return _take(lw, node, x, idx, axis)
+
+
+@lowers(np.tile)
+def _np_tile(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, ("reps",), "tile")
+    x = lw.atom(node.args[0])
+    r = kwargs.get("reps", node.args[1] if len(node.args) > 1 else None)
+    if r is None:
+        raise lw.err(node, "np.tile needs reps")
+    rv = lw.expr(r)
+    reps = [_nonneg(lw, node, v, "np.tile: reps") for v in (rv if isinstance(rv, tuple) else (rv,))]
+    d = max(_ndim(x), len(reps))
+    if not T.is_array(x.type):
+        x = lw.op(node, "pack", x)
+    while _ndim(x) < d:
+        x = lw.op(node, "expand_dims", x, axis=0)
+    reps = [Const(1, I64)] * (d - len(reps)) + reps
+    out = x
+    for k, rk in enumerate(reps):
+        if isinstance(rk, Const) and rk.value == 1:
+            continue
+        n = lw.op(node, "dim", out, axis=k)
+        ar = lw.op(node, "arange", lw.op(node, "mul", n, rk))
+        idx = lw.op(node, "mod", ar, lw.op(node, "max", n, Const(1, I64)))
+        out = _take(lw, node, out, idx, k)
+    return out if out is not x else lw.op(node, "copy_array", x)
+
+
+# ======================================================================= padding
+
+def _pad_widths(lw, node, v, nd):
+    """NumPy's pad_width, broadcast to ``nd`` pairs (before, after) of int atoms."""
+    def ints(t):
+        return [_nonneg(lw, node, e, "np.pad: a pad width") for e in t]
+
+    if not isinstance(v, tuple):
+        w = ints((v,))[0]
+        return [(w, w)] * nd
+    if all(not isinstance(e, tuple) for e in v):
+        w = ints(v)
+        if len(w) == 1:
+            return [(w[0], w[0])] * nd
+        if len(w) == 2:
+            return [(w[0], w[1])] * nd
+        raise lw.err(node, "np.pad: pad_width must be an int, a pair, or one pair per axis")
+    if not all(isinstance(e, tuple) for e in v):
+        raise lw.err(node, "np.pad: pad_width mixes numbers and pairs")
+    pairs = [ints(e) for e in v]
+    if len(pairs) == 1:
+        pairs = pairs * nd
+    if len(pairs) != nd or any(len(p) not in (1, 2) for p in pairs):
+        raise lw.err(node, f"np.pad: pad_width needs one pair per axis ({nd} here)")
+    return [(p[0], p[-1]) for p in pairs]
+
+
+_PAD_MODES = ("constant", "edge", "wrap", "reflect", "symmetric")
+
+
+@lowers(np.pad)
+def _np_pad(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, ("pad_width", "mode", "constant_values"), "pad")
+    x = lw.atom(node.args[0])
+    pw = kwargs.get("pad_width", node.args[1] if len(node.args) > 1 else None)
+    if pw is None:
+        raise lw.err(node, "np.pad needs pad_width")
+    m = kwargs.get("mode", node.args[2] if len(node.args) > 2 else None)
+    mode = "constant"
+    if m is not None:
+        if not (isinstance(m, ast.Constant) and isinstance(m.value, str)):
+            raise lw.err(node, "np.pad: mode must be a string constant")
+        mode = m.value
+    if mode not in _PAD_MODES:
+        raise lw.err(node, f"np.pad: mode '{mode}' is not supported",
+                     "Supported modes: " + ", ".join(_PAD_MODES) + ".")
+    if not T.is_array(x.type):
+        x = lw.op(node, "pack", x)
+    nd = _ndim(x)
+    widths = _pad_widths(lw, node, lw.expr(pw), nd)
+    if mode == "constant":
+        cv = kwargs.get("constant_values")
+        c = lw.atom(cv) if cv is not None else Const(0, I64)
+        if T.is_array(c.type):
+            raise lw.err(node, "np.pad: constant_values is supported as one number",
+                         "Pad with 0 and add the values where you need them.")
+        ns = [lw.op(node, "dim", x, axis=k) for k in range(nd)]
+        dims = [_add(lw, node, _add(lw, node, n, lo), hi) for n, (lo, hi) in zip(ns, widths)]
+        base = lw.op(node, "zeros", *dims, dtype=x.type.dtype)
+        if not (isinstance(c, Const) and c.value == 0):
+            base = lw.op(node, "add", base, c)
+            if base.type.dtype != x.type.dtype:
+                base = lw.cast(base, T.with_dtype(base.type, x.type.dtype), node)
+        spec, idx = [], []
+        for n, (lo, hi) in zip(ns, widths):
+            spec.append(("s", True, True, False))
+            idx += [lo, _add(lw, node, lo, n)]
+        return lw.op(node, "setitem", base, x, *idx, spec=tuple(spec))
+    if "constant_values" in kwargs:
+        raise lw.err(node, f"np.pad: constant_values goes with mode='constant', not '{mode}'")
+    out = x
+    for k, (lo, hi) in enumerate(widths):
+        if isinstance(lo, Const) and isinstance(hi, Const) and lo.value == hi.value == 0:
+            continue
+        n = lw.op(node, "dim", out, axis=k)
+        i = lw.op(node, "sub", lw.op(node, "arange", _add(lw, node, _add(lw, node, n, lo), hi)), lo)
+        if mode == "edge":
+            idx = lw.op(node, "min", lw.op(node, "max", i, Const(0, I64)),
+                        lw.op(node, "sub", n, Const(1, I64)))
+        elif mode == "wrap":
+            idx = lw.op(node, "mod", i, lw.op(node, "max", n, Const(1, I64)))
+        elif mode == "reflect":      # period 2(n - 1): 0 1 2 1 0 1 2 ...
+            p = lw.op(node, "max", lw.op(node, "mul", lw.op(node, "sub", n, Const(1, I64)),
+                                         Const(2, I64)), Const(1, I64))
+            j = lw.op(node, "mod", i, p)
+            idx = lw.op(node, "min", j, lw.op(node, "sub", p, j))
+        else:                        # symmetric, period 2n: 0 1 2 2 1 0 0 1 ...
+            p = lw.op(node, "max", lw.op(node, "mul", n, Const(2, I64)), Const(1, I64))
+            j = lw.op(node, "mod", i, p)
+            idx = lw.op(node, "min", j, lw.op(node, "sub", lw.op(node, "sub", p, Const(1, I64)), j))
+        out = _take(lw, node, out, idx, k)
+    return out if out is not x else lw.op(node, "copy_array", x)
