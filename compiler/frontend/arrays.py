@@ -15,6 +15,7 @@ import numpy as np
 from .. import types as T
 from ..ir import Const, Var
 from ..library import LOWERINGS
+from ..library.linalg import batched_matmul
 from ..primitives import PRIMS
 from ..values import BoundMethod, Ref
 
@@ -175,8 +176,7 @@ class ArrayLowering:
                     is np.matmul):       # np.dot of stacks is another product than matmul's
                 raise self.err(node, "np.dot and .dot are supported on 1-D and 2-D arrays",
                                "Use @ or np.matmul for stacks of matrices (or np.tensordot).")
-            from ..library.linalg import batched_matmul    # a stack of matrix products
-            return batched_matmul(self, node, a, c)
+            return batched_matmul(self, node, a, c)      # a stack of matrix products
         a, c = self.same_dtype(a, c, node)
         return self.op(node, "matmul", a, c)
 

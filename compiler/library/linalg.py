@@ -1,0 +1,626 @@
+"""Linear algebra: np.linalg.solve/inv/det/slogdet/cholesky/norm, np.trace/diag/tril/triu,
+np.kron, np.einsum/np.tensordot and batched matrix products.
+
+The classic matrix rules (x = A^-1 b):
+
+* solve: grad_b = solve(A^T, g), grad_A = -grad_b x^T; tangent solve(A, t_b - t_A x)
+* inv:   grad_A = -A^-T g A^-T;  tangent -A^-1 t A^-1
+* det:   grad_A = g det(A) A^-T; slogdet: grad_A = g A^-T (the sign has no gradient)
+* cholesky (A = L L^T, L lower): Iain Murray's rule (arXiv:1602.07527), as autograd and JAX
+  write it: grad_A = sym(L^-T Phi(L^T g) L^-1), Phi = the lower triangle with its diagonal
+  halved, sym(S) = (S + S^T)/2. The function reads only A's lower triangle, but as autograd
+  and JAX do, flatgrad treats A as symmetric: the gradient is the symmetric one, and the
+  tangent of a perturbation t is that of sym(t).
+* einsum: linear in each operand; the adjoint of an operand is the einsum of the output's
+  adjoint with the other operands, into that operand's subscripts (summed back to its shape
+  where a size-1 axis was broadcast); the tangent is the sum of einsums with one operand
+  replaced by its tangent. Under Numba (which has no einsum) it calls ``einsum_loops``, a
+  helper that flatgrad.runtime.numba_ext compiles to plain loops for each subscript string.
+
+At a singular matrix, solve/inv/det/slogdet raise NumPy's LinAlgError (in the forward pass
+for solve/inv, in the backward pass for det/slogdet, whose gradient needs A^-1).
+"""
+from __future__ import annotations
+
+import ast
+import math
+import string
+
+import numpy as np
+
+from .. import dims as D
+from .. import types as T
+from ..ir import Const
+from ..primitives import P_ATOM, Spelling, call, defprim
+from .registry import lowers
+
+
+def _float_type(x):
+    return T.with_dtype(x, x.dtype if x.dtype in T.FLOATS else "float64")
+
+
+def _scalar_of(x):
+    return T.Scalar(x.dtype if x.dtype in T.FLOATS else "float64")
+
+
+def _fmt(fmt):
+    """A spelling from a format over the argument texts and params (``{k}`` ...)."""
+    spell = (lambda a, p: fmt(a, p))
+    return Spelling(spell, spell, P_ATOM, (1,))
+
+
+# ======================================================================= solve & co.
+
+def _solve_type(a, c):
+    return T.Array(T.promote_dtype(_float_type(a).dtype, _float_type(c).dtype), c.ndim)
+
+
+def _solve_vjp_b(b, g, out, A, B):
+    return b.solve(b.transpose(A), g)
+
+
+def _solve_vjp_a(b, g, out, A, B):
+    gb = b.solve(b.transpose(A), g)
+    if B.type.ndim == 1:
+        return b.neg(b.outer(gb, out))
+    return b.neg(b.matmul(gb, b.transpose(out)))
+
+
+def _solve_jvp(b, tans, out, A, B):
+    tA, tB = tans
+    if tA is None and tB is None:
+        return None
+    r = tB
+    if tA is not None:
+        m = b.matmul(tA, out)
+        r = b.neg(m) if r is None else b.sub(r, m)
+    return b.solve(A, r)
+
+
+defprim("solve", 2, _solve_type, call("np.linalg.solve", arity=2), elementwise=False,
+        costly=True, shape=lambda q, args, p: q.shape(args[0])[1:2] + q.shape(args[1])[1:],
+        vjp=(_solve_vjp_a, _solve_vjp_b), jvp_joint=_solve_jvp)
+
+
+def _inv_t(b, A):
+    return b.transpose(b.inv(A))
+
+
+defprim("inv", 1, _float_type, call("np.linalg.inv"), elementwise=False, costly=True,
+        shape=D.like(0),
+        vjp=(lambda b, g, out, A: b.neg(b.matmul(b.matmul(b.transpose(out), g), b.transpose(out))),),
+        jvp=(lambda b, t, out, A: b.neg(b.matmul(b.matmul(out, t), out)),))
+defprim("det", 1, _scalar_of, call("np.linalg.det"), elementwise=False, costly=True,
+        shape=lambda q, args, p: (),
+        vjp=(lambda b, g, out, A: b.mul(b.mul(g, out), _inv_t(b, A)),),
+        jvp=(lambda b, t, out, A: b.mul(out, b.sum(b.mul(_inv_t(b, A), t))),))
+defprim("slogdet", 1, _scalar_of, _fmt(lambda a, p: f"np.linalg.slogdet({a[0]})[1]"),
+        elementwise=False, costly=True, shape=lambda q, args, p: (),
+        vjp=(lambda b, g, out, A: b.mul(g, _inv_t(b, A)),),
+        jvp=(lambda b, t, out, A: b.sum(b.mul(_inv_t(b, A), t)),))
+defprim("slogdet_sign", 1, _scalar_of, _fmt(lambda a, p: f"np.linalg.slogdet({a[0]})[0]"),
+        elementwise=False, nondiff=True, shape=lambda q, args, p: ())
+
+
+# ---- cholesky
+
+def _phi(b, X):
+    """The lower triangle of X with its diagonal halved."""
+    return b.mul(0.5, b.add(b.tril(X), b.tril(X, k=-1)))
+
+
+def _sym(b, S):
+    return b.mul(0.5, b.add(S, b.transpose(S)))
+
+
+def _cholesky_vjp(b, g, L, A):
+    P = _phi(b, b.matmul(b.transpose(L), g))
+    X = b.solve(b.transpose(L), P)                               # L^-T P
+    S = b.transpose(b.solve(b.transpose(L), b.transpose(X)))     # L^-T P L^-1
+    return _sym(b, S)
+
+
+def _cholesky_jvp(b, t, L, A):
+    ts = _sym(b, t)
+    M = b.solve(L, b.transpose(b.solve(L, ts)))                  # L^-1 ts L^-T
+    return b.matmul(L, _phi(b, M))
+
+
+defprim("cholesky", 1, _float_type, call("np.linalg.cholesky"), elementwise=False, costly=True,
+        shape=D.like(0), vjp=(_cholesky_vjp,), jvp=(_cholesky_jvp,))
+
+
+# ======================================================================= triangles, diagonals
+
+def _k_text(p):
+    k = p.get("k", 0)
+    return f", {k}" if k else ""
+
+
+# linear in x with the same map for the adjoint and the tangent (the mask is its own transpose)
+defprim("tril", 1, lambda x, k=0: x, _fmt(lambda a, p: f"np.tril({a[0]}{_k_text(p)})"),
+        elementwise=False, reads_values=False, shape=D.like(0),
+        vjp=(lambda b, g, out, x, k=0: b.tril(g, k=k),),
+        jvp=(lambda b, t, out, x, k=0: b.tril(t, k=k),))
+defprim("triu", 1, lambda x, k=0: x, _fmt(lambda a, p: f"np.triu({a[0]}{_k_text(p)})"),
+        elementwise=False, reads_values=False, shape=D.like(0),
+        vjp=(lambda b, g, out, x, k=0: b.triu(g, k=k),),
+        jvp=(lambda b, t, out, x, k=0: b.triu(t, k=k),))
+
+# np.diag of a vector: the matrix with it on diagonal k
+defprim("diag", 1, lambda v, k=0: T.Array(v.dtype, 2), _fmt(lambda a, p: f"np.diag({a[0]}{_k_text(p)})"),
+        elementwise=False, fresh=True, reads_values=False,
+        shape=lambda q, args, p: (q.shape(args[0])[0],) * 2 if not p.get("k") else None,
+        vjp=(lambda b, g, out, v, k=0: b.diagonal(g, k=k),),
+        jvp=(lambda b, t, out, v, k=0: b.diag(t, k=k),))
+# diagonal k of a matrix (np.diag of a matrix, np.diagonal): its adjoint puts the adjoint
+# back on that diagonal of a zero matrix shaped like x
+defprim("diagonal", 1, lambda x, k=0: T.Array(x.dtype, 1),
+        _fmt(lambda a, p: f"np.diag({a[0]}{_k_text(p)})"), elementwise=False, view=True,
+        reads_values=False,
+        vjp=(lambda b, g, out, x, k=0: b.diag_embed(g, x, k=k),),
+        jvp=(lambda b, t, out, x, k=0: b.diagonal(t, k=k),))
+defprim("diag_embed", 2, lambda g, like, k=0: T.Array(g.dtype, 2),
+        _fmt(lambda a, p: f"diag_embed({a[0]}, {a[1]}, {p.get('k', 0)})"), elementwise=False,
+        fresh=True, reads_values=False, shape=D.like(1),
+        vjp=(lambda b, g, out, v, like, k=0: b.diagonal(g, k=k), None),
+        jvp=(lambda b, t, out, v, like, k=0: b.diag_embed(t, like, k=k), None))
+
+
+# ======================================================================= einsum
+
+def _einsum_type(*ops, spec):
+    dt = T.promote_dtype(*(_float_type(o).dtype if T.is_array(o) else o.dtype for o in ops))
+    dt = dt if dt in T.FLOATS else "float64"
+    n = len(spec.split("->")[1])
+    return T.Array(dt, n) if n else T.Scalar(dt)
+
+
+def _einsum_shape(q, args, p):
+    ins, out = p["spec"].split("->")
+    seen: dict = {}
+    for sub, a in zip(ins.split(","), args):
+        for c, d in zip(sub, q.shape(a)):
+            seen.setdefault(c, []).append((d,))
+    return tuple(D.broadcast(seen[c])[0] for c in out)
+
+
+def _einsum_spell(a, p):
+    return f"np.einsum({p['spec']!r}, {', '.join(a)})"
+
+
+def _einsum_jit(a, p):
+    return f"einsum_loops({p['spec']!r}, {', '.join(a)})"
+
+
+class _EinsumVJP:
+    """The adjoint of operand i: the output's adjoint contracted with the other operands."""
+
+    def __getitem__(self, i):
+        def rule(b, g, out, *ops, spec):
+            ins, res = spec.split("->")
+            subs = ins.split(",")
+            others = [(s, o) for j, (s, o) in enumerate(zip(subs, ops)) if j != i]
+            target = subs[i]
+            avail = set(res).union(*(set(s) for s, _ in others))
+            terms = [(res, g)] + others
+            if not set(target) <= avail:     # a letter summed over in operand i alone
+                terms.append((target, b.ones_like(ops[i])))
+            if not T.is_array(g.type):
+                g = b.mul(g, b.ones_like(ops[i]))   # never happens: reverse makes g full
+            c = b.einsum(*(o for _, o in terms),
+                         spec=",".join(s for s, _ in terms) + "->" + target)
+            return b.fit_shape(c, ops[i])
+        return rule
+
+    def __len__(self):
+        return 1 << 30
+
+
+class _EinsumJVP:
+    def __getitem__(self, i):
+        def rule(b, t, out, *ops, spec):
+            return b.einsum(*ops[:i], t, *ops[i + 1:], spec=spec)
+        return rule
+
+    def __len__(self):
+        return 1 << 30
+
+
+defprim("fit_shape", 2, lambda c, like: T.with_dtype(like, c.dtype),
+        call("fit_shape", arity=2), elementwise=False, shape=D.like(1), vjp=(),
+        jvp=(lambda b, t, out, c, like: b.fit_shape(t, like), None))
+defprim("einsum", -1, _einsum_type, Spelling(_einsum_spell, _einsum_spell, P_ATOM, (1,),
+                                             jit=_einsum_jit),
+        elementwise=False, costly=True, fresh=True, shape=_einsum_shape)
+from ..primitives import PRIMS  # noqa: E402
+
+PRIMS["einsum"].vjp = _EinsumVJP()
+PRIMS["einsum"].jvp = _EinsumJVP()
+
+
+# ======================================================================= lowerings
+
+def _float(lw, x, node):
+    if not (T.is_array(x.type) or isinstance(x.type, T.Scalar)):
+        raise lw.err(node, "expected an array here")
+    if x.type.dtype in T.FLOATS:
+        return x
+    return lw.cast(x, T.with_dtype(x.type, "float64"), node)
+
+
+def _array_args(lw, node, kwargs, fname, n, ndims=None):
+    if kwargs:
+        raise lw.err(node, f"{fname} takes no keyword arguments here ({', '.join(kwargs)})")
+    if len(node.args) != n:
+        raise lw.err(node, f"{fname} takes {n} argument{'s' if n > 1 else ''}")
+    out = []
+    for k, e in enumerate(node.args):
+        x = lw.atom(e)
+        if not T.is_array(x.type):
+            raise lw.err(e, f"{fname} needs an array here, got a number")
+        if ndims is not None and x.type.ndim not in ndims[k]:
+            want = " or ".join(f"{d}-D" for d in ndims[k])
+            raise lw.err(e, f"{fname} is supported on {want} arrays here (got {x.type.ndim}-D)",
+                         "Loop over the leading axes, or write the batch with np.einsum.")
+        out.append(_float(lw, x, e))
+    return out
+
+
+def _same_float(lw, xs, node):
+    dt = T.promote_dtype(*(x.type.dtype for x in xs))
+    return [x if x.type.dtype == dt else lw.cast(x, T.with_dtype(x.type, dt), node) for x in xs]
+
+
+@lowers(np.linalg.solve)
+def _lower_solve(lw, node, kwargs):
+    A, B = _array_args(lw, node, kwargs, "np.linalg.solve", 2, ((2,), (1, 2)))
+    A, B = _same_float(lw, [A, B], node)
+    return lw.op(node, "solve", A, B)
+
+
+@lowers(np.linalg.inv)
+def _lower_inv(lw, node, kwargs):
+    (A,) = _array_args(lw, node, kwargs, "np.linalg.inv", 1, ((2,),))
+    return lw.op(node, "inv", A)
+
+
+@lowers(np.linalg.det)
+def _lower_det(lw, node, kwargs):
+    (A,) = _array_args(lw, node, kwargs, "np.linalg.det", 1, ((2,),))
+    return lw.op(node, "det", A)
+
+
+@lowers(np.linalg.slogdet)
+def _lower_slogdet(lw, node, kwargs):
+    """(sign, logabsdet): a tuple of two values; the gradient flows through logabsdet."""
+    (A,) = _array_args(lw, node, kwargs, "np.linalg.slogdet", 1, ((2,),))
+    return (lw.op(node, "slogdet_sign", A), lw.op(node, "slogdet", A))
+
+
+@lowers(np.linalg.cholesky)
+def _lower_cholesky(lw, node, kwargs):
+    kwargs = dict(kwargs)
+    upper = kwargs.pop("upper", None)
+    if upper is not None and not (isinstance(upper, ast.Constant) and upper.value is False):
+        raise lw.err(node, "np.linalg.cholesky(..., upper=True) is not supported",
+                     "Use np.linalg.cholesky(A).T (the lower factor, transposed).")
+    (A,) = _array_args(lw, node, kwargs, "np.linalg.cholesky", 1, ((2,),))
+    return lw.op(node, "cholesky", A)
+
+
+def _k_arg(lw, node, kwargs, name, pos=1):
+    k_node = kwargs.get(name, node.args[pos] if len(node.args) > pos else None)
+    return 0 if k_node is None else lw.const_int(k_node)
+
+
+@lowers(np.tril)
+def _lower_tril(lw, node, kwargs):
+    return _lower_tri(lw, node, kwargs, "tril")
+
+
+@lowers(np.triu)
+def _lower_triu(lw, node, kwargs):
+    return _lower_tri(lw, node, kwargs, "triu")
+
+
+def _lower_tri(lw, node, kwargs, fname):
+    if set(kwargs) - {"k"} or not 1 <= len(node.args) <= 2:
+        raise lw.err(node, f"np.{fname} takes an array and k")
+    x = lw.atom(node.args[0])
+    if not T.is_array(x.type) or x.type.ndim < 2:
+        raise lw.err(node, f"np.{fname} is supported on arrays of 2 or more dimensions",
+                     "Build the matrix first (e.g. np.outer(np.ones(n), v)).")
+    return lw.op(node, fname, x, k=_k_arg(lw, node, kwargs, "k"))
+
+
+@lowers(np.diag)
+def _lower_diag(lw, node, kwargs):
+    if set(kwargs) - {"k"} or not 1 <= len(node.args) <= 2:
+        raise lw.err(node, "np.diag takes an array and k")
+    x = lw.atom(node.args[0])
+    k = _k_arg(lw, node, kwargs, "k")
+    if T.is_array(x.type) and x.type.ndim == 1:
+        return lw.op(node, "diag", x, k=k)
+    if T.is_array(x.type) and x.type.ndim == 2:
+        return lw.op(node, "diagonal", x, k=k)
+    raise lw.err(node, "np.diag takes a 1-D or a 2-D array")
+
+
+@lowers(np.diagonal)
+def _lower_diagonal(lw, node, kwargs):
+    if set(kwargs) - {"offset"} or not 1 <= len(node.args) <= 2:
+        raise lw.err(node, "np.diagonal is supported on a 2-D array with offset only",
+                     "Transpose the two axes to the end first.")
+    x = lw.atom(node.args[0])
+    if not (T.is_array(x.type) and x.type.ndim == 2):
+        raise lw.err(node, "np.diagonal is supported on 2-D arrays", "Use np.einsum('...ii->...i', x).")
+    return lw.op(node, "diagonal", x, k=_k_arg(lw, node, kwargs, "offset"))
+
+
+@lowers(np.trace)
+def _lower_trace(lw, node, kwargs):
+    if set(kwargs) - {"offset"} or not 1 <= len(node.args) <= 2:
+        raise lw.err(node, "np.trace is supported on a 2-D array with offset only",
+                     "Use np.einsum('...ii->...', x) for a batch of traces.")
+    x = lw.atom(node.args[0])
+    if not (T.is_array(x.type) and x.type.ndim == 2):
+        raise lw.err(node, "np.trace is supported on 2-D arrays",
+                     "Use np.einsum('...ii->...', x) for a batch of traces.")
+    d = lw.op(node, "diagonal", x, k=_k_arg(lw, node, kwargs, "offset"))
+    return lw.op(node, "sum", d)
+
+
+@lowers(np.kron)
+def _lower_kron(lw, node, kwargs):
+    """kron(a, b)[i*p + k, ...] = a[i, ...] b[k, ...]: a[:, None, :, None] * b[None, :, None, :]
+    reshaped (so its rules are those of broadcasting and reshape)."""
+    a, c = _array_args(lw, node, kwargs, "np.kron", 2)
+    n = max(a.type.ndim, c.type.ndim)
+    if n == 0:
+        return lw.op(node, "mul", a, c)
+    while a.type.ndim < n:
+        a = lw.op(node, "expand_dims", a, axis=0)
+    while c.type.ndim < n:
+        c = lw.op(node, "expand_dims", c, axis=0)
+    dims = [lw.op(node, "mul", lw.op(node, "dim", a, axis=k), lw.op(node, "dim", c, axis=k))
+            for k in range(n)]
+    for k in range(n):                       # a: (a0, 1, a1, 1, ...), c: (1, c0, 1, c1, ...)
+        a = lw.op(node, "expand_dims", a, axis=2 * k + 1)
+        c = lw.op(node, "expand_dims", c, axis=2 * k)
+    return lw.op(node, "reshape", lw.op(node, "mul", a, c), *dims)
+
+
+# ---- norm
+
+def _ord_value(lw, node):
+    """ord as a Python value: None, a number (inf as math.inf), 'fro' or 'nuc'."""
+    if node is None or (isinstance(node, ast.Constant) and node.value is None):
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    v = lw.expr(node)
+    if isinstance(v, Const) and isinstance(v.value, (int, float)) and not isinstance(v.value, bool):
+        return v.value
+    raise lw.err(node, "np.linalg.norm's ord must be a constant (1, 2, np.inf, 'fro', ...)")
+
+
+def _axes_arg(lw, node, x):
+    if node is None or (isinstance(node, ast.Constant) and node.value is None):
+        return None
+    elts = node.elts if isinstance(node, (ast.Tuple, ast.List)) else [node]
+    axes = tuple(lw.const_int(e) for e in elts)
+    nd = x.type.ndim
+    if any(not -nd <= a < nd for a in axes):
+        raise lw.err(node, f"np.linalg.norm: axis {axes} is out of range for a {nd}-D array")
+    axes = tuple(a % nd for a in axes)
+    if len(set(axes)) != len(axes):
+        raise lw.err(node, "np.linalg.norm: duplicate axes")
+    return axes
+
+
+def _finish(lw, node, out, axes, keepdims):
+    """out was reduced over ``axes`` with keepdims: drop those axes unless keepdims."""
+    if keepdims or not T.is_array(out.type):
+        return out
+    return lw.squeeze(out, axes, node)
+
+
+@lowers(np.linalg.norm)
+def _lower_norm(lw, node, kwargs):
+    """np.linalg.norm(x, ord=None, axis=None, keepdims=False), as NumPy defines it, written
+    with sums, maxima and powers (so it differentiates as they do; the 2-norm's square root
+    has derivative 0 at 0). Matrix 2-norms and nuclear norms (singular values) are rejected."""
+    names = ("ord", "axis", "keepdims")
+    if len(node.args) > 4 or set(kwargs) - set(names):
+        raise lw.err(node, "np.linalg.norm takes x, ord, axis and keepdims")
+    given = dict(zip(names, node.args[1:]))
+    given.update(kwargs)
+    x = _float(lw, lw.atom(node.args[0]), node)
+    ord_ = _ord_value(lw, given.get("ord"))
+    keepdims = lw.const_bool(given["keepdims"]) if "keepdims" in given else False
+    if not T.is_array(x.type):
+        return lw.op(node, "abs", x)
+    nd = x.type.ndim
+    axes = _axes_arg(lw, given.get("axis"), x)
+    if axes is None:
+        if ord_ is None:                        # the 2-norm of the flattened array
+            s = lw.op(node, "sum", lw.op(node, "mul", x, x), axis=None, keepdims=keepdims)
+            return lw.op(node, "sqrt0", s)
+        if nd > 2:
+            raise lw.err(node, "np.linalg.norm: an ord needs a 1-D or 2-D array, or axis",
+                         "Give axis= (an int or a pair of axes).")
+        axes = tuple(range(nd))
+    if len(axes) == 1:
+        return _vector_norm(lw, node, x, ord_, axes[0], keepdims)
+    if len(axes) == 2:
+        return _matrix_norm(lw, node, x, ord_, axes, keepdims)
+    raise lw.err(node, "np.linalg.norm: axis must be an int or a pair of ints")
+
+
+def _vector_norm(lw, node, x, ord_, ax, keepdims):
+    op = lw.op
+    if isinstance(ord_, str):
+        raise lw.err(node, f"np.linalg.norm: ord={ord_!r} is for matrices, not vectors",
+                     "Use ord=None (the 2-norm) for vectors.")
+    if ord_ is None or ord_ == 2:
+        return op(node, "sqrt0", op(node, "sum", op(node, "mul", x, x), axis=ax, keepdims=keepdims))
+    ax_x = op(node, "abs", x)
+    if ord_ == math.inf:
+        return op(node, "amax", ax_x, axis=ax, keepdims=keepdims)
+    if ord_ == -math.inf:
+        return op(node, "amin", ax_x, axis=ax, keepdims=keepdims)
+    if ord_ == 0:
+        nz = op(node, "ne", x, Const(0.0, T.Scalar(x.type.dtype)))
+        n = op(node, "sum", nz, axis=ax, keepdims=keepdims)        # a count: no gradient
+        return lw.cast(n, T.with_dtype(n.type, x.type.dtype), node)
+    if ord_ == 1:
+        return op(node, "sum", ax_x, axis=ax, keepdims=keepdims)
+    p = Const(float(ord_), T.Scalar(x.type.dtype))
+    s = op(node, "sum", op(node, "pow", ax_x, p), axis=ax, keepdims=keepdims)
+    return op(node, "pow", s, Const(1.0 / float(ord_), T.Scalar(x.type.dtype)))
+
+
+def _matrix_norm(lw, node, x, ord_, axes, keepdims):
+    op = lw.op
+    row, col = axes
+    if ord_ in (None, "fro"):
+        s = op(node, "sum", op(node, "mul", x, x), axis=max(axes), keepdims=True)
+        s = op(node, "sum", s, axis=min(axes), keepdims=True)
+        return op(node, "sqrt0", _finish(lw, node, s, tuple(sorted(axes)), keepdims))
+    if ord_ in (1, -1, math.inf, -math.inf):
+        # 1: the largest column sum (sum over rows); inf: the largest row sum
+        summed, chosen = (row, col) if ord_ in (1, -1) else (col, row)
+        s = op(node, "sum", op(node, "abs", x), axis=summed, keepdims=True)
+        m = op(node, "amax" if ord_ > 0 else "amin", s, axis=chosen, keepdims=True)
+        return _finish(lw, node, m, tuple(sorted(axes)), keepdims)
+    what = {2: "the matrix 2-norm (largest singular value)", -2: "the smallest singular value",
+            "nuc": "the nuclear norm"}.get(ord_, f"ord={ord_!r}")
+    raise lw.err(node, f"np.linalg.norm: {what} of a matrix is not supported",
+                 "Use the Frobenius norm (ord=None or 'fro'), ord=1 or ord=np.inf; a largest "
+                 "singular value can be estimated by power iteration with @.")
+
+
+# ---- einsum & tensordot
+
+_LETTERS = string.ascii_letters
+
+
+def _parse_einsum(lw, node, spec: str, ops):
+    """The explicit form of ``spec`` ('ij,jk->ik') for these operands: '...' replaced by
+    letters (aligned at the right, as NumPy broadcasts), the implicit output made explicit
+    (the letters seen once, in alphabetical order)."""
+    spec = spec.replace(" ", "")
+    if "->" in spec:
+        ins, out = spec.split("->")
+        explicit = True
+    else:
+        ins, out, explicit = spec, "", False
+    subs = ins.split(",")
+    if len(subs) != len(ops):
+        raise lw.err(node, f"np.einsum: {len(subs)} operand subscripts for {len(ops)} operands")
+    used = set(spec) - set(".,->")
+    if not used <= set(_LETTERS):
+        raise lw.err(node, "np.einsum: subscripts must be letters, with '...' and '->'")
+    free = [c for c in _LETTERS if c not in used]
+    ell_n = 0
+    for s, o in zip(subs, ops):
+        if "..." in s:
+            ell_n = max(ell_n, o.type.ndim - len(s.replace("...", "")))
+    ell = "".join(free[:ell_n])
+    new = []
+    for s, o in zip(subs, ops):
+        if "..." in s:
+            k = o.type.ndim - len(s.replace("...", ""))
+            if k < 0:
+                raise lw.err(node, f"np.einsum: '{s}' has more subscripts than the operand's "
+                                   f"{o.type.ndim} dimensions")
+            s = s.replace("...", ell[ell_n - k:] if k else "")
+        elif len(s) != o.type.ndim:
+            raise lw.err(node, f"np.einsum: '{s}' names {len(s)} axes of a {o.type.ndim}-D operand")
+        if "." in s:
+            raise lw.err(node, "np.einsum: '.' is only allowed as '...'")
+        new.append(s)
+    if explicit:
+        if "..." in out:
+            out = out.replace("...", ell)
+        elif ell_n and any("..." in s for s in subs):
+            pass                                 # NumPy sums the broadcast dims away
+    else:
+        counts = {c: sum(s.count(c) for s in new) for c in set("".join(new))}
+        out = ell + "".join(sorted(c for c in counts if counts[c] == 1 and c not in ell))
+    if len(set(out)) != len(out) or not set(out) <= set("".join(new)):
+        raise lw.err(node, f"np.einsum: bad output subscripts '{out}'")
+    for s in new:
+        if len(set(s)) != len(s):
+            raise lw.err(node, f"np.einsum: a subscript repeated within one operand ('{s}', a "
+                               "diagonal) is not supported",
+                         "Use np.diag / np.diagonal / np.trace for diagonals and traces.")
+    return ",".join(new) + "->" + out
+
+
+def einsum(lw, node, spec: str, ops):
+    ops = [_float(lw, o, node) for o in ops]
+    ops = _same_float(lw, ops, node)
+    for o in ops:
+        if not T.is_array(o.type):
+            raise lw.err(node, "np.einsum operands must be arrays")
+    return lw.op(node, "einsum", *ops, spec=_parse_einsum(lw, node, spec, ops))
+
+
+@lowers(np.einsum)
+def _lower_einsum(lw, node, kwargs):
+    if kwargs:
+        raise lw.err(node, f"np.einsum: keyword arguments are not supported ({', '.join(kwargs)})",
+                     "Write np.einsum('ij,jk->ik', a, b).")
+    if not node.args or not (isinstance(node.args[0], ast.Constant)
+                             and isinstance(node.args[0].value, str)):
+        raise lw.err(node, "np.einsum needs its subscripts as a string constant first",
+                     "Write np.einsum('ij,jk->ik', a, b).")
+    ops = [lw.atom(e) for e in node.args[1:]]
+    if not ops:
+        raise lw.err(node, "np.einsum needs at least one operand")
+    return einsum(lw, node, node.args[0].value, ops)
+
+
+@lowers(np.tensordot)
+def _lower_tensordot(lw, node, kwargs):
+    if set(kwargs) - {"axes"} or not 2 <= len(node.args) <= 3:
+        raise lw.err(node, "np.tensordot takes a, b and axes")
+    a, c = (lw.atom(e) for e in node.args[:2])
+    if not (T.is_array(a.type) and T.is_array(c.type)):
+        raise lw.err(node, "np.tensordot needs two arrays", "Use * for numbers.")
+    axes_node = kwargs.get("axes", node.args[2] if len(node.args) > 2 else None)
+    na, nc = a.type.ndim, c.type.ndim
+    if axes_node is None:
+        n = 2
+        ax_a, ax_c = list(range(na - n, na)), list(range(n))
+    elif isinstance(axes_node, (ast.Tuple, ast.List)) and len(axes_node.elts) == 2:
+        def ints(e):
+            if isinstance(e, (ast.Tuple, ast.List)):
+                return [lw.const_int(x) for x in e.elts]
+            return [lw.const_int(e)]
+        ax_a, ax_c = (ints(e) for e in axes_node.elts)
+        ax_a, ax_c = [k % max(na, 1) for k in ax_a], [k % max(nc, 1) for k in ax_c]
+    else:
+        n = lw.const_int(axes_node)
+        ax_a, ax_c = list(range(na - n, na)), list(range(n))
+    if len(ax_a) != len(ax_c) or len(ax_a) > min(na, nc) or min(ax_a + ax_c + [0]) < 0:
+        raise lw.err(node, "np.tensordot: the axes do not match the arrays")
+    letters = iter(_LETTERS)
+    sa = [next(letters) for _ in range(na)]
+    sc = [next(letters) for _ in range(nc)]
+    for i, j in zip(ax_a, ax_c):
+        sc[j] = sa[i]
+    out = [s for k, s in enumerate(sa) if k not in ax_a] + [s for k, s in enumerate(sc)
+                                                              if k not in ax_c]
+    return einsum(lw, node, "".join(sa) + "," + "".join(sc) + "->" + "".join(out), [a, c])
+
+
+def batched_matmul(lw, node, a, c):
+    """a @ c with 3 or more dimensions: a stack of matrix products, batch axes broadcast."""
+    if a.type.ndim == 1:
+        return einsum(lw, node, "j,...jk->...k", [a, c])
+    if c.type.ndim == 1:
+        return einsum(lw, node, "...ij,j->...i", [a, c])
+    return einsum(lw, node, "...ij,...jk->...ik", [a, c])
