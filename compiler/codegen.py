@@ -26,7 +26,8 @@ from .primitives import P_ATOM, P_UNARY, PRIMS
 RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_push", "scatter_add",
                  "distinct_index", "distinct_pairs",
                  "reduce_sum", "reduce_max", "reduce_min", "reduce_prod",
-                 "split_size", "nonneg", "squeeze_index")
+                 "split_size", "nonneg", "squeeze_index",
+                 "diag_embed", "einsum_loops", "fit_shape")
 RESERVED = {"math", "np", "numba", "njit", "cuda", "len", "range", "abs", "min", "max", "float",
             "int", "bool", "True", "False", "None", *RUNTIME_NAMES, *keyword.kwlist}
 

@@ -200,3 +200,77 @@ def _nonneg(n):
 @overload(support.squeeze_index, jit_options={"cache": True})
 def _squeeze_index(n):
     return support.squeeze_index
+
+
+@overload(support.diag_embed, jit_options={"cache": True})
+def _diag_embed(g, like, k):
+    return support.diag_embed
+
+
+def einsum_source(spec: str, ndims: tuple, dtype: str) -> str:
+    """Loops for np.einsum(spec, *ops) with explicit subscripts: the output's letters outside,
+    the summed letters inside with a scalar accumulator; a size-1 axis broadcasts."""
+    ins, out = spec.split("->")
+    subs = ins.split(",")
+    letters = list(dict.fromkeys(out + "".join(subs)))
+    lines = ["def impl(spec, *ops):"]
+    for j in range(len(subs)):
+        lines.append(f"    a{j} = ops[{j}]")
+    for c in letters:
+        lines.append(f"    n_{c} = 1")
+        for j, s in enumerate(subs):
+            for d, c2 in enumerate(s):
+                if c2 == c:
+                    lines += [f"    d = a{j}.shape[{d}]",
+                              f"    if d != 1:",
+                              f"        if n_{c} != 1 and n_{c} != d:",
+                              "            raise ValueError('einsum: operands could not be "
+                              "broadcast together')",
+                              f"        n_{c} = d"]
+    for j, s in enumerate(subs):
+        for d in range(len(s)):
+            lines.append(f"    s{j}_{d} = 1 if a{j}.shape[{d}] != 1 else 0")
+    summed = [c for c in letters if c not in out]
+    term = " * ".join(f"a{j}[" + ", ".join(f"i_{c} * s{j}_{d}" for d, c in enumerate(s)) + "]"
+                      if s else (f"a{j}[()]" if ndims[j] else f"a{j}") for j, s in enumerate(subs))
+    ind = "    "
+    if out:
+        shape = "(" + ", ".join(f"n_{c}" for c in out) + ",)"
+        lines.append(f"{ind}out = np.empty({shape}, dtype=np.{dtype})")
+    for c in out:
+        lines.append(f"{ind}for i_{c} in range(n_{c}):")
+        ind += "    "
+    lines.append(f"{ind}acc = np.{dtype}(0.0)")
+    inner = ind
+    for c in summed:
+        lines.append(f"{inner}for i_{c} in range(n_{c}):")
+        inner += "    "
+    lines.append(f"{inner}acc += {term}")
+    if out:
+        lines.append(f"{ind}out[" + ", ".join(f"i_{c}" for c in out) + "] = acc")
+        lines.append("    return out")
+    else:
+        lines.append("    return acc")
+    return "\n".join(lines) + "\n"
+
+
+@overload(support.einsum_loops, prefer_literal=True)   # exec'd source: no cache
+def _einsum_loops(spec, *ops):
+    if not isinstance(spec, types.StringLiteral):
+        return None          # Numba retries with the literal subscripts
+    if len(ops) == 1 and isinstance(ops[0], types.BaseTuple):
+        ops = tuple(ops[0])
+    dtype = "float32" if all(getattr(o, "dtype", o) == types.float32 for o in ops) else "float64"
+    ns = {"np": np}
+    ndims = tuple(o.ndim if isinstance(o, types.Array) else 0 for o in ops)
+    exec(einsum_source(spec.literal_value, ndims, dtype), ns)  # noqa: S102
+    return ns["impl"]
+
+
+@overload(support.fit_shape, jit_options={"cache": True})
+def _fit_shape(c, like):
+    def impl(c, like):
+        if c.shape == like.shape:
+            return c
+        return support.sum_to(c + np.zeros_like(like), like)
+    return impl

@@ -175,3 +175,28 @@ def squeeze_index(n):
     if n != 1:
         raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
     return 0
+
+
+def diag_embed(g, like, k):
+    """A zero matrix shaped like ``like`` with ``g`` on its diagonal ``k``: the adjoint of
+    taking that diagonal (np.diag of a matrix)."""
+    out = np.zeros(like.shape, dtype=g.dtype)
+    r0 = -k if k < 0 else 0
+    c0 = k if k > 0 else 0
+    for i in range(g.shape[0]):
+        out[r0 + i, c0 + i] = g[i]
+    return out
+
+
+def einsum_loops(spec, *operands):
+    """np.einsum with explicit subscripts ('ij,jk->ik'); under Numba (which has no einsum)
+    flatgrad.runtime.numba_ext compiles each subscript string to loops."""
+    return np.einsum(spec, *operands)
+
+
+def fit_shape(c, like):
+    """``c`` broadcast up and summed down to the shape of ``like``: the adjoint of an einsum
+    operand whose size-1 axes NumPy broadcast (or whose axes broadcast others)."""
+    if c.shape == like.shape:
+        return c
+    return sum_to(c + np.zeros_like(like), like)

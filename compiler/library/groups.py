@@ -3,3 +3,4 @@ from __future__ import annotations
 
 from . import stable  # noqa: F401
 from . import shape  # noqa: F401
+from . import linalg  # noqa: F401
