@@ -34,7 +34,7 @@ def lower_into(fn, b: Builder, args: tuple, loc: SourceLoc | None = None) -> obj
     if len(args) != len(argnames):
         raise CompileError(f"'{fn.__name__}' takes {len(argnames)} argument(s), "
                            f"got {len(args)}", loc)
-    sub = Lowerer(pf, fn, b, (code,))
+    sub = Lowerer(pf, fn, b, (fn.__code__,))
     return sub.run(dict(zip(argnames, args)))
 
 

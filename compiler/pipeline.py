@@ -154,7 +154,8 @@ def render(functions: list[Function], target: str, origin: str, key: str = "", *
     used = [n for n in RUNTIME_NAMES if re.search(rf"\b{n}\(", body)]
     template = _ENV.get_template(f"{target}.py.j2")
     text = template.render(functions=fns, origin=origin, key=key, version=__version__,
-                           runtime_names=", ".join(used), **extra)
+                           runtime_names=", ".join(used), uses_math="math." in body,
+                           uses_np=bool(re.search(r"\bnp\.", body)), **extra)
     return text + _line_table(text, fns, locs)
 
 

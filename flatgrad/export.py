@@ -138,8 +138,12 @@ def standalone(module_text: str, target: str, *, name: str, what: str, func: str
     body = text.lstrip("\n")
     first_def = re.search(r"^(@njit.*\n)?def ", body, flags=re.M)
     cut = first_def.start() if first_def else len(body)
-    imports, rest = body[:cut].rstrip() + "\n", body[cut:]
-    return head + imports + helpers + "\n\n" + rest.rstrip() + "\n"
+    imports, rest = body[:cut].strip("\n"), body[cut:]
+    # the generated module imports only what its own lines use; the helpers may need more
+    for module, line in (("np", "import numpy as np"), ("math", "import math")):
+        if re.search(rf"\b{module}\.", helpers) and line not in imports:
+            imports = line + "\n" + imports
+    return head + imports.strip("\n") + "\n" + helpers + "\n\n" + rest.rstrip() + "\n"
 
 
 def export(fn, sig, wrt: tuple[int, ...], *, mode: str = "rev", target: str = "python",

@@ -54,7 +54,7 @@ def lower_function(fn, arg_types=None) -> Function:
         arg_types = (T.F64,) * len(argnames)
     b = Builder(loc=pf.loc(pf.node))
     params = tuple(b.fresh(t, hint=n) for n, t in zip(argnames, arg_types))
-    lw = Lowerer(pf, fn, b, (code,))
+    lw = Lowerer(pf, fn, b, (fn.__code__,))
     result = lw.run(dict(zip(argnames, params)))
     results = result if isinstance(result, tuple) else (result,)
     for r in results:

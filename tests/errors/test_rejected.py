@@ -54,7 +54,7 @@ CASES = {
     "for_over_tuple": "range",
     "maybe_undefined": "undefined",
     "unknown_call": "getcwd",
-    "unknown_numpy_call": "det",
+    "unknown_numpy_call": "eig",
     "uses_yield": "yield",
     "nested_def": "nested function",
     "uses_assert": "assert",
