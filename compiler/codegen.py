@@ -27,7 +27,9 @@ RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_p
                  "distinct_index", "distinct_pairs",
                  "reduce_sum", "reduce_max", "reduce_min", "reduce_prod",
                  "split_size", "nonneg", "squeeze_index",
-                 "diag_embed", "einsum_loops", "fit_shape")
+                 "diag_embed", "einsum_loops", "fit_shape",
+                 "gammaln", "polygamma", "xlogy", "xlog1py", "rcumsum", "scan_cumsum",
+                 "scan_cumprod", "argsort_axis", "scatter_along", "mask_scatter")
 RESERVED = {"math", "np", "numba", "njit", "cuda", "len", "range", "abs", "min", "max", "float",
             "int", "bool", "True", "False", "None", *RUNTIME_NAMES, *keyword.kwlist}
 
@@ -318,6 +320,7 @@ class Emitter:
             name = None
             for y in (ye, yt):
                 if (isinstance(y, Var) and y.id in self.names and y.type == v.type
+                        and _same_family(y, v)
                         and self._dead_after(y, s) and self.names[y.id] not in targets):
                     name = self.names[y.id]
                     break
@@ -435,3 +438,11 @@ def emit_body(fn: Function, target: str = "python"):
     ret = e.results()
     e.flush(1)
     return ["    " * d + t for d, t in e.lines], ret, e.locs
+
+
+def _same_family(y: Var, v: Var) -> bool:
+    """May ``v`` take ``y``'s name? Only as another version of the same variable (or the same
+    adjoint): ``grad_x`` must not be printed under the name of a parameter ``y``."""
+    if v.hint is None and v.of is None:
+        return True
+    return (v.of is not None and v.of == y.of) or (v.hint is not None and v.hint == y.hint)
