@@ -105,6 +105,13 @@ defprim("broadcast_to", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
              b.sum_to(g, x) if T.is_array(x.type) else b.sum(g),),
         jvp=(lambda b, t, out, x, *dims: b.broadcast_to(t, *dims),))
 
+# np.ascontiguousarray: the value itself, laid out in C order (Numba reshapes only such
+# arrays); its tangent is laid out so too. It may return its argument, but is used only on
+# arrays this module just made (a gather's transposed result), which nothing else sees.
+defprim("contiguous", 1, T.same, call("np.ascontiguousarray"), elementwise=False, fresh=True,
+        reads_values=False, shape=D.like(0), vjp=(lambda b, g, out, x: g,),
+        jvp=(lambda b, t, out, x: b.contiguous(t),))
+
 # run-time size checks (NumPy raises ValueError in these cases; so does the emitted code)
 defprim("split_size", 2, lambda n, k: I64, call("split_size", arity=2), elementwise=False,
         nondiff=True)
@@ -214,7 +221,10 @@ def _take(lw, node, x, idx, axis):
     transposed view (the adjoint's scatter-add then runs along axis 0 on every target)."""
     t, back = _move_to_front(lw, node, x, axis)
     out = lw.op(node, "getitem", t, idx, spec=(("a",),))
-    return out if back is None else lw.op(node, "transpose", out, axes=back)
+    if back is None:
+        return out
+    # a contiguous result, as NumPy's: Numba reshapes only contiguous arrays
+    return lw.op(node, "contiguous", lw.op(node, "transpose", out, axes=back))
 
 
 def _int(lw, node, v, what):
@@ -387,6 +397,18 @@ def _np_array_copy(lw, node, kwargs):
 @lowers(np.asarray)
 def _np_asarray(lw, node, kwargs):
     return _np_array(lw, node, kwargs, False)
+
+
+@lowers(np.append)
+def _np_append(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, ("axis",), "append")
+    if len(node.args) != 2:
+        raise lw.err(node, "np.append takes an array and the values to append")
+    xs = [lw.atom(a) for a in node.args]
+    axis = _axis_arg(lw, node, kwargs, 2, None)
+    if axis is None:
+        return _concat(lw, node, [_ravel(lw, node, x) for x in xs], 0, "append")
+    return _concat(lw, node, xs, axis, "append")
 
 
 # ======================================================================= splitting
@@ -626,6 +648,35 @@ def _flip_fixed(axis, name):
 
 lowers(np.flipud)(_flip_fixed(0, "flipud"))
 lowers(np.fliplr)(_flip_fixed(1, "fliplr"))
+
+
+def _flip_axis(lw, node, x, axis):
+    spec = (_FULL,) * axis + (("s", False, False, True),)
+    return lw.op(node, "getitem", x, Const(-1, I64), spec=spec)
+
+
+@lowers(np.rot90)
+def _np_rot90(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, ("k", "axes"), "rot90")
+    x = lw.atom(node.args[0])
+    nd = _ndim(x)
+    if nd < 2:
+        raise lw.err(node, "np.rot90 needs an array of at least 2 dimensions")
+    kn = kwargs.get("k", node.args[1] if len(node.args) > 1 else None)
+    k = lw.const_int(kn) % 4 if kn is not None else 1
+    an = kwargs.get("axes", node.args[2] if len(node.args) > 2 else None)
+    a0, a1 = (0, 1) if an is None else _axes(lw, node, an, nd, "np.rot90")[0]
+    if a0 == a1:
+        raise lw.err(node, "np.rot90: the axes must be different")
+    perm = list(range(nd))
+    perm[a0], perm[a1] = perm[a1], perm[a0]
+    if k == 0:
+        return lw.op(node, "copy_array", x)
+    if k == 2:
+        return _flip_axis(lw, node, _flip_axis(lw, node, x, a0), a1)
+    if k == 1:
+        return _permute(lw, node, _flip_axis(lw, node, x, a1), tuple(perm))
+    return _flip_axis(lw, node, _permute(lw, node, x, tuple(perm)), a1)
 
 
 def _roll_one(lw, node, x, shift, axis):

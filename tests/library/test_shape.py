@@ -311,6 +311,20 @@ def test_joining_rejections():
     rejects(concat1, rand(3), rand(3), match="out of bounds")
 
 
+def appends(x, y):
+    return np.append(x, y), np.append(x, y, axis=0), np.append(x, 2.5)
+
+
+def appends_cols(x, y):
+    return np.append(x, y, axis=1)
+
+
+def test_append():
+    check(appends, rand(2, 3), rand(1, 3))
+    check(appends, rand(0, 3), rand(2, 3))
+    check(appends_cols, rand(2, 3), rand(2, 1))
+
+
 # ============================================================== splitting
 
 def split3(x):
@@ -490,6 +504,16 @@ def flips(x):
 def test_flip():
     for shape in [(3, 4), (1, 0), (2, 3, 2)]:
         check(flips, rand(*shape), autograd_check=False)     # autograd has no VJP for flip
+
+
+def rot90s(x):
+    return (np.rot90(x), np.rot90(x, 2), np.rot90(x, -1), np.rot90(x, k=4), np.rot90(x, 1, (1, 0)),
+            np.rot90(x, 3, axes=(0, -1)))
+
+
+def test_rot90():
+    for shape in [(2, 3), (1, 0), (2, 3, 2)]:
+        check(rot90s, rand(*shape), autograd_check=False)    # autograd has no VJP for flip
 
 
 def rolls(x):
@@ -697,13 +721,14 @@ def cpu_shape(x, y, a):
     return (x[np.newaxis], np.squeeze(x[:1], 0), np.expand_dims(x, (0, 2)), np.atleast_3d(x[0]),
             np.atleast_1d(a), np.swapaxes(x, 0, 1), np.moveaxis(y, 0, -1), np.transpose(x, (1, 0)),
             np.flip(x), np.flip(y, 1), np.roll(x, 3, axis=1), np.roll(y, -1), np.broadcast_to(x[0], (3, 4)),
-            np.broadcast_to(a, (2,)))
+            np.broadcast_to(a, (2,)), np.rot90(x), np.append(x, y), np.append(x, y[:1], axis=0))
 
 
 def cpu_repeat(x, y, a):
     return (np.repeat(x, 2, axis=1), np.repeat(y, 3), np.tile(x, (2, 1)), np.tile(y[0], 3),
             np.pad(x, 1), np.pad(x, ((1, 0), (0, 2)), mode="edge"), np.pad(y, 2, mode="reflect"),
-            np.pad(y, 3, mode="wrap"), np.pad(y, (1, 2), mode="symmetric"), np.pad(x, 1, constant_values=a))
+            np.pad(y, 3, mode="wrap"), np.pad(y, (1, 2), mode="symmetric"), np.pad(x, 1, constant_values=a),
+            np.repeat(x, 2, axis=1).reshape(-1), np.tile(x, (1, 2)).reshape(-1))
 
 
 @pytest.mark.slow
