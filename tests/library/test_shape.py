@@ -658,6 +658,18 @@ def test_pad_int_array():
     check(pad_int, np.arange(4), autograd_check=False)
 
 
+def float32_all(x, y):
+    return (np.concatenate([x, y]), np.stack([x, y], axis=1), np.pad(x, 1, constant_values=0.5),
+            np.pad(x, (1, 2), mode="reflect"), np.repeat(x, 2), np.tile(x, 2), np.roll(x, 1),
+            np.broadcast_to(x, (2, 3)), np.array([x, y]), np.flip(x))
+
+
+def test_float32_stays_float32():
+    x, y = rand(3).astype(np.float32), rand(3).astype(np.float32)
+    for v in check(float32_all, x, y, autograd_check=False):
+        assert v.dtype == np.float32
+
+
 def pad_mean(x):
     return np.pad(x, 1, mode="mean")
 
@@ -748,3 +760,21 @@ def test_cpu_grad():
     ag = autograd.grad(_autograd_version(loss_ag), (0, 1))(x, y)
     for a, b in zip(got, ag):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def cpu_counts(x, n):
+    return np.sum(np.repeat(x, n, axis=1) ** 2) + np.sum(np.pad(x, (n, 1), mode="edge")) + np.sum(
+        np.tile(x, (1, n)))
+
+
+@pytest.mark.slow
+def test_cpu_run_time_checks():
+    x = rand(2, 3)
+    g = fg.grad(cpu_counts, target="cpu")
+    np.testing.assert_allclose(g(x, 2), fg.grad(cpu_counts, target="python")(x, 2), rtol=1e-12)
+    with pytest.raises(ValueError, match="negative"):
+        g(x, -1)
+    with pytest.raises(ValueError, match="equal division"):
+        fg.jvp(split3, (rand(7),), (rand(7),), target="cpu")
+    with pytest.raises(ValueError, match="size not equal to one"):
+        fg.jvp(squeeze0, (rand(2, 3),), (rand(2, 3),), target="cpu")
