@@ -200,8 +200,12 @@ class ArrayLowering:
             return self.op(node, "transpose", x)
         if not isinstance(axes_node, (ast.Tuple, ast.List)):
             raise self.err(axes_node, "transpose axes must be a tuple of constant integers")
+        nd = x.type.ndim
         axes = tuple(self.const_int(e) for e in axes_node.elts)
-        return self.op(node, "transpose", x, axes=axes)
+        if sorted(a % nd for a in axes if -nd <= a < nd) != list(range(nd)):
+            raise self.err(axes_node, f"transpose axes {axes} are not a permutation of the "
+                                      f"{nd} axes of the array")
+        return self.op(node, "transpose", x, axes=tuple(a % nd for a in axes))
 
     def reshape(self, x, args, node):
         if len(args) == 1:

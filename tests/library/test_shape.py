@@ -489,7 +489,17 @@ def transpose_axes(x):
     return np.transpose(x, (1, 2, 0)), np.transpose(x, axes=(-1, 0, 1)), np.transpose(x)
 
 
+def transpose_method(x):
+    return x.transpose(-1, 0, 1), x.transpose((1, -1, 0)) * 2.0
+
+
+def transpose_bad(x):
+    return x.transpose(0, 0, 1)
+
+
 def test_axes():
+    check(transpose_method, rand(2, 3, 4), autograd_check=False)
+    rejects(transpose_bad, rand(2, 3, 4), match="permutation")
     for shape in [(2, 3, 4), (1, 0, 2)]:
         x = rand(*shape)
         check(swap, x)
