@@ -21,7 +21,7 @@ import numpy as np
 from .. import dims as D
 from .. import types as T
 from ..ir import Const, Var
-from ..primitives import P_ATOM, Spelling, call, defprim
+from ..primitives import P_ATOM, PRIMS, Spelling, call, defprim
 from .registry import lowers
 
 I64 = T.I64
@@ -90,7 +90,6 @@ def _concat_spell(a, p):
 defprim("concat", -1, _concat_type, Spelling(_concat_spell, _concat_spell, P_ATOM, (1,)),
         elementwise=False, fresh=True, reads_values=False, shape=_concat_shape,
         jvp_joint=_concat_jvp)
-from ..primitives import PRIMS  # noqa: E402
 PRIMS["concat"].vjp = _ConcatRules()
 
 
@@ -172,11 +171,6 @@ def _common(lw, node, xs):
     return [x if x.type.dtype == dt else lw.cast(x, T.with_dtype(x.type, dt), node) for x in xs]
 
 
-def _as_array(lw, node, x):
-    """A number as a 1-element array (np.atleast_1d)."""
-    return x if T.is_array(x.type) else lw.op(node, "pack", x)
-
-
 def _concat(lw, node, xs, axis, name="concatenate"):
     nds = {_ndim(x) for x in xs}
     if 0 in nds:
@@ -201,11 +195,11 @@ def _stack(lw, node, xs, axis, name="stack"):
     axis = _norm_axis(lw, node, axis, nd + 1, f"np.{name}")
     xs = _common(lw, node, xs)
     if nd == 0:
-        out = lw.op(node, "pack", *xs)
-        return out
-    return lw.op(node, "concat", *[lw.op(node, "expand_dims", x, axis=axis) for x in xs],
-                 axis=axis) if len(xs) > 1 else lw.op(node, "copy_array",
-                                                      lw.op(node, "expand_dims", xs[0], axis=axis))
+        return lw.op(node, "pack", *xs)
+    parts = [lw.op(node, "expand_dims", x, axis=axis) for x in xs]
+    if len(parts) == 1:
+        return lw.op(node, "copy_array", parts[0])
+    return lw.op(node, "concat", *parts, axis=axis)
 
 
 def _move_to_front(lw, node, x, axis):
@@ -299,7 +293,7 @@ def _atleast(lw, node, x, n):
     return x
 
 
-@lowers(np.vstack, np.row_stack) if hasattr(np, "row_stack") else lowers(np.vstack)
+@lowers(np.vstack)
 def _np_vstack(lw, node, kwargs):
     _check_kwargs(lw, node, kwargs, (), "vstack")
     xs = [_atleast(lw, node, x, 2) for x in _arrays(lw, node, "vstack")]
