@@ -135,7 +135,8 @@ def _transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> F
     return ir
 
 
-def render(functions: list[Function], target: str, origin: str, key: str = "", **extra) -> str:
+def render(functions: list[Function], target: str, origin: str, key: str = "",
+           boundscheck: bool = True, **extra) -> str:
     """A complete module holding ``functions``, laid out by the target's template.
 
     ``extra`` goes to the template as is (the vectorize templates take the batch kernel).
@@ -155,7 +156,8 @@ def render(functions: list[Function], target: str, origin: str, key: str = "", *
     template = _ENV.get_template(f"{target}.py.j2")
     text = template.render(functions=fns, origin=origin, key=key, version=__version__,
                            runtime_names=", ".join(used), uses_math="math." in body,
-                           uses_np=bool(re.search(r"\bnp\.", body)), **extra)
+                           uses_np=bool(re.search(r"\bnp\.", body)), boundscheck=boundscheck,
+                           **extra)
     return text + _line_table(text, fns, locs)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import sys
 import threading
 import warnings
@@ -125,6 +126,13 @@ def _numpy_scalars(fn, sig):
 
     call.__wrapped__ = fn
     return call
+
+
+def boundscheck() -> bool:
+    """Numba code checks every index (an IndexError naming the user's line, as plain Python
+    raises); ``FLATGRAD_BOUNDSCHECK=0`` turns the checks off, for speed on indexing loops
+    (an out-of-range index then reads or writes past the array)."""
+    return os.environ.get("FLATGRAD_BOUNDSCHECK", "1") != "0"
 
 
 class Transformed:
@@ -329,7 +337,7 @@ class Transformed:
     def key(self, sig) -> str:
         if self._fingerprint is None:
             self._fingerprint = cache.fingerprint(self.fn)
-        return cache.make_key(self._fingerprint, self.req, tuple(sig), self.target)
+        return cache.make_key(self._fingerprint, self.req, tuple(sig), self.target, boundscheck())
 
     def build_ir(self, sig, log=None):
         """The optimised IR for argument types ``sig``; its meta holds the results' treedef.
@@ -338,7 +346,7 @@ class Transformed:
 
     def build_source(self, sig, key: str = "") -> str:
         origin = f"{self.fn.__code__.co_filename}:{self.fn.__name__}"
-        return render([self.build_ir(sig)], self.target, origin, key)
+        return render([self.build_ir(sig)], self.target, origin, key, boundscheck=boundscheck())
 
     def compile(self, sig):
         with self._lock:

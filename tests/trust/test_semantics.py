@@ -77,3 +77,13 @@ def test_mixed_precision_matmul(target):
     fd = [(F.mixed_matmul(W, x + eps * e) - F.mixed_matmul(W, x - eps * e)) / (2 * eps)
           for e in np.eye(3)]
     np.testing.assert_allclose(gx, fd, rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_boundscheck_can_be_turned_off_for_speed(monkeypatch):
+    g = fg.grad(F.out_of_range, target="cpu")
+    assert "boundscheck=True" in g.build_source(g.signature((np.arange(6.0),))[0])
+    monkeypatch.setenv("FLATGRAD_BOUNDSCHECK", "0")
+    g = fg.grad(F.out_of_range, target="cpu")
+    assert "boundscheck=False" in g.build_source(g.signature((np.arange(6.0),))[0])
+    np.testing.assert_allclose(g(np.arange(6.0)), [1, 0, 0, 0, 0, 2])
