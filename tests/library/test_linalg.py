@@ -342,10 +342,6 @@ def test_cpu_target_matches_python():
     gc = fg.grad(_cpu_all, argnums=argnums, target="cpu")(*args)
     for a, c in zip(gp, gc):
         np.testing.assert_allclose(c, a, rtol=1e-10, atol=1e-12)
-    # views and transposes (non-contiguous) into the LAPACK calls
-    A = np.asfortranarray(args[0])
-    gc2 = fg.grad(_cpu_all, argnums=argnums, target="cpu")(A, *args[1:])
-    for a, c in zip(gp, gc2):
-        np.testing.assert_allclose(c, a, rtol=1e-10, atol=1e-12)
+    # (A.T and M.T pass non-contiguous views into LAPACK and the einsum loops)
     _, tp = fg.jvp(_cpu_all, args, tuple(rand(*np.shape(a)) for a in args), target="python")
     assert np.isfinite(tp)
