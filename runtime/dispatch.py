@@ -177,7 +177,9 @@ class Transformed:
 
     # ------------------------------------------------------------------ calling
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            args = self._bind_keywords(args, kwargs)
         try:
             hot = self._hot
             if hot is not None:
@@ -214,6 +216,25 @@ class Transformed:
         if loc is None:
             return None
         return type(e)(f"{e}\n  in {self.fn.__name__} at {loc}")
+
+    def _bind_keywords(self, args, kwargs) -> tuple:
+        """Positional arguments for a call with keywords (``g(x, beta=2.0)``), as Python binds
+        them; defaults fill what is left."""
+        names = self.params
+        bound = list(args)
+        for name in names[len(args):]:
+            if name in kwargs:
+                bound.append(kwargs.pop(name))
+            else:
+                k = names.index(name) - (len(names) - len(self.defaults))
+                if k < 0:
+                    raise TypeError(f"{self.fn.__name__}() missing the argument '{name}'")
+                bound.append(self.defaults[k])
+        if kwargs:
+            name = next(iter(kwargs))
+            raise TypeError(f"{self.fn.__name__}() got an unexpected or repeated keyword "
+                            f"argument '{name}'")
+        return tuple(bound)
 
     def _bind(self, args):
         n, k = len(args), len(self.params)
@@ -421,7 +442,9 @@ class Transformed:
 
 
 def lift(f) -> tuple:
-    """``(python function, steps so far)`` for a function or a flatgrad transform of one."""
+    """``(python function, steps so far)`` for a function, a Numba ``@njit`` function (its
+    Python source is differentiated), or a flatgrad transform of one."""
+    f = python_function(f)
     if isinstance(f, Transformed):
         if f.extra:
             raise TypeError(f"cannot transform {f!r} further: it takes extra arguments "
@@ -430,6 +453,14 @@ def lift(f) -> tuple:
     if not callable(f) or not hasattr(f, "__code__"):
         raise TypeError(f"flatgrad transforms Python functions, not {type(f).__name__}")
     return f, ()
+
+
+def python_function(f):
+    """The Python function behind a Numba dispatcher (``@njit``), else ``f``."""
+    py = getattr(f, "py_func", None)
+    if py is not None and type(f).__module__.startswith("numba"):
+        return py
+    return f
 
 
 def stack(f, steps: tuple, target: str = DEFAULT_TARGET, suffix: str = "grad", *,

@@ -811,6 +811,9 @@ class Lowerer(ArrayLowering):
         fn = self.resolve_callee(node.func)
         if isinstance(fn, (Var, Const)):
             raise self.err(node, "this value is not callable")
+        py = getattr(fn, "py_func", None)
+        if py is not None and type(fn).__module__.startswith("numba"):
+            fn = py                     # a user's @njit helper: differentiate its Python source
         kwargs = {k.arg: k.value for k in node.keywords}
         if isinstance(fn, BoundMethod):
             return self.call_method(fn, node, kwargs)
