@@ -15,6 +15,7 @@ import numpy as np
 from .. import types as T
 from ..ir import Const, Var
 from ..library import LOWERINGS
+from ..library.registry import METHODS
 from ..library.linalg import batched_matmul
 from ..primitives import PRIMS
 from ..values import BoundMethod, Ref
@@ -60,7 +61,7 @@ class ArrayLowering:
         if name == "ndim":
             return Const(base.type.ndim, T.I64)
         if name in ("sum", "mean", "max", "min", "prod", "reshape", "copy", "astype", "dot",
-                    "ravel", "flatten", "transpose"):
+                    "ravel", "flatten", "transpose") or name in METHODS:
             return Ref(BoundMethod(base, name))
         raise self.err(node, f"flatgrad does not support the array attribute '.{name}'")
 
@@ -81,9 +82,17 @@ class ArrayLowering:
             return self.cast(x, T.with_dtype(x.type, dtype), node)
         if name == "dot":
             return self.matmul(x, self.atom(node.args[0]), node)
+        if name in METHODS:
+            return METHODS[name](self, x, node, kwargs)
         raise self.err(node, f"flatgrad does not support .{name}()")
 
     # ---------------------------------------------------------------- numpy calls
+
+    # the NumPy functions array_call lowers itself (listed in the README by library/listing.py)
+    ARRAY_CALLS = ("array", "asarray", "var", "std", "sum", "mean", "max", "min", "prod", "amax",
+                   "amin", "dot", "matmul", "inner", "outer", "transpose", "reshape", "ravel",
+                   "copy", "expand_dims", "zeros", "ones", "empty", "full", "zeros_like",
+                   "ones_like", "empty_like", "eye", "arange")
 
     def array_call(self, fn, node: ast.Call, kwargs):
         """Calls to NumPy functions that need more than a one-to-one primitive; or None."""
@@ -299,6 +308,9 @@ class ArrayLowering:
         if not (isinstance(base, Var) and T.is_array(base.type)):
             raise self.err(node, "only arrays and tuples can be indexed")
         spec, args, newaxes = self.index(base, node.slice, node)
+        if spec == (("m",),):
+            from ..library.order import mask_read
+            return mask_read(self, node, base, args[0])
         out = base
         if spec and not all(e == ("s", False, False, False) for e in spec):
             out = self.op(node, "getitem", base, *args, spec=spec)
@@ -339,7 +351,9 @@ class ArrayLowering:
                 pos += 0 if any(e[0] == "a" for e in spec[:-1]) else 1
                 continue
             if isinstance(v, Var) and T.is_array(v.type) and v.type.dtype == "bool":
-                raise self.err(it, "boolean-mask indexing is not supported",
+                if len(items) == 1:
+                    return (("m",),), [v], []       # x[mask]: read by library/order.py
+                raise self.err(it, "boolean-mask indexing is supported alone only (x[mask])",
                                "Use np.where(mask, x, 0.0) instead.")
             raise self.err(it, "unsupported index", "Index with ints, slices, None or 1-D int arrays.")
         if used > base.type.ndim:
@@ -367,6 +381,9 @@ class ArrayLowering:
         if not isinstance(value, (Var, Const)):
             raise self.err(node, "only numbers or arrays can be stored into an array")
         spec, args, newaxes = self.index(arr, target.slice, target)
+        if spec == (("m",),):
+            raise self.err(target, "assigning through a boolean mask is not supported",
+                           f"Use np.where(mask, value, {name}) instead.")
         if newaxes:
             raise self.err(target, "None is not allowed in an assignment target")
         # NumPy lets the last of repeated writes win, which has no useful gradient: ask for

@@ -22,7 +22,8 @@ from .. import dims as D
 from .. import types as T
 from ..ir import Const, Var
 from ..primitives import P_ATOM, PRIMS, Spelling, call, defprim
-from .registry import lowers
+from ..values import Ref
+from .registry import lowers, lowers_method
 
 I64 = T.I64
 _FULL = ("s", False, False, False)
@@ -131,12 +132,23 @@ def _norm_axis(lw, node, axis: int, nd: int, what: str) -> int:
     return axis % nd
 
 
+def _none(lw, a) -> bool:
+    """True for an absent argument, a literal None, or a name bound to None (np.newaxis, an
+    inlined helper's parameter whose default is None)."""
+    if a is None or (isinstance(a, ast.Constant) and a.value is None):
+        return True
+    if isinstance(a, ast.Name):
+        v = lw.expr(a)
+        return isinstance(v, Ref) and v.obj is None
+    return False
+
+
 def _axis_arg(lw, node, kwargs, pos: int, default=0):
     """The constant axis given at position ``pos`` or as ``axis=`` (None stays None)."""
     a = kwargs.get("axis", node.args[pos] if len(node.args) > pos else None)
     if a is None:
         return default
-    if isinstance(a, ast.Constant) and a.value is None:
+    if _none(lw, a):
         return None
     return lw.const_int(a)
 
@@ -510,7 +522,7 @@ def _np_squeeze(lw, node, kwargs):
     a = kwargs.get("axis", node.args[1] if len(node.args) > 1 else None)
     if not T.is_array(x.type):
         return x
-    if a is None or (isinstance(a, ast.Constant) and a.value is None):
+    if _none(lw, a):
         raise lw.err(node, "np.squeeze without an axis is not supported: which axes have length "
                            "one is known only at run time", "Name the axes: np.squeeze(x, axis=0).")
     v = lw.expr(a)
@@ -599,7 +611,7 @@ def _np_transpose(lw, node, kwargs):
     if not T.is_array(x.type):
         return x
     nd = _ndim(x)
-    if a is None or (isinstance(a, ast.Constant) and a.value is None):
+    if _none(lw, a):
         return lw.op(node, "transpose", x)
     axes, _ = _axes(lw, node, a, nd, "np.transpose")
     if len(axes) != nd:
@@ -615,7 +627,7 @@ def _np_flip(lw, node, kwargs):
         return x
     nd = _ndim(x)
     a = kwargs.get("axis", node.args[1] if len(node.args) > 1 else None)
-    if a is None or (isinstance(a, ast.Constant) and a.value is None):
+    if _none(lw, a):
         axes = set(range(nd))
     else:
         axes = set(_axes(lw, node, a, nd, "np.flip")[0])
@@ -694,7 +706,7 @@ def _np_roll(lw, node, kwargs):
         return x
     shifts = lw.expr(sh)
     a = kwargs.get("axis", node.args[2] if len(node.args) > 2 else None)
-    if a is None or (isinstance(a, ast.Constant) and a.value is None):
+    if _none(lw, a):
         if isinstance(shifts, tuple):
             raise lw.err(node, "np.roll without an axis takes one shift")
         flat = _ravel(lw, node, x)
@@ -878,3 +890,25 @@ def _np_pad(lw, node, kwargs):
             idx = lw.op(node, "min", j, lw.op(node, "sub", lw.op(node, "sub", p, Const(1, I64)), j))
         out = _take(lw, node, out, idx, k)
     return out if out is not x else lw.op(node, "copy_array", x)
+
+
+# ======================================================================= array methods
+
+def _as_method(lowering):
+    """The lowering of ``x.name(*args)`` from that of ``np.name(x, *args)``."""
+    def method(lw, x, node, kwargs):
+        name = lw.flag("self")           # an internal name for x, for this call only
+        lw.env[name] = x
+        try:
+            arg = ast.copy_location(ast.Name(id=name, ctx=ast.Load()), node)
+            call = ast.copy_location(ast.Call(func=node.func, args=[arg, *node.args],
+                                              keywords=node.keywords), node)
+            return lowering(lw, call, kwargs)
+        finally:
+            lw.env.pop(name, None)
+    return method
+
+
+lowers_method("squeeze")(_as_method(_np_squeeze))
+lowers_method("swapaxes")(_as_method(_np_swapaxes))
+lowers_method("repeat")(_as_method(_np_repeat))

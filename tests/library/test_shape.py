@@ -433,6 +433,23 @@ def test_squeeze():
             fg.jvp(squeeze0, (x,), (x,), target="python")
 
 
+def methods(x):
+    return x[:1].squeeze(0), x.swapaxes(0, 1), x.repeat(2), x.repeat(3, axis=1), x[:, :1].squeeze(axis=-1)
+
+
+def _flip_along(x, axis=None):
+    return np.flip(x, axis)
+
+
+def helper_none(x):
+    return _flip_along(x), _flip_along(x, 1), np.roll(x, 1, axis=None), np.concatenate([x, x], axis=None)
+
+
+def test_methods_and_none_through_helpers():
+    check(methods, rand(2, 3))
+    check(helper_none, rand(2, 3), autograd_check=False)
+
+
 def squeeze_all(x):
     return np.squeeze(x)
 
