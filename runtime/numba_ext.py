@@ -222,7 +222,7 @@ def einsum_source(spec: str, ndims: tuple, dtype: str) -> str:
             for d, c2 in enumerate(s):
                 if c2 == c:
                     lines += [f"    d = a{j}.shape[{d}]",
-                              f"    if d != 1:",
+                              "    if d != 1:",
                               f"        if n_{c} != 1 and n_{c} != d:",
                               "            raise ValueError('einsum: operands could not be "
                               "broadcast together')",
