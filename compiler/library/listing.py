@@ -1,0 +1,98 @@
+"""The supported functions, listed from the tables themselves (the README's list).
+
+Every callable flatgrad lowers is in one of four places: a primitive stanza's ``names``
+(``primitives.CALLS``), a library module's ``@lowers`` (``LOWERINGS``), the frontend's
+special calls (``names.SPECIAL``), or the NumPy functions the array lowering handles
+(``ArrayLowering.ARRAY_CALLS``). This module names each by where users reach it
+(``np.linalg.solve``, ``math.exp``, ``scipy.special.expit``) and groups them by namespace.
+
+    python -m flatgrad.compiler.library.listing            # print the Markdown list
+    python -m flatgrad.compiler.library.listing README.md  # rewrite the README's list
+"""
+from __future__ import annotations
+
+import builtins
+import math
+import re
+import sys
+
+import numpy as np
+
+from ..frontend.arrays import ArrayLowering
+from ..frontend.names import SPECIAL
+from ..primitives import CALLS
+from . import LOWERINGS
+
+BEGIN, END = "<!-- functions: begin (generated) -->", "<!-- functions: end -->"
+
+
+def _namespaces() -> list[tuple[str, object]]:
+    spaces = [("math", math), ("np", np), ("np.linalg", np.linalg), ("builtins", builtins)]
+    try:
+        import scipy.special
+        spaces.append(("scipy.special", scipy.special))
+    except ImportError:       # pragma: no cover - scipy is a dependency
+        pass
+    return spaces
+
+
+def _names_of(obj, spaces) -> list[str]:
+    """Every name ``obj`` goes by in the namespaces (``np.arccos`` and ``np.acos``)."""
+    out = []
+    for prefix, module in spaces:
+        for attr in dir(module):
+            if attr.startswith("_"):
+                continue
+            try:
+                if getattr(module, attr) is obj:
+                    out.append(attr if prefix == "builtins" else f"{prefix}.{attr}")
+            except Exception:  # noqa: BLE001 - a lazy attribute that fails to load
+                continue
+    return out
+
+
+def supported() -> dict[str, list[str]]:
+    """Namespace -> the sorted names of the supported callables in it."""
+    spaces = _namespaces()
+    objs = list(CALLS) + list(LOWERINGS) + list(SPECIAL)
+    objs += [getattr(np, n) for n in ArrayLowering.ARRAY_CALLS]
+    names = {n for o in objs for n in _names_of(o, spaces)}
+    names.discard("range")
+    groups: dict[str, list[str]] = {}
+    for n in names:
+        space = n.rsplit(".", 1)[0] if "." in n else "builtins"
+        groups.setdefault(space, []).append(n)
+    return {k: sorted(v, key=str.lower) for k, v in groups.items()}
+
+
+_TITLES = [("builtins", "Python builtins"), ("math", "math"), ("np", "NumPy"),
+           ("np.linalg", "NumPy linear algebra"), ("scipy.special", "SciPy special functions")]
+
+
+def markdown() -> str:
+    groups = supported()
+    lines = [BEGIN]
+    for space, title in _TITLES:
+        if groups.get(space):
+            lines.append(f"- **{title}**: " + ", ".join(f"`{n}`" for n in groups[space]))
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def rewrite(path: str) -> bool:
+    """Put the current list between the markers of the file at ``path``; True if it changed."""
+    with open(path) as f:
+        text = f.read()
+    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
+    new = pattern.sub(lambda m: markdown(), text)
+    if new != text:
+        with open(path, "w") as f:
+            f.write(new)
+    return new != text
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        print("rewritten" if rewrite(sys.argv[1]) else "unchanged")
+    else:
+        print(markdown())
