@@ -62,9 +62,10 @@ class _ConcatRules:
             if i == len(xs) - 1:
                 hi = None                 # the last one runs to the end
             spec, idx = _axis_slice(axis, lo, hi)
-            # a copy: Numba types a slice as non-contiguous, and the adjoints of reshapes
+            # laid out in C order (copied where needed, and so is its tangent in forward over
+            # reverse): Numba types a slice as non-contiguous, and the adjoints of reshapes
             # (expand_dims, ravel) reshape what they get
-            return b.copy_array(b.getitem(g, *idx, spec=spec)) if idx else g
+            return b.contiguous_view(b.getitem(g, *idx, spec=spec)) if idx else g
         return rule
 
     def __len__(self):
@@ -106,11 +107,14 @@ defprim("broadcast_to", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
         jvp=(lambda b, t, out, x, *dims: b.broadcast_to(t, *dims),))
 
 # np.ascontiguousarray: the value itself, laid out in C order (Numba reshapes only such
-# arrays); its tangent is laid out so too. It may return its argument, but is used only on
-# arrays this module just made (a gather's transposed result), which nothing else sees.
-defprim("contiguous", 1, T.same, call("np.ascontiguousarray"), elementwise=False, fresh=True,
-        reads_values=False, shape=D.like(0), vjp=(lambda b, g, out, x: g,),
-        jvp=(lambda b, t, out, x: b.contiguous(t),))
+# arrays); its tangent is laid out so too. It may return its argument: "contiguous" is used
+# only on arrays this module just made (a gather's transposed result), which nothing else
+# sees, so its result belongs to the user; "contiguous_view" (a slice of an adjoint) says
+# that it may alias its argument, so no pass writes into it in place.
+for _name, _flags in (("contiguous", {"fresh": True}), ("contiguous_view", {"view": True})):
+    defprim(_name, 1, T.same, call("np.ascontiguousarray"), elementwise=False,
+            reads_values=False, shape=D.like(0), vjp=(lambda b, g, out, x: g,),
+            jvp=((lambda n: lambda b, t, out, x: b.op(n, t))(_name),), **_flags)
 
 # run-time size checks (NumPy raises ValueError in these cases; so does the emitted code)
 defprim("split_size", 2, lambda n, k: I64, call("split_size", arity=2), elementwise=False,

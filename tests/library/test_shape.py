@@ -787,6 +787,8 @@ def test_cpu_grad():
     ag = autograd.grad(_autograd_version(loss_ag), (0, 1))(x, y)
     for a, b in zip(got, ag):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fg.hessian(loss, target="cpu")(x, y),
+                               fg.hessian(loss, target="python")(x, y), rtol=1e-12, atol=1e-12)
 
 
 def cpu_counts(x, n):
