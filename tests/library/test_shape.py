@@ -745,6 +745,60 @@ def test_composed_grad_and_hessian():
     np.testing.assert_allclose(h, num, rtol=1e-5, atol=1e-6)
 
 
+# ============================================================== random shapes, every axis
+
+def _along(kind, axis, nd):
+    def concat(x, y):
+        return np.concatenate([x, y * y, x], axis=axis)
+
+    def stack(x, y):
+        return np.stack([x, y * x], axis=axis)
+
+    def roll(x, y):
+        return np.roll(x * y, 2, axis=axis)
+
+    def flip(x, y):
+        return np.flip(x * y, axis)
+
+    def repeat(x, y):
+        return np.repeat(x * y, 2, axis=axis)
+
+    ax = axis % max(nd, 1)
+    a0, a1, a2 = int(ax == 0), int(ax == 1), int(ax == 2)
+
+    def pad1(x, y):      # (1, 2) along the axis, nothing along the others
+        return np.pad(x * y, (a0, 2 * a0), mode="edge")
+
+    def pad2(x, y):
+        return np.pad(x * y, ((a0, 2 * a0), (a1, 2 * a1)), mode="edge")
+
+    def pad3(x, y):
+        return np.pad(x * y, ((a0, 2 * a0), (a1, 2 * a1), (a2, 2 * a2)), mode="edge")
+
+    pad = {1: pad1, 2: pad2, 3: pad3}.get(nd)
+
+    def split(x, y):
+        a, b, c = np.array_split(x * y, 3, axis=axis)
+        return a, b, c
+
+    return {"concat": concat, "stack": stack, "roll": roll, "flip": flip, "repeat": repeat,
+            "pad": pad, "split": split}[kind]
+
+
+SHAPES = [tuple(int(d) for d in np.random.default_rng(seed).integers(0, 4, nd))
+          for seed, nd in [(1, 1), (2, 2), (3, 2), (4, 3)]]
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize("kind", ["concat", "stack", "roll", "flip", "repeat", "pad", "split"])
+def test_random_shapes_every_axis(kind, shape):
+    x, y = rand(*shape), rand(*shape)
+    for axis in range(-len(shape), len(shape) + (kind == "stack")):
+        if kind == "pad" and shape[axis] == 0:
+            continue                      # NumPy cannot extend an empty axis
+        check(_along(kind, axis, len(shape)), x, y, autograd_check=kind in ("concat", "stack", "roll"))
+
+
 # ============================================================== the cpu (Numba) target
 
 def cpu_join(x, y, a):
