@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import keyword
 import math
+import re
 
 from . import types as T
 from .ir import Atom, Block, Const, For, Function, If, Op, Var, While, blocks_of, operands, uses
@@ -29,7 +30,8 @@ RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_p
                  "split_size", "nonneg", "squeeze_index",
                  "diag_embed", "einsum_loops", "fit_shape",
                  "gammaln", "polygamma", "xlogy", "xlog1py", "rcumsum", "scan_cumsum",
-                 "scan_cumprod", "argsort_axis", "scatter_along", "mask_scatter")
+                 "scan_cumprod", "argsort_axis", "scatter_along", "mask_scatter", "shift_along",
+                 "linrec")
 RESERVED = {"math", "np", "numba", "njit", "cuda", "len", "range", "abs", "min", "max", "float",
             "int", "bool", "True", "False", "None", *RUNTIME_NAMES, *keyword.kwlist}
 
@@ -126,6 +128,22 @@ class Emitter:
             name = f"{base}_{n}"
         self.taken.add(name)
         return name
+
+    def same_family(self, y: Var, v: Var) -> bool:
+        """May ``v`` take ``y``'s name? Only as another version of the same variable or of the
+        same adjoint (``grad_h`` for ``grad_h_1``): ``grad_x`` is never printed as ``y``."""
+        if v.hint is None and v.of is None:
+            return True
+
+        def stem(u: Var):
+            if u.hint:
+                return ("", u.hint)
+            if u.of is not None:
+                kind, ref = u.of
+                return (kind, re.sub(r"(_\d+)+$", "", self.names.get(ref, "")))
+            return None
+
+        return stem(y) == stem(v)
 
     def define(self, v: Var, name: str | None = None) -> str:
         if v.id in self.names:
@@ -320,7 +338,7 @@ class Emitter:
             name = None
             for y in (ye, yt):
                 if (isinstance(y, Var) and y.id in self.names and y.type == v.type
-                        and _same_family(y, v)
+                        and self.same_family(y, v)
                         and self._dead_after(y, s) and self.names[y.id] not in targets):
                     name = self.names[y.id]
                     break
@@ -351,6 +369,7 @@ class Emitter:
             # an init may lend its name to the loop variable only if nothing reads it later,
             # the loop body included (the body runs after the variable has changed)
             if (isinstance(a, Var) and a.type == p.type and a.id in self.names
+                    and self.same_family(a, p)
                     and self.uses.get(a.id, 0) == sum(1 for x in s.init if x is a)
                     and self.names[a.id] not in targets):
                 targets.append(self.names[a.id])
@@ -439,10 +458,3 @@ def emit_body(fn: Function, target: str = "python"):
     e.flush(1)
     return ["    " * d + t for d, t in e.lines], ret, e.locs
 
-
-def _same_family(y: Var, v: Var) -> bool:
-    """May ``v`` take ``y``'s name? Only as another version of the same variable (or the same
-    adjoint): ``grad_x`` must not be printed under the name of a parameter ``y``."""
-    if v.hint is None and v.of is None:
-        return True
-    return (v.of is not None and v.of == y.of) or (v.hint is not None and v.hint == y.hint)
