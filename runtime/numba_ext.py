@@ -267,6 +267,119 @@ def _einsum_loops(spec, *ops):
     return ns["impl"]
 
 
+# ---- special functions, scans and sorting (compiler/library/special.py, stable.py,
+# cumulative.py, order.py)
+
+def _ufunc_of(scalar, sigs):
+    """A Numba ufunc of ``scalar`` (one formula for scalars, arrays and broadcasting)."""
+    from numba import vectorize
+    return vectorize(sigs, cache=True)(scalar)
+
+
+_gammaln_uf = _ufunc_of(support.gammaln_scalar, ["float64(float64)", "float32(float32)"])
+_polygamma_uf = _ufunc_of(support.polygamma_scalar, ["float64(int64, float64)",
+                                                     "float32(int64, float32)"])
+_xlogy_uf = _ufunc_of(support.xlogy_scalar, ["float64(float64, float64)",
+                                             "float32(float32, float32)"])
+_xlog1py_uf = _ufunc_of(support.xlog1py_scalar, ["float64(float64, float64)",
+                                                 "float32(float32, float32)"])
+
+
+@overload(support.gammaln, jit_options={"cache": True})
+def _gammaln(x):
+    return lambda x: _gammaln_uf(x)
+
+
+@overload(support.polygamma, jit_options={"cache": True})
+def _polygamma(n, x):
+    return lambda n, x: _polygamma_uf(n, x)
+
+
+@overload(support.xlogy, jit_options={"cache": True})
+def _xlogy(x, y):
+    return lambda x, y: _xlogy_uf(x, y)
+
+
+@overload(support.xlog1py, jit_options={"cache": True})
+def _xlog1py(x, y):
+    return lambda x, y: _xlog1py_uf(x, y)
+
+
+def _along_axis(py_fn, row, out_dtype=None):
+    """``py_fn(x, axis)``: a 1-D operation ``row`` (source text over ``r``, the row) applied
+    to every line of ``x`` along the literal ``axis``, as NumPy's axis argument does."""
+
+    @overload(py_fn, prefer_literal=True)
+    def _impl(x, axis):
+        if not isinstance(x, types.Array) or not isinstance(axis, types.IntegerLiteral):
+            return None
+        nd, ax = x.ndim, axis.literal_value % x.ndim
+        keep = [d for d in range(nd) if d != ax]
+        perm = tuple(keep + [ax])
+        inv = tuple(sorted(range(nd), key=perm.__getitem__))
+        outer = " * ".join(f"x.shape[{d}]" for d in keep) or "1"
+        tshape = ", ".join(f"x.shape[{d}]" for d in perm)
+        dt = out_dtype or ("np.int64" if isinstance(x.dtype, (types.Boolean, types.Integer))
+                           else "x.dtype")
+        src = (
+            "def impl(x, axis):\n"
+            f"    rows = np.ascontiguousarray(np.transpose(x, {perm})).reshape(({outer}, x.shape[{ax}]))\n"
+            f"    out = np.empty(rows.shape, dtype={dt})\n"
+            "    for i in range(rows.shape[0]):\n"
+            "        r = rows[i]\n"
+            f"        out[i] = {row}\n"
+            f"    return np.ascontiguousarray(np.transpose(out.reshape(({tshape},)), {inv}))\n")
+        ns = {"np": np}
+        exec(src, ns)  # noqa: S102 - a fixed template specialised on ndim and axis
+        return ns["impl"]
+
+    return _impl
+
+
+_along_axis(support.scan_cumsum, "np.cumsum(r)")
+_along_axis(support.rcumsum, "np.cumsum(r[::-1])[::-1]")
+_along_axis(support.scan_cumprod, "np.cumprod(r)")
+_along_axis(support.argsort_axis, "np.argsort(r, kind='mergesort')", "np.int64")
+
+
+@overload(support.scatter_along, prefer_literal=True)
+def _scatter_along(g, idx, like, axis):
+    """Loops over g's positions (g and idx have like's ndim; idx may broadcast)."""
+    if not isinstance(axis, types.IntegerLiteral):
+        return None
+    nd = g.ndim
+    ax = axis.literal_value % nd
+    ind = "    "
+    lines = ["def impl(g, idx, like, axis):",
+             "    out = np.zeros(like.shape, dtype=g.dtype)"]
+    for d in range(nd):
+        lines.append(ind * (d + 1) + f"for i{d} in range(g.shape[{d}]):")
+    gi = ", ".join(f"i{d}" for d in range(nd))
+    ii = ", ".join(f"min(i{d}, idx.shape[{d}] - 1)" for d in range(nd))
+    oi = ", ".join("j" if d == ax else f"i{d}" for d in range(nd))
+    lines.append(ind * (nd + 1) + f"j = idx[{ii}]")
+    lines.append(ind * (nd + 1) + f"if j < 0:\n{ind * (nd + 2)}j += like.shape[{ax}]")
+    lines.append(ind * (nd + 1) + f"out[{oi}] += g[{gi}]")
+    lines.append("    return out")
+    ns = {"np": np}
+    exec("\n".join(lines) + "\n", ns)  # noqa: S102 - a fixed template specialised on ndim
+    return ns["impl"]
+
+
+@overload(support.mask_scatter, jit_options={"cache": True})
+def _mask_scatter(g, mask, like):
+    def impl(g, mask, like):
+        out = np.zeros(like.size, dtype=g.dtype)
+        m = mask.ravel()
+        k = 0
+        for i in range(m.size):
+            if m[i]:
+                out[i] = g[k]
+                k += 1
+        return out.reshape(like.shape)
+    return impl
+
+
 @overload(support.fit_shape, jit_options={"cache": True})
 def _fit_shape(c, like):
     def impl(c, like):
@@ -274,3 +387,53 @@ def _fit_shape(c, like):
             return c
         return support.sum_to(c + np.zeros_like(like), like)
     return impl
+
+
+@overload(support.shift_along, prefer_literal=True)
+def _shift_along(x, axis, k, fill):
+    if not (isinstance(x, types.Array) and isinstance(axis, types.IntegerLiteral)
+            and isinstance(k, types.IntegerLiteral)):
+        return None
+    nd, ax, up = x.ndim, axis.literal_value % x.ndim, k.literal_value > 0
+    full = ", ".join([":"] * nd)
+    dst = ", ".join("1:" if d == ax else ":" for d in range(nd)) if up else \
+        ", ".join(":-1" if d == ax else ":" for d in range(nd))
+    src = ", ".join(":-1" if d == ax else ":" for d in range(nd)) if up else \
+        ", ".join("1:" if d == ax else ":" for d in range(nd))
+    text = ("def impl(x, axis, k, fill):\n"
+            "    out = np.empty_like(x)\n"
+            f"    out[{full}] = fill\n"
+            f"    if x.shape[{ax}] > 1:\n"
+            f"        out[{dst}] = x[{src}]\n"
+            "    return out\n")
+    ns = {"np": np}
+    exec(text, ns)  # noqa: S102 - a fixed template specialised on ndim, axis and direction
+    return ns["impl"]
+
+
+@overload(support.linrec, prefer_literal=True)
+def _linrec(a, g, axis, reverse):
+    """Rows along the literal axis, one sequential loop each (a and g of one shape)."""
+    if not (isinstance(a, types.Array) and isinstance(g, types.Array)
+            and isinstance(axis, types.IntegerLiteral) and isinstance(reverse, types.BooleanLiteral)):
+        return None
+    nd, ax = g.ndim, axis.literal_value % g.ndim
+    keep = [d for d in range(nd) if d != ax]
+    perm = tuple(keep + [ax])
+    inv = tuple(sorted(range(nd), key=perm.__getitem__))
+    outer = " * ".join(f"g.shape[{d}]" for d in keep) or "1"
+    tshape = ", ".join(f"g.shape[{d}]" for d in perm)
+    loop = ("        for i in range(n - 2, -1, -1):\n            y[r, i] += ar[r, i] * y[r, i + 1]\n"
+            if reverse.literal_value else
+            "        for i in range(1, n):\n            y[r, i] += ar[r, i] * y[r, i - 1]\n")
+    text = (
+        "def impl(a, g, axis, reverse):\n"
+        f"    n = g.shape[{ax}]\n"
+        f"    y = np.ascontiguousarray(np.transpose(g, {perm})).reshape(({outer}, n)).copy()\n"
+        f"    ar = np.ascontiguousarray(np.transpose(a, {perm})).reshape(({outer}, n))\n"
+        "    for r in range(y.shape[0]):\n"
+        + loop +
+        f"    return np.ascontiguousarray(np.transpose(y.reshape(({tshape},)), {inv}))\n")
+    ns = {"np": np}
+    exec(text, ns)  # noqa: S102 - a fixed template specialised on ndim, axis and direction
+    return ns["impl"]

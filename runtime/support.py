@@ -194,9 +194,182 @@ def einsum_loops(spec, *operands):
     return np.einsum(spec, *operands)
 
 
+# ---- special functions, stable products and scans (compiler/library/special.py, stable.py,
+# cumulative.py, order.py). Each scalar formula is written once: the NumPy versions below
+# apply it elementwise, numba_ext compiles the same function into a ufunc.
+
+def gammaln_scalar(x):
+    """log|Gamma(x)|, inf at the poles (0, -1, -2, ...) as scipy.special.gammaln."""
+    if x <= 0 and x == math.floor(x):
+        return math.inf
+    return math.lgamma(x)
+
+
+# B_2k, k = 1..10, for the asymptotic series of the polygamma functions
+_BERNOULLI_2K = (1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66, -691.0 / 2730, 7.0 / 6,
+                 -3617.0 / 510, 43867.0 / 798, -174611.0 / 330)
+
+
+def polygamma_scalar(n, x):
+    """The n-th derivative of digamma (n = 0: digamma itself), as scipy.special.polygamma:
+    shifted up by the recurrence to x >= 10 + n, then the asymptotic series."""
+    if math.isnan(x) or n < 0:
+        return math.nan
+    if x == math.inf:
+        return math.inf if n == 0 else 0.0
+    if x <= 0 and x == math.floor(x):
+        return math.nan
+    acc = 0.0
+    fact = math.gamma(n + 1.0)                  # n!
+    sgn = -1.0 if n % 2 == 0 else 1.0           # (-1)^(n+1)
+    if n == 0 and x < 0:                        # reflection: psi(x) = psi(1-x) - pi/tan(pi x)
+        acc = -math.pi / math.tan(math.pi * x)
+        x = 1.0 - x
+    lo = 10.0 + n
+    while x < lo:                               # psi^(n)(x) = psi^(n)(x+1) - (-1)^n n!/x^(n+1)
+        acc += sgn * fact / x ** (n + 1)
+        x += 1.0
+    x2 = 1.0 / (x * x)
+    if n == 0:
+        s = math.log(x) - 0.5 / x
+        p = x2
+        for k in range(10):
+            s -= _BERNOULLI_2K[k] / (2 * (k + 1)) * p
+            p *= x2
+        return acc + s
+    s = math.gamma(n) / x ** n + fact / (2.0 * x ** (n + 1))
+    p = 1.0 / x ** (n + 2)
+    c = fact * (n + 1) / 2.0                    # (2k+n-1)!/(2k)! at k = 1
+    for k in range(1, 11):
+        s += _BERNOULLI_2K[k - 1] * c * p
+        p *= x2
+        c *= (2 * k + n) * (2 * k + n + 1) / ((2 * k + 1) * (2 * k + 2))
+    return acc + sgn * s
+
+
+def xlogy_scalar(x, y):
+    """x * log(y), 0 where x == 0 (whatever y is), as scipy.special.xlogy."""
+    if x == 0 and not math.isnan(y):
+        return 0.0
+    if y > 0:
+        return x * math.log(y)
+    return x * -math.inf if y == 0 else math.nan
+
+
+def xlog1py_scalar(x, y):
+    """x * log1p(y), 0 where x == 0, as scipy.special.xlog1py."""
+    if x == 0 and not math.isnan(y):
+        return 0.0
+    if y > -1:
+        return x * math.log1p(y)
+    return x * -math.inf if y == -1 else math.nan
+
+
+_gammaln_v = np.vectorize(gammaln_scalar, otypes=[float])
+_polygamma_v = np.vectorize(polygamma_scalar, otypes=[float])
+_xlogy_v = np.vectorize(xlogy_scalar, otypes=[float])
+_xlog1py_v = np.vectorize(xlog1py_scalar, otypes=[float])
+
+
+def _like_float(out, *xs):
+    """A float32 result where the float arguments are all float32 (as NumPy's ufuncs)."""
+    arrs = [x for x in xs if isinstance(x, np.ndarray)]
+    if arrs and all(a.dtype == np.float32 for a in arrs if a.dtype.kind == "f") \
+            and any(a.dtype == np.float32 for a in arrs):
+        return out.astype(np.float32)
+    return out
+
+
+def gammaln(x):
+    """log|Gamma(x)| on scalars and arrays."""
+    return _like_float(_gammaln_v(x), x) if isinstance(x, np.ndarray) else gammaln_scalar(x)
+
+
+def polygamma(n, x):
+    """polygamma(n, x) for an integer n, on scalars and arrays x."""
+    if isinstance(x, np.ndarray):
+        return _like_float(_polygamma_v(n, x), x)
+    return polygamma_scalar(n, x)
+
+
+def xlogy(x, y):
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        return _like_float(_xlogy_v(x, y), x, y)
+    return xlogy_scalar(x, y)
+
+
+def xlog1py(x, y):
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        return _like_float(_xlog1py_v(x, y), x, y)
+    return xlog1py_scalar(x, y)
+
+
+def rcumsum(x, axis):
+    """The cumulative sum from the end along ``axis`` (the adjoint of np.cumsum)."""
+    return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
+
+
+def scan_cumsum(x, axis):
+    """np.cumsum(x, axis=axis) (the spelling Numba targets use; see numba_ext)."""
+    return np.cumsum(x, axis=axis)
+
+
+def scan_cumprod(x, axis):
+    return np.cumprod(x, axis=axis)
+
+
+def argsort_axis(x, axis):
+    """A stable np.argsort along ``axis`` (ties keep their order, on every target)."""
+    return np.argsort(x, axis=axis, kind="stable")
+
+
+def scatter_along(g, idx, like, axis):
+    """Zeros shaped like ``like`` with ``g`` added at ``idx`` along ``axis``: the adjoint
+    of np.take_along_axis(x, idx, axis) (repeated indices add up)."""
+    out = np.zeros(np.shape(like), dtype=g.dtype)
+    g = np.broadcast_to(g, np.broadcast_shapes(g.shape, idx.shape))
+    where = list(np.indices(g.shape, sparse=True))
+    where[axis] = np.broadcast_to(idx, g.shape)
+    np.add.at(out, tuple(where), g)
+    return out
+
+
+def mask_scatter(g, mask, like):
+    """Zeros shaped like ``like`` with ``g`` written at the True positions of ``mask``: the
+    adjoint of x[mask]."""
+    out = np.zeros(np.shape(like), dtype=g.dtype)
+    out[mask] = g
+    return out
+
+
 def fit_shape(c, like):
     """``c`` broadcast up and summed down to the shape of ``like``: the adjoint of an einsum
     operand whose size-1 axes NumPy broadcast (or whose axes broadcast others)."""
     if c.shape == like.shape:
         return c
     return sum_to(c + np.zeros_like(like), like)
+
+
+def shift_along(x, axis, k, fill):
+    """``x`` moved by ``k`` (+1 or -1) places along ``axis``, ``fill`` in the place left."""
+    out = np.full(x.shape, fill, dtype=x.dtype)
+    n = x.shape[axis]
+    dst, src = [slice(None)] * x.ndim, [slice(None)] * x.ndim
+    dst[axis], src[axis] = (slice(1, None), slice(0, n - 1)) if k > 0 else \
+        (slice(0, n - 1), slice(1, None))
+    if n > 1:
+        out[tuple(dst)] = x[tuple(src)]
+    return out
+
+
+def linrec(a, g, axis, reverse):
+    """The linear recurrence y_i = g_i + a_i * y_(i-1) along ``axis`` (from the end, with
+    y_(i+1), if ``reverse``): the derivatives of np.cumprod, exact where elements are 0."""
+    a, g = np.broadcast_arrays(a, g)
+    y = np.moveaxis(np.array(g, dtype=np.result_type(a, g)), axis, 0)
+    am = np.moveaxis(a, axis, 0)
+    n = y.shape[0]
+    steps = range(n - 2, -1, -1) if reverse else range(1, n)
+    for i in steps:
+        y[i] += am[i] * y[i + 1 if reverse else i - 1]
+    return np.ascontiguousarray(np.moveaxis(y, 0, axis))

@@ -2,5 +2,8 @@
 from __future__ import annotations
 
 from . import stable  # noqa: F401
+from . import special  # noqa: F401
+from . import cumulative  # noqa: F401
+from . import order  # noqa: F401
 from . import shape  # noqa: F401
 from . import linalg  # noqa: F401

@@ -1,13 +1,20 @@
-"""Numerically stable functions: log-sum-exp of two, logistic, softmax's friends."""
+"""Numerically stable functions: log-sum-exp (of two, base 2, along axes, weighted), logistic,
+logit, softmax and log-softmax, xlogy and xlog1py.
+
+logsumexp, softmax and log_softmax are written with primitives that exist, shifted by the
+maximum as SciPy does; the shift goes through ``nograd`` (the result does not depend on it,
+so its gradient is not computed only to cancel)."""
 from __future__ import annotations
 
+import ast
 import math
 
 import numpy as np
 import scipy.special
 
 from .. import types as T
-from ..primitives import _sp, call, defprim
+from ..primitives import P_ATOM, Spelling, _sp, call, defprim
+from .callargs import bind, float_of
 from .registry import lowers
 
 
@@ -30,3 +37,138 @@ def _expit(lw, node, kwargs):
     if kwargs or len(node.args) != 1:
         raise lw.err(node, "expit takes one argument")
     return lw.op(node, "sigmoid", lw.atom(node.args[0]))
+
+
+# ---- logaddexp2, logit, xlogy, xlog1py, logsumexp, softmax, log_softmax
+
+def _logaddexp2(a, b):
+    hi = max(a, b)
+    return hi + math.log1p(2.0 ** -abs(a - b)) / math.log(2.0) if hi != -math.inf else -math.inf
+
+
+# d/da log2(2^a + 2^b) = 2^a / (2^a + 2^b) = 2^(a - out)
+defprim("logaddexp2", 2, T.floating, call("np.logaddexp2", arity=2),
+        lambda a, b: _sp().log(2 ** a + 2 ** b) / _sp().log(2), _logaddexp2,
+        deriv=(lambda b, s, out, x, y: b.mul(s, b.exp2(b.sub(x, out))),
+               lambda b, s, out, x, y: b.mul(s, b.exp2(b.sub(y, out)))),
+        names=(np.logaddexp2,), costly=True, safe=True)
+
+
+def _nonzero(b, x):
+    """1 where ``x`` is 0 (a safe divisor for the masked quotient below), else ``x``."""
+    return b.select(b.eq(x, 0.0), 1.0, x)
+
+
+def _xlogy(x, y):
+    if x == 0 and not math.isnan(y):
+        return 0.0
+    return x * math.log(y) if y > 0 else (x * -math.inf if y == 0 else math.nan)
+
+
+def _xlog1py(x, y):
+    if x == 0 and not math.isnan(y):
+        return 0.0
+    return x * math.log1p(y) if y > -1 else (x * -math.inf if y == -1 else math.nan)
+
+
+# x * log(y) with 0 where x == 0 (scipy.special.xlogy): d/dx = log(y) (JAX's rule); d/dy =
+# x / y, exactly 0 where x == 0 (no 0/0 at y == 0)
+defprim("xlogy", 2, T.floating, call("xlogy", arity=2), lambda x, y: x * _sp().log(y),
+        _xlogy,
+        deriv=(lambda b, s, out, x, y: b.mul(s, b.log(y)),
+               lambda b, s, out, x, y: b.div(b.mul(s, x), b.select(b.eq(x, 0.0), 1.0, y))),
+        names=(scipy.special.xlogy,), costly=True, safe=True)
+defprim("xlog1py", 2, T.floating, call("xlog1py", arity=2), lambda x, y: x * _sp().log(1 + y),
+        _xlog1py,
+        deriv=(lambda b, s, out, x, y: b.mul(s, b.log1p(y)),
+               lambda b, s, out, x, y: b.div(b.mul(s, x),
+                                             b.select(b.eq(x, 0.0), 1.0, b.add(1.0, y)))),
+        names=(scipy.special.xlog1py,), costly=True, safe=True)
+
+# a value that carries no derivative (the shift of a log-sum-exp: the result does not depend
+# on it, so its gradient is left out rather than computed and cancelled)
+defprim("nograd", 1, T.same, Spelling("{0}", "{0}", P_ATOM, (P_ATOM,)), nondiff=True,
+        safe=True, reads_values=False)
+
+
+@lowers(scipy.special.logit)
+def _logit(lw, node, kwargs):
+    """scipy.special.logit(p) = log(p / (1 - p)), as log(p) - log1p(-p)."""
+    a = bind(lw, node, kwargs, "scipy.special.logit", ("x",))
+    p = float_of(lw, lw.atom(a["x"]), node)
+    return lw.op(node, "sub", lw.op(node, "log", p), lw.op(node, "log1p", lw.op(node, "neg", p)))
+
+
+def _shift(lw, node, x, axis_node, finite: bool):
+    """max(x) along ``axis`` (keepdims), carrying no gradient; 0 where it is not finite."""
+    kw = {"keepdims": ast.Constant(True)}
+    if axis_node is not None:
+        kw["axis"] = axis_node
+    m = lw.op(node, "nograd", lw.reduction("max", x, [], kw, node))
+    if finite:
+        m = lw.op(node, "select", lw.op(node, "isfinite", m), m, 0.0)
+    return m
+
+
+def _sum(lw, node, x, axis_node, keepdims: bool):
+    kw = {"keepdims": ast.Constant(keepdims)}
+    if axis_node is not None:
+        kw["axis"] = axis_node
+    return lw.reduction("sum", x, [], kw, node)
+
+
+def _squeeze_like(lw, node, m, axis_node, x):
+    """``m`` (keepdims) with the reduced axes dropped."""
+    if not T.is_array(m.type):
+        return m
+    if axis_node is None:
+        return lw.op(node, "sum", m)
+    if isinstance(axis_node, ast.Tuple):
+        axes = tuple(sorted(lw.const_int(e) % x.type.ndim for e in axis_node.elts))
+    else:
+        axes = (lw.const_int(axis_node) % x.type.ndim,)
+    return lw.squeeze(m, axes, node)
+
+
+@lowers(scipy.special.logsumexp)
+def _logsumexp(lw, node, kwargs):
+    """log(sum(b * exp(a))) along ``axis``, shifted by the (gradient-free) maximum, as SciPy
+    computes it; ``keepdims`` and ``b=`` as SciPy's."""
+    name = "scipy.special.logsumexp"
+    a = bind(lw, node, kwargs, name, ("a", "axis", "b", "keepdims", "return_sign"))
+    if "return_sign" in a and lw.const_bool(a["return_sign"]):
+        raise lw.err(node, f"{name}: return_sign=True is not supported",
+                     "Keep the weights b non-negative, or write log(abs(...)) yourself.")
+    keepdims = lw.const_bool(a["keepdims"]) if "keepdims" in a else False
+    x = float_of(lw, lw.atom(a["a"]), node)
+    axis = a.get("axis")
+    if "b" in a:
+        w = lw.atom(a["b"])
+        if T.ndim(w.type) > T.ndim(x.type):
+            raise lw.err(node, f"{name}: b has more dimensions than a",
+                         "Broadcast a to b's shape first (np.broadcast_to).")
+    m = _shift(lw, node, x, axis, finite=True)
+    e = lw.op(node, "exp", lw.op(node, "sub", x, m))
+    if "b" in a:
+        e = lw.op(node, "mul", e, w)
+    s = lw.op(node, "log", _sum(lw, node, e, axis, keepdims))
+    return lw.op(node, "add", s, m if keepdims else _squeeze_like(lw, node, m, axis, x))
+
+
+@lowers(scipy.special.softmax)
+def _softmax(lw, node, kwargs):
+    """exp(x - max) / sum(exp(x - max)) along ``axis`` (None: all of x), as SciPy's."""
+    a = bind(lw, node, kwargs, "scipy.special.softmax", ("x", "axis"))
+    x = float_of(lw, lw.atom(a["x"]), node)
+    e = lw.op(node, "exp", lw.op(node, "sub", x, _shift(lw, node, x, a.get("axis"), False)))
+    return lw.op(node, "div", e, _sum(lw, node, e, a.get("axis"), True))
+
+
+@lowers(scipy.special.log_softmax)
+def _log_softmax(lw, node, kwargs):
+    """x - max - log(sum(exp(x - max))) along ``axis``, as SciPy's."""
+    a = bind(lw, node, kwargs, "scipy.special.log_softmax", ("x", "axis"))
+    x = float_of(lw, lw.atom(a["x"]), node)
+    d = lw.op(node, "sub", x, _shift(lw, node, x, a.get("axis"), True))
+    e = lw.op(node, "exp", d)
+    return lw.op(node, "sub", d, lw.op(node, "log", _sum(lw, node, e, a.get("axis"), True)))

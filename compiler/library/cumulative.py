@@ -1,0 +1,168 @@
+"""Cumulative sums and products, and differences.
+
+Three primitives along a constant axis: ``cumsum``, ``rcumsum`` (the cumulative sum from
+the end, cumsum's adjoint, and the other way round) and ``cumprod``. The gradient of
+``cumprod`` is exact where elements are zero: it is written without division, with two more
+primitives, ``shift`` (move along the axis by one place) and ``linrec`` (the linear
+recurrence y_i = g_i + a_i y_(i-1), or from the end), whose own derivatives are written with
+``shift`` and ``linrec`` again, so Hessians are exact at zeros too.
+
+``np.diff`` is slices: ``x[1:] - x[:-1]`` along the axis, n times.
+
+Numba's ``np.cumsum``/``np.cumprod`` have no axis: the jit spelling of a 2-D or higher scan
+calls ``scan_cumsum``/``scan_cumprod`` (runtime/support.py, compiled per axis in numba_ext).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import types as T
+from ..ir import Const
+from ..primitives import P_ATOM, Spelling, defprim
+from .callargs import array_arg, bind, one_axis
+from .registry import lowers
+
+_FULL = ("s", False, False, False)
+
+
+def _scan_type(x, axis):
+    return T.with_dtype(x, "int64") if x.dtype in ("bool", "int64") else x
+
+
+def _scan(np_name, helper):
+    def spell(a, p):
+        return f"np.{np_name}({a[0]}, axis={p['axis']})"
+
+    def jit(a, p):
+        return f"np.{np_name}({a[0]})" if p["ndim"] == 1 else f"{helper}({a[0]}, {p['axis']})"
+
+    return Spelling(spell, spell, P_ATOM, (1,), jit=jit)
+
+
+def _helper(name):
+    def spell(a, p):
+        return f"{name}({a[0]}, {p['axis']})"
+    return Spelling(spell, spell, P_ATOM, (1,))
+
+
+def _like(q, args, p):
+    return q.shape(args[0])
+
+
+defprim("cumsum", 1, _scan_type, _scan("cumsum", "scan_cumsum"), elementwise=False,
+        costly=True, reads_values=False, shape=_like,
+        vjp=(lambda b, g, out, x, axis: b.rcumsum(g, axis=axis),),
+        jvp=(lambda b, t, out, x, axis: b.cumsum(t, axis=axis),))
+defprim("rcumsum", 1, _scan_type, _helper("rcumsum"), elementwise=False, costly=True,
+        reads_values=False, shape=_like,
+        vjp=(lambda b, g, out, x, axis: b.cumsum(g, axis=axis),),
+        jvp=(lambda b, t, out, x, axis: b.rcumsum(t, axis=axis),))
+
+
+def _shift_spell(a, p):
+    return f"shift_along({a[0]}, {p['axis']}, {p['k']}, {p['fill']!r})"
+
+
+# x moved k = +1/-1 places along axis, fill in the place left (linear in x: the fill is a
+# constant)
+defprim("shift", 1, lambda x, axis, k, fill: x, Spelling(_shift_spell, _shift_spell, P_ATOM, (1,)),
+        elementwise=False, reads_values=False, shape=_like,
+        vjp=(lambda b, g, out, x, axis, k, fill: b.shift(g, axis=axis, k=-k, fill=0.0),),
+        jvp=(lambda b, t, out, x, axis, k, fill: b.shift(t, axis=axis, k=k, fill=0.0),))
+
+
+def _linrec_spell(a, p):
+    return f"linrec({a[0]}, {a[1]}, {p['axis']}, {p['reverse']!r})"
+
+
+def _linrec_vjp_g(b, gy, out, a, g, axis, reverse):
+    """y_i = g_i + a_i y_(i-k) has the adjoint gbar_i = ybar_i + a_(i+k) gbar_(i+k)."""
+    k = -1 if reverse else 1
+    return b.linrec(b.shift(a, axis=axis, k=-k, fill=0.0), gy, axis=axis, reverse=not reverse)
+
+
+def _before(b, out, axis, reverse):
+    """y_(i-k): the previous value of the recurrence (0 before the first)."""
+    return b.shift(out, axis=axis, k=-1 if reverse else 1, fill=0.0)
+
+
+# the linear recurrence y_i = g_i + a_i * y_(i-1) along axis (y_(i+1) if reverse)
+defprim("linrec", 2, lambda a, g, axis, reverse: T.broadcast(a, g),
+        Spelling(_linrec_spell, _linrec_spell, P_ATOM, (1, 1)), elementwise=False, costly=True,
+        shape=lambda q, args, p: q.shape(args[1]),
+        vjp=(lambda b, gy, out, a, g, axis, reverse:
+             b.mul(_linrec_vjp_g(b, gy, out, a, g, axis, reverse), _before(b, out, axis, reverse)),
+             _linrec_vjp_g),
+        jvp=(lambda b, t, out, a, g, axis, reverse:
+             b.linrec(a, b.mul(t, _before(b, out, axis, reverse)), axis=axis, reverse=reverse),
+             lambda b, t, out, a, g, axis, reverse: b.linrec(a, t, axis=axis, reverse=reverse)))
+
+
+def _exclusive(b, out, axis):
+    """The product of the elements before each one (1 for the first)."""
+    return b.shift(out, axis=axis, k=1, fill=1.0)
+
+
+# d out_i / d x_j = prod_{l <= i, l != j} x_l: with E_j the product before j, the adjoint is
+# E_j * S_j with S_j = g_j + x_(j+1) S_(j+1), and the tangent T_i = t_i E_i + x_i T_(i-1):
+# products only, no division, so exact where elements are 0
+defprim("cumprod", 1, _scan_type, _scan("cumprod", "scan_cumprod"), elementwise=False,
+        costly=True, shape=_like,
+        vjp=(lambda b, g, out, x, axis: b.mul(_exclusive(b, out, axis), b.linrec(
+            b.shift(x, axis=axis, k=-1, fill=0.0), g, axis=axis, reverse=True)),),
+        jvp=(lambda b, t, out, x, axis:
+             b.linrec(x, b.mul(t, _exclusive(b, out, axis)), axis=axis, reverse=False),))
+
+
+# ======================================================================= lowerings
+
+def _scan_call(np_fn, prim):
+    @lowers(np_fn)
+    def lower(lw, node, kwargs):
+        """np.cumsum / np.cumprod: along ``axis``, or over the flattened array (axis=None)."""
+        name = f"np.{np_fn.__name__}"
+        a = bind(lw, node, kwargs, name, ("a", "axis", "dtype", "out"))
+        for k in ("dtype", "out"):
+            if k in a:
+                raise lw.err(node, f"{name}: {k}= is not supported",
+                             "Convert the argument first (x.astype(...)), and assign the result.")
+        x = lw.atom(a["a"])
+        if not T.is_array(x.type):
+            return lw.op(node, "pack", x)          # np.cumsum(2.0) is array([2.0])
+        if "axis" not in a:
+            if x.type.ndim != 1:
+                x = lw.op(node, "reshape", x, Const(-1, T.I64))
+            axis = 0
+        else:
+            axis = one_axis(lw, a["axis"], x.type.ndim, name)
+        return lw.op(node, prim, x, axis=axis)
+    return lower
+
+
+_scan_call(np.cumsum, "cumsum")
+_scan_call(np.cumprod, "cumprod")
+
+
+def _axis_slice(lw, node, x, axis, lo, hi):
+    spec = (_FULL,) * axis + (("s", lo is not None, hi is not None, False),)
+    args = [Const(v, T.I64) for v in (lo, hi) if v is not None]
+    return lw.op(node, "getitem", x, *args, spec=spec)
+
+
+@lowers(np.diff)
+def _diff(lw, node, kwargs):
+    """np.diff(a, n=1, axis=-1): x[1:] - x[:-1] along ``axis``, ``n`` times (booleans: !=)."""
+    a = bind(lw, node, kwargs, "np.diff", ("a", "n", "axis", "prepend", "append"))
+    for k in ("prepend", "append"):
+        if k in a:
+            raise lw.err(node, f"np.diff: {k}= is not supported",
+                         "Join the values first: np.diff(np.concatenate((...))).")
+    x = array_arg(lw, a["a"], "np.diff")
+    n = lw.const_int(a["n"]) if "n" in a else 1
+    if n < 0:
+        raise lw.err(node, f"np.diff: order must be non-negative but got {n}")
+    axis = one_axis(lw, a.get("axis"), x.type.ndim, "np.diff", default=x.type.ndim - 1)
+    for _ in range(n):
+        hi, lo = _axis_slice(lw, node, x, axis, 1, None), _axis_slice(lw, node, x, axis, None, -1)
+        x = lw.op(node, "ne" if x.type.dtype == "bool" else "sub", hi, lo)
+    return x

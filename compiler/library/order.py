@@ -1,0 +1,265 @@
+"""Sorting and gathering: sort, argsort, take_along_axis, take, median, percentile and
+quantile, and boolean-mask reads ``x[mask]``.
+
+``np.sort(x, axis)`` is ``take_along(x, argsort(x, axis), axis)``: its gradient scatters the
+adjoint back through the sorting permutation (``scatter_along``, the adjoint of
+``take_along``, and the other way round). ``argsort`` is stable on every target (NumPy's
+default quicksort orders ties as it likes; a stable order is one of the orders it may give),
+so that the python and cpu targets agree at ties. ``median`` and ``percentile`` read the
+sorted array at one or two positions (NumPy's "linear" method), and are NaN where the
+slice holds a NaN (NaNs sort last). ``x[mask]`` (a boolean array of x's shape) reads the
+masked elements in C order into a 1-D array; its adjoint writes them back (``mask_scatter``).
+"""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from .. import dims as D
+from .. import types as T
+from ..ir import Const, Var
+from ..primitives import P_ATOM, Spelling, defprim
+from .callargs import bind, one_axis
+from .registry import lowers
+
+_FULL = ("s", False, False, False)
+I64 = T.I64
+
+
+# ======================================================================= primitives
+
+def _argsort_spell(a, p):
+    return f"np.argsort({a[0]}, axis={p['axis']}, kind='stable')"
+
+
+def _argsort_jit(a, p):
+    if p["ndim"] == 1:
+        return f"np.argsort({a[0]}, kind='mergesort')"
+    return f"argsort_axis({a[0]}, {p['axis']})"
+
+
+def _take_spell(a, p):
+    return f"np.take_along_axis({a[0]}, {a[1]}, {p['axis']})"
+
+
+defprim("argsort", 1, lambda x, axis: T.Array("int64", x.ndim),
+        Spelling(_argsort_spell, _argsort_spell, P_ATOM, (1,), jit=_argsort_jit),
+        elementwise=False, nondiff=True, shape=lambda q, args, p: q.shape(args[0]))
+defprim("take_along", 2, lambda x, idx, axis: T.Array(x.dtype, x.ndim),
+        Spelling(_take_spell, _take_spell, P_ATOM, (1, 1)), elementwise=False, costly=True,
+        vjp=(lambda b, g, out, x, idx, axis: b.scatter_along(g, idx, x, axis=axis), None),
+        jvp=(lambda b, t, out, x, idx, axis: b.take_along(t, idx, axis=axis), None))
+
+
+def _scatter_spell(a, p):
+    return f"scatter_along({a[0]}, {a[1]}, {a[2]}, {p['axis']})"
+
+
+defprim("scatter_along", 3, lambda g, idx, like, axis: T.Array(g.dtype, like.ndim),
+        Spelling(_scatter_spell, _scatter_spell, P_ATOM, (1, 1, 1)), elementwise=False,
+        fresh=True, shape=D.like(2),
+        vjp=(lambda b, g, out, gg, idx, like, axis: b.take_along(g, idx, axis=axis), None, None),
+        jvp=(lambda b, t, out, gg, idx, like, axis: b.scatter_along(t, idx, like, axis=axis),
+             None, None))
+defprim("mask_select", 2, lambda x, m: T.Array(x.dtype, 1),
+        Spelling("{0}[{1}]", "{0}[{1}]", P_ATOM, (P_ATOM, 0),
+                 jit=lambda a, p: f"{a[0]}.ravel()[{a[1]}.ravel()]"),
+        elementwise=False, costly=True,
+        vjp=(lambda b, g, out, x, m: b.mask_scatter(g, m, x), None),
+        jvp=(lambda b, t, out, x, m: b.mask_select(t, m), None))
+defprim("mask_scatter", 3, lambda g, m, like: T.Array(g.dtype, like.ndim),
+        Spelling("mask_scatter({0}, {1}, {2})", "mask_scatter({0}, {1}, {2})", P_ATOM, (1, 1, 1)),
+        elementwise=False, fresh=True, shape=D.like(2),
+        vjp=(lambda b, g, out, gg, m, like: b.mask_select(g, m), None, None),
+        jvp=(lambda b, t, out, gg, m, like: b.mask_scatter(t, m, like), None, None))
+
+
+# ======================================================================= lowerings
+
+def _array(lw, node, fname):
+    x = lw.atom(node)
+    if not (isinstance(x, Var) and T.is_array(x.type)):
+        raise lw.err(node, f"{fname} needs an array here (a 0-d value cannot be sorted)")
+    return x
+
+
+def _flat(lw, node, x):
+    return x if x.type.ndim == 1 else lw.op(node, "reshape", x, Const(-1, I64))
+
+
+def _sorting(lw, node, kwargs, fname):
+    """(array, axis) of np.sort/np.argsort: axis=-1 by default, axis=None flattens."""
+    params = ("a", "axis", "kind", "order", "stable")
+    a = bind(lw, node, kwargs, fname, params)
+    if "order" in a:
+        raise lw.err(node, f"{fname}: order= (structured arrays) is not supported")
+    x = _array(lw, a["a"], fname)
+    given = set(params[:len(node.args)]) | set(kwargs)
+    if "axis" in a:
+        return x, one_axis(lw, a["axis"], x.type.ndim, fname)
+    if "axis" in given:                         # axis=None: the flattened array
+        return _flat(lw, node, x), 0
+    return x, x.type.ndim - 1
+
+
+@lowers(np.argsort)
+def _argsort(lw, node, kwargs):
+    x, axis = _sorting(lw, node, kwargs, "np.argsort")
+    return lw.op(node, "argsort", x, axis=axis)
+
+
+@lowers(np.sort)
+def _sort(lw, node, kwargs):
+    x, axis = _sorting(lw, node, kwargs, "np.sort")
+    return lw.op(node, "take_along", x, lw.op(node, "argsort", x, axis=axis), axis=axis)
+
+
+@lowers(np.take_along_axis)
+def _take_along_axis(lw, node, kwargs):
+    fname = "np.take_along_axis"
+    a = bind(lw, node, kwargs, fname, ("arr", "indices", "axis"), required=2)
+    x, idx = _array(lw, a["arr"], fname), lw.atom(a["indices"])
+    if not (isinstance(idx, Var) and T.is_array(idx.type) and idx.type.dtype == "int64"):
+        raise lw.err(node, f"{fname}: indices must be an integer array")
+    if "axis" not in a:
+        if idx.type.ndim != 1:
+            raise lw.err(node, f"{fname}: with axis=None the indices must be 1-D")
+        x, axis = _flat(lw, node, x), 0
+    else:
+        axis = one_axis(lw, a["axis"], x.type.ndim, fname)
+    if idx.type.ndim != x.type.ndim:
+        raise lw.err(node, f"{fname}: indices and arr must have the same number of dimensions")
+    return lw.op(node, "take_along", x, idx, axis=axis)
+
+
+@lowers(np.take)
+def _take(lw, node, kwargs):
+    """np.take(a, indices, axis): a gather (an int or a 1-D int array): x[idx] along axis 0,
+    take_along with the indices broadcast along a later one."""
+    fname = "np.take"
+    a = bind(lw, node, kwargs, fname, ("a", "indices", "axis", "out", "mode"), required=2)
+    if "out" in a or "mode" in a:
+        raise lw.err(node, f"{fname}: out= and mode= are not supported",
+                     "Indices must be in range; assign the result.")
+    x, idx = _array(lw, a["a"], fname), lw.atom(a["indices"])
+    if isinstance(idx.type, T.Scalar) and idx.type.dtype == "int64":
+        entry = ("i",)
+    elif isinstance(idx, Var) and T.is_array(idx.type) and idx.type.dtype == "int64" \
+            and idx.type.ndim == 1:
+        entry = ("a",)
+    else:
+        raise lw.err(node, f"{fname}: indices must be an int or a 1-D integer array here",
+                     "Reshape the indices to 1-D and the result afterwards.")
+    if "axis" not in a:
+        x, axis = _flat(lw, node, x), 0
+    else:
+        axis = one_axis(lw, a["axis"], x.type.ndim, fname)
+    if entry == ("i",) or axis == 0:
+        return lw.op(node, "getitem", x, idx, spec=(_FULL,) * axis + (entry,))
+    # along a later axis: take_along with the indices broadcast over the other axes
+    dims = [Const(1, I64)] * x.type.ndim
+    dims[axis] = lw.op(node, "dim", idx, axis=0)
+    return lw.op(node, "take_along", x, lw.op(node, "reshape", idx, *dims), axis=axis)
+
+
+def _at(lw, node, s, axis, k):
+    """s[:, ..., k] (k an int atom) along ``axis``."""
+    return lw.op(node, "getitem", s, k, spec=(_FULL,) * axis + (("i",),))
+
+
+def _sorted_and_axis(lw, node, a, fname):
+    x = _array(lw, a["a"], fname)
+    if not T.is_float(x.type):
+        x = lw.cast(x, T.with_dtype(x.type, "float64"), node)
+    keep_shape = x
+    if "axis" in a:
+        axis = one_axis(lw, a["axis"], x.type.ndim, fname)
+    else:
+        x, axis = _flat(lw, node, x), 0
+    s = lw.op(node, "take_along", x, lw.op(node, "argsort", x, axis=axis), axis=axis)
+    return s, axis, keep_shape
+
+
+def _finish(lw, node, a, value, s, axis, n, x):
+    """NaN where the slice holds a NaN (sorted last); keepdims as NumPy's."""
+    last = _at(lw, node, s, axis, lw.op(node, "sub", n, Const(1, I64)))
+    value = lw.op(node, "select", lw.op(node, "isnan", last), last, value)
+    if "keepdims" in a and lw.const_bool(a["keepdims"]):
+        if "axis" in a:
+            value = lw.op(node, "expand_dims", value, axis=axis)
+        else:
+            value = lw.op(node, "reshape", lw.op(node, "pack", value) if not T.is_array(value.type)
+                          else value, *([Const(1, I64)] * x.type.ndim))
+    return value
+
+
+@lowers(np.median)
+def _median(lw, node, kwargs):
+    """The mean of the middle two (or the middle one) of the sorted slice."""
+    fname = "np.median"
+    a = bind(lw, node, kwargs, fname, ("a", "axis", "out", "overwrite_input", "keepdims"))
+    if "out" in a:
+        raise lw.err(node, f"{fname}: out= is not supported", "Assign the result.")
+    if "axis" in a and not isinstance(lw.expr(a["axis"]), Const):
+        raise lw.err(node, f"{fname}: axis must be one constant integer here")
+    s, axis, x = _sorted_and_axis(lw, node, a, fname)
+    n = lw.op(node, "dim", s, axis=axis)
+    lo = _at(lw, node, s, axis, lw.op(node, "floordiv", lw.op(node, "sub", n, Const(1, I64)),
+                                      Const(2, I64)))
+    hi = _at(lw, node, s, axis, lw.op(node, "floordiv", n, Const(2, I64)))
+    mid = lw.op(node, "mul", lw.op(node, "add", lo, hi), 0.5)
+    return _finish(lw, node, a, mid, s, axis, n, x)
+
+
+def _quantile(scale, np_fn):
+    @lowers(np_fn)
+    def lower(lw, node, kwargs):
+        """NumPy's default ("linear") method: interpolate between the sorted neighbours of
+        q (n - 1), with NumPy's lerp."""
+        fname = f"np.{np_fn.__name__}"
+        a = bind(lw, node, kwargs, fname, ("a", "q", "axis", "out", "overwrite_input",
+                                           "method", "keepdims"), required=2)
+        if "out" in a:
+            raise lw.err(node, f"{fname}: out= is not supported", "Assign the result.")
+        if "method" in a:
+            m = a["method"]
+            if not (isinstance(m, ast.Constant) and m.value == "linear"):
+                raise lw.err(node, f"{fname}: only method='linear' (the default) is supported")
+        q = lw.expr(a["q"])
+        if not (isinstance(q, Const) and isinstance(q.value, (int, float))
+                and not isinstance(q.value, bool) and 0 <= q.value <= scale):
+            raise lw.err(a["q"], f"{fname}: q must be one constant number in [0, {scale:g}] here",
+                         "Call it once per q; for a q computed at run time, sort with np.sort "
+                         "and interpolate.")
+        s, axis, x = _sorted_and_axis(lw, node, a, fname)
+        n = lw.op(node, "dim", s, axis=axis)
+        pos = lw.op(node, "mul", lw.op(node, "float", lw.op(node, "sub", n, Const(1, I64))),
+                    float(q.value) / scale)
+        k = lw.op(node, "floor", pos)
+        lo_i = lw.op(node, "min", k, lw.op(node, "sub", n, Const(1, I64)))
+        hi_i = lw.op(node, "min", lw.op(node, "add", lo_i, Const(1, I64)),
+                     lw.op(node, "sub", n, Const(1, I64)))
+        t = lw.op(node, "sub", pos, lw.op(node, "float", lo_i))
+        lo, hi = _at(lw, node, s, axis, lo_i), _at(lw, node, s, axis, hi_i)
+        d = lw.op(node, "sub", hi, lo)
+        value = lw.op(node, "select", lw.op(node, "ge", t, 0.5),
+                      lw.op(node, "sub", hi, lw.op(node, "mul", d, lw.op(node, "sub", 1.0, t))),
+                      lw.op(node, "add", lo, lw.op(node, "mul", d, t)))
+        return _finish(lw, node, a, value, s, axis, n, x)
+    return lower
+
+
+_quantile(100.0, np.percentile)
+_quantile(1.0, np.quantile)
+
+
+def mask_read(lw, node, x, mask):
+    """``x[mask]`` for a boolean array ``mask`` of x's shape: a 1-D array (called by the
+    frontend's indexing)."""
+    if mask.type.ndim != x.type.ndim:
+        raise lw.err(node, "boolean-mask indexing needs a mask with the array's shape",
+                     "Index with x[mask] where mask = (condition on x), or use "
+                     "np.where(mask, x, 0.0).")
+    return lw.op(node, "mask_select", x, mask)
+

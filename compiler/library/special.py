@@ -1,0 +1,258 @@
+"""Special functions and the small elementwise functions programs expect.
+
+* SciPy's special functions: ``erf``/``erfc`` (the primitives of the core table), ``gammaln``
+  (derivative digamma), ``digamma``/``psi`` and ``polygamma`` (one primitive,
+  ``polygamma(n, x)``, whose derivative is ``polygamma(n + 1, x)``, so derivatives of every
+  order exist). Their formulas are in runtime/support.py (one scalar function each, applied
+  elementwise in NumPy and compiled into a ufunc for Numba).
+* ``sinc`` (value 1 and derivative 0 at 0), ``fmax``/``fmin`` (NaN-ignoring, ties split as
+  maximum/minimum), ``float_power``, ``heaviside``, ``positive``, ``copysign`` (the last three
+  written with primitives that exist, so the gradient of ``copysign`` reaches its first
+  argument through ``abs``).
+* Values with no derivative: the comparison functions (``np.less`` ...), the predicates
+  ``isnan``, ``isinf``, ``isfinite``, ``signbit``, ``array_equal``, ``logical_and/or/not/xor``,
+  ``np.any`` and ``np.all`` (with ``axis`` and ``keepdims``).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.special
+
+from .. import types as T
+from ..ir import Const
+from ..primitives import P_ATOM, Spelling, _sp, call, defprim
+from .callargs import bind, float_of
+from .registry import lowers
+
+# ======================================================================= primitives
+
+
+def _gammaln(x):
+    return float(scipy.special.gammaln(x))
+
+
+def _polygamma(n, x):
+    return float(scipy.special.polygamma(n, x))
+
+
+def _next_order(b, n):
+    return Const(n.value + 1, T.I64) if isinstance(n, Const) else b.add(n, 1)
+
+
+defprim("polygamma", 2, lambda n, x: T.floating(x),
+        Spelling("polygamma({0}, {1})", "polygamma({0}, {1})", P_ATOM, (1, 1), choose=1),
+        lambda n, x: _sp().polygamma(n, x), _polygamma,
+        deriv=(None, lambda b, s, out, n, x: b.mul(s, b.polygamma(_next_order(b, n), x))),
+        costly=True, safe=True)
+defprim("gammaln", 1, T.floating, call("gammaln"), lambda x: _sp().loggamma(x), _gammaln,
+        deriv=(lambda b, s, out, x: b.mul(s, b.polygamma(0, x)),),
+        names=(scipy.special.gammaln, math.lgamma), costly=True, safe=True)
+
+
+def _sinc(x):
+    return 1.0 if x == 0 else math.sin(math.pi * x) / (math.pi * x)
+
+
+# d/dx sin(pi x)/(pi x) = (cos(pi x) - sinc(x)) / x, and 0 at x == 0
+defprim("sinc", 1, T.floating, call("np.sinc"),
+        lambda x: _sp().sin(_sp().pi * x) / (_sp().pi * x), _sinc,
+        deriv=(lambda b, s, out, x: b.mul(s, b.select(
+            b.eq(x, 0.0), 0.0,
+            b.div(b.sub(b.cos(b.mul(math.pi, x)), out), b.select(b.eq(x, 0.0), 1.0, x)))),),
+        names=(np.sinc,), costly=True, safe=True)
+
+
+def _fmax_weight(b, x, y):
+    """d fmax(x, y)/dx: 1 where x wins or y is NaN, 1/2 on a tie, 0 where y wins."""
+    return b.select(b.isnan(y), 1.0, b.add(b.gt(x, y), b.mul(0.5, b.eq(x, y))))
+
+
+def _fmin_weight(b, x, y):
+    return b.select(b.isnan(y), 1.0, b.add(b.lt(x, y), b.mul(0.5, b.eq(x, y))))
+
+
+def _nanmax(x, y):
+    return y if math.isnan(x) else x if math.isnan(y) else max(x, y)
+
+
+def _nanmin(x, y):
+    return y if math.isnan(x) else x if math.isnan(y) else min(x, y)
+
+
+defprim("fmax", 2, T.arithmetic, call("np.fmax", arity=2), None, _nanmax,
+        deriv=(lambda b, s, out, x, y: b.mul(s, _fmax_weight(b, x, y)),
+               lambda b, s, out, x, y: b.mul(s, _fmax_weight(b, y, x))),
+        names=(np.fmax,), safe=True)
+defprim("fmin", 2, T.arithmetic, call("np.fmin", arity=2), None, _nanmin,
+        deriv=(lambda b, s, out, x, y: b.mul(s, _fmin_weight(b, x, y)),
+               lambda b, s, out, x, y: b.mul(s, _fmin_weight(b, y, x))),
+        names=(np.fmin,), safe=True)
+
+# predicates: boolean values, no derivative (their SymPy forms see real numbers)
+_PREDICATES = {
+    "isnan": ("math.isnan", "np.isnan", math.isnan, lambda x: _sp().Integer(0),
+              (np.isnan, math.isnan)),
+    "isinf": ("math.isinf", "np.isinf", math.isinf, lambda x: _sp().Integer(0),
+              (np.isinf, math.isinf)),
+    "isfinite": ("math.isfinite", "np.isfinite", math.isfinite, lambda x: _sp().Integer(1),
+                 (np.isfinite, math.isfinite)),
+    "signbit": ("np.signbit", "np.signbit", lambda x: math.copysign(1.0, x) < 0, None,
+                (np.signbit,)),
+}
+for _name, (_sc, _ar, _ev, _sy, _names) in _PREDICATES.items():
+    defprim(_name, 1, T.boolean, call(_sc, _ar), _sy, _ev, nondiff=True, safe=True, names=_names)
+
+defprim("array_equal", 2, lambda a, b: T.BOOL, call("np.array_equal", arity=2),
+        elementwise=False, nondiff=True)
+
+
+# ======================================================================= lowerings
+
+@lowers(scipy.special.erf)
+def _erf(lw, node, kwargs):
+    a = bind(lw, node, kwargs, "scipy.special.erf", ("x",))
+    return lw.op(node, "erf", float_of(lw, lw.atom(a["x"]), node))
+
+
+@lowers(scipy.special.erfc)
+def _erfc(lw, node, kwargs):
+    a = bind(lw, node, kwargs, "scipy.special.erfc", ("x",))
+    return lw.op(node, "erfc", float_of(lw, lw.atom(a["x"]), node))
+
+
+@lowers(scipy.special.digamma, scipy.special.psi)
+def _digamma(lw, node, kwargs):
+    a = bind(lw, node, kwargs, "scipy.special.digamma", ("x",))
+    return lw.op(node, "polygamma", Const(0, T.I64), float_of(lw, lw.atom(a["x"]), node))
+
+
+@lowers(scipy.special.polygamma)
+def _polygamma_call(lw, node, kwargs):
+    a = bind(lw, node, kwargs, "scipy.special.polygamma", ("n", "x"), required=2)
+    n = lw.atom(a["n"])
+    if not (isinstance(n.type, T.Scalar) and n.type.dtype == "int64"):
+        raise lw.err(node, "scipy.special.polygamma: the order n must be one integer here",
+                     "Call it once per order: polygamma(1, x).")
+    if isinstance(n, Const) and n.value < 0:
+        raise lw.err(node, "scipy.special.polygamma: the order n must be >= 0")
+    return lw.op(node, "polygamma", n, float_of(lw, lw.atom(a["x"]), node))
+
+
+@lowers(np.float_power)
+def _float_power(lw, node, kwargs):
+    """x ** y computed in float64, as np.float_power."""
+    a = bind(lw, node, kwargs, "np.float_power", ("x1", "x2"), required=2)
+    x, y = (lw.atom(a[k]) for k in ("x1", "x2"))
+    x, y = (v if v.type.dtype == "float64" else lw.cast(v, T.with_dtype(v.type, "float64"), node)
+            for v in (x, y))
+    return lw.op(node, "pow", x, y)
+
+
+@lowers(np.heaviside)
+def _heaviside(lw, node, kwargs):
+    """0 below 0, 1 above, x2 at 0 (NaN stays NaN); its derivative in x is 0, in x2 1 at 0."""
+    a = bind(lw, node, kwargs, "np.heaviside", ("x1", "x2"), required=2)
+    x, h = lw.atom(a["x1"]), float_of(lw, lw.atom(a["x2"]), node)
+    out = lw.op(node, "select", lw.op(node, "gt", x, 0), 1.0, h)
+    out = lw.op(node, "select", lw.op(node, "lt", x, 0), 0.0, out)
+    if T.is_float(x.type):
+        out = lw.op(node, "select", lw.op(node, "isnan", x), x, out)
+    return out
+
+
+@lowers(np.positive)
+def _positive(lw, node, kwargs):
+    a = bind(lw, node, kwargs, "np.positive", ("x",))
+    x = lw.atom(a["x"])
+    return lw.op(node, "copy_array", x) if T.is_array(x.type) else x
+
+
+@lowers(np.copysign)
+def _copysign(lw, node, kwargs):
+    """|x1| with the sign of x2: select(signbit(x2), -|x1|, |x1|); the gradient reaches x1
+    through abs (sign-matched; 0 at x1 == 0, as abs'(0))."""
+    a = bind(lw, node, kwargs, "np.copysign", ("x1", "x2"), required=2)
+    x, y = float_of(lw, lw.atom(a["x1"]), node), lw.atom(a["x2"])
+    m = lw.op(node, "abs", x)
+    return lw.op(node, "select", lw.op(node, "signbit", y), lw.op(node, "neg", m), m)
+
+
+def _comparison(np_fn, prim):
+    @lowers(np_fn)
+    def lower(lw, node, kwargs):
+        a = bind(lw, node, kwargs, f"np.{np_fn.__name__}", ("x1", "x2"), required=2)
+        return lw.op(node, prim, lw.atom(a["x1"]), lw.atom(a["x2"]))
+    return lower
+
+
+for _fn, _prim in [(np.less, "lt"), (np.less_equal, "le"), (np.greater, "gt"),
+                   (np.greater_equal, "ge"), (np.equal, "eq"), (np.not_equal, "ne")]:
+    _comparison(_fn, _prim)
+
+
+def _truth(lw, x, node):
+    """``x`` as booleans (nonzero is True), as NumPy's logical functions read it."""
+    if x.type.dtype == "bool":
+        return x
+    if T.is_array(x.type):
+        return lw.op(node, "ne", x, Const(0, T.Scalar(x.type.dtype)))
+    return lw.truth(x, node)
+
+
+def _logical(np_fn, combine):
+    @lowers(np_fn)
+    def lower(lw, node, kwargs):
+        a = bind(lw, node, kwargs, f"np.{np_fn.__name__}", ("x1", "x2"), required=2)
+        x, y = (_truth(lw, lw.atom(a[k]), node) for k in ("x1", "x2"))
+        return lw.op(node, combine, x, y)
+    return lower
+
+
+_logical(np.logical_and, "and")
+_logical(np.logical_or, "or")
+_logical(np.logical_xor, "ne")
+
+
+@lowers(np.logical_not)
+def _logical_not(lw, node, kwargs):
+    a = bind(lw, node, kwargs, "np.logical_not", ("x",))
+    return lw.op(node, "not", _truth(lw, lw.atom(a["x"]), node))
+
+
+def _any_all(np_fn, want_all: bool):
+    @lowers(np_fn)
+    def lower(lw, node, kwargs):
+        """np.any: some element nonzero (sum(x != 0) > 0); np.all: none zero."""
+        name = f"np.{np_fn.__name__}"
+        a = bind(lw, node, kwargs, name, ("a", "axis", "out", "keepdims"))
+        if "out" in a:
+            raise lw.err(node, f"{name}: out= is not supported", "Assign the result instead.")
+        x = lw.atom(a["a"])
+        if not T.is_array(x.type):
+            return _truth(lw, x, node)        # np.any(x) and np.all(x) of a number: bool(x)
+        hits = lw.op(node, "eq" if want_all else "ne", x, Const(0, T.Scalar(x.type.dtype)))
+        kw = {k: a[k] for k in ("axis", "keepdims") if k in a}
+        count = lw.reduction("sum", hits, [], kw, node)
+        return lw.op(node, "eq" if want_all else "gt", count, Const(0, T.I64))
+    return lower
+
+
+_any_all(np.any, False)
+_any_all(np.all, True)
+
+
+@lowers(np.array_equal)
+def _array_equal(lw, node, kwargs):
+    a = bind(lw, node, kwargs, "np.array_equal", ("a1", "a2", "equal_nan"), required=2)
+    if "equal_nan" in a and lw.const_bool(a["equal_nan"]):
+        raise lw.err(node, "np.array_equal: equal_nan=True is not supported",
+                     "Compare np.isnan(a) and np.isnan(b) as well.")
+    x, y = lw.atom(a["a1"]), lw.atom(a["a2"])
+    if not (T.is_array(x.type) or T.is_array(y.type)):
+        return lw.op(node, "eq", x, y)
+    if not (T.is_array(x.type) and T.is_array(y.type)):
+        raise lw.err(node, "np.array_equal compares two arrays here")
+    return lw.op(node, "array_equal", x, y)
+
