@@ -169,6 +169,9 @@ class Transformed:
         self._last = None
         self._lock = threading.Lock()
         self._fingerprint = None
+        if target == "cpu":
+            from .numba_native import enable     # Numba, only for the Numba target
+            enable(Transformed)                  # user @njit code may call this transform
 
     def retarget(self, target: str) -> "Transformed":
         """The same transform for another target."""
