@@ -421,6 +421,59 @@ def _np_append(lw, node, kwargs):
     return _concat(lw, node, xs, axis, "append")
 
 
+def _block_depth(lw, node, elt) -> int:
+    if not isinstance(elt, ast.List):
+        return 0
+    if not elt.elts:
+        raise lw.err(node, "np.block: empty lists are not supported")
+    depths = {_block_depth(lw, node, e) for e in elt.elts}
+    if len(depths) > 1:
+        raise lw.err(node, "np.block: the nested lists must all have the same depth")
+    return depths.pop() + 1
+
+
+@lowers(np.block)
+def _np_block(lw, node, kwargs):
+    """np.block of a literal nested list: the innermost lists join along the last axis, the
+    next ones along the axis before, ...; arrays (and numbers) first get leading axes."""
+    _check_kwargs(lw, node, kwargs, (), "block")
+    if len(node.args) != 1 or not isinstance(node.args[0], ast.List):
+        raise lw.err(node, "np.block is supported on a literal (nested) list of arrays",
+                     "Write the blocks out: np.block([[A, B], [C, D]]).")
+    top = node.args[0]
+    depth = _block_depth(lw, node, top)
+    leaves = {}
+
+    def collect(elt):
+        if isinstance(elt, ast.List):
+            for e in elt.elts:
+                collect(e)
+        else:
+            leaves[id(elt)] = lw.atom(elt)
+
+    collect(top)
+    nd = max([depth] + [_ndim(v) for v in leaves.values()])
+
+    def promote(x):
+        if not T.is_array(x.type):
+            x = lw.op(node, "pack", x)
+        if _ndim(x) < nd:
+            x = lw.op(node, "reshape", x, *([Const(1, I64)] * (nd - _ndim(x)) +
+                                           [lw.op(node, "dim", x, axis=k) for k in range(_ndim(x))]))
+        return x
+
+    def build(elt, level):
+        if not isinstance(elt, ast.List):
+            return promote(leaves[id(elt)])
+        parts = _common(lw, node, [build(e, level + 1) for e in elt.elts])
+        if len(parts) == 1:
+            return parts[0]
+        return lw.op(node, "concat", *parts, axis=nd - depth + level)
+
+    out = build(top, 0)
+    return out if out is not leaves.get(id(top)) else lw.op(node, "copy_array", out)
+
+
 # ======================================================================= splitting
 
 def _split(lw, node, kwargs, name):
@@ -658,6 +711,23 @@ def _flip_fixed(axis, name):
 
 lowers(np.flipud)(_flip_fixed(0, "flipud"))
 lowers(np.fliplr)(_flip_fixed(1, "fliplr"))
+
+
+@lowers(np.matrix_transpose)
+def _np_matrix_transpose(lw, node, kwargs):
+    _check_kwargs(lw, node, kwargs, (), "matrix_transpose")
+    x = lw.atom(node.args[0])
+    nd = _ndim(x)
+    if nd < 2:
+        raise lw.err(node, "np.matrix_transpose needs an array of at least 2 dimensions")
+    return _permute(lw, node, x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+@lowers(np.unstack) if hasattr(np, "unstack") else (lambda f: f)
+def _np_unstack(lw, node, kwargs):
+    raise lw.err(node, "np.unstack is not supported: how many arrays it returns is known only "
+                       "at run time", "Index the rows (x[i], x[:, i]) or use np.split with a "
+                       "constant number of sections.")
 
 
 def _flip_axis(lw, node, x, axis):

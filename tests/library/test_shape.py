@@ -325,6 +325,38 @@ def test_append():
     check(appends_cols, rand(2, 3), rand(2, 1))
 
 
+def blocks(a, b, c):
+    return (np.block([a, b]), np.block([[a], [a * b[0]]]), np.block([[c, c], [c, c * 2.0]]),
+            np.block([[[a]], [[a]]]), np.block([c, c]), np.block([[a, b]]))
+
+
+def block_scalars(s, t):
+    return np.block([[s, t], [t, 1.0]])
+
+
+def test_block():
+    check(blocks, rand(3), rand(2), rand(2, 2), autograd_check=False)   # autograd has no block
+    check(blocks, rand(0), rand(1), rand(0, 1), autograd_check=False)
+    check(block_scalars, 0.5, -1.5, autograd_check=False)
+
+
+def matrix_transposes(x):
+    return np.matrix_transpose(x), np.permute_dims(x, (1, 0, 2))
+
+
+def test_matrix_transpose():
+    check(matrix_transposes, rand(2, 3, 4), autograd_check=False)
+    check(matrix_transposes, rand(0, 1, 2), autograd_check=False)
+
+
+def unstack(x):
+    return np.unstack(x)
+
+
+def test_unstack_rejected():
+    rejects(unstack, rand(2, 3), match="np.split")
+
+
 # ============================================================== splitting
 
 def split3(x):
@@ -807,7 +839,7 @@ def cpu_join(x, y, a):
     return (np.concatenate([x, y], axis=0), np.concatenate((p, q * q), axis=1), np.stack([x, y], axis=1),
             np.vstack([x, y]), np.hstack([x, y]), np.column_stack([x[0], y[1]]), np.dstack([x, y]),
             np.array([[a, 1.0], [2.0, a * a]]), np.array([x, y]), r[0], r[1], r[2],
-            np.concatenate([x, y], axis=None))
+            np.concatenate([x, y], axis=None), np.block([[x, y], [y, x]]), np.block([a, x[0], y[1]]))
 
 
 def cpu_shape(x, y, a):
