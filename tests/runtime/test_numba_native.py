@@ -34,3 +34,13 @@ def test_clear_typing_errors():
         F.calls_python_target(1.0)
     with pytest.raises(TypingError, match="differentiated argument must be a float"):
         F.passes_an_int(1.0)
+
+
+def test_the_example_runs():
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = Path(__file__).resolve().parents[2] / "examples" / "numba_native.py"
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "work 0.984375 (exact 0.984375)" in out.stdout
