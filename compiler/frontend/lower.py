@@ -911,8 +911,11 @@ class Lowerer(ArrayLowering):
         raise self.err(node, "sum() needs an array or a tuple", "Use a loop or np.sum on an array.")
 
     def call_where(self, node, kwargs):
+        if not kwargs and len(node.args) == 1:      # np.where(c) is np.nonzero(c)
+            from ..library.order import where_one
+            return where_one(self, node)
         if kwargs or len(node.args) != 3:
-            raise self.err(node, "np.where takes three arguments here")
+            raise self.err(node, "np.where takes one or three arguments here")
         c, a, b = (self.atom(x) for x in node.args)
         return self.op(node, "select", self.truth(c, node) if not T.is_array(c.type) else c, a, b)
 

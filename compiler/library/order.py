@@ -21,7 +21,7 @@ from .. import types as T
 from ..ir import Const, Var
 from ..primitives import P_ATOM, Spelling, defprim
 from .callargs import bind, one_axis
-from .registry import lowers
+from .registry import LOWERINGS, lowers, lowers_method
 
 _FULL = ("s", False, False, False)
 I64 = T.I64
@@ -263,3 +263,63 @@ def mask_read(lw, node, x, mask):
                      "np.where(mask, x, 0.0).")
     return lw.op(node, "mask_select", x, mask)
 
+
+
+# ---- np.nonzero, np.flatnonzero, np.where(condition)
+
+def _nonzero_spell(a, p):
+    return f"np.nonzero({a[0]})[{p['axis']}]"
+
+
+# the axis-``axis`` coordinates of the nonzero elements of x, in C order (no derivative)
+defprim("nonzero", 1, lambda x, axis: T.Array("int64", 1),
+        Spelling(_nonzero_spell, _nonzero_spell, P_ATOM, (P_ATOM,)), elementwise=False,
+        nondiff=True)
+
+
+def _nonzero_of(lw, node, x, fname):
+    if not (isinstance(x, Var) and T.is_array(x.type)):
+        raise lw.err(node, f"{fname} of a number is not supported", f"Call {fname} on an array.")
+    return tuple(lw.op(node, "nonzero", x, axis=k) for k in range(x.type.ndim))
+
+
+@lowers(np.nonzero)
+def _nonzero(lw, node, kwargs):
+    a = bind(lw, node, kwargs, "np.nonzero", ("a",))
+    return _nonzero_of(lw, node, lw.atom(a["a"]), "np.nonzero")
+
+
+@lowers(np.flatnonzero)
+def _flatnonzero(lw, node, kwargs):
+    a = bind(lw, node, kwargs, "np.flatnonzero", ("a",))
+    x = lw.atom(a["a"])
+    return _nonzero_of(lw, node, _flat(lw, node, x) if T.is_array(x.type) else x,
+                       "np.flatnonzero")[0]
+
+
+def where_one(lw, node):
+    """np.where(condition) is np.nonzero(condition): a tuple of index arrays (called by the
+    frontend's np.where)."""
+    return _nonzero_of(lw, node, lw.atom(node.args[0]), "np.where")
+
+
+# ---- array methods: x.cumsum(axis), x.cumprod(axis), x.argsort(axis), x.any(), x.all()
+
+def _method_via(fn):
+    """The method ``x.name(...)`` lowered as the function ``fn(x, ...)`` (x bound to a
+    hidden name for the call)."""
+    def lower(lw, x, node, kwargs):
+        lw.env["$self"] = x
+        arg = ast.copy_location(ast.Name(id="$self", ctx=ast.Load()), node)
+        call = ast.copy_location(ast.Call(func=node.func, args=[arg] + list(node.args),
+                                          keywords=node.keywords), node)
+        try:
+            return LOWERINGS[fn](lw, call, kwargs)
+        finally:
+            del lw.env["$self"]
+    return lower
+
+
+for _name, _fn in [("cumsum", np.cumsum), ("cumprod", np.cumprod), ("argsort", np.argsort),
+                   ("any", np.any), ("all", np.all), ("take", np.take), ("nonzero", np.nonzero)]:
+    lowers_method(_name)(_method_via(_fn))

@@ -91,6 +91,23 @@ def test_take_along_axis_with_repeats_adds_up():
     check(mod.f, (x, w), ag=False)
 
 
+NZ = build({
+    "nz": "np.sum(x[np.where(x > 0.2)[0], np.where(x > 0.2)[1]] ** 2) + "
+          "np.sum(w[np.nonzero(w > 0)[0]] * x[0, 0]) + "
+          "np.sum(np.take(x.ravel(), np.flatnonzero(x > 0))) + np.sum(x[x.nonzero()[0], 1])",
+    "methods": "np.sum(x.cumsum(axis=0) * w) + np.sum(x.cumprod(1) * w) + "
+               "np.sum(x.argsort(axis=0) * w) + (1.0 if (x > 0).any() else 0.0) + "
+               "np.sum(np.where((x > -0.5).all(axis=1), x[:, 0], 0.0)) + "
+               "np.sum(x.take(np.array([1, 0]), axis=1) * w[:, :2])",
+})
+
+
+@pytest.mark.parametrize("name", ["nz", "methods"])
+def test_nonzero_where_and_methods(name):
+    x, w = _distinct((3, 4)), RNG.normal(size=(3, 4))
+    check(getattr(NZ, name), (x, w), ag=False)
+
+
 BAD = build({
     "bad_q": "np.percentile(x, w)",
     "bad_q2": "np.percentile(x, 120.0)",
@@ -130,7 +147,8 @@ CPU = build({"cpu_all": "np.sum(w * (np.sort(x, axis=0) + np.sort(x) + "
                         "np.sum(np.take(x, np.array([1, 0])) * w[0, :2]) + np.median(x) + "
                         "np.sum(np.median(x, axis=0) * w[0]) + np.percentile(x, 30.0) + "
                         "np.sum(np.quantile(x, 0.7, axis=1) * w[:, 0]) + np.sum(np.sort(x[0]) * w[1])"
-                        " + np.sum(np.argsort(x[1]) * x[2])"})
+                        " + np.sum(np.argsort(x[1]) * x[2]) + np.sum(x[np.where(x > 0.2)[0], 0] ** 2)"
+                        " + np.sum(x.cumsum(axis=0) * w)"})
 
 
 @pytest.mark.slow
