@@ -723,13 +723,6 @@ def _np_matrix_transpose(lw, node, kwargs):
     return _permute(lw, node, x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
 
 
-@lowers(np.unstack) if hasattr(np, "unstack") else (lambda f: f)
-def _np_unstack(lw, node, kwargs):
-    raise lw.err(node, "np.unstack is not supported: how many arrays it returns is known only "
-                       "at run time", "Index the rows (x[i], x[:, i]) or use np.split with a "
-                       "constant number of sections.")
-
-
 def _flip_axis(lw, node, x, axis):
     spec = (_FULL,) * axis + (("s", False, False, True),)
     return lw.op(node, "getitem", x, Const(-1, I64), spec=spec)
