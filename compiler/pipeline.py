@@ -121,6 +121,7 @@ def transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> Fu
 
 def _transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> Function:
     primal = lower_function(fn_obj, arg_types)
+    captured = dict(primal.meta).get("captures")
     if DEBUG:
         check(primal)
     ir = run_passes(primal, [(s.name, s.apply) for s in req.steps], log=log)
@@ -132,6 +133,9 @@ def _transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> F
         ir = with_tree(ir, tree)          # passes need not keep meta; the results are the same
     if req.name:
         ir = replace(ir, name=req.name)
+    if captured:       # the arrays read from the module: hidden parameters after the user's
+        ir = replace(ir, meta=tuple((k, v) for k, v in ir.meta if k != "captures")
+                     + (("captures", captured),))
     return ir
 
 
@@ -158,7 +162,11 @@ def render(functions: list[Function], target: str, origin: str, key: str = "",
                            runtime_names=", ".join(used), uses_math="math." in body,
                            uses_np=bool(re.search(r"\bnp\.", body)), boundscheck=boundscheck,
                            **extra)
-    return text + _line_table(text, fns, locs)
+    text += _line_table(text, fns, locs)
+    captured = [c for f in functions for c in dict(f.meta).get("captures", ())]
+    if captured:       # read by the runtime: which arrays to pass, from where
+        text += f"__flatgrad_captures__ = {tuple(captured)!r}\n"
+    return text
 
 
 def _line_table(text: str, fns: list, locs: list) -> str:

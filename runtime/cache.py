@@ -171,11 +171,9 @@ def _hash_value(v, h, seen, depth: int = 0) -> None:
     elif isinstance(v, np.generic):
         h.update(repr((type(v).__name__, v.dtype.str, v.tobytes())).encode())
     elif isinstance(v, np.ndarray):
-        # the compiler rejects arrays it would have to read; their data is hashed anyway while
-        # that is cheap, so that a compiler that bakes small arrays in stays correct
-        h.update(repr(("ndarray", v.dtype.str, v.shape)).encode())
-        if v.dtype.kind in "biufc" and v.nbytes <= 1 << 16:
-            h.update(np.ascontiguousarray(v).tobytes())
+        # arrays a function reads from its module or closure are passed to the compiled code
+        # at each call, never baked in: the code depends on their dtype and ndim only
+        h.update(repr(("ndarray", v.dtype.str, v.ndim)).encode())
     elif isinstance(v, (tuple, list)):
         h.update(f"{type(v).__name__}({len(v)}".encode())
         for e in v:
@@ -404,5 +402,6 @@ def _write_atomic(path: Path, text: str) -> None:
 def readable(text: str) -> str:
     """A generated module as people read it: without the cache's bookkeeping lines."""
     keep = [ln for ln in text.splitlines()
-            if not ln.startswith(("# key:", "# checksum:", "__flatgrad_lines__ = "))]
+            if not ln.startswith(("# key:", "# checksum:", "__flatgrad_lines__ = ",
+                                  "__flatgrad_captures__ = "))]
     return "\n".join(keep).strip("\n") + "\n"

@@ -108,6 +108,15 @@ def _generated_line(e: BaseException) -> str | None:
     return found
 
 
+class _Recompile(Exception):
+    """An array the compiled code reads from the module has another dtype or ndim now."""
+
+
+def _dtype_name(value) -> str:
+    kind = value.dtype.kind
+    return {"f": str(value.dtype), "i": "int64", "u": "int64", "b": "bool"}.get(kind, str(value.dtype))
+
+
 def _numpy_scalars(fn, sig):
     """``fn`` (plain-Python generated code) called with NumPy scalars in place of Python
     floats and ints, so that its arithmetic follows IEEE and NumPy as the compiled targets do:
@@ -201,6 +210,14 @@ class Transformed:
             if located is None:
                 raise
             raise located from e
+        except _Recompile:
+            # an array read from the module changed dtype or ndim: compile for the new one
+            with self._lock:
+                self._fast.clear()
+                self._slow.clear()
+                self._called.clear()
+                self._fingerprint = None
+            return self(*args)
 
     def _locate(self, e: BaseException, args):
         """Name the user's line a run-time error comes from (a shape mismatch, an index out of
@@ -219,6 +236,34 @@ class Transformed:
         if loc is None:
             return None
         return type(e)(f"{e}\n  in {self.fn.__name__} at {loc}")
+
+    def _with_captures(self, compiled, captured):
+        """``compiled``, called with the arrays the function reads from its module or closure
+        (read at each call, as Python reads them) after the user's arguments. If one of them
+        has changed dtype or number of dimensions, the transform compiles again."""
+        n = len(params_of(self.fn))
+        cells = dict(zip(self.fn.__code__.co_freevars, self.fn.__closure__ or ()))
+
+        def fetch(where):
+            kind, *path, dtype, ndim = where
+            if kind == "closure":
+                value = cells[path[0]].cell_contents
+            else:
+                module, name = path
+                scope = self.fn.__globals__ if self.fn.__globals__.get("__name__") == module \
+                    else vars(sys.modules[module])
+                value = scope[name]
+            if not (isinstance(value, np.ndarray) and value.ndim == ndim
+                    and _dtype_name(value) == dtype):
+                raise _Recompile(path[-1])
+            return value
+
+        def call(*args):
+            return compiled(*args[:n], *(fetch(w) for w in captured), *args[n:])
+
+        call.__flatgrad_captures__ = captured
+        call.__wrapped__ = compiled
+        return call
 
     def _bind_keywords(self, args, kwargs) -> tuple:
         """Positional arguments for a call with keywords (``g(x, beta=2.0)``), as Python binds
@@ -380,6 +425,9 @@ class Transformed:
             key = self.key(sig)
             module = cache.load_module(key, self.__name__, lambda: self.build_source(sig, key))
             compiled = getattr(module, self.__name__)
+            captured = getattr(module, "__flatgrad_captures__", ())
+            if captured:
+                compiled = self._with_captures(compiled, captured)
             if self.target == "python":
                 compiled = _numpy_scalars(compiled, sig)
             self._slow[sig] = compiled

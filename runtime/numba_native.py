@@ -80,6 +80,11 @@ def _typer(transform):
         sig = tuple(flatgrad_type(t, name, i in transform.floats)
                     for i, (t, name) in enumerate(zip(args, transform.params)))
         compiled = transform.compile(sig)
+        captured = getattr(compiled, "__flatgrad_captures__", ())
+        if captured:
+            names = ", ".join(w[-3] for w in captured)
+            raise TypingError(f"{transform.__name__} reads the array(s) {names} from its module "
+                              "or closure; to call it from Numba code, pass them as arguments")
 
         def impl(*args):
             return compiled(*args)

@@ -145,6 +145,12 @@ class Vectorized:
             raise CompileError(e.message, e.loc, (e.hint + "\n" if e.hint else "") +
                                f"(vectorize compiles {self.name} with every argument a scalar, so "
                                "it must be written on numbers; vectorize supplies the loop.)") from None
+        captured = dict(ir.meta).get("captures")
+        if captured:
+            raise CompileError(f"{self.name} reads the array(s) "
+                               f"{', '.join(w[-3] for w in captured)} from its module or closure, "
+                               "which vectorize cannot map over", ir.loc,
+                               "Pass them as arguments (vectorize broadcasts arrays).")
         for r in ir.results:
             if not isinstance(r.type, T.Scalar):
                 raise TypeError(f"vectorize maps scalar functions, but {self.name} returns a value "

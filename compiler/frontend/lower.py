@@ -27,6 +27,7 @@ from .source import ParsedFunction, params_of, parse_function
 from ..values import BoundMethod, Ref, Undefined
 
 RET, RETVAL = "$ret", "$retval"
+CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
            ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow", ast.MatMult: "matmul"}
@@ -55,6 +56,7 @@ def lower_function(fn, arg_types=None) -> Function:
     b = Builder(loc=pf.loc(pf.node))
     params = tuple(b.fresh(t, hint=n) for n, t in zip(argnames, arg_types))
     lw = Lowerer(pf, fn, b, (fn.__code__,))
+    lw.captures_hints.update(argnames)
     result = lw.run(dict(zip(argnames, params)))
     results = result if isinstance(result, tuple) else (result,)
     for r in results:
@@ -63,14 +65,20 @@ def lower_function(fn, arg_types=None) -> Function:
                                pf.loc(pf.node), "Return a number, an array or a tuple of them.")
     if len(results) == 1 and isinstance(results[0], Var):
         results = (lw.rename(results[0], "L"),)
-    return Function(pf.name, params, Block((), tuple(b.stmts), results), pf.loc(pf.node))
+    # arrays read from the module or closure come after the parameters, as hidden ones
+    hidden = tuple(lw.captures.values())
+    meta = ((CAPTURES, tuple(where + (v.type.dtype, v.type.ndim)
+                             for where, v in lw.captures.items())),) if hidden else ()
+    return Function(pf.name, params + hidden, Block((), tuple(b.stmts), results), pf.loc(pf.node),
+                    meta)
 
 
 class Lowerer(ArrayLowering):
     """Lowers one function body (the user's, or an inlined callee) into a builder."""
 
     def __init__(self, pf: ParsedFunction, fn, b: Builder, stack: tuple,
-                 own: Ownership | None = None, borrowed: frozenset = frozenset()):
+                 own: Ownership | None = None, borrowed: frozenset = frozenset(),
+                 captures: dict | None = None):
         self.pf = pf
         self.globals = fn.__globals__
         self.closure = {}
@@ -88,6 +96,8 @@ class Lowerer(ArrayLowering):
         self.counter = 0
         self.hints: dict[str, str] = {}   # internal counters named after the user's loop variable
         self.own = own or Ownership()     # shared with inlined helpers
+        self.captures: dict = captures if captures is not None else {}   # ditto: arrays read
+        self.captures_hints: set = set()                                 # from the module
         self.borrowed = borrowed          # the caller's arrays, passed in: read-only here
 
     # ------------------------------------------------------------------ helpers
@@ -678,10 +688,40 @@ class Lowerer(ArrayLowering):
                 raise self.err(node, f"variable '{name}' may be undefined here: {v.why}",
                                f"Assign '{name}' before the if/loop so it has a value on every path.")
             return v
-        for scope in (self.closure, self.globals, vars(builtins)):
+        for kind, scope in (("closure", self.closure), ("global", self.globals),
+                            ("builtin", vars(builtins))):
             if name in scope:
-                return self.global_value(scope[name], node, name)
+                v = scope[name]
+                if isinstance(v, np.ndarray):
+                    where = (kind, name) if kind == "closure" else \
+                        (kind, self.globals.get("__name__", ""), name)
+                    return self.capture(where, v, node, name)
+                return self.global_value(v, node, name)
         raise self.err(node, f"name '{name}' is not defined")
+
+    def capture(self, where: tuple, v: np.ndarray, node, name: str) -> Var:
+        """An array the function reads from its module or closure: a hidden parameter, read
+        afresh at every call (as Python reads it), never baked into the code; no gradient."""
+        if where[0] == "closure" and len(self.stack) > 1:
+            raise self.err(node, f"'{name}' is an array in the closure of a helper; flatgrad reads "
+                                 "captured arrays of the differentiated function itself only",
+                           f"Pass '{name}' to the helper as an argument.")
+        dtype = {"f": str(v.dtype), "i": "int64", "u": "int64", "b": "bool"}.get(v.dtype.kind)
+        if dtype not in ("float64", "float32", "int64", "bool") or v.ndim == 0 or not v.dtype.isnative:
+            raise self.err(node, f"'{name}' is an array of dtype {v.dtype} (ndim {v.ndim}), which "
+                                 "flatgrad cannot read from the module",
+                           f"Convert it (np.asarray({name}, dtype=float)) or pass it as an argument.")
+        hidden = self.captures.get(where)
+        if hidden is None:
+            hint, k = name, 0
+            while hint in self.captures_hints:
+                k += 1
+                hint = f"{name}_{k}"
+            self.captures_hints.add(hint)
+            hidden = self.b.fresh(T.Array(dtype, v.ndim), hint=hint)
+            self.captures[where] = hidden
+            self.own.created(hidden, owned=False)     # read-only, as an argument
+        return hidden
 
     def global_value(self, v, node, name) -> object:
         if isinstance(v, (bool, int, float, np.floating, np.integer, np.bool_)):
@@ -702,7 +742,10 @@ class Lowerer(ArrayLowering):
                 return Const(c, T.F64)
             if not hasattr(base.obj, node.attr):
                 raise self.err(node, f"module '{base.obj.__name__}' has no attribute '{node.attr}'")
-            return self.global_value(getattr(base.obj, node.attr), node, node.attr)
+            v = getattr(base.obj, node.attr)
+            if isinstance(v, np.ndarray):
+                return self.capture(("global", base.obj.__name__, node.attr), v, node, node.attr)
+            return self.global_value(v, node, node.attr)
         if isinstance(base, (Var, Const)):
             return self.attribute(base, node)
         raise self.err(node, f"flatgrad does not support the attribute '{node.attr}' here")
@@ -963,7 +1006,9 @@ class Lowerer(ArrayLowering):
         if len(args) > len(argnames):
             raise self.err(node, f"'{fn.__name__}' takes {len(argnames)} arguments, got {len(args)}")
         lent = frozenset(self.root(v) for v in bound.values() if isinstance(v, Var) and T.is_array(v.type))
-        sub = type(self)(pf, fn, self.b, self.stack + (code,), self.own, self.borrowed | lent)
+        sub = type(self)(pf, fn, self.b, self.stack + (code,), self.own, self.borrowed | lent,
+                         self.captures)
+        sub.captures_hints = self.captures_hints
         result = sub.run(bound)
         self.b = sub.b
         return result

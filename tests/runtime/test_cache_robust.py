@@ -101,7 +101,8 @@ def test_key_covers_own_defaults_closures_and_callee_globals():
     ((1.0, 2.0), (1.0, 3.0)),
     (0.0, -0.0),
     (True, 1),
-    (np.arange(3.0), np.arange(3.0) + 1),
+    (np.arange(3.0), np.arange(3.0).reshape(3, 1)),     # arrays: by dtype and ndim (their
+    (np.arange(3.0), np.arange(3.0, dtype=np.float32)),  # data is passed at each call)
 ])
 def test_key_covers_constants(a, b):
     m = types.ModuleType("m")
@@ -114,6 +115,13 @@ def test_key_covers_constants(a, b):
     f.__globals__["K"] = a
     k2 = _key(f)
     assert len({k0, k1, k2}) == 3
+
+
+def test_key_does_not_hold_array_data():
+    f = _fn("def f(x):\n    return K @ x", {"K": np.arange(3.0)})
+    k0 = _key(f)
+    f.__globals__["K"] = np.arange(3.0) + 1
+    assert _key(f) == k0
 
 
 def test_key_hooks_are_looked_up_on_the_type():
