@@ -24,7 +24,7 @@ from . import types as T
 from .ir import Atom, Block, Const, For, Function, If, Op, Var, While, blocks_of, operands, uses
 from .primitives import P_ATOM, P_UNARY, PRIMS
 
-RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_push", "scatter_add",
+RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_push", "scatter_add", "scatter_add_axis",
                  "distinct_index", "distinct_pairs",
                  "reduce_sum", "reduce_max", "reduce_min", "reduce_prod",
                  "split_size", "nonneg", "squeeze_index",

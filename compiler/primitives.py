@@ -692,16 +692,47 @@ def _advanced(p) -> bool:
     return any(e[0] == "a" for e in p["spec"])
 
 
+def _index_tuple(a: list, p: dict) -> str:
+    """The index of ``x[...]`` as a tuple expression (slices as ``slice(...)``), for np.add.at."""
+    parts, it = [], iter(a)
+    for entry in p["spec"]:
+        if entry[0] in ("i", "a"):
+            parts.append(next(it))
+        else:
+            parts.append("slice(" + ", ".join(next(it) if present else "None"
+                                              for present in entry[1:]) + ")")
+    return "(" + ", ".join(parts) + ",)"
+
+
 def _index_add(a, p):
     if _advanced(p):
-        return f"np.add.at({a[0]}, ({_index_text(a[2:], p)},), {a[1]})"
+        return f"np.add.at({a[0]}, {_index_tuple(a[2:], p)}, {a[1]})"
     return f"{a[0]}[{_index_text(a[2:], p)}] += {a[1]}"
 
 
 def _index_add_jit(a, p):
-    if _advanced(p):
+    """Numba has no np.add.at: integer-array indices only go to ``scatter_add``; one index
+    array among slices goes to ``scatter_add_axis`` on the view the slices select."""
+    spec = p["spec"]
+    if not _advanced(p):
+        return f"{a[0]}[{_index_text(a[2:], p)}] += {a[1]}"
+    if all(e[0] in ("i", "a") for e in spec):
         return f"scatter_add({a[0]}, {a[1]}, {', '.join(a[2:])})"
-    return f"{a[0]}[{_index_text(a[2:], p)}] += {a[1]}"
+    if sum(e[0] == "a" for e in spec) == 1:
+        k = next(i for i, e in enumerate(spec) if e[0] == "a")
+        axis = sum(e[0] != "i" for e in spec[:k])
+        args, it, view, idx = a[2:], iter(a[2:]), [], None
+        for e in spec:
+            if e[0] == "a":
+                idx = next(it)
+                view.append(":")
+            elif e[0] == "i":
+                view.append(next(it))
+            else:
+                lo, hi, st = (next(it) if present else "" for present in e[1:])
+                view.append(f"{lo}:{hi}" + (f":{st}" if st else ""))
+        return f"scatter_add_axis({a[0]}[{', '.join(view)}], {a[1]}, {idx}, {axis})"
+    return _index_add(a, p)      # Numba rejects np.add.at: a CompileError, never a wrong result
 
 
 def _index_add_jvp(b, tans, out, acc, g, *idx, spec):

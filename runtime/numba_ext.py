@@ -187,6 +187,22 @@ def _scatter_add(acc, g, *idx):
     return ns["impl"]
 
 
+@overload(support.scatter_add_axis, prefer_literal=True)
+def _scatter_add_axis(acc, g, idx, axis):
+    """``scatter_add_axis`` specialised on the (literal) axis and the number of dimensions."""
+    if not isinstance(axis, types.IntegerLiteral) or not isinstance(acc, types.Array):
+        return None
+    k, nd = axis.literal_value, acc.ndim
+    sel = lambda i: ", ".join([":"] * k + [i] + [":"] * (nd - k - 1))  # noqa: E731
+    src = ("def impl(acc, g, idx, axis):\n"
+           "    for j in range(idx.shape[0]):\n"
+           f"        acc[{sel('idx[j]')}] += g[{sel('j')}]\n"
+           "    return acc\n")
+    ns = {}
+    exec(src, ns)  # noqa: S102 - a fixed template specialised on the axis
+    return ns["impl"]
+
+
 @overload(support.split_size, jit_options={"cache": True})
 def _split_size(n, sections):
     return support.split_size

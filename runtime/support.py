@@ -373,3 +373,10 @@ def linrec(a, g, axis, reverse):
     for i in steps:
         y[i] += am[i] * y[i + 1 if reverse else i - 1]
     return np.ascontiguousarray(np.moveaxis(y, 0, axis))
+
+
+def scatter_add_axis(acc, g, idx, axis):
+    """``np.add.at`` of ``g`` into ``acc`` at ``idx`` along ``axis`` (the other axes whole):
+    the adjoint of ``x[:, idx]`` and friends. Writes into ``acc``, which may be a view."""
+    np.add.at(acc, (slice(None),) * axis + (idx,), g)
+    return acc

@@ -83,3 +83,15 @@ def nested_while_rebinding(x, y, z):
             k2 += 1
             x = z.T
     return z[0, 1] / (2.0 + np.tanh(np.sum(np.minimum(y, np.zeros((3, 3)) + y))))
+
+
+def gather_columns(x, idx):
+    return np.sum(x[:, idx] ** 2)
+
+
+def gather_sliced_columns(x, idx):
+    return np.sum(x[1:, idx] * 3.0) + np.sum(x[0, idx])
+
+
+def gather_rows(x, idx):
+    return np.sum(x[idx, :] ** 2) + np.sum(x[idx] * x[idx])

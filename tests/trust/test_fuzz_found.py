@@ -81,3 +81,18 @@ def test_while_loop_whose_carried_array_gets_no_adjoint(optimize):
     x = np.array([[-0.54], [-0.92], [0.83]])
     z = np.array([[0.69, 0.61, 0.42]])
     _check(F.nested_while_rebinding, (x, 0.85, z), "python", optimize)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("f", [F.gather_columns, F.gather_sliced_columns, F.gather_rows])
+def test_gathers_with_slices_scatter_back_along_their_axis(f, target):
+    x = np.arange(12.0).reshape(3, 4) * 0.1
+    idx = np.array([0, 2, 2, -1])
+    got = fg.grad(f, target=target)(x, idx)
+    eps = 1e-6
+    want = np.zeros_like(x)
+    for k in np.ndindex(x.shape):
+        d = np.zeros_like(x)
+        d[k] = eps
+        want[k] = (f(x + d, idx) - f(x - d, idx)) / (2 * eps)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)
