@@ -93,6 +93,7 @@ class Primitive:
     inplace: bool = False               # writes into its first argument and returns it
     view: bool = False                  # its result may alias its first argument
     reads_values: bool = True           # its adjoint reads the values of its array arguments
+    reads_output: bool = True           # its adjoint reads its own result (exp: grad * out)
     costly: bool = False                # on arrays, worth a tape row rather than a recomputation
     safe: bool = False                  # a scalar op that cannot raise (may be hoisted freely)
     shape: Callable | None = None       # symbolic shape rule (see dims.py); None: unknown
@@ -795,3 +796,20 @@ def _pack_jvp(b, tans, out, *xs):
 defprim("pack", -1, _pack_type, variadic(lambda a, p: f"np.array([{', '.join(a)}])", first=0),
         elementwise=False, fresh=True, reads_values=False, jvp_joint=_pack_jvp)
 PRIMS["pack"].vjp = _PackRules()
+
+
+# The rules of these never read the primitive's own result, so an array they make may be
+# written in place afterwards without a copy (frontend/ownership.py); any other primitive's
+# result is kept intact for its adjoint.
+for _name in ("add", "sub", "mul", "neg", "copy", "float", "int", "abs", "sign", "max", "min",
+              "floordiv", "mod", "lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or", "select",
+              "log", "log1p", "log2", "log10", "sin", "cos", "asin", "acos", "atan", "sinh", "cosh",
+              "asinh", "acosh", "atanh", "erf", "erfc", "softplus", "relu", "deg2rad", "rad2deg",
+              "floor", "ceil", "trunc", "atan2", "trip_count", "tape_alloc", "tape_put",
+              "tape_push", "tape_get", "zeros_like", "ones_like", "undef", "astype", "sum_to",
+              "sum", "prod", "matmul", "outer", "transpose", "reshape", "reshape_like",
+              "expand_dims", "unreduce", "dim", "size", "distinct", "distinct2", "zeros", "ones",
+              "empty", "full", "eye", "arange", "copy_array", "getitem", "setitem", "index_add",
+              "pack"):
+    PRIMS[_name].reads_output = False
+

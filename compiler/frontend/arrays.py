@@ -42,6 +42,8 @@ class ArrayLowering:
             self.own.view(out, args[0])
         else:
             self.own.created(out)
+            if PRIMS[prim].reads_output:      # its adjoint reads it: a later write must copy
+                self.own.expose(out)
 
     def root(self, v: Var) -> int:
         return self.own.root(v)

@@ -96,3 +96,10 @@ def test_gathers_with_slices_scatter_back_along_their_axis(f, target):
         d[k] = eps
         want[k] = (f(x + d, idx) - f(x - d, idx)) / (2 * eps)
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+@pytest.mark.parametrize("f,args", [(F.write_after_division, (np.arange(6.0).reshape(2, 3) * 0.1 + 0.2,)),
+                                    (F.write_after_exp, (0.3,))])
+def test_a_write_into_a_result_its_adjoint_reads(f, args, optimize):
+    _check(f, args, "python", optimize)
