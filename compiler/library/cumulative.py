@@ -130,8 +130,8 @@ def _scan_call(np_fn, prim):
         if not T.is_array(x.type):
             return lw.op(node, "pack", x)          # np.cumsum(2.0) is array([2.0])
         if "axis" not in a:
-            if x.type.ndim != 1:
-                x = lw.op(node, "reshape", x, Const(-1, T.I64))
+            if x.type.ndim != 1:     # (a copy first: Numba reshapes contiguous arrays only)
+                x = lw.op(node, "reshape", lw.op(node, "copy_array", x), Const(-1, T.I64))
             axis = 0
         else:
             axis = one_axis(lw, a["axis"], x.type.ndim, name)

@@ -85,7 +85,10 @@ def _array(lw, node, fname):
 
 
 def _flat(lw, node, x):
-    return x if x.type.ndim == 1 else lw.op(node, "reshape", x, Const(-1, I64))
+    """x flattened in C order (a copy first: Numba reshapes contiguous arrays only)."""
+    if x.type.ndim == 1:
+        return x
+    return lw.op(node, "reshape", lw.op(node, "copy_array", x), Const(-1, I64))
 
 
 def _sorting(lw, node, kwargs, fname):

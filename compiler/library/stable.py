@@ -172,3 +172,11 @@ def _log_softmax(lw, node, kwargs):
     d = lw.op(node, "sub", x, _shift(lw, node, x, a.get("axis"), True))
     e = lw.op(node, "exp", d)
     return lw.op(node, "sub", d, lw.op(node, "log", _sum(lw, node, e, a.get("axis"), True)))
+
+
+@lowers(scipy.special.log_expit)
+def _log_expit(lw, node, kwargs):
+    """log(expit(x)) = -softplus(-x), without overflow."""
+    a = bind(lw, node, kwargs, "scipy.special.log_expit", ("x",))
+    x = float_of(lw, lw.atom(a["x"]), node)
+    return lw.op(node, "neg", lw.op(node, "softplus", lw.op(node, "neg", x)))

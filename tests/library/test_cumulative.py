@@ -93,7 +93,8 @@ def test_rejections(name, words):
 CPU = build({"cpu_all": "np.sum(w * (np.cumsum(x, axis=0) + np.cumsum(x, axis=1) + "
                         "np.cumprod(x, axis=0) + np.cumprod(x, axis=1))) + "
                         "np.sum(np.cumsum(x) * np.cumprod(x)) + np.sum(np.diff(x, axis=0)) * w[0, 0]"
-                        " + np.sum(np.diff(x, 2) * w[:, 2:]) + np.sum(np.cumsum(x[0]) * w[1])"})
+                        " + np.sum(np.diff(x, 2) * w[:, 2:]) + np.sum(np.cumsum(x[0]) * w[1])"
+                        " + np.sum(np.cumsum(x.T) * w.ravel()) + np.sum(np.cumprod(x.T, axis=1) * w.T)"})
 
 
 @pytest.mark.slow

@@ -148,7 +148,8 @@ CPU = build({"cpu_all": "np.sum(w * (np.sort(x, axis=0) + np.sort(x) + "
                         "np.sum(np.median(x, axis=0) * w[0]) + np.percentile(x, 30.0) + "
                         "np.sum(np.quantile(x, 0.7, axis=1) * w[:, 0]) + np.sum(np.sort(x[0]) * w[1])"
                         " + np.sum(np.argsort(x[1]) * x[2]) + np.sum(x[np.where(x > 0.2)[0], 0] ** 2)"
-                        " + np.sum(x.cumsum(axis=0) * w)"})
+                        " + np.sum(x.cumsum(axis=0) * w) + np.median(x.T[1:]) + "
+                        "np.sum(x.T[x.T > 0.1]) + np.sum(np.sort(x.T, axis=None) * w.ravel())"})
 
 
 @pytest.mark.slow

@@ -33,6 +33,7 @@ UNARY = {
     "polygamma3": ("ss.polygamma(3, x)", (0.5, 12), True),
     "logit": ("ss.logit(x)", (0.05, 0.95), True),
     "expit": ("ss.expit(x)", (-3, 3), True),
+    "log_expit": ("ss.log_expit(x) + ss.log_expit(-800.0 * x)", (0.1, 3), False),
     "sinc": ("np.sinc(x)", (-2.5, 2.5), True),
     "positive": ("np.positive(x) * x", (-2, 2), False),
     "lgamma_scalar_sum": ("ss.gammaln(x * x + 0.5)", (-2, 2), True),
