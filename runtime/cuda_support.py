@@ -29,3 +29,10 @@ def erf(x):
 @cuda.jit(device=True)
 def erfc(x):
     return math.erfc(x)
+
+
+# special functions (compiler/library/special.py, stable.py): the scalar formulas of support.py
+gammaln = cuda.jit(device=True)(support.gammaln_scalar)
+polygamma = cuda.jit(device=True)(support.polygamma_scalar)
+xlogy = cuda.jit(device=True)(support.xlogy_scalar)
+xlog1py = cuda.jit(device=True)(support.xlog1py_scalar)

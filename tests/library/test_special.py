@@ -273,3 +273,37 @@ def test_cpu_target():
     want = check(CPU.cpu_all, (x, y, w), (0, 1), ag=False, jvp=False)
     for a, b in zip(got, want):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+VEC_SRC = '''
+import numpy as np, scipy.special as ss, sys
+import flatgrad as fg
+
+
+def f(x, y):
+    return ss.gammaln(x) + ss.digamma(y) + ss.xlogy(x, y) + ss.xlog1py(y, x) + ss.polygamma(1, x)
+
+
+df = fg.grad(f, argnums=(0, 1), target="python")
+x, y = np.linspace(0.5, 3, 8), np.linspace(0.2, 2, 8)
+got = fg.vectorize(fg.grad(f, argnums=(0, 1)), target=sys.argv[1])(x, y)
+for k in range(2):
+    np.testing.assert_allclose(got[k], [df(a, b)[k] for a, b in zip(x, y)], rtol=1e-12)
+print("ok")
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["parallel", "cuda"])
+def test_vectorized_special_functions(target, tmp_path):
+    """The scalar helpers (gammaln, polygamma, xlogy, xlog1py) in batch kernels; CUDA under
+    Numba's simulator (in a subprocess: the simulator is chosen at import)."""
+    import os
+    import subprocess
+    import sys
+    path = tmp_path / "vec_special.py"
+    path.write_text(VEC_SRC)
+    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "1"} if target == "cuda" else dict(os.environ)
+    r = subprocess.run([sys.executable, str(path), target], capture_output=True, text=True,
+                       env=env, timeout=600)
+    assert r.returncode == 0 and "ok" in r.stdout, r.stderr[-2000:]
