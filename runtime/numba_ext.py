@@ -292,13 +292,14 @@ def _ufunc_of(scalar, sigs):
     return vectorize(sigs, cache=True)(scalar)
 
 
-_gammaln_uf = _ufunc_of(support.gammaln_scalar, ["float64(float64)", "float32(float32)"])
-_polygamma_uf = _ufunc_of(support.polygamma_scalar, ["float64(int64, float64)",
-                                                     "float32(int64, float32)"])
-_xlogy_uf = _ufunc_of(support.xlogy_scalar, ["float64(float64, float64)",
-                                             "float32(float32, float32)"])
-_xlog1py_uf = _ufunc_of(support.xlog1py_scalar, ["float64(float64, float64)",
-                                                 "float32(float32, float32)"])
+# float32 first: a ufunc takes the first signature its arguments cast to safely
+_gammaln_uf = _ufunc_of(support.gammaln_scalar, ["float32(float32)", "float64(float64)"])
+_polygamma_uf = _ufunc_of(support.polygamma_scalar, ["float32(int64, float32)",
+                                                     "float64(int64, float64)"])
+_xlogy_uf = _ufunc_of(support.xlogy_scalar, ["float32(float32, float32)",
+                                             "float64(float64, float64)"])
+_xlog1py_uf = _ufunc_of(support.xlog1py_scalar, ["float32(float32, float32)",
+                                                 "float64(float64, float64)"])
 
 
 @overload(support.gammaln, jit_options={"cache": True})

@@ -307,3 +307,18 @@ def test_vectorized_special_functions(target, tmp_path):
     r = subprocess.run([sys.executable, str(path), target], capture_output=True, text=True,
                        env=env, timeout=600)
     assert r.returncode == 0 and "ok" in r.stdout, r.stderr[-2000:]
+
+
+F32 = build({"f32": "np.sum(w * (ss.gammaln(x + 2.0) + ss.digamma(x + 2.0) + ss.xlogy(x, x + 2.0) + "
+                    "np.sinc(x) + np.fmax(x, 0.1) + np.logaddexp2(x, x * x) + ss.softmax(x, axis=0) + "
+                    "np.cumsum(x, axis=1) + np.cumprod(x, axis=0) + np.sort(x, axis=1)))"})
+
+
+def test_float32_stays_float32():
+    x = RNG.uniform(-1, 1, (3, 4)).astype(np.float32)
+    w = RNG.normal(size=(3, 4)).astype(np.float32)
+    v, g = fg.value_and_grad(F32.f32, target="python")(x, w)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(v, F32.f32(x, w), rtol=1e-5)
+    g64 = fg.grad(F32.f32, target="python")(x.astype(np.float64), w.astype(np.float64))
+    np.testing.assert_allclose(g, g64, rtol=1e-3, atol=1e-4)
