@@ -442,14 +442,16 @@ def _reassociate(st: Op, defs: dict, count: dict, scalar, ids, stmts: list) -> O
 def hoist(fn: Function) -> Function:
     """Loop-invariant code motion: a pure op inside a loop whose operands are all defined
     outside it is computed once, before the loop. Ops that allocate, write in place, read
-    an array the loop carries (it may be written inside), or could raise are left alone."""
+    an array the loop carries (it may be written inside), make an array that is written in
+    place (each trip must start from a fresh one), or could raise are left alone."""
+    written = mutated(fn)
 
     def block(b: Block) -> Block:
         stmts: list = []
         for s in b.stmts:
             if isinstance(s, (For, While)):
                 s = map_region(s, block, {})
-                moved, s = _hoist_loop(s)
+                moved, s = _hoist_loop(s, written)
                 for op in moved:
                     stmts.insert(_after_operands(stmts, op), op)
             elif isinstance(s, If):
@@ -471,13 +473,14 @@ def _after_operands(stmts: list, op: Op) -> int:
     return pos
 
 
-def _hoist_loop(s):
+def _hoist_loop(s, written=frozenset()):
     from .rewrite import defined
     inside = defined(s.body)
     carried_inits = {a.id for a in s.init if isinstance(a, Var) and T.is_array(a.type)}
     moved, kept = [], []
     for st in s.body.stmts:
-        if isinstance(st, Op) and _invariant(st, inside, carried_inits):
+        if isinstance(st, Op) and st.outs and st.outs[0].id not in written \
+                and _invariant(st, inside, carried_inits):
             moved.append(st)
             inside.discard(st.outs[0].id)
         else:

@@ -391,8 +391,10 @@ class Lowerer(ArrayLowering):
         if "break" in exits or "return" in exits:
             return self.for_as_while(s, start, stop, step, exits)
         index_name = s.target.id
-        trips = _trips(start, stop, step)
-        if trips and not exits and self.first_assigned_read_later(s):
+        trips = total = _trips(start, stop, step)
+        first = start
+        peeled = bool(trips) and not exits and self.first_assigned_read_later(s)
+        if peeled:
             # it provably runs: peel the first trip so that what it assigns is defined after
             self.env[index_name] = start
             self.block(s.body)
@@ -403,11 +405,12 @@ class Lowerer(ArrayLowering):
             self.env[index_name] = params[0]
             self.loop_body(s.body, exits)
 
-        if trips != 0:
+        if trips != 0 or not peeled:
+            # (a loop that never runs is lowered all the same: what it holds is checked)
             self.loop(s, body, index=True, bounds=(start, stop, step), exits=exits)
-        if trips:
-            self.env[index_name] = Const(start.value + (trips - 1) * step.value, T.I64)
-        elif trips is None:
+        if total:
+            self.env[index_name] = Const(first.value + (total - 1) * step.value, T.I64)
+        else:
             self.env[index_name] = Undefined(index_name, "the loop may run zero times")
 
     def first_assigned_read_later(self, s: ast.For) -> bool:

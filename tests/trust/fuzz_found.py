@@ -109,3 +109,16 @@ def write_after_exp(x):
     Z = np.exp(x * np.ones(3))
     Z[0] = 0.0
     return np.sum(Z) + Z[1]
+
+
+def minimum_then_write(x):
+    v21 = x[:, :1]
+    Z22 = np.minimum(v21, x[:1])
+    Z22[1, 1] *= np.linalg.norm(v21)
+    return Z22[1:]
+
+
+def mutates_in_a_loop_that_never_runs(z):
+    for i in range(1, 1):
+        z += 1.0
+    return np.sum(z)

@@ -103,3 +103,21 @@ def test_gathers_with_slices_scatter_back_along_their_axis(f, target):
                                     (F.write_after_exp, (0.3,))])
 def test_a_write_into_a_result_its_adjoint_reads(f, args, optimize):
     _check(f, args, "python", optimize)
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+def test_jacobian_seed_loop_does_not_share_a_written_array(mode, optimize):
+    x = np.array([[-0.71, -0.51, -0.36], [0.79, -1.09, -0.58]])
+    J = fg.jacobian(F.minimum_then_write, mode=mode, target="python", optimize=optimize)(x)
+    eps = 1e-6
+    for k in np.ndindex(x.shape):
+        d = np.zeros_like(x)
+        d[k] = eps
+        col = (F.minimum_then_write(x + d) - F.minimum_then_write(x - d)) / (2 * eps)
+        np.testing.assert_allclose(J[(...,) + k], col, rtol=1e-6, atol=1e-9)
+
+
+def test_a_loop_that_never_runs_is_still_checked():
+    with pytest.raises(fg.CompileError, match="never mutates an argument"):
+        fg.grad(F.mutates_in_a_loop_that_never_runs, target="python")(np.ones(3))
