@@ -157,6 +157,8 @@ def _diff(lw, node, kwargs):
         if k in a:
             raise lw.err(node, f"np.diff: {k}= is not supported",
                          "Join the values first: np.diff(np.concatenate((...))).")
+    if "axis" in kwargs and "axis" not in a:
+        raise lw.err(node, "np.diff needs an integer axis (NumPy has no axis=None here)")
     x = array_arg(lw, a["a"], "np.diff")
     n = lw.const_int(a["n"]) if "n" in a else 1
     if n < 0:

@@ -80,11 +80,13 @@ def test_hessian(name):
 BAD = build({"bad_dtype": "np.sum(np.cumsum(x, dtype=np.float32))",
              "bad_prepend": "np.sum(np.diff(x, prepend=0.0))",
              "bad_axis": "np.sum(np.cumsum(x, axis=3))",
-             "bad_n": "np.sum(np.diff(x, n=-1))"})
+             "bad_n": "np.sum(np.diff(x, n=-1))",
+             "bad_none": "np.sum(np.diff(x, axis=None))"})
 
 
 @pytest.mark.parametrize("name,words", [("bad_dtype", "dtype"), ("bad_prepend", "prepend"),
-                                        ("bad_axis", "out of bounds"), ("bad_n", "non-negative")])
+                                        ("bad_axis", "out of bounds"), ("bad_n", "non-negative"),
+                                        ("bad_none", "integer axis")])
 def test_rejections(name, words):
     with pytest.raises(fg.CompileError, match=words):
         fg.grad(getattr(BAD, name), target="python")(np.ones((2, 3)), 0.0)
