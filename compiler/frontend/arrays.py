@@ -337,6 +337,14 @@ class ArrayLowering:
                 pos, used = pos + 1, used + 1
                 continue
             v = self.expr(it)
+            if (isinstance(v, tuple) and len(items) == 1 and v
+                    and all(isinstance(e, Var) and T.is_array(e.type) and e.type.ndim == 1
+                            and e.type.dtype == "int64" for e in v)):
+                # x[np.where(c)], x[np.nonzero(c)]: a tuple of index arrays, one per axis
+                spec += [("a",)] * len(v)
+                args += list(v)
+                used, pos = used + len(v), pos + 1
+                continue
             if isinstance(v, Ref) and v.obj is None:
                 newaxes.append(pos)
                 pos += 1

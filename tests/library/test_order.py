@@ -94,7 +94,8 @@ def test_take_along_axis_with_repeats_adds_up():
 NZ = build({
     "nz": "np.sum(x[np.where(x > 0.2)[0], np.where(x > 0.2)[1]] ** 2) + "
           "np.sum(w[np.nonzero(w > 0)[0]] * x[0, 0]) + "
-          "np.sum(np.take(x.ravel(), np.flatnonzero(x > 0))) + np.sum(x[x.nonzero()[0], 1])",
+          "np.sum(np.take(x.ravel(), np.flatnonzero(x > 0))) + np.sum(x[x.nonzero()[0], 1]) + "
+          "np.sum(x[np.where(x > 0.3)] ** 3) + np.sum(w[np.nonzero(w > 0)] * x[1, 1])",
     "methods": "np.sum(x.cumsum(axis=0) * w) + np.sum(x.cumprod(1) * w) + "
                "np.sum(x.argsort(axis=0) * w) + (1.0 if (x > 0).any() else 0.0) + "
                "np.sum(np.where((x > -0.5).all(axis=1), x[:, 0], 0.0)) + "
