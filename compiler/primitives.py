@@ -594,14 +594,19 @@ defprim("transpose", 1, lambda x, axes=None: x,
         view=True, reads_values=False, shape=_transpose_shape,
         vjp=(lambda b, g, out, x, axes=None: b.transpose(g, axes=_inverse(axes)),),
         jvp=(lambda b, t, out, x, axes=None: b.transpose(t, axes=axes),))
+# Numba reshapes C-contiguous arrays only (NumPy copies the others): its spelling makes one
 defprim("reshape", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
-        variadic(lambda a, p: f"{a[0]}.reshape({_dims(a[1:], p)})"), elementwise=False,
+        replace(variadic(lambda a, p: f"{a[0]}.reshape({_dims(a[1:], p)})"),
+                jit=lambda a, p: f"np.ascontiguousarray({a[0]}).reshape({_dims(a[1:], p)})"),
+        elementwise=False,
         view=True, reads_values=False, shape=_reshape_shape,
         vjp=(lambda b, g, out, x, *dims: b.reshape_like(g, x),),
         jvp=(lambda b, t, out, x, *dims: b.reshape(t, *dims),))
 defprim("reshape_like", 2, lambda x, like: T.Array(x.dtype, like.ndim) if T.is_array(like)
         else T.Scalar(x.dtype), Spelling("{0}.reshape({1}.shape)", "{0}.reshape({1}.shape)",
-                                         P_ATOM, (P_ATOM, P_ATOM)), elementwise=False,
+                                         P_ATOM, (P_ATOM, P_ATOM),
+                                         jit="np.ascontiguousarray({0}).reshape({1}.shape)"),
+        elementwise=False,
         view=True, reads_values=False, shape=D.like(1),
         vjp=(lambda b, g, out, x, like: b.reshape_like(g, x), None),
         jvp=(lambda b, t, out, x, like: b.reshape_like(t, like), None))

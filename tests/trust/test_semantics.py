@@ -87,3 +87,10 @@ def test_boundscheck_can_be_turned_off_for_speed(monkeypatch):
     g = fg.grad(F.out_of_range, target="cpu")
     assert "boundscheck=False" in g.build_source(g.signature((np.arange(6.0),))[0])
     np.testing.assert_allclose(g(np.arange(6.0)), [1, 0, 0, 0, 0, 2])
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_reshape_of_a_non_contiguous_array(target):
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(fg.grad(F.reshape_transposed, target=target)(x),
+                               [[0.0, 2.0, 4.0], [7.0, 3.0, 5.0]])
