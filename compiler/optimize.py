@@ -196,7 +196,8 @@ def simplify(fn: Function) -> Function:
     """Constant folding and algebraic identities (``g * 1.0``, ``x + 0.0``, ``--x``,
     ``x ** 1``), plus structural ones: an ``if`` on a constant keeps the taken arm; an
     ``if`` whose arms compute nothing becomes ``select``s. Never changes a value's type."""
-    keep = {a.id for a in fn.results if isinstance(a, Var)} | mutated(fn)
+    written = mutated(fn)
+    keep = {a.id for a in fn.results if isinstance(a, Var)} | written
     m: dict = {}
     defs: dict = {}
 
@@ -219,6 +220,8 @@ def simplify(fn: Function) -> Function:
                     s = new
                     continue
                 break
+            if isinstance(new, Var) and T.is_array(new.type) and new.id in written:
+                new = None          # y = z + 0.0 must stay a new array: z is written later
             if new is not None and s.outs[0].id not in keep:
                 m[s.outs[0].id] = new
                 continue

@@ -435,8 +435,9 @@ defprim("astype", 1, lambda x, dtype: T.with_dtype(x, dtype),
         vjp=(lambda b, g, out, x, dtype: g if g.type.dtype == x.type.dtype
              else b.astype(g, dtype=x.type.dtype),),    # the adjoint goes back to x's dtype
         jvp=(lambda b, t, out, x, dtype: b.astype(t, dtype=dtype),))
+# (sum_to returns c itself where no axis was broadcast: a view, never written in place)
 defprim("sum_to", 2, lambda c, v: T.with_dtype(v, c.dtype), call("sum_to", arity=2),
-        elementwise=False, shape=D.like(1),
+        elementwise=False, shape=D.like(1), view=True,
         # linear in c: its adjoint broadcasts back (reverse over reverse needs it)
         vjp=(lambda b, g, out, c, like: b.unreduce(g, c), None),
         jvp=(lambda b, t, out, c, like: b.sum_to(t, like), None))

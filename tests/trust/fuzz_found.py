@@ -122,3 +122,23 @@ def mutates_in_a_loop_that_never_runs(z):
     for i in range(1, 1):
         z += 1.0
     return np.sum(z)
+
+
+def copy_by_adding_zero(x, y):
+    Z1 = np.mean(y, axis=-1, keepdims=True) / (2.0 + np.tanh(np.zeros((1, 3)) + x))
+    Z1[1, 1] = x
+    y = Z1 + 0.0                      # a new array: -O1 once folded it into Z1 itself
+    for i in range(2):
+        x *= x
+        Z1[0] = (np.ones((2, 3)) * 3.0)[-1]
+    return x * y.sum()
+
+
+def _rowsum(a0, a1):
+    v3 = a1[2:] + a1
+    return np.sum(v3, axis=1, keepdims=True)
+
+
+def sum_to_returns_its_input(x):
+    v1 = _rowsum(x[:, np.array([2])], x)
+    return np.linalg.norm(v1)

@@ -121,3 +121,15 @@ def test_jacobian_seed_loop_does_not_share_a_written_array(mode, optimize):
 def test_a_loop_that_never_runs_is_still_checked():
     with pytest.raises(fg.CompileError, match="never mutates an argument"):
         fg.grad(F.mutates_in_a_loop_that_never_runs, target="python")(np.ones(3))
+
+
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+def test_adding_zero_makes_a_new_array(optimize):
+    y = np.array([[1.19, 1.17, 0.27], [-0.65, -0.88, -0.81], [1.1, -0.55, -1.08]])
+    _check(F.copy_by_adding_zero, (1.03, y), "python", optimize)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_an_adjoint_that_is_a_read_only_broadcast_is_not_written_in_place(target):
+    x = np.arange(9.0).reshape(3, 3) * 0.1
+    fg.check_grad(F.sum_to_returns_its_input, x, target=target)
