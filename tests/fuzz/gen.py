@@ -101,7 +101,11 @@ INDEX = {
 UNARY_ARRAY = ["np.sin({0})", "np.cos({0})", "np.tanh({0})", "np.exp(np.tanh({0}))",
                "np.log(1.0 + {0} * {0})", "np.sqrt(1.0 + {0} * {0})", "({0}) ** 2",
                "(-{0})", "np.abs({0})", "np.clip({0}, -0.7, 0.7)", "np.exp(0.5 * np.sin({0}))",
-               "np.arctan({0})", "np.maximum({0}, 0.1)", "({0}) ** 3"]
+               "np.arctan({0})", "np.maximum({0}, 0.1)", "({0}) ** 3",
+               # issue 11's functions, shape-preserving along the last axis
+               "np.cumsum({0}, axis=-1)", "np.cumprod(0.5 + 0.3 * np.tanh({0}), axis=-1)",
+               "np.sort({0}, axis=-1)", "np.flip({0}, axis=-1)", "np.roll({0}, 1, axis=-1)",
+               "np.logaddexp({0}, 0.3)", "np.cbrt(1.5 + np.tanh({0}))", "np.exp2(np.tanh({0}))"]
 UNARY_SCALAR = ["math.sin({0})", "math.cos({0})", "math.tanh({0})", "math.exp(math.tanh({0}))",
                 "math.log(1.0 + {0} * {0})", "math.sqrt(1.0 + {0} * {0})", "abs({0})",
                 "np.tanh({0})", "np.exp(np.sin({0}))", "({0}) ** 2", "(-{0})", "float({0})",
