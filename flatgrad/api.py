@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 from .compiler import types as T
 from .compiler.errors import CompileError
 from .compiler.frontend.source import params_of
@@ -151,21 +153,35 @@ def jvp(f, primals, tangents, *, target: str = DEFAULT_TARGET, optimize: bool = 
     return t(*primals, *tangents)
 
 
+def _integral(v) -> bool:
+    """An integer or boolean argument (or array of them): no derivative is taken there."""
+    if isinstance(v, (bool, int, np.integer, np.bool_)):
+        return True
+    return isinstance(v, np.ndarray) and v.dtype.kind in "biu"
+
+
 def vjp(f, *primals, target: str = DEFAULT_TARGET, optimize: bool = True):
     """Reverse mode with a given cotangent, as ``jax.vjp``: returns ``(out, vjp_fn)``
-    where ``vjp_fn(cotangent)`` gives a tuple with the gradient of every primal. For
-    ``f`` returning a tuple the cotangent is a tuple with one entry per output."""
+    where ``vjp_fn(cotangent)`` gives a tuple with the gradient of every primal (None for
+    integer and boolean primals, which have none). For ``f`` returning a tuple (or a list,
+    as ``np.split`` does) the cotangent is a tuple with one entry per output."""
     out = f(*primals)
+    several = isinstance(out, (tuple, list))
+    if isinstance(out, list):
+        out = tuple(out)
     n = len(primals)
-    k = len(out) if isinstance(out, tuple) else 1
-    t = stack_cached(f, (Step("vjp", tuple(range(n))),), target, "vjp",
-                     tuple(f"cotangent{j}" for j in range(k)), tuple(range(n + k)), optimize)
+    k = len(out) if several else 1
+    nums = tuple(i for i, p in enumerate(primals) if not _integral(p))
+    t = stack_cached(f, (Step("vjp", nums),), target, "vjp",
+                     tuple(f"cotangent{j}" for j in range(k)), nums + tuple(range(n, n + k)),
+                     optimize)
 
     def vjp_fn(cotangent):
-        cts = tuple(cotangent) if k > 1 or isinstance(out, tuple) else (cotangent,)
+        cts = tuple(cotangent) if several else (cotangent,)
         if len(cts) != k:
             raise ValueError(f"vjp_fn: expected {k} cotangent(s), got {len(cts)}")
-        return t(*primals, *cts)
+        grads = iter(t(*primals, *cts))
+        return tuple(next(grads) if i in nums else None for i in range(n))
 
     return out, vjp_fn
 

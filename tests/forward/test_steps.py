@@ -123,3 +123,15 @@ def test_argnums_out_of_range_is_one_error_for_every_transform():
               fg.grad(fg.grad(F.poly), 2, target="python")):
         with pytest.raises(fg.CompileError, match="argnums 2 is out of range"):
             t(1.0, 2.0)
+
+
+def test_vjp_with_an_integer_primal_and_a_list_result():
+    x = np.arange(4.0)
+    out, fn = fg.vjp(F.pick, x, 2, target="python")
+    gx, gn = fn(1.0)
+    np.testing.assert_allclose(gx, [0.0, 0.0, 2.0, 0.0])
+    assert gn is None
+    out, fn = fg.vjp(F.halves, x, target="python")
+    assert len(out) == 2
+    (g,) = fn((np.ones(2), 2 * np.ones(2)))
+    np.testing.assert_allclose(g, 2 * x * np.array([1.0, 1.0, 2.0, 2.0]))
