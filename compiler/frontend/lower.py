@@ -19,6 +19,7 @@ from .. import types as T
 from ..builder import Builder
 from ..errors import CompileError
 from ..ir import Atom, Block, Const, For, Function, If, Var, While
+from ..primitives import PRIMS
 from . import names
 from .arrays import ArrayLowering
 from .fence import fence
@@ -807,7 +808,12 @@ class Lowerer(ArrayLowering):
                 raise self.err(node, "flatgrad does not support is / in comparisons",
                                "Compare numbers with < <= > >= == !=.")
             right = self.atom(right_node)
-            c = self.op(node, op, left, right)
+            if isinstance(left, Const) and isinstance(right, Const):
+                # known while compiling (x.ndim == 1, a module flag): only the taken branch of
+                # an if on it is lowered, as Python would run only that one
+                c = Const(bool(PRIMS[op].evaluate(left.value, right.value)), T.BOOL)
+            else:
+                c = self.op(node, op, left, right)
             result = c if result is None else self.op(node, "and", result, c)
             left = right
         return result
@@ -891,7 +897,6 @@ class Lowerer(ArrayLowering):
                        "written in the supported subset.")
 
     def call_prim(self, prim: str, node: ast.Call, kwargs) -> Atom:
-        from ..primitives import PRIMS
         p = PRIMS[prim]
         if kwargs:
             raise self.err(node, f"'{prim}' takes no keyword arguments here")

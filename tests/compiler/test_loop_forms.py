@@ -41,3 +41,9 @@ def test_errors_inside_a_helper_name_the_helper_line_and_the_call():
     call_line = inspect.getsourcelines(F.calls_bad_helper)[1] + 2
     assert f"loop_form_funcs.py:{helper_line}:" in text
     assert f"loop_form_funcs.py:{call_line}:" in text and "in the call from here" in text
+
+
+def test_an_if_on_what_is_known_while_compiling_lowers_only_its_branch():
+    np.testing.assert_allclose(fg.grad(F.by_rank, target="python")(np.ones(3)), [2.0, 2.0, 2.0])
+    np.testing.assert_allclose(fg.grad(F.by_rank, target="python")(np.ones((2, 2))),
+                               [[3.0, 0.0], [3.0, 0.0]])
