@@ -336,11 +336,13 @@ class _Reverse:
         needed = [p for p in carried if _reads(back.block, back.tapes[p.id])]
         if self.checkpoint and const_step and needed:
             return self.loop_checkpointed(b, s, adj, pos, pre, n, carried, act, touched)
-        saved = self.tape_intermediates(b, back, s)
-        if saved:
+        saved, extended = self.tape_intermediates(b, back, s)
+        if saved or extended:
             needed = [p for p in carried if _reads(back.block, back.tapes[p.id])]
 
         # -- forward loop, rewritten to record the needed carried values
+        raw = {p.id: (b.fresh(back.tapes[p.id].type, back.tapes[p.id].hint, back.tapes[p.id].of)
+                      if carried.index(p) in extended else back.tapes[p.id]) for p in needed}
         tparams, tputs, tinit = [], [], []
         fwd_body = b.child()
         if is_for:
@@ -351,6 +353,8 @@ class _Reverse:
         for p in needed:
             j = carried.index(p)
             size = n if is_for else Const(16, T.I64)
+            if is_for and j in extended:       # one more row: the value after the last trip
+                size = pre.op("add", n, Const(1, T.I64))
             tape = back.tapes[p.id]
             t0 = pre.op("tape_alloc", size, s.init[j], hint=tape.hint, of=("tape", p.id))
             tp = fwd_body.fresh(t0.type, tape.hint, ("tape", p.id))
@@ -371,7 +375,7 @@ class _Reverse:
                              tuple(fwd_body.stmts) + s.body.stmts + tuple(tail.stmts),
                              s.body.yields + tuple(tputs))
             fwd = replace(s, init=s.init + tuple(tinit), body=new_body,
-                          outs=s.outs + tuple(back.tapes[p.id] for p in needed) + tuple(touts))
+                          outs=s.outs + tuple(raw[p.id] for p in needed) + tuple(touts))
         else:
             count_next = fwd_body.op("add", count_p, Const(1, T.I64))
             new_body = Block(s.body.params + (count_p, *tparams),
@@ -381,8 +385,13 @@ class _Reverse:
             n = fwd_body.fresh(T.I64, hint="n")
             fwd = replace(s, init=s.init + (Const(0, T.I64), *tinit), body=new_body,
                           cond=replace(s.cond, params=cparams),
-                          outs=s.outs + (n, *(back.tapes[p.id] for p in needed), *touts))
-        b.stmts[pos:pos + 1] = pre.stmts + [fwd]
+                          outs=s.outs + (n, *(raw[p.id] for p in needed), *touts))
+        # a tape read one trip ahead (an iteration's result is the next one's carried value)
+        # ends with the value after the last trip
+        after = [Op("tape_put" if is_for else "tape_push", (raw[p.id], n, s.outs[carried.index(p)]),
+                    (back.tapes[p.id],), (), s.loc)
+                 for p in needed if carried.index(p) in extended]
+        b.stmts[pos:pos + 1] = pre.stmts + [fwd] + after
 
         # -- backward loop
         if const_step:
@@ -391,11 +400,17 @@ class _Reverse:
             rng = (b.op("sub", n, Const(1, T.I64)), Const(-1, T.I64), Const(-1, T.I64))
         self.emit_backward(b, s, adj, rng, back.block, carried, act, touched)
 
-    def tape_intermediates(self, b: Builder, back: "_Back", s) -> list:
+    def tape_intermediates(self, b: Builder, back: "_Back", s) -> tuple[list, set]:
         """Record, rather than recompute, the array values of an iteration that the adjoints read
         and that cost real work to recompute (a matrix product, a reduction, exp/tanh...).
-        Rewrites ``back`` to read them from tapes; returns [(forward value, tape var)]."""
+        Rewrites ``back`` to read them from tapes. A value the iteration passes on as a carried
+        value (``h = tanh(...)``) is read from that carried value's tape one row ahead instead
+        of a second tape. Returns [(forward value, tape var)] and the positions of the carried
+        values read ahead."""
         forward = {st.outs[0].id: st for st in s.body.stmts if isinstance(st, Op) and len(st.outs) == 1}
+        carried = s.carried
+        passed_on = {y.id: j for j, y in enumerate(s.body.yields[:len(carried)])
+                     if isinstance(y, Var) and T.is_array(y.type) and y.type == carried[j].type}
         inner = set(back.recomputed)
         read = set()
         for st in back.block.stmts:
@@ -413,9 +428,14 @@ class _Reverse:
                     and _costly(vid, back.recomputed, inner)):
                 picks.append((op.outs[0], forward[orig].outs[0]))
         if not picks:
-            return []
-        saved, m = [], {}
+            return [], set()
+        saved, m, ahead, extended = [], {}, {}, set()
         for v, orig in sorted(picks, key=lambda p: p[0].id):
+            j = passed_on.get(orig.id)
+            if j is not None:
+                ahead[v.id] = back.tapes[carried[j].id]
+                extended.add(j)
+                continue
             hint = f"tape_{orig.hint}" if orig.hint else None
             tape = b.fresh(T.Array(orig.type.dtype, orig.type.ndim + 1), hint, ("tape", orig.id))
             m[v.id] = tape
@@ -425,14 +445,17 @@ class _Reverse:
         replay = b.child()
         k = back.block.params[0]
         slot = _slot(replay, k, s.start, s.step) if isinstance(s, For) and isinstance(s.step, Const) else k
+        next_slot = replay.op("add", slot, Const(1, T.I64)) if ahead else None
         stmts = list(replay.stmts)
         for st in back.block.stmts:
             if isinstance(st, Op) and st.outs and st.outs[0].id in m:
                 st = Op("tape_get", (m[st.outs[0].id], slot), st.outs, (), st.loc)
+            elif isinstance(st, Op) and st.outs and st.outs[0].id in ahead:
+                st = Op("tape_get", (ahead[st.outs[0].id], next_slot), st.outs, (), st.loc)
             stmts.append(st)
         from .optimize import dce_block
         back.block = dce_block(Block(back.block.params, tuple(stmts), back.block.yields))
-        return saved
+        return saved, extended
 
     def backward_body(self, b: Builder, s, carried, act, touched, const_step, row=None):
         """The body of the backward loop: read the carried values from tapes, recompute the

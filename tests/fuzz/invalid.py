@@ -138,7 +138,23 @@ def check_invalid(prog: Program, workdir: str, fg=None):
         return "OTHER_EXC", "timeout"
     except Exception as e:
         return "OTHER_EXC", f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:300]
+    if _in_dead_branch(src, first):
+        return "DEAD", "in a branch whose condition is known while compiling (never runs)"
     return "SILENT", "compiled and ran without a CompileError"
+
+
+def _in_dead_branch(src: str, line: int) -> bool:
+    """Is ``line`` inside an if (or elif/else) arm chosen by a condition made of constants
+    only (``elif 2.0 < 2.0:``)? flatgrad, as Python, never runs such an arm; it is not lowered."""
+    import ast
+    tree = ast.parse(src)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and not any(isinstance(n, ast.Name) for n in ast.walk(node.test)):
+            for arm in (node.body, node.orelse):
+                if arm and arm[0].lineno <= line <= max(getattr(s, "end_lineno", s.lineno)
+                                                        for s in arm):
+                    return True
+    return False
 
 
 def run_invalid_seed(seed: int, workdir: str, fg=None):

@@ -7,31 +7,32 @@ from flatgrad.runtime.support import sum_to, tape_push
 def rnn_grad(Wh, Wx, xs, h0):
     s0 = Wh.T
     s1 = xs.shape[0]
-    tape_h = np.empty((max(s1, 0),) + h0.shape, dtype=np.float64)
-    h, tape_s, tape_s_1, tape_h_1 = h0, np.empty((0,) * 2, dtype=np.float64), np.empty((0,) * 2, dtype=np.float64), np.empty((0,) * 2, dtype=np.float64)
+    s2 = max(s1, 0)
+    tape_h = np.empty((s2 + 1,) + h0.shape, dtype=np.float64)
+    h, tape_s, tape_s_1 = h0, np.empty((0,) * 2, dtype=np.float64), np.empty((0,) * 2, dtype=np.float64)
     for t in range(s1):
         tape_h[t] = h
-        s2 = Wh @ h
-        s3 = xs[t]
-        s4 = Wx @ s3
-        s5 = s2 + s4
-        h_1 = np.tanh(s5)
-        tape_s = tape_push(tape_s, t, s2)
-        tape_s_1 = tape_push(tape_s_1, t, s4)
-        tape_h_1 = tape_push(tape_h_1, t, h_1)
-        h = h_1
+        s3 = Wh @ h
+        s4 = xs[t]
+        s5 = Wx @ s4
+        s6 = s3 + s5
+        h = np.tanh(s6)
+        tape_s = tape_push(tape_s, t, s3)
+        tape_s_1 = tape_push(tape_s_1, t, s5)
+    tape_h[s2] = h
     grad_h = 2.0 * h
     grad_Wh, grad_Wx = np.zeros_like(Wh), np.zeros_like(Wx)
     for t_1 in range(s1 - 1, -1, -1):
-        h_2 = tape_h[t_1]
-        s6 = tape_s[t_1]
-        s7 = xs[t_1]
-        s8 = tape_s_1[t_1]
-        h_3 = tape_h_1[t_1]
-        grad_s5 = grad_h * (1.0 - h_3 * h_3)
-        grad_s2 = sum_to(grad_s5, s6)
-        grad_s4 = sum_to(grad_s5, s8)
-        grad_Wx = grad_Wx + np.outer(grad_s4, s7)
-        grad_Wh = grad_Wh + np.outer(grad_s2, h_2)
-        grad_h = s0 @ grad_s2
+        s7 = t_1 + 1
+        h_1 = tape_h[t_1]
+        s8 = tape_s[t_1]
+        s9 = xs[t_1]
+        s10 = tape_s_1[t_1]
+        h_2 = tape_h[s7]
+        grad_s6 = grad_h * (1.0 - h_2 * h_2)
+        grad_s3 = sum_to(grad_s6, s8)
+        grad_s5 = sum_to(grad_s6, s10)
+        grad_Wx = grad_Wx + np.outer(grad_s5, s9)
+        grad_Wh = grad_Wh + np.outer(grad_s3, h_1)
+        grad_h = s0 @ grad_s3
     return (grad_Wh, grad_Wx, grad_h)
