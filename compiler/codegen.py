@@ -55,6 +55,8 @@ class Emitter:
     """Emits one function body. ``lines`` are (indent, text) pairs."""
 
     def __init__(self, fn: Function, target: str = "python"):
+        self.level: dict[int, int] = {}     # value -> the loop depth it is defined at
+        self.loop_level = 0
         self.fn = fn
         self.jit = target != "python"
         self.uses = uses(fn.body)
@@ -149,6 +151,7 @@ class Emitter:
         if v.id in self.names:
             return self.names[v.id]
         self.names[v.id] = name or self.fresh_name(v)
+        self.level[v.id] = self.loop_level
         return self.names[v.id]
 
     def name_of(self, a: Atom) -> tuple[str, int]:
@@ -270,8 +273,11 @@ class Emitter:
         return any(v in getattr(s, "outs", ()) for s in b.stmts[:i])
 
     def _dead_after(self, v, s) -> bool:
-        """True if ``v`` is read only by statement ``s`` (and nothing after it)."""
+        """True if ``v`` is read only by statement ``s`` (and nothing after it). A value from
+        outside the loop ``s`` sits in is read again by the next trip: never dead there."""
         if not isinstance(v, Var) or v.id not in self.names:
+            return False
+        if self.level.get(v.id, 0) != self.loop_level:
             return False
         inside = _count(s, v.id)
         return self.uses.get(v.id, 0) == inside
@@ -369,7 +375,7 @@ class Emitter:
             # an init may lend its name to the loop variable only if nothing reads it later,
             # the loop body included (the body runs after the variable has changed)
             if (isinstance(a, Var) and a.type == p.type and a.id in self.names
-                    and self.same_family(a, p)
+                    and self.same_family(a, p) and self.level.get(a.id, 0) == self.loop_level
                     and self.uses.get(a.id, 0) == sum(1 for x in s.init if x is a)
                     and self.names[a.id] not in targets):
                 targets.append(self.names[a.id])
@@ -377,6 +383,7 @@ class Emitter:
                 targets.append(self.fresh_name(p))
         for p, t in zip(params, targets):
             self.names[p.id] = t
+            self.level[p.id] = self.loop_level + 1       # rebound by every trip
         inits = [(t, self.name_of(a)[0]) for t, a in zip(targets, s.init)]
         inits = [(t, x) for t, x in inits if t != x]
         if len(inits) == 1:
@@ -423,7 +430,9 @@ class Emitter:
     def _loop_body(self, s, targets: list[str], depth: int) -> None:
         """The body of a loop whose header is emitted; the outputs keep the loop's names."""
         n = len(self.lines)
+        self.loop_level += 1
         self._arm(s.body, targets, depth + 1)
+        self.loop_level -= 1
         if len(self.lines) == n:
             self._add((depth + 1, "pass"))
         for v, t in zip(s.outs, targets):

@@ -142,3 +142,21 @@ def _rowsum(a0, a1):
 def sum_to_returns_its_input(x):
     v1 = _rowsum(x[:, np.array([2])], x)
     return np.linalg.norm(v1)
+
+
+def std_in_branch(y):
+    v24 = np.std(np.sin(y))
+    if y[0] > -5.0:
+        return v24
+    return v24 + np.sum(y)
+
+
+def nested_loops_sharing_an_init(x):
+    acc = 0.0
+    y = x * 2.0
+    for i in range(3):
+        z = y
+        for j in range(2):
+            z = z * x
+        acc = acc + z
+    return acc

@@ -133,3 +133,20 @@ def test_adding_zero_makes_a_new_array(optimize):
 def test_an_adjoint_that_is_a_read_only_broadcast_is_not_written_in_place(target):
     x = np.arange(9.0).reshape(3, 3) * 0.1
     fg.check_grad(F.sum_to_returns_its_input, x, target=target)
+
+
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+def test_hessian_of_a_branch_inside_the_seed_loop(optimize):
+    # codegen once printed an if's result inside a loop under the name of a value from outside
+    # the loop, so every trip of the Jacobian's seed loop added to it again
+    y = np.array([-0.88, -1.14, -0.73])
+    H = fg.hessian(F.std_in_branch, target="python", optimize=optimize)(y)
+    g = fg.grad(F.std_in_branch, target="python")
+    eps = 1e-6
+    fd = np.array([(g(y + eps * e) - g(y - eps * e)) / (2 * eps) for e in np.eye(3)])
+    np.testing.assert_allclose(H, fd, rtol=1e-5, atol=1e-8)
+
+
+def test_nested_loops_sharing_an_init():
+    assert fg.hessian(F.nested_loops_sharing_an_init, target="python")(1.3) == pytest.approx(46.8)
+    _check(F.nested_loops_sharing_an_init, (1.3,), "python", True)
