@@ -22,7 +22,7 @@ import re
 
 from . import types as T
 from .ir import Atom, Block, Const, For, Function, If, Op, Var, While, blocks_of, operands, uses
-from .primitives import P_ATOM, P_UNARY, PRIMS
+from .primitives import P_ADD, P_ATOM, P_UNARY, PRIMS
 
 RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_push", "scatter_add", "scatter_add_axis",
                  "distinct_index", "distinct_pairs",
@@ -243,6 +243,8 @@ class Emitter:
             name = self.names[prev.id]
             text, prec = self.name_of(other)
             if T.is_array(out.type):
+                if prec <= P_ADD:          # (x if c else y), a - b ...: the right of a +
+                    text = f"({text})"
                 self.emit(depth, f"{name} = {name} + {text}")
             else:
                 self.emit(depth, f"{name} += {text}")

@@ -160,3 +160,7 @@ def nested_loops_sharing_an_init(x):
             z = z * x
         acc = acc + z
     return acc
+
+
+def select_of_arrays(x, v, z):
+    return v @ np.where(z > 0.5, np.zeros(3) + x, x * np.ones(3))

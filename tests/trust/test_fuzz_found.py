@@ -150,3 +150,14 @@ def test_hessian_of_a_branch_inside_the_seed_loop(optimize):
 def test_nested_loops_sharing_an_init():
     assert fg.hessian(F.nested_loops_sharing_an_init, target="python")(1.3) == pytest.approx(46.8)
     _check(F.nested_loops_sharing_an_init, (1.3,), "python", True)
+
+
+@pytest.mark.parametrize("z", [-0.64, 0.9])
+def test_grad_of_grad_through_a_scalar_condition_select(z):
+    # codegen once wrote `acc = acc + g if c else 0.0` (the conditional took the whole sum)
+    v = np.array([-0.83, 0.82, 0.75])
+    g = fg.grad(F.select_of_arrays, 0, target="python")
+    got = fg.grad(fg.grad(F.select_of_arrays, 0), (0, 1), target="python")(-1.14, v, z)[1]
+    eps = 1e-6
+    want = [(g(-1.14, v + eps * e, z) - g(-1.14, v - eps * e, z)) / (2 * eps) for e in np.eye(3)]
+    np.testing.assert_allclose(got, want, rtol=1e-6)
