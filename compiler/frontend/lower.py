@@ -177,7 +177,7 @@ class Lowerer(ArrayLowering):
             self.rest = stmts[i + 1:]       # what follows s in its block (loops look ahead)
             self.stmt(s)
             if self.dead:
-                if i + 1 < len(stmts):
+                if i + 1 < len(stmts) and isinstance(s, (ast.Return, ast.Break, ast.Continue)):
                     raise self.err(stmts[i + 1], "this statement can never run: it follows a "
                                                  "return, break or continue",
                                    "Remove it, or move it before the statement that leaves.")
