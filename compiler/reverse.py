@@ -477,11 +477,17 @@ class _Reverse:
         if row is not None:
             slot = row(back_body, slot)
         tapes = {}
+        # carried arrays the body writes in place: the replay writes into a copy of the tape
+        # row, which must keep the forward values (reverse over reverse reads the tape again)
+        written = {st.args[0].id for st in s.body.stmts
+                   if isinstance(st, Op) and PRIMS[st.prim].inplace and isinstance(st.args[0], Var)}
         for p in carried:
             hint = f"tape_{p.hint}" if p.hint else None
             tape = back_body.fresh(T.Array(p.type.dtype, T.ndim(p.type) + 1), hint, ("tape", p.id))
             tapes[p.id] = tape
             m[p.id] = back_body.op("tape_get", tape, slot, hint=p.hint)
+            if p.id in written and T.is_array(p.type):
+                m[p.id] = back_body.op("copy_array", m[p.id], hint=p.hint)
             self.origin[m[p.id].id] = p.id
             if p.id in self.active:
                 self.active.add(m[p.id].id)

@@ -148,11 +148,24 @@ def _in_dead_branch(src: str, line: int) -> bool:
     only (``elif 2.0 < 2.0:``)? flatgrad, as Python, never runs such an arm; it is not lowered."""
     import ast
     tree = ast.parse(src)
+
+    def constant(node):
+        return isinstance(node, ast.If) and not any(isinstance(n, ast.Name) for n in ast.walk(node.test))
+
     for node in ast.walk(tree):
-        if isinstance(node, ast.If) and not any(isinstance(n, ast.Name) for n in ast.walk(node.test)):
+        if constant(node):
             for arm in (node.body, node.orelse):
                 if arm and arm[0].lineno <= line <= max(getattr(s, "end_lineno", s.lineno)
                                                         for s in arm):
+                    return True
+        # after `if <constant>: return ...` the rest of the block never runs either
+        for body in (getattr(node, "body", None), getattr(node, "orelse", None)):
+            if not isinstance(body, list):
+                continue
+            for k, st in enumerate(body):
+                if constant(st) and any(isinstance(x, ast.Return) for x in st.body + st.orelse) \
+                        and any(s.lineno <= line <= getattr(s, "end_lineno", s.lineno)
+                                for s in body[k + 1:]):
                     return True
     return False
 

@@ -164,3 +164,16 @@ def nested_loops_sharing_an_init(x):
 
 def select_of_arrays(x, v, z):
     return v @ np.where(z > 0.5, np.zeros(3) + x, x * np.ones(3))
+
+
+def _column(a0, a1):
+    return np.zeros((3, 1)) + a0
+
+
+def loop_writes_then_divides(x, y):
+    Z1 = np.zeros((3, 3))
+    for i2 in range(2):
+        Z1[0, 1] += 0.5
+        Z1 /= 2.0 + np.tanh(x * _column(Z1.mean(), np.max(Z1, axis=0, keepdims=True)))
+    x += np.max(Z1)
+    return x

@@ -161,3 +161,12 @@ def test_grad_of_grad_through_a_scalar_condition_select(z):
     eps = 1e-6
     want = [(g(-1.14, v + eps * e, z) - g(-1.14, v - eps * e, z)) / (2 * eps) for e in np.eye(3)]
     np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_reverse_over_reverse_of_a_loop_writing_its_carried_array():
+    # the first backward pass replayed the item write into the tape row itself, so the second
+    # (reverse over reverse) read a modified tape
+    y = np.array([[-0.91], [-0.63], [-0.88]])
+    gg = fg.grad(fg.grad(F.loop_writes_then_divides, 0), 0, target="python")(-0.58, y)
+    H = fg.hessian(F.loop_writes_then_divides, 0, target="python")(-0.58, y)
+    assert gg == pytest.approx(H, rel=1e-8)
