@@ -25,3 +25,12 @@ class BoundMethod:
 
     def __init__(self, base, name):
         self.base, self.name = base, name
+
+
+def hashable(x) -> bool:
+    """Can ``x`` be a dict key (the tables of callables are looked up by identity)?"""
+    try:
+        hash(x)
+        return True
+    except TypeError:
+        return False

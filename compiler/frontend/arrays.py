@@ -18,7 +18,7 @@ from ..library import LOWERINGS
 from ..library.registry import METHODS
 from ..library.linalg import batched_matmul
 from ..primitives import PRIMS
-from ..values import BoundMethod, Ref
+from ..values import BoundMethod, Ref, hashable
 
 REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "min": "amin", "prod": "prod",
               "amax": "amax", "amin": "amin"}
@@ -99,7 +99,7 @@ class ArrayLowering:
     def array_call(self, fn, node: ast.Call, kwargs):
         """Calls to NumPy functions that need more than a one-to-one primitive; or None."""
         name = getattr(fn, "__name__", None)
-        lowering = LOWERINGS.get(fn) if _hashable(fn) else None
+        lowering = LOWERINGS.get(fn) if hashable(fn) else None
         if lowering is not None:
             return lowering(self, node, kwargs)
         if getattr(np, name or "", None) is not fn:
@@ -478,11 +478,3 @@ def _spec_axes(spec):
     for k, e in enumerate(spec):
         out += [k] * (sum(e[1:]) if e[0] == "s" else 1)
     return out
-
-
-def _hashable(x) -> bool:
-    try:
-        hash(x)
-        return True
-    except TypeError:
-        return False

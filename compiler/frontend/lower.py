@@ -25,7 +25,7 @@ from .arrays import ArrayLowering
 from .fence import fence
 from .ownership import Ownership
 from .source import ParsedFunction, params_of, parse_function
-from ..values import BoundMethod, Ref, Undefined
+from ..values import BoundMethod, Ref, Undefined, hashable
 
 RET, RETVAL = "$ret", "$retval"
 CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
@@ -869,7 +869,7 @@ class Lowerer(ArrayLowering):
         kwargs = {k.arg: k.value for k in node.keywords}
         if isinstance(fn, BoundMethod):
             return self.call_method(fn, node, kwargs)
-        special = names.SPECIAL.get(fn) if _hashable(fn) else None
+        special = names.SPECIAL.get(fn) if hashable(fn) else None
         if special is not None:
             return getattr(self, "call_" + special)(node, kwargs)
         prim = names.prim_of(fn)
@@ -1027,13 +1027,6 @@ class Lowerer(ArrayLowering):
 
 
 # ---------------------------------------------------------------------- AST queries
-
-def _hashable(x) -> bool:
-    try:
-        hash(x)
-        return True
-    except TypeError:
-        return False
 
 
 def _exits(s: ast.AST) -> set[str]:
