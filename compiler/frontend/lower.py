@@ -632,7 +632,9 @@ class Lowerer(ArrayLowering):
         self.env.update(zip(trip.live, outs))
         for k, p, o in zip(trip.live, trip.params, outs):
             if T.is_array(o.type):
-                self.own.created(o, self.own.is_owned(p), sources=(env0.get(k),))
+                # after the loop: the initial value's buffer or the last trip's (z = Z inside
+                # the loop makes z the buffer of Z)
+                self.own.created(o, self.own.is_owned(p), sources=(env0.get(k), trip.env.get(k)))
         carry.rebuild(self.env)
         for k in _assigned(s.body):
             if k not in trip.live and not isinstance(self.env.get(k), tuple):

@@ -298,3 +298,11 @@ def mixed_matmul(W, x):
 
 def reshape_transposed(x):
     return np.sum(x.T.ravel() * np.arange(6.0)) + np.sum(x.T.reshape(3, 2)[0] ** 2)
+
+
+def alias_made_in_a_loop(z, x):
+    Z = np.ones(3) * x
+    for i in range(4):
+        z = Z
+    Z -= 0.5
+    return np.sum(z)

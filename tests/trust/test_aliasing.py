@@ -38,6 +38,7 @@ def test_cpu(f, args):
     (F.view_imul, 3, "view"),
     (F.arg_iadd, 1, "never mutates an argument"),
     (F.arg_imul, 1, "never mutates an argument"),
+    (F.alias_made_in_a_loop, 4, "same array"),
 ])
 def test_in_place_through_aliases_is_rejected(f, line, words):
     import inspect
