@@ -180,69 +180,72 @@ def _max_weight(b, x, y):
 
 defprim("add", 2, T.arithmetic, infix("+", P_ADD), operator.add, operator.add,
         linear=(lambda b, s: s, lambda b, s: s), safe=True, reads_values=False,
-        names=(np.add,))
+        names=(np.add,), reads_output=False)
 defprim("sub", 2, T.arithmetic, infix("-", P_ADD), operator.sub, operator.sub,
         linear=(lambda b, s: s, lambda b, s: b.neg(s)), safe=True, reads_values=False,
-        names=(np.subtract,))
+        names=(np.subtract,), reads_output=False)
 defprim("mul", 2, T.arithmetic, infix("*", P_MUL), operator.mul, operator.mul,
         deriv=(lambda b, s, out, x, y: b.mul(s, y), lambda b, s, out, x, y: b.mul(s, x)),
-        safe=True, names=(np.multiply,))
+        safe=True, names=(np.multiply,), reads_output=False)
 defprim("div", 2, T.floating, infix("/", P_MUL), operator.truediv, operator.truediv,
         deriv=(lambda b, s, out, x, y: b.div(s, y),
                lambda b, s, out, x, y: b.div(b.mul(b.neg(s), out), y)),
         costly=True, names=(np.divide, np.true_divide))
 defprim("floordiv", 2, T.arithmetic, infix("//", P_MUL), lambda a, b: _sp().floor(a / b),
-        operator.floordiv, nondiff=True, names=(np.floor_divide,))
+        operator.floordiv, nondiff=True, names=(np.floor_divide,), reads_output=False)
 defprim("mod", 2, T.arithmetic, infix("%", P_MUL), lambda a, b: _sp().Mod(a, b), operator.mod,
         deriv=(lambda b, s, out, x, y: s, lambda b, s, out, x, y: b.mul(b.neg(s), b.floordiv(x, y))),
-        names=(np.mod,))
+        names=(np.mod,), reads_output=False)
 defprim("pow", 2, T.arithmetic, infix("**", P_POW), operator.pow,
         lambda a, b: a ** b if not (isinstance(a, (int, float)) and a < 0) else None,
         deriv=(lambda b, s, out, x, y: b.mul(b.mul(s, y), b.pow(x, b.sub(y, 1))),
                lambda b, s, out, x, y: b.mul(b.mul(s, _log_base(b, x)), out)),
         costly=True, names=(math.pow, np.power))
 defprim("neg", 1, T.arithmetic, prefix("-"), operator.neg, operator.neg,
-        linear=(lambda b, s: b.neg(s),), safe=True, reads_values=False, names=(np.negative,))
+        linear=(lambda b, s: b.neg(s),), safe=True, reads_values=False, names=(np.negative,),
+        reads_output=False)
 defprim("copy", 1, T.same, Spelling("{0}", "{0}", P_ATOM, (0,)), lambda a: a, lambda a: a,
-        linear=(lambda b, s: s,), safe=True, view=True, reads_values=False)
+        linear=(lambda b, s: s,), safe=True, view=True, reads_values=False, reads_output=False)
 defprim("float", 1, T.floating, Spelling("float({0})", "{0}.astype(np.float64)", P_ATOM, (1,)),
         lambda a: a, float, linear=(lambda b, s: s,), safe=True, reads_values=False,
-        names=(builtins.float, np.float64))
+        names=(builtins.float, np.float64), reads_output=False)
 defprim("int", 1, T.integer, Spelling("int({0})", "{0}.astype(np.int64)", P_ATOM, (1,)),
-        None, int, nondiff=True, names=(builtins.int,))
+        None, int, nondiff=True, names=(builtins.int,), reads_output=False)
 defprim("abs", 1, T.arithmetic, call("abs", "np.abs"), lambda a: abs(a), abs,
         deriv=(lambda b, s, out, x: b.mul(s, b.sign(x)),), safe=True,
-        names=(builtins.abs, math.fabs, np.abs, np.absolute, np.fabs))
+        names=(builtins.abs, math.fabs, np.abs, np.absolute, np.fabs), reads_output=False)
 defprim("sign", 1, T.arithmetic, call("np.sign"), lambda a: _sp().sign(a),
-        lambda a: float((a > 0) - (a < 0)), nondiff=True, safe=True, names=(np.sign,))
+        lambda a: float((a > 0) - (a < 0)), nondiff=True, safe=True, names=(np.sign,),
+        reads_output=False)
 defprim("max", 2, T.arithmetic, call("max", "np.maximum", 2), lambda a, b: _sp().Max(a, b), max,
         deriv=(lambda b, s, out, x, y: b.mul(s, _max_weight(b, x, y)),
                lambda b, s, out, x, y: b.mul(s, _max_weight(b, y, x))), safe=True,
-        names=(np.maximum,))
+        names=(np.maximum,), reads_output=False)
 defprim("min", 2, T.arithmetic, call("min", "np.minimum", 2), lambda a, b: _sp().Min(a, b), min,
         deriv=(lambda b, s, out, x, y: b.mul(s, _max_weight(b, y, x)),
                lambda b, s, out, x, y: b.mul(s, _max_weight(b, x, y))), safe=True,
-        names=(np.minimum,))
+        names=(np.minimum,), reads_output=False)
 
 # ======================================================================= comparison & logic
 
 for _name, _sym, _fn in [("lt", "<", operator.lt), ("le", "<=", operator.le),
                          ("gt", ">", operator.gt), ("ge", ">=", operator.ge),
                          ("eq", "==", operator.eq), ("ne", "!=", operator.ne)]:
-    defprim(_name, 2, T.boolean, infix(_sym, P_CMP), None, _fn, nondiff=True, safe=True)
+    defprim(_name, 2, T.boolean, infix(_sym, P_CMP), None, _fn, nondiff=True, safe=True,
+    reads_output=False)
 defprim("not", 1, T.boolean, Spelling("not {0}", "np.logical_not({0})", P_NOT, (P_NOT,)),
-        None, operator.not_, nondiff=True, safe=True)
+        None, operator.not_, nondiff=True, safe=True, reads_output=False)
 defprim("and", 2, T.boolean, Spelling("{0} and {1}", "np.logical_and({0}, {1})", P_AND,
                                       (P_AND, P_NOT)), None, lambda a, b: a and b,
-        nondiff=True, safe=True)
+        nondiff=True, safe=True, reads_output=False)
 defprim("or", 2, T.boolean, Spelling("{0} or {1}", "np.logical_or({0}, {1})", P_OR,
                                      (P_OR, P_AND)), None, lambda a, b: a or b,
-        nondiff=True, safe=True)
+        nondiff=True, safe=True, reads_output=False)
 defprim("select", 3, lambda c, a, b: T.broadcast(a, b, c if T.is_array(c) else a),
         Spelling("{1} if {0} else {2}", "np.where({0}, {1}, {2})", 1, (2, 2, 1)),
         None, lambda c, a, b: a if c else b, safe=True,
         deriv=(None, lambda b, s, out, c, x, y: b.select(c, s, b.zeros_like(s)),
-               lambda b, s, out, c, x, y: b.select(c, b.zeros_like(s), s)))
+               lambda b, s, out, c, x, y: b.select(c, b.zeros_like(s), s)), reads_output=False)
 
 # ======================================================================= elementwise functions
 # One line each: name, math spelling, NumPy spelling, SymPy form, d out / d x as a
@@ -254,12 +257,12 @@ _S = lambda name: lambda x: getattr(_sp(), name)(x)  # noqa: E731
 
 
 def defunary(name, math_name, np_name, sympy, d, names=(), evaluate=None, costly=True,
-             safe=False):
+             safe=False, reads_output=True):
     """An elementwise function of one float: its derivative ``d(b, out, x)`` is written once."""
     defprim(name, 1, T.floating, call(math_name, np_name), sympy,
             evaluate or getattr(math, math_name.split(".")[-1]),
             deriv=((lambda b, s, out, x: b.mul(s, d(b, out, x))),), names=names,
-            costly=costly, safe=safe)
+            costly=costly, safe=safe, reads_output=reads_output)
 
 
 def _m(name):
@@ -267,15 +270,18 @@ def _m(name):
 
 
 defunary("exp", "math.exp", "np.exp", _S("exp"), lambda b, out, x: out, _m("exp"))
-defunary("log", "math.log", "np.log", _S("log"), lambda b, out, x: b.div(1.0, x))
+defunary("log", "math.log", "np.log", _S("log"), lambda b, out, x: b.div(1.0, x),
+        reads_output=False)
 defunary("log1p", "math.log1p", "np.log1p", lambda x: _sp().log(1 + x),
-         lambda b, out, x: b.div(1.0, b.add(1.0, x)), _m("log1p"))
+         lambda b, out, x: b.div(1.0, b.add(1.0, x)), _m("log1p"), reads_output=False)
 defunary("expm1", "math.expm1", "np.expm1", lambda x: _sp().exp(x) - 1,
          lambda b, out, x: b.add(out, 1.0), _m("expm1"))
 defunary("log2", "math.log2", "np.log2", lambda x: _sp().log(x) / _sp().log(2),
-         lambda b, out, x: b.div(1.0, b.mul(x, math.log(2.0))), _m("log2"), costly=False)
+         lambda b, out, x: b.div(1.0, b.mul(x, math.log(2.0))), _m("log2"), costly=False,
+         reads_output=False)
 defunary("log10", "math.log10", "np.log10", lambda x: _sp().log(x) / _sp().log(10),
-         lambda b, out, x: b.div(1.0, b.mul(x, math.log(10.0))), _m("log10"), costly=False)
+         lambda b, out, x: b.div(1.0, b.mul(x, math.log(10.0))), _m("log10"), costly=False,
+         reads_output=False)
 defunary("sqrt", "math.sqrt", "np.sqrt", _S("sqrt"), lambda b, out, x: b.div(0.5, out), _m("sqrt"))
 # The square root of a spread (np.std, np.linalg.norm): spelled and computed as sqrt, but
 # its derivative at 0 is 0 rather than inf, the convention of abs'(0) = 0. A constant array
@@ -283,41 +289,42 @@ defunary("sqrt", "math.sqrt", "np.sqrt", _S("sqrt"), lambda b, out, x: b.div(0.5
 defprim("sqrt0", 1, T.floating, call("math.sqrt", "np.sqrt"), _S("sqrt"), math.sqrt,
         deriv=(lambda b, s, out, x: b.mul(s, b.div(0.5, b.select(b.eq(out, 0.0), math.inf, out))),),
         costly=True)
-defunary("sin", "math.sin", "np.sin", _S("sin"), lambda b, out, x: b.cos(x), _m("sin"), safe=True)
+defunary("sin", "math.sin", "np.sin", _S("sin"), lambda b, out, x: b.cos(x), _m("sin"), safe=True,
+        reads_output=False)
 defunary("cos", "math.cos", "np.cos", _S("cos"), lambda b, out, x: b.neg(b.sin(x)), _m("cos"),
-         safe=True)
+         safe=True, reads_output=False)
 defunary("tan", "math.tan", "np.tan", _S("tan"), lambda b, out, x: b.add(1.0, b.mul(out, out)),
          _m("tan"))
 defunary("asin", "math.asin", "np.arcsin", _S("asin"),
          lambda b, out, x: b.div(1.0, b.sqrt(b.sub(1.0, b.mul(x, x)))), (math.asin, np.arcsin),
-         costly=False)
+         costly=False, reads_output=False)
 defunary("acos", "math.acos", "np.arccos", _S("acos"),
          lambda b, out, x: b.div(-1.0, b.sqrt(b.sub(1.0, b.mul(x, x)))), (math.acos, np.arccos),
-         costly=False)
+         costly=False, reads_output=False)
 defunary("atan", "math.atan", "np.arctan", _S("atan"),
          lambda b, out, x: b.div(1.0, b.add(1.0, b.mul(x, x))), (math.atan, np.arctan),
-         costly=False, safe=True)
+         costly=False, safe=True, reads_output=False)
 defunary("sinh", "math.sinh", "np.sinh", _S("sinh"), lambda b, out, x: b.cosh(x), _m("sinh"),
-         costly=False)
+         costly=False, reads_output=False)
 defunary("cosh", "math.cosh", "np.cosh", _S("cosh"), lambda b, out, x: b.sinh(x), _m("cosh"),
-         costly=False)
+         costly=False, reads_output=False)
 defunary("tanh", "math.tanh", "np.tanh", _S("tanh"), lambda b, out, x: b.sub(1.0, b.mul(out, out)),
          _m("tanh"), safe=True)
 defunary("asinh", "math.asinh", "np.arcsinh", _S("asinh"),
          lambda b, out, x: b.div(1.0, b.sqrt(b.add(b.mul(x, x), 1.0))), (math.asinh, np.arcsinh),
-         costly=False)
+         costly=False, reads_output=False)
 defunary("acosh", "math.acosh", "np.arccosh", _S("acosh"),
          lambda b, out, x: b.div(1.0, b.sqrt(b.sub(b.mul(x, x), 1.0))), (math.acosh, np.arccosh),
-         costly=False)
+         costly=False, reads_output=False)
 defunary("atanh", "math.atanh", "np.arctanh", _S("atanh"),
          lambda b, out, x: b.div(1.0, b.sub(1.0, b.mul(x, x))), (math.atanh, np.arctanh),
-         costly=False)
+         costly=False, reads_output=False)
 defunary("erf", "math.erf", "erf", _S("erf"),
          lambda b, out, x: b.mul(TWO_OVER_SQRT_PI, b.exp(b.neg(b.mul(x, x)))), (math.erf,),
-         safe=True)
+         safe=True, reads_output=False)
 defunary("erfc", "math.erfc", "erfc", _S("erfc"),
          lambda b, out, x: b.mul(-TWO_OVER_SQRT_PI, b.exp(b.neg(b.mul(x, x)))), (math.erfc,),
-         safe=True)
+         safe=True, reads_output=False)
 defunary("exp2", "np.exp2", "np.exp2", lambda x: 2 ** x,
          lambda b, out, x: b.mul(out, math.log(2.0)), (np.exp2,), evaluate=lambda x: 2.0 ** x)
 defunary("cbrt", "np.cbrt", "np.cbrt", lambda x: _sp().cbrt(x),
@@ -328,17 +335,18 @@ defunary("reciprocal", "np.reciprocal", "np.reciprocal", lambda x: 1 / x,
          costly=False)
 defunary("deg2rad", "math.radians", "np.deg2rad", lambda x: x * _sp().pi / 180,
          lambda b, out, x: b.div(math.pi, 180.0), (math.radians, np.deg2rad, np.radians),
-         costly=False, safe=True)
+         costly=False, safe=True, reads_output=False)
 defunary("rad2deg", "math.degrees", "np.rad2deg", lambda x: x * 180 / _sp().pi,
          lambda b, out, x: b.div(180.0, math.pi), (math.degrees, np.rad2deg, np.degrees),
-         costly=False, safe=True)
+         costly=False, safe=True, reads_output=False)
 # flatgrad's own (flatgrad.sigmoid & co. name their primitive with __flatgrad_prim__);
 # the formulas live in runtime/support.py, once
 defunary("softplus", "softplus", "softplus", lambda x: _sp().log(1 + _sp().exp(x)),
          lambda b, out, x: b.sigmoid(x),
-         evaluate=lambda x: math.log1p(math.exp(-abs(x))) + max(x, 0.0), safe=True)
+         evaluate=lambda x: math.log1p(math.exp(-abs(x))) + max(x, 0.0), safe=True,
+         reads_output=False)
 defunary("relu", "relu", "relu", lambda x: _sp().Max(x, 0), lambda b, out, x: b.gt(x, 0.0),
-         evaluate=lambda x: max(x, 0.0), costly=False, safe=True)
+         evaluate=lambda x: max(x, 0.0), costly=False, safe=True, reads_output=False)
 # sigmoid is written as the lectures write it: grad_x = grad_out * (1 - out) * out
 defprim("sigmoid", 1, T.floating, call("sigmoid"), lambda x: 1 / (1 + _sp().exp(-x)),
         lambda x: 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x)),
@@ -349,7 +357,7 @@ for _name in ("floor", "ceil", "trunc"):
     # math.floor & co. return ints on scalars (as in Python); np.floor keeps floats on arrays
     defprim(_name, 1, lambda x: T.integer(x) if not T.is_array(x) else T.floating(x),
             call(f"math.{_name}", f"np.{_name}"), None, getattr(math, _name), nondiff=True,
-            names=_m(_name))
+            names=_m(_name), reads_output=False)
 
 
 def _atan2_d(b, s, x, y):
@@ -360,7 +368,7 @@ defprim("atan2", 2, T.floating, call("math.atan2", "np.arctan2", 2),
         lambda y, x: _sp().atan2(y, x), math.atan2,
         deriv=(lambda b, s, out, y, x: _atan2_d(b, s, x, y),
                lambda b, s, out, y, x: _atan2_d(b, b.neg(s), y, x)),
-        names=(math.atan2, np.arctan2))
+        names=(math.atan2, np.arctan2), reads_output=False)
 defprim("hypot", 2, T.floating, call("math.hypot", "np.hypot", 2),
         lambda x, y: _sp().sqrt(x * x + y * y), math.hypot,
         deriv=(lambda b, s, out, x, y: b.div(b.mul(s, x), out),
@@ -405,42 +413,44 @@ def _array_of_rows(t):
 
 
 defprim("trip_count", 3, T.integer, Spelling(_trip_count, _trip_count, P_ATOM, (1, 1, 1)), None,
-        lambda a, b, c: len(range(a, b, c)), elementwise=False, nondiff=True, safe=True)
+        lambda a, b, c: len(range(a, b, c)), elementwise=False, nondiff=True, safe=True,
+        reads_output=False)
 defprim("tape_alloc", 2, lambda n, like: T.Array(like.dtype, T.ndim(like) + 1),
         Spelling("np.empty({0}, dtype=np.{dtype})",
                  "np.empty(({0},) + {1}.shape, dtype=np.{dtype})", P_ATOM, (1, 1), choose=1),
         elementwise=False, fresh=True, nondiff=True,
         jvp_joint=lambda b, tans, out, n, like:
-            None if tans[1] is None else b.op("tape_alloc", n, tans[1]))
+            None if tans[1] is None else b.op("tape_alloc", n, tans[1]), reads_output=False)
 defprim("tape_put", 3, lambda t, k, v: t, Spelling("{0}[{1}] = {2}", "{0}[{1}] = {2}", 0, (0, 1, 1)),
         elementwise=False, inplace=True, fresh=True, shape=D.like(0), vjp=_TAPE_WRITE_VJP,
-        jvp_joint=_tape_write("tape_put"))
+        jvp_joint=_tape_write("tape_put"), reads_output=False)
 defprim("tape_push", 3, lambda t, k, v: t, call("tape_push", arity=3), elementwise=False,
-        fresh=True, shape=D.like(0), vjp=_TAPE_WRITE_VJP, jvp_joint=_tape_write("tape_push"))
+        fresh=True, shape=D.like(0), vjp=_TAPE_WRITE_VJP, jvp_joint=_tape_write("tape_push"),
+        reads_output=False)
 # reading row k: its adjoint is added into row k of the tape's adjoint (reverse over reverse)
 defprim("tape_get", 2, lambda t, k: _array_of_rows(t),
         Spelling("{0}[{1}]", "{0}[{1}]", P_ATOM, (P_ATOM, 0)), elementwise=False, view=True,
         reads_values=False, vjp=(lambda b, g, out, tape, k: ("index", g, (("i",),)), None),
-        jvp=(lambda b, t, out, tape, k: b.tape_get(t, k),))
+        jvp=(lambda b, t, out, tape, k: b.tape_get(t, k),), reads_output=False)
 defprim("zeros_like", 1, T.same, call("np.zeros_like"), elementwise=False, fresh=True,
-        nondiff=True, reads_values=False, shape=D.like(0))
+        nondiff=True, reads_values=False, shape=D.like(0), reads_output=False)
 defprim("ones_like", 1, T.same, call("np.ones_like"), elementwise=False, fresh=True,
-        nondiff=True, reads_values=False, shape=D.like(0))
+        nondiff=True, reads_values=False, shape=D.like(0), reads_output=False)
 defprim("undef", 0, lambda *ts, **p: p["type"],
         Spelling("None", "np.empty((0,) * {ndim}, dtype=np.{dtype})", P_ATOM, ()),
-        elementwise=False, fresh=True, nondiff=True)
+        elementwise=False, fresh=True, nondiff=True, reads_output=False)
 defprim("astype", 1, lambda x, dtype: T.with_dtype(x, dtype),
         Spelling("np.{dtype}({0})", "{0}.astype(np.{dtype})", P_ATOM, (1,)), elementwise=False,
         reads_values=False, shape=D.like(0),
         vjp=(lambda b, g, out, x, dtype: g if g.type.dtype == x.type.dtype
              else b.astype(g, dtype=x.type.dtype),),    # the adjoint goes back to x's dtype
-        jvp=(lambda b, t, out, x, dtype: b.astype(t, dtype=dtype),))
+        jvp=(lambda b, t, out, x, dtype: b.astype(t, dtype=dtype),), reads_output=False)
 # (sum_to returns c itself where no axis was broadcast: a view, never written in place)
 defprim("sum_to", 2, lambda c, v: T.with_dtype(v, c.dtype), call("sum_to", arity=2),
         elementwise=False, shape=D.like(1), view=True,
         # linear in c: its adjoint broadcasts back (reverse over reverse needs it)
         vjp=(lambda b, g, out, c, like: b.unreduce(g, c), None),
-        jvp=(lambda b, t, out, c, like: b.sum_to(t, like), None))
+        jvp=(lambda b, t, out, c, like: b.sum_to(t, like), None), reads_output=False)
 
 
 # ======================================================================= arrays
@@ -508,7 +518,8 @@ defprim("sum", 1, _sum_type, _reduction("sum", _sum_type), elementwise=False, co
         reads_values=False, shape=D.reduced,
         vjp=(lambda b, g, out, x, axis=None, keepdims=False:
              g if axis is None and not keepdims else _unreduce(b, g, x, axis, keepdims),),
-        jvp=(lambda b, t, out, x, axis=None, keepdims=False: b.sum(t, axis=axis, keepdims=keepdims),))
+        jvp=(lambda b, t, out, x, axis=None, keepdims=False: b.sum(t, axis=axis, keepdims=keepdims),),
+        reads_output=False)
 defprim("amax", 1, _reduce_type, _reduction("max", _reduce_type), elementwise=False, costly=True,
         shape=D.reduced, vjp=(_chooser,), jvp=(_chooser_jvp,))
 defprim("amin", 1, _reduce_type, _reduction("min", _reduce_type), elementwise=False, costly=True,
@@ -518,7 +529,8 @@ defprim("prod", 1, _sum_type, _reduction("prod", _sum_type), elementwise=False, 
         vjp=(lambda b, g, out, x, axis=None, keepdims=False:
              b.mul(_unreduce(b, g, x, axis, keepdims), _prod_others(b, x, axis, keepdims)),),
         jvp=(lambda b, t, out, x, axis=None, keepdims=False:
-             b.sum(b.mul(t, _prod_others(b, x, axis, keepdims)), axis=axis, keepdims=keepdims),))
+             b.sum(b.mul(t, _prod_others(b, x, axis, keepdims)), axis=axis, keepdims=keepdims),),
+             reads_output=False)
 
 
 def _matmul_type(a, b):
@@ -554,12 +566,14 @@ def _matmul_vjp_b(b, g, out, x, y):
 
 defprim("matmul", 2, _matmul_type, infix("@", P_MUL), elementwise=False, costly=True,
         shape=_matmul_shape, vjp=(_matmul_vjp_a, _matmul_vjp_b),
-        jvp=(lambda b, t, out, x, y: b.matmul(t, y), lambda b, t, out, x, y: b.matmul(x, t)))
+        jvp=(lambda b, t, out, x, y: b.matmul(t, y), lambda b, t, out, x, y: b.matmul(x, t)),
+        reads_output=False)
 defprim("outer", 2, lambda a, b: T.Array(T.promote_dtype(a.dtype, b.dtype), 2),
         call("np.outer", arity=2), elementwise=False, costly=True,
         shape=lambda q, args, p: q.shape(args[0])[:1] + q.shape(args[1])[:1],
         vjp=(lambda b, g, out, x, y: b.matmul(g, y), lambda b, g, out, x, y: b.matmul(x, g)),
-        jvp=(lambda b, t, out, x, y: b.outer(t, y), lambda b, t, out, x, y: b.outer(x, t)))
+        jvp=(lambda b, t, out, x, y: b.outer(t, y), lambda b, t, out, x, y: b.outer(x, t)),
+        reads_output=False)
 
 
 def _inverse(axes):
@@ -594,7 +608,7 @@ defprim("transpose", 1, lambda x, axes=None: x,
         Spelling(_transpose_spell, _transpose_spell, P_ATOM, (P_ATOM,)), elementwise=False,
         view=True, reads_values=False, shape=_transpose_shape,
         vjp=(lambda b, g, out, x, axes=None: b.transpose(g, axes=_inverse(axes)),),
-        jvp=(lambda b, t, out, x, axes=None: b.transpose(t, axes=axes),))
+        jvp=(lambda b, t, out, x, axes=None: b.transpose(t, axes=axes),), reads_output=False)
 # Numba reshapes C-contiguous arrays only (NumPy copies the others): its spelling makes one
 defprim("reshape", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
         replace(variadic(lambda a, p: f"{a[0]}.reshape({_dims(a[1:], p)})"),
@@ -602,7 +616,7 @@ defprim("reshape", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
         elementwise=False,
         view=True, reads_values=False, shape=_reshape_shape,
         vjp=(lambda b, g, out, x, *dims: b.reshape_like(g, x),),
-        jvp=(lambda b, t, out, x, *dims: b.reshape(t, *dims),))
+        jvp=(lambda b, t, out, x, *dims: b.reshape(t, *dims),), reads_output=False)
 defprim("reshape_like", 2, lambda x, like: T.Array(x.dtype, like.ndim) if T.is_array(like)
         else T.Scalar(x.dtype), Spelling("{0}.reshape({1}.shape)", "{0}.reshape({1}.shape)",
                                          P_ATOM, (P_ATOM, P_ATOM),
@@ -610,12 +624,12 @@ defprim("reshape_like", 2, lambda x, like: T.Array(x.dtype, like.ndim) if T.is_a
         elementwise=False,
         view=True, reads_values=False, shape=D.like(1),
         vjp=(lambda b, g, out, x, like: b.reshape_like(g, x), None),
-        jvp=(lambda b, t, out, x, like: b.reshape_like(t, like), None))
+        jvp=(lambda b, t, out, x, like: b.reshape_like(t, like), None), reads_output=False)
 defprim("expand_dims", 1, lambda x, axis: T.Array(x.dtype, T.ndim(x) + 1),
         Spelling("np.expand_dims({0}, {axis})", "np.expand_dims({0}, {axis})", P_ATOM, (1,)),
         elementwise=False, view=True, reads_values=False, shape=_expand_shape,
         vjp=(lambda b, g, out, x, axis: b.reshape_like(g, x),),
-        jvp=(lambda b, t, out, x, axis: b.expand_dims(t, axis=axis),))
+        jvp=(lambda b, t, out, x, axis: b.expand_dims(t, axis=axis),), reads_output=False)
 
 
 def _unreduce_spell(a, p):
@@ -639,18 +653,18 @@ defprim("unreduce", 2, lambda g, x, axis=None, keepdims=False: T.Array(g.dtype, 
         elementwise=False, view=True, reads_values=False, shape=D.like(1),
         vjp=(_unreduce_vjp, None),
         jvp=(lambda b, t, out, gx, x, axis=None, keepdims=False:
-             b.unreduce(t, x, axis=axis, keepdims=keepdims), None))
+             b.unreduce(t, x, axis=axis, keepdims=keepdims), None), reads_output=False)
 defprim("dim", 1, lambda x, axis: T.I64, Spelling("{0}.shape[{axis}]", "{0}.shape[{axis}]",
                                                   P_ATOM, (P_ATOM,)),
-        elementwise=False, nondiff=True, reads_values=False, safe=True)
+        elementwise=False, nondiff=True, reads_values=False, safe=True, reads_output=False)
 defprim("size", 1, lambda x: T.I64, Spelling("{0}.size", "{0}.size", P_ATOM, (P_ATOM,)),
-        elementwise=False, nondiff=True, reads_values=False, safe=True)
+        elementwise=False, nondiff=True, reads_values=False, safe=True, reads_output=False)
 # run-time checks that fancy-index writes name distinct positions (NumPy's last-write-wins
 # has no useful gradient)
 defprim("distinct", 2, lambda i, n: i, call("distinct_index", arity=2), elementwise=False,
-        nondiff=True)
+        nondiff=True, reads_output=False)
 defprim("distinct2", 4, lambda a, n, b, m: a, call("distinct_pairs", arity=4), elementwise=False,
-        nondiff=True)
+        nondiff=True, reads_output=False)
 
 
 def _ctor_spell(np_name):
@@ -661,19 +675,22 @@ def _ctor_spell(np_name):
 for _name in ("zeros", "ones", "empty"):
     defprim(_name, -1, lambda *dims, dtype="float64": T.Array(dtype, len(dims)),
             Spelling(_ctor_spell(_name), _ctor_spell(_name), P_ATOM, (1,)), elementwise=False,
-            fresh=True, nondiff=True, shape=lambda q, args, p: tuple(q.sym(a) for a in args))
+            fresh=True, nondiff=True, shape=lambda q, args, p: tuple(q.sym(a) for a in args),
+            reads_output=False)
 defprim("full", -1, lambda *dims, dtype="float64": T.Array(dtype, len(dims) - 1),
         variadic(lambda a, p: f"np.full({_dims(a[:-1], p)}, {a[-1]})", first=0),
         elementwise=False, fresh=True, nondiff=True,
-        shape=lambda q, args, p: tuple(q.sym(a) for a in args[:-1]))
+        shape=lambda q, args, p: tuple(q.sym(a) for a in args[:-1]), reads_output=False)
 defprim("eye", 1, lambda n: T.Array("float64", 2), call("np.eye"), elementwise=False, fresh=True,
-        nondiff=True, shape=lambda q, args, p: (q.sym(args[0]), q.sym(args[0])))
+        nondiff=True, shape=lambda q, args, p: (q.sym(args[0]), q.sym(args[0])),
+        reads_output=False)
 defprim("arange", -1, lambda *a: T.Array(T.promote_dtype("int64", *(x.dtype for x in a)), 1),
         variadic(lambda a, p: f"np.arange({', '.join(a)})", first=0), elementwise=False,
-        nondiff=True, shape=lambda q, args, p: (q.sym(args[0]),) if len(args) == 1 else None)
+        nondiff=True, shape=lambda q, args, p: (q.sym(args[0]),) if len(args) == 1 else None,
+        reads_output=False)
 defprim("copy_array", 1, T.same, Spelling("{0}.copy()", "{0}.copy()", P_ATOM, (P_ATOM,)),
         elementwise=False, fresh=True, reads_values=False, shape=D.like(0),
-        linear=(lambda b, s: s,))
+        linear=(lambda b, s: s,), reads_output=False)
 
 
 # ---- indexing
@@ -726,19 +743,15 @@ def _index_add_jit(a, p):
     if all(e[0] in ("i", "a") for e in spec):
         return f"scatter_add({a[0]}, {a[1]}, {', '.join(a[2:])})"
     if sum(e[0] == "a" for e in spec) == 1:
+        # the view the other entries select (the index array's axis kept whole), then
+        # a scatter along that axis
         k = next(i for i, e in enumerate(spec) if e[0] == "a")
+        j = sum(sum(e[1:]) if e[0] == "s" else 1 for e in spec[:k])     # its operand
+        view = spec[:k] + (("s", False, False, False),) + spec[k + 1:]
         axis = sum(e[0] != "i" for e in spec[:k])
-        args, it, view, idx = a[2:], iter(a[2:]), [], None
-        for e in spec:
-            if e[0] == "a":
-                idx = next(it)
-                view.append(":")
-            elif e[0] == "i":
-                view.append(next(it))
-            else:
-                lo, hi, st = (next(it) if present else "" for present in e[1:])
-                view.append(f"{lo}:{hi}" + (f":{st}" if st else ""))
-        return f"scatter_add_axis({a[0]}[{', '.join(view)}], {a[1]}, {idx}, {axis})"
+        idx = a[2:]
+        text = _index_text(idx[:j] + idx[j + 1:], {"spec": view})
+        return f"scatter_add_axis({a[0]}[{text}], {a[1]}, {idx[j]}, {axis})"
     return _index_add(a, p)      # Numba rejects np.add.at: a CompileError, never a wrong result
 
 
@@ -758,7 +771,7 @@ defprim("getitem", -1, _getitem_type, variadic(lambda a, p: f"{a[0]}[{_index_tex
         elementwise=False, view=True, reads_values=False, shape=D.getitem,
         # the adjoint of a gather is a scatter-add into the adjoint of x (reverse.py)
         vjp=(lambda b, g, out, x, *idx, spec: ("index", g),),
-        jvp=(lambda b, t, out, x, *idx, spec: b.getitem(t, *idx, spec=spec),))
+        jvp=(lambda b, t, out, x, *idx, spec: b.getitem(t, *idx, spec=spec),), reads_output=False)
 defprim("setitem", -1, lambda x, v, *idx, spec: x,
         Spelling(lambda a, p: f"{a[0]}[{_index_text(a[2:], p)}] = {a[1]}",
                  lambda a, p: f"{a[0]}[{_index_text(a[2:], p)}] = {a[1]}", 0, (P_ATOM, 1)),
@@ -766,14 +779,15 @@ defprim("setitem", -1, lambda x, v, *idx, spec: x,
         vjp=(lambda b, g, out, x, v, *idx, spec: b.setitem(b.copy_array(g), 0.0, *idx, spec=spec),
              lambda b, g, out, x, v, *idx, spec: b.getitem(g, *idx, spec=spec)),
         jvp=(lambda b, t, out, x, v, *idx, spec: b.setitem(b.copy_array(t), 0.0, *idx, spec=spec),
-             lambda b, t, out, x, v, *idx, spec: b.setitem(b.zeros_like(out), t, *idx, spec=spec)))
+             lambda b, t, out, x, v, *idx, spec: b.setitem(b.zeros_like(out), t, *idx, spec=spec)),
+             reads_output=False)
 defprim("index_add", -1, lambda acc, g, *idx, spec: acc,
         Spelling(_index_add, _index_add, 0, (P_ATOM, 1), jit=_index_add_jit), elementwise=False,
         inplace=True, fresh=True, reads_values=False, shape=D.like(0),
         # linear in (acc, g): the adjoint of g is the gather its scatter transposes
         vjp=(lambda b, G, out, acc, g, *idx, spec: G,
              lambda b, G, out, acc, g, *idx, spec: b.getitem(G, *idx, spec=spec)),
-        jvp_joint=_index_add_jvp)
+        jvp_joint=_index_add_jvp, reads_output=False)
 
 
 # ---- np.array([a, b, ...])
@@ -800,22 +814,5 @@ def _pack_jvp(b, tans, out, *xs):
 
 
 defprim("pack", -1, _pack_type, variadic(lambda a, p: f"np.array([{', '.join(a)}])", first=0),
-        elementwise=False, fresh=True, reads_values=False, jvp_joint=_pack_jvp)
+        elementwise=False, fresh=True, reads_values=False, jvp_joint=_pack_jvp, reads_output=False)
 PRIMS["pack"].vjp = _PackRules()
-
-
-# The rules of these never read the primitive's own result, so an array they make may be
-# written in place afterwards without a copy (frontend/ownership.py); any other primitive's
-# result is kept intact for its adjoint.
-for _name in ("add", "sub", "mul", "neg", "copy", "float", "int", "abs", "sign", "max", "min",
-              "floordiv", "mod", "lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or", "select",
-              "log", "log1p", "log2", "log10", "sin", "cos", "asin", "acos", "atan", "sinh", "cosh",
-              "asinh", "acosh", "atanh", "erf", "erfc", "softplus", "relu", "deg2rad", "rad2deg",
-              "floor", "ceil", "trunc", "atan2", "trip_count", "tape_alloc", "tape_put",
-              "tape_push", "tape_get", "zeros_like", "ones_like", "undef", "astype", "sum_to",
-              "sum", "prod", "matmul", "outer", "transpose", "reshape", "reshape_like",
-              "expand_dims", "unreduce", "dim", "size", "distinct", "distinct2", "zeros", "ones",
-              "empty", "full", "eye", "arange", "copy_array", "getitem", "setitem", "index_add",
-              "pack"):
-    PRIMS[_name].reads_output = False
-

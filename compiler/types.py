@@ -97,6 +97,11 @@ def same(t: Type, *_: Type) -> Type:
     return t
 
 
+def array_dtype(value) -> str | None:
+    """The IR dtype of a NumPy array's elements (all ints read as int64), or None."""
+    return {"f": str(value.dtype), "i": "int64", "u": "int64", "b": "bool"}.get(value.dtype.kind)
+
+
 def of_value(value) -> Type:
     """Type of a Python/NumPy value met at a call or as a constant."""
     import numpy as np

@@ -112,11 +112,6 @@ class _Recompile(Exception):
     """An array the compiled code reads from the module has another dtype or ndim now."""
 
 
-def _dtype_name(value) -> str:
-    kind = value.dtype.kind
-    return {"f": str(value.dtype), "i": "int64", "u": "int64", "b": "bool"}.get(kind, str(value.dtype))
-
-
 def _numpy_scalars(fn, sig):
     """``fn`` (plain-Python generated code) called with NumPy scalars in place of Python
     floats and ints, so that its arithmetic follows IEEE and NumPy as the compiled targets do:
@@ -254,7 +249,7 @@ class Transformed:
                     else vars(sys.modules[module])
                 value = scope[name]
             if not (isinstance(value, np.ndarray) and value.ndim == ndim
-                    and _dtype_name(value) == dtype):
+                    and T.array_dtype(value) == dtype):
                 raise _Recompile(path[-1])
             return value
 

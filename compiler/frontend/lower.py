@@ -712,7 +712,7 @@ class Lowerer(ArrayLowering):
             raise self.err(node, f"'{name}' is an array in the closure of a helper; flatgrad reads "
                                  "captured arrays of the differentiated function itself only",
                            f"Pass '{name}' to the helper as an argument.")
-        dtype = {"f": str(v.dtype), "i": "int64", "u": "int64", "b": "bool"}.get(v.dtype.kind)
+        dtype = T.array_dtype(v)
         if dtype not in ("float64", "float32", "int64", "bool") or v.ndim == 0 or not v.dtype.isnative:
             raise self.err(node, f"'{name}' is an array of dtype {v.dtype} (ndim {v.ndim}), which "
                                  "flatgrad cannot read from the module",

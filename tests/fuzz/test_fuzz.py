@@ -3,16 +3,13 @@
 Random valid programs over the documented subset go through value_and_grad, grad, jvp,
 vjp, jacobian (rev and fwd), hessian, -O0/-O1 and checkpointing, compared with plain Python
 and an independent oracle (Richardson differences, autograd); random invalid programs must
-raise a CompileError at the mutated line. A failure message names each failure class, its
-seeds and how to reproduce and shrink it: ``python -m tests.fuzz`` (docs/fuzzing.md).
-
-A class that is known and tracked elsewhere can be listed in ``KNOWN`` (class-key regex ->
-reference); programs failing only with known classes then xfail instead of failing.
+raise a CompileError at the mutated line. Any wrong result or internal error fails the test;
+its message names each failure class, its seeds and how to reproduce and shrink it:
+``python -m tests.fuzz`` (docs/fuzzing.md).
 """
 from __future__ import annotations
 
 import collections
-import re
 import warnings
 
 import numpy as np
@@ -29,17 +26,9 @@ SEED_PYTHON = 9_000_000
 SEED_INVALID = 9_500_000
 SEED_CPU = 9_800_000
 
-# class-key regex -> reference (issue / commit) for failure classes still open
-KNOWN: dict[str, str] = {}
-
-
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
     return str(tmp_path_factory.mktemp("fuzz_src"))
-
-
-def _known(key):
-    return next((ref for pat, ref in KNOWN.items() if re.search(pat, key)), None)
 
 
 def _report(reports, what):
@@ -67,14 +56,11 @@ def _check(reports, what):
     classes, rejected, text = _report(reports, what)
     n = len(reports)
     bad = sum(r.outcome in (runner.WRONG, runner.INTERNAL) for r in reports)
-    unknown = [k for k in classes if not _known(k)]
     # rejections of valid programs are findings too, but a few are acceptable
     n_rej = sum(r.outcome == runner.REJECTED for r in reports)
     assert n_rej <= max(3, 0.02 * n), f"{n_rej}/{n} valid programs rejected: {dict(rejected)}"
-    if unknown:
-        pytest.fail(f"{bad}/{n} programs fail ({len(classes)} classes):\n{text}", pytrace=False)
     if classes:
-        pytest.xfail("known fuzz classes: " + "; ".join(f"{k} ({_known(k)})" for k in classes))
+        pytest.fail(f"{bad}/{n} programs fail ({len(classes)} classes):\n{text}", pytrace=False)
 
 
 def test_fuzz_valid_programs_python(workdir):
