@@ -24,8 +24,9 @@ from .errors import CompileError, SourceLoc
 from .frontend import lower_function
 from .ir import Function, dump
 from .optimize import O1
-from .steps import results_tree, with_tree
-from .tree import expression
+from .frontend.source import params_of
+from .steps import over_leaves, results_tree, with_tree
+from .tree import expression, leaves
 from .verify import check
 
 DEBUG = bool(os.environ.get("FLATGRAD_DEBUG"))
@@ -124,7 +125,10 @@ def _transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> F
     captured = dict(primal.meta).get("captures")
     if DEBUG:
         check(primal)
-    ir = run_passes(primal, [(s.name, s.apply) for s in req.steps], log=log)
+    steps = req.steps
+    if arg_types is not None:         # container arguments: the IR has a parameter per leaf
+        steps = over_leaves(steps, tuple(arg_types)[:len(params_of(fn_obj))], primal.loc)
+    ir = run_passes(primal, [(s.name, s.apply) for s in steps], log=log)
     tree = results_tree(ir) if req.steps else None
     ir = run_passes(ir, [("expand_custom", expand_custom)], log=log)  # custom_vjp: primal bodies
     if req.optimize:
@@ -147,10 +151,14 @@ def render(functions: list[Function], target: str, origin: str, key: str = "",
     The module ends with ``__flatgrad_lines__``: generated line -> the user's file:line, so a
     run-time error can name the line of the user's function it comes from.
     """
-    fns, locs = [], []
+    fns, locs, nested = [], [], {}
     for f in functions:
         lines, results, line_locs = emit_body(f, target)
         tree = dict(f.meta).get("tree")
+        if tree is not None and target != "python" and not tree.plain:
+            # Numba returns tuples, not dicts or lists of arrays: the runtime nests the results
+            nested[f.name] = tree.spec()
+            tree = leaves(len(results))
         ret = expression(tree, results) if tree is not None else ", ".join(results)
         fns.append({"name": f.name, "params": ", ".join(p.hint for p in f.params),
                     "lines": lines, "ret": ret})
@@ -163,6 +171,8 @@ def render(functions: list[Function], target: str, origin: str, key: str = "",
                            uses_np=bool(re.search(r"\bnp\.", body)), boundscheck=boundscheck,
                            **extra)
     text += _line_table(text, fns, locs)
+    if nested:         # read by the runtime: how to nest the flat results it gets
+        text += f"__flatgrad_trees__ = {nested!r}\n"
     captured = [c for f in functions for c in dict(f.meta).get("captures", ())]
     if captured:       # read by the runtime: which arrays to pass, from where
         text += f"__flatgrad_captures__ = {tuple(captured)!r}\n"

@@ -36,7 +36,9 @@ class Step:
     ``single``: ``wrt`` was one int (its results are unwrapped, as JAX's ``argnums=0``);
     ``with_value``: the function's own results come first (rev, vjp, fwd);
     ``mode``: "rev" (rows) or "fwd" (columns) for jac; ``checkpoint``: None, True or K
-    for the loops of a rev step (see ``compiler/reverse.py``)."""
+    for the loops of a rev step (see ``compiler/reverse.py``); ``wrt_tree``: how the
+    derivatives with respect to ``wrt`` nest, when they are the leaves of container arguments
+    (set by :func:`over_leaves`; else one leaf per position)."""
 
     kind: str
     wrt: tuple
@@ -44,6 +46,7 @@ class Step:
     with_value: bool = False
     mode: str = "rev"
     checkpoint: object = None
+    wrt_tree: object = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -71,10 +74,10 @@ class Step:
 
     def tree(self, inner: TR.TreeDef) -> TR.TreeDef:
         """How this step's results nest, given how its input's results nest."""
-        args = TR.LEAF if self.single else TR.leaves(len(self.wrt))
+        args = self.wrt_tree or (TR.LEAF if self.single else TR.leaves(len(self.wrt)))
         if self.kind == "jac":
             return TR.graft(inner, args)          # rows follow the results, columns wrt
-        out = {"rev": args, "vjp": TR.leaves(len(self.wrt)), "fwd": inner}[self.kind]
+        out = {"rev": args, "vjp": self.wrt_tree or TR.leaves(len(self.wrt)), "fwd": inner}[self.kind]
         return TR.tuple_of([inner, out]) if self.with_value else out
 
 
@@ -89,6 +92,34 @@ def results_tree(fn: Function) -> TR.TreeDef:
 def with_tree(fn: Function, tree: TR.TreeDef) -> Function:
     meta = tuple((k, v) for k, v in fn.meta if k != "tree") + (("tree", tree),)
     return replace(fn, meta=meta)
+
+
+def over_leaves(steps, arg_types, loc=None) -> tuple:
+    """``steps`` for a function whose parameters of types ``arg_types`` include containers
+    (:class:`~flatgrad.compiler.types.Tree`): its IR has one parameter per leaf, so each
+    position in a step's ``wrt`` becomes the positions of its leaves, and ``wrt_tree`` nests
+    the derivatives as the arguments nest (a gradient with respect to ``{"W": W, "b": b}``
+    is a dict). Without containers the steps are returned as they are."""
+    if not any(isinstance(t, T.Tree) for t in arg_types):
+        return tuple(steps)
+    spans, k = [], 0
+    for t in arg_types:
+        width = t.tree.num_leaves if isinstance(t, T.Tree) else 1
+        spans.append(tuple(range(k, k + width)))
+        k += width
+    out = []
+    for step in steps:
+        wrt, trees = [], []
+        for i in step.wrt:
+            if not 0 <= i < len(spans):
+                raise CompileError(f"argnums {i} is out of range for a function with "
+                                   f"{len(spans)} parameters", loc)
+            wrt.extend(spans[i])
+            t = arg_types[i]
+            trees.append(t.tree if isinstance(t, T.Tree) else TR.LEAF)
+        tree = trees[0] if step.single else TR.tuple_of(trees)
+        out.append(replace(step, wrt=tuple(wrt), single=False, wrt_tree=tree))
+    return tuple(out)
 
 
 def check_wrt(fn: Function, wrt) -> None:

@@ -50,6 +50,21 @@ class TreeDef:
         return "(" + ", ".join(inner) + ("," if len(inner) == 1 else "") + ")"
 
 
+    @property
+    def plain(self) -> bool:
+        """Tuples and leaves only: what compiled (Numba) code can return as it is."""
+        return self.kind in ("leaf", "tuple") and all(c.plain for c in self.children)
+
+    def spec(self):
+        """The tree as nested tuples of strings (a literal a generated module can hold)."""
+        return (self.kind, self.keys, tuple(c.spec() for c in self.children))
+
+    @staticmethod
+    def from_spec(spec) -> "TreeDef":
+        kind, keys, children = spec
+        return TreeDef(kind, tuple(TreeDef.from_spec(c) for c in children), tuple(keys))
+
+
 LEAF = TreeDef("leaf")
 
 

@@ -37,7 +37,30 @@ class TupleT:
         return "(" + ", ".join(map(str, self.items)) + ")"
 
 
-Type = Scalar | Array | TupleT
+@dataclass(frozen=True, slots=True)
+class Tree:
+    """One argument that is a tuple, list or dict of numbers and arrays (a *pytree*, as JAX
+    calls it): its structure (a :class:`~flatgrad.compiler.tree.TreeDef`) and the type of
+    each leaf, in the order :func:`~flatgrad.compiler.tree.flatten` lists them. The IR has
+    one parameter per leaf; the function sees the container."""
+
+    tree: object
+    leaves: tuple
+
+    def __str__(self) -> str:
+        from .tree import unflatten
+        return str(unflatten(self.tree, [str(t) for t in self.leaves])).replace("'", "")
+
+
+Type = Scalar | Array | TupleT | Tree
+
+
+def leaf_types(types) -> tuple:
+    """``types`` with every :class:`Tree` replaced by its leaves' types."""
+    out: list = []
+    for t in types:
+        out.extend(t.leaves if isinstance(t, Tree) else (t,))
+    return tuple(out)
 
 F64 = Scalar("float64")
 F32 = Scalar("float32")

@@ -1,5 +1,6 @@
 """Values the frontend meets that are not IR atoms: bound methods, references to Python
-objects (modules, functions, None), and variables not defined on every path."""
+objects (modules, functions, None, strings), dict arguments, and variables not defined on
+every path."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,6 +19,18 @@ class Ref:
     """A non-numeric value met while lowering: a module, a function, None."""
 
     obj: object
+
+
+class Record:
+    """A dict argument (a pytree's dict node) as the function sees it: constant string keys
+    to values (numbers, arrays, tuples, other records). Read with ``d["key"]``,
+    ``d.keys()``/``d.values()``/``d.items()``, ``len(d)``, ``for k in d``."""
+
+    def __init__(self, items: dict):
+        self.items = dict(items)
+
+    def __repr__(self) -> str:
+        return f"Record({self.items!r})"
 
 
 class BoundMethod:

@@ -27,7 +27,7 @@ from ..compiler.errors import CompileError, SourceLoc
 from ..compiler.frontend.source import params_of
 from ..compiler.inline import inline
 from ..compiler.pipeline import Request, render, transform
-from ..compiler.tree import unflatten
+from ..compiler.tree import LEAF, TreeDef, unflatten
 from . import cache
 
 TARGETS = ("python", "cpu")
@@ -44,8 +44,44 @@ class Signature(tuple):
     """The IR types of one call's arguments."""
 
 
+def is_tree(value) -> bool:
+    """Whether an argument is a container of arguments (a *pytree*, as JAX calls it): a tuple
+    or dict always; a list when it holds arrays or containers (a list of numbers, or of lists
+    of numbers, is one array, as NumPy reads it)."""
+    if isinstance(value, (tuple, dict)):
+        return True
+    return isinstance(value, list) and any(isinstance(v, (np.ndarray, tuple, dict)) or is_tree(v)
+                                           for v in value)
+
+
+def classify_tree(name: str, value, differentiable: bool):
+    """(:class:`~flatgrad.compiler.types.Tree`, its leaves converted, True) for a container
+    argument; each leaf is classified as an argument of its own, named by its path
+    (``params['W']``) in errors."""
+    found: list = []
+
+    def walk(path: str, v) -> TreeDef:
+        if not is_tree(v):
+            found.append(classify(path, v, differentiable))
+            return LEAF
+        if isinstance(v, dict):
+            if not all(isinstance(k, str) for k in v):
+                raise TypeError(f"argument '{path}' is a dict with keys that are not strings; "
+                                "flatgrad takes dicts keyed by strings")
+            keys = tuple(sorted(v))
+            return TreeDef("dict", tuple(walk(f"{path}[{k!r}]", v[k]) for k in keys), keys)
+        kind = "tuple" if isinstance(v, tuple) else "list"
+        return TreeDef(kind, tuple(walk(f"{path}[{i}]", x) for i, x in enumerate(v)))
+
+    tree = walk(name, value)
+    return T.Tree(tree, tuple(t for t, _, _ in found)), [v for _, v, _ in found], True
+
+
 def classify(name: str, value, differentiable: bool):
-    """(IR type, converted value, needs conversion) for one argument, or a clear error."""
+    """(IR type, converted value, needs conversion) for one argument, or a clear error.
+    A container argument (:func:`is_tree`) gives a Tree type and the list of its leaves."""
+    if is_tree(value):
+        return classify_tree(name, value, differentiable)
     t = _SCALARS.get(type(value))
     if t is not None:
         if differentiable and not T.is_float(t):
@@ -129,6 +165,16 @@ def _numpy_scalars(fn, sig):
         return fn(*args)
 
     call.__wrapped__ = fn
+    return call
+
+
+def _nested(compiled, tree: TreeDef):
+    """``compiled`` (which returns a flat tuple) with its results nested as ``tree``: dicts and
+    lists, which Numba code cannot return, are built here."""
+    def call(*args):
+        return unflatten(tree, compiled(*args))
+
+    call.__wrapped__ = compiled
     return call
 
 
@@ -232,11 +278,11 @@ class Transformed:
             return None
         return type(e)(f"{e}\n  in {self.fn.__name__} at {loc}")
 
-    def _with_captures(self, compiled, captured):
+    def _with_captures(self, compiled, captured, n: int):
         """``compiled``, called with the arrays the function reads from its module or closure
-        (read at each call, as Python reads them) after the user's arguments. If one of them
-        has changed dtype or number of dimensions, the transform compiles again."""
-        n = len(params_of(self.fn))
+        (read at each call, as Python reads them) after the user's ``n`` arguments (leaves of
+        containers counted one by one). If one of them has changed dtype or number of
+        dimensions, the transform compiles again."""
         cells = dict(zip(self.fn.__code__.co_freevars, self.fn.__closure__ or ()))
 
         def fetch(where):
@@ -297,7 +343,10 @@ class Transformed:
         for i, (name, v) in enumerate(zip(self.params, args)):
             t, v2, conv = classify(name, v, i in self.floats)
             types.append(t)
-            values.append(v2)
+            if isinstance(t, T.Tree):
+                values.extend(v2)        # the compiled code takes one parameter per leaf
+            else:
+                values.append(v2)
             converted |= conv
         return Signature(types), values, converted
 
@@ -420,11 +469,15 @@ class Transformed:
             key = self.key(sig)
             module = cache.load_module(key, self.__name__, lambda: self.build_source(sig, key))
             compiled = getattr(module, self.__name__)
+            nested = getattr(module, "__flatgrad_trees__", {}).get(self.__name__)
+            if nested is not None:
+                compiled = _nested(compiled, TreeDef.from_spec(nested))
             captured = getattr(module, "__flatgrad_captures__", ())
             if captured:
-                compiled = self._with_captures(compiled, captured)
+                n = len(T.leaf_types(sig[:len(params_of(self.fn))]))
+                compiled = self._with_captures(compiled, captured, n)
             if self.target == "python":
-                compiled = _numpy_scalars(compiled, sig)
+                compiled = _numpy_scalars(compiled, T.leaf_types(sig))
             self._slow[sig] = compiled
             self._last = (sig, module)
             return compiled

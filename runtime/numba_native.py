@@ -62,6 +62,10 @@ def flatgrad_type(t, name: str, differentiated: bool) -> T.Type:
         return T.BOOL
     elif isinstance(t, types.Integer) and not differentiated:
         return T.I64
+    if isinstance(t, (types.BaseTuple, types.DictType, types.LiteralStrKeyDict, types.List)):
+        raise TypingError(f"flatgrad: argument '{name}' is a container ({t}); from Numba code, "
+                          "pass its arrays as separate arguments (containers of parameters are "
+                          "taken by calls from Python)")
     what = "float" if differentiated else "float, int, bool"
     raise TypingError(f"flatgrad: argument '{name}' is {t}; a differentiated argument must be a "
                       f"float or a float array (here: {what} scalars or arrays)")

@@ -18,7 +18,7 @@ from ..library import LOWERINGS
 from ..library.registry import METHODS
 from ..library.linalg import batched_matmul
 from ..primitives import PRIMS
-from ..values import BoundMethod, Ref, hashable
+from ..values import BoundMethod, Record, Ref, hashable
 
 REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "min": "amin", "prod": "prod",
               "amax": "amax", "amin": "amin"}
@@ -69,6 +69,12 @@ class ArrayLowering:
 
     def call_method(self, m: BoundMethod, node: ast.Call, kwargs):
         x, name = m.base, m.name
+        if isinstance(x, Record):          # a dict argument: d.keys(), d.values(), d.items()
+            if node.args or kwargs:
+                raise self.err(node, f".{name}() takes no arguments")
+            keys = tuple(map(Ref, x.items))
+            vals = tuple(x.items.values())
+            return {"keys": keys, "values": vals, "items": tuple(zip(keys, vals))}[name]
         if name in REDUCTIONS:
             return self.reduction(name, x, node.args, kwargs, node)
         if name == "reshape":
@@ -301,6 +307,15 @@ class ArrayLowering:
 
     def expr_Subscript(self, node: ast.Subscript):
         base = self.expr(node.value)
+        if isinstance(base, Record):
+            key = self.expr(node.slice)
+            if not (isinstance(key, Ref) and isinstance(key.obj, str)):
+                raise self.err(node, "a dict argument is read with a constant string key",
+                               "Write d[\"name\"], or loop over d.items().")
+            if key.obj not in base.items:
+                raise self.err(node, f"the dict has no key {key.obj!r} (it has "
+                                     f"{', '.join(map(repr, base.items))})")
+            return base.items[key.obj]
         if isinstance(base, tuple):
             i = self.const_int(node.slice)
             try:

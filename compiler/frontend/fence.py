@@ -60,9 +60,11 @@ def fence(pf: ParsedFunction) -> None:
 
 
 def _check(pf: ParsedFunction, root: ast.AST) -> None:
-    # a string may be an argument of a call (np.pad(x, 1, mode="edge")); its lowering reads it
+    # a string may be an argument of a call (np.pad(x, 1, mode="edge")) or a dict argument's
+    # key (params["W"]); their lowering reads it
     args = {id(a) for c in ast.walk(root) if isinstance(c, ast.Call)
             for a in [*c.args, *(k.value for k in c.keywords)]}
+    args |= {id(c.slice) for c in ast.walk(root) if isinstance(c, ast.Subscript)}
     for n in ast.walk(root):
         bad = _REJECT.get(type(n))
         if bad is not None:

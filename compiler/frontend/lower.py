@@ -25,7 +25,7 @@ from .arrays import ArrayLowering
 from .fence import fence
 from .ownership import Ownership
 from .source import ParsedFunction, params_of, parse_function
-from ..values import BoundMethod, Ref, Undefined, hashable
+from ..values import BoundMethod, Record, Ref, Undefined, hashable
 
 RET, RETVAL = "$ret", "$retval"
 CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
@@ -55,10 +55,13 @@ def lower_function(fn, arg_types=None) -> Function:
     if arg_types is None:
         arg_types = (T.F64,) * len(argnames)
     b = Builder(loc=pf.loc(pf.node))
-    params = tuple(b.fresh(t, hint=n) for n, t in zip(argnames, arg_types))
+    leaves: list = []
+    bindings = {n: _parameter(b, n, t, leaves) for n, t in zip(argnames, arg_types)}
+    params = tuple(leaves)
     lw = Lowerer(pf, fn, b, (fn.__code__,))
     lw.captures_hints.update(argnames)
-    result = lw.run(dict(zip(argnames, params)))
+    lw.captures_hints.update(p.hint for p in params)
+    result = lw.run(bindings)
     results = result if isinstance(result, tuple) else (result,)
     for r in results:
         if not isinstance(r, (Var, Const)):
@@ -72,6 +75,33 @@ def lower_function(fn, arg_types=None) -> Function:
                              for where, v in lw.captures.items())),) if hidden else ()
     return Function(pf.name, params + hidden, Block((), tuple(b.stmts), results), pf.loc(pf.node),
                     meta)
+
+
+def _parameter(b: Builder, name: str, t: T.Type, leaves: list) -> object:
+    """What the function sees as its parameter ``name`` of type ``t``: a fresh IR parameter;
+    for a container argument (:class:`~flatgrad.compiler.types.Tree`) the same container
+    (tuples for tuples and lists, :class:`Record` s for dicts) of one IR parameter per leaf,
+    named after its path (``params_W``). ``leaves`` collects the IR parameters in order."""
+    if not isinstance(t, T.Tree):
+        leaves.append(b.fresh(t, hint=name))
+        return leaves[-1]
+    types = iter(t.leaves)
+
+    def build(tree, path):
+        if tree.kind == "leaf":
+            leaves.append(b.fresh(next(types), hint=path))
+            return leaves[-1]
+        if tree.kind == "dict":
+            return Record({k: build(c, f"{path}_{_identifier(k)}")
+                           for k, c in zip(tree.keys, tree.children)})
+        return tuple(build(c, f"{path}_{i}") for i, c in enumerate(tree.children))
+
+    return build(t.tree, name)
+
+
+def _identifier(key: str) -> str:
+    text = "".join(c if c.isalnum() or c == "_" else "_" for c in key)
+    return text if text and not text[0].isdigit() else "k" + text
 
 
 class Lowerer(ArrayLowering):
@@ -433,6 +463,7 @@ class Lowerer(ArrayLowering):
             elif fn is zip and it.args:
                 kind, sources = "zip", list(it.args)
         values = [self.expr(x) for x in sources]
+        values = [tuple(map(Ref, v.items)) if isinstance(v, Record) else v for v in values]
         if all(isinstance(v, tuple) for v in values):
             return self.unrolled(s, kind, values)
         for x, v in zip(sources, values):
@@ -666,7 +697,9 @@ class Lowerer(ArrayLowering):
         v = self.expr(node)
         if isinstance(v, (Var, Const)):
             return v
-        what = "a tuple" if isinstance(v, tuple) else "a function or module"
+        what = ("a tuple" if isinstance(v, tuple) else "a dict" if isinstance(v, Record)
+                else "a string" if isinstance(v, Ref) and isinstance(v.obj, str)
+                else "a function or module")
         raise self.err(node, f"expected a number or an array here, got {what}")
 
     def int_atom(self, node: ast.expr) -> Atom:
@@ -682,6 +715,8 @@ class Lowerer(ArrayLowering):
             return Const(v, T.of_value(v))
         if v is None:
             return Ref(None)
+        if isinstance(v, str):           # a dict key, a mode= or an einsum spec
+            return Ref(v)
         raise self.err(node, f"flatgrad does not support constants of type {type(v).__name__}")
 
     def expr_Name(self, node: ast.Name) -> object:
@@ -754,6 +789,8 @@ class Lowerer(ArrayLowering):
             return self.global_value(v, node, node.attr)
         if isinstance(base, (Var, Const)):
             return self.attribute(base, node)
+        if isinstance(base, Record) and node.attr in ("keys", "values", "items"):
+            return Ref(BoundMethod(base, node.attr))
         raise self.err(node, f"flatgrad does not support the attribute '{node.attr}' here")
 
     def expr_Tuple(self, node: ast.Tuple) -> tuple:
@@ -946,8 +983,8 @@ class Lowerer(ArrayLowering):
 
     def call_len(self, node, kwargs):
         x = self.expr(node.args[0])
-        if isinstance(x, tuple):
-            return Const(len(x), T.I64)
+        if isinstance(x, (tuple, Record)):
+            return Const(len(x.items if isinstance(x, Record) else x), T.I64)
         if isinstance(x, Var) and T.is_array(x.type):
             return self.op(node, "dim", x, axis=0)
         raise self.err(node, "len() needs an array or a tuple")
@@ -1015,7 +1052,8 @@ class Lowerer(ArrayLowering):
                                else Ref(None) if d is None else self.err_default(node, name))
         if len(args) > len(argnames):
             raise self.err(node, f"'{fn.__name__}' takes {len(argnames)} arguments, got {len(args)}")
-        lent = frozenset(self.root(v) for v in bound.values() if isinstance(v, Var) and T.is_array(v.type))
+        lent = frozenset(self.root(v) for v in _atoms(bound.values())
+                         if isinstance(v, Var) and T.is_array(v.type))
         sub = type(self)(pf, fn, self.b, self.stack + (code,), self.own, self.borrowed | lent,
                          self.captures)
         sub.captures_hints = self.captures_hints
@@ -1026,6 +1064,17 @@ class Lowerer(ArrayLowering):
     def err_default(self, node, name):
         raise self.err(node, f"the default value of '{name}' is not a number",
                        "Pass the argument explicitly.")
+
+
+def _atoms(values):
+    """The IR values in ``values``, looking inside tuples and dict arguments."""
+    for v in values:
+        if isinstance(v, tuple):
+            yield from _atoms(v)
+        elif isinstance(v, Record):
+            yield from _atoms(v.items.values())
+        else:
+            yield v
 
 
 # ---------------------------------------------------------------------- AST queries
