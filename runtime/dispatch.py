@@ -228,6 +228,14 @@ class Transformed:
         return Transformed(self.fn, self.steps, target, self.suffix, extra=self.extra,
                            floats=self.floats, optimize=self.req.optimize)
 
+    def __reduce__(self):
+        """Pickled by reference: the function (by its module and name) and the transform's
+        parameters, never compiled code; another process compiles again or reads the on-disk
+        cache (``runtime/pickling.py``)."""
+        from .pickling import portable, rebuild_transformed
+        return rebuild_transformed, (portable(self.fn), self.steps, self.target, self.suffix,
+                                     self.extra, self.floats, self.req.optimize)
+
     # ------------------------------------------------------------------ calling
 
     def __call__(self, *args, **kwargs):

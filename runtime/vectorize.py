@@ -28,9 +28,10 @@ from ..compiler.frontend.source import params_of
 from ..compiler.ir import Function, walk
 from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import TreeDef, of_results, unflatten
-from . import cache, cuda_launch
-from .batch import Kernel, broadcast_shape, check_out, compute_dtype, host_batch
+from . import cache, cuda_launch, dask_map
+from .batch import Kernel, broadcast_shape, check_out, compute_dtype, host_batch, shapes_of
 from .dispatch import DEFAULT_TARGET
+from .pickling import portable
 
 TARGETS = ("cpu", "parallel", "cuda")
 # Numba fastmath flags for the cpu/parallel kernels: none. FMA contraction, reassociation
@@ -52,6 +53,7 @@ class Vectorized:
             raise ValueError(f"unknown vectorize target {target!r}; choose one of {', '.join(TARGETS)}")
         self.target = target
         self.fastmath = FASTMATH if fastmath is None else fastmath
+        self.wrapped = fn
         if hasattr(fn, "build_ir") and hasattr(fn, "fn"):      # grad, value_and_grad, ...
             self.base, self.params, self.defaults = fn.fn, fn.params, fn.defaults
             self.name, self.req = fn.__name__, fn.req
@@ -59,8 +61,8 @@ class Vectorized:
         elif callable(fn) and hasattr(fn, "__code__"):
             self.base, self.params = fn, params_of(fn)
             self.defaults = fn.__defaults__ or ()
-            self.name = fn.__name__
-            self.req = Request(name=fn.__name__)
+            self.name = fn.__name__.replace("<lambda>", "lambda_fn")    # an identifier
+            self.req = Request(name=self.name)
             self._build_ir = lambda sig: transform(fn, tuple(sig), self.req)
         else:
             raise TypeError("vectorize maps a scalar Python function, or what grad/value_and_grad "
@@ -68,6 +70,7 @@ class Vectorized:
         self.__name__ = f"{self.name}_vectorized"
         self.__doc__ = getattr(self.base, "__doc__", None)
         self._kernels: dict = {}
+        self._layouts: dict = {}
         self._last = None
         self._lock = threading.Lock()
         self._fingerprint = None
@@ -75,15 +78,27 @@ class Vectorized:
     def __repr__(self) -> str:
         return f"<flatgrad vectorize of {self.name} target={self.target}>"
 
+    def __reduce__(self):
+        """Pickled by reference: what it maps (a transform pickles as its function's name and
+        its parameters; see ``runtime/pickling.py``), the target and fastmath; never kernels."""
+        fn = self.wrapped if hasattr(self.wrapped, "build_ir") else portable(self.wrapped)
+        return _rebuild, (fn, self.target, self.fastmath)
+
+    def __dask_tokenize__(self):
+        """Dask names its tasks by this: equal for equal code, whichever object or process."""
+        return ("flatgrad.vectorize", self.key(np.float64, ""))
+
     # ------------------------------------------------------------------ calling
 
     def __call__(self, *args, out=None):
         """Apply the function elementwise; scalars and size-1 arrays are broadcast."""
         args = self._bind(args)
+        if any(map(dask_map.is_dask, args)):
+            return dask_map.call(self, args, out)
         if self.target == "cuda":
             return cuda_launch.call(self, args, out)
         dtype = compute_dtype(args)
-        shape = broadcast_shape(self.params, [np.shape(a) for a in args])
+        shape = broadcast_shape(self.params, shapes_of(args))
         values, kinds = zip(*(host_batch(n, a, shape, dtype) for n, a in zip(self.params, args))) \
             if args else ((), ())
         kern = self.kernel(dtype, "".join(kinds))
@@ -126,8 +141,17 @@ class Vectorized:
             cuda_launch.load_cuda()          # a clear error before anything imports numba.cuda
         module = cache.load_module(key, stem, lambda: self._render(ir, kinds, key))
         kname = kernel_names(ir)[0]
-        return Kernel(getattr(module, kname), tuple(np.dtype(r.type.dtype) for r in ir.results),
-                      self._structure(ir), module.__flatgrad_text__)
+        return Kernel(getattr(module, kname), _dtypes(ir), self._structure(ir),
+                      module.__flatgrad_text__)
+
+    def layout(self, dtype) -> tuple:
+        """(the outputs' dtypes, how they nest) for ``dtype`` elements, without compiling."""
+        dtype = np.dtype(dtype)
+        hit = self._layouts.get(dtype)
+        if hit is None:
+            ir = self.scalar_ir(dtype)
+            hit = self._layouts[dtype] = (_dtypes(ir), self._structure(ir))
+        return hit
 
     def key(self, dtype, kinds: str) -> str:
         if self._fingerprint is None:
@@ -188,6 +212,14 @@ class Vectorized:
         return self._render(self.scalar_ir(dtype), kinds)
 
 
+def _rebuild(fn, target, fastmath) -> Vectorized:
+    return Vectorized(fn, target, fastmath=fastmath)
+
+
+def _dtypes(ir: Function) -> tuple:
+    return tuple(np.dtype(r.type.dtype) for r in ir.results)
+
+
 # ---------------------------------------------------------------- the generated kernel
 
 def kernel_names(ir: Function) -> tuple[str, list[str], list[str]]:
@@ -231,6 +263,7 @@ def vectorize(fn, target: str = DEFAULT_TARGET, *, fastmath=None) -> Vectorized:
     ``target`` is ``"cpu"`` (one fused loop), ``"parallel"`` (the loop is a
     ``prange`` over all cores) or ``"cuda"`` (a grid-stride kernel through
     numba-cuda; device arrays and ``__cuda_array_interface__`` objects are used in
-    place and the results stay on the device).
+    place and the results stay on the device). Given Dask arrays, it returns Dask arrays
+    computed chunk by chunk (``docs/dask.md``); the object pickles by reference.
     """
     return Vectorized(fn, target, fastmath=fastmath)
