@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+import linecache
 import os
+import re
 import sys
 import threading
 import warnings
@@ -134,14 +136,46 @@ def default_signature(fn, overrides: dict | None = None) -> Signature:
 
 def _generated_line(e: BaseException) -> str | None:
     """The user's file:line for the innermost generated-module frame of ``e``'s traceback."""
-    tb, found = e.__traceback__, None
+    return _generated_frame(e)[0]
+
+
+def _generated_frame(e: BaseException) -> tuple:
+    """(the user's file:line, the generated line's text) for the innermost generated-module
+    frame of ``e``'s traceback, or (None, "")."""
+    tb, found, text = e.__traceback__, None, ""
     while tb is not None:
         mod = sys.modules.get(tb.tb_frame.f_globals.get("__name__", ""))
         table = getattr(mod, "__flatgrad_lines__", None)
         if table is not None and tb.tb_frame.f_code.co_filename == getattr(mod, "__file__", None):
-            found = table.get(tb.tb_lineno, found)
+            if tb.tb_lineno in table:
+                found = table[tb.tb_lineno]
+                text = linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno).strip()
         tb = tb.tb_next
-    return found
+    return found, text
+
+
+_TAPE_WRITE = re.compile(r"^tape_\w*(\[[^\]]*\] = | = tape_push\()")
+
+
+def _reshaped_in_loop(e: BaseException) -> bool:
+    """Did ``e`` come from writing a loop's tape row: an array the loop carries changed shape
+    from one trip to the next (``acc = np.concatenate([acc, x])``)?"""
+    for err in (e, e.__cause__):
+        if err is not None and _TAPE_WRITE.match(_generated_frame(err)[1]):
+            return True
+    return False
+
+
+def _reshaped_in_loop_of(t, args) -> bool:
+    """:func:`_reshaped_in_loop` for an error of compiled code (no Python frames): ask the
+    plain-Python version of the same code."""
+    try:
+        t.retarget("python")(*args)
+    except ValueError as again:
+        return _reshaped_in_loop(again) or "changes shape" in str(again)
+    except Exception:  # noqa: BLE001 - only the kind of failure was wanted
+        return False
+    return False
 
 
 class _Recompile(Exception):
@@ -284,6 +318,14 @@ class Transformed:
                 return None
         if loc is None:
             return None
+        if isinstance(e, ValueError) and (_reshaped_in_loop(e) or self.target != "python"
+                                          and _reshaped_in_loop_of(self, args)):
+            return ValueError(f"{self.fn.__name__} at {loc}: an array the loop carries changes shape "
+                              "from one trip to the next (it grows or shrinks); flatgrad's loops "
+                              "record each carried array in rows of one shape. Preallocate the "
+                              "final array before the loop (out = np.zeros(n)) and write "
+                              "out[i] = ... in it, or build a list with out.append(...) in a "
+                              "loop over range(<constant>).")
         return type(e)(f"{e}\n  in {self.fn.__name__} at {loc}")
 
     def _with_captures(self, compiled, captured, n: int):

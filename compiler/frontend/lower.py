@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import types as pytypes
 from dataclasses import dataclass, replace
 
@@ -130,6 +131,7 @@ class Lowerer(ArrayLowering):
         self.captures: dict = captures if captures is not None else {}   # ditto: arrays read
         self.captures_hints: set = set()                                 # from the module
         self.borrowed = borrowed          # the caller's arrays, passed in: read-only here
+        self.list_depth: dict[str, int] = {}   # list name -> loops around where it was made
 
     # ------------------------------------------------------------------ helpers
 
@@ -257,6 +259,9 @@ class Lowerer(ArrayLowering):
     def stmt_Expr(self, s: ast.Expr) -> None:
         if isinstance(s.value, ast.Constant):   # docstring or a bare constant
             return
+        grown = _appended(s)
+        if grown is not None and isinstance(self.env.get(grown), tuple):
+            return self.list_append(s, grown)
         if isinstance(s.value, ast.Call):
             name = ast.unparse(s.value.func)
             raise self.err(s, f"the call {name}(...) is only useful for its side effects, and "
@@ -314,8 +319,11 @@ class Lowerer(ArrayLowering):
 
     def assign(self, target: ast.expr, value: object, node: ast.AST) -> None:
         if isinstance(target, ast.Name):
-            if isinstance(value, Var):
-                value = self.rename(value, target.id)
+            hint = self.hints.get(target.id, target.id)   # internal names show the user's
+            if isinstance(value, Var) and not hint.startswith("$"):
+                value = self.rename(value, hint)
+            elif isinstance(value, tuple):      # a list may grow: where (which loop) it was made
+                self.list_depth[target.id] = len(self.loops)
             self.env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
             if not isinstance(value, tuple):
@@ -418,6 +426,17 @@ class Lowerer(ArrayLowering):
             (bounds[0], bounds[1], Const(1, T.I64)) if len(bounds) == 2 else tuple(bounds))
         if isinstance(step, Const) and step.value == 0:
             raise self.err(it, "range() step must not be zero")
+        if any(isinstance(self.env.get(n), tuple) for n in _grown(s.body)):
+            # out.append(...) in the body: the list is a tuple of values, so the loop is
+            # unrolled (its trip count must be a constant)
+            trips = _trips(start, stop, step)
+            if trips is None or trips > _UNROLL_MAX:
+                raise self.err(s, "a list appended to in a loop needs the loop to run a constant "
+                                  f"number of times (at most {_UNROLL_MAX})",
+                               "Preallocate an array instead: out = np.zeros(n), then "
+                               "out[i] = ... in the loop.")
+            values = tuple(Const(i, T.I64) for i in range(start.value, stop.value, step.value))
+            return self.unrolled(s, "values", [values])
         exits = _exits_loop(s.body)
         if "break" in exits or "return" in exits:
             return self.for_as_while(s, start, stop, step, exits)
@@ -450,6 +469,123 @@ class Lowerer(ArrayLowering):
         later = {n.id for st in getattr(self, "rest", []) for n in ast.walk(st)
                  if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         return bool(fresh & later)
+
+    def list_append(self, s: ast.Expr, name: str) -> None:
+        """``out.append(v)``: a list is a tuple of values, so appending makes a longer tuple."""
+        call = s.value
+        if len(call.args) != 1 or call.keywords:
+            raise self.err(s, "list.append takes one value")
+        if self.list_depth.get(name, 0) < len(self.loops):
+            raise self.err(s, f"the list '{name}' grows inside a loop whose trip count flatgrad "
+                              "does not know",
+                           "Loop over range(<constant>) (the loop is then unrolled), or "
+                           "preallocate an array: out = np.zeros(n), then out[i] = ... .")
+        self.env[name] = self.env[name] + (self.expr(call.args[0]),)
+
+    # ------------------------------------------------------------------ comprehensions
+
+    def expr_ListComp(self, node) -> tuple:
+        """``[f(i) for i in range(3)]``, ``(x[k] for k in t)``: unrolled into a tuple (a list
+        is a tuple of values here); each iterable must be a constant range or a tuple, and
+        each condition a constant. ``sum(... for ...)`` over anything becomes a loop."""
+        names = {n for g in node.generators for n in _target_names(g.target)}
+        saved = {n: self.env[n] for n in names if n in self.env}
+        out: list = []
+        try:
+            self._unroll(node, list(node.generators), out)
+        finally:
+            for n in names:
+                self.env.pop(n, None)
+            self.env.update(saved)
+        return tuple(out)
+
+    expr_GeneratorExp = expr_ListComp
+
+    def _unroll(self, node, gens: list, out: list) -> None:
+        if not gens:
+            out.append(self.expr(node.elt))
+            return
+        g = gens[0]
+        items = self.constant_items(g.iter)
+        if items is None:
+            raise self.err(g.iter, "a comprehension runs over range(<constants>) or a tuple here",
+                           "Write a for loop that fills an array (out[i] = ...); "
+                           "sum(... for ...) may run over anything a for loop does.")
+        for item in items:
+            self.assign(g.target, item, g)
+            keep = True
+            for c in g.ifs:
+                v = self.condition(c)
+                if not isinstance(v, Const):
+                    raise self.err(c, "a comprehension's condition must be a constant here",
+                                   "Use np.where, or a for loop with an if.")
+                keep = keep and bool(v.value)
+            if keep:
+                self._unroll(node, gens[1:], out)
+
+    def constant_items(self, it: ast.expr):
+        """The values a loop over ``it`` visits, if known while compiling: range() of constants
+        (at most _UNROLL_MAX), a tuple, a dict's keys, enumerate/zip of those; else None."""
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name | ast.Attribute) \
+                and not it.keywords:
+            fn = self.resolve_callee(it.func)
+            if fn is range:
+                bounds = [self.expr(a) for a in it.args]
+                if 1 <= len(bounds) <= 3 and all(isinstance(b, Const) and isinstance(b.value, int)
+                                                 for b in bounds):
+                    r = range(*(b.value for b in bounds))
+                    return tuple(Const(i, T.I64) for i in r) if len(r) <= _UNROLL_MAX else None
+                return None
+            if fn in (enumerate, zip):
+                parts = [self.constant_items(a) for a in it.args]
+                if not parts or any(p is None for p in parts):
+                    return None
+                if fn is enumerate:
+                    return tuple((Const(i, T.I64), v) for i, v in enumerate(parts[0])) \
+                        if len(parts) == 1 else None
+                return tuple(zip(*parts))
+        v = self.expr(it)
+        if isinstance(v, Record):
+            return tuple(map(Ref, v.items))
+        return v if isinstance(v, tuple) else None
+
+    def sum_loop(self, gen: ast.GeneratorExp | ast.ListComp) -> object:
+        """``sum(f(i) for i in range(n) if c(i))`` over a loop flatgrad cannot unroll: an
+        accumulating loop (its variables renamed, so they do not leak, as in Python 3)."""
+        if len(gen.generators) != 1:
+            raise self.err(gen, "sum() over a comprehension with several 'for's needs constant "
+                                "ranges", "Write nested for loops that accumulate.")
+        g = gen.generators[0]
+        renames = {n: self.flag("c") for n in _target_names(g.target)}
+        for n, flag in renames.items():
+            self.hints[flag] = n
+        acc = self.flag("acc")
+        self.hints[acc] = "acc"
+
+        def fresh(node):
+            return _Renamer(renames).visit(copy.deepcopy(node))
+
+        where = dict(lineno=gen.lineno, col_offset=gen.col_offset)
+        update = ast.Assign(targets=[ast.Name(id=acc, ctx=ast.Store(), **where)],
+                            value=ast.BinOp(left=ast.Name(id=acc, ctx=ast.Load(), **where),
+                                            op=ast.Add(), right=fresh(gen.elt), **where), **where)
+        body = [update]
+        for c in reversed(g.ifs):
+            body = [ast.If(test=fresh(c), body=body, orelse=[], **where)]
+        loop = ast.For(target=fresh(g.target), iter=g.iter, body=body, orelse=[], **where)
+        self.env[acc] = Const(0.0, T.F64)
+        rest = getattr(self, "rest", [])
+        try:
+            self.stmt_For(loop)
+        except CompileError as e:
+            if acc not in e.message:
+                raise
+            raise self.err(gen, "sum() of a generator of arrays (over a loop flatgrad does not "
+                                "unroll) is not supported: its type would depend on whether the "
+                                "loop runs", "Start from zeros: acc = np.zeros(shape), then "
+                                "acc = acc + ... in a for loop; or np.sum(X, axis=0).") from None
+        self.rest = rest
+        return self.env.pop(acc)
 
     def for_over_values(self, s: ast.For) -> None:
         """``for row in M``, ``for i, row in enumerate(M)``, ``for a, b in zip(x, y)`` over
@@ -813,6 +949,10 @@ class Lowerer(ArrayLowering):
         if op == "pow" and isinstance(c, Const) and c.type.dtype != "bool" and not T.is_array(a.type):
             if a.type.dtype in ("int64", "bool") and isinstance(c.value, int) and c.value < 0:
                 a = self.cast(a, T.F64, node)
+        if (isinstance(a, Const) and isinstance(c, Const) and op in _INT_FOLD
+                and a.type == c.type == T.I64 and not (op in ("floordiv", "mod") and c.value == 0)):
+            # integers known while compiling (an unrolled loop's index): known results
+            return Const(_INT_FOLD[op](a.value, c.value), T.I64)
         return self.op(node, op, a, c)
 
     def expr_UnaryOp(self, node: ast.UnaryOp) -> Atom:
@@ -830,6 +970,8 @@ class Lowerer(ArrayLowering):
     def truth(self, a: Atom, node) -> Atom:
         if a.type == T.BOOL:
             return a
+        if isinstance(a, Const) and a.type == T.I64:
+            return Const(a.value != 0, T.BOOL)
         if T.is_array(a.type):
             raise self.err(node, "the truth value of an array is ambiguous",
                            "Use np.any(...) or np.all(...), or compare elements.")
@@ -853,7 +995,12 @@ class Lowerer(ArrayLowering):
                 c = Const(bool(PRIMS[op].evaluate(left.value, right.value)), T.BOOL)
             else:
                 c = self.op(node, op, left, right)
-            result = c if result is None else self.op(node, "and", result, c)
+            if result is None:
+                result = c
+            elif isinstance(result, Const) and isinstance(c, Const):
+                result = Const(result.value and c.value, T.BOOL)
+            else:
+                result = self.op(node, "and", result, c)
             left = right
         return result
 
@@ -990,7 +1137,15 @@ class Lowerer(ArrayLowering):
         raise self.err(node, "len() needs an array or a tuple")
 
     def call_sum(self, node, kwargs):
-        x = self.expr(node.args[0])
+        if len(node.args) == 1 and isinstance(node.args[0], (ast.GeneratorExp, ast.ListComp)):
+            gen = node.args[0]
+            if len(gen.generators) == 1 and self.constant_items(gen.generators[0].iter) is None:
+                return self.sum_loop(gen)
+            x = self.expr(gen)
+            if not x:
+                return Const(0, T.I64)
+        else:
+            x = self.expr(node.args[0])
         if isinstance(x, tuple):
             acc = x[0]
             for v in x[1:]:
@@ -1064,6 +1219,40 @@ class Lowerer(ArrayLowering):
     def err_default(self, node, name):
         raise self.err(node, f"the default value of '{name}' is not a number",
                        "Pass the argument explicitly.")
+
+
+_INT_FOLD = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+             "floordiv": lambda a, b: a // b, "mod": lambda a, b: a % b}
+_UNROLL_MAX = 1000     # trips a loop growing a list, or a comprehension, may be unrolled into
+
+
+def _target_names(target: ast.expr) -> list[str]:
+    return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+
+
+def _appended(s: ast.Expr) -> str | None:
+    """``name`` for the statement ``name.append(...)``."""
+    c = s.value
+    if (isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "append"
+            and isinstance(c.func.value, ast.Name)):
+        return c.func.value.id
+    return None
+
+
+def _grown(body: list[ast.stmt]) -> set[str]:
+    """Names of the lists ``body`` appends to."""
+    return {name for st in body for n in ast.walk(st) if isinstance(n, ast.Expr)
+            for name in [_appended(n)] if name is not None}
+
+
+class _Renamer(ast.NodeTransformer):
+    def __init__(self, names: dict):
+        self.names = names
+
+    def visit_Name(self, node: ast.Name) -> ast.Name:
+        if node.id in self.names:
+            return ast.copy_location(ast.Name(id=self.names[node.id], ctx=node.ctx), node)
+        return node
 
 
 def _atoms(values):

@@ -360,6 +360,11 @@ def _array_literal(lw, node, items, elts=()):
     if not items:
         raise lw.err(node, "np.array([]) (an empty list) is not supported",
                      "Use np.zeros(0) for an empty array.")
+    if any(isinstance(x, tuple) for x in items):        # nested lists made by comprehensions
+        if len({len(x) if isinstance(x, tuple) else None for x in items}) > 1:
+            raise lw.err(node, "np.array([...]): the nested lists have different lengths (a "
+                               "ragged list is not an array)")
+        items = [_array_literal(lw, node, list(x)) if isinstance(x, tuple) else x for x in items]
     for x in items:
         if not isinstance(x, (Var, Const)):
             raise lw.err(node, "np.array([...]) takes numbers, arrays or nested lists of them")

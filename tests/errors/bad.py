@@ -31,12 +31,12 @@ def uses_lambda(x):
 
 
 def uses_listcomp(x):
-    ys = [x * i for i in range(3)]  # <-
+    ys = [x * i for i in range(int(x))]  # <-
     return ys[0]
 
 
 def uses_genexp(x):
-    return sum(x * i for i in range(3))  # <-
+    return sum(x * i for i in range(3) for j in range(int(x)))  # <-
 
 
 def uses_dictcomp(x):

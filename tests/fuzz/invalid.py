@@ -21,8 +21,8 @@ from .gen import Program, Stmt, generate
 # (text with {a} = an array argument or {s} = any argument, {call} = a call of f itself)
 MUST = [
     "t = lambda u: u",
-    "t = [{s} for _ in range(2)]",
-    "t = sum({s} for _ in range(3))",
+    "t = {{_: {s} for _ in range(2)}}",
+    "t = sum({s} for _ in {{1, 2}})",
     "t = 'text'",
     "t = f'{{{s}}}'",
     "print({s})",

@@ -63,7 +63,7 @@ def test_random_program_found_by_hypothesis_at_o1(srcdir):
 
 INVALID = [
     "    t = lambda u: u\n",
-    "    t = [x for _ in range(2)]\n",
+    "    t = {i: x for i in range(2)}\n",
     "    t = {'a': x}\n",
     "    t = 'text'\n",
     "    print(x)\n",
@@ -72,7 +72,7 @@ INVALID = [
     "    import os\n",
     "    del x\n",
     "    t = {x, y}\n",
-    "    t = sum(x for _ in range(3))\n",
+    "    t = sum(x for _ in {1, 2})\n",
     "    t = open('f')\n",
     "    t = x if (z := y) else y\n",
     "    try:\n        t = x\n    except Exception:\n        t = y\n",
