@@ -1,13 +1,17 @@
-"""First-call time: compiling ``grad(f)`` with an empty cache, and loading it from a warm one.
+"""First-call time: ``grad(f)`` in a new process with an empty cache (cold) and with the caches
+a previous process filled (warm), for three programs: a scalar function, a scalar loop and an
+MLP; and the steady state the default tier (``FLATGRAD_TIER=auto``) ends in.
 
-Each measurement is a fresh Python process running a small generated script that
-times its own import and its first call, so nothing already imported or compiled
-in the bench process leaks in. "Cold" gives each run an empty ``FLATGRAD_CACHE_DIR``
-(and, for the hand-written reference, a fresh directory for Numba's own cache);
-"warm" re-runs the same script file, so both on-disk caches are already filled.
+Each first-call measurement is a fresh Python process running a small generated script that
+times its own import and its first call, so nothing already imported or compiled in the bench
+process leaks in. "Cold" gives each run empty ``FLATGRAD_CACHE_DIR`` and ``NUMBA_CACHE_DIR``
+directories; "warm" re-runs the same script with the caches the first run filled (a flatgrad
+run waits, after its timed call, until its background compilation is done, so that the next
+process finds the caches filled and no worker competes for the CPU).
 """
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import statistics
@@ -17,126 +21,288 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+import numpy as np
+
 from . import peers
-from .harness import CaseResult, Config, Row, case, failure_note
+from .harness import CaseResult, Config, Contender, Row, case, failure_note, measure, skipped
 
-NEURON = '''
-from flatgrad import sigmoid
+# ---------------------------------------------------------------- the three programs
+# The functions and hand-written gradients of the steady-state cases (their source text goes
+# into each timed script); JAX's versions are written here.
 
-
-def f(w0, x0, w1, x1, w2):
-    return sigmoid(w0 * x0 + w1 * x1 + w2)
-'''
-
-NEURON_NJIT = '''
-import math
-from numba import njit
+def _src(fn) -> str:
+    return textwrap.dedent(inspect.getsource(fn))
 
 
-@njit(cache=True)
-def f_grad(w0, x0, w1, x1, w2):
-    L = 1.0 / (1.0 + math.exp(-(w0 * x0 + w1 * x1 + w2)))
-    d = (1.0 - L) * L
-    return (d * x0, d * w0, d * x1, d * w1, d)
-'''
+def _programs() -> dict:
+    from . import cases_arrays as A
+    from . import cases_loops as L
+    from . import cases_scalar as S
+    return {
+        "scalar": dict(
+            args=f"args = {SCALAR_ARGS!r}", values=SCALAR_ARGS,
+            flatgrad="from flatgrad import sigmoid\n\n" + _src(S.neuron)
+                     + "\ng = fg.grad(neuron, argnums=(0, 1, 2, 3, 4))\n",
+            njit="import math\nfrom numba import njit\n\n" + _src(S.neuron_grad_py)
+                 + "\ng = njit(cache=True)(neuron_grad_py)\n",
+            jax=JAX_SCALAR, fn=S.neuron, argnums=(0, 1, 2, 3, 4)),
+        "loop": dict(
+            args=f"args = {LOOP_ARGS!r}", values=LOOP_ARGS,
+            flatgrad="import math\n\n" + _src(L.recurrence) + "\ng = fg.grad(recurrence, argnums=(0, 1))\n",
+            njit="import math\nfrom numba import njit\n\n" + _src(L.recurrence_grad_py)
+                 + "\ng = njit(cache=True)(recurrence_grad_py)\n",
+            jax=JAX_LOOP, fn=L.recurrence, argnums=(0, 1)),
+        "mlp": dict(
+            args=MLP_ARGS,
+            flatgrad="from flatgrad import relu\n\n" + _src(A.mlp_loss)
+                     + "\ng = fg.grad(mlp_loss, argnums=(0, 1, 2, 3))\n",
+            njit="from numba import njit\n\n" + _src(A.mlp_grad_njit) + "\ng = mlp_grad_njit\n",
+            jax=JAX_MLP, fn=A.mlp_loss, argnums=(0, 1, 2, 3)),
+    }
 
-NEURON_JAX = '''
+
+SCALAR_ARGS = (2.0, -1.0, -3.0, -2.0, -3.0)
+LOOP_ARGS = (0.5, 1.3)
+
+JAX_SCALAR = '''
 def f(w0, x0, w1, x1, w2):
     return jax.nn.sigmoid(w0 * x0 + w1 * x1 + w2)
+
+
+g = jax.jit(jax.grad(f, argnums=(0, 1, 2, 3, 4)))
 '''
+
+JAX_LOOP = '''
+def f(x, w):
+    return jax.lax.fori_loop(0, 1000, lambda i, x: x + 0.01 * jax.numpy.sin(x) * w, x)
+
+
+g = jax.jit(jax.grad(f, argnums=(0, 1)))
+'''
+
+JAX_MLP = '''
+jnp = jax.numpy
+
+
+def f(W1, b1, W2, b2, X, y, reg):
+    N = X.shape[0]
+    h1 = jax.nn.relu(X @ W1 + b1)
+    logp = jax.nn.log_softmax(h1 @ W2 + b2, axis=1)
+    return -jnp.sum(logp[jnp.arange(N), y]) / N + 0.5 * reg * (jnp.sum(W1 * W1) + jnp.sum(W2 * W2))
+
+
+g = jax.jit(jax.grad(f, argnums=(0, 1, 2, 3)))
+'''
+
+MLP_ARGS = '''
+rng = np.random.default_rng(0)
+N, D, H, C = 256, 784, 128, 10
+args = (rng.normal(size=(D, H)) * np.sqrt(2.0 / D), rng.normal(size=H) * 0.01,
+        rng.normal(size=(H, C)) * np.sqrt(1.0 / H), rng.normal(size=C) * 0.01,
+        rng.normal(size=(N, D)), rng.integers(0, C, N), 1e-3)
+'''
+
+PROGRAMS = ("scalar", "loop", "mlp")
+TITLES = {"scalar": "scalar: sigmoid neuron, 5 arguments",
+          "loop": "loop: 1000-step scalar recurrence",
+          "mlp": "MLP: softmax CE + L2, X (256, 784), W1 (784, 128)"}
+
+# ---------------------------------------------------------------- one process, timed
 
 SCRIPT = '''
 import json, time
 t0 = time.perf_counter()
 {imports}
 t1 = time.perf_counter()
-{defs}
-{make}
-r = {call}
-{block}
+import numpy as np
+{args}
 t2 = time.perf_counter()
-print("BENCH-RESULT " + json.dumps({{"import": t1 - t0, "first": t2 - t1}}))
+{defs}
+r = g(*args)
+{block}
+t3 = time.perf_counter()
+print("BENCH-RESULT " + json.dumps({{"import": t1 - t0, "first": t3 - t2, "tier": {tier}}}))
+{after}
 '''
 
-ARGS = "2.0, -1.0, -3.0, -2.0, -3.0"
-
-# name -> (import block, definitions, make the callable, how to wait for the result)
-SCRIPTS = {
-    "flatgrad": ("import flatgrad as fg", NEURON,
-                 "g = fg.grad(f, argnums=(0, 1, 2, 3, 4))", ""),
-    "njit": ("import numba", NEURON_NJIT, "g = f_grad", ""),
-    "jax": ("import os; os.environ.setdefault('JAX_PLATFORMS', 'cpu')\nimport jax\n"
-            "jax.config.update('jax_enable_x64', True)", NEURON_JAX,
-            "g = jax.jit(jax.grad(f, argnums=(0, 1, 2, 3, 4)))", "jax.block_until_ready(r)"),
+IMPORTS = {
+    "flatgrad": "import flatgrad as fg",
+    "njit": "import numba",
+    "jax": "import os; os.environ.setdefault('JAX_PLATFORMS', 'cpu')\nimport jax\n"
+           "jax.config.update('jax_enable_x64', True)",
 }
 
 
-def _write_script(directory: Path, kind: str) -> Path:
-    imports, defs, make, block = SCRIPTS[kind]
-    text = SCRIPT.format(imports=imports, defs=textwrap.dedent(defs), make=make,
-                         call=f"g({ARGS})", block=block)
-    path = directory / f"first_call_{kind}.py"
+def _script(directory: Path, program: str, kind: str) -> Path:
+    lib = "flatgrad" if kind.startswith("flatgrad") else kind
+    text = SCRIPT.format(
+        imports=IMPORTS[lib], args=textwrap.dedent(_programs()[program]["args"]),
+        defs=textwrap.dedent(_programs()[program][lib]),
+        block="jax.block_until_ready(r)" if lib == "jax" else "",
+        tier="g.tier" if lib == "flatgrad" else "None",
+        # after the timed call: wait for the background compilation (the caches then hold the
+        # tier this program ends in), and time how long the switch took
+        after=("t4 = time.perf_counter(); g.wait(); "
+               "print('BENCH-SWITCH ' + json.dumps({'switch': time.perf_counter() - t2, "
+               "'tier': g.tier}))") if lib == "flatgrad" else "")
+    path = directory / f"first_call_{program}_{kind}.py"
     path.write_text(text)
     return path
 
 
-def _run(script: Path, cache: Path) -> dict:
-    env = dict(os.environ, FLATGRAD_CACHE_DIR=str(cache), PYTHONDONTWRITEBYTECODE="1")
-    env.pop("NUMBA_CACHE_DIR", None)          # Numba caches next to the script: fresh per dir
+def _run(script: Path, where: Path, tier: str | None) -> dict:
+    env = dict(os.environ, FLATGRAD_CACHE_DIR=str(where / "fg-cache"),
+               NUMBA_CACHE_DIR=str(where / "numba-cache"), PYTHONDONTWRITEBYTECODE="1")
+    env.pop("FLATGRAD_TIER", None)
+    if tier is not None:
+        env["FLATGRAD_TIER"] = tier
     out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True,
-                         timeout=300)
+                         timeout=900)
+    result: dict = {}
     for line in out.stdout.splitlines():
-        if line.startswith("BENCH-RESULT "):
-            return json.loads(line[len("BENCH-RESULT "):])
-    raise RuntimeError(f"{script.name} failed: {(out.stderr.strip().splitlines() or ['?'])[-1]}")
+        for tag in ("BENCH-RESULT ", "BENCH-SWITCH "):
+            if line.startswith(tag):
+                data = json.loads(line[len(tag):])
+                if tag == "BENCH-SWITCH ":
+                    data = {"switch": data["switch"], "final": data["tier"]}
+                result.update(data)
+    if "first" not in result:
+        raise RuntimeError(f"{script.name} failed: {(out.stderr.strip().splitlines() or ['?'])[-1]}")
+    return result
 
 
-def _series(kind: str, runs: int, warm: bool) -> tuple[float, float]:
-    """Median (import, first call) seconds over ``runs`` processes."""
-    imports, firsts = [], []
+def _series(program: str, kind: str, runs: int, warm: bool) -> list[dict]:
+    tier = {"flatgrad": None, "flatgrad-cpu": "cpu"}.get(kind)
+    results = []
     with tempfile.TemporaryDirectory(prefix="flatgrad-bench-") as tmp:
         tmp = Path(tmp)
         for i in range(runs + int(warm)):
             where = tmp if warm else tmp / f"run{i}"
             where.mkdir(exist_ok=True)
-            script = _write_script(where, kind)
-            result = _run(script, where / "cache")
+            result = _run(_script(where, program, kind), where, tier)
             if warm and i == 0:
                 continue                       # this run fills the caches
-            imports.append(result["import"])
-            firsts.append(result["first"])
-    return statistics.median(imports), statistics.median(firsts)
+            results.append(result)
+    return results
 
 
-def _row(name: str, kind: str, runs: int, warm: bool, reference: bool = False, note: str = "") -> Row:
+def _row(name: str, program: str, kind: str, runs: int, warm: bool, reference: bool = False,
+         note: str = "") -> Row:
     try:
-        imp, first = _series(kind, runs, warm)
-    except Exception as e:
+        results = _series(program, kind, runs, warm)
+    except Exception as e:  # noqa: BLE001 - reported in the table
         return Row(name, None, failure_note(e))
-    return Row(name, first, note, reference=reference, extra={"import": f"{imp:.3f} s"})
+    med = lambda k: statistics.median(r[k] for r in results)   # noqa: E731
+    extra = {"import": f"{med('import'):.3f} s", "program": program}
+    if results[0].get("tier"):
+        extra["tier of the first call"] = results[0]["tier"]
+    if "switch" in results[0]:
+        final = results[0]["final"]
+        extra["steady tier (after)"] = f"{final} ({med('switch'):.2f} s)" if final != \
+            results[0]["tier"] else final
+    return Row(name, med("first"), note, reference=reference, extra=extra)
 
 
-@case("first_call", group="compile")
-def first_call(cfg: Config) -> CaseResult:
-    """First-call time of grad(sigmoid neuron) in a new process: cold cache and warm cache."""
-    runs = 1 if (cfg.quick or cfg.smoke) else 3
-    rows = [
-        _row("flatgrad grad, cold cache (compile)", "flatgrad", runs, warm=False,
-             note="target ≤ 2 s"),
-        _row("flatgrad grad, warm cache (new process)", "flatgrad", runs, warm=True,
-             note="target ≤ 0.3 s"),
-        _row("hand-written @njit(cache=True), cold", "njit", runs, warm=False, reference=True),
-        _row("hand-written @njit(cache=True), warm", "njit", runs, warm=True),
-    ]
-    if peers.version("jax") is None:
-        rows.append(Row("JAX jit(grad), first call", None, peers.missing_note("jax")))
-    else:
-        rows.append(_row("JAX jit(grad), first call", "jax", runs, warm=False,
-                         note="no persistent compilation cache configured"))
-    return CaseResult(
-        "First call: compile (cold cache) and load (warm cache), new process each",
-        f"Median of {runs} fresh processes. *first call* is measured from just after the import "
-        "(`import flatgrad` / `import numba` / `import jax`) to the first result, and includes "
-        "building the transform (`fg.grad(...)`); the import is reported separately.",
-        rows, targets="cold ≤ 2 s; warm ≤ 0.3 s", unit_label="first call",
-        extra_columns=["import"])
+def _first_call_case(program: str):
+    t = TITLES[program]
+
+    def run(cfg: Config) -> CaseResult:
+        runs = 1 if (cfg.quick or cfg.smoke) else 3
+        rows = [
+            _row("flatgrad (auto, the default), cold", program, "flatgrad", runs, warm=False,
+                 note="goal ≤ 1 s"),
+            _row("flatgrad (auto, the default), warm", program, "flatgrad", runs, warm=True,
+                 note="goal ≤ 1.1× hand @njit warm"),
+            _row("flatgrad FLATGRAD_TIER=cpu, cold", program, "flatgrad-cpu", runs, warm=False),
+            _row("flatgrad FLATGRAD_TIER=cpu, warm", program, "flatgrad-cpu", runs, warm=True),
+            _row("hand @njit(cache=True), cold", program, "njit", runs, warm=False),
+            _row("hand @njit(cache=True), warm", program, "njit", runs, warm=True,
+                 reference=True),
+        ]
+        if peers.version("jax") is None:
+            rows.append(Row("JAX jit(grad), first call", None, peers.missing_note("jax")))
+        else:
+            rows.append(_row("JAX jit(grad), first call", program, "jax", runs, warm=False,
+                             note="no persistent compilation cache configured"))
+        return CaseResult(
+            f"First call, {t}: cold and warm cache, new process each",
+            f"Median of {runs} fresh processes. *first call* is measured from just after the "
+            "import and the data (`import flatgrad` / `import numba` / `import jax`; NumPy "
+            "arrays) to the first result, and includes defining and building the transform "
+            "(`fg.grad(...)`); the import is reported separately. *cold*: empty flatgrad and "
+            "Numba cache directories; *warm*: the caches a previous process filled (a flatgrad "
+            "process waits, after its timed call, for its background compilation). *steady "
+            "tier (after)*: the tier the calls end in, and when the switch to it was complete, "
+            "counted from the same start.",
+            rows, targets="first call ≤ 1 s cold; warm ≤ 1.1× hand @njit(cache=True) warm",
+            unit_label="first call",
+            extra_columns=["import", "tier of the first call", "steady tier (after)"])
+
+    run.__doc__ = f"First-call time, cold and warm cache, new process: {t}."
+    return run
+
+
+for _program in PROGRAMS:
+    case(f"first_call_{_program}", group="compile")(_first_call_case(_program))
+
+
+# ---------------------------------------------------------------- steady state of auto
+
+def _steady_programs(smoke: bool):
+    ns: dict = {}
+    data = textwrap.dedent(MLP_ARGS)                   # the MLP's data, as the scripts make it
+    if smoke:
+        data = data.replace("256, 784, 128, 10", "8, 12, 6, 10")
+    exec(data, {"np": np}, ns)
+    progs = _programs()
+    return [(name, progs[name]["fn"], progs[name]["argnums"],
+             progs[name].get("values", ns["args"]))
+            for name in PROGRAMS]
+
+
+def _with_tier(tier: str, make, args):
+    """A transform whose signature was first called under ``FLATGRAD_TIER=tier`` (the tier is
+    chosen at a signature's first call), its background work done."""
+    import flatgrad as fg  # noqa: F401
+    old = os.environ.get("FLATGRAD_TIER")
+    os.environ["FLATGRAD_TIER"] = tier
+    try:
+        g = make()
+        g(*args)
+        g.wait()
+    finally:
+        if old is None:
+            os.environ.pop("FLATGRAD_TIER", None)
+        else:
+            os.environ["FLATGRAD_TIER"] = old
+    return g
+
+
+def _steady_case(index: int):
+    def run(cfg: Config) -> CaseResult:
+        import flatgrad as fg
+        name, fn, nums, args = _steady_programs(cfg.smoke)[index]
+        make = lambda: fg.grad(fn, argnums=nums)   # noqa: E731
+        gs = {t: _with_tier(t, make, args) for t in ("auto", "cpu", "python")}
+        rows = measure([Contender(f"FLATGRAD_TIER={t}", g, args, reference=(t == "cpu"),
+                                  note=f"runs the {g.tier} tier" if t == "auto" else "")
+                        for t, g in gs.items()], cfg)
+        res = CaseResult(
+            f"Tiers, {TITLES[name]}: the steady state of FLATGRAD_TIER=auto and of each tier",
+            "The transform's signature first called under the tier named (auto: after its "
+            "switch, `g.wait()`), then timed as the other steady-state cases are.",
+            rows, targets="auto within 1.05× the better tier")
+        by = {r.name.split("=", 1)[1]: r.seconds for r in rows}
+        if all(by.values()):
+            res.notes.append(f"auto / the better tier = "
+                             f"{by['auto'] / min(by['cpu'], by['python']):.2f} "
+                             f"(auto runs the {gs['auto'].tier} tier)")
+        return res
+
+    run.__doc__ = "Steady state of FLATGRAD_TIER=auto against each tier forced: " + \
+        TITLES[PROGRAMS[index]] + "."
+    return run
+
+
+for _i, _program in enumerate(PROGRAMS):
+    case(f"tiers_{_program}", group="tiers")(_steady_case(_i))

@@ -62,7 +62,7 @@ def compiler_hash() -> str:
             for p in sorted(root.rglob("*")):
                 if p.suffix in (".py", ".j2"):
                     h.update(p.read_bytes())
-        for name in ("support.py", "numba_ext.py"):
+        for name in ("support.py", "numba_ext.py", "tiers.py"):   # tiers: the profile line
             h.update((here / name).read_bytes())
         _compiler_hash = h.hexdigest()
     return _compiler_hash
@@ -302,6 +302,21 @@ def load_module(key: str, stem: str, build) -> types.ModuleType:
         return module
 
 
+def ensure_module(key: str, stem: str, build) -> Path | None:
+    """The path of the module cached under ``key``, written with ``build()`` if absent or bad,
+    without importing it (for a worker process to compile); None if the cache directory
+    cannot be used."""
+    with _lock:
+        try:
+            path = cache_dir() / f"{stem}_{key}.py"
+            if _read_valid(path, key) is None:
+                body = build()
+                _write_atomic(path, body + f"# checksum: {_checksum(body)}\n")
+            return path
+        except OSError:
+            return None
+
+
 def _read_valid(path: Path, key: str) -> str | None:
     """The entry's text if it is there and intact, else None (unreadable counts as absent:
     writing it shows whether the place is usable)."""
@@ -403,5 +418,5 @@ def readable(text: str) -> str:
     """A generated module as people read it: without the cache's bookkeeping lines."""
     keep = [ln for ln in text.splitlines()
             if not ln.startswith(("# key:", "# checksum:", "__flatgrad_lines__ = ",
-                                  "__flatgrad_captures__ = "))]
+                                  "__flatgrad_captures__ = ", "__flatgrad_profile__ = "))]
     return "\n".join(keep).strip("\n") + "\n"

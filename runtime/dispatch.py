@@ -30,7 +30,7 @@ from ..compiler.frontend.source import params_of
 from ..compiler.inline import inline
 from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import LEAF, TreeDef, unflatten
-from . import cache
+from . import cache, tiers
 
 TARGETS = ("python", "cpu")
 DEFAULT_TARGET = "cpu"      # every transform's default: Numba; "python" runs the same code without
@@ -39,7 +39,9 @@ _SCALARS = {float: T.F64, int: T.I64, bool: T.BOOL, np.float64: T.F64, np.float3
 
 
 _UNSET = object()
-_compiling = threading.RLock()   # held while flatgrad has Numba compile a specialisation
+_compiling = tiers.compiling     # held while flatgrad has Numba compile a specialisation
+_ERRORS = (ValueError, IndexError, ZeroDivisionError)   # run-time errors located to the user's line
+_OMITTED = object()   # the default of every parameter of a hot dispatcher's function, see _make_hot
 
 
 class Signature(tuple):
@@ -247,15 +249,22 @@ class Transformed:
         self.__wrapped__ = fn
         self._fast: dict = {}      # exact Python argument types (all scalars) -> compiled
         self._called: set = set()  # signatures whose first call went through (non-Numba targets)
-        self._hot = None           # a private, compile-disabled Numba dispatcher, see _make_hot
+        self._hot = None           # a private Numba dispatcher of the cpu tier, see _make_hot
         self._hot_src = None       # the compiled function whose specialisations _hot holds
         self._slow: dict = {}
         self._last = None
         self._lock = threading.Lock()
         self._fingerprint = None
-        if target == "cpu":
-            from .numba_native import enable     # Numba, only for the Numba target
-            enable(Transformed)                  # user @njit code may call this transform
+        self._tiers: dict = {}     # signature -> tiers.State (FLATGRAD_TIER=auto/python)
+        self._twin = None          # the python-target twin that compiles the python tier
+        self._shown = None         # the signature .source shows (the last one dispatched)
+
+    @property
+    def _numba_type_(self):
+        """Numba's type for this transform, for user ``@njit`` code that calls it (Numba asks
+        for it only when it meets the object, so ``import flatgrad`` never loads Numba)."""
+        from .numba_native import function_type
+        return function_type(self)
 
     def retarget(self, target: str) -> "Transformed":
         """The same transform for another target."""
@@ -273,34 +282,66 @@ class Transformed:
     # ------------------------------------------------------------------ calling
 
     def __call__(self, *args, **kwargs):
+        # A transform whose hot signatures are scalar code that cannot raise skips even this:
+        # its class's __call__ is the hot Numba dispatcher itself (see _make_hot).
+        hot = self._hot
+        if hot is not None and not kwargs and len(args) <= len(self.params):
+            # Numba's C dispatcher checks the types; whatever it has no specialisation for
+            # comes back through _miss to the classifying path
+            try:
+                return hot(*args)
+            except _ERRORS as e:
+                self._reraise(e, args)
+        return self._call(args, kwargs)
+
+    def _call(self, args, kwargs=None):
+        """A call that classifies its arguments (what the hot dispatcher does not take)."""
         if kwargs:
             args = self._bind_keywords(args, kwargs)
         try:
-            hot = self._hot
-            if hot is not None:
-                # float signatures: Numba's own C dispatcher checks the types; it never compiles
-                # (anything it has no specialisation for raises TypeError and is classified)
-                try:
-                    return hot(*args)
-                except TypeError:
-                    pass
             fn = self._fast.get(tuple(map(type, args)))
             if fn is not None:
                 return fn(*args)
             return self._dispatch(args)
-        except (ValueError, IndexError, ZeroDivisionError) as e:
-            located = self._locate(e, args)
-            if located is None:
-                raise
-            raise located from e
+        except _ERRORS as e:
+            self._reraise(e, args)
         except _Recompile:
             # an array read from the module changed dtype or ndim: compile for the new one
             with self._lock:
                 self._fast.clear()
                 self._slow.clear()
                 self._called.clear()
+                self._tiers.clear()
                 self._fingerprint = None
-            return self(*args)
+                self._twin = None
+            return self._call(args)
+
+    def _miss(self, *args, **kws):
+        """The hot dispatcher's ``_compile_for_args``: Numba calls it for arguments it has no
+        specialisation for, then calls what it returns with the same arguments."""
+        return self._from_hot
+
+    def _from_hot(self, *args):
+        """A call the hot dispatcher passed on, its arguments as Numba bound them (``_OMITTED``
+        where the caller gave none)."""
+        k = next((i for i, a in enumerate(args) if getattr(a, "value", None) is _OMITTED),
+                 len(args))
+        if k == len(args):
+            return self._call(args)
+        kwargs = {self.params[i]: a for i, a in enumerate(args)
+                  if i > k and getattr(a, "value", None) is not _OMITTED}
+        return self._call(args[:k], kwargs)
+
+    def _reraise(self, e: BaseException, args):
+        """Raise ``e`` located at the user's line (once: a hot call's miss locates it inside)."""
+        if getattr(e, "__flatgrad_located__", False):
+            raise e
+        located = self._locate(e, args)
+        if located is None:
+            e.__flatgrad_located__ = True
+            raise e
+        located.__flatgrad_located__ = True
+        raise located from e
 
     def _locate(self, e: BaseException, args):
         """Name the user's line a run-time error comes from (a shape mismatch, an index out of
@@ -402,9 +443,7 @@ class Transformed:
 
     def _dispatch(self, args):
         sig, values, converted = self.signature(args)
-        compiled = self._slow.get(sig)
-        if compiled is None:
-            compiled = self.compile(sig)
+        compiled, state = self._pick(sig, values)
         if self._may_compile(compiled, values, sig):
             result = self._first_call(compiled, values, sig)
         else:
@@ -412,7 +451,12 @@ class Transformed:
         if not converted and len(args) == len(self.params):
             if not any(isinstance(t, T.Array) for t in sig):
                 # scalars: the exact Python types decide the signature
-                self._fast[tuple(map(type, args))] = compiled
+                if state is None:
+                    self._fast[tuple(map(type, args))] = compiled
+                else:
+                    with self._lock:   # never a python tier the switch has just replaced
+                        if state.cpu is None or compiled is state.cpu:
+                            self._fast[tuple(map(type, args))] = compiled
             if self._hot is None:
                 if (self.target == "cpu" and hasattr(compiled, "disable_compile")
                         and all(t == T.F64 or (isinstance(t, T.Array) and t.dtype in T.FLOATS)
@@ -421,6 +465,101 @@ class Transformed:
             elif compiled is self._hot_src and len(compiled.overloads) != len(self._hot.overloads):
                 self._sync_hot()   # another memory layout of the hot signature was compiled
         return result
+
+    # ------------------------------------------------------------------ tiers
+
+    def _pick(self, sig, values):
+        """``(compiled, tier state)`` for a call: under ``FLATGRAD_TIER=auto`` the cpu tier once
+        it is loaded for these arguments, else the python tier (starting the cpu tier's
+        background compilation where Numba pays); the cpu tier at once otherwise."""
+        state = self._tiers.get(sig)
+        if state is None:
+            if self.target != "cpu" or not all(isinstance(t, (T.Scalar, T.Array)) for t in sig):
+                return self._slow.get(sig) or self.compile(sig), None
+            m = tiers.mode()
+            if m == "cpu":
+                return self._slow.get(sig) or self.compile(sig), None
+            state = self._new_tier(sig, values, m)
+        self._shown = sig
+        if state.cpu is None and state.decision == "python":
+            return state.python, state
+        descs = tuple(map(tiers.describe, values))
+        if state.cpu is not None and descs in state.loaded:
+            return state.cpu, state
+        if (state.decision == "cpu" and state.failed is None and None not in descs
+                and descs not in state.pending):
+            self._promote(state, descs)
+        return state.python, state
+
+    def _new_tier(self, sig, values, m: str):
+        twin = self._twin
+        if twin is None:
+            twin = self._twin = self.retarget("python")
+        python = twin.compile(sig)
+        module = sys.modules.get(getattr(getattr(python, "__wrapped__", python), "__module__", ""))
+        prof = tiers.profile_of(python)
+        if prof is None:
+            prof = tiers.profile(self.build_ir(sig))
+        tier, why = ("python", "FLATGRAD_TIER=python") if m == "python" else \
+            tiers.decide(prof, values)
+        state = tiers.State(sig, python, module, tier, why)
+        with self._lock:
+            return self._tiers.setdefault(sig, state)
+
+    def _promote(self, state, descs):
+        """Bring ``state``'s signature, for arguments like ``descs``, to the cpu tier in the
+        background (``tiers.py``): a worker process compiles it into the on-disk caches, then
+        the background thread loads it here and switches the calls over."""
+        sig = state.sig
+        with self._lock:
+            if descs in state.pending:
+                return
+            state.pending.add(descs)
+        n = len(params_of(self.fn))
+        captured = getattr(state.python_module, "__flatgrad_captures__", ())
+        full = descs[:n] + tiers.capture_descs(captured) + descs[n:]
+        key = self.key(sig)
+
+        def prepare():
+            path = cache.ensure_module(key, self.__name__, lambda: self._module_text(sig, key))
+            if path is None:
+                return None
+            return path, f"flatgrad_generated.{self.__name__}_{key}", self.__name__, full
+
+        def finish():
+            cpu = self.compile(sig)
+            tiers.load(getattr(cpu, "__wrapped__", cpu) if captured else cpu, full)
+            module = sys.modules.get(getattr(getattr(cpu, "__wrapped__", cpu), "__module__", ""))
+            with self._lock:
+                state.pending.discard(descs)
+                if self._tiers.get(sig) is not state:
+                    return
+                state.cpu_module = module
+                state.loaded.add(descs)
+                state.cpu = cpu
+                self._fast.clear()     # scalar calls find the cpu tier from now on
+
+        def fail(message):
+            with self._lock:
+                state.pending.discard(descs)
+                state.failed = message
+
+        tiers.submit(tiers.Job(self, prepare, finish, fail))
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the background compilation this transform started is done (every
+        signature called so far then runs the tier it ends up in); False on timeout."""
+        return tiers.wait(self, timeout)
+
+    @property
+    def tier(self) -> str | None:
+        """The tier running the last signature called: ``"cpu"`` (Numba) or ``"python"``
+        (NumPy); None before the first call."""
+        sig = self._shown
+        state = self._tiers.get(sig) if sig is not None else None
+        if state is not None:
+            return state.running()
+        return self.target if self._slow else None
 
     @staticmethod
     def _numba_types(compiled, values):
@@ -439,20 +578,40 @@ class Transformed:
         return self._numba_types(compiled, values) not in overloads
 
     def _make_hot(self, compiled):
-        """Publish a private dispatcher holding ``compiled``'s specialisations with compilation
-        turned off, for :meth:`__call__` to hand unchecked arguments to. ``compiled`` itself
-        stays as it is: it may be shared with other transforms of the same code and threads, and
-        only ever sees classified arguments (so it may compile new layouts)."""
+        """Publish a private dispatcher holding ``compiled``'s specialisations, for
+        :meth:`__call__` to hand unchecked arguments to. Numba's C dispatcher checks their types
+        exactly (compilation stays on, so no conversion is ever applied) and, for anything it
+        has no specialisation for, calls ``_compile_for_args``: here :meth:`_miss`, which hands
+        the call to the classifying path; it never compiles. Every parameter of its function
+        defaults to a marker, so a call with too few arguments takes that path too.
+        ``compiled`` itself stays as it is: it may be shared with other transforms of the same
+        code and threads, and only ever sees classified arguments (so it may compile new
+        layouts).
+
+        Where the code cannot raise (scalar code: no arrays, hence no index or shape errors to
+        locate) and Numba binds keywords by the user's parameter names, the object's class
+        becomes a subclass whose ``__call__`` *is* the hot dispatcher: a call goes from the
+        caller straight into Numba's C dispatcher, with no Python frame of flatgrad's."""
         from numba import njit      # not at the top: `import flatgrad` does not load Numba
         with self._lock:
             if self._hot is not None or not compiled.overloads:
                 return
-            hot = njit(compiled.py_func)
+            py = compiled.py_func
+            code = py.__code__
+            names = code.co_varnames[:code.co_argcount]
+            fn = type(py)(code, py.__globals__, py.__name__, (_OMITTED,) * len(names),
+                          py.__closure__)
+            hot = njit(fn)
             for cres in list(compiled.overloads.values()):
                 hot.add_overload(cres)
-            hot.disable_compile()
+            hot._compile_for_args = self._miss
             self._hot_src = compiled
             self._hot = hot            # published complete
+            prof = tiers.profile_of(compiled)
+            direct = (names == self.params and prof is not None and not prof["arrays"]
+                      and type(self) is Transformed)
+        if direct:
+            self.__class__ = _direct_class(hot)
 
     def _sync_hot(self):
         with self._lock:
@@ -507,6 +666,13 @@ class Transformed:
         ``log``: a :class:`~flatgrad.compiler.pipeline.PassLog` to record passes in."""
         return transform(self.fn, tuple(sig), self.req, log)
 
+    def _module_text(self, sig, key: str = "") -> str:
+        """The generated module as cached: the source and the IR's profile (tiers.py)."""
+        origin = f"{self.fn.__code__.co_filename}:{self.fn.__name__}"
+        ir = self.build_ir(sig)
+        return render([ir], self.target, origin, key, boundscheck=boundscheck()) + \
+            tiers.profile_line(ir)
+
     def build_source(self, sig, key: str = "") -> str:
         origin = f"{self.fn.__code__.co_filename}:{self.fn.__name__}"
         return render([self.build_ir(sig)], self.target, origin, key, boundscheck=boundscheck())
@@ -517,7 +683,7 @@ class Transformed:
             if hit is not None:
                 return hit
             key = self.key(sig)
-            module = cache.load_module(key, self.__name__, lambda: self.build_source(sig, key))
+            module = cache.load_module(key, self.__name__, lambda: self._module_text(sig, key))
             compiled = getattr(module, self.__name__)
             nested = getattr(module, "__flatgrad_trees__", {}).get(self.__name__)
             if nested is not None:
@@ -543,7 +709,15 @@ class Transformed:
 
     @property
     def source(self) -> str:
-        """The generated module for the last signature compiled (all-float scalars if none)."""
+        """The generated module for the last signature compiled (all-float scalars if none);
+        under ``FLATGRAD_TIER=auto``, that of the tier running the last signature called, with
+        a first line naming the tier and why."""
+        sig = self._shown
+        state = self._tiers.get(sig) if sig is not None else None
+        if state is not None:
+            module = state.cpu_module if state.cpu is not None else state.python_module
+            if module is not None:
+                return state.header() + cache.readable(module.__flatgrad_text__)
         if self._last is not None:
             return cache.readable(self._last[1].__flatgrad_text__)
         return cache.readable(self.build_source(self._default_sig()))
@@ -588,6 +762,14 @@ class Transformed:
         if self._fingerprint is None:
             self._fingerprint = cache.fingerprint(self.fn)
         return repr((self._fingerprint, self.req, self.target, sorted(self.floats)))
+
+
+def _direct_class(hot) -> type:
+    """A one-object subclass of :class:`Transformed` whose calls go straight to ``hot`` (a
+    staticmethod: Python calls it without the object)."""
+    return type("Transformed", (Transformed,),
+                {"__call__": staticmethod(hot), "__slots__": (), "__module__": __name__,
+                 "__qualname__": "Transformed", "__doc__": Transformed.__doc__})
 
 
 def lift(f) -> tuple:

@@ -286,40 +286,50 @@ def _einsum_loops(spec, *ops):
 # ---- special functions, scans and sorting (compiler/library/special.py, stable.py,
 # cumulative.py, order.py)
 
-def _ufunc_of(scalar, sigs):
-    """A Numba ufunc of ``scalar`` (one formula for scalars, arrays and broadcasting)."""
-    from numba import vectorize
-    return vectorize(sigs, cache=True)(scalar)
-
-
 # float32 first: a ufunc takes the first signature its arguments cast to safely
-_gammaln_uf = _ufunc_of(support.gammaln_scalar, ["float32(float32)", "float64(float64)"])
-_polygamma_uf = _ufunc_of(support.polygamma_scalar, ["float32(int64, float32)",
-                                                     "float64(int64, float64)"])
-_xlogy_uf = _ufunc_of(support.xlogy_scalar, ["float32(float32, float32)",
-                                             "float64(float64, float64)"])
-_xlog1py_uf = _ufunc_of(support.xlog1py_scalar, ["float32(float32, float32)",
-                                                 "float64(float64, float64)"])
+_UFUNC_SIGS = {
+    "gammaln": (support.gammaln_scalar, ["float32(float32)", "float64(float64)"]),
+    "polygamma": (support.polygamma_scalar, ["float32(int64, float32)", "float64(int64, float64)"]),
+    "xlogy": (support.xlogy_scalar, ["float32(float32, float32)", "float64(float64, float64)"]),
+    "xlog1py": (support.xlog1py_scalar, ["float32(float32, float32)", "float64(float64, float64)"]),
+}
+_ufuncs: dict = {}
+
+
+def _ufunc_of(name):
+    """A Numba ufunc of the scalar formula ``name`` (one formula for scalars, arrays and
+    broadcasting), built when code first uses it: building loads or compiles every signature,
+    which would otherwise cost each process that imports this module (every Numba tier)."""
+    uf = _ufuncs.get(name)
+    if uf is None:
+        from numba import vectorize
+        scalar, sigs = _UFUNC_SIGS[name]
+        uf = _ufuncs[name] = vectorize(sigs, cache=True)(scalar)
+    return uf
 
 
 @overload(support.gammaln, jit_options={"cache": True})
 def _gammaln(x):
-    return lambda x: _gammaln_uf(x)
+    uf = _ufunc_of("gammaln")
+    return lambda x: uf(x)
 
 
 @overload(support.polygamma, jit_options={"cache": True})
 def _polygamma(n, x):
-    return lambda n, x: _polygamma_uf(n, x)
+    uf = _ufunc_of("polygamma")
+    return lambda n, x: uf(n, x)
 
 
 @overload(support.xlogy, jit_options={"cache": True})
 def _xlogy(x, y):
-    return lambda x, y: _xlogy_uf(x, y)
+    uf = _ufunc_of("xlogy")
+    return lambda x, y: uf(x, y)
 
 
 @overload(support.xlog1py, jit_options={"cache": True})
 def _xlog1py(x, y):
-    return lambda x, y: _xlog1py_uf(x, y)
+    uf = _ufunc_of("xlog1py")
+    return lambda x, y: uf(x, y)
 
 
 def _along_axis(py_fn, row, out_dtype=None):

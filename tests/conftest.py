@@ -1,7 +1,11 @@
-"""Shared test configuration: a private generated-code cache per test session."""
+"""Shared test configuration: a private generated-code cache per test session; the cpu
+target runs Numba from the first call (``FLATGRAD_TIER=cpu``), so that its tests test Numba's
+code deterministically (tests/runtime/test_tiers.py tests ``auto``, the user's default)."""
 import os
 
 import pytest
+
+os.environ.setdefault("FLATGRAD_TIER", "cpu")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,0 +1,372 @@
+"""Tiers: which code answers a ``target="cpu"`` transform's calls, NumPy or Numba.
+
+flatgrad emits every transform twice over: as plain Python on NumPy (the *python* tier,
+ready in the milliseconds flatgrad's own compiler takes) and as Numba code (the *cpu*
+tier, which can take Numba seconds to compile). ``FLATGRAD_TIER`` chooses:
+
+``auto`` (the default)
+    The first call of a signature runs the python tier at once. If the program is one
+    where Numba pays (:func:`decide`: scalar code, loops, element indexing, small arrays),
+    the cpu tier is compiled in the background: by a worker *process* that fills the
+    on-disk caches (flatgrad's generated module and Numba's ``cache=True`` files, so it
+    does not compete with the caller for the GIL), then loaded into this process by a
+    background thread. Calls switch to it once it is loaded; until then, and for ever
+    when NumPy is as fast (array operations on large arrays), they run the python tier.
+    Each call's result is exactly what the tier that ran it computes.
+``cpu``
+    Numba only: the first call of a signature waits for Numba (the behaviour before tiers).
+``python``
+    NumPy only, as ``target="python"``.
+
+``Transformed.source`` names the tier running the last signature called, and
+``Transformed.wait()`` blocks until the background work of a transform is done.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ..compiler import ir as I
+from ..compiler import types as T
+
+MODES = ("auto", "cpu", "python")
+compiling = threading.RLock()      # held while flatgrad has Numba compile a specialisation
+PROFILE = "__flatgrad_profile__"   # the module-level name of a generated module's profile
+SMALL = 4096                       # arrays below this many elements: NumPy's per-op overhead dominates
+
+
+def mode() -> str:
+    """``$FLATGRAD_TIER``: ``auto`` (default), ``cpu`` or ``python``."""
+    m = os.environ.get("FLATGRAD_TIER", "auto").strip().lower() or "auto"
+    if m not in MODES:
+        raise ValueError(f"FLATGRAD_TIER={m!r}; choose one of {', '.join(MODES)}")
+    return m
+
+
+# ---------------------------------------------------------------- what the program does
+
+def profile(fn: I.Function) -> dict:
+    """What in the IR decides whether Numba pays: loops, array values, element indexing."""
+    loops = ops = 0
+    arrays = elements = False
+
+    def note(t) -> None:
+        nonlocal arrays
+        if not isinstance(t, T.Scalar):
+            arrays = True
+
+    for p in fn.params:
+        note(p.type)
+    for s in I.walk(fn.body):
+        if isinstance(s, (I.For, I.While)):
+            loops += 1
+            continue
+        if not isinstance(s, I.Op):
+            continue
+        ops += 1
+        for v in s.outs:
+            note(v.type)
+        if s.prim == "getitem" and s.outs and isinstance(s.outs[0].type, T.Scalar):
+            elements = True
+        elif s.prim in ("setitem", "index_add") and len(s.args) > 1 \
+                and isinstance(s.args[1].type, T.Scalar):
+            elements = True
+    return {"loops": loops, "ops": ops, "arrays": arrays, "elements": elements}
+
+
+def profile_line(fn: I.Function) -> str:
+    return f"{PROFILE} = {profile(fn)!r}\n"
+
+
+def profile_of(compiled) -> dict | None:
+    """The profile recorded in the generated module behind ``compiled`` (None if absent)."""
+    f = compiled
+    for _ in range(4):
+        g = getattr(f, "py_func", None) or getattr(f, "__wrapped__", None)
+        if g is None:
+            break
+        f = g
+    mod = sys.modules.get(getattr(f, "__module__", None) or "")
+    return getattr(mod, PROFILE, None)
+
+
+def decide(prof: dict | None, values) -> tuple[str, str]:
+    """``(tier, why)`` for a signature: ``"cpu"`` where Numba pays, else ``"python"``."""
+    if prof is None:
+        return "cpu", "no profile recorded"
+    if not prof["arrays"]:
+        return "cpu", "scalar code (Numba calls it several times faster than NumPy scalars)"
+    if prof["loops"]:
+        return "cpu", f"{prof['loops']} loop(s) (Numba runs loops 10-1000x faster)"
+    if prof["elements"]:
+        return "cpu", "element indexing (Numba runs it 10-1000x faster)"
+    biggest = max((v.size for v in values if isinstance(v, np.ndarray)), default=0)
+    if biggest < SMALL:
+        return "cpu", (f"array operations on small arrays ({biggest} elements at most): "
+                       "NumPy's per-operation overhead dominates")
+    return "python", ("array operations on large arrays, no loops: NumPy runs them as fast as "
+                      "Numba, with no compilation")
+
+
+# ---------------------------------------------------------------- Numba types without Numba
+
+def describe(value):
+    """A small, hashable description of the Numba type ``value`` would have as an argument
+    (computed without importing Numba); None if it is not one flatgrad passes."""
+    t = type(value)
+    if t is float:
+        return ("s", "float64")
+    if t is bool:
+        return ("s", "bool")
+    if t is int:
+        return ("s", "int64") if -2**63 <= value < 2**63 else None
+    if isinstance(value, np.ndarray):
+        f = value.flags
+        layout = "C" if f.c_contiguous else "F" if f.f_contiguous else "A"
+        return ("a", value.dtype.name, value.ndim, layout, not f.writeable, bool(f.aligned))
+    if isinstance(value, (np.floating, np.integer, np.bool_)):
+        return ("s", value.dtype.name)
+    return None
+
+
+def numba_type(desc):
+    from numba.core import types
+    from numba.np.numpy_support import from_dtype
+    if desc[0] == "s":
+        return from_dtype(np.dtype(desc[1]))
+    _, dtype, ndim, layout, readonly, aligned = desc
+    return types.Array(from_dtype(np.dtype(dtype)), ndim, layout, readonly=readonly,
+                       aligned=aligned)
+
+
+def capture_descs(captured) -> tuple:
+    """Descriptions of the module/closure arrays a generated function takes after the user's
+    arguments (``__flatgrad_captures__``): their dtype and ndim; contiguous and writable, as
+    such arrays nearly always are (if not, loading compiles the actual layout)."""
+    return tuple(("a", w[-2], w[-1], "C", False, True) for w in captured)
+
+
+# ---------------------------------------------------------------- per-signature state
+
+class State:
+    """The tiers of one signature of one transform."""
+
+    def __init__(self, sig, python, python_module, tier: str, why: str):
+        self.sig = sig
+        self.python = python                  # the python tier's callable
+        self.python_module = python_module
+        self.cpu = None                       # the cpu tier's callable, once loaded
+        self.cpu_module = None
+        self.decision = tier                  # where this signature ends up ("cpu"/"python")
+        self.why = why
+        self.loaded: set = set()              # argument descriptions the cpu tier has loaded
+        self.pending: set = set()             # ... being compiled in the background
+        self.failed: str | None = None
+
+    def running(self, descs=None) -> str:
+        if self.cpu is not None and (descs is None or descs in self.loaded):
+            return "cpu"
+        return "python"
+
+    def header(self) -> str:
+        if self.failed:
+            now = f"NumPy (the Numba tier failed: {self.failed})"
+        elif self.cpu is not None:
+            now = "Numba"
+        elif self.decision == "cpu":
+            now = "NumPy, while Numba compiles in the background"
+        else:
+            now = "NumPy"
+        return f"# flatgrad tier: {now}. FLATGRAD_TIER=auto chose {self.decision}: {self.why}\n"
+
+
+# ---------------------------------------------------------------- background compilation
+
+class Job:
+    """One signature (and argument layout) to bring to the cpu tier. ``prepare()`` (on the
+    background thread) writes the cpu module and returns ``(path, module name, function name,
+    descs)``, or None when no worker process can help (no on-disk cache); ``finish()`` loads
+    it into this process; ``fail(message)`` records that Numba could not compile it."""
+
+    def __init__(self, owner, prepare, finish, fail):
+        self.owner, self.prepare, self.finish, self.fail = owner, prepare, finish, fail
+
+
+_TAG = "FLATGRAD-TIER "
+
+
+class _Service:
+    """One background thread per process, running jobs in order, with one worker process
+    (started on first need, kept while this process lives) doing Numba's compilation."""
+
+    def __init__(self):
+        self.jobs: queue.Queue = queue.Queue()
+        self.cond = threading.Condition()
+        self.pending: dict = {}          # owner id -> jobs not finished
+        self.thread: threading.Thread | None = None
+        self.proc: subprocess.Popen | None = None
+        self.spawn_failed = False
+
+    def submit(self, job: Job) -> None:
+        with self.cond:
+            self.pending[id(job.owner)] = self.pending.get(id(job.owner), 0) + 1
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._loop, name="flatgrad-tiers",
+                                               daemon=True)
+                self.thread.start()
+        self.jobs.put(job)
+
+    def wait(self, owner=None, timeout: float | None = None) -> bool:
+        """Block until ``owner``'s jobs (every job if None) are done; False on timeout."""
+        def done():
+            if owner is None:
+                return not any(self.pending.values())
+            return not self.pending.get(id(owner))
+        with self.cond:
+            return self.cond.wait_for(done, timeout)
+
+    def _loop(self) -> None:
+        while True:
+            job = self.jobs.get()
+            try:
+                self._run(job)
+            except BaseException as e:  # noqa: BLE001 - a job never takes the thread down
+                try:
+                    job.fail(f"{type(e).__name__}: {e}")
+                except BaseException:  # noqa: BLE001
+                    pass
+            finally:
+                with self.cond:
+                    k = id(job.owner)
+                    self.pending[k] -= 1
+                    if not self.pending[k]:
+                        del self.pending[k]
+                    self.cond.notify_all()
+
+    def _run(self, job: Job) -> None:
+        spec = job.prepare()
+        if spec is not None:
+            path, module, name, descs = spec
+            if not _ready(path, descs):
+                error = self._remote(path, module, name, descs)
+                if error is not None:
+                    job.fail(error)
+                    return
+        job.finish()
+
+    def _remote(self, path, module, name, descs) -> str | None:
+        """Have the worker process compile (and cache) the function; the error message if
+        Numba could not compile it, None if it did or if no worker could be had (then
+        ``finish`` compiles here)."""
+        request = json.dumps({"path": str(path), "module": module, "name": name,
+                              "types": [list(d) for d in descs]}) + "\n"
+        for _ in range(2):
+            proc = self._worker()
+            if proc is None:
+                return None
+            try:
+                proc.stdin.write(request)
+                proc.stdin.flush()
+                for line in proc.stdout:
+                    if line.startswith(_TAG):
+                        reply = json.loads(line[len(_TAG):])
+                        return None if reply["ok"] or not reply.get("numba") else reply["error"]
+            except (OSError, ValueError):
+                pass
+            self._stop()            # the worker died: start another, once
+        return None
+
+    def _worker(self):
+        if self.proc is not None and self.proc.poll() is None:
+            return self.proc
+        if self.spawn_failed or not sys.executable:
+            return None
+        env = dict(os.environ, FLATGRAD_TIER="cpu", PYTHONDONTWRITEBYTECODE="1")
+        code = ("import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
+                "from flatgrad.runtime.tiers import worker_main; worker_main()")
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", code, json.dumps([p for p in sys.path if p])],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                env=env, text=True, bufsize=1)
+        except OSError:
+            self.spawn_failed = True
+            return None
+        return self.proc
+
+    def _stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+_service = _Service()
+
+
+def submit(job: Job) -> None:
+    _service.submit(job)
+
+
+def wait(owner=None, timeout: float | None = None) -> bool:
+    return _service.wait(owner, timeout)
+
+
+def _marker(path: Path, descs) -> Path:
+    h = hashlib.sha256(repr(descs).encode()).hexdigest()[:16]
+    return path.with_name(f"{path.stem}.{h}.numba-ready")
+
+
+def _stamp(path: Path) -> str:
+    st = path.stat()
+    return f"{st.st_mtime_ns} {st.st_size}"
+
+
+def _ready(path: Path, descs) -> bool:
+    """Whether a worker already compiled ``descs`` for the module at ``path`` (as that file
+    stands now: Numba's cache keys on the file's time stamp and size)."""
+    try:
+        return _marker(path, descs).read_text() == _stamp(path)
+    except OSError:
+        return False
+
+
+def load(dispatcher, descs) -> None:
+    """Compile (in practice: load from Numba's cache) ``dispatcher`` for ``descs``."""
+    types = tuple(numba_type(d) for d in descs)
+    with compiling, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*faster on contiguous arrays")
+        dispatcher.compile(types)
+
+
+def worker_main() -> None:
+    """The worker process: compile the requested functions with Numba's cache on, one JSON
+    request per line on stdin, one tagged JSON reply per line on stdout."""
+    from . import cache
+    for line in sys.stdin:
+        try:
+            req = json.loads(line)
+            path = Path(req["path"])
+            descs = tuple(tuple(d) for d in req["types"])
+            module = cache._import(req["module"], path, path.read_text())
+            load(getattr(module, req["name"]), descs)
+            try:
+                _marker(path, descs).write_text(_stamp(path))
+            except OSError:
+                pass
+            reply = {"ok": True}
+        except Exception as e:  # noqa: BLE001 - reported to the parent
+            text = str(e).strip().splitlines()
+            reply = {"ok": False, "error": f"{type(e).__name__}: {text[0] if text else ''}",
+                     "numba": type(e).__module__.startswith("numba")}
+        sys.stdout.write(_TAG + json.dumps(reply) + "\n")
+        sys.stdout.flush()

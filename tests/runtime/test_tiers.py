@@ -1,0 +1,157 @@
+"""Tiers (runtime/tiers.py): the python tier answers at once, the cpu tier (Numba) is compiled
+in the background where it pays and takes over; each result is exactly what the tier that
+ran it computes. No timing is asserted anywhere."""
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import flatgrad as fg
+from flatgrad.compiler import types as T
+from flatgrad.runtime import tiers
+
+from . import tier_funcs as F
+
+ARGS = (2.0, -1.0, -3.0, -2.0, -3.0)
+NUMS = (0, 1, 2, 3, 4)
+A1 = T.Array("float64", 1)
+A2 = T.Array("float64", 2)
+
+
+@pytest.fixture
+def auto(monkeypatch):
+    monkeypatch.setenv("FLATGRAD_TIER", "auto")
+
+
+def _decide(fn, sig, values, argnums=0):
+    g = fg.grad(fn, argnums=argnums, target="python")
+    return tiers.decide(tiers.profile(g.build_ir(sig)), values)[0]
+
+
+def test_the_tier_follows_the_program():
+    big = [np.ones((300, 40)), np.ones((40, 1)), np.ones((100, 300))]
+    small = [np.ones((3, 4)), np.ones((4, 1)), np.ones((2, 3))]
+    assert _decide(F.neuron, (T.F64,) * 5, ARGS, NUMS) == "cpu"            # scalar code
+    assert _decide(F.recurrence, (T.F64, T.F64), (0.5, 1.3)) == "cpu"       # a loop
+    assert _decide(F.rosen, (A1,), (np.ones(10_000),)) == "cpu"              # a loop, indexing
+    assert _decide(F.first_element, (A1,), (np.ones(10_000),)) == "cpu"      # element indexing
+    assert _decide(F.mlp, (A2, A2, A2), big, (0, 1)) == "python"             # BLAS-bound arrays
+    assert _decide(F.mlp, (A2, A2, A2), small, (0, 1)) == "cpu"              # per-op overhead
+
+
+def test_profile_is_recorded_in_the_generated_module(auto):
+    g = fg.grad(F.mlp, argnums=(0, 1))
+    W1, W2, X = np.ones((300, 40)), np.ones((40, 1)), np.ones((100, 300))
+    g(W1, W2, X)
+    assert g.tier == "python"
+    assert g.wait(0)                       # nothing started: NumPy is as fast here
+    head = g.source.splitlines()[0]
+    assert head.startswith("# flatgrad tier: NumPy.") and "chose python" in head
+    assert "__flatgrad_profile__" not in g.source
+    want = fg.grad(F.mlp, argnums=(0, 1), target="python")(W1, W2, X)
+    got = g(W1, W2, X)
+    for a, b in zip(got, want):
+        assert np.array_equal(a, b)
+
+
+def test_forced_python_tier(monkeypatch):
+    monkeypatch.setenv("FLATGRAD_TIER", "python")
+    g = fg.grad(F.neuron, argnums=NUMS)
+    got = g(*ARGS)
+    assert g.tier == "python" and g.wait(0)
+    assert got == fg.grad(F.neuron, argnums=NUMS, target="python")(*ARGS)
+    assert "FLATGRAD_TIER=python" in g.source.splitlines()[0]
+
+
+def test_a_bad_tier_is_named(monkeypatch):
+    monkeypatch.setenv("FLATGRAD_TIER", "gpu")
+    with pytest.raises(ValueError, match="FLATGRAD_TIER"):
+        fg.grad(F.neuron, argnums=NUMS)(*ARGS)
+
+
+def test_import_and_python_tier_do_not_load_numba(tmp_path):
+    script = tmp_path / "square.py"
+    script.write_text("import sys\nimport flatgrad as fg\n\n\ndef f(x):\n    return x * x\n\n\n"
+                      "assert fg.grad(f)(3.0) == 6.0\nprint('numba' in sys.modules)\n")
+    env = {"FLATGRAD_TIER": "python", "FLATGRAD_CACHE_DIR": str(tmp_path), "PATH": "",
+           "PYTHONPATH": ":".join(p for p in sys.path if p)}
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env,
+                         cwd=str(tmp_path), timeout=120)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.slow
+def test_describe_is_numbas_typeof():
+    from numba import typeof
+    X = np.arange(12.0).reshape(3, 4)
+    ro = X.copy()
+    ro.flags.writeable = False
+    for v in (1.5, 3, True, np.float32(2), np.int32(4), np.float64(1), X, X.T, X[:, ::2],
+              X.astype(np.float32), np.arange(3), ro, np.zeros(3, bool)):
+        assert tiers.numba_type(tiers.describe(v)) == typeof(v), v
+
+
+@pytest.mark.slow
+def test_auto_switches_to_numba_when_ready(auto):
+    g = fg.grad(F.neuron, argnums=NUMS)
+    first = g(*ARGS)
+    python = fg.grad(F.neuron, argnums=NUMS, target="python")(*ARGS)
+    if g.tier == "python":                  # (the cpu tier may already be cached on disk)
+        assert first == python
+        assert "Numba compiles in the background" in g.source.splitlines()[0] or g.wait(0)
+    assert g.wait(120)
+    assert g.tier == "cpu"
+    assert g.source.splitlines()[0].startswith("# flatgrad tier: Numba.")
+    assert "@njit" in g.source
+    cpu = g(*ARGS)
+    assert type(cpu[0]) is float          # Numba's result, not NumPy's float64
+    assert g._hot is not None and type(g).__call__ is g._hot   # straight into Numba
+    assert g(2, -1, -3, -2, -3) == cpu   # ints take the classifying path, same code
+
+
+@pytest.mark.slow
+def test_auto_loop_with_arrays_switches_and_keeps_errors(auto):
+    g = fg.grad(F.rosen)
+    x = np.linspace(-1, 1, 50)
+    want_py = fg.grad(F.rosen, target="python")(x)
+    got = g(x)
+    if g.tier == "python":
+        assert np.array_equal(got, want_py)
+    assert g.wait(120) and g.tier == "cpu"
+    assert np.allclose(g(x), want_py)
+    # another layout: the python tier answers it while Numba compiles that one too
+    xs = np.linspace(-1, 1, 100)[::2]
+    assert np.allclose(g(xs), fg.grad(F.rosen, target="python")(xs))
+    assert g.wait(120)
+    assert np.allclose(g(xs), want_py * 0 + fg.grad(F.rosen, target="python")(xs))
+    h = fg.grad(F.first_element)
+    with pytest.raises(IndexError, match="first_element at .*tier_funcs.py:"):
+        h(np.ones(1))
+
+
+@pytest.mark.slow
+def test_the_switch_is_thread_safe(auto):
+    g = fg.grad(F.recurrence, argnums=(0, 1))
+    python = fg.grad(F.recurrence, argnums=(0, 1), target="python")(0.5, 1.3)
+    results, errors = [g(0.5, 1.3)], []      # the first call starts the background work
+
+    def worker():
+        try:
+            for _ in range(300):
+                results.append(g(0.5, 1.3))
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    assert g.wait(120)
+    for t in threads:
+        t.join()
+    assert not errors
+    cpu = g(0.5, 1.3)
+    assert g.tier == "cpu"
+    assert results[0] == python or g.wait(0)
+    assert all(r == python or r == cpu for r in results)
