@@ -313,6 +313,16 @@ class _Service:
 _service = _Service()
 
 
+def _after_fork() -> None:
+    """A forked child has neither the parent's background thread nor a worker of its own."""
+    global _service
+    _service = _Service()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
 def submit(job: Job) -> None:
     _service.submit(job)
 
