@@ -27,7 +27,7 @@ from .primitives import P_ADD, P_ATOM, P_UNARY, PRIMS
 RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_push", "scatter_add", "scatter_add_axis",
                  "distinct_index", "distinct_pairs",
                  "reduce_sum", "reduce_max", "reduce_min", "reduce_prod",
-                 "split_size", "nonneg", "squeeze_index",
+                 "split_size", "nonneg", "squeeze_index", "cross_index", "array_equiv",
                  "diag_embed", "einsum_loops", "fit_shape",
                  "gammaln", "polygamma", "xlogy", "xlog1py", "rcumsum", "scan_cumsum",
                  "scan_cumprod", "argsort_axis", "scatter_along", "mask_scatter", "shift_along",

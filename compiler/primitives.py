@@ -173,6 +173,14 @@ def _log_base(b, x):
     return b.log(b.select(b.eq(x, 0.0), 1.0, x))
 
 
+def _pow_less_one(b, y):
+    """y - 1 for d(x**y)/dx = y * x**(y - 1), with 1 where y == 0: x**0 is 1 for every x, so
+    its derivative is 0 (as in autograd and JAX), not 0 * x**-1 (nan at x == 0)."""
+    if isinstance(y, Const):
+        return b.sub(y, 1) if y.value != 0 else Const(1.0, T.F64)
+    return b.select(b.eq(y, 0.0), 1.0, b.sub(y, 1))
+
+
 def _max_weight(b, x, y):
     """d max(x, y)/dx: 1 where x wins, 1/2 on a tie, 0 where y wins."""
     return b.add(b.gt(x, y), b.mul(0.5, b.eq(x, y)))
@@ -180,29 +188,31 @@ def _max_weight(b, x, y):
 
 defprim("add", 2, T.arithmetic, infix("+", P_ADD), operator.add, operator.add,
         linear=(lambda b, s: s, lambda b, s: s), safe=True, reads_values=False,
-        names=(np.add,), reads_output=False)
+        names=(np.add, operator.add), reads_output=False)
 defprim("sub", 2, T.arithmetic, infix("-", P_ADD), operator.sub, operator.sub,
         linear=(lambda b, s: s, lambda b, s: b.neg(s)), safe=True, reads_values=False,
-        names=(np.subtract,), reads_output=False)
+        names=(np.subtract, operator.sub), reads_output=False)
 defprim("mul", 2, T.arithmetic, infix("*", P_MUL), operator.mul, operator.mul,
         deriv=(lambda b, s, out, x, y: b.mul(s, y), lambda b, s, out, x, y: b.mul(s, x)),
-        safe=True, names=(np.multiply,), reads_output=False)
+        safe=True, names=(np.multiply, operator.mul), reads_output=False)
 defprim("div", 2, T.floating, infix("/", P_MUL), operator.truediv, operator.truediv,
         deriv=(lambda b, s, out, x, y: b.div(s, y),
                lambda b, s, out, x, y: b.div(b.mul(b.neg(s), out), y)),
-        costly=True, names=(np.divide, np.true_divide))
+        costly=True, names=(np.divide, np.true_divide, operator.truediv))
 defprim("floordiv", 2, T.arithmetic, infix("//", P_MUL), lambda a, b: _sp().floor(a / b),
-        operator.floordiv, nondiff=True, names=(np.floor_divide,), reads_output=False)
+        operator.floordiv, nondiff=True, names=(np.floor_divide, operator.floordiv),
+        reads_output=False)
 defprim("mod", 2, T.arithmetic, infix("%", P_MUL), lambda a, b: _sp().Mod(a, b), operator.mod,
         deriv=(lambda b, s, out, x, y: s, lambda b, s, out, x, y: b.mul(b.neg(s), b.floordiv(x, y))),
-        names=(np.mod,), reads_output=False)
+        names=(np.mod, operator.mod), reads_output=False)
 defprim("pow", 2, T.arithmetic, infix("**", P_POW), operator.pow,
         lambda a, b: a ** b if not (isinstance(a, (int, float)) and a < 0) else None,
-        deriv=(lambda b, s, out, x, y: b.mul(b.mul(s, y), b.pow(x, b.sub(y, 1))),
+        deriv=(lambda b, s, out, x, y: b.mul(b.mul(s, y), b.pow(x, _pow_less_one(b, y))),
                lambda b, s, out, x, y: b.mul(b.mul(s, _log_base(b, x)), out)),
-        costly=True, names=(math.pow, np.power))
+        costly=True, names=(math.pow, np.power, operator.pow))
 defprim("neg", 1, T.arithmetic, prefix("-"), operator.neg, operator.neg,
-        linear=(lambda b, s: b.neg(s),), safe=True, reads_values=False, names=(np.negative,),
+        linear=(lambda b, s: b.neg(s),), safe=True, reads_values=False,
+        names=(np.negative, operator.neg),
         reads_output=False)
 defprim("copy", 1, T.same, Spelling("{0}", "{0}", P_ATOM, (0,)), lambda a: a, lambda a: a,
         linear=(lambda b, s: s,), safe=True, view=True, reads_values=False, reads_output=False)
@@ -232,7 +242,7 @@ for _name, _sym, _fn in [("lt", "<", operator.lt), ("le", "<=", operator.le),
                          ("gt", ">", operator.gt), ("ge", ">=", operator.ge),
                          ("eq", "==", operator.eq), ("ne", "!=", operator.ne)]:
     defprim(_name, 2, T.boolean, infix(_sym, P_CMP), None, _fn, nondiff=True, safe=True,
-    reads_output=False)
+            names=(_fn,), reads_output=False)
 defprim("not", 1, T.boolean, Spelling("not {0}", "np.logical_not({0})", P_NOT, (P_NOT,)),
         None, operator.not_, nondiff=True, safe=True, reads_output=False)
 defprim("and", 2, T.boolean, Spelling("{0} and {1}", "np.logical_and({0}, {1})", P_AND,

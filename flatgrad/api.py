@@ -160,6 +160,15 @@ def _integral(v) -> bool:
     return isinstance(v, np.ndarray) and v.dtype.kind in "biu"
 
 
+def _omitted_defaults(f, n: int) -> tuple:
+    """The default values of the parameters of ``f`` after its first ``n`` (a call with
+    ``n`` arguments uses them)."""
+    fn = lift(f)[0]
+    extra = len(params_of(fn)) - n
+    defaults = getattr(fn, "__defaults__", None) or ()
+    return tuple(defaults[len(defaults) - extra:]) if 0 < extra <= len(defaults) else ()
+
+
 def vjp(f, *primals, target: str = DEFAULT_TARGET, optimize: bool = True):
     """Reverse mode with a given cotangent, as ``jax.vjp``: returns ``(out, vjp_fn)``
     where ``vjp_fn(cotangent)`` gives a tuple with the gradient of every primal (None for
@@ -170,10 +179,11 @@ def vjp(f, *primals, target: str = DEFAULT_TARGET, optimize: bool = True):
     if isinstance(out, list):
         out = tuple(out)
     n = len(primals)
-    k = len(out) if several else 1
+    primals = primals + _omitted_defaults(f, n)    # the cotangents come after every parameter
+    k, m = len(out) if several else 1, len(primals)
     nums = tuple(i for i, p in enumerate(primals) if not _integral(p))
     t = stack_cached(f, (Step("vjp", nums),), target, "vjp",
-                     tuple(f"cotangent{j}" for j in range(k)), nums + tuple(range(n, n + k)),
+                     tuple(f"cotangent{j}" for j in range(k)), nums + tuple(range(m, m + k)),
                      optimize)
 
     def vjp_fn(cotangent):

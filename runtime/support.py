@@ -170,6 +170,18 @@ def nonneg(n):
     return n
 
 
+def array_equiv(a, b):
+    """np.array_equiv: the shapes broadcast together and the elements are all equal."""
+    return bool(np.array_equiv(a, b))
+
+
+def cross_index(n):
+    """2, the index of the third component of np.cross's vectors, checked to be 3 long."""
+    if n != 3:
+        raise ValueError("np.cross: flatgrad supports vectors of 3 components here")
+    return 2
+
+
 def squeeze_index(n):
     """0, the index that squeezes out an axis of length ``n``, checked to be one."""
     if n != 1:

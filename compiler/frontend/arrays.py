@@ -126,8 +126,8 @@ class ArrayLowering:
             return self.matmul(a, c, node)
         if name == "inner":     # a sum over the last axes of both: a @ b.T up to 2-D
             a, c = (self.atom(e) for e in node.args)
-            if T.is_array(c.type) and c.type.ndim == 2:
-                c = self.op(node, "transpose", c)
+            if T.is_array(a.type) and T.is_array(c.type) and c.type.ndim == 2:
+                c = self.op(node, "transpose", c)     # (with a number: the plain product)
             return self.matmul(a, c, node)
         if name == "outer":
             a, c = (self.atom(e) for e in node.args)

@@ -1077,10 +1077,9 @@ class Lowerer(ArrayLowering):
             args = tuple(self.atom(a) for a in node.args)
             self.b.loc = self.pf.loc(node)
             return hook(self.b, args, self.pf.loc(node))
-        name = getattr(fn, "__name__", type(fn).__name__)
-        raise self.err(node, f"flatgrad cannot differentiate calls to '{name}'",
-                       "Use math/numpy functions from the primitive table, or a Python function "
-                       "written in the supported subset.")
+        from ..library.listing import nearest
+        name, advice = nearest(fn)
+        raise self.err(node, f"flatgrad cannot differentiate calls to '{name}'", advice)
 
     def call_prim(self, prim: str, node: ast.Call, kwargs) -> Atom:
         p = PRIMS[prim]

@@ -14,12 +14,14 @@ calls ``scan_cumsum``/``scan_cumprod`` (runtime/support.py, compiled per axis in
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import types as T
 from ..ir import Const
 from ..primitives import P_ATOM, Spelling, defprim
-from .callargs import array_arg, bind, one_axis
+from .callargs import array_arg, bind, float_of, one_axis
 from .registry import lowers
 
 _FULL = ("s", False, False, False)
@@ -168,3 +170,28 @@ def _diff(lw, node, kwargs):
         hi, lo = _axis_slice(lw, node, x, axis, 1, None), _axis_slice(lw, node, x, axis, None, -1)
         x = lw.op(node, "ne" if x.type.dtype == "bool" else "sub", hi, lo)
     return x
+
+
+@lowers(np.unwrap)
+def _unwrap(lw, node, kwargs):
+    """np.unwrap(p, discont, axis, period) as NumPy computes it: the steps between neighbours
+    folded into [-period/2, period/2), their corrections summed along the axis and added to
+    p. The corrections are piecewise constant in p: the gradient passes through unchanged."""
+    a = bind(lw, node, kwargs, "np.unwrap", ("p", "discont", "axis", "period"))
+    x = float_of(lw, array_arg(lw, a["p"], "np.unwrap"), node)
+    nd = x.type.ndim
+    axis = one_axis(lw, a.get("axis"), nd, "np.unwrap", default=nd - 1)
+    period = float_of(lw, lw.atom(a["period"]), node) if "period" in a else Const(2 * math.pi, T.F64)
+    half = lw.op(node, "div", period, 2.0)
+    discont = lw.atom(a["discont"]) if "discont" in a else half
+    hi, lo = _axis_slice(lw, node, x, axis, 1, None), _axis_slice(lw, node, x, axis, None, -1)
+    dd = lw.op(node, "sub", hi, lo)
+    low = lw.op(node, "neg", half)
+    ddmod = lw.op(node, "add", lw.op(node, "mod", lw.op(node, "sub", dd, low), period), low)
+    edge = lw.op(node, "and", lw.op(node, "eq", ddmod, low), lw.op(node, "gt", dd, 0.0))
+    ddmod = lw.op(node, "select", edge, half, ddmod)
+    fix = lw.op(node, "sub", ddmod, dd)
+    fix = lw.op(node, "select", lw.op(node, "lt", lw.op(node, "abs", dd), discont), 0.0, fix)
+    rest = lw.op(node, "add", hi, lw.op(node, "cumsum", fix, axis=axis))
+    first = lw.op(node, "copy_array", _axis_slice(lw, node, x, axis, None, 1))
+    return lw.op(node, "concat", first, rest, axis=axis)

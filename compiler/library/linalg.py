@@ -375,6 +375,10 @@ def _lower_trace(lw, node, kwargs):
 def _lower_kron(lw, node, kwargs):
     """kron(a, b)[i*p + k, ...] = a[i, ...] b[k, ...]: a[:, None, :, None] * b[None, :, None, :]
     reshaped (so its rules are those of broadcasting and reshape)."""
+    if len(node.args) == 2 and not kwargs:
+        xs = [lw.atom(e) for e in node.args]
+        if not all(T.is_array(x.type) for x in xs):      # a number scales the other operand
+            return lw.op(node, "mul", *(_float(lw, x, node) for x in xs))
     a, c = _array_args(lw, node, kwargs, "np.kron", 2)
     n = max(a.type.ndim, c.type.ndim)
     if n == 0:
@@ -389,6 +393,52 @@ def _lower_kron(lw, node, kwargs):
         a = lw.op(node, "expand_dims", a, axis=2 * k + 1)
         c = lw.op(node, "expand_dims", c, axis=2 * k)
     return lw.op(node, "reshape", lw.op(node, "mul", a, c), *dims)
+
+
+defprim("cross_index", 1, lambda n: T.I64, call("cross_index"), elementwise=False,
+        nondiff=True)
+
+
+@lowers(np.cross)
+def _lower_cross(lw, node, kwargs):
+    """np.cross of 3-vectors along axisa/axisb (or axis), the result's vectors along axisc:
+    each component is a difference of products of the other two (linear in each operand).
+    The length of the vectors is known at run time only: it is checked to be 3 there."""
+    from .callargs import bind
+    from .shape import _permute, _stack
+    a = bind(lw, node, kwargs, "np.cross", ("a", "b", "axisa", "axisb", "axisc", "axis"),
+             required=2)
+    x, y = (lw.atom(a[k]) for k in ("a", "b"))
+    if not (T.is_array(x.type) and T.is_array(y.type)):
+        raise lw.err(node, "np.cross needs two arrays of vectors",
+                     "Write the product of numbers with * instead.")
+    x, y = _same_float(lw, [_float(lw, x, node), _float(lw, y, node)], node)
+    axes = {k: lw.const_int(a["axis"] if "axis" in a else a[k]) if "axis" in a or k in a else -1
+            for k in ("axisa", "axisb", "axisc")}
+    comps = []
+    for v, k in ((x, "axisa"), (y, "axisb")):
+        nd = v.type.ndim
+        if not -nd <= axes[k] < nd:
+            raise lw.err(node, f"np.cross: {k} {axes[k]} is out of bounds for a {nd}-D array")
+        ax = axes[k] % nd
+        v = _permute(lw, node, v, tuple(i for i in range(nd) if i != ax) + (ax,))
+        spec = (("s", False, False, False),) * (nd - 1) + (("i",),)
+        last = lw.op(node, "cross_index", lw.op(node, "dim", v, axis=nd - 1))
+        comps.append([lw.op(node, "getitem", v, i, spec=spec)
+                      for i in (Const(0, T.I64), Const(1, T.I64), last)])
+    (x0, x1, x2), (y0, y1, y2) = comps
+
+    def det(p, q, r, s):
+        return lw.op(node, "sub", lw.op(node, "mul", p, q), lw.op(node, "mul", r, s))
+    out = _stack(lw, node, [det(x1, y2, x2, y1), det(x2, y0, x0, y2), det(x0, y1, x1, y0)],
+                 -1, "cross")
+    nd = out.type.ndim
+    if not -nd <= axes["axisc"] < nd:
+        raise lw.err(node, f"np.cross: axisc {axes['axisc']} is out of bounds for the result")
+    axc = axes["axisc"] % nd
+    perm = list(range(nd - 1))
+    perm.insert(axc, nd - 1)
+    return _permute(lw, node, out, tuple(perm))
 
 
 # ---- norm

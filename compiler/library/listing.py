@@ -69,6 +69,39 @@ _TITLES = [("builtins", "Python builtins"), ("math", "math"), ("np", "NumPy"),
            ("np.linalg", "NumPy linear algebra"), ("scipy.special", "SciPy special functions")]
 
 
+# unsupported functions whose nearest supported neighbour a name match would not find
+_NEAREST = {
+    "pinv": "np.linalg.solve (or np.linalg.inv for a square matrix)",
+    "lstsq": "np.linalg.solve on the normal equations",
+    "nan_to_num": "np.where(np.isnan(x), 0.0, x)",
+    "gradient": "np.diff",
+    "fix": "np.trunc",
+    "rollaxis": "np.moveaxis",
+    "partition": "np.sort",
+    "nextafter": "x itself (its derivative is 1 almost everywhere)",
+    "vectorize": "a Python loop, or flatgrad.vectorize",
+}
+
+
+def nearest(fn) -> tuple[str, str]:
+    """The name a call's callee goes by (``np.linalg.pinv``) and advice naming the nearest
+    supported functions, for the CompileError that rejects it."""
+    spaces = _namespaces()
+    names = _names_of(fn, spaces)
+    short = getattr(fn, "__name__", type(fn).__name__)
+    name = names[0] if names else short
+    tip = _NEAREST.get(short)
+    if tip is None:
+        import difflib
+        pool = [n for group in supported().values() for n in group]
+        close = difflib.get_close_matches(name, pool, n=3, cutoff=0.6) or \
+            difflib.get_close_matches(short, [p.rsplit(".", 1)[-1] for p in pool], n=3, cutoff=0.6)
+        tip = ", ".join(close) if close else None
+    advice = f"The nearest supported: {tip}. " if tip else ""
+    return name, advice + ("The supported functions are listed in the README; a Python "
+                           "function written in the supported subset works too.")
+
+
 def markdown() -> str:
     groups = supported()
     lines = [BEGIN]

@@ -23,6 +23,7 @@ from .. import types as T
 from ..ir import Const, Var
 from ..primitives import P_ATOM, PRIMS, Spelling, call, defprim
 from ..values import Ref
+from .callargs import bind
 from .registry import lowers, lowers_method
 
 I64 = T.I64
@@ -626,12 +627,10 @@ def _permute(lw, node, x, perm):
 
 @lowers(np.swapaxes)
 def _np_swapaxes(lw, node, kwargs):
-    _check_kwargs(lw, node, kwargs, (), "swapaxes")
-    if len(node.args) != 3:
-        raise lw.err(node, "np.swapaxes takes an array and two axes")
-    x = lw.atom(node.args[0])
+    a = bind(lw, node, kwargs, "np.swapaxes", ("a", "axis1", "axis2"), required=3)
+    x = lw.atom(a["a"])
     nd = _ndim(x)
-    i, j = (_norm_axis(lw, node, lw.const_int(a), nd, "np.swapaxes") for a in node.args[1:])
+    i, j = (_norm_axis(lw, node, lw.const_int(a[k]), nd, "np.swapaxes") for k in ("axis1", "axis2"))
     perm = list(range(nd))
     perm[i], perm[j] = perm[j], perm[i]
     return _permute(lw, node, x, tuple(perm))
@@ -650,18 +649,32 @@ def _axes(lw, node, a, nd, what):
 
 @lowers(np.moveaxis)
 def _np_moveaxis(lw, node, kwargs):
-    _check_kwargs(lw, node, kwargs, (), "moveaxis")
-    if len(node.args) != 3:
-        raise lw.err(node, "np.moveaxis takes an array, source and destination")
-    x = lw.atom(node.args[0])
+    a = bind(lw, node, kwargs, "np.moveaxis", ("a", "source", "destination"), required=3)
+    x = lw.atom(a["a"])
     nd = _ndim(x)
-    src, _ = _axes(lw, node, node.args[1], nd, "np.moveaxis")
-    dst, _ = _axes(lw, node, node.args[2], nd, "np.moveaxis")
+    src, _ = _axes(lw, node, a["source"], nd, "np.moveaxis")
+    dst, _ = _axes(lw, node, a["destination"], nd, "np.moveaxis")
     if len(src) != len(dst):
         raise lw.err(node, "np.moveaxis: source and destination must have the same number of elements")
     order = [k for k in range(nd) if k not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
+    return _permute(lw, node, x, tuple(order))
+
+
+@lowers(np.rollaxis)
+def _np_rollaxis(lw, node, kwargs):
+    """np.rollaxis(a, axis, start=0): ``axis`` moved to stand before ``start``."""
+    a = bind(lw, node, kwargs, "np.rollaxis", ("a", "axis", "start"), required=2)
+    x = lw.atom(a["a"])
+    nd = _ndim(x)
+    axis = _norm_axis(lw, node, lw.const_int(a["axis"]), nd, "np.rollaxis")
+    start = lw.const_int(a["start"]) if "start" in a else 0
+    start += nd if start < 0 else 0
+    if not 0 <= start <= nd:
+        raise lw.err(node, f"np.rollaxis: start {start} is out of bounds for {nd} axes")
+    order = [k for k in range(nd) if k != axis]
+    order.insert(start - (axis < start), axis)
     return _permute(lw, node, x, tuple(order))
 
 

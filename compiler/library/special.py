@@ -106,6 +106,8 @@ for _name, (_sc, _ar, _ev, _sy, _names) in _PREDICATES.items():
 
 defprim("array_equal", 2, lambda a, b: T.BOOL, call("np.array_equal", arity=2),
         elementwise=False, nondiff=True)
+defprim("array_equiv", 2, lambda a, b: T.BOOL, call("array_equiv", arity=2),
+        elementwise=False, nondiff=True)
 
 
 # ======================================================================= lowerings
@@ -253,6 +255,48 @@ def _array_equal(lw, node, kwargs):
     if not (T.is_array(x.type) or T.is_array(y.type)):
         return lw.op(node, "eq", x, y)
     if not (T.is_array(x.type) and T.is_array(y.type)):
-        raise lw.err(node, "np.array_equal compares two arrays here")
+        return Const(False, T.BOOL)     # a number and an array of 1 or more dimensions
     return lw.op(node, "array_equal", x, y)
+
+
+@lowers(np.array_equiv)
+def _array_equiv(lw, node, kwargs):
+    """True where the shapes broadcast together and all the elements are equal."""
+    a = bind(lw, node, kwargs, "np.array_equiv", ("a1", "a2"), required=2)
+    x, y = lw.atom(a["a1"]), lw.atom(a["a2"])
+    if not (T.is_array(x.type) and T.is_array(y.type)):     # a number broadcasts to anything
+        return _all_true(lw, lw.op(node, "eq", x, y), node)
+    return lw.op(node, "array_equiv", x, y)
+
+
+def _all_true(lw, c, node):
+    if not T.is_array(c.type):
+        return c
+    count = lw.op(node, "sum", lw.op(node, "not", c))
+    return lw.op(node, "eq", count, Const(0, T.I64))
+
+
+def _real_part(np_fn, params):
+    @lowers(np_fn)
+    def lower(lw, node, kwargs):
+        """On real numbers, the value itself (np.conjugate makes a new array; np.real and
+        np.real_if_close give the array back). flatgrad has no complex numbers."""
+        a = bind(lw, node, kwargs, f"np.{np_fn.__name__}", params)
+        x = lw.atom(a[params[0]])
+        return lw.op(node, "copy_array", x) if T.is_array(x.type) else x
+    return lower
+
+
+_real_part(np.conjugate, ("x",))
+_real_part(np.real, ("val",))
+_real_part(np.real_if_close, ("a", "tol"))
+
+
+@lowers(np.imag)
+def _imag_part(lw, node, kwargs):
+    """The imaginary part of a real number: 0 (no gradient reaches the argument)."""
+    x = lw.atom(bind(lw, node, kwargs, "np.imag", ("val",))["val"])
+    if T.is_array(x.type):
+        return lw.op(node, "zeros_like", x)
+    return Const(0.0, x.type) if T.is_float(x.type) else Const(0, T.I64)
 
