@@ -14,9 +14,7 @@ from .source import ParsedFunction
 # node type -> (what it is, what to do instead)
 _REJECT: dict[type, tuple[str, str]] = {
     ast.ClassDef: ("class definitions", "Define classes outside the function and pass numbers or arrays in."),
-    ast.FunctionDef: ("nested function definitions", "Define the helper at module level; flatgrad inlines calls to it."),
     ast.AsyncFunctionDef: ("async functions", "Write a plain def function."),
-    ast.Lambda: ("lambdas", "Define a named function at module level and call it instead."),
     ast.Try: ("try/except", "Check the condition with an if statement instead."),
     ast.With: ("with statements", "Move I/O and context managers out of the differentiated function."),
     ast.AsyncWith: ("async with", "Move it out of the differentiated function."),
@@ -74,6 +72,11 @@ def _check(pf: ParsedFunction, root: ast.AST) -> None:
         if isinstance(n, ast.Constant) and isinstance(n.value, complex):
             raise CompileError("flatgrad does not support complex numbers", pf.loc(n),
                                "Split the value into real and imaginary parts.")
+        if isinstance(n, (ast.FunctionDef, ast.Lambda)) and n is not pf.node:
+            a = n.args
+            if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs or a.kw_defaults:
+                raise CompileError("flatgrad does not support *args, **kwargs or keyword-only "
+                                   "parameters", pf.loc(n), "Use plain positional parameters.")
         if isinstance(n, (ast.For, ast.While)) and n.orelse:
             raise CompileError("flatgrad does not support else clauses on loops", pf.loc(n.orelse[0]),
                                "Use a flag variable set before break.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import textwrap
 import types as pytypes
 from dataclasses import dataclass, replace
 
@@ -122,6 +123,7 @@ class Lowerer(ArrayLowering):
                     pass
         self.b = b
         self.stack = stack
+        self.top_closure = len(stack) == 1   # self.closure is the compiled function's own
         self.env: dict[str, object] = {}
         self.dead = False
         self.loops: list[_LoopFlags] = []
@@ -879,7 +881,7 @@ class Lowerer(ArrayLowering):
     def capture(self, where: tuple, v: np.ndarray, node, name: str) -> Var:
         """An array the function reads from its module or closure: a hidden parameter, read
         afresh at every call (as Python reads it), never baked into the code; no gradient."""
-        if where[0] == "closure" and len(self.stack) > 1:
+        if where[0] == "closure" and not self.top_closure:
             raise self.err(node, f"'{name}' is an array in the closure of a helper; flatgrad reads "
                                  "captured arrays of the differentiated function itself only",
                            f"Pass '{name}' to the helper as an argument.")
@@ -1055,6 +1057,13 @@ class Lowerer(ArrayLowering):
         kwargs = {k.arg: k.value for k in node.keywords}
         if isinstance(fn, BoundMethod):
             return self.call_method(fn, node, kwargs)
+        if isinstance(fn, LocalFunction):
+            try:
+                return self.call_local(fn, node, kwargs)
+            except CompileError as e:
+                if e.loc is not None and e.loc == self.pf.loc(node):
+                    raise
+                raise e.called_from(self.pf.loc(node)) from None
         special = names.SPECIAL.get(fn) if hashable(fn) else None
         if special is not None:
             return getattr(self, "call_" + special)(node, kwargs)
@@ -1163,12 +1172,6 @@ class Lowerer(ArrayLowering):
         c, a, b = (self.atom(x) for x in node.args)
         return self.op(node, "select", self.truth(c, node) if not T.is_array(c.type) else c, a, b)
 
-    def call_clip(self, node, kwargs):
-        if kwargs or len(node.args) != 3:
-            raise self.err(node, "np.clip takes three arguments here")
-        x, lo, hi = (self.atom(a) for a in node.args)
-        return self.op(node, "min", self.op(node, "max", x, lo), hi)
-
     def call_round(self, node, kwargs):
         raise self.err(node, "round() is not supported", "Use math.floor(x + 0.5).")
 
@@ -1215,6 +1218,93 @@ class Lowerer(ArrayLowering):
         self.b = sub.b
         return result
 
+    # ------------------------------------------------------------------ library code
+
+    def lower_text(self, text: str, node: ast.AST, **values) -> object:
+        """Lower ``text`` -- Python statements ending in an expression, written with ``np`` and
+        the names in ``values`` -- as if it stood at ``node``, and return the expression's
+        value: a library function written as the NumPy code it means (``np.polyval`` as
+        Horner's loop). Its names are private (they neither see nor change the user's), its
+        positions are ``node``'s, and the generated code shows them by their names here."""
+        tree = ast.parse(textwrap.dedent(text))
+        own = set(values) | {"np"} | {n.id for n in ast.walk(tree)
+                                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        renames = {n.id: f"_fg_{n.id}" for n in ast.walk(tree)
+                   if isinstance(n, ast.Name) and n.id in own}    # builtins keep their names
+        tree = _Renamer(renames).visit(tree)
+        for n in ast.walk(tree):
+            if "lineno" in n._attributes:
+                n.lineno, n.col_offset = node.lineno, node.col_offset
+                n.end_lineno, n.end_col_offset = node.lineno, node.col_offset
+        saved = {k: self.env[k] for k in renames.values() if k in self.env}
+        for name, private in renames.items():
+            self.hints[private] = name
+        self.env.update({renames[k]: v for k, v in values.items() if k in renames})
+        if "np" in renames:
+            self.env[renames["np"]] = Ref(np)
+        rest = getattr(self, "rest", [])
+        try:
+            *stmts, last = tree.body
+            self.block(stmts)
+            return self.expr(last.value)
+        finally:
+            self.rest = rest
+            for k in renames.values():
+                self.env.pop(k, None)
+            self.env.update(saved)
+
+    # ------------------------------------------------------------------ local functions
+
+    def stmt_FunctionDef(self, s: ast.FunctionDef) -> None:
+        if s.decorator_list:
+            raise self.err(s.decorator_list[0], "decorators on a nested function are not supported",
+                           "Define the decorated function at module level.")
+        self.env[s.name] = self.local_function(s)
+
+    def expr_Lambda(self, node: ast.Lambda) -> "LocalFunction":
+        return self.local_function(node)
+
+    def local_function(self, node) -> "LocalFunction":
+        """A def or lambda inside the function: its defaults are evaluated now, as Python
+        does; its body is inlined at each call, reading the enclosing function's variables
+        as they are then (Python's closures bind late)."""
+        defaults = tuple(self.expr(d) for d in node.args.defaults)
+        name = getattr(node, "name", "<lambda>")
+        return LocalFunction(name, node, self, defaults)
+
+    def call_local(self, fn: "LocalFunction", node: ast.Call, kwargs) -> object:
+        if fn.node in self.stack:
+            raise self.err(node, f"recursive call to '{fn.name}'", "Rewrite the recursion as a loop.")
+        argnames = [a.arg for a in fn.node.args.args]
+        args = [self.expr(a) for a in node.args]
+        bound = dict(zip(argnames, args))
+        for k, v in kwargs.items():
+            if k not in argnames or k in bound:
+                raise self.err(node, f"unexpected keyword argument '{k}' for '{fn.name}'")
+            bound[k] = self.expr(v)
+        for i, name in enumerate(argnames):
+            if name not in bound:
+                j = i - (len(argnames) - len(fn.defaults))
+                if j < 0:
+                    raise self.err(node, f"'{fn.name}' is missing the argument '{name}'")
+                bound[name] = fn.defaults[j]
+        if len(args) > len(argnames):
+            raise self.err(node, f"'{fn.name}' takes {len(argnames)} arguments, got {len(args)}")
+        outer = fn.scope
+        # the enclosing function's arrays are read-only in here: a write would change only
+        # this function's version of them, where Python changes the one array
+        visible = {k: v for k, v in outer.env.items() if not k.startswith("$")}
+        lent = frozenset(self.root(v) for v in _atoms(list(bound.values()) + list(visible.values()))
+                         if isinstance(v, Var) and T.is_array(v.type))
+        pf = replace(outer.pf, node=fn.node, name=fn.name)
+        sub = type(self)(pf, _Scope(outer), self.b, self.stack + (fn.node,), self.own,
+                         self.borrowed | lent, self.captures)
+        sub.captures_hints = self.captures_hints
+        sub.closure, sub.globals, sub.top_closure = outer.closure, outer.globals, outer.top_closure
+        result = sub.run({**visible, **bound})
+        self.b = sub.b
+        return result
+
     def err_default(self, node, name):
         raise self.err(node, f"the default value of '{name}' is not a number",
                        "Pass the argument explicitly.")
@@ -1254,6 +1344,27 @@ class _Renamer(ast.NodeTransformer):
         return node
 
 
+@dataclass(frozen=True, eq=False)
+class LocalFunction:
+    """A def or lambda inside the function being compiled: ``scope`` is the Lowerer of the
+    function that defines it (whose variables it reads), ``defaults`` its default values."""
+
+    name: str
+    node: ast.AST
+    scope: object
+    defaults: tuple
+
+
+class _Scope:
+    """What a Lowerer needs of ``fn`` for a local function: the enclosing one's globals and
+    closure (set on the Lowerer after construction)."""
+
+    def __init__(self, outer):
+        self.__globals__ = outer.globals
+        self.__closure__ = None
+        self.__code__ = None
+
+
 def _atoms(values):
     """The IR values in ``values``, looking inside tuples and dict arguments."""
     for v in values:
@@ -1280,7 +1391,7 @@ def _exits(s: ast.AST) -> set[str]:
         elif isinstance(n, ast.Continue) and not in_loop:
             found.add("continue")
         for c in ast.iter_child_nodes(n):
-            if isinstance(c, ast.expr):
+            if isinstance(c, (ast.expr, ast.FunctionDef)):   # a nested def returns for itself
                 continue
             visit(c, in_loop or isinstance(n, (ast.For, ast.While)))
 

@@ -7,3 +7,4 @@ from . import cumulative  # noqa: F401
 from . import order  # noqa: F401
 from . import shape  # noqa: F401
 from . import linalg  # noqa: F401
+from . import numeric  # noqa: F401

@@ -26,7 +26,7 @@ def uses_with(x):
 
 
 def uses_lambda(x):
-    sq = lambda t: t * t  # <-
+    sq = lambda *t: t[0] * t[0]  # <-
     return sq(x)
 
 
@@ -117,8 +117,8 @@ def uses_yield(x):
 
 
 def nested_def(x):
-    def inner(t):  # <-
-        return t
+    def inner(*t):  # <-
+        return t[0]
     return inner(x)
 
 
