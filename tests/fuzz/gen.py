@@ -313,7 +313,10 @@ class Gen:
             return Expr(r.choice(SCALAR_BIN), [self.expr(env, (), d), self.expr(env, (), d)], ())
         if kind == "un":
             tpl = r.choice(UNARY_SCALAR if shape == () else UNARY_ARRAY)
-            return Expr(tpl, [self.expr(env, shape, d)], shape)
+            kid = self.expr(env, shape, d)
+            # np.flip returns a view: of a name or another view, it aliases that array
+            return Expr(tpl, [kid], shape, view=tpl.startswith("np.flip") and (
+                kid.view or not kid.kids))
         if kind == "red" and REDUCE.get(shape):
             src, tpl = r.choice(REDUCE[shape])
             if "prod" in tpl:
