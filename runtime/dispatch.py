@@ -275,7 +275,7 @@ class Transformed:
         """Pickled by reference: the function (by its module and name) and the transform's
         parameters, never compiled code; another process compiles again or reads the on-disk
         cache (``runtime/pickling.py``)."""
-        from .pickling import portable, rebuild_transformed
+        from .pickling import portable
         return rebuild_transformed, (portable(self.fn), self.steps, self.target, self.suffix,
                                      self.extra, self.floats, self.req.optimize)
 
@@ -770,6 +770,11 @@ def _direct_class(hot) -> type:
     return type("Transformed", (Transformed,),
                 {"__call__": staticmethod(hot), "__slots__": (), "__module__": __name__,
                  "__qualname__": "Transformed", "__doc__": Transformed.__doc__})
+
+
+def rebuild_transformed(fn, steps, target, suffix, extra, floats, optimize):
+    """The :class:`Transformed` a pickle describes (compiled on its first call)."""
+    return Transformed(fn, steps, target, suffix, extra=extra, floats=floats, optimize=optimize)
 
 
 def lift(f) -> tuple:

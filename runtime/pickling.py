@@ -47,12 +47,6 @@ def portable(fn):
         "cloudpickle, which pickles it by value (Dask does).")
 
 
-def rebuild_transformed(fn, steps, target, suffix, extra, floats, optimize):
-    """The :class:`~.dispatch.Transformed` a pickle describes (compiled on its first call)."""
-    from .dispatch import Transformed
-    return Transformed(fn, steps, target, suffix, extra=extra, floats=floats, optimize=optimize)
-
-
 def _named(fn):
     """``(module, qualname, attribute)`` such that importing the module, following the
     qualified name and reading the attribute (if any) gives ``fn``; None when that fails."""
