@@ -114,16 +114,22 @@ def _number(timer: timeit.Timer, min_time: float) -> int:
         number *= 2 if min_time == 0 else 4
 
 
-def measure(contenders: list[Contender], cfg: Config, rtol: float = 1e-6) -> list[Row]:
-    """Check every contender against the reference, then time them round-robin."""
-    ref = next(c for c in contenders if c.reference)
-    expected = _as_flat(ref.fn(*ref.args), ref.to_numpy)
+def measure(contenders: list[Contender], cfg: Config, rtol: float = 1e-6,
+            check: bool = True) -> list[Row]:
+    """Check every contender against the reference, then time them round-robin.
+    ``check=False``: contenders that compute different things (a gradient, a Hessian-vector
+    product), timed together with no cross-check."""
+    expected = None
+    if check:
+        ref = next(c for c in contenders if c.reference)
+        expected = _as_flat(ref.fn(*ref.args), ref.to_numpy)
     rows, timers = [], []
     for c in contenders:
         row = Row(c.name, note=c.note, reference=c.reference)
         try:
             got = _as_flat(c.fn(*c.args), c.to_numpy)     # also the warm-up / compile call
-            if got.shape != expected.shape or not np.allclose(got, expected, rtol=rtol, atol=1e-12):
+            if expected is not None and (got.shape != expected.shape or
+                                         not np.allclose(got, expected, rtol=rtol, atol=1e-12)):
                 row.note = _join(row.note, f"WRONG RESULT (max abs err {_maxerr(got, expected)})")
             timer = _timer(c)
             timers.append((row, timer, _number(timer, cfg.min_time), []))

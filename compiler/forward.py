@@ -118,15 +118,23 @@ class _Forward:
                 raise CompileError(f"no forward-mode (JVP) rule for '{op.prim}' (argument {i + 1})",
                                    op.loc, "Keep this value out of the differentiated path, or "
                                    "register the primitive with its derivative (flatgrad.primitive).")
+            # Where every array argument has a contribution, their sum broadcasts to the
+            # result's shape by itself (each contribution spans its argument's shape and no
+            # more than the result's): no contribution needs broadcasting on its own.
+            covered = prim.elementwise and T.is_array(out.type) and all(
+                tans[i] is not None and prim.jvp_rule(i) is not None
+                for i, a in enumerate(op.args) if T.is_array(a.type))
             total = None
             for i, t in enumerate(tans):
                 rule = prim.jvp_rule(i)
                 if t is None or rule is None:
                     continue
                 c = rule(b, t, out, *op.args, **params)
-                if prim.elementwise:
+                if prim.elementwise and not (covered and T.is_array(c.type)):
                     c = fit(b, c, out, self.same_shape(c, out) or self.same_shape(op.args[i], out))
                 total = c if total is None else b.op("add", total, c)
+            if covered and total is not None and not T.is_array(total.type):
+                total = fit(b, total, out)
         if total is None or not T.is_float(out.type):
             return
         tan[out.id] = self.name(b, total, out, mark)

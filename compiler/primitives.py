@@ -427,7 +427,7 @@ defprim("trip_count", 3, T.integer, Spelling(_trip_count, _trip_count, P_ATOM, (
         reads_output=False)
 defprim("tape_alloc", 2, lambda n, like: T.Array(like.dtype, T.ndim(like) + 1),
         Spelling("np.empty({0}, dtype=np.{dtype})",
-                 "np.empty(({0},) + {1}.shape, dtype=np.{dtype})", P_ATOM, (1, 1), choose=1),
+                 "np.empty(({0},) + {1}.shape, dtype=np.{dtype})", P_ATOM, (1, P_ATOM), choose=1),
         elementwise=False, fresh=True, nondiff=True,
         jvp_joint=lambda b, tans, out, n, like:
             None if tans[1] is None else b.op("tape_alloc", n, tans[1]), reads_output=False)

@@ -142,15 +142,20 @@ def jvp(f, primals, tangents, *, target: str = DEFAULT_TARGET, optimize: bool = 
     """Forward mode, as ``jax.jvp``: ``(f(*primals), J(primals) @ tangents)``.
 
     ``primals`` and ``tangents`` are tuples of the same length; for ``f`` returning a
-    tuple the result is ``(outputs, tangents_of_outputs)`` as tuples."""
+    tuple the result is ``(outputs, tangents_of_outputs)`` as tuples. A tangent given as
+    ``None`` is a symbolic zero: that argument is held constant and no tangent code is
+    generated for it (an explicit array of zeros gives the same numbers at full cost)."""
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
     n = len(params_of(lift(f)[0]))
     if len(primals) != n:
         raise TypeError(f"jvp: the function takes {n} argument(s), got {len(primals)} primals")
-    t = forward(f, tuple(range(n)), target=target, optimize=optimize)
-    return t(*primals, *tangents)
+    nums = tuple(i for i, t in enumerate(tangents) if t is not None)
+    if not nums:
+        raise ValueError("jvp: every tangent is None; give at least one")
+    t = forward(f, nums, target=target, optimize=optimize)
+    return t(*primals, *(tangents[i] for i in nums))
 
 
 def _integral(v) -> bool:

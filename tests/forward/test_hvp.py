@@ -30,3 +30,23 @@ def test_hvp_matches_finite_differences_of_the_gradient(f, args, nums):
     down = [a - eps * d if i in nums else a for i, (a, d) in enumerate(zip(args, v))]
     for h, p, m in zip(hv, g(*up), g(*down)):
         np.testing.assert_allclose(h, (p - m) / (2 * eps), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_none_tangent_is_a_symbolic_zero(target):
+    """``None`` for a tangent holds that argument constant: the same numbers as an explicit
+    zero tangent, with no tangent parameter (and no tangent code) for it."""
+    f, args, nums = CASES[2]
+    g = fg.grad(f, nums, target=target)
+    v = [RNG.normal(size=np.shape(a)) for a in args[:3]]
+    zeros = [np.zeros_like(args[3]), np.zeros_like(args[4]), 0.0]
+    out, hv = fg.jvp(g, tuple(args), tuple(v) + (None, None, None), target=target)
+    out0, hv0 = fg.jvp(g, tuple(args), tuple(v + zeros), target=target)
+    for a, b in zip(out + hv, out0 + hv0):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    from flatgrad.api import forward
+    t = forward(g, (0, 1, 2), target=target)
+    t(*args, *v)
+    assert "tan_X" not in t.source
+    with pytest.raises(ValueError):
+        fg.jvp(g, tuple(args), (None,) * len(args), target=target)

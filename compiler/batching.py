@@ -1,0 +1,261 @@
+"""Batching over a leading seed axis: one pass for many seeds (``jax.vmap`` of a linear map).
+
+A Jacobian is a VJP (or a JVP) applied to every basis vector. Instead of a loop running
+the derivative code once per seed, :func:`batch_inline` inlines that code once with the
+seed parameter replaced by a *block* of seeds, an array with a leading axis of length
+``B``: every value that depends on the seed gets the same leading axis, and every op
+reading such a value is rewritten by its batching rule below (``tanh`` of a batched
+value is ``tanh`` of the block, ``t @ W`` is one matrix product on the block, a sum drops
+an axis one further right, ...). Values that do not depend on the seed (the primal
+computation the derivative code reads) are emitted once, unchanged.
+
+An op without a rule, or a region (``if``/loop) touching a batched value, raises
+:class:`Unbatchable`; the caller then falls back to its per-seed loop, so batching never
+changes which programs compile, only how fast their Jacobians run.
+"""
+from __future__ import annotations
+
+from . import types as T
+from .builder import Builder
+from .inline import _of
+from .ir import Atom, Const, Function, Op, Var
+from .primitives import PRIMS
+from .rewrite import clone, free_vars
+
+
+class Unbatchable(Exception):
+    """The derivative code has an op (or a region) with no batching rule."""
+
+
+_FULL = ("s", False, False, False)          # the ``:`` of an index spec
+
+# elementwise primitives whose array spelling broadcasts any number of dimensions on
+# every target (NumPy ufuncs, operators, the runtime's array helpers)
+_SCALAR_ONLY = {"float", "int", "not", "and", "or", "xlogy", "xlog1py", "polygamma",
+                "gammaln"}
+
+
+def batch_inline(b: Builder, fn: Function, args: tuple, batched: set[int], n: Atom,
+                 identity: bool = False):
+    """Emit ``fn(*args)`` into ``b`` where the args at positions ``batched`` carry a leading
+    axis of ``n`` seeds. Returns ``(results, flags)``: ``flags[j]`` tells whether result
+    ``j`` carries the seed axis (one that does not is the same for every seed).
+    ``identity``: the batched args are the ``n x n`` identity (each seed a basis vector),
+    so a matrix product with one of them is a transpose, or nothing.
+    Raises :class:`Unbatchable` (having emitted nothing into ``b``) where a rule is missing."""
+    assert len(args) == len(fn.params)
+    bb = b.child()
+    m: dict = {p.id: a for p, a in zip(fn.params, args)}
+    bat = {args[i].id for i in batched if isinstance(args[i], Var)}
+    batcher = _Batcher(bb, m, bat, n)
+    if identity:
+        batcher.eye.update(bat)
+    batcher.block(fn.body.stmts)
+    results = tuple(m.get(y.id, y) if isinstance(y, Var) else y for y in fn.body.yields)
+    b.stmts.extend(bb.stmts)
+    return results, [isinstance(r, Var) and r.id in bat for r in results]
+
+
+class _Batcher:
+    def __init__(self, b: Builder, m: dict, bat: set[int], n: Atom):
+        self.b, self.m, self.bat, self.n = b, m, bat, n
+        self.eye: set[int] = set()        # blocks that are the identity (n x n)
+        self.foreign: set[int] = set()    # blocks that are (views of) values of the primal
+
+    def is_b(self, a) -> bool:
+        return isinstance(a, Var) and a.id in self.bat
+
+    def sub(self, a):
+        return self.m.get(a.id, a) if isinstance(a, Var) else a
+
+    def block(self, stmts) -> None:
+        b = self.b
+        for s in stmts:
+            if not isinstance(s, Op):
+                inner = [self.sub(v) for v in free_vars_of(s)]
+                if any(self.is_b(a) for a in inner):
+                    raise Unbatchable("a region reads a value that depends on the seed")
+                b.stmts.extend(clone([s], self.m, lambda v: b.fresh(v.type, v.hint, _of(v, self.m))))
+                continue
+            args = tuple(self.sub(a) for a in s.args)
+            if not any(self.is_b(a) for a in args):
+                b.stmts.extend(clone([s], self.m, lambda v: b.fresh(v.type, v.hint, _of(v, self.m))))
+                continue
+            if len(s.outs) != 1:
+                raise Unbatchable(s.prim)
+            b.loc = s.loc
+            out = self.rule(s, args, dict(s.params))
+            if out is None:
+                raise Unbatchable(s.prim)
+            old = s.outs[0]
+            if isinstance(out, Var) and out.hint is None and out.of is None and \
+                    (old.hint or old.of) and b.stmts and getattr(b.stmts[-1], "outs", ()) == (out,):
+                named = Var(out.id, out.type, old.hint, _of(old, self.m))   # keep the user's name
+                b.stmts[-1] = Op(b.stmts[-1].prim, b.stmts[-1].args, (named,),
+                                 b.stmts[-1].params, b.stmts[-1].loc)
+                out = named
+            self.m[old.id] = out
+            if isinstance(out, Var) and s.prim not in ("dim", "size"):
+                self.bat.add(out.id)        # a dimension of one seed's value is not batched
+
+    # ------------------------------------------------------------------ helpers
+
+    def rank(self, a) -> int:
+        """The rank of ``a`` for one seed."""
+        return T.ndim(a.type) - (1 if self.is_b(a) else 0)
+
+    def pad(self, a, rank: int):
+        """A batched ``a`` with unit axes after the seed axis up to ``rank`` per-seed axes,
+        so that it broadcasts against per-seed values of that rank."""
+        for _ in range(rank - self.rank(a)):
+            a = self.b.expand_dims(a, axis=1)
+        return a
+
+    def carrier(self, like):
+        """An (uninitialised) array shaped ``(n, *like.shape)``: its shape is all it is for."""
+        return self.b.op("tape_alloc", self.n, like)
+
+    def rule(self, s: Op, args, params):
+        b, p = self.b, s.prim
+        prim = PRIMS[p]
+        isb = [self.is_b(a) for a in args]
+        if prim.elementwise:
+            if p in _SCALAR_ONLY:
+                return None
+            r = max(self.rank(a) for a in args)
+            return b.op(p, *[self.pad(a, r) if self.is_b(a) else a for a in args], **params)
+        if p == "copy" and args[0].id in self.eye:
+            return args[0]
+        if p in ("copy_array", "zeros_like", "ones_like", "astype", "nograd"):
+            return b.op(p, *args, **params)
+        if p == "sum":
+            return self.sum(args[0], params.get("axis"), params.get("keepdims", False))
+        if p == "sum_to":
+            return self.sum_to(args[0], args[1]) if isb == [True, False] else None
+        if p == "unreduce":
+            return self.unreduce(args[0], args[1], params) if isb == [True, False] else None
+        if p == "matmul":
+            return self.matmul(*args, *isb)
+        if p == "outer":
+            x, y = args
+            if isb == [True, False]:
+                return b.mul(b.expand_dims(x, axis=2), y)
+            if isb == [False, True]:
+                return b.mul(b.expand_dims(x, axis=1), b.expand_dims(y, axis=1))
+            return None
+        if p == "transpose":
+            axes, r = params.get("axes"), self.rank(args[0])
+            new = (0,) + (tuple(range(r, 0, -1)) if axes is None else tuple(a + 1 for a in axes))
+            return b.transpose(args[0], axes=new)
+        if p == "reshape" and isb[0] and not any(isb[1:]):
+            return b.reshape(args[0], self.n, *args[1:])
+        if p == "reshape_like" and isb == [True, False]:
+            like = args[1]
+            dims = [b.dim(like, axis=d) for d in range(T.ndim(like.type))]
+            return b.reshape(args[0], self.n, *dims)
+        if p == "expand_dims" and isb == [True]:
+            return b.expand_dims(args[0], axis=params["axis"] + 1)
+        if p == "dim" and isb == [True]:
+            return b.dim(args[0], axis=params["axis"] + 1)
+        if p == "size" and isb == [True]:
+            return b.floordiv(b.size(args[0]), self.n)
+        if p == "getitem" and isb[0] and not any(isb[1:]) and _basic(params["spec"]):
+            return b.getitem(*args, spec=(_FULL,) + params["spec"])
+        if p == "tape_get" and isb == [True, False]:
+            return b.getitem(args[0], args[1], spec=(_FULL, ("i",)))
+        if p in ("setitem", "index_add") and not any(isb[2:]) and _basic(params["spec"]):
+            return self.write(p, args, isb, params["spec"])
+        return None
+
+    def sum(self, x, axis, keepdims):
+        b, r = self.b, self.rank(x)
+        if axis is None:
+            if r == 0:
+                return x
+            flat = b.sum(b.reshape(x, self.n, Const(-1, T.I64)), axis=1)
+            if not keepdims:
+                return flat
+            return b.reshape(flat, self.n, *([Const(1, T.I64)] * r))
+        if isinstance(axis, tuple):
+            if len(axis) != 1:
+                return None
+            axis = axis[0]
+        return b.sum(x, axis=axis % r + 1, keepdims=keepdims)
+
+    def sum_to(self, c, like):
+        b, rc, rl = self.b, self.rank(c), T.ndim(like.type)
+        if rl == 0:
+            return self.sum(c, None, False)
+        if rc < rl:
+            return None
+        for _ in range(rc - rl):
+            c = b.sum(c, axis=1)            # the leading axes NumPy broadcasting added
+        return b.sum_to(c, self.carrier(like))
+
+    def unreduce(self, g, x, params):
+        b = self.b
+        axis, keep = params.get("axis"), params.get("keepdims", False)
+        if axis is not None and not keep:
+            if isinstance(axis, tuple):
+                if len(axis) != 1:
+                    return None
+                axis = axis[0]
+            g = b.expand_dims(g, axis=axis % T.ndim(x.type) + 1)
+        return b.unreduce(self.pad(g, T.ndim(x.type)), self.carrier(x))
+
+    def matmul(self, x, y, bx, by):
+        """One matrix product on the block (Numba's ``@`` takes 1-D and 2-D operands, so a
+        batch of matrices is folded into the rows first)."""
+        b, n = self.b, self.n
+        rx, ry = self.rank(x), self.rank(y)
+        minus1 = Const(-1, T.I64)
+        if (bx and x.id in self.eye) or (by and y.id in self.eye):
+            # e_k @ y is row k of y; x @ e_k is column k of x
+            out = b.copy(y) if bx else (b.copy(x) if rx == 1 else b.transpose(x))
+            self.foreign.add(out.id)         # a new name: the primal value itself stays unbatched
+            return out
+        if bx and not by:
+            if rx == 1:                               # (n, k) @ (k,) or (k, m)
+                return b.matmul(x, y)
+            rows = b.dim(x, axis=1)
+            flat = b.matmul(b.reshape(x, minus1, b.dim(x, axis=2)), y)    # (n*rows, k) @ y
+            return b.reshape(flat, n, rows) if ry == 1 else b.reshape(flat, n, rows, b.dim(y, axis=1))
+        if by and not bx:
+            if ry == 1:                               # x @ t for each seed: T @ x.T
+                return b.matmul(y, b.transpose(x)) if rx == 2 else b.matmul(y, x)
+            k, m = b.dim(y, axis=1), b.dim(y, axis=2)
+            side = b.reshape(b.transpose(y, axes=(1, 0, 2)), k, minus1)  # (k, n*m)
+            prod = b.matmul(x, side)                  # (rows, n*m) or (n*m,)
+            if rx == 1:
+                return b.reshape(prod, n, m)
+            rows = b.dim(x, axis=0)
+            return b.transpose(b.reshape(prod, rows, n, m), axes=(1, 0, 2))
+        return None
+
+    def write(self, p, args, isb, spec):
+        """``x[idx] = v`` / ``x[idx] += v`` on a block: the block of ``x`` (made from ``x``
+        when only ``v`` depends on the seed), then one write through ``[:, idx]``."""
+        b = self.b
+        x, v, idx = args[0], args[1], args[2:]
+        if not isb[0]:
+            block = self.carrier(x)
+            x = b.setitem(block, x, spec=(_FULL,))
+        elif x.id in self.foreign or x.id in self.eye:
+            x = b.copy_array(x)                       # never write into the primal's arrays
+        if self.is_b(v):
+            slot = T.ndim(x.type) - 1 - sum(1 for e in spec if e[0] == "i")
+            v = self.pad(v, slot)
+        return b.op(p, x, v, *idx, spec=(_FULL,) + spec)
+
+
+def _basic(spec) -> bool:
+    """Ints and slices only: a leading ``:`` keeps the seed axis first."""
+    return all(e[0] != "a" for e in spec)
+
+
+def free_vars_of(s) -> list[Var]:
+    """The values a region reads from outside it (its operands and its blocks' free values)."""
+    from .ir import Block, operands
+    out = [a for a in operands(s) if isinstance(a, Var)]
+    out += list(free_vars(Block((), (s,), ())).values())
+    return out

@@ -1,0 +1,245 @@
+"""Jacobians: ``d results / d wrt`` as one compiled function (the ``jac`` step).
+
+Scalars: one JVP per parameter (forward mode) or one VJP per result (reverse mode),
+each seeded with a constant so the optimiser removes the zero parts.
+
+Arrays: ``d result / d param`` has shape ``result.shape + param.shape`` (JAX's
+convention), built flat as ``(result.size, param.size)`` and reshaped. Every basis seed
+goes through the derivative code at once: the seeds are the rows of an identity
+matrix, and :func:`~.batching.batch_inline` runs the VJP (rows of J) or the JVP (columns
+of J) on that whole block, so the matrix-vector products of the derivative become one
+matrix-matrix product. Where some op has no batching rule, one compiled loop runs over
+the seeds instead, one VJP or JVP per trip (the slower path, which handles everything).
+"""
+from __future__ import annotations
+
+from . import types as T
+from .batching import Unbatchable, batch_inline
+from .errors import CompileError
+from .forward import forward_ad
+from .inline import builder_for, function, inline
+from .ir import Block, Const, For, Function
+from .rewrite import map_block
+from .vjp import reverse_seeded
+
+
+def jacobian_ir(fn: Function, wrt, mode: str = "rev") -> Function:
+    """A function returning the Jacobian of ``fn``'s results with respect to ``wrt``,
+    flattened row-major (``d result_j / d param_i`` at ``j * len(wrt) + i``).
+
+    Forward mode builds one column per parameter, reverse mode one row per result;
+    each seed is a constant, so the optimiser removes the zero parts. With arrays, one
+    compiled loop runs over the basis seeds (see :func:`jacobian_arrays`)."""
+    for a in [fn.params[i] for i in wrt] + list(fn.results):
+        if not isinstance(a.type, (T.Scalar, T.Array)):
+            raise CompileError(f"jacobian of '{fn.name}': cannot differentiate a {a.type}", fn.loc)
+    if any(T.is_array(a.type) for a in [fn.params[i] for i in wrt] + list(fn.results)):
+        return jacobian_arrays(fn, wrt, mode)
+    b = builder_for(fn)
+    m, n = len(fn.results), len(wrt)
+    cells: list = [[None] * n for _ in range(m)]
+    if mode == "fwd":
+        for i_pos, i in enumerate(wrt):
+            col = forward_ad(fn, (i,), with_value=False)
+            col = _fix_param(col, len(fn.params), Const(1.0, T.F64))
+            for j, t in enumerate(inline(b, col, fn.params)):
+                cells[j][i_pos] = t
+    elif mode == "rev":
+        for j in range(m):
+            seeds = [1.0 if k == j else 0.0 for k in range(m)]
+            row = reverse_seeded(fn, tuple(wrt), seeds)
+            for i_pos, g in enumerate(inline(b, row, fn.params)):
+                cells[j][i_pos] = g
+    else:
+        raise ValueError(f"jacobian mode must be 'fwd' or 'rev', not {mode!r}")
+    results = [_as_float(c) for row in cells for c in row]
+    return function(fn.name + "_jac", fn.params, b, results, fn)
+
+
+def _fix_param(fn: Function, k: int, value) -> Function:
+    """``fn`` with its parameter ``k`` replaced by the constant ``value``."""
+    p = fn.params[k]
+    body = map_block(fn.body, {p.id: value})
+    return Function(fn.name, fn.params[:k] + fn.params[k + 1:], body, fn.loc)
+
+
+def _as_float(a):
+    if isinstance(a, Const) and not T.is_float(a.type):
+        return Const(float(a.value), T.F64)
+    return a
+
+
+# ---------------------------------------------------------------------- arrays
+# d result / d param has shape result.shape + param.shape (JAX's convention). It is
+# built flat, (result.size, param.size), then reshaped: from one batched JVP (columns)
+# or VJP (rows) on the identity's block of seeds, or, where batching has no rule, by
+# one compiled loop over the basis seeds.
+
+_ROW = (("i",), ("s", False, False, False))      # J[k, :]
+_COL = (("s", False, False, False), ("i",))      # J[:, k]
+_ONE = (("i",),)                                 # J[k]
+
+
+def jacobian_arrays(fn: Function, wrt, mode: str) -> Function:
+    if mode not in ("fwd", "rev"):
+        raise ValueError(f"jacobian mode must be 'fwd' or 'rev', not {mode!r}")
+    b = builder_for(fn)
+    outs = inline(b, fn, fn.params)            # the results, for their shapes
+    xs = [fn.params[i] for i in wrt]
+    cells = [[None] * len(wrt) for _ in outs]
+    if mode == "fwd":
+        for ipos, i in enumerate(wrt):
+            col = forward_ad(fn, (i,), with_value=False)
+            x = xs[ipos]
+            if not T.is_array(x.type):
+                tans = inline(b, col, fn.params + (Const(1.0, x.type),))
+                for j, t in enumerate(tans):
+                    cells[j][ipos] = _as_float(t)
+                continue
+            n = b.op("size", x)
+            batched = _batched_columns(b, fn, col, x, n, outs)
+            if batched is not None:
+                for j, (r, J) in enumerate(zip(outs, batched)):
+                    cells[j][ipos] = _shaped(b, J, r, x)
+                continue
+            flats = [_zeros(b, r, n) for r in outs]
+
+            def column(bb, k, acc, x=x, n=n, col=col):
+                seed = bb.op("reshape_like", _onehot(bb, n, k), x)
+                tans = inline(bb, col, fn.params + (seed,))
+                return [_store(bb, a, t, k, _COL if T.is_array(r.type) else _ONE)
+                        for a, t, r in zip(acc, tans, outs)]
+
+            done = _loop(b, n, flats, column, fn)
+            for j, (r, J) in enumerate(zip(outs, done)):
+                cells[j][ipos] = _shaped(b, J, r, x)
+    else:
+        row = reverse_seeded(fn, tuple(wrt))
+        for j, r in enumerate(outs):
+            if not T.is_array(r.type):
+                cts = [Const(1.0 if o is r else 0.0, _float(o)) if not T.is_array(o.type)
+                       else b.op("zeros_like", o) for o in outs]
+                for ipos, g in enumerate(inline(b, row, fn.params + tuple(cts))):
+                    cells[j][ipos] = _as_float(g)
+                continue
+            m = b.op("size", r)
+            batched = _batched_rows(b, fn, row, r, m, outs, xs)
+            if batched is not None:
+                for ipos, (x, J) in enumerate(zip(xs, batched)):
+                    cells[j][ipos] = _shaped(b, J, r, x)
+                continue
+            flats = [_zeros(b, x, m, rows=True) for x in xs]
+
+            def one_row(bb, k, acc, r=r, m=m):
+                cts = [bb.op("reshape_like", _onehot(bb, m, k), o) if o is r else
+                       (bb.op("zeros_like", o) if T.is_array(o.type) else Const(0.0, _float(o)))
+                       for o in outs]
+                grads = inline(bb, row, fn.params + tuple(cts))
+                return [_store(bb, a, g, k, _ROW if T.is_array(x.type) else _ONE)
+                        for a, g, x in zip(acc, grads, xs)]
+
+            done = _loop(b, m, flats, one_row, fn)
+            for ipos, (x, J) in enumerate(zip(xs, done)):
+                cells[j][ipos] = _shaped(b, J, r, x)
+    results = [c for r in cells for c in r]
+    return function(fn.name + "_jac", fn.params, b, results, fn)
+
+
+def _seeds(b, n, like):
+    """The identity's ``n`` basis seeds as one block shaped ``(n, *like.shape)``."""
+    eye = b.op("eye", n)
+    if T.ndim(like.type) == 1:
+        return eye
+    return b.op("reshape", eye, n, *[b.op("dim", like, axis=d) for d in range(like.type.ndim)])
+
+
+def _flat(b, v, batched: bool, n, a, rows: bool):
+    """A batched derivative ``v`` (seed axis first) as the flat Jacobian buffer (see
+    ``_zeros``), in float64 like the loop's; zeros where ``v`` does not depend on the seed
+    (the derivative is linear in the seed, so such a ``v`` is zero)."""
+    if not batched:
+        return _zeros(b, a, n, rows)
+    if T.is_array(a.type):
+        v = b.op("reshape", v, n, b.op("size", a))
+        if not rows:
+            v = b.op("transpose", v)
+    if v.type.dtype != "float64":
+        v = b.op("astype", v, dtype="float64")
+    return v
+
+
+def _batched_columns(b, fn, col, x, n, outs):
+    """The flat Jacobian of every result w.r.t. ``x`` from one JVP on all the seeds, or
+    None where the JVP has an op without a batching rule."""
+    mark = len(b.stmts)
+    try:
+        seed = _seeds(b, n, x)
+        tans, flags = batch_inline(b, col, fn.params + (seed,), {len(fn.params)}, n,
+                                   identity=T.ndim(x.type) == 1)
+    except Unbatchable:
+        del b.stmts[mark:]
+        return None
+    return [_flat(b, t, f, n, r, rows=False) for t, f, r in zip(tans, flags, outs)]
+
+
+def _batched_rows(b, fn, row, r, m, outs, xs):
+    """The flat Jacobian of result ``r`` w.r.t. every ``xs`` from one VJP on all of its
+    seeds, or None where the VJP has an op without a batching rule."""
+    mark = len(b.stmts)
+    try:
+        seed = _seeds(b, m, r)
+        cts = tuple(seed if o is r else (b.op("zeros_like", o) if T.is_array(o.type)
+                                         else Const(0.0, _float(o))) for o in outs)
+        at = {len(fn.params) + k for k, o in enumerate(outs) if o is r}
+        grads, flags = batch_inline(b, row, fn.params + cts, at, m,
+                                    identity=T.ndim(r.type) == 1)
+    except Unbatchable:
+        del b.stmts[mark:]
+        return None
+    return [_flat(b, g, f, m, x, rows=True) for g, f, x in zip(grads, flags, xs)]
+
+
+def _float(a):
+    return a.type if T.is_float(a.type) else T.F64
+
+
+def _zeros(b, a, n, rows: bool = False):
+    """The flat buffer: (a.size, n) for an array ``a`` (transposed with ``rows``), else (n,)."""
+    if not T.is_array(a.type):
+        return b.op("zeros", n)
+    size = b.op("size", a)
+    return b.op("zeros", n, size) if rows else b.op("zeros", size, n)
+
+
+def _onehot(b, n, k):
+    e = b.op("zeros", n)
+    return b.op("setitem", e, 1.0, k, spec=_ONE)
+
+
+def _store(b, acc, value, k, spec):
+    if isinstance(value, Const) and value.value == 0:
+        return acc                                  # a zero column: nothing to write
+    if T.is_array(value.type):
+        value = b.op("reshape", value, Const(-1, T.I64))
+    return b.op("setitem", acc, value, k, spec=spec)
+
+
+def _loop(b, n, init, body, like: Function):
+    """``for k in range(n)`` carrying ``init``; ``body(bb, k, carried)`` returns the next."""
+    bb = b.child()
+    k = bb.fresh(T.I64, hint="k")
+    params = [bb.fresh(a.type, a.hint) for a in init]
+    yields = body(bb, k, params)
+    outs = tuple(b.fresh(a.type) for a in init)
+    b.emit(For(Const(0, T.I64), n, Const(1, T.I64), tuple(init),
+               Block((k, *params), tuple(bb.stmts), tuple(yields)), outs, like.loc))
+    return outs
+
+
+def _shaped(b, J, r, x):
+    """The flat buffer reshaped to r.shape + x.shape."""
+    dims = [b.op("dim", a, axis=d) for a in (r, x) if T.is_array(a.type)
+            for d in range(a.type.ndim)]
+    if len(dims) == 1:
+        return J                    # already flat: a vector result of a scalar, or vice versa
+    return b.op("reshape", J, *dims)
