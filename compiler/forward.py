@@ -75,6 +75,11 @@ def fit(b: Builder, c: Atom, out: Var, same_shape: bool = False) -> Atom:
     return c
 
 
+# binary primitives whose JVP contribution for either argument is the tangent times an
+# expression of the other argument (or of the result): it has the result's shape
+_SPANNING = frozenset({"mul", "div", "pow"})
+
+
 class _Forward:
     def __init__(self, active: set[int], shapes: dict | None = None):
         self.active = active
@@ -120,10 +125,12 @@ class _Forward:
                                    "register the primitive with its derivative (flatgrad.primitive).")
             # Where every array argument has a contribution, their sum broadcasts to the
             # result's shape by itself (each contribution spans its argument's shape and no
-            # more than the result's): no contribution needs broadcasting on its own.
-            covered = prim.elementwise and T.is_array(out.type) and all(
+            # more than the result's): no contribution needs broadcasting on its own. The
+            # contributions of a product, quotient or power each span the result already
+            # (the tangent times the other argument, or the result itself).
+            covered = prim.elementwise and T.is_array(out.type) and (op.prim in _SPANNING or all(
                 tans[i] is not None and prim.jvp_rule(i) is not None
-                for i, a in enumerate(op.args) if T.is_array(a.type))
+                for i, a in enumerate(op.args) if T.is_array(a.type)))
             total = None
             for i, t in enumerate(tans):
                 rule = prim.jvp_rule(i)

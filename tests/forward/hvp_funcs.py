@@ -22,3 +22,8 @@ def mlp(W1, b1, W2, X, y, reg):
     p = p / np.sum(p, axis=1, keepdims=True)
     N = X.shape[0]
     return -np.mean(np.log(p[np.arange(N), y])) + reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
+
+
+def masked_layer(W, b, x):
+    z = W @ x + b
+    return z * (z > 0.0) / (1.0 + b * b)

@@ -50,3 +50,20 @@ def test_none_tangent_is_a_symbolic_zero(target):
     assert "tan_X" not in t.source
     with pytest.raises(ValueError):
         fg.jvp(g, tuple(args), (None,) * len(args), target=target)
+
+
+def test_tangents_of_products_are_not_broadcast():
+    """The tangent of ``z * mask`` (or a quotient, a sum with both tangents) already has the
+    result's shape: no ``np.broadcast_to`` in the JVP, and the same numbers."""
+    from flatgrad.api import forward
+    W, b, x = RNG.normal(size=(4, 3)), RNG.normal(size=4), RNG.normal(size=3)
+    tW, tb = RNG.normal(size=(4, 3)), RNG.normal(size=4)
+    for nums, tans, db in (((0, 1), (tW, tb), tb), ((0,), (tW,), 0.0 * tb)):
+        t = forward(F.masked_layer, nums, target="python")
+        _, tan = t(W, b, x, *tans)
+        # with b held constant, only W @ x + b may broadcast (b could be longer)
+        assert t.source.count("broadcast_to") == (0 if nums == (0, 1) else 1), t.source
+        eps = 1e-6
+        want = (F.masked_layer(W + eps * tW, b + eps * db, x) -
+                F.masked_layer(W - eps * tW, b - eps * db, x)) / (2 * eps)
+        np.testing.assert_allclose(tan, want, rtol=1e-6, atol=1e-8)
