@@ -111,7 +111,11 @@ def fetch_autograd(src: str | None) -> Path:
             sys.exit(f"could not download autograd {ver}'s sdist with `{' '.join(cmd)}`:\n"
                      f"{r.stderr.strip()}\nPass --src DIR with autograd's tests/ instead.")
         with tarfile.open(archives[0]) as tar:
-            tar.extractall(cache_dir(), filter="data")
+            members = [m for m in tar.getmembers() if "/tests/" in m.name and m.isfile()]
+            try:
+                tar.extractall(cache_dir(), members=members, filter="data")
+            except TypeError:            # a Python without extraction filters
+                tar.extractall(cache_dir(), members=members)  # noqa: S202 - pip's own download
     return root / "tests"
 
 
@@ -140,7 +144,8 @@ def fetch_jax(src: str | None) -> list[Path]:
                     path.write_bytes(r.read())
             except Exception as e:  # noqa: BLE001 - any network failure: say so
                 sys.exit(f"could not download {url} ({e}).\nJAX's sdist has no tests: pass "
-                         f"--src DIR with a checkout of jax {ver}'s tests/ ({', '.join(JAX_FILES)}).")
+                         f"--src DIR with a checkout of jax {ver}'s tests/ "
+                         f"({', '.join(JAX_FILES)}).")
         out.append(path)
     return out
 
@@ -185,7 +190,11 @@ def attempt(thunk):
 
 
 def close(a, b, rtol=1e-5, atol=1e-8) -> bool:
-    """Same shape and values (nan where the other has nan), relative to the values' scale."""
+    """Same shape and values (nan where the other has nan), relative to the values' scale;
+    for sequences (several results), each pair."""
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return (isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b)
+                and all(close(x, y, rtol, atol) for x, y in zip(a, b)))
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape:
         return False
@@ -200,7 +209,10 @@ def numeric_vjp(fun, xs, k, ct, eps=1e-6):
     def s(v):
         ys = list(xs)
         ys[k] = v
-        return float(np.sum(np.asarray(fun(*ys), dtype=float) * ct))
+        out = fun(*ys)
+        if isinstance(out, (list, tuple)):
+            return sum(float(np.sum(np.asarray(o, dtype=float) * c)) for o, c in zip(out, ct))
+        return float(np.sum(np.asarray(out, dtype=float) * ct))
     x = xs[k]
     if np.ndim(x) == 0:
         h = eps * max(1.0, abs(float(x)))
@@ -333,7 +345,7 @@ def _literal(v) -> str | None:
         return None if None in parts else f"slice({', '.join(parts)})"
     if isinstance(v, tuple) and any(e is Ellipsis or isinstance(e, slice) for e in v):
         parts = [_literal(e) for e in v]
-        return None if None in parts else "(" + ", ".join(parts) + ("," if len(v) == 1 else "") + ")"
+        return None if None in parts else f"({', '.join(parts)}{',' if len(v) == 1 else ''})"
     if isinstance(v, (np.integer, np.floating, np.bool_)):
         v = v.item()
     if isinstance(v, (type(None), bool, int, str)) or (isinstance(v, (tuple, list)) and all(
@@ -345,8 +357,13 @@ def _literal(v) -> str | None:
     return None
 
 
+def _ones_like(y):
+    return type(y)(np.ones_like(v) for v in y) if isinstance(y, (list, tuple)) else np.ones_like(y)
+
+
 def _is_number(v) -> bool:
-    return isinstance(v, (float, int, np.floating, np.integer, np.ndarray)) and not isinstance(v, bool)
+    return (isinstance(v, (float, int, np.floating, np.integer, np.ndarray))
+            and not isinstance(v, bool))
 
 
 def _complex(v) -> bool:
@@ -402,7 +419,8 @@ class AutogradRunner:
             return self.tally.add(Case("autograd", name, "excluded", "", "complex"))
         if not all(_is_number(args[i]) and np.issubdtype(np.asarray(args[i]).dtype, np.floating)
                    or isinstance(args[i], float) for i in nums):
-            return self.tally.add(Case("autograd", name, "excluded", "", "not float"))
+            return self.tally.add(Case("autograd", name, "excluded", "",
+                                       "not float (a container?)"))
 
         def partial_f(*xs):
             ys = list(args)
@@ -417,20 +435,24 @@ class AutogradRunner:
             warnings.simplefilter("ignore")
             try:
                 vjp, y = make_vjp(unary, xt)
-                if _complex(y) or not _is_number(y) and not isinstance(y, float):
+                ys = list(y) if isinstance(y, (list, tuple)) else [y]
+                if any(_complex(v) or not _is_number(v) for v in ys) or not ys:
                     return self.tally.add(Case("autograd", name, "excluded", "",
-                                               "complex" if _complex(y) else "not an array"))
-                ct = 1.0 if seed_one or np.ndim(y) == 0 else self.rng.randn(*np.shape(y))
-                if np.ndim(y) == 0 and not seed_one:
-                    ct = float(self.rng.randn())
+                                               "complex" if any(map(_complex, ys)) else
+                                               "not an array"))
+                cts = [float(self.rng.randn()) if np.ndim(v) == 0 else self.rng.randn(*np.shape(v))
+                       for v in ys]
+                ct = 1.0 if seed_one else cts[0] if len(ys) == 1 and not isinstance(
+                    y, (list, tuple)) else type(y)(cts)
                 ref = vjp(ct)
             except Exception as e:  # noqa: BLE001
-                out, _ = attempt(lambda: self.flatgrad_vjp(fun, nums, args, kwargs, np.ones_like(
+                out, _ = attempt(lambda: self.flatgrad_vjp(fun, nums, args, kwargs, _ones_like(
                     self.map.value(fun)(*args, **kwargs))))
                 cls = "crash" if out == "crash" else "excluded"
-                return self.tally.add(Case("autograd", name, "excluded",
-                                           f"flatgrad: {out}; autograd: {type(e).__name__}: {e}"[:300],
-                                           "peer-error" + (" (flatgrad crashed)" if cls == "crash" else "")))
+                detail = f"flatgrad: {out}; autograd: {type(e).__name__}: {e}"[:300]
+                crashed = " (flatgrad crashed)" if cls == "crash" else ""
+                return self.tally.add(Case("autograd", name, "excluded", detail,
+                                           "peer-error" + crashed))
         tangents = tuple(self.rng.randn(*np.shape(x)) if np.ndim(x) else float(self.rng.randn())
                          for x in xt)
         ref_t = None
@@ -443,8 +465,8 @@ class AutogradRunner:
                 warnings.simplefilter("ignore")
                 mapped(*args, **kwargs)
         except Exception as e:  # noqa: BLE001 - the test function is not a NumPy program
-            return self.tally.add(Case("autograd", name, "excluded", f"{type(e).__name__}: {e}"[:200],
-                                       "not NumPy code"))
+            return self.tally.add(Case("autograd", name, "excluded",
+                                       f"{type(e).__name__}: {e}"[:200], "not NumPy code"))
         out, got = attempt(lambda: self.flatgrad_vjp(fun, nums, args, kwargs, ct))
         if out != "ok":
             return self.tally.add(Case("autograd", name, out, got))
@@ -463,9 +485,9 @@ class AutogradRunner:
         arguments it takes (the differentiated ones first)."""
         mapped = self.map.value(fun)
         from flatgrad.runtime.dispatch import Transformed
+        where = getattr(getattr(mapped, "__code__", None), "co_filename", "")
         plain = not kwargs and all(_is_number(a) for a in args) and (
-            isinstance(mapped, Transformed) or getattr(getattr(mapped, "__code__", None),
-                                                       "co_filename", "").startswith(self.map.test_dir))
+            isinstance(mapped, Transformed) or where.startswith(self.map.test_dir))
         if plain:
             return mapped, list(args), list(nums)
         params, call, values, env = [], [], [], {"F": mapped}
@@ -528,6 +550,7 @@ def run_autograd(src, only, verbose) -> Tally:
     import autograd
     import autograd.test_util as tu
     test_dir = fetch_autograd(src)
+    print(f"  autograd's tests from {test_dir}", flush=True)
     tally = Tally()
     runner = AutogradRunner(test_dir, tally, verbose)
     tu.check_grads = runner.check_grads          # combo_check & the ufunc checks call it
@@ -622,6 +645,10 @@ def _grad_spec(op, nargs, order, rng_factory, dtypes, name=None, tol=None):
             "test_name": name or getattr(op, "__name__", str(op))}
 
 
+def _numpy_version() -> tuple:
+    return tuple(int(p) for p in np.__version__.split(".")[:3] if p.isdigit())
+
+
 def parse_jax_records(path: Path) -> tuple[dict, dict]:
     """The module-level record lists of a JAX test file, by name, and its namespace. Only
     assignments are evaluated, against stand-ins for ``jtu``/``jnp``/``dtypes``."""
@@ -630,8 +657,7 @@ def parse_jax_records(path: Path) -> tuple[dict, dict]:
           "functools": functools, "itertools": itertools, "collections": collections,
           "jtu": _Module("jtu", {"dtypes": _jtu_dtypes(), "NUMPY_SCALAR_SHAPE": NUMPY_SCALAR,
                                  "PYTHON_SCALAR_SHAPE": PYTHON_SCALAR,
-                                 "numpy_version": lambda: tuple(
-                                     int(p) for p in np.__version__.split(".")[:3] if p.isdigit())}),
+                                 "numpy_version": _numpy_version}),
           "dtypes": _Module("dtypes", {"bfloat16": BF16}), "jax": _Module("jax", {}),
           "lax": _Module("lax", {}), "config": _Module("config", {}), **fixed}
     tree = ast.parse(path.read_text())
@@ -767,7 +793,8 @@ class JaxRunner:
             return self.tally.add(Case("jax", name, "excluded",
                                        f"flatgrad: {out} {got if out != 'ok' else ''}; "
                                        f"jax: {type(e).__name__}: {str(e)[:120]}",
-                                       "peer-error" + (" (flatgrad crashed)" if out == "crash" else "")))
+                                       "peer-error" + (" (flatgrad crashed)"
+                                                       if out == "crash" else "")))
         f = self.function(opname, len(xs), kwargs)
         import flatgrad as fg
         out, got = attempt(lambda: fg.grad(f, nums, target=TARGET)(*xs, w))
@@ -783,8 +810,14 @@ def run_jax(src, only, verbose) -> Tally:
     tally = Tally()
     runner = JaxRunner(tally)
     seed = 0
+    found = 0
     for path in files:
         lists, ns = parse_jax_records(path)
+        recs = [r for v in lists.values() for r in v]
+        rev = [r for r in recs if r["kind"] != "op" or "rev" in r["modes"]]
+        found += len(rev)
+        print(f"  {path}: {len(recs)} records in {len(lists)} lists, {len(rev)} reverse-mode "
+              f"({', '.join(sorted(lists))})", flush=True)
         for lname, rec, shapes, values in runner.expand(lists, ns):
             if only and only not in rec["test_name"]:
                 continue
@@ -794,6 +827,8 @@ def run_jax(src, only, verbose) -> Tally:
             if verbose:
                 c = tally.cases[-1]
                 print(f"  {c.name}: {c.cls} {c.peer} ({time.time() - t0:.2f}s)", flush=True)
+    if not found:
+        sys.exit("no reverse-mode records were found in those files: has their format changed?")
     return tally
 
 

@@ -75,6 +75,11 @@ def lower_function(fn, arg_types=None) -> Function:
     hidden = tuple(lw.captures.values())
     meta = ((CAPTURES, tuple(where + (v.type.dtype, v.type.ndim)
                              for where, v in lw.captures.items())),) if hidden else ()
+    if isinstance(result, tuple) and len(results) == 1:
+        # a tuple (or list) of one value stays one (np.split(x, 1)): the transforms' results
+        # nest as it does, where a bare value would be taken for the value itself
+        from ..tree import LEAF, tuple_of
+        meta += (("tree", tuple_of([LEAF])),)
     return Function(pf.name, params + hidden, Block((), tuple(b.stmts), results), pf.loc(pf.node),
                     meta)
 

@@ -101,7 +101,8 @@ def _linspace(lw, node, kwargs):
     # NumPy's: k * step + start, the last point exactly stop; one point is start
     return lw.lower_text("""
         k = np.arange(num)
-        np.where(k == num - 1, stop, k * ((stop - start) / max(num - 1, 1)) + start)
+        np.where(np.logical_and(k == num - 1, num > 1), stop,
+                 k * ((stop - start) / max(num - 1, 1)) + start)
     """, node, start=start, stop=stop, num=num)
 
 

@@ -1,10 +1,10 @@
 """The kinds of case the peers' gradient corpora hold (bench/corpora.py runs the corpora
 themselves; these are our own cases of the same shapes, so that CI needs no network):
 np.cross along every axis, np.unwrap, np.rollaxis, axes given by keyword, np.kron with a
-number, np.conjugate/real/imag on real values,
-np.array_equiv and np.array_equal of mixed shapes, the operator module's functions called by
-name, np.inner with a number, x ** y at y == 0, vjp of a function with a default parameter,
-and the advice of the rejection of an unsupported function."""
+number, np.conjugate/real/imag on real values, np.array_equiv and np.array_equal of mixed
+shapes, the operator module's functions called by name, np.inner with a number, x ** y at
+y == 0, np.linspace of one point, a list of one array as a result, vjp of a function with
+a default parameter, and the advice of the rejection of an unsupported function."""
 from __future__ import annotations
 
 import operator
@@ -203,6 +203,37 @@ def test_power_zero_exponent_at_zero():
 
 def lambda_free_sum(x, y):
     return np.sum(np.power(x, y))
+
+
+def one_point(a, b):
+    return np.linspace(a, b, 1) * 3.0
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_linspace_of_one_point_is_start(target):
+    """np.linspace(a, b, 1) is [a] (it was [b]: the last point was set to stop)."""
+    from flatgrad.api import forward
+    value, tangent = forward(one_point, (0, 1), target=target)(1.2, 3.4, 1.0, 0.0)
+    np.testing.assert_allclose(value, [3.6])
+    np.testing.assert_allclose(tangent, [3.0])
+    (ga, gb) = fg.vjp(one_point, 1.2, 3.4, target=target)[1](np.array([0.5]))
+    assert (ga, gb) == (1.5, 0.0)
+
+
+def one_piece(x):
+    return np.split(x * 2.0, 1)
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_a_list_of_one_array_stays_a_sequence(target):
+    """f returning [a] (np.split(x, 1)): the tangent of its result is a sequence of one array,
+    as the result is (it came back as the bare array, whose [0] is its first row)."""
+    x = RNG.normal(size=4)
+    out, tan = fg.jvp(one_piece, (x,), (np.ones(4),), target=target)
+    assert isinstance(out, tuple) and isinstance(tan, tuple) and len(tan) == 1
+    np.testing.assert_allclose(tan[0], np.full(4, 2.0))
+    np.testing.assert_allclose(fg.vjp(one_piece, x, target=target)[1]([np.ones(4)])[0],
+                               np.full(4, 2.0))
 
 
 def scaled(x, s=2.0):
