@@ -99,11 +99,11 @@ def over_leaves(steps, arg_types, loc=None) -> tuple:
     position in a step's ``wrt`` becomes the positions of its leaves, and ``wrt_tree`` nests
     the derivatives as the arguments nest (a gradient with respect to ``{"W": W, "b": b}``
     is a dict). Without containers the steps are returned as they are."""
-    if not any(isinstance(t, T.Tree) for t in arg_types):
+    if not any(isinstance(t, (T.Tree, T.Static)) for t in arg_types):
         return tuple(steps)
     spans, k = [], 0
     for t in arg_types:
-        width = t.tree.num_leaves if isinstance(t, T.Tree) else 1
+        width = t.tree.num_leaves if isinstance(t, T.Tree) else 0 if isinstance(t, T.Static) else 1
         spans.append(tuple(range(k, k + width)))
         k += width
     out = []
@@ -113,8 +113,11 @@ def over_leaves(steps, arg_types, loc=None) -> tuple:
             if not 0 <= i < len(spans):
                 raise CompileError(f"argnums {i} is out of range for a function with "
                                    f"{len(spans)} parameters", loc)
-            wrt.extend(spans[i])
             t = arg_types[i]
+            if isinstance(t, T.Static):
+                raise CompileError(f"argnums {i} names a static argument ({t.key}): a function, "
+                                   "None or a string has no derivative", loc)
+            wrt.extend(spans[i])
             trees.append(t.tree if isinstance(t, T.Tree) else TR.LEAF)
         tree = trees[0] if step.single else TR.tuple_of(trees)
         out.append(replace(step, wrt=tuple(wrt), single=False, wrt_tree=tree))

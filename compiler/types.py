@@ -6,7 +6,7 @@ dynamic. Only floating-point values carry adjoints or tangents.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 FLOATS = ("float32", "float64")
 _RANK = {"bool": 0, "int64": 1, "float32": 2, "float64": 3}
@@ -52,14 +52,28 @@ class Tree:
         return str(unflatten(self.tree, [str(t) for t in self.leaves])).replace("'", "")
 
 
-Type = Scalar | Array | TupleT | Tree
+@dataclass(frozen=True)
+class Static:
+    """An argument the compiled code does not take: a function (``act=np.tanh``), None or a
+    string, fixed when compiling, as JAX's static arguments; one compilation per value.
+    ``key`` names the value (in cache keys); the function sees ``obj`` itself."""
+
+    key: str
+    obj: object = field(default=None, compare=False, hash=False, repr=False)
+
+    def __str__(self) -> str:
+        return f"static {self.key}"
+
+
+Type = Scalar | Array | TupleT | Tree | Static
 
 
 def leaf_types(types) -> tuple:
-    """``types`` with every :class:`Tree` replaced by its leaves' types."""
+    """``types`` with every :class:`Tree` replaced by its leaves' types (and static
+    arguments, which the compiled code does not take, left out)."""
     out: list = []
     for t in types:
-        out.extend(t.leaves if isinstance(t, Tree) else (t,))
+        out.extend(t.leaves if isinstance(t, Tree) else () if isinstance(t, Static) else (t,))
     return tuple(out)
 
 F64 = Scalar("float64")

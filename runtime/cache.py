@@ -205,6 +205,15 @@ def _hash_value(v, h, seen, depth: int = 0) -> None:
                     h.update(f":{a}".encode())
 
 
+def value_key(v) -> str:
+    """A short, stable name of a value for cache keys: its kind and a hash of what the
+    compiler can read of it (a function's fingerprint, a NumPy function's qualified name)."""
+    h = hashlib.sha256()
+    _hash_value(v, h, set())
+    name = getattr(v, "__qualname__", None) or getattr(v, "__name__", None) or type(v).__name__
+    return f"{name}#{h.hexdigest()[:16]}"
+
+
 def _hook_key(v, hook) -> str:
     active = _hooks.__dict__.setdefault("ids", set())
     if id(v) in active:       # a transform whose function reads the transform itself

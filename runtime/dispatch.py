@@ -84,6 +84,14 @@ def classify_tree(name: str, value, differentiable: bool):
 def classify(name: str, value, differentiable: bool):
     """(IR type, converted value, needs conversion) for one argument, or a clear error.
     A container argument (:func:`is_tree`) gives a Tree type and the list of its leaves."""
+    if value is None or isinstance(value, str) or (callable(value) and not isinstance(
+            value, (np.ndarray, np.generic))):
+        # a function (act=np.tanh), None or a string: fixed when compiling, as JAX's static
+        # arguments; a value of its own in the cache key
+        if differentiable:
+            raise TypeError(f"argument '{name}' is a {type(value).__name__}, which has no "
+                            "gradient; leave it out of argnums")
+        return T.Static(cache.value_key(value), value), None, True
     if is_tree(value):
         return classify_tree(name, value, differentiable)
     t = _SCALARS.get(type(value))
@@ -425,6 +433,12 @@ class Transformed:
                             f"({', '.join(self.params)}), got {n}")
         return args
 
+    def _modes(self) -> tuple:
+        """The parameters that may take a string (their default is a string or None)."""
+        k = len(self.params) - len(self.defaults)
+        return tuple(p for p, d in zip(self.params[k:], self.defaults)
+                     if d is None or isinstance(d, str))
+
     def signature(self, args):
         code = self.fn.__code__
         if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) or code.co_kwonlyargcount:
@@ -432,10 +446,16 @@ class Transformed:
         args = self._bind(tuple(args))
         types, values, converted = [], [], False
         for i, (name, v) in enumerate(zip(self.params, args)):
+            if isinstance(v, str) and name not in self._modes():
+                raise TypeError(f"argument '{name}' is a string; flatgrad takes floats, ints, "
+                                "bools and NumPy arrays (and a string for a parameter whose "
+                                "default is a string or None, as a mode)")
             t, v2, conv = classify(name, v, i in self.floats)
             types.append(t)
             if isinstance(t, T.Tree):
                 values.extend(v2)        # the compiled code takes one parameter per leaf
+            elif isinstance(t, T.Static):
+                pass                     # ... and none for a static argument
             else:
                 values.append(v2)
             converted |= conv

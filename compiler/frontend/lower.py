@@ -89,6 +89,8 @@ def _parameter(b: Builder, name: str, t: T.Type, leaves: list) -> object:
     for a container argument (:class:`~flatgrad.compiler.types.Tree`) the same container
     (tuples for tuples and lists, :class:`Record` s for dicts) of one IR parameter per leaf,
     named after its path (``params_W``). ``leaves`` collects the IR parameters in order."""
+    if isinstance(t, T.Static):           # a function, None or a string: known while compiling
+        return Ref(t.obj)
     if not isinstance(t, T.Tree):
         leaves.append(b.fresh(t, hint=name))
         return leaves[-1]
@@ -988,6 +990,9 @@ class Lowerer(ArrayLowering):
         return self.truth(self.atom(node), node)
 
     def expr_Compare(self, node: ast.Compare) -> Atom:
+        if (len(node.ops) == 1 and isinstance(node.ops[0], (ast.Is, ast.IsNot, ast.Eq, ast.NotEq))
+                and (known := self.static_compare(node)) is not None):
+            return known
         left = self.atom(node.left)
         result = None
         for opnode, right_node in zip(node.ops, node.comparators):
@@ -1010,6 +1015,23 @@ class Lowerer(ArrayLowering):
                 result = self.op(node, "and", result, c)
             left = right
         return result
+
+    def static_compare(self, node: ast.Compare):
+        """``mode is None``, ``act is np.tanh``, ``kind == "l1"`` where a side is a value known
+        while compiling (None, a function, a string: a static argument): a constant, so only
+        the taken branch of an if on it is lowered. None when both sides are numbers."""
+        a, b = self.expr(node.left), self.expr(node.comparators[0])
+        if not (isinstance(a, Ref) or isinstance(b, Ref)):
+            return None
+        # a number or an array is never None, a function or a string
+        av = a.obj if isinstance(a, Ref) else object()
+        bv = b.obj if isinstance(b, Ref) else object()
+        op = node.ops[0]
+        if isinstance(op, (ast.Is, ast.IsNot)):
+            same = av is bv
+        else:
+            same = type(av) is type(bv) and isinstance(av, str) and av == bv or av is bv
+        return Const(same != isinstance(op, (ast.IsNot, ast.NotEq)), T.BOOL)
 
     def expr_BoolOp(self, node: ast.BoolOp) -> Atom:
         result = self.truth(self.atom(node.values[0]), node)

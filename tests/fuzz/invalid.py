@@ -55,7 +55,7 @@ EXTRA = [
     "{a}.sort()",
     "t = {a}.tolist()",
     "t = isinstance({s}, float)",
-    "t = {s} is None",
+    "t = {s} in (1.0, 2.0)",
     "t = getattr({s}, 'shape')",
     "t = {s}.real",
     "t = exec('1')",

@@ -159,3 +159,34 @@ def test_numba_code_is_told_to_pass_arrays_separately():
 
     with pytest.raises(TypingError, match="container"):
         use((np.ones(2), 1.0), (np.ones(2), 2.0))
+
+
+# ---------------------------------------------------------------- static arguments
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_function_valued_arguments_are_static(target):
+    x, w = rng.normal(size=4), 0.7
+    g = fg.grad(F.with_activation, argnums=(0, 1), target=target)
+    want = autograd.grad(A.with_activation, (0, 1))(x, w)
+    assert_tree_close(g(x, w), want)                                  # the default, np.tanh
+    assert_tree_close(g(x, w, np.sin), autograd.grad(A.with_activation, (0, 1))(x, w, anp.sin))
+    assert_tree_close(g(x, w, F.softsign),                            # a user function
+                      autograd.grad(A.with_activation, (0, 1))(x, w, A.softsign))
+    a = rng.normal(size=3)
+    np.testing.assert_allclose(fg.grad(F.with_reducer, target=target)(a), 2 * a)
+    np.testing.assert_allclose(fg.grad(F.with_mode, target=target)(a), 2 * a)
+    np.testing.assert_allclose(fg.grad(F.with_mode, target=target)(a, "l1"), np.sign(a))
+
+
+def test_a_static_argument_has_no_gradient():
+    with pytest.raises(TypeError, match="'act'.*no gradient"):
+        fg.grad(F.with_activation, argnums=2, target="python")(np.ones(2), 1.0, np.tanh)
+
+
+def test_each_static_value_compiles_on_its_own():
+    g = fg.grad(F.with_activation, target="python")
+    x = np.array([0.3, -0.2])
+    a, b = g(x, 1.0, np.tanh), g(x, 1.0, np.sin)
+    np.testing.assert_allclose(a, 1 - np.tanh(x) ** 2)
+    np.testing.assert_allclose(b, np.cos(x))
+    assert len(g._slow) == 2

@@ -59,3 +59,22 @@ def returns_pair(p, x):
 
 def bad_key(p, x):
     return p["missing"] * x
+
+
+def with_activation(x, w, act=np.tanh):
+    """A function-valued parameter with a default (autograd's corpus has them)."""
+    return np.sum(act(x * w))
+
+
+def with_reducer(a, _r=np.sum):
+    return _r(a ** 2)
+
+
+def with_mode(x, mode=None):
+    if mode is None:
+        return np.sum(x ** 2)
+    return np.sum(np.abs(x))
+
+
+def softsign(v):
+    return v / (1.0 + np.abs(v))
