@@ -149,7 +149,7 @@ def jvp(f, primals, tangents, *, target: str = DEFAULT_TARGET, optimize: bool = 
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
     n = len(params_of(lift(f)[0]))
-    if len(primals) != n:
+    if len(primals) + len(_omitted_defaults(f, len(primals))) != n:
         raise TypeError(f"jvp: the function takes {n} argument(s), got {len(primals)} primals")
     nums = tuple(i for i, t in enumerate(tangents) if t is not None)
     if not nums:
@@ -159,8 +159,11 @@ def jvp(f, primals, tangents, *, target: str = DEFAULT_TARGET, optimize: bool = 
 
 
 def _integral(v) -> bool:
-    """An integer or boolean argument (or array of them): no derivative is taken there."""
-    if isinstance(v, (bool, int, np.integer, np.bool_)):
+    """An integer or boolean argument (or array of them), or a static one (a function, None,
+    a string): no derivative is taken there."""
+    if isinstance(v, (bool, int, np.integer, np.bool_, str)) or v is None:
+        return True
+    if callable(v) and not isinstance(v, (np.ndarray, np.generic)):
         return True
     return isinstance(v, np.ndarray) and v.dtype.kind in "biu"
 

@@ -428,6 +428,13 @@ class Transformed:
         n, k = len(args), len(self.params)
         if n < k and n >= k - len(self.defaults):
             args = args + tuple(self.defaults[n - (k - len(self.defaults)):])
+        elif n < k and self.extra:
+            # a transform taking tangents/cotangents after the function's own parameters:
+            # those the call leaves out before them take their defaults, as in a Python call
+            defaults = self.fn.__defaults__ or ()
+            given, missing = n - len(self.extra), k - n
+            if given >= 0 and missing <= len(defaults):
+                args = args[:given] + tuple(defaults[len(defaults) - missing:]) + args[given:]
         if len(args) != k:
             raise TypeError(f"{self.fn.__name__}() takes {k} argument(s) "
                             f"({', '.join(self.params)}), got {n}")

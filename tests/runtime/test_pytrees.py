@@ -190,3 +190,19 @@ def test_each_static_value_compiles_on_its_own():
     np.testing.assert_allclose(a, 1 - np.tanh(x) ** 2)
     np.testing.assert_allclose(b, np.cos(x))
     assert len(g._slow) == 2
+
+
+def test_vjp_of_a_function_with_a_function_valued_default():
+    a = rng.normal(size=3)
+    out, vjp_fn = fg.vjp(F.with_reducer, a, target="python")
+    assert out == pytest.approx(np.sum(a ** 2))
+    (g,) = vjp_fn(2.0)
+    np.testing.assert_allclose(g, 4 * a)
+
+
+def test_jvp_leaves_defaulted_parameters_to_their_defaults():
+    a, t = rng.normal(size=3), rng.normal(size=3)
+    out, tan = fg.jvp(F.with_reducer, (a,), (t,), target="python")
+    assert out == pytest.approx(np.sum(a ** 2)) and tan == pytest.approx(2 * a @ t)
+    out, tan = fg.jvp(F.with_activation, (a, 0.5), (t, 0.0), target="python")
+    assert tan == pytest.approx(np.sum((1 - np.tanh(a * 0.5) ** 2) * 0.5 * t))
