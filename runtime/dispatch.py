@@ -81,9 +81,16 @@ def classify_tree(name: str, value, differentiable: bool):
     return T.Tree(tree, tuple(t for t, _, _ in found)), [v for _, v, _ in found], True
 
 
+_ARRAYS: dict = {}     # (dtype, ndim, differentiable) -> the IR type of an array taken as it is
+
+
 def classify(name: str, value, differentiable: bool):
     """(IR type, converted value, needs conversion) for one argument, or a clear error.
     A container argument (:func:`is_tree`) gives a Tree type and the list of its leaves."""
+    if type(value) is np.ndarray:
+        t = _ARRAYS.get((value.dtype, value.ndim, differentiable))
+        if t is not None:                # the common case, without str(dtype) and friends
+            return t, value, False
     if value is None or isinstance(value, str) or (callable(value) and not isinstance(
             value, (np.ndarray, np.generic))):
         # a function (act=np.tanh), None or a string: fixed when compiling, as JAX's static
@@ -117,16 +124,18 @@ def classify(name: str, value, differentiable: bool):
             return classify(name, value, differentiable)[0], value, True
         kind = value.dtype.kind
         if kind == "f" and value.dtype.itemsize in (4, 8):
-            return T.Array(str(value.dtype), value.ndim), value, False
+            t = _ARRAYS[(value.dtype, value.ndim, differentiable)] = T.Array(str(value.dtype),
+                                                                             value.ndim)
+            return t, value, False
         if differentiable:
             if kind in "iub":
                 return classify(name, value.astype(np.float64), True)[0], value.astype(np.float64), True
             raise TypeError(f"argument '{name}' has dtype {value.dtype}; gradients need float32 "
                             "or float64 arrays")
-        if kind in "iu":
-            return T.Array("int64", value.ndim), value, False
-        if kind == "b":
-            return T.Array("bool", value.ndim), value, False
+        if kind in "iub":
+            t = _ARRAYS[(value.dtype, value.ndim, False)] = T.Array(
+                "bool" if kind == "b" else "int64", value.ndim)
+            return t, value, False
         raise TypeError(f"argument '{name}' has unsupported dtype {value.dtype}")
     if isinstance(value, (np.floating, np.integer, np.bool_)):
         return classify(name, value.item(), differentiable)
@@ -212,6 +221,21 @@ def _numpy_scalars(fn, sig):
     return call
 
 
+def _layouts(values) -> tuple:
+    """What decides the Numba type of each value, read cheaply: an array's dtype, ndim and
+    flags (contiguity, writeable, aligned); an int's range; else the Python type."""
+    out = []
+    for v in values:
+        if type(v) is np.ndarray:
+            f = v.flags
+            out.append((v.dtype, v.ndim, f.c_contiguous, f.f_contiguous, f.writeable, f.aligned))
+        elif type(v) is int:
+            out.append((int, -2 ** 63 <= v < 2 ** 63))
+        else:
+            out.append(type(v))
+    return tuple(out)
+
+
 def _nested(compiled, tree: TreeDef):
     """``compiled`` (which returns a flat tuple) with its results nested as ``tree``: dicts and
     lists, which Numba code cannot return, are built here."""
@@ -257,6 +281,7 @@ class Transformed:
         self.__wrapped__ = fn
         self._fast: dict = {}      # exact Python argument types (all scalars) -> compiled
         self._called: set = set()  # signatures whose first call went through (non-Numba targets)
+        self._seen: set = set()    # (compiled, argument layouts) Numba has a specialisation for
         self._hot = None           # a private Numba dispatcher of the cpu tier, see _make_hot
         self._hot_src = None       # the compiled function whose specialisations _hot holds
         self._slow: dict = {}
@@ -319,6 +344,7 @@ class Transformed:
                 self._fast.clear()
                 self._slow.clear()
                 self._called.clear()
+                self._seen.clear()
                 self._tiers.clear()
                 self._fingerprint = None
                 self._twin = None
@@ -598,11 +624,18 @@ class Transformed:
 
     def _may_compile(self, compiled, values, sig) -> bool:
         """Whether this call may compile: Numba has no specialisation for these exact types (a new
-        signature, or a new memory layout of a known one), or a first call of another target."""
+        signature, or a new memory layout of a known one), or a first call of another target.
+        Argument layouts already seen to have one skip Numba's typeof (microseconds an array)."""
         overloads = getattr(compiled, "overloads", None)
         if overloads is None:
             return sig not in self._called
-        return self._numba_types(compiled, values) not in overloads
+        seen = (id(compiled), _layouts(values))
+        if seen in self._seen:
+            return False
+        if self._numba_types(compiled, values) in overloads:
+            self._seen.add(seen)
+            return False
+        return True
 
     def _make_hot(self, compiled):
         """Publish a private dispatcher holding ``compiled``'s specialisations, for
