@@ -314,9 +314,8 @@ class Gen:
         if kind == "un":
             tpl = r.choice(UNARY_SCALAR if shape == () else UNARY_ARRAY)
             kid = self.expr(env, shape, d)
-            # np.flip returns a view: of a name or another view, it aliases that array
-            return Expr(tpl, [kid], shape, view=tpl.startswith("np.flip") and (
-                kid.view or not kid.kids))
+            # np.flip returns a view (flatgrad, conservatively, never writes through one)
+            return Expr(tpl, [kid], shape, view=tpl.startswith("np.flip"))
         if kind == "red" and REDUCE.get(shape):
             src, tpl = r.choice(REDUCE[shape])
             if "prod" in tpl:
