@@ -208,8 +208,12 @@ class _Forward:
         body_t = tparams(carried)
         local.update({carried[j].id: t for j, t in zip(act, body_t)})
         self.block(bb, s.body.stmts, local)
+        # a zero tangent is shaped after the value the trip yields (a carried array may
+        # change shape: the placeholder of a value returned from inside the loop)
         ylds = tuple(materialize(bb, local.get(s.body.yields[j].id)
-                                 if isinstance(s.body.yields[j], Var) else None, carried[j])
+                                 if isinstance(s.body.yields[j], Var) else None,
+                                 s.body.yields[j] if isinstance(s.body.yields[j], Var)
+                                 else carried[j])
                      for j in act)
         body = Block(s.body.params + body_t, tuple(bb.stmts), s.body.yields + ylds)
         touts = tparams(s.outs)

@@ -177,3 +177,15 @@ def loop_writes_then_divides(x, y):
         Z1 /= 2.0 + np.tanh(x * _column(Z1.mean(), np.max(Z1, axis=0, keepdims=True)))
     x += np.max(Z1)
     return x
+
+
+def returns_a_constant_from_a_loop(x, y):
+    """Fuzz seed 141001377 (shrunk): the value returned from inside the loop is carried out
+    of it; its zero tangent was shaped after the carried placeholder (an empty array)."""
+    k3 = 0
+    k3 += 1
+    if 0.0:
+        return x
+    for i25 in range(1):
+        return np.ones((2, 3)) * -1.25
+    return x

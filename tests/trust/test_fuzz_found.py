@@ -170,3 +170,12 @@ def test_reverse_over_reverse_of_a_loop_writing_its_carried_array():
     gg = fg.grad(fg.grad(F.loop_writes_then_divides, 0), 0, target="python")(-0.58, y)
     H = fg.hessian(F.loop_writes_then_divides, 0, target="python")(-0.58, y)
     assert gg == pytest.approx(H, rel=1e-8)
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_zero_tangent_of_a_value_returned_from_a_loop(target):
+    x, y = np.ones((2, 3)), np.ones((3, 1))
+    out, tan = fg.jvp(F.returns_a_constant_from_a_loop, (x, y), (x, y), target=target)
+    assert np.shape(tan) == (2, 3) and not np.any(tan)
+    J = fg.jacobian(F.returns_a_constant_from_a_loop, mode="fwd", target=target)(x, y)
+    assert J.shape == (2, 3, 2, 3) and not np.any(J)
