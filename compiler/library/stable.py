@@ -100,11 +100,16 @@ def _logit(lw, node, kwargs):
 
 
 def _shift(lw, node, x, axis_node, finite: bool):
-    """max(x) along ``axis`` (keepdims), carrying no gradient; 0 where it is not finite."""
-    kw = {"keepdims": ast.Constant(True)}
-    if axis_node is not None:
-        kw["axis"] = axis_node
-    m = lw.op(node, "nograd", lw.reduction("max", x, [], kw, node))
+    """max(x) along ``axis`` (keepdims), carrying no gradient; 0 where it is not finite, and
+    0 for an empty x (a maximum of nothing does not exist; SciPy's logsumexp of nothing is
+    -inf, softmax of nothing is empty)."""
+    if not T.is_array(x.type):
+        m = x
+    else:
+        axis = "None" if axis_node is None else ast.unparse(axis_node)
+        m = lw.lower_text(f"np.max(x, axis={axis}, keepdims=True) if x.size > 0 else "
+                          f"np.sum(x, axis={axis}, keepdims=True)", node, x=x)
+    m = lw.op(node, "nograd", m)
     if finite:
         m = lw.op(node, "select", lw.op(node, "isfinite", m), m, 0.0)
     return m

@@ -1,6 +1,7 @@
 """np.polyval, np.linspace, np.trapezoid, np.clip with keywords, np.argmax/argmin, and local
 functions (def and lambda inside the differentiated function): tests/library/test_numeric.py."""
 import numpy as np
+import scipy.special as ss
 
 
 def polyval_array(c, x):
@@ -87,3 +88,11 @@ def local_writes_outer(x):
         Z[0] = v
         return Z
     return np.sum(bump(x[0]))
+
+
+def logsumexp_rows(x):
+    return np.sum(ss.logsumexp(x, axis=1))
+
+
+def softmax_cols(x):
+    return np.sum(ss.softmax(x, axis=0) ** 2)

@@ -54,3 +54,16 @@ def test_linspace_is_numpys_grid():
 def test_a_local_function_cannot_write_the_enclosing_functions_arrays():
     with pytest.raises(fg.CompileError, match="cannot assign into 'Z'"):
         fg.grad(F.local_writes_outer, target="python")(np.ones(3))
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("shape", [(2, 0), (0, 3), (0, 0)])
+def test_logsumexp_and_softmax_of_empty_slices_are_scipys(shape, target):
+    x = np.zeros(shape)
+    with np.errstate(divide="ignore"):
+        v, g = fg.value_and_grad(F.logsumexp_rows, target=target)(x)
+        want = F.logsumexp_rows(x)
+    assert v == want or (np.isinf(v) and np.isinf(want) and v < 0 and want < 0)
+    assert g.shape == shape
+    v, g = fg.value_and_grad(F.softmax_cols, target=target)(x)
+    assert g.shape == shape and v == 0.0      # SciPy's own softmax raises on an empty axis
