@@ -40,25 +40,16 @@ def d_energy_hand(p):
     return g
 
 
-def _force_sum(grad):
-    @njit
+def _descent(grad, parallel: bool):
+    """Gradient steps on each entry (a scalar, or a row) of a copy of the array, in a user's
+    @njit function; ``parallel``: over the entries with prange."""
+    @njit(parallel=parallel)
     def run(xs, steps, lr):
         x = xs.copy()
         for _ in range(steps):
-            for i in range(x.shape[0]):
+            for i in prange(x.shape[0]):
                 x[i] -= lr * grad(x[i])
         return x
-    return run
-
-
-def _relax(grad):
-    @njit(parallel=True)
-    def run(P, steps, lr):
-        Q = P.copy()
-        for _ in range(steps):
-            for i in prange(Q.shape[0]):
-                Q[i] -= lr * grad(Q[i])
-        return Q
     return run
 
 
@@ -70,36 +61,33 @@ def _sizes(cfg: Config):
 TARGET = "≤ 1.1× the hand-written gradient called in the same loop"
 
 
+def _embedded(cfg: Config, hand, flat, parallel: bool, x, title: str, what: str) -> CaseResult:
+    steps = _sizes(cfg)[1]
+    rows = measure([
+        Contender("hand-written @njit gradient", _descent(hand, parallel), (x, steps, 0.01),
+                  reference=True),
+        Contender("flatgrad grad called from @njit" + ("(parallel=True)" if parallel else ""),
+                  _descent(flat, parallel), (x, steps, 0.01)),
+    ], cfg)
+    return CaseResult(title, f"{what}, {steps} sweeps, in a user's `@njit` function; `g` is "
+                      "flatgrad's `fg.grad` or the same derivative written by hand.",
+                      rows, targets=TARGET)
+
+
 @case("njit_loop", group="embedding")
 def njit_loop(cfg: Config) -> CaseResult:
     """A scalar gradient inside a user's @njit loop: flatgrad's vs the same written by hand."""
-    n, steps, rng = _sizes(cfg)
-    xs = rng.uniform(-2.0, 2.0, n)
-    rows = measure([
-        Contender("hand-written @njit gradient", _force_sum(d_potential_hand), (xs, steps, 0.01),
-                  reference=True),
-        Contender("flatgrad grad called from @njit", _force_sum(d_potential), (xs, steps, 0.01)),
-    ], cfg)
-    return CaseResult(
-        "A scalar gradient inside the user's own @njit loop",
-        f"`x[i] -= lr * g(x[i])` over {n} scalars, {steps} sweeps, in a user's `@njit` "
-        "function; `g` is `fg.grad(potential)` or the same derivative written by hand.",
-        rows, targets=TARGET)
+    n, _, rng = _sizes(cfg)
+    return _embedded(cfg, d_potential_hand, d_potential, False, rng.uniform(-2.0, 2.0, n),
+                     "A scalar gradient inside the user's own @njit loop",
+                     f"`x[i] -= lr * g(x[i])` over {n} scalars (`g = fg.grad(potential)`)")
 
 
 @case("njit_prange", group="embedding")
 def njit_prange(cfg: Config) -> CaseResult:
     """An array gradient inside a user's @njit(parallel=True) prange loop."""
-    n, steps, rng = _sizes(cfg)
-    P = rng.uniform(-2.0, 2.0, (n // 10, 2))
-    rows = measure([
-        Contender("hand-written @njit gradient", _relax(d_energy_hand), (P, steps, 0.01),
-                  reference=True),
-        Contender("flatgrad grad called from @njit(parallel=True)", _relax(d_energy),
-                  (P, steps, 0.01)),
-    ], cfg)
-    return CaseResult(
-        "An array gradient inside the user's own prange loop",
-        f"`Q[i] -= lr * g(Q[i])` over {n // 10} 2-vectors under `prange`, {steps} sweeps; `g` is "
-        "`fg.grad(energy)` or the same derivative written by hand (both allocate the result).",
-        rows, targets=TARGET)
+    n, _, rng = _sizes(cfg)
+    return _embedded(cfg, d_energy_hand, d_energy, True, rng.uniform(-2.0, 2.0, (n // 10, 2)),
+                     "An array gradient inside the user's own prange loop",
+                     f"`Q[i] -= lr * g(Q[i])` over {n // 10} 2-vectors under `prange` "
+                     "(`g = fg.grad(energy)`; both allocate the result)")

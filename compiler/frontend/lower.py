@@ -1218,24 +1218,16 @@ class Lowerer(ArrayLowering):
                            "Rewrite the recursion as a loop.")
         pf = parse_function(fn)
         fence(pf)
-        argnames = params_of(fn)
-        args = [self.expr(a) for a in node.args]
-        defaults = fn.__defaults__ or ()
-        bound = dict(zip(argnames, args))
-        for k, v in kwargs.items():
-            if k not in argnames or k in bound:
-                raise self.err(node, f"unexpected keyword argument '{k}' for '{fn.__name__}'")
-            bound[k] = self.expr(v)
-        for i, name in enumerate(argnames):
-            if name not in bound:
-                j = i - (len(argnames) - len(defaults))
-                if j < 0:
-                    raise self.err(node, f"'{fn.__name__}' is missing the argument '{name}'")
-                d = defaults[j]
-                bound[name] = (Const(d, T.of_value(d)) if isinstance(d, (int, float, bool))
-                               else Ref(None) if d is None else self.err_default(node, name))
-        if len(args) > len(argnames):
-            raise self.err(node, f"'{fn.__name__}' takes {len(argnames)} arguments, got {len(args)}")
+
+        def default(name, d):      # numbers; None, strings and functions as they are
+            if isinstance(d, (int, float, bool)):
+                return Const(d, T.of_value(d))
+            if d is None or isinstance(d, str) or (callable(d) and not isinstance(d, np.ndarray)):
+                return Ref(d)
+            return self.err_default(node, name)
+
+        bound = self.bind_call(fn.__name__, params_of(fn), fn.__defaults__ or (), default,
+                               node, kwargs)
         lent = frozenset(self.root(v) for v in _atoms(bound.values())
                          if isinstance(v, Var) and T.is_array(v.type))
         sub = type(self)(pf, fn, self.b, self.stack + (code,), self.own, self.borrowed | lent,
@@ -1302,21 +1294,8 @@ class Lowerer(ArrayLowering):
     def call_local(self, fn: "LocalFunction", node: ast.Call, kwargs) -> object:
         if fn.node in self.stack:
             raise self.err(node, f"recursive call to '{fn.name}'", "Rewrite the recursion as a loop.")
-        argnames = [a.arg for a in fn.node.args.args]
-        args = [self.expr(a) for a in node.args]
-        bound = dict(zip(argnames, args))
-        for k, v in kwargs.items():
-            if k not in argnames or k in bound:
-                raise self.err(node, f"unexpected keyword argument '{k}' for '{fn.name}'")
-            bound[k] = self.expr(v)
-        for i, name in enumerate(argnames):
-            if name not in bound:
-                j = i - (len(argnames) - len(fn.defaults))
-                if j < 0:
-                    raise self.err(node, f"'{fn.name}' is missing the argument '{name}'")
-                bound[name] = fn.defaults[j]
-        if len(args) > len(argnames):
-            raise self.err(node, f"'{fn.name}' takes {len(argnames)} arguments, got {len(args)}")
+        bound = self.bind_call(fn.name, [a.arg for a in fn.node.args.args], fn.defaults,
+                               lambda name, d: d, node, kwargs)
         outer = fn.scope
         # the enclosing function's arrays are read-only in here: a write would change only
         # this function's version of them, where Python changes the one array
@@ -1331,6 +1310,25 @@ class Lowerer(ArrayLowering):
         result = sub.run({**visible, **bound})
         self.b = sub.b
         return result
+
+    def bind_call(self, fname: str, argnames, defaults, default, node: ast.Call, kwargs) -> dict:
+        """Parameter name -> value for a call of a helper, as Python binds it: positional
+        arguments, keywords, then ``default(name, d)`` for each default ``d`` left to use."""
+        args = [self.expr(a) for a in node.args]
+        if len(args) > len(argnames):
+            raise self.err(node, f"'{fname}' takes {len(argnames)} arguments, got {len(args)}")
+        bound = dict(zip(argnames, args))
+        for k, v in kwargs.items():
+            if k not in argnames or k in bound:
+                raise self.err(node, f"unexpected keyword argument '{k}' for '{fname}'")
+            bound[k] = self.expr(v)
+        for i, name in enumerate(argnames):
+            if name not in bound:
+                j = i - (len(argnames) - len(defaults))
+                if j < 0:
+                    raise self.err(node, f"'{fname}' is missing the argument '{name}'")
+                bound[name] = default(name, defaults[j])
+        return bound
 
     def err_default(self, node, name):
         raise self.err(node, f"the default value of '{name}' is not a number",

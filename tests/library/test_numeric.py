@@ -27,6 +27,7 @@ CASES = [
     (F.local_lambda, (rng.normal(size=3), 0.8), (0, 1), False),
     (F.local_nested, (rng.normal(size=3),), (0,), False),
     (F.local_late_binding, (0.7,), (0,), False),
+    (F.helper_with_function_default, (rng.normal(size=3),), (0,), False),
 ]
 
 
