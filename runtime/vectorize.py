@@ -30,7 +30,7 @@ from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import TreeDef, of_results, unflatten
 from . import cache, cuda_launch, dask_map
 from .batch import Kernel, broadcast_shape, check_out, compute_dtype, host_batch, shapes_of
-from .dispatch import DEFAULT_TARGET
+from .dispatch import DEFAULT_TARGET, is_tree
 from .pickling import portable
 
 TARGETS = ("cpu", "parallel", "cuda")
@@ -114,6 +114,11 @@ class Vectorized:
             args = args + tuple(self.defaults[n - (k - len(self.defaults)):])
         if len(args) != k:
             raise TypeError(f"{self.name}() takes {k} argument(s) ({', '.join(self.params)}), got {n}")
+        for name, a in zip(self.params, args):
+            if isinstance(a, (tuple, dict)) or is_tree(a):
+                raise TypeError(f"vectorize maps over numbers and arrays of them; argument "
+                                f"'{name}' is a {type(a).__name__} of several values: pass its "
+                                "arrays as separate arguments")
         return args
 
     # ------------------------------------------------------------------ compiling

@@ -7,7 +7,7 @@ adjoint back through the sorting permutation (``scatter_along``, the adjoint of
 default quicksort orders ties as it likes; a stable order is one of the orders it may give),
 so that the python and cpu targets agree at ties. ``median`` and ``percentile`` read the
 sorted array at one or two positions (NumPy's "linear" method), and are NaN where the
-slice holds a NaN (NaNs sort last). ``x[mask]`` (a boolean array of x's shape) reads the
+slice holds a NaN (NaNs sort last) or is empty. ``x[mask]`` (a boolean array of x's shape) reads the
 masked elements in C order into a 1-D array; its adjoint writes them back (``mask_scatter``).
 """
 from __future__ import annotations
@@ -166,11 +166,6 @@ def _take(lw, node, kwargs):
     return lw.op(node, "take_along", x, lw.op(node, "reshape", idx, *dims), axis=axis)
 
 
-def _at(lw, node, s, axis, k):
-    """s[:, ..., k] (k an int atom) along ``axis``."""
-    return lw.op(node, "getitem", s, k, spec=(_FULL,) * axis + (("i",),))
-
-
 def _sorted_and_axis(lw, node, a, fname):
     x = _array(lw, a["a"], fname)
     if not T.is_float(x.type):
@@ -184,10 +179,13 @@ def _sorted_and_axis(lw, node, a, fname):
     return s, axis, keep_shape
 
 
-def _finish(lw, node, a, value, s, axis, n, x):
-    """NaN where the slice holds a NaN (sorted last); keepdims as NumPy's."""
-    last = _at(lw, node, s, axis, lw.op(node, "sub", n, Const(1, I64)))
-    value = lw.op(node, "select", lw.op(node, "isnan", last), last, value)
+def _along(nd: int, axis: int):
+    """``at(k)``: the text of ``s[:, ..., k]`` (``k`` along ``axis`` of an ``nd``-D ``s``)."""
+    return lambda k: "s[" + ", ".join(k if d == axis else ":" for d in range(nd)) + "]"
+
+
+def _keepdims(lw, node, a, value, axis, x):
+    """keepdims as NumPy's."""
     if "keepdims" in a and lw.const_bool(a["keepdims"]):
         if "axis" in a:
             value = lw.op(node, "expand_dims", value, axis=axis)
@@ -207,12 +205,13 @@ def _median(lw, node, kwargs):
     if "axis" in a and not isinstance(lw.expr(a["axis"]), Const):
         raise lw.err(node, f"{fname}: axis must be one constant integer here")
     s, axis, x = _sorted_and_axis(lw, node, a, fname)
-    n = lw.op(node, "dim", s, axis=axis)
-    lo = _at(lw, node, s, axis, lw.op(node, "floordiv", lw.op(node, "sub", n, Const(1, I64)),
-                                      Const(2, I64)))
-    hi = _at(lw, node, s, axis, lw.op(node, "floordiv", n, Const(2, I64)))
-    mid = lw.op(node, "mul", lw.op(node, "add", lo, hi), 0.5)
-    return _finish(lw, node, a, mid, s, axis, n, x)
+    at = _along(s.type.ndim, axis)
+    # NaN where the slice holds one (NaNs sort last) or is empty, as NumPy's
+    mid = lw.lower_text(f"""
+        n = s.shape[{axis}]
+        np.where(np.isnan({at('n - 1')}), {at('n - 1')}, ({at('(n - 1) // 2')} + {at('n // 2')}) * 0.5) if n > 0 else np.sum(s, axis={axis}) * np.nan
+    """, node, s=s)
+    return _keepdims(lw, node, a, mid, axis, x)
 
 
 def _quantile(scale, np_fn):
@@ -236,20 +235,24 @@ def _quantile(scale, np_fn):
                          "Call it once per q; for a q computed at run time, sort with np.sort "
                          "and interpolate.")
         s, axis, x = _sorted_and_axis(lw, node, a, fname)
-        n = lw.op(node, "dim", s, axis=axis)
-        pos = lw.op(node, "mul", lw.op(node, "float", lw.op(node, "sub", n, Const(1, I64))),
-                    float(q.value) / scale)
-        k = lw.op(node, "floor", pos)
-        lo_i = lw.op(node, "min", k, lw.op(node, "sub", n, Const(1, I64)))
-        hi_i = lw.op(node, "min", lw.op(node, "add", lo_i, Const(1, I64)),
-                     lw.op(node, "sub", n, Const(1, I64)))
-        t = lw.op(node, "sub", pos, lw.op(node, "float", lo_i))
-        lo, hi = _at(lw, node, s, axis, lo_i), _at(lw, node, s, axis, hi_i)
-        d = lw.op(node, "sub", hi, lo)
-        value = lw.op(node, "select", lw.op(node, "ge", t, 0.5),
-                      lw.op(node, "sub", hi, lw.op(node, "mul", d, lw.op(node, "sub", 1.0, t))),
-                      lw.op(node, "add", lo, lw.op(node, "mul", d, t)))
-        return _finish(lw, node, a, value, s, axis, n, x)
+        at = _along(s.type.ndim, axis)
+        # NumPy's lerp between the neighbours; NaN where the slice holds one or is empty
+        value = lw.lower_text(f"""
+            n = s.shape[{axis}]
+            if n > 0:
+                pos = float(n - 1) * {float(q.value) / scale!r}
+                lo_i = min(int(pos), n - 1)
+                hi_i = min(lo_i + 1, n - 1)
+                t = pos - float(lo_i)
+                lo = {at('lo_i')}
+                d = {at('hi_i')} - lo
+                out = np.where(t >= 0.5, {at('hi_i')} - d * (1.0 - t), lo + d * t)
+                out = np.where(np.isnan({at('n - 1')}), {at('n - 1')}, out)
+            else:
+                out = np.sum(s, axis={axis}) * np.nan
+            out
+        """, node, s=s)
+        return _keepdims(lw, node, a, value, axis, x)
     return lower
 
 

@@ -104,3 +104,15 @@ def _layer(x, act=np.tanh, scale=1.0):
 
 def helper_with_function_default(x):
     return np.sum(_layer(x) + _layer(x, np.sin, scale=2.0))
+
+
+def median_all(x):
+    return np.median(x)
+
+
+def median_rows_keep(x):
+    return np.sum(np.median(x, axis=1, keepdims=True) * 2.0)
+
+
+def quantile_cols(x):
+    return np.sum(np.quantile(x, 0.75, axis=0) ** 2)

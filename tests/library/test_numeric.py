@@ -1,6 +1,8 @@
 """Polynomials, grids, integration, clip keywords, argmax/argmin, and def/lambda inside the
 differentiated function; against central differences (and autograd where it has the
 function: it has no VJP of np.polyval nor linspace's endpoint=), both targets."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -68,3 +70,18 @@ def test_logsumexp_and_softmax_of_empty_slices_are_scipys(shape, target):
     assert g.shape == shape
     v, g = fg.value_and_grad(F.softmax_cols, target=target)(x)
     assert g.shape == shape and v == 0.0      # SciPy's own softmax raises on an empty axis
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("f, shape", [(F.median_all, (0,)), (F.median_rows_keep, (2, 0)),
+                                      (F.quantile_cols, (0, 3)), (F.median_all, (5,)),
+                                      (F.quantile_cols, (4, 3))])
+def test_median_and_quantile_of_empty_slices_are_nan(f, shape, target):
+    x = np.arange(float(np.prod(shape))).reshape(shape) % 3.1
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        v, g = fg.value_and_grad(f, target=target)(x)
+        if x.size:
+            assert v == pytest.approx(f(x)) and g.shape == shape
+        else:                    # NumPy: nan (median, with a warning); quantile raises
+            assert np.isnan(v) and g.shape == shape and not np.any(g)

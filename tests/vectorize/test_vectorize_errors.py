@@ -105,3 +105,9 @@ def test_launch_config_fills_the_device_and_covers_small_batches():
     assert cuda_launch.launch_config(fake, 10**8) == (132 * 8 * cuda_launch.WAVES, 256)
     assert cuda_launch.launch_config(fake, 1000) == (4, 256)
     assert cuda_launch.launch_config(fake, 1) == (1, 256)
+
+
+def test_a_container_argument_is_a_clear_type_error():
+    v = fg.vectorize(neuron, target="cpu")
+    with pytest.raises(TypeError, match="'w0'.*separate arguments"):
+        v((np.ones(3), np.ones(3)), 1.0, 1.0, 1.0, 1.0)
