@@ -103,7 +103,7 @@ def over_leaves(steps, arg_types, loc=None) -> tuple:
         return tuple(steps)
     spans, k = [], 0
     for t in arg_types:
-        width = t.tree.num_leaves if isinstance(t, T.Tree) else 0 if isinstance(t, T.Static) else 1
+        width = len(T.leaf_types((t,)))
         spans.append(tuple(range(k, k + width)))
         k += width
     out = []

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Undefined:
@@ -38,6 +40,13 @@ class BoundMethod:
 
     def __init__(self, base, name):
         self.base, self.name = base, name
+
+
+def is_static(v) -> bool:
+    """A value the compiled code never takes as a number or an array: None, a string, or a
+    function (``act=np.tanh``); fixed when compiling (a static argument, a default)."""
+    return v is None or isinstance(v, str) or (callable(v) and not isinstance(v, (np.ndarray,
+                                                                                  np.generic)))
 
 
 def hashable(x) -> bool:

@@ -13,6 +13,7 @@ from .compiler.errors import CompileError
 from .compiler.frontend.source import params_of
 from .compiler.hints import float_typing_caused
 from .compiler.steps import Step
+from .compiler.values import is_static
 from .runtime.cache import readable
 from .runtime.dispatch import DEFAULT_TARGET, Transformed, default_signature, lift, stack, \
     stack_cached
@@ -148,8 +149,9 @@ def jvp(f, primals, tangents, *, target: str = DEFAULT_TARGET, optimize: bool = 
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
-    n = len(params_of(lift(f)[0]))
-    if len(primals) + len(_omitted_defaults(f, len(primals))) != n:
+    fn = lift(f)[0]
+    n = len(params_of(fn))
+    if not n - len(fn.__defaults__ or ()) <= len(primals) <= n:   # defaults fill the rest
         raise TypeError(f"jvp: the function takes {n} argument(s), got {len(primals)} primals")
     nums = tuple(i for i, t in enumerate(tangents) if t is not None)
     if not nums:
@@ -161,20 +163,9 @@ def jvp(f, primals, tangents, *, target: str = DEFAULT_TARGET, optimize: bool = 
 def _integral(v) -> bool:
     """An integer or boolean argument (or array of them), or a static one (a function, None,
     a string): no derivative is taken there."""
-    if isinstance(v, (bool, int, np.integer, np.bool_, str)) or v is None:
-        return True
-    if callable(v) and not isinstance(v, (np.ndarray, np.generic)):
+    if isinstance(v, (bool, int, np.integer, np.bool_)) or is_static(v):
         return True
     return isinstance(v, np.ndarray) and v.dtype.kind in "biu"
-
-
-def _omitted_defaults(f, n: int) -> tuple:
-    """The default values of the parameters of ``f`` after its first ``n`` (a call with
-    ``n`` arguments uses them)."""
-    fn = lift(f)[0]
-    extra = len(params_of(fn)) - n
-    defaults = getattr(fn, "__defaults__", None) or ()
-    return tuple(defaults[len(defaults) - extra:]) if 0 < extra <= len(defaults) else ()
 
 
 def vjp(f, *primals, target: str = DEFAULT_TARGET, optimize: bool = True):
@@ -187,8 +178,8 @@ def vjp(f, *primals, target: str = DEFAULT_TARGET, optimize: bool = True):
     if isinstance(out, list):
         out = tuple(out)
     n = len(primals)
-    primals = primals + _omitted_defaults(f, n)    # the cotangents come after every parameter
-    k, m = len(out) if several else 1, len(primals)
+    # the cotangents come after every parameter; a call leaving some out uses their defaults
+    k, m = len(out) if several else 1, len(params_of(lift(f)[0]))
     nums = tuple(i for i, p in enumerate(primals) if not _integral(p))
     t = stack_cached(f, (Step("vjp", nums),), target, "vjp",
                      tuple(f"cotangent{j}" for j in range(k)), nums + tuple(range(m, m + k)),

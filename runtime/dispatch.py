@@ -30,6 +30,7 @@ from ..compiler.frontend.source import params_of
 from ..compiler.inline import inline
 from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import LEAF, TreeDef, unflatten
+from ..compiler.values import is_static
 from . import cache, tiers
 
 TARGETS = ("python", "cpu")
@@ -91,8 +92,7 @@ def classify(name: str, value, differentiable: bool):
         t = _ARRAYS.get((value.dtype, value.ndim, differentiable))
         if t is not None:                # the common case, without str(dtype) and friends
             return t, value, False
-    if value is None or isinstance(value, str) or (callable(value) and not isinstance(
-            value, (np.ndarray, np.generic))):
+    if is_static(value):
         # a function (act=np.tanh), None or a string: fixed when compiling, as JAX's static
         # arguments; a value of its own in the cache key
         if differentiable:
@@ -173,28 +173,7 @@ def _generated_frame(e: BaseException) -> tuple:
     return found, text
 
 
-_TAPE_WRITE = re.compile(r"^tape_\w*(\[[^\]]*\] = | = tape_push\()")
-
-
-def _reshaped_in_loop(e: BaseException) -> bool:
-    """Did ``e`` come from writing a loop's tape row: an array the loop carries changed shape
-    from one trip to the next (``acc = np.concatenate([acc, x])``)?"""
-    for err in (e, e.__cause__):
-        if err is not None and _TAPE_WRITE.match(_generated_frame(err)[1]):
-            return True
-    return False
-
-
-def _reshaped_in_loop_of(t, args) -> bool:
-    """:func:`_reshaped_in_loop` for an error of compiled code (no Python frames): ask the
-    plain-Python version of the same code."""
-    try:
-        t.retarget("python")(*args)
-    except ValueError as again:
-        return _reshaped_in_loop(again) or "changes shape" in str(again)
-    except Exception:  # noqa: BLE001 - only the kind of failure was wanted
-        return False
-    return False
+_TAPE_WRITE = re.compile(r"^tape_\w*(\[[^\]]*\] = | = tape_push\()")   # a loop's tape write
 
 
 class _Recompile(Exception):
@@ -381,26 +360,31 @@ class Transformed:
         """Name the user's line a run-time error comes from (a shape mismatch, an index out of
         range): from the generated module's line table, re-running the plain-Python version of
         the same code when Numba raised it (Numba errors carry no line)."""
-        loc = _generated_line(e)
+        loc, text = _generated_frame(e)
         if loc is None and self.target != "python":
             twin = self.retarget("python")
             try:
                 twin(*args)
             except type(e) as again:
+                if getattr(again, "__flatgrad_reshaped__", False):
+                    return again          # the twin said what happened, at the user's line
                 cause = again.__cause__
                 loc = _generated_line(again) or (cause is not None and _generated_line(cause)) or None
             except Exception:  # noqa: BLE001 - only its location was wanted
                 return None
         if loc is None:
             return None
-        if isinstance(e, ValueError) and (_reshaped_in_loop(e) or self.target != "python"
-                                          and _reshaped_in_loop_of(self, args)):
-            return ValueError(f"{self.fn.__name__} at {loc}: an array the loop carries changes shape "
-                              "from one trip to the next (it grows or shrinks); flatgrad's loops "
-                              "record each carried array in rows of one shape. Preallocate the "
-                              "final array before the loop (out = np.zeros(n)) and write "
-                              "out[i] = ... in it, or build a list with out.append(...) in a "
-                              "loop over range(<constant>).")
+        if isinstance(e, ValueError) and _TAPE_WRITE.match(text):
+            # writing a loop's tape row: a carried array changed shape from one trip to the
+            # next (acc = np.concatenate([acc, x]))
+            err = ValueError(f"{self.fn.__name__} at {loc}: an array the loop carries changes "
+                             "shape from one trip to the next (it grows or shrinks); flatgrad's "
+                             "loops record each carried array in rows of one shape. Preallocate "
+                             "the final array before the loop (out = np.zeros(n)) and write "
+                             "out[i] = ... in it, or build a list with out.append(...) in a "
+                             "loop over range(<constant>).")
+            err.__flatgrad_reshaped__ = True
+            return err
         return type(e)(f"{e}\n  in {self.fn.__name__} at {loc}")
 
     def _with_captures(self, compiled, captured, n: int):

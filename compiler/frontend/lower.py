@@ -27,7 +27,7 @@ from .arrays import ArrayLowering
 from .fence import fence
 from .ownership import Ownership
 from .source import ParsedFunction, params_of, parse_function
-from ..values import BoundMethod, Record, Ref, Undefined, hashable
+from ..values import BoundMethod, Record, Ref, Undefined, hashable, is_static
 
 RET, RETVAL = "$ret", "$retval"
 CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
@@ -839,7 +839,10 @@ class Lowerer(ArrayLowering):
         return method(node)
 
     def atom(self, node: ast.expr) -> Atom:
-        v = self.expr(node)
+        return self.as_atom(self.expr(node), node)
+
+    def as_atom(self, v, node: ast.expr) -> Atom:
+        """``v`` (the value of ``node``) if it is a number or an array, else a CompileError."""
         if isinstance(v, (Var, Const)):
             return v
         what = ("a tuple" if isinstance(v, tuple) else "a dict" if isinstance(v, Record)
@@ -990,17 +993,20 @@ class Lowerer(ArrayLowering):
         return self.truth(self.atom(node), node)
 
     def expr_Compare(self, node: ast.Compare) -> Atom:
-        if (len(node.ops) == 1 and isinstance(node.ops[0], (ast.Is, ast.IsNot, ast.Eq, ast.NotEq))
-                and (known := self.static_compare(node)) is not None):
-            return known
-        left = self.atom(node.left)
+        left, first = self.expr(node.left), None
+        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)):
+            first = self.expr(node.comparators[0])
+            if isinstance(left, Ref) or isinstance(first, Ref):
+                return static_compare(node.ops[0], left, first)
+        left = self.as_atom(left, node.left)
         result = None
-        for opnode, right_node in zip(node.ops, node.comparators):
+        for k, (opnode, right_node) in enumerate(zip(node.ops, node.comparators)):
             op = _CMPOPS.get(type(opnode))
             if op is None:
                 raise self.err(node, "flatgrad does not support is / in comparisons",
                                "Compare numbers with < <= > >= == !=.")
-            right = self.atom(right_node)
+            right = self.as_atom(first, right_node) if k == 0 and first is not None \
+                else self.atom(right_node)
             if isinstance(left, Const) and isinstance(right, Const):
                 # known while compiling (x.ndim == 1, a module flag): only the taken branch of
                 # an if on it is lowered, as Python would run only that one
@@ -1015,23 +1021,6 @@ class Lowerer(ArrayLowering):
                 result = self.op(node, "and", result, c)
             left = right
         return result
-
-    def static_compare(self, node: ast.Compare):
-        """``mode is None``, ``act is np.tanh``, ``kind == "l1"`` where a side is a value known
-        while compiling (None, a function, a string: a static argument): a constant, so only
-        the taken branch of an if on it is lowered. None when both sides are numbers."""
-        a, b = self.expr(node.left), self.expr(node.comparators[0])
-        if not (isinstance(a, Ref) or isinstance(b, Ref)):
-            return None
-        # a number or an array is never None, a function or a string
-        av = a.obj if isinstance(a, Ref) else object()
-        bv = b.obj if isinstance(b, Ref) else object()
-        op = node.ops[0]
-        if isinstance(op, (ast.Is, ast.IsNot)):
-            same = av is bv
-        else:
-            same = type(av) is type(bv) and isinstance(av, str) and av == bv or av is bv
-        return Const(same != isinstance(op, (ast.IsNot, ast.NotEq)), T.BOOL)
 
     def expr_BoolOp(self, node: ast.BoolOp) -> Atom:
         result = self.truth(self.atom(node.values[0]), node)
@@ -1222,7 +1211,7 @@ class Lowerer(ArrayLowering):
         def default(name, d):      # numbers; None, strings and functions as they are
             if isinstance(d, (int, float, bool)):
                 return Const(d, T.of_value(d))
-            if d is None or isinstance(d, str) or (callable(d) and not isinstance(d, np.ndarray)):
+            if is_static(d):
                 return Ref(d)
             return self.err_default(node, name)
 
@@ -1338,6 +1327,20 @@ class Lowerer(ArrayLowering):
 _INT_FOLD = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
              "floordiv": lambda a, b: a // b, "mod": lambda a, b: a % b}
 _UNROLL_MAX = 1000     # trips a loop growing a list, or a comprehension, may be unrolled into
+
+
+def static_compare(op: ast.cmpop, a, b) -> Const:
+    """``mode is None``, ``act is np.tanh``, ``kind == "l1"`` where a side is a value known
+    while compiling (None, a function, a string: a static argument): a constant, so only the
+    taken branch of an if on it is lowered."""
+    # a number or an array is never None, a function or a string
+    av = a.obj if isinstance(a, Ref) else object()
+    bv = b.obj if isinstance(b, Ref) else object()
+    if isinstance(op, (ast.Is, ast.IsNot)):
+        same = av is bv
+    else:
+        same = type(av) is type(bv) and isinstance(av, str) and av == bv or av is bv
+    return Const(same != isinstance(op, (ast.IsNot, ast.NotEq)), T.BOOL)
 
 
 def _target_names(target: ast.expr) -> list[str]:
