@@ -71,12 +71,10 @@ def _polyval(lw, node, kwargs):
     args = bind(lw, node, kwargs, "np.polyval", ("p", "x"), required=2)
     p, x = lw.expr(args["p"]), lw.atom(args["x"])
     if isinstance(p, tuple):                       # coefficients listed: Horner unrolled
-        if not p:
-            return Const(0.0, T.F64)
-        acc = p[0]
-        for c in p[1:]:
+        acc = lw.op(node, "mul", x, Const(0.0, T.F64))     # x's shape, as NumPy's zeros_like(x)
+        for c in p:
             acc = lw.op(node, "add", lw.op(node, "mul", acc, x), c)
-        return lw.op(node, "mul", acc, Const(1.0, T.F64)) if acc is p[0] else acc
+        return acc
     if not (T.is_array(p.type) and p.type.ndim == 1):
         raise lw.err(args["p"], "np.polyval takes a 1-D array or a list of coefficients")
     return lw.lower_text("""

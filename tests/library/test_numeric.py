@@ -16,6 +16,7 @@ rng = np.random.default_rng(11)
 CASES = [
     (F.polyval_array, (rng.normal(size=4), rng.normal(size=3)), (0, 1), False),
     (F.polyval_list, (rng.normal(size=3),), (0,), False),
+    (F.polyval_constant, (rng.normal(size=3),), (0,), False),
     (F.polyval_scalar, (rng.normal(size=3), 0.7), (0, 1), False),
     (F.linspace_grid, (0.7, 1.3), (0, 1), True),
     (F.linspace_open, (0.3, 1.9), (0, 1), False),
