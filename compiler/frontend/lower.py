@@ -683,8 +683,8 @@ class Lowerer(ArrayLowering):
         def body(params):
             self.env[index_name] = self.env[idx]
             self.loop_body(s.body, exits)
-            if not self.dead:
-                self.env[idx] = self.op(s, "add", self.env[idx], step)
+            # the counter advances on every trip, also one a (constant) continue ended early
+            self.env[idx] = self.op(s, "add", self.env[idx], step)
 
         self.loop(s, body, cond=cond, exits=exits, extra=(idx,))
         self.env[index_name] = Undefined(index_name, "the loop may run zero times")

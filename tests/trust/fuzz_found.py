@@ -189,3 +189,16 @@ def returns_a_constant_from_a_loop(x, y):
     for i25 in range(1):
         return np.ones((2, 3)) * -1.25
     return x
+
+
+def constant_continue_in_a_breaking_loop(x):
+    """Fuzz seed 161000479 (shrunk): a for loop with a break runs as a while loop over a
+    counter; a continue taken on a constant condition skipped the counter's step (a hang)."""
+    acc = x * 1.0
+    for i in range(1, 4):
+        if acc > 100.0:
+            break
+        acc = acc * 2.0
+        if -1.25 >= -1.25:
+            continue
+    return acc

@@ -179,3 +179,8 @@ def test_zero_tangent_of_a_value_returned_from_a_loop(target):
     assert np.shape(tan) == (2, 3) and not np.any(tan)
     J = fg.jacobian(F.returns_a_constant_from_a_loop, mode="fwd", target=target)(x, y)
     assert J.shape == (2, 3, 2, 3) and not np.any(J)
+
+
+def test_a_constant_continue_still_advances_the_loop():
+    v, g = fg.value_and_grad(F.constant_continue_in_a_breaking_loop, target="python")(1.5)
+    assert v == pytest.approx(12.0) and g == pytest.approx(8.0)
