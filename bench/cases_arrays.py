@@ -281,6 +281,11 @@ def arrays_hvp(cfg: Config) -> CaseResult:
     vs = tuple(rng.normal(size=a.shape) for a in args[:4])
     zeros = (np.zeros_like(args[4]), np.zeros(args[5].shape, dtype=args[5].dtype), 0.0)
 
+    h = fg.hvp(mlp_loss, argnums=nums, target="cpu")
+
+    def hvp_only(*a):     # the product alone: what JAX's jit(jvp(grad))[1] computes
+        return h(*a, *vs)
+
     def hvp(*a):      # None: the data X, y, reg are held constant (no tangent code for them)
         return fg.jvp(g, a, vs + (None, None, None), target="cpu")[1]
 
@@ -288,6 +293,7 @@ def arrays_hvp(cfg: Config) -> CaseResult:
         return fg.jvp(g, a, vs + zeros, target="cpu")[1]
 
     flat = [Contender("flatgrad grad (cpu)", g, args, reference=True),
+            Contender("flatgrad hvp (cpu): the product only", hvp_only, args),
             Contender("flatgrad HVP, jvp(grad), data tangents None (cpu)", hvp, args),
             Contender("flatgrad HVP, jvp(grad), data tangents zero arrays (cpu)", hvp_zeros, args)]
     W1, b1, W2, b2, X, y, reg = args
@@ -323,6 +329,8 @@ def arrays_hvp(cfg: Config) -> CaseResult:
     for peer, gname, hname in (("JAX", "JAX jit(grad)", "JAX jit(jvp(grad))"),
                                ("autograd", "autograd grad", "autograd HVP, grad(grad . v)"),
                                ("flatgrad", "flatgrad grad (cpu)",
+                                "flatgrad hvp (cpu): the product only"),
+                               ("flatgrad jvp(grad) (gradient and product)", "flatgrad grad (cpu)",
                                 "flatgrad HVP, jvp(grad), data tangents None (cpu)")):
         if by.get(gname) and by.get(hname):
             notes.append(f"{peer}'s own HVP / gradient ratio: {by[hname] / by[gname]:.2f}")
@@ -330,8 +338,11 @@ def arrays_hvp(cfg: Config) -> CaseResult:
         rows.append(skipped("JAX jit(jvp(grad))", peers.missing_note("jax")))
     return CaseResult(
         "Arrays: Hessian-vector product of the MLP loss",
-        "`jvp(grad(mlp_loss), params, v)`: forward mode over the gradient's IR, one compiled "
-        "function; the data's tangents are `None` (held constant, as JAX's closure holds them).",
+        "`fg.hvp(mlp_loss, params)(..., v)`: forward mode over the gradient's IR, one compiled "
+        "function returning the product only (the gradient's own last product, X.T @ ..., is "
+        "dead code there, as in JAX's `jit(lambda: jvp(grad(f), ...)[1])`); "
+        "`jvp(grad(mlp_loss), params, v)` returns the gradient too. The data's tangents are "
+        "`None` (held constant, as JAX's closure holds them).",
         rows, targets="HVP ≤ 2× the gradient (issue 13; JAX 1.4–1.6)",
         notes=notes, extra_columns=["vs flatgrad grad"])
 

@@ -13,6 +13,11 @@ Two readability rules:
   parentheses precedence requires; forward temporaries stay on lines of their own;
 * a value that replaces a dead one of the same kind reuses its name when that is
   safe (loop-carried variables, branch results, ``grad_x += ...``).
+
+The Numba targets add one rule for speed: a chain of elementwise array ops whose values are
+read once is written as one expression (``grad_p = 2.0 * (2.0 * (p * p - 1.0) * p)``), which
+Numba compiles to one loop and one array (``optimize.fusion_order`` brings the chain
+together). The plain-Python listing keeps a line per value.
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ import re
 
 from . import types as T
 from .ir import Atom, Block, Const, For, Function, If, Op, Var, While, blocks_of, operands, uses
+from .optimize import fusible, fuses_into, fusion_order, mutated
 from .primitives import P_ADD, P_ATOM, P_UNARY, PRIMS
 
 RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_push", "scatter_add", "scatter_add_axis",
@@ -70,6 +76,9 @@ class Emitter:
         self.inline: dict[int, Op] = {}
         self.pending: dict[int, tuple[str, int]] = {}
         self.claims: dict[int, tuple] = {}
+        # Numba fuses an array expression written in one line into one loop: a compiled
+        # target writes chains of elementwise ops (see optimize.fusion_order) inline
+        self.written = mutated(fn) if self.jit else None
         self._find_inline(fn.body)
         for p in fn.params:
             self.names[p.id] = p.hint
@@ -100,9 +109,11 @@ class Emitter:
                 out = s.outs[0] if s.outs else None
                 hot = PRIMS[s.prim].inplace or (out is not None and (
                     out.of is not None or out.id in self.inline))
-                if hot:
+                fuse = self.written is not None and fuses_into(s)
+                if hot or fuse:
                     for a in s.args[1:] if PRIMS[s.prim].inplace else s.args:
-                        if candidate(a):
+                        if (hot and candidate(a)) or (fuse and isinstance(a, Var) and a.id in defs
+                                                     and fusible(defs[a.id], self.uses, self.written)):
                             self.inline[a.id] = defs[a.id]
             else:
                 for a in operands(s):
@@ -463,6 +474,8 @@ def _def_index(block: Block, v: Var):
 def emit_body(fn: Function, target: str = "python"):
     """The indented body lines of ``fn``, the texts of its results, and each line's source
     location (for pointing run-time errors at the user's line)."""
+    if target != "python":
+        fn = fusion_order(fn)
     e = Emitter(fn, target)
     e.block(fn.body, 1)
     ret = e.results()

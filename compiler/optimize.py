@@ -507,3 +507,206 @@ def _invariant(op: Op, inside: set[int], carried_inits: set[int]) -> bool:
 
 O1 = [("copy-propagation", copy_propagation), ("simplify", simplify), ("scales", fold_scales),
       ("cse", cse), ("licm", hoist), ("dce", dce)]
+
+
+# ----------------------------------------------------------------------- in-place sums
+
+# array results that are always a new buffer (besides elementwise ops on arrays)
+_NEW_ARRAY = frozenset({"matmul", "outer", "astype", "copy_array", "zeros_like", "ones_like",
+                        "zeros", "ones", "full", "eye", "empty"})
+_GROWS = frozenset({"index_add", "add_into"})       # in-place sums: the buffer stays the same
+
+
+def _allocates(op: Op) -> bool:
+    p = PRIMS[op.prim]
+    if p.view or p.inplace or len(op.outs) != 1 or not T.is_array(op.outs[0].type):
+        return False
+    return (p.elementwise and op.prim != "copy") or op.prim in _NEW_ARRAY
+
+
+def accumulate_in_place(fn: Function) -> Function:
+    """Sums into arrays nobody else holds are done in place (run once, after ``-O1``).
+
+    * ``r = a + c`` where ``a`` is read only here and is a buffer this block made (a new
+      array, or one an in-place sum wrote into), and ``c`` cannot widen it by broadcasting,
+      becomes ``a += c`` (``add_into``): the adjoint sums of the backward pass stop
+      allocating a new array per contribution.
+    * ``z = zeros_like(x)`` followed by scatters into it (``z[i] += g``, the adjoint of
+      reads ``x[i]``) and then ``+ c``, where ``c`` is a new array of x's shape read only
+      there, scatters into ``c`` instead: the zeros are never made (the sums are the
+      same, added in another order).
+
+    Run after every transform: ``add_into`` has no derivative rule.
+    """
+    from .ir import uses
+    from .shapes import infer
+    count = uses(fn.body)
+    written = mutated(fn)
+    shapes = infer(fn)
+    sums = _adjoint_sums(fn)
+
+    def same_shape(a, b) -> bool:
+        sa = shapes.get(a.id)
+        return (sa is not None and sa == shapes.get(b.id)) or (b.id, a.id) in sums
+
+    def block(b: Block, owned: frozenset = frozenset()) -> Block:
+        """``owned``: the loop-carried parameters of ``b`` (a For body) whose buffer only the
+        loop holds (its initial value was private to the enclosing block)."""
+        defs: dict[int, Op] = {}          # value -> its op in this block (as rewritten)
+        stmts: list = []
+
+        def single(v) -> bool:
+            return isinstance(v, Var) and count.get(v.id, 0) == 1 and v.id in defs
+
+        def private(v) -> bool:
+            """A buffer of this block's that only the op at hand will read."""
+            while True:
+                if isinstance(v, Var) and v.id in owned and count.get(v.id, 0) == 1:
+                    return True
+                if not single(v):
+                    return False
+                d = defs[v.id]
+                if d.prim not in _GROWS and d.prim != "setitem":
+                    return _allocates(d)
+                v = d.args[0]
+
+        def zero_chain(a):
+            """[zeros_like op, scatter ops...] if ``a`` is scatters into fresh zeros."""
+            chain = []
+            while single(a) and defs[a.id].prim == "index_add":
+                op = defs[a.id]
+                if any(isinstance(x, Var) and x.id in written for x in op.args[1:]):
+                    return None        # moving the scatter later could read a changed value
+                chain.append(op)
+                a = op.args[0]
+            if chain and single(a) and defs[a.id].prim == "zeros_like":
+                return [defs[a.id], *reversed(chain)]
+            return None
+
+        for st in b.stmts:
+            if isinstance(st, For):
+                # a sum carried through a loop (grad_W += ... each trip) goes in place when
+                # the loop is the only holder of its buffer
+                inner = frozenset(p.id for p, a in zip(st.carried, st.init) if private(a))
+                stmts.append(map_region(st, lambda blk: block(blk, inner), {}))
+                continue
+            if blocks_of(st):
+                stmts.append(map_region(st, block, {}))
+                continue
+            if isinstance(st, Op) and st.prim == "add" and len(st.outs) == 1 \
+                    and T.is_array(st.outs[0].type):
+                st = _sum_in_place(st, stmts, defs, private, zero_chain, same_shape)
+            for v in getattr(st, "outs", ()):
+                defs[v.id] = st
+            stmts.append(st)
+        return Block(b.params, tuple(stmts), b.yields)
+
+    return _rebuild(fn, block(fn.body))
+
+
+def _adjoint_sums(fn: Function) -> set[tuple[int, int]]:
+    """(r, a) for each ``r = a + c`` that sums a contribution into an adjoint (the reverse
+    pass tags both grad_x; every array contribution is shaped like x), and for the tangent
+    of such a sum (forward over reverse): r has a's shape, whatever shape inference knows."""
+    from .ir import walk
+    out: set[tuple[int, int]] = set()
+    adds = [s for s in walk(fn.body) if isinstance(s, Op) and s.prim == "add" and len(s.outs) == 1]
+    for s in adds:
+        r, a = s.outs[0], s.args[0]
+        if isinstance(a, Var) and a.type == r.type and r.of is not None and r.of == a.of \
+                and r.of[0] == "grad":
+            out.update((r.id, x.id) for x in s.args if isinstance(x, Var) and x.type == r.type)
+    for s in adds:
+        r = s.outs[0]
+        for a in s.args:
+            if isinstance(a, Var) and a.type == r.type and r.of is not None and a.of is not None \
+                    and r.of[0] == a.of[0] == "tan" and (r.of[1], a.of[1]) in out:
+                out.add((r.id, a.id))
+    return out
+
+
+def _sum_in_place(st: Op, stmts: list, defs: dict, private, zero_chain, same_shape) -> Op:
+    """``st`` (an array sum) rewritten in place where it can be; ``stmts`` (the block so far)
+    and ``defs`` (value -> its op there) are updated when scatters move."""
+    r = st.outs[0]
+    for k, (a, c) in enumerate((st.args, st.args[::-1])):
+        if not (isinstance(a, Var) and a.type == r.type and a is not c):
+            continue
+        if k == 1 and isinstance(st.args[0], Var) and st.args[0].of is not None \
+                and st.args[0].of == r.of:
+            break       # grad_x = grad_x + c stays a sum into grad_x (its name, its buffer)
+        chain = zero_chain(a)
+        if chain and isinstance(c, Var) and c.type == r.type and private(c) \
+                and same_shape(c, chain[0].outs[0]):
+            # the scatters go into c, after it is made; the zeros are dropped
+            gone = {id(x) for x in chain}
+            named = replace(c, hint=r.hint, of=r.of)      # c becomes the adjoint: grad_x
+            stmts[:] = [x for x in stmts if id(x) not in gone]
+            k = next(i for i, x in enumerate(stmts) if c in getattr(x, "outs", ()))
+            stmts[k] = defs[c.id] = replace(stmts[k], outs=(named,))
+            moved = [replace(chain[1], args=(named,) + chain[1].args[1:]), *chain[2:]]
+            for op in moved[:-1]:
+                stmts.append(op)
+                defs[op.outs[0].id] = op
+            return replace(moved[-1], outs=(r,))
+        if private(a) and (not T.is_array(c.type) or same_shape(a, r)):
+            return replace(st, prim="add_into", args=(a, c))
+    return st
+
+
+# ----------------------------------------------------------------------- fusion order
+
+def fusible(op, count: dict, written: set) -> bool:
+    """An elementwise array op a compiled target may write inside the expression that reads
+    it: read once, not a user's variable, and reading no array that is written in place
+    (so computing it later gives the same values)."""
+    if not isinstance(op, Op) or len(op.outs) != 1:
+        return False
+    out, p = op.outs[0], PRIMS[op.prim]
+    return (T.is_array(out.type) and p.elementwise and p.pure and not p.view and not p.inplace
+            and out.hint is None and count.get(out.id, 0) == 1 and out.id not in written
+            and not any(isinstance(a, Var) and a.id in written for a in op.args))
+
+
+def fuses_into(op) -> bool:
+    """Does an elementwise operand written inside ``op``'s expression fuse with it (Numba
+    compiles one array expression to one loop)? Elementwise ops on arrays, and ``+=``."""
+    return isinstance(op, Op) and (op.prim == "add_into" or (
+        PRIMS[op.prim].elementwise and len(op.outs) == 1 and T.is_array(op.outs[0].type)))
+
+
+def fusion_order(fn: Function) -> Function:
+    """For Numba (run by the emitter, not by ``-O1``): each :func:`fusible` op moves down to
+    just before the elementwise op that reads it, so the emitter writes the chain as one
+    expression (``grad_p += 2.0 * (2.0 * (p * p - 1.0) * p)``) and Numba makes one loop and
+    one array of it instead of one array per line. Values and their order of evaluation
+    are unchanged, as is every op that is not moved."""
+    from .ir import uses
+    count = uses(fn.body)
+    written = mutated(fn)
+
+    def block(b: Block) -> Block:
+        stmts = [map_region(s, block, {}) if blocks_of(s) else s for s in b.stmts]
+        reader: dict[int, Op] = {}
+        for st in stmts:
+            for a in getattr(st, "args", ()):
+                if isinstance(a, Var):
+                    reader.setdefault(a.id, st)
+        held: dict[int, Op] = {}
+        out: list = []
+
+        def place(st) -> None:
+            for a in getattr(st, "args", ()):
+                if isinstance(a, Var) and a.id in held:
+                    place(held.pop(a.id))
+            out.append(st)
+
+        for st in stmts:
+            if fusible(st, count, written) and fuses_into(reader.get(st.outs[0].id)):
+                held[st.outs[0].id] = st
+            else:
+                place(st)
+        assert not held, "a held op lost its reader"
+        return Block(b.params, tuple(out), b.yields)
+
+    return _rebuild(fn, block(fn.body))

@@ -23,7 +23,7 @@ from .custom import expand_custom
 from .errors import CompileError, SourceLoc
 from .frontend import lower_function
 from .ir import Function, dump
-from .optimize import O1
+from .optimize import O1, accumulate_in_place
 from .frontend.source import params_of
 from .steps import over_leaves, results_tree, with_tree
 from .tree import expression, leaves
@@ -87,7 +87,8 @@ def run_passes(fn: Function, passes, *, log: PassLog | None = None,
 
 def pass_names() -> tuple[str, ...]:
     """Every pass :func:`transform` may run, in pipeline order (for ``--dump-after``)."""
-    return ("rev", "vjp", "fwd", "jacrev", "jacfwd", "expand_custom") + tuple(n for n, _ in O1)
+    return ("rev", "vjp", "fwd", "jacrev", "jacfwd", "expand_custom") + tuple(n for n, _ in O1) \
+        + ("in-place",)
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ def _transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> F
     ir = run_passes(ir, [("expand_custom", expand_custom)], log=log)  # custom_vjp: primal bodies
     if req.optimize:
         ir = run_passes(ir, O1, fixed_point=True, log=log)
+        ir = run_passes(ir, [("in-place", accumulate_in_place)], log=log)
     if tree is not None:
         ir = with_tree(ir, tree)          # passes need not keep meta; the results are the same
     if req.name:

@@ -777,6 +777,11 @@ def _index_add_jvp(b, tans, out, acc, g, *idx, spec):
     return b.index_add(base, tg, *idx, spec=spec)
 
 
+# ``acc += c`` on an array nothing else holds: emitted by optimize.accumulate_in_place after
+# every transform has run, so it never needs a derivative rule
+defprim("add_into", 2, lambda acc, c: acc, Spelling("{0} += {1}", "{0} += {1}", 0, (P_ATOM, 0)),
+        elementwise=False, inplace=True, fresh=True, reads_values=False, shape=D.like(0),
+        reads_output=False)
 defprim("getitem", -1, _getitem_type, variadic(lambda a, p: f"{a[0]}[{_index_text(a[1:], p)}]"),
         elementwise=False, view=True, reads_values=False, shape=D.getitem,
         # the adjoint of a gather is a scatter-add into the adjoint of x (reverse.py)

@@ -145,6 +145,7 @@ class _Reverse:
         self.shapes = shapes or {}
         self.origin: dict[int, int] = {}   # clone id -> id of the forward value it recomputes
         self.owned: set[int] = set()       # adjoint arrays no other value aliases
+        self.copies: dict[int, object] = {}  # adjoint -> the value it is a plain copy of
 
     def shape(self, v):
         if not isinstance(v, Var) or not T.is_array(v.type):
@@ -186,6 +187,7 @@ class _Reverse:
                     self.owned.add(new.id)
             else:
                 adj[v.id] = b.op("copy", c, of=tag)
+                self.copies[adj[v.id].id] = c
         else:
             adj[v.id] = b.op("add", prev, c, of=tag)
             self.owned.add(adj[v.id].id)
@@ -234,6 +236,7 @@ class _Reverse:
             shapes = {self.shape(a) for a in op.args if isinstance(a, Var) and T.is_array(a.type)}
             if len(shapes) > 1 or None in shapes:
                 g = self.full(b, g, op.outs[0])
+        pending: dict = {}          # arg id -> (its summed contribution, where it starts)
         for i, a in enumerate(op.args):
             if not self.is_active(a):
                 continue
@@ -252,7 +255,13 @@ class _Reverse:
                 continue
             if prim.elementwise:
                 c = self.fit(b, c, a, op.outs[0])
-            self.accumulate(b, adj, a, c, mark)
+            if a.id in pending:         # x * x: one contribution, 2 * (g * x), not two
+                first, mark = pending.pop(a.id)
+                c = b.op("add", first, c)
+            if any(x is a for x in op.args[i + 1:]):
+                pending[a.id] = (c, mark)
+            else:
+                self.accumulate(b, adj, a, c, mark)
 
     def fit(self, b: Builder, c, v: Var, out: Var):
         """Undo broadcasting: sum contribution ``c`` (shaped like ``out``) to ``v``'s shape."""
@@ -631,8 +640,11 @@ class _Reverse:
 
     def carry(self, b: Builder, g, like: Var, param: Var):
         """A loop-carried adjoint for the next trip: the param itself or an owned array."""
-        if g is param:
-            return g
+        seen = g
+        while isinstance(seen, Var) and seen.id in self.copies and seen is not param:
+            seen = self.copies[seen.id]
+        if seen is param:       # passed on unchanged (acc = acc + x): no array copy
+            return param
         # zeros or a broadcast shaped after the adjoint parameter: the forward value ``like``
         # may not be in scope in the backward body
         return self.own(b, g, param if T.is_array(param.type) else like)

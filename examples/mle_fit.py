@@ -1,6 +1,6 @@
 """Maximum-likelihood fit with SciPy: a Poisson regression with an overdispersion-free
 log link, the data in a closure, the gradient from ``value_and_grad`` and the Hessian-vector
-product from forward mode over the gradient (``jvp(grad(nll))``), as Newton-CG wants them.
+product from forward mode over the gradient (``fg.hvp(nll)``), as Newton-CG wants them.
 
     python examples/mle_fit.py
 """
@@ -26,10 +26,7 @@ def make_nll(X, counts):
 def fit(X, counts, target="cpu"):
     nll = make_nll(X, counts)
     value_and_grad = fg.value_and_grad(nll, target=target)
-    grad = fg.grad(nll, target=target)
-
-    def hessp(beta, v):
-        return fg.jvp(grad, (beta,), (v,), target=target)[1]
+    hessp = fg.hvp(nll, target=target)        # hessp(beta, v) = H(beta) @ v, as SciPy calls it
 
     beta0 = np.zeros(X.shape[1])
     return scipy.optimize.minimize(value_and_grad, beta0, jac=True, hessp=hessp,

@@ -216,6 +216,22 @@ def hessian(f, argnums=0, *, target: str = DEFAULT_TARGET, optimize: bool = True
     return stack_cached(f, steps, target, "hessian", (), nums, optimize)
 
 
+@_decorator
+def hvp(f, argnums=0, *, target: str = DEFAULT_TARGET, optimize: bool = True):
+    """Hessian-vector products of scalar ``f``, forward over reverse:
+    ``hvp(f, argnums)(*args, *vectors)`` is ``H @ v``, one vector per ``argnums``
+    parameter, shaped as that parameter, and the result nests as ``grad(f, argnums)``'s.
+
+    Only the product is computed: the parts of the gradient that the product does not
+    read are left out (``jax.jvp(jax.grad(f), ...)[1]`` under ``jit``; ``fg.jvp`` of a
+    gradient returns the gradient too, and pays for it)."""
+    nums, single = argnums_of(argnums)
+    n = len(params_of(lift(f)[0]))
+    steps = (Step("rev", nums, single), Step("fwd", nums))
+    return stack_cached(f, steps, target, "hvp", tuple(f"v{i}" for i in nums),
+                        tuple(range(n, n + len(nums))), optimize)
+
+
 def custom_vjp(fn):
     """Decorate a function whose backward you give with ``fn.defvjp(fwd, bwd)``.
 

@@ -67,3 +67,43 @@ def test_tangents_of_products_are_not_broadcast():
         want = (F.masked_layer(W + eps * tW, b + eps * db, x) -
                 F.masked_layer(W - eps * tW, b - eps * db, x)) / (2 * eps)
         np.testing.assert_allclose(tan, want, rtol=1e-6, atol=1e-8)
+
+
+def _scalar_hessian_case(x, y):
+    return x * x * y + np.sin(x * y)
+
+
+def test_hvp_of_a_scalar_function_is_the_hessian_times_v():
+    import sympy
+    sx, sy = sympy.symbols("x y")
+    H = sympy.hessian(sx * sx * sy + sympy.sin(sx * sy), (sx, sy))
+    x, y, vx, vy = 0.7, -1.3, 0.4, 2.0
+    want = np.array(H.subs({sx: x, sy: y}), dtype=float) @ np.array([vx, vy])
+    got = fg.hvp(_scalar_hessian_case, (0, 1), target="python")(x, y, vx, vy)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    # one argnum: the product for that parameter alone, unwrapped as grad's result
+    one = fg.hvp(_scalar_hessian_case, 0, target="python")(x, y, vx)
+    np.testing.assert_allclose(one, float(H[0, 0].subs({sx: x, sy: y})) * vx, rtol=1e-12)
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_hvp_is_jvp_of_grad_without_the_gradient(target):
+    """fg.hvp gives jvp(grad)'s product, and leaves out what only the gradient needs: the
+    MLP's product of the data with the gradient (X.T @ grad_s) is not computed at all."""
+    f, args, nums = CASES[2]
+    v = tuple(RNG.normal(size=np.shape(a)) for a in args[:3])
+    h = fg.hvp(f, nums, target=target)
+    got = h(*args, *v)
+    _, want = fg.jvp(fg.grad(f, nums, target=target), tuple(args), v + (None, None, None),
+                     target=target)
+    assert isinstance(got, tuple) and len(got) == 3
+    for a, b in zip(got, want):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    from flatgrad.api import forward
+    both = forward(fg.grad(f, nums, target="python"), nums, target="python")
+    both(*args, *v)
+    product_only = fg.hvp(f, nums, target="python")
+    product_only(*args, *v)
+    # the gradient's own products with the data (X.T @ grad, h.T @ grad) are dead in hvp
+    assert product_only.source.count(" @ ") <= both.source.count(" @ ") - 2, product_only.source

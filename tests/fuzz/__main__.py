@@ -20,7 +20,7 @@ import warnings
 
 from . import invalid as inv
 from . import runner
-from .gen import generate, random_args
+from .gen import random_args
 
 
 def _init_worker(workdir, cache):
@@ -123,7 +123,7 @@ def campaign(n, n_invalid, seed, *, cpu_frac=0.02, full=False, jobs=1, out="fuzz
             continue
         s, _, cfgname, _ = c["first"]
         cfg = _parse_config(cfgname)
-        prog = generate(s, max_stmts=6) if cfg.target == "cpu" else generate(s)
+        prog = runner.program_for(s, cfg.target)
         args = random_args(prog, s)
         try:
             small, tries = runner.shrink(prog, cfg, key, work, args, budget_s=shrink_budget)

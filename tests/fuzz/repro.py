@@ -15,7 +15,7 @@ import numpy as np
 
 from . import invalid as inv
 from . import runner
-from .gen import generate, random_args
+from .gen import random_args
 
 
 def main(argv=None):
@@ -33,7 +33,7 @@ def main(argv=None):
         print(f"mutation ({kind}): {text!r}\noutcome: {out} {detail}")
         return 0 if out in ("OK", "ACCEPTED") else 1
     target = "cpu" if a.cpu else "python"
-    prog = generate(a.seed, max_stmts=6) if a.cpu else generate(a.seed)
+    prog = runner.program_for(a.seed, target)
     args = random_args(prog, a.seed)
     print(prog.source)
     print("args =", [x.tolist() if isinstance(x, np.ndarray) else x for x in args])

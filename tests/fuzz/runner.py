@@ -520,6 +520,13 @@ def size(prog: Program) -> int:
 
 
 # ----------------------------------------------------------------------- one seed
+def program_for(seed: int, target: str) -> Program:
+    """Program ``seed``; smaller on the cpu target (Numba's compile time), except under
+    NUMBA_DISABLE_JIT=1, where the Numba module's text runs as plain Python."""
+    small = target == "cpu" and os.environ.get("NUMBA_DISABLE_JIT", "0") in ("", "0")
+    return generate(seed, max_stmts=6) if small else generate(seed)
+
+
 def run_seed(seed: int, workdir: str, *, cpu_frac=0.0, full=False, fg=None,
              target=None) -> ProgramReport:
     """Generate program ``seed`` and run it; a ``cpu_frac`` share of seeds (or all, with
@@ -527,6 +534,6 @@ def run_seed(seed: int, workdir: str, *, cpu_frac=0.0, full=False, fg=None,
     rng = np.random.default_rng([seed, 1])
     if target is None:
         target = "cpu" if rng.random() < cpu_frac else "python"
-    prog = generate(seed, max_stmts=6) if target == "cpu" else generate(seed)
+    prog = program_for(seed, target)
     cfgs = configs_for(prog, rng, target=target, full=full)
     return evaluate(prog, cfgs, workdir, fg=fg)

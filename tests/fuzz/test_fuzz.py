@@ -98,6 +98,46 @@ def test_fuzz_valid_programs_cpu(workdir):
     _check(good, "cpu target")
 
 
+N_CPU_TEXT = 40         # valid programs whose Numba module runs as plain Python
+SEED_CPU_TEXT = 9_900_000
+
+_CPU_TEXT = """
+import json, sys, warnings
+warnings.filterwarnings("ignore")
+from tests.fuzz import runner
+bad, counts = [], {}
+for seed in range(%d, %d):
+    rep = runner.run_seed(seed, sys.argv[1], target="cpu", full=True)
+    counts[rep.outcome] = counts.get(rep.outcome, 0) + 1
+    bad += [(seed, r.config, r.outcome, r.key, (r.detail or "")[:300]) for r in rep.results
+            if r.outcome in (runner.WRONG, runner.INTERNAL)]
+print(json.dumps({"bad": bad, "counts": counts}))
+"""
+
+
+def test_fuzz_numba_module_text_without_jit(tmp_path):
+    """The cpu target's own code (fused expressions, Numba spellings of scatters and
+    reductions, in-place sums) on full-size programs in every configuration, run by plain
+    Python under NUMBA_DISABLE_JIT=1: what the Numba module computes, without the minutes of
+    compiling it (the slow test below compiles a few for real)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1", "FLATGRAD_TIER": "cpu",
+           "FLATGRAD_CACHE_DIR": str(tmp_path / "cache")}
+    code = _CPU_TEXT % (SEED_CPU_TEXT, SEED_CPU_TEXT + N_CPU_TEXT)
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=root, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    assert res["counts"].get("OK", 0) >= 0.8 * N_CPU_TEXT, res["counts"]
+    assert not res["bad"], "\n".join(map(str, res["bad"][:10])) + \
+        "\nreproduce: NUMBA_DISABLE_JIT=1 python -m tests.fuzz.repro SEED --cpu"
+
+
 # ----------------------------------------------------------------------- the tool itself
 class _Planted:
     """flatgrad with a planted bug: every gradient of value_and_grad is 1% off."""

@@ -11,8 +11,7 @@ def if_elif_else_grad(x, y):
             grad_x_1 = np.cos(x)
         else:
             s0 = x * x
-            grad_x_2 = 2.0 * s0
-            grad_x_2 += s0
-            grad_x_1, grad_y_1 = grad_x_2, -1.0
+            grad_x_1 = s0 + 2.0 * s0
+            grad_y_1 = -1.0
         grad_x, grad_y = grad_x_1, grad_y_1
     return (grad_x, grad_y)

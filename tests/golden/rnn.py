@@ -32,7 +32,7 @@ def rnn_grad(Wh, Wx, xs, h0):
         grad_s6 = grad_h * (1.0 - h_2 * h_2)
         grad_s3 = sum_to(grad_s6, s8)
         grad_s5 = sum_to(grad_s6, s10)
-        grad_Wx = grad_Wx + np.outer(grad_s5, s9)
-        grad_Wh = grad_Wh + np.outer(grad_s3, h_1)
+        grad_Wx += np.outer(grad_s5, s9)
+        grad_Wh += np.outer(grad_s3, h_1)
         grad_h = s0 @ grad_s3
     return (grad_Wh, grad_Wx, grad_h)
