@@ -48,6 +48,13 @@ def forward_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = True) -> F
     fwd.block(b, fn.body.stmts, tan)
     tangents = [materialize(b, tan.get(r.id) if isinstance(r, Var) else None, r)
                 for r in fn.results]
+    if not with_value:
+        # without the results, a tangent cannot be named after its result (tan_grad_W1
+        # would name a value that is not computed): name it after the parameter instead
+        tangents = [b.op("copy", t, of=(f"tan_{r.of[0]}", r.of[1]))
+                    if isinstance(t, Var) and isinstance(r, Var) and r.of is not None
+                    and any(p.id == r.of[1] for p in fn.params) else t
+                    for t, r in zip(tangents, fn.results)]
     results = (tuple(fn.results) if with_value else ()) + tuple(tangents)
     return Function(fn.name + "_jvp", fn.params + tuple(seeds),
                     Block((), tuple(b.stmts), results), fn.loc)

@@ -107,3 +107,17 @@ def test_hvp_is_jvp_of_grad_without_the_gradient(target):
     product_only(*args, *v)
     # the gradient's own products with the data (X.T @ grad, h.T @ grad) are dead in hvp
     assert product_only.source.count(" @ ") <= both.source.count(" @ ") - 2, product_only.source
+
+
+def test_hvp_of_a_dict_of_parameters_nests_as_the_argument():
+    p = {"W": RNG.normal(size=(3, 2)), "b": RNG.normal(size=2)}
+    v = {"W": RNG.normal(size=(3, 2)), "b": RNG.normal(size=2)}
+    X = RNG.normal(size=(4, 3))
+    got = fg.hvp(F.tree_loss, target="python")(p, X, v)
+    g = fg.grad(F.tree_loss, target="python")
+    eps = 1e-6
+    up = g({k: p[k] + eps * v[k] for k in p}, X)
+    down = g({k: p[k] - eps * v[k] for k in p}, X)
+    assert set(got) == {"W", "b"}
+    for k in p:
+        np.testing.assert_allclose(got[k], (up[k] - down[k]) / (2 * eps), rtol=1e-6, atol=1e-8)
