@@ -27,7 +27,7 @@ import re
 
 from . import types as T
 from .ir import Atom, Block, Const, For, Function, If, Op, Var, While, blocks_of, operands, uses
-from .optimize import fusible, fuses_into, fusion_order, mutated
+from .optimize import fusible, fuses_into, fusion_order, mutated, views_of
 from .primitives import P_ADD, P_ATOM, P_UNARY, PRIMS
 
 RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_push", "scatter_add", "scatter_add_axis",
@@ -78,7 +78,7 @@ class Emitter:
         self.claims: dict[int, tuple] = {}
         # Numba fuses an array expression written in one line into one loop: a compiled
         # target writes chains of elementwise ops (see optimize.fusion_order) inline
-        self.written = mutated(fn) if self.jit else None
+        self.written = views_of(fn, mutated(fn)) if self.jit else None
         self._find_inline(fn.body)
         for p in fn.params:
             self.names[p.id] = p.hint

@@ -192,11 +192,29 @@ def _simplify(op: Op, defs: dict):
     return None
 
 
+def views_of(fn: Function, bases: set[int]) -> set[int]:
+    """``bases`` and every value that is a view into one of them (``Z[:2]``, ``Z.T``...)."""
+    from .ir import walk
+    views = [s for s in walk(fn.body) if isinstance(s, Op) and s.outs and PRIMS[s.prim].view
+             and isinstance(s.args[0], Var) and T.is_array(s.outs[0].type)]
+    out = set(bases)
+    changed = True
+    while changed:
+        changed = False
+        for s in views:
+            if s.args[0].id in out and s.outs[0].id not in out:
+                out.add(s.outs[0].id)
+                changed = True
+    return out
+
+
 def simplify(fn: Function) -> Function:
     """Constant folding and algebraic identities (``g * 1.0``, ``x + 0.0``, ``--x``,
     ``x ** 1``), plus structural ones: an ``if`` on a constant keeps the taken arm; an
-    ``if`` whose arms compute nothing becomes ``select``s. Never changes a value's type."""
-    written = mutated(fn)
+    ``if`` whose arms compute nothing becomes ``select``s. Never changes a value's type.
+    ``y = x + 0.0`` on arrays stays where x, or the array x is a view into, is written in
+    place: y is a copy, and must not see the write."""
+    written = views_of(fn, mutated(fn))
     keep = {a.id for a in fn.results if isinstance(a, Var)} | written
     m: dict = {}
     defs: dict = {}
@@ -221,7 +239,7 @@ def simplify(fn: Function) -> Function:
                     continue
                 break
             if isinstance(new, Var) and T.is_array(new.type) and new.id in written:
-                new = None          # y = z + 0.0 must stay a new array: z is written later
+                new = None          # y = z + 0.0 must stay a new array: z (or its base) is written
             if new is not None and s.outs[0].id not in keep:
                 m[s.outs[0].id] = new
                 continue
@@ -268,6 +286,7 @@ def cse(fn: Function) -> Function:
     other way round. Allocating and impure ops are never merged."""
     m: dict = {}
     written = mutated(fn)
+    stale = views_of(fn, written) - written   # views: one name, contents changed by writes
     results = {a.id for a in fn.results if isinstance(a, Var)}   # each keeps its own name
 
     def block(b: Block, table: dict) -> Block:
@@ -280,7 +299,8 @@ def cse(fn: Function) -> Function:
             s = map_stmt(s, m)
             prim = PRIMS[s.prim]
             if prim.pure and not prim.fresh and len(s.outs) == 1 and s.outs[0].id not in written \
-                    and s.outs[0].id not in results:
+                    and s.outs[0].id not in results \
+                    and not any(isinstance(a, Var) and a.id in stale for a in s.args):
                 # (values written in place are neither merged nor merged into)
                 key = (s.prim, tuple(map(_key, s.args)), s.params)
                 hit = table.get(key)
@@ -446,8 +466,9 @@ def hoist(fn: Function) -> Function:
     """Loop-invariant code motion: a pure op inside a loop whose operands are all defined
     outside it is computed once, before the loop. Ops that allocate, write in place, read
     an array the loop carries (it may be written inside), make an array that is written in
-    place (each trip must start from a fresh one), or could raise are left alone."""
-    written = mutated(fn)
+    place (each trip must start from a fresh one), read an array that is written in place
+    or a view of one, or could raise are left alone."""
+    written = views_of(fn, mutated(fn))
 
     def block(b: Block) -> Block:
         stmts: list = []
@@ -483,6 +504,7 @@ def _hoist_loop(s, written=frozenset()):
     moved, kept = [], []
     for st in s.body.stmts:
         if isinstance(st, Op) and st.outs and st.outs[0].id not in written \
+                and not any(isinstance(a, Var) and a.id in written for a in st.args) \
                 and _invariant(st, inside, carried_inits):
             moved.append(st)
             inside.discard(st.outs[0].id)
@@ -541,7 +563,7 @@ def accumulate_in_place(fn: Function) -> Function:
     from .ir import uses
     from .shapes import infer
     count = uses(fn.body)
-    written = mutated(fn)
+    written = views_of(fn, mutated(fn))
     shapes = infer(fn)
     sums = _adjoint_sums(fn)
 
@@ -659,7 +681,8 @@ def _sum_in_place(st: Op, stmts: list, defs: dict, private, zero_chain, same_sha
 def fusible(op, count: dict, written: set) -> bool:
     """An elementwise array op a compiled target may write inside the expression that reads
     it: read once, not a user's variable, and reading no array that is written in place
-    (so computing it later gives the same values)."""
+    (``written``: those and the views into them), so computing it later gives the same
+    values."""
     if not isinstance(op, Op) or len(op.outs) != 1:
         return False
     out, p = op.outs[0], PRIMS[op.prim]
@@ -683,7 +706,7 @@ def fusion_order(fn: Function) -> Function:
     are unchanged, as is every op that is not moved."""
     from .ir import uses
     count = uses(fn.body)
-    written = mutated(fn)
+    written = views_of(fn, mutated(fn))
 
     def block(b: Block) -> Block:
         stmts = [map_region(s, block, {}) if blocks_of(s) else s for s in b.stmts]

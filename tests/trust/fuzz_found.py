@@ -202,3 +202,25 @@ def constant_continue_in_a_breaking_loop(x):
         if -1.25 >= -1.25:
             continue
     return acc
+
+
+def copy_of_a_slice_then_writes(x, y):
+    """Fuzz seed 181000819 (shrunk): ``Z1[:2] + 0.0`` is a copy; -O1 folded it to the view
+    ``Z1[:2]``, so the item writes into Z1 that follow changed it (a wrong gradient)."""
+    Z1 = np.mean(y, axis=1)
+    k2 = 0
+    while k2 < 3 and -1.25:
+        k2 += 1
+        v3 = (Z1[:2] + 0.0)
+        Z1[-3] += v3[k2 % 2]
+        Z1[k2 % 3] = v3[0]
+    return np.cos(np.min(Z1)) + np.sum(x)
+
+
+def scaled_slice_then_write(y):
+    """The same fold through ``* 1.0``, with the elementwise chain the Numba module fuses."""
+    Z = y * 1.5
+    v = Z[:2] * 1.0
+    t = v * 2.0
+    Z[0] = 5.0 * y[1]
+    return np.sum(t * v) + np.sum(Z)

@@ -184,3 +184,12 @@ def test_zero_tangent_of_a_value_returned_from_a_loop(target):
 def test_a_constant_continue_still_advances_the_loop():
     v, g = fg.value_and_grad(F.constant_continue_in_a_breaking_loop, target="python")(1.5)
     assert v == pytest.approx(12.0) and g == pytest.approx(8.0)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+def test_a_copy_of_a_slice_is_not_folded_into_the_view(optimize, target):
+    x = np.array([[0.733, -0.592, -0.680], [0.514, 0.329, -0.267]])
+    y = np.array([[0.295, 0.596, 0.749], [0.857, -0.318, -0.792], [-0.412, -0.615, 0.729]])
+    _check(F.copy_of_a_slice_then_writes, (x, y), target, optimize)
+    _check(F.scaled_slice_then_write, (np.array([0.3, -0.7, 1.1]),), target, optimize)
