@@ -27,7 +27,7 @@ import re
 
 from . import types as T
 from .ir import Atom, Block, Const, For, Function, If, Op, Var, While, blocks_of, operands, uses
-from .optimize import fusible, fuses_into, fusion_order, mutated, views_of
+from .optimize import fusible, fuses_into, fusion_order, written_arrays
 from .primitives import P_ADD, P_ATOM, P_UNARY, PRIMS
 
 RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_push", "scatter_add", "scatter_add_axis",
@@ -60,7 +60,7 @@ def const_text(c: Const) -> tuple[str, int]:
 class Emitter:
     """Emits one function body. ``lines`` are (indent, text) pairs."""
 
-    def __init__(self, fn: Function, target: str = "python"):
+    def __init__(self, fn: Function, target: str = "python", written: set[int] | None = None):
         self.level: dict[int, int] = {}     # value -> the loop depth it is defined at
         self.loop_level = 0
         self.fn = fn
@@ -77,8 +77,9 @@ class Emitter:
         self.pending: dict[int, tuple[str, int]] = {}
         self.claims: dict[int, tuple] = {}
         # Numba fuses an array expression written in one line into one loop: a compiled
-        # target writes chains of elementwise ops (see optimize.fusion_order) inline
-        self.written = views_of(fn, mutated(fn)) if self.jit else None
+        # target (``written`` given: the arrays written in place, and views of them) writes
+        # chains of elementwise ops (see optimize.fusion_order) inline
+        self.written = written
         self._find_inline(fn.body)
         for p in fn.params:
             self.names[p.id] = p.hint
@@ -474,9 +475,11 @@ def _def_index(block: Block, v: Var):
 def emit_body(fn: Function, target: str = "python"):
     """The indented body lines of ``fn``, the texts of its results, and each line's source
     location (for pointing run-time errors at the user's line)."""
+    written = None
     if target != "python":
-        fn = fusion_order(fn)
-    e = Emitter(fn, target)
+        written = written_arrays(fn)        # fusion_order moves ops; the ids stay the same
+        fn = fusion_order(fn, written)
+    e = Emitter(fn, target, written)
     e.block(fn.body, 1)
     ret = e.results()
     e.flush(1)

@@ -208,13 +208,19 @@ def views_of(fn: Function, bases: set[int]) -> set[int]:
     return out
 
 
+def written_arrays(fn: Function) -> set[int]:
+    """The arrays an in-place op writes into and every view into one of them: a value
+    read from these may differ before and after the write."""
+    return views_of(fn, mutated(fn))
+
+
 def simplify(fn: Function) -> Function:
     """Constant folding and algebraic identities (``g * 1.0``, ``x + 0.0``, ``--x``,
     ``x ** 1``), plus structural ones: an ``if`` on a constant keeps the taken arm; an
     ``if`` whose arms compute nothing becomes ``select``s. Never changes a value's type.
     ``y = x + 0.0`` on arrays stays where x, or the array x is a view into, is written in
     place: y is a copy, and must not see the write."""
-    written = views_of(fn, mutated(fn))
+    written = written_arrays(fn)
     keep = {a.id for a in fn.results if isinstance(a, Var)} | written
     m: dict = {}
     defs: dict = {}
@@ -468,7 +474,7 @@ def hoist(fn: Function) -> Function:
     an array the loop carries (it may be written inside), make an array that is written in
     place (each trip must start from a fresh one), read an array that is written in place
     or a view of one, or could raise are left alone."""
-    written = views_of(fn, mutated(fn))
+    written = written_arrays(fn)
 
     def block(b: Block) -> Block:
         stmts: list = []
@@ -563,7 +569,7 @@ def accumulate_in_place(fn: Function) -> Function:
     from .ir import uses
     from .shapes import infer
     count = uses(fn.body)
-    written = views_of(fn, mutated(fn))
+    written = written_arrays(fn)
     shapes = infer(fn)
     sums = _adjoint_sums(fn)
 
@@ -664,8 +670,8 @@ def _sum_in_place(st: Op, stmts: list, defs: dict, private, zero_chain, same_sha
             gone = {id(x) for x in chain}
             named = replace(c, hint=r.hint, of=r.of)      # c becomes the adjoint: grad_x
             stmts[:] = [x for x in stmts if id(x) not in gone]
-            k = next(i for i, x in enumerate(stmts) if c in getattr(x, "outs", ()))
-            stmts[k] = defs[c.id] = replace(stmts[k], outs=(named,))
+            at = next(i for i, x in enumerate(stmts) if c in getattr(x, "outs", ()))
+            stmts[at] = defs[c.id] = replace(stmts[at], outs=(named,))
             moved = [replace(chain[1], args=(named,) + chain[1].args[1:]), *chain[2:]]
             for op in moved[:-1]:
                 stmts.append(op)
@@ -698,7 +704,7 @@ def fuses_into(op) -> bool:
         PRIMS[op.prim].elementwise and len(op.outs) == 1 and T.is_array(op.outs[0].type)))
 
 
-def fusion_order(fn: Function) -> Function:
+def fusion_order(fn: Function, written: set[int] | None = None) -> Function:
     """For Numba (run by the emitter, not by ``-O1``): each :func:`fusible` op moves down to
     just before the elementwise op that reads it, so the emitter writes the chain as one
     expression (``grad_p += 2.0 * (2.0 * (p * p - 1.0) * p)``) and Numba makes one loop and
@@ -706,7 +712,7 @@ def fusion_order(fn: Function) -> Function:
     are unchanged, as is every op that is not moved."""
     from .ir import uses
     count = uses(fn.body)
-    written = views_of(fn, mutated(fn))
+    written = written_arrays(fn) if written is None else written
 
     def block(b: Block) -> Block:
         stmts = [map_region(s, block, {}) if blocks_of(s) else s for s in b.stmts]
