@@ -72,6 +72,7 @@ class Vectorized:
         self._kernels: dict = {}
         self._layouts: dict = {}
         self._last = None
+        self._plan = None            # the last CPU call's checks, for a repeat of it (_Plan)
         self._lock = threading.Lock()
         self._fingerprint = None
 
@@ -92,6 +93,11 @@ class Vectorized:
 
     def __call__(self, *args, out=None):
         """Apply the function elementwise; scalars and size-1 arrays are broadcast."""
+        plan = self._plan
+        if plan is not None:
+            got = plan(args, out)
+            if got is not None:
+                return got
         args = self._bind(args)
         if any(map(dask_map.is_dask, args)):
             return dask_map.call(self, args, out)
@@ -106,6 +112,7 @@ class Vectorized:
         outs = check_out(out, kern, shape) if out is not None else \
             [np.empty(shape, dtype=dt) for dt in kern.dtypes]
         kern.fn(*values, *(o.reshape(size) for o in outs))
+        self._plan = _Plan.of(kern, args, kinds, shape, dtype)
         return unflatten(kern.structure, outs)
 
     def _bind(self, args):
@@ -215,6 +222,66 @@ class Vectorized:
         """The module text for ``dtype`` and argument kinds (all arrays by default); no JIT."""
         kinds = kinds if kinds is not None else "a" * len(self.params)
         return self._render(self.scalar_ir(dtype), kinds)
+
+
+class _Plan:
+    """What the general path decided for one CPU call, kept so that a repeat of it (the same
+    argument types, float dtype and shape, every array already flat-able and of the compute
+    dtype, ``out=`` absent or a flat sequence of fitting arrays) goes straight to the kernel.
+
+    A call costs the Numba dispatch plus a few attribute checks per argument (~5 µs for ten
+    arrays) instead of ~25 µs of binding, broadcasting and ``out=`` checks; anything the plan
+    does not match returns None and takes the general path, which makes a new plan. The
+    kernel, its inputs and so its results are the ones the general path would use."""
+
+    __slots__ = ("fn", "how", "shape", "size", "dtype", "f64", "dtypes", "tree", "flat_tuple")
+
+    @classmethod
+    def of(cls, kern: Kernel, args, kinds, shape, dtype) -> "_Plan | None":
+        how = []
+        for a, k in zip(args, kinds):
+            if k == "s" and type(a) in (float, int, bool):
+                how.append(type(a))
+            elif k == "a" and type(a) is np.ndarray and a.shape == shape and a.dtype == dtype \
+                    and a.flags.c_contiguous:
+                how.append(None)
+            else:
+                return None          # converted, broadcast or a size-1 array: the general path
+        plan = cls()
+        plan.fn, plan.how, plan.shape, plan.dtype = kern.fn, tuple(how), shape, dtype
+        plan.f64 = dtype == np.float64
+        plan.size, plan.dtypes, plan.tree = math.prod(shape), kern.dtypes, kern.structure
+        plan.flat_tuple = kern.structure.kind == "tuple" and all(
+            c.kind == "leaf" for c in kern.structure.children)
+        return plan
+
+    def __call__(self, args, out):
+        if len(args) != len(self.how):
+            return None
+        shape, dtype, one_d = self.shape, self.dtype, len(self.shape) == 1
+        values = []
+        for a, how in zip(args, self.how):
+            if how is None:
+                if type(a) is not np.ndarray or a.shape != shape or a.dtype != dtype \
+                        or not a.flags.c_contiguous:
+                    return None
+                values.append(a if one_d else a.reshape(self.size))
+            elif type(a) is how:         # a Python float is Numba's float64 as it is
+                values.append(a if how is float and self.f64 else dtype.type(a))
+            else:
+                return None
+        if out is None:
+            outs = [np.empty(shape, dtype=dt) for dt in self.dtypes]
+        else:
+            if type(out) not in (tuple, list) or len(out) != len(self.dtypes):
+                return None
+            for o, dt in zip(out, self.dtypes):
+                if type(o) is not np.ndarray or o.shape != shape or o.dtype != dt \
+                        or not (o.flags.c_contiguous and o.flags.writeable):
+                    return None
+            outs = list(out)
+        self.fn(*values, *(outs if one_d else [o.reshape(self.size) for o in outs]))
+        return tuple(outs) if self.flat_tuple else unflatten(self.tree, outs)
 
 
 def _rebuild(fn, target, fastmath) -> Vectorized:

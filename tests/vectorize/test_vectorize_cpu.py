@@ -111,6 +111,75 @@ def test_out_is_filled_in_place_and_checked(neuron_grad):
         neuron_grad(2.0, X0, -3.0, X1, -3.0, out=(np.empty(X0.shape, np.float32),) + outs[1:])
 
 
+def test_a_repeated_call_skips_the_general_path_and_every_variant_still_takes_it(neuron_grad,
+                                                                                  monkeypatch):
+    """The second identical call goes straight to the kernel (runtime/vectorize.py: _Plan);
+    whatever differs from it (a type, dtype, shape, layout, bad out=) is handled as before."""
+    from flatgrad.runtime import vectorize as vmod
+
+    args = (2.0, X0, -3.0, X1, -3.0)
+    ref = [g.copy() for g in neuron_grad(*args)]
+    general = vmod.host_batch
+    calls = []
+    monkeypatch.setattr(vmod, "host_batch", lambda *a: calls.append(a[0]) or general(*a))
+    for out in (None, tuple(np.empty_like(X0) for _ in range(5)), [np.empty_like(X0) for _ in range(5)]):
+        got = neuron_grad(*args, out=out)
+        assert isinstance(got, tuple) and len(got) == 5
+        for g, r in zip(got, ref):
+            np.testing.assert_array_equal(g, r)
+    assert calls == []                                   # all three repeats took the plan
+
+    def general_path(*call, out=None):
+        calls.clear()
+        got = neuron_grad(*call, out=out)
+        assert calls, "expected the general path"
+        return got
+
+    for g, r in zip(general_path(2, X0, -3, X1, -3.0), ref):         # Python ints: converted
+        np.testing.assert_array_equal(g, r)
+    wide = np.repeat(X0, 2)
+    for g, r in zip(general_path(2.0, wide[::2], -3.0, X1, -3.0), ref):   # a strided view
+        np.testing.assert_array_equal(g, r)
+    for g, r in zip(general_path(2.0, X0.reshape(1, -1), -3.0, X1, -3.0), ref):   # another shape
+        np.testing.assert_array_equal(g.ravel(), r)
+    neuron_grad(*args)                                                # the plan again
+    short = general_path(2.0, X0[:5], -3.0, X1[:5], -3.0)
+    np.testing.assert_array_equal(short[0], ref[0][:5])
+    neuron_grad(*args)
+    as32 = general_path(np.float32(2.0), X0.astype(np.float32), -3.0, X1.astype(np.float32), -3.0)
+    assert as32[0].dtype == np.float32
+    neuron_grad(*args)
+    good = tuple(np.empty_like(X0) for _ in range(5))
+    with pytest.raises(ValueError, match=r"out\[1\] has shape"):
+        neuron_grad(*args, out=(good[0], np.empty(3)) + good[2:])
+    with pytest.raises(TypeError, match=r"out\[4\] has dtype float32"):
+        neuron_grad(*args, out=good[:4] + (np.empty(X0.shape, np.float32),))
+    frozen = np.empty_like(X0)
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="writeable C-contiguous"):
+        neuron_grad(*args, out=(frozen,) + good[1:])
+    with pytest.raises(ValueError, match="5 array"):
+        neuron_grad(*args, out=good[:4])
+    with pytest.raises(TypeError, match="takes 5 argument"):
+        neuron_grad(*args, 1.0)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_repeated_call_keeps_a_nested_result(target):
+    v = fg.vectorize(fg.value_and_grad(neuron, argnums=(1, 3)), target)
+    first = v(2.0, X0, -3.0, X1, -3.0)
+    again = v(2.0, X0, -3.0, X1, -3.0)
+    assert isinstance(again, tuple) and isinstance(again[1], tuple) and len(again[1]) == 2
+    np.testing.assert_array_equal(again[0], first[0])
+    np.testing.assert_array_equal(again[1][1], first[1][1])
+    grid = [RNG.standard_normal((3, 4)) for _ in range(5)]
+    v(*grid)
+    value, (g1, g3) = v(*grid)                             # 2-D: the plan reshapes to flat
+    assert value.shape == (3, 4)
+    ref = per_element(fg.value_and_grad(neuron, argnums=(1, 3)), *grid)
+    np.testing.assert_allclose(g3.ravel(), [r[1][1] for r in ref], rtol=1e-15)
+
+
 def test_source_shows_the_fused_loop(neuron_grad):
     neuron_grad(2.0, X0, -3.0, X1, -3.0)
     src = neuron_grad.source
