@@ -107,10 +107,10 @@ def best_time(fn, repeats: int = 7) -> float:
     return best
 
 
-def run(n: int = N, repeats: int = 7, inner: int = 1) -> list[dict]:
-    """One row per contender: seconds (median of ``repeats`` round-robin rounds, each the mean
-    of ``inner`` calls), ns per sample, ratio to hand serial, and the largest relative
-    difference of its gradients from hand serial's."""
+def run(n: int = N, repeats: int = 7) -> list[dict]:
+    """One row per contender: seconds (median of ``repeats`` round-robin rounds, each call after
+    a warm-up call), ns per sample, ratio to hand serial, and the largest relative difference
+    of its gradients from hand serial's."""
     cases = contenders(n)
     ref = [o.copy() for o in cases["hand serial"]()]
     rows = []
@@ -122,9 +122,8 @@ def run(n: int = N, repeats: int = 7, inner: int = 1) -> list[dict]:
         for row, fn in zip(rows, cases.values()):
             fn()
             t0 = time.perf_counter()
-            for _ in range(inner):
-                fn()
-            row["times"].append((time.perf_counter() - t0) / inner)
+            fn()
+            row["times"].append(time.perf_counter() - t0)
     for r in rows:
         r["seconds"] = float(np.median(r.pop("times")))
     base = next(r["seconds"] for r in rows if r["case"] == "hand serial")
@@ -170,13 +169,6 @@ if case is not None:
         n = 1000 if cfg.smoke else N
         return _result(run(n, repeats=3 if cfg.smoke else 41), "flatgrad cpu ≤ 1.2× hand serial "
                        "(goal ≤ 1.0×); flatgrad parallel ≤ 1.05× hand prange")
-
-    @case("vectorize_small", group="vectorize")
-    def vectorize_small(cfg: "Config") -> "CaseResult":
-        """The same at N = 1,000: what a call costs beyond the loop (checks, dispatch)."""
-        n = 1000
-        return _result(run(n, repeats=3 if cfg.smoke else 41, inner=1 if cfg.smoke else 200),
-                       "flatgrad cpu ≤ 1.5× hand serial (the Python side of a call)")
 
     def _result(rows, targets) -> "CaseResult":
         out = []

@@ -173,12 +173,17 @@ def _log_base(b, x):
     return b.log(b.select(b.eq(x, 0.0), 1.0, x))
 
 
-def _pow_less_one(b, y):
-    """y - 1 for d(x**y)/dx = y * x**(y - 1), with 1 where y == 0: x**0 is 1 for every x, so
-    its derivative is 0 (as in autograd and JAX), not 0 * x**-1 (nan at x == 0)."""
+def _pow_less_one(b, x, y):
+    """y - 1 for d(x**y)/dx = y * x**(y - 1), with 1 where x == 0 and y == 0: x**0 is 1 for
+    every x, so its derivative is 0 (as in autograd and JAX), not 0 * 0**-1 (nan). Only
+    that point is special: where x != 0 the plain y - 1 gives 0 too, and keeps the
+    derivative in y (d2 x**y / dx dy = 1/x at y == 0; a constant 1 there gave x)."""
     if isinstance(y, Const):
         return b.sub(y, 1) if y.value != 0 else Const(1.0, T.F64)
-    return b.select(b.eq(y, 0.0), 1.0, b.sub(y, 1))
+    less = b.sub(y, 1)
+    if isinstance(x, Const) and x.value != 0:
+        return less
+    return b.select(b.eq(x, 0.0), b.select(b.eq(y, 0.0), 1.0, less), less)
 
 
 def _max_weight(b, x, y):
@@ -207,7 +212,7 @@ defprim("mod", 2, T.arithmetic, infix("%", P_MUL), lambda a, b: _sp().Mod(a, b),
         names=(np.mod, operator.mod), reads_output=False)
 defprim("pow", 2, T.arithmetic, infix("**", P_POW), operator.pow,
         lambda a, b: a ** b if not (isinstance(a, (int, float)) and a < 0) else None,
-        deriv=(lambda b, s, out, x, y: b.mul(b.mul(s, y), b.pow(x, _pow_less_one(b, y))),
+        deriv=(lambda b, s, out, x, y: b.mul(b.mul(s, y), b.pow(x, _pow_less_one(b, x, y))),
                lambda b, s, out, x, y: b.mul(b.mul(s, _log_base(b, x)), out)),
         costly=True, names=(math.pow, np.power, operator.pow))
 defprim("neg", 1, T.arithmetic, prefix("-"), operator.neg, operator.neg,
@@ -513,15 +518,29 @@ def _chooser_jvp(b, t, out, x, axis=None, keepdims=False):
 
 
 def _prod_others(b, x, axis, keepdims):
-    """The product of the other elements along ``axis``, for each element of ``x``: out / x
-    where no element is zero; with one zero, the product of the rest at the zero and 0
-    elsewhere; with two or more, 0 (out / x would give nan at a zero)."""
-    zero = b.eq(x, 0.0)
-    nzeros = _unreduce(b, b.sum(zero, axis=axis, keepdims=keepdims), x, axis, keepdims)
-    rest = _unreduce(b, b.prod(b.select(zero, 1.0, x), axis=axis, keepdims=keepdims), x, axis,
-                     keepdims)
-    return b.select(zero, b.mul(rest, b.eq(nzeros, 1)),
-                    b.select(b.eq(nzeros, 0), b.div(rest, b.select(zero, 1.0, x)), 0.0))
+    """The product of the other elements along ``axis``, for each element of ``x``: (the
+    product of those before it) * (the product of those after it), two cumulative products.
+    No division, so it is exact where elements are zero, and so are its own derivatives:
+    cumprod's rules are division-free too (library/cumulative.py), which makes the Hessian of
+    np.prod exact at zeros. (Selecting out / x, or a constant where x has zeros, gave the right
+    gradient, but a constant branch has no derivative: d2 prod / dx_i dx_j came out 0 at a
+    zero.)"""
+    if axis is None:
+        if x.type.ndim != 1:
+            flat = b.reshape(x, Const(-1, T.I64))
+            return b.reshape_like(_prod_others(b, flat, 0, False), x)
+        axis = 0
+    before = b.shift(b.cumprod(x, axis=axis), axis=axis, k=1, fill=1.0)
+    back = _flip(b, x, axis)
+    after = _flip(b, b.shift(b.cumprod(back, axis=axis), axis=axis, k=1, fill=1.0), axis)
+    return b.mul(before, after)
+
+
+def _flip(b, x, axis):
+    """x[..., ::-1, ...] along ``axis`` (a view)."""
+    spec = tuple(("s", False, False, True) if k == axis else ("s", False, False, False)
+                 for k in range(x.type.ndim))
+    return b.getitem(x, Const(-1, T.I64), spec=spec)
 
 
 defprim("sum", 1, _sum_type, _reduction("sum", _sum_type), elementwise=False, costly=True,

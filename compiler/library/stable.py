@@ -71,18 +71,24 @@ def _xlog1py(x, y):
     return x * math.log1p(y) if y > -1 else (x * -math.inf if y == -1 else math.nan)
 
 
+def _divisor(b, x, y):
+    """y for the quotient x / y, with 1 where x and y are both 0 (the quotient is then 0,
+    not 0/0). Only there: at x == 0 and y != 0 the quotient keeps its derivative in x, 1/y
+    (a divisor of 1 wherever x == 0 made d2 xlogy / dx dy 1 instead of 1/y)."""
+    return b.select(b.eq(x, 0.0), _nonzero(b, y), y)
+
+
 # x * log(y) with 0 where x == 0 (scipy.special.xlogy): d/dx = log(y) (JAX's rule); d/dy =
 # x / y, exactly 0 where x == 0 (no 0/0 at y == 0)
 defprim("xlogy", 2, T.floating, call("xlogy", arity=2), lambda x, y: x * _sp().log(y),
         _xlogy,
         deriv=(lambda b, s, out, x, y: b.mul(s, b.log(y)),
-               lambda b, s, out, x, y: b.div(b.mul(s, x), b.select(b.eq(x, 0.0), 1.0, y))),
+               lambda b, s, out, x, y: b.div(b.mul(s, x), _divisor(b, x, y))),
         names=(scipy.special.xlogy,), costly=True, safe=True)
 defprim("xlog1py", 2, T.floating, call("xlog1py", arity=2), lambda x, y: x * _sp().log(1 + y),
         _xlog1py,
         deriv=(lambda b, s, out, x, y: b.mul(s, b.log1p(y)),
-               lambda b, s, out, x, y: b.div(b.mul(s, x),
-                                             b.select(b.eq(x, 0.0), 1.0, b.add(1.0, y)))),
+               lambda b, s, out, x, y: b.div(b.mul(s, x), _divisor(b, x, b.add(1.0, y)))),
         names=(scipy.special.xlog1py,), costly=True, safe=True)
 
 # a value that carries no derivative (the shift of a log-sum-exp: the result does not depend

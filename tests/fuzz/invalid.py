@@ -148,9 +148,14 @@ def _in_dead_branch(src: str, line: int) -> bool:
     only (``elif 2.0 < 2.0:``)? flatgrad, as Python, never runs such an arm; it is not lowered."""
     import ast
     tree = ast.parse(src)
+    known = set()                  # locals bound once to a constant expression (v1 = 1.5)
+    for fn in ast.walk(tree):
+        if isinstance(fn, ast.FunctionDef):
+            known |= _constant_locals(fn)
 
     def constant(node):
-        return isinstance(node, ast.If) and not any(isinstance(n, ast.Name) for n in ast.walk(node.test))
+        return isinstance(node, ast.If) and all(n.id in known for n in ast.walk(node.test)
+                                                if isinstance(n, ast.Name))
 
     for node in ast.walk(tree):
         if constant(node):
@@ -168,6 +173,29 @@ def _in_dead_branch(src: str, line: int) -> bool:
                                 for s in body[k + 1:]):
                     return True
     return False
+
+
+def _constant_locals(fn) -> set:
+    """Names bound exactly once in ``fn``, by ``name = <expression of constants and such
+    names>``, and never otherwise (no parameter, loop target, augmented or tuple target).
+    flatgrad folds them like literals, so a condition made of them is known while compiling.
+    (Names are per function: the generated helpers and f do not share locals.)"""
+    import ast
+    from collections import Counter
+    stores = Counter(n.id for n in ast.walk(fn) if isinstance(n, ast.Name)
+                     and isinstance(n.ctx, ast.Store))
+    params = {a.arg for a in fn.args.args}
+    simple = {st.targets[0].id: st.value for st in ast.walk(fn)
+              if isinstance(st, ast.Assign) and len(st.targets) == 1
+              and isinstance(st.targets[0], ast.Name)}
+    known: set = set()
+    while True:
+        more = {name for name, value in simple.items()
+                if name not in known and name not in params and stores[name] == 1
+                and all(n.id in known for n in ast.walk(value) if isinstance(n, ast.Name))}
+        if not more:
+            return known
+        known |= more
 
 
 def run_invalid_seed(seed: int, workdir: str, fg=None):

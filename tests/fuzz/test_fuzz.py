@@ -183,3 +183,30 @@ def test_invalid_mutation_is_caught_at_its_line(workdir):
     src, marks = bad.render()
     assert len(marks) == 1 and text.splitlines()[0].strip() in src.splitlines()[marks[0] - 1]
     assert np.isfinite(len(src))
+
+
+DEAD_SRC = '''
+def f(x, y):
+    v1 = 1.5
+    v2 = v1 * 2.0
+    w = x[0]
+    if v2 > -1.25:
+        a = x * 2.0
+    else:
+        t = np.random.rand()
+    if w > 0.0:
+        u = np.random.rand()
+    return a
+'''
+
+
+def test_dead_branch_classifier_folds_locals_bound_to_constants():
+    """The invalid-program classifier calls an arm dead when its condition is made of literals
+    or of locals bound once to constants (flatgrad folds both); never when a name depends on an
+    argument or is bound twice."""
+    lines = DEAD_SRC.split("\n")
+    at = {text: k + 1 for k, ln in enumerate(lines) for text in ("t = ", "u = ") if text in ln}
+    assert inv._in_dead_branch(DEAD_SRC, at["t = "])
+    assert not inv._in_dead_branch(DEAD_SRC, at["u = "])
+    twice = DEAD_SRC.replace("    w = x[0]", "    w = x[0]\n    v1 = x[1]")
+    assert not inv._in_dead_branch(twice, at["t = "] + 1)
