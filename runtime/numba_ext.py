@@ -433,6 +433,13 @@ def _fit_shape(c, like):
     return impl
 
 
+@overload(support.cofactor, jit_options={"cache": True})
+def _cofactor(a):
+    if isinstance(a, types.Array) and a.ndim == 2 and isinstance(a.dtype, types.Float):
+        return support.cofactor        # written in the NumPy that Numba compiles
+    return None
+
+
 @overload(support.shift_along, prefer_literal=True)
 def _shift_along(x, axis, k, fill):
     if not (isinstance(x, types.Array) and isinstance(axis, types.IntegerLiteral)

@@ -362,6 +362,28 @@ def fit_shape(c, like):
     return sum_to(c + np.zeros_like(like), like)
 
 
+def cofactor(a):
+    """adj(A)^T, the derivative of det(A). det(A) A^-T where det(A) != 0; otherwise from the
+    SVD A = U S V^T: det(U) det(V) U diag(prod of the other singular values) V^T, so the
+    gradient of det is exact at singular matrices too (det(A) A^-T is 0 * inf there)."""
+    a = np.ascontiguousarray(a)
+    d = np.linalg.det(a)
+    if d != 0.0 and np.isfinite(d):
+        return d * np.ascontiguousarray(np.linalg.inv(a).T)
+    u, s, vh = np.linalg.svd(a)
+    n = s.shape[0]
+    others = np.ones(n, dtype=s.dtype)
+    run = 1.0
+    for i in range(n):                  # the product of those before i, then of those after
+        others[i] = run
+        run *= s[i]
+    run = 1.0
+    for i in range(n - 1, -1, -1):
+        others[i] *= run
+        run *= s[i]
+    return (np.linalg.det(u) * np.linalg.det(vh)) * ((u * others) @ vh)
+
+
 def shift_along(x, axis, k, fill):
     """``x`` moved by ``k`` (+1 or -1) places along ``axis``, ``fill`` in the place left."""
     out = np.full(x.shape, fill, dtype=x.dtype)

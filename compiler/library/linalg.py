@@ -5,7 +5,8 @@ The classic matrix rules (x = A^-1 b):
 
 * solve: grad_b = solve(A^T, g), grad_A = -grad_b x^T; tangent solve(A, t_b - t_A x)
 * inv:   grad_A = -A^-T g A^-T;  tangent -A^-1 t A^-1
-* det:   grad_A = g det(A) A^-T; slogdet: grad_A = g A^-T (the sign has no gradient)
+* det:   grad_A = g adj(A)^T: det(A) A^-T, or from the SVD at a singular A (``cofactor``);
+  slogdet: grad_A = g A^-T (the sign has no gradient)
 * cholesky (A = L L^T, L lower): Iain Murray's rule (arXiv:1602.07527), as autograd and JAX
   write it: grad_A = sym(L^-T Phi(L^T g) L^-1), Phi = the lower triangle with its diagonal
   halved, sym(S) = (S + S^T)/2. The function reads only A's lower triangle, but as autograd
@@ -17,8 +18,9 @@ The classic matrix rules (x = A^-1 b):
   replaced by its tangent. Under Numba (which has no einsum) it calls ``einsum_loops``, a
   helper that flatgrad.runtime.numba_ext compiles to plain loops for each subscript string.
 
-At a singular matrix, solve/inv/det/slogdet raise NumPy's LinAlgError (in the forward pass
-for solve/inv, in the backward pass for det/slogdet, whose gradient needs A^-1).
+At a singular matrix, solve/inv/slogdet raise NumPy's LinAlgError (in the forward pass for
+solve/inv, in the backward pass for slogdet, whose gradient needs A^-1); det's gradient is
+exact there (the adjugate, as JAX's), its second derivatives raise.
 """
 from __future__ import annotations
 
@@ -90,10 +92,26 @@ defprim("inv", 1, _float_type, call("np.linalg.inv"), elementwise=False, costly=
         shape=D.like(0),
         vjp=(lambda b, g, out, A: b.neg(b.matmul(b.matmul(b.transpose(out), g), b.transpose(out))),),
         jvp=(lambda b, t, out, A: b.neg(b.matmul(b.matmul(out, t), out)),))
+def _cofactor_jvp(b, t, out, A):
+    """d(det(A) A^-T) = tr(A^-1 dA) C - C dA^T A^-T, with C = det(A) A^-T (invertible A)."""
+    inv_t = _inv_t(b, A)
+    return b.sub(b.mul(b.sum(b.mul(inv_t, t)), out), b.matmul(b.matmul(out, b.transpose(t)), inv_t))
+
+
+def _cofactor_vjp(b, g, out, A):
+    """The adjoint of the same: <G, C> A^-T - A^-T G^T C."""
+    inv_t = _inv_t(b, A)
+    return b.sub(b.mul(b.sum(b.mul(g, out)), inv_t), b.matmul(b.matmul(inv_t, b.transpose(g)), out))
+
+
+# adj(A)^T, det's derivative: det(A) A^-T, or from the SVD where det(A) == 0 (runtime/support.py);
+# its own derivative needs A^-1 (second derivatives of det at a singular matrix raise)
+defprim("cofactor", 1, _float_type, call("cofactor"), elementwise=False, costly=True,
+        shape=D.like(0), vjp=(_cofactor_vjp,), jvp=(_cofactor_jvp,))
 defprim("det", 1, _scalar_of, call("np.linalg.det"), elementwise=False, costly=True,
         shape=lambda q, args, p: (),
-        vjp=(lambda b, g, out, A: b.mul(b.mul(g, out), _inv_t(b, A)),),
-        jvp=(lambda b, t, out, A: b.mul(out, b.sum(b.mul(_inv_t(b, A), t))),))
+        vjp=(lambda b, g, out, A: b.mul(g, b.cofactor(A)),),
+        jvp=(lambda b, t, out, A: b.sum(b.mul(b.cofactor(A), t)),), reads_output=False)
 defprim("slogdet", 1, _scalar_of, _fmt(lambda a, p: f"np.linalg.slogdet({a[0]})[1]"),
         elementwise=False, costly=True, shape=lambda q, args, p: (),
         vjp=(lambda b, g, out, A: b.mul(g, _inv_t(b, A)),),

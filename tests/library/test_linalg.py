@@ -117,6 +117,53 @@ def test_det_empty():
     assert g.shape == (0, 0)
 
 
+def plain_det(A):
+    return np.linalg.det(A)
+
+
+def _adjugate_t(A):
+    import sympy as sp
+    return np.array(sp.Matrix(A.tolist()).adjugate().T.tolist(), dtype=float)
+
+
+SINGULAR = {"corank 1": [[1.0, 2.0], [2.0, 4.0]], "zeros": [[0.0, 0.0], [0.0, 0.0]],
+            "corank 1, 3x3": [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.5, -1.0, 2.0]],
+            "corank 2, 3x3": [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [-3.0, -6.0, -9.0]],
+            "a zero row": [[0.0, 0.0, 0.0], [1.0, 2.0, 0.5], [0.0, 3.0, 1.0]]}
+
+
+@pytest.mark.parametrize("A", list(SINGULAR.values()), ids=list(SINGULAR))
+def test_det_gradient_at_a_singular_matrix_is_the_adjugate(A):
+    """The derivative of det is adj(A)^T everywhere (JAX's answer); det(A) A^-T is 0 * inf at
+    a singular A, and NumPy's inv raises there."""
+    A = np.array(A)
+    want = _adjugate_t(A)
+    np.testing.assert_allclose(fg.grad(plain_det, target="python")(A), want, rtol=1e-12, atol=1e-12)
+    t = rand(*A.shape)
+    _, tan = fg.jvp(plain_det, (A,), (t,), target="python")
+    assert tan == pytest.approx(float(np.sum(want * t)), rel=1e-12, abs=1e-12)
+
+
+def test_det_hessian_against_sympy():
+    import sympy as sp
+    A = np.array([[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.5, 1.0, 4.0]])
+    xs = sp.symbols("a0:9")
+    d = sp.Matrix(3, 3, xs).det()
+    at = dict(zip(xs, A.ravel()))
+    want = np.array([[float(sp.diff(d, a, b).subs(at)) for b in xs] for a in xs]).reshape(3, 3, 3, 3)
+    np.testing.assert_allclose(fg.hessian(plain_det, target="python")(A), want, rtol=1e-12, atol=1e-12)
+    rev_rev = fg.jacobian(fg.grad(plain_det, target="python"), target="python")(A)
+    np.testing.assert_allclose(rev_rev, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.slow
+def test_det_gradient_at_a_singular_matrix_on_the_cpu_target():
+    for A in SINGULAR.values():
+        A = np.array(A)
+        np.testing.assert_allclose(fg.grad(plain_det, target="cpu")(A), _adjugate_t(A), rtol=1e-12,
+                                   atol=1e-12)
+
+
 # ---------------------------------------------------------------- cholesky
 
 @pytest.mark.parametrize("n", [1, 2, 5])
