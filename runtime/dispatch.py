@@ -20,6 +20,7 @@ import os
 import re
 import sys
 import threading
+import time
 import warnings
 
 import numpy as np
@@ -481,6 +482,14 @@ class Transformed:
     def _dispatch(self, args):
         sig, values, converted = self.signature(args)
         compiled, state = self._pick(sig, values)
+        if state is not None and state.racing:       # both tiers timed (tiers.State.record)
+            t0 = time.perf_counter()
+            result = compiled(*values)
+            seconds = time.perf_counter() - t0
+            if tuple(map(tiers.describe, values)) in state.loaded:    # (not another layout)
+                with self._lock:
+                    state.record("cpu" if compiled is state.cpu else "python", seconds)
+            return result
         if self._may_compile(compiled, values, sig):
             result = self._first_call(compiled, values, sig)
         else:
@@ -522,8 +531,10 @@ class Transformed:
             return state.python, state
         descs = tuple(map(tiers.describe, values))
         if state.cpu is not None and descs in state.loaded:
+            if state.racing and state.next_racer() == "python":
+                return state.python, state
             return state.cpu, state
-        if (state.decision == "cpu" and state.failed is None and None not in descs
+        if (state.decision in ("cpu", "race") and state.failed is None and None not in descs
                 and descs not in state.pending):
             self._promote(state, descs)
         return state.python, state
@@ -591,7 +602,8 @@ class Transformed:
     @property
     def tier(self) -> str | None:
         """The tier running the last signature called: ``"cpu"`` (Numba) or ``"python"``
-        (NumPy); None before the first call."""
+        (NumPy), ``"race"`` while both are timed on alternate calls; None before the first
+        call."""
         sig = self._shown
         state = self._tiers.get(sig) if sig is not None else None
         if state is not None:

@@ -5,14 +5,16 @@ ready in the milliseconds flatgrad's own compiler takes) and as Numba code (the 
 tier, which can take Numba seconds to compile). ``FLATGRAD_TIER`` chooses:
 
 ``auto`` (the default)
-    The first call of a signature runs the python tier at once. If the program is one
-    where Numba pays (:func:`decide`: scalar code, loops, element indexing, small arrays),
-    the cpu tier is compiled in the background: by a worker *process* that fills the
-    on-disk caches (flatgrad's generated module and Numba's ``cache=True`` files, so it
-    does not compete with the caller for the GIL), then loaded into this process by a
-    background thread. Calls switch to it once it is loaded; until then, and for ever
-    when NumPy is as fast (array operations on large arrays), they run the python tier.
-    Each call's result is exactly what the tier that ran it computes.
+    The first call of a signature runs the python tier at once, and the cpu tier is
+    compiled in the background: by a worker *process* that fills the on-disk caches
+    (flatgrad's generated module and Numba's ``cache=True`` files, so it does not compete
+    with the caller for the GIL), then loaded into this process by a background thread.
+    Where Numba pays (:func:`decide`: scalar code, loops, element indexing, small arrays)
+    calls switch to it once it is loaded. Where the two are close (array operations on
+    large arrays: Numba fuses elementwise chains, NumPy has the faster BLAS and einsum) the
+    signature *races*: once Numba is loaded, calls alternate between the tiers and are
+    timed, and after RACE_CALLS each the faster tier is kept. Each call's result is
+    exactly what the tier that ran it computes.
 ``cpu``
     Numba only: the first call of a signature waits for Numba (the behaviour before tiers).
 ``python``
@@ -42,6 +44,7 @@ MODES = ("auto", "cpu", "python")
 compiling = threading.RLock()      # held while flatgrad has Numba compile a specialisation
 PROFILE = "__flatgrad_profile__"   # the module-level name of a generated module's profile
 SMALL = 4096                       # arrays below this many elements: NumPy's per-op overhead dominates
+RACE_CALLS = 9                     # timed calls on each tier before a race settles
 
 
 def mode() -> str:
@@ -113,8 +116,9 @@ def decide(prof: dict | None, values) -> tuple[str, str]:
     if biggest < SMALL:
         return "cpu", (f"array operations on small arrays ({biggest} elements at most): "
                        "NumPy's per-operation overhead dominates")
-    return "python", ("array operations on large arrays, no loops: NumPy runs them as fast as "
-                      "Numba, with no compilation")
+    return "race", ("array operations on large arrays, no loops: NumPy and Numba run them at "
+                    "about one speed (Numba fuses elementwise chains, NumPy has the faster BLAS "
+                    "and einsum), so both are timed once Numba is ready and the faster is kept")
 
 
 # ---------------------------------------------------------------- Numba types without Numba
@@ -171,8 +175,38 @@ class State:
         self.loaded: set = set()              # argument descriptions the cpu tier has loaded
         self.pending: set = set()             # ... being compiled in the background
         self.failed: str | None = None
+        self.times = {"cpu": [], "python": []}    # a race's timed calls (seconds)
+
+    @property
+    def racing(self) -> bool:
+        """Both tiers ready and the race not settled: calls alternate and are timed."""
+        return self.decision == "race" and self.cpu is not None
+
+    def next_racer(self) -> str:
+        """The tier the next call of a race runs: the one with fewer timed calls."""
+        return "cpu" if len(self.times["cpu"]) <= len(self.times["python"]) else "python"
+
+    def record(self, tier: str, seconds: float) -> None:
+        """Time one call of a race; after RACE_CALLS on each (a first, warm-up call of each
+        dropped), keep the tier with the lower median and drop the other."""
+        if not self.racing:
+            return
+        self.times[tier].append(seconds)
+        cpu, python = (sorted(self.times[t][1:]) for t in ("cpu", "python"))
+        if len(cpu) < RACE_CALLS or len(python) < RACE_CALLS:
+            return
+        mc, mp = cpu[len(cpu) // 2], python[len(python) // 2]
+        self.why += (f"; timed over {RACE_CALLS} calls each: Numba {1e3 * mc:.3g} ms, "
+                     f"NumPy {1e3 * mp:.3g} ms")
+        if mc <= mp:
+            self.decision = "cpu"
+        else:
+            self.decision, self.cpu, self.cpu_module = "python", None, None
+            self.loaded.clear()
 
     def running(self, descs=None) -> str:
+        if self.racing:
+            return "race"
         if self.cpu is not None and (descs is None or descs in self.loaded):
             return "cpu"
         return "python"
@@ -180,9 +214,11 @@ class State:
     def header(self) -> str:
         if self.failed:
             now = f"NumPy (the Numba tier failed: {self.failed})"
+        elif self.racing:
+            now = "NumPy and Numba on alternate calls, timed"
         elif self.cpu is not None:
             now = "Numba"
-        elif self.decision == "cpu":
+        elif self.decision in ("cpu", "race"):
             now = "NumPy, while Numba compiles in the background"
         else:
             now = "NumPy"

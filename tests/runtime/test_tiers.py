@@ -37,23 +37,60 @@ def test_the_tier_follows_the_program():
     assert _decide(F.recurrence, (T.F64, T.F64), (0.5, 1.3)) == "cpu"       # a loop
     assert _decide(F.rosen, (A1,), (np.ones(10_000),)) == "cpu"              # a loop, indexing
     assert _decide(F.first_element, (A1,), (np.ones(10_000),)) == "cpu"      # element indexing
-    assert _decide(F.mlp, (A2, A2, A2), big, (0, 1)) == "python"             # BLAS-bound arrays
+    assert _decide(F.mlp, (A2, A2, A2), big, (0, 1)) == "race"               # BLAS-bound arrays
     assert _decide(F.mlp, (A2, A2, A2), small, (0, 1)) == "cpu"              # per-op overhead
 
 
-def test_profile_is_recorded_in_the_generated_module(auto):
+def test_profile_is_recorded_in_the_generated_module(auto, monkeypatch):
+    jobs = []
+    monkeypatch.setattr(tiers, "submit", jobs.append)       # no Numba here: see the slow tests
     g = fg.grad(F.mlp, argnums=(0, 1))
     W1, W2, X = np.ones((300, 40)), np.ones((40, 1)), np.ones((100, 300))
     g(W1, W2, X)
-    assert g.tier == "python"
-    assert g.wait(0)                       # nothing started: NumPy is as fast here
+    assert g.tier == "python" and len(jobs) == 1           # Numba's tier asked for, to race
     head = g.source.splitlines()[0]
-    assert head.startswith("# flatgrad tier: NumPy.") and "chose python" in head
+    assert head.startswith("# flatgrad tier: NumPy, while Numba compiles in the background.")
+    assert "chose race" in head
     assert "__flatgrad_profile__" not in g.source
     want = fg.grad(F.mlp, argnums=(0, 1), target="python")(W1, W2, X)
     got = g(W1, W2, X)
     for a, b in zip(got, want):
         assert np.array_equal(a, b)
+
+
+def _raced(python_ms, cpu_ms):
+    """A race fed these call times, alternating as the dispatcher does."""
+    state = tiers.State((), "py", None, "race", "why")
+    state.cpu = "cpu"
+    times = {"python": list(python_ms), "cpu": list(cpu_ms)}
+    while state.racing:
+        tier = state.next_racer()
+        state.record(tier, times[tier].pop(0) / 1e3)
+    return state
+
+
+def test_a_race_keeps_the_faster_tier_by_median_without_the_warm_up_call():
+    n = tiers.RACE_CALLS + 1
+    state = _raced([3.0] * n, [900.0] + [2.5] * tiers.RACE_CALLS)    # Numba's first call is slow
+    assert state.decision == "cpu" and state.cpu == "cpu" and state.running() == "cpu"
+    assert "Numba 2.5 ms, NumPy 3 ms" in state.why
+    state = _raced([3.0, 3.0, 9.0] + [3.0] * (n - 3), [3.2] * n)   # one outlier: the median
+    assert state.decision == "python" and state.cpu is None and state.running() == "python"
+    assert not state.loaded and "# flatgrad tier: NumPy." in state.header()
+
+
+def test_a_race_alternates_and_records_nothing_once_settled():
+    state = tiers.State((), "py", None, "race", "why")
+    assert not state.racing                         # Numba not loaded yet
+    state.cpu = "cpu"
+    order = []
+    for _ in range(2 * (tiers.RACE_CALLS + 1)):
+        order.append(state.next_racer())
+        state.record(order[-1], 1e-3 if order[-1] == "cpu" else 2e-3)
+    assert order[:4] == ["cpu", "python", "cpu", "python"]
+    assert state.decision == "cpu" and not state.racing
+    state.record("python", 1e-9)                    # after settling: ignored
+    assert state.decision == "cpu" and len(state.times["python"]) == tiers.RACE_CALLS + 1
 
 
 def test_forced_python_tier(monkeypatch):
@@ -91,6 +128,37 @@ def test_describe_is_numbas_typeof():
     for v in (1.5, 3, True, np.float32(2), np.int32(4), np.float64(1), X, X.T, X[:, ::2],
               X.astype(np.float32), np.arange(3), ro, np.zeros(3, bool)):
         assert tiers.numba_type(tiers.describe(v)) == typeof(v), v
+
+
+@pytest.mark.slow
+def test_auto_races_the_tiers_on_large_arrays_and_keeps_one(auto, monkeypatch):
+    g = fg.grad(F.mlp, argnums=(0, 1))
+    rng = np.random.default_rng(1)
+    W1, W2, X = rng.normal(size=(300, 40)) * 0.1, rng.normal(size=(40, 1)), rng.normal(size=(100, 300))
+    python = fg.grad(F.mlp, argnums=(0, 1), target="python")(W1, W2, X)
+    g(W1, W2, X)
+    assert g.wait(300)
+    results, seen = [], set()
+    for _ in range(2 * (tiers.RACE_CALLS + 1) + 2):
+        seen.add(g.tier)
+        results.append(g(W1, W2, X))
+    assert "race" in seen and g.tier in ("cpu", "python")
+    head = g.source.splitlines()[0]
+    assert f"timed over {tiers.RACE_CALLS} calls each" in head
+    monkeypatch.setenv("FLATGRAD_TIER", "cpu")            # the Numba tier's own answer
+    cpu = fg.grad(F.mlp, argnums=(0, 1), target="cpu")(W1, W2, X)
+    assert not all(np.array_equal(a, b) for a, b in zip(cpu, python))    # tiers tell apart
+    tiers_hit = set()
+    for r in results:      # every result is exactly one tier's, and both tiers ran
+        if all(np.array_equal(a, b) for a, b in zip(r, python)):
+            tiers_hit.add("python")
+        else:
+            assert all(np.array_equal(a, b) for a, b in zip(r, cpu))
+            tiers_hit.add("cpu")
+    assert tiers_hit == {"cpu", "python"}
+    last = g(W1, W2, X)
+    want = cpu if g.tier == "cpu" else python
+    assert all(np.array_equal(a, b) for a, b in zip(last, want))
 
 
 @pytest.mark.slow
