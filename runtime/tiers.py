@@ -14,7 +14,8 @@ tier, which can take Numba seconds to compile). ``FLATGRAD_TIER`` chooses:
     large arrays: Numba fuses elementwise chains, NumPy has the faster BLAS and einsum) the
     signature *races*: once Numba is loaded, calls alternate between the tiers and are
     timed, and after RACE_CALLS each the faster tier is kept. Each call's result is
-    exactly what the tier that ran it computes.
+    exactly what the tier that ran it computes. The worker is stopped when this process
+    exits: a compile cut short is redone by the next process that needs it.
 ``cpu``
     Numba only: the first call of a signature waits for Numba (the behaviour before tiers).
 ``python``
@@ -25,6 +26,7 @@ tier, which can take Numba seconds to compile). ``FLATGRAD_TIER`` chooses:
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -251,6 +253,7 @@ class _Service:
         self.thread: threading.Thread | None = None
         self.proc: subprocess.Popen | None = None
         self.spawn_failed = False
+        self.stop_at_exit = False
 
     def submit(self, job: Job) -> None:
         with self.cond:
@@ -337,6 +340,12 @@ class _Service:
         except OSError:
             self.spawn_failed = True
             return None
+        if not self.stop_at_exit:
+            # background work is best effort: a compile still running when this process
+            # exits is stopped (not left to compete with what runs next; Numba and flatgrad
+            # write cache entries whole, so a cut-short one is simply redone next time)
+            atexit.register(self._stop)
+            self.stop_at_exit = True
         return self.proc
 
     def _stop(self) -> None:

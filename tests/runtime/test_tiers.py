@@ -223,3 +223,36 @@ def test_the_switch_is_thread_safe(auto):
     assert g.tier == "cpu"
     assert results[0] == python or g.wait(0)
     assert all(r == python or r == cpu for r in results)
+
+
+@pytest.mark.slow
+def test_the_worker_is_stopped_when_the_process_exits(tmp_path):
+    """A background compile still running at exit is not left behind (it would compete with
+    whatever runs next)."""
+    import os
+    import time
+    script = tmp_path / "leave.py"
+    script.write_text(
+        "import os, sys\n"
+        "os.environ['FLATGRAD_TIER'] = 'auto'\n"
+        f"sys.path.insert(0, {os.path.dirname(F.__file__)!r})\n"
+        "import numpy as np, flatgrad as fg, tier_funcs as F\n"
+        "from flatgrad.runtime import tiers\n"
+        "g = fg.grad(F.mlp, argnums=(0, 1))\n"
+        "g(np.ones((300, 40)), np.ones((40, 1)), np.ones((100, 300)))\n"
+        "for _ in range(100):\n"
+        "    if tiers._service.proc is not None:\n"
+        "        break\n"
+        "    time = __import__('time'); time.sleep(0.05)\n"
+        "print(tiers._service.proc.pid)\n")
+    env = dict(os.environ, FLATGRAD_CACHE_DIR=str(tmp_path / "cache"))
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env,
+                         timeout=120)
+    pid = int(out.stdout.split()[-1])
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    pytest.fail(f"the worker process {pid} outlived its parent")
