@@ -208,15 +208,16 @@ def _first_call_case(program: str):
 
     def run(cfg: Config) -> CaseResult:
         runs = 1 if (cfg.quick or cfg.smoke) else 3
+        warm_runs = 1 if cfg.smoke else (5 if cfg.quick else 7)   # warm starts: cheap, noisy
         rows = [
             _row("flatgrad (auto, the default), cold", program, "flatgrad", runs, warm=False,
                  note="goal ≤ 1 s"),
-            _row("flatgrad (auto, the default), warm", program, "flatgrad", runs, warm=True,
+            _row("flatgrad (auto, the default), warm", program, "flatgrad", warm_runs, warm=True,
                  note="goal ≤ 1.1× hand @njit warm"),
             _row("flatgrad FLATGRAD_TIER=cpu, cold", program, "flatgrad-cpu", runs, warm=False),
-            _row("flatgrad FLATGRAD_TIER=cpu, warm", program, "flatgrad-cpu", runs, warm=True),
+            _row("flatgrad FLATGRAD_TIER=cpu, warm", program, "flatgrad-cpu", warm_runs, warm=True),
             _row("hand @njit(cache=True), cold", program, "njit", runs, warm=False),
-            _row("hand @njit(cache=True), warm", program, "njit", runs, warm=True,
+            _row("hand @njit(cache=True), warm", program, "njit", warm_runs, warm=True,
                  reference=True),
         ]
         if peers.version("jax") is None:
@@ -226,7 +227,7 @@ def _first_call_case(program: str):
                              note="no persistent compilation cache configured"))
         return CaseResult(
             f"First call, {t}: cold and warm cache, new process each",
-            f"Median of {runs} fresh processes. *first call* is measured from just after the "
+            f"Median of {runs} fresh processes cold, {warm_runs} warm. *first call* is measured from just after the "
             "import and the data (`import flatgrad` / `import numba` / `import jax`; NumPy "
             "arrays) to the first result, and includes defining and building the transform "
             "(`fg.grad(...)`); the import is reported separately. *cold*: empty flatgrad and "
