@@ -5,9 +5,10 @@ MLP; and the steady state the default tier (``FLATGRAD_TIER=auto``) ends in.
 Each first-call measurement is a fresh Python process running a small generated script that
 times its own import and its first call, so nothing already imported or compiled in the bench
 process leaks in. "Cold" gives each run empty ``FLATGRAD_CACHE_DIR`` and ``NUMBA_CACHE_DIR``
-directories; "warm" re-runs the same script with the caches the first run filled (a flatgrad
-run waits, after its timed call, until its background compilation is done, so that the next
-process finds the caches filled and no worker competes for the CPU).
+directories; "warm" re-runs the same script with the caches the last cold run filled (a
+flatgrad run waits, after its timed call, until its background compilation is done, so that
+the next process finds the caches filled and no worker competes for the CPU; a smoke run
+does not wait, and the worker stops with its process).
 """
 from __future__ import annotations
 
@@ -133,7 +134,7 @@ IMPORTS = {
 }
 
 
-def _script(directory: Path, program: str, kind: str) -> Path:
+def _script(directory: Path, program: str, kind: str, wait: bool = True) -> Path:
     lib = "flatgrad" if kind.startswith("flatgrad") else kind
     text = SCRIPT.format(
         imports=IMPORTS[lib], args=textwrap.dedent(_programs()[program]["args"]),
@@ -144,7 +145,7 @@ def _script(directory: Path, program: str, kind: str) -> Path:
         # tier this program ends in), and time how long the switch took
         after=("t4 = time.perf_counter(); g.wait(); "
                "print('BENCH-SWITCH ' + json.dumps({'switch': time.perf_counter() - t2, "
-               "'tier': g.tier}))") if lib == "flatgrad" else "")
+               "'tier': g.tier}))") if lib == "flatgrad" and wait else "")
     path = directory / f"first_call_{program}_{kind}.py"
     path.write_text(text)
     return path
@@ -171,25 +172,37 @@ def _run(script: Path, where: Path, tier: str | None) -> dict:
     return result
 
 
-def _series(program: str, kind: str, runs: int, warm: bool) -> list[dict]:
+def _series(program: str, kind: str, runs: int, warm: bool, base: Path) -> list[dict]:
+    """``runs`` fresh processes. Cold: each from empty caches in its own directory under
+    ``base``. Warm: from the caches the last cold run of the same kind filled (a flatgrad
+    process waits for its background compilation before it exits, except in a smoke run:
+    ``base / "smoke"``), or filled by one untimed run first when there was none."""
     tier = {"flatgrad": None, "flatgrad-cpu": "cpu"}.get(kind)
+    wait = not (base / "smoke").exists()
+    filled = base / f"{kind}.filled"               # names the directory a cold run filled
     results = []
-    with tempfile.TemporaryDirectory(prefix="flatgrad-bench-") as tmp:
-        tmp = Path(tmp)
-        for i in range(runs + int(warm)):
-            where = tmp if warm else tmp / f"run{i}"
-            where.mkdir(exist_ok=True)
-            result = _run(_script(where, program, kind), where, tier)
-            if warm and i == 0:
-                continue                       # this run fills the caches
-            results.append(result)
+    if not warm:
+        for i in range(runs):
+            where = base / f"{kind}-cold{i}"
+            where.mkdir(parents=True)
+            results.append(_run(_script(where, program, kind, wait), where, tier))
+            filled.write_text(str(where))
+        return results
+    where = Path(filled.read_text()) if filled.exists() else base / f"{kind}-warm"
+    where.mkdir(parents=True, exist_ok=True)
+    fill = not filled.exists()
+    for i in range(runs + int(fill)):
+        result = _run(_script(where, program, kind, wait), where, tier)
+        if fill and i == 0:
+            continue                               # this run fills the caches
+        results.append(result)
     return results
 
 
-def _row(name: str, program: str, kind: str, runs: int, warm: bool, reference: bool = False,
-         note: str = "") -> Row:
+def _row(name: str, program: str, kind: str, runs: int, warm: bool, base: Path,
+         reference: bool = False, note: str = "") -> Row:
     try:
-        results = _series(program, kind, runs, warm)
+        results = _series(program, kind, runs, warm, base)
     except Exception as e:  # noqa: BLE001 - reported in the table
         return Row(name, None, failure_note(e))
     med = lambda k: statistics.median(r[k] for r in results)   # noqa: E731
@@ -209,30 +222,35 @@ def _first_call_case(program: str):
     def run(cfg: Config) -> CaseResult:
         runs = 1 if (cfg.quick or cfg.smoke) else 3
         warm_runs = 1 if cfg.smoke else (5 if cfg.quick else 7)   # warm starts: cheap, noisy
-        rows = [
-            _row("flatgrad (auto, the default), cold", program, "flatgrad", runs, warm=False,
-                 note="goal ≤ 1 s"),
-            _row("flatgrad (auto, the default), warm", program, "flatgrad", warm_runs, warm=True,
-                 note="goal ≤ 1.1× hand @njit warm"),
-            _row("flatgrad FLATGRAD_TIER=cpu, cold", program, "flatgrad-cpu", runs, warm=False),
-            _row("flatgrad FLATGRAD_TIER=cpu, warm", program, "flatgrad-cpu", warm_runs, warm=True),
-            _row("hand @njit(cache=True), cold", program, "njit", runs, warm=False),
-            _row("hand @njit(cache=True), warm", program, "njit", warm_runs, warm=True,
-                 reference=True),
-        ]
-        if peers.version("jax") is None:
-            rows.append(Row("JAX jit(grad), first call", None, peers.missing_note("jax")))
-        else:
-            rows.append(_row("JAX jit(grad), first call", program, "jax", runs, warm=False,
-                             note="no persistent compilation cache configured"))
+        with tempfile.TemporaryDirectory(prefix="flatgrad-bench-") as tmp:
+            base = Path(tmp)
+            if cfg.smoke:                  # it runs; the background compile is not waited for
+                (base / "smoke").touch()
+            rows = [
+                _row("flatgrad (auto, the default), cold", program, "flatgrad", runs, False,
+                     base, note="goal ≤ 1 s"),
+                _row("flatgrad (auto, the default), warm", program, "flatgrad", warm_runs, True,
+                     base, note="goal ≤ 1.1× hand @njit warm"),
+                _row("flatgrad FLATGRAD_TIER=cpu, cold", program, "flatgrad-cpu", runs, False, base),
+                _row("flatgrad FLATGRAD_TIER=cpu, warm", program, "flatgrad-cpu", warm_runs, True,
+                     base),
+                _row("hand @njit(cache=True), cold", program, "njit", runs, False, base),
+                _row("hand @njit(cache=True), warm", program, "njit", warm_runs, True, base,
+                     reference=True),
+            ]
+            if peers.version("jax") is None:
+                rows.append(Row("JAX jit(grad), first call", None, peers.missing_note("jax")))
+            else:
+                rows.append(_row("JAX jit(grad), first call", program, "jax", runs, False, base,
+                                 note="no persistent compilation cache configured"))
         return CaseResult(
             f"First call, {t}: cold and warm cache, new process each",
-            f"Median of {runs} fresh processes cold, {warm_runs} warm. *first call* is measured from just after the "
-            "import and the data (`import flatgrad` / `import numba` / `import jax`; NumPy "
+            f"Median of {runs} fresh processes cold, {warm_runs} warm. *first call* is measured "
+            "from just after the import and the data (`import flatgrad` / `import numba` / `import jax`; NumPy "
             "arrays) to the first result, and includes defining and building the transform "
             "(`fg.grad(...)`); the import is reported separately. *cold*: empty flatgrad and "
-            "Numba cache directories; *warm*: the caches a previous process filled (a flatgrad "
-            "process waits, after its timed call, for its background compilation). *steady "
+            "Numba cache directories; *warm*: the caches the (last) cold process filled (a "
+            "flatgrad process waits, after its timed call, for its background compilation). *steady "
             "tier (after)*: the tier the calls end in, and when the switch to it was complete, "
             "counted from the same start.",
             rows, targets="first call ≤ 1 s cold; warm ≤ 1.1× hand @njit(cache=True) warm",
