@@ -342,10 +342,16 @@ class Gen:
         if kind == "item" and shape == ():
             ints = [v for v in env.values() if v.kind == "i"]
             arrs = [v for v in env.values() if v.kind == "f" and len(v.shape) == 1]
-            if ints and arrs:
+            if ints and arrs and r.random() < 0.6:
                 v, i = r.choice(arrs), r.choice(ints)
                 return Expr(f"{v.name}[{i.name} % {v.shape[0]}]", shape=(),
                             names=frozenset([v.name, i.name]))
+            if arrs:
+                # a constant index: items of a parameter beside its whole-array uses give its
+                # adjoint scatters plus full contributions (the in-place sums' hardest case)
+                v = r.choice(arrs)
+                return Expr(f"{v.name}[{r.randrange(v.shape[0])}]", shape=(),
+                            names=frozenset([v.name]))
             return self.leaf(env, shape, allow_mut)
         if kind == "call":
             return self.call(env, shape, d)
