@@ -92,10 +92,6 @@ def _smooth_value(e, args, point):
     return v
 
 
-POINTS = [(n, p) for n in SCALAR
-          for p in itertools.product(VALUES, repeat=PRIMS[n].arity)]
-
-
 @pytest.fixture(scope="module")
 def hessians():
     cache = {}
