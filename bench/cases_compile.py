@@ -12,6 +12,7 @@ does not wait, and the worker stops with its process).
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import os
@@ -172,13 +173,13 @@ def _run(script: Path, where: Path, tier: str | None) -> dict:
     return result
 
 
-def _series(program: str, kind: str, runs: int, warm: bool, base: Path) -> list[dict]:
+def _series(program: str, kind: str, runs: int, warm: bool, base: Path,
+            wait: bool = True) -> list[dict]:
     """``runs`` fresh processes. Cold: each from empty caches in its own directory under
     ``base``. Warm: from the caches the last cold run of the same kind filled (a flatgrad
-    process waits for its background compilation before it exits, except in a smoke run:
-    ``base / "smoke"``), or filled by one untimed run first when there was none."""
+    process waits for its background compilation before it exits, unless not ``wait``), or
+    filled by one untimed run first when there was none."""
     tier = {"flatgrad": None, "flatgrad-cpu": "cpu"}.get(kind)
-    wait = not (base / "smoke").exists()
     filled = base / f"{kind}.filled"               # names the directory a cold run filled
     results = []
     if not warm:
@@ -200,9 +201,9 @@ def _series(program: str, kind: str, runs: int, warm: bool, base: Path) -> list[
 
 
 def _row(name: str, program: str, kind: str, runs: int, warm: bool, base: Path,
-         reference: bool = False, note: str = "") -> Row:
+         reference: bool = False, note: str = "", wait: bool = True) -> Row:
     try:
-        results = _series(program, kind, runs, warm, base)
+        results = _series(program, kind, runs, warm, base, wait)
     except Exception as e:  # noqa: BLE001 - reported in the table
         return Row(name, None, failure_note(e))
     med = lambda k: statistics.median(r[k] for r in results)   # noqa: E731
@@ -223,26 +224,25 @@ def _first_call_case(program: str):
         runs = 1 if (cfg.quick or cfg.smoke) else 3
         warm_runs = 1 if cfg.smoke else (5 if cfg.quick else 7)   # warm starts: cheap, noisy
         with tempfile.TemporaryDirectory(prefix="flatgrad-bench-") as tmp:
-            base = Path(tmp)
-            if cfg.smoke:                  # it runs; the background compile is not waited for
-                (base / "smoke").touch()
+            # (a smoke run checks that it runs: the background compile is not waited for)
+            row = functools.partial(_row, program=program, base=Path(tmp), wait=not cfg.smoke)
             rows = [
-                _row("flatgrad (auto, the default), cold", program, "flatgrad", runs, False,
-                     base, note="goal ≤ 1 s"),
-                _row("flatgrad (auto, the default), warm", program, "flatgrad", warm_runs, True,
-                     base, note="goal ≤ 1.1× hand @njit warm"),
-                _row("flatgrad FLATGRAD_TIER=cpu, cold", program, "flatgrad-cpu", runs, False, base),
-                _row("flatgrad FLATGRAD_TIER=cpu, warm", program, "flatgrad-cpu", warm_runs, True,
-                     base),
-                _row("hand @njit(cache=True), cold", program, "njit", runs, False, base),
-                _row("hand @njit(cache=True), warm", program, "njit", warm_runs, True, base,
-                     reference=True),
+                row("flatgrad (auto, the default), cold", kind="flatgrad", runs=runs,
+                    warm=False, note="goal ≤ 1 s"),
+                row("flatgrad (auto, the default), warm", kind="flatgrad", runs=warm_runs,
+                    warm=True, note="goal ≤ 1.1× hand @njit warm"),
+                row("flatgrad FLATGRAD_TIER=cpu, cold", kind="flatgrad-cpu", runs=runs, warm=False),
+                row("flatgrad FLATGRAD_TIER=cpu, warm", kind="flatgrad-cpu", runs=warm_runs,
+                    warm=True),
+                row("hand @njit(cache=True), cold", kind="njit", runs=runs, warm=False),
+                row("hand @njit(cache=True), warm", kind="njit", runs=warm_runs, warm=True,
+                    reference=True),
             ]
             if peers.version("jax") is None:
                 rows.append(Row("JAX jit(grad), first call", None, peers.missing_note("jax")))
             else:
-                rows.append(_row("JAX jit(grad), first call", program, "jax", runs, False, base,
-                                 note="no persistent compilation cache configured"))
+                rows.append(row("JAX jit(grad), first call", kind="jax", runs=runs, warm=False,
+                                note="no persistent compilation cache configured"))
         return CaseResult(
             f"First call, {t}: cold and warm cache, new process each",
             f"Median of {runs} fresh processes cold, {warm_runs} warm. *first call* is measured "

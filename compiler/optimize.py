@@ -292,7 +292,7 @@ def cse(fn: Function) -> Function:
     other way round. Allocating and impure ops are never merged."""
     m: dict = {}
     written = mutated(fn)
-    stale = views_of(fn, written) - written   # views: one name, contents changed by writes
+    stale = written_arrays(fn) - written   # views: one name, contents changed by writes
     results = {a.id for a in fn.results if isinstance(a, Var)}   # each keeps its own name
 
     def block(b: Block, table: dict) -> Block:

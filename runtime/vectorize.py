@@ -234,7 +234,8 @@ class _Plan:
     does not match returns None and takes the general path, which makes a new plan. The
     kernel, its inputs and so its results are the ones the general path would use."""
 
-    __slots__ = ("fn", "how", "shape", "size", "dtype", "f64", "dtypes", "tree", "flat_tuple")
+    __slots__ = ("fn", "how", "shape", "size", "one_d", "dtype", "f64", "dtypes", "tree",
+                 "flat_tuple")
 
     @classmethod
     def of(cls, kern: Kernel, args, kinds, shape, dtype) -> "_Plan | None":
@@ -251,6 +252,7 @@ class _Plan:
         plan.fn, plan.how, plan.shape, plan.dtype = kern.fn, tuple(how), shape, dtype
         plan.f64 = dtype == np.float64
         plan.size, plan.dtypes, plan.tree = math.prod(shape), kern.dtypes, kern.structure
+        plan.one_d = len(shape) == 1
         plan.flat_tuple = kern.structure.kind == "tuple" and all(
             c.kind == "leaf" for c in kern.structure.children)
         return plan
@@ -258,7 +260,7 @@ class _Plan:
     def __call__(self, args, out):
         if len(args) != len(self.how):
             return None
-        shape, dtype, one_d = self.shape, self.dtype, len(self.shape) == 1
+        shape, dtype, one_d = self.shape, self.dtype, self.one_d
         values = []
         for a, how in zip(args, self.how):
             if how is None:
