@@ -7,6 +7,7 @@ each to the previous one's output (``compiler/pipeline.py`` runs them as passes)
     Step("vjp", wrt)     cotangent parameters for the results          (reverse_seeded)
     Step("fwd", wrt)     tangent parameters for ``wrt``                (forward_ad)
     Step("jac", wrt)     the Jacobian, rows = results; ``mode`` "rev" or "fwd"
+    Step("rows", data)   what one row chunk of the data computes   (split_rows)
 
 ``grad(f)`` is ``[rev]``, ``grad(grad(f))`` is ``[rev, rev]``, ``hessian(f)`` is
 ``[rev, jac-fwd]``: forward over reverse on the gradient's IR. A step also says how its
@@ -23,9 +24,10 @@ from .forward import forward_ad
 from .ir import Function
 from .jacobian import jacobian_arrays, jacobian_ir  # noqa: F401  (jacobian_arrays: re-exported)
 from .reverse import reverse_ad
+from .rows import split_rows
 from .vjp import reverse_seeded
 
-KINDS = ("rev", "vjp", "fwd", "jac")
+KINDS = ("rev", "vjp", "fwd", "jac", "rows")
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class Step:
 
     def apply(self, fn: Function) -> Function:
         check_wrt(fn, self.wrt)
+        if self.kind == "rows":           # the same results, computed per row chunk
+            return split_rows(fn, self.wrt)
         tree = self.tree(results_tree(fn))
         if self.kind == "rev":
             out = reverse_ad(fn, self.wrt, self.with_value, self.checkpoint)

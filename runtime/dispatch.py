@@ -32,7 +32,9 @@ from ..compiler.inline import inline
 from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import LEAF, TreeDef, unflatten
 from ..compiler.values import is_static
-from . import cache, tiers
+from . import cache, dask_rows, tiers
+from .dask_map import is_dask
+from .dask_rows import DaskData
 
 TARGETS = ("python", "cpu")
 DEFAULT_TARGET = "cpu"      # every transform's default: Numba; "python" runs the same code without
@@ -140,6 +142,8 @@ def classify(name: str, value, differentiable: bool):
         raise TypeError(f"argument '{name}' has unsupported dtype {value.dtype}")
     if isinstance(value, (np.floating, np.integer, np.bool_)):
         return classify(name, value.item(), differentiable)
+    if is_dask(value):
+        raise DaskData(name)      # data in row chunks: the call runs on Dask (dask_rows.py)
     raise TypeError(f"argument '{name}' has unsupported type {type(value).__name__}; "
                     "flatgrad takes floats, ints, bools and NumPy arrays")
 
@@ -318,6 +322,8 @@ class Transformed:
             return self._dispatch(args)
         except _ERRORS as e:
             self._reraise(e, args)
+        except DaskData:
+            return dask_rows.call(self, args)
         except _Recompile:
             # an array read from the module changed dtype or ndim: compile for the new one
             with self._lock:

@@ -1,0 +1,137 @@
+"""Transforms of sums over rows, with the data in Dask arrays: one task per row chunk.
+
+``fg.grad(nll)(w, X, y)`` with ``X`` and ``y`` Dask arrays (the data; never differentiated)
+runs where the data lives. The compiler first proves ``nll`` additive over the rows of the
+Dask arguments (``compiler/rows.py``: a sum or mean over rows of row-wise terms, plus terms
+that do not read the data) and builds the function one chunk runs, whose last parameter is
+the total row count (``np.mean`` and ``X.shape[0]`` still mean the whole data's). Then:
+
+* the Dask arguments are aligned: rows cut as the first one's, every other axis in one
+  chunk (``rechunk``), so that chunk ``k`` of every argument holds the same rows;
+* one task per chunk runs the transform on the chunk's NumPy blocks; the parameters (NumPy
+  arrays, numbers, containers) are one value in the graph, shipped to each worker once;
+* the chunks' results are summed in a tree of tasks on the cluster (8 at a time), and the
+  client receives one parameter-sized result;
+* the terms that do not read the data were counted once per chunk: the client subtracts
+  ``K - 1`` times the transform on zero rows (where every sum over rows is 0).
+
+The graph runs on Dask's current scheduler: a ``distributed.Client``'s if one is active,
+else the threaded one (``dask.config.set(scheduler="processes")`` works too). Each call
+builds and computes one graph, so a chunk of ``X`` is computed once per call; ``X.persist()``
+keeps it in the workers' memory across the calls of an optimizer (your choice: see
+docs/dask.md).
+"""
+from __future__ import annotations
+
+import math
+import weakref
+
+import numpy as np
+
+from ..compiler.steps import Step
+from ..compiler.tree import flatten, unflatten
+from .dask_map import is_dask
+
+SPLIT_EVERY = 8       # chunks' results summed per task of the tree
+_CHUNKED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+class DaskData(Exception):
+    """Raised by argument classification at a Dask array: the call goes to :func:`call`."""
+
+
+def chunk_transform(t, positions: tuple):
+    """The transform ``t`` as one row chunk computes it (cached per transform and positions)."""
+    from .dispatch import Transformed
+    per = _CHUNKED.setdefault(t, {})
+    tc = per.get(positions)
+    if tc is None:
+        tc = per[positions] = Transformed(
+            t.fn, (Step("rows", positions),) + t.steps, t.target, t.suffix + "_rows",
+            extra=("rows",) + t.extra, floats=t.floats, optimize=t.req.optimize)
+    return tc
+
+
+def call(t, args: tuple):
+    """``t(*args)`` with some of ``args`` Dask arrays: NumPy results, computed on Dask."""
+    import dask
+    args = t._bind(tuple(args))
+    n = len(t.params) - len(t.extra)
+    positions = tuple(i for i, a in enumerate(args) if is_dask(a))
+    if not positions:
+        raise TypeError(f"'{t.__name__}': Dask arrays are taken as whole arguments (the data), "
+                        "not inside containers")
+    blocks, rows = _aligned(t, args, positions, n)
+    tc = chunk_transform(t, positions)
+    params = dask.delayed(tuple(None if i in positions else a for i, a in enumerate(args)),
+                          pure=True, traverse=False)
+    parts = [dask.delayed(_chunk, pure=True)(tc, params, positions, n, rows, *bs)
+             for bs in zip(*blocks)]
+    while len(parts) > 1:
+        parts = [dask.delayed(_add, pure=True)(*parts[k:k + SPLIT_EVERY])
+                 for k in range(0, len(parts), SPLIT_EVERY)]
+    (summed,) = dask.compute(parts[0])
+    # the part that reads no data, counted once per chunk: keep it once
+    empty = list(args)
+    for i in positions:
+        empty[i] = np.empty((0,) + args[i].shape[1:], dtype=args[i].dtype)
+    base, tree = flatten(_run(tc, empty, n, rows))
+    k = len(blocks[0])
+    return unflatten(tree, [_like(b, s - (k - 1) * b) for s, b in zip(summed, base)])
+
+
+def _aligned(t, args, positions, n) -> tuple:
+    """Each Dask argument's row chunks, as delayed NumPy blocks (the same rows in block ``k``
+    of every argument), and the total row count; errors name the argument."""
+    import dask.array as da
+    first = None
+    for i in positions:
+        name, a = t.params[i], args[i]
+        if i >= n:
+            raise TypeError(f"argument '{name}' is a Dask array; only the function's own "
+                            "data arguments may be (not tangents or cotangents)")
+        if not isinstance(a, da.Array):
+            raise TypeError(f"argument '{name}' is a {type(a).__name__}; of Dask collections, "
+                            "flatgrad's transforms take Dask arrays (the data, in row chunks)")
+        if i in t.floats:
+            raise TypeError(f"argument '{name}' is a Dask array and is differentiated "
+                            "(argnums); Dask arrays are for data arguments, whose gradient "
+                            "is not asked for")
+        if a.ndim == 0 or any(math.isnan(s) for s in a.shape):
+            raise ValueError(f"argument '{name}' must be a Dask array with rows and known "
+                             "chunk sizes (.compute_chunk_sizes() first)")
+        if first is not None and a.shape[0] != args[first].shape[0]:
+            raise ValueError(f"arguments '{t.params[first]}' and '{name}' have "
+                             f"{args[first].shape[0]} and {a.shape[0]} rows; the Dask "
+                             "arguments must have the same rows")
+        first = i if first is None else first
+    rows = args[first].shape[0]
+    cuts = args[first].chunks[0]
+    blocks = []
+    for i in positions:
+        a = args[i].rechunk({0: cuts, **{j: -1 for j in range(1, args[i].ndim)}})
+        blocks.append(list(a.to_delayed().ravel()))
+    return blocks, int(rows)
+
+
+def _run(tc, args, n: int, rows: int):
+    return tc(*args[:n], rows, *args[n:])
+
+
+def _chunk(tc, params, positions, n, rows, *blocks):
+    """One task: the transform on one row chunk; its results as a flat tuple."""
+    args = list(params)
+    for i, blk in zip(positions, blocks):
+        args[i] = blk
+    return tuple(flatten(_run(tc, args, n, rows))[0])
+
+
+def _add(*parts):
+    """The chunks' results, summed leaf by leaf."""
+    return tuple(sum(leaves[1:], leaves[0]) for leaves in zip(*parts))
+
+
+def _like(base, value):
+    """``value`` as the type the transform returns for ``base`` (a Python float stays one)."""
+    return type(base)(value) if isinstance(base, (float, int)) and not isinstance(base, bool) \
+        else value
