@@ -24,6 +24,7 @@ from .errors import CompileError, SourceLoc
 from .frontend import lower_function
 from .ir import Function, dump
 from .optimize import O1, accumulate_in_place
+from .rows import ROWS_META
 from .frontend.source import params_of
 from .steps import over_leaves, results_tree, with_tree
 from .tree import expression, leaves
@@ -129,8 +130,12 @@ def _transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> F
     steps = req.steps
     if arg_types is not None:         # container arguments: the IR has a parameter per leaf
         steps = over_leaves(steps, tuple(arg_types)[:len(params_of(fn_obj))], primal.loc)
+    split = None
+    if steps and steps[0].kind == "rows":      # data in row chunks: what one chunk computes
+        primal = run_passes(primal, [(steps[0].name, steps[0].apply)], log=log)
+        split, steps = dict(primal.meta)[ROWS_META], steps[1:]
     ir = run_passes(primal, [(s.name, s.apply) for s in steps], log=log)
-    tree = results_tree(ir) if req.steps else None
+    tree = results_tree(ir) if steps else None
     ir = run_passes(ir, [("expand_custom", expand_custom)], log=log)  # custom_vjp: primal bodies
     if req.optimize:
         ir = run_passes(ir, O1, fixed_point=True, log=log)
@@ -139,6 +144,8 @@ def _transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> F
         ir = with_tree(ir, tree)          # passes need not keep meta; the results are the same
     if req.name:
         ir = replace(ir, name=req.name)
+    if split is not None:     # where the sums over rows were split (flatgrad show --rows)
+        ir = replace(ir, meta=ir.meta + ((ROWS_META, split),))
     if captured:       # the arrays read from the module: hidden parameters after the user's
         ir = replace(ir, meta=tuple((k, v) for k, v in ir.meta if k != "captures")
                      + (("captures", captured),))

@@ -310,7 +310,8 @@ class _Splitter:
     def linear(self, op: Op, ks) -> tuple:
         """Sums over rows (A), and affine values (F), through linear operations."""
         if any(k[0] not in _AFFINE for k in ks):
-            raise _Broken(op.loc, "a sum over the rows meets values of single rows")
+            raise _Broken(op.loc, "a statistic of the whole data (a sum or mean over the rows) "
+                                  "is combined with rows of the data, as in a normalisation")
         prim = op.prim
         affine = [k for k in ks if k[0] in ("A", "F")]
         kind = F if F in affine or (prim in ("add", "sub") and C in ks) else A

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib.util
+import linecache
 import os
 import sys
 import traceback
@@ -20,10 +21,12 @@ from .compiler.frontend.source import params_of
 from .compiler.hints import float_typing_caused
 from .compiler.ir import dump
 from .compiler.pipeline import PassLog, pass_names
+from .compiler.rows import ROWS_META
 from .export import export
 from .graph import EvalError, graph
 from .runtime.cache import readable
-from .runtime.dispatch import default_signature
+from .runtime.dask_rows import chunk_transform
+from .runtime.dispatch import Signature, default_signature
 from .runtime.gradcheck import compare, numeric_grad
 
 EPILOG = """examples:
@@ -89,17 +92,9 @@ def _where(e: BaseException, path: str | None = None) -> str:
 
 
 def _wrt(fn, text: str | None, sig=None) -> tuple[int, ...]:
-    params = params_of(fn)
     if not text:   # every float parameter (ints and bools have no gradient)
-        return tuple(i for i in range(len(params)) if sig is None or T.is_float(sig[i]))
-    out = []
-    for name in text.split(","):
-        name = name.strip()
-        if name not in params:
-            raise UserError(f"--wrt: {fn.__name__} has no parameter {name!r} "
-                            f"(parameters: {', '.join(params)})")
-        out.append(params.index(name))
-    return tuple(out)
+        return tuple(i for i in range(len(params_of(fn))) if sig is None or T.is_float(sig[i]))
+    return _names(fn, text, "--wrt")
 
 
 def _highlight(text: str, stream) -> str:
@@ -117,7 +112,8 @@ def _highlight(text: str, stream) -> str:
 def cmd_show(args) -> int:
     fn = load_function(args.function)
     sig = _signature(fn, args.types)
-    wrt = _wrt(fn, args.wrt, sig)
+    rows = _names(fn, args.rows, "--rows") if args.rows else ()
+    wrt = tuple(i for i in _wrt(fn, args.wrt, sig) if i not in rows)
     target = "cpu" if args.target == "cpu" else "python"
     optimize = args.opt != "0"
     if args.mode == "fwd":   # forward mode: tangent parameters tan_x for --wrt
@@ -125,6 +121,9 @@ def cmd_show(args) -> int:
                         target=target, optimize=optimize)
     else:
         t = api.grad(fn, wrt, target=target, optimize=optimize)
+    if rows:       # what one row chunk of Dask data computes (runtime/dask_rows.py)
+        t = chunk_transform(t, rows)
+        sig = Signature(tuple(sig) + (T.I64,))
     log = _pass_log(args)
     try:
         if log is not None:
@@ -135,6 +134,8 @@ def cmd_show(args) -> int:
             text = _body_only(api.vectorize(t, target=args.target).build_source())
         else:
             text = _body_only(t.build_source(sig))
+        if rows:
+            text = _rows_header(fn, rows, t.build_ir(sig)) + text
     except CompileError as e:
         guessed = _guessed(fn, args.types)
         if not guessed or not float_typing_caused(fn, sig, guessed, e):
@@ -148,6 +149,29 @@ def cmd_show(args) -> int:
         _report_passes(log, args.time_passes)
     sys.stdout.write(_highlight(text, sys.stdout))
     return 0
+
+
+def _names(fn, text: str, option: str) -> tuple[int, ...]:
+    """The positions of the parameters named in ``text`` (comma-separated)."""
+    params = params_of(fn)
+    out = []
+    for name in (n.strip() for n in text.split(",")):
+        if name not in params:
+            raise UserError(f"{option}: {fn.__name__} has no parameter {name!r} "
+                            f"(parameters: {', '.join(params)})")
+        out.append(params.index(name))
+    return tuple(out)
+
+
+def _rows_header(fn, rows, ir) -> str:
+    """Comment lines saying which reductions over rows were split into chunks."""
+    names = ", ".join(params_of(fn)[i] for i in rows)
+    lines = [f"# one row chunk of {names} runs this; 'rows' is the total row count.",
+             "# The sums over rows split into chunks (their partial results are added up):"]
+    lines += [f"#   {loc.file.rsplit('/', 1)[-1]}:{loc.line}: "
+              f"{(linecache.getline(loc.file, loc.line) or '').strip()}"
+              for loc in dict(ir.meta).get(ROWS_META, ())]
+    return "\n".join(lines) + "\n"
 
 
 def _pass_log(args):
@@ -494,6 +518,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--types", metavar="NAME=TYPE,...",
                    help='argument types, e.g. X=f64[:, :],n=i64 (default: the parameters\' string '
                         'annotations such as X: "f64[:, :]", else float scalars)')
+    s.add_argument("--rows", metavar="NAME,...",
+                   help="data parameters held in row chunks (Dask arrays): print what one chunk "
+                        "computes and which sums over rows are split (docs/dask.md)")
     s.set_defaults(run=cmd_show)
     types_help = ('argument types, e.g. X=f64[:, :],n=i64 (default: the parameters\' '
                   'annotations such as X: "f64[:, :]", their default values, else floats)')

@@ -458,9 +458,10 @@ class Transformed:
         return args
 
     def _modes(self) -> tuple:
-        """The parameters that may take a string (their default is a string or None)."""
-        k = len(self.params) - len(self.defaults)
-        return tuple(p for p, d in zip(self.params[k:], self.defaults)
+        """The parameters that may take a string (their default is a string or None); the
+        function's own, also for a transform with extra parameters after them."""
+        own, defaults = params_of(self.fn), self.fn.__defaults__ or ()
+        return tuple(p for p, d in zip(own[len(own) - len(defaults):], defaults)
                      if d is None or isinstance(d, str))
 
     def signature(self, args):

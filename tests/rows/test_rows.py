@@ -1,0 +1,228 @@
+"""Gradients of sums over Dask row chunks (compiler/rows.py, runtime/dask_rows.py): every
+call equals the same call on the in-memory arrays (the oracle: flatgrad's in-memory
+transform, itself checked against finite differences here once more); every non-additive
+model is rejected at its line. Threaded scheduler, python target (no JIT) unless stated."""
+import inspect
+
+import numpy as np
+import pytest
+
+import flatgrad as fg
+from flatgrad.compiler.tree import flatten
+from tests.rows import funcs as F
+
+da = pytest.importorskip("dask.array")
+dask = pytest.importorskip("dask")
+
+RNG = np.random.default_rng(7)
+N, D = 203, 4
+XN = RNG.normal(size=(N, D))
+YN = (RNG.random(N) < 0.4).astype(float)
+SN = RNG.uniform(0.5, 2.0, N)
+W = RNG.normal(size=D) * 0.5
+
+
+def lazy(a, chunks):
+    return da.from_array(a, chunks=chunks)
+
+
+def assert_close(got, want):
+    g, gt = flatten(got)
+    w, wt = flatten(want)
+    assert gt == wt
+    for a, b in zip(g, w):
+        assert type(a) is type(b) or np.shape(a) == np.shape(b)
+        np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-11)
+
+
+ADDITIVE = [
+    (F.logistic_nll, ()),
+    (F.least_squares_mean, ()),
+    (F.weighted_sum, ("s",)),
+    (F.column_means, ()),
+    (F.hand_normal_equations, ()),
+    (F.per_row_loop, ()),
+    (F.generator_sum, ()),
+    (F.affine_of_sums, ()),
+    (F.columns, ()),
+]
+
+
+@pytest.mark.parametrize("f, more", ADDITIVE, ids=[f.__name__ for f, _ in ADDITIVE])
+@pytest.mark.parametrize("transform", ["value_and_grad", "grad"])
+def test_additive_models_equal_the_in_memory_call(f, more, transform):
+    t = getattr(fg, transform)(f, target="python")
+    extra_np = [SN for _ in more]
+    # X and y chunked differently (rows unified to X's), X's columns in two chunks
+    X, y = lazy(XN, (60, 2)), lazy(YN, 47)
+    extra = [lazy(SN, 101) for _ in more]
+    with dask.config.set(scheduler="threads"):
+        assert_close(t(W, X, y, *extra), t(W, XN, YN, *extra_np))
+
+
+def test_the_gradient_matches_finite_differences():
+    X, y = lazy(XN, 50), lazy(YN, 50)
+    g = fg.grad(F.logistic_nll, target="python")(W, X, y)
+    eps, num = 1e-6, np.zeros(D)
+    for j in range(D):
+        e = np.zeros(D)
+        e[j] = eps
+        num[j] = (F.logistic_nll(W + e, XN, YN) - F.logistic_nll(W - e, XN, YN)) / (2 * eps)
+    np.testing.assert_allclose(g, num, rtol=1e-7, atol=1e-9)
+
+
+def test_pytree_parameters_and_a_static_mode():
+    params = {"W1": RNG.normal(size=(D, 5)), "b1": RNG.normal(size=5),
+              "W2": RNG.normal(size=(5, 1)), "b2": np.array([0.1])}
+    X, y = lazy(XN, 70), lazy(YN, 70)
+    vg = fg.value_and_grad(F.mlp, target="python")
+    assert_close(vg(params, X, y), vg(params, XN, YN))
+    g = fg.grad(F.branch_on_parameter, target="python")
+    for act, reg in ((np.tanh, None), (np.sin, 0.5)):
+        assert_close(g(W, X, y, act, reg), g(W, XN, YN, act, reg))
+
+
+def test_hvp_and_jvp_of_the_gradient():
+    X, y = lazy(XN, 64), lazy(YN, 64)
+    v = RNG.normal(size=D)
+    h = fg.hvp(F.logistic_nll, target="python")
+    assert_close(h(W, X, y, v), h(W, XN, YN, v))
+    g = fg.grad(F.least_squares_mean, target="python")
+    hv = fg.hvp(F.least_squares_mean, target="python")(W, X, y, v)
+    np.testing.assert_allclose(hv, 2 * XN.T @ (XN @ v) / N, rtol=1e-12)
+    np.testing.assert_allclose(g(W, X, y), 2 * XN.T @ (XN @ W - YN) / N, rtol=1e-12)
+
+
+def test_one_chunk_and_many_chunks():
+    g = fg.value_and_grad(F.logistic_nll, target="python")
+    want = g(W, XN, YN)
+    for chunks in (N, 1, 17):
+        assert_close(g(W, lazy(XN, chunks), lazy(YN, chunks)), want)
+
+
+def test_processes_scheduler():
+    g = fg.value_and_grad(F.logistic_nll, target="python")
+    with dask.config.set(scheduler="processes", num_workers=2):
+        assert_close(g(W, lazy(XN, 80), lazy(YN, 80)), g(W, XN, YN))
+
+
+def test_each_chunk_of_the_data_is_computed_once_per_call():
+    calls = []
+
+    def source(block, block_info=None):
+        calls.append(block_info[None]["chunk-location"])
+        return block
+
+    X = lazy(XN, (50, D)).map_blocks(source, dtype=float)
+    g = fg.value_and_grad(F.logistic_nll, target="python")
+    with dask.config.set(scheduler="sync"):
+        assert_close(g(W, X, lazy(YN, 50)), g(W, XN, YN))
+    assert sorted(calls) == sorted(set(calls)) and len(calls) == 5
+
+
+def test_scipy_optimizers_fit_as_on_in_memory_data():
+    from scipy.optimize import minimize
+    X, y = lazy(XN, 50), lazy(YN, 50)
+    vg = fg.value_and_grad(F.logistic_nll, target="python")
+    a = minimize(vg, np.zeros(D), args=(X, y), jac=True, method="L-BFGS-B")
+    b = minimize(vg, np.zeros(D), args=(XN, YN), jac=True, method="L-BFGS-B")
+    np.testing.assert_allclose(a.x, b.x, rtol=1e-8, atol=1e-10)
+    assert abs(a.fun - b.fun) < 1e-12
+    h = fg.hvp(F.logistic_nll, target="python")
+    c, d = (minimize(vg, np.zeros(D), args=data, jac=True, method="Newton-CG",
+                     hessp=lambda w, v, X, y: h(w, X, y, v)) for data in ((X, y), (XN, YN)))
+    np.testing.assert_allclose(c.x, d.x, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(c.x, b.x, rtol=1e-4)
+
+
+def _line(f) -> int:
+    src, first = inspect.getsourcelines(f)
+    return first + next(i for i, s in enumerate(src) if "# breaks" in s)
+
+
+NOT_ADDITIVE = [
+    (F.centred, (), "as in a normalisation"),
+    (F.log_of_sum, (), "not linear"),
+    (F.max_over_rows, (), "not a sum"),
+    (F.product_of_sums, (), "not linear"),
+    (F.gram_inverse, (), "not linear"),
+    (F.recurrence_over_rows, (), "running sum"),
+    (F.next_row, (), "a part of the rows is picked"),
+    (F.numpy_rows, ("c",), "pass per-row values as Dask arrays"),
+    (F.weighted_mean, ("s",), "not linear"),
+    (F.sorted_rows, (), "sort"),
+]
+
+
+@pytest.mark.parametrize("f, more, why", NOT_ADDITIVE, ids=[f.__name__ for f, _, _ in NOT_ADDITIVE])
+def test_each_non_additive_model_is_rejected_at_its_line(f, more, why):
+    X, y = lazy(XN, 50), lazy(YN, 50)
+    extra = [SN if m == "c" else lazy(SN, 50) for m in more]
+    with pytest.raises(fg.CompileError) as e:
+        fg.grad(f, target="python")(W, X, y, *extra)
+    text = str(e.value)
+    assert f"funcs.py:{_line(f)}:" in text and "not a sum over the rows" in text, text
+    assert "pass it in as a parameter" in text
+    assert why in text, text
+    # the in-memory call is unaffected
+    fg.grad(f, target="python")(W, XN, YN, *[SN for _ in more])
+
+
+def test_bad_dask_arguments_are_named():
+    X = lazy(XN, 50)
+    g = fg.grad(F.least_squares_mean, target="python")
+    with pytest.raises(ValueError, match="'X' and 'y' have 203 and 100 rows"):
+        g(W, X, lazy(YN[:100], 50))
+    with pytest.raises(TypeError, match="argument 'X' is a Dask array and is differentiated"):
+        fg.grad(F.least_squares_mean, argnums=1, target="python")(W, X, YN)
+    unknown = X[X[:, 0] > 0]
+    with pytest.raises(ValueError, match="argument 'X' must be a Dask array with rows and known"):
+        g(W, unknown, YN)
+
+
+def test_a_loop_over_part_of_the_rows_and_data_in_containers_are_rejected():
+    X, y = lazy(XN, 50), lazy(YN, 50)
+
+    def skip_first(w, X, y):
+        total = 0.0
+        for i in range(1, X.shape[0]):
+            total += X[i] @ w
+        return total
+    with pytest.raises(fg.CompileError, match="must run over all of them"):
+        fg.grad(skip_first, target="python")(W, X, y)
+    with pytest.raises(TypeError, match="whole arguments"):
+        fg.grad(lambda w, d: np.sum(d[0] @ w), target="python")(W, (X, y))
+
+
+def test_show_names_the_split_sums(capsys):
+    from flatgrad.cli import main
+    assert main(["show", "tests/rows/funcs.py::logistic_nll", "--rows", "X,y", "--types",
+                 "w=f64[:],X=f64[:,:],y=f64[:]"]) == 0
+    out = capsys.readouterr().out
+    assert "# one row chunk of X, y runs this" in out
+    assert "funcs.py:12: return np.sum(np.logaddexp(0.0, z) - y * z) / X.shape[0]" in out
+    assert "def logistic_nll_grad_rows(w, X, y, rows):" in out and "1.0 / rows" in out
+
+
+def test_a_local_cluster():
+    """A LocalCluster of 2 worker processes: the workers rebuild the transform by reference
+    (runtime/pickling.py) and run their chunks; the client gets parameter-sized results."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster):
+        X, y = lazy(XN, 70), lazy(YN, 70)
+        vg = fg.value_and_grad(F.logistic_nll, target="python")
+        assert_close(vg(W, X, y), vg(W, XN, YN))
+        h = fg.hvp(F.per_row_loop, target="python")
+        v = RNG.normal(size=D)
+        assert_close(h(W, X, y, v), h(W, XN, YN, v))
+
+
+@pytest.mark.slow
+def test_cpu_target():
+    """The default target (Numba), on the loop over rows (where Numba is what runs)."""
+    X, y = lazy(XN, 70), lazy(YN, 70)
+    with dask.config.set(scheduler="threads"):
+        vg = fg.value_and_grad(F.per_row_loop)
+        assert_close(vg(W, X, y), vg(W, XN, YN))
