@@ -63,12 +63,13 @@ def call(t, args: tuple):
                         "not inside containers")
     blocks, rows = _aligned(t, args, positions, n)
     tc = chunk_transform(t, positions)
-    params = dask.delayed(tuple(None if i in positions else a for i, a in enumerate(args)),
-                          pure=True, traverse=False)
-    parts = [dask.delayed(_chunk, pure=True)(tc, params, positions, n, rows, *bs)
-             for bs in zip(*blocks)]
+    # the transform and the parameters are one value each in the graph: sent to a worker once
+    # per call, whatever its number of chunks (keys new per call: two calls never share one)
+    shipped = dask.delayed((tc, tuple(None if i in positions else a for i, a in enumerate(args))),
+                           traverse=False)
+    parts = [dask.delayed(_chunk)(shipped, positions, n, rows, *bs) for bs in zip(*blocks)]
     while len(parts) > 1:
-        parts = [dask.delayed(_add, pure=True)(*parts[k:k + SPLIT_EVERY])
+        parts = [dask.delayed(_add)(*parts[k:k + SPLIT_EVERY])
                  for k in range(0, len(parts), SPLIT_EVERY)]
     (summed,) = dask.compute(parts[0])
     # the part that reads no data, counted once per chunk: keep it once
@@ -110,7 +111,7 @@ def _aligned(t, args, positions, n) -> tuple:
     blocks = []
     for i in positions:
         a = args[i].rechunk({0: cuts, **{j: -1 for j in range(1, args[i].ndim)}})
-        blocks.append(list(a.to_delayed().ravel()))
+        blocks.append(list(a.to_delayed(optimize_graph=False).ravel()))
     return blocks, int(rows)
 
 
@@ -118,8 +119,9 @@ def _run(tc, args, n: int, rows: int):
     return tc(*args[:n], rows, *args[n:])
 
 
-def _chunk(tc, params, positions, n, rows, *blocks):
+def _chunk(shipped, positions, n, rows, *blocks):
     """One task: the transform on one row chunk; its results as a flat tuple."""
+    tc, params = shipped
     args = list(params)
     for i, blk in zip(positions, blocks):
         args[i] = blk

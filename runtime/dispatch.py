@@ -835,9 +835,21 @@ def _direct_class(hot) -> type:
                  "__qualname__": "Transformed", "__doc__": Transformed.__doc__})
 
 
+_REBUILT: dict = {}     # the transforms unpickled in this process, by what rebuilds them
+
+
 def rebuild_transformed(fn, steps, target, suffix, extra, floats, optimize):
-    """The :class:`Transformed` a pickle describes (compiled on its first call)."""
-    return Transformed(fn, steps, target, suffix, extra=extra, floats=floats, optimize=optimize)
+    """The :class:`Transformed` a pickle describes (compiled on its first call). A function
+    pickled by reference unpickles as the same object, and so does its transform: a worker
+    that receives it once per task (Dask) compiles it, or loads it from the caches, once."""
+    key = (fn, tuple(steps), target, suffix, tuple(extra), frozenset(floats), optimize)
+    t = _REBUILT.get(key)
+    if t is None:
+        t = Transformed(fn, steps, target, suffix, extra=extra, floats=floats, optimize=optimize)
+        if len(_REBUILT) >= 64:           # functions pickled by value are new objects each time
+            _REBUILT.pop(next(iter(_REBUILT)))
+        _REBUILT[key] = t
+    return t
 
 
 def lift(f) -> tuple:
