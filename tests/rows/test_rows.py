@@ -91,6 +91,11 @@ def test_hvp_and_jvp_of_the_gradient():
     hv = fg.hvp(F.least_squares_mean, target="python")(W, X, y, v)
     np.testing.assert_allclose(hv, 2 * XN.T @ (XN @ v) / N, rtol=1e-12)
     np.testing.assert_allclose(g(W, X, y), 2 * XN.T @ (XN @ W - YN) / N, rtol=1e-12)
+    # jvp of the gradient, the data held constant (None tangents): (gradient, H @ v)
+    jv = fg.jvp(fg.grad(F.logistic_nll, target="python"), (W, X, y), (v, None, None),
+                target="python")
+    assert_close(jv, fg.jvp(fg.grad(F.logistic_nll, target="python"), (W, XN, YN),
+                            (v, None, None), target="python"))
 
 
 def test_one_chunk_and_many_chunks():
@@ -226,3 +231,26 @@ def test_cpu_target():
     with dask.config.set(scheduler="threads"):
         vg = fg.value_and_grad(F.per_row_loop)
         assert_close(vg(W, X, y), vg(W, XN, YN))
+
+
+def test_the_example_fits_and_reports(capsys):
+    """examples/dask_fit.py at a small size: the logistic model reaches the in-memory
+    optimum (same objective, same optimizer, NumPy data) and prints loss and accuracy."""
+    import sys
+    from pathlib import Path
+    from scipy.optimize import minimize
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
+    try:
+        import dask_fit
+    finally:
+        sys.path.pop(0)
+    out = dask_fit.main(["4e4", "--chunk", "1e4", "--target", "python", "--models", "logistic"])
+    printed = capsys.readouterr().out
+    assert "4 chunks on 2 workers" in printed and "logistic  final loss" in printed
+    X, y = dask_fit.data(40000, 10000)
+    Xn, yn = dask.compute(X, y, scheduler="threads")
+    vg = fg.value_and_grad(dask_fit.logistic, target="python")
+    ref = minimize(vg, np.random.default_rng(1).normal(size=dask_fit.D + 1) * 0.1,
+                   args=(Xn, yn), jac=True, method="L-BFGS-B", options={"maxiter": 200})
+    assert abs(out["logistic"].fun - ref.fun) < 1e-9
+    np.testing.assert_allclose(out["logistic"].x, ref.x, rtol=1e-5, atol=1e-6)
