@@ -32,7 +32,7 @@ from ..compiler.inline import inline
 from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import LEAF, TreeDef, unflatten
 from ..compiler.values import is_static
-from . import cache, tiers
+from . import cache, draws, tiers
 
 TARGETS = ("python", "cpu")
 DEFAULT_TARGET = "cpu"      # every transform's default: Numba; "python" runs the same code without
@@ -93,6 +93,9 @@ def classify(name: str, value, differentiable: bool):
         t = _ARRAYS.get((value.dtype, value.ndim, differentiable))
         if t is not None:                # the common case, without str(dtype) and friends
             return t, value, False
+    generator = draws.classify(name, value, differentiable)
+    if generator is not None:       # a random generator: drawn from before the compiled code
+        return generator
     if is_static(value):
         # a function (act=np.tanh), None or a string: fixed when compiling, as JAX's static
         # arguments; a value of its own in the cache key
@@ -462,7 +465,7 @@ class Transformed:
         if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) or code.co_kwonlyargcount:
             transform(self.fn, None, self.req)   # raises the CompileError that says why
         args = self._bind(tuple(args))
-        types, values, converted = [], [], False
+        types, values, converted, gens = [], [], False, []
         for i, (name, v) in enumerate(zip(self.params, args)):
             if isinstance(v, str) and name not in self._modes():
                 raise TypeError(f"argument '{name}' is a string; flatgrad takes floats, ints, "
@@ -473,11 +476,12 @@ class Transformed:
             if isinstance(t, T.Tree):
                 values.extend(v2)        # the compiled code takes one parameter per leaf
             elif isinstance(t, T.Static):
-                pass                     # ... and none for a static argument
+                if t.key in ("RandomState", "Generator"):
+                    gens.append(v)       # ... a generator goes last, to draws.wrap
             else:
                 values.append(v2)
             converted |= conv
-        return Signature(types), values, converted
+        return Signature(types), values + gens, converted
 
     def _dispatch(self, args):
         sig, values, converted = self.signature(args)
@@ -565,7 +569,8 @@ class Transformed:
             state.pending.add(descs)
         n = len(params_of(self.fn))
         captured = getattr(state.python_module, "__flatgrad_captures__", ())
-        full = descs[:n] + tiers.capture_descs(captured) + descs[n:]
+        full = descs[:n] + tiers.capture_descs(captured) + \
+            draws.descs(state.python_module, self.__name__) + descs[n:]
         key = self.key(sig)
 
         def prepare():
@@ -576,8 +581,11 @@ class Transformed:
 
         def finish():
             cpu = self.compile(sig)
-            tiers.load(getattr(cpu, "__wrapped__", cpu) if captured else cpu, full)
-            module = sys.modules.get(getattr(getattr(cpu, "__wrapped__", cpu), "__module__", ""))
+            raw = cpu
+            while not hasattr(raw, "compile") and hasattr(raw, "__wrapped__"):
+                raw = raw.__wrapped__       # the Numba dispatcher inside the wrappers
+            tiers.load(raw, full)
+            module = sys.modules.get(getattr(raw, "__module__", ""))
             with self._lock:
                 state.pending.discard(descs)
                 if self._tiers.get(sig) is not state:
@@ -745,8 +753,10 @@ class Transformed:
             if nested is not None:
                 compiled = _nested(compiled, TreeDef.from_spec(nested))
             captured = getattr(module, "__flatgrad_captures__", ())
+            n = len(T.leaf_types(sig[:len(params_of(self.fn))]))
+            compiled = draws.wrap(compiled, module, self.__name__, self.fn, self.params, sig,
+                                  n + len(captured))
             if captured:
-                n = len(T.leaf_types(sig[:len(params_of(self.fn))]))
                 compiled = self._with_captures(compiled, captured, n)
             if self.target == "python":
                 compiled = _numpy_scalars(compiled, T.leaf_types(sig))
@@ -807,6 +817,10 @@ class Transformed:
                 a = b.op("float", a) if not T.is_array(a.type) else b.op("astype", a, dtype="float64")
             cast.append(a)
         ir = self.build_ir(Signature(a.type for a in cast))
+        if dict(ir.meta).get("draws") is not None:
+            raise CompileError(f"'{self.__name__}' draws random numbers, which a transform "
+                               "called inside another compiled function cannot do", loc,
+                               "Draw in the outer function and pass the draws in as an argument.")
         results = inline(b, ir, tuple(cast))
         tree = dict(ir.meta).get("tree")
         if tree is not None:

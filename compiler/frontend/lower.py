@@ -28,6 +28,7 @@ from .fence import fence
 from .ownership import Ownership
 from .source import ParsedFunction, params_of, parse_function
 from ..values import BoundMethod, Record, Ref, Undefined, hashable, is_static
+from ..library import random
 
 RET, RETVAL = "$ret", "$retval"
 CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
@@ -80,8 +81,9 @@ def lower_function(fn, arg_types=None) -> Function:
         # nest as it does, where a bare value would be taken for the value itself
         from ..tree import LEAF, tuple_of
         meta += (("tree", tuple_of([LEAF])),)
-    return Function(pf.name, params + hidden, Block((), tuple(b.stmts), results), pf.loc(pf.node),
-                    meta)
+    fn = Function(pf.name, params + hidden, Block((), tuple(b.stmts), results), pf.loc(pf.node),
+                  meta)
+    return random.hoist(fn, len(params), lw.randoms)   # random draws: hidden parameters too
 
 
 def _parameter(b: Builder, name: str, t: T.Type, leaves: list) -> object:
@@ -90,7 +92,8 @@ def _parameter(b: Builder, name: str, t: T.Type, leaves: list) -> object:
     (tuples for tuples and lists, :class:`Record` s for dicts) of one IR parameter per leaf,
     named after its path (``params_W``). ``leaves`` collects the IR parameters in order."""
     if isinstance(t, T.Static):           # a function, None or a string: known while compiling
-        return Ref(t.obj)
+        kind = random.kind_of(t.obj)      # (a random generator: drawn from at run time)
+        return Ref(t.obj) if kind is None else random.Source(("arg", name), kind, name)
     if not isinstance(t, T.Tree):
         leaves.append(b.fresh(t, hint=name))
         return leaves[-1]
@@ -141,6 +144,7 @@ class Lowerer(ArrayLowering):
         self.captures_hints: set = set()                                 # from the module
         self.borrowed = borrowed          # the caller's arrays, passed in: read-only here
         self.list_depth: dict[str, int] = {}   # list name -> loops around where it was made
+        self.randoms: dict = {}           # random generators drawn from, shared with helpers
 
     # ------------------------------------------------------------------ helpers
 
@@ -881,9 +885,11 @@ class Lowerer(ArrayLowering):
                             ("builtin", vars(builtins))):
             if name in scope:
                 v = scope[name]
-                if isinstance(v, np.ndarray):
+                if isinstance(v, np.ndarray) or random.kind_of(v) is not None:
                     where = (kind, name) if kind == "closure" else \
                         (kind, self.globals.get("__name__", ""), name)
+                    if random.kind_of(v) is not None:      # drawn from at run time
+                        return random.source_of(self, where, v, node, name)
                     return self.capture(where, v, node, name)
                 return self.global_value(v, node, name)
         raise self.err(node, f"name '{name}' is not defined")
@@ -939,6 +945,9 @@ class Lowerer(ArrayLowering):
             return self.attribute(base, node)
         if isinstance(base, Record) and node.attr in ("keys", "values", "items"):
             return Ref(BoundMethod(base, node.attr))
+        method = random.attribute(self, base, node)      # rs.normal
+        if method is not None:
+            return method
         raise self.err(node, f"flatgrad does not support the attribute '{node.attr}' here")
 
     def expr_Tuple(self, node: ast.Tuple) -> tuple:
@@ -1071,6 +1080,8 @@ class Lowerer(ArrayLowering):
         if py is not None and type(fn).__module__.startswith("numba"):
             fn = py                     # a user's @njit helper: differentiate its Python source
         kwargs = {k.arg: k.value for k in node.keywords}
+        if isinstance(fn, random.Method):
+            return random.lower_draw(self, fn, node, kwargs)
         if isinstance(fn, BoundMethod):
             return self.call_method(fn, node, kwargs)
         if isinstance(fn, LocalFunction):
@@ -1221,7 +1232,7 @@ class Lowerer(ArrayLowering):
                          if isinstance(v, Var) and T.is_array(v.type))
         sub = type(self)(pf, fn, self.b, self.stack + (code,), self.own, self.borrowed | lent,
                          self.captures)
-        sub.captures_hints = self.captures_hints
+        sub.captures_hints, sub.randoms = self.captures_hints, self.randoms
         result = sub.run(bound)
         self.b = sub.b
         return result
@@ -1294,7 +1305,7 @@ class Lowerer(ArrayLowering):
         pf = replace(outer.pf, node=fn.node, name=fn.name)
         sub = type(self)(pf, _Scope(outer), self.b, self.stack + (fn.node,), self.own,
                          self.borrowed | lent, self.captures)
-        sub.captures_hints = self.captures_hints
+        sub.captures_hints, sub.randoms = self.captures_hints, self.randoms
         sub.closure, sub.globals, sub.top_closure = outer.closure, outer.globals, outer.top_closure
         result = sub.run({**visible, **bound})
         self.b = sub.b
