@@ -548,7 +548,7 @@ class Transformed:
         if twin is None:
             twin = self._twin = self.retarget("python")
         python = twin.compile(sig)
-        module = sys.modules.get(getattr(getattr(python, "__wrapped__", python), "__module__", ""))
+        module = sys.modules.get(getattr(_innermost(python), "__module__", ""))
         prof = tiers.profile_of(python)
         if prof is None:
             prof = tiers.profile(self.build_ir(sig))
@@ -581,9 +581,7 @@ class Transformed:
 
         def finish():
             cpu = self.compile(sig)
-            raw = cpu
-            while not hasattr(raw, "compile") and hasattr(raw, "__wrapped__"):
-                raw = raw.__wrapped__       # the Numba dispatcher inside the wrappers
+            raw = _innermost(cpu)           # the Numba dispatcher inside the wrappers
             tiers.load(raw, full)
             module = sys.modules.get(getattr(raw, "__module__", ""))
             with self._lock:
@@ -832,6 +830,14 @@ class Transformed:
         if self._fingerprint is None:
             self._fingerprint = cache.fingerprint(self.fn)
         return repr((self._fingerprint, self.req, self.target, sorted(self.floats)))
+
+
+def _innermost(compiled):
+    """The generated function inside the wrappers ``compile`` puts around it (captured
+    arrays, random draws, nesting of results, NumPy scalars)."""
+    while not hasattr(compiled, "compile") and hasattr(compiled, "__wrapped__"):
+        compiled = compiled.__wrapped__
+    return compiled
 
 
 def _direct_class(hot) -> type:

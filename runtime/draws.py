@@ -145,3 +145,30 @@ def replaying(draws: list):
         yield
     finally:
         _local.replay = saved
+
+
+def draws_in(compiled) -> bool:
+    """Whether ``compiled`` (as ``Transformed.compile`` returns it) draws random numbers."""
+    while compiled is not None:
+        if getattr(compiled, "__flatgrad_draws__", None) is not None:
+            return True
+        compiled = getattr(compiled, "__wrapped__", None)
+    return False
+
+
+def forward_drawing(f, args) -> tuple:
+    """``(f(*args), draws)``: for a function that draws random numbers, its value from
+    flatgrad's own code (plain NumPy) and the draws it made, for :func:`replaying`; for any
+    other function, the plain call and no draws."""
+    from .dispatch import stack_cached
+    primal = stack_cached(f, (), "python", "value")
+    try:
+        sig, _, _ = primal.signature(args)
+        drawing = draws_in(primal.compile(sig))
+    except Exception:  # noqa: BLE001 - the transform itself reports what is wrong
+        drawing = False
+    if not drawing:
+        return f(*args), []
+    with recording() as drawn:
+        out = primal(*args)
+    return out, drawn

@@ -1,0 +1,206 @@
+"""Random draws inside the function (docs/random.md): the same numbers the user's generator
+gives in plain Python, drawn once per call, the generator left where a plain call leaves it;
+gradients of reparameterised objectives equal autograd's with the same seed."""
+import autograd
+import numpy as np
+import numpy.random as npr
+import pytest
+
+import flatgrad as fg
+from flatgrad.runtime.dispatch import stack
+
+from . import random_funcs as F
+
+X = np.array([0.3, -1.2, 2.0, 0.7])
+PARAMS = np.array([0.4, -0.3, -1.0, -0.5])     # mean (2), log std (2)
+TARGETS = ["python", pytest.param("cpu", marks=pytest.mark.slow)]
+
+
+def _value(f, target="python"):
+    """``f`` itself, run by flatgrad's generated code."""
+    return stack(f, (), target, "value")
+
+
+def _same_after(a, b):
+    """The two generators give the same next numbers (their states advanced equally)."""
+    if isinstance(a, np.random.Generator):
+        return a.standard_normal(3).tolist() == b.standard_normal(3).tolist()
+    return a.randn(3).tolist() == b.randn(3).tolist()
+
+
+# ---------------------------------------------------------------- the same numbers
+
+@pytest.mark.parametrize("f", F.RS_FUNCS, ids=lambda f: f.__name__)
+def test_random_state_methods_draw_numpys_numbers(f):
+    mine, theirs = npr.RandomState(7), npr.RandomState(7)
+    np.testing.assert_array_equal(_value(f)(X, mine), f(X, theirs))
+    assert _same_after(mine, theirs)
+
+
+def test_generator_methods_draw_numpys_numbers():
+    mine, theirs = np.random.default_rng(3), np.random.default_rng(3)
+    np.testing.assert_array_equal(_value(F.gen_methods)(X, mine), F.gen_methods(X, theirs))
+    assert _same_after(mine, theirs)
+
+
+def test_each_call_draws_anew_as_python_does():
+    mine, theirs = npr.RandomState(1), npr.RandomState(1)
+    g = _value(F.rs_randn)
+    for _ in range(3):
+        np.testing.assert_array_equal(g(X, mine), F.rs_randn(X, theirs))
+    assert _same_after(mine, theirs)
+
+
+def test_one_compilation_serves_every_generator():
+    g = _value(F.rs_normal)
+    for seed in (0, 1, 2):
+        np.testing.assert_array_equal(g(X, npr.RandomState(seed)),
+                                      F.rs_normal(X, npr.RandomState(seed)))
+    assert len(g._slow) == 1
+
+
+def test_closed_over_module_and_global_generators():
+    f = F.closed_over(5)
+    ref = npr.RandomState(5)
+    g = fg.grad(f, target="python")
+    for _ in range(2):          # the closure's generator advances from call to call
+        np.testing.assert_allclose(g(X), ref.randn(3, 4).sum(axis=0) / 12)
+    F.RS.seed(2)
+    got = fg.grad(F.module_generator, target="python")(X)
+    np.testing.assert_array_equal(got, npr.RandomState(2).randn(4))
+    np.random.seed(4)
+    got = fg.grad(F.numpy_global, target="python")(X)
+    np.random.seed(4)
+    eps, u = np.random.randn(4), np.random.uniform(size=2)
+    np.testing.assert_allclose(got, eps + np.array([u.sum(), 0, 0, 0]))
+    assert np.random.rand() == (np.random.seed(4), np.random.randn(4), npr.uniform(size=2),
+                                np.random.rand())[-1]
+
+
+def test_generators_made_inside_follow_the_seed():
+    g = fg.grad(F.made_inside, target="python")
+    for seed in (0, 9):
+        want = np.random.default_rng(seed).standard_normal(4)
+        want[0] += np.random.RandomState(seed + 1).rand()
+        np.testing.assert_allclose(g(X, seed), want)
+
+
+def test_a_helper_draws_from_the_generator_it_is_given():
+    mine, theirs = npr.RandomState(8), npr.RandomState(8)
+    np.testing.assert_array_equal(_value(F._sample)(PARAMS, 6, mine), F._sample(PARAMS, 6, theirs))
+    assert _same_after(mine, theirs)
+
+
+# ---------------------------------------------------------------- gradients against autograd
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_reparameterised_gradient_equals_autograds(seed):
+    mine, theirs = npr.RandomState(seed), npr.RandomState(seed)
+    got = fg.grad(F.svi_objective, target="python")(PARAMS, mine)
+    want = autograd.grad(F.svi_objective_autograd)(PARAMS, theirs)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert _same_after(mine, theirs)
+
+
+def test_generator_objective_equals_autograd_also_checkpointed():
+    want = autograd.grad(F.gen_objective_autograd)(PARAMS, np.random.default_rng(4))
+    for checkpoint in (None, True):
+        mine = np.random.default_rng(4)
+        got = fg.grad(F.gen_objective, target="python", checkpoint=checkpoint)(PARAMS, mine)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+        assert _same_after(mine, _advanced(4, (5, 2)))
+
+
+def _advanced(seed, shape):
+    rng = np.random.default_rng(seed)
+    rng.standard_normal(shape)
+    return rng
+
+
+# ---------------------------------------------------------------- one draw per call, every transform
+
+def test_value_and_grad_draws_once():
+    mine, theirs = npr.RandomState(3), npr.RandomState(3)
+    value, grad = fg.value_and_grad(F.svi_objective, target="python")(PARAMS, mine)
+    assert value == pytest.approx(F.svi_objective(PARAMS, theirs), rel=1e-13)
+    np.testing.assert_allclose(grad, autograd.grad(F.svi_objective_autograd)(
+        PARAMS, npr.RandomState(3)), rtol=1e-12)
+    assert _same_after(mine, theirs)
+
+
+def test_vjp_draws_once_for_its_value_and_every_vjp_fn_call():
+    mine, theirs = npr.RandomState(6), npr.RandomState(6)
+    out, vjp_fn = fg.vjp(F.vector_valued, X, mine, target="python")
+    eps = theirs.randn(4)
+    np.testing.assert_allclose(out, np.sin(X) * eps)
+    for ct in (np.ones(4), np.arange(4.0)):
+        grad_x, grad_rs = vjp_fn(ct)
+        np.testing.assert_allclose(grad_x, ct * np.cos(X) * eps)
+        assert grad_rs is None
+    assert _same_after(mine, theirs)
+
+
+def test_jvp_jacobian_hessian_draw_once():
+    mine, theirs = npr.RandomState(2), npr.RandomState(2)
+    y, t = fg.jvp(F.vector_valued, (X, mine), (np.ones(4), None), target="python")
+    eps = theirs.randn(4)
+    np.testing.assert_allclose(y, np.sin(X) * eps)
+    np.testing.assert_allclose(t, np.cos(X) * eps)
+    jac = fg.jacobian(F.vector_valued, target="python")(X, mine)
+    np.testing.assert_allclose(jac, np.diag(np.cos(X) * theirs.randn(4)))
+    hess = fg.hessian(F.svi_objective, target="python")(PARAMS, mine)
+    want = autograd.hessian(F.svi_objective_autograd)(PARAMS, theirs)
+    np.testing.assert_allclose(hess, want, rtol=1e-10, atol=1e-12)
+    assert _same_after(mine, theirs)
+
+
+# ---------------------------------------------------------------- rejected, with a reason
+
+@pytest.mark.parametrize("f, words", [
+    (F.draw_in_loop, "inside a loop or an if"),
+    (F.draw_in_branch, "inside a loop or an if"),
+    (F.scale_from_argument, "depend on the float argument 'x'"),
+    (F.unsupported_method, "does not draw with RandomState.vonmises"),
+])
+def test_draws_flatgrad_cannot_make_first_are_compile_errors(f, words):
+    with pytest.raises(fg.CompileError, match=words) as info:
+        fg.grad(f, target="python")(X, npr.RandomState(0))
+    assert "random_funcs.py" in str(info.value)
+
+
+def test_a_generator_has_no_gradient():
+    with pytest.raises(TypeError, match="random generator, which has no gradient"):
+        fg.grad(F.rs_randn, argnums=1, target="python")(X, npr.RandomState(0))
+
+
+# ---------------------------------------------------------------- the cpu target (Numba)
+
+@pytest.fixture(scope="module")
+def cpu_transforms():
+    return {"grad": fg.grad(F.svi_objective, target="cpu"),
+            "gen": fg.grad(F.gen_objective, target="cpu"),
+            "value": _value(F.rs_integers, "cpu"),
+            "closure": fg.value_and_grad(F.closed_over(11), target="cpu")}
+
+
+@pytest.mark.slow
+def test_cpu_target_draws_the_same_numbers(cpu_transforms):
+    t = cpu_transforms
+    for seed in (0, 1):
+        mine, theirs = npr.RandomState(seed), npr.RandomState(seed)
+        np.testing.assert_allclose(t["grad"](PARAMS, mine),
+                                   autograd.grad(F.svi_objective_autograd)(PARAMS, theirs),
+                                   rtol=1e-12, atol=1e-12)
+        assert _same_after(mine, theirs)
+        mine, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
+        np.testing.assert_allclose(t["gen"](PARAMS, mine),
+                                   autograd.grad(F.gen_objective_autograd)(PARAMS, theirs),
+                                   rtol=1e-12, atol=1e-12)
+        assert _same_after(mine, theirs)
+        mine, theirs = npr.RandomState(seed), npr.RandomState(seed)
+        np.testing.assert_array_equal(t["value"](X, mine), F.rs_integers(X, theirs))
+        assert _same_after(mine, theirs)
+    ref = F.closed_over(11)
+    for _ in range(2):
+        value, _grad = t["closure"](X)
+        assert value == pytest.approx(ref(X), rel=1e-13)
