@@ -368,7 +368,8 @@ class Transformed:
         if loc is None and self.target != "python":
             twin = self.retarget("python")
             try:
-                twin(*args)
+                with draws.replaying(draws.last()):   # the same draws, not new ones
+                    twin(*args)
             except type(e) as again:
                 if getattr(again, "__flatgrad_reshaped__", False):
                     return again          # the twin said what happened, at the user's line

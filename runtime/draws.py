@@ -68,6 +68,7 @@ def wrap(compiled, module, name: str, fn, params, sig, n_front: int):
         gens = args[len(args) - k:] if k else ()
         args = args[:len(args) - k] if k else args
         front = args[:n_front]
+        _local.last = None
         replay = getattr(_local, "replay", None)
         if replay:
             draws = replay.pop(0)
@@ -77,6 +78,7 @@ def wrap(compiled, module, name: str, fn, params, sig, n_front: int):
             record = getattr(_local, "record", None)
             if record is not None:
                 record.append(draws)
+        _local.last = draws
         return compiled(*front, *draws, *args[n_front:])
 
     call.__wrapped__ = compiled
@@ -122,6 +124,13 @@ def descs(module, name: str) -> tuple:
     if info is None:
         return ()
     return tuple(("a", dt, nd, "C", False, True) if nd else ("s", dt) for dt, nd in info["types"])
+
+
+def last() -> list:
+    """The draws of this thread's last call (for :func:`replaying`), if it got as far as
+    drawing: re-running a call to locate its error must not draw again."""
+    d = getattr(_local, "last", None)
+    return [d] if d is not None else []
 
 
 @contextlib.contextmanager

@@ -162,3 +162,8 @@ def scale_from_argument(x, rs):
 
 def unsupported_method(x, rs):
     return x * rs.vonmises(0.0, 1.0)
+
+
+def index_error(x, rs, i):
+    eps = rs.randn(len(x))
+    return x[i] * eps[0]

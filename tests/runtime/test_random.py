@@ -204,3 +204,14 @@ def test_cpu_target_draws_the_same_numbers(cpu_transforms):
     for _ in range(2):
         value, _grad = t["closure"](X)
         assert value == pytest.approx(ref(X), rel=1e-13)
+
+
+@pytest.mark.slow
+def test_a_run_time_error_is_located_without_drawing_again(cpu_transforms):
+    g = fg.grad(F.index_error, target="cpu")
+    mine, theirs = npr.RandomState(0), npr.RandomState(0)
+    assert g(X, mine, 1)[1] == pytest.approx(F.index_error(X, theirs, 1) / X[1], rel=1e-14)
+    with pytest.raises(IndexError, match="random_funcs.py"):
+        g(X, mine, 10)
+    theirs.randn(4)
+    assert _same_after(mine, theirs)
