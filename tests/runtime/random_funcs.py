@@ -167,3 +167,13 @@ def unsupported_method(x, rs):
 def index_error(x, rs, i):
     eps = rs.randn(len(x))
     return x[i] * eps[0]
+
+
+def scalar_draw(x):
+    return x * RS.randn()
+
+
+def calls_a_drawing_transform(inner):
+    def outer(x):
+        return inner(x) * x
+    return outer

@@ -215,3 +215,12 @@ def test_a_run_time_error_is_located_without_drawing_again(cpu_transforms):
         g(X, mine, 10)
     theirs.randn(4)
     assert _same_after(mine, theirs)
+
+
+def test_vectorize_and_calls_from_compiled_code_say_they_cannot_draw():
+    with pytest.raises(fg.CompileError, match="draws random numbers"):
+        fg.vectorize(F.scalar_draw, target="cpu").scalar_ir(np.float64)
+    inner = fg.grad(F.scalar_draw, target="python")
+
+    with pytest.raises(fg.CompileError, match="draws random numbers"):
+        fg.grad(F.calls_a_drawing_transform(inner), target="python")(1.0)
