@@ -175,7 +175,7 @@ def vjp(f, *primals, target: str = DEFAULT_TARGET, optimize: bool = True):
     integer and boolean primals, which have none). For ``f`` returning a tuple (or a list,
     as ``np.split`` does) the cotangent is a tuple with one entry per output. A function that
     draws random numbers draws once, here: ``vjp_fn`` reuses those draws."""
-    out, drawn = forward_drawing(f, primals)
+    out, drawn = forward_drawing(f, stack_cached(f, (), "python", "value"), primals)
     several = isinstance(out, (tuple, list))
     if isinstance(out, list):
         out = tuple(out)

@@ -321,7 +321,7 @@ class Transformed:
             return self._dispatch(args)
         except _ERRORS as e:
             self._reraise(e, args)
-        except _Recompile:
+        except (_Recompile, draws.GeneratorChanged):
             # an array read from the module changed dtype or ndim: compile for the new one
             with self._lock:
                 self._fast.clear()

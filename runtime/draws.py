@@ -113,9 +113,13 @@ def _checked(obj, name: str, kind: str):
     """``obj`` if it is still a random generator of ``kind``; else the transform compiles
     again (its code draws from ``name`` as the kind of generator it was)."""
     if kind_of(obj) != kind:
-        from .dispatch import _Recompile
-        raise _Recompile(name)
+        raise GeneratorChanged(name)
     return obj
+
+
+class GeneratorChanged(Exception):
+    """A generator the compiled code reads from the module or closure is now of another kind
+    (or no generator at all): the transform compiles again."""
 
 
 def descs(module, name: str) -> tuple:
@@ -165,12 +169,10 @@ def draws_in(compiled) -> bool:
     return False
 
 
-def forward_drawing(f, args) -> tuple:
+def forward_drawing(f, primal, args) -> tuple:
     """``(f(*args), draws)``: for a function that draws random numbers, its value from
-    flatgrad's own code (plain NumPy) and the draws it made, for :func:`replaying`; for any
-    other function, the plain call and no draws."""
-    from .dispatch import stack_cached
-    primal = stack_cached(f, (), "python", "value")
+    ``primal`` (the transform of ``f`` with no steps, on the python target) and the draws it
+    made, for :func:`replaying`; for any other function, the plain call and no draws."""
     try:
         sig, _, _ = primal.signature(args)
         drawing = draws_in(primal.compile(sig))

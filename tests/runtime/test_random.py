@@ -224,3 +224,16 @@ def test_vectorize_and_calls_from_compiled_code_say_they_cannot_draw():
 
     with pytest.raises(fg.CompileError, match="draws random numbers"):
         fg.grad(F.calls_a_drawing_transform(inner), target="python")(1.0)
+
+
+def test_a_global_generator_rebound_to_another_kind_recompiles():
+    g = fg.grad(F.module_generator, target="python")
+    saved = F.RS
+    try:
+        F.RS = npr.RandomState(1)
+        np.testing.assert_array_equal(g(X), npr.RandomState(1).randn(4))
+        F.RS = np.random.default_rng(1)
+        with pytest.raises(fg.CompileError, match="does not draw with Generator.randn"):
+            g(X)
+    finally:
+        F.RS = saved
