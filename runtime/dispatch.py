@@ -67,6 +67,9 @@ def classify_tree(name: str, value, differentiable: bool):
     found: list = []
 
     def walk(path: str, v) -> TreeDef:
+        if draws.kind_of(v) is not None:
+            raise TypeError(f"argument '{path}' is a random generator inside a container; "
+                            "pass it as an argument of its own")
         if not is_tree(v):
             found.append(classify(path, v, differentiable))
             return LEAF

@@ -851,6 +851,7 @@ class Lowerer(ArrayLowering):
             return v
         what = ("a tuple" if isinstance(v, tuple) else "a dict" if isinstance(v, Record)
                 else "a string" if isinstance(v, Ref) and isinstance(v.obj, str)
+                else "a random generator" if isinstance(v, random.Source)
                 else "a function or module")
         raise self.err(node, f"expected a number or an array here, got {what}")
 
@@ -940,6 +941,9 @@ class Lowerer(ArrayLowering):
             v = getattr(base.obj, node.attr)
             if isinstance(v, np.ndarray):
                 return self.capture(("global", base.obj.__name__, node.attr), v, node, node.attr)
+            if random.kind_of(v) is not None:             # module.rs: drawn from at run time
+                return random.source_of(self, ("global", base.obj.__name__, node.attr), v, node,
+                                        node.attr)
             return self.global_value(v, node, node.attr)
         if isinstance(base, (Var, Const)):
             return self.attribute(base, node)

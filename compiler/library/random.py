@@ -32,7 +32,6 @@ from .. import types as T
 from ..errors import CompileError
 from ..ir import Block, Const, Function, Op, Var, blocks_of, operands, uses, walk
 from ..primitives import P_ATOM, Spelling, defprim
-from ..values import Ref
 from .callargs import bind
 from .registry import lowers
 
@@ -286,10 +285,6 @@ def attribute(lw, base, node: ast.Attribute):
     """``rs.normal`` on a generator: the method, called next. ``None``: not a generator."""
     if isinstance(base, Source):
         return Method(base, node.attr)
-    if isinstance(base, Ref) and kind_of(base.obj) is not None:
-        raise lw.err(node, "a random generator that is a default value of a helper's parameter "
-                           "cannot be read while compiling",
-                     "Pass the generator to the helper explicitly.")
     return None
 
 

@@ -4,6 +4,8 @@ import autograd.numpy as anp
 import numpy as np
 import numpy.random as npr
 
+from . import random_data
+
 RS = np.random.RandomState(0)          # a module-level generator, read at every call
 
 
@@ -73,6 +75,19 @@ def closed_over(seed):
 
 def module_generator(x):
     return np.sum(x * RS.randn(x.shape[0]))
+
+
+def module_attribute(x):
+    return np.sum(x * random_data.GEN.normal(size=len(x)))
+
+
+def default_generator(x, rs=npr.RandomState(0)):
+    return np.sum(x * rs.randn(len(x)))
+
+
+def comprehension(x, rs):
+    es = [rs.randn(len(x)) for _ in range(3)]
+    return np.sum(x * (es[0] + es[1] * es[2])) + rs.randn()
 
 
 def numpy_global(x):
@@ -158,6 +173,10 @@ def draw_in_branch(x, rs):
 
 def scale_from_argument(x, rs):
     return np.sum(rs.normal(0.0, x[0], size=3)) + x[1]
+
+
+def arithmetic_on_a_generator(x, rs):
+    return x * rs
 
 
 def unsupported_method(x, rs):

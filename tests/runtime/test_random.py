@@ -77,6 +77,20 @@ def test_closed_over_module_and_global_generators():
                                 np.random.rand())[-1]
 
 
+def test_module_attribute_default_and_comprehension_generators():
+    from . import random_data
+    random_data.GEN = np.random.default_rng(6)
+    got = fg.grad(F.module_attribute, target="python")(X)
+    np.testing.assert_array_equal(got, np.random.default_rng(6).normal(size=4))
+    g, ref = fg.grad(F.default_generator, target="python"), npr.RandomState(0)
+    for _ in range(2):          # the default generator advances from call to call, as in Python
+        np.testing.assert_array_equal(g(X), ref.randn(4))
+    mine, theirs = npr.RandomState(3), npr.RandomState(3)
+    value = fg.value_and_grad(F.comprehension, target="python")(X, mine)[0]
+    assert value == F.comprehension(X, theirs)
+    assert _same_after(mine, theirs)
+
+
 def test_generators_made_inside_follow_the_seed():
     g = fg.grad(F.made_inside, target="python")
     for seed in (0, 9):
@@ -161,6 +175,7 @@ def test_jvp_jacobian_hessian_draw_once():
     (F.draw_in_branch, "inside a loop or an if"),
     (F.scale_from_argument, "depend on the float argument 'x'"),
     (F.unsupported_method, "does not draw with RandomState.vonmises"),
+    (F.arithmetic_on_a_generator, "got a random generator"),
 ])
 def test_draws_flatgrad_cannot_make_first_are_compile_errors(f, words):
     with pytest.raises(fg.CompileError, match=words) as info:
@@ -168,9 +183,11 @@ def test_draws_flatgrad_cannot_make_first_are_compile_errors(f, words):
     assert "random_funcs.py" in str(info.value)
 
 
-def test_a_generator_has_no_gradient():
+def test_a_generator_has_no_gradient_and_is_an_argument_of_its_own():
     with pytest.raises(TypeError, match="random generator, which has no gradient"):
         fg.grad(F.rs_randn, argnums=1, target="python")(X, npr.RandomState(0))
+    with pytest.raises(TypeError, match="random generator inside a container"):
+        fg.grad(F.rs_randn, target="python")(X, (npr.RandomState(0),))
 
 
 # ---------------------------------------------------------------- the cpu target (Numba)
