@@ -15,10 +15,12 @@ before the compiled code, on every target (``runtime/draws.py``). Every transfor
 the draws as inputs: the backward pass, checkpointed recomputation and tapes reuse them,
 never draw again.
 
-What the prelude cannot compute before the function runs is rejected with a CompileError:
-a draw inside a loop or an ``if`` whose condition is only known at run time (its count or
-its happening depends on the computation), and a draw whose parameters depend on a float
-argument (that argument may be differentiated, and a draw has no gradient: write
+A ``for`` loop at the top of the function may draw in its body: the prelude draws trip by
+trip and stacks the trips, and the loop reads its trip's row. What the prelude cannot compute
+before the function runs is rejected with a CompileError: a draw inside an ``if`` whose
+condition is only known at run time, a ``while`` loop or a nested loop (its count or its
+happening depends on the computation), one whose size changes from trip to trip, and a draw
+whose parameters depend on a float argument (that argument may be differentiated, and a draw has no gradient: write
 ``loc + scale * rs.standard_normal(size)``).
 """
 from __future__ import annotations
@@ -30,7 +32,8 @@ import numpy as np
 
 from .. import types as T
 from ..errors import CompileError
-from ..ir import Block, Const, Function, Op, Var, blocks_of, operands, uses, walk
+from ..inline import builder_for
+from ..ir import Block, Const, For, Function, Op, Var, blocks_of, operands, uses, walk
 from ..primitives import P_ATOM, Spelling, defprim
 from .callargs import bind
 from .registry import lowers
@@ -325,6 +328,21 @@ def _make(lw, node, kwargs):
 
 # ======================================================================= hoisting
 
+def _trips_spelling(args, p):
+    draws = ", ".join(call.format(*args[lo:hi]) for call, (lo, hi) in zip(p["calls"], p["spans"]))
+    a, b, c = args[-3:]
+    return f"draw_trips(lambda: ({draws},), range({a}, {b}, {c}), {p['kinds']!r})"
+
+
+# the draws of a loop's trips, made in order in the prelude (runtime/support.draw_trips): a
+# tuple of arrays, one per draw of the body, its trips stacked along a first axis
+defprim("draw_trips", -1, lambda *ts, type, calls, spans, kinds: type,
+        Spelling(_trips_spelling, _trips_spelling, P_ATOM, (P_ATOM, 1)),
+        elementwise=False, fresh=True, nondiff=True, pure=False, reads_output=False)
+defprim("trip_draws", 1, lambda t, k, type: type, Spelling("{0}[{k}]", "{0}[{k}]", P_ATOM, (P_ATOM,)),
+        elementwise=False, nondiff=True, reads_output=False)
+
+
 @dataclass(frozen=True)
 class Draws:
     """What the run time needs to draw before the compiled code: the prelude (a function of
@@ -337,39 +355,110 @@ class Draws:
     types: tuple
 
 
+_DRAWING = ("draw", "random_generator")
+
+
 def hoist(fn: Function, n_user: int, table: dict) -> Function:
     """``fn`` with its draws turned into hidden parameters (after all others), and its meta
     holding the :class:`Draws` that compute them. ``n_user``: how many of ``fn``'s
     parameters are the user's (the rest are captured arrays); ``table``: generator values by
-    where they come from."""
+    where they come from.
+
+    A draw in the body of a loop at the top of the function (``for i in range(n): eps =
+    rs.randn(d)``) is drawn trip by trip in the prelude, in the same order, and stacked: the
+    loop reads its trip's row of that hidden parameter."""
     if not table:
         return fn
     _no_nested(fn.body)
-    stmts = fn.body.stmts
-    drawn = [s for s in stmts if isinstance(s, Op) and s.prim in ("draw", "random_generator")]
-    if not drawn:
+    b = builder_for(fn)
+    main, front, hidden = [], [], []   # main's statements, the prelude's, the draws' values
+    for s in fn.body.stmts:
+        if isinstance(s, Op) and s.prim in _DRAWING:
+            front.append([s])
+            hidden += [s.outs[0]] if s.prim == "draw" else []
+        elif isinstance(s, For) and _drawing(s.body.stmts):
+            ops, tapes, loop = _loop_draws(b, s)
+            front.append(ops)
+            hidden += tapes
+            main.append(loop)
+        else:
+            front.append(None)
+            main.append(s)
+    if not hidden and not any(front):
         return fn
-    needed: set[int] = set()
-    keep = []
-    gone = set(map(id, drawn))
-    for s in reversed(stmts):
-        outs = {v.id for v in getattr(s, "outs", ())}
-        if id(s) in gone or outs & needed:
-            keep.append(s)
-            needed |= _reads(s)
+    keep, needed = [], set()
+    for s, ops in zip(reversed(fn.body.stmts), reversed(front)):
+        if ops is not None or {v.id for v in getattr(s, "outs", ())} & needed:
+            for op in reversed(ops or [s]):
+                keep.append(op)
+                needed |= _reads(op)
     keep.reverse()
-    _no_float_arguments(keep, fn.params[:n_user], drawn)
+    _no_float_arguments(keep, fn.params[:n_user])
     fetched = [(where, v) for where, v in table.items() if where[0] != "made"]
-    results = tuple(s.outs[0] for s in keep if isinstance(s, Op) and s.prim == "draw")
     taken = {p.hint for p in fn.params}
     gens = _named([v for _, v in fetched], taken, "rng")
     prelude = Function(fn.name + "_draws", gens + fn.params,
-                       Block((), tuple(keep), results), fn.loc)
-    body = replace(fn.body, stmts=tuple(s for s in stmts if id(s) not in gone))
+                       Block((), tuple(keep), tuple(hidden)), fn.loc)
     info = Draws(prelude, tuple(w + (v.type.key,) for w, v in fetched),
-                 tuple((r.type.dtype, T.ndim(r.type)) for r in results))
-    hidden = _named(results, {p.hint for p in fn.params}, "draw")
-    return replace(fn, params=fn.params + hidden, body=body, meta=fn.meta + ((DRAWS, info),))
+                 tuple((r.type.dtype, T.ndim(r.type)) for r in hidden))
+    params = _named(hidden, {p.hint for p in fn.params}, "draw")
+    return replace(fn, params=fn.params + params, body=replace(fn.body, stmts=tuple(main)),
+                   meta=fn.meta + ((DRAWS, info),))
+
+
+def _drawing(stmts) -> bool:
+    return any(isinstance(s, Op) and s.prim == "draw" for s in stmts)
+
+
+def _loop_draws(b, loop: For):
+    """The prelude's ops for the draws in the body of ``loop`` (a ``draw_trips`` of them all
+    and a ``trip_draws`` per draw: its trips stacked), those stacks, and the loop reading
+    its trip's row of each instead of drawing."""
+    draws = [s for s in loop.body.stmts if isinstance(s, Op) and s.prim == "draw"]
+    inside = {p.id for p in loop.body.params} | {v.id for s in walk(loop.body)
+                                                 for v in getattr(s, "outs", ())}
+    args, calls, spans, kinds, types = [], [], [], [], []
+    for d in draws:
+        if any(isinstance(a, Var) and a.id in inside for a in d.args):
+            raise CompileError("this random draw's size or parameters change from one trip of "
+                               "the loop to the next: flatgrad draws a loop's numbers before "
+                               "the function runs, all trips alike", d.loc,
+                               "Compute them before the loop, or draw every trip's numbers "
+                               "before it and index them inside.")
+        spans.append((len(args), len(args) + len(d.args)))
+        calls.append(d.param("call"))
+        args.extend(d.args)
+        t = d.outs[0].type
+        kinds.append((t.dtype, T.ndim(t)))
+        types.append(T.Array(t.dtype, T.ndim(t) + 1))
+    b.loc = loop.loc
+    trips = b.op("draw_trips", *args, loop.start, loop.stop, loop.step, type=T.TupleT(tuple(types)),
+                 calls=tuple(calls), spans=tuple(spans), kinds=tuple(kinds))
+    tapes = [b.op("trip_draws", trips, k=k, type=t, hint=f"{d.outs[0].hint or 'draw'}_trips")
+             for k, (t, d) in enumerate(zip(types, draws))]
+    ops = list(b.stmts)
+    b.stmts.clear()
+    by_draw = dict(zip(map(id, draws), tapes))
+    body = []
+    i = loop.body.params[0]
+    for s in loop.body.stmts:
+        if id(s) not in by_draw:
+            body.append(s)
+            continue
+        b.loc = s.loc
+        k = i
+        if not (isinstance(loop.start, Const) and loop.start.value == 0):
+            k = b.sub(k, loop.start)
+        if not (isinstance(loop.step, Const) and loop.step.value == 1):
+            k = b.floordiv(k, loop.step)
+        out = s.outs[0]
+        row = b.getitem(by_draw[id(s)], k, spec=(("i",),))
+        if T.is_array(out.type):   # a fresh array, as the draw was (the user may write into it)
+            row = b.copy_array(row)
+        body.extend(b.stmts)
+        b.stmts.clear()
+        body[-1] = replace(body[-1], outs=(out,))
+    return ops, tapes, replace(loop, body=replace(loop.body, stmts=tuple(body)))
 
 
 def _named(values, taken: set, default: str) -> tuple:
@@ -390,35 +479,42 @@ def _named(values, taken: set, default: str) -> tuple:
 def _reads(s) -> set[int]:
     """The values statement ``s`` reads, inside its regions too."""
     out = {a.id for a in operands(s) if isinstance(a, Var)}
-    for b in blocks_of(s):
-        out |= set(uses(b))
+    for blk in blocks_of(s):
+        out |= set(uses(blk))
     return out
 
 
 def _no_nested(body: Block) -> None:
-    """A draw inside a loop or an if (one whose condition is only known at run time)
-    cannot be made before the function runs."""
+    """A draw inside an if (one whose condition is only known at run time), a while loop or
+    a loop inside a loop cannot be made before the function runs; a loop at the top of the
+    function may draw in its body."""
     for s in body.stmts:
-        for b in blocks_of(s):
-            for inner in walk(b):
-                if isinstance(inner, Op) and inner.prim in ("draw", "random_generator"):
-                    what = "a random draw" if inner.prim == "draw" else "a random generator made"
-                    raise CompileError(
-                        f"{what} inside a loop or an if: flatgrad draws the function's random "
-                        "numbers with NumPy before the compiled code runs, so it must know "
-                        "how many there are", inner.loc,
-                        "Draw them all before the loop (eps = rs.randn(n, d)) and index "
-                        "eps[i] inside it; draw before an if and use the draw in one branch.")
+        for blk in blocks_of(s):
+            for inner in walk(blk):
+                if not (isinstance(inner, Op) and inner.prim in _DRAWING):
+                    continue
+                if isinstance(s, For) and inner in blk.stmts and inner.prim == "draw":
+                    continue
+                what = "a random draw" if inner.prim == "draw" else "a random generator made"
+                raise CompileError(
+                    f"{what} inside an if, a while loop, a loop that can break or return, or "
+                    "a nested loop: flatgrad draws the function's random numbers with NumPy "
+                    "before the compiled code runs, so it must know how many there are",
+                    inner.loc,
+                    "Draw them all before the loop (eps = rs.randn(n, d)) and index eps[i] "
+                    "inside it; draw before an if and use the draw in one branch.")
 
 
-def _no_float_arguments(keep, user_params, drawn) -> None:
+def _no_float_arguments(keep, user_params) -> None:
     """No float argument may reach a draw's parameters, except through its shape: it may be
     differentiated, and a draw has no derivative."""
     floats = {p.id: p for p in user_params if T.is_float(p.type)}
     if not floats:
         return
     defs = {v.id: s for s in keep for v in getattr(s, "outs", ())}
-    for d in drawn:
+    for d in keep:
+        if not (isinstance(d, Op) and d.prim in ("draw", "draw_trips")):
+            continue
         todo = [a.id for a in d.args if isinstance(a, Var)]
         seen = set()
         while todo:
@@ -438,4 +534,3 @@ def _no_float_arguments(keep, user_params, drawn) -> None:
             if s is None or (isinstance(s, Op) and s.prim in _SHAPE_ONLY):
                 continue
             todo.extend(_reads(s))
-

@@ -158,10 +158,56 @@ def vector_valued(x, rs):
 
 # ---------------------------------------------------------------- rejected
 
-def draw_in_loop(x, rs):
+def loop_draws(params, rs, n):
+    """Monte Carlo in a loop: two draws per trip, the loop over an int argument."""
+    d = params.shape[0] // 2
+    total = 0.0
+    for i in range(n):
+        eps = rs.randn(d)
+        u = rs.rand()
+        z = params[:d] + eps * np.exp(params[d:])
+        total = total + np.sum(z * z) * u
+    return total / n
+
+
+def loop_draws_autograd(params, rs, n):
+    d = params.shape[0] // 2
+    total = 0.0
+    for i in range(n):
+        eps = rs.randn(d)
+        u = rs.rand()
+        z = params[:d] + eps * anp.exp(params[d:])
+        total = total + anp.sum(z * z) * u
+    return total / n
+
+
+def strided_loop_draws(x, rs):
     s = 0.0
-    for i in range(len(x)):
-        s = s + x[i] * rs.randn()
+    for i in range(len(x) - 1, 0, -2):
+        s = s + x[i] * rs.standard_normal()
+    return s
+
+
+def draw_in_nested_loop(x, rs):
+    s = 0.0
+    for i in range(2):
+        for j in range(len(x)):
+            s = s + x[j] * rs.randn()
+    return s
+
+
+def draw_in_while(x, rs):
+    s, k = 0.0, 0
+    while k < len(x):
+        s = s + x[k] * rs.randn()
+        k += 1
+    return s
+
+
+def size_changes_by_trip(x, rs):
+    s = 0.0
+    for i in range(1, 3):
+        s = s + np.sum(rs.randn(i)) * x[i]
     return s
 
 

@@ -131,6 +131,33 @@ def _advanced(seed, shape):
     return rng
 
 
+@pytest.mark.parametrize("n", [3, 1])
+def test_draws_in_a_loop_are_made_trip_by_trip_as_in_python(n):
+    for checkpoint in (None, True):
+        mine, theirs = npr.RandomState(n), npr.RandomState(n)
+        value, grad = fg.value_and_grad(F.loop_draws, target="python",
+                                        checkpoint=checkpoint)(PARAMS, mine, n)
+        assert value == pytest.approx(F.loop_draws(PARAMS, npr.RandomState(n), n), rel=1e-13)
+        np.testing.assert_allclose(grad, autograd.grad(F.loop_draws_autograd)(PARAMS, theirs, n),
+                                   rtol=1e-12)
+        assert _same_after(mine, theirs)
+
+
+def test_a_loop_that_runs_no_trip_draws_nothing_and_strides_follow_the_range():
+    mine, theirs = npr.RandomState(2), npr.RandomState(2)
+    with np.errstate(divide="ignore"):          # total / n with n = 0
+        np.testing.assert_array_equal(fg.grad(F.loop_draws, target="python")(PARAMS, mine, 0),
+                                      np.zeros(4))
+    assert _same_after(mine, theirs)
+    x = np.arange(6.0)
+    got = fg.grad(F.strided_loop_draws, target="python")(x, mine)
+    want = np.zeros(6)
+    for i in range(5, 0, -2):
+        want[i] = theirs.standard_normal()
+    np.testing.assert_array_equal(got, want)
+    assert _same_after(mine, theirs)
+
+
 # ---------------------------------------------------------------- one draw per call, every transform
 
 def test_value_and_grad_draws_once():
@@ -171,8 +198,10 @@ def test_jvp_jacobian_hessian_draw_once():
 # ---------------------------------------------------------------- rejected, with a reason
 
 @pytest.mark.parametrize("f, words", [
-    (F.draw_in_loop, "inside a loop or an if"),
-    (F.draw_in_branch, "inside a loop or an if"),
+    (F.draw_in_nested_loop, "inside an if, a while loop"),
+    (F.draw_in_while, "inside an if, a while loop"),
+    (F.draw_in_branch, "inside an if, a while loop"),
+    (F.size_changes_by_trip, "change from one trip of the loop to the next"),
     (F.scale_from_argument, "depend on the float argument 'x'"),
     (F.unsupported_method, "does not draw with RandomState.vonmises"),
     (F.arithmetic_on_a_generator, "got a random generator"),
@@ -197,7 +226,8 @@ def cpu_transforms():
     return {"grad": fg.grad(F.svi_objective, target="cpu"),
             "gen": fg.grad(F.gen_objective, target="cpu"),
             "value": _value(F.rs_integers, "cpu"),
-            "closure": fg.value_and_grad(F.closed_over(11), target="cpu")}
+            "closure": fg.value_and_grad(F.closed_over(11), target="cpu"),
+            "loop": fg.grad(F.loop_draws, target="cpu")}
 
 
 @pytest.mark.slow
@@ -216,6 +246,11 @@ def test_cpu_target_draws_the_same_numbers(cpu_transforms):
         assert _same_after(mine, theirs)
         mine, theirs = npr.RandomState(seed), npr.RandomState(seed)
         np.testing.assert_array_equal(t["value"](X, mine), F.rs_integers(X, theirs))
+        assert _same_after(mine, theirs)
+        mine, theirs = npr.RandomState(seed), npr.RandomState(seed)
+        np.testing.assert_allclose(t["loop"](PARAMS, mine, 4),
+                                   autograd.grad(F.loop_draws_autograd)(PARAMS, theirs, 4),
+                                   rtol=1e-12)
         assert _same_after(mine, theirs)
     ref = F.closed_over(11)
     for _ in range(2):
