@@ -34,7 +34,7 @@ from .. import types as T
 from ..errors import CompileError
 from ..inline import builder_for
 from ..ir import Block, Const, For, Function, Op, Var, blocks_of, operands, uses, walk
-from ..primitives import P_ATOM, Spelling, defprim
+from ..primitives import P_ATOM, PRIMS, Spelling, defprim
 from .callargs import bind
 from .registry import lowers
 
@@ -415,22 +415,16 @@ def _loop_draws(b, loop: For):
     and a ``trip_draws`` per draw: its trips stacked), those stacks, and the loop reading
     its trip's row of each instead of drawing."""
     draws = [s for s in loop.body.stmts if isinstance(s, Op) and s.prim == "draw"]
-    inside = {p.id for p in loop.body.params} | {v.id for s in walk(loop.body)
-                                                 for v in getattr(s, "outs", ())}
+    invariant = _invariant(loop, draws)
     args, calls, spans, kinds, types = [], [], [], [], []
     for d in draws:
-        if any(isinstance(a, Var) and a.id in inside for a in d.args):
-            raise CompileError("this random draw's size or parameters change from one trip of "
-                               "the loop to the next: flatgrad draws a loop's numbers before "
-                               "the function runs, all trips alike", d.loc,
-                               "Compute them before the loop, or draw every trip's numbers "
-                               "before it and index them inside.")
         spans.append((len(args), len(args) + len(d.args)))
         calls.append(d.param("call"))
         args.extend(d.args)
         t = d.outs[0].type
         kinds.append((t.dtype, T.ndim(t)))
         types.append(T.Array(t.dtype, T.ndim(t) + 1))
+    b.stmts.extend(invariant)      # (x.shape[0] in the body: the same on every trip)
     b.loc = loop.loc
     trips = b.op("draw_trips", *args, loop.start, loop.stop, loop.step, type=T.TupleT(tuple(types)),
                  calls=tuple(calls), spans=tuple(spans), kinds=tuple(kinds))
@@ -459,6 +453,35 @@ def _loop_draws(b, loop: For):
         b.stmts.clear()
         body[-1] = replace(body[-1], outs=(out,))
     return ops, tapes, replace(loop, body=replace(loop.body, stmts=tuple(body)))
+
+
+def _invariant(loop: For, draws) -> list:
+    """The ops of ``loop``'s body that the draws' operands come from (in order), each the same
+    on every trip (``x.shape[0]``, ``n // 2`` of values from outside); a CompileError if a
+    draw's operand changes from trip to trip."""
+    defs = {v.id: s for s in loop.body.stmts for v in getattr(s, "outs", ())}
+    inside = {p.id for p in loop.body.params} | {v.id for s in walk(loop.body)
+                                                 for v in getattr(s, "outs", ())}
+    needed: set[int] = set()
+
+    def visit(a, d) -> None:
+        if not isinstance(a, Var) or a.id not in inside or a.id in needed:
+            return
+        s = defs.get(a.id)
+        if not (isinstance(s, Op) and PRIMS[s.prim].pure and not PRIMS[s.prim].inplace):
+            raise CompileError("this random draw's size or parameters change from one trip of "
+                               "the loop to the next: flatgrad draws a loop's numbers before "
+                               "the function runs, all trips alike", d.loc,
+                               "Compute them before the loop, or draw every trip's numbers "
+                               "before it and index them inside.")
+        needed.add(a.id)
+        for x in s.args:
+            visit(x, d)
+
+    for d in draws:
+        for a in d.args:
+            visit(a, d)
+    return [s for s in loop.body.stmts if isinstance(s, Op) and s.outs[0].id in needed]
 
 
 def _named(values, taken: set, default: str) -> tuple:

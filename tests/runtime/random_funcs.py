@@ -181,6 +181,14 @@ def loop_draws_autograd(params, rs, n):
     return total / n
 
 
+def noisy_sines(x, rs, n):
+    """Vector-valued; the draw's size read from x's shape inside the loop."""
+    out = x * 0.0
+    for i in range(n):
+        out = out + np.sin(x) * rs.randn(x.shape[0])
+    return out
+
+
 def strided_loop_draws(x, rs):
     s = 0.0
     for i in range(len(x) - 1, 0, -2):

@@ -143,6 +143,18 @@ def test_draws_in_a_loop_are_made_trip_by_trip_as_in_python(n):
         assert _same_after(mine, theirs)
 
 
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_jacobians_and_hessians_of_loop_draws(mode):
+    mine, theirs = npr.RandomState(5), npr.RandomState(5)
+    jac = fg.jacobian(F.noisy_sines, mode=mode, target="python")(X, mine, 3)
+    eps = sum(theirs.randn(4) for _ in range(3))
+    np.testing.assert_allclose(jac, np.diag(np.cos(X) * eps), rtol=1e-13)
+    hess = fg.hessian(F.loop_draws, target="python")(PARAMS, mine, 3)
+    np.testing.assert_allclose(hess, autograd.hessian(F.loop_draws_autograd)(PARAMS, theirs, 3),
+                               rtol=1e-11, atol=1e-12)
+    assert _same_after(mine, theirs)
+
+
 def test_a_loop_that_runs_no_trip_draws_nothing_and_strides_follow_the_range():
     mine, theirs = npr.RandomState(2), npr.RandomState(2)
     with np.errstate(divide="ignore"):          # total / n with n = 0
