@@ -301,3 +301,19 @@ def test_a_global_generator_rebound_to_another_kind_recompiles():
             g(X)
     finally:
         F.RS = saved
+
+
+def test_black_box_svi_as_written_follows_autograd_step_by_step():
+    import autograd.numpy as anp
+
+    from . import random_svi as S
+    mine = S.build(np, S.log_density_for(np), 2, 50)
+    theirs = S.build(anp, S.log_density_for(anp), 2, 50)
+    g, want_g = fg.value_and_grad(mine, target="python"), autograd.value_and_grad(theirs)
+    params = np.array([-1.0, -1.0, -5.0, -5.0])
+    for t in range(4):           # each call draws the next samples of the closure's generator
+        value, grad = g(params, t)
+        want_value, want_grad = want_g(params, t)
+        assert value == pytest.approx(want_value, rel=1e-12)
+        np.testing.assert_allclose(grad, want_grad, rtol=1e-10, atol=1e-12)
+        params = params - 0.1 * grad
