@@ -21,7 +21,7 @@ import threading
 import numpy as np
 
 from ..compiler import types as T
-from ..compiler.library.random import kind_of  # noqa: F401  (dispatch and api ask draws)
+from ..compiler.library.random import kind_of
 
 _local = threading.local()
 

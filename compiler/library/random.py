@@ -148,11 +148,14 @@ def _size(lw, node, what: str) -> tuple:
     return tuple(dims)
 
 
-def _size_text(call: _Call, dims: tuple, single: bool) -> str:
-    texts = [call.operand(d) for d in dims]
-    if single and len(texts) == 1:
-        return texts[0]
-    return "(" + ", ".join(texts) + ("," if len(texts) == 1 else "") + ")"
+def _add_size(lw, call: _Call, args: dict, what: str, ndim: int) -> int:
+    """Add the call's ``size=`` (if given) to ``call``; the result's ndim: the size's, else
+    ``ndim`` (the distribution parameters' broadcast)."""
+    if "size" not in args:
+        return ndim
+    texts = [call.operand(d) for d in _size(lw, args["size"], what)]
+    call.add("size", "(" + ", ".join(texts) + ("," if len(texts) == 1 else "") + ")")
+    return len(texts)
 
 
 def _number(lw, node, what: str):
@@ -186,21 +189,14 @@ def lower_draw(lw, m: Method, node: ast.Call, kwargs) -> Var:
                 x = _number(lw, args[p], what)
                 ndim = max(ndim, T.ndim(x.type))
                 call.add(p, call.operand(x))
-        if "size" in args:
-            dims = _size(lw, args["size"], what)
-            ndim = len(dims)
-            call.add("size", _size_text(call, dims, single=False))
+        ndim = _add_size(lw, call, args, what, ndim)
         return _emit(lw, node, call, name, T.Array(dtype, ndim) if ndim else T.Scalar(dtype))
     if name in _VECTOR:
         params = _VECTOR[name]
         args = bind(lw, node, kwargs, what, params + ("size",), required=len(params))
         for p in params:
             call.add(p, call.operand(_number(lw, args[p], what)))
-        ndim = 1
-        if "size" in args:
-            dims = _size(lw, args["size"], what)
-            ndim += len(dims)
-            call.add("size", _size_text(call, dims, single=False))
+        ndim = 1 + _add_size(lw, call, args, what, 0)
         return _emit(lw, node, call, name, T.Array("float64", ndim))
     if name in _INTEGERS.values():
         extra = ("endpoint",) if name == "integers" else ()
@@ -213,10 +209,7 @@ def lower_draw(lw, m: Method, node: ast.Call, kwargs) -> Var:
                     raise lw.err(args[p], f"{what}: '{p}' must be an integer")
                 ndim = max(ndim, T.ndim(x.type))
                 call.add(p, call.operand(x))
-        if "size" in args:
-            dims = _size(lw, args["size"], what)
-            ndim = len(dims)
-            call.add("size", _size_text(call, dims, single=False))
+        ndim = _add_size(lw, call, args, what, ndim)
         return _emit(lw, node, call, name, T.Array("int64", ndim) if ndim else T.I64)
     if name == "choice":
         return _choice(lw, node, kwargs, call, kind, what)
@@ -232,11 +225,7 @@ def _choice(lw, node, kwargs, call, kind, what):
     if not T.is_array(a.type) and T.is_float(a.type):
         raise lw.err(args["a"], f"{what}: 'a' must be an integer or a 1-D array")
     call.add("a", call.operand(a))
-    ndim = 0
-    if "size" in args:
-        dims = _size(lw, args["size"], what)
-        ndim = len(dims)
-        call.add("size", _size_text(call, dims, single=False))
+    ndim = _add_size(lw, call, args, what, 0)
     for p in ("replace", "p") + extra:
         if p in args:
             call.add(p, call.operand(_number(lw, args[p], what)))
