@@ -373,8 +373,8 @@ def hoist(fn: Function, n_user: int, table: dict) -> Function:
         else:
             front.append(None)
             main.append(s)
-    if not hidden and not any(front):
-        return fn
+    if not hidden:     # generators made but never drawn from: nothing to see from outside
+        return replace(fn, body=replace(fn.body, stmts=tuple(main)))
     keep, needed = [], set()
     for s, ops in zip(reversed(fn.body.stmts), reversed(front)):
         if ops is not None or {v.id for v in getattr(s, "outs", ())} & needed:

@@ -102,6 +102,11 @@ def made_inside(x, seed):
     return np.sum(x * rng.standard_normal(x.shape)) + x[0] * legacy.rand()
 
 
+def made_but_unused(x, seed):
+    rng = np.random.default_rng(seed)
+    return np.sum(x * x)
+
+
 def _sample(params, n, rs):
     """A helper drawing from the generator it is given."""
     d = np.shape(params)[0] // 2

@@ -97,6 +97,7 @@ def test_generators_made_inside_follow_the_seed():
         want = np.random.default_rng(seed).standard_normal(4)
         want[0] += np.random.RandomState(seed + 1).rand()
         np.testing.assert_allclose(g(X, seed), want)
+    np.testing.assert_allclose(fg.grad(F.made_but_unused, target="python")(X, 1), 2 * X)
 
 
 def test_a_helper_draws_from_the_generator_it_is_given():
