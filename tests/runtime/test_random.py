@@ -318,3 +318,15 @@ def test_black_box_svi_as_written_follows_autograd_step_by_step():
         assert value == pytest.approx(want_value, rel=1e-12)
         np.testing.assert_allclose(grad, want_grad, rtol=1e-10, atol=1e-12)
         params = params - 0.1 * grad
+
+
+@pytest.mark.slow
+def test_numba_code_cannot_call_a_transform_that_draws():
+    from numba import njit
+    g = fg.grad(F.scalar_draw, target="cpu")
+
+    @njit
+    def use(x):
+        return g(x)
+    with pytest.raises(Exception, match="draws random numbers"):
+        use(1.0)
