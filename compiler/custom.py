@@ -35,7 +35,12 @@ def lower_into(fn, b: Builder, args: tuple, loc: SourceLoc | None = None) -> obj
         raise CompileError(f"'{fn.__name__}' takes {len(argnames)} argument(s), "
                            f"got {len(args)}", loc)
     sub = Lowerer(pf, fn, b, (fn.__code__,))
-    return sub.run(dict(zip(argnames, args)))
+    out = sub.run(dict(zip(argnames, args)))
+    if sub.randoms:
+        raise CompileError(f"'{fn.__name__}' draws random numbers, which a custom_vjp function "
+                           "and its rules cannot do", _def_loc(fn),
+                           "Draw in the function that calls it and pass the draws in.")
+    return out
 
 
 def _def_loc(fn) -> SourceLoc | None:

@@ -330,3 +330,10 @@ def test_numba_code_cannot_call_a_transform_that_draws():
         return g(x)
     with pytest.raises(Exception, match="draws random numbers"):
         use(1.0)
+
+
+def test_a_custom_vjp_function_cannot_draw():
+    custom = fg.custom_vjp(F.custom_noisy)
+    custom.defvjp(F.custom_noisy_fwd, F.custom_noisy_bwd)
+    with pytest.raises(fg.CompileError, match="custom_vjp function"):
+        fg.grad(F.calls_custom(custom), target="python")(1.0)
