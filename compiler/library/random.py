@@ -111,7 +111,6 @@ _DISTRIBUTIONS = {
 _LEGACY = {"random_sample": "random", "sample": "random", "ranf": "random"}
 _VECTOR = {"multivariate_normal": ("mean", "cov"), "dirichlet": ("alpha",)}
 _INTEGERS = {"RandomState": "randint", "Generator": "integers"}
-_OTHER = ("rand", "randn", "choice", "permutation", "randint", "integers")
 
 
 def supported(kind: str) -> tuple[str, ...]:
