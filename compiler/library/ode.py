@@ -381,6 +381,9 @@ def lower_odeint(lw, node: ast.Call, kwargs) -> Var:
     """``odeint(func, y0, t, *args, rtol=, atol=, mxstep=, hmax=)`` (or ``args=(...)``)
     inside a compiled function: the dynamics lowered once into an IR function, one op."""
     for k in kwargs:
+        if k is None:
+            raise lw.err(node, "odeint: **keywords are not supported here",
+                         "Write the settings out: rtol=1e-8, atol=1e-8.")
         if k not in _KEYWORDS:
             raise lw.err(node, f"odeint: the argument '{k}' is not supported",
                          f"odeint takes func, y0, t, *args and {', '.join(_KEYWORDS)}.")
@@ -496,10 +499,12 @@ def _scipy_solvers() -> tuple:
 
 def _reject_scipy(lw, node: ast.Call, kwargs):
     name = getattr(lw.resolve_callee(node.func), "__name__", "odeint")
-    raise lw.err(node, f"flatgrad cannot differentiate scipy.integrate.{name}",
-                 "Use flatgrad.odeint(func, y0, t, *args, rtol=..., atol=...): the same call as "
-                 "SciPy's odeint (func(y, t, *args) -> dy/dt), differentiated by the adjoint "
-                 "method.")
+    hint = ("Use flatgrad.odeint(func, y0, t, *args, rtol=..., atol=...): the same call as "
+            "SciPy's odeint (func(y, t, *args) -> dy/dt), differentiated by the adjoint method.")
+    if name == "solve_ivp":
+        hint += (" solve_ivp's fun takes (t, y): pass lambda y, t: fun(t, y), and the times "
+                 "(t_eval) as t.")
+    raise lw.err(node, f"flatgrad cannot differentiate scipy.integrate.{name}", hint)
 
 
 for _solver in _scipy_solvers():
