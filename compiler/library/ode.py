@@ -354,7 +354,7 @@ def register(rhs: Function, ndim: int, settings: tuple) -> OdeSpec:
     n = len(rhs.params)
     sol = T.Array("float64", ndim + 1)
     nt = 1 + len(spec.floats)
-    defprim(name, n, lambda *ts: sol, call(name, arity=n), elementwise=False,
+    defprim(name, n, lambda *ts: sol, call(name, arity=n), elementwise=False, costly=True,
             jvp_joint=_jvp_joint(spec))
     defvjp(name, *[_vjp_rule(spec, i) if i in (0, 1) + spec.floats else None for i in range(n)])
     defprim(name + "_adjoint", n + 2, lambda *ts: T.Array("float64", 1),

@@ -246,6 +246,46 @@ def test_vjp_of_the_trajectory(problem):
     np.testing.assert_allclose(gW, central(f, (p["y0"], p["W"]), 1), rtol=1e-6, atol=1e-7)
 
 
+def decay(y, t, k):
+    return -k * y + np.sin(t)
+
+
+def solves_in_a_loop(y0, k):
+    """A solve per trip: the backward loop reads each trip's solution from a tape."""
+    total = 0.0
+    y = y0
+    for i in range(3):
+        ys = fg.odeint(decay, y, np.array([0.0, 0.5]), k, rtol=1e-10, atol=1e-10)
+        y = ys[1] * 1.1
+        total = total + np.sum(y ** 2)
+    return total
+
+
+def test_solves_in_a_loop():
+    args = (np.array([1.0, -0.5]), 0.8)
+    gy0, gk = fg.grad(solves_in_a_loop, (0, 1), target="python")(*args)
+    np.testing.assert_allclose(gy0, central(solves_in_a_loop, args, 0), rtol=1e-6)
+    assert gk == pytest.approx(central(solves_in_a_loop, args, 1), rel=1e-6)
+
+
+def decay_trajectory(y0, k):
+    return fg.odeint(decay, y0, np.array([0.0, 0.5, 1.0]), k, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_jacobian(mode):
+    y0, k, eps = np.array([1.0, -0.5]), 0.8, 1e-6
+    J_y0, J_k = fg.jacobian(decay_trajectory, (0, 1), mode=mode, target="python")(y0, k)
+    assert J_y0.shape == (3, 2, 2) and J_k.shape == (3, 2)
+    for j in range(2):
+        e = np.eye(2)[j] * eps
+        np.testing.assert_allclose(J_y0[:, :, j], (decay_trajectory(y0 + e, k)
+                                                   - decay_trajectory(y0 - e, k)) / (2 * eps),
+                                   atol=1e-8)
+    np.testing.assert_allclose(J_k, (decay_trajectory(y0, k + eps)
+                                     - decay_trajectory(y0, k - eps)) / (2 * eps), atol=1e-8)
+
+
 # ---------------------------------------------------------------------- tangents
 
 def test_jvp_matches_finite_differences_and_the_adjoint(problem):
