@@ -155,7 +155,7 @@ def _jvp_rule(spec: CustomSpec, i: int):
 
 def expand_custom(fn: Function) -> Function:
     """Replace every custom op by its body: a custom-VJP op by the inlined body of the
-    user's primal function, an ``odeint`` op by its solver (``library/ode.py``; any entry of
+    user's primal function, an ``odeint`` op by its solver (``compiler/ode.py``; any entry of
     ``CUSTOM`` with a ``primal(b, args)`` method). Two ops of one primitive on the same
     arguments in one scope are expanded once (the gradients of several arguments of an
     ``odeint`` call each ask for the same adjoint solve)."""

@@ -10,7 +10,7 @@
 from .compiler import CompileError, __version__
 from .api import check_grad, grad, source, value_and_grad, vectorize
 from .api import custom_vjp, hessian, hvp, jacobian, jvp, primitive, vjp
-from .compiler.library.ode import odeint
+from .compiler.ode import odeint
 from .runtime.support import logsumexp, relu, sigmoid, softplus
 from .graph import graph  # noqa: E402  (the function; the module stays flatgrad.graph in sys.modules)
 

@@ -8,4 +8,3 @@ from . import order  # noqa: F401
 from . import shape  # noqa: F401
 from . import linalg  # noqa: F401
 from . import numeric  # noqa: F401
-from . import ode  # noqa: F401

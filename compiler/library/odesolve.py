@@ -1,7 +1,7 @@
 """The ODE solver behind ``flatgrad.odeint``, written once in the subset flatgrad compiles.
 
 These functions run two ways: called from Python they are a NumPy solver (``odeint``
-outside a compiled function), and lowered by flatgrad (``compiler/library/ode.py``) they
+outside a compiled function), and lowered by flatgrad (``compiler/ode.py``) they
 become the compiled forward solve and the adjoint solve, with ``rhs`` (and ``aug``) standing
 for the user's dynamics inlined at each call. The state is a 1-D float64 array.
 
@@ -79,13 +79,16 @@ def advance(rhs, y, f, t, t_end, h, rtol, atol, mxstep, hmax):
                 t = t_end
             else:
                 t = t + direction * step
-        if err > 0.0:
-            # a rejected step only shrinks; an accepted one grows at most tenfold
-            h = step * min(max(0.9 * err ** -0.2, 0.2), 10.0 if err <= 1.0 else 1.0)
-        else:
-            h = 10.0 * step
+            factor = 10.0
+            if err > 0.0:
+                factor = min(max(0.9 * err ** -0.2, 0.2), 10.0)
+        elif err > 1.0:
+            factor = max(0.9 * err ** -0.2, 0.2)
+        else:                  # not a number: shrink until the step underflows
+            factor = 0.2
+        h = step * factor
         steps += 1
-        if h <= 1e-14 * max(abs(t), 1.0):    # the step underflowed: give up as below
+        if h <= 2.2e-16 * abs(t) or h == 0.0:    # no progress is possible: give up as below
             steps = mxstep
     if (t_end - t) * direction > 0.0:
         y = y * np.nan
@@ -141,3 +144,27 @@ def adjoint(rhs, aug, ys, t, g, q, rtol, atol, mxstep, hmax):
         q = z[2 * n:]
     t_bar[0] = -np.sum(rhs(ys[0], t[0]) * (a - g[0]))
     return np.concatenate((a, t_bar, q))
+
+
+def tangent_solve(rhs, tan, ys, dy0, t, dt, rtol, atol, mxstep, hmax):
+    """The tangents of ``ys = solve(rhs, y0, t)`` for tangents ``dy0``, ``dt`` (one per time)
+    and the parameters' (inside ``tan``): ``[y, y']`` is solved between output times from
+    the stored ``ys[i]``. A time ``t[i]`` moved by ``dt[i]`` moves ``ys[i]`` by
+    ``f(ys[i], t[i]) dt[i]``; ``t[0]`` moved by ``dt[0]`` starts the solve at
+    ``y0 - f(y0, t[0]) dt[0]`` in first order, so ``y'`` starts at ``dy0 - f(y0, t[0]) dt[0]``."""
+    m = t.shape[0]
+    n = ys.shape[1]
+    out = np.zeros((m, n))
+    d = dy0 - rhs(ys[0], t[0]) * dt[0]
+    out[0] = dy0
+    for i in range(1, m):
+        z = np.concatenate((ys[i - 1], d))
+        fz = tan(z, t[i - 1])
+        direction = 1.0
+        if t[i] < t[i - 1]:
+            direction = -1.0
+        h = initial_step(tan, z, fz, t[i - 1], direction, rtol, atol)
+        z, fz, h = advance(tan, z, fz, t[i - 1], t[i], h, rtol, atol, mxstep, hmax)
+        d = z[n:]
+        out[i] = d + rhs(ys[i], t[i]) * dt[i]
+    return out

@@ -182,8 +182,8 @@ def ode_loss(y0, W, b, w, ts):
 
 def test_adjoint_matches_discretise_then_differentiate():
     rng = np.random.default_rng(5)
-    args = (rng.normal(size=3), rng.normal(size=(3, 3)), rng.normal(size=3), rng.normal(size=(3, 3)),
-            np.array([0.0, 0.5, 1.25]))
+    args = (rng.normal(size=3), rng.normal(size=(3, 3)), rng.normal(size=3),
+            rng.normal(size=(3, 3)), np.array([0.0, 0.5, 1.25]))
     assert ode_loss(*args) == pytest.approx(rk4_loss(*args), rel=1e-10)
     adjoint = fg.grad(ode_loss, (0, 1, 2), target="python")(*args)
     unrolled = fg.grad(rk4_loss, (0, 1, 2), target="python")(*args)
@@ -222,7 +222,8 @@ def test_ode_net_matches_autograd():
         pred = aodeint(a_mlp, y0, t, atuple((flat,)), rtol=1e-10, atol=1e-10)
         return anp.mean(anp.abs(pred - target))
 
-    value, (g_params, g_y0, g_t) = fg.value_and_grad(loss, (0, 1, 2), target="python")(params, y0, t)
+    value, grads = fg.value_and_grad(loss, (0, 1, 2), target="python")(params, y0, t)
+    g_params, g_y0, g_t = grads
     assert value == pytest.approx(a_loss(flat, y0, t), rel=1e-8)
     for (gW, gb), (aW, ab) in zip(g_params, unflatten(agrad(a_loss, 0)(flat, y0, t))):
         np.testing.assert_allclose(gW, aW, rtol=1e-6, atol=1e-9)

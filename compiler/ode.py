@@ -1,6 +1,6 @@
 """``flatgrad.odeint``: ODE solves that flatgrad differentiates by the adjoint method.
 
-Called from Python, :func:`odeint` runs the DOPRI5 solver of :mod:`.odesolve` on NumPy.
+Called from Python, :func:`odeint` runs the DOPRI5 solver of ``library/odesolve.py`` on NumPy.
 Inside a compiled function, a call to it lowers the user's dynamics ``func(y, t, *args)``
 once, with fresh parameters, into an IR function (its reads of the enclosing function's
 values become further parameters), and becomes one op of a primitive registered for that
@@ -15,10 +15,12 @@ function. The transforms see only that op:
   ``[f, df/dy y' + df/dparams params']``, the products from flatgrad's forward pass.
 
 After the transforms, ``custom.expand_custom`` replaces each op by its body: the solver
-functions of :mod:`.odesolve` lowered with the dynamics inlined at every call, so the
+functions of ``library/odesolve.py`` lowered with the dynamics inlined at every call, so the
 emitted code (NumPy or Numba) is the solver loop itself and calls nothing new. Calls to
 ``scipy.integrate.odeint``/``solve_ivp`` inside a compiled function are a CompileError
-pointing here.
+pointing here. (This module is imported by ``flatgrad/__init__``, not by ``library/groups``:
+it reaches the frontend through ``custom.lower_into``, which the frontend's imports of the
+library must not lead back to.)
 """
 from __future__ import annotations
 
@@ -29,19 +31,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import types as T
-from ..builder import Builder
-from ..custom import CUSTOM, lower_into
-from ..errors import CompileError
-from ..forward import forward_ad
-from ..inline import inline
-from ..ir import Block, Const, Function, Var
-from ..primitives import defjvp, defprim, defvjp, call
-from ..rewrite import clone, free_vars
-from ..values import Record, Ref
-from ..vjp import reverse_seeded
-from . import odesolve
-from .registry import lowers
+from . import types as T
+from .builder import Builder
+from .custom import CUSTOM, lower_into
+from .errors import CompileError
+from .forward import forward_ad
+from .inline import inline
+from .ir import Block, Const, Function, Var
+from .primitives import call, defjvp, defprim, defvjp
+from .rewrite import free_vars
+from .values import Record, Ref
+from .vjp import reverse_seeded
+from .library import odesolve
+from .library.registry import lowers
 
 F64 = T.F64
 I64 = T.I64
@@ -135,7 +137,7 @@ class OdeSpec:
         return _unflat(b, ys, y0, t)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Adjoint:
     """The adjoint op of an :class:`OdeSpec`: arguments ``(y0, t, *params, ys, g)``."""
 
@@ -144,17 +146,16 @@ class _Adjoint:
     def primal(self, b: Builder, args) -> Var:
         spec = self.spec
         y0, t, params, ys, g = args[0], args[1], tuple(args[2:-2]), args[-2], args[-1]
-        sizes = [_size(b, args[i]) for i in spec.floats]
         total = Const(0, I64)
-        for s in sizes:
-            total = s if isinstance(total, Const) and total.value == 0 else b.add(total, s)
-        q = b.op("full", total, Const(0.0, F64), dtype="float64")
+        for i in spec.floats:
+            total = b.add(total, _size(b, args[i]))
+        q = b.op("full", total, Const(0.0, F64), dtype="float64")   # the parameters' adjoint
         hooks = (Ref(_Rhs(spec, y0, params)), Ref(_Aug(spec, y0, params)))
         return lower_into(odesolve.adjoint, b, hooks + (_rows(b, ys, y0), t, _rows(b, g, y0), q)
                           + spec.settings)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Tangent:
     """The tangent op of an :class:`OdeSpec`: arguments ``(y0, t, *params, ys, y0', t',
     *params')`` (one tangent per float parameter); the tangent of the solution."""
@@ -167,14 +168,14 @@ class _Tangent:
         y0, t, params, ys = args[0], args[1], tuple(args[2:k]), args[k]
         dy0, dt, dparams = args[k + 1], args[k + 2], tuple(args[k + 3:])
         hooks = (Ref(_Rhs(spec, y0, params)), Ref(_TangentRhs(spec, y0, params, dparams)))
-        out = lower_into(tangent_solve, b, hooks + (_rows(b, ys, y0), _flat(b, dy0), t, dt)
+        out = lower_into(odesolve.tangent_solve, b, hooks + (_rows(b, ys, y0), _flat(b, dy0), t, dt)
                          + spec.settings)
         return _unflat(b, out, y0, t)
 
 
 # ---------------------------------------------------------------------- the dynamics, inlined
 
-@dataclass
+@dataclass(frozen=True)
 class _Rhs:
     """``rhs(y, t)`` on the flat state: the dynamics inlined, the parameters fixed."""
 
@@ -188,7 +189,7 @@ class _Rhs:
         return _flat(b, _float(b, f))
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Aug:
     """``aug(z, t)`` of the adjoint solve: ``z = [y, a, q]`` to ``[f, -a df/dy, -a df/dp]``."""
 
@@ -207,7 +208,7 @@ class _Aug:
         return b.op("concat", *parts, axis=0)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _TangentRhs:
     """``rhs(z, t)`` of the tangent solve: ``z = [y, y']`` to ``[f, df/dy y' + df/dp p']``."""
 
@@ -224,30 +225,6 @@ class _TangentRhs:
         outs = inline(b, self.spec.jvp_fn(), (_shaped(b, y, self.y0), tt) + self.params
                       + (_shaped(b, dy, self.y0),) + self.dparams)
         return b.op("concat", _flat(b, _float(b, outs[0])), _flat(b, _float(b, outs[1])), axis=0)
-
-
-def tangent_solve(rhs, tan, ys, dy0, t, dt, rtol, atol, mxstep, hmax):
-    """The tangents of ``ys = solve(rhs, y0, t)`` for tangents ``dy0``, ``dt`` (one per time)
-    and the parameters' (inside ``tan``): ``[y, y']`` is solved between output times from
-    the stored ``ys[i]``. A time ``t[i]`` moved by ``dt[i]`` moves ``ys[i]`` by
-    ``f(ys[i], t[i]) dt[i]``; ``t[0]`` moved by ``dt[0]`` starts the solve at
-    ``y0 - f(y0, t[0]) dt[0]`` in first order, so ``y'`` starts at ``dy0 - f(y0, t[0]) dt[0]``."""
-    m = t.shape[0]
-    n = ys.shape[1]
-    out = np.zeros((m, n))
-    d = dy0 - rhs(ys[0], t[0]) * dt[0]
-    out[0] = dy0
-    for i in range(1, m):
-        z = np.concatenate((ys[i - 1], d))
-        fz = tan(z, t[i - 1])
-        direction = 1.0
-        if t[i] < t[i - 1]:
-            direction = -1.0
-        h = odesolve.initial_step(tan, z, fz, t[i - 1], direction, rtol, atol)
-        z, fz, h = odesolve.advance(tan, z, fz, t[i - 1], t[i], h, rtol, atol, mxstep, hmax)
-        d = z[n:]
-        out[i] = d + rhs(ys[i], t[i]) * dt[i]
-    return out
 
 
 # ---------------------------------------------------------------------- IR helpers
