@@ -168,8 +168,8 @@ class _Tangent:
         y0, t, params, ys = args[0], args[1], tuple(args[2:k]), args[k]
         dy0, dt, dparams = args[k + 1], args[k + 2], tuple(args[k + 3:])
         hooks = (Ref(_Rhs(spec, y0, params)), Ref(_TangentRhs(spec, y0, params, dparams)))
-        out = lower_into(odesolve.tangent_solve, b, hooks + (_rows(b, ys, y0), _flat(b, dy0), t, dt)
-                         + spec.settings)
+        out = lower_into(odesolve.tangent_solve, b,
+                         hooks + (_rows(b, ys, y0), _flat(b, dy0), t, dt) + spec.settings)
         return _unflat(b, out, y0, t)
 
 
@@ -188,43 +188,38 @@ class _Rhs:
         (f,) = inline(b, self.spec.rhs, (_shaped(b, y, self.y0), tt) + self.params)
         return _flat(b, _float(b, f))
 
+    def halves(self, b: Builder, z) -> tuple:
+        """The state and its companion (adjoint or tangent): the first two blocks of the
+        flat augmented state ``z``, each shaped as ``y0``."""
+        n = _size(b, self.y0)
+        y = _slice(b, z, Const(0, I64), n)
+        w = _slice(b, z, n, b.add(n, n))
+        return _shaped(b, y, self.y0), _shaped(b, w, self.y0)
+
 
 @dataclass(frozen=True)
-class _Aug:
+class _Aug(_Rhs):
     """``aug(z, t)`` of the adjoint solve: ``z = [y, a, q]`` to ``[f, -a df/dy, -a df/dp]``."""
-
-    spec: OdeSpec
-    y0: Var
-    params: tuple
 
     def __flatgrad_lower__(self, b, args, loc):
         z, tt = args
-        n = _size(b, self.y0)
-        y = _slice(b, z, Const(0, I64), n)
-        a = _slice(b, z, n, b.add(n, n))
-        outs = inline(b, self.spec.vjp_fn(),
-                      (_shaped(b, y, self.y0), tt) + self.params + (_shaped(b, a, self.y0),))
+        y, a = self.halves(b, z)
+        outs = inline(b, self.spec.vjp_fn(), (y, tt) + self.params + (a,))
         parts = [_flat(b, _float(b, outs[0]))] + [b.neg(_flat(b, _float(b, g))) for g in outs[1:]]
         return b.op("concat", *parts, axis=0)
 
 
 @dataclass(frozen=True)
-class _TangentRhs:
-    """``rhs(z, t)`` of the tangent solve: ``z = [y, y']`` to ``[f, df/dy y' + df/dp p']``."""
+class _TangentRhs(_Rhs):
+    """``tan(z, t)`` of the tangent solve: ``z = [y, y']`` to ``[f, df/dy y' + df/dp p']``."""
 
-    spec: OdeSpec
-    y0: Var
-    params: tuple
-    dparams: tuple
+    dparams: tuple = ()
 
     def __flatgrad_lower__(self, b, args, loc):
         z, tt = args
-        n = _size(b, self.y0)
-        y = _slice(b, z, Const(0, I64), n)
-        dy = _slice(b, z, n, b.add(n, n))
-        outs = inline(b, self.spec.jvp_fn(), (_shaped(b, y, self.y0), tt) + self.params
-                      + (_shaped(b, dy, self.y0),) + self.dparams)
-        return b.op("concat", _flat(b, _float(b, outs[0])), _flat(b, _float(b, outs[1])), axis=0)
+        y, dy = self.halves(b, z)
+        f, df = inline(b, self.spec.jvp_fn(), (y, tt) + self.params + (dy,) + self.dparams)
+        return b.op("concat", _flat(b, _float(b, f)), _flat(b, _float(b, df)), axis=0)
 
 
 # ---------------------------------------------------------------------- IR helpers
