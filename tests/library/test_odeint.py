@@ -114,6 +114,19 @@ def test_gradients_match_finite_differences(problem):
                                    err_msg=f"argument {i}")
 
 
+def test_one_adjoint_solve_serves_every_argument():
+    """The gradients of y0, t and A slice one backward solve: the module has two solver
+    loops, the forward one and the adjoint one."""
+    from flatgrad.compiler import types as T
+
+    def loss(y0, t, A):
+        return np.sum(fg.odeint(linear, y0, t, A) ** 2)
+
+    text = fg.source(loss, (0, 1, 2), target="python",
+                     types=[T.parse("f64[:]"), T.parse("f64[:]"), T.parse("f64[:, :]")])
+    assert text.count("while ") == 2
+
+
 def test_closure_and_tuple_arguments(problem):
     """``func`` reads a value of the enclosing function; the weights come as a tuple."""
     p = problem
