@@ -310,33 +310,31 @@ def _jvp_joint(spec: OdeSpec):
     return rule
 
 
-def _no_second(name: str):
-    def rule(b, *a, **p):
-        raise CompileError("second derivatives through fg.odeint are not supported "
-                           f"({name} has no derivative of its own)", b.loc,
-                           "Take first derivatives (grad, vjp, jvp) of a function calling "
-                           "odeint.")
-    return rule
+def _no_second(b, *args, **params):
+    raise CompileError("second derivatives through fg.odeint are not supported", b.loc,
+                       "Take first derivatives (grad, vjp, jvp, jacobian) of a function calling "
+                       "odeint.")
 
 
 def register(rhs: Function, ndim: int, settings: tuple) -> OdeSpec:
-    """A new primitive (and its adjoint and tangent) for one lowered ``odeint`` call."""
+    """A new primitive for one lowered ``odeint`` call, with its two derivative ops: the
+    adjoint solve (arguments: the call's, the solution, its cotangent) and the tangent solve
+    (the call's, the solution, a tangent for y0, t and each float parameter)."""
     name = f"odeint_{next(ODE_IDS)}"
     spec = OdeSpec(name, rhs, ndim, settings)
     n = len(rhs.params)
-    sol = T.Array("float64", ndim + 1)
-    nt = 1 + len(spec.floats)
-    defprim(name, n, lambda *ts: sol, call(name, arity=n), elementwise=False, costly=True,
+    solution = T.Array("float64", ndim + 1)
+    defprim(name, n, lambda *ts: solution, call(name, arity=n), elementwise=False, costly=True,
             jvp_joint=_jvp_joint(spec))
     defvjp(name, *[_vjp_rule(spec, i) if i in (0, 1) + spec.floats else None for i in range(n)])
-    defprim(name + "_adjoint", n + 2, lambda *ts: T.Array("float64", 1),
-            call(name + "_adjoint", arity=n + 2), elementwise=False)
-    defvjp(name + "_adjoint", *[_no_second(name + "_adjoint")] * (n + 2))
-    defjvp(name + "_adjoint", *[_no_second(name + "_adjoint")] * (n + 2))
-    defprim(name + "_tangent", n + 2 + nt, lambda *ts: sol,
-            call(name + "_tangent", arity=n + 2 + nt), elementwise=False)
-    defvjp(name + "_tangent", *[_no_second(name + "_tangent")] * (n + 2 + nt))
-    defjvp(name + "_tangent", *[_no_second(name + "_tangent")] * (n + 2 + nt))
+    arities = {"_adjoint": n + 2, "_tangent": n + 1 + 2 + len(spec.floats)}
+    results = {"_adjoint": T.Array("float64", 1), "_tangent": solution}
+    for suffix, arity in arities.items():
+        result = results[suffix]
+        defprim(name + suffix, arity, lambda *ts, result=result: result,
+                call(name + suffix, arity=arity), elementwise=False)
+        defvjp(name + suffix, *[_no_second] * arity)
+        defjvp(name + suffix, *[_no_second] * arity)
     CUSTOM[name] = spec
     CUSTOM[name + "_adjoint"] = _Adjoint(spec)
     CUSTOM[name + "_tangent"] = _Tangent(spec)
