@@ -53,12 +53,13 @@ DEFAULTS = {"rtol": 1.4e-8, "atol": 1.4e-8, "mxstep": 100_000, "hmax": math.inf}
 # ---------------------------------------------------------------------- from Python
 
 def odeint(func, y0, t, *params, args=(), rtol=DEFAULTS["rtol"], atol=DEFAULTS["atol"],
-           mxstep=DEFAULTS["mxstep"], hmax=DEFAULTS["hmax"]):
+           mxstep=DEFAULTS["mxstep"], hmax=DEFAULTS["hmax"], tfirst=False):
     """Solve ``dy/dt = func(y, t, *args)`` with ``y(t[0]) = y0``: the states at the times
     ``t``, an array ``(len(t), *y0.shape)`` whose first row is ``y0`` (SciPy's and JAX's
     ``odeint``). Extra arguments come after ``t`` (JAX's call) or as ``args=(...)``
-    (SciPy's). flatgrad differentiates it with respect to ``y0``, ``t`` and the arguments
-    (and arrays ``func`` reads from the enclosing function) by the adjoint method.
+    (SciPy's); ``tfirst=True`` calls ``func(t, y, *args)``. flatgrad differentiates it with
+    respect to ``y0``, ``t`` and the arguments (and arrays ``func`` reads from the enclosing
+    function) by the adjoint method.
 
     ``t`` must be monotone (increasing or decreasing). The solver is DOPRI5 (SciPy's
     ``RK45``) with error control ``rtol``/``atol`` per component, stepping exactly onto each
@@ -72,7 +73,9 @@ def odeint(func, y0, t, *params, args=(), rtol=DEFAULTS["rtol"], atol=DEFAULTS["
     shape = y0.shape
 
     def rhs(y, tt):
-        return np.ravel(np.asarray(func(y.reshape(shape), tt, *params), dtype=np.float64))
+        y = y.reshape(shape)
+        dy = func(tt, y, *params) if tfirst else func(y, tt, *params)
+        return np.ravel(np.asarray(dy, dtype=np.float64))
 
     ys = odesolve.solve(rhs, y0.ravel(), t, float(rtol), float(atol), mxstep, float(hmax))
     if np.isnan(ys).any() and not np.isnan(y0).any():
@@ -343,7 +346,7 @@ def register(rhs: Function, ndim: int, settings: tuple) -> OdeSpec:
 
 # ---------------------------------------------------------------------- lowering a call
 
-_KEYWORDS = ("args", "rtol", "atol", "mxstep", "hmax")
+_KEYWORDS = ("args", "tfirst", "rtol", "atol", "mxstep", "hmax")
 
 
 @lowers(odeint)
@@ -371,8 +374,8 @@ def lower_odeint(lw, node: ast.Call, kwargs) -> Var:
                                "not both")
         extra = lw.expr(kwargs["args"])
         extra = extra if isinstance(extra, tuple) else (extra,)
-    settings = tuple(_setting(lw, kwargs, k) for k in _KEYWORDS[1:])
-    rhs = _lower_rhs(lw, node, func, y0, extra)
+    settings = tuple(_setting(lw, kwargs, k) for k in _KEYWORDS[2:])
+    rhs = _lower_rhs(lw, node, func, y0, extra, _tfirst(lw, kwargs))
     spec = register(rhs, y0.type.ndim, settings)
     caps = tuple(rhs.params[2 + len(_leaves(extra)):])
     return lw.op(node, spec.prim, y0, t, *_leaves(extra), *caps)
@@ -384,6 +387,16 @@ def _state(lw, arg: ast.expr, name: str) -> Var:
         raise lw.err(arg, f"odeint: {name} must be an array",
                      f"Write np.array([{name}]) for a single number." if name == "y0" else "")
     return lw.cast(x, T.Array("float64", x.type.ndim), arg)
+
+
+def _tfirst(lw, kwargs) -> bool:
+    if "tfirst" not in kwargs:
+        return False
+    c = lw.atom(kwargs["tfirst"])
+    if not (isinstance(c, Const) and c.type == T.BOOL):
+        raise lw.err(kwargs["tfirst"], "odeint: tfirst must be True or False, known when "
+                                       "compiling")
+    return bool(c.value)
 
 
 def _setting(lw, kwargs, key: str) -> Const:
@@ -422,9 +435,10 @@ def _fresh_like(b: Builder, v):
     return v
 
 
-def _lower_rhs(lw, node: ast.Call, func, y0: Var, extra: tuple) -> Function:
-    """``func(y, t, *extra)`` lowered with fresh parameters into an IR function whose
-    parameters are ``(y, t, *leaves of extra, *values of the caller it reads)``."""
+def _lower_rhs(lw, node: ast.Call, func, y0: Var, extra: tuple, tfirst: bool) -> Function:
+    """``func(y, t, *extra)`` (``func(t, y, *extra)`` with ``tfirst``) lowered with fresh
+    parameters into an IR function whose parameters are ``(y, t, *leaves of extra, *values
+    of the caller it reads)``."""
     saved, borrowed = lw.b, lw.borrowed
     sub = saved.child()
     y, t = sub.fresh(y0.type, "y"), sub.fresh(F64, "t")
@@ -435,7 +449,8 @@ def _lower_rhs(lw, node: ast.Call, func, y0: Var, extra: tuple) -> Function:
     # the dynamics must not write into their arguments: the solver's state is shared
     lw.borrowed = borrowed | frozenset(lw.root(p) for p in params if T.is_array(p.type))
     try:
-        f = lw.lower_text(f"f(y, t{''.join(', ' + n for n in names)})", node,
+        order = "t, y" if tfirst else "y, t"
+        f = lw.lower_text(f"f({order}{''.join(', ' + n for n in names)})", node,
                           f=func, y=y, t=t, **dict(zip(names, fresh)))
         sub = lw.b
     finally:

@@ -98,6 +98,20 @@ def test_too_many_steps():
     assert np.isnan(v)
 
 
+def scipy_order(y0, t, k):
+    """SciPy's tfirst=True: the dynamics take (t, y)."""
+    return np.sum(fg.odeint(lambda s, y, k: -k * y * s, y0, t, args=(k,), tfirst=True) ** 2)
+
+
+def test_tfirst():
+    y0, t, k = np.array([1.0, 2.0]), np.array([0.0, 0.5, 1.0]), 0.8
+    ys = fg.odeint(lambda s, y, k: -k * y * s, y0, t, k, tfirst=True, **TIGHT)
+    np.testing.assert_allclose(ys, np.exp(-k * t ** 2 / 2)[:, None] * y0, rtol=1e-9)
+    value, gk = fg.value_and_grad(scipy_order, 2, target="python")(y0, t, k)
+    assert value == pytest.approx(scipy_order(y0, t, k), rel=1e-12)
+    assert gk == pytest.approx(central(scipy_order, (y0, t, k), 2), rel=1e-6)
+
+
 def test_args_given_twice():
     with pytest.raises(TypeError, match="not both"):
         fg.odeint(linear, np.ones(2), np.arange(3.0), A, args=(A,))
@@ -343,7 +357,7 @@ def scalar_state(y0, t):
 
 
 def unknown_keyword(y0, t):
-    return np.sum(fg.odeint(lambda y, t: -y, y0, t, tfirst=True))
+    return np.sum(fg.odeint(lambda y, t: -y, y0, t, full_output=True))
 
 
 def tolerance_not_constant(y0, t):
@@ -357,7 +371,7 @@ def keywords_unpacked(y0, t):
 @pytest.mark.parametrize("f, message", [
     (returns_a_number, "func must return dy/dt"),
     (scalar_state, "y0 must be an array"),
-    (unknown_keyword, "'tfirst' is not supported"),
+    (unknown_keyword, "'full_output' is not supported"),
     (tolerance_not_constant, "rtol must be a number known"),
     (keywords_unpacked, "keywords are not supported"),
 ])
