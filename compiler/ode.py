@@ -487,8 +487,8 @@ def _reject_scipy(lw, node: ast.Call, kwargs):
     hint = ("Use flatgrad.odeint(func, y0, t, *args, rtol=..., atol=...): the same call as "
             "SciPy's odeint (func(y, t, *args) -> dy/dt), differentiated by the adjoint method.")
     if name == "solve_ivp":
-        hint += (" solve_ivp's fun takes (t, y): pass lambda y, t: fun(t, y), and the times "
-                 "(t_eval) as t.")
+        hint += (" For solve_ivp's fun(t, y): fg.odeint(fun, y0, t_eval, tfirst=True), with "
+                 "t_eval starting at t_span[0].")
     raise lw.err(node, f"flatgrad cannot differentiate scipy.integrate.{name}", hint)
 
 
