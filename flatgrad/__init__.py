@@ -15,5 +15,5 @@ from .runtime.support import logsumexp, relu, sigmoid, softplus
 from .graph import graph  # noqa: E402  (the function; the module stays flatgrad.graph in sys.modules)
 
 __all__ = ["CompileError", "__version__", "check_grad", "custom_vjp", "grad", "graph", "hessian", "hvp",
-           "jacobian", "jvp", "logsumexp", "odeint", "primitive", "relu", "sigmoid", "softplus", "source",
-           "value_and_grad", "vectorize", "vjp"]
+           "jacobian", "jvp", "logsumexp", "odeint", "primitive", "relu", "sigmoid", "softplus",
+           "source", "value_and_grad", "vectorize", "vjp"]
