@@ -18,7 +18,7 @@ from ..library import LOWERINGS
 from ..library.registry import METHODS
 from ..library.linalg import batched_matmul
 from ..primitives import PRIMS
-from ..values import BoundMethod, Record, Ref, hashable
+from ..values import BoundMethod, Record, Ref, SliceVal, hashable
 
 REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "min": "amin", "prod": "prod",
               "amax": "amax", "amin": "amin"}
@@ -316,7 +316,12 @@ class ArrayLowering:
                 raise self.err(node, f"the dict has no key {key.obj!r} (it has "
                                      f"{', '.join(map(repr, base.items))})")
             return base.items[key.obj]
+        if isinstance(base, Ref) and (base.obj is np.s_ or base.obj is np.index_exp):
+            return self.index_expression(base, node)
         if isinstance(base, tuple):
+            key = self.index_value(node.slice)
+            if isinstance(key, SliceVal):     # layer_sizes[:-1], args[1:]
+                return base[self.static_slice(key, node)]
             i = self.const_int(node.slice)
             try:
                 return base[i]
@@ -336,29 +341,21 @@ class ArrayLowering:
         return out
 
     def index(self, base, sl, node):
-        """(spec, index atoms, positions of None axes) for ``base[sl]``."""
-        items = sl.elts if isinstance(sl, ast.Tuple) else [sl]
+        """(spec, index atoms, positions of None axes) for ``base[sl]``. A tuple index (written
+        ``x[i, :]`` or held in a variable, as ``np.nonzero`` returns one) is its items."""
+        v = self.index_value(sl)
+        if isinstance(v, tuple):
+            nodes = sl.elts if isinstance(sl, ast.Tuple) else [sl] * len(v)
+            items = list(zip(v, nodes))
+        else:
+            items = [(v, sl)]
         spec, args, newaxes, pos, used = [], [], [], 0, 0
-        for it in items:
-            if isinstance(it, ast.Slice):
-                present = []
-                for part in (it.lower, it.upper, it.step):
-                    if part is None:
-                        present.append(False)
-                    else:
-                        args.append(self.int_atom(part))
-                        present.append(True)
-                spec.append(("s", *present))
+        for v, it in items:
+            if isinstance(v, SliceVal):
+                entry, parts = self.slice_spec(v)
+                spec.append(entry)
+                args += parts
                 pos, used = pos + 1, used + 1
-                continue
-            v = self.expr(it)
-            if (isinstance(v, tuple) and len(items) == 1 and v
-                    and all(isinstance(e, Var) and T.is_array(e.type) and e.type.ndim == 1
-                            and e.type.dtype == "int64" for e in v)):
-                # x[np.where(c)], x[np.nonzero(c)]: a tuple of index arrays, one per axis
-                spec += [("a",)] * len(v)
-                args += list(v)
-                used, pos = used + len(v), pos + 1
                 continue
             if isinstance(v, Ref) and v.obj is None:
                 newaxes.append(pos)

@@ -26,8 +26,9 @@ from . import names
 from .arrays import ArrayLowering
 from .fence import fence
 from .ownership import Ownership
+from .slices import SliceLowering
 from .source import ParsedFunction, params_of, parse_function
-from ..values import BoundMethod, Record, Ref, Undefined, hashable, is_static
+from ..values import BoundMethod, Record, Ref, SliceVal, Undefined, hashable, is_static
 
 RET, RETVAL = "$ret", "$retval"
 CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
@@ -113,7 +114,7 @@ def _identifier(key: str) -> str:
     return text if text and not text[0].isdigit() else "k" + text
 
 
-class Lowerer(ArrayLowering):
+class Lowerer(ArrayLowering, SliceLowering):
     """Lowers one function body (the user's, or an inlined callee) into a builder."""
 
     def __init__(self, pf: ParsedFunction, fn, b: Builder, stack: tuple,
@@ -847,6 +848,7 @@ class Lowerer(ArrayLowering):
             return v
         what = ("a tuple" if isinstance(v, tuple) else "a dict" if isinstance(v, Record)
                 else "a string" if isinstance(v, Ref) and isinstance(v.obj, str)
+                else "a slice" if isinstance(v, SliceVal)
                 else "a function or module")
         raise self.err(node, f"expected a number or an array here, got {what}")
 
@@ -920,6 +922,8 @@ class Lowerer(ArrayLowering):
             return Ref(v)
         if v is None:              # np.newaxis (or a global bound to None), as the literal None
             return Ref(None)
+        if v is np.s_ or v is np.index_exp:    # np.s_[a:b]: an index as an object
+            return Ref(v)
         raise self.err(node, f"'{name}' is a {type(v).__name__}, which flatgrad cannot read",
                        "Pass it in as an argument.")
 
@@ -937,6 +941,8 @@ class Lowerer(ArrayLowering):
             return self.global_value(v, node, node.attr)
         if isinstance(base, (Var, Const)):
             return self.attribute(base, node)
+        if isinstance(base, SliceVal):
+            return self.slice_attribute(base, node)
         if isinstance(base, Record) and node.attr in ("keys", "values", "items"):
             return Ref(BoundMethod(base, node.attr))
         raise self.err(node, f"flatgrad does not support the attribute '{node.attr}' here")
