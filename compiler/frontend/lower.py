@@ -24,7 +24,9 @@ from ..ir import Atom, Block, Const, For, Function, If, Var, While
 from ..primitives import PRIMS
 from . import names
 from .arrays import ArrayLowering
+from .calls import BindError, Params, bind
 from .fence import fence
+from .lists import ListLowering
 from .ownership import Ownership
 from .slices import SliceLowering
 from .source import ParsedFunction, params_of, parse_function
@@ -114,7 +116,7 @@ def _identifier(key: str) -> str:
     return text if text and not text[0].isdigit() else "k" + text
 
 
-class Lowerer(ArrayLowering, SliceLowering):
+class Lowerer(ArrayLowering, SliceLowering, ListLowering):
     """Lowers one function body (the user's, or an inlined callee) into a builder."""
 
     def __init__(self, pf: ParsedFunction, fn, b: Builder, stack: tuple,
@@ -957,7 +959,10 @@ class Lowerer(ArrayLowering, SliceLowering):
         if op is None:
             raise self.err(node, "flatgrad does not support bitwise operators",
                            "Use arithmetic, comparisons and and/or/not.")
-        return self.binop(op, self.atom(node.left), self.atom(node.right), node)
+        left, right = self.expr(node.left), self.expr(node.right)
+        if isinstance(left, tuple) or isinstance(right, tuple):
+            return self.sequence_binop(op, left, right, node)
+        return self.binop(op, self.as_atom(left, node.left), self.as_atom(right, node.right), node)
 
     def binop(self, op: str, a: Atom, c: Atom, node: ast.AST) -> Atom:
         if op == "matmul":
@@ -1212,7 +1217,7 @@ class Lowerer(ArrayLowering, SliceLowering):
             raise self.err(node, f"recursive call to '{fn.__name__}'",
                            "Rewrite the recursion as a loop.")
         pf = parse_function(fn)
-        fence(pf)
+        fence(pf, helper=True)
 
         def default(name, d):      # numbers; None, strings and functions as they are
             if isinstance(d, (int, float, bool)):
@@ -1221,8 +1226,7 @@ class Lowerer(ArrayLowering, SliceLowering):
                 return Ref(d)
             return self.err_default(node, name)
 
-        bound = self.bind_call(fn.__name__, params_of(fn), fn.__defaults__ or (), default,
-                               node, kwargs)
+        bound = self.bind_call(fn.__name__, Params.of_function(fn), default, node, kwargs)
         lent = frozenset(self.root(v) for v in _atoms(bound.values())
                          if isinstance(v, Var) and T.is_array(v.type))
         sub = type(self)(pf, fn, self.b, self.stack + (code,), self.own, self.borrowed | lent,
@@ -1283,13 +1287,15 @@ class Lowerer(ArrayLowering, SliceLowering):
         does; its body is inlined at each call, reading the enclosing function's variables
         as they are then (Python's closures bind late)."""
         defaults = tuple(self.expr(d) for d in node.args.defaults)
+        kwdefaults = {a.arg: self.expr(d) for a, d in zip(node.args.kwonlyargs,
+                                                          node.args.kw_defaults) if d is not None}
         name = getattr(node, "name", "<lambda>")
-        return LocalFunction(name, node, self, defaults)
+        return LocalFunction(name, node, self, defaults, kwdefaults)
 
     def call_local(self, fn: "LocalFunction", node: ast.Call, kwargs) -> object:
         if fn.node in self.stack:
             raise self.err(node, f"recursive call to '{fn.name}'", "Rewrite the recursion as a loop.")
-        bound = self.bind_call(fn.name, [a.arg for a in fn.node.args.args], fn.defaults,
+        bound = self.bind_call(fn.name, Params.of_node(fn.node.args, fn.defaults, fn.kwdefaults),
                                lambda name, d: d, node, kwargs)
         outer = fn.scope
         # the enclosing function's arrays are read-only in here: a write would change only
@@ -1306,24 +1312,17 @@ class Lowerer(ArrayLowering, SliceLowering):
         self.b = sub.b
         return result
 
-    def bind_call(self, fname: str, argnames, defaults, default, node: ast.Call, kwargs) -> dict:
-        """Parameter name -> value for a call of a helper, as Python binds it: positional
-        arguments, keywords, then ``default(name, d)`` for each default ``d`` left to use."""
-        args = [self.expr(a) for a in node.args]
-        if len(args) > len(argnames):
-            raise self.err(node, f"'{fname}' takes {len(argnames)} arguments, got {len(args)}")
-        bound = dict(zip(argnames, args))
-        for k, v in kwargs.items():
-            if k not in argnames or k in bound:
-                raise self.err(node, f"unexpected keyword argument '{k}' for '{fname}'")
-            bound[k] = self.expr(v)
-        for i, name in enumerate(argnames):
-            if name not in bound:
-                j = i - (len(argnames) - len(defaults))
-                if j < 0:
-                    raise self.err(node, f"'{fname}' is missing the argument '{name}'")
-                bound[name] = default(name, defaults[j])
-        return bound
+    def bind_call(self, fname: str, params: Params, default, node: ast.Call, kwargs,
+                  leading: tuple = ()) -> dict:
+        """Parameter name -> value for a call of a helper, as Python binds it (``*args``,
+        keyword-only parameters and ``**kwargs`` included: see calls.py); ``leading``
+        values come before the call's own arguments (a method's ``self``)."""
+        args = list(leading) + [self.expr(a) for a in node.args]
+        try:
+            return bind(params, fname, args, {k: self.expr(v) for k, v in kwargs.items()},
+                        default)
+        except BindError as e:
+            raise self.err(node, str(e)) from None
 
     def err_default(self, node, name):
         raise self.err(node, f"the default value of '{name}' is not a number",
@@ -1387,6 +1386,7 @@ class LocalFunction:
     node: ast.AST
     scope: object
     defaults: tuple
+    kwdefaults: dict
 
 
 class _Scope:
