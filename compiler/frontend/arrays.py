@@ -110,16 +110,16 @@ class ArrayLowering:
             return lowering(self, node, kwargs)
         if getattr(np, name or "", None) is not fn:
             return None
-        if name in ("array", "asarray") and node.args and isinstance(node.args[0], (ast.List, ast.Tuple)):
-            items = [self.atom(e) for e in node.args[0].elts]
-            if not items or not all(isinstance(x.type, T.Scalar) for x in items):
-                raise self.err(node, "np.array([...]) is supported on a list of numbers",
-                               "Build nested arrays with np.zeros and item assignment.")
-            return self.op(node, "pack", *items)
         if name in ("var", "std"):
             return self.variance(name, node, kwargs)
         if name in ("sum", "mean", "max", "min", "prod", "amax", "amin"):
-            x = self.atom(node.args[0])
+            x = self.expr(node.args[0])
+            if isinstance(x, tuple):             # np.prod(shape), np.sum(sizes)
+                folded = self.tuple_reduction(name, x, node) if len(node.args) == 1 else None
+                if folded is not None:
+                    return folded
+                x = self.sequence_array(x, node)
+            x = self.as_atom(x, node.args[0])
             return self.reduction(name, x, node.args[1:], kwargs, node)
         if name in ("dot", "matmul"):
             a, c = (self.atom(e) for e in node.args)

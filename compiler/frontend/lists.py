@@ -7,7 +7,9 @@ repeating one a constant number of times is done then, and the IR sees only its 
 from __future__ import annotations
 
 import ast
+import math
 
+from .. import types as T
 from ..ir import Const
 
 
@@ -28,3 +30,18 @@ class ListLowering:
         raise self.err(node, "lists and tuples support + (with another list or tuple) and "
                              "* (by a constant integer) only",
                        "Convert to an array (np.array(...)) for arithmetic.")
+
+    def sequence_array(self, v: tuple, node: ast.AST):
+        """``v``, a tuple (or list) of numbers or of arrays of one shape, as one array (what
+        NumPy makes of it)."""
+        from ..library.shape import _array_literal
+        return _array_literal(self, node, list(v))
+
+    def tuple_reduction(self, name: str, v: tuple, node: ast.AST):
+        """``np.prod(shape)``, ``np.sum(sizes)`` of a tuple: a constant when every item is
+        one (so sizes computed from static shapes stay known), else a reduction."""
+        if name in ("sum", "prod") and v and all(isinstance(x, Const) and type(x.value) is int
+                                                 for x in v):
+            fold = sum if name == "sum" else math.prod
+            return Const(fold(x.value for x in v), T.I64)
+        return None

@@ -27,9 +27,11 @@ from .arrays import ArrayLowering
 from .calls import BindError, Params, bind
 from .fence import fence
 from .lists import ListLowering
+from .objects import ObjectLowering, ObjectVal, UserMethod
 from .ownership import Ownership
 from .slices import SliceLowering
 from .source import ParsedFunction, params_of, parse_function
+from ..objects import array_leaves, holds_objects, is_user_object
 from ..values import BoundMethod, Record, Ref, SliceVal, Undefined, hashable, is_static
 
 RET, RETVAL = "$ret", "$retval"
@@ -64,6 +66,9 @@ def lower_function(fn, arg_types=None) -> Function:
     bindings = {n: _parameter(b, n, t, leaves) for n, t in zip(argnames, arg_types)}
     params = tuple(leaves)
     lw = Lowerer(pf, fn, b, (fn.__code__,))
+    for n, v in bindings.items():
+        if isinstance(v, _StaticArg):     # an object argument: its arrays are parameters
+            bindings[n] = lw.static_value(v.obj, v.arrays, (), pf.node, n)
     lw.captures_hints.update(argnames)
     lw.captures_hints.update(p.hint for p in params)
     result = lw.run(bindings)
@@ -92,6 +97,14 @@ def _parameter(b: Builder, name: str, t: T.Type, leaves: list) -> object:
     for a container argument (:class:`~flatgrad.compiler.types.Tree`) the same container
     (tuples for tuples and lists, :class:`Record` s for dicts) of one IR parameter per leaf,
     named after its path (``params_W``). ``leaves`` collects the IR parameters in order."""
+    if isinstance(t, T.Static) and holds_objects(t.obj):
+        # objects describing a model: read while compiling, but their arrays are inputs
+        arrays = {}
+        for (path, _), at in zip(array_leaves(t.obj), t.leaves):
+            leaves.append(b.fresh(at, hint=_identifier(
+                "_".join([name] + [str(k) for _, k in path]))))
+            arrays[path] = leaves[-1]
+        return _StaticArg(t.obj, arrays)
     if isinstance(t, T.Static):           # a function, None or a string: known while compiling
         return Ref(t.obj)
     if not isinstance(t, T.Tree):
@@ -111,12 +124,20 @@ def _parameter(b: Builder, name: str, t: T.Type, leaves: list) -> object:
     return build(t.tree, name)
 
 
+@dataclass(frozen=True)
+class _StaticArg:
+    """An argument holding user objects: the object and its arrays' IR parameters by path."""
+
+    obj: object
+    arrays: dict
+
+
 def _identifier(key: str) -> str:
     text = "".join(c if c.isalnum() or c == "_" else "_" for c in key)
     return text if text and not text[0].isdigit() else "k" + text
 
 
-class Lowerer(ArrayLowering, SliceLowering, ListLowering):
+class Lowerer(ArrayLowering, SliceLowering, ListLowering, ObjectLowering):
     """Lowers one function body (the user's, or an inlined callee) into a builder."""
 
     def __init__(self, pf: ParsedFunction, fn, b: Builder, stack: tuple,
@@ -347,6 +368,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering):
                 self.assign(t, v, node)
         elif isinstance(target, ast.Subscript):
             self.assign_subscript(target, value, node)
+        elif isinstance(target, ast.Attribute):
+            self.read_only(target)
         else:
             raise self.err(target, "cannot assign to this target", "Assign to a plain variable.")
 
@@ -851,6 +874,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering):
         what = ("a tuple" if isinstance(v, tuple) else "a dict" if isinstance(v, Record)
                 else "a string" if isinstance(v, Ref) and isinstance(v.obj, str)
                 else "a slice" if isinstance(v, SliceVal)
+                else f"a '{type(v.obj).__name__}' object" if isinstance(v, ObjectVal)
                 else "a function or module")
         raise self.err(node, f"expected a number or an array here, got {what}")
 
@@ -885,10 +909,15 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering):
                             ("builtin", vars(builtins))):
             if name in scope:
                 v = scope[name]
+                where = (kind, name) if kind == "closure" else \
+                    (kind, self.globals.get("__name__", ""), name)
                 if isinstance(v, np.ndarray):
-                    where = (kind, name) if kind == "closure" else \
-                        (kind, self.globals.get("__name__", ""), name)
                     return self.capture(where, v, node, name)
+                if isinstance(v, (list, tuple, dict)) or is_user_object(v):
+                    # static data (layer sizes, a list of layer objects): read now, its
+                    # arrays at each call; a helper's closure has no arrays to read
+                    root = None if kind == "closure" and not self.top_closure else where
+                    return self.static_value(v, root, (), node, name)
                 return self.global_value(v, node, name)
         raise self.err(node, f"name '{name}' is not defined")
 
@@ -938,13 +967,18 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering):
             if not hasattr(base.obj, node.attr):
                 raise self.err(node, f"module '{base.obj.__name__}' has no attribute '{node.attr}'")
             v = getattr(base.obj, node.attr)
+            where = ("global", base.obj.__name__, node.attr)
             if isinstance(v, np.ndarray):
-                return self.capture(("global", base.obj.__name__, node.attr), v, node, node.attr)
+                return self.capture(where, v, node, node.attr)
+            if isinstance(v, (list, tuple, dict)) or is_user_object(v):
+                return self.static_value(v, where, (), node, node.attr)
             return self.global_value(v, node, node.attr)
         if isinstance(base, (Var, Const)):
             return self.attribute(base, node)
         if isinstance(base, SliceVal):
             return self.slice_attribute(base, node)
+        if isinstance(base, ObjectVal):
+            return self.object_attribute(base, node)
         if isinstance(base, Record) and node.attr in ("keys", "values", "items"):
             return Ref(BoundMethod(base, node.attr))
         raise self.err(node, f"flatgrad does not support the attribute '{node.attr}' here")
@@ -1084,6 +1118,10 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering):
         kwargs = {k.arg: k.value for k in node.keywords}
         if isinstance(fn, BoundMethod):
             return self.call_method(fn, node, kwargs)
+        if isinstance(fn, UserMethod):
+            return self.call_user_method(fn, node, kwargs)
+        if isinstance(fn, ObjectVal):
+            return self.call_object(fn, node, kwargs)
         if isinstance(fn, LocalFunction):
             try:
                 return self.call_local(fn, node, kwargs)
@@ -1202,16 +1240,16 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering):
     def call_round(self, node, kwargs):
         raise self.err(node, "round() is not supported", "Use math.floor(x + 0.5).")
 
-    def call_user(self, fn, node: ast.Call, kwargs) -> object:
+    def call_user(self, fn, node: ast.Call, kwargs, leading: tuple = ()) -> object:
         try:
-            return self.inline_call(fn, node, kwargs)
+            return self.inline_call(fn, node, kwargs, leading)
         except CompileError as e:
             if e.loc is not None and e.loc.file == self.pf.loc(node).file and \
                     e.loc.line == self.pf.loc(node).line:
                 raise                   # already points at this call
             raise e.called_from(self.pf.loc(node)) from None
 
-    def inline_call(self, fn, node: ast.Call, kwargs) -> object:
+    def inline_call(self, fn, node: ast.Call, kwargs, leading: tuple = ()) -> object:
         code = fn.__code__
         if code in self.stack:
             raise self.err(node, f"recursive call to '{fn.__name__}'",
@@ -1226,7 +1264,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering):
                 return Ref(d)
             return self.err_default(node, name)
 
-        bound = self.bind_call(fn.__name__, Params.of_function(fn), default, node, kwargs)
+        bound = self.bind_call(fn.__name__, Params.of_function(fn), default, node, kwargs,
+                               leading)
         lent = frozenset(self.root(v) for v in _atoms(bound.values())
                          if isinstance(v, Var) and T.is_array(v.type))
         sub = type(self)(pf, fn, self.b, self.stack + (code,), self.own, self.borrowed | lent,

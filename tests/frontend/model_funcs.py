@@ -1,0 +1,129 @@
+"""Lists of sizes and read-only objects describing a model (issue 25, item 6), written as
+autograd's convnet and bayesian_neural_net examples write them."""
+import numpy as np
+
+LAYER_SIZES = [3, 4, 2]
+SHAPES = [(3, 4), (4,), (4, 2), (2,)]
+SCALE = np.array([1.0, 2.0])
+CONFIG = {"power": 2, "offsets": (0.5, -0.25)}
+
+
+def mlp_over_sizes(params, x):
+    """``for m, n in zip(layer_sizes[:-1], layer_sizes[1:])`` over a module-level list."""
+    start = 0
+    h = x
+    for m, n in zip(LAYER_SIZES[:-1], LAYER_SIZES[1:]):
+        W = params[start:start + m * n].reshape(m, n)
+        start += m * n
+        h = np.tanh(h @ W)
+    return np.sum(h ** 2)
+
+
+def unpack_by_shapes(flat):
+    """bayesian_neural_net: shapes as a list of tuples, the parameters one flat vector."""
+    total, start = 0.0, 0
+    for shape in SHAPES:
+        size = int(np.prod(shape))
+        piece = flat[start:start + size].reshape(shape)
+        start += size
+        total = total + np.sum(np.sin(piece)) * len(shape)
+    return total
+
+
+def closure_sizes(sizes):
+    def f(w):
+        acc = 0.0
+        for k in sizes:
+            acc = acc + np.sum(w[:k] ** 2) * k
+        return acc
+    return f
+
+
+def read_config(x):
+    return np.sum((x + CONFIG["offsets"][0]) ** CONFIG["power"]) * SCALE[1]
+
+
+class Dense:
+    def __init__(self, n_in, n_out):
+        self.n_in, self.n_out = n_in, n_out
+        self.shape = (n_in, n_out)
+
+    @property
+    def size(self):
+        return self.n_in * self.n_out
+
+    def forward_pass(self, x, params):
+        return np.tanh(x @ params.reshape(self.shape))
+
+
+class Scaled(Dense):
+    """A layer with a fixed (not trained) array attribute and a helper method."""
+
+    def __init__(self, n_in, n_out, scale):
+        super().__init__(n_in, n_out)
+        self.scale = scale
+
+    def forward_pass(self, x, params):
+        return self._act(x @ params.reshape(self.shape)) * self.scale
+
+    def _act(self, z):
+        return np.sin(z)
+
+
+class Net:
+    def __init__(self, layers):
+        self.layers = layers
+
+    def __call__(self, flat, x):
+        start = 0
+        for layer in self.layers:
+            x = layer.forward_pass(x, flat[start:start + layer.size])
+            start += layer.size
+        return np.sum(x ** 2)
+
+
+LAYERS = [Dense(3, 4), Scaled(4, 2, np.array([0.5, 1.5]))]
+NET = Net(LAYERS)
+
+
+def convnet_style(flat, x):
+    """``for layer in layers: x = layer.forward_pass(x, params_i)`` over a module list."""
+    start = 0
+    for layer in LAYERS:
+        x = layer.forward_pass(x, flat[start:start + layer.size])
+        start += layer.size
+    return np.sum(x ** 2)
+
+
+def layers_argument(flat, x, layers):
+    """The same, with the list of layer objects passed in as an argument."""
+    start = 0
+    for layer in layers:
+        x = layer.forward_pass(x, flat[start:start + layer.size])
+        start += layer.size
+    return np.sum(x ** 2)
+
+
+def net_argument(flat, x, net):
+    return net(flat, x)
+
+
+def closed_over_net(flat, x):
+    return NET(flat, x)
+
+
+def writes_attribute(flat, x, layer):
+    layer.n_in = 3
+    return np.sum(flat)
+
+
+class Holder:
+    def __init__(self, f):
+        self.f = f
+
+
+def unreadable_attribute(x):
+    return HOLDER.f.real * x
+
+
+HOLDER = Holder(3 + 4j)
