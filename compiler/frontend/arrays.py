@@ -318,6 +318,8 @@ class ArrayLowering:
             return base.items[key.obj]
         if isinstance(base, Ref) and (base.obj is np.s_ or base.obj is np.index_exp):
             return self.index_expression(base, node)
+        if isinstance(base, self.LIST_VALUES[0]):    # a list grown in a loop: its rows
+            return self.stacked_index(base, node)
         if isinstance(base, tuple):
             key = self.index_value(node.slice)
             if isinstance(key, SliceVal):     # layer_sizes[:-1], args[1:]

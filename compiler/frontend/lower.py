@@ -26,7 +26,7 @@ from . import names
 from .arrays import ArrayLowering
 from .calls import BindError, Params, bind
 from .fence import fence
-from .lists import ListLowering
+from .lists import GrowingLists, ListLowering, Stacked
 from .objects import ObjectLowering, ObjectVal, UserMethod
 from .ownership import Ownership
 from .slices import SliceLowering
@@ -46,7 +46,7 @@ _CMPOPS = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq
 def _hint(name: str) -> str | None:
     """The name a variable shows in emitted code; internal flags get descriptive ones."""
     if not name.startswith("$"):
-        return name
+        return name.replace("#", "_")    # a tuple's item, a growing list's buffer (xs#buf)
     for prefix, hint in (("$retval", "retval"), ("$ret", "returned"), ("$brk", "broke"),
                          ("$cont", "skipped"), ("$i", None)):
         if name.startswith(prefix):
@@ -137,7 +137,7 @@ def _identifier(key: str) -> str:
     return text if text and not text[0].isdigit() else "k" + text
 
 
-class Lowerer(ArrayLowering, SliceLowering, ListLowering, ObjectLowering):
+class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLowering):
     """Lowers one function body (the user's, or an inlined callee) into a builder."""
 
     def __init__(self, pf: ParsedFunction, fn, b: Builder, stack: tuple,
@@ -293,8 +293,10 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, ObjectLowering):
         if isinstance(s.value, ast.Constant):   # docstring or a bare constant
             return
         grown = _appended(s)
-        if grown is not None and isinstance(self.env.get(grown), tuple):
-            return self.list_append(s, grown)
+        if grown is not None and isinstance(self.env.get(grown), (tuple,) + self.LIST_VALUES):
+            if not self.append_to(s, grown):
+                self.list_append(s, grown)
+            return
         if isinstance(s.value, ast.Call):
             name = ast.unparse(s.value.func)
             raise self.err(s, f"the call {name}(...) is only useful for its side effects, and "
@@ -461,17 +463,21 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, ObjectLowering):
             (bounds[0], bounds[1], Const(1, T.I64)) if len(bounds) == 2 else tuple(bounds))
         if isinstance(step, Const) and step.value == 0:
             raise self.err(it, "range() step must not be zero")
-        if any(isinstance(self.env.get(n), tuple) for n in _grown(s.body)):
-            # out.append(...) in the body: the list is a tuple of values, so the loop is
-            # unrolled (its trip count must be a constant)
+        grown = self.growing_lists(s.body)
+        if grown:
+            # out.append(...) in the body: a list is a tuple of values, so a loop running a
+            # constant number of times is unrolled; else the list grows in a buffer of rows
             trips = _trips(start, stop, step)
-            if trips is None or trips > _UNROLL_MAX:
-                raise self.err(s, "a list appended to in a loop needs the loop to run a constant "
-                                  f"number of times (at most {_UNROLL_MAX})",
-                               "Preallocate an array instead: out = np.zeros(n), then "
-                               "out[i] = ... in the loop.")
-            values = tuple(Const(i, T.I64) for i in range(start.value, stop.value, step.value))
-            return self.unrolled(s, "values", [values])
+            if trips is not None and trips <= _UNROLL_MAX and \
+                    all(isinstance(self.env[n], tuple) for n in grown):
+                values = tuple(Const(i, T.I64) for i in range(start.value, stop.value, step.value))
+                return self.unrolled(s, "values", [values])
+            return self.grow_lists(s, grown, lambda: self.range_loop(s, start, stop, step))
+        self.range_loop(s, start, stop, step)
+
+    def range_loop(self, s: ast.For, start, stop, step) -> None:
+        """``for i in range(start, stop, step)`` (bounds lowered) as a For region, or as a
+        While one if the body can break or return."""
         exits = _exits_loop(s.body)
         if "break" in exits or "return" in exits:
             return self.for_as_while(s, start, stop, step, exits)
@@ -511,9 +517,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, ObjectLowering):
         if len(call.args) != 1 or call.keywords:
             raise self.err(s, "list.append takes one value")
         if self.list_depth.get(name, 0) < len(self.loops):
-            raise self.err(s, f"the list '{name}' grows inside a loop whose trip count flatgrad "
-                              "does not know",
-                           "Loop over range(<constant>) (the loop is then unrolled), or "
+            raise self.err(s, f"the list '{name}' grows inside a while loop",
+                           "Loop over range(...) (a list may grow in a for loop), or "
                            "preallocate an array: out = np.zeros(n), then out[i] = ... .")
         self.env[name] = self.env[name] + (self.expr(call.args[0]),)
 
@@ -634,7 +639,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, ObjectLowering):
             elif fn is zip and it.args:
                 kind, sources = "zip", list(it.args)
         values = [self.expr(x) for x in sources]
-        values = [tuple(map(Ref, v.items)) if isinstance(v, Record) else v for v in values]
+        values = [tuple(map(Ref, v.items)) if isinstance(v, Record) else
+                  self.stacked_rows(v, it) if isinstance(v, Stacked) else v for v in values]
         if all(isinstance(v, tuple) for v in values):
             return self.unrolled(s, kind, values)
         for x, v in zip(sources, values):
@@ -716,6 +722,12 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, ObjectLowering):
         self.env[index_name] = Undefined(index_name, "the loop may run zero times")
 
     def stmt_While(self, s: ast.While) -> None:
+        grown = self.growing_lists(s.body)
+        if grown:                      # out.append(...) in the body: a growing buffer
+            return self.grow_lists(s, grown, lambda: self.while_loop(s))
+        self.while_loop(s)
+
+    def while_loop(self, s: ast.While) -> None:
         exits = _exits_loop(s.body)
         self.loop(s, lambda params: self.loop_body(s.body, exits),
                   cond=lambda node: self.condition(s.test), exits=exits)
@@ -742,7 +754,9 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, ObjectLowering):
             internal.add(flags.brk)
         if flags.ret:
             internal |= {RET, RETVAL}
-        carry = _Carried(_assigned(s.body) | internal)
+        # a list grown in the loop: its buffer and count (<name>#buf, <name>#n) are carried
+        growing = {n for n in _grown(s.body) if isinstance(self.env.get(n), self.LIST_VALUES[1:])}
+        carry = _Carried(_assigned(s.body) | internal | growing)
         self.env = dict(self.env)
         carry.flatten(self.env)
         names = [k for k in self.env if carry.covers(k) and isinstance(self.env[k], (Var, Const))]
@@ -871,6 +885,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, ObjectLowering):
         """``v`` (the value of ``node``) if it is a number or an array, else a CompileError."""
         if isinstance(v, (Var, Const)):
             return v
+        if isinstance(v, Stacked):       # a list grown in a loop, where an array is expected
+            return self.stacked_rows(v, node)
         what = ("a tuple" if isinstance(v, tuple) else "a dict" if isinstance(v, Record)
                 else "a string" if isinstance(v, Ref) and isinstance(v.obj, str)
                 else "a slice" if isinstance(v, SliceVal)
@@ -904,6 +920,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, ObjectLowering):
             if isinstance(v, Undefined):
                 raise self.err(node, f"variable '{name}' may be undefined here: {v.why}",
                                f"Assign '{name}' before the if/loop so it has a value on every path.")
+            if isinstance(v, self.LIST_VALUES[1:]):     # a list growing in the loop lowered
+                return self.list_value(v, node)
             return v
         for kind, scope in (("closure", self.closure), ("global", self.globals),
                             ("builtin", vars(builtins))):
@@ -994,7 +1012,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, ObjectLowering):
             raise self.err(node, "flatgrad does not support bitwise operators",
                            "Use arithmetic, comparisons and and/or/not.")
         left, right = self.expr(node.left), self.expr(node.right)
-        if isinstance(left, tuple) or isinstance(right, tuple):
+        if isinstance(left, (tuple, Stacked)) or isinstance(right, (tuple, Stacked)):
             return self.sequence_binop(op, left, right, node)
         return self.binop(op, self.as_atom(left, node.left), self.as_atom(right, node.right), node)
 
@@ -1129,6 +1147,9 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, ObjectLowering):
                 if e.loc is not None and e.loc == self.pf.loc(node):
                     raise
                 raise e.called_from(self.pf.loc(node)) from None
+        rows = self.stacked_call(fn, node, kwargs)     # np.array(outputs) of a grown list
+        if rows is not None:
+            return rows
         special = names.SPECIAL.get(fn) if hashable(fn) else None
         if special is not None:
             return getattr(self, "call_" + special)(node, kwargs)
@@ -1205,6 +1226,10 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, ObjectLowering):
         x = self.expr(node.args[0])
         if isinstance(x, (tuple, Record)):
             return Const(len(x.items if isinstance(x, Record) else x), T.I64)
+        if isinstance(x, Stacked):
+            if x.count is not None:
+                return x.count
+            x = x.rows
         if isinstance(x, Var) and T.is_array(x.type):
             return self.op(node, "dim", x, axis=0)
         raise self.err(node, "len() needs an array or a tuple")
