@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const, Var
-from ..values import SliceVal
+from ..values import SliceVal, hashable
 
 
 class ListLowering:
@@ -271,7 +271,7 @@ class GrowingLists:
     def stacked_call(self, fn, node: ast.Call, kwargs):
         """np.array / np.asarray / np.stack / np.vstack / np.hstack / np.concatenate and sum()
         of a list of rows, or None for other calls (and other arguments)."""
-        kind = _ROWS_CALLS.get(fn) if _hashable(fn) else None
+        kind = _ROWS_CALLS.get(fn) if hashable(fn) else None
         if kind is None or not node.args or not isinstance(node.args[0], ast.Name):
             return None
         v = self.env.get(node.args[0].id)
@@ -330,14 +330,6 @@ class _Held(ast.expr):
     def __init__(self, value):
         super().__init__()
         self.value = value
-
-
-def _hashable(x) -> bool:
-    try:
-        hash(x)
-        return True
-    except TypeError:
-        return False
 
 
 _ROWS_CALLS = {np.array: "array", np.asarray: "array", np.stack: "stack", np.vstack: "vstack",

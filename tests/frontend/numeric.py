@@ -13,3 +13,12 @@ def num_grad(f, args, i, eps=1e-6):
         down[k] -= eps
         g[k] = (f(*args[:i], up, *args[i + 1:]) - f(*args[:i], down, *args[i + 1:])) / (2 * eps)
     return g
+
+
+def check_value_and_grad(f, args, i, rtol=1e-5, atol=1e-7):
+    """flatgrad's value and gradient of ``f`` (python target) against ``f`` itself and
+    central finite differences."""
+    import flatgrad as fg
+    value, grad = fg.value_and_grad(f, argnums=i, target="python")(*args)
+    np.testing.assert_allclose(value, f(*args), rtol=1e-10)
+    np.testing.assert_allclose(grad, num_grad(f, args, i), rtol=rtol, atol=atol)
