@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 import types as pytypes
 from dataclasses import dataclass
 
@@ -85,7 +86,8 @@ class ObjectLowering:
             raise self.err(node, f"'{name}' is an array held by the closure of a helper; "
                                  "flatgrad reads captured arrays of the differentiated function "
                                  "itself only", "Pass it to the helper as an argument.")
-        return self.capture(root + path, v, node, name.rpartition(".")[2])
+        hint = re.sub(r"\W+", "_", name.rpartition(".")[2]).strip("_")   # Ws[0] -> Ws_0
+        return self.capture(root + path, v, node, hint if hint.isidentifier() else "captured")
 
     def object_attribute(self, ov: ObjectVal, node: ast.Attribute):
         """``obj.name``: an instance attribute (read as static data), a method (bound), a

@@ -127,3 +127,42 @@ def unreadable_attribute(x):
 
 
 HOLDER = Holder(3 + 4j)
+
+
+class Stack:
+    """A model holding a list of weight arrays and its activation function."""
+
+    def __init__(self, Ws):
+        self.Ws = Ws
+        self.act = np.tanh
+
+    def __call__(self, x):
+        for W in self.Ws:
+            x = self.act(x @ W)
+        return x
+
+
+STACK = Stack([np.full((3, 2), 0.3), np.full((2, 2), 0.2)])
+
+
+def list_attribute(x):
+    return np.sum(STACK(x) ** 2)
+
+
+def sizes_argument(params, sizes):
+    """Layer sizes passed in (a list of ints is an int array; a tuple, a tuple of ints)."""
+    total, start = 0.0, 0
+    for m, n in zip(sizes[:-1], sizes[1:]):
+        W = params[start:start + m * n].reshape(m, n)
+        start += m * n
+        total = total + np.sum(np.sin(W)) * m
+    return total
+
+
+def shapes_argument(flat, shapes):
+    total, start = 0.0, 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        total = total + np.sum(np.cos(flat[start:start + size].reshape(shape)))
+        start += size
+    return total

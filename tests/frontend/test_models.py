@@ -26,6 +26,10 @@ CASES = [
     (M.layers_argument, (FLAT, X, tuple(LAYERS))),
     (M.net_argument, (FLAT, X, M.Net(LAYERS))),
     (M.closed_over_net, (FLAT, X)),
+    (M.list_attribute, (X,)),
+    (M.sizes_argument, (RNG.normal(size=30), [3, 4, 2])),
+    (M.sizes_argument, (RNG.normal(size=30), (3, 4, 2))),
+    (M.shapes_argument, (RNG.normal(size=20), [(3, 4), (4,), (2, 2)])),
 ]
 
 
