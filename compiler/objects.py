@@ -18,7 +18,8 @@ import numpy as np
 _FOREIGN = frozenset(("builtins", "numpy", "scipy", "flatgrad", "numba", "math", "functools",
                       "collections", "typing", "abc", "types", "threading", "io", "os", "sys"))
 _HOOKS = ("__flatgrad_lower__", "__flatgrad_key__", "__flatgrad_prim__")
-_WALK_MAX = 10_000     # values walked in one object argument (a list of numbers is walked too)
+_WALK_MAX = 10_000
+_PLAIN = (bool, int, float, complex, str, np.ndarray, np.generic)     # values walked in one object argument (a list of numbers is walked too)
 
 
 def is_user_object(v) -> bool:
@@ -36,6 +37,8 @@ def is_user_object(v) -> bool:
 
 def holds_objects(v, depth: int = 0) -> bool:
     """``v`` is a user object, or a list, tuple or dict holding one (at any depth)."""
+    if isinstance(v, _PLAIN):            # the common case, quickly (a long list of numbers)
+        return False
     if is_user_object(v):
         return True
     if depth > 8:
