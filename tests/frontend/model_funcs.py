@@ -166,3 +166,19 @@ def shapes_argument(flat, shapes):
         total = total + np.sum(np.cos(flat[start:start + size].reshape(shape)))
         start += size
     return total
+
+
+def _make_helper():
+    layer = Scaled(4, 2, np.ones(2))
+
+    def helper(x):
+        return x * layer.scale * layer.n_out
+
+    return helper
+
+
+_HELPER = _make_helper()
+
+
+def helper_closure_array(x):
+    return np.sum(_HELPER(x))

@@ -92,3 +92,9 @@ def test_attribute_write_is_rejected_with_location():
 def test_unreadable_attribute_is_rejected():
     with pytest.raises(CompileError, match=r"'Holder.f' is a complex"):
         fg.grad(M.unreadable_attribute, target="python")(1.0)
+
+
+def test_array_in_a_helpers_closure_object_is_rejected():
+    with pytest.raises(CompileError, match=r"'Scaled.scale' is an array held by the closure of "
+                                           r"a helper"):
+        fg.grad(M.helper_closure_array, target="python")(np.ones(2))
