@@ -96,6 +96,19 @@ def _classify_objects(name: str, value, differentiable: bool):
         [a for _, a in arrays], True
 
 
+def _classify_slice(name: str, value: slice, differentiable: bool):
+    """A slice argument (``X[idx]``): its integer bounds are int parameters of the compiled
+    code, which is keyed on which of them are None (so each batch reuses one compilation)."""
+    parts = (value.start, value.stop, value.step)
+    if differentiable or not all(p is None or isinstance(p, (int, np.integer))
+                                 and not isinstance(p, (bool, np.bool_)) for p in parts):
+        raise TypeError(f"argument '{name}' is a slice; flatgrad takes slices of integers (or "
+                        "None), without a gradient")
+    key = "slice(" + ", ".join("None" if p is None else "int" for p in parts) + ")"
+    ints = [int(p) for p in parts if p is not None]
+    return T.Static(key, value, (T.I64,) * len(ints)), ints, True
+
+
 _ARRAYS: dict = {}     # (dtype, ndim, differentiable) -> the IR type of an array taken as it is
 
 
@@ -106,6 +119,8 @@ def classify(name: str, value, differentiable: bool):
         t = _ARRAYS.get((value.dtype, value.ndim, differentiable))
         if t is not None:                # the common case, without str(dtype) and friends
             return t, value, False
+    if isinstance(value, slice):
+        return _classify_slice(name, value, differentiable)
     if holds_objects(value):
         # objects describing a model: static, keyed on all they hold; their arrays are
         # passed to the compiled code at each call (compiler/objects.py)

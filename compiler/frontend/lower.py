@@ -97,6 +97,14 @@ def _parameter(b: Builder, name: str, t: T.Type, leaves: list) -> object:
     for a container argument (:class:`~flatgrad.compiler.types.Tree`) the same container
     (tuples for tuples and lists, :class:`Record` s for dicts) of one IR parameter per leaf,
     named after its path (``params_W``). ``leaves`` collects the IR parameters in order."""
+    if isinstance(t, T.Static) and isinstance(t.obj, slice):
+        # a slice argument: each integer bound a parameter (None where the key says so)
+        parts = []
+        for part, p in zip(("start", "stop", "step"), (t.obj.start, t.obj.stop, t.obj.step)):
+            if p is not None:
+                leaves.append(b.fresh(T.I64, hint=f"{name}_{part}"))
+            parts.append(None if p is None else leaves[-1])
+        return SliceVal(*parts)
     if isinstance(t, T.Static) and holds_objects(t.obj):
         # objects describing a model: read while compiling, but their arrays are inputs
         arrays = {}

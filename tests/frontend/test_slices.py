@@ -7,7 +7,7 @@ import flatgrad as fg
 from flatgrad import CompileError
 
 from . import slice_funcs as S
-from .numeric import check_value_and_grad
+from .numeric import check_value_and_grad, num_grad
 
 RNG = np.random.default_rng(3)
 X6x3 = RNG.normal(size=(6, 3))
@@ -46,3 +46,13 @@ def test_float_slice_bound_is_rejected_with_location():
 def test_tuple_sliced_by_a_run_time_bound_is_rejected():
     with pytest.raises(CompileError, match="sliced with bounds known while compiling"):
         fg.grad(S.slice_of_tuple_not_constant, target="python")(x6, 1)
+
+
+def test_slice_argument():
+    g = fg.grad(S.slice_argument, target="python")
+    for idx in (slice(0, 2), slice(2, 4), slice(4, None), slice(None, None, 2), slice(5, 1, -1)):
+        args = (W3x2, X6x3, idx)
+        np.testing.assert_allclose(g(*args), num_grad(S.slice_argument, args, 0), rtol=1e-5,
+                                   atol=1e-7)
+    with pytest.raises(TypeError, match="slices of integers"):
+        g(W3x2, X6x3, slice(0.5, 2))
