@@ -83,12 +83,19 @@ def array_leaves(v) -> list[tuple[tuple, np.ndarray]]:
             active.discard(id(x))
         elif isinstance(x, dict):
             active.add(id(x))
-            for k in sorted((k for k in x if isinstance(k, str))):
+            for k in sorted((k for k in x if is_literal_key(k)), key=repr):
                 walk(x[k], path + (("key", k),))
             active.discard(id(x))
 
     walk(v, ())
     return out
+
+
+def is_literal_key(k) -> bool:
+    """A dict key a path may hold (paths are written into generated code as literals)."""
+    if isinstance(k, tuple):
+        return all(is_literal_key(e) for e in k)
+    return k is None or isinstance(k, (str, int, float, bool))
 
 
 def follow(v, path: tuple):

@@ -308,14 +308,16 @@ class ArrayLowering:
     def expr_Subscript(self, node: ast.Subscript):
         base = self.expr(node.value)
         if isinstance(base, Record):
-            key = self.expr(node.slice)
-            if not (isinstance(key, Ref) and isinstance(key.obj, str)):
-                raise self.err(node, "a dict argument is read with a constant string key",
-                               "Write d[\"name\"], or loop over d.items().")
-            if key.obj not in base.items:
-                raise self.err(node, f"the dict has no key {key.obj!r} (it has "
+            from .objects import NO_KEY, static_key
+            key = static_key(self.expr(node.slice))   # a string (in static data also a
+            if key is NO_KEY or not hashable(key):    # number, an object, a tuple)
+                raise self.err(node, "a dict is read with a key known while compiling (a "
+                                     "constant string)", "Write d[\"name\"], or loop over "
+                                                        "d.items().")
+            if key not in base.items:
+                raise self.err(node, f"the dict has no key {key!r} (it has "
                                      f"{', '.join(map(repr, base.items))})")
-            return base.items[key.obj]
+            return base.items[key]
         if isinstance(base, Ref) and (base.obj is np.s_ or base.obj is np.index_exp):
             return self.index_expression(base, node)
         if isinstance(base, self.LIST_VALUES[0]):    # a list grown in a loop: its rows

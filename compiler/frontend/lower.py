@@ -352,6 +352,9 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             raise self.err(s, "this augmented assignment is not supported", "Use + - * / // % ** @.")
         if isinstance(s.target, ast.Name):
             current = self.load(s.target.id, s.target)
+            if isinstance(current, (tuple, Stacked)):      # shape += (n,), xs += [x]
+                return self.assign(s.target, self.sequence_binop(
+                    op, current, self.expr(s.value), s), s)
             if isinstance(current, Var) and T.is_array(current.type):
                 self.aug_array(s, current, s.target.id)
             self.assign(s.target, self.binop(op, current, self.atom(s.value), s), s)

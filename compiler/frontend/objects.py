@@ -23,8 +23,8 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const
-from ..objects import is_user_object
-from ..values import Record, Ref
+from ..objects import is_literal_key, is_user_object
+from ..values import Record, Ref, SliceVal
 
 _LIST_MAX = 10_000     # items of a list read as static data (a longer one is data: an array)
 
@@ -69,9 +69,14 @@ class ObjectLowering:
                                f"Make it an array (np.asarray({name})) or pass it as an argument.")
             return tuple(self.static_value(e, root, path + (("item", i),), node, f"{name}[{i}]")
                          for i, e in enumerate(v))
-        if isinstance(v, dict) and all(isinstance(k, str) for k in v):
-            return Record({k: self.static_value(e, root, path + (("key", k),), node,
-                                                f"{name}[{k!r}]") for k, e in v.items()})
+        if isinstance(v, dict):
+            # (arrays under a key that is no literal, a layer object, cannot be passed in)
+            return Record({k: self.static_value(e, root if is_literal_key(k) else None,
+                                                path + (("key", k),), node, f"{name}[{k!r}]")
+                           for k, e in v.items()})
+        if isinstance(v, slice):
+            return SliceVal(*(None if p is None else self.static_value(p, None, (), node, name)
+                              for p in (v.start, v.stop, v.step)))
         if v is None or isinstance(v, str) or callable(v) or isinstance(v, pytypes.ModuleType):
             return Ref(v)
         raise self.err(node, f"'{name}' is a {type(v).__name__}, which flatgrad cannot read",
@@ -83,9 +88,10 @@ class ObjectLowering:
         if isinstance(root, dict):                   # an object argument: its own parameter
             return root[path]
         if root is None:
-            raise self.err(node, f"'{name}' is an array held by the closure of a helper; "
-                                 "flatgrad reads captured arrays of the differentiated function "
-                                 "itself only", "Pass it to the helper as an argument.")
+            raise self.err(node, f"'{name}' is an array held by the closure of a helper (or "
+                                 "under a dict key that is not a string or number); flatgrad "
+                                 "reads captured arrays of the differentiated function itself "
+                                 "only", "Pass it to the function as an argument.")
         hint = re.sub(r"\W+", "_", name.rpartition(".")[2]).strip("_")   # Ws[0] -> Ws_0
         return self.capture(root + path, v, node, hint if hint.isidentifier() else "captured")
 
@@ -135,3 +141,19 @@ class ObjectLowering:
 
 
 _MISSING = object()
+NO_KEY = _MISSING       # what static_key gives for a value that is no dict key
+
+
+def static_key(v):
+    """The Python dict key a lowered value stands for (a string, a number known while
+    compiling, an object, a tuple of those), or NO_KEY."""
+    if isinstance(v, Ref):
+        return v.obj
+    if isinstance(v, Const):
+        return v.value
+    if isinstance(v, ObjectVal):
+        return v.obj
+    if isinstance(v, tuple):
+        keys = tuple(static_key(e) for e in v)
+        return _MISSING if any(k is _MISSING for k in keys) else keys
+    return _MISSING

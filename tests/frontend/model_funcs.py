@@ -182,3 +182,82 @@ _HELPER = _make_helper()
 
 def helper_closure_array(x):
     return np.sum(_HELPER(x))
+
+
+class WeightsParser:
+    """autograd's convnet example: a helper class to index into a parameter vector."""
+
+    def __init__(self):
+        self.idxs_and_shapes = {}
+        self.N = 0
+
+    def add_weights(self, name, shape):
+        start = self.N
+        self.N += np.prod(shape)
+        self.idxs_and_shapes[name] = (slice(start, self.N), shape)
+
+    def get(self, vect, name):
+        idxs, shape = self.idxs_and_shapes[name]
+        return np.reshape(vect[idxs], shape)
+
+
+class FullLayer:
+    def __init__(self, size):
+        self.size = size
+
+    def build_weights_dict(self, input_shape):
+        input_size = np.prod(input_shape, dtype=int)
+        self.parser = WeightsParser()
+        self.parser.add_weights('params', (input_size, self.size))
+        self.parser.add_weights('biases', (self.size,))
+        return self.parser.N, (self.size,)
+
+    def forward_pass(self, inputs, param_vector):
+        params = self.parser.get(param_vector, 'params')
+        biases = self.parser.get(param_vector, 'biases')
+        if inputs.ndim > 2:
+            inputs = inputs.reshape((inputs.shape[0], np.prod(inputs.shape[1:])))
+        return self.nonlinearity(np.dot(inputs[:, :], params) + biases)
+
+
+class TanhLayer(FullLayer):
+    def nonlinearity(self, x):
+        return np.tanh(x)
+
+
+class PoolLayer:
+    def __init__(self, pool_shape):
+        self.pool_shape = pool_shape
+
+    def build_weights_dict(self, input_shape):
+        output_shape = list(input_shape)
+        for i in [0, 1]:
+            output_shape[i + 1] = output_shape[i + 1] // self.pool_shape[i]
+        return 0, tuple(output_shape)
+
+    def forward_pass(self, inputs, param_vector):
+        new_shape = inputs.shape[:2]
+        for i in [0, 1]:
+            pool_width = self.pool_shape[i]
+            img_width = inputs.shape[i + 2]
+            new_shape += (img_width // pool_width, pool_width)
+        result = inputs.reshape(new_shape)
+        return np.max(np.max(result, axis=3), axis=4)
+
+
+def make_nn_funs(input_shape, layer_specs):
+    """The convnet example's make_nn_funs: a parser keyed by layer objects, closed over."""
+    parser = WeightsParser()
+    cur_shape = input_shape
+    for layer in layer_specs:
+        N_weights, cur_shape = layer.build_weights_dict(cur_shape)
+        parser.add_weights(layer, (N_weights,))
+
+    def loss(W_vect, inputs):
+        cur_units = inputs
+        for layer in layer_specs:
+            cur_weights = parser.get(W_vect, layer)
+            cur_units = layer.forward_pass(cur_units, cur_weights)
+        return np.sum(cur_units ** 2) + 0.1 * np.dot(W_vect, W_vect)
+
+    return parser.N, loss

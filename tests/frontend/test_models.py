@@ -98,3 +98,11 @@ def test_array_in_a_helpers_closure_object_is_rejected():
     with pytest.raises(CompileError, match=r"'Scaled.scale' is an array held by the closure of "
                                            r"a helper"):
         fg.grad(M.helper_closure_array, target="python")(np.ones(2))
+
+
+def test_convnet_style_parser_keyed_by_layer_objects():
+    n, loss = M.make_nn_funs((1, 4, 4), [M.PoolLayer((2, 2)), M.TanhLayer(3), M.TanhLayer(2)])
+    args = (RNG.normal(size=int(n)) * 0.5, RNG.normal(size=(5, 1, 4, 4)))
+    value, grad = fg.value_and_grad(loss, target="python")(*args)
+    assert value == pytest.approx(loss(*args), rel=1e-12)
+    np.testing.assert_allclose(grad, num_grad(loss, args, 0), rtol=1e-5, atol=1e-7)
