@@ -156,3 +156,14 @@ def whole_list_inside(x):
     for i in range(x.shape[0]):
         out.append(np.sum(np.array(out)) * x[i])
     return out[-1]
+
+
+def stacked_vector(x):
+    out = []
+    for i in range(x.shape[0]):
+        out.append(np.sin(x[i]) * x[0])
+    return np.array(out)
+
+
+def scalars_sq(x):
+    return np.sum(stacked_vector(x) ** 2)

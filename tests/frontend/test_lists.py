@@ -72,3 +72,16 @@ def test_whole_list_read_inside_its_loop_is_rejected():
     with pytest.raises(CompileError, match=r"list_funcs\.py:\d+:\d+: inside the loop that "
                                            r"grows a list, flatgrad reads only its last item"):
         fg.grad(L.whole_list_inside, target="python")(x7)
+
+
+def test_second_order_and_jacobian_through_a_grown_list():
+    x = RNG.uniform(-1.0, 1.0, size=5)
+    g = fg.grad(L.scalars_sq, target="python")
+    H = fg.hessian(L.scalars_sq, target="python")(x)
+    eps = 1e-5
+    fd = np.array([(g(x + eps * e) - g(x - eps * e)) / (2 * eps) for e in np.eye(5)])
+    np.testing.assert_allclose(H, fd, rtol=1e-5, atol=1e-7)
+    J = fg.jacobian(L.stacked_vector, target="python")(x)
+    fdj = np.array([(L.stacked_vector(x + 1e-6 * e) - L.stacked_vector(x - 1e-6 * e)) / 2e-6
+                    for e in np.eye(5)]).T
+    np.testing.assert_allclose(J, fdj, rtol=1e-5, atol=1e-8)
