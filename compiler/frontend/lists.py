@@ -272,12 +272,13 @@ class GrowingLists:
         """np.array / np.asarray / np.stack / np.vstack / np.hstack / np.concatenate and sum()
         of a list of rows, or None for other calls (and other arguments)."""
         kind = _ROWS_CALLS.get(fn) if hashable(fn) else None
-        if kind is None or not node.args or not isinstance(node.args[0], ast.Name):
+        arg = node.args[0] if node.args else None
+        if isinstance(arg, ast.Subscript) and isinstance(arg.slice, ast.Slice):
+            arg = arg.value                   # np.stack(outputs[1:]): rows too
+        if kind is None or not isinstance(arg, ast.Name) or \
+                not isinstance(self.env.get(arg.id), self.LIST_VALUES):
             return None
-        v = self.env.get(node.args[0].id)
-        if not isinstance(v, (Stacked, ListRef, ListProbe)):
-            return None
-        rows = self.stacked_rows(self.load(node.args[0].id, node.args[0]), node)
+        rows = self.stacked_rows(self.expr(node.args[0]), node)
         allowed = {"array": ("dtype",), "sum": (), "stack": ("axis",),
                    "concatenate": ("axis",), "vstack": (), "hstack": ()}[kind]
         if set(kwargs) - set(allowed) or len(node.args) > 1 + (kind in ("stack", "concatenate")):
@@ -293,10 +294,14 @@ class GrowingLists:
             dtype = kwargs.get("dtype")
             return out if dtype is None else self.cast(out, T.with_dtype(
                 out.type, self.dtype_of(dtype, node)), node)
-        if kind == "vstack":
-            kind, axis = ("stack", 0) if nd <= 1 else ("concatenate", 0)
-        elif kind == "hstack":
-            kind, axis = ("concatenate", 0) if nd <= 1 else ("concatenate", 1)
+        if kind == "vstack":                    # numbers: a column; vectors: rows
+            if nd == 0:
+                return self.op(node, "expand_dims", rows, axis=1)
+            kind, axis = ("stack", 0) if nd == 1 else ("concatenate", 0)
+        elif kind == "hstack":                  # numbers and vectors: one long vector
+            if nd == 0:
+                return self.op(node, "copy_array", rows)
+            kind, axis = ("concatenate", 0) if nd == 1 else ("concatenate", 1)
         if kind == "stack":
             return self.move_first_axis(rows, axis % (nd + 1), node)
         if nd == 0:
@@ -323,7 +328,7 @@ class GrowingLists:
 
 
 class _Held(ast.expr):
-    """An AST leaf standing for a value already lowered (see ``expr_Held``)."""
+    """An AST leaf standing for a value already lowered (see ``expr__Held``)."""
 
     _fields = ()
 

@@ -167,3 +167,11 @@ def stacked_vector(x):
 
 def scalars_sq(x):
     return np.sum(stacked_vector(x) ** 2)
+
+
+def stacks_of_numbers(x):
+    out = []
+    for i in range(x.shape[0]):
+        out.append(x[i] ** 2)
+    return (np.sum(np.vstack(out) * np.arange(x.shape[0])[:, None]) + np.sum(np.hstack(out))
+            + np.sum(np.stack(out[1:]) ** 3) + np.sum(np.array(out[::2])))

@@ -32,6 +32,7 @@ CASES = [
     (L.with_break, (np.array([0.1, 0.5, -0.3, 2.0, 0.2]),), 0),
     (L.nested_append, (X4x3,), 0),
     (L.while_append, (x7,), 0),
+    (L.stacks_of_numbers, (x7,), 0),
 ]
 
 
