@@ -1070,7 +1070,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         left, first = self.expr(node.left), None
         if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)):
             first = self.expr(node.comparators[0])
-            if isinstance(left, Ref) or isinstance(first, Ref):
+            if isinstance(left, (Ref, ObjectVal)) or isinstance(first, (Ref, ObjectVal)):
                 return static_compare(node.ops[0], left, first)
         left = self.as_atom(left, node.left)
         result = None
@@ -1414,8 +1414,8 @@ def static_compare(op: ast.cmpop, a, b) -> Const:
     while compiling (None, a function, a string: a static argument): a constant, so only the
     taken branch of an if on it is lowered."""
     # a number or an array is never None, a function or a string
-    av = a.obj if isinstance(a, Ref) else object()
-    bv = b.obj if isinstance(b, Ref) else object()
+    av = a.obj if isinstance(a, (Ref, ObjectVal)) else object()    # (an object: `layer is
+    bv = b.obj if isinstance(b, (Ref, ObjectVal)) else object()    # last`, `cfg == other`)
     if isinstance(op, (ast.Is, ast.IsNot)):
         same = av is bv
     else:

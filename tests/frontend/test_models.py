@@ -26,6 +26,7 @@ CASES = [
     (M.layers_argument, (FLAT, X, tuple(LAYERS))),
     (M.net_argument, (FLAT, X, M.Net(LAYERS))),
     (M.closed_over_net, (FLAT, X)),
+    (M.skip_last_activation, (FLAT, X, LAYERS)),
     (M.list_attribute, (X,)),
     (M.sizes_argument, (RNG.normal(size=30), [3, 4, 2])),
     (M.sizes_argument, (RNG.normal(size=30), (3, 4, 2))),
