@@ -19,6 +19,7 @@ from ..library.registry import METHODS
 from ..library.linalg import batched_matmul
 from ..primitives import PRIMS
 from ..values import BoundMethod, Record, Ref, SliceVal, hashable
+from .objects import NO_KEY, static_key
 
 REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "min": "amin", "prod": "prod",
               "amax": "amax", "amin": "amin"}
@@ -308,7 +309,6 @@ class ArrayLowering:
     def expr_Subscript(self, node: ast.Subscript):
         base = self.expr(node.value)
         if isinstance(base, Record):
-            from .objects import NO_KEY, static_key
             key = static_key(self.expr(node.slice))   # a string (in static data also a
             if key is NO_KEY or not hashable(key):    # number, an object, a tuple)
                 raise self.err(node, "a dict is read with a key known while compiling (a "

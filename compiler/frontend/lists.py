@@ -117,7 +117,6 @@ class GrowingLists:
     def growing_lists(self, body: list) -> list[str]:
         """The names ``body`` appends to that hold lists not yet growing (tuples of values,
         rows); a list an enclosing loop grows is carried by this loop as it is."""
-        from .lower import _grown
         return sorted(n for n in _grown(body) if isinstance(self.env.get(n), (tuple, Stacked)))
 
     def grow_lists(self, s, names: list, lower_loop) -> None:
@@ -341,3 +340,18 @@ _ROWS_CALLS = {np.array: "array", np.asarray: "array", np.stack: "stack", np.vst
                np.hstack: "hstack", np.concatenate: "concatenate", sum: "sum"}
 _NAMES = {"array": "np.array", "stack": "np.stack", "vstack": "np.vstack",
           "hstack": "np.hstack", "concatenate": "np.concatenate", "sum": "sum"}
+
+
+def _appended(s: ast.Expr) -> str | None:
+    """``name`` for the statement ``name.append(...)``."""
+    c = s.value
+    if (isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "append"
+            and isinstance(c.func.value, ast.Name)):
+        return c.func.value.id
+    return None
+
+
+def _grown(body: list[ast.stmt]) -> set[str]:
+    """Names of the lists ``body`` appends to."""
+    return {name for st in body for n in ast.walk(st) if isinstance(n, ast.Expr)
+            for name in [_appended(n)] if name is not None}

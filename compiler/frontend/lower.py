@@ -26,7 +26,7 @@ from . import names
 from .arrays import ArrayLowering
 from .calls import BindError, Params, bind
 from .fence import fence
-from .lists import GrowingLists, ListLowering, Stacked
+from .lists import GrowingLists, ListLowering, Stacked, _appended, _grown
 from .objects import ObjectLowering, ObjectVal, UserMethod
 from .ownership import Ownership
 from .slices import SliceLowering
@@ -1425,21 +1425,6 @@ def static_compare(op: ast.cmpop, a, b) -> Const:
 
 def _target_names(target: ast.expr) -> list[str]:
     return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
-
-
-def _appended(s: ast.Expr) -> str | None:
-    """``name`` for the statement ``name.append(...)``."""
-    c = s.value
-    if (isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "append"
-            and isinstance(c.func.value, ast.Name)):
-        return c.func.value.id
-    return None
-
-
-def _grown(body: list[ast.stmt]) -> set[str]:
-    """Names of the lists ``body`` appends to."""
-    return {name for st in body for n in ast.walk(st) if isinstance(n, ast.Expr)
-            for name in [_appended(n)] if name is not None}
 
 
 class _Renamer(ast.NodeTransformer):
