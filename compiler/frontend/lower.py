@@ -27,11 +27,11 @@ from .arrays import ArrayLowering
 from .calls import BindError, Params, bind
 from .fence import fence
 from .lists import GrowingLists, ListLowering, Stacked, _appended, _grown
-from .objects import ObjectLowering, ObjectVal, UserMethod
+from .objects import ObjectLowering, ObjectVal, StaticArg, UserMethod, object_parameter
 from .ownership import Ownership
-from .slices import SliceLowering
+from .slices import SliceLowering, slice_parameter
 from .source import ParsedFunction, params_of, parse_function
-from ..objects import array_leaves, holds_objects, is_user_object
+from ..objects import holds_objects, is_user_object
 from ..values import BoundMethod, Record, Ref, SliceVal, Undefined, hashable, is_static
 
 RET, RETVAL = "$ret", "$retval"
@@ -67,7 +67,7 @@ def lower_function(fn, arg_types=None) -> Function:
     params = tuple(leaves)
     lw = Lowerer(pf, fn, b, (fn.__code__,))
     for n, v in bindings.items():
-        if isinstance(v, _StaticArg):     # an object argument: its arrays are parameters
+        if isinstance(v, StaticArg):      # an object argument: its arrays are parameters
             bindings[n] = lw.static_value(v.obj, v.arrays, (), pf.node, n)
     lw.captures_hints.update(argnames)
     lw.captures_hints.update(p.hint for p in params)
@@ -98,21 +98,9 @@ def _parameter(b: Builder, name: str, t: T.Type, leaves: list) -> object:
     (tuples for tuples and lists, :class:`Record` s for dicts) of one IR parameter per leaf,
     named after its path (``params_W``). ``leaves`` collects the IR parameters in order."""
     if isinstance(t, T.Static) and isinstance(t.obj, slice):
-        # a slice argument: each integer bound a parameter (None where the key says so)
-        parts = []
-        for part, p in zip(("start", "stop", "step"), (t.obj.start, t.obj.stop, t.obj.step)):
-            if p is not None:
-                leaves.append(b.fresh(T.I64, hint=f"{name}_{part}"))
-            parts.append(None if p is None else leaves[-1])
-        return SliceVal(*parts)
+        return slice_parameter(b, name, t.obj, leaves)
     if isinstance(t, T.Static) and holds_objects(t.obj):
-        # objects describing a model: read while compiling, but their arrays are inputs
-        arrays = {}
-        for (path, _), at in zip(array_leaves(t.obj), t.leaves):
-            leaves.append(b.fresh(at, hint=_identifier(
-                "_".join([name] + [str(k) for _, k in path]))))
-            arrays[path] = leaves[-1]
-        return _StaticArg(t.obj, arrays)
+        return object_parameter(b, name, t, leaves)
     if isinstance(t, T.Static):           # a function, None or a string: known while compiling
         return Ref(t.obj)
     if not isinstance(t, T.Tree):
@@ -130,14 +118,6 @@ def _parameter(b: Builder, name: str, t: T.Type, leaves: list) -> object:
         return tuple(build(c, f"{path}_{i}") for i, c in enumerate(tree.children))
 
     return build(t.tree, name)
-
-
-@dataclass(frozen=True)
-class _StaticArg:
-    """An argument holding user objects: the object and its arrays' IR parameters by path."""
-
-    obj: object
-    arrays: dict
 
 
 def _identifier(key: str) -> str:

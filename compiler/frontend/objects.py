@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const
-from ..objects import is_literal_key, is_user_object
+from ..objects import array_leaves, is_literal_key, is_user_object
 from ..values import Record, Ref, SliceVal
 
 _LIST_MAX = 10_000     # items of a list read as static data (a longer one is data: an array)
@@ -47,6 +47,26 @@ class UserMethod:
 
     self_: ObjectVal
     fn: pytypes.FunctionType
+
+
+@dataclass(frozen=True)
+class StaticArg:
+    """An argument holding user objects, before the Lowerer reads it: the object and its
+    arrays' IR parameters by path."""
+
+    obj: object
+    arrays: dict
+
+
+def object_parameter(b, name: str, t: T.Static, leaves: list) -> StaticArg:
+    """An argument holding user objects: one parameter per array in it (appended to
+    ``leaves``, in the order the dispatcher passes them, ``array_leaves``'s)."""
+    arrays = {}
+    for (path, _), at in zip(array_leaves(t.obj), t.leaves):
+        hint = re.sub(r"\W+", "_", "_".join([name] + [str(k) for _, k in path])).strip("_")
+        leaves.append(b.fresh(at, hint=hint if hint.isidentifier() else None))
+        arrays[path] = leaves[-1]
+    return StaticArg(t.obj, arrays)
 
 
 class ObjectLowering:

@@ -13,6 +13,7 @@ import ast
 import numpy as np
 
 from .. import types as T
+from ..builder import Builder
 from ..ir import Const
 from ..values import Ref, SliceVal
 
@@ -84,3 +85,14 @@ class SliceLowering:
         if base.obj is np.index_exp and not isinstance(v, tuple):
             v = (v,)
         return v
+
+
+def slice_parameter(b: Builder, name: str, s: slice, leaves: list) -> SliceVal:
+    """A slice argument as the function sees it: each integer bound an int parameter
+    (appended to ``leaves``), None where ``s`` (the slice the call was keyed on) has None."""
+    parts = []
+    for part, p in zip(("start", "stop", "step"), (s.start, s.stop, s.step)):
+        if p is not None:
+            leaves.append(b.fresh(T.I64, hint=f"{name}_{part}"))
+        parts.append(None if p is None else leaves[-1])
+    return SliceVal(*parts)
