@@ -18,7 +18,7 @@ from __future__ import annotations
 from . import types as T
 from .builder import Builder
 from .inline import _of
-from .ir import Atom, Const, Function, Op, Var
+from .ir import Atom, Block, Const, For, Function, If, Op, Var, While
 from .primitives import PRIMS
 from .rewrite import clone, free_vars
 
@@ -69,34 +69,46 @@ class _Batcher:
         return self.m.get(a.id, a) if isinstance(a, Var) else a
 
     def block(self, stmts) -> None:
-        b = self.b
         for s in stmts:
-            if not isinstance(s, Op):
-                inner = [self.sub(v) for v in free_vars_of(s)]
-                if any(self.is_b(a) for a in inner):
-                    raise Unbatchable("a region reads a value that depends on the seed")
-                b.stmts.extend(clone([s], self.m, lambda v: b.fresh(v.type, v.hint, _of(v, self.m))))
-                continue
-            args = tuple(self.sub(a) for a in s.args)
-            if not any(self.is_b(a) for a in args):
-                b.stmts.extend(clone([s], self.m, lambda v: b.fresh(v.type, v.hint, _of(v, self.m))))
-                continue
-            if len(s.outs) != 1:
-                raise Unbatchable(s.prim)
-            b.loc = s.loc
-            out = self.rule(s, args, dict(s.params))
-            if out is None:
-                raise Unbatchable(s.prim)
-            old = s.outs[0]
-            if isinstance(out, Var) and out.hint is None and out.of is None and \
-                    (old.hint or old.of) and b.stmts and getattr(b.stmts[-1], "outs", ()) == (out,):
-                named = Var(out.id, out.type, old.hint, _of(old, self.m))   # keep the user's name
-                b.stmts[-1] = Op(b.stmts[-1].prim, b.stmts[-1].args, (named,),
-                                 b.stmts[-1].params, b.stmts[-1].loc)
-                out = named
-            self.m[old.id] = out
-            if isinstance(out, Var) and s.prim not in ("dim", "size"):
-                self.bat.add(out.id)        # a dimension of one seed's value is not batched
+            if isinstance(s, Op):
+                self.op(s)
+            else:
+                self.region(s)
+
+    def clone(self, s) -> None:
+        """Emit ``s`` unchanged (it reads no batched value), with fresh ids."""
+        b = self.b
+        b.stmts.extend(clone([s], self.m, lambda v: b.fresh(v.type, v.hint, _of(v, self.m))))
+
+    def region(self, s) -> None:
+        """An ``if`` or loop: copied where it reads no batched value; the seed batcher has
+        no rule for one that does."""
+        if any(self.is_b(self.sub(v)) for v in free_vars_of(s)):
+            raise Unbatchable("a region reads a value that depends on the seed")
+        self.clone(s)
+
+    def op(self, s: Op) -> None:
+        b = self.b
+        args = tuple(self.sub(a) for a in s.args)
+        if not any(self.is_b(a) for a in args):
+            self.clone(s)
+            return
+        if len(s.outs) != 1:
+            raise Unbatchable(s.prim)
+        b.loc = s.loc
+        out = self.rule(s, args, dict(s.params))
+        if out is None:
+            raise Unbatchable(s.prim)
+        old = s.outs[0]
+        if isinstance(out, Var) and out.hint is None and out.of is None and \
+                (old.hint or old.of) and b.stmts and getattr(b.stmts[-1], "outs", ()) == (out,):
+            named = Var(out.id, out.type, old.hint, _of(old, self.m))   # keep the user's name
+            b.stmts[-1] = Op(b.stmts[-1].prim, b.stmts[-1].args, (named,),
+                             b.stmts[-1].params, b.stmts[-1].loc)
+            out = named
+        self.m[old.id] = out
+        if isinstance(out, Var) and s.prim not in ("dim", "size"):
+            self.bat.add(out.id)        # a dimension of one seed's value is not batched
 
     # ------------------------------------------------------------------ helpers
 
@@ -131,7 +143,7 @@ class _Batcher:
         if p == "sum":
             return self.sum(args[0], params.get("axis"), params.get("keepdims", False))
         if p == "sum_to":
-            return self.sum_to(args[0], args[1]) if isb == [True, False] else None
+            return self.sum_to(args[0], args[1], isb[1]) if isb[0] else None
         if p == "unreduce":
             return self.unreduce(args[0], args[1], params) if isb == [True, False] else None
         if p == "matmul":
@@ -182,15 +194,15 @@ class _Batcher:
             axis = axis[0]
         return b.sum(x, axis=axis % r + 1, keepdims=keepdims)
 
-    def sum_to(self, c, like):
-        b, rc, rl = self.b, self.rank(c), T.ndim(like.type)
+    def sum_to(self, c, like, like_batched=False):
+        b, rc, rl = self.b, self.rank(c), self.rank(like)
         if rl == 0:
             return self.sum(c, None, False)
         if rc < rl:
             return None
         for _ in range(rc - rl):
             c = b.sum(c, axis=1)            # the leading axes NumPy broadcasting added
-        return b.sum_to(c, self.carrier(like))
+        return b.sum_to(c, like if like_batched else self.carrier(like))
 
     def unreduce(self, g, x, params):
         b = self.b
@@ -259,3 +271,218 @@ def free_vars_of(s) -> list[Var]:
     out = [a for a in operands(s) if isinstance(a, Var)]
     out += list(free_vars(Block((), (s,), ())).values())
     return out
+
+
+# ---------------------------------------------------------------------- vmap: whole programs
+# ``vmap`` batches a whole function over examples: the same rules, plus regions (an ``if``
+# on a batched condition computes both arms and selects, a loop carries batched values)
+# and the rules that only arise there (two batched operands of a product, a batched index).
+
+# primitives that never raise on arrays whatever the values: both arms of an ``if`` on a
+# batched condition may run for every example, the select keeps one
+_NO_RAISE = {"sum", "amax", "amin", "prod", "matmul", "outer", "einsum", "transpose", "reshape",
+             "reshape_like", "expand_dims", "dim", "size", "copy_array", "zeros_like",
+             "ones_like", "astype", "unreduce", "sum_to", "tape_alloc"}
+_VMAP_SCALAR = {"float", "int", "not", "and", "or"}    # array spellings that broadcast
+
+
+def batch_vmap(b: Builder, fn: Function, args: tuple, batched: set[int], n: Atom):
+    """Emit ``fn(*args)`` into ``b`` where the args at positions ``batched`` carry a
+    leading axis of ``n`` examples. Returns ``(results, flags)`` as :func:`batch_inline`;
+    raises :class:`Unbatchable` where an op or region has no rule."""
+    bb = b.child()
+    m: dict = {p.id: a for p, a in zip(fn.params, args)}
+    bat = {args[i].id for i in batched if isinstance(args[i], Var)}
+    batcher = _VmapBatcher(bb, m, bat, n)
+    batcher.block(fn.body.stmts)
+    results = tuple(batcher.sub(y) for y in fn.body.yields)
+    b.stmts.extend(bb.stmts)
+    return results, [batcher.is_b(r) for r in results]
+
+
+class _VmapBatcher(_Batcher):
+    """The batcher of whole programs: regions and the rules of two batched operands."""
+
+    def rule(self, s: Op, args, params):
+        b, p = self.b, s.prim
+        isb = [self.is_b(a) for a in args]
+        if p in _VMAP_SCALAR:
+            return b.op(p, *[self.pad(a, 0) for a in args], **params)
+        if p == "einsum":
+            return self.einsum(args, isb, params["spec"])
+        if p == "matmul" and all(isb):
+            return self.matmul_both(*args)
+        if p == "outer" and all(isb):
+            return b.einsum(*args, spec="ni,nj->nij")
+        if p == "getitem" and any(isb[1:]):
+            return self.gather(args, isb, params["spec"])
+        if p == "select":
+            r = max(self.rank(a) for a in args)
+            return b.select(*[self.pad(a, r) if self.is_b(a) else a for a in args])
+        return super().rule(s, args, params)
+
+    def einsum(self, args, isb, spec):
+        """A new leading letter on every batched operand and on the result."""
+        ins, out = spec.split("->")
+        used = set(spec)
+        z = next(c for c in "zyxwvutsrqponmlkjihgfedcba" if c not in used)
+        subs = [z + s if f else s for s, f in zip(ins.split(","), isb)]
+        return self.b.einsum(*args, spec=",".join(subs) + "->" + z + out)
+
+    def matmul_both(self, x, y):
+        """Per-example products of two batched operands as one einsum (1-D or 2-D each)."""
+        rx, ry = self.rank(x), self.rank(y)
+        if rx not in (1, 2) or ry not in (1, 2):
+            return None
+        left = "ij" if rx == 2 else "j"
+        right = "jk" if ry == 2 else "j"
+        out = (left[0] if rx == 2 else "") + (right[1] if ry == 2 else "")
+        return self.b.einsum(x, y, spec=f"n{left},n{right}->n{out}")
+
+    def gather(self, args, isb, spec):
+        """``x[i]`` with a batched integer ``i`` (one index into axis 0): a gather by the
+        index array, or, for a batched ``x``, each example's row picked along axis 1."""
+        b, x, idx = self.b, args[0], args[1]
+        if len(spec) != 1 or spec[0][0] != "i" or self.rank(idx) != 0:
+            return None
+        if not isb[0]:
+            return b.getitem(x, idx, spec=(("a",),))
+        if self.rank(x) != 1:
+            return None
+        picked = b.take_along(x, b.expand_dims(idx, axis=1), axis=1)
+        return b.getitem(picked, Const(0, T.I64), spec=(_FULL, ("i",)))
+
+    # ------------------------------------------------------------------ regions
+
+    def region(self, s) -> None:
+        if not any(self.is_b(self.sub(v)) for v in free_vars_of(s)):
+            self.clone(s)
+        elif isinstance(s, If):
+            self.if_(s)
+        elif isinstance(s, For):
+            self.for_(s)
+        else:
+            self.while_(s)
+
+    def inner(self, block: Block, params=()):
+        """Batch ``block``'s statements into a new child builder (its parameters mapped to
+        ``params``); returns (statements, yields)."""
+        outer = self.b
+        self.b = outer.child()
+        try:
+            for old, new in zip(block.params, params):
+                self.m[old.id] = new
+            self.block(block.stmts)
+            return self.b, [self.sub(y) for y in block.yields]
+        finally:
+            self.b = outer
+
+    def spread(self, b: Builder, a):
+        """An unbatched value as a block of ``n`` copies, emitted into ``b``."""
+        block = b.op("tape_alloc", self.n, a)
+        out = b.setitem(block, a, spec=(_FULL,))
+        self.bat.add(out.id)
+        return out
+
+    def unify(self, b: Builder, ys, flags):
+        return [self.spread(b, y) if f and not self.is_b(y) else y for y, f in zip(ys, flags)]
+
+    def if_(self, s: If) -> None:
+        cond = self.sub(s.cond)
+        if self.is_b(cond):
+            self.select_arms(s, cond)
+            return
+        tb, ty = self.inner(s.then)
+        eb, ey = self.inner(s.orelse)
+        flags = [self.is_b(a) or self.is_b(c) for a, c in zip(ty, ey)]
+        ty, ey = self.unify(tb, ty, flags), self.unify(eb, ey, flags)
+        outs = tuple(self.b.fresh(a.type, o.hint) for a, o in zip(ty, s.outs))
+        self.b.emit(If(cond, Block((), tuple(tb.stmts), tuple(ty)),
+                       Block((), tuple(eb.stmts), tuple(ey)), outs, s.loc))
+        self.bind(s.outs, outs, flags)
+
+    def select_arms(self, s: If, cond) -> None:
+        """``if`` on a batched condition: both arms run for every example (they must be
+        unable to raise, and hold no regions), then ``where`` picks each example's."""
+        for arm in (s.then, s.orelse):
+            for x in arm.stmts:
+                if not isinstance(x, Op) or not (PRIMS[x.prim].elementwise or x.prim in _NO_RAISE):
+                    raise Unbatchable("an if on a mapped condition with an arm that may raise")
+        tb, ty = self.inner(s.then)
+        eb, ey = self.inner(s.orelse)
+        self.b.stmts.extend(tb.stmts + eb.stmts)
+        outs = []
+        for a, c in zip(ty, ey):
+            r = max(self.rank(a), self.rank(c))
+            out = self.b.select(self.pad(cond, r), self.pad(a, r) if self.is_b(a) else a,
+                                self.pad(c, r) if self.is_b(c) else c)
+            outs.append(out)
+        self.bind(s.outs, outs, [True] * len(outs))
+
+    def bind(self, olds, news, flags) -> None:
+        for old, new, f in zip(olds, news, flags):
+            self.m[old.id] = new
+            if f:
+                self.bat.add(new.id)
+
+    def carried_flags(self, init, run):
+        """Which carried values are batched: those whose initial value is, and those the
+        body makes so (to a fixed point). ``run(flags)`` batches the body once."""
+        flags = [self.is_b(a) for a in init]
+        while True:
+            result = run(flags)
+            ys = result[-1]
+            new = [f or self.is_b(y) for f, y in zip(flags, ys)]
+            if new == flags:
+                return flags, result
+            flags = new
+
+    def params_for(self, olds, flags):
+        out = []
+        for p, f in zip(olds, flags):
+            q = self.b.fresh(T.Array(p.type.dtype, T.ndim(p.type) + 1) if f else p.type, p.hint)
+            if f:
+                self.bat.add(q.id)
+            out.append(q)
+        return out
+
+    def for_(self, s: For) -> None:
+        bounds = [self.sub(a) for a in (s.start, s.stop, s.step)]
+        if any(self.is_b(a) for a in bounds):
+            raise Unbatchable("a for loop whose trip count depends on a mapped value")
+        init = [self.sub(a) for a in s.init]
+        index = s.body.params[0]
+
+        def run(flags):
+            k = self.b.fresh(index.type, index.hint)
+            ps = self.params_for(s.carried, flags)
+            body, ys = self.inner(s.body, [k, *ps])
+            return k, ps, body, ys
+
+        flags, (k, ps, body, ys) = self.carried_flags(init, run)
+        ys = self.unify(body, ys, flags)
+        init = self.unify(self.b, init, flags)
+        outs = tuple(self.b.fresh(p.type, o.hint) for p, o in zip(ps, s.outs))
+        self.b.emit(For(*bounds, tuple(init), Block((k, *ps), tuple(body.stmts), tuple(ys)),
+                        outs, s.loc))
+        self.bind(s.outs, outs, flags)
+
+    def while_(self, s: While) -> None:
+        init = [self.sub(a) for a in s.init]
+
+        def run(flags):
+            cps = self.params_for(s.cond.params, flags)
+            cond, cy = self.inner(s.cond, cps)
+            if self.is_b(cy[0]):
+                raise Unbatchable("a while loop whose condition depends on a mapped value")
+            ps = self.params_for(s.body.params, flags)
+            body, ys = self.inner(s.body, ps)
+            return cps, cond, cy, ps, body, ys
+
+        flags, (cps, cond, cy, ps, body, ys) = self.carried_flags(init, run)
+        ys = self.unify(body, ys, flags)
+        init = self.unify(self.b, init, flags)
+        outs = tuple(self.b.fresh(p.type, o.hint) for p, o in zip(ps, s.outs))
+        self.b.emit(While(tuple(init), Block(tuple(cps), tuple(cond.stmts), tuple(cy)),
+                          Block(tuple(ps), tuple(body.stmts), tuple(ys)), outs, s.loc))
+        self.bind(s.outs, outs, flags)
