@@ -29,12 +29,6 @@ class Unbatchable(Exception):
 
 _FULL = ("s", False, False, False)          # the ``:`` of an index spec
 
-# elementwise primitives whose array spelling broadcasts any number of dimensions on
-# every target (NumPy ufuncs, operators, the runtime's array helpers)
-_SCALAR_ONLY = {"float", "int", "not", "and", "or", "xlogy", "xlog1py", "polygamma",
-                "gammaln"}
-
-
 def batch_inline(b: Builder, fn: Function, args: tuple, batched: set[int], n: Atom,
                  identity: bool = False):
     """Emit ``fn(*args)`` into ``b`` where the args at positions ``batched`` carry a leading
@@ -98,7 +92,8 @@ class _Batcher:
         b.loc = s.loc
         out = self.rule(s, args, dict(s.params))
         if out is None:
-            raise Unbatchable(s.prim)
+            raise Unbatchable(f"{s.prim} with batched operands "
+                              f"{[self.is_b(a) for a in args]} {dict(s.params)}")
         old = s.outs[0]
         if isinstance(out, Var) and out.hint is None and out.of is None and \
                 (old.hint or old.of) and b.stmts and getattr(b.stmts[-1], "outs", ()) == (out,):
@@ -128,92 +123,205 @@ class _Batcher:
         return self.b.op("tape_alloc", self.n, like)
 
     def rule(self, s: Op, args, params):
-        b, p = self.b, s.prim
-        prim = PRIMS[p]
-        isb = [self.is_b(a) for a in args]
-        if prim.elementwise:
-            if p in _SCALAR_ONLY:
-                return None
-            r = max(self.rank(a) for a in args)
-            return b.op(p, *[self.pad(a, r) if self.is_b(a) else a for a in args], **params)
-        if p == "copy" and args[0].id in self.eye:
+        """The op on batched operands, by the rule its primitive's stanza declares
+        (``batch=``; elementwise primitives have :meth:`elementwise` by default)."""
+        if s.prim == "copy" and args[0].id in self.eye:
             return args[0]
-        if p in ("copy_array", "zeros_like", "ones_like", "astype", "nograd"):
-            return b.op(p, *args, **params)
-        if p == "sum":
-            return self.sum(args[0], params.get("axis"), params.get("keepdims", False))
-        if p == "sum_to":
-            return self.sum_to(args[0], args[1], isb[1]) if isb[0] else None
-        if p == "unreduce":
-            return self.unreduce(args[0], args[1], params) if isb == [True, False] else None
-        if p == "matmul":
-            return self.matmul(*args, *isb)
-        if p == "outer":
-            x, y = args
-            if isb == [True, False]:
-                return b.mul(b.expand_dims(x, axis=2), y)
-            if isb == [False, True]:
-                return b.mul(b.expand_dims(x, axis=1), b.expand_dims(y, axis=1))
-            return None
-        if p == "transpose":
-            axes, r = params.get("axes"), self.rank(args[0])
-            new = (0,) + (tuple(range(r, 0, -1)) if axes is None else tuple(a + 1 for a in axes))
-            return b.transpose(args[0], axes=new)
-        if p == "reshape" and isb[0] and not any(isb[1:]):
-            return b.reshape(args[0], self.n, *args[1:])
-        if p == "reshape_like" and isb == [True, False]:
-            like = args[1]
-            dims = [b.dim(like, axis=d) for d in range(T.ndim(like.type))]
-            return b.reshape(args[0], self.n, *dims)
-        if p == "expand_dims" and isb == [True]:
-            return b.expand_dims(args[0], axis=params["axis"] + 1)
-        if p == "dim" and isb == [True]:
-            return b.dim(args[0], axis=params["axis"] + 1)
-        if p == "size" and isb == [True]:
-            return b.floordiv(b.size(args[0]), self.n)
-        if p == "getitem" and isb[0] and not any(isb[1:]) and _basic(params["spec"]):
-            return b.getitem(*args, spec=(_FULL,) + params["spec"])
-        if p == "tape_get" and isb == [True, False]:
-            return b.getitem(args[0], args[1], spec=(_FULL, ("i",)))
-        if p in ("setitem", "index_add") and not any(isb[2:]) and _basic(params["spec"]):
-            return self.write(p, args, isb, params["spec"])
-        return None
+        rule = PRIMS[s.prim].batch
+        if rule is None or isinstance(rule, str):
+            raise Unbatchable(f"{s.prim}: {rule or 'no batching rule'}")
+        return rule(self, s, args, [self.is_b(a) for a in args])
 
-    def sum(self, x, axis, keepdims):
-        b, r = self.b, self.rank(x)
+    # ------------------------------------------------------------------ rules
+    # Named by the stanzas: ``batch=lambda bt, op, args, isb: bt.reduce(op, args[0])``.
+    # ``op`` is the per-example op, ``args`` its operands here, ``isb`` which of them carry
+    # the batch axis (first). A rule returns the batched result, or None for a case it
+    # does not cover (the caller then falls back to its loop).
+
+    def elementwise(self, s: Op, args, isb):
+        """Broadcasting ops: batched operands get unit axes after the batch axis so that
+        they line up with the per-example ranks of the others."""
+        r = max(self.rank(a) for a in args)
+        return self.b.op(s.prim, *[self.pad(a, r) if f else a for a, f in zip(args, isb)],
+                         **dict(s.params))
+
+    def same(self, s: Op, args, isb):
+        """Ops that act on every element (or the whole array) whatever its shape."""
+        return self.b.op(s.prim, *args, **dict(s.params))
+
+    def reduce(self, s: Op, x):
+        """A reduction over ``axis`` (None: all per-example axes) moves its axes one right."""
+        b, r, p = self.b, self.rank(x), s.prim
+        axis, keep = s.param("axis"), s.param("keepdims", False)
         if axis is None:
             if r == 0:
                 return x
-            flat = b.sum(b.reshape(x, self.n, Const(-1, T.I64)), axis=1)
-            if not keepdims:
-                return flat
-            return b.reshape(flat, self.n, *([Const(1, T.I64)] * r))
+            flat = b.op(p, b.reshape(x, self.n, Const(-1, T.I64)), axis=1)
+            return b.reshape(flat, self.n, *([Const(1, T.I64)] * r)) if keep else flat
         if isinstance(axis, tuple):
             if len(axis) != 1:
                 return None
             axis = axis[0]
-        return b.sum(x, axis=axis % r + 1, keepdims=keepdims)
+        return b.op(p, x, axis=axis % r + 1, keepdims=keep)
+
+    def along(self, s: Op, args, isb):
+        """Ops along one ``axis`` of operands of one rank (scans, sorts, gathers along an
+        axis, concatenation): every operand batched, the axis one right."""
+        params = dict(s.params)
+        r = max(self.rank(a) for a in args if T.is_array(a.type))
+        ops = [a if not T.is_array(a.type) else self.pad(a if f else self.spread(self.b, a), r)
+               for a, f in zip(args, isb)]
+        params["axis"] = params["axis"] % r + 1
+        return self.b.op(s.prim, *ops, **params)
+
+    def spread(self, b: Builder, a):
+        """An unbatched value as a block of ``n`` copies, emitted into ``b``."""
+        block = b.op("tape_alloc", self.n, a)
+        out = b.setitem(block, a, spec=(_FULL,))
+        self.bat.add(out.id)
+        return out
+
+    def dims_of(self, s: Op, args, isb):
+        """``dim``/``size`` of one example: the batch axis is not counted."""
+        if s.prim == "dim":
+            return self.b.dim(args[0], axis=s.param("axis") + 1)
+        return self.b.floordiv(self.b.size(args[0]), self.n)
+
+    def shaped(self, s: Op, args, isb):
+        """transpose, reshape, reshape_like, expand_dims, broadcast_to: the batch axis
+        stays first (a shape that depends on the example has no rule)."""
+        b, p, x = self.b, s.prim, args[0]
+        if not isb[0] or any(isb[1:]):
+            return None
+        if p == "transpose":
+            axes, r = s.param("axes"), self.rank(x)
+            new = (0,) + (tuple(range(r, 0, -1)) if axes is None else tuple(a + 1 for a in axes))
+            return b.transpose(x, axes=new)
+        if p == "reshape":
+            return b.reshape(x, self.n, *args[1:])
+        if p == "reshape_like":
+            like = args[1]
+            return b.reshape(x, self.n, *[b.dim(like, axis=d) for d in range(T.ndim(like.type))])
+        if p == "expand_dims":
+            return b.expand_dims(x, axis=s.param("axis") + 1)
+        return b.broadcast_to(self.pad(x, len(args) - 1), self.n, *args[1:])
+
+    def products(self, s: Op, args, isb):
+        """matmul, outer, einsum: one product for the whole batch (an einsum with a batch
+        letter where both operands are batched: the per-example weight gradient)."""
+        p = s.prim
+        if p == "einsum":
+            ins, out = s.param("spec").split("->")
+            z = next(c for c in "zyxwvutsrqponmlkjihgfedcba" if c not in s.param("spec"))
+            subs = [z + t if f else t for t, f in zip(ins.split(","), isb)]
+            return self.b.einsum(*args, spec=",".join(subs) + "->" + z + out)
+        x, y = args
+        if all(isb):
+            rx, ry = self.rank(x), self.rank(y)
+            if p == "outer":
+                return self.b.einsum(x, y, spec="ni,nj->nij")
+            if rx not in (1, 2) or ry not in (1, 2):
+                return None
+            left, right = ("ij" if rx == 2 else "j"), ("jk" if ry == 2 else "j")
+            out = (left[0] if rx == 2 else "") + (right[1] if ry == 2 else "")
+            return self.b.einsum(x, y, spec=f"n{left},n{right}->n{out}")
+        if p == "outer":
+            if isb[0]:
+                return self.b.mul(self.b.expand_dims(x, axis=2), y)
+            return self.b.mul(self.b.expand_dims(x, axis=1), self.b.expand_dims(y, axis=1))
+        return self.matmul(x, y, *isb)
+
+    def index(self, s: Op, args, isb):
+        """getitem (a basic index, or one batched integer into axis 0), tape_get, and the
+        writes setitem / index_add / tape_put with per-example-constant indices."""
+        p, spec = s.prim, s.param("spec")
+        if p == "tape_get":
+            return self.b.getitem(args[0], args[1], spec=(_FULL, ("i",))) \
+                if isb == [True, False] else None
+        if p == "tape_put":
+            p, spec = "setitem", (("i",),)
+            args, isb = (args[0], args[2], args[1]), [isb[0], isb[2], isb[1]]
+        if p == "getitem":
+            if any(isb[1:]):
+                return self.gather(args, isb, spec)
+            return self.b.getitem(*args, spec=(_FULL,) + spec) if _basic(spec) else None
+        if p != "tape_put" and len(spec) == 1 and spec[0][0] == "i" and isb[2]:
+            return self.masked_write(p, args, isb)
+        if any(isb[2:]) or not _basic(spec):
+            return None
+        return self.write(p, args, isb, spec)
+
+    def masked_write(self, p, args, isb):
+        """``x[i] = v`` / ``x[i] += v`` into a 1-D ``x`` at a batched position ``i``: where
+        the position matches (each example's one-hot row)."""
+        b, (x, v, i) = self.b, args
+        if self.rank(x) != 1 or self.rank(v) != 0 or self.rank(i) != 0:
+            return None
+        k = b.dim(x, axis=1 if isb[0] else 0)
+        hot = b.eq(b.arange(k), b.expand_dims(i, axis=1))          # (n, k)
+        v = b.expand_dims(v, axis=1) if isb[1] else v
+        if p == "index_add":
+            return b.add(x, b.mul(hot, v))
+        return b.select(hot, v, x)
+
+    def gather(self, args, isb, spec):
+        """``x[i]`` with a batched integer ``i`` (one index into axis 0): a gather by the
+        index array, or, for a batched ``x``, each example's item picked along axis 1."""
+        b, x, idx = self.b, args[0], args[1]
+        if len(spec) != 1 or spec[0][0] != "i" or self.rank(idx) != 0:
+            return None
+        if not isb[0]:
+            return b.getitem(x, idx, spec=(("a",),))
+        if self.rank(x) != 1:
+            return None
+        picked = b.take_along(x, b.expand_dims(idx, axis=1), axis=1)
+        return b.getitem(picked, Const(0, T.I64), spec=(_FULL, ("i",)))
+
+    def pack(self, s: Op, args, isb):
+        """np.array([a, b, ...]) of per-example scalars: one column each."""
+        cols = [self.b.expand_dims(a if f else self.spread(self.b, a), axis=1)
+                for a, f in zip(args, isb)]
+        return self.b.concat(*cols, axis=1)
+
+    def alloc(self, s: Op, args, isb):
+        """tape_alloc(k, like) for a batched ``like``: the batch axis first."""
+        if isb[0]:
+            return None
+        t = self.b.op("tape_alloc", args[0], args[1])
+        return self.b.transpose(t, axes=(1, 0) + tuple(range(2, T.ndim(t.type))))
+
+    def summed(self, s: Op, args, isb):
+        """sum_to / unreduce: the adjoints of broadcasting."""
+        if s.prim == "sum_to":
+            c = args[0] if isb[0] else self.spread(self.b, args[0])
+            return self.sum_to(c, args[1], isb[1])
+        return self.unreduce(args[0], args[1], dict(s.params), *isb)
+
+    # ------------------------------------------------------------------ helpers
 
     def sum_to(self, c, like, like_batched=False):
         b, rc, rl = self.b, self.rank(c), self.rank(like)
         if rl == 0:
-            return self.sum(c, None, False)
+            return self.reduce(Op("sum", (c,), ()), c)
         if rc < rl:
             return None
         for _ in range(rc - rl):
             c = b.sum(c, axis=1)            # the leading axes NumPy broadcasting added
         return b.sum_to(c, like if like_batched else self.carrier(like))
 
-    def unreduce(self, g, x, params):
-        b = self.b
+    def unreduce(self, g, x, params, gb=True, xb=False):
+        """Broadcast ``g`` back over the axes a reduction of ``x`` removed (either batched)."""
+        b, r = self.b, self.rank(x)
         axis, keep = params.get("axis"), params.get("keepdims", False)
         if axis is not None and not keep:
             if isinstance(axis, tuple):
                 if len(axis) != 1:
                     return None
                 axis = axis[0]
-            g = b.expand_dims(g, axis=axis % T.ndim(x.type) + 1)
-        return b.unreduce(self.pad(g, T.ndim(x.type)), self.carrier(x))
+            g = b.expand_dims(g, axis=axis % r + (1 if gb else 0))
+        if gb:
+            g = self.pad(g, r)
+        return b.unreduce(g, x if xb else self.carrier(x))
 
     def matmul(self, x, y, bx, by):
         """One matrix product on the block (Numba's ``@`` takes 1-D and 2-D operands, so a
@@ -283,7 +391,6 @@ def free_vars_of(s) -> list[Var]:
 _NO_RAISE = {"sum", "amax", "amin", "prod", "matmul", "outer", "einsum", "transpose", "reshape",
              "reshape_like", "expand_dims", "dim", "size", "copy_array", "zeros_like",
              "ones_like", "astype", "unreduce", "sum_to", "tape_alloc"}
-_VMAP_SCALAR = {"float", "int", "not", "and", "or"}    # array spellings that broadcast
 
 
 def batch_vmap(b: Builder, fn: Function, args: tuple, batched: set[int], n: Atom):
@@ -301,56 +408,7 @@ def batch_vmap(b: Builder, fn: Function, args: tuple, batched: set[int], n: Atom
 
 
 class _VmapBatcher(_Batcher):
-    """The batcher of whole programs: regions and the rules of two batched operands."""
-
-    def rule(self, s: Op, args, params):
-        b, p = self.b, s.prim
-        isb = [self.is_b(a) for a in args]
-        if p in _VMAP_SCALAR:
-            return b.op(p, *[self.pad(a, 0) for a in args], **params)
-        if p == "einsum":
-            return self.einsum(args, isb, params["spec"])
-        if p == "matmul" and all(isb):
-            return self.matmul_both(*args)
-        if p == "outer" and all(isb):
-            return b.einsum(*args, spec="ni,nj->nij")
-        if p == "getitem" and any(isb[1:]):
-            return self.gather(args, isb, params["spec"])
-        if p == "select":
-            r = max(self.rank(a) for a in args)
-            return b.select(*[self.pad(a, r) if self.is_b(a) else a for a in args])
-        return super().rule(s, args, params)
-
-    def einsum(self, args, isb, spec):
-        """A new leading letter on every batched operand and on the result."""
-        ins, out = spec.split("->")
-        used = set(spec)
-        z = next(c for c in "zyxwvutsrqponmlkjihgfedcba" if c not in used)
-        subs = [z + s if f else s for s, f in zip(ins.split(","), isb)]
-        return self.b.einsum(*args, spec=",".join(subs) + "->" + z + out)
-
-    def matmul_both(self, x, y):
-        """Per-example products of two batched operands as one einsum (1-D or 2-D each)."""
-        rx, ry = self.rank(x), self.rank(y)
-        if rx not in (1, 2) or ry not in (1, 2):
-            return None
-        left = "ij" if rx == 2 else "j"
-        right = "jk" if ry == 2 else "j"
-        out = (left[0] if rx == 2 else "") + (right[1] if ry == 2 else "")
-        return self.b.einsum(x, y, spec=f"n{left},n{right}->n{out}")
-
-    def gather(self, args, isb, spec):
-        """``x[i]`` with a batched integer ``i`` (one index into axis 0): a gather by the
-        index array, or, for a batched ``x``, each example's row picked along axis 1."""
-        b, x, idx = self.b, args[0], args[1]
-        if len(spec) != 1 or spec[0][0] != "i" or self.rank(idx) != 0:
-            return None
-        if not isb[0]:
-            return b.getitem(x, idx, spec=(("a",),))
-        if self.rank(x) != 1:
-            return None
-        picked = b.take_along(x, b.expand_dims(idx, axis=1), axis=1)
-        return b.getitem(picked, Const(0, T.I64), spec=(_FULL, ("i",)))
+    """The batcher of whole programs: the same rules, and regions."""
 
     # ------------------------------------------------------------------ regions
 
@@ -376,13 +434,6 @@ class _VmapBatcher(_Batcher):
             return self.b, [self.sub(y) for y in block.yields]
         finally:
             self.b = outer
-
-    def spread(self, b: Builder, a):
-        """An unbatched value as a block of ``n`` copies, emitted into ``b``."""
-        block = b.op("tape_alloc", self.n, a)
-        out = b.setitem(block, a, spec=(_FULL,))
-        self.bat.add(out.id)
-        return out
 
     def unify(self, b: Builder, ys, flags):
         return [self.spread(b, y) if f and not self.is_b(y) else y for y, f in zip(ys, flags)]
