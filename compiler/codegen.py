@@ -418,6 +418,8 @@ class Emitter:
             rng = f"range({stop})" if start == "0" else f"range({start}, {stop})"
         else:
             rng = f"range({start}, {stop}, {step})"
+        if s.parallel and self.jit:
+            rng = "p" + rng         # independent trips (vmap's loop method, "parallel")
         self.emit(depth, f"for {idx} in {rng}:")
         self._loop_body(s, targets, depth)
 

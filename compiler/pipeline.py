@@ -167,7 +167,8 @@ def render(functions: list[Function], target: str, origin: str, key: str = "",
             tree = leaves(len(results))
         ret = expression(tree, results) if tree is not None else ", ".join(results)
         fns.append({"name": f.name, "params": ", ".join(p.hint for p in f.params),
-                    "lines": lines, "ret": ret})
+                    "lines": lines, "ret": ret,
+                    "parallel": any(re.match(r"\s*for \w+ in prange\(", x) for x in lines)})
         locs.append(line_locs)
     body = "\n".join(line for f in fns for line in f["lines"]) + " ".join(f["ret"] for f in fns)
     used = [n for n in RUNTIME_NAMES if re.search(rf"\b{n}\(", body)]

@@ -142,6 +142,7 @@ class VmapStep:
     out_axes: object = 0
     axis_size: int | None = None
     method: str = "auto"
+    parallel: bool = False
     nargs: int = 0
     names: tuple = ()
     head: tuple | None = None
@@ -164,7 +165,7 @@ class VmapStep:
         middle = len(fn.params) - len(self.head) - len(self.tail)
         axes = self.head + (None,) * middle + self.tail
         outs = broadcast_prefix(self.out_axes, results_tree_of(fn), "out_axes")
-        return vmap_ir(fn, axes, tuple(outs), self.axis_size, self.method)
+        return vmap_ir(fn, axes, tuple(outs), self.axis_size, self.method, self.parallel)
 
 
 def results_tree_of(fn: Function) -> TR.TreeDef:
@@ -232,7 +233,8 @@ def _paths(tree: TR.TreeDef, name: str) -> list[str]:
 
 # ---------------------------------------------------------------------- the batched IR
 
-def vmap_ir(fn: Function, axes: tuple, out_axes: tuple, axis_size, method: str) -> Function:
+def vmap_ir(fn: Function, axes: tuple, out_axes: tuple, axis_size, method: str,
+            parallel: bool = False) -> Function:
     """``fn`` mapped over the axis ``axes[i]`` of each parameter (None: not mapped), its
     results' batch axes at ``out_axes`` (None: not mapped; the result must then not depend
     on a mapped argument)."""
@@ -269,7 +271,7 @@ def vmap_ir(fn: Function, axes: tuple, out_axes: tuple, axis_size, method: str) 
             del b.stmts[mark:]
             why = f"loop (no batching rule: {e})"
     if results is None:
-        results = _loop(b, fn, moved, axes, n, out_axes)
+        results = _loop(b, fn, moved, axes, n, out_axes, parallel)
         flags = [o is not None for o in out_axes]
     final = [_place(b, r, f, o, n, fn) for r, f, o in zip(results, flags, out_axes)]
     out = function(fn.name + "_vmap", params, b, final, fn)
@@ -331,7 +333,7 @@ def choose(fn: Function, mapped: set[int], deps: set[int]) -> str:
     return "batch" if arrays else "loop"
 
 
-def _loop(b, fn, moved, axes, n, out_axes):
+def _loop(b, fn, moved, axes, n, out_axes, parallel=False):
     """The loop method: example 0 first (its results give the output buffers' shapes), then
     ``for k in range(1, n)`` writing row ``k`` of each buffer."""
     def example(bb, k):
@@ -357,7 +359,7 @@ def _loop(b, fn, moved, axes, n, out_axes):
     yields = [bb.setitem(c, res[i], k, spec=_ROW) for c, i in zip(carried, rows)]
     outs = tuple(b.fresh(c.type, "out") for c in carried)
     b.emit(For(Const(1, T.I64), n, Const(1, T.I64), tuple(bufs[i] for i in rows),
-               Block((k, *carried), tuple(bb.stmts), tuple(yields)), outs, fn.loc))
+               Block((k, *carried), tuple(bb.stmts), tuple(yields)), outs, fn.loc, parallel))
     done = list(first)
     for i, o in zip(rows, outs):
         done[i] = o
