@@ -143,6 +143,7 @@ class VmapStep:
     axis_size: int | None = None
     method: str = "auto"
     parallel: bool = False
+    jit: bool = True                # compiled by Numba (auto's rule differs for plain NumPy)
     nargs: int = 0
     names: tuple = ()
     head: tuple | None = None
@@ -165,7 +166,8 @@ class VmapStep:
         middle = len(fn.params) - len(self.head) - len(self.tail)
         axes = self.head + (None,) * middle + self.tail
         outs = broadcast_prefix(self.out_axes, results_tree_of(fn), "out_axes")
-        return vmap_ir(fn, axes, tuple(outs), self.axis_size, self.method, self.parallel)
+        method = choose(fn, axes, self.jit) if self.method == "auto" else self.method
+        return vmap_ir(fn, axes, tuple(outs), self.axis_size, method, self.parallel)
 
 
 def results_tree_of(fn: Function) -> TR.TreeDef:
@@ -260,8 +262,8 @@ def vmap_ir(fn: Function, axes: tuple, out_axes: tuple, axis_size, method: str,
                                "give it an int out_axes, or make it independent of the mapped "
                                "arguments")
     n = _size(b, moved, axes, axis_size)
-    how = choose(fn, mapped, deps) if method == "auto" else method
-    results, why = None, how
+    results, why = None, method
+    how = method
     if how == "batch":
         mark = len(b.stmts)
         try:
@@ -316,12 +318,14 @@ def depends(fn: Function, seeds: set[int]) -> set[int]:
     return dep
 
 
-def choose(fn: Function, mapped: set[int], deps: set[int]) -> str:
+def choose(fn: Function, axes: tuple, jit: bool) -> str:
     """``"auto"``'s rule: batch unless control flow depends on a mapped value (a branch
     or trip count that differs between examples: the loop runs each example's own path)
-    or the function does no array work (scalar code per example, where the compiled loop
-    is as fast and the batch method's temporaries are pure overhead)."""
-    arrays = False
+    or, under Numba, the function does no array work (scalar code per example, where the
+    compiled loop is as fast and the batch method's temporaries are pure overhead; in
+    plain NumPy the batch method is the fast one there too)."""
+    deps = depends(fn, {p.id for p, a in zip(fn.params, axes) if a is not None})
+    arrays = not jit
     for s in walk(fn.body):
         if not isinstance(s, Op):
             reads = [a for a in operands(s) if isinstance(a, Var)]

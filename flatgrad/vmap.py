@@ -56,6 +56,6 @@ def vmap(f, in_axes=0, out_axes=0, *, axis_size=None, target=None, method="auto"
     if target not in _TARGETS:
         raise ValueError(f"unknown target {target!r}; choose one of {', '.join(_TARGETS)}")
     step = VmapStep(freeze(in_axes), freeze(out_axes), axis_size, method,
-                    target == "parallel", len(names), tuple(names))
+                    target == "parallel", target != "python", len(names), tuple(names))
     return VMapped(fn, steps + (step,), "cpu" if target == "parallel" else target, suffix,
                    extra=extra, floats=floats, optimize=opt)

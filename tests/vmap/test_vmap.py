@@ -251,3 +251,18 @@ def test_bad_specs():
         fg.vmap(P.pair, method="fast")
     with pytest.raises(CompileError, match="out_axes None depends on a mapped"):
         fg.vmap(P.pair, out_axes=None, target=PY)(np.ones((3, 2)), np.ones((3, 2)))
+
+
+def test_auto_rule():
+    """auto: batch array programs; loop where control flow depends on the example, and for
+    scalar code under Numba (plain NumPy batches scalar code too)."""
+    def used(v, *args):
+        sig, _, _ = v.signature(args)
+        return dict(v.build_ir(sig).meta)["vmap"]      # (builds the IR only: no Numba compile)
+    x, y, W = np.ones(4), np.ones(4), np.ones((3, 2))
+    assert used(fg.vmap(P.scalar_poly, target="cpu"), x, y) == "loop"
+    assert used(fg.vmap(P.scalar_poly, target="python"), x, y) == "batch"
+    assert used(fg.vmap(P.newton_sqrt, target="python"), x) == "loop"
+    assert used(fg.vmap(P.branchy, target="cpu"), np.ones((4, 3)), y) == "loop"
+    assert used(fg.vmap(fg.grad(P.linear_loss), in_axes=(None, 0, 0), target="cpu"),
+                W, np.ones((4, 3)), np.ones((4, 2))) == "batch"
