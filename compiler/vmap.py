@@ -263,8 +263,7 @@ def vmap_ir(fn: Function, axes: tuple, out_axes: tuple, axis_size, method: str,
                                "arguments")
     n = _size(b, moved, axes, axis_size)
     results, why = None, method
-    how = method
-    if how == "batch":
+    if method == "batch":
         mark = len(b.stmts)
         try:
             results, flags = batch_vmap(b, fn, tuple(moved), {i for i, a in enumerate(axes)
@@ -304,9 +303,7 @@ def depends(fn: Function, seeds: set[int]) -> set[int]:
                 if any(isinstance(a, Var) and a.id in dep for a in s.args):
                     dep.update(v.id for v in s.outs)
                 continue
-            reads = [a for a in operands(s) if isinstance(a, Var)]
-            reads += list(free_vars(Block((), (s,), ())).values())
-            if any(a.id in dep for a in reads):
+            if any(a.id in dep for a in _reads(s)):
                 dep.update(v.id for v in s.outs)
                 for inner in blocks_of(s):
                     dep.update(p.id for p in inner.params)
@@ -316,6 +313,12 @@ def depends(fn: Function, seeds: set[int]) -> set[int]:
                             dep.update(p.id for p in bl.params)
     visit(fn.body)
     return dep
+
+
+def _reads(s) -> list[Var]:
+    """The values a region reads: its operands and its blocks' free values."""
+    reads = [a for a in operands(s) if isinstance(a, Var)]
+    return reads + list(free_vars(Block((), (s,), ())).values())
 
 
 def choose(fn: Function, axes: tuple, jit: bool) -> str:
@@ -328,9 +331,7 @@ def choose(fn: Function, axes: tuple, jit: bool) -> str:
     arrays = not jit
     for s in walk(fn.body):
         if not isinstance(s, Op):
-            reads = [a for a in operands(s) if isinstance(a, Var)]
-            reads += list(free_vars(Block((), (s,), ())).values())
-            if any(a.id in deps for a in reads):
+            if any(a.id in deps for a in _reads(s)):
                 return "loop"
         elif any(T.is_array(v.type) for v in s.outs):
             arrays = True
