@@ -147,3 +147,45 @@ def vmap_recurrence(cfg: Config) -> CaseResult:
     return CaseResult(
         "vmap: a loop program per example", f"`vmap(grad(recurrence))`, {n} examples.", rows,
         targets="ahead of JAX's vmap (issue 21)")
+
+
+def logistic_loss(w, x, y):
+    """The logistic loss of one example (10 parameters)."""
+    return np.log1p(np.exp(-y * (x @ w)))
+
+
+def logistic_hessians_numpy(w, X, y):
+    """Per-example Hessians by hand: s (1 - s) x x^T, with s = sigmoid(y x.w)."""
+    s = 1.0 / (1.0 + np.exp(-y * (X @ w)))
+    return np.einsum("n,ni,nj->nij", s * (1.0 - s), X, X)
+
+
+@case("vmap_hessian", group="vmap")
+def vmap_hessian(cfg: Config) -> CaseResult:
+    """Per-example Hessians of a 10-parameter logistic model over 10^4 examples."""
+    n = 50 if cfg.smoke else 10_000
+    rng = np.random.default_rng(2)
+    args = (rng.normal(size=10), rng.normal(size=(n, 10)), rng.choice([-1.0, 1.0], n))
+    axes = (None, 0, 0)
+    contenders = [
+        Contender("hand-written NumPy einsum", logistic_hessians_numpy, args, reference=True),
+        Contender("flatgrad vmap(hessian) (cpu)",
+                  fg.vmap(fg.hessian(logistic_loss), in_axes=axes, target="cpu"), args),
+        Contender("flatgrad vmap(hessian) (python, batch)",
+                  fg.vmap(fg.hessian(logistic_loss), in_axes=axes, target="python"), args),
+    ]
+    jax = peers.load("jax")
+    if jax is not None:
+        jnp = jax.numpy
+        jh = jax.jit(jax.vmap(jax.hessian(lambda w, x, y: jnp.log1p(jnp.exp(-y * (x @ w)))),
+                              in_axes=axes))
+        contenders.append(Contender("JAX jit(vmap(hessian))",
+                                    lambda *a: jax.block_until_ready(jh(*a)),
+                                    tuple(jnp.asarray(a) for a in args),
+                                    to_numpy=np.asarray))
+    rows = measure(contenders, cfg, rtol=1e-8)
+    if jax is None:
+        rows.append(skipped("JAX jit(vmap(hessian))", peers.missing_note("jax")))
+    return CaseResult(
+        "vmap: per-example Hessians", f"`vmap(hessian(logistic_loss), in_axes={axes})`, "
+        f"{n} examples, 10 parameters.", rows, targets="ahead of JAX (issue 21)")
