@@ -266,3 +266,24 @@ def test_auto_rule():
     assert used(fg.vmap(P.branchy, target="cpu"), np.ones((4, 3)), y) == "loop"
     assert used(fg.vmap(fg.grad(P.linear_loss), in_axes=(None, 0, 0), target="cpu"),
                 W, np.ones((4, 3)), np.ones((4, 2))) == "batch"
+
+
+@fg.custom_vjp
+def _clip_grad(x):
+    return np.sin(x)
+
+
+_clip_grad.defvjp(lambda x: (np.sin(x), x), lambda x, g: (g * 0.5 * np.cos(x),))
+
+
+def _uses_custom(x):
+    return np.sum(_clip_grad(x) * x)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_custom_vjp_inside_vmap_loops_over_the_examples(method):
+    from flatgrad.compiler.primitives import PRIMS
+    x = rng.normal(size=(4, 3))
+    g = fg.vmap(fg.grad(_uses_custom, target=PY), method=method)
+    assert_close(g(x), loop(fg.grad(_uses_custom, target=PY), (x,)))
+    assert all(p.batch is not None for p in PRIMS.values())
