@@ -287,3 +287,12 @@ def test_custom_vjp_inside_vmap_loops_over_the_examples(method):
     g = fg.vmap(fg.grad(_uses_custom, target=PY), method=method)
     assert_close(g(x), loop(fg.grad(_uses_custom, target=PY), (x,)))
     assert all(p.batch is not None for p in PRIMS.values())
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_hessian_vector_products_per_example(method):
+    W, X, Y = rng.normal(size=(3, 2)), rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    V = rng.normal(size=(5, 3))
+    h = fg.hvp(P.linear_loss, argnums=1, target=PY)          # (W, x, y, v) -> H_x @ v
+    v = fg.vmap(h, in_axes=(None, 0, 0, 0), method=method)
+    assert_close(v(W, X, Y, V), loop(h, (W, X, Y, V), (None, 0, 0, 0)))
