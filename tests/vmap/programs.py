@@ -1,6 +1,8 @@
 """Per-example programs the vmap tests map (flatgrad reads their source from this file)."""
 import numpy as np
 
+import flatgrad as fg
+
 
 def mlp_loss(params, x, y):
     """A two-layer MLP's squared error on one example (params: a dict)."""
@@ -94,3 +96,13 @@ def act_loss(W, x, act):
 
 def unmapped_result(x, W):
     return x @ W, np.sum(W * W)
+
+
+def decay(y, t, k):
+    return -k * y
+
+
+def ode_final(y0, k):
+    """One ODE solve per example."""
+    ys = fg.odeint(decay, y0, np.array([0.0, 0.5, 1.0]), k, rtol=1e-10, atol=1e-10)
+    return np.sum(ys[-1])

@@ -296,3 +296,12 @@ def test_hessian_vector_products_per_example(method):
     h = fg.hvp(P.linear_loss, argnums=1, target=PY)          # (W, x, y, v) -> H_x @ v
     v = fg.vmap(h, in_axes=(None, 0, 0, 0), method=method)
     assert_close(v(W, X, Y, V), loop(h, (W, X, Y, V), (None, 0, 0, 0)))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_odeint_per_example(method):
+    y0, k = rng.uniform(0.5, 1.5, size=(3, 2)), rng.uniform(0.1, 1.0, size=3)
+    v = fg.vmap(fg.value_and_grad(P.ode_final, argnums=(0, 1), target=PY), method=method)
+    got = v(y0, k)
+    assert_close(got, loop(fg.value_and_grad(P.ode_final, argnums=(0, 1), target=PY), (y0, k)))
+    assert_close(got[0], np.exp(-k) * y0.sum(axis=1), rtol=1e-7)
