@@ -122,11 +122,6 @@ def recurrence(a, x0):
     return x
 
 
-def _recurrence_python_loop(A, X0):
-    one = fg.grad(recurrence, target="python")
-    return np.array([one(a, x) for a, x in zip(A, X0)])
-
-
 @case("vmap_recurrence", group="vmap")
 def vmap_recurrence(cfg: Config) -> CaseResult:
     """vmap(grad) of a 100-step scalar recurrence over 10^4 examples (parallel target)."""
@@ -143,7 +138,19 @@ def vmap_recurrence(cfg: Config) -> CaseResult:
         Contender("flatgrad vmap(grad) (python, batch)",
                   fg.vmap(g, target="python", method="batch"), args),
     ]
+    jax = peers.load("jax")
+    if jax is not None:
+        jnp = jax.numpy
+
+        def jrec(a, x0):
+            return jax.lax.fori_loop(0, 100, lambda i, x: jnp.sin(a * x) + 0.5 * x, x0)
+        jg = jax.jit(jax.vmap(jax.grad(jrec)))
+        contenders.append(Contender("JAX jit(vmap(grad)), lax.fori_loop",
+                                    lambda *a: jax.block_until_ready(jg(*a)),
+                                    tuple(jnp.asarray(a) for a in args), to_numpy=np.asarray))
     rows = measure(contenders, cfg, rtol=1e-9)
+    if jax is None:
+        rows.append(skipped("JAX jit(vmap(grad))", peers.missing_note("jax")))
     return CaseResult(
         "vmap: a loop program per example", f"`vmap(grad(recurrence))`, {n} examples.", rows,
         targets="ahead of JAX's vmap (issue 21)")
