@@ -362,7 +362,6 @@ class Transformed:
             self._reraise(e, args)
         except DaskData:
             return dask_rows.call(self, args)
-        except _Recompile:
         except (_Recompile, draws.GeneratorChanged):
             # an array read from the module changed dtype or ndim: compile for the new one
             with self._lock:
