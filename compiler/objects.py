@@ -15,8 +15,10 @@ import numpy as np
 
 # the modules whose objects are not a user's model description (they lower themselves,
 # are random generators, distributions, or are not data at all)
+# libraries' objects are no models the user wrote (a Dask array is data: runtime/dask_rows.py)
 _FOREIGN = frozenset(("builtins", "numpy", "scipy", "flatgrad", "numba", "math", "functools",
-                      "collections", "typing", "abc", "types", "threading", "io", "os", "sys"))
+                      "collections", "typing", "abc", "types", "threading", "io", "os", "sys",
+                      "dask", "distributed", "pandas", "xarray", "jax", "jaxlib", "torch"))
 _HOOKS = ("__flatgrad_lower__", "__flatgrad_key__", "__flatgrad_prim__")
 _WALK_MAX = 10_000
 _PLAIN = (bool, int, float, complex, str, np.ndarray, np.generic)     # values walked in one object argument (a list of numbers is walked too)
