@@ -309,6 +309,7 @@ _UFUNC_SIGS = {
     "polygamma": (support.polygamma_scalar, ["float32(int64, float32)", "float64(int64, float64)"]),
     "xlogy": (support.xlogy_scalar, ["float32(float32, float32)", "float64(float64, float64)"]),
     "xlog1py": (support.xlog1py_scalar, ["float32(float32, float32)", "float64(float64, float64)"]),
+    "log_ndtr": (support.log_ndtr_scalar, ["float32(float32)", "float64(float64)"]),
 }
 _ufuncs: dict = {}
 
@@ -347,6 +348,12 @@ def _xlogy(x, y):
 def _xlog1py(x, y):
     uf = _ufunc_of("xlog1py")
     return lambda x, y: uf(x, y)
+
+
+@overload(support.log_ndtr, jit_options={"cache": True})
+def _log_ndtr(x):
+    uf = _ufunc_of("log_ndtr")
+    return lambda x: uf(x)
 
 
 def _along_axis(py_fn, row, out_dtype=None):

@@ -277,9 +277,34 @@ def xlog1py_scalar(x, y):
     return x * -math.inf if y == -1 else math.nan
 
 
+_SQRT1_2 = math.sqrt(0.5)
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def log_ndtr_scalar(x):
+    """log of the standard normal CDF, accurate in both tails (scipy.special.log_ndtr):
+    log1p(-Q) above 0 (Q = erfc(x/sqrt 2)/2, so a CDF near 1 keeps its digits),
+    log(erfc(-x/sqrt 2)/2) from -20 to 0, and below -20
+    (where erfc heads for underflow) the asymptotic series of Mills' ratio,
+    -x^2/2 - log(-x) - log(2 pi)/2 + log(1 - 1/x^2 + 3/x^4 - 15/x^6 + ...), whose 12 terms
+    are exact to 1e-19 there."""
+    if x > 0.0:
+        return math.log1p(-0.5 * math.erfc(x * _SQRT1_2))
+    if x >= -20.0:
+        return math.log(0.5 * math.erfc(-x * _SQRT1_2))
+    r = 1.0 / (x * x)
+    term = 1.0
+    series = 1.0
+    for n in range(1, 13):
+        term *= -(2 * n - 1) * r
+        series += term
+    return -0.5 * x * x - math.log(-x) - _HALF_LOG_2PI + math.log(series)
+
+
 _gammaln_v = np.vectorize(gammaln_scalar, otypes=[float])
 _polygamma_v = np.vectorize(polygamma_scalar, otypes=[float])
 _xlogy_v = np.vectorize(xlogy_scalar, otypes=[float])
+_log_ndtr_v = np.vectorize(log_ndtr_scalar, otypes=[float])
 _xlog1py_v = np.vectorize(xlog1py_scalar, otypes=[float])
 
 
@@ -302,6 +327,11 @@ def polygamma(n, x):
     if isinstance(x, np.ndarray):
         return _like_float(_polygamma_v(n, x), x)
     return polygamma_scalar(n, x)
+
+
+def log_ndtr(x):
+    """log of the standard normal CDF on scalars and arrays."""
+    return _like_float(_log_ndtr_v(x), x) if isinstance(x, np.ndarray) else log_ndtr_scalar(x)
 
 
 def xlogy(x, y):

@@ -21,6 +21,7 @@ from .. import types as T
 from ..builder import Builder
 from ..errors import CompileError
 from ..ir import Atom, Block, Const, For, Function, If, Var, While
+from ..library.registry import attribute_reader
 from ..primitives import PRIMS
 from . import names
 from .arrays import ArrayLowering
@@ -937,6 +938,8 @@ class Lowerer(ArrayLowering):
             return self.global_value(v, node, node.attr)
         if isinstance(base, (Var, Const)):
             return self.attribute(base, node)
+        if isinstance(base, Ref) and attribute_reader(base.obj) is not None:
+            return attribute_reader(base.obj)(self, base.obj, node)   # scipy.stats' norm.logpdf
         if isinstance(base, Record) and node.attr in ("keys", "values", "items"):
             return Ref(BoundMethod(base, node.attr))
         raise self.err(node, f"flatgrad does not support the attribute '{node.attr}' here")

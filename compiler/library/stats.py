@@ -1,0 +1,282 @@
+"""scipy.stats distributions inside differentiated code: ``norm``, ``t``, ``gamma``, ``beta``,
+``chi2``, ``poisson``, ``dirichlet`` and ``multivariate_normal`` (the families autograd's
+``autograd.scipy.stats`` has), called as SciPy spells them (``norm.logpdf(x, loc=0,
+scale=1)``, ``scipy.stats.t.logpdf``, ``st.gamma.pdf``) or frozen (``norm(mu, s).logpdf(x)``).
+
+Each density is written once, below, as the NumPy text it means (lowered by
+``Lowerer.lower_text``), so its derivatives in every argument come from the primitives it
+is made of: ``gammaln`` (digamma), ``xlogy``/``xlog1py`` (0 * log 0 = 0, as SciPy),
+``log_ndtr`` (the normal log-CDF, accurate in both tails), ``np.linalg.solve`` and
+``slogdet``. ``pdf``/``pmf`` are ``exp`` of the log-density. Points outside a family's
+support give SciPy's ``-inf`` (and gradient 0): the formula is evaluated at a safe point
+there and discarded, so no NaN leaks into the gradient.
+
+The CDFs of ``t``, ``gamma``, ``beta``, ``chi2`` and ``poisson`` need the regularised
+incomplete gamma and beta functions, whose derivatives in the shape parameters have no
+closed form; they are rejected with a CompileError rather than given a wrong gradient.
+"""
+from __future__ import annotations
+
+import math
+
+import scipy.special
+import scipy.stats as st
+
+from .. import types as T
+from ..ir import Const
+from ..values import Ref
+from .callargs import bind, float_of
+from .registry import ATTRIBUTES, CALLABLE_TYPES, LOWERINGS
+
+_C = {"HALF_LOG_2PI": repr(0.5 * math.log(2.0 * math.pi)), "LOG_PI": repr(math.log(math.pi)),
+      "LOG2": repr(math.log(2.0)), "SQRT1_2": repr(math.sqrt(0.5))}
+
+_HELPERS = {"gammaln": scipy.special.gammaln, "xlogy": scipy.special.xlogy,
+            "xlog1py": scipy.special.xlog1py, "betaln": scipy.special.betaln,
+            "log_ndtr": scipy.special.log_ndtr, "erfc": scipy.special.erfc}
+
+
+def _text(body: str) -> str:
+    return body.format(**_C)
+
+
+# The log-density of each univariate family at ``x`` (or ``k``), in SciPy's parameters. The
+# standardised point is y = (x - loc) / scale; the density of x is the standard one at y
+# divided by scale.
+_LOG = {
+    "norm": _text("""
+        y = (x - loc) / scale
+        -0.5 * (y * y) - {HALF_LOG_2PI} - np.log(scale)
+    """),
+    "t": _text("""
+        y = (x - loc) / scale
+        (gammaln((df + 1.0) / 2.0) - gammaln(df / 2.0) - 0.5 * (np.log(df) + {LOG_PI})
+         - (df + 1.0) / 2.0 * np.log1p(y * y / df) - np.log(scale))
+    """),
+    "gamma": _text("""
+        y = (x - loc) / scale
+        inside = y >= 0.0
+        ys = np.where(inside, y, 1.0)
+        np.where(inside, xlogy(a - 1.0, ys) - ys - gammaln(a) - np.log(scale), -np.inf)
+    """),
+    "chi2": _text("""
+        y = (x - loc) / scale
+        inside = y >= 0.0
+        ys = np.where(inside, y, 1.0)
+        h = df / 2.0
+        np.where(inside, xlogy(h - 1.0, ys) - ys / 2.0 - gammaln(h) - h * {LOG2} - np.log(scale),
+                 -np.inf)
+    """),
+    "beta": _text("""
+        y = (x - loc) / scale
+        inside = np.logical_and(y >= 0.0, y <= 1.0)
+        ys = np.where(inside, y, 0.5)
+        np.where(inside, xlogy(a - 1.0, ys) + xlog1py(b - 1.0, -ys) - betaln(a, b) - np.log(scale),
+                 -np.inf)
+    """),
+    "poisson": _text("""
+        j = k - loc
+        inside = np.logical_and(j == np.floor(j), j >= 0.0)
+        js = np.where(inside, j, 0.0)
+        np.where(inside, xlogy(js, mu) - gammaln(js + 1.0) - mu, -np.inf)
+    """),
+}
+
+# the normal's distribution functions, through the standardised point y
+_NORM_CDFS = {
+    "cdf": "0.5 * erfc(((x - loc) / scale) * -{SQRT1_2})",
+    "sf": "0.5 * erfc(((x - loc) / scale) * {SQRT1_2})",
+    "logcdf": "log_ndtr((x - loc) / scale)",
+    "logsf": "log_ndtr((loc - x) / scale)",
+}
+
+
+# family -> (SciPy's parameters after the point, their defaults, {method: text})
+_FAMILIES: dict[str, tuple] = {}
+
+
+def _family(name, params, defaults, log_name="logpdf", extra=None):
+    methods = {log_name: _LOG[name], log_name[3:]: _LOG[name], **(extra or {})}
+    _FAMILIES[name] = (params, defaults, methods)
+
+
+_family("norm", ("x", "loc", "scale"), {"loc": 0.0, "scale": 1.0},
+        extra={k: _text(v) for k, v in _NORM_CDFS.items()})
+_family("t", ("x", "df", "loc", "scale"), {"loc": 0.0, "scale": 1.0})
+_family("gamma", ("x", "a", "loc", "scale"), {"loc": 0.0, "scale": 1.0})
+_family("chi2", ("x", "df", "loc", "scale"), {"loc": 0.0, "scale": 1.0})
+_family("beta", ("x", "a", "b", "loc", "scale"), {"loc": 0.0, "scale": 1.0})
+_family("poisson", ("k", "mu", "loc"), {"loc": 0.0}, log_name="logpmf")
+_MULTIVARIATE = {"multivariate_normal": (("x", "mean", "cov", "allow_singular"), ("logpdf", "pdf")),
+                 "dirichlet": (("x", "alpha"), ("logpdf", "pdf"))}
+
+_DISTS = {name: getattr(st, name) for name in (*_FAMILIES, *_MULTIVARIATE)}
+_NAME_OF = {id(d): n for n, d in _DISTS.items()}
+
+_DISTRIBUTION_FUNCTIONS = ("cdf", "logcdf", "sf", "logsf", "ppf", "isf")
+
+
+def _methods(name: str) -> tuple:
+    if name in _FAMILIES:
+        return tuple(_FAMILIES[name][2])
+    return _MULTIVARIATE[name][1]
+
+
+def _density(lw, node, name: str, method: str, args: dict):
+    """Lower ``scipy.stats.<name>.<method>`` at ``args`` (atoms by SciPy's parameter names)."""
+    if name == "multivariate_normal":
+        value = _mvn_logpdf(lw, node, args)
+    elif name == "dirichlet":
+        value = _dirichlet_logpdf(lw, node, args)
+    else:
+        params, defaults, methods = _FAMILIES[name]
+        values = {k: args.get(k, Const(defaults.get(k, 0.0), T.F64)) for k in params}
+        text = methods[method]
+        helpers = {k: Ref(v) for k, v in _HELPERS.items() if k in text}
+        value = lw.lower_text(text, node, **values, **helpers)
+    return lw.op(node, "exp", value) if method in ("pdf", "pmf") else value
+
+
+def _params_of(name):
+    return _FAMILIES[name][0] if name in _FAMILIES else _MULTIVARIATE[name][0]
+
+
+def _required(name, params):
+    """How many of ``params`` (a prefix of the family's) a call must give: those with no
+    default (multivariate_normal's mean and cov have SciPy's defaults)."""
+    if name == "multivariate_normal":
+        return 1 if params[0] == "x" else 0
+    defaults = _FAMILIES[name][1] if name in _FAMILIES else {}
+    return sum(1 for p in params if p not in defaults)
+
+
+def _bound(lw, node, kwargs, name, fname, params):
+    """The call's arguments as float atoms by SciPy's parameter names."""
+    a = bind(lw, node, kwargs, f"scipy.stats.{fname}", params, required=_required(name, params))
+    if "allow_singular" in a:
+        if lw.const_bool(a.pop("allow_singular")):
+            raise lw.err(node, f"scipy.stats.{fname}: allow_singular=True is not supported",
+                         "Add a small multiple of the identity to cov instead.")
+    return {k: float_of(lw, lw.atom(v), node) for k, v in a.items()}
+
+
+def _method_lowering(name, method):
+    def lower(lw, node, kwargs):
+        args = _bound(lw, node, kwargs, name, f"{name}.{method}", _params_of(name))
+        return _density(lw, node, name, method, args)
+    return lower
+
+
+# ---------------------------------------------------------------- multivariate families
+
+def _mvn_logpdf(lw, node, a):
+    """-(d log 2 pi + log det cov + (x - mean)' cov^-1 (x - mean)) / 2, for x one point (d,)
+    or rows of points (n, d); cov a matrix (solve + slogdet), a vector (its diagonal) or a
+    number (times the identity), as SciPy reads it."""
+    x = a["x"]
+    if not T.is_array(x.type) or x.type.ndim > 2:
+        raise lw.err(node, "scipy.stats.multivariate_normal: x must be one point (d,) or rows "
+                     "of points (n, d) here")
+    diff = lw.op(node, "sub", x, a["mean"]) if "mean" in a else x
+    cov = a.get("cov", Const(1.0, T.F64))
+    rows = x.type.ndim == 2
+    axis = ", axis=-1" if rows else ""
+    cov_nd = T.ndim(cov.type)
+    if cov_nd == 0:
+        quad, logdet = f"np.sum(diff * diff{axis}) / cov", "d * np.log(cov)"
+    elif cov_nd == 1:
+        quad, logdet = f"np.sum(diff * diff / cov{axis})", "np.sum(np.log(cov))"
+    elif cov_nd == 2:
+        sol = "np.linalg.solve(cov, diff.T).T" if rows else "np.linalg.solve(cov, diff)"
+        quad, logdet = f"np.sum(diff * {sol}{axis})", "np.linalg.slogdet(cov)[1]"
+    else:
+        raise lw.err(node, "scipy.stats.multivariate_normal: cov must be a number, a vector or "
+                     "a matrix")
+    return lw.lower_text(_text(f"""
+        d = diff.shape[-1] * 1.0
+        -0.5 * (d * (2.0 * {{HALF_LOG_2PI}}) + {logdet} + {quad})
+    """), node, diff=diff, cov=cov)
+
+
+def _dirichlet_logpdf(lw, node, a):
+    """log Gamma(sum alpha) - sum log Gamma(alpha) + sum (alpha - 1) log x, for x one point
+    (K,) or K rows of points (K, n) (components along the first axis, as SciPy)."""
+    x, alpha = a["x"], a.get("alpha")
+    if alpha is None:
+        raise lw.err(node, "scipy.stats.dirichlet needs the argument 'alpha'")
+    if not (T.is_array(alpha.type) and alpha.type.ndim == 1 and T.is_array(x.type)
+            and x.type.ndim in (1, 2)):
+        raise lw.err(node, "scipy.stats.dirichlet: alpha must be a vector (K,) and x a point (K,) "
+                     "or points (K, n) here")
+    col = "alpha" if x.type.ndim == 1 else "np.reshape(alpha, (-1, 1))"
+    return lw.lower_text(f"""
+        gammaln(np.sum(alpha)) - np.sum(gammaln(alpha)) + np.sum(xlogy({col} - 1.0, x), axis=0)
+    """, node, x=x, alpha=alpha, gammaln=Ref(scipy.special.gammaln), xlogy=Ref(scipy.special.xlogy))
+
+
+# ---------------------------------------------------------------- names and frozen forms
+
+class Frozen:
+    """``norm(loc, scale)`` while lowering: the family and its bound parameters (atoms)."""
+
+    def __init__(self, name: str, args: dict):
+        self.name, self.args = name, args
+
+
+class FrozenMethod:
+    """``norm(loc, scale).logpdf`` before it is called."""
+
+    def __init__(self, frozen: Frozen, method: str):
+        self.frozen, self.method = frozen, method
+
+
+def _no_method(lw, node, name, method):
+    listed = ", ".join(f"{name}.{m}" for m in _methods(name))
+    if method in _DISTRIBUTION_FUNCTIONS and name != "norm":
+        return lw.err(node, f"flatgrad does not support scipy.stats.{name}.{method}: it needs "
+                      "the regularised incomplete gamma or beta function, whose derivative in "
+                      "the shape parameters has no closed form",
+                      f"Supported here: {listed}; norm also has cdf, logcdf, sf and logsf.")
+    return lw.err(node, f"flatgrad does not support scipy.stats.{name}.{method}",
+                  f"Supported here: {listed}.")
+
+
+def _read_method(lw, obj, node):
+    """``norm.logpdf`` (and ``norm.cdf`` ...): a Ref to SciPy's bound method, which the
+    lowering table knows, or a CompileError naming the methods flatgrad has."""
+    name = _NAME_OF.get(id(obj))
+    if name is None:
+        raise lw.err(node, f"flatgrad does not support the scipy.stats object "
+                     f"'{type(obj).__name__}'",
+                     f"Supported families: {', '.join(_DISTS)}.")
+    if node.attr not in _methods(name):
+        raise _no_method(lw, node, name, node.attr)
+    return Ref(getattr(obj, node.attr))
+
+
+def _freeze(name):
+    def lower(lw, node, kwargs):
+        params = _params_of(name)[1:]
+        return Ref(Frozen(name, _bound(lw, node, kwargs, name, name, params)))
+    return lower
+
+
+def _read_frozen(lw, frozen, node):
+    if node.attr not in _methods(frozen.name):
+        raise _no_method(lw, node, frozen.name, node.attr)
+    return Ref(FrozenMethod(frozen, node.attr))
+
+
+def _call_frozen(lw, fm, node, kwargs):
+    point = _params_of(fm.frozen.name)[0]
+    args = _bound(lw, node, kwargs, fm.frozen.name, f"{fm.frozen.name}(...).{fm.method}", (point,))
+    return _density(lw, node, fm.frozen.name, fm.method, {**fm.frozen.args, **args})
+
+
+for _name, _dist in _DISTS.items():
+    for _m in _methods(_name):
+        LOWERINGS[getattr(_dist, _m)] = _method_lowering(_name, _m)
+    LOWERINGS[_dist] = _freeze(_name)
+    ATTRIBUTES[type(_dist)] = _read_method
+ATTRIBUTES[Frozen] = _read_frozen
+CALLABLE_TYPES[FrozenMethod] = _call_frozen
