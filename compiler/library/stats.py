@@ -101,13 +101,16 @@ def _family(name, params, defaults, log_name="logpdf", extra=None):
 
 
 _family("norm", ("x", "loc", "scale"), {"loc": 0.0, "scale": 1.0},
-        extra={k: _text(v) for k, v in _NORM_CDFS.items()})
+        extra={**{k: _text(v) for k, v in _NORM_CDFS.items()},
+               # SciPy's entropy has the shape of loc and scale broadcast together
+               "entropy": _text("0.5 + {HALF_LOG_2PI} + np.log(scale) + 0.0 * loc")})
 _family("t", ("x", "df", "loc", "scale"), {"loc": 0.0, "scale": 1.0})
 _family("gamma", ("x", "a", "loc", "scale"), {"loc": 0.0, "scale": 1.0})
 _family("chi2", ("x", "df", "loc", "scale"), {"loc": 0.0, "scale": 1.0})
 _family("beta", ("x", "a", "b", "loc", "scale"), {"loc": 0.0, "scale": 1.0})
 _family("poisson", ("k", "mu", "loc"), {"loc": 0.0}, log_name="logpmf")
-_MULTIVARIATE = {"multivariate_normal": (("x", "mean", "cov", "allow_singular"), ("logpdf", "pdf")),
+_MULTIVARIATE = {"multivariate_normal": (("x", "mean", "cov", "allow_singular"),
+                                         ("logpdf", "pdf", "entropy")),
                  "dirichlet": (("x", "alpha"), ("logpdf", "pdf"))}
 
 _DISTS = {name: getattr(st, name) for name in (*_FAMILIES, *_MULTIVARIATE)}
@@ -124,7 +127,9 @@ def _methods(name: str) -> tuple:
 
 def _density(lw, node, name: str, method: str, args: dict):
     """Lower ``scipy.stats.<name>.<method>`` at ``args`` (atoms by SciPy's parameter names)."""
-    if name == "multivariate_normal":
+    if name == "multivariate_normal" and method == "entropy":
+        value = _mvn_entropy(lw, node, args)
+    elif name == "multivariate_normal":
         value = _mvn_logpdf(lw, node, args)
     elif name == "dirichlet":
         value = _dirichlet_logpdf(lw, node, args)
@@ -137,15 +142,18 @@ def _density(lw, node, name: str, method: str, args: dict):
     return lw.op(node, "exp", value) if method in ("pdf", "pmf") else value
 
 
-def _params_of(name):
-    return _FAMILIES[name][0] if name in _FAMILIES else _MULTIVARIATE[name][0]
+def _params_of(name, method=None):
+    """SciPy's parameters of ``name.method``: the point, then the family's (``entropy``
+    takes no point)."""
+    params = _FAMILIES[name][0] if name in _FAMILIES else _MULTIVARIATE[name][0]
+    return params[1:] if method == "entropy" else params
 
 
 def _required(name, params):
     """How many of ``params`` (a prefix of the family's) a call must give: those with no
     default (multivariate_normal's mean and cov have SciPy's defaults)."""
     if name == "multivariate_normal":
-        return 1 if params[0] == "x" else 0
+        return 1 if params and params[0] == "x" else 0
     defaults = _FAMILIES[name][1] if name in _FAMILIES else {}
     return sum(1 for p in params if p not in defaults)
 
@@ -162,7 +170,7 @@ def _bound(lw, node, kwargs, name, fname, params):
 
 def _method_lowering(name, method):
     def lower(lw, node, kwargs):
-        args = _bound(lw, node, kwargs, name, f"{name}.{method}", _params_of(name))
+        args = _bound(lw, node, kwargs, name, f"{name}.{method}", _params_of(name, method))
         return _density(lw, node, name, method, args)
     return lower
 
@@ -174,6 +182,8 @@ def _mvn_logpdf(lw, node, a):
     or rows of points (n, d); cov a matrix (solve + slogdet), a vector (its diagonal) or a
     number (times the identity), as SciPy reads it."""
     x = a["x"]
+    if T.ndim(a.get("mean", x).type) == 0 and T.ndim(a.get("cov", Const(1.0, T.F64)).type) == 0:
+        return _mvn_one_dimensional(lw, node, x, a)
     if not T.is_array(x.type) or x.type.ndim > 2:
         raise lw.err(node, "scipy.stats.multivariate_normal: x must be one point (d,) or rows "
                      "of points (n, d) here")
@@ -196,6 +206,37 @@ def _mvn_logpdf(lw, node, a):
         d = diff.shape[-1] * 1.0
         -0.5 * (d * (2.0 * {{HALF_LOG_2PI}}) + {logdet} + {quad})
     """), node, diff=diff, cov=cov)
+
+
+def _mvn_one_dimensional(lw, node, x, a):
+    """A number for the mean (or none) and for cov: SciPy's dimension is 1, and every entry
+    of x (or every row of an (n, 1) x) is a point of its own."""
+    if T.ndim(x.type) == 2:
+        x = lw.lower_text("x[:, 0]", node, x=x)
+    return lw.lower_text(_text("""
+        d = x - mean
+        -0.5 * (2.0 * {HALF_LOG_2PI} + np.log(cov) + d * d / cov)
+    """), node, x=x, mean=a.get("mean", Const(0.0, T.F64)), cov=a.get("cov", Const(1.0, T.F64)))
+
+
+def _mvn_entropy(lw, node, a):
+    """(d (1 + log 2 pi) + log det cov) / 2; d from the mean, else from cov."""
+    cov = a.get("cov", Const(1.0, T.F64))
+    mean = a.get("mean")
+    cov_nd = T.ndim(cov.type)
+    if mean is not None and T.ndim(mean.type) == 1:
+        d = "mean.shape[0] * 1.0"
+    elif cov_nd > 0:
+        d = "cov.shape[0] * 1.0"
+    else:
+        d = "1.0"
+    logdet = {0: f"({d}) * np.log(cov)", 1: "np.sum(np.log(cov))",
+              2: "np.linalg.slogdet(cov)[1]"}.get(cov_nd)
+    if logdet is None:
+        raise lw.err(node, "scipy.stats.multivariate_normal: cov must be a number, a vector or "
+                     "a matrix")
+    return lw.lower_text(_text(f"0.5 * (({d}) * (1.0 + 2.0 * {{HALF_LOG_2PI}}) + {logdet})"), node,
+                         cov=cov, mean=mean if mean is not None else Const(0.0, T.F64))
 
 
 def _dirichlet_logpdf(lw, node, a):
@@ -268,8 +309,8 @@ def _read_frozen(lw, frozen, node):
 
 
 def _call_frozen(lw, fm, node, kwargs):
-    point = _params_of(fm.frozen.name)[0]
-    args = _bound(lw, node, kwargs, fm.frozen.name, f"{fm.frozen.name}(...).{fm.method}", (point,))
+    point = () if fm.method == "entropy" else _params_of(fm.frozen.name)[:1]
+    args = _bound(lw, node, kwargs, fm.frozen.name, f"{fm.frozen.name}(...).{fm.method}", point)
     return _density(lw, node, fm.frozen.name, fm.method, {**fm.frozen.args, **args})
 
 

@@ -113,6 +113,18 @@ CASES = {
                        lambda: (RNG.normal(size=(4, 3)), RNG.normal(size=3), _u(0.5, 2)), (0, 1, 2), ()),
     "mvn_default_mean": ("x, a", "multivariate_normal.logpdf(x, cov=np.dot(a, a.T) + np.eye(3))",
                          lambda: (RNG.normal(size=(4, 3)), RNG.normal(size=(3, 3))), (0, 1), ()),
+    # a number for mean and cov: SciPy's dimension 1, each entry (or row of (n, 1)) a point
+    "mvn_one_dimensional": ("x, mean, c", "multivariate_normal.logpdf(x, mean, c)",
+                            lambda: (RNG.normal(size=5), _u(-1, 1), _u(0.5, 2)), (0, 1, 2), ()),
+    "mvn_one_dimensional_rows": ("x, c", "multivariate_normal.pdf(x, cov=c)",
+                                 lambda: (RNG.normal(size=(4, 1)), _u(0.5, 2)), (0, 1), ()),
+    "mvn_entropy": ("mean, a", "multivariate_normal.entropy(mean, np.dot(a, a.T) + np.eye(3))"
+                    " + multivariate_normal(cov=np.dot(a, a.T) + np.eye(3)).entropy()",
+                    lambda: (RNG.normal(size=3), RNG.normal(size=(3, 3))), (0, 1), ()),
+    "mvn_entropy_diag": ("c", "multivariate_normal.entropy(np.zeros(3), c) + multivariate_normal.entropy(np.zeros(3), 2.0 * c[0])",
+                         lambda: (_u(0.5, 2, (3,)),), (0,), ()),
+    "norm_entropy": ("loc, scale", "norm.entropy(loc, scale) + norm(scale=scale).entropy()",
+                     lambda: (_u(-1, 1, (3, 1)), _u(0.5, 2, (4,))), (0, 1), ()),
     "frozen": ("x, loc, scale", "norm(loc, scale).logpdf(x) + st.t(3.5, scale=scale).pdf(x)",
                lambda: (_u(-2, 2, (5,)), _u(-1, 1), _u(0.5, 2)), (0, 1, 2), ()),
     "frozen_named": ("x, loc, scale", "frozen_named_helper(x, loc, scale)",
