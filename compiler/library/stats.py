@@ -11,9 +11,11 @@ is made of: ``gammaln`` (digamma), ``xlogy``/``xlog1py`` (0 * log 0 = 0, as SciP
 support give SciPy's ``-inf`` (and gradient 0): the formula is evaluated at a safe point
 there and discarded, so no NaN leaks into the gradient.
 
-The CDFs of ``t``, ``gamma``, ``beta``, ``chi2`` and ``poisson`` need the regularised
-incomplete gamma and beta functions, whose derivatives in the shape parameters have no
-closed form; they are rejected with a CompileError rather than given a wrong gradient.
+The CDFs (``cdf``, ``sf``, ``logcdf``, ``logsf``) of ``t``, ``gamma``, ``beta``, ``chi2``
+and ``poisson`` are the regularised incomplete gamma and beta functions
+(compiler/library/incomplete.py): differentiable in the point, ``loc``, ``scale`` and the
+Poisson ``mu``; a derivative in a shape parameter (``df``, ``a``, ``b``) has no closed form
+and is a CompileError rather than a wrong gradient.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from .. import types as T
 from ..ir import Const
 from ..values import Ref
 from .callargs import bind, float_of
+from .incomplete import incomplete
 from .registry import ATTRIBUTES, CALLABLE_TYPES, LOWERINGS
 
 _C = {"HALF_LOG_2PI": repr(0.5 * math.log(2.0 * math.pi)), "LOG_PI": repr(math.log(math.pi)),
@@ -104,11 +107,91 @@ _family("norm", ("x", "loc", "scale"), {"loc": 0.0, "scale": 1.0},
         extra={**{k: _text(v) for k, v in _NORM_CDFS.items()},
                # SciPy's entropy has the shape of loc and scale broadcast together
                "entropy": _text("0.5 + {HALF_LOG_2PI} + np.log(scale) + 0.0 * loc")})
-_family("t", ("x", "df", "loc", "scale"), {"loc": 0.0, "scale": 1.0})
-_family("gamma", ("x", "a", "loc", "scale"), {"loc": 0.0, "scale": 1.0})
-_family("chi2", ("x", "df", "loc", "scale"), {"loc": 0.0, "scale": 1.0})
-_family("beta", ("x", "a", "b", "loc", "scale"), {"loc": 0.0, "scale": 1.0})
-_family("poisson", ("k", "mu", "loc"), {"loc": 0.0}, log_name="logpmf")
+
+
+# ---- the other families' distribution functions: the incomplete gamma and beta functions
+# (compiler/library/incomplete.py) of the standardised point y inside the support; outside
+# it (y <= 0, and y >= 1 for beta) the function is flat, 0 or 1, with derivative 0, and the
+# incomplete function is evaluated at a safe point (its derivative at the edge can be
+# infinite, and 0 * inf would leak NaN into the gradient). The survival function is the
+# other tail, computed directly (gammaincc, or betainc with the parameters swapped at 1 - y).
+# family: (lower and upper prims, the shape parameters' texts, the argument in ys, the
+# support's upper end or None)
+
+_STANDARD = "(x - loc) / scale"
+_INCOMPLETE = {
+    "gamma": (("gammainc", "gammaincc"), ("a",), "ys", None),
+    "chi2": (("gammainc", "gammaincc"), ("df / 2.0",), "ys / 2.0", None),
+    "beta": (("betainc", "betainc"), ("a", "b"), "ys", 1.0),
+}
+
+
+def _incomplete_tail(name, upper):
+    """The CDF (or, ``upper``, the survival function) of family ``name`` as a lowering
+    ``(lw, node, values, what)``."""
+    prims, shape_texts, arg_text, hi = _INCOMPLETE[name]
+
+    def lower(lw, node, v, what):
+        shapes = [lw.lower_text(t, node, **v) for t in shape_texts]
+        y = lw.lower_text(_STANDARD, node, **v)
+        inside = "y > 0.0" if hi is None else f"np.logical_and(y > 0.0, y < {hi})"
+        ys = lw.lower_text(f"np.where({inside}, y, {0.5 if hi else 1.0})", node, y=y)
+        arg = lw.lower_text(arg_text, node, ys=ys)
+        if name == "beta" and upper:                 # I_{1-y}(b, a)
+            shapes, arg = shapes[::-1], lw.lower_text("1.0 - ys", node, ys=ys)
+        p = incomplete(lw, node, prims[upper], (*shapes, arg), what)
+        below, above = (1.0, 0.0) if upper else (0.0, 1.0)
+        return lw.lower_text(f"np.where({inside}, p, np.where(y <= 0.0, {below}, {above}))",
+                             node, y=y, p=p)
+    return lower
+
+
+def _poisson_tail(upper):
+    """P(K <= k) = Q(floor(k) + 1, mu) (``upper``: P(K > k) = P(floor(k) + 1, mu)); below
+    0 the CDF is 0. The order floor(k) + 1 is data: the derivative is in mu."""
+    def lower(lw, node, v, what):
+        j = lw.lower_text("np.maximum(np.floor(k - loc), 0.0) + 1.0", node, **v)
+        p = incomplete(lw, node, "gammainc" if upper else "gammaincc", (j, v["mu"]), what)
+        return lw.lower_text(f"np.where(k - loc >= 0.0, p, {1.0 if upper else 0.0})", node,
+                             p=p, k=v["k"], loc=v["loc"])
+    return lower
+
+
+def _t_tail(upper):
+    """Student's t CDF (``upper``: its survival function) through I_{df/(df+z^2)}(df/2, 1/2).
+    At z == 0 that form's derivative is 0 * inf; there the CDF is 1/2 + z t.pdf(0) instead
+    (the same value and derivatives), and the formula sees a safe z."""
+    def lower(lw, node, v, what):
+        z = lw.lower_text(("-" if upper else "") + f"({_STANDARD})", node, **v)
+        zs = lw.lower_text("np.where(z == 0.0, 1.0, z)", node, z=z)
+        df = v["df"]
+        half = lw.lower_text("df / 2.0", node, df=df)
+        w = lw.lower_text("df / (df + zs * zs)", node, df=df, zs=zs)
+        tail = lw.op(node, "mul", 0.5, incomplete(lw, node, "betainc", (half, Const(0.5, T.F64), w),
+                                                  what))
+        return lw.lower_text(_text("""
+            pdf0 = np.exp(gammaln((df + 1.0) / 2.0) - gammaln(df / 2.0) - 0.5 * (np.log(df) + {LOG_PI}))
+            np.where(z == 0.0, 0.5 + z * pdf0, np.where(zs > 0.0, 1.0 - tail, tail))
+        """), node, z=z, zs=zs, df=df, tail=tail, gammaln=Ref(scipy.special.gammaln))
+    return lower
+
+
+def _tails(lower_tail, upper_tail):
+    """cdf, sf and their logarithms from the two tails' lowerings."""
+    def log_of(f):
+        return lambda lw, node, v, what: lw.op(node, "log", f(lw, node, v, what))
+    return {"cdf": lower_tail, "sf": upper_tail, "logcdf": log_of(lower_tail),
+            "logsf": log_of(upper_tail)}
+
+
+_family("t", ("x", "df", "loc", "scale"), {"loc": 0.0, "scale": 1.0},
+        extra=_tails(_t_tail(False), _t_tail(True)))
+for _name, _params in (("gamma", ("x", "a", "loc", "scale")), ("chi2", ("x", "df", "loc", "scale")),
+                       ("beta", ("x", "a", "b", "loc", "scale"))):
+    _family(_name, _params, {"loc": 0.0, "scale": 1.0},
+            extra=_tails(_incomplete_tail(_name, False), _incomplete_tail(_name, True)))
+_family("poisson", ("k", "mu", "loc"), {"loc": 0.0}, log_name="logpmf",
+        extra=_tails(_poisson_tail(False), _poisson_tail(True)))
 _MULTIVARIATE = {"multivariate_normal": (("x", "mean", "cov", "allow_singular"),
                                          ("logpdf", "pdf", "entropy")),
                  "dirichlet": (("x", "alpha"), ("logpdf", "pdf"))}
@@ -116,7 +199,7 @@ _MULTIVARIATE = {"multivariate_normal": (("x", "mean", "cov", "allow_singular"),
 _DISTS = {name: getattr(st, name) for name in (*_FAMILIES, *_MULTIVARIATE)}
 _NAME_OF = {id(d): n for n, d in _DISTS.items()}
 
-_DISTRIBUTION_FUNCTIONS = ("cdf", "logcdf", "sf", "logsf", "ppf", "isf")
+_INVERSES = ("ppf", "isf")
 
 
 def _methods(name: str) -> tuple:
@@ -137,8 +220,11 @@ def _density(lw, node, name: str, method: str, args: dict):
         params, defaults, methods = _FAMILIES[name]
         values = {k: args.get(k, Const(defaults.get(k, 0.0), T.F64)) for k in params}
         text = methods[method]
-        helpers = {k: Ref(v) for k, v in _HELPERS.items() if k in text}
-        value = lw.lower_text(text, node, **values, **helpers)
+        if callable(text):
+            value = text(lw, node, values, f"scipy.stats.{name}.{method}")
+        else:
+            helpers = {k: Ref(v) for k, v in _HELPERS.items() if k in text}
+            value = lw.lower_text(text, node, **values, **helpers)
     return lw.op(node, "exp", value) if method in ("pdf", "pmf") else value
 
 
@@ -273,11 +359,10 @@ class FrozenMethod:
 
 def _no_method(lw, node, name, method):
     listed = ", ".join(f"{name}.{m}" for m in _methods(name))
-    if method in _DISTRIBUTION_FUNCTIONS and name != "norm":
+    if method in _INVERSES:
         return lw.err(node, f"flatgrad does not support scipy.stats.{name}.{method}: it needs "
-                      "the regularised incomplete gamma or beta function, whose derivative in "
-                      "the shape parameters has no closed form",
-                      f"Supported here: {listed}; norm also has cdf, logcdf, sf and logsf.")
+                      "an inverse distribution function, which flatgrad does not have",
+                      f"Supported here: {listed}.")
     return lw.err(node, f"flatgrad does not support scipy.stats.{name}.{method}",
                   f"Supported here: {listed}.")
 

@@ -113,6 +113,31 @@ CASES = {
                        lambda: (RNG.normal(size=(4, 3)), RNG.normal(size=3), _u(0.5, 2)), (0, 1, 2), ()),
     "mvn_default_mean": ("x, a", "multivariate_normal.logpdf(x, cov=np.dot(a, a.T) + np.eye(3))",
                          lambda: (RNG.normal(size=(4, 3)), RNG.normal(size=(3, 3))), (0, 1), ()),
+    # the other families' CDFs: the incomplete gamma and beta functions, derivatives in the
+    # point, loc and scale (not in the shape parameters: see the rejections below)
+    "t_cdf": ("x, loc, scale", "t.cdf(x, 3.5, loc, scale) + t.sf(x, 2.0, scale=scale)",
+              lambda: (_u(-4, 4, (3, 4)), _u(-1, 1), _u(0.5, 2)), (0, 1, 2), ()),
+    "t_cdf_x": ("x", "t.cdf(x, 4.5)", lambda: (np.array([-30.0, -2.0, -0.1, 0.0, 0.4, 3.0, 25.0]),),
+                (0,), (0,)),
+    "t_logcdf": ("x, loc", "t.logcdf(x, 1.5, loc) + t.logsf(x, 7.0, loc)",
+                 lambda: (_u(-4, 4, (5,)), _u(-1, 1)), (0, 1), ()),
+    "gamma_cdf": ("x, loc, scale", "gamma.cdf(x, 2.5, loc, scale) + gamma.sf(x, 0.7, loc, scale)",
+                  lambda: (_u(0.2, 6, (3, 4)), _u(-0.1, 0.1), _u(0.5, 2)), (0, 1, 2), ()),
+    "gamma_cdf_x": ("x", "gamma.cdf(x, 3.2)", lambda: (_u(0.2, 8, (6,)),), (0,), (0,)),
+    "gamma_logcdf": ("x", "gamma.logcdf(x, 40.0) + gamma.logsf(x, 0.5)",
+                     lambda: (_u(30, 50, (5,)),), (0,), ()),
+    "chi2_cdf": ("x, scale", "chi2.cdf(x, 3.0, scale=scale) + chi2.sf(x, 1.5) + chi2.logcdf(x, 6.0)",
+                 lambda: (_u(0.2, 8, (6,)), _u(0.5, 2)), (0, 1), ()),
+    "chi2_cdf_x": ("x", "chi2.cdf(x, 3.0)", lambda: (_u(0.2, 8, (6,)),), (0,), (0,)),
+    "beta_cdf": ("x, loc, scale", "beta.cdf(x, 2.5, 0.8, loc, scale) + beta.sf(x, 0.6, 3.0, loc, scale)",
+                 lambda: (_u(1.2, 2.8, (3, 4)), _u(0.9, 1.1), _u(2.0, 2.2)), (0, 1, 2), ()),
+    "beta_cdf_x": ("x", "beta.cdf(x, 2.5, 0.8)", lambda: (_u(0.05, 0.95, (6,)),), (0,), (0,)),
+    "beta_logcdf": ("x", "beta.logcdf(x, 30.0, 20.0) + beta.logsf(x, 0.5, 0.5)",
+                    lambda: (_u(0.3, 0.8, (6,)),), (0,), ()),
+    "poisson_cdf": ("k, mu", "poisson.cdf(k, mu) + poisson.sf(k, 2.0 * mu) + poisson.logcdf(k + 2.0, mu, loc=1)",
+                    lambda: (np.array([0.0, 1.0, 2.5, 4.0, 9.0, -1.0]), _u(0.5, 6, (6,))), (1,), ()),
+    "poisson_cdf_mu": ("k, mu", "poisson.cdf(k, mu)",
+                       lambda: (np.array([0, 1, 2, 4, 9]), _u(0.5, 6, (5,))), (1,), (1,)),
     # a number for mean and cov: SciPy's dimension 1, each entry (or row of (n, 1)) a point
     "mvn_one_dimensional": ("x, mean, c", "multivariate_normal.logpdf(x, mean, c)",
                             lambda: (RNG.normal(size=5), _u(-1, 1), _u(0.5, 2)), (0, 1, 2), ()),
@@ -248,8 +273,16 @@ def t_cdf(x, df):
     return np.sum(MOD.t.cdf(x, df))
 
 
+def special_betainc(a, x):
+    return np.sum(sst.beta.pdf(x, 2.0, 3.0) + scipy.special.betainc(a, 2.0, x))
+
+
 def norm_ppf(x):
     return np.sum(MOD.norm.ppf(x))
+
+
+def t_ppf(x):
+    return np.sum(MOD.t.ppf(x, 3.0))
 
 
 def mvn_singular(x, c):
@@ -264,21 +297,35 @@ def norm_bad_keyword(x):
     return np.sum(MOD.norm.logpdf(x, mu=1.0))
 
 
-def frozen_cdf(x):
-    return np.sum(MOD.gamma(2.0).cdf(x))
+def frozen_cdf(x, a):
+    return np.sum(MOD.gamma(a).cdf(x))
+
+
+def poisson_cdf_k(k, mu):
+    return np.sum(MOD.poisson.sf(k, mu) + MOD.poisson.cdf(k, 2.0 * mu))
+
+
+def test_poisson_count_has_no_gradient():
+    """The count k is data: a step function of k, derivative 0 (not an error)."""
+    g = fg.grad(poisson_cdf_k, target="python")(np.array([1.0, 2.0, 5.0]), 2.0)
+    np.testing.assert_array_equal(g, 0.0)
 
 
 @pytest.mark.parametrize("fn,args,message", [
-    (t_cdf, (np.ones(3), 2.0), "scipy.stats.t.cdf: it needs the regularised incomplete"),
+    (t_cdf, (np.ones(3), 2.0), "cannot differentiate scipy.stats.t.cdf with respect to its "
+                               "shape parameters"),
+    (special_betainc, (2.0, np.ones(3) * 0.4), "cannot differentiate scipy.special.betainc"),
     (norm_ppf, (np.ones(3) * 0.3,), "does not support scipy.stats.norm.ppf"),
+    (t_ppf, (np.ones(3) * 0.3,), "does not support scipy.stats.t.ppf: it needs"),
     (mvn_singular, (np.ones((2, 2)), np.eye(2)), "allow_singular=True is not supported"),
     (t_no_df, (np.ones(3),), "needs the argument 'df'"),
     (norm_bad_keyword, (np.ones(3),), "the argument 'mu' is not supported"),
-    (frozen_cdf, (np.ones(3),), "scipy.stats.gamma.cdf"),
+    (frozen_cdf, (np.ones(3), 2.0), "scipy.stats.gamma.cdf"),
 ])
 def test_rejections_are_compile_errors(fn, args, message):
+    argnums = 1 if fn in (frozen_cdf, t_cdf) else 0
     with pytest.raises(fg.CompileError) as e:
-        fg.grad(fn, target="python")(*args)
+        fg.grad(fn, argnums=argnums, target="python")(*args)
     assert message in str(e.value)
     assert "test_stats.py" in str(e.value)
 
@@ -291,7 +338,9 @@ CPU = _build({"cpu_all": (
     " + gamma.logpdf(x * x + 0.1, a, scale=scale) + beta.logpdf(0.2 + 0.1 * np.tanh(x), a, df)"
     " + chi2.pdf(x * x + 0.2, df) + poisson.logpmf(3.0, a + x * x)"
     " + dirichlet.logpdf(np.array([0.2, 0.3, 0.5]), np.array([a, df, 2.0]))"
-    " + np.sum(multivariate_normal.logpdf(np.reshape(x, (2, 3)), np.ones(3), np.eye(3) * scale))")})
+    " + np.sum(multivariate_normal.logpdf(np.reshape(x, (2, 3)), np.ones(3), np.eye(3) * scale))"
+    " + t.cdf(x, 3.0, loc, scale) + gamma.sf(x * x + 0.1, 2.5) + beta.cdf(0.5 + 0.2 * np.tanh(x), 2.0, 3.0)"
+    " + chi2.logcdf(x * x + 0.3, 4.0) + poisson.cdf(np.array([0, 1, 2, 3, 4, 5]), a + x * x)")})
 
 
 @pytest.mark.slow
