@@ -317,8 +317,8 @@ _UFUNC_SIGS = {
 }
 _ufuncs: dict = {}
 # the helpers those formulas call, compiled where they are called
-for _helper in (support._gamma_front, support._gamma_series, support._gamma_fraction,
-                support._beta_fraction):
+for _helper in (support._lentz_step, support._gamma_front, support._gamma_series,
+                support._gamma_fraction, support._gamma_tail, support._beta_fraction):
     register_jitable(_helper)
 
 

@@ -325,6 +325,19 @@ def _gamma_series(a, x):
     return total * _gamma_front(a, x)
 
 
+def _lentz_step(aa, bb, c, d):
+    """One term aa / (bb + ...) of a continued fraction by Lentz's method: the new c and d,
+    and the factor the value is multiplied by."""
+    d = bb + aa * d
+    if abs(d) < _TINY:
+        d = _TINY
+    c = bb + aa / c
+    if abs(c) < _TINY:
+        c = _TINY
+    d = 1.0 / d
+    return c, d, d * c
+
+
 def _gamma_fraction(a, x):
     """Q(a, x) by its continued fraction, evaluated by Lentz's method (for x >= a + 1)."""
     b = x + 1.0 - a
@@ -333,16 +346,8 @@ def _gamma_fraction(a, x):
     h = d
     i = 1
     while i < _MAXITER:
-        an = -i * (i - a)
         b += 2.0
-        d = an * d + b
-        if abs(d) < _TINY:
-            d = _TINY
-        c = b + an / c
-        if abs(c) < _TINY:
-            c = _TINY
-        d = 1.0 / d
-        delta = d * c
+        c, d, delta = _lentz_step(-i * (i - a), b, c, d)
         h *= delta
         if abs(delta - 1.0) < _EPS:
             break
@@ -350,32 +355,31 @@ def _gamma_fraction(a, x):
     return h * _gamma_front(a, x)
 
 
-def gammainc_scalar(a, x):
-    """The regularised lower incomplete gamma function P(a, x), as scipy.special.gammainc
-    (1 at a == 0 for x > 0, NaN for a < 0 or x < 0)."""
+def _gamma_tail(a, x, upper):
+    """P(a, x), or (``upper``) Q(a, x) = 1 - P(a, x), each computed directly where it is the
+    smaller: the series below x = a + 1, the continued fraction above. As SciPy: P is 1 at
+    a == 0 for x > 0; NaN for a < 0, x < 0 or a == x == 0."""
     if math.isnan(a) or math.isnan(x) or a < 0 or x < 0 or (a == 0 and x == 0):
         return math.nan
     if a == 0 or x == math.inf:
-        return 1.0
+        return 0.0 if upper else 1.0
     if x == 0:
-        return 0.0
+        return 1.0 if upper else 0.0
     if x < a + 1.0:
-        return _gamma_series(a, x)
-    return 1.0 - _gamma_fraction(a, x)
+        p = _gamma_series(a, x)
+        return 1.0 - p if upper else p
+    q = _gamma_fraction(a, x)
+    return q if upper else 1.0 - q
+
+
+def gammainc_scalar(a, x):
+    """The regularised lower incomplete gamma function P(a, x) (scipy.special.gammainc)."""
+    return _gamma_tail(a, x, False)
 
 
 def gammaincc_scalar(a, x):
-    """The regularised upper incomplete gamma function Q(a, x) = 1 - P(a, x), computed
-    directly where it is small (scipy.special.gammaincc)."""
-    if math.isnan(a) or math.isnan(x) or a < 0 or x < 0 or (a == 0 and x == 0):
-        return math.nan
-    if a == 0 or x == math.inf:
-        return 0.0
-    if x == 0:
-        return 1.0
-    if x < a + 1.0:
-        return 1.0 - _gamma_series(a, x)
-    return _gamma_fraction(a, x)
+    """The regularised upper incomplete gamma function Q(a, x) (scipy.special.gammaincc)."""
+    return _gamma_tail(a, x, True)
 
 
 def _beta_fraction(a, b, x):
@@ -391,24 +395,10 @@ def _beta_fraction(a, b, x):
     m = 1
     while m < _MAXITER:
         m2 = 2 * m
-        even = m * (b - m) * x / ((a - 1.0 + m2) * (a + m2))
-        d = 1.0 + even * d
-        if abs(d) < _TINY:
-            d = _TINY
-        c = 1.0 + even / c
-        if abs(c) < _TINY:
-            c = _TINY
-        d = 1.0 / d
-        h *= d * c
-        odd = -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1.0 + m2))
-        d = 1.0 + odd * d
-        if abs(d) < _TINY:
-            d = _TINY
-        c = 1.0 + odd / c
-        if abs(c) < _TINY:
-            c = _TINY
-        d = 1.0 / d
-        delta = d * c
+        c, d, delta = _lentz_step(m * (b - m) * x / ((a - 1.0 + m2) * (a + m2)), 1.0, c, d)
+        h *= delta
+        c, d, delta = _lentz_step(-(a + m) * (a + b + m) * x / ((a + m2) * (a + 1.0 + m2)),
+                                  1.0, c, d)
         h *= delta
         if abs(delta - 1.0) < _EPS:
             break
@@ -471,25 +461,27 @@ def log_ndtr(x):
     return _like_float(_log_ndtr_v(x), x) if isinstance(x, np.ndarray) else log_ndtr_scalar(x)
 
 
+def _elementwise(vectorized, scalar, *args):
+    """A scalar formula on numbers, or applied elementwise (broadcasting) where an argument
+    is an array."""
+    if any(isinstance(v, np.ndarray) for v in args):
+        return _like_float(vectorized(*args), *args)
+    return scalar(*args)
+
+
 def gammainc(a, x):
     """P(a, x) on scalars and arrays."""
-    if isinstance(a, np.ndarray) or isinstance(x, np.ndarray):
-        return _like_float(_gammainc_v(a, x), a, x)
-    return gammainc_scalar(a, x)
+    return _elementwise(_gammainc_v, gammainc_scalar, a, x)
 
 
 def gammaincc(a, x):
     """Q(a, x) on scalars and arrays."""
-    if isinstance(a, np.ndarray) or isinstance(x, np.ndarray):
-        return _like_float(_gammaincc_v(a, x), a, x)
-    return gammaincc_scalar(a, x)
+    return _elementwise(_gammaincc_v, gammaincc_scalar, a, x)
 
 
 def betainc(a, b, x):
     """I_x(a, b) on scalars and arrays."""
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray) or isinstance(x, np.ndarray):
-        return _like_float(_betainc_v(a, b, x), a, b, x)
-    return betainc_scalar(a, b, x)
+    return _elementwise(_betainc_v, betainc_scalar, a, b, x)
 
 
 def xlogy(x, y):

@@ -20,7 +20,6 @@ autograd fails or disagrees, central differences decide. Each case is ``correct`
 from __future__ import annotations
 
 import collections
-import contextlib
 import importlib
 import pkgutil
 import time
@@ -92,8 +91,15 @@ class Report:
 
 # ---------------------------------------------------------------------------- the oracle
 
-class AutogradClone:
-    """Functions of the corpus with NumPy and SciPy replaced by autograd's wrappers."""
+def _autograd_map():
+    from bench.corpora import AutogradMap
+    return AutogradMap
+
+
+class AutogradClone(_autograd_map()):
+    """Functions of the corpus with NumPy and SciPy replaced by autograd's wrappers (the
+    peers' harness maps the other way; its cloning of functions, globals and closures is
+    reused)."""
 
     def __init__(self):
         import autograd.numpy as anp
@@ -101,8 +107,9 @@ class AutogradClone:
         import autograd.scipy.stats as ast
         import scipy.special
         import scipy.stats
-        self.objs: dict[int, object] = {id(np): anp, id(np.linalg): anp.linalg,
-                                        id(scipy.special): asp, id(scipy.stats): ast}
+        self.test_dir = HERE                  # functions defined here are cloned
+        self.objs = {id(np): anp, id(np.linalg): anp.linalg, id(scipy.special): asp,
+                     id(scipy.stats): ast}
         for real, wrapped in ((np, anp), (np.linalg, anp.linalg), (scipy.special, asp)):
             for name in dir(wrapped):
                 if not name.startswith("_") and hasattr(real, name):
@@ -111,38 +118,12 @@ class AutogradClone:
                      "multivariate_normal"):
             self.objs[id(getattr(scipy.stats, name))] = getattr(ast, name)
         self.keep = [np, scipy.special, scipy.stats]      # the ids above stay valid
-        self.clones: dict[int, tuple] = {}
-        self.globals: dict[int, dict] = {}
+        self.modglobals, self.clones = {}, {}
 
     def value(self, v):
-        hit = self.objs.get(id(v))
-        if hit is not None:
-            return hit
-        if isinstance(v, types.FunctionType) and v.__code__.co_filename.startswith(HERE):
-            return self.clone(v)
         if isinstance(v, (list, tuple)) and any(isinstance(e, types.FunctionType) for e in v):
             return type(v)(self.value(e) for e in v)
-        return v
-
-    def clone(self, fn):
-        hit = self.clones.get(id(fn))
-        if hit is not None and hit[0] is fn:
-            return hit[1]
-        g = self.globals.get(id(fn.__globals__))
-        if g is None:
-            g = self.globals[id(fn.__globals__)] = dict(fn.__globals__)
-            for k, v in list(g.items()):
-                g[k] = self.value(v)
-        cells = tuple(types.CellType() for _ in fn.__closure__) if fn.__closure__ else None
-        new = types.FunctionType(fn.__code__, g, fn.__name__, None, cells)
-        self.clones[id(fn)] = (fn, new)
-        if fn.__closure__:
-            for cell, old in zip(cells, fn.__closure__):
-                with contextlib.suppress(ValueError):
-                    cell.cell_contents = self.value(old.cell_contents)
-        if fn.__defaults__:
-            new.__defaults__ = tuple(self.value(d) for d in fn.__defaults__)
-        return new
+        return super().value(v)
 
 
 def _leaves(tree) -> list:
@@ -167,29 +148,18 @@ def _close(a, b, rtol=1e-6, atol=1e-8) -> bool:
     return True
 
 
-def _numeric(p: Program, i: int, eps=1e-6):
-    """Central differences of the program in argument ``i`` (a number or an array)."""
+def _numeric(p: Program, i: int):
+    """Central differences of the program in argument ``i`` (a float number or array)."""
+    from bench.corpora import numeric_vjp
     x = p.args[i]
     if not (isinstance(x, (float, np.ndarray)) and np.issubdtype(np.asarray(x).dtype, np.floating)):
         return None
 
-    def f(v):
-        args = list(p.args)
-        args[i] = v
+    def f(*args):
         if p.reset:
             p.reset()
-        return float(p.fn(*args))
-    if np.ndim(x) == 0:
-        h = eps * max(1.0, abs(x))
-        return (f(x + h) - f(x - h)) / (2 * h)
-    g = np.zeros_like(x)
-    for k in np.ndindex(x.shape):
-        h = eps * max(1.0, abs(x[k]))
-        up, dn = x.copy(), x.copy()
-        up[k] += h
-        dn[k] -= h
-        g[k] = (f(up) - f(dn)) / (2 * h)
-    return g
+        return p.fn(*args)
+    return numeric_vjp(f, list(p.args), i, 1.0)
 
 
 def _call(p: Program, thunk):

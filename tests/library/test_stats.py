@@ -16,27 +16,21 @@ from scipy.stats import norm as normal
 
 import flatgrad as fg
 
-from .check11 import RNG, _DIR, _count, check
+from .check11 import RNG, build, check
 
 HEADER = ("import numpy as np\nimport scipy.stats as st\n"
           "from scipy.stats import norm, t, gamma, beta, chi2, poisson, dirichlet, "
           "multivariate_normal\n\n\n")
 
 
-def _build(exprs: dict) -> dict:
+def _build(exprs: dict):
     """``{name: (params, expression)}`` -> functions returning the expression (``v_name``)
     and ``np.sum(w * expression)`` (``name``), in one generated module."""
-    src = HEADER
+    defs = {}
     for name, (params, body) in exprs.items():
-        src += f"def v_{name}({params}):\n    return {body}\n\n\n"
-        src += f"def {name}({params}, w):\n    return np.sum(w * ({body}))\n\n\n"
-    path = _DIR / f"stats{next(_count)}.py"
-    path.write_text(src)
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+        defs["v_" + name] = (params, body)
+        defs[name] = (f"{params}, w", f"np.sum(w * ({body}))")
+    return build(defs, header=HEADER)
 
 
 def _u(lo, hi, shape=()):
