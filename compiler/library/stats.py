@@ -94,11 +94,14 @@ _NORM_CDFS = {
 }
 
 
-# family -> (SciPy's parameters after the point, their defaults, {method: text})
+# family -> (SciPy's parameters, the point first; their defaults; {method: its text, or a
+# lowering (lw, node, values, what) where the method is more than one text})
 _FAMILIES: dict[str, tuple] = {}
 
 
 def _family(name, params, defaults, log_name="logpdf", extra=None):
+    """Register a univariate family: its log-density (``logpdf``, or ``logpmf``), its density
+    (the same text, exponentiated by ``_density``) and the ``extra`` methods."""
     methods = {log_name: _LOG[name], log_name[3:]: _LOG[name], **(extra or {})}
     _FAMILIES[name] = (params, defaults, methods)
 
@@ -167,10 +170,11 @@ def _t_tail(upper):
         df = v["df"]
         half = lw.lower_text("df / 2.0", node, df=df)
         w = lw.lower_text("df / (df + zs * zs)", node, df=df, zs=zs)
-        tail = lw.op(node, "mul", 0.5, incomplete(lw, node, "betainc", (half, Const(0.5, T.F64), w),
-                                                  what))
+        tail = lw.op(node, "mul", 0.5,
+                     incomplete(lw, node, "betainc", (half, Const(0.5, T.F64), w), what))
         return lw.lower_text(_text("""
-            pdf0 = np.exp(gammaln((df + 1.0) / 2.0) - gammaln(df / 2.0) - 0.5 * (np.log(df) + {LOG_PI}))
+            pdf0 = np.exp(gammaln((df + 1.0) / 2.0) - gammaln(df / 2.0)
+                          - 0.5 * (np.log(df) + {LOG_PI}))
             np.where(z == 0.0, 0.5 + z * pdf0, np.where(zs > 0.0, 1.0 - tail, tail))
         """), node, z=z, zs=zs, df=df, tail=tail, gammaln=Ref(scipy.special.gammaln))
     return lower
@@ -186,7 +190,8 @@ def _tails(lower_tail, upper_tail):
 
 _family("t", ("x", "df", "loc", "scale"), {"loc": 0.0, "scale": 1.0},
         extra=_tails(_t_tail(False), _t_tail(True)))
-for _name, _params in (("gamma", ("x", "a", "loc", "scale")), ("chi2", ("x", "df", "loc", "scale")),
+for _name, _params in (("gamma", ("x", "a", "loc", "scale")),
+                       ("chi2", ("x", "df", "loc", "scale")),
                        ("beta", ("x", "a", "b", "loc", "scale"))):
     _family(_name, _params, {"loc": 0.0, "scale": 1.0},
             extra=_tails(_incomplete_tail(_name, False), _incomplete_tail(_name, True)))
@@ -203,6 +208,7 @@ _INVERSES = ("ppf", "isf")
 
 
 def _methods(name: str) -> tuple:
+    """The methods of family ``name`` flatgrad lowers."""
     if name in _FAMILIES:
         return tuple(_FAMILIES[name][2])
     return _MULTIVARIATE[name][1]
@@ -255,6 +261,7 @@ def _bound(lw, node, kwargs, name, fname, params):
 
 
 def _method_lowering(name, method):
+    """The lowering of calls to ``scipy.stats.<name>.<method>``."""
     def lower(lw, node, kwargs):
         args = _bound(lw, node, kwargs, name, f"{name}.{method}", _params_of(name, method))
         return _density(lw, node, name, method, args)
