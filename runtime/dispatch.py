@@ -397,8 +397,14 @@ class Transformed:
 
         def fetch(where):
             kind, *path, dtype, ndim = where
-            if kind == "closure":
+            if kind == "closure":            # through the cells of the helpers on the way
                 value = cells[path[0]].cell_contents
+                for name in path[1:]:
+                    inner = dict(zip(getattr(getattr(value, "__code__", None), "co_freevars", ()),
+                                     getattr(value, "__closure__", None) or ()))
+                    if name not in inner:
+                        raise _Recompile(path[-1])
+                    value = inner[name].cell_contents
             else:
                 module, name = path
                 scope = self.fn.__globals__ if self.fn.__globals__.get("__name__") == module \

@@ -47,6 +47,3 @@ def cases():
     return [Program("expected_improvement", ei, (xstar,)),
             Program("log_expected_improvement", log_ei, (xstar,))]
 
-
-WAITS_FOR = {"expected_improvement": "arrays captured in a helper's closure (x_train in predict)",
-             "log_expected_improvement": "arrays captured in a helper's closure (x_train in predict)"}

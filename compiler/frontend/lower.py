@@ -131,7 +131,9 @@ class Lowerer(ArrayLowering):
                     pass
         self.b = b
         self.stack = stack
-        self.top_closure = len(stack) == 1   # self.closure is the compiled function's own
+        # how the compiled function reaches self.closure: () for its own cells, the names of
+        # the cells holding the helpers on the way for a helper it closes over, else None
+        self.closure_path: tuple | None = () if len(stack) == 1 else None
         self.env: dict[str, object] = {}
         self.dead = False
         self.loops: list[_LoopFlags] = []
@@ -883,7 +885,7 @@ class Lowerer(ArrayLowering):
             if name in scope:
                 v = scope[name]
                 if isinstance(v, np.ndarray):
-                    where = (kind, name) if kind == "closure" else \
+                    where = (kind, *(self.closure_path or ()), name) if kind == "closure" else \
                         (kind, self.globals.get("__name__", ""), name)
                     return self.capture(where, v, node, name)
                 return self.global_value(v, node, name)
@@ -892,9 +894,9 @@ class Lowerer(ArrayLowering):
     def capture(self, where: tuple, v: np.ndarray, node, name: str) -> Var:
         """An array the function reads from its module or closure: a hidden parameter, read
         afresh at every call (as Python reads it), never baked into the code; no gradient."""
-        if where[0] == "closure" and not self.top_closure:
-            raise self.err(node, f"'{name}' is an array in the closure of a helper; flatgrad reads "
-                                 "captured arrays of the differentiated function itself only",
+        if where[0] == "closure" and self.closure_path is None:
+            raise self.err(node, f"'{name}' is an array in the closure of a helper flatgrad "
+                                 "cannot reach from the differentiated function's own closure",
                            f"Pass '{name}' to the helper as an argument.")
         dtype = T.array_dtype(v)
         if dtype not in ("float64", "float32", "int64", "bool") or v.ndim == 0 or not v.dtype.isnative:
@@ -1225,9 +1227,20 @@ class Lowerer(ArrayLowering):
         sub = type(self)(pf, fn, self.b, self.stack + (code,), self.own, self.borrowed | lent,
                          self.captures)
         sub.captures_hints = self.captures_hints
+        sub.closure_path = self.helper_path(fn)
         result = sub.run(bound)
         self.b = sub.b
         return result
+
+    def helper_path(self, fn) -> tuple | None:
+        """The closure path of helper ``fn`` when this function's closure holds it (the arrays
+        in its own closure are then read through that cell at every call), else None."""
+        if self.closure_path is None:
+            return None
+        for name, v in self.closure.items():
+            if v is fn:
+                return self.closure_path + (name,)
+        return None
 
     # ------------------------------------------------------------------ library code
 
@@ -1298,7 +1311,7 @@ class Lowerer(ArrayLowering):
         sub = type(self)(pf, _Scope(outer), self.b, self.stack + (fn.node,), self.own,
                          self.borrowed | lent, self.captures)
         sub.captures_hints = self.captures_hints
-        sub.closure, sub.globals, sub.top_closure = outer.closure, outer.globals, outer.top_closure
+        sub.closure, sub.globals, sub.closure_path = outer.closure, outer.globals, outer.closure_path
         result = sub.run({**visible, **bound})
         self.b = sub.b
         return result
