@@ -181,11 +181,20 @@ def _t_tail(upper):
 
 
 def _tails(lower_tail, upper_tail):
-    """cdf, sf and their logarithms from the two tails' lowerings."""
-    def log_of(f):
-        return lambda lw, node, v, what: lw.op(node, "log", f(lw, node, v, what))
-    return {"cdf": lower_tail, "sf": upper_tail, "logcdf": log_of(lower_tail),
-            "logsf": log_of(upper_tail)}
+    """cdf, sf and their logarithms from the two tails' lowerings. A tail near 1 has its
+    logarithm from the other tail, log1p(-other), which keeps its digits (log(1 - 1e-20) is
+    -1e-20, not 0); each log sees a safe value where the other is chosen (no NaN in the
+    gradient from the branch not taken)."""
+    def log_of(this, other):
+        def lower(lw, node, v, what):
+            return lw.lower_text("""
+                small = p < 0.5
+                np.where(small, np.log(np.where(small, p, 0.5)),
+                         np.log1p(-np.where(small, 0.5, q)))
+            """, node, p=this(lw, node, v, what), q=other(lw, node, v, what))
+        return lower
+    return {"cdf": lower_tail, "sf": upper_tail, "logcdf": log_of(lower_tail, upper_tail),
+            "logsf": log_of(upper_tail, lower_tail)}
 
 
 _family("t", ("x", "df", "loc", "scale"), {"loc": 0.0, "scale": 1.0},
