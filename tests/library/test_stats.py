@@ -121,6 +121,9 @@ CASES = {
     "gamma_cdf_x": ("x", "gamma.cdf(x, 3.2)", lambda: (_u(0.2, 8, (6,)),), (0,), (0,)),
     "gamma_logcdf": ("x", "gamma.logcdf(x, 40.0) + gamma.logsf(x, 0.5)",
                      lambda: (_u(30, 50, (5,)),), (0,), ()),
+    # a tail near 1: its log from the other tail (log(1 - 1e-20) is -1e-20, not 0)
+    "logsf_near_one": ("x", "gamma.logsf(x, 72.0) + beta.logsf(x / 1000.0, 2.0, 80.0) + t.logcdf(x, 3.0)",
+                       lambda: (_u(8, 20, (5,)),), (0,), ()),
     "chi2_cdf": ("x, scale", "chi2.cdf(x, 3.0, scale=scale) + chi2.sf(x, 1.5) + chi2.logcdf(x, 6.0)",
                  lambda: (_u(0.2, 8, (6,)), _u(0.5, 2)), (0, 1), ()),
     "chi2_cdf_x": ("x", "chi2.cdf(x, 3.0)", lambda: (_u(0.2, 8, (6,)),), (0,), (0,)),
