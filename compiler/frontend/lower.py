@@ -923,6 +923,8 @@ class Lowerer(ArrayLowering):
             return Ref(v)
         if v is None:              # np.newaxis (or a global bound to None), as the literal None
             return Ref(None)
+        if attribute_reader(v) is not None:      # prior = norm(0, 1) made outside: prior.logpdf
+            return Ref(v)
         raise self.err(node, f"'{name}' is a {type(v).__name__}, which flatgrad cannot read",
                        "Pass it in as an argument.")
 

@@ -23,6 +23,7 @@ import math
 
 import scipy.special
 import scipy.stats as st
+from scipy.stats import _distn_infrastructure, _multivariate
 
 from .. import types as T
 from ..ir import Const
@@ -421,4 +422,19 @@ for _name, _dist in _DISTS.items():
     LOWERINGS[_dist] = _freeze(_name)
     ATTRIBUTES[type(_dist)] = _read_method
 ATTRIBUTES[Frozen] = _read_frozen
+
+
+def _read_made_outside(lw, obj, node):
+    """A frozen distribution made outside the function (``prior = norm(0, 2)`` at module
+    level) is rejected: its parameters would be baked into the compiled code, which the
+    caches key by the object's type only."""
+    name = getattr(getattr(obj, "dist", None), "name", type(obj).__name__)
+    raise lw.err(node, f"flatgrad does not read a frozen scipy.stats.{name} made outside the "
+                 "function", f"Freeze it inside the function ({name}(...).{node.attr}(x)), or "
+                 f"call {name}.{node.attr} with its parameters.")
+
+
+# (SciPy's classes of frozen distributions live in private modules)
+ATTRIBUTES[_distn_infrastructure.rv_frozen] = _read_made_outside
+ATTRIBUTES[_multivariate.multi_rv_frozen] = _read_made_outside
 CALLABLE_TYPES[FrozenMethod] = _call_frozen

@@ -279,6 +279,13 @@ def norm_ppf(x):
     return np.sum(MOD.norm.ppf(x))
 
 
+PRIOR = sst.norm(0.0, 2.0)     # frozen outside: its numbers would be baked into cached code
+
+
+def frozen_outside(x):
+    return np.sum(PRIOR.logpdf(x))
+
+
 def t_ppf(x):
     return np.sum(MOD.t.ppf(x, 3.0))
 
@@ -319,6 +326,7 @@ def test_poisson_count_has_no_gradient():
     (t_no_df, (np.ones(3),), "needs the argument 'df'"),
     (norm_bad_keyword, (np.ones(3),), "the argument 'mu' is not supported"),
     (frozen_cdf, (np.ones(3), 2.0), "scipy.stats.gamma.cdf"),
+    (frozen_outside, (np.ones(3),), "frozen scipy.stats.norm made outside the function"),
 ])
 def test_rejections_are_compile_errors(fn, args, message):
     argnums = 1 if fn in (frozen_cdf, t_cdf) else 0
