@@ -31,6 +31,7 @@ from ..compiler.frontend.source import params_of
 from ..compiler.inline import inline
 from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import LEAF, TreeDef, unflatten
+from ..compiler.objects import array_leaves, follow, holds_objects
 from ..compiler.values import is_static
 from . import cache, tiers
 
@@ -83,6 +84,31 @@ def classify_tree(name: str, value, differentiable: bool):
     return T.Tree(tree, tuple(t for t, _, _ in found)), [v for _, v, _ in found], True
 
 
+def _classify_objects(name: str, value, differentiable: bool):
+    """(Static with the arrays' types as leaves, the arrays, True) for an argument holding
+    user objects."""
+    if differentiable:
+        raise TypeError(f"argument '{name}' holds {type(value).__name__} objects, which flatgrad "
+                        "reads as static data without a gradient; leave it out of argnums and "
+                        "pass the parameters to differentiate as arrays")
+    arrays = [classify(name, a, False)[:2] for _, a in array_leaves(value)]
+    return T.Static(cache.value_key(value), value, tuple(t for t, _ in arrays)), \
+        [a for _, a in arrays], True
+
+
+def _classify_slice(name: str, value: slice, differentiable: bool):
+    """A slice argument (``X[idx]``): its integer bounds are int parameters of the compiled
+    code, which is keyed on which of them are None (so each batch reuses one compilation)."""
+    parts = (value.start, value.stop, value.step)
+    if differentiable or not all(p is None or isinstance(p, (int, np.integer))
+                                 and not isinstance(p, (bool, np.bool_)) for p in parts):
+        raise TypeError(f"argument '{name}' is a slice; flatgrad takes slices of integers (or "
+                        "None), without a gradient")
+    key = "slice(" + ", ".join("None" if p is None else "int" for p in parts) + ")"
+    ints = [int(p) for p in parts if p is not None]
+    return T.Static(key, value, (T.I64,) * len(ints)), ints, True
+
+
 _ARRAYS: dict = {}     # (dtype, ndim, differentiable) -> the IR type of an array taken as it is
 
 
@@ -93,6 +119,12 @@ def classify(name: str, value, differentiable: bool):
         t = _ARRAYS.get((value.dtype, value.ndim, differentiable))
         if t is not None:                # the common case, without str(dtype) and friends
             return t, value, False
+    if isinstance(value, slice):
+        return _classify_slice(name, value, differentiable)
+    if holds_objects(value):
+        # objects describing a model: static, keyed on all they hold; their arrays are
+        # passed to the compiled code at each call (compiler/objects.py)
+        return _classify_objects(name, value, differentiable)
     if is_static(value):
         # a function (act=np.tanh), None or a string: fixed when compiling, as JAX's static
         # arguments; a value of its own in the cache key
@@ -397,19 +429,17 @@ class Transformed:
 
         def fetch(where):
             kind, *path, dtype, ndim = where
-            if kind == "closure":            # through the cells of the helpers on the way
-                value = cells[path[0]].cell_contents
-                for name in path[1:]:
-                    inner = dict(zip(getattr(getattr(value, "__code__", None), "co_freevars", ()),
-                                     getattr(value, "__closure__", None) or ()))
-                    if name not in inner:
-                        raise _Recompile(path[-1])
-                    value = inner[name].cell_contents
-            else:
-                module, name = path
-                scope = self.fn.__globals__ if self.fn.__globals__.get("__name__") == module \
-                    else vars(sys.modules[module])
-                value = scope[name]
+            try:
+                if kind == "closure":
+                    value, steps = cells[path[0]].cell_contents, path[1:]
+                else:
+                    module, name, *steps = path
+                    scope = self.fn.__globals__ if self.fn.__globals__.get("__name__") == module \
+                        else vars(sys.modules[module])
+                    value = scope[name]
+                value = follow(value, tuple(steps))   # an array inside an object or a list
+            except (LookupError, AttributeError, TypeError):
+                raise _Recompile(path[-1]) from None
             if not (isinstance(value, np.ndarray) and value.ndim == ndim
                     and T.array_dtype(value) == dtype):
                 raise _Recompile(path[-1])
@@ -479,7 +509,8 @@ class Transformed:
             if isinstance(t, T.Tree):
                 values.extend(v2)        # the compiled code takes one parameter per leaf
             elif isinstance(t, T.Static):
-                pass                     # ... and none for a static argument
+                values.extend(v2 or ())  # ... and none for a static argument (but an
+                                         # object argument's arrays)
             else:
                 values.append(v2)
             converted |= conv

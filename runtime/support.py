@@ -124,6 +124,10 @@ def distinct_pairs(a, n, b, m):
 def tape_push(tape, k, value):
     """Store ``value`` at row ``k`` of ``tape``, growing the tape (doubling) when it is full.
     A tape may start empty, before the shape of its rows is known."""
+    if tape.ndim > 1 and k > 0 and np.shape(value) != tape.shape[1:]:
+        # a list grown in a loop whose items differ in shape (NumPy would not stack them)
+        raise ValueError("the items appended to a list have different shapes; a list built "
+                         "in a loop must hold items of one shape")
     if k >= tape.shape[0]:
         grown = np.empty((max(2 * tape.shape[0], k + 1, 16),) + np.shape(value), dtype=tape.dtype)
         if k > 0:

@@ -52,4 +52,5 @@ def cases():
     return [Program("loss", make_loss(layers), (params, images, labels))]
 
 
-WAITS_FOR = {"loss": "read-only user objects (a list of layer objects with forward_pass methods)"}
+WAITS_FOR = {"loss": "a variable that starts as a number and becomes an array in a loop "
+                      "(out = 0.0; out = out + patch * w)"}

@@ -40,17 +40,17 @@ _REJECT: dict[type, tuple[str, str]] = {
 }
 
 
-def fence(pf: ParsedFunction) -> None:
-    """Raise CompileError at the first construct outside the supported subset."""
+def fence(pf: ParsedFunction, helper: bool = False) -> None:
+    """Raise CompileError at the first construct outside the supported subset. A ``helper``
+    (inlined at each call, so called with a fixed number of arguments) may take ``*args``,
+    keyword-only parameters and ``**kwargs``; the differentiated function may not."""
     node = pf.node
-    if isinstance(node, ast.FunctionDef):
-        a = node.args
-        if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs:
-            raise CompileError("flatgrad does not support *args, **kwargs or keyword-only parameters",
-                               pf.loc(node), "Use plain positional parameters.")
-        body = node.body
-    else:
-        body = [node.body]
+    a = node.args
+    if not helper and (a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs):
+        raise CompileError("flatgrad does not support *args, **kwargs or keyword-only parameters "
+                           "in the function it differentiates (its helpers may take them)",
+                           pf.loc(node), "Use plain positional parameters.")
+    body = node.body if isinstance(node, ast.FunctionDef) else [node.body]
     for stmt in body:
         _check(pf, stmt)
 
@@ -72,11 +72,6 @@ def _check(pf: ParsedFunction, root: ast.AST) -> None:
         if isinstance(n, ast.Constant) and isinstance(n.value, complex):
             raise CompileError("flatgrad does not support complex numbers", pf.loc(n),
                                "Split the value into real and imaginary parts.")
-        if isinstance(n, (ast.FunctionDef, ast.Lambda)) and n is not pf.node:
-            a = n.args
-            if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs or a.kw_defaults:
-                raise CompileError("flatgrad does not support *args, **kwargs or keyword-only "
-                                   "parameters", pf.loc(n), "Use plain positional parameters.")
         if isinstance(n, (ast.For, ast.While)) and n.orelse:
             raise CompileError("flatgrad does not support else clauses on loops", pf.loc(n.orelse[0]),
                                "Use a flag variable set before break.")
