@@ -1,55 +1,47 @@
-"""A character-level recurrent network's log-likelihood, as in autograd's examples/rnn.py
-(own port): a helper with *args, hidden states appended to a list over the sequence."""
+"""A recurrent network's per-step log-likelihood of one-hot sequences, in the spirit of
+autograd's examples/rnn.py (own port): a helper that multiplies any number of state pieces
+(*args, joined with a bias column by tuple concatenation), and the log-probabilities of
+each step gathered in a list grown over the sequence."""
 import numpy as np
 from scipy.special import logsumexp
 
 from . import Program
 
 
-def sigmoid(x):
-    return 0.5 * (np.tanh(x) + 1.0)
+def affine(weights, *pieces):
+    rows = pieces[0].shape[0]
+    joined = np.hstack(pieces + (np.ones((rows, 1)),))
+    return np.dot(joined, weights)
 
 
-def concat_and_multiply(weights, *args):
-    cat_state = np.hstack(args + (np.ones((args[0].shape[0], 1)),))
-    return np.dot(cat_state, weights)
+def log_softmax_rows(scores):
+    return scores - logsumexp(scores, axis=1, keepdims=True)
 
 
-def rnn_predict(params, inputs):
-    def update_rnn(input, hiddens):
-        return np.tanh(concat_and_multiply(params["change"], input, hiddens))
-
-    def hiddens_to_output_probs(hiddens):
-        output = concat_and_multiply(params["predict"], hiddens)
-        return output - logsumexp(output, axis=1, keepdims=True)
-
-    num_sequences = inputs.shape[1]
-    hiddens = np.repeat(params["init hiddens"], num_sequences, axis=0)
-    output = [hiddens_to_output_probs(hiddens)]
-    for input in inputs:
-        hiddens = update_rnn(input, hiddens)
-        output.append(hiddens_to_output_probs(hiddens))
-    return output
+def step_logprobs(params, seqs):
+    state = np.repeat(params["h0"], seqs.shape[1], axis=0)
+    steps = [log_softmax_rows(affine(params["out"], state))]
+    for x_t in seqs:
+        state = np.tanh(affine(params["rec"], x_t, state))
+        steps.append(log_softmax_rows(affine(params["out"], state)))
+    return steps
 
 
-def rnn_log_likelihood(params, inputs, targets):
-    logprobs = rnn_predict(params, inputs)
-    loglik = 0.0
-    num_time_steps, num_examples, _ = inputs.shape
-    for t in range(num_time_steps):
-        loglik += np.sum(logprobs[t] * targets[t])
-    return loglik / (num_time_steps * num_examples)
+def mean_log_likelihood(params, seqs, labels):
+    steps = step_logprobs(params, seqs)
+    n_steps, n_seqs, _ = seqs.shape
+    total = 0.0
+    for t in range(n_steps):
+        total += np.sum(steps[t] * labels[t])
+    return total / (n_steps * n_seqs)
 
 
 def cases():
     rs = np.random.RandomState(4)
     n_in, n_hid, n_out = 4, 5, 4
-    params = {"init hiddens": rs.randn(1, n_hid) * 0.1,
-              "change": rs.randn(n_in + n_hid + 1, n_hid) * 0.1,
-              "predict": rs.randn(n_hid + 1, n_out) * 0.1}
-    inputs = np.eye(n_in)[rs.randint(0, n_in, (6, 3))]
-    targets = np.eye(n_out)[rs.randint(0, n_out, (6, 3))]
-    return [Program("log_likelihood", rnn_log_likelihood, (params, inputs, targets))]
-
-
-WAITS_FOR = {"log_likelihood": "*args in helpers; lists grown in loops of data-dependent length; tuple + tuple"}
+    params = {"h0": rs.randn(1, n_hid) * 0.1,
+              "rec": rs.randn(n_in + n_hid + 1, n_hid) * 0.1,
+              "out": rs.randn(n_hid + 1, n_out) * 0.1}
+    seqs = np.eye(n_in)[rs.randint(0, n_in, (6, 3))]
+    labels = np.eye(n_out)[rs.randint(0, n_out, (6, 3))]
+    return [Program("log_likelihood", mean_log_likelihood, (params, seqs, labels))]
