@@ -35,7 +35,12 @@ def lower_into(fn, b: Builder, args: tuple, loc: SourceLoc | None = None) -> obj
         raise CompileError(f"'{fn.__name__}' takes {len(argnames)} argument(s), "
                            f"got {len(args)}", loc)
     sub = Lowerer(pf, fn, b, (fn.__code__,))
-    return sub.run(dict(zip(argnames, args)))
+    out = sub.run(dict(zip(argnames, args)))
+    if sub.randoms:
+        raise CompileError(f"'{fn.__name__}' draws random numbers, which a custom_vjp function "
+                           "and its rules cannot do", _def_loc(fn),
+                           "Draw in the function that calls it and pass the draws in.")
+    return out
 
 
 def _def_loc(fn) -> SourceLoc | None:
@@ -126,7 +131,7 @@ def _spec(owner, types: tuple, loc) -> CustomSpec:
     CUSTOM[name] = spec
     out_t = r.type
     defprim(name, len(types), lambda *ts: out_t, call(name, arity=len(types)),
-            elementwise=False)
+            elementwise=False, batch="a custom_vjp function of one example's values")
     defvjp(name, *[_vjp_rule(spec, i) for i in range(len(types))])
     defjvp(name, *[_jvp_rule(spec, i) for i in range(len(types))])
     specs[types] = spec

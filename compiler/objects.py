@@ -32,6 +32,8 @@ def is_user_object(v) -> bool:
     t = type(v)
     if (t.__module__ or "").split(".")[0] in _FOREIGN or any(hasattr(t, h) for h in _HOOKS):
         return False
+    if (t.__module__ or "").startswith("_cython"):   # a compiled function (np.random.default_rng)
+        return False
     return hasattr(v, "__dict__")
 
 

@@ -457,5 +457,6 @@ def readable(text: str) -> str:
     """A generated module as people read it: without the cache's bookkeeping lines."""
     keep = [ln for ln in text.splitlines()
             if not ln.startswith(("# key:", "# checksum:", "__flatgrad_lines__ = ",
-                                  "__flatgrad_captures__ = ", "__flatgrad_profile__ = "))]
+                                  "__flatgrad_captures__ = ", "__flatgrad_profile__ = ",
+                                  "__flatgrad_draws__ = "))]
     return "\n".join(keep).strip("\n") + "\n"

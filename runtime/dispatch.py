@@ -33,7 +33,7 @@ from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import LEAF, TreeDef, unflatten
 from ..compiler.objects import array_leaves, follow, holds_objects
 from ..compiler.values import is_static
-from . import cache, tiers
+from . import cache, draws, tiers
 
 TARGETS = ("python", "cpu")
 DEFAULT_TARGET = "cpu"      # every transform's default: Numba; "python" runs the same code without
@@ -68,6 +68,9 @@ def classify_tree(name: str, value, differentiable: bool):
     found: list = []
 
     def walk(path: str, v) -> TreeDef:
+        if draws.kind_of(v) is not None:
+            raise TypeError(f"argument '{path}' is a random generator inside a container; "
+                            "pass it as an argument of its own")
         if not is_tree(v):
             found.append(classify(path, v, differentiable))
             return LEAF
@@ -119,6 +122,9 @@ def classify(name: str, value, differentiable: bool):
         t = _ARRAYS.get((value.dtype, value.ndim, differentiable))
         if t is not None:                # the common case, without str(dtype) and friends
             return t, value, False
+    generator = draws.classify(name, value, differentiable)
+    if generator is not None:       # a random generator: drawn from before the compiled code
+        return generator
     if isinstance(value, slice):
         return _classify_slice(name, value, differentiable)
     if holds_objects(value):
@@ -350,7 +356,7 @@ class Transformed:
             return self._dispatch(args)
         except _ERRORS as e:
             self._reraise(e, args)
-        except _Recompile:
+        except (_Recompile, draws.GeneratorChanged):
             # an array read from the module changed dtype or ndim: compile for the new one
             with self._lock:
                 self._fast.clear()
@@ -397,7 +403,8 @@ class Transformed:
         if loc is None and self.target != "python":
             twin = self.retarget("python")
             try:
-                twin(*args)
+                with draws.replaying(draws.last()):   # the same draws, not new ones
+                    twin(*args)
             except type(e) as again:
                 if getattr(again, "__flatgrad_reshaped__", False):
                     return again          # the twin said what happened, at the user's line
@@ -498,7 +505,7 @@ class Transformed:
         if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) or code.co_kwonlyargcount:
             transform(self.fn, None, self.req)   # raises the CompileError that says why
         args = self._bind(tuple(args))
-        types, values, converted = [], [], False
+        types, values, converted, gens = [], [], False, []
         for i, (name, v) in enumerate(zip(self.params, args)):
             if isinstance(v, str) and name not in self._modes():
                 raise TypeError(f"argument '{name}' is a string; flatgrad takes floats, ints, "
@@ -509,12 +516,14 @@ class Transformed:
             if isinstance(t, T.Tree):
                 values.extend(v2)        # the compiled code takes one parameter per leaf
             elif isinstance(t, T.Static):
+                if t.key in ("RandomState", "Generator"):
+                    gens.append(v)       # ... a generator goes last, to draws.wrap
                 values.extend(v2 or ())  # ... and none for a static argument (but an
                                          # object argument's arrays)
             else:
                 values.append(v2)
             converted |= conv
-        return Signature(types), values, converted
+        return Signature(types), values + gens, converted
 
     def _dispatch(self, args):
         sig, values, converted = self.signature(args)
@@ -581,7 +590,7 @@ class Transformed:
         if twin is None:
             twin = self._twin = self.retarget("python")
         python = twin.compile(sig)
-        module = sys.modules.get(getattr(getattr(python, "__wrapped__", python), "__module__", ""))
+        module = sys.modules.get(getattr(_innermost(python), "__module__", ""))
         prof = tiers.profile_of(python)
         if prof is None:
             prof = tiers.profile(self.build_ir(sig))
@@ -602,7 +611,8 @@ class Transformed:
             state.pending.add(descs)
         n = len(params_of(self.fn))
         captured = getattr(state.python_module, "__flatgrad_captures__", ())
-        full = descs[:n] + tiers.capture_descs(captured) + descs[n:]
+        full = descs[:n] + tiers.capture_descs(captured) + \
+            draws.descs(state.python_module, self.__name__) + descs[n:]
         key = self.key(sig)
 
         def prepare():
@@ -613,8 +623,9 @@ class Transformed:
 
         def finish():
             cpu = self.compile(sig)
-            tiers.load(getattr(cpu, "__wrapped__", cpu) if captured else cpu, full)
-            module = sys.modules.get(getattr(getattr(cpu, "__wrapped__", cpu), "__module__", ""))
+            raw = _innermost(cpu)           # the Numba dispatcher inside the wrappers
+            tiers.load(raw, full)
+            module = sys.modules.get(getattr(raw, "__module__", ""))
             with self._lock:
                 state.pending.discard(descs)
                 if self._tiers.get(sig) is not state:
@@ -782,8 +793,10 @@ class Transformed:
             if nested is not None:
                 compiled = _nested(compiled, TreeDef.from_spec(nested))
             captured = getattr(module, "__flatgrad_captures__", ())
+            n = len(T.leaf_types(sig[:len(params_of(self.fn))]))
+            compiled = draws.wrap(compiled, module, self.__name__, self.fn, self.params, sig,
+                                  n + len(captured))
             if captured:
-                n = len(T.leaf_types(sig[:len(params_of(self.fn))]))
                 compiled = self._with_captures(compiled, captured, n)
             if self.target == "python":
                 compiled = _numpy_scalars(compiled, T.leaf_types(sig))
@@ -844,6 +857,10 @@ class Transformed:
                 a = b.op("float", a) if not T.is_array(a.type) else b.op("astype", a, dtype="float64")
             cast.append(a)
         ir = self.build_ir(Signature(a.type for a in cast))
+        if dict(ir.meta).get("draws") is not None:
+            raise CompileError(f"'{self.__name__}' draws random numbers, which a transform "
+                               "called inside another compiled function cannot do", loc,
+                               "Draw in the outer function and pass the draws in as an argument.")
         results = inline(b, ir, tuple(cast))
         tree = dict(ir.meta).get("tree")
         if tree is not None:
@@ -855,6 +872,14 @@ class Transformed:
         if self._fingerprint is None:
             self._fingerprint = cache.fingerprint(self.fn)
         return repr((self._fingerprint, self.req, self.target, sorted(self.floats)))
+
+
+def _innermost(compiled):
+    """The generated function inside the wrappers ``compile`` puts around it (captured
+    arrays, random draws, nesting of results, NumPy scalars)."""
+    while not hasattr(compiled, "compile") and hasattr(compiled, "__wrapped__"):
+        compiled = compiled.__wrapped__
+    return compiled
 
 
 def _direct_class(hot) -> type:

@@ -137,6 +137,16 @@ def tape_push(tape, k, value):
     return tape
 
 
+def draw_trips(draw, trips, kinds):
+    """The random draws of a loop's trips, made in the loop's order before the compiled code
+    runs (``compiler/library/random.py``): ``draw()`` makes one trip's draws; one array per
+    draw, its trips stacked along a first axis (``kinds``: each draw's dtype and ndim, for a
+    loop that runs no trip)."""
+    rows = [draw() for _ in trips]
+    return tuple(np.array([r[j] for r in rows], dtype=dt) if rows
+                 else np.empty((0,) * (nd + 1), dtype=dt) for j, (dt, nd) in enumerate(kinds))
+
+
 def reduce_sum(x, axis, keepdims):
     """np.sum with axis and keepdims (the spelling Numba targets use; see numba_ext)."""
     return np.sum(x, axis=axis, keepdims=keepdims)
@@ -171,6 +181,14 @@ def nonneg(n):
     """``n``, checked not to be negative (a repeat count, a pad width)."""
     if n < 0:
         raise ValueError("negative dimensions are not allowed")
+    return n
+
+
+def same_size(n, m):
+    """``n``, checked equal to ``m``: the mapped axes of a ``vmap``'s arguments have one
+    length."""
+    if n != m:
+        raise ValueError("vmap got arguments of different sizes along their mapped axes")
     return n
 
 

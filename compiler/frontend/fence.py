@@ -61,11 +61,12 @@ def _check(pf: ParsedFunction, root: ast.AST) -> None:
     args = {id(a) for c in ast.walk(root) if isinstance(c, ast.Call)
             for a in [*c.args, *(k.value for k in c.keywords)]}
     args |= {id(c.slice) for c in ast.walk(root) if isinstance(c, ast.Subscript)}
+    docs = _docstrings(root)
     for n in ast.walk(root):
         bad = _REJECT.get(type(n))
         if bad is not None:
             raise CompileError(f"flatgrad does not support {bad[0]}", pf.loc(n), bad[1])
-        if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes)) and not _is_docstring(root, n) \
+        if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes)) and id(n) not in docs \
                 and not (isinstance(n.value, str) and id(n) in args):
             raise CompileError("flatgrad does not support strings", pf.loc(n),
                                "Keep strings, printing and I/O out of the differentiated function.")
@@ -77,5 +78,11 @@ def _check(pf: ParsedFunction, root: ast.AST) -> None:
                                "Use a flag variable set before break.")
 
 
-def _is_docstring(root: ast.AST, n: ast.Constant) -> bool:
-    return isinstance(root, ast.Expr) and root.value is n
+def _docstrings(root: ast.AST) -> set[int]:
+    """The ids of the docstrings in ``root``: ``root`` itself if it is one (a statement of the
+    function's body), and the first statement of every ``def`` nested in it."""
+    found = {id(root.value)} if isinstance(root, ast.Expr) else set()
+    for n in ast.walk(root):
+        if isinstance(n, ast.FunctionDef) and n.body and isinstance(n.body[0], ast.Expr):
+            found.add(id(n.body[0].value))
+    return found

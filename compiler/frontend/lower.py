@@ -34,6 +34,7 @@ from .slices import SliceLowering, slice_parameter
 from .source import ParsedFunction, params_of, parse_function
 from ..objects import holds_objects, is_user_object
 from ..values import BoundMethod, Record, Ref, SliceVal, Undefined, hashable, is_static
+from ..library import random
 
 RET, RETVAL = "$ret", "$retval"
 CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
@@ -89,8 +90,9 @@ def lower_function(fn, arg_types=None) -> Function:
         # nest as it does, where a bare value would be taken for the value itself
         from ..tree import LEAF, tuple_of
         meta += (("tree", tuple_of([LEAF])),)
-    return Function(pf.name, params + hidden, Block((), tuple(b.stmts), results), pf.loc(pf.node),
-                    meta)
+    fn = Function(pf.name, params + hidden, Block((), tuple(b.stmts), results), pf.loc(pf.node),
+                  meta)
+    return random.hoist(fn, len(params), lw.randoms)   # random draws: hidden parameters too
 
 
 def _parameter(b: Builder, name: str, t: T.Type, leaves: list) -> object:
@@ -103,7 +105,8 @@ def _parameter(b: Builder, name: str, t: T.Type, leaves: list) -> object:
     if isinstance(t, T.Static) and holds_objects(t.obj):
         return object_parameter(b, name, t, leaves)
     if isinstance(t, T.Static):           # a function, None or a string: known while compiling
-        return Ref(t.obj)
+        kind = random.kind_of(t.obj)      # (a random generator: drawn from at run time)
+        return Ref(t.obj) if kind is None else random.Source(("arg", name), kind, name)
     if not isinstance(t, T.Tree):
         leaves.append(b.fresh(t, hint=name))
         return leaves[-1]
@@ -156,6 +159,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         self.captures_hints: set = set()                                 # from the module
         self.borrowed = borrowed          # the caller's arrays, passed in: read-only here
         self.list_depth: dict[str, int] = {}   # list name -> loops around where it was made
+        self.randoms: dict = {}           # random generators drawn from, shared with helpers
 
     # ------------------------------------------------------------------ helpers
 
@@ -883,6 +887,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             return self.stacked_rows(v, node)
         what = ("a tuple" if isinstance(v, tuple) else "a dict" if isinstance(v, Record)
                 else "a string" if isinstance(v, Ref) and isinstance(v.obj, str)
+                else "a random generator" if isinstance(v, random.Source)
                 else "a slice" if isinstance(v, SliceVal)
                 else f"a '{type(v.obj).__name__}' object" if isinstance(v, ObjectVal)
                 else "a function or module")
@@ -923,6 +928,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                 v = scope[name]
                 where = self.closure_where(name) if kind == "closure" else \
                     (kind, self.globals.get("__name__", ""), name)
+                if random.kind_of(v) is not None:          # drawn from at run time
+                    return random.source_of(self, where, v, node, name)
                 if isinstance(v, np.ndarray):
                     return self.capture(where, v, node, name)
                 if isinstance(v, (list, tuple, dict)) or is_user_object(v):
@@ -983,6 +990,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             where = ("global", base.obj.__name__, node.attr)
             if isinstance(v, np.ndarray):
                 return self.capture(where, v, node, node.attr)
+            if random.kind_of(v) is not None:             # module.rs: drawn from at run time
+                return random.source_of(self, where, v, node, node.attr)
             if isinstance(v, (list, tuple, dict)) or is_user_object(v):
                 return self.static_value(v, where, (), node, node.attr)
             return self.global_value(v, node, node.attr)
@@ -996,6 +1005,9 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             return attribute_reader(base.obj)(self, base.obj, node)   # scipy.stats' norm.logpdf
         if isinstance(base, Record) and node.attr in ("keys", "values", "items"):
             return Ref(BoundMethod(base, node.attr))
+        method = random.attribute(self, base, node)      # rs.normal
+        if method is not None:
+            return method
         raise self.err(node, f"flatgrad does not support the attribute '{node.attr}' here")
 
     def expr_Tuple(self, node: ast.Tuple) -> tuple:
@@ -1131,6 +1143,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         if py is not None and type(fn).__module__.startswith("numba"):
             fn = py                     # a user's @njit helper: differentiate its Python source
         kwargs = {k.arg: k.value for k in node.keywords}
+        if isinstance(fn, random.Method):
+            return random.lower_draw(self, fn, node, kwargs)
         if isinstance(fn, BoundMethod):
             return self.call_method(fn, node, kwargs)
         if isinstance(fn, UserMethod):
@@ -1292,11 +1306,16 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                          if isinstance(v, Var) and T.is_array(v.type))
         sub = type(self)(pf, fn, self.b, self.stack + (code,), self.own, self.borrowed | lent,
                          self.captures)
-        sub.captures_hints = self.captures_hints
+        sub.captures_hints, sub.randoms = self.captures_hints, self.randoms
         sub.closure_path = self.helper_path(fn)
         result = sub.run(bound)
         self.b = sub.b
         return result
+
+    @property
+    def top_closure(self) -> bool:
+        """Is self.closure the compiled function's own (not a helper's)?"""
+        return self.closure_path == ()
 
     def closure_where(self, name: str) -> tuple | None:
         """Where the compiled function reads ``name`` of this closure at each call: its own
@@ -1389,7 +1408,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         pf = replace(outer.pf, node=fn.node, name=fn.name)
         sub = type(self)(pf, _Scope(outer), self.b, self.stack + (fn.node,), self.own,
                          self.borrowed | lent, self.captures)
-        sub.captures_hints = self.captures_hints
+        sub.captures_hints, sub.randoms = self.captures_hints, self.randoms
         sub.closure, sub.globals, sub.closure_path = outer.closure, outer.globals, outer.closure_path
         result = sub.run({**visible, **bound})
         self.b = sub.b

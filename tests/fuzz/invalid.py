@@ -51,7 +51,7 @@ EXTRA = [
     "for v in 2.5:\n    t = v",
     "t = {s}.tolist()",
     "t = np.linalg.eig(np.eye(3))",
-    "t = np.random.rand()",
+    "t = np.random.vonmises(0.0, 1.0)",     # a method flatgrad does not draw with
     "{a}.sort()",
     "t = {a}.tolist()",
     "t = isinstance({s}, float)",
