@@ -43,4 +43,4 @@ def cases():
     return [Program("objective", make_objective(rs, 5), (params,), reset=lambda: rs.set_state(state))]
 
 
-WAITS_FOR = {"objective": "random draws inside the function; list comprehensions over a data-dependent range"}
+WAITS_FOR = {"objective": "list comprehensions over a data-dependent range"}
