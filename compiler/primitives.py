@@ -97,6 +97,8 @@ class Primitive:
     costly: bool = False                # on arrays, worth a tape row rather than a recomputation
     safe: bool = False                  # a scalar op that cannot raise (may be hoisted freely)
     shape: Callable | None = None       # symbolic shape rule (see dims.py); None: unknown
+    region: Callable | None = None      # a write: the shape rule of the region its value
+                                        # (argument 1) is broadcast into, as NumPy does
     names: tuple = field(default=())    # Python callables that mean this primitive
 
     def vjp_rule(self, i: int):
@@ -810,6 +812,7 @@ defprim("setitem", -1, lambda x, v, *idx, spec: x,
         Spelling(lambda a, p: f"{a[0]}[{_index_text(a[2:], p)}] = {a[1]}",
                  lambda a, p: f"{a[0]}[{_index_text(a[2:], p)}] = {a[1]}", 0, (P_ATOM, 1)),
         elementwise=False, inplace=True, fresh=True, reads_values=False, shape=D.like(0),
+        region=D.region,     # the value's adjoint, the region's, is summed back to its shape
         vjp=(lambda b, g, out, x, v, *idx, spec: b.setitem(b.copy_array(g), 0.0, *idx, spec=spec),
              lambda b, g, out, x, v, *idx, spec: b.getitem(g, *idx, spec=spec)),
         jvp=(lambda b, t, out, x, v, *idx, spec: b.setitem(b.copy_array(t), 0.0, *idx, spec=spec),
@@ -817,7 +820,7 @@ defprim("setitem", -1, lambda x, v, *idx, spec: x,
              reads_output=False)
 defprim("index_add", -1, lambda acc, g, *idx, spec: acc,
         Spelling(_index_add, _index_add, 0, (P_ATOM, 1), jit=_index_add_jit), elementwise=False,
-        inplace=True, fresh=True, reads_values=False, shape=D.like(0),
+        inplace=True, fresh=True, reads_values=False, shape=D.like(0), region=D.region,
         # linear in (acc, g): the adjoint of g is the gather its scatter transposes
         vjp=(lambda b, G, out, acc, g, *idx, spec: G,
              lambda b, G, out, acc, g, *idx, spec: b.getitem(G, *idx, spec=spec)),

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from types import SimpleNamespace
 
 from . import types as T
+from .dims import unknown
 from .builder import Builder
 from .errors import CompileError
 from .ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, max_id, operands
@@ -152,6 +154,15 @@ class _Reverse:
             return ()
         return self.shapes.get(self.origin.get(v.id, v.id))
 
+    @property
+    def query(self) -> SimpleNamespace:
+        """What the primitives' shape rules read (dims.py): the symbolic shapes known here,
+        fresh unknowns for the rest."""
+        def shape(a):
+            s = self.shape(a)
+            return s if s is not None else tuple(unknown() for _ in range(a.type.ndim))
+        return SimpleNamespace(shape=shape, sym=lambda a: unknown())
+
     def tag(self, v: Var) -> tuple[str, int]:
         """The adjoint of a recomputed value is named after the forward value (grad_s2)."""
         return ("grad", self.origin.get(v.id, v.id))
@@ -255,6 +266,9 @@ class _Reverse:
                 continue
             if prim.elementwise:
                 c = self.fit(b, c, a, op.outs[0])
+            elif i == 1 and prim.region is not None:
+                # a write broadcasts its value into the region (a number into a row)
+                c = self.fit(b, c, a, c, prim.region(self.query, op.args, dict(op.params)))
             if a.id in pending:         # x * x: one contribution, 2 * (g * x), not two
                 first, mark = pending.pop(a.id)
                 c = b.op("add", first, c)
@@ -263,8 +277,9 @@ class _Reverse:
             else:
                 self.accumulate(b, adj, a, c, mark)
 
-    def fit(self, b: Builder, c, v: Var, out: Var):
-        """Undo broadcasting: sum contribution ``c`` (shaped like ``out``) to ``v``'s shape."""
+    def fit(self, b: Builder, c, v: Var, out: Var, so=None):
+        """Undo broadcasting: sum contribution ``c`` (shaped like ``out``, whose symbolic
+        shape is ``so`` where given) to ``v``'s shape."""
         if not T.is_array(v.type):
             if T.is_array(c.type):
                 return b.op("sum", c)
@@ -279,7 +294,7 @@ class _Reverse:
             return c
         if not T.is_array(c.type):
             return c      # a scalar stands for itself broadcast to v's shape
-        sv, so = self.shape(v), self.shape(out)
+        sv, so = self.shape(v), self.shape(out) if so is None else so
         if sv is not None and sv == so and c.type.ndim == v.type.ndim:
             return c
         if sv is not None and so is not None and len(so) == len(sv) + 1 and so[1:] == sv:
