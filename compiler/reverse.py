@@ -27,7 +27,7 @@ from .builder import Builder
 from .errors import CompileError
 from .ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, max_id, operands
 from .primitives import PRIMS
-from .rewrite import clone, free_vars
+from .rewrite import clone, free_vars, quiet
 from .shapes import infer as infer_shapes
 
 def reverse_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = False,
@@ -315,7 +315,7 @@ class _Reverse:
         for arm in (s.then, s.orelse):
             arm_b = b.child()
             m: dict = {}
-            arm_b.stmts = clone(arm.stmts, m, self.cloner(arm_b))
+            arm_b.stmts = clone(quiet(arm.stmts), m, self.cloner(arm_b))
             recomputed = list(arm_b.stmts)
             local = dict(adj)
             for y, g in zip(arm.yields, seeds):
@@ -515,7 +515,7 @@ class _Reverse:
             self.origin[m[p.id].id] = p.id
             if p.id in self.active:
                 self.active.add(m[p.id].id)
-        body = clone(s.body.stmts, m, self.cloner(back_body))
+        body = clone(quiet(s.body.stmts), m, self.cloner(back_body))
         back_body.stmts.extend(body)
         recomputed = {st.outs[0].id: st for st in body if isinstance(st, Op) and len(st.outs) == 1}
         local: dict = {}
@@ -602,7 +602,7 @@ class _Reverse:
         m = {s.body.params[0].id: replay.op("add", s.start, replay.op("mul", replay.op("add", first, r), s.step))}
         m.update({p.id: q for p, q in zip(carried, rparams)})
         puts = [replay.op("tape_put", t, r, q, hint=t.hint) for t, q in zip(rtapes, rparams)]
-        replay.stmts.extend(clone(s.body.stmts, m, self.cloner(replay)))
+        replay.stmts.extend(clone(quiet(s.body.stmts), m, self.cloner(replay)))
         ylds = tuple(m.get(y.id, y) if isinstance(y, Var) else y for y in s.body.yields)
         states = [seg_body.op("tape_get", c, seg) for c in final]
         touts = [seg_body.fresh(t.type, t.hint) for t in seg_tapes]

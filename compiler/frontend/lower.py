@@ -24,6 +24,7 @@ from ..ir import Atom, Block, Const, For, Function, If, Var, While
 from ..primitives import PRIMS
 from . import names
 from .arrays import ArrayLowering
+from .effects import is_print, lower_print
 from .fence import fence
 from .ownership import Ownership
 from .source import ParsedFunction, params_of, parse_function
@@ -271,6 +272,9 @@ class Lowerer(ArrayLowering):
         grown = _appended(s)
         if grown is not None and isinstance(self.env.get(grown), tuple):
             return self.list_append(s, grown)
+        if isinstance(s.value, ast.Call) and is_print(self, s.value):
+            self.expr(s.value)
+            return
         if isinstance(s.value, ast.Call):
             name = ast.unparse(s.value.func)
             raise self.err(s, f"the call {name}(...) is only useful for its side effects, and "
@@ -1187,6 +1191,9 @@ class Lowerer(ArrayLowering):
             raise self.err(node, "np.where takes one or three arguments here")
         c, a, b = (self.atom(x) for x in node.args)
         return self.op(node, "select", self.truth(c, node) if not T.is_array(c.type) else c, a, b)
+
+    def call_print(self, node, kwargs):
+        return lower_print(self, node, kwargs)
 
     def call_round(self, node, kwargs):
         raise self.err(node, "round() is not supported", "Use math.floor(x + 0.5).")

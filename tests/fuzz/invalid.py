@@ -25,7 +25,7 @@ MUST = [
     "t = sum({s} for _ in {{1, 2}})",
     "t = 'text'",
     "t = f'{{{s}}}'",
-    "print({s})",
+    "np.save('data.npy', {s})",
     "global G",
     "t = open('data.txt')",
     "try:\n    t = {s}\nexcept Exception:\n    t = 1.0",
