@@ -30,6 +30,23 @@ class Array:
 
 
 @dataclass(frozen=True, slots=True)
+class Sized(Array):
+    """An array argument with the size fact its function's typing asked for: which axes have
+    length 1 (``np.squeeze(x)`` without an axis; see ``compiler/facts.py``). Only the
+    dispatcher's signatures hold it, as Numba's hold layouts: one compilation per distinct
+    fact, and only for functions that ask. The IR sees the plain :class:`Array`."""
+
+    unit: tuple = ()
+
+    def __str__(self) -> str:
+        return f"{Array.__str__(self)}{{length 1: {list(self.unit)}}}"
+
+    @property
+    def plain(self) -> Array:
+        return Array(self.dtype, self.ndim)
+
+
+@dataclass(frozen=True, slots=True)
 class TupleT:
     items: tuple
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .. import facts
 from .. import types as T
 from ..builder import Builder
 from ..errors import CompileError
@@ -57,6 +58,7 @@ def lower_function(fn, arg_types=None) -> Function:
     argnames = params_of(fn)
     if arg_types is None:
         arg_types = (T.F64,) * len(argnames)
+    arg_types, known = facts.split(arg_types)      # size facts the signature holds
     b = Builder(loc=pf.loc(pf.node))
     leaves: list = []
     bindings = {n: _parameter(b, n, t, leaves) for n, t in zip(argnames, arg_types)}
@@ -64,7 +66,8 @@ def lower_function(fn, arg_types=None) -> Function:
     lw = Lowerer(pf, fn, b, (fn.__code__,))
     lw.captures_hints.update(argnames)
     lw.captures_hints.update(p.hint for p in params)
-    result = lw.run(bindings)
+    with facts.scope(argnames, bindings, known):
+        result = lw.run(bindings)
     results = result if isinstance(result, tuple) else (result,)
     for r in results:
         if not isinstance(r, (Var, Const)):

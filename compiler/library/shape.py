@@ -19,6 +19,7 @@ import ast
 import numpy as np
 
 from .. import dims as D
+from .. import facts
 from .. import types as T
 from ..ir import Const, Var
 from ..primitives import P_ATOM, PRIMS, Spelling, call, defprim
@@ -586,10 +587,13 @@ def _np_squeeze(lw, node, kwargs):
     if not T.is_array(x.type):
         return x
     if _none(lw, a):
-        raise lw.err(node, "np.squeeze without an axis is not supported: which axes have length "
-                           "one is known only at run time", "Name the axes: np.squeeze(x, axis=0).")
-    v = lw.expr(a)
-    axes = v if isinstance(v, tuple) else (v,)
+        # the result's rank depends on sizes: a fact of the argument's (compiler/facts.py)
+        axes = tuple(Const(k, I64) for k in facts.unit_axes(lw, node, x, "np.squeeze without an axis"))
+        if not axes:
+            return x
+    else:
+        v = lw.expr(a)
+        axes = v if isinstance(v, tuple) else (v,)
     if not all(isinstance(e, Const) and isinstance(e.value, int) for e in axes):
         raise lw.err(node, "np.squeeze needs constant integer axes")
     nd = _ndim(x)
