@@ -345,8 +345,6 @@ def _free(b: Block) -> set[int]:
     return set(free_vars(b))
 
 
-
-
 def _dce_stmt(s, live: set[int]):
     if isinstance(s, Op):
         if PRIMS[s.prim].pure and not any(v.id in live for v in s.outs):

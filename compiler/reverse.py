@@ -14,6 +14,9 @@ Regions are reversed structurally:
   recomputes the iteration and propagates adjoints. ``While`` does the same with a
   growing tape and a recorded trip count. Only tapes the backward body reads (after
   dead-code elimination) are kept, so a loop linear in its carried value needs none.
+
+Recomputed forward code (arms, iterations, checkpointed segments) runs without side
+effects (``rewrite.quiet``): a ``print`` runs once, in the forward pass.
 """
 from __future__ import annotations
 
@@ -22,8 +25,8 @@ from dataclasses import replace
 from types import SimpleNamespace
 
 from . import types as T
-from .dims import unknown
 from .builder import Builder
+from .dims import unknown
 from .errors import CompileError
 from .ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, max_id, operands
 from .primitives import PRIMS
