@@ -1,10 +1,11 @@
 """Size facts: what a function's typing may need to know about its arguments' sizes.
 
 flatgrad types arrays by dtype and rank; sizes stay dynamic. A few NumPy calls have a
-result whose *rank* depends on sizes: ``np.squeeze(x)`` without an axis drops exactly the
-axes of length 1. For those, the fact (which axes of argument ``x`` have length 1) becomes
-part of the signature the dispatcher keys on (:class:`~.types.Sized`), as Numba keys on
-memory layouts: one compilation per distinct fact, never a wrong rank.
+result whose *type* depends on sizes: ``np.squeeze(x)`` without an axis drops exactly the
+axes of length 1 (the rank), ``np.unstack(x)`` returns ``x.shape[0]`` arrays (a tuple's
+length). For those, the fact (which axes of argument ``x`` have length 1; the length of one
+of its axes) becomes part of the signature the dispatcher keys on (:class:`~.types.Sized`),
+as Numba keys on memory layouts: one compilation per distinct fact, never a wrong type.
 
 Only functions that ask pay for it. Lowering meets the call on an argument whose fact the
 signature lacks, records a request and raises :class:`NeedsFacts` (a CompileError that says
@@ -27,8 +28,9 @@ _SCOPE: contextvars.ContextVar = contextvars.ContextVar("flatgrad_facts", defaul
 
 
 class NeedsFacts(CompileError):
-    """Typing needs size facts of the arguments at positions ``params`` that the signature
-    does not hold; the error itself says which and where."""
+    """Typing needs size facts the signature does not hold: ``params`` is a set of
+    ``(position, fact)`` with fact ``"unit"`` (which axes have length 1) or ``("len", axis)``;
+    the error itself says which and where."""
 
     def __init__(self, err: CompileError, params: frozenset):
         super().__init__(err.message, err.loc, err.hint, err.calls)
@@ -37,21 +39,24 @@ class NeedsFacts(CompileError):
 
 @dataclass
 class _Scope:
-    args: dict                       # parameter Var id -> (position, name, unit axes or None)
+    args: dict                       # parameter Var id -> (position, name, its Sized or None)
     requests: set = field(default_factory=set)
 
 
 def split(arg_types) -> tuple:
-    """``(arg_types with every Sized made a plain Array, {position: unit axes})``."""
+    """``(arg_types with every Sized made a plain Array, {position: its Sized})``."""
     if arg_types is None or not any(isinstance(t, T.Sized) for t in arg_types):
         return arg_types, {}
-    known = {i: t.unit for i, t in enumerate(arg_types) if isinstance(t, T.Sized)}
+    known = {i: t for i, t in enumerate(arg_types) if isinstance(t, T.Sized)}
     return tuple(t.plain if isinstance(t, T.Sized) else t for t in arg_types), known
 
 
-def sized(t: T.Array, value) -> T.Sized:
-    """The signature type of array argument ``value`` with its fact."""
-    return T.Sized(t.dtype, t.ndim, tuple(k for k, n in enumerate(value.shape) if n == 1))
+def sized(t: T.Array, value, asked) -> T.Sized:
+    """The signature type of array argument ``value`` with the facts ``asked`` of it."""
+    shape = value.shape
+    unit = tuple(k for k, n in enumerate(shape) if n == 1) if "unit" in asked else None
+    lengths = tuple(sorted((f[1], shape[f[1]]) for f in asked if f != "unit" and f[1] < len(shape)))
+    return T.Sized(t.dtype, t.ndim, unit, lengths)
 
 
 @contextmanager
@@ -84,11 +89,31 @@ def unit_axes(lw, node, x, what: str) -> tuple[int, ...]:
         raise lw.err(node, f"{what}: which axes of this array have length 1 is known only at run "
                            "time (flatgrad knows it for the function's array arguments)",
                      "Name the axes: np.squeeze(x, axis=0).")
-    i, name, unit = entry
-    if unit is None:
-        s.requests.add(i)
+    i, name, known = entry
+    if known is None or known.unit is None:
+        s.requests.add((i, "unit"))
         raise lw.err(node, f"{what}: which axes of argument '{name}' have length 1 is known "
                            "only from a call's arguments",
                      f"Call the function: it compiles once for each pattern of length-1 axes of "
                      f"'{name}'. Or name the axes: np.squeeze({name}, axis=0).")
-    return unit
+    return known.unit
+
+
+def axis_length(lw, node, x, axis: int, what: str) -> int:
+    """The length of axis ``axis`` of ``x``, an array argument of the function being
+    compiled; otherwise a CompileError (recording the request where it could be known)."""
+    s = _SCOPE.get()
+    entry = s.args.get(x.id) if s is not None and isinstance(x, Var) else None
+    if entry is None:
+        raise lw.err(node, f"{what}: the length of axis {axis} of this array is known only at "
+                           "run time (flatgrad knows it for the function's array arguments)",
+                     "Index the parts you need: x[0], x[1], ...")
+    i, name, known = entry
+    n = dict(known.lengths).get(axis) if known is not None else None
+    if n is None:
+        s.requests.add((i, ("len", axis)))
+        raise lw.err(node, f"{what}: the length of axis {axis} of argument '{name}' is known only "
+                           "from a call's arguments",
+                     f"Call the function: it compiles once for each length of that axis of "
+                     f"'{name}'. Or index the parts you need: {name}[0], {name}[1], ...")
+    return n

@@ -272,7 +272,7 @@ class Transformed:
         self._tiers: dict = {}     # signature -> tiers.State (FLATGRAD_TIER=auto/python)
         self._twin = None          # the python-target twin that compiles the python tier
         self._shown = None         # the signature .source shows (the last one dispatched)
-        self._facts = frozenset()  # arguments whose size facts the signature holds (facts.py)
+        self._facts: dict = {}     # argument position -> the size facts its signature holds
 
     @property
     def _numba_type_(self):
@@ -473,7 +473,7 @@ class Transformed:
                                 "default is a string or None, as a mode)")
             t, v2, conv = classify(name, v, i in self.floats)
             if asked and i in asked and isinstance(t, T.Array):
-                t = facts.sized(t, v2)
+                t = facts.sized(t, v2, asked[i])
             types.append(t)
             if isinstance(t, T.Tree):
                 values.extend(v2)        # the compiled code takes one parameter per leaf
@@ -486,12 +486,14 @@ class Transformed:
 
     def _dispatch(self, args):
         sig, values, converted = self.signature(args)
-        try:
-            compiled, state = self._pick(sig, values)
-        except facts.NeedsFacts as e:
-            self._learn(e)
-            sig, values, converted = self.signature(args)
-            compiled, state = self._pick(sig, values)
+        while True:
+            try:
+                compiled, state = self._pick(sig, values)
+                break
+            except facts.NeedsFacts as e:      # (one more fact per try: a handful at most)
+                if not self._learn(e):
+                    raise
+                sig, values, converted = self.signature(args)
         if state is not None and state.racing:       # both tiers timed (tiers.State.record)
             t0 = time.perf_counter()
             result = compiled(*values)
@@ -643,16 +645,22 @@ class Transformed:
             return False
         return True
 
-    def _learn(self, e) -> None:
-        """The function's typing needs size facts of the arguments ``e.params``: every later
-        signature holds them (compiler/facts.py). Numba's own dispatcher, which keys on types
-        and layouts only, is no longer handed calls directly."""
+    def _learn(self, e) -> bool:
+        """The function's typing needs the size facts ``e.params``: every later signature
+        holds them (compiler/facts.py); False if it held them already. Numba's own
+        dispatcher, which keys on types and layouts only, is no longer handed calls directly."""
         with self._lock:
-            self._facts = self._facts | e.params
+            grown = dict(self._facts)
+            for i, fact in e.params:
+                grown[i] = grown.get(i, frozenset()) | {fact}
+            if grown == self._facts:
+                return False
+            self._facts = grown
             self._hot = self._hot_src = None
             if type(self) is not Transformed and type(self).__bases__ == (Transformed,) \
                     and "__call__" in vars(type(self)):     # made by _direct_class
                 self.__class__ = Transformed
+            return True
 
     def _make_hot(self, compiled):
         """Publish a private dispatcher holding ``compiled``'s specialisations, for
@@ -806,13 +814,14 @@ class Transformed:
 
     def lower(self, *args):
         """Compile for these arguments without running; returns the generated source."""
-        sig, _, _ = self.signature(args)
-        try:
-            self.compile(sig)
-        except facts.NeedsFacts as e:
-            self._learn(e)
+        while True:
             sig, _, _ = self.signature(args)
-            self.compile(sig)
+            try:
+                self.compile(sig)
+                break
+            except facts.NeedsFacts as e:
+                if not self._learn(e):
+                    raise
         return cache.readable(self._last[1].__flatgrad_text__)
 
     def __repr__(self) -> str:

@@ -610,6 +610,25 @@ def _np_squeeze(lw, node, kwargs):
     return lw.op(node, "getitem", x, *idx, spec=tuple(spec))
 
 
+@lowers(np.unstack)
+def _np_unstack(lw, node, kwargs):
+    """``np.unstack(x, axis=k)``: a tuple of ``x.shape[k]`` arrays, a length known from the
+    argument's sizes (compiler/facts.py)."""
+    _check_kwargs(lw, node, kwargs, ("axis",), "unstack")
+    x = lw.atom(node.args[0])
+    a = kwargs.get("axis", node.args[1] if len(node.args) > 1 else None)
+    if not T.is_array(x.type):
+        raise lw.err(node, "np.unstack needs an array")
+    v = Const(0, I64) if a is None else lw.expr(a)
+    if not (isinstance(v, Const) and isinstance(v.value, int)):
+        raise lw.err(node, "np.unstack needs a constant integer axis")
+    nd = _ndim(x)
+    ax = _norm_axis(lw, node, v.value, nd, "np.unstack")
+    n = facts.axis_length(lw, node, x, ax, "np.unstack")
+    spec = tuple(("i",) if k == ax else _FULL for k in range(nd))
+    return tuple(lw.op(node, "getitem", x, Const(j, I64), spec=spec) for j in range(n))
+
+
 def _atleast_n(n):
     def lowering(lw, node, kwargs):
         _check_kwargs(lw, node, kwargs, (), f"atleast_{n}d")

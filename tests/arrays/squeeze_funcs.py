@@ -33,3 +33,33 @@ def intermediate(x):
 
 def no_squeeze(x):
     return np.sum(x * x)
+
+
+
+# ---- np.unstack: a tuple of x.shape[axis] arrays
+
+def unstack_rows(x):
+    parts = np.unstack(x)
+    s = 0.0
+    for p in parts:               # a tuple: unrolled
+        s = s + np.sum(np.sin(p) * p)
+    return s * len(parts)
+
+
+def unstack_columns(x):
+    cols = np.unstack(x, axis=1)
+    return np.sum(cols[0] * cols[-1])
+
+
+def unpack_three(x):
+    a, b, c = np.unstack(x)
+    return np.sum(a * b * c)
+
+
+def unstack_intermediate(x):
+    return np.sum(np.unstack(x * 2.0)[0])
+
+
+def both_facts(x):
+    rows = np.unstack(x)
+    return np.sum(np.squeeze(x) ** 2) + np.sum(rows[0])

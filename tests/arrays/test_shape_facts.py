@@ -87,3 +87,41 @@ def test_cpu_target_one_compilation_per_fact():
         x = RNG.normal(size=shape)
         assert_grads(F.squeezed, (x, _w(x)), (0, 1), g=g)
     assert len(g._slow or g._tiers) == 3      # (tier cpu, or the tiers of auto/python)
+
+
+# ---- np.unstack: the length of an axis
+
+@pytest.mark.parametrize("f,shapes", [
+    (F.unstack_rows, [(3, 2), (1, 4), (5,), (2, 2, 2)]),
+    (F.unstack_columns, [(2, 3), (4, 1)]),
+    (F.unpack_three, [(3, 2), (3,), (3, 1, 2)]),
+    (F.both_facts, [(1, 3), (3, 1), (2, 3)]),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_unstack_gradients(f, shapes):
+    for shape in shapes:
+        assert_grads(f, (RNG.normal(size=shape),), (0,))
+
+
+def test_unstack_compiles_once_per_length():
+    g = fg.grad(F.unstack_rows, target="python")
+    counts = []
+    for shape in [(3, 2), (3, 5), (4, 2), (3, 1), (4, 4)]:
+        g(RNG.normal(size=shape))
+        counts.append(len(g._slow))
+    assert counts == [1, 1, 2, 2, 2]
+    assert sorted(t.lengths for t, in g._slow) == [((0, 3),), ((0, 4),)]
+
+
+def test_both_facts_of_one_argument():
+    g = fg.grad(F.both_facts, target="python")
+    g(RNG.normal(size=(1, 3)))
+    (sig,) = g._slow
+    assert sig[0] == T.Sized("float64", 2, (0,), ((0, 1),))
+
+
+def test_unstack_errors():
+    with pytest.raises(CompileError, match=r"cannot unpack 4 values into 3 names"):
+        fg.grad(F.unpack_three, target="python")(np.ones((4, 2)))
+    with pytest.raises(CompileError, match=r"np\.unstack: the length of axis 0 of this array is "
+                                           r"known only at run time"):
+        fg.grad(F.unstack_intermediate, target="python")(np.ones((4, 2)))
