@@ -22,6 +22,7 @@ from .. import types as T
 from ..builder import Builder
 from ..errors import CompileError
 from ..ir import Atom, Block, Const, For, Function, If, Var, While
+from ..library.shape import unstacked
 from ..primitives import PRIMS
 from . import names
 from .arrays import ArrayLowering
@@ -342,6 +343,8 @@ class Lowerer(ArrayLowering):
                 self.list_depth[target.id] = len(self.loops)
             self.env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, Var) and T.is_array(value.type):     # a, b, c = x: its rows
+                value = unstacked(self, node, value, 0, "unpacking an array")
             if not isinstance(value, tuple):
                 raise self.err(node, "only tuples can be unpacked",
                                "Unpack a tuple expression or a function returning a tuple.")

@@ -622,10 +622,15 @@ def _np_unstack(lw, node, kwargs):
     v = Const(0, I64) if a is None else lw.expr(a)
     if not (isinstance(v, Const) and isinstance(v.value, int)):
         raise lw.err(node, "np.unstack needs a constant integer axis")
-    nd = _ndim(x)
-    ax = _norm_axis(lw, node, v.value, nd, "np.unstack")
-    n = facts.axis_length(lw, node, x, ax, "np.unstack")
-    spec = tuple(("i",) if k == ax else _FULL for k in range(nd))
+    return unstacked(lw, node, x, _norm_axis(lw, node, v.value, _ndim(x), "np.unstack"),
+                     "np.unstack")
+
+
+def unstacked(lw, node, x, ax: int, what: str) -> tuple:
+    """The parts of array argument ``x`` along axis ``ax``, as many as its length there (a size
+    fact, compiler/facts.py): ``np.unstack(x)``, ``a, b, c = x``."""
+    n = facts.axis_length(lw, node, x, ax, what)
+    spec = tuple(("i",) if k == ax else _FULL for k in range(_ndim(x)))
     return tuple(lw.op(node, "getitem", x, Const(j, I64), spec=spec) for j in range(n))
 
 

@@ -63,3 +63,13 @@ def unstack_intermediate(x):
 def both_facts(x):
     rows = np.unstack(x)
     return np.sum(np.squeeze(x) ** 2) + np.sum(rows[0])
+
+
+def unpack_rows(x, w):
+    a, b = x
+    return np.sum(np.tanh(a * w) * b)
+
+
+def unpack_product(x):
+    a, b = x * 2.0
+    return np.sum(a * b)

@@ -125,3 +125,14 @@ def test_unstack_errors():
     with pytest.raises(CompileError, match=r"np\.unstack: the length of axis 0 of this array is "
                                            r"known only at run time"):
         fg.grad(F.unstack_intermediate, target="python")(np.ones((4, 2)))
+
+
+def test_unpacking_an_array_argument_by_rows():
+    for shape in [(2, 3), (2,), (2, 1, 2)]:
+        x = RNG.normal(size=shape)
+        assert_grads(F.unpack_rows, (x, 0.7), (0, 1))
+    with pytest.raises(CompileError, match=r"cannot unpack 3 values into 2 names"):
+        fg.grad(F.unpack_rows, target="python")(np.ones((3, 2)), 0.7)
+    with pytest.raises(CompileError, match=r"unpacking an array: the length of axis 0 of this "
+                                           r"array is known only at run time"):
+        fg.grad(F.unpack_product, target="python")(np.ones((2, 2)))
