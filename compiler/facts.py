@@ -79,17 +79,23 @@ def scope(names, bindings: dict, known: dict):
         _SCOPE.reset(token)
 
 
+def _argument(lw, node, x, unknown: str, hint: str):
+    """``(scope, position, name, its Sized or None)`` for ``x``, an array argument of the
+    function being compiled; for any other array, a CompileError saying ``unknown``."""
+    s = _SCOPE.get()
+    entry = s.args.get(x.id) if s is not None and isinstance(x, Var) else None
+    if entry is None:
+        raise lw.err(node, f"{unknown} is known only at run time (flatgrad knows it for the "
+                           "function's array arguments)", hint)
+    return (s, *entry)
+
+
 def unit_axes(lw, node, x, what: str) -> tuple[int, ...]:
     """Which axes of ``x`` have length 1, where ``x`` is an array argument of the function
     being compiled; otherwise a CompileError (recording the request where the signature could
     hold the fact)."""
-    s = _SCOPE.get()
-    entry = s.args.get(x.id) if s is not None and isinstance(x, Var) else None
-    if entry is None:
-        raise lw.err(node, f"{what}: which axes of this array have length 1 is known only at run "
-                           "time (flatgrad knows it for the function's array arguments)",
-                     "Name the axes: np.squeeze(x, axis=0).")
-    i, name, known = entry
+    s, i, name, known = _argument(lw, node, x, f"{what}: which axes of this array have length 1",
+                                  "Name the axes: np.squeeze(x, axis=0).")
     if known is None or known.unit is None:
         s.requests.add((i, "unit"))
         raise lw.err(node, f"{what}: which axes of argument '{name}' have length 1 is known "
@@ -102,13 +108,8 @@ def unit_axes(lw, node, x, what: str) -> tuple[int, ...]:
 def axis_length(lw, node, x, axis: int, what: str) -> int:
     """The length of axis ``axis`` of ``x``, an array argument of the function being
     compiled; otherwise a CompileError (recording the request where it could be known)."""
-    s = _SCOPE.get()
-    entry = s.args.get(x.id) if s is not None and isinstance(x, Var) else None
-    if entry is None:
-        raise lw.err(node, f"{what}: the length of axis {axis} of this array is known only at "
-                           "run time (flatgrad knows it for the function's array arguments)",
-                     "Index the parts you need: x[0], x[1], ...")
-    i, name, known = entry
+    s, i, name, known = _argument(lw, node, x, f"{what}: the length of axis {axis} of this array",
+                                  "Index the parts you need: x[0], x[1], ...")
     n = dict(known.lengths).get(axis) if known is not None else None
     if n is None:
         s.requests.add((i, ("len", axis)))
