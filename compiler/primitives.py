@@ -97,6 +97,8 @@ class Primitive:
     costly: bool = False                # on arrays, worth a tape row rather than a recomputation
     safe: bool = False                  # a scalar op that cannot raise (may be hoisted freely)
     shape: Callable | None = None       # symbolic shape rule (see dims.py); None: unknown
+    effect: bool = False                # run for its effect alone (print): code that
+                                        # recomputes forward values leaves it out
     region: Callable | None = None      # a write: the shape rule of the region its value
                                         # (argument 1) is broadcast into, as NumPy does
     names: tuple = field(default=())    # Python callables that mean this primitive
@@ -891,7 +893,8 @@ def _print_text(a: list, p: dict) -> str:
 # merged, hoisted or recomputed. Its result is a token nothing reads, so that every pass
 # sees an op with one result; codegen writes the bare call.
 defprim("print", -1, lambda *values, parts: T.BOOL, variadic(_print_text, first=0),
-        elementwise=False, pure=False, nondiff=True, reads_values=False, reads_output=False)
+        elementwise=False, pure=False, effect=True, nondiff=True, reads_values=False,
+        reads_output=False, batch="a side effect: vmap's loop prints once per example, as a Python loop would")
 
 
 # ---- np.array([a, b, ...])

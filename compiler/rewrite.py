@@ -93,12 +93,12 @@ def free_vars(block: Block) -> dict[int, Var]:
 
 
 def quiet(stmts) -> list[Stmt]:
-    """``stmts`` without their side effects (``print``), regions included: for code that
-    computes again what the forward pass has already computed (and printed) once."""
+    """``stmts`` without the ops run for their effect alone (``print``), regions included:
+    for code that computes again what the forward pass has already computed (and printed)."""
     out = []
     for s in stmts:
         if isinstance(s, Op):
-            if PRIMS[s.prim].pure:
+            if not PRIMS[s.prim].effect:
                 out.append(s)
         elif isinstance(s, If):
             out.append(replace(s, then=_quiet_block(s.then), orelse=_quiet_block(s.orelse)))
@@ -116,6 +116,12 @@ def _quiet_block(b: Block) -> Block:
 def has_effects(block: Block) -> bool:
     """Does ``block`` (or a region in it) have a side effect (``print``)?"""
     return any((isinstance(s, Op) and not PRIMS[s.prim].pure) or any(map(has_effects, blocks_of(s)))
+               for s in block.stmts)
+
+
+def prints(block: Block) -> bool:
+    """Does ``block`` (or a region in it) have an op run for its effect alone (``print``)?"""
+    return any((isinstance(s, Op) and PRIMS[s.prim].effect) or any(map(prints, blocks_of(s)))
                for s in block.stmts)
 
 
