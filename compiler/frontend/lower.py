@@ -26,7 +26,7 @@ from . import names
 from .arrays import ArrayLowering
 from .fence import fence
 from .ownership import Ownership
-from .source import ParsedFunction, params_of, parse_function
+from .source import ParsedFunction, params_of, parse_function, unreadable_call
 from ..values import BoundMethod, Record, Ref, Undefined, hashable, is_static
 
 RET, RETVAL = "$ret", "$retval"
@@ -1205,7 +1205,12 @@ class Lowerer(ArrayLowering):
         if code in self.stack:
             raise self.err(node, f"recursive call to '{fn.__name__}'",
                            "Rewrite the recursion as a loop.")
-        pf = parse_function(fn)
+        try:
+            pf = parse_function(fn)
+        except CompileError as e:
+            if e.loc is not None:
+                raise
+            raise self.err(node, *unreadable_call(fn, ast.unparse(node.func))) from None
         fence(pf)
 
         def default(name, d):      # numbers; None, strings and functions as they are
