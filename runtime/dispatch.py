@@ -32,7 +32,7 @@ from ..compiler.inline import inline
 from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import LEAF, TreeDef, unflatten
 from ..compiler.values import is_static
-from . import cache, tiers
+from . import cache, forksafe, tiers
 
 TARGETS = ("python", "cpu")
 DEFAULT_TARGET = "cpu"      # every transform's default: Numba; "python" runs the same code without
@@ -41,7 +41,6 @@ _SCALARS = {float: T.F64, int: T.I64, bool: T.BOOL, np.float64: T.F64, np.float3
 
 
 _UNSET = object()
-_compiling = tiers.compiling     # held while flatgrad has Numba compile a specialisation
 _ERRORS = (ValueError, IndexError, ZeroDivisionError)   # run-time errors located to the user's line
 _OMITTED = object()   # the default of every parameter of a hot dispatcher's function, see _make_hot
 
@@ -271,6 +270,14 @@ class Transformed:
         self._tiers: dict = {}     # signature -> tiers.State (FLATGRAD_TIER=auto/python)
         self._twin = None          # the python-target twin that compiles the python tier
         self._shown = None         # the signature .source shows (the last one dispatched)
+        forksafe.track(self)
+
+    def _after_fork(self) -> None:
+        """In a forked child: a lock of its own; the background compilations the parent had
+        in flight are not the child's (its next call of such a signature starts its own)."""
+        self._lock = threading.Lock()
+        for state in self._tiers.values():
+            state.pending.clear()
 
     @property
     def _numba_type_(self):
@@ -685,7 +692,7 @@ class Transformed:
             if types is not None:
                 # compile (only) for exactly these types; catch_warnings changes process-wide
                 # state, so one thread at a time (Numba compiles one at a time anyway)
-                with _compiling, warnings.catch_warnings():
+                with tiers.compiling, warnings.catch_warnings():
                     # Numba notes where '@' meets a transposed view; that is expected here
                     warnings.filterwarnings("ignore", message=".*faster on contiguous arrays")
                     try:
