@@ -274,10 +274,13 @@ class Transformed:
 
     def _after_fork(self) -> None:
         """In a forked child: a lock of its own; the background compilations the parent had
-        in flight are not the child's (its next call of such a signature starts its own)."""
+        in flight are not the child's: its next call of such a signature (through the
+        classifying path, not a fast entry to the python tier) starts its own."""
         self._lock = threading.Lock()
         for state in self._tiers.values():
-            state.pending.clear()
+            if state.pending:
+                state.pending.clear()
+                self._fast.clear()
 
     @property
     def _numba_type_(self):

@@ -20,16 +20,20 @@ def d_settled_dy(x, y):
 
 def fresh(k: int):
     """A function no process has compiled before (its closure constant is part of the cache
-    key): ``exp(c x) cos(x)`` with ``c = 1 + k / 1000``."""
-    c = 1.0 + k / 1000.0
+    key): ``exp(c x) cos(x)``, ``c`` between 1 and 2, one per ``k``."""
+    c = _c(k)
 
     def f(x):
         return math.exp(c * x) * math.cos(x)
     return f
 
 
+def _c(k: int) -> float:
+    return 1.0 + (k % 1000) / 1000.0 + k * 1e-12
+
+
 def d_fresh(k: int, x: float) -> float:
-    c = 1.0 + k / 1000.0
+    c = _c(k)
     return math.exp(c * x) * (c * math.cos(x) - math.sin(x))
 
 

@@ -167,6 +167,96 @@ def storm(forks: int, seed: int, *, gap: float = 0.05, timeout: float = 60.0,
     return result
 
 
+def blocked_step(mode: str, hold: float = 0.5, timeout: float = 10.0) -> str:
+    """Fork exactly while flatgrad's background thread holds the cache's lock (a job whose
+    module takes ``hold`` s to write); ``"ok"`` if the child then compiles a new function
+    within ``timeout`` s, ``"hang"`` if not. ``mode``: ``"safe"`` (the hooks as they are: the
+    fork waits for the step), ``"unsafe"`` (no hooks: the child inherits the lock held) or
+    ``"reset"`` (the fork does not wait: only the child's re-created locks save it)."""
+    import threading
+
+    import flatgrad as fg
+    from flatgrad.runtime import cache, forksafe, tiers
+
+    from . import fork_funcs as F
+    forksafe._active = mode != "unsafe"
+    forksafe.GATE_TIMEOUT = 0.0 if mode == "reset" else 60.0
+    entered, release = threading.Event(), threading.Event()
+
+    def build():
+        entered.set()
+        release.wait()
+        return "x = 1\n"
+
+    owner = object()
+    prepare = lambda: cache.ensure_module(f"blocked{mode}{os.getpid()}", "blocked", build) and None
+    tiers.submit(tiers.Job(owner, prepare, lambda: None, lambda message: None))
+    entered.wait()
+    threading.Timer(hold, release.set).start()
+    pid = os.fork()
+    if pid == 0:
+        code = ERROR
+        try:
+            ok = fg.grad(F.fresh(2_000_000 + os.getpid()), target="python")(0.5)
+            code = OK if math.isclose(ok, F.d_fresh(2_000_000 + os.getpid(), 0.5)) else WRONG
+        finally:
+            os._exit(code)
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            tiers.wait(owner)
+            return "ok" if os.waitstatus_to_exitcode(status) == OK else "wrong"
+        time.sleep(0.02)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    tiers.wait(owner)
+    return "hang"
+
+
+def abandoned(timeout: float = 120.0) -> str:
+    """Fork while the parent's switch of a function to Numba is in flight (its worker still
+    compiling); the child must answer from the python tier, then compile the cpu tier itself.
+    ``"ok"`` or what went wrong."""
+    import threading
+
+    import flatgrad as fg
+    from flatgrad.runtime import tiers
+
+    from . import fork_funcs as F
+    parent, inside, hold = os.getpid(), threading.Event(), threading.Event()
+    remote = tiers._Service._remote
+
+    def held_remote(self, *args):
+        if os.getpid() == parent:      # the parent's worker is "still compiling" at the fork
+            inside.set()
+            hold.wait()
+        return remote(self, *args)
+
+    tiers._Service._remote = held_remote
+    k, x = 3_000_000 + parent, 0.4
+    g = fg.grad(F.fresh(k))
+    g(x)
+    inside.wait()
+    pid = os.fork()
+    if pid == 0:
+        code = ERROR
+        try:
+            first, tier = g(x), g.tier
+            waited = g.wait(timeout)
+            again = g(x)
+            good = all(math.isclose(v, F.d_fresh(k, x), rel_tol=1e-12) for v in (first, again))
+            code = OK if good and tier == "python" and waited and g.tier == "cpu" else WRONG
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    hold.set()
+    if os.waitstatus_to_exitcode(status) != OK:
+        return f"child: exit {os.waitstatus_to_exitcode(status)}"
+    g.wait(timeout)
+    return "ok" if g.tier == "cpu" and math.isclose(g(x), F.d_fresh(k, x)) else "parent wrong"
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m tests.runtime.fork_storm", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -177,9 +267,22 @@ def main(argv=None) -> int:
     p.add_argument("--full-every", type=int, default=50,
                    help="every n-th child waits for its own Numba compile (0: none)")
     p.add_argument("--unsafe", action="store_true", help="turn the fork hooks off")
+    p.add_argument("--blocked", nargs="+", choices=("safe", "unsafe", "reset"),
+                   help="fork while the background thread holds the cache lock, in these "
+                        "modes; print each outcome (ok, hang, wrong)")
+    p.add_argument("--abandoned", action="store_true",
+                   help="fork while a switch to Numba is in flight; the child compiles itself")
     a = p.parse_args(argv)
     os.environ["FLATGRAD_TIER"] = "auto"
     os.environ.setdefault("FLATGRAD_CACHE_DIR", tempfile.mkdtemp(prefix="fork-storm-cache-"))
+    if a.abandoned:
+        print(json.dumps({"abandoned": abandoned(a.timeout)}))
+        return 0
+    if a.blocked:
+        # a hang is forever: a short wait shows it; the others get time to finish
+        print(json.dumps({m: blocked_step(m, timeout=3.0 if m == "unsafe" else a.timeout)
+                          for m in a.blocked}))
+        return 0
     r = storm(a.forks, a.seed, gap=a.gap, timeout=a.timeout, full_every=a.full_every,
               unsafe=a.unsafe)
     print(json.dumps(r))
