@@ -99,7 +99,7 @@ def _write(path: str, text: str) -> None:
 
 
 def storm(forks: int, seed: int, *, gap: float = 0.05, timeout: float = 60.0,
-          full_every: int = 50, every: int = 20, parallel: int = 4, unsafe: bool = False) -> dict:
+          full_every: int = 50, every: int = 40, parallel: int = 4, unsafe: bool = False) -> dict:
     """Fork ``forks`` children at random moments (up to ``gap`` s apart) during background
     compiles; the summary of what they did."""
     import flatgrad as fg
