@@ -341,10 +341,11 @@ class _Service:
             return None
         env = dict(os.environ, FLATGRAD_TIER="cpu", PYTHONDONTWRITEBYTECODE="1")
         code = ("import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
-                "from flatgrad.runtime.tiers import worker_main; worker_main()")
+                "from flatgrad.runtime.tiers import worker_main; worker_main(int(sys.argv[2]))")
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-c", code, json.dumps([p for p in sys.path if p])],
+                [sys.executable, "-c", code, json.dumps([p for p in sys.path if p]),
+                 str(os.getpid())],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 env=env, text=True, bufsize=1)
         except OSError:
@@ -360,7 +361,7 @@ class _Service:
 
 
 _service = _Service()
-_inherited: list = []     # a forked child's copies of its parents' worker handles, kept unused
+_inherited: list = []     # a forked child's copies of its parent's worker handles, kept unused
 
 
 def _stop_at_exit() -> None:
@@ -426,19 +427,20 @@ def load(dispatcher, descs) -> None:
         dispatcher.compile(types)
 
 
-def _watch_parent(parent: int, every: float = 0.5) -> None:
-    """End the worker once the process it works for is gone (it may die without stopping
-    the worker: os._exit in a multiprocessing child, a signal): its compile is wanted no more."""
-    while os.getppid() == parent:
+def _watch_owner(owner: int, every: float = 0.5) -> None:
+    """End the worker once the process it works for (its parent, ``owner``) is gone: it may
+    die without stopping the worker (os._exit in a multiprocessing child, a signal), even
+    before the worker started, and its compiles are wanted no more."""
+    while os.getppid() == owner:
         time.sleep(every)
     os._exit(0)
 
 
-def worker_main() -> None:
+def worker_main(owner: int | None = None) -> None:
     """The worker process: compile the requested functions with Numba's cache on, one JSON
     request per line on stdin, one tagged JSON reply per line on stdout."""
     from . import cache
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    threading.Thread(target=_watch_owner, args=(owner or os.getppid(),), daemon=True).start()
     for line in sys.stdin:
         try:
             req = json.loads(line)

@@ -52,3 +52,39 @@ def test_two_hundred_forks_at_random_moments_of_background_compiles():
 def test_process_pools_fork_forkserver_spawn_executor_and_dask():
     r = scenario("fork_pools", timeout=900)
     assert r == {k: "ok" for k in r} and len(r) == 6, r
+
+
+def _gone(pid: int) -> bool:
+    """Whether process ``pid`` has exited (a zombie nobody reaped counts as exited)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return any(line.startswith("State:") and "Z" in line.split()[1] for line in f)
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc")
+def test_the_worker_ends_when_its_owner_dies_without_stopping_it():
+    """A process that dies without running its exit functions (os._exit in a multiprocessing
+    child, a signal) cannot stop its tier worker; the worker notices and ends (here its
+    stdin stays open, so only that can end it)."""
+    import time
+    r, w = os.pipe()
+    owner = ("import subprocess, sys, os\n"
+             "code = 'import sys; sys.path[:0] = %r; from flatgrad.runtime.tiers import "
+             "worker_main; worker_main(%d)' % (sys.path, os.getpid())\n"
+             f"p = subprocess.Popen([sys.executable, '-c', code], stdin={r}, "
+             "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+             "print(p.pid, flush=True)\n"
+             "os._exit(0)\n")
+    out = subprocess.run([sys.executable, "-c", owner], pass_fds=(r,), capture_output=True,
+                         text=True, timeout=120)
+    os.close(r)
+    try:
+        pid = int(out.stdout.split()[0])
+        deadline = time.monotonic() + 120
+        while not _gone(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _gone(pid), "the worker outlived its owner"
+    finally:
+        os.close(w)
