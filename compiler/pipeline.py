@@ -28,6 +28,7 @@ from .frontend.source import params_of
 from .steps import over_leaves, results_tree, with_tree
 from .tree import expression, leaves
 from .verify import check
+from .vmap import resolve as resolve_vmap
 
 DEBUG = bool(os.environ.get("FLATGRAD_DEBUG"))
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -87,7 +88,7 @@ def run_passes(fn: Function, passes, *, log: PassLog | None = None,
 
 def pass_names() -> tuple[str, ...]:
     """Every pass :func:`transform` may run, in pipeline order (for ``--dump-after``)."""
-    return ("rev", "vjp", "fwd", "jacrev", "jacfwd", "expand_custom") + tuple(n for n, _ in O1) \
+    return ("rev", "vjp", "fwd", "jacrev", "jacfwd", "vmap", "expand_custom") + tuple(n for n, _ in O1) \
         + ("in-place",)
 
 
@@ -122,11 +123,14 @@ def transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> Fu
 
 
 def _transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> Function:
+    steps = req.steps
+    if arg_types is not None and any(s.kind == "vmap" for s in steps):
+        # lowered for one example's types; each vmap step learns its parameters' axes
+        steps, arg_types = resolve_vmap(steps, tuple(arg_types), len(params_of(fn_obj)))
     primal = lower_function(fn_obj, arg_types)
-    captured = dict(primal.meta).get("captures")
+    hidden = [(k, v) for k, v in primal.meta if k in ("captures", "draws")]
     if DEBUG:
         check(primal)
-    steps = req.steps
     if arg_types is not None:         # container arguments: the IR has a parameter per leaf
         steps = over_leaves(steps, tuple(arg_types)[:len(params_of(fn_obj))], primal.loc)
     ir = run_passes(primal, [(s.name, s.apply) for s in steps], log=log)
@@ -139,9 +143,9 @@ def _transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> F
         ir = with_tree(ir, tree)          # passes need not keep meta; the results are the same
     if req.name:
         ir = replace(ir, name=req.name)
-    if captured:       # the arrays read from the module: hidden parameters after the user's
-        ir = replace(ir, meta=tuple((k, v) for k, v in ir.meta if k != "captures")
-                     + (("captures", captured),))
+    if hidden:   # the arrays read from the module, the random draws: hidden parameters
+        ir = replace(ir, meta=tuple((k, v) for k, v in ir.meta if k not in ("captures", "draws"))
+                     + tuple(hidden))
     return ir
 
 
@@ -153,8 +157,14 @@ def render(functions: list[Function], target: str, origin: str, key: str = "",
     The module ends with ``__flatgrad_lines__``: generated line -> the user's file:line, so a
     run-time error can name the line of the user's function it comes from.
     """
-    fns, locs, nested = [], [], {}
+    fns, locs, nested, plain, plain_locs = [], [], {}, [], []
     for f in functions:
+        draws = dict(f.meta).get("draws")
+        if draws is not None:     # the random draws' prelude: plain Python on every target
+            lines, results, line_locs = emit_body(draws.prelude, "python")
+            plain.append({"name": f"{f.name}_draws", "lines": lines, "ret": ", ".join(results),
+                          "params": ", ".join(p.hint for p in draws.prelude.params)})
+            plain_locs.append(line_locs)
         lines, results, line_locs = emit_body(f, target)
         tree = dict(f.meta).get("tree")
         if tree is not None and target != "python" and not tree.plain:
@@ -163,21 +173,27 @@ def render(functions: list[Function], target: str, origin: str, key: str = "",
             tree = leaves(len(results))
         ret = expression(tree, results) if tree is not None else ", ".join(results)
         fns.append({"name": f.name, "params": ", ".join(p.hint for p in f.params),
-                    "lines": lines, "ret": ret})
+                    "lines": lines, "ret": ret,
+                    "parallel": any(re.match(r"\s*for \w+ in prange\(", x) for x in lines)})
         locs.append(line_locs)
-    body = "\n".join(line for f in fns for line in f["lines"]) + " ".join(f["ret"] for f in fns)
+    body = "\n".join(line for f in plain + fns for line in f["lines"]) + \
+        " ".join(f["ret"] for f in plain + fns)
     used = [n for n in RUNTIME_NAMES if re.search(rf"\b{n}\(", body)]
     template = _ENV.get_template(f"{target}.py.j2")
     text = template.render(functions=fns, origin=origin, key=key, version=__version__,
                            runtime_names=", ".join(used), uses_math="math." in body,
                            uses_np=bool(re.search(r"\bnp\.", body)), boundscheck=boundscheck,
-                           **extra)
-    text += _line_table(text, fns, locs)
+                           plain=plain, **extra)
+    text += _line_table(text, plain + fns, plain_locs + locs)
     if nested:         # read by the runtime: how to nest the flat results it gets
         text += f"__flatgrad_trees__ = {nested!r}\n"
     captured = [c for f in functions for c in dict(f.meta).get("captures", ())]
     if captured:       # read by the runtime: which arrays to pass, from where
         text += f"__flatgrad_captures__ = {tuple(captured)!r}\n"
+    draws = [(f.name, d) for f in functions for d in [dict(f.meta).get("draws")] if d]
+    if draws:          # read by the runtime: the prelude, where each generator comes from
+        text += "__flatgrad_draws__ = " + repr({name: {"prelude": f"{name}_draws", "sources": d.sources,
+                                                       "types": d.types} for name, d in draws}) + "\n"
     return text
 
 

@@ -19,6 +19,7 @@ from numba.extending import typeof_impl
 
 from ..compiler import types as T
 from . import forksafe
+from .draws import draws_in
 
 _lock = threading.Lock()
 _types: dict = {}           # transform -> its Numba function type
@@ -96,6 +97,11 @@ def _typer(transform):
             names = ", ".join(w[-3] for w in captured)
             raise TypingError(f"{transform.__name__} reads the array(s) {names} from its module "
                               "or closure; to call it from Numba code, pass them as arguments")
+
+        if draws_in(compiled):
+            raise TypingError(f"{transform.__name__} draws random numbers with NumPy before "
+                              "its compiled code runs, which Numba code cannot do; draw them "
+                              "outside and pass them in as an argument")
 
         def impl(*args):
             return compiled(*args)

@@ -8,3 +8,4 @@ from . import order  # noqa: F401
 from . import shape  # noqa: F401
 from . import linalg  # noqa: F401
 from . import numeric  # noqa: F401
+from . import random  # noqa: F401

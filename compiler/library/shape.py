@@ -21,7 +21,7 @@ import numpy as np
 from .. import dims as D
 from .. import types as T
 from ..ir import Const, Var
-from ..primitives import P_ATOM, PRIMS, Spelling, call, defprim
+from ..primitives import B_ALONG, B_SAME, B_SHAPED, NO_BATCH_INT, P_ATOM, PRIMS, Spelling, call, defprim
 from ..values import Ref
 from .callargs import bind
 from .registry import lowers, lowers_method
@@ -92,7 +92,8 @@ def _concat_spell(a, p):
 
 defprim("concat", -1, _concat_type, Spelling(_concat_spell, _concat_spell, P_ATOM, (1,)),
         elementwise=False, fresh=True, reads_values=False, shape=_concat_shape,
-        jvp_joint=_concat_jvp)
+        jvp_joint=_concat_jvp,
+        batch=B_ALONG)
 PRIMS["concat"].vjp = _ConcatRules()
 
 
@@ -105,7 +106,8 @@ defprim("broadcast_to", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
         reads_values=False, shape=lambda q, args, p: tuple(q.sym(a) for a in args[1:]),
         vjp=(lambda b, g, out, x, *dims:
              b.sum_to(g, x) if T.is_array(x.type) else b.sum(g),),
-        jvp=(lambda b, t, out, x, *dims: b.broadcast_to(t, *dims),))
+        jvp=(lambda b, t, out, x, *dims: b.broadcast_to(t, *dims),),
+        batch=B_SHAPED)
 
 # np.ascontiguousarray: the value itself, laid out in C order (Numba reshapes only such
 # arrays); its tangent is laid out so too. It may return its argument: "contiguous" is used
@@ -115,14 +117,17 @@ defprim("broadcast_to", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
 for _name, _flags in (("contiguous", {"fresh": True}), ("contiguous_view", {"view": True})):
     defprim(_name, 1, T.same, call("np.ascontiguousarray"), elementwise=False,
             reads_values=False, shape=D.like(0), vjp=(lambda b, g, out, x: g,),
-            jvp=((lambda n: lambda b, t, out, x: b.op(n, t))(_name),), **_flags)
+            jvp=((lambda n: lambda b, t, out, x: b.op(n, t))(_name),), batch=B_SAME, **_flags)
 
 # run-time size checks (NumPy raises ValueError in these cases; so does the emitted code)
 defprim("split_size", 2, lambda n, k: I64, call("split_size", arity=2), elementwise=False,
-        nondiff=True)
-defprim("nonneg", 1, lambda n: I64, call("nonneg"), elementwise=False, nondiff=True)
+        nondiff=True,
+        batch=NO_BATCH_INT)
+defprim("nonneg", 1, lambda n: I64, call("nonneg"), elementwise=False, nondiff=True,
+        batch=NO_BATCH_INT)
 defprim("squeeze_index", 1, lambda n: I64, call("squeeze_index"), elementwise=False,
-        nondiff=True)
+        nondiff=True,
+        batch=NO_BATCH_INT)
 
 
 # ======================================================================= helpers
@@ -975,6 +980,35 @@ def _np_pad(lw, node, kwargs):
             idx = lw.op(node, "min", j, lw.op(node, "sub", lw.op(node, "sub", p, Const(1, I64)), j))
         out = _take(lw, node, out, idx, k)
     return out if out is not x else lw.op(node, "copy_array", x)
+
+
+@lowers(np.shape, np.ndim, np.size)
+def _np_shape(lw, node, kwargs):
+    """``np.shape(x)``, ``np.ndim(x)``, ``np.size(x)`` (``np.size(x, axis)``): as ``x.shape``,
+    ``x.ndim``, ``x.size``; a number is 0-D, a tuple of numbers 1-D."""
+    fn = lw.resolve_callee(node.func)
+    name = fn.__name__
+    args = bind(lw, node, kwargs, f"np.{name}", ("a", "axis") if fn is np.size else ("a",))
+    x = lw.expr(args["a"])
+    if isinstance(x, tuple) and all(isinstance(v, (Var, Const)) and isinstance(v.type, T.Scalar)
+                                    for v in x):
+        dims = (Const(len(x), I64),)
+    elif isinstance(x, (Var, Const)):
+        dims = tuple(lw.op(node, "dim", x, axis=k) for k in range(T.ndim(x.type)))
+    else:
+        raise lw.err(node, f"np.{name} needs an array, a number or a tuple of numbers")
+    if name == "shape":
+        return dims
+    if name == "ndim":
+        return Const(len(dims), I64)
+    if "axis" in args:
+        k = lw.const_int(args["axis"])
+        if not -len(dims) <= k < len(dims):
+            raise lw.err(node, f"np.size: axis {k} is out of bounds for {len(dims)} dimension(s)")
+        return dims[k % len(dims)]
+    if isinstance(x, Var) and T.is_array(x.type):
+        return lw.op(node, "size", x)
+    return dims[0] if dims else Const(1, I64)
 
 
 # ======================================================================= array methods
