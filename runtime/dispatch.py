@@ -34,7 +34,7 @@ from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import LEAF, TreeDef, unflatten
 from ..compiler.objects import array_leaves, follow, holds_objects
 from ..compiler.values import is_static
-from . import cache, draws, tiers
+from . import cache, draws, forksafe, tiers
 
 TARGETS = ("python", "cpu")
 DEFAULT_TARGET = "cpu"      # every transform's default: Numba; "python" runs the same code without
@@ -43,7 +43,6 @@ _SCALARS = {float: T.F64, int: T.I64, bool: T.BOOL, np.float64: T.F64, np.float3
 
 
 _UNSET = object()
-_compiling = tiers.compiling     # held while flatgrad has Numba compile a specialisation
 _ERRORS = (ValueError, IndexError, ZeroDivisionError)   # run-time errors located to the user's line
 _OMITTED = object()   # the default of every parameter of a hot dispatcher's function, see _make_hot
 
@@ -311,6 +310,17 @@ class Transformed:
         self._twin = None          # the python-target twin that compiles the python tier
         self._shown = None         # the signature .source shows (the last one dispatched)
         self._facts: dict = {}     # argument position -> the size facts its signature holds
+        forksafe.track(self)
+
+    def _after_fork(self) -> None:
+        """In a forked child: a lock of its own; the background compilations the parent had
+        in flight are not the child's: its next call of such a signature (through the
+        classifying path, not a fast entry to the python tier) starts its own."""
+        self._lock = threading.Lock()
+        for state in self._tiers.values():
+            if state.pending:
+                state.pending.clear()
+                self._fast.clear()
 
     @property
     def _numba_type_(self):
@@ -762,7 +772,7 @@ class Transformed:
             if types is not None:
                 # compile (only) for exactly these types; catch_warnings changes process-wide
                 # state, so one thread at a time (Numba compiles one at a time anyway)
-                with _compiling, warnings.catch_warnings():
+                with tiers.compiling, warnings.catch_warnings():
                     # Numba notes where '@' meets a transposed view; that is expected here
                     warnings.filterwarnings("ignore", message=".*faster on contiguous arrays")
                     try:

@@ -34,7 +34,7 @@ from .lists import GrowingLists, ListLowering, Stacked, _appended, _grown
 from .objects import ObjectLowering, ObjectVal, StaticArg, UserMethod, object_parameter
 from .ownership import Ownership
 from .slices import SliceLowering, slice_parameter
-from .source import ParsedFunction, params_of, parse_function
+from .source import ParsedFunction, params_of, parse_function, unreadable_call
 from ..objects import holds_objects, is_user_object
 from ..values import BoundMethod, Record, Ref, SliceVal, Undefined, hashable, is_static
 from ..library import random
@@ -1303,7 +1303,12 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         if code in self.stack:
             raise self.err(node, f"recursive call to '{fn.__name__}'",
                            "Rewrite the recursion as a loop.")
-        pf = parse_function(fn)
+        try:
+            pf = parse_function(fn)
+        except CompileError as e:
+            if e.loc is not None:
+                raise
+            raise self.err(node, *unreadable_call(fn, ast.unparse(node.func))) from None
         fence(pf, helper=True)
 
         def default(name, d):      # numbers; None, strings and functions as they are
