@@ -35,7 +35,8 @@ RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_p
                  "reduce_sum", "reduce_max", "reduce_min", "reduce_prod",
                  "split_size", "nonneg", "squeeze_index", "cross_index", "array_equiv",
                  "diag_embed", "einsum_loops", "fit_shape",
-                 "gammaln", "polygamma", "xlogy", "xlog1py", "rcumsum", "scan_cumsum",
+                 "gammaln", "polygamma", "log_ndtr", "gammainc", "gammaincc", "betainc",
+                 "xlogy", "xlog1py", "rcumsum", "scan_cumsum",
                  "scan_cumprod", "argsort_axis", "scatter_along", "mask_scatter", "shift_along",
                  "linrec", "cofactor", "draw_trips")
 RESERVED = {"math", "np", "numba", "njit", "cuda", "len", "range", "abs", "min", "max", "float",
@@ -249,6 +250,9 @@ class Emitter:
             self.names[s.outs[0].id] = self.names[s.args[0].id]
             return
         out = s.outs[0]
+        if prim.effect and not self.uses.get(out.id):
+            self.emit(depth, self.expr(s)[0])     # called for its effect (print): no result
+            return
         acc = self._accumulates(s, b, i)
         if acc is not None:
             prev, other = acc

@@ -17,20 +17,24 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .. import facts
 from .. import types as T
 from ..builder import Builder
 from ..errors import CompileError
 from ..ir import Atom, Block, Const, For, Function, If, Var, While
+from ..library.registry import attribute_reader
+from ..library.shape import unstacked
 from ..primitives import PRIMS
 from . import names
 from .arrays import ArrayLowering
 from .calls import BindError, Params, bind
+from .effects import is_print, lower_print
 from .fence import fence
 from .lists import GrowingLists, ListLowering, Stacked, _appended, _grown
 from .objects import ObjectLowering, ObjectVal, StaticArg, UserMethod, object_parameter
 from .ownership import Ownership
 from .slices import SliceLowering, slice_parameter
-from .source import ParsedFunction, params_of, parse_function
+from .source import ParsedFunction, params_of, parse_function, unreadable_call
 from ..objects import holds_objects, is_user_object
 from ..values import BoundMethod, Record, Ref, SliceVal, Undefined, hashable, is_static
 from ..library import random
@@ -62,6 +66,7 @@ def lower_function(fn, arg_types=None) -> Function:
     argnames = params_of(fn)
     if arg_types is None:
         arg_types = (T.F64,) * len(argnames)
+    arg_types, known = facts.split(arg_types)      # size facts the signature holds
     b = Builder(loc=pf.loc(pf.node))
     leaves: list = []
     bindings = {n: _parameter(b, n, t, leaves) for n, t in zip(argnames, arg_types)}
@@ -72,7 +77,8 @@ def lower_function(fn, arg_types=None) -> Function:
             bindings[n] = lw.static_value(v.obj, v.arrays, (), pf.node, n)
     lw.captures_hints.update(argnames)
     lw.captures_hints.update(p.hint for p in params)
-    result = lw.run(bindings)
+    with facts.scope(argnames, bindings, known):
+        result = lw.run(bindings)
     results = result if isinstance(result, tuple) else (result,)
     for r in results:
         if not isinstance(r, (Var, Const)):
@@ -145,7 +151,9 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                     pass
         self.b = b
         self.stack = stack
-        self.top_closure = len(stack) == 1   # self.closure is the compiled function's own
+        # how the compiled function reaches self.closure: () for its own cells, the names of
+        # the cells holding the helpers on the way for a helper it closes over, else None
+        self.closure_path: tuple | None = () if len(stack) == 1 else None
         self.env: dict[str, object] = {}
         self.dead = False
         self.loops: list[_LoopFlags] = []
@@ -289,6 +297,9 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             if not self.append_to(s, grown):
                 self.list_append(s, grown)
             return
+        if isinstance(s.value, ast.Call) and is_print(self, s.value):
+            self.expr(s.value)
+            return
         if isinstance(s.value, ast.Call):
             name = ast.unparse(s.value.func)
             raise self.err(s, f"the call {name}(...) is only useful for its side effects, and "
@@ -356,6 +367,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                 self.list_depth[target.id] = len(self.loops)
             self.env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, Var) and T.is_array(value.type):     # a, b, c = x: its rows
+                value = unstacked(self, node, value, 0, "unpacking an array")
             if not isinstance(value, tuple):
                 raise self.err(node, "only tuples can be unpacked",
                                "Unpack a tuple expression or a function returning a tuple.")
@@ -923,7 +936,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                             ("builtin", vars(builtins))):
             if name in scope:
                 v = scope[name]
-                where = (kind, name) if kind == "closure" else \
+                where = self.closure_where(name) if kind == "closure" else \
                     (kind, self.globals.get("__name__", ""), name)
                 if random.kind_of(v) is not None:          # drawn from at run time
                     return random.source_of(self, where, v, node, name)
@@ -931,18 +944,17 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                     return self.capture(where, v, node, name)
                 if isinstance(v, (list, tuple, dict)) or is_user_object(v):
                     # static data (layer sizes, a list of layer objects): read now, its
-                    # arrays at each call; a helper's closure has no arrays to read
-                    root = None if kind == "closure" and not self.top_closure else where
-                    return self.static_value(v, root, (), node, name)
+                    # arrays at each call (None: a helper's closure no path reaches)
+                    return self.static_value(v, where, (), node, name)
                 return self.global_value(v, node, name)
         raise self.err(node, f"name '{name}' is not defined")
 
     def capture(self, where: tuple, v: np.ndarray, node, name: str) -> Var:
         """An array the function reads from its module or closure: a hidden parameter, read
         afresh at every call (as Python reads it), never baked into the code; no gradient."""
-        if where[0] == "closure" and not self.top_closure:
-            raise self.err(node, f"'{name}' is an array in the closure of a helper; flatgrad reads "
-                                 "captured arrays of the differentiated function itself only",
+        if where is None:
+            raise self.err(node, f"'{name}' is an array in the closure of a helper flatgrad "
+                                 "cannot reach from the differentiated function's own closure",
                            f"Pass '{name}' to the helper as an argument.")
         dtype = T.array_dtype(v)
         if dtype not in ("float64", "float32", "int64", "bool") or v.ndim == 0 or not v.dtype.isnative:
@@ -971,6 +983,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             return Ref(None)
         if v is np.s_ or v is np.index_exp:    # np.s_[a:b]: an index as an object
             return Ref(v)
+        if attribute_reader(v) is not None:      # prior = norm(0, 1) made outside: prior.logpdf
+            return Ref(v)
         raise self.err(node, f"'{name}' is a {type(v).__name__}, which flatgrad cannot read",
                        "Pass it in as an argument.")
 
@@ -997,6 +1011,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             return self.slice_attribute(base, node)
         if isinstance(base, ObjectVal):
             return self.object_attribute(base, node)
+        if isinstance(base, Ref) and attribute_reader(base.obj) is not None:
+            return attribute_reader(base.obj)(self, base.obj, node)   # scipy.stats' norm.logpdf
         if isinstance(base, Record) and node.attr in ("keys", "values", "items"):
             return Ref(BoundMethod(base, node.attr))
         method = random.attribute(self, base, node)      # rs.normal
@@ -1267,6 +1283,9 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         c, a, b = (self.atom(x) for x in node.args)
         return self.op(node, "select", self.truth(c, node) if not T.is_array(c.type) else c, a, b)
 
+    def call_print(self, node, kwargs):
+        return lower_print(self, node, kwargs)
+
     def call_round(self, node, kwargs):
         raise self.err(node, "round() is not supported", "Use math.floor(x + 0.5).")
 
@@ -1284,7 +1303,12 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         if code in self.stack:
             raise self.err(node, f"recursive call to '{fn.__name__}'",
                            "Rewrite the recursion as a loop.")
-        pf = parse_function(fn)
+        try:
+            pf = parse_function(fn)
+        except CompileError as e:
+            if e.loc is not None:
+                raise
+            raise self.err(node, *unreadable_call(fn, ast.unparse(node.func))) from None
         fence(pf, helper=True)
 
         def default(name, d):      # numbers; None, strings and functions as they are
@@ -1301,9 +1325,36 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         sub = type(self)(pf, fn, self.b, self.stack + (code,), self.own, self.borrowed | lent,
                          self.captures)
         sub.captures_hints, sub.randoms = self.captures_hints, self.randoms
+        sub.closure_path = self.helper_path(fn)
         result = sub.run(bound)
         self.b = sub.b
         return result
+
+    @property
+    def top_closure(self) -> bool:
+        """Is self.closure the compiled function's own (not a helper's)?"""
+        return self.closure_path == ()
+
+    def closure_where(self, name: str) -> tuple | None:
+        """Where the compiled function reads ``name`` of this closure at each call: its own
+        cell, or the cell holding the first helper and then ``("cell", name)`` steps through
+        the helpers' closures (as ``objects.follow`` walks them); None if no path reaches it."""
+        if self.closure_path is None:
+            return None
+        if not self.closure_path:
+            return ("closure", name)
+        first, *rest = self.closure_path
+        return ("closure", first, *(("cell", n) for n in rest), ("cell", name))
+
+    def helper_path(self, fn) -> tuple | None:
+        """The closure path of helper ``fn`` when this function's closure holds it (the arrays
+        in its own closure are then read through that cell at every call), else None."""
+        if self.closure_path is None:
+            return None
+        for name, v in self.closure.items():
+            if v is fn:
+                return self.closure_path + (name,)
+        return None
 
     # ------------------------------------------------------------------ library code
 
@@ -1376,7 +1427,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         sub = type(self)(pf, _Scope(outer), self.b, self.stack + (fn.node,), self.own,
                          self.borrowed | lent, self.captures)
         sub.captures_hints, sub.randoms = self.captures_hints, self.randoms
-        sub.closure, sub.globals, sub.top_closure = outer.closure, outer.globals, outer.top_closure
+        sub.closure, sub.globals, sub.closure_path = outer.closure, outer.globals, outer.closure_path
         result = sub.run({**visible, **bound})
         self.b = sub.b
         return result
