@@ -233,17 +233,14 @@ def test_cpu_target():
         assert_close(vg(W, X, y), vg(W, XN, YN))
 
 
-def test_the_example_fits_and_reports(capsys):
+def test_the_example_fits_and_reports(capsys, monkeypatch):
     """examples/dask_fit.py at a small size: the logistic model reaches the in-memory
     optimum (same objective, same optimizer, NumPy data) and prints loss and accuracy."""
-    import sys
     from pathlib import Path
     from scipy.optimize import minimize
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
-    try:
-        import dask_fit
-    finally:
-        sys.path.pop(0)
+    # the workers import the models' module by name, as they would an installed module
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "examples"))
+    import dask_fit
     out = dask_fit.main(["4e4", "--chunk", "1e4", "--target", "python", "--models", "logistic"])
     printed = capsys.readouterr().out
     assert "4 chunks on 2 workers" in printed and "logistic  final loss" in printed
