@@ -22,12 +22,12 @@ from ..builder import Builder
 from ..errors import CompileError
 from ..ir import Atom, Block, Const, For, Function, If, Var, While
 from ..primitives import PRIMS
-from . import names
+from . import names, starred
 from .arrays import ArrayLowering
 from .fence import fence
 from .ownership import Ownership
 from .source import ParsedFunction, params_of, parse_function
-from ..values import BoundMethod, Record, Ref, Undefined, hashable, is_static
+from ..values import BoundMethod, ListValue, Record, Ref, Undefined, hashable, is_static
 
 RET, RETVAL = "$ret", "$retval"
 CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
@@ -103,7 +103,8 @@ def _parameter(b: Builder, name: str, t: T.Type, leaves: list) -> object:
         if tree.kind == "dict":
             return Record({k: build(c, f"{path}_{_identifier(k)}")
                            for k, c in zip(tree.keys, tree.children)})
-        return tuple(build(c, f"{path}_{i}") for i, c in enumerate(tree.children))
+        items = tuple(build(c, f"{path}_{i}") for i, c in enumerate(tree.children))
+        return ListValue(items) if tree.kind == "list" else items
 
     return build(t.tree, name)
 
@@ -334,6 +335,8 @@ class Lowerer(ArrayLowering):
             elif isinstance(value, tuple):      # a list may grow: where (which loop) it was made
                 self.list_depth[target.id] = len(self.loops)
             self.env[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)) and starred.has_starred(target.elts):
+            starred.unpack(self, target, value, node)
         elif isinstance(target, (ast.Tuple, ast.List)):
             if not isinstance(value, tuple):
                 raise self.err(node, "only tuples can be unpacked",
@@ -489,7 +492,8 @@ class Lowerer(ArrayLowering):
                               "does not know",
                            "Loop over range(<constant>) (the loop is then unrolled), or "
                            "preallocate an array: out = np.zeros(n), then out[i] = ... .")
-        self.env[name] = self.env[name] + (self.expr(call.args[0]),)
+        grown = self.env[name] + (self.expr(call.args[0]),)
+        self.env[name] = ListValue(grown) if isinstance(self.env[name], ListValue) else grown
 
     # ------------------------------------------------------------------ comprehensions
 
@@ -506,7 +510,7 @@ class Lowerer(ArrayLowering):
             for n in names:
                 self.env.pop(n, None)
             self.env.update(saved)
-        return tuple(out)
+        return ListValue(out) if isinstance(node, ast.ListComp) else tuple(out)
 
     expr_GeneratorExp = expr_ListComp
 
@@ -942,9 +946,12 @@ class Lowerer(ArrayLowering):
         raise self.err(node, f"flatgrad does not support the attribute '{node.attr}' here")
 
     def expr_Tuple(self, node: ast.Tuple) -> tuple:
+        if starred.has_starred(node.elts):
+            return starred.splice(self, node.elts)
         return tuple(self.expr(e) for e in node.elts)
 
-    expr_List = expr_Tuple
+    def expr_List(self, node: ast.List) -> ListValue:
+        return ListValue(self.expr_Tuple(node))
 
     def expr_BinOp(self, node: ast.BinOp) -> Atom:
         op = _BINOPS.get(type(node.op))
@@ -1064,6 +1071,13 @@ class Lowerer(ArrayLowering):
         return v.obj if isinstance(v, Ref) else v
 
     def expr_Call(self, node: ast.Call) -> object:
+        if starred.has_starred(node.args):          # f(*params): one argument per item
+            node, temps = starred.expand_call(self, node)
+            try:
+                return self.expr_Call(node)
+            finally:
+                for name in temps:
+                    self.env.pop(name, None)
         fn = self.resolve_callee(node.func)
         if isinstance(fn, (Var, Const)):
             raise self.err(node, "this value is not callable")
