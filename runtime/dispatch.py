@@ -28,7 +28,7 @@ import numpy as np
 from ..compiler import types as T
 from ..compiler.errors import CompileError, SourceLoc
 from ..compiler.frontend.source import params_of
-from ..compiler.inline import inline
+from ..compiler.frontend.transforms import Inner
 from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import LEAF, TreeDef, unflatten
 from ..compiler.values import is_static
@@ -396,14 +396,18 @@ class Transformed:
         cells = dict(zip(self.fn.__code__.co_freevars, self.fn.__closure__ or ()))
 
         def fetch(where):
+            # ("closure", name, *hops) or ("global", module, name, *hops): each hop a name in
+            # the closure of the function reached so far (a helper's closure arrays)
             kind, *path, dtype, ndim = where
             if kind == "closure":
-                value = cells[path[0]].cell_contents
+                value, hops = cells[path[0]].cell_contents, path[1:]
             else:
-                module, name = path
+                module, name, *hops = path
                 scope = self.fn.__globals__ if self.fn.__globals__.get("__name__") == module \
                     else vars(sys.modules[module])
                 value = scope[name]
+            for name in hops:
+                value = _closure_value(value, name)
             if not (isinstance(value, np.ndarray) and value.ndim == ndim
                     and T.array_dtype(value) == dtype):
                 raise _Recompile(path[-1])
@@ -794,30 +798,28 @@ class Transformed:
 
     # ------------------------------------------------------------------ inside compiled code
 
-    def __flatgrad_lower__(self, b, args: tuple, loc):
-        """Called by the frontend when a function being compiled calls this transform: its IR
-        is inlined there, the results nested as a call from Python nests them."""
-        if len(args) != len(self.params):
-            raise CompileError(f"'{self.__name__}' takes {len(self.params)} argument(s), "
-                               f"got {len(args)}", loc)
-        cast = []
-        for i, a in enumerate(args):
-            if i in self.floats and not T.is_float(a.type):
-                b.loc = loc
-                a = b.op("float", a) if not T.is_array(a.type) else b.op("astype", a, dtype="float64")
-            cast.append(a)
-        ir = self.build_ir(Signature(a.type for a in cast))
-        results = inline(b, ir, tuple(cast))
-        tree = dict(ir.meta).get("tree")
-        if tree is not None:
-            return unflatten(tree, results)
-        return results[0] if len(results) == 1 else tuple(results)
+    def __flatgrad_transform__(self):
+        """What a function being compiled that calls this transform inlines there (its IR,
+        transformed for the call's argument types: ``compiler/frontend/transforms.py``)."""
+        return Inner(self.fn, self.steps, self.floats, self.extra, self.__name__)
 
     def __flatgrad_key__(self) -> str:
         """What decides this transform's code, for the cache key of its callers."""
         if self._fingerprint is None:
             self._fingerprint = cache.fingerprint(self.fn)
         return repr((self._fingerprint, self.req, self.target, sorted(self.floats)))
+
+
+def _closure_value(obj, name: str):
+    """The value of the closure variable ``name`` of the function behind ``obj`` (a function,
+    an ``@njit`` one or a transform of one); raises _Recompile if it has none."""
+    fn = python_function(obj.fn if isinstance(obj, Transformed) else obj)
+    code = getattr(fn, "__code__", None)
+    cells = dict(zip(code.co_freevars, fn.__closure__ or ())) if code is not None else {}
+    try:
+        return cells[name].cell_contents
+    except (KeyError, ValueError):
+        raise _Recompile(name) from None
 
 
 def _direct_class(hot) -> type:

@@ -22,7 +22,7 @@ from ..builder import Builder
 from ..errors import CompileError
 from ..ir import Atom, Block, Const, For, Function, If, Var, While
 from ..primitives import PRIMS
-from . import names, starred
+from . import names, starred, transforms
 from .arrays import ArrayLowering
 from .fence import fence
 from .ownership import Ownership
@@ -61,6 +61,7 @@ def lower_function(fn, arg_types=None) -> Function:
     bindings = {n: _parameter(b, n, t, leaves) for n, t in zip(argnames, arg_types)}
     params = tuple(leaves)
     lw = Lowerer(pf, fn, b, (fn.__code__,))
+    lw.route = ("closure",)
     lw.captures_hints.update(argnames)
     lw.captures_hints.update(p.hint for p in params)
     result = lw.run(bindings)
@@ -131,7 +132,10 @@ class Lowerer(ArrayLowering):
                     pass
         self.b = b
         self.stack = stack
-        self.top_closure = len(stack) == 1   # self.closure is the compiled function's own
+        # how the compiled function reaches this one's closure cells at run time (see
+        # ``capture``): ("closure",) for its own, else the names leading to this helper
+        self.route: tuple | None = None
+        self.routes: dict = {}       # id(function) -> its route, shared with inlined helpers
         self.env: dict[str, object] = {}
         self.dead = False
         self.loops: list[_LoopFlags] = []
@@ -885,19 +889,22 @@ class Lowerer(ArrayLowering):
                             ("builtin", vars(builtins))):
             if name in scope:
                 v = scope[name]
+                where = ((self.route + (name,)) if self.route else None) if kind == "closure" \
+                    else (kind, self.globals.get("__name__", ""), name)
                 if isinstance(v, np.ndarray):
-                    where = (kind, name) if kind == "closure" else \
-                        (kind, self.globals.get("__name__", ""), name)
                     return self.capture(where, v, node, name)
+                if where is not None and kind != "builtin" and callable(v):
+                    self.routes[id(v)] = where     # a helper's closure arrays are read through it
                 return self.global_value(v, node, name)
         raise self.err(node, f"name '{name}' is not defined")
 
     def capture(self, where: tuple, v: np.ndarray, node, name: str) -> Var:
         """An array the function reads from its module or closure: a hidden parameter, read
         afresh at every call (as Python reads it), never baked into the code; no gradient."""
-        if where[0] == "closure" and not self.top_closure:
-            raise self.err(node, f"'{name}' is an array in the closure of a helper; flatgrad reads "
-                                 "captured arrays of the differentiated function itself only",
+        if where is None:
+            raise self.err(node, f"'{name}' is an array in the closure of a helper that flatgrad "
+                                 "cannot reach from the differentiated function (it was passed "
+                                 "in as an argument)",
                            f"Pass '{name}' to the helper as an argument.")
         dtype = T.array_dtype(v)
         if dtype not in ("float64", "float32", "int64", "bool") or v.ndim == 0 or not v.dtype.isnative:
@@ -938,6 +945,8 @@ class Lowerer(ArrayLowering):
             v = getattr(base.obj, node.attr)
             if isinstance(v, np.ndarray):
                 return self.capture(("global", base.obj.__name__, node.attr), v, node, node.attr)
+            if callable(v):
+                self.routes[id(v)] = ("global", base.obj.__name__, node.attr)
             return self.global_value(v, node, node.attr)
         if isinstance(base, (Var, Const)):
             return self.attribute(base, node)
@@ -1094,6 +1103,8 @@ class Lowerer(ArrayLowering):
                 if e.loc is not None and e.loc == self.pf.loc(node):
                     raise
                 raise e.called_from(self.pf.loc(node)) from None
+        if transforms.is_transform(fn):      # fg.grad(f)(x), a grad made outside, fg.vjp(...)
+            return self.call_user(fn, node, kwargs, transforms.lower_call)
         special = names.SPECIAL.get(fn) if hashable(fn) else None
         if special is not None:
             return getattr(self, "call_" + special)(node, kwargs)
@@ -1205,9 +1216,9 @@ class Lowerer(ArrayLowering):
     def call_round(self, node, kwargs):
         raise self.err(node, "round() is not supported", "Use math.floor(x + 0.5).")
 
-    def call_user(self, fn, node: ast.Call, kwargs) -> object:
+    def call_user(self, fn, node: ast.Call, kwargs, lower=None) -> object:
         try:
-            return self.inline_call(fn, node, kwargs)
+            return (lower or type(self).inline_call)(self, fn, node, kwargs)
         except CompileError as e:
             if e.loc is not None and e.loc.file == self.pf.loc(node).file and \
                     e.loc.line == self.pf.loc(node).line:
@@ -1231,13 +1242,35 @@ class Lowerer(ArrayLowering):
 
         bound = self.bind_call(fn.__name__, params_of(fn), fn.__defaults__ or (), default,
                                node, kwargs)
+        return self.lower_body(fn, bound)
+
+    def lower_body(self, fn, bound: dict, b: Builder | None = None) -> object:
+        """The value of helper ``fn`` (a Python function or a :class:`LocalFunction`) run with
+        its parameters bound to ``bound``, lowered into builder ``b`` (default: here). The
+        values passed in, and a local function's enclosing variables, are read-only there."""
+        here = b is None
+        if isinstance(fn, LocalFunction):
+            outer = fn.scope
+            # the enclosing function's arrays are read-only in here: a write would change only
+            # this function's version of them, where Python changes the one array
+            visible = {k: v for k, v in outer.env.items() if not k.startswith("$")}
+            bound = {**visible, **bound}
+            pf, code, scope = replace(outer.pf, node=fn.node, name=fn.name), fn.node, _Scope(outer)
+        else:
+            pf, code, scope = parse_function(fn), fn.__code__, fn
+            fence(pf)
         lent = frozenset(self.root(v) for v in _atoms(bound.values())
                          if isinstance(v, Var) and T.is_array(v.type))
-        sub = type(self)(pf, fn, self.b, self.stack + (code,), self.own, self.borrowed | lent,
-                         self.captures)
-        sub.captures_hints = self.captures_hints
+        sub = type(self)(pf, scope, self.b if here else b, self.stack + (code,), self.own,
+                         self.borrowed | lent, self.captures)
+        sub.captures_hints, sub.routes = self.captures_hints, self.routes
+        if isinstance(fn, LocalFunction):
+            sub.closure, sub.globals, sub.route = outer.closure, outer.globals, outer.route
+        else:
+            sub.route = self.routes.get(id(fn))
         result = sub.run(bound)
-        self.b = sub.b
+        if here:
+            self.b = sub.b
         return result
 
     # ------------------------------------------------------------------ library code
@@ -1299,20 +1332,7 @@ class Lowerer(ArrayLowering):
             raise self.err(node, f"recursive call to '{fn.name}'", "Rewrite the recursion as a loop.")
         bound = self.bind_call(fn.name, [a.arg for a in fn.node.args.args], fn.defaults,
                                lambda name, d: d, node, kwargs)
-        outer = fn.scope
-        # the enclosing function's arrays are read-only in here: a write would change only
-        # this function's version of them, where Python changes the one array
-        visible = {k: v for k, v in outer.env.items() if not k.startswith("$")}
-        lent = frozenset(self.root(v) for v in _atoms(list(bound.values()) + list(visible.values()))
-                         if isinstance(v, Var) and T.is_array(v.type))
-        pf = replace(outer.pf, node=fn.node, name=fn.name)
-        sub = type(self)(pf, _Scope(outer), self.b, self.stack + (fn.node,), self.own,
-                         self.borrowed | lent, self.captures)
-        sub.captures_hints = self.captures_hints
-        sub.closure, sub.globals, sub.top_closure = outer.closure, outer.globals, outer.top_closure
-        result = sub.run({**visible, **bound})
-        self.b = sub.b
-        return result
+        return self.lower_body(fn, bound)
 
     def bind_call(self, fname: str, argnames, defaults, default, node: ast.Call, kwargs) -> dict:
         """Parameter name -> value for a call of a helper, as Python binds it: positional
