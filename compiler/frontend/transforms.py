@@ -119,7 +119,8 @@ def _callee(lw, v, node, api) -> Inner:
     from .lower import LocalFunction       # (lower.py imports this module)
     if isinstance(v, LocalFunction) or (callable(v) and hasattr(v, "__code__")):
         return Inner(v, ())
-    raise lw.err(node, f"fg.{api} transforms a function here")
+    raise lw.err(node, f"fg.{api} transforms a Python function (a def or a lambda) here",
+                 "Wrap it: lambda z: np.sin(z).")
 
 
 def _options(lw, node, kwargs, names, api) -> dict:
