@@ -27,7 +27,7 @@ from .. import types as T
 from ..builder import Builder
 from ..errors import CompileError
 from ..inline import inline
-from ..ir import Block, Const, Function, Var
+from ..ir import Block, Const, Function, Op, Var
 from ..rewrite import free_vars, map_block
 from ..steps import apply_steps, over_leaves, results_tree, steps_of
 from ..values import ListValue, Record, Ref, is_static
@@ -241,8 +241,28 @@ def apply(lw, inner: Inner, values: list, node) -> object:
                                "is expected", "Pass the tangents and cotangents shaped and "
                                "typed as the values they go with.")
     lw.b.loc = lw.pf.loc(node)
+    start = len(lw.b.stmts)
     results = inline(lw.b, ir, tuple(args))
-    return _nest(results_tree(ir), list(results))
+    return _nest(results_tree(ir), _own(lw, args, lw.b.stmts[start:], results, node))
+
+
+def _own(lw, args, stmts, results, node) -> list:
+    """Tell the write checks (``frontend/ownership.py``) about the inlined code: the arrays it
+    reads may be read again by the backward pass (a later write copies them first); the
+    arrays it makes are the function's own. A result that is not -- an argument passed
+    through, a loop's or an if's result -- is copied, so that the caller may write into it
+    as into any fresh array."""
+    for a in args:
+        lw.own.read(a, True)
+    for s in stmts:
+        if isinstance(s, Op) and len(s.outs) == 1:
+            lw.track(s.prim, s.args, s.outs[0])
+        else:
+            for v in getattr(s, "outs", ()):
+                if T.is_array(v.type):
+                    lw.own.created(v, owned=False)
+    return [lw.op(node, "copy_array", r) if isinstance(r, Var) and T.is_array(r.type)
+            and not lw.own.is_owned(r) else r for r in results]
 
 
 def closed(lw, callee, own: list, node) -> tuple:

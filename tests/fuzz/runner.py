@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import oracle
-from .gen import Expr, Program, Stmt, generate, random_args
+from .gen import TRANSFORMS_IMPORT, Expr, Program, Stmt, generate, random_args
 
 OK, WRONG, INTERNAL, REJECTED, SKIP, GEN_BAD = (
     "OK", "WRONG", "INTERNAL", "REJECTED", "ORACLE_SKIP", "GEN_BAD")
@@ -393,9 +393,14 @@ def evaluate(prog: Program, configs, workdir: str, args=None, fg=None) -> Progra
     try:
         with alarm(20):
             mod, path = load(src, workdir)
-            f = mod.f
+            f = plain = mod.f
+            if TRANSFORMS_IMPORT in src:
+                # transforms called inside: the plain run (values, differences) takes its inner
+                # derivatives from autograd, never from flatgrad
+                plain = load(src.replace(TRANSFORMS_IMPORT, "from tests.fuzz.oracle import "
+                                         "AUTOGRAD_TRANSFORMS as fg"), workdir)[0].f
             before = [np.copy(a) for a in args]
-            value = oracle._call(f, args)
+            value = oracle._call(plain, args)
             if any(not np.array_equal(b, a) for b, a in zip(before, args)):
                 raise RuntimeError("the plain run mutated an argument")
     except Exception as e:
@@ -404,7 +409,7 @@ def evaluate(prog: Program, configs, workdir: str, args=None, fg=None) -> Progra
     if not np.all(np.isfinite(value)) or np.max(np.abs(value)) > 1e6:
         rep.gen_bad = "value out of range"
         return rep
-    orc = Oracle(prog, f, args, value, src)
+    orc = Oracle(prog, plain, args, value, src)
     for cfg in configs:
         out, key, detail = run_config(fg, cfg, f, args, orc)
         rep.results.append(Result(cfg.name, out, key, detail))

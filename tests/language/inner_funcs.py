@@ -109,3 +109,14 @@ def inner_in_loop(x):
 def rprime_python(r):
     """rprime's value from plain Python (its inner gradient on the python target)."""
     return fg.grad(loglike, target="python")(r, p_of(r))
+
+
+def _min_plus(a0, a1):
+    return np.sum(np.min(a0, axis=0) + a1)
+
+
+def jvp_broadcast_inside(x, A, B, T):
+    """Reverse over forward through a tangent broadcast to a larger shape (the tangent of
+    ``min(a0, axis=0) + a1`` with none for a1): its adjoint sums back over the broadcast
+    axis only (it summed over every axis: a fuzzer find, 3x the gradient)."""
+    return fg.jvp(_min_plus, (A * x, B), (T * x, None))[1]

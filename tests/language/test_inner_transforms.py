@@ -55,7 +55,7 @@ def autograd_version(f):
     """``f`` (and the module functions it calls) with autograd's numpy, gammaln and fg."""
     env = dict(f.__globals__)
     env.update(np=anp, gammaln=asp.gammaln, fg=_AutogradTransforms)
-    for name in ("negbin_loglike", "_poly", "loglike", "p_of", "p_two"):
+    for name in ("negbin_loglike", "_poly", "loglike", "p_of", "p_two", "_min_plus"):
         g = f.__globals__[name]
         env[name] = types.FunctionType(g.__code__, env, g.__name__, g.__defaults__, g.__closure__)
     return types.FunctionType(f.__code__, env, f.__name__, f.__defaults__, f.__closure__)
@@ -81,6 +81,8 @@ CASES = [
     (F.jvp_inside, (x3, rng.normal(size=3)), (0, 1)),
     (F.vjp_inside, (x3,), 0),
     (F.inner_in_loop, (x3,), 0),
+    (F.jvp_broadcast_inside, (0.9, rng.normal(size=(2, 3)), rng.normal(size=(3, 3)),
+                              rng.normal(size=(2, 3))), (0, 1, 3)),
 ]
 IDS = [c[0].__name__ for c in CASES]
 
