@@ -14,6 +14,7 @@ import flatgrad as fg
 from flatgrad.runtime.gradcheck import numeric_grad
 
 from . import inner_funcs as F
+from .source_module import module_from
 
 autograd = pytest.importorskip("autograd")
 import autograd.numpy as anp  # noqa: E402
@@ -187,11 +188,6 @@ def test_cpu_target():
     ("def f(x):\n    return fg.grad(fg.hvp(lambda z: z ** 3))(x, x)\n", "cannot transform"),
 ])
 def test_clear_errors(tmp_path, src, msg):
-    import importlib.util
-    path = tmp_path / "bad_inner.py"
-    path.write_text("import numpy as np\nimport flatgrad as fg\nk = np.ones(1)\n\n" + src)
-    spec = importlib.util.spec_from_file_location("bad_inner", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = module_from(tmp_path, "bad_inner", "import numpy as np\nimport flatgrad as fg\nk = np.ones(1)\n\n" + src)
     with pytest.raises(fg.CompileError, match=msg):
         fg.grad(mod.f, target="python")(0.5)

@@ -8,6 +8,7 @@ import flatgrad as fg
 from flatgrad.runtime.gradcheck import numeric_grad
 
 from . import statics_funcs as F
+from .source_module import module_from
 
 rng = np.random.default_rng(26)
 
@@ -126,11 +127,6 @@ def test_meshgrid_matches_numpy():
      "indexing must be"),
 ])
 def test_clear_errors(tmp_path, src, msg):
-    import importlib.util
-    path = tmp_path / "bad_statics.py"
-    path.write_text("import numpy as np\nT = 3\n\n" + src)
-    spec = importlib.util.spec_from_file_location("bad_statics", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = module_from(tmp_path, "bad_statics", "import numpy as np\nT = 3\n\n" + src)
     with pytest.raises(fg.CompileError, match=msg):
         fg.grad(mod.f, target="python")(np.ones(3))
