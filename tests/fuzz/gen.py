@@ -252,6 +252,9 @@ class Gen:
         self.helpers: list[Func] = []
         self.outside: list[str] = []
         self.array_out = array_out
+        # whether to draw a transform comes from a stream of its own: a program that draws
+        # none is the one this seed gave before transforms were drawn (issue 26)
+        self.t = random.Random(seed * 7919 + 26)
 
     # ------------------------------------------------------------------ names
     def fresh(self, prefix="v"):
@@ -394,7 +397,7 @@ class Gen:
     # ------------------------------------------------------------------ helpers
     def call(self, env, shape, depth):
         r = self.r
-        if r.random() < TRANSFORM_P:
+        if self.t.random() < TRANSFORM_P:
             e = self.transform(env, shape, depth)
             if e is not None:
                 return e
@@ -649,7 +652,7 @@ class Gen:
         body = self.block(env, self.budget, 0, False, ret)
         # make sure the result depends on the arguments
         fin = self.nonview(env, ret, 3)
-        if r.random() < RESULT_TRANSFORM_P:
+        if self.t.random() < RESULT_TRANSFORM_P:
             # a transform call in the result itself: its value and derivatives always count
             e = self.transform(env, ret, 2)
             if e is not None:
