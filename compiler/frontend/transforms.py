@@ -116,8 +116,7 @@ def _callee(lw, v, node, api) -> Inner:
             raise lw.err(node, f"fg.{api} cannot transform {inner.name} further: it takes "
                                "extra arguments (tangents or cotangents)")
         return inner
-    from .lower import LocalFunction       # (lower.py imports this module)
-    if isinstance(v, LocalFunction) or (callable(v) and hasattr(v, "__code__")):
+    if _is_local(v) or (callable(v) and hasattr(v, "__code__")):
         return Inner(v, ())
     raise lw.err(node, f"fg.{api} transforms a Python function (a def or a lambda) here",
                  "Wrap it: lambda z: np.sin(z).")
@@ -294,18 +293,21 @@ def closed(lw, callee, own: list, node) -> tuple:
 
 # ---------------------------------------------------------------------- values
 
+def _is_local(callee) -> bool:
+    """A ``def``/``lambda`` of the body (``lower.LocalFunction``: its AST node and scope)."""
+    return isinstance(getattr(callee, "node", None), ast.AST) and hasattr(callee, "scope")
+
+
 def _params(callee) -> tuple:
-    from .lower import LocalFunction
-    if isinstance(callee, LocalFunction):
+    if _is_local(callee):
         return tuple(a.arg for a in callee.node.args.args)
     return tuple(params_of(callee))
 
 
 def _defaults(lw, callee) -> dict:
     """Parameter name -> default value (numbers, None, strings, functions)."""
-    from .lower import LocalFunction
     names = _params(callee)
-    if isinstance(callee, LocalFunction):
+    if _is_local(callee):
         return dict(zip(names[len(names) - len(callee.defaults):], callee.defaults))
     ds = callee.__defaults__ or ()
     out = {}
