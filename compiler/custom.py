@@ -35,7 +35,12 @@ def lower_into(fn, b: Builder, args: tuple, loc: SourceLoc | None = None) -> obj
         raise CompileError(f"'{fn.__name__}' takes {len(argnames)} argument(s), "
                            f"got {len(args)}", loc)
     sub = Lowerer(pf, fn, b, (fn.__code__,))
-    return sub.run(dict(zip(argnames, args)))
+    out = sub.run(dict(zip(argnames, args)))
+    if sub.randoms:
+        raise CompileError(f"'{fn.__name__}' draws random numbers, which a custom_vjp function "
+                           "and its rules cannot do", _def_loc(fn),
+                           "Draw in the function that calls it and pass the draws in.")
+    return out
 
 
 def _def_loc(fn) -> SourceLoc | None:
@@ -154,26 +159,34 @@ def _jvp_rule(spec: CustomSpec, i: int):
 # ---------------------------------------------------------------------- expansion
 
 def expand_custom(fn: Function) -> Function:
-    """Replace every custom-VJP op by the inlined body of the user's primal function."""
+    """Replace every custom op by its body: a custom-VJP op by the inlined body of the
+    user's primal function, an ``odeint`` op by its solver (``compiler/ode.py``; any entry of
+    ``CUSTOM`` with a ``primal(b, args)`` method). Two ops of one primitive on the same
+    arguments in one scope are expanded once (the gradients of several arguments of an
+    ``odeint`` call each ask for the same adjoint solve)."""
     if not any(isinstance(s, Op) and s.prim in CUSTOM for s in walk(fn.body)):
         return fn
     b = builder_for(fn)
-    return replace(fn, body=_expand(fn.body, b, {}))
+    return replace(fn, body=_expand(fn.body, b, {}, {}))
 
 
-def _expand(block: Block, b: Builder, m: dict) -> Block:
+def _expand(block: Block, b: Builder, m: dict, done: dict) -> Block:
     from .optimize import map_region
     stmts = []
+    done = dict(done)          # what this block sees expanded: its own and its parents'
     for s in block.stmts:
         if isinstance(s, Op) and s.prim in CUSTOM:
             s = map_stmt(s, m)
-            cb = b.child()
-            res = CUSTOM[s.prim].primal(cb, s.args)
-            stmts.extend(_expand(Block((), tuple(cb.stmts), ()), b, m).stmts)
-            m[s.outs[0].id] = m.get(res.id, res) if isinstance(res, Var) else res
+            key = (s.prim, s.args)
+            if key not in done:
+                cb = b.child()
+                res = CUSTOM[s.prim].primal(cb, s.args)
+                stmts.extend(_expand(Block((), tuple(cb.stmts), ()), b, m, done).stmts)
+                done[key] = m.get(res.id, res) if isinstance(res, Var) else res
+            m[s.outs[0].id] = done[key]
         elif isinstance(s, Op):
             stmts.append(map_stmt(s, m))
         else:
-            stmts.append(map_region(s, lambda blk: _expand(blk, b, m), m))
+            stmts.append(map_region(s, lambda blk: _expand(blk, b, m, done), m))
     return Block(block.params, tuple(stmts),
                  tuple(m.get(y.id, y) if isinstance(y, Var) else y for y in block.yields))

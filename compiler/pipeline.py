@@ -123,7 +123,7 @@ def transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> Fu
 
 def _transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> Function:
     primal = lower_function(fn_obj, arg_types)
-    captured = dict(primal.meta).get("captures")
+    hidden = [(k, v) for k, v in primal.meta if k in ("captures", "draws")]
     if DEBUG:
         check(primal)
     steps = req.steps
@@ -139,9 +139,9 @@ def _transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> F
         ir = with_tree(ir, tree)          # passes need not keep meta; the results are the same
     if req.name:
         ir = replace(ir, name=req.name)
-    if captured:       # the arrays read from the module: hidden parameters after the user's
-        ir = replace(ir, meta=tuple((k, v) for k, v in ir.meta if k != "captures")
-                     + (("captures", captured),))
+    if hidden:   # the arrays read from the module, the random draws: hidden parameters
+        ir = replace(ir, meta=tuple((k, v) for k, v in ir.meta if k not in ("captures", "draws"))
+                     + tuple(hidden))
     return ir
 
 
@@ -153,8 +153,14 @@ def render(functions: list[Function], target: str, origin: str, key: str = "",
     The module ends with ``__flatgrad_lines__``: generated line -> the user's file:line, so a
     run-time error can name the line of the user's function it comes from.
     """
-    fns, locs, nested = [], [], {}
+    fns, locs, nested, plain, plain_locs = [], [], {}, [], []
     for f in functions:
+        draws = dict(f.meta).get("draws")
+        if draws is not None:     # the random draws' prelude: plain Python on every target
+            lines, results, line_locs = emit_body(draws.prelude, "python")
+            plain.append({"name": f"{f.name}_draws", "lines": lines, "ret": ", ".join(results),
+                          "params": ", ".join(p.hint for p in draws.prelude.params)})
+            plain_locs.append(line_locs)
         lines, results, line_locs = emit_body(f, target)
         tree = dict(f.meta).get("tree")
         if tree is not None and target != "python" and not tree.plain:
@@ -165,19 +171,24 @@ def render(functions: list[Function], target: str, origin: str, key: str = "",
         fns.append({"name": f.name, "params": ", ".join(p.hint for p in f.params),
                     "lines": lines, "ret": ret})
         locs.append(line_locs)
-    body = "\n".join(line for f in fns for line in f["lines"]) + " ".join(f["ret"] for f in fns)
+    body = "\n".join(line for f in plain + fns for line in f["lines"]) + \
+        " ".join(f["ret"] for f in plain + fns)
     used = [n for n in RUNTIME_NAMES if re.search(rf"\b{n}\(", body)]
     template = _ENV.get_template(f"{target}.py.j2")
     text = template.render(functions=fns, origin=origin, key=key, version=__version__,
                            runtime_names=", ".join(used), uses_math="math." in body,
                            uses_np=bool(re.search(r"\bnp\.", body)), boundscheck=boundscheck,
-                           **extra)
-    text += _line_table(text, fns, locs)
+                           plain=plain, **extra)
+    text += _line_table(text, plain + fns, plain_locs + locs)
     if nested:         # read by the runtime: how to nest the flat results it gets
         text += f"__flatgrad_trees__ = {nested!r}\n"
     captured = [c for f in functions for c in dict(f.meta).get("captures", ())]
     if captured:       # read by the runtime: which arrays to pass, from where
         text += f"__flatgrad_captures__ = {tuple(captured)!r}\n"
+    draws = [(f.name, d) for f in functions for d in [dict(f.meta).get("draws")] if d]
+    if draws:          # read by the runtime: the prelude, where each generator comes from
+        text += "__flatgrad_draws__ = " + repr({name: {"prelude": f"{name}_draws", "sources": d.sources,
+                                                       "types": d.types} for name, d in draws}) + "\n"
     return text
 
 

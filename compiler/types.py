@@ -56,10 +56,13 @@ class Tree:
 class Static:
     """An argument the compiled code does not take: a function (``act=np.tanh``), None or a
     string, fixed when compiling, as JAX's static arguments; one compilation per value.
-    ``key`` names the value (in cache keys); the function sees ``obj`` itself."""
+    ``key`` names the value (in cache keys); the function sees ``obj`` itself. An object
+    describing a model (``compiler/objects.py``) is one too, keyed on everything it holds
+    but its arrays, which the compiled code takes as parameters (``leaves``, their types)."""
 
     key: str
     obj: object = field(default=None, compare=False, hash=False, repr=False)
+    leaves: tuple = ()    # an object argument's arrays: inputs of the compiled code
 
     def __str__(self) -> str:
         return f"static {self.key}"
@@ -70,10 +73,11 @@ Type = Scalar | Array | TupleT | Tree | Static
 
 def leaf_types(types) -> tuple:
     """``types`` with every :class:`Tree` replaced by its leaves' types (and static
-    arguments, which the compiled code does not take, left out)."""
+    arguments, which the compiled code does not take, left out, but for the arrays of an
+    object argument)."""
     out: list = []
     for t in types:
-        out.extend(t.leaves if isinstance(t, Tree) else () if isinstance(t, Static) else (t,))
+        out.extend(t.leaves if isinstance(t, (Tree, Static)) else (t,))
     return tuple(out)
 
 F64 = Scalar("float64")

@@ -44,6 +44,20 @@ class ListValue(tuple):
         return f"ListValue({tuple(self)!r})"
 
 
+@dataclass(frozen=True, eq=False)
+class SliceVal:
+    """A ``slice(start, stop, step)`` object built in the function: each part an integer
+    atom (a number known while compiling or an int value) or None."""
+
+    start: object
+    stop: object
+    step: object
+
+    @property
+    def parts(self) -> tuple:
+        return (self.start, self.stop, self.step)
+
+
 class BoundMethod:
     """``x.sum`` before it is called: the array and the method's name."""
 

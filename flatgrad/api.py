@@ -17,6 +17,7 @@ from .compiler.values import is_static
 from .runtime.cache import readable
 from .runtime.dispatch import DEFAULT_TARGET, Transformed, default_signature, lift, stack, \
     stack_cached
+from .runtime.draws import forward_drawing, kind_of, replaying
 from .runtime.gradcheck import compare, numeric_grad
 from .runtime.userdefs import CustomVJP
 from .runtime.userdefs import primitive as make_primitive
@@ -162,8 +163,8 @@ def jvp(f, primals, tangents, *, target: str = DEFAULT_TARGET, optimize: bool = 
 
 def _integral(v) -> bool:
     """An integer or boolean argument (or array of them), or a static one (a function, None,
-    a string): no derivative is taken there."""
-    if isinstance(v, (bool, int, np.integer, np.bool_)) or is_static(v):
+    a string, a random generator): no derivative is taken there."""
+    if isinstance(v, (bool, int, np.integer, np.bool_)) or is_static(v) or kind_of(v):
         return True
     return isinstance(v, np.ndarray) and v.dtype.kind in "biu"
 
@@ -172,8 +173,9 @@ def vjp(f, *primals, target: str = DEFAULT_TARGET, optimize: bool = True):
     """Reverse mode with a given cotangent, as ``jax.vjp``: returns ``(out, vjp_fn)``
     where ``vjp_fn(cotangent)`` gives a tuple with the gradient of every primal (None for
     integer and boolean primals, which have none). For ``f`` returning a tuple (or a list,
-    as ``np.split`` does) the cotangent is a tuple with one entry per output."""
-    out = f(*primals)
+    as ``np.split`` does) the cotangent is a tuple with one entry per output. A function that
+    draws random numbers draws once, here: ``vjp_fn`` reuses those draws."""
+    out, drawn = forward_drawing(f, stack_cached(f, (), "python", "value"), primals)
     several = isinstance(out, (tuple, list))
     if isinstance(out, list):
         out = tuple(out)
@@ -189,7 +191,8 @@ def vjp(f, *primals, target: str = DEFAULT_TARGET, optimize: bool = True):
         cts = tuple(cotangent) if several else (cotangent,)
         if len(cts) != k:
             raise ValueError(f"vjp_fn: expected {k} cotangent(s), got {len(cts)}")
-        grads = iter(t(*primals, *cts))
+        with replaying(drawn):
+            grads = iter(t(*primals, *cts))
         return tuple(next(grads) if i in nums else None for i in range(n))
 
     return out, vjp_fn

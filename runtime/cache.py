@@ -36,6 +36,7 @@ import numpy as np
 
 from .. import compiler, templates
 from ..compiler.errors import CompileError
+from ..compiler.objects import attributes, is_user_object
 
 _lock = threading.Lock()
 _compiler_hash: str | None = None
@@ -158,6 +159,33 @@ def _chains(code) -> tuple[tuple[str, ...], ...]:
     return tuple(sorted(found))
 
 
+def _hash_object(v, h, seen, depth: int) -> None:
+    """A plain user object the compiler reads (compiler/objects.py): its class's methods and
+    every attribute (its arrays by dtype and ndim: they are inputs of the compiled code)."""
+    if ("obj", id(v)) in seen:
+        h.update(b"<seen object>")
+        return
+    seen.add(("obj", id(v)))
+    cls = type(v)
+    h.update(f"O{cls.__module__}.{cls.__qualname__}(".encode())
+    for klass in cls.__mro__[:-1]:        # the methods (and constants) of every class but object
+        for name in sorted(vars(klass)):
+            if name in ("__dict__", "__weakref__"):
+                continue
+            attr = vars(klass)[name]
+            if isinstance(attr, (staticmethod, classmethod)):
+                attr = attr.__func__
+            elif isinstance(attr, property):
+                attr = attr.fget
+            h.update(f"\0{klass.__qualname__}.{name}=".encode())
+            _hash_value(attr, h, seen, depth + 1)
+    for name in attributes(v):
+        h.update(f"\0.{name}=".encode())
+        _hash_value(vars(v)[name], h, seen, depth + 1)
+    h.update(b")")
+    seen.discard(("obj", id(v)))
+
+
 def _hash_value(v, h, seen, depth: int = 0) -> None:
     if depth > 16:
         h.update(b"<deep>")
@@ -187,6 +215,8 @@ def _hash_value(v, h, seen, depth: int = 0) -> None:
         h.update(b")")
     elif isinstance(v, types.ModuleType):
         h.update(f"module {v.__dict__.get('__name__')!r}".encode())
+    elif is_user_object(v):
+        _hash_object(v, h, seen, depth)
     else:
         hook = getattr(type(v), "__flatgrad_key__", None)
         if hook is not None:
@@ -427,5 +457,6 @@ def readable(text: str) -> str:
     """A generated module as people read it: without the cache's bookkeeping lines."""
     keep = [ln for ln in text.splitlines()
             if not ln.startswith(("# key:", "# checksum:", "__flatgrad_lines__ = ",
-                                  "__flatgrad_captures__ = ", "__flatgrad_profile__ = "))]
+                                  "__flatgrad_captures__ = ", "__flatgrad_profile__ = ",
+                                  "__flatgrad_draws__ = "))]
     return "\n".join(keep).strip("\n") + "\n"

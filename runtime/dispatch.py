@@ -31,8 +31,9 @@ from ..compiler.frontend.source import params_of
 from ..compiler.frontend.transforms import Inner
 from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import LEAF, TreeDef, unflatten
+from ..compiler.objects import array_leaves, follow, holds_objects
 from ..compiler.values import is_static
-from . import cache, tiers
+from . import cache, draws, tiers
 
 TARGETS = ("python", "cpu")
 DEFAULT_TARGET = "cpu"      # every transform's default: Numba; "python" runs the same code without
@@ -67,6 +68,9 @@ def classify_tree(name: str, value, differentiable: bool):
     found: list = []
 
     def walk(path: str, v) -> TreeDef:
+        if draws.kind_of(v) is not None:
+            raise TypeError(f"argument '{path}' is a random generator inside a container; "
+                            "pass it as an argument of its own")
         if not is_tree(v):
             found.append(classify(path, v, differentiable))
             return LEAF
@@ -83,6 +87,31 @@ def classify_tree(name: str, value, differentiable: bool):
     return T.Tree(tree, tuple(t for t, _, _ in found)), [v for _, v, _ in found], True
 
 
+def _classify_objects(name: str, value, differentiable: bool):
+    """(Static with the arrays' types as leaves, the arrays, True) for an argument holding
+    user objects."""
+    if differentiable:
+        raise TypeError(f"argument '{name}' holds {type(value).__name__} objects, which flatgrad "
+                        "reads as static data without a gradient; leave it out of argnums and "
+                        "pass the parameters to differentiate as arrays")
+    arrays = [classify(name, a, False)[:2] for _, a in array_leaves(value)]
+    return T.Static(cache.value_key(value), value, tuple(t for t, _ in arrays)), \
+        [a for _, a in arrays], True
+
+
+def _classify_slice(name: str, value: slice, differentiable: bool):
+    """A slice argument (``X[idx]``): its integer bounds are int parameters of the compiled
+    code, which is keyed on which of them are None (so each batch reuses one compilation)."""
+    parts = (value.start, value.stop, value.step)
+    if differentiable or not all(p is None or isinstance(p, (int, np.integer))
+                                 and not isinstance(p, (bool, np.bool_)) for p in parts):
+        raise TypeError(f"argument '{name}' is a slice; flatgrad takes slices of integers (or "
+                        "None), without a gradient")
+    key = "slice(" + ", ".join("None" if p is None else "int" for p in parts) + ")"
+    ints = [int(p) for p in parts if p is not None]
+    return T.Static(key, value, (T.I64,) * len(ints)), ints, True
+
+
 _ARRAYS: dict = {}     # (dtype, ndim, differentiable) -> the IR type of an array taken as it is
 
 
@@ -93,6 +122,15 @@ def classify(name: str, value, differentiable: bool):
         t = _ARRAYS.get((value.dtype, value.ndim, differentiable))
         if t is not None:                # the common case, without str(dtype) and friends
             return t, value, False
+    generator = draws.classify(name, value, differentiable)
+    if generator is not None:       # a random generator: drawn from before the compiled code
+        return generator
+    if isinstance(value, slice):
+        return _classify_slice(name, value, differentiable)
+    if holds_objects(value):
+        # objects describing a model: static, keyed on all they hold; their arrays are
+        # passed to the compiled code at each call (compiler/objects.py)
+        return _classify_objects(name, value, differentiable)
     if is_static(value):
         # a function (act=np.tanh), None or a string: fixed when compiling, as JAX's static
         # arguments; a value of its own in the cache key
@@ -318,7 +356,7 @@ class Transformed:
             return self._dispatch(args)
         except _ERRORS as e:
             self._reraise(e, args)
-        except _Recompile:
+        except (_Recompile, draws.GeneratorChanged):
             # an array read from the module changed dtype or ndim: compile for the new one
             with self._lock:
                 self._fast.clear()
@@ -365,7 +403,8 @@ class Transformed:
         if loc is None and self.target != "python":
             twin = self.retarget("python")
             try:
-                twin(*args)
+                with draws.replaying(draws.last()):   # the same draws, not new ones
+                    twin(*args)
             except type(e) as again:
                 if getattr(again, "__flatgrad_reshaped__", False):
                     return again          # the twin said what happened, at the user's line
@@ -396,18 +435,21 @@ class Transformed:
         cells = dict(zip(self.fn.__code__.co_freevars, self.fn.__closure__ or ()))
 
         def fetch(where):
-            # ("closure", name, *hops) or ("global", module, name, *hops): each hop a name in
-            # the closure of the function reached so far (a helper's closure arrays)
+            # ("closure", name, *steps) or ("global", module, name, *steps): each step an
+            # attribute, an item, or ("cell", name) in the closure of the function reached so
+            # far (a helper's closure arrays: compiler/objects.follow)
             kind, *path, dtype, ndim = where
-            if kind == "closure":
-                value, hops = cells[path[0]].cell_contents, path[1:]
-            else:
-                module, name, *hops = path
-                scope = self.fn.__globals__ if self.fn.__globals__.get("__name__") == module \
-                    else vars(sys.modules[module])
-                value = scope[name]
-            for name in hops:
-                value = _closure_value(value, name)
+            try:
+                if kind == "closure":
+                    value, steps = cells[path[0]].cell_contents, path[1:]
+                else:
+                    module, name, *steps = path
+                    scope = self.fn.__globals__ if self.fn.__globals__.get("__name__") == module \
+                        else vars(sys.modules[module])
+                    value = scope[name]
+                value = follow(value, tuple(steps))   # an array inside an object or a list
+            except (LookupError, AttributeError, TypeError):
+                raise _Recompile(path[-1]) from None
             if not (isinstance(value, np.ndarray) and value.ndim == ndim
                     and T.array_dtype(value) == dtype):
                 raise _Recompile(path[-1])
@@ -466,7 +508,7 @@ class Transformed:
         if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) or code.co_kwonlyargcount:
             transform(self.fn, None, self.req)   # raises the CompileError that says why
         args = self._bind(tuple(args))
-        types, values, converted = [], [], False
+        types, values, converted, gens = [], [], False, []
         for i, (name, v) in enumerate(zip(self.params, args)):
             if isinstance(v, str) and name not in self._modes():
                 raise TypeError(f"argument '{name}' is a string; flatgrad takes floats, ints, "
@@ -477,11 +519,14 @@ class Transformed:
             if isinstance(t, T.Tree):
                 values.extend(v2)        # the compiled code takes one parameter per leaf
             elif isinstance(t, T.Static):
-                pass                     # ... and none for a static argument
+                if t.key in ("RandomState", "Generator"):
+                    gens.append(v)       # ... a generator goes last, to draws.wrap
+                values.extend(v2 or ())  # ... and none for a static argument (but an
+                                         # object argument's arrays)
             else:
                 values.append(v2)
             converted |= conv
-        return Signature(types), values, converted
+        return Signature(types), values + gens, converted
 
     def _dispatch(self, args):
         sig, values, converted = self.signature(args)
@@ -548,7 +593,7 @@ class Transformed:
         if twin is None:
             twin = self._twin = self.retarget("python")
         python = twin.compile(sig)
-        module = sys.modules.get(getattr(getattr(python, "__wrapped__", python), "__module__", ""))
+        module = sys.modules.get(getattr(_innermost(python), "__module__", ""))
         prof = tiers.profile_of(python)
         if prof is None:
             prof = tiers.profile(self.build_ir(sig))
@@ -569,7 +614,8 @@ class Transformed:
             state.pending.add(descs)
         n = len(params_of(self.fn))
         captured = getattr(state.python_module, "__flatgrad_captures__", ())
-        full = descs[:n] + tiers.capture_descs(captured) + descs[n:]
+        full = descs[:n] + tiers.capture_descs(captured) + \
+            draws.descs(state.python_module, self.__name__) + descs[n:]
         key = self.key(sig)
 
         def prepare():
@@ -580,8 +626,9 @@ class Transformed:
 
         def finish():
             cpu = self.compile(sig)
-            tiers.load(getattr(cpu, "__wrapped__", cpu) if captured else cpu, full)
-            module = sys.modules.get(getattr(getattr(cpu, "__wrapped__", cpu), "__module__", ""))
+            raw = _innermost(cpu)           # the Numba dispatcher inside the wrappers
+            tiers.load(raw, full)
+            module = sys.modules.get(getattr(raw, "__module__", ""))
             with self._lock:
                 state.pending.discard(descs)
                 if self._tiers.get(sig) is not state:
@@ -749,8 +796,10 @@ class Transformed:
             if nested is not None:
                 compiled = _nested(compiled, TreeDef.from_spec(nested))
             captured = getattr(module, "__flatgrad_captures__", ())
+            n = len(T.leaf_types(sig[:len(params_of(self.fn))]))
+            compiled = draws.wrap(compiled, module, self.__name__, self.fn, self.params, sig,
+                                  n + len(captured))
             if captured:
-                n = len(T.leaf_types(sig[:len(params_of(self.fn))]))
                 compiled = self._with_captures(compiled, captured, n)
             if self.target == "python":
                 compiled = _numpy_scalars(compiled, T.leaf_types(sig))
@@ -810,16 +859,12 @@ class Transformed:
         return repr((self._fingerprint, self.req, self.target, sorted(self.floats)))
 
 
-def _closure_value(obj, name: str):
-    """The value of the closure variable ``name`` of the function behind ``obj`` (a function,
-    an ``@njit`` one or a transform of one); raises _Recompile if it has none."""
-    fn = python_function(obj.fn if isinstance(obj, Transformed) else obj)
-    code = getattr(fn, "__code__", None)
-    cells = dict(zip(code.co_freevars, fn.__closure__ or ())) if code is not None else {}
-    try:
-        return cells[name].cell_contents
-    except (KeyError, ValueError):
-        raise _Recompile(name) from None
+def _innermost(compiled):
+    """The generated function inside the wrappers ``compile`` puts around it (captured
+    arrays, random draws, nesting of results, NumPy scalars)."""
+    while not hasattr(compiled, "compile") and hasattr(compiled, "__wrapped__"):
+        compiled = compiled.__wrapped__
+    return compiled
 
 
 def _direct_class(hot) -> type:

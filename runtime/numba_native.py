@@ -18,6 +18,7 @@ from numba.core.typing.templates import infer, infer_global, make_overload_templ
 from numba.extending import typeof_impl
 
 from ..compiler import types as T
+from .draws import draws_in
 
 _lock = threading.Lock()
 _types: dict = {}           # transform -> its Numba function type
@@ -89,6 +90,11 @@ def _typer(transform):
             names = ", ".join(w[-3] for w in captured)
             raise TypingError(f"{transform.__name__} reads the array(s) {names} from its module "
                               "or closure; to call it from Numba code, pass them as arguments")
+
+        if draws_in(compiled):
+            raise TypingError(f"{transform.__name__} draws random numbers with NumPy before "
+                              "its compiled code runs, which Numba code cannot do; draw them "
+                              "outside and pass them in as an argument")
 
         def impl(*args):
             return compiled(*args)

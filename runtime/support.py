@@ -124,6 +124,10 @@ def distinct_pairs(a, n, b, m):
 def tape_push(tape, k, value):
     """Store ``value`` at row ``k`` of ``tape``, growing the tape (doubling) when it is full.
     A tape may start empty, before the shape of its rows is known."""
+    if tape.ndim > 1 and k > 0 and np.shape(value) != tape.shape[1:]:
+        # a list grown in a loop whose items differ in shape (NumPy would not stack them)
+        raise ValueError("the items appended to a list have different shapes; a list built "
+                         "in a loop must hold items of one shape")
     if k >= tape.shape[0]:
         grown = np.empty((max(2 * tape.shape[0], k + 1, 16),) + np.shape(value), dtype=tape.dtype)
         if k > 0:
@@ -131,6 +135,16 @@ def tape_push(tape, k, value):
         tape = grown
     tape[k] = value
     return tape
+
+
+def draw_trips(draw, trips, kinds):
+    """The random draws of a loop's trips, made in the loop's order before the compiled code
+    runs (``compiler/library/random.py``): ``draw()`` makes one trip's draws; one array per
+    draw, its trips stacked along a first axis (``kinds``: each draw's dtype and ndim, for a
+    loop that runs no trip)."""
+    rows = [draw() for _ in trips]
+    return tuple(np.array([r[j] for r in rows], dtype=dt) if rows
+                 else np.empty((0,) * (nd + 1), dtype=dt) for j, (dt, nd) in enumerate(kinds))
 
 
 def reduce_sum(x, axis, keepdims):

@@ -187,6 +187,10 @@ class Vectorized:
                                f"{', '.join(w[-3] for w in captured)} from its module or closure, "
                                "which vectorize cannot map over", ir.loc,
                                "Pass them as arguments (vectorize broadcasts arrays).")
+        if dict(ir.meta).get("draws") is not None:
+            raise CompileError(f"{self.name} draws random numbers, which vectorize cannot map "
+                               "over (each element would need its own draws)", ir.loc,
+                               "Draw the numbers before and pass them in as an argument.")
         for r in ir.results:
             if not isinstance(r.type, T.Scalar):
                 raise TypeError(f"vectorize maps scalar functions, but {self.name} returns a value "

@@ -18,7 +18,8 @@ from ..library import LOWERINGS
 from ..library.registry import METHODS
 from ..library.linalg import batched_matmul
 from ..primitives import PRIMS
-from ..values import BoundMethod, Record, Ref, hashable
+from ..values import BoundMethod, Record, Ref, SliceVal, hashable
+from .objects import NO_KEY, static_key
 
 REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "min": "amin", "prod": "prod",
               "amax": "amax", "amin": "amin"}
@@ -110,16 +111,16 @@ class ArrayLowering:
             return lowering(self, node, kwargs)
         if getattr(np, name or "", None) is not fn:
             return None
-        if name in ("array", "asarray") and node.args and isinstance(node.args[0], (ast.List, ast.Tuple)):
-            items = [self.atom(e) for e in node.args[0].elts]
-            if not items or not all(isinstance(x.type, T.Scalar) for x in items):
-                raise self.err(node, "np.array([...]) is supported on a list of numbers",
-                               "Build nested arrays with np.zeros and item assignment.")
-            return self.op(node, "pack", *items)
         if name in ("var", "std"):
             return self.variance(name, node, kwargs)
         if name in ("sum", "mean", "max", "min", "prod", "amax", "amin"):
-            x = self.atom(node.args[0])
+            x = self.expr(node.args[0])
+            if isinstance(x, tuple):             # np.prod(shape), np.sum(sizes)
+                folded = self.tuple_reduction(name, x, node) if len(node.args) == 1 else None
+                if folded is not None:
+                    return folded
+                x = self.sequence_array(x, node)
+            x = self.as_atom(x, node.args[0])
             return self.reduction(name, x, node.args[1:], kwargs, node)
         if name in ("dot", "matmul"):
             a, c = (self.atom(e) for e in node.args)
@@ -308,15 +309,23 @@ class ArrayLowering:
     def expr_Subscript(self, node: ast.Subscript):
         base = self.expr(node.value)
         if isinstance(base, Record):
-            key = self.expr(node.slice)
-            if not (isinstance(key, Ref) and isinstance(key.obj, str)):
-                raise self.err(node, "a dict argument is read with a constant string key",
-                               "Write d[\"name\"], or loop over d.items().")
-            if key.obj not in base.items:
-                raise self.err(node, f"the dict has no key {key.obj!r} (it has "
+            key = static_key(self.expr(node.slice))   # a string (in static data also a
+            if key is NO_KEY or not hashable(key):    # number, an object, a tuple)
+                raise self.err(node, "a dict is read with a key known while compiling (a "
+                                     "constant string)", "Write d[\"name\"], or loop over "
+                                                        "d.items().")
+            if key not in base.items:
+                raise self.err(node, f"the dict has no key {key!r} (it has "
                                      f"{', '.join(map(repr, base.items))})")
-            return base.items[key.obj]
+            return base.items[key]
+        if isinstance(base, Ref) and (base.obj is np.s_ or base.obj is np.index_exp):
+            return self.index_expression(base, node)
+        if isinstance(base, self.LIST_VALUES[0]):    # a list grown in a loop: its rows
+            return self.stacked_index(base, node)
         if isinstance(base, tuple):
+            key = self.index_value(node.slice)
+            if isinstance(key, SliceVal):     # layer_sizes[:-1], args[1:]
+                return base[self.static_slice(key, node)]
             i = self.const_int(node.slice)
             try:
                 return base[i]
@@ -336,29 +345,21 @@ class ArrayLowering:
         return out
 
     def index(self, base, sl, node):
-        """(spec, index atoms, positions of None axes) for ``base[sl]``."""
-        items = sl.elts if isinstance(sl, ast.Tuple) else [sl]
+        """(spec, index atoms, positions of None axes) for ``base[sl]``. A tuple index (written
+        ``x[i, :]`` or held in a variable, as ``np.nonzero`` returns one) is its items."""
+        v = self.index_value(sl)
+        if isinstance(v, tuple):
+            nodes = sl.elts if isinstance(sl, ast.Tuple) else [sl] * len(v)
+            items = list(zip(v, nodes))
+        else:
+            items = [(v, sl)]
         spec, args, newaxes, pos, used = [], [], [], 0, 0
-        for it in items:
-            if isinstance(it, ast.Slice):
-                present = []
-                for part in (it.lower, it.upper, it.step):
-                    if part is None:
-                        present.append(False)
-                    else:
-                        args.append(self.int_atom(part))
-                        present.append(True)
-                spec.append(("s", *present))
+        for v, it in items:
+            if isinstance(v, SliceVal):
+                entry, parts = self.slice_spec(v)
+                spec.append(entry)
+                args += parts
                 pos, used = pos + 1, used + 1
-                continue
-            v = self.expr(it)
-            if (isinstance(v, tuple) and len(items) == 1 and v
-                    and all(isinstance(e, Var) and T.is_array(e.type) and e.type.ndim == 1
-                            and e.type.dtype == "int64" for e in v)):
-                # x[np.where(c)], x[np.nonzero(c)]: a tuple of index arrays, one per axis
-                spec += [("a",)] * len(v)
-                args += list(v)
-                used, pos = used + len(v), pos + 1
                 continue
             if isinstance(v, Ref) and v.obj is None:
                 newaxes.append(pos)

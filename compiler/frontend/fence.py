@@ -39,17 +39,17 @@ _REJECT: dict[type, tuple[str, str]] = {
 }
 
 
-def fence(pf: ParsedFunction) -> None:
-    """Raise CompileError at the first construct outside the supported subset."""
+def fence(pf: ParsedFunction, helper: bool = False) -> None:
+    """Raise CompileError at the first construct outside the supported subset. A ``helper``
+    (inlined at each call, so called with a fixed number of arguments) may take ``*args``,
+    keyword-only parameters and ``**kwargs``; the differentiated function may not."""
     node = pf.node
-    if isinstance(node, ast.FunctionDef):
-        a = node.args
-        if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs:
-            raise CompileError("flatgrad does not support *args, **kwargs or keyword-only parameters",
-                               pf.loc(node), "Use plain positional parameters.")
-        body = node.body
-    else:
-        body = [node.body]
+    a = node.args
+    if not helper and (a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs):
+        raise CompileError("flatgrad does not support *args, **kwargs or keyword-only parameters "
+                           "in the function it differentiates (its helpers may take them)",
+                           pf.loc(node), "Use plain positional parameters.")
+    body = node.body if isinstance(node, ast.FunctionDef) else [node.body]
     for stmt in body:
         _check(pf, stmt)
 
@@ -63,6 +63,7 @@ def _check(pf: ParsedFunction, root: ast.AST) -> None:
     # *t in a call's arguments, a tuple or list display, or an unpacking target
     starred = {id(a) for c in ast.walk(root) if isinstance(c, (ast.Call, ast.Tuple, ast.List))
                for a in (c.args if isinstance(c, ast.Call) else c.elts)}
+    docs = _docstrings(root)
     for n in ast.walk(root):
         bad = _REJECT.get(type(n))
         if bad is not None:
@@ -71,22 +72,23 @@ def _check(pf: ParsedFunction, root: ast.AST) -> None:
             raise CompileError("flatgrad does not support starred expressions here", pf.loc(n),
                                "Star a tuple in a call (f(*args)), a tuple or list display "
                                "([*a, *b]) or an unpacking (a, *rest = t).")
-        if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes)) and not _is_docstring(root, n) \
+        if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes)) and id(n) not in docs \
                 and not (isinstance(n.value, str) and id(n) in args):
             raise CompileError("flatgrad does not support strings", pf.loc(n),
                                "Keep strings, printing and I/O out of the differentiated function.")
         if isinstance(n, ast.Constant) and isinstance(n.value, complex):
             raise CompileError("flatgrad does not support complex numbers", pf.loc(n),
                                "Split the value into real and imaginary parts.")
-        if isinstance(n, (ast.FunctionDef, ast.Lambda)) and n is not pf.node:
-            a = n.args
-            if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs or a.kw_defaults:
-                raise CompileError("flatgrad does not support *args, **kwargs or keyword-only "
-                                   "parameters", pf.loc(n), "Use plain positional parameters.")
         if isinstance(n, (ast.For, ast.While)) and n.orelse:
             raise CompileError("flatgrad does not support else clauses on loops", pf.loc(n.orelse[0]),
                                "Use a flag variable set before break.")
 
 
-def _is_docstring(root: ast.AST, n: ast.Constant) -> bool:
-    return isinstance(root, ast.Expr) and root.value is n
+def _docstrings(root: ast.AST) -> set[int]:
+    """The ids of the docstrings in ``root``: ``root`` itself if it is one (a statement of the
+    function's body), and the first statement of every ``def`` nested in it."""
+    found = {id(root.value)} if isinstance(root, ast.Expr) else set()
+    for n in ast.walk(root):
+        if isinstance(n, ast.FunctionDef) and n.body and isinstance(n.body[0], ast.Expr):
+            found.add(id(n.body[0].value))
+    return found

@@ -24,10 +24,16 @@ from ..ir import Atom, Block, Const, For, Function, If, Var, While
 from ..primitives import PRIMS
 from . import names, starred, transforms
 from .arrays import ArrayLowering
+from .calls import BindError, Params, bind
 from .fence import fence
+from .lists import GrowingLists, ListLowering, Stacked, _appended, _grown
+from .objects import ObjectLowering, ObjectVal, StaticArg, UserMethod, object_parameter
 from .ownership import Ownership
+from .slices import SliceLowering, slice_parameter
 from .source import ParsedFunction, params_of, parse_function
-from ..values import BoundMethod, ListValue, Record, Ref, Undefined, hashable, is_static
+from ..objects import holds_objects, is_user_object
+from ..values import BoundMethod, ListValue, Record, Ref, SliceVal, Undefined, hashable, is_static
+from ..library import random
 
 RET, RETVAL = "$ret", "$retval"
 CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
@@ -41,7 +47,7 @@ _CMPOPS = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq
 def _hint(name: str) -> str | None:
     """The name a variable shows in emitted code; internal flags get descriptive ones."""
     if not name.startswith("$"):
-        return name
+        return name.replace("#", "_")    # a tuple's item, a growing list's buffer (xs#buf)
     for prefix, hint in (("$retval", "retval"), ("$ret", "returned"), ("$brk", "broke"),
                          ("$cont", "skipped"), ("$i", None)):
         if name.startswith(prefix):
@@ -62,6 +68,9 @@ def lower_function(fn, arg_types=None) -> Function:
     params = tuple(leaves)
     lw = Lowerer(pf, fn, b, (fn.__code__,))
     lw.route = ("closure",)
+    for n, v in bindings.items():
+        if isinstance(v, StaticArg):      # an object argument: its arrays are parameters
+            bindings[n] = lw.static_value(v.obj, v.arrays, (), pf.node, n)
     lw.captures_hints.update(argnames)
     lw.captures_hints.update(p.hint for p in params)
     result = lw.run(bindings)
@@ -81,8 +90,9 @@ def lower_function(fn, arg_types=None) -> Function:
         # nest as it does, where a bare value would be taken for the value itself
         from ..tree import LEAF, tuple_of
         meta += (("tree", tuple_of([LEAF])),)
-    return Function(pf.name, params + hidden, Block((), tuple(b.stmts), results), pf.loc(pf.node),
-                    meta)
+    fn = Function(pf.name, params + hidden, Block((), tuple(b.stmts), results), pf.loc(pf.node),
+                  meta)
+    return random.hoist(fn, len(params), lw.randoms)   # random draws: hidden parameters too
 
 
 def _parameter(b: Builder, name: str, t: T.Type, leaves: list) -> object:
@@ -90,8 +100,13 @@ def _parameter(b: Builder, name: str, t: T.Type, leaves: list) -> object:
     for a container argument (:class:`~flatgrad.compiler.types.Tree`) the same container
     (tuples for tuples and lists, :class:`Record` s for dicts) of one IR parameter per leaf,
     named after its path (``params_W``). ``leaves`` collects the IR parameters in order."""
+    if isinstance(t, T.Static) and isinstance(t.obj, slice):
+        return slice_parameter(b, name, t.obj, leaves)
+    if isinstance(t, T.Static) and holds_objects(t.obj):
+        return object_parameter(b, name, t, leaves)
     if isinstance(t, T.Static):           # a function, None or a string: known while compiling
-        return Ref(t.obj)
+        kind = random.kind_of(t.obj)      # (a random generator: drawn from at run time)
+        return Ref(t.obj) if kind is None else random.Source(("arg", name), kind, name)
     if not isinstance(t, T.Tree):
         leaves.append(b.fresh(t, hint=name))
         return leaves[-1]
@@ -115,7 +130,7 @@ def _identifier(key: str) -> str:
     return text if text and not text[0].isdigit() else "k" + text
 
 
-class Lowerer(ArrayLowering):
+class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLowering):
     """Lowers one function body (the user's, or an inlined callee) into a builder."""
 
     def __init__(self, pf: ParsedFunction, fn, b: Builder, stack: tuple,
@@ -146,6 +161,7 @@ class Lowerer(ArrayLowering):
         self.captures_hints: set = set()                                 # from the module
         self.borrowed = borrowed          # the caller's arrays, passed in: read-only here
         self.list_depth: dict[str, int] = {}   # list name -> loops around where it was made
+        self.randoms: dict = {}           # random generators drawn from, shared with helpers
 
     # ------------------------------------------------------------------ helpers
 
@@ -274,8 +290,10 @@ class Lowerer(ArrayLowering):
         if isinstance(s.value, ast.Constant):   # docstring or a bare constant
             return
         grown = _appended(s)
-        if grown is not None and isinstance(self.env.get(grown), tuple):
-            return self.list_append(s, grown)
+        if grown is not None and isinstance(self.env.get(grown), (tuple,) + self.LIST_VALUES):
+            if not self.append_to(s, grown):
+                self.list_append(s, grown)
+            return
         if isinstance(s.value, ast.Call):
             name = ast.unparse(s.value.func)
             raise self.err(s, f"the call {name}(...) is only useful for its side effects, and "
@@ -323,6 +341,9 @@ class Lowerer(ArrayLowering):
             raise self.err(s, "this augmented assignment is not supported", "Use + - * / // % ** @.")
         if isinstance(s.target, ast.Name):
             current = self.load(s.target.id, s.target)
+            if isinstance(current, (tuple, Stacked)):      # shape += (n,), xs += [x]
+                return self.assign(s.target, self.sequence_binop(
+                    op, current, self.expr(s.value), s), s)
             if isinstance(current, Var) and T.is_array(current.type):
                 self.aug_array(s, current, s.target.id)
             self.assign(s.target, self.binop(op, current, self.atom(s.value), s), s)
@@ -351,6 +372,8 @@ class Lowerer(ArrayLowering):
                 self.assign(t, v, node)
         elif isinstance(target, ast.Subscript):
             self.assign_subscript(target, value, node)
+        elif isinstance(target, ast.Attribute):
+            self.read_only(target)
         else:
             raise self.err(target, "cannot assign to this target", "Assign to a plain variable.")
 
@@ -442,17 +465,21 @@ class Lowerer(ArrayLowering):
             (bounds[0], bounds[1], Const(1, T.I64)) if len(bounds) == 2 else tuple(bounds))
         if isinstance(step, Const) and step.value == 0:
             raise self.err(it, "range() step must not be zero")
-        if any(isinstance(self.env.get(n), tuple) for n in _grown(s.body)):
-            # out.append(...) in the body: the list is a tuple of values, so the loop is
-            # unrolled (its trip count must be a constant)
+        grown = self.growing_lists(s.body)
+        if grown:
+            # out.append(...) in the body: a list is a tuple of values, so a loop running a
+            # constant number of times is unrolled; else the list grows in a buffer of rows
             trips = _trips(start, stop, step)
-            if trips is None or trips > _UNROLL_MAX:
-                raise self.err(s, "a list appended to in a loop needs the loop to run a constant "
-                                  f"number of times (at most {_UNROLL_MAX})",
-                               "Preallocate an array instead: out = np.zeros(n), then "
-                               "out[i] = ... in the loop.")
-            values = tuple(Const(i, T.I64) for i in range(start.value, stop.value, step.value))
-            return self.unrolled(s, "values", [values])
+            if trips is not None and trips <= _UNROLL_MAX and \
+                    all(isinstance(self.env[n], tuple) for n in grown):
+                values = tuple(Const(i, T.I64) for i in range(start.value, stop.value, step.value))
+                return self.unrolled(s, "values", [values])
+            return self.grow_lists(s, grown, lambda: self.range_loop(s, start, stop, step))
+        self.range_loop(s, start, stop, step)
+
+    def range_loop(self, s: ast.For, start, stop, step) -> None:
+        """``for i in range(start, stop, step)`` (bounds lowered) as a For region, or as a
+        While one if the body can break or return."""
         exits = _exits_loop(s.body)
         if "break" in exits or "return" in exits:
             return self.for_as_while(s, start, stop, step, exits)
@@ -492,9 +519,8 @@ class Lowerer(ArrayLowering):
         if len(call.args) != 1 or call.keywords:
             raise self.err(s, "list.append takes one value")
         if self.list_depth.get(name, 0) < len(self.loops):
-            raise self.err(s, f"the list '{name}' grows inside a loop whose trip count flatgrad "
-                              "does not know",
-                           "Loop over range(<constant>) (the loop is then unrolled), or "
+            raise self.err(s, f"the list '{name}' grows inside a while loop",
+                           "Loop over range(...) (a list may grow in a for loop), or "
                            "preallocate an array: out = np.zeros(n), then out[i] = ... .")
         grown = self.env[name] + (self.expr(call.args[0]),)
         self.env[name] = ListValue(grown) if isinstance(self.env[name], ListValue) else grown
@@ -616,7 +642,8 @@ class Lowerer(ArrayLowering):
             elif fn is zip and it.args:
                 kind, sources = "zip", list(it.args)
         values = [self.expr(x) for x in sources]
-        values = [tuple(map(Ref, v.items)) if isinstance(v, Record) else v for v in values]
+        values = [tuple(map(Ref, v.items)) if isinstance(v, Record) else
+                  self.stacked_rows(v, it) if isinstance(v, Stacked) else v for v in values]
         if all(isinstance(v, tuple) for v in values):
             return self.unrolled(s, kind, values)
         for x, v in zip(sources, values):
@@ -698,6 +725,12 @@ class Lowerer(ArrayLowering):
         self.env[index_name] = Undefined(index_name, "the loop may run zero times")
 
     def stmt_While(self, s: ast.While) -> None:
+        grown = self.growing_lists(s.body)
+        if grown:                      # out.append(...) in the body: a growing buffer
+            return self.grow_lists(s, grown, lambda: self.while_loop(s))
+        self.while_loop(s)
+
+    def while_loop(self, s: ast.While) -> None:
         exits = _exits_loop(s.body)
         self.loop(s, lambda params: self.loop_body(s.body, exits),
                   cond=lambda node: self.condition(s.test), exits=exits)
@@ -724,7 +757,9 @@ class Lowerer(ArrayLowering):
             internal.add(flags.brk)
         if flags.ret:
             internal |= {RET, RETVAL}
-        carry = _Carried(_assigned(s.body) | internal)
+        # a list grown in the loop: its buffer and count (<name>#buf, <name>#n) are carried
+        growing = {n for n in _grown(s.body) if isinstance(self.env.get(n), self.LIST_VALUES[1:])}
+        carry = _Carried(_assigned(s.body) | internal | growing)
         self.env = dict(self.env)
         carry.flatten(self.env)
         names = [k for k in self.env if carry.covers(k) and isinstance(self.env[k], (Var, Const))]
@@ -853,8 +888,13 @@ class Lowerer(ArrayLowering):
         """``v`` (the value of ``node``) if it is a number or an array, else a CompileError."""
         if isinstance(v, (Var, Const)):
             return v
+        if isinstance(v, Stacked):       # a list grown in a loop, where an array is expected
+            return self.stacked_rows(v, node)
         what = ("a tuple" if isinstance(v, tuple) else "a dict" if isinstance(v, Record)
                 else "a string" if isinstance(v, Ref) and isinstance(v.obj, str)
+                else "a random generator" if isinstance(v, random.Source)
+                else "a slice" if isinstance(v, SliceVal)
+                else f"a '{type(v.obj).__name__}' object" if isinstance(v, ObjectVal)
                 else "a function or module")
         raise self.err(node, f"expected a number or an array here, got {what}")
 
@@ -884,19 +924,37 @@ class Lowerer(ArrayLowering):
             if isinstance(v, Undefined):
                 raise self.err(node, f"variable '{name}' may be undefined here: {v.why}",
                                f"Assign '{name}' before the if/loop so it has a value on every path.")
+            if isinstance(v, self.LIST_VALUES[1:]):     # a list growing in the loop lowered
+                return self.list_value(v, node)
             return v
         for kind, scope in (("closure", self.closure), ("global", self.globals),
                             ("builtin", vars(builtins))):
             if name in scope:
                 v = scope[name]
-                where = ((self.route + (name,)) if self.route else None) if kind == "closure" \
-                    else (kind, self.globals.get("__name__", ""), name)
+                where = self.where_of(kind, name)
+                if random.kind_of(v) is not None:          # drawn from at run time
+                    return random.source_of(self, where or (kind, name), v, node, name)
                 if isinstance(v, np.ndarray):
                     return self.capture(where, v, node, name)
+                if isinstance(v, (list, tuple, dict)) or is_user_object(v):
+                    # static data (layer sizes, a list of layer objects): read now, its
+                    # arrays at each call (through the closures leading to a helper's)
+                    return self.static_value(v, where, (), node, name)
                 if where is not None and kind != "builtin" and callable(v):
                     self.routes[id(v)] = where     # a helper's closure arrays are read through it
                 return self.global_value(v, node, name)
         raise self.err(node, f"name '{name}' is not defined")
+
+    def where_of(self, kind: str, name: str) -> tuple | None:
+        """Where the compiled function finds the value of ``name`` at run time: in the module
+        (``("global", module, name)``), in its own closure (``("closure", name)``), or in a
+        helper's closure, through the names that reach the helper (``("cell", name)`` steps
+        after the helper's own place); None where no name reaches the helper."""
+        if kind != "closure":
+            return (kind, self.globals.get("__name__", ""), name)
+        if self.route is None:
+            return None
+        return self.route + ((name,) if self.route == ("closure",) else (("cell", name),))
 
     def capture(self, where: tuple, v: np.ndarray, node, name: str) -> Var:
         """An array the function reads from its module or closure: a hidden parameter, read
@@ -931,6 +989,8 @@ class Lowerer(ArrayLowering):
             return Ref(v)
         if v is None:              # np.newaxis (or a global bound to None), as the literal None
             return Ref(None)
+        if v is np.s_ or v is np.index_exp:    # np.s_[a:b]: an index as an object
+            return Ref(v)
         raise self.err(node, f"'{name}' is a {type(v).__name__}, which flatgrad cannot read",
                        "Pass it in as an argument.")
 
@@ -943,15 +1003,27 @@ class Lowerer(ArrayLowering):
             if not hasattr(base.obj, node.attr):
                 raise self.err(node, f"module '{base.obj.__name__}' has no attribute '{node.attr}'")
             v = getattr(base.obj, node.attr)
+            where = ("global", base.obj.__name__, node.attr)
             if isinstance(v, np.ndarray):
-                return self.capture(("global", base.obj.__name__, node.attr), v, node, node.attr)
+                return self.capture(where, v, node, node.attr)
+            if random.kind_of(v) is not None:             # module.rs: drawn from at run time
+                return random.source_of(self, where, v, node, node.attr)
+            if isinstance(v, (list, tuple, dict)) or is_user_object(v):
+                return self.static_value(v, where, (), node, node.attr)
             if callable(v):
-                self.routes[id(v)] = ("global", base.obj.__name__, node.attr)
+                self.routes[id(v)] = where
             return self.global_value(v, node, node.attr)
         if isinstance(base, (Var, Const)):
             return self.attribute(base, node)
+        if isinstance(base, SliceVal):
+            return self.slice_attribute(base, node)
+        if isinstance(base, ObjectVal):
+            return self.object_attribute(base, node)
         if isinstance(base, Record) and node.attr in ("keys", "values", "items"):
             return Ref(BoundMethod(base, node.attr))
+        method = random.attribute(self, base, node)      # rs.normal
+        if method is not None:
+            return method
         raise self.err(node, f"flatgrad does not support the attribute '{node.attr}' here")
 
     def expr_Tuple(self, node: ast.Tuple) -> tuple:
@@ -967,7 +1039,10 @@ class Lowerer(ArrayLowering):
         if op is None:
             raise self.err(node, "flatgrad does not support bitwise operators",
                            "Use arithmetic, comparisons and and/or/not.")
-        return self.binop(op, self.atom(node.left), self.atom(node.right), node)
+        left, right = self.expr(node.left), self.expr(node.right)
+        if isinstance(left, (tuple, Stacked)) or isinstance(right, (tuple, Stacked)):
+            return self.sequence_binop(op, left, right, node)
+        return self.binop(op, self.as_atom(left, node.left), self.as_atom(right, node.right), node)
 
     def binop(self, op: str, a: Atom, c: Atom, node: ast.AST) -> Atom:
         if op == "matmul":
@@ -1012,7 +1087,7 @@ class Lowerer(ArrayLowering):
         left, first = self.expr(node.left), None
         if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)):
             first = self.expr(node.comparators[0])
-            if isinstance(left, Ref) or isinstance(first, Ref):
+            if isinstance(left, (Ref, ObjectVal)) or isinstance(first, (Ref, ObjectVal)):
                 return static_compare(node.ops[0], left, first)
         left = self.as_atom(left, node.left)
         result = None
@@ -1094,8 +1169,14 @@ class Lowerer(ArrayLowering):
         if py is not None and type(fn).__module__.startswith("numba"):
             fn = py                     # a user's @njit helper: differentiate its Python source
         kwargs = {k.arg: k.value for k in node.keywords}
+        if isinstance(fn, random.Method):
+            return random.lower_draw(self, fn, node, kwargs)
         if isinstance(fn, BoundMethod):
             return self.call_method(fn, node, kwargs)
+        if isinstance(fn, UserMethod):
+            return self.call_user_method(fn, node, kwargs)
+        if isinstance(fn, ObjectVal):
+            return self.call_object(fn, node, kwargs)
         if isinstance(fn, LocalFunction):
             try:
                 return self.call_local(fn, node, kwargs)
@@ -1104,7 +1185,10 @@ class Lowerer(ArrayLowering):
                     raise
                 raise e.called_from(self.pf.loc(node)) from None
         if transforms.is_transform(fn):      # fg.grad(f)(x), a grad made outside, fg.vjp(...)
-            return self.call_user(fn, node, kwargs, transforms.lower_call)
+            return self.call_user(fn, node, kwargs, lower=transforms.lower_call)
+        rows = self.stacked_call(fn, node, kwargs)     # np.array(outputs) of a grown list
+        if rows is not None:
+            return rows
         special = names.SPECIAL.get(fn) if hashable(fn) else None
         if special is not None:
             return getattr(self, "call_" + special)(node, kwargs)
@@ -1181,6 +1265,10 @@ class Lowerer(ArrayLowering):
         x = self.expr(node.args[0])
         if isinstance(x, (tuple, Record)):
             return Const(len(x.items if isinstance(x, Record) else x), T.I64)
+        if isinstance(x, Stacked):
+            if x.count is not None:
+                return x.count
+            x = x.rows
         if isinstance(x, Var) and T.is_array(x.type):
             return self.op(node, "dim", x, axis=0)
         raise self.err(node, "len() needs an array or a tuple")
@@ -1216,22 +1304,22 @@ class Lowerer(ArrayLowering):
     def call_round(self, node, kwargs):
         raise self.err(node, "round() is not supported", "Use math.floor(x + 0.5).")
 
-    def call_user(self, fn, node: ast.Call, kwargs, lower=None) -> object:
+    def call_user(self, fn, node: ast.Call, kwargs, leading: tuple = (), lower=None) -> object:
         try:
-            return (lower or type(self).inline_call)(self, fn, node, kwargs)
+            if lower is not None:
+                return lower(self, fn, node, kwargs)
+            return self.inline_call(fn, node, kwargs, leading)
         except CompileError as e:
             if e.loc is not None and e.loc.file == self.pf.loc(node).file and \
                     e.loc.line == self.pf.loc(node).line:
                 raise                   # already points at this call
             raise e.called_from(self.pf.loc(node)) from None
 
-    def inline_call(self, fn, node: ast.Call, kwargs) -> object:
+    def inline_call(self, fn, node: ast.Call, kwargs, leading: tuple = ()) -> object:
         code = fn.__code__
         if code in self.stack:
             raise self.err(node, f"recursive call to '{fn.__name__}'",
                            "Rewrite the recursion as a loop.")
-        pf = parse_function(fn)
-        fence(pf)
 
         def default(name, d):      # numbers; None, strings and functions as they are
             if isinstance(d, (int, float, bool)):
@@ -1240,8 +1328,8 @@ class Lowerer(ArrayLowering):
                 return Ref(d)
             return self.err_default(node, name)
 
-        bound = self.bind_call(fn.__name__, params_of(fn), fn.__defaults__ or (), default,
-                               node, kwargs)
+        bound = self.bind_call(fn.__name__, Params.of_function(fn), default, node, kwargs,
+                               leading)
         return self.lower_body(fn, bound)
 
     def lower_body(self, fn, bound: dict, b: Builder | None = None) -> object:
@@ -1258,12 +1346,12 @@ class Lowerer(ArrayLowering):
             pf, code, scope = replace(outer.pf, node=fn.node, name=fn.name), fn.node, _Scope(outer)
         else:
             pf, code, scope = parse_function(fn), fn.__code__, fn
-            fence(pf)
+            fence(pf, helper=True)
         lent = frozenset(self.root(v) for v in _atoms(bound.values())
                          if isinstance(v, Var) and T.is_array(v.type))
         sub = type(self)(pf, scope, self.b if here else b, self.stack + (code,), self.own,
                          self.borrowed | lent, self.captures)
-        sub.captures_hints, sub.routes = self.captures_hints, self.routes
+        sub.captures_hints, sub.randoms, sub.routes = self.captures_hints, self.randoms, self.routes
         if isinstance(fn, LocalFunction):
             sub.closure, sub.globals, sub.route = outer.closure, outer.globals, outer.route
         else:
@@ -1324,34 +1412,29 @@ class Lowerer(ArrayLowering):
         does; its body is inlined at each call, reading the enclosing function's variables
         as they are then (Python's closures bind late)."""
         defaults = tuple(self.expr(d) for d in node.args.defaults)
+        kwdefaults = {a.arg: self.expr(d) for a, d in zip(node.args.kwonlyargs,
+                                                          node.args.kw_defaults) if d is not None}
         name = getattr(node, "name", "<lambda>")
-        return LocalFunction(name, node, self, defaults)
+        return LocalFunction(name, node, self, defaults, kwdefaults)
 
     def call_local(self, fn: "LocalFunction", node: ast.Call, kwargs) -> object:
         if fn.node in self.stack:
             raise self.err(node, f"recursive call to '{fn.name}'", "Rewrite the recursion as a loop.")
-        bound = self.bind_call(fn.name, [a.arg for a in fn.node.args.args], fn.defaults,
+        bound = self.bind_call(fn.name, Params.of_node(fn.node.args, fn.defaults, fn.kwdefaults),
                                lambda name, d: d, node, kwargs)
         return self.lower_body(fn, bound)
 
-    def bind_call(self, fname: str, argnames, defaults, default, node: ast.Call, kwargs) -> dict:
-        """Parameter name -> value for a call of a helper, as Python binds it: positional
-        arguments, keywords, then ``default(name, d)`` for each default ``d`` left to use."""
-        args = [self.expr(a) for a in node.args]
-        if len(args) > len(argnames):
-            raise self.err(node, f"'{fname}' takes {len(argnames)} arguments, got {len(args)}")
-        bound = dict(zip(argnames, args))
-        for k, v in kwargs.items():
-            if k not in argnames or k in bound:
-                raise self.err(node, f"unexpected keyword argument '{k}' for '{fname}'")
-            bound[k] = self.expr(v)
-        for i, name in enumerate(argnames):
-            if name not in bound:
-                j = i - (len(argnames) - len(defaults))
-                if j < 0:
-                    raise self.err(node, f"'{fname}' is missing the argument '{name}'")
-                bound[name] = default(name, defaults[j])
-        return bound
+    def bind_call(self, fname: str, params: Params, default, node: ast.Call, kwargs,
+                  leading: tuple = ()) -> dict:
+        """Parameter name -> value for a call of a helper, as Python binds it (``*args``,
+        keyword-only parameters and ``**kwargs`` included: see calls.py); ``leading``
+        values come before the call's own arguments (a method's ``self``)."""
+        args = list(leading) + [self.expr(a) for a in node.args]
+        try:
+            return bind(params, fname, args, {k: self.expr(v) for k, v in kwargs.items()},
+                        default)
+        except BindError as e:
+            raise self.err(node, str(e)) from None
 
     def err_default(self, node, name):
         raise self.err(node, f"the default value of '{name}' is not a number",
@@ -1368,8 +1451,8 @@ def static_compare(op: ast.cmpop, a, b) -> Const:
     while compiling (None, a function, a string: a static argument): a constant, so only the
     taken branch of an if on it is lowered."""
     # a number or an array is never None, a function or a string
-    av = a.obj if isinstance(a, Ref) else object()
-    bv = b.obj if isinstance(b, Ref) else object()
+    av = a.obj if isinstance(a, (Ref, ObjectVal)) else object()    # (an object: `layer is
+    bv = b.obj if isinstance(b, (Ref, ObjectVal)) else object()    # last`, `cfg == other`)
     if isinstance(op, (ast.Is, ast.IsNot)):
         same = av is bv
     else:
@@ -1379,21 +1462,6 @@ def static_compare(op: ast.cmpop, a, b) -> Const:
 
 def _target_names(target: ast.expr) -> list[str]:
     return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
-
-
-def _appended(s: ast.Expr) -> str | None:
-    """``name`` for the statement ``name.append(...)``."""
-    c = s.value
-    if (isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute) and c.func.attr == "append"
-            and isinstance(c.func.value, ast.Name)):
-        return c.func.value.id
-    return None
-
-
-def _grown(body: list[ast.stmt]) -> set[str]:
-    """Names of the lists ``body`` appends to."""
-    return {name for st in body for n in ast.walk(st) if isinstance(n, ast.Expr)
-            for name in [_appended(n)] if name is not None}
 
 
 class _Renamer(ast.NodeTransformer):
@@ -1415,6 +1483,7 @@ class LocalFunction:
     node: ast.AST
     scope: object
     defaults: tuple
+    kwdefaults: dict
 
 
 class _Scope:

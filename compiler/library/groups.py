@@ -10,3 +10,4 @@ from . import linalg  # noqa: F401
 from . import numeric  # noqa: F401
 from . import introspect  # noqa: F401
 from . import grids  # noqa: F401
+from . import random  # noqa: F401

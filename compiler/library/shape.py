@@ -983,6 +983,35 @@ def _np_pad(lw, node, kwargs):
     return out if out is not x else lw.op(node, "copy_array", x)
 
 
+@lowers(np.shape, np.ndim, np.size)
+def _np_shape(lw, node, kwargs):
+    """``np.shape(x)``, ``np.ndim(x)``, ``np.size(x)`` (``np.size(x, axis)``): as ``x.shape``,
+    ``x.ndim``, ``x.size``; a number is 0-D, a tuple of numbers 1-D."""
+    fn = lw.resolve_callee(node.func)
+    name = fn.__name__
+    args = bind(lw, node, kwargs, f"np.{name}", ("a", "axis") if fn is np.size else ("a",))
+    x = lw.expr(args["a"])
+    if isinstance(x, tuple) and all(isinstance(v, (Var, Const)) and isinstance(v.type, T.Scalar)
+                                    for v in x):
+        dims = (Const(len(x), I64),)
+    elif isinstance(x, (Var, Const)):
+        dims = tuple(lw.op(node, "dim", x, axis=k) for k in range(T.ndim(x.type)))
+    else:
+        raise lw.err(node, f"np.{name} needs an array, a number or a tuple of numbers")
+    if name == "shape":
+        return dims
+    if name == "ndim":
+        return Const(len(dims), I64)
+    if "axis" in args:
+        k = lw.const_int(args["axis"])
+        if not -len(dims) <= k < len(dims):
+            raise lw.err(node, f"np.size: axis {k} is out of bounds for {len(dims)} dimension(s)")
+        return dims[k % len(dims)]
+    if isinstance(x, Var) and T.is_array(x.type):
+        return lw.op(node, "size", x)
+    return dims[0] if dims else Const(1, I64)
+
+
 # ======================================================================= array methods
 
 def _as_method(lowering):

@@ -20,7 +20,7 @@ from .gen import Program, Stmt, generate
 
 # (text with {a} = an array argument or {s} = any argument, {call} = a call of f itself)
 MUST = [
-    "t = lambda *u: u",
+    "t = lambda u: {{u: 1.0}}",
     "t = {{_: {s} for _ in range(2)}}",
     "t = sum({s} for _ in {{1, 2}})",
     "t = 'text'",
@@ -37,7 +37,7 @@ MUST = [
     "{a} *= 2.0",
     "{a}[:] = 0.0",
     "t = undefined_name * 2.0",
-    "def inner(*u):\n    return u",
+    "def inner(u):\n    try:\n        return u\n    except Exception:\n        return u",
 ]
 EXTRA = [
     "t = {{'a': 1.0}}",
@@ -51,7 +51,7 @@ EXTRA = [
     "for v in 2.5:\n    t = v",
     "t = {s}.tolist()",
     "t = np.linalg.eig(np.eye(3))",
-    "t = np.random.rand()",
+    "t = np.random.vonmises(0.0, 1.0)",     # a method flatgrad does not draw with
     "{a}.sort()",
     "t = {a}.tolist()",
     "t = isinstance({s}, float)",

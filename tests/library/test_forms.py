@@ -51,13 +51,18 @@ def test_the_sum_loop_reads_like_a_loop():
 
 
 @pytest.mark.parametrize("f, match", [
-    (F.append_dynamic, "constant number of times"),
     (F.sum_of_arrays_dynamic, "generator of arrays"),
     (F.comp_dynamic, "range\\(<constants>\\) or a tuple"),
 ])
 def test_what_cannot_be_unrolled_is_a_clear_compile_error(f, match):
     with pytest.raises(fg.CompileError, match=match):
         fg.grad(f, target="python")(X)
+
+
+def test_a_list_appended_to_in_a_loop_over_rows_is_stacked():
+    # since issue 25 a list grows in a loop of any length (tests/frontend/test_lists.py)
+    np.testing.assert_allclose(fg.grad(F.append_dynamic, target="python")(X),
+                               np.full(X.shape, 2.0))
 
 
 @pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])

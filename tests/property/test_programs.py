@@ -62,7 +62,7 @@ def test_random_program_found_by_hypothesis_at_o1(srcdir):
 
 
 INVALID = [
-    "    t = lambda *u: u\n",
+    "    t = lambda u: {u: x}\n",
     "    t = {i: x for i in range(2)}\n",
     "    t = {'a': x}\n",
     "    t = 'text'\n",

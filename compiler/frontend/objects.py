@@ -1,0 +1,179 @@
+"""Static data and read-only objects describing a model.
+
+Mixed into :class:`~.lower.Lowerer`. Lists and tuples of numbers and shapes
+(``layer_sizes = [784, 200, 10]``), dicts keyed by strings, and instances of plain user
+classes, closed over, read from the module or passed as an argument, are read as the
+code is compiled: numbers become constants, lists become tuples (so loops over them are
+unrolled), an object becomes an :class:`ObjectVal` whose attributes are read the same way
+and whose methods are inlined with ``self`` bound. Their arrays are never baked in: an
+array read from the module or closure is a hidden input read at each call (a capture, at
+its path of attributes and items), and an object argument's arrays are inputs of the
+compiled code (the dispatcher passes them; see ``runtime/dispatch.classify``). Objects are
+read-only: an attribute write is a CompileError.
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import types as pytypes
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import types as T
+from ..ir import Const
+from ..objects import array_leaves, is_literal_key, is_user_object
+from ..values import Record, Ref, SliceVal
+
+_LIST_MAX = 10_000     # items of a list read as static data (a longer one is data: an array)
+
+
+@dataclass(frozen=True, eq=False)
+class ObjectVal:
+    """A user object as the function sees it: the object, its path from where it was found,
+    and ``root``: where its arrays come from -- a capture prefix (``("closure", name)``,
+    ``("global", module, name)``), a dict path -> IR parameter (an argument), or None (the
+    closure of a helper, whose arrays cannot be read)."""
+
+    obj: object
+    root: object
+    path: tuple
+
+
+@dataclass(frozen=True, eq=False)
+class UserMethod:
+    """``obj.method`` before it is called: inlined with ``self`` bound to ``self_``."""
+
+    self_: ObjectVal
+    fn: pytypes.FunctionType
+
+
+@dataclass(frozen=True)
+class StaticArg:
+    """An argument holding user objects, before the Lowerer reads it: the object and its
+    arrays' IR parameters by path."""
+
+    obj: object
+    arrays: dict
+
+
+def object_parameter(b, name: str, t: T.Static, leaves: list) -> StaticArg:
+    """An argument holding user objects: one parameter per array in it (appended to
+    ``leaves``, in the order the dispatcher passes them, ``array_leaves``'s)."""
+    arrays = {}
+    for (path, _), at in zip(array_leaves(t.obj), t.leaves):
+        hint = re.sub(r"\W+", "_", "_".join([name] + [str(k) for _, k in path])).strip("_")
+        leaves.append(b.fresh(at, hint=hint if hint.isidentifier() else None))
+        arrays[path] = leaves[-1]
+    return StaticArg(t.obj, arrays)
+
+
+class ObjectLowering:
+    """Static data and user objects for the Lowerer (expects self.err, self.capture,
+    self.inline_call)."""
+
+    def static_value(self, v, root, path: tuple, node: ast.AST, name: str):
+        """The value ``v`` (read from the module, a closure, an object or an argument at
+        ``path`` from ``root``) as the function sees it."""
+        if isinstance(v, (bool, int, float, np.bool_, np.integer, np.floating)):
+            return Const(v.item() if hasattr(v, "item") else v, T.of_value(v))
+        if isinstance(v, np.ndarray):
+            return self.object_array(v, root, path, node, name)
+        if is_user_object(v):
+            return ObjectVal(v, root, path)
+        if isinstance(v, (list, tuple)):
+            if len(v) > _LIST_MAX:
+                raise self.err(node, f"'{name}' is a list of {len(v)} items; flatgrad reads lists "
+                                     "from the module, closures and objects as static data",
+                               f"Make it an array (np.asarray({name})) or pass it as an argument.")
+            return tuple(self.static_value(e, root, path + (("item", i),), node, f"{name}[{i}]")
+                         for i, e in enumerate(v))
+        if isinstance(v, dict):
+            # (arrays under a key that is no literal, a layer object, cannot be passed in)
+            return Record({k: self.static_value(e, root if is_literal_key(k) else None,
+                                                path + (("key", k),), node, f"{name}[{k!r}]")
+                           for k, e in v.items()})
+        if isinstance(v, slice):
+            return SliceVal(*(None if p is None else self.static_value(p, None, (), node, name)
+                              for p in (v.start, v.stop, v.step)))
+        if v is None or isinstance(v, str) or callable(v) or isinstance(v, pytypes.ModuleType):
+            return Ref(v)
+        raise self.err(node, f"'{name}' is a {type(v).__name__}, which flatgrad cannot read",
+                       "Pass it in as an argument (numbers, arrays, tuples, lists, dicts or plain "
+                       "objects of them).")
+
+    def object_array(self, v: np.ndarray, root, path: tuple, node, name: str):
+        """An array inside static data: an input of the compiled code, never baked in."""
+        if isinstance(root, dict):                   # an object argument: its own parameter
+            return root[path]
+        if root is None:
+            raise self.err(node, f"'{name}' is an array held by the closure of a helper (or "
+                                 "under a dict key that is not a string or number); flatgrad "
+                                 "reads captured arrays of the differentiated function itself "
+                                 "only", "Pass it to the function as an argument.")
+        hint = re.sub(r"\W+", "_", name.rpartition(".")[2]).strip("_")   # Ws[0] -> Ws_0
+        return self.capture(root + path, v, node, hint if hint.isidentifier() else "captured")
+
+    def object_attribute(self, ov: ObjectVal, node: ast.Attribute):
+        """``obj.name``: an instance attribute (read as static data), a method (bound), a
+        property (its getter inlined), or a class attribute."""
+        obj, attr = ov.obj, node.attr
+        where = f"{type(obj).__name__}.{attr}"
+        if attr not in vars(obj):
+            found = inspect.getattr_static(type(obj), attr, _MISSING)
+            if found is _MISSING:
+                raise self.err(node, f"'{type(obj).__name__}' object has no attribute '{attr}'")
+            if isinstance(found, pytypes.FunctionType):
+                return Ref(UserMethod(ov, found))
+            if isinstance(found, property) and isinstance(found.fget, pytypes.FunctionType):
+                call = ast.Call(func=node, args=[], keywords=[], lineno=node.lineno,
+                                col_offset=node.col_offset)
+                return self.call_user_method(UserMethod(ov, found.fget), call, {})
+            if isinstance(found, staticmethod):
+                return Ref(found.__func__)
+            if isinstance(found, (classmethod, property)):
+                raise self.err(node, f"flatgrad cannot read '{where}' (a {type(found).__name__})",
+                               "Use a plain method or attribute.")
+        try:
+            v = getattr(obj, attr)
+        except Exception as e:  # noqa: BLE001 - the user's own attribute code failed
+            raise self.err(node, f"reading '{where}' raised {type(e).__name__}: {e}") from None
+        return self.static_value(v, ov.root, ov.path + (("attr", attr),), node, where)
+
+    def call_user_method(self, m: UserMethod, node: ast.Call, kwargs):
+        """``obj.method(...)``: the method inlined with ``self`` bound to the object."""
+        return self.call_user(m.fn, node, kwargs, leading=(m.self_,))
+
+    def call_object(self, ov: ObjectVal, node: ast.Call, kwargs):
+        """``layer(x)``: the object's ``__call__`` inlined."""
+        fn = inspect.getattr_static(type(ov.obj), "__call__", None)
+        if not isinstance(fn, pytypes.FunctionType):
+            raise self.err(node, f"a '{type(ov.obj).__name__}' object is not callable")
+        return self.call_user_method(UserMethod(ov, fn), node, kwargs)
+
+    def read_only(self, target: ast.Attribute) -> None:
+        """An attribute write (``self.h = ...``): objects are read-only here."""
+        raise self.err(target, f"cannot assign to the attribute '{target.attr}': objects are "
+                               "read-only in differentiated code",
+                       "Keep the value in a local variable (and return it if the caller needs "
+                       "it); change the object outside the function.")
+
+
+_MISSING = object()
+NO_KEY = _MISSING       # what static_key gives for a value that is no dict key
+
+
+def static_key(v):
+    """The Python dict key a lowered value stands for (a string, a number known while
+    compiling, an object, a tuple of those), or NO_KEY."""
+    if isinstance(v, Ref):
+        return v.obj
+    if isinstance(v, Const):
+        return v.value
+    if isinstance(v, ObjectVal):
+        return v.obj
+    if isinstance(v, tuple):
+        keys = tuple(static_key(e) for e in v)
+        return _MISSING if any(k is _MISSING for k in keys) else keys
+    return _MISSING

@@ -1,0 +1,24 @@
+"""Central finite differences of a scalar function with respect to one array argument."""
+import numpy as np
+
+
+def num_grad(f, args, i, eps=1e-6):
+    """d f(*args) / d args[i], element by element, by central differences."""
+    args = list(args)
+    x = np.array(args[i], dtype=float)
+    g = np.zeros_like(x)
+    for k in np.ndindex(*x.shape):
+        up, down = x.copy(), x.copy()
+        up[k] += eps
+        down[k] -= eps
+        g[k] = (f(*args[:i], up, *args[i + 1:]) - f(*args[:i], down, *args[i + 1:])) / (2 * eps)
+    return g
+
+
+def check_value_and_grad(f, args, i, rtol=1e-5, atol=1e-7):
+    """flatgrad's value and gradient of ``f`` (python target) against ``f`` itself and
+    central finite differences."""
+    import flatgrad as fg
+    value, grad = fg.value_and_grad(f, argnums=i, target="python")(*args)
+    np.testing.assert_allclose(value, f(*args), rtol=1e-10)
+    np.testing.assert_allclose(grad, num_grad(f, args, i), rtol=rtol, atol=atol)
