@@ -933,7 +933,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                 v = scope[name]
                 where = self.where_of(kind, name)
                 if random.kind_of(v) is not None:          # drawn from at run time
-                    return random.source_of(self, where or (kind, name), v, node, name)
+                    return random.source_of(self, where, v, node, name)
                 if isinstance(v, np.ndarray):
                     return self.capture(where, v, node, name)
                 if isinstance(v, (list, tuple, dict)) or is_user_object(v):

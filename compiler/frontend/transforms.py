@@ -27,11 +27,14 @@ from .. import types as T
 from ..builder import Builder
 from ..errors import CompileError
 from ..inline import inline
-from ..ir import Block, Const, Function, Op, Var
+from ..ir import Block, Const, Function, Op, Var, walk
 from ..rewrite import free_vars, map_block
 from ..steps import apply_steps, over_leaves, results_tree, steps_of
 from ..values import ListValue, Record, Ref, is_static
 from .source import params_of
+
+
+_DRAWS = ("draw", "random_generator")     # random draws (library/random.py)
 
 
 @dataclass(frozen=True, eq=False)
@@ -281,6 +284,10 @@ def closed(lw, callee, own: list, node) -> tuple:
             raise lw.err(node, f"'{_name(callee)}' must return numbers or arrays to be "
                                "transformed", "Return a number, an array or a tuple of them.")
     block = Block((), tuple(b.stmts), tuple(results))
+    if any(isinstance(s, Op) and s.prim in _DRAWS for s in walk(block)):
+        raise lw.err(node, f"'{_name(callee)}' draws random numbers, which a transform called "
+                           "inside another compiled function cannot do",
+                     "Draw in the outer function and pass the draws in as an argument.")
     mine = {p.id for p in params}
     free = [v for i, v in free_vars(block).items() if i not in mine]
     hidden = [b.fresh(v.type, v.hint) for v in free]
