@@ -17,7 +17,7 @@ import numpy as np
 # are random generators, distributions, or are not data at all)
 _FOREIGN = frozenset(("builtins", "numpy", "scipy", "flatgrad", "numba", "math", "functools",
                       "collections", "typing", "abc", "types", "threading", "io", "os", "sys"))
-_HOOKS = ("__flatgrad_lower__", "__flatgrad_key__", "__flatgrad_prim__")
+_HOOKS = ("__flatgrad_lower__", "__flatgrad_key__", "__flatgrad_prim__", "__flatgrad_transform__")
 _WALK_MAX = 10_000
 _PLAIN = (bool, int, float, complex, str, np.ndarray, np.generic)     # values walked in one object argument (a list of numbers is walked too)
 

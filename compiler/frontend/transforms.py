@@ -30,6 +30,7 @@ from ..inline import inline
 from ..ir import Block, Const, Function, Op, Var, walk
 from ..rewrite import free_vars, map_block
 from ..steps import apply_steps, over_leaves, results_tree, steps_of
+from ..vmap import resolve as resolve_vmap
 from ..values import ListValue, Record, Ref, is_static
 from .source import params_of
 
@@ -226,9 +227,17 @@ def apply(lw, inner: Inner, values: list, node) -> object:
     n = len(_params(inner.callee))
     own = [_as_float(lw, v, node) if i in inner.floats else v for i, v in enumerate(values[:n])]
     extra = [_as_float(lw, v, node) for v in values[n:]]
-    fn, free, types = closed(lw, inner.callee, own, node)
+    steps, like = inner.steps, own
+    if any(s.kind == "vmap" for s in steps):
+        # lowered for one example's types; each vmap step learns its parameters' axes
+        try:
+            steps, types = resolve_vmap(steps, tuple(_type(v) for v in own + extra), n)
+        except ValueError as e:
+            raise lw.err(node, str(e)) from None
+        like = [_like(v, t) for v, t in zip(own, types)]
+    fn, free, types = closed(lw, inner.callee, like, node)
     try:
-        ir = apply_steps(fn, over_leaves(inner.steps, types, lw.pf.loc(node)))
+        ir = apply_steps(fn, over_leaves(steps, types, lw.pf.loc(node)))
     except CompileError as e:
         if e.loc is not None and e.loc == lw.pf.loc(node):
             raise
@@ -353,6 +362,28 @@ def _type(v) -> T.Type:
         tree = _treedef(v)
         return T.Tree(tree, tuple(a.type for a in _leaves([v])))
     return T.Static(repr(v), getattr(v, "obj", v))
+
+
+def _like(v, t: T.Type) -> object:
+    """A value shaped like ``v`` whose numbers and arrays have the types of ``t`` (one
+    example's, for a vmap), for :func:`_fresh` to make parameters of."""
+    if isinstance(t, T.Tree):
+        types = iter(t.leaves)
+
+        def build(x):
+            if isinstance(x, (Var, Const)):
+                return Var(-1, next(types))
+            if isinstance(x, tuple):
+                items = tuple(build(y) for y in x)
+                return ListValue(items) if isinstance(x, ListValue) else items
+            if isinstance(x, Record):            # leaves in the order of the sorted keys
+                made = {k: build(x.items[k]) for k in sorted(x.items)}
+                return Record({k: made[k] for k in x.items})
+            return x
+        return build(v)
+    if isinstance(v, (Var, Const)) and isinstance(t, (T.Scalar, T.Array)):
+        return Var(-1, t)
+    return v
 
 
 def _treedef(v) -> TR.TreeDef:
