@@ -21,6 +21,7 @@ from .. import types as T
 from ..builder import Builder
 from ..errors import CompileError
 from ..ir import Atom, Block, Const, For, Function, If, Var, While
+from ..library.registry import attribute_reader
 from ..primitives import PRIMS
 from . import names, starred, transforms
 from .arrays import ArrayLowering
@@ -991,6 +992,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             return Ref(None)
         if v is np.s_ or v is np.index_exp:    # np.s_[a:b]: an index as an object
             return Ref(v)
+        if attribute_reader(v) is not None:      # prior = norm(0, 1) made outside: prior.logpdf
+            return Ref(v)
         raise self.err(node, f"'{name}' is a {type(v).__name__}, which flatgrad cannot read",
                        "Pass it in as an argument.")
 
@@ -1019,6 +1022,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             return self.slice_attribute(base, node)
         if isinstance(base, ObjectVal):
             return self.object_attribute(base, node)
+        if isinstance(base, Ref) and attribute_reader(base.obj) is not None:
+            return attribute_reader(base.obj)(self, base.obj, node)   # scipy.stats' norm.logpdf
         if isinstance(base, Record) and node.attr in ("keys", "values", "items"):
             return Ref(BoundMethod(base, node.attr))
         method = random.attribute(self, base, node)      # rs.normal
@@ -1360,6 +1365,11 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         if here:
             self.b = sub.b
         return result
+
+    @property
+    def top_closure(self) -> bool:
+        """Is self.closure the compiled function's own (not a helper's)?"""
+        return self.route == ("closure",)
 
     # ------------------------------------------------------------------ library code
 

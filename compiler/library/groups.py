@@ -10,4 +10,6 @@ from . import linalg  # noqa: F401
 from . import numeric  # noqa: F401
 from . import introspect  # noqa: F401
 from . import grids  # noqa: F401
+from . import incomplete  # noqa: F401
+from . import stats  # noqa: F401
 from . import random  # noqa: F401
