@@ -354,7 +354,7 @@ def _run_config(fg, cfg: Config, f, args, orc: Oracle):
                                                  rtol=1e-4, atol=1e-5))
                     unchecked &= bool(np.isnan(W[0][b]).all())
             elif cfg.transform.startswith("vmap"):
-                problems, unchecked = _run_vmap(fg, cfg, f, args, kw), False
+                problems, unchecked = _run_vmap(fg, cfg, f, args, kw, orc.f), False
                 if problems is None:
                     return SKIP, "", "an example is outside the program's domain"
             elif cfg.transform == "hess":
@@ -417,15 +417,16 @@ def _example(batched, axes, k):
         np.take(a, k, axis=ax)) for a, ax in zip(batched, axes)]
 
 
-def _run_vmap(fg, cfg: Config, f, args, kw):
+def _run_vmap(fg, cfg: Config, f, args, kw, plain=None):
     """vmap (of f, or of value_and_grad of f) against a Python loop over the examples of the
-    unbatched function (or of the unbatched transform): the value to the last bit's
-    neighbourhood, the gradients as closely."""
+    unbatched function (``plain``: the plain run's, whose inner transforms are autograd's; or
+    of the unbatched transform): the value to the last bit's neighbourhood, the gradients as
+    closely."""
     kind, method = cfg.transform.split("-")
     seed = int(np.sum(np.abs(np.asarray(args[0]))) * 1e6) % (2 ** 31)
     axes, batched = vmap_case(args, seed)
     nums = tuple(range(len(args)))
-    one = f if kind == "vmap" else fg.value_and_grad(f, nums, **kw)
+    one = (plain or f) if kind == "vmap" else fg.value_and_grad(f, nums, **kw)
     try:
         with np.errstate(all="ignore"):
             want = [one(*_example(batched, axes, k)) for k in range(VMAP_SIZE)]
