@@ -14,12 +14,12 @@ import types
 import numpy as np
 
 # the modules whose objects are not a user's model description (they lower themselves,
-# are random generators, distributions, or are not data at all)
-# libraries' objects are no models the user wrote (a Dask array is data: runtime/dask_rows.py)
+# are random generators, distributions, or are not data at all; a Dask array is data in row
+# chunks: runtime/dask_rows.py)
 _FOREIGN = frozenset(("builtins", "numpy", "scipy", "flatgrad", "numba", "math", "functools",
                       "collections", "typing", "abc", "types", "threading", "io", "os", "sys",
                       "dask", "distributed", "pandas", "xarray", "jax", "jaxlib", "torch"))
-_HOOKS = ("__flatgrad_lower__", "__flatgrad_key__", "__flatgrad_prim__")
+_HOOKS = ("__flatgrad_lower__", "__flatgrad_key__", "__flatgrad_prim__", "__flatgrad_transform__")
 _WALK_MAX = 10_000
 _PLAIN = (bool, int, float, complex, str, np.ndarray, np.generic)     # values walked in one object argument (a list of numbers is walked too)
 
@@ -103,12 +103,26 @@ def is_literal_key(k) -> bool:
 
 
 def follow(v, path: tuple):
-    """The value at ``path`` (steps as :func:`array_leaves` gives them, and ``("cell", name)``
-    into a function's closure, a helper's cell) from ``v``."""
+    """The value at ``path`` (steps as :func:`array_leaves` gives them, and ``("cell", name)``:
+    the closure variable ``name`` of the function ``v`` is) from ``v``."""
     for kind, k in path:
         if kind == "cell":
-            cells = dict(zip(v.__code__.co_freevars, v.__closure__ or ()))
-            v = cells[k].cell_contents
+            v = closure_value(v, k)
         else:
             v = getattr(v, k) if kind == "attr" else v[k]
     return v
+
+
+def closure_value(obj, name: str):
+    """The closure variable ``name`` of the function behind ``obj``: a function, an ``@njit``
+    one, or a transform of one (what its ``__flatgrad_transform__`` says it transforms); a
+    LookupError if it has none."""
+    spec = getattr(type(obj), "__flatgrad_transform__", None)
+    fn = spec(obj).callee if spec is not None else obj
+    fn = getattr(fn, "py_func", fn)
+    code = getattr(fn, "__code__", None)
+    cells = dict(zip(code.co_freevars, fn.__closure__ or ())) if code is not None else {}
+    try:
+        return cells[name].cell_contents
+    except ValueError:               # an empty cell
+        raise LookupError(name) from None

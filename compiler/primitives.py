@@ -715,7 +715,9 @@ def _unreduce_vjp(b, g, out, gx, x, axis=None, keepdims=False):
     if not T.is_array(gx.type):
         return b.sum(g)
     if axis is None:
-        return b.sum(g, axis=None, keepdims=True) if keepdims or T.is_array(gx.type) else b.sum(g)
+        # an array ``gx`` broadcast to ``x``'s shape (forward.fit's broadcast of a lower-rank
+        # tangent, which reverse over forward differentiates): summed back to its own shape
+        return b.sum_to(g, gx)
     return b.sum(g, axis=axis, keepdims=keepdims)
 
 

@@ -84,6 +84,28 @@ class Step:
         return TR.tuple_of([inner, out]) if self.with_value else out
 
 
+def steps_of(api: str, nums: tuple, single: bool, *, mode: str = "rev",
+             checkpoint=None) -> tuple:
+    """The steps of the public transform named ``api`` (``flatgrad/api.py``) with respect to
+    positions ``nums``; the frontend builds the same ones for a transform made inside a
+    function being compiled (``compiler/frontend/transforms.py``)."""
+    if api == "grad":
+        return (Step("rev", nums, single, checkpoint=checkpoint),)
+    if api == "value_and_grad":
+        return (Step("rev", nums, single, with_value=True, checkpoint=checkpoint),)
+    if api == "jacobian":
+        return (Step("jac", nums, single, mode=mode),)
+    if api == "hessian":
+        return (Step("rev", nums, single), Step("jac", nums, single, mode="fwd"))
+    if api == "hvp":
+        return (Step("rev", nums, single), Step("fwd", nums))
+    if api == "forward":
+        return (Step("fwd", nums, with_value=True),)
+    if api == "vjp":
+        return (Step("vjp", nums),)
+    raise ValueError(f"unknown transform {api!r}")
+
+
 def results_tree(fn: Function) -> TR.TreeDef:
     """How ``fn``'s results nest: as recorded in its meta, else one leaf or a flat tuple."""
     tree = dict(fn.meta).get("tree")

@@ -35,6 +35,15 @@ class Record:
         return f"Record({self.items!r})"
 
 
+class ListValue(tuple):
+    """A list as the function sees it (a list argument, ``[a, b]``, a list comprehension):
+    a tuple of values, like every sequence here, that ``isinstance(x, list)`` knows for one.
+    A list the frontend rebuilds without this tag reads as a tuple there."""
+
+    def __repr__(self) -> str:
+        return f"ListValue({tuple(self)!r})"
+
+
 @dataclass(frozen=True, eq=False)
 class SliceVal:
     """A ``slice(start, stop, step)`` object built in the function: each part an integer

@@ -12,7 +12,7 @@ from .compiler import types as T
 from .compiler.errors import CompileError
 from .compiler.frontend.source import params_of
 from .compiler.hints import float_typing_caused
-from .compiler.steps import Step
+from .compiler.steps import steps_of
 from .compiler.values import is_static
 from .runtime.cache import readable
 from .runtime.dispatch import DEFAULT_TARGET, Transformed, default_signature, lift, stack, \
@@ -68,8 +68,8 @@ def grad(f, argnums=0, *, target: str = DEFAULT_TARGET, optimize: bool = True,
     it every K trips. The result exposes ``.source`` and ``.ir``.
     """
     nums, single = argnums_of(argnums)
-    step = Step("rev", nums, single, checkpoint=_checkpoint(checkpoint))
-    return stack(f, (step,), target, "grad", floats=nums, optimize=optimize)
+    steps = steps_of("grad", nums, single, checkpoint=_checkpoint(checkpoint))
+    return stack(f, steps, target, "grad", floats=nums, optimize=optimize)
 
 
 @_decorator
@@ -77,8 +77,8 @@ def value_and_grad(f, argnums=0, *, target: str = DEFAULT_TARGET, optimize: bool
                    checkpoint=None) -> Transformed:
     """Like :func:`grad`, but returns ``(f(*args), gradient)`` from one pass."""
     nums, single = argnums_of(argnums)
-    step = Step("rev", nums, single, with_value=True, checkpoint=_checkpoint(checkpoint))
-    return stack(f, (step,), target, "value_and_grad", floats=nums, optimize=optimize)
+    steps = steps_of("value_and_grad", nums, single, checkpoint=_checkpoint(checkpoint))
+    return stack(f, steps, target, "value_and_grad", floats=nums, optimize=optimize)
 
 
 def forward(f, argnums=0, *, tangents=None, target: str = DEFAULT_TARGET,
@@ -88,7 +88,7 @@ def forward(f, argnums=0, *, tangents=None, target: str = DEFAULT_TARGET,
     nums, _ = argnums_of(argnums)
     names = tuple(tangents) if tangents is not None else tuple(f"tangent{i}" for i in nums)
     n = len(params_of(lift(f)[0]))
-    return stack_cached(f, (Step("fwd", nums, with_value=True),), target, "jvp", names,
+    return stack_cached(f, steps_of("forward", nums, False), target, "jvp", names,
                         tuple(range(n, n + len(nums))), optimize)
 
 
@@ -183,7 +183,7 @@ def vjp(f, *primals, target: str = DEFAULT_TARGET, optimize: bool = True):
     # the cotangents come after every parameter; a call leaving some out uses their defaults
     k, m = len(out) if several else 1, len(params_of(lift(f)[0]))
     nums = tuple(i for i, p in enumerate(primals) if not _integral(p))
-    t = stack_cached(f, (Step("vjp", nums),), target, "vjp",
+    t = stack_cached(f, steps_of("vjp", nums, False), target, "vjp",
                      tuple(f"cotangent{j}" for j in range(k)), nums + tuple(range(m, m + k)),
                      optimize)
 
@@ -207,16 +207,16 @@ def jacobian(f, argnums=0, *, mode: str = "rev", target: str = DEFAULT_TARGET,
     by column; either way one compiled function computes all of it. Rows follow the
     results (a scalar result gives one row, unwrapped); columns follow ``argnums``."""
     nums, single = argnums_of(argnums)
-    step = Step("jac", nums, single, mode=mode)
-    return stack_cached(f, (step,), target, f"jac{mode}", (), nums, optimize)
+    return stack_cached(f, steps_of("jacobian", nums, single, mode=mode), target, f"jac{mode}",
+                        (), nums, optimize)
 
 
 @_decorator
 def hessian(f, argnums=0, *, target: str = DEFAULT_TARGET, optimize: bool = True):
     """The Hessian of scalar ``f``: forward mode over the gradient's IR."""
     nums, single = argnums_of(argnums)
-    steps = (Step("rev", nums, single), Step("jac", nums, single, mode="fwd"))
-    return stack_cached(f, steps, target, "hessian", (), nums, optimize)
+    return stack_cached(f, steps_of("hessian", nums, single), target, "hessian", (), nums,
+                        optimize)
 
 
 @_decorator
@@ -230,7 +230,7 @@ def hvp(f, argnums=0, *, target: str = DEFAULT_TARGET, optimize: bool = True):
     gradient returns the gradient too, and pays for it)."""
     nums, single = argnums_of(argnums)
     n = len(params_of(lift(f)[0]))
-    steps = (Step("rev", nums, single), Step("fwd", nums))
+    steps = steps_of("hvp", nums, single)
     return stack_cached(f, steps, target, "hvp", tuple(f"v{i}" for i in nums),
                         tuple(range(n, n + len(nums))), optimize)
 
@@ -260,3 +260,9 @@ def vectorize(fn, target: str = DEFAULT_TARGET, *, fastmath=None):
     See ``docs/vectorize.md``.
     """
     return Vectorized(fn, target, fastmath=fastmath)
+
+
+# a call to one of these inside a function being compiled builds (or applies) the transform
+# there, inlined (compiler/frontend/transforms.py)
+for _api in (grad, value_and_grad, forward, jvp, vjp, jacobian, hessian, hvp):
+    _api.__flatgrad_api__ = _api.__name__

@@ -29,7 +29,7 @@ from ..compiler import facts
 from ..compiler import types as T
 from ..compiler.errors import CompileError, SourceLoc
 from ..compiler.frontend.source import params_of
-from ..compiler.inline import inline
+from ..compiler.frontend.transforms import Inner
 from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import LEAF, TreeDef, unflatten
 from ..compiler.objects import array_leaves, follow, holds_objects
@@ -453,6 +453,9 @@ class Transformed:
         cells = dict(zip(self.fn.__code__.co_freevars, self.fn.__closure__ or ()))
 
         def fetch(where):
+            # ("closure", name, *steps) or ("global", module, name, *steps): each step an
+            # attribute, an item, or ("cell", name) in the closure of the function reached so
+            # far (a helper's closure arrays: compiler/objects.follow)
             kind, *path, dtype, ndim = where
             try:
                 if kind == "closure":
@@ -896,28 +899,10 @@ class Transformed:
 
     # ------------------------------------------------------------------ inside compiled code
 
-    def __flatgrad_lower__(self, b, args: tuple, loc):
-        """Called by the frontend when a function being compiled calls this transform: its IR
-        is inlined there, the results nested as a call from Python nests them."""
-        if len(args) != len(self.params):
-            raise CompileError(f"'{self.__name__}' takes {len(self.params)} argument(s), "
-                               f"got {len(args)}", loc)
-        cast = []
-        for i, a in enumerate(args):
-            if i in self.floats and not T.is_float(a.type):
-                b.loc = loc
-                a = b.op("float", a) if not T.is_array(a.type) else b.op("astype", a, dtype="float64")
-            cast.append(a)
-        ir = self.build_ir(Signature(a.type for a in cast))
-        if dict(ir.meta).get("draws") is not None:
-            raise CompileError(f"'{self.__name__}' draws random numbers, which a transform "
-                               "called inside another compiled function cannot do", loc,
-                               "Draw in the outer function and pass the draws in as an argument.")
-        results = inline(b, ir, tuple(cast))
-        tree = dict(ir.meta).get("tree")
-        if tree is not None:
-            return unflatten(tree, results)
-        return results[0] if len(results) == 1 else tuple(results)
+    def __flatgrad_transform__(self):
+        """What a function being compiled that calls this transform inlines there (its IR,
+        transformed for the call's argument types: ``compiler/frontend/transforms.py``)."""
+        return Inner(self.fn, self.steps, self.floats, self.extra, self.__name__)
 
     def __flatgrad_key__(self) -> str:
         """What decides this transform's code, for the cache key of its callers."""

@@ -35,7 +35,6 @@ _REJECT: dict[type, tuple[str, str]] = {
     ast.Set: ("sets", "Use separate variables or arrays."),
     ast.JoinedStr: ("f-strings", "Print numbers beside literal strings instead: print('x =', x)."),
     ast.NamedExpr: ("assignment expressions (:=)", "Assign on a line of its own."),
-    ast.Starred: ("starred expressions", "Unpack into named variables."),
     ast.Match: ("match statements", "Use if/elif/else."),
 }
 
@@ -61,11 +60,18 @@ def _check(pf: ParsedFunction, root: ast.AST) -> None:
     args = {id(a) for c in ast.walk(root) if isinstance(c, ast.Call)
             for a in [*c.args, *(k.value for k in c.keywords)]}
     args |= {id(c.slice) for c in ast.walk(root) if isinstance(c, ast.Subscript)}
+    # *t in a call's arguments, a tuple or list display, or an unpacking target
+    starred = {id(a) for c in ast.walk(root) if isinstance(c, (ast.Call, ast.Tuple, ast.List))
+               for a in (c.args if isinstance(c, ast.Call) else c.elts)}
     docs = _docstrings(root)
     for n in ast.walk(root):
         bad = _REJECT.get(type(n))
         if bad is not None:
             raise CompileError(f"flatgrad does not support {bad[0]}", pf.loc(n), bad[1])
+        if isinstance(n, ast.Starred) and id(n) not in starred:
+            raise CompileError("flatgrad does not support starred expressions here", pf.loc(n),
+                               "Star a tuple in a call (f(*args)), a tuple or list display "
+                               "([*a, *b]) or an unpacking (a, *rest = t).")
         if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes)) and id(n) not in docs \
                 and not (isinstance(n.value, str) and id(n) in args):
             raise CompileError("flatgrad does not support strings", pf.loc(n),

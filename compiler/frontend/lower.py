@@ -25,7 +25,7 @@ from ..ir import Atom, Block, Const, For, Function, If, Var, While
 from ..library.registry import attribute_reader
 from ..library.shape import unstacked
 from ..primitives import PRIMS
-from . import names
+from . import names, starred, transforms
 from .arrays import ArrayLowering
 from .calls import BindError, Params, bind
 from .effects import is_print, lower_print
@@ -36,7 +36,7 @@ from .ownership import Ownership
 from .slices import SliceLowering, slice_parameter
 from .source import ParsedFunction, params_of, parse_function, unreadable_call
 from ..objects import holds_objects, is_user_object
-from ..values import BoundMethod, Record, Ref, SliceVal, Undefined, hashable, is_static
+from ..values import BoundMethod, ListValue, Record, Ref, SliceVal, Undefined, hashable, is_static
 from ..library import random
 
 RET, RETVAL = "$ret", "$retval"
@@ -72,6 +72,7 @@ def lower_function(fn, arg_types=None) -> Function:
     bindings = {n: _parameter(b, n, t, leaves) for n, t in zip(argnames, arg_types)}
     params = tuple(leaves)
     lw = Lowerer(pf, fn, b, (fn.__code__,))
+    lw.route = ("closure",)
     for n, v in bindings.items():
         if isinstance(v, StaticArg):      # an object argument: its arrays are parameters
             bindings[n] = lw.static_value(v.obj, v.arrays, (), pf.node, n)
@@ -124,7 +125,8 @@ def _parameter(b: Builder, name: str, t: T.Type, leaves: list) -> object:
         if tree.kind == "dict":
             return Record({k: build(c, f"{path}_{_identifier(k)}")
                            for k, c in zip(tree.keys, tree.children)})
-        return tuple(build(c, f"{path}_{i}") for i, c in enumerate(tree.children))
+        items = tuple(build(c, f"{path}_{i}") for i, c in enumerate(tree.children))
+        return ListValue(items) if tree.kind == "list" else items
 
     return build(t.tree, name)
 
@@ -151,9 +153,10 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                     pass
         self.b = b
         self.stack = stack
-        # how the compiled function reaches self.closure: () for its own cells, the names of
-        # the cells holding the helpers on the way for a helper it closes over, else None
-        self.closure_path: tuple | None = () if len(stack) == 1 else None
+        # how the compiled function reaches this one's closure cells at run time (see
+        # ``capture``): ("closure",) for its own, else the names leading to this helper
+        self.route: tuple | None = None
+        self.routes: dict = {}       # id(function) -> its route, shared with inlined helpers
         self.env: dict[str, object] = {}
         self.dead = False
         self.loops: list[_LoopFlags] = []
@@ -366,6 +369,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             elif isinstance(value, tuple):      # a list may grow: where (which loop) it was made
                 self.list_depth[target.id] = len(self.loops)
             self.env[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)) and starred.has_starred(target.elts):
+            starred.unpack(self, target, value, node)
         elif isinstance(target, (ast.Tuple, ast.List)):
             if isinstance(value, Var) and T.is_array(value.type):     # a, b, c = x: its rows
                 value = unstacked(self, node, value, 0, "unpacking an array")
@@ -528,7 +533,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             raise self.err(s, f"the list '{name}' grows inside a while loop",
                            "Loop over range(...) (a list may grow in a for loop), or "
                            "preallocate an array: out = np.zeros(n), then out[i] = ... .")
-        self.env[name] = self.env[name] + (self.expr(call.args[0]),)
+        grown = self.env[name] + (self.expr(call.args[0]),)
+        self.env[name] = ListValue(grown) if isinstance(self.env[name], ListValue) else grown
 
     # ------------------------------------------------------------------ comprehensions
 
@@ -545,7 +551,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             for n in names:
                 self.env.pop(n, None)
             self.env.update(saved)
-        return tuple(out)
+        return ListValue(out) if isinstance(node, ast.ListComp) else tuple(out)
 
     expr_GeneratorExp = expr_ListComp
 
@@ -936,25 +942,38 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                             ("builtin", vars(builtins))):
             if name in scope:
                 v = scope[name]
-                where = self.closure_where(name) if kind == "closure" else \
-                    (kind, self.globals.get("__name__", ""), name)
+                where = self.where_of(kind, name)
                 if random.kind_of(v) is not None:          # drawn from at run time
                     return random.source_of(self, where, v, node, name)
                 if isinstance(v, np.ndarray):
                     return self.capture(where, v, node, name)
                 if isinstance(v, (list, tuple, dict)) or is_user_object(v):
                     # static data (layer sizes, a list of layer objects): read now, its
-                    # arrays at each call (None: a helper's closure no path reaches)
+                    # arrays at each call (through the closures leading to a helper's)
                     return self.static_value(v, where, (), node, name)
+                if where is not None and kind != "builtin" and callable(v):
+                    self.routes[id(v)] = where     # a helper's closure arrays are read through it
                 return self.global_value(v, node, name)
         raise self.err(node, f"name '{name}' is not defined")
+
+    def where_of(self, kind: str, name: str) -> tuple | None:
+        """Where the compiled function finds the value of ``name`` at run time: in the module
+        (``("global", module, name)``), in its own closure (``("closure", name)``), or in a
+        helper's closure, through the names that reach the helper (``("cell", name)`` steps
+        after the helper's own place); None where no name reaches the helper."""
+        if kind != "closure":
+            return (kind, self.globals.get("__name__", ""), name)
+        if self.route is None:
+            return None
+        return self.route + ((name,) if self.route == ("closure",) else (("cell", name),))
 
     def capture(self, where: tuple, v: np.ndarray, node, name: str) -> Var:
         """An array the function reads from its module or closure: a hidden parameter, read
         afresh at every call (as Python reads it), never baked into the code; no gradient."""
         if where is None:
-            raise self.err(node, f"'{name}' is an array in the closure of a helper flatgrad "
-                                 "cannot reach from the differentiated function's own closure",
+            raise self.err(node, f"'{name}' is an array in the closure of a helper that flatgrad "
+                                 "cannot reach from the differentiated function (it was passed "
+                                 "in as an argument)",
                            f"Pass '{name}' to the helper as an argument.")
         dtype = T.array_dtype(v)
         if dtype not in ("float64", "float32", "int64", "bool") or v.ndim == 0 or not v.dtype.isnative:
@@ -1004,6 +1023,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                 return random.source_of(self, where, v, node, node.attr)
             if isinstance(v, (list, tuple, dict)) or is_user_object(v):
                 return self.static_value(v, where, (), node, node.attr)
+            if callable(v):
+                self.routes[id(v)] = where
             return self.global_value(v, node, node.attr)
         if isinstance(base, (Var, Const)):
             return self.attribute(base, node)
@@ -1021,9 +1042,12 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         raise self.err(node, f"flatgrad does not support the attribute '{node.attr}' here")
 
     def expr_Tuple(self, node: ast.Tuple) -> tuple:
+        if starred.has_starred(node.elts):
+            return starred.splice(self, node.elts)
         return tuple(self.expr(e) for e in node.elts)
 
-    expr_List = expr_Tuple
+    def expr_List(self, node: ast.List) -> ListValue:
+        return ListValue(self.expr_Tuple(node))
 
     def expr_BinOp(self, node: ast.BinOp) -> Atom:
         op = _BINOPS.get(type(node.op))
@@ -1146,6 +1170,13 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         return v.obj if isinstance(v, Ref) else v
 
     def expr_Call(self, node: ast.Call) -> object:
+        if starred.has_starred(node.args):          # f(*params): one argument per item
+            node, temps = starred.expand_call(self, node)
+            try:
+                return self.expr_Call(node)
+            finally:
+                for name in temps:
+                    self.env.pop(name, None)
         fn = self.resolve_callee(node.func)
         if isinstance(fn, (Var, Const)):
             raise self.err(node, "this value is not callable")
@@ -1168,6 +1199,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                 if e.loc is not None and e.loc == self.pf.loc(node):
                     raise
                 raise e.called_from(self.pf.loc(node)) from None
+        if transforms.is_transform(fn):      # fg.grad(f)(x), a grad made outside, fg.vjp(...)
+            return self.call_user(fn, node, kwargs, lower=transforms.lower_call)
         rows = self.stacked_call(fn, node, kwargs)     # np.array(outputs) of a grown list
         if rows is not None:
             return rows
@@ -1289,8 +1322,10 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
     def call_round(self, node, kwargs):
         raise self.err(node, "round() is not supported", "Use math.floor(x + 0.5).")
 
-    def call_user(self, fn, node: ast.Call, kwargs, leading: tuple = ()) -> object:
+    def call_user(self, fn, node: ast.Call, kwargs, leading: tuple = (), lower=None) -> object:
         try:
+            if lower is not None:
+                return lower(self, fn, node, kwargs)
             return self.inline_call(fn, node, kwargs, leading)
         except CompileError as e:
             if e.loc is not None and e.loc.file == self.pf.loc(node).file and \
@@ -1303,13 +1338,13 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         if code in self.stack:
             raise self.err(node, f"recursive call to '{fn.__name__}'",
                            "Rewrite the recursion as a loop.")
-        try:
-            pf = parse_function(fn)
-        except CompileError as e:
-            if e.loc is not None:
-                raise
-            raise self.err(node, *unreadable_call(fn, ast.unparse(node.func))) from None
-        fence(pf, helper=True)
+        if not isinstance(fn, LocalFunction):     # a helper whose source can be read
+            try:
+                parse_function(fn)
+            except CompileError as e:
+                if e.loc is not None:
+                    raise
+                raise self.err(node, *unreadable_call(fn, ast.unparse(node.func))) from None
 
         def default(name, d):      # numbers; None, strings and functions as they are
             if isinstance(d, (int, float, bool)):
@@ -1320,41 +1355,41 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
 
         bound = self.bind_call(fn.__name__, Params.of_function(fn), default, node, kwargs,
                                leading)
+        return self.lower_body(fn, bound)
+
+    def lower_body(self, fn, bound: dict, b: Builder | None = None) -> object:
+        """The value of helper ``fn`` (a Python function or a :class:`LocalFunction`) run with
+        its parameters bound to ``bound``, lowered into builder ``b`` (default: here). The
+        values passed in, and a local function's enclosing variables, are read-only there."""
+        here = b is None
+        if isinstance(fn, LocalFunction):
+            outer = fn.scope
+            # the enclosing function's arrays are read-only in here: a write would change only
+            # this function's version of them, where Python changes the one array
+            visible = {k: v for k, v in outer.env.items() if not k.startswith("$")}
+            bound = {**visible, **bound}
+            pf, code, scope = replace(outer.pf, node=fn.node, name=fn.name), fn.node, _Scope(outer)
+        else:
+            pf, code, scope = parse_function(fn), fn.__code__, fn
+            fence(pf, helper=True)
         lent = frozenset(self.root(v) for v in _atoms(bound.values())
                          if isinstance(v, Var) and T.is_array(v.type))
-        sub = type(self)(pf, fn, self.b, self.stack + (code,), self.own, self.borrowed | lent,
-                         self.captures)
-        sub.captures_hints, sub.randoms = self.captures_hints, self.randoms
-        sub.closure_path = self.helper_path(fn)
+        sub = type(self)(pf, scope, self.b if here else b, self.stack + (code,), self.own,
+                         self.borrowed | lent, self.captures)
+        sub.captures_hints, sub.randoms, sub.routes = self.captures_hints, self.randoms, self.routes
+        if isinstance(fn, LocalFunction):
+            sub.closure, sub.globals, sub.route = outer.closure, outer.globals, outer.route
+        else:
+            sub.route = self.routes.get(id(fn))
         result = sub.run(bound)
-        self.b = sub.b
+        if here:
+            self.b = sub.b
         return result
 
     @property
     def top_closure(self) -> bool:
         """Is self.closure the compiled function's own (not a helper's)?"""
-        return self.closure_path == ()
-
-    def closure_where(self, name: str) -> tuple | None:
-        """Where the compiled function reads ``name`` of this closure at each call: its own
-        cell, or the cell holding the first helper and then ``("cell", name)`` steps through
-        the helpers' closures (as ``objects.follow`` walks them); None if no path reaches it."""
-        if self.closure_path is None:
-            return None
-        if not self.closure_path:
-            return ("closure", name)
-        first, *rest = self.closure_path
-        return ("closure", first, *(("cell", n) for n in rest), ("cell", name))
-
-    def helper_path(self, fn) -> tuple | None:
-        """The closure path of helper ``fn`` when this function's closure holds it (the arrays
-        in its own closure are then read through that cell at every call), else None."""
-        if self.closure_path is None:
-            return None
-        for name, v in self.closure.items():
-            if v is fn:
-                return self.closure_path + (name,)
-        return None
+        return self.route == ("closure",)
 
     # ------------------------------------------------------------------ library code
 
@@ -1417,20 +1452,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             raise self.err(node, f"recursive call to '{fn.name}'", "Rewrite the recursion as a loop.")
         bound = self.bind_call(fn.name, Params.of_node(fn.node.args, fn.defaults, fn.kwdefaults),
                                lambda name, d: d, node, kwargs)
-        outer = fn.scope
-        # the enclosing function's arrays are read-only in here: a write would change only
-        # this function's version of them, where Python changes the one array
-        visible = {k: v for k, v in outer.env.items() if not k.startswith("$")}
-        lent = frozenset(self.root(v) for v in _atoms(list(bound.values()) + list(visible.values()))
-                         if isinstance(v, Var) and T.is_array(v.type))
-        pf = replace(outer.pf, node=fn.node, name=fn.name)
-        sub = type(self)(pf, _Scope(outer), self.b, self.stack + (fn.node,), self.own,
-                         self.borrowed | lent, self.captures)
-        sub.captures_hints, sub.randoms = self.captures_hints, self.randoms
-        sub.closure, sub.globals, sub.closure_path = outer.closure, outer.globals, outer.closure_path
-        result = sub.run({**visible, **bound})
-        self.b = sub.b
-        return result
+        return self.lower_body(fn, bound)
 
     def bind_call(self, fname: str, params: Params, default, node: ast.Call, kwargs,
                   leading: tuple = ()) -> dict:

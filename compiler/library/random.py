@@ -270,7 +270,7 @@ def generator_var(lw, source: Source) -> Var:
 def source_of(lw, where: tuple, obj, node, name: str) -> Source:
     """The Source for generator ``obj`` the function reads as ``name`` at ``where`` (a closure
     variable or a module global, as for captured arrays)."""
-    if where is None or (where[0] == "closure" and not lw.top_closure):
+    if where is None or any(isinstance(step, tuple) for step in where):   # a helper's closure
         raise lw.err(node, f"'{name}' is a random generator in the closure of a helper; "
                            "flatgrad reads generators of the differentiated function itself, "
                            "its arguments and its module", f"Pass '{name}' to the helper.")

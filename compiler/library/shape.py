@@ -350,14 +350,20 @@ def _np_column_stack(lw, node, kwargs):
 
 def _literal(lw, node, elt):
     """One element of an np.array literal: a nested list is itself an array."""
-    if isinstance(elt, (ast.List, ast.Tuple)):
+    if _plain_display(elt):
         return _array_literal(lw, elt, [_literal(lw, e, e) for e in elt.elts], elt.elts)
     return lw.expr(elt)
 
 
+def _plain_display(node) -> bool:
+    """A list or tuple display with no starred item (``[*a, b]`` is lowered as a value)."""
+    return isinstance(node, (ast.List, ast.Tuple)) and not any(isinstance(e, ast.Starred)
+                                                               for e in node.elts)
+
+
 def _literal_lengths(elts):
     """The lengths of the nested list literals among ``elts`` (None for other elements)."""
-    return {len(e.elts) if isinstance(e, (ast.List, ast.Tuple)) else None for e in elts}
+    return {len(e.elts) if _plain_display(e) else None for e in elts}
 
 
 def _array_literal(lw, node, items, elts=()):
@@ -394,7 +400,7 @@ def _np_array(lw, node, kwargs, copy):
         raise lw.err(node, f"np.{name} needs a value")
     dtype_node = kwargs.get("dtype", node.args[1] if len(node.args) > 1 else None)
     a = node.args[0]
-    if isinstance(a, (ast.List, ast.Tuple)):
+    if _plain_display(a):
         out = _array_literal(lw, node, [_literal(lw, e, e) for e in a.elts], a.elts)
     else:
         v = lw.expr(a)

@@ -95,10 +95,18 @@ def test_unreadable_attribute_is_rejected():
         fg.grad(M.unreadable_attribute, target="python")(1.0)
 
 
-def test_array_in_a_helpers_closure_object_is_rejected():
-    with pytest.raises(CompileError, match=r"'Scaled.scale' is an array held by the closure of "
-                                           r"a helper"):
-        fg.grad(M.helper_closure_array, target="python")(np.ones(2))
+def test_array_in_a_helpers_closure_object_is_read_at_each_call():
+    # the helper is reached by its module name, its closure holds the object (issue 26: a
+    # helper's closure arrays are read through the names that reach it)
+    g = fg.grad(M.helper_closure_array, target="python")
+    layer = M._HELPER.__closure__[0].cell_contents
+    saved = layer.scale
+    try:
+        np.testing.assert_allclose(g(np.ones(2)), 2.0 * layer.scale)
+        layer.scale = np.array([7.0, 1.0])
+        np.testing.assert_allclose(g(np.ones(2)), [14.0, 2.0])
+    finally:
+        layer.scale = saved
 
 
 def test_convnet_style_parser_keyed_by_layer_objects():

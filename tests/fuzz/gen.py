@@ -113,6 +113,8 @@ UNARY_SCALAR = ["math.sin({0})", "math.cos({0})", "math.tanh({0})", "math.exp(ma
 BINOPS = ["({0} + {1})", "({0} - {1})", "({0} * {1})", "({0} / (2.0 + np.tanh({1})))",
           "({0} + {1})", "({0} * {1})", "np.maximum({0}, {1})", "np.minimum({0}, {1})"]
 SCALAR_BIN = ["max({0}, {1})", "min({0}, {1})", "({0} / (1.0 + {1} * {1}))"]
+TRANSFORM_P = 0.3        # a helper call drawn as a transform of a helper (issue 26)
+RESULT_TRANSFORM_P = 0.15   # ... and one added to the result
 NESTED_LITERAL_P = 0.0   # 2-D ``np.array([[...]])`` literals: rejected today (reported)
 CONSTS = ["0.5", "1.5", "-0.75", "2.0", "0.25", "-1.25", "3.0"]
 
@@ -176,6 +178,7 @@ class Func:
     params: list            # [(name, shape)]
     body: list              # [Stmt]
     ret_shape: tuple = ()
+    pure: bool = False      # no item writes: a transform may be called on it (see Gen.transform)
 
     def lines(self, out, marks):
         out.append(f"def {self.name}({', '.join(p for p, _ in self.params)}):")
@@ -189,19 +192,30 @@ HEADER = ("import math\n\nimport numpy as np\n\n"
           "from flatgrad import relu, sigmoid, softplus\n\n")
 
 
+TRANSFORMS_IMPORT = "import flatgrad as fg"
+
+
 @dataclass
 class Program:
     helpers: list
     main: Func
     seed: int = 0
+    outside: list = field(default_factory=list)   # module-level lines: transforms made outside
 
     def render(self):
         """(source, [line numbers of marked statements])."""
-        out, marks = HEADER.rstrip("\n").split("\n") + ["", ""], []
-        for h in self.helpers + [self.main]:
+        out, marks = [], []
+        for h in self.helpers:
             h.lines(out, marks)
             out.extend(["", ""])
-        return "\n".join(out).rstrip("\n") + "\n", marks
+        if self.outside:
+            out.extend(self.outside + ["", ""])
+        self.main.lines(out, marks)
+        header = HEADER.rstrip("\n").split("\n")
+        if any("fg." in ln for ln in out):
+            header.insert(3, TRANSFORMS_IMPORT)
+        marks = [m + len(header) + 2 for m in marks]
+        return "\n".join(header + ["", ""] + out).rstrip("\n") + "\n", marks
 
     @property
     def source(self):
@@ -236,7 +250,11 @@ class Gen:
         self.n = 0
         self.max_stmts = max_stmts
         self.helpers: list[Func] = []
+        self.outside: list[str] = []
         self.array_out = array_out
+        # whether to draw a transform comes from a stream of its own: a program that draws
+        # none is the one this seed gave before transforms were drawn (issue 26)
+        self.t = random.Random(seed * 7919 + 26)
 
     # ------------------------------------------------------------------ names
     def fresh(self, prefix="v"):
@@ -379,6 +397,10 @@ class Gen:
     # ------------------------------------------------------------------ helpers
     def call(self, env, shape, depth):
         r = self.r
+        if self.t.random() < TRANSFORM_P:
+            e = self.transform(env, shape, depth)
+            if e is not None:
+                return e
         fits = [h for h in self.helpers if h.ret_shape == shape]
         if not fits or (len(self.helpers) < 3 and r.random() < 0.3 and not self.in_helper):
             if self.in_helper or len(self.helpers) >= 3:
@@ -391,12 +413,15 @@ class Gen:
 
     in_helper = False
 
-    def helper(self, shape):
+    def helper(self, shape, first=None):
+        """A new helper returning ``shape`` (its first parameter shaped ``first`` if given)."""
         r = self.r
         name = f"h{len(self.helpers)}"
         params = [(f"a{i}", r.choice(ARG_SHAPES)) for i in range(r.randint(1, 2))]
         if shape != () and r.random() < 0.5:
             params[0] = (params[0][0], shape)
+        if first is not None:
+            params[0] = (params[0][0], first)
         saved_n, saved_budget = self.n, self.budget
         self.budget = r.randint(1, 4)
         self.in_helper = True
@@ -405,9 +430,74 @@ class Gen:
         body.append(Stmt("return {0}", [self.nonview(env, shape, 2)], tag="return"))
         self.in_helper = False
         self.n, self.budget = saved_n + 20, saved_budget
-        fn = Func(name, params, body, shape)
+        tags = {s.tag for st in body for s in st.walk()}
+        fn = Func(name, params, body, shape,
+                  pure=not ({"local", "item_write", "item_aug", "aug_array"} & tags))
         self.helpers.append(fn)
         return fn
+
+    def transform(self, env, shape, depth):
+        """A call of a transform of a pure helper, of value shape ``shape``: ``fg.grad(h,
+        argnums=k)(...)``, ``fg.value_and_grad(h)(...)[i]``, ``fg.jvp(h, primals,
+        tangents)[1]``, ``fg.vjp(h, ...)[1](ct)[k]``, ``fg.grad(fg.grad(h, argnums=k),
+        argnums=j)(...)``, or a gradient made at module level and called here; None if no
+        helper fits. Inside a helper only earlier helpers are transformed (no recursion);
+        the function being differentiated transforms them again (grad of grad)."""
+        r = self.r
+        opts = self.transform_options(shape)
+        if not opts and not self.in_helper and len(self.helpers) < 3:
+            self.helper((), first=shape)          # a scalar helper to differentiate
+            opts = self.transform_options(shape)
+        if not opts:
+            return None
+        kind, h, k = r.choice(opts)
+        args = [self.expr(env, s, depth) for _, s in h.params]
+        holes = ", ".join("{%d}" % i for i in range(len(args)))
+        if kind == "grad":
+            tpl = f"fg.grad({h.name}" + (f", argnums={k})" if k or r.random() < 0.5 else ")")
+            return Expr(tpl + f"({holes})", args, shape)
+        if kind == "outside":
+            name = f"d{h.name}_{k}_{len(self.outside)}"
+            self.outside.append(f"{name} = fg.grad({h.name}, argnums={k}, target=\"python\")")
+            return Expr(f"{name}({holes})", args, shape)
+        if kind in ("vg0", "vg1"):
+            return Expr(f"fg.value_and_grad({h.name})({holes})[{kind[-1]}]", args, shape)
+        if kind == "gg":
+            a, b = k
+            return Expr(f"fg.grad(fg.grad({h.name}, argnums={a}), argnums={b})({holes})", args,
+                        shape)
+        if kind == "jvp":
+            n = len(args)
+            keep = [r.random() < 0.7 for _ in range(n)]
+            keep[r.randrange(n)] = True
+            tans = [self.expr(env, s, max(0, depth - 1)) if kp else None
+                    for (_, s), kp in zip(h.params, keep)]
+            tpl = ", ".join("{%d}" % (n + i) if t is not None else "None"
+                            for i, t in enumerate(tans))
+            comma = "," if n == 1 else ""
+            return Expr(f"fg.jvp({h.name}, ({holes}{comma}), ({tpl}{comma}))[1]",
+                        args + [t if t is not None else Expr("0.0") for t in tans], shape)
+        ct = self.expr(env, h.ret_shape, max(0, depth - 1))
+        return Expr(f"fg.vjp({h.name}, {holes})[1]({{{len(args)}}})[{k}]", args + [ct], shape)
+
+    def transform_options(self, shape) -> list:
+        """(kind, helper, argnums) of every transform call :meth:`transform` may draw."""
+        opts = []
+        for h in (h for h in self.helpers if h.pure):
+            ps = [s for _, s in h.params]
+            if h.ret_shape == ():
+                opts += [("grad", h, k) for k, s in enumerate(ps) if s == shape]
+                opts += [("outside", h, k) for k, s in enumerate(ps) if s == shape]
+                if shape == ():
+                    opts.append(("vg0", h, 0))
+                if ps[0] == shape:
+                    opts.append(("vg1", h, 0))
+                opts += [("gg", h, (k, j)) for k, s in enumerate(ps) if s == ()
+                         for j, t in enumerate(ps) if t == shape]
+            if h.ret_shape == shape:
+                opts.append(("jvp", h, None))
+            opts += [("vjp", h, k) for k, s in enumerate(ps) if s == shape]
+        return opts
 
     def nonview(self, env, shape, depth):
         """An expression that cannot alias a mutable local (a bare name, slice, ...)."""
@@ -595,6 +685,11 @@ class Gen:
         body = self.block(env, self.budget, 0, False, ret)
         # make sure the result depends on the arguments
         fin = self.nonview(env, ret, 3)
+        if self.t.random() < RESULT_TRANSFORM_P:
+            # a transform call in the result itself: its value and derivatives always count
+            e = self.transform(env, ret, 2)
+            if e is not None:
+                fin = Expr("({0} + {1})", [fin, e], ret)
         if not any(p in n for p, _ in params for x in fin.walk() for n in x.names):
             p, s = r.choice(params)
             if ret == ():
@@ -602,7 +697,7 @@ class Gen:
                     Expr(p, names=frozenset([p]))
                 fin = Expr("({0} + {1})", [fin, red], ())
         body.append(Stmt("return {0}", [fin], tag="return"))
-        return Program(self.helpers, Func("f", params, body, ret), self.seed)
+        return Program(self.helpers, Func("f", params, body, ret), self.seed, self.outside)
 
 
 def generate(seed: int, **kw) -> Program:

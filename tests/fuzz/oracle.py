@@ -92,16 +92,85 @@ class _MathShim:
         self.pi, self.e = math.pi, math.e
 
 
+def _autograd_names(anp) -> dict:
+    return {"np": anp, "math": _MathShim(anp),
+            "sigmoid": lambda x: 1.0 / (1.0 + anp.exp(-x)),
+            "softplus": lambda x: anp.logaddexp(0.0, x),
+            "relu": lambda x: anp.maximum(x, 0.0)}
+
+
+class AutogradTransforms:
+    """``fg`` for the oracles of programs that call transforms inside (``fg.grad(h0)(x)``,
+    ``fg.jvp``, ``fg.vjp``, ``fg.value_and_grad``): autograd's, on the program's functions
+    re-bound to autograd.numpy (their module's functions all re-bound together, so helpers
+    calling helpers stay on autograd). The plain run (values, finite differences) gets the
+    inner derivatives from here, exactly and from code that shares nothing with flatgrad;
+    the autograd run nests them in its own. Only pure helpers (no item writes) are
+    transformed by the generator, so autograd runs every one."""
+
+    _twins: dict = {}
+
+    @classmethod
+    def twin(cls, h):
+        """``h`` with its module's names re-bound to autograd.numpy."""
+        import types
+
+        import autograd.numpy as anp
+        g = h.__globals__
+        if g.get("np") is anp:
+            return h
+        env = cls._twins.get(id(g))
+        if env is None or env[0] is not g:
+            ns = dict(g)
+            ns.update(_autograd_names(anp))
+            for k, v in g.items():
+                if isinstance(v, types.FunctionType) and v.__globals__ is g:
+                    ns[k] = types.FunctionType(v.__code__, ns, v.__name__, v.__defaults__)
+            env = cls._twins[id(g)] = (g, ns)
+        return env[1][h.__name__]
+
+    @classmethod
+    def grad(cls, f, argnums=0, target=None):
+        import autograd
+        if isinstance(argnums, int):
+            return autograd.grad(cls.twin(f), argnums)
+        return lambda *a: tuple(autograd.grad(cls.twin(f), i)(*a) for i in argnums)
+
+    @classmethod
+    def value_and_grad(cls, f, argnums=0, target=None):
+        import autograd
+        return autograd.value_and_grad(cls.twin(f), argnums)
+
+    @classmethod
+    def jvp(cls, f, primals, tangents, target=None):
+        import autograd
+        h = cls.twin(f)
+
+        def along(t):
+            return h(*[p if v is None else p + t * v for p, v in zip(primals, tangents)])
+        return h(*primals), autograd.jacobian(along)(0.0)
+
+    @classmethod
+    def vjp(cls, f, *primals, target=None):
+        import autograd
+        h = cls.twin(f)
+
+        def back(ct):
+            return tuple(autograd.make_vjp(h, i)(*primals)[0](ct) for i in range(len(primals)))
+        return h(*primals), back
+
+
+AUTOGRAD_TRANSFORMS = AutogradTransforms()
+
+
 def autograd_module(source: str):
     """Execute ``source`` with ``np`` = autograd.numpy; None when autograd is missing."""
     try:
         import autograd.numpy as anp
     except ImportError:
         return None
-    ns = {"np": anp, "math": _MathShim(anp),
-          "sigmoid": lambda x: 1.0 / (1.0 + anp.exp(-x)),
-          "softplus": lambda x: anp.logaddexp(0.0, x),
-          "relu": lambda x: anp.maximum(x, 0.0)}
+    ns = _autograd_names(anp)
+    ns["fg"] = AUTOGRAD_TRANSFORMS
     body = "\n".join(ln for ln in source.split("\n")
                      if not ln.startswith(("import ", "from ")))
     exec(compile(body, "<autograd>", "exec"), ns)

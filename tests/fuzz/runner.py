@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import oracle
-from .gen import Expr, Program, Stmt, generate, random_args
+from .gen import TRANSFORMS_IMPORT, Expr, Program, Stmt, generate, random_args
 
 OK, WRONG, INTERNAL, REJECTED, SKIP, GEN_BAD = (
     "OK", "WRONG", "INTERNAL", "REJECTED", "ORACLE_SKIP", "GEN_BAD")
@@ -354,7 +354,7 @@ def _run_config(fg, cfg: Config, f, args, orc: Oracle):
                                                  rtol=1e-4, atol=1e-5))
                     unchecked &= bool(np.isnan(W[0][b]).all())
             elif cfg.transform.startswith("vmap"):
-                problems, unchecked = _run_vmap(fg, cfg, f, args, kw), False
+                problems, unchecked = _run_vmap(fg, cfg, f, args, kw, orc.f), False
                 if problems is None:
                     return SKIP, "", "an example is outside the program's domain"
             elif cfg.transform == "hess":
@@ -417,15 +417,16 @@ def _example(batched, axes, k):
         np.take(a, k, axis=ax)) for a, ax in zip(batched, axes)]
 
 
-def _run_vmap(fg, cfg: Config, f, args, kw):
+def _run_vmap(fg, cfg: Config, f, args, kw, plain=None):
     """vmap (of f, or of value_and_grad of f) against a Python loop over the examples of the
-    unbatched function (or of the unbatched transform): the value to the last bit's
-    neighbourhood, the gradients as closely."""
+    unbatched function (``plain``: the plain run's, whose inner transforms are autograd's; or
+    of the unbatched transform): the value to the last bit's neighbourhood, the gradients as
+    closely."""
     kind, method = cfg.transform.split("-")
     seed = int(np.sum(np.abs(np.asarray(args[0]))) * 1e6) % (2 ** 31)
     axes, batched = vmap_case(args, seed)
     nums = tuple(range(len(args)))
-    one = f if kind == "vmap" else fg.value_and_grad(f, nums, **kw)
+    one = (plain or f) if kind == "vmap" else fg.value_and_grad(f, nums, **kw)
     try:
         with np.errstate(all="ignore"):
             want = [one(*_example(batched, axes, k)) for k in range(VMAP_SIZE)]
@@ -462,9 +463,14 @@ def evaluate(prog: Program, configs, workdir: str, args=None, fg=None) -> Progra
     try:
         with alarm(20):
             mod, path = load(src, workdir)
-            f = mod.f
+            f = plain = mod.f
+            if TRANSFORMS_IMPORT in src:
+                # transforms called inside: the plain run (values, differences) takes its inner
+                # derivatives from autograd, never from flatgrad
+                plain = load(src.replace(TRANSFORMS_IMPORT, "from tests.fuzz.oracle import "
+                                         "AUTOGRAD_TRANSFORMS as fg"), workdir)[0].f
             before = [np.copy(a) for a in args]
-            value = oracle._call(f, args)
+            value = oracle._call(plain, args)
             if any(not np.array_equal(b, a) for b, a in zip(before, args)):
                 raise RuntimeError("the plain run mutated an argument")
     except Exception as e:
@@ -473,7 +479,7 @@ def evaluate(prog: Program, configs, workdir: str, args=None, fg=None) -> Progra
     if not np.all(np.isfinite(value)) or np.max(np.abs(value)) > 1e6:
         rep.gen_bad = "value out of range"
         return rep
-    orc = Oracle(prog, f, args, value, src)
+    orc = Oracle(prog, plain, args, value, src)
     for cfg in configs:
         out, key, detail = run_config(fg, cfg, f, args, orc)
         rep.results.append(Result(cfg.name, out, key, detail))

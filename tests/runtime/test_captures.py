@@ -76,8 +76,23 @@ def test_arrays_in_helpers_closures_are_read_at_every_call():
     assert fg.value_and_grad(loss, target="python")(W)[0] == pytest.approx(loss(W))
 
 
+def test_a_helpers_closure_array_is_read_through_the_closure():
+    A = np.array([[1.0, 2.0], [3.0, -4.0]])
+    g = fg.grad(F.make_helper_with_closure(A), target="python")
+    np.testing.assert_allclose(g(W), A.T @ np.ones(2))
+    # another closure of the same code: the same compiled code, reading its own array
+    g2 = fg.grad(F.make_helper_with_closure(2.0 * A), target="python")
+    np.testing.assert_allclose(g2(W), 2.0 * A.T @ np.ones(2))
+
+
+def test_a_global_helpers_closure_array_is_read_through_its_name():
+    np.testing.assert_allclose(fg.grad(F.via_global_helper, target="python")(W),
+                               F.GLOBAL_HELPER.__closure__[0].cell_contents.T @ np.ones(2))
+
+
 def test_what_is_not_supported_says_so():
+    helper = F.make_helper_with_closure(np.eye(2)).__closure__[0].cell_contents
     with pytest.raises(fg.CompileError, match="closure of a helper"):
-        fg.grad(F.via_global_helper, target="python")(W)
+        fg.grad(F.loss_of_helper, target="python")(W, helper)
     with pytest.raises(fg.CompileError, match="vectorize"):
         fg.vectorize(F.scalar_with_data)(np.ones(3))

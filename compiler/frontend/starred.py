@@ -1,0 +1,76 @@
+"""Starred expressions over sequences of known length: ``f(*params)``, ``[*a, *b]``,
+``(*a, x)`` and ``a, *rest = t``.
+
+A tuple or list is a tuple of values while compiling, its length known, so a star spreads
+it into as many values: a call's starred argument becomes one positional argument per item
+(the call is then lowered as if written out, so every kind of callee takes it), a display
+splices the items, and a starred target takes the items its neighbours leave (a list, as
+in Python). An array's length is known only at run time: starring one is a CompileError.
+"""
+from __future__ import annotations
+
+import ast
+
+from ..values import ListValue, Record, Ref
+
+_TEMP = "$star"
+
+
+def has_starred(nodes) -> bool:
+    return any(isinstance(n, ast.Starred) for n in nodes)
+
+
+def items(lw, node: ast.Starred) -> tuple:
+    """The values ``*node.value`` spreads into."""
+    v = lw.expr(node.value)
+    if isinstance(v, Record):
+        return tuple(Ref(k) for k in v.items)       # as iterating a dict: its keys
+    if not isinstance(v, tuple):
+        raise lw.err(node, "only a tuple or a list (of a length known while compiling) can "
+                           "be starred here",
+                     "Star a tuple or list; index an array's rows (x[0], x[1], ...) instead.")
+    return v
+
+
+def splice(lw, elts) -> tuple:
+    """The values of a display's elements, starred ones spread."""
+    out: list = []
+    for e in elts:
+        if isinstance(e, ast.Starred):
+            out.extend(items(lw, e))
+        else:
+            out.append(lw.expr(e))
+    return tuple(out)
+
+
+def expand_call(lw, node: ast.Call) -> tuple:
+    """``node`` with each starred argument replaced by one argument per item (names bound to
+    the items in ``lw.env``), and the names bound, to be dropped after the call."""
+    args, temps = [], []
+    for a in node.args:
+        if not isinstance(a, ast.Starred):
+            args.append(a)
+            continue
+        for v in items(lw, a):
+            lw.counter += 1
+            name = f"{_TEMP}{lw.counter}"
+            lw.env[name] = v
+            temps.append(name)
+            args.append(ast.copy_location(ast.Name(id=name, ctx=ast.Load()), a))
+    call = ast.Call(func=node.func, args=args, keywords=node.keywords)
+    return ast.copy_location(call, node), temps
+
+
+def unpack(lw, target, value, node) -> None:
+    """``a, *rest, z = value``: the starred name takes the middle items, as a list."""
+    k = next(i for i, e in enumerate(target.elts) if isinstance(e, ast.Starred))
+    if not isinstance(value, tuple):
+        raise lw.err(node, "only tuples can be unpacked",
+                     "Unpack a tuple expression or a function returning a tuple.")
+    after = len(target.elts) - k - 1
+    if len(value) < k + after:
+        raise lw.err(node, f"not enough values to unpack (expected at least {k + after}, "
+                           f"got {len(value)})")
+    rest = ListValue(value[k:len(value) - after])
+    for t, v in zip(target.elts, value[:k] + (rest,) + value[len(value) - after:]):
+        lw.assign(t.value if isinstance(t, ast.Starred) else t, v, node)
