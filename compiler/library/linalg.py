@@ -1,5 +1,6 @@
-"""Linear algebra: np.linalg.solve/inv/det/slogdet/cholesky/norm, np.trace/diag/tril/triu,
-np.kron, np.einsum/np.tensordot and batched matrix products.
+"""Linear algebra: np.linalg.solve/inv/det/slogdet/cholesky/eigh/eigvalsh/norm,
+scipy.linalg.solve_triangular/cholesky/cho_factor/cho_solve, np.trace/diag/tril/triu,
+np.kron, np.einsum/np.tensordot and batched matrix products (docs/linalg.md).
 
 The classic matrix rules (x = A^-1 b):
 
@@ -7,9 +8,11 @@ The classic matrix rules (x = A^-1 b):
 * inv:   grad_A = -A^-T g A^-T;  tangent -A^-1 t A^-1
 * det:   grad_A = g adj(A)^T: det(A) A^-T, or from the SVD at a singular A (``cofactor``);
   slogdet: grad_A = g A^-T (the sign has no gradient)
+* solve_tri (x = A^-1 b, A triangular): grad_b = A^-T g (a triangular solve the other way),
+  grad_A = -tril(grad_b x^T) (triu for an upper A; without the diagonal for a unit one)
 * cholesky (A = L L^T, L lower): Iain Murray's rule (arXiv:1602.07527), as autograd and JAX
-  write it: grad_A = sym(L^-T Phi(L^T g) L^-1), Phi = the lower triangle with its diagonal
-  halved, sym(S) = (S + S^T)/2. The function reads only A's lower triangle, but as autograd
+  write it: grad_A = sym(L^-T Phi(L^T g) L^-1) (two triangular solves), Phi = the lower
+  triangle with its diagonal halved, sym(S) = (S + S^T)/2. The function reads only A's lower triangle, but as autograd
   and JAX do, flatgrad treats A as symmetric: the gradient is the symmetric one, and the
   tangent of a perturbation t is that of sym(t).
 * einsum: linear in each operand; the adjoint of an operand is the einsum of the output's
@@ -183,7 +186,7 @@ def _solve_tri_jvp(b, tans, out, A, B, lower, unit):
 # runtime/support.py: scipy.linalg.solve_triangular, or substitution loops under Numba
 defprim("solve_tri", 2, lambda a, c, lower, unit: _solve_type(a, c),
         _fmt(lambda a, p: f"solve_tri({a[0]}, {a[1]}, {p['lower']}, {p['unit']})"),
-        elementwise=False, costly=True, fresh=True, shape=D.like(1),
+        elementwise=False, costly=True, shape=D.like(1),
         vjp=(_solve_tri_vjp_a, _solve_tri_vjp_b), jvp_joint=_solve_tri_jvp)
 
 
@@ -209,13 +212,13 @@ def _rotated(b, V, X):
 
 defprim("eigh_w", 1, lambda a: T.Array(_float_type(a).dtype, 1),
         _fmt(lambda a, p: f"np.linalg.eigh({a[0]})[0]"), elementwise=False, costly=True,
-        fresh=True, shape=lambda q, args, p: q.shape(args[0])[:1],
+        shape=lambda q, args, p: q.shape(args[0])[:1],
         vjp=(lambda b, g, out, A: (lambda V: b.matmul(b.mul(V, g), b.transpose(V)))(b.eigh_v(A)),),
         jvp=(lambda b, t, out, A: (lambda V: b.sum(b.mul(V, b.matmul(_sym(b, t), V)), axis=0,
                                                    keepdims=False))(b.eigh_v(A)),),
         reads_output=False)
 defprim("eigh_v", 1, _float_type, _fmt(lambda a, p: f"np.linalg.eigh({a[0]})[1]"),
-        elementwise=False, costly=True, fresh=True, shape=D.like(0),
+        elementwise=False, costly=True, shape=D.like(0),
         vjp=(lambda b, g, out, A: _sym(b, b.matmul(b.matmul(
             out, b.mul(_eigh_f(b, b.eigh_w(A)), b.matmul(b.transpose(out), g))),
             b.transpose(out))),),

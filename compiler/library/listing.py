@@ -29,8 +29,9 @@ BEGIN, END = "<!-- functions: begin (generated) -->", "<!-- functions: end -->"
 def _namespaces() -> list[tuple[str, object]]:
     spaces = [("math", math), ("np", np), ("np.linalg", np.linalg), ("builtins", builtins)]
     try:
+        import scipy.linalg
         import scipy.special
-        spaces.append(("scipy.special", scipy.special))
+        spaces += [("scipy.linalg", scipy.linalg), ("scipy.special", scipy.special)]
     except ImportError:       # pragma: no cover - scipy is a dependency
         pass
     return spaces
@@ -66,7 +67,8 @@ def supported() -> dict[str, list[str]]:
 
 
 _TITLES = [("builtins", "Python builtins"), ("math", "math"), ("np", "NumPy"),
-           ("np.linalg", "NumPy linear algebra"), ("scipy.special", "SciPy special functions")]
+           ("np.linalg", "NumPy linear algebra"), ("scipy.linalg", "SciPy linear algebra"),
+           ("scipy.special", "SciPy special functions")]
 
 
 # unsupported functions whose nearest supported neighbour a name match would not find
