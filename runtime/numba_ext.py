@@ -116,6 +116,11 @@ def _distinct_pairs(a, n, b, m):
     return support.distinct_pairs
 
 
+@overload(support.same_size, jit_options={"cache": True})
+def _same_size(n, m):
+    return support.same_size
+
+
 @overload(support.tape_push, jit_options={"cache": True})
 def _tape_push(tape, k, value):
     return support.tape_push     # plain NumPy that Numba compiles as it is

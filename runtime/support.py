@@ -184,6 +184,14 @@ def nonneg(n):
     return n
 
 
+def same_size(n, m):
+    """``n``, checked equal to ``m``: the mapped axes of a ``vmap``'s arguments have one
+    length."""
+    if n != m:
+        raise ValueError("vmap got arguments of different sizes along their mapped axes")
+    return n
+
+
 def array_equiv(a, b):
     """np.array_equiv: the shapes broadcast together and the elements are all equal."""
     return bool(np.array_equiv(a, b))

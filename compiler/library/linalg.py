@@ -37,8 +37,11 @@ import scipy.linalg
 from .. import dims as D
 from .. import types as T
 from ..ir import Const, Op, Var
-from ..primitives import P_ATOM, Spelling, call, defprim
+from ..primitives import B_PRODUCT, NO_BATCH_INT, P_ATOM, Spelling, call, defprim
 from .callargs import bind
+
+# NumPy's linear algebra takes stacks of matrices, Numba's one matrix at a time
+_ONE_MATRIX = "one matrix at a time under Numba (the loop method maps it)"
 from .registry import lowers
 
 
@@ -86,7 +89,8 @@ def _solve_jvp(b, tans, out, A, B):
 
 defprim("solve", 2, _solve_type, call("np.linalg.solve", arity=2), elementwise=False,
         costly=True, shape=lambda q, args, p: q.shape(args[0])[1:2] + q.shape(args[1])[1:],
-        vjp=(_solve_vjp_a, _solve_vjp_b), jvp_joint=_solve_jvp)
+        vjp=(_solve_vjp_a, _solve_vjp_b), jvp_joint=_solve_jvp,
+        batch=_ONE_MATRIX)
 
 
 def _inv_t(b, A):
@@ -96,7 +100,8 @@ def _inv_t(b, A):
 defprim("inv", 1, _float_type, call("np.linalg.inv"), elementwise=False, costly=True,
         shape=D.like(0),
         vjp=(lambda b, g, out, A: b.neg(b.matmul(b.matmul(b.transpose(out), g), b.transpose(out))),),
-        jvp=(lambda b, t, out, A: b.neg(b.matmul(b.matmul(out, t), out)),))
+        jvp=(lambda b, t, out, A: b.neg(b.matmul(b.matmul(out, t), out)),),
+        batch=_ONE_MATRIX)
 def _cofactor_jvp(b, t, out, A):
     """d(det(A) A^-T) = tr(A^-1 dA) C - C dA^T A^-T, with C = det(A) A^-T (invertible A)."""
     inv_t = _inv_t(b, A)
@@ -112,17 +117,21 @@ def _cofactor_vjp(b, g, out, A):
 # adj(A)^T, det's derivative: det(A) A^-T, or from the SVD where det(A) == 0 (runtime/support.py);
 # its own derivative needs A^-1 (second derivatives of det at a singular matrix raise)
 defprim("cofactor", 1, _float_type, call("cofactor"), elementwise=False, costly=True,
-        shape=D.like(0), vjp=(_cofactor_vjp,), jvp=(_cofactor_jvp,))
+        shape=D.like(0), vjp=(_cofactor_vjp,), jvp=(_cofactor_jvp,),
+        batch=_ONE_MATRIX)
 defprim("det", 1, _scalar_of, call("np.linalg.det"), elementwise=False, costly=True,
         shape=lambda q, args, p: (),
         vjp=(lambda b, g, out, A: b.mul(g, b.cofactor(A)),),
-        jvp=(lambda b, t, out, A: b.sum(b.mul(b.cofactor(A), t)),), reads_output=False)
+        jvp=(lambda b, t, out, A: b.sum(b.mul(b.cofactor(A), t)),), reads_output=False,
+        batch=_ONE_MATRIX)
 defprim("slogdet", 1, _scalar_of, _fmt(lambda a, p: f"np.linalg.slogdet({a[0]})[1]"),
         elementwise=False, costly=True, shape=lambda q, args, p: (),
         vjp=(lambda b, g, out, A: b.mul(g, _inv_t(b, A)),),
-        jvp=(lambda b, t, out, A: b.sum(b.mul(_inv_t(b, A), t)),))
+        jvp=(lambda b, t, out, A: b.sum(b.mul(_inv_t(b, A), t)),),
+        batch=_ONE_MATRIX)
 defprim("slogdet_sign", 1, _scalar_of, _fmt(lambda a, p: f"np.linalg.slogdet({a[0]})[0]"),
-        elementwise=False, nondiff=True, shape=lambda q, args, p: ())
+        elementwise=False, nondiff=True, shape=lambda q, args, p: (),
+        batch=_ONE_MATRIX)
 
 
 # ---- cholesky
@@ -151,7 +160,8 @@ def _cholesky_jvp(b, t, L, A):
 
 
 defprim("cholesky", 1, _float_type, call("np.linalg.cholesky"), elementwise=False, costly=True,
-        shape=D.like(0), vjp=(_cholesky_vjp,), jvp=(_cholesky_jvp,))
+        shape=D.like(0), vjp=(_cholesky_vjp,), jvp=(_cholesky_jvp,),
+        batch=_ONE_MATRIX)
 
 
 # ---- triangular solves: x = A^-1 B reading one triangle of A (its diagonal as ones if unit)
@@ -187,7 +197,7 @@ def _solve_tri_jvp(b, tans, out, A, B, lower, unit):
 defprim("solve_tri", 2, lambda a, c, lower, unit: _solve_type(a, c),
         _fmt(lambda a, p: f"solve_tri({a[0]}, {a[1]}, {p['lower']}, {p['unit']})"),
         elementwise=False, costly=True, shape=D.like(1),
-        vjp=(_solve_tri_vjp_a, _solve_tri_vjp_b), jvp_joint=_solve_tri_jvp)
+        vjp=(_solve_tri_vjp_a, _solve_tri_vjp_b), jvp_joint=_solve_tri_jvp, batch=_ONE_MATRIX)
 
 
 # ---- eigh: A = V diag(w) V^T for a symmetric A (eigenvalues ascending)
@@ -216,14 +226,15 @@ defprim("eigh_w", 1, lambda a: T.Array(_float_type(a).dtype, 1),
         vjp=(lambda b, g, out, A: (lambda V: b.matmul(b.mul(V, g), b.transpose(V)))(b.eigh_v(A)),),
         jvp=(lambda b, t, out, A: (lambda V: b.sum(b.mul(V, b.matmul(_sym(b, t), V)), axis=0,
                                                    keepdims=False))(b.eigh_v(A)),),
-        reads_output=False)
+        reads_output=False, batch=_ONE_MATRIX)
 defprim("eigh_v", 1, _float_type, _fmt(lambda a, p: f"np.linalg.eigh({a[0]})[1]"),
         elementwise=False, costly=True, shape=D.like(0),
         vjp=(lambda b, g, out, A: _sym(b, b.matmul(b.matmul(
             out, b.mul(_eigh_f(b, b.eigh_w(A)), b.matmul(b.transpose(out), g))),
             b.transpose(out))),),
         jvp=(lambda b, t, out, A: b.matmul(out, b.mul(_eigh_f(b, b.eigh_w(A)),
-                                                      _rotated(b, out, _sym(b, t)))),))
+                                                      _rotated(b, out, _sym(b, t)))),),
+        batch=_ONE_MATRIX)
 
 
 # ======================================================================= triangles, diagonals
@@ -237,30 +248,35 @@ def _k_text(p):
 defprim("tril", 1, lambda x, k=0: x, _fmt(lambda a, p: f"np.tril({a[0]}{_k_text(p)})"),
         elementwise=False, reads_values=False, shape=D.like(0),
         vjp=(lambda b, g, out, x, k=0: b.tril(g, k=k),),
-        jvp=(lambda b, t, out, x, k=0: b.tril(t, k=k),))
+        jvp=(lambda b, t, out, x, k=0: b.tril(t, k=k),),
+        batch=_ONE_MATRIX)
 defprim("triu", 1, lambda x, k=0: x, _fmt(lambda a, p: f"np.triu({a[0]}{_k_text(p)})"),
         elementwise=False, reads_values=False, shape=D.like(0),
         vjp=(lambda b, g, out, x, k=0: b.triu(g, k=k),),
-        jvp=(lambda b, t, out, x, k=0: b.triu(t, k=k),))
+        jvp=(lambda b, t, out, x, k=0: b.triu(t, k=k),),
+        batch=_ONE_MATRIX)
 
 # np.diag of a vector: the matrix with it on diagonal k
 defprim("diag", 1, lambda v, k=0: T.Array(v.dtype, 2), _fmt(lambda a, p: f"np.diag({a[0]}{_k_text(p)})"),
         elementwise=False, fresh=True, reads_values=False,
         shape=lambda q, args, p: (q.shape(args[0])[0],) * 2 if not p.get("k") else None,
         vjp=(lambda b, g, out, v, k=0: b.diagonal(g, k=k),),
-        jvp=(lambda b, t, out, v, k=0: b.diag(t, k=k),))
+        jvp=(lambda b, t, out, v, k=0: b.diag(t, k=k),),
+        batch=_ONE_MATRIX)
 # diagonal k of a matrix (np.diag of a matrix, np.diagonal): its adjoint puts the adjoint
 # back on that diagonal of a zero matrix shaped like x
 defprim("diagonal", 1, lambda x, k=0: T.Array(x.dtype, 1),
         _fmt(lambda a, p: f"np.diag({a[0]}{_k_text(p)})"), elementwise=False, view=True,
         reads_values=False,
         vjp=(lambda b, g, out, x, k=0: b.diag_embed(g, x, k=k),),
-        jvp=(lambda b, t, out, x, k=0: b.diagonal(t, k=k),))
+        jvp=(lambda b, t, out, x, k=0: b.diagonal(t, k=k),),
+        batch=_ONE_MATRIX)
 defprim("diag_embed", 2, lambda g, like, k=0: T.Array(g.dtype, 2),
         _fmt(lambda a, p: f"diag_embed({a[0]}, {a[1]}, {p.get('k', 0)})"), elementwise=False,
         fresh=True, reads_values=False, shape=D.like(1),
         vjp=(lambda b, g, out, v, like, k=0: b.diagonal(g, k=k), None),
-        jvp=(lambda b, t, out, v, like, k=0: b.diag_embed(t, like, k=k), None))
+        jvp=(lambda b, t, out, v, like, k=0: b.diag_embed(t, like, k=k), None),
+        batch=_ONE_MATRIX)
 
 
 # ======================================================================= einsum
@@ -325,10 +341,12 @@ class _EinsumJVP:
 
 defprim("fit_shape", 2, lambda c, like: T.with_dtype(like, c.dtype),
         call("fit_shape", arity=2), elementwise=False, shape=D.like(1), vjp=(),
-        jvp=(lambda b, t, out, c, like: b.fit_shape(t, like), None))
+        jvp=(lambda b, t, out, c, like: b.fit_shape(t, like), None),
+        batch="sums into a shape that broadcasting chose per example")
 defprim("einsum", -1, _einsum_type, Spelling(_einsum_spell, _einsum_spell, P_ATOM, (1,),
                                              jit=_einsum_jit),
-        elementwise=False, costly=True, fresh=True, shape=_einsum_shape)
+        elementwise=False, costly=True, fresh=True, shape=_einsum_shape,
+        batch=B_PRODUCT)
 from ..primitives import PRIMS  # noqa: E402
 
 PRIMS["einsum"].vjp = _EinsumVJP()
@@ -643,7 +661,8 @@ def _lower_kron(lw, node, kwargs):
 
 
 defprim("cross_index", 1, lambda n: T.I64, call("cross_index"), elementwise=False,
-        nondiff=True)
+        nondiff=True,
+        batch=NO_BATCH_INT)
 
 
 @lowers(np.cross)

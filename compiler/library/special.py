@@ -22,7 +22,7 @@ import scipy.special
 
 from .. import types as T
 from ..ir import Const
-from ..primitives import P_ATOM, Spelling, _sp, call, defprim
+from ..primitives import P_ATOM, SCALAR_HELPER, Spelling, _sp, call, defprim
 from .callargs import bind, float_of
 from .registry import lowers
 
@@ -45,10 +45,12 @@ defprim("polygamma", 2, lambda n, x: T.floating(x),
         Spelling("polygamma({0}, {1})", "polygamma({0}, {1})", P_ATOM, (1, 1), choose=1),
         lambda n, x: _sp().polygamma(n, x), _polygamma,
         deriv=(None, lambda b, s, out, n, x: b.mul(s, b.polygamma(_next_order(b, n), x))),
-        costly=True, safe=True)
+        costly=True, safe=True,
+        batch=SCALAR_HELPER)
 defprim("gammaln", 1, T.floating, call("gammaln"), lambda x: _sp().loggamma(x), _gammaln,
         deriv=(lambda b, s, out, x: b.mul(s, b.polygamma(0, x)),),
-        names=(scipy.special.gammaln, math.lgamma), costly=True, safe=True)
+        names=(scipy.special.gammaln, math.lgamma), costly=True, safe=True,
+        batch=SCALAR_HELPER)
 
 
 def _sinc(x):
@@ -123,9 +125,11 @@ for _name, (_sc, _ar, _ev, _sy, _names) in _PREDICATES.items():
     defprim(_name, 1, T.boolean, call(_sc, _ar), _sy, _ev, nondiff=True, safe=True, names=_names)
 
 defprim("array_equal", 2, lambda a, b: T.BOOL, call("np.array_equal", arity=2),
-        elementwise=False, nondiff=True)
+        elementwise=False, nondiff=True,
+        batch="a whole-array comparison")
 defprim("array_equiv", 2, lambda a, b: T.BOOL, call("array_equiv", arity=2),
-        elementwise=False, nondiff=True)
+        elementwise=False, nondiff=True,
+        batch="a whole-array comparison")
 
 
 # ======================================================================= lowerings
