@@ -23,13 +23,18 @@ from .harness import CaseResult, Config, Contender, Row, case, fmt_time, measure
 LOG_2PI = math.log(2.0 * math.pi)
 
 
+def gp_kernel(log_ell, log_sf2, log_sn2, X):
+    """The squared-exponential kernel matrix plus noise."""
+    sq = np.sum(X * X, axis=1)
+    D2 = sq[:, None] + sq[None, :] - 2.0 * (X @ X.T)
+    return (np.exp(log_sf2) * np.exp(-0.5 * D2 / np.exp(2.0 * log_ell))
+            + np.exp(log_sn2) * np.eye(X.shape[0]))
+
+
 def gp_nll(log_ell, log_sf2, log_sn2, X, y):
     """-log p(y | X) for a squared-exponential kernel plus noise."""
     n = X.shape[0]
-    sq = np.sum(X * X, axis=1)
-    D2 = sq[:, None] + sq[None, :] - 2.0 * (X @ X.T)
-    K = np.exp(log_sf2) * np.exp(-0.5 * D2 / np.exp(2.0 * log_ell)) + np.exp(log_sn2) * np.eye(n)
-    L = np.linalg.cholesky(K)
+    L = np.linalg.cholesky(gp_kernel(log_ell, log_sf2, log_sn2, X))
     alpha = np.linalg.solve(L.T, np.linalg.solve(L, y))
     return 0.5 * (y @ alpha) + np.sum(np.log(np.diag(L))) + 0.5 * n * LOG_2PI
 
@@ -37,10 +42,7 @@ def gp_nll(log_ell, log_sf2, log_sn2, X, y):
 def gp_nll_tri(log_ell, log_sf2, log_sn2, X, y):
     """The same NLL written with scipy.linalg.solve_triangular."""
     n = X.shape[0]
-    sq = np.sum(X * X, axis=1)
-    D2 = sq[:, None] + sq[None, :] - 2.0 * (X @ X.T)
-    K = np.exp(log_sf2) * np.exp(-0.5 * D2 / np.exp(2.0 * log_ell)) + np.exp(log_sn2) * np.eye(n)
-    L = np.linalg.cholesky(K)
+    L = np.linalg.cholesky(gp_kernel(log_ell, log_sf2, log_sn2, X))
     v = scipy.linalg.solve_triangular(L, y, lower=True)
     return 0.5 * (v @ v) + np.sum(np.log(np.diag(L))) + 0.5 * n * LOG_2PI
 
