@@ -35,7 +35,8 @@ RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_p
                  "reduce_sum", "reduce_max", "reduce_min", "reduce_prod",
                  "split_size", "nonneg", "squeeze_index", "cross_index", "array_equiv",
                  "diag_embed", "einsum_loops", "fit_shape",
-                 "gammaln", "polygamma", "xlogy", "xlog1py", "rcumsum", "scan_cumsum",
+                 "gammaln", "polygamma", "log_ndtr", "gammainc", "gammaincc", "betainc",
+                 "xlogy", "xlog1py", "rcumsum", "scan_cumsum",
                  "scan_cumprod", "argsort_axis", "scatter_along", "mask_scatter", "shift_along",
                  "linrec", "cofactor", "draw_trips", "solve_tri")
 RESERVED = {"math", "np", "numba", "njit", "cuda", "len", "range", "abs", "min", "max", "float",
