@@ -526,3 +526,10 @@ def _linrec(a, g, axis, reverse):
     ns = {"np": np}
     exec(text, ns)  # noqa: S102 - a fixed template specialised on ndim, axis and direction
     return ns["impl"]
+
+
+@overload(support.solve_tri, jit_options={"cache": True})
+def _solve_tri(a, b, lower, unit):
+    if isinstance(a, types.Array) and a.ndim == 2 and isinstance(b, types.Array) and b.ndim in (1, 2):
+        return support.solve_tri_loops   # written in the NumPy that Numba compiles
+    return None

@@ -616,3 +616,35 @@ def scatter_add_axis(acc, g, idx, axis):
     the adjoint of ``x[:, idx]`` and friends. Writes into ``acc``, which may be a view."""
     np.add.at(acc, (slice(None),) * axis + (idx,), g)
     return acc
+
+
+def solve_tri(a, b, lower, unit):
+    """x with a x = b for a triangular ``a`` (only its lower or upper triangle is read; with
+    ``unit`` its diagonal is taken as ones): scipy.linalg.solve_triangular, which raises
+    LinAlgError at a zero on the diagonal. ``b`` is a vector or a matrix of columns."""
+    import scipy.linalg
+    return scipy.linalg.solve_triangular(a, b, lower=lower, unit_diagonal=unit,
+                                         check_finite=False)
+
+
+def solve_tri_loops(a, b, lower, unit):
+    """The same by substitution, for Numba (which has no scipy.linalg): a row of the solution
+    at a time, each an update of whole rows of ``b``'s columns (contiguous inner loops)."""
+    n = a.shape[0]
+    x = np.ascontiguousarray(b).copy()       # the lowering gave a and b one float dtype
+    x2 = x.reshape((n, -1))
+    m = x2.shape[1]
+    for step in range(n):
+        i = step if lower else n - 1 - step
+        lo, hi = (0, i) if lower else (i + 1, n)
+        for k in range(lo, hi):
+            c = a[i, k]
+            for j in range(m):
+                x2[i, j] -= c * x2[k, j]
+        if not unit:
+            d = a[i, i]
+            if d == 0.0:
+                raise np.linalg.LinAlgError("singular matrix: a zero on the triangular factor's diagonal")
+            for j in range(m):
+                x2[i, j] /= d
+    return x

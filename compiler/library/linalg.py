@@ -1,5 +1,6 @@
-"""Linear algebra: np.linalg.solve/inv/det/slogdet/cholesky/norm, np.trace/diag/tril/triu,
-np.kron, np.einsum/np.tensordot and batched matrix products.
+"""Linear algebra: np.linalg.solve/inv/det/slogdet/cholesky/eigh/eigvalsh/norm,
+scipy.linalg.solve_triangular/cholesky/cho_factor/cho_solve, np.trace/diag/tril/triu,
+np.kron, np.einsum/np.tensordot and batched matrix products (docs/linalg.md).
 
 The classic matrix rules (x = A^-1 b):
 
@@ -7,9 +8,11 @@ The classic matrix rules (x = A^-1 b):
 * inv:   grad_A = -A^-T g A^-T;  tangent -A^-1 t A^-1
 * det:   grad_A = g adj(A)^T: det(A) A^-T, or from the SVD at a singular A (``cofactor``);
   slogdet: grad_A = g A^-T (the sign has no gradient)
+* solve_tri (x = A^-1 b, A triangular): grad_b = A^-T g (a triangular solve the other way),
+  grad_A = -tril(grad_b x^T) (triu for an upper A; without the diagonal for a unit one)
 * cholesky (A = L L^T, L lower): Iain Murray's rule (arXiv:1602.07527), as autograd and JAX
-  write it: grad_A = sym(L^-T Phi(L^T g) L^-1), Phi = the lower triangle with its diagonal
-  halved, sym(S) = (S + S^T)/2. The function reads only A's lower triangle, but as autograd
+  write it: grad_A = sym(L^-T Phi(L^T g) L^-1) (two triangular solves), Phi = the lower
+  triangle with its diagonal halved, sym(S) = (S + S^T)/2. The function reads only A's lower triangle, but as autograd
   and JAX do, flatgrad treats A as symmetric: the gradient is the symmetric one, and the
   tangent of a perturbation t is that of sym(t).
 * einsum: linear in each operand; the adjoint of an operand is the einsum of the output's
@@ -29,11 +32,13 @@ import math
 import string
 
 import numpy as np
+import scipy.linalg
 
 from .. import dims as D
 from .. import types as T
-from ..ir import Const
+from ..ir import Const, Op, Var
 from ..primitives import B_PRODUCT, NO_BATCH_INT, P_ATOM, Spelling, call, defprim
+from .callargs import bind
 
 # NumPy's linear algebra takes stacks of matrices, Numba's one matrix at a time
 _ONE_MATRIX = "one matrix at a time under Numba (the loop method maps it)"
@@ -142,19 +147,93 @@ def _sym(b, S):
 
 def _cholesky_vjp(b, g, L, A):
     P = _phi(b, b.matmul(b.transpose(L), g))
-    X = b.solve(b.transpose(L), P)                               # L^-T P
-    S = b.transpose(b.solve(b.transpose(L), b.transpose(X)))     # L^-T P L^-1
-    return _sym(b, S)
+    X = b.solve_tri(b.transpose(L), P, lower=False, unit=False)                 # L^-T P
+    S = b.transpose(b.solve_tri(b.transpose(L), b.transpose(X), lower=False, unit=False))
+    return _sym(b, S)                                                              # L^-T P L^-1
 
 
 def _cholesky_jvp(b, t, L, A):
     ts = _sym(b, t)
-    M = b.solve(L, b.transpose(b.solve(L, ts)))                  # L^-1 ts L^-T
+    M = b.solve_tri(L, b.transpose(b.solve_tri(L, ts, lower=True, unit=False)), lower=True,
+                    unit=False)                                                    # L^-1 ts L^-T
     return b.matmul(L, _phi(b, M))
 
 
 defprim("cholesky", 1, _float_type, call("np.linalg.cholesky"), elementwise=False, costly=True,
         shape=D.like(0), vjp=(_cholesky_vjp,), jvp=(_cholesky_jvp,),
+        batch=_ONE_MATRIX)
+
+
+# ---- triangular solves: x = A^-1 B reading one triangle of A (its diagonal as ones if unit)
+
+def _tri_mask(b, X, lower, unit):
+    """The part of X that the triangular A of a solve reads (so its adjoint lives there)."""
+    k = (-1 if lower else 1) if unit else 0
+    return b.tril(X, k=k) if lower else b.triu(X, k=k)
+
+
+def _solve_tri_vjp_a(b, g, out, A, B, lower, unit):
+    gb = b.solve_tri(b.transpose(A), g, lower=not lower, unit=unit)
+    prod = b.outer(gb, out) if B.type.ndim == 1 else b.matmul(gb, b.transpose(out))
+    return b.neg(_tri_mask(b, prod, lower, unit))
+
+
+def _solve_tri_vjp_b(b, g, out, A, B, lower, unit):
+    return b.solve_tri(b.transpose(A), g, lower=not lower, unit=unit)
+
+
+def _solve_tri_jvp(b, tans, out, A, B, lower, unit):
+    tA, tB = tans
+    if tA is None and tB is None:
+        return None
+    r = tB
+    if tA is not None:
+        m = b.matmul(_tri_mask(b, tA, lower, unit), out)
+        r = b.neg(m) if r is None else b.sub(r, m)
+    return b.solve_tri(A, r, lower=lower, unit=unit)
+
+
+# runtime/support.py: scipy.linalg.solve_triangular, or substitution loops under Numba
+defprim("solve_tri", 2, lambda a, c, lower, unit: _solve_type(a, c),
+        _fmt(lambda a, p: f"solve_tri({a[0]}, {a[1]}, {p['lower']}, {p['unit']})"),
+        elementwise=False, costly=True, shape=D.like(1),
+        vjp=(_solve_tri_vjp_a, _solve_tri_vjp_b), jvp_joint=_solve_tri_jvp, batch=_ONE_MATRIX)
+
+
+# ---- eigh: A = V diag(w) V^T for a symmetric A (eigenvalues ascending)
+# With F[i, j] = 1/(w[j] - w[i]) off the diagonal and 0 on it, a symmetric tangent dA gives
+# dw = diag(V^T dA V) and dV = V (F o V^T dA V); the adjoint is V (diag(gw) + F o V^T gV) V^T.
+# As in autograd and JAX, A is treated as symmetric (the tangent of t is that of sym(t), the
+# gradient is symmetric). At repeated eigenvalues the eigenvectors are not unique and F is
+# infinite: the eigenvector derivatives are nan there (as JAX's); eigenvalue derivatives stay
+# finite.
+
+def _eigh_f(b, w):
+    """F: 1/(w[j] - w[i]) off the diagonal, 0 on it (written as JAX does: 1/(D + I) - I)."""
+    eye = b.eye(b.dim(w, axis=0))
+    d = b.sub(b.expand_dims(w, axis=0), b.expand_dims(w, axis=1))
+    return b.sub(b.div(1.0, b.add(d, eye)), eye)
+
+
+def _rotated(b, V, X):
+    """V^T X V."""
+    return b.matmul(b.matmul(b.transpose(V), X), V)
+
+
+defprim("eigh_w", 1, lambda a: T.Array(_float_type(a).dtype, 1),
+        _fmt(lambda a, p: f"np.linalg.eigh({a[0]})[0]"), elementwise=False, costly=True,
+        shape=lambda q, args, p: q.shape(args[0])[:1],
+        vjp=(lambda b, g, out, A: (lambda V: b.matmul(b.mul(V, g), b.transpose(V)))(b.eigh_v(A)),),
+        jvp=(lambda b, t, out, A: (lambda V: b.sum(b.mul(V, b.matmul(_sym(b, t), V)), axis=0,
+                                                   keepdims=False))(b.eigh_v(A)),),
+        reads_output=False, batch=_ONE_MATRIX)
+defprim("eigh_v", 1, _float_type, _fmt(lambda a, p: f"np.linalg.eigh({a[0]})[1]"),
+        elementwise=False, costly=True, shape=D.like(0),
+        vjp=(lambda b, g, out, A: _sym(b, b.matmul(b.matmul(
+            out, b.mul(_eigh_f(b, b.eigh_w(A)), b.matmul(b.transpose(out), g))),
+            b.transpose(out))),),
+        jvp=(lambda b, t, out, A: b.matmul(out, b.mul(_eigh_f(b, b.eigh_w(A)),
+                                                      _rotated(b, out, _sym(b, t)))),),
         batch=_ONE_MATRIX)
 
 
@@ -309,9 +388,39 @@ def _same_float(lw, xs, node):
 
 @lowers(np.linalg.solve)
 def _lower_solve(lw, node, kwargs):
+    """np.linalg.solve; where A is known to be triangular (a Cholesky factor, np.tril/np.triu
+    of a matrix, or the transpose of one) the triangular solve, the same x in O(n^2)."""
     A, B = _array_args(lw, node, kwargs, "np.linalg.solve", 2, ((2,), (1, 2)))
     A, B = _same_float(lw, [A, B], node)
+    lower = _known_triangle(lw, A)
+    if lower is not None:
+        return lw.op(node, "solve_tri", A, B, lower=lower, unit=False)
     return lw.op(node, "solve", A, B)
+
+
+def _producer(lw, v):
+    """The op of the block being built that defines ``v`` (None: another block's, a parameter)."""
+    if not isinstance(v, Var):
+        return None
+    for st in reversed(lw.b.stmts):
+        if isinstance(st, Op) and any(o.id == v.id for o in st.outs):
+            return st
+    return None
+
+
+def _known_triangle(lw, A):
+    """True if A is lower triangular by construction, False if upper, None if not known."""
+    st = _producer(lw, A)
+    if st is None:
+        return None
+    if st.prim == "cholesky":
+        return True
+    if st.prim in ("tril", "triu") and st.param("k", 0) == 0:
+        return st.prim == "tril"
+    if st.prim == "transpose" and st.param("axes") is None:
+        inner = _known_triangle(lw, st.args[0])
+        return None if inner is None else not inner
+    return None
 
 
 @lowers(np.linalg.inv)
@@ -342,6 +451,127 @@ def _lower_cholesky(lw, node, kwargs):
                      "Use np.linalg.cholesky(A).T (the lower factor, transposed).")
     (A,) = _array_args(lw, node, kwargs, "np.linalg.cholesky", 1, ((2,),))
     return lw.op(node, "cholesky", A)
+
+
+# ---- scipy.linalg: triangular solves and Cholesky factors; np.linalg.eigh
+
+_SCIPY_IGNORED = ("overwrite_a", "overwrite_b", "check_finite")   # no effect on the values
+
+
+def _flag(lw, a, name, default):
+    return lw.const_bool(a[name]) if name in a else default
+
+
+def _square(lw, node, x, fname):
+    if not (T.is_array(x.type) and x.type.ndim == 2):
+        raise lw.err(node, f"{fname} needs a 2-D (square) array here",
+                     "Loop over the leading axes for a stack of matrices.")
+    return _float(lw, x, node)
+
+
+def _rhs(lw, node, x, fname):
+    if not (T.is_array(x.type) and x.type.ndim in (1, 2)):
+        raise lw.err(node, f"{fname}: b must be a 1-D or 2-D array here")
+    return _float(lw, x, node)
+
+
+def _trans_arg(lw, e):
+    """scipy's trans: 0/'N' (a x = b), 1/'T' or 2/'C' (a^T x = b; the same for real a)."""
+    if e is None:
+        return False
+    v = e.value if isinstance(e, ast.Constant) else lw.expr(e)
+    v = v.value if isinstance(v, Const) else v
+    if isinstance(v, bool) or not isinstance(v, (int, str)):
+        v = None
+    if v in (0, "N", "n"):
+        return False
+    if v in (1, 2, "T", "t", "C", "c"):
+        return True
+    raise lw.err(e, "solve_triangular: trans must be a constant 0, 1, 2, 'N', 'T' or 'C'")
+
+
+def _tri_solve(lw, node, A, B, lower, trans, unit):
+    A, B = _same_float(lw, [A, B], node)
+    if trans:                             # a^T x = b: a^T is triangular the other way
+        A, lower = lw.op(node, "transpose", A), not lower
+    return lw.op(node, "solve_tri", A, B, lower=lower, unit=unit)
+
+
+@lowers(scipy.linalg.solve_triangular)
+def _lower_solve_triangular(lw, node, kwargs):
+    fname = "scipy.linalg.solve_triangular"
+    a = bind(lw, node, kwargs, fname, ("a", "b", "trans", "lower", "unit_diagonal")
+             + _SCIPY_IGNORED, required=2)
+    A = _square(lw, node, lw.atom(a["a"]), fname)
+    B = _rhs(lw, node, lw.atom(a["b"]), fname)
+    return _tri_solve(lw, node, A, B, _flag(lw, a, "lower", False), _trans_arg(lw, a.get("trans")),
+                      _flag(lw, a, "unit_diagonal", False))
+
+
+def _cholesky_factor(lw, node, A, lower):
+    """L (lower, reading A's lower triangle) or U = L^T with U^T U = A reading A's upper
+    triangle (SciPy's default): the lower factor of A^T, transposed."""
+    if lower:
+        return lw.op(node, "cholesky", A)
+    return lw.op(node, "transpose", lw.op(node, "cholesky", lw.op(node, "transpose", A)))
+
+
+@lowers(scipy.linalg.cholesky)
+def _lower_scipy_cholesky(lw, node, kwargs):
+    fname = "scipy.linalg.cholesky"
+    a = bind(lw, node, kwargs, fname, ("a", "lower") + _SCIPY_IGNORED)
+    A = _square(lw, node, lw.atom(a["a"]), fname)
+    return _cholesky_factor(lw, node, A, _flag(lw, a, "lower", False))
+
+
+@lowers(scipy.linalg.cho_factor)
+def _lower_cho_factor(lw, node, kwargs):
+    """(c, lower): c the factor with zeros in its other triangle (SciPy leaves arbitrary
+    values there, which cho_solve never reads)."""
+    fname = "scipy.linalg.cho_factor"
+    a = bind(lw, node, kwargs, fname, ("a", "lower") + _SCIPY_IGNORED)
+    A = _square(lw, node, lw.atom(a["a"]), fname)
+    lower = _flag(lw, a, "lower", False)
+    return (_cholesky_factor(lw, node, A, lower), Const(lower, T.BOOL))
+
+
+@lowers(scipy.linalg.cho_solve)
+def _lower_cho_solve(lw, node, kwargs):
+    """x = A^-1 b from cho_factor's (c, lower): two triangular solves."""
+    fname = "scipy.linalg.cho_solve"
+    a = bind(lw, node, kwargs, fname, ("c_and_lower", "b") + _SCIPY_IGNORED, required=2)
+    pair = lw.expr(a["c_and_lower"])
+    if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[1], Const)
+            and isinstance(pair[1].value, bool)):
+        raise lw.err(a["c_and_lower"], f"{fname} needs (c, lower) with lower a constant bool",
+                     "Pass what scipy.linalg.cho_factor returned, or (c, True) / (c, False).")
+    C = _square(lw, node, pair[0], fname)
+    B = _rhs(lw, node, lw.atom(a["b"]), fname)
+    lower = pair[1].value
+    y = _tri_solve(lw, node, C, B, lower, not lower, False)     # L y = b  (U^T y = b)
+    return _tri_solve(lw, node, C, y, lower, lower, False)      # L^T x = y  (U x = y)
+
+
+def _eigh_input(lw, node, kwargs, fname):
+    a = bind(lw, node, kwargs, fname, ("a", "UPLO"))
+    A = _square(lw, node, lw.atom(a["a"]), fname)
+    uplo = a.get("UPLO")
+    side = "L" if uplo is None else (uplo.value if isinstance(uplo, ast.Constant) else None)
+    if side not in ("L", "U", "l", "u"):
+        raise lw.err(node, f"{fname}: UPLO must be the constant 'L' or 'U'")
+    return A if side in ("L", "l") else lw.op(node, "transpose", A)   # read the upper: A^T's lower
+
+
+@lowers(np.linalg.eigh)
+def _lower_eigh(lw, node, kwargs):
+    """(w, V), eigenvalues ascending; see the eigh rules above (repeated eigenvalues)."""
+    A = _eigh_input(lw, node, kwargs, "np.linalg.eigh")
+    return (lw.op(node, "eigh_w", A), lw.op(node, "eigh_v", A))
+
+
+@lowers(np.linalg.eigvalsh)
+def _lower_eigvalsh(lw, node, kwargs):
+    return lw.op(node, "eigh_w", _eigh_input(lw, node, kwargs, "np.linalg.eigvalsh"))
 
 
 def _k_arg(lw, node, kwargs, name, pos=1):

@@ -30,9 +30,11 @@ BEGIN, END = "<!-- functions: begin (generated) -->", "<!-- functions: end -->"
 def _namespaces() -> list[tuple[str, object]]:
     spaces = [("math", math), ("np", np), ("np.linalg", np.linalg), ("builtins", builtins)]
     try:
+        import scipy.linalg
         import scipy.special
         import scipy.stats
-        spaces += [("scipy.special", scipy.special), ("scipy.stats", scipy.stats)]
+        spaces += [("scipy.linalg", scipy.linalg), ("scipy.special", scipy.special),
+                   ("scipy.stats", scipy.stats)]
     except ImportError:       # pragma: no cover - scipy is a dependency
         pass
     return spaces
@@ -73,7 +75,8 @@ def supported() -> dict[str, list[str]]:
 
 
 _TITLES = [("builtins", "Python builtins"), ("math", "math"), ("np", "NumPy"),
-           ("np.linalg", "NumPy linear algebra"), ("scipy.special", "SciPy special functions"),
+           ("np.linalg", "NumPy linear algebra"), ("scipy.linalg", "SciPy linear algebra"),
+           ("scipy.special", "SciPy special functions"),
            ("scipy.stats", "SciPy distributions (also frozen: `norm(loc, scale).logpdf(x)`)")]
 
 
