@@ -171,7 +171,8 @@ def render(functions: list[Function], target: str, origin: str, key: str = "",
             tree = leaves(len(results))
         ret = expression(tree, results) if tree is not None else ", ".join(results)
         fns.append({"name": f.name, "params": ", ".join(p.hint for p in f.params),
-                    "lines": lines, "ret": ret, **(checking or {})})
+                    "lines": lines, "ret": ret, "boundscheck": boundscheck, "bounds": "",
+                    **(checking or {})})
         locs.append(line_locs)
     body = "\n".join(line for f in plain + fns for line in f["lines"]) + \
         " ".join(f["ret"] for f in plain + fns)

@@ -13,7 +13,7 @@ inside its body, and the fact that the body runs at all: ``b - a - 1 >= 0`` (or
 ``a - b - 1 >= 0``). An index ``k`` into an axis of length ``n`` is proven when both
 ``k + n >= 0`` and ``n - 1 - k >= 0`` (NumPy's range, negative indices wrapping) follow:
 each loop index is replaced by the bound that makes the form smallest, innermost loop first,
-after subtracting at most one of the facts, and what is left must be a non-negative
+after subtracting at most two of the facts, and what is left must be a non-negative
 constant plus non-negative multiples of dimensions of arguments.
 
 Conservative by construction: anything not understood (a carried value, a product of two
@@ -146,8 +146,22 @@ class _Analysis:
                 form = {k: args[0][None] * c for k, c in args[1].items()}
             elif set(args[1]) == {None}:
                 form = {k: args[1][None] * c for k, c in args[0].items()}
+        elif s.prim == "floordiv" and None not in args and args[1] in ({None: 1}, {None: -1}):
+            # the reverse of a reversed loop counts its trips as (a - b) // -1: exact
+            form = {k: args[1][None] * c for k, c in args[0].items()}
+        elif s.prim == "floordiv" and None not in args and set(args[1]) == {None} and args[1][None]:
+            self.quotient(out, args[0], args[1][None])
         if form is not None:
             self.ints[out.id] = form
+
+    def quotient(self, q: Var, x: Affine, c: int) -> None:
+        """``q = x // c``: q is its own symbol, known by c*q <= x <= c*q + c - 1 (c > 0) or
+        c*q >= x >= c*q + c + 1 (c < 0); a stepped loop's reverse starts at such a value."""
+        cq = {("int", q.id): c, None: 0}
+        lo, hi = _add(x, cq, -1), _add(_add(cq, _const(c - 1)), x, -1)      # both >= 0 if c > 0
+        if c < 0:
+            lo, hi = _add(cq, x, -1), _add(_add(x, cq, -1), _const(-c - 1))
+        self.facts += [lo, hi]
 
     # ------------------------------------------------------------------ accesses
 
@@ -177,7 +191,10 @@ class _Analysis:
         return self.nonneg(_add(k, n)) and self.nonneg(_add(_add(n, _const(-1)), k, -1))
 
     def nonneg(self, e: Affine) -> bool:
-        return any(self._nonneg_after(_add(e, f, -1)) for f in [_const(0)] + self.facts)
+        """``e >= 0`` follows from the loop bounds after subtracting at most two facts."""
+        fs = [_const(0)] + self.facts
+        return any(self._nonneg_after(_add(_add(e, f, -1), g, -1))
+                   for k, f in enumerate(fs) for g in fs[k:])
 
     def _nonneg_after(self, e: Affine) -> bool:
         """A lower bound of ``e`` over the loop indices in force is >= 0."""
@@ -197,6 +214,7 @@ class _Analysis:
     # ------------------------------------------------------------------ regions
 
     def block(self, b: Block) -> None:
+        facts = len(self.facts)        # a block's facts hold in it only
         for s in b.stmts:
             if isinstance(s, Op):
                 self.op(s)
@@ -208,6 +226,7 @@ class _Analysis:
             else:
                 self.block(s.cond)
                 self.block(s.body)
+        del self.facts[facts:]
 
     def for_(self, s: For) -> None:
         step = s.step.value if isinstance(s.step, Const) else None
