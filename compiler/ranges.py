@@ -149,10 +149,19 @@ class _Analysis:
         elif s.prim == "floordiv" and None not in args and args[1] in ({None: 1}, {None: -1}):
             # the reverse of a reversed loop counts its trips as (a - b) // -1: exact
             form = {k: args[1][None] * c for k, c in args[0].items()}
+        elif s.prim == "trip_count" and None not in args and set(args[2]) == {None} and args[2][None]:
+            self.trips(out, *args)
         elif s.prim == "floordiv" and None not in args and set(args[1]) == {None} and args[1][None]:
             self.quotient(out, args[0], args[1][None])
         if form is not None:
             self.ints[out.id] = form
+
+    def trips(self, t: Var, a: Affine, b: Affine, c: Affine) -> None:
+        """``t = len(range(a, b, c))``: a loop tape's rows. t >= 0 and |c|*t >= b - a (c > 0)
+        or a - b (c < 0)."""
+        step, ct = c[None], {("int", t.id): abs(c[None]), None: 0}
+        span = _add(b, a, -1) if step > 0 else _add(a, b, -1)
+        self.facts += [{("int", t.id): 1, None: 0}, _add(ct, span, -1)]
 
     def quotient(self, q: Var, x: Affine, c: int) -> None:
         """``q = x // c``: q is its own symbol, known by c*q <= x <= c*q + c - 1 (c > 0) or
@@ -168,6 +177,9 @@ class _Analysis:
     def index(self, s: Op, first: int, spec) -> None:
         """Record the access ``s``: each integer entry proven or not; an index array makes
         the function opaque (neither proven nor checked here)."""
+        if not T.is_array(s.args[0].type):     # no .shape to check against: Numba checks it
+            self.opaque = True
+            return
         shape = self.shapes.get(s.args[0].id)
         pos, unproven = first, []
         for axis, entry in enumerate(spec):

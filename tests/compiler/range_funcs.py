@@ -96,3 +96,25 @@ def constant_buffer(x):
     for i in range(x.shape[0]):
         out[i] = x[i]
     return np.sum(buf) + np.sum(out)
+
+
+def recurrence(x, w):
+    h = 0.0
+    for i in range(x.shape[0]):
+        h = np.tanh(w * h + x[i])
+    return h
+
+
+def stepped_recurrence(x, w):
+    h = 0.5
+    for i in range(x.shape[0] - 1, 0, -2):
+        h = np.tanh(w * h + x[i] * x[i - 1])
+    return h
+
+
+def nested_recurrence(A, w):
+    h = 0.0
+    for i in range(A.shape[0]):
+        for j in range(1, A.shape[1]):
+            h = np.sin(w * h + A[i, j] - A[i, j - 1])
+    return h

@@ -46,6 +46,15 @@ def test_both_axes_of_a_triangle_loop_are_proven():
     assert len(b.accesses) >= 4 and b.all_proven, b
 
 
+def test_loop_tape_rows_are_proven():
+    """The tape of a loop has one row per trip (len(range(...))): its writes in the forward
+    loop and reads in the reversed one are in range, in nested loops too."""
+    b = analyse(_ir(F.recurrence, X, 0.5))
+    assert {"tape_put", "tape_get"} <= {a.prim for a in b.accesses} and b.all_proven, b
+    b = analyse(_ir(F.nested_recurrence, A, 0.5))
+    assert {"tape_put", "tape_get"} <= {a.prim for a in b.accesses} and b.all_proven, b
+
+
 def test_an_index_one_past_the_end_is_not_proven():
     assert _unproven(F.one_past_the_end, X) == {(3, "getitem"), (3, "index_add")}
 
@@ -99,7 +108,8 @@ def cpu():
     """The cpu-target gradients, compiled once for the module."""
     return {f.__name__: fg.grad(f, target="cpu") for f in
             (F.rosenbrock, F.mirrored, F.reversed_diffs, F.rows_and_columns, F.one_past_the_end,
-             F.other_array, F.by_an_index_array)}
+             F.other_array, F.by_an_index_array, F.recurrence, F.stepped_recurrence,
+             F.nested_recurrence, F.same_length_buffer, F.stepped)}
 
 
 def _source(g, *args):
@@ -117,6 +127,23 @@ def test_cpu_proven_functions_compile_without_boundscheck(cpu):
     assert "boundscheck=False" in text and "check_index" not in text, text
     np.testing.assert_allclose(cpu["rows_and_columns"](A), _fd(F.rows_and_columns, A),
                                rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_cpu_gradients_of_loops_match_finite_differences(cpu):
+    """Proven (no check) and partly checked loops, tapes included, against central
+    differences of the plain Python function."""
+    for name in ("recurrence", "stepped_recurrence"):
+        f = getattr(F, name)
+        np.testing.assert_allclose(cpu[name](X, 0.7), _fd(lambda x: f(x, 0.7), X),
+                                   rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(cpu["nested_recurrence"](A, 0.7),
+                               _fd(lambda a: F.nested_recurrence(a, 0.7), A), rtol=1e-6, atol=1e-8)
+    for name in ("same_length_buffer", "stepped"):
+        f = getattr(F, name)
+        np.testing.assert_allclose(cpu[name](X), _fd(f, X), rtol=1e-6, atol=1e-6)
+    assert "check_index" not in _source(cpu["recurrence"], X, 0.7)
+    assert "check_index" not in _source(cpu["nested_recurrence"], A, 0.7)
 
 
 @pytest.mark.slow
