@@ -2,6 +2,7 @@
 
     python bench/corpora.py autograd [--src DIR] [--only WORD] [--json OUT] [-v]
     python bench/corpora.py jax [--src DIR] [--only WORD] [--json OUT] [-v]
+    python bench/corpora.py programs [--only WORD] [--json OUT] [-v]   (bench/programs)
 
 Nothing of the peers is kept in this repository: the corpus is fetched at run time into a
 cache folder (``$FLATGRAD_CORPORA_DIR``, else ``~/.cache/flatgrad-corpora``), or read from
@@ -867,7 +868,7 @@ def _reason(detail: str) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("suite", choices=("autograd", "jax"))
+    ap.add_argument("suite", choices=("autograd", "jax", "programs"))
     ap.add_argument("--src", help="a folder holding the peer's tests (skips the download)")
     ap.add_argument("--only", help="run only tests/records whose name contains this")
     ap.add_argument("--json", help="write every case to this file")
@@ -879,6 +880,13 @@ def main(argv=None) -> int:
     global TARGET
     TARGET = args.target
     t0 = time.time()
+    if args.suite == "programs":            # our own ports of autograd's examples (bench/programs)
+        from bench import programs
+        rep = programs.run(TARGET, args.only, args.verbose)
+        print(rep.text(time.time() - t0))
+        if args.json:
+            Path(args.json).write_text(json.dumps([asdict(r) for r in rep.results], indent=1))
+        return 0
     run = run_autograd if args.suite == "autograd" else run_jax
     tally = run(args.src, args.only, args.verbose)
     print(report(args.suite, tally, time.time() - t0))

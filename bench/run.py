@@ -28,7 +28,7 @@ from bench.harness import REGISTRY, Config         # noqa: E402
 
 CASE_MODULES = ("bench.cases_scalar", "bench.cases_compile", "bench.cases_loops",
                 "bench.cases_arrays", "bench.cases_vectorize", "bench.cases_linalg", "bench.cases_embed",
-                "bench.cases_dask")
+                "bench.cases_dask", "bench.cases_vmap")
 
 
 def load_cases() -> dict:

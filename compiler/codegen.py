@@ -31,11 +31,12 @@ from .optimize import fusible, fuses_into, fusion_order, written_arrays
 from .primitives import P_ADD, P_ATOM, P_UNARY, PRIMS
 
 RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_push", "scatter_add", "scatter_add_axis",
-                 "distinct_index", "distinct_pairs", "check_index",
+                 "distinct_index", "distinct_pairs", "same_size", "check_index",
                  "reduce_sum", "reduce_max", "reduce_min", "reduce_prod",
                  "split_size", "nonneg", "squeeze_index", "cross_index", "array_equiv",
                  "diag_embed", "einsum_loops", "fit_shape",
-                 "gammaln", "polygamma", "xlogy", "xlog1py", "rcumsum", "scan_cumsum",
+                 "gammaln", "polygamma", "log_ndtr", "gammainc", "gammaincc", "betainc",
+                 "xlogy", "xlog1py", "rcumsum", "scan_cumsum",
                  "scan_cumprod", "argsort_axis", "scatter_along", "mask_scatter", "shift_along",
                  "linrec", "cofactor", "draw_trips")
 RESERVED = {"math", "np", "numba", "njit", "cuda", "len", "range", "abs", "min", "max", "float",
@@ -423,6 +424,8 @@ class Emitter:
             rng = f"range({stop})" if start == "0" else f"range({start}, {stop})"
         else:
             rng = f"range({start}, {stop}, {step})"
+        if s.parallel and self.jit:
+            rng = "p" + rng         # independent trips (vmap's loop method, "parallel")
         self.emit(depth, f"for {idx} in {rng}:")
         self._loop_body(s, targets, depth)
 

@@ -131,7 +131,7 @@ def _spec(owner, types: tuple, loc) -> CustomSpec:
     CUSTOM[name] = spec
     out_t = r.type
     defprim(name, len(types), lambda *ts: out_t, call(name, arity=len(types)),
-            elementwise=False)
+            elementwise=False, batch="a custom_vjp function of one example's values")
     defvjp(name, *[_vjp_rule(spec, i) for i in range(len(types))])
     defjvp(name, *[_jvp_rule(spec, i) for i in range(len(types))])
     specs[types] = spec

@@ -91,6 +91,7 @@ class For:
     body: Block
     outs: tuple[Var, ...]
     loc: SourceLoc | None = None
+    parallel: bool = False      # trips independent (vmap's loop): Numba's prange may run it
 
     @property
     def carried(self) -> tuple[Var, ...]:

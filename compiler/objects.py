@@ -101,7 +101,12 @@ def is_literal_key(k) -> bool:
 
 
 def follow(v, path: tuple):
-    """The value at ``path`` (steps as :func:`array_leaves` gives them) from ``v``."""
+    """The value at ``path`` (steps as :func:`array_leaves` gives them, and ``("cell", name)``
+    into a function's closure, a helper's cell) from ``v``."""
     for kind, k in path:
-        v = getattr(v, k) if kind == "attr" else v[k]
+        if kind == "cell":
+            cells = dict(zip(v.__code__.co_freevars, v.__closure__ or ()))
+            v = cells[k].cell_contents
+        else:
+            v = getattr(v, k) if kind == "attr" else v[k]
     return v

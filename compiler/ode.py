@@ -319,6 +319,9 @@ def _no_second(b, *args, **params):
                        "odeint.")
 
 
+_ONE_SOLVE = "one ODE solve at a time (vmap loops over the examples)"
+
+
 def register(rhs: Function, ndim: int, settings: tuple) -> OdeSpec:
     """A new primitive for one lowered ``odeint`` call, with its two derivative ops: the
     adjoint solve (arguments: the call's, the solution, its cotangent) and the tangent solve
@@ -328,14 +331,14 @@ def register(rhs: Function, ndim: int, settings: tuple) -> OdeSpec:
     n = len(rhs.params)
     solution = T.Array("float64", ndim + 1)
     defprim(name, n, lambda *ts: solution, call(name, arity=n), elementwise=False, costly=True,
-            jvp_joint=_jvp_joint(spec))
+            jvp_joint=_jvp_joint(spec), batch=_ONE_SOLVE)
     defvjp(name, *[_vjp_rule(spec, i) if i in (0, 1) + spec.floats else None for i in range(n)])
     arities = {"_adjoint": n + 2, "_tangent": n + 1 + 2 + len(spec.floats)}
     results = {"_adjoint": T.Array("float64", 1), "_tangent": solution}
     for suffix, arity in arities.items():
         result = results[suffix]
         defprim(name + suffix, arity, lambda *ts, result=result: result,
-                call(name + suffix, arity=arity), elementwise=False)
+                call(name + suffix, arity=arity), elementwise=False, batch=_ONE_SOLVE)
         defvjp(name + suffix, *[_no_second] * arity)
         defjvp(name + suffix, *[_no_second] * arity)
     CUSTOM[name] = spec

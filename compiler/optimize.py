@@ -187,8 +187,8 @@ def _simplify(op: Op, defs: dict):
             return replace(op, prim="or", args=(cond, y))
         if isinstance(y, Const) and y.value is False:
             return replace(op, prim="and", args=(cond, x))
-    elif p == "select" and args[1] is args[2]:
-        return args[1]
+    elif p == "select" and args[1] is args[2] and args[1].type == out.type:
+        return args[1]            # (a condition of a higher rank broadcasts: not the same)
     return None
 
 

@@ -29,6 +29,7 @@ from .frontend.source import params_of
 from .steps import over_leaves, results_tree, with_tree
 from .tree import expression, leaves
 from .verify import check
+from .vmap import resolve as resolve_vmap
 
 DEBUG = bool(os.environ.get("FLATGRAD_DEBUG"))
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -88,7 +89,7 @@ def run_passes(fn: Function, passes, *, log: PassLog | None = None,
 
 def pass_names() -> tuple[str, ...]:
     """Every pass :func:`transform` may run, in pipeline order (for ``--dump-after``)."""
-    return ("rev", "vjp", "fwd", "jacrev", "jacfwd", "expand_custom") + tuple(n for n, _ in O1) \
+    return ("rev", "vjp", "fwd", "jacrev", "jacfwd", "vmap", "expand_custom") + tuple(n for n, _ in O1) \
         + ("in-place",)
 
 
@@ -123,11 +124,14 @@ def transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> Fu
 
 
 def _transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> Function:
+    steps = req.steps
+    if arg_types is not None and any(s.kind == "vmap" for s in steps):
+        # lowered for one example's types; each vmap step learns its parameters' axes
+        steps, arg_types = resolve_vmap(steps, tuple(arg_types), len(params_of(fn_obj)))
     primal = lower_function(fn_obj, arg_types)
     hidden = [(k, v) for k, v in primal.meta if k in ("captures", "draws")]
     if DEBUG:
         check(primal)
-    steps = req.steps
     if arg_types is not None:         # container arguments: the IR has a parameter per leaf
         steps = over_leaves(steps, tuple(arg_types)[:len(params_of(fn_obj))], primal.loc)
     ir = run_passes(primal, [(s.name, s.apply) for s in steps], log=log)
@@ -172,6 +176,7 @@ def render(functions: list[Function], target: str, origin: str, key: str = "",
         ret = expression(tree, results) if tree is not None else ", ".join(results)
         fns.append({"name": f.name, "params": ", ".join(p.hint for p in f.params),
                     "lines": lines, "ret": ret, "boundscheck": boundscheck, "bounds": "",
+                    "parallel": any(re.match(r"\s*for \w+ in prange\(", x) for x in lines),
                     **(checking or {})})
         locs.append(line_locs)
     body = "\n".join(line for f in plain + fns for line in f["lines"]) + \
@@ -201,7 +206,7 @@ def _bounds(f: Function) -> dict:
     nor check, such as an index array) all of them with Numba's ``boundscheck``."""
     b = analyse_bounds(f)
     n, proven = len(b.accesses), sum(a.proven for a in b.accesses)
-    if b.opaque:
+    if b.opaque or (b.parallel and proven < n):     # no check_index raised in a prange loop
         return {"boundscheck": True, "checks": {},
                 "bounds": f"bounds: every index checked by Numba ({proven} of {n} proven in range)"}
     return {"boundscheck": False, "checks": b.checks,

@@ -98,6 +98,10 @@ class Primitive:
     safe: bool = False                  # a scalar op that cannot raise (may be hoisted freely)
     shape: Callable | None = None       # symbolic shape rule (see dims.py); None: unknown
     names: tuple = field(default=())    # Python callables that mean this primitive
+    # its batching rule (compiler/batching.py; vmap and Jacobians): rule(bt, op, args, isb) ->
+    # the op on operands with a leading batch axis where isb says, or None for a case it does
+    # not cover; or a str saying why it cannot batch (vmap then loops over the examples)
+    batch: Any = None
 
     def vjp_rule(self, i: int):
         """The VJP rule of argument ``i`` (None: no gradient flows to it)."""
@@ -111,6 +115,19 @@ PRIMS: dict[str, Primitive] = {}
 CALLS: dict[object, str] = {}           # Python callable -> primitive (from the stanzas' names)
 
 
+# Batching rules by kind: the batcher ``bt`` (compiler/batching.py) does the work.
+B_ELEMENTWISE = lambda bt, op, a, isb: bt.elementwise(op, a, isb)   # noqa: E731
+B_SAME = lambda bt, op, a, isb: bt.same(op, a, isb)                 # noqa: E731
+B_REDUCE = lambda bt, op, a, isb: bt.reduce(op, a[0])               # noqa: E731
+B_ALONG = lambda bt, op, a, isb: bt.along(op, a, isb)               # noqa: E731
+B_SHAPED = lambda bt, op, a, isb: bt.shaped(op, a, isb)             # noqa: E731
+B_PRODUCT = lambda bt, op, a, isb: bt.products(op, a, isb)          # noqa: E731
+B_INDEX = lambda bt, op, a, isb: bt.index(op, a, isb)               # noqa: E731
+NO_BATCH_SHAPE = "its result's shape would differ between examples"
+NO_BATCH_INT = "an integer helper of shapes and indices (never of a mapped value)"
+SCALAR_HELPER = "its runtime helper takes scalars under Numba"
+
+
 def defprim(name, arity, result, spell, sympy=None, evaluate=None, *, deriv=None, vjp=None,
             jvp=None, linear=None, nondiff=False, names=(), **kw) -> Primitive:
     """Register a primitive. Derivatives come as ``deriv`` (seed rules serving both modes),
@@ -118,6 +135,8 @@ def defprim(name, arity, result, spell, sympy=None, evaluate=None, *, deriv=None
     (per-argument rules), or ``nondiff=True`` (no gradient: comparisons, integer ops)."""
     if kw.get("elementwise", True) and "shape" not in kw:
         kw["shape"] = D.elementwise
+    if kw.get("elementwise", True) and "batch" not in kw:
+        kw["batch"] = B_ELEMENTWISE
     prim = Primitive(name, arity, result, spell, sympy, evaluate, names=tuple(names), **kw)
     PRIMS[name] = prim
     for obj in names:
@@ -429,44 +448,54 @@ def _array_of_rows(t):
 
 defprim("trip_count", 3, T.integer, Spelling(_trip_count, _trip_count, P_ATOM, (1, 1, 1)), None,
         lambda a, b, c: len(range(a, b, c)), elementwise=False, nondiff=True, safe=True,
-        reads_output=False)
+        reads_output=False,
+        batch="a trip count that depends on a mapped value (the loop method runs it)")
 defprim("tape_alloc", 2, lambda n, like: T.Array(like.dtype, T.ndim(like) + 1),
         Spelling("np.empty({0}, dtype=np.{dtype})",
                  "np.empty(({0},) + {1}.shape, dtype=np.{dtype})", P_ATOM, (1, P_ATOM), choose=1),
         elementwise=False, fresh=True, nondiff=True,
         shape=lambda q, args, p: (q.sym(args[0]),) + q.shape(args[1]),  # rows of like's shape
         jvp_joint=lambda b, tans, out, n, like:
-            None if tans[1] is None else b.op("tape_alloc", n, tans[1]), reads_output=False)
+            None if tans[1] is None else b.op("tape_alloc", n, tans[1]), reads_output=False,
+        batch=lambda bt, op, a, isb: bt.alloc(op, a, isb))
 defprim("tape_put", 3, lambda t, k, v: t, Spelling("{0}[{1}] = {2}", "{0}[{1}] = {2}", 0, (0, 1, 1)),
         elementwise=False, inplace=True, fresh=True, shape=D.like(0), vjp=_TAPE_WRITE_VJP,
-        jvp_joint=_tape_write("tape_put"), reads_output=False)
+        jvp_joint=_tape_write("tape_put"), reads_output=False,
+        batch=B_INDEX)
 defprim("tape_push", 3, lambda t, k, v: t, call("tape_push", arity=3), elementwise=False,
         fresh=True, shape=D.like(0), vjp=_TAPE_WRITE_VJP, jvp_joint=_tape_write("tape_push"),
-        reads_output=False)
+        reads_output=False,
+        batch="a tape that grows as a while loop runs")
 # reading row k: its adjoint is added into row k of the tape's adjoint (reverse over reverse)
 defprim("tape_get", 2, lambda t, k: _array_of_rows(t),
         Spelling("{0}[{1}]", "{0}[{1}]", P_ATOM, (P_ATOM, 0)), elementwise=False, view=True,
         reads_values=False, vjp=(lambda b, g, out, tape, k: ("index", g, (("i",),)), None),
-        jvp=(lambda b, t, out, tape, k: b.tape_get(t, k),), reads_output=False)
+        jvp=(lambda b, t, out, tape, k: b.tape_get(t, k),), reads_output=False,
+        batch=B_INDEX)
 defprim("zeros_like", 1, T.same, call("np.zeros_like"), elementwise=False, fresh=True,
-        nondiff=True, reads_values=False, shape=D.like(0), reads_output=False)
+        nondiff=True, reads_values=False, shape=D.like(0), reads_output=False,
+        batch=B_SAME)
 defprim("ones_like", 1, T.same, call("np.ones_like"), elementwise=False, fresh=True,
-        nondiff=True, reads_values=False, shape=D.like(0), reads_output=False)
+        nondiff=True, reads_values=False, shape=D.like(0), reads_output=False,
+        batch=B_SAME)
 defprim("undef", 0, lambda *ts, **p: p["type"],
         Spelling("None", "np.empty((0,) * {ndim}, dtype=np.{dtype})", P_ATOM, ()),
-        elementwise=False, fresh=True, nondiff=True, reads_output=False)
+        elementwise=False, fresh=True, nondiff=True, reads_output=False,
+        batch="takes no operands")
 defprim("astype", 1, lambda x, dtype: T.with_dtype(x, dtype),
         Spelling("np.{dtype}({0})", "{0}.astype(np.{dtype})", P_ATOM, (1,)), elementwise=False,
         reads_values=False, shape=D.like(0),
         vjp=(lambda b, g, out, x, dtype: g if g.type.dtype == x.type.dtype
              else b.astype(g, dtype=x.type.dtype),),    # the adjoint goes back to x's dtype
-        jvp=(lambda b, t, out, x, dtype: b.astype(t, dtype=dtype),), reads_output=False)
+        jvp=(lambda b, t, out, x, dtype: b.astype(t, dtype=dtype),), reads_output=False,
+        batch=B_SAME)
 # (sum_to returns c itself where no axis was broadcast: a view, never written in place)
 defprim("sum_to", 2, lambda c, v: T.with_dtype(v, c.dtype), call("sum_to", arity=2),
         elementwise=False, shape=D.like(1), view=True,
         # linear in c: its adjoint broadcasts back (reverse over reverse needs it)
         vjp=(lambda b, g, out, c, like: b.unreduce(g, c), None),
-        jvp=(lambda b, t, out, c, like: b.sum_to(t, like), None), reads_output=False)
+        jvp=(lambda b, t, out, c, like: b.sum_to(t, like), None), reads_output=False,
+        batch=lambda bt, op, a, isb: bt.summed(op, a, isb))
 
 
 # ======================================================================= arrays
@@ -549,18 +578,22 @@ defprim("sum", 1, _sum_type, _reduction("sum", _sum_type), elementwise=False, co
         vjp=(lambda b, g, out, x, axis=None, keepdims=False:
              g if axis is None and not keepdims else _unreduce(b, g, x, axis, keepdims),),
         jvp=(lambda b, t, out, x, axis=None, keepdims=False: b.sum(t, axis=axis, keepdims=keepdims),),
-        reads_output=False)
+        reads_output=False,
+        batch=B_REDUCE)
 defprim("amax", 1, _reduce_type, _reduction("max", _reduce_type), elementwise=False, costly=True,
-        shape=D.reduced, vjp=(_chooser,), jvp=(_chooser_jvp,))
+        shape=D.reduced, vjp=(_chooser,), jvp=(_chooser_jvp,),
+        batch=B_REDUCE)
 defprim("amin", 1, _reduce_type, _reduction("min", _reduce_type), elementwise=False, costly=True,
-        shape=D.reduced, vjp=(_chooser,), jvp=(_chooser_jvp,))
+        shape=D.reduced, vjp=(_chooser,), jvp=(_chooser_jvp,),
+        batch=B_REDUCE)
 defprim("prod", 1, _sum_type, _reduction("prod", _sum_type), elementwise=False, costly=True,
         shape=D.reduced,
         vjp=(lambda b, g, out, x, axis=None, keepdims=False:
              b.mul(_unreduce(b, g, x, axis, keepdims), _prod_others(b, x, axis, keepdims)),),
         jvp=(lambda b, t, out, x, axis=None, keepdims=False:
              b.sum(b.mul(t, _prod_others(b, x, axis, keepdims)), axis=axis, keepdims=keepdims),),
-             reads_output=False)
+             reads_output=False,
+        batch=B_REDUCE)
 
 
 def _matmul_type(a, b):
@@ -597,13 +630,15 @@ def _matmul_vjp_b(b, g, out, x, y):
 defprim("matmul", 2, _matmul_type, infix("@", P_MUL), elementwise=False, costly=True,
         shape=_matmul_shape, vjp=(_matmul_vjp_a, _matmul_vjp_b),
         jvp=(lambda b, t, out, x, y: b.matmul(t, y), lambda b, t, out, x, y: b.matmul(x, t)),
-        reads_output=False)
+        reads_output=False,
+        batch=B_PRODUCT)
 defprim("outer", 2, lambda a, b: T.Array(T.promote_dtype(a.dtype, b.dtype), 2),
         call("np.outer", arity=2), elementwise=False, costly=True,
         shape=lambda q, args, p: q.shape(args[0])[:1] + q.shape(args[1])[:1],
         vjp=(lambda b, g, out, x, y: b.matmul(g, y), lambda b, g, out, x, y: b.matmul(x, g)),
         jvp=(lambda b, t, out, x, y: b.outer(t, y), lambda b, t, out, x, y: b.outer(x, t)),
-        reads_output=False)
+        reads_output=False,
+        batch=B_PRODUCT)
 
 
 def _inverse(axes):
@@ -638,7 +673,8 @@ defprim("transpose", 1, lambda x, axes=None: x,
         Spelling(_transpose_spell, _transpose_spell, P_ATOM, (P_ATOM,)), elementwise=False,
         view=True, reads_values=False, shape=_transpose_shape,
         vjp=(lambda b, g, out, x, axes=None: b.transpose(g, axes=_inverse(axes)),),
-        jvp=(lambda b, t, out, x, axes=None: b.transpose(t, axes=axes),), reads_output=False)
+        jvp=(lambda b, t, out, x, axes=None: b.transpose(t, axes=axes),), reads_output=False,
+        batch=B_SHAPED)
 # Numba reshapes C-contiguous arrays only (NumPy copies the others): its spelling makes one
 defprim("reshape", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
         replace(variadic(lambda a, p: f"{a[0]}.reshape({_dims(a[1:], p)})"),
@@ -646,7 +682,8 @@ defprim("reshape", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
         elementwise=False,
         view=True, reads_values=False, shape=_reshape_shape,
         vjp=(lambda b, g, out, x, *dims: b.reshape_like(g, x),),
-        jvp=(lambda b, t, out, x, *dims: b.reshape(t, *dims),), reads_output=False)
+        jvp=(lambda b, t, out, x, *dims: b.reshape(t, *dims),), reads_output=False,
+        batch=B_SHAPED)
 defprim("reshape_like", 2, lambda x, like: T.Array(x.dtype, like.ndim) if T.is_array(like)
         else T.Scalar(x.dtype), Spelling("{0}.reshape({1}.shape)", "{0}.reshape({1}.shape)",
                                          P_ATOM, (P_ATOM, P_ATOM),
@@ -654,12 +691,14 @@ defprim("reshape_like", 2, lambda x, like: T.Array(x.dtype, like.ndim) if T.is_a
         elementwise=False,
         view=True, reads_values=False, shape=D.like(1),
         vjp=(lambda b, g, out, x, like: b.reshape_like(g, x), None),
-        jvp=(lambda b, t, out, x, like: b.reshape_like(t, like), None), reads_output=False)
+        jvp=(lambda b, t, out, x, like: b.reshape_like(t, like), None), reads_output=False,
+        batch=B_SHAPED)
 defprim("expand_dims", 1, lambda x, axis: T.Array(x.dtype, T.ndim(x) + 1),
         Spelling("np.expand_dims({0}, {axis})", "np.expand_dims({0}, {axis})", P_ATOM, (1,)),
         elementwise=False, view=True, reads_values=False, shape=_expand_shape,
         vjp=(lambda b, g, out, x, axis: b.reshape_like(g, x),),
-        jvp=(lambda b, t, out, x, axis: b.expand_dims(t, axis=axis),), reads_output=False)
+        jvp=(lambda b, t, out, x, axis: b.expand_dims(t, axis=axis),), reads_output=False,
+        batch=B_SHAPED)
 
 
 def _unreduce_spell(a, p):
@@ -683,18 +722,23 @@ defprim("unreduce", 2, lambda g, x, axis=None, keepdims=False: T.Array(g.dtype, 
         elementwise=False, view=True, reads_values=False, shape=D.like(1),
         vjp=(_unreduce_vjp, None),
         jvp=(lambda b, t, out, gx, x, axis=None, keepdims=False:
-             b.unreduce(t, x, axis=axis, keepdims=keepdims), None), reads_output=False)
+             b.unreduce(t, x, axis=axis, keepdims=keepdims), None), reads_output=False,
+        batch=lambda bt, op, a, isb: bt.summed(op, a, isb))
 defprim("dim", 1, lambda x, axis: T.I64, Spelling("{0}.shape[{axis}]", "{0}.shape[{axis}]",
                                                   P_ATOM, (P_ATOM,)),
-        elementwise=False, nondiff=True, reads_values=False, safe=True, reads_output=False)
+        elementwise=False, nondiff=True, reads_values=False, safe=True, reads_output=False,
+        batch=lambda bt, op, a, isb: bt.dims_of(op, a, isb))
 defprim("size", 1, lambda x: T.I64, Spelling("{0}.size", "{0}.size", P_ATOM, (P_ATOM,)),
-        elementwise=False, nondiff=True, reads_values=False, safe=True, reads_output=False)
+        elementwise=False, nondiff=True, reads_values=False, safe=True, reads_output=False,
+        batch=lambda bt, op, a, isb: bt.dims_of(op, a, isb))
 # run-time checks that fancy-index writes name distinct positions (NumPy's last-write-wins
 # has no useful gradient)
 defprim("distinct", 2, lambda i, n: i, call("distinct_index", arity=2), elementwise=False,
-        nondiff=True, reads_output=False)
+        nondiff=True, reads_output=False,
+        batch="a write through an index array that differs between examples")
 defprim("distinct2", 4, lambda a, n, b, m: a, call("distinct_pairs", arity=4), elementwise=False,
-        nondiff=True, reads_output=False)
+        nondiff=True, reads_output=False,
+        batch="a write through index arrays that differ between examples")
 
 
 def _ctor_spell(np_name):
@@ -706,21 +750,25 @@ for _name in ("zeros", "ones", "empty"):
     defprim(_name, -1, lambda *dims, dtype="float64": T.Array(dtype, len(dims)),
             Spelling(_ctor_spell(_name), _ctor_spell(_name), P_ATOM, (1,)), elementwise=False,
             fresh=True, nondiff=True, shape=lambda q, args, p: tuple(q.sym(a) for a in args),
-            reads_output=False)
+            reads_output=False, batch=NO_BATCH_SHAPE)
 defprim("full", -1, lambda *dims, dtype="float64": T.Array(dtype, len(dims) - 1),
         variadic(lambda a, p: f"np.full({_dims(a[:-1], p)}, {a[-1]})", first=0),
         elementwise=False, fresh=True, nondiff=True,
-        shape=lambda q, args, p: tuple(q.sym(a) for a in args[:-1]), reads_output=False)
+        shape=lambda q, args, p: tuple(q.sym(a) for a in args[:-1]), reads_output=False,
+        batch=NO_BATCH_SHAPE)
 defprim("eye", 1, lambda n: T.Array("float64", 2), call("np.eye"), elementwise=False, fresh=True,
         nondiff=True, shape=lambda q, args, p: (q.sym(args[0]), q.sym(args[0])),
-        reads_output=False)
+        reads_output=False,
+        batch=NO_BATCH_SHAPE)
 defprim("arange", -1, lambda *a: T.Array(T.promote_dtype("int64", *(x.dtype for x in a)), 1),
         variadic(lambda a, p: f"np.arange({', '.join(a)})", first=0), elementwise=False,
         nondiff=True, shape=lambda q, args, p: (q.sym(args[0]),) if len(args) == 1 else None,
-        reads_output=False)
+        reads_output=False,
+        batch=NO_BATCH_SHAPE)
 defprim("copy_array", 1, T.same, Spelling("{0}.copy()", "{0}.copy()", P_ATOM, (P_ATOM,)),
         elementwise=False, fresh=True, reads_values=False, shape=D.like(0),
-        linear=(lambda b, s: s,), reads_output=False)
+        linear=(lambda b, s: s,), reads_output=False,
+        batch=B_SAME)
 
 
 # ---- indexing
@@ -801,12 +849,14 @@ def _index_add_jvp(b, tans, out, acc, g, *idx, spec):
 # every transform has run, so it never needs a derivative rule
 defprim("add_into", 2, lambda acc, c: acc, Spelling("{0} += {1}", "{0} += {1}", 0, (P_ATOM, 0)),
         elementwise=False, inplace=True, fresh=True, reads_values=False, shape=D.like(0),
-        reads_output=False)
+        reads_output=False,
+        batch="emitted after every transform has run (never batched)")
 defprim("getitem", -1, _getitem_type, variadic(lambda a, p: f"{a[0]}[{_index_text(a[1:], p)}]"),
         elementwise=False, view=True, reads_values=False, shape=D.getitem,
         # the adjoint of a gather is a scatter-add into the adjoint of x (reverse.py)
         vjp=(lambda b, g, out, x, *idx, spec: ("index", g),),
-        jvp=(lambda b, t, out, x, *idx, spec: b.getitem(t, *idx, spec=spec),), reads_output=False)
+        jvp=(lambda b, t, out, x, *idx, spec: b.getitem(t, *idx, spec=spec),), reads_output=False,
+        batch=B_INDEX)
 defprim("setitem", -1, lambda x, v, *idx, spec: x,
         Spelling(lambda a, p: f"{a[0]}[{_index_text(a[2:], p)}] = {a[1]}",
                  lambda a, p: f"{a[0]}[{_index_text(a[2:], p)}] = {a[1]}", 0, (P_ATOM, 1)),
@@ -815,14 +865,16 @@ defprim("setitem", -1, lambda x, v, *idx, spec: x,
              lambda b, g, out, x, v, *idx, spec: b.getitem(g, *idx, spec=spec)),
         jvp=(lambda b, t, out, x, v, *idx, spec: b.setitem(b.copy_array(t), 0.0, *idx, spec=spec),
              lambda b, t, out, x, v, *idx, spec: b.setitem(b.zeros_like(out), t, *idx, spec=spec)),
-             reads_output=False)
+             reads_output=False,
+        batch=B_INDEX)
 defprim("index_add", -1, lambda acc, g, *idx, spec: acc,
         Spelling(_index_add, _index_add, 0, (P_ATOM, 1), jit=_index_add_jit), elementwise=False,
         inplace=True, fresh=True, reads_values=False, shape=D.like(0),
         # linear in (acc, g): the adjoint of g is the gather its scatter transposes
         vjp=(lambda b, G, out, acc, g, *idx, spec: G,
              lambda b, G, out, acc, g, *idx, spec: b.getitem(G, *idx, spec=spec)),
-        jvp_joint=_index_add_jvp, reads_output=False)
+        jvp_joint=_index_add_jvp, reads_output=False,
+        batch=B_INDEX)
 
 
 # ---- np.array([a, b, ...])
@@ -849,5 +901,6 @@ def _pack_jvp(b, tans, out, *xs):
 
 
 defprim("pack", -1, _pack_type, variadic(lambda a, p: f"np.array([{', '.join(a)}])", first=0),
-        elementwise=False, fresh=True, reads_values=False, jvp_joint=_pack_jvp, reads_output=False)
+        elementwise=False, fresh=True, reads_values=False, jvp_joint=_pack_jvp, reads_output=False,
+        batch=lambda bt, op, a, isb: bt.pack(op, a, isb))
 PRIMS["pack"].vjp = _PackRules()

@@ -57,6 +57,7 @@ class Bounds:
     here (an index array, a boolean mask), so the whole function keeps Numba's checks."""
     accesses: tuple[Access, ...]
     opaque: bool
+    parallel: bool = False      # a loop Numba may run with prange
 
     @property
     def checks(self) -> dict[int, tuple[tuple[int, int], ...]]:
@@ -92,10 +93,11 @@ class _Analysis:
         self.facts: list[Affine] = []          # forms known >= 0 where we are
         self.accesses: list[Access] = []
         self.opaque = False
+        self.parallel = False
 
     def run(self) -> Bounds:
         self.block(self.fn.body)
-        return Bounds(tuple(self.accesses), self.opaque)
+        return Bounds(tuple(self.accesses), self.opaque, self.parallel)
 
     # ------------------------------------------------------------------ values
 
@@ -241,6 +243,7 @@ class _Analysis:
         del self.facts[facts:]
 
     def for_(self, s: For) -> None:
+        self.parallel |= s.parallel
         step = s.step.value if isinstance(s.step, Const) else None
         start, stop = self.value(s.start), self.value(s.stop)
         i = s.body.params[0]

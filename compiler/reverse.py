@@ -88,11 +88,17 @@ def zero(b: Builder, like) -> object:
 
 
 def activity(block: Block, seeds: set[int]) -> set[int]:
-    """Ids of float values that depend on ``seeds`` (only those can carry an adjoint)."""
+    """Ids of float values that depend on ``seeds`` through arguments that carry a gradient
+    (only those can carry an adjoint: ``np.floor(x)`` does not, so a function of it that
+    has no rule for some argument, such as the order of ``gammaincc``, is not asked for one)."""
     active = set(seeds)
 
     def on(a) -> bool:
         return isinstance(a, Var) and a.id in active
+
+    def carries(s: Op, i: int) -> bool:
+        prim = PRIMS[s.prim]
+        return prim.vjp is None or prim.vjp_rule(i) is not None    # no rules: asked, and raises
 
     def mark(v: Var) -> bool:
         if T.is_float(v.type) and v.id not in active:
@@ -103,7 +109,7 @@ def activity(block: Block, seeds: set[int]) -> set[int]:
     def visit(blk: Block) -> None:
         for s in blk.stmts:
             if isinstance(s, Op):
-                if any(on(a) for a in s.args):
+                if any(on(a) and carries(s, i) for i, a in enumerate(s.args)):
                     for v in s.outs:
                         mark(v)
             elif isinstance(s, If):

@@ -108,6 +108,9 @@ def over_leaves(steps, arg_types, loc=None) -> tuple:
         k += width
     out = []
     for step in steps:
+        if step.kind == "vmap":          # its axes are per leaf already (compiler/vmap.py)
+            out.append(step)
+            continue
         wrt, trees = [], []
         for i in step.wrt:
             if not 0 <= i < len(spans):

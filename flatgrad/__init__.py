@@ -12,8 +12,9 @@ from .api import check_grad, grad, source, value_and_grad, vectorize
 from .api import custom_vjp, hessian, hvp, jacobian, jvp, primitive, vjp
 from .compiler.ode import odeint
 from .runtime.support import logsumexp, relu, sigmoid, softplus
+from .vmap import vmap
 from .graph import graph  # noqa: E402  (the function; the module stays flatgrad.graph in sys.modules)
 
 __all__ = ["CompileError", "__version__", "check_grad", "custom_vjp", "grad", "graph", "hessian", "hvp",
            "jacobian", "jvp", "logsumexp", "odeint", "primitive", "relu", "sigmoid", "softplus",
-           "source", "value_and_grad", "vectorize", "vjp"]
+           "source", "value_and_grad", "vectorize", "vjp", "vmap"]

@@ -125,6 +125,8 @@ def cmd_show(args) -> int:
                         target=target, optimize=optimize)
     else:
         t = api.grad(fn, wrt, target=target, optimize=optimize)
+    if args.vmap is not None:       # the per-example gradient mapped over a batch axis
+        t, sig = _vmapped(t, sig, args.vmap, args.vmap_method)
     log = _pass_log(args)
     try:
         if log is not None:
@@ -148,6 +150,26 @@ def cmd_show(args) -> int:
         _report_passes(log, args.time_passes)
     sys.stdout.write(_highlight(text, sys.stdout))
     return 0
+
+
+def _vmapped(t, sig, text: str, method: str):
+    """``vmap(t, in_axes)`` from "None,0,0" (one entry per parameter, in the order of the
+    function's), and the batched argument types (a mapped argument gains an axis)."""
+    from .vmap import vmap
+    axes = []
+    for item in text.split(","):
+        item = item.strip()
+        try:
+            axes.append(None if item == "None" else int(item))
+        except ValueError:
+            raise UserError(f"--vmap: {item!r} is not an int or None (give one per parameter, "
+                            "e.g. --vmap None,0,0)") from None
+    if len(axes) != len(sig):
+        raise UserError(f"--vmap: {len(axes)} axes for {len(sig)} parameters")
+    batched = []
+    for a, ty in zip(axes, sig):
+        batched.append(ty if a is None else T.Array(ty.dtype, T.ndim(ty) + 1))
+    return vmap(t, in_axes=tuple(axes), method=method), type(sig)(batched)
 
 
 def _pass_log(args):
@@ -485,6 +507,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-O", dest="opt", choices=["0", "1"], default="1",
                    help="-O0: unoptimised lecture listing; -O1 (default): optimised")
     s.add_argument("--ir", action="store_true", help="print the IR instead of Python")
+    s.add_argument("--vmap", metavar="AXES",
+                   help="the per-example gradient mapped over a batch: in_axes per parameter, "
+                        "e.g. None,0,0 (--types gives one example's types)")
+    s.add_argument("--vmap-method", choices=["auto", "batch", "loop"], default="auto")
     s.add_argument("--dump-after", metavar="PASS", action="append",
                    help="also print the IR after each run of PASS (repeat, or comma-separate; "
                         "passes: rev, vjp, fwd, jacrev, jacfwd, expand_custom and the -O1 passes "

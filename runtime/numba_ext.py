@@ -121,6 +121,11 @@ def _distinct_pairs(a, n, b, m):
     return support.distinct_pairs
 
 
+@overload(support.same_size, jit_options={"cache": True})
+def _same_size(n, m):
+    return support.same_size
+
+
 @overload(support.tape_push, jit_options={"cache": True})
 def _tape_push(tape, k, value):
     return support.tape_push     # plain NumPy that Numba compiles as it is
@@ -314,8 +319,17 @@ _UFUNC_SIGS = {
     "polygamma": (support.polygamma_scalar, ["float32(int64, float32)", "float64(int64, float64)"]),
     "xlogy": (support.xlogy_scalar, ["float32(float32, float32)", "float64(float64, float64)"]),
     "xlog1py": (support.xlog1py_scalar, ["float32(float32, float32)", "float64(float64, float64)"]),
+    "log_ndtr": (support.log_ndtr_scalar, ["float32(float32)", "float64(float64)"]),
+    "gammainc": (support.gammainc_scalar, ["float32(float32, float32)", "float64(float64, float64)"]),
+    "gammaincc": (support.gammaincc_scalar, ["float32(float32, float32)", "float64(float64, float64)"]),
+    "betainc": (support.betainc_scalar, ["float32(float32, float32, float32)",
+                                         "float64(float64, float64, float64)"]),
 }
 _ufuncs: dict = {}
+# the helpers those formulas call, compiled where they are called
+for _helper in (support._lentz_step, support._gamma_front, support._gamma_series,
+                support._gamma_fraction, support._gamma_tail, support._beta_fraction):
+    register_jitable(_helper)
 
 
 def _ufunc_of(name):
@@ -352,6 +366,30 @@ def _xlogy(x, y):
 def _xlog1py(x, y):
     uf = _ufunc_of("xlog1py")
     return lambda x, y: uf(x, y)
+
+
+@overload(support.log_ndtr, jit_options={"cache": True})
+def _log_ndtr(x):
+    uf = _ufunc_of("log_ndtr")
+    return lambda x: uf(x)
+
+
+@overload(support.gammainc, jit_options={"cache": True})
+def _gammainc(a, x):
+    uf = _ufunc_of("gammainc")
+    return lambda a, x: uf(a, x)
+
+
+@overload(support.gammaincc, jit_options={"cache": True})
+def _gammaincc(a, x):
+    uf = _ufunc_of("gammaincc")
+    return lambda a, x: uf(a, x)
+
+
+@overload(support.betainc, jit_options={"cache": True})
+def _betainc(a, b, x):
+    uf = _ufunc_of("betainc")
+    return lambda a, b, x: uf(a, b, x)
 
 
 def _along_axis(py_fn, row, out_dtype=None):

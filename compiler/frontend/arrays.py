@@ -14,8 +14,7 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const, Var
-from ..library import LOWERINGS
-from ..library.registry import METHODS
+from ..library.registry import METHODS, lowering_of
 from ..library.linalg import batched_matmul
 from ..primitives import PRIMS
 from ..values import BoundMethod, Record, Ref, SliceVal, hashable
@@ -106,7 +105,7 @@ class ArrayLowering:
     def array_call(self, fn, node: ast.Call, kwargs):
         """Calls to NumPy functions that need more than a one-to-one primitive; or None."""
         name = getattr(fn, "__name__", None)
-        lowering = LOWERINGS.get(fn) if hashable(fn) else None
+        lowering = lowering_of(fn)
         if lowering is not None:
             return lowering(self, node, kwargs)
         if getattr(np, name or "", None) is not fn:

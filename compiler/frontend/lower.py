@@ -21,6 +21,7 @@ from .. import types as T
 from ..builder import Builder
 from ..errors import CompileError
 from ..ir import Atom, Block, Const, For, Function, If, Var, While
+from ..library.registry import attribute_reader
 from ..primitives import PRIMS
 from . import names
 from .arrays import ArrayLowering
@@ -145,7 +146,9 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                     pass
         self.b = b
         self.stack = stack
-        self.top_closure = len(stack) == 1   # self.closure is the compiled function's own
+        # how the compiled function reaches self.closure: () for its own cells, the names of
+        # the cells holding the helpers on the way for a helper it closes over, else None
+        self.closure_path: tuple | None = () if len(stack) == 1 else None
         self.env: dict[str, object] = {}
         self.dead = False
         self.loops: list[_LoopFlags] = []
@@ -923,7 +926,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                             ("builtin", vars(builtins))):
             if name in scope:
                 v = scope[name]
-                where = (kind, name) if kind == "closure" else \
+                where = self.closure_where(name) if kind == "closure" else \
                     (kind, self.globals.get("__name__", ""), name)
                 if random.kind_of(v) is not None:          # drawn from at run time
                     return random.source_of(self, where, v, node, name)
@@ -931,18 +934,17 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                     return self.capture(where, v, node, name)
                 if isinstance(v, (list, tuple, dict)) or is_user_object(v):
                     # static data (layer sizes, a list of layer objects): read now, its
-                    # arrays at each call; a helper's closure has no arrays to read
-                    root = None if kind == "closure" and not self.top_closure else where
-                    return self.static_value(v, root, (), node, name)
+                    # arrays at each call (None: a helper's closure no path reaches)
+                    return self.static_value(v, where, (), node, name)
                 return self.global_value(v, node, name)
         raise self.err(node, f"name '{name}' is not defined")
 
     def capture(self, where: tuple, v: np.ndarray, node, name: str) -> Var:
         """An array the function reads from its module or closure: a hidden parameter, read
         afresh at every call (as Python reads it), never baked into the code; no gradient."""
-        if where[0] == "closure" and not self.top_closure:
-            raise self.err(node, f"'{name}' is an array in the closure of a helper; flatgrad reads "
-                                 "captured arrays of the differentiated function itself only",
+        if where is None:
+            raise self.err(node, f"'{name}' is an array in the closure of a helper flatgrad "
+                                 "cannot reach from the differentiated function's own closure",
                            f"Pass '{name}' to the helper as an argument.")
         dtype = T.array_dtype(v)
         if dtype not in ("float64", "float32", "int64", "bool") or v.ndim == 0 or not v.dtype.isnative:
@@ -971,6 +973,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             return Ref(None)
         if v is np.s_ or v is np.index_exp:    # np.s_[a:b]: an index as an object
             return Ref(v)
+        if attribute_reader(v) is not None:      # prior = norm(0, 1) made outside: prior.logpdf
+            return Ref(v)
         raise self.err(node, f"'{name}' is a {type(v).__name__}, which flatgrad cannot read",
                        "Pass it in as an argument.")
 
@@ -997,6 +1001,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             return self.slice_attribute(base, node)
         if isinstance(base, ObjectVal):
             return self.object_attribute(base, node)
+        if isinstance(base, Ref) and attribute_reader(base.obj) is not None:
+            return attribute_reader(base.obj)(self, base.obj, node)   # scipy.stats' norm.logpdf
         if isinstance(base, Record) and node.attr in ("keys", "values", "items"):
             return Ref(BoundMethod(base, node.attr))
         method = random.attribute(self, base, node)      # rs.normal
@@ -1301,9 +1307,36 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         sub = type(self)(pf, fn, self.b, self.stack + (code,), self.own, self.borrowed | lent,
                          self.captures)
         sub.captures_hints, sub.randoms = self.captures_hints, self.randoms
+        sub.closure_path = self.helper_path(fn)
         result = sub.run(bound)
         self.b = sub.b
         return result
+
+    @property
+    def top_closure(self) -> bool:
+        """Is self.closure the compiled function's own (not a helper's)?"""
+        return self.closure_path == ()
+
+    def closure_where(self, name: str) -> tuple | None:
+        """Where the compiled function reads ``name`` of this closure at each call: its own
+        cell, or the cell holding the first helper and then ``("cell", name)`` steps through
+        the helpers' closures (as ``objects.follow`` walks them); None if no path reaches it."""
+        if self.closure_path is None:
+            return None
+        if not self.closure_path:
+            return ("closure", name)
+        first, *rest = self.closure_path
+        return ("closure", first, *(("cell", n) for n in rest), ("cell", name))
+
+    def helper_path(self, fn) -> tuple | None:
+        """The closure path of helper ``fn`` when this function's closure holds it (the arrays
+        in its own closure are then read through that cell at every call), else None."""
+        if self.closure_path is None:
+            return None
+        for name, v in self.closure.items():
+            if v is fn:
+                return self.closure_path + (name,)
+        return None
 
     # ------------------------------------------------------------------ library code
 
@@ -1376,7 +1409,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         sub = type(self)(pf, _Scope(outer), self.b, self.stack + (fn.node,), self.own,
                          self.borrowed | lent, self.captures)
         sub.captures_hints, sub.randoms = self.captures_hints, self.randoms
-        sub.closure, sub.globals, sub.top_closure = outer.closure, outer.globals, outer.top_closure
+        sub.closure, sub.globals, sub.closure_path = outer.closure, outer.globals, outer.closure_path
         result = sub.run({**visible, **bound})
         self.b = sub.b
         return result

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const
-from ..primitives import P_ATOM, Spelling, defprim
+from ..primitives import B_ALONG, P_ATOM, Spelling, defprim
 from .callargs import array_arg, bind, float_of, one_axis
 from .registry import lowers
 
@@ -54,11 +54,13 @@ def _like(q, args, p):
 defprim("cumsum", 1, _scan_type, _scan("cumsum", "scan_cumsum"), elementwise=False,
         costly=True, reads_values=False, shape=_like,
         vjp=(lambda b, g, out, x, axis: b.rcumsum(g, axis=axis),),
-        jvp=(lambda b, t, out, x, axis: b.cumsum(t, axis=axis),))
+        jvp=(lambda b, t, out, x, axis: b.cumsum(t, axis=axis),),
+        batch=B_ALONG)
 defprim("rcumsum", 1, _scan_type, _helper("rcumsum"), elementwise=False, costly=True,
         reads_values=False, shape=_like,
         vjp=(lambda b, g, out, x, axis: b.cumsum(g, axis=axis),),
-        jvp=(lambda b, t, out, x, axis: b.rcumsum(t, axis=axis),))
+        jvp=(lambda b, t, out, x, axis: b.rcumsum(t, axis=axis),),
+        batch=B_ALONG)
 
 
 def _shift_spell(a, p):
@@ -70,7 +72,8 @@ def _shift_spell(a, p):
 defprim("shift", 1, lambda x, axis, k, fill: x, Spelling(_shift_spell, _shift_spell, P_ATOM, (1,)),
         elementwise=False, reads_values=False, shape=_like,
         vjp=(lambda b, g, out, x, axis, k, fill: b.shift(g, axis=axis, k=-k, fill=0.0),),
-        jvp=(lambda b, t, out, x, axis, k, fill: b.shift(t, axis=axis, k=k, fill=0.0),))
+        jvp=(lambda b, t, out, x, axis, k, fill: b.shift(t, axis=axis, k=k, fill=0.0),),
+        batch=B_ALONG)
 
 
 def _linrec_spell(a, p):
@@ -97,7 +100,8 @@ defprim("linrec", 2, lambda a, g, axis, reverse: T.broadcast(a, g),
              _linrec_vjp_g),
         jvp=(lambda b, t, out, a, g, axis, reverse:
              b.linrec(a, b.mul(t, _before(b, out, axis, reverse)), axis=axis, reverse=reverse),
-             lambda b, t, out, a, g, axis, reverse: b.linrec(a, t, axis=axis, reverse=reverse)))
+             lambda b, t, out, a, g, axis, reverse: b.linrec(a, t, axis=axis, reverse=reverse)),
+        batch=B_ALONG)
 
 
 def _exclusive(b, out, axis):
@@ -113,7 +117,8 @@ defprim("cumprod", 1, _scan_type, _scan("cumprod", "scan_cumprod"), elementwise=
         vjp=(lambda b, g, out, x, axis: b.mul(_exclusive(b, out, axis), b.linrec(
             b.shift(x, axis=axis, k=-1, fill=0.0), g, axis=axis, reverse=True)),),
         jvp=(lambda b, t, out, x, axis:
-             b.linrec(x, b.mul(t, _exclusive(b, out, axis)), axis=axis, reverse=False),))
+             b.linrec(x, b.mul(t, _exclusive(b, out, axis)), axis=axis, reverse=False),),
+        batch=B_ALONG)
 
 
 # ======================================================================= lowerings

@@ -8,4 +8,6 @@ from . import order  # noqa: F401
 from . import shape  # noqa: F401
 from . import linalg  # noqa: F401
 from . import numeric  # noqa: F401
+from . import incomplete  # noqa: F401
+from . import stats  # noqa: F401
 from . import random  # noqa: F401

@@ -33,7 +33,10 @@ import numpy as np
 from .. import dims as D
 from .. import types as T
 from ..ir import Const
-from ..primitives import P_ATOM, Spelling, call, defprim
+from ..primitives import B_PRODUCT, NO_BATCH_INT, P_ATOM, Spelling, call, defprim
+
+# NumPy's linear algebra takes stacks of matrices, Numba's one matrix at a time
+_ONE_MATRIX = "one matrix at a time under Numba (the loop method maps it)"
 from .registry import lowers
 
 
@@ -81,7 +84,8 @@ def _solve_jvp(b, tans, out, A, B):
 
 defprim("solve", 2, _solve_type, call("np.linalg.solve", arity=2), elementwise=False,
         costly=True, shape=lambda q, args, p: q.shape(args[0])[1:2] + q.shape(args[1])[1:],
-        vjp=(_solve_vjp_a, _solve_vjp_b), jvp_joint=_solve_jvp)
+        vjp=(_solve_vjp_a, _solve_vjp_b), jvp_joint=_solve_jvp,
+        batch=_ONE_MATRIX)
 
 
 def _inv_t(b, A):
@@ -91,7 +95,8 @@ def _inv_t(b, A):
 defprim("inv", 1, _float_type, call("np.linalg.inv"), elementwise=False, costly=True,
         shape=D.like(0),
         vjp=(lambda b, g, out, A: b.neg(b.matmul(b.matmul(b.transpose(out), g), b.transpose(out))),),
-        jvp=(lambda b, t, out, A: b.neg(b.matmul(b.matmul(out, t), out)),))
+        jvp=(lambda b, t, out, A: b.neg(b.matmul(b.matmul(out, t), out)),),
+        batch=_ONE_MATRIX)
 def _cofactor_jvp(b, t, out, A):
     """d(det(A) A^-T) = tr(A^-1 dA) C - C dA^T A^-T, with C = det(A) A^-T (invertible A)."""
     inv_t = _inv_t(b, A)
@@ -107,17 +112,21 @@ def _cofactor_vjp(b, g, out, A):
 # adj(A)^T, det's derivative: det(A) A^-T, or from the SVD where det(A) == 0 (runtime/support.py);
 # its own derivative needs A^-1 (second derivatives of det at a singular matrix raise)
 defprim("cofactor", 1, _float_type, call("cofactor"), elementwise=False, costly=True,
-        shape=D.like(0), vjp=(_cofactor_vjp,), jvp=(_cofactor_jvp,))
+        shape=D.like(0), vjp=(_cofactor_vjp,), jvp=(_cofactor_jvp,),
+        batch=_ONE_MATRIX)
 defprim("det", 1, _scalar_of, call("np.linalg.det"), elementwise=False, costly=True,
         shape=lambda q, args, p: (),
         vjp=(lambda b, g, out, A: b.mul(g, b.cofactor(A)),),
-        jvp=(lambda b, t, out, A: b.sum(b.mul(b.cofactor(A), t)),), reads_output=False)
+        jvp=(lambda b, t, out, A: b.sum(b.mul(b.cofactor(A), t)),), reads_output=False,
+        batch=_ONE_MATRIX)
 defprim("slogdet", 1, _scalar_of, _fmt(lambda a, p: f"np.linalg.slogdet({a[0]})[1]"),
         elementwise=False, costly=True, shape=lambda q, args, p: (),
         vjp=(lambda b, g, out, A: b.mul(g, _inv_t(b, A)),),
-        jvp=(lambda b, t, out, A: b.sum(b.mul(_inv_t(b, A), t)),))
+        jvp=(lambda b, t, out, A: b.sum(b.mul(_inv_t(b, A), t)),),
+        batch=_ONE_MATRIX)
 defprim("slogdet_sign", 1, _scalar_of, _fmt(lambda a, p: f"np.linalg.slogdet({a[0]})[0]"),
-        elementwise=False, nondiff=True, shape=lambda q, args, p: ())
+        elementwise=False, nondiff=True, shape=lambda q, args, p: (),
+        batch=_ONE_MATRIX)
 
 
 # ---- cholesky
@@ -145,7 +154,8 @@ def _cholesky_jvp(b, t, L, A):
 
 
 defprim("cholesky", 1, _float_type, call("np.linalg.cholesky"), elementwise=False, costly=True,
-        shape=D.like(0), vjp=(_cholesky_vjp,), jvp=(_cholesky_jvp,))
+        shape=D.like(0), vjp=(_cholesky_vjp,), jvp=(_cholesky_jvp,),
+        batch=_ONE_MATRIX)
 
 
 # ======================================================================= triangles, diagonals
@@ -159,30 +169,35 @@ def _k_text(p):
 defprim("tril", 1, lambda x, k=0: x, _fmt(lambda a, p: f"np.tril({a[0]}{_k_text(p)})"),
         elementwise=False, reads_values=False, shape=D.like(0),
         vjp=(lambda b, g, out, x, k=0: b.tril(g, k=k),),
-        jvp=(lambda b, t, out, x, k=0: b.tril(t, k=k),))
+        jvp=(lambda b, t, out, x, k=0: b.tril(t, k=k),),
+        batch=_ONE_MATRIX)
 defprim("triu", 1, lambda x, k=0: x, _fmt(lambda a, p: f"np.triu({a[0]}{_k_text(p)})"),
         elementwise=False, reads_values=False, shape=D.like(0),
         vjp=(lambda b, g, out, x, k=0: b.triu(g, k=k),),
-        jvp=(lambda b, t, out, x, k=0: b.triu(t, k=k),))
+        jvp=(lambda b, t, out, x, k=0: b.triu(t, k=k),),
+        batch=_ONE_MATRIX)
 
 # np.diag of a vector: the matrix with it on diagonal k
 defprim("diag", 1, lambda v, k=0: T.Array(v.dtype, 2), _fmt(lambda a, p: f"np.diag({a[0]}{_k_text(p)})"),
         elementwise=False, fresh=True, reads_values=False,
         shape=lambda q, args, p: (q.shape(args[0])[0],) * 2 if not p.get("k") else None,
         vjp=(lambda b, g, out, v, k=0: b.diagonal(g, k=k),),
-        jvp=(lambda b, t, out, v, k=0: b.diag(t, k=k),))
+        jvp=(lambda b, t, out, v, k=0: b.diag(t, k=k),),
+        batch=_ONE_MATRIX)
 # diagonal k of a matrix (np.diag of a matrix, np.diagonal): its adjoint puts the adjoint
 # back on that diagonal of a zero matrix shaped like x
 defprim("diagonal", 1, lambda x, k=0: T.Array(x.dtype, 1),
         _fmt(lambda a, p: f"np.diag({a[0]}{_k_text(p)})"), elementwise=False, view=True,
         reads_values=False,
         vjp=(lambda b, g, out, x, k=0: b.diag_embed(g, x, k=k),),
-        jvp=(lambda b, t, out, x, k=0: b.diagonal(t, k=k),))
+        jvp=(lambda b, t, out, x, k=0: b.diagonal(t, k=k),),
+        batch=_ONE_MATRIX)
 defprim("diag_embed", 2, lambda g, like, k=0: T.Array(g.dtype, 2),
         _fmt(lambda a, p: f"diag_embed({a[0]}, {a[1]}, {p.get('k', 0)})"), elementwise=False,
         fresh=True, reads_values=False, shape=D.like(1),
         vjp=(lambda b, g, out, v, like, k=0: b.diagonal(g, k=k), None),
-        jvp=(lambda b, t, out, v, like, k=0: b.diag_embed(t, like, k=k), None))
+        jvp=(lambda b, t, out, v, like, k=0: b.diag_embed(t, like, k=k), None),
+        batch=_ONE_MATRIX)
 
 
 # ======================================================================= einsum
@@ -247,10 +262,12 @@ class _EinsumJVP:
 
 defprim("fit_shape", 2, lambda c, like: T.with_dtype(like, c.dtype),
         call("fit_shape", arity=2), elementwise=False, shape=D.like(1), vjp=(),
-        jvp=(lambda b, t, out, c, like: b.fit_shape(t, like), None))
+        jvp=(lambda b, t, out, c, like: b.fit_shape(t, like), None),
+        batch="sums into a shape that broadcasting chose per example")
 defprim("einsum", -1, _einsum_type, Spelling(_einsum_spell, _einsum_spell, P_ATOM, (1,),
                                              jit=_einsum_jit),
-        elementwise=False, costly=True, fresh=True, shape=_einsum_shape)
+        elementwise=False, costly=True, fresh=True, shape=_einsum_shape,
+        batch=B_PRODUCT)
 from ..primitives import PRIMS  # noqa: E402
 
 PRIMS["einsum"].vjp = _EinsumVJP()
@@ -414,7 +431,8 @@ def _lower_kron(lw, node, kwargs):
 
 
 defprim("cross_index", 1, lambda n: T.I64, call("cross_index"), elementwise=False,
-        nondiff=True)
+        nondiff=True,
+        batch=NO_BATCH_INT)
 
 
 @lowers(np.cross)

@@ -30,14 +30,19 @@ def _namespaces() -> list[tuple[str, object]]:
     spaces = [("math", math), ("np", np), ("np.linalg", np.linalg), ("builtins", builtins)]
     try:
         import scipy.special
-        spaces.append(("scipy.special", scipy.special))
+        import scipy.stats
+        spaces += [("scipy.special", scipy.special), ("scipy.stats", scipy.stats)]
     except ImportError:       # pragma: no cover - scipy is a dependency
         pass
     return spaces
 
 
 def _names_of(obj, spaces) -> list[str]:
-    """Every name ``obj`` goes by in the namespaces (``np.arccos`` and ``np.acos``)."""
+    """Every name ``obj`` goes by in the namespaces (``np.arccos`` and ``np.acos``); a
+    method of a module's object by the object's names (``scipy.stats.norm.logpdf``)."""
+    owner = getattr(obj, "__self__", None)
+    if owner is not None and not isinstance(owner, type(math)) and hasattr(obj, "__name__"):
+        return [f"{n}.{obj.__name__}" for n in _names_of(owner, spaces)]
     out = []
     for prefix, module in spaces:
         for attr in dir(module):
@@ -61,12 +66,14 @@ def supported() -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
     for n in names:
         space = n.rsplit(".", 1)[0] if "." in n else "builtins"
+        space = "scipy.stats" if space.startswith("scipy.stats.") else space
         groups.setdefault(space, []).append(n)
     return {k: sorted(v, key=str.lower) for k, v in groups.items()}
 
 
 _TITLES = [("builtins", "Python builtins"), ("math", "math"), ("np", "NumPy"),
-           ("np.linalg", "NumPy linear algebra"), ("scipy.special", "SciPy special functions")]
+           ("np.linalg", "NumPy linear algebra"), ("scipy.special", "SciPy special functions"),
+           ("scipy.stats", "SciPy distributions (also frozen: `norm(loc, scale).logpdf(x)`)")]
 
 
 # unsupported functions whose nearest supported neighbour a name match would not find

@@ -21,9 +21,11 @@ from .callargs import bind, one_axis
 from .registry import lowers
 
 defprim("argmax", 1, lambda x: T.I64, Spelling("np.argmax({0})", "np.argmax({0})", P_ATOM, (0,)),
-        elementwise=False, nondiff=True, shape=lambda q, args, p: ())
+        elementwise=False, nondiff=True, shape=lambda q, args, p: (),
+        batch="a flat index (np.argmax without an axis)")
 defprim("argmin", 1, lambda x: T.I64, Spelling("np.argmin({0})", "np.argmin({0})", P_ATOM, (0,)),
-        elementwise=False, nondiff=True, shape=lambda q, args, p: ())
+        elementwise=False, nondiff=True, shape=lambda q, args, p: (),
+        batch="a flat index (np.argmin without an axis)")
 
 
 def _array(lw, node, name):

@@ -19,7 +19,7 @@ import numpy as np
 from .. import dims as D
 from .. import types as T
 from ..ir import Const, Var
-from ..primitives import P_ATOM, Spelling, defprim
+from ..primitives import B_ALONG, NO_BATCH_SHAPE, P_ATOM, Spelling, defprim
 from .callargs import bind, one_axis
 from .registry import LOWERINGS, lowers, lowers_method
 
@@ -45,11 +45,13 @@ def _take_spell(a, p):
 
 defprim("argsort", 1, lambda x, axis: T.Array("int64", x.ndim),
         Spelling(_argsort_spell, _argsort_spell, P_ATOM, (1,), jit=_argsort_jit),
-        elementwise=False, nondiff=True, shape=lambda q, args, p: q.shape(args[0]))
+        elementwise=False, nondiff=True, shape=lambda q, args, p: q.shape(args[0]),
+        batch=B_ALONG)
 defprim("take_along", 2, lambda x, idx, axis: T.Array(x.dtype, x.ndim),
         Spelling(_take_spell, _take_spell, P_ATOM, (1, 1)), elementwise=False, costly=True,
         vjp=(lambda b, g, out, x, idx, axis: b.scatter_along(g, idx, x, axis=axis), None),
-        jvp=(lambda b, t, out, x, idx, axis: b.take_along(t, idx, axis=axis), None))
+        jvp=(lambda b, t, out, x, idx, axis: b.take_along(t, idx, axis=axis), None),
+        batch=B_ALONG)
 
 
 def _scatter_spell(a, p):
@@ -61,18 +63,21 @@ defprim("scatter_along", 3, lambda g, idx, like, axis: T.Array(g.dtype, like.ndi
         fresh=True, shape=D.like(2),
         vjp=(lambda b, g, out, gg, idx, like, axis: b.take_along(g, idx, axis=axis), None, None),
         jvp=(lambda b, t, out, gg, idx, like, axis: b.scatter_along(t, idx, like, axis=axis),
-             None, None))
+             None, None),
+        batch=B_ALONG)
 defprim("mask_select", 2, lambda x, m: T.Array(x.dtype, 1),
         Spelling("{0}[{1}]", "{0}[{1}]", P_ATOM, (P_ATOM, 0),
                  jit=lambda a, p: f"{a[0]}.ravel()[{a[1]}.ravel()]"),
         elementwise=False, costly=True,
         vjp=(lambda b, g, out, x, m: b.mask_scatter(g, m, x), None),
-        jvp=(lambda b, t, out, x, m: b.mask_select(t, m), None))
+        jvp=(lambda b, t, out, x, m: b.mask_select(t, m), None),
+        batch=NO_BATCH_SHAPE)
 defprim("mask_scatter", 3, lambda g, m, like: T.Array(g.dtype, like.ndim),
         Spelling("mask_scatter({0}, {1}, {2})", "mask_scatter({0}, {1}, {2})", P_ATOM, (1, 1, 1)),
         elementwise=False, fresh=True, shape=D.like(2),
         vjp=(lambda b, g, out, gg, m, like: b.mask_select(g, m), None, None),
-        jvp=(lambda b, t, out, gg, m, like: b.mask_scatter(t, m, like), None, None))
+        jvp=(lambda b, t, out, gg, m, like: b.mask_scatter(t, m, like), None, None),
+        batch=NO_BATCH_SHAPE)
 
 
 # ======================================================================= lowerings
@@ -280,7 +285,8 @@ def _nonzero_spell(a, p):
 # the axis-``axis`` coordinates of the nonzero elements of x, in C order (no derivative)
 defprim("nonzero", 1, lambda x, axis: T.Array("int64", 1),
         Spelling(_nonzero_spell, _nonzero_spell, P_ATOM, (P_ATOM,)), elementwise=False,
-        nondiff=True)
+        nondiff=True,
+        batch=NO_BATCH_SHAPE)
 
 
 def _nonzero_of(lw, node, x, fname):

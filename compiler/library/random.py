@@ -78,13 +78,18 @@ def _draw_spelling(args, p):
 
 
 # a draw: operand 0 is the generator, ``call`` the text of the method call over the operands
+# vmap: draws are made before the compiled code (runtime/draws.py), from no mapped value; a
+# vmap'd function that draws is rejected where the draw is lowered
+_NO_BATCH = "a random draw (made before the compiled code, never from a mapped value)"
 defprim("draw", -1, lambda *ts, type, call: type, Spelling(_draw_spelling, _draw_spelling,
                                                           P_ATOM, (P_ATOM, 1)),
-        elementwise=False, fresh=True, nondiff=True, pure=False, reads_output=False)
+        elementwise=False, fresh=True, nondiff=True, pure=False, reads_output=False,
+        batch=_NO_BATCH)
 # a generator made inside the function (np.random.default_rng(seed))
 defprim("random_generator", -1, lambda *ts, type, call: type,
         Spelling(_draw_spelling, _draw_spelling, P_ATOM, (1,)),
-        elementwise=False, fresh=True, nondiff=True, pure=False, reads_output=False)
+        elementwise=False, fresh=True, nondiff=True, pure=False, reads_output=False,
+        batch=_NO_BATCH)
 
 
 # ======================================================================= the methods
@@ -265,7 +270,7 @@ def generator_var(lw, source: Source) -> Var:
 def source_of(lw, where: tuple, obj, node, name: str) -> Source:
     """The Source for generator ``obj`` the function reads as ``name`` at ``where`` (a closure
     variable or a module global, as for captured arrays)."""
-    if where[0] == "closure" and not lw.top_closure:
+    if where is None or (where[0] == "closure" and not lw.top_closure):
         raise lw.err(node, f"'{name}' is a random generator in the closure of a helper; "
                            "flatgrad reads generators of the differentiated function itself, "
                            "its arguments and its module", f"Pass '{name}' to the helper.")
@@ -326,9 +331,10 @@ def _trips_spelling(args, p):
 # tuple of arrays, one per draw of the body, its trips stacked along a first axis
 defprim("draw_trips", -1, lambda *ts, type, calls, spans, kinds: type,
         Spelling(_trips_spelling, _trips_spelling, P_ATOM, (P_ATOM, 1)),
-        elementwise=False, fresh=True, nondiff=True, pure=False, reads_output=False)
+        elementwise=False, fresh=True, nondiff=True, pure=False, reads_output=False,
+        batch=_NO_BATCH)
 defprim("trip_draws", 1, lambda t, k, type: type, Spelling("{0}[{k}]", "{0}[{k}]", P_ATOM, (P_ATOM,)),
-        elementwise=False, nondiff=True, reads_output=False)
+        elementwise=False, nondiff=True, reads_output=False, batch=_NO_BATCH)
 
 
 @dataclass(frozen=True)

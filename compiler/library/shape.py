@@ -21,7 +21,7 @@ import numpy as np
 from .. import dims as D
 from .. import types as T
 from ..ir import Const, Var
-from ..primitives import P_ATOM, PRIMS, Spelling, call, defprim
+from ..primitives import B_ALONG, B_SAME, B_SHAPED, NO_BATCH_INT, P_ATOM, PRIMS, Spelling, call, defprim
 from ..values import Ref
 from .callargs import bind
 from .registry import lowers, lowers_method
@@ -92,7 +92,8 @@ def _concat_spell(a, p):
 
 defprim("concat", -1, _concat_type, Spelling(_concat_spell, _concat_spell, P_ATOM, (1,)),
         elementwise=False, fresh=True, reads_values=False, shape=_concat_shape,
-        jvp_joint=_concat_jvp)
+        jvp_joint=_concat_jvp,
+        batch=B_ALONG)
 PRIMS["concat"].vjp = _ConcatRules()
 
 
@@ -105,7 +106,8 @@ defprim("broadcast_to", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
         reads_values=False, shape=lambda q, args, p: tuple(q.sym(a) for a in args[1:]),
         vjp=(lambda b, g, out, x, *dims:
              b.sum_to(g, x) if T.is_array(x.type) else b.sum(g),),
-        jvp=(lambda b, t, out, x, *dims: b.broadcast_to(t, *dims),))
+        jvp=(lambda b, t, out, x, *dims: b.broadcast_to(t, *dims),),
+        batch=B_SHAPED)
 
 # np.ascontiguousarray: the value itself, laid out in C order (Numba reshapes only such
 # arrays); its tangent is laid out so too. It may return its argument: "contiguous" is used
@@ -115,14 +117,17 @@ defprim("broadcast_to", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
 for _name, _flags in (("contiguous", {"fresh": True}), ("contiguous_view", {"view": True})):
     defprim(_name, 1, T.same, call("np.ascontiguousarray"), elementwise=False,
             reads_values=False, shape=D.like(0), vjp=(lambda b, g, out, x: g,),
-            jvp=((lambda n: lambda b, t, out, x: b.op(n, t))(_name),), **_flags)
+            jvp=((lambda n: lambda b, t, out, x: b.op(n, t))(_name),), batch=B_SAME, **_flags)
 
 # run-time size checks (NumPy raises ValueError in these cases; so does the emitted code)
 defprim("split_size", 2, lambda n, k: I64, call("split_size", arity=2), elementwise=False,
-        nondiff=True)
-defprim("nonneg", 1, lambda n: I64, call("nonneg"), elementwise=False, nondiff=True)
+        nondiff=True,
+        batch=NO_BATCH_INT)
+defprim("nonneg", 1, lambda n: I64, call("nonneg"), elementwise=False, nondiff=True,
+        batch=NO_BATCH_INT)
 defprim("squeeze_index", 1, lambda n: I64, call("squeeze_index"), elementwise=False,
-        nondiff=True)
+        nondiff=True,
+        batch=NO_BATCH_INT)
 
 
 # ======================================================================= helpers

@@ -22,7 +22,7 @@ import scipy.special
 
 from .. import types as T
 from ..ir import Const
-from ..primitives import P_ATOM, Spelling, _sp, call, defprim
+from ..primitives import P_ATOM, SCALAR_HELPER, TWO_OVER_SQRT_PI, Spelling, _sp, call, defprim
 from .callargs import bind, float_of
 from .registry import lowers
 
@@ -45,10 +45,25 @@ defprim("polygamma", 2, lambda n, x: T.floating(x),
         Spelling("polygamma({0}, {1})", "polygamma({0}, {1})", P_ATOM, (1, 1), choose=1),
         lambda n, x: _sp().polygamma(n, x), _polygamma,
         deriv=(None, lambda b, s, out, n, x: b.mul(s, b.polygamma(_next_order(b, n), x))),
-        costly=True, safe=True)
+        costly=True, safe=True,
+        batch=SCALAR_HELPER)
 defprim("gammaln", 1, T.floating, call("gammaln"), lambda x: _sp().loggamma(x), _gammaln,
         deriv=(lambda b, s, out, x: b.mul(s, b.polygamma(0, x)),),
-        names=(scipy.special.gammaln, math.lgamma), costly=True, safe=True)
+        names=(scipy.special.gammaln, math.lgamma), costly=True, safe=True,
+        batch=SCALAR_HELPER)
+
+
+def _log_ndtr(x):
+    return float(scipy.special.log_ndtr(x))
+
+
+# d/dx log Phi(x) = phi(x) / Phi(x) = exp(-x^2/2 - log Phi(x)) / sqrt(2 pi): no quotient of two
+# tiny numbers in the lower tail (it tends to -x there), 2/sqrt(pi)/sqrt(8) for SymPy's sake
+defprim("log_ndtr", 1, T.floating, call("log_ndtr"),
+        lambda x: _sp().log(_sp().erfc(-x / _sp().sqrt(2)) / 2), _log_ndtr,
+        deriv=(lambda b, s, out, x: b.mul(s, b.div(
+            b.mul(TWO_OVER_SQRT_PI, b.exp(b.sub(b.mul(-0.5, b.mul(x, x)), out))), b.sqrt(8.0))),),
+        names=(scipy.special.log_ndtr,), costly=True, safe=True, batch=SCALAR_HELPER)
 
 
 def _sinc(x):
@@ -123,9 +138,11 @@ for _name, (_sc, _ar, _ev, _sy, _names) in _PREDICATES.items():
     defprim(_name, 1, T.boolean, call(_sc, _ar), _sy, _ev, nondiff=True, safe=True, names=_names)
 
 defprim("array_equal", 2, lambda a, b: T.BOOL, call("np.array_equal", arity=2),
-        elementwise=False, nondiff=True)
+        elementwise=False, nondiff=True,
+        batch="a whole-array comparison")
 defprim("array_equiv", 2, lambda a, b: T.BOOL, call("array_equiv", arity=2),
-        elementwise=False, nondiff=True)
+        elementwise=False, nondiff=True,
+        batch="a whole-array comparison")
 
 
 # ======================================================================= lowerings
@@ -140,6 +157,23 @@ def _erf(lw, node, kwargs):
 def _erfc(lw, node, kwargs):
     a = bind(lw, node, kwargs, "scipy.special.erfc", ("x",))
     return lw.op(node, "erfc", float_of(lw, lw.atom(a["x"]), node))
+
+
+@lowers(scipy.special.ndtr)
+def _ndtr(lw, node, kwargs):
+    """The standard normal CDF, erfc(-x / sqrt 2) / 2: no cancellation in the lower tail."""
+    a = bind(lw, node, kwargs, "scipy.special.ndtr", ("x",))
+    x = float_of(lw, lw.atom(a["x"]), node)
+    return lw.op(node, "mul", 0.5, lw.op(node, "erfc", lw.op(node, "mul", x, -math.sqrt(0.5))))
+
+
+@lowers(scipy.special.betaln)
+def _betaln(lw, node, kwargs):
+    """log|B(a, b)| = gammaln(a) + gammaln(b) - gammaln(a + b)."""
+    args = bind(lw, node, kwargs, "scipy.special.betaln", ("a", "b"), required=2)
+    a, c = (float_of(lw, lw.atom(args[k]), node) for k in ("a", "b"))
+    ga, gc = lw.op(node, "gammaln", a), lw.op(node, "gammaln", c)
+    return lw.op(node, "sub", lw.op(node, "add", ga, gc), lw.op(node, "gammaln", lw.op(node, "add", a, c)))
 
 
 @lowers(scipy.special.digamma, scipy.special.psi)

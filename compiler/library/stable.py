@@ -13,7 +13,7 @@ import numpy as np
 import scipy.special
 
 from .. import types as T
-from ..primitives import P_ATOM, Spelling, _sp, call, defprim
+from ..primitives import P_ATOM, SCALAR_HELPER, Spelling, _sp, call, defprim
 from .callargs import bind, float_of
 from .registry import lowers
 
@@ -84,12 +84,14 @@ defprim("xlogy", 2, T.floating, call("xlogy", arity=2), lambda x, y: x * _sp().l
         _xlogy,
         deriv=(lambda b, s, out, x, y: b.mul(s, b.log(y)),
                lambda b, s, out, x, y: b.div(b.mul(s, x), _divisor(b, x, y))),
-        names=(scipy.special.xlogy,), costly=True, safe=True)
+        names=(scipy.special.xlogy,), costly=True, safe=True,
+        batch=SCALAR_HELPER)
 defprim("xlog1py", 2, T.floating, call("xlog1py", arity=2), lambda x, y: x * _sp().log(1 + y),
         _xlog1py,
         deriv=(lambda b, s, out, x, y: b.mul(s, b.log1p(y)),
                lambda b, s, out, x, y: b.div(b.mul(s, x), _divisor(b, x, b.add(1.0, y)))),
-        names=(scipy.special.xlog1py,), costly=True, safe=True)
+        names=(scipy.special.xlog1py,), costly=True, safe=True,
+        batch=SCALAR_HELPER)
 
 # a value that carries no derivative (the shift of a log-sum-exp: the result does not depend
 # on it, so its gradient is left out rather than computed and cancelled)

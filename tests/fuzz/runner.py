@@ -38,7 +38,7 @@ PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file
 
 @dataclass(frozen=True)
 class Config:
-    transform: str              # vg grad jvp vjp jacrev jacfwd hess gradgrad
+    transform: str              # vg grad jvp vjp jacrev jacfwd hess gradgrad vmap-* vmapvg-*
     target: str = "python"
     optimize: bool = True
     checkpoint: object = None
@@ -68,6 +68,10 @@ def configs_for(prog: Program, rng, *, target="python", full=False):
     cands += [Config("jvp", target, True), Config("jvp", target, False), Config("vjp", target),
               Config("jacrev", target, True), Config("jacfwd", target, True),
               Config("jacrev", target, False), Config("jacfwd", target, False)]
+    # vmap over random in_axes, each method, compared with a loop of the unbatched function
+    cands += [Config(f"vmap-{m}", target) for m in VMAP_METHODS]
+    if scalar:
+        cands += [Config(f"vmapvg-{m}", target) for m in VMAP_METHODS]
     if full:
         return cands
     first = cands[0]
@@ -349,6 +353,10 @@ def _run_config(fg, cfg: Config, f, args, orc: Oracle):
                     problems.append(_check_deriv(row[b], W[0][b], f"gradgrad[{_pname(orc, b)}]", s,
                                                  rtol=1e-4, atol=1e-5))
                     unchecked &= bool(np.isnan(W[0][b]).all())
+            elif cfg.transform.startswith("vmap"):
+                problems, unchecked = _run_vmap(fg, cfg, f, args, kw), False
+                if problems is None:
+                    return SKIP, "", "an example is outside the program's domain"
             elif cfg.transform == "hess":
                 H = fg.hessian(f, nums, **kw)(*args)
                 W = orc.hess(nums)
@@ -376,6 +384,67 @@ def _run_config(fg, cfg: Config, f, args, orc: Oracle):
     if unchecked:
         return SKIP, "", "oracle could not check (kink within the step)"
     return OK, "", ""
+
+
+VMAP_METHODS = ("auto", "batch", "loop")
+VMAP_SIZE = 3
+
+
+def vmap_case(args, seed: int):
+    """Random ``in_axes`` for ``args`` (None, or an axis of the batched argument, negative
+    ones too) and the batched arguments: example ``k`` of a mapped argument is the argument
+    scaled by ``1 + k/10`` (so examples differ, and keep their signs)."""
+    rng = np.random.default_rng([seed, 21])
+    axes, batched = [], []
+    for a in args:
+        r = np.ndim(a)
+        ax = None if rng.random() < 0.3 else int(rng.integers(-(r + 1), r + 1))
+        axes.append(ax)
+        if ax is None:
+            batched.append(a)
+            continue
+        ex = [np.asarray(a) * (1.0 + k / 10) for k in range(VMAP_SIZE)]
+        batched.append(np.stack(ex, axis=ax))
+    if all(ax is None for ax in axes):
+        axes[0] = 0
+        batched[0] = np.stack([np.asarray(args[0]) * (1.0 + k / 10)
+                               for k in range(VMAP_SIZE)], axis=0)
+    return tuple(axes), batched
+
+
+def _example(batched, axes, k):
+    return [a if ax is None else (lambda e: float(e) if np.ndim(e) == 0 else e)(
+        np.take(a, k, axis=ax)) for a, ax in zip(batched, axes)]
+
+
+def _run_vmap(fg, cfg: Config, f, args, kw):
+    """vmap (of f, or of value_and_grad of f) against a Python loop over the examples of the
+    unbatched function (or of the unbatched transform): the value to the last bit's
+    neighbourhood, the gradients as closely."""
+    kind, method = cfg.transform.split("-")
+    seed = int(np.sum(np.abs(np.asarray(args[0]))) * 1e6) % (2 ** 31)
+    axes, batched = vmap_case(args, seed)
+    nums = tuple(range(len(args)))
+    one = f if kind == "vmap" else fg.value_and_grad(f, nums, **kw)
+    try:
+        with np.errstate(all="ignore"):
+            want = [one(*_example(batched, axes, k)) for k in range(VMAP_SIZE)]
+    except Exception:  # noqa: BLE001 - the plain program rejects an example: nothing to check
+        return None
+    if not all(np.all(np.isfinite(np.asarray(w[0] if kind == "vmapvg" else w))) for w in want):
+        return None
+    target = fg.vmap(one if kind == "vmapvg" else f, in_axes=axes, method=method, **(
+        {"target": kw["target"]} if kind == "vmap" else {}))
+    got = target(*batched)
+    if kind == "vmap":
+        return [_check_value(got, np.stack([np.asarray(w) for w in want]), f"vmap-{method}")]
+    vals = np.array([w[0] for w in want])
+    probs = [_check_value(got[0], vals, f"vmapvg-{method} value")]
+    for i in nums:
+        wi = np.stack([np.asarray(w[1][i]) for w in want])
+        probs.append(_check_deriv(got[1][i], wi, f"vmapvg-{method} d/darg{i}", 1.0,
+                                  rtol=1e-9, atol=1e-10 * max(1.0, float(np.max(np.abs(wi))))))
+    return probs
 
 
 def _pname(orc, i):

@@ -23,10 +23,13 @@ _count = itertools.count()
 HEADER = "import math\nimport numpy as np\nimport scipy.special as ss\n\n\n"
 
 
-def build(exprs: dict, params: str = "x, w") -> types.SimpleNamespace:
-    """A module of functions ``name(params) = expr`` (returns its functions by name)."""
-    src = HEADER + "\n\n".join(f"def {name}({params}):\n    return {body}\n"
-                               for name, body in exprs.items())
+def build(exprs: dict, params: str = "x, w", header: str = HEADER) -> types.SimpleNamespace:
+    """A module of functions ``name(params) = expr`` (returns its functions by name); an
+    entry ``name: (params, expr)`` has parameters of its own."""
+    def define(name, body):
+        ps, expr = body if isinstance(body, tuple) else (params, body)
+        return f"def {name}({ps}):\n    return {expr}\n"
+    src = header + "\n\n".join(define(name, body) for name, body in exprs.items())
     path = _DIR / f"gen{next(_count)}.py"
     path.write_text(src)
     spec = importlib.util.spec_from_file_location(path.stem, path)

@@ -31,7 +31,9 @@ SMOOTH_POINTS = {
     # compiler/library/stable.py, special.py
     "logaddexp2": [(0.3, -1.2), (5.0, 5.5)], "xlogy": [(0.7, 1.3), (-2.0, 0.4)],
     "xlog1py": [(0.7, 0.3), (-2.0, -0.4)], "gammaln": [(0.7,), (3.5,), (-1.5,)],
-    "polygamma": [(0, 0.7), (1, 2.5), (2, -1.3), (0, -2.6)], "sinc": [(0.4,), (-1.3,), (0.1,), (-0.2,)],
+    "polygamma": [(0, 0.7), (1, 2.5), (2, -1.3), (0, -2.6)], "sinc": [(0.4,), (-1.3,), (0.1,), (-0.2,)], "log_ndtr": [(0.4,), (-3.0,), (-25.0,), (7.0,)],
+    "gammainc": [(2.5, 0.7), (0.6, 3.0), (40.0, 38.0)], "gammaincc": [(2.5, 0.7), (0.6, 3.0)],
+    "betainc": [(2.5, 1.5, 0.3), (0.7, 4.0, 0.8), (30.0, 20.0, 0.6)],
     "fmax": [(1.3, 0.7), (0.7, 1.3)], "fmin": [(1.3, 0.7), (0.7, 1.3)],
     "isnan": [(0.7,)], "isinf": [(0.7,)], "isfinite": [(0.7,)], "signbit": [(0.7,), (-0.7,)],
 }
@@ -39,6 +41,10 @@ SMOOTH_POINTS = {
 # runtime helpers the transforms create; they have no user-visible derivative
 INTERNAL = {"trip_count", "tape_alloc", "tape_put", "tape_push", "tape_get", "zeros_like",
             "ones_like", "undef", "astype", "sum_to", "not", "and", "or"}
+
+# arguments whose derivative flatgrad refuses (a CompileError, not a value): the shape
+# parameters of the incomplete gamma and beta functions (no closed form)
+NO_DERIVATIVE = {"gammainc": (0,), "gammaincc": (0,), "betainc": (0, 1)}
 
 # Non-differentiable points and the JAX convention: (args, expected gradient per arg)
 KINKS = {

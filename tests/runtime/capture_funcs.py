@@ -36,6 +36,31 @@ def make_helper_with_closure(A):
     return loss
 
 
+def make_nested_helpers(A, b):
+    def inner(w):
+        return A @ w - b
+
+    def outer(w):
+        return np.tanh(inner(w))
+
+    def loss(w):
+        return np.sum(outer(w) ** 2)
+    return loss
+
+
+def _make_global_helper(A):
+    def helper(w):
+        return A @ w
+    return helper
+
+
+GLOBAL_HELPER = _make_global_helper(np.eye(2))
+
+
+def via_global_helper(w):
+    return np.sum(GLOBAL_HELPER(w))
+
+
 def scalar_with_data(x):
     return x * np.sum(W0)
 

@@ -61,8 +61,23 @@ def test_jvp_and_hessian_with_captured_data():
     np.testing.assert_allclose(H, 2 * data.X.T @ data.X + 2 * np.eye(2))
 
 
+def test_arrays_in_helpers_closures_are_read_at_every_call():
+    """A helper the function closes over (and a helper of that helper) reads its own
+    closure's arrays through the cells on the way, at every call."""
+    A = np.array([[1.0, 2.0], [0.0, 1.0]])
+    g = fg.grad(F.make_helper_with_closure(A), target="python")
+    np.testing.assert_allclose(g(W), A.T @ np.ones(2))
+    A[0, 0] = 3.0                                        # the same array, new values
+    np.testing.assert_allclose(g(W), A.T @ np.ones(2))
+    b = np.array([0.1, -0.3])
+    loss = F.make_nested_helpers(A, b)
+    t = np.tanh(A @ W - b)
+    np.testing.assert_allclose(fg.grad(loss, target="python")(W), A.T @ (2 * t * (1 - t * t)))
+    assert fg.value_and_grad(loss, target="python")(W)[0] == pytest.approx(loss(W))
+
+
 def test_what_is_not_supported_says_so():
     with pytest.raises(fg.CompileError, match="closure of a helper"):
-        fg.grad(F.make_helper_with_closure(np.eye(2)), target="python")(W)
+        fg.grad(F.via_global_helper, target="python")(W)
     with pytest.raises(fg.CompileError, match="vectorize"):
         fg.vectorize(F.scalar_with_data)(np.ones(3))

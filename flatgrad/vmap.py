@@ -1,0 +1,61 @@
+"""``fg.vmap``: map a function, or any flatgrad transform of one, over a batch axis."""
+from __future__ import annotations
+
+from .compiler.frontend.source import params_of
+from .compiler.vmap import METHODS, VmapStep, freeze
+from .runtime.dispatch import DEFAULT_TARGET, TARGETS, Transformed, python_function
+from .runtime.vmap import VMapped
+
+_TARGETS = TARGETS + ("parallel",)
+
+
+def vmap(f, in_axes=0, out_axes=0, *, axis_size=None, target=None, method="auto",
+         optimize=None):
+    """``f`` mapped over a batch axis of its arguments, with JAX's semantics.
+
+    ``in_axes``: the mapped axis of every argument (an int; None: not mapped), or a tuple
+    with one entry per argument, each an int, None, or a container of them matching a
+    container argument (a prefix of it: ``{"W": None, "b": 0}``). Negative axes count from
+    the end. ``out_axes``: where the batch axis goes in each result (None: the result is
+    the same for every example), a prefix of the results' structure. ``axis_size``: the
+    batch size where no argument is mapped. Mapped axes of different lengths are a
+    ValueError naming the arguments.
+
+    ``f`` may be a Python function or a flatgrad transform (``grad``, ``value_and_grad``,
+    ``jacobian``, ``hessian``, ``forward``, another ``vmap``): ``vmap(grad(loss), in_axes=
+    (None, 0, 0))`` gives per-example gradients. The result is a transform itself, so
+    ``grad(vmap(f))`` works, and so does calling it inside compiled code.
+
+    ``method``: ``"batch"`` rewrites every op to work on the whole batch (``x @ W`` is one
+    matrix product, the per-example weight gradient one einsum); ``"loop"`` runs the
+    per-example code in one compiled loop (any control flow); ``"auto"`` batches unless
+    control flow depends on a mapped value or the per-example code has no array work (see
+    ``docs/vmap.md``). ``target``: ``"cpu"`` (Numba), ``"python"`` (NumPy) or
+    ``"parallel"`` (Numba, the loop method's loop spread over every core); default: ``f``'s
+    target, else ``"cpu"``.
+    """
+    if method not in METHODS:
+        raise ValueError(f"vmap method must be one of {', '.join(METHODS)}, not {method!r}")
+    if axis_size is not None and (not isinstance(axis_size, int) or axis_size < 0):
+        raise ValueError(f"vmap axis_size must be a non-negative int, not {axis_size!r}")
+    f = python_function(f)
+    if isinstance(f, Transformed):
+        fn, steps, extra, floats = f.fn, f.steps, f.extra, f.floats
+        target = target or f.target
+        opt = f.req.optimize if optimize is None else optimize
+        names = f.params
+        suffix = f.suffix + "_vmap"
+    else:
+        if not callable(f) or not hasattr(f, "__code__"):
+            raise TypeError(f"flatgrad transforms Python functions, not {type(f).__name__}")
+        fn, steps, extra, floats = f, (), (), ()
+        target = target or DEFAULT_TARGET
+        opt = True if optimize is None else optimize
+        names = params_of(fn)
+        suffix = "vmap"
+    if target not in _TARGETS:
+        raise ValueError(f"unknown target {target!r}; choose one of {', '.join(_TARGETS)}")
+    step = VmapStep(freeze(in_axes), freeze(out_axes), axis_size, method,
+                    target == "parallel", target != "python", len(names), tuple(names))
+    return VMapped(fn, steps + (step,), "cpu" if target == "parallel" else target, suffix,
+                   extra=extra, floats=floats, optimize=opt)
