@@ -255,6 +255,9 @@ class Emitter:
             self.names[s.outs[0].id] = self.names[s.args[0].id]
             return
         out = s.outs[0]
+        if prim.effect and not self.uses.get(out.id):
+            self.emit(depth, self.expr(s)[0])     # called for its effect (print): no result
+            return
         acc = self._accumulates(s, b, i)
         if acc is not None:
             prev, other = acc

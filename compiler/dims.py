@@ -66,3 +66,9 @@ def getitem(q, args, params) -> tuple:
             out.append(d[k] if k < len(d) and parts == [None, None, None] else unknown())
     out += list(d[len(spec):])
     return tuple(out)
+
+
+def region(q, args, params) -> tuple:
+    """The region ``x[spec]`` that a write (``x[spec] = v``, ``x[spec] += v``: arguments
+    ``x, v, *index``) broadcasts its value ``v`` into."""
+    return getitem(q, (args[0], *args[2:]), params)

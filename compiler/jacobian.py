@@ -19,7 +19,7 @@ from .errors import CompileError
 from .forward import forward_ad
 from .inline import builder_for, function, inline
 from .ir import Block, Const, For, Function
-from .rewrite import map_block
+from .rewrite import map_block, prints, quiet_function
 from .vjp import reverse_seeded
 
 
@@ -36,6 +36,9 @@ def jacobian_ir(fn: Function, wrt, mode: str = "rev") -> Function:
     if any(T.is_array(a.type) for a in [fn.params[i] for i in wrt] + list(fn.results)):
         return jacobian_arrays(fn, wrt, mode)
     b = builder_for(fn)
+    if prints(fn.body):
+        inline(b, fn, fn.params)         # the forward computation once, with its prints
+        fn = quiet_function(fn)          # (the optimiser merges the copies below into it)
     m, n = len(fn.results), len(wrt)
     cells: list = [[None] * n for _ in range(m)]
     if mode == "fwd":
@@ -84,7 +87,9 @@ def jacobian_arrays(fn: Function, wrt, mode: str) -> Function:
     if mode not in ("fwd", "rev"):
         raise ValueError(f"jacobian mode must be 'fwd' or 'rev', not {mode!r}")
     b = builder_for(fn)
-    outs = inline(b, fn, fn.params)            # the results, for their shapes
+    outs = inline(b, fn, fn.params)            # the results, for their shapes (and prints)
+    if prints(fn.body):
+        fn = quiet_function(fn)                # the derivative copies print nothing
     xs = [fn.params[i] for i in wrt]
     cells = [[None] * len(wrt) for _ in outs]
     if mode == "fwd":

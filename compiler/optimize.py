@@ -10,7 +10,7 @@ from dataclasses import replace
 from . import types as T
 from .ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, operands
 from .primitives import PRIMS
-from .rewrite import map_stmt
+from .rewrite import has_effects, map_stmt
 
 
 def _sub(a, m):
@@ -345,15 +345,6 @@ def _free(b: Block) -> set[int]:
     return set(free_vars(b))
 
 
-def _has_effects(b: Block) -> bool:
-    for s in b.stmts:
-        if isinstance(s, Op) and not PRIMS[s.prim].pure:
-            return True
-        if any(_has_effects(x) for x in blocks_of(s)):
-            return True
-    return False
-
-
 def _dce_stmt(s, live: set[int]):
     if isinstance(s, Op):
         if PRIMS[s.prim].pure and not any(v.id in live for v in s.outs):
@@ -363,7 +354,7 @@ def _dce_stmt(s, live: set[int]):
         keep = [i for i, v in enumerate(s.outs) if v.id in live]
         then = dce_block(_pick(s.then, keep))
         orelse = dce_block(_pick(s.orelse, keep))
-        if not keep and not _has_effects(then) and not _has_effects(orelse):
+        if not keep and not has_effects(then) and not has_effects(orelse):
             return None
         return replace(s, then=then, orelse=orelse, outs=tuple(s.outs[i] for i in keep))
     # loops: a carried position is live if its result is, or the live body reads it
@@ -386,7 +377,7 @@ def _dce_stmt(s, live: set[int]):
             break
         keep |= grow
     keep = sorted(keep)
-    if not keep and not _has_effects(body):
+    if not keep and not has_effects(body):
         return None
     params = s.body.params[:nfix] + tuple(carried[i] for i in keep)
     body = Block(params, body.stmts, body.yields)

@@ -97,6 +97,10 @@ class Primitive:
     costly: bool = False                # on arrays, worth a tape row rather than a recomputation
     safe: bool = False                  # a scalar op that cannot raise (may be hoisted freely)
     shape: Callable | None = None       # symbolic shape rule (see dims.py); None: unknown
+    effect: bool = False                # run for its effect alone (print): code that
+                                        # recomputes forward values leaves it out
+    region: Callable | None = None      # a write: the shape rule of the region its value
+                                        # (argument 1) is broadcast into, as NumPy does
     names: tuple = field(default=())    # Python callables that mean this primitive
     # its batching rule (compiler/batching.py; vmap and Jacobians): rule(bt, op, args, isb) ->
     # the op on operands with a leading batch axis where isb says, or None for a case it does
@@ -861,6 +865,7 @@ defprim("setitem", -1, lambda x, v, *idx, spec: x,
         Spelling(lambda a, p: f"{a[0]}[{_index_text(a[2:], p)}] = {a[1]}",
                  lambda a, p: f"{a[0]}[{_index_text(a[2:], p)}] = {a[1]}", 0, (P_ATOM, 1)),
         elementwise=False, inplace=True, fresh=True, reads_values=False, shape=D.like(0),
+        region=D.region,     # the value's adjoint, the region's, is summed back to its shape
         vjp=(lambda b, g, out, x, v, *idx, spec: b.setitem(b.copy_array(g), 0.0, *idx, spec=spec),
              lambda b, g, out, x, v, *idx, spec: b.getitem(g, *idx, spec=spec)),
         jvp=(lambda b, t, out, x, v, *idx, spec: b.setitem(b.copy_array(t), 0.0, *idx, spec=spec),
@@ -869,12 +874,28 @@ defprim("setitem", -1, lambda x, v, *idx, spec: x,
         batch=B_INDEX)
 defprim("index_add", -1, lambda acc, g, *idx, spec: acc,
         Spelling(_index_add, _index_add, 0, (P_ATOM, 1), jit=_index_add_jit), elementwise=False,
-        inplace=True, fresh=True, reads_values=False, shape=D.like(0),
+        inplace=True, fresh=True, reads_values=False, shape=D.like(0), region=D.region,
         # linear in (acc, g): the adjoint of g is the gather its scatter transposes
         vjp=(lambda b, G, out, acc, g, *idx, spec: G,
              lambda b, G, out, acc, g, *idx, spec: b.getitem(G, *idx, spec=spec)),
         jvp_joint=_index_add_jvp, reads_output=False,
         batch=B_INDEX)
+
+
+# ---- effects
+
+def _print_text(a: list, p: dict) -> str:
+    """``print('loss', x)``: the literal strings of ``parts``, the values in its None slots."""
+    it = iter(a)
+    return "print(" + ", ".join(next(it) if s is None else repr(s) for s in p["parts"]) + ")"
+
+
+# print of numbers, arrays and literal strings (frontend/effects.py). Impure: never removed,
+# merged, hoisted or recomputed. Its result is a token nothing reads, so that every pass
+# sees an op with one result; codegen writes the bare call.
+defprim("print", -1, lambda *values, parts: T.BOOL, variadic(_print_text, first=0),
+        elementwise=False, pure=False, effect=True, nondiff=True, reads_values=False,
+        reads_output=False, batch="a side effect: vmap's loop prints once per example, as a Python loop would")
 
 
 # ---- np.array([a, b, ...])

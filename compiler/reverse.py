@@ -14,18 +14,23 @@ Regions are reversed structurally:
   recomputes the iteration and propagates adjoints. ``While`` does the same with a
   growing tape and a recorded trip count. Only tapes the backward body reads (after
   dead-code elimination) are kept, so a loop linear in its carried value needs none.
+
+Recomputed forward code (arms, iterations, checkpointed segments) runs without side
+effects (``rewrite.quiet``): a ``print`` runs once, in the forward pass.
 """
 from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from types import SimpleNamespace
 
 from . import types as T
 from .builder import Builder
+from .dims import unknown
 from .errors import CompileError
 from .ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, max_id, operands
 from .primitives import PRIMS
-from .rewrite import clone, free_vars
+from .rewrite import clone, free_vars, quiet
 from .shapes import infer as infer_shapes
 
 def reverse_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = False,
@@ -158,6 +163,15 @@ class _Reverse:
             return ()
         return self.shapes.get(self.origin.get(v.id, v.id))
 
+    @property
+    def query(self) -> SimpleNamespace:
+        """What the primitives' shape rules read (dims.py): the symbolic shapes known here,
+        fresh unknowns for the rest."""
+        def shape(a):
+            s = self.shape(a)
+            return s if s is not None else tuple(unknown() for _ in range(a.type.ndim))
+        return SimpleNamespace(shape=shape, sym=lambda a: unknown())
+
     def tag(self, v: Var) -> tuple[str, int]:
         """The adjoint of a recomputed value is named after the forward value (grad_s2)."""
         return ("grad", self.origin.get(v.id, v.id))
@@ -261,6 +275,9 @@ class _Reverse:
                 continue
             if prim.elementwise:
                 c = self.fit(b, c, a, op.outs[0])
+            elif i == 1 and prim.region is not None:
+                # a write broadcasts its value into the region (a number into a row)
+                c = self.fit(b, c, a, c, prim.region(self.query, op.args, dict(op.params)))
             if a.id in pending:         # x * x: one contribution, 2 * (g * x), not two
                 first, mark = pending.pop(a.id)
                 c = b.op("add", first, c)
@@ -269,8 +286,9 @@ class _Reverse:
             else:
                 self.accumulate(b, adj, a, c, mark)
 
-    def fit(self, b: Builder, c, v: Var, out: Var):
-        """Undo broadcasting: sum contribution ``c`` (shaped like ``out``) to ``v``'s shape."""
+    def fit(self, b: Builder, c, v: Var, out: Var, so=None):
+        """Undo broadcasting: sum contribution ``c`` (shaped like ``out``, whose symbolic
+        shape is ``so`` where given) to ``v``'s shape."""
         if not T.is_array(v.type):
             if T.is_array(c.type):
                 return b.op("sum", c)
@@ -285,7 +303,7 @@ class _Reverse:
             return c
         if not T.is_array(c.type):
             return c      # a scalar stands for itself broadcast to v's shape
-        sv, so = self.shape(v), self.shape(out)
+        sv, so = self.shape(v), self.shape(out) if so is None else so
         if sv is not None and sv == so and c.type.ndim == v.type.ndim:
             return c
         if sv is not None and so is not None and len(so) == len(sv) + 1 and so[1:] == sv:
@@ -306,7 +324,7 @@ class _Reverse:
         for arm in (s.then, s.orelse):
             arm_b = b.child()
             m: dict = {}
-            arm_b.stmts = clone(arm.stmts, m, self.cloner(arm_b))
+            arm_b.stmts = clone(quiet(arm.stmts), m, self.cloner(arm_b))
             recomputed = list(arm_b.stmts)
             local = dict(adj)
             for y, g in zip(arm.yields, seeds):
@@ -506,7 +524,7 @@ class _Reverse:
             self.origin[m[p.id].id] = p.id
             if p.id in self.active:
                 self.active.add(m[p.id].id)
-        body = clone(s.body.stmts, m, self.cloner(back_body))
+        body = clone(quiet(s.body.stmts), m, self.cloner(back_body))
         back_body.stmts.extend(body)
         recomputed = {st.outs[0].id: st for st in body if isinstance(st, Op) and len(st.outs) == 1}
         local: dict = {}
@@ -593,7 +611,7 @@ class _Reverse:
         m = {s.body.params[0].id: replay.op("add", s.start, replay.op("mul", replay.op("add", first, r), s.step))}
         m.update({p.id: q for p, q in zip(carried, rparams)})
         puts = [replay.op("tape_put", t, r, q, hint=t.hint) for t, q in zip(rtapes, rparams)]
-        replay.stmts.extend(clone(s.body.stmts, m, self.cloner(replay)))
+        replay.stmts.extend(clone(quiet(s.body.stmts), m, self.cloner(replay)))
         ylds = tuple(m.get(y.id, y) if isinstance(y, Var) else y for y in s.body.yields)
         states = [seg_body.op("tape_get", c, seg) for c in final]
         touts = [seg_body.fresh(t.type, t.hint) for t in seg_tapes]

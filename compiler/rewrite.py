@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Callable
 
 from .ir import Atom, Block, For, If, Op, Stmt, Var, While, blocks_of, operands
+from .primitives import PRIMS
 
 
 def _sub(a: Atom, m: dict) -> Atom:
@@ -89,3 +90,41 @@ def free_vars(block: Block) -> dict[int, Var]:
 
     visit(block)
     return found
+
+
+def quiet(stmts) -> list[Stmt]:
+    """``stmts`` without the ops run for their effect alone (``print``), regions included:
+    for code that computes again what the forward pass has already computed (and printed)."""
+    out = []
+    for s in stmts:
+        if isinstance(s, Op):
+            if not PRIMS[s.prim].effect:
+                out.append(s)
+        elif isinstance(s, If):
+            out.append(replace(s, then=_quiet_block(s.then), orelse=_quiet_block(s.orelse)))
+        elif isinstance(s, For):
+            out.append(replace(s, body=_quiet_block(s.body)))
+        else:
+            out.append(replace(s, cond=_quiet_block(s.cond), body=_quiet_block(s.body)))
+    return out
+
+
+def _quiet_block(b: Block) -> Block:
+    return Block(b.params, tuple(quiet(b.stmts)), b.yields)
+
+
+def has_effects(block: Block) -> bool:
+    """Does ``block`` (or a region in it) have a side effect (``print``)?"""
+    return any((isinstance(s, Op) and not PRIMS[s.prim].pure) or any(map(has_effects, blocks_of(s)))
+               for s in block.stmts)
+
+
+def prints(block: Block) -> bool:
+    """Does ``block`` (or a region in it) have an op run for its effect alone (``print``)?"""
+    return any((isinstance(s, Op) and PRIMS[s.prim].effect) or any(map(prints, blocks_of(s)))
+               for s in block.stmts)
+
+
+def quiet_function(fn):
+    """``fn`` without its side effects (see :func:`quiet`)."""
+    return replace(fn, body=_quiet_block(fn.body))

@@ -30,6 +30,28 @@ class Array:
 
 
 @dataclass(frozen=True, slots=True)
+class Sized(Array):
+    """An array argument with the size facts its function's typing asked for: which axes
+    have length 1 (``unit``, for ``np.squeeze(x)`` without an axis; None where not asked)
+    and the lengths of some axes (``lengths``: (axis, length) pairs, for ``np.unstack``); see
+    ``compiler/facts.py``. Only the dispatcher's signatures hold it, as Numba's hold layouts:
+    one compilation per distinct fact, and only for functions that ask. The IR sees the
+    plain :class:`Array`."""
+
+    unit: tuple | None = None
+    lengths: tuple = ()
+
+    def __str__(self) -> str:
+        unit = "" if self.unit is None else f"length 1: {list(self.unit)}"
+        lengths = ", ".join(f"axis {a}: {n}" for a, n in self.lengths)
+        return f"{Array.__str__(self)}{{{'; '.join(x for x in (unit, lengths) if x)}}}"
+
+    @property
+    def plain(self) -> Array:
+        return Array(self.dtype, self.ndim)
+
+
+@dataclass(frozen=True, slots=True)
 class TupleT:
     items: tuple
 

@@ -37,6 +37,7 @@ import numpy as np
 from .. import compiler, templates
 from ..compiler.errors import CompileError
 from ..compiler.objects import attributes, is_user_object
+from . import forksafe
 
 _lock = threading.Lock()
 _compiler_hash: str | None = None
@@ -289,6 +290,21 @@ _warned: set[str] = set()         # the kinds of problem warned about in this pr
 _fallback: Path | None = None     # a private temporary directory, once the cache dir fails
 
 
+@forksafe.on_child
+def _after_fork() -> None:
+    """A forked child: the lock anew (the parent's background thread may have held it), and
+    a temporary directory of its own should it need one (the parent removes its own)."""
+    global _lock, _fallback
+    _lock, _fallback = threading.Lock(), None
+
+
+def _remove_fallback(path: Path, owner: int) -> None:
+    """At exit, remove the temporary directory ``path`` if this process made it (a forked
+    child inherits its parent's exit functions)."""
+    if os.getpid() == owner:
+        shutil.rmtree(path, True)
+
+
 def _warn_once(kind: str, message: str) -> None:
     if kind not in _warned:
         _warned.add(kind)
@@ -327,7 +343,7 @@ def load_module(key: str, stem: str, build) -> types.ModuleType:
         try:
             if _fallback is None:
                 _fallback = Path(tempfile.mkdtemp(prefix="flatgrad-"))
-                atexit.register(shutil.rmtree, _fallback, True)
+                atexit.register(_remove_fallback, _fallback, os.getpid())
             path = _fallback / fname
             _write_atomic(path, text)
             module = _import(name, path, text)

@@ -25,6 +25,7 @@ import warnings
 
 import numpy as np
 
+from ..compiler import facts
 from ..compiler import types as T
 from ..compiler.errors import CompileError, SourceLoc
 from ..compiler.frontend.source import params_of
@@ -33,7 +34,7 @@ from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import LEAF, TreeDef, unflatten
 from ..compiler.objects import array_leaves, follow, holds_objects
 from ..compiler.values import is_static
-from . import cache, draws, tiers
+from . import cache, draws, forksafe, tiers
 
 TARGETS = ("python", "cpu")
 DEFAULT_TARGET = "cpu"      # every transform's default: Numba; "python" runs the same code without
@@ -42,7 +43,6 @@ _SCALARS = {float: T.F64, int: T.I64, bool: T.BOOL, np.float64: T.F64, np.float3
 
 
 _UNSET = object()
-_compiling = tiers.compiling     # held while flatgrad has Numba compile a specialisation
 _ERRORS = (ValueError, IndexError, ZeroDivisionError)   # run-time errors located to the user's line
 _OMITTED = object()   # the default of every parameter of a hot dispatcher's function, see _make_hot
 
@@ -309,6 +309,18 @@ class Transformed:
         self._tiers: dict = {}     # signature -> tiers.State (FLATGRAD_TIER=auto/python)
         self._twin = None          # the python-target twin that compiles the python tier
         self._shown = None         # the signature .source shows (the last one dispatched)
+        self._facts: dict = {}     # argument position -> the size facts its signature holds
+        forksafe.track(self)
+
+    def _after_fork(self) -> None:
+        """In a forked child: a lock of its own; the background compilations the parent had
+        in flight are not the child's: its next call of such a signature (through the
+        classifying path, not a fast entry to the python tier) starts its own."""
+        self._lock = threading.Lock()
+        for state in self._tiers.values():
+            if state.pending:
+                state.pending.clear()
+                self._fast.clear()
 
     @property
     def _numba_type_(self):
@@ -506,12 +518,15 @@ class Transformed:
             transform(self.fn, None, self.req)   # raises the CompileError that says why
         args = self._bind(tuple(args))
         types, values, converted, gens = [], [], False, []
+        asked = self._facts        # the arguments whose size facts the function's typing needs
         for i, (name, v) in enumerate(zip(self.params, args)):
             if isinstance(v, str) and name not in self._modes():
                 raise TypeError(f"argument '{name}' is a string; flatgrad takes floats, ints, "
                                 "bools and NumPy arrays (and a string for a parameter whose "
                                 "default is a string or None, as a mode)")
             t, v2, conv = classify(name, v, i in self.floats)
+            if asked and i in asked and isinstance(t, T.Array):
+                t = facts.sized(t, v2, asked[i])
             types.append(t)
             if isinstance(t, T.Tree):
                 values.extend(v2)        # the compiled code takes one parameter per leaf
@@ -527,7 +542,14 @@ class Transformed:
 
     def _dispatch(self, args):
         sig, values, converted = self.signature(args)
-        compiled, state = self._pick(sig, values)
+        while True:
+            try:
+                compiled, state = self._pick(sig, values)
+                break
+            except facts.NeedsFacts as e:      # (one more fact per try: a handful at most)
+                if not self._learn(e):
+                    raise
+                sig, values, converted = self.signature(args)
         if state is not None and state.racing:       # both tiers timed (tiers.State.record)
             t0 = time.perf_counter()
             result = compiled(*values)
@@ -549,7 +571,7 @@ class Transformed:
                     with self._lock:   # never a python tier the switch has just replaced
                         if state.cpu is None or compiled is state.cpu:
                             self._fast[tuple(map(type, args))] = compiled
-            if self._hot is None:
+            if self._hot is None and not self._facts:    # (Numba keys on no size facts)
                 if (self.target == "cpu" and hasattr(compiled, "disable_compile")
                         and all(t == T.F64 or (isinstance(t, T.Array) and t.dtype in T.FLOATS)
                                 for t in sig)):
@@ -681,6 +703,23 @@ class Transformed:
             return False
         return True
 
+    def _learn(self, e) -> bool:
+        """The function's typing needs the size facts ``e.params``: every later signature
+        holds them (compiler/facts.py); False if it held them already. Numba's own
+        dispatcher, which keys on types and layouts only, is no longer handed calls directly."""
+        with self._lock:
+            grown = dict(self._facts)
+            for i, fact in e.params:
+                grown[i] = grown.get(i, frozenset()) | {fact}
+            if grown == self._facts:
+                return False
+            self._facts = grown
+            self._hot = self._hot_src = None
+            if type(self) is not Transformed and type(self).__bases__ == (Transformed,) \
+                    and "__call__" in vars(type(self)):     # made by _direct_class
+                self.__class__ = Transformed
+            return True
+
     def _make_hot(self, compiled):
         """Publish a private dispatcher holding ``compiled``'s specialisations, for
         :meth:`__call__` to hand unchecked arguments to. Numba's C dispatcher checks their types
@@ -733,7 +772,7 @@ class Transformed:
             if types is not None:
                 # compile (only) for exactly these types; catch_warnings changes process-wide
                 # state, so one thread at a time (Numba compiles one at a time anyway)
-                with _compiling, warnings.catch_warnings():
+                with tiers.compiling, warnings.catch_warnings():
                     # Numba notes where '@' meets a transposed view; that is expected here
                     warnings.filterwarnings("ignore", message=".*faster on contiguous arrays")
                     try:
@@ -835,8 +874,14 @@ class Transformed:
 
     def lower(self, *args):
         """Compile for these arguments without running; returns the generated source."""
-        sig, _, _ = self.signature(args)
-        self.compile(sig)
+        while True:
+            sig, _, _ = self.signature(args)
+            try:
+                self.compile(sig)
+                break
+            except facts.NeedsFacts as e:
+                if not self._learn(e):
+                    raise
         return cache.readable(self._last[1].__flatgrad_text__)
 
     def __repr__(self) -> str:

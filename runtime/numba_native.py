@@ -18,11 +18,18 @@ from numba.core.typing.templates import infer, infer_global, make_overload_templ
 from numba.extending import typeof_impl
 
 from ..compiler import types as T
+from . import forksafe
 from .draws import draws_in
 
 _lock = threading.Lock()
 _types: dict = {}           # transform -> its Numba function type
 _enabled: set = set()       # transform classes whose typeof hook is registered
+
+
+@forksafe.on_child
+def _after_fork() -> None:
+    global _lock
+    _lock = threading.Lock()
 
 
 def enable(cls) -> None:

@@ -15,7 +15,9 @@ tier, which can take Numba seconds to compile). ``FLATGRAD_TIER`` chooses:
     signature *races*: once Numba is loaded, calls alternate between the tiers and are
     timed, and after RACE_CALLS each the faster tier is kept. Each call's result is
     exactly what the tier that ran it computes. The worker is stopped when this process
-    exits: a compile cut short is redone by the next process that needs it.
+    exits (and stops itself when this process dies without exiting): a compile cut short is
+    redone by the next process that needs it. A process forked at any moment starts clean
+    (``forksafe.py``): it compiles with a thread and worker of its own.
 ``cpu``
     Numba only: the first call of a signature waits for Numba (the behaviour before tiers).
 ``python``
@@ -34,6 +36,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -41,6 +44,7 @@ import numpy as np
 
 from ..compiler import ir as I
 from ..compiler import types as T
+from . import forksafe
 
 MODES = ("auto", "cpu", "python")
 compiling = threading.RLock()      # held while flatgrad has Numba compile a specialisation
@@ -253,7 +257,6 @@ class _Service:
         self.thread: threading.Thread | None = None
         self.proc: subprocess.Popen | None = None
         self.spawn_failed = False
-        self.stop_at_exit = False
 
     def submit(self, job: Job) -> None:
         with self.cond:
@@ -280,7 +283,8 @@ class _Service:
                 self._run(job)
             except BaseException as e:  # noqa: BLE001 - a job never takes the thread down
                 try:
-                    job.fail(f"{type(e).__name__}: {e}")
+                    with forksafe.step():
+                        job.fail(f"{type(e).__name__}: {e}")
                 except BaseException:  # noqa: BLE001
                     pass
             finally:
@@ -292,15 +296,20 @@ class _Service:
                     self.cond.notify_all()
 
     def _run(self, job: Job) -> None:
-        spec = job.prepare()
+        # each stretch that takes a lock (flatgrad's cache, Numba's, the import system's) is a
+        # forksafe step, which a fork waits for; waiting for the worker is not
+        with forksafe.step():
+            spec = job.prepare()
         if spec is not None:
             path, module, name, descs = spec
             if not _ready(path, descs):
                 error = self._remote(path, module, name, descs)
                 if error is not None:
-                    job.fail(error)
+                    with forksafe.step():
+                        job.fail(error)
                     return
-        job.finish()
+        with forksafe.step():
+            job.finish()
 
     def _remote(self, path, module, name, descs) -> str | None:
         """Have the worker process compile (and cache) the function; the error message if
@@ -309,7 +318,8 @@ class _Service:
         request = json.dumps({"path": str(path), "module": module, "name": name,
                               "types": [list(d) for d in descs]}) + "\n"
         for _ in range(2):
-            proc = self._worker()
+            with forksafe.step():
+                proc = self._worker()
             if proc is None:
                 return None
             try:
@@ -331,21 +341,16 @@ class _Service:
             return None
         env = dict(os.environ, FLATGRAD_TIER="cpu", PYTHONDONTWRITEBYTECODE="1")
         code = ("import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
-                "from flatgrad.runtime.tiers import worker_main; worker_main()")
+                "from flatgrad.runtime.tiers import worker_main; worker_main(int(sys.argv[2]))")
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-c", code, json.dumps([p for p in sys.path if p])],
+                [sys.executable, "-c", code, json.dumps([p for p in sys.path if p]),
+                 str(os.getpid())],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 env=env, text=True, bufsize=1)
         except OSError:
             self.spawn_failed = True
             return None
-        if not self.stop_at_exit:
-            # background work is best effort: a compile still running when this process
-            # exits is stopped (not left to compete with what runs next; Numba and flatgrad
-            # write cache entries whole, so a cut-short one is simply redone next time)
-            atexit.register(self._stop)
-            self.stop_at_exit = True
         return self.proc
 
     def _stop(self) -> None:
@@ -356,16 +361,35 @@ class _Service:
 
 
 _service = _Service()
+_inherited: list = []     # a forked child's copies of its parent's worker handles, kept unused
 
 
+def _stop_at_exit() -> None:
+    """Background work is best effort: a compile still running when this process exits is
+    stopped (not left to compete with what runs next; Numba and flatgrad write cache entries
+    whole, so a cut-short one is simply redone next time)."""
+    _service._stop()
+
+
+atexit.register(_stop_at_exit)
+
+
+@forksafe.on_child
 def _after_fork() -> None:
-    """A forked child has neither the parent's background thread nor a worker of its own."""
-    global _service
-    _service = _Service()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork)
+    """A forked child has neither the parent's background thread nor a worker of its own, and
+    none of its jobs: a fresh service and lock. The pipes to the parent's worker are closed
+    here (at the innermost, unbuffered file: the buffered layers above may have been locked
+    by the parent's thread, and skip closing a closed file), the worker left to the parent."""
+    global _service, compiling
+    old, _service, compiling = _service, _Service(), threading.RLock()
+    proc, old.proc = old.proc, None
+    if proc is not None:
+        for f in (proc.stdin, proc.stdout):
+            try:
+                f.buffer.raw.close()
+            except (AttributeError, OSError, ValueError):
+                pass
+        _inherited.append(proc)   # never collected here: its lock may be the parent thread's
 
 
 def submit(job: Job) -> None:
@@ -403,10 +427,20 @@ def load(dispatcher, descs) -> None:
         dispatcher.compile(types)
 
 
-def worker_main() -> None:
+def _watch_owner(owner: int, every: float = 0.5) -> None:
+    """End the worker once the process it works for (its parent, ``owner``) is gone: it may
+    die without stopping the worker (os._exit in a multiprocessing child, a signal), even
+    before the worker started, and its compiles are wanted no more."""
+    while os.getppid() == owner:
+        time.sleep(every)
+    os._exit(0)
+
+
+def worker_main(owner: int | None = None) -> None:
     """The worker process: compile the requested functions with Numba's cache on, one JSON
     request per line on stdin, one tagged JSON reply per line on stdout."""
     from . import cache
+    threading.Thread(target=_watch_owner, args=(owner or os.getppid(),), daemon=True).start()
     for line in sys.stdin:
         try:
             req = json.loads(line)
@@ -414,8 +448,8 @@ def worker_main() -> None:
             descs = tuple(tuple(d) for d in req["types"])
             module = cache._import(req["module"], path, path.read_text())
             load(getattr(module, req["name"]), descs)
-            try:
-                _marker(path, descs).write_text(_stamp(path))
+            try:       # whole or not at all: a parent and its forked child may share it
+                cache._write_atomic(_marker(path, descs), _stamp(path))
             except OSError:
                 pass
             reply = {"ok": True}

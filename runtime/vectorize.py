@@ -28,7 +28,7 @@ from ..compiler.frontend.source import params_of
 from ..compiler.ir import Function, walk
 from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import TreeDef, of_results, unflatten
-from . import cache, cuda_launch, dask_map
+from . import cache, cuda_launch, dask_map, forksafe
 from .batch import Kernel, broadcast_shape, check_out, compute_dtype, host_batch, shapes_of
 from .dispatch import DEFAULT_TARGET, is_tree
 from .pickling import portable
@@ -75,6 +75,10 @@ class Vectorized:
         self._plan = None            # the last CPU call's checks, for a repeat of it (_Plan)
         self._lock = threading.Lock()
         self._fingerprint = None
+        forksafe.track(self)
+
+    def _after_fork(self) -> None:
+        self._lock = threading.Lock()     # (a forked child's: the parent's may have been held)
 
     def __repr__(self) -> str:
         return f"<flatgrad vectorize of {self.name} target={self.target}>"

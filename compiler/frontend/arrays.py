@@ -411,6 +411,13 @@ class ArrayLowering:
                            f"Use np.where(mask, value, {name}) instead.")
         if newaxes:
             raise self.err(target, "None is not allowed in an assignment target")
+        region = PRIMS["getitem"].result(arr.type, *(a.type for a in args), spec=spec)
+        if T.ndim(value.type) > T.ndim(region):
+            raise self.err(node, f"the value written has {T.ndim(value.type)} dimension(s) but "
+                                 f"the region '{ast.unparse(target)}' has {T.ndim(region)}",
+                           "NumPy drops a value's leading axes of length 1 here; flatgrad asks "
+                           "for them to be dropped explicitly: index the value (v[0]) or "
+                           "reshape it to the region's shape.")
         # NumPy lets the last of repeated writes win, which has no useful gradient: ask for
         # distinct indices (checked at run time)
         args = self.distinct(arr, spec, args, node)

@@ -33,7 +33,7 @@ _REJECT: dict[type, tuple[str, str]] = {
     ast.YieldFrom: ("generators (yield from)", "Return the value instead."),
     ast.Dict: ("dicts", "Use separate variables or arrays."),
     ast.Set: ("sets", "Use separate variables or arrays."),
-    ast.JoinedStr: ("f-strings", "Keep string formatting and printing out of the differentiated function."),
+    ast.JoinedStr: ("f-strings", "Print numbers beside literal strings instead: print('x =', x)."),
     ast.NamedExpr: ("assignment expressions (:=)", "Assign on a line of its own."),
     ast.Starred: ("starred expressions", "Unpack into named variables."),
     ast.Match: ("match statements", "Use if/elif/else."),
@@ -69,7 +69,8 @@ def _check(pf: ParsedFunction, root: ast.AST) -> None:
         if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes)) and id(n) not in docs \
                 and not (isinstance(n.value, str) and id(n) in args):
             raise CompileError("flatgrad does not support strings", pf.loc(n),
-                               "Keep strings, printing and I/O out of the differentiated function.")
+                               "Keep strings and I/O out of the differentiated function "
+                               "(print('text', x) is allowed).")
         if isinstance(n, ast.Constant) and isinstance(n.value, complex):
             raise CompileError("flatgrad does not support complex numbers", pf.loc(n),
                                "Split the value into real and imaginary parts.")

@@ -17,21 +17,24 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .. import facts
 from .. import types as T
 from ..builder import Builder
 from ..errors import CompileError
 from ..ir import Atom, Block, Const, For, Function, If, Var, While
 from ..library.registry import attribute_reader
+from ..library.shape import unstacked
 from ..primitives import PRIMS
 from . import names
 from .arrays import ArrayLowering
 from .calls import BindError, Params, bind
+from .effects import is_print, lower_print
 from .fence import fence
 from .lists import GrowingLists, ListLowering, Stacked, _appended, _grown
 from .objects import ObjectLowering, ObjectVal, StaticArg, UserMethod, object_parameter
 from .ownership import Ownership
 from .slices import SliceLowering, slice_parameter
-from .source import ParsedFunction, params_of, parse_function
+from .source import ParsedFunction, params_of, parse_function, unreadable_call
 from ..objects import holds_objects, is_user_object
 from ..values import BoundMethod, Record, Ref, SliceVal, Undefined, hashable, is_static
 from ..library import random
@@ -63,6 +66,7 @@ def lower_function(fn, arg_types=None) -> Function:
     argnames = params_of(fn)
     if arg_types is None:
         arg_types = (T.F64,) * len(argnames)
+    arg_types, known = facts.split(arg_types)      # size facts the signature holds
     b = Builder(loc=pf.loc(pf.node))
     leaves: list = []
     bindings = {n: _parameter(b, n, t, leaves) for n, t in zip(argnames, arg_types)}
@@ -73,7 +77,8 @@ def lower_function(fn, arg_types=None) -> Function:
             bindings[n] = lw.static_value(v.obj, v.arrays, (), pf.node, n)
     lw.captures_hints.update(argnames)
     lw.captures_hints.update(p.hint for p in params)
-    result = lw.run(bindings)
+    with facts.scope(argnames, bindings, known):
+        result = lw.run(bindings)
     results = result if isinstance(result, tuple) else (result,)
     for r in results:
         if not isinstance(r, (Var, Const)):
@@ -292,6 +297,9 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             if not self.append_to(s, grown):
                 self.list_append(s, grown)
             return
+        if isinstance(s.value, ast.Call) and is_print(self, s.value):
+            self.expr(s.value)
+            return
         if isinstance(s.value, ast.Call):
             name = ast.unparse(s.value.func)
             raise self.err(s, f"the call {name}(...) is only useful for its side effects, and "
@@ -359,6 +367,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                 self.list_depth[target.id] = len(self.loops)
             self.env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, Var) and T.is_array(value.type):     # a, b, c = x: its rows
+                value = unstacked(self, node, value, 0, "unpacking an array")
             if not isinstance(value, tuple):
                 raise self.err(node, "only tuples can be unpacked",
                                "Unpack a tuple expression or a function returning a tuple.")
@@ -1273,6 +1283,9 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         c, a, b = (self.atom(x) for x in node.args)
         return self.op(node, "select", self.truth(c, node) if not T.is_array(c.type) else c, a, b)
 
+    def call_print(self, node, kwargs):
+        return lower_print(self, node, kwargs)
+
     def call_round(self, node, kwargs):
         raise self.err(node, "round() is not supported", "Use math.floor(x + 0.5).")
 
@@ -1290,7 +1303,12 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         if code in self.stack:
             raise self.err(node, f"recursive call to '{fn.__name__}'",
                            "Rewrite the recursion as a loop.")
-        pf = parse_function(fn)
+        try:
+            pf = parse_function(fn)
+        except CompileError as e:
+            if e.loc is not None:
+                raise
+            raise self.err(node, *unreadable_call(fn, ast.unparse(node.func))) from None
         fence(pf, helper=True)
 
         def default(name, d):      # numbers; None, strings and functions as they are

@@ -26,7 +26,7 @@ for _mod in (math, np):
 SPECIAL = {builtins.min: "min", builtins.max: "max", math.log: "log", np.log: "log",
            np.square: "square", builtins.bool: "bool", builtins.range: "range",
            builtins.len: "len", builtins.sum: "sum", np.where: "where",
-           builtins.round: "round", builtins.slice: "slice"}
+           builtins.round: "round", builtins.slice: "slice", builtins.print: "print"}
 
 
 def prim_of(obj) -> str | None:

@@ -71,6 +71,29 @@ def parse_function(fn) -> ParsedFunction:
     return parsed
 
 
+# what to do about a call flatgrad cannot look into (no Python source: a C function, a frozen
+# module's function); said where such a call is rejected
+OPAQUE_ADVICE = ("If the value does not depend on the differentiated arguments, compute it "
+                 "outside the function and pass it in as an argument. A numeric function can "
+                 "be rewritten with NumPy in a .py file, or registered with fg.primitive (an "
+                 "elementwise formula from SymPy) or fg.custom_vjp (your own backward).")
+
+
+def unreadable_call(fn, called_as: str = "") -> tuple[str, str]:
+    """(message, advice) for a call, in a function being compiled, to a Python function
+    whose source cannot be read (one of the standard library's frozen modules, a module
+    shipped without its .py, code made by exec): flatgrad compiles what it calls from
+    source, so the user's call site is where the error belongs."""
+    where = fn.__code__.co_filename
+    message = (f"cannot compile the call to '{called_as or fn.__qualname__}': its source code "
+               f"cannot be read (defined in {where}), and flatgrad compiles the functions a "
+               "compiled function calls from their source")
+    if where.startswith("<") and not where.startswith("<frozen"):
+        return message, ("It was defined in the REPL or through exec: define it in a .py file "
+                         "and import it. " + OPAQUE_ADVICE)
+    return message, OPAQUE_ADVICE
+
+
 def _indent(text: str) -> int:
     for line in text.splitlines():
         if line.strip():

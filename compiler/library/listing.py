@@ -20,6 +20,7 @@ import numpy as np
 
 from ..frontend.arrays import ArrayLowering
 from ..frontend.names import SPECIAL
+from ..frontend.source import OPAQUE_ADVICE
 from ..primitives import CALLS
 from . import LOWERINGS
 
@@ -105,6 +106,8 @@ def nearest(fn) -> tuple[str, str]:
             difflib.get_close_matches(short, [p.rsplit(".", 1)[-1] for p in pool], n=3, cutoff=0.6)
         tip = ", ".join(close) if close else None
     advice = f"The nearest supported: {tip}. " if tip else ""
+    if not names:          # not NumPy's, math's or SciPy's: os.getpid, time.time, a C extension's
+        advice += OPAQUE_ADVICE + " "
     return name, advice + ("The supported functions are listed in the README; a Python "
                            "function written in the supported subset works too.")
 

@@ -19,6 +19,7 @@ import ast
 import numpy as np
 
 from .. import dims as D
+from .. import facts
 from .. import types as T
 from ..ir import Const, Var
 from ..primitives import B_ALONG, B_SAME, B_SHAPED, NO_BATCH_INT, P_ATOM, PRIMS, Spelling, call, defprim
@@ -591,10 +592,13 @@ def _np_squeeze(lw, node, kwargs):
     if not T.is_array(x.type):
         return x
     if _none(lw, a):
-        raise lw.err(node, "np.squeeze without an axis is not supported: which axes have length "
-                           "one is known only at run time", "Name the axes: np.squeeze(x, axis=0).")
-    v = lw.expr(a)
-    axes = v if isinstance(v, tuple) else (v,)
+        # the result's rank depends on sizes: a fact of the argument's (compiler/facts.py)
+        axes = tuple(Const(k, I64) for k in facts.unit_axes(lw, node, x, "np.squeeze without an axis"))
+        if not axes:
+            return x
+    else:
+        v = lw.expr(a)
+        axes = v if isinstance(v, tuple) else (v,)
     if not all(isinstance(e, Const) and isinstance(e.value, int) for e in axes):
         raise lw.err(node, "np.squeeze needs constant integer axes")
     nd = _ndim(x)
@@ -609,6 +613,30 @@ def _np_squeeze(lw, node, kwargs):
         else:
             spec.append(_FULL)
     return lw.op(node, "getitem", x, *idx, spec=tuple(spec))
+
+
+@lowers(np.unstack)
+def _np_unstack(lw, node, kwargs):
+    """``np.unstack(x, axis=k)``: a tuple of ``x.shape[k]`` arrays, a length known from the
+    argument's sizes (compiler/facts.py)."""
+    _check_kwargs(lw, node, kwargs, ("axis",), "unstack")
+    x = lw.atom(node.args[0])
+    a = kwargs.get("axis", node.args[1] if len(node.args) > 1 else None)
+    if not T.is_array(x.type):
+        raise lw.err(node, "np.unstack needs an array")
+    v = Const(0, I64) if a is None else lw.expr(a)
+    if not (isinstance(v, Const) and isinstance(v.value, int)):
+        raise lw.err(node, "np.unstack needs a constant integer axis")
+    return unstacked(lw, node, x, _norm_axis(lw, node, v.value, _ndim(x), "np.unstack"),
+                     "np.unstack")
+
+
+def unstacked(lw, node, x, ax: int, what: str) -> tuple:
+    """The parts of array argument ``x`` along axis ``ax``, as many as its length there (a size
+    fact, compiler/facts.py): ``np.unstack(x)``, ``a, b, c = x``."""
+    n = facts.axis_length(lw, node, x, ax, what)
+    spec = tuple(("i",) if k == ax else _FULL for k in range(_ndim(x)))
+    return tuple(lw.op(node, "getitem", x, Const(j, I64), spec=spec) for j in range(n))
 
 
 def _atleast_n(n):

@@ -77,8 +77,13 @@ def uses_string(x):
     return x
 
 
-def uses_print(x):
-    print(x)  # <-
+def prints_to_a_file(x):
+    print(x, file=None)  # <-
+    return x
+
+
+def saves_a_file(x):
+    np.save("x.npy", x)  # <-
     return x
 
 

@@ -488,30 +488,26 @@ class Gen:
             return Stmt(f"{name} = {{0}}", [e], tag="local")
         if kind == "write":
             v = r.choice(muts)
-            ints = [i for i in env.values() if i.kind == "i"]
-            if len(v.shape) == 1:
-                c = r.random()
-                if c < 0.25 and ints:
-                    idx, sh = f"[{r.choice(ints).name} % {v.shape[0]}]", ()
-                elif c < 0.75:
-                    idx, sh = f"[{r.randrange(-v.shape[0], v.shape[0])}]", ()
-                else:
-                    idx, sh = "[1:]", (v.shape[0] - 1,)
-            else:
-                c = r.random()
-                if c < 0.5:
-                    idx, sh = f"[{r.randrange(v.shape[0])}, {r.randrange(v.shape[1])}]", ()
-                elif c < 0.8:
-                    idx, sh = f"[{r.randrange(v.shape[0])}]", (v.shape[1],)
-                else:
-                    idx, sh = f"[:, {r.randrange(v.shape[1])}]", (v.shape[0],)
+            idx, sh = self.region(v, [i for i in env.values() if i.kind == "i"])
             op = r.choice(["=", "=", "=", "+=", "*="])
-            if sh in SHAPES:
-                e = self.nonview(env, sh, 3)
+            # NumPy broadcasts the value into the region: a number into a row, a row into a
+            # block, length-1 axes (the value's adjoint is the region's, summed back)
+            value = sh
+            if r.random() < 0.4:
+                value = r.choice([s for s in SHAPES if len(s) <= len(sh) and bshape(s, sh) == sh]
+                                 or [sh])
+            if value in SHAPES:
+                # an item, reduction or slice of a name as it is, half the time: its adjoint
+                # then reaches a gather or a reduction's rule unsummed if the write's is wrong
+                e = (value != sh and r.random() < 0.6 and (value == () and self.item(env) or
+                                                           self.derive(env, value, False))) or \
+                    self.nonview(env, value, 3)
             else:
                 e = Expr("np.sin({0}) * 0.5 + 1.0", [self.expr(env, (), 2)], ())
-            return Stmt(f"{v.name}{idx} {op} {{0}}", [e], tag="item_write" if op == "=" else
-                        "item_aug")
+                value = ()
+            tag = "item_write" if op == "=" else "item_aug"
+            return Stmt(f"{v.name}{idx} {op} {{0}}", [e],
+                        tag=tag if value == sh else "bcast_" + tag)
         if kind == "if":
             arms = [("if {0}:", [self.cond(env, 2)],
                      self.block(dict(env), r.randint(1, 3), depth, in_loop, ret_shape, nest + 1))]
@@ -550,6 +546,43 @@ class Gen:
             return Stmt(arms=[("if {0}:", [self.cond(env, 1)],
                                [Stmt(r.choice(["break", "continue"]), tag="break")])], tag="if")
         return None
+
+    def item(self, env):
+        """An item of a float array that is not written (``x[1]``, ``y[0, 2]``), or None."""
+        arrs = [v for v in env.values() if v.kind == "f" and v.shape and not v.mutable]
+        if not arrs:
+            return None
+        v = self.r.choice(arrs)
+        at = ", ".join(str(self.r.randrange(n)) for n in v.shape)
+        return Expr(f"{v.name}[{at}]", shape=(), names=frozenset([v.name]))
+
+    def region(self, v: Var, ints: list) -> tuple[str, tuple]:
+        """An index into mutable local ``v`` and the shape of the region it selects: items,
+        rows, columns, slices and integer-array rows."""
+        r = self.r
+        n = v.shape[0]
+        if len(v.shape) == 1:
+            c = r.random()
+            if c < 0.25 and ints:
+                return f"[{r.choice(ints).name} % {n}]", ()
+            if c < 0.65:
+                return f"[{r.randrange(-n, n)}]", ()
+            if c < 0.85 or n < 3:
+                return "[1:]", (n - 1,)
+            return "[np.array([2, 0])]", (2,)
+        m = v.shape[1]
+        c = r.random()
+        if c < 0.4:
+            return f"[{r.randrange(n)}, {r.randrange(m)}]", ()
+        if c < 0.65:
+            return f"[{r.randrange(n)}]", (m,)
+        if c < 0.8:
+            return f"[:, {r.randrange(m)}]", (n,)
+        if c < 0.9:
+            return "[1:]", (n - 1, m)
+        if n >= 3:
+            return "[np.array([2, 0])]", (2, m)
+        return "[:, 1:]", (n, m - 1)
 
     def program(self) -> Program:
         r = self.r

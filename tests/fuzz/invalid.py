@@ -25,7 +25,7 @@ MUST = [
     "t = sum({s} for _ in {{1, 2}})",
     "t = 'text'",
     "t = f'{{{s}}}'",
-    "print({s})",
+    "np.save('data.npy', {s})",
     "global G",
     "t = open('data.txt')",
     "try:\n    t = {s}\nexcept Exception:\n    t = 1.0",
@@ -149,13 +149,24 @@ def _in_dead_branch(src: str, line: int) -> bool:
     import ast
     tree = ast.parse(src)
     known = set()                  # locals bound once to a constant expression (v1 = 1.5)
+    fixed = set()                  # helpers that return one constant (inlined, it folds)
     for fn in ast.walk(tree):
         if isinstance(fn, ast.FunctionDef):
             known |= _constant_locals(fn)
+            returns = [n for n in ast.walk(fn) if isinstance(n, ast.Return)]
+            if len(returns) == 1 and returns[0] is fn.body[-1] and returns[0].value is not None \
+                    and not any(isinstance(n, (ast.Name, ast.Call)) for n in ast.walk(returns[0].value)):
+                fixed.add(fn.name)
+
+    def known_value(e):
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id in fixed:
+            return True
+        if isinstance(e, ast.Name):
+            return e.id in known
+        return all(known_value(k) for k in ast.iter_child_nodes(e))
 
     def constant(node):
-        return isinstance(node, ast.If) and all(n.id in known for n in ast.walk(node.test)
-                                                if isinstance(n, ast.Name))
+        return isinstance(node, ast.If) and known_value(node.test)
 
     for node in ast.walk(tree):
         if constant(node):

@@ -66,7 +66,7 @@ INVALID = [
     "    t = {i: x for i in range(2)}\n",
     "    t = {'a': x}\n",
     "    t = 'text'\n",
-    "    print(x)\n",
+    "    np.save('f', x)\n",
     "    global G\n",
     "    assert x > 0.0\n",
     "    import os\n",

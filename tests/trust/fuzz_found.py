@@ -224,3 +224,11 @@ def scaled_slice_then_write(y):
     t = v * 2.0
     Z[0] = 5.0 * y[1]
     return np.sum(t * v) + np.sum(Z)
+
+
+def item_into_a_slice(x, y):
+    """Fuzz seed 78000019 (shrunk), once the generator wrote values NumPy broadcasts: a number
+    written into a slice; its adjoint (the slice's) reached ``x[0]``'s scatter unsummed."""
+    Z1 = np.array([0.5, 0.5])
+    Z1[1:] = x[0]
+    return np.prod(np.tanh(Z1))

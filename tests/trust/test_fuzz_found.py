@@ -193,3 +193,11 @@ def test_a_copy_of_a_slice_is_not_folded_into_the_view(optimize, target):
     y = np.array([[0.295, 0.596, 0.749], [0.857, -0.318, -0.792], [-0.412, -0.615, 0.729]])
     _check(F.copy_of_a_slice_then_writes, (x, y), target, optimize)
     _check(F.scaled_slice_then_write, (np.array([0.3, -0.7, 1.1]),), target, optimize)
+
+
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+def test_a_number_written_into_a_slice(optimize):
+    x = np.array([1.13, 0.67, 0.84])
+    _check(F.item_into_a_slice, (x, -x), "python", optimize)
+    g = fg.grad(F.item_into_a_slice, target="python", optimize=optimize)(x, -x)
+    np.testing.assert_allclose(g, [np.tanh(0.5) * (1 - np.tanh(x[0]) ** 2), 0.0, 0.0])
