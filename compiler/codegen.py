@@ -31,7 +31,7 @@ from .optimize import fusible, fuses_into, fusion_order, written_arrays
 from .primitives import P_ADD, P_ATOM, P_UNARY, PRIMS
 
 RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_push", "scatter_add", "scatter_add_axis",
-                 "distinct_index", "distinct_pairs", "same_size",
+                 "distinct_index", "distinct_pairs", "same_size", "check_index",
                  "reduce_sum", "reduce_max", "reduce_min", "reduce_prod",
                  "split_size", "nonneg", "squeeze_index", "cross_index", "array_equiv",
                  "diag_embed", "einsum_loops", "fit_shape",
@@ -61,7 +61,9 @@ def const_text(c: Const) -> tuple[str, int]:
 class Emitter:
     """Emits one function body. ``lines`` are (indent, text) pairs."""
 
-    def __init__(self, fn: Function, target: str = "python", written: set[int] | None = None):
+    def __init__(self, fn: Function, target: str = "python", written: set[int] | None = None,
+                 checks: dict | None = None):
+        self.checks = checks or {}          # op result id -> (index operand, axis) to check
         self.level: dict[int, int] = {}     # value -> the loop depth it is defined at
         self.loop_level = 0
         self.fn = fn
@@ -198,6 +200,9 @@ class Emitter:
             text, prec = self.name_of(a)
             args.append(f"({text})" if prec < need else text)
         out = op.outs[0] if op.outs else None
+        for pos, axis in self.checks.get(out.id if out is not None else None, ()):
+            # an index the range analysis could not prove: checked here (compiler/ranges.py)
+            args[pos] = f"check_index({args[pos]}, {args[0]}.shape[{axis}])"
         extra = dict(op.params)
         if out is not None:
             dt = out.type.dtype if hasattr(out.type, "dtype") else "float64"
@@ -478,14 +483,15 @@ def _def_index(block: Block, v: Var):
     return None
 
 
-def emit_body(fn: Function, target: str = "python"):
+def emit_body(fn: Function, target: str = "python", checks: dict | None = None):
     """The indented body lines of ``fn``, the texts of its results, and each line's source
-    location (for pointing run-time errors at the user's line)."""
+    location (for pointing run-time errors at the user's line). ``checks``: the indices to
+    check explicitly (:attr:`.ranges.Bounds.checks`)."""
     written = None
     if target != "python":
         written = written_arrays(fn)        # fusion_order moves ops; the ids stay the same
         fn = fusion_order(fn, written)
-    e = Emitter(fn, target, written)
+    e = Emitter(fn, target, written, checks)
     e.block(fn.body, 1)
     ret = e.results()
     e.flush(1)

@@ -1,7 +1,7 @@
 """Symbolic array dimensions, the vocabulary of the primitives' shape rules.
 
 A dimension is a hashable symbol: ``("arg", param_id, axis)`` for a parameter's axis,
-``("int", var_id or value)`` for a size given as an int, the literal ``1``, or a fresh
+``("int", var_id)`` for a size given as an int value, ``("const", n)`` for a constant one, the literal ``1``, or a fresh
 ``("?", n)`` for unknown. Unknown never compares equal to anything but itself.
 
 A shape rule (the ``shape`` field of a primitive) is ``rule(q, args, params)`` where

@@ -23,6 +23,7 @@ from .custom import expand_custom
 from .errors import CompileError, SourceLoc
 from .frontend import lower_function
 from .ir import Function, dump
+from .ranges import analyse as analyse_bounds
 from .optimize import O1, accumulate_in_place
 from .rows import ROWS_META
 from .frontend.source import params_of
@@ -172,7 +173,8 @@ def render(functions: list[Function], target: str, origin: str, key: str = "",
             plain.append({"name": f"{f.name}_draws", "lines": lines, "ret": ", ".join(results),
                           "params": ", ".join(p.hint for p in draws.prelude.params)})
             plain_locs.append(line_locs)
-        lines, results, line_locs = emit_body(f, target)
+        checking = _bounds(f) if target == "cpu" and boundscheck else None
+        lines, results, line_locs = emit_body(f, target, checking and checking["checks"])
         tree = dict(f.meta).get("tree")
         if tree is not None and target != "python" and not tree.plain:
             # Numba returns tuples, not dicts or lists of arrays: the runtime nests the results
@@ -180,8 +182,9 @@ def render(functions: list[Function], target: str, origin: str, key: str = "",
             tree = leaves(len(results))
         ret = expression(tree, results) if tree is not None else ", ".join(results)
         fns.append({"name": f.name, "params": ", ".join(p.hint for p in f.params),
-                    "lines": lines, "ret": ret,
-                    "parallel": any(re.match(r"\s*for \w+ in prange\(", x) for x in lines)})
+                    "lines": lines, "ret": ret, "boundscheck": boundscheck, "bounds": "",
+                    "parallel": any(re.match(r"\s*for \w+ in prange\(", x) for x in lines),
+                    **(checking or {})})
         locs.append(line_locs)
     body = "\n".join(line for f in plain + fns for line in f["lines"]) + \
         " ".join(f["ret"] for f in plain + fns)
@@ -202,6 +205,20 @@ def render(functions: list[Function], target: str, origin: str, key: str = "",
         text += "__flatgrad_draws__ = " + repr({name: {"prelude": f"{name}_draws", "sources": d.sources,
                                                        "types": d.types} for name, d in draws}) + "\n"
     return text
+
+
+def _bounds(f: Function) -> dict:
+    """How the Numba code of ``f`` checks its indices: the range analysis's proven ones not
+    at all, the others with an explicit ``check_index``, or (an access it can neither prove
+    nor check, such as an index array) all of them with Numba's ``boundscheck``."""
+    b = analyse_bounds(f)
+    n, proven = len(b.accesses), sum(a.proven for a in b.accesses)
+    if b.opaque or (b.parallel and proven < n):     # no check_index raised in a prange loop
+        return {"boundscheck": True, "checks": {},
+                "bounds": f"bounds: every index checked by Numba ({proven} of {n} proven in range)"}
+    return {"boundscheck": False, "checks": b.checks,
+            "bounds": f"bounds: {proven} of {n} indexing ops proven in range"
+                      + (f", {n - proven} checked by check_index" if proven < n else "")}
 
 
 def _line_table(text: str, fns: list, locs: list) -> str:

@@ -458,6 +458,7 @@ defprim("tape_alloc", 2, lambda n, like: T.Array(like.dtype, T.ndim(like) + 1),
         Spelling("np.empty({0}, dtype=np.{dtype})",
                  "np.empty(({0},) + {1}.shape, dtype=np.{dtype})", P_ATOM, (1, P_ATOM), choose=1),
         elementwise=False, fresh=True, nondiff=True,
+        shape=lambda q, args, p: (q.sym(args[0]),) + q.shape(args[1]),  # rows of like's shape
         jvp_joint=lambda b, tans, out, n, like:
             None if tans[1] is None else b.op("tape_alloc", n, tans[1]), reads_output=False,
         batch=lambda bt, op, a, isb: bt.alloc(op, a, isb))

@@ -19,12 +19,16 @@ from .primitives import PRIMS
 
 def _size(a) -> object:
     if isinstance(a, Const):
-        return 1 if a.value == 1 else ("int", a.value)
+        return 1 if a.value == 1 else ("const", a.value)   # never a var id's ("int", id)
     return ("int", a.id)
 
 
-def infer(fn: Function) -> dict[int, tuple]:
-    """Var id -> tuple of dimension symbols, for every array value that can be tracked."""
+def infer(fn: Function, strict: bool = False) -> dict[int, tuple]:
+    """Var id -> tuple of dimension symbols, for every array value that can be tracked.
+
+    By default a loop's carried arrays keep their initial shape (enough to skip a
+    ``sum_to``). ``strict`` checks it: a carried array whose next-trip value may have another
+    shape (``y = y[1:]``) gets unknown dimensions, so a bounds proof never rests on it."""
     shapes: dict[int, tuple] = {}
     dims: dict[int, object] = {}       # int var id -> the dimension it measures
 
@@ -60,6 +64,8 @@ def infer(fn: Function) -> dict[int, tuple]:
         res = rule(query, args, params) if rule is not None else None
         if res is not None and len(res) == nd:
             shapes[out.id] = res
+        else:      # unknown (and nothing left from an earlier pass over a loop body)
+            shapes.pop(out.id, None)
 
     def block(b: Block) -> None:
         for s in b.stmts:
@@ -71,6 +77,8 @@ def infer(fn: Function) -> dict[int, tuple]:
                 for v, x, y in zip(s.outs, s.then.yields, s.orelse.yields):
                     if T.is_array(v.type) and shape(x) == shape(y):
                         shapes[v.id] = shape(x)
+                    else:
+                        shapes.pop(v.id, None)
             else:
                 carried = s.carried
                 for p, a in zip(carried, s.init):
@@ -82,9 +90,29 @@ def infer(fn: Function) -> dict[int, tuple]:
                             shapes[p.id] = shape(a)
                     block(s.cond)
                 block(s.body)
-                for v, a in zip(s.outs, s.init):
+                if strict:
+                    loop(s)
+                for v, a, p in zip(s.outs, s.init, carried):
                     if T.is_array(v.type):
-                        shapes[v.id] = shape(a)
+                        shapes[v.id] = shapes[p.id] if strict else shape(a)
+
+    def loop(s) -> None:
+        """Forget the shape of each carried array whose yield may differ from it; the body
+        is inferred again after each change (at most once per carried value)."""
+        changing: set[int] = set()
+        while True:
+            new = [k for k, (p, y) in enumerate(zip(s.carried, s.body.yields))
+                   if T.is_array(p.type) and k not in changing and shape(y) != shapes[p.id]]
+            if not new:
+                return
+            changing.update(new)
+            for k in new:
+                params = [s.carried[k]] + ([s.cond.params[k]] if isinstance(s, While) else [])
+                for p in params:
+                    shapes[p.id] = tuple(_unknown() for _ in range(p.type.ndim))
+            if isinstance(s, While):
+                block(s.cond)
+            block(s.body)
 
     block(fn.body)
     return shapes

@@ -41,6 +41,7 @@ class _Spell:
     """Lets :meth:`Emitter.expr` spell an op with every value named ``v<id>``."""
 
     jit = False
+    checks: dict = {}      # Emitter.expr's explicit index checks: none in plain Python
 
     def name_of(self, a):
         if isinstance(a, Const):

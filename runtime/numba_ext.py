@@ -111,6 +111,11 @@ def _distinct_index(idx, n):
     return support.distinct_index
 
 
+@overload(support.check_index, jit_options={"cache": True})
+def _check_index(i, n):
+    return support.check_index
+
+
 @overload(support.distinct_pairs, jit_options={"cache": True})
 def _distinct_pairs(a, n, b, m):
     return support.distinct_pairs

@@ -109,6 +109,15 @@ def distinct_index(idx, n):
     return idx
 
 
+def check_index(i, n):
+    """``i``, checked to index an axis of length ``n`` (NumPy's range, -n <= i < n): the
+    check compiled code keeps where the range analysis could not prove an index in range
+    (compiler/ranges.py). The runtime names the user's line (runtime/dispatch.py)."""
+    if i < -n or i >= n:
+        raise IndexError("index out of bounds")
+    return i
+
+
 def distinct_pairs(a, n, b, m):
     """``a``, after checking that the pairs (a[i], b[i]) (1-D index arrays into axes of
     lengths n and m, broadcast together) are distinct."""
