@@ -42,13 +42,11 @@ class DaskData(Exception):
 
 def chunk_transform(t, positions: tuple):
     """The transform ``t`` as one row chunk computes it (cached per transform and positions)."""
-    from .dispatch import Transformed
     per = _CHUNKED.setdefault(t, {})
     tc = per.get(positions)
     if tc is None:
-        tc = per[positions] = Transformed(
-            t.fn, (Step("rows", positions),) + t.steps, t.target, t.suffix + "_rows",
-            extra=("rows",) + t.extra, floats=t.floats, optimize=t.req.optimize)
+        tc = per[positions] = t.restacked((Step("rows", positions),) + t.steps,
+                                          t.suffix + "_rows", ("rows",) + t.extra)
     return tc
 
 

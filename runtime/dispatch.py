@@ -338,6 +338,12 @@ class Transformed:
         return Transformed(self.fn, self.steps, target, self.suffix, extra=self.extra,
                            floats=self.floats, optimize=self.req.optimize)
 
+    def restacked(self, steps: tuple, suffix: str, extra: tuple) -> "Transformed":
+        """Another stack of steps on the same function, target and differentiated arguments
+        (what a row chunk of Dask data computes: runtime/dask_rows.py)."""
+        return Transformed(self.fn, steps, self.target, suffix, extra=extra, floats=self.floats,
+                           optimize=self.req.optimize)
+
     def __reduce__(self):
         """Pickled by reference: the function (by its module and name) and the transform's
         parameters, never compiled code; another process compiles again or reads the on-disk
