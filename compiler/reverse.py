@@ -203,7 +203,10 @@ class _Reverse:
                 new = replace(c, of=tag)
                 b.stmts[-1] = replace(last, outs=(new,))
                 adj[v.id] = new
-                if not PRIMS[last.prim].view:      # a view's adjoint is never updated in place
+                # a view's adjoint is never updated in place; nor is the result of an op whose
+                # own rule reads it (a / s, exp): differentiating this code again reads it at
+                # the end of its forward sweep, after a scatter would have written into it
+                if not PRIMS[last.prim].view and not PRIMS[last.prim].reads_output:
                     self.owned.add(new.id)
             else:
                 adj[v.id] = b.op("copy", c, of=tag)

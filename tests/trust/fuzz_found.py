@@ -232,3 +232,13 @@ def item_into_a_slice(x, y):
     Z1 = np.array([0.5, 0.5])
     Z1[1:] = x[0]
     return np.prod(np.tanh(Z1))
+
+
+def divided_by_its_own_item(x):
+    """Fuzz seed 301000041 (shrunk): x / x, through an array divided by one of its items. The
+    gradient scatters ``grad_s`` into ``grad_Z1``, the result of the division, in place; grad
+    of grad then read that result (the division's rule reads it) after the scatter: 2.04
+    where the second derivative is 0."""
+    Z1 = np.array([0.5, x, x])
+    Z1 /= Z1[2]
+    return Z1[1] * np.exp(Z1[0])

@@ -201,3 +201,15 @@ def test_a_number_written_into_a_slice(optimize):
     _check(F.item_into_a_slice, (x, -x), "python", optimize)
     g = fg.grad(F.item_into_a_slice, target="python", optimize=optimize)(x, -x)
     np.testing.assert_allclose(g, [np.tanh(0.5) * (1 - np.tanh(x[0]) ** 2), 0.0, 0.0])
+
+
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+@pytest.mark.parametrize("x", [0.7, -1.3])
+def test_grad_of_grad_reads_no_adjoint_written_in_place(x, optimize):
+    f = F.divided_by_its_own_item
+    g = fg.grad(f, target="python", optimize=optimize)
+    gg = fg.grad(g, target="python", optimize=optimize)(x)
+    eps = 1e-5
+    fd = (g(x + eps) - g(x - eps)) / (2 * eps)
+    np.testing.assert_allclose(gg, fd, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(gg, fg.hessian(f, target="python")(x), rtol=1e-10, atol=1e-12)
