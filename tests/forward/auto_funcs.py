@@ -27,3 +27,24 @@ def looped(x, W):
     for i in range(2):
         y = np.tanh(y) + x[i]
     return y
+
+
+def shifted(x, W, c):
+    return np.tanh(W @ x) + c
+
+
+def chain(x):
+    return np.sin(np.exp(x) * 2.0) / 3.0 - x
+
+
+def left(x, W):
+    return W @ np.tanh(x)
+
+
+def both_sides(x, W):
+    h = np.tanh(W @ x) * 2.0
+    return W.T @ (h * h) - (-x) * np.cos(x)
+
+
+def through_vector(x, w):
+    return np.tanh(x) * (np.exp(x) @ w)
