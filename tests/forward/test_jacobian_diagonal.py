@@ -56,7 +56,7 @@ def test_a_square_product_needs_no_guard():
 
 @pytest.mark.slow
 def test_diagonal_blocks_on_cpu_match_python():
-    for f, args, argnums in CASES:
+    for f, args, argnums in CASES[:3]:          # the guard true, absent, false
         want = fg.jacobian(f, argnums=argnums, mode="rev", target="python")(*args)
         got = fg.jacobian(f, argnums=argnums, mode="rev", target="cpu")(*args)
         for a, b in zip(got, want):
