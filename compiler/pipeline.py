@@ -90,7 +90,7 @@ def run_passes(fn: Function, passes, *, log: PassLog | None = None,
 
 def pass_names() -> tuple[str, ...]:
     """Every pass :func:`transform` may run, in pipeline order (for ``--dump-after``)."""
-    return ("rows", "rev", "vjp", "fwd", "jacrev", "jacfwd", "vmap", "expand_custom") + tuple(n for n, _ in O1) \
+    return ("rows", "rev", "vjp", "fwd", "jacauto", "jacrev", "jacfwd", "vmap", "expand_custom") + tuple(n for n, _ in O1) \
         + ("in-place",)
 
 
