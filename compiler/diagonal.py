@@ -58,7 +58,8 @@ class Diagonals:
         found = self.scaled(s, kinds)
         if found is None:
             return False
-        self.diag[s.outs[0].id] = found
+        d, guards = found
+        self.diag[s.outs[0].id] = (_float64(self.bt.b, d), guards)
         self.lazy[s.outs[0].id] = s
         return True
 
@@ -143,6 +144,16 @@ class Diagonals:
     def write_out(self, a: Var) -> None:
         """Compute the diagonal block ``a`` densely, by the ops that made it."""
         self.bt.dense_op(self.lazy[a.id])
+
+
+def _float64(b, d):
+    """``d`` in float64: the seed block is (NumPy promotes every scaling of it to float64),
+    while the builder's weak typing would keep ``1.0 * u`` in float32 for a float32 ``u``."""
+    if isinstance(d, Const):
+        return Const(float(d.value), T.F64) if d.type != T.F64 else d
+    if d.type.dtype == "float64":
+        return d
+    return b.op("astype", d, dtype="float64") if T.is_array(d.type) else b.op("float", d)
 
 
 def _scale_rows(b, d, M):
