@@ -67,9 +67,10 @@ def test_float32_scalings_stay_float64_like_the_dense_block():
     """The seed block is float64 and NumPy promotes its scalings so; the diagonal must not
     drop to float32 with a float32 ``W`` (the builder's weak typing would)."""
     x, W = RNG.normal(size=5).astype(np.float32), RNG.normal(size=(5, 5)).astype(np.float32)
-    J = fg.jacobian(F.left, mode="rev", target="python")(x, W)
-    t = np.tanh(x)
+    J = fg.jacobian(F.square, mode="rev", target="python")(x, W)
+    t = np.tanh(W @ x)
     d = np.float32(1.0) - t * t            # tanh's derivative, in float32 as the VJP has it
     assert J.dtype == np.float64
     # each entry one float64 product of float32 numbers (a float32 product is off by ~1e-8)
-    np.testing.assert_allclose(J, W.astype(np.float64) * d.astype(np.float64), rtol=1e-12, atol=0)
+    want = d.astype(np.float64)[:, None] * W.astype(np.float64) + 0.5 * np.eye(5)
+    np.testing.assert_allclose(J, want, rtol=1e-12, atol=0)
