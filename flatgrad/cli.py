@@ -537,7 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--vmap-method", choices=["auto", "batch", "loop"], default="auto")
     s.add_argument("--dump-after", metavar="PASS", action="append",
                    help="also print the IR after each run of PASS (repeat, or comma-separate; "
-                        "passes: rev, vjp, fwd, jacrev, jacfwd, expand_custom and the -O1 passes "
+                        "passes: rev, vjp, fwd, jacauto, jacrev, jacfwd, expand_custom and the -O1 passes "
                         "copy-propagation, simplify, scales, cse, licm, dce)")
     s.add_argument("--time-passes", action="store_true",
                    help="print how long each compiler pass took (to stderr)")
