@@ -277,9 +277,10 @@ def test_a_compile_over_budget_is_abandoned_and_the_python_tier_stays(auto, monk
     same code does not spend the budget again, a larger budget does."""
     monkeypatch.setenv("FLATGRAD_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("FLATGRAD_COMPILE_BUDGET", "0.05")
+    tiers._service._stop()          # a fresh worker: not one that compiled anything before
     x = np.linspace(-1, 1, 20)
-    want = fg.grad(F.rosen, target="python")(x)
-    g = fg.grad(F.rosen)
+    want = fg.grad(F.budget_loop, target="python")(x)
+    g = fg.grad(F.budget_loop)
     assert np.array_equal(g(x), want)
     assert g.wait(120)
     assert g.tier == "python" and tiers._service.proc is None     # the worker was killed
@@ -291,10 +292,10 @@ def test_a_compile_over_budget_is_abandoned_and_the_python_tier_stays(auto, monk
     spawned = []        # (no Numba compile here: a compile asked for is refused)
     monkeypatch.setattr(tiers._Service, "_remote",
                         lambda self, *a: spawned.append(a) or "not compiled in this test")
-    h = fg.grad(F.rosen)                      # the same module: abandoned at once, no worker
+    h = fg.grad(F.budget_loop)                      # the same module: abandoned at once, no worker
     assert np.array_equal(h(x), want) and h.wait(120)
     assert not spawned and "budget of 0.05 s" in h.source.splitlines()[0]
     monkeypatch.setenv("FLATGRAD_COMPILE_BUDGET", "60")
-    k = fg.grad(F.rosen)                      # a larger budget tries again
+    k = fg.grad(F.budget_loop)                      # a larger budget tries again
     k(x)
     assert k.wait(120) and spawned and "not compiled in this test" in k.source.splitlines()[0]
