@@ -26,6 +26,7 @@ from .ir import Function, dump
 from .ranges import analyse as analyse_bounds
 from .optimize import O1, accumulate_in_place
 from .rows import ROWS_META
+from .split import split as split_parts
 from .frontend.source import params_of
 from .steps import over_leaves, results_tree, with_tree
 from .tree import expression, leaves
@@ -181,11 +182,13 @@ def render(functions: list[Function], target: str, origin: str, key: str = "",
             nested[f.name] = tree.spec()
             tree = leaves(len(results))
         ret = expression(tree, results) if tree is not None else ", ".join(results)
-        fns.append({"name": f.name, "params": ", ".join(p.hint for p in f.params),
-                    "lines": lines, "ret": ret, "boundscheck": boundscheck, "bounds": "",
-                    "parallel": any(re.match(r"\s*for \w+ in prange\(", x) for x in lines),
-                    **(checking or {})})
-        locs.append(line_locs)
+        fn = {"name": f.name, "params": ", ".join(p.hint for p in f.params),
+              "lines": lines, "ret": ret, "boundscheck": boundscheck, "bounds": "",
+              "parallel": any(re.match(r"\s*for \w+ in prange\(", x) for x in lines),
+              **(checking or {})}
+        for part in _parts(fn, target, [p.hint for p in f.params], line_locs):
+            fns.append(part)
+            locs.append(part.pop("locs"))
     body = "\n".join(line for f in plain + fns for line in f["lines"]) + \
         " ".join(f["ret"] for f in plain + fns)
     used = [n for n in RUNTIME_NAMES if re.search(rf"\b{n}\(", body)]
@@ -205,6 +208,20 @@ def render(functions: list[Function], target: str, origin: str, key: str = "",
         text += "__flatgrad_draws__ = " + repr({name: {"prelude": f"{name}_draws", "sources": d.sources,
                                                        "types": d.types} for name, d in draws}) + "\n"
     return text
+
+
+def _parts(fn: dict, target: str, params: list[str], line_locs: list) -> list[dict]:
+    """``fn`` as the template takes it, and on the cpu target a long one cut into parts that
+    Numba compiles one by one (compiler/split.py): the first keeps ``fn``'s name."""
+    if target != "cpu" or fn["parallel"]:
+        return [{**fn, "locs": line_locs}]
+    parts = split_parts(fn["name"], params, fn["lines"], fn["ret"], line_locs)
+    out = [{**fn, "lines": parts[0].lines, "locs": parts[0].locs}]
+    for p in parts[1:]:
+        out.append({**fn, "name": p.name, "params": ", ".join(p.params), "lines": p.lines,
+                    "ret": p.ret, "locs": p.locs,
+                    "bounds": f"a part of {fn['name']}, compiled by Numba on its own"})
+    return out
 
 
 def _bounds(f: Function) -> dict:
