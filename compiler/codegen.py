@@ -38,7 +38,7 @@ RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_p
                  "gammaln", "polygamma", "log_ndtr", "gammainc", "gammaincc", "betainc",
                  "xlogy", "xlog1py", "rcumsum", "scan_cumsum",
                  "scan_cumprod", "argsort_axis", "scatter_along", "mask_scatter", "shift_along",
-                 "linrec", "cofactor", "draw_trips", "solve_tri")
+                 "linrec", "cofactor", "draw_trips", "solve_tri", "roll_axis")
 RESERVED = {"math", "np", "numba", "njit", "cuda", "len", "range", "abs", "min", "max", "float",
             "int", "bool", "True", "False", "None", *RUNTIME_NAMES, *keyword.kwlist}
 

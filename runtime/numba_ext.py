@@ -44,66 +44,42 @@ _unary(support.erf, lambda x: math.erf(x))
 _unary(support.erfc, lambda x: math.erfc(x))
 
 
-@overload(support.sum_to, jit_options={"cache": True})
+@overload(support.sum_to)
 def _sum_to(c, like):
     if not isinstance(c, types.Array):
         return None
-    if isinstance(like, types.Array):
-        nd = like.ndim
-        if c.ndim == nd:
-            if nd == 2:
-                def same2(c, like):   # the common cases: a row or a column was broadcast
-                    if c.shape == like.shape:
-                        return c
-                    if like.shape[0] == 1 and c.shape[1] == like.shape[1]:
-                        return support.reduce_sum(c, 0, True)
-                    if like.shape[1] == 1 and c.shape[0] == like.shape[0]:
-                        return support.reduce_sum(c, 1, True)
-                    return _sum_to_loop(c, like)
-                return same2
-
-            def same(c, like):
-                if c.shape == like.shape:
-                    return c
-                return _sum_to_loop(c, like)
-            return same
-        if c.ndim == nd + 1:
-            def lead(c, like):        # broadcast along a new leading axis: a bias
-                if c.shape[1:] == like.shape:
-                    return support.reduce_sum(c, 0, False)
-                return _sum_to_loop(c, like)
-            return lead
-        return lambda c, like: _sum_to_loop(c, like)
-    return lambda c, like: c.sum()
+    if not isinstance(like, types.Array) or like.ndim > c.ndim:
+        return lambda c, like: c.sum()
+    ns = {"np": np}
+    exec(_sum_to_source(c, like.ndim), ns)  # noqa: S102 - a fixed template specialised on ndims
+    return ns["impl"]
 
 
-@register_jitable
-def _sum_to_loop(c, like):
-    """Sum ``c`` over the axes where ``like`` was broadcast (any ndims)."""
-    shape = like.shape
-    nd = like.ndim
-    out = np.zeros(like.size, dtype=c.dtype)
+def _sum_to_source(c, nd: int) -> str:
+    """The source of ``sum_to`` from a ``c.ndim``-dimensional array to an ``nd``-dimensional
+    one: a loop nest over ``c`` in index order adding into ``out`` (at index 0 along the axes
+    ``like`` broadcast). One small function per pair of ndims, no generic fallback: Numba's
+    tuple-to-array conversions and a general loop cost a second of compile in every process.
+    Each item of ``out`` sums its terms in the order NumPy's row sums (and the loops of
+    ``reduce_sum``) add them, so results are unchanged to the bit."""
     lead = c.ndim - nd
-    cshape = np.array(c.shape)
-    tshape = np.ones(c.ndim, dtype=np.int64)
-    for i in range(nd):
-        tshape[lead + i] = shape[i]
-    flat = c.ravel()
-    idx = np.zeros(c.ndim, dtype=np.int64)
-    for f in range(flat.size):
-        t = 0
-        for d in range(c.ndim):
-            j = idx[d] if tshape[d] != 1 else 0
-            t = t * tshape[d] + j
-        out[t] += flat[f]
-        d = c.ndim - 1
-        while d >= 0:
-            idx[d] += 1
-            if idx[d] < cshape[d]:
-                break
-            idx[d] = 0
-            d -= 1
-    return out.reshape(shape)
+    dtype = f"np.{c.dtype}" if isinstance(c.dtype, types.Float) else "np.int64"
+    lines = ["def impl(c, like):"]
+    if lead == 0:
+        lines += ["    if c.shape == like.shape:", "        return c"]
+    for d in range(nd):
+        lines += [f"    m{d} = 0 if like.shape[{d}] == 1 else 1",
+                  f"    if m{d} and like.shape[{d}] != c.shape[{lead + d}]:",
+                  "        raise ValueError('sum_to: the shapes do not broadcast')"]
+    lines.append(f"    out = np.zeros({'like.shape' if nd else '1'}, dtype={dtype})")
+    pad = "    "
+    for d in range(c.ndim):
+        lines.append(f"{pad}for i{d} in range(c.shape[{d}]):")
+        pad += "    "
+    at = ", ".join(f"i{lead + d} * m{d}" for d in range(nd)) if nd else "0"
+    lines.append(f"{pad}out[{at}] += c[{', '.join(f'i{d}' for d in range(c.ndim))}]")
+    lines.append("    return out" if nd else "    return out.reshape(like.shape)")
+    return "\n".join(lines) + "\n"
 
 
 @overload(support.distinct_index, jit_options={"cache": True})
@@ -538,6 +514,38 @@ def _shift_along(x, axis, k, fill):
     ns = {"np": np}
     exec(text, ns)  # noqa: S102 - a fixed template specialised on ndim, axis and direction
     return ns["impl"]
+
+
+@overload(support.roll_axis)
+def _roll_axis(x, shift, axis):
+    """One function per ndim and dtype whatever the shift and axis (branches on the axis at
+    run time): a loop nest copying each item to its rolled place."""
+    if not (isinstance(x, types.Array) and isinstance(shift, types.Integer)
+            and isinstance(axis, types.Integer)):
+        return None
+    ns = {"np": np}
+    exec(_roll_source(x.ndim), ns)  # noqa: S102 - a fixed template specialised on ndim
+    return ns["impl"]
+
+
+def _roll_source(nd: int) -> str:
+    """The source of ``roll_axis`` for ``nd`` dimensions: one loop nest per axis."""
+    lines = ["def impl(x, shift, axis):",
+             "    out = np.empty_like(x)",
+             "    n = x.shape[axis]",
+             "    s = shift % n if n > 0 else 0"]
+    for ax in range(nd):
+        lines.append(f"    {'if' if ax == 0 else 'elif'} axis == {ax}:")
+        pad = "        "
+        for d in range(nd):
+            lines.append(f"{pad}for i{d} in range(x.shape[{d}]):")
+            pad += "    "
+            if d == ax:
+                lines += [f"{pad}j = i{d} + s", f"{pad}if j >= n:", f"{pad}    j -= n"]
+        at = ", ".join("j" if d == ax else f"i{d}" for d in range(nd))
+        lines.append(f"{pad}out[{at}] = x[{', '.join(f'i{d}' for d in range(nd))}]")
+    lines.append("    return out")
+    return "\n".join(lines) + "\n"
 
 
 @overload(support.linrec, prefer_literal=True)

@@ -607,6 +607,11 @@ def shift_along(x, axis, k, fill):
     return out
 
 
+def roll_axis(x, shift, axis):
+    """np.roll(x, shift, axis=axis) (Numba's np.roll has no axis)."""
+    return np.roll(x, shift, axis=axis)
+
+
 def linrec(a, g, axis, reverse):
     """The linear recurrence y_i = g_i + a_i * y_(i-1) along ``axis`` (from the end, with
     y_(i+1), if ``reverse``): the derivatives of np.cumprod, exact where elements are 0."""

@@ -809,14 +809,28 @@ def _np_rot90(lw, node, kwargs):
     return _flip_axis(lw, node, _permute(lw, node, x, tuple(perm)), a1)
 
 
+def _roll_spell(a, p):
+    return f"np.roll({a[0]}, {a[1]}, axis={p['axis']})"
+
+
+def _roll_jit(a, p):
+    return f"roll_axis({a[0]}, {a[1]}, {p['axis']})"
+
+
+# x rolled by the (integer) shift along axis: its adjoint rolls back. One primitive, not two
+# slices and a concat: under Numba a compiled-once helper (runtime/numba_ext.py), where the
+# slices' adjoints (zeros, a slice-add each) cost a fifth of a second of compile per np.roll
+defprim("roll", 2, lambda x, shift, axis: x,
+        Spelling(_roll_spell, _roll_spell, P_ATOM, (1, 1), jit=_roll_jit),
+        elementwise=False, fresh=True, reads_values=False,
+        shape=lambda q, args, p: q.shape(args[0]),
+        vjp=(lambda b, g, out, x, shift, axis: b.roll(g, b.neg(shift), axis=axis), None),
+        jvp=(lambda b, t, out, x, shift, axis: b.roll(t, shift, axis=axis), None),
+        batch=lambda bt, op, a, isb: None if isb[1] else bt.along(op, a, isb))
+
+
 def _roll_one(lw, node, x, shift, axis):
-    n = lw.op(node, "dim", x, axis=axis)
-    s = lw.op(node, "mod", shift, lw.op(node, "max", n, Const(1, I64)))
-    k = lw.op(node, "sub", n, s)                # out = x[k:] then x[:k]
-    spec_a, idx_a = _axis_slice(axis, k, None)
-    spec_b, idx_b = _axis_slice(axis, None, k)
-    return lw.op(node, "concat", lw.op(node, "getitem", x, *idx_a, spec=spec_a),
-                 lw.op(node, "getitem", x, *idx_b, spec=spec_b), axis=axis)
+    return lw.op(node, "roll", x, shift, axis=axis)
 
 
 @lowers(np.roll)
