@@ -51,9 +51,9 @@ class _Spell:
 
 def _namespace() -> dict:
     from .runtime import support
-    from .compiler.codegen import RUNTIME_NAMES
+    from .compiler.codegen import runtime_names
     ns = {"math": math, "np": np}
-    for n in RUNTIME_NAMES:
+    for n in runtime_names():
         ns[n] = getattr(support, n)
     return ns
 

@@ -25,7 +25,7 @@ import warnings
 
 import numpy as np
 
-from ..compiler import facts
+from ..compiler import facts, targets
 from ..compiler import types as T
 from ..compiler.errors import CompileError, SourceLoc
 from ..compiler.frontend.source import params_of
@@ -38,8 +38,7 @@ from . import cache, dask_rows, draws, forksafe, tiers
 from .dask_map import is_dask
 from .dask_rows import DaskData
 
-TARGETS = ("python", "cpu")
-DEFAULT_TARGET = "cpu"      # every transform's default: Numba; "python" runs the same code without
+DEFAULT_TARGET = targets.DEFAULT.name      # every transform's default: Numba; "python" runs the same code without
 _SCALARS = {float: T.F64, int: T.I64, bool: T.BOOL, np.float64: T.F64, np.float32: T.F32,
             np.int64: T.I64, np.int32: T.I64, np.bool_: T.BOOL}
 
@@ -285,8 +284,7 @@ class Transformed:
 
     def __init__(self, fn, steps: tuple = (), target: str = DEFAULT_TARGET, suffix: str = "grad",
                  *, extra: tuple = (), floats=(), optimize: bool = True):
-        if target not in TARGETS:
-            raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
+        self.backend = targets.get(target, "transform")     # what compiles and runs it
         if not callable(fn) or not hasattr(fn, "__code__"):
             raise TypeError(f"flatgrad transforms Python functions, not {type(fn).__name__}")
         self.fn = fn
@@ -424,7 +422,7 @@ class Transformed:
         range): from the generated module's line table, re-running the plain-Python version of
         the same code when Numba raised it (Numba errors carry no line)."""
         loc, text = _generated_frame(e)
-        if loc is None and self.target != "python":
+        if loc is None and self.backend.jit:
             twin = self.retarget("python")
             try:
                 with draws.replaying(draws.last()):   # the same draws, not new ones
@@ -588,7 +586,7 @@ class Transformed:
                         if state.cpu is None or compiled is state.cpu:
                             self._fast[tuple(map(type, args))] = compiled
             if self._hot is None and not self._facts:    # (Numba keys on no size facts)
-                if (self.target == "cpu" and hasattr(compiled, "disable_compile")
+                if (self.backend.native and hasattr(compiled, "disable_compile")
                         and all(t == T.F64 or (isinstance(t, T.Array) and t.dtype in T.FLOATS)
                                 for t in sig)):
                     self._make_hot(compiled)
@@ -604,7 +602,7 @@ class Transformed:
         background compilation where Numba pays); the cpu tier at once otherwise."""
         state = self._tiers.get(sig)
         if state is None:
-            if self.target != "cpu" or not all(isinstance(t, (T.Scalar, T.Array)) for t in sig):
+            if not self.backend.tiered or not all(isinstance(t, (T.Scalar, T.Array)) for t in sig):
                 return self._slow.get(sig) or self.compile(sig), None
             m = tiers.mode()
             if m == "cpu":
@@ -853,7 +851,7 @@ class Transformed:
                                   n + len(captured))
             if captured:
                 compiled = self._with_captures(compiled, captured, n)
-            if self.target == "python":
+            if not self.backend.jit:
                 compiled = _numpy_scalars(compiled, T.leaf_types(sig))
             self._slow[sig] = compiled
             self._last = (sig, module)
