@@ -104,6 +104,8 @@ class Primitive:
     inplace: bool = False               # writes into its first argument and returns it
     view: bool = False                  # its result may alias its first argument
     reads_values: bool = True           # its adjoint reads the values of its array arguments
+    shape_args: tuple = ()              # the arguments it reads the shape of, never the
+                                        # values (a write into one before it is no hazard)
     reads_output: bool = True           # its adjoint reads its own result (exp: grad * out)
     spans: bool = False                 # forward mode: each argument's JVP contribution already
                                         # has the result's shape (the tangent times the other
@@ -499,10 +501,12 @@ defprim("tape_get", 2, lambda t, k: _array_of_rows(t),
         jvp=(lambda b, t, out, tape, k: b.tape_get(t, k),), reads_output=False,
         batch=B_INDEX)
 defprim("zeros_like", 1, T.same, call("np.zeros_like"), elementwise=False, fresh=True,
-        allocates=True, nondiff=True, reads_values=False, shape=D.like(0), reads_output=False,
+        allocates=True, shape_args=(0,), nondiff=True, reads_values=False, shape=D.like(0),
+        reads_output=False,
         batch=B_SAME)
 defprim("ones_like", 1, T.same, call("np.ones_like"), elementwise=False, fresh=True,
-        allocates=True, nondiff=True, reads_values=False, shape=D.like(0), reads_output=False,
+        allocates=True, shape_args=(0,), nondiff=True, reads_values=False, shape=D.like(0),
+        reads_output=False,
         batch=B_SAME)
 defprim("undef", 0, lambda *ts, **p: p["type"],
         Spelling("None", "np.empty((0,) * {ndim}, dtype=np.{dtype})", P_ATOM, ()),
@@ -517,7 +521,7 @@ defprim("astype", 1, lambda x, dtype: T.with_dtype(x, dtype),
         batch=B_SAME)
 # (sum_to returns c itself where no axis was broadcast: a view, never written in place)
 defprim("sum_to", 2, lambda c, v: T.with_dtype(v, c.dtype), helper("sum_to", arity=2),
-        elementwise=False, shape=D.like(1), view=True,
+        elementwise=False, shape=D.like(1), view=True, shape_args=(1,),
         # linear in c: its adjoint broadcasts back (reverse over reverse needs it)
         vjp=(lambda b, g, out, c, like: b.unreduce(g, c), None),
         jvp=(lambda b, t, out, c, like: b.sum_to(t, like), None), reads_output=False,
@@ -748,7 +752,7 @@ def _unreduce_vjp(b, g, out, gx, x, axis=None, keepdims=False):
 # unreduce broadcasts an adjoint back over reduced axes (linear: forward over reverse needs it)
 defprim("unreduce", 2, lambda g, x, axis=None, keepdims=False: T.Array(g.dtype, x.ndim),
         Spelling("np.full({1}.shape, {0})", _unreduce_spell, P_ATOM, (1, P_ATOM), choose=0),
-        elementwise=False, view=True, reads_values=False, shape=D.like(1),
+        elementwise=False, view=True, reads_values=False, shape=D.like(1), shape_args=(1,),
         vjp=(_unreduce_vjp, None),
         jvp=(lambda b, t, out, gx, x, axis=None, keepdims=False:
              b.unreduce(t, x, axis=axis, keepdims=keepdims), None), reads_output=False,
@@ -756,9 +760,11 @@ defprim("unreduce", 2, lambda g, x, axis=None, keepdims=False: T.Array(g.dtype, 
 defprim("dim", 1, lambda x, axis: T.I64, Spelling("{0}.shape[{axis}]", "{0}.shape[{axis}]",
                                                   P_ATOM, (P_ATOM,)),
         elementwise=False, nondiff=True, reads_values=False, safe=True, reads_output=False,
+        shape_args=(0,),
         batch=lambda bt, op, a, isb: bt.dims_of(op, a, isb))
 defprim("size", 1, lambda x: T.I64, Spelling("{0}.size", "{0}.size", P_ATOM, (P_ATOM,)),
         elementwise=False, nondiff=True, reads_values=False, safe=True, reads_output=False,
+        shape_args=(0,),
         batch=lambda bt, op, a, isb: bt.dims_of(op, a, isb))
 # run-time checks that fancy-index writes name distinct positions (NumPy's last-write-wins
 # has no useful gradient)

@@ -29,9 +29,8 @@ import numpy as np
 
 from .compiler import types as T
 from .compiler.codegen import Emitter, const_text
-from .compiler.errors import CompileError
 from .compiler.frontend.source import params_of
-from .compiler.ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, walk
+from .compiler.ir import Block, Const, For, Function, If, Op, Var, While, blocks_of
 from .compiler.primitives import P_ATOM, PRIMS
 
 # ----------------------------------------------------------------------- the interpreter

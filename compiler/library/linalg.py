@@ -342,7 +342,7 @@ class _EinsumJVP:
 
 
 defprim("fit_shape", 2, lambda c, like: T.with_dtype(like, c.dtype),
-        helper("fit_shape", arity=2), elementwise=False, shape=D.like(1), vjp=(),
+        helper("fit_shape", arity=2), elementwise=False, shape=D.like(1), shape_args=(1,), vjp=(),
         jvp=(lambda b, t, out, c, like: b.fit_shape(t, like), None),
         batch="sums into a shape that broadcasting chose per example")
 defprim("einsum", -1, _einsum_type, Spelling(_einsum_spell, _einsum_spell, P_ATOM, (1,),
