@@ -19,7 +19,7 @@ import jinja2
 
 from . import __version__, targets
 from .codegen import emit_body, runtime_names
-from .custom import expand_custom
+from .custom_rules import expand_custom
 from .errors import CompileError, SourceLoc
 from .frontend import lower_function
 from .ir import Function, dump

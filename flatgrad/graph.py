@@ -910,7 +910,7 @@ def graph(f, *args, wrt=None, collapse: bool = False, title: str | None = None) 
     """
     from dataclasses import replace
 
-    from .compiler.custom import expand_custom
+    from .compiler.custom_rules import expand_custom
     from .compiler.frontend import lower_function
     from .compiler.reverse import reverse_ad
     from .runtime.dispatch import classify as _classify
