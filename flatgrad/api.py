@@ -19,8 +19,8 @@ from .runtime.dispatch import DEFAULT_TARGET, Transformed, default_signature, li
     stack_cached
 from .runtime.draws import forward_drawing, kind_of, replaying
 from .runtime.gradcheck import compare, numeric_grad
-from .runtime.userdefs import CustomVJP
-from .runtime.userdefs import primitive as make_primitive
+from .runtime.user_defined import CustomVJP
+from .runtime.user_defined import primitive as make_primitive
 from .runtime.vectorize import Vectorized
 
 

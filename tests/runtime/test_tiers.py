@@ -175,7 +175,7 @@ def test_auto_switches_to_numba_when_ready(auto):
     assert "@njit" in g.source
     cpu = g(*ARGS)
     assert type(cpu[0]) is float          # Numba's result, not NumPy's float64
-    assert g._hot is not None and type(g).__call__ is g._hot   # straight into Numba
+    assert g._hot_dispatcher is not None and type(g).__call__ is g._hot_dispatcher   # straight into Numba
     assert g(2, -1, -3, -2, -3) == cpu   # ints take the classifying path, same code
 
 
