@@ -18,23 +18,34 @@ def _unary(py_fn, scalar):
     """Overload ``py_fn`` for scalars (``scalar``) and arrays (an elementwise loop)."""
     scalar_jit = register_jitable(scalar)
 
-    @overload(py_fn, jit_options={"cache": True})
+    @overload(py_fn)   # exec'd source: no cache (the generated function that calls it has one)
     def _impl(x):
         if isinstance(x, (types.Float, types.Integer, types.Boolean)):
             return lambda x: scalar_jit(x)
         if isinstance(x, types.Array):
             dtype = np.float32 if x.dtype == types.float32 else np.float64
-
-            def arr(x):
-                flat = x.ravel()
-                out = np.empty(flat.size, dtype=dtype)
-                for i in range(flat.size):
-                    out[i] = scalar_jit(flat[i])
-                return out.reshape(x.shape)
-            return arr
+            if x.ndim == 0:
+                return lambda x: np.full((), scalar_jit(x[()]), dtype=dtype)
+            ns = {"np": np, "scalar_jit": scalar_jit, "dtype": dtype}
+            exec(_elementwise_source(x.ndim), ns)  # noqa: S102 - a fixed template specialised on ndim
+            return ns["arr"]
         return None
 
     return _impl
+
+
+def _elementwise_source(nd: int) -> str:
+    """``scalar_jit`` on every item of an ``nd``-dimensional array: a loop nest, whatever the
+    layout (no ravel and reshape, whose copies and checks cost compile time)."""
+    idx = ", ".join(f"i{d}" for d in range(nd))
+    lines = ["def arr(x):", "    out = np.empty(x.shape, dtype=dtype)"]
+    pad = "    "
+    for d in range(nd):
+        lines.append(f"{pad}for i{d} in range(x.shape[{d}]):")
+        pad += "    "
+    lines.append(f"{pad}out[{idx}] = scalar_jit(x[{idx}])")
+    lines.append("    return out")
+    return "\n".join(lines) + "\n"
 
 
 _unary(support.sigmoid, support.sigmoid_scalar)

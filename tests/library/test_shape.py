@@ -865,14 +865,25 @@ def cpu_repeat(x, y, a):
             np.repeat(x, 2, axis=1).reshape(-1), np.tile(x, (1, 2)).reshape(-1))
 
 
+def cpu_roll(x, y, a):
+    """np.roll on the cpu target: its runtime helper, every axis, shifts negative, past the
+    length and flat, and a rolled 3-d array."""
+    z = np.reshape(np.concatenate([x, y]), (2, 2, 4))
+    return (np.roll(x, 1, axis=0), np.roll(x, -3, axis=1), np.roll(x * y, 9, axis=-1), np.roll(y, 3),
+            np.roll(x, (1, -2), axis=(0, 1)), np.roll(z, 1, axis=1) * a, np.roll(z, -5, axis=2),
+            np.roll(np.roll(x, 2, axis=1) * y, -1, axis=0))
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("f", [cpu_join, cpu_shape, cpu_repeat])
+@pytest.mark.parametrize("f", [cpu_join, cpu_shape, cpu_repeat, cpu_roll])
 def test_cpu_target(f):
     x, y = rand(2, 4), rand(2, 4)
     # against finite differences (the python-target tests compare with autograd)
     check(f, x, y, 0.5, target="cpu", autograd_check=False)
     if f is cpu_join:
         check(f, rand(2, 0), rand(2, 0), 0.5, target="cpu", autograd_check=False)
+    if f is cpu_roll:           # a shift known only at run time
+        check(roll_var, rand(3, 2), -4, target="cpu", autograd_check=False)
 
 
 @pytest.mark.slow
