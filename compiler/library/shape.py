@@ -3,10 +3,11 @@
 One new array primitive joins arrays, ``concat`` (``np.concatenate`` along a constant axis):
 its adjoint for argument ``i`` is the slice of the result's adjoint at that argument's
 offset (the ``dim``\\s of the arguments before it), its tangent the concatenation of the
-tangents. ``broadcast_to`` is the other (its adjoint sums back with ``sum_to``). Everything
-else here is spelled with primitives that exist: ``np.stack`` is ``expand_dims`` then
-``concat``; ``split`` is slices; ``flip`` is a ``::-1`` slice; ``roll`` is two slices
-joined; ``repeat``, ``tile`` and the edge/wrap/reflect modes of ``pad`` gather with an
+tangents. ``broadcast_to`` is another (its adjoint sums back with ``sum_to``), ``roll`` the
+third (its adjoint rolls back; under Numba one compiled-once helper, ``roll_axis``, where two
+slices joined cost a fifth of a second of compile per call site). Everything else here is
+spelled with primitives that exist: ``np.stack`` is ``expand_dims`` then ``concat``;
+``split`` is slices; ``flip`` is a ``::-1`` slice; ``repeat``, ``tile`` and the edge/wrap/reflect modes of ``pad`` gather with an
 index array built by ``arange`` (their adjoints are scatter-adds); constant ``pad`` writes
 the array into a fresh one. Sizes that NumPy rejects at run time (an uneven ``split``, a
 negative repeat count, a squeezed axis of length other than one) are checked at run time by
