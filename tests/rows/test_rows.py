@@ -80,6 +80,10 @@ def test_pytree_parameters_and_a_static_mode():
     g = fg.grad(F.branch_on_parameter, target="python")
     for act, reg in ((np.tanh, None), (np.sin, 0.5)):
         assert_close(g(W, X, y, act, reg), g(W, XN, YN, act, reg))
+    # parameters too large to travel inside every chunk's task: one value of the graph
+    big = {"w": W, "unused": RNG.normal(size=10**4)}
+    g = fg.value_and_grad(F.mlp_like_dict, target="python")
+    assert_close(g(big, X, y), g(big, XN, YN))
 
 
 def test_hvp_and_jvp_of_the_gradient():
