@@ -1263,9 +1263,6 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             x = self.op(node, "div", x, self.op(node, "log", self.atom(node.args[1])))
         return x
 
-    def call_log_generic(self, node, kwargs):
-        return self.call_log(node, kwargs)
-
     def call_square(self, node, kwargs):
         x = self.atom(node.args[0])
         return self.op(node, "mul", x, x)
