@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import copy
-import textwrap
 import types as pytypes
 from dataclasses import dataclass, replace
 
@@ -27,6 +25,9 @@ from ..library.shape import unstacked
 from ..primitives import PRIMS
 from . import names, starred, transforms
 from .arrays import ArrayLowering
+from .desugar.index_loop import index_loop
+from .desugar.private import private_text
+from .desugar.sum_loop import accumulating_loop, target_names
 from .calls import BindError, Params, bind
 from .effects import is_print, lower_print
 from .fence import fence
@@ -542,7 +543,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         """``[f(i) for i in range(3)]``, ``(x[k] for k in t)``: unrolled into a tuple (a list
         is a tuple of values here); each iterable must be a constant range or a tuple, and
         each condition a constant. ``sum(... for ...)`` over anything becomes a loop."""
-        names = {n for g in node.generators for n in _target_names(g.target)}
+        names = {n for g in node.generators for n in target_names(g.target)}
         saved = {n: self.env[n] for n in names if n in self.env}
         out: list = []
         try:
@@ -610,23 +611,12 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             raise self.err(gen, "sum() over a comprehension with several 'for's needs constant "
                                 "ranges", "Write nested for loops that accumulate.")
         g = gen.generators[0]
-        renames = {n: self.flag("c") for n in _target_names(g.target)}
+        renames = {n: self.flag("c") for n in target_names(g.target)}
         for n, flag in renames.items():
             self.hints[flag] = n
         acc = self.flag("acc")
         self.hints[acc] = "acc"
-
-        def fresh(node):
-            return _Renamer(renames).visit(copy.deepcopy(node))
-
-        where = dict(lineno=gen.lineno, col_offset=gen.col_offset)
-        update = ast.Assign(targets=[ast.Name(id=acc, ctx=ast.Store(), **where)],
-                            value=ast.BinOp(left=ast.Name(id=acc, ctx=ast.Load(), **where),
-                                            op=ast.Add(), right=fresh(gen.elt), **where), **where)
-        body = [update]
-        for c in reversed(g.ifs):
-            body = [ast.If(test=fresh(c), body=body, orelse=[], **where)]
-        loop = ast.For(target=fresh(g.target), iter=g.iter, body=body, orelse=[], **where)
+        loop = accumulating_loop(gen, acc, renames)
         self.env[acc] = Const(0.0, T.F64)
         rest = getattr(self, "rest", [])
         try:
@@ -668,29 +658,10 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             self.env[names[-1]] = v
         k = self.flag("k")
         self.hints[k] = "k"
-        where = dict(lineno=it.lineno, col_offset=it.col_offset)
-
-        def name(n, ctx=ast.Load):
-            return ast.Name(id=n, ctx=ctx(), **where)
-
-        lengths = [ast.Call(func=name("len"), args=[name(n)], keywords=[], **where) for n in names]
-        count = lengths[0] if len(lengths) == 1 else ast.Call(func=name("min"), args=lengths,
-                                                              keywords=[], **where)
-        items = [ast.Subscript(value=name(n), slice=name(k), ctx=ast.Load(), **where) for n in names]
-        if kind == "enumerate":
-            target = s.target
-            if not (isinstance(target, ast.Tuple) and len(target.elts) == 2):
-                raise self.err(target, "unpack enumerate(...) as `for i, row in enumerate(x)`")
-            prefix = [ast.Assign(targets=[target.elts[0]], value=name(k), **where),
-                      ast.Assign(targets=[target.elts[1]], value=items[0], **where)]
-        elif kind == "zip":
-            value = ast.Tuple(elts=items, ctx=ast.Load(), **where)
-            prefix = [ast.Assign(targets=[s.target], value=value, **where)]
-        else:
-            prefix = [ast.Assign(targets=[s.target], value=items[0], **where)]
-        loop = ast.For(target=name(k, ast.Store), iter=ast.Call(func=name("range"), args=[count],
-                                                                  keywords=[], **where),
-                       body=prefix + s.body, orelse=[], lineno=s.lineno, col_offset=s.col_offset)
+        pair = isinstance(s.target, ast.Tuple) and len(s.target.elts) == 2
+        if kind == "enumerate" and not pair:
+            raise self.err(s.target, "unpack enumerate(...) as `for i, row in enumerate(x)`")
+        loop = index_loop(s, kind, names, k)
         self.stmt_For(loop)
 
     def unrolled(self, s: ast.For, kind: str, values: list) -> None:
@@ -1396,16 +1367,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         value: a library function written as the NumPy code it means (``np.polyval`` as
         Horner's loop). Its names are private (they neither see nor change the user's), its
         positions are ``node``'s, and the generated code shows them by their names here."""
-        tree = ast.parse(textwrap.dedent(text))
-        own = set(values) | {"np"} | {n.id for n in ast.walk(tree)
-                                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        renames = {n.id: f"_fg_{n.id}" for n in ast.walk(tree)
-                   if isinstance(n, ast.Name) and n.id in own}    # builtins keep their names
-        tree = _Renamer(renames).visit(tree)
-        for n in ast.walk(tree):
-            if "lineno" in n._attributes:
-                n.lineno, n.col_offset = node.lineno, node.col_offset
-                n.end_lineno, n.end_col_offset = node.lineno, node.col_offset
+        tree, renames = private_text(text, node, values)
         saved = {k: self.env[k] for k in renames.values() if k in self.env}
         for name, private in renames.items():
             self.hints[private] = name
@@ -1485,20 +1447,6 @@ def static_compare(op: ast.cmpop, a, b) -> Const:
     else:
         same = type(av) is type(bv) and isinstance(av, str) and av == bv or av is bv
     return Const(same != isinstance(op, (ast.IsNot, ast.NotEq)), T.BOOL)
-
-
-def _target_names(target: ast.expr) -> list[str]:
-    return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
-
-
-class _Renamer(ast.NodeTransformer):
-    def __init__(self, names: dict):
-        self.names = names
-
-    def visit_Name(self, node: ast.Name) -> ast.Name:
-        if node.id in self.names:
-            return ast.copy_location(ast.Name(id=self.names[node.id], ctx=node.ctx), node)
-        return node
 
 
 @dataclass(frozen=True, eq=False)
