@@ -14,11 +14,23 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const, Var
-from ..values import SliceVal, hashable
+from ..values import ListValue, SliceVal, hashable
 
 
 class ListLowering:
     """Tuple and list values for the Lowerer (expects self.err)."""
+
+    def list_append(self, s: ast.Expr, name: str) -> None:
+        """``out.append(v)``: a list is a tuple of values, so appending makes a longer tuple."""
+        call = s.value
+        if len(call.args) != 1 or call.keywords:
+            raise self.err(s, "list.append takes one value")
+        if self.list_depth.get(name, 0) < len(self.loops):
+            raise self.err(s, f"the list '{name}' grows inside a while loop",
+                           "Loop over range(...) (a list may grow in a for loop), or "
+                           "preallocate an array: out = np.zeros(n), then out[i] = ... .")
+        grown = self.env[name] + (self.expr(call.args[0]),)
+        self.env[name] = ListValue(grown) if isinstance(self.env[name], ListValue) else grown
 
     def sequence_binop(self, op: str, left, right, node: ast.BinOp) -> tuple:
         """``left <op> right`` where one side is a tuple (or list)."""

@@ -19,19 +19,21 @@ from .. import facts
 from .. import types as T
 from ..builder import Builder
 from ..errors import CompileError
-from ..ir import Atom, Block, Const, For, Function, If, Var, While
+from ..ir import Atom, Block, Const, Function, If, Var
 from ..library.registry import attribute_reader
 from ..library.shape import unstacked
 from ..primitives import PRIMS
 from . import names, starred, transforms
 from .arrays import ArrayLowering
-from .desugar.index_loop import index_loop
+from .comprehensions import ComprehensionLowering
 from .desugar.private import private_text
-from .desugar.sum_loop import accumulating_loop, target_names
+from .flags import RET, RETVAL, LoopFlags, hint_of
+from .loops import LoopLowering
+from .syntax import cannot_fail, exits_of
 from .calls import BindError, Params, bind
 from .effects import is_print, lower_print
 from .fence import fence
-from .lists import GrowingLists, ListLowering, Stacked, _appended, _grown
+from .lists import GrowingLists, ListLowering, Stacked, _appended
 from .objects import ObjectLowering, ObjectVal, StaticArg, UserMethod, object_parameter
 from .ownership import Ownership
 from .slices import SliceLowering, slice_parameter
@@ -40,24 +42,12 @@ from ..objects import holds_objects, is_user_object
 from ..values import BoundMethod, ListValue, Record, Ref, SliceVal, Undefined, hashable, is_static
 from ..library import random
 
-RET, RETVAL = "$ret", "$retval"
 CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
            ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow", ast.MatMult: "matmul"}
 _CMPOPS = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq",
            ast.NotEq: "ne"}
-
-
-def _hint(name: str) -> str | None:
-    """The name a variable shows in emitted code; internal flags get descriptive ones."""
-    if not name.startswith("$"):
-        return name.replace("#", "_")    # a tuple's item, a growing list's buffer (xs#buf)
-    for prefix, hint in (("$retval", "retval"), ("$ret", "returned"), ("$brk", "broke"),
-                         ("$cont", "skipped"), ("$i", None)):
-        if name.startswith(prefix):
-            return hint
-    return None
 
 
 def lower_function(fn, arg_types=None) -> Function:
@@ -137,7 +127,8 @@ def _identifier(key: str) -> str:
     return text if text and not text[0].isdigit() else "k" + text
 
 
-class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLowering):
+class Lowerer(LoopLowering, ComprehensionLowering, ArrayLowering, SliceLowering, ListLowering,
+              GrowingLists, ObjectLowering):
     """Lowers one function body (the user's, or an inlined callee) into a builder."""
 
     def __init__(self, pf: ParsedFunction, fn, b: Builder, stack: tuple,
@@ -160,7 +151,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         self.routes: dict = {}       # id(function) -> its route, shared with inlined helpers
         self.env: dict[str, object] = {}
         self.dead = False
-        self.loops: list[_LoopFlags] = []
+        self.loops: list[LoopFlags] = []
         self.counter = 0
         self.hints: dict[str, str] = {}   # internal counters named after the user's loop variable
         self.own = own or Ownership()     # shared with inlined helpers
@@ -258,7 +249,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
 
     def exit_flags(self, s: ast.stmt) -> list[str]:
         """The flags statement ``s`` may have set (a break, continue or return inside it)."""
-        found = _exits(s)
+        found = exits_of(s)
         flags = []
         if "return" in found:
             flags.append(RET)
@@ -445,7 +436,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                 vals[i] = self.placeholder(t, node) if v is None else self.cast(v, t, node)
         self.b = saved
         for k, t, a, c in zip(names, types, yt, ye):
-            out = self.b.fresh(t, hint=_hint(k))
+            out = self.b.fresh(t, hint=hint_of(k))
             outs.append(out)
             merged[k] = out
             if T.is_array(t):
@@ -461,398 +452,6 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         return outs
 
     # ------------------------------------------------------------------ loops
-
-    def stmt_For(self, s: ast.For) -> None:
-        it = s.iter
-        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name | ast.Attribute)
-                and self.resolve_callee(it.func) is range):
-            return self.for_over_values(s)
-        if it.keywords or not 1 <= len(it.args) <= 3:
-            raise self.err(it, "range() takes 1 to 3 positional arguments")
-        if not isinstance(s.target, ast.Name):
-            raise self.err(s.target, "the loop variable must be a plain name")
-        bounds = [self.int_atom(a) for a in it.args]
-        start, stop, step = (
-            (Const(0, T.I64), bounds[0], Const(1, T.I64)) if len(bounds) == 1 else
-            (bounds[0], bounds[1], Const(1, T.I64)) if len(bounds) == 2 else tuple(bounds))
-        if isinstance(step, Const) and step.value == 0:
-            raise self.err(it, "range() step must not be zero")
-        grown = self.growing_lists(s.body)
-        if grown:
-            # out.append(...) in the body: a list is a tuple of values, so a loop running a
-            # constant number of times is unrolled; else the list grows in a buffer of rows
-            trips = _trips(start, stop, step)
-            if trips is not None and trips <= _UNROLL_MAX and \
-                    all(isinstance(self.env[n], tuple) for n in grown):
-                values = tuple(Const(i, T.I64) for i in range(start.value, stop.value, step.value))
-                return self.unrolled(s, "values", [values])
-            return self.grow_lists(s, grown, lambda: self.range_loop(s, start, stop, step))
-        self.range_loop(s, start, stop, step)
-
-    def range_loop(self, s: ast.For, start, stop, step) -> None:
-        """``for i in range(start, stop, step)`` (bounds lowered) as a For region, or as a
-        While one if the body can break or return."""
-        exits = _exits_loop(s.body)
-        if "break" in exits or "return" in exits:
-            return self.for_as_while(s, start, stop, step, exits)
-        index_name = s.target.id
-        trips = total = _trips(start, stop, step)
-        first = start
-        peeled = bool(trips) and not exits and self.first_assigned_read_later(s)
-        if peeled:
-            # it provably runs: peel the first trip so that what it assigns is defined after
-            self.env[index_name] = start
-            self.block(s.body)
-            start = Const(start.value + step.value, T.I64)
-            trips -= 1
-
-        def body(params):
-            self.env[index_name] = params[0]
-            self.loop_body(s.body, exits)
-
-        if trips != 0 or not peeled:
-            # (a loop that never runs is lowered all the same: what it holds is checked)
-            self.loop(s, body, index=True, bounds=(start, stop, step), exits=exits)
-        if total:
-            self.env[index_name] = Const(first.value + (total - 1) * step.value, T.I64)
-        else:
-            self.env[index_name] = Undefined(index_name, "the loop may run zero times")
-
-    def first_assigned_read_later(self, s: ast.For) -> bool:
-        """Does the code after loop ``s`` read a name the loop's body assigns first?"""
-        fresh = _assigned(s.body) - set(self.env)
-        later = {n.id for st in getattr(self, "rest", []) for n in ast.walk(st)
-                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        return bool(fresh & later)
-
-    def list_append(self, s: ast.Expr, name: str) -> None:
-        """``out.append(v)``: a list is a tuple of values, so appending makes a longer tuple."""
-        call = s.value
-        if len(call.args) != 1 or call.keywords:
-            raise self.err(s, "list.append takes one value")
-        if self.list_depth.get(name, 0) < len(self.loops):
-            raise self.err(s, f"the list '{name}' grows inside a while loop",
-                           "Loop over range(...) (a list may grow in a for loop), or "
-                           "preallocate an array: out = np.zeros(n), then out[i] = ... .")
-        grown = self.env[name] + (self.expr(call.args[0]),)
-        self.env[name] = ListValue(grown) if isinstance(self.env[name], ListValue) else grown
-
-    # ------------------------------------------------------------------ comprehensions
-
-    def expr_ListComp(self, node) -> tuple:
-        """``[f(i) for i in range(3)]``, ``(x[k] for k in t)``: unrolled into a tuple (a list
-        is a tuple of values here); each iterable must be a constant range or a tuple, and
-        each condition a constant. ``sum(... for ...)`` over anything becomes a loop."""
-        names = {n for g in node.generators for n in target_names(g.target)}
-        saved = {n: self.env[n] for n in names if n in self.env}
-        out: list = []
-        try:
-            self._unroll(node, list(node.generators), out)
-        finally:
-            for n in names:
-                self.env.pop(n, None)
-            self.env.update(saved)
-        return ListValue(out) if isinstance(node, ast.ListComp) else tuple(out)
-
-    expr_GeneratorExp = expr_ListComp
-
-    def _unroll(self, node, gens: list, out: list) -> None:
-        if not gens:
-            out.append(self.expr(node.elt))
-            return
-        g = gens[0]
-        items = self.constant_items(g.iter)
-        if items is None:
-            raise self.err(g.iter, "a comprehension runs over range(<constants>) or a tuple here",
-                           "Write a for loop that fills an array (out[i] = ...); "
-                           "sum(... for ...) may run over anything a for loop does.")
-        for item in items:
-            self.assign(g.target, item, g)
-            keep = True
-            for c in g.ifs:
-                v = self.condition(c)
-                if not isinstance(v, Const):
-                    raise self.err(c, "a comprehension's condition must be a constant here",
-                                   "Use np.where, or a for loop with an if.")
-                keep = keep and bool(v.value)
-            if keep:
-                self._unroll(node, gens[1:], out)
-
-    def constant_items(self, it: ast.expr):
-        """The values a loop over ``it`` visits, if known while compiling: range() of constants
-        (at most _UNROLL_MAX), a tuple, a dict's keys, enumerate/zip of those; else None."""
-        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name | ast.Attribute) \
-                and not it.keywords:
-            fn = self.resolve_callee(it.func)
-            if fn is range:
-                bounds = [self.expr(a) for a in it.args]
-                if 1 <= len(bounds) <= 3 and all(isinstance(b, Const) and isinstance(b.value, int)
-                                                 for b in bounds):
-                    r = range(*(b.value for b in bounds))
-                    return tuple(Const(i, T.I64) for i in r) if len(r) <= _UNROLL_MAX else None
-                return None
-            if fn in (enumerate, zip):
-                parts = [self.constant_items(a) for a in it.args]
-                if not parts or any(p is None for p in parts):
-                    return None
-                if fn is enumerate:
-                    return tuple((Const(i, T.I64), v) for i, v in enumerate(parts[0])) \
-                        if len(parts) == 1 else None
-                return tuple(zip(*parts))
-        v = self.expr(it)
-        if isinstance(v, Record):
-            return tuple(map(Ref, v.items))
-        return v if isinstance(v, tuple) else None
-
-    def sum_loop(self, gen: ast.GeneratorExp | ast.ListComp) -> object:
-        """``sum(f(i) for i in range(n) if c(i))`` over a loop flatgrad cannot unroll: an
-        accumulating loop (its variables renamed, so they do not leak, as in Python 3)."""
-        if len(gen.generators) != 1:
-            raise self.err(gen, "sum() over a comprehension with several 'for's needs constant "
-                                "ranges", "Write nested for loops that accumulate.")
-        g = gen.generators[0]
-        renames = {n: self.flag("c") for n in target_names(g.target)}
-        for n, flag in renames.items():
-            self.hints[flag] = n
-        acc = self.flag("acc")
-        self.hints[acc] = "acc"
-        loop = accumulating_loop(gen, acc, renames)
-        self.env[acc] = Const(0.0, T.F64)
-        rest = getattr(self, "rest", [])
-        try:
-            self.stmt_For(loop)
-        except CompileError as e:
-            if acc not in e.message:
-                raise
-            raise self.err(gen, "sum() of a generator of arrays (over a loop flatgrad does not "
-                                "unroll) is not supported: its type would depend on whether the "
-                                "loop runs", "Start from zeros: acc = np.zeros(shape), then "
-                                "acc = acc + ... in a for loop; or np.sum(X, axis=0).") from None
-        self.rest = rest
-        return self.env.pop(acc)
-
-    def for_over_values(self, s: ast.For) -> None:
-        """``for row in M``, ``for i, row in enumerate(M)``, ``for a, b in zip(x, y)`` over
-        arrays (their first axis): a loop over an index; over a tuple: unrolled."""
-        it, node = s.iter, s.iter
-        kind, sources = "values", [it]
-        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name | ast.Attribute) and not it.keywords:
-            fn = self.resolve_callee(it.func)
-            if fn is enumerate and len(it.args) == 1:
-                kind, sources = "enumerate", [it.args[0]]
-            elif fn is zip and it.args:
-                kind, sources = "zip", list(it.args)
-        values = [self.expr(x) for x in sources]
-        values = [tuple(map(Ref, v.items)) if isinstance(v, Record) else
-                  self.stacked_rows(v, it) if isinstance(v, Stacked) else v for v in values]
-        if all(isinstance(v, tuple) for v in values):
-            return self.unrolled(s, kind, values)
-        for x, v in zip(sources, values):
-            if not (isinstance(v, Var) and T.is_array(v.type)):
-                raise self.err(x, "a for loop iterates over range(...), an array's rows, "
-                                  "enumerate(array), zip(arrays...) or a tuple",
-                               "Write `for i in range(len(x)):` and index with x[i].")
-        names = []
-        for v in values:
-            names.append(self.flag("it"))
-            self.env[names[-1]] = v
-        k = self.flag("k")
-        self.hints[k] = "k"
-        pair = isinstance(s.target, ast.Tuple) and len(s.target.elts) == 2
-        if kind == "enumerate" and not pair:
-            raise self.err(s.target, "unpack enumerate(...) as `for i, row in enumerate(x)`")
-        loop = index_loop(s, kind, names, k)
-        self.stmt_For(loop)
-
-    def unrolled(self, s: ast.For, kind: str, values: list) -> None:
-        """A loop over tuples: the body once per element, in order."""
-        if _exits_loop(s.body) & {"break", "continue"}:
-            raise self.err(s, "break and continue are not supported in a loop over a tuple",
-                           "Loop over range(len(...)) instead.")
-        n = min(len(v) for v in values)
-        for i in range(n):
-            if kind == "enumerate":
-                item = (Const(i, T.I64), values[0][i])
-            elif kind == "zip":
-                item = tuple(v[i] for v in values)
-            else:
-                item = values[0][i]
-            self.assign(s.target, item, s)
-            self.block(s.body)
-            if self.dead:
-                return
-
-    def for_as_while(self, s: ast.For, start, stop, step, exits) -> None:
-        """A for loop that can break or return: a while loop over an explicit counter."""
-        idx = self.flag("i")
-        self.env[idx] = start
-        index_name = s.target.id
-        self.hints[idx] = index_name
-
-        def cond(node):
-            i = self.env[idx]
-            if isinstance(step, Const):
-                return self.op(node, "lt" if step.value > 0 else "gt", i, stop)
-            up = self.op(node, "and", self.op(node, "gt", step, 0), self.op(node, "lt", i, stop))
-            down = self.op(node, "and", self.op(node, "lt", step, 0), self.op(node, "gt", i, stop))
-            return self.op(node, "or", up, down)
-
-        def body(params):
-            self.env[index_name] = self.env[idx]
-            self.loop_body(s.body, exits)
-            # the counter advances on every trip, also one a (constant) continue ended early
-            self.env[idx] = self.op(s, "add", self.env[idx], step)
-
-        self.loop(s, body, cond=cond, exits=exits, extra=(idx,))
-        self.env[index_name] = Undefined(index_name, "the loop may run zero times")
-
-    def stmt_While(self, s: ast.While) -> None:
-        grown = self.growing_lists(s.body)
-        if grown:                      # out.append(...) in the body: a growing buffer
-            return self.grow_lists(s, grown, lambda: self.while_loop(s))
-        self.while_loop(s)
-
-    def while_loop(self, s: ast.While) -> None:
-        exits = _exits_loop(s.body)
-        self.loop(s, lambda params: self.loop_body(s.body, exits),
-                  cond=lambda node: self.condition(s.test), exits=exits)
-        forever = isinstance(s.test, ast.Constant) and s.test.value is True
-        if forever and "break" not in exits:
-            self.dead = True   # only a return leaves `while True:`
-
-    def loop_body(self, body: list[ast.stmt], exits: set) -> None:
-        if "continue" in exits:
-            self.env[self.loops[-1].cont] = Const(False, T.BOOL)
-        self.block(body)
-
-    def loop(self, s, body_fn, index=False, bounds=None, cond=None, exits=frozenset(),
-             extra=()) -> None:
-        """Lower a loop region: a ``For`` over ``bounds`` (start, stop, step) with the index as
-        its first parameter, or a ``While`` on ``cond``. The body is lowered again until the
-        types of the carried variables settle (an int that becomes a float, ...)."""
-        flags = _LoopFlags(self.flag("brk") if "break" in exits else None,
-                           self.flag("cont") if "continue" in exits else None,
-                           "return" in exits)
-        internal = set(extra)
-        if flags.brk:
-            self.env[flags.brk] = Const(False, T.BOOL)
-            internal.add(flags.brk)
-        if flags.ret:
-            internal |= {RET, RETVAL}
-        # a list grown in the loop: its buffer and count (<name>#buf, <name>#n) are carried
-        growing = {n for n in _grown(s.body) if isinstance(self.env.get(n), self.LIST_VALUES[1:])}
-        carry = _Carried(_assigned(s.body) | internal | growing)
-        self.env = dict(self.env)
-        carry.flatten(self.env)
-        names = [k for k in self.env if carry.covers(k) and isinstance(self.env[k], (Var, Const))]
-        if flags.ret and RETVAL not in names:
-            names.append(RETVAL)
-        self.own_carried(s, names)
-        env0 = self.env
-        types = {k: env0[k].type for k in names if isinstance(env0.get(k), (Var, Const))}
-        for _round in range(_SETTLE_ROUNDS):
-            trip = self.lower_trip(s, body_fn, index, cond, flags, carry, env0, names, types)
-            new_types = {}
-            for k in names:
-                v = trip.env.get(k)
-                if isinstance(v, (Var, Const)):
-                    new_types[k] = self.unify(k, [t for t in (types.get(k), v.type) if t], s)
-            if new_types == types:
-                break
-            types = new_types
-        else:
-            raise self.err(s, "the types of the loop's variables do not settle")
-        self.emit_loop(s, trip, bounds, env0, types, carry)
-        if flags.ret:
-            # the rest of the enclosing block runs only if the loop did not return
-            self.dead = False
-
-    def lower_trip(self, s, body_fn, index, cond, flags, carry, env0, names, types) -> "_Trip":
-        """Lower the condition and body once, with carried variables of ``types``. Names a
-        trip turns out to carry besides (components of a tuple it returns) join ``names``."""
-        saved = self.b
-        self.env, self.dead = dict(env0), False
-        live = [k for k in names if k in types]
-        params = [self.b.fresh(types[k], hint=self.hints.get(k) or _hint(k)) for k in live]
-        idx = [self.b.fresh(T.I64, hint=self.hints.get(s.target.id) or _hint(s.target.id))] \
-            if index else []
-        self.env.update(zip(live, params))
-        outer = self.own.enter()
-        for k, p in zip(live, params):
-            if T.is_array(p.type):
-                self.own.created(p, self.own.is_owned(env0.get(k)), sources=(env0.get(k),))
-        cond_block = None
-        if cond is not None:
-            # the condition block gets its own parameters: blocks never share values
-            self.b = saved.child()
-            cparams = [self.b.fresh(p.type, p.hint) for p in params]
-            self.env = dict(env0)
-            self.env.update(zip(live, cparams))
-            carry.rebuild(self.env)
-            c = self.truth(cond(s), s)
-            for f in (flags.brk, RET if flags.ret else None):
-                if f:
-                    c = self.op(s, "and", self.op(s, "not", self.env[f]), c)
-            cond_block = Block(tuple(cparams), tuple(self.b.stmts), (c,))
-            self.env = dict(env0)
-            self.env.update(zip(live, params))
-        carry.rebuild(self.env)
-        self.b = saved.child()
-        self.loops.append(flags)
-        body_fn(idx + params)
-        self.loops.pop()
-        self.own.leave(outer)
-        body_b, env1 = self.b, dict(self.env)
-        carry.flatten(env1)
-        names += [k for k in env1 if "#" in k and k.split("#")[0] in names
-                  and k not in names and isinstance(env1[k], (Var, Const))]
-        self.b = saved
-        return _Trip(live, idx, params, cond_block, body_b, env1)
-
-    def emit_loop(self, s, trip: "_Trip", bounds, env0, types, carry) -> None:
-        """Emit the loop region of the settled trip and bind its results."""
-        self.b, saved = trip.body, self.b
-        yields = []
-        for k, p in zip(trip.live, trip.params):
-            v = trip.env.get(k)
-            yields.append(self.cast(v, types[k], s) if isinstance(v, (Var, Const)) else p)
-        self.b = saved
-        init = []
-        for k in trip.live:
-            v = env0.get(k)
-            init.append(self.cast(v, types[k], s) if isinstance(v, (Var, Const))
-                        else self.placeholder(types[k], s))
-        outs = tuple(self.b.fresh(types[k], hint=self.hints.get(k) or _hint(k)) for k in trip.live)
-        body = Block(tuple(trip.idx + trip.params), tuple(trip.body.stmts), tuple(yields))
-        loc = self.pf.loc(s)
-        if trip.cond is None:
-            self.b.emit(For(*bounds, tuple(init), body, outs, loc))
-        else:
-            self.b.emit(While(tuple(init), trip.cond, body, outs, loc))
-        self.env, self.dead = dict(env0), False
-        self.env.update(zip(trip.live, outs))
-        for k, p, o in zip(trip.live, trip.params, outs):
-            if T.is_array(o.type):
-                # after the loop: the initial value's buffer or the last trip's (z = Z inside
-                # the loop makes z the buffer of Z)
-                self.own.created(o, self.own.is_owned(p), sources=(env0.get(k), trip.env.get(k)))
-        carry.rebuild(self.env)
-        for k in _assigned(s.body):
-            if k not in trip.live and not isinstance(self.env.get(k), tuple):
-                self.env[k] = Undefined(k, f"it is first assigned inside the loop at line {loc.line}, "
-                                           "which may run zero times")
-
-    def own_carried(self, s, carried) -> None:
-        """Arrays the loop body writes into are written in place across iterations; copy one
-        first if its old values are still needed (or it belongs to an enclosing if arm)."""
-        for k, node in _written(s.body).items():
-            v = self.env.get(k)
-            if k not in carried or not (isinstance(v, Var) and T.is_array(v.type)) \
-                    or not self.own.is_owned(v) or self.root(v) != v.id:
-                continue                     # assign_subscript reports these at the write
-            self.check_unaliased(k, v, node)
-            if self.own.is_exposed(v) or self.own.is_foreign(v):
-                self.env[k] = self.op(s, "copy_array", v)
 
     # ------------------------------------------------------------------ expressions
 
@@ -1103,7 +702,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         result = self.truth(self.atom(node.values[0]), node)
         is_and = isinstance(node.op, ast.And)
         for rhs in node.values[1:]:
-            if _cannot_fail(rhs):
+            if cannot_fail(rhs):
                 result = self.op(node, "and" if is_and else "or", result, self.truth(self.atom(rhs), rhs))
                 continue
             # the right side might fail where the left side decides: evaluate it lazily
@@ -1432,7 +1031,6 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
 
 _INT_FOLD = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
              "floordiv": lambda a, b: a // b, "mod": lambda a, b: a % b}
-_UNROLL_MAX = 1000     # trips a loop growing a list, or a comprehension, may be unrolled into
 
 
 def static_compare(op: ast.cmpop, a, b) -> Const:
@@ -1482,115 +1080,6 @@ def _atoms(values):
             yield v
 
 
-# ---------------------------------------------------------------------- AST queries
-
-
-def _exits(s: ast.AST) -> set[str]:
-    """Which of break/continue/return statement ``s`` contains (loops own their break/continue)."""
-    found: set[str] = set()
-
-    def visit(n, in_loop):
-        if isinstance(n, ast.Return):
-            found.add("return")
-        elif isinstance(n, ast.Break) and not in_loop:
-            found.add("break")
-        elif isinstance(n, ast.Continue) and not in_loop:
-            found.add("continue")
-        for c in ast.iter_child_nodes(n):
-            if isinstance(c, (ast.expr, ast.FunctionDef)):   # a nested def returns for itself
-                continue
-            visit(c, in_loop or isinstance(n, (ast.For, ast.While)))
-
-    visit(s, False)
-    return found
-
-
-def _exits_loop(body: list[ast.stmt]) -> set[str]:
-    out: set[str] = set()
-    for s in body:
-        out |= _exits(s)
-    return out
-
-
-def _assigned(body: list[ast.stmt]) -> set[str]:
-    out: set[str] = set()
-    for s in body:
-        for n in ast.walk(s):
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
-                out.add(n.id)
-            elif (isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
-                  and isinstance(n.value, ast.Name)):
-                out.add(n.value.id)     # y[i] = ... makes a new version of y
-    return out
-
-
-_SETTLE_ROUNDS = 4      # int -> float -> ... : carried types settle in a round or two
-
-
-@dataclass(frozen=True)
-class _LoopFlags:
-    """The flag variables a loop's break and continue set (None: it has none), and whether
-    a return inside it leaves the function."""
-
-    brk: str | None
-    cont: str | None
-    ret: bool
-
-
-@dataclass
-class _Trip:
-    """One lowering of a loop's body: the carried names, index and parameters, the
-    condition block (while loops), the body's builder and its environment after."""
-
-    live: list
-    idx: list
-    params: list
-    cond: Block | None
-    body: Builder
-    env: dict
-
-
-class _Carried:
-    """Which variables a loop carries: the names its body assigns; a tuple is carried as
-    its components ``k#0, k#1, ...`` (nested tuples recursively)."""
-
-    def __init__(self, assigned: set[str]):
-        self.assigned = assigned
-        self.tuples: dict[str, int] = {}
-
-    def covers(self, k: str) -> bool:
-        return k.split("#")[0] in self.assigned
-
-    def flatten(self, env: dict) -> None:
-        _flatten(env, self.covers, self.tuples)
-
-    def rebuild(self, env: dict) -> None:
-        _rebuild(env, self.tuples)
-
-
-def _flatten(env: dict, names, tuples: dict) -> None:
-    """Replace (in place) each tuple held by a name ``names(k)`` accepts with entries
-    ``k#0 .. k#n-1``, recursively; record ``tuples[k] = n``."""
-    todo = [k for k in env if names(k)]
-    while todo:
-        k = todo.pop()
-        v = env.get(k)
-        if isinstance(v, tuple) and all(isinstance(x, (Var, Const, tuple)) for x in v):
-            tuples[k] = len(v)
-            del env[k]
-            for i, x in enumerate(v):
-                env[f"{k}#{i}"] = x
-                todo.append(f"{k}#{i}")
-
-
-def _rebuild(env: dict, tuples: dict) -> None:
-    """Undo :func:`_flatten` (in place) for every tuple whose components are all there."""
-    for k in sorted(tuples, key=lambda k: -k.count("#")):
-        parts = [f"{k}#{i}" for i in range(tuples[k])]
-        if all(p in env for p in parts):
-            env[k] = tuple(env.pop(p) for p in parts)
-
-
 def _split_tuples(env0: dict, et: dict, ee: dict, dt: bool, de: bool):
     """Tuples the arms of an if assign (``a, b = ...``; ``return x, y``) are merged component
     by component: copies of the three environments where each such tuple ``k`` of length
@@ -1621,29 +1110,3 @@ def _split_tuples(env0: dict, et: dict, ee: dict, dt: bool, de: bool):
                     todo.append(f"{k}#{i}")
     return env0, et, ee, tuples
 
-
-def _trips(start, stop, step) -> int | None:
-    """The trip count of range(start, stop, step) if all three are constants."""
-    if all(isinstance(a, Const) for a in (start, stop, step)):
-        return len(range(start.value, stop.value, step.value))
-    return None
-
-
-def _written(body: list[ast.stmt]) -> dict[str, ast.AST]:
-    """Names of arrays item-assigned in ``body`` (y[i] = ..., y[i] += ...): the first write."""
-    out: dict[str, ast.AST] = {}
-    for s in body:
-        for n in ast.walk(s):
-            if (isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
-                    and isinstance(n.value, ast.Name)):
-                out.setdefault(n.value.id, n)
-    return out
-
-
-def _cannot_fail(node: ast.expr) -> bool:
-    """True if evaluating ``node`` cannot raise (no calls, divisions, powers or indexing)."""
-    for n in ast.walk(node):
-        if isinstance(n, (ast.Call, ast.Subscript)) or (
-                isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Div, ast.FloorDiv, ast.Mod, ast.Pow))):
-            return False
-    return True
