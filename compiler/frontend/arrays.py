@@ -14,10 +14,11 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const, Var
-from ..library.registry import METHODS, lowering_of
+from ..library.registry import LOWERINGS, METHODS
 from ..library.linalg import batched_matmul
 from ..primitives import PRIMS
 from ..values import BoundMethod, Record, Ref, SliceVal, hashable
+from .lists import Held
 from .objects import NO_KEY, static_key
 
 REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "min": "amin", "prod": "prod",
@@ -62,8 +63,7 @@ class ArrayLowering:
             return self.op(node, "size", base)
         if name == "ndim":
             return Const(base.type.ndim, T.I64)
-        if name in ("sum", "mean", "max", "min", "prod", "reshape", "copy", "astype", "dot",
-                    "ravel", "flatten", "transpose") or name in METHODS:
+        if name in METHODS:
             return Ref(BoundMethod(base, name))
         raise self.err(node, f"flatgrad does not support the array attribute '.{name}'")
 
@@ -75,95 +75,14 @@ class ArrayLowering:
             keys = tuple(map(Ref, x.items))
             vals = tuple(x.items.values())
             return {"keys": keys, "values": vals, "items": tuple(zip(keys, vals))}[name]
-        if name in REDUCTIONS:
-            return self.reduction(name, x, node.args, kwargs, node)
-        if name == "reshape":
-            return self.reshape(x, node.args, node)
-        if name == "copy":
-            return self.op(node, "copy_array", x)
-        if name in ("ravel", "flatten"):
-            return self.op(node, "reshape", x, Const(-1, T.I64))
-        if name == "transpose":
-            return self.transpose(x, node.args, node)
-        if name == "astype":
-            dtype = self.dtype_of(node.args[0] if node.args else kwargs.get("dtype"), node)
-            return self.cast(x, T.with_dtype(x.type, dtype), node)
-        if name == "dot":
-            return self.matmul(x, self.atom(node.args[0]), node)
-        if name in METHODS:
-            return METHODS[name](self, x, node, kwargs)
+        if name in METHODS:               # x.sum(axis=0) is np.sum(x, axis=0)
+            held = ast.copy_location(Held(x), node)
+            call = ast.copy_location(ast.Call(func=node.func, args=[held, *node.args],
+                                              keywords=node.keywords), node)
+            return LOWERINGS[METHODS[name]](self, call, kwargs)
         raise self.err(node, f"flatgrad does not support .{name}()")
 
     # ---------------------------------------------------------------- numpy calls
-
-    # the NumPy functions array_call lowers itself (listed in the README by library/listing.py)
-    ARRAY_CALLS = ("array", "asarray", "var", "std", "sum", "mean", "max", "min", "prod", "amax",
-                   "amin", "dot", "matmul", "inner", "outer", "transpose", "reshape", "ravel",
-                   "copy", "expand_dims", "zeros", "ones", "empty", "full", "zeros_like",
-                   "ones_like", "empty_like", "eye", "arange")
-
-    def array_call(self, fn, node: ast.Call, kwargs):
-        """Calls to NumPy functions that need more than a one-to-one primitive; or None."""
-        name = getattr(fn, "__name__", None)
-        lowering = lowering_of(fn)
-        if lowering is not None:
-            return lowering(self, node, kwargs)
-        if getattr(np, name or "", None) is not fn:
-            return None
-        if name in ("var", "std"):
-            return self.variance(name, node, kwargs)
-        if name in ("sum", "mean", "max", "min", "prod", "amax", "amin"):
-            x = self.expr(node.args[0])
-            if isinstance(x, tuple):             # np.prod(shape), np.sum(sizes)
-                folded = self.tuple_reduction(name, x, node) if len(node.args) == 1 else None
-                if folded is not None:
-                    return folded
-                x = self.sequence_array(x, node)
-            x = self.as_atom(x, node.args[0])
-            return self.reduction(name, x, node.args[1:], kwargs, node)
-        if name in ("dot", "matmul"):
-            a, c = (self.atom(e) for e in node.args)
-            return self.matmul(a, c, node)
-        if name == "inner":     # a sum over the last axes of both: a @ b.T up to 2-D
-            a, c = (self.atom(e) for e in node.args)
-            if T.is_array(a.type) and T.is_array(c.type) and c.type.ndim == 2:
-                c = self.op(node, "transpose", c)     # (with a number: the plain product)
-            return self.matmul(a, c, node)
-        if name == "outer":
-            a, c = (self.atom(e) for e in node.args)
-            if T.is_array(a.type) and T.is_array(c.type):
-                a, c = self.same_dtype(a, c, node)
-            return self.op(node, "outer", a, c)
-        if name == "transpose":
-            return self.transpose(self.atom(node.args[0]), node.args[1:], node, kwargs.get("axes"))
-        if name == "reshape":
-            return self.reshape(self.atom(node.args[0]), node.args[1:], node)
-        if name == "ravel":
-            x = self.atom(node.args[0])
-            if not T.is_array(x.type):
-                return self.op(node, "pack", x)      # np.ravel(2.0) is array([2.0])
-            return self.op(node, "reshape", x, Const(-1, T.I64))
-        if name == "copy":
-            return self.op(node, "copy_array", self.atom(node.args[0]))
-        if name == "expand_dims":
-            x = self.atom(node.args[0])
-            return self.op(node, "expand_dims", x, axis=self.const_int(node.args[1]))
-        if name in ("zeros", "ones", "empty"):
-            dims = self.dims(node.args[0] if node.args else kwargs.get("shape"), node)
-            dtype = self.dtype_of(kwargs.get("dtype") or (node.args[1] if len(node.args) > 1 else None), node)
-            return self.op(node, name, *dims, dtype=dtype)
-        if name == "full":
-            dims = self.dims(node.args[0], node)
-            value = self.atom(node.args[1])
-            return self.op(node, "full", *dims, self.cast(value, T.F64, node))
-        if name in ("zeros_like", "ones_like", "empty_like"):
-            x = self.atom(node.args[0])
-            return self.op(node, "zeros_like" if name == "empty_like" else name, x)
-        if name == "eye":
-            return self.op(node, "eye", self.int_atom(node.args[0]))
-        if name == "arange":
-            return self.op(node, "arange", *(self.atom(a) for a in node.args))
-        return None
 
     def variance(self, name, node, kwargs):
         """np.var / np.std with axis, keepdims and ddof: sum((x - mean)**2) / (n - ddof)."""

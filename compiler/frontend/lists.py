@@ -240,7 +240,7 @@ class GrowingLists:
                            "in variables of its own.")
         return v.rows
 
-    def expr__Held(self, node: "_Held"):
+    def expr_Held(self, node: "Held"):
         return node.value
 
     def append_to(self, s: ast.Expr, name: str) -> bool:
@@ -275,7 +275,7 @@ class GrowingLists:
 
     def index_rows(self, rows: Var, node: ast.Subscript):
         """``rows[node.slice]`` (as arrays.py indexes an array)."""
-        return self.expr_Subscript(ast.Subscript(value=_Held(rows), slice=node.slice,
+        return self.expr_Subscript(ast.Subscript(value=Held(rows), slice=node.slice,
                                                  ctx=ast.Load(), lineno=node.lineno,
                                                  col_offset=node.col_offset))
 
@@ -338,8 +338,8 @@ class GrowingLists:
         return self.op(node, "reshape", moved, *dims[:axis], merged, *dims[axis + 2:])
 
 
-class _Held(ast.expr):
-    """An AST leaf standing for a value already lowered (see ``expr__Held``)."""
+class Held(ast.expr):
+    """An AST leaf standing for a value already lowered (see ``expr_Held``)."""
 
     _fields = ()
 

@@ -20,9 +20,10 @@ from .. import types as T
 from ..builder import Builder
 from ..errors import CompileError
 from ..ir import Atom, Block, Const, Function, If, Var
-from ..library.registry import attribute_reader
+from ..library.registry import attribute_reader, lowering_of
 from ..library.shape import unstacked
 from ..primitives import PRIMS
+from . import array_calls, builtin_calls  # noqa: F401 - they register their lowerings
 from . import names, starred, transforms
 from .arrays import ArrayLowering
 from .comprehensions import ComprehensionLowering
@@ -31,7 +32,7 @@ from .flags import RET, RETVAL, LoopFlags, hint_of
 from .loops import LoopLowering
 from .syntax import cannot_fail, exits_of
 from .calls import BindError, Params, bind
-from .effects import is_print, lower_print
+from .effects import is_print
 from .fence import fence
 from .lists import GrowingLists, ListLowering, Stacked, _appended
 from .objects import ObjectLowering, ObjectVal, StaticArg, UserMethod, object_parameter
@@ -39,7 +40,7 @@ from .ownership import Ownership
 from .slices import SliceLowering, slice_parameter
 from .source import ParsedFunction, params_of, parse_function, unreadable_call
 from ..objects import holds_objects, is_user_object
-from ..values import BoundMethod, ListValue, Record, Ref, SliceVal, Undefined, hashable, is_static
+from ..values import BoundMethod, ListValue, Record, Ref, SliceVal, Undefined, is_static
 from ..library import random
 
 CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
@@ -774,15 +775,12 @@ class Lowerer(LoopLowering, ComprehensionLowering, ArrayLowering, SliceLowering,
         rows = self.stacked_call(fn, node, kwargs)     # np.array(outputs) of a grown list
         if rows is not None:
             return rows
-        special = names.SPECIAL.get(fn) if hashable(fn) else None
-        if special is not None:
-            return getattr(self, "call_" + special)(node, kwargs)
-        prim = names.prim_of(fn)
+        lowering = lowering_of(fn)        # the one registry of calls (library/registry.py)
+        if lowering is not None:
+            return lowering(self, node, kwargs)
+        prim = names.prim_of(fn)            # a primitive's stanza names it (names=)
         if prim is not None:
             return self.call_prim(prim, node, kwargs)
-        result = self.array_call(fn, node, kwargs)   # NumPy's own (some are Python functions)
-        if result is not None:
-            return result
         if isinstance(fn, pytypes.FunctionType):
             return self.call_user(fn, node, kwargs)
         return self.call_other(fn, node, kwargs)
@@ -808,86 +806,6 @@ class Lowerer(LoopLowering, ComprehensionLowering, ArrayLowering, SliceLowering,
             raise self.err(node, f"'{prim}' takes {p.arity} argument(s), got {len(node.args)}")
         args = [self.atom(a) for a in node.args]
         return self.op(node, prim, *args)
-
-    def call_min(self, node, kwargs):
-        return self.fold_minmax("min", node, kwargs)
-
-    def call_max(self, node, kwargs):
-        return self.fold_minmax("max", node, kwargs)
-
-    def fold_minmax(self, prim, node, kwargs):
-        if kwargs or len(node.args) < 2:
-            raise self.err(node, f"{prim}() needs two or more numbers here",
-                           f"Write {prim}(a, b) or use np.{prim} on arrays.")
-        args = [self.atom(a) for a in node.args]
-        acc = args[0]
-        for a in args[1:]:
-            acc = self.op(node, prim, acc, a)
-        return acc
-
-    def call_log(self, node, kwargs):
-        if kwargs or len(node.args) not in (1, 2):
-            raise self.err(node, "log takes one argument (or two: value and base)")
-        x = self.op(node, "log", self.atom(node.args[0]))
-        if len(node.args) == 2:
-            x = self.op(node, "div", x, self.op(node, "log", self.atom(node.args[1])))
-        return x
-
-    def call_square(self, node, kwargs):
-        x = self.atom(node.args[0])
-        return self.op(node, "mul", x, x)
-
-    def call_bool(self, node, kwargs):
-        return self.truth(self.atom(node.args[0]), node)
-
-    def call_range(self, node, kwargs):
-        raise self.err(node, "range() is only supported as the iterable of a for loop")
-
-    def call_len(self, node, kwargs):
-        x = self.expr(node.args[0])
-        if isinstance(x, (tuple, Record)):
-            return Const(len(x.items if isinstance(x, Record) else x), T.I64)
-        if isinstance(x, Stacked):
-            if x.count is not None:
-                return x.count
-            x = x.rows
-        if isinstance(x, Var) and T.is_array(x.type):
-            return self.op(node, "dim", x, axis=0)
-        raise self.err(node, "len() needs an array or a tuple")
-
-    def call_sum(self, node, kwargs):
-        if len(node.args) == 1 and isinstance(node.args[0], (ast.GeneratorExp, ast.ListComp)):
-            gen = node.args[0]
-            if len(gen.generators) == 1 and self.constant_items(gen.generators[0].iter) is None:
-                return self.sum_loop(gen)
-            x = self.expr(gen)
-            if not x:
-                return Const(0, T.I64)
-        else:
-            x = self.expr(node.args[0])
-        if isinstance(x, tuple):
-            acc = x[0]
-            for v in x[1:]:
-                acc = self.op(node, "add", acc, v)
-            return acc
-        if isinstance(x, Var) and T.is_array(x.type):
-            return self.reduction("sum", x, [], kwargs, node)
-        raise self.err(node, "sum() needs an array or a tuple", "Use a loop or np.sum on an array.")
-
-    def call_where(self, node, kwargs):
-        if not kwargs and len(node.args) == 1:      # np.where(c) is np.nonzero(c)
-            from ..library.order import where_one
-            return where_one(self, node)
-        if kwargs or len(node.args) != 3:
-            raise self.err(node, "np.where takes one or three arguments here")
-        c, a, b = (self.atom(x) for x in node.args)
-        return self.op(node, "select", self.truth(c, node) if not T.is_array(c.type) else c, a, b)
-
-    def call_print(self, node, kwargs):
-        return lower_print(self, node, kwargs)
-
-    def call_round(self, node, kwargs):
-        raise self.err(node, "round() is not supported", "Use math.floor(x + 0.5).")
 
     def call_user(self, fn, node: ast.Call, kwargs, leading: tuple = (), lower=None) -> object:
         try:

@@ -25,7 +25,7 @@ from ..ir import Const, Var
 from ..primitives import B_ALONG, B_SAME, B_SHAPED, NO_BATCH_INT, P_ATOM, PRIMS, Spelling, call, defprim
 from ..values import Ref
 from .callargs import bind
-from .registry import lowers, lowers_method
+from .registry import as_method, lowers
 
 I64 = T.I64
 _FULL = ("s", False, False, False)
@@ -1047,21 +1047,6 @@ def _np_shape(lw, node, kwargs):
 
 # ======================================================================= array methods
 
-def _as_method(lowering):
-    """The lowering of ``x.name(*args)`` from that of ``np.name(x, *args)``."""
-    def method(lw, x, node, kwargs):
-        name = lw.flag("self")           # an internal name for x, for this call only
-        lw.env[name] = x
-        try:
-            arg = ast.copy_location(ast.Name(id=name, ctx=ast.Load()), node)
-            call = ast.copy_location(ast.Call(func=node.func, args=[arg, *node.args],
-                                              keywords=node.keywords), node)
-            return lowering(lw, call, kwargs)
-        finally:
-            lw.env.pop(name, None)
-    return method
-
-
-lowers_method("squeeze")(_as_method(_np_squeeze))
-lowers_method("swapaxes")(_as_method(_np_swapaxes))
-lowers_method("repeat")(_as_method(_np_repeat))
+as_method(np.squeeze, "squeeze")
+as_method(np.swapaxes, "swapaxes")
+as_method(np.repeat, "repeat")
