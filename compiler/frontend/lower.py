@@ -9,9 +9,8 @@ never needs a goto. Calls to other user functions are inlined.
 from __future__ import annotations
 
 import ast
-import builtins
 import types as pytypes
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -20,7 +19,7 @@ from .. import types as T
 from ..builder import Builder
 from ..errors import CompileError
 from ..ir import Atom, Block, Const, Function, If, Var
-from ..library.registry import attribute_reader, lowering_of
+from ..library.registry import lowering_of
 from ..library.shape import unstacked
 from ..primitives import PRIMS
 from . import array_calls, builtin_calls  # noqa: F401 - they register their lowerings
@@ -31,16 +30,17 @@ from .desugar.private import private_text
 from .flags import RET, RETVAL, LoopFlags, hint_of
 from .loops import LoopLowering
 from .syntax import cannot_fail, exits_of
-from .calls import BindError, Params, bind
 from .effects import is_print
 from .fence import fence
 from .lists import GrowingLists, ListLowering, Stacked, _appended
+from .inline import InlineLowering, LocalFunction
 from .objects import ObjectLowering, ObjectVal, StaticArg, UserMethod, object_parameter
+from .scope import NameLowering
 from .ownership import Ownership
 from .slices import SliceLowering, slice_parameter
-from .source import ParsedFunction, params_of, parse_function, unreadable_call
-from ..objects import holds_objects, is_user_object
-from ..values import BoundMethod, ListValue, Record, Ref, SliceVal, Undefined, is_static
+from .source import ParsedFunction, params_of, parse_function
+from ..objects import holds_objects
+from ..values import BoundMethod, ListValue, Record, Ref, SliceVal, Undefined
 from ..library import random
 
 CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
@@ -128,8 +128,8 @@ def _identifier(key: str) -> str:
     return text if text and not text[0].isdigit() else "k" + text
 
 
-class Lowerer(LoopLowering, ComprehensionLowering, ArrayLowering, SliceLowering, ListLowering,
-              GrowingLists, ObjectLowering):
+class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering, ArrayLowering,
+              SliceLowering, ListLowering, GrowingLists, ObjectLowering):
     """Lowers one function body (the user's, or an inlined callee) into a builder."""
 
     def __init__(self, pf: ParsedFunction, fn, b: Builder, stack: tuple,
@@ -452,8 +452,6 @@ class Lowerer(LoopLowering, ComprehensionLowering, ArrayLowering, SliceLowering,
         self.env, self.dead = merged, dt and de
         return outs
 
-    # ------------------------------------------------------------------ loops
-
     # ------------------------------------------------------------------ expressions
 
     def expr(self, node: ast.expr) -> object:
@@ -496,121 +494,6 @@ class Lowerer(LoopLowering, ComprehensionLowering, ArrayLowering, SliceLowering,
         if isinstance(v, str):           # a dict key, a mode= or an einsum spec
             return Ref(v)
         raise self.err(node, f"flatgrad does not support constants of type {type(v).__name__}")
-
-    def expr_Name(self, node: ast.Name) -> object:
-        return self.load(node.id, node)
-
-    def load(self, name: str, node: ast.AST) -> object:
-        if name in self.env:
-            v = self.env[name]
-            if isinstance(v, Undefined):
-                raise self.err(node, f"variable '{name}' may be undefined here: {v.why}",
-                               f"Assign '{name}' before the if/loop so it has a value on every path.")
-            if isinstance(v, self.LIST_VALUES[1:]):     # a list growing in the loop lowered
-                return self.list_value(v, node)
-            return v
-        for kind, scope in (("closure", self.closure), ("global", self.globals),
-                            ("builtin", vars(builtins))):
-            if name in scope:
-                v = scope[name]
-                where = self.where_of(kind, name)
-                if random.kind_of(v) is not None:          # drawn from at run time
-                    return random.source_of(self, where, v, node, name)
-                if isinstance(v, np.ndarray):
-                    return self.capture(where, v, node, name)
-                if isinstance(v, (list, tuple, dict)) or is_user_object(v):
-                    # static data (layer sizes, a list of layer objects): read now, its
-                    # arrays at each call (through the closures leading to a helper's)
-                    return self.static_value(v, where, (), node, name)
-                if where is not None and kind != "builtin" and callable(v):
-                    self.routes[id(v)] = where     # a helper's closure arrays are read through it
-                return self.global_value(v, node, name)
-        raise self.err(node, f"name '{name}' is not defined")
-
-    def where_of(self, kind: str, name: str) -> tuple | None:
-        """Where the compiled function finds the value of ``name`` at run time: in the module
-        (``("global", module, name)``), in its own closure (``("closure", name)``), or in a
-        helper's closure, through the names that reach the helper (``("cell", name)`` steps
-        after the helper's own place); None where no name reaches the helper."""
-        if kind != "closure":
-            return (kind, self.globals.get("__name__", ""), name)
-        if self.route is None:
-            return None
-        return self.route + ((name,) if self.route == ("closure",) else (("cell", name),))
-
-    def capture(self, where: tuple, v: np.ndarray, node, name: str) -> Var:
-        """An array the function reads from its module or closure: a hidden parameter, read
-        afresh at every call (as Python reads it), never baked into the code; no gradient."""
-        if where is None:
-            raise self.err(node, f"'{name}' is an array in the closure of a helper that flatgrad "
-                                 "cannot reach from the differentiated function (it was passed "
-                                 "in as an argument)",
-                           f"Pass '{name}' to the helper as an argument.")
-        dtype = T.array_dtype(v)
-        if dtype not in ("float64", "float32", "int64", "bool") or v.ndim == 0 or not v.dtype.isnative:
-            raise self.err(node, f"'{name}' is an array of dtype {v.dtype} (ndim {v.ndim}), which "
-                                 "flatgrad cannot read from the module",
-                           f"Convert it (np.asarray({name}, dtype=float)) or pass it as an argument.")
-        hidden = self.captures.get(where)
-        if hidden is None:
-            hint, k = name, 0
-            while hint in self.captures_hints:
-                k += 1
-                hint = f"{name}_{k}"
-            self.captures_hints.add(hint)
-            hidden = self.b.fresh(T.Array(dtype, v.ndim), hint=hint)
-            self.captures[where] = hidden
-            self.own.created(hidden, owned=False)     # read-only, as an argument
-        return hidden
-
-    def global_value(self, v, node, name) -> object:
-        if isinstance(v, (bool, int, float, np.floating, np.integer, np.bool_)):
-            return Const(v.item() if hasattr(v, "item") else v, T.of_value(v))
-        if isinstance(v, (pytypes.ModuleType, pytypes.FunctionType, pytypes.BuiltinFunctionType,
-                          np.ufunc, type)) or callable(v):
-            return Ref(v)
-        if v is None:              # np.newaxis (or a global bound to None), as the literal None
-            return Ref(None)
-        if v is np.s_ or v is np.index_exp:    # np.s_[a:b]: an index as an object
-            return Ref(v)
-        if attribute_reader(v) is not None:      # prior = norm(0, 1) made outside: prior.logpdf
-            return Ref(v)
-        raise self.err(node, f"'{name}' is a {type(v).__name__}, which flatgrad cannot read",
-                       "Pass it in as an argument.")
-
-    def expr_Attribute(self, node: ast.Attribute) -> object:
-        base = self.expr(node.value)
-        if isinstance(base, Ref) and isinstance(base.obj, pytypes.ModuleType):
-            c = names.CONSTANTS.get((base.obj, node.attr))
-            if c is not None:
-                return Const(c, T.F64)
-            if not hasattr(base.obj, node.attr):
-                raise self.err(node, f"module '{base.obj.__name__}' has no attribute '{node.attr}'")
-            v = getattr(base.obj, node.attr)
-            where = ("global", base.obj.__name__, node.attr)
-            if isinstance(v, np.ndarray):
-                return self.capture(where, v, node, node.attr)
-            if random.kind_of(v) is not None:             # module.rs: drawn from at run time
-                return random.source_of(self, where, v, node, node.attr)
-            if isinstance(v, (list, tuple, dict)) or is_user_object(v):
-                return self.static_value(v, where, (), node, node.attr)
-            if callable(v):
-                self.routes[id(v)] = where
-            return self.global_value(v, node, node.attr)
-        if isinstance(base, (Var, Const)):
-            return self.attribute(base, node)
-        if isinstance(base, SliceVal):
-            return self.slice_attribute(base, node)
-        if isinstance(base, ObjectVal):
-            return self.object_attribute(base, node)
-        if isinstance(base, Ref) and attribute_reader(base.obj) is not None:
-            return attribute_reader(base.obj)(self, base.obj, node)   # scipy.stats' norm.logpdf
-        if isinstance(base, Record) and node.attr in ("keys", "values", "items"):
-            return Ref(BoundMethod(base, node.attr))
-        method = random.attribute(self, base, node)      # rs.normal
-        if method is not None:
-            return method
-        raise self.err(node, f"flatgrad does not support the attribute '{node.attr}' here")
 
     def expr_Tuple(self, node: ast.Tuple) -> tuple:
         if starred.has_starred(node.elts):
@@ -807,75 +690,6 @@ class Lowerer(LoopLowering, ComprehensionLowering, ArrayLowering, SliceLowering,
         args = [self.atom(a) for a in node.args]
         return self.op(node, prim, *args)
 
-    def call_user(self, fn, node: ast.Call, kwargs, leading: tuple = (), lower=None) -> object:
-        try:
-            if lower is not None:
-                return lower(self, fn, node, kwargs)
-            return self.inline_call(fn, node, kwargs, leading)
-        except CompileError as e:
-            if e.loc is not None and e.loc.file == self.pf.loc(node).file and \
-                    e.loc.line == self.pf.loc(node).line:
-                raise                   # already points at this call
-            raise e.called_from(self.pf.loc(node)) from None
-
-    def inline_call(self, fn, node: ast.Call, kwargs, leading: tuple = ()) -> object:
-        code = fn.__code__
-        if code in self.stack:
-            raise self.err(node, f"recursive call to '{fn.__name__}'",
-                           "Rewrite the recursion as a loop.")
-        if not isinstance(fn, LocalFunction):     # a helper whose source can be read
-            try:
-                parse_function(fn)
-            except CompileError as e:
-                if e.loc is not None:
-                    raise
-                raise self.err(node, *unreadable_call(fn, ast.unparse(node.func))) from None
-
-        def default(name, d):      # numbers; None, strings and functions as they are
-            if isinstance(d, (int, float, bool)):
-                return Const(d, T.of_value(d))
-            if is_static(d):
-                return Ref(d)
-            return self.err_default(node, name)
-
-        bound = self.bind_call(fn.__name__, Params.of_function(fn), default, node, kwargs,
-                               leading)
-        return self.lower_body(fn, bound)
-
-    def lower_body(self, fn, bound: dict, b: Builder | None = None) -> object:
-        """The value of helper ``fn`` (a Python function or a :class:`LocalFunction`) run with
-        its parameters bound to ``bound``, lowered into builder ``b`` (default: here). The
-        values passed in, and a local function's enclosing variables, are read-only there."""
-        here = b is None
-        if isinstance(fn, LocalFunction):
-            outer = fn.scope
-            # the enclosing function's arrays are read-only in here: a write would change only
-            # this function's version of them, where Python changes the one array
-            visible = {k: v for k, v in outer.env.items() if not k.startswith("$")}
-            bound = {**visible, **bound}
-            pf, code, scope = replace(outer.pf, node=fn.node, name=fn.name), fn.node, _Scope(outer)
-        else:
-            pf, code, scope = parse_function(fn), fn.__code__, fn
-            fence(pf, helper=True)
-        lent = frozenset(self.root(v) for v in _atoms(bound.values())
-                         if isinstance(v, Var) and T.is_array(v.type))
-        sub = type(self)(pf, scope, self.b if here else b, self.stack + (code,), self.own,
-                         self.borrowed | lent, self.captures)
-        sub.captures_hints, sub.randoms, sub.routes = self.captures_hints, self.randoms, self.routes
-        if isinstance(fn, LocalFunction):
-            sub.closure, sub.globals, sub.route = outer.closure, outer.globals, outer.route
-        else:
-            sub.route = self.routes.get(id(fn))
-        result = sub.run(bound)
-        if here:
-            self.b = sub.b
-        return result
-
-    @property
-    def top_closure(self) -> bool:
-        """Is self.closure the compiled function's own (not a helper's)?"""
-        return self.route == ("closure",)
-
     # ------------------------------------------------------------------ library code
 
     def lower_text(self, text: str, node: ast.AST, **values) -> object:
@@ -902,51 +716,6 @@ class Lowerer(LoopLowering, ComprehensionLowering, ArrayLowering, SliceLowering,
                 self.env.pop(k, None)
             self.env.update(saved)
 
-    # ------------------------------------------------------------------ local functions
-
-    def stmt_FunctionDef(self, s: ast.FunctionDef) -> None:
-        if s.decorator_list:
-            raise self.err(s.decorator_list[0], "decorators on a nested function are not supported",
-                           "Define the decorated function at module level.")
-        self.env[s.name] = self.local_function(s)
-
-    def expr_Lambda(self, node: ast.Lambda) -> "LocalFunction":
-        return self.local_function(node)
-
-    def local_function(self, node) -> "LocalFunction":
-        """A def or lambda inside the function: its defaults are evaluated now, as Python
-        does; its body is inlined at each call, reading the enclosing function's variables
-        as they are then (Python's closures bind late)."""
-        defaults = tuple(self.expr(d) for d in node.args.defaults)
-        kwdefaults = {a.arg: self.expr(d) for a, d in zip(node.args.kwonlyargs,
-                                                          node.args.kw_defaults) if d is not None}
-        name = getattr(node, "name", "<lambda>")
-        return LocalFunction(name, node, self, defaults, kwdefaults)
-
-    def call_local(self, fn: "LocalFunction", node: ast.Call, kwargs) -> object:
-        if fn.node in self.stack:
-            raise self.err(node, f"recursive call to '{fn.name}'", "Rewrite the recursion as a loop.")
-        bound = self.bind_call(fn.name, Params.of_node(fn.node.args, fn.defaults, fn.kwdefaults),
-                               lambda name, d: d, node, kwargs)
-        return self.lower_body(fn, bound)
-
-    def bind_call(self, fname: str, params: Params, default, node: ast.Call, kwargs,
-                  leading: tuple = ()) -> dict:
-        """Parameter name -> value for a call of a helper, as Python binds it (``*args``,
-        keyword-only parameters and ``**kwargs`` included: see calls.py); ``leading``
-        values come before the call's own arguments (a method's ``self``)."""
-        args = list(leading) + [self.expr(a) for a in node.args]
-        try:
-            return bind(params, fname, args, {k: self.expr(v) for k, v in kwargs.items()},
-                        default)
-        except BindError as e:
-            raise self.err(node, str(e)) from None
-
-    def err_default(self, node, name):
-        raise self.err(node, f"the default value of '{name}' is not a number",
-                       "Pass the argument explicitly.")
-
-
 _INT_FOLD = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
              "floordiv": lambda a, b: a // b, "mod": lambda a, b: a % b}
 
@@ -963,39 +732,6 @@ def static_compare(op: ast.cmpop, a, b) -> Const:
     else:
         same = type(av) is type(bv) and isinstance(av, str) and av == bv or av is bv
     return Const(same != isinstance(op, (ast.IsNot, ast.NotEq)), T.BOOL)
-
-
-@dataclass(frozen=True, eq=False)
-class LocalFunction:
-    """A def or lambda inside the function being compiled: ``scope`` is the Lowerer of the
-    function that defines it (whose variables it reads), ``defaults`` its default values."""
-
-    name: str
-    node: ast.AST
-    scope: object
-    defaults: tuple
-    kwdefaults: dict
-
-
-class _Scope:
-    """What a Lowerer needs of ``fn`` for a local function: the enclosing one's globals and
-    closure (set on the Lowerer after construction)."""
-
-    def __init__(self, outer):
-        self.__globals__ = outer.globals
-        self.__closure__ = None
-        self.__code__ = None
-
-
-def _atoms(values):
-    """The IR values in ``values``, looking inside tuples and dict arguments."""
-    for v in values:
-        if isinstance(v, tuple):
-            yield from _atoms(v)
-        elif isinstance(v, Record):
-            yield from _atoms(v.items.values())
-        else:
-            yield v
 
 
 def _split_tuples(env0: dict, et: dict, ee: dict, dt: bool, de: bool):
@@ -1027,4 +763,3 @@ def _split_tuples(env0: dict, et: dict, ee: dict, dt: bool, de: bool):
                     env[f"{k}#{i}"] = x
                     todo.append(f"{k}#{i}")
     return env0, et, ee, tuples
-
