@@ -16,7 +16,7 @@ REDUCED = ("sum", "mean", "max", "min", "prod", "amax", "amin")
 
 def _variance(name):
     def lower(lowerer, node, kwargs):
-        return lowerer.variance(name, node, kwargs)
+        return lowerer.arrays.variance(name, node, kwargs)
     return lower
 
 
@@ -29,7 +29,7 @@ def _reduction(name):
                 return folded
             x = lowerer.sequence_array(x, node)
         x = lowerer.as_atom(x, node.args[0])
-        return lowerer.reduction(name, x, node.args[1:], kwargs, node)
+        return lowerer.arrays.reduction(name, x, node.args[1:], kwargs, node)
     return lower
 
 
@@ -64,7 +64,7 @@ for _name in ("zeros_like", "ones_like", "empty_like"):
 @lowers(np.dot, np.matmul)
 def lower_matmul(lowerer, node, kwargs):
     a, c = (lowerer.atom(e) for e in node.args)
-    return lowerer.matmul(a, c, node)
+    return lowerer.arrays.matmul(a, c, node)
 
 
 @lowers(np.inner)
@@ -73,20 +73,20 @@ def lower_inner(lowerer, node, kwargs):
     a, c = (lowerer.atom(e) for e in node.args)
     if T.is_array(a.type) and T.is_array(c.type) and c.type.ndim == 2:
         c = lowerer.op(node, "transpose", c)     # (with a number: the plain product)
-    return lowerer.matmul(a, c, node)
+    return lowerer.arrays.matmul(a, c, node)
 
 
 @lowers(np.outer)
 def lower_outer(lowerer, node, kwargs):
     a, c = (lowerer.atom(e) for e in node.args)
     if T.is_array(a.type) and T.is_array(c.type):
-        a, c = lowerer.same_dtype(a, c, node)
+        a, c = lowerer.arrays.same_dtype(a, c, node)
     return lowerer.op(node, "outer", a, c)
 
 
 @lowers(np.reshape)
 def lower_reshape(lowerer, node, kwargs):
-    return lowerer.reshape(lowerer.atom(node.args[0]), node.args[1:], node)
+    return lowerer.arrays.reshape(lowerer.atom(node.args[0]), node.args[1:], node)
 
 
 @lowers(np.ravel)
@@ -124,7 +124,7 @@ def lower_arange(lowerer, node, kwargs):
 @lowers(np.ndarray.transpose)
 def lower_transpose_method(lowerer, node, kwargs):
     """``x.transpose(1, 0)`` (the axes as separate arguments, or one tuple)."""
-    return lowerer.transpose(lowerer.atom(node.args[0]), node.args[1:], node)
+    return lowerer.arrays.transpose(lowerer.atom(node.args[0]), node.args[1:], node)
 
 
 @lowers(np.ndarray.astype)

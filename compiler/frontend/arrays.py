@@ -1,6 +1,6 @@
 """Lowering of NumPy array code: attributes, methods, reductions, constructors, indexing.
 
-Mixed into :class:`~.lower.Lowerer`. It also keeps two facts the rest of the
+A collaborator of :class:`~.lower.Lowerer` (``lowerer.arrays``). It also keeps two facts the rest of the
 compiler relies on: which arrays the function created itself (only those may be
 assigned into; arguments are read-only), and which arrays have been read as a whole
 (an item assignment into one of those first copies it, so the backward pass still
@@ -23,31 +23,34 @@ from .objects import NO_KEY, static_key
 
 REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "min": "amin", "prod": "prod",
               "amax": "amax", "amin": "amin"}
-_DTYPES = {np.float64: "float64", np.float32: "float32", float: "float64", int: "int64",
-           np.int64: "int64", bool: "bool", np.bool_: "bool"}
 
 
 class ArrayLowering:
-    """Array support for the Lowerer (expects self.op, self.atom, self.err, self.b, self.own,
-    self.borrowed)."""
+    """Array support for a :class:`~.lower.Lowerer`, its collaborator (``lowerer.arrays``):
+    it emits through the Lowerer's builder and keeps its facts in the Lowerer's
+    :class:`~.ownership.Ownership`."""
+
+    def __init__(self, lowerer):
+        self.lowerer = lowerer
+
+    # the Lowerer's own, used on every line here
+    def op(self, node: ast.AST, prim: str, *args, **params) -> Var:
+        return self.lowerer.op(node, prim, *args, **params)
+
+    def err(self, node: ast.AST, msg: str, hint: str = ""):
+        return self.lowerer.err(node, msg, hint)
+
+    def expr(self, node: ast.expr) -> object:
+        return self.lowerer.expr(node)
+
+    def atom(self, node: ast.expr):
+        return self.lowerer.atom(node)
+
+    @property
+    def own(self):
+        return self.lowerer.own
 
     # ---------------------------------------------------------------- bookkeeping
-
-    def track(self, prim: str, args, out: Var) -> None:
-        needs_values = PRIMS[prim].reads_values
-        for a in args:               # whatever the result's type: Z @ Z reads Z's values
-            self.own.read(a, needs_values)
-        if not T.is_array(out.type):
-            return
-        if PRIMS[prim].view and args and isinstance(args[0], Var):
-            self.own.view(out, args[0])
-        else:
-            self.own.created(out)
-            if PRIMS[prim].reads_output:      # its adjoint reads it: a later write must copy
-                self.own.expose(out)
-
-    def root(self, v: Var) -> int:
-        return self.own.root(v)
 
     # ---------------------------------------------------------------- attributes
 
@@ -79,7 +82,7 @@ class ArrayLowering:
             held = ast.copy_location(Held(x), node)
             call = ast.copy_location(ast.Call(func=node.func, args=[held, *node.args],
                                               keywords=node.keywords), node)
-            return LOWERINGS[METHODS[name]](self, call, kwargs)
+            return LOWERINGS[METHODS[name]](self.lowerer, call, kwargs)
         raise self.err(node, f"flatgrad does not support .{name}()")
 
     # ---------------------------------------------------------------- numpy calls
@@ -122,7 +125,7 @@ class ArrayLowering:
         dt = T.promote_dtype(a.type.dtype, c.type.dtype)
         if dt not in T.FLOATS:
             dt = "float64"
-        return tuple(x if x.type.dtype == dt else self.cast(x, T.with_dtype(x.type, dt), node)
+        return tuple(x if x.type.dtype == dt else self.lowerer.cast(x, T.with_dtype(x.type, dt), node)
                      for x in (a, c))
 
     def transpose(self, x, args, node, axes_node=None):
@@ -137,7 +140,7 @@ class ArrayLowering:
         if not isinstance(axes_node, (ast.Tuple, ast.List)):
             raise self.err(axes_node, "transpose axes must be a tuple of constant integers")
         nd = x.type.ndim
-        axes = tuple(self.const_int(e) for e in axes_node.elts)
+        axes = tuple(self.lowerer.const_int(e) for e in axes_node.elts)
         if sorted(a % nd for a in axes if -nd <= a < nd) != list(range(nd)):
             raise self.err(axes_node, f"transpose axes {axes} are not a permutation of the "
                                       f"{nd} axes of the array")
@@ -148,22 +151,22 @@ class ArrayLowering:
             v = self.expr(args[0])
             dims = v if isinstance(v, tuple) else (v,)
         else:
-            dims = tuple(self.int_atom(a) for a in args)
+            dims = tuple(self.lowerer.int_atom(a) for a in args)
         return self.op(node, "reshape", x, *dims)
 
     def reduction(self, name, x, args, kwargs, node):
         if not T.is_array(x.type):
             return x
         axis_node = kwargs.get("axis", args[0] if args else None)
-        keepdims = self.const_bool(kwargs.get("keepdims")) if "keepdims" in kwargs else False
+        keepdims = self.lowerer.const_bool(kwargs.get("keepdims")) if "keepdims" in kwargs else False
         axis = None
-        if isinstance(axis_node, ast.Name) and isinstance(self.env.get(axis_node.id), Ref):
+        if isinstance(axis_node, ast.Name) and isinstance(self.lowerer.env.get(axis_node.id), Ref):
             axis_node = None              # an inlined parameter bound to None
         if axis_node is not None and not (isinstance(axis_node, ast.Constant) and axis_node.value is None):
             if isinstance(axis_node, ast.Tuple):
-                axis = tuple(sorted(self.const_int(e) % x.type.ndim for e in axis_node.elts))
+                axis = tuple(sorted(self.lowerer.const_int(e) % x.type.ndim for e in axis_node.elts))
             else:
-                axis = self.const_int(axis_node) % x.type.ndim
+                axis = self.lowerer.const_int(axis_node) % x.type.ndim
         prim = REDUCTIONS[name]
         if isinstance(axis, tuple):
             # several axes: one at a time, highest first, so the others keep their numbers
@@ -190,41 +193,9 @@ class ArrayLowering:
 
     # ---------------------------------------------------------------- constants
 
-    def const_int(self, node) -> int:
-        v = self.expr(node)
-        if isinstance(v, Const) and isinstance(v.value, int) and not isinstance(v.value, bool):
-            return v.value
-        raise self.err(node, "expected a constant integer here (e.g. axis=1)")
-
-    def const_bool(self, node) -> bool:
-        v = self.expr(node)
-        if isinstance(v, Const) and isinstance(v.value, bool):
-            return v.value
-        raise self.err(node, "expected True or False here")
-
-    def dtype_of(self, node, where) -> str:
-        if node is None:
-            return "float64"
-        v = self.expr(node)
-        obj = v.obj if isinstance(v, Ref) else None
-        if obj in _DTYPES:
-            return _DTYPES[obj]
-        raise self.err(node, "unsupported dtype", "Use np.float64, np.float32, int or bool.")
-
-    def dims(self, node, where) -> tuple:
-        v = self.expr(node)
-        dims = v if isinstance(v, tuple) else (v,)
-        out = []
-        for d in dims:
-            if not (isinstance(d, (Var, Const)) and isinstance(d.type, T.Scalar)
-                    and d.type.dtype in ("int64", "bool")):
-                raise self.err(node, "array shapes must be integers or tuples of integers")
-            out.append(d)
-        return tuple(out)
-
     # ---------------------------------------------------------------- indexing
 
-    def expr_Subscript(self, node: ast.Subscript):
+    def subscript(self, node: ast.Subscript):
         base = self.expr(node.value)
         if isinstance(base, Record):
             key = static_key(self.expr(node.slice))   # a string (in static data also a
@@ -237,14 +208,14 @@ class ArrayLowering:
                                      f"{', '.join(map(repr, base.items))})")
             return base.items[key]
         if isinstance(base, Ref) and (base.obj is np.s_ or base.obj is np.index_exp):
-            return self.index_expression(base, node)
-        if isinstance(base, self.LIST_VALUES[0]):    # a list grown in a loop: its rows
-            return self.stacked_index(base, node)
+            return self.lowerer.index_expression(base, node)
+        if isinstance(base, self.lowerer.LIST_VALUES[0]):    # a list grown in a loop: its rows
+            return self.lowerer.stacked_index(base, node)
         if isinstance(base, tuple):
-            key = self.index_value(node.slice)
+            key = self.lowerer.index_value(node.slice)
             if isinstance(key, SliceVal):     # layer_sizes[:-1], args[1:]
-                return base[self.static_slice(key, node)]
-            i = self.const_int(node.slice)
+                return base[self.lowerer.static_slice(key, node)]
+            i = self.lowerer.const_int(node.slice)
             try:
                 return base[i]
             except IndexError:
@@ -265,7 +236,7 @@ class ArrayLowering:
     def index(self, base, sl, node):
         """(spec, index atoms, positions of None axes) for ``base[sl]``. A tuple index (written
         ``x[i, :]`` or held in a variable, as ``np.nonzero`` returns one) is its items."""
-        v = self.index_value(sl)
+        v = self.lowerer.index_value(sl)
         if isinstance(v, tuple):
             nodes = sl.elts if isinstance(sl, ast.Tuple) else [sl] * len(v)
             items = list(zip(v, nodes))
@@ -274,7 +245,7 @@ class ArrayLowering:
         spec, args, newaxes, pos, used = [], [], [], 0, 0
         for v, it in items:
             if isinstance(v, SliceVal):
-                entry, parts = self.slice_spec(v)
+                entry, parts = self.lowerer.slice_spec(v)
                 spec.append(entry)
                 args += parts
                 pos, used = pos + 1, used + 1
@@ -310,14 +281,14 @@ class ArrayLowering:
         if not isinstance(target.value, ast.Name):
             raise self.err(target, "assign into a named array (y[i] = ...)")
         name = target.value.id
-        arr = self.load(name, target.value)
+        arr = self.lowerer.load(name, target.value)
         if not (isinstance(arr, Var) and T.is_array(arr.type)):
             raise self.err(target, f"'{name}' is not an array, so it cannot be assigned into",
                            f"Assign a new value to '{name}' instead, or make it an array.")
-        if not self.own.is_owned(arr) or self.root(arr) in self.borrowed:
+        if not self.own.is_owned(arr) or self.lowerer.root(arr) in self.lowerer.borrowed:
             raise self.err(target, f"cannot assign into '{name}': flatgrad never mutates an argument "
                                    "or a view of one", f"Make a copy first: {name} = {name}.copy()")
-        if self.root(arr) != arr.id:
+        if self.lowerer.root(arr) != arr.id:
             raise self.err(target, f"'{name}' is a view into another array; assigning through it "
                                    "is not supported", "Assign into the array itself, with the "
                                    "index shifted (z[1 + i] = ... rather than v = z[1:]; v[i] = ...).")
@@ -344,16 +315,16 @@ class ArrayLowering:
             # the backward pass may still need the old values (or replays this region from
             # them): write into a copy and keep them intact
             arr = self.op(node, "copy_array", arr)
-        value = self.cast(value, T.Scalar(arr.type.dtype), node) if isinstance(value.type, T.Scalar) \
+        value = self.lowerer.cast(value, T.Scalar(arr.type.dtype), node) if isinstance(value.type, T.Scalar) \
             and value.type.dtype != arr.type.dtype else value
         out = self.op(node, "setitem", arr, value, *args, spec=spec)
-        self.env[name] = out
+        self.lowerer.env[name] = out
 
     def check_unaliased(self, name: str, arr: Var, node) -> None:
         """Reject a write into ``arr`` while another name refers to the same buffer: NumPy
         would change both, and SSA versions cannot."""
         mine = self.own.buffers(arr)
-        for k, v in self.env.items():
+        for k, v in self.lowerer.env.items():
             if (k != name and not k.startswith("$") and isinstance(v, Var) and T.is_array(v.type)
                     and self.own.buffers(v) & mine):
                 raise self.err(node, f"'{name}' and '{k}' are the same array; assigning "
@@ -380,21 +351,21 @@ class ArrayLowering:
     def aug_array(self, s: ast.AugAssign, current: Var, name: str) -> None:
         """``a += x`` on an array changes its buffer in place. That is the same as ``a = a + x``
         only if no other name sees the buffer: reject it on arguments, views and aliases."""
-        if not self.own.is_owned(current) or self.root(current) in self.borrowed:
+        if not self.own.is_owned(current) or self.lowerer.root(current) in self.lowerer.borrowed:
             raise self.err(s, f"'{name} {_AUG[type(s.op)]}= ...' would change the argument "
                               f"'{name}' in place; flatgrad never mutates an argument",
                            f"Write {name} = {name} {_AUG[type(s.op)]} ... (a new array).")
-        if self.root(current) != current.id:
+        if self.lowerer.root(current) != current.id:
             raise self.err(s, f"'{name}' is a view into another array; an in-place operator "
                               "would change that array too", f"Write {name} = {name} "
                               f"{_AUG[type(s.op)]} ... (a new array), or update the array itself.")
         self.check_unaliased(name, current, s)
 
     def aug_subscript(self, s: ast.AugAssign, op: str) -> None:
-        current = self.expr_Subscript(ast.Subscript(value=s.target.value, slice=s.target.slice,
+        current = self.subscript(ast.Subscript(value=s.target.value, slice=s.target.slice,
                                                     ctx=ast.Load(), lineno=s.lineno,
                                                     col_offset=s.col_offset))
-        value = self.binop(op, current, self.atom(s.value), s)
+        value = self.lowerer.binop(op, current, self.atom(s.value), s)
         self.assign_subscript(s.target, value, s)
 
 

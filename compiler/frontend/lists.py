@@ -122,7 +122,7 @@ class ListProbe:
 
 class GrowingLists:
     """Lists grown in loops of data-dependent length, for the Lowerer (expects self.env,
-    self.op, self.err, self.assign_subscript, self.unify)."""
+    self.op, self.err, self.arrays.assign_subscript, self.unify)."""
 
     LIST_VALUES = (Stacked, ListRef, ListProbe)
 

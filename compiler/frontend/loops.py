@@ -308,7 +308,7 @@ class LoopLowering:
             if k not in carried or not (isinstance(v, Var) and T.is_array(v.type)) \
                     or not self.own.is_owned(v) or self.root(v) != v.id:
                 continue                     # assign_subscript reports these at the write
-            self.check_unaliased(k, v, node)
+            self.arrays.check_unaliased(k, v, node)
             if self.own.is_exposed(v) or self.own.is_foreign(v):
                 self.env[k] = self.op(s, "copy_array", v)
 

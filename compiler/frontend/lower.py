@@ -26,6 +26,7 @@ from . import array_calls, builtin_calls  # noqa: F401 - they register their low
 from . import names, starred, transforms
 from .arrays import ArrayLowering
 from .comprehensions import ComprehensionLowering
+from .constants import ConstantArgs
 from .desugar.private import private_text
 from .flags import RET, RETVAL, LoopFlags, hint_of
 from .loops import LoopLowering
@@ -63,26 +64,26 @@ def lower_function(fn, arg_types=None) -> Function:
     leaves: list = []
     bindings = {n: _parameter(b, n, t, leaves) for n, t in zip(argnames, arg_types)}
     params = tuple(leaves)
-    lw = Lowerer(pf, fn, b, (fn.__code__,))
-    lw.route = ("closure",)
+    lowerer = Lowerer(pf, fn, b, (fn.__code__,))
+    lowerer.route = ("closure",)
     for n, v in bindings.items():
         if isinstance(v, StaticArg):      # an object argument: its arrays are parameters
-            bindings[n] = lw.static_value(v.obj, v.arrays, (), pf.node, n)
-    lw.captures_hints.update(argnames)
-    lw.captures_hints.update(p.hint for p in params)
+            bindings[n] = lowerer.static_value(v.obj, v.arrays, (), pf.node, n)
+    lowerer.captures_hints.update(argnames)
+    lowerer.captures_hints.update(p.hint for p in params)
     with facts.scope(argnames, bindings, known):
-        result = lw.run(bindings)
+        result = lowerer.run(bindings)
     results = result if isinstance(result, tuple) else (result,)
     for r in results:
         if not isinstance(r, (Var, Const)):
             raise CompileError(f"'{pf.name}' must return numbers or arrays",
                                pf.loc(pf.node), "Return a number, an array or a tuple of them.")
     if len(results) == 1 and isinstance(results[0], Var):
-        results = (lw.rename(results[0], "L"),)
+        results = (lowerer.rename(results[0], "L"),)
     # arrays read from the module or closure come after the parameters, as hidden ones
-    hidden = tuple(lw.captures.values())
+    hidden = tuple(lowerer.captures.values())
     meta = ((CAPTURES, tuple(where + (v.type.dtype, v.type.ndim)
-                             for where, v in lw.captures.items())),) if hidden else ()
+                             for where, v in lowerer.captures.items())),) if hidden else ()
     if isinstance(result, tuple) and len(results) == 1:
         # a tuple (or list) of one value stays one (np.split(x, 1)): the transforms' results
         # nest as it does, where a bare value would be taken for the value itself
@@ -90,7 +91,7 @@ def lower_function(fn, arg_types=None) -> Function:
         meta += (("tree", tuple_of([LEAF])),)
     fn = Function(pf.name, params + hidden, Block((), tuple(b.stmts), results), pf.loc(pf.node),
                   meta)
-    return random.hoist(fn, len(params), lw.randoms)   # random draws: hidden parameters too
+    return random.hoist(fn, len(params), lowerer.randoms)   # random draws: hidden parameters too
 
 
 def _parameter(b: Builder, name: str, t: T.Type, leaves: list) -> object:
@@ -128,7 +129,7 @@ def _identifier(key: str) -> str:
     return text if text and not text[0].isdigit() else "k" + text
 
 
-class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering, ArrayLowering,
+class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering, ConstantArgs,
               SliceLowering, ListLowering, GrowingLists, ObjectLowering):
     """Lowers one function body (the user's, or an inlined callee) into a builder."""
 
@@ -161,6 +162,7 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
         self.borrowed = borrowed          # the caller's arrays, passed in: read-only here
         self.list_depth: dict[str, int] = {}   # list name -> loops around where it was made
         self.randoms: dict = {}           # random generators drawn from, shared with helpers
+        self.arrays = ArrayLowering(self)  # indexing, array methods, reductions
 
     # ------------------------------------------------------------------ helpers
 
@@ -170,7 +172,7 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
     def op(self, node: ast.AST, prim: str, *args, **params) -> Var:
         self.b.loc = self.pf.loc(node)
         out = self.b.op(prim, *args, **params)
-        self.track(prim, self.b.stmts[-1].args, out)
+        self.own.track(prim, self.b.stmts[-1].args, out)
         return out
 
     def flag(self, base: str) -> str:
@@ -188,6 +190,13 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
         outs = tuple(new if o is var else o for o in last.outs)
         self.b.stmts[-1] = replace(last, outs=outs)
         return new
+
+    def root(self, v: Var) -> int:
+        """The buffer array ``v`` is (a view's base)."""
+        return self.own.root(v)
+
+    def expr_Subscript(self, node: ast.Subscript) -> object:
+        return self.arrays.subscript(node)
 
     def placeholder(self, t: T.Type, node: ast.AST) -> Atom:
         if isinstance(t, T.Scalar):
@@ -347,10 +356,10 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
                 return self.assign(s.target, self.sequence_binop(
                     op, current, self.expr(s.value), s), s)
             if isinstance(current, Var) and T.is_array(current.type):
-                self.aug_array(s, current, s.target.id)
+                self.arrays.aug_array(s, current, s.target.id)
             self.assign(s.target, self.binop(op, current, self.atom(s.value), s), s)
         elif isinstance(s.target, ast.Subscript):
-            self.aug_subscript(s, op)
+            self.arrays.aug_subscript(s, op)
         else:
             raise self.err(s.target, "cannot assign to this target", "Assign to a plain variable.")
 
@@ -375,7 +384,7 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
             for t, v in zip(target.elts, value):
                 self.assign(t, v, node)
         elif isinstance(target, ast.Subscript):
-            self.assign_subscript(target, value, node)
+            self.arrays.assign_subscript(target, value, node)
         elif isinstance(target, ast.Attribute):
             self.read_only(target)
         else:
@@ -517,7 +526,7 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
         if op == "matmul":
             if not (T.is_array(a.type) and T.is_array(c.type)):
                 raise self.err(node, "@ needs arrays on both sides")
-            return self.matmul(a, c, node)
+            return self.arrays.matmul(a, c, node)
         if op == "pow" and isinstance(c, Const) and c.type.dtype != "bool" and not T.is_array(a.type):
             if a.type.dtype in ("int64", "bool") and isinstance(c.value, int) and c.value < 0:
                 a = self.cast(a, T.F64, node)
@@ -641,7 +650,7 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
         if isinstance(fn, random.Method):
             return random.lower_draw(self, fn, node, kwargs)
         if isinstance(fn, BoundMethod):
-            return self.call_method(fn, node, kwargs)
+            return self.arrays.call_method(fn, node, kwargs)
         if isinstance(fn, UserMethod):
             return self.call_user_method(fn, node, kwargs)
         if isinstance(fn, ObjectVal):

@@ -127,7 +127,7 @@ class NameLowering:
                 self.routes[id(v)] = where
             return self.global_value(v, node, node.attr)
         if isinstance(base, (Var, Const)):
-            return self.attribute(base, node)
+            return self.arrays.attribute(base, node)
         if isinstance(base, SliceVal):
             return self.slice_attribute(base, node)
         if isinstance(base, ObjectVal):

@@ -78,7 +78,7 @@ def _modules():
 # tables keyed by NumPy objects that are not homes of calls: the calls of a list grown in a
 # loop (np.array(rows), np.stack(rows), sum(rows)) are read off the list's buffer before the
 # registry is asked (a rule on the argument); dtypes by name; random generators' classes
-_ARGUMENT_RULES = {("lists.py", "_ROWS_CALLS"), ("arrays.py", "_DTYPES"),
+_ARGUMENT_RULES = {("lists.py", "_ROWS_CALLS"), ("constants.py", "_DTYPES"),
                    ("random.py", "GENERATORS")}
 
 
