@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const
+from ..library.callargs import bind
 from ..library.registry import as_method, lowers
 
 REDUCED = ("sum", "mean", "max", "min", "prod", "amax", "amin")
@@ -61,16 +62,29 @@ for _name in ("zeros_like", "ones_like", "empty_like"):
     lowers(getattr(np, _name))(_like(_name))
 
 
-@lowers(np.dot, np.matmul)
-def lower_matmul(lowerer, node, kwargs):
-    a, c = (lowerer.atom(e) for e in node.args)
-    return lowerer.arrays.matmul(a, c, node)
+def _pair(lowerer, node, kwargs, fname):
+    """The two operands of a product, bound by name (``np.dot(a, b=y)``); anything else is
+    an error naming the argument."""
+    args = bind(lowerer, node, kwargs, fname, ("a", "b"), required=2)
+    return lowerer.atom(args["a"]), lowerer.atom(args["b"])
+
+
+def _product(fname):
+    """np.dot / np.matmul (and ``x.dot(y)``): ``@``."""
+    def lower(lowerer, node, kwargs):
+        a, c = _pair(lowerer, node, kwargs, fname)
+        return lowerer.arrays.matmul(a, c, node)
+    return lower
+
+
+lowers(np.dot)(_product("np.dot"))
+lowers(np.matmul)(_product("np.matmul"))
 
 
 @lowers(np.inner)
 def lower_inner(lowerer, node, kwargs):
     """A sum over the last axes of both: a @ b.T up to 2-D."""
-    a, c = (lowerer.atom(e) for e in node.args)
+    a, c = _pair(lowerer, node, kwargs, "np.inner")
     if T.is_array(a.type) and T.is_array(c.type) and c.type.ndim == 2:
         c = lowerer.op(node, "transpose", c)     # (with a number: the plain product)
     return lowerer.arrays.matmul(a, c, node)
@@ -78,7 +92,7 @@ def lower_inner(lowerer, node, kwargs):
 
 @lowers(np.outer)
 def lower_outer(lowerer, node, kwargs):
-    a, c = (lowerer.atom(e) for e in node.args)
+    a, c = _pair(lowerer, node, kwargs, "np.outer")
     if T.is_array(a.type) and T.is_array(c.type):
         a, c = lowerer.arrays.same_dtype(a, c, node)
     return lowerer.op(node, "outer", a, c)

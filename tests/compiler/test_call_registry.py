@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import flatgrad  # noqa: F401 - registers every lowering
+from flatgrad import CompileError
 from flatgrad.compiler import types as T
 from flatgrad.compiler.frontend.lower import lower_function
 from flatgrad.compiler.frontend.names import prim_of
@@ -126,3 +127,27 @@ def test_no_dispatch_on_a_callables_name():
             if len(tests) >= 4 and fn.name not in ("attribute", "lower_draw"):
                 chains.append(f"{path.name}:{fn.lineno} {fn.name}")
     assert not chains, "if-chains dispatching on a name: " + ", ".join(chains)
+
+
+def _dot3(x):
+    return np.sum(x.dot(x, x))
+
+
+def _outer_kw(x):
+    return np.sum(np.outer(x, out=x))
+
+
+def _inner_kw(x):
+    return np.sum(np.inner(x, b=x))
+
+
+@pytest.mark.parametrize("fn, message", [(_dot3, "np.dot takes at most 2 arguments"),
+                                         (_outer_kw, "np.outer: the argument 'out'")])
+def test_a_product_binds_its_arguments_by_name(fn, message):
+    with pytest.raises(CompileError, match=message) as e:
+        lower_function(fn, (T.parse("f64[:, :]"),))
+    assert e.value.loc is not None and e.value.loc.line == fn.__code__.co_firstlineno + 1
+
+
+def test_a_keyword_operand_is_bound():
+    assert _body(_inner_kw) == _body(lambda x: np.sum(np.inner(x, x)))
