@@ -310,13 +310,36 @@ def run_config(fg, cfg: Config, f, args, orc: Oracle):
     arguments, and must leave them as they were."""
     given = args
     args = _copies(given)
-    res = _run_config(fg, cfg, f, args, orc)
+    with _tier(cfg.target):
+        res = _run_config(fg, cfg, f, args, orc)
     if res[0] in (OK, SKIP, WRONG):
         for i, (a, b) in enumerate(zip(args, given)):
             if not np.array_equal(a, b):
                 return WRONG, f"WRONG {cfg.transform} mutates an argument", \
                     f"argument {_pname(orc, i)} changed from {_fmt(b)} to {_fmt(a)}"
     return res
+
+
+class _tier:
+    """``FLATGRAD_TIER=python`` for a python-target configuration: flatgrad runs the program
+    as plain Python for some values (vjp's primal, vmap's loop), and then the transforms the
+    program calls inside, which name no target, would otherwise compile with Numba (under
+    pytest, whose FLATGRAD_TIER is cpu: 30 s on a loaded machine, a timeout)."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __enter__(self):
+        self.old = os.environ.get("FLATGRAD_TIER")
+        if self.target == "python":
+            os.environ["FLATGRAD_TIER"] = "python"
+
+    def __exit__(self, *exc):
+        if self.old is None:
+            os.environ.pop("FLATGRAD_TIER", None)
+        else:
+            os.environ["FLATGRAD_TIER"] = self.old
+        return False
 
 
 def _run_config(fg, cfg: Config, f, args, orc: Oracle):
