@@ -45,3 +45,16 @@ def test_cpu_and_parallel_targets(compiled):
                       (None, 0, 0)), rtol=1e-9)
     with pytest.raises(ValueError, match="different sizes"):
         compiled["grad_batch"](params, X, Y[:3])
+
+
+@pytest.mark.slow
+def test_large_per_example_gradients(compiled):
+    """Per-example weight gradients of 5 MB and more: Numba's einsum output is allocated
+    with the huge-page hint (runtime/hugepages.py), which must not change a value."""
+    params = {"W1": rng.normal(size=(128, 80)) * 0.1, "b1": rng.normal(size=80),
+              "W2": rng.normal(size=(80, 3)) * 0.1, "b2": rng.normal(size=3)}
+    X, Y = rng.normal(size=(64, 128)), rng.normal(size=(64, 3))
+    want = loop(fg.grad(P.mlp_loss, target="python"), (params, X, Y), (None, 0, 0))
+    got = compiled["grad_batch"](params, X, Y)
+    assert got["W1"].nbytes >= 1 << 22
+    assert_close(got, want, rtol=1e-9)
