@@ -31,7 +31,7 @@ from .optimize import fusible, fuses_into, fusion_order, written_arrays
 from .primitives import P_ADD, P_ATOM, P_UNARY, PRIMS
 
 RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_push", "scatter_add", "scatter_add_axis",
-                 "distinct_index", "distinct_pairs", "same_size", "check_index",
+                 "distinct_index", "distinct_pairs", "same_size", "check_index", "empty_rows",
                  "reduce_sum", "reduce_max", "reduce_min", "reduce_prod",
                  "split_size", "nonneg", "squeeze_index", "cross_index", "array_equiv",
                  "diag_embed", "einsum_loops", "fit_shape",

@@ -122,6 +122,15 @@ def _distinct_pairs(a, n, b, m):
     return support.distinct_pairs
 
 
+@overload(support.empty_rows, jit_options={"cache": True})
+def _empty_rows(n, like):
+    def impl(n, like):
+        out = np.empty((n,) + like.shape, dtype=like.dtype)
+        advise(out)
+        return out
+    return impl
+
+
 @overload(support.same_size, jit_options={"cache": True})
 def _same_size(n, m):
     return support.same_size

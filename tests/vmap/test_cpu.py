@@ -49,8 +49,9 @@ def test_cpu_and_parallel_targets(compiled):
 
 @pytest.mark.slow
 def test_large_per_example_gradients(compiled):
-    """Per-example weight gradients of 5 MB and more: Numba's einsum output is allocated
-    with the huge-page hint (runtime/hugepages.py), which must not change a value."""
+    """Per-example weight gradients of 5 MB and more: Numba's einsum output and the loop
+    method's result buffers are allocated with the huge-page hint (runtime/hugepages.py),
+    which must not change a value."""
     params = {"W1": rng.normal(size=(128, 80)) * 0.1, "b1": rng.normal(size=80),
               "W2": rng.normal(size=(80, 3)) * 0.1, "b2": rng.normal(size=3)}
     X, Y = rng.normal(size=(64, 128)), rng.normal(size=(64, 3))
@@ -58,3 +59,4 @@ def test_large_per_example_gradients(compiled):
     got = compiled["grad_batch"](params, X, Y)
     assert got["W1"].nbytes >= 1 << 22
     assert_close(got, want, rtol=1e-9)
+    assert_close(compiled["grad_loop"](params, X, Y), want, rtol=1e-9)
