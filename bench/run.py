@@ -1,9 +1,15 @@
 """Run flatgrad's benchmark suite and write bench/RESULTS.md.
 
-    python bench/run.py                  # everything, full repeats (a few minutes)
+    python bench/run.py                  # everything, full repeats; also rewrites README's table
     python bench/run.py --quick          # fewer, shorter repeats
     python bench/run.py --only loops     # a case name or a group; repeatable
+    python bench/run.py --readme         # rewrite README's table from bench/results.json
     python bench/run.py --list
+
+Every run records what it measured in bench/results.json (each case with the date, command,
+machine and versions of the run) and renders RESULTS.md from it: the sections of the cases it
+ran are rewritten, the others kept with their own stamps. A run of every case (no ``--only``)
+is the *full run* the README's table quotes (bench/readme.py).
 
 Times are medians over repeats that interleave the contenders; on a shared, noisy
 machine read the ratios to the hand-written reference rather than absolute times.
@@ -23,7 +29,7 @@ os.environ.setdefault("FLATGRAD_TIER", "cpu")
 if __package__ in (None, ""):                       # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import report                           # noqa: E402
+from bench import readme, report, store           # noqa: E402
 from bench.harness import REGISTRY, Config         # noqa: E402
 
 CASE_MODULES = ("bench.cases_scalar", "bench.cases_compile", "bench.cases_loops",
@@ -56,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="run only this case or group (repeatable)")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
+    parser.add_argument("--readme", action="store_true",
+                        help="rewrite README.md's table from bench/results.json and exit")
+    parser.add_argument("--results", type=Path, default=store.PATH,
+                        help="the stored results (default bench/results.json)")
     parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parent / "RESULTS.md",
                         help="where to write the Markdown report (default bench/RESULTS.md)")
     args = parser.parse_args(argv)
@@ -64,16 +74,29 @@ def main(argv: list[str] | None = None) -> int:
         for spec in registry.values():
             print(f"{spec.name:20s} group={spec.group:8s} {(spec.fn.__doc__ or '').strip()}")
         return 0
+    if args.readme:
+        readme.write(store.load(args.results))
+        print(f"wrote the table in {readme.README}")
+        return 0
     cfg = Config(quick=args.quick)
+    command = "python bench/run.py" + ("".join(" " + a for a in (argv if argv is not None else sys.argv[1:])))
     results = []
     for spec in select(registry, args.only):
         print(f"[bench] {spec.name} ...", flush=True)
         results.append((spec, spec.fn(cfg)))
-    command = "python bench/run.py" + ("".join(" " + a for a in (argv if argv is not None else sys.argv[1:])))
-    args.output.write_text(report.markdown(results, command, cfg))
+    stamp = report.stamp(command, cfg)
+    data = store.merge(store.load(args.results), results, stamp, full=not args.only,
+                       order=list(registry))
+    store.save(data, args.results)
+    stamped = {name: {"group": e["group"], "stamp": e["stamp"], "res": store.result(e)}
+               for name, e in data["cases"].items()}
+    args.output.write_text(report.markdown(results, command, cfg, stamped))
     print()
     print(report.summary(results))
-    print(f"\nwrote {args.output}")
+    print(f"\nwrote {args.output} and {args.results}")
+    if not args.only and args.results == store.PATH:
+        readme.write(data)
+        print(f"wrote the table in {readme.README}")
     return 0
 
 
