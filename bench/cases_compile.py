@@ -330,3 +330,116 @@ def _steady_case(index: int):
 
 for _i, _program in enumerate(PROGRAMS):
     case(f"tiers_{_program}", group="tiers")(_steady_case(_i))
+
+
+# ---------------------------------------------------------------- compile time of real programs
+
+PROGRAM_SCRIPT = '''
+import json, os, sys, time, warnings
+sys.path.insert(0, {root!r})
+import numpy as np
+import flatgrad as fg
+from bench.programs import {module} as M
+p = M.cases()[0]
+g = fg.grad(p.fn, argnums=p.argnums, target="cpu")
+if p.reset:
+    p.reset()
+t0, c0 = time.perf_counter(), time.process_time()
+with warnings.catch_warnings(), np.errstate(all="ignore"):
+    warnings.simplefilter("ignore")
+    g(*p.args)
+t1, c1 = time.perf_counter(), time.process_time()
+src = g.source.split("__flatgrad_lines__")[0].splitlines()
+lines = sum(1 for x in src if x.startswith("    "))
+print("BENCH-RESULT " + json.dumps({{"wall": t1 - t0, "cpu": c1 - c0, "lines": lines,
+                                    "functions": sum(1 for x in src if x.startswith("@njit(")),
+                                    "load": os.getloadavg()[0]}}))
+'''
+
+
+def _program_lines(module) -> int | None:
+    """Lines of the cpu target's generated functions for a program's first case (None if
+    flatgrad rejects it), without compiling anything."""
+    import flatgrad as fg
+    p = module.cases()[0]
+    try:
+        g = fg.grad(p.fn, argnums=p.argnums, target="cpu")
+        sig = g.signature(p.args)[0]
+        src = g.build_source(sig).split("__flatgrad_lines__")[0].splitlines()
+    except Exception:  # noqa: BLE001 - rejected programs are not in the corpus
+        return None
+    return sum(1 for x in src if x.startswith("    "))
+
+
+def _compile_program(name: str, where: Path, timeout: float, env_extra: dict) -> dict:
+    """A fresh process, empty caches, ``FLATGRAD_TIER=cpu``: the first call of the program's
+    gradient, timed (wall and CPU), or ``{"over": timeout}`` if it had not answered by then."""
+    root = str(Path(__file__).resolve().parent.parent)
+    script = where / f"compile_{name}.py"
+    script.write_text(PROGRAM_SCRIPT.format(root=root, module=name))
+    env = dict(os.environ, FLATGRAD_CACHE_DIR=str(where / f"fg-{name}"), FLATGRAD_TIER="cpu",
+               NUMBA_CACHE_DIR=str(where / f"numba-{name}"), PYTHONDONTWRITEBYTECODE="1",
+               **env_extra)
+    try:
+        out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                             text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"over": timeout, "load": os.getloadavg()[0]}
+    for line in out.stdout.splitlines():
+        if line.startswith("BENCH-RESULT "):
+            return json.loads(line[len("BENCH-RESULT "):])
+    raise RuntimeError(f"{name} failed: {(out.stderr.strip().splitlines() or ['?'])[-1]}")
+
+
+@case("compile_programs", group="compile")
+def compile_programs(cfg: Config) -> CaseResult:
+    """Compile time per generated line, FLATGRAD_TIER=cpu, cold, on the real programs."""
+    from bench import programs
+    from flatgrad.runtime import tiers
+    budget = tiers.budget() or 3600.0
+    sizes = {}
+    for mod in programs.modules():
+        n = _program_lines(mod)
+        if n is not None:
+            sizes[mod.__name__.rsplit(".", 1)[1]] = n
+    # the large programs (all of them in a full run); a smoke run compiles the smallest only
+    order = sorted(sizes, key=sizes.get)
+    chosen = order[:1] if cfg.smoke else [n for n in order if sizes[n] >= 100 or n == "wing"] \
+        if cfg.quick else order
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="flatgrad-bench-") as tmp:
+        runs = [(n, {}, "") for n in chosen]
+        if not cfg.smoke and "wing" in chosen:    # the same program as one function: the before
+            runs.append(("wing", {"FLATGRAD_SPLIT_LINES": "none"}, " (not split)"))
+        for name, env, label in runs:
+            try:
+                r = _compile_program(name, Path(tmp), budget, env)
+            except Exception as e:  # noqa: BLE001 - reported in the table
+                rows.append(Row(name + label, None, failure_note(e)))
+                continue
+            if "over" in r:
+                rows.append(Row(name + label, None,
+                                f"not done after {r['over']:.0f} s (the compile budget)",
+                                extra={"generated lines": str(sizes[name]),
+                                       "load": f"{r['load']:.1f}"}))
+                continue
+            smallest = name == order[0] and not label     # Numba's fixed cost per process
+            rows.append(Row(name + label, r["wall"], reference=smallest,
+                            note="the smallest program: Numba's fixed cost" if smallest else "",
+                            extra={
+                "generated lines": str(r["lines"]), "functions": str(r["functions"]),
+                "CPU s": f"{r['cpu']:.1f}", "ms per line (CPU)": f"{1e3 * r['cpu'] / r['lines']:.1f}",
+                "load": f"{r['load']:.1f}"}))
+    res = CaseResult(
+        "Compile time of real programs (bench/programs, autograd's examples), FLATGRAD_TIER=cpu, cold",
+        "Each program's gradient first called in a new process with empty flatgrad and Numba "
+        "caches under FLATGRAD_TIER=cpu: wall time of the first call (flatgrad's pipeline and "
+        "Numba's compile), its CPU time, and the CPU time per generated line. A compile not "
+        "done within the background worker's budget (FLATGRAD_COMPILE_BUDGET) is stopped. "
+        "*load*: the 1-minute load average when it ended (compiles are CPU-bound).",
+        rows, targets="wing ≤ 60 s cold; no program past the compile budget",
+        unit_label="first call",
+        extra_columns=["generated lines", "functions", "CPU s", "ms per line (CPU)", "load"])
+    res.notes.append(f"compile budget: {budget:g} s; programs flatgrad compiles: {len(sizes)}, "
+                     f"timed here: {len(chosen)}")
+    return res

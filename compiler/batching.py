@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from . import types as T
 from .builder import Builder
+from .diagonal import Diagonals
 from .inline import _of
 from .ir import Atom, Block, Const, For, Function, If, Op, Var, While
 from .primitives import PRIMS
@@ -44,8 +45,11 @@ def batch_inline(b: Builder, fn: Function, args: tuple, batched: set[int], n: At
     batcher = _Batcher(bb, m, bat, n)
     if identity:
         batcher.eye.update(bat)
+        vectors = [fn.params[i] for i in batched if T.ndim(args[i].type) == 2]
+        if len(vectors) == 1:           # one seed of vectors: its scalings stay diagonal
+            batcher.diagonals = Diagonals(batcher, vectors[0].id)
     batcher.block(fn.body.stmts)
-    results = tuple(m.get(y.id, y) if isinstance(y, Var) else y for y in fn.body.yields)
+    results = tuple(batcher.sub(y) for y in fn.body.yields)
     b.stmts.extend(bb.stmts)
     return results, [isinstance(r, Var) and r.id in bat for r in results]
 
@@ -55,12 +59,17 @@ class _Batcher:
         self.b, self.m, self.bat, self.n = b, m, bat, n
         self.eye: set[int] = set()        # blocks that are the identity (n x n)
         self.foreign: set[int] = set()    # blocks that are (views of) values of the primal
+        self.diagonals = None             # a Diagonals: blocks kept as eye * d (diagonal.py)
 
     def is_b(self, a) -> bool:
         return isinstance(a, Var) and a.id in self.bat
 
     def sub(self, a):
-        return self.m.get(a.id, a) if isinstance(a, Var) else a
+        if not isinstance(a, Var):
+            return a
+        if a.id not in self.m and self.diagonals is not None and a.id in self.diagonals.lazy:
+            self.diagonals.write_out(a)          # a diagonal block read densely
+        return self.m.get(a.id, a)
 
     def block(self, stmts) -> None:
         for s in stmts:
@@ -82,6 +91,12 @@ class _Batcher:
         self.clone(s)
 
     def op(self, s: Op) -> None:
+        if self.diagonals is not None and self.diagonals.take(s):
+            return
+        self.dense_op(s)
+
+    def dense_op(self, s: Op) -> None:
+        """``s`` on blocks, by its primitive's batching rule."""
         b = self.b
         args = tuple(self.sub(a) for a in s.args)
         if not any(self.is_b(a) for a in args):

@@ -25,22 +25,26 @@ import keyword
 import math
 import re
 
+from . import targets
 from . import types as T
 from .ir import Atom, Block, Const, For, Function, If, Op, Var, While, blocks_of, operands, uses
 from .optimize import fusible, fuses_into, fusion_order, written_arrays
 from .primitives import P_ADD, P_ATOM, P_UNARY, PRIMS
 
-RUNTIME_NAMES = ("sigmoid", "relu", "softplus", "erf", "erfc", "sum_to", "tape_push", "scatter_add", "scatter_add_axis",
-                 "distinct_index", "distinct_pairs", "same_size", "check_index", "empty_rows",
-                 "reduce_sum", "reduce_max", "reduce_min", "reduce_prod",
-                 "split_size", "nonneg", "squeeze_index", "cross_index", "array_equiv",
-                 "diag_embed", "einsum_loops", "fit_shape",
-                 "gammaln", "polygamma", "log_ndtr", "gammainc", "gammaincc", "betainc",
-                 "xlogy", "xlog1py", "rcumsum", "scan_cumsum",
-                 "scan_cumprod", "argsort_axis", "scatter_along", "mask_scatter", "shift_along",
-                 "linrec", "cofactor", "draw_trips", "solve_tri")
-RESERVED = {"math", "np", "numba", "njit", "cuda", "len", "range", "abs", "min", "max", "float",
-            "int", "bool", "True", "False", "None", *RUNTIME_NAMES, *keyword.kwlist}
+EMITTER_HELPERS = ("check_index",)      # runtime helpers the emitter itself writes (bounds checks)
+_BASE_RESERVED = frozenset({"math", "np", "numba", "njit", "cuda", "len", "range", "abs", "min", "max",
+                            "float", "int", "bool", "True", "False", "None", *keyword.kwlist})
+
+
+def runtime_names() -> tuple[str, ...]:
+    """Every runtime helper generated code may call, sorted: those the primitives' stanzas
+    declare (``Spelling.helpers``) and the emitter's own. A stanza is their only home."""
+    return tuple(sorted({h for p in PRIMS.values() for h in p.helpers} | set(EMITTER_HELPERS)))
+
+
+def reserved() -> set[str]:
+    """Names the emitter never gives a value: modules, builtins, keywords, runtime helpers."""
+    return set(_BASE_RESERVED) | set(runtime_names())
 
 
 def const_text(c: Const) -> tuple[str, int]:
@@ -61,16 +65,16 @@ def const_text(c: Const) -> tuple[str, int]:
 class Emitter:
     """Emits one function body. ``lines`` are (indent, text) pairs."""
 
-    def __init__(self, fn: Function, target: str = "python", written: set[int] | None = None,
-                 checks: dict | None = None):
+    def __init__(self, fn: Function, target: targets.Target | str = "python",
+                 written: set[int] | None = None, checks: dict | None = None):
         self.checks = checks or {}          # op result id -> (index operand, axis) to check
         self.level: dict[int, int] = {}     # value -> the loop depth it is defined at
         self.loop_level = 0
         self.fn = fn
-        self.jit = target != "python"
+        self.jit = targets.get(target).jit
         self.uses = uses(fn.body)
         self.names: dict[int, str] = {}
-        self.taken = set(RESERVED)
+        self.taken = reserved()
         self.taken.update(p.hint for p in fn.params)
         self.counter = 0
         self.lines: list[tuple[int, str]] = []
@@ -483,12 +487,12 @@ def _def_index(block: Block, v: Var):
     return None
 
 
-def emit_body(fn: Function, target: str = "python", checks: dict | None = None):
+def emit_body(fn: Function, target: targets.Target | str = "python", checks: dict | None = None):
     """The indented body lines of ``fn``, the texts of its results, and each line's source
     location (for pointing run-time errors at the user's line). ``checks``: the indices to
     check explicitly (:attr:`.ranges.Bounds.checks`)."""
     written = None
-    if target != "python":
+    if targets.get(target).jit:
         written = written_arrays(fn)        # fusion_order moves ops; the ids stay the same
         fn = fusion_order(fn, written)
     e = Emitter(fn, target, written, checks)

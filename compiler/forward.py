@@ -82,11 +82,6 @@ def fit(b: Builder, c: Atom, out: Var, same_shape: bool = False) -> Atom:
     return c
 
 
-# binary primitives whose JVP contribution for either argument is the tangent times an
-# expression of the other argument (or of the result): it has the result's shape
-_SPANNING = frozenset({"mul", "div", "pow"})
-
-
 class _Forward:
     def __init__(self, active: set[int], shapes: dict | None = None):
         self.active = active
@@ -135,7 +130,7 @@ class _Forward:
             # more than the result's): no contribution needs broadcasting on its own. The
             # contributions of a product, quotient or power each span the result already
             # (the tangent times the other argument, or the result itself).
-            covered = prim.elementwise and T.is_array(out.type) and (op.prim in _SPANNING or all(
+            covered = prim.elementwise and T.is_array(out.type) and (prim.spans or all(
                 tans[i] is not None and prim.jvp_rule(i) is not None
                 for i, a in enumerate(op.args) if T.is_array(a.type)))
             total = None

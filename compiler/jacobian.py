@@ -18,18 +18,24 @@ from .batching import Unbatchable, batch_inline
 from .errors import CompileError
 from .forward import forward_ad
 from .inline import builder_for, function, inline
-from .ir import Block, Const, For, Function
+from .ir import Block, Const, For, Function, If
 from .rewrite import map_block, prints, quiet_function
 from .vjp import reverse_seeded
 
 
-def jacobian_ir(fn: Function, wrt, mode: str = "rev") -> Function:
+MODES = ("auto", "rev", "fwd")
+
+
+def jacobian_ir(fn: Function, wrt, mode: str = "auto") -> Function:
     """A function returning the Jacobian of ``fn``'s results with respect to ``wrt``,
     flattened row-major (``d result_j / d param_i`` at ``j * len(wrt) + i``).
 
     Forward mode builds one column per parameter, reverse mode one row per result;
-    each seed is a constant, so the optimiser removes the zero parts. With arrays, one
-    compiled loop runs over the basis seeds (see :func:`jacobian_arrays`)."""
+    each seed is a constant, so the optimiser removes the zero parts. ``auto`` takes the
+    mode with fewer seeds (see :func:`static_mode`). With arrays, the basis seeds go
+    through as one block (see :func:`jacobian_arrays`)."""
+    if mode not in MODES:
+        raise ValueError(f"jacobian mode must be one of {MODES}, not {mode!r}")
     for a in [fn.params[i] for i in wrt] + list(fn.results):
         if not isinstance(a.type, (T.Scalar, T.Array)):
             raise CompileError(f"jacobian of '{fn.name}': cannot differentiate a {a.type}", fn.loc)
@@ -40,6 +46,8 @@ def jacobian_ir(fn: Function, wrt, mode: str = "rev") -> Function:
         inline(b, fn, fn.params)         # the forward computation once, with its prints
         fn = quiet_function(fn)          # (the optimiser merges the copies below into it)
     m, n = len(fn.results), len(wrt)
+    if mode == "auto":
+        mode = static_mode(n, m)
     cells: list = [[None] * n for _ in range(m)]
     if mode == "fwd":
         for i_pos, i in enumerate(wrt):
@@ -47,14 +55,12 @@ def jacobian_ir(fn: Function, wrt, mode: str = "rev") -> Function:
             col = _fix_param(col, len(fn.params), Const(1.0, T.F64))
             for j, t in enumerate(inline(b, col, fn.params)):
                 cells[j][i_pos] = t
-    elif mode == "rev":
+    else:
         for j in range(m):
             seeds = [1.0 if k == j else 0.0 for k in range(m)]
             row = reverse_seeded(fn, tuple(wrt), seeds)
             for i_pos, g in enumerate(inline(b, row, fn.params)):
                 cells[j][i_pos] = g
-    else:
-        raise ValueError(f"jacobian mode must be 'fwd' or 'rev', not {mode!r}")
     results = [_as_float(c) for row in cells for c in row]
     return function(fn.name + "_jac", fn.params, b, results, fn)
 
@@ -84,70 +90,146 @@ _ONE = (("i",),)                                 # J[k]
 
 
 def jacobian_arrays(fn: Function, wrt, mode: str) -> Function:
-    if mode not in ("fwd", "rev"):
-        raise ValueError(f"jacobian mode must be 'fwd' or 'rev', not {mode!r}")
+    if mode not in MODES:
+        raise ValueError(f"jacobian mode must be one of {MODES}, not {mode!r}")
     b = builder_for(fn)
     outs = inline(b, fn, fn.params)            # the results, for their shapes (and prints)
     if prints(fn.body):
         fn = quiet_function(fn)                # the derivative copies print nothing
     xs = [fn.params[i] for i in wrt]
-    cells = [[None] * len(wrt) for _ in outs]
-    if mode == "fwd":
-        for ipos, i in enumerate(wrt):
-            col = forward_ad(fn, (i,), with_value=False)
-            x = xs[ipos]
-            if not T.is_array(x.type):
-                tans = inline(b, col, fn.params + (Const(1.0, x.type),))
-                for j, t in enumerate(tans):
-                    cells[j][ipos] = _as_float(t)
-                continue
-            n = b.op("size", x)
-            batched = _batched_columns(b, fn, col, x, n, outs)
-            if batched is not None:
-                for j, (r, J) in enumerate(zip(outs, batched)):
-                    cells[j][ipos] = _shaped(b, J, r, x)
-                continue
-            flats = [_zeros(b, r, n) for r in outs]
-
-            def column(bb, k, acc, x=x, n=n, col=col):
-                seed = bb.op("reshape_like", _onehot(bb, n, k), x)
-                tans = inline(bb, col, fn.params + (seed,))
-                return [_store(bb, a, t, k, _COL if T.is_array(r.type) else _ONE)
-                        for a, t, r in zip(acc, tans, outs)]
-
-            done = _loop(b, n, flats, column, fn)
-            for j, (r, J) in enumerate(zip(outs, done)):
-                cells[j][ipos] = _shaped(b, J, r, x)
+    if mode == "auto":
+        mode = _static_mode(xs, outs)
+    if mode == "auto":
+        cells = _either(b, fn, wrt, xs, outs)
     else:
-        row = reverse_seeded(fn, tuple(wrt))
-        for j, r in enumerate(outs):
-            if not T.is_array(r.type):
-                cts = [Const(1.0 if o is r else 0.0, _float(o)) if not T.is_array(o.type)
-                       else b.op("zeros_like", o) for o in outs]
-                for ipos, g in enumerate(inline(b, row, fn.params + tuple(cts))):
-                    cells[j][ipos] = _as_float(g)
-                continue
-            m = b.op("size", r)
-            batched = _batched_rows(b, fn, row, r, m, outs, xs)
-            if batched is not None:
-                for ipos, (x, J) in enumerate(zip(xs, batched)):
-                    cells[j][ipos] = _shaped(b, J, r, x)
-                continue
-            flats = [_zeros(b, x, m, rows=True) for x in xs]
-
-            def one_row(bb, k, acc, r=r, m=m):
-                cts = [bb.op("reshape_like", _onehot(bb, m, k), o) if o is r else
-                       (bb.op("zeros_like", o) if T.is_array(o.type) else Const(0.0, _float(o)))
-                       for o in outs]
-                grads = inline(bb, row, fn.params + tuple(cts))
-                return [_store(bb, a, g, k, _ROW if T.is_array(x.type) else _ONE)
-                        for a, g, x in zip(acc, grads, xs)]
-
-            done = _loop(b, m, flats, one_row, fn)
-            for ipos, (x, J) in enumerate(zip(xs, done)):
-                cells[j][ipos] = _shaped(b, J, r, x)
+        cells = (_columns if mode == "fwd" else _rows)(b, fn, wrt, xs, outs)
     results = [c for r in cells for c in r]
     return function(fn.name + "_jac", fn.params, b, results, fn)
+
+
+def _columns(b, fn: Function, wrt, xs, outs) -> list:
+    """Forward mode: the cells ``[result][param]`` one parameter (column block) at a time."""
+    cells = [[None] * len(wrt) for _ in outs]
+    for ipos, i in enumerate(wrt):
+        col = forward_ad(fn, (i,), with_value=False)
+        x = xs[ipos]
+        if not T.is_array(x.type):
+            tans = inline(b, col, fn.params + (Const(1.0, x.type),))
+            for j, t in enumerate(tans):
+                cells[j][ipos] = _as_float(t)
+            continue
+        n = b.op("size", x)
+        batched = _batched_columns(b, fn, col, x, n, outs)
+        if batched is not None:
+            for j, (r, J) in enumerate(zip(outs, batched)):
+                cells[j][ipos] = _shaped(b, J, r, x)
+            continue
+        flats = [_zeros(b, r, n) for r in outs]
+
+        def column(bb, k, acc, x=x, n=n, col=col):
+            seed = bb.op("reshape_like", _onehot(bb, n, k), x)
+            tans = inline(bb, col, fn.params + (seed,))
+            return [_store(bb, a, t, k, _COL if T.is_array(r.type) else _ONE)
+                    for a, t, r in zip(acc, tans, outs)]
+
+        done = _loop(b, n, flats, column, fn)
+        for j, (r, J) in enumerate(zip(outs, done)):
+            cells[j][ipos] = _shaped(b, J, r, x)
+    return cells
+
+
+def _rows(b, fn: Function, wrt, xs, outs) -> list:
+    """Reverse mode: the cells ``[result][param]`` one result (row block) at a time."""
+    cells = [[None] * len(wrt) for _ in outs]
+    row = reverse_seeded(fn, tuple(wrt))
+    for j, r in enumerate(outs):
+        if not T.is_array(r.type):
+            cts = [Const(1.0 if o is r else 0.0, _float(o)) if not T.is_array(o.type)
+                   else b.op("zeros_like", o) for o in outs]
+            for ipos, g in enumerate(inline(b, row, fn.params + tuple(cts))):
+                cells[j][ipos] = _as_float(g)
+            continue
+        m = b.op("size", r)
+        batched = _batched_rows(b, fn, row, r, m, outs, xs)
+        if batched is not None:
+            for ipos, (x, J) in enumerate(zip(xs, batched)):
+                cells[j][ipos] = _shaped(b, J, r, x)
+            continue
+        flats = [_zeros(b, x, m, rows=True) for x in xs]
+
+        def one_row(bb, k, acc, r=r, m=m):
+            cts = [bb.op("reshape_like", _onehot(bb, m, k), o) if o is r else
+                   (bb.op("zeros_like", o) if T.is_array(o.type) else Const(0.0, _float(o)))
+                   for o in outs]
+            grads = inline(bb, row, fn.params + tuple(cts))
+            return [_store(bb, a, g, k, _ROW if T.is_array(x.type) else _ONE)
+                    for a, g, x in zip(acc, grads, xs)]
+
+        done = _loop(b, m, flats, one_row, fn)
+        for ipos, (x, J) in enumerate(zip(xs, done)):
+            cells[j][ipos] = _shaped(b, J, r, x)
+    return cells
+
+
+# ---------------------------------------------------------------------- mode="auto"
+# Forward mode costs one JVP per input element, reverse one VJP per output element
+# (batched: one product over that many seeds). ``auto`` takes the fewer seeds; the
+# sizes of arrays are known only at run time, so it is decided there, by one ``if``
+# around both modes' code, unless a single scalar on one side settles it here.
+
+def static_mode(n_in: int, n_out: int) -> str:
+    """The mode ``auto`` takes for ``n_in`` inputs and ``n_out`` outputs, all scalars:
+    forward when there are no more inputs than outputs (its passes carry no tape)."""
+    return "fwd" if n_in <= n_out else "rev"
+
+
+def _static_mode(xs, outs) -> str:
+    """``auto`` decided without sizes: forward for one scalar input (a single seed),
+    reverse for one scalar result; else "auto" (decide at run time)."""
+    if len(xs) == 1 and not T.is_array(xs[0].type):
+        return "fwd"
+    if len(outs) == 1 and not T.is_array(outs[0].type):
+        return "rev"
+    return "auto"
+
+
+def _either(b, fn: Function, wrt, xs, outs) -> list:
+    """Both modes' cells under one ``if``: forward where the inputs have no more elements
+    than the results. A tie goes to the mode whose seeds all ran as one batch (the other
+    fell back to a loop over them), else to forward."""
+    fb, rb = b.child(), b.child()
+    fwd, rev = _columns(fb, fn, wrt, xs, outs), _rows(rb, fn, wrt, xs, outs)
+    n_in, n_out = _total_size(b, xs), _total_size(b, outs)
+    looped = lambda bb: any(isinstance(s, For) for s in bb.stmts)    # noqa: E731
+    tie_to_rev = looped(fb) and not looped(rb)
+    cond = b.op("lt" if tie_to_rev else "le", n_in, n_out)
+    ys_f = [c for r in fwd for c in r]
+    ys_r = [c for r in rev for c in r]
+    for k, (f, r) in enumerate(zip(ys_f, ys_r)):
+        if f.type != r.type:              # a scalar cell of one mode, f32 vs f64: both f64
+            ys_f[k], ys_r[k] = _to_f64(fb, f), _to_f64(rb, r)
+    outs_ = tuple(b.fresh(y.type) for y in ys_f)
+    b.emit(If(cond, Block((), tuple(fb.stmts), tuple(ys_f)),
+              Block((), tuple(rb.stmts), tuple(ys_r)), outs_, fn.loc))
+    it = iter(outs_)
+    return [[next(it) for _ in r] for r in fwd]
+
+
+def _total_size(b, vals):
+    """The number of elements of ``vals`` together (a scalar counts one)."""
+    total = Const(sum(1 for v in vals if not T.is_array(v.type)), T.I64)
+    for v in vals:
+        if T.is_array(v.type):
+            total = b.op("add", total, b.op("size", v))
+    return total
+
+
+def _to_f64(b, a):
+    if T.is_array(a.type):
+        return a if a.type.dtype == "float64" else b.op("astype", a, dtype="float64")
+    if isinstance(a, Const):
+        return Const(float(a.value), T.F64)
+    return a if a.type == T.F64 else b.op("float", a)
 
 
 def _seeds(b, n, like):

@@ -14,12 +14,12 @@ function. The transforms see only that op:
 * its JVP is a third op, the *tangent solve*: ``[y, y']`` run forwards under
   ``[f, df/dy y' + df/dparams params']``, the products from flatgrad's forward pass.
 
-After the transforms, ``custom.expand_custom`` replaces each op by its body: the solver
+After the transforms, ``custom_rules.expand_custom`` replaces each op by its body: the solver
 functions of ``library/odesolve.py`` lowered with the dynamics inlined at every call, so the
 emitted code (NumPy or Numba) is the solver loop itself and calls nothing new. Calls to
 ``scipy.integrate.odeint``/``solve_ivp`` inside a compiled function are a CompileError
 pointing here. (This module is imported by ``flatgrad/__init__``, not by ``library/groups``:
-it reaches the frontend through ``custom.lower_into``, which the frontend's imports of the
+it reaches the frontend through ``custom_rules.lower_into``, which the frontend's imports of the
 library must not lead back to.)
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ import numpy as np
 
 from . import types as T
 from .builder import Builder
-from .custom import CUSTOM, lower_into
+from .custom_rules import CUSTOM, lower_into
 from .errors import CompileError
 from .forward import forward_ad
 from .inline import inline
@@ -131,7 +131,7 @@ class OdeSpec:
             self._jvp = forward_ad(self.rhs, (0,) + self.floats, True)
         return self._jvp
 
-    # the bodies that replace the ops after the transforms (called by custom.expand_custom)
+    # the bodies that replace the ops after the transforms (called by custom_rules.expand_custom)
 
     def primal(self, b: Builder, args) -> Var:
         y0, t, params = args[0], args[1], tuple(args[2:])

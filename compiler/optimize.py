@@ -530,9 +530,6 @@ O1 = [("copy-propagation", copy_propagation), ("simplify", simplify), ("scales",
 
 # ----------------------------------------------------------------------- in-place sums
 
-# array results that are always a new buffer (besides elementwise ops on arrays)
-_NEW_ARRAY = frozenset({"matmul", "outer", "astype", "copy_array", "zeros_like", "ones_like",
-                        "zeros", "ones", "full", "eye", "empty"})
 _GROWS = frozenset({"index_add", "add_into"})       # in-place sums: the buffer stays the same
 
 
@@ -540,7 +537,7 @@ def _allocates(op: Op) -> bool:
     p = PRIMS[op.prim]
     if p.view or p.inplace or len(op.outs) != 1 or not T.is_array(op.outs[0].type):
         return False
-    return (p.elementwise and op.prim != "copy") or op.prim in _NEW_ARRAY
+    return p.allocates
 
 
 def accumulate_in_place(fn: Function) -> Function:

@@ -17,17 +17,19 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__
-from .codegen import RUNTIME_NAMES, emit_body
-from .custom import expand_custom
+from . import __version__, targets
+from .codegen import emit_body, runtime_names
+from .custom_rules import expand_custom
 from .errors import CompileError, SourceLoc
 from .frontend import lower_function
 from .ir import Function, dump
 from .ranges import analyse as analyse_bounds
 from .optimize import O1, accumulate_in_place
 from .rows import ROWS_META
+from .split import split as split_parts
 from .frontend.source import params_of
 from .steps import over_leaves, results_tree, with_tree
+from .targets import Target
 from .tree import expression, leaves
 from .verify import check
 from .vmap import resolve as resolve_vmap
@@ -90,7 +92,7 @@ def run_passes(fn: Function, passes, *, log: PassLog | None = None,
 
 def pass_names() -> tuple[str, ...]:
     """Every pass :func:`transform` may run, in pipeline order (for ``--dump-after``)."""
-    return ("rows", "rev", "vjp", "fwd", "jacrev", "jacfwd", "vmap", "expand_custom") + tuple(n for n, _ in O1) \
+    return ("rows", "rev", "vjp", "fwd", "jacauto", "jacrev", "jacfwd", "vmap", "expand_custom") + tuple(n for n, _ in O1) \
         + ("in-place",)
 
 
@@ -157,14 +159,16 @@ def _transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> F
     return ir
 
 
-def render(functions: list[Function], target: str, origin: str, key: str = "",
+def render(functions: list[Function], target: Target | str, origin: str, key: str = "",
            boundscheck: bool = True, **extra) -> str:
     """A complete module holding ``functions``, laid out by the target's template.
 
-    ``extra`` goes to the template as is (the vectorize templates take the batch kernel).
+    ``extra`` goes to the template as is (a ``kernel``: the batch kernel of ``vectorize``,
+    laid out by the target's kernel template).
     The module ends with ``__flatgrad_lines__``: generated line -> the user's file:line, so a
     run-time error can name the line of the user's function it comes from.
     """
+    target = targets.get(target)
     fns, locs, nested, plain, plain_locs = [], [], {}, [], []
     for f in functions:
         draws = dict(f.meta).get("draws")
@@ -173,25 +177,29 @@ def render(functions: list[Function], target: str, origin: str, key: str = "",
             plain.append({"name": f"{f.name}_draws", "lines": lines, "ret": ", ".join(results),
                           "params": ", ".join(p.hint for p in draws.prelude.params)})
             plain_locs.append(line_locs)
-        checking = _bounds(f) if target == "cpu" and boundscheck else None
+        checking = _bounds(f) if target.bounds_checks and boundscheck else None
         lines, results, line_locs = emit_body(f, target, checking and checking["checks"])
         tree = dict(f.meta).get("tree")
-        if tree is not None and target != "python" and not tree.plain:
+        if tree is not None and target.jit and not tree.plain:
             # Numba returns tuples, not dicts or lists of arrays: the runtime nests the results
             nested[f.name] = tree.spec()
             tree = leaves(len(results))
         ret = expression(tree, results) if tree is not None else ", ".join(results)
-        fns.append({"name": f.name, "params": ", ".join(p.hint for p in f.params),
-                    "lines": lines, "ret": ret, "boundscheck": boundscheck, "bounds": "",
-                    "parallel": any(re.match(r"\s*for \w+ in prange\(", x) for x in lines),
-                    **(checking or {})})
-        locs.append(line_locs)
+        fn = {"name": f.name, "params": ", ".join(p.hint for p in f.params),
+              "lines": lines, "ret": ret, "boundscheck": boundscheck, "bounds": "",
+              "parallel": any(re.match(r"\s*for \w+ in prange\(", x) for x in lines),
+              **(checking or {})}
+        for part in _parts(fn, target, [p.hint for p in f.params], line_locs):
+            fns.append(part)
+            locs.append(part.pop("locs"))
     body = "\n".join(line for f in plain + fns for line in f["lines"]) + \
         " ".join(f["ret"] for f in plain + fns)
-    used = [n for n in RUNTIME_NAMES if re.search(rf"\b{n}\(", body)]
-    template = _ENV.get_template(f"{target}.py.j2")
+    used = [n for n in runtime_names() if re.search(rf"\b{n}\(", body)]
+    layout = target.kernel_template if "kernel" in extra else target.template
+    template = _ENV.get_template(f"{layout}.py.j2")
     text = template.render(functions=fns, origin=origin, key=key, version=__version__,
-                           runtime_names=", ".join(used), uses_math="math." in body,
+                           runtime_names=", ".join(used), helper_module=target.helper_module,
+                           uses_math="math." in body,
                            uses_np=bool(re.search(r"\bnp\.", body)), boundscheck=boundscheck,
                            plain=plain, **extra)
     text += _line_table(text, plain + fns, plain_locs + locs)
@@ -205,6 +213,20 @@ def render(functions: list[Function], target: str, origin: str, key: str = "",
         text += "__flatgrad_draws__ = " + repr({name: {"prelude": f"{name}_draws", "sources": d.sources,
                                                        "types": d.types} for name, d in draws}) + "\n"
     return text
+
+
+def _parts(fn: dict, target: str, params: list[str], line_locs: list) -> list[dict]:
+    """``fn`` as the template takes it, and on the cpu target a long one cut into parts that
+    Numba compiles one by one (compiler/split.py): the first keeps ``fn``'s name."""
+    if target != "cpu" or fn["parallel"]:
+        return [{**fn, "locs": line_locs}]
+    parts = split_parts(fn["name"], params, fn["lines"], fn["ret"], line_locs)
+    out = [{**fn, "lines": parts[0].lines, "locs": parts[0].locs}]
+    for p in parts[1:]:
+        out.append({**fn, "name": p.name, "params": ", ".join(p.params), "lines": p.lines,
+                    "ret": p.ret, "locs": p.locs,
+                    "bounds": f"a part of {fn['name']}, compiled by Numba on its own"})
+    return out
 
 
 def _bounds(f: Function) -> dict:

@@ -53,6 +53,8 @@ class Spelling:
     arg_prec: tuple[int, ...]
     choose: int | None = None   # the argument whose type picks the spelling (default: any array)
     jit: object = None          # the spelling for Numba targets, where it differs from NumPy's
+    helpers: tuple = ()         # the runtime helpers (runtime/support.py and each target's
+                                # helper module) any of its texts may call, e.g. ("xlogy",)
 
 
 def infix(sym: str, prec: int) -> Spelling:
@@ -69,6 +71,12 @@ def prefix(sym: str, prec: int = P_UNARY) -> Spelling:
 def call(scalar: str, array: str | None = None, arity: int = 1) -> Spelling:
     inner = ", ".join("{%d}" % i for i in range(arity))
     return Spelling(f"{scalar}({inner})", f"{array or scalar}({inner})", P_ATOM, (1,) * arity)
+
+
+def helper(name: str, arity: int = 1) -> Spelling:
+    """A call of flatgrad's runtime helper ``name`` (runtime/support.py; under CUDA,
+    runtime/cuda_support.py), which generated modules import by that name."""
+    return replace(call(name, arity=arity), helpers=(name,))
 
 
 def variadic(fmt: Callable, first: int = 1) -> Spelling:
@@ -90,10 +98,18 @@ class Primitive:
     jvp_joint: Rule | None = None       # one JVP rule seeing all tangents (None for zero)
     elementwise: bool = True            # broadcasts its arguments (adjoints are summed back)
     fresh: bool = False                 # allocates a new array: never merged by CSE
+    allocates: bool = False             # its array result is always a new buffer nobody else
+                                        # holds (in-place sums may write into it); default:
+                                        # elementwise ops that are not views
     inplace: bool = False               # writes into its first argument and returns it
     view: bool = False                  # its result may alias its first argument
     reads_values: bool = True           # its adjoint reads the values of its array arguments
+    shape_args: tuple = ()              # the arguments it reads the shape of, never the
+                                        # values (a write into one before it is no hazard)
     reads_output: bool = True           # its adjoint reads its own result (exp: grad * out)
+    spans: bool = False                 # forward mode: each argument's JVP contribution already
+                                        # has the result's shape (the tangent times the other
+                                        # argument or the result: mul, div, pow)
     costly: bool = False                # on arrays, worth a tape row rather than a recomputation
     safe: bool = False                  # a scalar op that cannot raise (may be hoisted freely)
     shape: Callable | None = None       # symbolic shape rule (see dims.py); None: unknown
@@ -102,6 +118,8 @@ class Primitive:
     region: Callable | None = None      # a write: the shape rule of the region its value
                                         # (argument 1) is broadcast into, as NumPy does
     names: tuple = field(default=())    # Python callables that mean this primitive
+    helpers: tuple = ()                 # the runtime helpers its spelling calls (from the
+                                        # spelling's own list: set by defprim)
     # its batching rule (compiler/batching.py; vmap and Jacobians): rule(bt, op, args, isb) ->
     # the op on operands with a leading batch axis where isb says, or None for a case it does
     # not cover; or a str saying why it cannot batch (vmap then loops over the examples)
@@ -141,7 +159,10 @@ def defprim(name, arity, result, spell, sympy=None, evaluate=None, *, deriv=None
         kw["shape"] = D.elementwise
     if kw.get("elementwise", True) and "batch" not in kw:
         kw["batch"] = B_ELEMENTWISE
-    prim = Primitive(name, arity, result, spell, sympy, evaluate, names=tuple(names), **kw)
+    if kw.get("elementwise", True) and not kw.get("view") and not kw.get("inplace"):
+        kw.setdefault("allocates", True)
+    prim = Primitive(name, arity, result, spell, sympy, evaluate, names=tuple(names),
+                     helpers=spell.helpers, **kw)
     PRIMS[name] = prim
     for obj in names:
         CALLS[obj] = name
@@ -222,11 +243,11 @@ defprim("sub", 2, T.arithmetic, infix("-", P_ADD), operator.sub, operator.sub,
         names=(np.subtract, operator.sub), reads_output=False)
 defprim("mul", 2, T.arithmetic, infix("*", P_MUL), operator.mul, operator.mul,
         deriv=(lambda b, s, out, x, y: b.mul(s, y), lambda b, s, out, x, y: b.mul(s, x)),
-        safe=True, names=(np.multiply, operator.mul), reads_output=False)
+        safe=True, names=(np.multiply, operator.mul), reads_output=False, spans=True)
 defprim("div", 2, T.floating, infix("/", P_MUL), operator.truediv, operator.truediv,
         deriv=(lambda b, s, out, x, y: b.div(s, y),
                lambda b, s, out, x, y: b.div(b.mul(b.neg(s), out), y)),
-        costly=True, names=(np.divide, np.true_divide, operator.truediv))
+        costly=True, names=(np.divide, np.true_divide, operator.truediv), spans=True)
 defprim("floordiv", 2, T.arithmetic, infix("//", P_MUL), lambda a, b: _sp().floor(a / b),
         operator.floordiv, nondiff=True, names=(np.floor_divide, operator.floordiv),
         reads_output=False)
@@ -237,7 +258,7 @@ defprim("pow", 2, T.arithmetic, infix("**", P_POW), operator.pow,
         lambda a, b: a ** b if not (isinstance(a, (int, float)) and a < 0) else None,
         deriv=(lambda b, s, out, x, y: b.mul(b.mul(s, y), b.pow(x, _pow_less_one(b, x, y))),
                lambda b, s, out, x, y: b.mul(b.mul(s, _log_base(b, x)), out)),
-        costly=True, names=(math.pow, np.power, operator.pow))
+        costly=True, names=(math.pow, np.power, operator.pow), spans=True)
 defprim("neg", 1, T.arithmetic, prefix("-"), operator.neg, operator.neg,
         linear=(lambda b, s: b.neg(s),), safe=True, reads_values=False,
         names=(np.negative, operator.neg),
@@ -296,8 +317,11 @@ _S = lambda name: lambda x: getattr(_sp(), name)(x)  # noqa: E731
 
 def defunary(name, math_name, np_name, sympy, d, names=(), evaluate=None, costly=True,
              safe=False, reads_output=True):
-    """An elementwise function of one float: its derivative ``d(b, out, x)`` is written once."""
-    defprim(name, 1, T.floating, call(math_name, np_name), sympy,
+    """An elementwise function of one float: its derivative ``d(b, out, x)`` is written once.
+    A spelling without a module (``"erf"``) calls flatgrad's runtime helper of that name."""
+    spell = replace(call(math_name, np_name),
+                    helpers=tuple(dict.fromkeys(n for n in (math_name, np_name) if "." not in n)))
+    defprim(name, 1, T.floating, spell, sympy,
             evaluate or getattr(math, math_name.split(".")[-1]),
             deriv=((lambda b, s, out, x: b.mul(s, d(b, out, x))),), names=names,
             costly=costly, safe=safe, reads_output=reads_output)
@@ -386,7 +410,7 @@ defunary("softplus", "softplus", "softplus", lambda x: _sp().log(1 + _sp().exp(x
 defunary("relu", "relu", "relu", lambda x: _sp().Max(x, 0), lambda b, out, x: b.gt(x, 0.0),
          evaluate=lambda x: max(x, 0.0), costly=False, safe=True, reads_output=False)
 # sigmoid is written as the lectures write it: grad_x = grad_out * (1 - out) * out
-defprim("sigmoid", 1, T.floating, call("sigmoid"), lambda x: 1 / (1 + _sp().exp(-x)),
+defprim("sigmoid", 1, T.floating, helper("sigmoid"), lambda x: 1 / (1 + _sp().exp(-x)),
         lambda x: 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x)),
         deriv=(lambda b, s, out, x: b.mul(b.mul(s, b.sub(1.0, out)), out),), costly=True,
         safe=True)
@@ -457,7 +481,7 @@ defprim("trip_count", 3, T.integer, Spelling(_trip_count, _trip_count, P_ATOM, (
 defprim("tape_alloc", 2, lambda n, like: T.Array(like.dtype, T.ndim(like) + 1),
         Spelling("np.empty({0}, dtype=np.{dtype})",
                  "np.empty(({0},) + {1}.shape, dtype=np.{dtype})", P_ATOM, (1, P_ATOM), choose=1,
-                 jit="empty_rows({0}, {1})"),          # huge pages for large ones
+                 jit="empty_rows({0}, {1})", helpers=("empty_rows",)),  # huge pages for large ones
         elementwise=False, fresh=True, nondiff=True,
         shape=lambda q, args, p: (q.sym(args[0]),) + q.shape(args[1]),  # rows of like's shape
         jvp_joint=lambda b, tans, out, n, like:
@@ -467,7 +491,7 @@ defprim("tape_put", 3, lambda t, k, v: t, Spelling("{0}[{1}] = {2}", "{0}[{1}] =
         elementwise=False, inplace=True, fresh=True, shape=D.like(0), vjp=_TAPE_WRITE_VJP,
         jvp_joint=_tape_write("tape_put"), reads_output=False,
         batch=B_INDEX)
-defprim("tape_push", 3, lambda t, k, v: t, call("tape_push", arity=3), elementwise=False,
+defprim("tape_push", 3, lambda t, k, v: t, helper("tape_push", arity=3), elementwise=False,
         fresh=True, shape=D.like(0), vjp=_TAPE_WRITE_VJP, jvp_joint=_tape_write("tape_push"),
         reads_output=False,
         batch="a tape that grows as a while loop runs")
@@ -478,10 +502,12 @@ defprim("tape_get", 2, lambda t, k: _array_of_rows(t),
         jvp=(lambda b, t, out, tape, k: b.tape_get(t, k),), reads_output=False,
         batch=B_INDEX)
 defprim("zeros_like", 1, T.same, call("np.zeros_like"), elementwise=False, fresh=True,
-        nondiff=True, reads_values=False, shape=D.like(0), reads_output=False,
+        allocates=True, shape_args=(0,), nondiff=True, reads_values=False, shape=D.like(0),
+        reads_output=False,
         batch=B_SAME)
 defprim("ones_like", 1, T.same, call("np.ones_like"), elementwise=False, fresh=True,
-        nondiff=True, reads_values=False, shape=D.like(0), reads_output=False,
+        allocates=True, shape_args=(0,), nondiff=True, reads_values=False, shape=D.like(0),
+        reads_output=False,
         batch=B_SAME)
 defprim("undef", 0, lambda *ts, **p: p["type"],
         Spelling("None", "np.empty((0,) * {ndim}, dtype=np.{dtype})", P_ATOM, ()),
@@ -489,14 +515,14 @@ defprim("undef", 0, lambda *ts, **p: p["type"],
         batch="takes no operands")
 defprim("astype", 1, lambda x, dtype: T.with_dtype(x, dtype),
         Spelling("np.{dtype}({0})", "{0}.astype(np.{dtype})", P_ATOM, (1,)), elementwise=False,
-        reads_values=False, shape=D.like(0),
+        allocates=True, reads_values=False, shape=D.like(0),
         vjp=(lambda b, g, out, x, dtype: g if g.type.dtype == x.type.dtype
              else b.astype(g, dtype=x.type.dtype),),    # the adjoint goes back to x's dtype
         jvp=(lambda b, t, out, x, dtype: b.astype(t, dtype=dtype),), reads_output=False,
         batch=B_SAME)
 # (sum_to returns c itself where no axis was broadcast: a view, never written in place)
-defprim("sum_to", 2, lambda c, v: T.with_dtype(v, c.dtype), call("sum_to", arity=2),
-        elementwise=False, shape=D.like(1), view=True,
+defprim("sum_to", 2, lambda c, v: T.with_dtype(v, c.dtype), helper("sum_to", arity=2),
+        elementwise=False, shape=D.like(1), view=True, shape_args=(1,),
         # linear in c: its adjoint broadcasts back (reverse over reverse needs it)
         vjp=(lambda b, g, out, c, like: b.unreduce(g, c), None),
         jvp=(lambda b, t, out, c, like: b.sum_to(t, like), None), reads_output=False,
@@ -520,7 +546,7 @@ def _sum_type(x, axis=None, keepdims=False):
     return T.with_dtype(t, "int64") if t.dtype == "bool" else t
 
 
-def _reduction(np_name: str, typing) -> Spelling:
+def _reduction(np_name: str) -> Spelling:
     def spell(a, p):
         ax, kd = p.get("axis"), p.get("keepdims", False)
         extra = (f", axis={ax!r}" if ax is not None else "") + (", keepdims=True" if kd else "")
@@ -532,7 +558,7 @@ def _reduction(np_name: str, typing) -> Spelling:
             return f"np.{np_name}({a[0]})"
         return f"reduce_{np_name}({a[0]}, {ax!r}, {kd!r})"
 
-    return Spelling(spell, spell, P_ATOM, (1,), jit=jit)
+    return Spelling(spell, spell, P_ATOM, (1,), jit=jit, helpers=(f"reduce_{np_name}",))
 
 
 def _unreduce(b, g, x, axis, keepdims):
@@ -578,20 +604,20 @@ def _flip(b, x, axis):
     return b.getitem(x, Const(-1, T.I64), spec=spec)
 
 
-defprim("sum", 1, _sum_type, _reduction("sum", _sum_type), elementwise=False, costly=True,
+defprim("sum", 1, _sum_type, _reduction("sum"), elementwise=False, costly=True,
         reads_values=False, shape=D.reduced,
         vjp=(lambda b, g, out, x, axis=None, keepdims=False:
              g if axis is None and not keepdims else _unreduce(b, g, x, axis, keepdims),),
         jvp=(lambda b, t, out, x, axis=None, keepdims=False: b.sum(t, axis=axis, keepdims=keepdims),),
         reads_output=False,
         batch=B_REDUCE)
-defprim("amax", 1, _reduce_type, _reduction("max", _reduce_type), elementwise=False, costly=True,
+defprim("amax", 1, _reduce_type, _reduction("max"), elementwise=False, costly=True,
         shape=D.reduced, vjp=(_chooser,), jvp=(_chooser_jvp,),
         batch=B_REDUCE)
-defprim("amin", 1, _reduce_type, _reduction("min", _reduce_type), elementwise=False, costly=True,
+defprim("amin", 1, _reduce_type, _reduction("min"), elementwise=False, costly=True,
         shape=D.reduced, vjp=(_chooser,), jvp=(_chooser_jvp,),
         batch=B_REDUCE)
-defprim("prod", 1, _sum_type, _reduction("prod", _sum_type), elementwise=False, costly=True,
+defprim("prod", 1, _sum_type, _reduction("prod"), elementwise=False, costly=True,
         shape=D.reduced,
         vjp=(lambda b, g, out, x, axis=None, keepdims=False:
              b.mul(_unreduce(b, g, x, axis, keepdims), _prod_others(b, x, axis, keepdims)),),
@@ -633,12 +659,13 @@ def _matmul_vjp_b(b, g, out, x, y):
 
 
 defprim("matmul", 2, _matmul_type, infix("@", P_MUL), elementwise=False, costly=True,
+        allocates=True,
         shape=_matmul_shape, vjp=(_matmul_vjp_a, _matmul_vjp_b),
         jvp=(lambda b, t, out, x, y: b.matmul(t, y), lambda b, t, out, x, y: b.matmul(x, t)),
         reads_output=False,
         batch=B_PRODUCT)
 defprim("outer", 2, lambda a, b: T.Array(T.promote_dtype(a.dtype, b.dtype), 2),
-        call("np.outer", arity=2), elementwise=False, costly=True,
+        call("np.outer", arity=2), elementwise=False, costly=True, allocates=True,
         shape=lambda q, args, p: q.shape(args[0])[:1] + q.shape(args[1])[:1],
         vjp=(lambda b, g, out, x, y: b.matmul(g, y), lambda b, g, out, x, y: b.matmul(x, g)),
         jvp=(lambda b, t, out, x, y: b.outer(t, y), lambda b, t, out, x, y: b.outer(x, t)),
@@ -726,7 +753,7 @@ def _unreduce_vjp(b, g, out, gx, x, axis=None, keepdims=False):
 # unreduce broadcasts an adjoint back over reduced axes (linear: forward over reverse needs it)
 defprim("unreduce", 2, lambda g, x, axis=None, keepdims=False: T.Array(g.dtype, x.ndim),
         Spelling("np.full({1}.shape, {0})", _unreduce_spell, P_ATOM, (1, P_ATOM), choose=0),
-        elementwise=False, view=True, reads_values=False, shape=D.like(1),
+        elementwise=False, view=True, reads_values=False, shape=D.like(1), shape_args=(1,),
         vjp=(_unreduce_vjp, None),
         jvp=(lambda b, t, out, gx, x, axis=None, keepdims=False:
              b.unreduce(t, x, axis=axis, keepdims=keepdims), None), reads_output=False,
@@ -734,16 +761,18 @@ defprim("unreduce", 2, lambda g, x, axis=None, keepdims=False: T.Array(g.dtype, 
 defprim("dim", 1, lambda x, axis: T.I64, Spelling("{0}.shape[{axis}]", "{0}.shape[{axis}]",
                                                   P_ATOM, (P_ATOM,)),
         elementwise=False, nondiff=True, reads_values=False, safe=True, reads_output=False,
+        shape_args=(0,),
         batch=lambda bt, op, a, isb: bt.dims_of(op, a, isb))
 defprim("size", 1, lambda x: T.I64, Spelling("{0}.size", "{0}.size", P_ATOM, (P_ATOM,)),
         elementwise=False, nondiff=True, reads_values=False, safe=True, reads_output=False,
+        shape_args=(0,),
         batch=lambda bt, op, a, isb: bt.dims_of(op, a, isb))
 # run-time checks that fancy-index writes name distinct positions (NumPy's last-write-wins
 # has no useful gradient)
-defprim("distinct", 2, lambda i, n: i, call("distinct_index", arity=2), elementwise=False,
+defprim("distinct", 2, lambda i, n: i, helper("distinct_index", arity=2), elementwise=False,
         nondiff=True, reads_output=False,
         batch="a write through an index array that differs between examples")
-defprim("distinct2", 4, lambda a, n, b, m: a, call("distinct_pairs", arity=4), elementwise=False,
+defprim("distinct2", 4, lambda a, n, b, m: a, helper("distinct_pairs", arity=4), elementwise=False,
         nondiff=True, reads_output=False,
         batch="a write through index arrays that differ between examples")
 
@@ -756,14 +785,16 @@ def _ctor_spell(np_name):
 for _name in ("zeros", "ones", "empty"):
     defprim(_name, -1, lambda *dims, dtype="float64": T.Array(dtype, len(dims)),
             Spelling(_ctor_spell(_name), _ctor_spell(_name), P_ATOM, (1,)), elementwise=False,
-            fresh=True, nondiff=True, shape=lambda q, args, p: tuple(q.sym(a) for a in args),
+            fresh=True, allocates=True, nondiff=True,
+            shape=lambda q, args, p: tuple(q.sym(a) for a in args),
             reads_output=False, batch=NO_BATCH_SHAPE)
 defprim("full", -1, lambda *dims, dtype="float64": T.Array(dtype, len(dims) - 1),
         variadic(lambda a, p: f"np.full({_dims(a[:-1], p)}, {a[-1]})", first=0),
-        elementwise=False, fresh=True, nondiff=True,
+        elementwise=False, fresh=True, allocates=True, nondiff=True,
         shape=lambda q, args, p: tuple(q.sym(a) for a in args[:-1]), reads_output=False,
         batch=NO_BATCH_SHAPE)
 defprim("eye", 1, lambda n: T.Array("float64", 2), call("np.eye"), elementwise=False, fresh=True,
+        allocates=True,
         nondiff=True, shape=lambda q, args, p: (q.sym(args[0]), q.sym(args[0])),
         reads_output=False,
         batch=NO_BATCH_SHAPE)
@@ -773,7 +804,7 @@ defprim("arange", -1, lambda *a: T.Array(T.promote_dtype("int64", *(x.dtype for 
         reads_output=False,
         batch=NO_BATCH_SHAPE)
 defprim("copy_array", 1, T.same, Spelling("{0}.copy()", "{0}.copy()", P_ATOM, (P_ATOM,)),
-        elementwise=False, fresh=True, reads_values=False, shape=D.like(0),
+        elementwise=False, fresh=True, allocates=True, reads_values=False, shape=D.like(0),
         linear=(lambda b, s: s,), reads_output=False,
         batch=B_SAME)
 
@@ -876,7 +907,8 @@ defprim("setitem", -1, lambda x, v, *idx, spec: x,
              reads_output=False,
         batch=B_INDEX)
 defprim("index_add", -1, lambda acc, g, *idx, spec: acc,
-        Spelling(_index_add, _index_add, 0, (P_ATOM, 1), jit=_index_add_jit), elementwise=False,
+        Spelling(_index_add, _index_add, 0, (P_ATOM, 1), jit=_index_add_jit,
+                 helpers=("scatter_add", "scatter_add_axis")), elementwise=False,
         inplace=True, fresh=True, reads_values=False, shape=D.like(0), region=D.region,
         # linear in (acc, g): the adjoint of g is the gather its scatter transposes
         vjp=(lambda b, G, out, acc, g, *idx, spec: G,

@@ -252,13 +252,13 @@ class _Reverse:
             return
         prim = PRIMS[op.prim]
         if not prim.elementwise and op.prim != "getitem":
-            g = self.full(b, g, op.outs[0])
+            g = self.materialise(b, g, op.outs[0])
         elif T.is_array(op.outs[0].type) and not T.is_array(g.type):
             # a scalar adjoint stands for itself broadcast; that only carries through an
             # elementwise op whose array operands provably share one shape
             shapes = {self.shape(a) for a in op.args if isinstance(a, Var) and T.is_array(a.type)}
             if len(shapes) > 1 or None in shapes:
-                g = self.full(b, g, op.outs[0])
+                g = self.materialise(b, g, op.outs[0])
         pending: dict = {}          # arg id -> (its summed contribution, where it starts)
         for i, a in enumerate(op.args):
             if not self.is_active(a):
@@ -277,10 +277,10 @@ class _Reverse:
                 self.scatter(b, adj, a, c[1], op, *c[2:])
                 continue
             if prim.elementwise:
-                c = self.fit(b, c, a, op.outs[0])
+                c = self.unbroadcast(b, c, a, op.outs[0])
             elif i == 1 and prim.region is not None:
                 # a write broadcasts its value into the region (a number into a row)
-                c = self.fit(b, c, a, c, prim.region(self.query, op.args, dict(op.params)))
+                c = self.unbroadcast(b, c, a, c, prim.region(self.query, op.args, dict(op.params)))
             if a.id in pending:         # x * x: one contribution, 2 * (g * x), not two
                 first, mark = pending.pop(a.id)
                 c = b.op("add", first, c)
@@ -289,7 +289,7 @@ class _Reverse:
             else:
                 self.accumulate(b, adj, a, c, mark)
 
-    def fit(self, b: Builder, c, v: Var, out: Var, so=None):
+    def unbroadcast(self, b: Builder, c, v: Var, out: Var, so=None):
         """Undo broadcasting: sum contribution ``c`` (shaped like ``out``, whose symbolic
         shape is ``so`` where given) to ``v``'s shape."""
         if not T.is_array(v.type):
@@ -344,7 +344,7 @@ class _Reverse:
                 continue
             vals = []
             for (arm_b, _), a in zip(arms, after):
-                vals.append(self.full(arm_b, a, w) if a is not None else zero(arm_b, w))
+                vals.append(self.materialise(arm_b, a, w) if a is not None else zero(arm_b, w))
             out = b.fresh(vals[0].type if isinstance(vals[0], Var) else w.type, of=self.tag(w))
             outs.append(out)
             yt.append(vals[0])
@@ -436,7 +436,7 @@ class _Reverse:
             rng = (b.op("sub", n, Const(1, T.I64)), Const(-1, T.I64), Const(-1, T.I64))
         self.emit_backward(b, s, adj, rng, back.block, carried, act, touched)
 
-    def tape_intermediates(self, b: Builder, back: "_Back", s) -> tuple[list, set]:
+    def tape_intermediates(self, b: Builder, back: "_BackwardBody", s) -> tuple[list, set]:
         """Record, rather than recompute, the array values of an iteration that the adjoints read
         and that cost real work to recompute (a matrix product, a reduction, exp/tanh...).
         Rewrites ``back`` to read them from tapes. A value the iteration passes on as a carried
@@ -546,16 +546,16 @@ class _Reverse:
         self.backprop(back_body, body, local)
         ylds = []
         for j, gp in zip(act, gparams):
-            ylds.append(self.carry(back_body, local.get(m[carried[j].id].id), carried[j], gp))
-        ylds += [self.carry(back_body, local[w.id], w, a) for w, a in zip(touched, accs)]
+            ylds.append(self.next_trip_adjoint(back_body, local.get(m[carried[j].id].id), carried[j], gp))
+        ylds += [self.next_trip_adjoint(back_body, local[w.id], w, a) for w, a in zip(touched, accs)]
         from .optimize import dce_block  # local import: optimize depends on nothing here
         block = dce_block(Block((k, *gparams, *accs), tuple(back_body.stmts), tuple(ylds)))
-        return _Back(block, tapes, slot, recomputed)
+        return _BackwardBody(block, tapes, slot, recomputed)
 
     def emit_backward(self, b: Builder, s, adj: dict, rng, block: Block, carried, act, touched):
         """Emit the backward loop over ``rng`` and hand its adjoints to the enclosing scope."""
-        init = [self.own(b, adj.get(s.outs[j].id), s.outs[j]) for j in act]
-        init += [self.own(b, adj.get(w.id), w) for w in touched]
+        init = [self.private_adjoint(b, adj.get(s.outs[j].id), s.outs[j]) for j in act]
+        init += [self.private_adjoint(b, adj.get(w.id), w) for w in touched]
         outs = tuple(b.fresh(carried[j].type, of=self.tag(s.init[j]) if isinstance(s.init[j], Var)
                              else self.tag(carried[j])) for j in act)
         outs += tuple(b.fresh(w.type, of=self.tag(w)) for w in touched)
@@ -653,7 +653,7 @@ class _Reverse:
             return b.op("max", root, Const(1, T.I64), hint="K")
         return Const(int(self.checkpoint), T.I64)
 
-    def own(self, b: Builder, g, like: Var):
+    def private_adjoint(self, b: Builder, g, like: Var):
         """An adjoint of ``like``'s type that no other value aliases (to update in place)."""
         if g is None:
             return zero(b, like)
@@ -665,7 +665,7 @@ class _Reverse:
             return g
         return b.op("copy_array", g)
 
-    def carry(self, b: Builder, g, like: Var, param: Var):
+    def next_trip_adjoint(self, b: Builder, g, like: Var, param: Var):
         """A loop-carried adjoint for the next trip: the param itself or an owned array."""
         seen = g
         while isinstance(seen, Var) and seen.id in self.copies and seen is not param:
@@ -674,16 +674,16 @@ class _Reverse:
             return param
         # zeros or a broadcast shaped after the adjoint parameter: the forward value ``like``
         # may not be in scope in the backward body
-        return self.own(b, g, param if T.is_array(param.type) else like)
+        return self.private_adjoint(b, g, param if T.is_array(param.type) else like)
 
-    def full(self, b: Builder, g, like: Var):
+    def materialise(self, b: Builder, g, like: Var):
         """Materialise a scalar adjoint that stands for an array broadcast to ``like``."""
         if T.is_array(like.type) and not T.is_array(g.type):
             return b.op("unreduce", g, like)
         return g
 
 
-class _Back:
+class _BackwardBody:
     """A backward loop body, the tape variables it reads, the tape row it reads at, and the
     forward statements it recomputes (by output id)."""
 

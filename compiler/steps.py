@@ -6,7 +6,7 @@ each to the previous one's output (``compiler/pipeline.py`` runs them as passes)
     Step("rev", wrt)     gradient of a scalar result                  (reverse_ad)
     Step("vjp", wrt)     cotangent parameters for the results          (reverse_seeded)
     Step("fwd", wrt)     tangent parameters for ``wrt``                (forward_ad)
-    Step("jac", wrt)     the Jacobian, rows = results; ``mode`` "rev" or "fwd"
+    Step("jac", wrt)     the Jacobian, rows = results; ``mode`` "auto", "rev" or "fwd"
     Step("rows", data)   what one row chunk of the data computes   (split_rows)
 
 ``grad(f)`` is ``[rev]``, ``grad(grad(f))`` is ``[rev, rev]``, ``hessian(f)`` is
@@ -22,6 +22,7 @@ from . import types as T
 from .errors import CompileError
 from .forward import forward_ad
 from .ir import Function
+from .jacobian import MODES as JAC_MODES
 from .jacobian import jacobian_arrays, jacobian_ir  # noqa: F401  (jacobian_arrays: re-exported)
 from .reverse import reverse_ad
 from .rows import split_rows
@@ -36,7 +37,7 @@ class Step:
 
     ``single``: ``wrt`` was one int (its results are unwrapped, as JAX's ``argnums=0``);
     ``with_value``: the function's own results come first (rev, vjp, fwd);
-    ``mode``: "rev" (rows) or "fwd" (columns) for jac; ``checkpoint``: None, True or K
+    ``mode``: "rev" (rows), "fwd" (columns) or "auto" (the fewer seeds) for jac; ``checkpoint``: None, True or K
     for the loops of a rev step (see ``compiler/reverse.py``); ``wrt_tree``: how the
     derivatives with respect to ``wrt`` nest, when they are the leaves of container arguments
     (set by :func:`over_leaves`; else one leaf per position)."""
@@ -52,8 +53,8 @@ class Step:
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"unknown transform step {self.kind!r}")
-        if self.kind == "jac" and self.mode not in ("rev", "fwd"):
-            raise ValueError(f"jacobian mode must be 'rev' or 'fwd', not {self.mode!r}")
+        if self.kind == "jac" and self.mode not in JAC_MODES:
+            raise ValueError(f"jacobian mode must be one of {JAC_MODES}, not {self.mode!r}")
 
     @property
     def name(self) -> str:
@@ -84,7 +85,7 @@ class Step:
         return TR.tuple_of([inner, out]) if self.with_value else out
 
 
-def steps_of(api: str, nums: tuple, single: bool, *, mode: str = "rev",
+def steps_of(api: str, nums: tuple, single: bool, *, mode: str = "auto",
              checkpoint=None) -> tuple:
     """The steps of the public transform named ``api`` (``flatgrad/api.py``) with respect to
     positions ``nums``; the frontend builds the same ones for a transform made inside a

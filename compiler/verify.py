@@ -1,13 +1,15 @@
 """The IR checker: run after every pass in tests (and with FLATGRAD_DEBUG=1).
 
 It points at the offending statement: a value used before it is defined or outside
-its scope, defined twice, a region whose yields do not match its outputs, or an op
-whose recorded type disagrees with the primitive's typing rule.
+its scope, defined twice, a region whose yields do not match its outputs, an op
+whose recorded type disagrees with the primitive's typing rule, or a buffer read after
+an in-place write into it (:func:`check_writes`).
 """
 from __future__ import annotations
 
-from .ir import Block, Const, For, Function, If, Op, Var, While, dump
+from .ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, dump, operands, walk
 from .primitives import PRIMS
+from .types import Array
 
 
 class IRError(Exception):
@@ -85,3 +87,66 @@ def check(fn: Function) -> None:
         define(p, "function params")
         params.add(p.id)
     visit(fn.body, params)
+    check_writes(fn)
+
+
+def check_writes(fn: Function) -> None:
+    """Raise IRError where a buffer is read after an in-place write into it.
+
+    An in-place op (``setitem``, ``index_add``, ``add_into``, ``tape_put``) writes into the
+    buffer of its first argument ``x`` and returns it under a new name. From the write on,
+    ``x`` and every view of ``x`` made before it hold the written values, not the ones
+    their SSA names stand for: no later statement of the block (nor a region inside one,
+    nor the block's yields) may read them. This is the straight-line part of the invariant
+    in docs/architecture.md; a write inside a loop into a buffer the loop does not carry is
+    not checked here.
+    """
+    views: dict[int, set[int]] = {}        # value -> the values that are views of it
+    for s in walk(fn.body):
+        if isinstance(s, Op) and s.outs and PRIMS[s.prim].view and isinstance(s.args[0], Var) \
+                and isinstance(s.outs[0].type, Array):         # (an item read is a copy)
+            views.setdefault(s.args[0].id, set()).add(s.outs[0].id)
+
+    def aliases(x: int) -> set[int]:
+        out, todo = {x}, [x]
+        while todo:
+            for v in views.get(todo.pop(), ()):
+                if v not in out:
+                    out.add(v)
+                    todo.append(v)
+        return out
+
+    def reads(s) -> set[int]:
+        """Every value ``s`` reads the contents of, inside its regions too."""
+        if isinstance(s, Op):
+            shape_args = PRIMS[s.prim].shape_args
+            return {a.id for i, a in enumerate(s.args) if isinstance(a, Var) and i not in shape_args}
+        out = {a.id for a in operands(s) if isinstance(a, Var)}
+        for b in blocks_of(s):
+            for t in b.stmts:
+                out |= reads(t)
+            out |= {a.id for a in b.yields if isinstance(a, Var)}
+        return out
+
+    def visit(block: Block) -> None:
+        stale: dict[int, Op] = {}          # value -> the write that made it stale
+        for s in block.stmts:
+            hit = reads(s) & stale.keys()
+            if hit:
+                v = min(hit)
+                w = stale[v]
+                raise IRError(f"v{v} read at {getattr(s, 'loc', None)} after {w.prim} wrote "
+                              f"into its buffer at {w.loc}\n{dump(fn)}")
+            if isinstance(s, Op) and PRIMS[s.prim].inplace and isinstance(s.args[0], Var):
+                for v in aliases(s.args[0].id):
+                    stale[v] = s
+            for b in blocks_of(s):
+                visit(b)
+        hit = {a.id for a in block.yields if isinstance(a, Var)} & stale.keys()
+        if hit:
+            v = min(hit)
+            raise IRError(f"v{v} yielded after {stale[v].prim} wrote into its buffer at "
+                          f"{stale[v].loc}\n{dump(fn)}")
+
+    visit(fn.body)
+

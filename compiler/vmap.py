@@ -30,12 +30,12 @@ from . import types as T
 from .batching import Unbatchable, batch_vmap
 from .errors import CompileError
 from .inline import builder_for, function, inline
-from .primitives import NO_BATCH_INT, call, defprim
+from .primitives import NO_BATCH_INT, defprim, helper
 from .ir import Block, Const, For, Function, Op, Var, blocks_of, operands, walk
 from .rewrite import free_vars
 
 # the batch size, checked to be the same for two mapped arguments (a ValueError otherwise)
-defprim("same_size", 2, lambda n, m: T.I64, call("same_size", arity=2), elementwise=False,
+defprim("same_size", 2, lambda n, m: T.I64, helper("same_size", arity=2), elementwise=False,
         nondiff=True, pure=False, reads_output=False, batch=NO_BATCH_INT)
 
 METHODS = ("auto", "batch", "loop")

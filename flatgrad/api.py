@@ -19,8 +19,8 @@ from .runtime.dispatch import DEFAULT_TARGET, Transformed, default_signature, li
     stack_cached
 from .runtime.draws import forward_drawing, kind_of, replaying
 from .runtime.gradcheck import compare, numeric_grad
-from .runtime.userdefs import CustomVJP
-from .runtime.userdefs import primitive as make_primitive
+from .runtime.user_defined import CustomVJP
+from .runtime.user_defined import primitive as make_primitive
 from .runtime.vectorize import Vectorized
 
 
@@ -199,13 +199,16 @@ def vjp(f, *primals, target: str = DEFAULT_TARGET, optimize: bool = True):
 
 
 @_decorator
-def jacobian(f, argnums=0, *, mode: str = "rev", target: str = DEFAULT_TARGET,
+def jacobian(f, argnums=0, *, mode: str = "auto", target: str = DEFAULT_TARGET,
              optimize: bool = True):
-    """The Jacobian of ``f`` (scalar or tuple results), as ``jax.jacobian``/``jacfwd``.
+    """The Jacobian of ``f`` (scalar or tuple results), as ``jax.jacrev``/``jacfwd``.
 
-    ``mode="rev"`` builds it row by row (one reverse pass per result), ``"fwd"`` column
-    by column; either way one compiled function computes all of it. Rows follow the
-    results (a scalar result gives one row, unwrapped); columns follow ``argnums``."""
+    ``mode="rev"`` builds it row by row (one reverse pass per result element), ``"fwd"``
+    column by column (one forward pass per input element); ``"auto"`` (the default) takes
+    forward where the inputs have no more elements than the results, else reverse, judged
+    by the sizes of each call. Either way one compiled function computes all of it. Rows
+    follow the results (a scalar result gives one row, unwrapped); columns follow
+    ``argnums``."""
     nums, single = argnums_of(argnums)
     return stack_cached(f, steps_of("jacobian", nums, single, mode=mode), target, f"jac{mode}",
                         (), nums, optimize)

@@ -15,6 +15,7 @@ import traceback
 import numpy as np
 
 from . import __version__, api
+from .compiler import targets
 from .compiler import types as T
 from .compiler.errors import CompileError
 from .compiler.frontend.source import params_of
@@ -114,7 +115,8 @@ def cmd_show(args) -> int:
     sig = _signature(fn, args.types)
     rows = _names(fn, args.rows, "--rows") if args.rows else ()
     wrt = tuple(i for i in _wrt(fn, args.wrt, sig) if i not in rows)
-    target = "cpu" if args.target == "cpu" else "python"
+    chosen = targets.get(args.target)
+    target = chosen.transforms_as or "python"       # a vectorize target shows grad's kernel
     optimize = args.opt != "0"
     if args.mode == "fwd":   # forward mode: tangent parameters tan_x for --wrt
         t = api.forward(fn, wrt, tangents=[f"tan_{params_of(fn)[i]}" for i in wrt],
@@ -129,10 +131,10 @@ def cmd_show(args) -> int:
     log = _pass_log(args)
     try:
         if log is not None:
-            t.build_ir(sig if args.target in ("python", "cpu") else (T.F64,) * len(sig), log=log)
+            t.build_ir(sig if chosen.transforms_as else (T.F64,) * len(sig), log=log)
         if args.ir:
             text = dump(t.build_ir(sig)) + "\n"
-        elif args.target in ("parallel", "cuda"):     # the batch kernel of vectorize(grad(f))
+        elif not chosen.transforms_as:     # the batch kernel of vectorize(grad(f))
             text = _body_only(api.vectorize(t, target=args.target).build_source())
         else:
             text = _body_only(t.build_source(sig))
@@ -509,7 +511,8 @@ def cmd_export(args) -> int:
     except OSError as e:
         raise UserError(f"-o {args.output}: {e.strerror}") from None
     name = text.split(":", 1)[0].lstrip('"')
-    print(f"wrote {args.output}: {name}, standalone ({'NumPy + Numba' if args.target == 'cpu' else 'NumPy'})")
+    numba = targets.get(args.target).jit
+    print(f"wrote {args.output}: {name}, standalone ({'NumPy + Numba' if numba else 'NumPy'})")
     return 0
 
 
@@ -525,7 +528,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--wrt", help="comma-separated parameters to differentiate (default: all)")
     s.add_argument("--mode", choices=["rev", "fwd"], default="rev",
                    help="rev: reverse mode (gradient); fwd: forward mode (tangents tan_x)")
-    s.add_argument("--target", choices=["python", "cpu", "parallel", "cuda"], default="python",
+    s.add_argument("--target", choices=list(targets.TARGETS), default="python",
                    help="emit plain Python (default), the Numba module, or the vectorize "
                         "batch kernel (parallel: prange loop; cuda: device function + kernel)")
     s.add_argument("-O", dest="opt", choices=["0", "1"], default="1",
@@ -537,7 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--vmap-method", choices=["auto", "batch", "loop"], default="auto")
     s.add_argument("--dump-after", metavar="PASS", action="append",
                    help="also print the IR after each run of PASS (repeat, or comma-separate; "
-                        "passes: rev, vjp, fwd, jacrev, jacfwd, expand_custom and the -O1 passes "
+                        "passes: rev, vjp, fwd, jacauto, jacrev, jacfwd, expand_custom and the -O1 passes "
                         "copy-propagation, simplify, scales, cse, licm, dce)")
     s.add_argument("--time-passes", action="store_true",
                    help="print how long each compiler pass took (to stderr)")
@@ -560,7 +563,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--at", required=True, help=at_help)
     c.add_argument("--wrt", help="comma-separated parameters to check (default: every float one)")
     c.add_argument("--types", metavar="NAME=TYPE,...", help=types_help)
-    c.add_argument("--target", choices=["python", "cpu"], default="python")
+    c.add_argument("--target", choices=targets.names("transform"), default="python")
     c.set_defaults(run=cmd_check)
     g = sub.add_parser("graph", help="draw the computational graph with values and gradients",
                        description="Draw the computational graph of FILE.py::func at a point: "
@@ -586,7 +589,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--wrt", help="comma-separated parameters to differentiate (default: all)")
     e.add_argument("--mode", choices=["rev", "fwd"], default="rev")
     e.add_argument("--types", metavar="NAME=TYPE,...", help=types_help)
-    e.add_argument("--target", choices=["python", "cpu"], default="python",
+    e.add_argument("--target", choices=targets.names("transform"), default="python",
                    help="python: plain NumPy (default); cpu: @njit with Numba")
     e.set_defaults(run=cmd_export)
     return p

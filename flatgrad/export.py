@@ -13,6 +13,7 @@ import ast
 import inspect
 import re
 
+from .compiler import targets
 from .compiler.frontend.source import params_of
 
 HEADER = ('"""{name}: {what} of {func} from {origin}.\n\n'
@@ -113,6 +114,7 @@ def standalone(module_text: str, target: str, *, name: str, what: str, func: str
                params: str, returns: str, args: str = "") -> str:
     """Turn a generated module's text into a standalone one."""
     from . import __version__
+    numba = targets.get(target, "transform").jit
     text = module_text
     m = IMPORT_SUPPORT.search(text)
     used = {n.strip() for n in m.group(1).split(",")} if m else set()
@@ -126,13 +128,13 @@ def standalone(module_text: str, target: str, *, name: str, what: str, func: str
     if used:
         helpers = ("\n\n# ---- helpers copied from flatgrad/runtime/support.py\n\n"
                    + _support_source(used) + "\n")
-        if target == "cpu":
+        if numba:
             helpers += ("\n\n# ---- teaching Numba the helpers above (from flatgrad/runtime/"
                         "numba_ext.py)\n\nfrom numba import types  # noqa: E402\n"
                         "from numba.extending import overload, register_jitable  # noqa: E402\n\n\n"
                         + _numba_source(used) + "\n")
     head = HEADER.format(name=name, what=what, func=func, origin=origin, version=__version__,
-                         args=args, numba=" and Numba" if target == "cpu" else "", params=params,
+                         args=args, numba=" and Numba" if numba else "", params=params,
                          returns=returns)
     # the helpers go after the imports, before the generated functions
     body = text.lstrip("\n")

@@ -29,9 +29,8 @@ import numpy as np
 
 from .compiler import types as T
 from .compiler.codegen import Emitter, const_text
-from .compiler.errors import CompileError
 from .compiler.frontend.source import params_of
-from .compiler.ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, walk
+from .compiler.ir import Block, Const, For, Function, If, Op, Var, While, blocks_of
 from .compiler.primitives import P_ATOM, PRIMS
 
 # ----------------------------------------------------------------------- the interpreter
@@ -51,9 +50,9 @@ class _Spell:
 
 def _namespace() -> dict:
     from .runtime import support
-    from .compiler.codegen import RUNTIME_NAMES
+    from .compiler.codegen import runtime_names
     ns = {"math": math, "np": np}
-    for n in RUNTIME_NAMES:
+    for n in runtime_names():
         ns[n] = getattr(support, n)
     return ns
 
@@ -911,7 +910,7 @@ def graph(f, *args, wrt=None, collapse: bool = False, title: str | None = None) 
     """
     from dataclasses import replace
 
-    from .compiler.custom import expand_custom
+    from .compiler.custom_rules import expand_custom
     from .compiler.frontend import lower_function
     from .compiler.reverse import reverse_ad
     from .runtime.dispatch import classify as _classify

@@ -1,12 +1,11 @@
 """``fg.vmap``: map a function, or any flatgrad transform of one, over a batch axis."""
 from __future__ import annotations
 
+from .compiler import targets
 from .compiler.frontend.source import params_of
 from .compiler.vmap import METHODS, VmapStep, freeze
-from .runtime.dispatch import DEFAULT_TARGET, TARGETS, Transformed, python_function
+from .runtime.dispatch import DEFAULT_TARGET, Transformed, python_function
 from .runtime.vmap import VMapped
-
-_TARGETS = TARGETS + ("parallel",)
 
 
 def vmap(f, in_axes=0, out_axes=0, *, axis_size=None, target=None, method="auto",
@@ -53,9 +52,8 @@ def vmap(f, in_axes=0, out_axes=0, *, axis_size=None, target=None, method="auto"
         opt = True if optimize is None else optimize
         names = params_of(fn)
         suffix = "vmap"
-    if target not in _TARGETS:
-        raise ValueError(f"unknown target {target!r}; choose one of {', '.join(_TARGETS)}")
+    t = targets.get(target, "vmap")
     step = VmapStep(freeze(in_axes), freeze(out_axes), axis_size, method,
-                    target == "parallel", target != "python", len(names), tuple(names))
-    return VMapped(fn, steps + (step,), "cpu" if target == "parallel" else target, suffix,
+                    t.parallel, t.jit, len(names), tuple(names))
+    return VMapped(fn, steps + (step,), t.vmap_as, suffix,
                    extra=extra, floats=floats, optimize=opt)

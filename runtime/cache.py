@@ -266,6 +266,7 @@ def make_key(*parts) -> str:
     h = hashlib.sha256()
     h.update(compiler_hash().encode())
     h.update(sys.version.encode())
+    h.update(os.environ.get("FLATGRAD_SPLIT_LINES", "").encode())   # (compiler/split.py)
     for p in parts:
         h.update(repr(p).encode())
         h.update(b"\0")

@@ -25,7 +25,7 @@ import warnings
 
 import numpy as np
 
-from ..compiler import facts
+from ..compiler import facts, targets
 from ..compiler import types as T
 from ..compiler.errors import CompileError, SourceLoc
 from ..compiler.frontend.source import params_of
@@ -34,19 +34,18 @@ from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import LEAF, TreeDef, unflatten
 from ..compiler.objects import array_leaves, follow, holds_objects
 from ..compiler.values import is_static
-from . import cache, dask_rows, draws, forksafe, tiers
+from . import cache, dask_rows, draws, forksafe, hot, tiers
+from .compiled import Compiled
 from .dask_map import is_dask
 from .dask_rows import DaskData
 
-TARGETS = ("python", "cpu")
-DEFAULT_TARGET = "cpu"      # every transform's default: Numba; "python" runs the same code without
+DEFAULT_TARGET = targets.DEFAULT.name      # every transform's default (compiler/targets.py)
 _SCALARS = {float: T.F64, int: T.I64, bool: T.BOOL, np.float64: T.F64, np.float32: T.F32,
             np.int64: T.I64, np.int32: T.I64, np.bool_: T.BOOL}
 
 
 _UNSET = object()
 _ERRORS = (ValueError, IndexError, ZeroDivisionError)   # run-time errors located to the user's line
-_OMITTED = object()   # the default of every parameter of a hot dispatcher's function, see _make_hot
 
 
 class Signature(tuple):
@@ -285,8 +284,7 @@ class Transformed:
 
     def __init__(self, fn, steps: tuple = (), target: str = DEFAULT_TARGET, suffix: str = "grad",
                  *, extra: tuple = (), floats=(), optimize: bool = True):
-        if target not in TARGETS:
-            raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
+        self.backend = targets.get(target, "transform")     # what compiles and runs it
         if not callable(fn) or not hasattr(fn, "__code__"):
             raise TypeError(f"flatgrad transforms Python functions, not {type(fn).__name__}")
         self.fn = fn
@@ -301,18 +299,12 @@ class Transformed:
         self.req = Request(steps=self.steps, optimize=optimize, name=self.__name__)
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn
-        self._fast: dict = {}      # exact Python argument types (all scalars) -> compiled
-        self._called: set = set()  # signatures whose first call went through (non-Numba targets)
-        self._seen: set = set()    # (compiled, argument layouts) Numba has a specialisation for
-        self._hot = None           # a private Numba dispatcher of the cpu tier, see _make_hot
-        self._hot_src = None       # the compiled function whose specialisations _hot holds
-        self._slow: dict = {}
-        self._last = None
+        self._compiled = Compiled()    # what it has compiled (runtime/compiled.py)
+        self._hot_dispatcher = None    # a private Numba dispatcher of the cpu tier (runtime/hot.py)
+        self._hot_source = None        # the compiled function whose specialisations it holds
+        self._last_compiled = None     # (signature, module) compiled last
+        self._source_sig = None        # the signature .source shows (the last one dispatched)
         self._lock = threading.Lock()
-        self._fingerprint = None
-        self._tiers: dict = {}     # signature -> tiers.State (FLATGRAD_TIER=auto/python)
-        self._twin = None          # the python-target twin that compiles the python tier
-        self._shown = None         # the signature .source shows (the last one dispatched)
         self._facts: dict = {}     # argument position -> the size facts its signature holds
         forksafe.track(self)
 
@@ -321,10 +313,10 @@ class Transformed:
         in flight are not the child's: its next call of such a signature (through the
         classifying path, not a fast entry to the python tier) starts its own."""
         self._lock = threading.Lock()
-        for state in self._tiers.values():
+        for state in self._compiled.tiers.values():
             if state.pending:
                 state.pending.clear()
-                self._fast.clear()
+                self._compiled.by_types.clear()
 
     @property
     def _numba_type_(self):
@@ -356,13 +348,13 @@ class Transformed:
 
     def __call__(self, *args, **kwargs):
         # A transform whose hot signatures are scalar code that cannot raise skips even this:
-        # its class's __call__ is the hot Numba dispatcher itself (see _make_hot).
-        hot = self._hot
-        if hot is not None and not kwargs and len(args) <= len(self.params):
+        # its class's __call__ is the hot Numba dispatcher itself (runtime/hot.py).
+        dispatcher = self._hot_dispatcher
+        if dispatcher is not None and not kwargs and len(args) <= len(self.params):
             # Numba's C dispatcher checks the types; whatever it has no specialisation for
             # comes back through _miss to the classifying path
             try:
-                return hot(*args)
+                return dispatcher(*args)
             except _ERRORS as e:
                 self._reraise(e, args)
         return self._call(args, kwargs)
@@ -372,7 +364,7 @@ class Transformed:
         if kwargs:
             args = self._bind_keywords(args, kwargs)
         try:
-            fn = self._fast.get(tuple(map(type, args)))
+            fn = self._compiled.by_types.get(tuple(map(type, args)))
             if fn is not None:
                 return fn(*args)
             return self._dispatch(args)
@@ -383,13 +375,7 @@ class Transformed:
         except (_Recompile, draws.GeneratorChanged):
             # an array read from the module changed dtype or ndim: compile for the new one
             with self._lock:
-                self._fast.clear()
-                self._slow.clear()
-                self._called.clear()
-                self._seen.clear()
-                self._tiers.clear()
-                self._fingerprint = None
-                self._twin = None
+                self._compiled = Compiled()
             return self._call(args)
 
     def _miss(self, *args, **kws):
@@ -398,14 +384,14 @@ class Transformed:
         return self._from_hot
 
     def _from_hot(self, *args):
-        """A call the hot dispatcher passed on, its arguments as Numba bound them (``_OMITTED``
+        """A call the hot dispatcher passed on, its arguments as Numba bound them (``hot.OMITTED``
         where the caller gave none)."""
-        k = next((i for i, a in enumerate(args) if getattr(a, "value", None) is _OMITTED),
+        k = next((i for i, a in enumerate(args) if getattr(a, "value", None) is hot.OMITTED),
                  len(args))
         if k == len(args):
             return self._call(args)
         kwargs = {self.params[i]: a for i, a in enumerate(args)
-                  if i > k and getattr(a, "value", None) is not _OMITTED}
+                  if i > k and getattr(a, "value", None) is not hot.OMITTED}
         return self._call(args[:k], kwargs)
 
     def _reraise(self, e: BaseException, args):
@@ -424,7 +410,7 @@ class Transformed:
         range): from the generated module's line table, re-running the plain-Python version of
         the same code when Numba raised it (Numba errors carry no line)."""
         loc, text = _generated_frame(e)
-        if loc is None and self.target != "python":
+        if loc is None and self.backend.jit:
             twin = self.retarget("python")
             try:
                 with draws.replaying(draws.last()):   # the same draws, not new ones
@@ -582,18 +568,19 @@ class Transformed:
             if not any(isinstance(t, T.Array) for t in sig):
                 # scalars: the exact Python types decide the signature
                 if state is None:
-                    self._fast[tuple(map(type, args))] = compiled
+                    self._compiled.by_types[tuple(map(type, args))] = compiled
                 else:
                     with self._lock:   # never a python tier the switch has just replaced
                         if state.cpu is None or compiled is state.cpu:
-                            self._fast[tuple(map(type, args))] = compiled
-            if self._hot is None and not self._facts:    # (Numba keys on no size facts)
-                if (self.target == "cpu" and hasattr(compiled, "disable_compile")
+                            self._compiled.by_types[tuple(map(type, args))] = compiled
+            if self._hot_dispatcher is None and not self._facts:    # (Numba keys on no size facts)
+                if (self.backend.native and hasattr(compiled, "disable_compile")
                         and all(t == T.F64 or (isinstance(t, T.Array) and t.dtype in T.FLOATS)
                                 for t in sig)):
-                    self._make_hot(compiled)
-            elif compiled is self._hot_src and len(compiled.overloads) != len(self._hot.overloads):
-                self._sync_hot()   # another memory layout of the hot signature was compiled
+                    hot.publish(self, compiled)
+            elif (compiled is self._hot_source
+                  and len(compiled.overloads) != len(self._hot_dispatcher.overloads)):
+                hot.sync(self)   # another memory layout of the hot signature was compiled
         return result
 
     # ------------------------------------------------------------------ tiers
@@ -602,15 +589,15 @@ class Transformed:
         """``(compiled, tier state)`` for a call: under ``FLATGRAD_TIER=auto`` the cpu tier once
         it is loaded for these arguments, else the python tier (starting the cpu tier's
         background compilation where Numba pays); the cpu tier at once otherwise."""
-        state = self._tiers.get(sig)
+        state = self._compiled.tiers.get(sig)
         if state is None:
-            if self.target != "cpu" or not all(isinstance(t, (T.Scalar, T.Array)) for t in sig):
-                return self._slow.get(sig) or self.compile(sig), None
+            if not self.backend.tiered or not all(isinstance(t, (T.Scalar, T.Array)) for t in sig):
+                return self._compiled.by_signature.get(sig) or self.compile(sig), None
             m = tiers.mode()
             if m == "cpu":
-                return self._slow.get(sig) or self.compile(sig), None
+                return self._compiled.by_signature.get(sig) or self.compile(sig), None
             state = self._new_tier(sig, values, m)
-        self._shown = sig
+        self._source_sig = sig
         if state.cpu is None and state.decision == "python":
             return state.python, state
         descs = tuple(map(tiers.describe, values))
@@ -624,9 +611,10 @@ class Transformed:
         return state.python, state
 
     def _new_tier(self, sig, values, m: str):
-        twin = self._twin
+        compiled = self._compiled
+        twin = compiled.python_twin
         if twin is None:
-            twin = self._twin = self.retarget("python")
+            twin = compiled.python_twin = self.retarget("python")
         python = twin.compile(sig)
         module = sys.modules.get(getattr(_innermost(python), "__module__", ""))
         prof = tiers.profile_of(python)
@@ -636,7 +624,7 @@ class Transformed:
             tiers.decide(prof, values)
         state = tiers.State(sig, python, module, tier, why)
         with self._lock:
-            return self._tiers.setdefault(sig, state)
+            return compiled.tiers.setdefault(sig, state)
 
     def _promote(self, state, descs):
         """Bring ``state``'s signature, for arguments like ``descs``, to the cpu tier in the
@@ -666,12 +654,12 @@ class Transformed:
             module = sys.modules.get(getattr(raw, "__module__", ""))
             with self._lock:
                 state.pending.discard(descs)
-                if self._tiers.get(sig) is not state:
+                if self._compiled.tiers.get(sig) is not state:
                     return
                 state.cpu_module = module
                 state.loaded.add(descs)
                 state.cpu = cpu
-                self._fast.clear()     # scalar calls find the cpu tier from now on
+                self._compiled.by_types.clear()     # scalar calls find the cpu tier from now on
 
         def fail(message):
             with self._lock:
@@ -690,11 +678,11 @@ class Transformed:
         """The tier running the last signature called: ``"cpu"`` (Numba) or ``"python"``
         (NumPy), ``"race"`` while both are timed on alternate calls; None before the first
         call."""
-        sig = self._shown
-        state = self._tiers.get(sig) if sig is not None else None
+        sig = self._source_sig
+        state = self._compiled.tiers.get(sig) if sig is not None else None
         if state is not None:
             return state.running()
-        return self.target if self._slow else None
+        return self.target if self._compiled.by_signature else None
 
     @staticmethod
     def _numba_types(compiled, values):
@@ -710,12 +698,12 @@ class Transformed:
         Argument layouts already seen to have one skip Numba's typeof (microseconds an array)."""
         overloads = getattr(compiled, "overloads", None)
         if overloads is None:
-            return sig not in self._called
+            return sig not in self._compiled.first_called
         seen = (id(compiled), _layouts(values))
-        if seen in self._seen:
+        if seen in self._compiled.specialised:
             return False
         if self._numba_types(compiled, values) in overloads:
-            self._seen.add(seen)
+            self._compiled.specialised.add(seen)
             return False
         return True
 
@@ -730,54 +718,8 @@ class Transformed:
             if grown == self._facts:
                 return False
             self._facts = grown
-            self._hot = self._hot_src = None
-            if type(self) is not Transformed and type(self).__bases__ == (Transformed,) \
-                    and "__call__" in vars(type(self)):     # made by _direct_class
-                self.__class__ = Transformed
+            hot.withdraw(self)
             return True
-
-    def _make_hot(self, compiled):
-        """Publish a private dispatcher holding ``compiled``'s specialisations, for
-        :meth:`__call__` to hand unchecked arguments to. Numba's C dispatcher checks their types
-        exactly (compilation stays on, so no conversion is ever applied) and, for anything it
-        has no specialisation for, calls ``_compile_for_args``: here :meth:`_miss`, which hands
-        the call to the classifying path; it never compiles. Every parameter of its function
-        defaults to a marker, so a call with too few arguments takes that path too.
-        ``compiled`` itself stays as it is: it may be shared with other transforms of the same
-        code and threads, and only ever sees classified arguments (so it may compile new
-        layouts).
-
-        Where the code cannot raise (scalar code: no arrays, hence no index or shape errors to
-        locate) and Numba binds keywords by the user's parameter names, the object's class
-        becomes a subclass whose ``__call__`` *is* the hot dispatcher: a call goes from the
-        caller straight into Numba's C dispatcher, with no Python frame of flatgrad's."""
-        from numba import njit      # not at the top: `import flatgrad` does not load Numba
-        with self._lock:
-            if self._hot is not None or not compiled.overloads:
-                return
-            py = compiled.py_func
-            code = py.__code__
-            names = code.co_varnames[:code.co_argcount]
-            fn = type(py)(code, py.__globals__, py.__name__, (_OMITTED,) * len(names),
-                          py.__closure__)
-            hot = njit(fn)
-            for cres in list(compiled.overloads.values()):
-                hot.add_overload(cres)
-            hot._compile_for_args = self._miss
-            self._hot_src = compiled
-            self._hot = hot            # published complete
-            prof = tiers.profile_of(compiled)
-            direct = (names == self.params and prof is not None and not prof["arrays"]
-                      and type(self) is Transformed)
-        if direct:
-            self.__class__ = _direct_class(hot)
-
-    def _sync_hot(self):
-        with self._lock:
-            hot, src = self._hot, self._hot_src
-            for types, cres in list(src.overloads.items()):
-                if types not in hot.overloads:
-                    hot.add_overload(cres)
 
     def _first_call(self, compiled, values, sig):
         """The first call of a signature is where Numba compiles: its failures are reported as a
@@ -810,15 +752,19 @@ class Transformed:
                     "target='python' runs the same generated code without Numba; "
                     "`.source` shows it. Please report this.") from e
             raise
-        self._called.add(sig)
+        self._compiled.first_called.add(sig)
         return result
 
     # ------------------------------------------------------------------ compiling
 
+    def _fingerprint(self) -> str:
+        compiled = self._compiled
+        if compiled.fingerprint is None:
+            compiled.fingerprint = cache.fingerprint(self.fn)
+        return compiled.fingerprint
+
     def key(self, sig) -> str:
-        if self._fingerprint is None:
-            self._fingerprint = cache.fingerprint(self.fn)
-        return cache.make_key(self._fingerprint, self.req, tuple(sig), self.target, boundscheck())
+        return cache.make_key(self._fingerprint(), self.req, tuple(sig), self.target, boundscheck())
 
     def build_ir(self, sig, log=None):
         """The optimised IR for argument types ``sig``; its meta holds the results' treedef.
@@ -838,7 +784,7 @@ class Transformed:
 
     def compile(self, sig):
         with self._lock:
-            hit = self._slow.get(sig)
+            hit = self._compiled.by_signature.get(sig)
             if hit is not None:
                 return hit
             key = self.key(sig)
@@ -853,17 +799,17 @@ class Transformed:
                                   n + len(captured))
             if captured:
                 compiled = self._with_captures(compiled, captured, n)
-            if self.target == "python":
+            if not self.backend.jit:
                 compiled = _numpy_scalars(compiled, T.leaf_types(sig))
-            self._slow[sig] = compiled
-            self._last = (sig, module)
+            self._compiled.by_signature[sig] = compiled
+            self._last_compiled = (sig, module)
             return compiled
 
     def _default_sig(self):
         """The last signature compiled, else the parameters' annotations (``X: "f64[:, :]"``),
         else float scalars."""
-        if self._last is not None:
-            return self._last[0]
+        if self._last_compiled is not None:
+            return self._last_compiled[0]
         return default_signature(self.fn)
 
     # ------------------------------------------------------------------ inspection
@@ -873,14 +819,14 @@ class Transformed:
         """The generated module for the last signature compiled (all-float scalars if none);
         under ``FLATGRAD_TIER=auto``, that of the tier running the last signature called, with
         a first line naming the tier and why."""
-        sig = self._shown
-        state = self._tiers.get(sig) if sig is not None else None
+        sig = self._source_sig
+        state = self._compiled.tiers.get(sig) if sig is not None else None
         if state is not None:
             module = state.cpu_module if state.cpu is not None else state.python_module
             if module is not None:
                 return state.header() + cache.readable(module.__flatgrad_text__)
-        if self._last is not None:
-            return cache.readable(self._last[1].__flatgrad_text__)
+        if self._last_compiled is not None:
+            return cache.readable(self._last_compiled[1].__flatgrad_text__)
         return cache.readable(self.build_source(self._default_sig()))
 
     @property
@@ -898,7 +844,7 @@ class Transformed:
             except facts.NeedsFacts as e:
                 if not self._learn(e):
                     raise
-        return cache.readable(self._last[1].__flatgrad_text__)
+        return cache.readable(self._last_compiled[1].__flatgrad_text__)
 
     def __repr__(self) -> str:
         return f"<flatgrad {self.suffix} of {self.fn.__name__} target={self.target}>"
@@ -912,9 +858,7 @@ class Transformed:
 
     def __flatgrad_key__(self) -> str:
         """What decides this transform's code, for the cache key of its callers."""
-        if self._fingerprint is None:
-            self._fingerprint = cache.fingerprint(self.fn)
-        return repr((self._fingerprint, self.req, self.target, sorted(self.floats)))
+        return repr((self._fingerprint(), self.req, self.target, sorted(self.floats)))
 
 
 def _innermost(compiled):
@@ -923,14 +867,6 @@ def _innermost(compiled):
     while not hasattr(compiled, "compile") and hasattr(compiled, "__wrapped__"):
         compiled = compiled.__wrapped__
     return compiled
-
-
-def _direct_class(hot) -> type:
-    """A one-object subclass of :class:`Transformed` whose calls go straight to ``hot`` (a
-    staticmethod: Python calls it without the object)."""
-    return type("Transformed", (Transformed,),
-                {"__call__": staticmethod(hot), "__slots__": (), "__module__": __name__,
-                 "__qualname__": "Transformed", "__doc__": Transformed.__doc__})
 
 
 _REBUILT: dict = {}     # the transforms unpickled in this process, by what rebuilds them

@@ -57,9 +57,9 @@ def _sum_to(c, like):
                     if c.shape == like.shape:
                         return c
                     if like.shape[0] == 1 and c.shape[1] == like.shape[1]:
-                        return np.sum(c, axis=0).reshape(like.shape)
+                        return support.reduce_sum(c, 0, True)
                     if like.shape[1] == 1 and c.shape[0] == like.shape[0]:
-                        return np.sum(c, axis=1).reshape(like.shape)
+                        return support.reduce_sum(c, 1, True)
                     return _sum_to_loop(c, like)
                 return same2
 
@@ -71,7 +71,7 @@ def _sum_to(c, like):
         if c.ndim == nd + 1:
             def lead(c, like):        # broadcast along a new leading axis: a bias
                 if c.shape[1:] == like.shape:
-                    return np.sum(c, axis=0)
+                    return support.reduce_sum(c, 0, False)
                 return _sum_to_loop(c, like)
             return lead
         return lambda c, like: _sum_to_loop(c, like)
@@ -143,7 +143,9 @@ def _tape_push(tape, k, value):
 
 def _reduce(py_fn, np_name):
     """``reduce_max(x, axis, keepdims)`` and friends: NumPy's axis/keepdims reductions,
-    specialised on the literal axis (Numba's own np.max has no axis)."""
+    specialised on the literal axis (Numba's own np.max has no axis). Written as plain loops
+    (no np.transpose with axes, no np.sum with an axis): those pull in Numba's axis checks and
+    their formatted error messages, seconds of compile time in every new process."""
 
     @overload(py_fn, prefer_literal=True)
     def _impl(x, axis, keepdims):
@@ -151,26 +153,12 @@ def _reduce(py_fn, np_name):
             return None
         if not isinstance(keepdims, types.BooleanLiteral):
             return None
-        kd = keepdims.literal_value
         nd = x.ndim
         if isinstance(axis, types.NoneType):
             shape = "(" + "1, " * nd + ")"
             src = f"def impl(x, axis, keepdims):\n    return np.full({shape}, np.{np_name}(x))\n"
         elif isinstance(axis, types.IntegerLiteral):
-            ax = axis.literal_value
-            keep = [d for d in range(nd) if d != ax]
-            perm = tuple(keep + [ax])
-            outer = " * ".join(f"x.shape[{d}]" for d in keep) or "1"
-            dims = [f"x.shape[{d}]" if d != ax else "1" for d in range(nd)] if kd else \
-                [f"x.shape[{d}]" for d in keep]
-            tail = "out.reshape((" + ", ".join(dims) + ",))" if dims else "out[0]"
-            src = (
-                "def impl(x, axis, keepdims):\n"
-                f"    rows = np.ascontiguousarray(np.transpose(x, {perm})).reshape(({outer}, x.shape[{ax}]))\n"
-                "    out = np.empty(rows.shape[0], dtype=x.dtype)\n"
-                "    for r in range(rows.shape[0]):\n"
-                f"        out[r] = np.{np_name}(rows[r])\n"
-                f"    return {tail}\n")
+            src = _reduce_loops(np_name, x, axis.literal_value, keepdims.literal_value)
         else:
             return None
         ns = {"np": np}
@@ -178,6 +166,53 @@ def _reduce(py_fn, np_name):
         return ns["impl"]
 
     return _impl
+
+
+def _reduce_loops(np_name: str, x, ax: int, keep_dims: bool) -> str:
+    """The source of one axis reduction of an ``x.ndim``-dimensional array: a loop nest over
+    the other axes, the reduced axis innermost, in index order (the order Numba's np.sum of a
+    row adds in, so results are the same to the bit). Sums and products of integers and
+    booleans are int64, as NumPy's are."""
+    nd = x.ndim
+    keep = [d for d in range(nd) if d != ax]
+    if np_name in ("sum", "prod") and not isinstance(x.dtype, types.Float):
+        dtype = "np.int64"
+    else:
+        dtype = "np.bool_" if isinstance(x.dtype, types.Boolean) else f"np.{x.dtype}"
+    kept = "(" + "".join(f"x.shape[{d}], " for d in keep) + ")"
+    dims = [f"x.shape[{d}]" if d != ax else "1" for d in range(nd)] if keep_dims else \
+        [f"x.shape[{d}]" for d in keep]
+    at = lambda k: "x[" + ", ".join(k if d == ax else f"i{d}" for d in range(nd)) + "]"  # noqa: E731
+    lines = ["def impl(x, axis, keepdims):",
+             f"    n = x.shape[{ax}]",
+             f"    out = np.empty({kept}, dtype={dtype})" if keep else "    out = np.empty(1)"]
+    if np_name in ("max", "min"):
+        word = "maximum" if np_name == "max" else "minimum"
+        lines += ["    if n == 0 and out.size > 0:",
+                  f"        raise ValueError('zero-size array to reduction operation {word} "
+                  "which has no identity')"]
+    pad = "    "
+    for d in keep:
+        lines.append(f"{pad}for i{d} in range(x.shape[{d}]):")
+        pad += "    "
+    if np_name in ("max", "min"):
+        cmp = ">" if np_name == "max" else "<"
+        lines += [f"{pad}acc = {at('0')}",
+                  f"{pad}for k in range(1, n):",
+                  f"{pad}    v = {at('k')}",
+                  f"{pad}    if v {cmp} acc or v != v:      # a NaN wins, as in NumPy",
+                  f"{pad}        acc = v"]
+    else:
+        op = "+" if np_name == "sum" else "*"
+        lines += [f"{pad}acc = {dtype}({0 if np_name == 'sum' else 1})",
+                  f"{pad}for k in range(n):",
+                  f"{pad}    acc = acc {op} {at('k')}"]
+    if not keep:                    # a 1-d array: a number, or an array of one
+        lines.append("    return np.full((1,), acc)" if keep_dims else "    return acc")
+    else:
+        lines.append(f"{pad}out[{', '.join(f'i{d}' for d in keep)}] = acc")
+        lines.append("    return out.reshape((" + ", ".join(dims) + ",))")
+    return "\n".join(lines) + "\n"
 
 
 _reduce(support.reduce_sum, "sum")

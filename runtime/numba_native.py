@@ -83,7 +83,7 @@ def _typer(transform):
     def typer(*args):
         if len(args) == 1 and isinstance(args[0], types.StarArgTuple):
             args = args[0].types
-        if transform.target != "cpu":
+        if not transform.backend.native:
             raise TypingError(f"{transform.__name__} has target={transform.target!r}; only "
                               "target='cpu' transforms can be called from Numba code")
         if len(args) != len(transform.params):

@@ -25,6 +25,15 @@ tier, which can take Numba seconds to compile). ``FLATGRAD_TIER`` chooses:
 
 ``Transformed.source`` names the tier running the last signature called, and
 ``Transformed.wait()`` blocks until the background work of a transform is done.
+
+The worker has a time budget per compile, ``FLATGRAD_COMPILE_BUDGET`` seconds of wall clock
+(default :data:`DEFAULT_BUDGET`; ``0``, ``inf`` or ``none``: no limit): a compile still running
+then is abandoned, the worker process killed, and the signature stays on the python tier
+(``.source``'s first line says so). The abandonment is remembered next to the generated module,
+so later processes do not spend the same budget again (until the budget grows or the module
+changes). The budget binds the worker process only: ``FLATGRAD_TIER=cpu`` compiles in the
+caller, as asked, and where no worker can be had (no on-disk cache) the background thread
+compiles with no limit.
 """
 from __future__ import annotations
 
@@ -51,6 +60,7 @@ compiling = threading.RLock()      # held while flatgrad has Numba compile a spe
 PROFILE = "__flatgrad_profile__"   # the module-level name of a generated module's profile
 SMALL = 4096                       # arrays below this many elements: NumPy's per-op overhead dominates
 RACE_CALLS = 9                     # timed calls on each tier before a race settles
+DEFAULT_BUDGET = 300.0             # seconds a background compile may take (FLATGRAD_COMPILE_BUDGET)
 
 
 def mode() -> str:
@@ -59,6 +69,28 @@ def mode() -> str:
     if m not in MODES:
         raise ValueError(f"FLATGRAD_TIER={m!r}; choose one of {', '.join(MODES)}")
     return m
+
+
+def budget() -> float | None:
+    """``$FLATGRAD_COMPILE_BUDGET``: the seconds one background compile may take (None: no limit)."""
+    text = os.environ.get("FLATGRAD_COMPILE_BUDGET", "").strip().lower()
+    if not text:
+        return DEFAULT_BUDGET
+    if text in ("none", "inf", "0"):
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise ValueError(f"FLATGRAD_COMPILE_BUDGET={text!r}: a number of seconds, or none") from None
+    if not seconds > 0:
+        raise ValueError(f"FLATGRAD_COMPILE_BUDGET={text!r}: a number of seconds above 0, or none")
+    return None if seconds == float("inf") else seconds
+
+
+def over_budget(seconds: float) -> str:
+    """Why a signature stays on the python tier once its compile ran out of budget."""
+    return (f"compile abandoned after its budget of {seconds:g} s (FLATGRAD_COMPILE_BUDGET); "
+            "the python tier stays")
 
 
 # ---------------------------------------------------------------- what the program does
@@ -303,7 +335,8 @@ class _Service:
         if spec is not None:
             path, module, name, descs = spec
             if not _ready(path, descs):
-                error = self._remote(path, module, name, descs)
+                error = _abandoned(path, descs, budget()) or \
+                    self._remote(path, module, name, descs)
                 if error is not None:
                     with forksafe.step():
                         job.fail(error)
@@ -317,11 +350,18 @@ class _Service:
         ``finish`` compiles here)."""
         request = json.dumps({"path": str(path), "module": module, "name": name,
                               "types": [list(d) for d in descs]}) + "\n"
+        limit = budget()
         for _ in range(2):
             with forksafe.step():
                 proc = self._worker()
             if proc is None:
                 return None
+            expired = threading.Event()
+            timer = None
+            if limit is not None:       # out of budget: the worker is killed, its pipe ends
+                timer = threading.Timer(limit, _expire, (proc, expired))
+                timer.daemon = True
+                timer.start()
             try:
                 proc.stdin.write(request)
                 proc.stdin.flush()
@@ -331,7 +371,13 @@ class _Service:
                         return None if reply["ok"] or not reply.get("numba") else reply["error"]
             except (OSError, ValueError):
                 pass
-            self._stop()            # the worker died: start another, once
+            finally:
+                if timer is not None:
+                    timer.cancel()
+            self._stop()            # the worker died (or was killed): start another, once
+            if expired.is_set():
+                _remember_abandoned(path, descs, limit)
+                return over_budget(limit)
         return None
 
     def _worker(self):
@@ -400,9 +446,41 @@ def wait(owner=None, timeout: float | None = None) -> bool:
     return _service.wait(owner, timeout)
 
 
-def _marker(path: Path, descs) -> Path:
+def _marker(path: Path, descs, kind: str = "ready") -> Path:
     h = hashlib.sha256(repr(descs).encode()).hexdigest()[:16]
-    return path.with_name(f"{path.stem}.{h}.numba-ready")
+    return path.with_name(f"{path.stem}.{h}.numba-{kind}")
+
+
+def _expire(proc, expired: threading.Event) -> None:
+    """The budget timer: mark the compile abandoned and kill the worker doing it."""
+    expired.set()
+    try:
+        proc.kill()
+    except OSError:
+        pass
+
+
+def _remember_abandoned(path: Path, descs, seconds: float) -> None:
+    """Record next to the module (as that file stands now) that compiling ``descs`` ran past
+    ``seconds``, for later processes with no larger budget to skip."""
+    from . import cache
+    try:
+        cache._write_atomic(_marker(path, descs, "abandoned"), f"{_stamp(path)}\n{seconds!r}")
+    except OSError:
+        pass
+
+
+def _abandoned(path: Path, descs, limit: float | None) -> str | None:
+    """Why not to compile ``descs`` again: an earlier compile of this very module ran past a
+    budget no smaller than ``limit`` (None if there was none, or the budget grew since)."""
+    try:
+        stamp, seconds = _marker(path, descs, "abandoned").read_text().split("\n")
+        seconds = float(seconds)
+    except (OSError, ValueError):
+        return None
+    if stamp != _stamp(path) or limit is None or seconds < limit:
+        return None
+    return over_budget(seconds)
 
 
 def _stamp(path: Path) -> str:

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..compiler import targets
 from ..compiler import types as T
-from ..compiler.codegen import RESERVED, emit_body
+from ..compiler.codegen import emit_body, reserved
 from ..compiler.errors import CompileError
 from ..compiler.frontend.source import params_of
 from ..compiler.ir import Function, walk
@@ -33,7 +34,6 @@ from .batch import Kernel, broadcast_shape, check_out, compute_dtype, host_batch
 from .dispatch import DEFAULT_TARGET, is_tree
 from .pickling import portable
 
-TARGETS = ("cpu", "parallel", "cuda")
 # Numba fastmath flags for the cpu/parallel kernels: none. FMA contraction, reassociation
 # and reciprocal division each moved some Black-Scholes Greeks by more than 1e-12 relative
 # (values formed by cancellation), "afn" changes nothing without SVML, and "nnan"/"ninf"
@@ -49,8 +49,7 @@ class Vectorized:
     """A scalar function (or its gradient) applied elementwise to arrays; see :func:`vectorize`."""
 
     def __init__(self, fn, target: str = DEFAULT_TARGET, *, fastmath=None):
-        if target not in TARGETS:
-            raise ValueError(f"unknown vectorize target {target!r}; choose one of {', '.join(TARGETS)}")
+        self.backend = targets.get(target, "vectorize")     # what runs the kernels
         self.target = target
         self.fastmath = FASTMATH if fastmath is None else fastmath
         self.wrapped = fn
@@ -105,7 +104,7 @@ class Vectorized:
         args = self._bind(args)
         if any(map(dask_map.is_dask, args)):
             return dask_map.call(self, args, out)
-        if self.target == "cuda":
+        if self.backend.device:
             return cuda_launch.call(self, args, out)
         dtype = compute_dtype(args)
         shape = broadcast_shape(self.params, shapes_of(args))
@@ -153,7 +152,7 @@ class Vectorized:
         ir = self.scalar_ir(dtype)
         key = self.key(dtype, kinds)
         stem = f"{self.name}_{self.target}"
-        if self.target == "cuda":
+        if self.backend.device:
             cuda_launch.load_cuda()          # a clear error before anything imports numba.cuda
         module = cache.load_module(key, stem, lambda: self._render(ir, kinds, key))
         kname = kernel_names(ir)[0]
@@ -200,7 +199,7 @@ class Vectorized:
                 raise TypeError(f"vectorize maps scalar functions, but {self.name} returns a value "
                                 f"of type {r.type} for scalar arguments; write it on numbers "
                                 "(vectorize supplies the loop over the batch)")
-        if self.target == "cuda" and any(isinstance(v.type, T.Array)
+        if self.backend.device and any(isinstance(v.type, T.Array)
                                          for s in walk(ir.body) for v in getattr(s, "outs", ())):
             raise TypeError(f"{self.name} needs array temporaries (a loop tape, or array code), "
                             "which CUDA device functions cannot allocate; use target='cpu' or "
@@ -213,9 +212,9 @@ class Vectorized:
 
     def _render(self, ir: Function, kinds: str, key: str = "") -> str:
         origin = f"{self.base.__code__.co_filename}:{self.base.__name__}"
-        spec = kernel_spec(ir, kinds, self.target, self.fastmath)
+        spec = kernel_spec(ir, kinds, self.backend, self.fastmath)
         flat = replace(ir, meta=())      # the kernel writes its results flat into the outputs
-        return render([flat], "cuda" if self.target == "cuda" else "parallel", origin, key, kernel=spec)
+        return render([flat], self.backend, origin, key, boundscheck=False, kernel=spec)
 
     # ------------------------------------------------------------------ inspection
 
@@ -306,7 +305,7 @@ def _dtypes(ir: Function) -> tuple:
 
 def kernel_names(ir: Function) -> tuple[str, list[str], list[str]]:
     """(kernel name, output names, [index, start, stride]) chosen clear of the function's names."""
-    taken = set(RESERVED) | {p.hint for p in ir.params} | {ir.name}
+    taken = reserved() | {p.hint for p in ir.params} | {ir.name}
     _, results, _ = emit_body(ir)
 
     def fresh(base: str) -> str:
@@ -322,7 +321,7 @@ def kernel_names(ir: Function) -> tuple[str, list[str], list[str]]:
     return kname, outs, [fresh("i"), fresh("start"), fresh("stride")]
 
 
-def kernel_spec(ir: Function, kinds: str, target: str, fastmath) -> dict:
+def kernel_spec(ir: Function, kinds: str, target: targets.Target, fastmath) -> dict:
     """What the templates need to lay out the batch loop; every line is decided here."""
     kname, outs, (index, start, stride) = kernel_names(ir)
     params = [p.hint for p in ir.params]
@@ -331,8 +330,8 @@ def kernel_spec(ir: Function, kinds: str, target: str, fastmath) -> dict:
             "start": start, "stride": stride, "size": f"{outs[0]}.shape[0]",
             "call": f"{ir.name}({', '.join(args)})",
             "stores": ", ".join(f"{o}[{index}]" for o in outs),
-            "target": target, "parallel": target == "parallel", "fastmath": repr(fastmath),
-            "how": "prange over every core" if target == "parallel" else "one core"}
+            "target": target.name, "parallel": target.parallel, "fastmath": repr(fastmath),
+            "how": "prange over every core" if target.parallel else "one core"}
 
 
 def vectorize(fn, target: str = DEFAULT_TARGET, *, fastmath=None) -> Vectorized:

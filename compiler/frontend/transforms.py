@@ -97,9 +97,9 @@ def build(lw, api: str, node: ast.Call, kwargs) -> object:
     names = {"jacobian": ("argnums", "mode")}.get(api, ("argnums",))
     opts = _options(lw, node, kwargs, names, api)
     nums, single = _argnums(lw, opts.get("argnums", Const(0, T.I64)), node)
-    mode = opts.get("mode", Ref("rev")).obj if "mode" in opts else "rev"
-    if mode not in ("rev", "fwd"):
-        raise lw.err(node, f"fg.{api}: mode must be 'rev' or 'fwd'")
+    mode = getattr(opts["mode"], "obj", None) if "mode" in opts else "auto"
+    if mode not in ("auto", "rev", "fwd"):
+        raise lw.err(node, f"fg.{api}: mode must be 'auto', 'rev' or 'fwd'")
     checkpoint = opts.get("checkpoint")
     steps = steps_of(api, nums, single, mode=mode,
                      checkpoint=checkpoint.value if isinstance(checkpoint, Const) else None)

@@ -38,13 +38,13 @@ def _scan(np_name, helper):
     def jit(a, p):
         return f"np.{np_name}({a[0]})" if p["ndim"] == 1 else f"{helper}({a[0]}, {p['axis']})"
 
-    return Spelling(spell, spell, P_ATOM, (1,), jit=jit)
+    return Spelling(spell, spell, P_ATOM, (1,), jit=jit, helpers=(helper,))
 
 
 def _helper(name):
     def spell(a, p):
         return f"{name}({a[0]}, {p['axis']})"
-    return Spelling(spell, spell, P_ATOM, (1,))
+    return Spelling(spell, spell, P_ATOM, (1,), helpers=(name,))
 
 
 def _like(q, args, p):
@@ -69,7 +69,8 @@ def _shift_spell(a, p):
 
 # x moved k = +1/-1 places along axis, fill in the place left (linear in x: the fill is a
 # constant)
-defprim("shift", 1, lambda x, axis, k, fill: x, Spelling(_shift_spell, _shift_spell, P_ATOM, (1,)),
+defprim("shift", 1, lambda x, axis, k, fill: x,
+        Spelling(_shift_spell, _shift_spell, P_ATOM, (1,), helpers=("shift_along",)),
         elementwise=False, reads_values=False, shape=_like,
         vjp=(lambda b, g, out, x, axis, k, fill: b.shift(g, axis=axis, k=-k, fill=0.0),),
         jvp=(lambda b, t, out, x, axis, k, fill: b.shift(t, axis=axis, k=k, fill=0.0),),
@@ -93,7 +94,8 @@ def _before(b, out, axis, reverse):
 
 # the linear recurrence y_i = g_i + a_i * y_(i-1) along axis (y_(i+1) if reverse)
 defprim("linrec", 2, lambda a, g, axis, reverse: T.broadcast(a, g),
-        Spelling(_linrec_spell, _linrec_spell, P_ATOM, (1, 1)), elementwise=False, costly=True,
+        Spelling(_linrec_spell, _linrec_spell, P_ATOM, (1, 1), helpers=("linrec",)),
+        elementwise=False, costly=True,
         shape=lambda q, args, p: q.shape(args[1]),
         vjp=(lambda b, gy, out, a, g, axis, reverse:
              b.mul(_linrec_vjp_g(b, gy, out, a, g, axis, reverse), _before(b, out, axis, reverse)),

@@ -18,7 +18,7 @@ import scipy.special
 
 from .. import types as T
 from ..errors import CompileError
-from ..primitives import SCALAR_HELPER, call, defprim
+from ..primitives import SCALAR_HELPER, defprim, helper
 from .callargs import bind, float_of
 from .registry import lowers
 
@@ -50,14 +50,14 @@ def _scipy(name):
     return lambda *args: float(getattr(scipy.special, name)(*args))
 
 
-defprim("gammainc", 2, _floating, call("gammainc", arity=2), None, _scipy("gammainc"),
+defprim("gammainc", 2, _floating, helper("gammainc", arity=2), None, _scipy("gammainc"),
         deriv=(_refuse, lambda b, s, out, a, x, what="": b.mul(s, _gammainc_slope(b, a, x))),
         costly=True, safe=True, batch=SCALAR_HELPER)
-defprim("gammaincc", 2, _floating, call("gammaincc", arity=2), None, _scipy("gammaincc"),
+defprim("gammaincc", 2, _floating, helper("gammaincc", arity=2), None, _scipy("gammaincc"),
         deriv=(_refuse,
                lambda b, s, out, a, x, what="": b.mul(s, b.neg(_gammainc_slope(b, a, x)))),
         costly=True, safe=True, batch=SCALAR_HELPER)
-defprim("betainc", 3, _floating, call("betainc", arity=3), None, _scipy("betainc"),
+defprim("betainc", 3, _floating, helper("betainc", arity=3), None, _scipy("betainc"),
         deriv=(_refuse, _refuse,
                lambda b, s, out, a, c, x, what="": b.mul(s, _betainc_slope(b, a, c, x))),
         costly=True, safe=True, batch=SCALAR_HELPER)

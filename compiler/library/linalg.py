@@ -37,7 +37,7 @@ import scipy.linalg
 from .. import dims as D
 from .. import types as T
 from ..ir import Const, Op, Var
-from ..primitives import B_PRODUCT, NO_BATCH_INT, P_ATOM, Spelling, call, defprim
+from ..primitives import B_PRODUCT, NO_BATCH_INT, P_ATOM, Spelling, call, defprim, helper
 from .callargs import bind
 
 # NumPy's linear algebra takes stacks of matrices, Numba's one matrix at a time
@@ -53,10 +53,11 @@ def _scalar_of(x):
     return T.Scalar(x.dtype if x.dtype in T.FLOATS else "float64")
 
 
-def _fmt(fmt):
-    """A spelling from a format over the argument texts and params (``{k}`` ...)."""
+def _fmt(fmt, helper=None):
+    """A spelling from a format over the argument texts and params (``{k}`` ...), which
+    may call the runtime helper ``helper``."""
     spell = (lambda a, p: fmt(a, p))
-    return Spelling(spell, spell, P_ATOM, (1,))
+    return Spelling(spell, spell, P_ATOM, (1,), helpers=(helper,) if helper else ())
 
 
 # ======================================================================= solve & co.
@@ -116,7 +117,7 @@ def _cofactor_vjp(b, g, out, A):
 
 # adj(A)^T, det's derivative: det(A) A^-T, or from the SVD where det(A) == 0 (runtime/support.py);
 # its own derivative needs A^-1 (second derivatives of det at a singular matrix raise)
-defprim("cofactor", 1, _float_type, call("cofactor"), elementwise=False, costly=True,
+defprim("cofactor", 1, _float_type, helper("cofactor"), elementwise=False, costly=True,
         shape=D.like(0), vjp=(_cofactor_vjp,), jvp=(_cofactor_jvp,),
         batch=_ONE_MATRIX)
 defprim("det", 1, _scalar_of, call("np.linalg.det"), elementwise=False, costly=True,
@@ -195,7 +196,7 @@ def _solve_tri_jvp(b, tans, out, A, B, lower, unit):
 
 # runtime/support.py: scipy.linalg.solve_triangular, or substitution loops under Numba
 defprim("solve_tri", 2, lambda a, c, lower, unit: _solve_type(a, c),
-        _fmt(lambda a, p: f"solve_tri({a[0]}, {a[1]}, {p['lower']}, {p['unit']})"),
+        _fmt(lambda a, p: f"solve_tri({a[0]}, {a[1]}, {p['lower']}, {p['unit']})", "solve_tri"),
         elementwise=False, costly=True, shape=D.like(1),
         vjp=(_solve_tri_vjp_a, _solve_tri_vjp_b), jvp_joint=_solve_tri_jvp, batch=_ONE_MATRIX)
 
@@ -272,7 +273,8 @@ defprim("diagonal", 1, lambda x, k=0: T.Array(x.dtype, 1),
         jvp=(lambda b, t, out, x, k=0: b.diagonal(t, k=k),),
         batch=_ONE_MATRIX)
 defprim("diag_embed", 2, lambda g, like, k=0: T.Array(g.dtype, 2),
-        _fmt(lambda a, p: f"diag_embed({a[0]}, {a[1]}, {p.get('k', 0)})"), elementwise=False,
+        _fmt(lambda a, p: f"diag_embed({a[0]}, {a[1]}, {p.get('k', 0)})", "diag_embed"),
+        elementwise=False,
         fresh=True, reads_values=False, shape=D.like(1),
         vjp=(lambda b, g, out, v, like, k=0: b.diagonal(g, k=k), None),
         jvp=(lambda b, t, out, v, like, k=0: b.diag_embed(t, like, k=k), None),
@@ -340,11 +342,11 @@ class _EinsumJVP:
 
 
 defprim("fit_shape", 2, lambda c, like: T.with_dtype(like, c.dtype),
-        call("fit_shape", arity=2), elementwise=False, shape=D.like(1), vjp=(),
+        helper("fit_shape", arity=2), elementwise=False, shape=D.like(1), shape_args=(1,), vjp=(),
         jvp=(lambda b, t, out, c, like: b.fit_shape(t, like), None),
         batch="sums into a shape that broadcasting chose per example")
 defprim("einsum", -1, _einsum_type, Spelling(_einsum_spell, _einsum_spell, P_ATOM, (1,),
-                                             jit=_einsum_jit),
+                                             jit=_einsum_jit, helpers=("einsum_loops",)),
         elementwise=False, costly=True, fresh=True, shape=_einsum_shape,
         batch=B_PRODUCT)
 from ..primitives import PRIMS  # noqa: E402
@@ -660,7 +662,7 @@ def _lower_kron(lw, node, kwargs):
     return lw.op(node, "reshape", lw.op(node, "mul", a, c), *dims)
 
 
-defprim("cross_index", 1, lambda n: T.I64, call("cross_index"), elementwise=False,
+defprim("cross_index", 1, lambda n: T.I64, helper("cross_index"), elementwise=False,
         nondiff=True,
         batch=NO_BATCH_INT)
 

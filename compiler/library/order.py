@@ -44,7 +44,8 @@ def _take_spell(a, p):
 
 
 defprim("argsort", 1, lambda x, axis: T.Array("int64", x.ndim),
-        Spelling(_argsort_spell, _argsort_spell, P_ATOM, (1,), jit=_argsort_jit),
+        Spelling(_argsort_spell, _argsort_spell, P_ATOM, (1,), jit=_argsort_jit,
+                 helpers=("argsort_axis",)),
         elementwise=False, nondiff=True, shape=lambda q, args, p: q.shape(args[0]),
         batch=B_ALONG)
 defprim("take_along", 2, lambda x, idx, axis: T.Array(x.dtype, x.ndim),
@@ -59,7 +60,8 @@ def _scatter_spell(a, p):
 
 
 defprim("scatter_along", 3, lambda g, idx, like, axis: T.Array(g.dtype, like.ndim),
-        Spelling(_scatter_spell, _scatter_spell, P_ATOM, (1, 1, 1)), elementwise=False,
+        Spelling(_scatter_spell, _scatter_spell, P_ATOM, (1, 1, 1), helpers=("scatter_along",)),
+        elementwise=False,
         fresh=True, shape=D.like(2),
         vjp=(lambda b, g, out, gg, idx, like, axis: b.take_along(g, idx, axis=axis), None, None),
         jvp=(lambda b, t, out, gg, idx, like, axis: b.scatter_along(t, idx, like, axis=axis),
@@ -73,7 +75,8 @@ defprim("mask_select", 2, lambda x, m: T.Array(x.dtype, 1),
         jvp=(lambda b, t, out, x, m: b.mask_select(t, m), None),
         batch=NO_BATCH_SHAPE)
 defprim("mask_scatter", 3, lambda g, m, like: T.Array(g.dtype, like.ndim),
-        Spelling("mask_scatter({0}, {1}, {2})", "mask_scatter({0}, {1}, {2})", P_ATOM, (1, 1, 1)),
+        Spelling("mask_scatter({0}, {1}, {2})", "mask_scatter({0}, {1}, {2})", P_ATOM, (1, 1, 1),
+                 helpers=("mask_scatter",)),
         elementwise=False, fresh=True, shape=D.like(2),
         vjp=(lambda b, g, out, gg, m, like: b.mask_select(g, m), None, None),
         jvp=(lambda b, t, out, gg, m, like: b.mask_scatter(t, m, like), None, None),

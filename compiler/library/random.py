@@ -330,7 +330,7 @@ def _trips_spelling(args, p):
 # the draws of a loop's trips, made in order in the prelude (runtime/support.draw_trips): a
 # tuple of arrays, one per draw of the body, its trips stacked along a first axis
 defprim("draw_trips", -1, lambda *ts, type, calls, spans, kinds: type,
-        Spelling(_trips_spelling, _trips_spelling, P_ATOM, (P_ATOM, 1)),
+        Spelling(_trips_spelling, _trips_spelling, P_ATOM, (P_ATOM, 1), helpers=("draw_trips",)),
         elementwise=False, fresh=True, nondiff=True, pure=False, reads_output=False,
         batch=_NO_BATCH)
 defprim("trip_draws", 1, lambda t, k, type: type, Spelling("{0}[{k}]", "{0}[{k}]", P_ATOM, (P_ATOM,)),

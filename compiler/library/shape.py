@@ -22,7 +22,7 @@ from .. import dims as D
 from .. import facts
 from .. import types as T
 from ..ir import Const, Var
-from ..primitives import B_ALONG, B_SAME, B_SHAPED, NO_BATCH_INT, P_ATOM, PRIMS, Spelling, call, defprim
+from ..primitives import B_ALONG, B_SAME, B_SHAPED, NO_BATCH_INT, P_ATOM, PRIMS, Spelling, call, defprim, helper
 from ..values import Ref
 from .callargs import bind
 from .registry import lowers, lowers_method
@@ -121,12 +121,12 @@ for _name, _flags in (("contiguous", {"fresh": True}), ("contiguous_view", {"vie
             jvp=((lambda n: lambda b, t, out, x: b.op(n, t))(_name),), batch=B_SAME, **_flags)
 
 # run-time size checks (NumPy raises ValueError in these cases; so does the emitted code)
-defprim("split_size", 2, lambda n, k: I64, call("split_size", arity=2), elementwise=False,
+defprim("split_size", 2, lambda n, k: I64, helper("split_size", arity=2), elementwise=False,
         nondiff=True,
         batch=NO_BATCH_INT)
-defprim("nonneg", 1, lambda n: I64, call("nonneg"), elementwise=False, nondiff=True,
+defprim("nonneg", 1, lambda n: I64, helper("nonneg"), elementwise=False, nondiff=True,
         batch=NO_BATCH_INT)
-defprim("squeeze_index", 1, lambda n: I64, call("squeeze_index"), elementwise=False,
+defprim("squeeze_index", 1, lambda n: I64, helper("squeeze_index"), elementwise=False,
         nondiff=True,
         batch=NO_BATCH_INT)
 

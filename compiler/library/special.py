@@ -22,7 +22,7 @@ import scipy.special
 
 from .. import types as T
 from ..ir import Const
-from ..primitives import P_ATOM, SCALAR_HELPER, TWO_OVER_SQRT_PI, Spelling, _sp, call, defprim
+from ..primitives import P_ATOM, SCALAR_HELPER, TWO_OVER_SQRT_PI, Spelling, _sp, call, defprim, helper
 from .callargs import bind, float_of
 from .registry import lowers
 
@@ -42,12 +42,13 @@ def _next_order(b, n):
 
 
 defprim("polygamma", 2, lambda n, x: T.floating(x),
-        Spelling("polygamma({0}, {1})", "polygamma({0}, {1})", P_ATOM, (1, 1), choose=1),
+        Spelling("polygamma({0}, {1})", "polygamma({0}, {1})", P_ATOM, (1, 1), choose=1,
+                 helpers=("polygamma",)),
         lambda n, x: _sp().polygamma(n, x), _polygamma,
         deriv=(None, lambda b, s, out, n, x: b.mul(s, b.polygamma(_next_order(b, n), x))),
         costly=True, safe=True,
         batch=SCALAR_HELPER)
-defprim("gammaln", 1, T.floating, call("gammaln"), lambda x: _sp().loggamma(x), _gammaln,
+defprim("gammaln", 1, T.floating, helper("gammaln"), lambda x: _sp().loggamma(x), _gammaln,
         deriv=(lambda b, s, out, x: b.mul(s, b.polygamma(0, x)),),
         names=(scipy.special.gammaln, math.lgamma), costly=True, safe=True,
         batch=SCALAR_HELPER)
@@ -59,7 +60,7 @@ def _log_ndtr(x):
 
 # d/dx log Phi(x) = phi(x) / Phi(x) = exp(-x^2/2 - log Phi(x)) / sqrt(2 pi): no quotient of two
 # tiny numbers in the lower tail (it tends to -x there), 2/sqrt(pi)/sqrt(8) for SymPy's sake
-defprim("log_ndtr", 1, T.floating, call("log_ndtr"),
+defprim("log_ndtr", 1, T.floating, helper("log_ndtr"),
         lambda x: _sp().log(_sp().erfc(-x / _sp().sqrt(2)) / 2), _log_ndtr,
         deriv=(lambda b, s, out, x: b.mul(s, b.div(
             b.mul(TWO_OVER_SQRT_PI, b.exp(b.sub(b.mul(-0.5, b.mul(x, x)), out))), b.sqrt(8.0))),),
@@ -140,7 +141,7 @@ for _name, (_sc, _ar, _ev, _sy, _names) in _PREDICATES.items():
 defprim("array_equal", 2, lambda a, b: T.BOOL, call("np.array_equal", arity=2),
         elementwise=False, nondiff=True,
         batch="a whole-array comparison")
-defprim("array_equiv", 2, lambda a, b: T.BOOL, call("array_equiv", arity=2),
+defprim("array_equiv", 2, lambda a, b: T.BOOL, helper("array_equiv", arity=2),
         elementwise=False, nondiff=True,
         batch="a whole-array comparison")
 

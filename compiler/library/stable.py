@@ -13,7 +13,7 @@ import numpy as np
 import scipy.special
 
 from .. import types as T
-from ..primitives import P_ATOM, SCALAR_HELPER, Spelling, _sp, call, defprim
+from ..primitives import P_ATOM, SCALAR_HELPER, Spelling, _sp, call, defprim, helper
 from .callargs import bind, float_of
 from .registry import lowers
 
@@ -80,13 +80,13 @@ def _divisor(b, x, y):
 
 # x * log(y) with 0 where x == 0 (scipy.special.xlogy): d/dx = log(y) (JAX's rule); d/dy =
 # x / y, exactly 0 where x == 0 (no 0/0 at y == 0)
-defprim("xlogy", 2, T.floating, call("xlogy", arity=2), lambda x, y: x * _sp().log(y),
+defprim("xlogy", 2, T.floating, helper("xlogy", arity=2), lambda x, y: x * _sp().log(y),
         _xlogy,
         deriv=(lambda b, s, out, x, y: b.mul(s, b.log(y)),
                lambda b, s, out, x, y: b.div(b.mul(s, x), _divisor(b, x, y))),
         names=(scipy.special.xlogy,), costly=True, safe=True,
         batch=SCALAR_HELPER)
-defprim("xlog1py", 2, T.floating, call("xlog1py", arity=2), lambda x, y: x * _sp().log(1 + y),
+defprim("xlog1py", 2, T.floating, helper("xlog1py", arity=2), lambda x, y: x * _sp().log(1 + y),
         _xlog1py,
         deriv=(lambda b, s, out, x, y: b.mul(s, b.log1p(y)),
                lambda b, s, out, x, y: b.div(b.mul(s, x), _divisor(b, x, b.add(1.0, y)))),

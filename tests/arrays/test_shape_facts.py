@@ -49,10 +49,10 @@ def test_one_compilation_per_distinct_fact():
     for shape in calls:
         x = RNG.normal(size=shape)
         g(x, _w(x))
-        counts.append(len(g._slow))
+        counts.append(len(g._compiled.by_signature))
     # a new fact compiles (a 0-d result is also another type of w); the same fact does not
     assert counts == [1, 1, 1, 2, 2, 3, 3, 4]
-    units = sorted(t.unit for t, *_ in g._slow)
+    units = sorted(t.unit for t, *_ in g._compiled.by_signature)
     assert units == [(), (0,), (0, 1), (1,)]
 
 
@@ -60,11 +60,11 @@ def test_functions_that_do_not_ask_keep_their_signatures():
     x = RNG.normal(size=(3, 1))
     g = fg.grad(F.no_squeeze, target="python")
     g(x)
-    (sig,) = g._slow
+    (sig,) = g._compiled.by_signature
     assert type(sig[0]) is T.Array
     s = fg.grad(F.squeezed, (0, 1), target="python")
     s(x, _w(x))
-    (sig,) = s._slow
+    (sig,) = s._compiled.by_signature
     assert sig[0] == T.Sized("float64", 2, (1,)) and type(sig[1]) is T.Array   # only x asks
     assert s.key(sig) != s.key((T.Sized("float64", 2, (0,)), sig[1]))
 
@@ -87,7 +87,7 @@ def test_cpu_target_one_compilation_per_fact():
     for shape in [(3, 1), (1, 3), (3, 1), (2, 3)]:
         x = RNG.normal(size=shape)
         assert_grads(F.squeezed, (x, _w(x)), (0, 1), g=g)
-    assert len(g._slow or g._tiers) == 3      # (tier cpu, or the tiers of auto/python)
+    assert len(g._compiled.by_signature or g._compiled.tiers) == 3      # (tier cpu, or the tiers of auto/python)
 
 
 # ---- np.unstack: the length of an axis
@@ -108,15 +108,15 @@ def test_unstack_compiles_once_per_length():
     counts = []
     for shape in [(3, 2), (3, 5), (4, 2), (3, 1), (4, 4)]:
         g(RNG.normal(size=shape))
-        counts.append(len(g._slow))
+        counts.append(len(g._compiled.by_signature))
     assert counts == [1, 1, 2, 2, 2]
-    assert sorted(t.lengths for t, in g._slow) == [((0, 3),), ((0, 4),)]
+    assert sorted(t.lengths for t, in g._compiled.by_signature) == [((0, 3),), ((0, 4),)]
 
 
 def test_both_facts_of_one_argument():
     g = fg.grad(F.both_facts, target="python")
     g(RNG.normal(size=(1, 3)))
-    (sig,) = g._slow
+    (sig,) = g._compiled.by_signature
     assert sig[0] == T.Sized("float64", 2, (0,), ((0, 1),))
 
 

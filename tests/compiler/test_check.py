@@ -92,3 +92,55 @@ def test_for_body_params_mismatch():
         check(fn([loop], [out]))
     good = For(zero, n, Const(1, T.I64), (X,), Block((i, s), (), (s,)), (out,))
     check(fn([good], [out]))
+
+
+# ---- in-place writes: a buffer is not read after a write into it (check_writes)
+
+A = Var(10, T.Array("float64", 1), "a")
+_ROW = (("i",),)
+
+
+def _write(into, out_id, value=Const(1.0, T.F64)):
+    out = Var(out_id, into.type)
+    return out, Op("setitem", (into, value, Const(0, T.I64)), (out,), (("spec", _ROW),))
+
+
+def test_a_read_through_the_written_name_passes():
+    b, w = _write(A, 11)
+    s = Var(12, T.F64)
+    check(fn([w, Op("sum", (b,), (s,))], [s], params=(A,)))
+
+
+def test_reading_the_old_name_after_a_write_is_caught():
+    b, w = _write(A, 11)
+    s = Var(12, T.F64)
+    bad = fn([w, Op("sum", (A,), (s,))], [s], params=(A,))
+    with pytest.raises(IRError, match="read .* after setitem wrote into its buffer"):
+        check(bad)
+
+
+def test_a_view_made_before_the_write_is_stale_too():
+    v = Var(13, A.type)
+    b, w = _write(A, 11)
+    s = Var(12, T.F64)
+    bad = fn([Op("transpose", (A,), (v,)), w, Op("sum", (v,), (s,))], [s], params=(A,))
+    with pytest.raises(IRError, match="v13 read"):
+        check(bad)
+
+
+def test_a_read_inside_a_later_region_or_a_yield_is_caught():
+    b, w = _write(A, 11)
+    s = Var(12, T.F64)
+    cond = Var(14, T.BOOL)
+    branch = If(cond, Block((), (Op("sum", (A,), (s,)),), (s,)),
+                Block((), (), (Const(0.0, T.F64),)), (Var(15, T.F64),))
+    with pytest.raises(IRError, match="v10 read"):
+        check(fn([Op("gt", (X, Const(0.0, T.F64)), (cond,)), w, branch], [X], params=(X, A)))
+    with pytest.raises(IRError, match="v10 yielded"):
+        check(fn([w], [A], params=(A,)))
+
+
+def test_a_read_of_the_shape_only_is_no_hazard():
+    b, w = _write(A, 11)
+    z = Var(12, A.type)
+    check(fn([w, Op("zeros_like", (A,), (z,))], [z], params=(A,)))

@@ -19,7 +19,7 @@ def neuron_grad():
 @pytest.mark.slow
 def test_hot_path_accepts_ints_and_numpy_floats(neuron_grad):
     want = neuron_grad(2.0, -1.0, -3.0, -2.0, -3.0)
-    assert neuron_grad._hot is not None
+    assert neuron_grad._hot_dispatcher is not None
     np.testing.assert_allclose(neuron_grad(2, -1, -3, -2, -3), want)
     np.testing.assert_allclose(neuron_grad(*map(np.float64, (2, -1, -3, -2, -3))), want)
 

@@ -29,7 +29,7 @@ def test_keywords_and_defaults_at_call_time(target):
     v, d = fg.value_and_grad(F.withdef, target=target)(1.5, gamma=0.5)
     assert (v, d) == pytest.approx((2.0 * 2.25 + 0.5, 6.0))
     # Numba code called from Python: once a scalar signature is hot, Numba's own C dispatcher
-    # binds the arguments (dispatch._make_hot), and words a wrong keyword its way
+    # binds the arguments (runtime/hot.py), and words a wrong keyword its way
     numba = "|some keyword arguments unexpected" if target == "cpu" else ""
     with pytest.raises(TypeError, match="delta" + numba):
         g(1.5, delta=1.0)

@@ -189,7 +189,7 @@ def test_each_static_value_compiles_on_its_own():
     a, b = g(x, 1.0, np.tanh), g(x, 1.0, np.sin)
     np.testing.assert_allclose(a, 1 - np.tanh(x) ** 2)
     np.testing.assert_allclose(b, np.cos(x))
-    assert len(g._slow) == 2
+    assert len(g._compiled.by_signature) == 2
 
 
 def test_vjp_of_a_function_with_a_function_valued_default():

@@ -56,7 +56,7 @@ def test_one_compilation_serves_every_generator():
     for seed in (0, 1, 2):
         np.testing.assert_array_equal(g(X, npr.RandomState(seed)),
                                       F.rs_normal(X, npr.RandomState(seed)))
-    assert len(g._slow) == 1
+    assert len(g._compiled.by_signature) == 1
 
 
 def test_closed_over_module_and_global_generators():

@@ -175,7 +175,7 @@ def test_auto_switches_to_numba_when_ready(auto):
     assert "@njit" in g.source
     cpu = g(*ARGS)
     assert type(cpu[0]) is float          # Numba's result, not NumPy's float64
-    assert g._hot is not None and type(g).__call__ is g._hot   # straight into Numba
+    assert g._hot_dispatcher is not None and type(g).__call__ is g._hot_dispatcher   # straight into Numba
     assert g(2, -1, -3, -2, -3) == cpu   # ints take the classifying path, same code
 
 
@@ -256,3 +256,46 @@ def test_the_worker_is_stopped_when_the_process_exits(tmp_path):
             return
         time.sleep(0.1)
     pytest.fail(f"the worker process {pid} outlived its parent")
+
+
+def test_the_compile_budget_is_read_from_the_environment(monkeypatch):
+    monkeypatch.delenv("FLATGRAD_COMPILE_BUDGET", raising=False)
+    assert tiers.budget() == tiers.DEFAULT_BUDGET
+    for text, want in (("2.5", 2.5), ("none", None), ("inf", None), ("0", None)):
+        monkeypatch.setenv("FLATGRAD_COMPILE_BUDGET", text)
+        assert tiers.budget() == want
+    for bad in ("soon", "-1"):
+        monkeypatch.setenv("FLATGRAD_COMPILE_BUDGET", bad)
+        with pytest.raises(ValueError, match="FLATGRAD_COMPILE_BUDGET"):
+            tiers.budget()
+
+
+def test_a_compile_over_budget_is_abandoned_and_the_python_tier_stays(auto, monkeypatch,
+                                                                      tmp_path):
+    """A budget too small for any compile (the worker cannot even import Numba in it): the
+    worker is killed, the python tier keeps answering and says why; a later transform of the
+    same code does not spend the budget again, a larger budget does."""
+    monkeypatch.setenv("FLATGRAD_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("FLATGRAD_COMPILE_BUDGET", "0.05")
+    tiers._service._stop()          # a fresh worker: not one that compiled anything before
+    x = np.linspace(-1, 1, 20)
+    want = fg.grad(F.budget_loop, target="python")(x)
+    g = fg.grad(F.budget_loop)
+    assert np.array_equal(g(x), want)
+    assert g.wait(120)
+    assert g.tier == "python" and tiers._service.proc is None     # the worker was killed
+    head = g.source.splitlines()[0]
+    assert "compile abandoned after its budget of 0.05 s (FLATGRAD_COMPILE_BUDGET)" in head
+    assert np.array_equal(g(x), want)
+    assert list(tmp_path.rglob("*.numba-abandoned"))
+
+    spawned = []        # (no Numba compile here: a compile asked for is refused)
+    monkeypatch.setattr(tiers._Service, "_remote",
+                        lambda self, *a: spawned.append(a) or "not compiled in this test")
+    h = fg.grad(F.budget_loop)                      # the same module: abandoned at once, no worker
+    assert np.array_equal(h(x), want) and h.wait(120)
+    assert not spawned and "budget of 0.05 s" in h.source.splitlines()[0]
+    monkeypatch.setenv("FLATGRAD_COMPILE_BUDGET", "60")
+    k = fg.grad(F.budget_loop)                      # a larger budget tries again
+    k(x)
+    assert k.wait(120) and spawned and "not compiled in this test" in k.source.splitlines()[0]

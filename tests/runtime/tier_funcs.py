@@ -25,3 +25,11 @@ def first_element(x):
 def mlp(W1, W2, X):
     H = np.tanh(X @ W1)
     return np.sum((H @ W2) ** 2)
+
+
+def budget_loop(x):
+    """Compiled by no other test (test_tiers's compile budget: nothing cached anywhere)."""
+    s = 0.0
+    for i in range(x.shape[0] - 1):
+        s += (x[i + 1] - x[i]) ** 2 * x[i]
+    return s

@@ -39,7 +39,8 @@ def spelling(symbols, expr) -> Spelling:
             text = text.replace(f"ARG{i}_", "{%d}" % i)
         return f"({text})"
 
-    return Spelling(fmt(scalar), fmt(array), P_ATOM, (P_ATOM,) * len(symbols))
+    helpers = tuple(fn for fn in ("erf", "erfc") if f"{fn}(" in array)
+    return Spelling(fmt(scalar), fmt(array), P_ATOM, (P_ATOM,) * len(symbols), helpers=helpers)
 
 
 def register(name: str, symbols, expr) -> str:

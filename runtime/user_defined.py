@@ -7,7 +7,7 @@ import inspect
 
 import numpy as np
 
-from ..compiler.custom import call_custom
+from ..compiler.custom_rules import call_custom
 from . import support
 from .cache import fingerprint
 
@@ -64,7 +64,7 @@ class UserPrimitive:
 
     def __init__(self, name: str, symbols, expr):
         import sympy
-        from ..compiler.userprims import register
+        from ..compiler.sympy_prims import register
         self.__flatgrad_prim__ = register(name, symbols, expr)
         self.__name__ = name
         self.expr = expr

@@ -1,0 +1,113 @@
+"""Long generated Numba functions cut into parts (compiler/split.py): the parts compute what
+the whole did. The oracle is the unsplit text run by Python, and for whole programs the python
+target and central differences."""
+import numpy as np
+import pytest
+
+import flatgrad as fg
+from flatgrad.compiler import split as S
+
+# A listing in the generated code's form: loop-carried names initialised before their loop, a
+# tape written in place, a branch yielding into one name, a nested loop, a while loop with a
+# break, an accumulation read after the loop.
+LINES = """\
+    a = x * 2.0
+    b = a + 1.0
+    tape = np.zeros(n)
+    acc = 0.0
+    for i in range(n):
+        tape[i] = acc
+        c = acc * 0.5
+        d = c + b
+        if d > 3.0:
+            e = d - 1.0
+        else:
+            e = d + 1.0
+        acc = acc + e * 0.1
+        inner = 0.0
+        for j in range(3):
+            inner = inner + j * c
+        acc = acc + inner
+    k = 0
+    while True:
+        if not (k < 4):
+            break
+        acc = acc * 0.9
+        k += 1
+    total = 0.0
+    for i_1 in range(n - 1, -1, -1):
+        total = total + tape[i_1] * b
+    out = np.empty(2)
+    out[0] = total
+    out[1] = acc
+    y = out * a""".splitlines()
+
+
+def _run(parts, *args):
+    """Define the parts as plain Python functions (the first is the entry) and call it."""
+    ns = {"np": np}
+    for p in parts:
+        exec(f"def {p.name}({', '.join(p.params)}):\n" + "\n".join(p.lines)
+             + f"\n    return {p.ret}\n", ns)
+    return ns[parts[0].name](*args)
+
+
+@pytest.mark.parametrize("most", [1, 2, 3, 5, 8, 13, 21])
+def test_the_parts_compute_what_the_whole_did(most, monkeypatch):
+    monkeypatch.setattr(S, "SMALLEST", 1)          # parts of a line or two: the most calls
+    whole = S.split("f", ["x", "n"], LINES, "y, tape", [None] * len(LINES), most=10_000)
+    assert len(whole) == 1 and whole[0].lines == LINES
+    parts = S.split("f", ["x", "n"], LINES, "y, tape", list(range(len(LINES))), most=most)
+    assert len(parts) > 1
+    for n in (0, 1, 5):
+        want = _run(whole, 0.7, n)
+        got = _run(parts, 0.7, n)
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    # every line's source location goes with it; the call of a part takes its first one
+    moved = [loc for p in parts for loc in p.locs if loc is not None]
+    assert set(moved) <= set(range(len(LINES)))
+    # (a break left in a part outside its loop would not even define: exec checks that)
+
+
+def test_a_short_function_is_left_alone_and_the_knob_is_read(monkeypatch):
+    monkeypatch.setenv("FLATGRAD_SPLIT_LINES", "none")
+    assert S.limit() is None
+    assert len(S.split("f", ["x", "n"], LINES, "y", [None] * len(LINES))) == 1
+    monkeypatch.setenv("FLATGRAD_SPLIT_LINES", "12")
+    assert S.limit() == 12
+    monkeypatch.delenv("FLATGRAD_SPLIT_LINES")
+    assert S.limit() == S.LIMIT
+    monkeypatch.setenv("FLATGRAD_SPLIT_LINES", "-3")
+    with pytest.raises(ValueError, match="FLATGRAD_SPLIT_LINES"):
+        S.limit()
+
+
+def smoke(v, steps):
+    """A small simulation in the wing's style: np.roll sweeps in a loop, carried arrays."""
+    p = np.zeros(v.shape)
+    for k in range(steps):
+        p = (v + np.roll(p, 1, axis=0) + np.roll(p, -1, axis=0)
+             + np.roll(p, 1, axis=1) + np.roll(p, -1, axis=1)) / 4.0
+        p = p * np.tanh(v) + 0.1 * np.roll(p, 1, axis=1) * v
+    q = v - 0.5 * (np.roll(p, -1, axis=1) - np.roll(p, 1, axis=1))
+    return np.sum(q * q) + np.sum(np.sin(p))
+
+
+@pytest.mark.slow
+def test_a_split_program_compiles_and_matches_the_python_target_and_differences(monkeypatch,
+                                                                                  tmp_path):
+    monkeypatch.setenv("FLATGRAD_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("FLATGRAD_SPLIT_LINES", "10")
+    v = np.random.default_rng(3).normal(size=(4, 5))
+    g = fg.grad(smoke, target="cpu")
+    got = g(v, 3)
+    assert "def smoke_grad_part1(" in g.source and "smoke_grad_part1(" in \
+        g.source.split("def smoke_grad_part1(")[0]
+    want = fg.grad(smoke, target="python")(v, 3)
+    assert np.allclose(got, want, rtol=1e-12, atol=1e-12)
+    h, num = 1e-6, np.zeros_like(v)
+    for idx in np.ndindex(v.shape):
+        e = np.zeros_like(v)
+        e[idx] = h
+        num[idx] = (smoke(v + e, 3) - smoke(v - e, 3)) / (2 * h)
+    assert np.allclose(got, num, rtol=1e-5, atol=1e-7)
