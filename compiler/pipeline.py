@@ -215,10 +215,10 @@ def render(functions: list[Function], target: Target | str, origin: str, key: st
     return text
 
 
-def _parts(fn: dict, target: str, params: list[str], line_locs: list) -> list[dict]:
-    """``fn`` as the template takes it, and on the cpu target a long one cut into parts that
-    Numba compiles one by one (compiler/split.py): the first keeps ``fn``'s name."""
-    if target != "cpu" or fn["parallel"]:
+def _parts(fn: dict, target: targets.Target, params: list[str], line_locs: list) -> list[dict]:
+    """``fn`` as the template takes it, and on a target that splits (cpu) a long one cut into
+    parts that Numba compiles one by one (compiler/split.py): the first keeps ``fn``'s name."""
+    if not target.splits or fn["parallel"]:
         return [{**fn, "locs": line_locs}]
     parts = split_parts(fn["name"], params, fn["lines"], fn["ret"], line_locs)
     out = [{**fn, "lines": parts[0].lines, "locs": parts[0].locs}]

@@ -27,6 +27,8 @@ class Target:
     tiered: bool = False            # a call may be answered by NumPy or Numba (runtime/tiers.py)
     native: bool = False            # its transforms can be called from Numba code
     parallel: bool = False          # loops spread over every core (``prange``)
+    splits: bool = False            # long functions cut into parts Numba compiles one by one
+                                    # (compiler/split.py: compile time of large programs)
     device: bool = False            # runs on a GPU (runtime/cuda_launch.py launches it; device
                                     # functions cannot allocate arrays)
     transforms_as: str | None = None    # grad/jvp/...: the target its transforms compile for
@@ -49,6 +51,7 @@ PYTHON = deftarget(Target(
     transforms_as="python", vmap_as="python"))
 CPU = deftarget(Target(
     "cpu", "Numba, one core", "cpu", jit=True, bounds_checks=True, tiered=True, native=True,
+    splits=True,
     transforms_as="cpu", vmap_as="cpu", kernel_template="parallel"))
 PARALLEL = deftarget(Target(
     "parallel", "Numba, loops over every core", "parallel", jit=True, parallel=True,
