@@ -120,6 +120,20 @@ class Primitive:
     names: tuple = field(default=())    # Python callables that mean this primitive
     helpers: tuple = ()                 # the runtime helpers its spelling calls (from the
                                         # spelling's own list: set by defprim)
+    accumulates: bool = False           # an in-place sum into argument 0 (x[i] += g, acc += c):
+                                        # its result is that buffer, grown (optimize's
+                                        # accumulate_in_place follows such chains back)
+    indexes: Any = None                 # how it indexes an array (compiler/ranges.py proves the
+                                        # indices in range, so Numba's boundscheck can go):
+                                        # None, not at all; k, its operands from k index x[...],
+                                        # one axis each, as its "spec" param spells them (a
+                                        # tape: one integer on the trips axis); UNPROVEN, in
+                                        # ways ranges.py cannot prove (boundscheck stays on)
+    draws: bool = False                 # makes random numbers or a generator: library/random.py
+                                        # makes it before the function runs, and a transform
+                                        # called inside a compiled function rejects it
+    diagonal: bool = False              # compiler/diagonal.py has a rule that keeps a diagonal
+                                        # Jacobian seed diagonal through it
     # its batching rule (compiler/batching.py; vmap and Jacobians): rule(bt, op, args, isb) ->
     # the op on operands with a leading batch axis where isb says, or None for a case it does
     # not cover; or a str saying why it cannot batch (vmap then loops over the examples)
@@ -133,6 +147,7 @@ class Primitive:
         return self.jvp[i] if self.jvp is not None and i < len(self.jvp) else None
 
 
+UNPROVEN = "unproven"                   # Primitive.indexes: indexing ranges.py cannot prove
 PRIMS: dict[str, Primitive] = {}
 CALLS: dict[object, str] = {}           # Python callable -> primitive (from the stanzas' names)
 
@@ -237,17 +252,19 @@ def _max_weight(b, x, y):
 
 defprim("add", 2, T.arithmetic, infix("+", P_ADD), operator.add, operator.add,
         linear=(lambda b, s: s, lambda b, s: s), safe=True, reads_values=False,
-        names=(np.add, operator.add), reads_output=False)
+        names=(np.add, operator.add), reads_output=False, diagonal=True)
 defprim("sub", 2, T.arithmetic, infix("-", P_ADD), operator.sub, operator.sub,
         linear=(lambda b, s: s, lambda b, s: b.neg(s)), safe=True, reads_values=False,
-        names=(np.subtract, operator.sub), reads_output=False)
+        names=(np.subtract, operator.sub), reads_output=False, diagonal=True)
 defprim("mul", 2, T.arithmetic, infix("*", P_MUL), operator.mul, operator.mul,
         deriv=(lambda b, s, out, x, y: b.mul(s, y), lambda b, s, out, x, y: b.mul(s, x)),
-        safe=True, names=(np.multiply, operator.mul), reads_output=False, spans=True)
+        safe=True, names=(np.multiply, operator.mul), reads_output=False, spans=True,
+        diagonal=True)
 defprim("div", 2, T.floating, infix("/", P_MUL), operator.truediv, operator.truediv,
         deriv=(lambda b, s, out, x, y: b.div(s, y),
                lambda b, s, out, x, y: b.div(b.mul(b.neg(s), out), y)),
-        costly=True, names=(np.divide, np.true_divide, operator.truediv), spans=True)
+        costly=True, names=(np.divide, np.true_divide, operator.truediv), spans=True,
+        diagonal=True)
 defprim("floordiv", 2, T.arithmetic, infix("//", P_MUL), lambda a, b: _sp().floor(a / b),
         operator.floordiv, nondiff=True, names=(np.floor_divide, operator.floordiv),
         reads_output=False)
@@ -262,9 +279,10 @@ defprim("pow", 2, T.arithmetic, infix("**", P_POW), operator.pow,
 defprim("neg", 1, T.arithmetic, prefix("-"), operator.neg, operator.neg,
         linear=(lambda b, s: b.neg(s),), safe=True, reads_values=False,
         names=(np.negative, operator.neg),
-        reads_output=False)
+        reads_output=False, diagonal=True)
 defprim("copy", 1, T.same, Spelling("{0}", "{0}", P_ATOM, (0,)), lambda a: a, lambda a: a,
-        linear=(lambda b, s: s,), safe=True, view=True, reads_values=False, reads_output=False)
+        linear=(lambda b, s: s,), safe=True, view=True, reads_values=False, reads_output=False,
+        diagonal=True)
 defprim("float", 1, T.floating, Spelling("float({0})", "{0}.astype(np.float64)", P_ATOM, (1,)),
         lambda a: a, float, linear=(lambda b, s: s,), safe=True, reads_values=False,
         names=(builtins.float, np.float64), reads_output=False)
@@ -489,7 +507,7 @@ defprim("tape_alloc", 2, lambda n, like: T.Array(like.dtype, T.ndim(like) + 1),
 defprim("tape_put", 3, lambda t, k, v: t, Spelling("{0}[{1}] = {2}", "{0}[{1}] = {2}", 0, (0, 1, 1)),
         elementwise=False, inplace=True, fresh=True, shape=D.like(0), vjp=_TAPE_WRITE_VJP,
         jvp_joint=_tape_write("tape_put"), reads_output=False,
-        batch=B_INDEX)
+        indexes=1, batch=B_INDEX)
 defprim("tape_push", 3, lambda t, k, v: t, helper("tape_push", arity=3), elementwise=False,
         fresh=True, shape=D.like(0), vjp=_TAPE_WRITE_VJP, jvp_joint=_tape_write("tape_push"),
         reads_output=False,
@@ -499,7 +517,7 @@ defprim("tape_get", 2, lambda t, k: _array_of_rows(t),
         Spelling("{0}[{1}]", "{0}[{1}]", P_ATOM, (P_ATOM, 0)), elementwise=False, view=True,
         reads_values=False, vjp=(lambda b, g, out, tape, k: ("index", g, (("i",),)), None),
         jvp=(lambda b, t, out, tape, k: b.tape_get(t, k),), reads_output=False,
-        batch=B_INDEX)
+        indexes=1, batch=B_INDEX)
 defprim("zeros_like", 1, T.same, call("np.zeros_like"), elementwise=False, fresh=True,
         allocates=True, shape_args=(0,), nondiff=True, reads_values=False, shape=D.like(0),
         reads_output=False,
@@ -525,7 +543,7 @@ defprim("sum_to", 2, lambda c, v: T.with_dtype(v, c.dtype), helper("sum_to", ari
         # linear in c: its adjoint broadcasts back (reverse over reverse needs it)
         vjp=(lambda b, g, out, c, like: b.unreduce(g, c), None),
         jvp=(lambda b, t, out, c, like: b.sum_to(t, like), None), reads_output=False,
-        batch=lambda bt, op, a, isb: bt.summed(op, a, isb))
+        diagonal=True, batch=lambda bt, op, a, isb: bt.summed(op, a, isb))
 
 
 # ======================================================================= arrays
@@ -661,7 +679,7 @@ defprim("matmul", 2, _matmul_type, infix("@", P_MUL), elementwise=False, costly=
         allocates=True,
         shape=_matmul_shape, vjp=(_matmul_vjp_a, _matmul_vjp_b),
         jvp=(lambda b, t, out, x, y: b.matmul(t, y), lambda b, t, out, x, y: b.matmul(x, t)),
-        reads_output=False,
+        reads_output=False, diagonal=True,
         batch=B_PRODUCT)
 defprim("outer", 2, lambda a, b: T.Array(T.promote_dtype(a.dtype, b.dtype), 2),
         call("np.outer", arity=2), elementwise=False, costly=True, allocates=True,
@@ -887,13 +905,13 @@ def _index_add_jvp(b, tans, out, acc, g, *idx, spec):
 defprim("add_into", 2, lambda acc, c: acc, Spelling("{0} += {1}", "{0} += {1}", 0, (P_ATOM, 0)),
         elementwise=False, inplace=True, fresh=True, reads_values=False, shape=D.like(0),
         reads_output=False,
-        batch="emitted after every transform has run (never batched)")
+        accumulates=True, batch="emitted after every transform has run (never batched)")
 defprim("getitem", -1, _getitem_type, variadic(lambda a, p: f"{a[0]}[{_index_text(a[1:], p)}]"),
         elementwise=False, view=True, reads_values=False, shape=D.getitem,
         # the adjoint of a gather is a scatter-add into the adjoint of x (reverse.py)
         vjp=(lambda b, g, out, x, *idx, spec: ("index", g),),
         jvp=(lambda b, t, out, x, *idx, spec: b.getitem(t, *idx, spec=spec),), reads_output=False,
-        batch=B_INDEX)
+        indexes=1, batch=B_INDEX)
 defprim("setitem", -1, lambda x, v, *idx, spec: x,
         Spelling(lambda a, p: f"{a[0]}[{_index_text(a[2:], p)}] = {a[1]}",
                  lambda a, p: f"{a[0]}[{_index_text(a[2:], p)}] = {a[1]}", 0, (P_ATOM, 1)),
@@ -904,7 +922,7 @@ defprim("setitem", -1, lambda x, v, *idx, spec: x,
         jvp=(lambda b, t, out, x, v, *idx, spec: b.setitem(b.copy_array(t), 0.0, *idx, spec=spec),
              lambda b, t, out, x, v, *idx, spec: b.setitem(b.zeros_like(out), t, *idx, spec=spec)),
              reads_output=False,
-        batch=B_INDEX)
+        indexes=2, batch=B_INDEX)
 defprim("index_add", -1, lambda acc, g, *idx, spec: acc,
         Spelling(_index_add, _index_add, 0, (P_ATOM, 1), jit=_index_add_jit,
                  helpers=("scatter_add", "scatter_add_axis")), elementwise=False,
@@ -913,7 +931,7 @@ defprim("index_add", -1, lambda acc, g, *idx, spec: acc,
         vjp=(lambda b, G, out, acc, g, *idx, spec: G,
              lambda b, G, out, acc, g, *idx, spec: b.getitem(G, *idx, spec=spec)),
         jvp_joint=_index_add_jvp, reads_output=False,
-        batch=B_INDEX)
+        accumulates=True, indexes=2, batch=B_INDEX)
 
 
 # ---- effects

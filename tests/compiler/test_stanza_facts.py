@@ -16,6 +16,7 @@ import pytest
 import flatgrad  # noqa: F401  (registers every primitive)
 from flatgrad.compiler import batching, codegen, forward, optimize
 from flatgrad.compiler.codegen import EMITTER_HELPERS, runtime_names
+from flatgrad.compiler.ir import Op
 from flatgrad.compiler.library import BUILTIN
 from flatgrad.compiler.primitives import PRIMS
 from flatgrad.runtime import support
@@ -29,14 +30,8 @@ KNOWN = {
     ("compiler/batching.py", "_NO_RAISE"): "batching rules: the vmap issue's",
     ("compiler/rows.py", "_LINEAR"): "Dask rows: the rows issue's",
     ("compiler/rows.py", "_LINEAR_ARRAY"): "Dask rows: the rows issue's",
-    ("compiler/optimize.py", "_GROWS"): "in-place sums: the copy-insertion item (issue 23, 5)",
-    ("compiler/ranges.py", "_SPEC_OPS"): "index operands by position: an index-range fact",
-    ("compiler/ranges.py", "_TAPE_OPS"): "index operands by position: an index-range fact",
-    ("compiler/ranges.py", "_OPAQUE"): "index operands by position: an index-range fact",
-    ("compiler/library/random.py", "_DRAWING"): "random draws: the draws' own module",
-    ("compiler/library/random.py", "_SHAPE_ONLY"): "random draws: the draws' own module",
     ("compiler/frontend/transforms.py", "_DRAWS"): "random draws: the draws' own module",
-    ("compiler/diagonal.py", "_SCALING"): "diagonal Jacobian seeds: landed beside this test",
+    ("compiler/frontend/lower.py", "_INT_FOLD"): "integer folding: after archfront lands",
 }
 
 
@@ -53,6 +48,30 @@ def test_the_old_side_tables_are_gone():
         assert PRIMS[name].allocates, name
     for name in ("copy", "transpose", "getitem", "setitem", "index_add", "sum_to"):
         assert not PRIMS[name].allocates, name
+
+
+def test_the_passes_tables_became_stanza_fields():
+    """optimize's _GROWS, ranges' _SPEC_OPS/_TAPE_OPS/_OPAQUE, random's _DRAWING/_SHAPE_ONLY
+    and diagonal's _SCALING became ``accumulates``, ``indexes``, ``draws``, ``shape_args``
+    (with ``safe``) and ``diagonal``: the same primitives as the tables held."""
+    from flatgrad.compiler import diagonal, ranges
+    from flatgrad.compiler.library import random
+    from flatgrad.compiler.primitives import UNPROVEN
+    for module, name in ((optimize, "_GROWS"), (ranges, "_SPEC_OPS"), (ranges, "_OPAQUE"),
+                         (random, "_DRAWING"), (random, "_SHAPE_ONLY"), (diagonal, "_SCALING")):
+        assert not hasattr(module, name), name
+
+    def having(fact):
+        return {n for n, p in PRIMS.items() if fact(p)}
+    assert having(lambda p: p.accumulates) == {"index_add", "add_into"}
+    assert having(lambda p: p.draws) == {"draw", "random_generator"}
+    assert having(lambda p: p.indexes == UNPROVEN) == {"mask_select", "trip_draws"}
+    assert {n: p.indexes for n, p in PRIMS.items() if p.indexes not in (None, UNPROVEN)} == {
+        "getitem": 1, "setitem": 2, "index_add": 2, "tape_put": 1, "tape_get": 1}
+    assert having(lambda p: p.diagonal) == {"mul", "div", "neg", "add", "sub", "copy",
+                                            "sum_to", "matmul"}
+    for name in PRIMS:
+        assert random._shape_only(Op(name, (), ())) == (name in ("dim", "size")), name
 
 
 def _string_spellings(p):
@@ -92,23 +111,38 @@ def test_the_golden_listings_call_only_declared_helpers():
         assert imported == outside, (path.name, imported, outside)
 
 
+def _stanza_data(tree) -> set[str]:
+    """The names a module-level loop registers stanzas from (``for n, .. in _PREDICATES.items():
+    defprim(n, ..)``): the stanzas' own text, written as a table."""
+    return {n.id for loop in tree.body if isinstance(loop, ast.For)
+            if any(isinstance(c, ast.Call) and getattr(c.func, "id", "") == "defprim"
+                   for c in ast.walk(loop))
+            for n in ast.walk(loop.iter) if isinstance(n, ast.Name)}
+
+
 def _prim_tables(path: Path):
     """Module-level names bound to a literal tuple/set/frozenset of two or more strings that
-    are all primitive names."""
-    for node in ast.parse(path.read_text()).body:
+    are all primitive names, or to a dict keyed by them (stanza data excepted)."""
+    tree = ast.parse(path.read_text())
+    stanzas = _stanza_data(tree)
+    for node in tree.body:
         if not isinstance(node, (ast.Assign, ast.AnnAssign)):
             continue
         value = node.value
         if isinstance(value, ast.Call) and getattr(value.func, "id", "") in ("frozenset", "set"):
             value = value.args[0] if value.args else None
-        if not isinstance(value, (ast.Tuple, ast.Set, ast.List)):
+        if isinstance(value, ast.Dict):            # {prim: fact, ...}
+            elts = value.keys
+        elif isinstance(value, (ast.Tuple, ast.Set, ast.List)):
+            elts = value.elts
+        else:
             continue
-        items = [e.value for e in value.elts if isinstance(e, ast.Constant)]
-        if len(items) >= 2 and len(items) == len(value.elts) and all(
+        items = [e.value for e in elts if isinstance(e, ast.Constant)]
+        if len(items) >= 2 and len(items) == len(elts) and all(
                 isinstance(s, str) and s in PRIMS for s in items):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for t in targets:
-                if isinstance(t, ast.Name):
+                if isinstance(t, ast.Name) and t.id not in stanzas:
                     yield t.id
 
 
