@@ -168,28 +168,82 @@ def _fit(vg, args, size, maxiter):
     return time.perf_counter() - t0, res
 
 
+def _own_chunks(tc, keys, w, rows, dask_worker=None):
+    """On a worker (``client.run``): the chunk transform called directly on each aligned
+    chunk this worker holds, no Dask task around it; the seconds of each call."""
+    held = [[dask_worker.data[k] for k in ks] for ks in keys
+            if all(k in dask_worker.data for k in ks)]
+    seconds = []
+    for blocks in held:
+        t0 = time.perf_counter()
+        tc(w, *blocks, rows)
+        seconds.append(time.perf_counter() - t0)
+    return seconds
+
+
+def _interleaved(contenders: dict, repeats: int) -> dict:
+    """Each contender's times over ``repeats`` rounds, one call of each per round (the load
+    of a shared machine then weighs on them alike)."""
+    times = {name: [] for name in contenders}
+    for _ in range(repeats):
+        for name, fn in contenders.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return times
+
+
+def _memory_note(client, vg, X, y, d: int) -> str:
+    """One call on the data generated lazily (nothing persisted): the workers' peak memory
+    and what the client was sent, from the cluster's own records (bench/dask_memory.py)."""
+    from . import dask_memory
+    dask_memory.install(client)
+    _, peaks, sent = dask_memory.measure(client, lambda: vg(np.full(d + 1, 0.01), X, y))
+    chunk = X.chunks[0][0] * (X.shape[1] + 1) * X.dtype.itemsize     # rows of X and y
+    held = ", ".join(f"{b / 2**20:.0f} MiB ({b / chunk:.1f} chunks of X and y)"
+                     for b, _ in peaks.values())
+    return (f"Memory, one call on X, y generated lazily ({X.nbytes / 2**20:.0f} MiB, "
+            f"{X.numblocks[0]} chunks, not persisted): peak held per worker {held}; the "
+            f"client was sent {len(sent)} result(s) of {', '.join(map(str, sent))} bytes.")
+
+
+def _placement(client, X) -> dict:
+    """How many chunks of ``X`` each worker holds."""
+    count: dict = {}
+    for holders in client.who_has(X).values():
+        for h in holders:
+            count[h] = count.get(h, 0) + 1
+    return count
+
+
 @case("dask_fit", group="dask")
 def dask_fit(cfg: Config) -> CaseResult:
     """Logistic regression on 10^7 x 20 Dask rows: flatgrad's gradient of the sum over row
     chunks on 2 local workers vs the in-memory call and dask-ml's LogisticRegression."""
     n, d = (2 * 10**4, 20) if cfg.smoke else (10**7, 20)
     chunk = n // 10
-    repeats = 1 if cfg.smoke else (3 if cfg.quick else 5)
+    repeats = 1 if cfg.smoke else (5 if cfg.quick else 9)
     title = f"Dask: logistic regression on {n:,} x {d} rows in {n // chunk} chunks, 2 local workers"
     try:
         import dask
         import dask.array as da
-        from distributed import Client, LocalCluster
+        from distributed import Client, LocalCluster, wait
     except ImportError as e:
         return CaseResult(title, "", [skipped("dask", f"not installed ({e})")])
+    from flatgrad.runtime.dask_rows import chunk_transform
     vg = fg.value_and_grad(_nll_sum, target="python" if cfg.smoke else "cpu")
     rows, notes = [], []
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster):
+                      dashboard_address=None) as cluster, Client(cluster) as client:
         gen = da.random.default_rng(0)
         X = gen.normal(size=(n, d), chunks=(chunk, d))
         y = (X @ np.linspace(-1, 1, d) + gen.logistic(size=n, chunks=chunk) > 0).astype(float)
+        notes.append(_memory_note(client, vg, X, y, d))
         X, y = dask.persist(X, y)
+        wait([X, y])
+        before = sorted(_placement(client, X).values())
+        client.rebalance([X, y])        # the chunks as evenly spread as the data allow
+        held = sorted(_placement(client, X).values())
         Xn, yn = dask.compute(X, y)
         w = np.full(d + 1, 0.01)
         # warm-up: the workers load the chunk's code, and under FLATGRAD_TIER=auto settle
@@ -197,12 +251,27 @@ def dask_fit(cfg: Config) -> CaseResult:
         for _ in range(2 if cfg.smoke else 24):
             vg(w, X, y)
             vg(w, Xn, yn)
-        in_memory = best_time(lambda: vg(w, Xn, yn), repeats)
+        tc = chunk_transform(vg, (1, 2))
+        keys = [(kx, ky) for (kx,), ky in zip(X.__dask_keys__(), y.__dask_keys__())]
+        own: list = []
+
+        def floor():
+            own.append(max(map(sum, client.run(_own_chunks, tc, keys, w, n).values())))
+        times = _interleaved({"in-memory": lambda: vg(w, Xn, yn), "dask": lambda: vg(w, X, y),
+                              "floor": floor}, repeats)
+        in_memory = min(times["in-memory"])
         rows.append(Row("flatgrad value_and_grad, in memory, one process (reference)", in_memory,
                         reference=True))
-        rows.append(Row("flatgrad value_and_grad, Dask rows on 2 workers",
-                        best_time(lambda: vg(w, X, y), repeats),
+        rows.append(Row("flatgrad value_and_grad, Dask rows on 2 workers", min(times["dask"]),
                         note=f"goal: <= 1.2 x in-memory / 2 = {in_memory * 0.6 * 1e3:.0f} ms"))
+        rows.append(Row("floor: the same chunk code called directly on each worker's chunks, "
+                        "both workers at once (client.run), no Dask task", min(times["floor"]),
+                        note=f"chunks per worker {held} (persisted {before}, then rebalanced); "
+                             f"busiest worker's own compute {min(own) * 1e3:.0f} ms"))
+        notes.append("Per-call rows: the best of "
+                     f"{repeats} rounds, one call of each contender per round (interleaved); "
+                     "medians: " + ", ".join(f"{k} {np.median(v) * 1e3:.0f} ms"
+                                             for k, v in times.items()))
         maxiter = 2 if cfg.smoke else 100
         seconds, res = _fit(vg, (X, y), d + 1, maxiter)
         rows.append(Row("fit, flatgrad + scipy L-BFGS-B on the Dask rows", seconds,

@@ -8,12 +8,17 @@ the total row count (``np.mean`` and ``X.shape[0]`` still mean the whole data's)
 
 * the Dask arguments are aligned: rows cut as the first one's, every other axis in one
   chunk (``rechunk``), so that chunk ``k`` of every argument holds the same rows;
-* one task per chunk runs the transform on the chunk's NumPy blocks; the parameters (NumPy
-  arrays, numbers, containers) are one value in the graph, shipped to each worker once;
-* the chunks' results are summed in a tree of tasks on the cluster (8 at a time), and the
+* one task per chunk runs the transform on the chunk's NumPy blocks and returns its results
+  (parameter-sized: the value and the gradient of the chunk's part). The transform (which
+  pickles by reference: a worker rebuilds it once, ``runtime/pickling.py``) and the
+  parameters travel inside each chunk's task when they are small, so a worker needs nothing
+  from another one before it starts; large parameters are one value in the graph, fetched
+  by each worker once per call;
+* the chunks' results are summed in a tree of tasks on the cluster (16 at a time), and the
   client receives one parameter-sized result;
 * the terms that do not read the data were counted once per chunk: the client subtracts
-  ``K - 1`` times the transform on zero rows (where every sum over rows is 0).
+  ``K - 1`` times the transform on zero rows (where every sum over rows is 0), computed
+  while the cluster works when the scheduler is a ``distributed.Client``.
 
 The graph runs on Dask's current scheduler: a ``distributed.Client``'s if one is active,
 else the threaded one (``dask.config.set(scheduler="processes")`` works too). Each call
@@ -32,7 +37,8 @@ from ..compiler.steps import Step
 from ..compiler.tree import flatten, unflatten
 from .dask_map import is_dask
 
-SPLIT_EVERY = 8       # chunks' results summed per task of the tree
+SPLIT_EVERY = 16      # chunks' results summed per task of the tree
+INLINE_BYTES = 1 << 16   # parameters up to this size travel inside each chunk's task
 _CHUNKED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
@@ -52,7 +58,6 @@ def chunk_transform(t, positions: tuple):
 
 def call(t, args: tuple):
     """``t(*args)`` with some of ``args`` Dask arrays: NumPy results, computed on Dask."""
-    import dask
     args = t._bind(tuple(args))
     n = len(t.params) - len(t.extra)
     positions = tuple(i for i, a in enumerate(args) if is_dask(a))
@@ -61,22 +66,72 @@ def call(t, args: tuple):
                         "not inside containers")
     blocks, rows = _aligned(t, args, positions, n)
     tc = chunk_transform(t, positions)
-    # the transform and the parameters are one value each in the graph: sent to a worker once
-    # per call, whatever its number of chunks (keys new per call: two calls never share one)
-    shipped = dask.delayed((tc, tuple(None if i in positions else a for i, a in enumerate(args))),
-                           traverse=False)
-    parts = [dask.delayed(_chunk)(shipped, positions, n, rows, *bs) for bs in zip(*blocks)]
+    params = tuple(None if i in positions else a for i, a in enumerate(args))
+    total = graph(_Payload(tc, params), positions, n, rows, blocks)
+    client = _client()
+    if client is not None:
+        future = client.compute(total)      # the cluster starts; the client meanwhile ...
+        base = _empty_run(tc, args, positions, n, rows)
+        summed = future.result()
+    else:
+        import dask
+        (summed,) = dask.compute(total)
+        base = _empty_run(tc, args, positions, n, rows)
+    # the part that reads no data was counted once per chunk: keep it once
+    base, tree = flatten(base)
+    k = len(blocks[0])
+    return unflatten(tree, [_like(b, s - (k - 1) * b) for s, b in zip(summed, base)])
+
+
+def graph(payload, positions: tuple, n: int, rows: int, blocks: list):
+    """The call as one Dask ``Delayed``: a task per row chunk, then a tree of sums."""
+    import dask
+    # keys new per call (pure=False: no hashing of the data or the parameters)
+    shipped = payload if payload.nbytes() <= INLINE_BYTES else \
+        dask.delayed(payload, traverse=False)
+    parts = [dask.delayed(_chunk, pure=False)(shipped, positions, n, rows, *bs)
+             for bs in zip(*blocks)]
     while len(parts) > 1:
-        parts = [dask.delayed(_add)(*parts[k:k + SPLIT_EVERY])
+        parts = [dask.delayed(_add, pure=False)(*parts[k:k + SPLIT_EVERY])
                  for k in range(0, len(parts), SPLIT_EVERY)]
-    (summed,) = dask.compute(parts[0])
-    # the part that reads no data, counted once per chunk: keep it once
+    return parts[0]
+
+
+class _Payload:
+    """What every chunk's task needs besides its blocks: the chunk's transform and the
+    parameters (None at the data's positions). An object, not a tuple, so that Dask passes
+    it to the task as it is (a tuple that starts with a callable would be a task)."""
+
+    __slots__ = ("tc", "params")
+
+    def __init__(self, tc, params: tuple):
+        self.tc, self.params = tc, params
+
+    def __reduce__(self):
+        return _Payload, (self.tc, self.params)
+
+    def nbytes(self) -> int:
+        """The parameters' array bytes (what decides whether they travel in every task)."""
+        return sum(getattr(leaf, "nbytes", 8) for leaf in flatten(self.params)[0])
+
+
+def _client():
+    """The ``distributed.Client`` that Dask's current scheduler belongs to, else None."""
+    import sys
+    if "distributed" not in sys.modules:
+        return None
+    from dask.base import get_scheduler
+    from distributed import Client
+    owner = getattr(get_scheduler(), "__self__", None)
+    return owner if isinstance(owner, Client) else None
+
+
+def _empty_run(tc, args, positions, n: int, rows: int):
+    """The transform on zero rows of data: the part of every chunk's result that reads none."""
     empty = list(args)
     for i in positions:
         empty[i] = np.empty((0,) + args[i].shape[1:], dtype=args[i].dtype)
-    base, tree = flatten(_run(tc, empty, n, rows))
-    k = len(blocks[0])
-    return unflatten(tree, [_like(b, s - (k - 1) * b) for s, b in zip(summed, base)])
+    return _run(tc, empty, n, rows)
 
 
 def _aligned(t, args, positions, n) -> tuple:
@@ -117,10 +172,9 @@ def _run(tc, args, n: int, rows: int):
     return tc(*args[:n], rows, *args[n:])
 
 
-def _chunk(shipped, positions, n, rows, *blocks):
+def _chunk(payload, positions, n, rows, *blocks):
     """One task: the transform on one row chunk; its results as a flat tuple."""
-    tc, params = shipped
-    args = list(params)
+    tc, args = payload.tc, list(payload.params)
     for i, blk in zip(positions, blocks):
         args[i] = blk
     return tuple(flatten(_run(tc, args, n, rows))[0])

@@ -117,3 +117,7 @@ def weighted_mean(w, X, y, s):
 
 def sorted_rows(w, X, y):
     return np.sum(np.sort(X @ w)[:3])       # breaks
+
+
+def mlp_like_dict(params, X, y):
+    return np.mean((X @ params["w"] - y) ** 2) + np.sum(params["unused"] ** 2)

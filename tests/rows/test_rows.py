@@ -80,6 +80,10 @@ def test_pytree_parameters_and_a_static_mode():
     g = fg.grad(F.branch_on_parameter, target="python")
     for act, reg in ((np.tanh, None), (np.sin, 0.5)):
         assert_close(g(W, X, y, act, reg), g(W, XN, YN, act, reg))
+    # parameters too large to travel inside every chunk's task: one value of the graph
+    big = {"w": W, "unused": RNG.normal(size=10**4)}
+    g = fg.value_and_grad(F.mlp_like_dict, target="python")
+    assert_close(g(big, X, y), g(big, XN, YN))
 
 
 def test_hvp_and_jvp_of_the_gradient():
@@ -209,19 +213,49 @@ def test_show_names_the_split_sums(capsys):
     assert "def logistic_nll_grad_rows(w, X, y, rows):" in out and "1.0 / rows" in out
 
 
-def test_a_local_cluster():
-    """A LocalCluster of 2 worker processes: the workers rebuild the transform by reference
-    (runtime/pickling.py) and run their chunks; the client gets parameter-sized results."""
+def test_a_cluster_given_by_address():
+    """A LocalCluster of 2 worker processes, reached as any cluster is, by its scheduler's
+    address: the workers rebuild the transform by reference (runtime/pickling.py) and run
+    their chunks; the client gets parameter-sized results."""
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
-            distributed.Client(cluster):
+            distributed.Client(cluster.scheduler_address):
         X, y = lazy(XN, 70), lazy(YN, 70)
         vg = fg.value_and_grad(F.logistic_nll, target="python")
         assert_close(vg(W, X, y), vg(W, XN, YN))
         h = fg.hvp(F.per_row_loop, target="python")
         v = RNG.normal(size=D)
         assert_close(h(W, X, y, v), h(W, XN, YN, v))
+        # parameters too large to travel inside every chunk's task are one value of the graph
+        big = {"w": W, "unused": np.zeros(10**4)}
+        g = fg.grad(F.mlp_like_dict, target="python")
+        assert_close(g(big, X, y), g(big, XN, YN))
+
+
+@pytest.mark.slow
+def test_memory_on_a_cluster():
+    """Lazily generated data (not persisted), 40 chunks on 2 workers: by the workers' own
+    memory records no worker ever holds more than a few chunks of it, and the client is
+    sent one parameter-sized result (the scheduler's record of what clients ask for)."""
+    distributed = pytest.importorskip("distributed")
+    from bench import dask_memory
+    rows, cols, chunk = 200_000, D, 5_000
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        dask_memory.install(client)
+        gen = da.random.default_rng(3)
+        X = gen.normal(size=(rows, cols), chunks=(chunk, cols))
+        y = (X[:, 0] + gen.logistic(size=rows, chunks=chunk) > 0).astype(float)
+        vg = fg.value_and_grad(F.logistic_nll, target="python")
+        got, peaks, delivered = dask_memory.measure(client, lambda: vg(W, X, y))
+        Xn, yn = dask.compute(X, y)
+        assert_close(got, vg(W, Xn, yn))
+    one_chunk = chunk * (cols + 2) * 8          # a chunk of X, y and the noise behind y
+    for peak_bytes, _ in peaks.values():
+        assert 0 < peak_bytes <= 5 * one_chunk, (peaks, one_chunk)   # of 20 chunks each
+    assert len(delivered) == 1 and delivered[0] <= 8 * (D + 1) + 200, delivered
 
 
 @pytest.mark.slow
