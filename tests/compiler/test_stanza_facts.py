@@ -28,8 +28,6 @@ BARE_CALL = re.compile(r"(?<![\w.'\"])([A-Za-z_]\w*)\(")     # helper(...), not 
 # moves it. A new table fails the scan below: give the primitive a stanza field instead.
 KNOWN = {
     ("compiler/batching.py", "_NO_RAISE"): "batching rules: the vmap issue's",
-    ("compiler/rows.py", "_LINEAR"): "Dask rows: the rows issue's",
-    ("compiler/rows.py", "_LINEAR_ARRAY"): "Dask rows: the rows issue's",
     ("compiler/frontend/transforms.py", "_DRAWS"): "random draws: the draws' own module",
     ("compiler/frontend/lower.py", "_INT_FOLD"): "integer folding: after archfront lands",
 }
