@@ -137,6 +137,8 @@ class Primitive:
     never_raises: bool = False          # an array op that raises for no values: vmap may run
                                         # both arms of an if on a mapped condition (batching.py;
                                         # elementwise ops may too)
+    folds_ints: bool = False            # the frontend folds it on two integers known while
+                                        # compiling (an unrolled loop's index), by evaluate
     linear_in: str | None = None        # "each": linear in each argument (add, neg); "first":
                                         # in its first, the others constant (sum, getitem):
                                         # compiler/rows.py keeps a sum over Dask rows a sum
@@ -259,14 +261,16 @@ def _max_weight(b, x, y):
 
 defprim("add", 2, T.arithmetic, infix("+", P_ADD), operator.add, operator.add,
         linear=(lambda b, s: s, lambda b, s: s), safe=True, reads_values=False,
-        names=(np.add, operator.add), reads_output=False, diagonal=True, linear_in="each")
+        names=(np.add, operator.add), reads_output=False, diagonal=True, linear_in="each",
+        folds_ints=True)
 defprim("sub", 2, T.arithmetic, infix("-", P_ADD), operator.sub, operator.sub,
         linear=(lambda b, s: s, lambda b, s: b.neg(s)), safe=True, reads_values=False,
-        names=(np.subtract, operator.sub), reads_output=False, diagonal=True, linear_in="each")
+        names=(np.subtract, operator.sub), reads_output=False, diagonal=True, linear_in="each",
+        folds_ints=True)
 defprim("mul", 2, T.arithmetic, infix("*", P_MUL), operator.mul, operator.mul,
         deriv=(lambda b, s, out, x, y: b.mul(s, y), lambda b, s, out, x, y: b.mul(s, x)),
         safe=True, names=(np.multiply, operator.mul), reads_output=False, spans=True,
-        diagonal=True)
+        diagonal=True, folds_ints=True)
 defprim("div", 2, T.floating, infix("/", P_MUL), operator.truediv, operator.truediv,
         deriv=(lambda b, s, out, x, y: b.div(s, y),
                lambda b, s, out, x, y: b.div(b.mul(b.neg(s), out), y)),
@@ -274,10 +278,10 @@ defprim("div", 2, T.floating, infix("/", P_MUL), operator.truediv, operator.true
         diagonal=True)
 defprim("floordiv", 2, T.arithmetic, infix("//", P_MUL), lambda a, b: _sp().floor(a / b),
         operator.floordiv, nondiff=True, names=(np.floor_divide, operator.floordiv),
-        reads_output=False)
+        reads_output=False, folds_ints=True)
 defprim("mod", 2, T.arithmetic, infix("%", P_MUL), lambda a, b: _sp().Mod(a, b), operator.mod,
         deriv=(lambda b, s, out, x, y: s, lambda b, s, out, x, y: b.mul(b.neg(s), b.floordiv(x, y))),
-        names=(np.mod, operator.mod), reads_output=False)
+        names=(np.mod, operator.mod), reads_output=False, folds_ints=True)
 defprim("pow", 2, T.arithmetic, infix("**", P_POW), operator.pow,
         lambda a, b: a ** b if not (isinstance(a, (int, float)) and a < 0) else None,
         deriv=(lambda b, s, out, x, y: b.mul(b.mul(s, y), b.pow(x, _pow_less_one(b, x, y))),
