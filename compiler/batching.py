@@ -310,7 +310,13 @@ class _Batcher:
         if s.prim == "sum_to":
             c = args[0] if isb[0] else self.spread(self.b, args[0])
             return self.sum_to(c, args[1], isb[1])
-        return self.unreduce(args[0], args[1], dict(s.params), *isb)
+        out = self.unreduce(args[0], args[1], dict(s.params), *isb)
+        if out is not None and isb[0] and not T.is_array(s.args[0].type):
+            # unbatched, a number broadcast to an array is ``np.full``, a fresh array the reverse
+            # pass may scatter into; batched, it is ``np.broadcast_to``, a read-only view:
+            # written only through a copy
+            self.foreign.add(out.id)
+        return out
 
     # ------------------------------------------------------------------ helpers
 

@@ -247,7 +247,8 @@ def _flat(b, v, batched: bool, n, a, rows: bool):
     if not batched:
         return _zeros(b, a, n, rows)
     if T.is_array(a.type):
-        v = b.op("reshape", v, n, b.op("size", a))
+        if T.ndim(a.type) > 1:      # a vector's derivative is (n, a.size) already
+            v = b.op("reshape", v, n, b.op("size", a))
         if not rows:
             v = b.op("transpose", v)
     if v.type.dtype != "float64":
@@ -329,4 +330,8 @@ def _shaped(b, J, r, x):
             for d in range(a.type.ndim)]
     if len(dims) == 1:
         return J                    # already flat: a vector result of a scalar, or vice versa
+    if T.ndim(r.type) == T.ndim(x.type) == 1 and T.ndim(J.type) == 2:
+        # (r.size, x.size) is r.shape + x.shape: no reshape, which would copy a transposed
+        # forward-mode Jacobian (vmap(hessian(f)) would write its result twice)
+        return J
     return b.op("reshape", J, *dims)

@@ -509,7 +509,8 @@ defprim("trip_count", 3, T.integer, Spelling(_trip_count, _trip_count, P_ATOM, (
         batch="a trip count that depends on a mapped value (the loop method runs it)")
 defprim("tape_alloc", 2, lambda n, like: T.Array(like.dtype, T.ndim(like) + 1),
         Spelling("np.empty({0}, dtype=np.{dtype})",
-                 "np.empty(({0},) + {1}.shape, dtype=np.{dtype})", P_ATOM, (1, P_ATOM), choose=1),
+                 "np.empty(({0},) + {1}.shape, dtype=np.{dtype})", P_ATOM, (1, P_ATOM), choose=1,
+                 jit="empty_rows({0}, {1})", helpers=("empty_rows",)),  # huge pages for large ones
         elementwise=False, fresh=True, nondiff=True,
         shape=lambda q, args, p: (q.sym(args[0]),) + q.shape(args[1]),  # rows of like's shape
         jvp_joint=lambda b, tans, out, n, like:

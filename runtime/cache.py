@@ -64,7 +64,7 @@ def compiler_hash() -> str:
             for p in sorted(root.rglob("*")):
                 if p.suffix in (".py", ".j2"):
                     h.update(p.read_bytes())
-        for name in ("support.py", "numba_ext.py", "tiers.py"):   # tiers: the profile line
+        for name in ("support.py", "numba_ext.py", "hugepages.py", "tiers.py"):   # tiers: the profile line
             h.update((here / name).read_bytes())
         _compiler_hash = h.hexdigest()
     return _compiler_hash

@@ -12,6 +12,7 @@ from numba import types
 from numba.extending import overload, register_jitable
 
 from . import support
+from .hugepages import advise
 
 
 def _unary(py_fn, scalar):
@@ -119,6 +120,15 @@ def _check_index(i, n):
 @overload(support.distinct_pairs, jit_options={"cache": True})
 def _distinct_pairs(a, n, b, m):
     return support.distinct_pairs
+
+
+@overload(support.empty_rows, jit_options={"cache": True})
+def _empty_rows(n, like):
+    def impl(n, like):
+        out = np.empty((n,) + like.shape, dtype=like.dtype)
+        advise(out)
+        return out
+    return impl
 
 
 @overload(support.same_size, jit_options={"cache": True})
@@ -315,6 +325,7 @@ def einsum_source(spec: str, ndims: tuple, dtype: str) -> str:
     if out:
         shape = "(" + ", ".join(f"n_{c}" for c in out) + ",)"
         lines.append(f"{ind}out = np.empty({shape}, dtype=np.{dtype})")
+        lines.append(f"{ind}advise(out)")      # huge pages, as NumPy's einsum output has
     for c in out:
         lines.append(f"{ind}for i_{c} in range(n_{c}):")
         ind += "    "
@@ -339,7 +350,7 @@ def _einsum_loops(spec, *ops):
     if len(ops) == 1 and isinstance(ops[0], types.BaseTuple):
         ops = tuple(ops[0])
     dtype = "float32" if all(getattr(o, "dtype", o) == types.float32 for o in ops) else "float64"
-    ns = {"np": np}
+    ns = {"np": np, "advise": advise}
     ndims = tuple(o.ndim if isinstance(o, types.Array) else 0 for o in ops)
     exec(einsum_source(spec.literal_value, ndims, dtype), ns)  # noqa: S102
     return ns["impl"]

@@ -201,6 +201,12 @@ def same_size(n, m):
     return n
 
 
+def empty_rows(n, like):
+    """``np.empty((n,) + like.shape, like.dtype)``: a tape, or a vmap loop's results; under
+    Numba a large one is given the huge-page hint NumPy gives its own (``hugepages.py``)."""
+    return np.empty((n,) + like.shape, dtype=like.dtype)
+
+
 def array_equiv(a, b):
     """np.array_equiv: the shapes broadcast together and the elements are all equal."""
     return bool(np.array_equiv(a, b))

@@ -1,6 +1,6 @@
 """Lowering of NumPy array code: attributes, methods, reductions, constructors, indexing.
 
-Mixed into :class:`~.lower.Lowerer`. It also keeps two facts the rest of the
+A collaborator of :class:`~.lower.Lowerer` (``lowerer.arrays``). It also keeps two facts the rest of the
 compiler relies on: which arrays the function created itself (only those may be
 assigned into; arguments are read-only), and which arrays have been read as a whole
 (an item assignment into one of those first copies it, so the backward pass still
@@ -14,39 +14,43 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const, Var
-from ..library.registry import METHODS, lowering_of
+from ..library.registry import LOWERINGS, METHODS
 from ..library.linalg import batched_matmul
 from ..primitives import PRIMS
 from ..values import BoundMethod, Record, Ref, SliceVal, hashable
+from .lists import Held
 from .objects import NO_KEY, static_key
 
 REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "min": "amin", "prod": "prod",
               "amax": "amax", "amin": "amin"}
-_DTYPES = {np.float64: "float64", np.float32: "float32", float: "float64", int: "int64",
-           np.int64: "int64", bool: "bool", np.bool_: "bool"}
 
 
 class ArrayLowering:
-    """Array support for the Lowerer (expects self.op, self.atom, self.err, self.b, self.own,
-    self.borrowed)."""
+    """Array support for a :class:`~.lower.Lowerer`, its collaborator (``lowerer.arrays``):
+    it emits through the Lowerer's builder and keeps its facts in the Lowerer's
+    :class:`~.ownership.Ownership`."""
+
+    def __init__(self, lowerer):
+        self.lowerer = lowerer
+
+    # the Lowerer's own, used on every line here
+    def op(self, node: ast.AST, prim: str, *args, **params) -> Var:
+        return self.lowerer.op(node, prim, *args, **params)
+
+    def err(self, node: ast.AST, msg: str, hint: str = ""):
+        return self.lowerer.err(node, msg, hint)
+
+    def expr(self, node: ast.expr) -> object:
+        return self.lowerer.expr(node)
+
+    def atom(self, node: ast.expr):
+        return self.lowerer.atom(node)
+
+    @property
+    def own(self):
+        return self.lowerer.own
 
     # ---------------------------------------------------------------- bookkeeping
-
-    def track(self, prim: str, args, out: Var) -> None:
-        needs_values = PRIMS[prim].reads_values
-        for a in args:               # whatever the result's type: Z @ Z reads Z's values
-            self.own.read(a, needs_values)
-        if not T.is_array(out.type):
-            return
-        if PRIMS[prim].view and args and isinstance(args[0], Var):
-            self.own.view(out, args[0])
-        else:
-            self.own.created(out)
-            if PRIMS[prim].reads_output:      # its adjoint reads it: a later write must copy
-                self.own.expose(out)
-
-    def root(self, v: Var) -> int:
-        return self.own.root(v)
 
     # ---------------------------------------------------------------- attributes
 
@@ -62,8 +66,7 @@ class ArrayLowering:
             return self.op(node, "size", base)
         if name == "ndim":
             return Const(base.type.ndim, T.I64)
-        if name in ("sum", "mean", "max", "min", "prod", "reshape", "copy", "astype", "dot",
-                    "ravel", "flatten", "transpose") or name in METHODS:
+        if name in METHODS:
             return Ref(BoundMethod(base, name))
         raise self.err(node, f"flatgrad does not support the array attribute '.{name}'")
 
@@ -75,95 +78,14 @@ class ArrayLowering:
             keys = tuple(map(Ref, x.items))
             vals = tuple(x.items.values())
             return {"keys": keys, "values": vals, "items": tuple(zip(keys, vals))}[name]
-        if name in REDUCTIONS:
-            return self.reduction(name, x, node.args, kwargs, node)
-        if name == "reshape":
-            return self.reshape(x, node.args, node)
-        if name == "copy":
-            return self.op(node, "copy_array", x)
-        if name in ("ravel", "flatten"):
-            return self.op(node, "reshape", x, Const(-1, T.I64))
-        if name == "transpose":
-            return self.transpose(x, node.args, node)
-        if name == "astype":
-            dtype = self.dtype_of(node.args[0] if node.args else kwargs.get("dtype"), node)
-            return self.cast(x, T.with_dtype(x.type, dtype), node)
-        if name == "dot":
-            return self.matmul(x, self.atom(node.args[0]), node)
-        if name in METHODS:
-            return METHODS[name](self, x, node, kwargs)
+        if name in METHODS:               # x.sum(axis=0) is np.sum(x, axis=0)
+            held = ast.copy_location(Held(x), node)
+            call = ast.copy_location(ast.Call(func=node.func, args=[held, *node.args],
+                                              keywords=node.keywords), node)
+            return LOWERINGS[METHODS[name]](self.lowerer, call, kwargs)
         raise self.err(node, f"flatgrad does not support .{name}()")
 
     # ---------------------------------------------------------------- numpy calls
-
-    # the NumPy functions array_call lowers itself (listed in the README by library/listing.py)
-    ARRAY_CALLS = ("array", "asarray", "var", "std", "sum", "mean", "max", "min", "prod", "amax",
-                   "amin", "dot", "matmul", "inner", "outer", "transpose", "reshape", "ravel",
-                   "copy", "expand_dims", "zeros", "ones", "empty", "full", "zeros_like",
-                   "ones_like", "empty_like", "eye", "arange")
-
-    def array_call(self, fn, node: ast.Call, kwargs):
-        """Calls to NumPy functions that need more than a one-to-one primitive; or None."""
-        name = getattr(fn, "__name__", None)
-        lowering = lowering_of(fn)
-        if lowering is not None:
-            return lowering(self, node, kwargs)
-        if getattr(np, name or "", None) is not fn:
-            return None
-        if name in ("var", "std"):
-            return self.variance(name, node, kwargs)
-        if name in ("sum", "mean", "max", "min", "prod", "amax", "amin"):
-            x = self.expr(node.args[0])
-            if isinstance(x, tuple):             # np.prod(shape), np.sum(sizes)
-                folded = self.tuple_reduction(name, x, node) if len(node.args) == 1 else None
-                if folded is not None:
-                    return folded
-                x = self.sequence_array(x, node)
-            x = self.as_atom(x, node.args[0])
-            return self.reduction(name, x, node.args[1:], kwargs, node)
-        if name in ("dot", "matmul"):
-            a, c = (self.atom(e) for e in node.args)
-            return self.matmul(a, c, node)
-        if name == "inner":     # a sum over the last axes of both: a @ b.T up to 2-D
-            a, c = (self.atom(e) for e in node.args)
-            if T.is_array(a.type) and T.is_array(c.type) and c.type.ndim == 2:
-                c = self.op(node, "transpose", c)     # (with a number: the plain product)
-            return self.matmul(a, c, node)
-        if name == "outer":
-            a, c = (self.atom(e) for e in node.args)
-            if T.is_array(a.type) and T.is_array(c.type):
-                a, c = self.same_dtype(a, c, node)
-            return self.op(node, "outer", a, c)
-        if name == "transpose":
-            return self.transpose(self.atom(node.args[0]), node.args[1:], node, kwargs.get("axes"))
-        if name == "reshape":
-            return self.reshape(self.atom(node.args[0]), node.args[1:], node)
-        if name == "ravel":
-            x = self.atom(node.args[0])
-            if not T.is_array(x.type):
-                return self.op(node, "pack", x)      # np.ravel(2.0) is array([2.0])
-            return self.op(node, "reshape", x, Const(-1, T.I64))
-        if name == "copy":
-            return self.op(node, "copy_array", self.atom(node.args[0]))
-        if name == "expand_dims":
-            x = self.atom(node.args[0])
-            return self.op(node, "expand_dims", x, axis=self.const_int(node.args[1]))
-        if name in ("zeros", "ones", "empty"):
-            dims = self.dims(node.args[0] if node.args else kwargs.get("shape"), node)
-            dtype = self.dtype_of(kwargs.get("dtype") or (node.args[1] if len(node.args) > 1 else None), node)
-            return self.op(node, name, *dims, dtype=dtype)
-        if name == "full":
-            dims = self.dims(node.args[0], node)
-            value = self.atom(node.args[1])
-            return self.op(node, "full", *dims, self.cast(value, T.F64, node))
-        if name in ("zeros_like", "ones_like", "empty_like"):
-            x = self.atom(node.args[0])
-            return self.op(node, "zeros_like" if name == "empty_like" else name, x)
-        if name == "eye":
-            return self.op(node, "eye", self.int_atom(node.args[0]))
-        if name == "arange":
-            return self.op(node, "arange", *(self.atom(a) for a in node.args))
-        return None
 
     def variance(self, name, node, kwargs):
         """np.var / np.std with axis, keepdims and ddof: sum((x - mean)**2) / (n - ddof)."""
@@ -203,7 +125,7 @@ class ArrayLowering:
         dt = T.promote_dtype(a.type.dtype, c.type.dtype)
         if dt not in T.FLOATS:
             dt = "float64"
-        return tuple(x if x.type.dtype == dt else self.cast(x, T.with_dtype(x.type, dt), node)
+        return tuple(x if x.type.dtype == dt else self.lowerer.cast(x, T.with_dtype(x.type, dt), node)
                      for x in (a, c))
 
     def transpose(self, x, args, node, axes_node=None):
@@ -218,7 +140,7 @@ class ArrayLowering:
         if not isinstance(axes_node, (ast.Tuple, ast.List)):
             raise self.err(axes_node, "transpose axes must be a tuple of constant integers")
         nd = x.type.ndim
-        axes = tuple(self.const_int(e) for e in axes_node.elts)
+        axes = tuple(self.lowerer.const_int(e) for e in axes_node.elts)
         if sorted(a % nd for a in axes if -nd <= a < nd) != list(range(nd)):
             raise self.err(axes_node, f"transpose axes {axes} are not a permutation of the "
                                       f"{nd} axes of the array")
@@ -229,22 +151,22 @@ class ArrayLowering:
             v = self.expr(args[0])
             dims = v if isinstance(v, tuple) else (v,)
         else:
-            dims = tuple(self.int_atom(a) for a in args)
+            dims = tuple(self.lowerer.int_atom(a) for a in args)
         return self.op(node, "reshape", x, *dims)
 
     def reduction(self, name, x, args, kwargs, node):
         if not T.is_array(x.type):
             return x
         axis_node = kwargs.get("axis", args[0] if args else None)
-        keepdims = self.const_bool(kwargs.get("keepdims")) if "keepdims" in kwargs else False
+        keepdims = self.lowerer.const_bool(kwargs.get("keepdims")) if "keepdims" in kwargs else False
         axis = None
-        if isinstance(axis_node, ast.Name) and isinstance(self.env.get(axis_node.id), Ref):
+        if isinstance(axis_node, ast.Name) and isinstance(self.lowerer.env.get(axis_node.id), Ref):
             axis_node = None              # an inlined parameter bound to None
         if axis_node is not None and not (isinstance(axis_node, ast.Constant) and axis_node.value is None):
             if isinstance(axis_node, ast.Tuple):
-                axis = tuple(sorted(self.const_int(e) % x.type.ndim for e in axis_node.elts))
+                axis = tuple(sorted(self.lowerer.const_int(e) % x.type.ndim for e in axis_node.elts))
             else:
-                axis = self.const_int(axis_node) % x.type.ndim
+                axis = self.lowerer.const_int(axis_node) % x.type.ndim
         prim = REDUCTIONS[name]
         if isinstance(axis, tuple):
             # several axes: one at a time, highest first, so the others keep their numbers
@@ -271,41 +193,9 @@ class ArrayLowering:
 
     # ---------------------------------------------------------------- constants
 
-    def const_int(self, node) -> int:
-        v = self.expr(node)
-        if isinstance(v, Const) and isinstance(v.value, int) and not isinstance(v.value, bool):
-            return v.value
-        raise self.err(node, "expected a constant integer here (e.g. axis=1)")
-
-    def const_bool(self, node) -> bool:
-        v = self.expr(node)
-        if isinstance(v, Const) and isinstance(v.value, bool):
-            return v.value
-        raise self.err(node, "expected True or False here")
-
-    def dtype_of(self, node, where) -> str:
-        if node is None:
-            return "float64"
-        v = self.expr(node)
-        obj = v.obj if isinstance(v, Ref) else None
-        if obj in _DTYPES:
-            return _DTYPES[obj]
-        raise self.err(node, "unsupported dtype", "Use np.float64, np.float32, int or bool.")
-
-    def dims(self, node, where) -> tuple:
-        v = self.expr(node)
-        dims = v if isinstance(v, tuple) else (v,)
-        out = []
-        for d in dims:
-            if not (isinstance(d, (Var, Const)) and isinstance(d.type, T.Scalar)
-                    and d.type.dtype in ("int64", "bool")):
-                raise self.err(node, "array shapes must be integers or tuples of integers")
-            out.append(d)
-        return tuple(out)
-
     # ---------------------------------------------------------------- indexing
 
-    def expr_Subscript(self, node: ast.Subscript):
+    def subscript(self, node: ast.Subscript):
         base = self.expr(node.value)
         if isinstance(base, Record):
             key = static_key(self.expr(node.slice))   # a string (in static data also a
@@ -318,14 +208,14 @@ class ArrayLowering:
                                      f"{', '.join(map(repr, base.items))})")
             return base.items[key]
         if isinstance(base, Ref) and (base.obj is np.s_ or base.obj is np.index_exp):
-            return self.index_expression(base, node)
-        if isinstance(base, self.LIST_VALUES[0]):    # a list grown in a loop: its rows
-            return self.stacked_index(base, node)
+            return self.lowerer.index_expression(base, node)
+        if isinstance(base, self.lowerer.LIST_VALUES[0]):    # a list grown in a loop: its rows
+            return self.lowerer.stacked_index(base, node)
         if isinstance(base, tuple):
-            key = self.index_value(node.slice)
+            key = self.lowerer.index_value(node.slice)
             if isinstance(key, SliceVal):     # layer_sizes[:-1], args[1:]
-                return base[self.static_slice(key, node)]
-            i = self.const_int(node.slice)
+                return base[self.lowerer.static_slice(key, node)]
+            i = self.lowerer.const_int(node.slice)
             try:
                 return base[i]
             except IndexError:
@@ -346,7 +236,7 @@ class ArrayLowering:
     def index(self, base, sl, node):
         """(spec, index atoms, positions of None axes) for ``base[sl]``. A tuple index (written
         ``x[i, :]`` or held in a variable, as ``np.nonzero`` returns one) is its items."""
-        v = self.index_value(sl)
+        v = self.lowerer.index_value(sl)
         if isinstance(v, tuple):
             nodes = sl.elts if isinstance(sl, ast.Tuple) else [sl] * len(v)
             items = list(zip(v, nodes))
@@ -355,7 +245,7 @@ class ArrayLowering:
         spec, args, newaxes, pos, used = [], [], [], 0, 0
         for v, it in items:
             if isinstance(v, SliceVal):
-                entry, parts = self.slice_spec(v)
+                entry, parts = self.lowerer.slice_spec(v)
                 spec.append(entry)
                 args += parts
                 pos, used = pos + 1, used + 1
@@ -391,14 +281,14 @@ class ArrayLowering:
         if not isinstance(target.value, ast.Name):
             raise self.err(target, "assign into a named array (y[i] = ...)")
         name = target.value.id
-        arr = self.load(name, target.value)
+        arr = self.lowerer.load(name, target.value)
         if not (isinstance(arr, Var) and T.is_array(arr.type)):
             raise self.err(target, f"'{name}' is not an array, so it cannot be assigned into",
                            f"Assign a new value to '{name}' instead, or make it an array.")
-        if not self.own.is_owned(arr) or self.root(arr) in self.borrowed:
+        if not self.own.is_owned(arr) or self.lowerer.root(arr) in self.lowerer.borrowed:
             raise self.err(target, f"cannot assign into '{name}': flatgrad never mutates an argument "
                                    "or a view of one", f"Make a copy first: {name} = {name}.copy()")
-        if self.root(arr) != arr.id:
+        if self.lowerer.root(arr) != arr.id:
             raise self.err(target, f"'{name}' is a view into another array; assigning through it "
                                    "is not supported", "Assign into the array itself, with the "
                                    "index shifted (z[1 + i] = ... rather than v = z[1:]; v[i] = ...).")
@@ -425,16 +315,16 @@ class ArrayLowering:
             # the backward pass may still need the old values (or replays this region from
             # them): write into a copy and keep them intact
             arr = self.op(node, "copy_array", arr)
-        value = self.cast(value, T.Scalar(arr.type.dtype), node) if isinstance(value.type, T.Scalar) \
+        value = self.lowerer.cast(value, T.Scalar(arr.type.dtype), node) if isinstance(value.type, T.Scalar) \
             and value.type.dtype != arr.type.dtype else value
         out = self.op(node, "setitem", arr, value, *args, spec=spec)
-        self.env[name] = out
+        self.lowerer.env[name] = out
 
     def check_unaliased(self, name: str, arr: Var, node) -> None:
         """Reject a write into ``arr`` while another name refers to the same buffer: NumPy
         would change both, and SSA versions cannot."""
         mine = self.own.buffers(arr)
-        for k, v in self.env.items():
+        for k, v in self.lowerer.env.items():
             if (k != name and not k.startswith("$") and isinstance(v, Var) and T.is_array(v.type)
                     and self.own.buffers(v) & mine):
                 raise self.err(node, f"'{name}' and '{k}' are the same array; assigning "
@@ -461,21 +351,21 @@ class ArrayLowering:
     def aug_array(self, s: ast.AugAssign, current: Var, name: str) -> None:
         """``a += x`` on an array changes its buffer in place. That is the same as ``a = a + x``
         only if no other name sees the buffer: reject it on arguments, views and aliases."""
-        if not self.own.is_owned(current) or self.root(current) in self.borrowed:
+        if not self.own.is_owned(current) or self.lowerer.root(current) in self.lowerer.borrowed:
             raise self.err(s, f"'{name} {_AUG[type(s.op)]}= ...' would change the argument "
                               f"'{name}' in place; flatgrad never mutates an argument",
                            f"Write {name} = {name} {_AUG[type(s.op)]} ... (a new array).")
-        if self.root(current) != current.id:
+        if self.lowerer.root(current) != current.id:
             raise self.err(s, f"'{name}' is a view into another array; an in-place operator "
                               "would change that array too", f"Write {name} = {name} "
                               f"{_AUG[type(s.op)]} ... (a new array), or update the array itself.")
         self.check_unaliased(name, current, s)
 
     def aug_subscript(self, s: ast.AugAssign, op: str) -> None:
-        current = self.expr_Subscript(ast.Subscript(value=s.target.value, slice=s.target.slice,
+        current = self.subscript(ast.Subscript(value=s.target.value, slice=s.target.slice,
                                                     ctx=ast.Load(), lineno=s.lineno,
                                                     col_offset=s.col_offset))
-        value = self.binop(op, current, self.atom(s.value), s)
+        value = self.lowerer.binop(op, current, self.atom(s.value), s)
         self.assign_subscript(s.target, value, s)
 
 

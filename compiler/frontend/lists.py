@@ -14,11 +14,23 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const, Var
-from ..values import SliceVal, hashable
+from ..values import ListValue, SliceVal, hashable
 
 
 class ListLowering:
     """Tuple and list values for the Lowerer (expects self.err)."""
+
+    def list_append(self, s: ast.Expr, name: str) -> None:
+        """``out.append(v)``: a list is a tuple of values, so appending makes a longer tuple."""
+        call = s.value
+        if len(call.args) != 1 or call.keywords:
+            raise self.err(s, "list.append takes one value")
+        if self.list_depth.get(name, 0) < len(self.loops):
+            raise self.err(s, f"the list '{name}' grows inside a while loop",
+                           "Loop over range(...) (a list may grow in a for loop), or "
+                           "preallocate an array: out = np.zeros(n), then out[i] = ... .")
+        grown = self.env[name] + (self.expr(call.args[0]),)
+        self.env[name] = ListValue(grown) if isinstance(self.env[name], ListValue) else grown
 
     def sequence_binop(self, op: str, left, right, node: ast.BinOp) -> tuple:
         """``left <op> right`` where one side is a tuple (or list)."""
@@ -110,7 +122,7 @@ class ListProbe:
 
 class GrowingLists:
     """Lists grown in loops of data-dependent length, for the Lowerer (expects self.env,
-    self.op, self.err, self.assign_subscript, self.unify)."""
+    self.op, self.err, self.arrays.assign_subscript, self.unify)."""
 
     LIST_VALUES = (Stacked, ListRef, ListProbe)
 
@@ -228,7 +240,7 @@ class GrowingLists:
                            "in variables of its own.")
         return v.rows
 
-    def expr__Held(self, node: "_Held"):
+    def expr_Held(self, node: "Held"):
         return node.value
 
     def append_to(self, s: ast.Expr, name: str) -> bool:
@@ -263,7 +275,7 @@ class GrowingLists:
 
     def index_rows(self, rows: Var, node: ast.Subscript):
         """``rows[node.slice]`` (as arrays.py indexes an array)."""
-        return self.expr_Subscript(ast.Subscript(value=_Held(rows), slice=node.slice,
+        return self.expr_Subscript(ast.Subscript(value=Held(rows), slice=node.slice,
                                                  ctx=ast.Load(), lineno=node.lineno,
                                                  col_offset=node.col_offset))
 
@@ -326,8 +338,8 @@ class GrowingLists:
         return self.op(node, "reshape", moved, *dims[:axis], merged, *dims[axis + 2:])
 
 
-class _Held(ast.expr):
-    """An AST leaf standing for a value already lowered (see ``expr__Held``)."""
+class Held(ast.expr):
+    """An AST leaf standing for a value already lowered (see ``expr_Held``)."""
 
     _fields = ()
 

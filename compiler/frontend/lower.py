@@ -9,11 +9,8 @@ never needs a goto. Calls to other user functions are inlined.
 from __future__ import annotations
 
 import ast
-import builtins
-import copy
-import textwrap
 import types as pytypes
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -21,42 +18,38 @@ from .. import facts
 from .. import types as T
 from ..builder import Builder
 from ..errors import CompileError
-from ..ir import Atom, Block, Const, For, Function, If, Var, While
-from ..library.registry import attribute_reader
+from ..ir import Atom, Block, Const, Function, If, Var
+from ..library.registry import lowering_of
 from ..library.shape import unstacked
 from ..primitives import PRIMS
+from . import array_calls, builtin_calls  # noqa: F401 - they register their lowerings
 from . import names, starred, transforms
 from .arrays import ArrayLowering
-from .calls import BindError, Params, bind
-from .effects import is_print, lower_print
+from .comprehensions import ComprehensionLowering
+from .constants import ConstantArgs
+from .desugar.private import private_text
+from .flags import RET, RETVAL, LoopFlags, hint_of
+from .loops import LoopLowering
+from .syntax import cannot_fail, exits_of
+from .effects import is_print
 from .fence import fence
-from .lists import GrowingLists, ListLowering, Stacked, _appended, _grown
+from .lists import GrowingLists, ListLowering, Stacked, _appended
+from .inline import InlineLowering, LocalFunction
 from .objects import ObjectLowering, ObjectVal, StaticArg, UserMethod, object_parameter
+from .scope import NameLowering
 from .ownership import Ownership
 from .slices import SliceLowering, slice_parameter
-from .source import ParsedFunction, params_of, parse_function, unreadable_call
-from ..objects import holds_objects, is_user_object
-from ..values import BoundMethod, ListValue, Record, Ref, SliceVal, Undefined, hashable, is_static
+from .source import ParsedFunction, params_of, parse_function
+from ..objects import holds_objects
+from ..values import BoundMethod, ListValue, Record, Ref, SliceVal, Undefined
 from ..library import random
 
-RET, RETVAL = "$ret", "$retval"
 CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
            ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow", ast.MatMult: "matmul"}
 _CMPOPS = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq",
            ast.NotEq: "ne"}
-
-
-def _hint(name: str) -> str | None:
-    """The name a variable shows in emitted code; internal flags get descriptive ones."""
-    if not name.startswith("$"):
-        return name.replace("#", "_")    # a tuple's item, a growing list's buffer (xs#buf)
-    for prefix, hint in (("$retval", "retval"), ("$ret", "returned"), ("$brk", "broke"),
-                         ("$cont", "skipped"), ("$i", None)):
-        if name.startswith(prefix):
-            return hint
-    return None
 
 
 def lower_function(fn, arg_types=None) -> Function:
@@ -71,26 +64,26 @@ def lower_function(fn, arg_types=None) -> Function:
     leaves: list = []
     bindings = {n: _parameter(b, n, t, leaves) for n, t in zip(argnames, arg_types)}
     params = tuple(leaves)
-    lw = Lowerer(pf, fn, b, (fn.__code__,))
-    lw.route = ("closure",)
+    lowerer = Lowerer(pf, fn, b, (fn.__code__,))
+    lowerer.route = ("closure",)
     for n, v in bindings.items():
         if isinstance(v, StaticArg):      # an object argument: its arrays are parameters
-            bindings[n] = lw.static_value(v.obj, v.arrays, (), pf.node, n)
-    lw.captures_hints.update(argnames)
-    lw.captures_hints.update(p.hint for p in params)
+            bindings[n] = lowerer.static_value(v.obj, v.arrays, (), pf.node, n)
+    lowerer.captures_hints.update(argnames)
+    lowerer.captures_hints.update(p.hint for p in params)
     with facts.scope(argnames, bindings, known):
-        result = lw.run(bindings)
+        result = lowerer.run(bindings)
     results = result if isinstance(result, tuple) else (result,)
     for r in results:
         if not isinstance(r, (Var, Const)):
             raise CompileError(f"'{pf.name}' must return numbers or arrays",
                                pf.loc(pf.node), "Return a number, an array or a tuple of them.")
     if len(results) == 1 and isinstance(results[0], Var):
-        results = (lw.rename(results[0], "L"),)
+        results = (lowerer.rename(results[0], "L"),)
     # arrays read from the module or closure come after the parameters, as hidden ones
-    hidden = tuple(lw.captures.values())
+    hidden = tuple(lowerer.captures.values())
     meta = ((CAPTURES, tuple(where + (v.type.dtype, v.type.ndim)
-                             for where, v in lw.captures.items())),) if hidden else ()
+                             for where, v in lowerer.captures.items())),) if hidden else ()
     if isinstance(result, tuple) and len(results) == 1:
         # a tuple (or list) of one value stays one (np.split(x, 1)): the transforms' results
         # nest as it does, where a bare value would be taken for the value itself
@@ -98,7 +91,7 @@ def lower_function(fn, arg_types=None) -> Function:
         meta += (("tree", tuple_of([LEAF])),)
     fn = Function(pf.name, params + hidden, Block((), tuple(b.stmts), results), pf.loc(pf.node),
                   meta)
-    return random.hoist(fn, len(params), lw.randoms)   # random draws: hidden parameters too
+    return random.hoist(fn, len(params), lowerer.randoms)   # random draws: hidden parameters too
 
 
 def _parameter(b: Builder, name: str, t: T.Type, leaves: list) -> object:
@@ -136,7 +129,8 @@ def _identifier(key: str) -> str:
     return text if text and not text[0].isdigit() else "k" + text
 
 
-class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLowering):
+class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering, ConstantArgs,
+              SliceLowering, ListLowering, GrowingLists, ObjectLowering):
     """Lowers one function body (the user's, or an inlined callee) into a builder."""
 
     def __init__(self, pf: ParsedFunction, fn, b: Builder, stack: tuple,
@@ -159,7 +153,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         self.routes: dict = {}       # id(function) -> its route, shared with inlined helpers
         self.env: dict[str, object] = {}
         self.dead = False
-        self.loops: list[_LoopFlags] = []
+        self.loops: list[LoopFlags] = []
         self.counter = 0
         self.hints: dict[str, str] = {}   # internal counters named after the user's loop variable
         self.own = own or Ownership()     # shared with inlined helpers
@@ -168,6 +162,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         self.borrowed = borrowed          # the caller's arrays, passed in: read-only here
         self.list_depth: dict[str, int] = {}   # list name -> loops around where it was made
         self.randoms: dict = {}           # random generators drawn from, shared with helpers
+        self.arrays = ArrayLowering(self)  # indexing, array methods, reductions
 
     # ------------------------------------------------------------------ helpers
 
@@ -177,7 +172,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
     def op(self, node: ast.AST, prim: str, *args, **params) -> Var:
         self.b.loc = self.pf.loc(node)
         out = self.b.op(prim, *args, **params)
-        self.track(prim, self.b.stmts[-1].args, out)
+        self.own.track(prim, self.b.stmts[-1].args, out)
         return out
 
     def flag(self, base: str) -> str:
@@ -195,6 +190,13 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         outs = tuple(new if o is var else o for o in last.outs)
         self.b.stmts[-1] = replace(last, outs=outs)
         return new
+
+    def root(self, v: Var) -> int:
+        """The buffer array ``v`` is (a view's base)."""
+        return self.own.root(v)
+
+    def expr_Subscript(self, node: ast.Subscript) -> object:
+        return self.arrays.subscript(node)
 
     def placeholder(self, t: T.Type, node: ast.AST) -> Atom:
         if isinstance(t, T.Scalar):
@@ -257,7 +259,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
 
     def exit_flags(self, s: ast.stmt) -> list[str]:
         """The flags statement ``s`` may have set (a break, continue or return inside it)."""
-        found = _exits(s)
+        found = exits_of(s)
         flags = []
         if "return" in found:
             flags.append(RET)
@@ -354,10 +356,10 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                 return self.assign(s.target, self.sequence_binop(
                     op, current, self.expr(s.value), s), s)
             if isinstance(current, Var) and T.is_array(current.type):
-                self.aug_array(s, current, s.target.id)
+                self.arrays.aug_array(s, current, s.target.id)
             self.assign(s.target, self.binop(op, current, self.atom(s.value), s), s)
         elif isinstance(s.target, ast.Subscript):
-            self.aug_subscript(s, op)
+            self.arrays.aug_subscript(s, op)
         else:
             raise self.err(s.target, "cannot assign to this target", "Assign to a plain variable.")
 
@@ -382,7 +384,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             for t, v in zip(target.elts, value):
                 self.assign(t, v, node)
         elif isinstance(target, ast.Subscript):
-            self.assign_subscript(target, value, node)
+            self.arrays.assign_subscript(target, value, node)
         elif isinstance(target, ast.Attribute):
             self.read_only(target)
         else:
@@ -444,7 +446,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                 vals[i] = self.placeholder(t, node) if v is None else self.cast(v, t, node)
         self.b = saved
         for k, t, a, c in zip(names, types, yt, ye):
-            out = self.b.fresh(t, hint=_hint(k))
+            out = self.b.fresh(t, hint=hint_of(k))
             outs.append(out)
             merged[k] = out
             if T.is_array(t):
@@ -458,430 +460,6 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                 merged[k] = tuple(merged.pop(p, None) for p in parts)
         self.env, self.dead = merged, dt and de
         return outs
-
-    # ------------------------------------------------------------------ loops
-
-    def stmt_For(self, s: ast.For) -> None:
-        it = s.iter
-        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name | ast.Attribute)
-                and self.resolve_callee(it.func) is range):
-            return self.for_over_values(s)
-        if it.keywords or not 1 <= len(it.args) <= 3:
-            raise self.err(it, "range() takes 1 to 3 positional arguments")
-        if not isinstance(s.target, ast.Name):
-            raise self.err(s.target, "the loop variable must be a plain name")
-        bounds = [self.int_atom(a) for a in it.args]
-        start, stop, step = (
-            (Const(0, T.I64), bounds[0], Const(1, T.I64)) if len(bounds) == 1 else
-            (bounds[0], bounds[1], Const(1, T.I64)) if len(bounds) == 2 else tuple(bounds))
-        if isinstance(step, Const) and step.value == 0:
-            raise self.err(it, "range() step must not be zero")
-        grown = self.growing_lists(s.body)
-        if grown:
-            # out.append(...) in the body: a list is a tuple of values, so a loop running a
-            # constant number of times is unrolled; else the list grows in a buffer of rows
-            trips = _trips(start, stop, step)
-            if trips is not None and trips <= _UNROLL_MAX and \
-                    all(isinstance(self.env[n], tuple) for n in grown):
-                values = tuple(Const(i, T.I64) for i in range(start.value, stop.value, step.value))
-                return self.unrolled(s, "values", [values])
-            return self.grow_lists(s, grown, lambda: self.range_loop(s, start, stop, step))
-        self.range_loop(s, start, stop, step)
-
-    def range_loop(self, s: ast.For, start, stop, step) -> None:
-        """``for i in range(start, stop, step)`` (bounds lowered) as a For region, or as a
-        While one if the body can break or return."""
-        exits = _exits_loop(s.body)
-        if "break" in exits or "return" in exits:
-            return self.for_as_while(s, start, stop, step, exits)
-        index_name = s.target.id
-        trips = total = _trips(start, stop, step)
-        first = start
-        peeled = bool(trips) and not exits and self.first_assigned_read_later(s)
-        if peeled:
-            # it provably runs: peel the first trip so that what it assigns is defined after
-            self.env[index_name] = start
-            self.block(s.body)
-            start = Const(start.value + step.value, T.I64)
-            trips -= 1
-
-        def body(params):
-            self.env[index_name] = params[0]
-            self.loop_body(s.body, exits)
-
-        if trips != 0 or not peeled:
-            # (a loop that never runs is lowered all the same: what it holds is checked)
-            self.loop(s, body, index=True, bounds=(start, stop, step), exits=exits)
-        if total:
-            self.env[index_name] = Const(first.value + (total - 1) * step.value, T.I64)
-        else:
-            self.env[index_name] = Undefined(index_name, "the loop may run zero times")
-
-    def first_assigned_read_later(self, s: ast.For) -> bool:
-        """Does the code after loop ``s`` read a name the loop's body assigns first?"""
-        fresh = _assigned(s.body) - set(self.env)
-        later = {n.id for st in getattr(self, "rest", []) for n in ast.walk(st)
-                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        return bool(fresh & later)
-
-    def list_append(self, s: ast.Expr, name: str) -> None:
-        """``out.append(v)``: a list is a tuple of values, so appending makes a longer tuple."""
-        call = s.value
-        if len(call.args) != 1 or call.keywords:
-            raise self.err(s, "list.append takes one value")
-        if self.list_depth.get(name, 0) < len(self.loops):
-            raise self.err(s, f"the list '{name}' grows inside a while loop",
-                           "Loop over range(...) (a list may grow in a for loop), or "
-                           "preallocate an array: out = np.zeros(n), then out[i] = ... .")
-        grown = self.env[name] + (self.expr(call.args[0]),)
-        self.env[name] = ListValue(grown) if isinstance(self.env[name], ListValue) else grown
-
-    # ------------------------------------------------------------------ comprehensions
-
-    def expr_ListComp(self, node) -> tuple:
-        """``[f(i) for i in range(3)]``, ``(x[k] for k in t)``: unrolled into a tuple (a list
-        is a tuple of values here); each iterable must be a constant range or a tuple, and
-        each condition a constant. ``sum(... for ...)`` over anything becomes a loop."""
-        names = {n for g in node.generators for n in _target_names(g.target)}
-        saved = {n: self.env[n] for n in names if n in self.env}
-        out: list = []
-        try:
-            self._unroll(node, list(node.generators), out)
-        finally:
-            for n in names:
-                self.env.pop(n, None)
-            self.env.update(saved)
-        return ListValue(out) if isinstance(node, ast.ListComp) else tuple(out)
-
-    expr_GeneratorExp = expr_ListComp
-
-    def _unroll(self, node, gens: list, out: list) -> None:
-        if not gens:
-            out.append(self.expr(node.elt))
-            return
-        g = gens[0]
-        items = self.constant_items(g.iter)
-        if items is None:
-            raise self.err(g.iter, "a comprehension runs over range(<constants>) or a tuple here",
-                           "Write a for loop that fills an array (out[i] = ...); "
-                           "sum(... for ...) may run over anything a for loop does.")
-        for item in items:
-            self.assign(g.target, item, g)
-            keep = True
-            for c in g.ifs:
-                v = self.condition(c)
-                if not isinstance(v, Const):
-                    raise self.err(c, "a comprehension's condition must be a constant here",
-                                   "Use np.where, or a for loop with an if.")
-                keep = keep and bool(v.value)
-            if keep:
-                self._unroll(node, gens[1:], out)
-
-    def constant_items(self, it: ast.expr):
-        """The values a loop over ``it`` visits, if known while compiling: range() of constants
-        (at most _UNROLL_MAX), a tuple, a dict's keys, enumerate/zip of those; else None."""
-        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name | ast.Attribute) \
-                and not it.keywords:
-            fn = self.resolve_callee(it.func)
-            if fn is range:
-                bounds = [self.expr(a) for a in it.args]
-                if 1 <= len(bounds) <= 3 and all(isinstance(b, Const) and isinstance(b.value, int)
-                                                 for b in bounds):
-                    r = range(*(b.value for b in bounds))
-                    return tuple(Const(i, T.I64) for i in r) if len(r) <= _UNROLL_MAX else None
-                return None
-            if fn in (enumerate, zip):
-                parts = [self.constant_items(a) for a in it.args]
-                if not parts or any(p is None for p in parts):
-                    return None
-                if fn is enumerate:
-                    return tuple((Const(i, T.I64), v) for i, v in enumerate(parts[0])) \
-                        if len(parts) == 1 else None
-                return tuple(zip(*parts))
-        v = self.expr(it)
-        if isinstance(v, Record):
-            return tuple(map(Ref, v.items))
-        return v if isinstance(v, tuple) else None
-
-    def sum_loop(self, gen: ast.GeneratorExp | ast.ListComp) -> object:
-        """``sum(f(i) for i in range(n) if c(i))`` over a loop flatgrad cannot unroll: an
-        accumulating loop (its variables renamed, so they do not leak, as in Python 3)."""
-        if len(gen.generators) != 1:
-            raise self.err(gen, "sum() over a comprehension with several 'for's needs constant "
-                                "ranges", "Write nested for loops that accumulate.")
-        g = gen.generators[0]
-        renames = {n: self.flag("c") for n in _target_names(g.target)}
-        for n, flag in renames.items():
-            self.hints[flag] = n
-        acc = self.flag("acc")
-        self.hints[acc] = "acc"
-
-        def fresh(node):
-            return _Renamer(renames).visit(copy.deepcopy(node))
-
-        where = dict(lineno=gen.lineno, col_offset=gen.col_offset)
-        update = ast.Assign(targets=[ast.Name(id=acc, ctx=ast.Store(), **where)],
-                            value=ast.BinOp(left=ast.Name(id=acc, ctx=ast.Load(), **where),
-                                            op=ast.Add(), right=fresh(gen.elt), **where), **where)
-        body = [update]
-        for c in reversed(g.ifs):
-            body = [ast.If(test=fresh(c), body=body, orelse=[], **where)]
-        loop = ast.For(target=fresh(g.target), iter=g.iter, body=body, orelse=[], **where)
-        self.env[acc] = Const(0.0, T.F64)
-        rest = getattr(self, "rest", [])
-        try:
-            self.stmt_For(loop)
-        except CompileError as e:
-            if acc not in e.message:
-                raise
-            raise self.err(gen, "sum() of a generator of arrays (over a loop flatgrad does not "
-                                "unroll) is not supported: its type would depend on whether the "
-                                "loop runs", "Start from zeros: acc = np.zeros(shape), then "
-                                "acc = acc + ... in a for loop; or np.sum(X, axis=0).") from None
-        self.rest = rest
-        return self.env.pop(acc)
-
-    def for_over_values(self, s: ast.For) -> None:
-        """``for row in M``, ``for i, row in enumerate(M)``, ``for a, b in zip(x, y)`` over
-        arrays (their first axis): a loop over an index; over a tuple: unrolled."""
-        it, node = s.iter, s.iter
-        kind, sources = "values", [it]
-        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name | ast.Attribute) and not it.keywords:
-            fn = self.resolve_callee(it.func)
-            if fn is enumerate and len(it.args) == 1:
-                kind, sources = "enumerate", [it.args[0]]
-            elif fn is zip and it.args:
-                kind, sources = "zip", list(it.args)
-        values = [self.expr(x) for x in sources]
-        values = [tuple(map(Ref, v.items)) if isinstance(v, Record) else
-                  self.stacked_rows(v, it) if isinstance(v, Stacked) else v for v in values]
-        if all(isinstance(v, tuple) for v in values):
-            return self.unrolled(s, kind, values)
-        for x, v in zip(sources, values):
-            if not (isinstance(v, Var) and T.is_array(v.type)):
-                raise self.err(x, "a for loop iterates over range(...), an array's rows, "
-                                  "enumerate(array), zip(arrays...) or a tuple",
-                               "Write `for i in range(len(x)):` and index with x[i].")
-        names = []
-        for v in values:
-            names.append(self.flag("it"))
-            self.env[names[-1]] = v
-        k = self.flag("k")
-        self.hints[k] = "k"
-        where = dict(lineno=it.lineno, col_offset=it.col_offset)
-
-        def name(n, ctx=ast.Load):
-            return ast.Name(id=n, ctx=ctx(), **where)
-
-        lengths = [ast.Call(func=name("len"), args=[name(n)], keywords=[], **where) for n in names]
-        count = lengths[0] if len(lengths) == 1 else ast.Call(func=name("min"), args=lengths,
-                                                              keywords=[], **where)
-        items = [ast.Subscript(value=name(n), slice=name(k), ctx=ast.Load(), **where) for n in names]
-        if kind == "enumerate":
-            target = s.target
-            if not (isinstance(target, ast.Tuple) and len(target.elts) == 2):
-                raise self.err(target, "unpack enumerate(...) as `for i, row in enumerate(x)`")
-            prefix = [ast.Assign(targets=[target.elts[0]], value=name(k), **where),
-                      ast.Assign(targets=[target.elts[1]], value=items[0], **where)]
-        elif kind == "zip":
-            value = ast.Tuple(elts=items, ctx=ast.Load(), **where)
-            prefix = [ast.Assign(targets=[s.target], value=value, **where)]
-        else:
-            prefix = [ast.Assign(targets=[s.target], value=items[0], **where)]
-        loop = ast.For(target=name(k, ast.Store), iter=ast.Call(func=name("range"), args=[count],
-                                                                  keywords=[], **where),
-                       body=prefix + s.body, orelse=[], lineno=s.lineno, col_offset=s.col_offset)
-        self.stmt_For(loop)
-
-    def unrolled(self, s: ast.For, kind: str, values: list) -> None:
-        """A loop over tuples: the body once per element, in order."""
-        if _exits_loop(s.body) & {"break", "continue"}:
-            raise self.err(s, "break and continue are not supported in a loop over a tuple",
-                           "Loop over range(len(...)) instead.")
-        n = min(len(v) for v in values)
-        for i in range(n):
-            if kind == "enumerate":
-                item = (Const(i, T.I64), values[0][i])
-            elif kind == "zip":
-                item = tuple(v[i] for v in values)
-            else:
-                item = values[0][i]
-            self.assign(s.target, item, s)
-            self.block(s.body)
-            if self.dead:
-                return
-
-    def for_as_while(self, s: ast.For, start, stop, step, exits) -> None:
-        """A for loop that can break or return: a while loop over an explicit counter."""
-        idx = self.flag("i")
-        self.env[idx] = start
-        index_name = s.target.id
-        self.hints[idx] = index_name
-
-        def cond(node):
-            i = self.env[idx]
-            if isinstance(step, Const):
-                return self.op(node, "lt" if step.value > 0 else "gt", i, stop)
-            up = self.op(node, "and", self.op(node, "gt", step, 0), self.op(node, "lt", i, stop))
-            down = self.op(node, "and", self.op(node, "lt", step, 0), self.op(node, "gt", i, stop))
-            return self.op(node, "or", up, down)
-
-        def body(params):
-            self.env[index_name] = self.env[idx]
-            self.loop_body(s.body, exits)
-            # the counter advances on every trip, also one a (constant) continue ended early
-            self.env[idx] = self.op(s, "add", self.env[idx], step)
-
-        self.loop(s, body, cond=cond, exits=exits, extra=(idx,))
-        self.env[index_name] = Undefined(index_name, "the loop may run zero times")
-
-    def stmt_While(self, s: ast.While) -> None:
-        grown = self.growing_lists(s.body)
-        if grown:                      # out.append(...) in the body: a growing buffer
-            return self.grow_lists(s, grown, lambda: self.while_loop(s))
-        self.while_loop(s)
-
-    def while_loop(self, s: ast.While) -> None:
-        exits = _exits_loop(s.body)
-        self.loop(s, lambda params: self.loop_body(s.body, exits),
-                  cond=lambda node: self.condition(s.test), exits=exits)
-        forever = isinstance(s.test, ast.Constant) and s.test.value is True
-        if forever and "break" not in exits:
-            self.dead = True   # only a return leaves `while True:`
-
-    def loop_body(self, body: list[ast.stmt], exits: set) -> None:
-        if "continue" in exits:
-            self.env[self.loops[-1].cont] = Const(False, T.BOOL)
-        self.block(body)
-
-    def loop(self, s, body_fn, index=False, bounds=None, cond=None, exits=frozenset(),
-             extra=()) -> None:
-        """Lower a loop region: a ``For`` over ``bounds`` (start, stop, step) with the index as
-        its first parameter, or a ``While`` on ``cond``. The body is lowered again until the
-        types of the carried variables settle (an int that becomes a float, ...)."""
-        flags = _LoopFlags(self.flag("brk") if "break" in exits else None,
-                           self.flag("cont") if "continue" in exits else None,
-                           "return" in exits)
-        internal = set(extra)
-        if flags.brk:
-            self.env[flags.brk] = Const(False, T.BOOL)
-            internal.add(flags.brk)
-        if flags.ret:
-            internal |= {RET, RETVAL}
-        # a list grown in the loop: its buffer and count (<name>#buf, <name>#n) are carried
-        growing = {n for n in _grown(s.body) if isinstance(self.env.get(n), self.LIST_VALUES[1:])}
-        carry = _Carried(_assigned(s.body) | internal | growing)
-        self.env = dict(self.env)
-        carry.flatten(self.env)
-        names = [k for k in self.env if carry.covers(k) and isinstance(self.env[k], (Var, Const))]
-        if flags.ret and RETVAL not in names:
-            names.append(RETVAL)
-        self.own_carried(s, names)
-        env0 = self.env
-        types = {k: env0[k].type for k in names if isinstance(env0.get(k), (Var, Const))}
-        for _round in range(_SETTLE_ROUNDS):
-            trip = self.lower_trip(s, body_fn, index, cond, flags, carry, env0, names, types)
-            new_types = {}
-            for k in names:
-                v = trip.env.get(k)
-                if isinstance(v, (Var, Const)):
-                    new_types[k] = self.unify(k, [t for t in (types.get(k), v.type) if t], s)
-            if new_types == types:
-                break
-            types = new_types
-        else:
-            raise self.err(s, "the types of the loop's variables do not settle")
-        self.emit_loop(s, trip, bounds, env0, types, carry)
-        if flags.ret:
-            # the rest of the enclosing block runs only if the loop did not return
-            self.dead = False
-
-    def lower_trip(self, s, body_fn, index, cond, flags, carry, env0, names, types) -> "_Trip":
-        """Lower the condition and body once, with carried variables of ``types``. Names a
-        trip turns out to carry besides (components of a tuple it returns) join ``names``."""
-        saved = self.b
-        self.env, self.dead = dict(env0), False
-        live = [k for k in names if k in types]
-        params = [self.b.fresh(types[k], hint=self.hints.get(k) or _hint(k)) for k in live]
-        idx = [self.b.fresh(T.I64, hint=self.hints.get(s.target.id) or _hint(s.target.id))] \
-            if index else []
-        self.env.update(zip(live, params))
-        outer = self.own.enter()
-        for k, p in zip(live, params):
-            if T.is_array(p.type):
-                self.own.created(p, self.own.is_owned(env0.get(k)), sources=(env0.get(k),))
-        cond_block = None
-        if cond is not None:
-            # the condition block gets its own parameters: blocks never share values
-            self.b = saved.child()
-            cparams = [self.b.fresh(p.type, p.hint) for p in params]
-            self.env = dict(env0)
-            self.env.update(zip(live, cparams))
-            carry.rebuild(self.env)
-            c = self.truth(cond(s), s)
-            for f in (flags.brk, RET if flags.ret else None):
-                if f:
-                    c = self.op(s, "and", self.op(s, "not", self.env[f]), c)
-            cond_block = Block(tuple(cparams), tuple(self.b.stmts), (c,))
-            self.env = dict(env0)
-            self.env.update(zip(live, params))
-        carry.rebuild(self.env)
-        self.b = saved.child()
-        self.loops.append(flags)
-        body_fn(idx + params)
-        self.loops.pop()
-        self.own.leave(outer)
-        body_b, env1 = self.b, dict(self.env)
-        carry.flatten(env1)
-        names += [k for k in env1 if "#" in k and k.split("#")[0] in names
-                  and k not in names and isinstance(env1[k], (Var, Const))]
-        self.b = saved
-        return _Trip(live, idx, params, cond_block, body_b, env1)
-
-    def emit_loop(self, s, trip: "_Trip", bounds, env0, types, carry) -> None:
-        """Emit the loop region of the settled trip and bind its results."""
-        self.b, saved = trip.body, self.b
-        yields = []
-        for k, p in zip(trip.live, trip.params):
-            v = trip.env.get(k)
-            yields.append(self.cast(v, types[k], s) if isinstance(v, (Var, Const)) else p)
-        self.b = saved
-        init = []
-        for k in trip.live:
-            v = env0.get(k)
-            init.append(self.cast(v, types[k], s) if isinstance(v, (Var, Const))
-                        else self.placeholder(types[k], s))
-        outs = tuple(self.b.fresh(types[k], hint=self.hints.get(k) or _hint(k)) for k in trip.live)
-        body = Block(tuple(trip.idx + trip.params), tuple(trip.body.stmts), tuple(yields))
-        loc = self.pf.loc(s)
-        if trip.cond is None:
-            self.b.emit(For(*bounds, tuple(init), body, outs, loc))
-        else:
-            self.b.emit(While(tuple(init), trip.cond, body, outs, loc))
-        self.env, self.dead = dict(env0), False
-        self.env.update(zip(trip.live, outs))
-        for k, p, o in zip(trip.live, trip.params, outs):
-            if T.is_array(o.type):
-                # after the loop: the initial value's buffer or the last trip's (z = Z inside
-                # the loop makes z the buffer of Z)
-                self.own.created(o, self.own.is_owned(p), sources=(env0.get(k), trip.env.get(k)))
-        carry.rebuild(self.env)
-        for k in _assigned(s.body):
-            if k not in trip.live and not isinstance(self.env.get(k), tuple):
-                self.env[k] = Undefined(k, f"it is first assigned inside the loop at line {loc.line}, "
-                                           "which may run zero times")
-
-    def own_carried(self, s, carried) -> None:
-        """Arrays the loop body writes into are written in place across iterations; copy one
-        first if its old values are still needed (or it belongs to an enclosing if arm)."""
-        for k, node in _written(s.body).items():
-            v = self.env.get(k)
-            if k not in carried or not (isinstance(v, Var) and T.is_array(v.type)) \
-                    or not self.own.is_owned(v) or self.root(v) != v.id:
-                continue                     # assign_subscript reports these at the write
-            self.check_unaliased(k, v, node)
-            if self.own.is_exposed(v) or self.own.is_foreign(v):
-                self.env[k] = self.op(s, "copy_array", v)
 
     # ------------------------------------------------------------------ expressions
 
@@ -926,121 +504,6 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
             return Ref(v)
         raise self.err(node, f"flatgrad does not support constants of type {type(v).__name__}")
 
-    def expr_Name(self, node: ast.Name) -> object:
-        return self.load(node.id, node)
-
-    def load(self, name: str, node: ast.AST) -> object:
-        if name in self.env:
-            v = self.env[name]
-            if isinstance(v, Undefined):
-                raise self.err(node, f"variable '{name}' may be undefined here: {v.why}",
-                               f"Assign '{name}' before the if/loop so it has a value on every path.")
-            if isinstance(v, self.LIST_VALUES[1:]):     # a list growing in the loop lowered
-                return self.list_value(v, node)
-            return v
-        for kind, scope in (("closure", self.closure), ("global", self.globals),
-                            ("builtin", vars(builtins))):
-            if name in scope:
-                v = scope[name]
-                where = self.where_of(kind, name)
-                if random.kind_of(v) is not None:          # drawn from at run time
-                    return random.source_of(self, where, v, node, name)
-                if isinstance(v, np.ndarray):
-                    return self.capture(where, v, node, name)
-                if isinstance(v, (list, tuple, dict)) or is_user_object(v):
-                    # static data (layer sizes, a list of layer objects): read now, its
-                    # arrays at each call (through the closures leading to a helper's)
-                    return self.static_value(v, where, (), node, name)
-                if where is not None and kind != "builtin" and callable(v):
-                    self.routes[id(v)] = where     # a helper's closure arrays are read through it
-                return self.global_value(v, node, name)
-        raise self.err(node, f"name '{name}' is not defined")
-
-    def where_of(self, kind: str, name: str) -> tuple | None:
-        """Where the compiled function finds the value of ``name`` at run time: in the module
-        (``("global", module, name)``), in its own closure (``("closure", name)``), or in a
-        helper's closure, through the names that reach the helper (``("cell", name)`` steps
-        after the helper's own place); None where no name reaches the helper."""
-        if kind != "closure":
-            return (kind, self.globals.get("__name__", ""), name)
-        if self.route is None:
-            return None
-        return self.route + ((name,) if self.route == ("closure",) else (("cell", name),))
-
-    def capture(self, where: tuple, v: np.ndarray, node, name: str) -> Var:
-        """An array the function reads from its module or closure: a hidden parameter, read
-        afresh at every call (as Python reads it), never baked into the code; no gradient."""
-        if where is None:
-            raise self.err(node, f"'{name}' is an array in the closure of a helper that flatgrad "
-                                 "cannot reach from the differentiated function (it was passed "
-                                 "in as an argument)",
-                           f"Pass '{name}' to the helper as an argument.")
-        dtype = T.array_dtype(v)
-        if dtype not in ("float64", "float32", "int64", "bool") or v.ndim == 0 or not v.dtype.isnative:
-            raise self.err(node, f"'{name}' is an array of dtype {v.dtype} (ndim {v.ndim}), which "
-                                 "flatgrad cannot read from the module",
-                           f"Convert it (np.asarray({name}, dtype=float)) or pass it as an argument.")
-        hidden = self.captures.get(where)
-        if hidden is None:
-            hint, k = name, 0
-            while hint in self.captures_hints:
-                k += 1
-                hint = f"{name}_{k}"
-            self.captures_hints.add(hint)
-            hidden = self.b.fresh(T.Array(dtype, v.ndim), hint=hint)
-            self.captures[where] = hidden
-            self.own.created(hidden, owned=False)     # read-only, as an argument
-        return hidden
-
-    def global_value(self, v, node, name) -> object:
-        if isinstance(v, (bool, int, float, np.floating, np.integer, np.bool_)):
-            return Const(v.item() if hasattr(v, "item") else v, T.of_value(v))
-        if isinstance(v, (pytypes.ModuleType, pytypes.FunctionType, pytypes.BuiltinFunctionType,
-                          np.ufunc, type)) or callable(v):
-            return Ref(v)
-        if v is None:              # np.newaxis (or a global bound to None), as the literal None
-            return Ref(None)
-        if v is np.s_ or v is np.index_exp:    # np.s_[a:b]: an index as an object
-            return Ref(v)
-        if attribute_reader(v) is not None:      # prior = norm(0, 1) made outside: prior.logpdf
-            return Ref(v)
-        raise self.err(node, f"'{name}' is a {type(v).__name__}, which flatgrad cannot read",
-                       "Pass it in as an argument.")
-
-    def expr_Attribute(self, node: ast.Attribute) -> object:
-        base = self.expr(node.value)
-        if isinstance(base, Ref) and isinstance(base.obj, pytypes.ModuleType):
-            c = names.CONSTANTS.get((base.obj, node.attr))
-            if c is not None:
-                return Const(c, T.F64)
-            if not hasattr(base.obj, node.attr):
-                raise self.err(node, f"module '{base.obj.__name__}' has no attribute '{node.attr}'")
-            v = getattr(base.obj, node.attr)
-            where = ("global", base.obj.__name__, node.attr)
-            if isinstance(v, np.ndarray):
-                return self.capture(where, v, node, node.attr)
-            if random.kind_of(v) is not None:             # module.rs: drawn from at run time
-                return random.source_of(self, where, v, node, node.attr)
-            if isinstance(v, (list, tuple, dict)) or is_user_object(v):
-                return self.static_value(v, where, (), node, node.attr)
-            if callable(v):
-                self.routes[id(v)] = where
-            return self.global_value(v, node, node.attr)
-        if isinstance(base, (Var, Const)):
-            return self.attribute(base, node)
-        if isinstance(base, SliceVal):
-            return self.slice_attribute(base, node)
-        if isinstance(base, ObjectVal):
-            return self.object_attribute(base, node)
-        if isinstance(base, Ref) and attribute_reader(base.obj) is not None:
-            return attribute_reader(base.obj)(self, base.obj, node)   # scipy.stats' norm.logpdf
-        if isinstance(base, Record) and node.attr in ("keys", "values", "items"):
-            return Ref(BoundMethod(base, node.attr))
-        method = random.attribute(self, base, node)      # rs.normal
-        if method is not None:
-            return method
-        raise self.err(node, f"flatgrad does not support the attribute '{node.attr}' here")
-
     def expr_Tuple(self, node: ast.Tuple) -> tuple:
         if starred.has_starred(node.elts):
             return starred.splice(self, node.elts)
@@ -1063,7 +526,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         if op == "matmul":
             if not (T.is_array(a.type) and T.is_array(c.type)):
                 raise self.err(node, "@ needs arrays on both sides")
-            return self.matmul(a, c, node)
+            return self.arrays.matmul(a, c, node)
         if op == "pow" and isinstance(c, Const) and c.type.dtype != "bool" and not T.is_array(a.type):
             if a.type.dtype in ("int64", "bool") and isinstance(c.value, int) and c.value < 0:
                 a = self.cast(a, T.F64, node)
@@ -1132,7 +595,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         result = self.truth(self.atom(node.values[0]), node)
         is_and = isinstance(node.op, ast.And)
         for rhs in node.values[1:]:
-            if _cannot_fail(rhs):
+            if cannot_fail(rhs):
                 result = self.op(node, "and" if is_and else "or", result, self.truth(self.atom(rhs), rhs))
                 continue
             # the right side might fail where the left side decides: evaluate it lazily
@@ -1187,7 +650,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         if isinstance(fn, random.Method):
             return random.lower_draw(self, fn, node, kwargs)
         if isinstance(fn, BoundMethod):
-            return self.call_method(fn, node, kwargs)
+            return self.arrays.call_method(fn, node, kwargs)
         if isinstance(fn, UserMethod):
             return self.call_user_method(fn, node, kwargs)
         if isinstance(fn, ObjectVal):
@@ -1204,15 +667,12 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         rows = self.stacked_call(fn, node, kwargs)     # np.array(outputs) of a grown list
         if rows is not None:
             return rows
-        special = names.SPECIAL.get(fn) if hashable(fn) else None
-        if special is not None:
-            return getattr(self, "call_" + special)(node, kwargs)
-        prim = names.prim_of(fn)
+        lowering = lowering_of(fn)        # the one registry of calls (library/registry.py)
+        if lowering is not None:
+            return lowering(self, node, kwargs)
+        prim = names.prim_of(fn)            # a primitive's stanza names it (names=)
         if prim is not None:
             return self.call_prim(prim, node, kwargs)
-        result = self.array_call(fn, node, kwargs)   # NumPy's own (some are Python functions)
-        if result is not None:
-            return result
         if isinstance(fn, pytypes.FunctionType):
             return self.call_user(fn, node, kwargs)
         return self.call_other(fn, node, kwargs)
@@ -1239,158 +699,6 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         args = [self.atom(a) for a in node.args]
         return self.op(node, prim, *args)
 
-    def call_min(self, node, kwargs):
-        return self.fold_minmax("min", node, kwargs)
-
-    def call_max(self, node, kwargs):
-        return self.fold_minmax("max", node, kwargs)
-
-    def fold_minmax(self, prim, node, kwargs):
-        if kwargs or len(node.args) < 2:
-            raise self.err(node, f"{prim}() needs two or more numbers here",
-                           f"Write {prim}(a, b) or use np.{prim} on arrays.")
-        args = [self.atom(a) for a in node.args]
-        acc = args[0]
-        for a in args[1:]:
-            acc = self.op(node, prim, acc, a)
-        return acc
-
-    def call_log(self, node, kwargs):
-        if kwargs or len(node.args) not in (1, 2):
-            raise self.err(node, "log takes one argument (or two: value and base)")
-        x = self.op(node, "log", self.atom(node.args[0]))
-        if len(node.args) == 2:
-            x = self.op(node, "div", x, self.op(node, "log", self.atom(node.args[1])))
-        return x
-
-    def call_log_generic(self, node, kwargs):
-        return self.call_log(node, kwargs)
-
-    def call_square(self, node, kwargs):
-        x = self.atom(node.args[0])
-        return self.op(node, "mul", x, x)
-
-    def call_bool(self, node, kwargs):
-        return self.truth(self.atom(node.args[0]), node)
-
-    def call_range(self, node, kwargs):
-        raise self.err(node, "range() is only supported as the iterable of a for loop")
-
-    def call_len(self, node, kwargs):
-        x = self.expr(node.args[0])
-        if isinstance(x, (tuple, Record)):
-            return Const(len(x.items if isinstance(x, Record) else x), T.I64)
-        if isinstance(x, Stacked):
-            if x.count is not None:
-                return x.count
-            x = x.rows
-        if isinstance(x, Var) and T.is_array(x.type):
-            return self.op(node, "dim", x, axis=0)
-        raise self.err(node, "len() needs an array or a tuple")
-
-    def call_sum(self, node, kwargs):
-        if len(node.args) == 1 and isinstance(node.args[0], (ast.GeneratorExp, ast.ListComp)):
-            gen = node.args[0]
-            if len(gen.generators) == 1 and self.constant_items(gen.generators[0].iter) is None:
-                return self.sum_loop(gen)
-            x = self.expr(gen)
-            if not x:
-                return Const(0, T.I64)
-        else:
-            x = self.expr(node.args[0])
-        if isinstance(x, tuple):
-            acc = x[0]
-            for v in x[1:]:
-                acc = self.op(node, "add", acc, v)
-            return acc
-        if isinstance(x, Var) and T.is_array(x.type):
-            return self.reduction("sum", x, [], kwargs, node)
-        raise self.err(node, "sum() needs an array or a tuple", "Use a loop or np.sum on an array.")
-
-    def call_where(self, node, kwargs):
-        if not kwargs and len(node.args) == 1:      # np.where(c) is np.nonzero(c)
-            from ..library.order import where_one
-            return where_one(self, node)
-        if kwargs or len(node.args) != 3:
-            raise self.err(node, "np.where takes one or three arguments here")
-        c, a, b = (self.atom(x) for x in node.args)
-        return self.op(node, "select", self.truth(c, node) if not T.is_array(c.type) else c, a, b)
-
-    def call_print(self, node, kwargs):
-        return lower_print(self, node, kwargs)
-
-    def call_round(self, node, kwargs):
-        raise self.err(node, "round() is not supported", "Use math.floor(x + 0.5).")
-
-    def call_user(self, fn, node: ast.Call, kwargs, leading: tuple = (), lower=None) -> object:
-        try:
-            if lower is not None:
-                return lower(self, fn, node, kwargs)
-            return self.inline_call(fn, node, kwargs, leading)
-        except CompileError as e:
-            if e.loc is not None and e.loc.file == self.pf.loc(node).file and \
-                    e.loc.line == self.pf.loc(node).line:
-                raise                   # already points at this call
-            raise e.called_from(self.pf.loc(node)) from None
-
-    def inline_call(self, fn, node: ast.Call, kwargs, leading: tuple = ()) -> object:
-        code = fn.__code__
-        if code in self.stack:
-            raise self.err(node, f"recursive call to '{fn.__name__}'",
-                           "Rewrite the recursion as a loop.")
-        if not isinstance(fn, LocalFunction):     # a helper whose source can be read
-            try:
-                parse_function(fn)
-            except CompileError as e:
-                if e.loc is not None:
-                    raise
-                raise self.err(node, *unreadable_call(fn, ast.unparse(node.func))) from None
-
-        def default(name, d):      # numbers; None, strings and functions as they are
-            if isinstance(d, (int, float, bool)):
-                return Const(d, T.of_value(d))
-            if is_static(d):
-                return Ref(d)
-            return self.err_default(node, name)
-
-        bound = self.bind_call(fn.__name__, Params.of_function(fn), default, node, kwargs,
-                               leading)
-        return self.lower_body(fn, bound)
-
-    def lower_body(self, fn, bound: dict, b: Builder | None = None) -> object:
-        """The value of helper ``fn`` (a Python function or a :class:`LocalFunction`) run with
-        its parameters bound to ``bound``, lowered into builder ``b`` (default: here). The
-        values passed in, and a local function's enclosing variables, are read-only there."""
-        here = b is None
-        if isinstance(fn, LocalFunction):
-            outer = fn.scope
-            # the enclosing function's arrays are read-only in here: a write would change only
-            # this function's version of them, where Python changes the one array
-            visible = {k: v for k, v in outer.env.items() if not k.startswith("$")}
-            bound = {**visible, **bound}
-            pf, code, scope = replace(outer.pf, node=fn.node, name=fn.name), fn.node, _Scope(outer)
-        else:
-            pf, code, scope = parse_function(fn), fn.__code__, fn
-            fence(pf, helper=True)
-        lent = frozenset(self.root(v) for v in _atoms(bound.values())
-                         if isinstance(v, Var) and T.is_array(v.type))
-        sub = type(self)(pf, scope, self.b if here else b, self.stack + (code,), self.own,
-                         self.borrowed | lent, self.captures)
-        sub.captures_hints, sub.randoms, sub.routes = self.captures_hints, self.randoms, self.routes
-        if isinstance(fn, LocalFunction):
-            sub.closure, sub.globals, sub.route = outer.closure, outer.globals, outer.route
-        else:
-            sub.route = self.routes.get(id(fn))
-        result = sub.run(bound)
-        if here:
-            self.b = sub.b
-        return result
-
-    @property
-    def top_closure(self) -> bool:
-        """Is self.closure the compiled function's own (not a helper's)?"""
-        return self.route == ("closure",)
-
     # ------------------------------------------------------------------ library code
 
     def lower_text(self, text: str, node: ast.AST, **values) -> object:
@@ -1399,16 +707,7 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
         value: a library function written as the NumPy code it means (``np.polyval`` as
         Horner's loop). Its names are private (they neither see nor change the user's), its
         positions are ``node``'s, and the generated code shows them by their names here."""
-        tree = ast.parse(textwrap.dedent(text))
-        own = set(values) | {"np"} | {n.id for n in ast.walk(tree)
-                                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        renames = {n.id: f"_fg_{n.id}" for n in ast.walk(tree)
-                   if isinstance(n, ast.Name) and n.id in own}    # builtins keep their names
-        tree = _Renamer(renames).visit(tree)
-        for n in ast.walk(tree):
-            if "lineno" in n._attributes:
-                n.lineno, n.col_offset = node.lineno, node.col_offset
-                n.end_lineno, n.end_col_offset = node.lineno, node.col_offset
+        tree, renames = private_text(text, node, values)
         saved = {k: self.env[k] for k in renames.values() if k in self.env}
         for name, private in renames.items():
             self.hints[private] = name
@@ -1426,54 +725,8 @@ class Lowerer(ArrayLowering, SliceLowering, ListLowering, GrowingLists, ObjectLo
                 self.env.pop(k, None)
             self.env.update(saved)
 
-    # ------------------------------------------------------------------ local functions
-
-    def stmt_FunctionDef(self, s: ast.FunctionDef) -> None:
-        if s.decorator_list:
-            raise self.err(s.decorator_list[0], "decorators on a nested function are not supported",
-                           "Define the decorated function at module level.")
-        self.env[s.name] = self.local_function(s)
-
-    def expr_Lambda(self, node: ast.Lambda) -> "LocalFunction":
-        return self.local_function(node)
-
-    def local_function(self, node) -> "LocalFunction":
-        """A def or lambda inside the function: its defaults are evaluated now, as Python
-        does; its body is inlined at each call, reading the enclosing function's variables
-        as they are then (Python's closures bind late)."""
-        defaults = tuple(self.expr(d) for d in node.args.defaults)
-        kwdefaults = {a.arg: self.expr(d) for a, d in zip(node.args.kwonlyargs,
-                                                          node.args.kw_defaults) if d is not None}
-        name = getattr(node, "name", "<lambda>")
-        return LocalFunction(name, node, self, defaults, kwdefaults)
-
-    def call_local(self, fn: "LocalFunction", node: ast.Call, kwargs) -> object:
-        if fn.node in self.stack:
-            raise self.err(node, f"recursive call to '{fn.name}'", "Rewrite the recursion as a loop.")
-        bound = self.bind_call(fn.name, Params.of_node(fn.node.args, fn.defaults, fn.kwdefaults),
-                               lambda name, d: d, node, kwargs)
-        return self.lower_body(fn, bound)
-
-    def bind_call(self, fname: str, params: Params, default, node: ast.Call, kwargs,
-                  leading: tuple = ()) -> dict:
-        """Parameter name -> value for a call of a helper, as Python binds it (``*args``,
-        keyword-only parameters and ``**kwargs`` included: see calls.py); ``leading``
-        values come before the call's own arguments (a method's ``self``)."""
-        args = list(leading) + [self.expr(a) for a in node.args]
-        try:
-            return bind(params, fname, args, {k: self.expr(v) for k, v in kwargs.items()},
-                        default)
-        except BindError as e:
-            raise self.err(node, str(e)) from None
-
-    def err_default(self, node, name):
-        raise self.err(node, f"the default value of '{name}' is not a number",
-                       "Pass the argument explicitly.")
-
-
 _INT_FOLD = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
              "floordiv": lambda a, b: a // b, "mod": lambda a, b: a % b}
-_UNROLL_MAX = 1000     # trips a loop growing a list, or a comprehension, may be unrolled into
 
 
 def static_compare(op: ast.cmpop, a, b) -> Const:
@@ -1488,162 +741,6 @@ def static_compare(op: ast.cmpop, a, b) -> Const:
     else:
         same = type(av) is type(bv) and isinstance(av, str) and av == bv or av is bv
     return Const(same != isinstance(op, (ast.IsNot, ast.NotEq)), T.BOOL)
-
-
-def _target_names(target: ast.expr) -> list[str]:
-    return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
-
-
-class _Renamer(ast.NodeTransformer):
-    def __init__(self, names: dict):
-        self.names = names
-
-    def visit_Name(self, node: ast.Name) -> ast.Name:
-        if node.id in self.names:
-            return ast.copy_location(ast.Name(id=self.names[node.id], ctx=node.ctx), node)
-        return node
-
-
-@dataclass(frozen=True, eq=False)
-class LocalFunction:
-    """A def or lambda inside the function being compiled: ``scope`` is the Lowerer of the
-    function that defines it (whose variables it reads), ``defaults`` its default values."""
-
-    name: str
-    node: ast.AST
-    scope: object
-    defaults: tuple
-    kwdefaults: dict
-
-
-class _Scope:
-    """What a Lowerer needs of ``fn`` for a local function: the enclosing one's globals and
-    closure (set on the Lowerer after construction)."""
-
-    def __init__(self, outer):
-        self.__globals__ = outer.globals
-        self.__closure__ = None
-        self.__code__ = None
-
-
-def _atoms(values):
-    """The IR values in ``values``, looking inside tuples and dict arguments."""
-    for v in values:
-        if isinstance(v, tuple):
-            yield from _atoms(v)
-        elif isinstance(v, Record):
-            yield from _atoms(v.items.values())
-        else:
-            yield v
-
-
-# ---------------------------------------------------------------------- AST queries
-
-
-def _exits(s: ast.AST) -> set[str]:
-    """Which of break/continue/return statement ``s`` contains (loops own their break/continue)."""
-    found: set[str] = set()
-
-    def visit(n, in_loop):
-        if isinstance(n, ast.Return):
-            found.add("return")
-        elif isinstance(n, ast.Break) and not in_loop:
-            found.add("break")
-        elif isinstance(n, ast.Continue) and not in_loop:
-            found.add("continue")
-        for c in ast.iter_child_nodes(n):
-            if isinstance(c, (ast.expr, ast.FunctionDef)):   # a nested def returns for itself
-                continue
-            visit(c, in_loop or isinstance(n, (ast.For, ast.While)))
-
-    visit(s, False)
-    return found
-
-
-def _exits_loop(body: list[ast.stmt]) -> set[str]:
-    out: set[str] = set()
-    for s in body:
-        out |= _exits(s)
-    return out
-
-
-def _assigned(body: list[ast.stmt]) -> set[str]:
-    out: set[str] = set()
-    for s in body:
-        for n in ast.walk(s):
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
-                out.add(n.id)
-            elif (isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
-                  and isinstance(n.value, ast.Name)):
-                out.add(n.value.id)     # y[i] = ... makes a new version of y
-    return out
-
-
-_SETTLE_ROUNDS = 4      # int -> float -> ... : carried types settle in a round or two
-
-
-@dataclass(frozen=True)
-class _LoopFlags:
-    """The flag variables a loop's break and continue set (None: it has none), and whether
-    a return inside it leaves the function."""
-
-    brk: str | None
-    cont: str | None
-    ret: bool
-
-
-@dataclass
-class _Trip:
-    """One lowering of a loop's body: the carried names, index and parameters, the
-    condition block (while loops), the body's builder and its environment after."""
-
-    live: list
-    idx: list
-    params: list
-    cond: Block | None
-    body: Builder
-    env: dict
-
-
-class _Carried:
-    """Which variables a loop carries: the names its body assigns; a tuple is carried as
-    its components ``k#0, k#1, ...`` (nested tuples recursively)."""
-
-    def __init__(self, assigned: set[str]):
-        self.assigned = assigned
-        self.tuples: dict[str, int] = {}
-
-    def covers(self, k: str) -> bool:
-        return k.split("#")[0] in self.assigned
-
-    def flatten(self, env: dict) -> None:
-        _flatten(env, self.covers, self.tuples)
-
-    def rebuild(self, env: dict) -> None:
-        _rebuild(env, self.tuples)
-
-
-def _flatten(env: dict, names, tuples: dict) -> None:
-    """Replace (in place) each tuple held by a name ``names(k)`` accepts with entries
-    ``k#0 .. k#n-1``, recursively; record ``tuples[k] = n``."""
-    todo = [k for k in env if names(k)]
-    while todo:
-        k = todo.pop()
-        v = env.get(k)
-        if isinstance(v, tuple) and all(isinstance(x, (Var, Const, tuple)) for x in v):
-            tuples[k] = len(v)
-            del env[k]
-            for i, x in enumerate(v):
-                env[f"{k}#{i}"] = x
-                todo.append(f"{k}#{i}")
-
-
-def _rebuild(env: dict, tuples: dict) -> None:
-    """Undo :func:`_flatten` (in place) for every tuple whose components are all there."""
-    for k in sorted(tuples, key=lambda k: -k.count("#")):
-        parts = [f"{k}#{i}" for i in range(tuples[k])]
-        if all(p in env for p in parts):
-            env[k] = tuple(env.pop(p) for p in parts)
 
 
 def _split_tuples(env0: dict, et: dict, ee: dict, dt: bool, de: bool):
@@ -1675,30 +772,3 @@ def _split_tuples(env0: dict, et: dict, ee: dict, dt: bool, de: bool):
                     env[f"{k}#{i}"] = x
                     todo.append(f"{k}#{i}")
     return env0, et, ee, tuples
-
-
-def _trips(start, stop, step) -> int | None:
-    """The trip count of range(start, stop, step) if all three are constants."""
-    if all(isinstance(a, Const) for a in (start, stop, step)):
-        return len(range(start.value, stop.value, step.value))
-    return None
-
-
-def _written(body: list[ast.stmt]) -> dict[str, ast.AST]:
-    """Names of arrays item-assigned in ``body`` (y[i] = ..., y[i] += ...): the first write."""
-    out: dict[str, ast.AST] = {}
-    for s in body:
-        for n in ast.walk(s):
-            if (isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)
-                    and isinstance(n.value, ast.Name)):
-                out.setdefault(n.value.id, n)
-    return out
-
-
-def _cannot_fail(node: ast.expr) -> bool:
-    """True if evaluating ``node`` cannot raise (no calls, divisions, powers or indexing)."""
-    for n in ast.walk(node):
-        if isinstance(n, (ast.Call, ast.Subscript)) or (
-                isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Div, ast.FloorDiv, ast.Mod, ast.Pow))):
-            return False
-    return True

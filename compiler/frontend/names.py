@@ -5,11 +5,10 @@ np`` and ``np.exp`` all reach the same primitive. Which callables mean which pri
 is said in each primitive's stanza (``names=``, collected in ``primitives.CALLS``);
 functions flatgrad exports (and primitives a user registers) carry a
 ``__flatgrad_prim__`` attribute naming theirs. Calls that need more than one primitive
-have their own lowering (``SPECIAL``).
+have their own lowering in the call registry (:mod:`..library.registry`).
 """
 from __future__ import annotations
 
-import builtins
 import math
 
 import numpy as np
@@ -21,13 +20,6 @@ for _mod in (math, np):
     for _c in ("pi", "e", "inf", "nan", "tau"):
         if hasattr(_mod, _c):
             CONSTANTS[(_mod, _c)] = float(getattr(_mod, _c))
-
-# calls with their own lowering in lower.py
-SPECIAL = {builtins.min: "min", builtins.max: "max", math.log: "log", np.log: "log",
-           np.square: "square", builtins.bool: "bool", builtins.range: "range",
-           builtins.len: "len", builtins.sum: "sum", np.where: "where",
-           builtins.round: "round", builtins.slice: "slice", builtins.print: "print"}
-
 
 def prim_of(obj) -> str | None:
     """The primitive a callable stands for, if any."""

@@ -29,6 +29,7 @@ import itertools
 
 from .. import types as T
 from ..ir import Var
+from ..primitives import PRIMS
 
 
 class Ownership:
@@ -93,3 +94,16 @@ class Ownership:
 
     def leave(self, outer: int) -> None:
         self.region = outer
+
+    def track(self, prim: str, args, out: Var) -> None:
+        needs_values = PRIMS[prim].reads_values
+        for a in args:               # whatever the result's type: Z @ Z reads Z's values
+            self.read(a, needs_values)
+        if not T.is_array(out.type):
+            return
+        if PRIMS[prim].view and args and isinstance(args[0], Var):
+            self.view(out, args[0])
+        else:
+            self.created(out)
+            if PRIMS[prim].reads_output:      # its adjoint reads it: a later write must copy
+                self.expose(out)

@@ -267,7 +267,7 @@ def _own(lw, args, stmts, results, node) -> list:
         lw.own.read(a, True)
     for s in stmts:
         if isinstance(s, Op) and len(s.outs) == 1:
-            lw.track(s.prim, s.args, s.outs[0])
+            lw.own.track(s.prim, s.args, s.outs[0])
         else:
             for v in getattr(s, "outs", ()):
                 if T.is_array(v.type):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from .. import types as T
-from ..ir import Const, Var
+from ..ir import Var
 
 
 def bind(lw, node, kwargs, fname: str, params: tuple, required: int = 1) -> dict:
@@ -60,6 +60,3 @@ def float_of(lw, x, node):
         return x
     return lw.cast(x, T.with_dtype(x.type, "float64"), node)
 
-
-def is_const(x, value) -> bool:
-    return isinstance(x, Const) and x.value == value

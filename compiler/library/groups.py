@@ -6,6 +6,7 @@ from . import special  # noqa: F401
 from . import cumulative  # noqa: F401
 from . import order  # noqa: F401
 from . import shape  # noqa: F401
+from . import tiling  # noqa: F401
 from . import linalg  # noqa: F401
 from . import numeric  # noqa: F401
 from . import introspect  # noqa: F401

@@ -741,7 +741,7 @@ def _finish(lw, node, out, axes, keepdims):
     """out was reduced over ``axes`` with keepdims: drop those axes unless keepdims."""
     if keepdims or not T.is_array(out.type):
         return out
-    return lw.squeeze(out, axes, node)
+    return lw.arrays.squeeze(out, axes, node)
 
 
 @lowers(np.linalg.norm)

@@ -1,9 +1,8 @@
 """The supported functions, listed from the tables themselves (the README's list).
 
-Every callable flatgrad lowers is in one of four places: a primitive stanza's ``names``
-(``primitives.CALLS``), a library module's ``@lowers`` (``LOWERINGS``), the frontend's
-special calls (``names.SPECIAL``), or the NumPy functions the array lowering handles
-(``ArrayLowering.ARRAY_CALLS``). This module names each by where users reach it
+Every callable flatgrad lowers is in one of two places: a primitive stanza's ``names``
+(``primitives.CALLS``, a call that is one primitive) or the call registry's ``@lowers``
+(``LOWERINGS``: the library modules, the frontend's builtins and array calls). This module names each by where users reach it
 (``np.linalg.solve``, ``math.exp``, ``scipy.special.expit``) and groups them by namespace.
 
     python -m flatgrad.compiler.library.listing            # print the Markdown list
@@ -18,8 +17,7 @@ import sys
 
 import numpy as np
 
-from ..frontend.arrays import ArrayLowering
-from ..frontend.names import SPECIAL
+from ..frontend import array_calls, builtin_calls  # noqa: F401 - they register their lowerings
 from ..frontend.source import OPAQUE_ADVICE
 from ..primitives import CALLS
 from . import LOWERINGS
@@ -62,8 +60,7 @@ def _names_of(obj, spaces) -> list[str]:
 def supported() -> dict[str, list[str]]:
     """Namespace -> the sorted names of the supported callables in it."""
     spaces = _namespaces()
-    objs = list(CALLS) + list(LOWERINGS) + list(SPECIAL)
-    objs += [getattr(np, n) for n in ArrayLowering.ARRAY_CALLS]
+    objs = list(CALLS) + list(LOWERINGS)
     names = {n for o in objs for n in _names_of(o, spaces)}
     names.discard("range")
     groups: dict[str, list[str]] = {}

@@ -21,7 +21,7 @@ from .. import types as T
 from ..ir import Const, Var
 from ..primitives import B_ALONG, NO_BATCH_SHAPE, P_ATOM, UNPROVEN, Spelling, defprim
 from .callargs import bind, one_axis
-from .registry import LOWERINGS, lowers, lowers_method
+from .registry import as_method, lowers
 
 _FULL = ("s", False, False, False)
 I64 = T.I64
@@ -320,21 +320,6 @@ def where_one(lw, node):
 
 # ---- array methods: x.cumsum(axis), x.cumprod(axis), x.argsort(axis), x.any(), x.all()
 
-def _method_via(fn):
-    """The method ``x.name(...)`` lowered as the function ``fn(x, ...)`` (x bound to a
-    hidden name for the call)."""
-    def lower(lw, x, node, kwargs):
-        lw.env["$self"] = x
-        arg = ast.copy_location(ast.Name(id="$self", ctx=ast.Load()), node)
-        call = ast.copy_location(ast.Call(func=node.func, args=[arg] + list(node.args),
-                                          keywords=node.keywords), node)
-        try:
-            return LOWERINGS[fn](lw, call, kwargs)
-        finally:
-            del lw.env["$self"]
-    return lower
-
-
 for _name, _fn in [("cumsum", np.cumsum), ("cumprod", np.cumprod), ("argsort", np.argsort),
                    ("any", np.any), ("all", np.all), ("take", np.take), ("nonzero", np.nonzero)]:
-    lowers_method(_name)(_method_via(_fn))
+    as_method(_fn, _name)

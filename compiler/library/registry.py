@@ -1,29 +1,39 @@
-"""The registry of lowerings: Python callable -> the function that lowers a call to it."""
+"""The one registry of calls: Python callable -> the function that lowers a call to it.
+
+Every call flatgrad lowers is found here (``lowering_of``), or, for a call that is one
+primitive, in that primitive's stanza (``names=``, read by ``frontend.names.prim_of``); no
+callable is in both, nor registered twice (tests/compiler/test_call_registry.py). A lowering
+is ``lowering(lowerer, node, kwargs)``: the Lowerer, the ``ast.Call`` and its keywords.
+Array methods are not lowerings of their own: ``x.sum(axis=0)`` is the call
+``np.sum(x, axis=0)`` (``METHODS`` says which callable each method means), so a method and
+its function cannot drift apart.
+"""
 from __future__ import annotations
 
 from typing import Callable
 
 LOWERINGS: dict[object, Callable] = {}
-METHODS: dict[str, Callable] = {}      # array method name -> lowering(lw, x, node, kwargs)
+METHODS: dict[str, object] = {}        # array method name -> the callable it means
 
 
 def lowers(*fns) -> Callable:
     """Register the decorated function as the lowering of calls to each of ``fns``."""
     def register(lowering: Callable) -> Callable:
         for fn in fns:
+            if LOWERINGS.get(fn, lowering) is not lowering:    # one home per call (tests/compiler/test_call_registry.py)
+                raise ValueError(f"{fn!r} has a lowering already: {LOWERINGS[fn].__qualname__}")
             LOWERINGS[fn] = lowering
         return lowering
     return register
 
 
-def lowers_method(*names) -> Callable:
-    """Register the decorated ``lowering(lw, x, node, kwargs)`` as the lowering of the array
-    methods ``names`` (``x.squeeze(0)``), for methods the frontend does not lower itself."""
-    def register(lowering: Callable) -> Callable:
-        for name in names:
-            METHODS[name] = lowering
-        return lowering
-    return register
+def as_method(fn, *names) -> None:
+    """The array methods ``names`` mean ``fn`` with the array first: ``x.name(*args, **kw)``
+    lowers as ``fn(x, *args, **kw)`` (``fn`` must have a lowering)."""
+    for name in names:
+        if METHODS.get(name, fn) is not fn:
+            raise ValueError(f"the method .{name}() means {METHODS[name]!r} already")
+        METHODS[name] = fn
 
 
 # Python objects whose attributes a function may read (``norm.logpdf`` of scipy.stats'

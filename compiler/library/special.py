@@ -289,7 +289,7 @@ def _any_all(np_fn, want_all: bool):
             return _truth(lw, x, node)        # np.any(x) and np.all(x) of a number: bool(x)
         hits = lw.op(node, "eq" if want_all else "ne", x, Const(0, T.Scalar(x.type.dtype)))
         kw = {k: a[k] for k in ("axis", "keepdims") if k in a}
-        count = lw.reduction("sum", hits, [], kw, node)
+        count = lw.arrays.reduction("sum", hits, [], kw, node)
         return lw.op(node, "eq" if want_all else "gt", count, Const(0, T.I64))
     return lower
 

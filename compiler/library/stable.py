@@ -127,7 +127,7 @@ def _sum(lw, node, x, axis_node, keepdims: bool):
     kw = {"keepdims": ast.Constant(keepdims)}
     if axis_node is not None:
         kw["axis"] = axis_node
-    return lw.reduction("sum", x, [], kw, node)
+    return lw.arrays.reduction("sum", x, [], kw, node)
 
 
 def _squeeze_like(lw, node, m, axis_node, x):
@@ -140,7 +140,7 @@ def _squeeze_like(lw, node, m, axis_node, x):
         axes = tuple(sorted(lw.const_int(e) % x.type.ndim for e in axis_node.elts))
     else:
         axes = (lw.const_int(axis_node) % x.type.ndim,)
-    return lw.squeeze(m, axes, node)
+    return lw.arrays.squeeze(m, axes, node)
 
 
 @lowers(scipy.special.logsumexp)

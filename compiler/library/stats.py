@@ -30,7 +30,7 @@ from ..ir import Const
 from ..values import Ref
 from .callargs import bind, float_of
 from .incomplete import incomplete
-from .registry import ATTRIBUTES, CALLABLE_TYPES, LOWERINGS
+from .registry import ATTRIBUTES, CALLABLE_TYPES, lowers
 
 _C = {"HALF_LOG_2PI": repr(0.5 * math.log(2.0 * math.pi)), "LOG_PI": repr(math.log(math.pi)),
       "LOG2": repr(math.log(2.0)), "SQRT1_2": repr(math.sqrt(0.5))}
@@ -418,8 +418,8 @@ def _call_frozen(lw, fm, node, kwargs):
 
 for _name, _dist in _DISTS.items():
     for _m in _methods(_name):
-        LOWERINGS[getattr(_dist, _m)] = _method_lowering(_name, _m)
-    LOWERINGS[_dist] = _freeze(_name)
+        lowers(getattr(_dist, _m))(_method_lowering(_name, _m))
+    lowers(_dist)(_freeze(_name))
     ATTRIBUTES[type(_dist)] = _read_method
 ATTRIBUTES[Frozen] = _read_frozen
 

@@ -74,11 +74,13 @@ def campaign(n, n_invalid, seed, *, cpu_frac=0.02, full=False, jobs=1, out="fuzz
     cfg_counts = collections.Counter()
     classes: dict[str, dict] = {}
     oracles = collections.Counter()
+    asides: dict[str, list] = {}       # why programs or configurations were set aside
     done = 0
     for rep in _map(_valid, [(base + k, cpu_frac, full) for k in range(n)], jobs, work, cache):
         done += 1
         counts[rep.outcome] += 1
         oracles[rep.oracle or "-"] += 1
+        _set_aside(asides, rep)
         for r in rep.results:
             cfg_counts[r.outcome] += 1
             if r.key:
@@ -93,7 +95,7 @@ def campaign(n, n_invalid, seed, *, cpu_frac=0.02, full=False, jobs=1, out="fuzz
             with open(os.path.join(out, "progress.md"), "w") as fh:
                 fh.write(_summary(done, 0, seed, counts, cfg_counts, classes, collections.Counter(), {}, {},
                                   oracles, time.time() - t0, 0, 0, time.time() - t0,
-                                  cpu_frac, full, jobs))
+                                  cpu_frac, full, jobs, asides))
         if progress and done % 100 == 0:
             bad = sum(counts[k] for k in (runner.WRONG, runner.INTERNAL))
             print(f"  {done}/{n} programs, {bad} failing, {len(classes)} classes, "
@@ -122,9 +124,13 @@ def campaign(n, n_invalid, seed, *, cpu_frac=0.02, full=False, jobs=1, out="fuzz
         if i >= shrink_classes or key.startswith("REJECTED"):
             continue
         s, _, cfgname, _ = c["first"]
-        cfg = _parse_config(cfgname)
-        prog = runner.program_for(s, cfg.target)
-        args = random_args(prog, s)
+        try:
+            cfg = runner.Config.parse(cfgname)
+            prog = runner.program_for(s, cfg.target)
+            args = random_args(prog, s)
+        except Exception as e:   # noqa: BLE001 - the fuzzer's own bug: keep the results
+            print(f"cannot shrink {key} (seed {s}, {cfgname}): {e}", file=sys.stderr)
+            continue
         try:
             small, tries = runner.shrink(prog, cfg, key, work, args, budget_s=shrink_budget)
         except Exception as e:   # noqa: BLE001 - keep the campaign's results
@@ -136,7 +142,8 @@ def campaign(n, n_invalid, seed, *, cpu_frac=0.02, full=False, jobs=1, out="fuzz
 
     total = time.time() - t0
     text = _summary(n, n_invalid, seed, counts, cfg_counts, classes, inv_counts, inv_classes,
-                    shrunk, oracles, t_valid, t_invalid, t_shrink, total, cpu_frac, full, jobs)
+                    shrunk, oracles, t_valid, t_invalid, t_shrink, total, cpu_frac, full, jobs,
+                    asides)
     with open(os.path.join(out, "summary.md"), "w") as fh:
         fh.write(text)
     for j, (key, (small, args, cfg, detail, tries)) in enumerate(shrunk.items()):
@@ -155,16 +162,27 @@ def campaign(n, n_invalid, seed, *, cpu_frac=0.02, full=False, jobs=1, out="fuzz
                    "classes": {k: {"programs": sorted(v["programs"])[:50],
                                    "count": v["count"]} for k, v in classes.items()},
                    "invalid_classes": {k: v["count"] for k, v in inv_classes.items()},
+                   "set_aside": asides,
                    "seconds": total}, fh, indent=1)
     print(text)
     return counts, classes, inv_counts, inv_classes
 
 
-def _parse_config(name):
-    m = re.match(r"(\w+)\[(\w+),-O(\d)(?:,ckpt=(\w+))?\]", name)
-    ck = m.group(4)
-    ck = None if ck is None else (True if ck == "True" else int(ck))
-    return runner.Config(m.group(1), m.group(2), bool(int(m.group(3))), ck)
+def _set_aside(asides, rep):
+    """Count why ``rep`` (or one of its configurations) was set aside, GEN_BAD or KINK, by
+    reason with its digits masked, keeping the first seeds: the summary lists them so that a
+    campaign's uncounted programs can be looked at."""
+    why = []
+    if rep.outcome in (runner.GEN_BAD, runner.KINK):
+        why.append((rep.outcome, rep.gen_bad or rep.kink))
+    why += [(runner.KINK, r.detail.split(":")[0]) for r in rep.results
+            if r.outcome == runner.KINK]
+    for outcome, reason in why:
+        key = f"{outcome} " + re.sub(r"\d+(\.\d+)?(e[+-]?\d+)?", "N", reason)[:90]
+        a = asides.setdefault(key, [0, []])
+        a[0] += 1
+        if len(a[1]) < 6:
+            a[1].append(rep.seed)
 
 
 def _repro(key, prog, args, cfg, detail, c):
@@ -184,7 +202,8 @@ def _repro(key, prog, args, cfg, detail, c):
 
 
 def _summary(n, n_invalid, seed, counts, cfg_counts, classes, inv_counts, inv_classes,
-             shrunk, oracles, t_valid, t_invalid, t_shrink, total, cpu_frac, full, jobs):
+             shrunk, oracles, t_valid, t_invalid, t_shrink, total, cpu_frac, full, jobs,
+             asides=None):
     L = [f"# Fuzz campaign: seed {seed}, {n} valid + {n_invalid} invalid programs",
          "", f"cpu fraction {cpu_frac}, {'all' if full else 'sampled'} configurations, "
          f"{jobs} job(s); {total:.0f} s in all (valid {t_valid:.0f} s, invalid "
@@ -198,6 +217,9 @@ def _summary(n, n_invalid, seed, counts, cfg_counts, classes, inv_counts, inv_cl
     for key, c in sorted(classes.items(), key=lambda kv: -len(kv[1]["programs"])):
         L.append(f"| {key.replace('|', '/')} | {c['count']} | {len(c['programs'])} | "
                  f"{sorted(c['programs'])[:4]} | {names.get(key, '')} |")
+    L += ["", "## Set aside (GEN_BAD: the generator's; KINK: not differentiable there)", ""]
+    for key, (count, seeds) in sorted((asides or {}).items(), key=lambda kv: -kv[1][0]):
+        L.append(f"- {count} × {key} (seeds {seeds})")
     L += ["", "## Invalid programs", "",
           "outcomes: " + ", ".join(f"{k} {v}" for k, v in inv_counts.most_common()), ""]
     for key, c in sorted(inv_classes.items(), key=lambda kv: -kv[1]["count"]):

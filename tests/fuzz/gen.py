@@ -451,10 +451,13 @@ class Gen:
         if not opts:
             return None
         kind, h, k = r.choice(opts)
-        # the point is shifted off the generator's constants: a point that is a constant the
-        # helper also compares with (max(0.5, a) at a = 0.5) is an exact tie, which no outer
-        # difference can see and where conventions differ (flatgrad splits ties as JAX does)
-        args = [Expr("({0} + 0.0137)", [self.expr(env, s, depth)], s) for _, s in h.params]
+        # the point is shifted off the generator's constants and its entries off each other:
+        # a point that is a constant the helper also compares with (max(0.5, a) at a = 0.5),
+        # or an array of equal entries (y * np.ones(3): ties of max, sort, a std of 0), is a
+        # point where the helper has no derivative, which no outer difference can see and
+        # where conventions differ (flatgrad splits ties as JAX does; the runner's KINK)
+        args = [Expr("({0} + %s)" % off_ties(s), [self.expr(env, s, depth)], s)
+                for _, s in h.params]
         holes = ", ".join("{%d}" % i for i in range(len(args)))
         if kind == "grad":
             tpl = f"fg.grad({h.name}" + (f", argnums={k})" if k or r.random() < 0.5 else ")")
@@ -701,6 +704,16 @@ class Gen:
                 fin = Expr("({0} + {1})", [fin, red], ())
         body.append(Stmt("return {0}", [fin], tag="return"))
         return Program(self.helpers, Func("f", params, body, ret), self.seed, self.outside)
+
+
+def off_ties(shape) -> str:
+    """A shift for the point of a transform called inside: 0.0137, times 1, 2, ... over the
+    entries of an array, so that entries made equal (a broadcast scalar) differ."""
+    n = int(np.prod(shape))
+    if n <= 1:
+        return "0.0137" if shape == () else f"0.0137 * np.ones({shape!r})"
+    ramp = f"np.arange(1, {n + 1})" + (f".reshape{shape!r}" if len(shape) > 1 else "")
+    return f"0.0137 * {ramp}"
 
 
 def generate(seed: int, **kw) -> Program:

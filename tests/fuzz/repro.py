@@ -42,6 +42,9 @@ def main(argv=None):
     if rep.gen_bad:
         print("not a valid program:", rep.gen_bad)
         return 0
+    if rep.kink:
+        print("not differentiable at its point (KINK):", rep.kink)
+        return 0
     fail = None
     for r in rep.results:
         print(f"{r.config:28s} {r.outcome:11s} {r.detail.splitlines()[0][:200] if r.detail else ''}")

@@ -7,10 +7,14 @@ Outcomes of one (program, configuration):
 * ``INTERNAL`` — flatgrad raised something other than :class:`flatgrad.CompileError`
   (from compiling or from the call) although the plain Python run succeeded, or hung;
 * ``REJECTED`` — a ``CompileError`` on a program of the documented subset;
-* ``ORACLE_SKIP`` — no derivative could be checked (kinks within the difference step).
+* ``ORACLE_SKIP`` — no derivative could be checked (kinks within the difference step);
+* ``KINK`` — a derivative disagrees at a point where the program is not differentiable (its
+  one-sided slopes differ: :func:`oracle.kink_at`), or the program's value is a transform
+  called inside it at a point where the function it differentiates is not (then the value is
+  a derivative that does not exist, and AD systems' conventions differ).
 
-A program the generator got wrong (the plain run raises, or leaves the finite range) is
-``GEN_BAD`` and not counted.
+A program the generator got wrong (the plain run raises, or it or any of its intermediates
+leaves the range ``RANGE``) is ``GEN_BAD`` and not counted.
 """
 from __future__ import annotations
 
@@ -30,8 +34,8 @@ import numpy as np
 from . import oracle
 from .gen import TRANSFORMS_IMPORT, Expr, Program, Stmt, generate, random_args
 
-OK, WRONG, INTERNAL, REJECTED, SKIP, GEN_BAD = (
-    "OK", "WRONG", "INTERNAL", "REJECTED", "ORACLE_SKIP", "GEN_BAD")
+OK, WRONG, INTERNAL, REJECTED, SKIP, KINK, GEN_BAD = (
+    "OK", "WRONG", "INTERNAL", "REJECTED", "ORACLE_SKIP", "KINK", "GEN_BAD")
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -47,6 +51,17 @@ class Config:
     def name(self):
         ck = "" if self.checkpoint is None else f",ckpt={self.checkpoint}"
         return f"{self.transform}[{self.target},-O{int(self.optimize)}{ck}]"
+
+    @classmethod
+    def parse(cls, name: str) -> "Config":
+        """The configuration whose :attr:`name` is ``name`` (``vmapvg-loop[python,-O1]``,
+        ``vg[cpu,-O0,ckpt=2]``); ValueError on anything else."""
+        m = re.fullmatch(r"([\w-]+)\[(\w+),-O([01])(?:,ckpt=(True|\d+))?\]", name)
+        if m is None:
+            raise ValueError(f"not a configuration's name: {name!r}")
+        ck = m.group(4)
+        ck = None if ck is None else (True if ck == "True" else int(ck))
+        return cls(m.group(1), m.group(2), m.group(3) == "1", ck)
 
 
 def configs_for(prog: Program, rng, *, target="python", full=False):
@@ -134,13 +149,16 @@ class ProgramReport:
     source: str = ""
     results: list = field(default_factory=list)
     gen_bad: str = ""
+    kink: str = ""              # a transform called inside at a point of non-differentiability
     oracle: str = ""            # "fd", "fd+autograd", "autograd", "none"
 
     @property
     def outcome(self):
         if self.gen_bad:
             return GEN_BAD
-        order = [INTERNAL, WRONG, REJECTED, OK, SKIP]
+        if self.kink:
+            return KINK
+        order = [INTERNAL, WRONG, REJECTED, OK, KINK, SKIP]
         outs = {r.outcome for r in self.results}
         for o in order:
             if o in outs:
@@ -222,6 +240,13 @@ class Oracle:
             self._J = J
         return self._J
 
+    def kink(self) -> bool:
+        """Whether the program is not differentiable at its point (one-sided slopes differ
+        along a random direction in all its arguments); computed once."""
+        if not hasattr(self, "_kink"):
+            self._kink = oracle.kink_at(self.f, self.args, range(len(self.args)))
+        return self._kink
+
     def scale(self, J=None):
         vals = [1.0, float(np.max(np.abs(self.value))) if self.value.size else 1.0]
         if J is not None and np.isfinite(J).any():
@@ -248,6 +273,9 @@ class Oracle:
 
 
 VAL_RTOL, VAL_ATOL = 1e-8, 1e-10
+# the largest value, or intermediate, of a program the oracle checks: its rounding error
+# (eps * RANGE = 2e-10), divided by the differences' step (1e-3), stays below GRAD_ATOL
+RANGE = 1e6
 GRAD_RTOL, GRAD_ATOL = 1e-5, 1e-6
 
 
@@ -282,13 +310,36 @@ def run_config(fg, cfg: Config, f, args, orc: Oracle):
     arguments, and must leave them as they were."""
     given = args
     args = _copies(given)
-    res = _run_config(fg, cfg, f, args, orc)
+    with _tier(cfg.target):
+        res = _run_config(fg, cfg, f, args, orc)
     if res[0] in (OK, SKIP, WRONG):
         for i, (a, b) in enumerate(zip(args, given)):
             if not np.array_equal(a, b):
                 return WRONG, f"WRONG {cfg.transform} mutates an argument", \
                     f"argument {_pname(orc, i)} changed from {_fmt(b)} to {_fmt(a)}"
     return res
+
+
+class _tier:
+    """``FLATGRAD_TIER=python`` for a python-target configuration: flatgrad runs the program
+    as plain Python for some values (vjp's primal, vmap's loop), and then the transforms the
+    program calls inside, which name no target, would otherwise compile with Numba (under
+    pytest, whose FLATGRAD_TIER is cpu: 30 s on a loaded machine, a timeout)."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __enter__(self):
+        self.old = os.environ.get("FLATGRAD_TIER")
+        if self.target == "python":
+            os.environ["FLATGRAD_TIER"] = "python"
+
+    def __exit__(self, *exc):
+        if self.old is None:
+            os.environ.pop("FLATGRAD_TIER", None)
+        else:
+            os.environ["FLATGRAD_TIER"] = self.old
+        return False
 
 
 def _run_config(fg, cfg: Config, f, args, orc: Oracle):
@@ -376,6 +427,10 @@ def _run_config(fg, cfg: Config, f, args, orc: Oracle):
         return INTERNAL, f"INTERNAL {cfg.transform}: {exc_key(e)}", \
             "".join(traceback.format_exception_only(type(e), e)).strip()[-600:]
     problems = [p for p in problems if p]
+    if problems and cfg.transform in FIRST_ORDER and not any(
+            p.startswith(VALUE_PARTS) for p in problems) and orc.kink():
+        return KINK, "", "the derivatives disagree at a point where the program is not " \
+            "differentiable (one-sided slopes differ): " + "; ".join(problems)[:1200]
     if problems:
         part = problems[0].split(":")[0]
         part = re.sub(r"\[.*\]|d/d\w+", lambda m: "grad" if m.group(0).startswith("d/d")
@@ -385,6 +440,11 @@ def _run_config(fg, cfg: Config, f, args, orc: Oracle):
         return SKIP, "", "oracle could not check (kink within the step)"
     return OK, "", ""
 
+
+# configurations whose derivatives are first derivatives of the program, and the parts of a
+# report that are values (a value is wrong at a kink as anywhere else)
+FIRST_ORDER = ("vg", "grad", "jvp", "vjp", "jacrev", "jacfwd")
+VALUE_PARTS = ("value", "primal out")
 
 VMAP_METHODS = ("auto", "batch", "loop")
 VMAP_SIZE = 3
@@ -473,15 +533,28 @@ def evaluate(prog: Program, configs, workdir: str, args=None, fg=None) -> Progra
             # an intermediate that overflows (z = z ** 3, twelve times) is outside the smooth
             # domains the generator means to draw: there 0 * inf = nan in any reverse mode
             # (JAX's and autograd's too), where differences see 0
-            with np.errstate(over="raise"):
-                value = oracle._call(plain, args)
+            kinks = oracle.AutogradTransforms.audit = []
+            try:
+                with np.errstate(over="raise"):
+                    value, peak = oracle.traced_call(plain, args)
+            finally:
+                oracle.AutogradTransforms.audit = None
             if any(not np.array_equal(b, a) for b, a in zip(before, args)):
                 raise RuntimeError("the plain run mutated an argument")
     except Exception as e:
         rep.gen_bad = f"{type(e).__name__}: {e}"[:200]
         return rep
-    if not np.all(np.isfinite(value)) or np.max(np.abs(value)) > 1e6:
+    if kinks:       # first: there autograd's value of the inner derivative may be NaN
+        rep.kink = kinks[0]
+        return rep
+    if not np.all(np.isfinite(value)) or np.max(np.abs(value)) > RANGE:
         rep.gen_bad = "value out of range"
+        return rep
+    if peak > RANGE:
+        # intermediates as large as 1e13 (x += 3 * x ** 2 six times) carry rounding errors
+        # that differences of step 1e-3 see as changes of 1e-3 (and beyond), and that reverse
+        # mode multiplies into noise where exact products cancel: no oracle can check there
+        rep.gen_bad = f"intermediate out of range ({peak:.3g})"
         return rep
     orc = Oracle(prog, plain, args, value, src)
     for cfg in configs:

@@ -178,6 +178,9 @@ def test_cpu_target():
     ag = autograd_version(F.rprime)
     want = _newton(ag, autograd.grad(ag), autograd.grad(autograd.grad(ag)))
     assert _newton(F.rprime_python, fprime, fprime2) == pytest.approx(want, rel=1e-9)
+    # item 2's program (a gradient made outside, called with p(r, x)) on this target too
+    assert fg.grad(F.rprime_two, target="cpu")(2.5) == pytest.approx(
+        autograd.grad(ag)(2.5), rel=1e-9)
 
 
 @pytest.mark.parametrize("src, msg", [

@@ -305,3 +305,23 @@ def test_odeint_per_example(method):
     got = v(y0, k)
     assert_close(got, loop(fg.value_and_grad(P.ode_final, argnums=(0, 1), target=PY), (y0, k)))
     assert_close(got[0], np.exp(-k) * y0.sum(axis=1), rtol=1e-7)
+
+
+def mean_then_column(x):
+    """The adjoint of ``x.mean()`` is a number broadcast to x's shape (``np.full``, written in
+    place by the scatter of ``x[:, 1]``'s adjoint); batched, that number is one per example."""
+    return np.mean(x) * 2.0 + np.sum(np.ones(3) @ x[:, 1]) * np.mean(x)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_broadcast_adjoint_written_in_place(method):
+    # fuzz seed 2207000075: the batched broadcast is a read-only view ("output array is
+    # read-only" from the scatter); it is copied before the write
+    xs = rng.normal(size=(4, 3, 3))
+    g = fg.vmap(fg.value_and_grad(mean_then_column, target=PY), method=method)
+    assert_close(g(xs), loop(fg.value_and_grad(mean_then_column, target=PY), (xs,)))
+    h = 1e-6
+    e = np.zeros((3, 3))
+    e[2, 1] = h
+    fd = (mean_then_column(xs[1] + e) - mean_then_column(xs[1] - e)) / (2 * h)
+    assert abs(g(xs)[1][1][2, 1] - fd) < 1e-6

@@ -1,0 +1,31 @@
+"""The internal variables SSA construction keeps beside the user's: whether the function
+has returned and its value, each loop's break and continue flags, and the names they show
+in generated code. ``break``, ``continue`` and an early ``return`` set a flag that guards
+the rest of their block (:meth:`~.lower.Lowerer.guard`), so regions stay single-entry,
+single-exit."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RET, RETVAL = "$ret", "$retval"
+
+
+def hint_of(name: str) -> str | None:
+    """The name a variable shows in emitted code; internal flags get descriptive ones."""
+    if not name.startswith("$"):
+        return name.replace("#", "_")    # a tuple's item, a growing list's buffer (xs#buf)
+    for prefix, hint in (("$retval", "retval"), ("$ret", "returned"), ("$brk", "broke"),
+                         ("$cont", "skipped"), ("$i", None)):
+        if name.startswith(prefix):
+            return hint
+    return None
+
+
+@dataclass(frozen=True)
+class LoopFlags:
+    """The flag variables a loop's break and continue set (None: it has none), and whether
+    a return inside it leaves the function."""
+
+    brk: str | None
+    cont: str | None
+    ret: bool

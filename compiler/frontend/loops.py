@@ -1,0 +1,374 @@
+"""Loops: ``for`` over ``range`` (a For region, or a While one when the body can break or
+return), ``while``, and loops over arrays' rows or tuples. A loop's body is lowered again
+until the types of the variables it carries settle; tuples are carried component by
+component.
+
+Mixed into :class:`~.lower.Lowerer` (its environment, builder and ownership are the loop's).
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from .. import types as T
+from ..builder import Builder
+from ..ir import Block, Const, For, Var, While
+from ..values import Record, Ref, Undefined
+from .desugar.index_loop import index_loop
+from .flags import RET, RETVAL, LoopFlags, hint_of
+from .lists import Stacked, _grown
+from .syntax import assigned_names, loop_exits, written_arrays
+
+UNROLL_MAX = 1000     # trips a loop growing a list, or a comprehension, may be unrolled into
+SETTLE_ROUNDS = 4     # int -> float -> ... : carried types settle in a round or two
+
+
+class LoopLowering:
+    """Loop regions for the Lowerer."""
+
+    def stmt_For(self, s: ast.For) -> None:
+        it = s.iter
+        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name | ast.Attribute)
+                and self.resolve_callee(it.func) is range):
+            return self.for_over_values(s)
+        if it.keywords or not 1 <= len(it.args) <= 3:
+            raise self.err(it, "range() takes 1 to 3 positional arguments")
+        if not isinstance(s.target, ast.Name):
+            raise self.err(s.target, "the loop variable must be a plain name")
+        bounds = [self.int_atom(a) for a in it.args]
+        start, stop, step = (
+            (Const(0, T.I64), bounds[0], Const(1, T.I64)) if len(bounds) == 1 else
+            (bounds[0], bounds[1], Const(1, T.I64)) if len(bounds) == 2 else tuple(bounds))
+        if isinstance(step, Const) and step.value == 0:
+            raise self.err(it, "range() step must not be zero")
+        grown = self.growing_lists(s.body)
+        if grown:
+            # out.append(...) in the body: a list is a tuple of values, so a loop running a
+            # constant number of times is unrolled; else the list grows in a buffer of rows
+            trips = _trips(start, stop, step)
+            if trips is not None and trips <= UNROLL_MAX and \
+                    all(isinstance(self.env[n], tuple) for n in grown):
+                values = tuple(Const(i, T.I64) for i in range(start.value, stop.value, step.value))
+                return self.unrolled(s, "values", [values])
+            return self.grow_lists(s, grown, lambda: self.range_loop(s, start, stop, step))
+        self.range_loop(s, start, stop, step)
+
+    def range_loop(self, s: ast.For, start, stop, step) -> None:
+        """``for i in range(start, stop, step)`` (bounds lowered) as a For region, or as a
+        While one if the body can break or return."""
+        exits = loop_exits(s.body)
+        if "break" in exits or "return" in exits:
+            return self.for_as_while(s, start, stop, step, exits)
+        index_name = s.target.id
+        trips = total = _trips(start, stop, step)
+        first = start
+        peeled = bool(trips) and not exits and self.first_assigned_read_later(s)
+        if peeled:
+            # it provably runs: peel the first trip so that what it assigns is defined after
+            self.env[index_name] = start
+            self.block(s.body)
+            start = Const(start.value + step.value, T.I64)
+            trips -= 1
+
+        def body(params):
+            self.env[index_name] = params[0]
+            self.loop_body(s.body, exits)
+
+        if trips != 0 or not peeled:
+            # (a loop that never runs is lowered all the same: what it holds is checked)
+            self.loop(s, body, index=True, bounds=(start, stop, step), exits=exits)
+        if total:
+            self.env[index_name] = Const(first.value + (total - 1) * step.value, T.I64)
+        else:
+            self.env[index_name] = Undefined(index_name, "the loop may run zero times")
+
+    def first_assigned_read_later(self, s: ast.For) -> bool:
+        """Does the code after loop ``s`` read a name the loop's body assigns first?"""
+        fresh = assigned_names(s.body) - set(self.env)
+        later = {n.id for st in getattr(self, "rest", []) for n in ast.walk(st)
+                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        return bool(fresh & later)
+
+    def for_over_values(self, s: ast.For) -> None:
+        """``for row in M``, ``for i, row in enumerate(M)``, ``for a, b in zip(x, y)`` over
+        arrays (their first axis): a loop over an index; over a tuple: unrolled."""
+        it, node = s.iter, s.iter
+        kind, sources = "values", [it]
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name | ast.Attribute) and not it.keywords:
+            fn = self.resolve_callee(it.func)
+            if fn is enumerate and len(it.args) == 1:
+                kind, sources = "enumerate", [it.args[0]]
+            elif fn is zip and it.args:
+                kind, sources = "zip", list(it.args)
+        values = [self.expr(x) for x in sources]
+        values = [tuple(map(Ref, v.items)) if isinstance(v, Record) else
+                  self.stacked_rows(v, it) if isinstance(v, Stacked) else v for v in values]
+        if all(isinstance(v, tuple) for v in values):
+            return self.unrolled(s, kind, values)
+        for x, v in zip(sources, values):
+            if not (isinstance(v, Var) and T.is_array(v.type)):
+                raise self.err(x, "a for loop iterates over range(...), an array's rows, "
+                                  "enumerate(array), zip(arrays...) or a tuple",
+                               "Write `for i in range(len(x)):` and index with x[i].")
+        names = []
+        for v in values:
+            names.append(self.flag("it"))
+            self.env[names[-1]] = v
+        k = self.flag("k")
+        self.hints[k] = "k"
+        pair = isinstance(s.target, ast.Tuple) and len(s.target.elts) == 2
+        if kind == "enumerate" and not pair:
+            raise self.err(s.target, "unpack enumerate(...) as `for i, row in enumerate(x)`")
+        loop = index_loop(s, kind, names, k)
+        self.stmt_For(loop)
+
+    def unrolled(self, s: ast.For, kind: str, values: list) -> None:
+        """A loop over tuples: the body once per element, in order."""
+        if loop_exits(s.body) & {"break", "continue"}:
+            raise self.err(s, "break and continue are not supported in a loop over a tuple",
+                           "Loop over range(len(...)) instead.")
+        n = min(len(v) for v in values)
+        for i in range(n):
+            if kind == "enumerate":
+                item = (Const(i, T.I64), values[0][i])
+            elif kind == "zip":
+                item = tuple(v[i] for v in values)
+            else:
+                item = values[0][i]
+            self.assign(s.target, item, s)
+            self.block(s.body)
+            if self.dead:
+                return
+
+    def for_as_while(self, s: ast.For, start, stop, step, exits) -> None:
+        """A for loop that can break or return: a while loop over an explicit counter."""
+        idx = self.flag("i")
+        self.env[idx] = start
+        index_name = s.target.id
+        self.hints[idx] = index_name
+
+        def cond(node):
+            i = self.env[idx]
+            if isinstance(step, Const):
+                return self.op(node, "lt" if step.value > 0 else "gt", i, stop)
+            up = self.op(node, "and", self.op(node, "gt", step, 0), self.op(node, "lt", i, stop))
+            down = self.op(node, "and", self.op(node, "lt", step, 0), self.op(node, "gt", i, stop))
+            return self.op(node, "or", up, down)
+
+        def body(params):
+            self.env[index_name] = self.env[idx]
+            self.loop_body(s.body, exits)
+            # the counter advances on every trip, also one a (constant) continue ended early
+            self.env[idx] = self.op(s, "add", self.env[idx], step)
+
+        self.loop(s, body, cond=cond, exits=exits, extra=(idx,))
+        self.env[index_name] = Undefined(index_name, "the loop may run zero times")
+
+    def stmt_While(self, s: ast.While) -> None:
+        grown = self.growing_lists(s.body)
+        if grown:                      # out.append(...) in the body: a growing buffer
+            return self.grow_lists(s, grown, lambda: self.while_loop(s))
+        self.while_loop(s)
+
+    def while_loop(self, s: ast.While) -> None:
+        exits = loop_exits(s.body)
+        self.loop(s, lambda params: self.loop_body(s.body, exits),
+                  cond=lambda node: self.condition(s.test), exits=exits)
+        forever = isinstance(s.test, ast.Constant) and s.test.value is True
+        if forever and "break" not in exits:
+            self.dead = True   # only a return leaves `while True:`
+
+    def loop_body(self, body: list[ast.stmt], exits: set) -> None:
+        if "continue" in exits:
+            self.env[self.loops[-1].cont] = Const(False, T.BOOL)
+        self.block(body)
+
+    def loop(self, s, body_fn, index=False, bounds=None, cond=None, exits=frozenset(),
+             extra=()) -> None:
+        """Lower a loop region: a ``For`` over ``bounds`` (start, stop, step) with the index as
+        its first parameter, or a ``While`` on ``cond``. The body is lowered again until the
+        types of the carried variables settle (an int that becomes a float, ...)."""
+        flags = LoopFlags(self.flag("brk") if "break" in exits else None,
+                           self.flag("cont") if "continue" in exits else None,
+                           "return" in exits)
+        internal = set(extra)
+        if flags.brk:
+            self.env[flags.brk] = Const(False, T.BOOL)
+            internal.add(flags.brk)
+        if flags.ret:
+            internal |= {RET, RETVAL}
+        # a list grown in the loop: its buffer and count (<name>#buf, <name>#n) are carried
+        growing = {n for n in _grown(s.body) if isinstance(self.env.get(n), self.LIST_VALUES[1:])}
+        carry = _Carried(assigned_names(s.body) | internal | growing)
+        self.env = dict(self.env)
+        carry.flatten(self.env)
+        names = [k for k in self.env if carry.covers(k) and isinstance(self.env[k], (Var, Const))]
+        if flags.ret and RETVAL not in names:
+            names.append(RETVAL)
+        self.own_carried(s, names)
+        env0 = self.env
+        types = {k: env0[k].type for k in names if isinstance(env0.get(k), (Var, Const))}
+        for _round in range(SETTLE_ROUNDS):
+            trip = self.lower_trip(s, body_fn, index, cond, flags, carry, env0, names, types)
+            new_types = {}
+            for k in names:
+                v = trip.env.get(k)
+                if isinstance(v, (Var, Const)):
+                    new_types[k] = self.unify(k, [t for t in (types.get(k), v.type) if t], s)
+            if new_types == types:
+                break
+            types = new_types
+        else:
+            raise self.err(s, "the types of the loop's variables do not settle")
+        self.emit_loop(s, trip, bounds, env0, types, carry)
+        if flags.ret:
+            # the rest of the enclosing block runs only if the loop did not return
+            self.dead = False
+
+    def lower_trip(self, s, body_fn, index, cond, flags, carry, env0, names, types) -> "_Trip":
+        """Lower the condition and body once, with carried variables of ``types``. Names a
+        trip turns out to carry besides (components of a tuple it returns) join ``names``."""
+        saved = self.b
+        self.env, self.dead = dict(env0), False
+        live = [k for k in names if k in types]
+        params = [self.b.fresh(types[k], hint=self.hints.get(k) or hint_of(k)) for k in live]
+        idx = [self.b.fresh(T.I64, hint=self.hints.get(s.target.id) or hint_of(s.target.id))] \
+            if index else []
+        self.env.update(zip(live, params))
+        outer = self.own.enter()
+        for k, p in zip(live, params):
+            if T.is_array(p.type):
+                self.own.created(p, self.own.is_owned(env0.get(k)), sources=(env0.get(k),))
+        cond_block = None
+        if cond is not None:
+            # the condition block gets its own parameters: blocks never share values
+            self.b = saved.child()
+            cparams = [self.b.fresh(p.type, p.hint) for p in params]
+            self.env = dict(env0)
+            self.env.update(zip(live, cparams))
+            carry.rebuild(self.env)
+            c = self.truth(cond(s), s)
+            for f in (flags.brk, RET if flags.ret else None):
+                if f:
+                    c = self.op(s, "and", self.op(s, "not", self.env[f]), c)
+            cond_block = Block(tuple(cparams), tuple(self.b.stmts), (c,))
+            self.env = dict(env0)
+            self.env.update(zip(live, params))
+        carry.rebuild(self.env)
+        self.b = saved.child()
+        self.loops.append(flags)
+        body_fn(idx + params)
+        self.loops.pop()
+        self.own.leave(outer)
+        body_b, env1 = self.b, dict(self.env)
+        carry.flatten(env1)
+        names += [k for k in env1 if "#" in k and k.split("#")[0] in names
+                  and k not in names and isinstance(env1[k], (Var, Const))]
+        self.b = saved
+        return _Trip(live, idx, params, cond_block, body_b, env1)
+
+    def emit_loop(self, s, trip: "_Trip", bounds, env0, types, carry) -> None:
+        """Emit the loop region of the settled trip and bind its results."""
+        self.b, saved = trip.body, self.b
+        yields = []
+        for k, p in zip(trip.live, trip.params):
+            v = trip.env.get(k)
+            yields.append(self.cast(v, types[k], s) if isinstance(v, (Var, Const)) else p)
+        self.b = saved
+        init = []
+        for k in trip.live:
+            v = env0.get(k)
+            init.append(self.cast(v, types[k], s) if isinstance(v, (Var, Const))
+                        else self.placeholder(types[k], s))
+        outs = tuple(self.b.fresh(types[k], hint=self.hints.get(k) or hint_of(k)) for k in trip.live)
+        body = Block(tuple(trip.idx + trip.params), tuple(trip.body.stmts), tuple(yields))
+        loc = self.pf.loc(s)
+        if trip.cond is None:
+            self.b.emit(For(*bounds, tuple(init), body, outs, loc))
+        else:
+            self.b.emit(While(tuple(init), trip.cond, body, outs, loc))
+        self.env, self.dead = dict(env0), False
+        self.env.update(zip(trip.live, outs))
+        for k, p, o in zip(trip.live, trip.params, outs):
+            if T.is_array(o.type):
+                # after the loop: the initial value's buffer or the last trip's (z = Z inside
+                # the loop makes z the buffer of Z)
+                self.own.created(o, self.own.is_owned(p), sources=(env0.get(k), trip.env.get(k)))
+        carry.rebuild(self.env)
+        for k in assigned_names(s.body):
+            if k not in trip.live and not isinstance(self.env.get(k), tuple):
+                self.env[k] = Undefined(k, f"it is first assigned inside the loop at line {loc.line}, "
+                                           "which may run zero times")
+
+    def own_carried(self, s, carried) -> None:
+        """Arrays the loop body writes into are written in place across iterations; copy one
+        first if its old values are still needed (or it belongs to an enclosing if arm)."""
+        for k, node in written_arrays(s.body).items():
+            v = self.env.get(k)
+            if k not in carried or not (isinstance(v, Var) and T.is_array(v.type)) \
+                    or not self.own.is_owned(v) or self.root(v) != v.id:
+                continue                     # assign_subscript reports these at the write
+            self.arrays.check_unaliased(k, v, node)
+            if self.own.is_exposed(v) or self.own.is_foreign(v):
+                self.env[k] = self.op(s, "copy_array", v)
+
+
+@dataclass
+class _Trip:
+    """One lowering of a loop's body: the carried names, index and parameters, the
+    condition block (while loops), the body's builder and its environment after."""
+
+    live: list
+    idx: list
+    params: list
+    cond: Block | None
+    body: Builder
+    env: dict
+
+
+class _Carried:
+    """Which variables a loop carries: the names its body assigns; a tuple is carried as
+    its components ``k#0, k#1, ...`` (nested tuples recursively)."""
+
+    def __init__(self, assigned: set[str]):
+        self.assigned = assigned
+        self.tuples: dict[str, int] = {}
+
+    def covers(self, k: str) -> bool:
+        return k.split("#")[0] in self.assigned
+
+    def flatten(self, env: dict) -> None:
+        _flatten(env, self.covers, self.tuples)
+
+    def rebuild(self, env: dict) -> None:
+        _rebuild(env, self.tuples)
+
+
+def _flatten(env: dict, names, tuples: dict) -> None:
+    """Replace (in place) each tuple held by a name ``names(k)`` accepts with entries
+    ``k#0 .. k#n-1``, recursively; record ``tuples[k] = n``."""
+    todo = [k for k in env if names(k)]
+    while todo:
+        k = todo.pop()
+        v = env.get(k)
+        if isinstance(v, tuple) and all(isinstance(x, (Var, Const, tuple)) for x in v):
+            tuples[k] = len(v)
+            del env[k]
+            for i, x in enumerate(v):
+                env[f"{k}#{i}"] = x
+                todo.append(f"{k}#{i}")
+
+
+def _rebuild(env: dict, tuples: dict) -> None:
+    """Undo :func:`_flatten` (in place) for every tuple whose components are all there."""
+    for k in sorted(tuples, key=lambda k: -k.count("#")):
+        parts = [f"{k}#{i}" for i in range(tuples[k])]
+        if all(p in env for p in parts):
+            env[k] = tuple(env.pop(p) for p in parts)
+
+
+def _trips(start, stop, step) -> int | None:
+    """The trip count of range(start, stop, step) if all three are constants."""
+    if all(isinstance(a, Const) for a in (start, stop, step)):
+        return len(range(start.value, stop.value, step.value))
+    return None

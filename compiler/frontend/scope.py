@@ -1,0 +1,142 @@
+"""What a name or an attribute read inside the function is: a local SSA value, or a value
+from the closure, the module or the builtins -- a number or a function known while
+compiling, or an array read at run time through a hidden parameter (a *capture*, found
+again at each call by the route of closures leading to it).
+
+Mixed into :class:`~.lower.Lowerer`.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import types as pytypes
+
+import numpy as np
+
+from .. import types as T
+from ..ir import Const, Var
+from ..library import random
+from ..library.registry import attribute_reader
+from ..objects import is_user_object
+from ..values import BoundMethod, Record, Ref, SliceVal, Undefined
+from . import names
+from .objects import ObjectVal
+
+
+class NameLowering:
+    """Names, globals, closures and attributes for the Lowerer."""
+
+    def expr_Name(self, node: ast.Name) -> object:
+        return self.load(node.id, node)
+
+    def load(self, name: str, node: ast.AST) -> object:
+        if name in self.env:
+            v = self.env[name]
+            if isinstance(v, Undefined):
+                raise self.err(node, f"variable '{name}' may be undefined here: {v.why}",
+                               f"Assign '{name}' before the if/loop so it has a value on every path.")
+            if isinstance(v, self.LIST_VALUES[1:]):     # a list growing in the loop lowered
+                return self.list_value(v, node)
+            return v
+        for kind, scope in (("closure", self.closure), ("global", self.globals),
+                            ("builtin", vars(builtins))):
+            if name in scope:
+                v = scope[name]
+                where = self.where_of(kind, name)
+                if random.kind_of(v) is not None:          # drawn from at run time
+                    return random.source_of(self, where, v, node, name)
+                if isinstance(v, np.ndarray):
+                    return self.capture(where, v, node, name)
+                if isinstance(v, (list, tuple, dict)) or is_user_object(v):
+                    # static data (layer sizes, a list of layer objects): read now, its
+                    # arrays at each call (through the closures leading to a helper's)
+                    return self.static_value(v, where, (), node, name)
+                if where is not None and kind != "builtin" and callable(v):
+                    self.routes[id(v)] = where     # a helper's closure arrays are read through it
+                return self.global_value(v, node, name)
+        raise self.err(node, f"name '{name}' is not defined")
+
+    def where_of(self, kind: str, name: str) -> tuple | None:
+        """Where the compiled function finds the value of ``name`` at run time: in the module
+        (``("global", module, name)``), in its own closure (``("closure", name)``), or in a
+        helper's closure, through the names that reach the helper (``("cell", name)`` steps
+        after the helper's own place); None where no name reaches the helper."""
+        if kind != "closure":
+            return (kind, self.globals.get("__name__", ""), name)
+        if self.route is None:
+            return None
+        return self.route + ((name,) if self.route == ("closure",) else (("cell", name),))
+
+    def capture(self, where: tuple, v: np.ndarray, node, name: str) -> Var:
+        """An array the function reads from its module or closure: a hidden parameter, read
+        afresh at every call (as Python reads it), never baked into the code; no gradient."""
+        if where is None:
+            raise self.err(node, f"'{name}' is an array in the closure of a helper that flatgrad "
+                                 "cannot reach from the differentiated function (it was passed "
+                                 "in as an argument)",
+                           f"Pass '{name}' to the helper as an argument.")
+        dtype = T.array_dtype(v)
+        if dtype not in ("float64", "float32", "int64", "bool") or v.ndim == 0 or not v.dtype.isnative:
+            raise self.err(node, f"'{name}' is an array of dtype {v.dtype} (ndim {v.ndim}), which "
+                                 "flatgrad cannot read from the module",
+                           f"Convert it (np.asarray({name}, dtype=float)) or pass it as an argument.")
+        hidden = self.captures.get(where)
+        if hidden is None:
+            hint, k = name, 0
+            while hint in self.captures_hints:
+                k += 1
+                hint = f"{name}_{k}"
+            self.captures_hints.add(hint)
+            hidden = self.b.fresh(T.Array(dtype, v.ndim), hint=hint)
+            self.captures[where] = hidden
+            self.own.created(hidden, owned=False)     # read-only, as an argument
+        return hidden
+
+    def global_value(self, v, node, name) -> object:
+        if isinstance(v, (bool, int, float, np.floating, np.integer, np.bool_)):
+            return Const(v.item() if hasattr(v, "item") else v, T.of_value(v))
+        if isinstance(v, (pytypes.ModuleType, pytypes.FunctionType, pytypes.BuiltinFunctionType,
+                          np.ufunc, type)) or callable(v):
+            return Ref(v)
+        if v is None:              # np.newaxis (or a global bound to None), as the literal None
+            return Ref(None)
+        if v is np.s_ or v is np.index_exp:    # np.s_[a:b]: an index as an object
+            return Ref(v)
+        if attribute_reader(v) is not None:      # prior = norm(0, 1) made outside: prior.logpdf
+            return Ref(v)
+        raise self.err(node, f"'{name}' is a {type(v).__name__}, which flatgrad cannot read",
+                       "Pass it in as an argument.")
+
+    def expr_Attribute(self, node: ast.Attribute) -> object:
+        base = self.expr(node.value)
+        if isinstance(base, Ref) and isinstance(base.obj, pytypes.ModuleType):
+            c = names.CONSTANTS.get((base.obj, node.attr))
+            if c is not None:
+                return Const(c, T.F64)
+            if not hasattr(base.obj, node.attr):
+                raise self.err(node, f"module '{base.obj.__name__}' has no attribute '{node.attr}'")
+            v = getattr(base.obj, node.attr)
+            where = ("global", base.obj.__name__, node.attr)
+            if isinstance(v, np.ndarray):
+                return self.capture(where, v, node, node.attr)
+            if random.kind_of(v) is not None:             # module.rs: drawn from at run time
+                return random.source_of(self, where, v, node, node.attr)
+            if isinstance(v, (list, tuple, dict)) or is_user_object(v):
+                return self.static_value(v, where, (), node, node.attr)
+            if callable(v):
+                self.routes[id(v)] = where
+            return self.global_value(v, node, node.attr)
+        if isinstance(base, (Var, Const)):
+            return self.arrays.attribute(base, node)
+        if isinstance(base, SliceVal):
+            return self.slice_attribute(base, node)
+        if isinstance(base, ObjectVal):
+            return self.object_attribute(base, node)
+        if isinstance(base, Ref) and attribute_reader(base.obj) is not None:
+            return attribute_reader(base.obj)(self, base.obj, node)   # scipy.stats' norm.logpdf
+        if isinstance(base, Record) and node.attr in ("keys", "values", "items"):
+            return Ref(BoundMethod(base, node.attr))
+        method = random.attribute(self, base, node)      # rs.normal
+        if method is not None:
+            return method
+        raise self.err(node, f"flatgrad does not support the attribute '{node.attr}' here")
