@@ -3,8 +3,14 @@
 helpers generated code calls are the ones the stanzas declare.
 
 The checks read the source independently of the declarations: a regular expression over the
-spellings' texts, an AST scan of compiler/ for module-level tables of primitive names, and
-the reviewed golden listings' calls.
+spellings' texts, an AST scan of compiler/ for module-level tables of primitive names (a
+tuple, set or list of them, or a dict keyed by them; a table the stanzas are registered from,
+as special.py's predicates, is the stanzas' own text), and the reviewed golden listings' calls.
+
+What the scan leaves, on purpose: a pass's branches on one primitive's name inside a function
+(``if p == "matmul"`` in diagonal.py, ``op in ("floordiv", "mod")`` guarding a division by
+zero in lower.py's folding), which say how the pass's own rule for that primitive works, not a
+fact other passes could read. The stanza says *that* such a rule exists (``diagonal=True``).
 """
 import ast
 import builtins
@@ -24,14 +30,6 @@ from flatgrad.runtime import support
 ROOT = Path(__file__).resolve().parents[2]
 BARE_CALL = re.compile(r"(?<![\w.'\"])([A-Za-z_]\w*)\(")     # helper(...), not np.f(...) or 'a('
 
-# Tables of primitive names that are still kept outside the stanzas, each with the issue that
-# moves it. A new table fails the scan below: give the primitive a stanza field instead.
-KNOWN = {
-    ("compiler/batching.py", "_NO_RAISE"): "batching rules: the vmap issue's",
-    ("compiler/frontend/transforms.py", "_DRAWS"): "random draws: the draws' own module",
-    ("compiler/frontend/lower.py", "_INT_FOLD"): "integer folding: after archfront lands",
-}
-
 
 def test_the_old_side_tables_are_gone():
     """_SCALAR_ONLY, _SPANNING, _NEW_ARRAY and the hand-kept RUNTIME_NAMES became the stanza
@@ -50,13 +48,18 @@ def test_the_old_side_tables_are_gone():
 
 def test_the_passes_tables_became_stanza_fields():
     """optimize's _GROWS, ranges' _SPEC_OPS/_TAPE_OPS/_OPAQUE, random's _DRAWING/_SHAPE_ONLY
-    and diagonal's _SCALING became ``accumulates``, ``indexes``, ``draws``, ``shape_args``
-    (with ``safe``) and ``diagonal``: the same primitives as the tables held."""
-    from flatgrad.compiler import diagonal, ranges
+    (and transforms' _DRAWS), diagonal's _SCALING, batching's _NO_RAISE, rows' _LINEAR/
+    _LINEAR_ARRAY and lower's _INT_FOLD became ``accumulates``, ``indexes``, ``draws``,
+    ``shape_args`` (with ``safe``), ``diagonal``, ``never_raises``, ``linear_in`` and
+    ``folds_ints``: the same primitives as the tables held."""
+    from flatgrad.compiler import diagonal, ranges, rows
+    from flatgrad.compiler.frontend import lower, transforms
     from flatgrad.compiler.library import random
     from flatgrad.compiler.primitives import UNPROVEN
     for module, name in ((optimize, "_GROWS"), (ranges, "_SPEC_OPS"), (ranges, "_OPAQUE"),
-                         (random, "_DRAWING"), (random, "_SHAPE_ONLY"), (diagonal, "_SCALING")):
+                         (random, "_DRAWING"), (random, "_SHAPE_ONLY"), (diagonal, "_SCALING"),
+                         (batching, "_NO_RAISE"), (rows, "_LINEAR"), (rows, "_LINEAR_ARRAY"),
+                         (transforms, "_DRAWS"), (lower, "_INT_FOLD")):
         assert not hasattr(module, name), name
 
     def having(fact):
@@ -68,6 +71,16 @@ def test_the_passes_tables_became_stanza_fields():
         "getitem": 1, "setitem": 2, "index_add": 2, "tape_put": 1, "tape_get": 1}
     assert having(lambda p: p.diagonal) == {"mul", "div", "neg", "add", "sub", "copy",
                                             "sum_to", "matmul"}
+    assert having(lambda p: p.never_raises) == {
+        "sum", "amax", "amin", "prod", "matmul", "outer", "einsum", "transpose", "reshape",
+        "reshape_like", "expand_dims", "dim", "size", "copy_array", "zeros_like", "ones_like",
+        "astype", "unreduce", "sum_to", "tape_alloc"}
+    assert having(lambda p: p.linear_in == "each") == {"add", "sub", "neg", "copy", "float",
+                                                       "astype"}
+    assert having(lambda p: p.linear_in == "first") == {
+        "sum", "transpose", "reshape", "reshape_like", "expand_dims", "getitem", "copy_array",
+        "sum_to"}
+    assert having(lambda p: p.folds_ints) == {"add", "sub", "mul", "floordiv", "mod"}
     for name in PRIMS:
         assert random._shape_only(Op(name, (), ())) == (name in ("dim", "size")), name
 
@@ -149,4 +162,4 @@ def test_no_new_table_of_primitive_names_outside_the_stanzas():
     for path in sorted((ROOT / "compiler").rglob("*.py")):
         rel = path.relative_to(ROOT).as_posix()
         found |= {(rel, n) for n in _prim_tables(path)}
-    assert found - set(KNOWN) == set(), "a primitive fact kept outside its stanza"
+    assert found == set(), "a primitive fact kept outside its stanza: make it a stanza field"
