@@ -259,8 +259,8 @@ def _own(lw, args, stmts, results, node) -> list:
     """Tell the write checks (``frontend/ownership.py``) about the inlined code: the arrays it
     reads may be read again by the backward pass (a later write copies them first); the
     arrays it makes are the function's own. A result that is not -- an argument passed
-    through, a loop's or an if's result -- is copied, so that the caller may write into it
-    as into any fresh array."""
+    through, a loop's or an if's result, a view (a reshape, a broadcast adjoint) -- is copied,
+    so that the caller may write into it as into any fresh array, as NumPy code may."""
     for a in args:
         lw.own.read(a, True)
     for s in stmts:
@@ -271,7 +271,7 @@ def _own(lw, args, stmts, results, node) -> list:
                 if T.is_array(v.type):
                     lw.own.created(v, owned=False)
     return [lw.op(node, "copy_array", r) if isinstance(r, Var) and T.is_array(r.type)
-            and not lw.own.is_owned(r) else r for r in results]
+            and not (lw.own.is_owned(r) and lw.own.root(r) == r.id) else r for r in results]
 
 
 def closed(lw, callee, own: list, node) -> tuple:

@@ -194,3 +194,26 @@ def test_clear_errors(tmp_path, src, msg):
     mod = module_from(tmp_path, "bad_inner", "import numpy as np\nimport flatgrad as fg\nk = np.ones(1)\n\n" + src)
     with pytest.raises(fg.CompileError, match=msg):
         fg.grad(mod.f, target="python")(0.5)
+
+
+def _flat_square(a):
+    return np.sum(a.reshape(6) ** 3)
+
+
+def _writes_into_an_inner_gradient(a, s):
+    Z = fg.grad(_flat_square)(a * s)        # a reshape of a fresh array: a view, unbatched
+    Z[:, 1] *= s
+    Z *= Z
+    return np.sum(Z)
+
+
+def test_writing_into_what_an_inner_transform_returned():
+    # fuzz campaign 311: writing into an inner gradient that is a view (a reshape) was
+    # rejected ("a view into another array"); NumPy code gets a fresh array, and so does flatgrad
+    a, s = np.arange(1.0, 7.0).reshape(2, 3) / 7.0, 1.3
+    got = fg.grad(_writes_into_an_inner_gradient, argnums=(0, 1), target="python")(a, s)
+    for i in (0, 1):
+        want = numeric_grad(_writes_into_an_inner_gradient, [a, s], i)
+        np.testing.assert_allclose(got[i], want, rtol=1e-6, atol=1e-8)
+    # and the inner gradient itself is the plain function's
+    np.testing.assert_allclose(fg.grad(_flat_square, target="python")(a), 3 * a ** 2)
