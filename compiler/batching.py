@@ -407,12 +407,6 @@ def free_vars_of(s) -> list[Var]:
 # on a batched condition computes both arms and selects, a loop carries batched values)
 # and the rules that only arise there (two batched operands of a product, a batched index).
 
-# primitives that never raise on arrays whatever the values: both arms of an ``if`` on a
-# batched condition may run for every example, the select keeps one
-_NO_RAISE = {"sum", "amax", "amin", "prod", "matmul", "outer", "einsum", "transpose", "reshape",
-             "reshape_like", "expand_dims", "dim", "size", "copy_array", "zeros_like",
-             "ones_like", "astype", "unreduce", "sum_to", "tape_alloc"}
-
 
 def batch_vmap(b: Builder, fn: Function, args: tuple, batched: set[int], n: Atom):
     """Emit ``fn(*args)`` into ``b`` where the args at positions ``batched`` carry a
@@ -475,10 +469,12 @@ class _VmapBatcher(_Batcher):
 
     def select_arms(self, s: If, cond) -> None:
         """``if`` on a batched condition: both arms run for every example (they must be
-        unable to raise, and hold no regions), then ``where`` picks each example's."""
+        unable to raise (elementwise, or ``Primitive.never_raises``), and hold no regions),
+        then ``where`` picks each example's."""
         for arm in (s.then, s.orelse):
             for x in arm.stmts:
-                if not isinstance(x, Op) or not (PRIMS[x.prim].elementwise or x.prim in _NO_RAISE):
+                p = PRIMS[x.prim] if isinstance(x, Op) else None
+                if p is None or not (p.elementwise or p.never_raises):
                     raise Unbatchable("an if on a mapped condition with an arm that may raise")
         tb, ty = self.inner(s.then)
         eb, ey = self.inner(s.orelse)

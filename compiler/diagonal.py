@@ -22,8 +22,7 @@ from __future__ import annotations
 
 from . import types as T
 from .ir import Block, Const, If, Op, Var
-
-_SCALING = {"mul", "div", "neg", "add", "sub", "copy", "sum_to", "matmul"}
+from .primitives import PRIMS
 
 
 class Diagonals:
@@ -48,7 +47,7 @@ class Diagonals:
 
     def take(self, s: Op) -> bool:
         """Handle ``s`` by a rule above (True), or leave it to the dense rules (False)."""
-        if s.prim not in _SCALING or len(s.outs) != 1:
+        if not PRIMS[s.prim].diagonal or len(s.outs) != 1:
             return False
         kinds = [self.kind(a) for a in s.args]
         if "diag" not in kinds or "batched" in kinds:

@@ -530,9 +530,6 @@ O1 = [("copy-propagation", copy_propagation), ("simplify", simplify), ("scales",
 
 # ----------------------------------------------------------------------- in-place sums
 
-_GROWS = frozenset({"index_add", "add_into"})       # in-place sums: the buffer stays the same
-
-
 def _allocates(op: Op) -> bool:
     p = PRIMS[op.prim]
     if p.view or p.inplace or len(op.outs) != 1 or not T.is_array(op.outs[0].type):
@@ -582,7 +579,7 @@ def accumulate_in_place(fn: Function) -> Function:
                 if not single(v):
                     return False
                 d = defs[v.id]
-                if d.prim not in _GROWS and d.prim != "setitem":
+                if not PRIMS[d.prim].accumulates and d.prim != "setitem":
                     return _allocates(d)
                 v = d.args[0]
 

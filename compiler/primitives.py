@@ -120,6 +120,29 @@ class Primitive:
     names: tuple = field(default=())    # Python callables that mean this primitive
     helpers: tuple = ()                 # the runtime helpers its spelling calls (from the
                                         # spelling's own list: set by defprim)
+    accumulates: bool = False           # an in-place sum into argument 0 (x[i] += g, acc += c):
+                                        # its result is that buffer, grown (optimize's
+                                        # accumulate_in_place follows such chains back)
+    indexes: Any = None                 # how it indexes an array (compiler/ranges.py proves the
+                                        # indices in range, so Numba's boundscheck can go):
+                                        # None, not at all; k, its operands from k index x[...],
+                                        # one axis each, as its "spec" param spells them (a
+                                        # tape: one integer on the trips axis); UNPROVEN, in
+                                        # ways ranges.py cannot prove (boundscheck stays on)
+    draws: bool = False                 # makes random numbers or a generator: library/random.py
+                                        # makes it before the function runs, and a transform
+                                        # called inside a compiled function rejects it
+    diagonal: bool = False              # compiler/diagonal.py has a rule that keeps a diagonal
+                                        # Jacobian seed diagonal through it
+    never_raises: bool = False          # an array op that raises for no values: vmap may run
+                                        # both arms of an if on a mapped condition (batching.py;
+                                        # elementwise ops may too)
+    folds_ints: bool = False            # the frontend folds it on two integers known while
+                                        # compiling (an unrolled loop's index), by evaluate
+    linear_in: str | None = None        # "each": linear in each argument (add, neg); "first":
+                                        # in its first, the others constant (sum, getitem):
+                                        # compiler/rows.py keeps a sum over Dask rows a sum
+                                        # through it
     # its batching rule (compiler/batching.py; vmap and Jacobians): rule(bt, op, args, isb) ->
     # the op on operands with a leading batch axis where isb says, or None for a case it does
     # not cover; or a str saying why it cannot batch (vmap then loops over the examples)
@@ -133,6 +156,7 @@ class Primitive:
         return self.jvp[i] if self.jvp is not None and i < len(self.jvp) else None
 
 
+UNPROVEN = "unproven"                   # Primitive.indexes: indexing ranges.py cannot prove
 PRIMS: dict[str, Primitive] = {}
 CALLS: dict[object, str] = {}           # Python callable -> primitive (from the stanzas' names)
 
@@ -237,23 +261,27 @@ def _max_weight(b, x, y):
 
 defprim("add", 2, T.arithmetic, infix("+", P_ADD), operator.add, operator.add,
         linear=(lambda b, s: s, lambda b, s: s), safe=True, reads_values=False,
-        names=(np.add, operator.add), reads_output=False)
+        names=(np.add, operator.add), reads_output=False, diagonal=True, linear_in="each",
+        folds_ints=True)
 defprim("sub", 2, T.arithmetic, infix("-", P_ADD), operator.sub, operator.sub,
         linear=(lambda b, s: s, lambda b, s: b.neg(s)), safe=True, reads_values=False,
-        names=(np.subtract, operator.sub), reads_output=False)
+        names=(np.subtract, operator.sub), reads_output=False, diagonal=True, linear_in="each",
+        folds_ints=True)
 defprim("mul", 2, T.arithmetic, infix("*", P_MUL), operator.mul, operator.mul,
         deriv=(lambda b, s, out, x, y: b.mul(s, y), lambda b, s, out, x, y: b.mul(s, x)),
-        safe=True, names=(np.multiply, operator.mul), reads_output=False, spans=True)
+        safe=True, names=(np.multiply, operator.mul), reads_output=False, spans=True,
+        diagonal=True, folds_ints=True)
 defprim("div", 2, T.floating, infix("/", P_MUL), operator.truediv, operator.truediv,
         deriv=(lambda b, s, out, x, y: b.div(s, y),
                lambda b, s, out, x, y: b.div(b.mul(b.neg(s), out), y)),
-        costly=True, names=(np.divide, np.true_divide, operator.truediv), spans=True)
+        costly=True, names=(np.divide, np.true_divide, operator.truediv), spans=True,
+        diagonal=True)
 defprim("floordiv", 2, T.arithmetic, infix("//", P_MUL), lambda a, b: _sp().floor(a / b),
         operator.floordiv, nondiff=True, names=(np.floor_divide, operator.floordiv),
-        reads_output=False)
+        reads_output=False, folds_ints=True)
 defprim("mod", 2, T.arithmetic, infix("%", P_MUL), lambda a, b: _sp().Mod(a, b), operator.mod,
         deriv=(lambda b, s, out, x, y: s, lambda b, s, out, x, y: b.mul(b.neg(s), b.floordiv(x, y))),
-        names=(np.mod, operator.mod), reads_output=False)
+        names=(np.mod, operator.mod), reads_output=False, folds_ints=True)
 defprim("pow", 2, T.arithmetic, infix("**", P_POW), operator.pow,
         lambda a, b: a ** b if not (isinstance(a, (int, float)) and a < 0) else None,
         deriv=(lambda b, s, out, x, y: b.mul(b.mul(s, y), b.pow(x, _pow_less_one(b, x, y))),
@@ -262,12 +290,13 @@ defprim("pow", 2, T.arithmetic, infix("**", P_POW), operator.pow,
 defprim("neg", 1, T.arithmetic, prefix("-"), operator.neg, operator.neg,
         linear=(lambda b, s: b.neg(s),), safe=True, reads_values=False,
         names=(np.negative, operator.neg),
-        reads_output=False)
+        reads_output=False, diagonal=True, linear_in="each")
 defprim("copy", 1, T.same, Spelling("{0}", "{0}", P_ATOM, (0,)), lambda a: a, lambda a: a,
-        linear=(lambda b, s: s,), safe=True, view=True, reads_values=False, reads_output=False)
+        linear=(lambda b, s: s,), safe=True, view=True, reads_values=False, reads_output=False,
+        diagonal=True, linear_in="each")
 defprim("float", 1, T.floating, Spelling("float({0})", "{0}.astype(np.float64)", P_ATOM, (1,)),
         lambda a: a, float, linear=(lambda b, s: s,), safe=True, reads_values=False,
-        names=(builtins.float, np.float64), reads_output=False)
+        names=(builtins.float, np.float64), reads_output=False, linear_in="each")
 defprim("int", 1, T.integer, Spelling("int({0})", "{0}.astype(np.int64)", P_ATOM, (1,)),
         None, int, nondiff=True, names=(builtins.int,), reads_output=False)
 defprim("abs", 1, T.arithmetic, call("abs", "np.abs"), lambda a: abs(a), abs,
@@ -486,11 +515,11 @@ defprim("tape_alloc", 2, lambda n, like: T.Array(like.dtype, T.ndim(like) + 1),
         shape=lambda q, args, p: (q.sym(args[0]),) + q.shape(args[1]),  # rows of like's shape
         jvp_joint=lambda b, tans, out, n, like:
             None if tans[1] is None else b.op("tape_alloc", n, tans[1]), reads_output=False,
-        batch=lambda bt, op, a, isb: bt.alloc(op, a, isb))
+        never_raises=True, batch=lambda bt, op, a, isb: bt.alloc(op, a, isb))
 defprim("tape_put", 3, lambda t, k, v: t, Spelling("{0}[{1}] = {2}", "{0}[{1}] = {2}", 0, (0, 1, 1)),
         elementwise=False, inplace=True, fresh=True, shape=D.like(0), vjp=_TAPE_WRITE_VJP,
         jvp_joint=_tape_write("tape_put"), reads_output=False,
-        batch=B_INDEX)
+        indexes=1, batch=B_INDEX)
 defprim("tape_push", 3, lambda t, k, v: t, helper("tape_push", arity=3), elementwise=False,
         fresh=True, shape=D.like(0), vjp=_TAPE_WRITE_VJP, jvp_joint=_tape_write("tape_push"),
         reads_output=False,
@@ -500,15 +529,15 @@ defprim("tape_get", 2, lambda t, k: _array_of_rows(t),
         Spelling("{0}[{1}]", "{0}[{1}]", P_ATOM, (P_ATOM, 0)), elementwise=False, view=True,
         reads_values=False, vjp=(lambda b, g, out, tape, k: ("index", g, (("i",),)), None),
         jvp=(lambda b, t, out, tape, k: b.tape_get(t, k),), reads_output=False,
-        batch=B_INDEX)
+        indexes=1, batch=B_INDEX)
 defprim("zeros_like", 1, T.same, call("np.zeros_like"), elementwise=False, fresh=True,
         allocates=True, shape_args=(0,), nondiff=True, reads_values=False, shape=D.like(0),
         reads_output=False,
-        batch=B_SAME)
+        never_raises=True, batch=B_SAME)
 defprim("ones_like", 1, T.same, call("np.ones_like"), elementwise=False, fresh=True,
         allocates=True, shape_args=(0,), nondiff=True, reads_values=False, shape=D.like(0),
         reads_output=False,
-        batch=B_SAME)
+        never_raises=True, batch=B_SAME)
 defprim("undef", 0, lambda *ts, **p: p["type"],
         Spelling("None", "np.empty((0,) * {ndim}, dtype=np.{dtype})", P_ATOM, ()),
         elementwise=False, fresh=True, nondiff=True, reads_output=False,
@@ -519,14 +548,15 @@ defprim("astype", 1, lambda x, dtype: T.with_dtype(x, dtype),
         vjp=(lambda b, g, out, x, dtype: g if g.type.dtype == x.type.dtype
              else b.astype(g, dtype=x.type.dtype),),    # the adjoint goes back to x's dtype
         jvp=(lambda b, t, out, x, dtype: b.astype(t, dtype=dtype),), reads_output=False,
-        batch=B_SAME)
+        never_raises=True, linear_in="each", batch=B_SAME)
 # (sum_to returns c itself where no axis was broadcast: a view, never written in place)
 defprim("sum_to", 2, lambda c, v: T.with_dtype(v, c.dtype), helper("sum_to", arity=2),
         elementwise=False, shape=D.like(1), view=True, shape_args=(1,),
         # linear in c: its adjoint broadcasts back (reverse over reverse needs it)
         vjp=(lambda b, g, out, c, like: b.unreduce(g, c), None),
         jvp=(lambda b, t, out, c, like: b.sum_to(t, like), None), reads_output=False,
-        batch=lambda bt, op, a, isb: bt.summed(op, a, isb))
+        diagonal=True, never_raises=True,
+        linear_in="first", batch=lambda bt, op, a, isb: bt.summed(op, a, isb))
 
 
 # ======================================================================= arrays
@@ -610,13 +640,13 @@ defprim("sum", 1, _sum_type, _reduction("sum"), elementwise=False, costly=True,
              g if axis is None and not keepdims else _unreduce(b, g, x, axis, keepdims),),
         jvp=(lambda b, t, out, x, axis=None, keepdims=False: b.sum(t, axis=axis, keepdims=keepdims),),
         reads_output=False,
-        batch=B_REDUCE)
+        never_raises=True, linear_in="first", batch=B_REDUCE)
 defprim("amax", 1, _reduce_type, _reduction("max"), elementwise=False, costly=True,
         shape=D.reduced, vjp=(_chooser,), jvp=(_chooser_jvp,),
-        batch=B_REDUCE)
+        never_raises=True, batch=B_REDUCE)
 defprim("amin", 1, _reduce_type, _reduction("min"), elementwise=False, costly=True,
         shape=D.reduced, vjp=(_chooser,), jvp=(_chooser_jvp,),
-        batch=B_REDUCE)
+        never_raises=True, batch=B_REDUCE)
 defprim("prod", 1, _sum_type, _reduction("prod"), elementwise=False, costly=True,
         shape=D.reduced,
         vjp=(lambda b, g, out, x, axis=None, keepdims=False:
@@ -624,7 +654,7 @@ defprim("prod", 1, _sum_type, _reduction("prod"), elementwise=False, costly=True
         jvp=(lambda b, t, out, x, axis=None, keepdims=False:
              b.sum(b.mul(t, _prod_others(b, x, axis, keepdims)), axis=axis, keepdims=keepdims),),
              reads_output=False,
-        batch=B_REDUCE)
+        never_raises=True, batch=B_REDUCE)
 
 
 def _matmul_type(a, b):
@@ -662,15 +692,15 @@ defprim("matmul", 2, _matmul_type, infix("@", P_MUL), elementwise=False, costly=
         allocates=True,
         shape=_matmul_shape, vjp=(_matmul_vjp_a, _matmul_vjp_b),
         jvp=(lambda b, t, out, x, y: b.matmul(t, y), lambda b, t, out, x, y: b.matmul(x, t)),
-        reads_output=False,
-        batch=B_PRODUCT)
+        reads_output=False, diagonal=True,
+        never_raises=True, batch=B_PRODUCT)
 defprim("outer", 2, lambda a, b: T.Array(T.promote_dtype(a.dtype, b.dtype), 2),
         call("np.outer", arity=2), elementwise=False, costly=True, allocates=True,
         shape=lambda q, args, p: q.shape(args[0])[:1] + q.shape(args[1])[:1],
         vjp=(lambda b, g, out, x, y: b.matmul(g, y), lambda b, g, out, x, y: b.matmul(x, g)),
         jvp=(lambda b, t, out, x, y: b.outer(t, y), lambda b, t, out, x, y: b.outer(x, t)),
         reads_output=False,
-        batch=B_PRODUCT)
+        never_raises=True, batch=B_PRODUCT)
 
 
 def _inverse(axes):
@@ -706,7 +736,7 @@ defprim("transpose", 1, lambda x, axes=None: x,
         view=True, reads_values=False, shape=_transpose_shape,
         vjp=(lambda b, g, out, x, axes=None: b.transpose(g, axes=_inverse(axes)),),
         jvp=(lambda b, t, out, x, axes=None: b.transpose(t, axes=axes),), reads_output=False,
-        batch=B_SHAPED)
+        never_raises=True, linear_in="first", batch=B_SHAPED)
 # Numba reshapes C-contiguous arrays only (NumPy copies the others): its spelling makes one
 defprim("reshape", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
         replace(variadic(lambda a, p: f"{a[0]}.reshape({_dims(a[1:], p)})"),
@@ -715,7 +745,7 @@ defprim("reshape", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
         view=True, reads_values=False, shape=_reshape_shape,
         vjp=(lambda b, g, out, x, *dims: b.reshape_like(g, x),),
         jvp=(lambda b, t, out, x, *dims: b.reshape(t, *dims),), reads_output=False,
-        batch=B_SHAPED)
+        never_raises=True, linear_in="first", batch=B_SHAPED)
 defprim("reshape_like", 2, lambda x, like: T.Array(x.dtype, like.ndim) if T.is_array(like)
         else T.Scalar(x.dtype), Spelling("{0}.reshape({1}.shape)", "{0}.reshape({1}.shape)",
                                          P_ATOM, (P_ATOM, P_ATOM),
@@ -724,13 +754,13 @@ defprim("reshape_like", 2, lambda x, like: T.Array(x.dtype, like.ndim) if T.is_a
         view=True, reads_values=False, shape=D.like(1),
         vjp=(lambda b, g, out, x, like: b.reshape_like(g, x), None),
         jvp=(lambda b, t, out, x, like: b.reshape_like(t, like), None), reads_output=False,
-        batch=B_SHAPED)
+        never_raises=True, linear_in="first", batch=B_SHAPED)
 defprim("expand_dims", 1, lambda x, axis: T.Array(x.dtype, T.ndim(x) + 1),
         Spelling("np.expand_dims({0}, {axis})", "np.expand_dims({0}, {axis})", P_ATOM, (1,)),
         elementwise=False, view=True, reads_values=False, shape=_expand_shape,
         vjp=(lambda b, g, out, x, axis: b.reshape_like(g, x),),
         jvp=(lambda b, t, out, x, axis: b.expand_dims(t, axis=axis),), reads_output=False,
-        batch=B_SHAPED)
+        never_raises=True, linear_in="first", batch=B_SHAPED)
 
 
 def _unreduce_spell(a, p):
@@ -757,16 +787,16 @@ defprim("unreduce", 2, lambda g, x, axis=None, keepdims=False: T.Array(g.dtype, 
         vjp=(_unreduce_vjp, None),
         jvp=(lambda b, t, out, gx, x, axis=None, keepdims=False:
              b.unreduce(t, x, axis=axis, keepdims=keepdims), None), reads_output=False,
-        batch=lambda bt, op, a, isb: bt.summed(op, a, isb))
+        never_raises=True, batch=lambda bt, op, a, isb: bt.summed(op, a, isb))
 defprim("dim", 1, lambda x, axis: T.I64, Spelling("{0}.shape[{axis}]", "{0}.shape[{axis}]",
                                                   P_ATOM, (P_ATOM,)),
         elementwise=False, nondiff=True, reads_values=False, safe=True, reads_output=False,
         shape_args=(0,),
-        batch=lambda bt, op, a, isb: bt.dims_of(op, a, isb))
+        never_raises=True, batch=lambda bt, op, a, isb: bt.dims_of(op, a, isb))
 defprim("size", 1, lambda x: T.I64, Spelling("{0}.size", "{0}.size", P_ATOM, (P_ATOM,)),
         elementwise=False, nondiff=True, reads_values=False, safe=True, reads_output=False,
         shape_args=(0,),
-        batch=lambda bt, op, a, isb: bt.dims_of(op, a, isb))
+        never_raises=True, batch=lambda bt, op, a, isb: bt.dims_of(op, a, isb))
 # run-time checks that fancy-index writes name distinct positions (NumPy's last-write-wins
 # has no useful gradient)
 defprim("distinct", 2, lambda i, n: i, helper("distinct_index", arity=2), elementwise=False,
@@ -806,7 +836,7 @@ defprim("arange", -1, lambda *a: T.Array(T.promote_dtype("int64", *(x.dtype for 
 defprim("copy_array", 1, T.same, Spelling("{0}.copy()", "{0}.copy()", P_ATOM, (P_ATOM,)),
         elementwise=False, fresh=True, allocates=True, reads_values=False, shape=D.like(0),
         linear=(lambda b, s: s,), reads_output=False,
-        batch=B_SAME)
+        never_raises=True, linear_in="first", batch=B_SAME)
 
 
 # ---- indexing
@@ -888,13 +918,13 @@ def _index_add_jvp(b, tans, out, acc, g, *idx, spec):
 defprim("add_into", 2, lambda acc, c: acc, Spelling("{0} += {1}", "{0} += {1}", 0, (P_ATOM, 0)),
         elementwise=False, inplace=True, fresh=True, reads_values=False, shape=D.like(0),
         reads_output=False,
-        batch="emitted after every transform has run (never batched)")
+        accumulates=True, batch="emitted after every transform has run (never batched)")
 defprim("getitem", -1, _getitem_type, variadic(lambda a, p: f"{a[0]}[{_index_text(a[1:], p)}]"),
         elementwise=False, view=True, reads_values=False, shape=D.getitem,
         # the adjoint of a gather is a scatter-add into the adjoint of x (reverse.py)
         vjp=(lambda b, g, out, x, *idx, spec: ("index", g),),
         jvp=(lambda b, t, out, x, *idx, spec: b.getitem(t, *idx, spec=spec),), reads_output=False,
-        batch=B_INDEX)
+        indexes=1, linear_in="first", batch=B_INDEX)
 defprim("setitem", -1, lambda x, v, *idx, spec: x,
         Spelling(lambda a, p: f"{a[0]}[{_index_text(a[2:], p)}] = {a[1]}",
                  lambda a, p: f"{a[0]}[{_index_text(a[2:], p)}] = {a[1]}", 0, (P_ATOM, 1)),
@@ -905,7 +935,7 @@ defprim("setitem", -1, lambda x, v, *idx, spec: x,
         jvp=(lambda b, t, out, x, v, *idx, spec: b.setitem(b.copy_array(t), 0.0, *idx, spec=spec),
              lambda b, t, out, x, v, *idx, spec: b.setitem(b.zeros_like(out), t, *idx, spec=spec)),
              reads_output=False,
-        batch=B_INDEX)
+        indexes=2, batch=B_INDEX)
 defprim("index_add", -1, lambda acc, g, *idx, spec: acc,
         Spelling(_index_add, _index_add, 0, (P_ATOM, 1), jit=_index_add_jit,
                  helpers=("scatter_add", "scatter_add_axis")), elementwise=False,
@@ -914,7 +944,7 @@ defprim("index_add", -1, lambda acc, g, *idx, spec: acc,
         vjp=(lambda b, G, out, acc, g, *idx, spec: G,
              lambda b, G, out, acc, g, *idx, spec: b.getitem(G, *idx, spec=spec)),
         jvp_joint=_index_add_jvp, reads_output=False,
-        batch=B_INDEX)
+        accumulates=True, indexes=2, batch=B_INDEX)
 
 
 # ---- effects

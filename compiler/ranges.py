@@ -26,14 +26,11 @@ from dataclasses import dataclass
 
 from . import types as T
 from .ir import Block, Const, For, Function, If, Op, Var, While
+from .primitives import PRIMS, UNPROVEN
 from .shapes import infer
 
-# prim -> (array operand, first index operand) for ops that read or write x[k, ...] with
-# one entry per axis; getitem, setitem and index_add spell their entries in ``spec``
-_SPEC_OPS = {"getitem": 1, "setitem": 2, "index_add": 2}
-_TAPE_OPS = {"tape_put": 1, "tape_get": 1}     # tape[k]: k indexes the trips axis
-# ops that index in ways neither proven nor checked here: Numba's boundscheck stays on
-_OPAQUE = {"mask_select", "trip_draws"}
+# the entries of a tape[k] (an op that indexes without a "spec": k indexes the trips axis)
+_TRIPS = (("i",),)
 
 Affine = dict       # symbol -> int coefficient; the key None holds the constant
 
@@ -123,12 +120,11 @@ class _Analysis:
         return None
 
     def op(self, s: Op) -> None:
-        if s.prim in _OPAQUE:
+        first = PRIMS[s.prim].indexes      # where its index operands start (Primitive.indexes)
+        if first == UNPROVEN:
             self.opaque = True
-        elif s.prim in _SPEC_OPS:
-            self.index(s, _SPEC_OPS[s.prim], s.param("spec"))
-        elif s.prim in _TAPE_OPS:
-            self.index(s, _TAPE_OPS[s.prim], (("i",),))
+        elif first is not None:
+            self.index(s, first, s.param("spec", _TRIPS))
         if not s.outs or s.outs[0].type != T.I64:
             return
         out, args = s.outs[0], [self.value(a) for a in s.args]

@@ -42,11 +42,6 @@ C, A, F, I, IDX, ACC = ("C",), ("A",), ("F",), ("I",), ("IDX",), ("ACC",)
 _AFFINE = {"C", "A", "F"}
 ROWS_META = "rows"     # meta: the source locations of the reductions over rows that are split
 
-# elementwise primitives linear in each argument: sums of per-chunk sums stay such sums
-_LINEAR = {"add", "sub", "neg", "copy", "float", "astype"}
-# array primitives linear in their (first) argument, other arguments not from the data
-_LINEAR_ARRAY = {"sum", "transpose", "reshape", "reshape_like", "expand_dims", "getitem",
-                 "copy_array", "astype", "sum_to"}
 _ADVICE = ("Compute that statistic of the whole data first (with Dask) and pass it in as a "
            "parameter, or pass NumPy arrays for an in-memory call.")
 
@@ -312,16 +307,16 @@ class _Splitter:
         if any(k[0] not in _AFFINE for k in ks):
             raise _Broken(op.loc, "a statistic of the whole data (a sum or mean over the rows) "
                                   "is combined with rows of the data, as in a normalisation")
-        prim = op.prim
+        prim, linear_in = op.prim, PRIMS[op.prim].linear_in    # sums of sums stay sums
         affine = [k for k in ks if k[0] in ("A", "F")]
         kind = F if F in affine or (prim in ("add", "sub") and C in ks) else A
-        if prim in _LINEAR or (prim == "select" and ks[0] == C):
+        if linear_in == "each" or (prim == "select" and ks[0] == C):
             return kind
         if prim == "mul" and len(affine) == 1:
             return kind
         if prim == "div" and ks[0] != C and ks[1] == C:
             return kind
-        if prim in _LINEAR_ARRAY and ks[0] != C and all(k == C for k in ks[1:]):
+        if linear_in == "first" and ks[0] != C and all(k == C for k in ks[1:]):
             return kind
         if prim in ("matmul", "outer") and len(affine) == 1:
             return kind

@@ -530,10 +530,10 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
         if op == "pow" and isinstance(c, Const) and c.type.dtype != "bool" and not T.is_array(a.type):
             if a.type.dtype in ("int64", "bool") and isinstance(c.value, int) and c.value < 0:
                 a = self.cast(a, T.F64, node)
-        if (isinstance(a, Const) and isinstance(c, Const) and op in _INT_FOLD
+        if (isinstance(a, Const) and isinstance(c, Const) and PRIMS[op].folds_ints
                 and a.type == c.type == T.I64 and not (op in ("floordiv", "mod") and c.value == 0)):
             # integers known while compiling (an unrolled loop's index): known results
-            return Const(_INT_FOLD[op](a.value, c.value), T.I64)
+            return Const(PRIMS[op].evaluate(a.value, c.value), T.I64)
         return self.op(node, op, a, c)
 
     def expr_UnaryOp(self, node: ast.UnaryOp) -> Atom:
@@ -724,9 +724,6 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
             for k in renames.values():
                 self.env.pop(k, None)
             self.env.update(saved)
-
-_INT_FOLD = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-             "floordiv": lambda a, b: a // b, "mod": lambda a, b: a % b}
 
 
 def static_compare(op: ast.cmpop, a, b) -> Const:

@@ -28,14 +28,12 @@ from ..builder import Builder
 from ..errors import CompileError
 from ..inline import inline
 from ..ir import Block, Const, Function, Op, Var, walk
+from ..primitives import PRIMS
 from ..rewrite import free_vars, map_block
 from ..steps import apply_steps, over_leaves, results_tree, steps_of
 from ..vmap import resolve as resolve_vmap
 from ..values import ListValue, Record, Ref, is_static
 from .source import params_of
-
-
-_DRAWS = ("draw", "random_generator")     # random draws (library/random.py)
 
 
 @dataclass(frozen=True, eq=False)
@@ -293,7 +291,7 @@ def closed(lw, callee, own: list, node) -> tuple:
             raise lw.err(node, f"'{_name(callee)}' must return numbers or arrays to be "
                                "transformed", "Return a number, an array or a tuple of them.")
     block = Block((), tuple(b.stmts), tuple(results))
-    if any(isinstance(s, Op) and s.prim in _DRAWS for s in walk(block)):
+    if any(isinstance(s, Op) and PRIMS[s.prim].draws for s in walk(block)):
         raise lw.err(node, f"'{_name(callee)}' draws random numbers, which a transform called "
                            "inside another compiled function cannot do",
                      "Draw in the outer function and pass the draws in as an argument.")

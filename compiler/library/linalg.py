@@ -348,7 +348,7 @@ defprim("fit_shape", 2, lambda c, like: T.with_dtype(like, c.dtype),
 defprim("einsum", -1, _einsum_type, Spelling(_einsum_spell, _einsum_spell, P_ATOM, (1,),
                                              jit=_einsum_jit, helpers=("einsum_loops",)),
         elementwise=False, costly=True, fresh=True, shape=_einsum_shape,
-        batch=B_PRODUCT)
+        never_raises=True, batch=B_PRODUCT)
 from ..primitives import PRIMS  # noqa: E402
 
 PRIMS["einsum"].vjp = _EinsumVJP()

@@ -19,7 +19,7 @@ import numpy as np
 from .. import dims as D
 from .. import types as T
 from ..ir import Const, Var
-from ..primitives import B_ALONG, NO_BATCH_SHAPE, P_ATOM, Spelling, defprim
+from ..primitives import B_ALONG, NO_BATCH_SHAPE, P_ATOM, UNPROVEN, Spelling, defprim
 from .callargs import bind, one_axis
 from .registry import as_method, lowers
 
@@ -70,7 +70,7 @@ defprim("scatter_along", 3, lambda g, idx, like, axis: T.Array(g.dtype, like.ndi
 defprim("mask_select", 2, lambda x, m: T.Array(x.dtype, 1),
         Spelling("{0}[{1}]", "{0}[{1}]", P_ATOM, (P_ATOM, 0),
                  jit=lambda a, p: f"{a[0]}.ravel()[{a[1]}.ravel()]"),
-        elementwise=False, costly=True,
+        elementwise=False, costly=True, indexes=UNPROVEN,
         vjp=(lambda b, g, out, x, m: b.mask_scatter(g, m, x), None),
         jvp=(lambda b, t, out, x, m: b.mask_select(t, m), None),
         batch=NO_BATCH_SHAPE)

@@ -34,13 +34,12 @@ from .. import types as T
 from ..errors import CompileError
 from ..inline import builder_for
 from ..ir import Block, Const, For, Function, Op, Var, blocks_of, operands, uses, walk
-from ..primitives import P_ATOM, PRIMS, Spelling, defprim
+from ..primitives import P_ATOM, PRIMS, UNPROVEN, Spelling, defprim
 from .callargs import bind
 from .registry import lowers
 
 GENERATORS = {np.random.RandomState: "RandomState", np.random.Generator: "Generator"}
 DRAWS = "draws"      # meta: the prelude and where the run time finds each generator
-_SHAPE_ONLY = frozenset(("dim", "size"))   # read an array's shape, never its values
 
 
 def kind_of(obj) -> str | None:
@@ -84,12 +83,12 @@ _NO_BATCH = "a random draw (made before the compiled code, never from a mapped v
 defprim("draw", -1, lambda *ts, type, call: type, Spelling(_draw_spelling, _draw_spelling,
                                                           P_ATOM, (P_ATOM, 1)),
         elementwise=False, fresh=True, nondiff=True, pure=False, reads_output=False,
-        batch=_NO_BATCH)
+        draws=True, batch=_NO_BATCH)
 # a generator made inside the function (np.random.default_rng(seed))
 defprim("random_generator", -1, lambda *ts, type, call: type,
         Spelling(_draw_spelling, _draw_spelling, P_ATOM, (1,)),
         elementwise=False, fresh=True, nondiff=True, pure=False, reads_output=False,
-        batch=_NO_BATCH)
+        draws=True, batch=_NO_BATCH)
 
 
 # ======================================================================= the methods
@@ -334,7 +333,7 @@ defprim("draw_trips", -1, lambda *ts, type, calls, spans, kinds: type,
         elementwise=False, fresh=True, nondiff=True, pure=False, reads_output=False,
         batch=_NO_BATCH)
 defprim("trip_draws", 1, lambda t, k, type: type, Spelling("{0}[{k}]", "{0}[{k}]", P_ATOM, (P_ATOM,)),
-        elementwise=False, nondiff=True, reads_output=False, batch=_NO_BATCH)
+        elementwise=False, nondiff=True, reads_output=False, indexes=UNPROVEN, batch=_NO_BATCH)
 
 
 @dataclass(frozen=True)
@@ -347,9 +346,6 @@ class Draws:
     prelude: Function
     sources: tuple
     types: tuple
-
-
-_DRAWING = ("draw", "random_generator")
 
 
 def hoist(fn: Function, n_user: int, table: dict) -> Function:
@@ -367,7 +363,7 @@ def hoist(fn: Function, n_user: int, table: dict) -> Function:
     b = builder_for(fn)
     main, front, hidden = [], [], []   # main's statements, the prelude's, the draws' values
     for s in fn.body.stmts:
-        if isinstance(s, Op) and s.prim in _DRAWING:
+        if isinstance(s, Op) and PRIMS[s.prim].draws:
             front.append([s])
             hidden += [s.outs[0]] if s.prim == "draw" else []
         elif isinstance(s, For) and _drawing(s.body.stmts):
@@ -493,6 +489,14 @@ def _named(values, taken: set, default: str) -> tuple:
     return tuple(out)
 
 
+def _shape_only(s: Op) -> bool:
+    """A number read off its arguments' shapes alone (``x.shape[0]``, ``x.size``): every
+    argument a shape argument, and a scalar result (``zeros_like`` reads only a shape too,
+    but makes an array)."""
+    p = PRIMS[s.prim]
+    return p.safe and p.arity > 0 and set(p.shape_args) == set(range(p.arity))
+
+
 def _reads(s) -> set[int]:
     """The values statement ``s`` reads, inside its regions too."""
     out = {a.id for a in operands(s) if isinstance(a, Var)}
@@ -508,7 +512,7 @@ def _no_nested(body: Block) -> None:
     for s in body.stmts:
         for blk in blocks_of(s):
             for inner in walk(blk):
-                if not (isinstance(inner, Op) and inner.prim in _DRAWING):
+                if not (isinstance(inner, Op) and PRIMS[inner.prim].draws):
                     continue
                 if isinstance(s, For) and inner in blk.stmts and inner.prim == "draw":
                     continue
@@ -548,6 +552,6 @@ def _no_float_arguments(keep, user_params) -> None:
                     "rs.standard_normal(size) (its gradient then flows to loc and scale); "
                     "or pass the parameter as an int or a captured constant.")
             s = defs.get(a)
-            if s is None or (isinstance(s, Op) and s.prim in _SHAPE_ONLY):
+            if s is None or (isinstance(s, Op) and _shape_only(s)):
                 continue
             todo.extend(_reads(s))

@@ -3,8 +3,14 @@
 helpers generated code calls are the ones the stanzas declare.
 
 The checks read the source independently of the declarations: a regular expression over the
-spellings' texts, an AST scan of compiler/ for module-level tables of primitive names, and
-the reviewed golden listings' calls.
+spellings' texts, an AST scan of compiler/ for module-level tables of primitive names (a
+tuple, set or list of them, or a dict keyed by them; a table the stanzas are registered from,
+as special.py's predicates, is the stanzas' own text), and the reviewed golden listings' calls.
+
+What the scan leaves, on purpose: a pass's branches on one primitive's name inside a function
+(``if p == "matmul"`` in diagonal.py, ``op in ("floordiv", "mod")`` guarding a division by
+zero in lower.py's folding), which say how the pass's own rule for that primitive works, not a
+fact other passes could read. The stanza says *that* such a rule exists (``diagonal=True``).
 """
 import ast
 import builtins
@@ -16,28 +22,13 @@ import pytest
 import flatgrad  # noqa: F401  (registers every primitive)
 from flatgrad.compiler import batching, codegen, forward, optimize
 from flatgrad.compiler.codegen import EMITTER_HELPERS, runtime_names
+from flatgrad.compiler.ir import Op
 from flatgrad.compiler.library import BUILTIN
 from flatgrad.compiler.primitives import PRIMS
 from flatgrad.runtime import support
 
 ROOT = Path(__file__).resolve().parents[2]
 BARE_CALL = re.compile(r"(?<![\w.'\"])([A-Za-z_]\w*)\(")     # helper(...), not np.f(...) or 'a('
-
-# Tables of primitive names that are still kept outside the stanzas, each with the issue that
-# moves it. A new table fails the scan below: give the primitive a stanza field instead.
-KNOWN = {
-    ("compiler/batching.py", "_NO_RAISE"): "batching rules: the vmap issue's",
-    ("compiler/rows.py", "_LINEAR"): "Dask rows: the rows issue's",
-    ("compiler/rows.py", "_LINEAR_ARRAY"): "Dask rows: the rows issue's",
-    ("compiler/optimize.py", "_GROWS"): "in-place sums: the copy-insertion item (issue 23, 5)",
-    ("compiler/ranges.py", "_SPEC_OPS"): "index operands by position: an index-range fact",
-    ("compiler/ranges.py", "_TAPE_OPS"): "index operands by position: an index-range fact",
-    ("compiler/ranges.py", "_OPAQUE"): "index operands by position: an index-range fact",
-    ("compiler/library/random.py", "_DRAWING"): "random draws: the draws' own module",
-    ("compiler/library/random.py", "_SHAPE_ONLY"): "random draws: the draws' own module",
-    ("compiler/frontend/transforms.py", "_DRAWS"): "random draws: the draws' own module",
-    ("compiler/diagonal.py", "_SCALING"): "diagonal Jacobian seeds: landed beside this test",
-}
 
 
 def test_the_old_side_tables_are_gone():
@@ -53,6 +44,45 @@ def test_the_old_side_tables_are_gone():
         assert PRIMS[name].allocates, name
     for name in ("copy", "transpose", "getitem", "setitem", "index_add", "sum_to"):
         assert not PRIMS[name].allocates, name
+
+
+def test_the_passes_tables_became_stanza_fields():
+    """optimize's _GROWS, ranges' _SPEC_OPS/_TAPE_OPS/_OPAQUE, random's _DRAWING/_SHAPE_ONLY
+    (and transforms' _DRAWS), diagonal's _SCALING, batching's _NO_RAISE, rows' _LINEAR/
+    _LINEAR_ARRAY and lower's _INT_FOLD became ``accumulates``, ``indexes``, ``draws``,
+    ``shape_args`` (with ``safe``), ``diagonal``, ``never_raises``, ``linear_in`` and
+    ``folds_ints``: the same primitives as the tables held."""
+    from flatgrad.compiler import diagonal, ranges, rows
+    from flatgrad.compiler.frontend import lower, transforms
+    from flatgrad.compiler.library import random
+    from flatgrad.compiler.primitives import UNPROVEN
+    for module, name in ((optimize, "_GROWS"), (ranges, "_SPEC_OPS"), (ranges, "_OPAQUE"),
+                         (random, "_DRAWING"), (random, "_SHAPE_ONLY"), (diagonal, "_SCALING"),
+                         (batching, "_NO_RAISE"), (rows, "_LINEAR"), (rows, "_LINEAR_ARRAY"),
+                         (transforms, "_DRAWS"), (lower, "_INT_FOLD")):
+        assert not hasattr(module, name), name
+
+    def having(fact):
+        return {n for n, p in PRIMS.items() if fact(p)}
+    assert having(lambda p: p.accumulates) == {"index_add", "add_into"}
+    assert having(lambda p: p.draws) == {"draw", "random_generator"}
+    assert having(lambda p: p.indexes == UNPROVEN) == {"mask_select", "trip_draws"}
+    assert {n: p.indexes for n, p in PRIMS.items() if p.indexes not in (None, UNPROVEN)} == {
+        "getitem": 1, "setitem": 2, "index_add": 2, "tape_put": 1, "tape_get": 1}
+    assert having(lambda p: p.diagonal) == {"mul", "div", "neg", "add", "sub", "copy",
+                                            "sum_to", "matmul"}
+    assert having(lambda p: p.never_raises) == {
+        "sum", "amax", "amin", "prod", "matmul", "outer", "einsum", "transpose", "reshape",
+        "reshape_like", "expand_dims", "dim", "size", "copy_array", "zeros_like", "ones_like",
+        "astype", "unreduce", "sum_to", "tape_alloc"}
+    assert having(lambda p: p.linear_in == "each") == {"add", "sub", "neg", "copy", "float",
+                                                       "astype"}
+    assert having(lambda p: p.linear_in == "first") == {
+        "sum", "transpose", "reshape", "reshape_like", "expand_dims", "getitem", "copy_array",
+        "sum_to"}
+    assert having(lambda p: p.folds_ints) == {"add", "sub", "mul", "floordiv", "mod"}
+    for name in PRIMS:
+        assert random._shape_only(Op(name, (), ())) == (name in ("dim", "size")), name
 
 
 def _string_spellings(p):
@@ -92,23 +122,38 @@ def test_the_golden_listings_call_only_declared_helpers():
         assert imported == outside, (path.name, imported, outside)
 
 
+def _stanza_data(tree) -> set[str]:
+    """The names a module-level loop registers stanzas from (``for n, .. in _PREDICATES.items():
+    defprim(n, ..)``): the stanzas' own text, written as a table."""
+    return {n.id for loop in tree.body if isinstance(loop, ast.For)
+            if any(isinstance(c, ast.Call) and getattr(c.func, "id", "") == "defprim"
+                   for c in ast.walk(loop))
+            for n in ast.walk(loop.iter) if isinstance(n, ast.Name)}
+
+
 def _prim_tables(path: Path):
     """Module-level names bound to a literal tuple/set/frozenset of two or more strings that
-    are all primitive names."""
-    for node in ast.parse(path.read_text()).body:
+    are all primitive names, or to a dict keyed by them (stanza data excepted)."""
+    tree = ast.parse(path.read_text())
+    stanzas = _stanza_data(tree)
+    for node in tree.body:
         if not isinstance(node, (ast.Assign, ast.AnnAssign)):
             continue
         value = node.value
         if isinstance(value, ast.Call) and getattr(value.func, "id", "") in ("frozenset", "set"):
             value = value.args[0] if value.args else None
-        if not isinstance(value, (ast.Tuple, ast.Set, ast.List)):
+        if isinstance(value, ast.Dict):            # {prim: fact, ...}
+            elts = value.keys
+        elif isinstance(value, (ast.Tuple, ast.Set, ast.List)):
+            elts = value.elts
+        else:
             continue
-        items = [e.value for e in value.elts if isinstance(e, ast.Constant)]
-        if len(items) >= 2 and len(items) == len(value.elts) and all(
+        items = [e.value for e in elts if isinstance(e, ast.Constant)]
+        if len(items) >= 2 and len(items) == len(elts) and all(
                 isinstance(s, str) and s in PRIMS for s in items):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for t in targets:
-                if isinstance(t, ast.Name):
+                if isinstance(t, ast.Name) and t.id not in stanzas:
                     yield t.id
 
 
@@ -117,4 +162,4 @@ def test_no_new_table_of_primitive_names_outside_the_stanzas():
     for path in sorted((ROOT / "compiler").rglob("*.py")):
         rel = path.relative_to(ROOT).as_posix()
         found |= {(rel, n) for n in _prim_tables(path)}
-    assert found - set(KNOWN) == set(), "a primitive fact kept outside its stanza"
+    assert found == set(), "a primitive fact kept outside its stanza: make it a stanza field"
