@@ -160,6 +160,11 @@ def _simplify(op: Op, defs: dict):
         d = defs.get(a.id) if isinstance(a, Var) else None
         if d is not None and d.prim == p:
             return same(d.args[0])
+    elif p == "transpose":
+        # x.T.T is x (a reversed axis order reversed back): the only axes pairs folded
+        d = defs.get(a.id) if isinstance(a, Var) else None
+        if d is not None and d.prim == p and op.param("axes") is None and d.param("axes") is None:
+            return same(d.args[0])
     elif p == "copy" and isinstance(a, Const):
         return a
     elif p in ("size", "dim") and isinstance(a, Var) and a.id in defs:
