@@ -440,7 +440,10 @@ class Emitter:
         self._depth = depth
         targets = self._carried_names(s, s.body.params)
         for p, t in zip(s.cond.params, targets):
+            # the condition's parameters are the body's storage under other ids: rebound by
+            # every trip, so never dead (an if in the condition must not reuse their names)
             self.names[p.id] = t
+            self.level[p.id] = self.loop_level + 1
         c = s.cond.yields[0]
         simple = all(isinstance(x, Op) and x.outs[0].id in self.inline for x in s.cond.stmts)
         if simple:

@@ -242,3 +242,15 @@ def divided_by_its_own_item(x):
     Z1 = np.array([0.5, x, x])
     Z1 /= Z1[2]
     return Z1[1] * np.exp(Z1[0])
+
+
+def choice_in_a_while_condition(x):
+    """A conditional expression in a while condition, choosing between a value from before
+    the loop and the loop-carried one (fuzz campaign 331: at -O0 the choice was written into
+    the carried variable's storage, so the loop never changed x)."""
+    v1 = x
+    k = 0
+    while k < 4 and (v1 if v1 >= 0.5 else x) <= 1.5:
+        k += 1
+        x /= 2.0 + v1
+    return x * v1

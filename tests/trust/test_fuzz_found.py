@@ -213,3 +213,14 @@ def test_grad_of_grad_reads_no_adjoint_written_in_place(x, optimize):
     fd = (g(x + eps) - g(x - eps)) / (2 * eps)
     np.testing.assert_allclose(gg, fd, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(gg, fg.hessian(f, target="python")(x), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+@pytest.mark.parametrize("x", [0.59, 0.3, 1.2])
+def test_a_choice_in_a_while_condition_keeps_the_carried_value(x, optimize, target):
+    f = F.choice_in_a_while_condition
+    v, g = fg.value_and_grad(f, target=target, optimize=optimize)(x)
+    assert v == pytest.approx(f(x), rel=1e-12)
+    eps = 1e-6
+    assert g == pytest.approx((f(x + eps) - f(x - eps)) / (2 * eps), rel=1e-6)
