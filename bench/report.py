@@ -32,6 +32,7 @@ def stamp(command: str, cfg: Config) -> dict:
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": command,
+        "commit": _commit(),
         "machine": f"{cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} "
                    f"{platform.release()}",
         "load": "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg()) if hasattr(os, "getloadavg") else "?",
@@ -40,6 +41,20 @@ def stamp(command: str, cfg: Config) -> dict:
         "peers": peer_versions,
         "repeats": f"{cfg.repeats} (median; contenders interleaved; ≥ {cfg.min_time} s per batch)",
     }
+
+
+def _commit() -> str:
+    """The git commit the run measured (``+`` when the tree had changes), or ``?``."""
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        head = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], text=True,
+                              capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"],
+                               text=True, capture_output=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return head + ("+" if dirty else "")
 
 
 def _ratio(res: CaseResult, row) -> str:
@@ -61,7 +76,7 @@ def table(res: CaseResult) -> str:
 
 
 def stamp_line(st: dict) -> str:
-    return (f"*Measured {st['date']} by `{st['command']}` — {st['machine']} (load {st.get('load', '?')}); "
+    return (f"*Measured {st['date']} by `{st['command']}` at commit {st.get('commit', '?')} — {st['machine']} (load {st.get('load', '?')}); "
             f"python {st['python']}, {st['versions']}; {st['peers']}; repeats {st['repeats']}.*")
 
 
