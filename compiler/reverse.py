@@ -370,7 +370,7 @@ class _Reverse:
         n = pre.op("trip_count", s.start, s.stop, s.step) if is_for else None
         back = self.backward_body(b, s, carried, act, touched, const_step)
         needed = [p for p in carried if _reads(back.block, back.tapes[p.id])]
-        if self.checkpoint and const_step and needed:
+        if self.checkpoint and const_step and needed and not _grows(s):
             return self.loop_checkpointed(b, s, adj, pos, pre, n, carried, act, touched)
         saved, extended = self.tape_intermediates(b, back, s)
         if saved or extended:
@@ -681,6 +681,17 @@ class _Reverse:
         if T.is_array(like.type) and not T.is_array(g.type):
             return b.op("unreduce", g, like)
         return g
+
+
+def _grows(s) -> bool:
+    """Does a value the loop carries grow in it (``tape_push``: a while loop's tape, or a
+    list's rows, inside the body)? Checkpoints are preallocated in the shape of the loop's
+    initial values, so such a loop keeps its full tape instead (fuzz campaign 332: an inner
+    gradient's tape carried through a checkpointed loop)."""
+    def pushes(block) -> bool:
+        return any((isinstance(x, Op) and x.prim == "tape_push")
+                   or any(pushes(inner) for inner in blocks_of(x)) for x in block.stmts)
+    return pushes(s.body)
 
 
 class _BackwardBody:

@@ -217,3 +217,27 @@ def test_writing_into_what_an_inner_transform_returned():
         np.testing.assert_allclose(got[i], want, rtol=1e-6, atol=1e-8)
     # and the inner gradient itself is the plain function's
     np.testing.assert_allclose(fg.grad(_flat_square, target="python")(a), 3 * a ** 2)
+
+
+def _inner_loop(a0):
+    v2 = np.linalg.norm(a0)
+    for _ in range(2):
+        v2 += ((np.zeros(3) + v2) @ np.mean(a0, axis=1)) * -1.25
+    return np.tanh(v2)
+
+
+def _through_an_inner_gradient(x):
+    g = fg.grad(_inner_loop)(x)
+    return np.sum(g * g)
+
+
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+def test_checkpointing_a_loop_that_carries_an_inner_gradients_tape(optimize):
+    # fuzz campaign 332 (seed 332004134): the inner gradient's tape grows in the loop, and the
+    # checkpoints were preallocated in its initial (empty) shape; such a loop keeps its full tape
+    x = np.arange(9.0).reshape(3, 3) / 10
+    v, g = fg.value_and_grad(_through_an_inner_gradient, target="python", optimize=optimize,
+                             checkpoint=2)(x)
+    assert v == pytest.approx(_through_an_inner_gradient(x), rel=1e-12)
+    np.testing.assert_allclose(g, numeric_grad(_through_an_inner_gradient, [x], 0), rtol=1e-6,
+                               atol=1e-8)
