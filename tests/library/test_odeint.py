@@ -400,7 +400,10 @@ def test_cpu_target_matches_python(cpu_value_and_grad, problem):
     args = (p["y0"], p["t"], p["W"], p["b"], p["c"], p["w"])
     v, grads = cpu_value_and_grad(*args)
     v_py, grads_py = fg.value_and_grad(forced_loss, (0, 1, 2, 3, 4), target="python")(*args)
-    assert v == pytest.approx(v_py, rel=1e-12)
+    # the targets round differently (NumPy sums pairwise, the Numba helpers in order), and the
+    # adaptive solver's step control turns rounding into differences up to its own tolerance
+    # (rtol 1.49e-8): agreement is asked to that level, and each against differences
+    assert v == pytest.approx(v_py, rel=1e-7)
     for g, g_py in zip(grads, grads_py):
-        np.testing.assert_allclose(g, g_py, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(g, g_py, rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(grads[2], central(forced_loss, args, 2), rtol=1e-6, atol=1e-7)
