@@ -79,41 +79,41 @@ def scope(names, bindings: dict, known: dict):
         _SCOPE.reset(token)
 
 
-def _argument(lw, node, x, unknown: str, hint: str):
+def _argument(lowerer, node, x, unknown: str, hint: str):
     """``(scope, position, name, its Sized or None)`` for ``x``, an array argument of the
     function being compiled; for any other array, a CompileError saying ``unknown``."""
     s = _SCOPE.get()
     entry = s.args.get(x.id) if s is not None and isinstance(x, Var) else None
     if entry is None:
-        raise lw.err(node, f"{unknown} is known only at run time (flatgrad knows it for the "
+        raise lowerer.err(node, f"{unknown} is known only at run time (flatgrad knows it for the "
                            "function's array arguments)", hint)
     return (s, *entry)
 
 
-def unit_axes(lw, node, x, what: str) -> tuple[int, ...]:
+def unit_axes(lowerer, node, x, what: str) -> tuple[int, ...]:
     """Which axes of ``x`` have length 1, where ``x`` is an array argument of the function
     being compiled; otherwise a CompileError (recording the request where the signature could
     hold the fact)."""
-    s, i, name, known = _argument(lw, node, x, f"{what}: which axes of this array have length 1",
+    s, i, name, known = _argument(lowerer, node, x, f"{what}: which axes of this array have length 1",
                                   "Name the axes: np.squeeze(x, axis=0).")
     if known is None or known.unit is None:
         s.requests.add((i, "unit"))
-        raise lw.err(node, f"{what}: which axes of argument '{name}' have length 1 is known "
+        raise lowerer.err(node, f"{what}: which axes of argument '{name}' have length 1 is known "
                            "only from a call's arguments",
                      f"Call the function: it compiles once for each pattern of length-1 axes of "
                      f"'{name}'. Or name the axes: np.squeeze({name}, axis=0).")
     return known.unit
 
 
-def axis_length(lw, node, x, axis: int, what: str) -> int:
+def axis_length(lowerer, node, x, axis: int, what: str) -> int:
     """The length of axis ``axis`` of ``x``, an array argument of the function being
     compiled; otherwise a CompileError (recording the request where it could be known)."""
-    s, i, name, known = _argument(lw, node, x, f"{what}: the length of axis {axis} of this array",
+    s, i, name, known = _argument(lowerer, node, x, f"{what}: the length of axis {axis} of this array",
                                   "Index the parts you need: x[0], x[1], ...")
     n = dict(known.lengths).get(axis) if known is not None else None
     if n is None:
         s.requests.add((i, ("len", axis)))
-        raise lw.err(node, f"{what}: the length of axis {axis} of argument '{name}' is known only "
+        raise lowerer.err(node, f"{what}: the length of axis {axis} of argument '{name}' is known only "
                            "from a call's arguments",
                      f"Call the function: it compiles once for each length of that axis of "
                      f"'{name}'. Or index the parts you need: {name}[0], {name}[1], ...")

@@ -353,62 +353,62 @@ _KEYWORDS = ("args", "tfirst", "rtol", "atol", "mxstep", "hmax")
 
 
 @lowers(odeint)
-def lower_odeint(lw, node: ast.Call, kwargs) -> Var:
+def lower_odeint(lowerer, node: ast.Call, kwargs) -> Var:
     """``odeint(func, y0, t, *args, rtol=, atol=, mxstep=, hmax=)`` (or ``args=(...)``)
     inside a compiled function: the dynamics lowered once into an IR function, one op."""
     for k in kwargs:
         if k is None:
-            raise lw.err(node, "odeint: **keywords are not supported here",
+            raise lowerer.err(node, "odeint: **keywords are not supported here",
                          "Write the settings out: rtol=1e-8, atol=1e-8.")
         if k not in _KEYWORDS:
-            raise lw.err(node, f"odeint: the argument '{k}' is not supported",
+            raise lowerer.err(node, f"odeint: the argument '{k}' is not supported",
                          f"odeint takes func, y0, t, *args and {', '.join(_KEYWORDS)}.")
     if len(node.args) < 3:
-        raise lw.err(node, "odeint needs func, y0 and t")
-    func = lw.expr(node.args[0])
-    y0 = _state(lw, node.args[1], "y0")
-    t = _state(lw, node.args[2], "t")
+        raise lowerer.err(node, "odeint needs func, y0 and t")
+    func = lowerer.expr(node.args[0])
+    y0 = _state(lowerer, node.args[1], "y0")
+    t = _state(lowerer, node.args[2], "t")
     if t.type.ndim != 1:
-        raise lw.err(node.args[2], "odeint: t must be a 1-D array of times")
-    extra = tuple(lw.expr(a) for a in node.args[3:])
+        raise lowerer.err(node.args[2], "odeint: t must be a 1-D array of times")
+    extra = tuple(lowerer.expr(a) for a in node.args[3:])
     if "args" in kwargs:
         if extra:
-            raise lw.err(node, "odeint: give the extra arguments after t or as args=(...), "
+            raise lowerer.err(node, "odeint: give the extra arguments after t or as args=(...), "
                                "not both")
-        extra = lw.expr(kwargs["args"])
+        extra = lowerer.expr(kwargs["args"])
         extra = extra if isinstance(extra, tuple) else (extra,)
-    settings = tuple(_setting(lw, kwargs, k) for k in _KEYWORDS[2:])
-    rhs = _lower_rhs(lw, node, func, y0, extra, _tfirst(lw, kwargs))
+    settings = tuple(_setting(lowerer, kwargs, k) for k in _KEYWORDS[2:])
+    rhs = _lower_rhs(lowerer, node, func, y0, extra, _tfirst(lowerer, kwargs))
     spec = register(rhs, y0.type.ndim, settings)
     caps = tuple(rhs.params[2 + len(_leaves(extra)):])
-    return lw.op(node, spec.prim, y0, t, *_leaves(extra), *caps)
+    return lowerer.op(node, spec.prim, y0, t, *_leaves(extra), *caps)
 
 
-def _state(lw, arg: ast.expr, name: str) -> Var:
-    x = lw.atom(arg)
+def _state(lowerer, arg: ast.expr, name: str) -> Var:
+    x = lowerer.atom(arg)
     if not T.is_array(x.type):
-        raise lw.err(arg, f"odeint: {name} must be an array",
+        raise lowerer.err(arg, f"odeint: {name} must be an array",
                      f"Write np.array([{name}]) for a single number." if name == "y0" else "")
-    return lw.cast(x, T.Array("float64", x.type.ndim), arg)
+    return lowerer.cast(x, T.Array("float64", x.type.ndim), arg)
 
 
-def _tfirst(lw, kwargs) -> bool:
+def _tfirst(lowerer, kwargs) -> bool:
     if "tfirst" not in kwargs:
         return False
-    c = lw.atom(kwargs["tfirst"])
+    c = lowerer.atom(kwargs["tfirst"])
     if not (isinstance(c, Const) and c.type == T.BOOL):
-        raise lw.err(kwargs["tfirst"], "odeint: tfirst must be True or False, known when "
+        raise lowerer.err(kwargs["tfirst"], "odeint: tfirst must be True or False, known when "
                                        "compiling")
     return bool(c.value)
 
 
-def _setting(lw, kwargs, key: str) -> Const:
+def _setting(lowerer, kwargs, key: str) -> Const:
     if key not in kwargs:
         v = DEFAULTS[key]
     else:
-        c = lw.atom(kwargs[key])
+        c = lowerer.atom(kwargs[key])
         if not isinstance(c, Const) or isinstance(c.value, bool):
-            raise lw.err(kwargs[key], f"odeint: {key} must be a number known when compiling",
+            raise lowerer.err(kwargs[key], f"odeint: {key} must be a number known when compiling",
                          "Write a constant (rtol=1e-6) or a module-level number.")
         v = c.value
     if key == "mxstep":
@@ -438,35 +438,35 @@ def _fresh_like(b: Builder, v):
     return v
 
 
-def _lower_rhs(lw, node: ast.Call, func, y0: Var, extra: tuple, tfirst: bool) -> Function:
+def _lower_rhs(lowerer, node: ast.Call, func, y0: Var, extra: tuple, tfirst: bool) -> Function:
     """``func(y, t, *extra)`` (``func(t, y, *extra)`` with ``tfirst``) lowered with fresh
     parameters into an IR function whose parameters are ``(y, t, *leaves of extra, *values
     of the caller it reads)``."""
-    saved, borrowed = lw.b, lw.borrowed
+    saved, borrowed = lowerer.b, lowerer.borrowed
     sub = saved.child()
     y, t = sub.fresh(y0.type, "y"), sub.fresh(F64, "t")
     fresh = _fresh_like(sub, extra)
     params = (y, t) + tuple(_leaves(fresh))
     names = [f"a{k}" for k in range(len(extra))]
-    lw.b = sub
+    lowerer.b = sub
     # the dynamics must not write into their arguments: the solver's state is shared
-    lw.borrowed = borrowed | frozenset(lw.root(p) for p in params if T.is_array(p.type))
+    lowerer.borrowed = borrowed | frozenset(lowerer.root(p) for p in params if T.is_array(p.type))
     try:
         order = "t, y" if tfirst else "y, t"
-        f = lw.lower_text(f"f({order}{''.join(', ' + n for n in names)})", node,
+        f = lowerer.lower_text(f"f({order}{''.join(', ' + n for n in names)})", node,
                           f=func, y=y, t=t, **dict(zip(names, fresh)))
-        sub = lw.b
+        sub = lowerer.b
     finally:
-        lw.b, lw.borrowed = saved, borrowed
+        lowerer.b, lowerer.borrowed = saved, borrowed
     if not (isinstance(f, (Var, Const)) and T.is_array(f.type) and f.type.ndim == y0.type.ndim):
-        raise lw.err(node.args[0], f"odeint: func must return dy/dt, an array shaped like y0 "
+        raise lowerer.err(node.args[0], f"odeint: func must return dy/dt, an array shaped like y0 "
                      f"({y0.type.ndim}-D), not {_what(f)}")
     if isinstance(f, Const):
         f = sub.op("copy", f)
     body = Block((), tuple(sub.stmts), (f,))
     ours = {p.id for p in params}
     caps = tuple(v for v in free_vars(body).values() if v.id not in ours)
-    return Function("odeint_rhs", params + caps, body, lw.pf.loc(node))
+    return Function("odeint_rhs", params + caps, body, lowerer.pf.loc(node))
 
 
 def _what(v) -> str:
@@ -485,14 +485,14 @@ def _scipy_solvers() -> tuple:
     return tuple(getattr(si, n) for n in ("odeint", "solve_ivp") if hasattr(si, n))
 
 
-def _reject_scipy(lw, node: ast.Call, kwargs):
-    name = getattr(lw.resolve_callee(node.func), "__name__", "odeint")
+def _reject_scipy(lowerer, node: ast.Call, kwargs):
+    name = getattr(lowerer.resolve_callee(node.func), "__name__", "odeint")
     hint = ("Use flatgrad.odeint(func, y0, t, *args, rtol=..., atol=...): the same call as "
             "SciPy's odeint (func(y, t, *args) -> dy/dt), differentiated by the adjoint method.")
     if name == "solve_ivp":
         hint += (" For solve_ivp's fun(t, y): fg.odeint(fun, y0, t_eval, tfirst=True), with "
                  "t_eval starting at t_span[0].")
-    raise lw.err(node, f"flatgrad cannot differentiate scipy.integrate.{name}", hint)
+    raise lowerer.err(node, f"flatgrad cannot differentiate scipy.integrate.{name}", hint)
 
 
 for _solver in _scipy_solvers():

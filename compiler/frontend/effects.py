@@ -19,37 +19,37 @@ from ..values import Ref
 _SPELLING = "print's sep= and end= are not supported (Numba's print takes no keywords)"
 
 
-def lower_print(lw, node: ast.Call, kwargs: dict) -> Ref:
+def lower_print(lowerer, node: ast.Call, kwargs: dict) -> Ref:
     """Emit ``print(*node.args)``: literal strings stay text, everything else must be a
     number or an array. Returns None, as print does."""
     for k in kwargs:
         if k == "file":
-            raise lw.err(node, "print(..., file=...) writes to a file: I/O is not allowed in a "
+            raise lowerer.err(node, "print(..., file=...) writes to a file: I/O is not allowed in a "
                                "differentiated function", "Return the values and write them "
                                "outside the function.")
         if k != "flush":
-            raise lw.err(node, _SPELLING, "Print with the default separator and line end: "
+            raise lowerer.err(node, _SPELLING, "Print with the default separator and line end: "
                                           "print('loss', x).")
     parts, values = [], []
     for a in node.args:
         if isinstance(a, ast.Constant) and isinstance(a.value, str):
             parts.append(a.value)
             continue
-        v = lw.expr(a)
+        v = lowerer.expr(a)
         if not (isinstance(v, (Var, Const)) and isinstance(v.type, (T.Scalar, T.Array))):
-            raise lw.err(a, f"print takes numbers, arrays and literal strings; this is {_what(v)}",
+            raise lowerer.err(a, f"print takes numbers, arrays and literal strings; this is {_what(v)}",
                          "Print the numbers themselves: print(a, b) rather than print((a, b)), "
                          "print(x.shape[0], x.shape[1]) rather than print(x.shape).")
         parts.append(None)
         values.append(v)
-    lw.op(node, "print", *values, parts=tuple(parts))
+    lowerer.op(node, "print", *values, parts=tuple(parts))
     return Ref(None)
 
 
-def is_print(lw, call: ast.Call) -> bool:
+def is_print(lowerer, call: ast.Call) -> bool:
     """Is ``call`` a call of the builtin print (by name, not shadowed)?"""
     return isinstance(call.func, ast.Name) and call.func.id == "print" and \
-        lw.resolve_callee(call.func) is print
+        lowerer.resolve_callee(call.func) is print
 
 
 def _what(v) -> str:

@@ -20,57 +20,57 @@ def has_starred(nodes) -> bool:
     return any(isinstance(n, ast.Starred) for n in nodes)
 
 
-def items(lw, node: ast.Starred) -> tuple:
+def items(lowerer, node: ast.Starred) -> tuple:
     """The values ``*node.value`` spreads into."""
-    v = lw.expr(node.value)
+    v = lowerer.expr(node.value)
     if isinstance(v, Record):
         return tuple(Ref(k) for k in v.items)       # as iterating a dict: its keys
     if not isinstance(v, tuple):
-        raise lw.err(node, "only a tuple or a list (of a length known while compiling) can "
+        raise lowerer.err(node, "only a tuple or a list (of a length known while compiling) can "
                            "be starred here",
                      "Star a tuple or list; index an array's rows (x[0], x[1], ...) instead.")
     return v
 
 
-def splice(lw, elts) -> tuple:
+def splice(lowerer, elts) -> tuple:
     """The values of a display's elements, starred ones spread."""
     out: list = []
     for e in elts:
         if isinstance(e, ast.Starred):
-            out.extend(items(lw, e))
+            out.extend(items(lowerer, e))
         else:
-            out.append(lw.expr(e))
+            out.append(lowerer.expr(e))
     return tuple(out)
 
 
-def expand_call(lw, node: ast.Call) -> tuple:
+def expand_call(lowerer, node: ast.Call) -> tuple:
     """``node`` with each starred argument replaced by one argument per item (names bound to
-    the items in ``lw.env``), and the names bound, to be dropped after the call."""
+    the items in ``lowerer.env``), and the names bound, to be dropped after the call."""
     args, temps = [], []
     for a in node.args:
         if not isinstance(a, ast.Starred):
             args.append(a)
             continue
-        for v in items(lw, a):
-            lw.counter += 1
-            name = f"{_TEMP}{lw.counter}"
-            lw.env[name] = v
+        for v in items(lowerer, a):
+            lowerer.counter += 1
+            name = f"{_TEMP}{lowerer.counter}"
+            lowerer.env[name] = v
             temps.append(name)
             args.append(ast.copy_location(ast.Name(id=name, ctx=ast.Load()), a))
     call = ast.Call(func=node.func, args=args, keywords=node.keywords)
     return ast.copy_location(call, node), temps
 
 
-def unpack(lw, target, value, node) -> None:
+def unpack(lowerer, target, value, node) -> None:
     """``a, *rest, z = value``: the starred name takes the middle items, as a list."""
     k = next(i for i, e in enumerate(target.elts) if isinstance(e, ast.Starred))
     if not isinstance(value, tuple):
-        raise lw.err(node, "only tuples can be unpacked",
+        raise lowerer.err(node, "only tuples can be unpacked",
                      "Unpack a tuple expression or a function returning a tuple.")
     after = len(target.elts) - k - 1
     if len(value) < k + after:
-        raise lw.err(node, f"not enough values to unpack (expected at least {k + after}, "
+        raise lowerer.err(node, f"not enough values to unpack (expected at least {k + after}, "
                            f"got {len(value)})")
     rest = ListValue(value[k:len(value) - after])
     for t, v in zip(target.elts, value[:k] + (rest,) + value[len(value) - after:]):
-        lw.assign(t.value if isinstance(t, ast.Starred) else t, v, node)
+        lowerer.assign(t.value if isinstance(t, ast.Starred) else t, v, node)

@@ -60,44 +60,44 @@ def is_transform(fn) -> bool:
         callable(getattr(type(fn), "__flatgrad_transform__", None))
 
 
-def lower_call(lw, fn, node: ast.Call, kwargs) -> object:
+def lower_call(lowerer, fn, node: ast.Call, kwargs) -> object:
     """The value of the call ``node`` of ``fn`` (see :func:`is_transform`)."""
     if isinstance(fn, Inner):
-        return call(lw, fn, node, kwargs)
+        return call(lowerer, fn, node, kwargs)
     api = getattr(fn, "__flatgrad_api__", None)
     if isinstance(api, str):
-        return build(lw, api, node, kwargs)
-    return call(lw, of_object(lw, fn), node, kwargs)
+        return build(lowerer, api, node, kwargs)
+    return call(lowerer, of_object(lowerer, fn), node, kwargs)
 
 
-def of_object(lw, obj) -> Inner:
+def of_object(lowerer, obj) -> Inner:
     """The :class:`Inner` an object made outside describes; the route by which the compiled
     function reaches it leads to its function too (for that one's closure arrays)."""
     spec = obj.__flatgrad_transform__()
-    route = lw.routes.get(id(obj))
+    route = lowerer.routes.get(id(obj))
     if route is not None:
-        lw.routes[id(spec.callee)] = route
+        lowerer.routes[id(spec.callee)] = route
     return spec
 
 
 # ---------------------------------------------------------------------- building
 
-def build(lw, api: str, node: ast.Call, kwargs) -> object:
+def build(lowerer, api: str, node: ast.Call, kwargs) -> object:
     """``fg.grad(f, argnums=...)`` and its kin, called in the body: an :class:`Inner`;
     ``fg.jvp(f, primals, tangents)`` and ``fg.vjp(f, *primals)``: their values."""
     if not node.args:
-        raise lw.err(node, f"fg.{api} needs the function to transform")
-    base = _callee(lw, lw.expr(node.args[0]), node.args[0], api)
+        raise lowerer.err(node, f"fg.{api} needs the function to transform")
+    base = _callee(lowerer, lowerer.expr(node.args[0]), node.args[0], api)
     if api == "jvp":
-        return _jvp(lw, base, node, kwargs)
+        return _jvp(lowerer, base, node, kwargs)
     if api == "vjp":
-        return _vjp(lw, base, node, kwargs)
+        return _vjp(lowerer, base, node, kwargs)
     names = {"jacobian": ("argnums", "mode")}.get(api, ("argnums",))
-    opts = _options(lw, node, kwargs, names, api)
-    nums, single = _argnums(lw, opts.get("argnums", Const(0, T.I64)), node)
+    opts = _options(lowerer, node, kwargs, names, api)
+    nums, single = _argnums(lowerer, opts.get("argnums", Const(0, T.I64)), node)
     mode = getattr(opts["mode"], "obj", None) if "mode" in opts else "auto"
     if mode not in ("auto", "rev", "fwd"):
-        raise lw.err(node, f"fg.{api}: mode must be 'auto', 'rev' or 'fwd'")
+        raise lowerer.err(node, f"fg.{api}: mode must be 'auto', 'rev' or 'fwd'")
     checkpoint = opts.get("checkpoint")
     steps = steps_of(api, nums, single, mode=mode,
                      checkpoint=checkpoint.value if isinstance(checkpoint, Const) else None)
@@ -108,73 +108,73 @@ def build(lw, api: str, node: ast.Call, kwargs) -> object:
                  f"{_name(base.callee)}_{api}")
 
 
-def _callee(lw, v, node, api) -> Inner:
+def _callee(lowerer, v, node, api) -> Inner:
     """What ``fg.<api>(v)`` transforms: a function, a local one, or a transform of one."""
     v = v.obj if isinstance(v, Ref) else v
     v = getattr(v, "py_func", v) if type(v).__module__.startswith("numba") else v
     if isinstance(v, Inner) or callable(getattr(type(v), "__flatgrad_transform__", None)):
-        inner = v if isinstance(v, Inner) else of_object(lw, v)
+        inner = v if isinstance(v, Inner) else of_object(lowerer, v)
         if inner.extra or inner.bound:
-            raise lw.err(node, f"fg.{api} cannot transform {inner.name} further: it takes "
+            raise lowerer.err(node, f"fg.{api} cannot transform {inner.name} further: it takes "
                                "extra arguments (tangents or cotangents)")
         return inner
     if _is_local(v) or (callable(v) and hasattr(v, "__code__")):
         return Inner(v, ())
-    raise lw.err(node, f"fg.{api} transforms a Python function (a def or a lambda) here",
+    raise lowerer.err(node, f"fg.{api} transforms a Python function (a def or a lambda) here",
                  "Wrap it: lambda z: np.sin(z).")
 
 
-def _options(lw, node, kwargs, names, api) -> dict:
+def _options(lowerer, node, kwargs, names, api) -> dict:
     """The static options of ``fg.<api>(f, ...)`` by name; target= and optimize= are the
     enclosing transform's business here."""
     out = {}
     for name, a in zip(names, node.args[1:]):
-        out[name] = lw.expr(a)
+        out[name] = lowerer.expr(a)
     if len(node.args) > 1 + len(names):
-        raise lw.err(node, f"fg.{api} takes the function and {', '.join(names)} here")
+        raise lowerer.err(node, f"fg.{api} takes the function and {', '.join(names)} here")
     for k, a in kwargs.items():
         if k in ("target", "optimize"):
             continue
         if k not in names + ("checkpoint",) or k in out:
-            raise lw.err(node, f"fg.{api}: unexpected keyword argument '{k}' here")
-        out[k] = lw.expr(a)
+            raise lowerer.err(node, f"fg.{api}: unexpected keyword argument '{k}' here")
+        out[k] = lowerer.expr(a)
     return out
 
 
-def _argnums(lw, v, node) -> tuple:
+def _argnums(lowerer, v, node) -> tuple:
     """``(positions, single)`` from a constant ``argnums``."""
     if isinstance(v, Const) and isinstance(v.value, int) and not isinstance(v.value, bool):
         return (v.value,), True
     if isinstance(v, tuple) and v and all(isinstance(x, Const) and type(x.value) is int for x in v):
         return tuple(x.value for x in v), False
-    raise lw.err(node, "argnums must be an int or a tuple of ints known while compiling")
+    raise lowerer.err(node, "argnums must be an int or a tuple of ints known while compiling")
 
 
-def _jvp(lw, base: Inner, node, kwargs) -> tuple:
+def _jvp(lowerer, base: Inner, node, kwargs) -> tuple:
     """``fg.jvp(f, primals, tangents)``: ``(f(*primals), J @ tangents)``, a tangent None is
     a zero."""
     if len(node.args) != 3 or set(kwargs) - {"target", "optimize"}:
-        raise lw.err(node, "fg.jvp takes the function, a tuple of primals and a tuple of "
+        raise lowerer.err(node, "fg.jvp takes the function, a tuple of primals and a tuple of "
                            "tangents")
-    primals, tangents = lw.expr(node.args[1]), lw.expr(node.args[2])
+    primals, tangents = lowerer.expr(node.args[1]), lowerer.expr(node.args[2])
     if not (isinstance(primals, tuple) and isinstance(tangents, tuple)) or \
             len(primals) != len(tangents):
-        raise lw.err(node, "fg.jvp: primals and tangents must be tuples of the same length")
+        raise lowerer.err(node, "fg.jvp: primals and tangents must be tuples of the same length")
     nums = tuple(i for i, t in enumerate(tangents) if not (isinstance(t, Ref) and t.obj is None))
     if not nums:
-        raise lw.err(node, "fg.jvp: every tangent is None; give at least one")
+        raise lowerer.err(node, "fg.jvp: every tangent is None; give at least one")
     inner = Inner(base.callee, base.steps + steps_of("forward", nums, False), frozenset(nums),
                   tuple(f"tangent{i}" for i in nums), f"{_name(base.callee)}_jvp")
-    return apply(lw, inner, list(primals) + [tangents[i] for i in nums], node)
+    return apply(lowerer, inner, list(primals) + [tangents[i] for i in nums], node)
 
 
-def _vjp(lw, base: Inner, node, kwargs) -> tuple:
+def _vjp(lowerer, base: Inner, node, kwargs) -> tuple:
     """``out, back = fg.vjp(f, *primals)``: the value, and a function of the cotangent(s)
     returning one gradient per primal (None for integer ones)."""
     if set(kwargs) - {"target", "optimize"}:
-        raise lw.err(node, "fg.vjp takes the function and its primals here")
-    primals = tuple(lw.expr(a) for a in node.args[1:])
-    out = apply(lw, base, list(primals), node)
+        raise lowerer.err(node, "fg.vjp takes the function and its primals here")
+    primals = tuple(lowerer.expr(a) for a in node.args[1:])
+    out = apply(lowerer, base, list(primals), node)
     k = len(out) if isinstance(out, tuple) else 1
     nums = tuple(i for i, p in enumerate(primals) if not _integral(p))
     n = len(_params(base.callee))
@@ -194,105 +194,105 @@ def _integral(v) -> bool:
 
 # ---------------------------------------------------------------------- calling
 
-def call(lw, inner: Inner, node: ast.Call, kwargs) -> object:
+def call(lowerer, inner: Inner, node: ast.Call, kwargs) -> object:
     """A call of a transform: its arguments bound as Python binds them, then :func:`apply`."""
     names = list(_params(inner.callee)) + list(inner.extra)
-    args = list(inner.bound) + [lw.expr(a) for a in node.args]
+    args = list(inner.bound) + [lowerer.expr(a) for a in node.args]
     if len(args) > len(names):
-        raise lw.err(node, f"'{inner.name}' takes {len(names) - len(inner.bound)} argument(s), "
+        raise lowerer.err(node, f"'{inner.name}' takes {len(names) - len(inner.bound)} argument(s), "
                            f"got {len(node.args)}")
     bound = dict(zip(names, args))
     for k, a in kwargs.items():
         if k not in names or k in bound:
-            raise lw.err(node, f"unexpected keyword argument '{k}' for '{inner.name}'")
-        bound[k] = lw.expr(a)
-    defaults = _defaults(lw, inner.callee) if not inner.extra else {}
+            raise lowerer.err(node, f"unexpected keyword argument '{k}' for '{inner.name}'")
+        bound[k] = lowerer.expr(a)
+    defaults = _defaults(lowerer, inner.callee) if not inner.extra else {}
     values = []
     for name in names:
         if name not in bound and name not in defaults:
-            raise lw.err(node, f"'{inner.name}' is missing the argument '{name}'")
+            raise lowerer.err(node, f"'{inner.name}' is missing the argument '{name}'")
         values.append(bound[name] if name in bound else defaults[name])
-    out = apply(lw, inner, values, node)
+    out = apply(lowerer, inner, values, node)
     if inner.none is None:
         return out
     grads = iter(out)            # fg.vjp's backward function: None where a primal has none
     return tuple(Ref(None) if i in inner.none else next(grads) for i in range(len(inner.bound)))
 
 
-def apply(lw, inner: Inner, values: list, node) -> object:
+def apply(lowerer, inner: Inner, values: list, node) -> object:
     """``inner`` applied to ``values`` (the callee's parameters, then the extra ones), its
     transformed IR inlined here; the results nested as a call from Python nests them."""
     n = len(_params(inner.callee))
-    own = [_as_float(lw, v, node) if i in inner.floats else v for i, v in enumerate(values[:n])]
-    extra = [_as_float(lw, v, node) for v in values[n:]]
+    own = [_as_float(lowerer, v, node) if i in inner.floats else v for i, v in enumerate(values[:n])]
+    extra = [_as_float(lowerer, v, node) for v in values[n:]]
     steps, like = inner.steps, own
     if any(s.kind == "vmap" for s in steps):
         # lowered for one example's types; each vmap step learns its parameters' axes
         try:
             steps, types = resolve_vmap(steps, tuple(_type(v) for v in own + extra), n)
         except ValueError as e:
-            raise lw.err(node, str(e)) from None
+            raise lowerer.err(node, str(e)) from None
         like = [_like(v, t) for v, t in zip(own, types)]
-    fn, free, types = closed(lw, inner.callee, like, node)
+    fn, free, types = closed(lowerer, inner.callee, like, node)
     try:
-        ir = apply_steps(fn, over_leaves(steps, types, lw.pf.loc(node)))
+        ir = apply_steps(fn, over_leaves(steps, types, lowerer.pf.loc(node)))
     except CompileError as e:
-        if e.loc is not None and e.loc == lw.pf.loc(node):
+        if e.loc is not None and e.loc == lowerer.pf.loc(node):
             raise
-        raise e.called_from(lw.pf.loc(node)) from None
+        raise e.called_from(lowerer.pf.loc(node)) from None
     args = _leaves(own) + free + _leaves(extra)
     if len(args) != len(ir.params):
-        raise lw.err(node, f"'{inner.name}' takes {len(ir.params) - len(free)} number(s) or "
+        raise lowerer.err(node, f"'{inner.name}' takes {len(ir.params) - len(free)} number(s) or "
                            f"array(s), got {len(args) - len(free)}")
     for a, p in zip(args, ir.params):
         if a.type != p.type:
-            raise lw.err(node, f"'{inner.name}': an argument of type {a.type} where {p.type} "
+            raise lowerer.err(node, f"'{inner.name}': an argument of type {a.type} where {p.type} "
                                "is expected", "Pass the tangents and cotangents shaped and "
                                "typed as the values they go with.")
-    lw.b.loc = lw.pf.loc(node)
-    start = len(lw.b.stmts)
-    results = inline(lw.b, ir, tuple(args))
-    return _nest(results_tree(ir), _own(lw, args, lw.b.stmts[start:], results, node))
+    lowerer.b.loc = lowerer.pf.loc(node)
+    start = len(lowerer.b.stmts)
+    results = inline(lowerer.b, ir, tuple(args))
+    return _nest(results_tree(ir), _own(lowerer, args, lowerer.b.stmts[start:], results, node))
 
 
-def _own(lw, args, stmts, results, node) -> list:
+def _own(lowerer, args, stmts, results, node) -> list:
     """Tell the write checks (``frontend/ownership.py``) about the inlined code: the arrays it
     reads may be read again by the backward pass (a later write copies them first); the
     arrays it makes are the function's own. A result that is not -- an argument passed
     through, a loop's or an if's result, a view (a reshape, a broadcast adjoint) -- is copied,
     so that the caller may write into it as into any fresh array, as NumPy code may."""
     for a in args:
-        lw.own.read(a, True)
+        lowerer.own.read(a, True)
     for s in stmts:
         if isinstance(s, Op) and len(s.outs) == 1:
-            lw.own.track(s.prim, s.args, s.outs[0])
+            lowerer.own.track(s.prim, s.args, s.outs[0])
         else:
             for v in getattr(s, "outs", ()):
                 if T.is_array(v.type):
-                    lw.own.created(v, owned=False)
-    return [lw.op(node, "copy_array", r) if isinstance(r, Var) and T.is_array(r.type)
-            and not (lw.own.is_owned(r) and lw.own.root(r) == r.id) else r for r in results]
+                    lowerer.own.created(v, owned=False)
+    return [lowerer.op(node, "copy_array", r) if isinstance(r, Var) and T.is_array(r.type)
+            and not (lowerer.own.is_owned(r) and lowerer.own.root(r) == r.id) else r for r in results]
 
 
-def closed(lw, callee, own: list, node) -> tuple:
+def closed(lowerer, callee, own: list, node) -> tuple:
     """``callee`` lowered for arguments like ``own``, as a closed function: its parameters
     are fresh ones for the leaves of ``own``, then one for each value it reads from around
     it. Returns (that function, those values, the argument types for ``over_leaves``)."""
     code = getattr(callee, "node", None) or getattr(callee, "__code__", None)
-    if code in lw.stack:
-        raise lw.err(node, f"recursive call to '{_name(callee)}'", "Rewrite the recursion as a loop.")
-    b = Builder(lw.b.ids, lw.pf.loc(node))
+    if code in lowerer.stack:
+        raise lowerer.err(node, f"recursive call to '{_name(callee)}'", "Rewrite the recursion as a loop.")
+    b = Builder(lowerer.b.ids, lowerer.pf.loc(node))
     params: list = []
     bound = {name: _fresh(b, v, name, params) for name, v in zip(_params(callee), own)}
-    result = lw.lower_body(callee, bound, b)
+    result = lowerer.lower_body(callee, bound, b)
     results = list(result) if isinstance(result, tuple) else [result]
     for r in results:
         if not isinstance(r, (Var, Const)):
-            raise lw.err(node, f"'{_name(callee)}' must return numbers or arrays to be "
+            raise lowerer.err(node, f"'{_name(callee)}' must return numbers or arrays to be "
                                "transformed", "Return a number, an array or a tuple of them.")
     block = Block((), tuple(b.stmts), tuple(results))
     if any(isinstance(s, Op) and PRIMS[s.prim].draws for s in walk(block)):
-        raise lw.err(node, f"'{_name(callee)}' draws random numbers, which a transform called "
+        raise lowerer.err(node, f"'{_name(callee)}' draws random numbers, which a transform called "
                            "inside another compiled function cannot do",
                      "Draw in the outer function and pass the draws in as an argument.")
     mine = {p.id for p in params}
@@ -301,7 +301,7 @@ def closed(lw, callee, own: list, node) -> tuple:
     block = map_block(block, {v.id: h for v, h in zip(free, hidden)})
     meta = (("tree", TR.tuple_of([TR.LEAF])),) if isinstance(result, tuple) and \
         len(results) == 1 else ()
-    fn = Function(_name(callee), tuple(params) + tuple(hidden), block, lw.pf.loc(node), meta)
+    fn = Function(_name(callee), tuple(params) + tuple(hidden), block, lowerer.pf.loc(node), meta)
     return fn, free, tuple(_type(v) for v in own)
 
 
@@ -318,7 +318,7 @@ def _params(callee) -> tuple:
     return tuple(params_of(callee))
 
 
-def _defaults(lw, callee) -> dict:
+def _defaults(lowerer, callee) -> dict:
     """Parameter name -> default value (numbers, None, strings, functions)."""
     names = _params(callee)
     if _is_local(callee):
@@ -407,15 +407,15 @@ def _leaves(values) -> list:
     return out
 
 
-def _as_float(lw, v, node):
+def _as_float(lowerer, v, node):
     """``v`` with its integer numbers and arrays made float (a differentiated argument)."""
     if isinstance(v, (Var, Const)):
-        return v if T.is_float(v.type) else lw.cast(v, T.with_dtype(v.type, "float64"), node)
+        return v if T.is_float(v.type) else lowerer.cast(v, T.with_dtype(v.type, "float64"), node)
     if isinstance(v, tuple):
-        items = tuple(_as_float(lw, x, node) for x in v)
+        items = tuple(_as_float(lowerer, x, node) for x in v)
         return ListValue(items) if isinstance(v, ListValue) else items
     if isinstance(v, Record):
-        return Record({k: _as_float(lw, x, node) for k, x in v.items.items()})
+        return Record({k: _as_float(lowerer, x, node) for k, x in v.items.items()})
     return v
 
 

@@ -3,8 +3,8 @@
 Each module holds, for its group of functions, their primitive stanzas (``defprim``, as
 in :mod:`..primitives`) and their lowering from a call: a function registered with
 ``@lowers(np.concatenate)`` that builds the function's ops, called by the frontend as
-``lowering(lw, node, kwargs)`` with the Lowerer ``lw`` (``lw.atom``, ``lw.op``,
-``lw.err``, ``lw.const_int`` ...), the ``ast.Call`` node and its keyword arguments.
+``lowering(lowerer, node, kwargs)`` with the Lowerer ``lowerer`` (``lowerer.atom``, ``lowerer.op``,
+``lowerer.err``, ``lowerer.const_int`` ...), the ``ast.Call`` node and its keyword arguments.
 Nothing about a function is kept elsewhere.
 """
 from __future__ import annotations

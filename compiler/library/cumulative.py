@@ -127,24 +127,24 @@ defprim("cumprod", 1, _scan_type, _scan("cumprod", "scan_cumprod"), elementwise=
 
 def _scan_call(np_fn, prim):
     @lowers(np_fn)
-    def lower(lw, node, kwargs):
+    def lower(lowerer, node, kwargs):
         """np.cumsum / np.cumprod: along ``axis``, or over the flattened array (axis=None)."""
         name = f"np.{np_fn.__name__}"
-        a = bind(lw, node, kwargs, name, ("a", "axis", "dtype", "out"))
+        a = bind(lowerer, node, kwargs, name, ("a", "axis", "dtype", "out"))
         for k in ("dtype", "out"):
             if k in a:
-                raise lw.err(node, f"{name}: {k}= is not supported",
+                raise lowerer.err(node, f"{name}: {k}= is not supported",
                              "Convert the argument first (x.astype(...)), and assign the result.")
-        x = lw.atom(a["a"])
+        x = lowerer.atom(a["a"])
         if not T.is_array(x.type):
-            return lw.op(node, "pack", x)          # np.cumsum(2.0) is array([2.0])
+            return lowerer.op(node, "pack", x)          # np.cumsum(2.0) is array([2.0])
         if "axis" not in a:
             if x.type.ndim != 1:     # (a copy first: Numba reshapes contiguous arrays only)
-                x = lw.op(node, "reshape", lw.op(node, "copy_array", x), Const(-1, T.I64))
+                x = lowerer.op(node, "reshape", lowerer.op(node, "copy_array", x), Const(-1, T.I64))
             axis = 0
         else:
-            axis = one_axis(lw, a["axis"], x.type.ndim, name)
-        return lw.op(node, prim, x, axis=axis)
+            axis = one_axis(lowerer, a["axis"], x.type.ndim, name)
+        return lowerer.op(node, prim, x, axis=axis)
     return lower
 
 
@@ -152,53 +152,53 @@ _scan_call(np.cumsum, "cumsum")
 _scan_call(np.cumprod, "cumprod")
 
 
-def _axis_slice(lw, node, x, axis, lo, hi):
+def _axis_slice(lowerer, node, x, axis, lo, hi):
     spec = (_FULL,) * axis + (("s", lo is not None, hi is not None, False),)
     args = [Const(v, T.I64) for v in (lo, hi) if v is not None]
-    return lw.op(node, "getitem", x, *args, spec=spec)
+    return lowerer.op(node, "getitem", x, *args, spec=spec)
 
 
 @lowers(np.diff)
-def _diff(lw, node, kwargs):
+def _diff(lowerer, node, kwargs):
     """np.diff(a, n=1, axis=-1): x[1:] - x[:-1] along ``axis``, ``n`` times (booleans: !=)."""
-    a = bind(lw, node, kwargs, "np.diff", ("a", "n", "axis", "prepend", "append"))
+    a = bind(lowerer, node, kwargs, "np.diff", ("a", "n", "axis", "prepend", "append"))
     for k in ("prepend", "append"):
         if k in a:
-            raise lw.err(node, f"np.diff: {k}= is not supported",
+            raise lowerer.err(node, f"np.diff: {k}= is not supported",
                          "Join the values first: np.diff(np.concatenate((...))).")
     if "axis" in kwargs and "axis" not in a:
-        raise lw.err(node, "np.diff needs an integer axis (NumPy has no axis=None here)")
-    x = array_arg(lw, a["a"], "np.diff")
-    n = lw.const_int(a["n"]) if "n" in a else 1
+        raise lowerer.err(node, "np.diff needs an integer axis (NumPy has no axis=None here)")
+    x = array_arg(lowerer, a["a"], "np.diff")
+    n = lowerer.const_int(a["n"]) if "n" in a else 1
     if n < 0:
-        raise lw.err(node, f"np.diff: order must be non-negative but got {n}")
-    axis = one_axis(lw, a.get("axis"), x.type.ndim, "np.diff", default=x.type.ndim - 1)
+        raise lowerer.err(node, f"np.diff: order must be non-negative but got {n}")
+    axis = one_axis(lowerer, a.get("axis"), x.type.ndim, "np.diff", default=x.type.ndim - 1)
     for _ in range(n):
-        hi, lo = _axis_slice(lw, node, x, axis, 1, None), _axis_slice(lw, node, x, axis, None, -1)
-        x = lw.op(node, "ne" if x.type.dtype == "bool" else "sub", hi, lo)
+        hi, lo = _axis_slice(lowerer, node, x, axis, 1, None), _axis_slice(lowerer, node, x, axis, None, -1)
+        x = lowerer.op(node, "ne" if x.type.dtype == "bool" else "sub", hi, lo)
     return x
 
 
 @lowers(np.unwrap)
-def _unwrap(lw, node, kwargs):
+def _unwrap(lowerer, node, kwargs):
     """np.unwrap(p, discont, axis, period) as NumPy computes it: the steps between neighbours
     folded into [-period/2, period/2), their corrections summed along the axis and added to
     p. The corrections are piecewise constant in p: the gradient passes through unchanged."""
-    a = bind(lw, node, kwargs, "np.unwrap", ("p", "discont", "axis", "period"))
-    x = float_of(lw, array_arg(lw, a["p"], "np.unwrap"), node)
+    a = bind(lowerer, node, kwargs, "np.unwrap", ("p", "discont", "axis", "period"))
+    x = float_of(lowerer, array_arg(lowerer, a["p"], "np.unwrap"), node)
     nd = x.type.ndim
-    axis = one_axis(lw, a.get("axis"), nd, "np.unwrap", default=nd - 1)
-    period = float_of(lw, lw.atom(a["period"]), node) if "period" in a else Const(2 * math.pi, T.F64)
-    half = lw.op(node, "div", period, 2.0)
-    discont = lw.atom(a["discont"]) if "discont" in a else half
-    hi, lo = _axis_slice(lw, node, x, axis, 1, None), _axis_slice(lw, node, x, axis, None, -1)
-    dd = lw.op(node, "sub", hi, lo)
-    low = lw.op(node, "neg", half)
-    ddmod = lw.op(node, "add", lw.op(node, "mod", lw.op(node, "sub", dd, low), period), low)
-    edge = lw.op(node, "and", lw.op(node, "eq", ddmod, low), lw.op(node, "gt", dd, 0.0))
-    ddmod = lw.op(node, "select", edge, half, ddmod)
-    fix = lw.op(node, "sub", ddmod, dd)
-    fix = lw.op(node, "select", lw.op(node, "lt", lw.op(node, "abs", dd), discont), 0.0, fix)
-    rest = lw.op(node, "add", hi, lw.op(node, "cumsum", fix, axis=axis))
-    first = lw.op(node, "copy_array", _axis_slice(lw, node, x, axis, None, 1))
-    return lw.op(node, "concat", first, rest, axis=axis)
+    axis = one_axis(lowerer, a.get("axis"), nd, "np.unwrap", default=nd - 1)
+    period = float_of(lowerer, lowerer.atom(a["period"]), node) if "period" in a else Const(2 * math.pi, T.F64)
+    half = lowerer.op(node, "div", period, 2.0)
+    discont = lowerer.atom(a["discont"]) if "discont" in a else half
+    hi, lo = _axis_slice(lowerer, node, x, axis, 1, None), _axis_slice(lowerer, node, x, axis, None, -1)
+    dd = lowerer.op(node, "sub", hi, lo)
+    low = lowerer.op(node, "neg", half)
+    ddmod = lowerer.op(node, "add", lowerer.op(node, "mod", lowerer.op(node, "sub", dd, low), period), low)
+    edge = lowerer.op(node, "and", lowerer.op(node, "eq", ddmod, low), lowerer.op(node, "gt", dd, 0.0))
+    ddmod = lowerer.op(node, "select", edge, half, ddmod)
+    fix = lowerer.op(node, "sub", ddmod, dd)
+    fix = lowerer.op(node, "select", lowerer.op(node, "lt", lowerer.op(node, "abs", dd), discont), 0.0, fix)
+    rest = lowerer.op(node, "add", hi, lowerer.op(node, "cumsum", fix, axis=axis))
+    first = lowerer.op(node, "copy_array", _axis_slice(lowerer, node, x, axis, None, 1))
+    return lowerer.op(node, "concat", first, rest, axis=axis)

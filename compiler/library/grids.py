@@ -16,11 +16,11 @@ from ..ir import Const
 from .registry import lowers
 
 
-def _static(lw, kwargs, name, default):
+def _static(lowerer, kwargs, name, default):
     """A keyword argument known while compiling (a string or a bool)."""
     if name not in kwargs:
         return default
-    v = lw.expr(kwargs[name])
+    v = lowerer.expr(kwargs[name])
     return v.value if isinstance(v, Const) else getattr(v, "obj", v)
 
 
@@ -39,23 +39,23 @@ def _grid_text(names, axes, sparse) -> str:
 
 
 @lowers(np.meshgrid)
-def _meshgrid(lw, node, kwargs):
+def _meshgrid(lowerer, node, kwargs):
     unknown = set(kwargs) - {"indexing", "sparse", "copy"}
     if unknown:
-        raise lw.err(node, f"np.meshgrid: the argument '{sorted(unknown)[0]}' is not supported",
+        raise lowerer.err(node, f"np.meshgrid: the argument '{sorted(unknown)[0]}' is not supported",
                      "np.meshgrid takes arrays, indexing=, sparse= and copy= here.")
-    indexing = _static(lw, kwargs, "indexing", "xy")
-    sparse = _static(lw, kwargs, "sparse", False)
+    indexing = _static(lowerer, kwargs, "indexing", "xy")
+    sparse = _static(lowerer, kwargs, "sparse", False)
     if indexing not in ("xy", "ij"):
-        raise lw.err(node, "np.meshgrid: indexing must be 'xy' or 'ij'")
+        raise lowerer.err(node, "np.meshgrid: indexing must be 'xy' or 'ij'")
     if not isinstance(sparse, bool):
-        raise lw.err(node, "np.meshgrid: sparse must be True or False")
+        raise lowerer.err(node, "np.meshgrid: sparse must be True or False")
     xs = []
     for a in node.args:
-        x = lw.atom(a)
+        x = lowerer.atom(a)
         if not T.is_array(x.type) or x.type.ndim != 1:   # NumPy flattens each input
-            x = lw.lower_text("np.ravel(np.asarray(x))", a, x=x) if T.is_array(x.type) \
-                else lw.lower_text("np.reshape(np.asarray(x), (1,))", a, x=x)
+            x = lowerer.lower_text("np.ravel(np.asarray(x))", a, x=x) if T.is_array(x.type) \
+                else lowerer.lower_text("np.reshape(np.asarray(x), (1,))", a, x=x)
         xs.append(x)
     if not xs:
         return ()
@@ -63,33 +63,33 @@ def _meshgrid(lw, node, kwargs):
     if indexing == "xy" and len(xs) > 1:
         axes[0], axes[1] = 1, 0
     names = [f"x{k}" for k in range(len(xs))]
-    return lw.lower_text(_grid_text(names, axes, sparse), node, **dict(zip(names, xs)))
+    return lowerer.lower_text(_grid_text(names, axes, sparse), node, **dict(zip(names, xs)))
 
 
 @lowers(np.indices)
-def _indices(lw, node, kwargs):
+def _indices(lowerer, node, kwargs):
     unknown = set(kwargs) - {"dtype", "sparse", "dimensions"}
     if unknown or len(node.args) > 3:
-        raise lw.err(node, "np.indices takes dimensions, dtype= and sparse= here")
+        raise lowerer.err(node, "np.indices takes dimensions, dtype= and sparse= here")
     dims_node = node.args[0] if node.args else kwargs.get("dimensions")
-    dims = lw.expr(dims_node) if dims_node is not None else None
+    dims = lowerer.expr(dims_node) if dims_node is not None else None
     if not isinstance(dims, tuple) or not dims:
-        raise lw.err(node, "np.indices needs the dimensions as a tuple of integers",
+        raise lowerer.err(node, "np.indices needs the dimensions as a tuple of integers",
                      "Write np.indices((n, m)).")
-    dims = tuple(lw.as_atom(d, dims_node) for d in dims)
+    dims = tuple(lowerer.as_atom(d, dims_node) for d in dims)
     if not all(isinstance(d.type, T.Scalar) and d.type.dtype == "int64" for d in dims):
-        raise lw.err(dims_node, "np.indices: the dimensions must be integers")
+        raise lowerer.err(dims_node, "np.indices: the dimensions must be integers")
     dtype_node = kwargs.get("dtype", node.args[1] if len(node.args) > 1 else None)
-    dtype = lw.dtype_of(dtype_node, node) if dtype_node is not None else "int64"
-    sparse = _static(lw, kwargs, "sparse", False)
+    dtype = lowerer.dtype_of(dtype_node, node) if dtype_node is not None else "int64"
+    sparse = _static(lowerer, kwargs, "sparse", False)
     names = [f"d{k}" for k in range(len(dims))]
     ranges = [f"np.arange({d})" for d in names]
     grid = _grid_text([f"r{k}" for k in range(len(dims))], list(range(len(dims))), sparse)
     text = "\n".join(f"r{k} = {r}" for k, r in enumerate(ranges)) + "\n" + \
         (grid if sparse else f"np.stack({grid})")
-    out = lw.lower_text(text, node, **dict(zip(names, dims)))
+    out = lowerer.lower_text(text, node, **dict(zip(names, dims)))
     if dtype == "int64":
         return out
     if isinstance(out, tuple):
-        return tuple(lw.cast(o, T.with_dtype(o.type, dtype), node) for o in out)
-    return lw.cast(out, T.with_dtype(out.type, dtype), node)
+        return tuple(lowerer.cast(o, T.with_dtype(o.type, dtype), node) for o in out)
+    return lowerer.cast(out, T.with_dtype(out.type, dtype), node)

@@ -63,18 +63,18 @@ defprim("betainc", 3, _floating, helper("betainc", arity=3), None, _scipy("betai
         costly=True, safe=True, batch=SCALAR_HELPER)
 
 
-def incomplete(lw, node, prim: str, args: tuple, what: str):
+def incomplete(lowerer, node, prim: str, args: tuple, what: str):
     """``prim(*args)`` on floats; ``what`` names the call in the error that a derivative in
     a shape parameter raises (``scipy.stats.gamma.cdf``)."""
-    return lw.op(node, prim, *(float_of(lw, v, node) for v in args), what=what)
+    return lowerer.op(node, prim, *(float_of(lowerer, v, node) for v in args), what=what)
 
 
 def _lowering(fn, prim, params):
     @lowers(fn)
-    def lower(lw, node, kwargs):
+    def lower(lowerer, node, kwargs):
         name = f"scipy.special.{fn.__name__}"
-        a = bind(lw, node, kwargs, name, params, required=len(params))
-        return incomplete(lw, node, prim, tuple(lw.atom(a[p]) for p in params), name)
+        a = bind(lowerer, node, kwargs, name, params, required=len(params))
+        return incomplete(lowerer, node, prim, tuple(lowerer.atom(a[p]) for p in params), name)
     return lower
 
 

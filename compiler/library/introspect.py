@@ -41,20 +41,20 @@ def stand_ins(v) -> tuple:
     return (lambda: None,)          # a local function or a transform: a callable
 
 
-def _classes(lw, v, node) -> tuple:
+def _classes(lowerer, v, node) -> tuple:
     """The classes of ``isinstance``'s second argument: a class or a tuple of them (nested)."""
     if isinstance(v, Ref) and isinstance(v.obj, type):
         return (v.obj,)
     if isinstance(v, tuple):
-        return tuple(c for x in v for c in _classes(lw, x, node))
-    raise lw.err(node, "isinstance needs a class or a tuple of classes known while compiling",
+        return tuple(c for x in v for c in _classes(lowerer, x, node))
+    raise lowerer.err(node, "isinstance needs a class or a tuple of classes known while compiling",
                  "Write the class by its name: isinstance(x, np.ndarray).")
 
 
 @lowers(isinstance)
-def _isinstance(lw, node, kwargs):
+def _isinstance(lowerer, node, kwargs):
     if kwargs or len(node.args) != 2:
-        raise lw.err(node, "isinstance takes two arguments")
-    value = lw.expr(node.args[0])
-    classes = _classes(lw, lw.expr(node.args[1]), node.args[1])
+        raise lowerer.err(node, "isinstance takes two arguments")
+    value = lowerer.expr(node.args[0])
+    classes = _classes(lowerer, lowerer.expr(node.args[1]), node.args[1])
     return Const(any(isinstance(s, classes) for s in stand_ins(value)), T.BOOL)

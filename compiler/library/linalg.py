@@ -357,62 +357,62 @@ PRIMS["einsum"].jvp = _EinsumJVP()
 
 # ======================================================================= lowerings
 
-def _float(lw, x, node):
+def _float(lowerer, x, node):
     if not (T.is_array(x.type) or isinstance(x.type, T.Scalar)):
-        raise lw.err(node, "expected an array here")
+        raise lowerer.err(node, "expected an array here")
     if x.type.dtype in T.FLOATS:
         return x
-    return lw.cast(x, T.with_dtype(x.type, "float64"), node)
+    return lowerer.cast(x, T.with_dtype(x.type, "float64"), node)
 
 
-def _array_args(lw, node, kwargs, fname, n, ndims=None):
+def _array_args(lowerer, node, kwargs, fname, n, ndims=None):
     if kwargs:
-        raise lw.err(node, f"{fname} takes no keyword arguments here ({', '.join(kwargs)})")
+        raise lowerer.err(node, f"{fname} takes no keyword arguments here ({', '.join(kwargs)})")
     if len(node.args) != n:
-        raise lw.err(node, f"{fname} takes {n} argument{'s' if n > 1 else ''}")
+        raise lowerer.err(node, f"{fname} takes {n} argument{'s' if n > 1 else ''}")
     out = []
     for k, e in enumerate(node.args):
-        x = lw.atom(e)
+        x = lowerer.atom(e)
         if not T.is_array(x.type):
-            raise lw.err(e, f"{fname} needs an array here, got a number")
+            raise lowerer.err(e, f"{fname} needs an array here, got a number")
         if ndims is not None and x.type.ndim not in ndims[k]:
             want = " or ".join(f"{d}-D" for d in ndims[k])
-            raise lw.err(e, f"{fname} is supported on {want} arrays here (got {x.type.ndim}-D)",
+            raise lowerer.err(e, f"{fname} is supported on {want} arrays here (got {x.type.ndim}-D)",
                          "Loop over the leading axes, or write the batch with np.einsum.")
-        out.append(_float(lw, x, e))
+        out.append(_float(lowerer, x, e))
     return out
 
 
-def _same_float(lw, xs, node):
+def _same_float(lowerer, xs, node):
     dt = T.promote_dtype(*(x.type.dtype for x in xs))
-    return [x if x.type.dtype == dt else lw.cast(x, T.with_dtype(x.type, dt), node) for x in xs]
+    return [x if x.type.dtype == dt else lowerer.cast(x, T.with_dtype(x.type, dt), node) for x in xs]
 
 
 @lowers(np.linalg.solve)
-def _lower_solve(lw, node, kwargs):
+def _lower_solve(lowerer, node, kwargs):
     """np.linalg.solve; where A is known to be triangular (a Cholesky factor, np.tril/np.triu
     of a matrix, or the transpose of one) the triangular solve, the same x in O(n^2)."""
-    A, B = _array_args(lw, node, kwargs, "np.linalg.solve", 2, ((2,), (1, 2)))
-    A, B = _same_float(lw, [A, B], node)
-    lower = _known_triangle(lw, A)
+    A, B = _array_args(lowerer, node, kwargs, "np.linalg.solve", 2, ((2,), (1, 2)))
+    A, B = _same_float(lowerer, [A, B], node)
+    lower = _known_triangle(lowerer, A)
     if lower is not None:
-        return lw.op(node, "solve_tri", A, B, lower=lower, unit=False)
-    return lw.op(node, "solve", A, B)
+        return lowerer.op(node, "solve_tri", A, B, lower=lower, unit=False)
+    return lowerer.op(node, "solve", A, B)
 
 
-def _producer(lw, v):
+def _producer(lowerer, v):
     """The op of the block being built that defines ``v`` (None: another block's, a parameter)."""
     if not isinstance(v, Var):
         return None
-    for st in reversed(lw.b.stmts):
+    for st in reversed(lowerer.b.stmts):
         if isinstance(st, Op) and any(o.id == v.id for o in st.outs):
             return st
     return None
 
 
-def _known_triangle(lw, A):
+def _known_triangle(lowerer, A):
     """True if A is lower triangular by construction, False if upper, None if not known."""
-    st = _producer(lw, A)
+    st = _producer(lowerer, A)
     if st is None:
         return None
     if st.prim == "cholesky":
@@ -420,39 +420,39 @@ def _known_triangle(lw, A):
     if st.prim in ("tril", "triu") and st.param("k", 0) == 0:
         return st.prim == "tril"
     if st.prim == "transpose" and st.param("axes") is None:
-        inner = _known_triangle(lw, st.args[0])
+        inner = _known_triangle(lowerer, st.args[0])
         return None if inner is None else not inner
     return None
 
 
 @lowers(np.linalg.inv)
-def _lower_inv(lw, node, kwargs):
-    (A,) = _array_args(lw, node, kwargs, "np.linalg.inv", 1, ((2,),))
-    return lw.op(node, "inv", A)
+def _lower_inv(lowerer, node, kwargs):
+    (A,) = _array_args(lowerer, node, kwargs, "np.linalg.inv", 1, ((2,),))
+    return lowerer.op(node, "inv", A)
 
 
 @lowers(np.linalg.det)
-def _lower_det(lw, node, kwargs):
-    (A,) = _array_args(lw, node, kwargs, "np.linalg.det", 1, ((2,),))
-    return lw.op(node, "det", A)
+def _lower_det(lowerer, node, kwargs):
+    (A,) = _array_args(lowerer, node, kwargs, "np.linalg.det", 1, ((2,),))
+    return lowerer.op(node, "det", A)
 
 
 @lowers(np.linalg.slogdet)
-def _lower_slogdet(lw, node, kwargs):
+def _lower_slogdet(lowerer, node, kwargs):
     """(sign, logabsdet): a tuple of two values; the gradient flows through logabsdet."""
-    (A,) = _array_args(lw, node, kwargs, "np.linalg.slogdet", 1, ((2,),))
-    return (lw.op(node, "slogdet_sign", A), lw.op(node, "slogdet", A))
+    (A,) = _array_args(lowerer, node, kwargs, "np.linalg.slogdet", 1, ((2,),))
+    return (lowerer.op(node, "slogdet_sign", A), lowerer.op(node, "slogdet", A))
 
 
 @lowers(np.linalg.cholesky)
-def _lower_cholesky(lw, node, kwargs):
+def _lower_cholesky(lowerer, node, kwargs):
     kwargs = dict(kwargs)
     upper = kwargs.pop("upper", None)
     if upper is not None and not (isinstance(upper, ast.Constant) and upper.value is False):
-        raise lw.err(node, "np.linalg.cholesky(..., upper=True) is not supported",
+        raise lowerer.err(node, "np.linalg.cholesky(..., upper=True) is not supported",
                      "Use np.linalg.cholesky(A).T (the lower factor, transposed).")
-    (A,) = _array_args(lw, node, kwargs, "np.linalg.cholesky", 1, ((2,),))
-    return lw.op(node, "cholesky", A)
+    (A,) = _array_args(lowerer, node, kwargs, "np.linalg.cholesky", 1, ((2,),))
+    return lowerer.op(node, "cholesky", A)
 
 
 # ---- scipy.linalg: triangular solves and Cholesky factors; np.linalg.eigh
@@ -460,28 +460,28 @@ def _lower_cholesky(lw, node, kwargs):
 _SCIPY_IGNORED = ("overwrite_a", "overwrite_b", "check_finite")   # no effect on the values
 
 
-def _flag(lw, a, name, default):
-    return lw.const_bool(a[name]) if name in a else default
+def _flag(lowerer, a, name, default):
+    return lowerer.const_bool(a[name]) if name in a else default
 
 
-def _square(lw, node, x, fname):
+def _square(lowerer, node, x, fname):
     if not (T.is_array(x.type) and x.type.ndim == 2):
-        raise lw.err(node, f"{fname} needs a 2-D (square) array here",
+        raise lowerer.err(node, f"{fname} needs a 2-D (square) array here",
                      "Loop over the leading axes for a stack of matrices.")
-    return _float(lw, x, node)
+    return _float(lowerer, x, node)
 
 
-def _rhs(lw, node, x, fname):
+def _rhs(lowerer, node, x, fname):
     if not (T.is_array(x.type) and x.type.ndim in (1, 2)):
-        raise lw.err(node, f"{fname}: b must be a 1-D or 2-D array here")
-    return _float(lw, x, node)
+        raise lowerer.err(node, f"{fname}: b must be a 1-D or 2-D array here")
+    return _float(lowerer, x, node)
 
 
-def _trans_arg(lw, e):
+def _trans_arg(lowerer, e):
     """scipy's trans: 0/'N' (a x = b), 1/'T' or 2/'C' (a^T x = b; the same for real a)."""
     if e is None:
         return False
-    v = e.value if isinstance(e, ast.Constant) else lw.expr(e)
+    v = e.value if isinstance(e, ast.Constant) else lowerer.expr(e)
     v = v.value if isinstance(v, Const) else v
     if isinstance(v, bool) or not isinstance(v, (int, str)):
         v = None
@@ -489,177 +489,177 @@ def _trans_arg(lw, e):
         return False
     if v in (1, 2, "T", "t", "C", "c"):
         return True
-    raise lw.err(e, "solve_triangular: trans must be a constant 0, 1, 2, 'N', 'T' or 'C'")
+    raise lowerer.err(e, "solve_triangular: trans must be a constant 0, 1, 2, 'N', 'T' or 'C'")
 
 
-def _tri_solve(lw, node, A, B, lower, trans, unit):
-    A, B = _same_float(lw, [A, B], node)
+def _tri_solve(lowerer, node, A, B, lower, trans, unit):
+    A, B = _same_float(lowerer, [A, B], node)
     if trans:                             # a^T x = b: a^T is triangular the other way
-        A, lower = lw.op(node, "transpose", A), not lower
-    return lw.op(node, "solve_tri", A, B, lower=lower, unit=unit)
+        A, lower = lowerer.op(node, "transpose", A), not lower
+    return lowerer.op(node, "solve_tri", A, B, lower=lower, unit=unit)
 
 
 @lowers(scipy.linalg.solve_triangular)
-def _lower_solve_triangular(lw, node, kwargs):
+def _lower_solve_triangular(lowerer, node, kwargs):
     fname = "scipy.linalg.solve_triangular"
-    a = bind(lw, node, kwargs, fname, ("a", "b", "trans", "lower", "unit_diagonal")
+    a = bind(lowerer, node, kwargs, fname, ("a", "b", "trans", "lower", "unit_diagonal")
              + _SCIPY_IGNORED, required=2)
-    A = _square(lw, node, lw.atom(a["a"]), fname)
-    B = _rhs(lw, node, lw.atom(a["b"]), fname)
-    return _tri_solve(lw, node, A, B, _flag(lw, a, "lower", False), _trans_arg(lw, a.get("trans")),
-                      _flag(lw, a, "unit_diagonal", False))
+    A = _square(lowerer, node, lowerer.atom(a["a"]), fname)
+    B = _rhs(lowerer, node, lowerer.atom(a["b"]), fname)
+    return _tri_solve(lowerer, node, A, B, _flag(lowerer, a, "lower", False), _trans_arg(lowerer, a.get("trans")),
+                      _flag(lowerer, a, "unit_diagonal", False))
 
 
-def _cholesky_factor(lw, node, A, lower):
+def _cholesky_factor(lowerer, node, A, lower):
     """L (lower, reading A's lower triangle) or U = L^T with U^T U = A reading A's upper
     triangle (SciPy's default): the lower factor of A^T, transposed."""
     if lower:
-        return lw.op(node, "cholesky", A)
-    return lw.op(node, "transpose", lw.op(node, "cholesky", lw.op(node, "transpose", A)))
+        return lowerer.op(node, "cholesky", A)
+    return lowerer.op(node, "transpose", lowerer.op(node, "cholesky", lowerer.op(node, "transpose", A)))
 
 
 @lowers(scipy.linalg.cholesky)
-def _lower_scipy_cholesky(lw, node, kwargs):
+def _lower_scipy_cholesky(lowerer, node, kwargs):
     fname = "scipy.linalg.cholesky"
-    a = bind(lw, node, kwargs, fname, ("a", "lower") + _SCIPY_IGNORED)
-    A = _square(lw, node, lw.atom(a["a"]), fname)
-    return _cholesky_factor(lw, node, A, _flag(lw, a, "lower", False))
+    a = bind(lowerer, node, kwargs, fname, ("a", "lower") + _SCIPY_IGNORED)
+    A = _square(lowerer, node, lowerer.atom(a["a"]), fname)
+    return _cholesky_factor(lowerer, node, A, _flag(lowerer, a, "lower", False))
 
 
 @lowers(scipy.linalg.cho_factor)
-def _lower_cho_factor(lw, node, kwargs):
+def _lower_cho_factor(lowerer, node, kwargs):
     """(c, lower): c the factor with zeros in its other triangle (SciPy leaves arbitrary
     values there, which cho_solve never reads)."""
     fname = "scipy.linalg.cho_factor"
-    a = bind(lw, node, kwargs, fname, ("a", "lower") + _SCIPY_IGNORED)
-    A = _square(lw, node, lw.atom(a["a"]), fname)
-    lower = _flag(lw, a, "lower", False)
-    return (_cholesky_factor(lw, node, A, lower), Const(lower, T.BOOL))
+    a = bind(lowerer, node, kwargs, fname, ("a", "lower") + _SCIPY_IGNORED)
+    A = _square(lowerer, node, lowerer.atom(a["a"]), fname)
+    lower = _flag(lowerer, a, "lower", False)
+    return (_cholesky_factor(lowerer, node, A, lower), Const(lower, T.BOOL))
 
 
 @lowers(scipy.linalg.cho_solve)
-def _lower_cho_solve(lw, node, kwargs):
+def _lower_cho_solve(lowerer, node, kwargs):
     """x = A^-1 b from cho_factor's (c, lower): two triangular solves."""
     fname = "scipy.linalg.cho_solve"
-    a = bind(lw, node, kwargs, fname, ("c_and_lower", "b") + _SCIPY_IGNORED, required=2)
-    pair = lw.expr(a["c_and_lower"])
+    a = bind(lowerer, node, kwargs, fname, ("c_and_lower", "b") + _SCIPY_IGNORED, required=2)
+    pair = lowerer.expr(a["c_and_lower"])
     if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[1], Const)
             and isinstance(pair[1].value, bool)):
-        raise lw.err(a["c_and_lower"], f"{fname} needs (c, lower) with lower a constant bool",
+        raise lowerer.err(a["c_and_lower"], f"{fname} needs (c, lower) with lower a constant bool",
                      "Pass what scipy.linalg.cho_factor returned, or (c, True) / (c, False).")
-    C = _square(lw, node, pair[0], fname)
-    B = _rhs(lw, node, lw.atom(a["b"]), fname)
+    C = _square(lowerer, node, pair[0], fname)
+    B = _rhs(lowerer, node, lowerer.atom(a["b"]), fname)
     lower = pair[1].value
-    y = _tri_solve(lw, node, C, B, lower, not lower, False)     # L y = b  (U^T y = b)
-    return _tri_solve(lw, node, C, y, lower, lower, False)      # L^T x = y  (U x = y)
+    y = _tri_solve(lowerer, node, C, B, lower, not lower, False)     # L y = b  (U^T y = b)
+    return _tri_solve(lowerer, node, C, y, lower, lower, False)      # L^T x = y  (U x = y)
 
 
-def _eigh_input(lw, node, kwargs, fname):
-    a = bind(lw, node, kwargs, fname, ("a", "UPLO"))
-    A = _square(lw, node, lw.atom(a["a"]), fname)
+def _eigh_input(lowerer, node, kwargs, fname):
+    a = bind(lowerer, node, kwargs, fname, ("a", "UPLO"))
+    A = _square(lowerer, node, lowerer.atom(a["a"]), fname)
     uplo = a.get("UPLO")
     side = "L" if uplo is None else (uplo.value if isinstance(uplo, ast.Constant) else None)
     if side not in ("L", "U", "l", "u"):
-        raise lw.err(node, f"{fname}: UPLO must be the constant 'L' or 'U'")
-    return A if side in ("L", "l") else lw.op(node, "transpose", A)   # read the upper: A^T's lower
+        raise lowerer.err(node, f"{fname}: UPLO must be the constant 'L' or 'U'")
+    return A if side in ("L", "l") else lowerer.op(node, "transpose", A)   # read the upper: A^T's lower
 
 
 @lowers(np.linalg.eigh)
-def _lower_eigh(lw, node, kwargs):
+def _lower_eigh(lowerer, node, kwargs):
     """(w, V), eigenvalues ascending; see the eigh rules above (repeated eigenvalues)."""
-    A = _eigh_input(lw, node, kwargs, "np.linalg.eigh")
-    return (lw.op(node, "eigh_w", A), lw.op(node, "eigh_v", A))
+    A = _eigh_input(lowerer, node, kwargs, "np.linalg.eigh")
+    return (lowerer.op(node, "eigh_w", A), lowerer.op(node, "eigh_v", A))
 
 
 @lowers(np.linalg.eigvalsh)
-def _lower_eigvalsh(lw, node, kwargs):
-    return lw.op(node, "eigh_w", _eigh_input(lw, node, kwargs, "np.linalg.eigvalsh"))
+def _lower_eigvalsh(lowerer, node, kwargs):
+    return lowerer.op(node, "eigh_w", _eigh_input(lowerer, node, kwargs, "np.linalg.eigvalsh"))
 
 
-def _k_arg(lw, node, kwargs, name, pos=1):
+def _k_arg(lowerer, node, kwargs, name, pos=1):
     k_node = kwargs.get(name, node.args[pos] if len(node.args) > pos else None)
-    return 0 if k_node is None else lw.const_int(k_node)
+    return 0 if k_node is None else lowerer.const_int(k_node)
 
 
 @lowers(np.tril)
-def _lower_tril(lw, node, kwargs):
-    return _lower_tri(lw, node, kwargs, "tril")
+def _lower_tril(lowerer, node, kwargs):
+    return _lower_tri(lowerer, node, kwargs, "tril")
 
 
 @lowers(np.triu)
-def _lower_triu(lw, node, kwargs):
-    return _lower_tri(lw, node, kwargs, "triu")
+def _lower_triu(lowerer, node, kwargs):
+    return _lower_tri(lowerer, node, kwargs, "triu")
 
 
-def _lower_tri(lw, node, kwargs, fname):
+def _lower_tri(lowerer, node, kwargs, fname):
     if set(kwargs) - {"k"} or not 1 <= len(node.args) <= 2:
-        raise lw.err(node, f"np.{fname} takes an array and k")
-    x = lw.atom(node.args[0])
+        raise lowerer.err(node, f"np.{fname} takes an array and k")
+    x = lowerer.atom(node.args[0])
     if not T.is_array(x.type) or x.type.ndim < 2:
-        raise lw.err(node, f"np.{fname} is supported on arrays of 2 or more dimensions",
+        raise lowerer.err(node, f"np.{fname} is supported on arrays of 2 or more dimensions",
                      "Build the matrix first (e.g. np.outer(np.ones(n), v)).")
-    return lw.op(node, fname, x, k=_k_arg(lw, node, kwargs, "k"))
+    return lowerer.op(node, fname, x, k=_k_arg(lowerer, node, kwargs, "k"))
 
 
 @lowers(np.diag)
-def _lower_diag(lw, node, kwargs):
+def _lower_diag(lowerer, node, kwargs):
     if set(kwargs) - {"k"} or not 1 <= len(node.args) <= 2:
-        raise lw.err(node, "np.diag takes an array and k")
-    x = lw.atom(node.args[0])
-    k = _k_arg(lw, node, kwargs, "k")
+        raise lowerer.err(node, "np.diag takes an array and k")
+    x = lowerer.atom(node.args[0])
+    k = _k_arg(lowerer, node, kwargs, "k")
     if T.is_array(x.type) and x.type.ndim == 1:
-        return lw.op(node, "diag", x, k=k)
+        return lowerer.op(node, "diag", x, k=k)
     if T.is_array(x.type) and x.type.ndim == 2:
-        return lw.op(node, "diagonal", x, k=k)
-    raise lw.err(node, "np.diag takes a 1-D or a 2-D array")
+        return lowerer.op(node, "diagonal", x, k=k)
+    raise lowerer.err(node, "np.diag takes a 1-D or a 2-D array")
 
 
 @lowers(np.diagonal)
-def _lower_diagonal(lw, node, kwargs):
+def _lower_diagonal(lowerer, node, kwargs):
     if set(kwargs) - {"offset"} or not 1 <= len(node.args) <= 2:
-        raise lw.err(node, "np.diagonal is supported on a 2-D array with offset only",
+        raise lowerer.err(node, "np.diagonal is supported on a 2-D array with offset only",
                      "Transpose the two axes to the end first.")
-    x = lw.atom(node.args[0])
+    x = lowerer.atom(node.args[0])
     if not (T.is_array(x.type) and x.type.ndim == 2):
-        raise lw.err(node, "np.diagonal is supported on 2-D arrays", "Use np.einsum('...ii->...i', x).")
-    return lw.op(node, "diagonal", x, k=_k_arg(lw, node, kwargs, "offset"))
+        raise lowerer.err(node, "np.diagonal is supported on 2-D arrays", "Use np.einsum('...ii->...i', x).")
+    return lowerer.op(node, "diagonal", x, k=_k_arg(lowerer, node, kwargs, "offset"))
 
 
 @lowers(np.trace)
-def _lower_trace(lw, node, kwargs):
+def _lower_trace(lowerer, node, kwargs):
     if set(kwargs) - {"offset"} or not 1 <= len(node.args) <= 2:
-        raise lw.err(node, "np.trace is supported on a 2-D array with offset only",
+        raise lowerer.err(node, "np.trace is supported on a 2-D array with offset only",
                      "Use np.einsum('...ii->...', x) for a batch of traces.")
-    x = lw.atom(node.args[0])
+    x = lowerer.atom(node.args[0])
     if not (T.is_array(x.type) and x.type.ndim == 2):
-        raise lw.err(node, "np.trace is supported on 2-D arrays",
+        raise lowerer.err(node, "np.trace is supported on 2-D arrays",
                      "Use np.einsum('...ii->...', x) for a batch of traces.")
-    d = lw.op(node, "diagonal", x, k=_k_arg(lw, node, kwargs, "offset"))
-    return lw.op(node, "sum", d)
+    d = lowerer.op(node, "diagonal", x, k=_k_arg(lowerer, node, kwargs, "offset"))
+    return lowerer.op(node, "sum", d)
 
 
 @lowers(np.kron)
-def _lower_kron(lw, node, kwargs):
+def _lower_kron(lowerer, node, kwargs):
     """kron(a, b)[i*p + k, ...] = a[i, ...] b[k, ...]: a[:, None, :, None] * b[None, :, None, :]
     reshaped (so its rules are those of broadcasting and reshape)."""
     if len(node.args) == 2 and not kwargs:
-        xs = [lw.atom(e) for e in node.args]
+        xs = [lowerer.atom(e) for e in node.args]
         if not all(T.is_array(x.type) for x in xs):      # a number scales the other operand
-            return lw.op(node, "mul", *(_float(lw, x, node) for x in xs))
-    a, c = _array_args(lw, node, kwargs, "np.kron", 2)
+            return lowerer.op(node, "mul", *(_float(lowerer, x, node) for x in xs))
+    a, c = _array_args(lowerer, node, kwargs, "np.kron", 2)
     n = max(a.type.ndim, c.type.ndim)
     if n == 0:
-        return lw.op(node, "mul", a, c)
+        return lowerer.op(node, "mul", a, c)
     while a.type.ndim < n:
-        a = lw.op(node, "expand_dims", a, axis=0)
+        a = lowerer.op(node, "expand_dims", a, axis=0)
     while c.type.ndim < n:
-        c = lw.op(node, "expand_dims", c, axis=0)
-    dims = [lw.op(node, "mul", lw.op(node, "dim", a, axis=k), lw.op(node, "dim", c, axis=k))
+        c = lowerer.op(node, "expand_dims", c, axis=0)
+    dims = [lowerer.op(node, "mul", lowerer.op(node, "dim", a, axis=k), lowerer.op(node, "dim", c, axis=k))
             for k in range(n)]
     for k in range(n):                       # a: (a0, 1, a1, 1, ...), c: (1, c0, 1, c1, ...)
-        a = lw.op(node, "expand_dims", a, axis=2 * k + 1)
-        c = lw.op(node, "expand_dims", c, axis=2 * k)
-    return lw.op(node, "reshape", lw.op(node, "mul", a, c), *dims)
+        a = lowerer.op(node, "expand_dims", a, axis=2 * k + 1)
+        c = lowerer.op(node, "expand_dims", c, axis=2 * k)
+    return lowerer.op(node, "reshape", lowerer.op(node, "mul", a, c), *dims)
 
 
 defprim("cross_index", 1, lambda n: T.I64, helper("cross_index"), elementwise=False,
@@ -668,118 +668,118 @@ defprim("cross_index", 1, lambda n: T.I64, helper("cross_index"), elementwise=Fa
 
 
 @lowers(np.cross)
-def _lower_cross(lw, node, kwargs):
+def _lower_cross(lowerer, node, kwargs):
     """np.cross of 3-vectors along axisa/axisb (or axis), the result's vectors along axisc:
     each component is a difference of products of the other two (linear in each operand).
     The length of the vectors is known at run time only: it is checked to be 3 there."""
     from .callargs import bind
     from .shape import _permute, _stack
-    a = bind(lw, node, kwargs, "np.cross", ("a", "b", "axisa", "axisb", "axisc", "axis"),
+    a = bind(lowerer, node, kwargs, "np.cross", ("a", "b", "axisa", "axisb", "axisc", "axis"),
              required=2)
-    x, y = (lw.atom(a[k]) for k in ("a", "b"))
+    x, y = (lowerer.atom(a[k]) for k in ("a", "b"))
     if not (T.is_array(x.type) and T.is_array(y.type)):
-        raise lw.err(node, "np.cross needs two arrays of vectors",
+        raise lowerer.err(node, "np.cross needs two arrays of vectors",
                      "Write the product of numbers with * instead.")
-    x, y = _same_float(lw, [_float(lw, x, node), _float(lw, y, node)], node)
-    axes = {k: lw.const_int(a["axis"] if "axis" in a else a[k]) if "axis" in a or k in a else -1
+    x, y = _same_float(lowerer, [_float(lowerer, x, node), _float(lowerer, y, node)], node)
+    axes = {k: lowerer.const_int(a["axis"] if "axis" in a else a[k]) if "axis" in a or k in a else -1
             for k in ("axisa", "axisb", "axisc")}
     comps = []
     for v, k in ((x, "axisa"), (y, "axisb")):
         nd = v.type.ndim
         if not -nd <= axes[k] < nd:
-            raise lw.err(node, f"np.cross: {k} {axes[k]} is out of bounds for a {nd}-D array")
+            raise lowerer.err(node, f"np.cross: {k} {axes[k]} is out of bounds for a {nd}-D array")
         ax = axes[k] % nd
-        v = _permute(lw, node, v, tuple(i for i in range(nd) if i != ax) + (ax,))
+        v = _permute(lowerer, node, v, tuple(i for i in range(nd) if i != ax) + (ax,))
         spec = (("s", False, False, False),) * (nd - 1) + (("i",),)
-        last = lw.op(node, "cross_index", lw.op(node, "dim", v, axis=nd - 1))
-        comps.append([lw.op(node, "getitem", v, i, spec=spec)
+        last = lowerer.op(node, "cross_index", lowerer.op(node, "dim", v, axis=nd - 1))
+        comps.append([lowerer.op(node, "getitem", v, i, spec=spec)
                       for i in (Const(0, T.I64), Const(1, T.I64), last)])
     (x0, x1, x2), (y0, y1, y2) = comps
 
     def det(p, q, r, s):
-        return lw.op(node, "sub", lw.op(node, "mul", p, q), lw.op(node, "mul", r, s))
-    out = _stack(lw, node, [det(x1, y2, x2, y1), det(x2, y0, x0, y2), det(x0, y1, x1, y0)],
+        return lowerer.op(node, "sub", lowerer.op(node, "mul", p, q), lowerer.op(node, "mul", r, s))
+    out = _stack(lowerer, node, [det(x1, y2, x2, y1), det(x2, y0, x0, y2), det(x0, y1, x1, y0)],
                  -1, "cross")
     nd = out.type.ndim
     if not -nd <= axes["axisc"] < nd:
-        raise lw.err(node, f"np.cross: axisc {axes['axisc']} is out of bounds for the result")
+        raise lowerer.err(node, f"np.cross: axisc {axes['axisc']} is out of bounds for the result")
     axc = axes["axisc"] % nd
     perm = list(range(nd - 1))
     perm.insert(axc, nd - 1)
-    return _permute(lw, node, out, tuple(perm))
+    return _permute(lowerer, node, out, tuple(perm))
 
 
 # ---- norm
 
-def _ord_value(lw, node):
+def _ord_value(lowerer, node):
     """ord as a Python value: None, a number (inf as math.inf), 'fro' or 'nuc'."""
     if node is None or (isinstance(node, ast.Constant) and node.value is None):
         return None
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
-    v = lw.expr(node)
+    v = lowerer.expr(node)
     if isinstance(v, Const) and isinstance(v.value, (int, float)) and not isinstance(v.value, bool):
         return v.value
-    raise lw.err(node, "np.linalg.norm's ord must be a constant (1, 2, np.inf, 'fro', ...)")
+    raise lowerer.err(node, "np.linalg.norm's ord must be a constant (1, 2, np.inf, 'fro', ...)")
 
 
-def _axes_arg(lw, node, x):
+def _axes_arg(lowerer, node, x):
     if node is None or (isinstance(node, ast.Constant) and node.value is None):
         return None
     elts = node.elts if isinstance(node, (ast.Tuple, ast.List)) else [node]
-    axes = tuple(lw.const_int(e) for e in elts)
+    axes = tuple(lowerer.const_int(e) for e in elts)
     nd = x.type.ndim
     if any(not -nd <= a < nd for a in axes):
-        raise lw.err(node, f"np.linalg.norm: axis {axes} is out of range for a {nd}-D array")
+        raise lowerer.err(node, f"np.linalg.norm: axis {axes} is out of range for a {nd}-D array")
     axes = tuple(a % nd for a in axes)
     if len(set(axes)) != len(axes):
-        raise lw.err(node, "np.linalg.norm: duplicate axes")
+        raise lowerer.err(node, "np.linalg.norm: duplicate axes")
     return axes
 
 
-def _finish(lw, node, out, axes, keepdims):
+def _finish(lowerer, node, out, axes, keepdims):
     """out was reduced over ``axes`` with keepdims: drop those axes unless keepdims."""
     if keepdims or not T.is_array(out.type):
         return out
-    return lw.arrays.squeeze(out, axes, node)
+    return lowerer.arrays.squeeze(out, axes, node)
 
 
 @lowers(np.linalg.norm)
-def _lower_norm(lw, node, kwargs):
+def _lower_norm(lowerer, node, kwargs):
     """np.linalg.norm(x, ord=None, axis=None, keepdims=False), as NumPy defines it, written
     with sums, maxima and powers (so it differentiates as they do; the 2-norm's square root
     has derivative 0 at 0). Matrix 2-norms and nuclear norms (singular values) are rejected."""
     names = ("ord", "axis", "keepdims")
     if len(node.args) > 4 or set(kwargs) - set(names):
-        raise lw.err(node, "np.linalg.norm takes x, ord, axis and keepdims")
+        raise lowerer.err(node, "np.linalg.norm takes x, ord, axis and keepdims")
     given = dict(zip(names, node.args[1:]))
     given.update(kwargs)
-    x = _float(lw, lw.atom(node.args[0]), node)
-    ord_ = _ord_value(lw, given.get("ord"))
-    keepdims = lw.const_bool(given["keepdims"]) if "keepdims" in given else False
+    x = _float(lowerer, lowerer.atom(node.args[0]), node)
+    ord_ = _ord_value(lowerer, given.get("ord"))
+    keepdims = lowerer.const_bool(given["keepdims"]) if "keepdims" in given else False
     if not T.is_array(x.type):
-        return lw.op(node, "abs", x)
+        return lowerer.op(node, "abs", x)
     nd = x.type.ndim
-    axes = _axes_arg(lw, given.get("axis"), x)
+    axes = _axes_arg(lowerer, given.get("axis"), x)
     if axes is None:
         if ord_ is None:                        # the 2-norm of the flattened array
-            s = lw.op(node, "sum", lw.op(node, "mul", x, x), axis=None, keepdims=keepdims)
-            return lw.op(node, "sqrt0", s)
+            s = lowerer.op(node, "sum", lowerer.op(node, "mul", x, x), axis=None, keepdims=keepdims)
+            return lowerer.op(node, "sqrt0", s)
         if nd > 2:
-            raise lw.err(node, "np.linalg.norm: an ord needs a 1-D or 2-D array, or axis",
+            raise lowerer.err(node, "np.linalg.norm: an ord needs a 1-D or 2-D array, or axis",
                          "Give axis= (an int or a pair of axes).")
         axes = tuple(range(nd))
     if len(axes) == 1:
-        return _vector_norm(lw, node, x, ord_, axes[0], keepdims)
+        return _vector_norm(lowerer, node, x, ord_, axes[0], keepdims)
     if len(axes) == 2:
-        return _matrix_norm(lw, node, x, ord_, axes, keepdims)
-    raise lw.err(node, "np.linalg.norm: axis must be an int or a pair of ints")
+        return _matrix_norm(lowerer, node, x, ord_, axes, keepdims)
+    raise lowerer.err(node, "np.linalg.norm: axis must be an int or a pair of ints")
 
 
-def _vector_norm(lw, node, x, ord_, ax, keepdims):
-    op = lw.op
+def _vector_norm(lowerer, node, x, ord_, ax, keepdims):
+    op = lowerer.op
     if isinstance(ord_, str):
-        raise lw.err(node, f"np.linalg.norm: ord={ord_!r} is for matrices, not vectors",
+        raise lowerer.err(node, f"np.linalg.norm: ord={ord_!r} is for matrices, not vectors",
                      "Use ord=None (the 2-norm) for vectors.")
     if ord_ is None or ord_ == 2:
         return op(node, "sqrt0", op(node, "sum", op(node, "mul", x, x), axis=ax, keepdims=keepdims))
@@ -791,7 +791,7 @@ def _vector_norm(lw, node, x, ord_, ax, keepdims):
     if ord_ == 0:
         nz = op(node, "ne", x, Const(0.0, T.Scalar(x.type.dtype)))
         n = op(node, "sum", nz, axis=ax, keepdims=keepdims)        # a count: no gradient
-        return lw.cast(n, T.with_dtype(n.type, x.type.dtype), node)
+        return lowerer.cast(n, T.with_dtype(n.type, x.type.dtype), node)
     if ord_ == 1:
         return op(node, "sum", ax_x, axis=ax, keepdims=keepdims)
     p = Const(float(ord_), T.Scalar(x.type.dtype))
@@ -799,22 +799,22 @@ def _vector_norm(lw, node, x, ord_, ax, keepdims):
     return op(node, "pow", s, Const(1.0 / float(ord_), T.Scalar(x.type.dtype)))
 
 
-def _matrix_norm(lw, node, x, ord_, axes, keepdims):
-    op = lw.op
+def _matrix_norm(lowerer, node, x, ord_, axes, keepdims):
+    op = lowerer.op
     row, col = axes
     if ord_ in (None, "fro"):
         s = op(node, "sum", op(node, "mul", x, x), axis=max(axes), keepdims=True)
         s = op(node, "sum", s, axis=min(axes), keepdims=True)
-        return op(node, "sqrt0", _finish(lw, node, s, tuple(sorted(axes)), keepdims))
+        return op(node, "sqrt0", _finish(lowerer, node, s, tuple(sorted(axes)), keepdims))
     if ord_ in (1, -1, math.inf, -math.inf):
         # 1: the largest column sum (sum over rows); inf: the largest row sum
         summed, chosen = (row, col) if ord_ in (1, -1) else (col, row)
         s = op(node, "sum", op(node, "abs", x), axis=summed, keepdims=True)
         m = op(node, "amax" if ord_ > 0 else "amin", s, axis=chosen, keepdims=True)
-        return _finish(lw, node, m, tuple(sorted(axes)), keepdims)
+        return _finish(lowerer, node, m, tuple(sorted(axes)), keepdims)
     what = {2: "the matrix 2-norm (largest singular value)", -2: "the smallest singular value",
             "nuc": "the nuclear norm"}.get(ord_, f"ord={ord_!r}")
-    raise lw.err(node, f"np.linalg.norm: {what} of a matrix is not supported",
+    raise lowerer.err(node, f"np.linalg.norm: {what} of a matrix is not supported",
                  "Use the Frobenius norm (ord=None or 'fro'), ord=1 or ord=np.inf; a largest "
                  "singular value can be estimated by power iteration with @.")
 
@@ -824,7 +824,7 @@ def _matrix_norm(lw, node, x, ord_, axes, keepdims):
 _LETTERS = string.ascii_letters
 
 
-def _parse_einsum(lw, node, spec: str, ops):
+def _parse_einsum(lowerer, node, spec: str, ops):
     """The explicit form of ``spec`` ('ij,jk->ik') for these operands: '...' replaced by
     letters (aligned at the right, as NumPy broadcasts), the implicit output made explicit
     (the letters seen once, in alphabetical order)."""
@@ -836,10 +836,10 @@ def _parse_einsum(lw, node, spec: str, ops):
         ins, out, explicit = spec, "", False
     subs = ins.split(",")
     if len(subs) != len(ops):
-        raise lw.err(node, f"np.einsum: {len(subs)} operand subscripts for {len(ops)} operands")
+        raise lowerer.err(node, f"np.einsum: {len(subs)} operand subscripts for {len(ops)} operands")
     used = set(spec) - set(".,->")
     if not used <= set(_LETTERS):
-        raise lw.err(node, "np.einsum: subscripts must be letters, with '...' and '->'")
+        raise lowerer.err(node, "np.einsum: subscripts must be letters, with '...' and '->'")
     free = [c for c in _LETTERS if c not in used]
     ell_n = 0
     for s, o in zip(subs, ops):
@@ -851,13 +851,13 @@ def _parse_einsum(lw, node, spec: str, ops):
         if "..." in s:
             k = o.type.ndim - len(s.replace("...", ""))
             if k < 0:
-                raise lw.err(node, f"np.einsum: '{s}' has more subscripts than the operand's "
+                raise lowerer.err(node, f"np.einsum: '{s}' has more subscripts than the operand's "
                                    f"{o.type.ndim} dimensions")
             s = s.replace("...", ell[ell_n - k:] if k else "")
         elif len(s) != o.type.ndim:
-            raise lw.err(node, f"np.einsum: '{s}' names {len(s)} axes of a {o.type.ndim}-D operand")
+            raise lowerer.err(node, f"np.einsum: '{s}' names {len(s)} axes of a {o.type.ndim}-D operand")
         if "." in s:
-            raise lw.err(node, "np.einsum: '.' is only allowed as '...'")
+            raise lowerer.err(node, "np.einsum: '.' is only allowed as '...'")
         new.append(s)
     if explicit:
         if "..." in out:
@@ -868,46 +868,46 @@ def _parse_einsum(lw, node, spec: str, ops):
         counts = {c: sum(s.count(c) for s in new) for c in set("".join(new))}
         out = ell + "".join(sorted(c for c in counts if counts[c] == 1 and c not in ell))
     if len(set(out)) != len(out) or not set(out) <= set("".join(new)):
-        raise lw.err(node, f"np.einsum: bad output subscripts '{out}'")
+        raise lowerer.err(node, f"np.einsum: bad output subscripts '{out}'")
     for s in new:
         if len(set(s)) != len(s):
-            raise lw.err(node, f"np.einsum: a subscript repeated within one operand ('{s}', a "
+            raise lowerer.err(node, f"np.einsum: a subscript repeated within one operand ('{s}', a "
                                "diagonal) is not supported",
                          "Use np.diag / np.diagonal / np.trace for diagonals and traces.")
     return ",".join(new) + "->" + out
 
 
-def einsum(lw, node, spec: str, ops):
-    ops = [_float(lw, o, node) for o in ops]
-    ops = _same_float(lw, ops, node)
+def einsum(lowerer, node, spec: str, ops):
+    ops = [_float(lowerer, o, node) for o in ops]
+    ops = _same_float(lowerer, ops, node)
     for o in ops:
         if not T.is_array(o.type):
-            raise lw.err(node, "np.einsum operands must be arrays")
-    return lw.op(node, "einsum", *ops, spec=_parse_einsum(lw, node, spec, ops))
+            raise lowerer.err(node, "np.einsum operands must be arrays")
+    return lowerer.op(node, "einsum", *ops, spec=_parse_einsum(lowerer, node, spec, ops))
 
 
 @lowers(np.einsum)
-def _lower_einsum(lw, node, kwargs):
+def _lower_einsum(lowerer, node, kwargs):
     if kwargs:
-        raise lw.err(node, f"np.einsum: keyword arguments are not supported ({', '.join(kwargs)})",
+        raise lowerer.err(node, f"np.einsum: keyword arguments are not supported ({', '.join(kwargs)})",
                      "Write np.einsum('ij,jk->ik', a, b).")
     if not node.args or not (isinstance(node.args[0], ast.Constant)
                              and isinstance(node.args[0].value, str)):
-        raise lw.err(node, "np.einsum needs its subscripts as a string constant first",
+        raise lowerer.err(node, "np.einsum needs its subscripts as a string constant first",
                      "Write np.einsum('ij,jk->ik', a, b).")
-    ops = [lw.atom(e) for e in node.args[1:]]
+    ops = [lowerer.atom(e) for e in node.args[1:]]
     if not ops:
-        raise lw.err(node, "np.einsum needs at least one operand")
-    return einsum(lw, node, node.args[0].value, ops)
+        raise lowerer.err(node, "np.einsum needs at least one operand")
+    return einsum(lowerer, node, node.args[0].value, ops)
 
 
 @lowers(np.tensordot)
-def _lower_tensordot(lw, node, kwargs):
+def _lower_tensordot(lowerer, node, kwargs):
     if set(kwargs) - {"axes"} or not 2 <= len(node.args) <= 3:
-        raise lw.err(node, "np.tensordot takes a, b and axes")
-    a, c = (lw.atom(e) for e in node.args[:2])
+        raise lowerer.err(node, "np.tensordot takes a, b and axes")
+    a, c = (lowerer.atom(e) for e in node.args[:2])
     if not (T.is_array(a.type) and T.is_array(c.type)):
-        raise lw.err(node, "np.tensordot needs two arrays", "Use * for numbers.")
+        raise lowerer.err(node, "np.tensordot needs two arrays", "Use * for numbers.")
     axes_node = kwargs.get("axes", node.args[2] if len(node.args) > 2 else None)
     na, nc = a.type.ndim, c.type.ndim
     if axes_node is None:
@@ -916,15 +916,15 @@ def _lower_tensordot(lw, node, kwargs):
     elif isinstance(axes_node, (ast.Tuple, ast.List)) and len(axes_node.elts) == 2:
         def ints(e):
             if isinstance(e, (ast.Tuple, ast.List)):
-                return [lw.const_int(x) for x in e.elts]
-            return [lw.const_int(e)]
+                return [lowerer.const_int(x) for x in e.elts]
+            return [lowerer.const_int(e)]
         ax_a, ax_c = (ints(e) for e in axes_node.elts)
         ax_a, ax_c = [k % max(na, 1) for k in ax_a], [k % max(nc, 1) for k in ax_c]
     else:
-        n = lw.const_int(axes_node)
+        n = lowerer.const_int(axes_node)
         ax_a, ax_c = list(range(na - n, na)), list(range(n))
     if len(ax_a) != len(ax_c) or len(ax_a) > min(na, nc) or min(ax_a + ax_c + [0]) < 0:
-        raise lw.err(node, "np.tensordot: the axes do not match the arrays")
+        raise lowerer.err(node, "np.tensordot: the axes do not match the arrays")
     letters = iter(_LETTERS)
     sa = [next(letters) for _ in range(na)]
     sc = [next(letters) for _ in range(nc)]
@@ -932,13 +932,13 @@ def _lower_tensordot(lw, node, kwargs):
         sc[j] = sa[i]
     out = [s for k, s in enumerate(sa) if k not in ax_a] + [s for k, s in enumerate(sc)
                                                               if k not in ax_c]
-    return einsum(lw, node, "".join(sa) + "," + "".join(sc) + "->" + "".join(out), [a, c])
+    return einsum(lowerer, node, "".join(sa) + "," + "".join(sc) + "->" + "".join(out), [a, c])
 
 
-def batched_matmul(lw, node, a, c):
+def batched_matmul(lowerer, node, a, c):
     """a @ c with 3 or more dimensions: a stack of matrix products, batch axes broadcast."""
     if a.type.ndim == 1:
-        return einsum(lw, node, "j,...jk->...k", [a, c])
+        return einsum(lowerer, node, "j,...jk->...k", [a, c])
     if c.type.ndim == 1:
-        return einsum(lw, node, "...ij,j->...i", [a, c])
-    return einsum(lw, node, "...ij,...jk->...ik", [a, c])
+        return einsum(lowerer, node, "...ij,j->...i", [a, c])
+    return einsum(lowerer, node, "...ij,...jk->...ik", [a, c])

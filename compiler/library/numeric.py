@@ -28,58 +28,58 @@ defprim("argmin", 1, lambda x: T.I64, Spelling("np.argmin({0})", "np.argmin({0})
         batch="a flat index (np.argmin without an axis)")
 
 
-def _array(lw, node, name):
-    x = lw.atom(node)
+def _array(lowerer, node, name):
+    x = lowerer.atom(node)
     if not T.is_array(x.type):
-        raise lw.err(node, f"{name} needs an array here")
+        raise lowerer.err(node, f"{name} needs an array here")
     return x
 
 
 @lowers(np.argmax, np.argmin)
-def _argextreme(lw, node, kwargs):
-    fn = lw.resolve_callee(node.func)
+def _argextreme(lowerer, node, kwargs):
+    fn = lowerer.resolve_callee(node.func)
     name = "argmax" if fn is np.argmax else "argmin"
-    args = bind(lw, node, kwargs, f"np.{name}", ("a", "axis"))
-    x = _array(lw, args["a"], f"np.{name}")
-    axis = one_axis(lw, args.get("axis"), x.type.ndim, f"np.{name}")
+    args = bind(lowerer, node, kwargs, f"np.{name}", ("a", "axis"))
+    x = _array(lowerer, args["a"], f"np.{name}")
+    axis = one_axis(lowerer, args.get("axis"), x.type.ndim, f"np.{name}")
     if axis is None:
-        return lw.op(node, name, x)
+        return lowerer.op(node, name, x)
     # the first extreme along the axis: the first entry of a stable sort (of -x for the max)
-    key = lw.op(node, "neg", x) if name == "argmax" else x
-    order = lw.op(node, "argsort", key, axis=axis)
+    key = lowerer.op(node, "neg", x) if name == "argmax" else x
+    order = lowerer.op(node, "argsort", key, axis=axis)
     spec = tuple(("s", False, False, False) if k != axis else ("i",) for k in range(x.type.ndim))
-    return lw.op(node, "getitem", order, Const(0, T.I64), spec=spec)
+    return lowerer.op(node, "getitem", order, Const(0, T.I64), spec=spec)
 
 
 @lowers(np.clip)
-def _clip(lw, node, kwargs):
+def _clip(lowerer, node, kwargs):
     kwargs = dict(kwargs)
     for new, old in (("min", "a_min"), ("max", "a_max")):   # NumPy 2 spells them min=, max=
         if new in kwargs:
             kwargs[old] = kwargs.pop(new)
-    args = bind(lw, node, kwargs, "np.clip", ("a", "a_min", "a_max"))
-    x = lw.atom(args["a"])
+    args = bind(lowerer, node, kwargs, "np.clip", ("a", "a_min", "a_max"))
+    x = lowerer.atom(args["a"])
     for key, prim in (("a_min", "max"), ("a_max", "min")):
         if key in args:
-            bound = lw.expr(args[key])
+            bound = lowerer.expr(args[key])
             if getattr(bound, "obj", 0) is None:     # None: no bound on this side
                 continue
-            x = lw.op(node, prim, x, lw.atom(args[key]))
+            x = lowerer.op(node, prim, x, lowerer.atom(args[key]))
     return x
 
 
 @lowers(np.polyval)
-def _polyval(lw, node, kwargs):
-    args = bind(lw, node, kwargs, "np.polyval", ("p", "x"), required=2)
-    p, x = lw.expr(args["p"]), lw.atom(args["x"])
+def _polyval(lowerer, node, kwargs):
+    args = bind(lowerer, node, kwargs, "np.polyval", ("p", "x"), required=2)
+    p, x = lowerer.expr(args["p"]), lowerer.atom(args["x"])
     if isinstance(p, tuple):                       # coefficients listed: Horner unrolled
-        acc = lw.op(node, "mul", x, Const(0.0, T.F64))     # x's shape, as NumPy's zeros_like(x)
+        acc = lowerer.op(node, "mul", x, Const(0.0, T.F64))     # x's shape, as NumPy's zeros_like(x)
         for c in p:
-            acc = lw.op(node, "add", lw.op(node, "mul", acc, x), c)
+            acc = lowerer.op(node, "add", lowerer.op(node, "mul", acc, x), c)
         return acc
     if not (T.is_array(p.type) and p.type.ndim == 1):
-        raise lw.err(args["p"], "np.polyval takes a 1-D array or a list of coefficients")
-    return lw.lower_text("""
+        raise lowerer.err(args["p"], "np.polyval takes a 1-D array or a list of coefficients")
+    return lowerer.lower_text("""
         acc = x * 0.0
         for k in range(p.shape[0]):
             acc = acc * x + p[k]
@@ -88,18 +88,18 @@ def _polyval(lw, node, kwargs):
 
 
 @lowers(np.linspace)
-def _linspace(lw, node, kwargs):
-    args = bind(lw, node, kwargs, "np.linspace", ("start", "stop", "num", "endpoint"), required=2)
-    start, stop = lw.atom(args["start"]), lw.atom(args["stop"])
+def _linspace(lowerer, node, kwargs):
+    args = bind(lowerer, node, kwargs, "np.linspace", ("start", "stop", "num", "endpoint"), required=2)
+    start, stop = lowerer.atom(args["start"]), lowerer.atom(args["stop"])
     if T.is_array(start.type) or T.is_array(stop.type):
-        raise lw.err(node, "np.linspace takes numbers for start and stop here")
-    num = lw.int_atom(args["num"]) if "num" in args else Const(50, T.I64)
-    endpoint = lw.const_bool(args["endpoint"]) if "endpoint" in args else True
+        raise lowerer.err(node, "np.linspace takes numbers for start and stop here")
+    num = lowerer.int_atom(args["num"]) if "num" in args else Const(50, T.I64)
+    endpoint = lowerer.const_bool(args["endpoint"]) if "endpoint" in args else True
     if not endpoint:
-        return lw.lower_text("start + np.arange(num) * ((stop - start) / num)", node,
+        return lowerer.lower_text("start + np.arange(num) * ((stop - start) / num)", node,
                              start=start, stop=stop, num=num)
     # NumPy's: k * step + start, the last point exactly stop; one point is start
-    return lw.lower_text("""
+    return lowerer.lower_text("""
         k = np.arange(num)
         np.where(np.logical_and(k == num - 1, num > 1), stop,
                  k * ((stop - start) / max(num - 1, 1)) + start)
@@ -110,20 +110,20 @@ _TRAPEZOID = [f for f in (getattr(np, "trapezoid", None), getattr(np, "trapz", N
 
 
 @lowers(*_TRAPEZOID)
-def _trapezoid(lw, node, kwargs):
-    args = bind(lw, node, kwargs, "np.trapezoid", ("y", "x", "dx", "axis"))
-    y = _array(lw, args["y"], "np.trapezoid")
+def _trapezoid(lowerer, node, kwargs):
+    args = bind(lowerer, node, kwargs, "np.trapezoid", ("y", "x", "dx", "axis"))
+    y = _array(lowerer, args["y"], "np.trapezoid")
     nd = y.type.ndim
-    axis = one_axis(lw, args.get("axis"), nd, "np.trapezoid", default=nd - 1)
+    axis = one_axis(lowerer, args.get("axis"), nd, "np.trapezoid", default=nd - 1)
     hi = ", ".join("1:" if k == axis else ":" for k in range(nd))
     lo = ", ".join(":-1" if k == axis else ":" for k in range(nd))
-    if "x" in args and getattr(lw.expr(args["x"]), "obj", 0) is not None:
-        x = _array(lw, args["x"], "np.trapezoid")
+    if "x" in args and getattr(lowerer.expr(args["x"]), "obj", 0) is not None:
+        x = _array(lowerer, args["x"], "np.trapezoid")
         if x.type.ndim == 1 and nd > 1:     # spacing along the axis, broadcast over the others
             shape = ", ".join("-1" if k == axis else "1" for k in range(nd))
-            return lw.lower_text(f"np.sum((y[{hi}] + y[{lo}]) * np.reshape(x[1:] - x[:-1], "
+            return lowerer.lower_text(f"np.sum((y[{hi}] + y[{lo}]) * np.reshape(x[1:] - x[:-1], "
                                  f"({shape},)), axis={axis}) / 2.0", node, y=y, x=x)
-        return lw.lower_text(f"np.sum((y[{hi}] + y[{lo}]) * (x[{hi}] - x[{lo}]), axis={axis}) / 2.0",
+        return lowerer.lower_text(f"np.sum((y[{hi}] + y[{lo}]) * (x[{hi}] - x[{lo}]), axis={axis}) / 2.0",
                              node, y=y, x=x)
-    dx = lw.atom(args["dx"]) if "dx" in args else Const(1.0, T.F64)
-    return lw.lower_text(f"np.sum(y[{hi}] + y[{lo}], axis={axis}) * dx / 2.0", node, y=y, dx=dx)
+    dx = lowerer.atom(args["dx"]) if "dx" in args else Const(1.0, T.F64)
+    return lowerer.lower_text(f"np.sum(y[{hi}] + y[{lo}], axis={axis}) * dx / 2.0", node, y=y, dx=dx)

@@ -85,105 +85,105 @@ defprim("mask_scatter", 3, lambda g, m, like: T.Array(g.dtype, like.ndim),
 
 # ======================================================================= lowerings
 
-def _array(lw, node, fname):
-    x = lw.atom(node)
+def _array(lowerer, node, fname):
+    x = lowerer.atom(node)
     if not (isinstance(x, Var) and T.is_array(x.type)):
-        raise lw.err(node, f"{fname} needs an array here (a 0-d value cannot be sorted)")
+        raise lowerer.err(node, f"{fname} needs an array here (a 0-d value cannot be sorted)")
     return x
 
 
-def _flat(lw, node, x):
+def _flat(lowerer, node, x):
     """x flattened in C order (a copy first: Numba reshapes contiguous arrays only)."""
     if x.type.ndim == 1:
         return x
-    return lw.op(node, "reshape", lw.op(node, "copy_array", x), Const(-1, I64))
+    return lowerer.op(node, "reshape", lowerer.op(node, "copy_array", x), Const(-1, I64))
 
 
-def _sorting(lw, node, kwargs, fname):
+def _sorting(lowerer, node, kwargs, fname):
     """(array, axis) of np.sort/np.argsort: axis=-1 by default, axis=None flattens."""
     params = ("a", "axis", "kind", "order", "stable")
-    a = bind(lw, node, kwargs, fname, params)
+    a = bind(lowerer, node, kwargs, fname, params)
     if "order" in a:
-        raise lw.err(node, f"{fname}: order= (structured arrays) is not supported")
-    x = _array(lw, a["a"], fname)
+        raise lowerer.err(node, f"{fname}: order= (structured arrays) is not supported")
+    x = _array(lowerer, a["a"], fname)
     given = set(params[:len(node.args)]) | set(kwargs)
     if "axis" in a:
-        return x, one_axis(lw, a["axis"], x.type.ndim, fname)
+        return x, one_axis(lowerer, a["axis"], x.type.ndim, fname)
     if "axis" in given:                         # axis=None: the flattened array
-        return _flat(lw, node, x), 0
+        return _flat(lowerer, node, x), 0
     return x, x.type.ndim - 1
 
 
 @lowers(np.argsort)
-def _argsort(lw, node, kwargs):
-    x, axis = _sorting(lw, node, kwargs, "np.argsort")
-    return lw.op(node, "argsort", x, axis=axis)
+def _argsort(lowerer, node, kwargs):
+    x, axis = _sorting(lowerer, node, kwargs, "np.argsort")
+    return lowerer.op(node, "argsort", x, axis=axis)
 
 
 @lowers(np.sort)
-def _sort(lw, node, kwargs):
-    x, axis = _sorting(lw, node, kwargs, "np.sort")
-    return lw.op(node, "take_along", x, lw.op(node, "argsort", x, axis=axis), axis=axis)
+def _sort(lowerer, node, kwargs):
+    x, axis = _sorting(lowerer, node, kwargs, "np.sort")
+    return lowerer.op(node, "take_along", x, lowerer.op(node, "argsort", x, axis=axis), axis=axis)
 
 
 @lowers(np.take_along_axis)
-def _take_along_axis(lw, node, kwargs):
+def _take_along_axis(lowerer, node, kwargs):
     fname = "np.take_along_axis"
-    a = bind(lw, node, kwargs, fname, ("arr", "indices", "axis"), required=2)
-    x, idx = _array(lw, a["arr"], fname), lw.atom(a["indices"])
+    a = bind(lowerer, node, kwargs, fname, ("arr", "indices", "axis"), required=2)
+    x, idx = _array(lowerer, a["arr"], fname), lowerer.atom(a["indices"])
     if not (isinstance(idx, Var) and T.is_array(idx.type) and idx.type.dtype == "int64"):
-        raise lw.err(node, f"{fname}: indices must be an integer array")
+        raise lowerer.err(node, f"{fname}: indices must be an integer array")
     if "axis" not in a:
         if idx.type.ndim != 1:
-            raise lw.err(node, f"{fname}: with axis=None the indices must be 1-D")
-        x, axis = _flat(lw, node, x), 0
+            raise lowerer.err(node, f"{fname}: with axis=None the indices must be 1-D")
+        x, axis = _flat(lowerer, node, x), 0
     else:
-        axis = one_axis(lw, a["axis"], x.type.ndim, fname)
+        axis = one_axis(lowerer, a["axis"], x.type.ndim, fname)
     if idx.type.ndim != x.type.ndim:
-        raise lw.err(node, f"{fname}: indices and arr must have the same number of dimensions")
-    return lw.op(node, "take_along", x, idx, axis=axis)
+        raise lowerer.err(node, f"{fname}: indices and arr must have the same number of dimensions")
+    return lowerer.op(node, "take_along", x, idx, axis=axis)
 
 
 @lowers(np.take)
-def _take(lw, node, kwargs):
+def _take(lowerer, node, kwargs):
     """np.take(a, indices, axis): a gather (an int or a 1-D int array): x[idx] along axis 0,
     take_along with the indices broadcast along a later one."""
     fname = "np.take"
-    a = bind(lw, node, kwargs, fname, ("a", "indices", "axis", "out", "mode"), required=2)
+    a = bind(lowerer, node, kwargs, fname, ("a", "indices", "axis", "out", "mode"), required=2)
     if "out" in a or "mode" in a:
-        raise lw.err(node, f"{fname}: out= and mode= are not supported",
+        raise lowerer.err(node, f"{fname}: out= and mode= are not supported",
                      "Indices must be in range; assign the result.")
-    x, idx = _array(lw, a["a"], fname), lw.atom(a["indices"])
+    x, idx = _array(lowerer, a["a"], fname), lowerer.atom(a["indices"])
     if isinstance(idx.type, T.Scalar) and idx.type.dtype == "int64":
         entry = ("i",)
     elif isinstance(idx, Var) and T.is_array(idx.type) and idx.type.dtype == "int64" \
             and idx.type.ndim == 1:
         entry = ("a",)
     else:
-        raise lw.err(node, f"{fname}: indices must be an int or a 1-D integer array here",
+        raise lowerer.err(node, f"{fname}: indices must be an int or a 1-D integer array here",
                      "Reshape the indices to 1-D and the result afterwards.")
     if "axis" not in a:
-        x, axis = _flat(lw, node, x), 0
+        x, axis = _flat(lowerer, node, x), 0
     else:
-        axis = one_axis(lw, a["axis"], x.type.ndim, fname)
+        axis = one_axis(lowerer, a["axis"], x.type.ndim, fname)
     if entry == ("i",) or axis == 0:
-        return lw.op(node, "getitem", x, idx, spec=(_FULL,) * axis + (entry,))
+        return lowerer.op(node, "getitem", x, idx, spec=(_FULL,) * axis + (entry,))
     # along a later axis: take_along with the indices broadcast over the other axes
     dims = [Const(1, I64)] * x.type.ndim
-    dims[axis] = lw.op(node, "dim", idx, axis=0)
-    return lw.op(node, "take_along", x, lw.op(node, "reshape", idx, *dims), axis=axis)
+    dims[axis] = lowerer.op(node, "dim", idx, axis=0)
+    return lowerer.op(node, "take_along", x, lowerer.op(node, "reshape", idx, *dims), axis=axis)
 
 
-def _sorted_and_axis(lw, node, a, fname):
-    x = _array(lw, a["a"], fname)
+def _sorted_and_axis(lowerer, node, a, fname):
+    x = _array(lowerer, a["a"], fname)
     if not T.is_float(x.type):
-        x = lw.cast(x, T.with_dtype(x.type, "float64"), node)
+        x = lowerer.cast(x, T.with_dtype(x.type, "float64"), node)
     keep_shape = x
     if "axis" in a:
-        axis = one_axis(lw, a["axis"], x.type.ndim, fname)
+        axis = one_axis(lowerer, a["axis"], x.type.ndim, fname)
     else:
-        x, axis = _flat(lw, node, x), 0
-    s = lw.op(node, "take_along", x, lw.op(node, "argsort", x, axis=axis), axis=axis)
+        x, axis = _flat(lowerer, node, x), 0
+    s = lowerer.op(node, "take_along", x, lowerer.op(node, "argsort", x, axis=axis), axis=axis)
     return s, axis, keep_shape
 
 
@@ -192,60 +192,60 @@ def _along(nd: int, axis: int):
     return lambda k: "s[" + ", ".join(k if d == axis else ":" for d in range(nd)) + "]"
 
 
-def _keepdims(lw, node, a, value, axis, x):
+def _keepdims(lowerer, node, a, value, axis, x):
     """keepdims as NumPy's."""
-    if "keepdims" in a and lw.const_bool(a["keepdims"]):
+    if "keepdims" in a and lowerer.const_bool(a["keepdims"]):
         if "axis" in a:
-            value = lw.op(node, "expand_dims", value, axis=axis)
+            value = lowerer.op(node, "expand_dims", value, axis=axis)
         else:
-            value = lw.op(node, "reshape", lw.op(node, "pack", value) if not T.is_array(value.type)
+            value = lowerer.op(node, "reshape", lowerer.op(node, "pack", value) if not T.is_array(value.type)
                           else value, *([Const(1, I64)] * x.type.ndim))
     return value
 
 
 @lowers(np.median)
-def _median(lw, node, kwargs):
+def _median(lowerer, node, kwargs):
     """The mean of the middle two (or the middle one) of the sorted slice."""
     fname = "np.median"
-    a = bind(lw, node, kwargs, fname, ("a", "axis", "out", "overwrite_input", "keepdims"))
+    a = bind(lowerer, node, kwargs, fname, ("a", "axis", "out", "overwrite_input", "keepdims"))
     if "out" in a:
-        raise lw.err(node, f"{fname}: out= is not supported", "Assign the result.")
-    if "axis" in a and not isinstance(lw.expr(a["axis"]), Const):
-        raise lw.err(node, f"{fname}: axis must be one constant integer here")
-    s, axis, x = _sorted_and_axis(lw, node, a, fname)
+        raise lowerer.err(node, f"{fname}: out= is not supported", "Assign the result.")
+    if "axis" in a and not isinstance(lowerer.expr(a["axis"]), Const):
+        raise lowerer.err(node, f"{fname}: axis must be one constant integer here")
+    s, axis, x = _sorted_and_axis(lowerer, node, a, fname)
     at = _along(s.type.ndim, axis)
     # NaN where the slice holds one (NaNs sort last) or is empty, as NumPy's
-    mid = lw.lower_text(f"""
+    mid = lowerer.lower_text(f"""
         n = s.shape[{axis}]
         np.where(np.isnan({at('n - 1')}), {at('n - 1')}, ({at('(n - 1) // 2')} + {at('n // 2')}) * 0.5) if n > 0 else np.sum(s, axis={axis}) * np.nan
     """, node, s=s)
-    return _keepdims(lw, node, a, mid, axis, x)
+    return _keepdims(lowerer, node, a, mid, axis, x)
 
 
 def _quantile(scale, np_fn):
     @lowers(np_fn)
-    def lower(lw, node, kwargs):
+    def lower(lowerer, node, kwargs):
         """NumPy's default ("linear") method: interpolate between the sorted neighbours of
         q (n - 1), with NumPy's lerp."""
         fname = f"np.{np_fn.__name__}"
-        a = bind(lw, node, kwargs, fname, ("a", "q", "axis", "out", "overwrite_input",
+        a = bind(lowerer, node, kwargs, fname, ("a", "q", "axis", "out", "overwrite_input",
                                            "method", "keepdims"), required=2)
         if "out" in a:
-            raise lw.err(node, f"{fname}: out= is not supported", "Assign the result.")
+            raise lowerer.err(node, f"{fname}: out= is not supported", "Assign the result.")
         if "method" in a:
             m = a["method"]
             if not (isinstance(m, ast.Constant) and m.value == "linear"):
-                raise lw.err(node, f"{fname}: only method='linear' (the default) is supported")
-        q = lw.expr(a["q"])
+                raise lowerer.err(node, f"{fname}: only method='linear' (the default) is supported")
+        q = lowerer.expr(a["q"])
         if not (isinstance(q, Const) and isinstance(q.value, (int, float))
                 and not isinstance(q.value, bool) and 0 <= q.value <= scale):
-            raise lw.err(a["q"], f"{fname}: q must be one constant number in [0, {scale:g}] here",
+            raise lowerer.err(a["q"], f"{fname}: q must be one constant number in [0, {scale:g}] here",
                          "Call it once per q; for a q computed at run time, sort with np.sort "
                          "and interpolate.")
-        s, axis, x = _sorted_and_axis(lw, node, a, fname)
+        s, axis, x = _sorted_and_axis(lowerer, node, a, fname)
         at = _along(s.type.ndim, axis)
         # NumPy's lerp between the neighbours; NaN where the slice holds one or is empty
-        value = lw.lower_text(f"""
+        value = lowerer.lower_text(f"""
             n = s.shape[{axis}]
             if n > 0:
                 pos = float(n - 1) * {float(q.value) / scale!r}
@@ -260,7 +260,7 @@ def _quantile(scale, np_fn):
                 out = np.sum(s, axis={axis}) * np.nan
             out
         """, node, s=s)
-        return _keepdims(lw, node, a, value, axis, x)
+        return _keepdims(lowerer, node, a, value, axis, x)
     return lower
 
 
@@ -268,14 +268,14 @@ _quantile(100.0, np.percentile)
 _quantile(1.0, np.quantile)
 
 
-def mask_read(lw, node, x, mask):
+def mask_read(lowerer, node, x, mask):
     """``x[mask]`` for a boolean array ``mask`` of x's shape: a 1-D array (called by the
     frontend's indexing)."""
     if mask.type.ndim != x.type.ndim:
-        raise lw.err(node, "boolean-mask indexing needs a mask with the array's shape",
+        raise lowerer.err(node, "boolean-mask indexing needs a mask with the array's shape",
                      "Index with x[mask] where mask = (condition on x), or use "
                      "np.where(mask, x, 0.0).")
-    return lw.op(node, "mask_select", x, mask)
+    return lowerer.op(node, "mask_select", x, mask)
 
 
 
@@ -292,30 +292,30 @@ defprim("nonzero", 1, lambda x, axis: T.Array("int64", 1),
         batch=NO_BATCH_SHAPE)
 
 
-def _nonzero_of(lw, node, x, fname):
+def _nonzero_of(lowerer, node, x, fname):
     if not (isinstance(x, Var) and T.is_array(x.type)):
-        raise lw.err(node, f"{fname} of a number is not supported", f"Call {fname} on an array.")
-    return tuple(lw.op(node, "nonzero", x, axis=k) for k in range(x.type.ndim))
+        raise lowerer.err(node, f"{fname} of a number is not supported", f"Call {fname} on an array.")
+    return tuple(lowerer.op(node, "nonzero", x, axis=k) for k in range(x.type.ndim))
 
 
 @lowers(np.nonzero)
-def _nonzero(lw, node, kwargs):
-    a = bind(lw, node, kwargs, "np.nonzero", ("a",))
-    return _nonzero_of(lw, node, lw.atom(a["a"]), "np.nonzero")
+def _nonzero(lowerer, node, kwargs):
+    a = bind(lowerer, node, kwargs, "np.nonzero", ("a",))
+    return _nonzero_of(lowerer, node, lowerer.atom(a["a"]), "np.nonzero")
 
 
 @lowers(np.flatnonzero)
-def _flatnonzero(lw, node, kwargs):
-    a = bind(lw, node, kwargs, "np.flatnonzero", ("a",))
-    x = lw.atom(a["a"])
-    return _nonzero_of(lw, node, _flat(lw, node, x) if T.is_array(x.type) else x,
+def _flatnonzero(lowerer, node, kwargs):
+    a = bind(lowerer, node, kwargs, "np.flatnonzero", ("a",))
+    x = lowerer.atom(a["a"])
+    return _nonzero_of(lowerer, node, _flat(lowerer, node, x) if T.is_array(x.type) else x,
                        "np.flatnonzero")[0]
 
 
-def where_one(lw, node):
+def where_one(lowerer, node):
     """np.where(condition) is np.nonzero(condition): a tuple of index arrays (called by the
     frontend's np.where)."""
-    return _nonzero_of(lw, node, lw.atom(node.args[0]), "np.where")
+    return _nonzero_of(lowerer, node, lowerer.atom(node.args[0]), "np.where")
 
 
 # ---- array methods: x.cumsum(axis), x.cumprod(axis), x.argsort(axis), x.any(), x.all()

@@ -140,143 +140,143 @@ class _Call:
         self.parts.append(text if key is None else f"{key}={text}")
 
 
-def _size(lw, node, what: str) -> tuple:
+def _size(lowerer, node, what: str) -> tuple:
     """The int atoms of a ``size`` (an int, or a tuple of ints such as ``x.shape``)."""
-    v = lw.expr(node)
+    v = lowerer.expr(node)
     dims = v if isinstance(v, tuple) else (v,)
     for d in dims:
         if not (isinstance(d, (Var, Const)) and isinstance(d.type, T.Scalar)
                 and d.type.dtype in ("int64", "bool")):
-            raise lw.err(node, f"{what}: a size is an integer or a tuple of integers")
+            raise lowerer.err(node, f"{what}: a size is an integer or a tuple of integers")
     return tuple(dims)
 
 
-def _add_size(lw, call: _Call, args: dict, what: str, ndim: int) -> int:
+def _add_size(lowerer, call: _Call, args: dict, what: str, ndim: int) -> int:
     """Add the call's ``size=`` (if given) to ``call``; the result's ndim: the size's, else
     ``ndim`` (the distribution parameters' broadcast)."""
     if "size" not in args:
         return ndim
-    texts = [call.operand(d) for d in _size(lw, args["size"], what)]
+    texts = [call.operand(d) for d in _size(lowerer, args["size"], what)]
     call.add("size", "(" + ", ".join(texts) + ("," if len(texts) == 1 else "") + ")")
     return len(texts)
 
 
-def _number(lw, node, what: str):
+def _number(lowerer, node, what: str):
     """A distribution parameter: a number or an array."""
-    return lw.as_atom(lw.expr(node), node)
+    return lowerer.as_atom(lowerer.expr(node), node)
 
 
-def lower_draw(lw, m: Method, node: ast.Call, kwargs) -> Var:
+def lower_draw(lowerer, m: Method, node: ast.Call, kwargs) -> Var:
     """``m.source.<m.name>(...)``: a ``draw`` op of the type NumPy's result has."""
     kind, name = m.source.kind, m.name
     what = f"{m.source.hint}.{name}"
     if name not in supported(kind):
-        raise lw.err(node, f"flatgrad does not draw with {kind}.{name}()",
+        raise lowerer.err(node, f"flatgrad does not draw with {kind}.{name}()",
                      f"Supported: {', '.join(supported(kind))}.")
-    gen = generator_var(lw, m.source)
+    gen = generator_var(lowerer, m.source)
     call = _Call(gen)
     if name in ("rand", "randn"):
         if kwargs:
-            raise lw.err(node, f"{what} takes the dimensions as positional integers")
-        dims = [d for a in node.args for d in _size(lw, a, what)]
+            raise lowerer.err(node, f"{what} takes the dimensions as positional integers")
+        dims = [d for a in node.args for d in _size(lowerer, a, what)]
         for d in dims:
             call.add(None, call.operand(d))
-        return _emit(lw, node, call, name, T.Array("float64", len(dims)) if dims else T.F64)
+        return _emit(lowerer, node, call, name, T.Array("float64", len(dims)) if dims else T.F64)
     if name in _DISTRIBUTIONS or name in _LEGACY:
         spec, dtype = _DISTRIBUTIONS[_LEGACY.get(name, name)]
         names = tuple(p for p, _ in spec) + ("size",)
-        args = bind(lw, node, kwargs, what, names, required=sum(d is _REQUIRED for _, d in spec))
+        args = bind(lowerer, node, kwargs, what, names, required=sum(d is _REQUIRED for _, d in spec))
         ndim = 0
         for p, _ in spec:
             if p in args:
-                x = _number(lw, args[p], what)
+                x = _number(lowerer, args[p], what)
                 ndim = max(ndim, T.ndim(x.type))
                 call.add(p, call.operand(x))
-        ndim = _add_size(lw, call, args, what, ndim)
-        return _emit(lw, node, call, name, T.Array(dtype, ndim) if ndim else T.Scalar(dtype))
+        ndim = _add_size(lowerer, call, args, what, ndim)
+        return _emit(lowerer, node, call, name, T.Array(dtype, ndim) if ndim else T.Scalar(dtype))
     if name in _VECTOR:
         params = _VECTOR[name]
-        args = bind(lw, node, kwargs, what, params + ("size",), required=len(params))
+        args = bind(lowerer, node, kwargs, what, params + ("size",), required=len(params))
         for p in params:
-            call.add(p, call.operand(_number(lw, args[p], what)))
-        ndim = 1 + _add_size(lw, call, args, what, 0)
-        return _emit(lw, node, call, name, T.Array("float64", ndim))
+            call.add(p, call.operand(_number(lowerer, args[p], what)))
+        ndim = 1 + _add_size(lowerer, call, args, what, 0)
+        return _emit(lowerer, node, call, name, T.Array("float64", ndim))
     if name in _INTEGERS.values():
         extra = ("endpoint",) if name == "integers" else ()
-        args = bind(lw, node, kwargs, what, ("low", "high", "size") + extra)
+        args = bind(lowerer, node, kwargs, what, ("low", "high", "size") + extra)
         ndim = 0
         for p in ("low", "high") + extra:
             if p in args:
-                x = _number(lw, args[p], what)
+                x = _number(lowerer, args[p], what)
                 if T.is_float(x.type):
-                    raise lw.err(args[p], f"{what}: '{p}' must be an integer")
+                    raise lowerer.err(args[p], f"{what}: '{p}' must be an integer")
                 ndim = max(ndim, T.ndim(x.type))
                 call.add(p, call.operand(x))
-        ndim = _add_size(lw, call, args, what, ndim)
-        return _emit(lw, node, call, name, T.Array("int64", ndim) if ndim else T.I64)
+        ndim = _add_size(lowerer, call, args, what, ndim)
+        return _emit(lowerer, node, call, name, T.Array("int64", ndim) if ndim else T.I64)
     if name == "choice":
-        return _choice(lw, node, kwargs, call, kind, what)
-    return _permutation(lw, node, kwargs, call, what)
+        return _choice(lowerer, node, kwargs, call, kind, what)
+    return _permutation(lowerer, node, kwargs, call, what)
 
 
-def _choice(lw, node, kwargs, call, kind, what):
+def _choice(lowerer, node, kwargs, call, kind, what):
     extra = ("axis", "shuffle") if kind == "Generator" else ()
-    args = bind(lw, node, kwargs, what, ("a", "size", "replace", "p") + extra)
-    a = _number(lw, args["a"], what)
+    args = bind(lowerer, node, kwargs, what, ("a", "size", "replace", "p") + extra)
+    a = _number(lowerer, args["a"], what)
     if T.is_array(a.type) and a.type.ndim != 1:
-        raise lw.err(args["a"], f"{what}: flatgrad draws from an int or a 1-D array")
+        raise lowerer.err(args["a"], f"{what}: flatgrad draws from an int or a 1-D array")
     if not T.is_array(a.type) and T.is_float(a.type):
-        raise lw.err(args["a"], f"{what}: 'a' must be an integer or a 1-D array")
+        raise lowerer.err(args["a"], f"{what}: 'a' must be an integer or a 1-D array")
     call.add("a", call.operand(a))
-    ndim = _add_size(lw, call, args, what, 0)
+    ndim = _add_size(lowerer, call, args, what, 0)
     for p in ("replace", "p") + extra:
         if p in args:
-            call.add(p, call.operand(_number(lw, args[p], what)))
+            call.add(p, call.operand(_number(lowerer, args[p], what)))
     dtype = a.type.dtype if T.is_array(a.type) else "int64"
-    return _emit(lw, node, call, "choice", T.Array(dtype, ndim) if ndim else T.Scalar(dtype))
+    return _emit(lowerer, node, call, "choice", T.Array(dtype, ndim) if ndim else T.Scalar(dtype))
 
 
-def _permutation(lw, node, kwargs, call, what):
-    args = bind(lw, node, kwargs, what, ("x",))
-    x = _number(lw, args["x"], what)
+def _permutation(lowerer, node, kwargs, call, what):
+    args = bind(lowerer, node, kwargs, what, ("x",))
+    x = _number(lowerer, args["x"], what)
     if T.is_array(x.type):
         t = x.type
     elif T.is_float(x.type):
-        raise lw.err(args["x"], f"{what}: 'x' must be an integer or an array")
+        raise lowerer.err(args["x"], f"{what}: 'x' must be an integer or an array")
     else:
         t = T.Array("int64", 1)
     call.add(None, call.operand(x))
-    return _emit(lw, node, call, "permutation", t)
+    return _emit(lowerer, node, call, "permutation", t)
 
 
-def _emit(lw, node, call: _Call, name: str, t: T.Type) -> Var:
+def _emit(lowerer, node, call: _Call, name: str, t: T.Type) -> Var:
     text = "{0}." + name + "(" + ", ".join(call.parts) + ")"
-    return lw.op(node, "draw", *call.args, type=t, call=text)
+    return lowerer.op(node, "draw", *call.args, type=t, call=text)
 
 
 # ======================================================================= generators
 
-def generator_var(lw, source: Source) -> Var:
+def generator_var(lowerer, source: Source) -> Var:
     """The IR value of generator ``source``: one per source, shared by the helpers the
     function inlines (a parameter of the prelude; made ones are ops)."""
-    table = lw.randoms
+    table = lowerer.randoms
     v = table.get(source.where)
     if v is None:
-        v = table[source.where] = lw.b.fresh(T.Static(source.kind), hint=source.hint)
+        v = table[source.where] = lowerer.b.fresh(T.Static(source.kind), hint=source.hint)
     return v
 
 
-def source_of(lw, where: tuple, obj, node, name: str) -> Source:
+def source_of(lowerer, where: tuple, obj, node, name: str) -> Source:
     """The Source for generator ``obj`` the function reads as ``name`` at ``where`` (a closure
     variable or a module global, as for captured arrays)."""
     if where is None or any(isinstance(step, tuple) for step in where):   # a helper's closure
-        raise lw.err(node, f"'{name}' is a random generator in the closure of a helper; "
+        raise lowerer.err(node, f"'{name}' is a random generator in the closure of a helper; "
                            "flatgrad reads generators of the differentiated function itself, "
                            "its arguments and its module", f"Pass '{name}' to the helper.")
     return Source(where, kind_of(obj), name)
 
 
-def attribute(lw, base, node: ast.Attribute):
+def attribute(lowerer, base, node: ast.Attribute):
     """``rs.normal`` on a generator: the method, called next. ``None``: not a generator."""
     if isinstance(base, Source):
         return Method(base, node.attr)
@@ -287,8 +287,8 @@ _NUMPY = Source(("numpy",), "RandomState", "np_random")
 
 
 def _global_method(name):
-    def lowering(lw, node, kwargs):
-        return lower_draw(lw, Method(_NUMPY, name), node, kwargs)
+    def lowering(lowerer, node, kwargs):
+        return lower_draw(lowerer, Method(_NUMPY, name), node, kwargs)
     return lowering
 
 
@@ -299,22 +299,22 @@ for _name in supported("RandomState"):      # np.random.randn(...): NumPy's glob
 
 
 @lowers(np.random.default_rng, np.random.RandomState)
-def _make(lw, node, kwargs):
+def _make(lowerer, node, kwargs):
     """``np.random.default_rng(seed)``, ``np.random.RandomState(seed)`` inside the function:
     a fresh generator at every call, made by the prelude."""
-    fn = lw.resolve_callee(node.func)
+    fn = lowerer.resolve_callee(node.func)
     kind, ctor = ("Generator", "default_rng") if fn is np.random.default_rng \
         else ("RandomState", "RandomState")
-    args = bind(lw, node, kwargs, f"np.random.{ctor}", ("seed",), required=0)
+    args = bind(lowerer, node, kwargs, f"np.random.{ctor}", ("seed",), required=0)
     operands, text = [], f"np.random.{ctor}()"
     if "seed" in args:
-        seed = lw.atom(args["seed"])
+        seed = lowerer.atom(args["seed"])
         if T.is_float(seed.type) or T.is_array(seed.type):
-            raise lw.err(args["seed"], f"np.random.{ctor}: flatgrad takes an integer seed here")
+            raise lowerer.err(args["seed"], f"np.random.{ctor}: flatgrad takes an integer seed here")
         operands, text = [seed], f"np.random.{ctor}({{0}})"
-    v = lw.op(node, "random_generator", *operands, type=T.Static(kind), call=text)
+    v = lowerer.op(node, "random_generator", *operands, type=T.Static(kind), call=text)
     source = Source(("made", v.id), kind, "rng")
-    lw.randoms[source.where] = v
+    lowerer.randoms[source.where] = v
     return source
 
 

@@ -37,9 +37,9 @@ def as_method(fn, *names) -> None:
 
 
 # Python objects whose attributes a function may read (``norm.logpdf`` of scipy.stats'
-# ``norm``), by type: ``reader(lw, obj, node)`` gives the attribute's value for ``node``.
+# ``norm``), by type: ``reader(lowerer, obj, node)`` gives the attribute's value for ``node``.
 ATTRIBUTES: dict[type, Callable] = {}
-# calls to instances of these types (a frozen distribution's method): ``lowering(lw, fn,
+# calls to instances of these types (a frozen distribution's method): ``lowering(lowerer, fn,
 # node, kwargs)``, for callables made while lowering, which no table can list beforehand
 CALLABLE_TYPES: dict[type, Callable] = {}
 
@@ -54,7 +54,7 @@ def attribute_reader(obj) -> Callable | None:
 
 
 def lowering_of(fn) -> Callable | None:
-    """How a call to ``fn`` lowers: ``lowering(lw, node, kwargs)``, or None."""
+    """How a call to ``fn`` lowers: ``lowering(lowerer, node, kwargs)``, or None."""
     try:
         lowering = LOWERINGS.get(fn)
     except TypeError:                       # unhashable
@@ -64,4 +64,4 @@ def lowering_of(fn) -> Callable | None:
     by_type = CALLABLE_TYPES.get(type(fn))
     if by_type is None:
         return None
-    return lambda lw, node, kwargs: by_type(lw, fn, node, kwargs)
+    return lambda lowerer, node, kwargs: by_type(lowerer, fn, node, kwargs)

@@ -137,222 +137,222 @@ def _ndim(x) -> int:
     return T.ndim(x.type)
 
 
-def _norm_axis(lw, node, axis: int, nd: int, what: str) -> int:
+def _norm_axis(lowerer, node, axis: int, nd: int, what: str) -> int:
     if not -nd <= axis < nd:
-        raise lw.err(node, f"{what}: axis {axis} is out of bounds for an array of dimension {nd}")
+        raise lowerer.err(node, f"{what}: axis {axis} is out of bounds for an array of dimension {nd}")
     return axis % nd
 
 
-def _none(lw, a) -> bool:
+def _none(lowerer, a) -> bool:
     """True for an absent argument, a literal None, or a name bound to None (np.newaxis, an
     inlined helper's parameter whose default is None)."""
     if a is None or (isinstance(a, ast.Constant) and a.value is None):
         return True
     if isinstance(a, ast.Name):
-        v = lw.expr(a)
+        v = lowerer.expr(a)
         return isinstance(v, Ref) and v.obj is None
     return False
 
 
-def _axis_arg(lw, node, kwargs, pos: int, default=0):
+def _axis_arg(lowerer, node, kwargs, pos: int, default=0):
     """The constant axis given at position ``pos`` or as ``axis=`` (None stays None)."""
     a = kwargs.get("axis", node.args[pos] if len(node.args) > pos else None)
     if a is None:
         return default
-    if _none(lw, a):
+    if _none(lowerer, a):
         return None
-    return lw.const_int(a)
+    return lowerer.const_int(a)
 
 
-def _check_kwargs(lw, node, kwargs, allowed, name):
+def _check_kwargs(lowerer, node, kwargs, allowed, name):
     bad = set(kwargs) - set(allowed)
     if bad:
-        raise lw.err(node, f"np.{name} does not support the argument(s) {', '.join(sorted(bad))} here",
+        raise lowerer.err(node, f"np.{name} does not support the argument(s) {', '.join(sorted(bad))} here",
                      f"Call np.{name} with " + (", ".join(allowed) if allowed else "positional arguments")
                      + " only.")
 
 
-def _arrays(lw, node, name):
+def _arrays(lowerer, node, name):
     """The sequence of arrays a joining function takes (a list or tuple, literal or not)."""
     if not node.args:
-        raise lw.err(node, f"np.{name} needs a sequence of arrays")
-    v = lw.expr(node.args[0])
+        raise lowerer.err(node, f"np.{name} needs a sequence of arrays")
+    v = lowerer.expr(node.args[0])
     if isinstance(v, (Var, Const)) and T.is_array(v.type):
-        raise lw.err(node, f"np.{name} of a single array is not supported",
+        raise lowerer.err(node, f"np.{name} of a single array is not supported",
                      f"Pass a list or tuple of arrays: np.{name}([a, b]).")
     if not isinstance(v, tuple) or not v:
-        raise lw.err(node, f"np.{name} needs a non-empty list or tuple of arrays")
+        raise lowerer.err(node, f"np.{name} needs a non-empty list or tuple of arrays")
     for x in v:
         if not isinstance(x, (Var, Const)):
-            raise lw.err(node, f"np.{name} needs a list or tuple of numbers or arrays")
+            raise lowerer.err(node, f"np.{name} needs a list or tuple of numbers or arrays")
     return list(v)
 
 
-def _common(lw, node, xs):
+def _common(lowerer, node, xs):
     """Cast the arrays to their common dtype (a concatenation has one)."""
     dt = T.promote_dtype(*(x.type.dtype for x in xs))
-    return [x if x.type.dtype == dt else lw.cast(x, T.with_dtype(x.type, dt), node) for x in xs]
+    return [x if x.type.dtype == dt else lowerer.cast(x, T.with_dtype(x.type, dt), node) for x in xs]
 
 
-def _concat(lw, node, xs, axis, name="concatenate"):
+def _concat(lowerer, node, xs, axis, name="concatenate"):
     nds = {_ndim(x) for x in xs}
     if 0 in nds:
-        raise lw.err(node, f"np.{name}: zero-dimensional values (numbers) cannot be concatenated",
+        raise lowerer.err(node, f"np.{name}: zero-dimensional values (numbers) cannot be concatenated",
                      "Use np.stack, or np.array([...]) for a list of numbers.")
     if len(nds) > 1:
-        raise lw.err(node, f"np.{name}: all the input arrays must have the same number of "
+        raise lowerer.err(node, f"np.{name}: all the input arrays must have the same number of "
                            f"dimensions, got {sorted(nds)}")
     nd = nds.pop()
-    axis = _norm_axis(lw, node, axis, nd, f"np.{name}")
-    xs = _common(lw, node, xs)
+    axis = _norm_axis(lowerer, node, axis, nd, f"np.{name}")
+    xs = _common(lowerer, node, xs)
     if len(xs) == 1:
-        return lw.op(node, "copy_array", xs[0])
-    return lw.op(node, "concat", *xs, axis=axis)
+        return lowerer.op(node, "copy_array", xs[0])
+    return lowerer.op(node, "concat", *xs, axis=axis)
 
 
-def _stack(lw, node, xs, axis, name="stack"):
+def _stack(lowerer, node, xs, axis, name="stack"):
     nds = {_ndim(x) for x in xs}
     if len(nds) > 1:
-        raise lw.err(node, f"np.{name}: all input arrays must have the same shape")
+        raise lowerer.err(node, f"np.{name}: all input arrays must have the same shape")
     nd = nds.pop()
-    axis = _norm_axis(lw, node, axis, nd + 1, f"np.{name}")
-    xs = _common(lw, node, xs)
+    axis = _norm_axis(lowerer, node, axis, nd + 1, f"np.{name}")
+    xs = _common(lowerer, node, xs)
     if nd == 0:
-        return lw.op(node, "pack", *xs)
-    parts = [lw.op(node, "expand_dims", x, axis=axis) for x in xs]
+        return lowerer.op(node, "pack", *xs)
+    parts = [lowerer.op(node, "expand_dims", x, axis=axis) for x in xs]
     if len(parts) == 1:
-        return lw.op(node, "copy_array", parts[0])
-    return lw.op(node, "concat", *parts, axis=axis)
+        return lowerer.op(node, "copy_array", parts[0])
+    return lowerer.op(node, "concat", *parts, axis=axis)
 
 
-def _move_to_front(lw, node, x, axis):
+def _move_to_front(lowerer, node, x, axis):
     nd = _ndim(x)
     if axis == 0:
         return x, None
     perm = (axis,) + tuple(k for k in range(nd) if k != axis)
-    return lw.op(node, "transpose", x, axes=perm), tuple(sorted(range(nd), key=perm.__getitem__))
+    return lowerer.op(node, "transpose", x, axes=perm), tuple(sorted(range(nd), key=perm.__getitem__))
 
 
-def _take(lw, node, x, idx, axis):
+def _take(lowerer, node, x, idx, axis):
     """``np.take(x, idx, axis)`` for a 1-D int array ``idx``: a gather along axis 0 of a
     transposed view (the adjoint's scatter-add then runs along axis 0 on every target)."""
-    t, back = _move_to_front(lw, node, x, axis)
-    out = lw.op(node, "getitem", t, idx, spec=(("a",),))
+    t, back = _move_to_front(lowerer, node, x, axis)
+    out = lowerer.op(node, "getitem", t, idx, spec=(("a",),))
     if back is None:
         return out
     # a contiguous result, as NumPy's: Numba reshapes only contiguous arrays
-    return lw.op(node, "contiguous", lw.op(node, "transpose", out, axes=back))
+    return lowerer.op(node, "contiguous", lowerer.op(node, "transpose", out, axes=back))
 
 
-def _int(lw, node, v, what):
+def _int(lowerer, node, v, what):
     if isinstance(v, (Var, Const)) and isinstance(v.type, T.Scalar) and v.type.dtype in ("int64", "bool"):
-        return v if v.type.dtype == "int64" else lw.cast(v, I64, node)
-    raise lw.err(node, f"{what} must be an integer here")
+        return v if v.type.dtype == "int64" else lowerer.cast(v, I64, node)
+    raise lowerer.err(node, f"{what} must be an integer here")
 
 
-def _nonneg(lw, node, v, what):
+def _nonneg(lowerer, node, v, what):
     """``v`` (an int), checked to be >= 0: at compile time for a constant, else at run time."""
-    v = _int(lw, node, v, what)
+    v = _int(lowerer, node, v, what)
     if isinstance(v, Const):
         if v.value < 0:
-            raise lw.err(node, f"{what} must not be negative, got {v.value}")
+            raise lowerer.err(node, f"{what} must not be negative, got {v.value}")
         return v
-    return lw.op(node, "nonneg", v)
+    return lowerer.op(node, "nonneg", v)
 
 
-def _add(lw, node, a, c):
+def _add(lowerer, node, a, c):
     if isinstance(a, Const) and isinstance(c, Const):
         return Const(a.value + c.value, I64)
     if isinstance(a, Const) and a.value == 0:
         return c
     if isinstance(c, Const) and c.value == 0:
         return a
-    return lw.op(node, "add", a, c)
+    return lowerer.op(node, "add", a, c)
 
 
-def _ravel(lw, node, x):
+def _ravel(lowerer, node, x):
     if not T.is_array(x.type):
-        return lw.op(node, "pack", x)
+        return lowerer.op(node, "pack", x)
     if _ndim(x) == 1:
         return x
-    return lw.op(node, "reshape", x, Const(-1, I64))
+    return lowerer.op(node, "reshape", x, Const(-1, I64))
 
 
 # ======================================================================= joining
 
 @lowers(np.concatenate)
-def _np_concatenate(lw, node, kwargs):
-    _check_kwargs(lw, node, kwargs, ("axis",), "concatenate")
-    xs = _arrays(lw, node, "concatenate")
-    axis = _axis_arg(lw, node, kwargs, 1)
+def _np_concatenate(lowerer, node, kwargs):
+    _check_kwargs(lowerer, node, kwargs, ("axis",), "concatenate")
+    xs = _arrays(lowerer, node, "concatenate")
+    axis = _axis_arg(lowerer, node, kwargs, 1)
     if axis is None:
-        return _concat(lw, node, [_ravel(lw, node, x) for x in xs], 0)
-    return _concat(lw, node, xs, axis)
+        return _concat(lowerer, node, [_ravel(lowerer, node, x) for x in xs], 0)
+    return _concat(lowerer, node, xs, axis)
 
 
 @lowers(np.stack)
-def _np_stack(lw, node, kwargs):
-    _check_kwargs(lw, node, kwargs, ("axis",), "stack")
-    xs = _arrays(lw, node, "stack")
-    axis = _axis_arg(lw, node, kwargs, 1)
+def _np_stack(lowerer, node, kwargs):
+    _check_kwargs(lowerer, node, kwargs, ("axis",), "stack")
+    xs = _arrays(lowerer, node, "stack")
+    axis = _axis_arg(lowerer, node, kwargs, 1)
     if axis is None:
-        raise lw.err(node, "np.stack needs an integer axis")
-    return _stack(lw, node, xs, axis)
+        raise lowerer.err(node, "np.stack needs an integer axis")
+    return _stack(lowerer, node, xs, axis)
 
 
-def _atleast(lw, node, x, n):
+def _atleast(lowerer, node, x, n):
     """np.atleast_1d/2d/3d of one value."""
     nd = _ndim(x)
     if nd >= n:
         return x
     if nd == 0:
-        x = lw.op(node, "pack", x)
+        x = lowerer.op(node, "pack", x)
         nd = 1
     if n >= 2 and nd == 1:
-        x = lw.op(node, "expand_dims", x, axis=0)
+        x = lowerer.op(node, "expand_dims", x, axis=0)
         nd = 2
     if n == 3 and nd == 2:
-        x = lw.op(node, "expand_dims", x, axis=2)
+        x = lowerer.op(node, "expand_dims", x, axis=2)
     return x
 
 
 @lowers(np.vstack)
-def _np_vstack(lw, node, kwargs):
-    _check_kwargs(lw, node, kwargs, (), "vstack")
-    xs = [_atleast(lw, node, x, 2) for x in _arrays(lw, node, "vstack")]
-    return _concat(lw, node, xs, 0, "vstack")
+def _np_vstack(lowerer, node, kwargs):
+    _check_kwargs(lowerer, node, kwargs, (), "vstack")
+    xs = [_atleast(lowerer, node, x, 2) for x in _arrays(lowerer, node, "vstack")]
+    return _concat(lowerer, node, xs, 0, "vstack")
 
 
 @lowers(np.hstack)
-def _np_hstack(lw, node, kwargs):
-    _check_kwargs(lw, node, kwargs, (), "hstack")
-    xs = [_atleast(lw, node, x, 1) for x in _arrays(lw, node, "hstack")]
-    return _concat(lw, node, xs, 0 if _ndim(xs[0]) == 1 else 1, "hstack")
+def _np_hstack(lowerer, node, kwargs):
+    _check_kwargs(lowerer, node, kwargs, (), "hstack")
+    xs = [_atleast(lowerer, node, x, 1) for x in _arrays(lowerer, node, "hstack")]
+    return _concat(lowerer, node, xs, 0 if _ndim(xs[0]) == 1 else 1, "hstack")
 
 
 @lowers(np.dstack)
-def _np_dstack(lw, node, kwargs):
-    _check_kwargs(lw, node, kwargs, (), "dstack")
-    xs = [_atleast(lw, node, x, 3) for x in _arrays(lw, node, "dstack")]
-    return _concat(lw, node, xs, 2, "dstack")
+def _np_dstack(lowerer, node, kwargs):
+    _check_kwargs(lowerer, node, kwargs, (), "dstack")
+    xs = [_atleast(lowerer, node, x, 3) for x in _arrays(lowerer, node, "dstack")]
+    return _concat(lowerer, node, xs, 2, "dstack")
 
 
 @lowers(np.column_stack)
-def _np_column_stack(lw, node, kwargs):
-    _check_kwargs(lw, node, kwargs, (), "column_stack")
+def _np_column_stack(lowerer, node, kwargs):
+    _check_kwargs(lowerer, node, kwargs, (), "column_stack")
     xs = []
-    for x in _arrays(lw, node, "column_stack"):
+    for x in _arrays(lowerer, node, "column_stack"):
         if _ndim(x) < 2:
-            x = lw.op(node, "expand_dims", _atleast(lw, node, x, 1), axis=1)
+            x = lowerer.op(node, "expand_dims", _atleast(lowerer, node, x, 1), axis=1)
         xs.append(x)
-    return _concat(lw, node, xs, 1, "column_stack")
+    return _concat(lowerer, node, xs, 1, "column_stack")
 
 
-def _literal(lw, node, elt):
+def _literal(lowerer, node, elt):
     """One element of an np.array literal: a nested list is itself an array."""
     if _plain_display(elt):
-        return _array_literal(lw, elt, [_literal(lw, e, e) for e in elt.elts], elt.elts)
-    return lw.expr(elt)
+        return _array_literal(lowerer, elt, [_literal(lowerer, e, e) for e in elt.elts], elt.elts)
+    return lowerer.expr(elt)
 
 
 def _plain_display(node) -> bool:
@@ -366,100 +366,100 @@ def _literal_lengths(elts):
     return {len(e.elts) if _plain_display(e) else None for e in elts}
 
 
-def _array_literal(lw, node, items, elts=()):
+def _array_literal(lowerer, node, items, elts=()):
     if len(_literal_lengths(elts)) > 1:
-        raise lw.err(node, "np.array([...]): the nested lists have different lengths (a ragged "
+        raise lowerer.err(node, "np.array([...]): the nested lists have different lengths (a ragged "
                            "list is not an array)", "Give every row the same number of entries.")
     if not items:
-        raise lw.err(node, "np.array([]) (an empty list) is not supported",
+        raise lowerer.err(node, "np.array([]) (an empty list) is not supported",
                      "Use np.zeros(0) for an empty array.")
     if any(isinstance(x, tuple) for x in items):        # nested lists made by comprehensions
         if len({len(x) if isinstance(x, tuple) else None for x in items}) > 1:
-            raise lw.err(node, "np.array([...]): the nested lists have different lengths (a "
+            raise lowerer.err(node, "np.array([...]): the nested lists have different lengths (a "
                                "ragged list is not an array)")
-        items = [_array_literal(lw, node, list(x)) if isinstance(x, tuple) else x for x in items]
+        items = [_array_literal(lowerer, node, list(x)) if isinstance(x, tuple) else x for x in items]
     for x in items:
         if not isinstance(x, (Var, Const)):
-            raise lw.err(node, "np.array([...]) takes numbers, arrays or nested lists of them")
+            raise lowerer.err(node, "np.array([...]) takes numbers, arrays or nested lists of them")
     nds = {_ndim(x) for x in items}
     if len(nds) > 1:
-        raise lw.err(node, "np.array([...]): the elements must all be numbers or all be arrays "
+        raise lowerer.err(node, "np.array([...]): the elements must all be numbers or all be arrays "
                            "of one shape (a ragged list is not an array)",
                      "Use np.concatenate to join arrays of different sizes.")
     if nds == {0}:
         if not all(isinstance(x.type, T.Scalar) for x in items):
-            raise lw.err(node, "np.array([...]) takes numbers or arrays")
-        return lw.op(node, "pack", *items)
-    return _stack(lw, node, items, 0, "array")
+            raise lowerer.err(node, "np.array([...]) takes numbers or arrays")
+        return lowerer.op(node, "pack", *items)
+    return _stack(lowerer, node, items, 0, "array")
 
 
-def _np_array(lw, node, kwargs, copy):
+def _np_array(lowerer, node, kwargs, copy):
     name = "array" if copy else "asarray"
-    _check_kwargs(lw, node, kwargs, ("dtype",), name)
+    _check_kwargs(lowerer, node, kwargs, ("dtype",), name)
     if not node.args:
-        raise lw.err(node, f"np.{name} needs a value")
+        raise lowerer.err(node, f"np.{name} needs a value")
     dtype_node = kwargs.get("dtype", node.args[1] if len(node.args) > 1 else None)
     a = node.args[0]
     if _plain_display(a):
-        out = _array_literal(lw, node, [_literal(lw, e, e) for e in a.elts], a.elts)
+        out = _array_literal(lowerer, node, [_literal(lowerer, e, e) for e in a.elts], a.elts)
     else:
-        v = lw.expr(a)
+        v = lowerer.expr(a)
         if isinstance(v, tuple):
-            out = _array_literal(lw, node, list(v))
+            out = _array_literal(lowerer, node, list(v))
         elif isinstance(v, (Var, Const)):
-            out = lw.op(node, "copy_array", v) if copy and T.is_array(v.type) else v
+            out = lowerer.op(node, "copy_array", v) if copy and T.is_array(v.type) else v
         else:
-            raise lw.err(node, f"np.{name} takes numbers, arrays or lists of them")
+            raise lowerer.err(node, f"np.{name} takes numbers, arrays or lists of them")
     if dtype_node is not None:
-        dt = lw.dtype_of(dtype_node, node)
+        dt = lowerer.dtype_of(dtype_node, node)
         if dt != out.type.dtype:
-            out = lw.cast(out, T.with_dtype(out.type, dt), node)
+            out = lowerer.cast(out, T.with_dtype(out.type, dt), node)
     return out
 
 
 @lowers(np.array)
-def _np_array_copy(lw, node, kwargs):
-    return _np_array(lw, node, kwargs, True)
+def _np_array_copy(lowerer, node, kwargs):
+    return _np_array(lowerer, node, kwargs, True)
 
 
 @lowers(np.asarray)
-def _np_asarray(lw, node, kwargs):
-    return _np_array(lw, node, kwargs, False)
+def _np_asarray(lowerer, node, kwargs):
+    return _np_array(lowerer, node, kwargs, False)
 
 
 @lowers(np.append)
-def _np_append(lw, node, kwargs):
-    _check_kwargs(lw, node, kwargs, ("axis",), "append")
+def _np_append(lowerer, node, kwargs):
+    _check_kwargs(lowerer, node, kwargs, ("axis",), "append")
     if len(node.args) != 2:
-        raise lw.err(node, "np.append takes an array and the values to append")
-    xs = [lw.atom(a) for a in node.args]
-    axis = _axis_arg(lw, node, kwargs, 2, None)
+        raise lowerer.err(node, "np.append takes an array and the values to append")
+    xs = [lowerer.atom(a) for a in node.args]
+    axis = _axis_arg(lowerer, node, kwargs, 2, None)
     if axis is None:
-        return _concat(lw, node, [_ravel(lw, node, x) for x in xs], 0, "append")
-    return _concat(lw, node, xs, axis, "append")
+        return _concat(lowerer, node, [_ravel(lowerer, node, x) for x in xs], 0, "append")
+    return _concat(lowerer, node, xs, axis, "append")
 
 
-def _block_depth(lw, node, elt) -> int:
+def _block_depth(lowerer, node, elt) -> int:
     if not isinstance(elt, ast.List):
         return 0
     if not elt.elts:
-        raise lw.err(node, "np.block: empty lists are not supported")
-    depths = {_block_depth(lw, node, e) for e in elt.elts}
+        raise lowerer.err(node, "np.block: empty lists are not supported")
+    depths = {_block_depth(lowerer, node, e) for e in elt.elts}
     if len(depths) > 1:
-        raise lw.err(node, "np.block: the nested lists must all have the same depth")
+        raise lowerer.err(node, "np.block: the nested lists must all have the same depth")
     return depths.pop() + 1
 
 
 @lowers(np.block)
-def _np_block(lw, node, kwargs):
+def _np_block(lowerer, node, kwargs):
     """np.block of a literal nested list: the innermost lists join along the last axis, the
     next ones along the axis before, ...; arrays (and numbers) first get leading axes."""
-    _check_kwargs(lw, node, kwargs, (), "block")
+    _check_kwargs(lowerer, node, kwargs, (), "block")
     if len(node.args) != 1 or not isinstance(node.args[0], ast.List):
-        raise lw.err(node, "np.block is supported on a literal (nested) list of arrays",
+        raise lowerer.err(node, "np.block is supported on a literal (nested) list of arrays",
                      "Write the blocks out: np.block([[A, B], [C, D]]).")
     top = node.args[0]
-    depth = _block_depth(lw, node, top)
+    depth = _block_depth(lowerer, node, top)
     leaves = {}
 
     def collect(elt):
@@ -467,96 +467,96 @@ def _np_block(lw, node, kwargs):
             for e in elt.elts:
                 collect(e)
         else:
-            leaves[id(elt)] = lw.atom(elt)
+            leaves[id(elt)] = lowerer.atom(elt)
 
     collect(top)
     nd = max([depth] + [_ndim(v) for v in leaves.values()])
 
     def promote(x):
         if not T.is_array(x.type):
-            x = lw.op(node, "pack", x)
+            x = lowerer.op(node, "pack", x)
         if _ndim(x) < nd:
-            x = lw.op(node, "reshape", x, *([Const(1, I64)] * (nd - _ndim(x)) +
-                                           [lw.op(node, "dim", x, axis=k) for k in range(_ndim(x))]))
+            x = lowerer.op(node, "reshape", x, *([Const(1, I64)] * (nd - _ndim(x)) +
+                                           [lowerer.op(node, "dim", x, axis=k) for k in range(_ndim(x))]))
         return x
 
     def build(elt, level):
         if not isinstance(elt, ast.List):
             return promote(leaves[id(elt)])
-        parts = _common(lw, node, [build(e, level + 1) for e in elt.elts])
+        parts = _common(lowerer, node, [build(e, level + 1) for e in elt.elts])
         if len(parts) == 1:
             return parts[0]
-        return lw.op(node, "concat", *parts, axis=nd - depth + level)
+        return lowerer.op(node, "concat", *parts, axis=nd - depth + level)
 
     out = build(top, 0)
-    return out if out is not leaves.get(id(top)) else lw.op(node, "copy_array", out)
+    return out if out is not leaves.get(id(top)) else lowerer.op(node, "copy_array", out)
 
 
 # ======================================================================= splitting
 
-def _split(lw, node, kwargs, name):
-    _check_kwargs(lw, node, kwargs, ("axis",), name)
+def _split(lowerer, node, kwargs, name):
+    _check_kwargs(lowerer, node, kwargs, ("axis",), name)
     if len(node.args) < 2:
-        raise lw.err(node, f"np.{name} needs an array and the sections or indices")
-    x = lw.atom(node.args[0])
+        raise lowerer.err(node, f"np.{name} needs an array and the sections or indices")
+    x = lowerer.atom(node.args[0])
     if not T.is_array(x.type):
-        raise lw.err(node, f"np.{name} needs an array")
-    axis = _norm_axis(lw, node, _axis_arg(lw, node, kwargs, 2) or 0, _ndim(x), f"np.{name}")
-    how = lw.expr(node.args[1])
-    n = lw.op(node, "dim", x, axis=axis)
+        raise lowerer.err(node, f"np.{name} needs an array")
+    axis = _norm_axis(lowerer, node, _axis_arg(lowerer, node, kwargs, 2) or 0, _ndim(x), f"np.{name}")
+    how = lowerer.expr(node.args[1])
+    n = lowerer.op(node, "dim", x, axis=axis)
     if isinstance(how, tuple):                      # indices: x[:i0], x[i0:i1], ..., x[ik:]
-        bounds = [None] + [_int(lw, node, i, f"np.{name}: an index") for i in how] + [None]
+        bounds = [None] + [_int(lowerer, node, i, f"np.{name}: an index") for i in how] + [None]
     else:
-        k = _int(lw, node, how, f"np.{name}: the number of sections")
+        k = _int(lowerer, node, how, f"np.{name}: the number of sections")
         if isinstance(k, Const) and k.value <= 0:
-            raise lw.err(node, f"np.{name}: the number of sections must be larger than 0")
+            raise lowerer.err(node, f"np.{name}: the number of sections must be larger than 0")
         if not isinstance(k, Const):
-            raise lw.err(node, f"np.{name}: the number of sections must be a constant "
+            raise lowerer.err(node, f"np.{name}: the number of sections must be a constant "
                                "(the result is a tuple of that many arrays)",
                          "Write the number of sections as a literal integer.")
         k = k.value
         if name == "split":
-            size = lw.op(node, "split_size", n, Const(k, I64))
-            bounds = [None] + [lw.op(node, "mul", size, Const(j, I64)) for j in range(1, k)] + [None]
+            size = lowerer.op(node, "split_size", n, Const(k, I64))
+            bounds = [None] + [lowerer.op(node, "mul", size, Const(j, I64)) for j in range(1, k)] + [None]
         else:   # array_split: the first n % k sections have one element more
-            each = lw.op(node, "floordiv", n, Const(k, I64))
-            extra = lw.op(node, "mod", n, Const(k, I64))
+            each = lowerer.op(node, "floordiv", n, Const(k, I64))
+            extra = lowerer.op(node, "mod", n, Const(k, I64))
             bounds = [None]
             for j in range(1, k):
-                bounds.append(lw.op(node, "add", lw.op(node, "mul", each, Const(j, I64)),
-                                    lw.op(node, "min", extra, Const(j, I64))))
+                bounds.append(lowerer.op(node, "add", lowerer.op(node, "mul", each, Const(j, I64)),
+                                    lowerer.op(node, "min", extra, Const(j, I64))))
             bounds.append(None)
     out = []
     for lo, hi in zip(bounds, bounds[1:]):
         spec, idx = _axis_slice(axis, lo, hi)
-        out.append(lw.op(node, "getitem", x, *idx, spec=spec) if idx else x)
+        out.append(lowerer.op(node, "getitem", x, *idx, spec=spec) if idx else x)
     return tuple(out)
 
 
 @lowers(np.split)
-def _np_split(lw, node, kwargs):
-    return _split(lw, node, kwargs, "split")
+def _np_split(lowerer, node, kwargs):
+    return _split(lowerer, node, kwargs, "split")
 
 
 @lowers(np.array_split)
-def _np_array_split(lw, node, kwargs):
-    return _split(lw, node, kwargs, "array_split")
+def _np_array_split(lowerer, node, kwargs):
+    return _split(lowerer, node, kwargs, "array_split")
 
 
 def _split_fixed(name, axis_of):
-    def lowering(lw, node, kwargs):
-        _check_kwargs(lw, node, kwargs, (), name)
+    def lowering(lowerer, node, kwargs):
+        _check_kwargs(lowerer, node, kwargs, (), name)
         if len(node.args) != 2:
-            raise lw.err(node, f"np.{name} takes an array and the sections or indices")
-        x = lw.atom(node.args[0])
+            raise lowerer.err(node, f"np.{name} takes an array and the sections or indices")
+        x = lowerer.atom(node.args[0])
         if not T.is_array(x.type):
-            raise lw.err(node, f"np.{name} needs an array")
+            raise lowerer.err(node, f"np.{name} needs an array")
         axis = axis_of(_ndim(x))
         if axis is None:
-            raise lw.err(node, f"np.{name} needs an array of more dimensions")
+            raise lowerer.err(node, f"np.{name} needs an array of more dimensions")
         fake = ast.Call(func=node.func, args=node.args, keywords=[])
         ast.copy_location(fake, node)
-        return _split(lw, fake, {"axis": ast.copy_location(ast.Constant(axis), node)}, "split")
+        return _split(lowerer, fake, {"axis": ast.copy_location(ast.Constant(axis), node)}, "split")
     return lowering
 
 
@@ -568,87 +568,87 @@ lowers(np.dsplit)(_split_fixed("dsplit", lambda nd: 2 if nd >= 3 else None))
 # ======================================================================= axes
 
 @lowers(np.expand_dims)
-def _np_expand_dims(lw, node, kwargs):
-    _check_kwargs(lw, node, kwargs, ("axis",), "expand_dims")
-    x = lw.atom(node.args[0])
+def _np_expand_dims(lowerer, node, kwargs):
+    _check_kwargs(lowerer, node, kwargs, ("axis",), "expand_dims")
+    x = lowerer.atom(node.args[0])
     a = kwargs.get("axis", node.args[1] if len(node.args) > 1 else None)
     if a is None:
-        raise lw.err(node, "np.expand_dims needs an axis")
-    v = lw.expr(a)
+        raise lowerer.err(node, "np.expand_dims needs an axis")
+    v = lowerer.expr(a)
     axes = v if isinstance(v, tuple) else (v,)
     if not all(isinstance(e, Const) and isinstance(e.value, int) for e in axes):
-        raise lw.err(node, "np.expand_dims needs constant integer axes")
+        raise lowerer.err(node, "np.expand_dims needs constant integer axes")
     nd = _ndim(x) + len(axes)
-    norm = sorted(_norm_axis(lw, node, e.value, nd, "np.expand_dims") for e in axes)
+    norm = sorted(_norm_axis(lowerer, node, e.value, nd, "np.expand_dims") for e in axes)
     if len(set(norm)) != len(norm):
-        raise lw.err(node, "np.expand_dims: repeated axis")
+        raise lowerer.err(node, "np.expand_dims: repeated axis")
     if not T.is_array(x.type):         # a number: every axis has length one
-        x = lw.op(node, "pack", x)
-        return lw.op(node, "reshape", x, *([Const(1, I64)] * nd)) if nd > 1 else x
+        x = lowerer.op(node, "pack", x)
+        return lowerer.op(node, "reshape", x, *([Const(1, I64)] * nd)) if nd > 1 else x
     for ax in norm:
-        x = lw.op(node, "expand_dims", x, axis=ax)
+        x = lowerer.op(node, "expand_dims", x, axis=ax)
     return x
 
 
 @lowers(np.squeeze)
-def _np_squeeze(lw, node, kwargs):
-    _check_kwargs(lw, node, kwargs, ("axis",), "squeeze")
-    x = lw.atom(node.args[0])
+def _np_squeeze(lowerer, node, kwargs):
+    _check_kwargs(lowerer, node, kwargs, ("axis",), "squeeze")
+    x = lowerer.atom(node.args[0])
     a = kwargs.get("axis", node.args[1] if len(node.args) > 1 else None)
     if not T.is_array(x.type):
         return x
-    if _none(lw, a):
+    if _none(lowerer, a):
         # the result's rank depends on sizes: a fact of the argument's (compiler/facts.py)
-        axes = tuple(Const(k, I64) for k in facts.unit_axes(lw, node, x, "np.squeeze without an axis"))
+        axes = tuple(Const(k, I64) for k in facts.unit_axes(lowerer, node, x, "np.squeeze without an axis"))
         if not axes:
             return x
     else:
-        v = lw.expr(a)
+        v = lowerer.expr(a)
         axes = v if isinstance(v, tuple) else (v,)
     if not all(isinstance(e, Const) and isinstance(e.value, int) for e in axes):
-        raise lw.err(node, "np.squeeze needs constant integer axes")
+        raise lowerer.err(node, "np.squeeze needs constant integer axes")
     nd = _ndim(x)
-    norm = {_norm_axis(lw, node, e.value, nd, "np.squeeze") for e in axes}
+    norm = {_norm_axis(lowerer, node, e.value, nd, "np.squeeze") for e in axes}
     if len(norm) != len(axes):
-        raise lw.err(node, "np.squeeze: repeated axis")
+        raise lowerer.err(node, "np.squeeze: repeated axis")
     spec, idx = [], []
     for k in range(nd):
         if k in norm:
             spec.append(("i",))
-            idx.append(lw.op(node, "squeeze_index", lw.op(node, "dim", x, axis=k)))
+            idx.append(lowerer.op(node, "squeeze_index", lowerer.op(node, "dim", x, axis=k)))
         else:
             spec.append(_FULL)
-    return lw.op(node, "getitem", x, *idx, spec=tuple(spec))
+    return lowerer.op(node, "getitem", x, *idx, spec=tuple(spec))
 
 
 @lowers(np.unstack)
-def _np_unstack(lw, node, kwargs):
+def _np_unstack(lowerer, node, kwargs):
     """``np.unstack(x, axis=k)``: a tuple of ``x.shape[k]`` arrays, a length known from the
     argument's sizes (compiler/facts.py)."""
-    _check_kwargs(lw, node, kwargs, ("axis",), "unstack")
-    x = lw.atom(node.args[0])
+    _check_kwargs(lowerer, node, kwargs, ("axis",), "unstack")
+    x = lowerer.atom(node.args[0])
     a = kwargs.get("axis", node.args[1] if len(node.args) > 1 else None)
     if not T.is_array(x.type):
-        raise lw.err(node, "np.unstack needs an array")
-    v = Const(0, I64) if a is None else lw.expr(a)
+        raise lowerer.err(node, "np.unstack needs an array")
+    v = Const(0, I64) if a is None else lowerer.expr(a)
     if not (isinstance(v, Const) and isinstance(v.value, int)):
-        raise lw.err(node, "np.unstack needs a constant integer axis")
-    return unstacked(lw, node, x, _norm_axis(lw, node, v.value, _ndim(x), "np.unstack"),
+        raise lowerer.err(node, "np.unstack needs a constant integer axis")
+    return unstacked(lowerer, node, x, _norm_axis(lowerer, node, v.value, _ndim(x), "np.unstack"),
                      "np.unstack")
 
 
-def unstacked(lw, node, x, ax: int, what: str) -> tuple:
+def unstacked(lowerer, node, x, ax: int, what: str) -> tuple:
     """The parts of array argument ``x`` along axis ``ax``, as many as its length there (a size
     fact, compiler/facts.py): ``np.unstack(x)``, ``a, b, c = x``."""
-    n = facts.axis_length(lw, node, x, ax, what)
+    n = facts.axis_length(lowerer, node, x, ax, what)
     spec = tuple(("i",) if k == ax else _FULL for k in range(_ndim(x)))
-    return tuple(lw.op(node, "getitem", x, Const(j, I64), spec=spec) for j in range(n))
+    return tuple(lowerer.op(node, "getitem", x, Const(j, I64), spec=spec) for j in range(n))
 
 
 def _atleast_n(n):
-    def lowering(lw, node, kwargs):
-        _check_kwargs(lw, node, kwargs, (), f"atleast_{n}d")
-        outs = [_atleast(lw, node, lw.atom(a), n) for a in node.args]
+    def lowering(lowerer, node, kwargs):
+        _check_kwargs(lowerer, node, kwargs, (), f"atleast_{n}d")
+        outs = [_atleast(lowerer, node, lowerer.atom(a), n) for a in node.args]
         return outs[0] if len(outs) == 1 else tuple(outs)
     return lowering
 
@@ -658,93 +658,93 @@ lowers(np.atleast_2d)(_atleast_n(2))
 lowers(np.atleast_3d)(_atleast_n(3))
 
 
-def _permute(lw, node, x, perm):
+def _permute(lowerer, node, x, perm):
     if perm == tuple(range(len(perm))):
         return x
-    return lw.op(node, "transpose", x, axes=tuple(perm))
+    return lowerer.op(node, "transpose", x, axes=tuple(perm))
 
 
 @lowers(np.swapaxes)
-def _np_swapaxes(lw, node, kwargs):
-    a = bind(lw, node, kwargs, "np.swapaxes", ("a", "axis1", "axis2"), required=3)
-    x = lw.atom(a["a"])
+def _np_swapaxes(lowerer, node, kwargs):
+    a = bind(lowerer, node, kwargs, "np.swapaxes", ("a", "axis1", "axis2"), required=3)
+    x = lowerer.atom(a["a"])
     nd = _ndim(x)
-    i, j = (_norm_axis(lw, node, lw.const_int(a[k]), nd, "np.swapaxes") for k in ("axis1", "axis2"))
+    i, j = (_norm_axis(lowerer, node, lowerer.const_int(a[k]), nd, "np.swapaxes") for k in ("axis1", "axis2"))
     perm = list(range(nd))
     perm[i], perm[j] = perm[j], perm[i]
-    return _permute(lw, node, x, tuple(perm))
+    return _permute(lowerer, node, x, tuple(perm))
 
 
-def _axes(lw, node, a, nd, what):
-    v = lw.expr(a)
+def _axes(lowerer, node, a, nd, what):
+    v = lowerer.expr(a)
     axes = v if isinstance(v, tuple) else (v,)
     if not all(isinstance(e, Const) and isinstance(e.value, int) for e in axes):
-        raise lw.err(node, f"{what} needs constant integer axes")
-    out = [_norm_axis(lw, node, e.value, nd, what) for e in axes]
+        raise lowerer.err(node, f"{what} needs constant integer axes")
+    out = [_norm_axis(lowerer, node, e.value, nd, what) for e in axes]
     if len(set(out)) != len(out):
-        raise lw.err(node, f"{what}: repeated axis")
+        raise lowerer.err(node, f"{what}: repeated axis")
     return out, isinstance(v, tuple)
 
 
 @lowers(np.moveaxis)
-def _np_moveaxis(lw, node, kwargs):
-    a = bind(lw, node, kwargs, "np.moveaxis", ("a", "source", "destination"), required=3)
-    x = lw.atom(a["a"])
+def _np_moveaxis(lowerer, node, kwargs):
+    a = bind(lowerer, node, kwargs, "np.moveaxis", ("a", "source", "destination"), required=3)
+    x = lowerer.atom(a["a"])
     nd = _ndim(x)
-    src, _ = _axes(lw, node, a["source"], nd, "np.moveaxis")
-    dst, _ = _axes(lw, node, a["destination"], nd, "np.moveaxis")
+    src, _ = _axes(lowerer, node, a["source"], nd, "np.moveaxis")
+    dst, _ = _axes(lowerer, node, a["destination"], nd, "np.moveaxis")
     if len(src) != len(dst):
-        raise lw.err(node, "np.moveaxis: source and destination must have the same number of elements")
+        raise lowerer.err(node, "np.moveaxis: source and destination must have the same number of elements")
     order = [k for k in range(nd) if k not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
-    return _permute(lw, node, x, tuple(order))
+    return _permute(lowerer, node, x, tuple(order))
 
 
 @lowers(np.rollaxis)
-def _np_rollaxis(lw, node, kwargs):
+def _np_rollaxis(lowerer, node, kwargs):
     """np.rollaxis(a, axis, start=0): ``axis`` moved to stand before ``start``."""
-    a = bind(lw, node, kwargs, "np.rollaxis", ("a", "axis", "start"), required=2)
-    x = lw.atom(a["a"])
+    a = bind(lowerer, node, kwargs, "np.rollaxis", ("a", "axis", "start"), required=2)
+    x = lowerer.atom(a["a"])
     nd = _ndim(x)
-    axis = _norm_axis(lw, node, lw.const_int(a["axis"]), nd, "np.rollaxis")
-    start = lw.const_int(a["start"]) if "start" in a else 0
+    axis = _norm_axis(lowerer, node, lowerer.const_int(a["axis"]), nd, "np.rollaxis")
+    start = lowerer.const_int(a["start"]) if "start" in a else 0
     start += nd if start < 0 else 0
     if not 0 <= start <= nd:
-        raise lw.err(node, f"np.rollaxis: start {start} is out of bounds for {nd} axes")
+        raise lowerer.err(node, f"np.rollaxis: start {start} is out of bounds for {nd} axes")
     order = [k for k in range(nd) if k != axis]
     order.insert(start - (axis < start), axis)
-    return _permute(lw, node, x, tuple(order))
+    return _permute(lowerer, node, x, tuple(order))
 
 
 @lowers(np.transpose)
-def _np_transpose(lw, node, kwargs):
-    _check_kwargs(lw, node, kwargs, ("axes",), "transpose")
-    x = lw.atom(node.args[0])
+def _np_transpose(lowerer, node, kwargs):
+    _check_kwargs(lowerer, node, kwargs, ("axes",), "transpose")
+    x = lowerer.atom(node.args[0])
     a = kwargs.get("axes", node.args[1] if len(node.args) > 1 else None)
     if not T.is_array(x.type):
         return x
     nd = _ndim(x)
-    if _none(lw, a):
-        return lw.op(node, "transpose", x)
-    axes, _ = _axes(lw, node, a, nd, "np.transpose")
+    if _none(lowerer, a):
+        return lowerer.op(node, "transpose", x)
+    axes, _ = _axes(lowerer, node, a, nd, "np.transpose")
     if len(axes) != nd:
-        raise lw.err(node, "np.transpose: axes don't match array")
-    return _permute(lw, node, x, tuple(axes))
+        raise lowerer.err(node, "np.transpose: axes don't match array")
+    return _permute(lowerer, node, x, tuple(axes))
 
 
 @lowers(np.flip)
-def _np_flip(lw, node, kwargs):
-    _check_kwargs(lw, node, kwargs, ("axis",), "flip")
-    x = lw.atom(node.args[0])
+def _np_flip(lowerer, node, kwargs):
+    _check_kwargs(lowerer, node, kwargs, ("axis",), "flip")
+    x = lowerer.atom(node.args[0])
     if not T.is_array(x.type):
         return x
     nd = _ndim(x)
     a = kwargs.get("axis", node.args[1] if len(node.args) > 1 else None)
-    if _none(lw, a):
+    if _none(lowerer, a):
         axes = set(range(nd))
     else:
-        axes = set(_axes(lw, node, a, nd, "np.flip")[0])
+        axes = set(_axes(lowerer, node, a, nd, "np.flip")[0])
     spec, idx = [], []
     for k in range(nd):
         if k in axes:
@@ -752,17 +752,17 @@ def _np_flip(lw, node, kwargs):
             idx.append(Const(-1, I64))
         else:
             spec.append(_FULL)
-    return lw.op(node, "getitem", x, *idx, spec=tuple(spec))
+    return lowerer.op(node, "getitem", x, *idx, spec=tuple(spec))
 
 
 def _flip_fixed(axis, name):
-    def lowering(lw, node, kwargs):
-        _check_kwargs(lw, node, kwargs, (), name)
-        x = lw.atom(node.args[0])
+    def lowering(lowerer, node, kwargs):
+        _check_kwargs(lowerer, node, kwargs, (), name)
+        x = lowerer.atom(node.args[0])
         if _ndim(x) <= axis:
-            raise lw.err(node, f"np.{name} needs an array of at least {axis + 1} dimensions")
+            raise lowerer.err(node, f"np.{name} needs an array of at least {axis + 1} dimensions")
         spec = (_FULL,) * axis + (("s", False, False, True),)
-        return lw.op(node, "getitem", x, Const(-1, I64), spec=spec)
+        return lowerer.op(node, "getitem", x, Const(-1, I64), spec=spec)
     return lowering
 
 
@@ -771,42 +771,42 @@ lowers(np.fliplr)(_flip_fixed(1, "fliplr"))
 
 
 @lowers(np.matrix_transpose)
-def _np_matrix_transpose(lw, node, kwargs):
-    _check_kwargs(lw, node, kwargs, (), "matrix_transpose")
-    x = lw.atom(node.args[0])
+def _np_matrix_transpose(lowerer, node, kwargs):
+    _check_kwargs(lowerer, node, kwargs, (), "matrix_transpose")
+    x = lowerer.atom(node.args[0])
     nd = _ndim(x)
     if nd < 2:
-        raise lw.err(node, "np.matrix_transpose needs an array of at least 2 dimensions")
-    return _permute(lw, node, x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+        raise lowerer.err(node, "np.matrix_transpose needs an array of at least 2 dimensions")
+    return _permute(lowerer, node, x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
 
 
-def _flip_axis(lw, node, x, axis):
+def _flip_axis(lowerer, node, x, axis):
     spec = (_FULL,) * axis + (("s", False, False, True),)
-    return lw.op(node, "getitem", x, Const(-1, I64), spec=spec)
+    return lowerer.op(node, "getitem", x, Const(-1, I64), spec=spec)
 
 
 @lowers(np.rot90)
-def _np_rot90(lw, node, kwargs):
-    _check_kwargs(lw, node, kwargs, ("k", "axes"), "rot90")
-    x = lw.atom(node.args[0])
+def _np_rot90(lowerer, node, kwargs):
+    _check_kwargs(lowerer, node, kwargs, ("k", "axes"), "rot90")
+    x = lowerer.atom(node.args[0])
     nd = _ndim(x)
     if nd < 2:
-        raise lw.err(node, "np.rot90 needs an array of at least 2 dimensions")
+        raise lowerer.err(node, "np.rot90 needs an array of at least 2 dimensions")
     kn = kwargs.get("k", node.args[1] if len(node.args) > 1 else None)
-    k = lw.const_int(kn) % 4 if kn is not None else 1
+    k = lowerer.const_int(kn) % 4 if kn is not None else 1
     an = kwargs.get("axes", node.args[2] if len(node.args) > 2 else None)
-    a0, a1 = (0, 1) if an is None else _axes(lw, node, an, nd, "np.rot90")[0]
+    a0, a1 = (0, 1) if an is None else _axes(lowerer, node, an, nd, "np.rot90")[0]
     if a0 == a1:
-        raise lw.err(node, "np.rot90: the axes must be different")
+        raise lowerer.err(node, "np.rot90: the axes must be different")
     perm = list(range(nd))
     perm[a0], perm[a1] = perm[a1], perm[a0]
     if k == 0:
-        return lw.op(node, "copy_array", x)
+        return lowerer.op(node, "copy_array", x)
     if k == 2:
-        return _flip_axis(lw, node, _flip_axis(lw, node, x, a0), a1)
+        return _flip_axis(lowerer, node, _flip_axis(lowerer, node, x, a0), a1)
     if k == 1:
-        return _permute(lw, node, _flip_axis(lw, node, x, a1), tuple(perm))
-    return _flip_axis(lw, node, _permute(lw, node, x, tuple(perm)), a1)
+        return _permute(lowerer, node, _flip_axis(lowerer, node, x, a1), tuple(perm))
+    return _flip_axis(lowerer, node, _permute(lowerer, node, x, tuple(perm)), a1)
 
 
 def _roll_spell(a, p):
@@ -829,55 +829,55 @@ defprim("roll", 2, lambda x, shift, axis: x,
         batch=lambda bt, op, a, isb: None if isb[1] else bt.along(op, a, isb))
 
 
-def _roll_one(lw, node, x, shift, axis):
-    return lw.op(node, "roll", x, shift, axis=axis)
+def _roll_one(lowerer, node, x, shift, axis):
+    return lowerer.op(node, "roll", x, shift, axis=axis)
 
 
 @lowers(np.roll)
-def _np_roll(lw, node, kwargs):
-    _check_kwargs(lw, node, kwargs, ("shift", "axis"), "roll")
-    x = lw.atom(node.args[0])
+def _np_roll(lowerer, node, kwargs):
+    _check_kwargs(lowerer, node, kwargs, ("shift", "axis"), "roll")
+    x = lowerer.atom(node.args[0])
     sh = kwargs.get("shift", node.args[1] if len(node.args) > 1 else None)
     if sh is None:
-        raise lw.err(node, "np.roll needs a shift")
+        raise lowerer.err(node, "np.roll needs a shift")
     if not T.is_array(x.type):
         return x
-    shifts = lw.expr(sh)
+    shifts = lowerer.expr(sh)
     a = kwargs.get("axis", node.args[2] if len(node.args) > 2 else None)
-    if _none(lw, a):
+    if _none(lowerer, a):
         if isinstance(shifts, tuple):
-            raise lw.err(node, "np.roll without an axis takes one shift")
-        flat = _ravel(lw, node, x)
-        out = _roll_one(lw, node, flat, _int(lw, node, shifts, "np.roll: the shift"), 0)
-        return out if _ndim(x) == 1 else lw.op(node, "reshape_like", out, x)
-    axes, _ = _axes(lw, node, a, _ndim(x), "np.roll") if not isinstance(a, (ast.Tuple, ast.List)) \
-        else ([_norm_axis(lw, node, lw.const_int(e), _ndim(x), "np.roll") for e in a.elts], True)
+            raise lowerer.err(node, "np.roll without an axis takes one shift")
+        flat = _ravel(lowerer, node, x)
+        out = _roll_one(lowerer, node, flat, _int(lowerer, node, shifts, "np.roll: the shift"), 0)
+        return out if _ndim(x) == 1 else lowerer.op(node, "reshape_like", out, x)
+    axes, _ = _axes(lowerer, node, a, _ndim(x), "np.roll") if not isinstance(a, (ast.Tuple, ast.List)) \
+        else ([_norm_axis(lowerer, node, lowerer.const_int(e), _ndim(x), "np.roll") for e in a.elts], True)
     shifts = list(shifts) if isinstance(shifts, tuple) else [shifts]
     if len(shifts) == 1:
         shifts = shifts * len(axes)
     if len(axes) == 1 and len(shifts) > 1:
         axes = axes * len(shifts)
     if len(shifts) != len(axes):
-        raise lw.err(node, "np.roll: shift and axis must have the same length")
+        raise lowerer.err(node, "np.roll: shift and axis must have the same length")
     out = x
     for s, ax in zip(shifts, axes):
-        out = _roll_one(lw, node, out, _int(lw, node, s, "np.roll: the shift"), ax)
+        out = _roll_one(lowerer, node, out, _int(lowerer, node, s, "np.roll: the shift"), ax)
     return out
 
 
 @lowers(np.broadcast_to)
-def _np_broadcast_to(lw, node, kwargs):
-    _check_kwargs(lw, node, kwargs, ("shape",), "broadcast_to")
-    x = lw.atom(node.args[0])
+def _np_broadcast_to(lowerer, node, kwargs):
+    _check_kwargs(lowerer, node, kwargs, ("shape",), "broadcast_to")
+    x = lowerer.atom(node.args[0])
     shape = kwargs.get("shape", node.args[1] if len(node.args) > 1 else None)
     if shape is None:
-        raise lw.err(node, "np.broadcast_to needs a shape")
-    dims = lw.dims(shape, node)
+        raise lowerer.err(node, "np.broadcast_to needs a shape")
+    dims = lowerer.dims(shape, node)
     if len(dims) < _ndim(x):
-        raise lw.err(node, "np.broadcast_to: the shape has fewer dimensions than the array")
+        raise lowerer.err(node, "np.broadcast_to: the shape has fewer dimensions than the array")
     if not dims:
         return x
-    return lw.op(node, "broadcast_to", x, *dims)
+    return lowerer.op(node, "broadcast_to", x, *dims)
 
 
 # ======================================================================= array methods

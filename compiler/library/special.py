@@ -149,96 +149,96 @@ defprim("array_equiv", 2, lambda a, b: T.BOOL, helper("array_equiv", arity=2),
 # ======================================================================= lowerings
 
 @lowers(scipy.special.erf)
-def _erf(lw, node, kwargs):
-    a = bind(lw, node, kwargs, "scipy.special.erf", ("x",))
-    return lw.op(node, "erf", float_of(lw, lw.atom(a["x"]), node))
+def _erf(lowerer, node, kwargs):
+    a = bind(lowerer, node, kwargs, "scipy.special.erf", ("x",))
+    return lowerer.op(node, "erf", float_of(lowerer, lowerer.atom(a["x"]), node))
 
 
 @lowers(scipy.special.erfc)
-def _erfc(lw, node, kwargs):
-    a = bind(lw, node, kwargs, "scipy.special.erfc", ("x",))
-    return lw.op(node, "erfc", float_of(lw, lw.atom(a["x"]), node))
+def _erfc(lowerer, node, kwargs):
+    a = bind(lowerer, node, kwargs, "scipy.special.erfc", ("x",))
+    return lowerer.op(node, "erfc", float_of(lowerer, lowerer.atom(a["x"]), node))
 
 
 @lowers(scipy.special.ndtr)
-def _ndtr(lw, node, kwargs):
+def _ndtr(lowerer, node, kwargs):
     """The standard normal CDF, erfc(-x / sqrt 2) / 2: no cancellation in the lower tail."""
-    a = bind(lw, node, kwargs, "scipy.special.ndtr", ("x",))
-    x = float_of(lw, lw.atom(a["x"]), node)
-    return lw.op(node, "mul", 0.5, lw.op(node, "erfc", lw.op(node, "mul", x, -math.sqrt(0.5))))
+    a = bind(lowerer, node, kwargs, "scipy.special.ndtr", ("x",))
+    x = float_of(lowerer, lowerer.atom(a["x"]), node)
+    return lowerer.op(node, "mul", 0.5, lowerer.op(node, "erfc", lowerer.op(node, "mul", x, -math.sqrt(0.5))))
 
 
 @lowers(scipy.special.betaln)
-def _betaln(lw, node, kwargs):
+def _betaln(lowerer, node, kwargs):
     """log|B(a, b)| = gammaln(a) + gammaln(b) - gammaln(a + b)."""
-    args = bind(lw, node, kwargs, "scipy.special.betaln", ("a", "b"), required=2)
-    a, c = (float_of(lw, lw.atom(args[k]), node) for k in ("a", "b"))
-    ga, gc = lw.op(node, "gammaln", a), lw.op(node, "gammaln", c)
-    return lw.op(node, "sub", lw.op(node, "add", ga, gc), lw.op(node, "gammaln", lw.op(node, "add", a, c)))
+    args = bind(lowerer, node, kwargs, "scipy.special.betaln", ("a", "b"), required=2)
+    a, c = (float_of(lowerer, lowerer.atom(args[k]), node) for k in ("a", "b"))
+    ga, gc = lowerer.op(node, "gammaln", a), lowerer.op(node, "gammaln", c)
+    return lowerer.op(node, "sub", lowerer.op(node, "add", ga, gc), lowerer.op(node, "gammaln", lowerer.op(node, "add", a, c)))
 
 
 @lowers(scipy.special.digamma, scipy.special.psi)
-def _digamma(lw, node, kwargs):
-    a = bind(lw, node, kwargs, "scipy.special.digamma", ("x",))
-    return lw.op(node, "polygamma", Const(0, T.I64), float_of(lw, lw.atom(a["x"]), node))
+def _digamma(lowerer, node, kwargs):
+    a = bind(lowerer, node, kwargs, "scipy.special.digamma", ("x",))
+    return lowerer.op(node, "polygamma", Const(0, T.I64), float_of(lowerer, lowerer.atom(a["x"]), node))
 
 
 @lowers(scipy.special.polygamma)
-def _polygamma_call(lw, node, kwargs):
-    a = bind(lw, node, kwargs, "scipy.special.polygamma", ("n", "x"), required=2)
-    n = lw.atom(a["n"])
+def _polygamma_call(lowerer, node, kwargs):
+    a = bind(lowerer, node, kwargs, "scipy.special.polygamma", ("n", "x"), required=2)
+    n = lowerer.atom(a["n"])
     if not (isinstance(n.type, T.Scalar) and n.type.dtype == "int64"):
-        raise lw.err(node, "scipy.special.polygamma: the order n must be one integer here",
+        raise lowerer.err(node, "scipy.special.polygamma: the order n must be one integer here",
                      "Call it once per order: polygamma(1, x).")
     if isinstance(n, Const) and n.value < 0:
-        raise lw.err(node, "scipy.special.polygamma: the order n must be >= 0")
-    return lw.op(node, "polygamma", n, float_of(lw, lw.atom(a["x"]), node))
+        raise lowerer.err(node, "scipy.special.polygamma: the order n must be >= 0")
+    return lowerer.op(node, "polygamma", n, float_of(lowerer, lowerer.atom(a["x"]), node))
 
 
 @lowers(np.float_power)
-def _float_power(lw, node, kwargs):
+def _float_power(lowerer, node, kwargs):
     """x ** y computed in float64, as np.float_power."""
-    a = bind(lw, node, kwargs, "np.float_power", ("x1", "x2"), required=2)
-    x, y = (lw.atom(a[k]) for k in ("x1", "x2"))
-    x, y = (v if v.type.dtype == "float64" else lw.cast(v, T.with_dtype(v.type, "float64"), node)
+    a = bind(lowerer, node, kwargs, "np.float_power", ("x1", "x2"), required=2)
+    x, y = (lowerer.atom(a[k]) for k in ("x1", "x2"))
+    x, y = (v if v.type.dtype == "float64" else lowerer.cast(v, T.with_dtype(v.type, "float64"), node)
             for v in (x, y))
-    return lw.op(node, "pow", x, y)
+    return lowerer.op(node, "pow", x, y)
 
 
 @lowers(np.heaviside)
-def _heaviside(lw, node, kwargs):
+def _heaviside(lowerer, node, kwargs):
     """0 below 0, 1 above, x2 at 0 (NaN stays NaN); its derivative in x is 0, in x2 1 at 0."""
-    a = bind(lw, node, kwargs, "np.heaviside", ("x1", "x2"), required=2)
-    x, h = lw.atom(a["x1"]), float_of(lw, lw.atom(a["x2"]), node)
-    out = lw.op(node, "select", lw.op(node, "gt", x, 0), 1.0, h)
-    out = lw.op(node, "select", lw.op(node, "lt", x, 0), 0.0, out)
+    a = bind(lowerer, node, kwargs, "np.heaviside", ("x1", "x2"), required=2)
+    x, h = lowerer.atom(a["x1"]), float_of(lowerer, lowerer.atom(a["x2"]), node)
+    out = lowerer.op(node, "select", lowerer.op(node, "gt", x, 0), 1.0, h)
+    out = lowerer.op(node, "select", lowerer.op(node, "lt", x, 0), 0.0, out)
     if T.is_float(x.type):
-        out = lw.op(node, "select", lw.op(node, "isnan", x), x, out)
+        out = lowerer.op(node, "select", lowerer.op(node, "isnan", x), x, out)
     return out
 
 
 @lowers(np.positive)
-def _positive(lw, node, kwargs):
-    a = bind(lw, node, kwargs, "np.positive", ("x",))
-    x = lw.atom(a["x"])
-    return lw.op(node, "copy_array", x) if T.is_array(x.type) else x
+def _positive(lowerer, node, kwargs):
+    a = bind(lowerer, node, kwargs, "np.positive", ("x",))
+    x = lowerer.atom(a["x"])
+    return lowerer.op(node, "copy_array", x) if T.is_array(x.type) else x
 
 
 @lowers(np.copysign)
-def _copysign(lw, node, kwargs):
+def _copysign(lowerer, node, kwargs):
     """|x1| with the sign of x2: select(signbit(x2), -|x1|, |x1|); the gradient reaches x1
     through abs (sign-matched; 0 at x1 == 0, as abs'(0))."""
-    a = bind(lw, node, kwargs, "np.copysign", ("x1", "x2"), required=2)
-    x, y = float_of(lw, lw.atom(a["x1"]), node), lw.atom(a["x2"])
-    m = lw.op(node, "abs", x)
-    return lw.op(node, "select", lw.op(node, "signbit", y), lw.op(node, "neg", m), m)
+    a = bind(lowerer, node, kwargs, "np.copysign", ("x1", "x2"), required=2)
+    x, y = float_of(lowerer, lowerer.atom(a["x1"]), node), lowerer.atom(a["x2"])
+    m = lowerer.op(node, "abs", x)
+    return lowerer.op(node, "select", lowerer.op(node, "signbit", y), lowerer.op(node, "neg", m), m)
 
 
 def _comparison(np_fn, prim):
     @lowers(np_fn)
-    def lower(lw, node, kwargs):
-        a = bind(lw, node, kwargs, f"np.{np_fn.__name__}", ("x1", "x2"), required=2)
-        return lw.op(node, prim, lw.atom(a["x1"]), lw.atom(a["x2"]))
+    def lower(lowerer, node, kwargs):
+        a = bind(lowerer, node, kwargs, f"np.{np_fn.__name__}", ("x1", "x2"), required=2)
+        return lowerer.op(node, prim, lowerer.atom(a["x1"]), lowerer.atom(a["x2"]))
     return lower
 
 
@@ -247,21 +247,21 @@ for _fn, _prim in [(np.less, "lt"), (np.less_equal, "le"), (np.greater, "gt"),
     _comparison(_fn, _prim)
 
 
-def _truth(lw, x, node):
+def _truth(lowerer, x, node):
     """``x`` as booleans (nonzero is True), as NumPy's logical functions read it."""
     if x.type.dtype == "bool":
         return x
     if T.is_array(x.type):
-        return lw.op(node, "ne", x, Const(0, T.Scalar(x.type.dtype)))
-    return lw.truth(x, node)
+        return lowerer.op(node, "ne", x, Const(0, T.Scalar(x.type.dtype)))
+    return lowerer.truth(x, node)
 
 
 def _logical(np_fn, combine):
     @lowers(np_fn)
-    def lower(lw, node, kwargs):
-        a = bind(lw, node, kwargs, f"np.{np_fn.__name__}", ("x1", "x2"), required=2)
-        x, y = (_truth(lw, lw.atom(a[k]), node) for k in ("x1", "x2"))
-        return lw.op(node, combine, x, y)
+    def lower(lowerer, node, kwargs):
+        a = bind(lowerer, node, kwargs, f"np.{np_fn.__name__}", ("x1", "x2"), required=2)
+        x, y = (_truth(lowerer, lowerer.atom(a[k]), node) for k in ("x1", "x2"))
+        return lowerer.op(node, combine, x, y)
     return lower
 
 
@@ -271,26 +271,26 @@ _logical(np.logical_xor, "ne")
 
 
 @lowers(np.logical_not)
-def _logical_not(lw, node, kwargs):
-    a = bind(lw, node, kwargs, "np.logical_not", ("x",))
-    return lw.op(node, "not", _truth(lw, lw.atom(a["x"]), node))
+def _logical_not(lowerer, node, kwargs):
+    a = bind(lowerer, node, kwargs, "np.logical_not", ("x",))
+    return lowerer.op(node, "not", _truth(lowerer, lowerer.atom(a["x"]), node))
 
 
 def _any_all(np_fn, want_all: bool):
     @lowers(np_fn)
-    def lower(lw, node, kwargs):
+    def lower(lowerer, node, kwargs):
         """np.any: some element nonzero (sum(x != 0) > 0); np.all: none zero."""
         name = f"np.{np_fn.__name__}"
-        a = bind(lw, node, kwargs, name, ("a", "axis", "out", "keepdims"))
+        a = bind(lowerer, node, kwargs, name, ("a", "axis", "out", "keepdims"))
         if "out" in a:
-            raise lw.err(node, f"{name}: out= is not supported", "Assign the result instead.")
-        x = lw.atom(a["a"])
+            raise lowerer.err(node, f"{name}: out= is not supported", "Assign the result instead.")
+        x = lowerer.atom(a["a"])
         if not T.is_array(x.type):
-            return _truth(lw, x, node)        # np.any(x) and np.all(x) of a number: bool(x)
-        hits = lw.op(node, "eq" if want_all else "ne", x, Const(0, T.Scalar(x.type.dtype)))
+            return _truth(lowerer, x, node)        # np.any(x) and np.all(x) of a number: bool(x)
+        hits = lowerer.op(node, "eq" if want_all else "ne", x, Const(0, T.Scalar(x.type.dtype)))
         kw = {k: a[k] for k in ("axis", "keepdims") if k in a}
-        count = lw.arrays.reduction("sum", hits, [], kw, node)
-        return lw.op(node, "eq" if want_all else "gt", count, Const(0, T.I64))
+        count = lowerer.arrays.reduction("sum", hits, [], kw, node)
+        return lowerer.op(node, "eq" if want_all else "gt", count, Const(0, T.I64))
     return lower
 
 
@@ -299,44 +299,44 @@ _any_all(np.all, True)
 
 
 @lowers(np.array_equal)
-def _array_equal(lw, node, kwargs):
-    a = bind(lw, node, kwargs, "np.array_equal", ("a1", "a2", "equal_nan"), required=2)
-    if "equal_nan" in a and lw.const_bool(a["equal_nan"]):
-        raise lw.err(node, "np.array_equal: equal_nan=True is not supported",
+def _array_equal(lowerer, node, kwargs):
+    a = bind(lowerer, node, kwargs, "np.array_equal", ("a1", "a2", "equal_nan"), required=2)
+    if "equal_nan" in a and lowerer.const_bool(a["equal_nan"]):
+        raise lowerer.err(node, "np.array_equal: equal_nan=True is not supported",
                      "Compare np.isnan(a) and np.isnan(b) as well.")
-    x, y = lw.atom(a["a1"]), lw.atom(a["a2"])
+    x, y = lowerer.atom(a["a1"]), lowerer.atom(a["a2"])
     if not (T.is_array(x.type) or T.is_array(y.type)):
-        return lw.op(node, "eq", x, y)
+        return lowerer.op(node, "eq", x, y)
     if not (T.is_array(x.type) and T.is_array(y.type)):
         return Const(False, T.BOOL)     # a number and an array of 1 or more dimensions
-    return lw.op(node, "array_equal", x, y)
+    return lowerer.op(node, "array_equal", x, y)
 
 
 @lowers(np.array_equiv)
-def _array_equiv(lw, node, kwargs):
+def _array_equiv(lowerer, node, kwargs):
     """True where the shapes broadcast together and all the elements are equal."""
-    a = bind(lw, node, kwargs, "np.array_equiv", ("a1", "a2"), required=2)
-    x, y = lw.atom(a["a1"]), lw.atom(a["a2"])
+    a = bind(lowerer, node, kwargs, "np.array_equiv", ("a1", "a2"), required=2)
+    x, y = lowerer.atom(a["a1"]), lowerer.atom(a["a2"])
     if not (T.is_array(x.type) and T.is_array(y.type)):     # a number broadcasts to anything
-        return _all_true(lw, lw.op(node, "eq", x, y), node)
-    return lw.op(node, "array_equiv", x, y)
+        return _all_true(lowerer, lowerer.op(node, "eq", x, y), node)
+    return lowerer.op(node, "array_equiv", x, y)
 
 
-def _all_true(lw, c, node):
+def _all_true(lowerer, c, node):
     if not T.is_array(c.type):
         return c
-    count = lw.op(node, "sum", lw.op(node, "not", c))
-    return lw.op(node, "eq", count, Const(0, T.I64))
+    count = lowerer.op(node, "sum", lowerer.op(node, "not", c))
+    return lowerer.op(node, "eq", count, Const(0, T.I64))
 
 
 def _real_part(np_fn, params):
     @lowers(np_fn)
-    def lower(lw, node, kwargs):
+    def lower(lowerer, node, kwargs):
         """On real numbers, the value itself (np.conjugate makes a new array; np.real and
         np.real_if_close give the array back). flatgrad has no complex numbers."""
-        a = bind(lw, node, kwargs, f"np.{np_fn.__name__}", params)
-        x = lw.atom(a[params[0]])
-        return lw.op(node, "copy_array", x) if T.is_array(x.type) else x
+        a = bind(lowerer, node, kwargs, f"np.{np_fn.__name__}", params)
+        x = lowerer.atom(a[params[0]])
+        return lowerer.op(node, "copy_array", x) if T.is_array(x.type) else x
     return lower
 
 
@@ -346,10 +346,10 @@ _real_part(np.real_if_close, ("a", "tol"))
 
 
 @lowers(np.imag)
-def _imag_part(lw, node, kwargs):
+def _imag_part(lowerer, node, kwargs):
     """The imaginary part of a real number: 0 (no gradient reaches the argument)."""
-    x = lw.atom(bind(lw, node, kwargs, "np.imag", ("val",))["val"])
+    x = lowerer.atom(bind(lowerer, node, kwargs, "np.imag", ("val",))["val"])
     if T.is_array(x.type):
-        return lw.op(node, "zeros_like", x)
+        return lowerer.op(node, "zeros_like", x)
     return Const(0.0, x.type) if T.is_float(x.type) else Const(0, T.I64)
 

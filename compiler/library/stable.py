@@ -32,11 +32,11 @@ defprim("logaddexp", 2, T.floating, call("np.logaddexp", arity=2),
 
 
 @lowers(scipy.special.expit)
-def _expit(lw, node, kwargs):
+def _expit(lowerer, node, kwargs):
     """scipy.special.expit is the logistic sigmoid."""
     if kwargs or len(node.args) != 1:
-        raise lw.err(node, "expit takes one argument")
-    return lw.op(node, "sigmoid", lw.atom(node.args[0]))
+        raise lowerer.err(node, "expit takes one argument")
+    return lowerer.op(node, "sigmoid", lowerer.atom(node.args[0]))
 
 
 # ---- logaddexp2, logit, xlogy, xlog1py, logsumexp, softmax, log_softmax
@@ -100,14 +100,14 @@ defprim("nograd", 1, T.same, Spelling("{0}", "{0}", P_ATOM, (P_ATOM,)), nondiff=
 
 
 @lowers(scipy.special.logit)
-def _logit(lw, node, kwargs):
+def _logit(lowerer, node, kwargs):
     """scipy.special.logit(p) = log(p / (1 - p)), as log(p) - log1p(-p)."""
-    a = bind(lw, node, kwargs, "scipy.special.logit", ("x",))
-    p = float_of(lw, lw.atom(a["x"]), node)
-    return lw.op(node, "sub", lw.op(node, "log", p), lw.op(node, "log1p", lw.op(node, "neg", p)))
+    a = bind(lowerer, node, kwargs, "scipy.special.logit", ("x",))
+    p = float_of(lowerer, lowerer.atom(a["x"]), node)
+    return lowerer.op(node, "sub", lowerer.op(node, "log", p), lowerer.op(node, "log1p", lowerer.op(node, "neg", p)))
 
 
-def _shift(lw, node, x, axis_node, finite: bool):
+def _shift(lowerer, node, x, axis_node, finite: bool):
     """max(x) along ``axis`` (keepdims), carrying no gradient; 0 where it is not finite, and
     0 for an empty x (a maximum of nothing does not exist; SciPy's logsumexp of nothing is
     -inf, softmax of nothing is empty)."""
@@ -115,81 +115,81 @@ def _shift(lw, node, x, axis_node, finite: bool):
         m = x
     else:
         axis = "None" if axis_node is None else ast.unparse(axis_node)
-        m = lw.lower_text(f"np.max(x, axis={axis}, keepdims=True) if x.size > 0 else "
+        m = lowerer.lower_text(f"np.max(x, axis={axis}, keepdims=True) if x.size > 0 else "
                           f"np.sum(x, axis={axis}, keepdims=True)", node, x=x)
-    m = lw.op(node, "nograd", m)
+    m = lowerer.op(node, "nograd", m)
     if finite:
-        m = lw.op(node, "select", lw.op(node, "isfinite", m), m, 0.0)
+        m = lowerer.op(node, "select", lowerer.op(node, "isfinite", m), m, 0.0)
     return m
 
 
-def _sum(lw, node, x, axis_node, keepdims: bool):
+def _sum(lowerer, node, x, axis_node, keepdims: bool):
     kw = {"keepdims": ast.Constant(keepdims)}
     if axis_node is not None:
         kw["axis"] = axis_node
-    return lw.arrays.reduction("sum", x, [], kw, node)
+    return lowerer.arrays.reduction("sum", x, [], kw, node)
 
 
-def _squeeze_like(lw, node, m, axis_node, x):
+def _squeeze_like(lowerer, node, m, axis_node, x):
     """``m`` (keepdims) with the reduced axes dropped."""
     if not T.is_array(m.type):
         return m
     if axis_node is None:
-        return lw.op(node, "sum", m)
+        return lowerer.op(node, "sum", m)
     if isinstance(axis_node, ast.Tuple):
-        axes = tuple(sorted(lw.const_int(e) % x.type.ndim for e in axis_node.elts))
+        axes = tuple(sorted(lowerer.const_int(e) % x.type.ndim for e in axis_node.elts))
     else:
-        axes = (lw.const_int(axis_node) % x.type.ndim,)
-    return lw.arrays.squeeze(m, axes, node)
+        axes = (lowerer.const_int(axis_node) % x.type.ndim,)
+    return lowerer.arrays.squeeze(m, axes, node)
 
 
 @lowers(scipy.special.logsumexp)
-def _logsumexp(lw, node, kwargs):
+def _logsumexp(lowerer, node, kwargs):
     """log(sum(b * exp(a))) along ``axis``, shifted by the (gradient-free) maximum, as SciPy
     computes it; ``keepdims`` and ``b=`` as SciPy's."""
     name = "scipy.special.logsumexp"
-    a = bind(lw, node, kwargs, name, ("a", "axis", "b", "keepdims", "return_sign"))
-    if "return_sign" in a and lw.const_bool(a["return_sign"]):
-        raise lw.err(node, f"{name}: return_sign=True is not supported",
+    a = bind(lowerer, node, kwargs, name, ("a", "axis", "b", "keepdims", "return_sign"))
+    if "return_sign" in a and lowerer.const_bool(a["return_sign"]):
+        raise lowerer.err(node, f"{name}: return_sign=True is not supported",
                      "Keep the weights b non-negative, or write log(abs(...)) yourself.")
-    keepdims = lw.const_bool(a["keepdims"]) if "keepdims" in a else False
-    x = float_of(lw, lw.atom(a["a"]), node)
+    keepdims = lowerer.const_bool(a["keepdims"]) if "keepdims" in a else False
+    x = float_of(lowerer, lowerer.atom(a["a"]), node)
     axis = a.get("axis")
     if "b" in a:
-        w = lw.atom(a["b"])
+        w = lowerer.atom(a["b"])
         if T.ndim(w.type) > T.ndim(x.type):
-            raise lw.err(node, f"{name}: b has more dimensions than a",
+            raise lowerer.err(node, f"{name}: b has more dimensions than a",
                          "Broadcast a to b's shape first (np.broadcast_to).")
-    m = _shift(lw, node, x, axis, finite=True)
-    e = lw.op(node, "exp", lw.op(node, "sub", x, m))
+    m = _shift(lowerer, node, x, axis, finite=True)
+    e = lowerer.op(node, "exp", lowerer.op(node, "sub", x, m))
     if "b" in a:
-        e = lw.op(node, "mul", e, w)
-    s = lw.op(node, "log", _sum(lw, node, e, axis, keepdims))
-    return lw.op(node, "add", s, m if keepdims else _squeeze_like(lw, node, m, axis, x))
+        e = lowerer.op(node, "mul", e, w)
+    s = lowerer.op(node, "log", _sum(lowerer, node, e, axis, keepdims))
+    return lowerer.op(node, "add", s, m if keepdims else _squeeze_like(lowerer, node, m, axis, x))
 
 
 @lowers(scipy.special.softmax)
-def _softmax(lw, node, kwargs):
+def _softmax(lowerer, node, kwargs):
     """exp(x - max) / sum(exp(x - max)) along ``axis`` (None: all of x), as SciPy's."""
-    a = bind(lw, node, kwargs, "scipy.special.softmax", ("x", "axis"))
-    x = float_of(lw, lw.atom(a["x"]), node)
-    e = lw.op(node, "exp", lw.op(node, "sub", x, _shift(lw, node, x, a.get("axis"), False)))
-    return lw.op(node, "div", e, _sum(lw, node, e, a.get("axis"), True))
+    a = bind(lowerer, node, kwargs, "scipy.special.softmax", ("x", "axis"))
+    x = float_of(lowerer, lowerer.atom(a["x"]), node)
+    e = lowerer.op(node, "exp", lowerer.op(node, "sub", x, _shift(lowerer, node, x, a.get("axis"), False)))
+    return lowerer.op(node, "div", e, _sum(lowerer, node, e, a.get("axis"), True))
 
 
 @lowers(scipy.special.log_softmax)
-def _log_softmax(lw, node, kwargs):
+def _log_softmax(lowerer, node, kwargs):
     """x - max - log(sum(exp(x - max))) along ``axis``, as SciPy's."""
-    a = bind(lw, node, kwargs, "scipy.special.log_softmax", ("x", "axis"))
-    x = float_of(lw, lw.atom(a["x"]), node)
-    d = lw.op(node, "sub", x, _shift(lw, node, x, a.get("axis"), True))
-    e = lw.op(node, "exp", d)
-    return lw.op(node, "sub", d, lw.op(node, "log", _sum(lw, node, e, a.get("axis"), True)))
+    a = bind(lowerer, node, kwargs, "scipy.special.log_softmax", ("x", "axis"))
+    x = float_of(lowerer, lowerer.atom(a["x"]), node)
+    d = lowerer.op(node, "sub", x, _shift(lowerer, node, x, a.get("axis"), True))
+    e = lowerer.op(node, "exp", d)
+    return lowerer.op(node, "sub", d, lowerer.op(node, "log", _sum(lowerer, node, e, a.get("axis"), True)))
 
 
 @lowers(scipy.special.log_expit)
-def _log_expit(lw, node, kwargs):
+def _log_expit(lowerer, node, kwargs):
     """log(expit(x)) = -softplus(-x), without overflow."""
-    a = bind(lw, node, kwargs, "scipy.special.log_expit", ("x",))
-    x = float_of(lw, lw.atom(a["x"]), node)
-    return lw.op(node, "neg", lw.op(node, "softplus", lw.op(node, "neg", x)))
+    a = bind(lowerer, node, kwargs, "scipy.special.log_expit", ("x",))
+    x = float_of(lowerer, lowerer.atom(a["x"]), node)
+    return lowerer.op(node, "neg", lowerer.op(node, "softplus", lowerer.op(node, "neg", x)))

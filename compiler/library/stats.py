@@ -96,7 +96,7 @@ _NORM_CDFS = {
 
 
 # family -> (SciPy's parameters, the point first; their defaults; {method: its text, or a
-# lowering (lw, node, values, what) where the method is more than one text})
+# lowering (lowerer, node, values, what) where the method is more than one text})
 _FAMILIES: dict[str, tuple] = {}
 
 
@@ -132,20 +132,20 @@ _INCOMPLETE = {
 
 def _incomplete_tail(name, upper):
     """The CDF (or, ``upper``, the survival function) of family ``name`` as a lowering
-    ``(lw, node, values, what)``."""
+    ``(lowerer, node, values, what)``."""
     prims, shape_texts, arg_text, hi = _INCOMPLETE[name]
 
-    def lower(lw, node, v, what):
-        shapes = [lw.lower_text(t, node, **v) for t in shape_texts]
-        y = lw.lower_text(_STANDARD, node, **v)
+    def lower(lowerer, node, v, what):
+        shapes = [lowerer.lower_text(t, node, **v) for t in shape_texts]
+        y = lowerer.lower_text(_STANDARD, node, **v)
         inside = "y > 0.0" if hi is None else f"np.logical_and(y > 0.0, y < {hi})"
-        ys = lw.lower_text(f"np.where({inside}, y, {0.5 if hi else 1.0})", node, y=y)
-        arg = lw.lower_text(arg_text, node, ys=ys)
+        ys = lowerer.lower_text(f"np.where({inside}, y, {0.5 if hi else 1.0})", node, y=y)
+        arg = lowerer.lower_text(arg_text, node, ys=ys)
         if name == "beta" and upper:                 # I_{1-y}(b, a)
-            shapes, arg = shapes[::-1], lw.lower_text("1.0 - ys", node, ys=ys)
-        p = incomplete(lw, node, prims[upper], (*shapes, arg), what)
+            shapes, arg = shapes[::-1], lowerer.lower_text("1.0 - ys", node, ys=ys)
+        p = incomplete(lowerer, node, prims[upper], (*shapes, arg), what)
         below, above = (1.0, 0.0) if upper else (0.0, 1.0)
-        return lw.lower_text(f"np.where({inside}, p, np.where(y <= 0.0, {below}, {above}))",
+        return lowerer.lower_text(f"np.where({inside}, p, np.where(y <= 0.0, {below}, {above}))",
                              node, y=y, p=p)
     return lower
 
@@ -153,10 +153,10 @@ def _incomplete_tail(name, upper):
 def _poisson_tail(upper):
     """P(K <= k) = Q(floor(k) + 1, mu) (``upper``: P(K > k) = P(floor(k) + 1, mu)); below
     0 the CDF is 0. The order floor(k) + 1 is data: the derivative is in mu."""
-    def lower(lw, node, v, what):
-        j = lw.lower_text("np.maximum(np.floor(k - loc), 0.0) + 1.0", node, **v)
-        p = incomplete(lw, node, "gammainc" if upper else "gammaincc", (j, v["mu"]), what)
-        return lw.lower_text(f"np.where(k - loc >= 0.0, p, {1.0 if upper else 0.0})", node,
+    def lower(lowerer, node, v, what):
+        j = lowerer.lower_text("np.maximum(np.floor(k - loc), 0.0) + 1.0", node, **v)
+        p = incomplete(lowerer, node, "gammainc" if upper else "gammaincc", (j, v["mu"]), what)
+        return lowerer.lower_text(f"np.where(k - loc >= 0.0, p, {1.0 if upper else 0.0})", node,
                              p=p, k=v["k"], loc=v["loc"])
     return lower
 
@@ -165,15 +165,15 @@ def _t_tail(upper):
     """Student's t CDF (``upper``: its survival function) through I_{df/(df+z^2)}(df/2, 1/2).
     At z == 0 that form's derivative is 0 * inf; there the CDF is 1/2 + z t.pdf(0) instead
     (the same value and derivatives), and the formula sees a safe z."""
-    def lower(lw, node, v, what):
-        z = lw.lower_text(("-" if upper else "") + f"({_STANDARD})", node, **v)
-        zs = lw.lower_text("np.where(z == 0.0, 1.0, z)", node, z=z)
+    def lower(lowerer, node, v, what):
+        z = lowerer.lower_text(("-" if upper else "") + f"({_STANDARD})", node, **v)
+        zs = lowerer.lower_text("np.where(z == 0.0, 1.0, z)", node, z=z)
         df = v["df"]
-        half = lw.lower_text("df / 2.0", node, df=df)
-        w = lw.lower_text("df / (df + zs * zs)", node, df=df, zs=zs)
-        tail = lw.op(node, "mul", 0.5,
-                     incomplete(lw, node, "betainc", (half, Const(0.5, T.F64), w), what))
-        return lw.lower_text(_text("""
+        half = lowerer.lower_text("df / 2.0", node, df=df)
+        w = lowerer.lower_text("df / (df + zs * zs)", node, df=df, zs=zs)
+        tail = lowerer.op(node, "mul", 0.5,
+                     incomplete(lowerer, node, "betainc", (half, Const(0.5, T.F64), w), what))
+        return lowerer.lower_text(_text("""
             pdf0 = np.exp(gammaln((df + 1.0) / 2.0) - gammaln(df / 2.0)
                           - 0.5 * (np.log(df) + {LOG_PI}))
             np.where(z == 0.0, 0.5 + z * pdf0, np.where(zs > 0.0, 1.0 - tail, tail))
@@ -187,12 +187,12 @@ def _tails(lower_tail, upper_tail):
     -1e-20, not 0); each log sees a safe value where the other is chosen (no NaN in the
     gradient from the branch not taken)."""
     def log_of(this, other):
-        def lower(lw, node, v, what):
-            return lw.lower_text("""
+        def lower(lowerer, node, v, what):
+            return lowerer.lower_text("""
                 small = p < 0.5
                 np.where(small, np.log(np.where(small, p, 0.5)),
                          np.log1p(-np.where(small, 0.5, q)))
-            """, node, p=this(lw, node, v, what), q=other(lw, node, v, what))
+            """, node, p=this(lowerer, node, v, what), q=other(lowerer, node, v, what))
         return lower
     return {"cdf": lower_tail, "sf": upper_tail, "logcdf": log_of(lower_tail, upper_tail),
             "logsf": log_of(upper_tail, lower_tail)}
@@ -224,24 +224,24 @@ def _methods(name: str) -> tuple:
     return _MULTIVARIATE[name][1]
 
 
-def _density(lw, node, name: str, method: str, args: dict):
+def _density(lowerer, node, name: str, method: str, args: dict):
     """Lower ``scipy.stats.<name>.<method>`` at ``args`` (atoms by SciPy's parameter names)."""
     if name == "multivariate_normal" and method == "entropy":
-        value = _mvn_entropy(lw, node, args)
+        value = _mvn_entropy(lowerer, node, args)
     elif name == "multivariate_normal":
-        value = _mvn_logpdf(lw, node, args)
+        value = _mvn_logpdf(lowerer, node, args)
     elif name == "dirichlet":
-        value = _dirichlet_logpdf(lw, node, args)
+        value = _dirichlet_logpdf(lowerer, node, args)
     else:
         params, defaults, methods = _FAMILIES[name]
         values = {k: args.get(k, Const(defaults.get(k, 0.0), T.F64)) for k in params}
         text = methods[method]
         if callable(text):
-            value = text(lw, node, values, f"scipy.stats.{name}.{method}")
+            value = text(lowerer, node, values, f"scipy.stats.{name}.{method}")
         else:
             helpers = {k: Ref(v) for k, v in _HELPERS.items() if k in text}
-            value = lw.lower_text(text, node, **values, **helpers)
-    return lw.op(node, "exp", value) if method in ("pdf", "pmf") else value
+            value = lowerer.lower_text(text, node, **values, **helpers)
+    return lowerer.op(node, "exp", value) if method in ("pdf", "pmf") else value
 
 
 def _params_of(name, method=None):
@@ -260,37 +260,37 @@ def _required(name, params):
     return sum(1 for p in params if p not in defaults)
 
 
-def _bound(lw, node, kwargs, name, fname, params):
+def _bound(lowerer, node, kwargs, name, fname, params):
     """The call's arguments as float atoms by SciPy's parameter names."""
-    a = bind(lw, node, kwargs, f"scipy.stats.{fname}", params, required=_required(name, params))
+    a = bind(lowerer, node, kwargs, f"scipy.stats.{fname}", params, required=_required(name, params))
     if "allow_singular" in a:
-        if lw.const_bool(a.pop("allow_singular")):
-            raise lw.err(node, f"scipy.stats.{fname}: allow_singular=True is not supported",
+        if lowerer.const_bool(a.pop("allow_singular")):
+            raise lowerer.err(node, f"scipy.stats.{fname}: allow_singular=True is not supported",
                          "Add a small multiple of the identity to cov instead.")
-    return {k: float_of(lw, lw.atom(v), node) for k, v in a.items()}
+    return {k: float_of(lowerer, lowerer.atom(v), node) for k, v in a.items()}
 
 
 def _method_lowering(name, method):
     """The lowering of calls to ``scipy.stats.<name>.<method>``."""
-    def lower(lw, node, kwargs):
-        args = _bound(lw, node, kwargs, name, f"{name}.{method}", _params_of(name, method))
-        return _density(lw, node, name, method, args)
+    def lower(lowerer, node, kwargs):
+        args = _bound(lowerer, node, kwargs, name, f"{name}.{method}", _params_of(name, method))
+        return _density(lowerer, node, name, method, args)
     return lower
 
 
 # ---------------------------------------------------------------- multivariate families
 
-def _mvn_logpdf(lw, node, a):
+def _mvn_logpdf(lowerer, node, a):
     """-(d log 2 pi + log det cov + (x - mean)' cov^-1 (x - mean)) / 2, for x one point (d,)
     or rows of points (n, d); cov a matrix (solve + slogdet), a vector (its diagonal) or a
     number (times the identity), as SciPy reads it."""
     x = a["x"]
     if T.ndim(a.get("mean", x).type) == 0 and T.ndim(a.get("cov", Const(1.0, T.F64)).type) == 0:
-        return _mvn_one_dimensional(lw, node, x, a)
+        return _mvn_one_dimensional(lowerer, node, x, a)
     if not T.is_array(x.type) or x.type.ndim > 2:
-        raise lw.err(node, "scipy.stats.multivariate_normal: x must be one point (d,) or rows "
+        raise lowerer.err(node, "scipy.stats.multivariate_normal: x must be one point (d,) or rows "
                      "of points (n, d) here")
-    diff = lw.op(node, "sub", x, a["mean"]) if "mean" in a else x
+    diff = lowerer.op(node, "sub", x, a["mean"]) if "mean" in a else x
     cov = a.get("cov", Const(1.0, T.F64))
     rows = x.type.ndim == 2
     axis = ", axis=-1" if rows else ""
@@ -303,26 +303,26 @@ def _mvn_logpdf(lw, node, a):
         sol = "np.linalg.solve(cov, diff.T).T" if rows else "np.linalg.solve(cov, diff)"
         quad, logdet = f"np.sum(diff * {sol}{axis})", "np.linalg.slogdet(cov)[1]"
     else:
-        raise lw.err(node, "scipy.stats.multivariate_normal: cov must be a number, a vector or "
+        raise lowerer.err(node, "scipy.stats.multivariate_normal: cov must be a number, a vector or "
                      "a matrix")
-    return lw.lower_text(_text(f"""
+    return lowerer.lower_text(_text(f"""
         d = diff.shape[-1] * 1.0
         -0.5 * (d * (2.0 * {{HALF_LOG_2PI}}) + {logdet} + {quad})
     """), node, diff=diff, cov=cov)
 
 
-def _mvn_one_dimensional(lw, node, x, a):
+def _mvn_one_dimensional(lowerer, node, x, a):
     """A number for the mean (or none) and for cov: SciPy's dimension is 1, and every entry
     of x (or every row of an (n, 1) x) is a point of its own."""
     if T.ndim(x.type) == 2:
-        x = lw.lower_text("x[:, 0]", node, x=x)
-    return lw.lower_text(_text("""
+        x = lowerer.lower_text("x[:, 0]", node, x=x)
+    return lowerer.lower_text(_text("""
         d = x - mean
         -0.5 * (2.0 * {HALF_LOG_2PI} + np.log(cov) + d * d / cov)
     """), node, x=x, mean=a.get("mean", Const(0.0, T.F64)), cov=a.get("cov", Const(1.0, T.F64)))
 
 
-def _mvn_entropy(lw, node, a):
+def _mvn_entropy(lowerer, node, a):
     """(d (1 + log 2 pi) + log det cov) / 2; d from the mean, else from cov."""
     cov = a.get("cov", Const(1.0, T.F64))
     mean = a.get("mean")
@@ -336,24 +336,24 @@ def _mvn_entropy(lw, node, a):
     logdet = {0: f"({d}) * np.log(cov)", 1: "np.sum(np.log(cov))",
               2: "np.linalg.slogdet(cov)[1]"}.get(cov_nd)
     if logdet is None:
-        raise lw.err(node, "scipy.stats.multivariate_normal: cov must be a number, a vector or "
+        raise lowerer.err(node, "scipy.stats.multivariate_normal: cov must be a number, a vector or "
                      "a matrix")
-    return lw.lower_text(_text(f"0.5 * (({d}) * (1.0 + 2.0 * {{HALF_LOG_2PI}}) + {logdet})"), node,
+    return lowerer.lower_text(_text(f"0.5 * (({d}) * (1.0 + 2.0 * {{HALF_LOG_2PI}}) + {logdet})"), node,
                          cov=cov, mean=mean if mean is not None else Const(0.0, T.F64))
 
 
-def _dirichlet_logpdf(lw, node, a):
+def _dirichlet_logpdf(lowerer, node, a):
     """log Gamma(sum alpha) - sum log Gamma(alpha) + sum (alpha - 1) log x, for x one point
     (K,) or K rows of points (K, n) (components along the first axis, as SciPy)."""
     x, alpha = a["x"], a.get("alpha")
     if alpha is None:
-        raise lw.err(node, "scipy.stats.dirichlet needs the argument 'alpha'")
+        raise lowerer.err(node, "scipy.stats.dirichlet needs the argument 'alpha'")
     if not (T.is_array(alpha.type) and alpha.type.ndim == 1 and T.is_array(x.type)
             and x.type.ndim in (1, 2)):
-        raise lw.err(node, "scipy.stats.dirichlet: alpha must be a vector (K,) and x a point (K,) "
+        raise lowerer.err(node, "scipy.stats.dirichlet: alpha must be a vector (K,) and x a point (K,) "
                      "or points (K, n) here")
     col = "alpha" if x.type.ndim == 1 else "np.reshape(alpha, (-1, 1))"
-    return lw.lower_text(f"""
+    return lowerer.lower_text(f"""
         gammaln(np.sum(alpha)) - np.sum(gammaln(alpha)) + np.sum(xlogy({col} - 1.0, x), axis=0)
     """, node, x=x, alpha=alpha, gammaln=Ref(scipy.special.gammaln), xlogy=Ref(scipy.special.xlogy))
 
@@ -374,46 +374,46 @@ class FrozenMethod:
         self.frozen, self.method = frozen, method
 
 
-def _no_method(lw, node, name, method):
+def _no_method(lowerer, node, name, method):
     listed = ", ".join(f"{name}.{m}" for m in _methods(name))
     if method in _INVERSES:
-        return lw.err(node, f"flatgrad does not support scipy.stats.{name}.{method}: it needs "
+        return lowerer.err(node, f"flatgrad does not support scipy.stats.{name}.{method}: it needs "
                       "an inverse distribution function, which flatgrad does not have",
                       f"Supported here: {listed}.")
-    return lw.err(node, f"flatgrad does not support scipy.stats.{name}.{method}",
+    return lowerer.err(node, f"flatgrad does not support scipy.stats.{name}.{method}",
                   f"Supported here: {listed}.")
 
 
-def _read_method(lw, obj, node):
+def _read_method(lowerer, obj, node):
     """``norm.logpdf`` (and ``norm.cdf`` ...): a Ref to SciPy's bound method, which the
     lowering table knows, or a CompileError naming the methods flatgrad has."""
     name = _NAME_OF.get(id(obj))
     if name is None:
-        raise lw.err(node, f"flatgrad does not support the scipy.stats object "
+        raise lowerer.err(node, f"flatgrad does not support the scipy.stats object "
                      f"'{type(obj).__name__}'",
                      f"Supported families: {', '.join(_DISTS)}.")
     if node.attr not in _methods(name):
-        raise _no_method(lw, node, name, node.attr)
+        raise _no_method(lowerer, node, name, node.attr)
     return Ref(getattr(obj, node.attr))
 
 
 def _freeze(name):
-    def lower(lw, node, kwargs):
+    def lower(lowerer, node, kwargs):
         params = _params_of(name)[1:]
-        return Ref(Frozen(name, _bound(lw, node, kwargs, name, name, params)))
+        return Ref(Frozen(name, _bound(lowerer, node, kwargs, name, name, params)))
     return lower
 
 
-def _read_frozen(lw, frozen, node):
+def _read_frozen(lowerer, frozen, node):
     if node.attr not in _methods(frozen.name):
-        raise _no_method(lw, node, frozen.name, node.attr)
+        raise _no_method(lowerer, node, frozen.name, node.attr)
     return Ref(FrozenMethod(frozen, node.attr))
 
 
-def _call_frozen(lw, fm, node, kwargs):
+def _call_frozen(lowerer, fm, node, kwargs):
     point = () if fm.method == "entropy" else _params_of(fm.frozen.name)[:1]
-    args = _bound(lw, node, kwargs, fm.frozen.name, f"{fm.frozen.name}(...).{fm.method}", point)
-    return _density(lw, node, fm.frozen.name, fm.method, {**fm.frozen.args, **args})
+    args = _bound(lowerer, node, kwargs, fm.frozen.name, f"{fm.frozen.name}(...).{fm.method}", point)
+    return _density(lowerer, node, fm.frozen.name, fm.method, {**fm.frozen.args, **args})
 
 
 for _name, _dist in _DISTS.items():
@@ -424,12 +424,12 @@ for _name, _dist in _DISTS.items():
 ATTRIBUTES[Frozen] = _read_frozen
 
 
-def _read_made_outside(lw, obj, node):
+def _read_made_outside(lowerer, obj, node):
     """A frozen distribution made outside the function (``prior = norm(0, 2)`` at module
     level) is rejected: its parameters would be baked into the compiled code, which the
     caches key by the object's type only."""
     name = getattr(getattr(obj, "dist", None), "name", type(obj).__name__)
-    raise lw.err(node, f"flatgrad does not read a frozen scipy.stats.{name} made outside the "
+    raise lowerer.err(node, f"flatgrad does not read a frozen scipy.stats.{name} made outside the "
                  "function", f"Freeze it inside the function ({name}(...).{node.attr}(x)), or "
                  f"call {name}.{node.attr} with its parameters.")
 
