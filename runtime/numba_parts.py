@@ -23,7 +23,7 @@ import hashlib
 import sys
 
 from llvmlite import binding as ll
-from numba.core import cgutils, types
+from numba.core import cgutils, config, types
 from numba.core.imputils import fix_returning_optional, impl_ret_new_ref
 from numba.extending import intrinsic
 
@@ -103,3 +103,9 @@ def call_part(typingctx, part, inputs):
         return impl_ret_new_ref(context, builder, restype, res)
 
     return sig.return_type(part, inputs), codegen
+
+
+if config.DISABLE_JIT:          # NUMBA_DISABLE_JIT=1: the generated code runs as plain Python
+    def call_part(part, inputs):  # noqa: F811 - the same call, without Numba
+        """``part(*inputs)`` (Numba is off: no intrinsic, no compiled code)."""
+        return part(*inputs)
