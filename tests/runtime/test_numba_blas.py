@@ -1,0 +1,66 @@
+"""Numba's triangular solve (runtime/numba_blas.py: BLAS ?trsm) against SciPy's
+solve_triangular, for every layout the generated code hands it (C, a transposed F view, a
+strided view), both triangles, unit diagonals, vector and matrix right-hand sides, both
+float dtypes; a zero on the diagonal raises LinAlgError as SciPy does."""
+import numpy as np
+import pytest
+import scipy.linalg
+from numba import njit
+
+import flatgrad.runtime.numba_ext  # noqa: F401  (the overload under test)
+from flatgrad.runtime import support
+
+pytestmark = pytest.mark.slow
+
+
+@njit
+def _solve(a, b, lower, unit):
+    return support.solve_tri(a, b, lower, unit)
+
+
+@njit
+def _solve_a_t(a, b, lower, unit):          # a transposed view: F layout
+    return support.solve_tri(a.T, b, lower, unit)
+
+
+@njit
+def _solve_strided(a, b, lower, unit):      # neither C nor F contiguous
+    return support.solve_tri(a[::2, ::2], b, lower, unit)
+
+
+@njit
+def _solve_b_t(a, b, lower, unit):          # the right-hand side a transposed view
+    return support.solve_tri(a, b.T, lower, unit)
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-11), (np.float32, 2e-4)])
+@pytest.mark.parametrize("n, m", [(6, None), (6, 4), (1, 1), (9, 13)])
+def test_trsm_matches_scipy(dtype, tol, n, m):
+    rng = np.random.default_rng(n * 31 + (m or 0))
+    big = (rng.normal(size=(2 * n, 2 * n)) + 4.0 * np.eye(2 * n)).astype(dtype)
+    a = np.ascontiguousarray(big[:n, :n])
+    b = rng.normal(size=(n,) if m is None else (n, m)).astype(dtype)
+    b0 = b.copy()
+    for lower in (True, False):
+        for unit in (True, False):
+            def ref(mat, rhs=b):
+                return scipy.linalg.solve_triangular(mat, rhs, lower=lower, unit_diagonal=unit)
+            got = _solve(a, b, lower, unit)
+            assert got.dtype == dtype
+            np.testing.assert_allclose(got, ref(a), rtol=tol, atol=tol)
+            np.testing.assert_allclose(_solve_a_t(a, b, lower, unit), ref(a.T), rtol=tol, atol=tol)
+            np.testing.assert_allclose(_solve_strided(big, b, lower, unit), ref(big[::2, ::2]),
+                                       rtol=tol, atol=tol)
+            if m is not None:
+                bt = np.ascontiguousarray(b.T)
+                np.testing.assert_allclose(_solve_b_t(a, bt, lower, unit), ref(a), rtol=tol, atol=tol)
+    assert np.array_equal(b, b0)        # the right-hand side is not written
+
+
+def test_trsm_singular_and_empty():
+    a = np.eye(3)
+    a[1, 1] = 0.0
+    with pytest.raises(np.linalg.LinAlgError):
+        _solve(a, np.ones(3), True, False)
+    np.testing.assert_array_equal(_solve(a, np.ones(3), True, True), np.ones(3))  # unit: diagonal unread
+    assert _solve(np.zeros((0, 0)), np.zeros(0), True, False).shape == (0,)
