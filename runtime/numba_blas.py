@@ -1,6 +1,7 @@
-"""Triangular solves in Numba through BLAS ``?trsm``, the routine LAPACK's ``?trtrs`` and SciPy's
-``solve_triangular`` call: Numba's own linear algebra has no triangular solve, and substitution
-loops run at a fraction of BLAS's speed (n = 200, 200 right-hand sides: about 1.3x slower).
+"""Triangular solves and products in Numba through BLAS ``?trsm`` and ``?trmm`` (the routines
+LAPACK's ``?trtrs`` and SciPy's ``solve_triangular`` call): Numba's own linear algebra has neither,
+substitution loops run at a fraction of BLAS's speed (n = 200, 200 right-hand sides: about 1.3x
+slower), and a product with a triangle read as one, half the flops of a full ``@``.
 
 The routine is SciPy's (``scipy.linalg.cython_blas``: the BLAS NumPy and SciPy were built with),
 called by a symbol name that ``llvmlite`` resolves to its address when this module is imported,
@@ -18,22 +19,26 @@ from __future__ import annotations
 import numpy as np
 from llvmlite import binding
 from numba import types
-from numba.extending import get_cython_function_address, register_jitable
+from numba.extending import get_cython_function_address, overload, register_jitable
+
+from . import support
 
 # Fortran's calling convention: every argument by pointer; characters and int (LP64) counts
 _C, _I = types.CPointer(types.uint8), types.CPointer(types.int32)
 
 
-def _trsm(symbol: str, blas_name: str, dtype) -> types.ExternalFunction:
-    """The BLAS routine ``blas_name`` (side, uplo, transa, diag, m, n, alpha, a, lda, b, ldb),
-    registered under ``symbol`` for compiled code to call."""
+def _blas(symbol: str, blas_name: str, dtype) -> types.ExternalFunction:
+    """The BLAS routine ``blas_name`` (side, uplo, transa, diag, m, n, alpha, a, lda, b, ldb:
+    ``?trsm`` and ``?trmm``), registered under ``symbol`` for compiled code to call."""
     binding.add_symbol(symbol, get_cython_function_address("scipy.linalg.cython_blas", blas_name))
     p = types.CPointer(dtype)
     return types.ExternalFunction(symbol, types.void(_C, _C, _C, _C, _I, _I, p, p, _I, p, _I))
 
 
-_DTRSM = _trsm("flatgrad_dtrsm", "dtrsm", types.float64)
-_STRSM = _trsm("flatgrad_strsm", "strsm", types.float32)
+_TRSM = {types.float64: _blas("flatgrad_dtrsm", "dtrsm", types.float64),
+         types.float32: _blas("flatgrad_strsm", "strsm", types.float32)}
+_TRMM = {types.float64: _blas("flatgrad_dtrmm", "dtrmm", types.float64),
+         types.float32: _blas("flatgrad_strmm", "strmm", types.float32)}
 
 
 @register_jitable
@@ -46,7 +51,21 @@ def _keep_alive(arrays):
 def solve_tri_impl(a, b, lower, unit):
     """The Numba implementation of ``support.solve_tri`` for these argument types: one ``?trsm``
     on a C-contiguous copy of ``b`` (``a`` is read in place when it is contiguous)."""
-    trsm = _STRSM if a.dtype == types.float32 else _DTRSM
+    return _triangle_impl(_TRSM[a.dtype], a, solve=True)
+
+
+def tri_matmul_impl(a, b, lower):
+    """The Numba implementation of ``support.tri_matmul``: ``?trmm`` on a copy of ``b``."""
+    trmm = _triangle_impl(_TRMM[a.dtype], a, solve=False)
+
+    def impl(a, b, lower):
+        return trmm(a, b, lower, False)
+    return impl
+
+
+def _triangle_impl(routine, a, solve: bool):
+    """``x = tri(a)^-1 b`` (``solve``) or ``x = tri(a) b`` by ``routine`` from the right on
+    the transposes (see the module's docstring), as a function of (a, b, lower, unit)."""
     column_major = a.layout == "F"          # a transposed view: BLAS reads a itself
     if a.layout not in ("C", "F"):
         def contiguous(a):
@@ -59,8 +78,8 @@ def solve_tri_impl(a, b, lower, unit):
     def impl(a, b, lower, unit):
         n = a.shape[0]
         if a.shape[1] != n or b.shape[0] != n:
-            raise ValueError("solve_triangular: a must be square with as many rows as b")
-        if not unit:
+            raise ValueError("triangular solve or product: a must be square, as many rows as b")
+        if solve and not unit:
             for i in range(n):
                 if a[i, i] == 0.0:
                     raise np.linalg.LinAlgError(
@@ -83,10 +102,18 @@ def solve_tri_impl(a, b, lower, unit):
         ints[2] = n
         ints[3] = m
         one = np.ones(1, x.dtype)
-        trsm(chars[0:].ctypes, chars[1:].ctypes, chars[2:].ctypes, chars[3:].ctypes,
-             ints[0:].ctypes, ints[1:].ctypes, one.ctypes, ac.ctypes, ints[2:].ctypes,
-             x.ctypes, ints[3:].ctypes)
+        routine(chars[0:].ctypes, chars[1:].ctypes, chars[2:].ctypes, chars[3:].ctypes,
+                ints[0:].ctypes, ints[1:].ctypes, one.ctypes, ac.ctypes, ints[2:].ctypes,
+                x.ctypes, ints[3:].ctypes)
         _keep_alive((chars, ints, one, ac))
         return x
 
-    return impl
+    return register_jitable(impl) if not solve else impl
+
+
+@overload(support.tri_matmul, jit_options={"cache": True})
+def _tri_matmul(a, b, lower):
+    if (isinstance(a, types.Array) and a.ndim == 2 and isinstance(b, types.Array) and b.ndim == 2
+            and a.dtype in (types.float32, types.float64) and a.dtype == b.dtype):
+        return tri_matmul_impl(a, b, lower)
+    return None

@@ -601,7 +601,7 @@ def _linrec(a, g, axis, reverse):
 @overload(support.solve_tri, jit_options={"cache": True})
 def _solve_tri(a, b, lower, unit):
     if isinstance(a, types.Array) and a.ndim == 2 and isinstance(b, types.Array) and b.ndim in (1, 2):
-        if a.dtype in (types.float32, types.float64) and a.dtype == b.dtype:
+        if a.dtype in (types.float32, types.float64) and a.dtype == b.dtype and a.ndim == 2:
             return numba_blas.solve_tri_impl(a, b, lower, unit)     # BLAS ?trsm
         return support.solve_tri_loops   # written in the NumPy that Numba compiles
     return None

@@ -64,3 +64,38 @@ def test_trsm_singular_and_empty():
         _solve(a, np.ones(3), True, False)
     np.testing.assert_array_equal(_solve(a, np.ones(3), True, True), np.ones(3))  # unit: diagonal unread
     assert _solve(np.zeros((0, 0)), np.zeros(0), True, False).shape == (0,)
+
+
+@njit
+def _tri_matmul(a, b, lower):
+    return support.tri_matmul(a, b, lower)
+
+
+@njit
+def _tri_matmul_a_t(a, b, lower):
+    return support.tri_matmul(a.T, b, lower)
+
+
+@njit
+def _tri_matmul_strided(a, b, lower):
+    return support.tri_matmul(a[::2, ::2], b, lower)
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-12), (np.float32, 1e-4)])
+@pytest.mark.parametrize("n, m", [(6, 4), (1, 1), (9, 13)])
+def test_trmm_matches_numpy(dtype, tol, n, m):
+    """tri_matmul (BLAS ?trmm) == np.tril(a) @ b (np.triu when not lower), under Numba and in
+    the plain-NumPy helper, for a C-contiguous, transposed and strided a."""
+    rng = np.random.default_rng(7 * n + m)
+    big = rng.normal(size=(2 * n, 2 * n)).astype(dtype)
+    a = np.ascontiguousarray(big[:n, :n])
+    b = rng.normal(size=(n, m)).astype(dtype)
+    for lower in (True, False):
+        tri = np.tril if lower else np.triu
+        for got, mat in ((_tri_matmul(a, b, lower), a), (_tri_matmul_a_t(a, b, lower), a.T),
+                         (_tri_matmul_strided(big, b, lower), big[::2, ::2]),
+                         (support.tri_matmul(a, b, lower), a),
+                         (support.tri_matmul(a.T, b, lower), a.T),
+                         (support.tri_matmul(big[::2, ::2], b, lower), big[::2, ::2])):
+            assert got.dtype == dtype
+            np.testing.assert_allclose(got, tri(mat) @ b, rtol=tol, atol=tol)
