@@ -277,6 +277,11 @@ def _squeeze_index(n):
     return support.squeeze_index
 
 
+@overload(support.tril_halved, jit_options={"cache": True})
+def _tril_halved(x):
+    return support.tril_halved_loops
+
+
 @overload(support.diag_embed, jit_options={"cache": True})
 def _diag_embed(g, like, k):
     return support.diag_embed

@@ -237,6 +237,23 @@ def diag_embed(g, like, k):
     return out
 
 
+def tril_halved(x):
+    """The lower triangle of the matrix ``x`` with its diagonal halved (Murray's Phi in the
+    Cholesky adjoint), in one pass and one allocation."""
+    out = np.tril(x)
+    d = np.arange(min(x.shape))
+    out[d, d] *= 0.5
+    return out
+
+
+def tril_halved_loops(x):
+    """The same for Numba (whose indexing takes one index array): the diagonal by a loop."""
+    out = np.tril(x)
+    for i in range(min(x.shape[0], x.shape[1])):
+        out[i, i] *= 0.5
+    return out
+
+
 def einsum_loops(spec, *operands):
     """np.einsum with explicit subscripts ('ij,jk->ik'); under Numba (which has no einsum)
     flatgrad.runtime.numba_ext compiles each subscript string to loops."""

@@ -139,7 +139,7 @@ defprim("slogdet_sign", 1, _scalar_of, _fmt(lambda a, p: f"np.linalg.slogdet({a[
 
 def _phi(b, X):
     """The lower triangle of X with its diagonal halved."""
-    return b.mul(0.5, b.add(b.tril(X), b.tril(X, k=-1)))
+    return b.tril_halved(X)
 
 
 def _sym(b, S):
@@ -274,6 +274,12 @@ defprim("triu", 1, lambda x, k=0: x, _fmt(lambda a, p: f"np.triu({a[0]}{_k_text(
         elementwise=False, reads_values=False, shape=D.like(0),
         vjp=(lambda b, g, out, x, k=0: b.triu(g, k=k),),
         jvp=(lambda b, t, out, x, k=0: b.triu(t, k=k),),
+        batch=_ONE_MATRIX)
+
+# Murray's Phi: a mask (the lower triangle, the diagonal by 1/2), so its own adjoint and tangent
+defprim("tril_halved", 1, lambda x: x, helper("tril_halved"), elementwise=False,
+        reads_values=False, shape=D.like(0),
+        vjp=(lambda b, g, out, x: b.tril_halved(g),), jvp=(lambda b, t, out, x: b.tril_halved(t),),
         batch=_ONE_MATRIX)
 
 # np.diag of a vector: the matrix with it on diagonal k

@@ -99,3 +99,20 @@ def test_trmm_matches_numpy(dtype, tol, n, m):
                          (support.tri_matmul(big[::2, ::2], b, lower), big[::2, ::2])):
             assert got.dtype == dtype
             np.testing.assert_allclose(got, tri(mat) @ b, rtol=tol, atol=tol)
+
+
+@njit
+def _tril_halved(x):
+    return support.tril_halved(x)
+
+
+@pytest.mark.parametrize("shape", [(5, 5), (3, 6), (6, 3), (0, 0)])
+def test_tril_halved(shape):
+    """Murray's Phi, both helpers, against its definition: tril(x) - diag(x)/2."""
+    x = np.random.default_rng(1).normal(size=shape)
+    want = np.tril(x)
+    k = min(shape)
+    want[np.arange(k), np.arange(k)] = 0.5 * np.diagonal(x)
+    np.testing.assert_array_equal(support.tril_halved(x), want)
+    np.testing.assert_array_equal(_tril_halved(x), want)
+    np.testing.assert_array_equal(_tril_halved(np.asfortranarray(x)), want)
