@@ -20,6 +20,7 @@ import numpy as np
 from llvmlite import binding
 from numba import types
 from numba.extending import get_cython_function_address, overload, register_jitable
+from numba.np.numpy_support import as_dtype
 
 from . import support
 
@@ -113,7 +114,14 @@ def _triangle_impl(routine, a, solve: bool):
 
 @overload(support.tri_matmul, jit_options={"cache": True})
 def _tri_matmul(a, b, lower):
-    if (isinstance(a, types.Array) and a.ndim == 2 and isinstance(b, types.Array) and b.ndim == 2
-            and a.dtype in (types.float32, types.float64) and a.dtype == b.dtype):
+    if not (isinstance(a, types.Array) and a.ndim == 2 and isinstance(b, types.Array)
+            and b.ndim == 2):
+        return None
+    if a.dtype in (types.float32, types.float64) and a.dtype == b.dtype:
         return tri_matmul_impl(a, b, lower)
-    return None
+    dtype = np.promote_types(np.promote_types(as_dtype(a.dtype), as_dtype(b.dtype)), np.float32)
+
+    def mixed(a, b, lower):                 # dtypes differ (a float32 factor, a float64 g)
+        t = np.tril(a) if lower else np.triu(a)
+        return np.ascontiguousarray(t.astype(dtype)) @ np.ascontiguousarray(b.astype(dtype))
+    return mixed

@@ -106,6 +106,16 @@ def _tril_halved(x):
     return support.tril_halved(x)
 
 
+def test_trmm_mixed_dtypes():
+    """A float32 factor times a float64 adjoint: NumPy's promotion, on both targets."""
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(4, 4)).astype(np.float32), rng.normal(size=(4, 3))
+    want = np.tril(a) @ b
+    for got in (_tri_matmul(a, b, True), support.tri_matmul(a, b, True)):
+        assert got.dtype == np.float64
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
 @pytest.mark.parametrize("shape", [(5, 5), (3, 6), (6, 3), (0, 0)])
 def test_tril_halved(shape):
     """Murray's Phi, both helpers, against its definition: tril(x) - diag(x)/2."""
