@@ -919,7 +919,17 @@ defprim("add_into", 2, lambda acc, c: acc, Spelling("{0} += {1}", "{0} += {1}", 
         elementwise=False, inplace=True, fresh=True, reads_values=False, shape=D.like(0),
         reads_output=False,
         accumulates=True, batch="emitted after every transform has run (never batched)")
-defprim("getitem", -1, _getitem_type, variadic(lambda a, p: f"{a[0]}[{_index_text(a[1:], p)}]"),
+def _getitem_jit(a, p):
+    """Numba's advanced indexing with index arrays alone (``x[rows, cols]``) costs about
+    half a second of compile: such gathers go to ``gather``, a loop; the rest index."""
+    if _advanced(p) and all(e[0] in ("i", "a") for e in p["spec"]):
+        return f"gather({', '.join(a)})"
+    return f"{a[0]}[{_index_text(a[1:], p)}]"
+
+
+defprim("getitem", -1, _getitem_type,
+        replace(variadic(lambda a, p: f"{a[0]}[{_index_text(a[1:], p)}]"), jit=_getitem_jit,
+                helpers=("gather",)),
         elementwise=False, view=True, reads_values=False, shape=D.getitem,
         # the adjoint of a gather is a scatter-add into the adjoint of x (reverse.py)
         vjp=(lambda b, g, out, x, *idx, spec: ("index", g),),

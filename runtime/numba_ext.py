@@ -208,6 +208,44 @@ _reduce(support.reduce_min, "min")
 _reduce(support.reduce_prod, "prod")
 
 
+@overload(support.gather)
+def _gather(x, *idx):
+    """``x[idx]`` as one loop when ``idx`` holds one integer or 1-D integer array per axis of
+    ``x`` (the gather ``logp[np.arange(n), y]``); any other index goes to Numba's indexing."""
+    if not isinstance(x, types.Array) or len(idx) != x.ndim or not all(
+            isinstance(i, types.Integer) or isinstance(i, types.Array) and i.ndim == 1
+            and isinstance(i.dtype, types.Integer) for i in idx):
+        return lambda x, *idx: x[idx]
+    ns = {"np": np}
+    exec(_gather_source([isinstance(i, types.Array) for i in idx]), ns)  # noqa: S102
+    return ns["impl"]
+
+
+def _gather_source(arrays: list) -> str:
+    """The source of ``gather`` for indices that are arrays (True) or integers (False): the
+    index arrays broadcast together (a length-1 array repeats), each index wraps once if
+    negative and is checked in range, as NumPy's."""
+    lines = ["def impl(x, *idx):", "    n = 1"]
+    for k in (k for k, arr in enumerate(arrays) if arr):
+        lines += [f"    m{k} = idx[{k}].shape[0]",
+                  f"    if m{k} != 1:",
+                  f"        if n != 1 and n != m{k}:",
+                  "            raise IndexError(\"shape mismatch: indexing arrays could not be "
+                  "broadcast together\")",
+                  f"        n = m{k}",
+                  f"    s{k} = 0 if m{k} == 1 else 1"]
+    lines += ["    out = np.empty(n, x.dtype)", "    for j in range(n):"]
+    for k, arr in enumerate(arrays):
+        lines += [f"        i{k} = idx[{k}][j * s{k}]" if arr else f"        i{k} = idx[{k}]",
+                  f"        if i{k} < 0:",
+                  f"            i{k} += x.shape[{k}]",
+                  f"        if i{k} < 0 or i{k} >= x.shape[{k}]:",
+                  "            raise IndexError(\"index out of bounds\")"]
+    lines.append(f"        out[j] = x[{', '.join(f'i{k}' for k in range(len(arrays)))}]")
+    lines.append("    return out")
+    return "\n".join(lines) + "\n"
+
+
 @overload(support.scatter_add)
 def _scatter_add(acc, g, *idx):
     """``np.add.at(acc, idx, g)`` for integer-array (and integer) indices."""
