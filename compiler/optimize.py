@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from . import types as T
 from .ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, operands
+from .broadcasts import elide_broadcasts
 from .primitives import PRIMS
 from .rewrite import has_effects, map_stmt
 
@@ -530,7 +531,7 @@ def _invariant(op: Op, inside: set[int], carried_inits: set[int]) -> bool:
 
 
 O1 = [("copy-propagation", copy_propagation), ("simplify", simplify), ("scales", fold_scales),
-      ("cse", cse), ("licm", hoist), ("dce", dce)]
+      ("broadcasts", elide_broadcasts), ("cse", cse), ("licm", hoist), ("dce", dce)]
 
 
 # ----------------------------------------------------------------------- in-place sums
