@@ -29,11 +29,18 @@ def _source(u, defs: dict):
     return g
 
 
+def _adjoint_sum(op: Op) -> bool:
+    """A sum into an adjoint (or its tangent): ``optimize.accumulate_in_place`` takes every
+    array term of it to have the adjoint's shape, which a reduced source has not."""
+    of = op.outs[0].of if op.outs else None
+    return op.prim == "add" and of is not None and of[0] in ("grad", "tan")
+
+
 def _elide(op: Op, defs: dict, shapes: dict) -> Op:
     """``op`` with each broadcast operand replaced by its source, when another operand (not
     replaced) proves the full shape."""
     p = PRIMS[op.prim]
-    if not p.elementwise or p.inplace or p.view or len(op.outs) != 1:
+    if not p.elementwise or p.inplace or p.view or len(op.outs) != 1 or _adjoint_sum(op):
         return op
     swap = {k: g for k, a in enumerate(op.args) if (g := _source(a, defs)) is not None}
     full = {shapes.get(a.id) for k, a in enumerate(op.args)
@@ -47,8 +54,9 @@ def _elide(op: Op, defs: dict, shapes: dict) -> Op:
 def elide_broadcasts(fn: Function) -> Function:
     """Elementwise ops read the source of an ``unreduce`` of the same rank instead of the
     broadcast view, when another operand has the view's shape (proven by ``shapes.infer``,
-    strict: a loop-carried array that may change shape proves nothing). Values, dtypes and
-    shapes are unchanged; the view, now unread, goes to dce."""
+    strict: a loop-carried array that may change shape proves nothing); sums into adjoints
+    keep their terms. Values, dtypes and shapes are unchanged; the view, now unread, goes
+    to dce."""
     shapes = infer(fn, strict=True)
     defs: dict = {}
 
