@@ -96,7 +96,7 @@ def lower_sum(lowerer, node, kwargs):
             acc = lowerer.op(node, "add", acc, v)
         return acc
     if isinstance(x, Var) and T.is_array(x.type):
-        return lowerer.arrays.reduction("sum", x, [], kwargs, node)
+        return lowerer.arrays.reduction("sum", x, kwargs.get("axis"), kwargs.get("keepdims"), node)
     raise lowerer.err(node, "sum() needs an array or a tuple", "Use a loop or np.sum on an array.")
 
 

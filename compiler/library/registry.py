@@ -3,28 +3,44 @@
 Every call flatgrad lowers is found here (``lowering_of``), or, for a call that is one
 primitive, in that primitive's stanza (``names=``, read by ``frontend.names.prim_of``); no
 callable is in both, nor registered twice (tests/compiler/test_call_registry.py). A lowering
-is ``lowering(lowerer, node, kwargs)``: the Lowerer, the ``ast.Call`` and its keywords.
+is ``lowering(lowerer, node, args)``: the Lowerer, the ``ast.Call``, and its arguments bound
+by the one binder (:mod:`.binding`) against the signature ``@lowers`` declares with it.
 Array methods are not lowerings of their own: ``x.sum(axis=0)`` is the call
 ``np.sum(x, axis=0)`` (``METHODS`` says which callable each method means), so a method and
 its function cannot drift apart.
 """
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
+from .binding import Signature, bind
+
 LOWERINGS: dict[object, Callable] = {}
+SIGNATURES: dict[object, Signature] = {}   # callable -> what its lowering binds its calls to
 METHODS: dict[str, object] = {}        # array method name -> the callable it means
 
 
-def lowers(*fns) -> Callable:
-    """Register the decorated function as the lowering of calls to each of ``fns``."""
+def lowers(*fns, signature: str | None = None, takes=None) -> Callable:
+    """Register the decorated function as the lowering of calls to each of ``fns``, binding
+    each call against the callable's own signature (``inspect.signature``), or against
+    ``signature`` (a parameter list, ``"x, /"``) where it exposes none; ``takes`` names the
+    parameters the lowering handles (all when None): passing another is an error."""
     def register(lowering: Callable) -> Callable:
         for fn in fns:
             if LOWERINGS.get(fn, lowering) is not lowering:    # one home per call (tests/compiler/test_call_registry.py)
                 raise ValueError(f"{fn!r} has a lowering already: {LOWERINGS[fn].__qualname__}")
+            if _binds(lowering):
+                SIGNATURES[fn] = Signature.of(fn, signature, takes)
             LOWERINGS[fn] = lowering
         return lowering
     return register
+
+
+def _binds(lowering) -> bool:
+    """Whether ``lowering`` takes bound arguments (``lowering(lowerer, node, args)``)."""
+    params = list(inspect.signature(lowering).parameters)
+    return len(params) == 3 and params[2] == "args"
 
 
 def as_method(fn, *names) -> None:
@@ -54,13 +70,17 @@ def attribute_reader(obj) -> Callable | None:
 
 
 def lowering_of(fn) -> Callable | None:
-    """How a call to ``fn`` lowers: ``lowering(lowerer, node, kwargs)``, or None."""
+    """How a call to ``fn`` lowers: ``lower(lowerer, node, kwargs)``, which binds the call's
+    arguments and hands them to ``fn``'s lowering, or None."""
     try:
         lowering = LOWERINGS.get(fn)
     except TypeError:                       # unhashable
         lowering = None
     if lowering is not None:
-        return lowering
+        sig = SIGNATURES.get(fn)
+        if sig is None:
+            return lowering
+        return lambda lowerer, node, kwargs: lowering(lowerer, node, bind(lowerer, node, sig, fn))
     by_type = CALLABLE_TYPES.get(type(fn))
     if by_type is None:
         return None

@@ -288,8 +288,7 @@ def _any_all(np_fn, want_all: bool):
         if not T.is_array(x.type):
             return _truth(lowerer, x, node)        # np.any(x) and np.all(x) of a number: bool(x)
         hits = lowerer.op(node, "eq" if want_all else "ne", x, Const(0, T.Scalar(x.type.dtype)))
-        kw = {k: a[k] for k in ("axis", "keepdims") if k in a}
-        count = lowerer.arrays.reduction("sum", hits, [], kw, node)
+        count = lowerer.arrays.reduction("sum", hits, a.get("axis"), a.get("keepdims"), node)
         return lowerer.op(node, "eq" if want_all else "gt", count, Const(0, T.I64))
     return lower
 

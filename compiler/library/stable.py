@@ -124,10 +124,7 @@ def _shift(lowerer, node, x, axis_node, finite: bool):
 
 
 def _sum(lowerer, node, x, axis_node, keepdims: bool):
-    kw = {"keepdims": ast.Constant(keepdims)}
-    if axis_node is not None:
-        kw["axis"] = axis_node
-    return lowerer.arrays.reduction("sum", x, [], kw, node)
+    return lowerer.arrays.reduction("sum", x, axis_node, ast.Constant(keepdims), node)
 
 
 def _squeeze_like(lowerer, node, m, axis_node, x):
