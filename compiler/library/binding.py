@@ -18,6 +18,8 @@ import functools
 import inspect
 from dataclasses import dataclass, field
 
+import numpy as np
+
 _P = inspect.Parameter
 _POSITIONAL = (_P.POSITIONAL_ONLY, _P.POSITIONAL_OR_KEYWORD)
 
@@ -34,19 +36,25 @@ class Signature:
         parameters named in ``takes`` (all of them when None)."""
         sig = parse(signature) if signature is not None else inspect.signature(fn)
         params = tuple(sig.parameters.values())
+        if signature is None and isinstance(fn, np.ufunc):
+            # a ufunc's inputs are positional-only in NumPy; flatgrad binds them by their
+            # names too (scipy.special.expit(x=v)), as it always has
+            params = tuple(p.replace(kind=_P.POSITIONAL_OR_KEYWORD)
+                           if p.kind is _P.POSITIONAL_ONLY else p for p in params)
         names = [p.name for p in params]
         if takes is None:
             takes = names
         elif isinstance(takes, str):
             takes = takes.replace(",", " ").split()
         unknown = set(takes) - set(names)
-        if unknown:
+        if unknown and not any(p.kind is _P.VAR_KEYWORD for p in params):   # (named **kwargs: np.pad's)
             raise ValueError(f"{fn!r} has no parameters {sorted(unknown)}")
         return cls(params, frozenset(takes))
 
     def handled(self) -> str:
         """The parameters as an error's advice lists them."""
-        return ", ".join(p.name for p in self.params if p.name in self.takes)
+        named = [p.name for p in self.params]
+        return ", ".join([n for n in named if n in self.takes] + sorted(self.takes - set(named)))
 
 
 def parse(text: str) -> inspect.Signature:
@@ -65,6 +73,7 @@ class Bound:
     rest: tuple[ast.expr, ...] = ()           # the *args part, if the signature has one
     extra: dict[str, ast.expr] = field(default_factory=dict)   # the **kwargs part
     defaults: dict[str, object] = field(default_factory=dict)
+    nones: frozenset[str] = frozenset()       # the parameters given as None
 
     @property
     def fname(self) -> str:
@@ -79,6 +88,10 @@ class Bound:
 
     def get(self, name: str, default=None):
         return self.nodes.get(name, default)
+
+    def is_none(self, name: str) -> bool:
+        """Whether ``name`` was given as None (``np.sort(x, axis=None)``)."""
+        return name in self.nones
 
     def default(self, name: str):
         """The signature's default for ``name``."""
@@ -104,9 +117,15 @@ def bind(lowerer, call: ast.Call, sig: Signature, fn) -> Bound:
     for kw in call.keywords:
         p = by_name.get(kw.arg)
         if p is None or p.kind in (_P.POSITIONAL_ONLY, _P.VAR_POSITIONAL, _P.VAR_KEYWORD):
-            if starstar is not None:
+            if starstar is not None and kw.arg in sig.takes:     # one of **kwargs flatgrad knows
+                nodes[kw.arg] = kw.value
+                continue
+            if starstar is not None and starstar.name in sig.takes:
                 extra[kw.arg] = kw.value
                 continue
+            if starstar is not None:
+                raise lowerer.err(kw, f"{fname}: the argument '{kw.arg}' is not supported",
+                                  _advice(sig, fname))
             raise lowerer.err(kw, f"{fname}: unexpected keyword argument '{kw.arg}'",
                               _advice(sig, fname))
         if kw.arg in nodes:
@@ -124,8 +143,9 @@ def bind(lowerer, call: ast.Call, sig: Signature, fn) -> Bound:
             raise lowerer.err(call, f"{fname}: missing required argument '{p.name}'",
                               _advice(sig, fname))
     defaults = {p.name: p.default for p in sig.params if p.default is not _P.empty}
-    nodes = {k: v for k, v in nodes.items() if not (defaults.get(k, 0) is None and _is_none(lowerer, v))}
-    return Bound(fn, call, nodes, rest, extra, defaults)
+    nones = frozenset(k for k, v in nodes.items() if _is_none(lowerer, v))
+    nodes = {k: v for k, v in nodes.items() if not (k in nones and defaults.get(k, 0) is None)}
+    return Bound(fn, call, nodes, rest, extra, defaults, nones)
 
 
 @functools.lru_cache(maxsize=None)
