@@ -40,7 +40,7 @@ def lowers(*fns, signature: str | None = None, takes=None) -> Callable:
 def _binds(lowering) -> bool:
     """Whether ``lowering`` takes bound arguments (``lowering(lowerer, node, args)``)."""
     params = list(inspect.signature(lowering).parameters)
-    return len(params) == 3 and params[2] == "args"
+    return len(params) == 3 and params[2] != "kwargs"
 
 
 def as_method(fn, *names) -> None:
