@@ -57,9 +57,24 @@ class Signature:
         return ", ".join([n for n in named if n in self.takes] + sorted(self.takes - set(named)))
 
 
+@functools.lru_cache(maxsize=None)
 def parse(text: str) -> inspect.Signature:
     """A signature written as a parameter list: ``"x, /, axis=None, *, keepdims=False"``."""
     return inspect.signature(eval(f"lambda {text}: None", {}))   # (constants only: the library's own text)
+
+
+def written(params, required: int = 0) -> str:
+    """The parameter list of a callable flatgrad knows from a table of its parameters (a
+    distribution's, a random generator method's): the first ``required`` of ``params``
+    without a default, the others None by default."""
+    return ", ".join([*params[:required], *(f"{p}=None" for p in params[required:])])
+
+
+def bind_written(lowerer, call: ast.Call, fname: str, text: str) -> "Bound":
+    """Bind ``call``, a call to a callable made while compiling (``rng.normal``, a frozen
+    distribution's method: no registry entry can name it beforehand), against the parameter
+    list ``text``; errors call it ``fname``."""
+    return bind(lowerer, call, Signature.of(None, text), fname)
 
 
 @dataclass
@@ -115,6 +130,9 @@ def bind(lowerer, call: ast.Call, sig: Signature, fn) -> Bound:
     by_name = {p.name: p for p in sig.params}
     starstar = next((p for p in sig.params if p.kind is _P.VAR_KEYWORD), None)
     for kw in call.keywords:
+        if kw.arg is None:
+            raise lowerer.err(kw.value, f"{fname}: **keywords are not supported here",
+                              "Write the keyword arguments out: f(x, axis=0).")
         p = by_name.get(kw.arg)
         if p is None or p.kind in (_P.POSITIONAL_ONLY, _P.VAR_POSITIONAL, _P.VAR_KEYWORD):
             if starstar is not None and kw.arg in sig.takes:     # one of **kwargs flatgrad knows
@@ -151,6 +169,8 @@ def bind(lowerer, call: ast.Call, sig: Signature, fn) -> Bound:
 @functools.lru_cache(maxsize=None)
 def display_name(fn) -> str:
     """``fn`` as users write it: ``np.sum``, ``scipy.special.expit``, ``min``."""
+    if isinstance(fn, str):                            # a made callable, named by its caller
+        return fn
     from .listing import _names_of, _namespaces
     short = getattr(fn, "__name__", type(fn).__name__)
     names = _names_of(fn, _namespaces())

@@ -11,7 +11,6 @@ its function cannot drift apart.
 """
 from __future__ import annotations
 
-import inspect
 from typing import Callable
 
 from .binding import Signature, bind
@@ -30,17 +29,11 @@ def lowers(*fns, signature: str | None = None, takes=None) -> Callable:
         for fn in fns:
             if LOWERINGS.get(fn, lowering) is not lowering:    # one home per call (tests/compiler/test_call_registry.py)
                 raise ValueError(f"{fn!r} has a lowering already: {LOWERINGS[fn].__qualname__}")
-            if _binds(lowering):
+            if fn not in LOWERINGS:             # (the same lowering again, an alias, keeps its)
                 SIGNATURES[fn] = Signature.of(fn, signature, takes)
             LOWERINGS[fn] = lowering
         return lowering
     return register
-
-
-def _binds(lowering) -> bool:
-    """Whether ``lowering`` takes bound arguments (``lowering(lowerer, node, args)``)."""
-    params = list(inspect.signature(lowering).parameters)
-    return len(params) == 3 and params[2] != "kwargs"
 
 
 def as_method(fn, *names) -> None:
@@ -56,7 +49,8 @@ def as_method(fn, *names) -> None:
 # ``norm``), by type: ``reader(lowerer, obj, node)`` gives the attribute's value for ``node``.
 ATTRIBUTES: dict[type, Callable] = {}
 # calls to instances of these types (a frozen distribution's method): ``lowering(lowerer, fn,
-# node, kwargs)``, for callables made while lowering, which no table can list beforehand
+# node)``, for callables made while lowering, which no table can list beforehand (each binds
+# its call with binding.bind_written, against the parameters it knows then)
 CALLABLE_TYPES: dict[type, Callable] = {}
 
 
@@ -71,17 +65,16 @@ def attribute_reader(obj) -> Callable | None:
 
 def lowering_of(fn) -> Callable | None:
     """How a call to ``fn`` lowers: ``lower(lowerer, node, kwargs)``, which binds the call's
-    arguments and hands them to ``fn``'s lowering, or None."""
+    arguments (read from ``node``; the frontend's ``kwargs`` are not read) and hands them to
+    ``fn``'s lowering, or None."""
     try:
         lowering = LOWERINGS.get(fn)
     except TypeError:                       # unhashable
         lowering = None
     if lowering is not None:
-        sig = SIGNATURES.get(fn)
-        if sig is None:
-            return lowering
-        return lambda lowerer, node, kwargs: lowering(lowerer, node, bind(lowerer, node, sig, fn))
+        sig = SIGNATURES[fn]
+        return lambda lowerer, node, _kwargs: lowering(lowerer, node, bind(lowerer, node, sig, fn))
     by_type = CALLABLE_TYPES.get(type(fn))
     if by_type is None:
         return None
-    return lambda lowerer, node, kwargs: by_type(lowerer, fn, node, kwargs)
+    return lambda lowerer, node, _kwargs: by_type(lowerer, fn, node)
