@@ -96,7 +96,8 @@ def lower_sum(lowerer, node, args):
             acc = lowerer.op(node, "add", acc, v)
         return acc
     if isinstance(x, Var) and T.is_array(x.type):
-        return lowerer.arrays.reduction("sum", x, None, None, node)
+        rows = ast.copy_location(ast.Constant(0), node) if x.type.ndim > 1 else None
+        return lowerer.arrays.reduction("sum", x, rows, None, node)   # sum(x) adds x's rows
     raise lowerer.err(node, "sum() needs an array or a tuple", "Use a loop or np.sum on an array.")
 
 

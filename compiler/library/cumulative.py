@@ -185,7 +185,8 @@ def _unwrap(lowerer, node, args):
     x = float_of(lowerer, array_arg(lowerer, args["p"], "np.unwrap"), node)
     nd = x.type.ndim
     axis = one_axis(lowerer, args.get("axis"), nd, "np.unwrap", default=nd - 1)
-    period = float_of(lowerer, lowerer.atom(args["period"]), node) if "period" in args else Const(2 * math.pi, T.F64)
+    period = float_of(lowerer, lowerer.atom(args["period"]), node) if "period" in args \
+        else Const(2 * math.pi, T.F64)
     half = lowerer.op(node, "div", period, 2.0)
     discont = lowerer.atom(args["discont"]) if "discont" in args else half
     hi, lo = _axis_slice(lowerer, node, x, axis, 1, None), _axis_slice(lowerer, node, x, axis, None, -1)

@@ -12,9 +12,9 @@ The classic matrix rules (x = A^-1 b):
   grad_A = -tril(grad_b x^T) (triu for an upper A; without the diagonal for a unit one)
 * cholesky (A = L L^T, L lower): Iain Murray's rule (arXiv:1602.07527), as autograd and JAX
   write it: grad_A = sym(L^-T Phi(L^T g) L^-1) (two triangular solves), Phi = the lower
-  triangle with its diagonal halved, sym(S) = (S + S^T)/2. The function reads only A's lower triangle, but as autograd
-  and JAX do, flatgrad treats A as symmetric: the gradient is the symmetric one, and the
-  tangent of a perturbation t is that of sym(t).
+  triangle with its diagonal halved, sym(S) = (S + S^T)/2. The function reads only A's lower
+  triangle, but as autograd and JAX do, flatgrad treats A as symmetric: the gradient is the
+  symmetric one, and the tangent of a perturbation t is that of sym(t).
 * einsum: linear in each operand; the adjoint of an operand is the einsum of the output's
   adjoint with the other operands, into that operand's subscripts (summed back to its shape
   where a size-1 axis was broadcast); the tangent is the sum of einsums with one operand
@@ -498,8 +498,8 @@ def _lower_solve_triangular(lowerer, node, a):
     fname = "scipy.linalg.solve_triangular"
     A = _square(lowerer, node, lowerer.atom(a["a"]), fname)
     B = _rhs(lowerer, node, lowerer.atom(a["b"]), fname)
-    return _tri_solve(lowerer, node, A, B, _flag(lowerer, a, "lower", False), _trans_arg(lowerer, a.get("trans")),
-                      _flag(lowerer, a, "unit_diagonal", False))
+    return _tri_solve(lowerer, node, A, B, _flag(lowerer, a, "lower", False),
+                      _trans_arg(lowerer, a.get("trans")), _flag(lowerer, a, "unit_diagonal", False))
 
 
 def _cholesky_factor(lowerer, node, A, lower):

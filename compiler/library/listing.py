@@ -2,8 +2,9 @@
 
 Every callable flatgrad lowers is in one of two places: a primitive stanza's ``names``
 (``primitives.CALLS``, a call that is one primitive) or the call registry's ``@lowers``
-(``LOWERINGS``: the library modules, the frontend's builtins and array calls). This module names each by where users reach it
-(``np.linalg.solve``, ``math.exp``, ``scipy.special.expit``) and groups them by namespace.
+(``LOWERINGS``: the library modules, the frontend's builtins and array calls). This module
+names each by where users reach it (``np.linalg.solve``, ``math.exp``,
+``scipy.special.expit``) and groups them by namespace.
 
     python -m flatgrad.compiler.library.listing            # print the Markdown list
     python -m flatgrad.compiler.library.listing README.md  # rewrite the README's list

@@ -212,7 +212,8 @@ def _median(lowerer, node, args):
     # NaN where the slice holds one (NaNs sort last) or is empty, as NumPy's
     mid = lowerer.lower_text(f"""
         n = s.shape[{axis}]
-        np.where(np.isnan({at('n - 1')}), {at('n - 1')}, ({at('(n - 1) // 2')} + {at('n // 2')}) * 0.5) if n > 0 else np.sum(s, axis={axis}) * np.nan
+        np.where(np.isnan({at('n - 1')}), {at('n - 1')}, ({at('(n - 1) // 2')} + {at('n // 2')}) * 0.5) \
+if n > 0 else np.sum(s, axis={axis}) * np.nan
     """, node, s=s)
     return _keepdims(lowerer, node, args, mid, axis, x)
 

@@ -20,8 +20,8 @@ trip and stacks the trips, and the loop reads its trip's row. What the prelude c
 before the function runs is rejected with a CompileError: a draw inside an ``if`` whose
 condition is only known at run time, a ``while`` loop or a nested loop (its count or its
 happening depends on the computation), one whose size changes from trip to trip, and a draw
-whose parameters depend on a float argument (that argument may be differentiated, and a draw has no gradient: write
-``loc + scale * rs.standard_normal(size)``).
+whose parameters depend on a float argument (that argument may be differentiated, and a draw
+has no gradient: write ``loc + scale * rs.standard_normal(size)``).
 """
 from __future__ import annotations
 

@@ -27,7 +27,8 @@ def lowers(*fns, signature: str | None = None, takes=None) -> Callable:
     parameters the lowering handles (all when None): passing another is an error."""
     def register(lowering: Callable) -> Callable:
         for fn in fns:
-            if LOWERINGS.get(fn, lowering) is not lowering:    # one home per call (tests/compiler/test_call_registry.py)
+            # one home per call (tests/compiler/test_call_registry.py)
+            if LOWERINGS.get(fn, lowering) is not lowering:
                 raise ValueError(f"{fn!r} has a lowering already: {LOWERINGS[fn].__qualname__}")
             if fn not in LOWERINGS:             # (the same lowering again, an alias, keeps its)
                 SIGNATURES[fn] = Signature.of(fn, signature, takes)

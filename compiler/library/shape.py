@@ -22,7 +22,8 @@ from .. import dims as D
 from .. import facts
 from .. import types as T
 from ..ir import Const, Var
-from ..primitives import B_ALONG, B_SAME, B_SHAPED, NO_BATCH_INT, P_ATOM, PRIMS, Spelling, call, defprim, helper
+from ..primitives import (B_ALONG, B_SAME, B_SHAPED, NO_BATCH_INT, P_ATOM, PRIMS, Spelling, call,
+                          defprim, helper)
 from ..values import Ref
 from .registry import as_method, lowers
 
@@ -635,7 +636,8 @@ def _permute(lowerer, node, x, perm):
 def _np_swapaxes(lowerer, node, args):
     x = lowerer.atom(args["a"])
     nd = _ndim(x)
-    i, j = (_norm_axis(lowerer, node, lowerer.const_int(args[k]), nd, "np.swapaxes") for k in ("axis1", "axis2"))
+    i, j = (_norm_axis(lowerer, node, lowerer.const_int(args[k]), nd, "np.swapaxes")
+            for k in ("axis1", "axis2"))
     perm = list(range(nd))
     perm[i], perm[j] = perm[j], perm[i]
     return _permute(lowerer, node, x, tuple(perm))

@@ -170,7 +170,8 @@ def _betaln(lowerer, node, args):
     """log|B(a, b)| = gammaln(a) + gammaln(b) - gammaln(a + b)."""
     a, c = (float_of(lowerer, lowerer.atom(args[k]), node) for k in ("a", "b"))
     ga, gc = lowerer.op(node, "gammaln", a), lowerer.op(node, "gammaln", c)
-    return lowerer.op(node, "sub", lowerer.op(node, "add", ga, gc), lowerer.op(node, "gammaln", lowerer.op(node, "add", a, c)))
+    return lowerer.op(node, "sub", lowerer.op(node, "add", ga, gc),
+                      lowerer.op(node, "gammaln", lowerer.op(node, "add", a, c)))
 
 
 @lowers(scipy.special.digamma, scipy.special.psi, takes="x")

@@ -101,7 +101,8 @@ defprim("nograd", 1, T.same, Spelling("{0}", "{0}", P_ATOM, (P_ATOM,)), nondiff=
 def _logit(lowerer, node, args):
     """scipy.special.logit(p) = log(p / (1 - p)), as log(p) - log1p(-p)."""
     p = float_of(lowerer, lowerer.atom(args["x"]), node)
-    return lowerer.op(node, "sub", lowerer.op(node, "log", p), lowerer.op(node, "log1p", lowerer.op(node, "neg", p)))
+    return lowerer.op(node, "sub", lowerer.op(node, "log", p),
+                      lowerer.op(node, "log1p", lowerer.op(node, "neg", p)))
 
 
 def _shift(lowerer, node, x, axis_node, finite: bool):

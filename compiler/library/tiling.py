@@ -135,7 +135,8 @@ def _np_pad(lowerer, node, args):
         if isinstance(lo, Const) and isinstance(hi, Const) and lo.value == hi.value == 0:
             continue
         n = lowerer.op(node, "dim", out, axis=k)
-        i = lowerer.op(node, "sub", lowerer.op(node, "arange", _add(lowerer, node, _add(lowerer, node, n, lo), hi)), lo)
+        extent = _add(lowerer, node, _add(lowerer, node, n, lo), hi)
+        i = lowerer.op(node, "sub", lowerer.op(node, "arange", extent), lo)
         if mode == "edge":
             idx = lowerer.op(node, "min", lowerer.op(node, "max", i, Const(0, I64)),
                         lowerer.op(node, "sub", n, Const(1, I64)))
@@ -149,7 +150,8 @@ def _np_pad(lowerer, node, args):
         else:                        # symmetric, period 2n: 0 1 2 2 1 0 0 1 ...
             p = lowerer.op(node, "max", lowerer.op(node, "mul", n, Const(2, I64)), Const(1, I64))
             j = lowerer.op(node, "mod", i, p)
-            idx = lowerer.op(node, "min", j, lowerer.op(node, "sub", lowerer.op(node, "sub", p, Const(1, I64)), j))
+            last = lowerer.op(node, "sub", p, Const(1, I64))
+            idx = lowerer.op(node, "min", j, lowerer.op(node, "sub", last, j))
         out = _take(lowerer, node, out, idx, k)
     return out if out is not x else lowerer.op(node, "copy_array", x)
 

@@ -66,7 +66,8 @@ def test_a_keyword_form_has_numpys_value_and_the_difference_gradient(name):
 # keyword form against NumPy's value of the positional one
 UFUNC_KEYWORDS = {"expit": ("np.sum(ss.expit(x=x))", "np.sum(ss.expit(x))"),
                   "erf": ("np.sum(ss.erf(x=x))", "np.sum(ss.erf(x))"),
-                  "betaln": ("np.sum(ss.betaln(b=2.0, a=x * x + 1.0))", "np.sum(ss.betaln(x * x + 1.0, 2.0))")}
+                  "betaln": ("np.sum(ss.betaln(b=2.0, a=x * x + 1.0))",
+                             "np.sum(ss.betaln(x * x + 1.0, 2.0))")}
 _UF = build({**{k: ("x", kw) for k, (kw, _) in UFUNC_KEYWORDS.items()},
              **{k + "_ref": ("x", ref) for k, (_, ref) in UFUNC_KEYWORDS.items()}}, header=HEADER)
 
@@ -110,3 +111,10 @@ def test_a_bad_call_is_an_error_at_the_argument_naming_it(name):
     assert err.loc is not None and err.loc.line == f.__code__.co_firstlineno + 1, str(err)
     line = f"    return {expr}"
     assert line[err.loc.col:].startswith(at), (err.loc.col, str(err))     # (col counts from 0)
+
+
+def test_builtin_sum_of_a_matrix_adds_its_rows():
+    """``sum(x)`` iterates ``x``: the sum over the first axis, as Python computes it (it was
+    the sum of every element)."""
+    f = build({"rows": ("x", "np.sum(sum(x) * np.arange(4.0))")}, header=HEADER).rows
+    check(f, (M,), (0,), ag=False, jvp=False)
