@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .naming import names_of, namespaces
+
 _P = inspect.Parameter
 _POSITIONAL = (_P.POSITIONAL_ONLY, _P.POSITIONAL_OR_KEYWORD)
 
@@ -59,8 +61,34 @@ class Signature:
 
 @functools.lru_cache(maxsize=None)
 def parse(text: str) -> inspect.Signature:
-    """A signature written as a parameter list: ``"x, /, axis=None, *, keepdims=False"``."""
-    return inspect.signature(eval(f"lambda {text}: None", {}))   # (constants only: the library's own text)
+    """A signature written as a parameter list: ``"x, /, axis=None, *, keepdims=False"``
+    (defaults are literals)."""
+    a = ast.parse(f"def _({text}): pass").body[0].args
+    positional = a.posonlyargs + a.args
+    defaults = [None] * (len(positional) - len(a.defaults)) + a.defaults
+    params = [_param(p.arg, _P.POSITIONAL_ONLY if k < len(a.posonlyargs) else _P.POSITIONAL_OR_KEYWORD, d)
+              for k, (p, d) in enumerate(zip(positional, defaults))]
+    if a.vararg:
+        params.append(_P(a.vararg.arg, _P.VAR_POSITIONAL))
+    params += [_param(p.arg, _P.KEYWORD_ONLY, d) for p, d in zip(a.kwonlyargs, a.kw_defaults)]
+    if a.kwarg:
+        params.append(_P(a.kwarg.arg, _P.VAR_KEYWORD))
+    return inspect.Signature(params)
+
+
+def _param(name: str, kind, default: ast.expr | None) -> inspect.Parameter:
+    return _P(name, kind, default=_P.empty if default is None else _constant(default))
+
+
+def _constant(node: ast.expr):
+    """A written default: a constant, a negated one, or a tuple of them."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_constant(node.operand)
+    if isinstance(node, ast.Tuple):
+        return tuple(_constant(e) for e in node.elts)
+    raise ValueError(f"a written signature's default must be a constant: {ast.unparse(node)}")
 
 
 def written(params, required: int = 0) -> str:
@@ -171,9 +199,8 @@ def display_name(fn) -> str:
     """``fn`` as users write it: ``np.sum``, ``scipy.special.expit``, ``min``."""
     if isinstance(fn, str):                            # a made callable, named by its caller
         return fn
-    from .listing import _names_of, _namespaces
     short = getattr(fn, "__name__", type(fn).__name__)
-    names = _names_of(fn, _namespaces())
+    names = names_of(fn, namespaces())
     if names:
         return min(names, key=lambda n: (n.rsplit(".", 1)[-1] != short, len(n)))
     owner = getattr(fn, "__objclass__", None)          # an ndarray method: ndarray.astype
