@@ -49,7 +49,7 @@ class Signature:
         elif isinstance(takes, str):
             takes = takes.replace(",", " ").split()
         unknown = set(takes) - set(names)
-        if unknown and not any(p.kind is _P.VAR_KEYWORD for p in params):   # (named **kwargs: np.pad's)
+        if unknown and not any(p.kind is _P.VAR_KEYWORD for p in params):  # (named **kwargs: np.pad's)
             raise ValueError(f"{fn!r} has no parameters {sorted(unknown)}")
         return cls(params, frozenset(takes))
 
@@ -66,8 +66,8 @@ def parse(text: str) -> inspect.Signature:
     a = ast.parse(f"def _({text}): pass").body[0].args
     positional = a.posonlyargs + a.args
     defaults = [None] * (len(positional) - len(a.defaults)) + a.defaults
-    params = [_param(p.arg, _P.POSITIONAL_ONLY if k < len(a.posonlyargs) else _P.POSITIONAL_OR_KEYWORD, d)
-              for k, (p, d) in enumerate(zip(positional, defaults))]
+    kinds = [_P.POSITIONAL_ONLY] * len(a.posonlyargs) + [_P.POSITIONAL_OR_KEYWORD] * len(a.args)
+    params = [_param(p.arg, kind, d) for p, kind, d in zip(positional, kinds, defaults)]
     if a.vararg:
         params.append(_P(a.vararg.arg, _P.VAR_POSITIONAL))
     params += [_param(p.arg, _P.KEYWORD_ONLY, d) for p, d in zip(a.kwonlyargs, a.kw_defaults)]
@@ -115,7 +115,6 @@ class Bound:
     nodes: dict[str, ast.expr]
     rest: tuple[ast.expr, ...] = ()           # the *args part, if the signature has one
     extra: dict[str, ast.expr] = field(default_factory=dict)   # the **kwargs part
-    defaults: dict[str, object] = field(default_factory=dict)
     nones: frozenset[str] = frozenset()       # the parameters given as None
 
     @property
@@ -136,62 +135,62 @@ class Bound:
         """Whether ``name`` was given as None (``np.sort(x, axis=None)``)."""
         return name in self.nones
 
-    def default(self, name: str):
-        """The signature's default for ``name``."""
-        return self.defaults[name]
-
 
 def bind(lowerer, call: ast.Call, sig: Signature, fn) -> Bound:
     """Bind ``call``'s arguments (a call to ``fn``) to ``sig`` as Python would, or raise a
     located CompileError naming the argument."""
-    fname = display_name(fn)
-    nodes, rest, extra = {}, (), {}
-    positional = [p for p in sig.params if p.kind in _POSITIONAL]
+    def fail(node, message, advice=True):
+        fname = display_name(fn)           # (looked up for errors only)
+        return lowerer.err(node, f"{fname}{message}", _advice(sig, fname) if advice else "")
+
+    nodes, rest = _positional(call, sig, fail)
+    extra = _keywords(call, sig, nodes, fail)
     star = next((p for p in sig.params if p.kind is _P.VAR_POSITIONAL), None)
-    args = list(call.args)
-    if len(args) > len(positional) and star is None:
-        raise lowerer.err(call, f"{fname} takes at most {len(positional)} arguments here",
-                          _advice(sig, fname))
-    for p, arg in zip(positional, args):
-        nodes[p.name] = arg
-    rest = tuple(args[len(positional):])
-    by_name = {p.name: p for p in sig.params}
-    starstar = next((p for p in sig.params if p.kind is _P.VAR_KEYWORD), None)
-    for kw in call.keywords:
-        if kw.arg is None:
-            raise lowerer.err(kw.value, f"{fname}: **keywords are not supported here",
-                              "Write the keyword arguments out: f(x, axis=0).")
-        p = by_name.get(kw.arg)
-        if p is None or p.kind in (_P.POSITIONAL_ONLY, _P.VAR_POSITIONAL, _P.VAR_KEYWORD):
-            if starstar is not None and kw.arg in sig.takes:     # one of **kwargs flatgrad knows
-                nodes[kw.arg] = kw.value
-                continue
-            if starstar is not None and starstar.name in sig.takes:
-                extra[kw.arg] = kw.value
-                continue
-            if starstar is not None:
-                raise lowerer.err(kw, f"{fname}: the argument '{kw.arg}' is not supported",
-                                  _advice(sig, fname))
-            raise lowerer.err(kw, f"{fname}: unexpected keyword argument '{kw.arg}'",
-                              _advice(sig, fname))
-        if kw.arg in nodes:
-            raise lowerer.err(kw, f"{fname} got '{kw.arg}' twice")
-        nodes[kw.arg] = kw.value
     if star is not None and rest and star.name not in sig.takes:
-        raise lowerer.err(rest[0], f"{fname}: the argument '{star.name}' is not supported",
-                          _advice(sig, fname))
+        raise fail(rest[0], f": the argument '{star.name}' is not supported")
     for name, node in nodes.items():
         if name not in sig.takes:
-            raise lowerer.err(node, f"{fname}: the argument '{name}' is not supported",
-                              _advice(sig, fname))
+            raise fail(node, f": the argument '{name}' is not supported")
     for p in sig.params:
         if p.kind in (*_POSITIONAL, _P.KEYWORD_ONLY) and p.default is _P.empty and p.name not in nodes:
-            raise lowerer.err(call, f"{fname}: missing required argument '{p.name}'",
-                              _advice(sig, fname))
-    defaults = {p.name: p.default for p in sig.params if p.default is not _P.empty}
+            raise fail(call, f": missing required argument '{p.name}'")
     nones = frozenset(k for k, v in nodes.items() if _is_none(lowerer, v))
-    nodes = {k: v for k, v in nodes.items() if not (k in nones and defaults.get(k, 0) is None)}
-    return Bound(fn, call, nodes, rest, extra, defaults, nones)
+    none_default = {p.name for p in sig.params if p.default is None}
+    nodes = {k: v for k, v in nodes.items() if not (k in nones and k in none_default)}
+    return Bound(fn, call, nodes, rest, extra, nones)
+
+
+def _positional(call, sig, fail) -> tuple[dict, tuple]:
+    """The positional arguments: by parameter name, and the rest (``*args``)."""
+    positional = [p for p in sig.params if p.kind in _POSITIONAL]
+    if len(call.args) > len(positional) and not any(p.kind is _P.VAR_POSITIONAL for p in sig.params):
+        raise fail(call, f" takes at most {len(positional)} arguments here")
+    return dict(zip((p.name for p in positional), call.args)), tuple(call.args[len(positional):])
+
+
+def _keywords(call, sig, nodes: dict, fail) -> dict:
+    """Put the keyword arguments into ``nodes``; returns those ``**kwargs`` collects."""
+    by_name = {p.name: p for p in sig.params}
+    starstar = next((p for p in sig.params if p.kind is _P.VAR_KEYWORD), None)
+    extra = {}
+    for kw in call.keywords:
+        if kw.arg is None:
+            raise fail(kw.value, ": **keywords are not supported here", advice=False)
+        p = by_name.get(kw.arg)
+        if p is None or p.kind in (_P.POSITIONAL_ONLY, _P.VAR_POSITIONAL, _P.VAR_KEYWORD):
+            if starstar is None:
+                raise fail(kw, f": unexpected keyword argument '{kw.arg}'")
+            if kw.arg in sig.takes:                  # one of **kwargs the lowering names
+                nodes[kw.arg] = kw.value
+            elif starstar.name in sig.takes:
+                extra[kw.arg] = kw.value
+            else:
+                raise fail(kw, f": the argument '{kw.arg}' is not supported")
+            continue
+        if kw.arg in nodes:
+            raise fail(kw, f" got '{kw.arg}' twice", advice=False)
+        nodes[kw.arg] = kw.value
+    return extra
 
 
 @functools.lru_cache(maxsize=None)
