@@ -18,7 +18,9 @@ compiled function's own: not an argument (the caller's array) and not a read-onl
 
 Which buffers a value may share comes from :func:`buffers`: a view (``Primitive.view``) or
 an in-place result shares its first argument's buffers, a region's output those of the
-values its blocks yield, a loop's parameter those of its initial and yielded values.
+values its blocks yield, a loop's parameter those of its initial and yielded values (an
+array made inside the loop reaches the parameter as an earlier trip's array, distinct from
+the one the same op makes on this trip).
 
 The stages still make their own copy decisions (``frontend/ownership.py``,
 ``reverse._Reverse.owned``/``copies``, ``batching._Batcher.foreign``); with
@@ -97,18 +99,36 @@ def buffers(fn: Function) -> tuple[dict[int, frozenset], frozenset]:
             for o, y1, y2 in zip(s.outs, s.then.yields, s.orelse.yields):
                 changed |= join(o, of(y1) | of(y2))
             return changed
-        params = s.carried
-        for i, (p, a, y) in enumerate(zip(params, s.init, s.body.yields)):
-            new = of(a) | of(y)
+        inside = made_in(s)
+        for i, (p, a, y) in enumerate(zip(s.carried, s.init, s.body.yields)):
+            new = of(a) | _earlier(of(y), inside)
             changed |= join(p, new)
             changed |= join(s.outs[i], new)
             if isinstance(s, While):
                 changed |= join(s.cond.params[i], new)
         return changed
 
+    made: dict[int, frozenset] = {}
+
+    def made_in(s) -> frozenset:
+        if id(s) not in made:
+            made[id(s)] = frozenset(_defined(s))
+        return made[id(s)]
+
     while block(fn.body):
         pass
     return bufs, frozenset(foreign)
+
+
+def _earlier(bs: frozenset, inside: frozenset) -> frozenset:
+    """The buffers a loop's yield hands to its next trip: one made inside the loop is, on
+    that trip, an earlier trip's array (``("earlier", site)``), not the one its op makes
+    again (a fresh ``copy_array`` of the carried adjoint never aliases the parameter)."""
+    return frozenset(("earlier", b) if isinstance(b, int) and b in inside else b for b in bs)
+
+
+def _site(b) -> int:
+    return b[1] if isinstance(b, tuple) else b
 
 
 def _read_only(s: Op) -> bool:
@@ -141,7 +161,7 @@ def hazards(fn: Function) -> list[Hazard]:
     for w, path in _writes(fn.body, ()):
         a = w.args[0]
         mine = bufs.get(a.id, frozenset())
-        if mine & foreign:
+        if any(_site(b) in foreign for b in mine):
             out.append(Hazard(w, "foreign", None))
             continue
         stale = {v for v, bs in bufs.items() if bs & mine and order.before(v, w)}
