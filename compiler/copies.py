@@ -39,6 +39,7 @@ from dataclasses import dataclass, replace
 from . import types as T
 from .ir import Block, For, Function, If, Op, Var, While, blocks_of, max_id, operands
 from .primitives import PRIMS
+from .verify import reads as _reads
 
 
 def enabled() -> bool:
@@ -208,17 +209,6 @@ def _writes(b: Block, path: tuple):
             continue
         for inner in blocks_of(s):
             yield from _writes(inner, here)
-
-
-def _reads(s) -> set[int]:
-    """The values ``s`` reads the contents of, inside its regions too (shapes excepted)."""
-    if isinstance(s, Op):
-        skip = PRIMS[s.prim].shape_args
-        return {a.id for i, a in enumerate(s.args) if isinstance(a, Var) and i not in skip}
-    out = {a.id for a in operands(s) if isinstance(a, Var)}
-    for b in blocks_of(s):
-        out |= _block_reads(b)
-    return out
 
 
 def _block_reads(b: Block) -> set[int]:
