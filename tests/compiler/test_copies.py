@@ -7,7 +7,6 @@ import textwrap
 
 import numpy as np
 
-import flatgrad as fg
 from flatgrad.compiler import copies
 from flatgrad.compiler.ir import Block, For, Function, If, Op, While
 from flatgrad.compiler.pipeline import Request, transform
@@ -74,9 +73,8 @@ def test_a_write_into_an_argument_is_foreign():
         assert h.reason in ("read later", "foreign")
 
 
-JAC = textwrap.dedent("""
+PROGRAMS = textwrap.dedent("""
     import numpy as np, flatgrad as fg
-    from flatgrad.compiler import copies
 
     def f(x):
         z = x * 1.0
@@ -84,24 +82,54 @@ JAC = textwrap.dedent("""
         z[2] = z[2] + 3.0 * x[0]
         return z * x
 
+    def mean_then_column(x):
+        # the adjoint of x.mean() is a number broadcast to x's shape, written in place by the
+        # scatter of x[:, 1]'s adjoint; batched by vmap it is a read-only np.broadcast_to
+        return np.mean(x) * 2.0 + np.sum(np.ones(3) @ x[:, 1]) * np.mean(x)
+
+    def differences(h, x, eps=1e-6):
+        out = []
+        for j in range(x.size):
+            e = np.zeros(x.size); e[j] = eps
+            e = e.reshape(x.shape)
+            out.append((h(x + e) - h(x - e)) / (2 * eps))
+        return np.stack(out, axis=-1)
+
     x = np.array([0.3, -1.2, 0.7])
-    got = fg.jacobian(f, target="python")(x)
-    eps, want = 1e-6, np.zeros((3, 3))
-    for j in range(3):
-        e = np.zeros(3); e[j] = eps
-        want[:, j] = (f((x + e).copy()) - f((x - e).copy())) / (2 * eps)
-    np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(fg.jacobian(f, target="python")(x), differences(f, x),
+                               rtol=1e-7, atol=1e-8)
+    xs = np.random.default_rng(3).normal(size=(4, 3, 3))
+    vals, grads = fg.vmap(fg.value_and_grad(mean_then_column, target="python"),
+                          method="batch")(xs)
+    for k in range(4):
+        assert abs(vals[k] - mean_then_column(xs[k])) < 1e-12
+        want = differences(mean_then_column, xs[k]).reshape(3, 3)
+        np.testing.assert_allclose(grads[k], want, rtol=1e-6, atol=1e-7)
     print("ok")
 """)
 
 
-def test_jacobian_writes_into_the_seed_under_the_late_pass(tmp_path):
-    """With FLATGRAD_COPIES=pass the batcher writes into the identity seed without its own
-    copy; the late pass must copy it where it is read after (central differences)."""
-    script = tmp_path / "jac.py"
-    script.write_text(JAC)
+def test_writes_into_broadcast_adjoints_under_the_late_pass(tmp_path):
+    """With FLATGRAD_COPIES=pass the batcher leaves its copy of a read-only broadcast adjoint
+    to the late pass, which copies it because ``unreduce`` of an array is ``read_only``
+    (without that fact NumPy raises "output array is read-only"); both paths are compared
+    with central differences, in a fresh process each (the flag is read per process)."""
+    script = tmp_path / "programs.py"
+    script.write_text(PROGRAMS)
     for flag in ("", "pass"):
         env = dict(os.environ, FLATGRAD_COPIES=flag, FLATGRAD_DEBUG="1",
                    FLATGRAD_CACHE_DIR=str(tmp_path / f"cache{flag}"))
         r = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True)
         assert r.returncode == 0 and "ok" in r.stdout, r.stderr[-3000:]
+
+
+def test_read_only_views_are_stanza_facts():
+    from flatgrad.compiler.primitives import PRIMS
+    assert copies._read_only(Op("unreduce", (_v(T.Array("float64", 1)), _v(T.Array("float64", 2))), ()))
+    assert not copies._read_only(Op("unreduce", (_v(T.F64), _v(T.Array("float64", 2))), ()))
+    assert PRIMS["broadcast_to"].read_only and not PRIMS["transpose"].read_only
+
+
+def _v(t):
+    from flatgrad.compiler.ir import Var
+    return Var(0, t)
