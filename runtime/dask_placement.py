@@ -24,8 +24,7 @@ _KNOWN: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 def groups(client, chunks: list, arrays: list):
     """``chunks`` (chunk k's block keys, one per array) as ``[(worker, [k, ...]), ...]``,
     one group per thread of the worker that holds them; None when a block is not in the
-    cluster's memory (data the call computes: Dask makes it as workers are ready) or the
-    data is held unevenly (see :func:`_grouped`)."""
+    cluster's memory (data the call computes: Dask makes it as workers are ready)."""
     if not all(_held(a) for a in arrays):
         return None
     keys = tuple(chunks)
@@ -83,10 +82,12 @@ def _grouped(chunks: list, arrays: list, who_has: dict, nthreads: dict) -> list:
     """Each chunk to a worker that holds it, or all of it but a small block (``y``'s beside
     ``X``'s: fetched in milliseconds, against a chunk's seconds of work), choosing the least
     loaded of those; the chunks with the fewest choices first, the largest first among them.
-    Each worker's chunks are then dealt out to its threads. None when the data is held so
-    unevenly that a thread would have more than one chunk's bytes of work beyond another's:
-    then a task per chunk lets Dask's scheduler balance the work (copying chunks to the
-    idle workers, where its memory manager may keep them for the next calls)."""
+    Each worker's chunks are then dealt out to its threads. Data held unevenly (a worker's
+    threads with more than a chunk's bytes of work beyond another's) is evened out: a chunk
+    of the busiest goes to the least busy as a task of its own there, which runs once the
+    worker has fetched its blocks, while its other tasks run. Dask's memory manager then
+    keeps one of the two copies; where it keeps the new one, the next calls find the data
+    even."""
     sizes = [_row_bytes(a) for a in arrays]
     total = [sum(s[k] for s in sizes) for k in range(len(chunks))]
     choices = []
@@ -103,15 +104,41 @@ def _grouped(chunks: list, arrays: list, who_has: dict, nthreads: dict) -> list:
         w = min(choices[k], key=lambda w: (load.get(w, 0) + total[k]) / nthreads.get(w, 1))
         load[w] = load.get(w, 0) + total[k]
         mine.setdefault(w, []).append(k)
-    per_thread = [load.get(w, 0) / n for w, n in nthreads.items() if n > 0]
-    if per_thread and max(per_thread) - min(per_thread) > max(total):
-        return None     # a task per chunk: Dask's scheduler evens the load out (moving data)
+    moved = _evened(mine, total, {w: n for w, n in nthreads.items() if n > 0})
     out = []
     for w, ks in mine.items():
         ks.sort()
         m = max(1, min(nthreads.get(w, 1), len(ks)))
-        out += [(w, ks[i::m]) for i in range(m)]
-    return out
+        out += [(w, ks[i::m]) for i in range(m) if ks[i::m]]
+    return out + moved
+
+
+def _evened(mine: dict, total: list, nthreads: dict) -> list:
+    """Move a chunk from the busiest worker (the most work on one of its threads) to the
+    least busy while that shortens the busiest one's work and leaves the other's shorter;
+    ``mine`` is updated, the moved chunks returned as ``[(worker, [k]), ...]``."""
+    moved: list = []
+    extra: dict = {}             # worker -> the chunks moved to it
+
+    def busy(w, ks):
+        m = max(1, min(nthreads.get(w, 1), len(ks)))
+        return max(sum(total[k] for k in sorted(ks)[i::m]) for i in range(m)) if ks else 0
+    workers = sorted(set(nthreads) | set(mine))
+    while len(workers) > 1:
+        work = {w: mine.get(w, []) + extra.get(w, []) for w in workers}
+        hi = max(workers, key=lambda w: busy(w, work[w]))
+        lo = min(workers, key=lambda w: busy(w, work[w]))
+        if not mine.get(hi):
+            break
+        k = min(mine[hi], key=lambda k: total[k])
+        before = busy(hi, work[hi])
+        if busy(hi, [c for c in work[hi] if c != k]) >= before or \
+                busy(lo, work[lo] + [k]) >= before:
+            break
+        mine[hi].remove(k)
+        extra.setdefault(lo, []).append(k)
+        moved.append((lo, [k]))
+    return moved
 
 
 def _row_bytes(a) -> list:

@@ -51,9 +51,10 @@ from .dask_map import is_dask
 SPLIT_EVERY = 16         # results summed per task of the tree
 INLINE_BYTES = 1 << 16   # parameters up to this size travel inside each task
 _CHUNKED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_LAST: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # client -> its last result
+_LAST: list = [None]     # the last call's result future (see _hold)
 _CALLS = itertools.count()
-_PROCESS = os.urandom(6).hex()   # with the counter: a graph's name, new for every call
+_PROCESS = os.urandom(6).hex()   # with the process id and the counter: a graph's name, new
+                                 # for every call (of every process a fork makes, too)
 
 
 class DaskData(Exception):
@@ -93,7 +94,7 @@ def call(t, args: tuple):
         groups = placement.groups(client, job.chunks, arrays)
         out = job.per_chunk() if groups is None else job.per_worker(groups)
         future = client.get(job.graph(), out, sync=False)   # the cluster starts; meanwhile ...
-        _hold(client, future)
+        _hold(future if groups is not None else None)
         base = _empty_run(tc, args, positions, n, rows)
         summed = future.result()
     # the part that reads no data was counted once per chunk: keep it once
@@ -135,7 +136,7 @@ class _Job:
 
     def __init__(self, payload: _Payload, arrays: list):
         self.arrays = arrays
-        self.name = f"flatgrad-rows-{_PROCESS}-{next(_CALLS)}"
+        self.name = f"flatgrad-rows-{_PROCESS}-{os.getpid()}-{next(_CALLS)}"
         self.layer: dict = {}
         self.placed: dict = {}       # worker address -> the keys of the tasks placed there
         if payload.nbytes() <= INLINE_BYTES:
@@ -218,12 +219,15 @@ def _row_keys(a) -> list:
     return keys
 
 
-def _hold(client, future) -> None:
+def _hold(future) -> None:
     """Keep ``future`` (the call's result) until the next call has sent its graph, and let
     the previous call's go now. A client sends the scheduler at most one batch of messages
     per 10 ms; released when the call returns, a result's release would be that batch, and
-    the next call's graph, sent a moment later by an optimizer, would wait for the next."""
-    _LAST[client] = future
+    the next call's graph, sent a moment later by an optimizer, would wait for the next.
+    One slot for all clients: what it keeps alive is one small result and its client. Only
+    a call on data held in the workers' memory (an optimizer's, made again and again) keeps
+    its result; a call whose graph computes its data lets that graph go when it returns."""
+    _LAST[0] = future
 
 
 def _client():

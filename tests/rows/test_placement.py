@@ -59,10 +59,19 @@ def test_threads_share_their_workers_chunks():
     assert sorted(ks for w, ks in groups if w == B) == [[4], [5], [6]]
 
 
-def test_data_held_unevenly_is_left_to_dasks_scheduler():
+def test_data_held_unevenly_is_evened_out_by_moving_chunks():
     chunks, arrays = data()
     who = {key: [A if i < 4 else B] for i, keys in enumerate(chunks) for key in keys}
-    assert _grouped(chunks, arrays, who, {A: 1, B: 1}) is None          # 4 against 2
+    groups = _grouped(chunks, arrays, who, {A: 1, B: 1})          # 4 against 2
+    assert flat(groups) == list(range(6))
+    assert [(w, len(ks)) for w, ks in groups] == [(A, 3), (B, 2), (B, 1)]
+    assert groups[-1][1][0] < 4          # the moved chunk is one of A's, a task of its own
     who = {key: [A if i < 3 else B] for i, keys in enumerate(chunks) for key in keys}
-    assert _grouped(chunks, arrays, who, {A: 1, B: 1, C: 1}) is None    # C holds none
-    assert _grouped(chunks, arrays, who, {A: 1, B: 1}) is not None
+    groups = _grouped(chunks, arrays, who, {A: 1, B: 1, C: 1})    # C holds none
+    assert flat(groups) == list(range(6))
+    per = {}
+    for w, ks in groups:
+        per[w] = per.get(w, 0) + len(ks)
+    assert per == {A: 2, B: 2, C: 2}
+    groups = _grouped(chunks, arrays, who, {A: 1, B: 1})          # even: nothing moves
+    assert sorted(len(ks) for _, ks in groups) == [3, 3] and len(groups) == 2

@@ -256,18 +256,21 @@ def test_data_held_by_the_workers_runs_as_a_task_per_worker():
                  (fg.grad(F.least_squares_mean, target="python"), (W,), ()),
                  (fg.value_and_grad(F.mlp_like_dict, target="python"), (big,), ())]
         said = [({k: [workers[i % 2]] for i, chunk in enumerate(keys) for k in chunk},
-                 {w: 1 for w in workers}),                       # 5 and 4 chunks
+                 {w: 1 for w in workers}, 2),                    # 5 and 4 chunks
                 ({k: ["tcp://127.0.0.1:9"] for chunk in keys for k in chunk},
-                 {"tcp://127.0.0.1:9": 2})]                      # a worker that is gone
-        for where in said:
+                 {"tcp://127.0.0.1:9": 2}, 2),                   # a worker that is gone
+                ({k: [workers[0]] for chunk in keys for k in chunk},
+                 {w: 1 for w in workers}, 6)]    # 9 and 0: rows 200 and 3, then 100
+        # and 103 (8 chunks of 25 rows and one of 3): 5 chunks moved, a task each
+        for who_has, nthreads, tasks in said:
             for t, params, more in cases:
-                known[keys] = where
+                known[keys] = (who_has, nthreads)
                 with distributed.get_task_stream(client) as stream:
                     got = t(*params, X, y, *more)
                 assert_close(got, t(*params, XN, YN, *more))
                 ours = [r["key"] for r in stream.data if "flatgrad-rows" in str(r["key"])]
                 kinds = sorted(k[1] for k in ours if k[1] != "payload")
-                assert kinds == ["sum", "worker", "worker"], kinds
+                assert kinds == ["sum"] + ["worker"] * tasks, kinds
         g = fg.grad(F.least_squares_mean, target="python")
         np.testing.assert_allclose(g(W, X, y), 2 * XN.T @ (XN @ W - YN) / N, rtol=1e-12)
         # the placement the scheduler gives, asked again in the background after each call
