@@ -18,6 +18,7 @@ from .. import types as T
 from ..builder import Builder
 from ..errors import CompileError
 from ..ir import Atom, Block, Const, Function, If, Var
+from ..library.binding import bind_primitive
 from ..library.registry import lowering_of
 from ..library.shape import unstacked
 from ..primitives import PRIMS
@@ -663,7 +664,7 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
             return lowering(self, node, kwargs)
         prim = names.prim_of(fn)            # a primitive's stanza names it (names=)
         if prim is not None:
-            return self.call_prim(prim, node, kwargs)
+            return self.call_prim(prim, fn, node)
         if isinstance(fn, pytypes.FunctionType):
             return self.call_user(fn, node, kwargs)
         return self.call_other(fn, node, kwargs)
@@ -681,14 +682,11 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
         name, advice = nearest(fn)
         raise self.err(node, f"flatgrad cannot differentiate calls to '{name}'", advice)
 
-    def call_prim(self, prim: str, node: ast.Call, kwargs) -> Atom:
-        p = PRIMS[prim]
-        if kwargs:
-            raise self.err(node, f"'{prim}' takes no keyword arguments here")
-        if len(node.args) != p.arity:
-            raise self.err(node, f"'{prim}' takes {p.arity} argument(s), got {len(node.args)}")
-        args = [self.atom(a) for a in node.args]
-        return self.op(node, prim, *args)
+    def call_prim(self, prim: str, fn, node: ast.Call) -> Atom:
+        """A call to a function that is one primitive (``np.sin(x)``, ``xlogy(x1=a, x2=b)``),
+        its operands bound by the one binder."""
+        operands = bind_primitive(self, node, fn, PRIMS[prim].arity)
+        return self.op(node, prim, *[self.atom(a) for a in operands])
 
     # ------------------------------------------------------------------ library code
 

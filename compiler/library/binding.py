@@ -105,6 +105,31 @@ def bind_written(lowerer, call: ast.Call, fname: str, text: str) -> "Bound":
     return bind(lowerer, call, Signature.of(None, text), fname)
 
 
+@functools.lru_cache(maxsize=None)
+def _primitive_signature(fn, arity: int) -> Signature:
+    """The signature of a callable that is one primitive (a stanza's ``names=``: ``np.sin``,
+    ``math.exp``, ``scipy.special.xlogy``, ``fg.relu``): its own where Python has one whose
+    first ``arity`` parameters are the operands, else ``x1, ..., xn, /`` written out; it
+    handles exactly the operands (``out=``, ``where=``, ``dtype=`` are refused by name)."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    operands = [p.name for p in params[:arity] if p.kind in _POSITIONAL]
+    if len(operands) == arity:
+        return Signature.of(fn, takes=operands)
+    names = ["x"] if arity == 1 else [f"x{k + 1}" for k in range(arity)]
+    return Signature.of(fn, ", ".join(names) + ", /")
+
+
+def bind_primitive(lowerer, call: ast.Call, fn, arity: int) -> list[ast.expr]:
+    """The operand nodes of a call to ``fn``, a callable that is one primitive of ``arity``
+    operands, bound as every other call is (:func:`bind`)."""
+    sig = _primitive_signature(fn, arity)
+    args = bind(lowerer, call, sig, fn)
+    return [args[p.name] for p in sig.params[:arity]]
+
+
 @dataclass
 class Bound:
     """A call's arguments by parameter name: the AST nodes, kept for located errors and for

@@ -67,7 +67,13 @@ def test_a_keyword_form_has_numpys_value_and_the_difference_gradient(name):
 UFUNC_KEYWORDS = {"expit": ("np.sum(ss.expit(x=x))", "np.sum(ss.expit(x))"),
                   "erf": ("np.sum(ss.erf(x=x))", "np.sum(ss.erf(x))"),
                   "betaln": ("np.sum(ss.betaln(b=2.0, a=x * x + 1.0))",
-                             "np.sum(ss.betaln(x * x + 1.0, 2.0))")}
+                             "np.sum(ss.betaln(x * x + 1.0, 2.0))"),
+                  # callables that are one primitive (a stanza's names=) bind the same way
+                  "sin": ("np.sum(np.sin(x=x))", "np.sum(np.sin(x))"),
+                  "arctan2": ("np.sum(np.arctan2(x, x2=x * x + 1.0))",
+                              "np.sum(np.arctan2(x, x * x + 1.0))"),
+                  "xlogy": ("np.sum(ss.xlogy(x2=x * x + 1.0, x1=x))",
+                            "np.sum(ss.xlogy(x, x * x + 1.0))")}
 _UF = build({**{k: ("x", kw) for k, (kw, _) in UFUNC_KEYWORDS.items()},
              **{k + "_ref": ("x", ref) for k, (_, ref) in UFUNC_KEYWORDS.items()}}, header=HEADER)
 
@@ -93,6 +99,12 @@ BAD_CALLS = {
     "method": ("x.sum(axis=0, foo=2).sum()", "np.sum: unexpected keyword argument 'foo'", "foo=2"),
     "ufunc_out": ("np.sum(ss.expit(x, out=x))", "scipy.special.expit: the argument 'out' is not "
                                                 "supported", "x))"),
+    "primitive_out": ("np.sum(np.sin(x, out=x))", "np.sin: the argument 'out' is not supported",
+                      "x))"),
+    "primitive_missing": ("np.sum(np.arctan2(x))", "np.arctan2: missing required argument 'x2'",
+                          "np.arctan2"),
+    "primitive_unknown": ("np.sum(np.tanh(x, y=x))", "np.tanh: unexpected keyword argument 'y'",
+                          "y=x"),
     "written_signature": ("math.log(x, 2.0, 3.0)", "math.log takes at most 2 arguments", "math.log"),
     "dynamic": ("np.sum(st.norm(0.0, 1.0).logpdf(x, y=1.0))",
                 "scipy.stats.norm(...).logpdf: unexpected keyword argument 'y'", "y=1.0"),
