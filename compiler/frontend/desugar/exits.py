@@ -59,7 +59,8 @@ def exits_of(s: ast.AST) -> set[str]:
                 continue
             visit(c, in_loop or isinstance(n, (ast.For, ast.While)))
 
-    visit(s, False)
+    if not isinstance(s, ast.FunctionDef):
+        visit(s, False)
     return found
 
 
