@@ -16,6 +16,7 @@ from ..ir import Block, Const, For, Var, While
 from ..values import Record, Ref, Undefined
 from .desugar.exits import loop_flags
 from .desugar.index_loop import index_loop
+from .desugar.unroll import item_of, unrolled_loop
 from .flags import RET, RETVAL, hint_of
 from .lists import Stacked, _grown
 from .syntax import assigned_names, written_arrays
@@ -124,29 +125,19 @@ class LoopLowering:
         self.stmt_For(loop)
 
     def unrolled(self, s: ast.For, kind: str, values: list) -> None:
-        """A loop over tuples: the body once per element, in order."""
+        """A loop over tuples: the body once per element, in order (:mod:`.desugar.unroll`,
+        the elements read from a private tuple)."""
         if loop_flags(s.body).exits & {"break", "continue"}:
             raise self.err(s, "break and continue are not supported in a loop over a tuple",
                            "Loop over range(len(...)) instead.")
         n = min(len(v) for v in values)
-        items = [(Const(i, T.I64), values[0][i]) if kind == "enumerate" else
-                 tuple(v[i] for v in values) if kind == "zip" else values[0][i] for i in range(n)]
-        self.unrolled_items(s, items)
-
-    def unrolled_items(self, s: ast.For, items: list) -> None:
-        """The body once per item, in order. After a trip that may have returned, the
-        remaining trips run only if it did not (a return leaves the whole loop)."""
-        for i, item in enumerate(items):
-            self.assign(s.target, item, s)
-            self.block(s.body)
-            if self.dead:
-                return
-            ret = self.env.get(RET)
-            if i + 1 < len(items) and isinstance(ret, Var):
-                rest = items[i + 1:]
-                self.region_if(self.op(s, "not", ret), lambda: self.unrolled_items(s, rest),
-                               None, s, else_dead=True)
-                return
+        items = tuple((Const(i, T.I64), values[0][i]) if kind == "enumerate" else
+                      tuple(v[i] for v in values) if kind == "zip" else values[0][i]
+                      for i in range(n))
+        name = self.flag("it")
+        self.env[name] = items
+        self.block(unrolled_loop(s, [item_of(name, k, s.iter) for k in range(n)]))
+        self.env.pop(name, None)
 
     def for_as_while(self, s: ast.For, start, stop, step) -> None:
         """A for loop that can break or return: a while loop over an explicit counter."""

@@ -8,6 +8,7 @@ from flatgrad.compiler.frontend.desugar.index_loop import index_loop
 from flatgrad.compiler.frontend.desugar.private import private_text
 from flatgrad.compiler.frontend.desugar.rename import Renamer
 from flatgrad.compiler.frontend.desugar.sum_loop import accumulating_loop, target_names
+from flatgrad.compiler.frontend.desugar.unroll import item_of, unrolled_loop
 
 
 def _stmt(text):
@@ -320,3 +321,67 @@ def test_the_lowerer_reads_the_flags_back():
     assert exit_of(out[-1].body[-1]) == "$ret" and exit_of(out[-1].body[0]) is None
     assert guard_of(out[-1]) == ["$ret"]
     assert guard_of(_stmt("if not x:\n    y = 1")) is None     # the user's own test
+
+
+def test_a_loop_over_known_values_is_unrolled():
+    s = _stmt("""
+        for w in ws:
+            out.append(w * x)
+        """)
+    items = [item_of("it1", k, s.iter) for k in range(3)]
+    _same(ast.Module(body=unrolled_loop(s, items), type_ignores=[]), """
+        w = it1[0]
+        out.append(w * x)
+        w = it1[1]
+        out.append(w * x)
+        w = it1[2]
+        out.append(w * x)
+        """)
+    assert unrolled_loop(s, []) == []
+
+
+def test_an_unrolled_loop_that_may_return_runs_later_trips_only_if_it_did_not():
+    loop = _flags("""
+        def f(x, ws):
+            for i, w in ws:
+                if w > x:
+                    return w
+                x = x + i
+            return x
+        """).body[1]
+    items = [item_of("it1", k, loop.iter) for k in range(3)]
+    _same(ast.Module(body=unrolled_loop(loop, items), type_ignores=[]), """
+        i, w = it1[0]
+        if w > x:
+            $retval = w
+            $ret = True
+        if not $ret:
+            x = x + i
+        if not $ret:
+            i, w = it1[1]
+            if w > x:
+                $retval = w
+                $ret = True
+            if not $ret:
+                x = x + i
+            if not $ret:
+                i, w = it1[2]
+                if w > x:
+                    $retval = w
+                    $ret = True
+                if not $ret:
+                    x = x + i
+        """)
+    # a body that always returns runs once
+    loop = _flags("""
+        def f(x, ws):
+            for w in ws:
+                x = x * w
+                return x
+        """).body[1]
+    _same(ast.Module(body=unrolled_loop(loop, items), type_ignores=[]), """
+        w = it1[0]
+        x = x * w
+        $retval = x
+        $ret = True
+        """)

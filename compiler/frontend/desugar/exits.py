@@ -133,7 +133,7 @@ class _Exits:
                 break
             flags = self.flags_of(s, loop)
             if flags:
-                out.append(_guard(flags, self.block(rest, loop), s))
+                out.append(guarded(flags, self.block(rest, loop), s))
                 break
         return out
 
@@ -198,7 +198,7 @@ def _set(flag: str, value: bool, at: ast.AST) -> ast.Assign:
     return _assign(flag, ast.copy_location(ast.Constant(value), at), at)
 
 
-def _guard(flags: list[str], rest: list[ast.stmt], at: ast.stmt) -> ast.If:
+def guarded(flags: list[str], rest: list[ast.stmt], at: ast.stmt) -> ast.If:
     """``if not (f1 or f2 ...): rest``, placed at ``at`` (the statement that may exit)."""
     names = [ast.copy_location(ast.Name(id=f, ctx=ast.Load()), at) for f in flags]
     test = names[0] if len(names) == 1 else ast.copy_location(ast.BoolOp(ast.Or(), names), at)
