@@ -16,6 +16,7 @@ from ..ir import Block, Const, For, Var, While
 from ..values import Record, Ref, Undefined
 from .desugar.exits import loop_flags
 from .desugar.index_loop import index_loop
+from .desugar.peel import peel_first_trip
 from .desugar.unroll import item_of, unrolled_loop
 from .flags import RET, RETVAL, hint_of
 from .lists import Stacked, _grown
@@ -62,23 +63,23 @@ class LoopLowering:
         if "break" in exits or "return" in exits:
             return self.for_as_while(s, start, stop, step)
         index_name = s.target.id
-        trips = total = _trips(start, stop, step)
+        total = _trips(start, stop, step)
         first = start
-        peeled = bool(trips) and not exits and self.first_assigned_read_later(s)
+        peeled = bool(total) and not exits and self.first_assigned_read_later(s)
+        region = s
         if peeled:
             # it provably runs: peel the first trip so that what it assigns is defined after
-            self.env[index_name] = start
-            self.block(s.body)
+            first_trip, region = peel_first_trip(s, start.value, stop.value, step.value)
+            self.block(first_trip)
             start = Const(start.value + step.value, T.I64)
-            trips -= 1
 
         def body(params):
             self.env[index_name] = params[0]
             self.block(s.body)
 
-        if trips != 0 or not peeled:
+        if region is not None:
             # (a loop that never runs is lowered all the same: what it holds is checked)
-            self.loop(s, body, index=True, bounds=(start, stop, step))
+            self.loop(region, body, index=True, bounds=(start, stop, step))
         if total:
             self.env[index_name] = Const(first.value + (total - 1) * step.value, T.I64)
         else:

@@ -5,6 +5,7 @@ import textwrap
 
 from flatgrad.compiler.frontend.desugar.exits import exit_of, exits_to_flags, guard_of, loop_flags
 from flatgrad.compiler.frontend.desugar.index_loop import index_loop
+from flatgrad.compiler.frontend.desugar.peel import peel_first_trip
 from flatgrad.compiler.frontend.desugar.private import private_text
 from flatgrad.compiler.frontend.desugar.rename import Renamer
 from flatgrad.compiler.frontend.desugar.sum_loop import accumulating_loop, target_names
@@ -385,3 +386,26 @@ def test_an_unrolled_loop_that_may_return_runs_later_trips_only_if_it_did_not():
         $retval = x
         $ret = True
         """)
+
+
+def test_peeling_the_first_trip_of_a_constant_range():
+    s = _stmt("""
+        for i in range(0, 6, 2):
+            t = x * i
+            s = s + t
+        """)
+    first, rest = peel_first_trip(s, 0, 6, 2)
+    _same(ast.Module(body=first + [rest], type_ignores=[]), """
+        i = 0
+        t = x * i
+        s = s + t
+        for i in range(2, 6, 2):
+            t = x * i
+            s = s + t
+        """)
+    # counting down; and a range of one value leaves no loop
+    first, rest = peel_first_trip(s, 3, -1, -2)
+    assert ast.unparse(first[0]) == "i = 3" and ast.unparse(rest.iter) == "range(1, -1, -2)"
+    first, rest = peel_first_trip(s, 4, 5, 1)
+    assert rest is None and ast.unparse(first[0]) == "i = 4"
+    assert ast.unparse(s.iter) == "range(0, 6, 2)"       # the loop itself is left as it was
