@@ -12,6 +12,7 @@ accepting one silently is reported separately as ``ACCEPTED``.
 from __future__ import annotations
 
 import copy
+import math
 import random
 
 import numpy as np
@@ -139,7 +140,8 @@ def check_invalid(prog: Program, workdir: str, fg=None):
     except Exception as e:
         return "OTHER_EXC", f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:300]
     if _in_dead_branch(src, first):
-        return "DEAD", "in a branch whose condition is known while compiling (never runs)"
+        return "DEAD", ("never runs: in a branch whose condition is known while compiling, "
+                        "or after a jump")
     return "SILENT", "compiled and ran without a CompileError"
 
 
@@ -174,16 +176,40 @@ def _in_dead_branch(src: str, line: int) -> bool:
                 if arm and arm[0].lineno <= line <= max(getattr(s, "end_lineno", s.lineno)
                                                         for s in arm):
                     return True
-        # after `if <constant>: return ...` the rest of the block never runs either
+        # after `if <constant>: return ...` (or break, continue, or a bare jump) the rest of
+        # the block never runs either
         for body in (getattr(node, "body", None), getattr(node, "orelse", None)):
             if not isinstance(body, list):
                 continue
             for k, st in enumerate(body):
-                if constant(st) and any(isinstance(x, ast.Return) for x in st.body + st.orelse) \
-                        and any(s.lineno <= line <= getattr(s, "end_lineno", s.lineno)
-                                for s in body[k + 1:]):
+                if _always_jumps(st, constant) and any(
+                        s.lineno <= line <= getattr(s, "end_lineno", s.lineno)
+                        for s in body[k + 1:]):
                     return True
     return False
+
+
+_JUMPS = ("Return", "Break", "Continue", "Raise")
+
+
+def _always_jumps(st, constant) -> bool:
+    """Does ``st`` always leave its block: a return, break, continue or raise, or an ``if``
+    on a condition known while compiling whose taken arm (when the condition is made of
+    literals only, so Python can evaluate it here; else either arm) starts with a jump?"""
+    import ast
+    if type(st).__name__ in _JUMPS:
+        return True
+    if not constant(st):
+        return False
+    arms = [st.body, st.orelse]
+    if not any(isinstance(n, ast.Name) for n in ast.walk(st.test)):
+        try:
+            taken = bool(eval(compile(ast.Expression(st.test), "<test>", "eval"),
+                              {"np": np, "math": math}))
+            arms = [st.body if taken else st.orelse]
+        except Exception:   # noqa: BLE001 - not evaluable here: either arm may be taken
+            pass
+    return any(any(type(s).__name__ in _JUMPS for s in arm) for arm in arms)
 
 
 def _constant_locals(fn) -> set:

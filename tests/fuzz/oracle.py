@@ -243,6 +243,17 @@ class AutogradTransforms:
 
     _twins: dict = {}
     audit = None
+    nudge = 0.0        # see inner_tie: moves every inner result by this relative amount
+
+    @classmethod
+    def _nudged(cls, v):
+        """``v`` (a number, an array, or a tuple of them) moved by ``nudge`` of its size, on
+        plain values only (never an autograd box: the nudge is for the plain run)."""
+        if not cls.nudge or hasattr(v, "_value"):
+            return v
+        if isinstance(v, tuple):
+            return tuple(cls._nudged(e) for e in v)
+        return v + cls.nudge * (1.0 + np.abs(v))
 
     @classmethod
     def twin(cls, h):
@@ -287,8 +298,8 @@ class AutogradTransforms:
         def call(*a):
             cls._check(h, a, nums, "grad")
             if isinstance(argnums, int):
-                return autograd.grad(h, argnums)(*a)
-            return tuple(autograd.grad(h, i)(*a) for i in argnums)
+                return cls._nudged(autograd.grad(h, argnums)(*a))
+            return cls._nudged(tuple(autograd.grad(h, i)(*a) for i in argnums))
         return call
 
     @classmethod
@@ -298,7 +309,7 @@ class AutogradTransforms:
 
         def call(*a):
             cls._check(h, a, [argnums], "value_and_grad")
-            return autograd.value_and_grad(h, argnums)(*a)
+            return cls._nudged(autograd.value_and_grad(h, argnums)(*a))
         return call
 
     @classmethod
@@ -309,7 +320,7 @@ class AutogradTransforms:
 
         def along(t):
             return h(*[p if v is None else p + t * v for p, v in zip(primals, tangents)])
-        return h(*primals), autograd.jacobian(along)(0.0)
+        return cls._nudged((h(*primals), autograd.jacobian(along)(0.0)))
 
     @classmethod
     def vjp(cls, f, *primals, target=None):
@@ -318,11 +329,39 @@ class AutogradTransforms:
         cls._check(h, primals, list(range(len(primals))), "vjp")
 
         def back(ct):
-            return tuple(autograd.make_vjp(h, i)(*primals)[0](ct) for i in range(len(primals)))
-        return h(*primals), back
+            return cls._nudged(tuple(autograd.make_vjp(h, i)(*primals)[0](ct)
+                                     for i in range(len(primals))))
+        return cls._nudged(h(*primals)), back
 
 
 AUTOGRAD_TRANSFORMS = AutogradTransforms()
+
+TIE_NUDGE = 1e-8
+
+
+def inner_tie(plain, args) -> bool:
+    """Whether the plain program's value jumps when every inner transform's result moves by
+    ``TIE_NUDGE`` of its size (either way): a comparison then decides on an inner derivative
+    within rounding of its threshold (``if fg.grad(g)(x) <= 0.0`` where the exact derivative
+    is 0: autograd's 1e-16 and flatgrad's 0.0 take different branches). Both are right to
+    their rounding; the program's value there is not a function of the exact derivatives,
+    so no oracle can check it. Moving a smooth use by 1e-8 moves the value by about as
+    much; only a branch switch moves it by more than 1e-6 of its size."""
+    with np.errstate(all="ignore"):
+        base = _call(plain, args)
+        scale = max(1.0, float(np.max(np.abs(base))) if base.size else 1.0)
+        for sign in (1.0, -1.0):
+            AutogradTransforms.nudge = sign * TIE_NUDGE
+            try:
+                moved = _call(plain, args)
+            except Exception:   # noqa: BLE001 - the other branch leaves the domain
+                return True
+            finally:
+                AutogradTransforms.nudge = 0.0
+            if moved.shape != base.shape or not np.allclose(moved, base, rtol=1e-6,
+                                                            atol=1e-6 * scale, equal_nan=True):
+                return True
+    return False
 
 
 def autograd_module(source: str):

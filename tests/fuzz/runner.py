@@ -406,8 +406,8 @@ def _run_config(fg, cfg: Config, f, args, orc: Oracle):
                     unchecked &= bool(np.isnan(W[0][b]).all())
             elif cfg.transform.startswith("vmap"):
                 problems, unchecked = _run_vmap(fg, cfg, f, args, kw, orc.f), False
-                if problems is None:
-                    return SKIP, "", "an example is outside the program's domain"
+                if isinstance(problems, str):
+                    return SKIP, "", problems
             elif cfg.transform == "hess":
                 H = fg.hessian(f, nums, **kw)(*args)
                 W = orc.hess(nums)
@@ -481,7 +481,7 @@ def _run_vmap(fg, cfg: Config, f, args, kw, plain=None):
     """vmap (of f, or of value_and_grad of f) against a Python loop over the examples of the
     unbatched function (``plain``: the plain run's, whose inner transforms are autograd's; or
     of the unbatched transform): the value to the last bit's neighbourhood, the gradients as
-    closely."""
+    closely. A string says why nothing could be checked."""
     kind, method = cfg.transform.split("-")
     seed = int(np.sum(np.abs(np.asarray(args[0]))) * 1e6) % (2 ** 31)
     axes, batched = vmap_case(args, seed)
@@ -491,9 +491,12 @@ def _run_vmap(fg, cfg: Config, f, args, kw, plain=None):
         with np.errstate(all="ignore"):
             want = [one(*_example(batched, axes, k)) for k in range(VMAP_SIZE)]
     except Exception:  # noqa: BLE001 - the plain program rejects an example: nothing to check
-        return None
+        return "an example is outside the program's domain"
     if not all(np.all(np.isfinite(np.asarray(w[0] if kind == "vmapvg" else w))) for w in want):
-        return None
+        return "an example is outside the program's domain"
+    if kind == "vmap" and plain is not None and plain is not f and any(
+            oracle.inner_tie(plain, _example(batched, axes, k)) for k in range(VMAP_SIZE)):
+        return "an example is at a tie of an inner derivative (see oracle.inner_tie)"
     target = fg.vmap(one if kind == "vmapvg" else f, in_axes=axes, method=method, **(
         {"target": kw["target"]} if kind == "vmap" else {}))
     got = target(*batched)
@@ -546,6 +549,9 @@ def evaluate(prog: Program, configs, workdir: str, args=None, fg=None) -> Progra
         return rep
     if kinks:       # first: there autograd's value of the inner derivative may be NaN
         rep.kink = kinks[0]
+        return rep
+    if plain is not f and oracle.inner_tie(plain, args):
+        rep.kink = "a comparison decides on an inner derivative within rounding of its threshold"
         return rep
     if not np.all(np.isfinite(value)) or np.max(np.abs(value)) > RANGE:
         rep.gen_bad = "value out of range"

@@ -210,3 +210,34 @@ def test_dead_branch_classifier_folds_locals_bound_to_constants():
     assert not inv._in_dead_branch(DEAD_SRC, at["u = "])
     twice = DEAD_SRC.replace("    w = x[0]", "    w = x[0]\n    v1 = x[1]")
     assert not inv._in_dead_branch(twice, at["t = "] + 1)
+
+
+JUMP_SRC = '''
+def f(x):
+    for i in range(3):
+        x = x + 1.0
+        if 2.0 > 0.0:
+            break
+        t = np.random.rand()
+    for i in range(3):
+        if 2.0 < 0.0:
+            continue
+        u = np.random.rand()
+    for i in range(3):
+        if x[0] > 0.0:
+            break
+        v = np.random.rand()
+    return x
+'''
+
+
+def test_dead_branch_classifier_sees_code_after_a_jump():
+    """Statements after a break (or continue, return) that a literal condition always takes
+    never run (campaign 332, seed 332500341: SILENT after ``if 2.0 > 0.0: break``); after a
+    jump that the literal condition never takes, or one on an argument, they do."""
+    lines = JUMP_SRC.split("\n")
+    at = {text: k + 1 for k, ln in enumerate(lines) for text in ("t = ", "u = ", "v = ")
+          if text in ln}
+    assert inv._in_dead_branch(JUMP_SRC, at["t = "])
+    assert not inv._in_dead_branch(JUMP_SRC, at["u = "])
+    assert not inv._in_dead_branch(JUMP_SRC, at["v = "])
