@@ -311,11 +311,12 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
         if exit_of(s):             # break, continue or return: this path has left
             self.dead = True
 
+    def stmt_Return(self, s: ast.Return) -> None:
+        """Only a bare ``return`` is left as a statement (:mod:`.desugar.exits`)."""
+        raise self.err(s, "return without a value", "Return the function's result.")
+
     def check_result(self, s: ast.Assign, value) -> None:
         """A returned value (``$retval = v``, a ``return v``) must be numbers or arrays."""
-        if isinstance(value, Ref) and value.obj is None and \
-                (s.value.lineno, s.value.col_offset) == (s.lineno, s.col_offset):
-            raise self.err(s, "return without a value", "Return the function's result.")
         if isinstance(value, Ref):
             raise self.err(s.value, "a function or module cannot be returned",
                            "Return numbers or arrays.")

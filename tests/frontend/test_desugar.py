@@ -279,6 +279,20 @@ def test_a_statement_after_an_exit_is_left_for_the_lowerer_to_report():
         y = 2.0
         """)
     assert out.body[2].lineno == 4
+    # a bare return is an error: it stays, for the Lowerer to report where it is met
+    _same(_flags("""
+        def f(x):
+            if x > 0:
+                return
+            return x
+        """), """
+        $ret = False
+        if x > 0:
+            return
+        if not $ret:
+            $retval = x
+            $ret = True
+        """)
 
 
 def test_nested_defs_and_loops_without_exits_are_left_as_they_are():

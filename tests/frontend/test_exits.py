@@ -10,6 +10,7 @@ import pytest
 
 import flatgrad as fg
 
+from . import exit_errors as X
 from . import exit_funcs as E
 from .numeric import num_grad
 
@@ -51,6 +52,20 @@ def test_the_inputs_take_every_exit():
     finally:
         sys.settrace(None)
     assert exits - ran == set()
+
+
+@pytest.mark.parametrize("f, line, message", [
+    (X.bare_return, 2, "return without a value"),
+    (X.returns_a_module, 2, "a function or module cannot be returned"),
+    (X.after_break, 3, "this statement can never run: it follows a return, break or continue"),
+    (X.falls_off_the_end, 0, "'falls_off_the_end' can reach its end without returning a value"),
+    (X.break_in_tuple_loop, 1, "break and continue are not supported in a loop over a tuple"),
+], ids=lambda v: getattr(v, "__name__", None))
+def test_rejected_exits_say_where(f, line, message):
+    with pytest.raises(fg.CompileError) as e:
+        fg.grad(f, target="python")(0.5)
+    assert message in str(e.value)
+    assert f"exit_errors.py:{inspect.getsourcelines(f)[1] + line}:" in str(e.value)
 
 
 @pytest.mark.slow

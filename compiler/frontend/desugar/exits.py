@@ -15,7 +15,8 @@ under a guard::
                                               $ret = True
 
 ``return v`` becomes ``$retval = v; $ret = True`` (``$ret = False`` opens a function that
-returns from inside a compound statement); a loop's ``break`` sets ``$brkN`` (False before
+returns from inside a compound statement; a bare ``return`` is left for the Lowerer to
+reject); a loop's ``break`` sets ``$brkN`` (False before
 the loop) and its ``continue`` ``$contN`` (False at the top of each trip). A statement
 directly after an exit is left unguarded: it can never run, and the Lowerer says so.
 
@@ -147,9 +148,10 @@ class _Exits:
         return flags
 
     def stmt(self, s: ast.stmt, loop: LoopFlags | None) -> list[ast.stmt]:
+        if isinstance(s, ast.Return) and s.value is None:
+            return [s]                 # an error, which the Lowerer reports where it is met
         if isinstance(s, ast.Return):
-            value = s.value if s.value is not None else ast.copy_location(ast.Constant(None), s)
-            return [_assign(RETVAL, value, s), _set(RET, True, s)]
+            return [_assign(RETVAL, s.value, s), _set(RET, True, s)]
         if isinstance(s, ast.Break):
             return [_set(loop.brk, True, s)]
         if isinstance(s, ast.Continue):
