@@ -113,7 +113,8 @@ def linalg_gp(cfg: Config) -> CaseResult:
     notes.append(f"forward pass alone (flatgrad's source run as NumPy): {fmt_time(fwd)}")
     notes.append("flatgrad solves with triangular solves throughout (its Cholesky adjoint, "
                  "and np.linalg.solve of the Cholesky factor written by the user), as the "
-                 "hand-written code and JAX do")
+                 "hand-written code and JAX do; under Numba they call BLAS trsm, and the "
+                 "adjoint's L^T g is a triangular product (trmm), where JAX does a full matmul")
     return CaseResult(
         f"Linear algebra: Gaussian-process NLL through Cholesky, n = {args[3].shape[0]}",
         "`grad(gp_nll, argnums=(0, 1, 2))` w.r.t. log lengthscale, log variance, log noise; "

@@ -102,72 +102,48 @@ def jacobian_arrays(fn: Function, wrt, mode: str) -> Function:
     if mode == "auto":
         cells = _either(b, fn, wrt, xs, outs)
     else:
-        cells = (_columns if mode == "fwd" else _rows)(b, fn, wrt, xs, outs)
+        cells = _cells(b, fn, wrt, xs, outs, mode)
     results = [c for r in cells for c in r]
     return function(fn.name + "_jac", fn.params, b, results, fn)
 
 
-def _columns(b, fn: Function, wrt, xs, outs) -> list:
-    """Forward mode: the cells ``[result][param]`` one parameter (column block) at a time."""
-    cells = [[None] * len(wrt) for _ in outs]
-    for ipos, i in enumerate(wrt):
-        col = forward_ad(fn, (i,), with_value=False)
-        x = xs[ipos]
-        if not T.is_array(x.type):
-            tans = inline(b, col, fn.params + (Const(1.0, x.type),))
-            for j, t in enumerate(tans):
-                cells[j][ipos] = _as_float(t)
+def _cells(b, fn: Function, wrt, xs, outs, mode: str) -> list:
+    """The cells ``[result][param]``, one seeded value at a time: forward mode seeds each
+    parameter (a column block of J, through that parameter's JVP), reverse mode each result
+    (a row block, through the VJP of all of them). ``seeded`` are the values seeded,
+    ``others`` the values each seed's derivative gives one cell for."""
+    fwd = mode == "fwd"
+    seeded, others = (xs, outs) if fwd else (outs, xs)
+    vjp = None if fwd else reverse_seeded(fn, tuple(wrt))
+    cells = [[None] * len(xs) for _ in outs]
+    for s, v in enumerate(seeded):
+        deriv = forward_ad(fn, (wrt[s],), with_value=False) if fwd else vjp
+
+        def args(bb, seed, v=v):
+            """The derivative's arguments: ``seed`` for ``v``, zero for the other results."""
+            if fwd:
+                return fn.params + (seed,)
+            return fn.params + tuple(seed if o is v else (bb.op("zeros_like", o) if T.is_array(o.type)
+                                                          else Const(0.0, _float(o))) for o in outs)
+
+        def put(k, cell, s=s):
+            cells[k if fwd else s][s if fwd else k] = cell
+
+        if not T.is_array(v.type):
+            one = Const(1.0, v.type if fwd else _float(v))
+            for k, d in enumerate(inline(b, deriv, args(b, one))):
+                put(k, _as_float(d))
             continue
-        n = b.op("size", x)
-        batched = _batched_columns(b, fn, col, x, n, outs)
-        if batched is not None:
-            for j, (r, J) in enumerate(zip(outs, batched)):
-                cells[j][ipos] = _shaped(b, J, r, x)
-            continue
-        flats = [_zeros(b, r, n) for r in outs]
-
-        def column(bb, k, acc, x=x, n=n, col=col):
-            seed = bb.op("reshape_like", _onehot(bb, n, k), x)
-            tans = inline(bb, col, fn.params + (seed,))
-            return [_store(bb, a, t, k, _COL if T.is_array(r.type) else _ONE)
-                    for a, t, r in zip(acc, tans, outs)]
-
-        done = _loop(b, n, flats, column, fn)
-        for j, (r, J) in enumerate(zip(outs, done)):
-            cells[j][ipos] = _shaped(b, J, r, x)
-    return cells
-
-
-def _rows(b, fn: Function, wrt, xs, outs) -> list:
-    """Reverse mode: the cells ``[result][param]`` one result (row block) at a time."""
-    cells = [[None] * len(wrt) for _ in outs]
-    row = reverse_seeded(fn, tuple(wrt))
-    for j, r in enumerate(outs):
-        if not T.is_array(r.type):
-            cts = [Const(1.0 if o is r else 0.0, _float(o)) if not T.is_array(o.type)
-                   else b.op("zeros_like", o) for o in outs]
-            for ipos, g in enumerate(inline(b, row, fn.params + tuple(cts))):
-                cells[j][ipos] = _as_float(g)
-            continue
-        m = b.op("size", r)
-        batched = _batched_rows(b, fn, row, r, m, outs, xs)
-        if batched is not None:
-            for ipos, (x, J) in enumerate(zip(xs, batched)):
-                cells[j][ipos] = _shaped(b, J, r, x)
-            continue
-        flats = [_zeros(b, x, m, rows=True) for x in xs]
-
-        def one_row(bb, k, acc, r=r, m=m):
-            cts = [bb.op("reshape_like", _onehot(bb, m, k), o) if o is r else
-                   (bb.op("zeros_like", o) if T.is_array(o.type) else Const(0.0, _float(o)))
-                   for o in outs]
-            grads = inline(bb, row, fn.params + tuple(cts))
-            return [_store(bb, a, g, k, _ROW if T.is_array(x.type) else _ONE)
-                    for a, g, x in zip(acc, grads, xs)]
-
-        done = _loop(b, m, flats, one_row, fn)
-        for ipos, (x, J) in enumerate(zip(xs, done)):
-            cells[j][ipos] = _shaped(b, J, r, x)
+        n = b.op("size", v)
+        flats = _batched(b, fn, deriv, v, n, others, args, fwd)
+        if flats is None:                  # an op without a batching rule: loop over the seeds
+            def seed_k(bb, k, acc, v=v, n=n, deriv=deriv, args=args):
+                seed = bb.op("reshape_like", _onehot(bb, n, k), v)
+                return [_store(bb, a, d, k, (_COL if fwd else _ROW) if T.is_array(o.type) else _ONE)
+                        for a, d, o in zip(acc, inline(bb, deriv, args(bb, seed)), others)]
+            flats = _loop(b, n, [_zeros(b, o, n, rows=not fwd) for o in others], seed_k, fn)
+        for k, (o, J) in enumerate(zip(others, flats)):
+            put(k, _shaped(b, J, o, v) if fwd else _shaped(b, J, v, o))
     return cells
 
 
@@ -198,7 +174,7 @@ def _either(b, fn: Function, wrt, xs, outs) -> list:
     than the results. A tie goes to the mode whose seeds all ran as one batch (the other
     fell back to a loop over them), else to forward."""
     fb, rb = b.child(), b.child()
-    fwd, rev = _columns(fb, fn, wrt, xs, outs), _rows(rb, fn, wrt, xs, outs)
+    fwd, rev = _cells(fb, fn, wrt, xs, outs, "fwd"), _cells(rb, fn, wrt, xs, outs, "rev")
     n_in, n_out = _total_size(b, xs), _total_size(b, outs)
     looped = lambda bb: any(isinstance(s, For) for s in bb.stmts)    # noqa: E731
     tie_to_rev = looped(fb) and not looped(rb)
@@ -256,35 +232,20 @@ def _flat(b, v, batched: bool, n, a, rows: bool):
     return v
 
 
-def _batched_columns(b, fn, col, x, n, outs):
-    """The flat Jacobian of every result w.r.t. ``x`` from one JVP on all the seeds, or
-    None where the JVP has an op without a batching rule."""
+def _batched(b, fn, deriv, v, n, others, args, fwd: bool):
+    """The flat Jacobians of ``others`` by seeded ``v`` from one pass of the derivative (the
+    JVP in forward mode, the VJP in reverse) on all of ``v``'s ``n`` basis seeds, or None
+    where the derivative has an op without a batching rule."""
     mark = len(b.stmts)
     try:
-        seed = _seeds(b, n, x)
-        tans, flags = batch_inline(b, col, fn.params + (seed,), {len(fn.params)}, n,
-                                   identity=T.ndim(x.type) == 1)
+        seed = _seeds(b, n, v)
+        dargs = args(b, seed)
+        at = {k for k in range(len(fn.params), len(dargs)) if dargs[k] is seed}
+        vals, flags = batch_inline(b, deriv, dargs, at, n, identity=T.ndim(v.type) == 1)
     except Unbatchable:
         del b.stmts[mark:]
         return None
-    return [_flat(b, t, f, n, r, rows=False) for t, f, r in zip(tans, flags, outs)]
-
-
-def _batched_rows(b, fn, row, r, m, outs, xs):
-    """The flat Jacobian of result ``r`` w.r.t. every ``xs`` from one VJP on all of its
-    seeds, or None where the VJP has an op without a batching rule."""
-    mark = len(b.stmts)
-    try:
-        seed = _seeds(b, m, r)
-        cts = tuple(seed if o is r else (b.op("zeros_like", o) if T.is_array(o.type)
-                                         else Const(0.0, _float(o))) for o in outs)
-        at = {len(fn.params) + k for k, o in enumerate(outs) if o is r}
-        grads, flags = batch_inline(b, row, fn.params + cts, at, m,
-                                    identity=T.ndim(r.type) == 1)
-    except Unbatchable:
-        del b.stmts[mark:]
-        return None
-    return [_flat(b, g, f, m, x, rows=True) for g, f, x in zip(grads, flags, xs)]
+    return [_flat(b, d, f, n, o, rows=not fwd) for d, f, o in zip(vals, flags, others)]
 
 
 def _float(a):

@@ -11,7 +11,7 @@ import numpy as np
 from numba import types
 from numba.extending import overload, register_jitable
 
-from . import support
+from . import numba_blas, support
 from .hugepages import advise
 
 
@@ -275,6 +275,11 @@ def _cross_index(n):
 @overload(support.squeeze_index, jit_options={"cache": True})
 def _squeeze_index(n):
     return support.squeeze_index
+
+
+@overload(support.tril_halved, jit_options={"cache": True})
+def _tril_halved(x):
+    return support.tril_halved_loops
 
 
 @overload(support.diag_embed, jit_options={"cache": True})
@@ -601,5 +606,7 @@ def _linrec(a, g, axis, reverse):
 @overload(support.solve_tri, jit_options={"cache": True})
 def _solve_tri(a, b, lower, unit):
     if isinstance(a, types.Array) and a.ndim == 2 and isinstance(b, types.Array) and b.ndim in (1, 2):
+        if a.dtype in (types.float32, types.float64) and a.dtype == b.dtype and a.ndim == 2:
+            return numba_blas.solve_tri_impl(a, b, lower, unit)     # BLAS ?trsm
         return support.solve_tri_loops   # written in the NumPy that Numba compiles
     return None

@@ -139,7 +139,7 @@ defprim("slogdet_sign", 1, _scalar_of, _fmt(lambda a, p: f"np.linalg.slogdet({a[
 
 def _phi(b, X):
     """The lower triangle of X with its diagonal halved."""
-    return b.mul(0.5, b.add(b.tril(X), b.tril(X, k=-1)))
+    return b.tril_halved(X)
 
 
 def _sym(b, S):
@@ -147,7 +147,7 @@ def _sym(b, S):
 
 
 def _cholesky_vjp(b, g, L, A):
-    P = _phi(b, b.matmul(b.transpose(L), g))
+    P = _phi(b, b.tri_matmul(b.transpose(L), g, lower=False))                  # L^T g (BLAS trmm)
     X = b.solve_tri(b.transpose(L), P, lower=False, unit=False)                 # L^-T P
     S = b.transpose(b.solve_tri(b.transpose(L), b.transpose(X), lower=False, unit=False))
     return _sym(b, S)                                                              # L^-T P L^-1
@@ -199,6 +199,25 @@ defprim("solve_tri", 2, lambda a, c, lower, unit: _solve_type(a, c),
         _fmt(lambda a, p: f"solve_tri({a[0]}, {a[1]}, {p['lower']}, {p['unit']})", "solve_tri"),
         elementwise=False, costly=True, shape=D.like(1),
         vjp=(_solve_tri_vjp_a, _solve_tri_vjp_b), jvp_joint=_solve_tri_jvp, batch=_ONE_MATRIX)
+
+
+# ---- tri(A) @ B reading one triangle of A (BLAS ?trmm: half the flops of @): Murray's L^T g
+
+def _tri_matmul_jvp(b, tans, out, A, B, lower):
+    tA, tB = tans
+    parts = ([] if tA is None else [b.tri_matmul(tA, B, lower=lower)]) + \
+        ([] if tB is None else [b.tri_matmul(A, tB, lower=lower)])
+    return None if not parts else parts[0] if len(parts) == 1 else b.add(*parts)
+
+
+# runtime/support.py: scipy.linalg.blas ?trmm; runtime/numba_blas.py under Numba
+defprim("tri_matmul", 2, lambda a, c, lower: _solve_type(a, c),
+        _fmt(lambda a, p: f"tri_matmul({a[0]}, {a[1]}, {p['lower']})", "tri_matmul"),
+        elementwise=False, costly=True,
+        shape=lambda q, args, p: q.shape(args[0])[0:1] + q.shape(args[1])[1:],
+        vjp=(lambda b, g, out, A, B, lower: _tri_mask(b, b.matmul(g, b.transpose(B)), lower, False),
+             lambda b, g, out, A, B, lower: b.tri_matmul(b.transpose(A), g, lower=not lower)),
+        jvp_joint=_tri_matmul_jvp, batch=_ONE_MATRIX)
 
 
 # ---- eigh: A = V diag(w) V^T for a symmetric A (eigenvalues ascending)
@@ -255,6 +274,12 @@ defprim("triu", 1, lambda x, k=0: x, _fmt(lambda a, p: f"np.triu({a[0]}{_k_text(
         elementwise=False, reads_values=False, shape=D.like(0),
         vjp=(lambda b, g, out, x, k=0: b.triu(g, k=k),),
         jvp=(lambda b, t, out, x, k=0: b.triu(t, k=k),),
+        batch=_ONE_MATRIX)
+
+# Murray's Phi: a mask (the lower triangle, the diagonal by 1/2), so its own adjoint and tangent
+defprim("tril_halved", 1, lambda x: x, helper("tril_halved"), elementwise=False,
+        reads_values=False, shape=D.like(0),
+        vjp=(lambda b, g, out, x: b.tril_halved(g),), jvp=(lambda b, t, out, x: b.tril_halved(t),),
         batch=_ONE_MATRIX)
 
 # np.diag of a vector: the matrix with it on diagonal k
