@@ -26,7 +26,7 @@ from .ir import Function, dump
 from .ranges import analyse as analyse_bounds
 from .optimize import O1, accumulate_in_place
 from .rows import ROWS_META
-from .split import split as split_parts
+from .split import CALL as split_call, split as split_parts
 from .frontend.source import params_of
 from .steps import over_leaves, results_tree, with_tree
 from .targets import Target
@@ -201,6 +201,7 @@ def render(functions: list[Function], target: Target | str, origin: str, key: st
                            runtime_names=", ".join(used), helper_module=target.helper_module,
                            uses_math="math." in body,
                            uses_np=bool(re.search(r"\bnp\.", body)), boundscheck=boundscheck,
+                           uses_parts=f"{split_call}(" in body,
                            plain=plain, **extra)
     text += _line_table(text, plain + fns, plain_locs + locs)
     if nested:         # read by the runtime: how to nest the flat results it gets

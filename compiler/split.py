@@ -6,12 +6,14 @@ with its allocations and reference counts, so a 1,700-line gradient (autograd's 
 simulation, bench/programs/wing.py) holds thousands of loops in one function and was still in
 LLVM's function passes after half an hour of one core, while the same lines in parts of 80
 compiled in 284 s of CPU (on a 2-core machine at load 12; a third of it the entry function,
-where Numba links every part in and optimises and generates code for it again). A function
+where Numba linked every part in and optimised and generated code for it again). A function
 longer than :data:`LIMIT` lines is therefore cut, after code generation, into *parts*: runs of
 consecutive statements of at most ``LIMIT`` lines become functions of their own (``f_part1``,
-``f_part2``, ...), called where the statements stood. A compound statement longer than the
-limit (a big loop) stays where it is and its body is cut the same way, so the part calls sit
-inside the loop.
+``f_part2``, ...), called where the statements stood, as ``call_part(f_part1, (a, b))``: Numba
+compiles each part once and the entry calls its machine code without linking its LLVM module
+in and optimising it again (runtime/numba_parts.py; plain calls cost the wing's entry 58 s).
+A compound statement longer than the limit (a big loop) stays where it is and its body is cut
+the same way, so the part calls sit inside the loop.
 
 A part takes the variables it reads that were bound before it (the function's parameters, or
 statements earlier in program order or in an earlier trip of an enclosing loop) and returns
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 
 LIMIT = 80          # lines a generated Numba function may have before it is split
 SMALLEST = 8        # a part shorter than this is not worth a call: its lines stay inline
+CALL = "call_part"  # the entry calls a part as call_part(f_part1, (a, b)) (runtime/numba_parts.py)
 
 
 def limit() -> int | None:
@@ -190,7 +193,7 @@ class _Splitter:
         if len(outputs) == 1:
             ret += ","            # always a tuple: one unpacking at the call
         self.parts.append(Part(name, inputs, body, f"({ret})" if outputs else "None", locs))
-        call = f"{name}({', '.join(inputs)})"
+        call = f"{CALL}({name}, ({', '.join(inputs)}{',' if len(inputs) == 1 else ''}))"
         pad = "    " * depth
         line = f"{pad}{', '.join(outputs)}{',' if len(outputs) == 1 else ''} = {call}" \
             if outputs else pad + call

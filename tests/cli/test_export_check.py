@@ -60,17 +60,22 @@ def test_export_neuron_runs_without_flatgrad(tmp_path, capsys):
     assert got == pytest.approx([-0.19661193, 0.39322387, -0.39322387, -0.58983580, 0.19661193])
 
 
-def test_export_two_layer_net_matches_grad(tmp_path, capsys):
-    out = tmp_path / "net_grad.py"
-    types = "W1=f64[:, :],b1=f64[:],W2=f64[:, :],b2=f64[:],X=f64[:, :],y=i64[:]"
-    assert main(["export", NET, "--types", types, "--wrt", "W1,b1,W2,b2", "-o", str(out)]) == 0
+def _matches_grad(tmp_path, out, rtol, atol):
+    """The exported two-layer net's loss_grad, run with flatgrad blocked, against fg.grad."""
     args = net_point()
     got = run_blocked(tmp_path, out, "loss_grad", [a.tolist() if isinstance(a, np.ndarray) else a
                                                    for a in args])
     from examples.two_layer_net import loss
     want = fg.grad(loss, (0, 1, 2, 3), target="python")(*args)
     for g, w in zip(got, want):
-        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol)
+
+
+def test_export_two_layer_net_matches_grad(tmp_path, capsys):
+    out = tmp_path / "net_grad.py"
+    types = "W1=f64[:, :],b1=f64[:],W2=f64[:, :],b2=f64[:],X=f64[:, :],y=i64[:]"
+    assert main(["export", NET, "--types", types, "--wrt", "W1,b1,W2,b2", "-o", str(out)]) == 0
+    _matches_grad(tmp_path, out, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.slow
@@ -80,13 +85,20 @@ def test_export_cpu_target_compiles_with_numba_alone(tmp_path, capsys):
     assert main(["export", NET, "--types", types, "--wrt", "W1,b1,W2,b2", "--target", "cpu",
                  "-o", str(out)]) == 0
     assert "@njit" in out.read_text()
-    args = net_point()
-    got = run_blocked(tmp_path, out, "loss_grad", [a.tolist() if isinstance(a, np.ndarray) else a
-                                                   for a in args])
-    from examples.two_layer_net import loss
-    want = fg.grad(loss, (0, 1, 2, 3), target="python")(*args)
-    for g, w in zip(got, want):
-        np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-12)
+    _matches_grad(tmp_path, out, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.slow
+def test_export_of_a_split_cpu_function_calls_its_parts_plainly(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("FLATGRAD_SPLIT_LINES", "10")    # cut into parts (compiler/split.py)
+    out = tmp_path / "net_grad_parts.py"
+    types = "W1=f64[:, :],b1=f64[:],W2=f64[:, :],b2=f64[:],X=f64[:, :],y=i64[:]"
+    assert main(["export", NET, "--types", types, "--wrt", "W1,b1,W2,b2", "--target", "cpu",
+                 "-o", str(out)]) == 0
+    text = out.read_text()
+    assert "def loss_grad_part1(" in text and "call_part" not in text
+    assert re.search(r"= loss_grad_part1\(\w", text)
+    _matches_grad(tmp_path, out, rtol=1e-9, atol=1e-12)
 
 
 def test_export_forward_mode_gives_the_directional_derivative(tmp_path, capsys):

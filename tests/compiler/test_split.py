@@ -45,7 +45,7 @@ LINES = """\
 
 def _run(parts, *args):
     """Define the parts as plain Python functions (the first is the entry) and call it."""
-    ns = {"np": np}
+    ns = {"np": np, S.CALL: lambda part, args: part(*args)}
     for p in parts:
         exec(f"def {p.name}({', '.join(p.params)}):\n" + "\n".join(p.lines)
              + f"\n    return {p.ret}\n", ns)
@@ -101,7 +101,7 @@ def test_a_split_program_compiles_and_matches_the_python_target_and_differences(
     v = np.random.default_rng(3).normal(size=(4, 5))
     g = fg.grad(smoke, target="cpu")
     got = g(v, 3)
-    assert "def smoke_grad_part1(" in g.source and "smoke_grad_part1(" in \
+    assert "def smoke_grad_part1(" in g.source and "call_part(smoke_grad_part1, " in \
         g.source.split("def smoke_grad_part1(")[0]
     want = fg.grad(smoke, target="python")(v, 3)
     assert np.allclose(got, want, rtol=1e-12, atol=1e-12)
@@ -111,3 +111,49 @@ def test_a_split_program_compiles_and_matches_the_python_target_and_differences(
         e[idx] = h
         num[idx] = (smoke(v + e, 3) - smoke(v - e, 3)) / (2 * h)
     assert np.allclose(got, num, rtol=1e-5, atol=1e-7)
+
+
+LOAD_AGAIN = r'''
+import json, sys
+import numpy as np
+import flatgrad as fg
+from tests.compiler.test_split import smoke
+v = np.random.default_rng(3).normal(size=(4, 5))
+got = fg.grad(smoke, target="cpu")(v, 3)
+hits = misses = 0
+for name, m in list(sys.modules.items()):
+    if name.startswith("flatgrad_generated.smoke_grad"):
+        for d in vars(m).values():
+            if hasattr(d, "stats"):
+                hits += sum(d.stats.cache_hits.values())
+                misses += sum(d.stats.cache_misses.values())
+print(json.dumps({"got": got.tolist(), "hits": hits, "misses": misses}))
+'''
+
+
+@pytest.mark.slow
+def test_a_fresh_process_loads_the_entry_and_its_parts_from_the_caches(monkeypatch, tmp_path):
+    """The entry calls its parts by symbols that a cached entry's loaders define again
+    (runtime/numba_parts.py): a second process compiles nothing and computes the same."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, FLATGRAD_CACHE_DIR=str(tmp_path), FLATGRAD_SPLIT_LINES="10",
+               FLATGRAD_TIER="cpu", PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
+    runs = []
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-c", LOAD_AGAIN], cwd=root, env=env,
+                             capture_output=True, text=True, timeout=900)
+        assert out.returncode == 0, out.stderr
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    second = runs[1]
+    first = runs[0]
+    assert first["hits"] + first["misses"] >= 2      # (compiled here or by the tier's worker)
+    assert second["misses"] == 0 and second["hits"] >= 2    # all loaded from the cache
+    v = np.random.default_rng(3).normal(size=(4, 5))
+    want = fg.grad(smoke, target="python")(v, 3)
+    for r in runs:
+        np.testing.assert_allclose(r["got"], want, rtol=1e-12, atol=1e-12)

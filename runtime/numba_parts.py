@@ -1,0 +1,111 @@
+"""``call_part(f_part1, (a, b))``: a split function's entry calls a part without compiling it again.
+
+A long generated Numba function is cut into parts (compiler/split.py), each an ``@njit``
+function of its own. Called the ordinary way, Numba links every part's LLVM module into the
+caller and optimises and generates machine code for the whole again (so that it may inline):
+for autograd's wing simulation that second pass was 58 s of the 140 s a cold compile took,
+all of it repeating work already done. ``call_part`` calls the part's compiled native function
+by a symbol of its own instead, the way Numba's generated code calls its runtime's C
+functions: the part is compiled (or loaded from Numba's cache) once, its address registered
+under that symbol with LLVM's process symbol table, and the entry's module holds only a
+declaration, resolved when the entry is loaded. Nothing is linked in or optimised twice; the
+call is Numba's own calling convention, so a part's exceptions (an ``IndexError`` of a bounds
+check) propagate through the entry as they did.
+
+Loading the entry from Numba's on-disk cache needs the symbol defined first: the entry's
+compile result carries a loader per part (Numba's ``reload_init``, run before a cached library
+is loaded), which finds the part in its generated module, compiles or loads it for the same
+argument types and registers the symbol again.
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+
+from llvmlite import binding as ll
+from numba.core import cgutils, config, types
+from numba.core.imputils import fix_returning_optional, impl_ret_new_ref
+from numba.extending import intrinsic
+
+
+def _symbol(dispatcher, args) -> str:
+    """The symbol a part is called by: its module, name and argument types (not Numba's
+    mangled name, which holds a number that differs from process to process)."""
+    fn = dispatcher.py_func
+    sig = hashlib.sha1(repr(tuple(str(a) for a in args)).encode()).hexdigest()[:16]
+    return f"flatgrad.part.{fn.__module__}.{fn.__qualname__}.{sig}"
+
+
+def _define(dispatcher, args) -> tuple:
+    """Compile (or load) ``dispatcher`` for ``args`` and register its native function under
+    its symbol; ``(symbol, compile result)``."""
+    args = tuple(args)
+    cres = dispatcher.overloads.get(args)
+    if cres is None:
+        dispatcher.compile(args)
+        cres = dispatcher.overloads[args]
+    symbol = _symbol(dispatcher, args)
+    ll.add_symbol(symbol, cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name))
+    return symbol, cres
+
+
+class _LoadPart:
+    """Defines a part's symbol again in a process that loads the entry from Numba's cache
+    (pickled with the entry's compile result; equal loaders are one)."""
+
+    def __init__(self, module: str, name: str, args: tuple):
+        self.module, self.name, self.args = module, name, args
+
+    def __call__(self) -> None:
+        module = sys.modules.get(self.module)
+        part = getattr(module, self.name, None)
+        if part is None:    # the cache load fails; flatgrad's guard recompiles (runtime/cache.py)
+            raise RuntimeError(f"part {self.name} of {self.module} is not loaded")
+        _define(part, self.args)
+
+    def _key(self):
+        return (self.module, self.name, self.args)
+
+    def __eq__(self, other):
+        return isinstance(other, _LoadPart) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+
+@intrinsic
+def call_part(typingctx, part, inputs):
+    """``part(*inputs)``, ``part`` a dispatcher compiled and linked on its own (see the module
+    docstring). The inputs come as one tuple: Numba passes a call of many arguments as a
+    tuple of them all, and a tuple starting with a function warns of an experimental
+    feature."""
+    if not isinstance(inputs, types.BaseTuple):
+        return None
+    args = tuple(inputs)
+    sig = part.get_call_type(typingctx, args, {})
+    if sig is None:
+        return None
+    dispatcher, own = part.dispatcher, tuple(sig.args)
+
+    def codegen(context, builder, signature, llargs):
+        symbol, cres = _define(dispatcher, own)
+        restype = cres.fndesc.restype
+        fnty = context.call_conv.get_function_type(restype, own)
+        fn = cgutils.get_or_insert_function(builder.module, fnty, symbol)
+        given = cgutils.unpack_tuple(builder, llargs[1], len(args)) if args else []
+        values = [context.cast(builder, v, t, u) for v, t, u in zip(given, args, own)]
+        status, res = context.call_conv.call_function(builder, fn, restype, own, values)
+        with cgutils.if_unlikely(builder, status.is_error):
+            context.call_conv.return_status_propagate(builder, status)
+        res = fix_returning_optional(context, builder, sig, status, res)
+        context.active_code_library._reload_init.add(
+            _LoadPart(dispatcher.py_func.__module__, dispatcher.py_func.__name__, own))
+        return impl_ret_new_ref(context, builder, restype, res)
+
+    return sig.return_type(part, inputs), codegen
+
+
+if config.DISABLE_JIT:          # NUMBA_DISABLE_JIT=1: the generated code runs as plain Python
+    def call_part(part, inputs):  # noqa: F811 - the same call, without Numba
+        """``part(*inputs)`` (Numba is off: no intrinsic, no compiled code)."""
+        return part(*inputs)
