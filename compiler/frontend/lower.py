@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import types as pytypes
-from dataclasses import replace
 
 import numpy as np
 
@@ -174,7 +173,7 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
     def op(self, node: ast.AST, prim: str, *args, **params) -> Var:
         self.b.loc = self.pf.loc(node)
         out = self.b.op(prim, *args, **params)
-        self.own.track(prim, self.b.stmts[-1].args, out)
+        self.own.track(prim, self.b.last().args, out)
         return out
 
     def flag(self, base: str) -> str:
@@ -183,15 +182,7 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
 
     def rename(self, var: Var, hint: str) -> Var:
         """Give a fresh, unnamed value the user's name (the statement just emitted it)."""
-        if var.hint is not None or var.of is not None or not self.b.stmts:
-            return var
-        last = self.b.stmts[-1]
-        if var not in last.outs:
-            return var
-        new = replace(var, hint=hint)
-        outs = tuple(new if o is var else o for o in last.outs)
-        self.b.stmts[-1] = replace(last, outs=outs)
-        return new
+        return self.b.rename_last(var, hint=hint) or var
 
     def root(self, v: Var) -> int:
         """The buffer array ``v`` is (a view's base)."""

@@ -293,7 +293,7 @@ defprim("diag", 1, lambda v, k=0: T.Array(v.dtype, 2), _fmt(lambda a, p: f"np.di
 # back on that diagonal of a zero matrix shaped like x
 defprim("diagonal", 1, lambda x, k=0: T.Array(x.dtype, 1),
         _fmt(lambda a, p: f"np.diag({a[0]}{_k_text(p)})"), elementwise=False, view=True,
-        reads_values=False,
+        read_only=True, reads_values=False,
         vjp=(lambda b, g, out, x, k=0: b.diag_embed(g, x, k=k),),
         jvp=(lambda b, t, out, x, k=0: b.diagonal(t, k=k),),
         batch=_ONE_MATRIX)

@@ -104,7 +104,7 @@ def _bcast_spell(a, p):
 
 defprim("broadcast_to", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
         Spelling(_bcast_spell, _bcast_spell, P_ATOM, (1,)), elementwise=False, view=True,
-        reads_values=False, shape=lambda q, args, p: tuple(q.sym(a) for a in args[1:]),
+        read_only=True, reads_values=False, shape=lambda q, args, p: tuple(q.sym(a) for a in args[1:]),
         vjp=(lambda b, g, out, x, *dims:
              b.sum_to(g, x) if T.is_array(x.type) else b.sum(g),),
         jvp=(lambda b, t, out, x, *dims: b.broadcast_to(t, *dims),),
