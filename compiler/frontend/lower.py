@@ -622,7 +622,7 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
             fn = py                     # a user's @njit helper: differentiate its Python source
         kwargs = {k.arg: k.value for k in node.keywords}
         if isinstance(fn, random.Method):
-            return random.lower_draw(self, fn, node, kwargs)
+            return random.lower_draw(self, fn, node)
         if isinstance(fn, BoundMethod):
             return self.arrays.call_method(fn, node, kwargs)
         if isinstance(fn, UserMethod):
