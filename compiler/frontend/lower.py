@@ -2,9 +2,10 @@
 
 Mutable local variables become SSA versions; ``if``/``for``/``while`` become
 structured regions whose blocks yield the variables they change. ``break``,
-``continue`` and early ``return`` are lowered to flag variables that guard the rest
-of their block, so every region stays single-entry single-exit and the reverse pass
-never needs a goto. Calls to other user functions are inlined.
+``continue`` and ``return`` arrive as flag variables that guard the rest of their block
+(:mod:`.desugar.exits`, run on the body first), so every region stays single-entry
+single-exit and the reverse pass never needs a goto. Calls to other user functions are
+inlined.
 """
 from __future__ import annotations
 
@@ -28,9 +29,10 @@ from .arrays import ArrayLowering
 from .comprehensions import ComprehensionLowering
 from .constants import ConstantArgs
 from .desugar.private import private_text
-from .flags import RET, RETVAL, LoopFlags, hint_of
+from .desugar.exits import exit_of, exits_to_flags, guard_of
+from .flags import RETVAL, LoopFlags, hint_of
 from .loops import LoopLowering
-from .syntax import cannot_fail, exits_of
+from .syntax import cannot_fail
 from .effects import is_print
 from .fence import fence
 from .lists import GrowingLists, ListLowering, Stacked, _appended
@@ -219,11 +221,10 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
 
     def run(self, bindings: dict) -> object:
         self.env = dict(bindings)
-        self.env[RET] = Const(False, T.BOOL)
         node = self.pf.node
         if isinstance(node, ast.Lambda):
             return self.expr(node.body)
-        self.block(node.body)
+        self.block(exits_to_flags(node.body))
         if not self.dead:
             raise self.err(node, f"'{self.pf.name}' can reach its end without returning a value",
                            "Make every path end in a return statement.")
@@ -239,32 +240,16 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
             self.rest = stmts[i + 1:]       # what follows s in its block (loops look ahead)
             self.stmt(s)
             if self.dead:
-                if i + 1 < len(stmts) and isinstance(s, (ast.Return, ast.Break, ast.Continue)):
+                if i + 1 < len(stmts) and exit_of(s):
                     raise self.err(stmts[i + 1], "this statement can never run: it follows a "
                                                  "return, break or continue",
                                    "Remove it, or move it before the statement that leaves.")
                 return
-            flags = self.exit_flags(s)
-            if flags and i + 1 < len(stmts):
-                self.guard(flags, stmts[i + 1:], s)
-                return
-
-    def exit_flags(self, s: ast.stmt) -> list[str]:
-        """The flags statement ``s`` may have set (a break, continue or return inside it)."""
-        found = exits_of(s)
-        flags = []
-        if "return" in found:
-            flags.append(RET)
-        if self.loops:
-            loop = self.loops[-1]
-            if "break" in found and loop.brk:
-                flags.append(loop.brk)
-            if "continue" in found and loop.cont:
-                flags.append(loop.cont)
-        return flags
 
     def guard(self, flags: list[str], rest: list[ast.stmt], node: ast.AST) -> None:
-        """Run ``rest`` only if none of ``flags`` is set; the other path has already exited."""
+        """Run ``rest`` only if none of ``flags`` is set (a guard of :mod:`.desugar.exits`):
+        the other path has already exited, so what it lacks needs no value there. A flag
+        known to be clear is left out; one known to be set leaves ``rest`` unlowered."""
         stop = None
         for f in flags:
             v = self.env[f]
@@ -309,29 +294,24 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
     def stmt_Pass(self, s) -> None:
         pass
 
-    def stmt_Return(self, s: ast.Return) -> None:
-        if s.value is None:
-            raise self.err(s, "return without a value", "Return the function's result.")
+    def stmt_Assign(self, s: ast.Assign) -> None:
         value = self.expr(s.value)
+        if isinstance(s.targets[0], ast.Name) and s.targets[0].id == RETVAL:
+            self.check_result(s, value)
+        for target in s.targets:
+            self.assign(target, value, s)
+        if exit_of(s):             # break, continue or return: this path has left
+            self.dead = True
+
+    def stmt_Return(self, s: ast.Return) -> None:
+        """Only a bare ``return`` is left as a statement (:mod:`.desugar.exits`)."""
+        raise self.err(s, "return without a value", "Return the function's result.")
+
+    def check_result(self, s: ast.Assign, value) -> None:
+        """A returned value (``$retval = v``, a ``return v``) must be numbers or arrays."""
         if isinstance(value, Ref):
             raise self.err(s.value, "a function or module cannot be returned",
                            "Return numbers or arrays.")
-        self.env[RET] = Const(True, T.BOOL)
-        self.env[RETVAL] = value
-        self.dead = True
-
-    def stmt_Break(self, s) -> None:
-        self.env[self.loops[-1].brk] = Const(True, T.BOOL)
-        self.dead = True
-
-    def stmt_Continue(self, s) -> None:
-        self.env[self.loops[-1].cont] = Const(True, T.BOOL)
-        self.dead = True
-
-    def stmt_Assign(self, s: ast.Assign) -> None:
-        value = self.expr(s.value)
-        for target in s.targets:
-            self.assign(target, value, s)
 
     def stmt_AnnAssign(self, s: ast.AnnAssign) -> None:
         if s.value is None:
@@ -385,6 +365,9 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
     # ------------------------------------------------------------------ if
 
     def stmt_If(self, s: ast.If) -> None:
+        flags = guard_of(s)
+        if flags is not None:
+            return self.guard(flags, s.body, s)
         cond = self.condition(s.test)
         if isinstance(cond, Const):   # `if True:` / module constants: only one branch exists
             self.block(s.body if cond.value else s.orelse)
