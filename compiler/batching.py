@@ -15,6 +15,7 @@ changes which programs compile, only how fast their Jacobians run.
 """
 from __future__ import annotations
 
+from . import copies
 from . import types as T
 from .builder import Builder
 from .diagonal import Diagonals
@@ -110,12 +111,9 @@ class _Batcher:
             raise Unbatchable(f"{s.prim} with batched operands "
                               f"{[self.is_b(a) for a in args]} {dict(s.params)}")
         old = s.outs[0]
-        if isinstance(out, Var) and out.hint is None and out.of is None and \
-                (old.hint or old.of) and b.stmts and getattr(b.stmts[-1], "outs", ()) == (out,):
-            named = Var(out.id, out.type, old.hint, _of(old, self.m))   # keep the user's name
-            b.stmts[-1] = Op(b.stmts[-1].prim, b.stmts[-1].args, (named,),
-                             b.stmts[-1].params, b.stmts[-1].loc)
-            out = named
+        if isinstance(out, Var) and (old.hint or old.of) and \
+                getattr(b.last(), "outs", ()) == (out,):               # keep the user's name
+            out = b.rename_last(out, hint=old.hint, of=_of(old, self.m)) or out
         self.m[old.id] = out
         if isinstance(out, Var) and s.prim not in ("dim", "size"):
             self.bat.add(out.id)        # a dimension of one seed's value is not batched
@@ -381,7 +379,7 @@ class _Batcher:
         if not isb[0]:
             block = self.carrier(x)
             x = b.setitem(block, x, spec=(_FULL,))
-        elif x.id in self.foreign or x.id in self.eye:
+        elif (x.id in self.foreign or x.id in self.eye) and not copies.enabled():
             x = b.copy_array(x)                       # never write into the primal's arrays
         if self.is_b(v):
             slot = T.ndim(x.type) - 1 - sum(1 for e in spec if e[0] == "i")

@@ -8,6 +8,7 @@ their partner (NumPy 2's weak scalars), so rules can say ``b.sub(1.0, out)``.
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from typing import Any
 
 from . import types as T
@@ -31,6 +32,27 @@ class Builder:
 
     def emit(self, stmt: Stmt) -> None:
         self.stmts.append(stmt)
+
+    def last(self, since: int = 0) -> Stmt | None:
+        """The statement emitted last, if it is at position ``since`` or later."""
+        return self.stmts[-1] if len(self.stmts) > since else None
+
+    def rename_last(self, var: Var, since: int = 0, **names: Any) -> Var | None:
+        """Name ``var`` after the fact (``hint=``, ``of=``) where the last statement made it.
+
+        Stages name a value once they know what it is (the adjoint of ``v``, the user's
+        name): rather than a ``copy`` under that name, the statement that just made the
+        unnamed ``var`` (at position ``since`` or later) is re-emitted with the named
+        output. Returns the named value, or None where ``var`` already has a name or the
+        last statement did not make it (the caller copies instead).
+        """
+        last = self.last(since)
+        if var.hint is not None or var.of is not None or last is None \
+                or not any(o is var or o == var for o in getattr(last, "outs", ())):
+            return None
+        new = replace(var, **names)
+        self.stmts[-1] = replace(last, outs=tuple(new if o == var else o for o in last.outs))
+        return new
 
     def const(self, value: Any, type: T.Type | None = None) -> Const:
         return Const(value, type or T.of_value(value))

@@ -151,11 +151,10 @@ class _Forward:
     def name(self, b: Builder, t: Atom, v: Var, mark: int) -> Atom:
         """Name the tangent of ``v`` ``tan_v``: retag the op that made it, or copy it."""
         tag = ("tan", v.id)
-        last = b.stmts[-1] if len(b.stmts) > mark else None
-        if (isinstance(t, Var) and isinstance(last, Op) and last.outs == (t,)
-                and t.hint is None and t.of is None):
-            new = replace(t, of=tag)
-            b.stmts[-1] = replace(last, outs=(new,))
+        last = b.last(mark)
+        new = b.rename_last(t, mark, of=tag) if (
+            isinstance(t, Var) and isinstance(last, Op) and last.outs == (t,)) else None
+        if new is not None:
             return new
         if isinstance(t, Var) and t.of == tag:
             return t

@@ -349,36 +349,27 @@ def register(rhs: Function, ndim: int, settings: tuple) -> OdeSpec:
 
 # ---------------------------------------------------------------------- lowering a call
 
-_KEYWORDS = ("args", "tfirst", "rtol", "atol", "mxstep", "hmax")
+_SETTINGS = ("rtol", "atol", "mxstep", "hmax")
 
 
 @lowers(odeint)
-def lower_odeint(lowerer, node: ast.Call, kwargs) -> Var:
+def lower_odeint(lowerer, node: ast.Call, args) -> Var:
     """``odeint(func, y0, t, *args, rtol=, atol=, mxstep=, hmax=)`` (or ``args=(...)``)
     inside a compiled function: the dynamics lowered once into an IR function, one op."""
-    for k in kwargs:
-        if k is None:
-            raise lowerer.err(node, "odeint: **keywords are not supported here",
-                         "Write the settings out: rtol=1e-8, atol=1e-8.")
-        if k not in _KEYWORDS:
-            raise lowerer.err(node, f"odeint: the argument '{k}' is not supported",
-                         f"odeint takes func, y0, t, *args and {', '.join(_KEYWORDS)}.")
-    if len(node.args) < 3:
-        raise lowerer.err(node, "odeint needs func, y0 and t")
-    func = lowerer.expr(node.args[0])
-    y0 = _state(lowerer, node.args[1], "y0")
-    t = _state(lowerer, node.args[2], "t")
+    func = lowerer.expr(args["func"])
+    y0 = _state(lowerer, args["y0"], "y0")
+    t = _state(lowerer, args["t"], "t")
     if t.type.ndim != 1:
-        raise lowerer.err(node.args[2], "odeint: t must be a 1-D array of times")
-    extra = tuple(lowerer.expr(a) for a in node.args[3:])
-    if "args" in kwargs:
+        raise lowerer.err(args["t"], "odeint: t must be a 1-D array of times")
+    extra = tuple(lowerer.expr(a) for a in args.rest)
+    if "args" in args:
         if extra:
             raise lowerer.err(node, "odeint: give the extra arguments after t or as args=(...), "
                                "not both")
-        extra = lowerer.expr(kwargs["args"])
+        extra = lowerer.expr(args["args"])
         extra = extra if isinstance(extra, tuple) else (extra,)
-    settings = tuple(_setting(lowerer, kwargs, k) for k in _KEYWORDS[2:])
-    rhs = _lower_rhs(lowerer, node, func, y0, extra, _tfirst(lowerer, kwargs))
+    settings = tuple(_setting(lowerer, args, k) for k in _SETTINGS)
+    rhs = _lower_rhs(lowerer, node, func, y0, extra, _tfirst(lowerer, args), args["func"])
     spec = register(rhs, y0.type.ndim, settings)
     caps = tuple(rhs.params[2 + len(_leaves(extra)):])
     return lowerer.op(node, spec.prim, y0, t, *_leaves(extra), *caps)
@@ -392,23 +383,23 @@ def _state(lowerer, arg: ast.expr, name: str) -> Var:
     return lowerer.cast(x, T.Array("float64", x.type.ndim), arg)
 
 
-def _tfirst(lowerer, kwargs) -> bool:
-    if "tfirst" not in kwargs:
+def _tfirst(lowerer, args) -> bool:
+    if "tfirst" not in args:
         return False
-    c = lowerer.atom(kwargs["tfirst"])
+    c = lowerer.atom(args["tfirst"])
     if not (isinstance(c, Const) and c.type == T.BOOL):
-        raise lowerer.err(kwargs["tfirst"], "odeint: tfirst must be True or False, known when "
+        raise lowerer.err(args["tfirst"], "odeint: tfirst must be True or False, known when "
                                        "compiling")
     return bool(c.value)
 
 
-def _setting(lowerer, kwargs, key: str) -> Const:
-    if key not in kwargs:
+def _setting(lowerer, args, key: str) -> Const:
+    if key not in args:
         v = DEFAULTS[key]
     else:
-        c = lowerer.atom(kwargs[key])
+        c = lowerer.atom(args[key])
         if not isinstance(c, Const) or isinstance(c.value, bool):
-            raise lowerer.err(kwargs[key], f"odeint: {key} must be a number known when compiling",
+            raise lowerer.err(args[key], f"odeint: {key} must be a number known when compiling",
                          "Write a constant (rtol=1e-6) or a module-level number.")
         v = c.value
     if key == "mxstep":
@@ -438,10 +429,11 @@ def _fresh_like(b: Builder, v):
     return v
 
 
-def _lower_rhs(lowerer, node: ast.Call, func, y0: Var, extra: tuple, tfirst: bool) -> Function:
+def _lower_rhs(lowerer, node: ast.Call, func, y0: Var, extra: tuple, tfirst: bool,
+               func_node: ast.expr) -> Function:
     """``func(y, t, *extra)`` (``func(t, y, *extra)`` with ``tfirst``) lowered with fresh
     parameters into an IR function whose parameters are ``(y, t, *leaves of extra, *values
-    of the caller it reads)``."""
+    of the caller it reads)``; ``func_node`` is where the call names ``func``."""
     saved, borrowed = lowerer.b, lowerer.borrowed
     sub = saved.child()
     y, t = sub.fresh(y0.type, "y"), sub.fresh(F64, "t")
@@ -459,7 +451,7 @@ def _lower_rhs(lowerer, node: ast.Call, func, y0: Var, extra: tuple, tfirst: boo
     finally:
         lowerer.b, lowerer.borrowed = saved, borrowed
     if not (isinstance(f, (Var, Const)) and T.is_array(f.type) and f.type.ndim == y0.type.ndim):
-        raise lowerer.err(node.args[0], f"odeint: func must return dy/dt, an array shaped like y0 "
+        raise lowerer.err(func_node, f"odeint: func must return dy/dt, an array shaped like y0 "
                      f"({y0.type.ndim}-D), not {_what(f)}")
     if isinstance(f, Const):
         f = sub.op("copy", f)
@@ -485,8 +477,8 @@ def _scipy_solvers() -> tuple:
     return tuple(getattr(si, n) for n in ("odeint", "solve_ivp") if hasattr(si, n))
 
 
-def _reject_scipy(lowerer, node: ast.Call, kwargs):
-    name = getattr(lowerer.resolve_callee(node.func), "__name__", "odeint")
+def _reject_scipy(lowerer, node: ast.Call, args):
+    name = getattr(args.fn, "__name__", "odeint")
     hint = ("Use flatgrad.odeint(func, y0, t, *args, rtol=..., atol=...): the same call as "
             "SciPy's odeint (func(y, t, *args) -> dy/dt), differentiated by the adjoint method.")
     if name == "solve_ivp":
@@ -496,4 +488,4 @@ def _reject_scipy(lowerer, node: ast.Call, kwargs):
 
 
 for _solver in _scipy_solvers():
-    lowers(_solver)(_reject_scipy)
+    lowers(_solver, signature="*args, **kwargs")(_reject_scipy)    # (refused, whatever the arguments)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__, targets
+from . import __version__, copies, targets
 from .codegen import emit_body, runtime_names
 from .custom_rules import expand_custom
 from .errors import CompileError, SourceLoc
@@ -93,7 +93,7 @@ def run_passes(fn: Function, passes, *, log: PassLog | None = None,
 def pass_names() -> tuple[str, ...]:
     """Every pass :func:`transform` may run, in pipeline order (for ``--dump-after``)."""
     return ("rows", "rev", "vjp", "fwd", "jacauto", "jacrev", "jacfwd", "vmap", "expand_custom") + tuple(n for n, _ in O1) \
-        + ("in-place",)
+        + ("in-place", "copies")
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,9 @@ def _transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> F
     if req.optimize:
         ir = run_passes(ir, O1, fixed_point=True, log=log)
         ir = run_passes(ir, [("in-place", accumulate_in_place)], log=log)
+    if copies.enabled():               # the late copy decision (issue 23, item 5): opt-in
+        ir = run_passes(ir, [("copies", copies.insert_copies)], log=log)
+    copies.log(ir)
     if tree is not None:
         ir = with_tree(ir, tree)          # passes need not keep meta; the results are the same
     if req.name:

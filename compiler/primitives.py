@@ -103,6 +103,9 @@ class Primitive:
                                         # elementwise ops that are not views
     inplace: bool = False               # writes into its first argument and returns it
     view: bool = False                  # its result may alias its first argument
+    read_only: Any = False              # its result may be a read-only view (np.broadcast_to):
+                                        # never written in place (compiler/copies.py); a
+                                        # function of the argument types where they decide
     reads_values: bool = True           # its adjoint reads the values of its array arguments
     shape_args: tuple = ()              # the arguments it reads the shape of, never the
                                         # values (a write into one before it is no hazard)
@@ -784,6 +787,7 @@ def _unreduce_vjp(b, g, out, gx, x, axis=None, keepdims=False):
 defprim("unreduce", 2, lambda g, x, axis=None, keepdims=False: T.Array(g.dtype, x.ndim),
         Spelling("np.full({1}.shape, {0})", _unreduce_spell, P_ATOM, (1, P_ATOM), choose=0),
         elementwise=False, view=True, reads_values=False, shape=D.like(1), shape_args=(1,),
+        read_only=lambda g, x: T.is_array(g),      # np.full for a number: a new array
         vjp=(_unreduce_vjp, None),
         jvp=(lambda b, t, out, gx, x, axis=None, keepdims=False:
              b.unreduce(t, x, axis=axis, keepdims=keepdims), None), reads_output=False,

@@ -197,11 +197,10 @@ class _Reverse:
         if prev is None and isinstance(c, Var) and c.of == tag:
             adj[v.id] = c
         elif prev is None:
-            last = b.stmts[-1] if len(b.stmts) > mark else None
-            if (isinstance(c, Var) and isinstance(last, Op) and last.outs == (c,)
-                    and c.hint is None and c.of is None):
-                new = replace(c, of=tag)
-                b.stmts[-1] = replace(last, outs=(new,))
+            last = b.last(mark)
+            new = b.rename_last(c, mark, of=tag) if (
+                isinstance(c, Var) and isinstance(last, Op) and last.outs == (c,)) else None
+            if new is not None:
                 adj[v.id] = new
                 # a view's adjoint is never updated in place; nor is the result of an op whose
                 # own rule reads it (a / s, exp): differentiating this code again reads it at

@@ -116,18 +116,6 @@ def check_writes(fn: Function) -> None:
                     todo.append(v)
         return out
 
-    def reads(s) -> set[int]:
-        """Every value ``s`` reads the contents of, inside its regions too."""
-        if isinstance(s, Op):
-            shape_args = PRIMS[s.prim].shape_args
-            return {a.id for i, a in enumerate(s.args) if isinstance(a, Var) and i not in shape_args}
-        out = {a.id for a in operands(s) if isinstance(a, Var)}
-        for b in blocks_of(s):
-            for t in b.stmts:
-                out |= reads(t)
-            out |= {a.id for a in b.yields if isinstance(a, Var)}
-        return out
-
     def visit(block: Block) -> None:
         stale: dict[int, Op] = {}          # value -> the write that made it stale
         for s in block.stmts:
@@ -150,3 +138,17 @@ def check_writes(fn: Function) -> None:
 
     visit(fn.body)
 
+
+
+def reads(s) -> set[int]:
+    """Every value ``s`` reads the contents of, inside its regions too (an argument read for
+    its shape alone, ``Primitive.shape_args``, is not)."""
+    if isinstance(s, Op):
+        shape_args = PRIMS[s.prim].shape_args
+        return {a.id for i, a in enumerate(s.args) if isinstance(a, Var) and i not in shape_args}
+    out = {a.id for a in operands(s) if isinstance(a, Var)}
+    for b in blocks_of(s):
+        for t in b.stmts:
+            out |= reads(t)
+        out |= {a.id for a in b.yields if isinstance(a, Var)}
+    return out

@@ -66,6 +66,7 @@ def compiler_hash() -> str:
                     h.update(p.read_bytes())
         for name in ("support.py", "numba_ext.py", "hugepages.py", "tiers.py"):   # tiers: the profile line
             h.update((here / name).read_bytes())
+        h.update(os.environ.get("FLATGRAD_COPIES", "").encode())   # which copy decisions
         _compiler_hash = h.hexdigest()
     return _compiler_hash
 

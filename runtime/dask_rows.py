@@ -8,38 +8,53 @@ the total row count (``np.mean`` and ``X.shape[0]`` still mean the whole data's)
 
 * the Dask arguments are aligned: rows cut as the first one's, every other axis in one
   chunk (``rechunk``), so that chunk ``k`` of every argument holds the same rows;
-* one task per chunk runs the transform on the chunk's NumPy blocks and returns its results
-  (parameter-sized: the value and the gradient of the chunk's part). The transform (which
-  pickles by reference: a worker rebuilds it once, ``runtime/pickling.py``) and the
-  parameters travel inside each chunk's task when they are small, so a worker needs nothing
-  from another one before it starts; large parameters are one value in the graph, fetched
-  by each worker once per call;
-* the chunks' results are summed in a tree of tasks on the cluster (16 at a time), and the
-  client receives one parameter-sized result;
+* the transform runs on each chunk's NumPy blocks and returns its results (parameter-sized:
+  the value and the gradient of the chunk's part). What a chunk needs besides its blocks
+  (the transform, which pickles by reference so a worker rebuilds it once,
+  ``runtime/pickling.py``, and the parameters) travels inside each task when the parameters
+  are small, so a worker needs nothing from another one before it starts; large parameters
+  are one value in the graph, fetched by each worker once per call;
+* data that is not yet in the cluster's memory (read or generated lazily) runs as one task
+  per chunk, and the chunks' results are summed in a tree of tasks (16 at a time): Dask
+  then makes each chunk as a worker is ready for it and drops it after its task. Data held
+  in the workers' memory (``X.persist()``, what an optimizer's calls read again and again)
+  runs as one task per worker thread, placed where its chunks are, that loops over them
+  and sums as it goes: what the cluster does per call is then what it has to (a pass over
+  its chunks and one sum), without a task, a scheduler round trip and a wake-up of the
+  worker per chunk;
+* the client receives one parameter-sized result;
 * the terms that do not read the data were counted once per chunk: the client subtracts
   ``K - 1`` times the transform on zero rows (where every sum over rows is 0), computed
   while the cluster works when the scheduler is a ``distributed.Client``.
 
-The graph runs on Dask's current scheduler: a ``distributed.Client``'s if one is active,
-else the threaded one (``dask.config.set(scheduler="processes")`` works too). Each call
-builds and computes one graph, so a chunk of ``X`` is computed once per call; ``X.persist()``
-keeps it in the workers' memory across the calls of an optimizer (your choice: see
-docs/dask.md).
+The graph is written out directly (one layer of plain tasks, keys named once per call),
+not through ``dask.delayed``, which hashes or draws a random name for every task it makes.
+It runs on Dask's current scheduler: a ``distributed.Client``'s if one is active, else the
+threaded one (``dask.config.set(scheduler="processes")`` works too). Each call computes one
+graph, so a chunk of ``X`` is computed once per call; ``X.persist()`` keeps it in the
+workers' memory across the calls of an optimizer (your choice: see docs/dask.md).
 """
 from __future__ import annotations
 
+import itertools
 import math
+import os
 import weakref
 
 import numpy as np
 
 from ..compiler.steps import Step
 from ..compiler.tree import flatten, unflatten
+from . import dask_placement as placement
 from .dask_map import is_dask
 
-SPLIT_EVERY = 16      # chunks' results summed per task of the tree
-INLINE_BYTES = 1 << 16   # parameters up to this size travel inside each chunk's task
+SPLIT_EVERY = 16         # results summed per task of the tree
+INLINE_BYTES = 1 << 16   # parameters up to this size travel inside each task
 _CHUNKED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_LAST: list = [None]     # the last call's result future (see _hold)
+_CALLS = itertools.count()
+_PROCESS = os.urandom(6).hex()   # with the process id and the counter: a graph's name, new
+                                 # for every call (of every process a fork makes, too)
 
 
 class DaskData(Exception):
@@ -64,55 +79,155 @@ def call(t, args: tuple):
     if not positions:
         raise TypeError(f"'{t.__name__}': Dask arrays are taken as whole arguments (the data), "
                         "not inside containers")
-    blocks, rows = _aligned(t, args, positions, n)
+    arrays, rows = _aligned(t, args, positions, n)
     tc = chunk_transform(t, positions)
     params = tuple(None if i in positions else a for i, a in enumerate(args))
-    total = graph(_Payload(tc, params), positions, n, rows, blocks)
+    job = _Job(_Payload(tc, params, positions, n, rows), arrays)
     client = _client()
-    if client is not None:
-        future = client.compute(total)      # the cluster starts; the client meanwhile ...
+    if client is None:
+        import dask
+        from dask.delayed import Delayed
+        out = job.per_chunk()
+        (summed,) = dask.compute(Delayed(out, job.graph(), layer=job.name))
+        base = _empty_run(tc, args, positions, n, rows)
+    else:
+        groups = placement.groups(client, job.chunks, arrays)
+        out = job.per_chunk() if groups is None else job.per_worker(groups)
+        future = client.get(job.graph(), out, sync=False)   # the cluster starts; meanwhile ...
+        _hold(future if groups is not None else None)
         base = _empty_run(tc, args, positions, n, rows)
         summed = future.result()
-    else:
-        import dask
-        (summed,) = dask.compute(total)
-        base = _empty_run(tc, args, positions, n, rows)
     # the part that reads no data was counted once per chunk: keep it once
     base, tree = flatten(base)
-    k = len(blocks[0])
+    k = len(job.chunks)
     return unflatten(tree, [_like(b, s - (k - 1) * b) for s, b in zip(summed, base)])
 
 
-def graph(payload, positions: tuple, n: int, rows: int, blocks: list):
-    """The call as one Dask ``Delayed``: a task per row chunk, then a tree of sums."""
-    import dask
-    # keys new per call (pure=False: no hashing of the data or the parameters)
-    shipped = payload if payload.nbytes() <= INLINE_BYTES else \
-        dask.delayed(payload, traverse=False)
-    parts = [dask.delayed(_chunk, pure=False)(shipped, positions, n, rows, *bs)
-             for bs in zip(*blocks)]
-    while len(parts) > 1:
-        parts = [dask.delayed(_add, pure=False)(*parts[k:k + SPLIT_EVERY])
-                 for k in range(0, len(parts), SPLIT_EVERY)]
-    return parts[0]
-
-
 class _Payload:
-    """What every chunk's task needs besides its blocks: the chunk's transform and the
-    parameters (None at the data's positions). An object, not a tuple, so that Dask passes
-    it to the task as it is (a tuple that starts with a callable would be a task)."""
+    """What every task needs besides its blocks: the chunk's transform, the parameters (None
+    at the data's positions), where the blocks go and the total row count. An object, not a
+    tuple, so that Dask passes it to the task as it is (a tuple that starts with a callable
+    would be a task, one that holds a key a reference)."""
 
-    __slots__ = ("tc", "params")
+    __slots__ = ("tc", "params", "positions", "n", "rows")
 
-    def __init__(self, tc, params: tuple):
-        self.tc, self.params = tc, params
+    def __init__(self, tc, params: tuple, positions: tuple, n: int, rows: int):
+        self.tc, self.params, self.positions, self.n, self.rows = tc, params, positions, n, rows
 
     def __reduce__(self):
-        return _Payload, (self.tc, self.params)
+        return _Payload, (self.tc, self.params, self.positions, self.n, self.rows)
 
     def nbytes(self) -> int:
         """The parameters' array bytes (what decides whether they travel in every task)."""
         return sum(getattr(leaf, "nbytes", 8) for leaf in flatten(self.params)[0])
+
+    def run(self, blocks):
+        """The transform on one chunk's blocks; its results as a flat list."""
+        args = list(self.params)
+        for i, blk in zip(self.positions, blocks):
+            args[i] = blk
+        return flatten(_run(self.tc, args, self.n, self.rows))[0]
+
+
+class _Job:
+    """One call's graph: a layer of plain Dask tasks (the chunks' or the workers', then the
+    sums) under a name new for the call, so that no result of an earlier call is taken for
+    one of its own, over the Dask arguments' graphs."""
+
+    def __init__(self, payload: _Payload, arrays: list):
+        self.arrays = arrays
+        self.name = f"flatgrad-rows-{_PROCESS}-{os.getpid()}-{next(_CALLS)}"
+        self.layer: dict = {}
+        self.placed: dict = {}       # worker address -> the keys of the tasks placed there
+        if payload.nbytes() <= INLINE_BYTES:
+            self.payload = payload
+        else:                        # one value of the graph, fetched once by each worker
+            self.payload = (self.name, "payload")
+            self.layer[self.payload] = payload
+        # chunk k's block keys, one per Dask argument
+        self.chunks = list(zip(*[_row_keys(a) for a in arrays]))
+
+    def per_chunk(self):
+        """A task per chunk, then a tree of sums; the root's key."""
+        return self._summed([self._task(("chunk", k), _chunk, keys)
+                             for k, keys in enumerate(self.chunks)])
+
+    def per_worker(self, groups: list):
+        """A task per ``(worker, chunk numbers)`` of ``groups``, placed on that worker (or
+        another one if it is gone), then a tree of sums; the root's key."""
+        parts = []
+        for j, (worker, ks) in enumerate(groups):
+            parts.append(self._task(("worker", j), _chunks,
+                                    [key for k in ks for key in self.chunks[k]]))
+            self.placed.setdefault(worker, []).append(parts[-1])
+        return self._summed(parts)
+
+    def graph(self):
+        """The call's ``HighLevelGraph`` over the Dask arguments' graphs: its layer, and a
+        layer per worker for the tasks placed there (annotated with the worker), between
+        the arguments (and a large payload's value) and the sums."""
+        from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
+        hlg = HighLevelGraph.from_collections(self.name, self.layer, dependencies=self.arrays)
+        if not self.placed:
+            return hlg
+        layers, deps = dict(hlg.layers), dict(hlg.dependencies)
+        inputs = set(deps[self.name])
+        if isinstance(self.payload, tuple):
+            name = f"{self.name}-payload"
+            layers[name] = MaterializedLayer({self.payload: self.layer.pop(self.payload)})
+            deps[name] = set()
+            inputs.add(name)
+        placed = set()
+        for i, (worker, keys) in enumerate(self.placed.items()):
+            name = f"{self.name}-on-{i}"
+            layers[name] = MaterializedLayer({k: self.layer.pop(k) for k in keys},
+                                             annotations={"workers": [worker],
+                                                          "allow_other_workers": True})
+            deps[name] = inputs
+            placed.add(name)
+        layers[self.name] = MaterializedLayer(self.layer)
+        deps[self.name] = inputs | placed
+        return HighLevelGraph(layers, deps)
+
+    def _task(self, what: tuple, fn, blocks: list):
+        key = (self.name, *what)
+        self.layer[key] = (fn, self.payload, *blocks)
+        return key
+
+    def _summed(self, parts: list):
+        """``parts`` summed in a tree of tasks, ``SPLIT_EVERY`` at a time; the root's key."""
+        level = 0
+        while len(parts) > 1:
+            level += 1
+            parts = [self._sum(level, j, parts[k:k + SPLIT_EVERY])
+                     for j, k in enumerate(range(0, len(parts), SPLIT_EVERY))]
+        return parts[0]
+
+    def _sum(self, level: int, j: int, parts: list):
+        key = (self.name, "sum", level, j)
+        self.layer[key] = (_add, *parts)
+        return key
+
+
+def _row_keys(a) -> list:
+    """The keys of a Dask array's blocks along its rows (its other axes are one block)."""
+    keys = []
+    for k in a.__dask_keys__():
+        while isinstance(k, list):
+            k = k[0]
+        keys.append(k)
+    return keys
+
+
+def _hold(future) -> None:
+    """Keep ``future`` (the call's result) until the next call has sent its graph, and let
+    the previous call's go now. A client sends the scheduler at most one batch of messages
+    per 10 ms; released when the call returns, a result's release would be that batch, and
+    the next call's graph, sent a moment later by an optimizer, would wait for the next.
+    One slot for all clients: what it keeps alive is one small result and its client. Only
+    a call on data held in the workers' memory (an optimizer's, made again and again) keeps
+    its result; a call whose graph computes its data lets that graph go when it returns."""
+    _LAST[0] = future
 
 
 def _client():
@@ -135,8 +250,8 @@ def _empty_run(tc, args, positions, n: int, rows: int):
 
 
 def _aligned(t, args, positions, n) -> tuple:
-    """Each Dask argument's row chunks, as delayed NumPy blocks (the same rows in block ``k``
-    of every argument), and the total row count; errors name the argument."""
+    """The Dask arguments rechunked so that block ``k`` of each holds the same rows (and all
+    of every other axis), and the total row count; errors name the argument."""
     import dask.array as da
     first = None
     for i in positions:
@@ -159,25 +274,30 @@ def _aligned(t, args, positions, n) -> tuple:
                              f"{args[first].shape[0]} and {a.shape[0]} rows; the Dask "
                              "arguments must have the same rows")
         first = i if first is None else first
-    rows = args[first].shape[0]
     cuts = args[first].chunks[0]
-    blocks = []
-    for i in positions:
-        a = args[i].rechunk({0: cuts, **{j: -1 for j in range(1, args[i].ndim)}})
-        blocks.append(list(a.to_delayed(optimize_graph=False).ravel()))
-    return blocks, int(rows)
+    arrays = [args[i].rechunk({0: cuts, **{j: -1 for j in range(1, args[i].ndim)}})
+              for i in positions]
+    return arrays, int(args[first].shape[0])
 
 
 def _run(tc, args, n: int, rows: int):
     return tc(*args[:n], rows, *args[n:])
 
 
-def _chunk(payload, positions, n, rows, *blocks):
+def _chunk(payload, *blocks):
     """One task: the transform on one row chunk; its results as a flat tuple."""
-    tc, args = payload.tc, list(payload.params)
-    for i, blk in zip(positions, blocks):
-        args[i] = blk
-    return tuple(flatten(_run(tc, args, n, rows))[0])
+    return tuple(payload.run(blocks))
+
+
+def _chunks(payload, *blocks):
+    """One task: the transform on several row chunks (their blocks in a row, chunk by
+    chunk), summed as they are computed."""
+    m = len(payload.positions)
+    total = None
+    for k in range(0, len(blocks), m):
+        part = payload.run(blocks[k:k + m])
+        total = part if total is None else _add(total, part)
+    return tuple(total)
 
 
 def _add(*parts):

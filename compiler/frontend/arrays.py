@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const, Var
-from ..library.registry import LOWERINGS, METHODS
+from ..library.registry import METHODS, lowering_of
 from ..library.linalg import batched_matmul
 from ..primitives import PRIMS
 from ..values import BoundMethod, Record, Ref, SliceVal, hashable
@@ -82,22 +82,18 @@ class ArrayLowering:
             held = ast.copy_location(Held(x), node)
             call = ast.copy_location(ast.Call(func=node.func, args=[held, *node.args],
                                               keywords=node.keywords), node)
-            return LOWERINGS[METHODS[name]](self.lowerer, call, kwargs)
+            return lowering_of(METHODS[name])(self.lowerer, call, kwargs)
         raise self.err(node, f"flatgrad does not support .{name}()")
 
     # ---------------------------------------------------------------- numpy calls
 
-    def variance(self, name, node, kwargs):
+    def variance(self, name, args):
         """np.var / np.std with axis, keepdims and ddof: sum((x - mean)**2) / (n - ddof)."""
-        kwargs = dict(kwargs)
-        ddof = kwargs.pop("ddof", None)
-        if len(node.args) > 2:
-            raise self.err(node, f"np.{name} takes axis, ddof and keepdims as keywords here",
-                           f"Write np.{name}(x, axis=..., ddof=...).")
-        x = self.atom(node.args[0])
-        mu = self.reduction("mean", x, node.args[1:], {**kwargs, "keepdims": ast.Constant(True)}, node)
+        node, ddof = args.call, args["ddof"]
+        x = self.atom(args["a"])
+        mu = self.reduction("mean", x, args["axis"], ast.Constant(True), node)
         d = self.op(node, "sub", x, mu)
-        v = self.reduction("mean", self.op(node, "mul", d, d), node.args[1:], kwargs, node)
+        v = self.reduction("mean", self.op(node, "mul", d, d), args["axis"], args["keepdims"], node)
         if ddof is not None:
             k = self.atom(ddof)
             if not (isinstance(k, Const) and k.value == 0):
@@ -154,11 +150,11 @@ class ArrayLowering:
             dims = tuple(self.lowerer.int_atom(a) for a in args)
         return self.op(node, "reshape", x, *dims)
 
-    def reduction(self, name, x, args, kwargs, node):
+    def reduction(self, name, x, axis_node, keepdims_node, node):
+        """np.sum and its kin of ``x`` over the axis or axes ``axis_node`` (all when None)."""
         if not T.is_array(x.type):
             return x
-        axis_node = kwargs.get("axis", args[0] if args else None)
-        keepdims = self.lowerer.const_bool(kwargs.get("keepdims")) if "keepdims" in kwargs else False
+        keepdims = self.lowerer.const_bool(keepdims_node) if keepdims_node is not None else False
         axis = None
         if isinstance(axis_node, ast.Name) and isinstance(self.lowerer.env.get(axis_node.id), Ref):
             axis_node = None              # an inlined parameter bound to None

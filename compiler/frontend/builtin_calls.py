@@ -18,56 +18,56 @@ from .effects import lower_print
 from .lists import Stacked
 
 
-@lowers(builtins.min)
-def lower_min(lowerer, node, kwargs):
-    return _fold_minmax(lowerer, "min", node, kwargs)
+@lowers(builtins.min, signature="*args, key=None, default=None", takes="args")
+def lower_min(lowerer, node, args):
+    return _fold_minmax(lowerer, "min", node, args.rest)
 
 
-@lowers(builtins.max)
-def lower_max(lowerer, node, kwargs):
-    return _fold_minmax(lowerer, "max", node, kwargs)
+@lowers(builtins.max, signature="*args, key=None, default=None", takes="args")
+def lower_max(lowerer, node, args):
+    return _fold_minmax(lowerer, "max", node, args.rest)
 
 
-def _fold_minmax(lowerer, prim, node, kwargs):
-    if kwargs or len(node.args) < 2:
+def _fold_minmax(lowerer, prim, node, items):
+    if len(items) < 2:
         raise lowerer.err(node, f"{prim}() needs two or more numbers here",
                           f"Write {prim}(a, b) or use np.{prim} on arrays.")
-    args = [lowerer.atom(a) for a in node.args]
-    acc = args[0]
-    for a in args[1:]:
+    values = [lowerer.atom(a) for a in items]
+    acc = values[0]
+    for a in values[1:]:
         acc = lowerer.op(node, prim, acc, a)
     return acc
 
 
-@lowers(math.log, np.log)
-def lower_log(lowerer, node, kwargs):
-    if kwargs or len(node.args) not in (1, 2):
-        raise lowerer.err(node, "log takes one argument (or two: value and base)")
-    x = lowerer.op(node, "log", lowerer.atom(node.args[0]))
-    if len(node.args) == 2:
-        x = lowerer.op(node, "div", x, lowerer.op(node, "log", lowerer.atom(node.args[1])))
+@lowers(math.log, signature="x, base=None, /")
+@lowers(np.log, takes="x")
+def lower_log(lowerer, node, args):
+    """math.log(x), math.log(x, base), np.log(x)."""
+    x = lowerer.op(node, "log", lowerer.atom(args["x"]))
+    if "base" in args:
+        x = lowerer.op(node, "div", x, lowerer.op(node, "log", lowerer.atom(args["base"])))
     return x
 
 
-@lowers(np.square)
-def lower_square(lowerer, node, kwargs):
-    x = lowerer.atom(node.args[0])
+@lowers(np.square, takes="x")
+def lower_square(lowerer, node, args):
+    x = lowerer.atom(args["x"])
     return lowerer.op(node, "mul", x, x)
 
 
-@lowers(builtins.bool)
-def lower_bool(lowerer, node, kwargs):
-    return lowerer.truth(lowerer.atom(node.args[0]), node)
+@lowers(builtins.bool, signature="x, /")
+def lower_bool(lowerer, node, args):
+    return lowerer.truth(lowerer.atom(args["x"]), node)
 
 
-@lowers(builtins.range)
-def lower_range(lowerer, node, kwargs):
+@lowers(builtins.range, signature="*args")
+def lower_range(lowerer, node, args):
     raise lowerer.err(node, "range() is only supported as the iterable of a for loop")
 
 
 @lowers(builtins.len)
-def lower_len(lowerer, node, kwargs):
-    x = lowerer.expr(node.args[0])
+def lower_len(lowerer, node, args):
+    x = lowerer.expr(args["obj"])
     if isinstance(x, (tuple, Record)):
         return Const(len(x.items if isinstance(x, Record) else x), T.I64)
     if isinstance(x, Stacked):
@@ -79,49 +79,51 @@ def lower_len(lowerer, node, kwargs):
     raise lowerer.err(node, "len() needs an array or a tuple")
 
 
-@lowers(builtins.sum)
-def lower_sum(lowerer, node, kwargs):
-    if len(node.args) == 1 and isinstance(node.args[0], (ast.GeneratorExp, ast.ListComp)):
-        gen = node.args[0]
+@lowers(builtins.sum, takes="iterable")
+def lower_sum(lowerer, node, args):
+    if isinstance(args["iterable"], (ast.GeneratorExp, ast.ListComp)):
+        gen = args["iterable"]
         if len(gen.generators) == 1 and lowerer.constant_items(gen.generators[0].iter) is None:
             return lowerer.sum_loop(gen)
         x = lowerer.expr(gen)
         if not x:
             return Const(0, T.I64)
     else:
-        x = lowerer.expr(node.args[0])
+        x = lowerer.expr(args["iterable"])
     if isinstance(x, tuple):
         acc = x[0]
         for v in x[1:]:
             acc = lowerer.op(node, "add", acc, v)
         return acc
     if isinstance(x, Var) and T.is_array(x.type):
-        return lowerer.arrays.reduction("sum", x, [], kwargs, node)
+        rows = ast.copy_location(ast.Constant(0), node) if x.type.ndim > 1 else None
+        return lowerer.arrays.reduction("sum", x, rows, None, node)   # sum(x) adds x's rows
     raise lowerer.err(node, "sum() needs an array or a tuple", "Use a loop or np.sum on an array.")
 
 
 @lowers(np.where)
-def lower_where(lowerer, node, kwargs):
-    if not kwargs and len(node.args) == 1:      # np.where(c) is np.nonzero(c)
+def lower_where(lowerer, node, args):
+    if "x" not in args and "y" not in args:      # np.where(c) is np.nonzero(c)
         from ..library.order import where_one
-        return where_one(lowerer, node)
-    if kwargs or len(node.args) != 3:
+        return where_one(lowerer, node, args["condition"])
+    if "x" not in args or "y" not in args:
         raise lowerer.err(node, "np.where takes one or three arguments here")
-    c, a, b = (lowerer.atom(x) for x in node.args)
+    c, a, b = (lowerer.atom(args[k]) for k in ("condition", "x", "y"))
     c = lowerer.truth(c, node) if not T.is_array(c.type) else c
     return lowerer.op(node, "select", c, a, b)
 
 
 @lowers(builtins.print)
-def lower_print_call(lowerer, node, kwargs):
-    return lower_print(lowerer, node, kwargs)
+def lower_print_call(lowerer, node, args):
+    given = [k for k in ("sep", "end", "file", "flush") if k in args or args.is_none(k)]
+    return lower_print(lowerer, node, args.rest, given)
 
 
 @lowers(builtins.round)
-def lower_round(lowerer, node, kwargs):
+def lower_round(lowerer, node, args):
     raise lowerer.err(node, "round() is not supported", "Use math.floor(x + 0.5).")
 
 
-@lowers(builtins.slice)
-def lower_slice(lowerer, node, kwargs):
-    return lowerer.call_slice(node, kwargs)
+@lowers(builtins.slice, signature="*args")
+def lower_slice(lowerer, node, args):
+    return lowerer.call_slice(node, args.rest)

@@ -19,10 +19,11 @@ from ..values import Ref
 _SPELLING = "print's sep= and end= are not supported (Numba's print takes no keywords)"
 
 
-def lower_print(lowerer, node: ast.Call, kwargs: dict) -> Ref:
-    """Emit ``print(*node.args)``: literal strings stay text, everything else must be a
-    number or an array. Returns None, as print does."""
-    for k in kwargs:
+def lower_print(lowerer, node: ast.Call, items, keywords) -> Ref:
+    """Emit ``print(*items)``: literal strings stay text, everything else must be a number
+    or an array; ``keywords`` are the names of the keywords given. Returns None, as print
+    does."""
+    for k in keywords:
         if k == "file":
             raise lowerer.err(node, "print(..., file=...) writes to a file: I/O is not allowed in a "
                                "differentiated function", "Return the values and write them "
@@ -31,7 +32,7 @@ def lower_print(lowerer, node: ast.Call, kwargs: dict) -> Ref:
             raise lowerer.err(node, _SPELLING, "Print with the default separator and line end: "
                                           "print('loss', x).")
     parts, values = [], []
-    for a in node.args:
+    for a in items:
         if isinstance(a, ast.Constant) and isinstance(a.value, str):
             parts.append(a.value)
             continue

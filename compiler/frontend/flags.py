@@ -1,8 +1,8 @@
 """The internal variables SSA construction keeps beside the user's: whether the function
 has returned and its value, each loop's break and continue flags, and the names they show
-in generated code. ``break``, ``continue`` and an early ``return`` set a flag that guards
-the rest of their block (:meth:`~.lower.Lowerer.guard`), so regions stay single-entry,
-single-exit."""
+in generated code. ``break``, ``continue`` and ``return`` become assignments of these
+flags, and the rest of their block a guard on them (:mod:`.desugar.exits`), so regions
+stay single-entry, single-exit."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,3 +29,9 @@ class LoopFlags:
     brk: str | None
     cont: str | None
     ret: bool
+
+    @property
+    def exits(self) -> set[str]:
+        """Which of break, continue and return leave the loop's trips."""
+        return {kind for kind, on in (("break", self.brk), ("continue", self.cont),
+                                      ("return", self.ret)) if on}

@@ -14,10 +14,13 @@ from .. import types as T
 from ..builder import Builder
 from ..ir import Block, Const, For, Var, While
 from ..values import Record, Ref, Undefined
+from .desugar.exits import loop_flags
 from .desugar.index_loop import index_loop
-from .flags import RET, RETVAL, LoopFlags, hint_of
+from .desugar.peel import peel_first_trip
+from .desugar.unroll import item_of, unrolled_loop
+from .flags import RET, RETVAL, hint_of
 from .lists import Stacked, _grown
-from .syntax import assigned_names, loop_exits, written_arrays
+from .syntax import assigned_names, written_arrays
 
 UNROLL_MAX = 1000     # trips a loop growing a list, or a comprehension, may be unrolled into
 SETTLE_ROUNDS = 4     # int -> float -> ... : carried types settle in a round or two
@@ -56,27 +59,27 @@ class LoopLowering:
     def range_loop(self, s: ast.For, start, stop, step) -> None:
         """``for i in range(start, stop, step)`` (bounds lowered) as a For region, or as a
         While one if the body can break or return."""
-        exits = loop_exits(s.body)
+        exits = loop_flags(s.body).exits
         if "break" in exits or "return" in exits:
-            return self.for_as_while(s, start, stop, step, exits)
+            return self.for_as_while(s, start, stop, step)
         index_name = s.target.id
-        trips = total = _trips(start, stop, step)
+        total = _trips(start, stop, step)
         first = start
-        peeled = bool(trips) and not exits and self.first_assigned_read_later(s)
+        peeled = bool(total) and not exits and self.first_assigned_read_later(s)
+        region = s
         if peeled:
             # it provably runs: peel the first trip so that what it assigns is defined after
-            self.env[index_name] = start
-            self.block(s.body)
+            first_trip, region = peel_first_trip(s, start.value, stop.value, step.value)
+            self.block(first_trip)
             start = Const(start.value + step.value, T.I64)
-            trips -= 1
 
         def body(params):
             self.env[index_name] = params[0]
-            self.loop_body(s.body, exits)
+            self.block(s.body)
 
-        if trips != 0 or not peeled:
+        if region is not None:
             # (a loop that never runs is lowered all the same: what it holds is checked)
-            self.loop(s, body, index=True, bounds=(start, stop, step), exits=exits)
+            self.loop(region, body, index=True, bounds=(start, stop, step))
         if total:
             self.env[index_name] = Const(first.value + (total - 1) * step.value, T.I64)
         else:
@@ -123,24 +126,21 @@ class LoopLowering:
         self.stmt_For(loop)
 
     def unrolled(self, s: ast.For, kind: str, values: list) -> None:
-        """A loop over tuples: the body once per element, in order."""
-        if loop_exits(s.body) & {"break", "continue"}:
+        """A loop over tuples: the body once per element, in order (:mod:`.desugar.unroll`,
+        the elements read from a private tuple)."""
+        if loop_flags(s.body).exits & {"break", "continue"}:
             raise self.err(s, "break and continue are not supported in a loop over a tuple",
                            "Loop over range(len(...)) instead.")
         n = min(len(v) for v in values)
-        for i in range(n):
-            if kind == "enumerate":
-                item = (Const(i, T.I64), values[0][i])
-            elif kind == "zip":
-                item = tuple(v[i] for v in values)
-            else:
-                item = values[0][i]
-            self.assign(s.target, item, s)
-            self.block(s.body)
-            if self.dead:
-                return
+        items = tuple((Const(i, T.I64), values[0][i]) if kind == "enumerate" else
+                      tuple(v[i] for v in values) if kind == "zip" else values[0][i]
+                      for i in range(n))
+        name = self.flag("it")
+        self.env[name] = items
+        self.block(unrolled_loop(s, [item_of(name, k, s.iter) for k in range(n)]))
+        self.env.pop(name, None)
 
-    def for_as_while(self, s: ast.For, start, stop, step, exits) -> None:
+    def for_as_while(self, s: ast.For, start, stop, step) -> None:
         """A for loop that can break or return: a while loop over an explicit counter."""
         idx = self.flag("i")
         self.env[idx] = start
@@ -157,11 +157,11 @@ class LoopLowering:
 
         def body(params):
             self.env[index_name] = self.env[idx]
-            self.loop_body(s.body, exits)
+            self.block(s.body)
             # the counter advances on every trip, also one a (constant) continue ended early
             self.env[idx] = self.op(s, "add", self.env[idx], step)
 
-        self.loop(s, body, cond=cond, exits=exits, extra=(idx,))
+        self.loop(s, body, cond=cond, extra=(idx,))
         self.env[index_name] = Undefined(index_name, "the loop may run zero times")
 
     def stmt_While(self, s: ast.While) -> None:
@@ -171,29 +171,19 @@ class LoopLowering:
         self.while_loop(s)
 
     def while_loop(self, s: ast.While) -> None:
-        exits = loop_exits(s.body)
-        self.loop(s, lambda params: self.loop_body(s.body, exits),
-                  cond=lambda node: self.condition(s.test), exits=exits)
+        self.loop(s, lambda params: self.block(s.body), cond=lambda node: self.condition(s.test))
         forever = isinstance(s.test, ast.Constant) and s.test.value is True
-        if forever and "break" not in exits:
+        if forever and loop_flags(s.body).brk is None:
             self.dead = True   # only a return leaves `while True:`
 
-    def loop_body(self, body: list[ast.stmt], exits: set) -> None:
-        if "continue" in exits:
-            self.env[self.loops[-1].cont] = Const(False, T.BOOL)
-        self.block(body)
-
-    def loop(self, s, body_fn, index=False, bounds=None, cond=None, exits=frozenset(),
-             extra=()) -> None:
+    def loop(self, s, body_fn, index=False, bounds=None, cond=None, extra=()) -> None:
         """Lower a loop region: a ``For`` over ``bounds`` (start, stop, step) with the index as
-        its first parameter, or a ``While`` on ``cond``. The body is lowered again until the
-        types of the carried variables settle (an int that becomes a float, ...)."""
-        flags = LoopFlags(self.flag("brk") if "break" in exits else None,
-                           self.flag("cont") if "continue" in exits else None,
-                           "return" in exits)
+        its first parameter, or a ``While`` on ``cond`` and, where the body sets them
+        (:mod:`.desugar.exits`), its break flag and ``$ret`` clear. The body is lowered again
+        until the types of the carried variables settle (an int that becomes a float, ...)."""
+        flags = loop_flags(s.body)
         internal = set(extra)
         if flags.brk:
-            self.env[flags.brk] = Const(False, T.BOOL)
             internal.add(flags.brk)
         if flags.ret:
             internal |= {RET, RETVAL}

@@ -2,15 +2,15 @@
 
 Mutable local variables become SSA versions; ``if``/``for``/``while`` become
 structured regions whose blocks yield the variables they change. ``break``,
-``continue`` and early ``return`` are lowered to flag variables that guard the rest
-of their block, so every region stays single-entry single-exit and the reverse pass
-never needs a goto. Calls to other user functions are inlined.
+``continue`` and ``return`` arrive as flag variables that guard the rest of their block
+(:mod:`.desugar.exits`, run on the body first), so every region stays single-entry
+single-exit and the reverse pass never needs a goto. Calls to other user functions are
+inlined.
 """
 from __future__ import annotations
 
 import ast
 import types as pytypes
-from dataclasses import replace
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from .. import types as T
 from ..builder import Builder
 from ..errors import CompileError
 from ..ir import Atom, Block, Const, Function, If, Var
+from ..library.binding import bind_primitive
 from ..library.registry import lowering_of
 from ..library.shape import unstacked
 from ..primitives import PRIMS
@@ -28,9 +29,10 @@ from .arrays import ArrayLowering
 from .comprehensions import ComprehensionLowering
 from .constants import ConstantArgs
 from .desugar.private import private_text
-from .flags import RET, RETVAL, LoopFlags, hint_of
+from .desugar.exits import exit_of, exits_to_flags, guard_of
+from .flags import RETVAL, LoopFlags, hint_of
 from .loops import LoopLowering
-from .syntax import cannot_fail, exits_of
+from .syntax import cannot_fail
 from .effects import is_print
 from .fence import fence
 from .lists import GrowingLists, ListLowering, Stacked, _appended
@@ -172,7 +174,7 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
     def op(self, node: ast.AST, prim: str, *args, **params) -> Var:
         self.b.loc = self.pf.loc(node)
         out = self.b.op(prim, *args, **params)
-        self.own.track(prim, self.b.stmts[-1].args, out)
+        self.own.track(prim, self.b.last().args, out)
         return out
 
     def flag(self, base: str) -> str:
@@ -181,15 +183,7 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
 
     def rename(self, var: Var, hint: str) -> Var:
         """Give a fresh, unnamed value the user's name (the statement just emitted it)."""
-        if var.hint is not None or var.of is not None or not self.b.stmts:
-            return var
-        last = self.b.stmts[-1]
-        if var not in last.outs:
-            return var
-        new = replace(var, hint=hint)
-        outs = tuple(new if o is var else o for o in last.outs)
-        self.b.stmts[-1] = replace(last, outs=outs)
-        return new
+        return self.b.rename_last(var, hint=hint) or var
 
     def root(self, v: Var) -> int:
         """The buffer array ``v`` is (a view's base)."""
@@ -227,11 +221,10 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
 
     def run(self, bindings: dict) -> object:
         self.env = dict(bindings)
-        self.env[RET] = Const(False, T.BOOL)
         node = self.pf.node
         if isinstance(node, ast.Lambda):
             return self.expr(node.body)
-        self.block(node.body)
+        self.block(exits_to_flags(node.body))
         if not self.dead:
             raise self.err(node, f"'{self.pf.name}' can reach its end without returning a value",
                            "Make every path end in a return statement.")
@@ -247,32 +240,16 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
             self.rest = stmts[i + 1:]       # what follows s in its block (loops look ahead)
             self.stmt(s)
             if self.dead:
-                if i + 1 < len(stmts) and isinstance(s, (ast.Return, ast.Break, ast.Continue)):
+                if i + 1 < len(stmts) and exit_of(s):
                     raise self.err(stmts[i + 1], "this statement can never run: it follows a "
                                                  "return, break or continue",
                                    "Remove it, or move it before the statement that leaves.")
                 return
-            flags = self.exit_flags(s)
-            if flags and i + 1 < len(stmts):
-                self.guard(flags, stmts[i + 1:], s)
-                return
-
-    def exit_flags(self, s: ast.stmt) -> list[str]:
-        """The flags statement ``s`` may have set (a break, continue or return inside it)."""
-        found = exits_of(s)
-        flags = []
-        if "return" in found:
-            flags.append(RET)
-        if self.loops:
-            loop = self.loops[-1]
-            if "break" in found and loop.brk:
-                flags.append(loop.brk)
-            if "continue" in found and loop.cont:
-                flags.append(loop.cont)
-        return flags
 
     def guard(self, flags: list[str], rest: list[ast.stmt], node: ast.AST) -> None:
-        """Run ``rest`` only if none of ``flags`` is set; the other path has already exited."""
+        """Run ``rest`` only if none of ``flags`` is set (a guard of :mod:`.desugar.exits`):
+        the other path has already exited, so what it lacks needs no value there. A flag
+        known to be clear is left out; one known to be set leaves ``rest`` unlowered."""
         stop = None
         for f in flags:
             v = self.env[f]
@@ -317,29 +294,24 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
     def stmt_Pass(self, s) -> None:
         pass
 
-    def stmt_Return(self, s: ast.Return) -> None:
-        if s.value is None:
-            raise self.err(s, "return without a value", "Return the function's result.")
+    def stmt_Assign(self, s: ast.Assign) -> None:
         value = self.expr(s.value)
+        if isinstance(s.targets[0], ast.Name) and s.targets[0].id == RETVAL:
+            self.check_result(s, value)
+        for target in s.targets:
+            self.assign(target, value, s)
+        if exit_of(s):             # break, continue or return: this path has left
+            self.dead = True
+
+    def stmt_Return(self, s: ast.Return) -> None:
+        """Only a bare ``return`` is left as a statement (:mod:`.desugar.exits`)."""
+        raise self.err(s, "return without a value", "Return the function's result.")
+
+    def check_result(self, s: ast.Assign, value) -> None:
+        """A returned value (``$retval = v``, a ``return v``) must be numbers or arrays."""
         if isinstance(value, Ref):
             raise self.err(s.value, "a function or module cannot be returned",
                            "Return numbers or arrays.")
-        self.env[RET] = Const(True, T.BOOL)
-        self.env[RETVAL] = value
-        self.dead = True
-
-    def stmt_Break(self, s) -> None:
-        self.env[self.loops[-1].brk] = Const(True, T.BOOL)
-        self.dead = True
-
-    def stmt_Continue(self, s) -> None:
-        self.env[self.loops[-1].cont] = Const(True, T.BOOL)
-        self.dead = True
-
-    def stmt_Assign(self, s: ast.Assign) -> None:
-        value = self.expr(s.value)
-        for target in s.targets:
-            self.assign(target, value, s)
 
     def stmt_AnnAssign(self, s: ast.AnnAssign) -> None:
         if s.value is None:
@@ -393,6 +365,9 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
     # ------------------------------------------------------------------ if
 
     def stmt_If(self, s: ast.If) -> None:
+        flags = guard_of(s)
+        if flags is not None:
+            return self.guard(flags, s.body, s)
         cond = self.condition(s.test)
         if isinstance(cond, Const):   # `if True:` / module constants: only one branch exists
             self.block(s.body if cond.value else s.orelse)
@@ -648,7 +623,7 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
             fn = py                     # a user's @njit helper: differentiate its Python source
         kwargs = {k.arg: k.value for k in node.keywords}
         if isinstance(fn, random.Method):
-            return random.lower_draw(self, fn, node, kwargs)
+            return random.lower_draw(self, fn, node)
         if isinstance(fn, BoundMethod):
             return self.arrays.call_method(fn, node, kwargs)
         if isinstance(fn, UserMethod):
@@ -672,7 +647,7 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
             return lowering(self, node, kwargs)
         prim = names.prim_of(fn)            # a primitive's stanza names it (names=)
         if prim is not None:
-            return self.call_prim(prim, node, kwargs)
+            return self.call_prim(prim, fn, node)
         if isinstance(fn, pytypes.FunctionType):
             return self.call_user(fn, node, kwargs)
         return self.call_other(fn, node, kwargs)
@@ -690,14 +665,11 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
         name, advice = nearest(fn)
         raise self.err(node, f"flatgrad cannot differentiate calls to '{name}'", advice)
 
-    def call_prim(self, prim: str, node: ast.Call, kwargs) -> Atom:
-        p = PRIMS[prim]
-        if kwargs:
-            raise self.err(node, f"'{prim}' takes no keyword arguments here")
-        if len(node.args) != p.arity:
-            raise self.err(node, f"'{prim}' takes {p.arity} argument(s), got {len(node.args)}")
-        args = [self.atom(a) for a in node.args]
-        return self.op(node, prim, *args)
+    def call_prim(self, prim: str, fn, node: ast.Call) -> Atom:
+        """A call to a function that is one primitive (``np.sin(x)``, ``xlogy(x1=a, x2=b)``),
+        its operands bound by the one binder."""
+        operands = bind_primitive(self, node, fn, PRIMS[prim].arity)
+        return self.op(node, prim, *[self.atom(a) for a in operands])
 
     # ------------------------------------------------------------------ library code
 

@@ -21,11 +21,12 @@ from ..values import Ref, SliceVal
 class SliceLowering:
     """Slice objects for the Lowerer (expects self.expr, self.int_atom, self.err)."""
 
-    def call_slice(self, node: ast.Call, kwargs) -> SliceVal:
-        """``slice(stop)``, ``slice(start, stop)``, ``slice(start, stop, step)``."""
-        if kwargs or not 1 <= len(node.args) <= 3:
+    def call_slice(self, node: ast.Call, items) -> SliceVal:
+        """``slice(stop)``, ``slice(start, stop)``, ``slice(start, stop, step)`` (``items``
+        are the arguments' nodes)."""
+        if not 1 <= len(items) <= 3:
             raise self.err(node, "slice() takes 1 to 3 positional arguments")
-        parts = [self.slice_part(a) for a in node.args]
+        parts = [self.slice_part(a) for a in items]
         if len(parts) == 1:
             parts = [None, parts[0], None]
         parts += [None] * (3 - len(parts))

@@ -1,35 +1,8 @@
-"""Questions about syntax trees the frontend asks before lowering a statement: which exits
-a block holds, which names a loop assigns, which arrays it writes into."""
+"""Questions about syntax trees the frontend asks before lowering a statement: which names
+a loop assigns, which arrays it writes into, whether an expression can fail."""
 from __future__ import annotations
 
 import ast
-
-
-def exits_of(s: ast.AST) -> set[str]:
-    """Which of break/continue/return statement ``s`` contains (loops own their break/continue)."""
-    found: set[str] = set()
-
-    def visit(n, in_loop):
-        if isinstance(n, ast.Return):
-            found.add("return")
-        elif isinstance(n, ast.Break) and not in_loop:
-            found.add("break")
-        elif isinstance(n, ast.Continue) and not in_loop:
-            found.add("continue")
-        for c in ast.iter_child_nodes(n):
-            if isinstance(c, (ast.expr, ast.FunctionDef)):   # a nested def returns for itself
-                continue
-            visit(c, in_loop or isinstance(n, (ast.For, ast.While)))
-
-    visit(s, False)
-    return found
-
-
-def loop_exits(body: list[ast.stmt]) -> set[str]:
-    out: set[str] = set()
-    for s in body:
-        out |= exits_of(s)
-    return out
 
 
 def assigned_names(body: list[ast.stmt]) -> set[str]:

@@ -2,9 +2,10 @@
 
 Each module holds, for its group of functions, their primitive stanzas (``defprim``, as
 in :mod:`..primitives`) and their lowering from a call: a function registered with
-``@lowers(np.concatenate)`` that builds the function's ops, called by the frontend as
-``lowering(lowerer, node, kwargs)`` with the Lowerer ``lowerer`` (``lowerer.atom``, ``lowerer.op``,
-``lowerer.err``, ``lowerer.const_int`` ...), the ``ast.Call`` node and its keyword arguments.
+``@lowers(np.concatenate)`` that builds the function's ops, called as
+``lowering(lowerer, node, args)`` with the Lowerer ``lowerer`` (``lowerer.atom``, ``lowerer.op``,
+``lowerer.err``, ``lowerer.const_int`` ...), the ``ast.Call`` node and its arguments bound to the
+function's signature by the one binder (:mod:`.binding`): ``args["axis"]``.
 Nothing about a function is kept elsewhere.
 """
 from __future__ import annotations

@@ -21,7 +21,7 @@ import numpy as np
 from .. import types as T
 from ..ir import Const
 from ..primitives import B_ALONG, P_ATOM, Spelling, defprim
-from .callargs import array_arg, bind, float_of, one_axis
+from .callargs import array_arg, float_of, one_axis
 from .registry import lowers
 
 _FULL = ("s", False, False, False)
@@ -126,24 +126,23 @@ defprim("cumprod", 1, _scan_type, _scan("cumprod", "scan_cumprod"), elementwise=
 # ======================================================================= lowerings
 
 def _scan_call(np_fn, prim):
-    @lowers(np_fn)
-    def lower(lowerer, node, kwargs):
+    @lowers(np_fn, takes="a axis dtype out")
+    def lower(lowerer, node, args):
         """np.cumsum / np.cumprod: along ``axis``, or over the flattened array (axis=None)."""
         name = f"np.{np_fn.__name__}"
-        a = bind(lowerer, node, kwargs, name, ("a", "axis", "dtype", "out"))
         for k in ("dtype", "out"):
-            if k in a:
+            if k in args:
                 raise lowerer.err(node, f"{name}: {k}= is not supported",
                              "Convert the argument first (x.astype(...)), and assign the result.")
-        x = lowerer.atom(a["a"])
+        x = lowerer.atom(args["a"])
         if not T.is_array(x.type):
             return lowerer.op(node, "pack", x)          # np.cumsum(2.0) is array([2.0])
-        if "axis" not in a:
+        if "axis" not in args:
             if x.type.ndim != 1:     # (a copy first: Numba reshapes contiguous arrays only)
                 x = lowerer.op(node, "reshape", lowerer.op(node, "copy_array", x), Const(-1, T.I64))
             axis = 0
         else:
-            axis = one_axis(lowerer, a["axis"], x.type.ndim, name)
+            axis = one_axis(lowerer, args["axis"], x.type.ndim, name)
         return lowerer.op(node, prim, x, axis=axis)
     return lower
 
@@ -158,39 +157,38 @@ def _axis_slice(lowerer, node, x, axis, lo, hi):
     return lowerer.op(node, "getitem", x, *args, spec=spec)
 
 
-@lowers(np.diff)
-def _diff(lowerer, node, kwargs):
+@lowers(np.diff, takes="a n axis prepend append")
+def _diff(lowerer, node, args):
     """np.diff(a, n=1, axis=-1): x[1:] - x[:-1] along ``axis``, ``n`` times (booleans: !=)."""
-    a = bind(lowerer, node, kwargs, "np.diff", ("a", "n", "axis", "prepend", "append"))
     for k in ("prepend", "append"):
-        if k in a:
+        if k in args:
             raise lowerer.err(node, f"np.diff: {k}= is not supported",
                          "Join the values first: np.diff(np.concatenate((...))).")
-    if "axis" in kwargs and "axis" not in a:
+    if args.is_none("axis"):
         raise lowerer.err(node, "np.diff needs an integer axis (NumPy has no axis=None here)")
-    x = array_arg(lowerer, a["a"], "np.diff")
-    n = lowerer.const_int(a["n"]) if "n" in a else 1
+    x = array_arg(lowerer, args["a"], "np.diff")
+    n = lowerer.const_int(args["n"]) if "n" in args else 1
     if n < 0:
         raise lowerer.err(node, f"np.diff: order must be non-negative but got {n}")
-    axis = one_axis(lowerer, a.get("axis"), x.type.ndim, "np.diff", default=x.type.ndim - 1)
+    axis = one_axis(lowerer, args.get("axis"), x.type.ndim, "np.diff", default=x.type.ndim - 1)
     for _ in range(n):
         hi, lo = _axis_slice(lowerer, node, x, axis, 1, None), _axis_slice(lowerer, node, x, axis, None, -1)
         x = lowerer.op(node, "ne" if x.type.dtype == "bool" else "sub", hi, lo)
     return x
 
 
-@lowers(np.unwrap)
-def _unwrap(lowerer, node, kwargs):
+@lowers(np.unwrap, takes="p discont axis period")
+def _unwrap(lowerer, node, args):
     """np.unwrap(p, discont, axis, period) as NumPy computes it: the steps between neighbours
     folded into [-period/2, period/2), their corrections summed along the axis and added to
     p. The corrections are piecewise constant in p: the gradient passes through unchanged."""
-    a = bind(lowerer, node, kwargs, "np.unwrap", ("p", "discont", "axis", "period"))
-    x = float_of(lowerer, array_arg(lowerer, a["p"], "np.unwrap"), node)
+    x = float_of(lowerer, array_arg(lowerer, args["p"], "np.unwrap"), node)
     nd = x.type.ndim
-    axis = one_axis(lowerer, a.get("axis"), nd, "np.unwrap", default=nd - 1)
-    period = float_of(lowerer, lowerer.atom(a["period"]), node) if "period" in a else Const(2 * math.pi, T.F64)
+    axis = one_axis(lowerer, args.get("axis"), nd, "np.unwrap", default=nd - 1)
+    period = float_of(lowerer, lowerer.atom(args["period"]), node) if "period" in args \
+        else Const(2 * math.pi, T.F64)
     half = lowerer.op(node, "div", period, 2.0)
-    discont = lowerer.atom(a["discont"]) if "discont" in a else half
+    discont = lowerer.atom(args["discont"]) if "discont" in args else half
     hi, lo = _axis_slice(lowerer, node, x, axis, 1, None), _axis_slice(lowerer, node, x, axis, None, -1)
     dd = lowerer.op(node, "sub", hi, lo)
     low = lowerer.op(node, "neg", half)

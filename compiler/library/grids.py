@@ -16,11 +16,11 @@ from ..ir import Const
 from .registry import lowers
 
 
-def _static(lowerer, kwargs, name, default):
-    """A keyword argument known while compiling (a string or a bool)."""
-    if name not in kwargs:
+def _static(lowerer, args, name, default):
+    """An argument known while compiling (a string or a bool)."""
+    if name not in args:
         return default
-    v = lowerer.expr(kwargs[name])
+    v = lowerer.expr(args[name])
     return v.value if isinstance(v, Const) else getattr(v, "obj", v)
 
 
@@ -39,19 +39,15 @@ def _grid_text(names, axes, sparse) -> str:
 
 
 @lowers(np.meshgrid)
-def _meshgrid(lowerer, node, kwargs):
-    unknown = set(kwargs) - {"indexing", "sparse", "copy"}
-    if unknown:
-        raise lowerer.err(node, f"np.meshgrid: the argument '{sorted(unknown)[0]}' is not supported",
-                     "np.meshgrid takes arrays, indexing=, sparse= and copy= here.")
-    indexing = _static(lowerer, kwargs, "indexing", "xy")
-    sparse = _static(lowerer, kwargs, "sparse", False)
+def _meshgrid(lowerer, node, args):
+    indexing = _static(lowerer, args, "indexing", "xy")
+    sparse = _static(lowerer, args, "sparse", False)
     if indexing not in ("xy", "ij"):
         raise lowerer.err(node, "np.meshgrid: indexing must be 'xy' or 'ij'")
     if not isinstance(sparse, bool):
         raise lowerer.err(node, "np.meshgrid: sparse must be True or False")
     xs = []
-    for a in node.args:
+    for a in args.rest:
         x = lowerer.atom(a)
         if not T.is_array(x.type) or x.type.ndim != 1:   # NumPy flattens each input
             x = lowerer.lower_text("np.ravel(np.asarray(x))", a, x=x) if T.is_array(x.type) \
@@ -67,21 +63,18 @@ def _meshgrid(lowerer, node, kwargs):
 
 
 @lowers(np.indices)
-def _indices(lowerer, node, kwargs):
-    unknown = set(kwargs) - {"dtype", "sparse", "dimensions"}
-    if unknown or len(node.args) > 3:
-        raise lowerer.err(node, "np.indices takes dimensions, dtype= and sparse= here")
-    dims_node = node.args[0] if node.args else kwargs.get("dimensions")
-    dims = lowerer.expr(dims_node) if dims_node is not None else None
+def _indices(lowerer, node, args):
+    dims_node = args["dimensions"]
+    dims = lowerer.expr(dims_node)
     if not isinstance(dims, tuple) or not dims:
         raise lowerer.err(node, "np.indices needs the dimensions as a tuple of integers",
                      "Write np.indices((n, m)).")
     dims = tuple(lowerer.as_atom(d, dims_node) for d in dims)
     if not all(isinstance(d.type, T.Scalar) and d.type.dtype == "int64" for d in dims):
         raise lowerer.err(dims_node, "np.indices: the dimensions must be integers")
-    dtype_node = kwargs.get("dtype", node.args[1] if len(node.args) > 1 else None)
+    dtype_node = args["dtype"]
     dtype = lowerer.dtype_of(dtype_node, node) if dtype_node is not None else "int64"
-    sparse = _static(lowerer, kwargs, "sparse", False)
+    sparse = _static(lowerer, args, "sparse", False)
     names = [f"d{k}" for k in range(len(dims))]
     ranges = [f"np.arange({d})" for d in names]
     grid = _grid_text([f"r{k}" for k in range(len(dims))], list(range(len(dims))), sparse)

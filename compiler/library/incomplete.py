@@ -19,7 +19,7 @@ import scipy.special
 from .. import types as T
 from ..errors import CompileError
 from ..primitives import SCALAR_HELPER, defprim, helper
-from .callargs import bind, float_of
+from .callargs import float_of
 from .registry import lowers
 
 
@@ -70,11 +70,10 @@ def incomplete(lowerer, node, prim: str, args: tuple, what: str):
 
 
 def _lowering(fn, prim, params):
-    @lowers(fn)
-    def lower(lowerer, node, kwargs):
+    @lowers(fn, signature=", ".join(params))
+    def lower(lowerer, node, args):
         name = f"scipy.special.{fn.__name__}"
-        a = bind(lowerer, node, kwargs, name, params, required=len(params))
-        return incomplete(lowerer, node, prim, tuple(lowerer.atom(a[p]) for p in params), name)
+        return incomplete(lowerer, node, prim, tuple(lowerer.atom(args[p]) for p in params), name)
     return lower
 
 

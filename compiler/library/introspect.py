@@ -52,9 +52,7 @@ def _classes(lowerer, v, node) -> tuple:
 
 
 @lowers(isinstance)
-def _isinstance(lowerer, node, kwargs):
-    if kwargs or len(node.args) != 2:
-        raise lowerer.err(node, "isinstance takes two arguments")
-    value = lowerer.expr(node.args[0])
-    classes = _classes(lowerer, lowerer.expr(node.args[1]), node.args[1])
+def _isinstance(lowerer, node, args):
+    value = lowerer.expr(args["obj"])
+    classes = _classes(lowerer, lowerer.expr(args["class_or_tuple"]), args["class_or_tuple"])
     return Const(any(isinstance(s, classes) for s in stand_ins(value)), T.BOOL)

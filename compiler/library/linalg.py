@@ -12,9 +12,9 @@ The classic matrix rules (x = A^-1 b):
   grad_A = -tril(grad_b x^T) (triu for an upper A; without the diagonal for a unit one)
 * cholesky (A = L L^T, L lower): Iain Murray's rule (arXiv:1602.07527), as autograd and JAX
   write it: grad_A = sym(L^-T Phi(L^T g) L^-1) (two triangular solves), Phi = the lower
-  triangle with its diagonal halved, sym(S) = (S + S^T)/2. The function reads only A's lower triangle, but as autograd
-  and JAX do, flatgrad treats A as symmetric: the gradient is the symmetric one, and the
-  tangent of a perturbation t is that of sym(t).
+  triangle with its diagonal halved, sym(S) = (S + S^T)/2. The function reads only A's lower
+  triangle, but as autograd and JAX do, flatgrad treats A as symmetric: the gradient is the
+  symmetric one, and the tangent of a perturbation t is that of sym(t).
 * einsum: linear in each operand; the adjoint of an operand is the einsum of the output's
   adjoint with the other operands, into that operand's subscripts (summed back to its shape
   where a size-1 axis was broadcast); the tangent is the sum of einsums with one operand
@@ -38,7 +38,6 @@ from .. import dims as D
 from .. import types as T
 from ..ir import Const, Op, Var
 from ..primitives import B_PRODUCT, NO_BATCH_INT, P_ATOM, Spelling, call, defprim, helper
-from .callargs import bind
 
 # NumPy's linear algebra takes stacks of matrices, Numba's one matrix at a time
 _ONE_MATRIX = "one matrix at a time under Numba (the loop method maps it)"
@@ -293,7 +292,7 @@ defprim("diag", 1, lambda v, k=0: T.Array(v.dtype, 2), _fmt(lambda a, p: f"np.di
 # back on that diagonal of a zero matrix shaped like x
 defprim("diagonal", 1, lambda x, k=0: T.Array(x.dtype, 1),
         _fmt(lambda a, p: f"np.diag({a[0]}{_k_text(p)})"), elementwise=False, view=True,
-        reads_values=False,
+        read_only=True, reads_values=False,
         vjp=(lambda b, g, out, x, k=0: b.diag_embed(g, x, k=k),),
         jvp=(lambda b, t, out, x, k=0: b.diagonal(t, k=k),),
         batch=_ONE_MATRIX)
@@ -390,13 +389,11 @@ def _float(lowerer, x, node):
     return lowerer.cast(x, T.with_dtype(x.type, "float64"), node)
 
 
-def _array_args(lowerer, node, kwargs, fname, n, ndims=None):
-    if kwargs:
-        raise lowerer.err(node, f"{fname} takes no keyword arguments here ({', '.join(kwargs)})")
-    if len(node.args) != n:
-        raise lowerer.err(node, f"{fname} takes {n} argument{'s' if n > 1 else ''}")
-    out = []
-    for k, e in enumerate(node.args):
+def _float_arrays(lowerer, args, names, ndims=None):
+    """The bound arguments ``names``, each an array (of ``ndims[k]`` dimensions, if given)
+    made float."""
+    fname, out = args.fname, []
+    for k, e in enumerate(args[n] for n in names):
         x = lowerer.atom(e)
         if not T.is_array(x.type):
             raise lowerer.err(e, f"{fname} needs an array here, got a number")
@@ -414,10 +411,10 @@ def _same_float(lowerer, xs, node):
 
 
 @lowers(np.linalg.solve)
-def _lower_solve(lowerer, node, kwargs):
+def _lower_solve(lowerer, node, args):
     """np.linalg.solve; where A is known to be triangular (a Cholesky factor, np.tril/np.triu
     of a matrix, or the transpose of one) the triangular solve, the same x in O(n^2)."""
-    A, B = _array_args(lowerer, node, kwargs, "np.linalg.solve", 2, ((2,), (1, 2)))
+    A, B = _float_arrays(lowerer, args, ("a", "b"), ((2,), (1, 2)))
     A, B = _same_float(lowerer, [A, B], node)
     lower = _known_triangle(lowerer, A)
     if lower is not None:
@@ -451,39 +448,36 @@ def _known_triangle(lowerer, A):
 
 
 @lowers(np.linalg.inv)
-def _lower_inv(lowerer, node, kwargs):
-    (A,) = _array_args(lowerer, node, kwargs, "np.linalg.inv", 1, ((2,),))
+def _lower_inv(lowerer, node, args):
+    (A,) = _float_arrays(lowerer, args, ("a",), ((2,),))
     return lowerer.op(node, "inv", A)
 
 
 @lowers(np.linalg.det)
-def _lower_det(lowerer, node, kwargs):
-    (A,) = _array_args(lowerer, node, kwargs, "np.linalg.det", 1, ((2,),))
+def _lower_det(lowerer, node, args):
+    (A,) = _float_arrays(lowerer, args, ("a",), ((2,),))
     return lowerer.op(node, "det", A)
 
 
 @lowers(np.linalg.slogdet)
-def _lower_slogdet(lowerer, node, kwargs):
+def _lower_slogdet(lowerer, node, args):
     """(sign, logabsdet): a tuple of two values; the gradient flows through logabsdet."""
-    (A,) = _array_args(lowerer, node, kwargs, "np.linalg.slogdet", 1, ((2,),))
+    (A,) = _float_arrays(lowerer, args, ("a",), ((2,),))
     return (lowerer.op(node, "slogdet_sign", A), lowerer.op(node, "slogdet", A))
 
 
 @lowers(np.linalg.cholesky)
-def _lower_cholesky(lowerer, node, kwargs):
-    kwargs = dict(kwargs)
-    upper = kwargs.pop("upper", None)
+def _lower_cholesky(lowerer, node, args):
+    upper = args["upper"]
     if upper is not None and not (isinstance(upper, ast.Constant) and upper.value is False):
         raise lowerer.err(node, "np.linalg.cholesky(..., upper=True) is not supported",
                      "Use np.linalg.cholesky(A).T (the lower factor, transposed).")
-    (A,) = _array_args(lowerer, node, kwargs, "np.linalg.cholesky", 1, ((2,),))
+    (A,) = _float_arrays(lowerer, args, ("a",), ((2,),))
     return lowerer.op(node, "cholesky", A)
 
 
 # ---- scipy.linalg: triangular solves and Cholesky factors; np.linalg.eigh
-
-_SCIPY_IGNORED = ("overwrite_a", "overwrite_b", "check_finite")   # no effect on the values
-
+# (their overwrite_a/overwrite_b/check_finite arguments are accepted: no effect on the values)
 
 def _flag(lowerer, a, name, default):
     return lowerer.const_bool(a[name]) if name in a else default
@@ -525,14 +519,12 @@ def _tri_solve(lowerer, node, A, B, lower, trans, unit):
 
 
 @lowers(scipy.linalg.solve_triangular)
-def _lower_solve_triangular(lowerer, node, kwargs):
+def _lower_solve_triangular(lowerer, node, a):
     fname = "scipy.linalg.solve_triangular"
-    a = bind(lowerer, node, kwargs, fname, ("a", "b", "trans", "lower", "unit_diagonal")
-             + _SCIPY_IGNORED, required=2)
     A = _square(lowerer, node, lowerer.atom(a["a"]), fname)
     B = _rhs(lowerer, node, lowerer.atom(a["b"]), fname)
-    return _tri_solve(lowerer, node, A, B, _flag(lowerer, a, "lower", False), _trans_arg(lowerer, a.get("trans")),
-                      _flag(lowerer, a, "unit_diagonal", False))
+    return _tri_solve(lowerer, node, A, B, _flag(lowerer, a, "lower", False),
+                      _trans_arg(lowerer, a.get("trans")), _flag(lowerer, a, "unit_diagonal", False))
 
 
 def _cholesky_factor(lowerer, node, A, lower):
@@ -544,29 +536,26 @@ def _cholesky_factor(lowerer, node, A, lower):
 
 
 @lowers(scipy.linalg.cholesky)
-def _lower_scipy_cholesky(lowerer, node, kwargs):
+def _lower_scipy_cholesky(lowerer, node, a):
     fname = "scipy.linalg.cholesky"
-    a = bind(lowerer, node, kwargs, fname, ("a", "lower") + _SCIPY_IGNORED)
     A = _square(lowerer, node, lowerer.atom(a["a"]), fname)
     return _cholesky_factor(lowerer, node, A, _flag(lowerer, a, "lower", False))
 
 
 @lowers(scipy.linalg.cho_factor)
-def _lower_cho_factor(lowerer, node, kwargs):
+def _lower_cho_factor(lowerer, node, a):
     """(c, lower): c the factor with zeros in its other triangle (SciPy leaves arbitrary
     values there, which cho_solve never reads)."""
     fname = "scipy.linalg.cho_factor"
-    a = bind(lowerer, node, kwargs, fname, ("a", "lower") + _SCIPY_IGNORED)
     A = _square(lowerer, node, lowerer.atom(a["a"]), fname)
     lower = _flag(lowerer, a, "lower", False)
     return (_cholesky_factor(lowerer, node, A, lower), Const(lower, T.BOOL))
 
 
 @lowers(scipy.linalg.cho_solve)
-def _lower_cho_solve(lowerer, node, kwargs):
+def _lower_cho_solve(lowerer, node, a):
     """x = A^-1 b from cho_factor's (c, lower): two triangular solves."""
     fname = "scipy.linalg.cho_solve"
-    a = bind(lowerer, node, kwargs, fname, ("c_and_lower", "b") + _SCIPY_IGNORED, required=2)
     pair = lowerer.expr(a["c_and_lower"])
     if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[1], Const)
             and isinstance(pair[1].value, bool)):
@@ -579,8 +568,7 @@ def _lower_cho_solve(lowerer, node, kwargs):
     return _tri_solve(lowerer, node, C, y, lower, lower, False)      # L^T x = y  (U x = y)
 
 
-def _eigh_input(lowerer, node, kwargs, fname):
-    a = bind(lowerer, node, kwargs, fname, ("a", "UPLO"))
+def _eigh_input(lowerer, node, a, fname):
     A = _square(lowerer, node, lowerer.atom(a["a"]), fname)
     uplo = a.get("UPLO")
     side = "L" if uplo is None else (uplo.value if isinstance(uplo, ast.Constant) else None)
@@ -590,48 +578,44 @@ def _eigh_input(lowerer, node, kwargs, fname):
 
 
 @lowers(np.linalg.eigh)
-def _lower_eigh(lowerer, node, kwargs):
+def _lower_eigh(lowerer, node, args):
     """(w, V), eigenvalues ascending; see the eigh rules above (repeated eigenvalues)."""
-    A = _eigh_input(lowerer, node, kwargs, "np.linalg.eigh")
+    A = _eigh_input(lowerer, node, args, "np.linalg.eigh")
     return (lowerer.op(node, "eigh_w", A), lowerer.op(node, "eigh_v", A))
 
 
 @lowers(np.linalg.eigvalsh)
-def _lower_eigvalsh(lowerer, node, kwargs):
-    return lowerer.op(node, "eigh_w", _eigh_input(lowerer, node, kwargs, "np.linalg.eigvalsh"))
+def _lower_eigvalsh(lowerer, node, args):
+    return lowerer.op(node, "eigh_w", _eigh_input(lowerer, node, args, "np.linalg.eigvalsh"))
 
 
-def _k_arg(lowerer, node, kwargs, name, pos=1):
-    k_node = kwargs.get(name, node.args[pos] if len(node.args) > pos else None)
+def _k_arg(lowerer, args, name):
+    k_node = args[name]
     return 0 if k_node is None else lowerer.const_int(k_node)
 
 
 @lowers(np.tril)
-def _lower_tril(lowerer, node, kwargs):
-    return _lower_tri(lowerer, node, kwargs, "tril")
+def _lower_tril(lowerer, node, args):
+    return _lower_tri(lowerer, node, args, "tril")
 
 
 @lowers(np.triu)
-def _lower_triu(lowerer, node, kwargs):
-    return _lower_tri(lowerer, node, kwargs, "triu")
+def _lower_triu(lowerer, node, args):
+    return _lower_tri(lowerer, node, args, "triu")
 
 
-def _lower_tri(lowerer, node, kwargs, fname):
-    if set(kwargs) - {"k"} or not 1 <= len(node.args) <= 2:
-        raise lowerer.err(node, f"np.{fname} takes an array and k")
-    x = lowerer.atom(node.args[0])
+def _lower_tri(lowerer, node, args, fname):
+    x = lowerer.atom(args["m"])
     if not T.is_array(x.type) or x.type.ndim < 2:
         raise lowerer.err(node, f"np.{fname} is supported on arrays of 2 or more dimensions",
                      "Build the matrix first (e.g. np.outer(np.ones(n), v)).")
-    return lowerer.op(node, fname, x, k=_k_arg(lowerer, node, kwargs, "k"))
+    return lowerer.op(node, fname, x, k=_k_arg(lowerer, args, "k"))
 
 
 @lowers(np.diag)
-def _lower_diag(lowerer, node, kwargs):
-    if set(kwargs) - {"k"} or not 1 <= len(node.args) <= 2:
-        raise lowerer.err(node, "np.diag takes an array and k")
-    x = lowerer.atom(node.args[0])
-    k = _k_arg(lowerer, node, kwargs, "k")
+def _lower_diag(lowerer, node, args):
+    x = lowerer.atom(args["v"])
+    k = _k_arg(lowerer, args, "k")
     if T.is_array(x.type) and x.type.ndim == 1:
         return lowerer.op(node, "diag", x, k=k)
     if T.is_array(x.type) and x.type.ndim == 2:
@@ -639,39 +623,32 @@ def _lower_diag(lowerer, node, kwargs):
     raise lowerer.err(node, "np.diag takes a 1-D or a 2-D array")
 
 
-@lowers(np.diagonal)
-def _lower_diagonal(lowerer, node, kwargs):
-    if set(kwargs) - {"offset"} or not 1 <= len(node.args) <= 2:
-        raise lowerer.err(node, "np.diagonal is supported on a 2-D array with offset only",
-                     "Transpose the two axes to the end first.")
-    x = lowerer.atom(node.args[0])
+@lowers(np.diagonal, takes="a offset")
+def _lower_diagonal(lowerer, node, args):
+    x = lowerer.atom(args["a"])
     if not (T.is_array(x.type) and x.type.ndim == 2):
         raise lowerer.err(node, "np.diagonal is supported on 2-D arrays", "Use np.einsum('...ii->...i', x).")
-    return lowerer.op(node, "diagonal", x, k=_k_arg(lowerer, node, kwargs, "offset"))
+    return lowerer.op(node, "diagonal", x, k=_k_arg(lowerer, args, "offset"))
 
 
-@lowers(np.trace)
-def _lower_trace(lowerer, node, kwargs):
-    if set(kwargs) - {"offset"} or not 1 <= len(node.args) <= 2:
-        raise lowerer.err(node, "np.trace is supported on a 2-D array with offset only",
-                     "Use np.einsum('...ii->...', x) for a batch of traces.")
-    x = lowerer.atom(node.args[0])
+@lowers(np.trace, takes="a offset")
+def _lower_trace(lowerer, node, args):
+    x = lowerer.atom(args["a"])
     if not (T.is_array(x.type) and x.type.ndim == 2):
         raise lowerer.err(node, "np.trace is supported on 2-D arrays",
                      "Use np.einsum('...ii->...', x) for a batch of traces.")
-    d = lowerer.op(node, "diagonal", x, k=_k_arg(lowerer, node, kwargs, "offset"))
+    d = lowerer.op(node, "diagonal", x, k=_k_arg(lowerer, args, "offset"))
     return lowerer.op(node, "sum", d)
 
 
 @lowers(np.kron)
-def _lower_kron(lowerer, node, kwargs):
+def _lower_kron(lowerer, node, args):
     """kron(a, b)[i*p + k, ...] = a[i, ...] b[k, ...]: a[:, None, :, None] * b[None, :, None, :]
     reshaped (so its rules are those of broadcasting and reshape)."""
-    if len(node.args) == 2 and not kwargs:
-        xs = [lowerer.atom(e) for e in node.args]
-        if not all(T.is_array(x.type) for x in xs):      # a number scales the other operand
-            return lowerer.op(node, "mul", *(_float(lowerer, x, node) for x in xs))
-    a, c = _array_args(lowerer, node, kwargs, "np.kron", 2)
+    xs = [lowerer.atom(args[k]) for k in ("a", "b")]
+    if not all(T.is_array(x.type) for x in xs):      # a number scales the other operand
+        return lowerer.op(node, "mul", *(_float(lowerer, x, node) for x in xs))
+    a, c = _float_arrays(lowerer, args, ("a", "b"))
     n = max(a.type.ndim, c.type.ndim)
     if n == 0:
         return lowerer.op(node, "mul", a, c)
@@ -693,14 +670,11 @@ defprim("cross_index", 1, lambda n: T.I64, helper("cross_index"), elementwise=Fa
 
 
 @lowers(np.cross)
-def _lower_cross(lowerer, node, kwargs):
+def _lower_cross(lowerer, node, a):
     """np.cross of 3-vectors along axisa/axisb (or axis), the result's vectors along axisc:
     each component is a difference of products of the other two (linear in each operand).
     The length of the vectors is known at run time only: it is checked to be 3 there."""
-    from .callargs import bind
     from .shape import _permute, _stack
-    a = bind(lowerer, node, kwargs, "np.cross", ("a", "b", "axisa", "axisb", "axisc", "axis"),
-             required=2)
     x, y = (lowerer.atom(a[k]) for k in ("a", "b"))
     if not (T.is_array(x.type) and T.is_array(y.type)):
         raise lowerer.err(node, "np.cross needs two arrays of vectors",
@@ -770,16 +744,11 @@ def _finish(lowerer, node, out, axes, keepdims):
 
 
 @lowers(np.linalg.norm)
-def _lower_norm(lowerer, node, kwargs):
+def _lower_norm(lowerer, node, given):
     """np.linalg.norm(x, ord=None, axis=None, keepdims=False), as NumPy defines it, written
     with sums, maxima and powers (so it differentiates as they do; the 2-norm's square root
     has derivative 0 at 0). Matrix 2-norms and nuclear norms (singular values) are rejected."""
-    names = ("ord", "axis", "keepdims")
-    if len(node.args) > 4 or set(kwargs) - set(names):
-        raise lowerer.err(node, "np.linalg.norm takes x, ord, axis and keepdims")
-    given = dict(zip(names, node.args[1:]))
-    given.update(kwargs)
-    x = _float(lowerer, lowerer.atom(node.args[0]), node)
+    x = _float(lowerer, lowerer.atom(given["x"]), node)
     ord_ = _ord_value(lowerer, given.get("ord"))
     keepdims = lowerer.const_bool(given["keepdims"]) if "keepdims" in given else False
     if not T.is_array(x.type):
@@ -911,29 +880,24 @@ def einsum(lowerer, node, spec: str, ops):
     return lowerer.op(node, "einsum", *ops, spec=_parse_einsum(lowerer, node, spec, ops))
 
 
-@lowers(np.einsum)
-def _lower_einsum(lowerer, node, kwargs):
-    if kwargs:
-        raise lowerer.err(node, f"np.einsum: keyword arguments are not supported ({', '.join(kwargs)})",
-                     "Write np.einsum('ij,jk->ik', a, b).")
-    if not node.args or not (isinstance(node.args[0], ast.Constant)
-                             and isinstance(node.args[0].value, str)):
+@lowers(np.einsum, takes="operands")
+def _lower_einsum(lowerer, node, args):
+    subscripts, *operands = args.rest or (None,)
+    if not (isinstance(subscripts, ast.Constant) and isinstance(subscripts.value, str)):
         raise lowerer.err(node, "np.einsum needs its subscripts as a string constant first",
                      "Write np.einsum('ij,jk->ik', a, b).")
-    ops = [lowerer.atom(e) for e in node.args[1:]]
+    ops = [lowerer.atom(e) for e in operands]
     if not ops:
         raise lowerer.err(node, "np.einsum needs at least one operand")
-    return einsum(lowerer, node, node.args[0].value, ops)
+    return einsum(lowerer, node, subscripts.value, ops)
 
 
 @lowers(np.tensordot)
-def _lower_tensordot(lowerer, node, kwargs):
-    if set(kwargs) - {"axes"} or not 2 <= len(node.args) <= 3:
-        raise lowerer.err(node, "np.tensordot takes a, b and axes")
-    a, c = (lowerer.atom(e) for e in node.args[:2])
+def _lower_tensordot(lowerer, node, args):
+    a, c = (lowerer.atom(args[k]) for k in ("a", "b"))
     if not (T.is_array(a.type) and T.is_array(c.type)):
         raise lowerer.err(node, "np.tensordot needs two arrays", "Use * for numbers.")
-    axes_node = kwargs.get("axes", node.args[2] if len(node.args) > 2 else None)
+    axes_node = args["axes"]
     na, nc = a.type.ndim, c.type.ndim
     if axes_node is None:
         n = 2

@@ -2,66 +2,32 @@
 
 Every callable flatgrad lowers is in one of two places: a primitive stanza's ``names``
 (``primitives.CALLS``, a call that is one primitive) or the call registry's ``@lowers``
-(``LOWERINGS``: the library modules, the frontend's builtins and array calls). This module names each by where users reach it
-(``np.linalg.solve``, ``math.exp``, ``scipy.special.expit``) and groups them by namespace.
+(``LOWERINGS``: the library modules, the frontend's builtins and array calls). This module
+names each by where users reach it (``np.linalg.solve``, ``math.exp``,
+``scipy.special.expit``) and groups them by namespace.
 
     python -m flatgrad.compiler.library.listing            # print the Markdown list
     python -m flatgrad.compiler.library.listing README.md  # rewrite the README's list
 """
 from __future__ import annotations
 
-import builtins
-import math
 import re
 import sys
-
-import numpy as np
 
 from ..frontend import array_calls, builtin_calls  # noqa: F401 - they register their lowerings
 from ..frontend.source import OPAQUE_ADVICE
 from ..primitives import CALLS
 from . import LOWERINGS
+from .naming import names_of, namespaces
 
 BEGIN, END = "<!-- functions: begin (generated) -->", "<!-- functions: end -->"
 
 
-def _namespaces() -> list[tuple[str, object]]:
-    spaces = [("math", math), ("np", np), ("np.linalg", np.linalg), ("builtins", builtins)]
-    try:
-        import scipy.linalg
-        import scipy.special
-        import scipy.stats
-        spaces += [("scipy.linalg", scipy.linalg), ("scipy.special", scipy.special),
-                   ("scipy.stats", scipy.stats)]
-    except ImportError:       # pragma: no cover - scipy is a dependency
-        pass
-    return spaces
-
-
-def _names_of(obj, spaces) -> list[str]:
-    """Every name ``obj`` goes by in the namespaces (``np.arccos`` and ``np.acos``); a
-    method of a module's object by the object's names (``scipy.stats.norm.logpdf``)."""
-    owner = getattr(obj, "__self__", None)
-    if owner is not None and not isinstance(owner, type(math)) and hasattr(obj, "__name__"):
-        return [f"{n}.{obj.__name__}" for n in _names_of(owner, spaces)]
-    out = []
-    for prefix, module in spaces:
-        for attr in dir(module):
-            if attr.startswith("_"):
-                continue
-            try:
-                if getattr(module, attr) is obj:
-                    out.append(attr if prefix == "builtins" else f"{prefix}.{attr}")
-            except Exception:  # noqa: BLE001 - a lazy attribute that fails to load
-                continue
-    return out
-
-
 def supported() -> dict[str, list[str]]:
     """Namespace -> the sorted names of the supported callables in it."""
-    spaces = _namespaces()
+    spaces = namespaces()
     objs = list(CALLS) + list(LOWERINGS)
-    names = {n for o in objs for n in _names_of(o, spaces)}
+    names = {n for o in objs for n in names_of(o, spaces)}
     names.discard("range")
     groups: dict[str, list[str]] = {}
     for n in names:
@@ -94,8 +60,8 @@ _NEAREST = {
 def nearest(fn) -> tuple[str, str]:
     """The name a call's callee goes by (``np.linalg.pinv``) and advice naming the nearest
     supported functions, for the CompileError that rejects it."""
-    spaces = _namespaces()
-    names = _names_of(fn, spaces)
+    spaces = namespaces()
+    names = names_of(fn, spaces)
     short = getattr(fn, "__name__", type(fn).__name__)
     name = names[0] if names else short
     tip = _NEAREST.get(short)

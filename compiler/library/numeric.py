@@ -17,7 +17,7 @@ import numpy as np
 from .. import types as T
 from ..ir import Const
 from ..primitives import P_ATOM, Spelling, defprim
-from .callargs import bind, one_axis
+from .callargs import one_axis
 from .registry import lowers
 
 defprim("argmax", 1, lambda x: T.I64, Spelling("np.argmax({0})", "np.argmax({0})", P_ATOM, (0,)),
@@ -35,11 +35,10 @@ def _array(lowerer, node, name):
     return x
 
 
-@lowers(np.argmax, np.argmin)
-def _argextreme(lowerer, node, kwargs):
+@lowers(np.argmax, np.argmin, takes="a axis")
+def _argextreme(lowerer, node, args):
     fn = lowerer.resolve_callee(node.func)
     name = "argmax" if fn is np.argmax else "argmin"
-    args = bind(lowerer, node, kwargs, f"np.{name}", ("a", "axis"))
     x = _array(lowerer, args["a"], f"np.{name}")
     axis = one_axis(lowerer, args.get("axis"), x.type.ndim, f"np.{name}")
     if axis is None:
@@ -51,26 +50,21 @@ def _argextreme(lowerer, node, kwargs):
     return lowerer.op(node, "getitem", order, Const(0, T.I64), spec=spec)
 
 
-@lowers(np.clip)
-def _clip(lowerer, node, kwargs):
-    kwargs = dict(kwargs)
-    for new, old in (("min", "a_min"), ("max", "a_max")):   # NumPy 2 spells them min=, max=
-        if new in kwargs:
-            kwargs[old] = kwargs.pop(new)
-    args = bind(lowerer, node, kwargs, "np.clip", ("a", "a_min", "a_max"))
+@lowers(np.clip, takes="a a_min a_max min max")
+def _clip(lowerer, node, args):
     x = lowerer.atom(args["a"])
-    for key, prim in (("a_min", "max"), ("a_max", "min")):
-        if key in args:
-            bound = lowerer.expr(args[key])
+    for key, new, prim in (("a_min", "min", "max"), ("a_max", "max", "min")):
+        given = args[key] if key in args else args[new]     # NumPy 2 spells them min=, max= too
+        if given is not None:
+            bound = lowerer.expr(given)
             if getattr(bound, "obj", 0) is None:     # None: no bound on this side
                 continue
-            x = lowerer.op(node, prim, x, lowerer.atom(args[key]))
+            x = lowerer.op(node, prim, x, lowerer.atom(given))
     return x
 
 
-@lowers(np.polyval)
-def _polyval(lowerer, node, kwargs):
-    args = bind(lowerer, node, kwargs, "np.polyval", ("p", "x"), required=2)
+@lowers(np.polyval, takes="p x")
+def _polyval(lowerer, node, args):
     p, x = lowerer.expr(args["p"]), lowerer.atom(args["x"])
     if isinstance(p, tuple):                       # coefficients listed: Horner unrolled
         acc = lowerer.op(node, "mul", x, Const(0.0, T.F64))     # x's shape, as NumPy's zeros_like(x)
@@ -87,9 +81,8 @@ def _polyval(lowerer, node, kwargs):
     """, node, p=p, x=x)
 
 
-@lowers(np.linspace)
-def _linspace(lowerer, node, kwargs):
-    args = bind(lowerer, node, kwargs, "np.linspace", ("start", "stop", "num", "endpoint"), required=2)
+@lowers(np.linspace, takes="start stop num endpoint")
+def _linspace(lowerer, node, args):
     start, stop = lowerer.atom(args["start"]), lowerer.atom(args["stop"])
     if T.is_array(start.type) or T.is_array(stop.type):
         raise lowerer.err(node, "np.linspace takes numbers for start and stop here")
@@ -109,9 +102,8 @@ def _linspace(lowerer, node, kwargs):
 _TRAPEZOID = [f for f in (getattr(np, "trapezoid", None), getattr(np, "trapz", None)) if f]
 
 
-@lowers(*_TRAPEZOID)
-def _trapezoid(lowerer, node, kwargs):
-    args = bind(lowerer, node, kwargs, "np.trapezoid", ("y", "x", "dx", "axis"))
+@lowers(*_TRAPEZOID, takes="y x dx axis")
+def _trapezoid(lowerer, node, args):
     y = _array(lowerer, args["y"], "np.trapezoid")
     nd = y.type.ndim
     axis = one_axis(lowerer, args.get("axis"), nd, "np.trapezoid", default=nd - 1)

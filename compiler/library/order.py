@@ -20,7 +20,7 @@ from .. import dims as D
 from .. import types as T
 from ..ir import Const, Var
 from ..primitives import B_ALONG, NO_BATCH_SHAPE, P_ATOM, UNPROVEN, Spelling, defprim
-from .callargs import bind, one_axis
+from .callargs import one_axis
 from .registry import as_method, lowers
 
 _FULL = ("s", False, False, False)
@@ -99,61 +99,57 @@ def _flat(lowerer, node, x):
     return lowerer.op(node, "reshape", lowerer.op(node, "copy_array", x), Const(-1, I64))
 
 
-def _sorting(lowerer, node, kwargs, fname):
+def _sorting(lowerer, node, args):
     """(array, axis) of np.sort/np.argsort: axis=-1 by default, axis=None flattens."""
-    params = ("a", "axis", "kind", "order", "stable")
-    a = bind(lowerer, node, kwargs, fname, params)
-    if "order" in a:
+    fname = args.fname
+    if "order" in args:
         raise lowerer.err(node, f"{fname}: order= (structured arrays) is not supported")
-    x = _array(lowerer, a["a"], fname)
-    given = set(params[:len(node.args)]) | set(kwargs)
-    if "axis" in a:
-        return x, one_axis(lowerer, a["axis"], x.type.ndim, fname)
-    if "axis" in given:                         # axis=None: the flattened array
+    x = _array(lowerer, args["a"], fname)
+    if args.is_none("axis"):                    # axis=None: the flattened array
         return _flat(lowerer, node, x), 0
+    if "axis" in args:
+        return x, one_axis(lowerer, args["axis"], x.type.ndim, fname)
     return x, x.type.ndim - 1
 
 
-@lowers(np.argsort)
-def _argsort(lowerer, node, kwargs):
-    x, axis = _sorting(lowerer, node, kwargs, "np.argsort")
+@lowers(np.argsort, takes="a axis kind order stable")
+def _argsort(lowerer, node, args):
+    x, axis = _sorting(lowerer, node, args)
     return lowerer.op(node, "argsort", x, axis=axis)
 
 
-@lowers(np.sort)
-def _sort(lowerer, node, kwargs):
-    x, axis = _sorting(lowerer, node, kwargs, "np.sort")
+@lowers(np.sort, takes="a axis kind order stable")
+def _sort(lowerer, node, args):
+    x, axis = _sorting(lowerer, node, args)
     return lowerer.op(node, "take_along", x, lowerer.op(node, "argsort", x, axis=axis), axis=axis)
 
 
-@lowers(np.take_along_axis)
-def _take_along_axis(lowerer, node, kwargs):
+@lowers(np.take_along_axis, takes="arr indices axis")
+def _take_along_axis(lowerer, node, args):
     fname = "np.take_along_axis"
-    a = bind(lowerer, node, kwargs, fname, ("arr", "indices", "axis"), required=2)
-    x, idx = _array(lowerer, a["arr"], fname), lowerer.atom(a["indices"])
+    x, idx = _array(lowerer, args["arr"], fname), lowerer.atom(args["indices"])
     if not (isinstance(idx, Var) and T.is_array(idx.type) and idx.type.dtype == "int64"):
         raise lowerer.err(node, f"{fname}: indices must be an integer array")
-    if "axis" not in a:
+    if "axis" not in args:
         if idx.type.ndim != 1:
             raise lowerer.err(node, f"{fname}: with axis=None the indices must be 1-D")
         x, axis = _flat(lowerer, node, x), 0
     else:
-        axis = one_axis(lowerer, a["axis"], x.type.ndim, fname)
+        axis = one_axis(lowerer, args["axis"], x.type.ndim, fname)
     if idx.type.ndim != x.type.ndim:
         raise lowerer.err(node, f"{fname}: indices and arr must have the same number of dimensions")
     return lowerer.op(node, "take_along", x, idx, axis=axis)
 
 
-@lowers(np.take)
-def _take(lowerer, node, kwargs):
+@lowers(np.take, takes="a indices axis out mode")
+def _take(lowerer, node, args):
     """np.take(a, indices, axis): a gather (an int or a 1-D int array): x[idx] along axis 0,
     take_along with the indices broadcast along a later one."""
     fname = "np.take"
-    a = bind(lowerer, node, kwargs, fname, ("a", "indices", "axis", "out", "mode"), required=2)
-    if "out" in a or "mode" in a:
+    if "out" in args or "mode" in args:
         raise lowerer.err(node, f"{fname}: out= and mode= are not supported",
                      "Indices must be in range; assign the result.")
-    x, idx = _array(lowerer, a["a"], fname), lowerer.atom(a["indices"])
+    x, idx = _array(lowerer, args["a"], fname), lowerer.atom(args["indices"])
     if isinstance(idx.type, T.Scalar) and idx.type.dtype == "int64":
         entry = ("i",)
     elif isinstance(idx, Var) and T.is_array(idx.type) and idx.type.dtype == "int64" \
@@ -162,10 +158,10 @@ def _take(lowerer, node, kwargs):
     else:
         raise lowerer.err(node, f"{fname}: indices must be an int or a 1-D integer array here",
                      "Reshape the indices to 1-D and the result afterwards.")
-    if "axis" not in a:
+    if "axis" not in args:
         x, axis = _flat(lowerer, node, x), 0
     else:
-        axis = one_axis(lowerer, a["axis"], x.type.ndim, fname)
+        axis = one_axis(lowerer, args["axis"], x.type.ndim, fname)
     if entry == ("i",) or axis == 0:
         return lowerer.op(node, "getitem", x, idx, spec=(_FULL,) * axis + (entry,))
     # along a later axis: take_along with the indices broadcast over the other axes
@@ -203,46 +199,44 @@ def _keepdims(lowerer, node, a, value, axis, x):
     return value
 
 
-@lowers(np.median)
-def _median(lowerer, node, kwargs):
+@lowers(np.median, takes="a axis out overwrite_input keepdims")
+def _median(lowerer, node, args):
     """The mean of the middle two (or the middle one) of the sorted slice."""
     fname = "np.median"
-    a = bind(lowerer, node, kwargs, fname, ("a", "axis", "out", "overwrite_input", "keepdims"))
-    if "out" in a:
+    if "out" in args:
         raise lowerer.err(node, f"{fname}: out= is not supported", "Assign the result.")
-    if "axis" in a and not isinstance(lowerer.expr(a["axis"]), Const):
+    if "axis" in args and not isinstance(lowerer.expr(args["axis"]), Const):
         raise lowerer.err(node, f"{fname}: axis must be one constant integer here")
-    s, axis, x = _sorted_and_axis(lowerer, node, a, fname)
+    s, axis, x = _sorted_and_axis(lowerer, node, args, fname)
     at = _along(s.type.ndim, axis)
     # NaN where the slice holds one (NaNs sort last) or is empty, as NumPy's
     mid = lowerer.lower_text(f"""
         n = s.shape[{axis}]
-        np.where(np.isnan({at('n - 1')}), {at('n - 1')}, ({at('(n - 1) // 2')} + {at('n // 2')}) * 0.5) if n > 0 else np.sum(s, axis={axis}) * np.nan
+        np.where(np.isnan({at('n - 1')}), {at('n - 1')}, ({at('(n - 1) // 2')} + {at('n // 2')}) * 0.5) \
+if n > 0 else np.sum(s, axis={axis}) * np.nan
     """, node, s=s)
-    return _keepdims(lowerer, node, a, mid, axis, x)
+    return _keepdims(lowerer, node, args, mid, axis, x)
 
 
 def _quantile(scale, np_fn):
-    @lowers(np_fn)
-    def lower(lowerer, node, kwargs):
+    @lowers(np_fn, takes="a q axis out overwrite_input method keepdims")
+    def lower(lowerer, node, args):
         """NumPy's default ("linear") method: interpolate between the sorted neighbours of
         q (n - 1), with NumPy's lerp."""
         fname = f"np.{np_fn.__name__}"
-        a = bind(lowerer, node, kwargs, fname, ("a", "q", "axis", "out", "overwrite_input",
-                                           "method", "keepdims"), required=2)
-        if "out" in a:
+        if "out" in args:
             raise lowerer.err(node, f"{fname}: out= is not supported", "Assign the result.")
-        if "method" in a:
-            m = a["method"]
+        if "method" in args:
+            m = args["method"]
             if not (isinstance(m, ast.Constant) and m.value == "linear"):
                 raise lowerer.err(node, f"{fname}: only method='linear' (the default) is supported")
-        q = lowerer.expr(a["q"])
+        q = lowerer.expr(args["q"])
         if not (isinstance(q, Const) and isinstance(q.value, (int, float))
                 and not isinstance(q.value, bool) and 0 <= q.value <= scale):
-            raise lowerer.err(a["q"], f"{fname}: q must be one constant number in [0, {scale:g}] here",
+            raise lowerer.err(args["q"], f"{fname}: q must be one constant number in [0, {scale:g}] here",
                          "Call it once per q; for a q computed at run time, sort with np.sort "
                          "and interpolate.")
-        s, axis, x = _sorted_and_axis(lowerer, node, a, fname)
+        s, axis, x = _sorted_and_axis(lowerer, node, args, fname)
         at = _along(s.type.ndim, axis)
         # NumPy's lerp between the neighbours; NaN where the slice holds one or is empty
         value = lowerer.lower_text(f"""
@@ -260,7 +254,7 @@ def _quantile(scale, np_fn):
                 out = np.sum(s, axis={axis}) * np.nan
             out
         """, node, s=s)
-        return _keepdims(lowerer, node, a, value, axis, x)
+        return _keepdims(lowerer, node, args, value, axis, x)
     return lower
 
 
@@ -298,24 +292,22 @@ def _nonzero_of(lowerer, node, x, fname):
     return tuple(lowerer.op(node, "nonzero", x, axis=k) for k in range(x.type.ndim))
 
 
-@lowers(np.nonzero)
-def _nonzero(lowerer, node, kwargs):
-    a = bind(lowerer, node, kwargs, "np.nonzero", ("a",))
-    return _nonzero_of(lowerer, node, lowerer.atom(a["a"]), "np.nonzero")
+@lowers(np.nonzero, takes="a")
+def _nonzero(lowerer, node, args):
+    return _nonzero_of(lowerer, node, lowerer.atom(args["a"]), "np.nonzero")
 
 
-@lowers(np.flatnonzero)
-def _flatnonzero(lowerer, node, kwargs):
-    a = bind(lowerer, node, kwargs, "np.flatnonzero", ("a",))
-    x = lowerer.atom(a["a"])
+@lowers(np.flatnonzero, takes="a")
+def _flatnonzero(lowerer, node, args):
+    x = lowerer.atom(args["a"])
     return _nonzero_of(lowerer, node, _flat(lowerer, node, x) if T.is_array(x.type) else x,
                        "np.flatnonzero")[0]
 
 
-def where_one(lowerer, node):
+def where_one(lowerer, node, condition):
     """np.where(condition) is np.nonzero(condition): a tuple of index arrays (called by the
-    frontend's np.where)."""
-    return _nonzero_of(lowerer, node, lowerer.atom(node.args[0]), "np.where")
+    frontend's np.where with the condition's node)."""
+    return _nonzero_of(lowerer, node, lowerer.atom(condition), "np.where")
 
 
 # ---- array methods: x.cumsum(axis), x.cumprod(axis), x.argsort(axis), x.any(), x.all()

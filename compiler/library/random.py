@@ -20,8 +20,8 @@ trip and stacks the trips, and the loop reads its trip's row. What the prelude c
 before the function runs is rejected with a CompileError: a draw inside an ``if`` whose
 condition is only known at run time, a ``while`` loop or a nested loop (its count or its
 happening depends on the computation), one whose size changes from trip to trip, and a draw
-whose parameters depend on a float argument (that argument may be differentiated, and a draw has no gradient: write
-``loc + scale * rs.standard_normal(size)``).
+whose parameters depend on a float argument (that argument may be differentiated, and a draw
+has no gradient: write ``loc + scale * rs.standard_normal(size)``).
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from ..errors import CompileError
 from ..inline import builder_for
 from ..ir import Block, Const, For, Function, Op, Var, blocks_of, operands, uses, walk
 from ..primitives import P_ATOM, PRIMS, UNPROVEN, Spelling, defprim
-from .callargs import bind
+from .binding import bind_written, written
 from .registry import lowers
 
 GENERATORS = {np.random.RandomState: "RandomState", np.random.Generator: "Generator"}
@@ -166,7 +166,7 @@ def _number(lowerer, node, what: str):
     return lowerer.as_atom(lowerer.expr(node), node)
 
 
-def lower_draw(lowerer, m: Method, node: ast.Call, kwargs) -> Var:
+def lower_draw(lowerer, m: Method, node: ast.Call) -> Var:
     """``m.source.<m.name>(...)``: a ``draw`` op of the type NumPy's result has."""
     kind, name = m.source.kind, m.name
     what = f"{m.source.hint}.{name}"
@@ -176,16 +176,15 @@ def lower_draw(lowerer, m: Method, node: ast.Call, kwargs) -> Var:
     gen = generator_var(lowerer, m.source)
     call = _Call(gen)
     if name in ("rand", "randn"):
-        if kwargs:
-            raise lowerer.err(node, f"{what} takes the dimensions as positional integers")
-        dims = [d for a in node.args for d in _size(lowerer, a, what)]
+        sizes = bind_written(lowerer, node, what, "*dims").rest
+        dims = [d for a in sizes for d in _size(lowerer, a, what)]
         for d in dims:
             call.add(None, call.operand(d))
         return _emit(lowerer, node, call, name, T.Array("float64", len(dims)) if dims else T.F64)
     if name in _DISTRIBUTIONS or name in _LEGACY:
         spec, dtype = _DISTRIBUTIONS[_LEGACY.get(name, name)]
         names = tuple(p for p, _ in spec) + ("size",)
-        args = bind(lowerer, node, kwargs, what, names, required=sum(d is _REQUIRED for _, d in spec))
+        args = bind_written(lowerer, node, what, written(names, sum(d is _REQUIRED for _, d in spec)))
         ndim = 0
         for p, _ in spec:
             if p in args:
@@ -196,14 +195,14 @@ def lower_draw(lowerer, m: Method, node: ast.Call, kwargs) -> Var:
         return _emit(lowerer, node, call, name, T.Array(dtype, ndim) if ndim else T.Scalar(dtype))
     if name in _VECTOR:
         params = _VECTOR[name]
-        args = bind(lowerer, node, kwargs, what, params + ("size",), required=len(params))
+        args = bind_written(lowerer, node, what, written(params + ("size",), len(params)))
         for p in params:
             call.add(p, call.operand(_number(lowerer, args[p], what)))
         ndim = 1 + _add_size(lowerer, call, args, what, 0)
         return _emit(lowerer, node, call, name, T.Array("float64", ndim))
     if name in _INTEGERS.values():
         extra = ("endpoint",) if name == "integers" else ()
-        args = bind(lowerer, node, kwargs, what, ("low", "high", "size") + extra)
+        args = bind_written(lowerer, node, what, written(("low", "high", "size") + extra))
         ndim = 0
         for p in ("low", "high") + extra:
             if p in args:
@@ -215,13 +214,13 @@ def lower_draw(lowerer, m: Method, node: ast.Call, kwargs) -> Var:
         ndim = _add_size(lowerer, call, args, what, ndim)
         return _emit(lowerer, node, call, name, T.Array("int64", ndim) if ndim else T.I64)
     if name == "choice":
-        return _choice(lowerer, node, kwargs, call, kind, what)
-    return _permutation(lowerer, node, kwargs, call, what)
+        return _choice(lowerer, node, call, kind, what)
+    return _permutation(lowerer, node, call, what)
 
 
-def _choice(lowerer, node, kwargs, call, kind, what):
+def _choice(lowerer, node, call, kind, what):
     extra = ("axis", "shuffle") if kind == "Generator" else ()
-    args = bind(lowerer, node, kwargs, what, ("a", "size", "replace", "p") + extra)
+    args = bind_written(lowerer, node, what, written(("a", "size", "replace", "p") + extra))
     a = _number(lowerer, args["a"], what)
     if T.is_array(a.type) and a.type.ndim != 1:
         raise lowerer.err(args["a"], f"{what}: flatgrad draws from an int or a 1-D array")
@@ -236,8 +235,8 @@ def _choice(lowerer, node, kwargs, call, kind, what):
     return _emit(lowerer, node, call, "choice", T.Array(dtype, ndim) if ndim else T.Scalar(dtype))
 
 
-def _permutation(lowerer, node, kwargs, call, what):
-    args = bind(lowerer, node, kwargs, what, ("x",))
+def _permutation(lowerer, node, call, what):
+    args = bind_written(lowerer, node, what, written(("x",)))
     x = _number(lowerer, args["x"], what)
     if T.is_array(x.type):
         t = x.type
@@ -287,25 +286,24 @@ _NUMPY = Source(("numpy",), "RandomState", "np_random")
 
 
 def _global_method(name):
-    def lowering(lowerer, node, kwargs):
-        return lower_draw(lowerer, Method(_NUMPY, name), node, kwargs)
+    def lowering(lowerer, node, args):
+        return lower_draw(lowerer, Method(_NUMPY, name), node)
     return lowering
 
 
 for _name in supported("RandomState"):      # np.random.randn(...): NumPy's global state
     _fn = getattr(np.random, _name, None)
     if _fn is not None and getattr(_fn, "__self__", None) is not None:
-        lowers(_fn)(_global_method(_name))
+        # (bound by lower_draw against the draw's own parameters, as rs.randn(...) is)
+        lowers(_fn, signature="*args, **kwargs")(_global_method(_name))
 
 
 @lowers(np.random.default_rng, np.random.RandomState)
-def _make(lowerer, node, kwargs):
+def _make(lowerer, node, args):
     """``np.random.default_rng(seed)``, ``np.random.RandomState(seed)`` inside the function:
     a fresh generator at every call, made by the prelude."""
-    fn = lowerer.resolve_callee(node.func)
-    kind, ctor = ("Generator", "default_rng") if fn is np.random.default_rng \
+    kind, ctor = ("Generator", "default_rng") if args.fn is np.random.default_rng \
         else ("RandomState", "RandomState")
-    args = bind(lowerer, node, kwargs, f"np.random.{ctor}", ("seed",), required=0)
     operands, text = [], f"np.random.{ctor}()"
     if "seed" in args:
         seed = lowerer.atom(args["seed"])

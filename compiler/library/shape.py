@@ -22,9 +22,9 @@ from .. import dims as D
 from .. import facts
 from .. import types as T
 from ..ir import Const, Var
-from ..primitives import B_ALONG, B_SAME, B_SHAPED, NO_BATCH_INT, P_ATOM, PRIMS, Spelling, call, defprim, helper
+from ..primitives import (B_ALONG, B_SAME, B_SHAPED, NO_BATCH_INT, P_ATOM, PRIMS, Spelling, call,
+                          defprim, helper)
 from ..values import Ref
-from .callargs import bind
 from .registry import as_method, lowers
 
 I64 = T.I64
@@ -104,7 +104,7 @@ def _bcast_spell(a, p):
 
 defprim("broadcast_to", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
         Spelling(_bcast_spell, _bcast_spell, P_ATOM, (1,)), elementwise=False, view=True,
-        reads_values=False, shape=lambda q, args, p: tuple(q.sym(a) for a in args[1:]),
+        read_only=True, reads_values=False, shape=lambda q, args, p: tuple(q.sym(a) for a in args[1:]),
         vjp=(lambda b, g, out, x, *dims:
              b.sum_to(g, x) if T.is_array(x.type) else b.sum(g),),
         jvp=(lambda b, t, out, x, *dims: b.broadcast_to(t, *dims),),
@@ -154,9 +154,9 @@ def _none(lowerer, a) -> bool:
     return False
 
 
-def _axis_arg(lowerer, node, kwargs, pos: int, default=0):
-    """The constant axis given at position ``pos`` or as ``axis=`` (None stays None)."""
-    a = kwargs.get("axis", node.args[pos] if len(node.args) > pos else None)
+def _axis_arg(lowerer, args, default=0):
+    """The constant axis given as ``axis`` (None stays None)."""
+    a = args["axis"]
     if a is None:
         return default
     if _none(lowerer, a):
@@ -164,19 +164,10 @@ def _axis_arg(lowerer, node, kwargs, pos: int, default=0):
     return lowerer.const_int(a)
 
 
-def _check_kwargs(lowerer, node, kwargs, allowed, name):
-    bad = set(kwargs) - set(allowed)
-    if bad:
-        raise lowerer.err(node, f"np.{name} does not support the argument(s) {', '.join(sorted(bad))} here",
-                     f"Call np.{name} with " + (", ".join(allowed) if allowed else "positional arguments")
-                     + " only.")
-
-
-def _arrays(lowerer, node, name):
-    """The sequence of arrays a joining function takes (a list or tuple, literal or not)."""
-    if not node.args:
-        raise lowerer.err(node, f"np.{name} needs a sequence of arrays")
-    v = lowerer.expr(node.args[0])
+def _arrays(lowerer, node, seq, name):
+    """The sequence of arrays a joining function takes (a list or tuple, literal or not),
+    given by the node ``seq``."""
+    v = lowerer.expr(seq)
     if isinstance(v, (Var, Const)) and T.is_array(v.type):
         raise lowerer.err(node, f"np.{name} of a single array is not supported",
                      f"Pass a list or tuple of arrays: np.{name}([a, b]).")
@@ -280,21 +271,19 @@ def _ravel(lowerer, node, x):
 
 # ======================================================================= joining
 
-@lowers(np.concatenate)
-def _np_concatenate(lowerer, node, kwargs):
-    _check_kwargs(lowerer, node, kwargs, ("axis",), "concatenate")
-    xs = _arrays(lowerer, node, "concatenate")
-    axis = _axis_arg(lowerer, node, kwargs, 1)
+@lowers(np.concatenate, takes="arrays axis")
+def _np_concatenate(lowerer, node, args):
+    xs = _arrays(lowerer, node, args["arrays"], "concatenate")
+    axis = _axis_arg(lowerer, args)
     if axis is None:
         return _concat(lowerer, node, [_ravel(lowerer, node, x) for x in xs], 0)
     return _concat(lowerer, node, xs, axis)
 
 
-@lowers(np.stack)
-def _np_stack(lowerer, node, kwargs):
-    _check_kwargs(lowerer, node, kwargs, ("axis",), "stack")
-    xs = _arrays(lowerer, node, "stack")
-    axis = _axis_arg(lowerer, node, kwargs, 1)
+@lowers(np.stack, takes="arrays axis")
+def _np_stack(lowerer, node, args):
+    xs = _arrays(lowerer, node, args["arrays"], "stack")
+    axis = _axis_arg(lowerer, args)
     if axis is None:
         raise lowerer.err(node, "np.stack needs an integer axis")
     return _stack(lowerer, node, xs, axis)
@@ -316,32 +305,28 @@ def _atleast(lowerer, node, x, n):
     return x
 
 
-@lowers(np.vstack)
-def _np_vstack(lowerer, node, kwargs):
-    _check_kwargs(lowerer, node, kwargs, (), "vstack")
-    xs = [_atleast(lowerer, node, x, 2) for x in _arrays(lowerer, node, "vstack")]
+@lowers(np.vstack, takes="tup")
+def _np_vstack(lowerer, node, args):
+    xs = [_atleast(lowerer, node, x, 2) for x in _arrays(lowerer, node, args["tup"], "vstack")]
     return _concat(lowerer, node, xs, 0, "vstack")
 
 
-@lowers(np.hstack)
-def _np_hstack(lowerer, node, kwargs):
-    _check_kwargs(lowerer, node, kwargs, (), "hstack")
-    xs = [_atleast(lowerer, node, x, 1) for x in _arrays(lowerer, node, "hstack")]
+@lowers(np.hstack, takes="tup")
+def _np_hstack(lowerer, node, args):
+    xs = [_atleast(lowerer, node, x, 1) for x in _arrays(lowerer, node, args["tup"], "hstack")]
     return _concat(lowerer, node, xs, 0 if _ndim(xs[0]) == 1 else 1, "hstack")
 
 
-@lowers(np.dstack)
-def _np_dstack(lowerer, node, kwargs):
-    _check_kwargs(lowerer, node, kwargs, (), "dstack")
-    xs = [_atleast(lowerer, node, x, 3) for x in _arrays(lowerer, node, "dstack")]
+@lowers(np.dstack, takes="tup")
+def _np_dstack(lowerer, node, args):
+    xs = [_atleast(lowerer, node, x, 3) for x in _arrays(lowerer, node, args["tup"], "dstack")]
     return _concat(lowerer, node, xs, 2, "dstack")
 
 
 @lowers(np.column_stack)
-def _np_column_stack(lowerer, node, kwargs):
-    _check_kwargs(lowerer, node, kwargs, (), "column_stack")
+def _np_column_stack(lowerer, node, args):
     xs = []
-    for x in _arrays(lowerer, node, "column_stack"):
+    for x in _arrays(lowerer, node, args["tup"], "column_stack"):
         if _ndim(x) < 2:
             x = lowerer.op(node, "expand_dims", _atleast(lowerer, node, x, 1), axis=1)
         xs.append(x)
@@ -393,13 +378,9 @@ def _array_literal(lowerer, node, items, elts=()):
     return _stack(lowerer, node, items, 0, "array")
 
 
-def _np_array(lowerer, node, kwargs, copy):
+def _np_array(lowerer, node, a, dtype_node, copy):
+    """np.array / np.asarray of the value ``a`` (a node), converted to ``dtype_node``'s."""
     name = "array" if copy else "asarray"
-    _check_kwargs(lowerer, node, kwargs, ("dtype",), name)
-    if not node.args:
-        raise lowerer.err(node, f"np.{name} needs a value")
-    dtype_node = kwargs.get("dtype", node.args[1] if len(node.args) > 1 else None)
-    a = node.args[0]
     if _plain_display(a):
         out = _array_literal(lowerer, node, [_literal(lowerer, e, e) for e in a.elts], a.elts)
     else:
@@ -417,23 +398,20 @@ def _np_array(lowerer, node, kwargs, copy):
     return out
 
 
-@lowers(np.array)
-def _np_array_copy(lowerer, node, kwargs):
-    return _np_array(lowerer, node, kwargs, True)
+@lowers(np.array, takes="object dtype")
+def _np_array_copy(lowerer, node, args):
+    return _np_array(lowerer, node, args["object"], args["dtype"], True)
 
 
-@lowers(np.asarray)
-def _np_asarray(lowerer, node, kwargs):
-    return _np_array(lowerer, node, kwargs, False)
+@lowers(np.asarray, takes="a dtype")
+def _np_asarray(lowerer, node, args):
+    return _np_array(lowerer, node, args["a"], args["dtype"], False)
 
 
 @lowers(np.append)
-def _np_append(lowerer, node, kwargs):
-    _check_kwargs(lowerer, node, kwargs, ("axis",), "append")
-    if len(node.args) != 2:
-        raise lowerer.err(node, "np.append takes an array and the values to append")
-    xs = [lowerer.atom(a) for a in node.args]
-    axis = _axis_arg(lowerer, node, kwargs, 2, None)
+def _np_append(lowerer, node, args):
+    xs = [lowerer.atom(args[k]) for k in ("arr", "values")]
+    axis = _axis_arg(lowerer, args, None)
     if axis is None:
         return _concat(lowerer, node, [_ravel(lowerer, node, x) for x in xs], 0, "append")
     return _concat(lowerer, node, xs, axis, "append")
@@ -451,14 +429,13 @@ def _block_depth(lowerer, node, elt) -> int:
 
 
 @lowers(np.block)
-def _np_block(lowerer, node, kwargs):
+def _np_block(lowerer, node, args):
     """np.block of a literal nested list: the innermost lists join along the last axis, the
     next ones along the axis before, ...; arrays (and numbers) first get leading axes."""
-    _check_kwargs(lowerer, node, kwargs, (), "block")
-    if len(node.args) != 1 or not isinstance(node.args[0], ast.List):
+    top = args["arrays"]
+    if not isinstance(top, ast.List):
         raise lowerer.err(node, "np.block is supported on a literal (nested) list of arrays",
                      "Write the blocks out: np.block([[A, B], [C, D]]).")
-    top = node.args[0]
     depth = _block_depth(lowerer, node, top)
     leaves = {}
 
@@ -494,15 +471,11 @@ def _np_block(lowerer, node, kwargs):
 
 # ======================================================================= splitting
 
-def _split(lowerer, node, kwargs, name):
-    _check_kwargs(lowerer, node, kwargs, ("axis",), name)
-    if len(node.args) < 2:
-        raise lowerer.err(node, f"np.{name} needs an array and the sections or indices")
-    x = lowerer.atom(node.args[0])
-    if not T.is_array(x.type):
-        raise lowerer.err(node, f"np.{name} needs an array")
-    axis = _norm_axis(lowerer, node, _axis_arg(lowerer, node, kwargs, 2) or 0, _ndim(x), f"np.{name}")
-    how = lowerer.expr(node.args[1])
+def _split(lowerer, node, x, how, axis, name):
+    """np.split / np.array_split of the array ``x`` into the sections or at the indices of
+    the node ``how``, along the constant ``axis``."""
+    axis = _norm_axis(lowerer, node, axis, _ndim(x), f"np.{name}")
+    how = lowerer.expr(how)
     n = lowerer.op(node, "dim", x, axis=axis)
     if isinstance(how, tuple):                      # indices: x[:i0], x[i0:i1], ..., x[ik:]
         bounds = [None] + [_int(lowerer, node, i, f"np.{name}: an index") for i in how] + [None]
@@ -533,30 +506,32 @@ def _split(lowerer, node, kwargs, name):
     return tuple(out)
 
 
-@lowers(np.split)
-def _np_split(lowerer, node, kwargs):
-    return _split(lowerer, node, kwargs, "split")
+def _split_array(lowerer, node, args, name):
+    """The array a splitting function splits."""
+    x = lowerer.atom(args["ary"])
+    if not T.is_array(x.type):
+        raise lowerer.err(node, f"np.{name} needs an array")
+    return x
 
 
-@lowers(np.array_split)
-def _np_array_split(lowerer, node, kwargs):
-    return _split(lowerer, node, kwargs, "array_split")
+def _split_call(name):
+    def lowering(lowerer, node, args):
+        x = _split_array(lowerer, node, args, name)
+        return _split(lowerer, node, x, args["indices_or_sections"], _axis_arg(lowerer, args) or 0, name)
+    return lowering
+
+
+lowers(np.split)(_split_call("split"))
+lowers(np.array_split)(_split_call("array_split"))
 
 
 def _split_fixed(name, axis_of):
-    def lowering(lowerer, node, kwargs):
-        _check_kwargs(lowerer, node, kwargs, (), name)
-        if len(node.args) != 2:
-            raise lowerer.err(node, f"np.{name} takes an array and the sections or indices")
-        x = lowerer.atom(node.args[0])
-        if not T.is_array(x.type):
-            raise lowerer.err(node, f"np.{name} needs an array")
+    def lowering(lowerer, node, args):
+        x = _split_array(lowerer, node, args, name)
         axis = axis_of(_ndim(x))
         if axis is None:
             raise lowerer.err(node, f"np.{name} needs an array of more dimensions")
-        fake = ast.Call(func=node.func, args=node.args, keywords=[])
-        ast.copy_location(fake, node)
-        return _split(lowerer, fake, {"axis": ast.copy_location(ast.Constant(axis), node)}, "split")
+        return _split(lowerer, node, x, args["indices_or_sections"], axis, "split")
     return lowering
 
 
@@ -568,13 +543,9 @@ lowers(np.dsplit)(_split_fixed("dsplit", lambda nd: 2 if nd >= 3 else None))
 # ======================================================================= axes
 
 @lowers(np.expand_dims)
-def _np_expand_dims(lowerer, node, kwargs):
-    _check_kwargs(lowerer, node, kwargs, ("axis",), "expand_dims")
-    x = lowerer.atom(node.args[0])
-    a = kwargs.get("axis", node.args[1] if len(node.args) > 1 else None)
-    if a is None:
-        raise lowerer.err(node, "np.expand_dims needs an axis")
-    v = lowerer.expr(a)
+def _np_expand_dims(lowerer, node, args):
+    x = lowerer.atom(args["a"])
+    v = lowerer.expr(args["axis"])
     axes = v if isinstance(v, tuple) else (v,)
     if not all(isinstance(e, Const) and isinstance(e.value, int) for e in axes):
         raise lowerer.err(node, "np.expand_dims needs constant integer axes")
@@ -591,10 +562,9 @@ def _np_expand_dims(lowerer, node, kwargs):
 
 
 @lowers(np.squeeze)
-def _np_squeeze(lowerer, node, kwargs):
-    _check_kwargs(lowerer, node, kwargs, ("axis",), "squeeze")
-    x = lowerer.atom(node.args[0])
-    a = kwargs.get("axis", node.args[1] if len(node.args) > 1 else None)
+def _np_squeeze(lowerer, node, args):
+    x = lowerer.atom(args["a"])
+    a = args["axis"]
     if not T.is_array(x.type):
         return x
     if _none(lowerer, a):
@@ -622,12 +592,11 @@ def _np_squeeze(lowerer, node, kwargs):
 
 
 @lowers(np.unstack)
-def _np_unstack(lowerer, node, kwargs):
+def _np_unstack(lowerer, node, args):
     """``np.unstack(x, axis=k)``: a tuple of ``x.shape[k]`` arrays, a length known from the
     argument's sizes (compiler/facts.py)."""
-    _check_kwargs(lowerer, node, kwargs, ("axis",), "unstack")
-    x = lowerer.atom(node.args[0])
-    a = kwargs.get("axis", node.args[1] if len(node.args) > 1 else None)
+    x = lowerer.atom(args["x"])
+    a = args["axis"]
     if not T.is_array(x.type):
         raise lowerer.err(node, "np.unstack needs an array")
     v = Const(0, I64) if a is None else lowerer.expr(a)
@@ -646,9 +615,8 @@ def unstacked(lowerer, node, x, ax: int, what: str) -> tuple:
 
 
 def _atleast_n(n):
-    def lowering(lowerer, node, kwargs):
-        _check_kwargs(lowerer, node, kwargs, (), f"atleast_{n}d")
-        outs = [_atleast(lowerer, node, lowerer.atom(a), n) for a in node.args]
+    def lowering(lowerer, node, args):
+        outs = [_atleast(lowerer, node, lowerer.atom(a), n) for a in args.rest]
         return outs[0] if len(outs) == 1 else tuple(outs)
     return lowering
 
@@ -665,11 +633,11 @@ def _permute(lowerer, node, x, perm):
 
 
 @lowers(np.swapaxes)
-def _np_swapaxes(lowerer, node, kwargs):
-    a = bind(lowerer, node, kwargs, "np.swapaxes", ("a", "axis1", "axis2"), required=3)
-    x = lowerer.atom(a["a"])
+def _np_swapaxes(lowerer, node, args):
+    x = lowerer.atom(args["a"])
     nd = _ndim(x)
-    i, j = (_norm_axis(lowerer, node, lowerer.const_int(a[k]), nd, "np.swapaxes") for k in ("axis1", "axis2"))
+    i, j = (_norm_axis(lowerer, node, lowerer.const_int(args[k]), nd, "np.swapaxes")
+            for k in ("axis1", "axis2"))
     perm = list(range(nd))
     perm[i], perm[j] = perm[j], perm[i]
     return _permute(lowerer, node, x, tuple(perm))
@@ -687,12 +655,11 @@ def _axes(lowerer, node, a, nd, what):
 
 
 @lowers(np.moveaxis)
-def _np_moveaxis(lowerer, node, kwargs):
-    a = bind(lowerer, node, kwargs, "np.moveaxis", ("a", "source", "destination"), required=3)
-    x = lowerer.atom(a["a"])
+def _np_moveaxis(lowerer, node, args):
+    x = lowerer.atom(args["a"])
     nd = _ndim(x)
-    src, _ = _axes(lowerer, node, a["source"], nd, "np.moveaxis")
-    dst, _ = _axes(lowerer, node, a["destination"], nd, "np.moveaxis")
+    src, _ = _axes(lowerer, node, args["source"], nd, "np.moveaxis")
+    dst, _ = _axes(lowerer, node, args["destination"], nd, "np.moveaxis")
     if len(src) != len(dst):
         raise lowerer.err(node, "np.moveaxis: source and destination must have the same number of elements")
     order = [k for k in range(nd) if k not in src]
@@ -702,13 +669,12 @@ def _np_moveaxis(lowerer, node, kwargs):
 
 
 @lowers(np.rollaxis)
-def _np_rollaxis(lowerer, node, kwargs):
+def _np_rollaxis(lowerer, node, args):
     """np.rollaxis(a, axis, start=0): ``axis`` moved to stand before ``start``."""
-    a = bind(lowerer, node, kwargs, "np.rollaxis", ("a", "axis", "start"), required=2)
-    x = lowerer.atom(a["a"])
+    x = lowerer.atom(args["a"])
     nd = _ndim(x)
-    axis = _norm_axis(lowerer, node, lowerer.const_int(a["axis"]), nd, "np.rollaxis")
-    start = lowerer.const_int(a["start"]) if "start" in a else 0
+    axis = _norm_axis(lowerer, node, lowerer.const_int(args["axis"]), nd, "np.rollaxis")
+    start = lowerer.const_int(args["start"]) if "start" in args else 0
     start += nd if start < 0 else 0
     if not 0 <= start <= nd:
         raise lowerer.err(node, f"np.rollaxis: start {start} is out of bounds for {nd} axes")
@@ -718,10 +684,9 @@ def _np_rollaxis(lowerer, node, kwargs):
 
 
 @lowers(np.transpose)
-def _np_transpose(lowerer, node, kwargs):
-    _check_kwargs(lowerer, node, kwargs, ("axes",), "transpose")
-    x = lowerer.atom(node.args[0])
-    a = kwargs.get("axes", node.args[1] if len(node.args) > 1 else None)
+def _np_transpose(lowerer, node, args):
+    x = lowerer.atom(args["a"])
+    a = args["axes"]
     if not T.is_array(x.type):
         return x
     nd = _ndim(x)
@@ -734,13 +699,12 @@ def _np_transpose(lowerer, node, kwargs):
 
 
 @lowers(np.flip)
-def _np_flip(lowerer, node, kwargs):
-    _check_kwargs(lowerer, node, kwargs, ("axis",), "flip")
-    x = lowerer.atom(node.args[0])
+def _np_flip(lowerer, node, args):
+    x = lowerer.atom(args["m"])
     if not T.is_array(x.type):
         return x
     nd = _ndim(x)
-    a = kwargs.get("axis", node.args[1] if len(node.args) > 1 else None)
+    a = args["axis"]
     if _none(lowerer, a):
         axes = set(range(nd))
     else:
@@ -756,9 +720,8 @@ def _np_flip(lowerer, node, kwargs):
 
 
 def _flip_fixed(axis, name):
-    def lowering(lowerer, node, kwargs):
-        _check_kwargs(lowerer, node, kwargs, (), name)
-        x = lowerer.atom(node.args[0])
+    def lowering(lowerer, node, args):
+        x = lowerer.atom(args["m"])
         if _ndim(x) <= axis:
             raise lowerer.err(node, f"np.{name} needs an array of at least {axis + 1} dimensions")
         spec = (_FULL,) * axis + (("s", False, False, True),)
@@ -771,9 +734,8 @@ lowers(np.fliplr)(_flip_fixed(1, "fliplr"))
 
 
 @lowers(np.matrix_transpose)
-def _np_matrix_transpose(lowerer, node, kwargs):
-    _check_kwargs(lowerer, node, kwargs, (), "matrix_transpose")
-    x = lowerer.atom(node.args[0])
+def _np_matrix_transpose(lowerer, node, args):
+    x = lowerer.atom(args["x"])
     nd = _ndim(x)
     if nd < 2:
         raise lowerer.err(node, "np.matrix_transpose needs an array of at least 2 dimensions")
@@ -786,15 +748,14 @@ def _flip_axis(lowerer, node, x, axis):
 
 
 @lowers(np.rot90)
-def _np_rot90(lowerer, node, kwargs):
-    _check_kwargs(lowerer, node, kwargs, ("k", "axes"), "rot90")
-    x = lowerer.atom(node.args[0])
+def _np_rot90(lowerer, node, args):
+    x = lowerer.atom(args["m"])
     nd = _ndim(x)
     if nd < 2:
         raise lowerer.err(node, "np.rot90 needs an array of at least 2 dimensions")
-    kn = kwargs.get("k", node.args[1] if len(node.args) > 1 else None)
+    kn = args["k"]
     k = lowerer.const_int(kn) % 4 if kn is not None else 1
-    an = kwargs.get("axes", node.args[2] if len(node.args) > 2 else None)
+    an = args["axes"]
     a0, a1 = (0, 1) if an is None else _axes(lowerer, node, an, nd, "np.rot90")[0]
     if a0 == a1:
         raise lowerer.err(node, "np.rot90: the axes must be different")
@@ -834,16 +795,12 @@ def _roll_one(lowerer, node, x, shift, axis):
 
 
 @lowers(np.roll)
-def _np_roll(lowerer, node, kwargs):
-    _check_kwargs(lowerer, node, kwargs, ("shift", "axis"), "roll")
-    x = lowerer.atom(node.args[0])
-    sh = kwargs.get("shift", node.args[1] if len(node.args) > 1 else None)
-    if sh is None:
-        raise lowerer.err(node, "np.roll needs a shift")
+def _np_roll(lowerer, node, args):
+    x = lowerer.atom(args["a"])
     if not T.is_array(x.type):
         return x
-    shifts = lowerer.expr(sh)
-    a = kwargs.get("axis", node.args[2] if len(node.args) > 2 else None)
+    shifts = lowerer.expr(args["shift"])
+    a = args["axis"]
     if _none(lowerer, a):
         if isinstance(shifts, tuple):
             raise lowerer.err(node, "np.roll without an axis takes one shift")
@@ -865,14 +822,10 @@ def _np_roll(lowerer, node, kwargs):
     return out
 
 
-@lowers(np.broadcast_to)
-def _np_broadcast_to(lowerer, node, kwargs):
-    _check_kwargs(lowerer, node, kwargs, ("shape",), "broadcast_to")
-    x = lowerer.atom(node.args[0])
-    shape = kwargs.get("shape", node.args[1] if len(node.args) > 1 else None)
-    if shape is None:
-        raise lowerer.err(node, "np.broadcast_to needs a shape")
-    dims = lowerer.dims(shape, node)
+@lowers(np.broadcast_to, takes="array shape")
+def _np_broadcast_to(lowerer, node, args):
+    x = lowerer.atom(args["array"])
+    dims = lowerer.dims(args["shape"], node)
     if len(dims) < _ndim(x):
         raise lowerer.err(node, "np.broadcast_to: the shape has fewer dimensions than the array")
     if not dims:

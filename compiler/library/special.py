@@ -23,7 +23,7 @@ import scipy.special
 from .. import types as T
 from ..ir import Const
 from ..primitives import P_ATOM, SCALAR_HELPER, TWO_OVER_SQRT_PI, Spelling, _sp, call, defprim, helper
-from .callargs import bind, float_of
+from .callargs import float_of
 from .registry import lowers
 
 # ======================================================================= primitives
@@ -148,68 +148,61 @@ defprim("array_equiv", 2, lambda a, b: T.BOOL, helper("array_equiv", arity=2),
 
 # ======================================================================= lowerings
 
-@lowers(scipy.special.erf)
-def _erf(lowerer, node, kwargs):
-    a = bind(lowerer, node, kwargs, "scipy.special.erf", ("x",))
-    return lowerer.op(node, "erf", float_of(lowerer, lowerer.atom(a["x"]), node))
+@lowers(scipy.special.erf, takes="x")
+def _erf(lowerer, node, args):
+    return lowerer.op(node, "erf", float_of(lowerer, lowerer.atom(args["x"]), node))
 
 
-@lowers(scipy.special.erfc)
-def _erfc(lowerer, node, kwargs):
-    a = bind(lowerer, node, kwargs, "scipy.special.erfc", ("x",))
-    return lowerer.op(node, "erfc", float_of(lowerer, lowerer.atom(a["x"]), node))
+@lowers(scipy.special.erfc, takes="x")
+def _erfc(lowerer, node, args):
+    return lowerer.op(node, "erfc", float_of(lowerer, lowerer.atom(args["x"]), node))
 
 
-@lowers(scipy.special.ndtr)
-def _ndtr(lowerer, node, kwargs):
+@lowers(scipy.special.ndtr, takes="x")
+def _ndtr(lowerer, node, args):
     """The standard normal CDF, erfc(-x / sqrt 2) / 2: no cancellation in the lower tail."""
-    a = bind(lowerer, node, kwargs, "scipy.special.ndtr", ("x",))
-    x = float_of(lowerer, lowerer.atom(a["x"]), node)
+    x = float_of(lowerer, lowerer.atom(args["x"]), node)
     return lowerer.op(node, "mul", 0.5, lowerer.op(node, "erfc", lowerer.op(node, "mul", x, -math.sqrt(0.5))))
 
 
-@lowers(scipy.special.betaln)
-def _betaln(lowerer, node, kwargs):
+@lowers(scipy.special.betaln, signature="a, b")
+def _betaln(lowerer, node, args):
     """log|B(a, b)| = gammaln(a) + gammaln(b) - gammaln(a + b)."""
-    args = bind(lowerer, node, kwargs, "scipy.special.betaln", ("a", "b"), required=2)
     a, c = (float_of(lowerer, lowerer.atom(args[k]), node) for k in ("a", "b"))
     ga, gc = lowerer.op(node, "gammaln", a), lowerer.op(node, "gammaln", c)
-    return lowerer.op(node, "sub", lowerer.op(node, "add", ga, gc), lowerer.op(node, "gammaln", lowerer.op(node, "add", a, c)))
+    return lowerer.op(node, "sub", lowerer.op(node, "add", ga, gc),
+                      lowerer.op(node, "gammaln", lowerer.op(node, "add", a, c)))
 
 
-@lowers(scipy.special.digamma, scipy.special.psi)
-def _digamma(lowerer, node, kwargs):
-    a = bind(lowerer, node, kwargs, "scipy.special.digamma", ("x",))
-    return lowerer.op(node, "polygamma", Const(0, T.I64), float_of(lowerer, lowerer.atom(a["x"]), node))
+@lowers(scipy.special.digamma, scipy.special.psi, takes="x")
+def _digamma(lowerer, node, args):
+    return lowerer.op(node, "polygamma", Const(0, T.I64), float_of(lowerer, lowerer.atom(args["x"]), node))
 
 
-@lowers(scipy.special.polygamma)
-def _polygamma_call(lowerer, node, kwargs):
-    a = bind(lowerer, node, kwargs, "scipy.special.polygamma", ("n", "x"), required=2)
-    n = lowerer.atom(a["n"])
+@lowers(scipy.special.polygamma, takes="n x")
+def _polygamma_call(lowerer, node, args):
+    n = lowerer.atom(args["n"])
     if not (isinstance(n.type, T.Scalar) and n.type.dtype == "int64"):
         raise lowerer.err(node, "scipy.special.polygamma: the order n must be one integer here",
                      "Call it once per order: polygamma(1, x).")
     if isinstance(n, Const) and n.value < 0:
         raise lowerer.err(node, "scipy.special.polygamma: the order n must be >= 0")
-    return lowerer.op(node, "polygamma", n, float_of(lowerer, lowerer.atom(a["x"]), node))
+    return lowerer.op(node, "polygamma", n, float_of(lowerer, lowerer.atom(args["x"]), node))
 
 
-@lowers(np.float_power)
-def _float_power(lowerer, node, kwargs):
+@lowers(np.float_power, takes="x1 x2")
+def _float_power(lowerer, node, args):
     """x ** y computed in float64, as np.float_power."""
-    a = bind(lowerer, node, kwargs, "np.float_power", ("x1", "x2"), required=2)
-    x, y = (lowerer.atom(a[k]) for k in ("x1", "x2"))
+    x, y = (lowerer.atom(args[k]) for k in ("x1", "x2"))
     x, y = (v if v.type.dtype == "float64" else lowerer.cast(v, T.with_dtype(v.type, "float64"), node)
             for v in (x, y))
     return lowerer.op(node, "pow", x, y)
 
 
-@lowers(np.heaviside)
-def _heaviside(lowerer, node, kwargs):
+@lowers(np.heaviside, takes="x1 x2")
+def _heaviside(lowerer, node, args):
     """0 below 0, 1 above, x2 at 0 (NaN stays NaN); its derivative in x is 0, in x2 1 at 0."""
-    a = bind(lowerer, node, kwargs, "np.heaviside", ("x1", "x2"), required=2)
-    x, h = lowerer.atom(a["x1"]), float_of(lowerer, lowerer.atom(a["x2"]), node)
+    x, h = lowerer.atom(args["x1"]), float_of(lowerer, lowerer.atom(args["x2"]), node)
     out = lowerer.op(node, "select", lowerer.op(node, "gt", x, 0), 1.0, h)
     out = lowerer.op(node, "select", lowerer.op(node, "lt", x, 0), 0.0, out)
     if T.is_float(x.type):
@@ -217,28 +210,25 @@ def _heaviside(lowerer, node, kwargs):
     return out
 
 
-@lowers(np.positive)
-def _positive(lowerer, node, kwargs):
-    a = bind(lowerer, node, kwargs, "np.positive", ("x",))
-    x = lowerer.atom(a["x"])
+@lowers(np.positive, takes="x")
+def _positive(lowerer, node, args):
+    x = lowerer.atom(args["x"])
     return lowerer.op(node, "copy_array", x) if T.is_array(x.type) else x
 
 
-@lowers(np.copysign)
-def _copysign(lowerer, node, kwargs):
+@lowers(np.copysign, takes="x1 x2")
+def _copysign(lowerer, node, args):
     """|x1| with the sign of x2: select(signbit(x2), -|x1|, |x1|); the gradient reaches x1
     through abs (sign-matched; 0 at x1 == 0, as abs'(0))."""
-    a = bind(lowerer, node, kwargs, "np.copysign", ("x1", "x2"), required=2)
-    x, y = float_of(lowerer, lowerer.atom(a["x1"]), node), lowerer.atom(a["x2"])
+    x, y = float_of(lowerer, lowerer.atom(args["x1"]), node), lowerer.atom(args["x2"])
     m = lowerer.op(node, "abs", x)
     return lowerer.op(node, "select", lowerer.op(node, "signbit", y), lowerer.op(node, "neg", m), m)
 
 
 def _comparison(np_fn, prim):
-    @lowers(np_fn)
-    def lower(lowerer, node, kwargs):
-        a = bind(lowerer, node, kwargs, f"np.{np_fn.__name__}", ("x1", "x2"), required=2)
-        return lowerer.op(node, prim, lowerer.atom(a["x1"]), lowerer.atom(a["x2"]))
+    @lowers(np_fn, takes="x1 x2")
+    def lower(lowerer, node, args):
+        return lowerer.op(node, prim, lowerer.atom(args["x1"]), lowerer.atom(args["x2"]))
     return lower
 
 
@@ -257,10 +247,9 @@ def _truth(lowerer, x, node):
 
 
 def _logical(np_fn, combine):
-    @lowers(np_fn)
-    def lower(lowerer, node, kwargs):
-        a = bind(lowerer, node, kwargs, f"np.{np_fn.__name__}", ("x1", "x2"), required=2)
-        x, y = (_truth(lowerer, lowerer.atom(a[k]), node) for k in ("x1", "x2"))
+    @lowers(np_fn, takes="x1 x2")
+    def lower(lowerer, node, args):
+        x, y = (_truth(lowerer, lowerer.atom(args[k]), node) for k in ("x1", "x2"))
         return lowerer.op(node, combine, x, y)
     return lower
 
@@ -270,26 +259,23 @@ _logical(np.logical_or, "or")
 _logical(np.logical_xor, "ne")
 
 
-@lowers(np.logical_not)
-def _logical_not(lowerer, node, kwargs):
-    a = bind(lowerer, node, kwargs, "np.logical_not", ("x",))
-    return lowerer.op(node, "not", _truth(lowerer, lowerer.atom(a["x"]), node))
+@lowers(np.logical_not, takes="x")
+def _logical_not(lowerer, node, args):
+    return lowerer.op(node, "not", _truth(lowerer, lowerer.atom(args["x"]), node))
 
 
 def _any_all(np_fn, want_all: bool):
-    @lowers(np_fn)
-    def lower(lowerer, node, kwargs):
+    @lowers(np_fn, takes="a axis out keepdims")
+    def lower(lowerer, node, args):
         """np.any: some element nonzero (sum(x != 0) > 0); np.all: none zero."""
         name = f"np.{np_fn.__name__}"
-        a = bind(lowerer, node, kwargs, name, ("a", "axis", "out", "keepdims"))
-        if "out" in a:
+        if "out" in args:
             raise lowerer.err(node, f"{name}: out= is not supported", "Assign the result instead.")
-        x = lowerer.atom(a["a"])
+        x = lowerer.atom(args["a"])
         if not T.is_array(x.type):
             return _truth(lowerer, x, node)        # np.any(x) and np.all(x) of a number: bool(x)
         hits = lowerer.op(node, "eq" if want_all else "ne", x, Const(0, T.Scalar(x.type.dtype)))
-        kw = {k: a[k] for k in ("axis", "keepdims") if k in a}
-        count = lowerer.arrays.reduction("sum", hits, [], kw, node)
+        count = lowerer.arrays.reduction("sum", hits, args.get("axis"), args.get("keepdims"), node)
         return lowerer.op(node, "eq" if want_all else "gt", count, Const(0, T.I64))
     return lower
 
@@ -298,13 +284,12 @@ _any_all(np.any, False)
 _any_all(np.all, True)
 
 
-@lowers(np.array_equal)
-def _array_equal(lowerer, node, kwargs):
-    a = bind(lowerer, node, kwargs, "np.array_equal", ("a1", "a2", "equal_nan"), required=2)
-    if "equal_nan" in a and lowerer.const_bool(a["equal_nan"]):
+@lowers(np.array_equal, takes="a1 a2 equal_nan")
+def _array_equal(lowerer, node, args):
+    if "equal_nan" in args and lowerer.const_bool(args["equal_nan"]):
         raise lowerer.err(node, "np.array_equal: equal_nan=True is not supported",
                      "Compare np.isnan(a) and np.isnan(b) as well.")
-    x, y = lowerer.atom(a["a1"]), lowerer.atom(a["a2"])
+    x, y = lowerer.atom(args["a1"]), lowerer.atom(args["a2"])
     if not (T.is_array(x.type) or T.is_array(y.type)):
         return lowerer.op(node, "eq", x, y)
     if not (T.is_array(x.type) and T.is_array(y.type)):
@@ -312,11 +297,10 @@ def _array_equal(lowerer, node, kwargs):
     return lowerer.op(node, "array_equal", x, y)
 
 
-@lowers(np.array_equiv)
-def _array_equiv(lowerer, node, kwargs):
+@lowers(np.array_equiv, takes="a1 a2")
+def _array_equiv(lowerer, node, args):
     """True where the shapes broadcast together and all the elements are equal."""
-    a = bind(lowerer, node, kwargs, "np.array_equiv", ("a1", "a2"), required=2)
-    x, y = lowerer.atom(a["a1"]), lowerer.atom(a["a2"])
+    x, y = lowerer.atom(args["a1"]), lowerer.atom(args["a2"])
     if not (T.is_array(x.type) and T.is_array(y.type)):     # a number broadcasts to anything
         return _all_true(lowerer, lowerer.op(node, "eq", x, y), node)
     return lowerer.op(node, "array_equiv", x, y)
@@ -330,12 +314,11 @@ def _all_true(lowerer, c, node):
 
 
 def _real_part(np_fn, params):
-    @lowers(np_fn)
-    def lower(lowerer, node, kwargs):
+    @lowers(np_fn, takes=params)
+    def lower(lowerer, node, args):
         """On real numbers, the value itself (np.conjugate makes a new array; np.real and
         np.real_if_close give the array back). flatgrad has no complex numbers."""
-        a = bind(lowerer, node, kwargs, f"np.{np_fn.__name__}", params)
-        x = lowerer.atom(a[params[0]])
+        x = lowerer.atom(args[params[0]])
         return lowerer.op(node, "copy_array", x) if T.is_array(x.type) else x
     return lower
 
@@ -345,10 +328,10 @@ _real_part(np.real, ("val",))
 _real_part(np.real_if_close, ("a", "tol"))
 
 
-@lowers(np.imag)
-def _imag_part(lowerer, node, kwargs):
+@lowers(np.imag, takes="val")
+def _imag_part(lowerer, node, args):
     """The imaginary part of a real number: 0 (no gradient reaches the argument)."""
-    x = lowerer.atom(bind(lowerer, node, kwargs, "np.imag", ("val",))["val"])
+    x = lowerer.atom(args["val"])
     if T.is_array(x.type):
         return lowerer.op(node, "zeros_like", x)
     return Const(0.0, x.type) if T.is_float(x.type) else Const(0, T.I64)

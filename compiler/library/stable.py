@@ -14,7 +14,7 @@ import scipy.special
 
 from .. import types as T
 from ..primitives import P_ATOM, SCALAR_HELPER, Spelling, _sp, call, defprim, helper
-from .callargs import bind, float_of
+from .callargs import float_of
 from .registry import lowers
 
 
@@ -31,12 +31,10 @@ defprim("logaddexp", 2, T.floating, call("np.logaddexp", arity=2),
         names=(np.logaddexp,), costly=True, safe=True)
 
 
-@lowers(scipy.special.expit)
-def _expit(lowerer, node, kwargs):
+@lowers(scipy.special.expit, takes="x")
+def _expit(lowerer, node, args):
     """scipy.special.expit is the logistic sigmoid."""
-    if kwargs or len(node.args) != 1:
-        raise lowerer.err(node, "expit takes one argument")
-    return lowerer.op(node, "sigmoid", lowerer.atom(node.args[0]))
+    return lowerer.op(node, "sigmoid", lowerer.atom(args["x"]))
 
 
 # ---- logaddexp2, logit, xlogy, xlog1py, logsumexp, softmax, log_softmax
@@ -99,12 +97,12 @@ defprim("nograd", 1, T.same, Spelling("{0}", "{0}", P_ATOM, (P_ATOM,)), nondiff=
         safe=True, reads_values=False)
 
 
-@lowers(scipy.special.logit)
-def _logit(lowerer, node, kwargs):
+@lowers(scipy.special.logit, takes="x")
+def _logit(lowerer, node, args):
     """scipy.special.logit(p) = log(p / (1 - p)), as log(p) - log1p(-p)."""
-    a = bind(lowerer, node, kwargs, "scipy.special.logit", ("x",))
-    p = float_of(lowerer, lowerer.atom(a["x"]), node)
-    return lowerer.op(node, "sub", lowerer.op(node, "log", p), lowerer.op(node, "log1p", lowerer.op(node, "neg", p)))
+    p = float_of(lowerer, lowerer.atom(args["x"]), node)
+    return lowerer.op(node, "sub", lowerer.op(node, "log", p),
+                      lowerer.op(node, "log1p", lowerer.op(node, "neg", p)))
 
 
 def _shift(lowerer, node, x, axis_node, finite: bool):
@@ -124,10 +122,7 @@ def _shift(lowerer, node, x, axis_node, finite: bool):
 
 
 def _sum(lowerer, node, x, axis_node, keepdims: bool):
-    kw = {"keepdims": ast.Constant(keepdims)}
-    if axis_node is not None:
-        kw["axis"] = axis_node
-    return lowerer.arrays.reduction("sum", x, [], kw, node)
+    return lowerer.arrays.reduction("sum", x, axis_node, ast.Constant(keepdims), node)
 
 
 def _squeeze_like(lowerer, node, m, axis_node, x):
@@ -143,53 +138,49 @@ def _squeeze_like(lowerer, node, m, axis_node, x):
     return lowerer.arrays.squeeze(m, axes, node)
 
 
-@lowers(scipy.special.logsumexp)
-def _logsumexp(lowerer, node, kwargs):
+@lowers(scipy.special.logsumexp, takes="a axis b keepdims return_sign")
+def _logsumexp(lowerer, node, args):
     """log(sum(b * exp(a))) along ``axis``, shifted by the (gradient-free) maximum, as SciPy
     computes it; ``keepdims`` and ``b=`` as SciPy's."""
     name = "scipy.special.logsumexp"
-    a = bind(lowerer, node, kwargs, name, ("a", "axis", "b", "keepdims", "return_sign"))
-    if "return_sign" in a and lowerer.const_bool(a["return_sign"]):
+    if "return_sign" in args and lowerer.const_bool(args["return_sign"]):
         raise lowerer.err(node, f"{name}: return_sign=True is not supported",
                      "Keep the weights b non-negative, or write log(abs(...)) yourself.")
-    keepdims = lowerer.const_bool(a["keepdims"]) if "keepdims" in a else False
-    x = float_of(lowerer, lowerer.atom(a["a"]), node)
-    axis = a.get("axis")
-    if "b" in a:
-        w = lowerer.atom(a["b"])
+    keepdims = lowerer.const_bool(args["keepdims"]) if "keepdims" in args else False
+    x = float_of(lowerer, lowerer.atom(args["a"]), node)
+    axis = args.get("axis")
+    if "b" in args:
+        w = lowerer.atom(args["b"])
         if T.ndim(w.type) > T.ndim(x.type):
             raise lowerer.err(node, f"{name}: b has more dimensions than a",
                          "Broadcast a to b's shape first (np.broadcast_to).")
     m = _shift(lowerer, node, x, axis, finite=True)
     e = lowerer.op(node, "exp", lowerer.op(node, "sub", x, m))
-    if "b" in a:
+    if "b" in args:
         e = lowerer.op(node, "mul", e, w)
     s = lowerer.op(node, "log", _sum(lowerer, node, e, axis, keepdims))
     return lowerer.op(node, "add", s, m if keepdims else _squeeze_like(lowerer, node, m, axis, x))
 
 
-@lowers(scipy.special.softmax)
-def _softmax(lowerer, node, kwargs):
+@lowers(scipy.special.softmax, takes="x axis")
+def _softmax(lowerer, node, args):
     """exp(x - max) / sum(exp(x - max)) along ``axis`` (None: all of x), as SciPy's."""
-    a = bind(lowerer, node, kwargs, "scipy.special.softmax", ("x", "axis"))
-    x = float_of(lowerer, lowerer.atom(a["x"]), node)
-    e = lowerer.op(node, "exp", lowerer.op(node, "sub", x, _shift(lowerer, node, x, a.get("axis"), False)))
-    return lowerer.op(node, "div", e, _sum(lowerer, node, e, a.get("axis"), True))
+    x = float_of(lowerer, lowerer.atom(args["x"]), node)
+    e = lowerer.op(node, "exp", lowerer.op(node, "sub", x, _shift(lowerer, node, x, args.get("axis"), False)))
+    return lowerer.op(node, "div", e, _sum(lowerer, node, e, args.get("axis"), True))
 
 
-@lowers(scipy.special.log_softmax)
-def _log_softmax(lowerer, node, kwargs):
+@lowers(scipy.special.log_softmax, takes="x axis")
+def _log_softmax(lowerer, node, args):
     """x - max - log(sum(exp(x - max))) along ``axis``, as SciPy's."""
-    a = bind(lowerer, node, kwargs, "scipy.special.log_softmax", ("x", "axis"))
-    x = float_of(lowerer, lowerer.atom(a["x"]), node)
-    d = lowerer.op(node, "sub", x, _shift(lowerer, node, x, a.get("axis"), True))
+    x = float_of(lowerer, lowerer.atom(args["x"]), node)
+    d = lowerer.op(node, "sub", x, _shift(lowerer, node, x, args.get("axis"), True))
     e = lowerer.op(node, "exp", d)
-    return lowerer.op(node, "sub", d, lowerer.op(node, "log", _sum(lowerer, node, e, a.get("axis"), True)))
+    return lowerer.op(node, "sub", d, lowerer.op(node, "log", _sum(lowerer, node, e, args.get("axis"), True)))
 
 
-@lowers(scipy.special.log_expit)
-def _log_expit(lowerer, node, kwargs):
+@lowers(scipy.special.log_expit, takes="x")
+def _log_expit(lowerer, node, args):
     """log(expit(x)) = -softplus(-x), without overflow."""
-    a = bind(lowerer, node, kwargs, "scipy.special.log_expit", ("x",))
-    x = float_of(lowerer, lowerer.atom(a["x"]), node)
+    x = float_of(lowerer, lowerer.atom(args["x"]), node)
     return lowerer.op(node, "neg", lowerer.op(node, "softplus", lowerer.op(node, "neg", x)))

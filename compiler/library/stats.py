@@ -28,7 +28,8 @@ from scipy.stats import _distn_infrastructure, _multivariate
 from .. import types as T
 from ..ir import Const
 from ..values import Ref
-from .callargs import bind, float_of
+from .binding import bind_written, written
+from .callargs import float_of
 from .incomplete import incomplete
 from .registry import ATTRIBUTES, CALLABLE_TYPES, lowers
 
@@ -260,21 +261,25 @@ def _required(name, params):
     return sum(1 for p in params if p not in defaults)
 
 
-def _bound(lowerer, node, kwargs, name, fname, params):
-    """The call's arguments as float atoms by SciPy's parameter names."""
-    a = bind(lowerer, node, kwargs, f"scipy.stats.{fname}", params, required=_required(name, params))
+def _signature(name, params) -> str:
+    """SciPy's parameters ``params`` of family ``name``, as the binder reads them."""
+    return written(params, _required(name, params))
+
+
+def _floats(lowerer, node, args):
+    """The bound arguments as float atoms by SciPy's parameter names."""
+    a = dict(args.nodes)
     if "allow_singular" in a:
         if lowerer.const_bool(a.pop("allow_singular")):
-            raise lowerer.err(node, f"scipy.stats.{fname}: allow_singular=True is not supported",
+            raise lowerer.err(node, f"{args.fname}: allow_singular=True is not supported",
                          "Add a small multiple of the identity to cov instead.")
     return {k: float_of(lowerer, lowerer.atom(v), node) for k, v in a.items()}
 
 
 def _method_lowering(name, method):
     """The lowering of calls to ``scipy.stats.<name>.<method>``."""
-    def lower(lowerer, node, kwargs):
-        args = _bound(lowerer, node, kwargs, name, f"{name}.{method}", _params_of(name, method))
-        return _density(lowerer, node, name, method, args)
+    def lower(lowerer, node, args):
+        return _density(lowerer, node, name, method, _floats(lowerer, node, args))
     return lower
 
 
@@ -398,9 +403,8 @@ def _read_method(lowerer, obj, node):
 
 
 def _freeze(name):
-    def lower(lowerer, node, kwargs):
-        params = _params_of(name)[1:]
-        return Ref(Frozen(name, _bound(lowerer, node, kwargs, name, name, params)))
+    def lower(lowerer, node, args):
+        return Ref(Frozen(name, _floats(lowerer, node, args)))
     return lower
 
 
@@ -410,16 +414,18 @@ def _read_frozen(lowerer, frozen, node):
     return Ref(FrozenMethod(frozen, node.attr))
 
 
-def _call_frozen(lowerer, fm, node, kwargs):
-    point = () if fm.method == "entropy" else _params_of(fm.frozen.name)[:1]
-    args = _bound(lowerer, node, kwargs, fm.frozen.name, f"{fm.frozen.name}(...).{fm.method}", point)
-    return _density(lowerer, node, fm.frozen.name, fm.method, {**fm.frozen.args, **args})
+def _call_frozen(lowerer, fm, node):
+    name = fm.frozen.name
+    point = () if fm.method == "entropy" else _params_of(name)[:1]
+    args = bind_written(lowerer, node, f"scipy.stats.{name}(...).{fm.method}", _signature(name, point))
+    return _density(lowerer, node, name, fm.method, {**fm.frozen.args, **_floats(lowerer, node, args)})
 
 
 for _name, _dist in _DISTS.items():
     for _m in _methods(_name):
-        lowers(getattr(_dist, _m))(_method_lowering(_name, _m))
-    lowers(_dist)(_freeze(_name))
+        lowers(getattr(_dist, _m), signature=_signature(_name, _params_of(_name, _m)))(
+            _method_lowering(_name, _m))
+    lowers(_dist, signature=_signature(_name, _params_of(_name)[1:]))(_freeze(_name))
     ATTRIBUTES[type(_dist)] = _read_method
 ATTRIBUTES[Frozen] = _read_frozen
 

@@ -13,25 +13,20 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const, Var
-from .callargs import bind
 from .registry import as_method, lowers
-from .shape import I64, _add, _axis_arg, _check_kwargs, _ndim, _nonneg, _norm_axis, _ravel, _take
+from .shape import I64, _add, _axis_arg, _ndim, _nonneg, _norm_axis, _ravel, _take
 
 # ======================================================================= repetition
 
 @lowers(np.repeat)
-def _np_repeat(lowerer, node, kwargs):
-    _check_kwargs(lowerer, node, kwargs, ("repeats", "axis"), "repeat")
-    x = lowerer.atom(node.args[0])
-    r = kwargs.get("repeats", node.args[1] if len(node.args) > 1 else None)
-    if r is None:
-        raise lowerer.err(node, "np.repeat needs the number of repeats")
-    rv = lowerer.expr(r)
+def _np_repeat(lowerer, node, args):
+    x = lowerer.atom(args["a"])
+    rv = lowerer.expr(args["repeats"])
     if not (isinstance(rv, (Var, Const)) and isinstance(rv.type, T.Scalar)):
         raise lowerer.err(node, "np.repeat is supported with one integer count of repeats",
                      "For counts per element, build the index array and gather: x[idx].")
     r = _nonneg(lowerer, node, rv, "np.repeat: the number of repeats")
-    axis = _axis_arg(lowerer, node, kwargs, 2, None)
+    axis = _axis_arg(lowerer, args, None)
     if axis is None:
         x, axis = _ravel(lowerer, node, x), 0
     else:
@@ -48,13 +43,9 @@ def _np_repeat(lowerer, node, kwargs):
 
 
 @lowers(np.tile)
-def _np_tile(lowerer, node, kwargs):
-    _check_kwargs(lowerer, node, kwargs, ("reps",), "tile")
-    x = lowerer.atom(node.args[0])
-    r = kwargs.get("reps", node.args[1] if len(node.args) > 1 else None)
-    if r is None:
-        raise lowerer.err(node, "np.tile needs reps")
-    rv = lowerer.expr(r)
+def _np_tile(lowerer, node, args):
+    x = lowerer.atom(args["A"])
+    rv = lowerer.expr(args["reps"])
     reps = [_nonneg(lowerer, node, v, "np.tile: reps") for v in (rv if isinstance(rv, tuple) else (rv,))]
     d = max(_ndim(x), len(reps))
     if not T.is_array(x.type):
@@ -103,14 +94,10 @@ def _pad_widths(lowerer, node, v, nd):
 _PAD_MODES = ("constant", "edge", "wrap", "reflect", "symmetric")
 
 
-@lowers(np.pad)
-def _np_pad(lowerer, node, kwargs):
-    _check_kwargs(lowerer, node, kwargs, ("pad_width", "mode", "constant_values"), "pad")
-    x = lowerer.atom(node.args[0])
-    pw = kwargs.get("pad_width", node.args[1] if len(node.args) > 1 else None)
-    if pw is None:
-        raise lowerer.err(node, "np.pad needs pad_width")
-    m = kwargs.get("mode", node.args[2] if len(node.args) > 2 else None)
+@lowers(np.pad, takes="array pad_width mode constant_values")
+def _np_pad(lowerer, node, args):
+    x = lowerer.atom(args["array"])
+    pw, m = args["pad_width"], args["mode"]
     mode = "constant"
     if m is not None:
         if not (isinstance(m, ast.Constant) and isinstance(m.value, str)):
@@ -124,7 +111,7 @@ def _np_pad(lowerer, node, kwargs):
     nd = _ndim(x)
     widths = _pad_widths(lowerer, node, lowerer.expr(pw), nd)
     if mode == "constant":
-        cv = kwargs.get("constant_values")
+        cv = args["constant_values"]
         c = lowerer.atom(cv) if cv is not None else Const(0, I64)
         if T.is_array(c.type):
             raise lowerer.err(node, "np.pad: constant_values is supported as one number",
@@ -141,14 +128,15 @@ def _np_pad(lowerer, node, kwargs):
             spec.append(("s", True, True, False))
             idx += [lo, _add(lowerer, node, lo, n)]
         return lowerer.op(node, "setitem", base, x, *idx, spec=tuple(spec))
-    if "constant_values" in kwargs:
+    if "constant_values" in args:
         raise lowerer.err(node, f"np.pad: constant_values goes with mode='constant', not '{mode}'")
     out = x
     for k, (lo, hi) in enumerate(widths):
         if isinstance(lo, Const) and isinstance(hi, Const) and lo.value == hi.value == 0:
             continue
         n = lowerer.op(node, "dim", out, axis=k)
-        i = lowerer.op(node, "sub", lowerer.op(node, "arange", _add(lowerer, node, _add(lowerer, node, n, lo), hi)), lo)
+        extent = _add(lowerer, node, _add(lowerer, node, n, lo), hi)
+        i = lowerer.op(node, "sub", lowerer.op(node, "arange", extent), lo)
         if mode == "edge":
             idx = lowerer.op(node, "min", lowerer.op(node, "max", i, Const(0, I64)),
                         lowerer.op(node, "sub", n, Const(1, I64)))
@@ -162,18 +150,17 @@ def _np_pad(lowerer, node, kwargs):
         else:                        # symmetric, period 2n: 0 1 2 2 1 0 0 1 ...
             p = lowerer.op(node, "max", lowerer.op(node, "mul", n, Const(2, I64)), Const(1, I64))
             j = lowerer.op(node, "mod", i, p)
-            idx = lowerer.op(node, "min", j, lowerer.op(node, "sub", lowerer.op(node, "sub", p, Const(1, I64)), j))
+            last = lowerer.op(node, "sub", p, Const(1, I64))
+            idx = lowerer.op(node, "min", j, lowerer.op(node, "sub", last, j))
         out = _take(lowerer, node, out, idx, k)
     return out if out is not x else lowerer.op(node, "copy_array", x)
 
 
 @lowers(np.shape, np.ndim, np.size)
-def _np_shape(lowerer, node, kwargs):
+def _np_shape(lowerer, node, args):
     """``np.shape(x)``, ``np.ndim(x)``, ``np.size(x)`` (``np.size(x, axis)``): as ``x.shape``,
     ``x.ndim``, ``x.size``; a number is 0-D, a tuple of numbers 1-D."""
-    fn = lowerer.resolve_callee(node.func)
-    name = fn.__name__
-    args = bind(lowerer, node, kwargs, f"np.{name}", ("a", "axis") if fn is np.size else ("a",))
+    name = args.fn.__name__
     x = lowerer.expr(args["a"])
     if isinstance(x, tuple) and all(isinstance(v, (Var, Const)) and isinstance(v.type, T.Scalar)
                                     for v in x):

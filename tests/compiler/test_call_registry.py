@@ -137,11 +137,11 @@ def _outer_kw(x):
     return np.sum(np.outer(x, out=x))
 
 
-def _inner_kw(x):
-    return np.sum(np.inner(x, b=x))
+def _outer_b(x):
+    return np.sum(np.outer(x, b=x))
 
 
-@pytest.mark.parametrize("fn, message", [(_dot3, "np.dot takes at most 2 arguments"),
+@pytest.mark.parametrize("fn, message", [(_dot3, "np.dot: the argument 'out' is not supported"),
                                          (_outer_kw, "np.outer: the argument 'out'")])
 def test_a_product_binds_its_arguments_by_name(fn, message):
     with pytest.raises(CompileError, match=message) as e:
@@ -150,4 +150,48 @@ def test_a_product_binds_its_arguments_by_name(fn, message):
 
 
 def test_a_keyword_operand_is_bound():
-    assert _body(_inner_kw) == _body(lambda x: np.sum(np.inner(x, x)))
+    assert _body(_outer_b) == _body(lambda x: np.sum(np.outer(x, x)))
+
+
+# ---- one binder: every lowering reads its arguments bound (compiler/library/binding.py)
+
+def _lowering_modules():
+    """The modules whose functions lower calls: the library's, the frontend's call modules,
+    odeint's."""
+    return ([p for p in sorted((COMPILER / "library").glob("*.py")) if p.name != "binding.py"]
+            + [COMPILER / "frontend" / "array_calls.py", COMPILER / "frontend" / "builtin_calls.py",
+               COMPILER / "ode.py"])
+
+
+_BINDERS = re.compile(r"^_?(bind|check_kwargs|array_args|bound|args_of|callargs)$")
+
+
+def test_no_lowering_reads_the_call_or_binds_it_itself():
+    """No ``node.args`` / ``node.keywords`` / ``kwargs[...]`` reads and no binder of its own
+    in a lowering module: arguments come bound by the registry."""
+    found = []
+    for path in _lowering_modules():
+        for n in ast.walk(ast.parse(path.read_text())):
+            if isinstance(n, ast.Attribute) and n.attr in ("args", "keywords") and \
+                    isinstance(n.value, ast.Name) and n.value.id == "node":
+                found.append(f"{path.name}:{n.lineno} reads node.{n.attr}")
+            if isinstance(n, ast.Name) and n.id == "kwargs" and isinstance(n.ctx, ast.Load):
+                found.append(f"{path.name}:{n.lineno} reads kwargs")
+            if isinstance(n, ast.FunctionDef) and _BINDERS.match(n.name):
+                found.append(f"{path.name}:{n.lineno} defines a binder, {n.name}")
+    assert not found, "arguments read around the binder: " + ", ".join(found)
+
+
+def test_every_lowering_takes_bound_arguments():
+    import inspect
+    from flatgrad.compiler.library.registry import SIGNATURES
+    assert set(SIGNATURES) == set(LOWERINGS)
+    wrong = [fn for fn, lowering in LOWERINGS.items()
+             if list(inspect.signature(lowering).parameters)[2:] == ["kwargs"]]
+    assert not wrong
+
+
+def test_a_method_binds_as_its_function():
+    """``x.sum(1, keepdims=True)`` binds ``x`` to ``a``: the same IR as the function's."""
+    assert _body(lambda x: x.sum(1, keepdims=True).sum()) == \
+        _body(lambda x: np.sum(x, 1, keepdims=True).sum())

@@ -371,7 +371,7 @@ def keywords_unpacked(y0, t):
 @pytest.mark.parametrize("f, message", [
     (returns_a_number, "func must return dy/dt"),
     (scalar_state, "y0 must be an array"),
-    (unknown_keyword, "'full_output' is not supported"),
+    (unknown_keyword, "unexpected keyword argument 'full_output'"),
     (tolerance_not_constant, "rtol must be a number known"),
     (keywords_unpacked, "keywords are not supported"),
 ])

@@ -233,6 +233,53 @@ def test_a_cluster_given_by_address():
         assert_close(g(big, X, y), g(big, XN, YN))
 
 
+def test_data_held_by_the_workers_runs_as_a_task_per_worker():
+    """Persisted data (every block in a worker's memory): one task per worker thread, placed
+    where the placement says, loops over its chunks; equal to the in-memory call and to the
+    closed form; a placement that is wrong (data moved, a worker gone) still gives the same
+    results, the tasks fetching their blocks; the client gets one result."""
+    distributed = pytest.importorskip("distributed")
+    from flatgrad.runtime import dask_placement
+    from flatgrad.runtime.dask_rows import _row_keys
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        X, y = client.persist([lazy(XN, 25), lazy(YN, 25)])      # 9 chunks
+        distributed.wait([X, y])
+        keys = tuple(zip(_row_keys(X), _row_keys(y)))
+        workers = sorted(client.scheduler_info()["workers"])
+        known = dask_placement._KNOWN.setdefault(client, {})
+        v = RNG.normal(size=D)
+        big = {"w": W, "unused": np.zeros(10**4)}     # a payload that is a value of the graph
+        cases = [(fg.value_and_grad(F.logistic_nll, target="python"), (W,), ()),
+                 (fg.hvp(F.per_row_loop, target="python"), (W,), (v,)),
+                 (fg.grad(F.least_squares_mean, target="python"), (W,), ()),
+                 (fg.value_and_grad(F.mlp_like_dict, target="python"), (big,), ())]
+        said = [({k: [workers[i % 2]] for i, chunk in enumerate(keys) for k in chunk},
+                 {w: 1 for w in workers}, 2),                    # 5 and 4 chunks
+                ({k: ["tcp://127.0.0.1:9"] for chunk in keys for k in chunk},
+                 {"tcp://127.0.0.1:9": 2}, 2),                   # a worker that is gone
+                ({k: [workers[0]] for chunk in keys for k in chunk},
+                 {w: 1 for w in workers}, 6)]    # 9 and 0: rows 200 and 3, then 100
+        # and 103 (8 chunks of 25 rows and one of 3): 5 chunks moved, a task each
+        for who_has, nthreads, tasks in said:
+            for t, params, more in cases:
+                known[keys] = (who_has, nthreads)
+                with distributed.get_task_stream(client) as stream:
+                    got = t(*params, X, y, *more)
+                assert_close(got, t(*params, XN, YN, *more))
+                ours = [r["key"] for r in stream.data if "flatgrad-rows" in str(r["key"])]
+                kinds = sorted(k[1] for k in ours if k[1] != "payload")
+                assert kinds == ["sum"] + ["worker"] * tasks, kinds
+        g = fg.grad(F.least_squares_mean, target="python")
+        np.testing.assert_allclose(g(W, X, y), 2 * XN.T @ (XN @ W - YN) / N, rtol=1e-12)
+        # the placement the scheduler gives, asked again in the background after each call
+        known.clear()
+        for _ in range(3):
+            assert_close(g(W, X, y), g(W, XN, YN))
+        assert known[keys][0].keys() == {k for chunk in keys for k in chunk}
+
+
 @pytest.mark.slow
 def test_memory_on_a_cluster():
     """Lazily generated data (not persisted), 40 chunks on 2 workers: by the workers' own

@@ -1,0 +1,327 @@
+"""Copy insertion, decided late (issue 23, item 5): where an in-place write needs a copy.
+
+An in-place op (``Primitive.inplace``: ``setitem``, ``index_add``, ``add_into``,
+``tape_put``, ``tape_push``) writes into the buffer of its first argument ``a``. In the
+IR's functional reading the write makes a new value and ``a`` keeps its old one, so the
+write is sound only where no value that shares ``a``'s buffer (``a`` itself, a view of it,
+a loop's initial value it was carried from...) is read afterwards, and the buffer is the
+compiled function's own: not an argument (the caller's array) and not a read-only view
+(``np.broadcast_to``: ``Primitive.read_only``). Where that fails this pass writes into a
+``copy_array`` of ``a`` instead, so the program's values are the functional ones.
+
+"Afterwards" is the real reads of the final program (after every transform and ``-O1``):
+
+* later statements of the write's block (and the regions inside them) and its yields;
+* the same, for every enclosing block after the region that holds the write;
+* inside a loop around the write, any read at all of a value made outside the loop (the
+  next trip reads it after this trip's write).
+
+Which buffers a value may share comes from :func:`buffers`: a view (``Primitive.view``) or
+an in-place result shares its first argument's buffers, a region's output those of the
+values its blocks yield, a loop's parameter those of its initial and yielded values (an
+array made inside the loop reaches the parameter as an earlier trip's array, distinct from
+the one the same op makes on this trip).
+
+The stages still make their own copy decisions (``frontend/ownership.py``,
+``reverse._Reverse.owned``/``copies``, ``batching._Batcher.foreign``); with
+``FLATGRAD_COPIES=pass`` the batcher leaves its copy to this pass, which then runs last in
+``pipeline.transform`` (docs/architecture.md, "Copies"). :func:`hazards` alone is a check:
+on a program the old stages compiled it lists the writes they left unsound (or where this
+analysis is more cautious than the stages' knowledge, such as a checkpoint tape whose stale
+rows are overwritten before they are read).
+"""
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass, replace
+
+from . import types as T
+from .ir import Block, For, Function, If, Op, Var, While, blocks_of, max_id, operands
+from .primitives import PRIMS
+from .verify import reads as _reads
+
+
+def enabled() -> bool:
+    """``FLATGRAD_COPIES=pass``: the stages that can leave their copies to this pass do."""
+    return os.environ.get("FLATGRAD_COPIES", "") == "pass"
+
+
+# ----------------------------------------------------------------------- buffers
+
+def buffers(fn: Function) -> tuple[dict[int, frozenset], frozenset]:
+    """(value id -> the buffers it may be, the buffers that are not the function's own).
+
+    A buffer is named by the id of the value that made it: a parameter, or an array op
+    that is neither a view nor a write. The foreign ones are the parameters' (the caller
+    holds them) and read-only views'."""
+    bufs: dict[int, frozenset] = {}
+    foreign = {p.id for p in fn.params if T.is_array(p.type)}
+    for p in fn.params:
+        if T.is_array(p.type):
+            bufs[p.id] = frozenset((p.id,))
+
+    def of(a) -> frozenset:
+        return bufs.get(a.id, frozenset()) if isinstance(a, Var) else frozenset()
+
+    def join(v: Var, new: frozenset) -> bool:
+        old = bufs.get(v.id, frozenset())
+        if new <= old:
+            return False
+        bufs[v.id] = old | new
+        return True
+
+    def op(s: Op) -> bool:
+        if not s.outs or not T.is_array(s.outs[0].type):
+            return False
+        out, p = s.outs[0], PRIMS[s.prim]
+        shares = (p.view or p.inplace) and s.args and isinstance(s.args[0], Var) \
+            and T.is_array(s.args[0].type)
+        new = of(s.args[0]) if shares else frozenset((out.id,))
+        if _read_only(s):
+            foreign.add(out.id)
+            new |= {out.id}
+        return join(out, new)
+
+    def block(b: Block) -> bool:
+        changed = False
+        for s in b.stmts:
+            if isinstance(s, Op):
+                changed |= op(s)
+                continue
+            for inner in blocks_of(s):
+                changed |= block(inner)
+            changed |= region(s)
+        return changed
+
+    def region(s) -> bool:
+        changed = False
+        if isinstance(s, If):
+            for o, y1, y2 in zip(s.outs, s.then.yields, s.orelse.yields):
+                changed |= join(o, of(y1) | of(y2))
+            return changed
+        inside = made_in(s)
+        for i, (p, a, y) in enumerate(zip(s.carried, s.init, s.body.yields)):
+            new = of(a) | _earlier(of(y), inside)
+            changed |= join(p, new)
+            changed |= join(s.outs[i], new)
+            if isinstance(s, While):
+                changed |= join(s.cond.params[i], new)
+        return changed
+
+    made: dict[int, frozenset] = {}
+
+    def made_in(s) -> frozenset:
+        if id(s) not in made:
+            made[id(s)] = frozenset(_defined(s))
+        return made[id(s)]
+
+    while block(fn.body):
+        pass
+    return bufs, frozenset(foreign)
+
+
+def _earlier(bs: frozenset, inside: frozenset) -> frozenset:
+    """The buffers a loop's yield hands to its next trip: one made inside the loop is, on
+    that trip, an earlier trip's array (``("earlier", site)``), not the one its op makes
+    again (a fresh ``copy_array`` of the carried adjoint never aliases the parameter)."""
+    return frozenset(("earlier", b) if isinstance(b, int) and b in inside else b for b in bs)
+
+
+def _site(b) -> int:
+    return b[1] if isinstance(b, tuple) else b
+
+
+def _read_only(s: Op) -> bool:
+    rule = PRIMS[s.prim].read_only
+    return rule(*(a.type for a in s.args)) if callable(rule) else bool(rule)
+
+
+# ----------------------------------------------------------------------- hazards
+
+@dataclass(frozen=True)
+class Hazard:
+    """An in-place write that needs a copy, and why."""
+
+    write: Op
+    reason: str          # "foreign" (an argument or read-only view) or "read later"
+    value: Var | None    # the value read after the write (for "read later")
+
+    def __str__(self) -> str:
+        at = f" at {self.write.loc.file.rsplit('/', 1)[-1]}:{self.write.loc.line}" \
+            if self.write.loc else ""
+        why = self.reason if self.value is None else f"{self.reason}: {self.value}"
+        return f"{self.write.prim} into {self.write.args[0]}{at} ({why})"
+
+
+def hazards(fn: Function) -> list[Hazard]:
+    """Every in-place write of ``fn`` that is unsound without a copy (see the module doc)."""
+    bufs, foreign = buffers(fn)
+    order = _Order(fn)
+    out = []
+    for w, path in _writes(fn.body, ()):
+        a = w.args[0]
+        mine = bufs.get(a.id, frozenset())
+        if any(_site(b) in foreign for b in mine):
+            out.append(Hazard(w, "foreign", None))
+            continue
+        stale = {v for v, bs in bufs.items() if bs & mine and order.before(v, w)}
+        hit = _read_after(w, path, stale, order)
+        if hit is not None:
+            out.append(Hazard(w, "read later", hit))
+    return out
+
+
+class _Order:
+    """Program order: when each statement runs and each value is made (a region's outputs
+    after everything inside it; a block's parameters when its region starts)."""
+
+    def __init__(self, fn: Function):
+        self.at: dict[int, int] = {}          # id(stmt) -> its time
+        self.made: dict[int, int] = {p.id: -1 for p in fn.params}
+        self.clock = itertools.count()
+        self.block(fn.body)
+
+    def block(self, b: Block) -> None:
+        for s in b.stmts:
+            t = next(self.clock)
+            self.at[id(s)] = t
+            for inner in blocks_of(s):
+                for p in inner.params:
+                    self.made[p.id] = t
+                self.block(inner)
+            end = next(self.clock) if blocks_of(s) else t
+            for v in getattr(s, "outs", ()):
+                self.made[v.id] = end
+
+    def before(self, v: int, w: Op) -> bool:
+        return self.made.get(v, -1) < self.at[id(w)]
+
+
+def _writes(b: Block, path: tuple):
+    """(write, path) for every in-place op; ``path``: (block, index) pairs from the function's
+    body down to the write's own block."""
+    for i, s in enumerate(b.stmts):
+        here = path + ((b, i),)
+        if isinstance(s, Op):
+            if PRIMS[s.prim].inplace and isinstance(s.args[0], Var):
+                yield s, here
+            continue
+        for inner in blocks_of(s):
+            yield from _writes(inner, here)
+
+
+def _block_reads(b: Block) -> set[int]:
+    out = {a.id for a in b.yields if isinstance(a, Var)}
+    for s in b.stmts:
+        out |= _reads(s)
+    return out
+
+
+def _defined(s) -> set[int]:
+    """The values a region's blocks define (their parameters included)."""
+    out: set[int] = set()
+    for b in blocks_of(s):
+        out |= {p.id for p in b.params}
+        for t in b.stmts:
+            out |= {v.id for v in getattr(t, "outs", ())}
+            out |= _defined(t)
+    return out
+
+
+def _read_after(w: Op, path: tuple, stale: set[int], order: _Order) -> Var | None:
+    """A value of ``stale`` that the program reads after ``w`` runs, or None."""
+    for depth in range(len(path) - 1, -1, -1):
+        b, i = path[depth]
+        later = set()
+        for s in b.stmts[i + 1:]:
+            later |= _reads(s)
+        later |= {a.id for a in b.yields if isinstance(a, Var)}
+        hit = later & stale
+        if hit:
+            return _var(min(hit), w, path)
+        region = b.stmts[i]
+        if isinstance(region, (For, While)) and depth < len(path) - 1:
+            inside = _defined(region)
+            hit = {v for v in _block_reads_all(region) & stale if v not in inside}
+            if hit:
+                return _var(min(hit), w, path)
+    return None
+
+
+def _block_reads_all(s) -> set[int]:
+    out: set[int] = set()
+    for b in blocks_of(s):
+        out |= _block_reads(b)
+    return out
+
+
+def _var(v: int, w: Op, path) -> Var:
+    """The Var of id ``v`` for a message (the write's operand when it is that value)."""
+    from .ir import walk
+    top = path[0][0]
+    for a in w.args:
+        if isinstance(a, Var) and a.id == v:
+            return a
+    for s in walk(top):
+        for x in (*operands(s), *getattr(s, "outs", ())):
+            if isinstance(x, Var) and x.id == v:
+                return x
+        for inner in blocks_of(s):
+            for p in inner.params:
+                if p.id == v:
+                    return p
+    return Var(v, T.F64)
+
+
+# ----------------------------------------------------------------------- the pass
+
+def insert_copies(fn: Function) -> Function:
+    """``fn`` with each write of :func:`hazards` made into a ``copy_array`` of its target:
+    ``y = setitem(a, v, i)`` becomes ``c = copy_array(a); y = setitem(c, v, i)``."""
+    found = {id(h.write) for h in hazards(fn)}
+    if not found:
+        return fn
+    ids = itertools.count(max_id(fn) + 1)
+
+    def block(b: Block) -> Block:
+        stmts = []
+        for s in b.stmts:
+            if isinstance(s, Op) and id(s) in found:
+                a = s.args[0]
+                c = Var(next(ids), a.type, a.hint, a.of)
+                stmts.append(Op("copy_array", (a,), (c,), (), s.loc))
+                s = replace(s, args=(c,) + s.args[1:])
+            elif blocks_of(s):
+                s = _map_blocks(s, block)
+            stmts.append(s)
+        return Block(b.params, tuple(stmts), b.yields)
+
+    return replace(fn, body=block(fn.body))
+
+
+def _map_blocks(s, f):
+    if isinstance(s, If):
+        return replace(s, then=f(s.then), orelse=f(s.orelse))
+    if isinstance(s, For):
+        return replace(s, body=f(s.body))
+    return replace(s, cond=f(s.cond), body=f(s.body))
+
+
+def log(fn: Function) -> None:
+    """``FLATGRAD_COPIES_LOG=path``: append one line per compiled function to ``path``, its
+    name, the ``copy_array`` ops it runs and the hazards :func:`hazards` still finds in it
+    (the figures for comparing the stages' copies with this pass's, docs/architecture.md)."""
+    path = os.environ.get("FLATGRAD_COPIES_LOG")
+    if not path:
+        return
+    found = hazards(fn)
+    with open(path, "a") as f:
+        f.write(f"{fn.name}\t{count_copies(fn)}\t{len(found)}\t"
+                f"{' | '.join(map(str, found))}\n")
+
+
+def count_copies(fn: Function) -> int:
+    """How many ``copy_array`` ops ``fn`` runs (each region's body counted once)."""
+    from .ir import walk
+    return sum(1 for s in walk(fn.body) if isinstance(s, Op) and s.prim == "copy_array")
