@@ -606,7 +606,10 @@ def accumulate_in_place(fn: Function) -> Function:
             if isinstance(st, For):
                 # a sum carried through a loop (grad_W += ... each trip) goes in place when
                 # the loop is the only holder of its buffer
-                inner = frozenset(p.id for p, a in zip(st.carried, st.init) if private(a))
+                # (and the trip's yield is again a buffer the loop holds: a read-only view
+                # yielded, np.broadcast_to of a tangent, would be written on the next trip)
+                inner = frozenset(p.id for p, a, y in zip(st.carried, st.init, st.body.yields)
+                                  if private(a) and _yields_own(st.body, y, p))
                 stmts.append(map_region(st, lambda blk: block(blk, inner), {}))
                 continue
             if blocks_of(st):
@@ -621,6 +624,29 @@ def accumulate_in_place(fn: Function) -> Function:
         return Block(b.params, tuple(stmts), b.yields)
 
     return _rebuild(fn, block(fn.body))
+
+
+def _yields_own(body: Block, y, p: Var) -> bool:
+    """Whether ``y``, a value ``body`` yields for its carried parameter ``p``, is a buffer
+    the loop alone holds on the next trip: ``p`` itself (written in place or not), or an
+    array the body made, through in-place writes and either arm of an if -- not a view (a
+    read-only ``np.broadcast_to``, a slice of another array) nor anything yielded twice.
+    Fuzz campaign 334, seed 334001419: the tangent of an adjoint carried through a loop
+    was yielded as ``np.broadcast_to(tan, shape)`` and summed into in place next trip."""
+    if isinstance(y, Var) and sum(isinstance(x, Var) and x.id == y.id for x in body.yields) > 1:
+        return False
+    defs = {o.id: s for s in body.stmts for o in getattr(s, "outs", ())}
+    while isinstance(y, Var) and y.id != p.id:
+        d = defs.get(y.id)
+        if isinstance(d, If):
+            k = d.outs.index(y)
+            return all(_yields_own(arm, arm.yields[k], p) for arm in (d.then, d.orelse))
+        if not isinstance(d, Op):
+            return False
+        if not (PRIMS[d.prim].accumulates or d.prim == "setitem"):
+            return _allocates(d)
+        y = d.args[0]
+    return isinstance(y, Var)
 
 
 def _adjoint_sums(fn: Function) -> set[tuple[int, int]]:

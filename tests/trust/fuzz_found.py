@@ -254,3 +254,12 @@ def choice_in_a_while_condition(x):
         k += 1
         x /= 2.0 + v1
     return x * v1
+
+
+def min_of_a_choice_in_a_loop(x, y):
+    """Fuzz campaign 334, seed 334001419: the Hessian's tangent of grad_y, carried through the
+    backward loop, was yielded as np.broadcast_to(tan, shape) and summed into in place on the
+    next trip ("output array is read-only")."""
+    for i in range(1, 3):
+        x = np.min(np.where((y * y) > 1.5, (y - y), (y / (2.0 + np.tanh(y)))))
+    return x * 1.0

@@ -224,3 +224,15 @@ def test_a_choice_in_a_while_condition_keeps_the_carried_value(x, optimize, targ
     assert v == pytest.approx(f(x), rel=1e-12)
     eps = 1e-6
     assert g == pytest.approx((f(x + eps) - f(x - eps)) / (2 * eps), rel=1e-6)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+def test_a_loop_yielding_a_broadcast_tangent_is_not_summed_into(optimize, target):
+    f = F.min_of_a_choice_in_a_loop
+    y = np.array([-1.1283600365301139, 0.9628117541254375, 0.8700404394142207])
+    H = fg.hessian(f, (1,), target=target, optimize=optimize)(0.59, y)[0][0]
+    g = fg.grad(f, 1, target="python")
+    eps = 1e-6
+    fd = np.array([(g(0.59, y + eps * e) - g(0.59, y - eps * e)) / (2 * eps) for e in np.eye(3)])
+    np.testing.assert_allclose(H, fd, rtol=1e-6, atol=1e-8)
