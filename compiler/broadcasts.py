@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import types as T
-from .ir import Block, Function, Op, Var, blocks_of
+from .ir import Block, Function, Op, Var, blocks_of, map_region
 from .primitives import PRIMS
 from .shapes import infer
 
@@ -76,5 +76,4 @@ def elide_broadcasts(fn: Function) -> Function:
 
 
 def _map_blocks(s, block):
-    from .optimize import map_region
     return map_region(s, block, {})

@@ -9,7 +9,7 @@ names them in program order from their hints.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterator, Union
 
 from .errors import SourceLoc
@@ -238,3 +238,21 @@ def dump(fn: Function) -> str:
     _print_block(fn.body, "  ", out)
     out[-1] = out[-1].replace("yield", "return", 1)
     return "\n".join(out)
+
+
+def substitute(a, m: dict):
+    """``a`` with a Var replaced by ``m[a.id]`` where ``m`` maps it."""
+    return m.get(a.id, a) if isinstance(a, Var) else a
+
+
+def map_region(s, block_fn, m):
+    """Apply ``m`` to a region's operands and run ``block_fn`` over its blocks."""
+    if isinstance(s, If):
+        return replace(s, cond=substitute(s.cond, m), then=block_fn(s.then),
+                       orelse=block_fn(s.orelse))
+    if isinstance(s, For):
+        return replace(s, start=substitute(s.start, m), stop=substitute(s.stop, m),
+                       step=substitute(s.step, m), init=tuple(substitute(a, m) for a in s.init),
+                       body=block_fn(s.body))
+    return replace(s, init=tuple(substitute(a, m) for a in s.init), cond=block_fn(s.cond),
+                   body=block_fn(s.body))

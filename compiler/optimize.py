@@ -9,13 +9,10 @@ from dataclasses import replace
 
 from . import types as T
 from .ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, operands
+from .ir import map_region, substitute as _sub
 from .broadcasts import elide_broadcasts
 from .primitives import PRIMS
 from .rewrite import has_effects, map_stmt
-
-
-def _sub(a, m):
-    return m.get(a.id, a) if isinstance(a, Var) else a
 
 
 def _rebuild(fn: Function, body: Block) -> Function:
@@ -80,17 +77,6 @@ def copy_propagation(fn: Function) -> Function:
         return Block(b.params, tuple(stmts), tuple(_sub(a, m) for a in b.yields))
 
     return _rebuild(fn, block(fn.body))
-
-
-def map_region(s, block_fn, m):
-    """Apply ``m`` to a region's operands and run ``block_fn`` over its blocks."""
-    if isinstance(s, If):
-        return replace(s, cond=_sub(s.cond, m), then=block_fn(s.then), orelse=block_fn(s.orelse))
-    if isinstance(s, For):
-        return replace(s, start=_sub(s.start, m), stop=_sub(s.stop, m), step=_sub(s.step, m),
-                       init=tuple(_sub(a, m) for a in s.init), body=block_fn(s.body))
-    return replace(s, init=tuple(_sub(a, m) for a in s.init), cond=block_fn(s.cond),
-                   body=block_fn(s.body))
 
 
 # ----------------------------------------------------------------------- folding & algebra
