@@ -284,8 +284,7 @@ class ArrayLowering:
         if not self.own.is_owned(arr) or self.lowerer.root(arr) in self.lowerer.borrowed:
             raise self.err(target, f"cannot assign into '{name}': flatgrad never mutates an argument "
                                    "or a view of one", f"Make a copy first: {name} = {name}.copy()")
-        view = self.lowerer.root(arr) != arr.id
-        if view and self.base_is_held(name, arr):
+        if self.lowerer.root(arr) != arr.id:
             raise self.err(target, f"'{name}' is a view into another array; assigning through it "
                                    "is not supported", "Assign into the array itself, with the "
                                    "index shifted (z[1 + i] = ... rather than v = z[1:]; v[i] = ...).")
@@ -308,42 +307,14 @@ class ArrayLowering:
         # NumPy lets the last of repeated writes win, which has no useful gradient: ask for
         # distinct indices (checked at run time)
         args = self.distinct(arr, spec, args, node)
-        if view or self.own.is_exposed(arr) or self.own.is_foreign(arr):
+        if self.own.is_exposed(arr) or self.own.is_foreign(arr):
             # the backward pass may still need the old values (or replays this region from
-            # them): write into a copy and keep them intact. A view of an array no name holds
-            # (np.zeros(6).reshape(2, 3)) is written as a copy too: NumPy would change that
-            # array as well, which nothing can see
+            # them): write into a copy and keep them intact
             arr = self.op(node, "copy_array", arr)
         value = self.lowerer.cast(value, T.Scalar(arr.type.dtype), node) if isinstance(value.type, T.Scalar) \
             and value.type.dtype != arr.type.dtype else value
         out = self.op(node, "setitem", arr, value, *args, spec=spec)
         self.lowerer.env[name] = out
-
-    def base_is_held(self, name: str, view: Var) -> bool:
-        """Whether the array ``view`` (the value of ``name``) looks into is held by anything
-        but ``name``: another name, or a list, tuple or object some name holds. If not (the
-        view of a temporary: ``np.zeros(6).reshape(2, 3)``, a helper's reshape of its own
-        array), writing through the view changes nothing anyone can see but the view, and
-        the write is lowered as a write into a copy of it (``+=`` on it is ``v = v + x``
-        already)."""
-        mine = self.own.buffers(view)
-        seen: set[int] = set()
-
-        def holds(v, depth: int) -> bool:
-            if isinstance(v, Var):
-                return T.is_array(v.type) and bool(self.own.buffers(v) & mine)
-            if depth > 6 or id(v) in seen or v is None or isinstance(v, (Const, str, int, float)):
-                return False
-            seen.add(id(v))
-            if isinstance(v, dict):
-                return any(holds(x, depth + 1) for x in v.values())
-            if isinstance(v, (tuple, list, set, frozenset)):
-                return any(holds(x, depth + 1) for x in v)
-            fields = getattr(v, "__dict__", None)
-            if fields is None and hasattr(v, "__slots__"):
-                fields = {k: getattr(v, k, None) for k in v.__slots__}
-            return bool(fields) and any(holds(x, depth + 1) for x in fields.values())
-        return any(holds(v, 0) for k, v in self.lowerer.env.items() if k != name)
 
     def check_unaliased(self, name: str, arr: Var, node) -> None:
         """Reject a write into ``arr`` while another name refers to the same buffer: NumPy
@@ -380,7 +351,7 @@ class ArrayLowering:
             raise self.err(s, f"'{name} {_AUG[type(s.op)]}= ...' would change the argument "
                               f"'{name}' in place; flatgrad never mutates an argument",
                            f"Write {name} = {name} {_AUG[type(s.op)]} ... (a new array).")
-        if self.lowerer.root(current) != current.id and self.base_is_held(name, current):
+        if self.lowerer.root(current) != current.id:
             raise self.err(s, f"'{name}' is a view into another array; an in-place operator "
                               "would change that array too", f"Write {name} = {name} "
                               f"{_AUG[type(s.op)]} ... (a new array), or update the array itself.")
