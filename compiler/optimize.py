@@ -594,8 +594,9 @@ def accumulate_in_place(fn: Function) -> Function:
                 # the loop is the only holder of its buffer
                 # (and the trip's yield is again a buffer the loop holds: a read-only view
                 # yielded, np.broadcast_to of a tangent, would be written on the next trip)
+                made = _defs(st.body)
                 inner = frozenset(p.id for p, a, y in zip(st.carried, st.init, st.body.yields)
-                                  if private(a) and _yields_own(st.body, y, p))
+                                  if private(a) and _yields_own(st.body, y, p, made))
                 stmts.append(map_region(st, lambda blk: block(blk, inner), {}))
                 continue
             if blocks_of(st):
@@ -612,7 +613,12 @@ def accumulate_in_place(fn: Function) -> Function:
     return _rebuild(fn, block(fn.body))
 
 
-def _yields_own(body: Block, y, p: Var) -> bool:
+def _defs(b: Block) -> dict:
+    """Value id -> the statement of ``b`` (not of its regions) that makes it."""
+    return {o.id: s for s in b.stmts for o in getattr(s, "outs", ())}
+
+
+def _yields_own(body: Block, y, p: Var, defs: dict) -> bool:
     """Whether ``y``, a value ``body`` yields for its carried parameter ``p``, is a buffer
     the loop alone holds on the next trip: ``p`` itself (written in place or not), or an
     array the body made, through in-place writes and either arm of an if -- not a view (a
@@ -621,12 +627,12 @@ def _yields_own(body: Block, y, p: Var) -> bool:
     was yielded as ``np.broadcast_to(tan, shape)`` and summed into in place next trip."""
     if isinstance(y, Var) and sum(isinstance(x, Var) and x.id == y.id for x in body.yields) > 1:
         return False
-    defs = {o.id: s for s in body.stmts for o in getattr(s, "outs", ())}
     while isinstance(y, Var) and y.id != p.id:
         d = defs.get(y.id)
         if isinstance(d, If):
             k = d.outs.index(y)
-            return all(_yields_own(arm, arm.yields[k], p) for arm in (d.then, d.orelse))
+            return all(_yields_own(arm, arm.yields[k], p, _defs(arm))
+                       for arm in (d.then, d.orelse))
         if not isinstance(d, Op):
             return False
         if not (PRIMS[d.prim].accumulates or d.prim == "setitem"):
