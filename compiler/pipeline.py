@@ -189,7 +189,7 @@ def render(functions: list[Function], target: Target | str, origin: str, key: st
             tree = leaves(len(results))
         ret = expression(tree, results) if tree is not None else ", ".join(results)
         fn = {"name": f.name, "params": ", ".join(p.hint for p in f.params),
-              "lines": lines, "ret": ret, "boundscheck": boundscheck, "bounds": "",
+              "lines": lines, "ret": ret, "boundscheck": boundscheck, "bounds": "", "opt": None,
               "parallel": any(re.match(r"\s*for \w+ in prange\(", x) for x in lines),
               **(checking or {})}
         for part in _parts(fn, target, [p.hint for p in f.params], line_locs):
@@ -205,6 +205,7 @@ def render(functions: list[Function], target: Target | str, origin: str, key: st
                            uses_math="math." in body,
                            uses_np=bool(re.search(r"\bnp\.", body)), boundscheck=boundscheck,
                            uses_parts=f"{split_call}(" in body,
+                           uses_opt=any(f.get("opt") for f in fns),
                            plain=plain, **extra)
     text += _line_table(text, plain + fns, plain_locs + locs)
     if nested:         # read by the runtime: how to nest the flat results it gets
@@ -227,9 +228,12 @@ def _parts(fn: dict, target: targets.Target, params: list[str], line_locs: list)
     parts = split_parts(fn["name"], params, fn["lines"], fn["ret"], line_locs)
     out = [{**fn, "lines": parts[0].lines, "locs": parts[0].locs}]
     for p in parts[1:]:
+        note = f"a part of {fn['name']}, compiled by Numba on its own"
+        if p.cold:      # LLVM -O1 (runtime/numba_parts.py); the comment says why
+            note += f" at -O1: cold, runs {p.runs} time{'s' * (p.runs != 1)} a call " \
+                f"(the function's hottest line {parts[0].runs})"
         out.append({**fn, "name": p.name, "params": ", ".join(p.params), "lines": p.lines,
-                    "ret": p.ret, "locs": p.locs,
-                    "bounds": f"a part of {fn['name']}, compiled by Numba on its own"})
+                    "ret": p.ret, "locs": p.locs, "bounds": note, "opt": 1 if p.cold else None})
     return out
 
 

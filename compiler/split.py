@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 LIMIT = 80          # lines a generated Numba function may have before it is split
 SMALLEST = 8        # a part shorter than this is not worth a call: its lines stay inline
+COLD = 16           # a part run this many times less often than the function's hottest code is cold
 CALL = "call_part"  # the entry calls a part as call_part(f_part1, (a, b)) (runtime/numba_parts.py)
 
 
@@ -58,12 +59,22 @@ class Part:
     lines: list[str]
     ret: str
     locs: list = field(default_factory=list)
+    runs: int | None = None     # its hottest line's runs per call of the function (None: unknown)
+                                # (the function itself: the hottest line of all its parts)
+    cold: bool = False          # run far less often than the function's hottest code (see split)
 
 
 def split(name: str, params: list[str], lines: list[str], ret: str, locs: list,
           most: int | None = None) -> list[Part]:
     """``[the function itself, its parts...]``: the function unchanged when it is no longer
-    than ``most`` lines (default :func:`limit`)."""
+    than ``most`` lines (default :func:`limit`).
+
+    Each part says how often its hottest line runs per call (``runs``, from the constant trip
+    counts of the loops around and inside it) and whether it is *cold*: run at least
+    :data:`COLD` times less often than the function's hottest line, so that its share of the
+    run time is small whatever code Numba makes of it (runtime/numba_parts.py compiles cold
+    parts with LLVM's cheaper -O1; autograd's wing simulation spends 150 trips in its
+    Gauss-Seidel loop bodies and runs most of its 1,000 lines 1 to 3 times)."""
     main = Part(name, list(params), list(lines), ret, list(locs))
     most = limit() if most is None else most
     if most is None or len(lines) <= most:
@@ -72,7 +83,46 @@ def split(name: str, params: list[str], lines: list[str], ret: str, locs: list,
     tree = ast.parse(text).body[0]
     s = _Splitter(name, lines, locs, most, tree)
     main.lines, main.locs = s.block(tree.body[:-1], 1)       # (the last is the return)
+    hottest = main.runs = _runs(tree.body, 1)
+    for p in s.parts:
+        p.cold = p.runs is not None and hottest is not None and p.runs * COLD <= hottest
     return [main, *s.parts]
+
+
+def _trips(loop) -> int | None:
+    """The constant trip count of ``for _ in range(<int literals>)``, else None."""
+    if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call)
+            and isinstance(loop.iter.func, ast.Name) and loop.iter.func.id == "range"
+            and not loop.iter.keywords and 1 <= len(loop.iter.args) <= 3):
+        return None
+    try:
+        bounds = [ast.literal_eval(a) for a in loop.iter.args]
+    except ValueError:
+        return None
+    if not all(type(b) is int for b in bounds) or (len(bounds) == 3 and bounds[2] == 0):
+        return None
+    return len(range(*bounds))
+
+
+def _runs(stmts, outer: int | None) -> int | None:
+    """How often the most often run of ``stmts`` runs when they run ``outer`` times: the
+    product of the constant trip counts of the loops around it (None: a loop whose count is
+    not a constant, so unknown; branches count as taken)."""
+    most = outer
+    for s in stmts:
+        if isinstance(s, (ast.For, ast.While)):
+            n = _trips(s)
+            inner = _runs(s.body, None if n is None or outer is None else outer * n)
+            if inner is None:
+                return None
+            most = max(most, inner, _runs(s.orelse, outer) or 0)
+        elif isinstance(s, ast.If):
+            for arm in (s.body, s.orelse):
+                r = _runs(arm, outer)
+                if r is None:
+                    return None
+                most = max(most, r)
+    return most
 
 
 def _names(node, ctx) -> set[str]:
@@ -115,6 +165,7 @@ class _Splitter:
         self.parts: list[Part] = []
         self.local = {a.arg for a in fn.args.args} | _stores(fn)   # names bound in the function
         self.fn = fn
+        self.outer: int | None = 1     # runs of the block being cut per call (None: unknown)
 
     # ------------------------------------------------------------------ source lines
 
@@ -164,7 +215,12 @@ class _Splitter:
         pad = "    " * depth
         head = self._span(s)[0]
         lines, locs = [self.src[head]], [self.locs[head] if head < len(self.locs) else None]
+        outer = self.outer
+        if isinstance(s, (ast.For, ast.While)):
+            n = _trips(s)
+            self.outer = None if n is None or outer is None else outer * n
         body, where = self.block(s.body, depth + 1)
+        self.outer = outer
         lines += body or [pad + "    pass"]
         locs += where or [None]
         if s.orelse:
@@ -192,7 +248,8 @@ class _Splitter:
         ret = ", ".join(outputs)
         if len(outputs) == 1:
             ret += ","            # always a tuple: one unpacking at the call
-        self.parts.append(Part(name, inputs, body, f"({ret})" if outputs else "None", locs))
+        self.parts.append(Part(name, inputs, body, f"({ret})" if outputs else "None", locs,
+                               runs=_runs(run, self.outer)))
         call = f"{CALL}({name}, ({', '.join(inputs)}{',' if len(inputs) == 1 else ''}))"
         pad = "    " * depth
         line = f"{pad}{', '.join(outputs)}{',' if len(outputs) == 1 else ''} = {call}" \

@@ -12,6 +12,12 @@ declaration, resolved when the entry is loaded. Nothing is linked in or optimise
 call is Numba's own calling convention, so a part's exceptions (an ``IndexError`` of a bounds
 check) propagate through the entry as they did.
 
+A *cold* part (compiler/split.py: run at least 16 times less often per call than the
+function's hottest line) is decorated ``@opt_level(1)`` and compiled with LLVM's -O1 instead
+of Numba's -O3: its share of the run time is small whatever code it gets, and -O1 roughly
+halves its compile (most of the cost of autograd's wing simulation is LLVM's -O3 on array
+expressions that run 1 to 3 times a call, beside loop bodies that run 150 times).
+
 Loading the entry from Numba's on-disk cache needs the symbol defined first: the entry's
 compile result carries a loader per part (Numba's ``reload_init``, run before a cached library
 is loaded), which finds the part in its generated module, compiles or loads it for the same
@@ -21,9 +27,11 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from contextlib import contextmanager
 
 from llvmlite import binding as ll
 from numba.core import cgutils, config, types
+from numba.core.compiler_lock import global_compiler_lock
 from numba.core.imputils import fix_returning_optional, impl_ret_new_ref
 from numba.extending import intrinsic
 
@@ -36,13 +44,41 @@ def _symbol(dispatcher, args) -> str:
     return f"flatgrad.part.{fn.__module__}.{fn.__qualname__}.{sig}"
 
 
+def opt_level(level: int):
+    """Decorator of a part's dispatcher: compile it with LLVM's optimisation level ``level``
+    (at most Numba's own, ``NUMBA_OPT``) when :func:`call_part` compiles it."""
+    def mark(dispatcher):
+        dispatcher.flatgrad_opt_level = level
+        return dispatcher
+    return mark
+
+
+@contextmanager
+def _optimising(level: int | None):
+    """Numba's optimisation level lowered to ``level`` while a part compiles. Numba reads it
+    when it builds each LLVM pass pipeline, under its compiler lock, which this holds (and
+    which serialises every compile in the process), so no other compile sees the change.
+    The machine-code generator keeps Numba's level (it is fixed when Numba starts)."""
+    if level is None or level >= config.OPT:
+        yield
+        return
+    with global_compiler_lock:
+        saved = config.OPT
+        config.OPT = config._OptLevel(level)
+        try:
+            yield
+        finally:
+            config.OPT = saved
+
+
 def _define(dispatcher, args) -> tuple:
     """Compile (or load) ``dispatcher`` for ``args`` and register its native function under
     its symbol; ``(symbol, compile result)``."""
     args = tuple(args)
     cres = dispatcher.overloads.get(args)
     if cres is None:
-        dispatcher.compile(args)
+        with _optimising(getattr(dispatcher, "flatgrad_opt_level", None)):
+            dispatcher.compile(args)
         cres = dispatcher.overloads[args]
     symbol = _symbol(dispatcher, args)
     ll.add_symbol(symbol, cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name))
@@ -82,7 +118,8 @@ def call_part(typingctx, part, inputs):
     if not isinstance(inputs, types.BaseTuple):
         return None
     args = tuple(inputs)
-    sig = part.get_call_type(typingctx, args, {})
+    with _optimising(getattr(part.dispatcher, "flatgrad_opt_level", None)):
+        sig = part.get_call_type(typingctx, args, {})      # compiles the part (or loads it)
     if sig is None:
         return None
     dispatcher, own = part.dispatcher, tuple(sig.args)
