@@ -17,7 +17,8 @@ the same way, so the part calls sit inside the loop.
 
 A part takes the variables it reads that were bound before it (the function's parameters, or
 statements earlier in program order or in an earlier trip of an enclosing loop) and returns
-those it binds that are read anywhere outside it. Arrays are passed by reference, so writes
+those it binds that are read anywhere outside it or that it reads before binding them (its
+next call, in the next trip of a loop around it, reads them). Arrays are passed by reference, so writes
 into them (``tape[k] = p``, ``grad_x[i] += ...``) are seen by the caller as they were before.
 A run whose variables cannot be so described (one it returns might be unbound, a loop ran zero
 times) stays inline. The python target is never split (it is not compiled, and its listing is
@@ -74,7 +75,9 @@ def split(name: str, params: list[str], lines: list[str], ret: str, locs: list,
     :data:`COLD` times less often than the function's hottest line, so that its share of the
     run time is small whatever code Numba makes of it (runtime/numba_parts.py compiles cold
     parts with LLVM's cheaper -O1; autograd's wing simulation spends 150 trips in its
-    Gauss-Seidel loop bodies and runs most of its 1,000 lines 1 to 3 times)."""
+    Gauss-Seidel loop bodies and runs most of its 1,000 lines 1 to 3 times). A run of
+    statements is cut where they turn from cold to hot, so that a hot loop and the cold lines
+    around it become parts of their own."""
     main = Part(name, list(params), list(lines), ret, list(locs))
     most = limit() if most is None else most
     if most is None or len(lines) <= most:
@@ -83,9 +86,7 @@ def split(name: str, params: list[str], lines: list[str], ret: str, locs: list,
     tree = ast.parse(text).body[0]
     s = _Splitter(name, lines, locs, most, tree)
     main.lines, main.locs = s.block(tree.body[:-1], 1)       # (the last is the return)
-    hottest = main.runs = _runs(tree.body, 1)
-    for p in s.parts:
-        p.cold = p.runs is not None and hottest is not None and p.runs * COLD <= hottest
+    main.runs = s.hottest
     return [main, *s.parts]
 
 
@@ -166,6 +167,7 @@ class _Splitter:
         self.local = {a.arg for a in fn.args.args} | _stores(fn)   # names bound in the function
         self.fn = fn
         self.outer: int | None = 1     # runs of the block being cut per call (None: unknown)
+        self.hottest = _runs(fn.body, 1)   # runs of the function's hottest line (None: unknown)
 
     # ------------------------------------------------------------------ source lines
 
@@ -204,11 +206,18 @@ class _Splitter:
                 lines.extend(out)
                 locs.extend(where)
                 continue
-            if run and self._size(run) + size > self.limit:
-                close()
+            if run and (self._size(run) + size > self.limit
+                        or self._cold([s]) != self._cold(run)):
+                close()         # (a part is all cold or all hot: see split)
             run.append(s)
         close()
         return lines, locs
+
+    def _cold(self, stmts) -> bool:
+        """Whether ``stmts`` run at least :data:`COLD` times less often than the function's
+        hottest line (both counts known)."""
+        runs = _runs(stmts, self.outer)
+        return runs is not None and self.hottest is not None and runs * COLD <= self.hottest
 
     def _compound(self, s, depth: int) -> tuple[list[str], list]:
         """A long loop or branch in place, with its body (and else arm) cut into parts."""
@@ -249,7 +258,7 @@ class _Splitter:
         if len(outputs) == 1:
             ret += ","            # always a tuple: one unpacking at the call
         self.parts.append(Part(name, inputs, body, f"({ret})" if outputs else "None", locs,
-                               runs=_runs(run, self.outer)))
+                               runs=_runs(run, self.outer), cold=self._cold(run)))
         call = f"{CALL}({name}, ({', '.join(inputs)}{',' if len(inputs) == 1 else ''}))"
         pad = "    " * depth
         line = f"{pad}{', '.join(outputs)}{',' if len(outputs) == 1 else ''} = {call}" \
@@ -272,7 +281,9 @@ class _Splitter:
                 outside.add(n.id)
             elif isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
                 outside.add(n.target.id)
-        outputs = sorted(stored & outside)
+        # a name the run reads before it binds it is returned too: inside a loop the run's
+        # next trip (the part called again) reads the value this trip bound
+        outputs = sorted(stored & (outside | set(inputs)))
         if any(v not in bound and v not in inputs for v in outputs):
             return None
         return inputs, outputs

@@ -82,6 +82,67 @@ def test_a_short_function_is_left_alone_and_the_knob_is_read(monkeypatch):
         S.limit()
 
 
+# A function in the wing's form: cold lines run once, a loop of 3 around cold lines and a hot
+# 50-trip loop, then a while loop whose count is not known.
+HEAT = """\
+    a = x * 2.0
+    b = a + 1.0
+    c = b * a
+    acc = 0.0
+    for t in range(3):
+        d = acc + c
+        e = d * 0.5
+        f = e - 1.0
+        for k in range(49, -1, -1):
+            g = f * 0.5
+            h = g + d
+            f = h - 0.25
+            acc = acc + f
+        acc = acc * 0.9
+        m = acc + 1.0
+        acc = m * 0.5
+    z = acc + b
+    w = z * 2.0
+    y = w - a""".splitlines()
+
+
+def test_runs_come_from_constant_trip_counts():
+    import ast
+    tree = ast.parse("def f(x, n):\n" + "\n".join(HEAT) + "\n    return y\n").body[0]
+    assert S._runs(tree.body, 1) == 150
+    loop = next(s for s in tree.body if isinstance(s, ast.For))
+    assert S._trips(loop) == 3 and S._trips(loop.body[3]) == 50
+    assert S._runs([tree.body[0]], 1) == 1 and S._runs([loop], 1) == 150
+    for head in ("for k in range(n):", "while k < 3:", "for k in range(0, 9, 0):",
+                 "for k in range(2.0):"):
+        unknown = ast.parse(f"{head.strip()}\n    a = 1\n").body
+        assert S._runs(unknown, 1) is None, head
+    assert S._runs(ast.parse("for k in range(5, 0):\n    a = 1\n").body, 1) == 1
+
+
+@pytest.mark.parametrize("most", [4, 7, 12])
+def test_cold_and_hot_lines_go_to_parts_of_their_own(most, monkeypatch):
+    """A part is cold when its lines run at least COLD times less often than the hottest
+    line; runs are cut where heat changes; the parts still compute what the whole did."""
+    monkeypatch.setattr(S, "SMALLEST", 1)
+    parts = S.split("f", ["x"], HEAT, "y, acc", list(range(len(HEAT))), most=most)
+    assert parts[0].runs == 150
+    cold = [p for p in parts[1:] if p.cold]
+    hot = [p for p in parts[1:] if not p.cold]
+    assert cold and hot
+    assert all(p.runs * S.COLD <= 150 for p in cold)
+    assert all(p.runs is not None and p.runs * S.COLD > 150 for p in hot)
+    assert all(any("for k in" in line or "g = f * 0.5" in line for line in p.lines) for p in hot)
+    assert not any(any("g = f * 0.5" in line for line in p.lines) for p in cold)
+    for x in (0.3, -1.7):
+        want = _run(S.split("f", ["x"], HEAT, "y, acc", [None] * len(HEAT), most=10_000), x)
+        assert _run(parts, x) == want
+    # a loop of unknown count: nothing is known to be cold
+    unknown = [line.replace("range(3)", "range(n)") for line in HEAT]
+    parts = S.split("f", ["x", "n"], unknown, "y", [None] * len(HEAT), most=most)
+    assert parts[0].runs is None and not any(p.cold for p in parts)
+
+
 def smoke(v, steps):
     """A small simulation in the wing's style: np.roll sweeps in a loop, carried arrays."""
     p = np.zeros(v.shape)
@@ -110,6 +171,36 @@ def test_a_split_program_compiles_and_matches_the_python_target_and_differences(
         e = np.zeros_like(v)
         e[idx] = h
         num[idx] = (smoke(v + e, 3) - smoke(v - e, 3)) / (2 * h)
+    assert np.allclose(got, num, rtol=1e-5, atol=1e-7)
+
+
+def relax(v):
+    """The wing's shape: cold lines around a 40-trip sweep, which runs 40 times as often."""
+    w = np.tanh(v) * v + 0.5 * np.roll(v, 1, axis=0)
+    p = w * 0.25
+    for k in range(40):
+        p = (w + np.roll(p, 1, axis=0) + np.roll(p, -1, axis=1)) / 3.0
+        p = p * 0.9 + 0.1 * np.sin(p)
+    q = v - 0.5 * (np.roll(p, -1, axis=1) - np.roll(p, 1, axis=1)) * w
+    return np.sum(q * q) + np.sum(np.cos(p) * w)
+
+
+@pytest.mark.slow
+def test_cold_parts_compile_at_o1_and_match_the_python_target_and_differences(monkeypatch,
+                                                                                tmp_path):
+    monkeypatch.setenv("FLATGRAD_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("FLATGRAD_SPLIT_LINES", "10")
+    v = np.random.default_rng(4).normal(size=(4, 5))
+    g = fg.grad(relax, target="cpu")
+    got = g(v)
+    assert "@opt_level(1)\n@njit" in g.source and "at -O1: cold, runs 1 time a call" in g.source
+    want = fg.grad(relax, target="python")(v)
+    assert np.allclose(got, want, rtol=1e-12, atol=1e-12)
+    h, num = 1e-6, np.zeros_like(v)
+    for idx in np.ndindex(v.shape):
+        e = np.zeros_like(v)
+        e[idx] = h
+        num[idx] = (relax(v + e) - relax(v - e)) / (2 * h)
     assert np.allclose(got, num, rtol=1e-5, atol=1e-7)
 
 

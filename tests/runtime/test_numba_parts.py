@@ -66,3 +66,42 @@ def test_loaded_from_numbas_cache_in_fresh_processes(tmp_path):
         assert out[4].startswith("IndexError")
     assert (first[2], first[3]) == ("0", "0")            # compiled, then
     assert int(second[2]) >= 1 and int(second[3]) >= 1   # both loaded from the cache
+
+
+def test_a_cold_part_compiles_at_o1_and_computes_the_same():
+    """``@opt_level(1)``: the part compiles with LLVM -O1 (Numba's level seen while it
+    compiles), the other part and the entry at Numba's own, which is restored after."""
+    from numba.core import config, event
+
+    from flatgrad.runtime.numba_parts import call_part, opt_level
+
+    @opt_level(1)
+    @njit
+    def cold(a, b):
+        return (np.sin(a) * 2.0 + b,)
+
+    @njit
+    def hot(a, b):
+        return (np.sin(a) * 2.0 + b,)
+
+    @njit
+    def entry(a, b):
+        c, = call_part(cold, (a, b))
+        d, = call_part(hot, (a, b))
+        return c, d
+
+    seen, own = {}, int(config.OPT)
+
+    class Levels(event.Listener):
+        def on_start(self, ev):
+            seen.setdefault(ev.data["dispatcher"].py_func.__name__, int(config.OPT))
+
+        def on_end(self, ev):
+            pass
+
+    with event.install_listener("numba:compile", Levels()):
+        c, d = entry(X, Y)
+    assert seen["cold"] == min(1, own) and seen["hot"] == own and seen["entry"] == own
+    assert int(config.OPT) == own
+    np.testing.assert_array_equal(c, np.sin(X) * 2.0 + Y)
+    np.testing.assert_array_equal(c, d)
