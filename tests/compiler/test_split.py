@@ -248,3 +248,19 @@ def test_a_fresh_process_loads_the_entry_and_its_parts_from_the_caches(monkeypat
     want = fg.grad(smoke, target="python")(v, 3)
     for r in runs:
         np.testing.assert_allclose(r["got"], want, rtol=1e-12, atol=1e-12)
+
+
+def test_an_exported_module_has_no_cold_part_decorator(monkeypatch):
+    """Export writes plain calls of the parts (Numba's own level for all): no ``@opt_level``,
+    no import of it, and the text is valid Python."""
+    import ast
+
+    from flatgrad.compiler import types as T
+    from flatgrad.export import standalone
+    monkeypatch.setenv("FLATGRAD_SPLIT_LINES", "10")
+    text = fg.grad(relax, target="cpu").build_source((T.parse("f64[:, :]"),))
+    assert "@opt_level(1)" in text
+    out = standalone(text, "cpu", name="relax_grad", what="gradient", func="relax",
+                     origin="tests", params="v", returns="grad_v")
+    assert "opt_level" not in out and "call_part" not in out
+    ast.parse(out)
