@@ -96,13 +96,20 @@ def _trips(loop) -> int | None:
             and isinstance(loop.iter.func, ast.Name) and loop.iter.func.id == "range"
             and not loop.iter.keywords and 1 <= len(loop.iter.args) <= 3):
         return None
-    try:
-        bounds = [ast.literal_eval(a) for a in loop.iter.args]
-    except ValueError:
-        return None
-    if not all(type(b) is int for b in bounds) or (len(bounds) == 3 and bounds[2] == 0):
+    bounds = [_int(a) for a in loop.iter.args]
+    if None in bounds or (len(bounds) == 3 and bounds[2] == 0):
         return None
     return len(range(*bounds))
+
+
+def _int(node) -> int | None:
+    """The value of an integer literal (``3``, ``-1``), else None."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        n = _int(node.operand)
+        return None if n is None else -n
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    return None
 
 
 def _runs(stmts, outer: int | None) -> int | None:

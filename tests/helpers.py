@@ -16,6 +16,16 @@ def fd(f, args, i, eps=1e-6):
     return (f(*up) - f(*down)) / (2 * h)
 
 
+def fd_array(f, x, eps=1e-6):
+    """Central finite differences of scalar ``f(x)`` with respect to each item of array ``x``."""
+    out = np.zeros_like(x)
+    for k in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[k] = eps
+        out[k] = (f(x + e) - f(x - e)) / (2 * eps)
+    return out
+
+
 def fd_all(f, args, argnums, eps=1e-6):
     return tuple(fd(f, args, i, eps) for i in argnums)
 

@@ -9,6 +9,7 @@ import pytest
 import flatgrad as fg
 from flatgrad.compiler.ranges import analyse
 
+from ..helpers import fd_array
 from . import range_funcs as F
 
 
@@ -86,13 +87,7 @@ def test_constant_sizes_are_known_and_not_mistaken_for_values():
                                                (6, "setitem"), (6, "getitem")}
 
 
-def _fd(f, x, eps=1e-6):
-    out = np.zeros_like(x)
-    for k in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[k] = eps
-        out[k] = (f(x + e) - f(x - e)) / (2 * eps)
-    return out
+_fd = fd_array
 
 
 @pytest.mark.parametrize("f", [F.rosenbrock, F.mirrored, F.reversed_diffs, F.stepped,
