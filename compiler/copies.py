@@ -37,9 +37,9 @@ import os
 from dataclasses import dataclass, replace
 
 from . import types as T
-from .ir import Block, For, Function, If, Op, Var, While, blocks_of, max_id, operands
+from .ir import (Block, Const, For, Function, If, Op, Var, While, blocks_of, max_id,
+                 operands, walk)
 from .primitives import PRIMS
-from .verify import reads as _reads
 
 
 def enabled() -> bool:
@@ -78,6 +78,8 @@ def buffers(fn: Function) -> tuple[dict[int, frozenset], frozenset]:
         shares = (p.view or p.inplace) and s.args and isinstance(s.args[0], Var) \
             and T.is_array(s.args[0].type)
         new = of(s.args[0]) if shares else frozenset((out.id,))
+        if p.view and p.tape_row:          # tape_get: one row of the tape
+            new = _rows(new, s.args[1])
         if _read_only(s):
             foreign.add(out.id)
             new |= {out.id}
@@ -124,11 +126,38 @@ def buffers(fn: Function) -> tuple[dict[int, frozenset], frozenset]:
 def _earlier(bs: frozenset, inside: frozenset) -> frozenset:
     """The buffers a loop's yield hands to its next trip: one made inside the loop is, on
     that trip, an earlier trip's array (``("earlier", site)``), not the one its op makes
-    again (a fresh ``copy_array`` of the carried adjoint never aliases the parameter)."""
-    return frozenset(("earlier", b) if isinstance(b, int) and b in inside else b for b in bs)
+    again (a fresh ``copy_array`` of the carried adjoint never aliases the parameter). A row
+    named by a value of the loop is another trip's row: the next trip sees the whole tape."""
+    def one(b):
+        if _is_row(b):
+            return one(b[1]) if b[2] in inside else ("row", one(b[1]), b[2])
+        return ("earlier", b) if isinstance(b, int) and b in inside else b
+    return frozenset(one(b) for b in bs)
+
+
+# A buffer token is a site (the id of the value that made the buffer), ("earlier", site)
+# (that op's array of an earlier trip), or ("row", token, k): row k (a value's id) of a
+# tape, the part of it a tape_get views and a tape_put writes (Primitive.tape_row).
+
+def _is_row(b) -> bool:
+    return isinstance(b, tuple) and b[0] == "row"
+
+
+def _rows(bs: frozenset, k) -> frozenset:
+    """Row ``k`` of each buffer of ``bs`` (the whole buffers where ``k`` is a constant; a
+    part of a row, within that row)."""
+    if not isinstance(k, Var):
+        return bs
+    return frozenset(b if _is_row(b) else ("row", b, k.id) for b in bs)
+
+
+def _whole(b):
+    """The buffer a token is part of (itself, or the tape a row is of)."""
+    return _whole(b[1]) if _is_row(b) else b
 
 
 def _site(b) -> int:
+    b = _whole(b)
     return b[1] if isinstance(b, tuple) else b
 
 
@@ -158,18 +187,53 @@ def hazards(fn: Function) -> list[Hazard]:
     """Every in-place write of ``fn`` that is unsound without a copy (see the module doc)."""
     bufs, foreign = buffers(fn)
     order = _Order(fn)
+    defs = {s.outs[0].id: s for s in walk(fn.body) if isinstance(s, Op) and s.outs}
+    empty = {v for v, s in defs.items() if PRIMS[s.prim].uninitialized}
+    wholes = {v: frozenset(map(_whole, bs)) for v, bs in bufs.items()}
     out = []
     for w, path in _writes(fn.body, ()):
-        a = w.args[0]
-        mine = bufs.get(a.id, frozenset())
+        mine = _written(w, bufs)
         if any(_site(b) in foreign for b in mine):
             out.append(Hazard(w, "foreign", None))
             continue
-        stale = {v for v, bs in bufs.items() if bs & mine and order.before(v, w)}
-        hit = _read_after(w, path, stale, order)
+        touched = frozenset(map(_whole, mine))
+        stale = {v for v, ws in wholes.items()
+                 if ws & touched and v not in empty and order.before(v, w)}
+        hit = _read_after(w, path, stale, _Rows(mine, bufs, defs))
         if hit is not None:
             out.append(Hazard(w, "read later", hit))
     return out
+
+
+def _written(w: Op, bufs: dict) -> frozenset:
+    """The buffers (or rows of them) the write ``w`` changes."""
+    mine = bufs.get(w.args[0].id, frozenset())
+    return _rows(mine, w.args[1]) if PRIMS[w.prim].tape_row else mine
+
+
+@dataclass
+class _Rows:
+    """What tells a write's rows apart from a read's: the rows the write changes, every
+    value's buffers, and each value's defining op."""
+
+    written: frozenset
+    bufs: dict
+    defs: dict
+
+    def apart(self, s: Op, loop, inside: frozenset) -> bool:
+        """Does the read ``s`` (in ``loop``) see, on every other trip, other rows than the
+        write changes on this one? So where ``s`` is ``tape_get(t, k)``, each buffer the
+        write shares with ``t`` is written at row ``k`` alone, and ``k`` differs from trip to
+        trip of ``loop`` (:func:`_trip_step`). On the write's own trip, a read after it is
+        found in program order; one before it has read the row already."""
+        p = PRIMS[s.prim]
+        if not (p.view and p.tape_row and isinstance(s.args[1], Var)):
+            return False
+        k = s.args[1]
+        theirs = frozenset(map(_whole, self.bufs.get(s.args[0].id, frozenset())))
+        shared = [b for b in self.written if _whole(b) in theirs]
+        return all(_is_row(b) and b[2] == k.id for b in shared) \
+            and _trip_step(k, loop, inside, self.defs) not in (None, 0)
 
 
 class _Order:
@@ -211,13 +275,6 @@ def _writes(b: Block, path: tuple):
             yield from _writes(inner, here)
 
 
-def _block_reads(b: Block) -> set[int]:
-    out = {a.id for a in b.yields if isinstance(a, Var)}
-    for s in b.stmts:
-        out |= _reads(s)
-    return out
-
-
 def _defined(s) -> set[int]:
     """The values a region's blocks define (their parameters included)."""
     out: set[int] = set()
@@ -229,36 +286,65 @@ def _defined(s) -> set[int]:
     return out
 
 
-def _read_after(w: Op, path: tuple, stale: set[int], order: _Order) -> Var | None:
+def _read_after(w: Op, path: tuple, stale: set[int], rows: _Rows) -> Var | None:
     """A value of ``stale`` that the program reads after ``w`` runs, or None."""
     for depth in range(len(path) - 1, -1, -1):
         b, i = path[depth]
         later = set()
         for s in b.stmts[i + 1:]:
-            later |= _reads(s)
+            later |= reads(s)
         later |= {a.id for a in b.yields if isinstance(a, Var)}
         hit = later & stale
         if hit:
             return _var(min(hit), w, path)
         region = b.stmts[i]
         if isinstance(region, (For, While)) and depth < len(path) - 1:
-            inside = _defined(region)
-            hit = {v for v in _block_reads_all(region) & stale if v not in inside}
+            inside = frozenset(_defined(region))
+            hit = _loopreads(region, stale - inside, rows, inside)
             if hit:
                 return _var(min(hit), w, path)
     return None
 
 
-def _block_reads_all(s) -> set[int]:
+def _loopreads(loop, outer: set[int], rows: _Rows, inside: frozenset) -> set[int]:
+    """The values of ``outer`` (made before ``loop``) that its trips read, save reads of a
+    tape's rows that another trip's write cannot reach (:meth:`_Rows.apart`)."""
     out: set[int] = set()
-    for b in blocks_of(s):
-        out |= _block_reads(b)
+
+    def block(b: Block) -> None:
+        out.update(a.id for a in b.yields if isinstance(a, Var) and a.id in outer)
+        for s in b.stmts:
+            if isinstance(s, Op):
+                hit = reads(s) & outer
+                if hit and not rows.apart(s, loop, inside):
+                    out.update(hit)
+                continue
+            out.update(a.id for a in operands(s) if isinstance(a, Var) and a.id in outer)
+            for inner in blocks_of(s):
+                block(inner)
+
+    for b in blocks_of(loop):
+        block(b)
     return out
+
+
+def _trip_step(k, loop, inside: frozenset, defs: dict):
+    """How the integer ``k`` changes from one trip of ``loop`` to the next (compiler/trips.py:
+    0, a nonzero int, ``...`` or None), from the index's step and the ops' ``trip_step``."""
+    if isinstance(k, Const) or k.id not in inside:
+        return 0
+    if isinstance(loop, For) and k.id == loop.body.params[0].id:     # range's step: never 0
+        step = loop.step
+        return step.value if isinstance(step, Const) and isinstance(step.value, int) else ...
+    s = defs.get(k.id)
+    rule = PRIMS[s.prim].trip_step if s is not None else None
+    if rule is None or not _integer(k.type):
+        return None
+    return rule([_trip_step(a, loop, inside, defs) for a in s.args], s.args)
 
 
 def _var(v: int, w: Op, path) -> Var:
     """The Var of id ``v`` for a message (the write's operand when it is that value)."""
-    from .ir import walk
     top = path[0][0]
     for a in w.args:
         if isinstance(a, Var) and a.id == v:
@@ -272,6 +358,10 @@ def _var(v: int, w: Op, path) -> Var:
                 if p.id == v:
                     return p
     return Var(v, T.F64)
+
+
+def _integer(t) -> bool:
+    return isinstance(t, T.Scalar) and t.dtype.startswith(("int", "uint"))
 
 
 # ----------------------------------------------------------------------- the pass
@@ -323,5 +413,18 @@ def log(fn: Function) -> None:
 
 def count_copies(fn: Function) -> int:
     """How many ``copy_array`` ops ``fn`` runs (each region's body counted once)."""
-    from .ir import walk
     return sum(1 for s in walk(fn.body) if isinstance(s, Op) and s.prim == "copy_array")
+
+
+def reads(s) -> set[int]:
+    """Every value ``s`` reads the contents of, inside its regions too (an argument read for
+    its shape alone, ``Primitive.shape_args``, is not)."""
+    if isinstance(s, Op):
+        shape_args = PRIMS[s.prim].shape_args
+        return {a.id for i, a in enumerate(s.args) if isinstance(a, Var) and i not in shape_args}
+    out = {a.id for a in operands(s) if isinstance(a, Var)}
+    for b in blocks_of(s):
+        for t in b.stmts:
+            out |= reads(t)
+        out |= {a.id for a in b.yields if isinstance(a, Var)}
+    return out
