@@ -22,13 +22,17 @@ values its blocks yield, a loop's parameter those of its initial and yielded val
 array made inside the loop reaches the parameter as an earlier trip's array, distinct from
 the one the same op makes on this trip).
 
+Tapes: a ``tape_get`` view is one row of its tape, and a read ``tape_get(t, k)`` inside a
+loop sees another row on every other trip than the write made through row ``k`` on this one
+when ``k`` differs from trip to trip (``Primitive.tape_row``, compiler/trips.py); a value
+whose contents are undefined (``Primitive.uninitialized``: a tape before its rows are
+written) is no hazard when read after a write into its buffer.
+
 The stages still make their own copy decisions (``frontend/ownership.py``,
 ``reverse._Reverse.owned``/``copies``, ``batching._Batcher.foreign``); with
 ``FLATGRAD_COPIES=pass`` the batcher leaves its copy to this pass, which then runs last in
-``pipeline.transform`` (docs/architecture.md, "Copies"). :func:`hazards` alone is a check:
-on a program the old stages compiled it lists the writes they left unsound (or where this
-analysis is more cautious than the stages' knowledge, such as a checkpoint tape whose stale
-rows are overwritten before they are read).
+``pipeline.transform`` (docs/architecture.md, "Copies"). :func:`hazards` is also the
+verifier's rule on final programs (``verify.check_final``).
 """
 from __future__ import annotations
 
