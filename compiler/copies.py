@@ -79,9 +79,11 @@ def buffers(fn: Function) -> tuple[dict[int, frozenset], frozenset]:
         if not s.outs or not T.is_array(s.outs[0].type):
             return False
         out, p = s.outs[0], PRIMS[s.prim]
-        shares = (p.view or p.inplace) and s.args and isinstance(s.args[0], Var) \
+        shares = (p.view or _writes_into(p)) and s.args and isinstance(s.args[0], Var) \
             and T.is_array(s.args[0].type)
         new = of(s.args[0]) if shares else frozenset((out.id,))
+        if shares and not p.view and not p.inplace:     # tape_push: or a grown copy
+            new |= {out.id}
         if p.view and p.tape_row:          # tape_get: one row of the tape
             new = _rows(new, s.args[1])
         if _read_only(s):
@@ -266,13 +268,19 @@ class _Order:
         return self.made.get(v, -1) < self.at[id(w)]
 
 
+def _writes_into(p) -> bool:
+    """Does the primitive write into its first argument's buffer: in place (``inplace``), or
+    as a tape row written there unless the tape grows into a new buffer (``tape_push``)?"""
+    return p.inplace or (p.tape_row and not p.view)
+
+
 def _writes(b: Block, path: tuple):
     """(write, path) for every in-place op; ``path``: (block, index) pairs from the function's
     body down to the write's own block."""
     for i, s in enumerate(b.stmts):
         here = path + ((b, i),)
         if isinstance(s, Op):
-            if PRIMS[s.prim].inplace and isinstance(s.args[0], Var):
+            if _writes_into(PRIMS[s.prim]) and isinstance(s.args[0], Var):
                 yield s, here
             continue
         for inner in blocks_of(s):

@@ -231,7 +231,7 @@ def _copy_every_write(fn: Function) -> Function:
     from dataclasses import replace
     from flatgrad.compiler.ir import max_id, walk
     from flatgrad.compiler.primitives import PRIMS
-    every = [s for s in walk(fn.body) if isinstance(s, Op) and PRIMS[s.prim].inplace]
+    every = [s for s in walk(fn.body) if isinstance(s, Op) and copies._writes_into(PRIMS[s.prim])]
     hs = [copies.Hazard(s, "read later", None) for s in every]
     orig = copies.hazards
     try:
@@ -377,3 +377,18 @@ def test_the_verifier_names_the_write_and_the_later_read():
     with pytest.raises(IRError, match=r"1 in-place write\(s\) need a copy:\n  setitem into "
                                       r"%\d+ at None: %\d+ is read after it"):
         check_final(_backward(lambda ir, k: k, extra=again))
+
+
+def test_a_tape_push_writes_into_its_tape_unless_it_grows():
+    """tape_push writes row k into its tape's buffer when the row fits (a grown tape is a new
+    buffer): the tape's old value read after it is a hazard, unless its contents are undefined."""
+    def pushed(make):
+        ir = _Ir()
+        x = ir.Var(1, F1, "x")
+        t0 = make(ir, x)
+        t1 = ir.op("tape_push", (t0, _c(0), x), F2)
+        total = _plus_sum(ir, ir.op("sum", (t1,), T.F64, axis=None, keepdims=False), t0)
+        return Function("f", (x,), Block((), tuple(ir.stmts), (total,)))
+    found, differs = _verdict(pushed(lambda ir, x: ir.op("zeros", (_c(2), _c(3)), F2)))
+    assert differs and [h.write.prim for h in found] == ["tape_push"]
+    assert copies.hazards(pushed(lambda ir, x: ir.op("tape_alloc", (_c(2), x), F2))) == []
