@@ -1,7 +1,8 @@
 """Copy insertion, decided late (issue 23, item 5): where an in-place write needs a copy.
 
 An in-place op (``Primitive.inplace``: ``setitem``, ``index_add``, ``add_into``,
-``tape_put``, ``tape_push``) writes into the buffer of its first argument ``a``. In the
+``tape_put``; and ``tape_push``, unless it grows the tape into a new buffer) writes into the
+buffer of its first argument ``a``. In the
 IR's functional reading the write makes a new value and ``a`` keeps its old one, so the
 write is sound only where no value that shares ``a``'s buffer (``a`` itself, a view of it,
 a loop's initial value it was carried from...) is read afterwards, and the buffer is the
