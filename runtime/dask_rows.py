@@ -45,6 +45,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import time
 import weakref
 
 import numpy as np
@@ -58,6 +59,7 @@ SPLIT_EVERY = 16         # results summed per task of the tree
 INLINE_BYTES = 1 << 16   # parameters up to this size travel inside each task
 BLOCK_BYTES = 1 << 20    # a chunk runs in blocks of rows of about this many bytes of data
 BLOCK_ROWS = (512, 8192)  # ... and of at least / at most this many rows (0 bytes: no blocks)
+BASE_SHARE = 4           # larger blocks where the part that reads no data costs > 1/4 of one
 _CHUNKED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _LAST: list = [None]     # the last call's result future (see _hold)
 _CALLS = itertools.count()
@@ -136,14 +138,20 @@ class _Payload:
         Each block's result holds once the part that reads no data (a penalty on the
         parameters), which the zero-row run gives: blocks after the first add their result
         less that part, so the chunk's result is what one run on the chunk would give (the
-        client counts that part once per chunk), up to rounding."""
+        client counts that part once per chunk), up to rounding. That part is computed in
+        every block: where it costs much beside a block's rows (an expensive prior), the
+        rest of the chunk runs in larger blocks (:func:`_recut`)."""
         cuts = _cuts(blocks, self.block)
-        total = self.once([blk[:cuts[1]] for blk in blocks] if len(cuts) > 2 else blocks)
-        if len(cuts) > 2:
-            base = self.once([blk[:0] for blk in blocks])
-            for start, stop in zip(cuts[1:], cuts[2:]):
-                part = self.once([blk[start:stop] for blk in blocks])
-                total = [t + (p - b) for t, p, b in zip(total, part, base)]
+        if len(cuts) == 2:
+            return self.once(blocks)
+        t0 = time.thread_time()             # CPU time: a preemption is not the model's cost
+        total = self.once([blk[:cuts[1]] for blk in blocks])
+        t1 = time.thread_time()
+        base = self.once([blk[:0] for blk in blocks])
+        cuts = _recut(cuts, t1 - t0, time.thread_time() - t1)
+        for start, stop in zip(cuts, cuts[1:]):
+            part = self.once([blk[start:stop] for blk in blocks])
+            total = [t + (p - b) for t, p, b in zip(total, part, base)]
         return total
 
     def once(self, blocks):
@@ -327,6 +335,19 @@ def _cuts(blocks, most: int) -> list:
         return [0, rows]
     k = -(-rows // most)
     return [rows * j // k for j in range(k + 1)]
+
+
+def _recut(cuts: list, first: float, base: float) -> list:
+    """The cuts of a chunk's rows after its first block (``cuts[1]`` on), given the seconds
+    the first block and the zero-row run took: the blocks as cut, or larger ones where the
+    part that reads no data (``base``, run in every block) costs more than a quarter of a
+    block's rows (``first - base``)."""
+    rows, most = cuts[-1], cuts[2] - cuts[1]
+    grow = math.ceil(BASE_SHARE * base / max(first - base, 1e-9))
+    if grow <= 1:
+        return cuts[1:]
+    k = -(-(rows - cuts[1]) // (most * grow))
+    return [cuts[1] + (rows - cuts[1]) * j // k for j in range(k + 1)]
 
 
 def _run(tc, args, n: int, rows: int):

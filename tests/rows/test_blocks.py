@@ -17,8 +17,9 @@ dask = pytest.importorskip("dask")
 
 @pytest.fixture
 def blocks(monkeypatch):
-    """``blocks(rows)``: chunks run in blocks of at most ``rows`` rows (0: whole chunks);
-    returns a list that counts the transform's runs."""
+    """``blocks(rows)``: chunks run in blocks of at most ``rows`` rows (0: whole chunks), never
+    larger (tiny blocks cost little beside the zero-row run: _recut would grow them); returns
+    a list of the rows of each of the transform's runs."""
     runs = []
     once = dask_rows._Payload.once
 
@@ -27,9 +28,10 @@ def blocks(monkeypatch):
         return once(self, blks)
     monkeypatch.setattr(dask_rows._Payload, "once", counted)
 
-    def set_rows(rows):
+    def set_rows(rows, base_share=0):
         monkeypatch.setattr(dask_rows, "BLOCK_BYTES", 1 << 30 if rows else 0)
         monkeypatch.setattr(dask_rows, "BLOCK_ROWS", (rows, rows))
+        monkeypatch.setattr(dask_rows, "BASE_SHARE", base_share)    # 0: blocks never grow
         runs.clear()
         return runs
     return set_rows
@@ -134,3 +136,38 @@ def test_chunks_that_are_not_c_contiguous_run_whole(blocks):
         counted = blocks(7)
         assert_close(vg(W, X, y), vg(W, XN, YN))
     assert sorted(counted) == [3, 50, 50, 50, 50]
+
+
+def test_blocks_grow_where_the_part_without_data_is_costly():
+    """_recut: blocks after the first grow by how much the zero-row run costs beside a
+    block's rows; a model whose prior on the parameters is expensive runs a chunk in fewer
+    blocks, with the same result (the closed form)."""
+    assert dask_rows.BASE_SHARE == 4
+    cuts = [0, 6, 12, 18, 25, 31, 37, 43, 50]
+    assert dask_rows._recut(cuts, 1.0, 0.1) == cuts[1:]           # base 1/9 of a block: kept
+    assert dask_rows._recut(cuts, 1.0, 0.3) == [6, 17, 28, 39, 50]  # 4 x 0.3 / 0.7: 2x larger
+    assert dask_rows._recut(cuts, 1.0, 0.7) == [6, 50]              # 10x: the rest in one
+    assert dask_rows._recut([0, 6, 9], 1.0, 0.9) == [6, 9]
+
+
+def costly_prior(w, X, y):
+    prior = 0.0
+    for j in range(3000):
+        prior += np.sin(w[0] + j * 1e-3)
+    return np.mean((X @ w - y) ** 2) + prior
+
+
+def test_a_costly_prior_runs_in_fewer_blocks(blocks):
+    X, y = lazy(XN, 50), lazy(YN, 50)
+    vg = fg.value_and_grad(costly_prior, target="python")
+    with dask.config.set(scheduler="threads"):
+        counted = blocks(7, base_share=4)
+        val, g = vg(W, X, y)
+    r = XN @ W - YN
+    angles = W[0] + np.arange(3000) * 1e-3
+    np.testing.assert_allclose(val, np.mean(r * r) + np.sum(np.sin(angles)), rtol=1e-12)
+    want = 2 * XN.T @ r / N
+    want[0] += np.sum(np.cos(angles))
+    np.testing.assert_allclose(g, want, rtol=1e-11)
+    # 4 chunks of 50 rows and one of 3: without growing, 4 x (8 + 1) + 1 runs
+    assert len(counted) <= 4 * 4 + 1, sorted(counted)
