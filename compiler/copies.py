@@ -1,7 +1,8 @@
 """Copy insertion, decided late (issue 23, item 5): where an in-place write needs a copy.
 
 An in-place op (``Primitive.inplace``: ``setitem``, ``index_add``, ``add_into``,
-``tape_put``, ``tape_push``) writes into the buffer of its first argument ``a``. In the
+``tape_put``; and ``tape_push``, unless it grows the tape into a new buffer) writes into the
+buffer of its first argument ``a``. In the
 IR's functional reading the write makes a new value and ``a`` keeps its old one, so the
 write is sound only where no value that shares ``a``'s buffer (``a`` itself, a view of it,
 a loop's initial value it was carried from...) is read afterwards, and the buffer is the
@@ -22,13 +23,17 @@ values its blocks yield, a loop's parameter those of its initial and yielded val
 array made inside the loop reaches the parameter as an earlier trip's array, distinct from
 the one the same op makes on this trip).
 
+Tapes: a ``tape_get`` view is one row of its tape, and a read ``tape_get(t, k)`` inside a
+loop sees another row on every other trip than the write made through row ``k`` on this one
+when ``k`` differs from trip to trip (``Primitive.tape_row``, compiler/trips.py); a value
+whose contents are undefined (``Primitive.uninitialized``: a tape before its rows are
+written) is no hazard when read after a write into its buffer.
+
 The stages still make their own copy decisions (``frontend/ownership.py``,
 ``reverse._Reverse.owned``/``copies``, ``batching._Batcher.foreign``); with
 ``FLATGRAD_COPIES=pass`` the batcher leaves its copy to this pass, which then runs last in
-``pipeline.transform`` (docs/architecture.md, "Copies"). :func:`hazards` alone is a check:
-on a program the old stages compiled it lists the writes they left unsound (or where this
-analysis is more cautious than the stages' knowledge, such as a checkpoint tape whose stale
-rows are overwritten before they are read).
+``pipeline.transform`` (docs/architecture.md, "Copies"). :func:`hazards` is also the
+verifier's rule on final programs (``verify.check_final``).
 """
 from __future__ import annotations
 
@@ -37,9 +42,9 @@ import os
 from dataclasses import dataclass, replace
 
 from . import types as T
-from .ir import Block, For, Function, If, Op, Var, While, blocks_of, max_id, operands
+from .ir import (Block, Const, For, Function, If, Op, Var, While, blocks_of, max_id,
+                 operands, walk)
 from .primitives import PRIMS
-from .verify import reads as _reads
 
 
 def enabled() -> bool:
@@ -75,9 +80,13 @@ def buffers(fn: Function) -> tuple[dict[int, frozenset], frozenset]:
         if not s.outs or not T.is_array(s.outs[0].type):
             return False
         out, p = s.outs[0], PRIMS[s.prim]
-        shares = (p.view or p.inplace) and s.args and isinstance(s.args[0], Var) \
+        shares = (p.view or _writes_into(p)) and s.args and isinstance(s.args[0], Var) \
             and T.is_array(s.args[0].type)
         new = of(s.args[0]) if shares else frozenset((out.id,))
+        if shares and not p.view and not p.inplace:     # tape_push: or a grown copy
+            new |= {out.id}
+        if p.view and p.tape_row:          # tape_get: one row of the tape
+            new = _rows(new, s.args[1])
         if _read_only(s):
             foreign.add(out.id)
             new |= {out.id}
@@ -124,11 +133,38 @@ def buffers(fn: Function) -> tuple[dict[int, frozenset], frozenset]:
 def _earlier(bs: frozenset, inside: frozenset) -> frozenset:
     """The buffers a loop's yield hands to its next trip: one made inside the loop is, on
     that trip, an earlier trip's array (``("earlier", site)``), not the one its op makes
-    again (a fresh ``copy_array`` of the carried adjoint never aliases the parameter)."""
-    return frozenset(("earlier", b) if isinstance(b, int) and b in inside else b for b in bs)
+    again (a fresh ``copy_array`` of the carried adjoint never aliases the parameter). A row
+    named by a value of the loop is another trip's row: the next trip sees the whole tape."""
+    def one(b):
+        if _is_row(b):
+            return one(b[1]) if b[2] in inside else ("row", one(b[1]), b[2])
+        return ("earlier", b) if isinstance(b, int) and b in inside else b
+    return frozenset(one(b) for b in bs)
+
+
+# A buffer token is a site (the id of the value that made the buffer), ("earlier", site)
+# (that op's array of an earlier trip), or ("row", token, k): row k (a value's id) of a
+# tape, the part of it a tape_get views and a tape_put writes (Primitive.tape_row).
+
+def _is_row(b) -> bool:
+    return isinstance(b, tuple) and b[0] == "row"
+
+
+def _rows(bs: frozenset, k) -> frozenset:
+    """Row ``k`` of each buffer of ``bs`` (the whole buffers where ``k`` is a constant; a
+    part of a row, within that row)."""
+    if not isinstance(k, Var):
+        return bs
+    return frozenset(b if _is_row(b) else ("row", b, k.id) for b in bs)
+
+
+def _whole(b):
+    """The buffer a token is part of (itself, or the tape a row is of)."""
+    return _whole(b[1]) if _is_row(b) else b
 
 
 def _site(b) -> int:
+    b = _whole(b)
     return b[1] if isinstance(b, tuple) else b
 
 
@@ -158,18 +194,53 @@ def hazards(fn: Function) -> list[Hazard]:
     """Every in-place write of ``fn`` that is unsound without a copy (see the module doc)."""
     bufs, foreign = buffers(fn)
     order = _Order(fn)
+    defs = {s.outs[0].id: s for s in walk(fn.body) if isinstance(s, Op) and s.outs}
+    empty = {v for v, s in defs.items() if PRIMS[s.prim].uninitialized}
+    wholes = {v: frozenset(map(_whole, bs)) for v, bs in bufs.items()}
     out = []
     for w, path in _writes(fn.body, ()):
-        a = w.args[0]
-        mine = bufs.get(a.id, frozenset())
+        mine = _written(w, bufs)
         if any(_site(b) in foreign for b in mine):
             out.append(Hazard(w, "foreign", None))
             continue
-        stale = {v for v, bs in bufs.items() if bs & mine and order.before(v, w)}
-        hit = _read_after(w, path, stale, order)
+        touched = frozenset(map(_whole, mine))
+        stale = {v for v, ws in wholes.items()
+                 if ws & touched and v not in empty and order.before(v, w)}
+        hit = _read_after(w, path, stale, _Rows(mine, bufs, defs))
         if hit is not None:
             out.append(Hazard(w, "read later", hit))
     return out
+
+
+def _written(w: Op, bufs: dict) -> frozenset:
+    """The buffers (or rows of them) the write ``w`` changes."""
+    mine = bufs.get(w.args[0].id, frozenset())
+    return _rows(mine, w.args[1]) if PRIMS[w.prim].tape_row else mine
+
+
+@dataclass
+class _Rows:
+    """What tells a write's rows apart from a read's: the rows the write changes, every
+    value's buffers, and each value's defining op."""
+
+    written: frozenset
+    bufs: dict
+    defs: dict
+
+    def apart(self, s: Op, loop, inside: frozenset) -> bool:
+        """Does the read ``s`` (in ``loop``) see, on every other trip, other rows than the
+        write changes on this one? So where ``s`` is ``tape_get(t, k)``, each buffer the
+        write shares with ``t`` is written at row ``k`` alone, and ``k`` differs from trip to
+        trip of ``loop`` (:func:`_trip_step`). On the write's own trip, a read after it is
+        found in program order; one before it has read the row already."""
+        p = PRIMS[s.prim]
+        if not (p.view and p.tape_row and isinstance(s.args[1], Var)):
+            return False
+        k = s.args[1]
+        theirs = frozenset(map(_whole, self.bufs.get(s.args[0].id, frozenset())))
+        shared = [b for b in self.written if _whole(b) in theirs]
+        return all(_is_row(b) and b[2] == k.id for b in shared) \
+            and _trip_step(k, loop, inside, self.defs) not in (None, 0)
 
 
 class _Order:
@@ -198,24 +269,23 @@ class _Order:
         return self.made.get(v, -1) < self.at[id(w)]
 
 
+def _writes_into(p) -> bool:
+    """Does the primitive write into its first argument's buffer: in place (``inplace``), or
+    as a tape row written there unless the tape grows into a new buffer (``tape_push``)?"""
+    return p.inplace or (p.tape_row and not p.view)
+
+
 def _writes(b: Block, path: tuple):
     """(write, path) for every in-place op; ``path``: (block, index) pairs from the function's
     body down to the write's own block."""
     for i, s in enumerate(b.stmts):
         here = path + ((b, i),)
         if isinstance(s, Op):
-            if PRIMS[s.prim].inplace and isinstance(s.args[0], Var):
+            if _writes_into(PRIMS[s.prim]) and isinstance(s.args[0], Var):
                 yield s, here
             continue
         for inner in blocks_of(s):
             yield from _writes(inner, here)
-
-
-def _block_reads(b: Block) -> set[int]:
-    out = {a.id for a in b.yields if isinstance(a, Var)}
-    for s in b.stmts:
-        out |= _reads(s)
-    return out
 
 
 def _defined(s) -> set[int]:
@@ -229,36 +299,65 @@ def _defined(s) -> set[int]:
     return out
 
 
-def _read_after(w: Op, path: tuple, stale: set[int], order: _Order) -> Var | None:
+def _read_after(w: Op, path: tuple, stale: set[int], rows: _Rows) -> Var | None:
     """A value of ``stale`` that the program reads after ``w`` runs, or None."""
     for depth in range(len(path) - 1, -1, -1):
         b, i = path[depth]
         later = set()
         for s in b.stmts[i + 1:]:
-            later |= _reads(s)
+            later |= reads(s)
         later |= {a.id for a in b.yields if isinstance(a, Var)}
         hit = later & stale
         if hit:
             return _var(min(hit), w, path)
         region = b.stmts[i]
         if isinstance(region, (For, While)) and depth < len(path) - 1:
-            inside = _defined(region)
-            hit = {v for v in _block_reads_all(region) & stale if v not in inside}
+            inside = frozenset(_defined(region))
+            hit = _loopreads(region, stale - inside, rows, inside)
             if hit:
                 return _var(min(hit), w, path)
     return None
 
 
-def _block_reads_all(s) -> set[int]:
+def _loopreads(loop, outer: set[int], rows: _Rows, inside: frozenset) -> set[int]:
+    """The values of ``outer`` (made before ``loop``) that its trips read, save reads of a
+    tape's rows that another trip's write cannot reach (:meth:`_Rows.apart`)."""
     out: set[int] = set()
-    for b in blocks_of(s):
-        out |= _block_reads(b)
+
+    def block(b: Block) -> None:
+        out.update(a.id for a in b.yields if isinstance(a, Var) and a.id in outer)
+        for s in b.stmts:
+            if isinstance(s, Op):
+                hit = reads(s) & outer
+                if hit and not rows.apart(s, loop, inside):
+                    out.update(hit)
+                continue
+            out.update(a.id for a in operands(s) if isinstance(a, Var) and a.id in outer)
+            for inner in blocks_of(s):
+                block(inner)
+
+    for b in blocks_of(loop):
+        block(b)
     return out
+
+
+def _trip_step(k, loop, inside: frozenset, defs: dict):
+    """How the integer ``k`` changes from one trip of ``loop`` to the next (compiler/trips.py:
+    0, a nonzero int, ``...`` or None), from the index's step and the ops' ``trip_step``."""
+    if isinstance(k, Const) or k.id not in inside:
+        return 0
+    if isinstance(loop, For) and k.id == loop.body.params[0].id:     # range's step: never 0
+        step = loop.step
+        return step.value if isinstance(step, Const) and isinstance(step.value, int) else ...
+    s = defs.get(k.id)
+    rule = PRIMS[s.prim].trip_step if s is not None else None
+    if rule is None or not _integer(k.type):
+        return None
+    return rule([_trip_step(a, loop, inside, defs) for a in s.args], s.args)
 
 
 def _var(v: int, w: Op, path) -> Var:
     """The Var of id ``v`` for a message (the write's operand when it is that value)."""
-    from .ir import walk
     top = path[0][0]
     for a in w.args:
         if isinstance(a, Var) and a.id == v:
@@ -272,6 +371,10 @@ def _var(v: int, w: Op, path) -> Var:
                 if p.id == v:
                     return p
     return Var(v, T.F64)
+
+
+def _integer(t) -> bool:
+    return isinstance(t, T.Scalar) and t.dtype.startswith(("int", "uint"))
 
 
 # ----------------------------------------------------------------------- the pass
@@ -323,5 +426,18 @@ def log(fn: Function) -> None:
 
 def count_copies(fn: Function) -> int:
     """How many ``copy_array`` ops ``fn`` runs (each region's body counted once)."""
-    from .ir import walk
     return sum(1 for s in walk(fn.body) if isinstance(s, Op) and s.prim == "copy_array")
+
+
+def reads(s) -> set[int]:
+    """Every value ``s`` reads the contents of, inside its regions too (an argument read for
+    its shape alone, ``Primitive.shape_args``, is not)."""
+    if isinstance(s, Op):
+        shape_args = PRIMS[s.prim].shape_args
+        return {a.id for i, a in enumerate(s.args) if isinstance(a, Var) and i not in shape_args}
+    out = {a.id for a in operands(s) if isinstance(a, Var)}
+    for b in blocks_of(s):
+        for t in b.stmts:
+            out |= reads(t)
+        out |= {a.id for a in b.yields if isinstance(a, Var)}
+    return out

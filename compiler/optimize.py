@@ -165,9 +165,9 @@ def _simplify(op: Op, defs: dict):
         unit, absorb = (True, False) if p == "and" else (False, True)
         for x, y in ((a, c), (c, a)):
             if isinstance(x, Const) and x.value is unit:
-                return y
-            if isinstance(x, Const) and x.value is absorb:
-                return Const(absorb, T.BOOL)
+                return same(y)
+            if isinstance(x, Const) and x.value is absorb and out.type == T.BOOL:
+                return Const(absorb, T.BOOL)      # (an array's and/or keeps its shape)
     elif p == "select" and out.type == T.BOOL:
         cond, x, y = args
         if isinstance(x, Const) and isinstance(y, Const):

@@ -31,10 +31,13 @@ from .frontend.source import params_of
 from .steps import over_leaves, results_tree, with_tree
 from .targets import Target
 from .tree import expression, leaves
-from .verify import check
+from .verify import check, check_final
 from .vmap import resolve as resolve_vmap
 
 DEBUG = bool(os.environ.get("FLATGRAD_DEBUG"))
+# the final program of every request is checked for in-place writes that need a copy
+# (verify.check_final) in debug mode, and by the fuzzer, which sets it
+CHECK_FINAL = DEBUG
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
                           undefined=jinja2.StrictUndefined, trim_blocks=True,
@@ -150,6 +153,8 @@ def _transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> F
     if copies.enabled():               # the late copy decision (issue 23, item 5): opt-in
         ir = run_passes(ir, [("copies", copies.insert_copies)], log=log)
     copies.log(ir)
+    if CHECK_FINAL:
+        check_final(ir)
     if tree is not None:
         ir = with_tree(ir, tree)          # passes need not keep meta; the results are the same
     if req.name:

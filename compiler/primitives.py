@@ -32,6 +32,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import dims as D
+from . import trips
 from . import types as T
 from .ir import Const
 from .spelling import (  # noqa: F401 - the stanzas import these from here
@@ -63,6 +64,15 @@ class Primitive:
     read_only: Any = False              # its result may be a read-only view (np.broadcast_to):
                                         # never written in place (compiler/copies.py); a
                                         # function of the argument types where they decide
+    tape_row: bool = False              # reads or writes the one row of its first argument
+                                        # (a tape) that its second, an integer, names: rows
+                                        # a loop's trips name apart are disjoint (copies.py)
+    trip_step: Rule | None = None       # an integer op: its result's change from one trip of
+                                        # a loop to the next, from its arguments' (trips.py)
+    uninitialized: bool = False         # its array result's contents are undefined (np.empty,
+                                        # a tape before its rows are written): no program
+                                        # reads them, so a later write into its buffer
+                                        # changes nothing read through it (compiler/copies.py)
     reads_values: bool = True           # its adjoint reads the values of its array arguments
     shape_args: tuple = ()              # the arguments it reads the shape of, never the
                                         # values (a write into one before it is no hazard)
@@ -222,15 +232,15 @@ def _max_weight(b, x, y):
 defprim("add", 2, T.arithmetic, infix("+", P_ADD), operator.add, operator.add,
         linear=(lambda b, s: s, lambda b, s: s), safe=True, reads_values=False,
         names=(np.add, operator.add), reads_output=False, diagonal=True, linear_in="each",
-        folds_ints=True)
+        folds_ints=True, trip_step=trips.add)
 defprim("sub", 2, T.arithmetic, infix("-", P_ADD), operator.sub, operator.sub,
         linear=(lambda b, s: s, lambda b, s: b.neg(s)), safe=True, reads_values=False,
         names=(np.subtract, operator.sub), reads_output=False, diagonal=True, linear_in="each",
-        folds_ints=True)
+        folds_ints=True, trip_step=trips.sub)
 defprim("mul", 2, T.arithmetic, infix("*", P_MUL), operator.mul, operator.mul,
         deriv=(lambda b, s, out, x, y: b.mul(s, y), lambda b, s, out, x, y: b.mul(s, x)),
         safe=True, names=(np.multiply, operator.mul), reads_output=False, spans=True,
-        diagonal=True, folds_ints=True)
+        diagonal=True, folds_ints=True, trip_step=trips.mul)
 defprim("div", 2, T.floating, infix("/", P_MUL), operator.truediv, operator.truediv,
         deriv=(lambda b, s, out, x, y: b.div(s, y),
                lambda b, s, out, x, y: b.div(b.mul(b.neg(s), out), y)),
@@ -238,7 +248,7 @@ defprim("div", 2, T.floating, infix("/", P_MUL), operator.truediv, operator.true
         diagonal=True)
 defprim("floordiv", 2, T.arithmetic, infix("//", P_MUL), lambda a, b: _sp().floor(a / b),
         operator.floordiv, nondiff=True, names=(np.floor_divide, operator.floordiv),
-        reads_output=False, folds_ints=True)
+        reads_output=False, folds_ints=True, trip_step=trips.floordiv)
 defprim("mod", 2, T.arithmetic, infix("%", P_MUL), lambda a, b: _sp().Mod(a, b), operator.mod,
         deriv=(lambda b, s, out, x, y: s, lambda b, s, out, x, y: b.mul(b.neg(s), b.floordiv(x, y))),
         names=(np.mod, operator.mod), reads_output=False, folds_ints=True)
@@ -250,7 +260,7 @@ defprim("pow", 2, T.arithmetic, infix("**", P_POW), operator.pow,
 defprim("neg", 1, T.arithmetic, prefix("-"), operator.neg, operator.neg,
         linear=(lambda b, s: b.neg(s),), safe=True, reads_values=False,
         names=(np.negative, operator.neg),
-        reads_output=False, diagonal=True, linear_in="each")
+        reads_output=False, diagonal=True, linear_in="each", trip_step=trips.neg)
 defprim("copy", 1, T.same, Spelling("{0}", "{0}", P_ATOM, (0,)), lambda a: a, lambda a: a,
         linear=(lambda b, s: s,), safe=True, view=True, reads_values=False, reads_output=False,
         diagonal=True, linear_in="each")
@@ -471,22 +481,23 @@ defprim("tape_alloc", 2, lambda n, like: T.Array(like.dtype, T.ndim(like) + 1),
         Spelling("np.empty({0}, dtype=np.{dtype})",
                  "np.empty(({0},) + {1}.shape, dtype=np.{dtype})", P_ATOM, (1, P_ATOM), choose=1,
                  jit="empty_rows({0}, {1})", helpers=("empty_rows",)),  # huge pages for large ones
-        elementwise=False, fresh=True, nondiff=True,
+        elementwise=False, fresh=True, nondiff=True, uninitialized=True,
         shape=lambda q, args, p: (q.sym(args[0]),) + q.shape(args[1]),  # rows of like's shape
         jvp_joint=lambda b, tans, out, n, like:
             None if tans[1] is None else b.op("tape_alloc", n, tans[1]), reads_output=False,
         never_raises=True, batch=lambda bt, op, a, isb: bt.alloc(op, a, isb))
 defprim("tape_put", 3, lambda t, k, v: t, Spelling("{0}[{1}] = {2}", "{0}[{1}] = {2}", 0, (0, 1, 1)),
         elementwise=False, inplace=True, fresh=True, shape=D.like(0), vjp=_TAPE_WRITE_VJP,
-        jvp_joint=_tape_write("tape_put"), reads_output=False,
+        jvp_joint=_tape_write("tape_put"), reads_output=False, tape_row=True,
         indexes=1, batch=B_INDEX)
 defprim("tape_push", 3, lambda t, k, v: t, helper("tape_push", arity=3), elementwise=False,
         fresh=True, shape=D.like(0), vjp=_TAPE_WRITE_VJP, jvp_joint=_tape_write("tape_push"),
-        reads_output=False,
+        reads_output=False, tape_row=True,
         batch="a tape that grows as a while loop runs")
 # reading row k: its adjoint is added into row k of the tape's adjoint (reverse over reverse)
 defprim("tape_get", 2, lambda t, k: _array_of_rows(t),
         Spelling("{0}[{1}]", "{0}[{1}]", P_ATOM, (P_ATOM, 0)), elementwise=False, view=True,
+        tape_row=True,
         reads_values=False, vjp=(lambda b, g, out, tape, k: ("index", g, (("i",),)), None),
         jvp=(lambda b, t, out, tape, k: b.tape_get(t, k),), reads_output=False,
         indexes=1, batch=B_INDEX)
@@ -500,7 +511,7 @@ defprim("ones_like", 1, T.same, call("np.ones_like"), elementwise=False, fresh=T
         never_raises=True, batch=B_SAME)
 defprim("undef", 0, lambda *ts, **p: p["type"],
         Spelling("None", "np.empty((0,) * {ndim}, dtype=np.{dtype})", P_ATOM, ()),
-        elementwise=False, fresh=True, nondiff=True, reads_output=False,
+        elementwise=False, fresh=True, nondiff=True, reads_output=False, uninitialized=True,
         batch="takes no operands")
 defprim("astype", 1, lambda x, dtype: T.with_dtype(x, dtype),
         Spelling("np.{dtype}({0})", "{0}.astype(np.{dtype})", P_ATOM, (1,)), elementwise=False,
@@ -776,7 +787,7 @@ def _ctor_spell(np_name):
 for _name in ("zeros", "ones", "empty"):
     defprim(_name, -1, lambda *dims, dtype="float64": T.Array(dtype, len(dims)),
             Spelling(_ctor_spell(_name), _ctor_spell(_name), P_ATOM, (1,)), elementwise=False,
-            fresh=True, allocates=True, nondiff=True,
+            fresh=True, allocates=True, nondiff=True, uninitialized=_name == "empty",
             shape=lambda q, args, p: tuple(q.sym(a) for a in args),
             reads_output=False, batch=NO_BATCH_SHAPE)
 defprim("full", -1, lambda *dims, dtype="float64": T.Array(dtype, len(dims) - 1),

@@ -3,11 +3,14 @@
 It points at the offending statement: a value used before it is defined or outside
 its scope, defined twice, a region whose yields do not match its outputs, an op
 whose recorded type disagrees with the primitive's typing rule, or a buffer read after
-an in-place write into it (:func:`check_writes`).
+an in-place write into it (:func:`check_writes`). A final program (what a request compiles
+to, after every pass) must also have no in-place write that needs a copy
+(:func:`check_final`, the late copy analysis of compiler/copies.py).
 """
 from __future__ import annotations
 
-from .ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, dump, operands, walk
+from .copies import hazards, reads
+from .ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, dump, walk
 from .primitives import PRIMS
 from .types import Array
 
@@ -139,16 +142,17 @@ def check_writes(fn: Function) -> None:
     visit(fn.body)
 
 
-
-def reads(s) -> set[int]:
-    """Every value ``s`` reads the contents of, inside its regions too (an argument read for
-    its shape alone, ``Primitive.shape_args``, is not)."""
-    if isinstance(s, Op):
-        shape_args = PRIMS[s.prim].shape_args
-        return {a.id for i, a in enumerate(s.args) if isinstance(a, Var) and i not in shape_args}
-    out = {a.id for a in operands(s) if isinstance(a, Var)}
-    for b in blocks_of(s):
-        for t in b.stmts:
-            out |= reads(t)
-        out |= {a.id for a in b.yields if isinstance(a, Var)}
-    return out
+def check_final(fn: Function) -> None:
+    """Raise IRError unless ``fn`` is well-formed (:func:`check`) and no in-place write in it
+    clobbers a value the program reads later, or writes into an argument or a read-only view
+    (``copies.hazards``: the invariant of docs/architecture.md, "The IR and its invariants").
+    For the program a request compiles to, after every pass: between passes a stage may
+    leave a copy to the late copy pass (``FLATGRAD_COPIES=pass``)."""
+    check(fn)
+    found = hazards(fn)
+    if found:
+        lines = "\n".join(f"  {h.write.prim} into {h.write.args[0]} at {h.write.loc}: "
+                          + (f"{h.value} is read after it" if h.value is not None
+                             else "the buffer is an argument's or a read-only view's")
+                          for h in found)
+        raise IRError(f"{len(found)} in-place write(s) need a copy:\n{lines}\n{dump(fn)}")

@@ -7,7 +7,7 @@ from flatgrad.compiler import types as T
 from flatgrad.compiler.builder import Builder
 from flatgrad.compiler.verify import check
 from flatgrad.compiler.frontend import lower_function
-from flatgrad.compiler.ir import Block, Function, dump
+from flatgrad.compiler.ir import Block, Const, Function, dump
 from flatgrad.compiler.optimize import O1, copy_propagation, cse, dce, simplify
 from flatgrad.compiler.reverse import reverse_ad
 
@@ -145,3 +145,21 @@ def test_checker_passes_after_every_pass(name, types):
 
 def test_checker_passes_after_every_pass_while():
     test_checker_passes_after_every_pass("whileloop", (T.F64,))
+
+
+def test_simplify_keeps_the_shape_of_an_arrays_and_or():
+    """``and(mask, False)`` of a mask array is an array of False, not the scalar False: folding
+    it to the scalar left a later select typed as an array with only scalar operands (the
+    verifier's type rule failed under FLATGRAD_DEBUG=1 for np.linspace(a, b, 1)'s JVP)."""
+    def body(b, x):
+        mask = b.op("gt", b.op("ones_like", b.op("pack", x)), 0.0)
+        none = b.op("and", mask, Const(False, T.BOOL))
+        same = b.op("or", Const(False, T.BOOL), mask)
+        return [b.op("select", none, x, b.op("select", same, x, 0.0))]
+    fn = build(1, body)
+    check(fn)
+    out = simplify(fn)
+    check(out)
+    assert out.body.yields[0].type == fn.body.yields[0].type
+    text = dump(out)
+    assert "and " in text and "select False" not in text

@@ -31,8 +31,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from flatgrad.compiler import pipeline
+
 from . import oracle
 from .gen import TRANSFORMS_IMPORT, Expr, Program, Stmt, generate, random_args
+
+# every program a configuration compiles is verified as a final program: no in-place write in
+# it needs a copy (verify.check_final; one that does is an internal error, reported REJECTED)
+pipeline.CHECK_FINAL = True
 
 OK, WRONG, INTERNAL, REJECTED, SKIP, KINK, GEN_BAD = (
     "OK", "WRONG", "INTERNAL", "REJECTED", "ORACLE_SKIP", "KINK", "GEN_BAD")
