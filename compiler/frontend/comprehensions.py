@@ -57,7 +57,9 @@ class Comprehensions:
         out = []
         for value in values:
             private = {n: f"{lw.flag(ITEM[1:])}.{n}" for n in target_names(g.target)}
-            lw.hints.update({p: n for n, p in private.items()})   # values show the user's names
+            # (the private names have no hint: a value bound to one keeps its own name, as
+            # the items are bound before any element is lowered, where the user's name would
+            # now fall on the iterable's last value, computed just before)
             bound.extend(private.values())
             lw.assign(Renamer(private).visit(copy.deepcopy(g.target)), value, g)
             own = {n: ast.Name(id=p, ctx=ast.Load()) for n, p in private.items()}

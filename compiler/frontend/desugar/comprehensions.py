@@ -4,12 +4,12 @@ A list comprehension or a generator whose iterables are known while compiling (a
 ``range``, a tuple, a dict's keys, ``enumerate``/``zip`` of those) is a tuple of values
 here, so it is written out: one element per item that passes its conditions, in order,
 with the names its ``for`` binds replaced by how the Lowerer spells each item's value
-(its private names, or constants)::
+(the Lowerer's private names, or constants)::
 
     [x[i, j] for i in range(3) for j in range(i) if j != 1]
         ->  [x[1, 0], x[2, 0]]                      # i, j spelled as constants
     (w @ h for w, b in zip(ws, bs) if b is not None)
-        ->  ($c1 @ h, $c5 @ h)                      # w of items 0 and 2; b of item 1 was None
+        ->  ($item1.w @ h, $item3.w @ h)            # the second item's b was None
 
 What only lowering knows comes in as facts, an :class:`Item` per value each ``for`` visits:
 its spellings, whether its ``if`` s held (a condition that is constant only once the item
