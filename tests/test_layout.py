@@ -136,3 +136,18 @@ def test_no_eval_of_structure_strings():
                 name = f.id if isinstance(f, ast.Name) else getattr(f, "attr", "")
                 assert name not in ("eval", "literal_eval") or module == "flatgrad.cli", \
                     f"{module}:{node.lineno} calls {name}"
+
+
+def test_no_file_over_1000_lines_and_no_class_over_600():
+    """Issue 23's size limits for compiler/, runtime/ and flatgrad/: a module or class that
+    outgrows them holds more than one concept and is split."""
+    big = []
+    for path in MODULES.values():
+        text = path.read_text()
+        if text.count("\n") > 1000:
+            big.append(f"{path.relative_to(ROOT)}: {text.count(chr(10))} lines")
+        for n in ast.walk(ast.parse(text)):
+            if isinstance(n, ast.ClassDef) and n.end_lineno - n.lineno + 1 > 600:
+                big.append(f"{path.relative_to(ROOT)}: class {n.name}, "
+                           f"{n.end_lineno - n.lineno + 1} lines")
+    assert not big, "; ".join(big)

@@ -15,6 +15,7 @@ import numpy as np
 from .. import types as T
 from ..ir import Const, Var
 from ..library.registry import METHODS, lowering_of
+from ..library.binding import bind_written
 from ..library.linalg import batched_matmul
 from ..primitives import PRIMS
 from ..values import BoundMethod, Record, Ref, SliceVal, hashable
@@ -73,8 +74,7 @@ class ArrayLowering:
     def call_method(self, m: BoundMethod, node: ast.Call, kwargs):
         x, name = m.base, m.name
         if isinstance(x, Record):          # a dict argument: d.keys(), d.values(), d.items()
-            if node.args or kwargs:
-                raise self.err(node, f".{name}() takes no arguments")
+            bind_written(self.lowerer, node, f".{name}", "")     # takes no arguments
             keys = tuple(map(Ref, x.items))
             vals = tuple(x.items.values())
             return {"keys": keys, "values": vals, "items": tuple(zip(keys, vals))}[name]

@@ -81,6 +81,9 @@ def lower_len(lowerer, node, args):
 
 @lowers(builtins.sum, takes="iterable")
 def lower_sum(lowerer, node, args):
+    rows = lowerer.grown_rows(args["iterable"], node)
+    if rows is not None:           # a list grown in a loop: its items added, as Python does
+        return lowerer.op(node, "sum", rows, axis=0, keepdims=False)
     if isinstance(args["iterable"], (ast.GeneratorExp, ast.ListComp)):
         gen = args["iterable"]
         comprehensions = lowerer.comprehensions

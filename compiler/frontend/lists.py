@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const, Var
-from ..values import ListValue, SliceVal, hashable
+from ..values import ListValue, SliceVal
 
 
 class ListLowering:
@@ -279,32 +279,20 @@ class GrowingLists:
                                                  ctx=ast.Load(), lineno=node.lineno,
                                                  col_offset=node.col_offset))
 
-    def stacked_call(self, fn, node: ast.Call, kwargs):
-        """np.array / np.asarray / np.stack / np.vstack / np.hstack / np.concatenate and sum()
-        of a list of rows, or None for other calls (and other arguments)."""
-        kind = _ROWS_CALLS.get(fn) if hashable(fn) else None
-        arg = node.args[0] if node.args else None
-        if isinstance(arg, ast.Subscript) and isinstance(arg.slice, ast.Slice):
-            arg = arg.value                   # np.stack(outputs[1:]): rows too
-        if kind is None or not isinstance(arg, ast.Name) or \
-                not isinstance(self.env.get(arg.id), self.LIST_VALUES):
+    def grown_rows(self, arg: ast.expr | None, node: ast.Call):
+        """The rows of the list grown in a loop that ``arg`` names (``outputs``, or a slice of
+        it, ``outputs[1:]``), or None for any other argument: the lowerings of np.array,
+        np.stack, np.concatenate, np.vstack, np.hstack and sum() then join one array of rows."""
+        name = arg.value if isinstance(arg, ast.Subscript) and isinstance(arg.slice, ast.Slice) \
+            else arg
+        if not isinstance(name, ast.Name) or not isinstance(self.env.get(name.id), self.LIST_VALUES):
             return None
-        rows = self.stacked_rows(self.expr(node.args[0]), node)
-        allowed = {"array": ("dtype",), "sum": (), "stack": ("axis",),
-                   "concatenate": ("axis",), "vstack": (), "hstack": ()}[kind]
-        if set(kwargs) - set(allowed) or len(node.args) > 1 + (kind in ("stack", "concatenate")):
-            raise self.err(node, f"this call of {_NAMES[kind]} on a list grown in a loop is not "
-                                 "supported", f"Call {_NAMES[kind]}(list) or with axis=.")
+        return self.stacked_rows(self.expr(arg), node)
+
+    def join_rows(self, kind: str, rows: Var, axis: int, node):
+        """np.stack / np.vstack / np.hstack / np.concatenate (``kind``) of a list's ``rows``,
+        along the items' ``axis`` (stack and concatenate)."""
         nd = T.ndim(rows.type) - 1              # of each item
-        axis_node = kwargs.get("axis", node.args[1] if len(node.args) > 1 else None)
-        axis = 0 if axis_node is None else self.const_int(axis_node)
-        if kind == "sum":                       # Python's sum: item by item
-            return self.op(node, "sum", rows, axis=0, keepdims=False)
-        if kind == "array":
-            out = self.op(node, "copy_array", rows)
-            dtype = kwargs.get("dtype")
-            return out if dtype is None else self.cast(out, T.with_dtype(
-                out.type, self.dtype_of(dtype, node)), node)
         if kind == "vstack":                    # numbers: a column; vectors: rows
             if nd == 0:
                 return self.op(node, "expand_dims", rows, axis=1)
@@ -346,12 +334,6 @@ class Held(ast.expr):
     def __init__(self, value):
         super().__init__()
         self.value = value
-
-
-_ROWS_CALLS = {np.array: "array", np.asarray: "array", np.stack: "stack", np.vstack: "vstack",
-               np.hstack: "hstack", np.concatenate: "concatenate", sum: "sum"}
-_NAMES = {"array": "np.array", "stack": "np.stack", "vstack": "np.vstack",
-          "hstack": "np.hstack", "concatenate": "np.concatenate", "sum": "sum"}
 
 
 def _appended(s: ast.Expr) -> str | None:

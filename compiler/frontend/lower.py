@@ -645,9 +645,6 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
                 raise e.called_from(self.pf.loc(node)) from None
         if transforms.is_transform(fn):      # fg.grad(f)(x), a grad made outside, fg.vjp(...)
             return self.call_user(fn, node, kwargs, lower=transforms.lower_call)
-        rows = self.stacked_call(fn, node, kwargs)     # np.array(outputs) of a grown list
-        if rows is not None:
-            return rows
         lowering = lowering_of(fn)        # the one registry of calls (library/registry.py)
         if lowering is not None:
             return lowering(self, node, kwargs)

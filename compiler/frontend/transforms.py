@@ -29,6 +29,7 @@ from ..errors import CompileError
 from ..inline import inline
 from ..ir import Block, Const, Function, Op, Var, walk
 from ..primitives import PRIMS
+from ..library.binding import Bound, Signature, bind
 from ..rewrite import free_vars, map_block
 from ..steps import apply_steps, over_leaves, results_tree, steps_of
 from ..vmap import resolve as resolve_vmap
@@ -66,7 +67,7 @@ def lower_call(lowerer, fn, node: ast.Call, kwargs) -> object:
         return call(lowerer, fn, node, kwargs)
     api = getattr(fn, "__flatgrad_api__", None)
     if isinstance(api, str):
-        return build(lowerer, api, node, kwargs)
+        return build(lowerer, api, node, fn)
     return call(lowerer, of_object(lowerer, fn), node, kwargs)
 
 
@@ -82,23 +83,23 @@ def of_object(lowerer, obj) -> Inner:
 
 # ---------------------------------------------------------------------- building
 
-def build(lowerer, api: str, node: ast.Call, kwargs) -> object:
+def build(lowerer, api: str, node: ast.Call, fn) -> object:
     """``fg.grad(f, argnums=...)`` and its kin, called in the body: an :class:`Inner`;
-    ``fg.jvp(f, primals, tangents)`` and ``fg.vjp(f, *primals)``: their values."""
-    if not node.args:
-        raise lowerer.err(node, f"fg.{api} needs the function to transform")
-    base = _callee(lowerer, lowerer.expr(node.args[0]), node.args[0], api)
+    ``fg.jvp(f, primals, tangents)`` and ``fg.vjp(f, *primals)``: their values. The call
+    binds against ``fn``'s own signature (the one binder); ``target=`` and ``optimize=`` are
+    the enclosing transform's business here."""
+    args = bind(lowerer, node, Signature.of(fn), f"fg.{api}")
+    base = _callee(lowerer, lowerer.expr(args["f"]), args["f"], api)
     if api == "jvp":
-        return _jvp(lowerer, base, node, kwargs)
+        return _jvp(lowerer, base, node, args)
     if api == "vjp":
-        return _vjp(lowerer, base, node, kwargs)
-    names = {"jacobian": ("argnums", "mode")}.get(api, ("argnums",))
-    opts = _options(lowerer, node, kwargs, names, api)
-    nums, single = _argnums(lowerer, opts.get("argnums", Const(0, T.I64)), node)
-    mode = getattr(opts["mode"], "obj", None) if "mode" in opts else "auto"
+        return _vjp(lowerer, base, node, args)
+    argnums = lowerer.expr(args["argnums"]) if "argnums" in args else Const(0, T.I64)
+    nums, single = _argnums(lowerer, argnums, node)
+    mode = getattr(lowerer.expr(args["mode"]), "obj", None) if "mode" in args else "auto"
     if mode not in ("auto", "rev", "fwd"):
         raise lowerer.err(node, f"fg.{api}: mode must be 'auto', 'rev' or 'fwd'")
-    checkpoint = opts.get("checkpoint")
+    checkpoint = lowerer.expr(args["checkpoint"]) if "checkpoint" in args else None
     steps = steps_of(api, nums, single, mode=mode,
                      checkpoint=checkpoint.value if isinstance(checkpoint, Const) else None)
     extra = ()
@@ -124,23 +125,6 @@ def _callee(lowerer, v, node, api) -> Inner:
                  "Wrap it: lambda z: np.sin(z).")
 
 
-def _options(lowerer, node, kwargs, names, api) -> dict:
-    """The static options of ``fg.<api>(f, ...)`` by name; target= and optimize= are the
-    enclosing transform's business here."""
-    out = {}
-    for name, a in zip(names, node.args[1:]):
-        out[name] = lowerer.expr(a)
-    if len(node.args) > 1 + len(names):
-        raise lowerer.err(node, f"fg.{api} takes the function and {', '.join(names)} here")
-    for k, a in kwargs.items():
-        if k in ("target", "optimize"):
-            continue
-        if k not in names + ("checkpoint",) or k in out:
-            raise lowerer.err(node, f"fg.{api}: unexpected keyword argument '{k}' here")
-        out[k] = lowerer.expr(a)
-    return out
-
-
 def _argnums(lowerer, v, node) -> tuple:
     """``(positions, single)`` from a constant ``argnums``."""
     if isinstance(v, Const) and isinstance(v.value, int) and not isinstance(v.value, bool):
@@ -150,13 +134,10 @@ def _argnums(lowerer, v, node) -> tuple:
     raise lowerer.err(node, "argnums must be an int or a tuple of ints known while compiling")
 
 
-def _jvp(lowerer, base: Inner, node, kwargs) -> tuple:
+def _jvp(lowerer, base: Inner, node, args: Bound) -> tuple:
     """``fg.jvp(f, primals, tangents)``: ``(f(*primals), J @ tangents)``, a tangent None is
     a zero."""
-    if len(node.args) != 3 or set(kwargs) - {"target", "optimize"}:
-        raise lowerer.err(node, "fg.jvp takes the function, a tuple of primals and a tuple of "
-                           "tangents")
-    primals, tangents = lowerer.expr(node.args[1]), lowerer.expr(node.args[2])
+    primals, tangents = lowerer.expr(args["primals"]), lowerer.expr(args["tangents"])
     if not (isinstance(primals, tuple) and isinstance(tangents, tuple)) or \
             len(primals) != len(tangents):
         raise lowerer.err(node, "fg.jvp: primals and tangents must be tuples of the same length")
@@ -168,12 +149,10 @@ def _jvp(lowerer, base: Inner, node, kwargs) -> tuple:
     return apply(lowerer, inner, list(primals) + [tangents[i] for i in nums], node)
 
 
-def _vjp(lowerer, base: Inner, node, kwargs) -> tuple:
+def _vjp(lowerer, base: Inner, node, args: Bound) -> tuple:
     """``out, back = fg.vjp(f, *primals)``: the value, and a function of the cotangent(s)
     returning one gradient per primal (None for integer ones)."""
-    if set(kwargs) - {"target", "optimize"}:
-        raise lowerer.err(node, "fg.vjp takes the function and its primals here")
-    primals = tuple(lowerer.expr(a) for a in node.args[1:])
+    primals = tuple(lowerer.expr(a) for a in args.rest)
     out = apply(lowerer, base, list(primals), node)
     k = len(out) if isinstance(out, tuple) else 1
     nums = tuple(i for i, p in enumerate(primals) if not _integral(p))

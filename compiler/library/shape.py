@@ -273,8 +273,12 @@ def _ravel(lowerer, node, x):
 
 @lowers(np.concatenate, takes="arrays axis")
 def _np_concatenate(lowerer, node, args):
-    xs = _arrays(lowerer, node, args["arrays"], "concatenate")
     axis = _axis_arg(lowerer, args)
+    rows = lowerer.grown_rows(args["arrays"], node)
+    if rows is not None:           # a list grown in a loop: one array of rows
+        return _ravel(lowerer, node, rows) if axis is None else \
+            lowerer.join_rows("concatenate", rows, axis, node)
+    xs = _arrays(lowerer, node, args["arrays"], "concatenate")
     if axis is None:
         return _concat(lowerer, node, [_ravel(lowerer, node, x) for x in xs], 0)
     return _concat(lowerer, node, xs, axis)
@@ -282,10 +286,13 @@ def _np_concatenate(lowerer, node, args):
 
 @lowers(np.stack, takes="arrays axis")
 def _np_stack(lowerer, node, args):
-    xs = _arrays(lowerer, node, args["arrays"], "stack")
     axis = _axis_arg(lowerer, args)
     if axis is None:
         raise lowerer.err(node, "np.stack needs an integer axis")
+    rows = lowerer.grown_rows(args["arrays"], node)
+    if rows is not None:
+        return lowerer.join_rows("stack", rows, axis, node)
+    xs = _arrays(lowerer, node, args["arrays"], "stack")
     return _stack(lowerer, node, xs, axis)
 
 
@@ -307,12 +314,18 @@ def _atleast(lowerer, node, x, n):
 
 @lowers(np.vstack, takes="tup")
 def _np_vstack(lowerer, node, args):
+    rows = lowerer.grown_rows(args["tup"], node)
+    if rows is not None:
+        return lowerer.join_rows("vstack", rows, 0, node)
     xs = [_atleast(lowerer, node, x, 2) for x in _arrays(lowerer, node, args["tup"], "vstack")]
     return _concat(lowerer, node, xs, 0, "vstack")
 
 
 @lowers(np.hstack, takes="tup")
 def _np_hstack(lowerer, node, args):
+    rows = lowerer.grown_rows(args["tup"], node)
+    if rows is not None:
+        return lowerer.join_rows("hstack", rows, 0, node)
     xs = [_atleast(lowerer, node, x, 1) for x in _arrays(lowerer, node, args["tup"], "hstack")]
     return _concat(lowerer, node, xs, 0 if _ndim(xs[0]) == 1 else 1, "hstack")
 
@@ -381,7 +394,10 @@ def _array_literal(lowerer, node, items, elts=()):
 def _np_array(lowerer, node, a, dtype_node, copy):
     """np.array / np.asarray of the value ``a`` (a node), converted to ``dtype_node``'s."""
     name = "array" if copy else "asarray"
-    if _plain_display(a):
+    rows = lowerer.grown_rows(a, node)
+    if rows is not None:           # a list grown in a loop: a copy of its rows
+        out = lowerer.op(node, "copy_array", rows)
+    elif _plain_display(a):
         out = _array_literal(lowerer, node, [_literal(lowerer, e, e) for e in a.elts], a.elts)
     else:
         v = lowerer.expr(a)

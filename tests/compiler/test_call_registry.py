@@ -160,6 +160,7 @@ def _lowering_modules():
     odeint's."""
     return ([p for p in sorted((COMPILER / "library").glob("*.py")) if p.name != "binding.py"]
             + [COMPILER / "frontend" / "array_calls.py", COMPILER / "frontend" / "builtin_calls.py",
+               COMPILER / "frontend" / "lists.py",
                COMPILER / "ode.py"])
 
 

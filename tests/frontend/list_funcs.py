@@ -48,6 +48,17 @@ def stacked_axis(X):
     return np.sum(a[0] ** 2) + np.sum(np.sin(b)) + np.sum(c * c) + np.sum(sum(rows))
 
 
+def joined_by_keywords(X):
+    rows = []
+    for i in range(X.shape[0]):
+        rows.append(np.cos(X[i]) * (i + 1.0))
+    a = np.stack(arrays=rows, axis=-1)
+    b = np.concatenate(rows[1:], axis=None)
+    c = np.hstack(tup=rows)
+    d = np.asarray(rows, dtype=np.float64)
+    return np.sum(a[1] * a[2]) + np.sum(b ** 3) + np.sum(np.tanh(c)) + np.sum(d[:, 0])
+
+
 def matrices(X):
     mats = []
     for i in range(X.shape[0] - 1):

@@ -21,6 +21,7 @@ CASES = [
                             RNG.normal(size=(6, 3))), 0),
     (L.scalars, (RNG.uniform(0.5, 1.0, size=3), 4), 0),
     (L.stacked_axis, (X4x3,), 0),
+    (L.joined_by_keywords, (X4x3,), 0),
     (L.matrices, (X4x3,), 0),
     (L.conditional_append, (x7,), 0),
     (L.read_while_growing, (x7,), 0),
@@ -86,3 +87,18 @@ def test_second_order_and_jacobian_through_a_grown_list():
     fdj = np.array([(L.stacked_vector(x + 1e-6 * e) - L.stacked_vector(x - 1e-6 * e)) / 2e-6
                     for e in np.eye(5)]).T
     np.testing.assert_allclose(J, fdj, rtol=1e-5, atol=1e-8)
+
+
+def test_joining_a_grown_list_binds_its_call_like_any_other():
+    """np.stack of a list grown in a loop goes through the one binder (issue 23): an
+    argument flatgrad does not handle is named, with a caret under it."""
+    def f(x):
+        rows = []
+        for i in range(x.shape[0]):
+            rows.append(x * i)
+        return np.sum(np.stack(rows, dtype=float))
+
+    with pytest.raises(CompileError) as e:
+        fg.grad(f, target="python")(x7)
+    assert "np.stack: the argument 'dtype' is not supported" in str(e.value)
+    assert "dtype=float" in str(e.value) and "^" in str(e.value)

@@ -189,6 +189,13 @@ def test_cpu_target():
     ("def f(x):\n    return fg.grad(lambda z: z, argnums=k)(x)\n", "argnums must be"),
     ("def f(x):\n    return fg.grad(lambda z: z * z, argnums=3)(x)\n", "out of range"),
     ("def f(x):\n    return fg.grad(fg.hvp(lambda z: z ** 3))(x, x)\n", "cannot transform"),
+    # bound by the one binder against the transform's own signature (issue 23)
+    ("def f(x):\n    return fg.grad(lambda z: z, argnum=0)(x)\n",
+     "fg.grad: unexpected keyword argument 'argnum'"),
+    ("def f(x):\n    return fg.hessian(lambda z: z ** 3, 0, 1)(x)\n", "fg.hessian takes at most 2"),
+    ("def f(x):\n    return fg.jvp(lambda z: z ** 3, (x,))[1]\n",
+     "fg.jvp: missing required argument 'tangents'"),
+    ("def f(x):\n    return fg.grad()(x)\n", "fg.grad: missing required argument 'f'"),
 ])
 def test_clear_errors(tmp_path, src, msg):
     mod = module_from(tmp_path, "bad_inner", "import numpy as np\nimport flatgrad as fg\nk = np.ones(1)\n\n" + src)
@@ -241,3 +248,17 @@ def test_checkpointing_a_loop_that_carries_an_inner_gradients_tape(optimize):
     assert v == pytest.approx(_through_an_inner_gradient(x), rel=1e-12)
     np.testing.assert_allclose(g, numeric_grad(_through_an_inner_gradient, [x], 0), rtol=1e-6,
                                atol=1e-8)
+
+
+def _keyword_forms(x):
+    g = fg.grad(f=lambda z: np.sin(z) * z, argnums=0)(x)
+    out, tan = fg.jvp(lambda z: z ** 3, primals=(x,), tangents=(2.0,))
+    return g * tan + out
+
+
+def test_transforms_called_with_keywords_bind_like_python():
+    """fg.grad(f=..., argnums=...), fg.jvp(f, primals=, tangents=) inside the body: the
+    derivative against central differences."""
+    x = 0.7
+    got = fg.grad(_keyword_forms, target="python")(x)
+    assert got == pytest.approx(numeric_grad(_keyword_forms, (x,), 0), rel=1e-6)
