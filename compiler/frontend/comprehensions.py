@@ -56,7 +56,7 @@ class Comprehensions:
                          "Write a for loop to assign into an array or an attribute.")
         out = []
         for value in values:
-            private = {n: f"{lw.flag(ITEM[1:])}.{n}" for n in target_names(g.target)}
+            private = {n: self.private(n) for n in target_names(g.target)}
             # (the private names have no hint: a value bound to one keeps its own name, as
             # the items are bound before any element is lowered, where the user's name would
             # now fall on the iterable's last value, computed just before)
@@ -68,6 +68,16 @@ class Comprehensions:
             inner = self.items(gens[1:], here, bound) if held and len(gens) > 1 else ()
             out.append(Item(own, held, inner))
         return tuple(out)
+
+    def private(self, name: str) -> str:
+        """A fresh private name for the comprehension variable ``name`` (``$item3.w``): also
+        fresh where this Lowerer inlines a lambda made in an enclosing one's comprehension,
+        whose private names it sees."""
+        while True:
+            self.lowerer.counter += 1
+            private = f"{ITEM}{self.lowerer.counter}.{name}"
+            if private not in self.lowerer.env:
+                return private
 
     def conditions_hold(self, g: ast.comprehension, names: dict) -> bool:
         """Whether every ``if`` of ``g`` holds for the item spelled by ``names`` (each must

@@ -253,3 +253,15 @@ def test_refused_forms_point_at_their_part(fn, args, message, line, caret):
 def test_unpacking_errors_are_the_assignments():
     with pytest.raises(fg.CompileError, match="cannot unpack 3 values into 2 names"):
         fg.grad(unpacking_too_many, target="python")(1.0)
+
+
+def lambda_with_its_own_comprehension(x):
+    # the lambda's body reads the outer w, and its own comprehension binds a w of its own
+    return sum([(lambda y: w * sum([y * w for w in (1.0, 2.0)]) + w)(x) for w in (x, 3.0)])
+
+
+def test_a_lambda_made_in_a_comprehension_may_hold_one_of_its_own():
+    fn = lambda_with_its_own_comprehension
+    v, g = fg.value_and_grad(fn, target="python")(0.4)
+    assert np.isclose(v, fn(0.4))
+    assert np.isclose(g, fd(fn, [0.4], 0), rtol=1e-6)
