@@ -22,6 +22,12 @@ the total row count (``np.mean`` and ``X.shape[0]`` still mean the whole data's)
   and sums as it goes: what the cluster does per call is then what it has to (a pass over
   its chunks and one sum), without a task, a scheduler round trip and a wake-up of the
   worker per chunk;
+* a task runs its chunk in blocks of a few thousand rows (``BLOCK_BYTES`` of data), adding
+  up their results: the sum is additive over any split of the rows, not only Dask's, and
+  a block's temporaries (a vector per row-wise value, ``X @ w``, ``np.logaddexp(0, z)``, and
+  their adjoints) are then tens of KiB, reused from the heap and in cache, where a chunk's
+  are MiBs each, fresh pages for every call (``mmap``; a Dask nanny's
+  ``MALLOC_TRIM_THRESHOLD_`` returns them to the system at once);
 * the client receives one parameter-sized result;
 * the terms that do not read the data were counted once per chunk: the client subtracts
   ``K - 1`` times the transform on zero rows (where every sum over rows is 0), computed
@@ -39,6 +45,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import time
 import weakref
 
 import numpy as np
@@ -50,6 +57,9 @@ from .dask_map import is_dask
 
 SPLIT_EVERY = 16         # results summed per task of the tree
 INLINE_BYTES = 1 << 16   # parameters up to this size travel inside each task
+BLOCK_BYTES = 1 << 20    # a chunk runs in blocks of rows of about this many bytes of data
+BLOCK_ROWS = (512, 8192)  # ... and of at least / at most this many rows (0 bytes: no blocks)
+BASE_SHARE = 4           # larger blocks where the part that reads no data costs > 1/4 of one
 _CHUNKED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _LAST: list = [None]     # the last call's result future (see _hold)
 _CALLS = itertools.count()
@@ -82,7 +92,7 @@ def call(t, args: tuple):
     arrays, rows = _aligned(t, args, positions, n)
     tc = chunk_transform(t, positions)
     params = tuple(None if i in positions else a for i, a in enumerate(args))
-    job = _Job(_Payload(tc, params, positions, n, rows), arrays)
+    job = _Job(_Payload(tc, params, positions, n, rows, _block_rows(arrays)), arrays)
     client = _client()
     if client is None:
         import dask
@@ -105,24 +115,47 @@ def call(t, args: tuple):
 
 class _Payload:
     """What every task needs besides its blocks: the chunk's transform, the parameters (None
-    at the data's positions), where the blocks go and the total row count. An object, not a
-    tuple, so that Dask passes it to the task as it is (a tuple that starts with a callable
-    would be a task, one that holds a key a reference)."""
+    at the data's positions), where the blocks go, the total row count and the rows per
+    block. An object, not a tuple, so that Dask passes it to the task as it is (a tuple that
+    starts with a callable would be a task, one that holds a key a reference)."""
 
-    __slots__ = ("tc", "params", "positions", "n", "rows")
+    __slots__ = ("tc", "params", "positions", "n", "rows", "block")
 
-    def __init__(self, tc, params: tuple, positions: tuple, n: int, rows: int):
+    def __init__(self, tc, params: tuple, positions: tuple, n: int, rows: int, block: int):
         self.tc, self.params, self.positions, self.n, self.rows = tc, params, positions, n, rows
+        self.block = block
 
     def __reduce__(self):
-        return _Payload, (self.tc, self.params, self.positions, self.n, self.rows)
+        return _Payload, (self.tc, self.params, self.positions, self.n, self.rows, self.block)
 
     def nbytes(self) -> int:
         """The parameters' array bytes (what decides whether they travel in every task)."""
         return sum(getattr(leaf, "nbytes", 8) for leaf in flatten(self.params)[0])
 
     def run(self, blocks):
-        """The transform on one chunk's blocks; its results as a flat list."""
+        """The transform on one chunk's blocks, in blocks of rows; its results as a flat list.
+
+        Each block's result holds once the part that reads no data (a penalty on the
+        parameters), which the zero-row run gives: blocks after the first add their result
+        less that part, so the chunk's result is what one run on the chunk would give (the
+        client counts that part once per chunk), up to rounding. That part is computed in
+        every block: where it costs much beside a block's rows (an expensive prior), the
+        rest of the chunk runs in larger blocks (:func:`_recut`)."""
+        cuts = _cuts(blocks, self.block)
+        if len(cuts) == 2:
+            return self.once(blocks)
+        t0 = time.thread_time()             # CPU time: a preemption is not the model's cost
+        total = self.once([blk[:cuts[1]] for blk in blocks])
+        t1 = time.thread_time()
+        base = self.once([blk[:0] for blk in blocks])
+        cuts = _recut(cuts, t1 - t0, time.thread_time() - t1)
+        for start, stop in zip(cuts, cuts[1:]):
+            part = self.once([blk[start:stop] for blk in blocks])
+            total = [t + (p - b) for t, p, b in zip(total, part, base)]
+        return total
+
+    def once(self, blocks):
+        """The transform on the rows ``blocks`` hold (one per Dask argument); flat results."""
         args = list(self.params)
         for i, blk in zip(self.positions, blocks):
             args[i] = blk
@@ -278,6 +311,43 @@ def _aligned(t, args, positions, n) -> tuple:
     arrays = [args[i].rechunk({0: cuts, **{j: -1 for j in range(1, args[i].ndim)}})
               for i in positions]
     return arrays, int(args[first].shape[0])
+
+
+def _block_rows(arrays: list) -> int:
+    """Rows per block of a chunk: about ``BLOCK_BYTES`` of the Dask arguments' rows, within
+    ``BLOCK_ROWS`` (a block of few rows costs a call per few rows; one of many rows makes
+    temporaries of 8 bytes a row over the 128 KiB from which ``malloc`` maps fresh pages);
+    0 (whole chunks) when ``BLOCK_BYTES`` is 0."""
+    if BLOCK_BYTES <= 0:
+        return 0
+    width = sum(a.dtype.itemsize * math.prod(a.shape[1:]) for a in arrays)
+    low, high = BLOCK_ROWS
+    return max(low, min(high, BLOCK_BYTES // max(width, 1)))
+
+
+def _cuts(blocks, most: int) -> list:
+    """Where a chunk's rows are cut into blocks of at most ``most`` rows, as even as may be
+    (``[0, ..., rows]``); one block when ``most`` is 0 or the chunk's blocks are not all
+    C-contiguous NumPy arrays (rows of another layout would be new argument types)."""
+    rows = len(blocks[0])
+    if most <= 0 or rows <= most or not all(
+            isinstance(b, np.ndarray) and b.flags.c_contiguous for b in blocks):
+        return [0, rows]
+    k = -(-rows // most)
+    return [rows * j // k for j in range(k + 1)]
+
+
+def _recut(cuts: list, first: float, base: float) -> list:
+    """The cuts of a chunk's rows after its first block (``cuts[1]`` on), given the seconds
+    the first block and the zero-row run took: the blocks as cut, or larger ones where the
+    part that reads no data (``base``, run in every block) costs more than a quarter of a
+    block's rows (``first - base``)."""
+    rows, most = cuts[-1], cuts[2] - cuts[1]
+    grow = math.ceil(BASE_SHARE * base / max(first - base, 1e-9))
+    if grow <= 1:
+        return cuts[1:]
+    k = -(-(rows - cuts[1]) // (most * grow))
+    return [cuts[1] + (rows - cuts[1]) * j // k for j in range(k + 1)]
 
 
 def _run(tc, args, n: int, rows: int):

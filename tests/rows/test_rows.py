@@ -306,12 +306,19 @@ def test_memory_on_a_cluster():
 
 
 @pytest.mark.slow
-def test_cpu_target():
-    """The default target (Numba), on the loop over rows (where Numba is what runs)."""
+def test_cpu_target(monkeypatch):
+    """The default target (Numba), on the loop over rows (where Numba is what runs); and with
+    each chunk in blocks of 9 rows (views of the chunk's rows: the same compiled code)."""
+    from flatgrad.runtime import dask_rows
     X, y = lazy(XN, 70), lazy(YN, 70)
     with dask.config.set(scheduler="threads"):
         vg = fg.value_and_grad(F.per_row_loop)
-        assert_close(vg(W, X, y), vg(W, XN, YN))
+        want = vg(W, XN, YN)
+        assert_close(vg(W, X, y), want)
+        monkeypatch.setattr(dask_rows, "BLOCK_ROWS", (9, 9))
+        monkeypatch.setattr(dask_rows, "BASE_SHARE", 0)
+        assert dask_rows._block_rows([X, y]) == 9
+        assert_close(vg(W, X, y), want)
 
 
 def test_the_example_fits_and_reports(capsys, monkeypatch):
