@@ -86,8 +86,9 @@ def lower_sum(lowerer, node, args):
         return lowerer.op(node, "sum", rows, axis=0, keepdims=False)
     if isinstance(args["iterable"], (ast.GeneratorExp, ast.ListComp)):
         gen = args["iterable"]
-        if len(gen.generators) == 1 and lowerer.constant_items(gen.generators[0].iter) is None:
-            return lowerer.sum_loop(gen)
+        comprehensions = lowerer.comprehensions
+        if len(gen.generators) == 1 and comprehensions.constant_items(gen.generators[0].iter) is None:
+            return comprehensions.sum_loop(gen)
         x = lowerer.expr(gen)
         if not x:
             return Const(0, T.I64)

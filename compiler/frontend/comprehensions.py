@@ -1,71 +1,105 @@
-"""Comprehensions and generators: unrolled into tuples where their iterables are known while
-compiling (constant ranges, tuples, a dict's keys); ``sum(...)`` of one over anything else
-becomes an accumulating loop (:mod:`.desugar.sum_loop`).
+"""Comprehensions and generators: written out where their iterables are known while
+compiling (constant ranges, tuples, a dict's keys; :mod:`.desugar.comprehensions`), and
+``sum(...)`` of one over anything else as an accumulating loop (:mod:`.desugar.sum_loop`).
 
-Mixed into :class:`~.lower.Lowerer`.
+A collaborator of :class:`~.lower.Lowerer` (``lowerer.comprehensions``): it finds the facts
+only lowering knows -- each iterable's values, each item's binding of the target, whether
+each condition held -- hands them to the pure rewrite, and lowers what it returns.
 """
 from __future__ import annotations
 
 import ast
+import copy
 
 from .. import types as T
 from ..errors import CompileError
 from ..ir import Const
-from ..values import ListValue, Record, Ref
+from ..values import Record, Ref
+from .desugar.comprehensions import Item, substituted, unrolled_comprehension
+from .desugar.rename import Renamer
 from .desugar.sum_loop import accumulating_loop, target_names
+from .flags import ITEM
 from .loops import UNROLL_MAX
 
 
-class ComprehensionLowering:
-    """Comprehensions for the Lowerer."""
+class Comprehensions:
+    """Comprehensions for a :class:`~.lower.Lowerer`, its collaborator: the items' values
+    live in the Lowerer's environment under private names while the elements are lowered."""
 
-    def expr_ListComp(self, node) -> tuple:
-        """``[f(i) for i in range(3)]``, ``(x[k] for k in t)``: unrolled into a tuple (a list
-        is a tuple of values here); each iterable must be a constant range or a tuple, and
-        each condition a constant. ``sum(... for ...)`` over anything becomes a loop."""
-        names = {n for g in node.generators for n in target_names(g.target)}
-        saved = {n: self.env[n] for n in names if n in self.env}
-        out: list = []
+    def __init__(self, lowerer):
+        self.lowerer = lowerer
+
+    def lower(self, node: ast.ListComp | ast.GeneratorExp) -> object:
+        """``[f(i) for i in range(3)]``, ``(x[k] for k in t)``: a list (a tuple of values
+        here) or a tuple of the elements; each iterable must be a constant range or a
+        tuple, and each condition a constant once the item is known."""
+        bound: list[str] = []          # the private names the items are held in
         try:
-            self._unroll(node, list(node.generators), out)
+            items = self.items(node.generators, {}, bound)
+            return self.lowerer.expr(unrolled_comprehension(node, items))
         finally:
-            for n in names:
-                self.env.pop(n, None)
-            self.env.update(saved)
-        return ListValue(out) if isinstance(node, ast.ListComp) else tuple(out)
+            for name in bound:
+                self.lowerer.env.pop(name, None)
 
-    expr_GeneratorExp = expr_ListComp
+    def items(self, gens: list, names: dict, bound: list) -> tuple[Item, ...]:
+        """The facts of the ``for`` ``gens[0]`` (and the ``for`` s after it), with the outer
+        ones' names spelled as ``names``: its iterable lowered once, each item bound to
+        private names (added to ``bound``), its conditions decided, in Python's order."""
+        lw, g = self.lowerer, gens[0]
+        values = self.constant_items(substituted(g.iter, names))
+        if values is None:
+            raise lw.err(g.iter, "a comprehension runs over range(<constants>) or a tuple here",
+                         "Write a for loop that fills an array (out[i] = ...); "
+                         "sum(... for ...) may run over anything a for loop does.")
+        if not _names_only(g.target):
+            raise lw.err(g.target, "a comprehension's variable must be a name or a tuple of names",
+                         "Write a for loop to assign into an array or an attribute.")
+        out = []
+        for value in values:
+            private = {n: self.private(n) for n in target_names(g.target)}
+            # (the private names have no hint: a value bound to one keeps its own name, as
+            # the items are bound before any element is lowered, where the user's name would
+            # now fall on the iterable's last value, computed just before)
+            bound.extend(private.values())
+            lw.assign(Renamer(private).visit(copy.deepcopy(g.target)), value, g)
+            own = {n: ast.Name(id=p, ctx=ast.Load()) for n, p in private.items()}
+            here = {**names, **own}
+            held = self.conditions_hold(g, here)
+            inner = self.items(gens[1:], here, bound) if held and len(gens) > 1 else ()
+            out.append(Item(own, held, inner))
+        return tuple(out)
 
-    def _unroll(self, node, gens: list, out: list) -> None:
-        if not gens:
-            out.append(self.expr(node.elt))
-            return
-        g = gens[0]
-        items = self.constant_items(g.iter)
-        if items is None:
-            raise self.err(g.iter, "a comprehension runs over range(<constants>) or a tuple here",
-                           "Write a for loop that fills an array (out[i] = ...); "
-                           "sum(... for ...) may run over anything a for loop does.")
-        for item in items:
-            self.assign(g.target, item, g)
-            keep = True
-            for c in g.ifs:
-                v = self.condition(c)
-                if not isinstance(v, Const):
-                    raise self.err(c, "a comprehension's condition must be a constant here",
-                                   "Use np.where, or a for loop with an if.")
-                keep = keep and bool(v.value)
-            if keep:
-                self._unroll(node, gens[1:], out)
+    def private(self, name: str) -> str:
+        """A fresh private name for the comprehension variable ``name`` (``$item3.w``): also
+        fresh where this Lowerer inlines a lambda made in an enclosing one's comprehension,
+        whose private names it sees."""
+        while True:
+            self.lowerer.counter += 1
+            private = f"{ITEM}{self.lowerer.counter}.{name}"
+            if private not in self.lowerer.env:
+                return private
+
+    def conditions_hold(self, g: ast.comprehension, names: dict) -> bool:
+        """Whether every ``if`` of ``g`` holds for the item spelled by ``names`` (each must
+        be a constant then: an unrolled comprehension's length is known while compiling)."""
+        held = True
+        for c in g.ifs:
+            v = self.lowerer.condition(substituted(c, names))
+            if not isinstance(v, Const):
+                raise self.lowerer.err(c, "a comprehension's condition must be a constant here",
+                                       "Use np.where, or a for loop with an if.")
+            held = held and bool(v.value)
+        return held
 
     def constant_items(self, it: ast.expr):
         """The values a loop over ``it`` visits, if known while compiling: range() of constants
         (at most UNROLL_MAX), a tuple, a dict's keys, enumerate/zip of those; else None."""
+        lw = self.lowerer
         if isinstance(it, ast.Call) and isinstance(it.func, ast.Name | ast.Attribute) \
                 and not it.keywords:
-            fn = self.resolve_callee(it.func)
+            fn = lw.resolve_callee(it.func)
             if fn is range:
-                bounds = [self.expr(a) for a in it.args]
+                bounds = [lw.expr(a) for a in it.args]
                 if 1 <= len(bounds) <= 3 and all(isinstance(b, Const) and isinstance(b.value, int)
                                                  for b in bounds):
                     r = range(*(b.value for b in bounds))
@@ -79,7 +113,7 @@ class ComprehensionLowering:
                     return tuple((Const(i, T.I64), v) for i, v in enumerate(parts[0])) \
                         if len(parts) == 1 else None
                 return tuple(zip(*parts))
-        v = self.expr(it)
+        v = lw.expr(it)
         if isinstance(v, Record):
             return tuple(map(Ref, v.items))
         return v if isinstance(v, tuple) else None
@@ -87,26 +121,37 @@ class ComprehensionLowering:
     def sum_loop(self, gen: ast.GeneratorExp | ast.ListComp) -> object:
         """``sum(f(i) for i in range(n) if c(i))`` over a loop flatgrad cannot unroll: an
         accumulating loop (its variables renamed, so they do not leak, as in Python 3)."""
+        lw = self.lowerer
         if len(gen.generators) != 1:
-            raise self.err(gen, "sum() over a comprehension with several 'for's needs constant "
-                                "ranges", "Write nested for loops that accumulate.")
+            raise lw.err(gen, "sum() over a comprehension with several 'for's needs constant "
+                              "ranges", "Write nested for loops that accumulate.")
         g = gen.generators[0]
-        renames = {n: self.flag("c") for n in target_names(g.target)}
+        renames = {n: lw.flag("c") for n in target_names(g.target)}
         for n, flag in renames.items():
-            self.hints[flag] = n
-        acc = self.flag("acc")
-        self.hints[acc] = "acc"
+            lw.hints[flag] = n
+        acc = lw.flag("acc")
+        lw.hints[acc] = "acc"
         loop = accumulating_loop(gen, acc, renames)
-        self.env[acc] = Const(0.0, T.F64)
-        rest = getattr(self, "rest", [])
+        lw.env[acc] = Const(0.0, T.F64)
+        rest = getattr(lw, "rest", [])
         try:
-            self.stmt_For(loop)
+            lw.stmt_For(loop)
         except CompileError as e:
             if acc not in e.message:
                 raise
-            raise self.err(gen, "sum() of a generator of arrays (over a loop flatgrad does not "
-                                "unroll) is not supported: its type would depend on whether the "
-                                "loop runs", "Start from zeros: acc = np.zeros(shape), then "
-                                "acc = acc + ... in a for loop; or np.sum(X, axis=0).") from None
-        self.rest = rest
-        return self.env.pop(acc)
+            raise lw.err(gen, "sum() of a generator of arrays (over a loop flatgrad does not "
+                              "unroll) is not supported: its type would depend on whether the "
+                              "loop runs", "Start from zeros: acc = np.zeros(shape), then "
+                              "acc = acc + ... in a for loop; or np.sum(X, axis=0).") from None
+        lw.rest = rest
+        return lw.env.pop(acc)
+
+
+def _names_only(target: ast.expr) -> bool:
+    """Is ``target`` a name, or a (starred) tuple or list of such (what a comprehension's
+    variables may be here: they are its own, not the enclosing function's)?"""
+    if isinstance(target, ast.Starred):
+        return _names_only(target.value)
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return all(map(_names_only, target.elts))
+    return isinstance(target, ast.Name)

@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 RET, RETVAL = "$ret", "$retval"
+# a comprehension's item, named ``$item<n>.<the user's name>`` while its elements are lowered
+# (:mod:`.comprehensions`); a lambda made there reads it, as Python's reads the variable
+ITEM = "$item"
 
 
 def hint_of(name: str) -> str | None:

@@ -19,6 +19,7 @@ from ..ir import Const, Var
 from ..values import Record, Ref, is_static
 from .calls import BindError, Params, bind
 from .fence import fence
+from .flags import ITEM
 from .source import parse_function, unreadable_call
 
 
@@ -69,7 +70,8 @@ class InlineLowering:
             outer = fn.scope
             # the enclosing function's arrays are read-only in here: a write would change only
             # this function's version of them, where Python changes the one array
-            visible = {k: v for k, v in outer.env.items() if not k.startswith("$")}
+            visible = {k: v for k, v in outer.env.items()
+                       if not k.startswith("$") or k.startswith(ITEM)}
             bound = {**visible, **bound}
             pf, code, scope = replace(outer.pf, node=fn.node, name=fn.name), fn.node, _Scope(outer)
         else:

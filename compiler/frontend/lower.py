@@ -26,7 +26,7 @@ from ..primitives import PRIMS
 from . import array_calls, builtin_calls  # noqa: F401 - they register their lowerings
 from . import names, starred, transforms
 from .arrays import ArrayLowering
-from .comprehensions import ComprehensionLowering
+from .comprehensions import Comprehensions
 from .constants import ConstantArgs
 from .desugar.private import private_text
 from .desugar.exits import exit_of, exits_to_flags, guard_of
@@ -131,8 +131,8 @@ def _identifier(key: str) -> str:
     return text if text and not text[0].isdigit() else "k" + text
 
 
-class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering, ConstantArgs,
-              SliceLowering, ListLowering, GrowingLists, ObjectLowering):
+class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLowering,
+              ListLowering, GrowingLists, ObjectLowering):
     """Lowers one function body (the user's, or an inlined callee) into a builder."""
 
     def __init__(self, pf: ParsedFunction, fn, b: Builder, stack: tuple,
@@ -165,6 +165,7 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
         self.list_depth: dict[str, int] = {}   # list name -> loops around where it was made
         self.randoms: dict = {}           # random generators drawn from, shared with helpers
         self.arrays = ArrayLowering(self)  # indexing, array methods, reductions
+        self.comprehensions = Comprehensions(self)   # unrolled, or sum() as a loop
 
     # ------------------------------------------------------------------ helpers
 
@@ -191,6 +192,11 @@ class Lowerer(NameLowering, LoopLowering, ComprehensionLowering, InlineLowering,
 
     def expr_Subscript(self, node: ast.Subscript) -> object:
         return self.arrays.subscript(node)
+
+    def expr_ListComp(self, node: ast.ListComp | ast.GeneratorExp) -> object:
+        return self.comprehensions.lower(node)
+
+    expr_GeneratorExp = expr_ListComp
 
     def placeholder(self, t: T.Type, node: ast.AST) -> Atom:
         if isinstance(t, T.Scalar):

@@ -20,6 +20,7 @@ from ..library.registry import attribute_reader
 from ..objects import is_user_object
 from ..values import BoundMethod, Record, Ref, SliceVal, Undefined
 from . import names
+from .flags import ITEM
 from .objects import ObjectVal
 
 
@@ -54,6 +55,12 @@ class NameLowering:
                 if where is not None and kind != "builtin" and callable(v):
                     self.routes[id(v)] = where     # a helper's closure arrays are read through it
                 return self.global_value(v, node, name)
+        if name.startswith(ITEM):      # a comprehension's variable, read by a lambda made there
+            user = name.split(".", 1)[1]
+            raise self.err(node, f"a function made in a comprehension is called after it ended, "
+                                 f"reading the comprehension's variable '{user}' (Python reads "
+                                 "its last value then)",
+                           f"Pass it as a default argument (lambda ..., {user}={user}: ...).")
         raise self.err(node, f"name '{name}' is not defined")
 
     def where_of(self, kind: str, name: str) -> tuple | None:

@@ -18,6 +18,10 @@ The frontend runs, in this order (docs/architecture.md, "The frontend"):
      ``for k in range(len(M))`` with the items read by index;
    - :mod:`.sum_loop` -- ``sum(f(i) for i in it if c(i))`` over what cannot be unrolled
      becomes an accumulating ``for`` loop;
+   - :mod:`.comprehensions` -- a comprehension over values known while compiling becomes
+     the display of its elements (tests in tests/frontend/test_desugar_comprehensions.py);
+   - :mod:`.unroll` and :mod:`.peel` -- a loop over a tuple becomes its body once per value;
+     a loop whose first trip defines a name read after it gets that trip peeled off;
 4. SSA construction -- the Lowerer (break/continue/return as flags, loop regions, merges).
 
 A new desugaring goes in a module of its own here: a function from AST to AST, with a test
