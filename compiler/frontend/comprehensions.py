@@ -61,7 +61,7 @@ class Comprehensions:
             # the items are bound before any element is lowered, where the user's name would
             # now fall on the iterable's last value, computed just before)
             bound.extend(private.values())
-            lw.assign(Renamer(private).visit(copy.deepcopy(g.target)), value, g)
+            lw.assign(Renamer(private).visit(copy.deepcopy(g.target)), value, g.target)
             own = {n: ast.Name(id=p, ctx=ast.Load()) for n, p in private.items()}
             here = {**names, **own}
             held = self.conditions_hold(g, here)

@@ -227,6 +227,11 @@ def unpacking_too_many(x):
     return sum([a * b for a, b in ((x, x, x), (x, x, x))])
 
 
+def unpacking_a_number(x):
+    t = (x, 2 * x)
+    return sum(a * b for a, b in t)
+
+
 @pytest.mark.parametrize("fn, args, message, line, caret", [
     (over_an_array, (np.ones(3),), "a comprehension runs over range(<constants>) or a tuple",
      "return [v * 2.0 for v in x]", "x"),
@@ -239,7 +244,12 @@ def unpacking_too_many(x):
      "fs = [lambda y: y * w for w in (1.0, 2.0)]", "w for"),
     (assigns_into_a_target, (1.0,), "a comprehension's variable must be a name",
      "return sum([x for t[0] in (1.0, 2.0)])", "t[0]"),
-], ids=["array", "range", "condition", "late-lambda", "subscript-target"])
+    (unpacking_too_many, (1.0,), "cannot unpack 3 values into 2 names",
+     "return sum([a * b for a, b in ((x, x, x), (x, x, x))])", "a, b in"),
+    (unpacking_a_number, (1.0,), "only tuples can be unpacked",
+     "return sum(a * b for a, b in t)", "a, b in"),
+], ids=["array", "range", "condition", "late-lambda", "subscript-target", "unpack-count",
+        "unpack-number"])
 def test_refused_forms_point_at_their_part(fn, args, message, line, caret):
     with pytest.raises(fg.CompileError) as e:
         fg.grad(fn, target="python")(*args)
