@@ -347,8 +347,8 @@ def _trip_step(k, loop, inside: frozenset, defs: dict):
     if isinstance(k, Const) or k.id not in inside:
         return 0
     if isinstance(loop, For) and k.id == loop.body.params[0].id:     # range's step: never 0
-        step = loop.step
-        return step.value if isinstance(step, Const) and isinstance(step.value, int) else ...
+        step = _folded(loop.step, defs)
+        return step if step is not None else ...
     s = defs.get(k.id)
     rule = PRIMS[s.prim].trip_step if s is not None else None
     if rule is None or not _integer(k.type):
@@ -371,6 +371,25 @@ def _var(v: int, w: Op, path) -> Var:
                 if p.id == v:
                     return p
     return Var(v, T.F64)
+
+
+def _folded(a, defs: dict, depth: int = 0):
+    """The integer ``a`` is where the ops that make it fold to a constant, else None: at -O0
+    a reversed loop's step stays an op (``neg 2`` for a forward ``range(0, 4, 2)``)."""
+    if isinstance(a, Const):
+        return a.value if type(a.value) is int else None
+    s = defs.get(a.id)
+    p = PRIMS[s.prim] if s is not None else None
+    if p is None or p.evaluate is None or s.params or depth > 8 or not _integer(a.type):
+        return None
+    args = [_folded(x, defs, depth + 1) for x in s.args]
+    if None in args:
+        return None
+    try:
+        v = p.evaluate(*args)
+    except (ArithmeticError, TypeError, ValueError):
+        return None
+    return v if type(v) is int else None
 
 
 def _integer(t) -> bool:

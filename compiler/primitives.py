@@ -722,7 +722,7 @@ defprim("reshape_like", 2, lambda x, like: T.Array(x.dtype, like.ndim) if T.is_a
                                          P_ATOM, (P_ATOM, P_ATOM),
                                          jit="np.ascontiguousarray({0}).reshape({1}.shape)"),
         elementwise=False,
-        view=True, reads_values=False, shape=D.like(1),
+        view=True, reads_values=False, shape=D.like(1), shape_args=(1,),
         vjp=(lambda b, g, out, x, like: b.reshape_like(g, x), None),
         jvp=(lambda b, t, out, x, like: b.reshape_like(t, like), None), reads_output=False,
         never_raises=True, linear_in="first", batch=B_SHAPED)

@@ -1,4 +1,6 @@
 """Minimal programs the differential fuzzer (tests/fuzz) found wrong or crashing."""
+import math
+
 import numpy as np
 
 
@@ -263,3 +265,24 @@ def min_of_a_choice_in_a_loop(x, y):
     for i in range(1, 3):
         x = np.min(np.where((y * y) > 1.5, (y - y), (y / (2.0 + np.tanh(y)))))
     return x * 1.0
+
+
+def strided_nested_write(x, y):
+    # campaign 337, seed 337000396: at -O0 the reversed outer loop's step stays an op (neg 2),
+    # and the final-program check took the tape row it reads for one another trip may write
+    Z1 = np.zeros((3, 3))
+    for i2 in range(0, 4, 2):
+        for i3 in range(1, 4):
+            Z1[1] += x[0] * y
+    return Z1[1, np.array([2, 0])][0] + np.sum(x)
+
+
+def reshaped_view_then_write(x):
+    # campaign 337, seed 337000968: reshape_like reads its second argument's shape only
+    Z1 = np.sum(x, axis=-1)[::-1] + 0.0
+    Z1[-2] = np.mean(x) * Z1[0]
+    Z1[0] = Z1[None, :][0, 1] + 0.0
+    for i3 in range(4):
+        Z1 -= 1.25 * np.where(Z1 > 0.5, Z1, Z1)
+        Z1 /= 2.0 + np.tanh(math.sin(Z1[1]))
+    return np.min(Z1) + np.sum(x)

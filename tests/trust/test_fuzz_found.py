@@ -236,3 +236,22 @@ def test_a_loop_yielding_a_broadcast_tangent_is_not_summed_into(optimize, target
     eps = 1e-6
     fd = np.array([(g(0.59, y + eps * e) - g(0.59, y - eps * e)) / (2 * eps) for e in np.eye(3)])
     np.testing.assert_allclose(H, fd, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+@pytest.mark.parametrize("f, args", [
+    (F.strided_nested_write, (np.array([-0.41, -0.92, 0.50]), 0.58)),
+    (F.reshaped_view_then_write, (np.array([[1.14], [-0.797], [0.72]]),)),
+], ids=["strided-nested-loops", "reshape-like"])
+def test_the_final_program_check_passes_where_no_write_clobbers_a_read(f, args, optimize,
+                                                                      monkeypatch):
+    """Campaign 337: the verifier's check of the final program (copies.hazards and the
+    straight-line rule) refused two sound programs; with it on, the gradients and the
+    Hessian-free paths must compile and match central differences."""
+    from flatgrad.compiler import pipeline
+    from flatgrad.runtime.gradcheck import numeric_grad
+    monkeypatch.setattr(pipeline, "CHECK_FINAL", True)
+    got = fg.grad(f, target="python", optimize=optimize)(*args)
+    np.testing.assert_allclose(got, numeric_grad(f, args, 0), rtol=1e-6, atol=1e-8)
+    h = fg.hessian(f, target="python", optimize=optimize)(*args)
+    assert np.all(np.isfinite(h))
