@@ -44,6 +44,7 @@ from dataclasses import dataclass, replace
 from . import types as T
 from .ir import (Block, Const, For, Function, If, Op, Var, While, blocks_of, max_id,
                  operands, walk)
+from .optimize import fold
 from .primitives import PRIMS
 
 
@@ -373,23 +374,20 @@ def _var(v: int, w: Op, path) -> Var:
     return Var(v, T.F64)
 
 
-def _folded(a, defs: dict, depth: int = 0):
-    """The integer ``a`` is where the ops that make it fold to a constant, else None: at -O0
-    a reversed loop's step stays an op (``neg 2`` for a forward ``range(0, 4, 2)``)."""
-    if isinstance(a, Const):
-        return a.value if type(a.value) is int else None
+def _folded(a, defs: dict):
+    """The integer ``a`` is where the ops that make it fold to a constant (``-O1``'s constant
+    folding, :func:`~.optimize.fold`), else None: at -O0 a reversed loop's step stays an op
+    (``neg 2`` for a forward ``range(0, 4, 2)``)."""
+    c = _constant(a, defs, 8)
+    return c.value if c is not None and type(c.value) is int else None
+
+
+def _constant(a, defs: dict, depth: int) -> Const | None:
+    if isinstance(a, Const) or depth == 0:
+        return a if isinstance(a, Const) else None
     s = defs.get(a.id)
-    p = PRIMS[s.prim] if s is not None else None
-    if p is None or p.evaluate is None or s.params or depth > 8 or not _integer(a.type):
-        return None
-    args = [_folded(x, defs, depth + 1) for x in s.args]
-    if None in args:
-        return None
-    try:
-        v = p.evaluate(*args)
-    except (ArithmeticError, TypeError, ValueError):
-        return None
-    return v if type(v) is int else None
+    args = [_constant(x, defs, depth - 1) for x in s.args] if s is not None else [None]
+    return None if None in args else fold(replace(s, args=tuple(args)))
 
 
 def _integer(t) -> bool:

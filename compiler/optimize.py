@@ -85,8 +85,9 @@ def _is(a, value) -> bool:
     return isinstance(a, Const) and not isinstance(a.value, bool) and a.value == value
 
 
-def _fold(op: Op):
-    """The constant an op evaluates to, or None."""
+def fold(op: Op):
+    """The constant an op evaluates to, or None (constant folding's rule; copies.py asks it
+    too)."""
     prim = PRIMS[op.prim]
     if (not prim.pure or prim.fresh or prim.evaluate is None or op.params
             or not all(isinstance(a, Const) for a in op.args) or T.is_array(op.outs[0].type)):
@@ -231,7 +232,7 @@ def simplify(fn: Function) -> Function:
                 continue
             s = map_stmt(s, m)
             while True:
-                new = _fold(s) or _simplify(s, defs)
+                new = fold(s) or _simplify(s, defs)
                 if isinstance(new, Op):
                     s = new
                     continue

@@ -271,6 +271,13 @@ def _ravel(lowerer, node, x):
 
 # ======================================================================= joining
 
+def _grown(lowerer, node, seq, kind, axis=0):
+    """np.<kind> of a list grown in a loop (one array of its rows: frontend/lists.py), or None
+    where ``seq`` is any other sequence."""
+    rows = lowerer.grown_rows(seq, node)
+    return None if rows is None else lowerer.join_rows(kind, rows, axis, node)
+
+
 @lowers(np.concatenate, takes="arrays axis")
 def _np_concatenate(lowerer, node, args):
     axis = _axis_arg(lowerer, args)
@@ -289,9 +296,9 @@ def _np_stack(lowerer, node, args):
     axis = _axis_arg(lowerer, args)
     if axis is None:
         raise lowerer.err(node, "np.stack needs an integer axis")
-    rows = lowerer.grown_rows(args["arrays"], node)
-    if rows is not None:
-        return lowerer.join_rows("stack", rows, axis, node)
+    grown = _grown(lowerer, node, args["arrays"], "stack", axis)
+    if grown is not None:
+        return grown
     xs = _arrays(lowerer, node, args["arrays"], "stack")
     return _stack(lowerer, node, xs, axis)
 
@@ -314,18 +321,18 @@ def _atleast(lowerer, node, x, n):
 
 @lowers(np.vstack, takes="tup")
 def _np_vstack(lowerer, node, args):
-    rows = lowerer.grown_rows(args["tup"], node)
-    if rows is not None:
-        return lowerer.join_rows("vstack", rows, 0, node)
+    grown = _grown(lowerer, node, args["tup"], "vstack")
+    if grown is not None:
+        return grown
     xs = [_atleast(lowerer, node, x, 2) for x in _arrays(lowerer, node, args["tup"], "vstack")]
     return _concat(lowerer, node, xs, 0, "vstack")
 
 
 @lowers(np.hstack, takes="tup")
 def _np_hstack(lowerer, node, args):
-    rows = lowerer.grown_rows(args["tup"], node)
-    if rows is not None:
-        return lowerer.join_rows("hstack", rows, 0, node)
+    grown = _grown(lowerer, node, args["tup"], "hstack")
+    if grown is not None:
+        return grown
     xs = [_atleast(lowerer, node, x, 1) for x in _arrays(lowerer, node, args["tup"], "hstack")]
     return _concat(lowerer, node, xs, 0 if _ndim(xs[0]) == 1 else 1, "hstack")
 
