@@ -162,6 +162,8 @@ def _simplify(op: Op, defs: dict):
         arrays = [x for x in d.args if T.is_array(x.type)]
         if prim.elementwise and len(arrays) == 1 and arrays[0].type.ndim == a.type.ndim:
             return replace(op, args=(arrays[0],))
+    elif p == "index_add":
+        return _scatter_a_number(op, defs)
     elif p in ("and", "or"):
         unit, absorb = (True, False) if p == "and" else (False, True)
         for x, y in ((a, c), (c, a)):
@@ -251,6 +253,25 @@ def simplify(fn: Function) -> Function:
         return Block(b.params, tuple(stmts), tuple(_sub(a, m) for a in b.yields))
 
     return _rebuild(fn, block(fn.body))
+
+
+def _scatter_a_number(op: Op, defs: dict):
+    """``index_add(acc, unreduce(c, x[idx]), idx)`` with a number ``c`` (the adjoint of
+    ``sum(x[rows, cols])``, the NLL loss): ``index_add(acc, c, idx)``. The scatter broadcasts
+    the number over the region itself, so neither the gather (read for its shape only) nor
+    the array of copies of ``c`` is made; in compiled code each costs a second of compile.
+    Integer and integer-array indices only (the scatter along one axis needs an array)."""
+    g = op.args[1]
+    d = defs.get(g.id) if isinstance(g, Var) else None
+    if d is None or d.prim != "unreduce" or T.is_array(d.args[0].type) or \
+            not isinstance(d.args[1], Var):
+        return None
+    w = defs.get(d.args[1].id)
+    spec = op.param("spec")
+    if w is None or w.prim != "getitem" or w.args[1:] != op.args[2:] or \
+            w.param("spec") != spec or not all(e[0] in ("i", "a") for e in spec):
+        return None
+    return replace(op, args=(op.args[0], d.args[0], *op.args[2:]))
 
 
 def _simplify_if(s: If, m: dict):

@@ -397,25 +397,31 @@ class _Reverse:
             tparams.append(tp)
             tputs.append(fwd_body.op("tape_put" if is_for else "tape_push", tp, idx, p,
                                hint=tape.hint, of=("tape", p.id)))
-        tail, touts = b.child(), []   # intermediates: recorded once they are computed
+        # intermediates: each recorded right after the statement that makes it, before a later
+        # in-place write in the same trip can reach its buffer
+        pushes: dict = {}
+        touts = []
         for orig, tape in saved:
             t0 = pre.op("undef", type=tape.type)
             tp = fwd_body.fresh(tape.type, tape.hint, tape.of)
             tinit.append(t0)
             tparams.append(tp)
-            tputs.append(tail.op("tape_push", tp, idx, orig, hint=tape.hint, of=tape.of))
+            push = b.child()
+            tputs.append(push.op("tape_push", tp, idx, orig, hint=tape.hint, of=tape.of))
+            pushes.setdefault(orig.id, []).extend(push.stmts)
             touts.append(tape)
+        count_next = None if is_for else fwd_body.op("add", count_p, Const(1, T.I64))
+        body_stmts = tuple(fwd_body.stmts) + tuple(
+            x for st in s.body.stmts
+            for x in (st, *(pushes.get(st.outs[0].id, ()) if isinstance(st, Op) and st.outs else ())))
         if is_for:
             new_body = Block(s.body.params + tuple(tparams),
-                             tuple(fwd_body.stmts) + s.body.stmts + tuple(tail.stmts),
-                             s.body.yields + tuple(tputs))
+                             body_stmts, s.body.yields + tuple(tputs))
             fwd = replace(s, init=s.init + tuple(tinit), body=new_body,
                           outs=s.outs + tuple(raw[p.id] for p in needed) + tuple(touts))
         else:
-            count_next = fwd_body.op("add", count_p, Const(1, T.I64))
             new_body = Block(s.body.params + (count_p, *tparams),
-                             tuple(fwd_body.stmts) + s.body.stmts + tuple(tail.stmts),
-                             s.body.yields + (count_next, *tputs))
+                             body_stmts, s.body.yields + (count_next, *tputs))
             cparams = s.cond.params + tuple(fwd_body.fresh(v.type) for v in (count_p, *tparams))
             n = fwd_body.fresh(T.I64, hint="n")
             fwd = replace(s, init=s.init + (Const(0, T.I64), *tinit), body=new_body,
@@ -512,10 +518,11 @@ class _Reverse:
         if row is not None:
             slot = row(back_body, slot)
         tapes = {}
-        # carried arrays the body writes in place: the replay writes into a copy of the tape
+        # carried arrays the body writes in place, at any depth (a nested loop that takes one as
+        # its initial value writes the same buffer): the replay writes into a copy of the tape
         # row, which must keep the forward values (reverse over reverse reads the tape again)
-        written = {st.args[0].id for st in s.body.stmts
-                   if isinstance(st, Op) and PRIMS[st.prim].inplace and isinstance(st.args[0], Var)}
+        from .optimize import mutated  # local import: optimize depends on nothing here
+        written = mutated(Function("trip", s.body.params, s.body))
         for p in carried:
             hint = f"tape_{p.hint}" if p.hint else None
             tape = back_body.fresh(T.Array(p.type.dtype, T.ndim(p.type) + 1), hint, ("tape", p.id))

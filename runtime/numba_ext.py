@@ -225,7 +225,19 @@ def _gather_source(arrays: list) -> str:
     """The source of ``gather`` for indices that are arrays (True) or integers (False): the
     index arrays broadcast together (a length-1 array repeats), each index wraps once if
     negative and is checked in range, as NumPy's."""
-    lines = ["def impl(x, *idx):", "    n = 1"]
+    lines = ["def impl(x, *idx):", *_index_loop("x", arrays)]
+    at = ", ".join(f"i{k}" for k in range(len(arrays)))
+    lines.insert(lines.index("    for j in range(n):"), "    out = np.empty(n, x.dtype)")
+    lines += [f"        out[j] = x[{at}]", "    return out"]
+    return "\n".join(lines) + "\n"
+
+
+def _index_loop(x: str, arrays: list) -> list[str]:
+    """The loop over a gather's or a scatter's items, shared by both: ``n``, the length the
+    index arrays broadcast to (a length-1 array repeats; lengths that differ otherwise raise
+    IndexError as NumPy's), then ``for j in range(n)`` loading ``i0, i1...``, each wrapped
+    once if negative and checked against ``x``'s axis."""
+    lines = ["    n = 1"]
     for k in (k for k, arr in enumerate(arrays) if arr):
         lines += [f"    m{k} = idx[{k}].shape[0]",
                   f"    if m{k} != 1:",
@@ -234,36 +246,28 @@ def _gather_source(arrays: list) -> str:
                   "broadcast together\")",
                   f"        n = m{k}",
                   f"    s{k} = 0 if m{k} == 1 else 1"]
-    lines += ["    out = np.empty(n, x.dtype)", "    for j in range(n):"]
+    lines.append("    for j in range(n):")
     for k, arr in enumerate(arrays):
         lines += [f"        i{k} = idx[{k}][j * s{k}]" if arr else f"        i{k} = idx[{k}]",
                   f"        if i{k} < 0:",
-                  f"            i{k} += x.shape[{k}]",
-                  f"        if i{k} < 0 or i{k} >= x.shape[{k}]:",
+                  f"            i{k} += {x}.shape[{k}]",
+                  f"        if i{k} < 0 or i{k} >= {x}.shape[{k}]:",
                   "            raise IndexError(\"index out of bounds\")"]
-    lines.append(f"        out[j] = x[{', '.join(f'i{k}' for k in range(len(arrays)))}]")
-    lines.append("    return out")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 @overload(support.scatter_add)
 def _scatter_add(acc, g, *idx):
-    """``np.add.at(acc, idx, g)`` for integer-array (and integer) indices."""
-    n = len(idx)
-    garr = isinstance(g, types.Array)
-    subs = ", ".join(f"i{k}" for k in range(n))
-    loads = "\n".join(
-        f"        i{k} = idx[{k}][j]" if isinstance(idx[k], types.Array) else f"        i{k} = idx[{k}]"
-        for k in range(n))
-    length = next((f"idx[{k}].shape[0]" for k in range(n) if isinstance(idx[k], types.Array)), "1")
-    src = (
-        "def impl(acc, g, *idx):\n"
-        f"    for j in range({length}):\n"
-        f"{loads}\n"
-        f"        acc[{subs}] += {'g[j]' if garr else 'g'}\n"
-        "    return acc\n")
+    """``np.add.at(acc, idx, g)`` for integer-array (and integer) indices: the index arrays
+    broadcast together as the gather's (``_index_loop``); ``g`` is one item per index, or one
+    number for all."""
+    arrays = [isinstance(i, types.Array) for i in idx]
+    at = ", ".join(f"i{k}" for k in range(len(idx)))
+    lines = ["def impl(acc, g, *idx):", *_index_loop("acc", arrays),
+             f"        acc[{at}] += {'g[j]' if isinstance(g, types.Array) else 'g'}",
+             "    return acc"]
     ns = {}
-    exec(src, ns)  # noqa: S102 - a fixed template specialised on the index kinds
+    exec("\n".join(lines) + "\n", ns)  # noqa: S102 - a fixed template specialised on the index kinds
     return ns["impl"]
 
 

@@ -13,12 +13,12 @@ def rnn_grad(Wh, Wx, xs, h0):
     for t in range(s1):
         tape_h[t] = h
         s3 = Wh @ h
+        tape_s = tape_push(tape_s, t, s3)
         s4 = xs[t]
         s5 = Wx @ s4
+        tape_s_1 = tape_push(tape_s_1, t, s5)
         s6 = s3 + s5
         h = np.tanh(s6)
-        tape_s = tape_push(tape_s, t, s3)
-        tape_s_1 = tape_push(tape_s_1, t, s5)
     tape_h[s2] = h
     grad_h = 2.0 * h
     grad_Wh, grad_Wx = np.zeros_like(Wh), np.zeros_like(Wx)

@@ -286,3 +286,31 @@ def reshaped_view_then_write(x):
         Z1 -= 1.25 * np.where(Z1 > 0.5, Z1, Z1)
         Z1 /= 2.0 + np.tanh(math.sin(Z1[1]))
     return np.min(Z1) + np.sum(x)
+
+
+def while_tapes_a_mean_then_writes(x):
+    """Campaign 337 (seed 337003268): the while loop's tape of ``np.mean(Z, axis=1)`` was
+    pushed at the body's tail, after ``Z[:, 0] +=`` wrote into Z."""
+    Z = x * np.ones((3, 3))
+    k = 0
+    while k < 2 and np.sum(Z) > -50.0:
+        k += 1
+        Z += np.where(np.var(Z) > 3.0, x.T, x)
+        Z[:, 0] += np.mean(Z, axis=1)
+    return np.sum(np.sin(Z))
+
+
+def nested_loop_adds_into_carried(x):
+    """Campaign 338 (seed 338000083): an inner loop writes the outer loop's carried array in
+    place; the first backward pass replayed that write into the outer tape's row, which
+    reverse over reverse reads again."""
+    Z = np.ones((3,))
+    for i in range(2):
+        for j in range(1, 4):
+            v = (np.zeros((3, 3)) + x)[1, np.array([2, 0])]
+            Z[np.array([2, 0])] += v * x
+    k = 0
+    while k < 4 and x * np.sum(Z) > 3.0:
+        k += 1
+        Z[k % 3] *= x
+    return np.sum(np.sin(Z))

@@ -242,7 +242,8 @@ def test_a_loop_yielding_a_broadcast_tangent_is_not_summed_into(optimize, target
 @pytest.mark.parametrize("f, args", [
     (F.strided_nested_write, (np.array([-0.41, -0.92, 0.50]), 0.58)),
     (F.reshaped_view_then_write, (np.array([[1.14], [-0.797], [0.72]]),)),
-], ids=["strided-nested-loops", "reshape-like"])
+    (F.while_tapes_a_mean_then_writes, (np.array([[0.73], [-0.56], [0.55]]),)),
+], ids=["strided-nested-loops", "reshape-like", "while-tape-then-write"])
 def test_the_final_program_check_passes_where_no_write_clobbers_a_read(f, args, optimize,
                                                                       monkeypatch):
     """Campaign 337: the verifier's check of the final program (copies.hazards and the
@@ -255,3 +256,18 @@ def test_the_final_program_check_passes_where_no_write_clobbers_a_read(f, args, 
     np.testing.assert_allclose(got, numeric_grad(f, args, 0), rtol=1e-6, atol=1e-8)
     h = fg.hessian(f, target="python", optimize=optimize)(*args)
     assert np.all(np.isfinite(h))
+
+
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+@pytest.mark.parametrize("x", [-0.52, 0.9, 1.3])
+def test_reverse_over_reverse_keeps_a_tape_row_a_nested_loop_writes(x, optimize, monkeypatch):
+    """Campaign 338: an inner loop's in-place write reached the outer loop's tape row during
+    the first backward pass; the replay now writes into a copy, and the final-program check
+    (on here) accepts the program."""
+    from flatgrad.compiler import pipeline
+    monkeypatch.setattr(pipeline, "CHECK_FINAL", True)
+    f = F.nested_loop_adds_into_carried
+    g = fg.grad(f, target="python", optimize=optimize)
+    gg = fg.grad(g, target="python", optimize=optimize)(x)
+    eps = 1e-5
+    np.testing.assert_allclose(gg, (g(x + eps) - g(x - eps)) / (2 * eps), rtol=1e-6, atol=1e-8)
