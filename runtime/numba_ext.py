@@ -144,8 +144,8 @@ def _reduce(py_fn, np_name):
         if isinstance(axis, types.NoneType):
             shape = "(" + "1, " * nd + ")"
             src = f"def impl(x, axis, keepdims):\n    return np.full({shape}, np.{np_name}(x))\n"
-        elif isinstance(axis, types.IntegerLiteral):
-            src = _reduce_loops(np_name, x, axis.literal_value, keepdims.literal_value)
+        elif isinstance(axis, types.IntegerLiteral):     # (a negative axis counts from the end)
+            src = _reduce_loops(np_name, x, axis.literal_value % nd, keepdims.literal_value)
         else:
             return None
         ns = {"np": np}
@@ -424,52 +424,94 @@ def _ufunc_of(name):
     return uf
 
 
+def _float32_result(*args) -> bool:
+    """The IR's dtype rule for a special function (``T.floating``): a float32 result where
+    some argument is float32 and none float64 (ints and bools count for neither)."""
+    dts = [getattr(a, "dtype", a) for a in args]
+    return types.float32 in dts and types.float64 not in dts
+
+
+def _cast_f32(x):
+    """``x`` as the float32 ufunc loop takes it (a typing-time stand-in, see its overload)."""
+    return x
+
+
+def _cast_f64(x):
+    return x
+
+
+@overload(_cast_f32)
+def _cast_f32_impl(x):
+    """An int argument cast to float32, which a float32 result is computed in (the ufunc
+    would take the float64 loop for it: an int64 does not cast to float32 safely)."""
+    if isinstance(getattr(x, "dtype", x), types.Integer):
+        return (lambda x: x.astype(np.float32)) if isinstance(x, types.Array) else \
+            (lambda x: np.float32(x))
+    return lambda x: x
+
+
+@overload(_cast_f64)
+def _cast_f64_impl(x):
+    """A bool argument cast to float64 (the ufunc would take the float32 loop for it, a
+    bool casting safely to float32: a float32 result, and digits lost, where the IR says
+    float64)."""
+    if isinstance(getattr(x, "dtype", x), types.Boolean):
+        return (lambda x: x.astype(np.float64)) if isinstance(x, types.Array) else \
+            (lambda x: np.float64(x))
+    return lambda x: x
+
+
+def _cast_of(*args):
+    """The cast each argument of a special function takes (``_float32_result``)."""
+    return _cast_f32 if _float32_result(*args) else _cast_f64
+
+
 @overload(support.gammaln, jit_options={"cache": True})
 def _gammaln(x):
-    uf = _ufunc_of("gammaln")
-    return lambda x: uf(x)
+    uf, cast = _ufunc_of("gammaln"), _cast_of(x)
+    return lambda x: uf(cast(x))
 
 
 @overload(support.polygamma, jit_options={"cache": True})
 def _polygamma(n, x):
-    uf = _ufunc_of("polygamma")
-    return lambda n, x: uf(n, x)
+    uf, cast = _ufunc_of("polygamma"), _cast_of(x)     # n, the integer order, as it is
+    return lambda n, x: uf(n, cast(x))
 
 
 @overload(support.xlogy, jit_options={"cache": True})
 def _xlogy(x, y):
-    uf = _ufunc_of("xlogy")
-    return lambda x, y: uf(x, y)
+    uf, cast = _ufunc_of("xlogy"), _cast_of(x, y)
+    return lambda x, y: uf(cast(x), cast(y))
 
 
 @overload(support.xlog1py, jit_options={"cache": True})
 def _xlog1py(x, y):
-    uf = _ufunc_of("xlog1py")
-    return lambda x, y: uf(x, y)
+    uf, cast = _ufunc_of("xlog1py"), _cast_of(x, y)
+    return lambda x, y: uf(cast(x), cast(y))
 
 
 @overload(support.log_ndtr, jit_options={"cache": True})
 def _log_ndtr(x):
-    uf = _ufunc_of("log_ndtr")
-    return lambda x: uf(x)
+    uf, cast = _ufunc_of("log_ndtr"), _cast_of(x)
+    return lambda x: uf(cast(x))
 
 
 @overload(support.gammainc, jit_options={"cache": True})
 def _gammainc(a, x):
-    uf = _ufunc_of("gammainc")
-    return lambda a, x: uf(a, x)
+    uf, cast = _ufunc_of("gammainc"), _cast_of(a, x)
+    return lambda a, x: uf(cast(a), cast(x))
 
 
 @overload(support.gammaincc, jit_options={"cache": True})
 def _gammaincc(a, x):
-    uf = _ufunc_of("gammaincc")
-    return lambda a, x: uf(a, x)
+    uf, cast = _ufunc_of("gammaincc"), _cast_of(a, x)
+    return lambda a, x: uf(cast(a), cast(x))
 
 
 @overload(support.betainc, jit_options={"cache": True})
 def _betainc(a, b, x):
-    uf = _ufunc_of("betainc")
-    return lambda a, b, x: uf(a, b, x)
+    uf, cast = _ufunc_of("betainc"), _cast_of(a, b, x)
+    return lambda a, b, x: uf(cast(a), cast(b), cast(x))
 
 
 def _along_axis(py_fn, row, out_dtype=None):
@@ -511,26 +553,47 @@ _along_axis(support.argsort_axis, "np.argsort(r, kind='mergesort')", "np.int64")
 
 @overload(support.scatter_along, prefer_literal=True)
 def _scatter_along(g, idx, like, axis):
-    """Loops over g's positions (g and idx have like's ndim; idx may broadcast)."""
+    """Loops over the positions g and idx broadcast to (both have like's ndim). Along the
+    other axes ``like`` may have length 1 where they are longer (np.take_along_axis
+    broadcast ``x`` there): those items add up at index 0, the adjoint of that broadcast.
+    An index out of ``like``'s range raises IndexError, as NumPy's, never writes past it."""
     if not isinstance(axis, types.IntegerLiteral):
         return None
-    nd = g.ndim
-    ax = axis.literal_value % nd
-    ind = "    "
+    ns = {"np": np}
+    exec(_scatter_along_source(g.ndim, axis.literal_value % g.ndim), ns)  # noqa: S102
+    return ns["impl"]
+
+
+def _scatter_along_source(nd: int, ax: int) -> str:
+    """The source of ``scatter_along`` for ``nd`` dimensions and the axis ``ax``: per axis
+    ``n`` (the length g and idx broadcast to), strides ``sg``/``si`` (0 where one has length
+    1: it repeats) and ``so`` (0 where ``like`` has length 1 off the axis: the sum)."""
     lines = ["def impl(g, idx, like, axis):",
              "    out = np.zeros(like.shape, dtype=g.dtype)"]
     for d in range(nd):
-        lines.append(ind * (d + 1) + f"for i{d} in range(g.shape[{d}]):")
-    gi = ", ".join(f"i{d}" for d in range(nd))
-    ii = ", ".join(f"min(i{d}, idx.shape[{d}] - 1)" for d in range(nd))
-    oi = ", ".join("j" if d == ax else f"i{d}" for d in range(nd))
-    lines.append(ind * (nd + 1) + f"j = idx[{ii}]")
-    lines.append(ind * (nd + 1) + f"if j < 0:\n{ind * (nd + 2)}j += like.shape[{ax}]")
-    lines.append(ind * (nd + 1) + f"out[{oi}] += g[{gi}]")
-    lines.append("    return out")
-    ns = {"np": np}
-    exec("\n".join(lines) + "\n", ns)  # noqa: S102 - a fixed template specialised on ndim
-    return ns["impl"]
+        lines += [f"    n{d} = g.shape[{d}] if idx.shape[{d}] == 1 else idx.shape[{d}]",
+                  f"    sg{d} = 0 if g.shape[{d}] == 1 else 1",
+                  f"    si{d} = 0 if idx.shape[{d}] == 1 else 1",
+                  f"    if sg{d} and si{d} and g.shape[{d}] != idx.shape[{d}]:",
+                  "        raise ValueError('scatter_along: the shapes do not broadcast')"]
+        if d != ax:
+            lines += [f"    so{d} = 0 if like.shape[{d}] == 1 else 1",
+                      f"    if so{d} and like.shape[{d}] != n{d}:",
+                      "        raise ValueError('scatter_along: the shapes do not broadcast')"]
+    pad = "    "
+    for d in range(nd):
+        lines.append(f"{pad}for i{d} in range(n{d}):")
+        pad += "    "
+    at = lambda s: ", ".join(f"i{d} * {s}{d}" for d in range(nd))  # noqa: E731
+    oi = ", ".join("j" if d == ax else f"i{d} * so{d}" for d in range(nd))
+    lines += [f"{pad}j = idx[{at('si')}]",
+              f"{pad}if j < 0:",
+              f"{pad}    j += like.shape[{ax}]",
+              f"{pad}if j < 0 or j >= like.shape[{ax}]:",
+              f"{pad}    raise IndexError('index out of bounds')",
+              f"{pad}out[{oi}] += g[{at('sg')}]",
+              "    return out"]
+    return "\n".join(lines) + "\n"
 
 
 @overload(support.mask_scatter, jit_options={"cache": True})
@@ -598,8 +661,11 @@ def _roll_axis(x, shift, axis):
 
 
 def _roll_source(nd: int) -> str:
-    """The source of ``roll_axis`` for ``nd`` dimensions: one loop nest per axis."""
+    """The source of ``roll_axis`` for ``nd`` dimensions: one loop nest per axis (a negative
+    axis counts from the end, as np.roll's: no branch would match it, leaving ``out`` unset)."""
     lines = ["def impl(x, shift, axis):",
+             "    if axis < 0:",
+             f"        axis += {nd}",
              "    out = np.empty_like(x)",
              "    n = x.shape[axis]",
              "    s = shift % n if n > 0 else 0"]

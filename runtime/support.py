@@ -578,10 +578,12 @@ def argsort_axis(x, axis):
 
 def scatter_along(g, idx, like, axis):
     """Zeros shaped like ``like`` with ``g`` added at ``idx`` along ``axis``: the adjoint
-    of np.take_along_axis(x, idx, axis) (repeated indices add up)."""
-    out = np.zeros(np.shape(like), dtype=g.dtype)
+    of np.take_along_axis(x, idx, axis) (repeated indices add up). Where ``like`` has length
+    1 off the axis and g is longer (take_along_axis broadcast ``x`` there) the items sum."""
+    shape = np.shape(like)
+    out = np.zeros(shape, dtype=g.dtype)
     g = np.broadcast_to(g, np.broadcast_shapes(g.shape, idx.shape))
-    where = list(np.indices(g.shape, sparse=True))
+    where = [w * (n != 1) for w, n in zip(np.indices(g.shape, sparse=True), shape)]
     where[axis] = np.broadcast_to(idx, g.shape)
     np.add.at(out, tuple(where), g)
     return out
