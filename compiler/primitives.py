@@ -869,7 +869,11 @@ def _index_add_jit(a, p):
         axis = sum(e[0] != "i" for e in spec[:k])
         idx = a[2:]
         text = _index_text(idx[:j] + idx[j + 1:], {"spec": view})
-        return f"scatter_add_axis({a[0]}[{text}], {a[1]}, {idx[j]}, {axis})"
+        # integers apart from the array (x[0, :, idx]) are advanced indices too: NumPy puts
+        # the array's axis first in the gather, so first in g
+        adv = [i for i, e in enumerate(spec) if e[0] != "s"]
+        front = ", True" if adv[-1] - adv[0] + 1 != len(adv) else ""
+        return f"scatter_add_axis({a[0]}[{text}], {a[1]}, {idx[j]}, {axis}{front})"
     return _index_add(a, p)      # Numba rejects np.add.at: a CompileError, never a wrong result
 
 

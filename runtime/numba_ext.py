@@ -272,15 +272,31 @@ def _scatter_add(acc, g, *idx):
 
 
 @overload(support.scatter_add_axis, prefer_literal=True)
-def _scatter_add_axis(acc, g, idx, axis):
-    """``scatter_add_axis`` specialised on the (literal) axis and the number of dimensions."""
+def _scatter_add_axis(acc, g, idx, axis, front=False):
+    """``scatter_add_axis`` specialised on the (literal) axis, ``front`` and the number of
+    dimensions. With ``front`` g's item ``j`` is ``g[j]``, the rest of its axes in acc's
+    order less ``axis`` (NumPy's order for a gather whose array axis came first). Each index
+    wraps once if negative and is checked in range, as NumPy's."""
     if not isinstance(axis, types.IntegerLiteral) or not isinstance(acc, types.Array):
+        return None
+    if isinstance(front, bool):            # left out: the typing function's default
+        first = front
+    elif isinstance(front, types.Omitted):
+        first = front.value
+    elif isinstance(front, types.BooleanLiteral):
+        first = front.literal_value
+    else:
         return None
     k, nd = axis.literal_value, acc.ndim
     sel = lambda i: ", ".join([":"] * k + [i] + [":"] * (nd - k - 1))  # noqa: E731
-    src = ("def impl(acc, g, idx, axis):\n"
+    src = ("def impl(acc, g, idx, axis, front=False):\n"
            "    for j in range(idx.shape[0]):\n"
-           f"        acc[{sel('idx[j]')}] += g[{sel('j')}]\n"
+           "        i = idx[j]\n"
+           "        if i < 0:\n"
+           f"            i += acc.shape[{k}]\n"
+           f"        if i < 0 or i >= acc.shape[{k}]:\n"       # NumPy's error, not a stray write
+           "            raise IndexError('index out of bounds')\n"
+           f"        acc[{sel('i')}] += g[{'j' if first else sel('j')}]\n"
            "    return acc\n")
     ns = {}
     exec(src, ns)  # noqa: S102 - a fixed template specialised on the axis

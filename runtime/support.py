@@ -657,10 +657,12 @@ def linrec(a, g, axis, reverse):
     return np.ascontiguousarray(np.moveaxis(y, 0, axis))
 
 
-def scatter_add_axis(acc, g, idx, axis):
+def scatter_add_axis(acc, g, idx, axis, front=False):
     """``np.add.at`` of ``g`` into ``acc`` at ``idx`` along ``axis`` (the other axes whole):
-    the adjoint of ``x[:, idx]`` and friends. Writes into ``acc``, which may be a view."""
-    np.add.at(acc, (slice(None),) * axis + (idx,), g)
+    the adjoint of ``x[:, idx]`` and friends. Writes into ``acc``, which may be a view.
+    ``front``: g has idx's axis first, not at ``axis`` (the adjoint of ``x[0, :, idx]``, whose
+    integer and array, advanced indices apart, NumPy's gather puts that axis first for)."""
+    np.add.at(acc, (slice(None),) * axis + (idx,), np.moveaxis(g, 0, axis) if front else g)
     return acc
 
 

@@ -116,6 +116,7 @@ def test_unary(name):
     for shape in ((), (5,), (3, 4), (2, 3, 2), (0, 3)):
         for x in views(arr(*shape, lo=-30, hi=30)):
             same(f"{name}(a0)", x)
+    same(f"{name}(a0)", arr(3, 2, dtype=np.int64))          # float64, as the IR types it
     # float32 arrays: Numba keeps float32 (the IR's type); support's erf/erfc answer float64
     x32 = arr(4, 3, dtype=np.float32)
     same(f"{name}(a0)", x32, dtype=name not in ("erf", "erfc"), rtol=1e-6)
@@ -178,6 +179,7 @@ def test_reduce_edges(name):
     for shape, ax in (((0, 3), 0), ((3, 0), 1), ((3, 0), 0), ((0,), 0), ((2, 0, 3), 1)):
         for kd in (True, False):
             same(f"reduce_{name}(a0, {ax}, {kd})", np.zeros(shape))
+    same(f"reduce_{name}(a0, None, True)", np.zeros((0, 3)))
     x = np.array([[1.0, np.nan, 2.0], [np.nan, 0.5, -1.0]])
     for ax in (0, 1):
         same(f"reduce_{name}(a0, {ax}, False)", x)
@@ -212,6 +214,8 @@ def _index_cases():
         ((2, 3, 4), (i64(0, 1, 1), i64(2, 0, 2), i64(3, -1, 0))),
         ((2, 3, 4), (i64(1), 2, i64(0, 1, 2, 3))),
         ((2, 3, 4), (i64(1, 0),)),
+        ((2, 3, 4), (1, i64(2, 0, -1))),                 # rows of one plane
+        ((2, 3, 4), (i64(0, 1, 1), i64(2, 0, 2))),
         ((3, 4), (i64(0, 1), i64(0, 1, 2))),             # no broadcast: IndexError
         ((3, 4), (i64(0, 3), i64(0, 1))),                # out of range: IndexError
         ((3, 4), (i64(0, -4), i64(0, 1))),
@@ -268,6 +272,38 @@ def test_scatter_add_axis(axis, nd):
         got = base.copy()
         _jit(call, 3)(got[view], g, idx)
         np.testing.assert_allclose(got, want, rtol=1e-12)
+    same(call, arr(*shape), arr(*gshape), np.array([0, shape[axis]]))   # out of range
+
+
+@pytest.mark.parametrize("index", ["0, :, idx", "1, :, idx, :", "idx, :, 0", ":, 1, idx",
+                                   "0, idx, :", ":, 0, :, idx", "1, 2:, ::-1, idx"])
+def test_scatter_add_axis_spec(index):
+    """The scatter the generated code writes for ``x[index]`` (``primitives._index_add_jit``:
+    a view, the array's axis in it, and ``front`` where integers stand apart from the array,
+    so that NumPy's gather put the array's axis first), against np.add.at with the index
+    itself."""
+    from flatgrad.compiler.primitives import _index_add_jit
+    parts = [p.strip() for p in index.split(",")]
+    spec = tuple(("a",) if p == "idx" else ("i",) if p.isdigit() else
+                 ("s",) + tuple(bool(b) for b in (p.split(":") + [""] * 3)[:3]) for p in parts)
+    texts = [q for p in parts if p != ":" for q in ([p] if ":" not in p else
+                                                     [b for b in p.split(":") if b])]
+    code = _index_add_jit(["acc", "g"] + texts, {"spec": spec})
+    x = arr(3, 4, 5, 3)
+    idx = np.array([1, -1, 0, 1, 2])
+    ns = {"np": np, "idx": idx, "support": support}
+    g = arr(*np.shape(eval(f"x[{index}]", {"x": x, "idx": idx})))  # noqa: S307 - test's own text
+    want = np.zeros_like(x)
+    np.add.at(want, eval(f"np.index_exp[{index}]", {"np": np, "idx": idx}), g)  # noqa: S307
+    call = code.replace("scatter_add_axis(", "support.scatter_add_axis(")
+    got = np.zeros_like(x)
+    ns.update(acc=got, g=g)
+    exec(call, ns)  # noqa: S102 - NumPy's helper, as the spelling calls it
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    jitted = njit(eval("lambda acc, g, idx: " + call.replace("support.", "_s."), {"_s": support}))
+    got = np.zeros_like(x)
+    jitted(got, g, idx)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
 # ---------------------------------------------------------------- index checks
@@ -403,6 +439,9 @@ def test_special(name):
     # float32: a float32 result, computed in float32 by Numba (a few ulps from NumPy's)
     got = same(call, *lead, *[ok(3, dtype=np.float32) for _ in range(n)], rtol=5e-5)
     assert got.dtype == np.float32
+    if n > 1:                  # float32 with ints: float32 (Numba's ufunc took float64's loop)
+        same(call, *lead, ok(3, dtype=np.float32), *[np.array([1, 2, 3])] * (n - 1), rtol=5e-5)
+        same(call, *lead, ok(3, dtype=np.float32), *[2] * (n - 1), rtol=5e-5)
 
 
 # ---------------------------------------------------------------- along an axis
@@ -533,3 +572,21 @@ def test_sort_roll_grad():
     got = fg.grad(_sort_rows_then_roll, target="cpu")(x)
     num = numeric_grad(_sort_rows_then_roll, [x], 0, 1e-6)
     np.testing.assert_allclose(got, num, rtol=1e-6, atol=1e-8)
+
+
+def _apart(x, idx, w):
+    """An integer apart from the index array (NumPy's gather puts idx's axis first: (5, 3)),
+    and one beside it (the axis stays in place: (2, 5))."""
+    return np.sum(x[0, :, idx] * w) + np.sum(x[:, 1, idx] ** 2)
+
+
+def test_integer_apart_from_index_array_grad():
+    """The adjoint of x[0, :, idx] on the cpu target: Numba's scatter_add_axis read g as if
+    idx's axis were in place ((3, 5), not NumPy's (5, 3)): a silent wrong gradient."""
+    x = RNG.normal(size=(2, 3, 4))
+    idx = np.array([0, 2, 3, 3, -3])
+    w = RNG.normal(size=(5, 3))
+    num = numeric_grad(_apart, [x, idx, w], 0, 1e-6)
+    for target in ("cpu", "python"):
+        (got,) = fg.grad(_apart, argnums=(0,), target=target)(x, idx, w)
+        np.testing.assert_allclose(got, num, rtol=1e-6, atol=1e-8, err_msg=target)
