@@ -114,7 +114,7 @@ def test_unary(name):
     for v in (0.7, -3.0, 0.0, 40.0, -800.0):
         same(f"{name}(a0)", v)
     for shape in ((), (5,), (3, 4), (2, 3, 2), (0, 3)):
-        for x in views(arr(*shape, lo=-30, hi=30)):
+        for x in views(arr(*shape, lo=-30, hi=30))[:3 if shape == (3, 4) else 1]:
             same(f"{name}(a0)", x)
     same(f"{name}(a0)", arr(3, 2, dtype=np.int64))          # float64, as the IR types it
     # float32 arrays: Numba keeps float32 (the IR's type); support's erf/erfc answer float64
@@ -134,9 +134,10 @@ SUM_TO = [((2, 3), (3,)), ((2, 3), (1, 3)), ((2, 3), (2, 1)), ((2, 3), (1, 1)), 
 @pytest.mark.parametrize("cs, ls", SUM_TO, ids=str)
 def test_sum_to(cs, ls):
     """The adjoint of broadcasting: ``c`` is an adjoint, a float array (an int one sums too)."""
-    for dt in (np.float64, np.float32, np.int64):
-        for c in views(arr(*cs, dtype=dt)):
-            same("sum_to(a0, a1)", c, np.zeros(ls), rtol=1e-6 if dt == np.float32 else 1e-12)
+    for c in views(arr(*cs)):
+        same("sum_to(a0, a1)", c, np.zeros(ls))
+    for dt in (np.float32, np.int64):
+        same("sum_to(a0, a1)", arr(*cs, dtype=dt), np.zeros(ls), rtol=1e-6)
 
 
 def test_sum_to_scalar_like():
@@ -161,15 +162,16 @@ def test_reduce(name):
     """Every axis of 1-, 2- and 3-D arrays, keepdims or not (axis None: keepdims only, the
     generated code calls np.<name> itself without), float/int/bool, strided views."""
     for shape in ((5,), (3, 4), (2, 3, 4)):
-        for ax in list(range(len(shape))) + [None]:
+        for ax in [*range(len(shape)), None] if len(shape) < 3 else (1, None):
             for kd in (True, False) if ax is not None else (True,):
                 call = f"reduce_{name}(a0, {ax}, {kd})"
                 same(call, arr(*shape))
-                if len(shape) == 2 and ax == int(not kd):     # (axis 1, False), (0, True)
+                if len(shape) == 2 and ax == int(not kd) and name in ("sum", "max"):
+                    # (axis 1, False), (0, True); prod and min are sum's and max's templates
                     for dt in (np.int64, np.bool_):
                         same(call, arr(*shape, dtype=dt))
                     same(call, arr(*shape, dtype=np.float32), rtol=1e-5)
-                if len(shape) == 3 and ax == 1 and not kd:
+                if len(shape) == 3 and ax == 1 and not kd and name in ("sum", "max"):
                     same(call, views(arr(*shape))[-1])
 
 
@@ -223,6 +225,10 @@ def _index_cases():
     ]
 
 
+# the cases that also run on other dtypes and layouts (each is a compile)
+WIDE = (2, 3, 9)
+
+
 def _call(name, n):
     return f"{name}(" + ", ".join(f"a{i}" for i in range(n)) + ")"
 
@@ -230,8 +236,11 @@ def _call(name, n):
 @pytest.mark.parametrize("case", range(len(_index_cases())))
 def test_gather(case):
     shape, idx = _index_cases()[case]
+    same(_call("gather", 1 + len(idx)), arr(*shape), *idx)
+    if case not in WIDE:
+        return
     for dt in (np.float64, np.int64, np.bool_):
-        for x in views(arr(*shape, dtype=dt)):
+        for x in views(arr(*shape, dtype=dt))[dt != np.float64:]:
             same(_call("gather", 1 + len(idx)), x, *idx)
     for i in idx:                                       # a strided index array
         if isinstance(i, np.ndarray) and i.size:
@@ -248,10 +257,11 @@ def test_scatter_add(case):
     except IndexError:
         picked = np.zeros(1)
     call = _call("scatter_add", 2 + len(idx))
-    for g in views(arr(*picked.shape)) + [2.5]:
+    for g in (views(arr(*picked.shape)) if case in WIDE else [arr(*picked.shape)]) + [2.5]:
         same(call, arr(*shape), g, *idx)
-    same(call, arr(*shape, dtype=np.float32), arr(*picked.shape, dtype=np.float32), *idx,
-         rtol=1e-6)
+    if case in WIDE:
+        same(call, arr(*shape, dtype=np.float32), arr(*picked.shape, dtype=np.float32), *idx,
+             rtol=1e-6)
 
 
 @pytest.mark.parametrize("axis, nd", [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)])
@@ -263,7 +273,7 @@ def test_scatter_add_axis(axis, nd):
     for idx in (np.array([0, 2, -1, 2]), np.array([1]), np.array([], dtype=np.int64)):
         gshape = list(shape)
         gshape[axis] = idx.size
-        for g in views(arr(*gshape)):
+        for g in views(arr(*gshape))[:1 if nd != 2 else 3]:
             same(call, arr(*shape), g, idx)
         base = arr(*[n + 2 for n in shape])
         want = base.copy()
@@ -388,8 +398,9 @@ def test_einsum_loops(spec, shapes):
     ops = [arr(*s) for s in shapes]
     call = f"einsum_loops({spec!r}, " + ", ".join(f"a{i}" for i in range(len(ops))) + ")"
     same(call, *ops)
-    same(call, *[v[-1] for v in map(views, ops)])
-    same(call, *[o.astype(np.float32) for o in ops], rtol=1e-5)
+    if spec in ("ij,jk->ik", "ii->i", "bij,bjk->bik"):       # strided views, float32
+        same(call, *[v[-1] for v in map(views, ops)])
+        same(call, *[o.astype(np.float32) for o in ops], rtol=1e-5)
 
 
 def test_cofactor():
@@ -448,17 +459,22 @@ def test_special(name):
 
 @pytest.mark.parametrize("name", ["scan_cumsum", "rcumsum", "scan_cumprod", "argsort_axis"])
 def test_along_axis(name):
-    """Every axis (negative too) of 1-, 2- and 3-D arrays; views, ints, bools, empty arrays."""
+    """Every axis (negative too) of 1-, 2- and 3-D arrays; views, ints, bools, empty arrays.
+    The four share one template (``numba_ext._along_axis``): each axis of a 3-D array, and
+    a negative axis, for one of them."""
+    full = name == "scan_cumsum"
     for shape in ((5,), (3, 4), (2, 3, 4)):
-        for ax in range(-1 if len(shape) == 2 else 0, len(shape)):
+        axes = {1: (0,) if full else (), 2: (-1, 0, 1) if full else (0, 1),
+                3: (1,) if full else ()}
+        for ax in axes[len(shape)]:
             call = f"{name}(a0, {ax})"
             same(call, arr(*shape))
             if len(shape) == 2:
                 same(call, np.zeros((0, 3)))
                 same(call, np.zeros((3, 0)))
-            if len(shape) == 2 and ax == 0:
+            if len(shape) == 2 and ax == 0 and full:
                 same(call, views(arr(*shape))[-1])
-            if len(shape) == 2 and ax == 1:
+            if len(shape) == 2 and ax == 1 and name in ("scan_cumsum", "scan_cumprod"):
                 same(call, arr(*shape, dtype=np.int64))
                 same(call, arr(*shape, dtype=np.bool_))
     same("argsort_axis(a0, 0)", np.array([1.0, 0.0, 1.0, 0.0, np.nan, 1.0]))   # stable ties
@@ -497,8 +513,8 @@ def test_shift_and_roll():
     """shift_along: every axis (a literal), both directions, axes of length 1 and 0;
     roll_axis: every axis, negative ones too, any shift."""
     for shape in ((5,), (3, 4), (2, 3, 4)):
-        for ax in range(-1 if len(shape) == 2 else 0, len(shape)):
-            for k in (1, -1):
+        for ax in range(-1, 2) if len(shape) == 2 else range(1) if len(shape) == 1 else (1,):
+            for k in (1, -1) if len(shape) < 3 else (1,):
                 call = f"shift_along(a0, {ax}, {k}, 0.0)"
                 same(call, arr(*shape))
                 if len(shape) == 2:
@@ -510,7 +526,7 @@ def test_shift_and_roll():
                     same(f"shift_along(a0, {ax}, {k}, 1)", arr(*shape, dtype=np.int64))
         for ax in range(-len(shape), len(shape)):
             for shift in (0, 1, -1, 7, -9):
-                for x in views(arr(*shape)) + [arr(*shape[:-1], 1)]:
+                for x in views(arr(*shape))[:3 if len(shape) == 2 else 1] + [arr(*shape[:-1], 1)]:
                     same("roll_axis(a0, a1, a2)", x, shift, ax)
     same("roll_axis(a0, a1, a2)", np.zeros((0, 2)), 1, 0)
     same("roll_axis(a0, a1, a2)", arr(3, 4, dtype=np.int64), 2, 1)
@@ -521,8 +537,8 @@ def test_linrec():
     """a and g of one shape (the rules of np.cumprod make them so); every axis, both
     directions, zeros among the a's (where a division would fail)."""
     for shape in ((6,), (3, 4), (2, 3, 4)):
-        for ax in range(-1 if len(shape) == 2 else 0, len(shape)):
-            for rev in (False, True) if len(shape) < 3 and ax >= 0 else ((ax + 1) % 2 == 0,):
+        for ax in range(-1, 2) if len(shape) == 2 else range(1) if len(shape) == 1 else (1,):
+            for rev in (False, True) if ax >= 0 and len(shape) == 2 else (ax != 0,):
                 call = f"linrec(a0, a1, {ax}, {rev})"
                 a = arr(*shape)
                 a[a > 1.2] = 0.0
