@@ -30,10 +30,12 @@ whose contents are undefined (``Primitive.uninitialized``: a tape before its row
 written) is no hazard when read after a write into its buffer.
 
 The stages still make their own copy decisions (``frontend/ownership.py``,
-``reverse._Reverse.owned``/``copies``, ``batching._Batcher.foreign``); with
-``FLATGRAD_COPIES=pass`` the batcher leaves its copy to this pass, which then runs last in
-``pipeline.transform`` (docs/architecture.md, "Copies"). :func:`hazards` is also the
-verifier's rule on final programs (``verify.check_final``).
+``reverse._Reverse.owned``/``copies``, ``batching._Batcher.foreign``); this pass runs last in
+``pipeline.transform`` on every program and copies where they left a hazard (campaign 339: a
+reverse-over-reverse replay of a branch wrote the first gradient's accumulation into its
+buffer a second time). With ``FLATGRAD_COPIES=pass`` the batcher also leaves its copy to this
+pass (docs/architecture.md, "Copies"). :func:`hazards` is also the verifier's rule on final
+programs (``verify.check_final``).
 """
 from __future__ import annotations
 

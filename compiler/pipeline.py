@@ -150,9 +150,10 @@ def _transform(fn_obj, arg_types, req: Request, log: PassLog | None = None) -> F
     if req.optimize:
         ir = run_passes(ir, O1, fixed_point=True, log=log)
         ir = run_passes(ir, [("in-place", accumulate_in_place)], log=log)
-    if copies.enabled():               # the late copy decision (issue 23, item 5): opt-in
-        ir = run_passes(ir, [("copies", copies.insert_copies)], log=log)
-    copies.log(ir)
+    copies.log(ir)                    # what the stages' own copy decisions left, if asked
+    # the late copy decision (issue 23, item 5), on every program: where the stages left an
+    # in-place write that a later read would see, the write goes into a copy
+    ir = run_passes(ir, [("copies", copies.insert_copies)], log=log)
     if CHECK_FINAL:
         check_final(ir)
     if tree is not None:

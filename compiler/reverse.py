@@ -60,6 +60,7 @@ def backward(fn: Function, wrt, seed, checkpoint=None) -> tuple[Builder, tuple]:
     b.stmts = list(fn.body.stmts)
     active = activity(fn.body, {fn.params[i].id for i in wrt if T.is_float(fn.params[i].type)})
     rev = _Reverse(active, infer_shapes(fn), checkpoint)
+    rev.placeholders = placeholders(fn)
     adj: dict[int, object] = {}
     seed(b, rev, adj)
     if adj:
@@ -83,6 +84,26 @@ def gradients(b: Builder, adj: dict, fn: Function, wrt) -> tuple:
             g = b.op("copy", g, of=("grad", p.id))
         grads.append(g)
     return tuple(grads)
+
+
+def placeholders(fn: Function) -> set[int]:
+    """Ids of the arrays that may hold a placeholder (``undef``: the value of a ``return``
+    not yet taken in a loop, a variable not yet bound) rather than a value of their own
+    shape: the placeholders, the loop parameters they start, the branch results they reach."""
+    from .ir import walk
+    ids = {s.outs[0].id for s in walk(fn.body) if isinstance(s, Op) and s.prim == "undef"}
+    grew = True
+    while grew:
+        n = len(ids)
+        for s in walk(fn.body):
+            if isinstance(s, (For, While)):
+                ids |= {p.id for p, a in zip(s.carried, s.init) if isinstance(a, Var) and a.id in ids}
+                ids |= {o.id for o, p in zip(s.outs, s.carried) if p.id in ids}
+            elif isinstance(s, If):
+                ids |= {o.id for o, y1, y2 in zip(s.outs, s.then.yields, s.orelse.yields)
+                        if any(isinstance(y, Var) and y.id in ids for y in (y1, y2))}
+        grew = len(ids) > n
+    return ids
 
 
 def zero(b: Builder, like) -> object:
@@ -157,6 +178,7 @@ class _Reverse:
         self.origin: dict[int, int] = {}   # clone id -> id of the forward value it recomputes
         self.owned: set[int] = set()       # adjoint arrays no other value aliases
         self.copies: dict[int, object] = {}  # adjoint -> the value it is a plain copy of
+        self.placeholders: set[int] = set()  # forward values that may hold an ``undef``
 
     def shape(self, v):
         if not isinstance(v, Var) or not T.is_array(v.type):
@@ -341,9 +363,10 @@ class _Reverse:
             after = [loc.get(w.id) for _, loc in arms]
             if all(a is before for a in after):
                 continue
+            shape = self.zero_shape(w, s, seeds)
             vals = []
             for (arm_b, _), a in zip(arms, after):
-                vals.append(self.materialise(arm_b, a, w) if a is not None else zero(arm_b, w))
+                vals.append(self.materialise(arm_b, a, w) if a is not None else zero(arm_b, shape))
             out = b.fresh(vals[0].type if isinstance(vals[0], Var) else w.type, of=self.tag(w))
             outs.append(out)
             yt.append(vals[0])
@@ -353,6 +376,20 @@ class _Reverse:
             (then_b, _), (else_b, _) = arms
             b.emit(If(s.cond, Block((), tuple(then_b.stmts), tuple(yt)),
                       Block((), tuple(else_b.stmts), tuple(ye)), tuple(outs), s.loc))
+
+    def zero_shape(self, w: Var, s: If, seeds: list):
+        """What an arm that drops ``w``'s adjoint (it overwrote ``w``) shapes its zeros after:
+        ``w``, unless ``w`` may be a placeholder (``placeholders``), whose own shape is none
+        of its values'. Then the adjoint of a result that the other arm passes ``w`` on as
+        gives the shape, so that a backward loop carrying it keeps one shape on every trip
+        (reverse over reverse records it in rows; campaign 339)."""
+        if self.origin.get(w.id, w.id) not in self.placeholders:
+            return w
+        for arm in (s.then, s.orelse):
+            for y, g in zip(arm.yields, seeds):
+                if isinstance(y, Var) and y.id == w.id and isinstance(g, Var) and g.type == w.type:
+                    return g
+        return w
 
     def loop(self, b: Builder, s, adj: dict) -> None:
         """Reverse a For or While: tape the carried values, replay iterations backwards."""

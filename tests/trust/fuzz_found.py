@@ -3,6 +3,8 @@ import math
 
 import numpy as np
 
+import flatgrad as fg
+
 
 def row_write_after_noop(x):
     Z1 = x[-1] + 0.0        # -O1 once folded this to a view of x, then wrote through it
@@ -314,3 +316,30 @@ def nested_loop_adds_into_carried(x):
         k += 1
         Z[k % 3] *= x
     return np.sum(np.sin(Z))
+
+
+def returns_from_a_loop(a):
+    """The ``return`` inside the loop leaves a placeholder in the loop's carried state until it
+    is taken."""
+    for i in range(3):
+        if a > 0.5:
+            return (np.zeros((3, 1)) + a).reshape(3) * a
+        a = math.exp(math.tanh(a))
+    return a * np.ones((3,))
+
+
+def vjp_of_an_early_return(y):
+    """Campaign 339 (seed 339000848): reverse over reverse of the loop above. The first
+    backward loop's adjoint of the placeholder changed shape on the trip the return was
+    taken (zeros shaped as the placeholder), which the second pass records in rows."""
+    return np.sum(fg.vjp(returns_from_a_loop, y[1])[1](y)[0] * y)
+
+
+def where_of_a_branch_then_column_write(x):
+    """Campaign 339 (seed 339002880): the first gradient adds into its adjoint of Z in place
+    inside the branch; reverse over reverse replays that branch, and the replay wrote the same
+    addition into the buffer a second time (the late copy pass now copies there)."""
+    Z = x * np.array([[-1.24, 1.18, -0.63], [1.37, -1.35, 0.48], [0.38, 0.04, 1.35]])
+    Z[:, 0] = np.where(x > -1.25, (np.ones(3) * 0.5 if np.sum(Z) <= 0.0 else Z[:, 1]),
+                       np.mean(Z, axis=1))
+    return np.sum(np.sin(Z)) + x

@@ -264,10 +264,32 @@ def test_reverse_over_reverse_keeps_a_tape_row_a_nested_loop_writes(x, optimize,
     """Campaign 338: an inner loop's in-place write reached the outer loop's tape row during
     the first backward pass; the replay now writes into a copy, and the final-program check
     (on here) accepts the program."""
+    _second_derivative_as_differences(F.nested_loop_adds_into_carried, x, optimize, monkeypatch)
+
+
+def _second_derivative_as_differences(f, x, optimize, monkeypatch, eps=1e-5):
+    """grad(grad(f)) at x, compiled with the final-program check on, against central
+    differences of grad(f)."""
     from flatgrad.compiler import pipeline
     monkeypatch.setattr(pipeline, "CHECK_FINAL", True)
-    f = F.nested_loop_adds_into_carried
     g = fg.grad(f, target="python", optimize=optimize)
     gg = fg.grad(g, target="python", optimize=optimize)(x)
-    eps = 1e-5
     np.testing.assert_allclose(gg, (g(x + eps) - g(x - eps)) / (2 * eps), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+@pytest.mark.parametrize("y1", [0.7, 0.3, -2.0], ids=["first-trip", "second-trip", "never"])
+def test_reverse_over_reverse_of_an_early_return_in_a_loop(y1, optimize):
+    f = F.vjp_of_an_early_return
+    y = np.array([0.4, y1, -0.9])
+    got = fg.grad(f, target="python", optimize=optimize)(y)
+    eps = 1e-6
+    fd = np.array([(f(y + eps * e) - f(y - eps * e)) / (2 * eps) for e in np.eye(3)])
+    np.testing.assert_allclose(got, fd, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+@pytest.mark.parametrize("x", [0.567, -0.8])
+def test_reverse_over_reverse_replays_a_branch_without_writing_twice(x, optimize, monkeypatch):
+    _second_derivative_as_differences(F.where_of_a_branch_then_column_write, x, optimize,
+                                      monkeypatch, eps=1e-6)
