@@ -275,7 +275,8 @@ class Emitter:
                 self.emit(depth, f"{name} += {text}")
             self.names[out.id] = name
             return
-        if s.prim == "tape_push" and self.uses.get(s.args[0].id) == 1:
+        if s.prim == "tape_push" and self.uses.get(s.args[0].id) == 1 \
+                and s.args[0].id in self.names:       # (not a temporary written inline)
             text, _ = self.expr(s)
             name = self.names[s.args[0].id]
             self.emit(depth, f"{name} = {text}")

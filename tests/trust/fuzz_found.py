@@ -343,3 +343,19 @@ def where_of_a_branch_then_column_write(x):
     Z[:, 0] = np.where(x > -1.25, (np.ones(3) * 0.5 if np.sum(Z) <= 0.0 else Z[:, 1]),
                        np.mean(Z, axis=1))
     return np.sum(np.sin(Z)) + x
+
+
+def _summed_gather_loop(a0, a1):
+    for i in range(0, 1, 2):
+        a1 = (a1 + a0.sum()) + a1[np.array([2, 0, 1])]
+    return math.cos(np.mean(a1))
+
+
+def gradient_step_in_a_while_loop(x):
+    """Campaign 340 (seed 340003608): the Hessian at -O0 pushed a row onto a tangent tape made
+    by zeros_like and written inline, and the emitter's tape_push line looked up its name."""
+    k = 0
+    while k < 1:
+        k += 1
+        x = fg.grad(_summed_gather_loop, argnums=0)(x, np.sum(x, axis=0))
+    return np.transpose(x)[2, 0]

@@ -293,3 +293,15 @@ def test_reverse_over_reverse_of_an_early_return_in_a_loop(y1, optimize):
 def test_reverse_over_reverse_replays_a_branch_without_writing_twice(x, optimize, monkeypatch):
     _second_derivative_as_differences(F.where_of_a_branch_then_column_write, x, optimize,
                                       monkeypatch, eps=1e-6)
+
+
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+def test_hessian_through_a_gradient_step_in_a_while_loop(optimize):
+    f = F.gradient_step_in_a_while_loop
+    x = np.array([[0.642, 1.160, -1.004]])
+    H = fg.hessian(f, target="python", optimize=optimize)(x).reshape(3, 3)
+    g = fg.grad(f, target="python")
+    eps = 1e-6
+    fd = np.array([((g(x + eps * e.reshape(1, 3)) - g(x - eps * e.reshape(1, 3))) / (2 * eps)).ravel()
+                   for e in np.eye(3)])
+    np.testing.assert_allclose(H, fd.T, rtol=1e-6, atol=1e-8)
