@@ -225,18 +225,17 @@ def _gather_source(arrays: list) -> str:
     """The source of ``gather`` for indices that are arrays (True) or integers (False): the
     index arrays broadcast together (a length-1 array repeats), each index wraps once if
     negative and is checked in range, as NumPy's."""
-    lines = ["def impl(x, *idx):", *_index_loop("x", arrays)]
     at = ", ".join(f"i{k}" for k in range(len(arrays)))
-    lines.insert(lines.index("    for j in range(n):"), "    out = np.empty(n, x.dtype)")
-    lines += [f"        out[j] = x[{at}]", "    return out"]
+    lines = ["def impl(x, *idx):", *_index_loop("x", arrays, "    out = np.empty(n, x.dtype)"),
+             f"        out[j] = x[{at}]", "    return out"]
     return "\n".join(lines) + "\n"
 
 
-def _index_loop(x: str, arrays: list) -> list[str]:
+def _index_loop(x: str, arrays: list, *setup: str) -> list[str]:
     """The loop over a gather's or a scatter's items, shared by both: ``n``, the length the
     index arrays broadcast to (a length-1 array repeats; lengths that differ otherwise raise
-    IndexError as NumPy's), then ``for j in range(n)`` loading ``i0, i1...``, each wrapped
-    once if negative and checked against ``x``'s axis."""
+    IndexError as NumPy's), the ``setup`` lines, then ``for j in range(n)`` loading
+    ``i0, i1...``, each wrapped once if negative and checked against ``x``'s axis."""
     lines = ["    n = 1"]
     for k in (k for k, arr in enumerate(arrays) if arr):
         lines += [f"    m{k} = idx[{k}].shape[0]",
@@ -246,7 +245,7 @@ def _index_loop(x: str, arrays: list) -> list[str]:
                   "broadcast together\")",
                   f"        n = m{k}",
                   f"    s{k} = 0 if m{k} == 1 else 1"]
-    lines.append("    for j in range(n):")
+    lines += [*setup, "    for j in range(n):"]
     for k, arr in enumerate(arrays):
         lines += [f"        i{k} = idx[{k}][j * s{k}]" if arr else f"        i{k} = idx[{k}]",
                   f"        if i{k} < 0:",
