@@ -23,6 +23,7 @@ from . import types as T
 from .builder import Builder
 from .errors import CompileError
 from .inline import builder_for
+from .invariance import shift_free
 from .ir import Atom, Block, Const, For, Function, If, Op, Var
 from .primitives import PRIMS
 from .reverse import activity
@@ -44,7 +45,11 @@ def forward_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = True) -> F
         seeds.append(t)
         if T.is_float(p.type):
             tan[p.id] = t
-    fwd = _Forward(activity(fn.body, set(tan)), infer_shapes(fn))
+    shapes = infer_shapes(fn)
+    # a softmax's max: no result depends on it, so its tangent is not computed only to cancel
+    inert = shift_free(fn, shapes)
+    tan = {k: t for k, t in tan.items() if k not in inert}
+    fwd = _Forward(activity(fn.body, set(tan), inert), shapes, inert)
     fwd.block(b, fn.body.stmts, tan)
     tangents = [materialize(b, tan.get(r.id) if isinstance(r, Var) else None, r)
                 for r in fn.results]
@@ -83,9 +88,10 @@ def fit(b: Builder, c: Atom, out: Var, same_shape: bool = False) -> Atom:
 
 
 class _Forward:
-    def __init__(self, active: set[int], shapes: dict | None = None):
+    def __init__(self, active: set[int], shapes: dict | None = None, inert=frozenset()):
         self.active = active
         self.shapes = shapes or {}
+        self.inert = inert          # values no result depends on: no tangent
 
     def same_shape(self, a, out: Var) -> bool:
         """True if array ``a`` provably has the shape of ``out``."""
@@ -109,7 +115,7 @@ class _Forward:
 
     def op(self, b: Builder, op: Op, tan: dict) -> None:
         tans = [tan.get(a.id) if isinstance(a, Var) else None for a in op.args]
-        if not op.outs or all(t is None for t in tans):
+        if not op.outs or all(t is None for t in tans) or op.outs[0].id in self.inert:
             return
         out = op.outs[0]
         prim = PRIMS[op.prim]

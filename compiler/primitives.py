@@ -104,6 +104,8 @@ class Primitive:
                                         # called inside a compiled function rejects it
     diagonal: bool = False              # compiler/diagonal.py has a rule that keeps a diagonal
                                         # Jacobian seed diagonal through it
+    shifts: bool = False                # compiler/invariance.py has a rule for how its result
+                                        # moves when a maximum it is shifted by moves
     never_raises: bool = False          # an array op that raises for no values: vmap may run
                                         # both arms of an if on a mapped condition (batching.py;
                                         # elementwise ops may too)
@@ -231,21 +233,22 @@ def _max_weight(b, x, y):
 
 defprim("add", 2, T.arithmetic, infix("+", P_ADD), operator.add, operator.add,
         linear=(lambda b, s: s, lambda b, s: s), safe=True, reads_values=False,
-        names=(np.add, operator.add), reads_output=False, diagonal=True, linear_in="each",
+        names=(np.add, operator.add), reads_output=False, diagonal=True, linear_in="each", shifts=True,
         folds_ints=True, trip_step=trips.add)
 defprim("sub", 2, T.arithmetic, infix("-", P_ADD), operator.sub, operator.sub,
         linear=(lambda b, s: s, lambda b, s: b.neg(s)), safe=True, reads_values=False,
         names=(np.subtract, operator.sub), reads_output=False, diagonal=True, linear_in="each",
+        shifts=True,
         folds_ints=True, trip_step=trips.sub)
 defprim("mul", 2, T.arithmetic, infix("*", P_MUL), operator.mul, operator.mul,
         deriv=(lambda b, s, out, x, y: b.mul(s, y), lambda b, s, out, x, y: b.mul(s, x)),
         safe=True, names=(np.multiply, operator.mul), reads_output=False, spans=True,
-        diagonal=True, folds_ints=True, trip_step=trips.mul)
+        diagonal=True, folds_ints=True, trip_step=trips.mul, shifts=True)
 defprim("div", 2, T.floating, infix("/", P_MUL), operator.truediv, operator.truediv,
         deriv=(lambda b, s, out, x, y: b.div(s, y),
                lambda b, s, out, x, y: b.div(b.mul(b.neg(s), out), y)),
         costly=True, names=(np.divide, np.true_divide, operator.truediv), spans=True,
-        diagonal=True)
+        diagonal=True, shifts=True)
 defprim("floordiv", 2, T.arithmetic, infix("//", P_MUL), lambda a, b: _sp().floor(a / b),
         operator.floordiv, nondiff=True, names=(np.floor_divide, operator.floordiv),
         reads_output=False, folds_ints=True, trip_step=trips.floordiv)
@@ -260,10 +263,10 @@ defprim("pow", 2, T.arithmetic, infix("**", P_POW), operator.pow,
 defprim("neg", 1, T.arithmetic, prefix("-"), operator.neg, operator.neg,
         linear=(lambda b, s: b.neg(s),), safe=True, reads_values=False,
         names=(np.negative, operator.neg),
-        reads_output=False, diagonal=True, linear_in="each", trip_step=trips.neg)
+        reads_output=False, diagonal=True, linear_in="each", trip_step=trips.neg, shifts=True)
 defprim("copy", 1, T.same, Spelling("{0}", "{0}", P_ATOM, (0,)), lambda a: a, lambda a: a,
         linear=(lambda b, s: s,), safe=True, view=True, reads_values=False, reads_output=False,
-        diagonal=True, linear_in="each")
+        diagonal=True, linear_in="each", shifts=True)
 defprim("float", 1, T.floating, Spelling("float({0})", "{0}.astype(np.float64)", P_ATOM, (1,)),
         lambda a: a, float, linear=(lambda b, s: s,), safe=True, reads_values=False,
         names=(builtins.float, np.float64), reads_output=False, linear_in="each")
@@ -315,7 +318,7 @@ _S = lambda name: lambda x: getattr(_sp(), name)(x)  # noqa: E731
 
 
 def defunary(name, math_name, np_name, sympy, d, names=(), evaluate=None, costly=True,
-             safe=False, reads_output=True):
+             safe=False, reads_output=True, shifts=False):
     """An elementwise function of one float: its derivative ``d(b, out, x)`` is written once.
     A spelling without a module (``"erf"``) calls flatgrad's runtime helper of that name."""
     spell = replace(call(math_name, np_name),
@@ -323,16 +326,16 @@ def defunary(name, math_name, np_name, sympy, d, names=(), evaluate=None, costly
     defprim(name, 1, T.floating, spell, sympy,
             evaluate or getattr(math, math_name.split(".")[-1]),
             deriv=((lambda b, s, out, x: b.mul(s, d(b, out, x))),), names=names,
-            costly=costly, safe=safe, reads_output=reads_output)
+            costly=costly, safe=safe, reads_output=reads_output, shifts=shifts)
 
 
 def _m(name):
     return getattr(math, name), getattr(np, name)
 
 
-defunary("exp", "math.exp", "np.exp", _S("exp"), lambda b, out, x: out, _m("exp"))
+defunary("exp", "math.exp", "np.exp", _S("exp"), lambda b, out, x: out, _m("exp"), shifts=True)
 defunary("log", "math.log", "np.log", _S("log"), lambda b, out, x: b.div(1.0, x),
-        reads_output=False)
+         reads_output=False, shifts=True)
 defunary("log1p", "math.log1p", "np.log1p", lambda x: _sp().log(1 + x),
          lambda b, out, x: b.div(1.0, b.add(1.0, x)), _m("log1p"), reads_output=False)
 defunary("expm1", "math.expm1", "np.expm1", lambda x: _sp().exp(x) - 1,
@@ -611,13 +614,13 @@ defprim("sum", 1, _sum_type, _reduction("sum"), elementwise=False, costly=True,
              g if axis is None and not keepdims else _unreduce(b, g, x, axis, keepdims),),
         jvp=(lambda b, t, out, x, axis=None, keepdims=False: b.sum(t, axis=axis, keepdims=keepdims),),
         reads_output=False,
-        never_raises=True, linear_in="first", batch=B_REDUCE)
+        never_raises=True, linear_in="first", batch=B_REDUCE, shifts=True)
 defprim("amax", 1, _reduce_type, _reduction("max"), elementwise=False, costly=True,
         shape=D.reduced, vjp=(_chooser,), jvp=(_chooser_jvp,),
-        never_raises=True, batch=B_REDUCE)
+        never_raises=True, batch=B_REDUCE, shifts=True)
 defprim("amin", 1, _reduce_type, _reduction("min"), elementwise=False, costly=True,
         shape=D.reduced, vjp=(_chooser,), jvp=(_chooser_jvp,),
-        never_raises=True, batch=B_REDUCE)
+        never_raises=True, batch=B_REDUCE, shifts=True)
 defprim("prod", 1, _sum_type, _reduction("prod"), elementwise=False, costly=True,
         shape=D.reduced,
         vjp=(lambda b, g, out, x, axis=None, keepdims=False:
@@ -759,7 +762,7 @@ defprim("unreduce", 2, lambda g, x, axis=None, keepdims=False: T.Array(g.dtype, 
         vjp=(_unreduce_vjp, None),
         jvp=(lambda b, t, out, gx, x, axis=None, keepdims=False:
              b.unreduce(t, x, axis=axis, keepdims=keepdims), None), reads_output=False,
-        never_raises=True, batch=lambda bt, op, a, isb: bt.summed(op, a, isb))
+        never_raises=True, batch=lambda bt, op, a, isb: bt.summed(op, a, isb), shifts=True)
 defprim("dim", 1, lambda x, axis: T.I64, Spelling("{0}.shape[{axis}]", "{0}.shape[{axis}]",
                                                   P_ATOM, (P_ATOM,)),
         elementwise=False, nondiff=True, reads_values=False, safe=True, reads_output=False,
@@ -801,7 +804,9 @@ defprim("eye", 1, lambda n: T.Array("float64", 2), call("np.eye"), elementwise=F
         reads_output=False,
         batch=NO_BATCH_SHAPE)
 defprim("arange", -1, lambda *a: T.Array(T.promote_dtype("int64", *(x.dtype for x in a)), 1),
-        variadic(lambda a, p: f"np.arange({', '.join(a)})", first=0), elementwise=False,
+        replace(variadic(lambda a, p: f"np.arange({', '.join(a)})", first=0),
+                jit=lambda a, p: f"arange({a[0]})" if len(a) == 1 else f"np.arange({', '.join(a)})",
+                helpers=("arange",)), elementwise=False,
         nondiff=True, shape=lambda q, args, p: (q.sym(args[0]),) if len(args) == 1 else None,
         reads_output=False,
         batch=NO_BATCH_SHAPE)

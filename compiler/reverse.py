@@ -29,6 +29,7 @@ from .builder import Builder
 from .dims import unknown
 from .errors import CompileError
 from .ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, max_id, operands
+from .invariance import shift_free
 from .primitives import PRIMS
 from .rewrite import clone, free_vars, quiet
 from .shapes import infer as infer_shapes
@@ -58,8 +59,10 @@ def backward(fn: Function, wrt, seed, checkpoint=None) -> tuple[Builder, tuple]:
     of the results; returns the builder and the gradients of parameters ``wrt``."""
     b = Builder(itertools.count(max_id(fn) + 1), fn.loc)
     b.stmts = list(fn.body.stmts)
-    active = activity(fn.body, {fn.params[i].id for i in wrt if T.is_float(fn.params[i].type)})
-    rev = _Reverse(active, infer_shapes(fn), checkpoint)
+    shapes = infer_shapes(fn)
+    active = activity(fn.body, {fn.params[i].id for i in wrt if T.is_float(fn.params[i].type)},
+                      shift_free(fn, shapes))    # a softmax's max: no result depends on it
+    rev = _Reverse(active, shapes, checkpoint)
     rev.placeholders = placeholders(fn)
     adj: dict[int, object] = {}
     seed(b, rev, adj)
@@ -113,11 +116,12 @@ def zero(b: Builder, like) -> object:
     return Const(0.0, T.with_dtype(like.type, like.type.dtype if T.is_float(like.type) else "float64"))
 
 
-def activity(block: Block, seeds: set[int]) -> set[int]:
+def activity(block: Block, seeds: set[int], inert=frozenset()) -> set[int]:
     """Ids of float values that depend on ``seeds`` through arguments that carry a gradient
     (only those can carry an adjoint: ``np.floor(x)`` does not, so a function of it that
-    has no rule for some argument, such as the order of ``gammaincc``, is not asked for one)."""
-    active = set(seeds)
+    has no rule for some argument, such as the order of ``gammaincc``, is not asked for one).
+    ``inert``: values no result depends on (:mod:`.invariance`), never active."""
+    active = set(seeds) - inert
 
     def on(a) -> bool:
         return isinstance(a, Var) and a.id in active
@@ -127,7 +131,7 @@ def activity(block: Block, seeds: set[int]) -> set[int]:
         return prim.vjp is None or prim.vjp_rule(i) is not None    # no rules: asked, and raises
 
     def mark(v: Var) -> bool:
-        if T.is_float(v.type) and v.id not in active:
+        if T.is_float(v.type) and v.id not in active and v.id not in inert:
             active.add(v.id)
             return True
         return False

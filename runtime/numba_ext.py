@@ -166,13 +166,16 @@ def _reduce_loops(np_name: str, x, ax: int, keep_dims: bool) -> str:
         dtype = "np.int64"
     else:
         dtype = "np.bool_" if isinstance(x.dtype, types.Boolean) else f"np.{x.dtype}"
-    kept = "(" + "".join(f"x.shape[{d}], " for d in keep) + ")"
+    # the result is allocated in its final shape (no reshape: its tuple checks cost compile time)
     dims = [f"x.shape[{d}]" if d != ax else "1" for d in range(nd)] if keep_dims else \
         [f"x.shape[{d}]" for d in keep]
+    put = [f"i{d}" if d != ax else "0" for d in range(nd)] if keep_dims else \
+        [f"i{d}" for d in keep]
     at = lambda k: "x[" + ", ".join(k if d == ax else f"i{d}" for d in range(nd)) + "]"  # noqa: E731
     lines = ["def impl(x, axis, keepdims):",
              f"    n = x.shape[{ax}]",
-             f"    out = np.empty({kept}, dtype={dtype})" if keep else "    out = np.empty(1)"]
+             f"    out = np.empty(({''.join(d + ', ' for d in dims)}), dtype={dtype})" if keep
+             else "    out = np.empty(1)"]
     if np_name in ("max", "min"):
         word = "maximum" if np_name == "max" else "minimum"
         lines += ["    if n == 0 and out.size > 0:",
@@ -197,8 +200,8 @@ def _reduce_loops(np_name: str, x, ax: int, keep_dims: bool) -> str:
     if not keep:                    # a 1-d array: a number, or an array of one
         lines.append("    return np.full((1,), acc)" if keep_dims else "    return acc")
     else:
-        lines.append(f"{pad}out[{', '.join(f'i{d}' for d in keep)}] = acc")
-        lines.append("    return out.reshape((" + ", ".join(dims) + ",))")
+        lines.append(f"{pad}out[{', '.join(put)}] = acc")
+        lines.append("    return out")
     return "\n".join(lines) + "\n"
 
 
@@ -206,6 +209,19 @@ _reduce(support.reduce_sum, "sum")
 _reduce(support.reduce_max, "max")
 _reduce(support.reduce_min, "min")
 _reduce(support.reduce_prod, "prod")
+
+
+@overload(support.arange, jit_options={"cache": True})
+def _arange(n):
+    if not isinstance(n, types.Integer):
+        return lambda n: np.arange(n)
+
+    def impl(n):
+        out = np.empty(max(n, 0), np.int64)
+        for i in range(n):
+            out[i] = i
+        return out
+    return impl
 
 
 @overload(support.gather)

@@ -173,6 +173,12 @@ def reduce_prod(x, axis, keepdims):
     return np.prod(x, axis=axis, keepdims=keepdims)
 
 
+def arange(n):
+    """``np.arange(n)`` of one integer (Numba targets run it as one loop, numba_ext: Numba's
+    own np.arange, with its start, step and dtype cases, compiles in several times the time)."""
+    return np.arange(n)
+
+
 def gather(x, *idx):
     """``x[idx]`` for integer-array (and integer) indices: a gather. Numba targets run it as
     one loop (numba_ext), which compiles in a fraction of the time of Numba's advanced

@@ -108,7 +108,7 @@ defprim("broadcast_to", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
         vjp=(lambda b, g, out, x, *dims:
              b.sum_to(g, x) if T.is_array(x.type) else b.sum(g),),
         jvp=(lambda b, t, out, x, *dims: b.broadcast_to(t, *dims),),
-        batch=B_SHAPED)
+        batch=B_SHAPED, shifts=True)
 
 # np.ascontiguousarray: the value itself, laid out in C order (Numba reshapes only such
 # arrays); its tangent is laid out so too. It may return its argument: "contiguous" is used

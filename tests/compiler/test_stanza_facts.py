@@ -71,6 +71,9 @@ def test_the_passes_tables_became_stanza_fields():
         "getitem": 1, "setitem": 2, "index_add": 2, "tape_put": 1, "tape_get": 1}
     assert having(lambda p: p.diagonal) == {"mul", "div", "neg", "add", "sub", "copy",
                                             "sum_to", "matmul"}
+    assert having(lambda p: p.shifts) == {"add", "sub", "mul", "div", "neg", "copy", "exp",
+                                          "log", "sum", "amax", "amin", "unreduce",
+                                          "broadcast_to"}
     assert having(lambda p: p.never_raises) == {
         "sum", "amax", "amin", "prod", "matmul", "outer", "einsum", "transpose", "reshape",
         "reshape_like", "expand_dims", "dim", "size", "copy_array", "zeros_like", "ones_like",
