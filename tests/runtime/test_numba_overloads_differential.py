@@ -341,6 +341,14 @@ def test_index_checks():
         same("squeeze_index(a0)", n)
 
 
+def test_arange():
+    """An integer: the loop helper (an empty array for a negative one, as NumPy's); a float:
+    Numba's own np.arange."""
+    for n in (0, 1, 5, -3, np.int32(4)):
+        same("arange(a0)", n)
+    same("arange(a0)", 3.5, dtype=False)
+
+
 def test_array_equiv():
     a = arr(2, 3)
     for b in (a.copy(), a[:1], a[:, :1], a[0], np.zeros(3), a.T.copy(), a[:, :2], a + 1,
