@@ -400,10 +400,11 @@ def _integer(t) -> bool:
 
 def insert_copies(fn: Function) -> Function:
     """``fn`` with each write of :func:`hazards` made into a ``copy_array`` of its target:
-    ``y = setitem(a, v, i)`` becomes ``c = copy_array(a); y = setitem(c, v, i)``."""
+    ``y = setitem(a, v, i)`` becomes ``c = copy_array(a); y = setitem(c, v, i)``; and each
+    result that may be a read-only view copied (:func:`own_results`)."""
     found = {id(h.write) for h in hazards(fn)}
     if not found:
-        return fn
+        return own_results(fn)
     ids = itertools.count(max_id(fn) + 1)
 
     def block(b: Block) -> Block:
@@ -419,7 +420,27 @@ def insert_copies(fn: Function) -> Function:
             stmts.append(s)
         return Block(b.params, tuple(stmts), b.yields)
 
-    return replace(fn, body=block(fn.body))
+    return own_results(replace(fn, body=block(fn.body)))
+
+
+def own_results(fn: Function) -> Function:
+    """``fn`` with a ``copy_array`` of each array result that may be a read-only view (an
+    adjoint ``np.broadcast_to``'d back over the axes a sum reduced): the caller gets arrays
+    it may write into, as NumPy's functions and autograd's gradients return (campaign 343:
+    ``g = dgrad(...); g /= n`` in plain Python raised "output array is read-only")."""
+    bufs, foreign = buffers(fn)
+    views = foreign - {p.id for p in fn.params}      # read-only views, not the caller's arrays
+    bad = {i for i, r in enumerate(fn.results) if isinstance(r, Var) and T.is_array(r.type)
+           and any(_site(b) in views for b in bufs.get(r.id, ()))}
+    if not bad:
+        return fn
+    ids = itertools.count(max_id(fn) + 1)
+    stmts, results = list(fn.body.stmts), list(fn.results)
+    for i in sorted(bad):
+        r = results[i]
+        results[i] = Var(next(ids), r.type, r.hint, r.of)
+        stmts.append(Op("copy_array", (r,), (results[i],), (), fn.loc))
+    return replace(fn, body=Block(fn.body.params, tuple(stmts), tuple(results)))
 
 
 def _map_blocks(s, f):

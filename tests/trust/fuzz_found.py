@@ -359,3 +359,19 @@ def gradient_step_in_a_while_loop(x):
         k += 1
         x = fg.grad(_summed_gather_loop, argnums=0)(x, np.sum(x, axis=0))
     return np.transpose(x)[2, 0]
+
+
+def _dot_of_column_sums(a0, a1):
+    return np.dot(np.array([-0.74, 0.75, 0.36]), a1.sum(axis=0))
+
+
+grad_of_column_sums = fg.grad(_dot_of_column_sums, argnums=1, target="python")
+
+
+def writes_into_a_gradient(x, y):
+    """Campaign 343 (seed 343000771): the gradient of a sum over rows is its adjoint repeated
+    down the rows, a read-only ``np.broadcast_to`` view; the caller divided it in place."""
+    Z = x + np.minimum(np.ones((3, 1)) * 2.0, 0.5)
+    g = grad_of_column_sums(np.ones((3, 1)) @ y, Z[1:])
+    g /= Z[1]
+    return np.sum(g * g)

@@ -305,3 +305,22 @@ def test_hessian_through_a_gradient_step_in_a_while_loop(optimize):
     fd = np.array([((g(x + eps * e.reshape(1, 3)) - g(x - eps * e.reshape(1, 3))) / (2 * eps)).ravel()
                    for e in np.eye(3)])
     np.testing.assert_allclose(H, fd.T, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_a_gradient_comes_back_writeable(target):
+    """The caller owns what a gradient returns: an adjoint broadcast back over summed rows is
+    copied, not returned as the read-only view (plain Python, and inside a vjp's forward)."""
+    g = fg.grad(F._dot_of_column_sums, argnums=1, target=target)(np.ones((1, 3)), np.ones((2, 3)))
+    assert g.flags.writeable
+    g /= 2.0
+    np.testing.assert_allclose(g, np.tile([-0.37, 0.375, 0.18], (2, 1)))
+    x, y = np.array([[0.85, 0.37, 0.84]]), np.array([[1.09, 0.61, -0.46]])
+    value, pull = fg.vjp(F.writes_into_a_gradient, x, y)
+    assert value == F.writes_into_a_gradient(x, y)
+    eps = 1e-6
+    gx = pull(1.0)[0]
+    fd = np.array([(F.writes_into_a_gradient(x + eps * e.reshape(1, 3), y)
+                    - F.writes_into_a_gradient(x - eps * e.reshape(1, 3), y)) / (2 * eps)
+                   for e in np.eye(3)])
+    np.testing.assert_allclose(gx.ravel(), fd, rtol=1e-6, atol=1e-8)
