@@ -193,9 +193,10 @@ class Hazard:
         return f"{self.write.prim} into {self.write.args[0]}{at} ({why})"
 
 
-def hazards(fn: Function) -> list[Hazard]:
-    """Every in-place write of ``fn`` that is unsound without a copy (see the module doc)."""
-    bufs, foreign = buffers(fn)
+def hazards(fn: Function, analysis=None) -> list[Hazard]:
+    """Every in-place write of ``fn`` that is unsound without a copy (see the module doc).
+    ``analysis``: ``buffers(fn)``, where the caller has it already."""
+    bufs, foreign = analysis or buffers(fn)
     order = _Order(fn)
     defs = {s.outs[0].id: s for s in walk(fn.body) if isinstance(s, Op) and s.outs}
     empty = {v for v, s in defs.items() if PRIMS[s.prim].uninitialized}
@@ -402,9 +403,10 @@ def insert_copies(fn: Function) -> Function:
     """``fn`` with each write of :func:`hazards` made into a ``copy_array`` of its target:
     ``y = setitem(a, v, i)`` becomes ``c = copy_array(a); y = setitem(c, v, i)``; and each
     result that may be a read-only view copied (:func:`own_results`)."""
-    found = {id(h.write) for h in hazards(fn)}
+    analysis = buffers(fn)
+    found = {id(h.write) for h in hazards(fn, analysis)}
     if not found:
-        return own_results(fn)
+        return own_results(fn, analysis)
     ids = itertools.count(max_id(fn) + 1)
 
     def block(b: Block) -> Block:
@@ -423,12 +425,13 @@ def insert_copies(fn: Function) -> Function:
     return own_results(replace(fn, body=block(fn.body)))
 
 
-def own_results(fn: Function) -> Function:
+def own_results(fn: Function, analysis=None) -> Function:
     """``fn`` with a ``copy_array`` of each array result that may be a read-only view (an
     adjoint ``np.broadcast_to``'d back over the axes a sum reduced): the caller gets arrays
     it may write into, as NumPy's functions and autograd's gradients return (campaign 343:
-    ``g = dgrad(...); g /= n`` in plain Python raised "output array is read-only")."""
-    bufs, foreign = buffers(fn)
+    ``g = dgrad(...); g /= n`` in plain Python raised "output array is read-only").
+    ``analysis``: ``buffers(fn)``, where the caller has it already."""
+    bufs, foreign = analysis or buffers(fn)
     views = foreign - {p.id for p in fn.params}      # read-only views, not the caller's arrays
     bad = {i for i, r in enumerate(fn.results) if isinstance(r, Var) and T.is_array(r.type)
            and any(_site(b) in views for b in bufs.get(r.id, ()))}

@@ -233,13 +233,12 @@ def _max_weight(b, x, y):
 
 defprim("add", 2, T.arithmetic, infix("+", P_ADD), operator.add, operator.add,
         linear=(lambda b, s: s, lambda b, s: s), safe=True, reads_values=False,
-        names=(np.add, operator.add), reads_output=False, diagonal=True, linear_in="each", shifts=True,
-        folds_ints=True, trip_step=trips.add)
+        names=(np.add, operator.add), reads_output=False, diagonal=True, linear_in="each",
+        shifts=True, folds_ints=True, trip_step=trips.add)
 defprim("sub", 2, T.arithmetic, infix("-", P_ADD), operator.sub, operator.sub,
         linear=(lambda b, s: s, lambda b, s: b.neg(s)), safe=True, reads_values=False,
         names=(np.subtract, operator.sub), reads_output=False, diagonal=True, linear_in="each",
-        shifts=True,
-        folds_ints=True, trip_step=trips.sub)
+        shifts=True, folds_ints=True, trip_step=trips.sub)
 defprim("mul", 2, T.arithmetic, infix("*", P_MUL), operator.mul, operator.mul,
         deriv=(lambda b, s, out, x, y: b.mul(s, y), lambda b, s, out, x, y: b.mul(s, x)),
         safe=True, names=(np.multiply, operator.mul), reads_output=False, spans=True,
@@ -803,9 +802,13 @@ defprim("eye", 1, lambda n: T.Array("float64", 2), call("np.eye"), elementwise=F
         nondiff=True, shape=lambda q, args, p: (q.sym(args[0]), q.sym(args[0])),
         reads_output=False,
         batch=NO_BATCH_SHAPE)
+def _arange_spell(a, p):
+    return f"np.arange({', '.join(a)})"
+
+
 defprim("arange", -1, lambda *a: T.Array(T.promote_dtype("int64", *(x.dtype for x in a)), 1),
-        replace(variadic(lambda a, p: f"np.arange({', '.join(a)})", first=0),
-                jit=lambda a, p: f"arange({a[0]})" if len(a) == 1 else f"np.arange({', '.join(a)})",
+        replace(variadic(_arange_spell, first=0),    # Numba: one integer runs as one loop
+                jit=lambda a, p: f"arange({a[0]})" if len(a) == 1 else _arange_spell(a, p),
                 helpers=("arange",)), elementwise=False,
         nondiff=True, shape=lambda q, args, p: (q.sym(args[0]),) if len(args) == 1 else None,
         reads_output=False,

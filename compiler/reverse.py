@@ -28,7 +28,7 @@ from . import types as T
 from .builder import Builder
 from .dims import unknown
 from .errors import CompileError
-from .ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, max_id, operands
+from .ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, max_id, operands, walk
 from .invariance import shift_free
 from .primitives import PRIMS
 from .rewrite import clone, free_vars, quiet
@@ -93,14 +93,14 @@ def placeholders(fn: Function) -> set[int]:
     """Ids of the arrays that may hold a placeholder (``undef``: the value of a ``return``
     not yet taken in a loop, a variable not yet bound) rather than a value of their own
     shape: the placeholders, the loop parameters they start, the branch results they reach."""
-    from .ir import walk
     ids = {s.outs[0].id for s in walk(fn.body) if isinstance(s, Op) and s.prim == "undef"}
     grew = True
     while grew:
         n = len(ids)
         for s in walk(fn.body):
             if isinstance(s, (For, While)):
-                ids |= {p.id for p, a in zip(s.carried, s.init) if isinstance(a, Var) and a.id in ids}
+                ids |= {p.id for p, a in zip(s.carried, s.init)
+                        if isinstance(a, Var) and a.id in ids}
                 ids |= {o.id for o, p in zip(s.outs, s.carried) if p.id in ids}
             elif isinstance(s, If):
                 ids |= {o.id for o, y1, y2 in zip(s.outs, s.then.yields, s.orelse.yields)

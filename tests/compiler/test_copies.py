@@ -235,7 +235,7 @@ def _copy_every_write(fn: Function) -> Function:
     hs = [copies.Hazard(s, "read later", None) for s in every]
     orig = copies.hazards
     try:
-        copies.hazards = lambda f: hs
+        copies.hazards = lambda f, analysis=None: hs
         return copies.insert_copies(fn)
     finally:
         copies.hazards = orig
