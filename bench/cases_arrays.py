@@ -8,7 +8,12 @@ and the first-call (compile) time of each flatgrad target.
 """
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from numba import njit
@@ -271,6 +276,63 @@ def _mlp_jax_loss(jax, X, y, reg):
     return jl
 
 
+@njit(cache=True)
+def _x_products_grad(X, W1, G):
+    """The gradient's two products with the data: the floor under any MLP gradient."""
+    return X @ W1, X.T @ G
+
+
+@njit(cache=True)
+def _x_products_hvp(X, W1, T, G):
+    """The HVP's three: X @ W1, X @ tan_W1 and X.T @ (the adjoint's tangent)."""
+    return X @ W1, X @ T, X.T @ G
+
+
+JAX_ONE_CORE = '''
+import json, os, sys, timeit
+os.sched_setaffinity(0, {{min(os.sched_getaffinity(0))}})   # before JAX sizes its thread pools
+sys.path.insert(0, {root!r})
+import numpy as np
+from bench import peers
+from bench.cases_arrays import _mlp_args, _mlp_jax_loss
+jax = peers.load("jax")
+args = _mlp_args({smoke})
+W1, b1, W2, b2, X, y, reg = args
+jl = _mlp_jax_loss(jax, X, y, reg)
+jg = jax.jit(jax.grad(jl, argnums=(0, 1, 2, 3)))
+jh = jax.jit(lambda p, v: jax.jvp(lambda *q: jax.grad(jl, argnums=(0, 1, 2, 3))(*q), p, v)[1])
+rng = np.random.default_rng(1)
+p = tuple(jax.numpy.asarray(a) for a in args[:4])
+v = tuple(jax.numpy.asarray(rng.normal(size=a.shape)) for a in args[:4])
+calls = {{"grad": lambda: jax.block_until_ready(jg(*p)),
+          "hvp": lambda: jax.block_until_ready(jh(p, v))}}
+samples = {{k: [] for k in calls}}
+for f in calls.values():
+    f()
+for _ in range({repeats}):
+    for k, f in calls.items():
+        samples[k].append(min(timeit.repeat(f, number=20, repeat=3)) / 20)
+print("BENCH-RESULT " + json.dumps({{k: float(np.median(s)) for k, s in samples.items()}}))
+'''
+
+
+def _jax_one_core(cfg: Config) -> dict | None:
+    """JAX's gradient and HVP on one core, as every other contender here runs one BLAS thread.
+    XLA_FLAGS' thread options do not bound JAX 0.10's CPU runtime (measured: its HVP still ran
+    faster than three products on one core), so the process is pinned to one CPU instead, before
+    JAX starts; it runs after the round-robin above, in the same bench run."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    root = str(Path(__file__).resolve().parent.parent)
+    script = JAX_ONE_CORE.format(root=root, repeats=cfg.repeats, smoke=cfg.smoke)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=600)
+    for line in out.stdout.splitlines():
+        if line.startswith("BENCH-RESULT "):
+            return json.loads(line[len("BENCH-RESULT "):])
+    return None
+
+
 @case("arrays_hvp", group="arrays")
 def arrays_hvp(cfg: Config) -> CaseResult:
     """Hessian-vector product of the MLP loss (forward over reverse) vs its gradient."""
@@ -292,11 +354,16 @@ def arrays_hvp(cfg: Config) -> CaseResult:
     def hvp_zeros(*a):
         return fg.jvp(g, a, vs + zeros, target="cpu")[1]
 
+    W1, b1, W2, b2, X, y, reg = args
+    G = rng.normal(size=(X.shape[0], W1.shape[1]))
     flat = [Contender("flatgrad grad (cpu)", g, args, reference=True),
             Contender("flatgrad hvp (cpu): the product only", hvp_only, args),
             Contender("flatgrad HVP, jvp(grad), data tangents None (cpu)", hvp, args),
-            Contender("flatgrad HVP, jvp(grad), data tangents zero arrays (cpu)", hvp_zeros, args)]
-    W1, b1, W2, b2, X, y, reg = args
+            Contender("flatgrad HVP, jvp(grad), data tangents zero arrays (cpu)", hvp_zeros, args),
+            Contender("floor: the gradient's 2 products with X alone (@njit)", _x_products_grad,
+                      (X, W1, G)),
+            Contender("floor: the HVP's 3 products with X alone (@njit)", _x_products_hvp,
+                      (X, W1, vs[0], G))]
     p = args[:4]
     jax = peers.load("jax")
     if jax is not None:
@@ -336,6 +403,32 @@ def arrays_hvp(cfg: Config) -> CaseResult:
             notes.append(f"{peer}'s own HVP / gradient ratio: {by[hname] / by[gname]:.2f}")
     if jax is None:
         rows.append(skipped("JAX jit(jvp(grad))", peers.missing_note("jax")))
+    else:
+        one = _jax_one_core(cfg)
+        if one is None:
+            rows.append(skipped("JAX, one core: jit(grad)", "the pinned subprocess failed"))
+        else:
+            note = "own process, pinned to one CPU"
+            rows += [Row("JAX, one core: jit(grad)", one["grad"], note=note),
+                     Row("JAX, one core: jit(jvp(grad))", one["hvp"], note=note)]
+            for r in rows[-2:]:
+                r.extra["vs flatgrad grad"] = f"{r.seconds / ref:.2f}"
+            by.update({r.name: r.seconds for r in rows[-2:]})
+            notes.append(f"JAX's own HVP / gradient ratio on one core, as every other row: "
+                         f"{one['hvp'] / one['grad']:.2f}")
+    # the time each tool spends beyond the products with X, which no tool can avoid
+    floor_g = by.get("floor: the gradient's 2 products with X alone (@njit)")
+    floor_h = by.get("floor: the HVP's 3 products with X alone (@njit)")
+    if floor_g and floor_h:
+        for tool, gname, hname in (("flatgrad", "flatgrad grad (cpu)", "flatgrad hvp (cpu)"),
+                                   ("JAX (all cores)", "JAX jit(grad)", "JAX jit(jvp(grad))"),
+                                   ("JAX (one core)", "JAX, one core: jit(grad)",
+                                    "JAX, one core: jit(jvp(grad))")):
+            tg = next((t for n, t in by.items() if n.startswith(gname) and t), None)
+            th = next((t for n, t in by.items() if n.startswith(hname) and t), None)
+            if tg and th:
+                notes.append(f"{tool} beyond its products with X: gradient "
+                             f"{(tg - floor_g) * 1e3:.2f} ms, HVP {(th - floor_h) * 1e3:.2f} ms")
     return CaseResult(
         "Arrays: Hessian-vector product of the MLP loss",
         "`fg.hvp(mlp_loss, params)(..., v)`: forward mode over the gradient's IR, one compiled "
@@ -345,7 +438,11 @@ def arrays_hvp(cfg: Config) -> CaseResult:
         "`None` (held constant, as JAX's closure holds them). The products with X bound both "
         "ratios: the gradient makes two (X @ W1, X.T @ ...), the product three (X @ tan_W1 "
         "too), each N×D×H, so an HVP costs about 1.5 gradients wherever those products "
-        "dominate; a peer's ratio falls below that only where its gradient is slower.",
+        "dominate; a peer's ratio falls below that only where its gradient is slower. The two "
+        "*floor* rows time those products alone; the notes give each tool's time beyond them. "
+        "NumPy and Numba run one BLAS thread (`OPENBLAS_NUM_THREADS=1`, set by bench/run.py); "
+        "the JAX rows of the round-robin use XLA's default thread pool (every core), the "
+        "*one core* rows JAX alone in a process pinned to one CPU.",
         rows, targets="HVP ≤ 2× the gradient (issue 13); ≤ JAX's own ratio (issue 24)",
         notes=notes, extra_columns=["vs flatgrad grad"])
 

@@ -40,7 +40,15 @@ def stamp(command: str, cfg: Config) -> dict:
         "versions": f"flatgrad {flatgrad.__version__}, numpy {np.__version__}, numba {numba.__version__}",
         "peers": peer_versions,
         "repeats": f"{cfg.repeats} (median; contenders interleaved; ≥ {cfg.min_time} s per batch)",
+        "threads": threads(),
     }
+
+
+def threads() -> str:
+    """The thread settings every contender ran under (BLAS, Numba's parallel target, XLA)."""
+    blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    xla = os.environ.get("XLA_FLAGS") or "default (every core)"
+    return f"BLAS threads {blas}, Numba threads {numba.get_num_threads()}, XLA_FLAGS {xla}"
 
 
 def _commit() -> str:
@@ -77,7 +85,8 @@ def table(res: CaseResult) -> str:
 
 def stamp_line(st: dict) -> str:
     return (f"*Measured {st['date']} by `{st['command']}` at commit {st.get('commit', '?')} — {st['machine']} (load {st.get('load', '?')}); "
-            f"python {st['python']}, {st['versions']}; {st['peers']}; repeats {st['repeats']}.*")
+            f"python {st['python']}, {st['versions']}; {st['peers']}; repeats {st['repeats']}"
+            + (f"; {st['threads']}" if st.get("threads") else "") + ".*")
 
 
 def section(name: str, group: str, res: CaseResult, st: dict) -> list[str]:

@@ -25,6 +25,11 @@ from pathlib import Path
 # (where FLATGRAD_TIER=auto ends up for scalar and loop code; the first_call and tiers cases
 # set the tier they measure themselves).
 os.environ.setdefault("FLATGRAD_TIER", "cpu")
+# One BLAS thread: NumPy and Numba call two different OpenBLAS copies whose idle threads spin,
+# and the round-robin puts them side by side, so with default threads each library pays for the
+# other's (bench/HISTORY.md, issue 13). Set before NumPy loads; each section records the setting.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 if __package__ in (None, ""):                       # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
