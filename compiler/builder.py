@@ -103,3 +103,27 @@ def _weak_floats(atoms: tuple) -> tuple:
     d = T.promote_dtype(*floats)
     return tuple(Const(a.value, T.Scalar(d)) if isinstance(a, Const) and T.is_float(a.type)
                  and a.type.dtype != d and isinstance(a.value, float) else a for a in atoms)
+
+
+def int_op(b: Builder, prim: str, x: Atom, y: Atom) -> Atom:
+    """``x <prim> y`` on integers (add, sub, mul, floordiv), folded where both are constants;
+    a negative constant added is written as subtracted and the other way round."""
+    if isinstance(x, Const) and isinstance(y, Const):
+        return Const(int(PRIMS[prim].evaluate(int(x.value), int(y.value))), T.I64)
+    if prim in ("add", "sub") and isinstance(y, Const) and y.value < 0:
+        prim, y = ("sub" if prim == "add" else "add"), Const(-int(y.value), T.I64)
+    return b.op(prim, x, y)
+
+
+def reversed_range(b: Builder, start: Atom, stop: Atom, step: Const) -> tuple[Atom, Atom, Const]:
+    """(first, stop, step) of ``range(start, stop, step)`` walked backwards: it starts at the
+    last value, ``start + ((stop - start - sign) // step) * step`` (``stop - sign`` for a unit
+    step), and stops one step before ``start``; empty where the range is."""
+    sign = 1 if step.value > 0 else -1
+    if step.value == sign:
+        first = int_op(b, "sub", stop, Const(sign, T.I64))
+    else:
+        span = int_op(b, "sub", int_op(b, "sub", stop, start), Const(sign, T.I64))
+        first = int_op(b, "add", start, int_op(b, "mul", int_op(b, "floordiv", span, step), step))
+    return first, int_op(b, "sub", start, step), Const(-step.value, T.I64)
+

@@ -25,7 +25,7 @@ from dataclasses import replace
 from types import SimpleNamespace
 
 from . import types as T
-from .builder import Builder
+from .builder import Builder, reversed_range
 from .dims import unknown
 from .errors import CompileError
 from .ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, max_id, operands, walk
@@ -477,7 +477,7 @@ class _Reverse:
 
         # -- backward loop
         if const_step:
-            rng = _reversed_range(b, s.start, s.stop, s.step)
+            rng = reversed_range(b, s.start, s.stop, s.step)
         else:
             rng = (b.op("sub", n, Const(1, T.I64)), Const(-1, T.I64), Const(-1, T.I64))
         self.emit_backward(b, s, adj, rng, back.block, carried, act, touched)
@@ -748,13 +748,6 @@ class _BackwardBody:
     def __init__(self, block: Block, tapes: dict, slot=None, recomputed=None):
         self.block, self.tapes, self.slot = block, tapes, slot
         self.recomputed = recomputed or {}
-
-
-def _reversed_range(b: Builder, start, stop, step: Const):
-    """(first, stop, step) of range(start, stop, step) walked backwards."""
-    span = b.op("sub", b.op("sub", stop, start), Const(1 if step.value > 0 else -1, T.I64))
-    last = b.op("add", start, b.op("mul", b.op("floordiv", span, step), step))
-    return last, b.op("sub", start, step), b.op("neg", step)
 
 
 def _costly(vid: int, ops: dict, inner: set) -> bool:

@@ -93,7 +93,8 @@ class Comprehensions:
 
     def constant_items(self, it: ast.expr):
         """The values a loop over ``it`` visits, if known while compiling: range() of constants
-        (at most UNROLL_MAX), a tuple, a dict's keys, enumerate/zip of those; else None."""
+        (at most UNROLL_MAX), a tuple, a dict's keys, enumerate/zip/reversed of those; else
+        None."""
         lw = self.lowerer
         if isinstance(it, ast.Call) and isinstance(it.func, ast.Name | ast.Attribute) \
                 and not it.keywords:
@@ -105,6 +106,9 @@ class Comprehensions:
                     r = range(*(b.value for b in bounds))
                     return tuple(Const(i, T.I64) for i in r) if len(r) <= UNROLL_MAX else None
                 return None
+            if fn is reversed and len(it.args) == 1:
+                inner = self.constant_items(it.args[0])
+                return None if inner is None else inner[::-1]
             if fn in (enumerate, zip):
                 parts = [self.constant_items(a) for a in it.args]
                 if not parts or any(p is None for p in parts):

@@ -11,7 +11,7 @@ import ast
 from dataclasses import dataclass
 
 from .. import types as T
-from ..builder import Builder
+from ..builder import Builder, reversed_range
 from ..ir import Block, Const, For, Var, While
 from ..values import Record, Ref, Undefined
 from .desugar.exits import loop_flags
@@ -31,8 +31,10 @@ class LoopLowering:
 
     def stmt_For(self, s: ast.For) -> None:
         it = s.iter
-        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name | ast.Attribute)
-                and self.resolve_callee(it.func) is range):
+        backwards = self.calls(it, reversed) and len(it.args) == 1 and self.calls(it.args[0], range)
+        if backwards:                      # for t in reversed(range(...)): the same trips, last first
+            it = it.args[0]
+        if not self.calls(it, range):
             return self.for_over_values(s)
         if it.keywords or not 1 <= len(it.args) <= 3:
             raise self.err(it, "range() takes 1 to 3 positional arguments")
@@ -44,6 +46,8 @@ class LoopLowering:
             (bounds[0], bounds[1], Const(1, T.I64)) if len(bounds) == 2 else tuple(bounds))
         if isinstance(step, Const) and step.value == 0:
             raise self.err(it, "range() step must not be zero")
+        if backwards:
+            start, stop, step = self.reversed_range(s.iter, start, stop, step)
         grown = self.growing_lists(s.body)
         if grown:
             # out.append(...) in the body: a list is a tuple of values, so a loop running a
@@ -55,6 +59,20 @@ class LoopLowering:
                 return self.unrolled(s, "values", [values])
             return self.grow_lists(s, grown, lambda: self.range_loop(s, start, stop, step))
         self.range_loop(s, start, stop, step)
+
+    def calls(self, node: ast.expr, fn) -> bool:
+        """Is ``node`` a call, with positional arguments only, of the builtin ``fn``?"""
+        return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute)
+                and not node.keywords and self.resolve_callee(node.func) is fn)
+
+    def reversed_range(self, node: ast.Call, start, stop, step) -> tuple:
+        """The bounds of ``reversed(range(start, stop, step))``, a range of the same trips
+        last first; the step must be a constant."""
+        if not isinstance(step, Const):
+            raise self.err(node, "reversed(range(...)) needs a constant step here",
+                           "Write the reversed range out: range(last, first - step, -step).")
+        self.b.loc = self.pf.loc(node)
+        return reversed_range(self.b, start, stop, step)
 
     def range_loop(self, s: ast.For, start, stop, step) -> None:
         """``for i in range(start, stop, step)`` (bounds lowered) as a For region, or as a
@@ -93,25 +111,34 @@ class LoopLowering:
         return bool(fresh & later)
 
     def for_over_values(self, s: ast.For) -> None:
-        """``for row in M``, ``for i, row in enumerate(M)``, ``for a, b in zip(x, y)`` over
-        arrays (their first axis): a loop over an index; over a tuple: unrolled."""
-        it, node = s.iter, s.iter
+        """``for row in M``, ``for i, row in enumerate(M)``, ``for a, b in zip(x, y)``,
+        ``for i, (a, b) in enumerate(zip(x, y))`` over arrays (their first axis), each source
+        possibly ``reversed(...)``: a loop over an index; over tuples: unrolled."""
+        it = s.iter
         kind, sources = "values", [it]
-        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name | ast.Attribute) and not it.keywords:
-            fn = self.resolve_callee(it.func)
-            if fn is enumerate and len(it.args) == 1:
-                kind, sources = "enumerate", [it.args[0]]
-            elif fn is zip and it.args:
-                kind, sources = "zip", list(it.args)
+        if self.calls(it, enumerate) and len(it.args) == 1:
+            kind, sources = "enumerate", [it.args[0]]
+            if self.calls(sources[0], zip) and sources[0].args:
+                kind, sources = "enumerate zip", list(sources[0].args)
+        elif self.calls(it, zip) and it.args:
+            kind, sources = "zip", list(it.args)
+        backwards = [self.calls(x, reversed) and len(x.args) == 1 for x in sources]
+        sources = [x.args[0] if back else x for x, back in zip(sources, backwards)]
         values = [self.expr(x) for x in sources]
         values = [tuple(map(Ref, v.items)) if isinstance(v, Record) else
                   self.stacked_rows(v, it) if isinstance(v, Stacked) else v for v in values]
+        values = [v[::-1] if back and isinstance(v, tuple) else v
+                  for v, back in zip(values, backwards)]
         if all(isinstance(v, tuple) for v in values):
             return self.unrolled(s, kind, values)
+        if kind.startswith("enumerate") and not (isinstance(s.target, ast.Tuple)
+                                                 and len(s.target.elts) == 2):
+            raise self.err(s.target, "unpack enumerate(...) as `for i, row in enumerate(x)`")
         for x, v in zip(sources, values):
             if not (isinstance(v, Var) and T.is_array(v.type)):
                 raise self.err(x, "a for loop iterates over range(...), an array's rows, "
-                                  "enumerate(array), zip(arrays...) or a tuple",
+                                  "enumerate(array), zip(arrays...), reversed(...) of those "
+                                  "or a tuple",
                                "Write `for i in range(len(x)):` and index with x[i].")
         names = []
         for v in values:
@@ -119,10 +146,7 @@ class LoopLowering:
             self.env[names[-1]] = v
         k = self.flag("k")
         self.hints[k] = "k"
-        pair = isinstance(s.target, ast.Tuple) and len(s.target.elts) == 2
-        if kind == "enumerate" and not pair:
-            raise self.err(s.target, "unpack enumerate(...) as `for i, row in enumerate(x)`")
-        loop = index_loop(s, kind, names, k)
+        loop = index_loop(s, kind, names, k, backwards)
         self.stmt_For(loop)
 
     def unrolled(self, s: ast.For, kind: str, values: list) -> None:
@@ -132,9 +156,11 @@ class LoopLowering:
             raise self.err(s, "break and continue are not supported in a loop over a tuple",
                            "Loop over range(len(...)) instead.")
         n = min(len(v) for v in values)
-        items = tuple((Const(i, T.I64), values[0][i]) if kind == "enumerate" else
-                      tuple(v[i] for v in values) if kind == "zip" else values[0][i]
+        items = tuple(values[0][i] if kind == "values" else tuple(v[i] for v in values)
                       for i in range(n))
+        if kind.startswith("enumerate"):
+            items = tuple((Const(i, T.I64), item[0] if kind == "enumerate" else item)
+                          for i, item in enumerate(items))
         name = self.flag("it")
         self.env[name] = items
         self.block(unrolled_loop(s, [item_of(name, k, s.iter) for k in range(n)]))
@@ -145,7 +171,8 @@ class LoopLowering:
         idx = self.flag("i")
         self.env[idx] = start
         index_name = s.target.id
-        self.hints[idx] = index_name
+        # (a private index, as enumerate's, shows its own hint: "$k2" is no Python name)
+        self.hints[idx] = self.hints.get(index_name) or hint_of(index_name)
 
         def cond(node):
             i = self.env[idx]

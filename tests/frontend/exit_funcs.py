@@ -104,9 +104,30 @@ def _first_large(v, bound):
     return acc
 
 
+def break_in_enumerate(x):
+    """A loop over enumerate(...) (a private index) that breaks: its counter is named after
+    the index's hint (it was once emitted as `$k2`, which no Python parses)."""
+    t = 0.0
+    for i, v in enumerate(x):
+        if t > 0.6:
+            break
+        t = t + (i + 1) * v * v
+    return t
+
+
+def return_in_zip_of_reversed(x):
+    """enumerate(zip(x, reversed(x))) with a return inside: a while loop over the index."""
+    t = 0.0
+    for i, (a, b) in enumerate(zip(x, reversed(x))):
+        if a * b > 0.5:
+            return t + a * b * i
+        t = t + a * b
+    return t
+
+
 FUNCS = [break_inside_if, nested_break_and_continue, while_with_continue, early_return_in_loop,
          return_in_both_branches, while_true_break_and_return, return_in_loop_over_a_tuple,
-         break_in_a_helper]
+         break_in_a_helper, break_in_enumerate, return_in_zip_of_reversed]
 
 # points on both sides of each exit's condition, away from where it flips
 INPUTS = [np.array([0.3, -0.4, 1.6, 0.2]), np.array([1.2, 0.9, -0.3, 0.8]),

@@ -80,6 +80,28 @@ def test_enumerate_and_zip_over_arrays():
         """)
 
 
+def test_reversed_sources_and_enumerate_of_zip():
+    s = _stmt("""
+        for i, (a, b) in enumerate(zip(x, reversed(y))):
+            t = t + i * a * b
+        """)
+    _same(index_loop(s, "enumerate zip", ["it1", "it2"], "k", [False, True]), """
+        for k in range(min(len(it1), len(it2))):
+            i = k
+            a, b = (it1[k], it2[len(it2) - 1 - k])
+            t = t + i * a * b
+        """)
+    s = _stmt("""
+        for row in reversed(M):
+            t = t + row
+        """)
+    _same(index_loop(s, "values", ["it1"], "k", [True]), """
+        for k in range(len(it1)):
+            row = it1[len(it1) - 1 - k]
+            t = t + row
+        """)
+
+
 def test_library_text_gets_private_names_at_the_call():
     call = _expr("np.polyval(p, x)")
     call.lineno, call.col_offset = 7, 4
