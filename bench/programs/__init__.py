@@ -149,17 +149,32 @@ def _close(a, b, rtol=1e-6, atol=1e-8) -> bool:
 
 
 def _numeric(p: Program, i: int):
-    """Central differences of the program in argument ``i`` (a float number or array)."""
+    """Central differences of the program in argument ``i``: a float number or array, or a
+    list or tuple of them (each item differenced in turn; the result nests as the argument)."""
     from bench.corpora import numeric_vjp
     x = p.args[i]
-    if not (isinstance(x, (float, np.ndarray)) and np.issubdtype(np.asarray(x).dtype, np.floating)):
-        return None
+
+    def floating(v) -> bool:
+        return isinstance(v, (float, np.ndarray)) and np.issubdtype(np.asarray(v).dtype,
+                                                                     np.floating)
 
     def f(*args):
         if p.reset:
             p.reset()
         return p.fn(*args)
-    return numeric_vjp(f, list(p.args), i, 1.0)
+    if floating(x):
+        return numeric_vjp(f, list(p.args), i, 1.0)
+    if not (isinstance(x, (list, tuple)) and x and all(map(floating, x))):
+        return None
+
+    def with_item(k):
+        def g(*args):
+            items = list(x)
+            items[k] = args[i]
+            return f(*args[:i], type(x)(items), *args[i + 1:])
+        return g
+    return type(x)(numeric_vjp(with_item(k), [*p.args[:i], x[k], *p.args[i + 1:]], i, 1.0)
+                   for k in range(len(x)))
 
 
 def _call(p: Program, thunk):

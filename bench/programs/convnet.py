@@ -50,7 +50,3 @@ def cases():
     images = rs.randn(4, 5, 5)
     labels = np.eye(3)[rs.randint(0, 3, 4)]
     return [Program("loss", make_loss(layers), (params, images, labels))]
-
-
-WAITS_FOR = {"loss": "a variable that starts as a number and becomes an array in a loop "
-                      "(out = 0.0; out = out + patch * w)"}

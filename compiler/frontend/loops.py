@@ -8,6 +8,7 @@ Mixed into :class:`~.lower.Lowerer` (its environment, builder and ownership are 
 from __future__ import annotations
 
 import ast
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from .. import types as T
@@ -24,6 +25,21 @@ from .syntax import assigned_names, written_arrays
 
 UNROLL_MAX = 1000     # trips a loop growing a list, or a comprehension, may be unrolled into
 SETTLE_ROUNDS = 4     # int -> float -> ... : carried types settle in a round or two
+
+# the loops (by source position) whose first trip the lowering of this function peels off
+# because a variable is a number before them and an array after their first trip
+PEELED: ContextVar[frozenset] = ContextVar("PEELED", default=frozenset())
+
+
+class FirstTripMakesAnArray(Exception):
+    """``out = 0.0`` before a loop that provably runs, ``out = out + patch * w`` in it: a number
+    that the first trip makes an array, as Python's broadcasting does. A loop region carries
+    one type, so the function is lowered again with this loop's first trip peeled off
+    (:func:`~.lower.lower_function` catches it; ``key`` is the loop's source position)."""
+
+    def __init__(self, key: tuple):
+        super().__init__(key)
+        self.key = key
 
 
 class LoopLowering:
@@ -83,11 +99,17 @@ class LoopLowering:
         index_name = s.target.id
         total = _trips(start, stop, step)
         first = start
-        peeled = bool(total) and not exits and self.first_assigned_read_later(s)
+        loc = self.pf.loc(s)
+        key = (loc.file, loc.line, loc.col)
+        peelable = bool(total) and not exits and not getattr(s, "peeled_rest", False)
+        peeled = peelable and (self.first_assigned_read_later(s) or key in PEELED.get())
         region = s
         if peeled:
             # it provably runs: peel the first trip so that what it assigns is defined after
+            # (or a number it makes an array is one before the rest of the loop)
             first_trip, region = peel_first_trip(s, start.value, stop.value, step.value)
+            if region is not None:
+                region.peeled_rest = True
             self.block(first_trip)
             start = Const(start.value + step.value, T.I64)
 
@@ -97,7 +119,8 @@ class LoopLowering:
 
         if region is not None:
             # (a loop that never runs is lowered all the same: what it holds is checked)
-            self.loop(region, body, index=True, bounds=(start, stop, step))
+            self.loop(region, body, index=True, bounds=(start, stop, step),
+                      peel_key=key if peelable and not peeled else None)
         if total:
             self.env[index_name] = Const(first.value + (total - 1) * step.value, T.I64)
         else:
@@ -203,11 +226,14 @@ class LoopLowering:
         if forever and loop_flags(s.body).brk is None:
             self.dead = True   # only a return leaves `while True:`
 
-    def loop(self, s, body_fn, index=False, bounds=None, cond=None, extra=()) -> None:
+    def loop(self, s, body_fn, index=False, bounds=None, cond=None, extra=(),
+             peel_key=None) -> None:
         """Lower a loop region: a ``For`` over ``bounds`` (start, stop, step) with the index as
         its first parameter, or a ``While`` on ``cond`` and, where the body sets them
         (:mod:`.desugar.exits`), its break flag and ``$ret`` clear. The body is lowered again
-        until the types of the carried variables settle (an int that becomes a float, ...)."""
+        until the types of the carried variables settle (an int that becomes a float, ...).
+        ``peel_key``: the loop provably runs, so a number its trips make an array asks for its
+        first trip to be peeled (:class:`FirstTripMakesAnArray`)."""
         flags = loop_flags(s.body)
         internal = set(extra)
         if flags.brk:
@@ -231,6 +257,13 @@ class LoopLowering:
             for k in names:
                 v = trip.env.get(k)
                 if isinstance(v, (Var, Const)):
+                    if k in types and not T.is_array(types[k]) and T.is_array(v.type):
+                        if peel_key is not None:
+                            raise FirstTripMakesAnArray(peel_key)
+                        raise self.err(s, f"'{k}' is a number before this loop and an array "
+                                          "after a trip of it, and the loop may run zero "
+                                          "times (or its trips cannot be peeled)",
+                                       f"Start '{k}' as an array: {k} = np.zeros(shape).")
                     new_types[k] = self.unify(k, [t for t in (types.get(k), v.type) if t], s)
             if new_types == types:
                 break

@@ -31,7 +31,7 @@ from .constants import ConstantArgs
 from .desugar.private import private_text
 from .desugar.exits import exit_of, exits_to_flags, guard_of
 from .flags import RETVAL, LoopFlags, hint_of
-from .loops import LoopLowering
+from .loops import PEELED, FirstTripMakesAnArray, LoopLowering
 from .syntax import cannot_fail
 from .effects import is_print
 from .fence import fence
@@ -55,7 +55,23 @@ _CMPOPS = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq
 
 
 def lower_function(fn, arg_types=None) -> Function:
-    """Lower the Python function ``fn`` to IR, specialised on ``arg_types``."""
+    """Lower the Python function ``fn`` to IR, specialised on ``arg_types``: again, with a
+    loop's first trip peeled, where that trip makes a number an array
+    (:class:`~.loops.FirstTripMakesAnArray`)."""
+    peeled: frozenset = frozenset()
+    while True:
+        token = PEELED.set(peeled)
+        try:
+            return _lower_function(fn, arg_types)
+        except FirstTripMakesAnArray as e:
+            if e.key in peeled:          # a peeled loop carries what its first trip made
+                raise AssertionError(f"the loop at {e.key} was peeled already") from None
+            peeled = peeled | {e.key}
+        finally:
+            PEELED.reset(token)
+
+
+def _lower_function(fn, arg_types) -> Function:
     pf = parse_function(fn)
     fence(pf)
     argnames = params_of(fn)
