@@ -22,3 +22,16 @@ def check_value_and_grad(f, args, i, rtol=1e-5, atol=1e-7):
     value, grad = fg.value_and_grad(f, argnums=i, target="python")(*args)
     np.testing.assert_allclose(value, f(*args), rtol=1e-10)
     np.testing.assert_allclose(grad, num_grad(f, args, i), rtol=rtol, atol=atol)
+
+
+def check_cpu_matches_python(funcs, inputs):
+    """Each function's value and gradient on the cpu target (Numba) against the python
+    target's, at every input."""
+    import flatgrad as fg
+    for f in funcs:
+        cpu, py = fg.value_and_grad(f, target="cpu"), fg.value_and_grad(f, target="python")
+        for x in inputs:
+            (v1, g1), (v2, g2) = cpu(x), py(x)
+            np.testing.assert_allclose(v1, v2, rtol=1e-12)
+            np.testing.assert_allclose(g1, g2, rtol=1e-10, atol=1e-14)
+
