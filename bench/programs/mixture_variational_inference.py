@@ -41,6 +41,3 @@ def cases():
     p = np.random.RandomState(2)
     params = (p.randn(3, 2), p.randn(3, 2) * 0.1 - 0.5, p.randn(3) * 0.1)
     return [Program("objective", make_objective(rs, 5), (params,), reset=lambda: rs.set_state(state))]
-
-
-WAITS_FOR = {"objective": "list comprehensions over a data-dependent range"}

@@ -81,18 +81,16 @@ def lower_len(lowerer, node, args):
 
 @lowers(builtins.sum, takes="iterable")
 def lower_sum(lowerer, node, args):
-    rows = lowerer.grown_rows(args["iterable"], node)
-    if rows is not None:           # a list grown in a loop: its items added, as Python does
-        return lowerer.op(node, "sum", rows, axis=0, keepdims=False)
     if isinstance(args["iterable"], (ast.GeneratorExp, ast.ListComp)):
-        gen = args["iterable"]
-        comprehensions = lowerer.comprehensions
-        if len(gen.generators) == 1 and comprehensions.constant_items(gen.generators[0].iter) is None:
-            return comprehensions.sum_loop(gen)
-        x = lowerer.expr(gen)
+        total, x = lowerer.comprehensions.summed(args["iterable"])
+        if total is not None:      # over a loop: accumulated
+            return total
         if not x:
             return Const(0, T.I64)
     else:
+        rows = lowerer.grown_rows(args["iterable"], node)
+        if rows is not None:       # a list grown in a loop: its items added, as Python does
+            return lowerer.op(node, "sum", rows, axis=0, keepdims=False)
         x = lowerer.expr(args["iterable"])
     if isinstance(x, tuple):
         acc = x[0]

@@ -14,10 +14,10 @@ import copy
 from .. import types as T
 from ..errors import CompileError
 from ..ir import Const
-from ..values import Record, Ref
+from ..values import ListValue, Record, Ref
 from .desugar.comprehensions import Item, substituted, unrolled_comprehension
 from .desugar.rename import Renamer
-from .desugar.sum_loop import accumulating_loop, target_names
+from .desugar.sum_loop import accumulating_loop, appending_loop, target_names
 from .flags import ITEM
 from .loops import UNROLL_MAX
 
@@ -31,15 +31,69 @@ class Comprehensions:
 
     def lower(self, node: ast.ListComp | ast.GeneratorExp) -> object:
         """``[f(i) for i in range(3)]``, ``(x[k] for k in t)``: a list (a tuple of values
-        here) or a tuple of the elements; each iterable must be a constant range or a
-        tuple, and each condition a constant once the item is known."""
-        bound: list[str] = []          # the private names the items are held in
+        here) or a tuple of the elements, where each iterable is a constant range or a
+        tuple and each condition a constant once the item is known; over anything else
+        (one ``for``), a list grown in a loop (``[f(r) for r in X]``)."""
+        items, it, bound = self.once(node.generators[0].iter)
         try:
+            if items is None:
+                return self.appended(node, it)
+            node = _with_first_iter(node, it)
             items = self.items(node.generators, {}, bound)
             return self.lowerer.expr(unrolled_comprehension(node, items))
         finally:
             for name in bound:
                 self.lowerer.env.pop(name, None)
+
+    def summed(self, gen: ast.GeneratorExp | ast.ListComp) -> tuple[object, object]:
+        """``sum(<gen>)``: (the sum, as an accumulating loop, None) where the items are not
+        known while compiling; else (None, the tuple of elements to add up)."""
+        items, it, bound = self.once(gen.generators[0].iter)
+        try:
+            if items is None:
+                return self.sum_loop(_with_first_iter(gen, it)), None
+            return None, self.lower(_with_first_iter(gen, it))
+        finally:
+            for name in bound:
+                self.lowerer.env.pop(name, None)
+
+    def once(self, it: ast.expr) -> tuple[tuple | None, ast.expr, list[str]]:
+        """(the items of ``it`` if known while compiling, else None; ``it`` with what was
+        lowered to find out bound to private names; those names). The loop or the unrolled
+        elements read those names, so nothing is lowered twice: ``rs.randn(3, 2)`` draws
+        once, as in Python."""
+        lw = self.lowerer
+        lowered: dict = {}
+        items = self.constant_items(it, lowered)
+        if items is not None:
+            name = lw.flag("it")
+            lw.env[name] = items
+            return items, ast.copy_location(ast.Name(id=name, ctx=ast.Load()), it), [name]
+        names = {}
+        for key, v in lowered.items():
+            names[key] = lw.flag("it")
+            lw.env[names[key]] = v
+        return None, _replaced(it, names), list(names.values())
+
+    def appended(self, gen: ast.ListComp | ast.GeneratorExp, it: ast.expr) -> object:
+        """A comprehension over items not known while compiling (an array's rows, a range of
+        run-time length): a private list grown in a loop (:mod:`.desugar.sum_loop`)."""
+        lw = self.lowerer
+        if len(gen.generators) != 1:
+            raise lw.err(gen, "a comprehension with several 'for's runs over range(<constants>) "
+                              "or tuples here", "Write nested for loops that fill an array "
+                                                "(out[i, j] = ...).")
+        g = gen.generators[0]
+        renames = {n: lw.flag("c") for n in target_names(g.target)}
+        for n, flag in renames.items():
+            lw.hints[flag] = n
+        items = lw.flag("items")
+        lw.hints[items] = "items"
+        lw.env[items] = ListValue(())
+        rest = getattr(lw, "rest", [])
+        lw.stmt_For(appending_loop(_with_first_iter(gen, it), items, renames))
+        lw.rest = rest
+        return lw.env.pop(items)
 
     def items(self, gens: list, names: dict, bound: list) -> tuple[Item, ...]:
         """The facts of the ``for`` ``gens[0]`` (and the ``for`` s after it), with the outer
@@ -91,26 +145,29 @@ class Comprehensions:
             held = held and bool(v.value)
         return held
 
-    def constant_items(self, it: ast.expr):
+    def constant_items(self, it: ast.expr, lowered: dict | None = None):
         """The values a loop over ``it`` visits, if known while compiling: range() of constants
         (at most UNROLL_MAX), a tuple, a dict's keys, enumerate/zip/reversed of those; else
-        None."""
+        None. ``lowered`` collects the value of each expression lowered on the way, by the
+        id of its node (:meth:`once`)."""
         lw = self.lowerer
         if isinstance(it, ast.Call) and isinstance(it.func, ast.Name | ast.Attribute) \
                 and not it.keywords:
             fn = lw.resolve_callee(it.func)
             if fn is range:
                 bounds = [lw.expr(a) for a in it.args]
+                if lowered is not None:
+                    lowered.update((id(a), b) for a, b in zip(it.args, bounds))
                 if 1 <= len(bounds) <= 3 and all(isinstance(b, Const) and isinstance(b.value, int)
                                                  for b in bounds):
                     r = range(*(b.value for b in bounds))
                     return tuple(Const(i, T.I64) for i in r) if len(r) <= UNROLL_MAX else None
                 return None
             if fn is reversed and len(it.args) == 1:
-                inner = self.constant_items(it.args[0])
+                inner = self.constant_items(it.args[0], lowered)
                 return None if inner is None else inner[::-1]
             if fn in (enumerate, zip):
-                parts = [self.constant_items(a) for a in it.args]
+                parts = [self.constant_items(a, lowered) for a in it.args]
                 if not parts or any(p is None for p in parts):
                     return None
                 if fn is enumerate:
@@ -118,6 +175,8 @@ class Comprehensions:
                         if len(parts) == 1 else None
                 return tuple(zip(*parts))
         v = lw.expr(it)
+        if lowered is not None:
+            lowered[id(it)] = v
         if isinstance(v, Record):
             return tuple(map(Ref, v.items))
         return v if isinstance(v, tuple) else None
@@ -149,6 +208,27 @@ class Comprehensions:
                               "acc = acc + ... in a for loop; or np.sum(X, axis=0).") from None
         lw.rest = rest
         return lw.env.pop(acc)
+
+
+def _with_first_iter(gen, it: ast.expr):
+    """``gen`` with its first ``for`` running over ``it``."""
+    first = copy.copy(gen.generators[0])
+    first.iter = it
+    new = copy.copy(gen)
+    new.generators = [first, *gen.generators[1:]]
+    return new
+
+
+def _replaced(node: ast.expr, names: dict) -> ast.expr:
+    """``node`` with each expression whose id ``names`` holds (an argument of a call, at any
+    depth) replaced by the private name it was bound to."""
+    if id(node) in names:
+        return ast.copy_location(ast.Name(id=names[id(node)], ctx=ast.Load()), node)
+    if isinstance(node, ast.Call):
+        new = copy.copy(node)
+        new.args = [_replaced(a, names) for a in node.args]
+        return new
+    return node
 
 
 def _names_only(target: ast.expr) -> bool:

@@ -283,6 +283,14 @@ class GrowingLists:
         """The rows of the list grown in a loop that ``arg`` names (``outputs``, or a slice of
         it, ``outputs[1:]``), or None for any other argument: the lowerings of np.array,
         np.stack, np.concatenate, np.vstack, np.hstack and sum() then join one array of rows."""
+        if isinstance(arg, (ast.ListComp, ast.GeneratorExp)):
+            # lowered here, once: a list grown in a loop (over rows, a run-time range) is its
+            # rows; any other comprehension the caller reads back, lowered (expr_ListComp)
+            v = self.expr(arg)
+            if isinstance(v, Stacked):
+                return self.stacked_rows(v, node)
+            self.prelowered[id(arg)] = v
+            return None
         name = arg.value if isinstance(arg, ast.Subscript) and isinstance(arg.slice, ast.Slice) \
             else arg
         if not isinstance(name, ast.Name) or not isinstance(self.env.get(name.id), self.LIST_VALUES):

@@ -31,7 +31,7 @@ def uses_lambda(x):
 
 
 def uses_listcomp(x):
-    ys = [x * i for i in range(int(x))]  # <-
+    ys = [x * i * j for i in range(int(x)) for j in range(2)]  # <-
     return ys[0]
 
 

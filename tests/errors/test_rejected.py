@@ -43,7 +43,7 @@ CASES = {
     "uses_class": "class",
     "uses_try": "try",
     "uses_with": "with",
-    "uses_listcomp": "comprehension runs over range",
+    "uses_listcomp": "comprehension with several 'for's runs over range",
     "uses_genexp": "comprehension runs over range",
     "uses_dictcomp": "comprehension",
     "uses_global": "global",
