@@ -75,6 +75,17 @@ class Comprehensions:
             lw.env[names[key]] = v
         return None, _replaced(it, names), list(names.values())
 
+    def loop_names(self, gen, result: str) -> tuple[dict, str]:
+        """Private names for the loop a one-``for`` comprehension becomes: its variables'
+        (shown by their own names) and the variable ``result`` it builds."""
+        lw = self.lowerer
+        renames = {n: lw.flag("c") for n in target_names(gen.generators[0].target)}
+        for n, flag in renames.items():
+            lw.hints[flag] = n
+        name = lw.flag(result)
+        lw.hints[name] = result
+        return renames, name
+
     def appended(self, gen: ast.ListComp | ast.GeneratorExp, it: ast.expr) -> object:
         """A comprehension over items not known while compiling (an array's rows, a range of
         run-time length): a private list grown in a loop (:mod:`.desugar.sum_loop`)."""
@@ -83,12 +94,7 @@ class Comprehensions:
             raise lw.err(gen, "a comprehension with several 'for's runs over range(<constants>) "
                               "or tuples here", "Write nested for loops that fill an array "
                                                 "(out[i, j] = ...).")
-        g = gen.generators[0]
-        renames = {n: lw.flag("c") for n in target_names(g.target)}
-        for n, flag in renames.items():
-            lw.hints[flag] = n
-        items = lw.flag("items")
-        lw.hints[items] = "items"
+        renames, items = self.loop_names(gen, "items")
         lw.env[items] = ListValue(())
         rest = getattr(lw, "rest", [])
         lw.stmt_For(appending_loop(_with_first_iter(gen, it), items, renames))
@@ -188,12 +194,7 @@ class Comprehensions:
         if len(gen.generators) != 1:
             raise lw.err(gen, "sum() over a comprehension with several 'for's needs constant "
                               "ranges", "Write nested for loops that accumulate.")
-        g = gen.generators[0]
-        renames = {n: lw.flag("c") for n in target_names(g.target)}
-        for n, flag in renames.items():
-            lw.hints[flag] = n
-        acc = lw.flag("acc")
-        lw.hints[acc] = "acc"
+        renames, acc = self.loop_names(gen, "acc")
         loop = accumulating_loop(gen, acc, renames)
         lw.env[acc] = Const(0.0, T.F64)
         rest = getattr(lw, "rest", [])
