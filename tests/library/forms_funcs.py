@@ -76,7 +76,11 @@ def sum_of_arrays_dynamic(X):
 
 
 def comp_dynamic(X):
-    return np.sum(np.array([np.sum(r) for r in X]))
+    return np.sum(np.array([np.sum(r) * r[0] for r in X]))
+
+
+def comp_two_fors_dynamic(X):
+    return np.sum(np.array([np.sum(r * q) for r in X for q in X]))
 
 
 def grow(x):
