@@ -288,24 +288,32 @@ def _x_products_hvp(X, W1, T, G):
     return X @ W1, X @ T, X.T @ G
 
 
+def _jax_grad_and_hvp(jax, args, vs):
+    """JAX's ``jit(grad)`` of the MLP loss in the weights and ``jit(jvp(grad))`` along ``vs``,
+    each a function of the weights that waits for its result."""
+    W1, b1, W2, b2, X, y, reg = args
+    jl = _mlp_jax_loss(jax, X, y, reg)
+    jg = jax.jit(jax.grad(jl, argnums=(0, 1, 2, 3)))
+    jh = jax.jit(lambda p, v: jax.jvp(lambda *q: jax.grad(jl, argnums=(0, 1, 2, 3))(*q), p, v)[1])
+    jv = tuple(jax.numpy.asarray(a) for a in vs)
+    return (lambda *q: jax.block_until_ready(jg(*q)),
+            lambda *q: jax.block_until_ready(jh(q, jv)))
+
+
 JAX_ONE_CORE = '''
 import json, os, sys, timeit
 os.sched_setaffinity(0, {{min(os.sched_getaffinity(0))}})   # before JAX sizes its thread pools
 sys.path.insert(0, {root!r})
 import numpy as np
 from bench import peers
-from bench.cases_arrays import _mlp_args, _mlp_jax_loss
+from bench.cases_arrays import _jax_grad_and_hvp, _mlp_args
 jax = peers.load("jax")
 args = _mlp_args({smoke})
-W1, b1, W2, b2, X, y, reg = args
-jl = _mlp_jax_loss(jax, X, y, reg)
-jg = jax.jit(jax.grad(jl, argnums=(0, 1, 2, 3)))
-jh = jax.jit(lambda p, v: jax.jvp(lambda *q: jax.grad(jl, argnums=(0, 1, 2, 3))(*q), p, v)[1])
 rng = np.random.default_rng(1)
+vs = tuple(rng.normal(size=a.shape) for a in args[:4])
+grad, hvp = _jax_grad_and_hvp(jax, args, vs)
 p = tuple(jax.numpy.asarray(a) for a in args[:4])
-v = tuple(jax.numpy.asarray(rng.normal(size=a.shape)) for a in args[:4])
-calls = {{"grad": lambda: jax.block_until_ready(jg(*p)),
-          "hvp": lambda: jax.block_until_ready(jh(p, v))}}
+calls = {{"grad": lambda: grad(*p), "hvp": lambda: hvp(*p)}}
 samples = {{k: [] for k in calls}}
 for f in calls.values():
     f()
@@ -367,13 +375,9 @@ def arrays_hvp(cfg: Config) -> CaseResult:
     p = args[:4]
     jax = peers.load("jax")
     if jax is not None:
-        jl = _mlp_jax_loss(jax, X, y, reg)
-        jg = jax.jit(jax.grad(jl, argnums=(0, 1, 2, 3)))
-        jh = jax.jit(lambda p, v: jax.jvp(lambda *q: jax.grad(jl, argnums=(0, 1, 2, 3))(*q), p, v)[1])
+        jgrad, jhvp = _jax_grad_and_hvp(jax, args, vs)
         jp = tuple(jax.numpy.asarray(a) for a in p)
-        jv = tuple(jax.numpy.asarray(a) for a in vs)
-        flat += [Contender("JAX jit(grad)", lambda *q: jax.block_until_ready(jg(*q)), jp),
-                 Contender("JAX jit(jvp(grad))", lambda *q: jax.block_until_ready(jh(q, jv)), jp)]
+        flat += [Contender("JAX jit(grad)", jgrad, jp), Contender("JAX jit(jvp(grad))", jhvp, jp)]
     ag = peers.load("autograd")
     if ag is not None:
         aloss = _mlp_autograd_loss()

@@ -38,9 +38,7 @@ class Comprehensions:
         try:
             if items is None:
                 return self.appended(node, it)
-            node = _with_first_iter(node, it)
-            items = self.items(node.generators, {}, bound)
-            return self.lowerer.expr(unrolled_comprehension(node, items))
+            return self.unrolled(_with_first_iter(node, it), bound)
         finally:
             for name in bound:
                 self.lowerer.env.pop(name, None)
@@ -52,10 +50,16 @@ class Comprehensions:
         try:
             if items is None:
                 return self.sum_loop(_with_first_iter(gen, it)), None
-            return None, self.lower(_with_first_iter(gen, it))
+            return None, self.unrolled(_with_first_iter(gen, it), bound)
         finally:
             for name in bound:
                 self.lowerer.env.pop(name, None)
+
+    def unrolled(self, node: ast.ListComp | ast.GeneratorExp, bound: list) -> object:
+        """The elements of a comprehension whose first iterable is known (a private name
+        bound by :meth:`once`), written out; the items' private names join ``bound``."""
+        items = self.items(node.generators, {}, bound)
+        return self.lowerer.expr(unrolled_comprehension(node, items))
 
     def once(self, it: ast.expr) -> tuple[tuple | None, ast.expr, list[str]]:
         """(the items of ``it`` if known while compiling, else None; ``it`` with what was
