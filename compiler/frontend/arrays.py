@@ -224,7 +224,10 @@ class ArrayLowering:
             return mask_read(self, node, base, args[0])
         out = base
         if spec and not all(e == ("s", False, False, False) for e in spec):
+            args, unfold = self.flat_fancy(spec, args, node)
             out = self.op(node, "getitem", base, *args, spec=spec)
+            if unfold is not None:
+                out = self.unfold_axis(node, out, *unfold)
         for axis in newaxes:
             out = self.op(node, "expand_dims", out, axis=axis)
         return out
@@ -238,6 +241,7 @@ class ArrayLowering:
             items = list(zip(v, nodes))
         else:
             items = [(v, sl)]
+        items = self.expand_ellipsis(base, items, node)
         spec, args, newaxes, pos, used = [], [], [], 0, 0
         for v, it in items:
             if isinstance(v, SliceVal):
@@ -255,7 +259,7 @@ class ArrayLowering:
                 args.append(v)
                 used += 1
                 continue
-            if isinstance(v, Var) and T.is_array(v.type) and v.type.dtype == "int64" and v.type.ndim == 1:
+            if isinstance(v, Var) and T.is_array(v.type) and v.type.dtype == "int64":
                 spec.append(("a",))
                 args.append(v)
                 used += 1
@@ -266,12 +270,71 @@ class ArrayLowering:
                     return (("m",),), [v], []       # x[mask]: read by library/order.py
                 raise self.err(it, "boolean-mask indexing is supported alone only (x[mask])",
                                "Use np.where(mask, x, 0.0) instead.")
-            raise self.err(it, "unsupported index", "Index with ints, slices, None or 1-D int arrays.")
+            raise self.err(it, "unsupported index", "Index with ints, slices, None, integer arrays "
+                                                    "or one boolean mask.")
         if used > base.type.ndim:
             raise self.err(node, f"too many indices for a {base.type.ndim}-D array")
         if newaxes and any(e[0] == "a" for e in spec):
             raise self.err(node, "None cannot be mixed with integer-array indexing")
         return tuple(spec), args, newaxes
+
+    def expand_ellipsis(self, base, items, node):
+        """``...`` in an index: as many whole slices as the array has axes the other
+        entries do not index (None indexes none); at the end it adds nothing."""
+        at = [k for k, (v, _) in enumerate(items) if v is Ellipsis]
+        if not at:
+            return items
+        if len(at) > 1:
+            raise self.err(node, "an index can only have a single ellipsis ('...')")
+        k = at[0]
+        used = sum(1 for v, _ in items if v is not Ellipsis and not (isinstance(v, Ref) and v.obj is None))
+        fill = [] if k == len(items) - 1 else \
+            [(SliceVal(None, None, None), items[k][1])] * max(0, base.type.ndim - used)
+        return items[:k] + fill + items[k + 1:]
+
+    def flat_fancy(self, spec, args, node):
+        """NumPy's integer-array indices of any shape, as a gather with 1-D ones: the arrays
+        are broadcast together to a shape S and raveled, so the gather has one advanced
+        axis of S's size. Returns the index operands and, where some array was not 1-D,
+        ``(axis, S's dims)``: where that axis is and what it unfolds into (``unfold_axis``).
+        The axis is NumPy's: at the first advanced index (ints count) when the advanced
+        indices are side by side, else first."""
+        arrays = [j for j, e in enumerate(_spec_args(spec)) if e == ("a",)]
+        if all(args[j].type.ndim == 1 for j in arrays):
+            return args, None
+        nd = max(args[j].type.ndim for j in arrays)
+        dims = []
+        for k in range(nd):                   # right-aligned, as NumPy broadcasts
+            have = [self.op(node, "dim", args[j], axis=k - nd + args[j].type.ndim)
+                    for j in arrays if k >= nd - args[j].type.ndim]
+            d = have[0]
+            for e in have[1:]:                # 1 against n is n; n against m fails in
+                d = self.op(node, "max", d, e)  # broadcast_to, at run time, as in NumPy
+            dims.append(d)
+        size = self.product(node, dims)
+        out = list(args)
+        for j in arrays:
+            a = args[j]
+            if len(arrays) > 1:
+                a = self.op(node, "broadcast_to", a, *dims)
+            out[j] = self.op(node, "reshape", a, size) if a.type.ndim != 1 else a
+        adv = [k for k, e in enumerate(spec) if e[0] in ("i", "a")]
+        together = adv[-1] - adv[0] + 1 == len(adv)
+        axis = sum(e[0] == "s" for e in spec[:adv[0]]) if together else 0
+        return out, (axis, dims)
+
+    def product(self, node, dims):
+        size = dims[0]
+        for d in dims[1:]:
+            size = self.op(node, "mul", size, d)
+        return size
+
+    def unfold_axis(self, node, x, axis, dims):
+        """``x`` with its axis ``axis`` reshaped into ``dims`` (C order)."""
+        nd = x.type.ndim
+        new = ([self.op(node, "dim", x, axis=k) for k in range(axis)] + list(dims)
+               + [self.op(node, "dim", x, axis=k) for k in range(axis + 1, nd)])
+        return self.op(node, "reshape", x, *new)
 
     def assign_subscript(self, target: ast.Subscript, value, node) -> None:
         if not isinstance(target.value, ast.Name):
@@ -297,13 +360,17 @@ class ArrayLowering:
                            f"Use np.where(mask, value, {name}) instead.")
         if newaxes:
             raise self.err(target, "None is not allowed in an assignment target")
+        args, unfold = self.flat_fancy(spec, args, target)
         region = PRIMS["getitem"].result(arr.type, *(a.type for a in args), spec=spec)
-        if T.ndim(value.type) > T.ndim(region):
+        region_nd = T.ndim(region) + (len(unfold[1]) - 1 if unfold else 0)
+        if T.ndim(value.type) > region_nd:
             raise self.err(node, f"the value written has {T.ndim(value.type)} dimension(s) but "
-                                 f"the region '{ast.unparse(target)}' has {T.ndim(region)}",
+                                 f"the region '{ast.unparse(target)}' has {region_nd}",
                            "NumPy drops a value's leading axes of length 1 here; flatgrad asks "
                            "for them to be dropped explicitly: index the value (v[0]) or "
                            "reshape it to the region's shape.")
+        if unfold is not None and T.is_array(value.type):
+            value = self.folded_value(arr, spec, value, unfold, target)
         # NumPy lets the last of repeated writes win, which has no useful gradient: ask for
         # distinct indices (checked at run time)
         args = self.distinct(arr, spec, args, node)
@@ -315,6 +382,21 @@ class ArrayLowering:
             and value.type.dtype != arr.type.dtype else value
         out = self.op(node, "setitem", arr, value, *args, spec=spec)
         self.lowerer.env[name] = out
+
+    def folded_value(self, arr, spec, value, unfold, node):
+        """The array written through integer-array indices of 2 or more dimensions, shaped
+        for the flat gather's region: broadcast to the region's shape (S, then ``arr``'s
+        axes past the indexed ones) and its first axes folded into one."""
+        if any(e[0] == "s" for e in spec):
+            raise self.err(node, "an array written through integer-array indices of 2 or more "
+                                 "dimensions mixed with slices is not supported",
+                           "Index with 1-D integer arrays (ravel them, and the value), or "
+                           "write a number.")
+        _, dims = unfold
+        rest = [self.op(node, "dim", arr, axis=k) for k in range(len(spec), arr.type.ndim)]
+        size = self.product(node, dims)
+        value = self.op(node, "broadcast_to", value, *dims, *rest)
+        return self.op(node, "reshape", value, size, *rest)
 
     def check_unaliased(self, name: str, arr: Var, node) -> None:
         """Reject a write into ``arr`` while another name refers to the same buffer: NumPy

@@ -13,7 +13,7 @@ import numpy as np
 from .. import types as T
 from ..ir import Const, Var
 from ..library.registry import lowers
-from ..values import Record
+from ..values import ListValue, Record
 from .effects import lower_print
 from .lists import Stacked
 
@@ -63,6 +63,32 @@ def lower_bool(lowerer, node, args):
 @lowers(builtins.range, signature="*args")
 def lower_range(lowerer, node, args):
     raise lowerer.err(node, "range() is only supported as the iterable of a for loop")
+
+
+@lowers(builtins.list, signature="iterable=(), /")
+@lowers(builtins.tuple, signature="iterable=(), /")
+def lower_list(lowerer, node, args):
+    """list(v) and tuple(v): of a list or tuple, its items; of a list grown in a loop, or
+    of an array, the list of its rows; of a constant range, its numbers; of a generator
+    helper's call, what it yields (desugar/generators.py)."""
+    make = ListValue if lowerer.resolve_callee(node.func) is builtins.list else tuple
+    if "iterable" not in args:
+        return make(())
+    it = args["iterable"]
+    if lowerer.calls(it, range):
+        bounds = [lowerer.int_atom(a) for a in it.args]
+        if all(isinstance(b, Const) for b in bounds):
+            return make(Const(i, T.I64) for i in range(*(int(b.value) for b in bounds)))
+        return Stacked(lowerer.op(node, "arange", *bounds))
+    x = lowerer.expr(it)
+    if isinstance(x, tuple):
+        return make(x)
+    if isinstance(x, Stacked):
+        return x
+    if isinstance(x, Var) and T.is_array(x.type):
+        return Stacked(x)
+    raise lowerer.err(node, f"{make is tuple and 'tuple' or 'list'}() needs a list, tuple, "
+                            "array or range here")
 
 
 @lowers(builtins.len)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 
 from ..errors import CompileError
+from .desugar.generators import own_nodes
 from .source import ParsedFunction
 
 # node type -> (what it is, what to do instead)
@@ -29,8 +30,10 @@ _REJECT: dict[type, tuple[str, str]] = {
     ast.ImportFrom: ("imports inside the function", "Import at module level."),
     ast.SetComp: ("set comprehensions", "Write a for loop."),
     ast.DictComp: ("dict comprehensions", "Write a for loop."),
-    ast.Yield: ("generators (yield)", "Return the value instead."),
-    ast.YieldFrom: ("generators (yield from)", "Return the value instead."),
+    ast.Yield: ("generators (yield) in the function it differentiates",
+                "Return the value instead; a helper it calls may be a generator."),
+    ast.YieldFrom: ("generators (yield from) in the function it differentiates",
+                    "Return the value instead; a helper it calls may be a generator."),
     ast.Dict: ("dicts", "Use separate variables or arrays."),
     ast.Set: ("sets", "Use separate variables or arrays."),
     ast.JoinedStr: ("f-strings", "Print numbers beside literal strings instead: print('x =', x)."),
@@ -50,11 +53,21 @@ def fence(pf: ParsedFunction, helper: bool = False) -> None:
                            "in the function it differentiates (its helpers may take them)",
                            pf.loc(node), "Use plain positional parameters.")
     body = node.body if isinstance(node, ast.FunctionDef) else [node.body]
+    yields = _statement_yields(node, helper)
     for stmt in body:
-        _check(pf, stmt)
+        _check(pf, stmt, yields, helper)
 
 
-def _check(pf: ParsedFunction, root: ast.AST) -> None:
+def _statement_yields(node: ast.AST, helper: bool) -> set[int]:
+    """The ids of the yields flatgrad runs (desugar/generators.py): statements of a helper's
+    own body or of a def nested in the function. Any other yield is rejected."""
+    defs = [n for n in ast.walk(node) if isinstance(n, ast.FunctionDef) and (helper or n is not node)]
+    return {id(n.value) for d in defs for n in own_nodes(d)
+            if isinstance(n, ast.Expr) and isinstance(n.value, (ast.Yield, ast.YieldFrom))}
+
+
+def _check(pf: ParsedFunction, root: ast.AST, yields: set[int] = frozenset(),
+           helper: bool = False) -> None:
     # a string may be an argument of a call (np.pad(x, 1, mode="edge")) or a dict argument's
     # key (params["W"]); their lowering reads it
     args = {id(a) for c in ast.walk(root) if isinstance(c, ast.Call)
@@ -66,6 +79,11 @@ def _check(pf: ParsedFunction, root: ast.AST) -> None:
     docs = _docstrings(root)
     for n in ast.walk(root):
         bad = _REJECT.get(type(n))
+        if bad is not None and id(n) in yields:
+            continue
+        if isinstance(n, (ast.Yield, ast.YieldFrom)) and (helper or _in_def(root, n)):
+            raise CompileError("flatgrad supports yield as a statement only (not its value: "
+                               "x = yield v)", pf.loc(n), "Write yield v on a line of its own.")
         if bad is not None:
             raise CompileError(f"flatgrad does not support {bad[0]}", pf.loc(n), bad[1])
         if isinstance(n, ast.Starred) and id(n) not in starred:
@@ -83,6 +101,12 @@ def _check(pf: ParsedFunction, root: ast.AST) -> None:
         if isinstance(n, (ast.For, ast.While)) and n.orelse:
             raise CompileError("flatgrad does not support else clauses on loops", pf.loc(n.orelse[0]),
                                "Use a flag variable set before break.")
+
+
+def _in_def(root: ast.AST, node: ast.AST) -> bool:
+    """Is ``node`` inside a def in ``root`` (rather than in the function's own body)?"""
+    return any(node is m for d in ast.walk(root) if isinstance(d, ast.FunctionDef)
+               for m in ast.walk(d))
 
 
 def _docstrings(root: ast.AST) -> set[int]:

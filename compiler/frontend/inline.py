@@ -18,6 +18,7 @@ from ..errors import CompileError
 from ..ir import Const, Var
 from ..values import Record, Ref, is_static
 from .calls import BindError, Params, bind
+from .desugar.generators import collected, is_generator
 from .fence import fence
 from .flags import ITEM
 from .source import parse_function, unreadable_call
@@ -77,6 +78,8 @@ class InlineLowering:
         else:
             pf, code, scope = parse_function(fn), fn.__code__, fn
             fence(pf, helper=True)
+        if is_generator(pf.node):           # run to its end: the list of what it yields
+            pf = replace(pf, node=collected(pf.node))
         lent = frozenset(self.root(v) for v in _atoms(bound.values())
                          if isinstance(v, Var) and T.is_array(v.type))
         sub = type(self)(pf, scope, self.b if here else b, self.stack + (code,), self.own,

@@ -253,12 +253,23 @@ class GrowingLists:
         if len(call.args) != 1 or call.keywords:
             raise self.err(s, "list.append takes one value")
         x = self.expr(call.args[0])
+        if isinstance(x, tuple):
+            what = "yields" if _yielded(name) else "appends"
+            raise self.err(call.args[0], f"this loop {what} tuples, and it runs a number of "
+                                         "times known only at run time: such a list holds "
+                                         "numbers or arrays of one shape",
+                           f"{what.capitalize()[:-1]} one array (np.array([a, b]) or "
+                           "np.stack(...)) and unpack it where it is read, or keep one list "
+                           "per part.")
         if isinstance(v, ListProbe):
             v.types.append(self.as_atom(x, call.args[0]).type)
         elif isinstance(v, ListRef):
             self.append_growing(s, v, x)
         else:                  # rows of a list grown earlier, appended to outside a loop
-            row = self.op(s, "expand_dims", self.as_atom(x, call.args[0]), axis=0)
+            x = self.as_atom(x, call.args[0])
+            # (a number's row is np.array([x]): Numba's expand_dims takes arrays only)
+            row = self.op(s, "expand_dims", x, axis=0) if T.is_array(x.type) else \
+                self.op(s, "pack", x)
             from ..library.shape import _concat
             self.env[name] = Stacked(_concat(self, s, [self.stacked_rows(v, s), row], 0))
         return True
@@ -283,9 +294,10 @@ class GrowingLists:
         """The rows of the list grown in a loop that ``arg`` names (``outputs``, or a slice of
         it, ``outputs[1:]``), or None for any other argument: the lowerings of np.array,
         np.stack, np.concatenate, np.vstack, np.hstack and sum() then join one array of rows."""
-        if isinstance(arg, (ast.ListComp, ast.GeneratorExp)):
-            # lowered here, once: a list grown in a loop (over rows, a run-time range) is its
-            # rows; any other comprehension the caller reads back, lowered (expr_ListComp)
+        if isinstance(arg, (ast.ListComp, ast.GeneratorExp, ast.Call)):
+            # lowered here, once: a list grown in a loop (over rows, a run-time range; or
+            # list(...) of one, a generator's) is its rows; any other value the caller reads
+            # back, lowered (prelowered)
             v = self.expr(arg)
             if isinstance(v, Stacked):
                 return self.stacked_rows(v, node)
@@ -332,6 +344,12 @@ class GrowingLists:
         dims = [self.op(node, "dim", moved, axis=k) for k in range(nd)]
         merged = self.op(node, "mul", dims[axis], dims[axis + 1])
         return self.op(node, "reshape", moved, *dims[:axis], merged, *dims[axis + 2:])
+
+
+def _yielded(name: str) -> bool:
+    """Is ``name`` the list a generator's yields append to (desugar/generators.py)?"""
+    from .desugar.generators import YIELDED
+    return name == YIELDED
 
 
 class Held(ast.expr):

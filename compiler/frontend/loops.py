@@ -8,6 +8,7 @@ Mixed into :class:`~.lower.Lowerer` (its environment, builder and ownership are 
 from __future__ import annotations
 
 import ast
+import inspect
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -15,12 +16,17 @@ from .. import types as T
 from ..builder import Builder, reversed_range
 from ..ir import Block, Const, For, Var, While
 from ..values import Record, Ref, Undefined
+from ..errors import CompileError
 from .desugar.exits import loop_flags
+from .desugar.generators import interleaving, is_generator, own_nodes
 from .desugar.index_loop import index_loop
 from .desugar.peel import peel_first_trip
 from .desugar.unroll import item_of, unrolled_loop
 from .flags import RET, RETVAL, hint_of
+from .inline import LocalFunction
+from .objects import UserMethod
 from .lists import Stacked, _grown
+from .source import parse_function
 from .syntax import assigned_names, written_arrays
 
 UNROLL_MAX = 1000     # trips a loop growing a list, or a comprehension, may be unrolled into
@@ -42,10 +48,20 @@ class FirstTripMakesAnArray(Exception):
         self.key = key
 
 
+def _function_of(callee):
+    """The Python function (or local def) a callee runs: a user object's method's function,
+    a user's @njit helper's Python one."""
+    if isinstance(callee, UserMethod):
+        callee = callee.fn
+    py = getattr(callee, "py_func", None)
+    return py if py is not None and type(callee).__module__.startswith("numba") else callee
+
+
 class LoopLowering:
     """Loop regions for the Lowerer."""
 
     def stmt_For(self, s: ast.For) -> None:
+        self.check_generator_loop(s)
         it = s.iter
         backwards = self.calls(it, reversed) and len(it.args) == 1 and self.calls(it.args[0], range)
         if backwards:                      # for t in reversed(range(...)): the same trips, last first
@@ -75,6 +91,49 @@ class LoopLowering:
                 return self.unrolled(s, "values", [values])
             return self.grow_lists(s, grown, lambda: self.range_loop(s, start, stop, step))
         self.range_loop(s, start, stop, step)
+
+    def check_generator_loop(self, s: ast.For) -> None:
+        """A loop over a generator helper's values gets the list the generator makes when
+        run to its end (desugar/generators.py). Refuse the bodies where Python's lazy
+        generator could yield other values: ones that change what it reads, and ones that
+        may leave early while the generator has a while loop (it may never end)."""
+        for call, name, gen in self.generator_calls(s.iter):
+            hit = interleaving(s.body, gen, call)
+            if hit is not None:
+                raise self.err(hit[1], f"this loop over the generator '{name}' changes "
+                                       f"'{hit[0]}', which the generator may read after a yield: "
+                                       "flatgrad runs a generator to its end before the loop",
+                               f"Loop over list({ast.unparse(call)}) if the values are meant "
+                               "from before the loop, or compute them in the loop's body.")
+            node = gen if gen is not None else getattr(self.generator_source(call), "node", None)
+            exits = loop_flags(s.body)            # (breaks and returns are flags by now)
+            if node is not None and any(isinstance(n, ast.While) for n in own_nodes(node)) and \
+                    (exits.brk is not None or exits.ret):
+                raise self.err(call, f"the generator '{name}' has a while loop and this loop may "
+                                     "leave early: flatgrad runs a generator to its end before "
+                                     "the loop, which may never end",
+                               "Loop over range(...) and compute the values in the body.")
+
+    def generator_calls(self, node: ast.AST):
+        """(call, name, def node or None) for each call of a generator helper in ``node``,
+        outside list(...), tuple(...) and sorted(...) (which ask for all its values first)."""
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute):
+            if any(self.calls(node, f) for f in (list, tuple, sorted)):
+                return
+            fn = _function_of(self.resolve_callee(node.func))
+            if isinstance(fn, LocalFunction) and is_generator(fn.node):
+                yield node, fn.name, fn.node
+            elif inspect.isgeneratorfunction(fn):
+                yield node, fn.__name__, None
+        for c in ast.iter_child_nodes(node):
+            yield from self.generator_calls(c)
+
+    def generator_source(self, call: ast.Call):
+        """The parsed source of the module-level generator ``call`` calls (None if unread)."""
+        try:
+            return parse_function(_function_of(self.resolve_callee(call.func)))
+        except CompileError:
+            return None
 
     def calls(self, node: ast.expr, fn) -> bool:
         """Is ``node`` a call, with positional arguments only, of the builtin ``fn``?"""

@@ -180,7 +180,7 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         self.borrowed = borrowed          # the caller's arrays, passed in: read-only here
         self.list_depth: dict[str, int] = {}   # list name -> loops around where it was made
         self.randoms: dict = {}           # random generators drawn from, shared with helpers
-        self.prelowered: dict = {}        # id(comprehension node) -> its value, lowered once
+        self.prelowered: dict = {}        # id(argument node) -> its value, lowered once
         self.arrays = ArrayLowering(self)  # indexing, array methods, reductions
         self.comprehensions = Comprehensions(self)   # unrolled, or sum() as a loop
 
@@ -211,8 +211,6 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         return self.arrays.subscript(node)
 
     def expr_ListComp(self, node: ast.ListComp | ast.GeneratorExp) -> object:
-        if id(node) in self.prelowered:        # lowered already by grown_rows
-            return self.prelowered.pop(id(node))
         return self.comprehensions.lower(node)
 
     expr_GeneratorExp = expr_ListComp
@@ -464,6 +462,8 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
     # ------------------------------------------------------------------ expressions
 
     def expr(self, node: ast.expr) -> object:
+        if self.prelowered and id(node) in self.prelowered:   # lowered already by grown_rows
+            return self.prelowered.pop(id(node))
         method = getattr(self, "expr_" + type(node).__name__, None)
         if method is None:
             raise self.err(node, f"flatgrad does not support this expression "

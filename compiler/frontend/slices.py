@@ -53,6 +53,8 @@ class SliceLowering:
                               for p in (node.lower, node.upper, node.step)))
         if isinstance(node, ast.Tuple):
             return tuple(self.index_value(e) for e in node.elts)
+        if isinstance(node, ast.Constant) and node.value is Ellipsis:
+            return Ellipsis                     # ArrayLowering.index expands it
         return self.expr(node)
 
     def slice_spec(self, s: SliceVal) -> tuple[tuple, list]:

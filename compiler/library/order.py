@@ -143,8 +143,9 @@ def _take_along_axis(lowerer, node, args):
 
 @lowers(np.take, takes="a indices axis out mode")
 def _take(lowerer, node, args):
-    """np.take(a, indices, axis): a gather (an int or a 1-D int array): x[idx] along axis 0,
-    take_along with the indices broadcast along a later one."""
+    """np.take(a, indices, axis): a gather (an int or an int array): x[idx] along axis 0,
+    take_along with the indices broadcast along a later one; indices of 2 or more
+    dimensions are raveled and the gathered axis unfolded into their shape."""
     fname = "np.take"
     if "out" in args or "mode" in args:
         raise lowerer.err(node, f"{fname}: out= and mode= are not supported",
@@ -152,16 +153,24 @@ def _take(lowerer, node, args):
     x, idx = _array(lowerer, args["a"], fname), lowerer.atom(args["indices"])
     if isinstance(idx.type, T.Scalar) and idx.type.dtype == "int64":
         entry = ("i",)
-    elif isinstance(idx, Var) and T.is_array(idx.type) and idx.type.dtype == "int64" \
-            and idx.type.ndim == 1:
+    elif isinstance(idx, Var) and T.is_array(idx.type) and idx.type.dtype == "int64":
         entry = ("a",)
     else:
-        raise lowerer.err(node, f"{fname}: indices must be an int or a 1-D integer array here",
-                     "Reshape the indices to 1-D and the result afterwards.")
+        raise lowerer.err(node, f"{fname}: indices must be an int or an integer array")
     if "axis" not in args:
         x, axis = _flat(lowerer, node, x), 0
     else:
         axis = one_axis(lowerer, args["axis"], x.type.ndim, fname)
+    if entry == ("a",) and idx.type.ndim > 1:
+        # the gather of the raveled indices, its axis unfolded into the indices' shape
+        arrays = lowerer.arrays
+        dims = [lowerer.op(node, "dim", idx, axis=k) for k in range(idx.type.ndim)]
+        flat = lowerer.op(node, "reshape", idx, arrays.product(node, dims))
+        return arrays.unfold_axis(node, _take_1d(lowerer, node, x, flat, entry, axis), axis, dims)
+    return _take_1d(lowerer, node, x, idx, entry, axis)
+
+
+def _take_1d(lowerer, node, x, idx, entry, axis):
     if entry == ("i",) or axis == 0:
         return lowerer.op(node, "getitem", x, idx, spec=(_FULL,) * axis + (entry,))
     # along a later axis: take_along with the indices broadcast over the other axes

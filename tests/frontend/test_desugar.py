@@ -4,6 +4,7 @@ import ast
 import textwrap
 
 from flatgrad.compiler.frontend.desugar.exits import exit_of, exits_to_flags, guard_of, loop_flags
+from flatgrad.compiler.frontend.desugar.generators import collected, interleaving, is_generator
 from flatgrad.compiler.frontend.desugar.index_loop import index_loop
 from flatgrad.compiler.frontend.desugar.peel import peel_first_trip
 from flatgrad.compiler.frontend.desugar.private import private_text
@@ -441,3 +442,57 @@ def test_peeling_the_first_trip_of_a_constant_range():
     first, rest = peel_first_trip(s, 4, 5, 1)
     assert rest is None and ast.unparse(first[0]) == "i = 4"
     assert ast.unparse(s.iter) == "range(0, 6, 2)"       # the loop itself is left as it was
+
+
+def test_a_generator_returns_the_list_of_its_yields():
+    gen = _stmt("""
+        def unpack(w, shapes):
+            "layers"
+            for m, n in shapes:
+                if m == 0:
+                    return
+                yield w[:m * n].reshape(m, n)
+                w = w[m * n:]
+            yield from tail(w)
+
+            def inner():
+                yield 1
+                return 2
+        """)
+    assert is_generator(gen)
+    _same(collected(gen), """
+        def unpack(w, shapes):
+            \"\"\"layers\"\"\"
+            _fg_yielded = []
+            for m, n in shapes:
+                if m == 0:
+                    return _fg_yielded
+                _fg_yielded.append(w[:m * n].reshape(m, n))
+                w = w[m * n:]
+            for _fg_item in tail(w):
+                _fg_yielded.append(_fg_item)
+
+            def inner():
+                yield 1
+                return 2
+            return _fg_yielded
+        """)
+    assert collected(gen) is collected(gen)            # one tree per def
+    assert "yield w[:m * n]" in ast.unparse(gen)       # the def itself is left as it was
+    assert not is_generator(_stmt("def f(x):\n    g = lambda: (yield)\n    return x"))
+
+
+def test_loop_bodies_that_could_change_what_a_generator_reads():
+    gen = _stmt("""
+        def scaled(s):
+            for v in x:
+                yield v * s * k
+        """)
+    call = _expr("scaled(a)")
+    body = lambda text: ast.parse(textwrap.dedent(text)).body      # noqa: E731
+    assert interleaving(body("t = t + v"), gen, call) is None
+    assert interleaving(body("z[0] = v"), gen, call)[0] == "z"     # any item write
+    assert interleaving(body("k = k * 2"), gen, call)[0] == "k"    # a name it reads
+    assert interleaving(body("a += v"), gen, call)[0] == "a"       # in place, passed in
+    assert interleaving(body("a = a + v"), gen, call) is None      # a new value: not seen
+    assert interleaving(body("k = 1"), None, call) is None         # a module-level one

@@ -95,8 +95,21 @@ INDEX = {
     (2, 1): [((2, 3), "{0}[:, 1:2]"), ((2, 3), "{0}[:, :1]"), ((2, 3), "{0}[:, np.array([1])]")],
     (2, 3): [((3, 3), "{0}[np.array([0, 2])]"), ((3, 3), "{0}[1:]"), ((3, 3), "{0}[:2]"),
              ((3, 3), "{0}[1:, np.array([2, 0, 2])]")],
-    (3, 3): [((3, 3), "{0}.T"), ((3, 3), "np.transpose({0})")],
+    (3, 3): [((3, 3), "{0}.T"), ((3, 3), "np.transpose({0})"),
+             ((3, 3), "{0}[np.array([2, 0, 2])[:, None], np.array([1, 1, 0])]")],
 }
+# integer-array indices of two dimensions (broadcast together, repeated positions) and
+# ellipses, for the shapes they make
+for _shape, _entries in {
+        (2, 3): [((3,), "{0}[np.array([[0, 2, 1], [1, 1, 0]])]"),
+                 ((3, 3), "{0}[np.array([[0, 2, 1], [1, 1, 0]]), np.array([[2], [0]])]"),
+                 ((3, 3), "np.ravel({0})[np.array([[0, 4, 8], [3, 3, 5]])]"),
+                 ((2, 3), "{0}[..., ::-1]")],
+        (3, 1): [((3,), "{0}[np.array([[2], [0], [2]])]"), ((3, 3), "{0}[..., 1:2]")],
+        (2, 1): [((3, 3), "{0}[np.array([[0], [2]]), 1]")],
+        (3,): [((3, 3), "{0}[..., 1]"), ((2, 3), "{0}[-1, ...]")],
+        (1, 3): [((3,), "{0}[None, ...]")]}.items():
+    INDEX[_shape] = INDEX[_shape] + _entries
 
 UNARY_ARRAY = ["np.sin({0})", "np.cos({0})", "np.tanh({0})", "np.exp(np.tanh({0}))",
                "np.log(1.0 + {0} * {0})", "np.sqrt(1.0 + {0} * {0})", "({0}) ** 2",
@@ -665,6 +678,8 @@ class Gen:
                 return f"[{r.randrange(-n, n)}]", ()
             if c < 0.85 or n < 3:
                 return "[1:]", (n - 1,)
+            if c < 0.93:
+                return "[np.array([[2], [0]])]", (2, 1)
             return "[np.array([2, 0])]", (2,)
         m = v.shape[1]
         c = r.random()
@@ -672,8 +687,12 @@ class Gen:
             return f"[{r.randrange(n)}, {r.randrange(m)}]", ()
         if c < 0.65:
             return f"[{r.randrange(n)}]", (m,)
-        if c < 0.8:
+        if c < 0.72:
             return f"[:, {r.randrange(m)}]", (n,)
+        if c < 0.76:
+            return f"[..., {r.randrange(m)}]", (n,)
+        if c < 0.8:
+            return f"[np.array([[1], [0]]), np.array([[0], [{m - 1}]])]", (2, 1)
         if c < 0.9:
             return "[1:]", (n - 1, m)
         if n >= 3:

@@ -18,6 +18,8 @@ The frontend runs, in this order (docs/architecture.md, "The frontend"):
      ``for k in range(len(M))`` with the items read by index;
    - :mod:`.sum_loop` -- ``sum(f(i) for i in it if c(i))`` over what cannot be unrolled
      becomes an accumulating ``for`` loop;
+   - :mod:`.generators` -- a generator helper becomes a function returning the list of
+     what it yields (run to its end where it is called, as ``list(gen(...))``);
    - :mod:`.comprehensions` -- a comprehension over values known while compiling becomes
      the display of its elements (tests in tests/frontend/test_desugar_comprehensions.py);
    - :mod:`.unroll` and :mod:`.peel` -- a loop over a tuple becomes its body once per value;
