@@ -24,12 +24,15 @@ class Ref:
 
 
 class Record:
-    """A dict argument (a pytree's dict node) as the function sees it: constant string keys
-    to values (numbers, arrays, tuples, other records). Read with ``d["key"]``,
+    """A dict (an argument, a pytree's dict node, or a dict display in the function) as the
+    function sees it: constant keys to values (numbers, arrays, tuples, other records). Read with ``d["key"]``,
     ``d.keys()``/``d.values()``/``d.items()``, ``len(d)``, ``for k in d``."""
 
-    def __init__(self, items: dict):
+    def __init__(self, items: dict, owner=None):
         self.items = dict(items)
+        # the Lowerer of the function whose dict display (or item write) made it: only there
+        # may an item be written (a new Record then stands for the changed dict)
+        self.owner = owner
 
     def __repr__(self) -> str:
         return f"Record({self.items!r})"
@@ -42,6 +45,29 @@ class ListValue(tuple):
 
     def __repr__(self) -> str:
         return f"ListValue({tuple(self)!r})"
+
+
+def split_value(v):
+    """(components, form) of a tuple, list or dict value (a dict's values in key order), or
+    None for any other value: loops carry and ifs merge such values component by component
+    (:func:`join_value` puts them back together)."""
+    if isinstance(v, Record):
+        return tuple(v.items.values()), ("dict", tuple(v.items), v.owner)
+    if isinstance(v, tuple):
+        return tuple(v), ("list" if isinstance(v, ListValue) else "tuple", len(v), None)
+    return None
+
+
+def same_form(a, b) -> bool:
+    """Do two forms of :func:`split_value` have the same kind and keys (or length)?"""
+    return a[:2] == b[:2]
+
+
+def join_value(form, parts):
+    kind, keys, owner = form
+    if kind == "dict":
+        return Record(dict(zip(keys, parts)), owner=owner)
+    return ListValue(parts) if kind == "list" else tuple(parts)
 
 
 @dataclass(frozen=True, eq=False)

@@ -73,8 +73,19 @@ class ArrayLowering:
 
     def call_method(self, m: BoundMethod, node: ast.Call, kwargs):
         x, name = m.base, m.name
-        if isinstance(x, Record):          # a dict argument: d.keys(), d.values(), d.items()
+        if isinstance(x, Record) and name == "get":    # d.get(key[, default])
+            if kwargs or not 1 <= len(node.args) <= 2:
+                raise self.err(node, "d.get takes a key and an optional default")
+            key = static_key(self.expr(node.args[0]))
+            if key is NO_KEY or not hashable(key):
+                raise self.err(node.args[0], "a dict is read with a key known while compiling")
+            if key in x.items:
+                return x.items[key]
+            return self.expr(node.args[1]) if len(node.args) == 2 else Ref(None)
+        if isinstance(x, Record):          # d.keys(), d.values(), d.items(), d.copy()
             bind_written(self.lowerer, node, f".{name}", "")     # takes no arguments
+            if name == "copy":
+                return Record(x.items, owner=self.lowerer)
             keys = tuple(map(Ref, x.items))
             vals = tuple(x.items.values())
             return {"keys": keys, "values": vals, "items": tuple(zip(keys, vals))}[name]
@@ -444,6 +455,9 @@ class ArrayLowering:
                                                     ctx=ast.Load(), lineno=s.lineno,
                                                     col_offset=s.col_offset))
         value = self.lowerer.binop(op, current, self.atom(s.value), s)
+        if isinstance(s.target.value, ast.Name) and \
+                isinstance(self.lowerer.env.get(s.target.value.id), Record):
+            return self.lowerer.assign_item(s.target, value, s)     # d["k"] += v
         self.assign_subscript(s.target, value, s)
 
 

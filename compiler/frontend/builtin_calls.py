@@ -91,6 +91,23 @@ def lower_list(lowerer, node, args):
                             "array or range here")
 
 
+@lowers(builtins.dict, signature="*args, **kwargs")
+def lower_dict(lowerer, node, args):
+    """dict(d), dict(k=v, ...), dict(d, k=v): a new dict the function may write into."""
+    if len(args.rest) > 1:
+        raise lowerer.err(node, "dict() takes at most one positional argument")
+    items = {}
+    if args.rest:
+        d = lowerer.expr(args.rest[0])
+        if not isinstance(d, Record):
+            raise lowerer.err(node, "dict() of a dict (or keywords) only here",
+                              "Write the dict display: {\"a\": a, \"b\": b}.")
+        items.update(d.items)
+    for k, v in args.extra.items():
+        items[k] = lowerer.expr(v)
+    return Record(items, owner=lowerer)
+
+
 @lowers(builtins.len)
 def lower_len(lowerer, node, args):
     x = lowerer.expr(args["obj"])

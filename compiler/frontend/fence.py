@@ -34,7 +34,6 @@ _REJECT: dict[type, tuple[str, str]] = {
                 "Return the value instead; a helper it calls may be a generator."),
     ast.YieldFrom: ("generators (yield from) in the function it differentiates",
                     "Return the value instead; a helper it calls may be a generator."),
-    ast.Dict: ("dicts", "Use separate variables or arrays."),
     ast.Set: ("sets", "Use separate variables or arrays."),
     ast.JoinedStr: ("f-strings", "Print numbers beside literal strings instead: print('x =', x)."),
     ast.NamedExpr: ("assignment expressions (:=)", "Assign on a line of its own."),
@@ -73,6 +72,9 @@ def _check(pf: ParsedFunction, root: ast.AST, yields: set[int] = frozenset(),
     args = {id(a) for c in ast.walk(root) if isinstance(c, ast.Call)
             for a in [*c.args, *(k.value for k in c.keywords)]}
     args |= {id(c.slice) for c in ast.walk(root) if isinstance(c, ast.Subscript)}
+    args |= {id(k) for c in ast.walk(root) if isinstance(c, ast.Dict) for k in c.keys}
+    args |= {id(c.left) for c in ast.walk(root) if isinstance(c, ast.Compare)   # "k" in d
+             and isinstance(c.ops[0], (ast.In, ast.NotIn))}
     # *t in a call's arguments, a tuple or list display, or an unpacking target
     starred = {id(a) for c in ast.walk(root) if isinstance(c, (ast.Call, ast.Tuple, ast.List))
                for a in (c.args if isinstance(c, ast.Call) else c.elts)}

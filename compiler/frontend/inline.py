@@ -90,6 +90,7 @@ class InlineLowering:
         else:
             sub.route = self.routes.get(id(fn))
         result = sub.run(bound)
+        _adopt(result, sub, self)     # dicts the helper made are the caller's to change now
         if here:
             self.b = sub.b
         return result
@@ -164,6 +165,18 @@ class _Scope:
         self.__globals__ = outer.globals
         self.__closure__ = None
         self.__code__ = None
+
+
+def _adopt(v, old, new) -> None:
+    """Give the Records in ``v`` that ``old`` owns to ``new``."""
+    if isinstance(v, tuple):
+        for x in v:
+            _adopt(x, old, new)
+    elif isinstance(v, Record):
+        if v.owner is old:
+            v.owner = new
+        for x in v.items.values():
+            _adopt(x, old, new)
 
 
 def _atoms(values):

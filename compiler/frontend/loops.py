@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .. import types as T
 from ..builder import Builder, reversed_range
 from ..ir import Block, Const, For, Var, While
-from ..values import Record, Ref, Undefined
+from ..values import Record, Ref, Undefined, join_value, split_value
 from ..errors import CompileError
 from .desugar.exits import loop_flags
 from .desugar.generators import interleaving, is_generator, own_nodes
@@ -405,9 +405,13 @@ class LoopLowering:
                 self.own.created(o, self.own.is_owned(p), sources=(env0.get(k), trip.env.get(k)))
         carry.rebuild(self.env)
         for k in assigned_names(s.body):
-            if k not in trip.live and not isinstance(self.env.get(k), tuple):
-                self.env[k] = Undefined(k, f"it is first assigned inside the loop at line {loc.line}, "
-                                           "which may run zero times")
+            if k not in trip.live and not isinstance(self.env.get(k), (tuple, Record)):
+                self.env[k] = Undefined(k, f"the loop at line {loc.line} adds keys to this dict "
+                                           "(a loop keeps a dict's keys: give it every key "
+                                           "before the loop)"
+                                        if carry.tuples.get(k, ("",))[0] == "dict" else
+                                        f"it is first assigned inside the loop at line {loc.line}, "
+                                        "which may run zero times")
 
     def own_carried(self, s, carried) -> None:
         """Arrays the loop body writes into are written in place across iterations; copy one
@@ -441,7 +445,7 @@ class _Carried:
 
     def __init__(self, assigned: set[str]):
         self.assigned = assigned
-        self.tuples: dict[str, int] = {}
+        self.tuples: dict[str, tuple] = {}
 
     def covers(self, k: str) -> bool:
         return k.split("#")[0] in self.assigned
@@ -454,16 +458,17 @@ class _Carried:
 
 
 def _flatten(env: dict, names, tuples: dict) -> None:
-    """Replace (in place) each tuple held by a name ``names(k)`` accepts with entries
-    ``k#0 .. k#n-1``, recursively; record ``tuples[k] = n``."""
+    """Replace (in place) each tuple (or dict) held by a name ``names(k)`` accepts with
+    entries ``k#0 .. k#n-1``, recursively; record its form (``values.split_value``) in
+    ``tuples[k]``."""
     todo = [k for k in env if names(k)]
     while todo:
         k = todo.pop()
-        v = env.get(k)
-        if isinstance(v, tuple) and all(isinstance(x, (Var, Const, tuple)) for x in v):
-            tuples[k] = len(v)
+        split = split_value(env.get(k))
+        if split is not None and all(isinstance(x, (Var, Const, tuple, Record)) for x in split[0]):
+            tuples[k] = split[1]
             del env[k]
-            for i, x in enumerate(v):
+            for i, x in enumerate(split[0]):
                 env[f"{k}#{i}"] = x
                 todo.append(f"{k}#{i}")
 
@@ -471,9 +476,13 @@ def _flatten(env: dict, names, tuples: dict) -> None:
 def _rebuild(env: dict, tuples: dict) -> None:
     """Undo :func:`_flatten` (in place) for every tuple whose components are all there."""
     for k in sorted(tuples, key=lambda k: -k.count("#")):
-        parts = [f"{k}#{i}" for i in range(tuples[k])]
+        parts = [f"{k}#{i}" for i in range(_width(tuples[k]))]
         if all(p in env for p in parts):
-            env[k] = tuple(env.pop(p) for p in parts)
+            env[k] = join_value(tuples[k], tuple(env.pop(p) for p in parts))
+
+
+def _width(form) -> int:
+    return len(form[1]) if form[0] == "dict" else form[1]
 
 
 def _trips(start, stop, step) -> int | None:

@@ -43,7 +43,8 @@ from .ownership import Ownership
 from .slices import SliceLowering, slice_parameter
 from .source import ParsedFunction, params_of, parse_function
 from ..objects import holds_objects
-from ..values import BoundMethod, ListValue, Record, Ref, SliceVal, Undefined
+from ..values import (BoundMethod, ListValue, Record, Ref, SliceVal, Undefined, join_value,
+                      same_form, split_value)
 from ..library import random
 
 CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
@@ -378,6 +379,9 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
                 raise self.err(node, f"cannot unpack {len(value)} values into {len(target.elts)} names")
             for t, v in zip(target.elts, value):
                 self.assign(t, v, node)
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and \
+                isinstance(self.env.get(target.value.id), Record):
+            self.assign_item(target, value, node)
         elif isinstance(target, ast.Subscript):
             self.arrays.assign_subscript(target, value, node)
         elif isinstance(target, ast.Attribute):
@@ -432,6 +436,8 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
                 ye.append(ve if oke else None)
             elif isinstance(vt, tuple) or isinstance(ve, tuple):
                 merged[k] = Undefined(k, "it holds different tuples on different paths")
+            elif isinstance(vt, Record) or isinstance(ve, Record):
+                merged[k] = Undefined(k, "it holds dicts with different keys on different paths")
             else:
                 merged[k] = Undefined(k, f"it is assigned only on some paths through the if at "
                                          f"line {self.pf.loc(node).line}")
@@ -452,10 +458,10 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
                                  sources=(a, c))
         self.b.emit(If(cond, Block((), tuple(bt.stmts), tuple(yt)),
                        Block((), tuple(be.stmts), tuple(ye)), tuple(outs), self.pf.loc(node)))
-        for k, n in reversed(tuples):          # put split tuples back together
-            parts = [f"{k}#{i}" for i in range(n)]
+        for k, form in reversed(tuples):          # put split tuples back together
+            parts = [f"{k}#{i}" for i in range(len(form[1]) if form[0] == "dict" else form[1])]
             if any(p in merged for p in parts):
-                merged[k] = tuple(merged.pop(p, None) for p in parts)
+                merged[k] = join_value(form, tuple(merged.pop(p, None) for p in parts))
         self.env, self.dead = merged, dt and de
         return outs
 
@@ -563,6 +569,8 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
 
     def expr_Compare(self, node: ast.Compare) -> Atom:
         left, first = self.expr(node.left), None
+        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+            return self.membership(node, left, self.expr(node.comparators[0]))
         if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)):
             first = self.expr(node.comparators[0])
             if isinstance(left, (Ref, ObjectVal)) or isinstance(first, (Ref, ObjectVal)):
@@ -744,22 +752,25 @@ def _split_tuples(env0: dict, et: dict, ee: dict, dt: bool, de: bool):
     while todo:
         k = todo.pop()
         vt, ve = et.get(k), ee.get(k)
-        if not (isinstance(vt, tuple) or isinstance(ve, tuple)):
+        st, se = split_value(vt), split_value(ve)
+        if st is None and se is None:
             continue
-        if isinstance(vt, tuple) and isinstance(ve, tuple):
-            if len(vt) != len(ve):
+        if st is not None and se is not None:
+            if not same_form(st[1], se[1]):
                 continue
-            n = len(vt)
+            # a dict stays writable where both arms' are the function's own
+            form = st[1] if st[1][2] is se[1][2] else st[1][:2] + (None,)
         else:   # a tuple on one arm only: fine where the other arm has exited or never set it
-            one, other, other_dead = (vt, ve, de) if isinstance(vt, tuple) else (ve, vt, dt)
+            (_, one), other, other_dead = (st, ve, de) if st is not None else (se, vt, dt)
             if not (other is None or other_dead or k.startswith("$")) or isinstance(other, Undefined):
                 continue
-            n = len(one)
-        tuples.append((k, n))
+            form = one
+        tuples.append((k, form))
         for env in (env0, et, ee):
             v = env.pop(k, None)
-            if isinstance(v, tuple) and len(v) == n:
-                for i, x in enumerate(v):
+            split = split_value(v)
+            if split is not None and same_form(split[1], form):
+                for i, x in enumerate(split[0]):
                     env[f"{k}#{i}"] = x
                     todo.append(f"{k}#{i}")
     return env0, et, ee, tuples

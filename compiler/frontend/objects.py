@@ -24,7 +24,7 @@ import numpy as np
 from .. import types as T
 from ..ir import Const
 from ..objects import array_leaves, is_literal_key, is_user_object
-from ..values import Record, Ref, SliceVal
+from ..values import Record, Ref, SliceVal, hashable
 
 _LIST_MAX = 10_000     # items of a list read as static data (a longer one is data: an array)
 
@@ -152,12 +152,77 @@ class ObjectLowering:
             raise self.err(node, f"a '{type(ov.obj).__name__}' object is not callable")
         return self.call_user_method(UserMethod(ov, fn), node, kwargs)
 
+    def expr_Dict(self, node: ast.Dict) -> Record:
+        """``{"W": W, "b": b}`` and ``{**d, "b": b}``: keys known while compiling (strings,
+        numbers), values of any kind. A dict the function makes may be written into
+        (``d["k"] = v``: objects.py, ``assign_item``)."""
+        items = {}
+        for k, v in zip(node.keys, node.values):
+            if k is None:                                   # {**other}
+                other = self.expr(v)
+                if not isinstance(other, Record):
+                    raise self.err(v, "only a dict can be unpacked into a dict (**d)")
+                items.update(other.items)
+                continue
+            key = static_key(self.expr(k))
+            if key is NO_KEY or not hashable(key):
+                raise self.err(k, "a dict's keys are strings or numbers known while compiling")
+            items[key] = self.expr(v)
+        return Record(items, owner=self)
+
+    def membership(self, node: ast.Compare, key, where) -> Const:
+        """``key in d`` (and ``not in``) for a dict, or a tuple of values known while
+        compiling: known while compiling too."""
+        if isinstance(where, Record):
+            k = static_key(key)
+            found = k is not NO_KEY and hashable(k) and k in where.items
+        elif isinstance(where, tuple) and static_key(key) is not NO_KEY and \
+                all(static_key(e) is not NO_KEY for e in where):
+            found = static_key(key) in [static_key(e) for e in where]
+        else:
+            raise self.err(node, "'in' is supported for a dict's keys and for tuples of "
+                                 "constants", "Compare numbers with < <= > >= == !=.")
+        return Const(found != isinstance(node.ops[0], ast.NotIn), T.BOOL)
+
+    def assign_item(self, target: ast.Subscript, value, node) -> None:
+        """``d[key] = value`` (and ``d[key] += ...``) into a dict the function made: the name
+        then holds a new Record with that item. Python changes the one dict every name of
+        it sees, so a dict held anywhere else (another name, inside a tuple or dict, an
+        argument or a caller's dict) is refused."""
+        name = target.value.id
+        d = self.env[name]
+        if d.owner is not self:
+            raise self.err(target, f"cannot assign into the dict '{name}': flatgrad never "
+                                   "changes a dict passed in (or one a helper did not make)",
+                           f"Make a new one: {name} = {{**{name}, key: value}}.")
+        for k, v in self.env.items():
+            if k != name and _holds(v, d):
+                raise self.err(target, f"'{name}' is also held by '{k.split('#')[0]}'; assigning "
+                                       "into a dict seen through two names is not supported",
+                               f"Make a copy first: {name} = dict({name}), or build it whole.")
+        key = static_key(self.expr(target.slice))
+        if key is NO_KEY or not hashable(key):
+            raise self.err(target.slice, "a dict is written with a key known while compiling "
+                                         "(a constant string or number)")
+        self.env[name] = Record({**d.items, key: value}, owner=self)
+
     def read_only(self, target: ast.Attribute) -> None:
         """An attribute write (``self.h = ...``): objects are read-only here."""
         raise self.err(target, f"cannot assign to the attribute '{target.attr}': objects are "
                                "read-only in differentiated code",
                        "Keep the value in a local variable (and return it if the caller needs "
                        "it); change the object outside the function.")
+
+
+def _holds(v, d) -> bool:
+    """Is the Record ``d`` the value ``v`` or inside it (tuples, records)?"""
+    if v is d:
+        return True
+    if isinstance(v, tuple):
+        return any(_holds(x, d) for x in v)
+    if isinstance(v, Record):
+        return any(_holds(x, d) for x in v.items.values())
+    return False
 
 
 _MISSING = object()

@@ -141,7 +141,7 @@ class NameLowering:
             return self.object_attribute(base, node)
         if isinstance(base, Ref) and attribute_reader(base.obj) is not None:
             return attribute_reader(base.obj)(self, base.obj, node)   # scipy.stats' norm.logpdf
-        if isinstance(base, Record) and node.attr in ("keys", "values", "items"):
+        if isinstance(base, Record) and node.attr in ("keys", "values", "items", "get", "copy"):
             return Ref(BoundMethod(base, node.attr))
         method = random.attribute(self, base, node)      # rs.normal
         if method is not None:

@@ -546,7 +546,7 @@ class Gen:
         w = [("assign", 5), ("aug", 2), ("local", 2 if nest == 0 else 0), ("write", 4),
              ("if", 2 if nest < 2 else 0), ("for", 2 if nest < 2 else 0),
              ("while", 1 if nest < 2 else 0), ("ret", 1 if ret_shape is not None else 0),
-             ("brk", 2 if in_loop else 0)]
+             ("brk", 2 if in_loop else 0), ("dict", 1)]
         kind = r.choices([k for k, _ in w], [c for _, c in w])[0]
         floats = [v for v in env.values() if v.kind == "f"]
         muts = [v for v in floats if v.mutable]
@@ -578,6 +578,14 @@ class Gen:
             if op == "/=":
                 e = Expr("(2.0 + np.tanh({0}))", [e], a)
             return Stmt(f"{v.name} {op} {{0}}", [e], tag="aug_array" if v.shape else "aug_scalar")
+        if kind == "dict":
+            # a dict whose two items are names from then on: read, reassigned (d["v"] = ...)
+            # and augmented like any other, in ifs and loops too
+            name, shape = self.fresh("D"), r.choice(SHAPES)
+            items = [self.nonview(env, shape, 2), self.expr(env, (), 2)]
+            for key, sh in (("v", shape), ("s", ())):
+                env[f'{name}["{key}"]'] = Var(f'{name}["{key}"]', sh)
+            return Stmt(name + ' = {{"v": {0}, "s": {1}}}', items, tag="dict")
         if kind == "local":
             shape = r.choice([(3,), (3,), (2, 3), (3, 3), (2,)])
             name = self.fresh("Z")

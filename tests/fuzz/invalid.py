@@ -6,7 +6,8 @@ line: never another exception, never a silent result.
 ``MUST`` mutations are out of the documented subset (README, "What you can write":
 classes, ``try``, ``with``, lambdas, comprehensions, generators, ``global``/``nonlocal``,
 recursion, strings, I/O, mutation of arguments, and undefined names). ``EXTRA`` ones are
-not named there but are no Python flatgrad can mean (``del``, sets, dicts, ``yield``, ...);
+not named there but are no Python flatgrad can mean (``del``, sets, run-time dict keys,
+``yield``, ...);
 accepting one silently is reported separately as ``ACCEPTED``.
 """
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .gen import Program, Stmt, generate
 
 # (text with {a} = an array argument or {s} = any argument, {call} = a call of f itself)
 MUST = [
-    "t = lambda u: {{u: 1.0}}",
+    "t = lambda u: {{u}}",
     "t = {{_: {s} for _ in range(2)}}",
     "t = sum({s} for _ in {{1, 2}})",
     "t = 'text'",
@@ -41,7 +42,7 @@ MUST = [
     "def inner(u):\n    try:\n        return u\n    except Exception:\n        return u",
 ]
 EXTRA = [
-    "t = {{'a': 1.0}}",
+    "t = {{{s}: 1.0}}",                      # a dict key known only at run time
     "t = {{1.0, 2.0}}",
     "del {s}",
     "import os",

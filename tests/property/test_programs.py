@@ -62,9 +62,9 @@ def test_random_program_found_by_hypothesis_at_o1(srcdir):
 
 
 INVALID = [
-    "    t = lambda u: {u: x}\n",
+    "    t = lambda u: {u}\n",
     "    t = {i: x for i in range(2)}\n",
-    "    t = {'a': x}\n",
+    "    t = {x: 1.0}\n",
     "    t = 'text'\n",
     "    np.save('f', x)\n",
     "    global G\n",
