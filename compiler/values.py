@@ -47,26 +47,69 @@ class ListValue(tuple):
         return f"ListValue({tuple(self)!r})"
 
 
+class NamedValue(tuple):
+    """A namedtuple as the function sees it: a tuple of values whose items are also read by
+    field name (``p.W``); ``cls`` is its class where the function built it (None for an
+    argument, of which only the field names are known)."""
+
+    def __new__(cls, items, fields: tuple, named=None):
+        out = super().__new__(cls, items)
+        out.fields, out.cls = tuple(fields), named
+        return out
+
+    def __repr__(self) -> str:
+        return f"NamedValue({dict(zip(self.fields, self))!r})"
+
+
+class Instance:
+    """An object the function built (``Dense(W, b)``): its class and the attributes its
+    ``__init__`` set, fixed from then on (frontend/objects.py)."""
+
+    def __init__(self, cls, attrs: dict):
+        self.cls, self.attrs = cls, dict(attrs)
+
+    def __repr__(self) -> str:
+        return f"Instance({self.cls.__name__}, {self.attrs!r})"
+
+
+@dataclass(frozen=True, eq=False)
+class Building:
+    """``self`` inside the ``__init__`` of an object being built: its class only (the
+    attributes ``__init__`` sets are read from its private dict: desugar/init.py)."""
+
+    cls: type
+
+
 def split_value(v):
     """(components, form) of a tuple, list or dict value (a dict's values in key order), or
     None for any other value: loops carry and ifs merge such values component by component
     (:func:`join_value` puts them back together)."""
     if isinstance(v, Record):
         return tuple(v.items.values()), ("dict", tuple(v.items), v.owner)
+    if isinstance(v, NamedValue):
+        return tuple(v), ("named", len(v), (v.fields, v.cls))
+    if isinstance(v, Instance):
+        return tuple(v.attrs.values()), ("object", tuple(v.attrs), v.cls)
     if isinstance(v, tuple):
         return tuple(v), ("list" if isinstance(v, ListValue) else "tuple", len(v), None)
     return None
 
 
 def same_form(a, b) -> bool:
-    """Do two forms of :func:`split_value` have the same kind and keys (or length)?"""
-    return a[:2] == b[:2]
+    """Do two forms of :func:`split_value` have the same kind and keys (or length, and
+    field names)?"""
+    return a[:2] == b[:2] and (a[0] != "named" or a[2][0] == b[2][0]) and \
+        (a[0] != "object" or a[2] is b[2])
 
 
 def join_value(form, parts):
-    kind, keys, owner = form
+    kind, keys, extra = form
     if kind == "dict":
-        return Record(dict(zip(keys, parts)), owner=owner)
+        return Record(dict(zip(keys, parts)), owner=extra)
+    if kind == "named":
+        return NamedValue(parts, *extra)
+    if kind == "object":
+        return Instance(extra, dict(zip(keys, parts)))
     return ListValue(parts) if kind == "list" else tuple(parts)
 
 

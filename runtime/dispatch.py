@@ -52,6 +52,13 @@ class Signature(tuple):
     """The IR types of one call's arguments."""
 
 
+def _is_namedtuple(v) -> bool:
+    """A namedtuple (its field names become the tree node's keys: the function reads
+    ``p.W``)."""
+    fields = getattr(type(v), "_fields", None)
+    return isinstance(fields, tuple) and all(isinstance(f, str) for f in fields)
+
+
 def is_tree(value) -> bool:
     """Whether an argument is a container of arguments (a *pytree*, as JAX calls it): a tuple
     or dict always; a list when it holds arrays or containers (a list of numbers, or of lists
@@ -82,7 +89,8 @@ def classify_tree(name: str, value, differentiable: bool):
             keys = tuple(sorted(v))
             return TreeDef("dict", tuple(walk(f"{path}[{k!r}]", v[k]) for k in keys), keys)
         kind = "tuple" if isinstance(v, tuple) else "list"
-        return TreeDef(kind, tuple(walk(f"{path}[{i}]", x) for i, x in enumerate(v)))
+        fields = tuple(type(v)._fields) if kind == "tuple" and _is_namedtuple(v) else ()
+        return TreeDef(kind, tuple(walk(f"{path}[{i}]", x) for i, x in enumerate(v)), fields)
 
     tree = walk(name, value)
     return T.Tree(tree, tuple(t for t, _, _ in found)), [v for _, v, _ in found], True

@@ -18,7 +18,7 @@ from ..library.registry import METHODS, lowering_of
 from ..library.binding import bind_written
 from ..library.linalg import batched_matmul
 from ..primitives import PRIMS
-from ..values import BoundMethod, Record, Ref, SliceVal, hashable
+from ..values import BoundMethod, NamedValue, Record, Ref, SliceVal, hashable
 from .lists import Held
 from .objects import NO_KEY, static_key
 
@@ -73,6 +73,8 @@ class ArrayLowering:
 
     def call_method(self, m: BoundMethod, node: ast.Call, kwargs):
         x, name = m.base, m.name
+        if isinstance(x, NamedValue):        # p._replace(W=...), p._asdict()
+            return self.lowerer.named_method(x, name, node, kwargs)
         if isinstance(x, Record) and name == "get":    # d.get(key[, default])
             if kwargs or not 1 <= len(node.args) <= 2:
                 raise self.err(node, "d.get takes a key and an optional default")

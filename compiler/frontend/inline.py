@@ -27,18 +27,19 @@ from .source import parse_function, unreadable_call
 class InlineLowering:
     """Inlined calls and local functions for the Lowerer."""
 
-    def call_user(self, fn, node: ast.Call, kwargs, leading: tuple = (), lower=None) -> object:
+    def call_user(self, fn, node: ast.Call, kwargs, leading: tuple = (), lower=None,
+                  rewrite=None) -> object:
         try:
             if lower is not None:
                 return lower(self, fn, node, kwargs)
-            return self.inline_call(fn, node, kwargs, leading)
+            return self.inline_call(fn, node, kwargs, leading, rewrite)
         except CompileError as e:
             if e.loc is not None and e.loc.file == self.pf.loc(node).file and \
                     e.loc.line == self.pf.loc(node).line:
                 raise                   # already points at this call
             raise e.called_from(self.pf.loc(node)) from None
 
-    def inline_call(self, fn, node: ast.Call, kwargs, leading: tuple = ()) -> object:
+    def inline_call(self, fn, node: ast.Call, kwargs, leading: tuple = (), rewrite=None) -> object:
         code = fn.__code__
         if code in self.stack:
             raise self.err(node, f"recursive call to '{fn.__name__}'",
@@ -60,9 +61,9 @@ class InlineLowering:
 
         bound = self.bind_call(fn.__name__, Params.of_function(fn), default, node, kwargs,
                                leading)
-        return self.lower_body(fn, bound)
+        return self.lower_body(fn, bound, rewrite=rewrite)
 
-    def lower_body(self, fn, bound: dict, b: Builder | None = None) -> object:
+    def lower_body(self, fn, bound: dict, b: Builder | None = None, rewrite=None) -> object:
         """The value of helper ``fn`` (a Python function or a :class:`LocalFunction`) run with
         its parameters bound to ``bound``, lowered into builder ``b`` (default: here). The
         values passed in, and a local function's enclosing variables, are read-only there."""
@@ -80,6 +81,8 @@ class InlineLowering:
             fence(pf, helper=True)
         if is_generator(pf.node):           # run to its end: the list of what it yields
             pf = replace(pf, node=collected(pf.node))
+        if rewrite is not None:             # an __init__: the dict of what it sets
+            pf = replace(pf, node=rewrite(pf.node))
         lent = frozenset(self.root(v) for v in _atoms(bound.values())
                          if isinstance(v, Var) and T.is_array(v.type))
         sub = type(self)(pf, scope, self.b if here else b, self.stack + (code,), self.own,

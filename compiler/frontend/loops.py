@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .. import types as T
 from ..builder import Builder, reversed_range
 from ..ir import Block, Const, For, Var, While
-from ..values import Record, Ref, Undefined, join_value, split_value
+from ..values import Instance, Record, Ref, Undefined, join_value, split_value
 from ..errors import CompileError
 from .desugar.exits import loop_flags
 from .desugar.generators import interleaving, is_generator, own_nodes
@@ -405,7 +405,7 @@ class LoopLowering:
                 self.own.created(o, self.own.is_owned(p), sources=(env0.get(k), trip.env.get(k)))
         carry.rebuild(self.env)
         for k in assigned_names(s.body):
-            if k not in trip.live and not isinstance(self.env.get(k), (tuple, Record)):
+            if k not in trip.live and not isinstance(self.env.get(k), (tuple, Record, Instance)):
                 self.env[k] = Undefined(k, f"the loop at line {loc.line} adds keys to this dict "
                                            "(a loop keeps a dict's keys: give it every key "
                                            "before the loop)"
@@ -465,7 +465,8 @@ def _flatten(env: dict, names, tuples: dict) -> None:
     while todo:
         k = todo.pop()
         split = split_value(env.get(k))
-        if split is not None and all(isinstance(x, (Var, Const, tuple, Record)) for x in split[0]):
+        if split is not None and all(isinstance(x, (Var, Const, tuple, Record, Instance))
+                                     for x in split[0]):
             tuples[k] = split[1]
             del env[k]
             for i, x in enumerate(split[0]):
@@ -482,7 +483,7 @@ def _rebuild(env: dict, tuples: dict) -> None:
 
 
 def _width(form) -> int:
-    return len(form[1]) if form[0] == "dict" else form[1]
+    return len(form[1]) if form[0] in ("dict", "object") else form[1]
 
 
 def _trips(start, stop, step) -> int | None:

@@ -37,14 +37,15 @@ from .effects import is_print
 from .fence import fence
 from .lists import GrowingLists, ListLowering, Stacked, _appended
 from .inline import InlineLowering, LocalFunction
-from .objects import ObjectLowering, ObjectVal, StaticArg, UserMethod, object_parameter
+from .objects import (ObjectLowering, ObjectVal, StaticArg, UserMethod, is_namedtuple_class,
+                      is_user_class, object_parameter)
 from .scope import NameLowering
 from .ownership import Ownership
 from .slices import SliceLowering, slice_parameter
 from .source import ParsedFunction, params_of, parse_function
 from ..objects import holds_objects
-from ..values import (BoundMethod, ListValue, Record, Ref, SliceVal, Undefined, join_value,
-                      same_form, split_value)
+from ..values import (BoundMethod, Instance, ListValue, NamedValue, Record, Ref, SliceVal,
+                      Undefined, join_value, same_form, split_value)
 from ..library import random
 
 CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
@@ -138,6 +139,8 @@ def _parameter(b: Builder, name: str, t: T.Type, leaves: list) -> object:
             return Record({k: build(c, f"{path}_{_identifier(k)}")
                            for k, c in zip(tree.keys, tree.children)})
         items = tuple(build(c, f"{path}_{i}") for i, c in enumerate(tree.children))
+        if tree.kind == "tuple" and tree.keys:       # a namedtuple: its fields by name too
+            return NamedValue(items, tree.keys)
         return ListValue(items) if tree.kind == "list" else items
 
     return build(t.tree, name)
@@ -459,7 +462,8 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         self.b.emit(If(cond, Block((), tuple(bt.stmts), tuple(yt)),
                        Block((), tuple(be.stmts), tuple(ye)), tuple(outs), self.pf.loc(node)))
         for k, form in reversed(tuples):          # put split tuples back together
-            parts = [f"{k}#{i}" for i in range(len(form[1]) if form[0] == "dict" else form[1])]
+            parts = [f"{k}#{i}" for i in range(len(form[1]) if form[0] in ("dict", "object")
+                                               else form[1])]
             if any(p in merged for p in parts):
                 merged[k] = join_value(form, tuple(merged.pop(p, None) for p in parts))
         self.env, self.dead = merged, dt and de
@@ -661,7 +665,7 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
             return self.arrays.call_method(fn, node, kwargs)
         if isinstance(fn, UserMethod):
             return self.call_user_method(fn, node, kwargs)
-        if isinstance(fn, ObjectVal):
+        if isinstance(fn, (ObjectVal, Instance)):
             return self.call_object(fn, node, kwargs)
         if isinstance(fn, LocalFunction):
             try:
@@ -683,6 +687,10 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         return self.call_other(fn, node, kwargs)
 
     def call_other(self, fn, node, kwargs):
+        if is_namedtuple_class(fn):
+            return self.make_named(fn, node, kwargs)
+        if is_user_class(fn):
+            return self.construct(fn, node, kwargs)
         hook = getattr(fn, "__flatgrad_lower__", None)
         if hook is not None:   # grad-ed and custom_vjp functions lower themselves (issue 5)
             if kwargs:
@@ -759,7 +767,7 @@ def _split_tuples(env0: dict, et: dict, ee: dict, dt: bool, de: bool):
             if not same_form(st[1], se[1]):
                 continue
             # a dict stays writable where both arms' are the function's own
-            form = st[1] if st[1][2] is se[1][2] else st[1][:2] + (None,)
+            form = st[1] if st[1][0] != "dict" or st[1][2] is se[1][2] else st[1][:2] + (None,)
         else:   # a tuple on one arm only: fine where the other arm has exited or never set it
             (_, one), other, other_dead = (st, ve, de) if st is not None else (se, vt, dt)
             if not (other is None or other_dead or k.startswith("$")) or isinstance(other, Undefined):

@@ -14,6 +14,7 @@ read-only: an attribute write is a CompileError.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import inspect
 import re
 import types as pytypes
@@ -23,8 +24,11 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const
-from ..objects import array_leaves, is_literal_key, is_user_object
-from ..values import Record, Ref, SliceVal, hashable
+from ..objects import _FOREIGN, _HOOKS, array_leaves, is_literal_key, is_user_object
+from ..errors import CompileError
+from .desugar.init import constructor
+from .source import parse_function
+from ..values import BoundMethod, Building, Instance, NamedValue, Record, Ref, SliceVal, hashable
 
 _LIST_MAX = 10_000     # items of a list read as static data (a longer one is data: an array)
 
@@ -82,6 +86,10 @@ class ObjectLowering:
             return self.object_array(v, root, path, node, name)
         if is_user_object(v):
             return ObjectVal(v, root, path)
+        if is_namedtuple(v):
+            return NamedValue([self.static_value(e, root, path + (("item", i),), node,
+                                                 f"{name}.{f}")
+                               for i, (f, e) in enumerate(zip(v._fields, v))], v._fields, type(v))
         if isinstance(v, (list, tuple)):
             if len(v) > _LIST_MAX:
                 raise self.err(node, f"'{name}' is a list of {len(v)} items; flatgrad reads lists "
@@ -124,33 +132,164 @@ class ObjectLowering:
             found = inspect.getattr_static(type(obj), attr, _MISSING)
             if found is _MISSING:
                 raise self.err(node, f"'{type(obj).__name__}' object has no attribute '{attr}'")
-            if isinstance(found, pytypes.FunctionType):
-                return Ref(UserMethod(ov, found))
-            if isinstance(found, property) and isinstance(found.fget, pytypes.FunctionType):
-                call = ast.Call(func=node, args=[], keywords=[], lineno=node.lineno,
-                                col_offset=node.col_offset)
-                return self.call_user_method(UserMethod(ov, found.fget), call, {})
-            if isinstance(found, staticmethod):
-                return Ref(found.__func__)
-            if isinstance(found, (classmethod, property)):
-                raise self.err(node, f"flatgrad cannot read '{where}' (a {type(found).__name__})",
-                               "Use a plain method or attribute.")
+            member = self.class_member(ov, found, node, where)
+            if member is not _MISSING:
+                return member
         try:
             v = getattr(obj, attr)
         except Exception as e:  # noqa: BLE001 - the user's own attribute code failed
             raise self.err(node, f"reading '{where}' raised {type(e).__name__}: {e}") from None
         return self.static_value(v, ov.root, ov.path + (("attr", attr),), node, where)
 
+    def named_attribute(self, v: NamedValue, node: ast.Attribute):
+        """``p.W`` of a namedtuple; ``p._replace(...)``, ``p._asdict()``, ``p._fields``."""
+        if node.attr in v.fields:
+            return v[v.fields.index(node.attr)]
+        if node.attr in ("_replace", "_asdict"):
+            return Ref(BoundMethod(v, node.attr))
+        if node.attr == "_fields":
+            return tuple(map(Ref, v.fields))
+        raise self.err(node, f"the namedtuple has no field '{node.attr}' (it has "
+                             f"{', '.join(v.fields)})")
+
+    def named_method(self, v: NamedValue, name: str, node: ast.Call, kwargs):
+        if name == "_asdict":
+            if node.args or kwargs:
+                raise self.err(node, "_asdict() takes no arguments")
+            return Record(dict(zip(v.fields, v)), owner=self)
+        if node.args:
+            raise self.err(node, "_replace takes keyword arguments only")
+        items = dict(zip(v.fields, v))
+        for k, e in kwargs.items():
+            if k not in items:
+                raise self.err(node, f"the namedtuple has no field '{k}'")
+            items[k] = self.expr(e)
+        return NamedValue(tuple(items.values()), v.fields, v.cls)
+
+    def make_named(self, cls, node: ast.Call, kwargs):
+        """``Params(W, b)``, ``Params(W=W, b=b)`` of a namedtuple class: its fields bound as
+        the class binds them (defaults included)."""
+        fields, defaults = tuple(cls._fields), dict(getattr(cls, "_field_defaults", {}))
+        if len(node.args) > len(fields):
+            raise self.err(node, f"{cls.__name__}() takes {len(fields)} values, "
+                                 f"got {len(node.args)}")
+        values = dict(zip(fields, (self.expr(a) for a in node.args)))
+        for k, e in kwargs.items():
+            if k not in fields or k in values:
+                raise self.err(node, f"{cls.__name__}() got an unexpected or repeated "
+                                     f"argument '{k}'")
+            values[k] = self.expr(e)
+        for f in fields:
+            if f not in values:
+                if f not in defaults:
+                    raise self.err(node, f"{cls.__name__}() is missing the field '{f}'")
+                values[f] = self.static_value(defaults[f], None, (), node, f"{cls.__name__}.{f}")
+        return NamedValue(tuple(values[f] for f in fields), fields, cls)
+
     def call_user_method(self, m: UserMethod, node: ast.Call, kwargs):
         """``obj.method(...)``: the method inlined with ``self`` bound to the object."""
         return self.call_user(m.fn, node, kwargs, leading=(m.self_,))
 
-    def call_object(self, ov: ObjectVal, node: ast.Call, kwargs):
+    def call_object(self, ov, node: ast.Call, kwargs):
         """``layer(x)``: the object's ``__call__`` inlined."""
-        fn = inspect.getattr_static(type(ov.obj), "__call__", None)
+        cls = ov.cls if isinstance(ov, Instance) else type(ov.obj)
+        fn = inspect.getattr_static(cls, "__call__", None)
         if not isinstance(fn, pytypes.FunctionType):
-            raise self.err(node, f"a '{type(ov.obj).__name__}' object is not callable")
+            raise self.err(node, f"a '{cls.__name__}' object is not callable")
         return self.call_user_method(UserMethod(ov, fn), node, kwargs)
+
+    # ---------------------------------------------------------------- objects built here
+
+    def construct(self, cls, node: ast.Call, kwargs) -> Instance:
+        """``Dense(W, b)``: a dataclass's fields bound as its ``__init__`` binds them, or a
+        plain class's ``__init__`` inlined as the function returning what it sets
+        (desugar/init.py). The object is fixed from then on: its methods, properties and
+        ``__call__`` are inlined with ``self`` bound to it, as for objects passed in."""
+        name = cls.__name__
+        if dataclasses.is_dataclass(cls):
+            if hasattr(cls, "__post_init__"):
+                raise self.err(node, f"'{name}' has a __post_init__, which flatgrad does not run",
+                               "Build the object outside the function and pass it in.")
+            return Instance(cls, self.dataclass_fields(cls, node, kwargs))
+        init = inspect.getattr_static(cls, "__init__", None)
+        if init is object.__init__:
+            if node.args or kwargs:
+                raise self.err(node, f"{name}() takes no arguments")
+            return Instance(cls, {})
+        if not isinstance(init, pytypes.FunctionType):
+            raise self.err(node, f"flatgrad cannot build a '{name}' object here (its __init__ "
+                                 "is not a Python function)",
+                           "Build the object outside the function and pass it in.")
+        pf = parse_function(init)
+        sup = next((n for n in ast.walk(pf.node) if isinstance(n, ast.Call)
+                    and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Call)
+                    and getattr(n.func.value.func, "id", None) == "super"), None)
+        if sup is not None:
+            raise CompileError(f"'{name}.__init__' calls super(), which flatgrad does not run "
+                               "inside a differentiated function", pf.loc(sup),
+                               "Build the object outside the function and pass it in (its "
+                               "methods are inlined then), or set the attributes here."
+                               ).called_from(self.pf.loc(node))
+        attrs = self.call_user(init, node, kwargs, leading=(Building(cls),), rewrite=constructor)
+        return Instance(cls, attrs.items)
+
+    def dataclass_fields(self, cls, node: ast.Call, kwargs) -> dict:
+        fields = [f for f in dataclasses.fields(cls) if f.init]
+        if len(node.args) > len(fields):
+            raise self.err(node, f"{cls.__name__}() takes {len(fields)} values, got {len(node.args)}")
+        values = {f.name: self.expr(a) for f, a in zip(fields, node.args)}
+        for k, e in kwargs.items():
+            if k not in {f.name for f in fields} or k in values:
+                raise self.err(node, f"{cls.__name__}() got an unexpected or repeated argument '{k}'")
+            values[k] = self.expr(e)
+        for f in fields:
+            if f.name not in values:
+                if f.default is dataclasses.MISSING:
+                    raise self.err(node, f"{cls.__name__}() is missing the field '{f.name}'"
+                                   + (" (a default_factory is not run here)"
+                                      if f.default_factory is not dataclasses.MISSING else ""))
+                values[f.name] = self.static_value(f.default, None, (), node,
+                                                   f"{cls.__name__}.{f.name}")
+        return {f.name: values[f.name] for f in fields}
+
+    def instance_attribute(self, inst, node: ast.Attribute):
+        """``layer.W`` of an object built here (an attribute its __init__ set, else the
+        class's), or of ``self`` inside that __init__ (the class's only)."""
+        if isinstance(inst, Instance) and node.attr in inst.attrs:
+            return inst.attrs[node.attr]
+        cls = inst.cls
+        found = inspect.getattr_static(cls, node.attr, _MISSING)
+        if found is _MISSING:
+            raise self.err(node, f"'{cls.__name__}' object has no attribute '{node.attr}'"
+                           + (" (yet: __init__ reads it before setting it)"
+                              if isinstance(inst, Building) else ""))
+        is_code = isinstance(found, (pytypes.FunctionType, property, classmethod, staticmethod))
+        if isinstance(inst, Building) and is_code:
+            raise self.err(node, f"'{node.attr}' is a method of the object __init__ is "
+                                 "building: flatgrad does not call its methods before "
+                                 "__init__ returns",
+                           "Compute the value in __init__ itself, or in the method after "
+                           "the object is built.")
+        where = f"{cls.__name__}.{node.attr}"
+        member = self.class_member(inst, found, node, where)
+        return self.static_value(found, None, (), node, where) if member is _MISSING else member
+
+    def class_member(self, obj, found, node: ast.Attribute, where: str):
+        """What ``obj.name`` gives where the class defines ``name`` as ``found``: a method
+        (bound), a property's value (its getter inlined), a static method; _MISSING for a
+        plain class attribute (read as static data)."""
+        if isinstance(found, pytypes.FunctionType):
+            return Ref(UserMethod(obj, found))
+        if isinstance(found, property) and isinstance(found.fget, pytypes.FunctionType):
+            call = ast.Call(func=node, args=[], keywords=[], lineno=node.lineno,
+                            col_offset=node.col_offset)
+            return self.call_user_method(UserMethod(obj, found.fget), call, {})
+        if isinstance(found, staticmethod):
+            return Ref(found.__func__)
+        if isinstance(found, (classmethod, property)):
+            raise self.err(node, f"flatgrad cannot read '{where}' (a {type(found).__name__})",
+                           "Use a plain method or attribute.")
+        return _MISSING
 
     def expr_Dict(self, node: ast.Dict) -> Record:
         """``{"W": W, "b": b}`` and ``{**d, "b": b}``: keys known while compiling (strings,
@@ -212,6 +351,27 @@ class ObjectLowering:
                                "read-only in differentiated code",
                        "Keep the value in a local variable (and return it if the caller needs "
                        "it); change the object outside the function.")
+
+
+def is_user_class(c) -> bool:
+    """A class the user wrote (not a library's, not a namedtuple), built in the function by
+    calling it."""
+    if not isinstance(c, type) or issubclass(c, (tuple, BaseException)):
+        return False
+    module = (c.__module__ or "").split(".")[0]
+    return module not in _FOREIGN and module != "builtins" and \
+        not any(hasattr(c, h) for h in _HOOKS) and type(c) is type
+
+
+def is_namedtuple(v) -> bool:
+    """Is ``v`` a namedtuple (an instance; ``is_namedtuple_class`` for the class)?"""
+    return isinstance(v, tuple) and is_namedtuple_class(type(v))
+
+
+def is_namedtuple_class(c) -> bool:
+    fields = getattr(c, "_fields", None)
+    return isinstance(c, type) and issubclass(c, tuple) and isinstance(fields, tuple) and \
+        all(isinstance(f, str) for f in fields)
 
 
 def _holds(v, d) -> bool:

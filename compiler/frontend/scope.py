@@ -18,7 +18,7 @@ from ..ir import Const, Var
 from ..library import random
 from ..library.registry import attribute_reader
 from ..objects import is_user_object
-from ..values import BoundMethod, Record, Ref, SliceVal, Undefined
+from ..values import BoundMethod, Building, Instance, NamedValue, Record, Ref, SliceVal, Undefined
 from . import names
 from .flags import ITEM
 from .objects import ObjectVal
@@ -141,6 +141,10 @@ class NameLowering:
             return self.object_attribute(base, node)
         if isinstance(base, Ref) and attribute_reader(base.obj) is not None:
             return attribute_reader(base.obj)(self, base.obj, node)   # scipy.stats' norm.logpdf
+        if isinstance(base, NamedValue):
+            return self.named_attribute(base, node)
+        if isinstance(base, (Instance, Building)):
+            return self.instance_attribute(base, node)
         if isinstance(base, Record) and node.attr in ("keys", "values", "items", "get", "copy"):
             return Ref(BoundMethod(base, node.attr))
         method = random.attribute(self, base, node)      # rs.normal

@@ -24,14 +24,27 @@ def check_value_and_grad(f, args, i, rtol=1e-5, atol=1e-7):
     np.testing.assert_allclose(grad, num_grad(f, args, i), rtol=rtol, atol=atol)
 
 
-def check_cpu_matches_python(funcs, inputs):
+def check_cpu_matches_python(funcs, inputs, spread=False):
     """Each function's value and gradient on the cpu target (Numba) against the python
-    target's, at every input."""
+    target's, at every input (a tuple of the arguments where ``spread``)."""
     import flatgrad as fg
     for f in funcs:
         cpu, py = fg.value_and_grad(f, target="cpu"), fg.value_and_grad(f, target="python")
         for x in inputs:
-            (v1, g1), (v2, g2) = cpu(x), py(x)
+            args = x if spread else (x,)
+            (v1, g1), (v2, g2) = cpu(*args), py(*args)
             np.testing.assert_allclose(v1, v2, rtol=1e-12)
             np.testing.assert_allclose(g1, g2, rtol=1e-10, atol=1e-14)
+
+
+def check_refused(f, args, what, where):
+    """``grad(f)(*args)`` (python target) is a CompileError saying ``what``, located in the
+    file ``where``."""
+    import pytest
+
+    import flatgrad as fg
+    with pytest.raises(fg.CompileError) as e:
+        fg.grad(f, target="python")(*args)
+    assert what in str(e.value)
+    assert f"{where}:" in str(e.value)
 

@@ -6,6 +6,7 @@ import textwrap
 from flatgrad.compiler.frontend.desugar.exits import exit_of, exits_to_flags, guard_of, loop_flags
 from flatgrad.compiler.frontend.desugar.generators import collected, interleaving, is_generator
 from flatgrad.compiler.frontend.desugar.index_loop import index_loop
+from flatgrad.compiler.frontend.desugar.init import constructor
 from flatgrad.compiler.frontend.desugar.peel import peel_first_trip
 from flatgrad.compiler.frontend.desugar.private import private_text
 from flatgrad.compiler.frontend.desugar.rename import Renamer
@@ -496,3 +497,28 @@ def test_loop_bodies_that_could_change_what_a_generator_reads():
     assert interleaving(body("a += v"), gen, call)[0] == "a"       # in place, passed in
     assert interleaving(body("a = a + v"), gen, call) is None      # a new value: not seen
     assert interleaving(body("k = 1"), None, call) is None         # a module-level one
+
+
+def test_an_init_returns_the_dict_of_what_it_sets():
+    init = _stmt("""
+        def __init__(self, W, b=None):
+            self.W = W
+            if b is None:
+                return
+            self.b = b * self.gain + self.W
+
+            def inner(self):
+                return self.W
+        """)
+    _same(constructor(init), """
+        def __init__(self, W, b=None):
+            _fg_self = {}
+            _fg_self['W'] = W
+            if b is None:
+                return _fg_self
+            _fg_self['b'] = b * self.gain + _fg_self['W']
+
+            def inner(self):
+                return self.W
+            return _fg_self
+        """)

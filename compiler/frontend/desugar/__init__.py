@@ -20,6 +20,8 @@ The frontend runs, in this order (docs/architecture.md, "The frontend"):
      becomes an accumulating ``for`` loop;
    - :mod:`.generators` -- a generator helper becomes a function returning the list of
      what it yields (run to its end where it is called, as ``list(gen(...))``);
+   - :mod:`.init` -- a class's ``__init__`` becomes a function returning the dict of the
+     attributes it sets (an object built in the function);
    - :mod:`.comprehensions` -- a comprehension over values known while compiling becomes
      the display of its elements (tests in tests/frontend/test_desugar_comprehensions.py);
    - :mod:`.unroll` and :mod:`.peel` -- a loop over a tuple becomes its body once per value;
