@@ -206,6 +206,10 @@ HEADER = ("import math\n\nimport numpy as np\n\n"
 
 
 TRANSFORMS_IMPORT = "import flatgrad as fg"
+# the immutable containers the "dict" statement may build instead of a dict
+CONTAINERS = ["from collections import namedtuple", "", "Pair = namedtuple('Pair', 'v s')", "",
+              "", "class Box:", "    def __init__(self, v, s):", "        self.v = v",
+              "        self.s = s"]
 
 
 @dataclass
@@ -227,6 +231,8 @@ class Program:
         header = HEADER.rstrip("\n").split("\n")
         if any("fg." in ln for ln in out):
             header.insert(3, TRANSFORMS_IMPORT)
+        if any("Pair(" in ln or "Box(" in ln for ln in out):
+            header += ["", ""] + CONTAINERS
         marks = [m + len(header) + 2 for m in marks]
         return "\n".join(header + ["", ""] + out).rstrip("\n") + "\n", marks
 
@@ -250,8 +256,9 @@ class Program:
 
 
 class Var:
-    def __init__(self, name, shape, kind="f", mutable=False):
+    def __init__(self, name, shape, kind="f", mutable=False, fixed=False):
         self.name, self.shape, self.kind, self.mutable = name, shape, kind, mutable
+        self.fixed = fixed      # an item of a namedtuple or object: read, never reassigned
 
 
 class Gen:
@@ -553,7 +560,7 @@ class Gen:
         if kind == "write" and not muts:
             kind = "local" if nest == 0 else "assign"
         if kind == "assign":
-            reuse = [v for v in floats if not v.mutable]
+            reuse = [v for v in floats if not v.mutable and not v.fixed]
             if reuse and r.random() < 0.4:
                 v = r.choice(reuse)
                 if nest > 0 and v.shape != ():
@@ -568,7 +575,7 @@ class Gen:
             env[name] = Var(name, shape)
             return Stmt(f"{name} = {{0}}", [e], tag="assign")
         if kind == "aug":
-            cands = [v for v in floats if v.shape == () or v.mutable]
+            cands = [v for v in floats if (v.shape == () or v.mutable) and not v.fixed]
             if not cands:
                 return None
             v = r.choice(cands)
@@ -581,11 +588,16 @@ class Gen:
         if kind == "dict":
             # a dict whose two items are names from then on: read, reassigned (d["v"] = ...)
             # and augmented like any other, in ifs and loops too
+            # (or a namedtuple, or an object built here: their items are read only)
             name, shape = self.fresh("D"), r.choice(SHAPES)
             items = [self.nonview(env, shape, 2), self.expr(env, (), 2)]
+            kind = r.choice(["dict", "dict", "dict", "Pair", "Box"])
             for key, sh in (("v", shape), ("s", ())):
-                env[f'{name}["{key}"]'] = Var(f'{name}["{key}"]', sh)
-            return Stmt(name + ' = {{"v": {0}, "s": {1}}}', items, tag="dict")
+                item = f'{name}["{key}"]' if kind == "dict" else f"{name}.{key}"
+                env[item] = Var(item, sh, fixed=kind != "dict")
+            if kind == "dict":
+                return Stmt(name + ' = {{"v": {0}, "s": {1}}}', items, tag="dict")
+            return Stmt(name + f" = {kind}({{0}}, s={{1}})", items, tag=kind)
         if kind == "local":
             shape = r.choice([(3,), (3,), (2, 3), (3, 3), (2,)])
             name = self.fresh("Z")
