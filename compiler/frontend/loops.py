@@ -483,7 +483,7 @@ def _rebuild(env: dict, tuples: dict) -> None:
 
 
 def _width(form) -> int:
-    return len(form[1]) if form[0] in ("dict", "object") else form[1]
+    return len(form[1]) if form[0] in ("dict", "object") else form[1]   # (as lower._width)
 
 
 def _trips(start, stop, step) -> int | None:

@@ -256,6 +256,12 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
             raise self.err(node, f"'{self.pf.name}' can reach its end without returning a value",
                            "Make every path end in a return statement.")
         result = self.env.get(RETVAL)
+        if isinstance(result, Undefined) and "different" in result.why:
+            # (a generator's list, or a dict, of other lengths or keys on different paths)
+            raise self.err(node, f"'{self.pf.name}' returns values of different structure on "
+                                 f"different paths: {result.why}",
+                           "Return a tuple, list or dict of one length (one set of keys) "
+                           "on every path.")
         if result is None or isinstance(result, Undefined):
             raise self.err(node, f"'{self.pf.name}' does not return a value", "Add a return statement.")
         return result
@@ -462,8 +468,7 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         self.b.emit(If(cond, Block((), tuple(bt.stmts), tuple(yt)),
                        Block((), tuple(be.stmts), tuple(ye)), tuple(outs), self.pf.loc(node)))
         for k, form in reversed(tuples):          # put split tuples back together
-            parts = [f"{k}#{i}" for i in range(len(form[1]) if form[0] in ("dict", "object")
-                                               else form[1])]
+            parts = [f"{k}#{i}" for i in range(_width(form))]
             if any(p in merged for p in parts):
                 merged[k] = join_value(form, tuple(merged.pop(p, None) for p in parts))
         self.env, self.dead = merged, dt and de
@@ -750,6 +755,11 @@ def static_compare(op: ast.cmpop, a, b) -> Const:
     return Const(same != isinstance(op, (ast.IsNot, ast.NotEq)), T.BOOL)
 
 
+def _width(form) -> int:
+    """How many components a value of this form (``values.split_value``) has."""
+    return len(form[1]) if form[0] in ("dict", "object") else form[1]
+
+
 def _split_tuples(env0: dict, et: dict, ee: dict, dt: bool, de: bool):
     """Tuples the arms of an if assign (``a, b = ...``; ``return x, y``) are merged component
     by component: copies of the three environments where each such tuple ``k`` of length
@@ -763,9 +773,11 @@ def _split_tuples(env0: dict, et: dict, ee: dict, dt: bool, de: bool):
         st, se = split_value(vt), split_value(ve)
         if st is None and se is None:
             continue
-        if st is not None and se is not None:
-            if not same_form(st[1], se[1]):
+        if st is not None and se is not None and not same_form(st[1], se[1]):
+            if dt == de:
                 continue
+            form = se[1] if dt else st[1]    # an arm that has exited: the other one's counts
+        elif st is not None and se is not None:
             # a dict stays writable where both arms' are the function's own
             form = st[1] if st[1][0] != "dict" or st[1][2] is se[1][2] else st[1][:2] + (None,)
         else:   # a tuple on one arm only: fine where the other arm has exited or never set it
@@ -773,6 +785,12 @@ def _split_tuples(env0: dict, et: dict, ee: dict, dt: bool, de: bool):
             if not (other is None or other_dead or k.startswith("$")) or isinstance(other, Undefined):
                 continue
             form = one
+        if _width(form) == 0 and (dt or de or (vt is not None and ve is not None)):
+            # an empty tuple, list or dict has no components to merge: it stays as it is
+            empty = join_value(form, ())
+            for env in (env0, et, ee):
+                env[k] = empty
+            continue
         tuples.append((k, form))
         for env in (env0, et, ee):
             v = env.pop(k, None)

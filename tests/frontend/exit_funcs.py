@@ -125,9 +125,21 @@ def return_in_zip_of_reversed(x):
     return t
 
 
+def append_after_a_return(x):
+    """A list grown in a constant loop that may return first: the path that returned has a
+    shorter list, which the merge leaves out (it has exited)."""
+    acc = []
+    for i in range(4):
+        acc.append(x[i] * 2.0)
+        if x[i] > 1.5:
+            return sum(acc) * 10.0
+        acc.append(x[i] ** 2)
+    return sum(acc)
+
+
 FUNCS = [break_inside_if, nested_break_and_continue, while_with_continue, early_return_in_loop,
          return_in_both_branches, while_true_break_and_return, return_in_loop_over_a_tuple,
-         break_in_a_helper, break_in_enumerate, return_in_zip_of_reversed]
+         break_in_a_helper, break_in_enumerate, return_in_zip_of_reversed, append_after_a_return]
 
 # points on both sides of each exit's condition, away from where it flips
 INPUTS = [np.array([0.3, -0.4, 1.6, 0.2]), np.array([1.2, 0.9, -0.3, 0.8]),

@@ -139,6 +139,15 @@ def is_a_generator(w):
     yield np.sum(w)
 
 
+def stops_at_run_time(w):
+    def g():
+        for i in range(3):
+            if w[i] > 0:
+                return
+            yield w[i]
+    return sum(g())
+
+
 def sends(w):
     def g():
         got = yield w[0]

@@ -40,6 +40,7 @@ def test_a_generator_over_a_run_time_count_grows_a_list():
     (F.tuples_at_run_time, "this loop yields tuples"),
     (F.is_a_generator, "generators (yield) in the function it differentiates"),
     (F.sends, "yield as a statement only"),
+    (F.stops_at_run_time, "returns a tuple on one path and a different value on another"),
 ], ids=lambda v: getattr(v, "__name__", "")[:0] or None)
 def test_refused_with_a_location(f, what):
     check_refused(f, (np.arange(1.0, 6.0),), what, "generator_funcs.py")
