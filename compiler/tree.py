@@ -53,7 +53,18 @@ class TreeDef:
     @property
     def plain(self) -> bool:
         """Tuples and leaves only: what compiled (Numba) code can return as it is."""
-        return self.kind in ("leaf", "tuple") and all(c.plain for c in self.children)
+        return self.kind in ("leaf", "tuple") and not self.named and \
+            all(c.plain for c in self.children)
+
+    @property
+    def named(self) -> bool:
+        """A namedtuple's node: a tuple whose keys are its field names, then its class's
+        marker (:func:`named_node`)."""
+        return self.kind == "tuple" and bool(self.keys)
+
+    @property
+    def fields(self) -> tuple:
+        return self.keys[:-1] if self.named else ()
 
     def spec(self):
         """The tree as nested tuples of strings (a literal a generated module can hold)."""
@@ -94,6 +105,19 @@ def _flatten(obj, out: list) -> TreeDef:
     return LEAF
 
 
+# namedtuple classes met in arguments, by marker: results nested as such an argument (its
+# gradient) are built as its class again
+NAMED: dict[str, type] = {}
+
+
+def named_node(value, children) -> TreeDef:
+    """The node of the namedtuple ``value``: its fields, then its class's marker."""
+    cls = type(value)
+    marker = f"<{cls.__module__}.{cls.__qualname__}>"
+    NAMED[marker] = cls
+    return TreeDef("tuple", tuple(children), tuple(cls._fields) + (marker,))
+
+
 def unflatten(tree: TreeDef, values):
     """The leaves ``values`` (in order) nested as ``tree``."""
     values = list(values)
@@ -109,6 +133,8 @@ def _build(tree: TreeDef, leaf):
     items = [_build(c, leaf) for c in tree.children]
     if tree.kind == "dict":
         return dict(zip(tree.keys, items))
+    if tree.named and tree.keys[-1] in NAMED:
+        return NAMED[tree.keys[-1]](*items)
     return items if tree.kind == "list" else tuple(items)
 
 

@@ -31,7 +31,7 @@ from ..compiler.errors import CompileError, SourceLoc
 from ..compiler.frontend.source import params_of
 from ..compiler.frontend.transforms import Inner
 from ..compiler.pipeline import Request, render, transform
-from ..compiler.tree import LEAF, TreeDef, unflatten
+from ..compiler.tree import LEAF, TreeDef, named_node, unflatten
 from ..compiler.objects import array_leaves, follow, holds_objects
 from ..compiler.values import is_static
 from . import cache, dask_rows, draws, forksafe, hot, tiers
@@ -54,7 +54,7 @@ class Signature(tuple):
 
 def _is_namedtuple(v) -> bool:
     """A namedtuple (its field names become the tree node's keys: the function reads
-    ``p.W``)."""
+    ``p.W``; its gradient is built as its class)."""
     fields = getattr(type(v), "_fields", None)
     return isinstance(fields, tuple) and all(isinstance(f, str) for f in fields)
 
@@ -89,8 +89,10 @@ def classify_tree(name: str, value, differentiable: bool):
             keys = tuple(sorted(v))
             return TreeDef("dict", tuple(walk(f"{path}[{k!r}]", v[k]) for k in keys), keys)
         kind = "tuple" if isinstance(v, tuple) else "list"
-        fields = tuple(type(v)._fields) if kind == "tuple" and _is_namedtuple(v) else ()
-        return TreeDef(kind, tuple(walk(f"{path}[{i}]", x) for i, x in enumerate(v)), fields)
+        children = tuple(walk(f"{path}[{i}]", x) for i, x in enumerate(v))
+        if kind == "tuple" and _is_namedtuple(v):
+            return named_node(v, children)
+        return TreeDef(kind, children)
 
     tree = walk(name, value)
     return T.Tree(tree, tuple(t for t, _, _ in found)), [v for _, v, _ in found], True

@@ -139,8 +139,8 @@ def _parameter(b: Builder, name: str, t: T.Type, leaves: list) -> object:
             return Record({k: build(c, f"{path}_{_identifier(k)}")
                            for k, c in zip(tree.keys, tree.children)})
         items = tuple(build(c, f"{path}_{i}") for i, c in enumerate(tree.children))
-        if tree.kind == "tuple" and tree.keys:       # a namedtuple: its fields by name too
-            return NamedValue(items, tree.keys)
+        if tree.named:                     # a namedtuple: its fields by name too
+            return NamedValue(items, tree.fields)
         return ListValue(items) if tree.kind == "list" else items
 
     return build(t.tree, name)

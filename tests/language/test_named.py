@@ -22,7 +22,8 @@ def test_python_target_against_differences(f, x):
 @pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
 def test_a_namedtuple_argument_is_read_by_field(target):
     g = fg.grad(F.as_argument, target=target)(P, X)
-    assert isinstance(g, tuple) and len(g) == 2
+    assert type(g) is F.Params                     # the gradient has the argument's class
+    assert g.W.shape == P.W.shape and g.b.shape == P.b.shape
     np.testing.assert_allclose(g[0], num_grad(lambda W: F.as_argument(F.Params(W, P.b), X),
                                               (P.W,), 0), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(g[1], num_grad(lambda b: F.as_argument(F.Params(P.W, b), X),
@@ -48,3 +49,14 @@ def test_a_missing_field_is_a_located_error():
 @pytest.mark.slow
 def test_cpu_target_against_python():
     check_cpu_matches_python(F.FUNCS, [(W, X)], spread=True)
+
+
+def test_per_example_gradients_of_a_namedtuple_keep_its_class():
+    xs = RNG.normal(size=(5, 4, 3))
+    per = fg.vmap(fg.grad(F.as_argument, target="python"), in_axes=(None, 0))(P, xs)
+    assert type(per) is F.Params and per.W.shape == (5, 3, 2)
+    one = fg.grad(F.as_argument, target="python")(P, xs[3])
+    np.testing.assert_allclose(per.W[3], one.W, rtol=1e-12)
+    d = fg.grad(lambda d, x: F.as_argument(d["p"], x) * d["s"],
+                target="python")({"p": P, "s": 2.0}, X)
+    assert type(d["p"]) is F.Params
