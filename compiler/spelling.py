@@ -31,7 +31,9 @@ class Spelling:
 
 def infix(sym: str, prec: int) -> Spelling:
     right = prec + 1 if sym != "**" else P_UNARY
-    left = prec if sym != "**" else P_ATOM
+    # Python chains comparisons (``a > b == c`` is ``a > b and b == c``): a comparison on
+    # either side of another is parenthesised
+    left = P_ATOM if sym == "**" else prec + 1 if prec == P_CMP else prec
     fmt = "{0} %s {1}" % sym
     return Spelling(fmt, fmt, prec, (left, right))
 

@@ -412,6 +412,10 @@ class Gen:
         if r.random() < 0.15:
             return Expr("{0} and {1}" if r.random() < 0.5 else "not ({0} or {1})",
                         [c, Expr("{0} > {1}", [self.expr(env, (), 0), self.expr(env, (), 0)])])
+        if r.random() < 0.06:
+            # a comparison of comparisons, on the lazy side of `and` (spelled inline there)
+            return Expr("{0} and ({1} > 0.0) == ({2} < 0.5)",
+                        [c, self.expr(env, (), 1), self.expr(env, (), 1)])
         return c
 
     # ------------------------------------------------------------------ helpers

@@ -306,3 +306,14 @@ def alias_made_in_a_loop(z, x):
         z = Z
     Z -= 0.5
     return np.sum(z)
+
+
+def compared_comparisons(a, x):
+    """Comparisons of comparisons on the lazy right side of ``and`` (spelled inline):
+    Python chains ``p > 0 == q`` into ``p > 0 and 0 == q``, so each must keep its
+    parentheses."""
+    if a > -10 and (np.sin(a) > 0) == (a < 5):
+        a = a * a
+    if a > -10 and np.sum((x > 0) == (x < a)) > 1 and not np.any(x > 100):
+        return a * np.sum(x)
+    return a

@@ -96,3 +96,15 @@ def test_reshape_of_a_non_contiguous_array(target):
     x = np.arange(6.0).reshape(2, 3)
     np.testing.assert_allclose(fg.grad(F.reshape_transposed, target=target)(x),
                                [[0.0, 2.0, 4.0], [7.0, 3.0, 5.0]])
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_comparison_of_comparisons_keeps_its_parentheses(target):
+    x = np.array([1.0, 2.0, 3.0])
+    vg = fg.value_and_grad(F.compared_comparisons, argnums=(0, 1), target=target)
+    for a in [2.0, 4.0, 7.0, -1.0]:          # every combination of the two ifs' outcomes
+        value, (ga, gx) = vg(a, x)
+        assert value == pytest.approx(F.compared_comparisons(a, x))
+        h = 1e-6
+        fd = (F.compared_comparisons(a + h, x) - F.compared_comparisons(a - h, x)) / (2 * h)
+        assert ga == pytest.approx(fd, rel=1e-5)
