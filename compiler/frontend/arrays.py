@@ -58,6 +58,8 @@ class ArrayLowering:
     def attribute(self, base, node: ast.Attribute):
         name = node.attr
         if not T.is_array(base.type):
+            if name == "item":                       # x.item() of a number: the number
+                return Ref(BoundMethod(base, name))
             raise self.err(node, f"a scalar has no attribute '{name}' flatgrad can read")
         if name == "T":
             return self.op(node, "transpose", base)
@@ -73,6 +75,10 @@ class ArrayLowering:
 
     def call_method(self, m: BoundMethod, node: ast.Call, kwargs):
         x, name = m.base, m.name
+        if name == "item" and isinstance(x, (Var, Const)) and not T.is_array(x.type):
+            if node.args or kwargs:
+                raise self.err(node, "x.item() of a number takes no arguments")
+            return x
         if isinstance(x, NamedValue):        # p._replace(W=...), p._asdict()
             return self.lowerer.named_method(x, name, node, kwargs)
         if isinstance(x, Record) and name == "get":    # d.get(key[, default])

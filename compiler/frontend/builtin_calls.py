@@ -108,6 +108,28 @@ def lower_dict(lowerer, node, args):
     return Record(items, owner=lowerer)
 
 
+@lowers(builtins.map, signature="function, *iterables")
+def lower_map(lowerer, node, args):
+    """map(f, xs, ...): the generator (f(a, ...) for a, ... in zip(xs, ...)), lowered as
+    such (a tuple of values, or a list grown in a loop over rows)."""
+    if not args.rest:
+        raise lowerer.err(node, "map() needs a function and an iterable")
+    names = [f"_fg_map{k}" for k in range(len(args.rest))]
+    call = ast.Call(func=args["function"], args=[ast.Name(id=n, ctx=ast.Load()) for n in names],
+                    keywords=[])
+    target = ast.Name(id=names[0], ctx=ast.Store()) if len(names) == 1 else \
+        ast.Tuple(elts=[ast.Name(id=n, ctx=ast.Store()) for n in names], ctx=ast.Store())
+    it = args.rest[0] if len(names) == 1 else \
+        ast.Call(func=ast.Name(id="zip", ctx=ast.Load()), args=list(args.rest), keywords=[])
+    gen = ast.GeneratorExp(elt=call, generators=[ast.comprehension(
+        target=target, iter=it, ifs=[], is_async=0)])
+    for n in ast.walk(gen):
+        if "lineno" in n._attributes and not hasattr(n, "lineno"):
+            ast.copy_location(n, node)
+            n.end_lineno, n.end_col_offset = node.end_lineno, node.end_col_offset
+    return lowerer.expr(gen)
+
+
 @lowers(builtins.len)
 def lower_len(lowerer, node, args):
     x = lowerer.expr(args["obj"])

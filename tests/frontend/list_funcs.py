@@ -186,3 +186,19 @@ def stacks_of_numbers(x):
         out.append(x[i] ** 2)
     return (np.sum(np.vstack(out) * np.arange(x.shape[0])[:, None]) + np.sum(np.hstack(out))
             + np.sum(np.stack(out[1:]) ** 3) + np.sum(np.array(out[::2])))
+
+
+def _plus_one_sq(v):
+    return v ** 2 + 1
+
+
+def maps(x):
+    """map() with a lambda, a helper, a NumPy function and two iterables; x.item() of a
+    number; list() and tuple() of what they give."""
+    f = lambda v: np.sin(v) * 2                          # noqa: E731
+    t = 0.0
+    for v in map(np.tanh, x):
+        t = t + v
+    pairs = list(map(lambda u, w: u * w, x, x[::-1]))
+    return (sum(map(f, x)) + sum(map(_plus_one_sq, x[:3])) + np.sum(np.array(pairs))
+            + t + x[0].item() * 2 + np.sum(x).item() + len(tuple(map(f, x))))

@@ -34,6 +34,7 @@ CASES = [
     (L.nested_append, (X4x3,), 0),
     (L.while_append, (x7,), 0),
     (L.stacks_of_numbers, (x7,), 0),
+    (L.maps, (x7,), 0),
 ]
 
 
