@@ -188,7 +188,15 @@ def lower_print_call(lowerer, node, args):
 
 @lowers(builtins.round)
 def lower_round(lowerer, node, args):
-    raise lowerer.err(node, "round() is not supported", "Use math.floor(x + 0.5).")
+    """round() of numbers known while compiling (Python's own rounding); of a value, no."""
+    x = lowerer.atom(args["number"])
+    nd = lowerer.atom(args["ndigits"]) if "ndigits" in args else None
+    if isinstance(x, Const) and (nd is None or isinstance(nd, Const)):
+        v = round(x.value) if nd is None else round(x.value, nd.value)
+        return Const(v, T.of_value(v))
+    raise lowerer.err(node, "round() of a value known only at run time is not supported "
+                            "(its derivative is zero almost everywhere)",
+                      "Use math.floor(x + 0.5), or round before calling the function.")
 
 
 @lowers(builtins.slice, signature="*args")

@@ -561,7 +561,10 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
             return a
         if isinstance(node.op, ast.Not):
             return self.op(node, "not", self.truth(a, node))
-        raise self.err(node, "flatgrad does not support the ~ operator", "Use not.")
+        if getattr(a.type, "dtype", None) == "bool":   # ~mask: elementwise not
+            return Const(not a.value, T.BOOL) if isinstance(a, Const) else self.op(node, "not", a)
+        raise self.err(node, "flatgrad supports ~ on booleans (masks) only",
+                       "Use np.logical_not(mask), or not for a number.")
 
     def truth(self, a: Atom, node) -> Atom:
         if a.type == T.BOOL:

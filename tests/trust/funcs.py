@@ -317,3 +317,10 @@ def compared_comparisons(a, x):
     if a > -10 and np.sum((x > 0) == (x < a)) > 1 and not np.any(x > 100):
         return a * np.sum(x)
     return a
+
+
+def invert_and_round(x):
+    """~ of a mask (and of a boolean number), round() of constants."""
+    mask = x > 0
+    flag = ~(x[0] > 5)
+    return np.sum(~mask * x ** 2) + round(2.6) * x[1] + round(0.123, 2) * np.sum(x) * flag

@@ -108,3 +108,14 @@ def test_a_comparison_of_comparisons_keeps_its_parentheses(target):
         h = 1e-6
         fd = (F.compared_comparisons(a + h, x) - F.compared_comparisons(a - h, x)) / (2 * h)
         assert ga == pytest.approx(fd, rel=1e-5)
+
+
+def test_invert_of_masks_and_round_of_constants():
+    x = np.array([0.3, -0.7, 1.1, -0.45])
+    value, g = fg.value_and_grad(F.invert_and_round, target="python")(x)
+    assert value == pytest.approx(F.invert_and_round(x))
+    np.testing.assert_allclose(g, [0.12, -1.4 + 3 + 0.12, 0.12, -0.9 + 0.12], rtol=1e-12)
+    with pytest.raises(fg.CompileError, match="supports ~ on booleans"):
+        fg.grad(lambda x: np.sum(~np.arange(3) * x), target="python")(x[:3])
+    with pytest.raises(fg.CompileError, match="round\\(\\) of a value known only at run time"):
+        fg.grad(lambda x: round(x[0]) * x[1], target="python")(x)
