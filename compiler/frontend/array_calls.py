@@ -157,3 +157,5 @@ as_method(np.ravel, "ravel", "flatten")
 as_method(np.dot, "dot")
 as_method(np.ndarray.transpose, "transpose")
 as_method(np.ndarray.astype, "astype")
+for _name in ("var", "std", "clip", "argmax", "argmin", "trace", "diagonal"):
+    as_method(getattr(np, _name), _name)     # (not x.sort(): it sorts in place)

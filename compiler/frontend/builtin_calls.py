@@ -71,7 +71,7 @@ def lower_list(lowerer, node, args):
     """list(v) and tuple(v): of a list or tuple, its items; of a list grown in a loop, or
     of an array, the list of its rows; of a constant range, its numbers; of a generator
     helper's call, what it yields (desugar/generators.py)."""
-    make = ListValue if lowerer.resolve_callee(node.func) is builtins.list else tuple
+    make = ListValue if args.fn is builtins.list else tuple
     if "iterable" not in args:
         return make(())
     it = args["iterable"]

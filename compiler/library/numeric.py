@@ -37,8 +37,7 @@ def _array(lowerer, node, name):
 
 @lowers(np.argmax, np.argmin, takes="a axis")
 def _argextreme(lowerer, node, args):
-    fn = lowerer.resolve_callee(node.func)
-    name = "argmax" if fn is np.argmax else "argmin"
+    name = "argmax" if args.fn is np.argmax else "argmin"    # (x.argmax() too: the bound fn)
     x = _array(lowerer, args["a"], f"np.{name}")
     axis = one_axis(lowerer, args.get("axis"), x.type.ndim, f"np.{name}")
     if axis is None:

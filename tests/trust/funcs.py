@@ -324,3 +324,11 @@ def invert_and_round(x):
     mask = x > 0
     flag = ~(x[0] > 5)
     return np.sum(~mask * x ** 2) + round(2.6) * x[1] + round(0.123, 2) * np.sum(x) * flag
+
+
+def array_methods(x):
+    """The array methods that mean a NumPy function (x.var() is np.var(x), ...)."""
+    A = x.reshape(2, 3)
+    return (A.var(axis=0).sum() + A.std() + np.sum(A.clip(-0.5, 0.5) ** 2) + A[:, :2].trace()
+            + np.sum(A[:, :2].diagonal() ** 2) + x[x.argmax()] - x[x.argmin()] * 2
+            + A.var(ddof=1) + np.sum(A.argmax(axis=1) * A[:, 0]))

@@ -119,3 +119,12 @@ def test_invert_of_masks_and_round_of_constants():
         fg.grad(lambda x: np.sum(~np.arange(3) * x), target="python")(x[:3])
     with pytest.raises(fg.CompileError, match="round\\(\\) of a value known only at run time"):
         fg.grad(lambda x: round(x[0]) * x[1], target="python")(x)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_array_methods_mean_their_numpy_functions(target):
+    from ..frontend.numeric import num_grad
+    x = np.array([0.3, -0.7, 1.1, 0.45, -0.2, 0.9])
+    value, g = fg.value_and_grad(F.array_methods, target=target)(x)
+    assert value == pytest.approx(F.array_methods(x))
+    np.testing.assert_allclose(g, num_grad(F.array_methods, (x,), 0), rtol=1e-6, atol=1e-8)
