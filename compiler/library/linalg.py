@@ -453,6 +453,26 @@ def _lower_inv(lowerer, node, args):
     return lowerer.op(node, "inv", A)
 
 
+@lowers(np.linalg.matrix_power, takes="a n")
+def _lower_matrix_power(lowerer, node, args):
+    """A square matrix to a power known while compiling: products by repeated squaring
+    (n < 0: of the inverse; n = 0: the identity of its size)."""
+    (A,) = _float_arrays(lowerer, args, ("a",), ((2,),))
+    n = lowerer.const_int(args["n"])
+    if n < 0:
+        A, n = lowerer.op(node, "inv", A), -n
+    if n == 0:
+        return lowerer.op(node, "eye", lowerer.op(node, "dim", A, axis=0))
+    out, square = None, A
+    while n:
+        if n & 1:
+            out = square if out is None else lowerer.op(node, "matmul", out, square)
+        n >>= 1
+        if n:
+            square = lowerer.op(node, "matmul", square, square)
+    return out
+
+
 @lowers(np.linalg.det)
 def _lower_det(lowerer, node, args):
     (A,) = _float_arrays(lowerer, args, ("a",), ((2,),))

@@ -166,3 +166,9 @@ def norm_autograd_ords(x):
 
 def norm_autograd_matrix(x):
     return np.sum(np.linalg.norm(x, 'fro', axis=(0, 1))) + np.linalg.norm(x[0])
+
+
+def matrix_powers(A):
+    """np.linalg.matrix_power with positive, zero and negative powers."""
+    return (np.sum(np.linalg.matrix_power(A, 3)) + np.sum(np.linalg.matrix_power(A, 0))
+            + np.sum(np.linalg.matrix_power(A, -2)) + np.trace(np.linalg.matrix_power(A, 5)))

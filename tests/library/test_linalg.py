@@ -392,3 +392,8 @@ def test_cpu_target_matches_python():
     # (A.T and M.T pass non-contiguous views into LAPACK and the einsum loops)
     _, tp = fg.jvp(_cpu_all, args, tuple(rand(*np.shape(a)) for a in args), target="python")
     assert np.isfinite(tp)
+
+
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+def test_matrix_power(target):
+    check(F.matrix_powers, (well_conditioned(3) * 0.3,), target=target, ag=False)   # (autograd has none)
