@@ -31,12 +31,34 @@ def is_user_object(v) -> bool:
                       types.BuiltinFunctionType, np.ndarray, np.generic, np.ufunc,
                       functools.partial)):
         return False
-    t = type(v)
-    if (t.__module__ or "").split(".")[0] in _FOREIGN or any(hasattr(t, h) for h in _HOOKS):
-        return False
-    if (t.__module__ or "").startswith("_cython"):   # a compiled function (np.random.default_rng)
-        return False
-    return hasattr(v, "__dict__")
+    return _users(type(v)) and hasattr(v, "__dict__")
+
+
+def _users(t: type) -> bool:
+    """Is ``t`` a class the user wrote: not a library's, not one flatgrad lowers itself, not
+    compiled (``_cython``: np.random.default_rng)?"""
+    module = t.__module__ or ""
+    return module.split(".")[0] not in _FOREIGN and not module.startswith("_cython") and \
+        not any(hasattr(t, h) for h in _HOOKS)
+
+
+def is_user_class(c) -> bool:
+    """A class the user wrote, built in the function by calling it (not a namedtuple, an
+    exception, or one with a metaclass)."""
+    return isinstance(c, type) and type(c) is type and \
+        not issubclass(c, (tuple, BaseException)) and _users(c)
+
+
+def is_namedtuple_class(c) -> bool:
+    fields = getattr(c, "_fields", None)
+    return isinstance(c, type) and issubclass(c, tuple) and isinstance(fields, tuple) and \
+        all(isinstance(f, str) for f in fields)
+
+
+def is_namedtuple(v) -> bool:
+    """Is ``v`` a namedtuple (its field names are read as ``p.W``; its gradient is built as
+    its class)?"""
+    return isinstance(v, tuple) and is_namedtuple_class(type(v))
 
 
 def holds_objects(v, depth: int = 0) -> bool:

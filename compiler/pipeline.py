@@ -189,7 +189,7 @@ def render(functions: list[Function], target: Target | str, origin: str, key: st
         checking = _bounds(f) if target.bounds_checks and boundscheck else None
         lines, results, line_locs = emit_body(f, target, checking and checking["checks"])
         tree = dict(f.meta).get("tree")
-        if tree is not None and not tree.plain and (target.jit or _has_named(tree)):
+        if tree is not None and not tree.plain and (target.jit or tree.holds_named):
             # Numba returns tuples, not dicts or lists of arrays, and no target builds a
             # namedtuple's class: the runtime nests the results
             nested[f.name] = tree.spec()
@@ -269,7 +269,3 @@ def _line_table(text: str, fns: list, locs: list) -> str:
             if loc is not None:
                 table[head + 2 + k] = f"{loc.file}:{loc.line}"
     return f"\n__flatgrad_lines__ = {table!r}\n" if table else ""
-
-
-def _has_named(tree) -> bool:
-    return tree.named or any(_has_named(c) for c in tree.children)

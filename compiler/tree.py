@@ -63,6 +63,11 @@ class TreeDef:
         return self.kind == "tuple" and bool(self.keys)
 
     @property
+    def holds_named(self) -> bool:
+        """A namedtuple's node here or below (the runtime builds its class: pipeline.py)."""
+        return self.named or any(c.holds_named for c in self.children)
+
+    @property
     def fields(self) -> tuple:
         return self.keys[:-1] if self.named else ()
 

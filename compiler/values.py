@@ -102,6 +102,11 @@ def same_form(a, b) -> bool:
         (a[0] != "object" or a[2] is b[2])
 
 
+def width(form) -> int:
+    """How many components a value of this form has."""
+    return len(form[1]) if form[0] in ("dict", "object") else form[1]
+
+
 def join_value(form, parts):
     kind, keys, extra = form
     if kind == "dict":

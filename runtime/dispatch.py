@@ -32,7 +32,7 @@ from ..compiler.frontend.source import params_of
 from ..compiler.frontend.transforms import Inner
 from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import LEAF, TreeDef, named_node, unflatten
-from ..compiler.objects import array_leaves, follow, holds_objects
+from ..compiler.objects import array_leaves, follow, holds_objects, is_namedtuple
 from ..compiler.values import is_static
 from . import cache, dask_rows, draws, forksafe, hot, tiers
 from .compiled import Compiled
@@ -50,13 +50,6 @@ _ERRORS = (ValueError, IndexError, ZeroDivisionError)   # run-time errors locate
 
 class Signature(tuple):
     """The IR types of one call's arguments."""
-
-
-def _is_namedtuple(v) -> bool:
-    """A namedtuple (its field names become the tree node's keys: the function reads
-    ``p.W``; its gradient is built as its class)."""
-    fields = getattr(type(v), "_fields", None)
-    return isinstance(fields, tuple) and all(isinstance(f, str) for f in fields)
 
 
 def is_tree(value) -> bool:
@@ -90,7 +83,7 @@ def classify_tree(name: str, value, differentiable: bool):
             return TreeDef("dict", tuple(walk(f"{path}[{k!r}]", v[k]) for k in keys), keys)
         kind = "tuple" if isinstance(v, tuple) else "list"
         children = tuple(walk(f"{path}[{i}]", x) for i, x in enumerate(v))
-        if kind == "tuple" and _is_namedtuple(v):
+        if kind == "tuple" and is_namedtuple(v):   # read as p.W; its gradient has its class
             return named_node(v, children)
         return TreeDef(kind, children)
 

@@ -14,6 +14,7 @@ from .. import types as T
 from ..ir import Const, Var
 from ..library.registry import lowers
 from ..values import ListValue, Record
+from .desugar.rename import placed
 from .effects import lower_print
 from .lists import Stacked
 
@@ -123,11 +124,7 @@ def lower_map(lowerer, node, args):
         ast.Call(func=ast.Name(id="zip", ctx=ast.Load()), args=list(args.rest), keywords=[])
     gen = ast.GeneratorExp(elt=call, generators=[ast.comprehension(
         target=target, iter=it, ifs=[], is_async=0)])
-    for n in ast.walk(gen):
-        if "lineno" in n._attributes and not hasattr(n, "lineno"):
-            ast.copy_location(n, node)
-            n.end_lineno, n.end_col_offset = node.end_lineno, node.end_col_offset
-    return lowerer.expr(gen)
+    return lowerer.expr(placed(gen, node))
 
 
 @lowers(builtins.len)

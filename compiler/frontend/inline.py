@@ -16,7 +16,7 @@ from .. import types as T
 from ..builder import Builder
 from ..errors import CompileError
 from ..ir import Const, Var
-from ..values import Record, Ref, is_static
+from ..values import Record, Ref, is_static, split_value
 from .calls import BindError, Params, bind
 from .desugar.generators import collected, is_generator
 from .fence import fence
@@ -171,15 +171,13 @@ class _Scope:
 
 
 def _adopt(v, old, new) -> None:
-    """Give the Records in ``v`` that ``old`` owns to ``new``."""
-    if isinstance(v, tuple):
-        for x in v:
-            _adopt(x, old, new)
-    elif isinstance(v, Record):
-        if v.owner is old:
-            v.owner = new
-        for x in v.items.values():
-            _adopt(x, old, new)
+    """Give the Records in ``v`` (at any depth of tuples, dicts and objects) that ``old``
+    owns to ``new``."""
+    if isinstance(v, Record) and v.owner is old:
+        v.owner = new
+    split = split_value(v)
+    for x in split[0] if split is not None else ():
+        _adopt(x, old, new)
 
 
 def _atoms(values):

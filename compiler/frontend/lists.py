@@ -15,6 +15,7 @@ import numpy as np
 from .. import types as T
 from ..ir import Const, Var
 from ..values import ListValue, SliceVal
+from .desugar.generators import YIELDED
 
 
 class ListLowering:
@@ -254,7 +255,7 @@ class GrowingLists:
             raise self.err(s, "list.append takes one value")
         x = self.expr(call.args[0])
         if isinstance(x, tuple):
-            what = "yields" if _yielded(name) else "appends"
+            what = "yields" if name == YIELDED else "appends"    # (a generator's list)
             raise self.err(call.args[0], f"this loop {what} tuples, and it runs a number of "
                                          "times known only at run time: such a list holds "
                                          "numbers or arrays of one shape",
@@ -344,12 +345,6 @@ class GrowingLists:
         dims = [self.op(node, "dim", moved, axis=k) for k in range(nd)]
         merged = self.op(node, "mul", dims[axis], dims[axis + 1])
         return self.op(node, "reshape", moved, *dims[:axis], merged, *dims[axis + 2:])
-
-
-def _yielded(name: str) -> bool:
-    """Is ``name`` the list a generator's yields append to (desugar/generators.py)?"""
-    from .desugar.generators import YIELDED
-    return name == YIELDED
 
 
 class Held(ast.expr):

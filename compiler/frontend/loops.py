@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .. import types as T
 from ..builder import Builder, reversed_range
 from ..ir import Block, Const, For, Var, While
-from ..values import Instance, Record, Ref, Undefined, join_value, split_value
+from ..values import Instance, Record, Ref, Undefined, join_value, split_value, width
 from ..errors import CompileError
 from .desugar.exits import loop_flags
 from .desugar.generators import interleaving, is_generator, own_nodes
@@ -118,9 +118,9 @@ class LoopLowering:
         """(call, name, def node or None) for each call of a generator helper in ``node``,
         outside list(...), tuple(...) and sorted(...) (which ask for all its values first)."""
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute):
-            if any(self.calls(node, f) for f in (list, tuple, sorted)):
-                return
             fn = _function_of(self.resolve_callee(node.func))
+            if fn is list or fn is tuple or fn is sorted:
+                return
             if isinstance(fn, LocalFunction) and is_generator(fn.node):
                 yield node, fn.name, fn.node
             elif inspect.isgeneratorfunction(fn):
@@ -477,13 +477,10 @@ def _flatten(env: dict, names, tuples: dict) -> None:
 def _rebuild(env: dict, tuples: dict) -> None:
     """Undo :func:`_flatten` (in place) for every tuple whose components are all there."""
     for k in sorted(tuples, key=lambda k: -k.count("#")):
-        parts = [f"{k}#{i}" for i in range(_width(tuples[k]))]
+        parts = [f"{k}#{i}" for i in range(width(tuples[k]))]
         if all(p in env for p in parts):
             env[k] = join_value(tuples[k], tuple(env.pop(p) for p in parts))
 
-
-def _width(form) -> int:
-    return len(form[1]) if form[0] in ("dict", "object") else form[1]   # (as lower._width)
 
 
 def _trips(start, stop, step) -> int | None:

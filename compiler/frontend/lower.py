@@ -37,15 +37,14 @@ from .effects import is_print
 from .fence import fence
 from .lists import GrowingLists, ListLowering, Stacked, _appended
 from .inline import InlineLowering, LocalFunction
-from .objects import (ObjectLowering, ObjectVal, StaticArg, UserMethod, is_namedtuple_class,
-                      is_user_class, object_parameter)
+from .objects import ObjectLowering, ObjectVal, StaticArg, UserMethod, object_parameter
 from .scope import NameLowering
 from .ownership import Ownership
 from .slices import SliceLowering, slice_parameter
 from .source import ParsedFunction, params_of, parse_function
-from ..objects import holds_objects
+from ..objects import holds_objects, is_namedtuple_class, is_user_class
 from ..values import (BoundMethod, Instance, ListValue, NamedValue, Record, Ref, SliceVal,
-                      Undefined, join_value, same_form, split_value)
+                      Undefined, join_value, same_form, split_value, width)
 from ..library import random
 
 CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
@@ -468,7 +467,7 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         self.b.emit(If(cond, Block((), tuple(bt.stmts), tuple(yt)),
                        Block((), tuple(be.stmts), tuple(ye)), tuple(outs), self.pf.loc(node)))
         for k, form in reversed(tuples):          # put split tuples back together
-            parts = [f"{k}#{i}" for i in range(_width(form))]
+            parts = [f"{k}#{i}" for i in range(width(form))]
             if any(p in merged for p in parts):
                 merged[k] = join_value(form, tuple(merged.pop(p, None) for p in parts))
         self.env, self.dead = merged, dt and de
@@ -758,11 +757,6 @@ def static_compare(op: ast.cmpop, a, b) -> Const:
     return Const(same != isinstance(op, (ast.IsNot, ast.NotEq)), T.BOOL)
 
 
-def _width(form) -> int:
-    """How many components a value of this form (``values.split_value``) has."""
-    return len(form[1]) if form[0] in ("dict", "object") else form[1]
-
-
 def _split_tuples(env0: dict, et: dict, ee: dict, dt: bool, de: bool):
     """Tuples the arms of an if assign (``a, b = ...``; ``return x, y``) are merged component
     by component: copies of the three environments where each such tuple ``k`` of length
@@ -788,7 +782,7 @@ def _split_tuples(env0: dict, et: dict, ee: dict, dt: bool, de: bool):
             if not (other is None or other_dead or k.startswith("$")) or isinstance(other, Undefined):
                 continue
             form = one
-        if _width(form) == 0 and (dt or de or (vt is not None and ve is not None)):
+        if width(form) == 0 and (dt or de or (vt is not None and ve is not None)):
             # an empty tuple, list or dict has no components to merge: it stays as it is
             empty = join_value(form, ())
             for env in (env0, et, ee):

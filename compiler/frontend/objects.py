@@ -24,11 +24,12 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const
-from ..objects import _FOREIGN, _HOOKS, array_leaves, is_literal_key, is_user_object
+from ..objects import array_leaves, is_literal_key, is_namedtuple, is_user_object
 from ..errors import CompileError
 from .desugar.init import constructor
 from .source import parse_function
-from ..values import BoundMethod, Building, Instance, NamedValue, Record, Ref, SliceVal, hashable
+from ..values import (BoundMethod, Building, Instance, NamedValue, Record, Ref, SliceVal,
+                      hashable, split_value)
 
 _LIST_MAX = 10_000     # items of a list read as static data (a longer one is data: an array)
 
@@ -169,22 +170,31 @@ class ObjectLowering:
     def make_named(self, cls, node: ast.Call, kwargs):
         """``Params(W, b)``, ``Params(W=W, b=b)`` of a namedtuple class: its fields bound as
         the class binds them (defaults included)."""
-        fields, defaults = tuple(cls._fields), dict(getattr(cls, "_field_defaults", {}))
+        fields = tuple(cls._fields)
+        values = self.bind_fields(cls.__name__, fields, dict(getattr(cls, "_field_defaults", {})),
+                                  node, kwargs)
+        return NamedValue(tuple(values[f] for f in fields), fields, cls)
+
+    def bind_fields(self, cname: str, fields, defaults: dict, node: ast.Call, kwargs) -> dict:
+        """Field name -> value for ``cname(...)`` (a namedtuple's or a dataclass's
+        constructor): by position, then by keyword, then the field's default (read as static
+        data; a dataclass's ``default_factory``, _FACTORY here, is not run)."""
         if len(node.args) > len(fields):
-            raise self.err(node, f"{cls.__name__}() takes {len(fields)} values, "
-                                 f"got {len(node.args)}")
+            raise self.err(node, f"{cname}() takes {len(fields)} values, got {len(node.args)}")
         values = dict(zip(fields, (self.expr(a) for a in node.args)))
         for k, e in kwargs.items():
             if k not in fields or k in values:
-                raise self.err(node, f"{cls.__name__}() got an unexpected or repeated "
-                                     f"argument '{k}'")
+                raise self.err(node, f"{cname}() got an unexpected or repeated argument '{k}'")
             values[k] = self.expr(e)
         for f in fields:
             if f not in values:
-                if f not in defaults:
-                    raise self.err(node, f"{cls.__name__}() is missing the field '{f}'")
-                values[f] = self.static_value(defaults[f], None, (), node, f"{cls.__name__}.{f}")
-        return NamedValue(tuple(values[f] for f in fields), fields, cls)
+                d = defaults.get(f, _MISSING)
+                if d is _MISSING or d is _FACTORY:
+                    raise self.err(node, f"{cname}() is missing the field '{f}'"
+                                   + (" (a default_factory is not run here)" if d is _FACTORY
+                                      else ""))
+                values[f] = self.static_value(d, None, (), node, f"{cname}.{f}")
+        return {f: values[f] for f in fields}
 
     def call_user_method(self, m: UserMethod, node: ast.Call, kwargs):
         """``obj.method(...)``: the method inlined with ``self`` bound to the object."""
@@ -210,7 +220,12 @@ class ObjectLowering:
             if hasattr(cls, "__post_init__"):
                 raise self.err(node, f"'{name}' has a __post_init__, which flatgrad does not run",
                                "Build the object outside the function and pass it in.")
-            return Instance(cls, self.dataclass_fields(cls, node, kwargs))
+            fields = [f for f in dataclasses.fields(cls) if f.init]
+            defaults = {f.name: f.default if f.default is not dataclasses.MISSING else _FACTORY
+                        for f in fields if f.default is not dataclasses.MISSING
+                        or f.default_factory is not dataclasses.MISSING}
+            return Instance(cls, self.bind_fields(name, [f.name for f in fields], defaults, node,
+                                                  kwargs))
         init = inspect.getattr_static(cls, "__init__", None)
         if init is object.__init__:
             if node.args or kwargs:
@@ -232,25 +247,6 @@ class ObjectLowering:
                                ).called_from(self.pf.loc(node))
         attrs = self.call_user(init, node, kwargs, leading=(Building(cls),), rewrite=constructor)
         return Instance(cls, attrs.items)
-
-    def dataclass_fields(self, cls, node: ast.Call, kwargs) -> dict:
-        fields = [f for f in dataclasses.fields(cls) if f.init]
-        if len(node.args) > len(fields):
-            raise self.err(node, f"{cls.__name__}() takes {len(fields)} values, got {len(node.args)}")
-        values = {f.name: self.expr(a) for f, a in zip(fields, node.args)}
-        for k, e in kwargs.items():
-            if k not in {f.name for f in fields} or k in values:
-                raise self.err(node, f"{cls.__name__}() got an unexpected or repeated argument '{k}'")
-            values[k] = self.expr(e)
-        for f in fields:
-            if f.name not in values:
-                if f.default is dataclasses.MISSING:
-                    raise self.err(node, f"{cls.__name__}() is missing the field '{f.name}'"
-                                   + (" (a default_factory is not run here)"
-                                      if f.default_factory is not dataclasses.MISSING else ""))
-                values[f.name] = self.static_value(f.default, None, (), node,
-                                                   f"{cls.__name__}.{f.name}")
-        return {f.name: values[f.name] for f in fields}
 
     def instance_attribute(self, inst, node: ast.Attribute):
         """``layer.W`` of an object built here (an attribute its __init__ set, else the
@@ -353,39 +349,14 @@ class ObjectLowering:
                        "it); change the object outside the function.")
 
 
-def is_user_class(c) -> bool:
-    """A class the user wrote (not a library's, not a namedtuple), built in the function by
-    calling it."""
-    if not isinstance(c, type) or issubclass(c, (tuple, BaseException)):
-        return False
-    module = (c.__module__ or "").split(".")[0]
-    return module not in _FOREIGN and module != "builtins" and \
-        not any(hasattr(c, h) for h in _HOOKS) and type(c) is type
-
-
-def is_namedtuple(v) -> bool:
-    """Is ``v`` a namedtuple (an instance; ``is_namedtuple_class`` for the class)?"""
-    return isinstance(v, tuple) and is_namedtuple_class(type(v))
-
-
-def is_namedtuple_class(c) -> bool:
-    fields = getattr(c, "_fields", None)
-    return isinstance(c, type) and issubclass(c, tuple) and isinstance(fields, tuple) and \
-        all(isinstance(f, str) for f in fields)
-
-
 def _holds(v, d) -> bool:
-    """Is the Record ``d`` the value ``v`` or inside it (tuples, records)?"""
-    if v is d:
-        return True
-    if isinstance(v, tuple):
-        return any(_holds(x, d) for x in v)
-    if isinstance(v, Record):
-        return any(_holds(x, d) for x in v.items.values())
-    return False
+    """Is the Record ``d`` the value ``v`` or inside it (a tuple, dict or object holding it)?"""
+    split = split_value(v)
+    return v is d or (split is not None and any(_holds(x, d) for x in split[0]))
 
 
 _MISSING = object()
+_FACTORY = object()     # a dataclass field's default_factory (bind_fields)
 NO_KEY = _MISSING       # what static_key gives for a value that is no dict key
 
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 import ast
 import copy
 
+from .rename import placed
+
 YIELDED = "_fg_yielded"
 ITEM = "_fg_item"
 
@@ -57,19 +59,10 @@ def collected(fn: ast.FunctionDef) -> ast.FunctionDef:
     doc = body[:1] if body and isinstance(body[0], ast.Expr) and \
         isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str) else []
     first = body[len(doc)] if len(body) > len(doc) else fn
-    out.body = doc + [_at(_assign_empty(), first)] + body[len(doc):] + \
-        [_at(ast.Return(value=_name(ast.Load())), body[-1] if body else fn)]
+    out.body = doc + [placed(_assign_empty(), first)] + body[len(doc):] + \
+        [placed(ast.Return(value=_name(ast.Load())), body[-1] if body else fn)]
     _COLLECTED[id(fn)] = (fn, out)
     return out
-
-
-def _at(new: ast.AST, old: ast.AST) -> ast.AST:
-    """``new`` and every node in it without a position placed at ``old``."""
-    for n in ast.walk(new):
-        if "lineno" in n._attributes and not hasattr(n, "lineno"):
-            n.lineno, n.col_offset = old.lineno, old.col_offset
-            n.end_lineno, n.end_col_offset = old.end_lineno, old.end_col_offset
-    return new
 
 
 def _name(ctx) -> ast.Name:
@@ -99,15 +92,15 @@ class _Collect(ast.NodeTransformer):
         v = node.value
         if isinstance(v, ast.Yield):
             value = self.visit(v.value) if v.value is not None else ast.Constant(value=None)
-            return _at(_append(value), node)
+            return placed(_append(value), node)
         if isinstance(v, ast.YieldFrom):
             loop = ast.For(target=ast.Name(id=ITEM, ctx=ast.Store()), iter=self.visit(v.value),
                            body=[_append(ast.Name(id=ITEM, ctx=ast.Load()))], orelse=[])
-            return _at(loop, node)
+            return placed(loop, node)
         return self.generic_visit(node)
 
     def visit_Return(self, node):
-        return _at(ast.Return(value=_name(ast.Load())), node)
+        return placed(ast.Return(value=_name(ast.Load())), node)
 
 
 def interleaving(body: list[ast.stmt], gen: ast.FunctionDef | None, call: ast.Call):

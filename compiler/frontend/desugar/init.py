@@ -20,6 +20,7 @@ import ast
 import copy
 
 from .generators import own_nodes
+from .rename import placed
 
 SELF = "_fg_self"
 
@@ -33,21 +34,13 @@ def constructor(fn: ast.FunctionDef) -> ast.FunctionDef:
     start = ast.Assign(targets=[ast.Name(id=SELF, ctx=ast.Store())],
                        value=ast.Dict(keys=[], values=[]))
     end = ast.Return(value=ast.Name(id=SELF, ctx=ast.Load()))
-    out.body = [_at(start, fn.body[0])] + body + [_at(end, fn.body[-1])]
+    out.body = [placed(start, fn.body[0])] + body + [placed(end, fn.body[-1])]
     return out
 
 
 def _on(n: ast.AST, me: str | None) -> bool:
     """Is ``n`` an attribute of the name ``me`` (``self.W``)?"""
     return isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == me
-
-
-def _at(new: ast.AST, old: ast.AST) -> ast.AST:
-    for n in ast.walk(new):
-        if "lineno" in n._attributes:
-            n.lineno, n.col_offset = old.lineno, old.col_offset
-            n.end_lineno, n.end_col_offset = old.end_lineno, old.end_col_offset
-    return new
 
 
 class _Attrs(ast.NodeTransformer):
@@ -63,9 +56,8 @@ class _Attrs(ast.NodeTransformer):
         if _on(node, self.me) and node.attr in self.own:
             sub = ast.Subscript(value=ast.Name(id=SELF, ctx=ast.Load()),
                                 slice=ast.Constant(value=node.attr), ctx=node.ctx)
-            return ast.copy_location(_at(sub, node), node)
+            return placed(sub, node)
         return self.generic_visit(node)
 
     def visit_Return(self, node):
-        return ast.copy_location(_at(ast.Return(value=ast.Name(id=SELF, ctx=ast.Load())), node),
-                                 node)
+        return placed(ast.Return(value=ast.Name(id=SELF, ctx=ast.Load())), node)
