@@ -941,22 +941,6 @@ defprim("index_add", -1, lambda acc, g, *idx, spec: acc,
         accumulates=True, indexes=2, batch=B_INDEX)
 
 
-# ---- effects
-
-def _print_text(a: list, p: dict) -> str:
-    """``print('loss', x)``: the literal strings of ``parts``, the values in its None slots."""
-    it = iter(a)
-    return "print(" + ", ".join(next(it) if s is None else repr(s) for s in p["parts"]) + ")"
-
-
-# print of numbers, arrays and literal strings (frontend/effects.py). Impure: never removed,
-# merged, hoisted or recomputed. Its result is a token nothing reads, so that every pass
-# sees an op with one result; codegen writes the bare call.
-defprim("print", -1, lambda *values, parts: T.BOOL, variadic(_print_text, first=0),
-        elementwise=False, pure=False, effect=True, nondiff=True, reads_values=False,
-        reads_output=False, batch="a side effect: vmap's loop prints once per example, as a Python loop would")
-
-
 # ---- np.array([a, b, ...])
 
 def _pack_type(*xs):

@@ -45,7 +45,9 @@ _SCALARS = {float: T.F64, int: T.I64, bool: T.BOOL, np.float64: T.F64, np.float3
 
 
 _UNSET = object()
-_ERRORS = (ValueError, IndexError, ZeroDivisionError)   # run-time errors located to the user's line
+# run-time errors located to the user's line: NumPy's (shapes, indices, division) and
+# those the function raises itself (assert, raise RuntimeError(...))
+_ERRORS = (ValueError, LookupError, ArithmeticError, AssertionError, RuntimeError)
 
 
 class Signature(tuple):

@@ -1,16 +1,26 @@
-"""The one side effect a differentiated function may have: ``print``.
+"""The side effects a differentiated function may have: ``print``, ``assert`` and ``raise``.
 
-``print("loss", x)`` becomes a ``print`` op (see its stanza in ``compiler/primitives.py``)
+``print("loss", x)`` becomes a ``print`` op (see its stanza in ``compiler/library/effects.py``)
 that runs where the forward pass computes its values, on every target (Numba prints
 numbers, arrays and literal strings too). It is impure, so no pass removes, merges, hoists
 or recomputes it: the backward pass, and any code that replays forward statements to get
 values back (``if`` arms, loop iterations, checkpointed segments, Jacobians' seed copies),
 runs without it (``rewrite.quiet``). Every other side effect (files, outside state) stays
 rejected.
+
+``assert ok, "msg"`` and ``raise ValueError("msg")`` become a ``check`` op (its stanza is
+beside print's): one generated line that raises the user's exception, with its message, where
+Python would. A condition known while compiling (``assert x.ndim == 1``, a shape check on an
+``if`` on a mode string) is decided then, as an ``if`` on it is, and leaves no code when it
+holds. A ``raise`` ends its path, as a ``return`` does: what that path lacks needs no value
+where the arms merge. The exception must be a built-in one (the generated module names it);
+an f-string message is filled in with what is known while compiling and keeps the source
+text of the rest (``{x[0]}``).
 """
 from __future__ import annotations
 
 import ast
+import builtins
 
 from .. import types as T
 from ..ir import Const, Var
@@ -59,3 +69,88 @@ def _what(v) -> str:
     if isinstance(v, Ref):
         return "None" if v.obj is None else f"'{getattr(v.obj, '__name__', type(v.obj).__name__)}'"
     return f"a {type(v).__name__}"
+
+
+def lower_assert(lowerer, s: ast.Assert) -> None:
+    """``assert ok, msg``: nothing where ``ok`` holds while compiling, a raise where it fails
+    then, else a check at run time."""
+    ok = lowerer.condition(s.test)
+    message = _message(lowerer, [s.msg] if s.msg is not None else [])
+    if isinstance(ok, Const) and ok.value:
+        return
+    _check(lowerer, s, ok, "AssertionError", message)
+
+
+def lower_raise(lowerer, s: ast.Raise) -> None:
+    """``raise E(msg)`` (or ``raise E``): raises there at run time; the path ends."""
+    exc = s.exc
+    func, args = (exc.func, exc.args) if isinstance(exc, ast.Call) else (exc, [])
+    if isinstance(exc, ast.Call) and exc.keywords:
+        raise lowerer.err(exc, "an exception takes positional arguments only")
+    cls = lowerer.resolve_callee(func)
+    if not (isinstance(cls, type) and issubclass(cls, Exception)
+            and getattr(builtins, cls.__name__, None) is cls):
+        raise lowerer.err(func, f"flatgrad raises built-in exceptions only; "
+                                f"'{ast.unparse(func)}' is not one",
+                          "Raise ValueError, TypeError, RuntimeError, ... (the generated code "
+                          "names the class), or check before calling the function.")
+    _check(lowerer, s, Const(False, T.BOOL), cls.__name__, _message(lowerer, args))
+
+
+def _check(lowerer, node, ok, exc: str, message: str) -> None:
+    if isinstance(ok, Const):           # raises on every run that reaches it: the path ends
+        ok = Const(False, T.BOOL)
+        lowerer.dead = True
+        lowerer.raised = node
+    lowerer.op(node, "check", ok, exc=exc, message=message)
+
+
+def _message(lowerer, args: list) -> str:
+    """``str(E(*args))`` as far as it is known while compiling."""
+    texts = [_text(lowerer, a) for a in args]
+    return texts[0] if len(texts) == 1 else "(" + ", ".join(texts) + ")" if texts else ""
+
+
+def _text(lowerer, node: ast.expr) -> str:
+    if isinstance(node, ast.JoinedStr):
+        out = []
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                out.append(str(part.value))
+                continue
+            value = _static(lowerer, part.value)
+            spec = "" if part.format_spec is None else _text(lowerer, part.format_spec)
+            try:
+                if value is _UNKNOWN:
+                    raise ValueError
+                if part.conversion == ord("r"):
+                    value = repr(value)
+                out.append(format(value, spec))
+            except (ValueError, TypeError):        # as the source writes it: {s:.3g}
+                conv = "" if part.conversion < 0 else "!" + chr(part.conversion)
+                out.append("{" + ast.unparse(part.value) + conv + (spec and ":" + spec) + "}")
+        return "".join(out)
+    value = _static(lowerer, node)
+    return ast.unparse(node) if value is _UNKNOWN else str(value)
+
+
+_UNKNOWN = object()
+
+
+def _static(lowerer, node: ast.expr):
+    """The value of ``node`` if it is known while compiling (a string, a number, a shape),
+    else ``_UNKNOWN``. Its ops, if any, are dead code; what cannot be lowered (I/O) is
+    refused, though Python would evaluate it only when raising."""
+    v = lowerer.expr(node)
+
+    def value(v):
+        if isinstance(v, Const):
+            return v.value
+        if isinstance(v, Ref) and (v.obj is None or isinstance(v.obj, (str, int, float))):
+            return v.obj
+        if isinstance(v, tuple):
+            items = tuple(value(x) for x in v)
+            return _UNKNOWN if _UNKNOWN in items else items
+        return _UNKNOWN
+
+    return value(v)

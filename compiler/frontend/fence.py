@@ -21,8 +21,6 @@ _REJECT: dict[type, tuple[str, str]] = {
     ast.AsyncWith: ("async with", "Move it out of the differentiated function."),
     ast.AsyncFor: ("async for", "Use for i in range(n)."),
     ast.Await: ("await", "Move it out of the differentiated function."),
-    ast.Raise: ("raise", "Check inputs before calling the differentiated function."),
-    ast.Assert: ("assert", "Check inputs before calling the differentiated function."),
     ast.Global: ("global statements", "Pass the value in as an argument and return the new value."),
     ast.Nonlocal: ("nonlocal statements", "Pass the value in as an argument and return the new value."),
     ast.Delete: ("del", "Just stop using the variable."),
@@ -67,21 +65,16 @@ def _statement_yields(node: ast.AST, helper: bool) -> set[int]:
 
 def _check(pf: ParsedFunction, root: ast.AST, yields: set[int] = frozenset(),
            helper: bool = False) -> None:
-    # a string may be an argument of a call (np.pad(x, 1, mode="edge")) or a dict argument's
-    # key (params["W"]); their lowering reads it
-    args = {id(a) for c in ast.walk(root) if isinstance(c, ast.Call)
-            for a in [*c.args, *(k.value for k in c.keywords)]}
-    args |= {id(c.slice) for c in ast.walk(root) if isinstance(c, ast.Subscript)}
-    args |= {id(k) for c in ast.walk(root) if isinstance(c, ast.Dict) for k in c.keys}
-    args |= {id(c.left) for c in ast.walk(root) if isinstance(c, ast.Compare)   # "k" in d
-             and isinstance(c.ops[0], (ast.In, ast.NotIn))}
     # *t in a call's arguments, a tuple or list display, or an unpacking target
     starred = {id(a) for c in ast.walk(root) if isinstance(c, (ast.Call, ast.Tuple, ast.List))
                for a in (c.args if isinstance(c, ast.Call) else c.elts)}
-    docs = _docstrings(root)
+    # an f-string is text for an error message only: raise E(f"..."), assert c, f"..."
+    messages = {id(m) for c in ast.walk(root) for top in _messages(c)
+                if isinstance(top, ast.JoinedStr) for m in ast.walk(top)
+                if isinstance(m, ast.JoinedStr)}
     for n in ast.walk(root):
         bad = _REJECT.get(type(n))
-        if bad is not None and id(n) in yields:
+        if bad is not None and (id(n) in yields or id(n) in messages):
             continue
         if isinstance(n, (ast.Yield, ast.YieldFrom)) and (helper or _in_def(root, n)):
             raise CompileError("flatgrad supports yield as a statement only (not its value: "
@@ -92,11 +85,13 @@ def _check(pf: ParsedFunction, root: ast.AST, yields: set[int] = frozenset(),
             raise CompileError("flatgrad does not support starred expressions here", pf.loc(n),
                                "Star a tuple in a call (f(*args)), a tuple or list display "
                                "([*a, *b]) or an unpacking (a, *rest = t).")
-        if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes)) and id(n) not in docs \
-                and not (isinstance(n.value, str) and id(n) in args):
-            raise CompileError("flatgrad does not support strings", pf.loc(n),
-                               "Keep strings and I/O out of the differentiated function "
-                               "(print('text', x) is allowed).")
+        if isinstance(n, ast.Raise) and n.exc is None:
+            raise CompileError("flatgrad does not support a bare raise (it re-raises the "
+                               "exception being handled, and there is no try here)", pf.loc(n),
+                               "Raise an exception: raise ValueError('...').")
+        if isinstance(n, ast.Constant) and isinstance(n.value, bytes):
+            raise CompileError("flatgrad does not support bytes", pf.loc(n),
+                               "Keep bytes and I/O out of the differentiated function.")
         if isinstance(n, ast.Constant) and isinstance(n.value, complex):
             raise CompileError("flatgrad does not support complex numbers", pf.loc(n),
                                "Split the value into real and imaginary parts.")
@@ -105,17 +100,16 @@ def _check(pf: ParsedFunction, root: ast.AST, yields: set[int] = frozenset(),
                                "Use a flag variable set before break.")
 
 
+def _messages(n: ast.AST) -> list:
+    """The message expressions of a ``raise``/``assert`` node (its exception's arguments)."""
+    if isinstance(n, ast.Assert):
+        return [n.msg] if n.msg is not None else []
+    if isinstance(n, ast.Raise) and isinstance(n.exc, ast.Call):
+        return list(n.exc.args)
+    return []
+
+
 def _in_def(root: ast.AST, node: ast.AST) -> bool:
     """Is ``node`` inside a def in ``root`` (rather than in the function's own body)?"""
     return any(node is m for d in ast.walk(root) if isinstance(d, ast.FunctionDef)
                for m in ast.walk(d))
-
-
-def _docstrings(root: ast.AST) -> set[int]:
-    """The ids of the docstrings in ``root``: ``root`` itself if it is one (a statement of the
-    function's body), and the first statement of every ``def`` nested in it."""
-    found = {id(root.value)} if isinstance(root, ast.Expr) else set()
-    for n in ast.walk(root):
-        if isinstance(n, ast.FunctionDef) and n.body and isinstance(n.body[0], ast.Expr):
-            found.add(id(n.body[0].value))
-    return found

@@ -33,7 +33,7 @@ from .desugar.exits import exit_of, exits_to_flags, guard_of
 from .flags import RETVAL, LoopFlags, hint_of
 from .loops import PEELED, FirstTripMakesAnArray, LoopLowering
 from .syntax import cannot_fail
-from .effects import is_print
+from .effects import is_print, lower_assert, lower_raise
 from .fence import fence
 from .lists import GrowingLists, ListLowering, Stacked, _appended
 from .inline import InlineLowering, LocalFunction
@@ -150,6 +150,9 @@ def _identifier(key: str) -> str:
     return text if text and not text[0].isdigit() else "k" + text
 
 
+_EFFECTS = {ast.Assert: lower_assert, ast.Raise: lower_raise}
+
+
 class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLowering,
               ListLowering, GrowingLists, ObjectLowering):
     """Lowers one function body (the user's, or an inlined callee) into a builder."""
@@ -174,6 +177,7 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         self.routes: dict = {}       # id(function) -> its route, shared with inlined helpers
         self.env: dict[str, object] = {}
         self.dead = False
+        self.raised: ast.AST | None = None   # the last raise met that ends its path
         self.loops: list[LoopFlags] = []
         self.counter = 0
         self.hints: dict[str, str] = {}   # internal counters named after the user's loop variable
@@ -261,6 +265,9 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
                                  f"different paths: {result.why}",
                            "Return a tuple, list or dict of one length (one set of keys) "
                            "on every path.")
+        if (result is None or isinstance(result, Undefined)) and self.raised is not None:
+            raise self.err(self.raised, f"'{self.pf.name}' raises here on every path: it never "
+                                        "returns a value", "Return a value on some path.")
         if result is None or isinstance(result, Undefined):
             raise self.err(node, f"'{self.pf.name}' does not return a value", "Add a return statement.")
         return result
@@ -298,6 +305,8 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
 
     def stmt(self, s: ast.stmt) -> None:
         method = getattr(self, "stmt_" + type(s).__name__, None)
+        if type(s) in _EFFECTS:                  # assert, raise: frontend/effects.py
+            return _EFFECTS[type(s)](self, s)
         if method is None:
             raise self.err(s, f"flatgrad does not support {type(s).__name__} statements",
                            "Rewrite it with assignments, if, for over range, or while.")
@@ -325,7 +334,6 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
 
     def stmt_Pass(self, s) -> None:
         pass
-
     def stmt_Assign(self, s: ast.Assign) -> None:
         value = self.expr(s.value)
         if isinstance(s.targets[0], ast.Name) and s.targets[0].id == RETVAL:
@@ -499,7 +507,10 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
                 else "a slice" if isinstance(v, SliceVal)
                 else f"a '{type(v.obj).__name__}' object" if isinstance(v, ObjectVal)
                 else "a function or module")
-        raise self.err(node, f"expected a number or an array here, got {what}")
+        raise self.err(node, f"expected a number or an array here, got {what}",
+                       "Strings, functions and None are known while compiling: compare them "
+                       "(kind == 'relu'), key dicts with them or pass them to helpers; "
+                       "arithmetic takes numbers and arrays.")
 
     def int_atom(self, node: ast.expr) -> Atom:
         a = self.atom(node)

@@ -14,3 +14,4 @@ from . import grids  # noqa: F401
 from . import incomplete  # noqa: F401
 from . import stats  # noqa: F401
 from . import random  # noqa: F401
+from . import effects  # noqa: F401

@@ -73,7 +73,7 @@ def recursive(x):
 
 
 def uses_string(x):
-    s = "hello"  # <-
+    s = "hello" * x  # <-
     return x
 
 
@@ -128,7 +128,7 @@ def nested_def(x):
 
 
 def uses_assert(x):
-    assert x > 0  # <-
+    assert x > 0, f"{x}" + "!"  # <-
     return x
 
 

@@ -557,7 +557,7 @@ class Gen:
         w = [("assign", 5), ("aug", 2), ("local", 2 if nest == 0 else 0), ("write", 4),
              ("if", 2 if nest < 2 else 0), ("for", 2 if nest < 2 else 0),
              ("while", 1 if nest < 2 else 0), ("ret", 1 if ret_shape is not None else 0),
-             ("brk", 2 if in_loop else 0), ("dict", 1)]
+             ("brk", 2 if in_loop else 0), ("dict", 1), ("guard", 1)]
         kind = r.choices([k for k, _ in w], [c for _, c in w])[0]
         floats = [v for v in env.values() if v.kind == "f"]
         muts = [v for v in floats if v.mutable]
@@ -675,6 +675,21 @@ class Gen:
             return Stmt(arms=[("if {0}:", [self.cond(env, 2)],
                                [Stmt("return {0}", [self.nonview(env, ret_shape, 3)],
                                      tag="early_return")])], tag="if")
+        if kind == "guard":
+            # assert and raise (a check op) that hold for every finite value, and a shape
+            # assertion decided while compiling
+            e = self.expr(env, r.choice(SHAPES), 2)
+            c = r.random()
+            if c < 0.4:
+                return Stmt('assert np.all({0} == {0}), "a NaN"', [e, e], tag="assert")
+            if c < 0.8:
+                return Stmt(arms=[("if not np.all({0} == {0}):", [e, e],
+                                   [Stmt('raise ValueError(f"NaN, pi = {{np.pi:.2f}}")', tag="raise")])], tag="if")
+            arrs = [v for v in floats if v.shape]
+            if not arrs:
+                return None
+            v = r.choice(arrs)
+            return Stmt(f"assert {v.name}.ndim == {len(v.shape)}, 'rank'", tag="assert")
         if kind == "brk":
             return Stmt(arms=[("if {0}:", [self.cond(env, 1)],
                                [Stmt(r.choice(["break", "continue"]), tag="break")])], tag="if")
