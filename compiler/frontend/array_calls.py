@@ -117,6 +117,22 @@ def lower_full(lowerer, node, args):
     return lowerer.op(node, "full", *dims, lowerer.cast(value, T.F64, node))
 
 
+@lowers(np.full_like, takes="a fill_value dtype")
+def lower_full_like(lowerer, node, args):
+    """``a``'s shape filled with ``fill_value``, in ``a``'s dtype unless ``dtype`` says: ones
+    times the value, so the value's gradient is the sum of the result's."""
+    x = lowerer.atom(args["a"])
+    dtype = lowerer.dtype_of(args["dtype"], node) if "dtype" in args else \
+        getattr(x.type, "dtype", "float64")
+    value = lowerer.cast(lowerer.atom(args["fill_value"]), T.Scalar(dtype), node)
+    if not T.is_array(x.type):
+        return value
+    ones = lowerer.op(node, "ones_like", x)
+    if ones.type.dtype != dtype:
+        ones = lowerer.cast(ones, T.with_dtype(ones.type, dtype), node)
+    return lowerer.op(node, "mul", ones, value)
+
+
 @lowers(np.eye, takes="N")
 def lower_eye(lowerer, node, args):
     return lowerer.op(node, "eye", lowerer.int_atom(args["N"]))

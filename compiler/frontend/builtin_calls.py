@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import math
 
 import numpy as np
@@ -125,6 +126,31 @@ def lower_map(lowerer, node, args):
     gen = ast.GeneratorExp(elt=call, generators=[ast.comprehension(
         target=target, iter=it, ifs=[], is_async=0)])
     return lowerer.expr(placed(gen, node))
+
+
+@lowers(functools.reduce, signature="function, iterable, initial=None, /")
+def lower_reduce(lowerer, node, args):
+    """reduce(f, xs[, initial]) over a tuple or list (a length known while compiling):
+    f(f(initial, xs[0]), xs[1]) ..., each call inlined."""
+    items = lowerer.expr(args["iterable"])
+    if not isinstance(items, tuple):
+        raise lowerer.err(args["iterable"], "reduce() runs over a tuple or list here (a length "
+                                            "known while compiling)",
+                          "Write a for loop: acc = x[0]; for row in x[1:]: acc = f(acc, row).")
+    if "initial" in args:
+        items = (lowerer.expr(args["initial"]),) + items
+    if not items:
+        raise lowerer.err(node, "reduce() of an empty sequence with no initial value")
+    acc, names = items[0], ["_fg_reduce_acc", "_fg_reduce_item"]
+    call = placed(ast.Call(func=args["function"], keywords=[],
+                           args=[ast.Name(id=n, ctx=ast.Load()) for n in names]), node)
+    saved = {n: lowerer.env.get(n) for n in names}
+    for item in items[1:]:
+        lowerer.env.update(zip(names, (acc, item)))
+        acc = lowerer.expr(call)
+    for n, v in saved.items():
+        lowerer.env.pop(n) if v is None else lowerer.env.__setitem__(n, v)
+    return acc
 
 
 @lowers(builtins.len)

@@ -12,9 +12,12 @@ import inspect
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+import numpy as np
+
 from .. import types as T
 from ..builder import Builder, reversed_range
 from ..ir import Block, Const, For, Var, While
+from ..library.registry import lowering_of
 from ..values import Instance, Record, Ref, Undefined, join_value, split_value, width
 from ..errors import CompileError
 from .desugar.exits import loop_flags
@@ -206,7 +209,10 @@ class LoopLowering:
             kind, sources = "zip", list(it.args)
         backwards = [self.calls(x, reversed) and len(x.args) == 1 for x in sources]
         sources = [x.args[0] if back else x for x, back in zip(sources, backwards)]
-        values = [self.expr(x) for x in sources]
+        ranges = [self.calls(x, range) for x in sources]
+        values = [None if r else self.expr(x) for x, r in zip(sources, ranges)]
+        if any(ranges):            # zip(range(n), x), enumerate(range(2, n))
+            values = self.range_sources(sources, values)
         values = [tuple(map(Ref, v.items)) if isinstance(v, Record) else
                   self.stacked_rows(v, it) if isinstance(v, Stacked) else v for v in values]
         values = [v[::-1] if back and isinstance(v, tuple) else v
@@ -230,6 +236,20 @@ class LoopLowering:
         self.hints[k] = "k"
         loop = index_loop(s, kind, names, k, backwards)
         self.stmt_For(loop)
+
+    def range_sources(self, sources: list, values: list) -> list:
+        """``values`` with each ``range(...)`` source (None there) filled in: beside tuples
+        only, with bounds known while compiling, the tuple of its numbers (the loop unrolls);
+        else the array ``np.arange`` makes of it (a loop over an index)."""
+        consts = [[self.atom(a) for a in x.args] if v is None else None
+                  for x, v in zip(sources, values)]
+        if all(isinstance(v, tuple) for v in values if v is not None) and \
+                any(v is not None for v in values) and \
+                all(isinstance(a, Const) for c in consts if c is not None for a in c):
+            return [tuple(Const(i, T.I64) for i in range(*(a.value for a in c)))
+                    if v is None else v for v, c in zip(values, consts)]
+        arange = lowering_of(np.arange)
+        return [arange(self, x, None) if v is None else v for x, v in zip(sources, values)]
 
     def unrolled(self, s: ast.For, kind: str, values: list) -> None:
         """A loop over tuples: the body once per element, in order (:mod:`.desugar.unroll`,

@@ -232,7 +232,8 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         if a.type == t:
             return a
         if isinstance(a, Const) and isinstance(t, T.Scalar):
-            return Const(float(a.value) if t.dtype in T.FLOATS else a.value, t)
+            conv = float if t.dtype in T.FLOATS else bool if t.dtype == "bool" else int
+            return Const(conv(a.value), t)      # as astype: 2.7 -> 2
         if isinstance(t, T.Scalar) and t.dtype == "float64":
             return self.op(node, "float", a)
         return self.op(node, "astype", a, dtype=t.dtype)

@@ -1,0 +1,73 @@
+"""Functions using functools.reduce, range inside zip/enumerate, and np.full_like."""
+import functools
+import operator
+from functools import reduce
+
+import numpy as np
+
+MS = [np.eye(3) * 0.5 + 0.1 * np.arange(9.0).reshape(3, 3) * k for k in range(3)]
+
+
+def reduce_product(x):
+    return reduce(lambda a, b: a * b, [x[0], x[1], x[2]])
+
+
+def reduce_with_initial(x):
+    return functools.reduce(operator.add, [x[0] ** 2, np.sin(x[1])], 1.0)
+
+
+def reduce_matrices(x):
+    return np.sum(reduce(np.dot, [np.outer(x, x), np.eye(3) + np.diag(x), np.outer(x, x[::-1])]))
+
+
+def reduce_layers(x):
+    return np.sum(reduce(lambda h, W: np.tanh(W @ h), MS, x))
+
+
+def zip_range_constant(x):
+    s = 0.0
+    for i, xi in zip(range(2), x):
+        s += (i + 1) * xi ** 2
+    return s
+
+
+def zip_range_run_time(x):
+    s = 0.0
+    for i, xi in zip(range(1, len(x)), x):
+        s += i * xi ** 2 + x[i] * xi
+    return s
+
+
+def enumerate_range(x):
+    s = 0.0
+    for j, i in enumerate(range(1, x.shape[0])):
+        s += (j + 1) * x[i] ** 3
+    return s
+
+
+def zip_range_and_tuple(x):
+    s = 0.0
+    for i, c in zip(range(3), (0.5, 1.5, 2.5)):
+        s += c * x[i] ** 2
+    return s
+
+
+def zip_reversed_range(x):
+    return sum(x[i] * v for i, v in zip(reversed(range(len(x))), x))
+
+
+def full_like(x):
+    return np.sum(np.full_like(x, 2.0) * x + np.full_like(x, x[0]) * x ** 2)
+
+
+def full_like_int(x):
+    return np.sum(np.full_like(np.arange(3), 2.7) * x)     # 2, as NumPy casts
+
+
+FUNCS = [reduce_product, reduce_with_initial, reduce_matrices, reduce_layers,
+         zip_range_constant, zip_range_run_time, enumerate_range, zip_range_and_tuple,
+         zip_reversed_range, full_like, full_like_int]
+
+
+def reduce_rows(x):
+    return reduce(lambda a, b: a + b, x)

@@ -1,0 +1,24 @@
+"""functools.reduce, range inside zip/enumerate and np.full_like (builtin_funcs.py): values
+and gradients against the functions themselves and central differences, both targets."""
+import numpy as np
+import pytest
+
+from ..frontend.numeric import check_cpu_matches_python, check_refused, check_value_and_grad
+from . import builtin_funcs as F
+
+X = np.array([0.3, -1.2, 0.7])
+
+
+@pytest.mark.parametrize("f", F.FUNCS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("x", [X, -0.5 * X], ids=["x", "-x/2"])
+def test_python_target_against_differences(f, x):
+    check_value_and_grad(f, (x,), 0, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.slow
+def test_cpu_target_against_python():
+    check_cpu_matches_python(F.FUNCS, [X, -0.5 * X])
+
+
+def test_reduce_over_rows_says_to_write_a_loop():
+    check_refused(F.reduce_rows, (X,), "reduce() runs over a tuple or list", "builtin_funcs.py")
