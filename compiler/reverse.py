@@ -35,9 +35,11 @@ from .rewrite import clone, free_vars, quiet
 from .shapes import infer as infer_shapes
 
 def reverse_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = False,
-               checkpoint=None) -> Function:
-    """The gradient of ``fn`` (scalar-valued) with respect to parameters ``wrt``."""
-    if len(fn.results) != 1:
+               checkpoint=None, aux: int = 0) -> Function:
+    """The gradient of ``fn`` (scalar-valued) with respect to parameters ``wrt``; ``aux``: its
+    last results are that many leaves of auxiliary data (``has_aux``), returned after the
+    gradients as the forward pass computed them."""
+    if len(fn.results) - aux != 1:
         raise CompileError(f"grad needs '{fn.name}' to return one scalar, not a tuple",
                            fn.loc, "Use jacobian for functions returning several values.")
     out = fn.results[0]
@@ -50,7 +52,8 @@ def reverse_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = False,
             adj[out.id] = b.op("copy", Const(1.0, out.type), of=("grad", out.id))   # grad_L = 1.0
 
     b, grads = backward(fn, wrt, seed, checkpoint)
-    results = ((out,) if with_value else ()) + grads
+    extra = tuple(fn.results[1:])       # JAX's order: ((value, aux), grads) or (grads, aux)
+    results = (out,) + extra + grads if with_value else grads + extra
     return Function(fn.name + "_grad", fn.params, Block((), tuple(b.stmts), results), fn.loc)
 
 

@@ -37,6 +37,9 @@ class Step:
 
     ``single``: ``wrt`` was one int (its results are unwrapped, as JAX's ``argnums=0``);
     ``with_value``: the function's own results come first (rev, vjp, fwd);
+    ``aux``: (rev) the function returns ``(value, aux)``, JAX's ``has_aux``: the gradient is
+    of ``value``, and ``aux`` (any container of numbers and arrays) is returned beside it, as
+    the forward pass computed it;
     ``mode``: "rev" (rows), "fwd" (columns) or "auto" (the fewer seeds) for jac; ``checkpoint``: None, True or K
     for the loops of a rev step (see ``compiler/reverse.py``); ``wrt_tree``: how the
     derivatives with respect to ``wrt`` nest, when they are the leaves of container arguments
@@ -49,6 +52,7 @@ class Step:
     mode: str = "rev"
     checkpoint: object = None
     wrt_tree: object = None
+    aux: bool = False               # rev: the function returns (value, aux); aux rides along
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -65,9 +69,10 @@ class Step:
         check_wrt(fn, self.wrt)
         if self.kind == "rows":           # the same results, computed per row chunk
             return split_rows(fn, self.wrt)
+        aux = aux_leaves(fn) if self.aux and self.kind == "rev" else 0
         tree = self.tree(results_tree(fn))
         if self.kind == "rev":
-            out = reverse_ad(fn, self.wrt, self.with_value, self.checkpoint)
+            out = reverse_ad(fn, self.wrt, self.with_value, self.checkpoint, aux)
         elif self.kind == "vjp":
             out = reverse_seeded(fn, self.wrt, None, self.with_value)
         elif self.kind == "fwd":
@@ -81,19 +86,32 @@ class Step:
         args = self.wrt_tree or (TR.LEAF if self.single else TR.leaves(len(self.wrt)))
         if self.kind == "jac":
             return TR.graft(inner, args)          # rows follow the results, columns wrt
+        if self.aux and self.kind == "rev":     # JAX: (grad, aux); ((value, aux), grad)
+            return TR.tuple_of([inner, args]) if self.with_value else \
+                TR.tuple_of([args, inner.children[1]])
         out = {"rev": args, "vjp": self.wrt_tree or TR.leaves(len(self.wrt)), "fwd": inner}[self.kind]
         return TR.tuple_of([inner, out]) if self.with_value else out
 
 
+def aux_leaves(fn: Function) -> int:
+    """The number of leaves of ``aux`` in ``fn``'s results ``(value, aux)`` (``has_aux``)."""
+    tree = results_tree(fn)
+    if not (tree.kind == "tuple" and len(tree.children) == 2 and tree.children[0].kind == "leaf"):
+        raise CompileError(f"has_aux=True needs '{fn.name}' to return a pair (value, aux), "
+                           f"not {tree}", fn.loc, "Return (loss, aux): aux may be any tuple, "
+                           "list or dict of numbers and arrays.")
+    return tree.children[1].num_leaves
+
+
 def steps_of(api: str, nums: tuple, single: bool, *, mode: str = "auto",
-             checkpoint=None) -> tuple:
+             checkpoint=None, has_aux: bool = False) -> tuple:
     """The steps of the public transform named ``api`` (``flatgrad/api.py``) with respect to
     positions ``nums``; the frontend builds the same ones for a transform made inside a
     function being compiled (``compiler/frontend/transforms.py``)."""
     if api == "grad":
-        return (Step("rev", nums, single, checkpoint=checkpoint),)
+        return (Step("rev", nums, single, checkpoint=checkpoint, aux=has_aux),)
     if api == "value_and_grad":
-        return (Step("rev", nums, single, with_value=True, checkpoint=checkpoint),)
+        return (Step("rev", nums, single, with_value=True, checkpoint=checkpoint, aux=has_aux),)
     if api == "jacobian":
         return (Step("jac", nums, single, mode=mode),)
     if api == "hessian":

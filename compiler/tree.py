@@ -117,7 +117,11 @@ NAMED: dict[str, type] = {}
 
 def named_node(value, children) -> TreeDef:
     """The node of the namedtuple ``value``: its fields, then its class's marker."""
-    cls = type(value)
+    return named_class_node(type(value), children)
+
+
+def named_class_node(cls: type, children) -> TreeDef:
+    """The node of a namedtuple of class ``cls``."""
     marker = f"<{cls.__module__}.{cls.__qualname__}>"
     NAMED[marker] = cls
     return TreeDef("tuple", tuple(children), tuple(cls._fields) + (marker,))

@@ -153,3 +153,41 @@ def hashable(x) -> bool:
         return True
     except TypeError:
         return False
+
+
+def result_tree(result) -> tuple:
+    """(leaves, TreeDef) of a value a function returns: numbers and arrays in tuples, lists,
+    dicts (keys in sorted order, as JAX visits them) and namedtuples built in the function,
+    nested as you like; the TreeDef is None where something else is in it. A bare value is a
+    tuple of one."""
+    from . import tree as TR
+    leaves: list = []
+
+    def walk(v):
+        if isinstance(v, Record):
+            keys = tuple(sorted(v.items)) if all(isinstance(k, str) for k in v.items) else None
+            kids = [walk(v.items[k]) for k in keys] if keys is not None else [None]
+            return None if None in kids else TR.TreeDef("dict", tuple(kids), keys)
+        if isinstance(v, tuple):
+            kids = [walk(x) for x in v]
+            if None in kids:
+                return None
+            if isinstance(v, NamedValue) and v.cls is not None:
+                return TR.named_class_node(v.cls, kids)
+            return TR.TreeDef("list" if isinstance(v, ListValue) else "tuple", tuple(kids))
+        if isinstance(v, (Record, Instance, Ref)) or not hasattr(v, "type"):
+            return None
+        leaves.append(v)
+        return TR.LEAF
+
+    return leaves, walk(result if isinstance(result, (tuple, Record)) else (result,))
+
+
+def nests(result, tree) -> bool:
+    """Must a function returning ``result`` (its :func:`result_tree` ``tree``) record how its
+    results nest? Yes for containers in containers, dicts, namedtuples and a tuple of one
+    value (np.split(x, 1): the transforms' results nest as the function's do, where a bare
+    value would be taken for the value itself); a flat tuple is the default."""
+    return isinstance(result, (tuple, Record)) and (
+        tree.num_leaves == 1 or tree.kind != "tuple" or bool(tree.keys)
+        or any(c.kind != "leaf" for c in tree.children))

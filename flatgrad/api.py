@@ -55,9 +55,15 @@ def _checkpoint(value):
     raise ValueError(f"checkpoint must be None, True or a positive int, not {value!r}")
 
 
+def _flag(value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"has_aux must be True or False, not {value!r}")
+    return bool(value)
+
+
 @_decorator
-def grad(f, argnums=0, *, target: str = DEFAULT_TARGET, optimize: bool = True,
-         checkpoint=None) -> Transformed:
+def grad(f, argnums=0, *, has_aux: bool = False, target: str = DEFAULT_TARGET,
+         optimize: bool = True, checkpoint=None) -> Transformed:
     """The gradient of scalar-valued ``f`` with respect to argument(s) ``argnums``.
 
     As in JAX, an int ``argnums`` gives one gradient shaped like that argument and a
@@ -65,19 +71,23 @@ def grad(f, argnums=0, *, target: str = DEFAULT_TARGET, optimize: bool = True,
     is ``"cpu"`` (Numba, the default) or ``"python"`` (plain NumPy, no JIT).
     ``checkpoint`` bounds the tape memory of ``for`` loops: ``True`` keeps the loop state
     every ~sqrt(n) trips and recomputes each segment in the backward pass; an int K keeps
-    it every K trips. The result exposes ``.source`` and ``.ir``.
+    it every K trips. ``has_aux=True``: ``f`` returns ``(value, aux)``, and the result is
+    ``(gradient, aux)``, as in JAX. The result exposes ``.source`` and ``.ir``.
     """
     nums, single = argnums_of(argnums)
-    steps = steps_of("grad", nums, single, checkpoint=_checkpoint(checkpoint))
+    steps = steps_of("grad", nums, single, checkpoint=_checkpoint(checkpoint),
+                     has_aux=_flag(has_aux))
     return stack(f, steps, target, "grad", floats=nums, optimize=optimize)
 
 
 @_decorator
-def value_and_grad(f, argnums=0, *, target: str = DEFAULT_TARGET, optimize: bool = True,
-                   checkpoint=None) -> Transformed:
-    """Like :func:`grad`, but returns ``(f(*args), gradient)`` from one pass."""
+def value_and_grad(f, argnums=0, *, has_aux: bool = False, target: str = DEFAULT_TARGET,
+                   optimize: bool = True, checkpoint=None) -> Transformed:
+    """Like :func:`grad`, but returns ``(f(*args), gradient)`` from one pass (with
+    ``has_aux``: ``((value, aux), gradient)``, as in JAX)."""
     nums, single = argnums_of(argnums)
-    steps = steps_of("value_and_grad", nums, single, checkpoint=_checkpoint(checkpoint))
+    steps = steps_of("value_and_grad", nums, single, checkpoint=_checkpoint(checkpoint),
+                     has_aux=_flag(has_aux))
     return stack(f, steps, target, "value_and_grad", floats=nums, optimize=optimize)
 
 

@@ -43,6 +43,7 @@ from .ownership import Ownership
 from .slices import SliceLowering, slice_parameter
 from .source import ParsedFunction, params_of, parse_function
 from ..objects import holds_objects, is_namedtuple_class, is_user_class
+from ..values import nests, result_tree
 from ..values import (BoundMethod, Instance, ListValue, NamedValue, Record, Ref, SliceVal,
                       Undefined, join_value, same_form, split_value, width)
 from ..library import random
@@ -92,22 +93,19 @@ def _lower_function(fn, arg_types) -> Function:
     lowerer.captures_hints.update(p.hint for p in params)
     with facts.scope(argnames, bindings, known):
         result = lowerer.run(bindings)
-    results = result if isinstance(result, tuple) else (result,)
-    for r in results:
-        if not isinstance(r, (Var, Const)):
-            raise CompileError(f"'{pf.name}' must return numbers or arrays",
-                               pf.loc(pf.node), "Return a number, an array or a tuple of them.")
+    results, tree = result_tree(result)
+    if tree is None or any(not isinstance(r, (Var, Const)) for r in results):
+        raise CompileError(f"'{pf.name}' must return numbers or arrays",
+                           pf.loc(pf.node), "Return a number, an array or a tuple, list or "
+                           "dict of them (nested as you like: (loss, {'acc': acc})).")
     if len(results) == 1 and isinstance(results[0], Var):
         results = (lowerer.rename(results[0], "L"),)
     # arrays read from the module or closure come after the parameters, as hidden ones
     hidden = tuple(lowerer.captures.values())
     meta = ((CAPTURES, tuple(where + (v.type.dtype, v.type.ndim)
                              for where, v in lowerer.captures.items())),) if hidden else ()
-    if isinstance(result, tuple) and len(results) == 1:
-        # a tuple (or list) of one value stays one (np.split(x, 1)): the transforms' results
-        # nest as it does, where a bare value would be taken for the value itself
-        from ..tree import LEAF, tuple_of
-        meta += (("tree", tuple_of([LEAF])),)
+    if nests(result, tree):      # (loss, {"acc": acc}) for has_aux; a tuple of one value
+        meta += (("tree", tree),)
     fn = Function(pf.name, params + hidden, Block((), tuple(b.stmts), results), pf.loc(pf.node),
                   meta)
     return random.hoist(fn, len(params), lowerer.randoms)   # random draws: hidden parameters too

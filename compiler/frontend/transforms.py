@@ -33,7 +33,7 @@ from ..library.binding import Bound, Signature, bind
 from ..rewrite import free_vars, map_block
 from ..steps import apply_steps, over_leaves, results_tree, steps_of
 from ..vmap import resolve as resolve_vmap
-from ..values import ListValue, Record, Ref, is_static
+from ..values import ListValue, Record, Ref, is_static, nests, result_tree
 from .source import params_of
 
 
@@ -100,8 +100,12 @@ def build(lowerer, api: str, node: ast.Call, fn) -> object:
     if mode not in ("auto", "rev", "fwd"):
         raise lowerer.err(node, f"fg.{api}: mode must be 'auto', 'rev' or 'fwd'")
     checkpoint = lowerer.expr(args["checkpoint"]) if "checkpoint" in args else None
+    aux = lowerer.expr(args["has_aux"]) if "has_aux" in args else Const(False, T.BOOL)
+    if not isinstance(aux, Const):
+        raise lowerer.err(node, f"fg.{api}: has_aux must be True or False, known while compiling")
     steps = steps_of(api, nums, single, mode=mode,
-                     checkpoint=checkpoint.value if isinstance(checkpoint, Const) else None)
+                     checkpoint=checkpoint.value if isinstance(checkpoint, Const) else None,
+                     has_aux=bool(aux.value))
     extra = ()
     if api in ("hvp", "forward"):
         extra = tuple(f"v{i}" for i in nums)
@@ -264,11 +268,11 @@ def closed(lowerer, callee, own: list, node) -> tuple:
     params: list = []
     bound = {name: _fresh(b, v, name, params) for name, v in zip(_params(callee), own)}
     result = lowerer.lower_body(callee, bound, b)
-    results = list(result) if isinstance(result, tuple) else [result]
-    for r in results:
-        if not isinstance(r, (Var, Const)):
-            raise lowerer.err(node, f"'{_name(callee)}' must return numbers or arrays to be "
-                               "transformed", "Return a number, an array or a tuple of them.")
+    results, tree = result_tree(result)
+    if tree is None or any(not isinstance(r, (Var, Const)) for r in results):
+        raise lowerer.err(node, f"'{_name(callee)}' must return numbers or arrays to be "
+                           "transformed", "Return a number, an array or a tuple, list or dict "
+                           "of them.")
     block = Block((), tuple(b.stmts), tuple(results))
     if any(isinstance(s, Op) and PRIMS[s.prim].draws for s in walk(block)):
         raise lowerer.err(node, f"'{_name(callee)}' draws random numbers, which a transform called "
@@ -278,8 +282,7 @@ def closed(lowerer, callee, own: list, node) -> tuple:
     free = [v for i, v in free_vars(block).items() if i not in mine]
     hidden = [b.fresh(v.type, v.hint) for v in free]
     block = map_block(block, {v.id: h for v, h in zip(free, hidden)})
-    meta = (("tree", TR.tuple_of([TR.LEAF])),) if isinstance(result, tuple) and \
-        len(results) == 1 else ()
+    meta = (("tree", tree),) if nests(result, tree) else ()
     fn = Function(_name(callee), tuple(params) + tuple(hidden), block, lowerer.pf.loc(node), meta)
     return fn, free, tuple(_type(v) for v in own)
 
