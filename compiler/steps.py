@@ -8,6 +8,7 @@ each to the previous one's output (``compiler/pipeline.py`` runs them as passes)
     Step("fwd", wrt)     tangent parameters for ``wrt``                (forward_ad)
     Step("jac", wrt)     the Jacobian, rows = results; ``mode`` "auto", "rev" or "fwd"
     Step("rows", data)   what one row chunk of the data computes   (split_rows)
+    Step("sum", ())      the sum of every element of every result  (sum_results)
 
 ``grad(f)`` is ``[rev]``, ``grad(grad(f))`` is ``[rev, rev]``, ``hessian(f)`` is
 ``[rev, jac-fwd]``: forward over reverse on the gradient's IR. A step also says how its
@@ -15,20 +16,22 @@ results nest (:meth:`Step.tree`), from how its input's results nest.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, replace
 
 from . import tree as TR
 from . import types as T
+from .builder import Builder
 from .errors import CompileError
 from .forward import forward_ad
-from .ir import Function
+from .ir import Block, Function, max_id
 from .jacobian import MODES as JAC_MODES
 from .jacobian import jacobian_arrays, jacobian_ir  # noqa: F401  (jacobian_arrays: re-exported)
 from .reverse import reverse_ad
 from .rows import split_rows
 from .vjp import reverse_seeded
 
-KINDS = ("rev", "vjp", "fwd", "jac", "rows")
+KINDS = ("rev", "vjp", "fwd", "jac", "rows", "sum")
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class Step:
         check_wrt(fn, self.wrt)
         if self.kind == "rows":           # the same results, computed per row chunk
             return split_rows(fn, self.wrt)
+        if self.kind == "sum":
+            return sum_results(fn)
         aux = aux_leaves(fn) if self.aux and self.kind == "rev" else 0
         tree = self.tree(results_tree(fn))
         if self.kind == "rev":
@@ -83,6 +88,8 @@ class Step:
 
     def tree(self, inner: TR.TreeDef) -> TR.TreeDef:
         """How this step's results nest, given how its input's results nest."""
+        if self.kind == "sum":
+            return TR.LEAF
         args = self.wrt_tree or (TR.LEAF if self.single else TR.leaves(len(self.wrt)))
         if self.kind == "jac":
             return TR.graft(inner, args)          # rows follow the results, columns wrt
@@ -91,6 +98,22 @@ class Step:
                 TR.tuple_of([args, inner.children[1]])
         out = {"rev": args, "vjp": self.wrt_tree or TR.leaves(len(self.wrt)), "fwd": inner}[self.kind]
         return TR.tuple_of([inner, out]) if self.with_value else out
+
+
+def sum_results(fn: Function) -> Function:
+    """``fn`` returning the sum of all its results' elements: a gradient of it is the VJP of
+    ``fn`` with a cotangent of ones (autograd's ``elementwise_grad``)."""
+    b = Builder(itertools.count(max_id(fn) + 1), fn.loc)
+    b.stmts = list(fn.body.stmts)
+    total = None
+    for r in fn.results:
+        s = b.sum(r) if T.is_array(r.type) else r
+        total = s if total is None else b.add(total, s)
+    if total is None:
+        raise CompileError(f"'{fn.name}' returns nothing to differentiate", fn.loc)
+    meta = tuple((k, v) for k, v in fn.meta if k != "tree")
+    return Function(fn.name + "_sum", fn.params, Block((), tuple(b.stmts), (total,)), fn.loc,
+                    meta)
 
 
 def aux_leaves(fn: Function) -> int:
@@ -122,6 +145,8 @@ def steps_of(api: str, nums: tuple, single: bool, *, mode: str = "auto",
         return (Step("fwd", nums, with_value=True),)
     if api == "vjp":
         return (Step("vjp", nums),)
+    if api == "elementwise_grad":       # autograd's: the VJP of a cotangent of ones
+        return (Step("sum", ()), Step("rev", nums, single))
     raise ValueError(f"unknown transform {api!r}")
 
 

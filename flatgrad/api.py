@@ -225,6 +225,28 @@ def jacobian(f, argnums=0, *, mode: str = "auto", target: str = DEFAULT_TARGET,
 
 
 @_decorator
+def jacfwd(f, argnums=0, *, target: str = DEFAULT_TARGET, optimize: bool = True):
+    """:func:`jacobian` built column by column, as ``jax.jacfwd``."""
+    return jacobian(f, argnums, mode="fwd", target=target, optimize=optimize)
+
+
+@_decorator
+def jacrev(f, argnums=0, *, target: str = DEFAULT_TARGET, optimize: bool = True):
+    """:func:`jacobian` built row by row, as ``jax.jacrev``."""
+    return jacobian(f, argnums, mode="rev", target=target, optimize=optimize)
+
+
+@_decorator
+def elementwise_grad(f, argnums=0, *, target: str = DEFAULT_TARGET, optimize: bool = True):
+    """autograd's ``elementwise_grad``: the gradient of the sum of ``f``'s results, i.e. the
+    VJP of ``f`` with a cotangent of ones; for ``f`` acting elementwise, each element's
+    derivative (``elementwise_grad(np.tanh)``-style plots). One compiled function."""
+    nums, single = argnums_of(argnums)
+    steps = steps_of("elementwise_grad", nums, single)
+    return stack(f, steps, target, "elementwise_grad", floats=nums, optimize=optimize)
+
+
+@_decorator
 def hessian(f, argnums=0, *, target: str = DEFAULT_TARGET, optimize: bool = True):
     """The Hessian of scalar ``f``: forward mode over the gradient's IR."""
     nums, single = argnums_of(argnums)
@@ -277,5 +299,6 @@ def vectorize(fn, target: str = DEFAULT_TARGET, *, fastmath=None):
 
 # a call to one of these inside a function being compiled builds (or applies) the transform
 # there, inlined (compiler/frontend/transforms.py)
-for _api in (grad, value_and_grad, forward, jvp, vjp, jacobian, hessian, hvp):
+for _api in (grad, value_and_grad, forward, jvp, vjp, jacobian, jacfwd, jacrev, hessian, hvp,
+             elementwise_grad):
     _api.__flatgrad_api__ = _api.__name__

@@ -96,7 +96,8 @@ def build(lowerer, api: str, node: ast.Call, fn) -> object:
         return _vjp(lowerer, base, node, args)
     argnums = lowerer.expr(args["argnums"]) if "argnums" in args else Const(0, T.I64)
     nums, single = _argnums(lowerer, argnums, node)
-    mode = getattr(lowerer.expr(args["mode"]), "obj", None) if "mode" in args else "auto"
+    api, mode = {"jacfwd": ("jacobian", "fwd"), "jacrev": ("jacobian", "rev")}.get(api, (api, "auto"))
+    mode = getattr(lowerer.expr(args["mode"]), "obj", None) if "mode" in args else mode
     if mode not in ("auto", "rev", "fwd"):
         raise lowerer.err(node, f"fg.{api}: mode must be 'auto', 'rev' or 'fwd'")
     checkpoint = lowerer.expr(args["checkpoint"]) if "checkpoint" in args else None

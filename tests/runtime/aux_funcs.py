@@ -31,3 +31,22 @@ def nested(w, X, y):
 
 def not_a_pair(w, X, y):
     return np.sum(w)
+
+
+def act(x):
+    return np.tanh(x) * x
+
+
+def vecf(x):
+    return np.sin(x) * x[0]
+
+
+def two_results(x):
+    return np.sin(x), np.sum(x ** 2)
+
+
+def uses_peer_transforms(x):
+    J = fg.jacfwd(vecf)(x)
+    K = fg.jacrev(vecf)(x)
+    e = fg.elementwise_grad(act)(x)
+    return np.sum(J * K) + np.sum(e ** 2)
