@@ -105,8 +105,8 @@ class NameLowering:
         if isinstance(v, (pytypes.ModuleType, pytypes.FunctionType, pytypes.BuiltinFunctionType,
                           np.ufunc, type)) or callable(v):
             return Ref(v)
-        if v is None:              # np.newaxis (or a global bound to None), as the literal None
-            return Ref(None)
+        if v is None or isinstance(v, str):   # np.newaxis, None; a mode string (ACT = "tanh"):
+            return Ref(v)                       # read when compiling, as numbers are
         if v is np.s_ or v is np.index_exp:    # np.s_[a:b]: an index as an object
             return Ref(v)
         if attribute_reader(v) is not None:      # prior = norm(0, 1) made outside: prior.logpdf
