@@ -77,7 +77,15 @@ def assert_in_loop(w, x):
     return np.sum(h)
 
 
-FUNCS = [static_assert, runtime_assert, raise_in_branch, raise_in_else, by_name,
+ACTIVATION = "sin"      # a module-level string, read when compiling
+
+
+def module_string(w, x):
+    return np.sum(act(x @ w, ACTIVATION)) + np.sum(act(w, kind="relu" if ACTIVATION == "cos"
+                                                         else "tanh"))
+
+
+FUNCS = [module_string, static_assert, runtime_assert, raise_in_branch, raise_in_else, by_name,
          raise_in_loop_helper, string_keys, assert_in_loop]
 
 # (function, w, x, the exception plain Python raises)
