@@ -643,8 +643,8 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
 
     def expr_IfExp(self, node: ast.IfExp) -> Atom:
         cond = self.condition(node.test)
-        if isinstance(cond, Const):
-            return self.atom(node.body if cond.value else node.orelse)
+        if isinstance(cond, Const):       # any value: a string, a tuple, a function
+            return self.expr(node.body if cond.value else node.orelse)
         self.env.pop("$ifexp", None)
 
         def arm(e):
