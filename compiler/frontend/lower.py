@@ -27,12 +27,12 @@ from . import array_calls, builtin_calls  # noqa: F401 - they register their low
 from . import names, starred, transforms
 from .arrays import ArrayLowering
 from .comprehensions import Comprehensions
+from .conditions import ConditionLowering
 from .constants import ConstantArgs
 from .desugar.private import private_text
 from .desugar.exits import exit_of, exits_to_flags, guard_of
 from .flags import RETVAL, LoopFlags, hint_of
 from .loops import PEELED, FirstTripMakesAnArray, LoopLowering
-from .syntax import cannot_fail
 from .effects import is_print, lower_assert, lower_raise
 from .fence import fence
 from .lists import GrowingLists, ListLowering, Stacked, _appended
@@ -52,9 +52,6 @@ CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
            ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow", ast.MatMult: "matmul"}
-_CMPOPS = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq",
-           ast.NotEq: "ne"}
-
 
 def lower_function(fn, arg_types=None) -> Function:
     """Lower the Python function ``fn`` to IR, specialised on ``arg_types``: again, with a
@@ -152,7 +149,7 @@ _EFFECTS = {ast.Assert: lower_assert, ast.Raise: lower_raise}
 
 
 class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLowering,
-              ListLowering, GrowingLists, ObjectLowering):
+              ListLowering, GrowingLists, ObjectLowering, ConditionLowering):
     """Lowers one function body (the user's, or an inlined callee) into a builder."""
 
     def __init__(self, pf: ParsedFunction, fn, b: Builder, stack: tuple,
@@ -500,6 +497,8 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
             return v
         if isinstance(v, Stacked):       # a list grown in a loop, where an array is expected
             return self.stacked_rows(v, node)
+        if isinstance(v, tuple) and v and all(isinstance(x, (Var, Const, tuple)) for x in v):
+            return self.sequence_array(v, node)    # array_like, as NumPy reads np.std([a, b])
         what = ("a tuple" if isinstance(v, tuple) else "a dict" if isinstance(v, Record)
                 else "a string" if isinstance(v, Ref) and isinstance(v.obj, str)
                 else "a random generator" if isinstance(v, random.Source)
@@ -574,86 +573,6 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
             return Const(not a.value, T.BOOL) if isinstance(a, Const) else self.op(node, "not", a)
         raise self.err(node, "flatgrad supports ~ on booleans (masks) only",
                        "Use np.logical_not(mask), or not for a number.")
-
-    def truth(self, a: Atom, node) -> Atom:
-        if a.type == T.BOOL:
-            return a
-        if isinstance(a, Const) and a.type == T.I64:
-            return Const(a.value != 0, T.BOOL)
-        if T.is_array(a.type):
-            raise self.err(node, "the truth value of an array is ambiguous",
-                           "Use np.any(...) or np.all(...), or compare elements.")
-        return self.op(node, "ne", a, Const(0, a.type))
-
-    def condition(self, node: ast.expr) -> Atom:
-        return self.truth(self.atom(node), node)
-
-    def expr_Compare(self, node: ast.Compare) -> Atom:
-        left, first = self.expr(node.left), None
-        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
-            return self.membership(node, left, self.expr(node.comparators[0]))
-        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)):
-            first = self.expr(node.comparators[0])
-            if isinstance(left, (Ref, ObjectVal)) or isinstance(first, (Ref, ObjectVal)):
-                return static_compare(node.ops[0], left, first)
-        left = self.as_atom(left, node.left)
-        result = None
-        for k, (opnode, right_node) in enumerate(zip(node.ops, node.comparators)):
-            op = _CMPOPS.get(type(opnode))
-            if op is None:
-                raise self.err(node, "flatgrad does not support is / in comparisons",
-                               "Compare numbers with < <= > >= == !=.")
-            right = self.as_atom(first, right_node) if k == 0 and first is not None \
-                else self.atom(right_node)
-            if isinstance(left, Const) and isinstance(right, Const):
-                # known while compiling (x.ndim == 1, a module flag): only the taken branch of
-                # an if on it is lowered, as Python would run only that one
-                c = Const(bool(PRIMS[op].evaluate(left.value, right.value)), T.BOOL)
-            else:
-                c = self.op(node, op, left, right)
-            if result is None:
-                result = c
-            elif isinstance(result, Const) and isinstance(c, Const):
-                result = Const(result.value and c.value, T.BOOL)
-            else:
-                result = self.op(node, "and", result, c)
-            left = right
-        return result
-
-    def expr_BoolOp(self, node: ast.BoolOp) -> Atom:
-        result = self.truth(self.atom(node.values[0]), node)
-        is_and = isinstance(node.op, ast.And)
-        for rhs in node.values[1:]:
-            if cannot_fail(rhs):
-                result = self.op(node, "and" if is_and else "or", result, self.truth(self.atom(rhs), rhs))
-                continue
-            # the right side might fail where the left side decides: evaluate it lazily
-            left = result
-
-            def right(rhs=rhs):
-                self.env["$bool"] = self.truth(self.atom(rhs), rhs)
-
-            def short(left=left):
-                self.env["$bool"] = left
-
-            self.env.pop("$bool", None)
-            self.region_if(left, right if is_and else short, short if is_and else right, node)
-            result = self.env.pop("$bool")
-        return result
-
-    def expr_IfExp(self, node: ast.IfExp) -> Atom:
-        cond = self.condition(node.test)
-        if isinstance(cond, Const):       # any value: a string, a tuple, a function
-            return self.expr(node.body if cond.value else node.orelse)
-        self.env.pop("$ifexp", None)
-
-        def arm(e):
-            def f():
-                self.env["$ifexp"] = self.atom(e)
-            return f
-
-        self.region_if(cond, arm(node.body), arm(node.orelse), node)
-        return self.env.pop("$ifexp")
 
     # ------------------------------------------------------------------ calls
 
@@ -751,20 +670,6 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
             for k in renames.values():
                 self.env.pop(k, None)
             self.env.update(saved)
-
-
-def static_compare(op: ast.cmpop, a, b) -> Const:
-    """``mode is None``, ``act is np.tanh``, ``kind == "l1"`` where a side is a value known
-    while compiling (None, a function, a string: a static argument): a constant, so only the
-    taken branch of an if on it is lowered."""
-    # a number or an array is never None, a function or a string
-    av = a.obj if isinstance(a, (Ref, ObjectVal)) else object()    # (an object: `layer is
-    bv = b.obj if isinstance(b, (Ref, ObjectVal)) else object()    # last`, `cfg == other`)
-    if isinstance(op, (ast.Is, ast.IsNot)):
-        same = av is bv
-    else:
-        same = type(av) is type(bv) and isinstance(av, str) and av == bv or av is bv
-    return Const(same != isinstance(op, (ast.IsNot, ast.NotEq)), T.BOOL)
 
 
 def _split_tuples(env0: dict, et: dict, ee: dict, dt: bool, de: bool):
