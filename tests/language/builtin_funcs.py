@@ -64,10 +64,27 @@ def full_like_int(x):
     return np.sum(np.full_like(np.arange(3), 2.7) * x)     # 2, as NumPy casts
 
 
-FUNCS = [reduce_product, reduce_with_initial, reduce_matrices, reduce_layers,
+def array_like_lists(x):
+    """NumPy reads a list of numbers (or of arrays of one shape) as an array."""
+    return (np.std([x[0], x[0] + 2 * x[1]]) + np.mean((x[1], x[2] ** 2))
+            + np.dot([1.0, 2.0, 3.0], x) + np.linalg.norm([x[0], x[2]])
+            + np.sum(np.where(x > 0, x, [0.1, 0.2, 0.3]) ** 2)
+            + np.linalg.det([[x[0], x[1]], [x[2], 1.0]]) + np.max([x[0], 2 * x[1]]))
+
+
+def tuple_truth(x):
+    shape = x.shape
+    return np.sum(x ** 2) if shape else 0.0
+
+
+FUNCS = [array_like_lists, tuple_truth, reduce_product, reduce_with_initial, reduce_matrices, reduce_layers,
          zip_range_constant, zip_range_run_time, enumerate_range, zip_range_and_tuple,
          zip_reversed_range, full_like, full_like_int]
 
 
 def reduce_rows(x):
     return reduce(lambda a, b: a + b, x)
+
+
+def compares_tuples(x):
+    return np.sum(x) if (x[0], x[1]) == (1.0, 2.0) else 0.0

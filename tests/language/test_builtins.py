@@ -1,4 +1,5 @@
-"""functools.reduce, range inside zip/enumerate and np.full_like (builtin_funcs.py): values
+"""functools.reduce, range inside zip/enumerate, np.full_like and lists read as arrays
+(builtin_funcs.py): values
 and gradients against the functions themselves and central differences, both targets."""
 import numpy as np
 import pytest
@@ -22,3 +23,7 @@ def test_cpu_target_against_python():
 
 def test_reduce_over_rows_says_to_write_a_loop():
     check_refused(F.reduce_rows, (X,), "reduce() runs over a tuple or list", "builtin_funcs.py")
+
+
+def test_comparing_tuples_is_refused():
+    check_refused(F.compares_tuples, (X,), "does not compare tuples", "builtin_funcs.py")
