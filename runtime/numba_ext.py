@@ -11,7 +11,7 @@ import numpy as np
 from numba import types
 from numba.extending import overload, register_jitable
 
-from . import numba_blas, support
+from . import numba_blas, numba_special, support  # noqa: F401 (numba_special: its overloads)
 from .hugepages import advise
 
 

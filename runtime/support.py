@@ -528,6 +528,33 @@ def log_ndtr(x):
     return _like_float(_log_ndtr_v(x), x) if isinstance(x, np.ndarray) else log_ndtr_scalar(x)
 
 
+# SciPy's own special functions, called as they are (compiler/library/bessel.py): in plain
+# Python SciPy's ufuncs; under Numba the same C functions of scipy.special.cython_special
+# (runtime/numba_special.py). name -> the number of arguments.
+CYTHON_SPECIAL = {"erfinv": 1, "erfcinv": 1, "ndtri": 1, "gamma": 1, "rgamma": 1,
+                  "j0": 1, "j1": 1, "y0": 1, "y1": 1, "i0": 1, "i1": 1, "i0e": 1, "i1e": 1,
+                  "k0": 1, "k1": 1, "k0e": 1, "k1e": 1,
+                  "jv": 2, "yv": 2, "iv": 2, "ive": 2, "kv": 2, "kve": 2}
+
+
+def _cython_special(name: str):
+    def one(x):
+        import scipy.special
+        return getattr(scipy.special, name)(x)
+
+    def two(v, x):
+        import scipy.special
+        return getattr(scipy.special, name)(v, x)
+    call = one if CYTHON_SPECIAL[name] == 1 else two
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"scipy.special.{name} on scalars and arrays."
+    return call
+
+
+for _name in CYTHON_SPECIAL:
+    globals()[_name] = _cython_special(_name)
+
+
 def _elementwise(vectorized, scalar, *args):
     """A scalar formula on numbers, or applied elementwise (broadcasting) where an argument
     is an array."""

@@ -15,3 +15,4 @@ from . import incomplete  # noqa: F401
 from . import stats  # noqa: F401
 from . import random  # noqa: F401
 from . import effects  # noqa: F401
+from . import bessel  # noqa: F401

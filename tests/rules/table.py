@@ -36,6 +36,15 @@ SMOOTH_POINTS = {
     "betainc": [(2.5, 1.5, 0.3), (0.7, 4.0, 0.8), (30.0, 20.0, 0.6)],
     "fmax": [(1.3, 0.7), (0.7, 1.3)], "fmin": [(1.3, 0.7), (0.7, 1.3)],
     "isnan": [(0.7,)], "isinf": [(0.7,)], "isfinite": [(0.7,)], "signbit": [(0.7,), (-0.7,)],
+    # compiler/library/bessel.py
+    "erfinv": [(0.3,), (-0.7,)], "erfcinv": [(0.4,), (1.6,)], "ndtri": [(0.2,), (0.9,)],
+    "gamma": [(0.7,), (3.5,), (-1.5,)], "rgamma": [(0.7,), (3.5,), (-1.5,)],
+    "j0": [(0.5,), (3.0,)], "j1": [(0.5,), (-3.0,)], "y0": [(0.5,), (3.0,)], "y1": [(0.5,), (3.0,)],
+    "i0": [(0.5,), (-2.0,)], "i1": [(0.5,), (-2.0,)], "i0e": [(0.5,), (-2.0,)],
+    "i1e": [(0.5,), (-2.0,)], "k0": [(0.5,), (3.0,)], "k1": [(0.5,), (3.0,)],
+    "k0e": [(0.5,), (3.0,)], "k1e": [(0.5,), (3.0,)],
+    "jv": [(1.5, 0.7), (2.0, -3.0)], "yv": [(1.5, 0.7), (0.5, 3.0)], "iv": [(1.5, 0.7), (2.0, -1.2)],
+    "ive": [(1.5, 0.7), (2.0, -1.2)], "kv": [(1.5, 0.7), (0.5, 3.0)], "kve": [(1.5, 0.7), (0.5, 3.0)],
 }
 
 # runtime helpers the transforms create; they have no user-visible derivative
@@ -44,7 +53,9 @@ INTERNAL = {"trip_count", "tape_alloc", "tape_put", "tape_push", "tape_get", "ze
 
 # arguments whose derivative flatgrad refuses (a CompileError, not a value): the shape
 # parameters of the incomplete gamma and beta functions (no closed form)
-NO_DERIVATIVE = {"gammainc": (0,), "gammaincc": (0,), "betainc": (0, 1)}
+NO_DERIVATIVE = {"gammainc": (0,), "gammaincc": (0,), "betainc": (0, 1),
+                 # and the order of the Bessel functions
+                 "jv": (0,), "yv": (0,), "iv": (0,), "ive": (0,), "kv": (0,), "kve": (0,)}
 
 # Non-differentiable points and the JAX convention: (args, expected gradient per arg)
 KINKS = {

@@ -10,6 +10,7 @@ import math
 import pytest
 import sympy as sp
 
+from flatgrad.compiler.errors import CompileError
 from flatgrad.compiler.library import BUILTIN
 from flatgrad.compiler.primitives import PRIMS
 
@@ -41,6 +42,8 @@ _CMP = {"gt": _indicator(lambda a, b: a > b), "lt": _indicator(lambda a, b: a < 
 
 class SympyBuilder:
     """``b.<prim>(*args)`` applies the primitive's SymPy form (comparisons as 0/1 indicators)."""
+
+    loc = None          # where a rule that refuses says it does
 
     def zeros_like(self, x):
         return sp.Integer(0)
@@ -90,6 +93,16 @@ def test_smooth_list_is_not_empty():
 SERIES_BELOW = {"sinc": sp.Rational(1, 4)}
 
 
+def refuses(rule, expr, args) -> bool:
+    """A rule that raises a CompileError (a Bessel function's order: no closed form) has no
+    derivative to prove; the transforms call it only where that gradient is asked for."""
+    try:
+        rule(SympyBuilder(), g, expr, *args)
+    except CompileError:
+        return True
+    return False
+
+
 @pytest.mark.parametrize("mode,seed", [("vjp", g), ("jvp", t)])
 @pytest.mark.parametrize("name", SMOOTH)
 def test_smooth_rule_equals_sympy_diff(name, mode, seed):
@@ -97,7 +110,7 @@ def test_smooth_rule_equals_sympy_diff(name, mode, seed):
     args = (x, y)[:prim.arity]
     expr = prim.sympy(*args)
     for i, rule in enumerate(getattr(prim, mode)):
-        if rule is None:
+        if rule is None or refuses(rule, expr, args):
             continue
         if name in SERIES_BELOW:           # x > 0, so x + 1/4 is beyond the series
             beyond = (x, x + SERIES_BELOW[name])
