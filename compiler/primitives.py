@@ -944,6 +944,8 @@ defprim("index_add", -1, lambda acc, g, *idx, spec: acc,
 # ---- np.array([a, b, ...])
 
 def _pack_type(*xs):
+    if xs and all(x.dtype == "bool" for x in xs):     # np.array([True, False]): a mask
+        return T.Array("bool", 1)
     return T.Array(T.promote_dtype("float64" if any(T.is_float(x) for x in xs) else "int64",
                                    *(x.dtype for x in xs)), 1)
 

@@ -18,7 +18,7 @@ from ..library.registry import METHODS, lowering_of
 from ..library.binding import bind_written
 from ..library.linalg import batched_matmul
 from ..primitives import PRIMS
-from ..values import BoundMethod, NamedValue, Record, Ref, SliceVal, hashable
+from ..values import BoundMethod, ListValue, NamedValue, Record, Ref, SliceVal, hashable
 from .lists import Held
 from .objects import NO_KEY, static_key
 
@@ -254,7 +254,7 @@ class ArrayLowering:
     def index(self, base, sl, node):
         """(spec, index atoms, positions of None axes) for ``base[sl]``. A tuple index (written
         ``x[i, :]`` or held in a variable, as ``np.nonzero`` returns one) is its items."""
-        v = self.lowerer.index_value(sl)
+        v = self._list_index(self.lowerer.index_value(sl), sl)
         if isinstance(v, tuple):
             nodes = sl.elts if isinstance(sl, ast.Tuple) else [sl] * len(v)
             items = list(zip(v, nodes))
@@ -263,6 +263,7 @@ class ArrayLowering:
         items = self.expand_ellipsis(base, items, node)
         spec, args, newaxes, pos, used = [], [], [], 0, 0
         for v, it in items:
+            v = self._list_index(v, it)
             if isinstance(v, SliceVal):
                 entry, parts = self.lowerer.slice_spec(v)
                 spec.append(entry)
@@ -296,6 +297,13 @@ class ArrayLowering:
         if newaxes and any(e[0] == "a" for e in spec):
             raise self.err(node, "None cannot be mixed with integer-array indexing")
         return tuple(spec), args, newaxes
+
+    def _list_index(self, v, node):
+        """A list in an index (``x[[0, 2]]``, ``M[[0, 1], :]``, ``x[IDX]`` of a module list) is
+        an integer (or boolean) array, as NumPy reads it, never a tuple of indices."""
+        if isinstance(v, ListValue):
+            return self.lowerer.sequence_array(v, node)
+        return v
 
     def expand_ellipsis(self, base, items, node):
         """``...`` in an index: as many whole slices as the array has axes the other

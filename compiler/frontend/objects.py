@@ -28,8 +28,8 @@ from ..objects import array_leaves, is_literal_key, is_namedtuple, is_user_objec
 from ..errors import CompileError
 from .desugar.init import constructor
 from .source import parse_function
-from ..values import (BoundMethod, Building, Instance, NamedValue, Record, Ref, SliceVal,
-                      hashable, split_value)
+from ..values import (BoundMethod, Building, Instance, ListValue, NamedValue, Record, Ref,
+                      SliceVal, hashable, split_value)
 
 _LIST_MAX = 10_000     # items of a list read as static data (a longer one is data: an array)
 
@@ -96,8 +96,9 @@ class ObjectLowering:
                 raise self.err(node, f"'{name}' is a list of {len(v)} items; flatgrad reads lists "
                                      "from the module, closures and objects as static data",
                                f"Make it an array (np.asarray({name})) or pass it as an argument.")
-            return tuple(self.static_value(e, root, path + (("item", i),), node, f"{name}[{i}]")
-                         for i, e in enumerate(v))
+            items = tuple(self.static_value(e, root, path + (("item", i),), node, f"{name}[{i}]")
+                          for i, e in enumerate(v))
+            return ListValue(items) if isinstance(v, list) else items    # x[IDX]: an index array
         if isinstance(v, dict):
             # (arrays under a key that is no literal, a layer object, cannot be passed in)
             return Record({k: self.static_value(e, root if is_literal_key(k) else None,

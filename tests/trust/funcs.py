@@ -332,3 +332,17 @@ def array_methods(x):
     return (A.var(axis=0).sum() + A.std() + np.sum(A.clip(-0.5, 0.5) ** 2) + A[:, :2].trace()
             + np.sum(A[:, :2].diagonal() ** 2) + x[x.argmax()] - x[x.argmin()] * 2
             + A.var(ddof=1) + np.sum(A.argmax(axis=1) * A[:, 0]))
+
+
+ROWS_02 = [0, 2]         # a module-level list: an index array too
+
+
+def list_indices(x):
+    """A list in an index is an integer array, as NumPy reads it, never a tuple of indices:
+    M[[0, 1]] is rows 0 and 1 (it was read as M[0, 1], one element: a wrong value)."""
+    M = np.outer(x, x) + np.arange(9.0).reshape(3, 3)
+    idx = [2, 0, 0]
+    return (np.sum(M[[0, 1]] ** 2) + np.sum(M[ROWS_02] * 3.0) + np.sum(M[[0, 2], :] * M[:, [1]].T)
+            + np.sum(x[idx] * np.arange(3)) + M[(0, 2)] + np.sum(x[[True, False, True]] ** 2)
+            + np.sum(x[np.array([False, True, True])] ** 3))    # a mask (it was typed int64
+    # on the cpu target, so read as the indices [0, 1, 1]: a wrong gradient)

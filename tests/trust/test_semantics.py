@@ -128,3 +128,13 @@ def test_array_methods_mean_their_numpy_functions(target):
     value, g = fg.value_and_grad(F.array_methods, target=target)(x)
     assert value == pytest.approx(F.array_methods(x))
     np.testing.assert_allclose(g, num_grad(F.array_methods, (x,), 0), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_list_index_is_an_index_array(target):
+    x = np.array([0.3, -1.2, 0.7])
+    value, g = fg.value_and_grad(F.list_indices, target=target)(x)
+    assert value == pytest.approx(F.list_indices(x), rel=1e-12)
+    h = 1e-6
+    fd = [(F.list_indices(x + h * e) - F.list_indices(x - h * e)) / (2 * h) for e in np.eye(3)]
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
