@@ -279,17 +279,22 @@ class ArrayLowering:
                 args.append(v)
                 used += 1
                 continue
+            if isinstance(v, Var) and T.is_array(v.type) and v.type.dtype == "bool":
+                if len(items) == 1 and v.type.ndim == base.type.ndim:
+                    return (("m",),), [v], []       # x[mask]: read by library/order.py
+                if v.type.ndim != 1:
+                    raise self.err(it, "a boolean mask indexes either the whole array "
+                                       "(x[x > 0]) or one axis (1-D: X[y == 1], M[:, keep])",
+                                   "Use np.where(mask, x, 0.0) instead.")
+                # a 1-D mask at one axis (rows X[y == k], columns M[:, keep]) is the
+                # positions where it is true, as NumPy reads it
+                v = self.op(it, "nonzero", v, axis=0)
             if isinstance(v, Var) and T.is_array(v.type) and v.type.dtype == "int64":
                 spec.append(("a",))
                 args.append(v)
                 used += 1
                 pos += 0 if any(e[0] == "a" for e in spec[:-1]) else 1
                 continue
-            if isinstance(v, Var) and T.is_array(v.type) and v.type.dtype == "bool":
-                if len(items) == 1:
-                    return (("m",),), [v], []       # x[mask]: read by library/order.py
-                raise self.err(it, "boolean-mask indexing is supported alone only (x[mask])",
-                               "Use np.where(mask, x, 0.0) instead.")
             raise self.err(it, "unsupported index", "Index with ints, slices, None, integer arrays "
                                                     "or one boolean mask.")
         if used > base.type.ndim:

@@ -110,6 +110,15 @@ for _shape, _entries in {
         (3,): [((3, 3), "{0}[..., 1]"), ((2, 3), "{0}[-1, ...]")],
         (1, 3): [((3,), "{0}[None, ...]")]}.items():
     INDEX[_shape] = INDEX[_shape] + _entries
+# lists in indices (integer arrays, as NumPy reads them) and boolean masks of a known count
+for _shape, _entries in {
+        (3,): [((3,), "{0}[[2, 0, 1]]"), ((3, 3), "{0}[[2, 0, 2], 1]")],
+        (2,): [((3,), "{0}[[0, 2]]"), ((3,), "{0}[np.array([True, False, True])]"),
+               ((3,), "{0}[[False, True, True]]")],
+        (1, 3): [((3, 3), "{0}[[1]]")],
+        (2, 3): [((3, 3), "{0}[[0, 2]]"), ((3, 3), "{0}[[True, False, True]]")],
+        (3, 3): [((3, 3), "{0}[[2, 0, 2], :]")]}.items():
+    INDEX[_shape] = INDEX[_shape] + _entries
 
 UNARY_ARRAY = ["np.sin({0})", "np.cos({0})", "np.tanh({0})", "np.exp(np.tanh({0}))",
                "np.log(1.0 + {0} * {0})", "np.sqrt(1.0 + {0} * {0})", "({0}) ** 2",
