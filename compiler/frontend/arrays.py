@@ -224,6 +224,9 @@ class ArrayLowering:
             return base.items[key]
         if isinstance(base, Ref) and (base.obj is np.s_ or base.obj is np.index_exp):
             return self.lowerer.index_expression(base, node)
+        if isinstance(base, Ref) and (base.obj is np.r_ or base.obj is np.c_):
+            from ..library.shape import index_concat
+            return index_concat(self.lowerer, node, base.obj)
         if isinstance(base, self.lowerer.LIST_VALUES[0]):    # a list grown in a loop: its rows
             return self.lowerer.stacked_index(base, node)
         if isinstance(base, tuple):

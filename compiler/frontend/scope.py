@@ -107,7 +107,7 @@ class NameLowering:
             return Ref(v)
         if v is None or isinstance(v, str):   # np.newaxis, None; a mode string (ACT = "tanh"):
             return Ref(v)                       # read when compiling, as numbers are
-        if v is np.s_ or v is np.index_exp:    # np.s_[a:b]: an index as an object
+        if v is np.s_ or v is np.index_exp or v is np.r_ or v is np.c_:   # np.s_[a:b], np.r_[a, b]
             return Ref(v)
         if attribute_reader(v) is not None:      # prior = norm(0, 1) made outside: prior.logpdf
             return Ref(v)

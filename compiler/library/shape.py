@@ -24,7 +24,7 @@ from .. import types as T
 from ..ir import Const, Var
 from ..primitives import (B_ALONG, B_SAME, B_SHAPED, NO_BATCH_INT, P_ATOM, PRIMS, Spelling, call,
                           defprim, helper)
-from ..values import Ref
+from ..values import ListValue, Ref, SliceVal
 from .registry import as_method, lowers
 
 I64 = T.I64
@@ -351,6 +351,35 @@ def _np_column_stack(lowerer, node, args):
             x = lowerer.op(node, "expand_dims", _atleast(lowerer, node, x, 1), axis=1)
         xs.append(x)
     return _concat(lowerer, node, xs, 1, "column_stack")
+
+
+def index_concat(lowerer, node, which):
+    """``np.r_[a, b, 0:3]`` (numbers, arrays, lists and integer ranges, each made at least 1-D,
+    joined along the first axis) and ``np.c_[a, b]`` (1-D ones as columns, joined along the
+    second: ``np.c_[np.ones(n), X]``), as NumPy's index tricks read them; their string
+    directives ('0,2,1') are not read."""
+    v = lowerer.index_value(node.slice)
+    items = list(v) if isinstance(v, tuple) and not isinstance(v, ListValue) else [v]
+    name = "np.r_" if which is np.r_ else "np.c_"
+    xs = []
+    for it in items:
+        if isinstance(it, SliceVal):
+            lo, hi, step = it.parts
+            if hi is None:
+                raise lowerer.err(node, f"{name}[a:b]: a range needs its end")
+            bounds = [lo if lo is not None else Const(0, T.I64), hi] + ([step] if step is not None else [])
+            it = lowerer.op(node, "arange", *bounds)
+        elif isinstance(it, ListValue):
+            it = lowerer.sequence_array(it, node)
+        if not isinstance(it, (Var, Const)):
+            raise lowerer.err(node, f"{name}[...] takes numbers, arrays, lists and ranges a:b "
+                                    "(not directive strings)", "Use np.concatenate or "
+                                                               "np.column_stack.")
+        xs.append(_atleast(lowerer, node, it, 1))
+    if which is np.r_:
+        return _concat(lowerer, node, xs, 0, "r_")
+    xs = [lowerer.op(node, "expand_dims", x, axis=1) if _ndim(x) == 1 else x for x in xs]
+    return _concat(lowerer, node, xs, 1, "c_")
 
 
 def _literal(lowerer, node, elt):
