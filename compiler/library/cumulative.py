@@ -177,6 +177,61 @@ def _diff(lowerer, node, args):
     return x
 
 
+@lowers(np.gradient, signature="f, *varargs, axis=None, edge_order=1")
+def _gradient(lowerer, node, args):
+    """np.gradient(f, *spacing, axis=None, edge_order=1): central differences inside, one-sided
+    ones (first or second order) at the two ends, along each axis asked for (one array for a
+    1-D f or an int axis, else a tuple of them); the spacing numbers per axis (coordinate
+    arrays are not read)."""
+    x = float_of(lowerer, array_arg(lowerer, args["f"], "np.gradient"), node)
+    nd = x.type.ndim
+    v = None if "axis" not in args or args.is_none("axis") else lowerer.expr(args["axis"])
+    if v is None:
+        axes, single = list(range(nd)), nd == 1
+    elif isinstance(v, tuple):
+        axes, single = [_const_axis(lowerer, node, a, nd) for a in v], False
+    else:
+        axes, single = [_const_axis(lowerer, node, v, nd)], True
+    order = lowerer.const_int(args["edge_order"]) if "edge_order" in args else 1
+    if order not in (1, 2):
+        raise lowerer.err(node, "np.gradient: edge_order must be 1 or 2")
+    dxs = [float_of(lowerer, lowerer.atom(a), node) for a in args.rest]
+    if any(T.is_array(d.type) for d in dxs):
+        raise lowerer.err(node, "np.gradient: spacing by coordinate arrays is not supported",
+                          "Pass the spacing as a number per axis.")
+    if len(dxs) > 1 and len(dxs) != len(axes):
+        raise lowerer.err(node, f"np.gradient: {len(dxs)} spacings for {len(axes)} axes")
+    dxs = dxs * len(axes) if len(dxs) == 1 else dxs or [Const(1.0, T.F64)] * len(axes)
+    outs = tuple(_gradient_along(lowerer, node, x, ax, dx, order) for ax, dx in zip(axes, dxs))
+    return outs[0] if single else outs
+
+
+def _const_axis(lowerer, node, a, nd):
+    if not (isinstance(a, Const) and isinstance(a.value, int) and -nd <= a.value < nd):
+        raise lowerer.err(node, "np.gradient needs constant integer axes within the array's")
+    return a.value % nd
+
+
+def _gradient_along(lowerer, node, x, axis, dx, order):
+    def sl(lo, hi):
+        return _axis_slice(lowerer, node, x, axis, lo, hi)
+
+    def op(name, *a):
+        return lowerer.op(node, name, *a)
+
+    two_dx = op("mul", 2.0, dx)
+    inner = op("div", op("sub", sl(2, None), sl(None, -2)), two_dx)
+    if order == 1:
+        first = op("div", op("sub", sl(1, 2), sl(0, 1)), dx)
+        last = op("div", op("sub", sl(-1, None), sl(-2, -1)), dx)
+    else:                # second-order one-sided: (-3 f0 + 4 f1 - f2) / 2dx and its mirror
+        first = op("div", op("sub", op("add", op("mul", -3.0, sl(0, 1)), op("mul", 4.0, sl(1, 2))),
+                             sl(2, 3)), two_dx)
+        last = op("div", op("add", op("sub", op("mul", 3.0, sl(-1, None)), op("mul", 4.0, sl(-2, -1))),
+                            sl(-3, -2)), two_dx)
+    return lowerer.op(node, "concat", first, inner, last, axis=axis)
+
+
 @lowers(np.unwrap, takes="p discont axis period")
 def _unwrap(lowerer, node, args):
     """np.unwrap(p, discont, axis, period) as NumPy computes it: the steps between neighbours
