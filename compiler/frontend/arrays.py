@@ -126,10 +126,14 @@ class ArrayLowering:
         if not (T.is_array(a.type) and T.is_array(c.type)):
             return self.op(node, "mul", a, c)
         if a.type.ndim > 2 or c.type.ndim > 2:
-            if not (isinstance(node, ast.BinOp) or getattr(self.expr(node.func), "obj", None)
-                    is np.matmul):       # np.dot of stacks is another product than matmul's
-                raise self.err(node, "np.dot and .dot are supported on 1-D and 2-D arrays",
-                               "Use @ or np.matmul for stacks of matrices (or np.tensordot).")
+            # np.dot of stacks is another product than matmul's, except against a matrix or
+            # vector: both sum a's last axis with c's first (np.dot(X3d, W) is X3d @ W)
+            if not (isinstance(node, ast.BinOp) or c.type.ndim <= 2 or getattr(
+                    self.expr(node.func), "obj", None) is np.matmul):
+                raise self.err(node, "np.dot with an array of 3 or more dimensions on the right "
+                                     "is not supported (it is not the product @ gives)",
+                               "Use np.tensordot or np.einsum, or @ / np.matmul for stacks of "
+                               "matrices.")
             return batched_matmul(self, node, a, c)      # a stack of matrix products
         a, c = self.same_dtype(a, c, node)
         return self.op(node, "matmul", a, c)

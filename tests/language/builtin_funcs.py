@@ -77,7 +77,16 @@ def tuple_truth(x):
     return np.sum(x ** 2) if shape else 0.0
 
 
-FUNCS = [array_like_lists, tuple_truth, reduce_product, reduce_with_initial, reduce_matrices, reduce_layers,
+T3 = np.arange(24.0).reshape(2, 3, 4) / 10
+
+
+def dot_of_a_stack(x):
+    """np.dot of a 3-D array with a matrix or a vector is the product @ gives."""
+    W = np.outer(np.r_[x, 1.0], x[:2])
+    return np.sum(np.dot(T3, W) ** 2) + np.sum(np.tanh(T3.dot(np.r_[x, 0.5])))
+
+
+FUNCS = [dot_of_a_stack, array_like_lists, tuple_truth, reduce_product, reduce_with_initial, reduce_matrices, reduce_layers,
          zip_range_constant, zip_range_run_time, enumerate_range, zip_range_and_tuple,
          zip_reversed_range, full_like, full_like_int]
 
@@ -88,3 +97,7 @@ def reduce_rows(x):
 
 def compares_tuples(x):
     return np.sum(x) if (x[0], x[1]) == (1.0, 2.0) else 0.0
+
+
+def dot_with_a_stack(x):
+    return np.sum(np.dot(np.outer(x, x), np.ones((2, 3, 4))))

@@ -27,3 +27,7 @@ def test_reduce_over_rows_says_to_write_a_loop():
 
 def test_comparing_tuples_is_refused():
     check_refused(F.compares_tuples, (X,), "does not compare tuples", "builtin_funcs.py")
+
+
+def test_dot_with_a_stack_on_the_right_is_refused():
+    check_refused(F.dot_with_a_stack, (X,), "np.dot with an array of 3 or more dimensions on the right", "builtin_funcs.py")
