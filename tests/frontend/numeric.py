@@ -48,3 +48,16 @@ def check_refused(f, args, what, where):
     assert what in str(e.value)
     assert f"{where}:" in str(e.value)
 
+
+
+def check_against_autograd(f, args, i=0, rtol=1e-10):
+    """flatgrad's gradient of ``f`` (python target) against autograd's, ``f`` run by autograd
+    as a clone whose ``np`` is ``autograd.numpy`` (skipped where autograd is not installed)."""
+    import pytest
+
+    import flatgrad as fg
+    ag = pytest.importorskip("autograd")
+    import autograd.numpy as anp
+    clone = type(f)(f.__code__, {**f.__globals__, "np": anp}, f.__name__)
+    np.testing.assert_allclose(fg.grad(f, argnums=i, target="python")(*args),
+                               ag.grad(clone, i)(*args), rtol=rtol)
