@@ -16,3 +16,4 @@ from . import stats  # noqa: F401
 from . import random  # noqa: F401
 from . import effects  # noqa: F401
 from . import bessel  # noqa: F401
+from . import convolve  # noqa: F401
