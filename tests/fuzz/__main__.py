@@ -18,8 +18,13 @@ import tempfile
 import time
 import warnings
 
-from . import invalid as inv
-from . import runner
+# a cpu-target configuration compiles with Numba from its first call, as under pytest
+# (conftest.py): flatgrad's default tier (auto) would answer it with the python tier while
+# Numba compiles in the background, and the Numba code would go unchecked
+os.environ.setdefault("FLATGRAD_TIER", "cpu")
+
+from . import invalid as inv  # noqa: E402
+from . import runner  # noqa: E402
 from .gen import random_args
 
 

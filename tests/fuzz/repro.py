@@ -7,14 +7,17 @@ Prints the program, its arguments and the outcome of every configuration; with
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import warnings
 
 import numpy as np
 
-from . import invalid as inv
-from . import runner
+os.environ.setdefault("FLATGRAD_TIER", "cpu")     # as in __main__: cpu configurations run Numba
+
+from . import invalid as inv  # noqa: E402
+from . import runner  # noqa: E402
 from .gen import random_args
 
 
