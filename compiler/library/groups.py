@@ -17,3 +17,4 @@ from . import random  # noqa: F401
 from . import effects  # noqa: F401
 from . import bessel  # noqa: F401
 from . import convolve  # noqa: F401
+from . import pinv  # noqa: F401
