@@ -45,10 +45,8 @@ _TITLES = [("builtins", "Python builtins"), ("math", "math"), ("np", "NumPy"),
 
 # unsupported functions whose nearest supported neighbour a name match would not find
 _NEAREST = {
-    "pinv": "np.linalg.solve (or np.linalg.inv for a square matrix)",
-    "lstsq": "np.linalg.solve on the normal equations",
+    "lstsq": "np.linalg.pinv(a) @ b, or np.linalg.solve on the normal equations",
     "nan_to_num": "np.where(np.isnan(x), 0.0, x)",
-    "gradient": "np.diff",
     "fix": "np.trunc",
     "rollaxis": "np.moveaxis",
     "partition": "np.sort",

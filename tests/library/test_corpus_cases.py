@@ -252,12 +252,12 @@ def test_vjp_of_a_function_with_a_default():
     assert gs == pytest.approx(np.sum(np.sin(x)))
 
 
-def pseudo_inverse(a):
-    return np.sum(np.linalg.pinv(a))
+def least_squares(a):
+    return np.sum(np.linalg.lstsq(a, a)[0])
 
 
 def test_rejection_names_the_function_and_its_nearest():
     with pytest.raises(fg.CompileError) as e:
-        fg.grad(pseudo_inverse, target="python")(np.eye(2))
+        fg.grad(least_squares, target="python")(np.eye(2))
     text = str(e.value)
-    assert "np.linalg.pinv" in text and "np.linalg.solve" in text
+    assert "np.linalg.lstsq" in text and "np.linalg.pinv" in text
