@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .ir import Const, Var
+
 
 @dataclass(frozen=True)
 class Undefined:
@@ -175,7 +177,7 @@ def result_tree(result) -> tuple:
             if isinstance(v, NamedValue) and v.cls is not None:
                 return TR.named_class_node(v.cls, kids)
             return TR.TreeDef("list" if isinstance(v, ListValue) else "tuple", tuple(kids))
-        if isinstance(v, (Record, Instance, Ref)) or not hasattr(v, "type"):
+        if not isinstance(v, (Var, Const)):       # a function, a string, an object
             return None
         leaves.append(v)
         return TR.LEAF

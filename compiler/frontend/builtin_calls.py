@@ -141,15 +141,9 @@ def lower_reduce(lowerer, node, args):
         items = (lowerer.expr(args["initial"]),) + items
     if not items:
         raise lowerer.err(node, "reduce() of an empty sequence with no initial value")
-    acc, names = items[0], ["_fg_reduce_acc", "_fg_reduce_item"]
-    call = placed(ast.Call(func=args["function"], keywords=[],
-                           args=[ast.Name(id=n, ctx=ast.Load()) for n in names]), node)
-    saved = {n: lowerer.env.get(n) for n in names}
+    f, acc = lowerer.expr(args["function"]), items[0]
     for item in items[1:]:
-        lowerer.env.update(zip(names, (acc, item)))
-        acc = lowerer.expr(call)
-    for n, v in saved.items():
-        lowerer.env.pop(n) if v is None else lowerer.env.__setitem__(n, v)
+        acc = lowerer.lower_text("f(acc, item)", node, f=f, acc=acc, item=item)
     return acc
 
 

@@ -25,6 +25,7 @@ import builtins
 from .. import types as T
 from ..ir import Const, Var
 from ..values import Ref
+from .objects import NO_KEY, static_key
 
 _SPELLING = "print's sep= and end= are not supported (Numba's print takes no keywords)"
 
@@ -121,7 +122,7 @@ def _text(lowerer, node: ast.expr) -> str:
             value = _static(lowerer, part.value)
             spec = "" if part.format_spec is None else _text(lowerer, part.format_spec)
             try:
-                if value is _UNKNOWN:
+                if value is NO_KEY:
                     raise ValueError
                 if part.conversion == ord("r"):
                     value = repr(value)
@@ -131,26 +132,11 @@ def _text(lowerer, node: ast.expr) -> str:
                 out.append("{" + ast.unparse(part.value) + conv + (spec and ":" + spec) + "}")
         return "".join(out)
     value = _static(lowerer, node)
-    return ast.unparse(node) if value is _UNKNOWN else str(value)
-
-
-_UNKNOWN = object()
+    return ast.unparse(node) if value is NO_KEY else str(value)
 
 
 def _static(lowerer, node: ast.expr):
     """The value of ``node`` if it is known while compiling (a string, a number, a shape),
-    else ``_UNKNOWN``. Its ops, if any, are dead code; what cannot be lowered (I/O) is
+    else ``NO_KEY``. Its ops, if any, are dead code; what cannot be lowered (I/O) is
     refused, though Python would evaluate it only when raising."""
-    v = lowerer.expr(node)
-
-    def value(v):
-        if isinstance(v, Const):
-            return v.value
-        if isinstance(v, Ref) and (v.obj is None or isinstance(v.obj, (str, int, float))):
-            return v.obj
-        if isinstance(v, tuple):
-            items = tuple(value(x) for x in v)
-            return _UNKNOWN if _UNKNOWN in items else items
-        return _UNKNOWN
-
-    return value(v)
+    return static_key(lowerer.expr(node))

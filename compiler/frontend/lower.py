@@ -43,9 +43,8 @@ from .ownership import Ownership
 from .slices import SliceLowering, slice_parameter
 from .source import ParsedFunction, params_of, parse_function
 from ..objects import holds_objects, is_namedtuple_class, is_user_class
-from ..values import nests, result_tree
 from ..values import (BoundMethod, Instance, ListValue, NamedValue, Record, Ref, SliceVal,
-                      Undefined, join_value, same_form, split_value, width)
+                      Undefined, join_value, nests, result_tree, same_form, split_value, width)
 from ..library import random
 
 CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
@@ -91,7 +90,7 @@ def _lower_function(fn, arg_types) -> Function:
     with facts.scope(argnames, bindings, known):
         result = lowerer.run(bindings)
     results, tree = result_tree(result)
-    if tree is None or any(not isinstance(r, (Var, Const)) for r in results):
+    if tree is None:
         raise CompileError(f"'{pf.name}' must return numbers or arrays",
                            pf.loc(pf.node), "Return a number, an array or a tuple, list or "
                            "dict of them (nested as you like: (loss, {'acc': acc})).")
@@ -300,9 +299,10 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         self.region_if(go, lambda: self.block(rest), None, node, else_dead=True)
 
     def stmt(self, s: ast.stmt) -> None:
+        effect = _EFFECTS.get(type(s))           # assert, raise: frontend/effects.py
+        if effect is not None:
+            return effect(self, s)
         method = getattr(self, "stmt_" + type(s).__name__, None)
-        if type(s) in _EFFECTS:                  # assert, raise: frontend/effects.py
-            return _EFFECTS[type(s)](self, s)
         if method is None:
             raise self.err(s, f"flatgrad does not support {type(s).__name__} statements",
                            "Rewrite it with assignments, if, for over range, or while.")
@@ -330,6 +330,7 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
 
     def stmt_Pass(self, s) -> None:
         pass
+
     def stmt_Assign(self, s: ast.Assign) -> None:
         value = self.expr(s.value)
         if isinstance(s.targets[0], ast.Name) and s.targets[0].id == RETVAL:

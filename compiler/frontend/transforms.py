@@ -270,7 +270,7 @@ def closed(lowerer, callee, own: list, node) -> tuple:
     bound = {name: _fresh(b, v, name, params) for name, v in zip(_params(callee), own)}
     result = lowerer.lower_body(callee, bound, b)
     results, tree = result_tree(result)
-    if tree is None or any(not isinstance(r, (Var, Const)) for r in results):
+    if tree is None:
         raise lowerer.err(node, f"'{_name(callee)}' must return numbers or arrays to be "
                            "transformed", "Return a number, an array or a tuple, list or dict "
                            "of them.")
