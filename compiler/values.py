@@ -25,6 +25,18 @@ class Ref:
     obj: object
 
 
+@dataclass(frozen=True, eq=False)
+class PartialVal:
+    """``functools.partial(func, *args, **keywords)`` as the function sees it (made in the
+    function, or read from the module): ``func`` (a Python function or a value that calls,
+    such as a local function) with its first arguments and some keywords given, as values of
+    the function. A call passes them before its own (``frontend/partials.py``)."""
+
+    func: object
+    args: tuple
+    keywords: dict
+
+
 class Record:
     """A dict (an argument, a pytree's dict node, or a dict display in the function) as the
     function sees it: constant keys to values (numbers, arrays, tuples, other records). Read with ``d["key"]``,

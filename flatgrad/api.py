@@ -14,6 +14,7 @@ from .compiler.frontend.source import params_of
 from .compiler.hints import float_typing_caused
 from .compiler.steps import steps_of
 from .compiler.values import is_static
+from .runtime.arity import check_call, takes_fixed_arity
 from .runtime.cache import readable
 from .runtime.dispatch import DEFAULT_TARGET, Transformed, default_signature, lift, stack, \
     stack_cached
@@ -91,15 +92,25 @@ def value_and_grad(f, argnums=0, *, has_aux: bool = False, target: str = DEFAULT
     return stack(f, steps, target, "value_and_grad", floats=nums, optimize=optimize)
 
 
+def _extra_floats(f, nums: tuple, k: int) -> tuple:
+    """The positions a transform with ``k`` extra parameters (tangents, cotangents, vectors)
+    after ``f``'s own converts to float: ``nums``, then the extra ones (for a function whose
+    parameters the call decides, the transform places those per call: runtime/arity.py)."""
+    fn = lift(f)[0]
+    if not takes_fixed_arity(fn):
+        return tuple(nums)
+    n = len(params_of(fn))
+    return tuple(nums) + tuple(range(n, n + k))
+
+
 def forward(f, argnums=0, *, tangents=None, target: str = DEFAULT_TARGET,
             optimize: bool = True) -> Transformed:
     """Forward mode as a transform: ``f``'s parameters, then one tangent per ``argnums``
     (named ``tangents``, default ``tangent<i>``); returns ``(f(...), tangent of f(...))``."""
     nums, _ = argnums_of(argnums)
     names = tuple(tangents) if tangents is not None else tuple(f"tangent{i}" for i in nums)
-    n = len(params_of(lift(f)[0]))
     return stack_cached(f, steps_of("forward", nums, False), target, "jvp", names,
-                        tuple(range(n, n + len(nums))), optimize)
+                        _extra_floats(f, (), len(nums)), optimize)
 
 
 def source(f, argnums=0, *, mode: str = "rev", target: str = DEFAULT_TARGET,
@@ -162,7 +173,9 @@ def jvp(f, primals, tangents, *, target: str = DEFAULT_TARGET, optimize: bool = 
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
     fn = lift(f)[0]
     n = len(params_of(fn))
-    if not n - len(fn.__defaults__ or ()) <= len(primals) <= n:   # defaults fill the rest
+    if not takes_fixed_arity(fn):
+        check_call(fn, len(primals), ())
+    elif not n - len(fn.__defaults__ or ()) <= len(primals) <= n:   # defaults fill the rest
         raise TypeError(f"jvp: the function takes {n} argument(s), got {len(primals)} primals")
     nums = tuple(i for i, t in enumerate(tangents) if t is not None)
     if not nums:
@@ -191,10 +204,10 @@ def vjp(f, *primals, target: str = DEFAULT_TARGET, optimize: bool = True):
         out = tuple(out)
     n = len(primals)
     # the cotangents come after every parameter; a call leaving some out uses their defaults
-    k, m = len(out) if several else 1, len(params_of(lift(f)[0]))
+    k = len(out) if several else 1
     nums = tuple(i for i, p in enumerate(primals) if not _integral(p))
     t = stack_cached(f, steps_of("vjp", nums, False), target, "vjp",
-                     tuple(f"cotangent{j}" for j in range(k)), nums + tuple(range(m, m + k)),
+                     tuple(f"cotangent{j}" for j in range(k)), _extra_floats(f, nums, k),
                      optimize)
 
     def vjp_fn(cotangent):
@@ -264,10 +277,9 @@ def hvp(f, argnums=0, *, target: str = DEFAULT_TARGET, optimize: bool = True):
     read are left out (``jax.jvp(jax.grad(f), ...)[1]`` under ``jit``; ``fg.jvp`` of a
     gradient returns the gradient too, and pays for it)."""
     nums, single = argnums_of(argnums)
-    n = len(params_of(lift(f)[0]))
     steps = steps_of("hvp", nums, single)
     return stack_cached(f, steps, target, "hvp", tuple(f"v{i}" for i in nums),
-                        tuple(range(n, n + len(nums))), optimize)
+                        _extra_floats(f, (), len(nums)), optimize)
 
 
 def custom_vjp(fn):

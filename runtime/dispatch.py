@@ -31,173 +31,23 @@ from ..compiler.errors import CompileError, SourceLoc
 from ..compiler.frontend.source import params_of
 from ..compiler.frontend.transforms import Inner
 from ..compiler.pipeline import Request, render, transform
-from ..compiler.tree import LEAF, TreeDef, named_node, unflatten
-from ..compiler.objects import array_leaves, follow, holds_objects, is_namedtuple
-from ..compiler.values import is_static
+from ..compiler.tree import TreeDef, unflatten
+from ..compiler.objects import follow
 from . import cache, dask_rows, draws, forksafe, hot, tiers
+from .arity import fixed_arity, takes_fixed_arity, unwrap_partial
+from .classify import Signature, classify, default_signature, is_tree  # noqa: F401
 from .compiled import Compiled
-from .dask_map import is_dask
 from .dask_rows import DaskData
 
 DEFAULT_TARGET = targets.DEFAULT.name      # every transform's default (compiler/targets.py)
-_SCALARS = {float: T.F64, int: T.I64, bool: T.BOOL, np.float64: T.F64, np.float32: T.F32,
-            np.int64: T.I64, np.int32: T.I64, np.bool_: T.BOOL}
 
 
 _UNSET = object()
+_POSITIONAL_ONLY = inspect.Parameter.POSITIONAL_ONLY
+_POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
 # run-time errors located to the user's line: NumPy's (shapes, indices, division) and
 # those the function raises itself (assert, raise RuntimeError(...))
 _ERRORS = (ValueError, LookupError, ArithmeticError, AssertionError, RuntimeError)
-
-
-class Signature(tuple):
-    """The IR types of one call's arguments."""
-
-
-def is_tree(value) -> bool:
-    """Whether an argument is a container of arguments (a *pytree*, as JAX calls it): a tuple
-    or dict always; a list when it holds arrays or containers (a list of numbers, or of lists
-    of numbers, is one array, as NumPy reads it)."""
-    if isinstance(value, (tuple, dict)):
-        return True
-    return isinstance(value, list) and any(isinstance(v, (np.ndarray, tuple, dict)) or is_tree(v)
-                                           for v in value)
-
-
-def classify_tree(name: str, value, differentiable: bool):
-    """(:class:`~flatgrad.compiler.types.Tree`, its leaves converted, True) for a container
-    argument; each leaf is classified as an argument of its own, named by its path
-    (``params['W']``) in errors."""
-    found: list = []
-
-    def walk(path: str, v) -> TreeDef:
-        if draws.kind_of(v) is not None:
-            raise TypeError(f"argument '{path}' is a random generator inside a container; "
-                            "pass it as an argument of its own")
-        if not is_tree(v):
-            found.append(classify(path, v, differentiable))
-            return LEAF
-        if isinstance(v, dict):
-            if not all(isinstance(k, str) for k in v):
-                raise TypeError(f"argument '{path}' is a dict with keys that are not strings; "
-                                "flatgrad takes dicts keyed by strings")
-            keys = tuple(sorted(v))
-            return TreeDef("dict", tuple(walk(f"{path}[{k!r}]", v[k]) for k in keys), keys)
-        kind = "tuple" if isinstance(v, tuple) else "list"
-        children = tuple(walk(f"{path}[{i}]", x) for i, x in enumerate(v))
-        if kind == "tuple" and is_namedtuple(v):   # read as p.W; its gradient has its class
-            return named_node(v, children)
-        return TreeDef(kind, children)
-
-    tree = walk(name, value)
-    return T.Tree(tree, tuple(t for t, _, _ in found)), [v for _, v, _ in found], True
-
-
-def _classify_objects(name: str, value, differentiable: bool):
-    """(Static with the arrays' types as leaves, the arrays, True) for an argument holding
-    user objects."""
-    if differentiable:
-        raise TypeError(f"argument '{name}' holds {type(value).__name__} objects, which flatgrad "
-                        "reads as static data without a gradient; leave it out of argnums and "
-                        "pass the parameters to differentiate as arrays")
-    arrays = [classify(name, a, False)[:2] for _, a in array_leaves(value)]
-    return T.Static(cache.value_key(value), value, tuple(t for t, _ in arrays)), \
-        [a for _, a in arrays], True
-
-
-def _classify_slice(name: str, value: slice, differentiable: bool):
-    """A slice argument (``X[idx]``): its integer bounds are int parameters of the compiled
-    code, which is keyed on which of them are None (so each batch reuses one compilation)."""
-    parts = (value.start, value.stop, value.step)
-    if differentiable or not all(p is None or isinstance(p, (int, np.integer))
-                                 and not isinstance(p, (bool, np.bool_)) for p in parts):
-        raise TypeError(f"argument '{name}' is a slice; flatgrad takes slices of integers (or "
-                        "None), without a gradient")
-    key = "slice(" + ", ".join("None" if p is None else "int" for p in parts) + ")"
-    ints = [int(p) for p in parts if p is not None]
-    return T.Static(key, value, (T.I64,) * len(ints)), ints, True
-
-
-_ARRAYS: dict = {}     # (dtype, ndim, differentiable) -> the IR type of an array taken as it is
-
-
-def classify(name: str, value, differentiable: bool):
-    """(IR type, converted value, needs conversion) for one argument, or a clear error.
-    A container argument (:func:`is_tree`) gives a Tree type and the list of its leaves."""
-    if type(value) is np.ndarray:
-        t = _ARRAYS.get((value.dtype, value.ndim, differentiable))
-        if t is not None:                # the common case, without str(dtype) and friends
-            return t, value, False
-    generator = draws.classify(name, value, differentiable)
-    if generator is not None:       # a random generator: drawn from before the compiled code
-        return generator
-    if isinstance(value, slice):
-        return _classify_slice(name, value, differentiable)
-    if holds_objects(value):
-        # objects describing a model: static, keyed on all they hold; their arrays are
-        # passed to the compiled code at each call (compiler/objects.py)
-        return _classify_objects(name, value, differentiable)
-    if is_static(value):
-        # a function (act=np.tanh), None or a string: fixed when compiling, as JAX's static
-        # arguments; a value of its own in the cache key
-        if differentiable:
-            raise TypeError(f"argument '{name}' is a {type(value).__name__}, which has no "
-                            "gradient; leave it out of argnums")
-        return T.Static(cache.value_key(value), value), None, True
-    if is_tree(value):
-        return classify_tree(name, value, differentiable)
-    t = _SCALARS.get(type(value))
-    if t is not None:
-        if differentiable and not T.is_float(t):
-            if t == T.BOOL:
-                raise TypeError(f"argument '{name}' is a bool, which has no gradient; "
-                                "pass a float or leave it out of argnums")
-            return T.F64, float(value), True
-        return t, value, False
-    if isinstance(value, (list, tuple)):
-        try:
-            value = np.asarray(value, dtype=float if differentiable else None)
-        except ValueError:
-            raise ValueError(f"argument '{name}' is a ragged nested sequence; "
-                             "pass a rectangular array") from None
-        t, value, _ = classify(name, value, differentiable)
-        return t, value, True
-    if isinstance(value, np.ndarray):
-        if not value.dtype.isnative:
-            # big-endian data (from a file, a network buffer): the same numbers in native order
-            value = value.astype(value.dtype.newbyteorder("="))
-            return classify(name, value, differentiable)[0], value, True
-        kind = value.dtype.kind
-        if kind == "f" and value.dtype.itemsize in (4, 8):
-            t = _ARRAYS[(value.dtype, value.ndim, differentiable)] = T.Array(str(value.dtype),
-                                                                             value.ndim)
-            return t, value, False
-        if differentiable:
-            if kind in "iub":
-                return classify(name, value.astype(np.float64), True)[0], value.astype(np.float64), True
-            raise TypeError(f"argument '{name}' has dtype {value.dtype}; gradients need float32 "
-                            "or float64 arrays")
-        if kind in "iub":
-            t = _ARRAYS[(value.dtype, value.ndim, False)] = T.Array(
-                "bool" if kind == "b" else "int64", value.ndim)
-            return t, value, False
-        raise TypeError(f"argument '{name}' has unsupported dtype {value.dtype}")
-    if isinstance(value, (np.floating, np.integer, np.bool_)):
-        return classify(name, value.item(), differentiable)
-    if is_dask(value):
-        raise DaskData(name)      # data in row chunks: the call runs on Dask (dask_rows.py)
-    raise TypeError(f"argument '{name}' has unsupported type {type(value).__name__}; "
-                    "flatgrad takes floats, ints, bools and NumPy arrays")
-
-
-def default_signature(fn, overrides: dict | None = None) -> Signature:
-    """Types for ``fn``'s parameters from ``overrides``, its annotations, else float scalars."""
-    notes = getattr(fn, "__annotations__", {}) or {}
-    types = []
-    for name in params_of(fn):
-        t = (overrides or {}).get(name) or T.from_annotation(notes.get(name))
-        types.append(t or T.F64)
-    return Signature(types)
 
 
 def _generated_line(e: BaseException) -> str | None:
@@ -332,13 +182,13 @@ class Transformed:
 
     def retarget(self, target: str) -> "Transformed":
         """The same transform for another target."""
-        return Transformed(self.fn, self.steps, target, self.suffix, extra=self.extra,
+        return transformed(self.fn, self.steps, target, self.suffix, extra=self.extra,
                            floats=self.floats, optimize=self.req.optimize)
 
     def restacked(self, steps: tuple, suffix: str, extra: tuple) -> "Transformed":
         """Another stack of steps on the same function, target and differentiated arguments
         (what a row chunk of Dask data computes: runtime/dask_rows.py)."""
-        return Transformed(self.fn, steps, self.target, suffix, extra=extra, floats=self.floats,
+        return transformed(self.fn, steps, self.target, suffix, extra=extra, floats=self.floats,
                            optimize=self.req.optimize)
 
     def __reduce__(self):
@@ -866,6 +716,83 @@ class Transformed:
         return repr((self._fingerprint(), self.req, self.target, sorted(self.floats)))
 
 
+class ByArity(Transformed):
+    """A transform of a function whose parameters a call decides: one :class:`Transformed` of
+    :func:`fixed_arity`'s function per call shape (number of positional arguments, keyword
+    names), made at the first call of that shape. ``extra`` parameters (tangents,
+    cotangents, vectors) come after the call's own arguments; each is converted to float, as
+    the API's transforms ask for theirs, and ``floats`` holds the differentiated positions
+    among the call's own arguments."""
+
+    def __init__(self, fn, steps: tuple = (), target: str = "cpu", suffix: str = "grad", *,
+                 extra: tuple = (), floats=(), optimize: bool = True):
+        base = unwrap_partial(fn)[0]
+        super().__init__(base, steps, target, suffix, extra=extra, floats=floats,
+                         optimize=optimize)
+        self.fn = self.__wrapped__ = fn         # (a partial's function named the transform)
+        self._shapes: dict = {}
+        self._last = None
+
+    def shape_of(self, n: int, keywords: tuple = ()):
+        """The transform for calls with ``n`` positional arguments of the function's own (before
+        the extra ones) and ``keywords``."""
+        key = (n, keywords)
+        t = self._shapes.get(key)
+        if t is None:
+            if n < 0:
+                raise TypeError(f"{self.__name__}() takes the function's arguments, then "
+                                f"{len(self.extra)} more ({', '.join(self.extra)})")
+            m = n + len(keywords)
+            floats = {i for i in self.floats if i < n} | set(range(m, m + len(self.extra)))
+            t = self._shapes.setdefault(key, Transformed(
+                fixed_arity(self.fn, n, keywords), self.steps, self.target, self.suffix,
+                extra=self.extra, floats=floats, optimize=self.req.optimize))
+        self._last = t
+        return t
+
+    def _call(self, args, kwargs=None):
+        kwargs = kwargs or {}
+        n, keywords = len(args) - len(self.extra), tuple(sorted(kwargs))
+        own = args[:max(n, 0)]
+        return self.shape_of(n, keywords)(*own, *(kwargs[k] for k in keywords), *args[len(own):])
+
+    def lower(self, *args):
+        n = len(args) - len(self.extra)
+        return self.shape_of(n).lower(*args)
+
+    def _for_sig(self, sig):
+        return self.shape_of(len(sig) - len(self.extra))
+
+    def build_ir(self, sig, log=None):
+        return self._for_sig(sig).build_ir(sig, log)
+
+    def build_source(self, sig, key: str = "") -> str:
+        return self._for_sig(sig).build_source(sig, key)
+
+    def compile(self, sig):
+        return self._for_sig(sig).compile(sig)
+
+    def _last_shape(self):
+        """The shape called last; before any call, the function's named positional
+        parameters alone (as a plain transform shows float scalars before its first call)."""
+        if self._last is None:
+            return self.shape_of(sum(p.kind in (_POSITIONAL_ONLY, _POSITIONAL)
+                                     for p in inspect.signature(self.fn).parameters.values()))
+        return self._last
+
+    def __repr__(self) -> str:
+        return f"<flatgrad {self.suffix} of {self.__name__.rsplit('_', 1)[0]} " \
+            f"target={self.target}>"
+
+    @property
+    def source(self) -> str:
+        return self._last_shape().source
+
+    @property
+    def ir(self):
+        return self._last_shape().ir
+
+
 def _innermost(compiled):
     """The generated function inside the wrappers ``compile`` puts around it (captured
     arrays, random draws, nesting of results, NumPy scalars)."""
@@ -884,7 +811,7 @@ def rebuild_transformed(fn, steps, target, suffix, extra, floats, optimize):
     key = (fn, tuple(steps), target, suffix, tuple(extra), frozenset(floats), optimize)
     t = _REBUILT.get(key)
     if t is None:
-        t = Transformed(fn, steps, target, suffix, extra=extra, floats=floats, optimize=optimize)
+        t = transformed(fn, steps, target, suffix, extra=extra, floats=floats, optimize=optimize)
         if len(_REBUILT) >= 64:           # functions pickled by value are new objects each time
             _REBUILT.pop(next(iter(_REBUILT)))
         _REBUILT[key] = t
@@ -900,6 +827,8 @@ def lift(f) -> tuple:
             raise TypeError(f"cannot transform {f!r} further: it takes extra arguments "
                             "(tangents or cotangents)")
         return f.fn, f.steps
+    if isinstance(f, functools.partial):     # compiled per call shape (runtime/arity.py)
+        return f, ()
     if not callable(f) or not hasattr(f, "__code__"):
         raise TypeError(f"flatgrad transforms Python functions, not {type(f).__name__}")
     return f, ()
@@ -918,8 +847,17 @@ def stack(f, steps: tuple, target: str = DEFAULT_TARGET, suffix: str = "grad", *
     """``steps`` on top of ``f``: a Python function, or a transform of one (whose steps come
     first)."""
     fn, base = lift(f)
-    return Transformed(fn, base + tuple(steps), target, suffix, extra=tuple(extra),
+    return transformed(fn, base + tuple(steps), target, suffix, extra=tuple(extra),
                        floats=floats, optimize=optimize)
+
+
+def transformed(fn, steps: tuple = (), target: str = DEFAULT_TARGET, suffix: str = "grad",
+                **options) -> Transformed:
+    """A :class:`Transformed`; for a function taking ``*args``, keyword-only parameters or
+    ``**kwargs``, one that compiles per call shape (``runtime/arity.py``)."""
+    if isinstance(fn, functools.partial) or hasattr(fn, "__code__") and not takes_fixed_arity(fn):
+        return ByArity(fn, steps, target, suffix, **options)
+    return Transformed(fn, steps, target, suffix, **options)
 
 
 @functools.lru_cache(maxsize=512)

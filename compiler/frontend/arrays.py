@@ -237,6 +237,11 @@ class ArrayLowering:
             key = self.lowerer.index_value(node.slice)
             if isinstance(key, SliceVal):     # layer_sizes[:-1], args[1:]
                 return base[self.lowerer.static_slice(key, node)]
+            if isinstance(key, Var) and key.type == T.I64 and base:
+                # an index known only at run time: the items as one array (numbers, or
+                # arrays of one shape, as np.array makes of them), indexed
+                rows = self.lowerer.sequence_array(base, node)
+                return self.op(node, "getitem", rows, key, spec=(("i",),))
             i = self.lowerer.const_int(node.slice)
             try:
                 return base[i]
@@ -380,6 +385,9 @@ class ArrayLowering:
             raise self.err(target, "assign into a named array (y[i] = ...)")
         name = target.value.id
         arr = self.lowerer.load(name, target.value)
+        if isinstance(arr, tuple) and not isinstance(arr, ListValue):
+            raise self.err(target, f"'{name}' is a tuple, which cannot be assigned into (Python "
+                                   "raises TypeError)", f"Make it a list: {name} = list({name}).")
         if not (isinstance(arr, Var) and T.is_array(arr.type)):
             raise self.err(target, f"'{name}' is not an array, so it cannot be assigned into",
                            f"Assign a new value to '{name}' instead, or make it an array.")
@@ -486,6 +494,16 @@ class ArrayLowering:
         if isinstance(s.target.value, ast.Name) and \
                 isinstance(self.lowerer.env.get(s.target.value.id), Record):
             return self.lowerer.assign_item(s.target, value, s)     # d["k"] += v
+        if isinstance(s.target.value, ast.Name) and \
+                isinstance(self.lowerer.env.get(s.target.value.id), ListValue):
+            if isinstance(current, Var) and T.is_array(current.type):
+                # Python's += on the array the list holds changes that array in place (and
+                # every name that sees it)
+                name, sign = s.target.value.id, _AUG[type(s.op)]
+                raise self.err(s, f"'{name}[...] {sign}= ...' would change the array the list "
+                                  "holds in place", f"Write {name}[...] = {name}[...] {sign} ... "
+                                  "(a new array).")
+            return self.lowerer.assign_list_item(s.target, value, s)     # xs[0] += v
         self.assign_subscript(s.target, value, s)
 
 

@@ -33,6 +33,33 @@ class ListLowering:
         grown = self.env[name] + (self.expr(call.args[0]),)
         self.env[name] = ListValue(grown) if isinstance(self.env[name], ListValue) else grown
 
+    def assign_list_item(self, target: ast.Subscript, value, node) -> None:
+        """``xs[i] = v`` (and ``xs[i] += ...``) into a list the function made, ``i`` known
+        while compiling: a list is a tuple of values, so the name then holds a new list with
+        that item replaced. Python changes the one list every name of it sees, so a list
+        passed in (an argument, a caller's or an enclosing function's list) or held anywhere
+        else too (another name, inside a tuple or dict) is refused, as dicts are
+        (``objects.assign_item``)."""
+        from .objects import _holds
+        name = target.value.id
+        seq = self.env[name]
+        if any(_holds(v, seq) for v in getattr(self, "passed_in", ())):
+            raise self.err(target, f"cannot assign into the list '{name}': flatgrad never "
+                                   "changes a list passed in (Python would change the caller's)",
+                           f"Make a copy first: {name} = list({name}).")
+        self.refuse_aliased(name, seq, target, "list")
+        i = self.expr(target.slice)
+        if not (isinstance(i, Const) and isinstance(i.value, int) and not isinstance(i.value, bool)):
+            raise self.err(target.slice, "a list is written at an index known while compiling "
+                                         "(a constant, or a loop variable of a constant range)",
+                           "Make it an array (np.zeros(n), then x[i] = ...) to write at an index "
+                           "known only at run time.")
+        k = i.value + len(seq) if i.value < 0 else i.value
+        if not 0 <= k < len(seq):
+            raise self.err(target, f"list assignment index {i.value} out of range (the list has "
+                                   f"{len(seq)} items)")
+        self.env[name] = ListValue(seq[:k] + (value,) + seq[k + 1:])
+
     def sequence_binop(self, op: str, left, right, node: ast.BinOp) -> tuple:
         """``left <op> right`` where one side is a tuple (or list)."""
         if op == "add" and isinstance(left, tuple) and isinstance(right, tuple):
@@ -364,6 +391,14 @@ def _appended(s: ast.Expr) -> str | None:
             and isinstance(c.func.value, ast.Name)):
         return c.func.value.id
     return None
+
+
+def items_written(body: list[ast.stmt]) -> set[str]:
+    """Names ``body`` writes an item of (``name[i] = ...``, ``name[i] += ...``)."""
+    return {t.value.id for st in body for n in ast.walk(st)
+            for t in (n.targets if isinstance(n, ast.Assign) else
+                      [n.target] if isinstance(n, ast.AugAssign) else [])
+            if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)}
 
 
 def _grown(body: list[ast.stmt]) -> set[str]:

@@ -18,7 +18,7 @@ from .. import types as T
 from ..builder import Builder, reversed_range
 from ..ir import Block, Const, For, Var, While
 from ..library.registry import lowering_of
-from ..values import Instance, Record, Ref, Undefined, join_value, split_value, width
+from ..values import Instance, ListValue, Record, Ref, Undefined, join_value, split_value, width
 from ..errors import CompileError
 from .desugar.exits import loop_flags
 from .desugar.generators import interleaving, is_generator, own_nodes
@@ -28,7 +28,7 @@ from .desugar.unroll import item_of, unrolled_loop
 from .flags import RET, RETVAL, hint_of
 from .inline import LocalFunction
 from .objects import UserMethod
-from .lists import Stacked, _grown
+from .lists import Stacked, _grown, items_written
 from .source import parse_function
 from .syntax import assigned_names, written_arrays
 
@@ -84,14 +84,17 @@ class LoopLowering:
         if backwards:
             start, stop, step = self.reversed_range(s.iter, start, stop, step)
         grown = self.growing_lists(s.body)
-        if grown:
-            # out.append(...) in the body: a list is a tuple of values, so a loop running a
-            # constant number of times is unrolled; else the list grows in a buffer of rows
+        written = {n for n in items_written(s.body) if isinstance(self.env.get(n), ListValue)}
+        if grown or written:
+            # out.append(...) or xs[i] = ... in the body: a list is a tuple of values, so a
+            # loop running a constant number of times is unrolled; else a list grows in a
+            # buffer of rows (and an item written at a run-time index is a CompileError there)
             trips = _trips(start, stop, step)
             if trips is not None and trips <= UNROLL_MAX and \
                     all(isinstance(self.env[n], tuple) for n in grown):
                 values = tuple(Const(i, T.I64) for i in range(start.value, stop.value, step.value))
                 return self.unrolled(s, "values", [values])
+        if grown:
             return self.grow_lists(s, grown, lambda: self.range_loop(s, start, stop, step))
         self.range_loop(s, start, stop, step)
 

@@ -10,6 +10,7 @@ inlined.
 from __future__ import annotations
 
 import ast
+import functools
 import types as pytypes
 
 import numpy as np
@@ -24,7 +25,7 @@ from ..library.registry import lowering_of
 from ..library.shape import unstacked
 from ..primitives import PRIMS
 from . import array_calls, builtin_calls  # noqa: F401 - they register their lowerings
-from . import names, starred, transforms
+from . import names, partials, starred, transforms
 from .arrays import ArrayLowering
 from .comprehensions import Comprehensions
 from .conditions import ConditionLowering
@@ -43,8 +44,8 @@ from .ownership import Ownership
 from .slices import SliceLowering, slice_parameter
 from .source import ParsedFunction, params_of, parse_function
 from ..objects import holds_objects, is_namedtuple_class, is_user_class
-from ..values import (BoundMethod, Instance, ListValue, NamedValue, Record, Ref, SliceVal,
-                      Undefined, join_value, nests, result_tree, same_form, split_value, width)
+from ..values import (BoundMethod, Instance, ListValue, NamedValue, PartialVal, Record, Ref,
+                      SliceVal, Undefined, join_value, nests, result_tree, same_form, split_value, width)
 from ..library import random
 
 CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
@@ -246,6 +247,7 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
 
     def run(self, bindings: dict) -> object:
         self.env = dict(bindings)
+        self.passed_in = tuple(bindings.values())   # (lists and dicts here are the caller's)
         node = self.pf.node
         if isinstance(node, ast.Lambda):
             return self.expr(node.body)
@@ -395,6 +397,9 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and \
                 isinstance(self.env.get(target.value.id), Record):
             self.assign_item(target, value, node)
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and \
+                isinstance(self.env.get(target.value.id), ListValue):
+            self.assign_list_item(target, value, node)
         elif isinstance(target, ast.Subscript):
             self.arrays.assign_subscript(target, value, node)
         elif isinstance(target, ast.Attribute):
@@ -522,8 +527,8 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         v = node.value
         if isinstance(v, (bool, int, float)):
             return Const(v, T.of_value(v))
-        if v is None:
-            return Ref(None)
+        if v is None or v is Ellipsis:   # (... outside an index: np.einsum's sublists)
+            return Ref(v)
         if isinstance(v, str):           # a dict key, a mode= or an einsum spec
             return Ref(v)
         raise self.err(node, f"flatgrad does not support constants of type {type(v).__name__}")
@@ -595,6 +600,10 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         py = getattr(fn, "py_func", None)
         if py is not None and type(fn).__module__.startswith("numba"):
             fn = py                     # a user's @njit helper: differentiate its Python source
+        if fn is functools.partial:
+            return partials.make(self, node)
+        if isinstance(fn, PartialVal):
+            return partials.call(self, fn, node)
         kwargs = {k.arg: k.value for k in node.keywords}
         if isinstance(fn, random.Method):
             return random.lower_draw(self, fn, node)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import inspect
 import re
 import types as pytypes
@@ -28,8 +29,8 @@ from ..objects import array_leaves, is_literal_key, is_namedtuple, is_user_objec
 from ..errors import CompileError
 from .desugar.init import constructor
 from .source import parse_function
-from ..values import (BoundMethod, Building, Instance, ListValue, NamedValue, Record, Ref,
-                      SliceVal, hashable, split_value)
+from ..values import (BoundMethod, Building, Instance, ListValue, NamedValue, PartialVal, Record,
+                      Ref, SliceVal, hashable, split_value)
 
 _LIST_MAX = 10_000     # items of a list read as static data (a longer one is data: an array)
 
@@ -107,7 +108,15 @@ class ObjectLowering:
         if isinstance(v, slice):
             return SliceVal(*(None if p is None else self.static_value(p, None, (), node, name)
                               for p in (v.start, v.stop, v.step)))
-        if v is None or isinstance(v, str) or callable(v) or isinstance(v, pytypes.ModuleType):
+        if isinstance(v, functools.partial):
+            return PartialVal(
+                self.static_value(v.func, root, path + (("attr", "func"),), node, name),
+                tuple(self.static_value(e, root, path + (("attr", "args"), ("item", i)), node,
+                                        f"{name}.args[{i}]") for i, e in enumerate(v.args)),
+                {k: self.static_value(e, root, path + (("attr", "keywords"), ("key", k)), node,
+                                      f"{name}.keywords[{k!r}]") for k, e in v.keywords.items()})
+        if v is None or v is Ellipsis or isinstance(v, str) or callable(v) or \
+                isinstance(v, pytypes.ModuleType):
             return Ref(v)
         raise self.err(node, f"'{name}' is a {type(v).__name__}, which flatgrad cannot read",
                        "Pass it in as an argument (numbers, arrays, tuples, lists, dicts or plain "
@@ -331,16 +340,22 @@ class ObjectLowering:
             raise self.err(target, f"cannot assign into the dict '{name}': flatgrad never "
                                    "changes a dict passed in (or one a helper did not make)",
                            f"Make a new one: {name} = {{**{name}, key: value}}.")
-        for k, v in self.env.items():
-            if k != name and _holds(v, d):
-                raise self.err(target, f"'{name}' is also held by '{k.split('#')[0]}'; assigning "
-                                       "into a dict seen through two names is not supported",
-                               f"Make a copy first: {name} = dict({name}), or build it whole.")
+        self.refuse_aliased(name, d, target, "dict")
         key = static_key(self.expr(target.slice))
         if key is NO_KEY or not hashable(key):
             raise self.err(target.slice, "a dict is written with a key known while compiling "
                                          "(a constant string or number)")
         self.env[name] = Record({**d.items, key: value}, owner=self)
+
+    def refuse_aliased(self, name: str, value, target, kind: str) -> None:
+        """A CompileError where another name sees ``value`` (the ``kind`` ``name`` holds, about
+        to be written into), itself or inside a tuple, dict or object: Python would change
+        what that name sees too."""
+        for k, v in self.env.items():
+            if k != name and _holds(v, value):
+                raise self.err(target, f"'{name}' is also held by '{k.split('#')[0]}'; assigning "
+                                       f"into a {kind} seen through two names is not supported",
+                               f"Make a copy first: {name} = {kind}({name}), or build it whole.")
 
     def read_only(self, target: ast.Attribute) -> None:
         """An attribute write (``self.h = ...``): objects are read-only here."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import types as pytypes
 
 import numpy as np
@@ -48,7 +49,7 @@ class NameLowering:
                     return random.source_of(self, where, v, node, name)
                 if isinstance(v, np.ndarray):
                     return self.capture(where, v, node, name)
-                if isinstance(v, (list, tuple, dict)) or is_user_object(v):
+                if isinstance(v, (list, tuple, dict, functools.partial)) or is_user_object(v):
                     # static data (layer sizes, a list of layer objects): read now, its
                     # arrays at each call (through the closures leading to a helper's)
                     return self.static_value(v, where, (), node, name)
@@ -107,7 +108,7 @@ class NameLowering:
             return Ref(v)
         if v is None or isinstance(v, str):   # np.newaxis, None; a mode string (ACT = "tanh"):
             return Ref(v)                       # read when compiling, as numbers are
-        if v is np.s_ or v is np.index_exp or v is np.r_ or v is np.c_:   # np.s_[a:b], np.r_[a, b]
+        if v is np.s_ or v is np.index_exp or v is np.r_ or v is np.c_ or v is Ellipsis:
             return Ref(v)
         if attribute_reader(v) is not None:      # prior = norm(0, 1) made outside: prior.logpdf
             return Ref(v)

@@ -37,10 +37,12 @@ import scipy.linalg
 from .. import dims as D
 from .. import types as T
 from ..ir import Const, Op, Var
+from ..values import Ref
 from ..primitives import B_PRODUCT, NO_BATCH_INT, P_ATOM, Spelling, call, defprim, helper
 
 # NumPy's linear algebra takes stacks of matrices, Numba's one matrix at a time
 _ONE_MATRIX = "one matrix at a time under Numba (the loop method maps it)"
+from .diagonals import einsum_diagonals
 from .registry import lowers
 
 
@@ -643,24 +645,6 @@ def _lower_diag(lowerer, node, args):
     raise lowerer.err(node, "np.diag takes a 1-D or a 2-D array")
 
 
-@lowers(np.diagonal, takes="a offset")
-def _lower_diagonal(lowerer, node, args):
-    x = lowerer.atom(args["a"])
-    if not (T.is_array(x.type) and x.type.ndim == 2):
-        raise lowerer.err(node, "np.diagonal is supported on 2-D arrays", "Use np.einsum('...ii->...i', x).")
-    return lowerer.op(node, "diagonal", x, k=_k_arg(lowerer, args, "offset"))
-
-
-@lowers(np.trace, takes="a offset")
-def _lower_trace(lowerer, node, args):
-    x = lowerer.atom(args["a"])
-    if not (T.is_array(x.type) and x.type.ndim == 2):
-        raise lowerer.err(node, "np.trace is supported on 2-D arrays",
-                     "Use np.einsum('...ii->...', x) for a batch of traces.")
-    d = lowerer.op(node, "diagonal", x, k=_k_arg(lowerer, args, "offset"))
-    return lowerer.op(node, "sum", d)
-
-
 @lowers(np.kron)
 def _lower_kron(lowerer, node, args):
     """kron(a, b)[i*p + k, ...] = a[i, ...] b[k, ...]: a[:, None, :, None] * b[None, :, None, :]
@@ -839,9 +823,10 @@ _LETTERS = string.ascii_letters
 
 
 def _parse_einsum(lowerer, node, spec: str, ops):
-    """The explicit form of ``spec`` ('ij,jk->ik') for these operands: '...' replaced by
-    letters (aligned at the right, as NumPy broadcasts), the implicit output made explicit
-    (the letters seen once, in alphabetical order)."""
+    """The explicit form of ``spec`` ('ij,jk->ik') for these operands, as (each operand's
+    subscripts, the output's): '...' replaced by letters (aligned at the right, as NumPy
+    broadcasts), the implicit output made explicit (the letters seen once, in alphabetical
+    order: a letter repeated within one operand is summed, as in 'ii', a trace)."""
     spec = spec.replace(" ", "")
     if "->" in spec:
         ins, out = spec.split("->")
@@ -883,12 +868,7 @@ def _parse_einsum(lowerer, node, spec: str, ops):
         out = ell + "".join(sorted(c for c in counts if counts[c] == 1 and c not in ell))
     if len(set(out)) != len(out) or not set(out) <= set("".join(new)):
         raise lowerer.err(node, f"np.einsum: bad output subscripts '{out}'")
-    for s in new:
-        if len(set(s)) != len(s):
-            raise lowerer.err(node, f"np.einsum: a subscript repeated within one operand ('{s}', a "
-                               "diagonal) is not supported",
-                         "Use np.diag / np.diagonal / np.trace for diagonals and traces.")
-    return ",".join(new) + "->" + out
+    return new, out
 
 
 def einsum(lowerer, node, spec: str, ops):
@@ -897,19 +877,55 @@ def einsum(lowerer, node, spec: str, ops):
     for o in ops:
         if not T.is_array(o.type):
             raise lowerer.err(node, "np.einsum operands must be arrays")
-    return lowerer.op(node, "einsum", *ops, spec=_parse_einsum(lowerer, node, spec, ops))
+    subs, out = _parse_einsum(lowerer, node, spec, ops)
+    subs, ops = einsum_diagonals(lowerer, node, subs, ops)      # 'ii': a diagonal first
+    return lowerer.op(node, "einsum", *ops, spec=",".join(subs) + "->" + out)
+
+
+def _sublist_letter(lowerer, node, v) -> str:
+    """NumPy's letter for an axis number of einsum's sublist form (0-25: 'A'-'Z', 26-51:
+    'a'-'z'), or '...'."""
+    if isinstance(v, Ref) and v.obj is Ellipsis:
+        return "..."
+    if isinstance(v, Const) and type(v.value) is int and 0 <= v.value < 52:
+        return chr(ord("A") + v.value) if v.value < 26 else chr(ord("a") + v.value - 26)
+    raise lowerer.err(node, "np.einsum: a sublist holds axis numbers from 0 to 51 (and ...), "
+                            "known while compiling")
+
+
+def _sublist_spec(lowerer, node, parts: list) -> tuple:
+    """``np.einsum(a, [0, 1], b, [1, 2], [0, 2])``: the subscripts string and the operands."""
+    ops, subs = [], []
+    for k in range(0, len(parts) - 1, 2):
+        ops.append(lowerer.atom(parts[k]))
+        sub = lowerer.expr(parts[k + 1])
+        if not isinstance(sub, tuple):
+            raise lowerer.err(parts[k + 1], "np.einsum: each operand is followed by its sublist "
+                                            "of axis numbers")
+        subs.append("".join(_sublist_letter(lowerer, node, v) for v in sub))
+    spec = ",".join(subs)
+    if len(parts) % 2:                              # the output's sublist, last
+        out = lowerer.expr(parts[-1])
+        if not isinstance(out, tuple):
+            raise lowerer.err(parts[-1], "np.einsum: the output's sublist must be a list of axis "
+                                         "numbers")
+        spec += "->" + "".join(_sublist_letter(lowerer, node, v) for v in out)
+    return spec, ops
 
 
 @lowers(np.einsum, takes="operands")
 def _lower_einsum(lowerer, node, args):
     subscripts, *operands = args.rest or (None,)
-    if not (isinstance(subscripts, ast.Constant) and isinstance(subscripts.value, str)):
-        raise lowerer.err(node, "np.einsum needs its subscripts as a string constant first",
-                     "Write np.einsum('ij,jk->ik', a, b).")
-    ops = [lowerer.atom(e) for e in operands]
+    if subscripts is None:
+        raise lowerer.err(node, "np.einsum needs at least one operand")
+    if isinstance(subscripts, ast.Constant) and isinstance(subscripts.value, str):
+        ops = [lowerer.atom(e) for e in operands]
+        spec = subscripts.value
+    else:                                           # the sublist form
+        spec, ops = _sublist_spec(lowerer, node, list(args.rest))
     if not ops:
         raise lowerer.err(node, "np.einsum needs at least one operand")
-    return einsum(lowerer, node, subscripts.value, ops)
+    return einsum(lowerer, node, spec, ops)
 
 
 @lowers(np.tensordot)

@@ -113,10 +113,6 @@ def unknown_numpy_call(x):
     return np.linalg.eig(x)  # <-
 
 
-def star_args(*xs):  # <-
-    return xs[0]
-
-
 def uses_yield(x):
     yield x  # <-
 
@@ -158,10 +154,6 @@ def uses_import(x):
 
 def no_return(x):  # <-
     y = x * 2.0
-
-
-def uses_kwargs(x, **kw):  # <-
-    return x
 
 
 def uses_match(x):

@@ -96,19 +96,13 @@ def test_mutating_a_scalar_argument_is_rejected():
     assert_located(compile_error(bad.mutates_argument, 1.5), bad.mutates_argument)
 
 
-def test_star_args_rejected_when_source_is_requested():
-    with pytest.raises(CompileError) as info:
-        fg.source(bad.star_args)
-    assert_located(str(info.value), bad.star_args)
-
-
-def test_star_args_rejected_at_call():
-    with pytest.raises(CompileError):
-        fg.grad(bad.star_args, target="python")(1.5)
-
-
-def test_kwargs_rejected():
-    assert_located(compile_error(bad.uses_kwargs, 1.5), bad.uses_kwargs)
+def test_an_error_in_a_star_args_function_is_located_in_it():
+    # *args functions compile per call shape (runtime/arity.py); reading past the arguments
+    # given is located at the user's line, not in the made function
+    def first(*xs):
+        return xs[1]
+    with pytest.raises(CompileError, match=r"test_rejected\.py:\d+:\d+: tuple index 1 out of range"):
+        fg.grad(first, target="python")(1.5)
 
 
 def test_errors_are_compile_errors_not_internal_exceptions():

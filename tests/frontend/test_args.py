@@ -28,10 +28,10 @@ def test_helper_parameters_value_and_gradient(f, args, i):
     check_value_and_grad(f, args, i, atol=1e-6)
 
 
-def test_differentiated_function_still_rejects_varargs():
-    with pytest.raises(CompileError, match=r"args_funcs\.py:\d+:\d+: flatgrad does not support "
-                                           r"\*args"):
-        fg.grad(A.differentiated_varargs, target="python")(1.0)
+def test_differentiated_function_takes_varargs():
+    # one compiled function per call shape (runtime/arity.py; tests/language/test_call_shapes.py)
+    assert fg.grad(A.differentiated_varargs, target="python")(1.0) == 1.0
+    assert fg.grad(A.differentiated_varargs, argnums=1, target="python")(1.0, 2.0) == 0.0
 
 
 @pytest.mark.parametrize("f, words", [

@@ -357,8 +357,7 @@ def test_einsum_hessian_vs_autograd():
 
 
 def test_einsum_rejections():
-    assert "diagonal" in _compile_error(lambda a: np.einsum("ii->i", a).sum(), rand(3, 3))
-    assert "string constant" in _compile_error(lambda a, s: np.einsum(s, a), rand(3), 1.0)
+    assert "followed by its sublist" in _compile_error(lambda a, s: np.einsum(a, s), rand(3), 1.0)
     assert "names 2 axes" in _compile_error(lambda a: np.einsum("ij->", a), rand(3))
 
 
