@@ -11,10 +11,10 @@ The classic matrix rules (x = A^-1 b):
 * solve_tri (x = A^-1 b, A triangular): grad_b = A^-T g (a triangular solve the other way),
   grad_A = -tril(grad_b x^T) (triu for an upper A; without the diagonal for a unit one)
 * cholesky (A = L L^T, L lower): Iain Murray's rule (arXiv:1602.07527), as autograd and JAX
-  write it: grad_A = sym(L^-T Phi(L^T g) L^-1) (two triangular solves), Phi = the lower
-  triangle with its diagonal halved, sym(S) = (S + S^T)/2. The function reads only A's lower
-  triangle, but as autograd and JAX do, flatgrad treats A as symmetric: the gradient is the
-  symmetric one, and the tangent of a perturbation t is that of sym(t).
+  write it: grad_A = sym_L^T(L^-T Phi(L^T g) L^-1) (two triangular solves), Phi = the lower
+  triangle with its diagonal halved. The function reads only A's lower triangle, so the
+  gradient is that of the function NumPy computes: sym_L^T(S) = tril(S) + tril(S^T, -1)
+  (zero above the diagonal), and a tangent t enters as sym_L(t) (see _lower_adjoint).
 * einsum: linear in each operand; the adjoint of an operand is the einsum of the output's
   adjoint with the other operands, into that operand's subscripts (summed back to its shape
   where a size-1 axis was broadcast); the tangent is the sum of einsums with one operand
@@ -143,19 +143,33 @@ def _phi(b, X):
     return b.tril_halved(X)
 
 
-def _sym(b, S):
-    return b.mul(0.5, b.add(S, b.transpose(S)))
+# np.linalg.cholesky and eigh read A's lower triangle only: the function they compute is
+# f(sym_L(A)), sym_L(A) = tril(A) + tril(A, -1)^T, the same for any upper triangle. So a
+# tangent t enters as sym_L(t), and an adjoint G (of which only the symmetric part counts,
+# since sym_L's values are symmetric) leaves as sym_L^T(G) = tril(G) + tril(G^T, -1), zero
+# above the diagonal: the derivative of the function NumPy computes, at any square A (a
+# symmetric adjoint there would be wrong wherever A is not symmetric). Transposed for the
+# upper triangle (UPLO='U', SciPy's lower=False) by the transposes around the call.
+
+def _lower_tangent(b, t):
+    """sym_L(t): the lower triangle of t mirrored."""
+    return b.add(b.tril(t), b.transpose(b.tril(t, k=-1)))
+
+
+def _lower_adjoint(b, G):
+    """sym_L^T(G) = tril(G) + tril(G^T, -1)."""
+    return b.add(b.tril(G), b.tril(b.transpose(G), k=-1))
 
 
 def _cholesky_vjp(b, g, L, A):
     P = _phi(b, b.tri_matmul(b.transpose(L), g, lower=False))                  # L^T g (BLAS trmm)
     X = b.solve_tri(b.transpose(L), P, lower=False, unit=False)                 # L^-T P
     S = b.transpose(b.solve_tri(b.transpose(L), b.transpose(X), lower=False, unit=False))
-    return _sym(b, S)                                                              # L^-T P L^-1
+    return _lower_adjoint(b, S)                                                    # L^-T P L^-1
 
 
 def _cholesky_jvp(b, t, L, A):
-    ts = _sym(b, t)
+    ts = _lower_tangent(b, t)
     M = b.solve_tri(L, b.transpose(b.solve_tri(L, ts, lower=True, unit=False)), lower=True,
                     unit=False)                                                    # L^-1 ts L^-T
     return b.matmul(L, _phi(b, M))
@@ -224,8 +238,9 @@ defprim("tri_matmul", 2, lambda a, c, lower: _solve_type(a, c),
 # ---- eigh: A = V diag(w) V^T for a symmetric A (eigenvalues ascending)
 # With F[i, j] = 1/(w[j] - w[i]) off the diagonal and 0 on it, a symmetric tangent dA gives
 # dw = diag(V^T dA V) and dV = V (F o V^T dA V); the adjoint is V (diag(gw) + F o V^T gV) V^T.
-# As in autograd and JAX, A is treated as symmetric (the tangent of t is that of sym(t), the
-# gradient is symmetric). At repeated eigenvalues the eigenvectors are not unique and F is
+# NumPy's eigh reads A's lower triangle: the tangent of t is that of sym_L(t) and the adjoint
+# is lower-triangular (see _lower_adjoint; autograd's is too, JAX's symmetric, as JAX's eigh
+# symmetrizes its input where NumPy's ignores the upper triangle). At repeated eigenvalues the eigenvectors are not unique and F is
 # infinite: the eigenvector derivatives are nan there (as JAX's); eigenvalue derivatives stay
 # finite.
 
@@ -244,17 +259,18 @@ def _rotated(b, V, X):
 defprim("eigh_w", 1, lambda a: T.Array(_float_type(a).dtype, 1),
         _fmt(lambda a, p: f"np.linalg.eigh({a[0]})[0]"), elementwise=False, costly=True,
         shape=lambda q, args, p: q.shape(args[0])[:1],
-        vjp=(lambda b, g, out, A: (lambda V: b.matmul(b.mul(V, g), b.transpose(V)))(b.eigh_v(A)),),
-        jvp=(lambda b, t, out, A: (lambda V: b.sum(b.mul(V, b.matmul(_sym(b, t), V)), axis=0,
-                                                   keepdims=False))(b.eigh_v(A)),),
+        vjp=(lambda b, g, out, A: _lower_adjoint(b, (lambda V: b.matmul(b.mul(V, g), b.transpose(V)))(
+            b.eigh_v(A))),),
+        jvp=(lambda b, t, out, A: (lambda V: b.sum(b.mul(V, b.matmul(_lower_tangent(b, t), V)),
+                                                   axis=0, keepdims=False))(b.eigh_v(A)),),
         reads_output=False, batch=_ONE_MATRIX)
 defprim("eigh_v", 1, _float_type, _fmt(lambda a, p: f"np.linalg.eigh({a[0]})[1]"),
         elementwise=False, costly=True, shape=D.like(0),
-        vjp=(lambda b, g, out, A: _sym(b, b.matmul(b.matmul(
+        vjp=(lambda b, g, out, A: _lower_adjoint(b, b.matmul(b.matmul(
             out, b.mul(_eigh_f(b, b.eigh_w(A)), b.matmul(b.transpose(out), g))),
             b.transpose(out))),),
         jvp=(lambda b, t, out, A: b.matmul(out, b.mul(_eigh_f(b, b.eigh_w(A)),
-                                                      _rotated(b, out, _sym(b, t)))),),
+                                                      _rotated(b, out, _lower_tangent(b, t)))),),
         batch=_ONE_MATRIX)
 
 
