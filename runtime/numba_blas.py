@@ -1,7 +1,9 @@
 """Triangular solves and products in Numba through BLAS ``?trsm`` and ``?trmm`` (the routines
 LAPACK's ``?trtrs`` and SciPy's ``solve_triangular`` call): Numba's own linear algebra has neither,
 substitution loops run at a fraction of BLAS's speed (n = 200, 200 right-hand sides: about 1.3x
-slower), and a product with a triangle read as one, half the flops of a full ``@``.
+slower), and a product with a triangle read as one, half the flops of a full ``@``. Also
+singular values alone, LAPACK ``?gesdd`` with JOBZ='N' as NumPy's ``svd(a, compute_uv=False)``
+calls it (Numba's ``np.linalg.svd`` always computes U and V, whose s can differ in the last bits).
 
 The routine is SciPy's (``scipy.linalg.cython_blas``: the BLAS NumPy and SciPy were built with),
 called by a symbol name that ``llvmlite`` resolves to its address when this module is imported,
@@ -125,3 +127,59 @@ def _tri_matmul(a, b, lower):
         t = np.tril(a) if lower else np.triu(a)
         return np.ascontiguousarray(t.astype(dtype)) @ np.ascontiguousarray(b.astype(dtype))
     return mixed
+
+
+def _lapack(symbol: str, name: str, *args) -> types.ExternalFunction:
+    """The LAPACK routine ``name`` of SciPy's ``cython_lapack``, registered under ``symbol``."""
+    binding.add_symbol(symbol, get_cython_function_address("scipy.linalg.cython_lapack", name))
+    return types.ExternalFunction(symbol, types.void(*args))
+
+
+def _gesdd(symbol: str, name: str, dtype) -> types.ExternalFunction:
+    """``?gesdd(jobz, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, iwork, info)``."""
+    p = types.CPointer(dtype)
+    return _lapack(symbol, name, _C, _I, _I, p, _I, p, p, _I, p, _I, p, _I, _I, _I)
+
+
+_GESDD = {types.float64: _gesdd("flatgrad_dgesdd", "dgesdd", types.float64),
+          types.float32: _gesdd("flatgrad_sgesdd", "sgesdd", types.float32)}
+
+
+def svdvals_impl(a):
+    """The Numba implementation of ``support.svdvals``: a workspace query, then ``?gesdd`` on
+    a column-major copy of ``a`` (it is overwritten), U and V not computed."""
+    gesdd = _GESDD[a.dtype]
+
+    def impl(a):
+        m, n = a.shape
+        k = min(m, n)
+        s = np.empty(k, a.dtype)
+        if k == 0:
+            return s
+        x = np.ascontiguousarray(a.T)       # a's columns one after another: column-major a
+        jobz = np.full(1, ord("N"), np.uint8)
+        ints = np.empty(6, np.int32)        # m, n, lda, ldu = ldvt, lwork, info
+        ints[0] = m
+        ints[1] = n
+        ints[2] = m
+        ints[3] = 1
+        ints[4] = -1
+        unused = np.empty(1, a.dtype)       # U and Vᵀ: not referenced with JOBZ='N'
+        work = np.empty(1, a.dtype)
+        iwork = np.empty(8 * k, np.int32)
+        for query in (True, False):
+            if not query:
+                ints[4] = int(work[0])
+                work = np.empty(ints[4], a.dtype)
+            gesdd(jobz.ctypes, ints[0:].ctypes, ints[1:].ctypes, x.ctypes, ints[2:].ctypes,
+                  s.ctypes, unused.ctypes, ints[3:].ctypes, unused.ctypes, ints[3:].ctypes,
+                  work.ctypes, ints[4:].ctypes, iwork.ctypes, ints[5:].ctypes)
+            if ints[5] != 0:
+                break
+        _keep_alive((jobz, ints, unused, work, iwork, x))
+        if ints[5] > 0:
+            raise np.linalg.LinAlgError("SVD did not converge")
+        if ints[5] < 0:
+            raise ValueError("svdvals: LAPACK ?gesdd was given an illegal argument")
+        return s
+    return impl

@@ -749,3 +749,10 @@ def _solve_tri(a, b, lower, unit):
             return numba_blas.solve_tri_impl(a, b, lower, unit)     # BLAS ?trsm
         return support.solve_tri_loops   # written in the NumPy that Numba compiles
     return None
+
+
+@overload(support.svdvals, jit_options={"cache": True})
+def _svdvals(a):
+    if isinstance(a, types.Array) and a.ndim == 2 and a.dtype in (types.float32, types.float64):
+        return numba_blas.svdvals_impl(a)                          # LAPACK ?gesdd, JOBZ='N'
+    return None

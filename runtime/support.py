@@ -708,6 +708,12 @@ def solve_tri(a, b, lower, unit):
                                          check_finite=False)
 
 
+def svdvals(a):
+    """The singular values of a matrix alone, descending: np.linalg.svd(a, compute_uv=False)
+    (LAPACK ``?gesdd`` with JOBZ='N'; under Numba, numba_blas.svdvals_impl calls it too)."""
+    return np.linalg.svd(a, compute_uv=False)
+
+
 def tri_matmul(a, b, lower):
     """``np.tril(a) @ b`` (``np.triu`` when not ``lower``) for a square ``a`` and a matrix ``b``:
     BLAS ``?trmm``, which reads one triangle (half the flops of ``@``), for float arrays of one

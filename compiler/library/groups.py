@@ -18,3 +18,4 @@ from . import effects  # noqa: F401
 from . import bessel  # noqa: F401
 from . import convolve  # noqa: F401
 from . import pinv  # noqa: F401
+from . import svd  # noqa: F401

@@ -767,7 +767,7 @@ def _finish(lowerer, node, out, axes, keepdims):
 def _lower_norm(lowerer, node, given):
     """np.linalg.norm(x, ord=None, axis=None, keepdims=False), as NumPy defines it, written
     with sums, maxima and powers (so it differentiates as they do; the 2-norm's square root
-    has derivative 0 at 0). Matrix 2-norms and nuclear norms (singular values) are rejected."""
+    has derivative 0 at 0); matrix 2-norms and nuclear norms by singular values (library/svd.py)."""
     x = _float(lowerer, lowerer.atom(given["x"]), node)
     ord_ = _ord_value(lowerer, given.get("ord"))
     keepdims = lowerer.const_bool(given["keepdims"]) if "keepdims" in given else False
@@ -826,11 +826,17 @@ def _matrix_norm(lowerer, node, x, ord_, axes, keepdims):
         s = op(node, "sum", op(node, "abs", x), axis=summed, keepdims=True)
         m = op(node, "amax" if ord_ > 0 else "amin", s, axis=chosen, keepdims=True)
         return _finish(lowerer, node, m, tuple(sorted(axes)), keepdims)
-    what = {2: "the matrix 2-norm (largest singular value)", -2: "the smallest singular value",
-            "nuc": "the nuclear norm"}.get(ord_, f"ord={ord_!r}")
-    raise lowerer.err(node, f"np.linalg.norm: {what} of a matrix is not supported",
-                 "Use the Frobenius norm (ord=None or 'fro'), ord=1 or ord=np.inf; a largest "
-                 "singular value can be estimated by power iteration with @.")
+    if ord_ in (2, -2, "nuc"):       # of the singular values (library/svd.py), as NumPy
+        if x.type.ndim != 2:
+            raise lowerer.err(node, f"np.linalg.norm with ord={ord_!r} (singular values) is "
+                              f"supported on 2-D arrays here (got {x.type.ndim}-D)",
+                              "Loop over the leading axes.")
+        a = op(node, "transpose", x) if axes == (1, 0) else x
+        reduce = {"nuc": "np.sum", 2: "np.max", -2: "np.min"}[ord_]
+        r = lowerer.lower_text(f"{reduce}(np.linalg.svdvals(a), keepdims={keepdims})", node, a=a)
+        return op(node, "expand_dims", r, axis=0) if keepdims else r
+    raise lowerer.err(node, f"np.linalg.norm: ord={ord_!r} is not a matrix norm",
+                 "Use ord=None or 'fro' (Frobenius), 1, -1, np.inf, -np.inf, 2, -2 or 'nuc'.")
 
 
 # ---- einsum & tensordot

@@ -318,8 +318,10 @@ def test_norm_zero_vector_gradient_is_finite():
 
 
 def test_norm_rejections():
-    assert "2-norm" in _compile_error(lambda x: np.linalg.norm(x, 2), rand(3, 3))
-    assert "nuclear" in _compile_error(lambda x: np.linalg.norm(x, "nuc"), rand(3, 3))
+    # matrix 2-norms and nuclear norms: tests/library/test_svd.py; of stacks, not yet
+    assert "got 3-D" in _compile_error(lambda x: np.linalg.norm(x, 2, axis=(1, 2)), rand(2, 3, 3))
+    assert "got 3-D" in _compile_error(lambda x: np.linalg.norm(x, "nuc", axis=(0, 1)), rand(3, 3, 2))
+    assert "not a matrix norm" in _compile_error(lambda x: np.linalg.norm(x, 3), rand(3, 3))
     assert "vectors" in _compile_error(lambda x: np.linalg.norm(x, "fro"), rand(3))
     assert "axis" in _compile_error(lambda x: np.linalg.norm(x, 1), rand(2, 3, 4))
     assert "out of range" in _compile_error(lambda x: np.linalg.norm(x, axis=1), rand(3))
