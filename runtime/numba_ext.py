@@ -756,3 +756,37 @@ def _svdvals(a):
     if isinstance(a, types.Array) and a.ndim == 2 and a.dtype in (types.float32, types.float64):
         return numba_blas.svdvals_impl(a)                          # LAPACK ?gesdd, JOBZ='N'
     return None
+
+
+@overload(support.convolve_nd)
+def _convolve_nd(a, v):
+    """One loop nest per number of dimensions: each item of ``a`` times the whole of ``v``,
+    added into ``out`` shifted by the item's index."""
+    if not (isinstance(a, types.Array) and isinstance(v, types.Array) and a.ndim == v.ndim
+            and isinstance(a.dtype, types.Float) and isinstance(v.dtype, types.Float)):
+        return None
+    both32 = a.dtype == types.float32 and v.dtype == types.float32
+    ns = {"np": np, "dtype": np.float32 if both32 else np.float64}
+    exec(_convolve_source(a.ndim), ns)  # noqa: S102 - a fixed template specialised on ndim
+    return ns["impl"]
+
+
+def _convolve_source(nd: int) -> str:
+    """The source of ``convolve_nd`` for ``nd`` dimensions."""
+    shape = ", ".join(f"a.shape[{d}] + v.shape[{d}] - 1" for d in range(nd))
+    lines = ["def impl(a, v):",
+             "    if a.size == 0 or v.size == 0:",
+             "        raise ValueError('convolve: an input is empty')",
+             f"    out = np.zeros(({shape},), dtype=dtype)"]
+    pad = "    "
+    for d in range(nd):
+        lines.append(f"{pad}for i{d} in range(a.shape[{d}]):")
+        pad += "    "
+    lines.append(f"{pad}x = a[{', '.join(f'i{d}' for d in range(nd))}]")
+    for d in range(nd):
+        lines.append(f"{pad}for j{d} in range(v.shape[{d}]):")
+        pad += "    "
+    at = ", ".join(f"i{d} + j{d}" for d in range(nd))
+    lines += [f"{pad}out[{at}] += x * v[{', '.join(f'j{d}' for d in range(nd))}]",
+              "    return out"]
+    return "\n".join(lines) + "\n"

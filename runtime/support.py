@@ -749,3 +749,14 @@ def solve_tri_loops(a, b, lower, unit):
             for j in range(m):
                 x2[i, j] /= d
     return x
+
+
+def convolve_nd(a, v):
+    """The full convolution of two arrays of one number of dimensions, ``out[k] = sum_i a[i]
+    v[k - i]`` (n + m - 1 along each axis): SciPy's direct sum, never its FFT (whose rounding
+    the Numba loops of numba_ext would not match). An empty input is a ValueError, as in
+    np.convolve (SciPy would return a 1-D empty array, of another number of dimensions)."""
+    import scipy.signal
+    if a.size == 0 or v.size == 0:
+        raise ValueError("convolve: an input is empty")
+    return scipy.signal.convolve(a, v, mode="full", method="direct")

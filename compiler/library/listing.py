@@ -39,7 +39,7 @@ def supported() -> dict[str, list[str]]:
 
 _TITLES = [("builtins", "Python builtins"), ("math", "math"), ("np", "NumPy"),
            ("np.linalg", "NumPy linear algebra"), ("scipy.linalg", "SciPy linear algebra"),
-           ("scipy.special", "SciPy special functions"),
+           ("scipy.signal", "SciPy signal processing"), ("scipy.special", "SciPy special functions"),
            ("scipy.stats", "SciPy distributions (also frozen: `norm(loc, scale).logpdf(x)`)")]
 
 

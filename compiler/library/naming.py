@@ -1,5 +1,6 @@
 """Where users reach a callable: the names it goes by in ``math``, ``np``, ``np.linalg``,
-the builtins and SciPy's modules (``np.linalg.solve``, ``scipy.special.expit``), for the
+the builtins and SciPy's modules (``np.linalg.solve``, ``scipy.special.expit``,
+``scipy.signal.convolve``), for the
 README's list (:mod:`.listing`) and for errors naming a call (:mod:`.binding`)."""
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ def namespaces() -> list[tuple[str, object]]:
     spaces = [("math", math), ("np", np), ("np.linalg", np.linalg), ("builtins", builtins)]
     try:
         import scipy.linalg
+        import scipy.signal
         import scipy.special
         import scipy.stats
-        spaces += [("scipy.linalg", scipy.linalg), ("scipy.special", scipy.special),
-                   ("scipy.stats", scipy.stats)]
+        spaces += [("scipy.linalg", scipy.linalg), ("scipy.signal", scipy.signal),
+                   ("scipy.special", scipy.special), ("scipy.stats", scipy.stats)]
     except ImportError:       # pragma: no cover - scipy is a dependency
         pass
     return spaces

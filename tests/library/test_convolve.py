@@ -1,6 +1,6 @@
 """np.convolve and 1-D scipy.signal.convolve (convolve_funcs.py): values against NumPy,
 gradients against differences (autograd has no VJP for it), Hessians against differences of gradients, both
-targets; N-D and unknown modes refused."""
+targets; np.convolve of N-D arrays and unknown modes refused (N-D: test_convolve_nd.py)."""
 import numpy as np
 import pytest
 
@@ -29,7 +29,7 @@ def test_cpu_target_against_python():
     check_cpu_matches_python(F.FUNCS, [X, -X])
 
 
-@pytest.mark.parametrize("f, what", [(F.two_d, "supported on 1-D arrays"),
+@pytest.mark.parametrize("f, what", [(F.two_d, "np.convolve takes 1-D arrays"),
                                      (F.bad_mode, "mode must be")], ids=["2-D", "mode"])
 def test_refused(f, what):
     check_refused(f, (X,), what, "convolve_funcs.py")
