@@ -609,7 +609,8 @@ def _lower_cho_solve(lowerer, node, a):
 def _eigh_input(lowerer, node, a, fname):
     A = _square(lowerer, node, lowerer.atom(a["a"]), fname)
     uplo = a.get("UPLO")
-    side = "L" if uplo is None else (uplo.value if isinstance(uplo, ast.Constant) else None)
+    v = None if uplo is None else lowerer.expr(uplo)
+    side = "L" if uplo is None else (v.obj if isinstance(v, Ref) else None)
     if side not in ("L", "U", "l", "u"):
         raise lowerer.err(node, f"{fname}: UPLO must be the constant 'L' or 'U'")
     return A if side in ("L", "l") else lowerer.op(node, "transpose", A)   # read the upper: A^T's lower

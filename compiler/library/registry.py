@@ -37,6 +37,14 @@ def lowers(*fns, signature: str | None = None, takes=None) -> Callable:
     return register
 
 
+def around(fn, outer: Callable) -> None:
+    """Lower calls to ``fn`` with ``outer(lowering, lowerer, node, args)``, which may hand the
+    call on to ``fn``'s own lowering (still its one home: a stack of matrices, library/stacks.py,
+    lowers each 2-D matrix with it)."""
+    inner = LOWERINGS[fn]
+    LOWERINGS[fn] = lambda lowerer, node, args: outer(inner, lowerer, node, args)
+
+
 def as_method(fn, *names) -> None:
     """The array methods ``names`` mean ``fn`` with the array first: ``x.name(*args, **kw)``
     lowers as ``fn(x, *args, **kw)`` (``fn`` must have a lowering)."""
