@@ -25,6 +25,8 @@ import keyword
 import linecache
 import threading
 
+import numpy as np
+
 _MADE: dict = {}
 _P = inspect.Parameter
 _LOCK = threading.Lock()
@@ -49,23 +51,32 @@ def check_call(fn, n: int, keywords: tuple) -> None:
         raise TypeError(f"{getattr(fn, '__name__', 'function')}(): {e}") from None
 
 
-def fixed_arity(fn, n: int, keywords: tuple = ()):
+def is_setting(v) -> bool:
+    """A keyword value a call fixes while compiling (``allow_singular=False``,
+    ``mode="mean"``, ``axis=None``), as flatgrad reads strings and flags: not a parameter."""
+    return v is None or isinstance(v, (bool, str, np.bool_))
+
+
+def fixed_arity(fn, n: int, keywords: tuple = (), settings: tuple = ()):
     """A function of ``n`` positional parameters and then one per name in ``keywords`` that
-    returns ``fn(*positional, **keywords)``: the same one for the same ``(fn, n, keywords)``.
-    Its positional parameters are named after ``fn``'s (``x``), then after its ``*args``
-    (``args_0``, ``args_1``, ...); keywords keep their names. A keyword whose parameter has a
-    default (a mode string, say) keeps it, so that a string may be passed there."""
-    key = (fn, n, tuple(keywords))
+    returns ``fn(*positional, **keywords, **dict(settings))``: the same one for the same
+    arguments. Its positional parameters are named after ``fn``'s (``x``), then after its
+    ``*args`` (``args_0``, ``args_1``, ...); keywords keep their names. A keyword whose
+    parameter has a default (a mode string, say) keeps it, so that a string may be passed
+    there. ``settings`` (name, value) are keywords known while compiling (:func:`is_setting`),
+    held by the made function as a partial holds its keywords."""
+    key = (fn, n, tuple(keywords), tuple(settings))
     with _LOCK:
         made = _MADE.get(key)
         if made is None:
-            made = _MADE[key] = _make(fn, n, tuple(keywords))
+            made = _MADE[key] = _make(fn, n, tuple(keywords), dict(settings))
         return made
 
 
-def _make(fn, n: int, keywords: tuple):
-    check_call(fn, n, keywords)
+def _make(fn, n: int, keywords: tuple, settings: dict):
+    check_call(fn, n, keywords + tuple(settings))
     base, bound, bound_kw = unwrap_partial(fn)
+    bound_kw = {**bound_kw, **settings}
     params = list(inspect.signature(fn).parameters.values())
     own = [p.name for p in params if p.kind in (_P.POSITIONAL_ONLY, _P.POSITIONAL_OR_KEYWORD)]
     star = next((p.name for p in params if p.kind is _P.VAR_POSITIONAL), "args")

@@ -34,7 +34,7 @@ from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import TreeDef, unflatten
 from ..compiler.objects import follow
 from . import cache, dask_rows, draws, forksafe, hot, tiers
-from .arity import fixed_arity, takes_fixed_arity, unwrap_partial
+from .arity import fixed_arity, is_setting, takes_fixed_arity, unwrap_partial
 from .classify import Signature, classify, default_signature, is_tree  # noqa: F401
 from .compiled import Compiled
 from .dask_rows import DaskData
@@ -733,10 +733,11 @@ class ByArity(Transformed):
         self._shapes: dict = {}
         self._last = None
 
-    def shape_of(self, n: int, keywords: tuple = ()):
+    def shape_of(self, n: int, keywords: tuple = (), settings: tuple = ()):
         """The transform for calls with ``n`` positional arguments of the function's own (before
-        the extra ones) and ``keywords``."""
-        key = (n, keywords)
+        the extra ones), ``keywords`` (names) and ``settings`` (name, value pairs fixed while
+        compiling: ``arity.is_setting``)."""
+        key = (n, keywords, settings)
         t = self._shapes.get(key)
         if t is None:
             if n < 0:
@@ -745,16 +746,19 @@ class ByArity(Transformed):
             m = n + len(keywords)
             floats = {i for i in self.floats if i < n} | set(range(m, m + len(self.extra)))
             t = self._shapes.setdefault(key, Transformed(
-                fixed_arity(self.fn, n, keywords), self.steps, self.target, self.suffix,
-                extra=self.extra, floats=floats, optimize=self.req.optimize))
+                fixed_arity(self.fn, n, keywords, settings), self.steps, self.target,
+                self.suffix, extra=self.extra, floats=floats, optimize=self.req.optimize))
         self._last = t
         return t
 
     def _call(self, args, kwargs=None):
         kwargs = kwargs or {}
-        n, keywords = len(args) - len(self.extra), tuple(sorted(kwargs))
+        n = len(args) - len(self.extra)
+        keywords = tuple(sorted(k for k, v in kwargs.items() if not is_setting(v)))
+        settings = tuple(sorted((k, v) for k, v in kwargs.items() if is_setting(v)))
         own = args[:max(n, 0)]
-        return self.shape_of(n, keywords)(*own, *(kwargs[k] for k in keywords), *args[len(own):])
+        return self.shape_of(n, keywords, settings)(*own, *(kwargs[k] for k in keywords),
+                                                    *args[len(own):])
 
     def lower(self, *args):
         n = len(args) - len(self.extra)

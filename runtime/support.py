@@ -532,6 +532,7 @@ def log_ndtr(x):
 # Python SciPy's ufuncs; under Numba the same C functions of scipy.special.cython_special
 # (runtime/numba_special.py). name -> the number of arguments.
 CYTHON_SPECIAL = {"erfinv": 1, "erfcinv": 1, "ndtri": 1, "gamma": 1, "rgamma": 1,
+                  "gammasgn": 1, "beta": 2,
                   "j0": 1, "j1": 1, "y0": 1, "y1": 1, "i0": 1, "i1": 1, "i0e": 1, "i1e": 1,
                   "k0": 1, "k1": 1, "k0e": 1, "k1e": 1,
                   "jv": 2, "yv": 2, "iv": 2, "ive": 2, "kv": 2, "kve": 2}

@@ -16,7 +16,7 @@ from .. import types as T
 from ..ir import Const, Var
 from ..library.registry import METHODS, lowering_of
 from ..library.binding import bind_written
-from ..library.linalg import batched_matmul
+from ..library.einsum import batched_matmul, dot_nd
 from ..primitives import PRIMS
 from ..values import BoundMethod, ListValue, NamedValue, Record, Ref, SliceVal, hashable
 from .lists import Held
@@ -130,10 +130,7 @@ class ArrayLowering:
             # vector: both sum a's last axis with c's first (np.dot(X3d, W) is X3d @ W)
             if not (isinstance(node, ast.BinOp) or c.type.ndim <= 2 or getattr(
                     self.expr(node.func), "obj", None) is np.matmul):
-                raise self.err(node, "np.dot with an array of 3 or more dimensions on the right "
-                                     "is not supported (it is not the product @ gives)",
-                               "Use np.tensordot or np.einsum, or @ / np.matmul for stacks of "
-                               "matrices.")
+                return dot_nd(self, node, a, c)          # np.dot's own product of stacks
             return batched_matmul(self, node, a, c)      # a stack of matrix products
         a, c = self.same_dtype(a, c, node)
         return self.op(node, "matmul", a, c)

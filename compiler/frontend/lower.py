@@ -587,7 +587,7 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         return v.obj if isinstance(v, Ref) else v
 
     def expr_Call(self, node: ast.Call) -> object:
-        if starred.has_starred(node.args):          # f(*params): one argument per item
+        if starred.spreads(node):          # f(*params, **opts): one argument per item
             node, temps = starred.expand_call(self, node)
             try:
                 return self.expr_Call(node)

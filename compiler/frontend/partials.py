@@ -38,14 +38,11 @@ def make(lowerer, node: ast.Call) -> PartialVal:
 
 def call(lowerer, p: PartialVal, node: ast.Call) -> object:
     """The value of calling partial ``p`` as ``node`` does."""
+    from .starred import held
     temps: list[str] = []
 
     def bound(v, at) -> ast.Name:
-        lowerer.counter += 1
-        name = f"{_TEMP}{lowerer.counter}"
-        lowerer.env[name] = v
-        temps.append(name)
-        return ast.copy_location(ast.Name(id=name, ctx=ast.Load()), at)
+        return held(lowerer, v, at, temps, _TEMP)
 
     given = {k.arg for k in node.keywords}
     call_node = ast.Call(

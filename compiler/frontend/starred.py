@@ -1,5 +1,5 @@
 """Starred expressions over sequences of known length: ``f(*params)``, ``[*a, *b]``,
-``(*a, x)`` and ``a, *rest = t``.
+``(*a, x)`` and ``a, *rest = t``; and dicts spread into a call's keywords, ``f(**opts)``.
 
 A tuple or list is a tuple of values while compiling, its length known, so a star spreads
 it into as many values: a call's starred argument becomes one positional argument per item
@@ -43,21 +43,47 @@ def splice(lowerer, elts) -> tuple:
     return tuple(out)
 
 
+def held(lowerer, v, at: ast.AST, temps: list, prefix: str = _TEMP) -> ast.Name:
+    """A name standing for the value ``v`` (already lowered) where a rewritten call passes it:
+    bound in ``lowerer.env`` and added to ``temps``, to be dropped after the call."""
+    lowerer.counter += 1
+    name = f"{prefix}{lowerer.counter}"
+    lowerer.env[name] = v
+    temps.append(name)
+    return ast.copy_location(ast.Name(id=name, ctx=ast.Load()), at)
+
+
+def spreads(node: ast.Call) -> bool:
+    """Whether the call spreads a sequence (``f(*xs)``) or a dict (``f(**opts)``)."""
+    return has_starred(node.args) or any(k.arg is None for k in node.keywords)
+
+
 def expand_call(lowerer, node: ast.Call) -> tuple:
-    """``node`` with each starred argument replaced by one argument per item (names bound to
-    the items in ``lowerer.env``), and the names bound, to be dropped after the call."""
-    args, temps = [], []
+    """``node`` with each starred argument replaced by one argument per item, and each
+    ``**d`` (a dict of keys known while compiling) by one keyword per key (names bound to
+    the values in ``lowerer.env``), and the names bound, to be dropped after the call."""
+    args, keywords, temps = [], [], []
+
+    def bound(v, at) -> ast.Name:
+        return held(lowerer, v, at, temps)
+
     for a in node.args:
-        if not isinstance(a, ast.Starred):
+        if isinstance(a, ast.Starred):
+            args.extend(bound(v, a) for v in items(lowerer, a))
+        else:
             args.append(a)
+    for k in node.keywords:
+        if k.arg is not None:
+            keywords.append(k)
             continue
-        for v in items(lowerer, a):
-            lowerer.counter += 1
-            name = f"{_TEMP}{lowerer.counter}"
-            lowerer.env[name] = v
-            temps.append(name)
-            args.append(ast.copy_location(ast.Name(id=name, ctx=ast.Load()), a))
-    call = ast.Call(func=node.func, args=args, keywords=node.keywords)
+        d = lowerer.expr(k.value)
+        if not (isinstance(d, Record) and all(isinstance(key, str) for key in d.items)):
+            raise lowerer.err(k.value, "only a dict with string keys known while compiling can "
+                                       "be passed as **keywords",
+                              "Pass the keywords by name: f(x, key=value).")
+        keywords.extend(ast.copy_location(ast.keyword(arg=key, value=bound(v, k.value)), k)
+                        for key, v in d.items.items())
+    call = ast.Call(func=node.func, args=args, keywords=keywords)
     return ast.copy_location(call, node), temps
 
 

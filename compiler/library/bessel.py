@@ -1,8 +1,9 @@
 """SciPy's special functions that SciPy computes in C and flatgrad calls as they are: the
 inverses of ``erf``, ``erfc`` and the normal CDF (``erfinv``, ``erfcinv``, ``ndtri``),
-``gamma`` and ``rgamma``, and the Bessel functions (``j0 j1 y0 y1 i0 i1 k0 k1``, the
+``gamma``, ``rgamma``, ``gammasgn`` and ``beta``, the Bessel functions (``j0 j1 y0 y1 i0 i1 k0 k1``, the
 exponentially scaled ``i0e i1e k0e k1e``, and of any order ``jv yv iv ive kv kve``, with
-``jn``/``yn``/``kn``, their integer-order names).
+``jn``/``yn``/``kn``, their integer-order names); and ``multigammaln``, a sum of
+``gammaln``.
 
 Values: SciPy's ufuncs in plain Python; under Numba the same C functions of
 ``scipy.special.cython_special`` (runtime/numba_special.py), as ufuncs: on arrays and
@@ -15,11 +16,15 @@ form: a gradient there is a CompileError naming the call, never a silent zero.
 """
 from __future__ import annotations
 
+import math
+
 import scipy.special
 
 from .. import types as T
 from ..errors import CompileError
 from ..primitives import TWO_OVER_SQRT_PI, _sp, defprim, helper
+from ..values import Ref
+from .registry import lowers
 
 
 def _evaluate(name):
@@ -66,6 +71,33 @@ _one("ndtri", lambda x: _sp().sqrt(2) * _sp().erfinv(2 * x - 1),     # sqrt(2 pi
 _one("gamma", lambda x: _sp().gamma(x), lambda b, x, out: b.mul(out, b.polygamma(0, x)))
 _one("rgamma", lambda x: 1 / _sp().gamma(x),
      lambda b, x, out: b.neg(b.mul(out, b.polygamma(0, x))))
+
+# gammasgn: the sign of Gamma, piecewise constant (no gradient)
+defprim("gammasgn", 1, T.floating, helper("gammasgn"), None, _evaluate("gammasgn"),
+        nondiff=True, names=(scipy.special.gammasgn,), costly=True, safe=True)
+# beta(a, b) = Gamma(a) Gamma(b) / Gamma(a + b): dB/da = B (psi(a) - psi(a + b)), and in b
+_psi_diff = (lambda b, u, a, c, out: b.mul(out, b.sub(b.polygamma(0, u), b.polygamma(0, b.add(a, c)))))
+defprim("beta", 2, lambda a, c: T.floating(a, c), helper("beta", arity=2),
+        lambda a, c: _sp().beta(a, c), _evaluate("beta"),
+        deriv=(lambda b, s, out, a, c: b.mul(s, _psi_diff(b, a, a, c, out)),
+               lambda b, s, out, a, c: b.mul(s, _psi_diff(b, c, a, c, out))),
+        names=(scipy.special.beta,), costly=True, safe=True)
+
+
+@lowers(scipy.special.multigammaln, takes="a d")
+def _multigammaln(lowerer, node, args):
+    """log of the multivariate gamma function, ``d (d - 1) / 4 log(pi) + sum_j gammaln(a -
+    j / 2)`` for j = 0 .. d - 1 (d known while compiling), and SciPy's ValueError where some
+    ``a <= (d - 1) / 2``."""
+    d = lowerer.const_int(args["d"])
+    if d < 1:
+        raise lowerer.err(args["d"], "scipy.special.multigammaln: d must be a positive integer")
+    return lowerer.lower_text(f"""
+if np.any(a <= {0.5 * (d - 1)!r}):
+    raise ValueError("condition a > 0.5 * (d-1) not met")
+{d * (d - 1) / 4 * math.log(math.pi)!r} + {" + ".join(f"gammaln(a - {j / 2!r})" for j in range(d))}
+""", node, a=lowerer.atom(args["a"]), gammaln=Ref(scipy.special.gammaln))
+
 
 # ---- Bessel functions of orders 0 and 1 (J0' = -J1, J1' = (J0 - J2) / 2, ...)
 

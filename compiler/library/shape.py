@@ -272,19 +272,39 @@ def _ravel(lowerer, node, x):
 # ======================================================================= joining
 
 def _grown(lowerer, node, seq, kind, axis=0):
-    """np.<kind> of a list grown in a loop (one array of its rows: frontend/lists.py), or None
-    where ``seq`` is any other sequence."""
+    """np.<kind> of a list grown in a loop (one array of its rows: frontend/lists.py), or of
+    one array (NumPy iterates over its rows: ``np.hstack(X)``), or None where ``seq`` is any
+    other sequence."""
     rows = lowerer.grown_rows(seq, node)
-    return None if rows is None else lowerer.join_rows(kind, rows, axis, node)
+    if rows is None:
+        v = lowerer.expr(seq)
+        if isinstance(v, (Var, Const)) and T.is_array(v.type):
+            rows = v
+        else:
+            lowerer.prelowered[id(seq)] = v            # lowered once: _arrays reads it
+    if rows is None:
+        return None
+    if kind == "column_stack":        # numbers: one row; vectors: columns; else as hstack
+        nd = T.ndim(rows.type) - 1
+        if nd == 0:
+            return lowerer.op(node, "expand_dims", rows, axis=0)
+        if nd == 1:
+            return lowerer.op(node, "contiguous", lowerer.op(node, "transpose", rows))
+        kind, axis = "concatenate", 1
+    return lowerer.join_rows(kind, rows, axis, node)
 
 
 @lowers(np.concatenate, takes="arrays axis")
 def _np_concatenate(lowerer, node, args):
     axis = _axis_arg(lowerer, args)
-    rows = lowerer.grown_rows(args["arrays"], node)
-    if rows is not None:           # a list grown in a loop: one array of rows
-        return _ravel(lowerer, node, rows) if axis is None else \
-            lowerer.join_rows("concatenate", rows, axis, node)
+    if axis is None:
+        rows = lowerer.grown_rows(args["arrays"], node)
+        if rows is not None:       # a list grown in a loop: one array of rows
+            return _ravel(lowerer, node, rows)
+    else:
+        grown = _grown(lowerer, node, args["arrays"], "concatenate", axis)
+        if grown is not None:
+            return grown
     xs = _arrays(lowerer, node, args["arrays"], "concatenate")
     if axis is None:
         return _concat(lowerer, node, [_ravel(lowerer, node, x) for x in xs], 0)
@@ -319,7 +339,7 @@ def _atleast(lowerer, node, x, n):
     return x
 
 
-@lowers(np.vstack, takes="tup")
+@lowers(np.vstack, *filter(None, [getattr(np, "row_stack", None)]), takes="tup")  # (an alias)
 def _np_vstack(lowerer, node, args):
     grown = _grown(lowerer, node, args["tup"], "vstack")
     if grown is not None:
@@ -345,6 +365,9 @@ def _np_dstack(lowerer, node, args):
 
 @lowers(np.column_stack)
 def _np_column_stack(lowerer, node, args):
+    grown = _grown(lowerer, node, args["tup"], "column_stack")
+    if grown is not None:
+        return grown
     xs = []
     for x in _arrays(lowerer, node, args["tup"], "column_stack"):
         if _ndim(x) < 2:

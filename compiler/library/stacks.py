@@ -23,7 +23,7 @@ import numpy as np
 from .. import types as T
 from ..ir import Var
 from ..values import NamedValue
-from .registry import LOWERINGS, around
+from .registry import around
 
 
 def _results(args, lowerer) -> int:
@@ -32,23 +32,6 @@ def _results(args, lowerer) -> int:
     if node is not None and lowerer.const_bool(node) is False:
         return 1
     return 3
-
-
-# function -> (its matrix parameter, results per matrix (or how to count them), field names
-# of a named result)
-STACKED = {
-    np.linalg.inv: ("a", 1, None),
-    np.linalg.det: ("a", 1, None),
-    np.linalg.slogdet: ("a", 2, None),
-    np.linalg.cholesky: ("a", 1, None),
-    np.linalg.pinv: ("a", 1, None),
-    np.linalg.eigh: ("a", 2, None),
-    np.linalg.eigvalsh: ("a", 1, None),
-    np.linalg.svd: ("a", _results, ("U", "S", "Vh")),
-    np.linalg.svdvals: ("x", 1, None),
-    np.linalg.matrix_power: ("a", 1, None),
-    np.linalg.cond: ("x", 1, None),
-}
 
 
 def _stack_text(call: str, n: int, lead: str) -> str:
@@ -73,9 +56,9 @@ def _other_args(lowerer, args, skip: str) -> tuple[dict, str]:
     return values, text
 
 
-def _stacked(fn, param: str, count, fields):
-    name = getattr(fn, "__name__", "f")
-
+def _stacked(name: str, param: str, count, fields=None):
+    """The lowering of ``np.linalg.<name>`` around its own: a stack in ``param`` maps the 2-D
+    function over it; ``count`` results per matrix (or how to count them from the call)."""
     def lower(inner, lowerer, node, args):
         e = args[param]
         x = lowerer.expr(e) if e is not None else None
@@ -115,7 +98,11 @@ flat_b = bb.reshape((-1,) + b.shape[-2:])
     return lowerer.lower_text(text, node, a=a, b=b)
 
 
-for _fn, (_param, _count, _fields) in STACKED.items():
-    if _fn in LOWERINGS:
-        around(_fn, _stacked(_fn, _param, _count, _fields))
+for _name in ("inv", "det", "cholesky", "pinv", "eigvalsh", "matrix_power"):
+    around(getattr(np.linalg, _name), _stacked(_name, "a", 1))
+around(np.linalg.slogdet, _stacked("slogdet", "a", 2))
+around(np.linalg.eigh, _stacked("eigh", "a", 2))
+around(np.linalg.svd, _stacked("svd", "a", _results, ("U", "S", "Vh")))
+around(np.linalg.svdvals, _stacked("svdvals", "x", 1))
+around(np.linalg.cond, _stacked("cond", "x", 1))
 around(np.linalg.solve, _solve)

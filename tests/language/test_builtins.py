@@ -29,5 +29,6 @@ def test_comparing_tuples_is_refused():
     check_refused(F.compares_tuples, (X,), "does not compare tuples", "builtin_funcs.py")
 
 
-def test_dot_with_a_stack_on_the_right_is_refused():
-    check_refused(F.dot_with_a_stack, (X,), "np.dot with an array of 3 or more dimensions on the right", "builtin_funcs.py")
+def test_dot_with_a_stack_on_the_right_is_numpys_product():
+    # np.dot sums a's last axis with c's second to last (not matmul's stacks of products)
+    check_value_and_grad(F.dot_with_a_stack, (X,), 0, rtol=1e-6, atol=1e-8)

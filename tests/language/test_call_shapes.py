@@ -135,3 +135,20 @@ def test_cpu_target_against_python():
         np.testing.assert_allclose(fg.grad(F.scaled, target="cpu")(*args, mode="cos"),
                                    fg.grad(F.scaled, target="python")(*args, mode="cos"),
                                    rtol=1e-12)
+
+
+def test_a_dict_spread_into_keywords():
+    check_value_and_grad(F.spread_options, (W,), 0, rtol=1e-6, atol=1e-8)
+
+
+def test_flags_and_strings_passed_by_keyword_are_known_while_compiling():
+    cov = np.diag([2.0, 1.0, 0.5])
+    g = fg.grad(F.mvn_by_keywords, target="python")
+    np.testing.assert_allclose(
+        g(W, np.zeros(3), cov, allow_singular=False),     # the library needs it constant
+        _fd(lambda x: F.mvn_by_keywords(x, np.zeros(3), cov), (W,), 0), rtol=1e-6)
+    g = fg.grad(F.scaled, target="python")
+    for mode in ("sum", "cos", "sum"):
+        np.testing.assert_allclose(g(W, V, mode=mode), _fd(partial(F.scaled, mode=mode), (W, V), 0),
+                                   rtol=1e-6, atol=1e-8)
+    assert len(g._shapes) == 2                 # one compiled shape per mode

@@ -114,9 +114,5 @@ def hermitian(A):
     return np.sum(np.linalg.svd(A, hermitian=True)[1])
 
 
-def stack(A):
-    return np.sum(np.linalg.svd(A, compute_uv=False))
-
-
 def stack_norm(A):
     return np.linalg.norm(A, "nuc", axis=(0, 1))

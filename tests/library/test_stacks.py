@@ -47,3 +47,16 @@ def test_hessian_of_a_stacked_function():
 @pytest.mark.slow
 def test_cpu_target_against_python():
     check_cpu_matches_python(F.FUNCS, [A])
+
+
+def dot_of_stacks(a):
+    return np.sum(np.dot(a[0], a) ** 2) + np.sum(np.dot(a[0, 0], a)) + np.sum(a.dot(a[1:]) * 0.1)
+
+
+def tensordot_of_a_number(a):
+    return np.sum(np.tensordot(a, 2.5, axes=0) ** 2) + np.sum(np.tensordot(1.5, a, 0))
+
+
+@pytest.mark.parametrize("f", [dot_of_stacks, tensordot_of_a_number], ids=lambda f: f.__name__)
+def test_np_dot_of_stacks_and_tensordot_of_a_number(f):
+    check_value_and_grad(f, (A,), 0, rtol=1e-6, atol=1e-8)
