@@ -8,6 +8,7 @@ from . import order  # noqa: F401
 from . import shape  # noqa: F401
 from . import tiling  # noqa: F401
 from . import linalg  # noqa: F401
+from . import eigh  # noqa: F401
 from . import numeric  # noqa: F401
 from . import introspect  # noqa: F401
 from . import grids  # noqa: F401
