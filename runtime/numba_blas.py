@@ -3,7 +3,10 @@ LAPACK's ``?trtrs`` and SciPy's ``solve_triangular`` call): Numba's own linear a
 substitution loops run at a fraction of BLAS's speed (n = 200, 200 right-hand sides: about 1.3x
 slower), and a product with a triangle read as one, half the flops of a full ``@``. Also
 singular values alone, LAPACK ``?gesdd`` with JOBZ='N' as NumPy's ``svd(a, compute_uv=False)``
-calls it (Numba's ``np.linalg.svd`` always computes U and V, whose s can differ in the last bits).
+calls it (Numba's ``np.linalg.svd`` always computes U and V, whose s can differ in the last bits),
+and the eigendecomposition of a symmetric matrix from its upper triangle, LAPACK ``?syevd`` with
+JOBZ='V', UPLO='U' as NumPy's ``eigh(a, 'U')`` calls it (Numba's ``np.linalg.eigh`` reads the
+lower triangle only, and the upper one read as the lower of ``a^T`` gives other eigenvector signs).
 
 The routine is SciPy's (``scipy.linalg.cython_blas``: the BLAS NumPy and SciPy were built with),
 called by a symbol name that ``llvmlite`` resolves to its address when this module is imported,
@@ -135,6 +138,20 @@ def _lapack(symbol: str, name: str, *args) -> types.ExternalFunction:
     return types.ExternalFunction(symbol, types.void(*args))
 
 
+def _info_check(what: str, routine: str):
+    """A compiled check of the ``info`` a LAPACK routine returned: > 0, NumPy's LinAlgError
+    "``what`` did not converge"; < 0, an illegal argument (a bug here, named by ``routine``)."""
+    converge = f"{what} did not converge"
+    illegal = f"{routine}: LAPACK was given an illegal argument"
+
+    def check(info):
+        if info > 0:
+            raise np.linalg.LinAlgError(converge)
+        if info < 0:
+            raise ValueError(illegal)
+    return register_jitable(check)
+
+
 def _gesdd(symbol: str, name: str, dtype) -> types.ExternalFunction:
     """``?gesdd(jobz, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, iwork, info)``."""
     p = types.CPointer(dtype)
@@ -147,8 +164,10 @@ _GESDD = {types.float64: _gesdd("flatgrad_dgesdd", "dgesdd", types.float64),
 
 def svdvals_impl(a):
     """The Numba implementation of ``support.svdvals``: a workspace query, then ``?gesdd`` on
-    a column-major copy of ``a`` (it is overwritten), U and V not computed."""
+    a column-major copy of ``a`` (it is overwritten: always a copy, where np.ascontiguousarray
+    would return an F-ordered ``a`` itself), U and V not computed."""
     gesdd = _GESDD[a.dtype]
+    check = _info_check("SVD", "svdvals: ?gesdd")
 
     def impl(a):
         m, n = a.shape
@@ -156,7 +175,7 @@ def svdvals_impl(a):
         s = np.empty(k, a.dtype)
         if k == 0:
             return s
-        x = np.ascontiguousarray(a.T)       # a's columns one after another: column-major a
+        x = a.T.copy()                      # a's columns one after another: column-major a
         jobz = np.full(1, ord("N"), np.uint8)
         ints = np.empty(6, np.int32)        # m, n, lda, ldu = ldvt, lwork, info
         ints[0] = m
@@ -177,9 +196,60 @@ def svdvals_impl(a):
             if ints[5] != 0:
                 break
         _keep_alive((jobz, ints, unused, work, iwork, x))
-        if ints[5] > 0:
-            raise np.linalg.LinAlgError("SVD did not converge")
-        if ints[5] < 0:
-            raise ValueError("svdvals: LAPACK ?gesdd was given an illegal argument")
+        check(ints[5])
         return s
+    return impl
+
+
+def _syevd(symbol: str, name: str, dtype) -> types.ExternalFunction:
+    """``?syevd(jobz, uplo, n, a, lda, w, work, lwork, iwork, liwork, info)``."""
+    p = types.CPointer(dtype)
+    return _lapack(symbol, name, _C, _C, _I, p, _I, p, p, _I, _I, _I, _I)
+
+
+_SYEVD = {types.float64: _syevd("flatgrad_dsyevd", "dsyevd", types.float64),
+          types.float32: _syevd("flatgrad_ssyevd", "ssyevd", types.float32)}
+
+
+def eigh_upper_impl(a):
+    """The Numba implementation of ``support.eigh_upper``: ``?syevd`` with JOBZ='V', UPLO='U'
+    on a column-major copy of ``a`` (overwritten by the eigenvectors, one a column), after a
+    workspace query, as NumPy calls it; non-finite values raise LinAlgError before, as in
+    Numba's own ``np.linalg.eigh`` (the lower triangle)."""
+    syevd = _SYEVD[a.dtype]
+    check = _info_check("Eigenvalues", "eigh: ?syevd")
+
+    def impl(a):
+        n = a.shape[0]
+        if a.shape[1] != n:
+            raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square.")
+        if not np.all(np.isfinite(a)):
+            raise np.linalg.LinAlgError("Array must not contain infs or NaNs.")
+        v = a.T.copy()                      # column-major a, always a copy (see svdvals_impl)
+        w = np.empty(n, a.dtype)
+        if n == 0:
+            return w, v.T
+        chars = np.empty(2, np.uint8)       # jobz, uplo
+        chars[0] = ord("V")
+        chars[1] = ord("U")
+        ints = np.empty(4, np.int32)        # n = lda, lwork, liwork, info
+        ints[0] = n
+        ints[1] = -1
+        ints[2] = -1
+        work = np.empty(1, a.dtype)
+        iwork = np.empty(1, np.int32)
+        for query in (True, False):
+            if not query:
+                ints[1] = int(work[0])
+                ints[2] = iwork[0]
+                work = np.empty(ints[1], a.dtype)
+                iwork = np.empty(ints[2], np.int32)
+            syevd(chars[0:].ctypes, chars[1:].ctypes, ints[0:].ctypes, v.ctypes, ints[0:].ctypes,
+                  w.ctypes, work.ctypes, ints[1:].ctypes, iwork.ctypes, ints[2:].ctypes,
+                  ints[3:].ctypes)
+            if ints[3] != 0:
+                break
+        _keep_alive((chars, ints, work, iwork, v, w))
+        check(ints[3])
+        return w, v.T                       # column-major eigenvectors: V = v^T
     return impl

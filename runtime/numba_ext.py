@@ -758,6 +758,13 @@ def _svdvals(a):
     return None
 
 
+@overload(support.eigh_upper, jit_options={"cache": True})
+def _eigh_upper(a):
+    if isinstance(a, types.Array) and a.ndim == 2 and a.dtype in (types.float32, types.float64):
+        return numba_blas.eigh_upper_impl(a)                       # LAPACK ?syevd, UPLO='U'
+    return None
+
+
 @overload(support.convolve_nd)
 def _convolve_nd(a, v):
     """One loop nest per number of dimensions: each item of ``a`` times the whole of ``v``,

@@ -715,6 +715,14 @@ def svdvals(a):
     return np.linalg.svd(a, compute_uv=False)
 
 
+def eigh_upper(a):
+    """(w, V) = np.linalg.eigh(a, UPLO='U'): the eigenvalues (ascending) and eigenvectors of
+    the symmetric matrix whose upper triangle is a's (LAPACK ``?syevd`` with JOBZ='V',
+    UPLO='U'; under Numba, whose np.linalg.eigh reads the lower triangle only,
+    numba_blas.eigh_upper_impl calls it too)."""
+    return np.linalg.eigh(a, UPLO="U")
+
+
 def tri_matmul(a, b, lower):
     """``np.tril(a) @ b`` (``np.triu`` when not ``lower``) for a square ``a`` and a matrix ``b``:
     BLAS ``?trmm``, which reads one triangle (half the flops of ``@``), for float arrays of one

@@ -9,6 +9,7 @@ from . import shape  # noqa: F401
 from . import tiling  # noqa: F401
 from . import linalg  # noqa: F401
 from . import einsum  # noqa: F401
+from . import eigh  # noqa: F401
 from . import numeric  # noqa: F401
 from . import introspect  # noqa: F401
 from . import grids  # noqa: F401

@@ -1,4 +1,4 @@
-"""Linear algebra: np.linalg.solve/inv/det/slogdet/cholesky/eigh/eigvalsh/norm,
+"""Linear algebra: np.linalg.solve/inv/det/slogdet/cholesky/norm,
 scipy.linalg.solve_triangular/cholesky/cho_factor/cho_solve, np.trace/diag/tril/triu,
 np.kron (docs/linalg.md); np.einsum, np.tensordot and products of stacks are in einsum.py.
 
@@ -14,11 +14,14 @@ The classic matrix rules (x = A^-1 b):
   write it: grad_A = sym_L^T(L^-T Phi(L^T g) L^-1) (two triangular solves), Phi = the lower
   triangle with its diagonal halved. The function reads only A's lower triangle, so the
   gradient is that of the function NumPy computes: sym_L^T(S) = tril(S) + tril(S^T, -1)
-  (zero above the diagonal), and a tangent t enters as sym_L(t) (see _lower_adjoint).
+  (zero above the diagonal), and a tangent t enters as sym_L(t) (see _triangle_adjoint).
 
 At a singular matrix, solve/inv/slogdet raise NumPy's LinAlgError (in the forward pass for
 solve/inv, in the backward pass for slogdet, whose gradient needs A^-1); det's gradient is
 exact there (the adjugate, as JAX's), its second derivatives raise.
+
+eigh and eigvalsh are in eigh.py (which shares the one-triangle rules here), the SVD in
+svd.py, the pseudo-inverse in pinv.py.
 """
 from __future__ import annotations
 
@@ -136,33 +139,45 @@ def _phi(b, X):
     return b.tril_halved(X)
 
 
-# np.linalg.cholesky and eigh read A's lower triangle only: the function they compute is
-# f(sym_L(A)), sym_L(A) = tril(A) + tril(A, -1)^T, the same for any upper triangle. So a
-# tangent t enters as sym_L(t), and an adjoint G (of which only the symmetric part counts,
-# since sym_L's values are symmetric) leaves as sym_L^T(G) = tril(G) + tril(G^T, -1), zero
-# above the diagonal: the derivative of the function NumPy computes, at any square A (a
-# symmetric adjoint there would be wrong wherever A is not symmetric). Transposed for the
-# upper triangle (UPLO='U', SciPy's lower=False) by the transposes around the call.
+# np.linalg.cholesky and eigh read one triangle of A only: the function they compute is
+# f(sym_L(A)), sym_L(A) = tril(A) + tril(A, -1)^T, the same for any upper triangle (or, reading
+# the upper one, f(sym_U(A)), sym_U(A) = triu(A) + triu(A, 1)^T). So a tangent t enters as
+# sym_L(t), and an adjoint G (of which only the symmetric part counts, since sym_L's values
+# are symmetric) leaves as sym_L^T(G) = tril(G) + tril(G^T, -1), zero above the diagonal:
+# <G, sym_L(t)> = <tril(G), t> + <tril(G^T, -1), t>. That is the derivative of the function
+# NumPy computes, at any square A (a symmetric adjoint there would be wrong wherever A is not
+# symmetric). For the upper triangle (eigh's UPLO='U') the same with triu and k = +1; SciPy's
+# upper Cholesky factor is the lower factor of A^T, transposed, so it gets its rule from the
+# transposes around the call.
 
-def _lower_tangent(b, t):
-    """sym_L(t): the lower triangle of t mirrored."""
-    return b.add(b.tril(t), b.transpose(b.tril(t, k=-1)))
+def _triangle(b, lower):
+    """The mask of the triangle read (tril or triu) and the offset of its strict part."""
+    return (b.tril, -1) if lower else (b.triu, 1)
 
 
-def _lower_adjoint(b, G):
-    """sym_L^T(G) = tril(G) + tril(G^T, -1)."""
-    return b.add(b.tril(G), b.tril(b.transpose(G), k=-1))
+def _triangle_tangent(b, t, lower=True):
+    """sym_L(t) = tril(t) + tril(t, -1)^T: the read triangle of t mirrored (sym_U, with
+    triu(t) + triu(t, 1)^T, for the upper one)."""
+    tri, k = _triangle(b, lower)
+    return b.add(tri(t), b.transpose(tri(t, k=k)))
+
+
+def _triangle_adjoint(b, G, lower=True):
+    """sym_L^T(G) = tril(G) + tril(G^T, -1), the adjoint of _triangle_tangent (sym_U^T(G) =
+    triu(G) + triu(G^T, 1) for the upper triangle): zero on the triangle never read."""
+    tri, k = _triangle(b, lower)
+    return b.add(tri(G), tri(b.transpose(G), k=k))
 
 
 def _cholesky_vjp(b, g, L, A):
     P = _phi(b, b.tri_matmul(b.transpose(L), g, lower=False))                  # L^T g (BLAS trmm)
     X = b.solve_tri(b.transpose(L), P, lower=False, unit=False)                 # L^-T P
     S = b.transpose(b.solve_tri(b.transpose(L), b.transpose(X), lower=False, unit=False))
-    return _lower_adjoint(b, S)                                                    # L^-T P L^-1
+    return _triangle_adjoint(b, S)                                                 # L^-T P L^-1
 
 
 def _cholesky_jvp(b, t, L, A):
-    ts = _lower_tangent(b, t)
+    ts = _triangle_tangent(b, t)
     M = b.solve_tri(L, b.transpose(b.solve_tri(L, ts, lower=True, unit=False)), lower=True,
                     unit=False)                                                    # L^-1 ts L^-T
     return b.matmul(L, _phi(b, M))
@@ -226,45 +241,6 @@ defprim("tri_matmul", 2, lambda a, c, lower: _solve_type(a, c),
         vjp=(lambda b, g, out, A, B, lower: _tri_mask(b, b.matmul(g, b.transpose(B)), lower, False),
              lambda b, g, out, A, B, lower: b.tri_matmul(b.transpose(A), g, lower=not lower)),
         jvp_joint=_tri_matmul_jvp, batch=_ONE_MATRIX)
-
-
-# ---- eigh: A = V diag(w) V^T for a symmetric A (eigenvalues ascending)
-# With F[i, j] = 1/(w[j] - w[i]) off the diagonal and 0 on it, a symmetric tangent dA gives
-# dw = diag(V^T dA V) and dV = V (F o V^T dA V); the adjoint is V (diag(gw) + F o V^T gV) V^T.
-# NumPy's eigh reads A's lower triangle: the tangent of t is that of sym_L(t) and the adjoint
-# is lower-triangular (see _lower_adjoint; autograd's is too, JAX's symmetric, as JAX's eigh
-# symmetrizes its input where NumPy's ignores the upper triangle). At repeated eigenvalues the eigenvectors are not unique and F is
-# infinite: the eigenvector derivatives are nan there (as JAX's); eigenvalue derivatives stay
-# finite.
-
-def _eigh_f(b, w):
-    """F: 1/(w[j] - w[i]) off the diagonal, 0 on it (written as JAX does: 1/(D + I) - I)."""
-    eye = b.eye(b.dim(w, axis=0))
-    d = b.sub(b.expand_dims(w, axis=0), b.expand_dims(w, axis=1))
-    return b.sub(b.div(1.0, b.add(d, eye)), eye)
-
-
-def _rotated(b, V, X):
-    """V^T X V."""
-    return b.matmul(b.matmul(b.transpose(V), X), V)
-
-
-defprim("eigh_w", 1, lambda a: T.Array(_float_type(a).dtype, 1),
-        _fmt(lambda a, p: f"np.linalg.eigh({a[0]})[0]"), elementwise=False, costly=True,
-        shape=lambda q, args, p: q.shape(args[0])[:1],
-        vjp=(lambda b, g, out, A: _lower_adjoint(b, (lambda V: b.matmul(b.mul(V, g), b.transpose(V)))(
-            b.eigh_v(A))),),
-        jvp=(lambda b, t, out, A: (lambda V: b.sum(b.mul(V, b.matmul(_lower_tangent(b, t), V)),
-                                                   axis=0, keepdims=False))(b.eigh_v(A)),),
-        reads_output=False, batch=_ONE_MATRIX)
-defprim("eigh_v", 1, _float_type, _fmt(lambda a, p: f"np.linalg.eigh({a[0]})[1]"),
-        elementwise=False, costly=True, shape=D.like(0),
-        vjp=(lambda b, g, out, A: _lower_adjoint(b, b.matmul(b.matmul(
-            out, b.mul(_eigh_f(b, b.eigh_w(A)), b.matmul(b.transpose(out), g))),
-            b.transpose(out))),),
-        jvp=(lambda b, t, out, A: b.matmul(out, b.mul(_eigh_f(b, b.eigh_w(A)),
-                                                      _rotated(b, out, _lower_tangent(b, t)))),),
-        batch=_ONE_MATRIX)
 
 
 # ======================================================================= triangles, diagonals
@@ -433,7 +409,7 @@ def _lower_cholesky(lowerer, node, args):
     return lowerer.op(node, "cholesky", A)
 
 
-# ---- scipy.linalg: triangular solves and Cholesky factors; np.linalg.eigh
+# ---- scipy.linalg: triangular solves and Cholesky factors
 # (their overwrite_a/overwrite_b/check_finite arguments are accepted: no effect on the values)
 
 def _flag(lowerer, a, name, default):
@@ -523,28 +499,6 @@ def _lower_cho_solve(lowerer, node, a):
     lower = pair[1].value
     y = _tri_solve(lowerer, node, C, B, lower, not lower, False)     # L y = b  (U^T y = b)
     return _tri_solve(lowerer, node, C, y, lower, lower, False)      # L^T x = y  (U x = y)
-
-
-def _eigh_input(lowerer, node, a, fname):
-    A = _square(lowerer, node, lowerer.atom(a["a"]), fname)
-    uplo = a.get("UPLO")
-    v = None if uplo is None else lowerer.expr(uplo)
-    side = "L" if uplo is None else (v.obj if isinstance(v, Ref) else None)
-    if side not in ("L", "U", "l", "u"):
-        raise lowerer.err(node, f"{fname}: UPLO must be the constant 'L' or 'U'")
-    return A if side in ("L", "l") else lowerer.op(node, "transpose", A)   # read the upper: A^T's lower
-
-
-@lowers(np.linalg.eigh)
-def _lower_eigh(lowerer, node, args):
-    """(w, V), eigenvalues ascending; see the eigh rules above (repeated eigenvalues)."""
-    A = _eigh_input(lowerer, node, args, "np.linalg.eigh")
-    return (lowerer.op(node, "eigh_w", A), lowerer.op(node, "eigh_v", A))
-
-
-@lowers(np.linalg.eigvalsh)
-def _lower_eigvalsh(lowerer, node, args):
-    return lowerer.op(node, "eigh_w", _eigh_input(lowerer, node, args, "np.linalg.eigvalsh"))
 
 
 def _k_arg(lowerer, args, name):

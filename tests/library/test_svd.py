@@ -151,3 +151,20 @@ def test_cpu_target_against_python():
     for f in (F.s_only, F.u_of):
         out, _ = fg.jvp(f, (MATRICES["wide"],), (MATRICES["wide"],), target="cpu")
         np.testing.assert_array_equal(out, f(MATRICES["wide"]))
+
+
+def svdvals_of_a_transpose(A):
+    """svdvals of a transposed view (column-major under Numba), then A itself again."""
+    return np.sum(np.linalg.svdvals(A.T) * np.arange(1.0, 4.0)) + np.sum(A * A)
+
+
+@pytest.mark.slow
+def test_svdvals_leaves_a_column_major_argument_alone():
+    """LAPACK ?gesdd overwrites the matrix it is given: under Numba a transposed view must be
+    copied (np.ascontiguousarray would pass the argument itself, and A * A read the ruins)."""
+    A = MATRICES["tall"].copy()
+    value, grad = fg.value_and_grad(svdvals_of_a_transpose, target="cpu")(A)
+    np.testing.assert_array_equal(A, MATRICES["tall"])
+    assert value == pytest.approx(svdvals_of_a_transpose(A), rel=1e-13)
+    np.testing.assert_allclose(grad, num_grad(svdvals_of_a_transpose, (A,), 0), rtol=1e-6,
+                               atol=1e-8)
