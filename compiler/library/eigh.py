@@ -25,7 +25,6 @@ derivatives are nan there (as JAX's); eigenvalue derivatives stay finite.
 """
 from __future__ import annotations
 
-import ast
 
 import numpy as np
 

@@ -34,7 +34,6 @@ import scipy.linalg
 from .. import dims as D
 from .. import types as T
 from ..ir import Const, Op, Var
-from ..values import Ref
 from ..primitives import NO_BATCH_INT, P_ATOM, Spelling, call, defprim, helper
 
 # NumPy's linear algebra takes stacks of matrices, Numba's one matrix at a time
