@@ -498,6 +498,10 @@ class AutogradRunner:
         params, call, values, env = [], [], [], {"F": mapped}
         for i, a in enumerate(args):
             text = None if i in nums else _literal(a)
+            if text is None and i not in nums and isinstance(a, (np.ndarray, np.generic)):
+                env[f"c{i}"] = a         # held constant, as the peer's argnums hold it: an
+                call.append(f"c{i}")     # array of the module (no derivative asked there)
+                continue
             if text is None:
                 params.append(f"a{i}")
                 values.append(a)
