@@ -13,6 +13,7 @@ any number of threads.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import linecache
@@ -120,6 +121,16 @@ def _nested(compiled, tree: TreeDef):
 
     call.__wrapped__ = compiled
     return call
+
+
+@contextlib.contextmanager
+def _quiet_compile():
+    """Where Numba compiles generated code: one thread at a time (catch_warnings changes
+    process-wide state; Numba compiles one at a time anyway), without Numba's note that '@'
+    meets a transposed view or a slice, which the generated code does by design."""
+    with tiers.compiling, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*faster on contiguous arrays")
+        yield
 
 
 def boundscheck() -> bool:
@@ -583,17 +594,17 @@ class Transformed:
             types = self._numba_types(compiled, values) if hasattr(compiled, "overloads") else None
             result = _UNSET
             if types is not None:
-                # compile (only) for exactly these types; catch_warnings changes process-wide
-                # state, so one thread at a time (Numba compiles one at a time anyway)
-                with tiers.compiling, warnings.catch_warnings():
-                    # Numba notes where '@' meets a transposed view; that is expected here
-                    warnings.filterwarnings("ignore", message=".*faster on contiguous arrays")
+                # compile (only) for exactly these types
+                with _quiet_compile():
                     try:
                         compiled.compile(types)
                     except Exception as e:
                         if type(e).__name__ != "ForceLiteralArg":
                             raise
                         result = compiled(*values)   # Numba's call path handles literals
+            if result is _UNSET and types is None and self.backend.jit:
+                with _quiet_compile():               # (behind a wrapper: compiled at the call)
+                    result = compiled(*values)
             if result is _UNSET:
                 result = compiled(*values)
         except Exception as e:

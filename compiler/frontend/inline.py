@@ -41,9 +41,7 @@ class InlineLowering:
 
     def inline_call(self, fn, node: ast.Call, kwargs, leading: tuple = (), rewrite=None) -> object:
         code = fn.__code__
-        if code in self.stack:
-            raise self.err(node, f"recursive call to '{fn.__name__}'",
-                           "Rewrite the recursion as a loop.")
+        self.check_recursion(code, fn.__name__, node)
         if not isinstance(fn, LocalFunction):     # a helper whose source can be read
             try:
                 parse_function(fn)
@@ -92,6 +90,7 @@ class InlineLowering:
             sub.closure, sub.globals, sub.route = outer.closure, outer.globals, outer.route
         else:
             sub.route = self.routes.get(id(fn))
+        sub.recursions = self.recursions
         result = sub.run(bound)
         _adopt(result, sub, self)     # dicts the helper made are the caller's to change now
         if here:
@@ -124,9 +123,26 @@ class InlineLowering:
         name = getattr(node, "name", "<lambda>")
         return LocalFunction(name, node, self, defaults, kwdefaults)
 
+    def check_recursion(self, code, name: str, node) -> None:
+        """A recursive call is inlined as any call, so its depth must be decided while
+        compiling (``if n == 0: return ...`` with ``n`` a count or the length of a tuple):
+        past ``RECURSION_DEPTH`` levels, or ``RECURSION_CALLS`` recursive calls in all, it is
+        a CompileError (a recursion that stops on a value known only at run time never
+        ends here)."""
+        depth = self.stack.count(code)
+        if depth == 0:
+            return
+        self.recursions[0] += 1
+        if depth >= RECURSION_DEPTH or self.recursions[0] > RECURSION_CALLS:
+            raise self.err(node, f"recursive call to '{name}' more than "
+                                 f"{RECURSION_DEPTH if depth >= RECURSION_DEPTH else RECURSION_CALLS} "
+                                 f"{'deep' if depth >= RECURSION_DEPTH else 'times'}: flatgrad "
+                                 "inlines recursion whose depth is decided while compiling",
+                           "Make the recursion stop on a value known while compiling (a count "
+                           "argument, the length of a tuple), or rewrite it as a loop.")
+
     def call_local(self, fn: "LocalFunction", node: ast.Call, kwargs) -> object:
-        if fn.node in self.stack:
-            raise self.err(node, f"recursive call to '{fn.name}'", "Rewrite the recursion as a loop.")
+        self.check_recursion(fn.node, fn.name, node)
         bound = self.bind_call(fn.name, Params.of_node(fn.node.args, fn.defaults, fn.kwdefaults),
                                lambda name, d: d, node, kwargs)
         return self.lower_body(fn, bound)
@@ -146,6 +162,10 @@ class InlineLowering:
     def err_default(self, node, name):
         raise self.err(node, f"the default value of '{name}' is not a number",
                        "Pass the argument explicitly.")
+
+
+RECURSION_DEPTH = 24      # nested recursive calls of one function, inlined
+RECURSION_CALLS = 500     # recursive calls inlined in one compiled function
 
 
 @dataclass(frozen=True, eq=False)

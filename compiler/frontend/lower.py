@@ -183,6 +183,7 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         self.list_depth: dict[str, int] = {}   # list name -> loops around where it was made
         self.randoms: dict = {}           # random generators drawn from, shared with helpers
         self.prelowered: dict = {}        # id(argument node) -> its value, lowered once
+        self.recursions = [0]             # recursive calls inlined, shared with helpers
         self.arrays = ArrayLowering(self)  # indexing, array methods, reductions
         self.comprehensions = Comprehensions(self)   # unrolled, or sum() as a loop
 
@@ -566,6 +567,9 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         return self.op(node, op, a, c)
 
     def expr_UnaryOp(self, node: ast.UnaryOp) -> Atom:
+        if isinstance(node.op, ast.Not):     # `not xs`: a tuple's or a list's truth, too
+            c = self.condition(node.operand)
+            return Const(not c.value, T.BOOL) if isinstance(c, Const) else self.op(node, "not", c)
         a = self.atom(node.operand)
         if isinstance(node.op, ast.USub):
             if isinstance(a, Const) and not isinstance(a.value, bool):
@@ -573,8 +577,6 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
             return self.op(node, "neg", a)
         if isinstance(node.op, ast.UAdd):
             return a
-        if isinstance(node.op, ast.Not):
-            return self.op(node, "not", self.truth(a, node))
         if getattr(a.type, "dtype", None) == "bool":   # ~mask: elementwise not
             return Const(not a.value, T.BOOL) if isinstance(a, Const) else self.op(node, "not", a)
         raise self.err(node, "flatgrad supports ~ on booleans (masks) only",

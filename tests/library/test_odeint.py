@@ -368,12 +368,18 @@ def keywords_unpacked(y0, t):
     return np.sum(fg.odeint(lambda y, t: -y, y0, t, **TIGHT))
 
 
+def test_keywords_unpacked_from_a_dict_are_the_keywords():
+    y0, t = np.array([1.0, 0.5]), np.linspace(0.0, 1.0, 5)
+    explicit = lambda y0, t: np.sum(fg.odeint(lambda y, t: -y, y0, t, rtol=1e-11, atol=1e-11))  # noqa: E731
+    np.testing.assert_allclose(fg.grad(keywords_unpacked, target="python")(y0, t),
+                               fg.grad(explicit, target="python")(y0, t), rtol=1e-12)
+
+
 @pytest.mark.parametrize("f, message", [
     (returns_a_number, "func must return dy/dt"),
     (scalar_state, "y0 must be an array"),
     (unknown_keyword, "unexpected keyword argument 'full_output'"),
     (tolerance_not_constant, "rtol must be a number known"),
-    (keywords_unpacked, "keywords are not supported"),
 ])
 def test_bad_calls(f, message):
     with pytest.raises(fg.CompileError, match=message):
