@@ -35,6 +35,7 @@ class PartialVal:
     func: object
     args: tuple
     keywords: dict
+    obj: object = None       # the partial object itself, where read from the module
 
 
 class Record:

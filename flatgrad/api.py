@@ -14,7 +14,7 @@ from .compiler.frontend.source import params_of
 from .compiler.hints import float_typing_caused
 from .compiler.steps import steps_of
 from .compiler.values import is_static
-from .runtime.arity import check_call, takes_fixed_arity
+from .compiler.frontend.arity import check_call, takes_fixed_arity
 from .runtime.cache import readable
 from .runtime.dispatch import DEFAULT_TARGET, Transformed, default_signature, lift, stack, \
     stack_cached
@@ -95,7 +95,7 @@ def value_and_grad(f, argnums=0, *, has_aux: bool = False, target: str = DEFAULT
 def _extra_floats(f, nums: tuple, k: int) -> tuple:
     """The positions a transform with ``k`` extra parameters (tangents, cotangents, vectors)
     after ``f``'s own converts to float: ``nums``, then the extra ones (for a function whose
-    parameters the call decides, the transform places those per call: runtime/arity.py)."""
+    parameters the call decides, the transform places those per call: compiler/frontend/arity.py)."""
     fn = lift(f)[0]
     if not takes_fixed_arity(fn):
         return tuple(nums)
@@ -172,11 +172,11 @@ def jvp(f, primals, tangents, *, target: str = DEFAULT_TARGET, optimize: bool = 
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
     fn = lift(f)[0]
-    n = len(params_of(fn))
     if not takes_fixed_arity(fn):
         check_call(fn, len(primals), ())
-    elif not n - len(fn.__defaults__ or ()) <= len(primals) <= n:   # defaults fill the rest
-        raise TypeError(f"jvp: the function takes {n} argument(s), got {len(primals)} primals")
+    elif not len(params_of(fn)) - len(fn.__defaults__ or ()) <= len(primals) <= len(params_of(fn)):
+        raise TypeError(f"jvp: the function takes {len(params_of(fn))} argument(s), got "
+                        f"{len(primals)} primals")   # (defaults fill the rest)
     nums = tuple(i for i, t in enumerate(tangents) if t is not None)
     if not nums:
         raise ValueError("jvp: every tangent is None; give at least one")

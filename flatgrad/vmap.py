@@ -1,10 +1,13 @@
 """``fg.vmap``: map a function, or any flatgrad transform of one, over a batch axis."""
 from __future__ import annotations
 
+import functools
+
 from .compiler import targets
+from .compiler.frontend.arity import fixed_arity, is_setting, takes_fixed_arity
 from .compiler.frontend.source import params_of
 from .compiler.vmap import METHODS, VmapStep, freeze
-from .runtime.dispatch import DEFAULT_TARGET, Transformed, python_function
+from .runtime.dispatch import DEFAULT_TARGET, ByArity, Transformed, python_function, transformed
 from .runtime.vmap import VMapped
 
 
@@ -38,6 +41,13 @@ def vmap(f, in_axes=0, out_axes=0, *, axis_size=None, target=None, method="auto"
     if axis_size is not None and (not isinstance(axis_size, int) or axis_size < 0):
         raise ValueError(f"vmap axis_size must be a non-negative int, not {axis_size!r}")
     f = python_function(f)
+    base = f.fn if isinstance(f, Transformed) else f
+    if isinstance(base, functools.partial) or (hasattr(base, "__code__")
+                                               and not takes_fixed_arity(base)):
+        # *args, keyword-only parameters, **kwargs or a partial: one vmap per call shape
+        return PerCallShape(lambda fixed: vmap(fixed, in_axes, out_axes, axis_size=axis_size,
+                                               target=target, method=method, optimize=optimize),
+                            f)
     if isinstance(f, Transformed):
         fn, steps, extra, floats = f.fn, f.steps, f.extra, f.floats
         target = target or f.target
@@ -57,3 +67,31 @@ def vmap(f, in_axes=0, out_axes=0, *, axis_size=None, target=None, method="auto"
                     t.parallel, t.jit, len(names), tuple(names))
     return VMapped(fn, steps + (step,), t.vmap_as, suffix,
                    extra=extra, floats=floats, optimize=opt)
+
+
+class PerCallShape:
+    """``make(fixed)`` for each shape of call (positional arguments, keyword names, settings:
+    compiler/frontend/arity.py) of a function whose parameters the call decides, ``fixed``
+    the function (or the transform ``f`` of it) for that shape; made at the first call."""
+
+    def __init__(self, make, f):
+        self.make, self.f, self.shapes = make, f, {}
+        self.__name__ = getattr(f, "__name__", "f")
+
+    def __call__(self, *args, **kwargs):
+        keywords = tuple(sorted(k for k, v in kwargs.items() if not is_setting(v)))
+        settings = tuple(sorted((k, v) for k, v in kwargs.items() if is_setting(v)))
+        key = (len(args), keywords, settings)
+        made = self.shapes.get(key)
+        if made is None:
+            f = self.f
+            if isinstance(f, ByArity):
+                fixed = f.shape_of(len(args) - len(f.extra), keywords, settings)
+            elif isinstance(f, Transformed):
+                fixed = transformed(fixed_arity(f.fn, len(args) - len(f.extra), keywords,
+                                                settings), f.steps, f.target, f.suffix,
+                                    extra=f.extra, floats=f.floats, optimize=f.req.optimize)
+            else:
+                fixed = fixed_arity(f, len(args), keywords, settings)
+            made = self.shapes.setdefault(key, self.make(fixed))
+        return made(*args, *(kwargs[k] for k in keywords))

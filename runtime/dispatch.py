@@ -35,7 +35,7 @@ from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import TreeDef, unflatten
 from ..compiler.objects import follow
 from . import cache, dask_rows, draws, forksafe, hot, tiers
-from .arity import fixed_arity, is_setting, takes_fixed_arity, unwrap_partial
+from ..compiler.frontend.arity import fixed_arity, is_setting, takes_fixed_arity, unwrap_partial
 from .classify import Signature, classify, default_signature, is_tree  # noqa: F401
 from .compiled import Compiled
 from .dask_rows import DaskData
@@ -727,6 +727,14 @@ class Transformed:
         return repr((self._fingerprint(), self.req, self.target, sorted(self.floats)))
 
 
+def _takes(fn, n: int) -> bool:
+    try:
+        inspect.signature(fn).bind(*range(n))
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
 class ByArity(Transformed):
     """A transform of a function whose parameters a call decides: one :class:`Transformed` of
     :func:`fixed_arity`'s function per call shape (number of positional arguments, keyword
@@ -738,6 +746,8 @@ class ByArity(Transformed):
     def __init__(self, fn, steps: tuple = (), target: str = "cpu", suffix: str = "grad", *,
                  extra: tuple = (), floats=(), optimize: bool = True):
         base = unwrap_partial(fn)[0]
+        if not hasattr(base, "__code__"):      # a partial of a NumPy function (a ufunc)
+            base = fixed_arity(fn, 0) if _takes(fn, 0) else fixed_arity(fn, 1)
         super().__init__(base, steps, target, suffix, extra=extra, floats=floats,
                          optimize=optimize)
         self.fn = self.__wrapped__ = fn         # (a partial's function named the transform)
@@ -842,7 +852,7 @@ def lift(f) -> tuple:
             raise TypeError(f"cannot transform {f!r} further: it takes extra arguments "
                             "(tangents or cotangents)")
         return f.fn, f.steps
-    if isinstance(f, functools.partial):     # compiled per call shape (runtime/arity.py)
+    if isinstance(f, functools.partial):     # compiled per call shape (compiler/frontend/arity.py)
         return f, ()
     if not callable(f) or not hasattr(f, "__code__"):
         raise TypeError(f"flatgrad transforms Python functions, not {type(f).__name__}")
@@ -869,7 +879,7 @@ def stack(f, steps: tuple, target: str = DEFAULT_TARGET, suffix: str = "grad", *
 def transformed(fn, steps: tuple = (), target: str = DEFAULT_TARGET, suffix: str = "grad",
                 **options) -> Transformed:
     """A :class:`Transformed`; for a function taking ``*args``, keyword-only parameters or
-    ``**kwargs``, one that compiles per call shape (``runtime/arity.py``)."""
+    ``**kwargs``, one that compiles per call shape (``compiler/frontend/arity.py``)."""
     if isinstance(fn, functools.partial) or hasattr(fn, "__code__") and not takes_fixed_arity(fn):
         return ByArity(fn, steps, target, suffix, **options)
     return Transformed(fn, steps, target, suffix, **options)

@@ -114,7 +114,8 @@ class ObjectLowering:
                 tuple(self.static_value(e, root, path + (("attr", "args"), ("item", i)), node,
                                         f"{name}.args[{i}]") for i, e in enumerate(v.args)),
                 {k: self.static_value(e, root, path + (("attr", "keywords"), ("key", k)), node,
-                                      f"{name}.keywords[{k!r}]") for k, e in v.keywords.items()})
+                                      f"{name}.keywords[{k!r}]") for k, e in v.keywords.items()},
+                v)
         if v is None or v is Ellipsis or isinstance(v, str) or callable(v) or \
                 isinstance(v, pytypes.ModuleType):
             return Ref(v)

@@ -20,7 +20,8 @@ Python. Objects that describe a transform say so with ``__flatgrad_transform__()
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, replace
 
 from .. import tree as TR
 from .. import types as T
@@ -33,7 +34,8 @@ from ..library.binding import Bound, Signature, bind
 from ..rewrite import free_vars, map_block
 from ..steps import apply_steps, over_leaves, results_tree, steps_of
 from ..vmap import resolve as resolve_vmap
-from ..values import ListValue, Record, Ref, is_static, nests, result_tree
+from ..values import ListValue, PartialVal, Record, Ref, is_static, nests, result_tree
+from .arity import fixed_arity, takes_fixed_arity
 from .source import params_of
 
 
@@ -124,7 +126,9 @@ def _callee(lowerer, v, node, api) -> Inner:
             raise lowerer.err(node, f"fg.{api} cannot transform {inner.name} further: it takes "
                                "extra arguments (tangents or cotangents)")
         return inner
-    if _is_local(v) or (callable(v) and hasattr(v, "__code__")):
+    if isinstance(v, PartialVal) and v.obj is not None:
+        v = v.obj                       # a partial object made outside: its function and values
+    if _is_local(v) or (callable(v) and hasattr(v, "__code__")) or isinstance(v, functools.partial):
         return Inner(v, ())
     raise lowerer.err(node, f"fg.{api} transforms a Python function (a def or a lambda) here",
                  "Wrap it: lambda z: np.sin(z).")
@@ -149,6 +153,7 @@ def _jvp(lowerer, base: Inner, node, args: Bound) -> tuple:
     nums = tuple(i for i, t in enumerate(tangents) if not (isinstance(t, Ref) and t.obj is None))
     if not nums:
         raise lowerer.err(node, "fg.jvp: every tangent is None; give at least one")
+    base = _shaped(base, len(primals))
     inner = Inner(base.callee, base.steps + steps_of("forward", nums, False), frozenset(nums),
                   tuple(f"tangent{i}" for i in nums), f"{_name(base.callee)}_jvp")
     return apply(lowerer, inner, list(primals) + [tangents[i] for i in nums], node)
@@ -158,6 +163,7 @@ def _vjp(lowerer, base: Inner, node, args: Bound) -> tuple:
     """``out, back = fg.vjp(f, *primals)``: the value, and a function of the cotangent(s)
     returning one gradient per primal (None for integer ones)."""
     primals = tuple(lowerer.expr(a) for a in args.rest)
+    base = _shaped(base, len(primals))
     out = apply(lowerer, base, list(primals), node)
     k = len(out) if isinstance(out, tuple) else 1
     nums = tuple(i for i, p in enumerate(primals) if not _integral(p))
@@ -178,8 +184,21 @@ def _integral(v) -> bool:
 
 # ---------------------------------------------------------------------- calling
 
+def _shaped(inner: Inner, n: int, keywords: tuple = ()) -> Inner:
+    """``inner`` with a callee of plain parameters for a call with ``n`` positional arguments
+    of its own and ``keywords``: a function taking ``*args``, keyword-only parameters or
+    ``**kwargs``, or a ``functools.partial``, is called through the function
+    :func:`~.arity.fixed_arity` makes for that call (as the API's transforms do)."""
+    c = inner.callee
+    if _is_local(c) or takes_fixed_arity(c):
+        return inner
+    return replace(inner, callee=fixed_arity(c, n, keywords))
+
+
 def call(lowerer, inner: Inner, node: ast.Call, kwargs) -> object:
     """A call of a transform: its arguments bound as Python binds them, then :func:`apply`."""
+    inner = _shaped(inner, len(inner.bound) + len(node.args) - len(inner.extra),
+                    tuple(sorted(kwargs)))
     names = list(_params(inner.callee)) + list(inner.extra)
     args = list(inner.bound) + [lowerer.expr(a) for a in node.args]
     if len(args) > len(names):

@@ -97,7 +97,7 @@ def test_mutating_a_scalar_argument_is_rejected():
 
 
 def test_an_error_in_a_star_args_function_is_located_in_it():
-    # *args functions compile per call shape (runtime/arity.py); reading past the arguments
+    # *args functions compile per call shape (compiler/frontend/arity.py); reading past the arguments
     # given is located at the user's line, not in the made function
     def first(*xs):
         return xs[1]

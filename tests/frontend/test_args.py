@@ -29,7 +29,7 @@ def test_helper_parameters_value_and_gradient(f, args, i):
 
 
 def test_differentiated_function_takes_varargs():
-    # one compiled function per call shape (runtime/arity.py; tests/language/test_call_shapes.py)
+    # one compiled function per call shape (compiler/frontend/arity.py; tests/language/test_call_shapes.py)
     assert fg.grad(A.differentiated_varargs, target="python")(1.0) == 1.0
     assert fg.grad(A.differentiated_varargs, argnums=1, target="python")(1.0, 2.0) == 0.0
 

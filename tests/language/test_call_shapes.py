@@ -1,5 +1,5 @@
 """``*args``, keyword-only parameters and ``**kwargs`` in the differentiated function (one
-compiled function per call shape: runtime/arity.py), ``functools.partial`` (at the API, at
+compiled function per call shape: compiler/frontend/arity.py), ``functools.partial`` (at the API, at
 module level and in the function: frontend/partials.py) and list items written
 (``xs[i] = v``): values and gradients against plain Python and finite differences."""
 from functools import partial
@@ -152,3 +152,29 @@ def test_flags_and_strings_passed_by_keyword_are_known_while_compiling():
         np.testing.assert_allclose(g(W, V, mode=mode), _fd(partial(F.scaled, mode=mode), (W, V), 0),
                                    rtol=1e-6, atol=1e-8)
     assert len(g._shapes) == 2                 # one compiled shape per mode
+
+
+def test_other_transforms_of_star_args_and_partials():
+    ws = np.stack([W, 2.0 * W, -W])
+    per_example = np.stack([fg.grad(F.total, target="python")(w) for w in ws])
+    np.testing.assert_allclose(fg.vmap(fg.grad(F.total), target="python")(ws), per_example,
+                               rtol=1e-12)
+    np.testing.assert_allclose(fg.vmap(F.total, target="python")(ws, ws),
+                               [2 * F.total(w) for w in ws], rtol=1e-12)
+    bound = partial(F.loss, data=F.X, scale=2.0)
+    np.testing.assert_allclose(fg.vmap(fg.grad(bound), target="python")(ws),
+                               np.stack([_fd(bound, (w,), 0) for w in ws]), rtol=1e-6, atol=1e-9)
+    _, tangent = fg.jvp(bound, (W,), (np.ones(3),), target="python")
+    assert tangent == pytest.approx(_fd(bound, (W,), 0).sum(), rel=1e-6)
+    np.testing.assert_allclose(fg.elementwise_grad(partial(np.multiply, 2.5), target="python")(W),
+                               np.full(3, 2.5))
+
+
+def test_transforms_of_star_args_inside_compiled_code():
+    def f(x):
+        return np.sum(fg.grad(F.total, argnums=1)(x, x * 2.0) ** 2)
+    np.testing.assert_allclose(fg.grad(f, target="python")(W), _fd(f, (W,), 0), rtol=1e-6)
+    def g(x):
+        out, back = fg.vjp(F.total, x, x[:2])
+        return out + np.sum(back(1.0)[1])
+    np.testing.assert_allclose(fg.grad(g, target="python")(W), _fd(g, (W,), 0), rtol=1e-6)

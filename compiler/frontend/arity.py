@@ -14,7 +14,8 @@ parameters and ``**kwargs``: ``frontend/calls.py``)::
 
 The outer ``loss`` is the made function; the inner one is the user's (bound in its globals).
 Its source is registered with ``linecache`` under a name of its own, so the compiler reads it
-as it reads any function's. :class:`~flatgrad.runtime.dispatch.ByArity` keeps one transform per call shape.
+as it reads any function's. :class:`~flatgrad.runtime.dispatch.ByArity` keeps one transform per call shape; a transform
+called inside compiled code inlines the made function for its call (frontend/transforms.py).
 """
 from __future__ import annotations
 
