@@ -266,11 +266,11 @@ defprim("neg", 1, T.arithmetic, prefix("-"), operator.neg, operator.neg,
 defprim("copy", 1, T.same, Spelling("{0}", "{0}", P_ATOM, (0,)), lambda a: a, lambda a: a,
         linear=(lambda b, s: s,), safe=True, view=True, reads_values=False, reads_output=False,
         diagonal=True, linear_in="each", shifts=True)
-defprim("float", 1, T.floating, Spelling("float({0})", "{0}.astype(np.float64)", P_ATOM, (1,)),
+defprim("float", 1, T.floating, Spelling("float({0})", "{0}.astype(np.float64)", P_ATOM, (P_ATOM,)),
         lambda a: a, float, linear=(lambda b, s: s,), safe=True, reads_values=False,
         names=(builtins.float, np.float64), reads_output=False, linear_in="each")
-defprim("int", 1, T.integer, Spelling("int({0})", "{0}.astype(np.int64)", P_ATOM, (1,)),
-        None, int, nondiff=True, names=(builtins.int,), reads_output=False)
+defprim("int", 1, T.integer, Spelling("int({0})", "{0}.astype(np.int64)", P_ATOM, (P_ATOM,)),
+        None, int, nondiff=True, names=(builtins.int, np.int64, np.int32), reads_output=False)
 defprim("abs", 1, T.arithmetic, call("abs", "np.abs"), lambda a: abs(a), abs,
         deriv=(lambda b, s, out, x: b.mul(s, b.sign(x)),), safe=True,
         names=(builtins.abs, math.fabs, np.abs, np.absolute, np.fabs), reads_output=False)
@@ -516,7 +516,7 @@ defprim("undef", 0, lambda *ts, **p: p["type"],
         elementwise=False, fresh=True, nondiff=True, reads_output=False, uninitialized=True,
         batch="takes no operands")
 defprim("astype", 1, lambda x, dtype: T.with_dtype(x, dtype),
-        Spelling("np.{dtype}({0})", "{0}.astype(np.{dtype})", P_ATOM, (1,)), elementwise=False,
+        Spelling("np.{dtype}({0})", "{0}.astype(np.{dtype})", P_ATOM, (P_ATOM,)), elementwise=False,
         allocates=True, reads_values=False, shape=D.like(0),
         vjp=(lambda b, g, out, x, dtype: g if g.type.dtype == x.type.dtype
              else b.astype(g, dtype=x.type.dtype),),    # the adjoint goes back to x's dtype

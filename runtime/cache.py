@@ -184,8 +184,8 @@ def _hash_object(v, h, seen, depth: int) -> None:
     for name in attributes(v):
         h.update(f"\0.{name}=".encode())
         _hash_value(vars(v)[name], h, seen, depth + 1)
-    h.update(b")")
-    seen.discard(("obj", id(v)))
+    h.update(b")")         # (kept in seen: an object shared by many paths is hashed once,
+                           # not once per path, which grows exponentially with depth)
 
 
 def _hash_value(v, h, seen, depth: int = 0) -> None:

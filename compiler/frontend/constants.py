@@ -13,7 +13,12 @@ from ..ir import Const, Var
 from ..values import Ref
 
 _DTYPES = {np.float64: "float64", np.float32: "float32", float: "float64", int: "int64",
-           np.int64: "int64", bool: "bool", np.bool_: "bool"}
+           np.int64: "int64", bool: "bool", np.bool_: "bool", np.int32: "int64"}
+# dtypes by name (x.astype("float64")); flatgrad's integers are 64-bit
+_DTYPE_NAMES = {"float64": "float64", "f8": "float64", "float": "float64", "double": "float64",
+                "float32": "float32", "f4": "float32", "single": "float32", "int64": "int64",
+                "i8": "int64", "int": "int64", "int32": "int64", "i4": "int64", "bool": "bool",
+                "?": "bool"}
 
 
 class ConstantArgs:
@@ -36,6 +41,10 @@ class ConstantArgs:
             return "float64"
         v = self.expr(node)
         obj = v.obj if isinstance(v, Ref) else None
+        if isinstance(obj, str) and obj in _DTYPE_NAMES:
+            return _DTYPE_NAMES[obj]
+        if isinstance(obj, np.dtype):
+            obj = obj.type
         if obj in _DTYPES:
             return _DTYPES[obj]
         raise self.err(node, "unsupported dtype", "Use np.float64, np.float32, int or bool.")

@@ -56,3 +56,32 @@ def _isinstance(lowerer, node, args):
     value = lowerer.expr(args["obj"])
     classes = _classes(lowerer, lowerer.expr(args["class_or_tuple"]), args["class_or_tuple"])
     return Const(any(isinstance(s, classes) for s in stand_ins(value)), T.BOOL)
+
+
+# ---- real or complex: flatgrad's values are real, so these are known while compiling
+
+def _realness(lowerer, node, args, real: bool, elementwise: bool):
+    v = lowerer.expr(args["x"])
+    if elementwise and isinstance(v, (Var, Const)) and T.is_array(v.type):
+        return lowerer.lower_text(f"np.full(x.shape, {real})", node, x=v)
+    return Const(real, T.BOOL)
+
+
+@lowers(np.iscomplex, takes="x")
+def _iscomplex(lowerer, node, args):
+    return _realness(lowerer, node, args, False, True)
+
+
+@lowers(np.isreal, takes="x")
+def _isreal(lowerer, node, args):
+    return _realness(lowerer, node, args, True, True)
+
+
+@lowers(np.iscomplexobj, takes="x")
+def _iscomplexobj(lowerer, node, args):
+    return _realness(lowerer, node, args, False, False)
+
+
+@lowers(np.isrealobj, takes="x")
+def _isrealobj(lowerer, node, args):
+    return _realness(lowerer, node, args, True, False)

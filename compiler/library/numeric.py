@@ -118,3 +118,41 @@ def _trapezoid(lowerer, node, args):
                              node, y=y, x=x)
     dx = lowerer.atom(args["dx"]) if "dx" in args else Const(1.0, T.F64)
     return lowerer.lower_text(f"np.sum(y[{hi}] + y[{lo}], axis={axis}) * dx / 2.0", node, y=y, dx=dx)
+
+
+# ---- closeness and non-finite values
+
+def _number(lowerer, args, name, default):
+    return default if args[name] is None else lowerer.atom(args[name])
+
+
+@lowers(np.isclose, takes="a b rtol atol equal_nan")
+def _isclose(lowerer, node, args):
+    """``|a - b| <= atol + rtol |b|``, equal infinities close, NaN close to nothing (unless
+    ``equal_nan``), elementwise: no gradient."""
+    close = "np.logical_or(a == b, np.abs(a - b) <= atol + rtol * np.abs(b))"
+    if args["equal_nan"] is not None and lowerer.const_bool(args["equal_nan"]):
+        close = f"np.logical_or({close}, np.logical_and(np.isnan(a), np.isnan(b)))"
+    return lowerer.lower_text(close, node,
+                              a=lowerer.atom(args["a"]), b=lowerer.atom(args["b"]),
+                              rtol=_number(lowerer, args, "rtol", Const(1e-5, T.F64)),
+                              atol=_number(lowerer, args, "atol", Const(1e-8, T.F64)))
+
+
+@lowers(np.allclose, takes="a b rtol atol equal_nan")
+def _allclose(lowerer, node, args):
+    return lowerer.lower_text("np.all(close)", node, close=_isclose(lowerer, node, args))
+
+
+@lowers(np.nan_to_num, takes="x copy nan posinf neginf")
+def _nan_to_num(lowerer, node, args):
+    """NaN -> ``nan`` (0.0), +inf -> ``posinf`` (the largest float of x's type), -inf ->
+    ``neginf`` (the most negative): the derivative is 1 where x is finite, 0 where replaced."""
+    x = lowerer.atom(args["x"])
+    big = float(np.finfo(np.float32 if getattr(x.type, "dtype", "") == "float32" else
+                         np.float64).max)
+    return lowerer.lower_text("np.where(np.isnan(x), nan, np.where(x == np.inf, posinf, "
+                              "np.where(x == -np.inf, neginf, x)))", node, x=x,
+                              nan=_number(lowerer, args, "nan", Const(0.0, T.F64)),
+                              posinf=_number(lowerer, args, "posinf", Const(big, T.F64)),
+                              neginf=_number(lowerer, args, "neginf", Const(-big, T.F64)))
