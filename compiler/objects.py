@@ -78,7 +78,8 @@ def holds_objects(v, depth: int = 0) -> bool:
 
 def attributes(obj) -> list[str]:
     """The instance attributes of ``obj`` in the order they are walked (sorted names)."""
-    return sorted(k for k in vars(obj) if isinstance(k, str))
+    d = getattr(obj, "__dict__", None)
+    return sorted(k for k in d if isinstance(k, str)) if isinstance(d, dict) else []
 
 
 def array_leaves(v) -> list[tuple[tuple, np.ndarray]]:

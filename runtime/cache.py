@@ -183,7 +183,7 @@ def _hash_object(v, h, seen, depth: int) -> None:
             _hash_value(attr, h, seen, depth + 1)
     for name in attributes(v):
         h.update(f"\0.{name}=".encode())
-        _hash_value(vars(v)[name], h, seen, depth + 1)
+        _hash_value(v.__dict__[name], h, seen, depth + 1)
     h.update(b")")         # (kept in seen: an object shared by many paths is hashed once,
                            # not once per path, which grows exponentially with depth)
 

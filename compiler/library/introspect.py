@@ -60,28 +60,17 @@ def _isinstance(lowerer, node, args):
 
 # ---- real or complex: flatgrad's values are real, so these are known while compiling
 
-def _realness(lowerer, node, args, real: bool, elementwise: bool):
-    v = lowerer.expr(args["x"])
-    if elementwise and isinstance(v, (Var, Const)) and T.is_array(v.type):
-        return lowerer.lower_text(f"np.full(x.shape, {real})", node, x=v)
-    return Const(real, T.BOOL)
+def _realness(real: bool, elementwise: bool):
+    """The lowering of a question whose answer is ``real`` for every real value: elementwise
+    (an array of it, like the argument) or of the whole object."""
+    def lower(lowerer, node, args):
+        v = lowerer.expr(args["x"])
+        if elementwise and isinstance(v, (Var, Const)) and T.is_array(v.type):
+            return lowerer.lower_text(f"np.full(x.shape, {real})", node, x=v)
+        return Const(real, T.BOOL)
+    return lower
 
 
-@lowers(np.iscomplex, takes="x")
-def _iscomplex(lowerer, node, args):
-    return _realness(lowerer, node, args, False, True)
-
-
-@lowers(np.isreal, takes="x")
-def _isreal(lowerer, node, args):
-    return _realness(lowerer, node, args, True, True)
-
-
-@lowers(np.iscomplexobj, takes="x")
-def _iscomplexobj(lowerer, node, args):
-    return _realness(lowerer, node, args, False, False)
-
-
-@lowers(np.isrealobj, takes="x")
-def _isrealobj(lowerer, node, args):
-    return _realness(lowerer, node, args, True, False)
+for _fn, _real, _each in ((np.iscomplex, False, True), (np.isreal, True, True),
+                          (np.iscomplexobj, False, False), (np.isrealobj, True, False)):
+    lowers(_fn, takes="x")(_realness(_real, _each))
