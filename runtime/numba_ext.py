@@ -355,6 +355,16 @@ def _tril_halved(x):
     return support.tril_halved_loops
 
 
+@overload(support.mirror_triangle, jit_options={"cache": True})
+def _mirror_triangle(x, lower):
+    return support.mirror_triangle_loops
+
+
+@overload(support.fold_triangle, jit_options={"cache": True})
+def _fold_triangle(g, lower):
+    return support.fold_triangle_loops
+
+
 @overload(support.diag_embed, jit_options={"cache": True})
 def _diag_embed(g, like, k):
     return support.diag_embed

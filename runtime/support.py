@@ -267,6 +267,47 @@ def tril_halved_loops(x):
     return out
 
 
+def mirror_triangle(x, lower):
+    """The triangle of the square matrix ``x`` a one-triangle function reads (the lower one,
+    or the upper), mirrored into the other: tril(x) + tril(x, -1)^T."""
+    if lower:
+        return np.tril(x) + np.tril(x, -1).T
+    return np.triu(x) + np.triu(x, 1).T
+
+
+def fold_triangle(g, lower):
+    """The adjoint of :func:`mirror_triangle`: tril(g) + tril(g^T, -1), zero above the
+    diagonal (below it for the upper triangle)."""
+    if lower:
+        return np.tril(g) + np.tril(g.T, -1)
+    return np.triu(g) + np.triu(g.T, 1)
+
+
+def mirror_triangle_loops(x, lower):
+    """:func:`mirror_triangle` for Numba, in one pass."""
+    n = x.shape[0]
+    out = np.empty_like(x)
+    for i in range(n):
+        for j in range(n):
+            r, c = (max(i, j), min(i, j)) if lower else (min(i, j), max(i, j))
+            out[i, j] = x[r, c]
+    return out
+
+
+def fold_triangle_loops(g, lower):
+    """:func:`fold_triangle` for Numba, in one pass."""
+    n = g.shape[0]
+    out = np.zeros_like(g)
+    for i in range(n):
+        out[i, i] = g[i, i]
+        for j in range(i):
+            if lower:
+                out[i, j] = g[i, j] + g[j, i]
+            else:
+                out[j, i] = g[j, i] + g[i, j]
+    return out
+
+
 def einsum_loops(spec, *operands):
     """np.einsum with explicit subscripts ('ij,jk->ik'); under Numba (which has no einsum)
     flatgrad.runtime.numba_ext compiles each subscript string to loops."""

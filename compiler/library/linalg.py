@@ -149,23 +149,32 @@ def _phi(b, X):
 # upper Cholesky factor is the lower factor of A^T, transposed, so it gets its rule from the
 # transposes around the call.
 
-def _triangle(b, lower):
-    """The mask of the triangle read (tril or triu) and the offset of its strict part."""
-    return (b.tril, -1) if lower else (b.triu, 1)
-
-
 def _triangle_tangent(b, t, lower=True):
     """sym_L(t) = tril(t) + tril(t, -1)^T: the read triangle of t mirrored (sym_U, with
-    triu(t) + triu(t, 1)^T, for the upper one)."""
-    tri, k = _triangle(b, lower)
-    return b.add(tri(t), b.transpose(tri(t, k=k)))
+    triu(t) + triu(t, 1)^T, for the upper one); one pass (``mirror_triangle``)."""
+    return b.mirror_triangle(t, lower=lower)
 
 
 def _triangle_adjoint(b, G, lower=True):
     """sym_L^T(G) = tril(G) + tril(G^T, -1), the adjoint of _triangle_tangent (sym_U^T(G) =
-    triu(G) + triu(G^T, 1) for the upper triangle): zero on the triangle never read."""
-    tri, k = _triangle(b, lower)
-    return b.add(tri(G), tri(b.transpose(G), k=k))
+    triu(G) + triu(G^T, 1) for the upper triangle): zero on the triangle never read; one
+    pass (``fold_triangle``)."""
+    return b.fold_triangle(G, lower=lower)
+
+
+# the two linear maps above, each the other's adjoint, as one pass over the matrix each
+defprim("mirror_triangle", 1, lambda x, lower: x,
+        _fmt(lambda a, p: f"mirror_triangle({a[0]}, {p['lower']})", "mirror_triangle"),
+        elementwise=False, allocates=True, reads_values=False, shape=D.like(0),
+        vjp=(lambda b, g, out, x, lower: b.fold_triangle(g, lower=lower),),
+        jvp=(lambda b, t, out, x, lower: b.mirror_triangle(t, lower=lower),),
+        batch=_ONE_MATRIX)
+defprim("fold_triangle", 1, lambda x, lower: x,
+        _fmt(lambda a, p: f"fold_triangle({a[0]}, {p['lower']})", "fold_triangle"),
+        elementwise=False, allocates=True, reads_values=False, shape=D.like(0),
+        vjp=(lambda b, g, out, x, lower: b.mirror_triangle(g, lower=lower),),
+        jvp=(lambda b, t, out, x, lower: b.fold_triangle(t, lower=lower),),
+        batch=_ONE_MATRIX)
 
 
 def _cholesky_vjp(b, g, L, A):
