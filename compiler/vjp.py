@@ -27,9 +27,12 @@ def reverse_seeded(fn: Function, wrt: tuple[int, ...], seeds=None,
     def seed(b, rev, adj):
         values = seeds
         if values is None:
-            values = []
+            values, used = [], set()
             for j, r in enumerate(fn.results):
                 name = r.hint if isinstance(r, Var) and r.hint else f"out{j}"
+                if name in used:        # one value returned twice: a cotangent for each
+                    name = f"{name}_{j}"
+                used.add(name)
                 t = r.type if T.is_float(r.type) else T.with_dtype(r.type, "float64")
                 p = b.fresh(t, f"grad_{name}")
                 extra.append(p)
