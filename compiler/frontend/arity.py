@@ -7,15 +7,21 @@ such list until it is called, as in JAX, where ``grad(f)`` of such a function tr
 call. So each call's shape (how many positional arguments, which keywords) gets a function
 of exactly those parameters, written as Python source that calls the user's function,
 which the compiler inlines as it inlines any helper (a helper may take ``*args``, keyword-only
-parameters and ``**kwargs``: ``frontend/calls.py``)::
+parameters and ``**kwargs``: ``frontend/calls.py``). For ``loss(w, *params, scale=1.0)``
+called as ``loss(w, a, b, scale=s)``::
 
-    def loss(params_0, params_1, scale):
-        return loss(params_0, params_1, scale=scale)
+    def made(loss_):
+        def loss(w, params_0, params_1, scale=1.0):
+            return loss_(w, params_0, params_1, scale=scale)
+        return loss
 
-The outer ``loss`` is the made function; the inner one is the user's (bound in its globals).
-Its source is registered with ``linecache`` under a name of its own, so the compiler reads it
-as it reads any function's. :class:`~flatgrad.runtime.dispatch.ByArity` keeps one transform per call shape; a transform
-called inside compiled code inlines the made function for its call (frontend/transforms.py).
+``made`` is called with the user's function; what a ``functools.partial`` holds (and the
+flags and strings a call passes by keyword) are further closure variables of ``made``, which
+the compiler reads as it reads any closure: arrays at each call, numbers and strings while
+compiling. The source is registered with ``linecache`` under a name of its own, so the
+compiler reads it as it reads any function's. :class:`~flatgrad.runtime.dispatch.ByArity`
+keeps one transform per call shape; a transform called inside compiled code inlines the
+made function for its call (frontend/transforms.py).
 """
 from __future__ import annotations
 
@@ -28,7 +34,8 @@ import threading
 
 import numpy as np
 
-_MADE: dict = {}
+_MADE: dict = {}          # (fn, call shape) -> the made function, the oldest dropped first
+_MADE_MAX = 256
 _P = inspect.Parameter
 _LOCK = threading.Lock()
 
@@ -70,6 +77,8 @@ def fixed_arity(fn, n: int, keywords: tuple = (), settings: tuple = ()):
     with _LOCK:
         made = _MADE.get(key)
         if made is None:
+            if len(_MADE) >= _MADE_MAX:      # partials made per batch would pile up
+                _MADE.pop(next(iter(_MADE)))
             made = _MADE[key] = _make(fn, n, tuple(keywords), dict(settings))
         return made
 
