@@ -31,10 +31,17 @@ def lower_max(lowerer, node, args):
 
 
 def _fold_minmax(lowerer, prim, node, items):
-    if len(items) < 2:
-        raise lowerer.err(node, f"{prim}() needs two or more numbers here",
-                          f"Write {prim}(a, b) or use np.{prim} on arrays.")
-    values = [lowerer.atom(a) for a in items]
+    values = None
+    if len(items) == 1:                  # max(xs): the items of a tuple or list of numbers
+        seq = lowerer.expr(items[0])
+        if isinstance(seq, tuple) and seq and all(
+                isinstance(v, (Var, Const)) and not T.is_array(v.type) for v in seq):
+            values = list(seq)
+    elif len(items) >= 2:
+        values = [lowerer.atom(a) for a in items]
+    if values is None:
+        raise lowerer.err(node, f"{prim}() needs two or more numbers, or a tuple or list of "
+                                "numbers, here", f"Write {prim}(a, b) or use np.{prim} on arrays.")
     acc = values[0]
     for a in values[1:]:
         acc = lowerer.op(node, prim, acc, a)

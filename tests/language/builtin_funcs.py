@@ -101,3 +101,8 @@ def compares_tuples(x):
 
 def dot_with_a_stack(x):
     return np.sum(np.dot(np.outer(x, x), np.arange(24.0).reshape(2, 3, 4)) ** 2)
+
+
+def max_of_a_list(x):
+    best = max([x[0], x[1] * 2.0, x[2]])
+    return best * 2.0 + min((x[0], x[2])) + max([x[1]])

@@ -32,3 +32,8 @@ def test_comparing_tuples_is_refused():
 def test_dot_with_a_stack_on_the_right_is_numpys_product():
     # np.dot sums a's last axis with c's second to last (not matmul's stacks of products)
     check_value_and_grad(F.dot_with_a_stack, (X,), 0, rtol=1e-6, atol=1e-8)
+
+
+def test_max_and_min_of_a_tuple_or_list_of_numbers():
+    check_value_and_grad(F.max_of_a_list, (X,), 0, rtol=1e-6, atol=1e-8)
+    check_refused(lambda x: max(x), (X,), "max() needs two or more numbers", "test_builtins.py")
