@@ -4,10 +4,10 @@ from __future__ import annotations
 import functools
 
 from .compiler import targets
-from .compiler.frontend.arity import fixed_arity, is_setting, takes_fixed_arity
+from .compiler.frontend.arity import fixed_arity, split_keywords, takes_fixed_arity
 from .compiler.frontend.source import params_of
 from .compiler.vmap import METHODS, VmapStep, freeze
-from .runtime.dispatch import DEFAULT_TARGET, ByArity, Transformed, python_function, transformed
+from .runtime.dispatch import DEFAULT_TARGET, ByArity, Transformed, python_function
 from .runtime.vmap import VMapped
 
 
@@ -79,19 +79,12 @@ class PerCallShape:
         self.__name__ = getattr(f, "__name__", "f")
 
     def __call__(self, *args, **kwargs):
-        keywords = tuple(sorted(k for k, v in kwargs.items() if not is_setting(v)))
-        settings = tuple(sorted((k, v) for k, v in kwargs.items() if is_setting(v)))
+        keywords, settings = split_keywords(kwargs)
         key = (len(args), keywords, settings)
         made = self.shapes.get(key)
         if made is None:
-            f = self.f
-            if isinstance(f, ByArity):
-                fixed = f.shape_of(len(args) - len(f.extra), keywords, settings)
-            elif isinstance(f, Transformed):
-                fixed = transformed(fixed_arity(f.fn, len(args) - len(f.extra), keywords,
-                                                settings), f.steps, f.target, f.suffix,
-                                    extra=f.extra, floats=f.floats, optimize=f.req.optimize)
-            else:
-                fixed = fixed_arity(f, len(args), keywords, settings)
+            f = self.f          # a function, or a transform of one (then one per shape)
+            fixed = f.shape_of(len(args) - len(f.extra), keywords, settings) \
+                if isinstance(f, ByArity) else fixed_arity(f, len(args), keywords, settings)
             made = self.shapes.setdefault(key, self.make(fixed))
         return made(*args, *(kwargs[k] for k in keywords))

@@ -35,7 +35,8 @@ from ..compiler.pipeline import Request, render, transform
 from ..compiler.tree import TreeDef, unflatten
 from ..compiler.objects import follow
 from . import cache, dask_rows, draws, forksafe, hot, tiers
-from ..compiler.frontend.arity import fixed_arity, is_setting, takes_fixed_arity, unwrap_partial
+from ..compiler.frontend.arity import (fixed_arity, positional_count, split_keywords,
+                                       takes_fixed_arity, unwrap_partial)
 from .classify import Signature, classify, default_signature, is_tree  # noqa: F401
 from .compiled import Compiled
 from .dask_rows import DaskData
@@ -44,8 +45,6 @@ DEFAULT_TARGET = targets.DEFAULT.name      # every transform's default (compiler
 
 
 _UNSET = object()
-_POSITIONAL_ONLY = inspect.Parameter.POSITIONAL_ONLY
-_POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
 # run-time errors located to the user's line: NumPy's (shapes, indices, division) and
 # those the function raises itself (assert, raise RuntimeError(...))
 _ERRORS = (ValueError, LookupError, ArithmeticError, AssertionError, RuntimeError)
@@ -727,14 +726,6 @@ class Transformed:
         return repr((self._fingerprint(), self.req, self.target, sorted(self.floats)))
 
 
-def _takes(fn, n: int) -> bool:
-    try:
-        inspect.signature(fn).bind(*range(n))
-        return True
-    except (TypeError, ValueError):
-        return False
-
-
 class ByArity(Transformed):
     """A transform of a function whose parameters a call decides: one :class:`Transformed` of
     :func:`fixed_arity`'s function per call shape (number of positional arguments, keyword
@@ -747,7 +738,7 @@ class ByArity(Transformed):
                  extra: tuple = (), floats=(), optimize: bool = True):
         base = unwrap_partial(fn)[0]
         if not hasattr(base, "__code__"):      # a partial of a NumPy function (a ufunc)
-            base = fixed_arity(fn, 0) if _takes(fn, 0) else fixed_arity(fn, 1)
+            base = fixed_arity(fn, positional_count(fn))
         super().__init__(base, steps, target, suffix, extra=extra, floats=floats,
                          optimize=optimize)
         self.fn = self.__wrapped__ = fn         # (a partial's function named the transform)
@@ -775,8 +766,7 @@ class ByArity(Transformed):
     def _call(self, args, kwargs=None):
         kwargs = kwargs or {}
         n = len(args) - len(self.extra)
-        keywords = tuple(sorted(k for k, v in kwargs.items() if not is_setting(v)))
-        settings = tuple(sorted((k, v) for k, v in kwargs.items() if is_setting(v)))
+        keywords, settings = split_keywords(kwargs)
         own = args[:max(n, 0)]
         return self.shape_of(n, keywords, settings)(*own, *(kwargs[k] for k in keywords),
                                                     *args[len(own):])
@@ -801,8 +791,7 @@ class ByArity(Transformed):
         """The shape called last; before any call, the function's named positional
         parameters alone (as a plain transform shows float scalars before its first call)."""
         if self._last is None:
-            return self.shape_of(sum(p.kind in (_POSITIONAL_ONLY, _POSITIONAL)
-                                     for p in inspect.signature(self.fn).parameters.values()))
+            return self.shape_of(positional_count(self.fn))
         return self._last
 
     def __repr__(self) -> str:

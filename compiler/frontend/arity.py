@@ -65,6 +65,20 @@ def is_setting(v) -> bool:
     return v is None or isinstance(v, (bool, str, np.bool_))
 
 
+def positional_count(fn) -> int:
+    """How many named positional parameters ``fn`` has (a partial: those left to pass)."""
+    return sum(p.kind in (_P.POSITIONAL_ONLY, _P.POSITIONAL_OR_KEYWORD)
+               for p in inspect.signature(fn).parameters.values())
+
+
+def split_keywords(kwargs: dict) -> tuple:
+    """A call's keywords as ``(names, settings)``: the names of those passed as parameters,
+    and (name, value) of the settings (:func:`is_setting`), each sorted: with the number of
+    positional arguments, the call's shape."""
+    return (tuple(sorted(k for k, v in kwargs.items() if not is_setting(v))),
+            tuple(sorted((k, v) for k, v in kwargs.items() if is_setting(v))))
+
+
 def fixed_arity(fn, n: int, keywords: tuple = (), settings: tuple = ()):
     """A function of ``n`` positional parameters and then one per name in ``keywords`` that
     returns ``fn(*positional, **keywords, **dict(settings))``: the same one for the same

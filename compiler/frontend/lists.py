@@ -40,13 +40,8 @@ class ListLowering:
         passed in (an argument, a caller's or an enclosing function's list) or held anywhere
         else too (another name, inside a tuple or dict) is refused, as dicts are
         (``objects.assign_item``)."""
-        from .objects import _holds
         name = target.value.id
         seq = self.env[name]
-        if any(_holds(v, seq) for v in getattr(self, "passed_in", ())):
-            raise self.err(target, f"cannot assign into the list '{name}': flatgrad never "
-                                   "changes a list passed in (Python would change the caller's)",
-                           f"Make a copy first: {name} = list({name}).")
         self.refuse_aliased(name, seq, target, "list")
         i = self.expr(target.slice)
         if not (isinstance(i, Const) and isinstance(i.value, int) and not isinstance(i.value, bool)):

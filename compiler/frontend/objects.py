@@ -349,9 +349,13 @@ class ObjectLowering:
         self.env[name] = Record({**d.items, key: value}, owner=self)
 
     def refuse_aliased(self, name: str, value, target, kind: str) -> None:
-        """A CompileError where another name sees ``value`` (the ``kind`` ``name`` holds, about
-        to be written into), itself or inside a tuple, dict or object: Python would change
-        what that name sees too."""
+        """A CompileError where someone else sees ``value`` (the ``kind`` ``name`` holds, about
+        to be written into), itself or inside a tuple, dict or object: the caller that passed
+        it in, or another name. Python would change what they see too."""
+        if any(_holds(v, value) for v in getattr(self, "passed_in", ())):
+            raise self.err(target, f"cannot assign into the {kind} '{name}': flatgrad never "
+                                   f"changes a {kind} passed in (Python would change the "
+                                   "caller's)", f"Make a copy first: {name} = {kind}({name}).")
         for k, v in self.env.items():
             if k != name and _holds(v, value):
                 raise self.err(target, f"'{name}' is also held by '{k.split('#')[0]}'; assigning "

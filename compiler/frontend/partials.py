@@ -13,19 +13,19 @@ from __future__ import annotations
 import ast
 
 from ..values import PartialVal, Ref
+from .starred import held, splice
 
 _TEMP = "$partial"
 
 
 def make(lowerer, node: ast.Call) -> PartialVal:
     """The value of ``functools.partial(func, *args, **keywords)``."""
-    from . import starred
     if not node.args:
         raise lowerer.err(node, "functools.partial needs the function as its first argument")
     if any(k.arg is None for k in node.keywords):
         raise lowerer.err(node, "functools.partial with **keywords is not supported here",
                           "Name the keywords: partial(f, k=v).")
-    func, *args = starred.splice(lowerer, node.args)
+    func, *args = splice(lowerer, node.args)
     keywords = {k.arg: lowerer.expr(k.value) for k in node.keywords}
     if isinstance(func, PartialVal):       # a partial of a partial: one, as functools makes
         return PartialVal(func.func, func.args + tuple(args), {**func.keywords, **keywords})
@@ -38,7 +38,6 @@ def make(lowerer, node: ast.Call) -> PartialVal:
 
 def call(lowerer, p: PartialVal, node: ast.Call) -> object:
     """The value of calling partial ``p`` as ``node`` does."""
-    from .starred import held
     temps: list[str] = []
 
     def bound(v, at) -> ast.Name:

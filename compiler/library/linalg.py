@@ -163,18 +163,13 @@ def _triangle_adjoint(b, G, lower=True):
 
 
 # the two linear maps above, each the other's adjoint, as one pass over the matrix each
-defprim("mirror_triangle", 1, lambda x, lower: x,
-        _fmt(lambda a, p: f"mirror_triangle({a[0]}, {p['lower']})", "mirror_triangle"),
-        elementwise=False, allocates=True, reads_values=False, shape=D.like(0),
-        vjp=(lambda b, g, out, x, lower: b.fold_triangle(g, lower=lower),),
-        jvp=(lambda b, t, out, x, lower: b.mirror_triangle(t, lower=lower),),
-        batch=_ONE_MATRIX)
-defprim("fold_triangle", 1, lambda x, lower: x,
-        _fmt(lambda a, p: f"fold_triangle({a[0]}, {p['lower']})", "fold_triangle"),
-        elementwise=False, allocates=True, reads_values=False, shape=D.like(0),
-        vjp=(lambda b, g, out, x, lower: b.mirror_triangle(g, lower=lower),),
-        jvp=(lambda b, t, out, x, lower: b.fold_triangle(t, lower=lower),),
-        batch=_ONE_MATRIX)
+for _name, _adjoint in (("mirror_triangle", "fold_triangle"), ("fold_triangle", "mirror_triangle")):
+    defprim(_name, 1, lambda x, lower: x,
+            _fmt(lambda a, p, n=_name: f"{n}({a[0]}, {p['lower']})", _name),
+            elementwise=False, allocates=True, reads_values=False, shape=D.like(0),
+            vjp=(lambda b, g, out, x, lower, f=_adjoint: getattr(b, f)(g, lower=lower),),
+            jvp=(lambda b, t, out, x, lower, f=_name: getattr(b, f)(t, lower=lower),),
+            batch=_ONE_MATRIX)
 
 
 def _cholesky_vjp(b, g, L, A):

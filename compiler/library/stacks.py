@@ -41,7 +41,8 @@ def _stack_text(call: str, n: int, lead: str) -> str:
     lines.append("for k in range(flat.shape[0]):")
     lines.append(f"    res = {call}")
     lines += [f"    r{j}.append(res{f'[{j}]' if n > 1 else ''})" for j in range(n)]
-    outs = [f"np.array(r{j}).reshape({lead} + np.array(r{j}).shape[1:])" for j in range(n)]
+    lines += [f"s{j} = np.array(r{j})" for j in range(n)]
+    outs = [f"s{j}.reshape({lead} + s{j}.shape[1:])" for j in range(n)]
     lines.append(outs[0] if n == 1 else "(" + ", ".join(outs) + ")")
     return "\n".join(lines) + "\n"
 
