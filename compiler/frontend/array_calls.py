@@ -45,7 +45,12 @@ def _like(name, first):
     """np.zeros_like / np.ones_like / np.empty_like (which is zeros_like here)."""
     def lower(lowerer, node, args):
         x = lowerer.atom(args[first])
-        return lowerer.op(node, "zeros_like" if name == "empty_like" else name, x)
+        out = lowerer.op(node, "zeros_like" if name == "empty_like" else name, x)
+        if "dtype" in args:                 # np.zeros_like(x, dtype=int): the same, cast
+            dtype = lowerer.dtype_of(args["dtype"], node)
+            if out.type.dtype != dtype:
+                out = lowerer.cast(out, T.with_dtype(out.type, dtype), node)
+        return out
     return lower
 
 
@@ -56,7 +61,7 @@ for _name in REDUCED:
 for _name in ("zeros", "ones", "empty"):
     lowers(getattr(np, _name), takes="shape dtype")(_constructor(_name))
 for _name, _first in (("zeros_like", "a"), ("ones_like", "a"), ("empty_like", "prototype")):
-    lowers(getattr(np, _name), takes=_first)(_like(_name, _first))
+    lowers(getattr(np, _name), takes=f"{_first} dtype")(_like(_name, _first))
 
 
 def _pair(lowerer, args, first="a", second="b"):

@@ -57,6 +57,8 @@ class ArrayLowering:
 
     def attribute(self, base, node: ast.Attribute):
         name = node.attr
+        if name == "dtype":                          # known while compiling (introspect.py)
+            return Ref(np.dtype(base.type.dtype))
         if not T.is_array(base.type):
             if name == "item":                       # x.item() of a number: the number
                 return Ref(BoundMethod(base, name))

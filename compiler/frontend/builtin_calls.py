@@ -14,38 +14,95 @@ import numpy as np
 from .. import types as T
 from ..ir import Const, Var
 from ..library.registry import lowers
-from ..values import ListValue, Record
+from ..library.introspect import stand_ins
+from ..values import Instance, ListValue, Record, Ref
 from .desugar.rename import placed
 from .effects import lower_print
 from .lists import Stacked
+from .objects import ObjectVal
 
 
-@lowers(builtins.min, signature="*args, key=None, default=None", takes="args")
+@lowers(builtins.min, signature="*args, key=None, default=None", takes="args key")
 def lower_min(lowerer, node, args):
-    return _fold_minmax(lowerer, "min", node, args.rest)
+    return _fold_minmax(lowerer, "min", node, args.rest, args.get("key"))
 
 
-@lowers(builtins.max, signature="*args, key=None, default=None", takes="args")
+@lowers(builtins.max, signature="*args, key=None, default=None", takes="args key")
 def lower_max(lowerer, node, args):
-    return _fold_minmax(lowerer, "max", node, args.rest)
+    return _fold_minmax(lowerer, "max", node, args.rest, args.get("key"))
 
 
-def _fold_minmax(lowerer, prim, node, items):
+def _fold_minmax(lowerer, prim, node, items, key=None):
     values = None
     if len(items) == 1:                  # max(xs): the items of a tuple or list of numbers
         seq = lowerer.expr(items[0])
         if isinstance(seq, tuple) and seq and all(
-                isinstance(v, (Var, Const)) and not T.is_array(v.type) for v in seq):
+                isinstance(v, (Var, Const)) and (key is not None or not T.is_array(v.type))
+                for v in seq):
             values = list(seq)
     elif len(items) >= 2:
         values = [lowerer.atom(a) for a in items]
     if values is None:
         raise lowerer.err(node, f"{prim}() needs two or more numbers, or a tuple or list of "
                                 "numbers, here", f"Write {prim}(a, b) or use np.{prim} on arrays.")
+    if key is not None:
+        return _pick_by_key(lowerer, prim, node, values, _keys(lowerer, key, values, node))
     acc = values[0]
     for a in values[1:]:
         acc = lowerer.op(node, prim, acc, a)
     return acc
+
+
+def _keys(lowerer, key_node, values, node) -> list:
+    """``key(v)`` for each value (None: the values themselves), each a number."""
+    if key_node is None:
+        return list(values)
+    key = lowerer.expr(key_node)
+    keys = [lowerer.lower_text("key(v)", node, key=key, v=v) for v in values]
+    if not all(isinstance(k, (Var, Const)) and not T.is_array(k.type) for k in keys):
+        raise lowerer.err(key_node, "the key function must return a number for each item here")
+    return keys
+
+
+def _pick_by_key(lowerer, prim, node, values, keys):
+    """max(xs, key=f) / min: the first item whose key is largest (smallest), as Python picks
+    it (a later item replaces the best only with a strictly larger key)."""
+    better = "k > bk" if prim == "max" else "k < bk"
+    best, bk = values[0], keys[0]
+    for v, k in zip(values[1:], keys[1:]):
+        best, bk = (lowerer.lower_text(f"v if {better} else best", node, v=v, k=k, bk=bk, best=best),
+                    lowerer.lower_text(f"k if {better} else bk", node, k=k, bk=bk))
+    return best
+
+
+@lowers(builtins.sorted, signature="iterable, /, *, key=None, reverse=False")
+def lower_sorted(lowerer, node, args):
+    """sorted(xs, key=None, reverse=False) of a tuple or list of numbers or arrays (a length
+    known while compiling): a new list, ordered by compare-and-swap steps of insertion sort,
+    which keep equal keys in their order, as Python's stable sort does (reverse=True too)."""
+    items = lowerer.expr(args["iterable"])
+    if not isinstance(items, tuple) or not all(isinstance(v, (Var, Const)) for v in items):
+        raise lowerer.err(node, "sorted() of a tuple or list of numbers is supported here "
+                                "(a length known while compiling)",
+                          "Sort an array with np.sort(x) (an array, where sorted() gives a list).")
+    reverse = lowerer.const_bool(args["reverse"]) if "reverse" in args else False
+    key = args.get("key")
+    if key is None and any(T.is_array(v.type) for v in items):
+        raise lowerer.err(node, "sorted() of arrays compares arrays element by element, which "
+                                "has no single truth value", "Pass key=... returning a number.")
+    values, keys = list(items), _keys(lowerer, key, items, node)
+    after = "kb > ka" if reverse else "kb < ka"          # b (later) moves before a
+    for i in range(1, len(values)):
+        for j in range(i, 0, -1):
+            a, b, ka, kb = values[j - 1], values[j], keys[j - 1], keys[j]
+            pick = lambda x, y, **kv: lowerer.lower_text(f"y if {after} else x", node,
+                                                         x=x, y=y, ka=ka, kb=kb)
+            values[j - 1], values[j] = pick(a, b), pick(b, a)
+            if key is not None:
+                keys[j - 1], keys[j] = pick(ka, kb), pick(kb, ka)
+            else:
+                keys[j - 1], keys[j] = values[j - 1], values[j]
+    return ListValue(values)
 
 
 @lowers(math.log, signature="x, base=None, /")
@@ -226,3 +283,36 @@ def lower_round(lowerer, node, args):
 @lowers(builtins.slice, signature="*args")
 def lower_slice(lowerer, node, args):
     return lowerer.call_slice(node, args.rest)
+
+
+def _attribute_name(lowerer, node) -> str:
+    name = lowerer.expr(node)
+    if not (isinstance(name, Ref) and isinstance(name.obj, str)):
+        raise lowerer.err(node, "the attribute's name must be a string known while compiling")
+    return name.obj
+
+
+@lowers(builtins.getattr, signature="object, name, default=None, /")
+def lower_getattr(lowerer, node, args):
+    """getattr(obj, "name"[, default]) with a name known while compiling: obj.name."""
+    name = _attribute_name(lowerer, args["name"])
+    if "default" in args and not _has_attribute(lowerer.expr(args["object"]), name):
+        return lowerer.expr(args["default"])
+    return lowerer.expr(placed(ast.Attribute(value=args["object"], attr=name, ctx=ast.Load()), node))
+
+
+@lowers(builtins.hasattr, signature="object, name, /")
+def lower_hasattr(lowerer, node, args):
+    """hasattr(obj, "name"): Python's answer, known while compiling."""
+    name = _attribute_name(lowerer, args["name"])
+    return Const(_has_attribute(lowerer.expr(args["object"]), name), T.BOOL)
+
+
+def _has_attribute(v, name: str) -> bool:
+    """Asked of the object itself (a module, a user object, one the function built) or of
+    stand-ins of the value's kind (an array, a number: introspect.stand_ins)."""
+    if isinstance(v, (Ref, ObjectVal)):
+        return hasattr(v.obj, name)
+    if isinstance(v, Instance):
+        return name in v.attrs or hasattr(v.cls, name)
+    return all(hasattr(s, name) for s in stand_ins(v))

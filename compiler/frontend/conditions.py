@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ast
 
+import numpy as np
+
 from .. import types as T
 from ..ir import Atom, Const
 from ..primitives import PRIMS
@@ -121,6 +123,17 @@ def static_compare(op: ast.cmpop, a, b) -> Const:
     bv = b.obj if isinstance(b, (Ref, ObjectVal)) else object()    # last`, `cfg == other`)
     if isinstance(op, (ast.Is, ast.IsNot)):
         same = av is bv
+    elif isinstance(av, np.dtype) or isinstance(bv, np.dtype):   # x.dtype == np.float64
+        same = _same_dtype(av, bv)
     else:
         same = type(av) is type(bv) and isinstance(av, str) and av == bv or av is bv
     return Const(same != isinstance(op, (ast.IsNot, ast.NotEq)), T.BOOL)
+
+
+def _same_dtype(a, b) -> bool:
+    """NumPy's ``dtype == other``: true where the other names the same dtype (a type, a
+    name, a dtype); false for anything that names none."""
+    try:
+        return np.dtype(a) == np.dtype(b)
+    except TypeError:
+        return False

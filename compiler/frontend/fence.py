@@ -24,8 +24,6 @@ _REJECT: dict[type, tuple[str, str]] = {
     ast.Global: ("global statements", "Pass the value in as an argument and return the new value."),
     ast.Nonlocal: ("nonlocal statements", "Pass the value in as an argument and return the new value."),
     ast.Delete: ("del", "Just stop using the variable."),
-    ast.Import: ("imports inside the function", "Import at module level."),
-    ast.ImportFrom: ("imports inside the function", "Import at module level."),
     ast.SetComp: ("set comprehensions", "Write a for loop."),
     ast.DictComp: ("dict comprehensions", "Write a for loop."),
     ast.Yield: ("generators (yield) in the function it differentiates",

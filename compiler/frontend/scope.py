@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import builtins
 import functools
+import importlib
 import types as pytypes
 
 import numpy as np
@@ -115,25 +116,60 @@ class NameLowering:
         raise self.err(node, f"'{name}' is a {type(v).__name__}, which flatgrad cannot read",
                        "Pass it in as an argument.")
 
+    def module_attribute(self, module: pytypes.ModuleType, attr: str, node) -> object:
+        """``module.attr``, read as a global of that module is."""
+        c = names.CONSTANTS.get((module, attr))
+        if c is not None:
+            return Const(c, T.F64)
+        if not hasattr(module, attr):
+            raise self.err(node, f"module '{module.__name__}' has no attribute '{attr}'")
+        v = getattr(module, attr)
+        where = ("global", module.__name__, attr)
+        if isinstance(v, np.ndarray):
+            return self.capture(where, v, node, attr)
+        if random.kind_of(v) is not None:             # module.rs: drawn from at run time
+            return random.source_of(self, where, v, node, attr)
+        if isinstance(v, (list, tuple, dict)) or is_user_object(v):
+            return self.static_value(v, where, (), node, attr)
+        if callable(v):
+            self.routes[id(v)] = where
+        return self.global_value(v, node, attr)
+
+    def stmt_Import(self, s: ast.Import) -> None:
+        """``import scipy.linalg`` / ``import numpy as np`` inside the function: the name
+        holds the module, as a module-level import's would (imported while compiling)."""
+        for alias in s.names:
+            if alias.asname:
+                self.env[alias.asname] = Ref(self._import(alias.name, s))
+            else:
+                top = alias.name.split(".")[0]
+                self._import(alias.name, s)
+                self.env[top] = Ref(self._import(top, s))
+
+    def stmt_ImportFrom(self, s: ast.ImportFrom) -> None:
+        """``from scipy.linalg import expm`` inside the function: each name holds what the
+        module's attribute holds (a submodule where the module has no such attribute)."""
+        package = self.globals.get("__package__") or None
+        module = self._import("." * s.level + (s.module or ""), s, package)
+        for alias in s.names:
+            if alias.name == "*":
+                raise self.err(s, "'from ... import *' inside a function is not Python",
+                               "Import the names you use.")
+            if not hasattr(module, alias.name):
+                self._import(f"{module.__name__}.{alias.name}", s)
+            self.env[alias.asname or alias.name] = self.module_attribute(module, alias.name, s)
+
+    def _import(self, name: str, node, package: str | None = None) -> pytypes.ModuleType:
+        try:
+            return importlib.import_module(name, package)
+        except ImportError as e:
+            raise self.err(node, f"this import fails: {e}",
+                           "Install the module, or import it at module level.") from None
+
     def expr_Attribute(self, node: ast.Attribute) -> object:
         base = self.expr(node.value)
         if isinstance(base, Ref) and isinstance(base.obj, pytypes.ModuleType):
-            c = names.CONSTANTS.get((base.obj, node.attr))
-            if c is not None:
-                return Const(c, T.F64)
-            if not hasattr(base.obj, node.attr):
-                raise self.err(node, f"module '{base.obj.__name__}' has no attribute '{node.attr}'")
-            v = getattr(base.obj, node.attr)
-            where = ("global", base.obj.__name__, node.attr)
-            if isinstance(v, np.ndarray):
-                return self.capture(where, v, node, node.attr)
-            if random.kind_of(v) is not None:             # module.rs: drawn from at run time
-                return random.source_of(self, where, v, node, node.attr)
-            if isinstance(v, (list, tuple, dict)) or is_user_object(v):
-                return self.static_value(v, where, (), node, node.attr)
-            if callable(v):
-                self.routes[id(v)] = where
-            return self.global_value(v, node, node.attr)
+            return self.module_attribute(base.obj, node.attr, node)
         if isinstance(base, (Var, Const)):
             return self.arrays.attribute(base, node)
         if isinstance(base, SliceVal):

@@ -17,7 +17,7 @@ import numpy as np
 from .. import types as T
 from ..ir import Const, Var
 from ..values import ListValue, Record, Ref
-from .registry import lowers
+from .registry import ATTRIBUTES, lowers
 
 _SCALARS = {"float64": (0.0, np.float64(0.0)), "float32": (np.float32(0.0),),
             "int64": (0, np.int64(0)), "bool": (False, np.bool_(False))}
@@ -74,3 +74,72 @@ def _realness(real: bool, elementwise: bool):
 for _fn, _real, _each in ((np.iscomplex, False, True), (np.isreal, True, True),
                           (np.iscomplexobj, False, False), (np.isrealobj, True, False)):
     lowers(_fn, takes="x")(_realness(_real, _each))
+
+
+# ---- dtypes and their limits: every value's dtype is known while compiling
+
+def _dtype_of(lowerer, v, node) -> np.dtype:
+    """The dtype a value stands for: an array's or a number's own (``x.dtype``), or a dtype
+    written by name (``np.float32``, ``float``, ``"float64"``, ``x.dtype``)."""
+    if isinstance(v, (Var, Const)) and not T.is_array(v.type):    # np.finfo(1.0), as NumPy
+        return np.dtype(v.type.dtype)
+    if isinstance(v, Ref):
+        try:
+            return np.dtype(v.obj)
+        except TypeError:
+            pass
+    raise lowerer.err(node, "expected a dtype known while compiling here",
+                      "Write it by name (np.float64, float, np.float32) or as x.dtype "
+                      "(NumPy reads no dtype from an array here).")
+
+
+def _read_known(lowerer, obj, node):
+    """An attribute of a dtype (``x.dtype.kind``, ``.type``, ``.itemsize``) or of
+    ``np.finfo``/``np.iinfo`` (``.eps``, ``.tiny``, ``.max``): a constant."""
+    if not hasattr(obj, node.attr) or node.attr.startswith("_"):
+        raise lowerer.err(node, f"'{type(obj).__name__}' has no attribute '{node.attr}' "
+                                f"flatgrad can read")
+    v = getattr(obj, node.attr)
+    if isinstance(v, (bool, np.bool_)):
+        return Const(bool(v), T.BOOL)
+    if isinstance(v, (int, np.integer)):
+        return Const(int(v), T.I64)
+    if isinstance(v, (float, np.floating)):
+        return Const(float(v), T.F64)
+    if isinstance(v, (str, type, np.dtype)):
+        return Ref(v)
+    raise lowerer.err(node, f"flatgrad cannot read '{node.attr}' of a "
+                            f"{type(obj).__name__} while compiling")
+
+
+for _cls in (np.dtype, np.finfo, np.iinfo):
+    ATTRIBUTES[_cls] = _read_known
+
+
+@lowers(np.finfo, takes="dtype")
+def _finfo(lowerer, node, args):
+    dt = _dtype_of(lowerer, lowerer.expr(args["dtype"]), args["dtype"])
+    if dt.kind != "f":
+        raise lowerer.err(node, f"np.finfo of a {dt} value: finfo describes floats",
+                          "Use np.iinfo for integers.")
+    return Ref(np.finfo(dt))
+
+
+@lowers(np.iinfo, takes="int_type")
+def _iinfo(lowerer, node, args):
+    dt = _dtype_of(lowerer, lowerer.expr(args["int_type"]), args["int_type"])
+    if dt.kind not in "iu":
+        raise lowerer.err(node, f"np.iinfo of a {dt} value: iinfo describes integers",
+                          "Use np.finfo for floats.")
+    return Ref(np.iinfo(dt))
+
+
+@lowers(np.issubdtype, takes="arg1 arg2")
+def _issubdtype(lowerer, node, args):
+    a = lowerer.expr(args["arg1"])
+    b = lowerer.expr(args["arg2"])
+    if isinstance(b, Ref) and isinstance(b.obj, type) and issubclass(b.obj, np.generic):
+        kind = b.obj                       # an abstract kind: np.floating, np.integer
+    else:
+        kind = _dtype_of(lowerer, b, args["arg2"])
+    return Const(bool(np.issubdtype(_dtype_of(lowerer, a, args["arg1"]), kind)), T.BOOL)

@@ -148,7 +148,7 @@ def uses_while_else(x):
 
 
 def uses_import(x):
-    import math as m  # <-
+    import no_such_module_for_flatgrad as m  # <-
     return m.sin(x)
 
 
