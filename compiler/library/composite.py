@@ -1,0 +1,203 @@
+"""Functions written as the NumPy code they mean, and a few small primitives: ``np.cov``,
+``np.corrcoef``, ``np.ptp``, ``np.logspace``, ``np.linalg.multi_dot``, ``np.triu_indices``/
+``np.tril_indices``, ``math.fsum``/``math.prod``; ``np.fmod`` (a primitive: the remainder
+with the dividend's sign), ``np.searchsorted`` and ``np.digitize`` (integers, no gradient).
+
+The written ones follow NumPy's own steps where the value depends on them (``np.cov``
+subtracts the mean, multiplies ``X @ X.T`` by ``1 / (N - ddof)`` and squeezes, as NumPy
+does), so their values are NumPy's and their derivatives those of the primitives they are
+made of.
+"""
+from __future__ import annotations
+
+import ast
+import math
+
+import numpy as np
+
+from .. import types as T
+from ..ir import Const
+from ..values import Ref
+from ..primitives import P_ATOM, Spelling, defprim
+from ..spelling import call
+from .registry import lowers
+
+# ---------------------------------------------------------------- fmod
+
+# np.fmod(x, y) = x - trunc(x / y) * y (C's fmod, exactly): d/dx = 1, d/dy = -trunc(x / y)
+defprim("fmod", 2, T.arithmetic, call("np.fmod", "np.fmod", 2), None, math.fmod,
+        deriv=(lambda b, s, out, x, y: s,
+               lambda b, s, out, x, y: b.mul(b.neg(s), b.trunc(b.div(x, y)))),
+        names=(np.fmod, math.fmod), reads_output=False)
+
+# ---------------------------------------------------------------- searchsorted, digitize
+
+_NOT_MAPPED = "the sorted array or the bins mapped (a loop per example serves)"
+
+
+def _index_type(a, v, **params):
+    return T.Array("int64", v.ndim) if T.is_array(v) else T.I64
+
+
+def _search_spell(args, p):
+    return f"np.searchsorted({args[0]}, {args[1]}, side={p['side']!r})"
+
+
+def _digitize_spell(args, p):
+    return f"np.digitize({args[0]}, {args[1]}, {p['right']!r})"
+
+
+defprim("searchsorted", 2, _index_type, Spelling(_search_spell, _search_spell, P_ATOM, (1, 1)),
+        elementwise=False, nondiff=True, shape=lambda q, args, p: q.shape(args[1]),
+        batch=_NOT_MAPPED)
+defprim("digitize", 2, lambda x, bins, **params: _index_type(bins, x),
+        Spelling(_digitize_spell, _digitize_spell, P_ATOM, (1, 1)),
+        elementwise=False, nondiff=True, shape=lambda q, args, p: q.shape(args[0]),
+        batch=_NOT_MAPPED)
+
+
+@lowers(np.searchsorted, takes="a v side")
+def _searchsorted(lowerer, node, args):
+    a, v = lowerer.atom(args["a"]), lowerer.atom(args["v"])
+    side = lowerer.expr(args["side"]).obj if "side" in args else "left"
+    if side not in ("left", "right") or not (T.is_array(a.type) and a.type.ndim == 1):
+        raise lowerer.err(node, "np.searchsorted takes a 1-D sorted array and side='left' or "
+                                "'right' (a constant)")
+    return lowerer.op(node, "searchsorted", a, v, side=side)
+
+
+@lowers(np.digitize, takes="x bins right")
+def _digitize(lowerer, node, args):
+    x, bins = lowerer.atom(args["x"]), lowerer.atom(args["bins"])
+    right = lowerer.const_bool(args["right"]) if "right" in args else False
+    if not (T.is_array(bins.type) and bins.type.ndim == 1):
+        raise lowerer.err(node, "np.digitize takes 1-D bins")
+    return lowerer.op(node, "digitize", x, bins, right=right)
+
+
+# ---------------------------------------------------------------- written as NumPy code
+
+@lowers(np.ptp, takes="a axis keepdims")
+def _ptp(lowerer, node, args):
+    keep = lowerer.const_bool(args["keepdims"]) if "keepdims" in args else False
+    axis = f"axis={ast.unparse(args['axis'])}, " if "axis" in args else ""
+    if axis and not isinstance(lowerer.expr(args["axis"]), (Const, tuple)):
+        raise lowerer.err(args["axis"], "np.ptp: the axis must be known while compiling")
+    return lowerer.lower_text(f"np.max(a, {axis}keepdims={keep}) - np.min(a, {axis}keepdims={keep})",
+                              node, a=lowerer.atom(args["a"]))
+
+
+@lowers(np.logspace, takes="start stop num endpoint base")
+def _logspace(lowerer, node, args):
+    values = {k: lowerer.atom(args[k]) for k in ("start", "stop")}
+    values["num"] = lowerer.int_atom(args["num"]) if "num" in args else Const(50, T.I64)
+    values["base"] = lowerer.atom(args["base"]) if "base" in args else Const(10.0, T.F64)
+    endpoint = lowerer.const_bool(args["endpoint"]) if "endpoint" in args else True
+    return lowerer.lower_text(f"np.power(base, np.linspace(start, stop, num, endpoint={endpoint}))",
+                              node, **values)
+
+
+@lowers(np.linalg.multi_dot, takes="arrays")
+def _multi_dot(lowerer, node, args):
+    """The products left to right (NumPy may order them otherwise: the same product, other
+    roundings); a 1-D first (last) array is a row (column), as NumPy reads it."""
+    arrays = lowerer.expr(args["arrays"])
+    if not isinstance(arrays, tuple) or len(arrays) < 2:
+        raise lowerer.err(node, "np.linalg.multi_dot takes a list or tuple of two or more arrays")
+    acc = arrays[0]
+    for a in arrays[1:]:
+        acc = lowerer.lower_text("acc @ a", node, acc=acc, a=a)
+    return acc
+
+
+@lowers(math.fsum, math.prod, signature="iterable, /, *, start=1")
+def _fold_numbers(lowerer, node, args):
+    """math.fsum(xs) (a sum: exact rounding is not kept, the value may differ in the last
+    bit) and math.prod(xs[, start]) of a tuple or list of numbers."""
+    items = lowerer.expr(args["iterable"])
+    fsum = "start" not in args and lowerer.expr(node.func).obj is math.fsum
+    if not isinstance(items, tuple) or any(T.is_array(getattr(v, "type", None)) for v in items):
+        raise lowerer.err(node, "math.fsum and math.prod take a tuple or list of numbers here",
+                          "Use np.sum or np.prod on an array.")
+    acc = Const(0.0, T.F64) if fsum else (lowerer.atom(args["start"]) if "start" in args
+                                          else Const(1, T.I64))
+    for v in items:
+        acc = lowerer.op(node, "add" if fsum else "mul", acc, v)
+    return acc
+
+
+def _triangle_indices(upper: bool):
+    def lower(lowerer, node, args):
+        n = lowerer.int_atom(args["n"])
+        m = lowerer.int_atom(args["m"]) if "m" in args else n
+        k = lowerer.int_atom(args["k"]) if "k" in args else Const(0, T.I64)
+        tri = "np.triu" if upper else "np.tril"
+        return lowerer.lower_text(f"np.nonzero({tri}(np.ones((n, m)), k))", node, n=n, m=m, k=k)
+    return lower
+
+
+lowers(np.triu_indices, takes="n k m")(_triangle_indices(True))
+lowers(np.tril_indices, takes="n k m")(_triangle_indices(False))
+
+
+# ---------------------------------------------------------------- cov, corrcoef
+
+_ONE_ROW = ("raise ValueError('np.cov/np.corrcoef of a 2-D array with one variable: NumPy "
+            "returns a number here, flatgrad a 1x1 matrix; pass the variable as a 1-D array')")
+
+
+def _variables(lowerer, node, args, first, fname):
+    """NumPy's observations matrix for cov/corrcoef (one variable per row, ``y``'s after
+    ``m``'s) and whether NumPy's result is one number: one 1-D array alone. A 2-D one alone
+    must hold two variables or more at run time (NumPy squeezes a 1x1 result to a number,
+    which a compiled function cannot decide at run time)."""
+    m = lowerer.atom(args[first])
+    rowvar = lowerer.const_bool(args["rowvar"]) if "rowvar" in args else True
+    parts = [m] + ([lowerer.atom(args["y"])] if "y" in args else [])
+    rows = []
+    for p in parts:
+        if not T.is_array(p.type) or p.type.ndim not in (1, 2):
+            raise lowerer.err(node, f"{fname} takes 1-D or 2-D arrays")
+        text = "np.reshape(p, (1, -1))" if p.type.ndim == 1 else "p" if rowvar else "p.T"
+        rows.append(lowerer.lower_text(text, node, p=p))
+    if len(rows) == 1 and m.type.ndim == 2:
+        return lowerer.lower_text(f"""
+            if X.shape[0] == 1:
+                {_ONE_ROW}
+            X
+        """, node, X=rows[0]), False
+    if len(rows) == 1:
+        return rows[0], True
+    return lowerer.lower_text("np.concatenate((a, c), axis=0)", node, a=rows[0], c=rows[1]), False
+
+
+def _centred_products(lowerer, node, X, ddof: int):
+    """NumPy's steps: the rows less their means, (D @ D.T) times 1 / (N - ddof)."""
+    return lowerer.lower_text(f"""
+        D = X - np.mean(X, axis=1, keepdims=True)
+        (D @ D.T) * (1.0 / (X.shape[1] - {ddof}))
+    """, node, X=X)
+
+
+@lowers(np.cov, takes="m y rowvar bias ddof")
+def _cov(lowerer, node, args):
+    X, one = _variables(lowerer, node, args, "m", "np.cov")
+    bias = lowerer.const_bool(args["bias"]) if "bias" in args else False
+    ddof = lowerer.expr(args["ddof"]) if "ddof" in args else None
+    if isinstance(ddof, Ref) and ddof.obj is None:
+        ddof = None
+    ddof = (0 if bias else 1) if ddof is None else lowerer.const_int(args["ddof"])
+    c = _centred_products(lowerer, node, X, ddof)
+    return lowerer.lower_text("c[0, 0]", node, c=c) if one else c
+
+
+@lowers(np.corrcoef, takes="x y rowvar")
+def _corrcoef(lowerer, node, args):
+    """The covariance over the outer product of the standard deviations, clipped to
+    [-1, 1], as NumPy does (a variable's own coefficient is 1)."""
+    X, one = _variables(lowerer, node, args, "x", "np.corrcoef")
+    c = lowerer.lower_text("""
+        d = np.sqrt(np.diag(C))
+        np.clip(C / d[:, None] / d[None, :], -1.0, 1.0)
+    """, node, C=_centred_products(lowerer, node, X, 1))
+    return lowerer.lower_text("c[0, 0]", node, c=c) if one else c
