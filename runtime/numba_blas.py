@@ -253,3 +253,42 @@ def eigh_upper_impl(a):
         check(ints[3])
         return w, v.T                       # column-major eigenvectors: V = v^T
     return impl
+
+
+def _getrf(symbol: str, name: str, dtype) -> types.ExternalFunction:
+    """``?getrf(m, n, a, lda, ipiv, info)``."""
+    return _lapack(symbol, name, _I, _I, types.CPointer(dtype), _I, _I, _I)
+
+
+_GETRF = {types.float64: _getrf("flatgrad_dgetrf", "dgetrf", types.float64),
+          types.float32: _getrf("flatgrad_sgetrf", "sgetrf", types.float32)}
+
+
+def getrf_impl(a, pivots):
+    """``?getrf`` of a square ``a`` as SciPy's ``lu_factor`` calls it: lu, the packed factors
+    (C-ordered), or with ``pivots`` piv, 0-based (int64). A zero pivot (an exactly singular U)
+    is no error, as in SciPy (which warns)."""
+    getrf = _GETRF[a.dtype]
+
+    def impl(a):
+        n = a.shape[0]
+        if a.shape[1] != n:
+            raise ValueError("lu_factor: expected a square matrix")
+        x = a.T.copy()                      # column-major a, overwritten by L and U
+        ipiv = np.zeros(n, np.int32)
+        ints = np.empty(2, np.int32)        # n = m = lda, info
+        ints[0] = n
+        ints[1] = 0
+        if n > 0:
+            getrf(ints[0:].ctypes, ints[0:].ctypes, x.ctypes, ints[0:].ctypes, ipiv.ctypes,
+                  ints[1:].ctypes)
+        _keep_alive((ints, ipiv, x))
+        if ints[1] < 0:
+            raise ValueError("lu_factor: ?getrf: LAPACK was given an illegal argument")
+        if not pivots:
+            return np.ascontiguousarray(x.T)
+        piv = np.empty(n, np.int64)
+        for i in range(n):
+            piv[i] = ipiv[i] - 1
+        return piv
+    return impl

@@ -807,3 +807,40 @@ def _convolve_source(nd: int) -> str:
     lines += [f"{pad}out[{at}] += x * v[{', '.join(f'j{d}' for d in range(nd))}]",
               "    return out"]
     return "\n".join(lines) + "\n"
+
+
+@overload(support.lu_packed, jit_options={"cache": True})
+def _lu_packed(a):
+    if isinstance(a, types.Array) and a.ndim == 2 and a.dtype in (types.float32, types.float64):
+        return numba_blas.getrf_impl(a, False)                      # LAPACK ?getrf
+    return None
+
+
+@overload(support.lu_pivots, jit_options={"cache": True})
+def _lu_pivots(a):
+    if isinstance(a, types.Array) and a.ndim == 2 and a.dtype in (types.float32, types.float64):
+        return numba_blas.getrf_impl(a, True)
+    return None
+
+
+@overload(support.lu_perm, jit_options={"cache": True})
+def _lu_perm(piv):
+    return support.lu_perm
+
+
+@overload(support.lstsq_x, jit_options={"cache": True})
+def _lstsq_x(a, b, rcond):
+    """np.linalg.lstsq under Numba: its rcond < 0 is machine precision, so NumPy's default
+    (None: eps * max(m, n)) is computed here."""
+    if isinstance(rcond, (types.NoneType, types.Omitted)) or rcond is None:
+        return lambda a, b, rcond: np.linalg.lstsq(
+            a, b, rcond=np.finfo(a.dtype).eps * max(a.shape[0], a.shape[1]))[0]
+    return lambda a, b, rcond: np.linalg.lstsq(a, b, rcond=rcond)[0]
+
+
+@overload(support.lstsq_rank, jit_options={"cache": True})
+def _lstsq_rank(a, b, rcond):
+    if isinstance(rcond, (types.NoneType, types.Omitted)) or rcond is None:
+        return lambda a, b, rcond: np.int64(np.linalg.lstsq(
+            a, b, rcond=np.finfo(a.dtype).eps * max(a.shape[0], a.shape[1]))[2])
+    return lambda a, b, rcond: np.int64(np.linalg.lstsq(a, b, rcond=rcond)[2])

@@ -810,3 +810,46 @@ def convolve_nd(a, v):
     if a.size == 0 or v.size == 0:
         raise ValueError("convolve: an input is empty")
     return scipy.signal.convolve(a, v, mode="full", method="direct")
+
+
+def lu_packed(a):
+    """scipy.linalg.lu_factor(a)[0]: L (unit diagonal, not stored) and U packed in one square
+    matrix (LAPACK ``?getrf``; under Numba, numba_blas.getrf_impl calls it too)."""
+    import scipy.linalg
+    _square_for_lu(a)
+    return scipy.linalg.lu_factor(a, check_finite=False)[0]
+
+
+def _square_for_lu(a):
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ValueError(f"scipy.linalg.lu_factor: flatgrad factors square matrices (got shape "
+                         f"{a.shape}), as the compiled code does")
+
+
+def lu_pivots(a):
+    """scipy.linalg.lu_factor(a)[1] as int64: row i was interchanged with row piv[i]."""
+    import scipy.linalg
+    _square_for_lu(a)
+    return scipy.linalg.lu_factor(a, check_finite=False)[1].astype(np.int64)
+
+
+def lu_perm(piv):
+    """The permutation of LU's pivots applied in turn: a[perm] = L @ U."""
+    n = piv.shape[0]
+    perm = np.arange(n)
+    for i in range(n):
+        j = piv[i]
+        t = perm[i]
+        perm[i] = perm[j]
+        perm[j] = t
+    return perm
+
+
+def lstsq_x(a, b, rcond):
+    """np.linalg.lstsq(a, b, rcond)[0] (LAPACK ``?gelsd``); rcond None is NumPy's default."""
+    return np.linalg.lstsq(a, b, rcond=rcond)[0]
+
+
+def lstsq_rank(a, b, rcond):
+    """np.linalg.lstsq(a, b, rcond)[2]: the effective rank of ``a``."""
+    return int(np.linalg.lstsq(a, b, rcond=rcond)[2])

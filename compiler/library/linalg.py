@@ -432,7 +432,7 @@ def _rhs(lowerer, node, x, fname):
     return _float(lowerer, x, node)
 
 
-def _trans_arg(lowerer, e):
+def _trans_arg(lowerer, e, fname="solve_triangular"):
     """scipy's trans: 0/'N' (a x = b), 1/'T' or 2/'C' (a^T x = b; the same for real a)."""
     if e is None:
         return False
@@ -444,7 +444,7 @@ def _trans_arg(lowerer, e):
         return False
     if v in (1, 2, "T", "t", "C", "c"):
         return True
-    raise lowerer.err(e, "solve_triangular: trans must be a constant 0, 1, 2, 'N', 'T' or 'C'")
+    raise lowerer.err(e, f"{fname}: trans must be a constant 0, 1, 2, 'N', 'T' or 'C'")
 
 
 def _tri_solve(lowerer, node, A, B, lower, trans, unit):

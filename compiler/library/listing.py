@@ -45,7 +45,6 @@ _TITLES = [("builtins", "Python builtins"), ("math", "math"), ("np", "NumPy"),
 
 # unsupported functions whose nearest supported neighbour a name match would not find
 _NEAREST = {
-    "lstsq": "np.linalg.pinv(a) @ b, or np.linalg.solve on the normal equations",
     "nan_to_num": "np.where(np.isnan(x), 0.0, x)",
     "fix": "np.trunc",
     "rollaxis": "np.moveaxis",

@@ -252,12 +252,12 @@ def test_vjp_of_a_function_with_a_default():
     assert gs == pytest.approx(np.sum(np.sin(x)))
 
 
-def least_squares(a):
-    return np.sum(np.linalg.lstsq(a, a)[0])
+def partitioned(a):
+    return np.sum(np.partition(a, 1))
 
 
 def test_rejection_names_the_function_and_its_nearest():
     with pytest.raises(fg.CompileError) as e:
-        fg.grad(least_squares, target="python")(np.eye(2))
+        fg.grad(partitioned, target="python")(np.arange(3.0))
     text = str(e.value)
-    assert "np.linalg.lstsq" in text and "np.linalg.pinv" in text
+    assert "np.partition" in text and "np.sort" in text
