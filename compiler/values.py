@@ -19,6 +19,16 @@ class Undefined:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """A value a call returns that flatgrad cannot type (SciPy's lstsq residues for a 1-D b:
+    a number or an empty array, as the rank found at run time says): unpacking it is fine,
+    reading it is a CompileError saying ``why``, with ``hint``."""
+
+    why: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
 class Ref:
     """A non-numeric value met while lowering: a module, a function, None."""
 

@@ -45,7 +45,7 @@ from .slices import SliceLowering, slice_parameter
 from .source import ParsedFunction, params_of, parse_function
 from ..objects import holds_objects, is_namedtuple_class, is_user_class
 from ..values import (BoundMethod, Instance, ListValue, NamedValue, PartialVal, Record, Ref,
-                      SliceVal, Undefined, join_value, nests, result_tree, same_form, split_value, width)
+                      SliceVal, Undefined, Unreadable, join_value, nests, result_tree, same_form, split_value, width)
 from ..library import random
 
 CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
@@ -502,6 +502,8 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         """``v`` (the value of ``node``) if it is a number or an array, else a CompileError."""
         if isinstance(v, (Var, Const)):
             return v
+        if isinstance(v, Unreadable):
+            raise self.err(node, v.why, v.hint)
         if isinstance(v, Stacked):       # a list grown in a loop, where an array is expected
             return self.stacked_rows(v, node)
         if isinstance(v, tuple) and v and all(isinstance(x, (Var, Const, tuple)) for x in v):

@@ -20,7 +20,8 @@ from ..ir import Const, Var
 from ..library import random
 from ..library.registry import attribute_reader
 from ..objects import is_user_object
-from ..values import BoundMethod, Building, Instance, NamedValue, Record, Ref, SliceVal, Undefined
+from ..values import (BoundMethod, Building, Instance, NamedValue, Record, Ref, SliceVal, Undefined,
+                      Unreadable)
 from . import names
 from .flags import ITEM
 from .objects import ObjectVal
@@ -38,6 +39,8 @@ class NameLowering:
             if isinstance(v, Undefined):
                 raise self.err(node, f"variable '{name}' may be undefined here: {v.why}",
                                f"Assign '{name}' before the if/loop so it has a value on every path.")
+            if isinstance(v, Unreadable):
+                raise self.err(node, v.why, v.hint)
             if isinstance(v, self.LIST_VALUES[1:]):     # a list growing in the loop lowered
                 return self.list_value(v, node)
             return v

@@ -28,7 +28,7 @@ from .. import dims as D
 from .. import types as T
 from ..ir import Const
 from ..primitives import defprim, helper
-from ..values import Ref, Undefined
+from ..values import Ref, Unreadable
 from .linalg import (_ONE_MATRIX, _flag, _float, _float_type, _fmt, _rhs, _same_float, _solve_type,
                      _square, _trans_arg)
 from .pinv import _pinv_jvp, _pinv_vjp
@@ -246,8 +246,10 @@ def _lstsq(lowerer, node, a, rcond, fname, scalar_residues):
     rank = lowerer.op(node, "lstsq_rank", A, B, rcond=rcond)
     s = lowerer.lower_text("np.linalg.svdvals(a)", node, a=A)
     if scalar_residues and B.type.ndim == 1:
-        res = Undefined("residues", f"{fname}'s residues for a 1-D b are a number or an empty "
-                        "array, as the rank found at run time says; flatgrad cannot type that")
+        res = Unreadable(f"{fname}'s residues for a 1-D b are a number or an empty array, as "
+                         "the rank found at run time says; flatgrad cannot type that",
+                         "Compute them from the solution: np.sum((b - a @ x) ** 2), or pass b "
+                         "as a column, b[:, None].")
         return (x, res, rank, s)
     res = lowerer.lower_text(
         "r = b - a @ x\n"

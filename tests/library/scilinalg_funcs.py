@@ -130,3 +130,7 @@ def bad_assume(A, b):
 
 def bad_rcond(A, b, r):
     return np.sum(np.linalg.lstsq(A, b, rcond=r)[0])
+
+
+def sp_lstsq_res_vec_indexed(A, b):
+    return np.sum(scipy.linalg.lstsq(A, b)[1]) + scipy.linalg.lstsq(A, b)[0][0]

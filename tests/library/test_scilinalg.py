@@ -253,7 +253,8 @@ def test_lstsq_hessian():
     (F.bad_flag, (np.eye(2), np.ones(2), True), "expected True or False"),
     (F.bad_assume, (np.eye(2), np.ones(2)), "assume_a='weird'"),
     (F.bad_rcond, (np.eye(2), np.ones(2), 0.1), "rcond must be a constant"),
-    (F.sp_lstsq_res_vec, (np.ones((3, 2)), np.ones(3)), "may be undefined here: scipy.linalg.lstsq's residues for a 1-D b"),
+    (F.sp_lstsq_res_vec, (np.ones((3, 2)), np.ones(3)), "scipy.linalg.lstsq's residues for a 1-D b"),
+    (F.sp_lstsq_res_vec_indexed, (np.ones((3, 2)), np.ones(3)), "scipy.linalg.lstsq's residues for a 1-D b"),
 ])
 def test_refusals(f, args, what):
     with pytest.raises(fg.CompileError) as e:
