@@ -21,4 +21,5 @@ from . import bessel  # noqa: F401
 from . import convolve  # noqa: F401
 from . import pinv  # noqa: F401
 from . import svd  # noqa: F401
+from . import expm  # noqa: F401
 from . import stacks  # noqa: F401 - last: it wraps the lowerings of np.linalg's functions
