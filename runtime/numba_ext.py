@@ -11,7 +11,7 @@ import numpy as np
 from numba import types
 from numba.extending import overload, register_jitable
 
-from . import numba_blas, numba_special, support  # noqa: F401 (numba_special: its overloads)
+from . import matrix_exp, numba_blas, numba_special, support  # noqa: F401 (numba_special: its overloads)
 from .hugepages import advise
 
 
@@ -772,6 +772,17 @@ def _svdvals(a):
 def _eigh_upper(a):
     if isinstance(a, types.Array) and a.ndim == 2 and a.dtype in (types.float32, types.float64):
         return numba_blas.eigh_upper_impl(a)                       # LAPACK ?syevd, UPLO='U'
+    return None
+
+
+for _fn in matrix_exp.JITTED:
+    register_jitable(_fn)
+
+
+@overload(support.expm, jit_options={"cache": True})
+def _expm(a):
+    if isinstance(a, types.Array) and a.ndim >= 2 and a.dtype in (types.float32, types.float64):
+        return matrix_exp.expm_stack          # scaling and squaring, as scipy.linalg.expm
     return None
 
 

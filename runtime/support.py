@@ -756,6 +756,13 @@ def svdvals(a):
     return np.linalg.svd(a, compute_uv=False)
 
 
+def expm(a):
+    """scipy.linalg.expm(a): the matrix exponential of a float matrix or stack of matrices
+    (``(..., n, n)``); under Numba, matrix_exp.expm_stack, the same algorithm."""
+    import scipy.linalg
+    return scipy.linalg.expm(a)
+
+
 def eigh_upper(a):
     """(w, V) = np.linalg.eigh(a, UPLO='U'): the eigenvalues (ascending) and eigenvectors of
     the symmetric matrix whose upper triangle is a's (LAPACK ``?syevd`` with JOBZ='V',
