@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from . import types as T
 from .errors import CompileError
 from .ir import Var
+from .shapes import static_shape
 
 _SCOPE: contextvars.ContextVar = contextvars.ContextVar("flatgrad_facts", default=None)
 
@@ -79,22 +80,21 @@ def scope(names, bindings: dict, known: dict):
         _SCOPE.reset(token)
 
 
-def _argument(lowerer, node, x, unknown: str, hint: str):
-    """``(scope, position, name, its Sized or None)`` for ``x``, an array argument of the
-    function being compiled; for any other array, a CompileError saying ``unknown``."""
+def _argument(lowerer, node, pid, unknown: str, hint: str):
+    """``(scope, position, name, its Sized or None)`` for the array argument whose parameter
+    has id ``pid`` in the function being compiled; otherwise (None), a CompileError saying
+    ``unknown``."""
     s = _SCOPE.get()
-    entry = s.args.get(x.id) if s is not None and isinstance(x, Var) else None
+    entry = s.args.get(pid) if s is not None else None
     if entry is None:
         raise lowerer.err(node, f"{unknown} is known only at run time (flatgrad knows it for the "
-                           "function's array arguments)", hint)
+                           "function's array arguments and for arrays whose sizes follow from "
+                           "theirs or from constants)", hint)
     return (s, *entry)
 
 
-def unit_axes(lowerer, node, x, what: str) -> tuple[int, ...]:
-    """Which axes of ``x`` have length 1, where ``x`` is an array argument of the function
-    being compiled; otherwise a CompileError (recording the request where the signature could
-    hold the fact)."""
-    s, i, name, known = _argument(lowerer, node, x, f"{what}: which axes of this array have length 1",
+def _arg_units(lowerer, node, pid, what: str) -> tuple[int, ...]:
+    s, i, name, known = _argument(lowerer, node, pid, f"{what}: which axes of this array have length 1",
                                   "Name the axes: np.squeeze(x, axis=0).")
     if known is None or known.unit is None:
         s.requests.add((i, "unit"))
@@ -105,10 +105,8 @@ def unit_axes(lowerer, node, x, what: str) -> tuple[int, ...]:
     return known.unit
 
 
-def axis_length(lowerer, node, x, axis: int, what: str) -> int:
-    """The length of axis ``axis`` of ``x``, an array argument of the function being
-    compiled; otherwise a CompileError (recording the request where it could be known)."""
-    s, i, name, known = _argument(lowerer, node, x, f"{what}: the length of axis {axis} of this array",
+def _arg_length(lowerer, node, pid, axis: int, what: str) -> int:
+    s, i, name, known = _argument(lowerer, node, pid, f"{what}: the length of axis {axis} of this array",
                                   "Index the parts you need: x[0], x[1], ...")
     n = dict(known.lengths).get(axis) if known is not None else None
     if n is None:
@@ -118,3 +116,49 @@ def axis_length(lowerer, node, x, axis: int, what: str) -> int:
                      f"Call the function: it compiles once for each length of that axis of "
                      f"'{name}'. Or index the parts you need: {name}[0], {name}[1], ...")
     return n
+
+
+def _dims(lowerer, x) -> tuple:
+    """The symbolic dimensions of ``x`` (dims.py): an argument's own, or those the shape rules
+    of the ops that made it give (shapes.static_shape)."""
+    s = _SCOPE.get()
+    if s is not None and isinstance(x, Var) and x.id in s.args:
+        return tuple(("arg", x.id, k) for k in range(x.type.ndim))
+    return static_shape(getattr(lowerer, "defs", {}), x, frozenset(s.args) if s else frozenset())
+
+
+def unit_axes(lowerer, node, x, what: str) -> tuple[int, ...]:
+    """Which axes of ``x`` have length 1: an array argument of the function being compiled
+    (recording the request where the signature could hold the fact), or an array whose
+    dimensions follow from constants and arguments' axes; otherwise a CompileError."""
+    s = _SCOPE.get()
+    out = []
+    for k, d in enumerate(_dims(lowerer, x)):
+        if d == 1 or d == ("const", 1):
+            out.append(k)
+        elif isinstance(d, tuple) and d[0] == "const":
+            continue
+        elif isinstance(d, tuple) and d[0] == "arg" and s is not None and d[1] in s.args:
+            if d[2] in _arg_units(lowerer, node, d[1], what):
+                out.append(k)
+        else:
+            _argument(lowerer, node, None, f"{what}: which axes of this array have length 1",
+                      "Name the axes: np.squeeze(x, axis=0).")
+    return tuple(out)
+
+
+def axis_length(lowerer, node, x, axis: int, what: str) -> int:
+    """The length of axis ``axis`` of ``x``: an array argument of the function being compiled
+    (recording the request where it could be known), or an array whose that axis follows
+    from a constant or an argument's axis; otherwise a CompileError."""
+    s = _SCOPE.get()
+    dims = _dims(lowerer, x)
+    d = dims[axis] if axis < len(dims) else None
+    if d == 1:
+        return 1
+    if isinstance(d, tuple) and d[0] == "const" and isinstance(d[1], int):
+        return d[1]
+    if isinstance(d, tuple) and d[0] == "arg" and s is not None and d[1] in s.args:
+        return _arg_length(lowerer, node, d[1], d[2], what)
+    _argument(lowerer, node, None, f"{what}: the length of axis {axis} of this array",
+              "Index the parts you need: x[0], x[1], ...")

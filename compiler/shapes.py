@@ -23,6 +23,63 @@ def _size(a) -> object:
     return ("int", a.id)
 
 
+def _apply(s: Op, query, shapes: dict, dims: dict) -> None:
+    """Record the symbolic shape of ``s``'s result (an array) or the dimension it measures
+    (``dim``: an int), from its primitive's shape rule."""
+    out = s.outs[0] if s.outs else None
+    if out is None:
+        return
+    p, args, params = s.prim, s.args, dict(s.params)
+    if p == "dim":
+        d = query.shape(args[0])
+        dims[out.id] = d[params["axis"]] if params["axis"] < len(d) else _unknown()
+        return
+    if not T.is_array(out.type):
+        return
+    rule = PRIMS[p].shape
+    res = rule(query, args, params) if rule is not None else None
+    if res is not None and len(res) == out.type.ndim:
+        shapes[out.id] = res
+    else:      # unknown (and nothing left from an earlier pass over a loop body)
+        shapes.pop(out.id, None)
+
+
+def static_shape(defs: dict, x, params=frozenset()) -> tuple:
+    """The symbolic shape of ``x`` while the function is being lowered, from the ops that
+    made it (``defs``: Var id -> its Op; the frontend records them): an argument's (its id in
+    ``params``) axes are its own; a value made by no recorded op (an if's or a loop's
+    result) has unknown dimensions."""
+    if not (isinstance(x, Var) and T.is_array(x.type)):
+        return ()
+    order, seen, stack = [], set(), [(x, False)]
+    while stack:                           # the ops x depends on, first ones first
+        v, done = stack.pop()
+        if done:
+            order.append(defs[v.id])
+            continue
+        if v.id in seen or v.id not in defs:
+            continue
+        seen.add(v.id)
+        stack.append((v, True))
+        stack.extend((a, False) for a in defs[v.id].args if isinstance(a, Var))
+    shapes: dict[int, tuple] = {}
+    dims: dict[int, object] = {}
+
+    def shape(a):
+        if isinstance(a, Var) and T.is_array(a.type):
+            if a.id not in shapes:
+                shapes[a.id] = tuple(("arg", a.id, k) if a.id in params else _unknown()
+                                     for k in range(a.type.ndim))
+            return shapes[a.id]
+        return ()
+
+    query = SimpleNamespace(shape=shape, sym=lambda a: dims.get(a.id, ("int", a.id))
+                            if isinstance(a, Var) else _size(a))
+    for s in order:
+        _apply(s, query, shapes, dims)
+    return shape(x)
+
+
 def infer(fn: Function, strict: bool = False) -> dict[int, tuple]:
     """Var id -> tuple of dimension symbols, for every array value that can be tracked.
 
@@ -49,23 +106,7 @@ def infer(fn: Function, strict: bool = False) -> dict[int, tuple]:
     query = SimpleNamespace(shape=shape, sym=sym)      # what the primitives' shape rules read
 
     def op(s: Op) -> None:
-        out = s.outs[0] if s.outs else None
-        if out is None:
-            return
-        p, args, params = s.prim, s.args, dict(s.params)
-        if p == "dim":
-            d = shape(args[0])
-            dims[out.id] = d[params["axis"]] if params["axis"] < len(d) else _unknown()
-            return
-        if not T.is_array(out.type):
-            return
-        nd = out.type.ndim
-        rule = PRIMS[p].shape
-        res = rule(query, args, params) if rule is not None else None
-        if res is not None and len(res) == nd:
-            shapes[out.id] = res
-        else:      # unknown (and nothing left from an earlier pass over a loop body)
-            shapes.pop(out.id, None)
+        _apply(s, query, shapes, dims)
 
     def block(b: Block) -> None:
         for s in b.stmts:

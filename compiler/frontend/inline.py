@@ -90,7 +90,7 @@ class InlineLowering:
             sub.closure, sub.globals, sub.route = outer.closure, outer.globals, outer.route
         else:
             sub.route = self.routes.get(id(fn))
-        sub.recursions = self.recursions
+        sub.recursions, sub.defs = self.recursions, self.defs
         result = sub.run(bound)
         _adopt(result, sub, self)     # dicts the helper made are the caller's to change now
         if here:

@@ -19,7 +19,7 @@ from .. import facts
 from .. import types as T
 from ..builder import Builder
 from ..errors import CompileError
-from ..ir import Atom, Block, Const, Function, If, Var
+from ..ir import Atom, Block, Const, Function, If, Op, Var
 from ..library.binding import bind_primitive
 from ..library.registry import lowering_of
 from ..library.shape import unstacked
@@ -184,6 +184,7 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         self.randoms: dict = {}           # random generators drawn from, shared with helpers
         self.prelowered: dict = {}        # id(argument node) -> its value, lowered once
         self.recursions = [0]             # recursive calls inlined, shared with helpers
+        self.defs: dict = {}              # Var id -> the op that made it, shared with helpers
         self.arrays = ArrayLowering(self)  # indexing, array methods, reductions
         self.comprehensions = Comprehensions(self)   # unrolled, or sum() as a loop
 
@@ -195,7 +196,10 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
     def op(self, node: ast.AST, prim: str, *args, **params) -> Var:
         self.b.loc = self.pf.loc(node)
         out = self.b.op(prim, *args, **params)
-        self.own.track(prim, self.b.last().args, out)
+        made = self.b.last()
+        self.own.track(prim, made.args, out)
+        if isinstance(made, Op) and made.outs and made.outs[0] is out:
+            self.defs[out.id] = made       # its shape, where typing needs it (facts.py)
         return out
 
     def flag(self, base: str) -> str:

@@ -40,7 +40,12 @@ def _concat_type(*xs, axis):
 def _concat_shape(q, args, p):
     d = list(q.shape(args[0]))
     if p["axis"] < len(d):
-        d[p["axis"]] = D.unknown()
+        # the parts' lengths summed where each is a constant (np.stack of three rows: 3)
+        parts = [q.shape(a)[p["axis"]] if len(q.shape(a)) > p["axis"] else None for a in args]
+        counts = [1 if n == 1 else n[1] if isinstance(n, tuple) and n[0] == "const" else None
+                  for n in parts]
+        total = sum(counts) if None not in counts else None
+        d[p["axis"]] = D.unknown() if total is None else 1 if total == 1 else ("const", total)
     return tuple(d)
 
 

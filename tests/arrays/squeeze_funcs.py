@@ -73,3 +73,26 @@ def unpack_rows(x, w):
 def unpack_product(x):
     a, b = x * 2.0
     return np.sum(a * b)
+
+
+def unstack_masked(x):
+    return np.sum(np.unstack(x[x[:, 0] > 0.0])[0])
+
+
+def unpack_masked(x):
+    a, b = x[x[:, 0] > 0.0]
+    return np.sum(a * b)
+
+
+def squeeze_intermediates(x):
+    """Axes of length 1 known from the ops that made the array: a reshape to constants,
+    keepdims, x[None], a product with a column, a stack of three rows."""
+    col = np.sum(x, axis=1, keepdims=True)
+    a = np.squeeze(x @ np.ones((x.shape[1], 1)))
+    b = np.squeeze(np.reshape(x[0], (1, x.shape[1], 1)))
+    c, d, e = np.stack([x[0], x[0] ** 2, np.sin(x[0])])
+    return np.sum(np.squeeze(col) ** 2) + np.sum(a) * np.sum(np.squeeze(x[None])[0]) + np.sum(b * c * d + e)
+
+
+def intermediate_masked(x):
+    return np.sum(np.squeeze(x[x[:, 0] > 0.0]))

@@ -69,10 +69,12 @@ def test_functions_that_do_not_ask_keep_their_signatures():
     assert s.key(sig) != s.key((T.Sized("float64", 2, (0,)), sig[1]))
 
 
-def test_intermediate_arrays_are_a_compile_error():
+def test_arrays_of_unknown_sizes_are_a_compile_error():
+    # x * 2.0 has x's shape (its facts serve); rows picked by a mask have a run-time count
+    assert_grads(F.intermediate, (RNG.normal(size=(3, 1)),), (0,))
     with pytest.raises(CompileError, match=r"squeeze_funcs\.py:\d+:\d+: np\.squeeze without an "
                                            r"axis: which axes of this array have length 1"):
-        fg.grad(F.intermediate, target="python")(np.ones((3, 1)))
+        fg.grad(F.intermediate_masked, target="python")(np.ones((3, 1)))
 
 
 def test_without_arguments_the_error_says_to_call():
@@ -125,7 +127,7 @@ def test_unstack_errors():
         fg.grad(F.unpack_three, target="python")(np.ones((4, 2)))
     with pytest.raises(CompileError, match=r"np\.unstack: the length of axis 0 of this array is "
                                            r"known only at run time"):
-        fg.grad(F.unstack_intermediate, target="python")(np.ones((4, 2)))
+        fg.grad(F.unstack_masked, target="python")(np.ones((4, 2)))
 
 
 def test_unpacking_an_array_argument_by_rows():
@@ -136,4 +138,14 @@ def test_unpacking_an_array_argument_by_rows():
         fg.grad(F.unpack_rows, target="python")(np.ones((3, 2)), 0.7)
     with pytest.raises(CompileError, match=r"unpacking an array: the length of axis 0 of this "
                                            r"array is known only at run time"):
-        fg.grad(F.unpack_product, target="python")(np.ones((2, 2)))
+        fg.grad(F.unpack_masked, target="python")(np.ones((2, 2)))
+
+
+def test_arrays_whose_sizes_follow_from_an_arguments():
+    # x * 2.0 has x's shape: the fact of x's axis 0 serves it (one compile per length)
+    for shape in [(2, 3), (2, 1)]:
+        assert_grads(F.unpack_product, (RNG.normal(size=shape),), (0,))
+    for shape in [(4, 2), (3, 1)]:
+        assert_grads(F.unstack_intermediate, (RNG.normal(size=shape),), (0,))
+    for shape in [(3, 4), (1, 4), (3, 1)]:
+        assert_grads(F.squeeze_intermediates, (RNG.normal(size=shape),), (0,))
