@@ -62,6 +62,8 @@ class ArrayLowering:
         if not T.is_array(base.type):
             if name == "item":                       # x.item() of a number: the number
                 return Ref(BoundMethod(base, name))
+            if name in ("ndim", "shape", "size"):    # a NumPy scalar's (a 0-d array's)
+                return {"ndim": Const(0, T.I64), "shape": (), "size": Const(1, T.I64)}[name]
             raise self.err(node, f"a scalar has no attribute '{name}' flatgrad can read")
         if name == "T":
             return self.op(node, "transpose", base)

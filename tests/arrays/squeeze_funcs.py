@@ -91,7 +91,9 @@ def squeeze_intermediates(x):
     a = np.squeeze(x @ np.ones((x.shape[1], 1)))
     b = np.squeeze(np.reshape(x[0], (1, x.shape[1], 1)))
     c, d, e = np.stack([x[0], x[0] ** 2, np.sin(x[0])])
-    return np.sum(np.squeeze(col) ** 2) + np.sum(a) * np.sum(np.squeeze(x[None])[0]) + np.sum(b * c * d + e)
+    ranks = (np.squeeze(col).ndim + 1) * (a.ndim + 2) * (b.ndim + 3) * (np.squeeze(x[None]).ndim + 4)
+    return (np.sum(np.squeeze(col) ** 2) + np.sum(a) * np.sum(np.squeeze(x[None])[0])
+            + np.sum(b * c * d + e)) * ranks
 
 
 def intermediate_masked(x):

@@ -487,6 +487,10 @@ def squeeze_all(x):
     return np.squeeze(x)
 
 
+def squeeze_all_of_masked_rows(x):
+    return np.squeeze(x[x[:, 0] > 0.0])
+
+
 def squeeze_all_of_a_product(x):
     return np.squeeze(x * 2.0)
 
@@ -495,8 +499,11 @@ def test_squeeze_without_axis():
     # of an argument: which axes have length 1 is part of the signature (compiler/facts.py)
     check(squeeze_all, rand(1, 3))
     check(squeeze_all, rand(3, 1, 2))
-    # of an array computed inside: unknown while compiling
-    rejects(squeeze_all_of_a_product, rand(1, 3), match="axis")
+    # of an array computed inside: its sizes follow from the argument's (facts.py)
+    check(squeeze_all_of_a_product, rand(1, 3))
+    check(squeeze_all_of_a_product, rand(3, 1))
+    # of rows a mask picks: unknown while compiling
+    rejects(squeeze_all_of_masked_rows, rand(1, 3), match="axis")
 
 
 def expand_tuple(x):

@@ -69,7 +69,7 @@ INVALID = [
     "    np.save('f', x)\n",
     "    global G\n",
     "    assert x > 0.0, open('f')\n",
-    "    import os\n",
+    "    import no_such_module_for_flatgrad\n",
     "    del x\n",
     "    t = {x, y}\n",
     "    t = sum(x for _ in {1, 2})\n",
