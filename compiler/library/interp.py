@@ -12,8 +12,9 @@ knot, the one to its left; 0 outside), in fp the two interpolation weights, in x
 derivatives are the formula's (bilinear in x and fp). A segment of length 0 (repeated knots)
 is never the one x falls in, but for x at a repeated last knot; its slope is 0 and its
 division guarded, so that no NaN reaches a gradient. (NaN for a NaN x, but fp[0] with one
-knot, as NumPy's.) ``period=`` is
-refused. xp increasing is the caller's promise, as NumPy's.
+knot, as NumPy's.) With ``period=`` x and xp are reduced modulo the period, xp sorted (a stable sort: NumPy's quicksort may
+order repeated knots otherwise) and fp with it, and both extended by one knot past each
+end, as NumPy does. xp increasing is the caller's promise, as NumPy's.
 """
 from __future__ import annotations
 
@@ -94,23 +95,43 @@ np.where(np.logical_and(np.isnan(x), n > 1), x, out)
 """
 
 
+# NumPy's reduction of a periodic interpolation to a plain one (left/right are then unused)
+_PERIODIC = """
+period = abs(period)
+if period == 0:
+    raise ValueError("period must be a non-zero value")
+if fp.shape[0] != xp.shape[0]:
+    raise ValueError("fp and xp are not of the same length")
+x = x % period
+xp = xp % period
+order = np.argsort(xp)
+xp = xp[order]
+fp = fp[order]
+xp = np.concatenate((xp[-1:] - period, xp, xp[0:1] + period))
+fp = np.concatenate((fp[-1:], fp, fp[0:1]))
+"""
+
+
 @lowers(np.interp, takes="x xp fp left right period")
 def _interp(lowerer, node, args):
     fname = "np.interp"
-    if "period" in args and not args.is_none("period"):
-        raise lowerer.err(args["period"], f"{fname}: period= is not supported",
-                          "Reduce x and xp modulo the period, sort xp (and fp with it) and "
-                          "extend both by one knot past each end.")
     x = float_of(lowerer, lowerer.atom(args["x"]), node)
     xp = float_of(lowerer, _sorted_1d(lowerer, args["xp"], fname, "xp"), node)
     fp = float_of(lowerer, _sorted_1d(lowerer, args["fp"], fname, "fp"), node)
-    ends = {}
-    for k, default in (("left", "fp[0]"), ("right", "fp[n - 1]")):
-        if k in args and not args.is_none(k):
-            v = lowerer.atom(args[k])
-            if T.is_array(v.type):
-                raise lowerer.err(args[k], f"{fname}: {k} must be a number")
-            ends[k] = float_of(lowerer, v, node)
-    text = _INTERP.replace("LEFT", "left" if "left" in ends else "fp[0]") \
-        .replace("RIGHT", "right" if "right" in ends else "fp[n - 1]")
-    return lowerer.lower_text(text, node, x=x, xp=xp, fp=fp, **ends)
+    values = {"x": x, "xp": xp, "fp": fp}
+    if "period" in args and not args.is_none("period"):
+        period = lowerer.atom(args["period"])
+        if T.is_array(period.type):
+            raise lowerer.err(args["period"], f"{fname}: period must be a number")
+        values["period"] = float_of(lowerer, period, node)
+        text = _PERIODIC + _INTERP.replace("LEFT", "fp[0]").replace("RIGHT", "fp[n - 1]")
+    else:
+        for k in ("left", "right"):
+            if k in args and not args.is_none(k):
+                v = lowerer.atom(args[k])
+                if T.is_array(v.type):
+                    raise lowerer.err(args[k], f"{fname}: {k} must be a number")
+                values[k] = float_of(lowerer, v, node)
+        text = _INTERP.replace("LEFT", "left" if "left" in values else "fp[0]") \
+            .replace("RIGHT", "right" if "right" in values else "fp[n - 1]")
+    return lowerer.lower_text(text, node, **values)

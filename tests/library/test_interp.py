@@ -4,7 +4,7 @@ knot; gradients in x, xp and fp against central finite differences away from the
 against a hand-derived reference (a plain loop: the segment's slope in x, the two
 interpolation weights in fp, -slope (1 - t) and -slope t in xp); tangents; Hessians against
 finite differences of the gradient (the interpolant is bilinear in x and fp); vmap over x, fp
-and xp; rejections. The cpu target in slow tests. (JAX, whose jnp.interp has the same
+and xp; period= (values exact, gradients also in the period); rejections. The cpu target in slow tests. (JAX, whose jnp.interp has the same
 conventions at knots, is not installed here: the reference loop stands in for it.)"""
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ F = build({
     "interp_scalar": ("x, xp, fp, w", "np.interp(x[0] * 2.0, xp, fp) * w[0]"),
     "interp_2d": ("x, xp, fp, w", "np.sum(w.reshape(2, -1) * np.interp(x.reshape(2, -1), xp, fp))"),
     "interp_ints": ("x, fp, w", "np.sum(w * np.interp(x, np.arange(6), fp))"),
+    "periodic_w": ("x, xp, fp, p", "np.sum(np.arange(1.0, 11.0) * np.interp(x, xp, fp, period=p))"),
+    "periodic_raw": ("x, xp, fp, p", "np.interp(x, xp, fp, left=1.0, period=p)"),
     "search": ("a, v", "np.searchsorted(a, v) + 0.0 * v"),
     "search_r": ("a, v", "np.searchsorted(a, v, side='right') + 0.0 * v"),
     "search_int": ("a, v", "np.searchsorted(np.arange(4), v)"),
@@ -183,15 +185,34 @@ def test_vmap(axes):
             np.testing.assert_allclose(got_part[k], want_part, rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("target", ["python", pytest.param("cpu", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("period", [360.0, -360.0, 97.0])
+def test_period(period, target):
+    """NumPy's reduction: x and xp modulo the period, xp sorted with fp, one knot past each
+    end (left/right unused). Values exact; gradients in x, xp, fp and the period itself."""
+    xp = RNG.uniform(-200, 200, 7)             # unsorted
+    fp, x = RNG.normal(size=7), RNG.uniform(-400, 400, 10)
+    zeros = (np.zeros(10), np.zeros(7), np.zeros(7), 0.0)
+    got = fg.jvp(F.periodic_raw, (x, xp, fp, period), zeros, target=target)[0]
+    np.testing.assert_array_equal(got, np.interp(x, xp, fp, left=1.0, period=period))
+    check(F.periodic_w, (x, xp, fp, period), argnums=(0, 1, 2, 3), target=target, ag=False)
+
+
+def test_period_zero_is_numpys_error():
+    x, xp, fp, _ = _data()
+    with pytest.raises(ValueError, match="non-zero"):
+        fg.grad(F.periodic_w, target="python")(x[:10], xp, fp, 0.0)
+
+
 BAD = build({
-    "period": ("x, xp, fp", "np.sum(np.interp(x, xp, fp, period=2.0))"),
+    "period": ("x, xp, fp", "np.sum(np.interp(x, xp, fp, period=xp))"),
     "xp2d": ("x, xp, fp", "np.sum(np.interp(x, xp.reshape(1, -1), fp))"),
     "left_arr": ("x, xp, fp", "np.sum(np.interp(x, xp, fp, left=fp))"),
     "side": ("x, xp, fp", "np.sum(np.searchsorted(xp, x, side='middle') * x)"),
 })
 
 
-@pytest.mark.parametrize("name,words", [("period", "period= is not supported"),
+@pytest.mark.parametrize("name,words", [("period", "period must be a number"),
                                         ("xp2d", "xp must be a 1-D array"),
                                         ("left_arr", "left must be a number"),
                                         ("side", "side must be 'left' or 'right'")])
