@@ -555,12 +555,13 @@ def _betainc(a, b, x):
     return lambda a, b, x: uf(cast(a), cast(b), cast(x))
 
 
-def _along_axis(py_fn, row, out_dtype=None):
+def _along_axis(py_fn, row, out_dtype=None, ns=None, takes_k=False):
     """``py_fn(x, axis)``: a 1-D operation ``row`` (source text over ``r``, the row) applied
-    to every line of ``x`` along the literal ``axis``, as NumPy's axis argument does."""
+    to every line of ``x`` along the literal ``axis``, as NumPy's axis argument does;
+    ``py_fn(x, k, axis)`` where ``takes_k`` (``row`` reads ``k`` too); ``ns``: the jitted
+    functions ``row`` calls."""
 
-    @overload(py_fn, prefer_literal=True)
-    def _impl(x, axis):
+    def source(x, axis, args):
         if not isinstance(x, types.Array) or not isinstance(axis, types.IntegerLiteral):
             return None
         nd, ax = x.ndim, axis.literal_value % x.ndim
@@ -572,16 +573,26 @@ def _along_axis(py_fn, row, out_dtype=None):
         dt = out_dtype or ("np.int64" if isinstance(x.dtype, (types.Boolean, types.Integer))
                            else "x.dtype")
         src = (
-            "def impl(x, axis):\n"
+            f"def impl({args}):\n"
             f"    rows = np.ascontiguousarray(np.transpose(x, {perm})).reshape(({outer}, x.shape[{ax}]))\n"
             f"    out = np.empty(rows.shape, dtype={dt})\n"
             "    for i in range(rows.shape[0]):\n"
             "        r = rows[i]\n"
             f"        out[i] = {row}\n"
             f"    return np.ascontiguousarray(np.transpose(out.reshape(({tshape},)), {inv}))\n")
-        ns = {"np": np}
-        exec(src, ns)  # noqa: S102 - a fixed template specialised on ndim and axis
-        return ns["impl"]
+        env = {"np": np, **(ns or {})}
+        exec(src, env)  # noqa: S102 - a fixed template specialised on ndim and axis
+        return env["impl"]
+
+    if takes_k:
+        @overload(py_fn, prefer_literal=True)
+        def _impl_k(x, k, axis):
+            return source(x, axis, "x, k, axis")
+        return _impl_k
+
+    @overload(py_fn, prefer_literal=True)
+    def _impl(x, axis):
+        return source(x, axis, "x, axis")
 
     return _impl
 
@@ -590,6 +601,25 @@ _along_axis(support.scan_cumsum, "np.cumsum(r)")
 _along_axis(support.rcumsum, "np.cumsum(r[::-1])[::-1]")
 _along_axis(support.scan_cumprod, "np.cumprod(r)")
 _along_axis(support.argsort_axis, "np.argsort(r, kind='mergesort')", "np.int64")
+
+
+def _cumarg_row(r, greater):
+    """The index of the running maximum (``greater``) or minimum of the row ``r``: taken
+    over by a strictly better element or the first NaN; ties keep the first holder."""
+    out = np.empty(r.shape[0], dtype=np.int64)
+    best = 0
+    for i in range(r.shape[0]):
+        v, b = r[i], r[best]
+        if (v > b if greater else v < b) or (v != v and b == b):
+            best = i
+        out[i] = best
+    return out
+
+
+_cumarg_jit = {"cumarg_row": register_jitable(_cumarg_row)}
+_along_axis(support.cumargmax, "cumarg_row(r, True)", "np.int64", _cumarg_jit)
+_along_axis(support.cumargmin, "cumarg_row(r, False)", "np.int64", _cumarg_jit)
+_along_axis(support.argpartition_axis, "np.argpartition(r, k)", "np.int64", takes_k=True)
 
 
 @overload(support.scatter_along, prefer_literal=True)

@@ -651,6 +651,41 @@ def argsort_axis(x, axis):
     return np.argsort(x, axis=axis, kind="stable")
 
 
+def _cumarg(x, axis, better):
+    """The index along ``axis`` of the element holding the running extremum: a later
+    element takes over only where ``better`` (strictly greater or less) than the extremum
+    so far, or where it is the first NaN (NaN propagates, as in np.maximum); ties keep the
+    first holder."""
+    x = np.moveaxis(np.asarray(x), axis, -1)
+    if x.shape[-1] == 0:
+        return np.moveaxis(np.zeros(x.shape, dtype=np.int64), -1, axis)
+    run = np.maximum.accumulate(x, axis=-1) if better is np.greater else \
+        np.minimum.accumulate(x, axis=-1)
+    prev = run[..., :-1]
+    cur = x[..., 1:]
+    new = better(cur, prev)
+    if x.dtype.kind == "f":
+        new |= np.isnan(cur) & ~np.isnan(prev)
+    at = np.where(new, np.arange(1, x.shape[-1]), 0)
+    first = np.zeros(x.shape[:-1] + (1,), dtype=np.int64)
+    idx = np.maximum.accumulate(np.concatenate((first, at), axis=-1), axis=-1)
+    return np.moveaxis(idx, -1, axis)
+
+
+def cumargmax(x, axis):
+    """The index of the running maximum along ``axis`` (np.maximum.accumulate's holder)."""
+    return _cumarg(x, axis, np.greater)
+
+
+def cumargmin(x, axis):
+    return _cumarg(x, axis, np.less)
+
+
+def argpartition_axis(x, kth, axis):
+    """np.argpartition along ``axis`` (Numba targets partition each line with Numba's)."""
+    return np.argpartition(x, kth, axis=axis)
+
+
 def scatter_along(g, idx, like, axis):
     """Zeros shaped like ``like`` with ``g`` added at ``idx`` along ``axis``: the adjoint
     of np.take_along_axis(x, idx, axis) (repeated indices add up). Where ``like`` has length

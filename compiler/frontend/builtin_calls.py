@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const, Var
+from ..library import rounding
 from ..library.registry import lowers
 from ..library.introspect import stand_ins
 from ..values import Instance, ListValue, Record, Ref
@@ -269,15 +270,23 @@ def lower_print_call(lowerer, node, args):
 
 @lowers(builtins.round)
 def lower_round(lowerer, node, args):
-    """round() of numbers known while compiling (Python's own rounding); of a value, no."""
+    """round(x): an int, half to even (of a float known at run time: NumPy's rounding, the
+    same); round(x, n) of numbers known while compiling is Python's own."""
     x = lowerer.atom(args["number"])
     nd = lowerer.atom(args["ndigits"]) if "ndigits" in args else None
     if isinstance(x, Const) and (nd is None or isinstance(nd, Const)):
-        v = round(x.value) if nd is None else round(x.value, nd.value)
+        v = round(x.value) if nd is None or nd.value is None else round(x.value, nd.value)
         return Const(v, T.of_value(v))
-    raise lowerer.err(node, "round() of a value known only at run time is not supported "
-                            "(its derivative is zero almost everywhere)",
-                      "Use math.floor(x + 0.5), or round before calling the function.")
+    digits = None if nd is None or (isinstance(nd, Const) and nd.value is None) \
+        else lowerer.const_int(args["ndigits"])
+    if T.is_array(x.type):          # (NumPy arrays have no __round__)
+        raise lowerer.err(node, "round() of an array: type numpy.ndarray doesn't define "
+                                "__round__ method", "Use np.round(x, decimals).")
+    if digits is None:
+        return lowerer.op(node, "int", rounding.round_of(lowerer, node, x, 0))
+    raise lowerer.err(node, "round(x, ndigits) of a number known only at run time is not "
+                            "supported (Python rounds the decimal value exactly; NumPy scales)",
+                      "Use np.round(x, ndigits) (NumPy's rounding; its derivative is 0).")
 
 
 @lowers(builtins.slice, signature="*args")

@@ -1,7 +1,7 @@
 """Functions written as the NumPy code they mean, and a few small primitives: ``np.cov``,
 ``np.corrcoef``, ``np.ptp``, ``np.logspace``, ``np.linalg.multi_dot``, ``np.triu_indices``/
 ``np.tril_indices``, ``math.fsum``/``math.prod``; ``np.fmod`` (a primitive: the remainder
-with the dividend's sign), ``np.searchsorted`` and ``np.digitize`` (integers, no gradient).
+with the dividend's sign), ``np.digitize`` (integers, no gradient; ``np.searchsorted`` is in interp.py).
 
 The written ones follow NumPy's own steps where the value depends on them (``np.cov``
 subtracts the mean, multiplies ``X @ X.T`` by ``1 / (N - ddof)`` and squeezes, as NumPy
@@ -30,40 +30,24 @@ defprim("fmod", 2, T.arithmetic, call("np.fmod", "np.fmod", 2), None, math.fmod,
                lambda b, s, out, x, y: b.mul(b.neg(s), b.trunc(b.div(x, y)))),
         names=(np.fmod, math.fmod), reads_output=False)
 
-# ---------------------------------------------------------------- searchsorted, digitize
-
-_NOT_MAPPED = "the sorted array or the bins mapped (a loop per example serves)"
-
-
-def _index_type(a, v, **params):
-    return T.Array("int64", v.ndim) if T.is_array(v) else T.I64
-
-
-def _search_spell(args, p):
-    return f"np.searchsorted({args[0]}, {args[1]}, side={p['side']!r})"
-
+# ---------------------------------------------------------------- digitize
 
 def _digitize_spell(args, p):
     return f"np.digitize({args[0]}, {args[1]}, {p['right']!r})"
 
 
-defprim("searchsorted", 2, _index_type, Spelling(_search_spell, _search_spell, P_ATOM, (1, 1)),
-        elementwise=False, nondiff=True, shape=lambda q, args, p: q.shape(args[1]),
-        batch=_NOT_MAPPED)
-defprim("digitize", 2, lambda x, bins, **params: _index_type(bins, x),
+def _batch_digitize(bt, op, args, isb):
+    """Mapped values placed in one set of bins: the same call (it acts on every value);
+    mapped bins have no rule (vmap loops)."""
+    if isb[1]:
+        return None
+    return bt.b.op(op.prim, *args, **dict(op.params))
+
+
+defprim("digitize", 2, lambda x, bins, **params: T.integer(x),
         Spelling(_digitize_spell, _digitize_spell, P_ATOM, (1, 1)),
         elementwise=False, nondiff=True, shape=lambda q, args, p: q.shape(args[0]),
-        batch=_NOT_MAPPED)
-
-
-@lowers(np.searchsorted, takes="a v side")
-def _searchsorted(lowerer, node, args):
-    a, v = lowerer.atom(args["a"]), lowerer.atom(args["v"])
-    side = lowerer.expr(args["side"]).obj if "side" in args else "left"
-    if side not in ("left", "right") or not (T.is_array(a.type) and a.type.ndim == 1):
-        raise lowerer.err(node, "np.searchsorted takes a 1-D sorted array and side='left' or "
-                                "'right' (a constant)")
-    return lowerer.op(node, "searchsorted", a, v, side=side)
+        batch=_batch_digitize)
 
 
 @lowers(np.digitize, takes="x bins right")

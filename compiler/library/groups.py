@@ -4,6 +4,9 @@ from __future__ import annotations
 from . import stable  # noqa: F401
 from . import special  # noqa: F401
 from . import cumulative  # noqa: F401
+from . import ufunc_methods  # noqa: F401
+from . import rounding  # noqa: F401
+from . import interp  # noqa: F401
 from . import order  # noqa: F401
 from . import shape  # noqa: F401
 from . import tiling  # noqa: F401

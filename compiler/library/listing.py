@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import sys
 
+import numpy as np
+
 from ..frontend import array_calls, builtin_calls  # noqa: F401 - they register their lowerings
 from ..frontend.source import OPAQUE_ADVICE
 from ..primitives import CALLS
@@ -33,6 +35,8 @@ def supported() -> dict[str, list[str]]:
     for n in names:
         space = n.rsplit(".", 1)[0] if "." in n else "builtins"
         space = "scipy.stats" if space.startswith("scipy.stats.") else space
+        if space.startswith("np.") and isinstance(getattr(np, space[3:], None), np.ufunc):
+            space = "np"                        # a ufunc's method: np.add.reduce
         groups.setdefault(space, []).append(n)
     return {k: sorted(v, key=str.lower) for k, v in groups.items()}
 
@@ -48,7 +52,6 @@ _NEAREST = {
     "nan_to_num": "np.where(np.isnan(x), 0.0, x)",
     "fix": "np.trunc",
     "rollaxis": "np.moveaxis",
-    "partition": "np.sort",
     "nextafter": "x itself (its derivative is 1 almost everywhere)",
     "vectorize": "a Python loop, or flatgrad.vectorize",
 }

@@ -1,11 +1,13 @@
-"""Sorting and gathering: sort, argsort, take_along_axis, take, median, percentile and
-quantile, and boolean-mask reads ``x[mask]``.
+"""Sorting and gathering: sort, argsort, partition, argpartition, take_along_axis, take,
+median, percentile and quantile, and boolean-mask reads ``x[mask]``.
 
 ``np.sort(x, axis)`` is ``take_along(x, argsort(x, axis), axis)``: its gradient scatters the
 adjoint back through the sorting permutation (``scatter_along``, the adjoint of
 ``take_along``, and the other way round). ``argsort`` is stable on every target (NumPy's
 default quicksort orders ties as it likes; a stable order is one of the orders it may give),
-so that the python and cpu targets agree at ties. ``median`` and ``percentile`` read the
+so that the python and cpu targets agree at ties. ``np.partition`` is ``take_along(x,
+argpartition(x))`` likewise (NumPy's argpartition on the python target, equal to its
+np.partition; Numba's on the cpu target, whose order between the kth elements may differ). ``median`` and ``percentile`` read the
 sorted array at one or two positions (NumPy's "linear" method), and are NaN where the
 slice holds a NaN (NaNs sort last) or is empty. ``x[mask]`` (a boolean array of x's shape) reads the
 masked elements in C order into a 1-D array; its adjoint writes them back (``mask_scatter``).
@@ -29,14 +31,12 @@ I64 = T.I64
 
 # ======================================================================= primitives
 
-def _argsort_spell(a, p):
-    return f"np.argsort({a[0]}, axis={p['axis']}, kind='stable')"
-
-
-def _argsort_jit(a, p):
-    if p["ndim"] == 1:
-        return f"np.argsort({a[0]}, kind='mergesort')"
-    return f"argsort_axis({a[0]}, {p['axis']})"
+def _index_spelling(spell, jit_1d, helper, extra=lambda p: ""):
+    """The spelling of indices along ``axis`` (argsort, argpartition): NumPy's text; under
+    Numba ``jit_1d`` for one dimension, else ``helper(x, *extra, axis)`` line by line."""
+    def jit(a, p):
+        return jit_1d(a, p) if p["ndim"] == 1 else f"{helper}({a[0]}, {extra(p)}{p['axis']})"
+    return Spelling(spell, spell, P_ATOM, (1,), jit=jit, helpers=(helper,))
 
 
 def _take_spell(a, p):
@@ -44,8 +44,8 @@ def _take_spell(a, p):
 
 
 defprim("argsort", 1, lambda x, axis: T.Array("int64", x.ndim),
-        Spelling(_argsort_spell, _argsort_spell, P_ATOM, (1,), jit=_argsort_jit,
-                 helpers=("argsort_axis",)),
+        _index_spelling(lambda a, p: f"np.argsort({a[0]}, axis={p['axis']}, kind='stable')",
+                        lambda a, p: f"np.argsort({a[0]}, kind='mergesort')", "argsort_axis"),
         elementwise=False, nondiff=True, shape=lambda q, args, p: q.shape(args[0]),
         batch=B_ALONG)
 defprim("take_along", 2, lambda x, idx, axis: T.Array(x.dtype, x.ndim),
@@ -319,8 +319,50 @@ def where_one(lowerer, node, condition):
     return _nonzero_of(lowerer, node, lowerer.atom(condition), "np.where")
 
 
+# ---- np.partition, np.argpartition
+
+# the indices that partition x along axis at the positions kth (a tuple of ints): NumPy's
+# np.argpartition on the python target, Numba's on the cpu target (each line apart), whose
+# arrangements of the elements between the kth ones may differ
+defprim("argpartition", 1, lambda x, kth, axis: T.Array("int64", x.ndim),
+        _index_spelling(lambda a, p: f"np.argpartition({a[0]}, {p['kth']!r}, axis={p['axis']})",
+                        lambda a, p: f"np.argpartition({a[0]}, {p['kth']!r})", "argpartition_axis",
+                        lambda p: f"{p['kth']!r}, "),
+        elementwise=False, nondiff=True, shape=lambda q, args, p: q.shape(args[0]),
+        batch=B_ALONG)
+
+
+def _kth(lowerer, node):
+    """kth: a constant int or a sequence of them."""
+    v = lowerer.expr(node)
+    items = list(v) if isinstance(v, tuple) else [v]
+    if not items or not all(isinstance(k, Const) and isinstance(k.value, int)
+                            and not isinstance(k.value, bool) for k in items):
+        raise lowerer.err(node, "kth must be an integer or a sequence of integers known while "
+                                "compiling", "Write the positions as constants: kth=(0, 3).")
+    return tuple(k.value for k in items)
+
+
+def _partitioning(lowerer, node, args):
+    x, axis = _sorting(lowerer, node, args)
+    return x, lowerer.op(node, "argpartition", x, kth=_kth(lowerer, args["kth"]), axis=axis), axis
+
+
+@lowers(np.argpartition, takes="a kth axis kind order")
+def _argpartition(lowerer, node, args):
+    return _partitioning(lowerer, node, args)[1]
+
+
+@lowers(np.partition, takes="a kth axis kind order")
+def _partition(lowerer, node, args):
+    """x gathered at its argpartition: value and gradient from the one permutation."""
+    x, idx, axis = _partitioning(lowerer, node, args)
+    return lowerer.op(node, "take_along", x, idx, axis=axis)
+
+
 # ---- array methods: x.cumsum(axis), x.cumprod(axis), x.argsort(axis), x.any(), x.all()
 
 for _name, _fn in [("cumsum", np.cumsum), ("cumprod", np.cumprod), ("argsort", np.argsort),
-                   ("any", np.any), ("all", np.all), ("take", np.take), ("nonzero", np.nonzero)]:
+                   ("any", np.any), ("all", np.all), ("take", np.take), ("nonzero", np.nonzero),
+                   ("argpartition", np.argpartition)]:
     as_method(_fn, _name)
