@@ -10,6 +10,7 @@ the caller's builder, ownership and captures.
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass, replace
 
 from .. import types as T
@@ -37,7 +38,19 @@ class InlineLowering:
             if e.loc is not None and e.loc.file == self.pf.loc(node).file and \
                     e.loc.line == self.pf.loc(node).line:
                 raise                   # already points at this call
+            if _library(fn) and not _library_file(self.pf.loc(node).file):
+                raise self.library_refused(fn, node, e) from None
             raise e.called_from(self.pf.loc(node)) from None
+
+    def library_refused(self, fn, node: ast.Call, e: CompileError) -> CompileError:
+        """NumPy's or SciPy's own Python source (read as any helper's) met something flatgrad
+        does not support: the error is the user's call, which names the function and says
+        where inside it the reading stopped."""
+        from ..library.listing import nearest
+        name, advice = nearest(fn)
+        where = f" ({e.loc.file}:{e.loc.line}: {e.message})" if e.loc is not None else ""
+        return self.err(node, f"flatgrad cannot differentiate calls to '{name}': its source "
+                              f"uses what flatgrad does not support{where}", advice)
 
     def inline_call(self, fn, node: ast.Call, kwargs, leading: tuple = (), rewrite=None) -> object:
         code = fn.__code__
@@ -209,3 +222,12 @@ def _atoms(values):
             yield from _atoms(v.items.values())
         else:
             yield v
+
+
+def _library(fn) -> bool:
+    """A function of NumPy's or SciPy's (whose Python source flatgrad may still read)."""
+    return (getattr(fn, "__module__", None) or "").split(".")[0] in ("numpy", "scipy")
+
+
+def _library_file(path) -> bool:
+    return any(f"{os.sep}{top}{os.sep}" in str(path) for top in ("numpy", "scipy"))
