@@ -1,4 +1,5 @@
-"""NumPy's ufunc methods: ``np.add.reduce`` & co. and ``np.maximum.accumulate`` & co.
+"""NumPy's ufunc methods: ``np.add.reduce`` & co., ``np.maximum.accumulate`` & co. and
+``np.subtract.outer`` & co.
 
 ``np.maximum.accumulate`` is an attribute of the ufunc ``np.maximum``: the frontend reads it
 through ``ATTRIBUTES[np.ufunc]`` (a method with a lowering here, or a located CompileError),
@@ -48,7 +49,7 @@ def _read_ufunc(lowerer, ufunc, node):
         raise lowerer.err(node, f"flatgrad does not support {name}",
                           "Supported: .reduce of np.add, np.multiply, np.maximum, np.minimum, "
                           "np.logaddexp, np.logaddexp2; .accumulate of np.add, np.multiply, "
-                          "np.maximum, np.minimum.")
+                          "np.maximum, np.minimum; .outer of a two-argument ufunc.")
     return Ref(method)
 
 
@@ -137,3 +138,24 @@ def _accumulate(ufunc, how):
 for _ufunc, _how in [(np.add, "cumsum"), (np.multiply, "cumprod"), (np.maximum, "max"),
                      (np.minimum, "min")]:
     _accumulate(_ufunc, _how)
+
+
+def _outer(ufunc):
+    name = f"np.{ufunc.__name__}.outer"
+
+    @lowers(ufunc.outer, signature="A, B, /", takes="A B")
+    def lower(lowerer, node, args):
+        """ufunc.outer(A, B): ufunc of every pair, the result A.shape + B.shape: A with
+        B.ndim new trailing axes, broadcast against B (so the rules are the ufunc's own)."""
+        a, b = lowerer.atom(args["A"]), lowerer.atom(args["B"])
+        nb = b.type.ndim if T.is_array(b.type) else 0
+        if not T.is_array(a.type) or nb == 0:
+            return lowerer.lower_text("f(a, b)", node, f=Ref(ufunc), a=a, b=b)
+        return lowerer.lower_text(f"f(a[(..., {', '.join(['None'] * nb)})], b)", node,
+                                  f=Ref(ufunc), a=a, b=b)
+    return lower
+
+
+for _ufunc in sorted({id(u): u for u in vars(np).values() if isinstance(u, np.ufunc)
+                      and u.nin == 2 and u.nout == 1}.values(), key=lambda u: u.__name__):
+    _outer(_ufunc)     # (np.pow is np.power: each ufunc once)
