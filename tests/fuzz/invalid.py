@@ -45,7 +45,7 @@ EXTRA = [
     "t = {{{s}: 1.0}}",                      # a dict key known only at run time
     "t = {{1.0, 2.0}}",
     "del {s}",
-    "import os",
+    "import no_such_module_for_flatgrad",
     "yield {s}",
     "raise np.linalg.LinAlgError('no')",
     "t = {s} if (w := 1.0) else 2.0",
@@ -57,7 +57,7 @@ EXTRA = [
     "t = {a}.tolist()",
     "t = callable({s})",                    # (isinstance is folded while compiling now)
     "t = {s} in (1.0, 2.0)",
-    "t = getattr({s}, 'shape')",
+    "t = getattr({s}, 'no_such_attribute')",
     "t = {s}.real",
     "t = exec('1')",
 ]
