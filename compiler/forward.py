@@ -24,7 +24,8 @@ from .builder import Builder
 from .errors import CompileError
 from .inline import builder_for
 from .invariance import shift_free
-from .ir import Atom, Block, Const, For, Function, If, Op, Var
+from .ir import Atom, Block, Const, For, Function, If, Op, Var, blocks_of
+from .optimize import dce
 from .primitives import PRIMS
 from .reverse import activity
 from .shapes import infer as infer_shapes
@@ -46,8 +47,10 @@ def forward_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = True) -> F
         if T.is_float(p.type):
             tan[p.id] = t
     shapes = infer_shapes(fn)
-    # a softmax's max: no result depends on it, so its tangent is not computed only to cancel
-    inert = shift_free(fn, shapes)
+    # a softmax's max: no result depends on it, so its tangent is not computed only to cancel;
+    # nor is that of a value no result reads (whose rule may refuse: Q of a complete QR
+    # factorisation unpacked beside the R that is used)
+    inert = shift_free(fn, shapes) | _unread(fn)
     tan = {k: t for k, t in tan.items() if k not in inert}
     fwd = _Forward(activity(fn.body, set(tan), inert), shapes, inert)
     fwd.block(b, fn.body.stmts, tan)
@@ -63,6 +66,19 @@ def forward_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = True) -> F
     results = (tuple(fn.results) if with_value else ()) + tuple(tangents)
     return Function(fn.name + "_jvp", fn.params + tuple(seeds),
                     Block((), tuple(b.stmts), results), fn.loc)
+
+
+def _unread(fn: Function) -> set[int]:
+    """Ids of the op results that dead-code elimination removes: no result depends on them."""
+    def outs(block: Block) -> set[int]:
+        ids = set()
+        for s in block.stmts:
+            if isinstance(s, Op):
+                ids.update(v.id for v in s.outs)
+            for inner in blocks_of(s):
+                ids |= outs(inner)
+        return ids
+    return outs(fn.body) - outs(dce(fn).body)
 
 
 def materialize(b: Builder, t, like: Atom) -> Atom:
