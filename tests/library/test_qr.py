@@ -136,13 +136,17 @@ def test_hvp_of_least_squares():
                                atol=1e-7)
 
 
-def test_complete_r_differentiates_as_the_reduced_one():
-    """R of mode='complete' is the reduced R with zero rows below: the same gradient."""
-    A = MATRICES["tall"]
-
-    g = fg.grad(F.complete_r, target="python")(A)
-    np.testing.assert_allclose(g, num_grad(F.complete_r, (A,), 0), rtol=1e-6, atol=1e-8)
-    assert F.complete_r(A) == fg.value_and_grad(F.complete_r, target="python")(A)[0]
+def test_complete_r_of_a_tall_matrix_beside_its_unused_q():
+    """R of mode='complete' (m x n, zero rows below k) unpacked beside a Q no result reads:
+    reverse mode, forward mode and Hessians differentiate R and never meet Q's refusal (JAX
+    has no derivative of a complete tall QR to compare with)."""
+    A, T = MATRICES["tall"], RNG.normal(size=(5, 3))
+    for f in (F.complete_r, F.scipy_full_r):
+        value, g = fg.value_and_grad(f, target="python")(A)
+        assert value == f(A)
+        np.testing.assert_allclose(g, num_grad(f, (A,), 0), rtol=1e-6, atol=1e-8)
+        check_jvp_against_differences(f, A, T)
+        check_hessian_against_gradient_differences(f, A)
 
 
 @pytest.mark.parametrize("shape", ["tall", "wide"])
