@@ -24,9 +24,10 @@ from .builder import Builder
 from .errors import CompileError
 from .inline import builder_for
 from .invariance import shift_free
-from .ir import Atom, Block, Const, For, Function, If, Op, Var
+from .ir import Atom, Block, Const, For, Function, If, Op, Var, blocks_of, operands
 from .primitives import PRIMS
 from .reverse import activity
+from .rewrite import free_vars
 from .shapes import infer as infer_shapes
 
 
@@ -46,8 +47,10 @@ def forward_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = True) -> F
         if T.is_float(p.type):
             tan[p.id] = t
     shapes = infer_shapes(fn)
-    # a softmax's max: no result depends on it, so its tangent is not computed only to cancel
-    inert = shift_free(fn, shapes)
+    # a softmax's max: no result depends on it, so its tangent is not computed only to cancel;
+    # nor is that of a value whose tangent no result reads (whose rule may refuse: Q of a
+    # complete QR factorisation unpacked beside the R that is used, or read for its shape)
+    inert = shift_free(fn, shapes) | _unread(fn)
     tan = {k: t for k, t in tan.items() if k not in inert}
     fwd = _Forward(activity(fn.body, set(tan), inert), shapes, inert)
     fwd.block(b, fn.body.stmts, tan)
@@ -63,6 +66,29 @@ def forward_ad(fn: Function, wrt: tuple[int, ...], with_value: bool = True) -> F
     results = (tuple(fn.results) if with_value else ()) + tuple(tangents)
     return Function(fn.name + "_jvp", fn.params + tuple(seeds),
                     Block((), tuple(b.stmts), results), fn.loc)
+
+
+def _unread(fn: Function) -> set[int]:
+    """Ids of the results of top-level ops whose tangents no result's tangent reads: read by
+    no one, or only through ops with no derivative in them (shapes, comparisons) or with an
+    integer result. Impure ops and regions count as reading all they use."""
+    live = {a.id for a in fn.results if isinstance(a, Var)}
+    unread: set[int] = set()
+    for s in reversed(fn.body.stmts):
+        if not isinstance(s, Op):
+            live.update(a.id for a in operands(s) if isinstance(a, Var))
+            for inner in blocks_of(s):
+                live.update(free_vars(inner))
+            continue
+        prim = PRIMS[s.prim]
+        if prim.pure and not any(v.id in live for v in s.outs):
+            unread.update(v.id for v in s.outs)
+            continue
+        tangent = not prim.pure or any(T.is_float(v.type) for v in s.outs)
+        live.update(a.id for i, a in enumerate(s.args) if isinstance(a, Var) and tangent and (
+            not prim.pure or prim.jvp is None or prim.jvp_joint is not None
+            or prim.jvp_rule(i) is not None))
+    return unread
 
 
 def materialize(b: Builder, t, like: Atom) -> Atom:

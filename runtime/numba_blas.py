@@ -292,3 +292,97 @@ def getrf_impl(a, pivots):
             piv[i] = ipiv[i] - 1
         return piv
     return impl
+
+
+def _geqrf(symbol: str, name: str, dtype) -> types.ExternalFunction:
+    """``?geqrf(m, n, a, lda, tau, work, lwork, info)``."""
+    p = types.CPointer(dtype)
+    return _lapack(symbol, name, _I, _I, p, _I, p, p, _I, _I)
+
+
+def _orgqr(symbol: str, name: str, dtype) -> types.ExternalFunction:
+    """``?orgqr(m, n, k, a, lda, tau, work, lwork, info)``."""
+    p = types.CPointer(dtype)
+    return _lapack(symbol, name, _I, _I, _I, p, _I, p, p, _I, _I)
+
+
+_GEQRF = {types.float64: _geqrf("flatgrad_dgeqrf", "dgeqrf", types.float64),
+          types.float32: _geqrf("flatgrad_sgeqrf", "sgeqrf", types.float32)}
+_ORGQR = {types.float64: _orgqr("flatgrad_dorgqr", "dorgqr", types.float64),
+          types.float32: _orgqr("flatgrad_sorgqr", "sorgqr", types.float32)}
+
+
+def qr_impl(a, want_q):
+    """The Numba implementation of ``support.qr_q`` (``want_q``) and ``support.qr_r``: as NumPy
+    and SciPy call LAPACK, ``?geqrf`` on a column-major copy of ``a`` after a workspace query;
+    R is the upper triangle of its first k = min(m, n) rows (all m rows, complete); Q is
+    ``?orgqr`` (after its own query) on the first k columns (m, complete) of the reflectors.
+    NumPy factors a float32 matrix in float64 and rounds the factors to float32; SciPy calls
+    the float32 routines (``scipy``)."""
+    core = _qr_kernel(a.dtype, want_q)
+    if a.dtype == types.float64:
+        return lambda a, complete, scipy: core(a, complete)
+    core64 = _qr_kernel(types.float64, want_q)
+
+    def impl(a, complete, scipy):
+        if scipy:
+            return core(a, complete)
+        return core64(a.astype(np.float64), complete).astype(np.float32)
+    return impl
+
+
+def _qr_kernel(dtype, want_q):
+    """``?geqrf`` (and ``?orgqr`` when ``want_q``) of a matrix of ``dtype``."""
+    geqrf, orgqr = _GEQRF[dtype], _ORGQR[dtype]
+    check = _info_check("QR", "qr: ?geqrf/?orgqr")
+
+    def kernel(a, complete):
+        m, n = a.shape
+        k = min(m, n)
+        x = a.T.copy()                      # column-major a, overwritten by R and the reflectors
+        tau = np.zeros(max(k, 1), a.dtype)
+        ints = np.empty(6, np.int32)        # m, n, k, lda, lwork, info
+        ints[0] = m
+        ints[1] = n
+        ints[2] = k
+        ints[3] = max(m, 1)
+        ints[4] = -1
+        ints[5] = 0
+        work = np.empty(1, a.dtype)
+        if k > 0:
+            for query in (True, False):
+                if not query:
+                    ints[4] = max(int(work[0]), 1)
+                    work = np.empty(ints[4], a.dtype)
+                geqrf(ints[0:].ctypes, ints[1:].ctypes, x.ctypes, ints[3:].ctypes, tau.ctypes,
+                      work.ctypes, ints[4:].ctypes, ints[5:].ctypes)
+                if ints[5] != 0:
+                    break
+        _keep_alive((ints, work, tau, x))
+        check(ints[5])
+        rows = m if complete else k
+        if not want_q:
+            r = np.zeros((rows, n), a.dtype)
+            for i in range(k):
+                for j in range(i, n):
+                    r[i, j] = x[j, i]
+            return r
+        cols = m if complete else k
+        q = np.zeros((cols, m), a.dtype)    # column-major Q: its columns, one a row
+        q[:min(cols, n)] = x[:min(cols, n)]
+        if m > 0 and cols > 0:
+            ints[1] = cols
+            ints[4] = -1
+            work = np.empty(1, a.dtype)
+            for query in (True, False):
+                if not query:
+                    ints[4] = max(int(work[0]), 1)
+                    work = np.empty(ints[4], a.dtype)
+                orgqr(ints[0:].ctypes, ints[1:].ctypes, ints[2:].ctypes, q.ctypes,
+                      ints[3:].ctypes, tau.ctypes, work.ctypes, ints[4:].ctypes, ints[5:].ctypes)
+                if ints[5] != 0:
+                    break
+        _keep_alive((ints, work, tau, q))
+        check(ints[5])
+        return np.ascontiguousarray(q.T)
+    return register_jitable(kernel)

@@ -805,6 +805,20 @@ def _eigh_upper(a):
     return None
 
 
+@overload(support.qr_q, jit_options={"cache": True})
+def _qr_q(a, complete, scipy):
+    if isinstance(a, types.Array) and a.ndim == 2 and a.dtype in (types.float32, types.float64):
+        return numba_blas.qr_impl(a, True)                          # LAPACK ?geqrf, ?orgqr
+    return None
+
+
+@overload(support.qr_r, jit_options={"cache": True})
+def _qr_r(a, complete, scipy):
+    if isinstance(a, types.Array) and a.ndim == 2 and a.dtype in (types.float32, types.float64):
+        return numba_blas.qr_impl(a, False)                         # LAPACK ?geqrf
+    return None
+
+
 for _fn in matrix_exp.JITTED:
     register_jitable(_fn)
 

@@ -798,6 +798,27 @@ def expm(a):
     return scipy.linalg.expm(a)
 
 
+def qr_q(a, complete, scipy):
+    """Q of ``a = Q R``: np.linalg.qr(a, 'reduced' or 'complete')[0], or SciPy's
+    scipy.linalg.qr(a, mode='economic' or 'full')[0] (LAPACK ``?geqrf`` then ``?orgqr``;
+    under Numba, numba_blas.qr_impl calls them too)."""
+    if scipy:
+        import scipy.linalg
+        return scipy.linalg.qr(a, mode="full" if complete else "economic", check_finite=False)[0]
+    return np.linalg.qr(a, "complete" if complete else "reduced")[0]
+
+
+def qr_r(a, complete, scipy):
+    """R of ``a = Q R``, as ``qr_q`` computes it (mode 'r' when not complete: ``?geqrf``
+    alone, the same R)."""
+    if scipy:
+        import scipy.linalg
+        if complete:                    # SciPy's mode='r': the m x n R, no Q
+            return scipy.linalg.qr(a, mode="r", check_finite=False)[0]
+        return scipy.linalg.qr(a, mode="economic", check_finite=False)[1]
+    return np.linalg.qr(a, "complete")[1] if complete else np.linalg.qr(a, "r")
+
+
 def eigh_upper(a):
     """(w, V) = np.linalg.eigh(a, UPLO='U'): the eigenvalues (ascending) and eigenvectors of
     the symmetric matrix whose upper triangle is a's (LAPACK ``?syevd`` with JOBZ='V',

@@ -19,10 +19,11 @@ stacks ``b`` as NumPy 2 does: a vector ``b`` (1-D) is shared by every matrix; ot
 from __future__ import annotations
 
 import numpy as np
+import scipy.linalg
 
 from .. import types as T
 from ..ir import Var
-from ..values import NamedValue
+from ..values import NamedValue, Ref
 from .registry import around
 
 
@@ -57,9 +58,18 @@ def _other_args(lowerer, args, skip: str) -> tuple[dict, str]:
     return values, text
 
 
-def _stacked(name: str, param: str, count, fields=None):
-    """The lowering of ``np.linalg.<name>`` around its own: a stack in ``param`` maps the 2-D
-    function over it; ``count`` results per matrix (or how to count them from the call)."""
+def _qr_results(args, lowerer) -> int:
+    """How many results one matrix gives np.linalg.qr or scipy.linalg.qr: R alone for
+    mode='r', else (Q, R)."""
+    node = args["mode"]
+    mode = None if node is None else lowerer.expr(node)
+    return 1 if getattr(mode, "obj", None) == "r" else 2
+
+
+def _stacked(name: str, param: str, count, fields=None, fn=None):
+    """The lowering of ``np.linalg.<name>`` (or of ``fn``, which returns a tuple even of one
+    result, as scipy.linalg.qr) around its own: a stack in ``param`` maps the 2-D function
+    over it; ``count`` results per matrix (or how to count them from the call)."""
     def lower(inner, lowerer, node, args):
         e = args[param]
         x = lowerer.expr(e) if e is not None else None
@@ -69,8 +79,12 @@ def _stacked(name: str, param: str, count, fields=None):
             return inner(lowerer, node, args)
         n = count if isinstance(count, int) else count(args, lowerer)
         others, passed = _other_args(lowerer, args, param)
+        callee = "fn" if fn is not None else f"np.linalg.{name}"
         text = "flat = a.reshape((-1,) + a.shape[-2:])\n" + \
-            _stack_text(f"np.linalg.{name}(flat[k]{passed})", n, "a.shape[:-2]")
+            _stack_text(f"{callee}(flat[k]{passed}){'[0]' if fn and n == 1 else ''}", n,
+                        "a.shape[:-2]")
+        if fn is not None:
+            others["fn"] = Ref(fn)
         out = lowerer.lower_text(text, node, a=x, **others)
         return NamedValue(out, fields) if fields and n == len(fields) else out
     return lower
@@ -107,3 +121,6 @@ around(np.linalg.svd, _stacked("svd", "a", _results, ("U", "S", "Vh")))
 around(np.linalg.svdvals, _stacked("svdvals", "x", 1))
 around(np.linalg.cond, _stacked("cond", "x", 1))
 around(np.linalg.solve, _solve)
+around(np.linalg.qr, _stacked("qr", "a", _qr_results, ("Q", "R")))
+# (SciPy's mode='r' gives the tuple (R,) of a matrix, but R itself of a stack: so here too)
+around(scipy.linalg.qr, _stacked("qr", "a", _qr_results, fn=scipy.linalg.qr))

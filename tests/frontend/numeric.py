@@ -61,3 +61,27 @@ def check_against_autograd(f, args, i=0, rtol=1e-10):
     clone = type(f)(f.__code__, {**f.__globals__, "np": anp}, f.__name__)
     np.testing.assert_allclose(fg.grad(f, argnums=i, target="python")(*args),
                                ag.grad(clone, i)(*args), rtol=rtol)
+
+
+def check_hessian_against_gradient_differences(f, A, eps=1e-6):
+    """flatgrad's Hessian of ``f`` at the array ``A`` (python target), as a square matrix,
+    against central differences of its gradient, and symmetric; returned."""
+    import flatgrad as fg
+    g = fg.grad(f, target="python")
+    fd = np.array([(g(A + eps * e) - g(A - eps * e)) / (2 * eps)
+                   for e in np.eye(A.size).reshape((A.size,) + A.shape)])
+    H = fg.hessian(f, target="python")(A).reshape(A.size, A.size)
+    np.testing.assert_allclose(H, fd.reshape(A.size, A.size), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(H, H.T, rtol=1e-7, atol=1e-9)
+    return H
+
+
+def check_jvp_against_differences(f, A, T, rtol=1e-6, atol=1e-7, eps=1e-6):
+    """flatgrad's ``jvp`` of ``f`` at ``A`` along ``T`` (python target): the value ``f``'s bit
+    for bit, the tangent against a central directional difference; the tangent returned."""
+    import flatgrad as fg
+    out, tan = fg.jvp(f, (A,), (T,), target="python")
+    np.testing.assert_array_equal(out, f(A))
+    np.testing.assert_allclose(tan, (f(A + eps * T) - f(A - eps * T)) / (2 * eps), rtol=rtol,
+                               atol=atol)
+    return tan

@@ -7,7 +7,9 @@ import pytest
 
 import flatgrad as fg
 
-from ..frontend.numeric import check_against_autograd, check_cpu_matches_python, num_grad
+from ..frontend.numeric import (check_against_autograd, check_cpu_matches_python,
+                                check_hessian_against_gradient_differences,
+                                check_jvp_against_differences, num_grad)
 from . import svd_funcs as F
 
 RNG = np.random.default_rng(7)
@@ -44,14 +46,7 @@ def test_gradient_against_autograd(f, shape):
 @pytest.mark.parametrize("f", [F.reconstruct, F.u_projector, F.v_projector, F.squares, F.norms],
                          ids=_ids)
 def test_hessian_against_differences_of_the_gradient(f, shape):
-    A = MATRICES[shape]
-    g = fg.grad(f, target="python")
-    eps = 1e-6
-    fd = np.array([(g(A + eps * e) - g(A - eps * e)) / (2 * eps)
-                   for e in np.eye(A.size).reshape((A.size,) + A.shape)])
-    H = fg.hessian(f, target="python")(A).reshape(A.size, A.size)
-    np.testing.assert_allclose(H, fd.reshape(A.size, A.size), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(H, H.T, rtol=1e-7, atol=1e-9)
+    check_hessian_against_gradient_differences(f, MATRICES[shape])
 
 
 def _with(c, A, f):
@@ -69,12 +64,7 @@ def test_results_equal_numpys(f, shape):
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("f", [F.u_of, F.s_of, F.vh_of, F.s_only], ids=_ids)
 def test_tangents_against_differences(f, shape):
-    A, T = MATRICES[shape], RNG.normal(size=MATRICES[shape].shape)
-    out, tan = fg.jvp(f, (A,), (T,), target="python")
-    np.testing.assert_array_equal(out, f(A))
-    eps = 1e-6
-    np.testing.assert_allclose(tan, (f(A + eps * T) - f(A - eps * T)) / (2 * eps),
-                               rtol=1e-6, atol=1e-7)
+    check_jvp_against_differences(f, MATRICES[shape], RNG.normal(size=MATRICES[shape].shape))
 
 
 def test_the_function_returns_the_svd_itself():
