@@ -42,9 +42,13 @@ def vmap(f, in_axes=0, out_axes=0, *, axis_size=None, target=None, method="auto"
         raise ValueError(f"vmap axis_size must be a non-negative int, not {axis_size!r}")
     f = python_function(f)
     base = f.fn if isinstance(f, Transformed) else f
-    if isinstance(base, functools.partial) or (hasattr(base, "__code__")
-                                               and not takes_fixed_arity(base)):
-        # *args, keyword-only parameters, **kwargs or a partial: one vmap per call shape
+    if isinstance(base, functools.partial) or (hasattr(base, "__code__") and (
+            not takes_fixed_arity(base) or base.__defaults__)):
+        # *args, keyword-only parameters, **kwargs or a partial: one vmap per call shape;
+        # so with defaults, which only the arguments passed are mapped over (as in JAX)
+        if isinstance(f, Transformed) and not isinstance(f, ByArity):
+            f = ByArity(f.fn, f.steps, f.target, f.suffix, extra=f.extra, floats=f.floats,
+                        optimize=f.req.optimize)
         return PerCallShape(lambda fixed: vmap(fixed, in_axes, out_axes, axis_size=axis_size,
                                                target=target, method=method, optimize=optimize),
                             f)

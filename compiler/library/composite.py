@@ -185,3 +185,43 @@ def _corrcoef(lowerer, node, args):
         np.clip(C / d[:, None] / d[None, :], -1.0, 1.0)
     """, node, C=_centred_products(lowerer, node, X, 1))
     return lowerer.lower_text("c[0, 0]", node, c=c) if one else c
+
+
+# ---------------------------------------------------------------- average
+
+@lowers(np.average, takes="a axis weights returned keepdims")
+def _average(lowerer, node, args):
+    """NumPy's average: the mean without weights; with them sum(a * w) / sum(w) along the
+    axis (1-D weights along an int axis lie along it), ZeroDivisionError where the weights
+    sum to zero; ``returned`` adds the sum of the weights (the count without them)."""
+    a = lowerer.atom(args["a"])
+    keep = lowerer.const_bool(args["keepdims"]) if "keepdims" in args else False
+    returned = lowerer.const_bool(args["returned"]) if "returned" in args else False
+    axis_node = args.get("axis")
+    if axis_node is not None and isinstance(lowerer.expr(axis_node), Ref):
+        axis_node = None                                   # axis=None
+    axis = f"axis={ast.unparse(axis_node)}, " if axis_node is not None else ""
+    if "weights" not in args or isinstance(lowerer.expr(args["weights"]), Ref):
+        avg = lowerer.lower_text(f"np.mean(a, {axis}keepdims={keep})", node, a=a)
+        if not returned:
+            return avg
+        return avg, lowerer.lower_text("np.ones_like(avg) * (np.size(a) / np.size(avg))", node,
+                                       a=a, avg=avg)
+    w = lowerer.atom(args["weights"])
+    nd = a.type.ndim if T.is_array(a.type) else 0
+    wnd = w.type.ndim if T.is_array(w.type) else 0
+    if wnd != nd:
+        k = lowerer.expr(axis_node) if axis_node is not None else None
+        if not (wnd == 1 and isinstance(k, Const) and isinstance(k.value, int) and -nd <= k.value < nd):
+            raise lowerer.err(node, "np.average: weights of another shape than a's must be 1-D, "
+                                    "along an integer axis")
+        shape = ", ".join("-1" if i == k.value % nd else "1" for i in range(nd))
+        w = lowerer.lower_text(f"np.reshape(w, ({shape},))", node, w=w)
+    scl = lowerer.lower_text(f"""
+        s = np.sum(w * np.ones_like(a), {axis}keepdims={keep})
+        if np.any(s == 0.0):
+            raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+        s
+    """, node, a=a, w=w)
+    avg = lowerer.lower_text(f"np.sum(a * w, {axis}keepdims={keep}) / s", node, a=a, w=w, s=scl)
+    return (avg, scl) if returned else avg

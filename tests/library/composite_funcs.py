@@ -1,4 +1,4 @@
-"""Functions for test_composite.py: np.cov, np.corrcoef, np.ptp, np.logspace, multi_dot,
+"""Functions for test_composite.py: np.cov, np.corrcoef, np.ptp, np.average, np.logspace, multi_dot,
 math.fsum/prod, np.fmod, np.searchsorted/np.digitize, np.triu_indices/np.tril_indices."""
 import math
 
@@ -39,9 +39,28 @@ def triu_idx(x):
     il = np.tril_indices(x.shape[0], -1, 4)
     return np.sum(M[iu]) + np.sum(M[il] ** 2) + np.sum(M[np.triu_indices(4)])
 
+def avg_plain(x):
+    M = x.reshape(2, 2)
+    return np.average(x) + np.sum(np.average(M, axis=0)) + np.sum(np.average(M, axis=1, keepdims=True) ** 2)
+def avg_w(x):
+    M = x.reshape(2, 2)
+    return (np.average(x, weights=np.arange(1.0, 5.0)) + np.sum(np.average(M, axis=1, weights=x[:2] ** 2))
+            + np.sum(np.average(M, weights=M ** 2, axis=0)))
+def avg_ret(x):
+    a, s = np.average(x, weights=x ** 2, returned=True)
+    b, c = np.average(x.reshape(2, 2), axis=0, returned=True)
+    return a * s + np.sum(b * c)
+def avg_scalar_w(x):
+    return np.average(x, weights=x)
 
-FUNCS = [fmod_, cov1, cov2, cov_xy, corr, ptp_, logspace_, multidot, mathf, search, triu_idx]
+
+FUNCS = [fmod_, cov1, cov2, cov_xy, corr, ptp_, logspace_, multidot, mathf, search, triu_idx,
+         avg_plain, avg_w, avg_ret, avg_scalar_w]
 
 
 def cov_of_one_row(x):
     return np.sum(np.cov(x.reshape(1, -1)))
+
+
+def avg_zero_weights(x):
+    return np.average(x, weights=x * 0.0)

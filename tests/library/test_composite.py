@@ -1,4 +1,4 @@
-"""np.cov, np.corrcoef, np.ptp, np.logspace, np.linalg.multi_dot, math.fsum/prod, np.fmod,
+"""np.cov, np.corrcoef, np.ptp, np.average, np.logspace, np.linalg.multi_dot, math.fsum/prod, np.fmod,
 np.searchsorted/np.digitize, np.triu_indices/np.tril_indices (composite_funcs.py): values
 against NumPy, gradients against central differences and JAX, both targets, vmap."""
 import numpy as np
@@ -19,7 +19,8 @@ def test_python_target_against_differences(f, x):
     check_value_and_grad(f, (x,), 0, rtol=1e-6, atol=1e-8)
 
 
-@pytest.mark.parametrize("f", [F.cov1, F.cov2, F.corr, F.cov_xy, F.logspace_, F.multidot, F.ptp_],
+@pytest.mark.parametrize("f", [F.cov1, F.cov2, F.corr, F.cov_xy, F.logspace_, F.multidot, F.ptp_,
+                               F.avg_plain, F.avg_w],
                          ids=lambda f: f.__name__)
 def test_against_jax(f):
     jax = pytest.importorskip("jax")
@@ -51,3 +52,8 @@ def test_fmod_is_cs_remainder_with_the_dividends_sign():
 def test_cov_of_a_matrix_with_one_row_says_so_at_run_time():
     with pytest.raises(ValueError, match="one variable"):
         fg.grad(F.cov_of_one_row, target="python")(X)
+
+
+def test_average_with_weights_summing_to_zero_is_numpys_error():
+    with pytest.raises(ZeroDivisionError, match="Weights sum to zero"):
+        fg.grad(F.avg_zero_weights, target="python")(X)

@@ -325,3 +325,21 @@ def test_a_broadcast_adjoint_written_in_place(method):
     e[2, 1] = h
     fd = (mean_then_column(xs[1] + e) - mean_then_column(xs[1] - e)) / (2 * h)
     assert abs(g(xs)[1][1][2, 1] - fd) < 1e-6
+
+
+@pytest.mark.parametrize("method", ["batch", "loop"])
+def test_parameters_with_defaults_are_not_mapped_unless_passed(method):
+    xs = np.random.default_rng(3).normal(size=(4, 3))
+    f = P.with_default
+    got = fg.vmap(f, method=method, target="python")(xs)
+    np.testing.assert_allclose(got, [f(x) for x in xs], rtol=1e-12)
+    g = fg.grad(f, target="python")
+    np.testing.assert_allclose(fg.vmap(g, method=method, target="python")(xs),
+                               np.stack([g(x) for x in xs]), rtol=1e-12)
+    # passed: mapped or not as in_axes says (one entry per argument passed)
+    scales = np.array([0.5, 1.0, 2.0, 3.0])
+    np.testing.assert_allclose(fg.vmap(f, in_axes=(0, 0), method=method, target="python")(
+        xs, scales), [f(x, s) for x, s in zip(xs, scales)], rtol=1e-12)
+    g2 = fg.grad(f, argnums=(0, 1), target="python")
+    got = fg.vmap(g2, in_axes=(0, None), method=method, target="python")(xs, 3.0)
+    np.testing.assert_allclose(got[1], [g2(x, 3.0)[1] for x in xs], rtol=1e-12)
