@@ -1,6 +1,8 @@
 """Functions written as the NumPy code they mean, and a few small primitives: ``np.cov``,
 ``np.corrcoef``, ``np.ptp``, ``np.logspace``, ``np.linalg.multi_dot``, ``np.triu_indices``/
-``np.tril_indices``, ``math.fsum``/``math.prod``; ``np.fmod`` (a primitive: the remainder
+``np.tril_indices``, ``math.fsum``/``math.prod``, ``np.average``, SciPy's ``entr``, ``rel_entr``,
+``kl_div``, ``huber``, ``pseudo_huber``, ``boxcox``, ``boxcox1p`` (and its ``log1p``,
+``expm1``, ``cbrt``, ``exp2``, which are primitives); ``np.fmod`` (a primitive: the remainder
 with the dividend's sign), ``np.digitize`` (integers, no gradient; ``np.searchsorted`` is in interp.py).
 
 The written ones follow NumPy's own steps where the value depends on them (``np.cov``
@@ -14,12 +16,14 @@ import ast
 import math
 
 import numpy as np
+import scipy.special
 
 from .. import types as T
 from ..ir import Const
 from ..values import Ref
 from ..primitives import P_ATOM, Spelling, defprim
 from ..spelling import call
+from .callargs import float_of
 from .registry import lowers
 
 # ---------------------------------------------------------------- fmod
@@ -225,3 +229,74 @@ def _average(lowerer, node, args):
     """, node, a=a, w=w)
     avg = lowerer.lower_text(f"np.sum(a * w, {axis}keepdims={keep}) / s", node, a=a, w=w, s=scl)
     return (avg, scl) if returned else avg
+
+
+# ---------------------------------------------------------------- scipy.special, written out
+
+# SciPy's ufuncs that are a primitive flatgrad has under another name
+for _fn, _prim in ((scipy.special.log1p, "log1p"), (scipy.special.expm1, "expm1"),
+                   (scipy.special.cbrt, "cbrt"), (scipy.special.exp2, "exp2")):
+    lowers(_fn, signature="x, /")(
+        lambda lowerer, node, args, _prim=_prim: lowerer.op(node, _prim, lowerer.atom(args["x"])))
+
+
+def _written(fn, params: str, text: str, doc: str):
+    """``fn(params)`` lowered as ``text`` (NumPy, over the parameters' names): SciPy's own
+    cases, each branch's formula evaluated at a safe point where another branch is taken (no
+    NaN or infinity reaches the gradient from a branch not taken)."""
+    names = [p.strip() for p in params.split(",")]
+
+    def lower(lowerer, node, args):
+        return lowerer.lower_text(text, node, **{n: float_of(lowerer, lowerer.atom(args[n]), node)
+                                                 for n in names})
+    lower.__doc__ = doc
+    lowers(fn, signature=f"{params}, /")(lower)
+
+
+_written(scipy.special.entr, "x", """
+    xs = np.where(x > 0.0, x, 1.0)
+    np.where(x > 0.0, -xs * np.log(xs), np.where(x == 0.0, 0.0 * x, -np.inf + 0.0 * x))
+""", "entr(x) = -x log x (x > 0), 0 at 0, -inf below")
+_written(scipy.special.rel_entr, "x, y", """
+    inside = np.logical_and(x > 0.0, y > 0.0)
+    xs = np.where(inside, x, 1.0)
+    ys = np.where(inside, y, 1.0)
+    np.where(inside, xs * np.log(xs / ys),
+             np.where(np.logical_and(x == 0.0, y >= 0.0), 0.0 * xs, np.inf + 0.0 * xs))
+""", "rel_entr(x, y) = x log(x / y); 0 where x == 0 <= y; inf elsewhere")
+_written(scipy.special.kl_div, "x, y", """
+    inside = np.logical_and(x > 0.0, y > 0.0)
+    xs = np.where(inside, x, 1.0)
+    ys = np.where(inside, y, 1.0)
+    np.where(inside, xs * np.log(xs / ys) - xs + ys,
+             np.where(np.logical_and(x == 0.0, y >= 0.0), y + 0.0 * xs, np.inf + 0.0 * xs))
+""", "kl_div(x, y) = x log(x / y) - x + y; y where x == 0 <= y; inf elsewhere")
+_written(scipy.special.huber, "delta, r", """
+    a = np.abs(r)
+    np.where(delta < 0.0, np.inf + 0.0 * a,
+             np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta)))
+""", "huber(delta, r): r^2 / 2 within delta, delta (|r| - delta / 2) beyond; inf for delta < 0")
+_written(scipy.special.pseudo_huber, "delta, r", """
+    live = np.logical_and(delta > 0.0, r != 0.0)
+    ds = np.where(live, delta, 1.0)
+    v = np.where(live, r, 1.0) / ds
+    np.where(live, ds * ds * np.expm1(0.5 * np.log1p(v * v)),
+             np.where(delta < 0.0, np.inf + 0.0 * v, 0.0 * v))
+""", "pseudo_huber(delta, r) = delta^2 (sqrt(1 + (r / delta)^2) - 1), as SciPy: expm1/log1p")
+
+
+def _boxcox_text(log: str) -> str:
+    """Box-Cox of the logarithm ``log`` (log x, or log1p x), SciPy's three cases."""
+    return f"""
+        lg = {log}
+        small = np.abs(lmbda) < 1e-19
+        ls = np.where(small, 1.0, lmbda)
+        big = ls * lg >= 709.78
+        np.where(small, lg, np.where(big, np.sign(ls) * np.exp(np.where(big, ls * lg, 0.0)
+                                                                  - np.log(np.abs(ls))) - 1.0 / ls,
+                                     np.expm1(np.where(big, 0.0, ls * lg)) / ls))
+    """
+
+
+_written(scipy.special.boxcox, "x, lmbda", _boxcox_text("np.log(x)"), "boxcox(x, lmbda)")
+_written(scipy.special.boxcox1p, "x, lmbda", _boxcox_text("np.log1p(x)"), "boxcox1p(x, lmbda)")
