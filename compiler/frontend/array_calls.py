@@ -138,9 +138,27 @@ def lower_full_like(lowerer, node, args):
     return lowerer.op(node, "mul", ones, value)
 
 
-@lowers(np.eye, takes="N")
+@lowers(np.eye, takes="N M k dtype")
 def lower_eye(lowerer, node, args):
-    return lowerer.op(node, "eye", lowerer.int_atom(args["N"]))
+    """np.eye(N), and N x M with ones on the k-th diagonal (a comparison of two aranges)."""
+    n = lowerer.int_atom(args["N"])
+    dtype = lowerer.dtype_of(args["dtype"], node) if "dtype" in args else "float64"
+    no_m = "M" not in args or args.is_none("M")
+    if no_m and "k" not in args:
+        out = lowerer.op(node, "eye", n)
+    else:
+        m = n if no_m else lowerer.int_atom(args["M"])
+        k = lowerer.int_atom(args["k"]) if "k" in args else Const(0, T.I64)
+        out = lowerer.lower_text("np.where(np.arange(n)[:, None] + k == np.arange(m)[None, :], "
+                                 "1.0, 0.0)", node, n=n, m=m, k=k)
+    return out if dtype == "float64" else lowerer.cast(out, T.with_dtype(out.type, dtype), node)
+
+
+@lowers(np.identity, takes="n dtype")
+def lower_identity(lowerer, node, args):
+    out = lowerer.op(node, "eye", lowerer.int_atom(args["n"]))
+    dtype = lowerer.dtype_of(args["dtype"], node) if "dtype" in args else "float64"
+    return out if dtype == "float64" else lowerer.cast(out, T.with_dtype(out.type, dtype), node)
 
 
 @lowers(np.arange, takes="start_or_stop stop step")

@@ -704,12 +704,14 @@ def _matrix_norm(lowerer, node, x, ord_, axes, keepdims):
         m = op(node, "amax" if ord_ > 0 else "amin", s, axis=chosen, keepdims=True)
         return _finish(lowerer, node, m, tuple(sorted(axes)), keepdims)
     if ord_ in (2, -2, "nuc"):       # of the singular values (library/svd.py), as NumPy
-        if x.type.ndim != 2:
-            raise lowerer.err(node, f"np.linalg.norm with ord={ord_!r} (singular values) is "
-                              f"supported on 2-D arrays here (got {x.type.ndim}-D)",
-                              "Loop over the leading axes.")
-        a = op(node, "transpose", x) if axes == (1, 0) else x
         reduce = {"nuc": "np.sum", 2: "np.max", -2: "np.min"}[ord_]
+        if x.type.ndim != 2:         # NumPy's: the two axes last, a stack of matrices
+            a = lowerer.lower_text(f"np.moveaxis(x, ({row}, {col}), (-2, -1))", node, x=x)
+            r = lowerer.lower_text(f"{reduce}(np.linalg.svdvals(a), axis=-1)", node, a=a)
+            for k in (sorted(axes) if keepdims else ()):
+                r = op(node, "expand_dims", r, axis=k)
+            return r
+        a = op(node, "transpose", x) if axes == (1, 0) else x
         r = lowerer.lower_text(f"{reduce}(np.linalg.svdvals(a), keepdims={keepdims})", node, a=a)
         return op(node, "expand_dims", r, axis=0) if keepdims else r
     raise lowerer.err(node, f"np.linalg.norm: ord={ord_!r} is not a matrix norm",

@@ -116,3 +116,7 @@ def hermitian(A):
 
 def stack_norm(A):
     return np.linalg.norm(A, "nuc", axis=(0, 1))
+
+
+def stack_norm_sum(A):
+    return np.sum(np.linalg.norm(A, "nuc", axis=(0, 1)) * np.array([1.0, 2.0]))

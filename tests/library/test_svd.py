@@ -123,9 +123,17 @@ def test_full_matrices_are_refused_where_differentiated(f, what):
         fg.jvp(f, (MATRICES["wide"],), (MATRICES["wide"],), target="python")
 
 
+def test_nuclear_norm_over_two_axes_of_a_3d_array():
+    # NumPy's: the singular values of each matrix of the stack (the two axes moved last)
+    A = RNG.normal(size=(4, 3, 2))
+    np.testing.assert_allclose(fg.vjp(F.stack_norm, A, target="python")[0], F.stack_norm(A),
+                               rtol=1e-13)
+    np.testing.assert_allclose(fg.grad(F.stack_norm_sum, target="python")(A),
+                               num_grad(F.stack_norm_sum, (A,), 0), rtol=1e-6, atol=1e-8)
+
+
 @pytest.mark.parametrize("f, what", [
-    (F.hermitian, "hermitian=True) is not supported"),
-    (F.stack_norm, "supported on 2-D arrays here (got 3-D)")], ids=["hermitian", "norm"])
+    (F.hermitian, "hermitian=True) is not supported")], ids=["hermitian"])
 def test_refusals(f, what):      # (a stack of matrices is mapped: tests/library/test_stacks.py)
     A = RNG.normal(size=(4, 3, 2)) if f is not F.hermitian else np.eye(3)
     with pytest.raises(fg.CompileError) as e:
