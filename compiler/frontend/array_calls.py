@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import types as T
-from ..ir import Const
+from ..ir import Const, Var
 from ..library.registry import as_method, lowers
 
 REDUCED = ("sum", "mean", "max", "min", "prod", "amax", "amin")
@@ -117,9 +117,16 @@ def lower_copy(lowerer, node, args):
 
 @lowers(np.full, takes="shape fill_value")
 def lower_full(lowerer, node, args):
+    """np.full(shape, v): the value broadcast to the shape; a value computed in the function
+    is added to zeros of that shape, so its gradient is the result's summed back to it."""
     dims = lowerer.dims(args["shape"], node)
-    value = lowerer.atom(args["fill_value"])
-    return lowerer.op(node, "full", *dims, lowerer.cast(value, T.F64, node))
+    value = lowerer.cast(lowerer.atom(args["fill_value"]), T.F64, node)
+    if isinstance(value, Const):
+        return lowerer.op(node, "full", *dims, value)
+    if T.is_array(value.type) and value.type.ndim > len(dims):
+        raise lowerer.err(node, f"np.full: a {value.type.ndim}-D fill value does not broadcast "
+                                f"to a {len(dims)}-D shape")
+    return lowerer.op(node, "add", lowerer.op(node, "zeros", *dims, dtype="float64"), value)
 
 
 @lowers(np.full_like, takes="a fill_value dtype")
@@ -163,8 +170,21 @@ def lower_identity(lowerer, node, args):
 
 @lowers(np.arange, takes="start_or_stop stop step")
 def lower_arange(lowerer, node, args):
-    bounds = [args[k] for k in ("start_or_stop", "stop", "step") if k in args]
-    return lowerer.op(node, "arange", *(lowerer.atom(a) for a in bounds))
+    """np.arange; with a float start or step computed in the function, NumPy's values as
+    NumPy fills them (start, start + step, then start + i * delta, delta = (start + step) -
+    start), so they carry the derivatives of start and step (the count, from NumPy's own
+    arange, has none)."""
+    bounds = [lowerer.atom(args[k]) for k in ("start_or_stop", "stop", "step") if k in args]
+    values = lowerer.op(node, "arange", *bounds)
+    start = bounds[0] if len(bounds) > 1 else None
+    step = bounds[2] if len(bounds) > 2 else None
+    if not any(isinstance(b, Var) and T.is_float(b.type) for b in (start, step) if b is not None):
+        return values
+    return lowerer.lower_text("""
+        i = np.arange(values.shape[0])
+        d = (start + step) - start
+        np.where(i == 1, start + step, start + i * d)
+    """, node, values=values, start=start, step=step if step is not None else Const(1.0, T.F64))
 
 
 # ---- array methods: each means a function above, or the ndarray method's own entry
