@@ -1,6 +1,6 @@
 """Functions written as the NumPy code they mean, and a few small primitives: ``np.cov``,
 ``np.corrcoef``, ``np.ptp``, ``np.logspace``, ``np.linalg.multi_dot``, ``np.triu_indices``/
-``np.tril_indices``, ``math.fsum``/``math.prod``, ``np.average``, SciPy's ``entr``, ``rel_entr``,
+``np.tril_indices``, ``math.fsum``/``math.prod``, ``np.average``, ``np.select``, SciPy's ``entr``, ``rel_entr``,
 ``kl_div``, ``huber``, ``pseudo_huber``, ``boxcox``, ``boxcox1p`` (and its ``log1p``,
 ``expm1``, ``cbrt``, ``exp2``, which are primitives); ``np.fmod`` (a primitive: the remainder
 with the dividend's sign), ``np.digitize`` (integers, no gradient; ``np.searchsorted`` is in interp.py).
@@ -300,3 +300,22 @@ def _boxcox_text(log: str) -> str:
 
 _written(scipy.special.boxcox, "x, lmbda", _boxcox_text("np.log(x)"), "boxcox(x, lmbda)")
 _written(scipy.special.boxcox1p, "x, lmbda", _boxcox_text("np.log1p(x)"), "boxcox1p(x, lmbda)")
+
+
+# ---------------------------------------------------------------- select
+
+@lowers(np.select, takes="condlist choicelist default")
+def _select(lowerer, node, args):
+    """np.select: the choice of the first true condition, else the default, as NumPy fills
+    it (the default, then each pair from the last to the first where its condition holds)."""
+    conds, choices = lowerer.expr(args["condlist"]), lowerer.expr(args["choicelist"])
+    if not (isinstance(conds, tuple) and isinstance(choices, tuple)):
+        raise lowerer.err(node, "np.select takes a list of conditions and a list of choices")
+    if len(conds) != len(choices):
+        raise lowerer.err(node, "list of cases must be same length as list of conditions")
+    if not conds:
+        raise lowerer.err(node, "select with an empty condition list is not possible")
+    out = lowerer.atom(args["default"]) if "default" in args else Const(0, T.I64)
+    for c, v in reversed(list(zip(conds, choices))):
+        out = lowerer.lower_text("np.where(c, v, out)", node, c=c, v=v, out=out)
+    return out

@@ -53,9 +53,14 @@ def avg_ret(x):
 def avg_scalar_w(x):
     return np.average(x, weights=x)
 
+def select_(x):
+    return np.sum(np.select([x > 1.0, x > 0.5], [x * 2, x ** 2], default=x[0]) * np.arange(4.0))
+def select_nodefault(x):
+    return np.sum(np.select([x < 0.5, x >= 1.0], [np.sin(x), x[1] * 3.0]) ** 2)
+
 
 FUNCS = [fmod_, cov1, cov2, cov_xy, corr, ptp_, logspace_, multidot, mathf, search, triu_idx,
-         avg_plain, avg_w, avg_ret, avg_scalar_w]
+         avg_plain, avg_w, avg_ret, avg_scalar_w, select_, select_nodefault]
 
 
 def cov_of_one_row(x):

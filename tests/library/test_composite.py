@@ -20,7 +20,7 @@ def test_python_target_against_differences(f, x):
 
 
 @pytest.mark.parametrize("f", [F.cov1, F.cov2, F.corr, F.cov_xy, F.logspace_, F.multidot, F.ptp_,
-                               F.avg_plain, F.avg_w],
+                               F.avg_plain, F.avg_w, F.select_, F.select_nodefault],
                          ids=lambda f: f.__name__)
 def test_against_jax(f):
     jax = pytest.importorskip("jax")
