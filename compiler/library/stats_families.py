@@ -61,6 +61,19 @@ def _lowering(text: str, counts=()):
     return lower
 
 
+def _checked(methods: dict, valid: str) -> dict:
+    """``methods`` giving NaN where the parameters are outside SciPy's domain (``valid``, its
+    ``_argcheck`` and scale > 0), as SciPy does."""
+    valid = valid.format(**_K)
+
+    def check(lower):
+        def checked(lowerer, node, v, what):
+            return lowerer.lower_text(f"np.where({valid}, value, np.nan)", node, **v,
+                                      value=lower(lowerer, node, v, what))
+        return checked
+    return {k: check(m) for k, m in methods.items()}
+
+
 def _where(inside, value, outside):
     return f"np.where({inside}, {value}, {outside})"
 
@@ -68,7 +81,7 @@ def _where(inside, value, outside):
 # ---------------------------------------------------------------- continuous families
 
 def _continuous(name, shapes, log, support=None, *, safe=1.0, open_pdf=False, cdf=None,
-                sf=None, logcdf=None, logsf=None):
+                sf=None, logcdf=None, logsf=None, valid=None):
     """Register continuous family ``name``: its log-density ``log`` in ``ys`` and the shape
     parameters ``shapes``, on ``support`` (lo, hi or None) of the standard point, or the
     whole line; its tails' texts where it has them (the log-tails not given come from the
@@ -100,7 +113,8 @@ def _continuous(name, shapes, log, support=None, *, safe=1.0, open_pdf=False, cd
         low, up = _lowering(tail["cdf"]), _lowering(tail["sf"])
         methods.update(_tails(low, up))
         methods.update({k: _lowering(tail[k]) for k in ("logcdf", "logsf") if tail[k]})
-    _FAMILIES[name] = (params, {"loc": 0.0, "scale": 1.0}, methods)
+    valid = "scale > 0.0" if valid is None else f"np.logical_and(scale > 0.0, {valid})"
+    _FAMILIES[name] = (params, {"loc": 0.0, "scale": 1.0}, _checked(methods, valid))
 
 
 _continuous("expon", (), "-ys", (0.0, None), cdf="-np.expm1(-ys)", sf="np.exp(-ys)",
@@ -130,29 +144,36 @@ _continuous("halfnorm", (), "{HALF_LOG_2_OVER_PI} - ys * ys / 2.0", (0.0, None),
 _continuous("lognorm", ("s",), "-(np.log(ys) * np.log(ys)) / (2.0 * (s * s)) "
             "- np.log(s * ys * {SQRT_2PI})", (0.0, None), open_pdf=True,
             cdf="ndtr(np.log(ys) / s)", sf="ndtr(-np.log(ys) / s)",
-            logcdf="log_ndtr(np.log(ys) / s)", logsf="log_ndtr(-np.log(ys) / s)")
+            logcdf="log_ndtr(np.log(ys) / s)", logsf="log_ndtr(-np.log(ys) / s)",
+            valid="s > 0.0")
 _continuous("invgamma", ("a",), "-(a + 1.0) * np.log(ys) - gammaln(a) - 1.0 / ys", (0.0, None),
-            open_pdf=True, cdf="gammaincc(a, 1.0 / ys)", sf="gammainc(a, 1.0 / ys)")
+            open_pdf=True, cdf="gammaincc(a, 1.0 / ys)", sf="gammainc(a, 1.0 / ys)",
+            valid="a > 0.0")
 _continuous("weibull_min", ("c",), "np.log(c) + xlogy(c - 1.0, ys) - ys ** c", (0.0, None),
-            cdf="-np.expm1(-(ys ** c))", sf="np.exp(-(ys ** c))", logsf="-(ys ** c)")
+            cdf="-np.expm1(-(ys ** c))", sf="np.exp(-(ys ** c))", logsf="-(ys ** c)",
+            valid="c > 0.0")
 _continuous("gumbel_r", (), "-ys - np.exp(-ys)", cdf="np.exp(-np.exp(-ys))",
             sf="-np.expm1(-np.exp(-ys))", logcdf="-np.exp(-ys)")
 _continuous("pareto", ("b",), "np.log(b) - (b + 1.0) * np.log(ys)", (1.0, None), safe=2.0,
-            cdf="1.0 - ys ** (-b)", sf="ys ** (-b)", logsf="-b * np.log(ys)")
+            cdf="1.0 - ys ** (-b)", sf="ys ** (-b)", logsf="-b * np.log(ys)",
+            valid="b > 0.0")
 _continuous("halfcauchy", (), "{LOG_2_OVER_PI} - np.log1p(ys * ys)", (0.0, None),
             cdf="{TWO_OVER_PI} * np.arctan(ys)", sf="{TWO_OVER_PI} * np.arctan2(1.0, ys)")
 _continuous("gompertz", ("c",), "np.log(c) + ys - c * np.expm1(ys)", (0.0, None),
             cdf="-np.expm1(-c * np.expm1(ys))", sf="np.exp(-c * np.expm1(ys))",
-            logsf="-c * np.expm1(ys)")
+            logsf="-c * np.expm1(ys)", valid="c > 0.0")
 # kappa (cos y - 1), written -2 kappa sin(y/2)^2 (SciPy's cosm1, to rounding)
 _continuous("vonmises", ("kappa",), "-2.0 * kappa * (np.sin(ys / 2.0) * np.sin(ys / 2.0)) "
-            "- {LOG_2PI} - np.log(i0e(kappa))")
-_continuous("skewnorm", ("a",), "{LOG2} - 0.5 * (ys * ys) - {HALF_LOG_2PI} + log_ndtr(a * ys)")
+            "- {LOG_2PI} - np.log(i0e(kappa))",
+            valid="kappa >= 0.0")
+_continuous("skewnorm", ("a",), "{LOG2} - 0.5 * (ys * ys) - {HALF_LOG_2PI} + log_ndtr(a * ys)",
+            valid="np.isfinite(a)")
 
 
 # ---------------------------------------------------------------- discrete families
 
-def _discrete(name, shapes, log, lo, hi=None, *, counts=(), cdf=None, sf=None, logsf=None):
+def _discrete(name, shapes, log, lo, hi=None, *, valid, counts=(), cdf=None, sf=None,
+              logsf=None):
     """Register discrete family ``name``: its log-mass ``log`` at the whole number ``js``
     (from ``lo`` to ``hi``, a text, or unbounded); its tails at ``ks = floor(k - loc)``."""
     inside = f"np.logical_and(j == np.floor(j), j >= {lo})"
@@ -174,22 +195,27 @@ def _discrete(name, shapes, log, lo, hi=None, *, counts=(), cdf=None, sf=None, l
             methods["logsf"] = _lowering(start + _where("inside", logsf,
                                                          f"np.where(kf < {lo}, 0.0, -np.inf)"),
                                          counts)
-    _FAMILIES[name] = (params, {"loc": 0.0}, methods)
+    _FAMILIES[name] = (params, {"loc": 0.0}, _checked(methods, valid))
 
 
 # (binom's tails at a safe n - k where k is outside [0, n): betainc(0, .) has no slope)
 _discrete("binom", ("n", "p"), "gammaln(n + 1.0) - (gammaln(js + 1.0) + gammaln(n - js + 1.0)) "
           "+ xlogy(js, p) + xlog1py(n - js, -p)", 0.0, "n", counts=("n",),
           cdf="betainc(np.where(inside, n - ks, 1.0), ks + 1.0, 1.0 - p)",
-          sf="betainc(ks + 1.0, np.where(inside, n - ks, 1.0), p)")
+          sf="betainc(ks + 1.0, np.where(inside, n - ks, 1.0), p)",
+          valid="np.logical_and(np.logical_and(n >= 0.0, n == np.floor(n)), "
+                "np.logical_and(p >= 0.0, p <= 1.0))")
 _discrete("bernoulli", ("p",), "xlogy(js, p) + xlog1py(1.0 - js, -p)", 0.0, "1.0",
-          cdf="1.0 - p + 0.0 * ks", sf="p + 0.0 * ks")
+          cdf="1.0 - p + 0.0 * ks", sf="p + 0.0 * ks",
+          valid="np.logical_and(p >= 0.0, p <= 1.0)")
 _discrete("nbinom", ("n", "p"), "gammaln(n + js) - gammaln(js + 1.0) - gammaln(n) + n * np.log(p) "
           "+ xlog1py(js, -p)", 0.0, cdf="betainc(n, ks + 1.0, p)",
-          sf="betainc(ks + 1.0, n, 1.0 - p)")
+          sf="betainc(ks + 1.0, n, 1.0 - p)",
+          valid="np.logical_and(n > 0.0, np.logical_and(p > 0.0, p <= 1.0))")
 _discrete("geom", ("p",), "xlog1py(js - 1.0, -p) + np.log(p)", 1.0,
           cdf="-np.expm1(np.log1p(-p) * ks)", sf="np.exp(ks * np.log1p(-p))",
-          logsf="ks * np.log1p(-p)")
+          logsf="ks * np.log1p(-p)",
+          valid="np.logical_and(p > 0.0, p <= 1.0)")
 
 
 # ---------------------------------------------------------------- multinomial

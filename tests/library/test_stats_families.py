@@ -100,6 +100,37 @@ def test_values_match_scipy(name):
 UNDERFLOWS = {"gompertz_logsf"}
 
 
+# parameters outside SciPy's domain (its _argcheck, and scale > 0): NaN, as SciPy
+_INVALID = {"lognorm": [-0.5, 0.0], "invgamma": [-1.0], "weibull_min": [0.0, -2.0],
+            "pareto": [-1.0], "gompertz": [-0.3], "vonmises": [-1.0], "skewnorm": [np.inf],
+            "binom": [(8.5, 0.3), (-1.0, 0.3), (8.0, 1.2)], "bernoulli": [(-0.1,), (1.5,)],
+            "nbinom": [(0.0, 0.3), (2.0, 0.0), (2.0, 1.3)], "geom": [(0.0,), (1.2,)]}
+
+
+# (not the discrete logcdf: SciPy's keeps 0 from the support's end on even then)
+@pytest.mark.parametrize("name", [n for n in EXPRS if (n.rsplit("_", 1)[0] in _INVALID
+                                                       or n.rsplit("_", 2)[0] in _INVALID)
+                                  and n.rsplit("_", 1)[0] + "_logcdf" != n
+                                  or n.rsplit("_", 1)[0] in CONTINUOUS])
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_parameters_outside_the_domain_give_nan(name):
+    f = getattr(MOD, "v_" + name)
+    family, args = _value_args(name)
+    cases = [tuple(args[1:-2]) and (v,) for v in _INVALID.get(family, [])]
+    if family in DISCRETE:
+        cases = _INVALID[family]
+    trials = [list(args[:1]) + list(c) + list(args[1 + len(c):]) for c in cases]
+    if family in CONTINUOUS:
+        trials.append(args[:-1] + [-1.0])                       # scale < 0
+    for a in trials:
+        tans = (np.zeros(np.shape(a[0])),) + (None,) * (len(a) - 1)
+        with np.errstate(all="ignore"):
+            want = f(*a)
+        out = fg.jvp(f, tuple(a), tans, target="python")[0]
+        assert np.all(np.isnan(want)), (name, a)
+        np.testing.assert_array_equal(np.isnan(out), True, err_msg=f"{name} {a[1:]}")
+
+
 def _grad_args(name):
     family, args = _value_args(name)
     if family in CONTINUOUS:
