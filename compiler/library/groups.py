@@ -18,6 +18,7 @@ from . import introspect  # noqa: F401
 from . import grids  # noqa: F401
 from . import incomplete  # noqa: F401
 from . import stats  # noqa: F401
+from . import stats_families  # noqa: F401
 from . import random  # noqa: F401
 from . import effects  # noqa: F401
 from . import bessel  # noqa: F401

@@ -1,6 +1,9 @@
 """scipy.stats distributions inside differentiated code: ``norm``, ``t``, ``gamma``, ``beta``,
-``chi2``, ``poisson``, ``dirichlet`` and ``multivariate_normal`` (the families autograd's
-``autograd.scipy.stats`` has), called as SciPy spells them (``norm.logpdf(x, loc=0,
+``chi2``, ``poisson``, ``dirichlet`` and ``multivariate_normal`` here (the families autograd's
+``autograd.scipy.stats`` has), and through ``register`` the families of
+compiler/library/stats_families.py (``expon laplace cauchy logistic uniform halfnorm lognorm
+invgamma weibull_min gumbel_r pareto halfcauchy gompertz vonmises skewnorm``, ``binom
+bernoulli nbinom geom``, ``multinomial``), called as SciPy spells them (``norm.logpdf(x, loc=0,
 scale=1)``, ``scipy.stats.t.logpdf``, ``st.gamma.pdf``) or frozen (``norm(mu, s).logpdf(x)``).
 
 Each density is written once, below, as the NumPy text it means (lowered by
@@ -15,7 +18,9 @@ The CDFs (``cdf``, ``sf``, ``logcdf``, ``logsf``) of ``t``, ``gamma``, ``beta``,
 and ``poisson`` are the regularised incomplete gamma and beta functions
 (compiler/library/incomplete.py): differentiable in the point, ``loc``, ``scale`` and the
 Poisson ``mu``; a derivative in a shape parameter (``df``, ``a``, ``b``) has no closed form
-and is a CompileError rather than a wrong gradient.
+and is a CompileError rather than a wrong gradient. Any other scipy.stats distribution, or
+a method flatgrad does not lower, is the CompileError "flatgrad does not support
+scipy.stats.<name>.<method>" with the list of the families flatgrad has.
 """
 from __future__ import annotations
 
@@ -36,9 +41,9 @@ from .registry import ATTRIBUTES, CALLABLE_TYPES, lowers
 _C = {"HALF_LOG_2PI": repr(0.5 * math.log(2.0 * math.pi)), "LOG_PI": repr(math.log(math.pi)),
       "LOG2": repr(math.log(2.0)), "SQRT1_2": repr(math.sqrt(0.5))}
 
-_HELPERS = {"gammaln": scipy.special.gammaln, "xlogy": scipy.special.xlogy,
-            "xlog1py": scipy.special.xlog1py, "betaln": scipy.special.betaln,
-            "log_ndtr": scipy.special.log_ndtr, "erfc": scipy.special.erfc}
+_HELPERS = {name: getattr(scipy.special, name) for name in (
+    "gammaln", "xlogy", "xlog1py", "betaln", "log_ndtr", "erfc", "erf", "ndtr", "expit",
+    "log_expit", "i0e", "gammainc", "gammaincc", "betainc")}
 
 
 def _text(body: str) -> str:
@@ -208,12 +213,12 @@ for _name, _params in (("gamma", ("x", "a", "loc", "scale")),
             extra=_tails(_incomplete_tail(_name, False), _incomplete_tail(_name, True)))
 _family("poisson", ("k", "mu", "loc"), {"loc": 0.0}, log_name="logpmf",
         extra=_tails(_poisson_tail(False), _poisson_tail(True)))
-_MULTIVARIATE = {"multivariate_normal": (("x", "mean", "cov", "allow_singular"),
-                                         ("logpdf", "pdf", "entropy")),
-                 "dirichlet": (("x", "alpha"), ("logpdf", "pdf"))}
+# multivariate family -> (SciPy's parameters, its methods, the lowering of its log-density
+# (lowerer, node, args by name, method))
+_MULTIVARIATE: dict[str, tuple] = {}
 
-_DISTS = {name: getattr(st, name) for name in (*_FAMILIES, *_MULTIVARIATE)}
-_NAME_OF = {id(d): n for n, d in _DISTS.items()}
+_DISTS: dict[str, object] = {}     # every family flatgrad lowers, by name
+_NAME_OF: dict[int, str] = {}
 
 _INVERSES = ("ppf", "isf")
 
@@ -227,12 +232,8 @@ def _methods(name: str) -> tuple:
 
 def _density(lowerer, node, name: str, method: str, args: dict):
     """Lower ``scipy.stats.<name>.<method>`` at ``args`` (atoms by SciPy's parameter names)."""
-    if name == "multivariate_normal" and method == "entropy":
-        value = _mvn_entropy(lowerer, node, args)
-    elif name == "multivariate_normal":
-        value = _mvn_logpdf(lowerer, node, args)
-    elif name == "dirichlet":
-        value = _dirichlet_logpdf(lowerer, node, args)
+    if name in _MULTIVARIATE:
+        value = _MULTIVARIATE[name][2](lowerer, node, args, method)
     else:
         params, defaults, methods = _FAMILIES[name]
         values = {k: args.get(k, Const(defaults.get(k, 0.0), T.F64)) for k in params}
@@ -421,13 +422,39 @@ def _call_frozen(lowerer, fm, node):
     return _density(lowerer, node, name, fm.method, {**fm.frozen.args, **_floats(lowerer, node, args)})
 
 
-for _name, _dist in _DISTS.items():
-    for _m in _methods(_name):
-        lowers(getattr(_dist, _m), signature=_signature(_name, _params_of(_name, _m)))(
-            _method_lowering(_name, _m))
-    lowers(_dist, signature=_signature(_name, _params_of(_name)[1:]))(_freeze(_name))
-    ATTRIBUTES[type(_dist)] = _read_method
+def register(name: str) -> None:
+    """Lower ``scipy.stats.<name>``'s methods, its frozen form and reads of its attributes
+    (the family's entry in ``_FAMILIES`` or ``_MULTIVARIATE`` first)."""
+    dist = _DISTS[name] = getattr(st, name)
+    _NAME_OF[id(dist)] = name
+    for method in _methods(name):
+        lowers(getattr(dist, method), signature=_signature(name, _params_of(name, method)))(
+            _method_lowering(name, method))
+    lowers(dist, signature=_signature(name, _params_of(name)[1:]))(_freeze(name))
+    ATTRIBUTES[type(dist)] = _read_method
+
+
+_MULTIVARIATE["multivariate_normal"] = (
+    ("x", "mean", "cov", "allow_singular"), ("logpdf", "pdf", "entropy"),
+    lambda lowerer, node, a, method: (_mvn_entropy if method == "entropy" else _mvn_logpdf)(
+        lowerer, node, a))
+_MULTIVARIATE["dirichlet"] = (("x", "alpha"), ("logpdf", "pdf"),
+                              lambda lowerer, node, a, method: _dirichlet_logpdf(lowerer, node, a))
+for _name in (*_FAMILIES, *_MULTIVARIATE):
+    register(_name)
 ATTRIBUTES[Frozen] = _read_frozen
+
+
+def _read_unsupported(lowerer, obj, node):
+    """An attribute of a scipy.stats distribution flatgrad does not lower."""
+    name = getattr(obj, "name", None) or type(obj).__name__.removesuffix("_gen")
+    raise lowerer.err(node, f"flatgrad does not support scipy.stats.{name}.{node.attr}",
+                      f"Supported families: {', '.join(_DISTS)}.")
+
+
+# (the base classes: a family registered above has its own class's reader)
+ATTRIBUTES[_distn_infrastructure.rv_generic] = _read_unsupported
+ATTRIBUTES[_multivariate.multi_rv_generic] = _read_unsupported
 
 
 def _read_made_outside(lowerer, obj, node):

@@ -35,6 +35,7 @@ SMOOTH_POINTS = {
     "polygamma": [(0, 0.7), (1, 2.5), (2, -1.3), (0, -2.6)], "sinc": [(0.4,), (-1.3,), (0.1,), (-0.2,)], "log_ndtr": [(0.4,), (-3.0,), (-25.0,), (7.0,)],
     "gammainc": [(2.5, 0.7), (0.6, 3.0), (40.0, 38.0)], "gammaincc": [(2.5, 0.7), (0.6, 3.0)],
     "betainc": [(2.5, 1.5, 0.3), (0.7, 4.0, 0.8), (30.0, 20.0, 0.6)],
+    "stats_count": [(3.0,)],
     "fmax": [(1.3, 0.7), (0.7, 1.3)], "fmin": [(1.3, 0.7), (0.7, 1.3)],
     "isnan": [(0.7,)], "isinf": [(0.7,)], "isfinite": [(0.7,)], "signbit": [(0.7,), (-0.7,)],
     # compiler/library/bessel.py
@@ -56,6 +57,8 @@ INTERNAL = {"trip_count", "tape_alloc", "tape_put", "tape_push", "tape_get", "ze
 # arguments whose derivative flatgrad refuses (a CompileError, not a value): the shape
 # parameters of the incomplete gamma and beta functions (no closed form)
 NO_DERIVATIVE = {"gammainc": (0,), "gammaincc": (0,), "betainc": (0, 1),
+                 # the number of trials of scipy.stats.binom and multinomial
+                 "stats_count": (0,),
                  # and the order of the Bessel functions
                  "jv": (0,), "yv": (0,), "iv": (0,), "ive": (0,), "kv": (0,), "kve": (0,)}
 
