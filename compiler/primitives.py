@@ -716,7 +716,9 @@ defprim("reshape", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
                 jit=lambda a, p: f"np.ascontiguousarray({a[0]}).reshape({_dims(a[1:], p)})"),
         elementwise=False,
         view=True, reads_values=False, shape=_reshape_shape,
-        vjp=(lambda b, g, out, x, *dims: b.reshape_like(g, x),),
+        # (back to a number: the one element, as a sum; a number has no .shape under Numba)
+        vjp=(lambda b, g, out, x, *dims: b.reshape_like(g, x) if T.is_array(x.type)
+             else b.op("sum", g),),
         jvp=(lambda b, t, out, x, *dims: b.reshape(t, *dims),), reads_output=False,
         never_raises=True, linear_in="first", batch=B_SHAPED)
 defprim("reshape_like", 2, lambda x, like: T.Array(x.dtype, like.ndim) if T.is_array(like)

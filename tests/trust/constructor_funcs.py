@@ -21,3 +21,7 @@ def arange_step(x):
 
 def arange_values(x):
     return np.arange(x[0], x[1] + 4.0, x[2] * 0.1 + 0.013)
+
+
+def reshape_a_number(x):
+    return np.sum(np.reshape(x[0], (1,)) * x[1]) + np.sum(np.reshape(x[2] * 2.0, (1, 1)) ** 2)

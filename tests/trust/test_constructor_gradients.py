@@ -29,4 +29,9 @@ def test_arange_values_are_numpys_bit_for_bit(target):
 
 @pytest.mark.slow
 def test_cpu_target_against_python():
-    check_cpu_matches_python(FUNCS, [X])
+    # (the gradient of a number reshaped to an array did not compile under Numba)
+    check_cpu_matches_python(FUNCS + [F.reshape_a_number], [X])
+
+
+def test_a_number_reshaped_to_an_array():
+    check_value_and_grad(F.reshape_a_number, (X,), 0, rtol=1e-6, atol=1e-8)
