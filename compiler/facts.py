@@ -80,16 +80,20 @@ def scope(names, bindings: dict, known: dict):
         _SCOPE.reset(token)
 
 
+def _unknown(lowerer, node, unknown: str, hint: str) -> CompileError:
+    return lowerer.err(node, f"{unknown} is known only at run time (flatgrad knows it for the "
+                             "function's array arguments and for arrays whose sizes follow from "
+                             "theirs or from constants)", hint)
+
+
 def _argument(lowerer, node, pid, unknown: str, hint: str):
     """``(scope, position, name, its Sized or None)`` for the array argument whose parameter
-    has id ``pid`` in the function being compiled; otherwise (None), a CompileError saying
+    has id ``pid`` in the function being compiled; otherwise, a CompileError saying
     ``unknown``."""
     s = _SCOPE.get()
     entry = s.args.get(pid) if s is not None else None
     if entry is None:
-        raise lowerer.err(node, f"{unknown} is known only at run time (flatgrad knows it for the "
-                           "function's array arguments and for arrays whose sizes follow from "
-                           "theirs or from constants)", hint)
+        raise _unknown(lowerer, node, unknown, hint)
     return (s, *entry)
 
 
@@ -119,31 +123,35 @@ def _arg_length(lowerer, node, pid, axis: int, what: str) -> int:
 
 
 def _dims(lowerer, x) -> tuple:
-    """The symbolic dimensions of ``x`` (dims.py): an argument's own, or those the shape rules
-    of the ops that made it give (shapes.static_shape)."""
+    """The dimensions of ``x``, each ``("const", n)``, ``("arg", parameter id, axis)`` (an axis
+    of an array argument, whose facts the signature may hold) or None (known only at run
+    time): an argument's own, or those the shape rules of the ops that made it give
+    (shapes.static_shape)."""
     s = _SCOPE.get()
-    if s is not None and isinstance(x, Var) and x.id in s.args:
+    args = frozenset(s.args) if s is not None else frozenset()
+    if isinstance(x, Var) and x.id in args:
         return tuple(("arg", x.id, k) for k in range(x.type.ndim))
-    return static_shape(getattr(lowerer, "defs", {}), x, frozenset(s.args) if s else frozenset())
+
+    def known(d):
+        if d == 1:
+            return ("const", 1)
+        if isinstance(d, tuple) and d[0] == "const" and isinstance(d[1], int):
+            return d
+        return d if isinstance(d, tuple) and d[0] == "arg" and d[1] in args else None
+    return tuple(known(d) for d in static_shape(getattr(lowerer, "defs", {}), x, args))
 
 
 def unit_axes(lowerer, node, x, what: str) -> tuple[int, ...]:
     """Which axes of ``x`` have length 1: an array argument of the function being compiled
     (recording the request where the signature could hold the fact), or an array whose
     dimensions follow from constants and arguments' axes; otherwise a CompileError."""
-    s = _SCOPE.get()
     out = []
     for k, d in enumerate(_dims(lowerer, x)):
-        if d == 1 or d == ("const", 1):
+        if d is None:
+            raise _unknown(lowerer, node, f"{what}: which axes of this array have length 1",
+                           "Name the axes: np.squeeze(x, axis=0).")
+        if d == ("const", 1) or d[0] == "arg" and d[2] in _arg_units(lowerer, node, d[1], what):
             out.append(k)
-        elif isinstance(d, tuple) and d[0] == "const":
-            continue
-        elif isinstance(d, tuple) and d[0] == "arg" and s is not None and d[1] in s.args:
-            if d[2] in _arg_units(lowerer, node, d[1], what):
-                out.append(k)
-        else:
-            _argument(lowerer, node, None, f"{what}: which axes of this array have length 1",
-                      "Name the axes: np.squeeze(x, axis=0).")
     return tuple(out)
 
 
@@ -151,14 +159,9 @@ def axis_length(lowerer, node, x, axis: int, what: str) -> int:
     """The length of axis ``axis`` of ``x``: an array argument of the function being compiled
     (recording the request where it could be known), or an array whose that axis follows
     from a constant or an argument's axis; otherwise a CompileError."""
-    s = _SCOPE.get()
     dims = _dims(lowerer, x)
     d = dims[axis] if axis < len(dims) else None
-    if d == 1:
-        return 1
-    if isinstance(d, tuple) and d[0] == "const" and isinstance(d[1], int):
-        return d[1]
-    if isinstance(d, tuple) and d[0] == "arg" and s is not None and d[1] in s.args:
-        return _arg_length(lowerer, node, d[1], d[2], what)
-    _argument(lowerer, node, None, f"{what}: the length of axis {axis} of this array",
-              "Index the parts you need: x[0], x[1], ...")
+    if d is None:
+        raise _unknown(lowerer, node, f"{what}: the length of axis {axis} of this array",
+                       "Index the parts you need: x[0], x[1], ...")
+    return d[1] if d[0] == "const" else _arg_length(lowerer, node, d[1], d[2], what)

@@ -96,8 +96,8 @@ def lower_sorted(lowerer, node, args):
     for i in range(1, len(values)):
         for j in range(i, 0, -1):
             a, b, ka, kb = values[j - 1], values[j], keys[j - 1], keys[j]
-            pick = lambda x, y, **kv: lowerer.lower_text(f"y if {after} else x", node,
-                                                         x=x, y=y, ka=ka, kb=kb)
+            pick = lambda x, y: lowerer.lower_text(f"y if {after} else x", node,  # noqa: E731
+                                                   x=x, y=y, ka=ka, kb=kb)
             values[j - 1], values[j] = pick(a, b), pick(b, a)
             if key is not None:
                 keys[j - 1], keys[j] = pick(ka, kb), pick(kb, ka)

@@ -20,7 +20,6 @@ import scipy.special
 
 from .. import types as T
 from ..ir import Const
-from ..values import Ref
 from ..primitives import P_ATOM, Spelling, defprim
 from ..spelling import call
 from .callargs import float_of
@@ -171,10 +170,7 @@ def _centred_products(lowerer, node, X, ddof: int):
 def _cov(lowerer, node, args):
     X, one = _variables(lowerer, node, args, "m", "np.cov")
     bias = lowerer.const_bool(args["bias"]) if "bias" in args else False
-    ddof = lowerer.expr(args["ddof"]) if "ddof" in args else None
-    if isinstance(ddof, Ref) and ddof.obj is None:
-        ddof = None
-    ddof = (0 if bias else 1) if ddof is None else lowerer.const_int(args["ddof"])
+    ddof = lowerer.const_int(args["ddof"]) if "ddof" in args else 0 if bias else 1
     c = _centred_products(lowerer, node, X, ddof)
     return lowerer.lower_text("c[0, 0]", node, c=c) if one else c
 
@@ -201,11 +197,9 @@ def _average(lowerer, node, args):
     a = lowerer.atom(args["a"])
     keep = lowerer.const_bool(args["keepdims"]) if "keepdims" in args else False
     returned = lowerer.const_bool(args["returned"]) if "returned" in args else False
-    axis_node = args.get("axis")
-    if axis_node is not None and isinstance(lowerer.expr(axis_node), Ref):
-        axis_node = None                                   # axis=None
+    axis_node = args.get("axis")                 # (None when given as None: the default)
     axis = f"axis={ast.unparse(axis_node)}, " if axis_node is not None else ""
-    if "weights" not in args or isinstance(lowerer.expr(args["weights"]), Ref):
+    if "weights" not in args:
         avg = lowerer.lower_text(f"np.mean(a, {axis}keepdims={keep})", node, a=a)
         if not returned:
             return avg
