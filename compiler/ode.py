@@ -16,9 +16,9 @@ function. The transforms see only that op:
 
 After the transforms, ``custom_rules.expand_custom`` replaces each op by its body: the solver
 functions of ``library/odesolve.py`` lowered with the dynamics inlined at every call, so the
-emitted code (NumPy or Numba) is the solver loop itself and calls nothing new. Calls to
-``scipy.integrate.odeint``/``solve_ivp`` inside a compiled function are a CompileError
-pointing here. (This module is imported by ``flatgrad/__init__``, not by ``library/groups``:
+emitted code (NumPy or Numba) is the solver loop itself and calls nothing new.
+``scipy.integrate.odeint`` inside a compiled function is the same solve with SciPy's
+conventions (:func:`lower_scipy_odeint`). (This module is imported by ``flatgrad/__init__``, not by ``library/groups``:
 it reaches the frontend through ``custom_rules.lower_into``, which the frontend's imports of the
 library must not lead back to.)
 """
@@ -356,23 +356,35 @@ _SETTINGS = ("rtol", "atol", "mxstep", "hmax")
 def lower_odeint(lowerer, node: ast.Call, args) -> Var:
     """``odeint(func, y0, t, *args, rtol=, atol=, mxstep=, hmax=)`` (or ``args=(...)``)
     inside a compiled function: the dynamics lowered once into an IR function, one op."""
-    func = lowerer.expr(args["func"])
-    y0 = _state(lowerer, args["y0"], "y0")
-    t = _state(lowerer, args["t"], "t")
-    if t.type.ndim != 1:
-        raise lowerer.err(args["t"], "odeint: t must be a 1-D array of times")
     extra = tuple(lowerer.expr(a) for a in args.rest)
     if "args" in args:
         if extra:
             raise lowerer.err(node, "odeint: give the extra arguments after t or as args=(...), "
                                "not both")
-        extra = lowerer.expr(args["args"])
-        extra = extra if isinstance(extra, tuple) else (extra,)
-    settings = tuple(_setting(lowerer, args, k) for k in _SETTINGS)
+        extra = _extra_args(lowerer, args["args"])
+    settings = tuple(_setting(lowerer, args, k, DEFAULTS[k]) for k in _SETTINGS)
+    return _lower_solve(lowerer, node, args, extra, settings)
+
+
+def _lower_solve(lowerer, node: ast.Call, args, extra: tuple, settings: tuple, y0=None) -> Var:
+    """The op of one solve of ``args["func"]`` from ``args["y0"]`` (or the lowered ``y0``)
+    at the times ``args["t"]`` (either spelling of odeint), its extra arguments and settings
+    lowered by the caller."""
+    func = lowerer.expr(args["func"])
+    y0 = _state(lowerer, args["y0"], "y0") if y0 is None else y0
+    t = _state(lowerer, args["t"], "t")
+    if t.type.ndim != 1:
+        raise lowerer.err(args["t"], "odeint: t must be a 1-D array of times")
     rhs = _lower_rhs(lowerer, node, func, y0, extra, _tfirst(lowerer, args), args["func"])
     spec = register(rhs, y0.type.ndim, settings)
     caps = tuple(rhs.params[2 + len(_leaves(extra)):])
     return lowerer.op(node, spec.prim, y0, t, *_leaves(extra), *caps)
+
+
+def _extra_args(lowerer, node: ast.expr) -> tuple:
+    """``args=(...)``: a tuple of extra arguments, or one value standing for itself."""
+    extra = lowerer.expr(node)
+    return extra if isinstance(extra, tuple) else (extra,)
 
 
 def _state(lowerer, arg: ast.expr, name: str) -> Var:
@@ -393,9 +405,9 @@ def _tfirst(lowerer, args) -> bool:
     return bool(c.value)
 
 
-def _setting(lowerer, args, key: str) -> Const:
+def _setting(lowerer, args, key: str, default) -> Const:
     if key not in args:
-        v = DEFAULTS[key]
+        v = default
     else:
         c = lowerer.atom(args[key])
         if not isinstance(c, Const) or isinstance(c.value, bool):
@@ -469,6 +481,10 @@ def _what(v) -> str:
 
 # ---------------------------------------------------------------------- SciPy's solvers
 
+SCIPY_TOL = 1.49012e-8     # SciPy's odeint: LSODA's rtol and atol when not given
+_LSODA_ONLY = ("full_output", "tcrit")     # what flatgrad's solver has no counterpart for
+
+
 def _scipy_solvers() -> tuple:
     try:
         import scipy.integrate as si
@@ -477,15 +493,42 @@ def _scipy_solvers() -> tuple:
     return tuple(getattr(si, n) for n in ("odeint", "solve_ivp") if hasattr(si, n))
 
 
+def lower_scipy_odeint(lowerer, node: ast.Call, args) -> Var:
+    """``scipy.integrate.odeint(func, y0, t, args=(), ..., rtol=, atol=, hmax=, mxstep=,
+    tfirst=)``: the same solve as :func:`odeint` -- flatgrad's DOPRI5 at SciPy's tolerances,
+    so its states agree with LSODA's to those tolerances, not to the last bit -- with SciPy's
+    conventions: ``y0`` flattened to 1-D (a number is one state), ``rtol``/``atol``
+    1.49012e-8 when not given, ``hmax=0`` and ``mxstep=0`` meaning no bound and flatgrad's
+    default. LSODA's own tuning (``Dfun``, ``ml``, ``mu``, ``h0``, ``hmin``, ``mxordn``, ...) is
+    accepted and has nothing to tune; ``full_output`` and ``tcrit`` are refused."""
+    for key in _LSODA_ONLY:
+        c = lowerer.atom(args[key]) if key in args else None
+        if c is not None and not (isinstance(c, Const) and not c.value):
+            raise lowerer.err(args[key], f"scipy.integrate.odeint: {key}= is not supported "
+                              "(flatgrad integrates with its own DOPRI5 solver, not LSODA)",
+                              "Leave it out; fg.odeint documents the solver.")
+    extra = _extra_args(lowerer, args["args"]) if "args" in args else ()
+    settings = tuple(_setting(lowerer, args, k, d) for k, d in
+                     (("rtol", SCIPY_TOL), ("atol", SCIPY_TOL), ("mxstep", 0), ("hmax", 0.0)))
+    rtol, atol, mxstep, hmax = settings
+    if mxstep.value <= 0:
+        mxstep = Const(DEFAULTS["mxstep"], I64)
+    if hmax.value <= 0.0:
+        hmax = Const(math.inf, F64)
+    y0 = lowerer.lower_text("np.ravel(np.asarray(y0, dtype=np.float64))", args["y0"],
+                            y0=lowerer.expr(args["y0"]))
+    return _lower_solve(lowerer, node, args, extra, (rtol, atol, mxstep, hmax), y0=y0)
+
+
 def _reject_scipy(lowerer, node: ast.Call, args):
-    name = getattr(args.fn, "__name__", "odeint")
-    hint = ("Use flatgrad.odeint(func, y0, t, *args, rtol=..., atol=...): the same call as "
-            "SciPy's odeint (func(y, t, *args) -> dy/dt), differentiated by the adjoint method.")
-    if name == "solve_ivp":
-        hint += (" For solve_ivp's fun(t, y): fg.odeint(fun, y0, t_eval, tfirst=True), with "
-                 "t_eval starting at t_span[0].")
-    raise lowerer.err(node, f"flatgrad cannot differentiate scipy.integrate.{name}", hint)
+    hint = ("Use scipy.integrate.odeint(fun, y0, t_eval, tfirst=True), or flatgrad.odeint: "
+            "the same call, differentiated by the adjoint method (with t_eval starting at "
+            "t_span[0]).")
+    raise lowerer.err(node, "flatgrad cannot differentiate scipy.integrate.solve_ivp", hint)
 
 
 for _solver in _scipy_solvers():
-    lowers(_solver, signature="*args, **kwargs")(_reject_scipy)    # (refused, whatever the arguments)
+    if _solver.__name__ == "odeint":
+        lowers(_solver)(lower_scipy_odeint)
+    else:
+        lowers(_solver, signature="*args, **kwargs")(_reject_scipy)  # (whatever the arguments)

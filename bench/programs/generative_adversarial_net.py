@@ -40,4 +40,4 @@ def cases():
                     reset=lambda: noise.set_state(state))]
 
 
-WAITS_FOR = {"gan_objective": "slice objects; random draws inside the function"}
+WAITS_FOR: dict = {}

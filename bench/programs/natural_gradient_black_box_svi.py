@@ -33,4 +33,4 @@ def cases():
                     (np.concatenate([np.zeros(3), -np.ones(3)]),), reset=lambda: rs.set_state(state))]
 
 
-WAITS_FOR = {"objective": "random draws inside the function"}
+WAITS_FOR: dict = {}

@@ -40,4 +40,4 @@ def cases():
             Program("euler", euler_pred, (params, y0, 0.05, 10))]
 
 
-WAITS_FOR = {"odeint_loss": "scipy.integrate.odeint as the example calls it (flatgrad has fg.odeint)"}
+WAITS_FOR: dict = {}
