@@ -43,7 +43,7 @@ from .rewrite import free_vars
 from .values import Record, Ref
 from .vjp import reverse_seeded
 from .library import odesolve
-from .library.registry import lowers
+from .library.registry import lowers, refuses
 
 F64 = T.F64
 I64 = T.I64
@@ -531,4 +531,4 @@ for _solver in _scipy_solvers():
     if _solver.__name__ == "odeint":
         lowers(_solver)(lower_scipy_odeint)
     else:
-        lowers(_solver, signature="*args, **kwargs")(_reject_scipy)  # (whatever the arguments)
+        refuses(_solver)(_reject_scipy)

@@ -59,11 +59,17 @@ class ArrayLowering:
         name = node.attr
         if name == "dtype":                          # known while compiling (introspect.py)
             return Ref(np.dtype(base.type.dtype))
+        if name in ("real", "imag"):                 # of a real number or array (flatgrad has
+            return self.lowerer.lower_text(f"np.{name}(v)", node, v=base)  # no complex ones)
         if not T.is_array(base.type):
             if name == "item":                       # x.item() of a number: the number
                 return Ref(BoundMethod(base, name))
             if name in ("ndim", "shape", "size"):    # a NumPy scalar's (a 0-d array's)
                 return {"ndim": Const(0, T.I64), "shape": (), "size": Const(1, T.I64)}[name]
+            if name == "T":                          # a number's transpose
+                return base
+            if name in METHODS:                      # np.sum(a @ b).mean(): as np.mean(...)
+                return Ref(BoundMethod(base, name))
             raise self.err(node, f"a scalar has no attribute '{name}' flatgrad can read")
         if name == "T":
             return self.op(node, "transpose", base)
@@ -73,9 +79,23 @@ class ArrayLowering:
             return self.op(node, "size", base)
         if name == "ndim":
             return Const(base.type.ndim, T.I64)
-        if name in METHODS:
+        if name in METHODS or name == "item":
             return Ref(BoundMethod(base, name))
         raise self.err(node, f"flatgrad does not support the array attribute '.{name}'")
+
+    def item(self, x, node: ast.Call, kwargs):
+        """``a.item()`` of a one-element array (any other size is NumPy's run-time error,
+        from the reshape), ``a.item(k)`` the k-th element in C order, ``a.item(i, j)`` and
+        ``a.item((i, j))`` the element there: a number."""
+        if kwargs:
+            raise self.err(node, "a.item() takes positions, not keywords")
+        args = node.args
+        if not args:
+            return self.lowerer.lower_text("np.reshape(a, (1,))[0]", node, a=x)
+        index = self.expr(args[0]) if len(args) == 1 else tuple(self.expr(a) for a in args)
+        if isinstance(index, tuple):
+            return self.lowerer.lower_text("a[k]", node, a=x, k=index)
+        return self.lowerer.lower_text("np.ravel(a)[k]", node, a=x, k=index)
 
     def call_method(self, m: BoundMethod, node: ast.Call, kwargs):
         x, name = m.base, m.name
@@ -83,6 +103,8 @@ class ArrayLowering:
             if node.args or kwargs:
                 raise self.err(node, "x.item() of a number takes no arguments")
             return x
+        if name == "item" and isinstance(x, (Var, Const)):
+            return self.item(x, node, kwargs)
         if isinstance(x, NamedValue):        # p._replace(W=...), p._asdict()
             return self.lowerer.named_method(x, name, node, kwargs)
         if isinstance(x, Record) and name == "get":    # d.get(key[, default])

@@ -14,12 +14,13 @@ import copy
 from .. import types as T
 from ..errors import CompileError
 from ..ir import Const
-from ..values import ListValue, Record, Ref
+from ..values import ListValue, Record, Ref, hashable
 from .desugar.comprehensions import Item, substituted, unrolled_comprehension
 from .desugar.rename import Renamer
 from .desugar.sum_loop import accumulating_loop, appending_loop, target_names
 from .flags import ITEM
 from .loops import UNROLL_MAX
+from .objects import NO_KEY, static_key
 
 
 class Comprehensions:
@@ -42,6 +43,34 @@ class Comprehensions:
         finally:
             for name in bound:
                 self.lowerer.env.pop(name, None)
+
+    def dict(self, node: ast.DictComp) -> Record:
+        """``{k: f(v) for k, v in d.items()}``: the pairs as a list comprehension's elements,
+        written out, then a dict, so its keys must be known while compiling, as every dict's
+        here (and its first iterable too)."""
+        lw = self.lowerer
+        pairs = ast.copy_location(ast.ListComp(
+            elt=ast.Tuple(elts=[node.key, node.value], ctx=ast.Load()),
+            generators=node.generators), node)
+        items, it, bound = self.once(node.generators[0].iter)
+        try:
+            if items is None:
+                raise lw.err(node.generators[0].iter, "a dict comprehension runs over "
+                             "range(<constants>), a tuple or a dict's items here (a dict's "
+                             "keys are known while compiling)",
+                             "Write a for loop that fills an array (out[i] = ...).")
+            pairs = self.unrolled(_with_first_iter(pairs, it), bound)
+        finally:
+            for name in bound:
+                lw.env.pop(name, None)
+        out = {}
+        for key, value in pairs:
+            k = static_key(key)
+            if k is NO_KEY or not hashable(k):
+                raise lw.err(node.key, "a dict's keys are strings or numbers known while "
+                             "compiling")
+            out[k] = value
+        return Record(out, owner=lw)
 
     def summed(self, gen: ast.GeneratorExp | ast.ListComp) -> tuple[object, object]:
         """``sum(<gen>)``: (the sum, as an accumulating loop, None) where the items are not

@@ -43,7 +43,10 @@ def lower_print(lowerer, node: ast.Call, items, keywords) -> Ref:
             raise lowerer.err(node, _SPELLING, "Print with the default separator and line end: "
                                           "print('loss', x).")
     parts, values = [], []
-    for a in items:
+    for a in _spread_fstrings(lowerer, items):
+        if isinstance(a, str):
+            parts.append(a)
+            continue
         if isinstance(a, ast.Constant) and isinstance(a.value, str):
             parts.append(a.value)
             continue
@@ -98,6 +101,39 @@ def lower_raise(lowerer, s: ast.Raise) -> None:
     _check(lowerer, s, Const(False, T.BOOL), cls.__name__, _message(lowerer, args))
 
 
+def _spread_fstrings(lowerer, items) -> list:
+    """``print`` 's arguments with each f-string spread into its text (what is known while
+    compiling filled in, as Python formats it) and its run-time values, printed as ``print``
+    prints them (their format specs are not applied: Numba formats nothing). ``print`` puts
+    one space between its arguments: a space the text has beside a value is that one."""
+    out = []
+    for a in items:
+        if not isinstance(a, ast.JoinedStr):
+            out.append(a)
+            continue
+        pieces: list = []
+        for part in a.values:
+            text = _text(lowerer, part) if isinstance(part, ast.Constant) else \
+                _formatted(lowerer, part)
+            if text is None:
+                pieces.append(part.value)
+            elif pieces and isinstance(pieces[-1], str):
+                pieces[-1] += text
+            else:
+                pieces.append(text)
+        for k, p in enumerate(pieces):
+            if isinstance(p, str):
+                if k + 1 < len(pieces) and p.endswith(" "):
+                    p = p[:-1]
+                if k > 0 and p.startswith(" "):
+                    p = p[1:]
+                if p:
+                    out.append(p)
+            else:
+                out.append(p)
+    return out
+
+
 def _check(lowerer, node, ok, exc: str, message: str) -> None:
     if isinstance(ok, Const):           # raises on every run that reaches it: the path ends
         ok = Const(False, T.BOOL)
@@ -119,20 +155,47 @@ def _text(lowerer, node: ast.expr) -> str:
             if isinstance(part, ast.Constant):
                 out.append(str(part.value))
                 continue
-            value = _static(lowerer, part.value)
-            spec = "" if part.format_spec is None else _text(lowerer, part.format_spec)
-            try:
-                if value is NO_KEY:
-                    raise ValueError
-                if part.conversion == ord("r"):
-                    value = repr(value)
-                out.append(format(value, spec))
-            except (ValueError, TypeError):        # as the source writes it: {s:.3g}
+            text = _formatted(lowerer, part)
+            if text is None:                       # as the source writes it: {s:.3g}
                 conv = "" if part.conversion < 0 else "!" + chr(part.conversion)
-                out.append("{" + ast.unparse(part.value) + conv + (spec and ":" + spec) + "}")
+                spec = "" if part.format_spec is None else _text(lowerer, part.format_spec)
+                text = "{" + ast.unparse(part.value) + conv + (spec and ":" + spec) + "}"
+            out.append(text)
         return "".join(out)
     value = _static(lowerer, node)
     return ast.unparse(node) if value is NO_KEY else str(value)
+
+
+def _formatted(lowerer, part: ast.FormattedValue) -> str | None:
+    """One ``{value!conv:spec}`` of an f-string as Python formats it, if its value is known
+    while compiling; else None."""
+    value = _static(lowerer, part.value)
+    spec = "" if part.format_spec is None else _text(lowerer, part.format_spec)
+    try:
+        if value is NO_KEY:
+            raise ValueError
+        if part.conversion == ord("r"):
+            value = repr(value)
+        elif part.conversion == ord("a"):
+            value = ascii(value)
+        elif part.conversion == ord("s"):
+            value = str(value)
+        return format(value, spec)
+    except (ValueError, TypeError):
+        return None
+
+
+def fstring(lowerer, node: ast.JoinedStr) -> Ref:
+    """An f-string outside ``print``, ``assert`` and ``raise``: text, so every value in it
+    must be known while compiling (a dict key ``f"W{i}"`` in an unrolled loop, a mode)."""
+    for part in node.values:
+        if isinstance(part, ast.FormattedValue) and _formatted(lowerer, part) is None:
+            raise lowerer.err(part.value, f"this f-string reads '{ast.unparse(part.value)}', "
+                              "known only at run time: flatgrad makes no text at run time",
+                              "Print values beside text instead (print('x =', x)); f-strings "
+                              "of values known while compiling (loop counters of unrolled "
+                              "loops, modes, shapes) are fine.")
+    return Ref(_text(lowerer, node))
 
 
 def _static(lowerer, node: ast.expr):

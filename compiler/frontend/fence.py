@@ -25,13 +25,11 @@ _REJECT: dict[type, tuple[str, str]] = {
     ast.Nonlocal: ("nonlocal statements", "Pass the value in as an argument and return the new value."),
     ast.Delete: ("del", "Just stop using the variable."),
     ast.SetComp: ("set comprehensions", "Write a for loop."),
-    ast.DictComp: ("dict comprehensions", "Write a for loop."),
     ast.Yield: ("generators (yield) in the function it differentiates",
                 "Return the value instead; a helper it calls may be a generator."),
     ast.YieldFrom: ("generators (yield from) in the function it differentiates",
                     "Return the value instead; a helper it calls may be a generator."),
     ast.Set: ("sets", "Use separate variables or arrays."),
-    ast.JoinedStr: ("f-strings", "Print numbers beside literal strings instead: print('x =', x)."),
     ast.NamedExpr: ("assignment expressions (:=)", "Assign on a line of its own."),
     ast.Match: ("match statements", "Use if/elif/else."),
 }
@@ -66,13 +64,9 @@ def _check(pf: ParsedFunction, root: ast.AST, yields: set[int] = frozenset(),
     # *t in a call's arguments, a tuple or list display, or an unpacking target
     starred = {id(a) for c in ast.walk(root) if isinstance(c, (ast.Call, ast.Tuple, ast.List))
                for a in (c.args if isinstance(c, ast.Call) else c.elts)}
-    # an f-string is text for an error message only: raise E(f"..."), assert c, f"..."
-    messages = {id(m) for c in ast.walk(root) for top in _messages(c)
-                if isinstance(top, ast.JoinedStr) for m in ast.walk(top)
-                if isinstance(m, ast.JoinedStr)}
     for n in ast.walk(root):
         bad = _REJECT.get(type(n))
-        if bad is not None and (id(n) in yields or id(n) in messages):
+        if bad is not None and id(n) in yields:
             continue
         if isinstance(n, (ast.Yield, ast.YieldFrom)) and (helper or _in_def(root, n)):
             raise CompileError("flatgrad supports yield as a statement only (not its value: "
@@ -96,15 +90,6 @@ def _check(pf: ParsedFunction, root: ast.AST, yields: set[int] = frozenset(),
         if isinstance(n, (ast.For, ast.While)) and n.orelse:
             raise CompileError("flatgrad does not support else clauses on loops", pf.loc(n.orelse[0]),
                                "Use a flag variable set before break.")
-
-
-def _messages(n: ast.AST) -> list:
-    """The message expressions of a ``raise``/``assert`` node (its exception's arguments)."""
-    if isinstance(n, ast.Assert):
-        return [n.msg] if n.msg is not None else []
-    if isinstance(n, ast.Raise) and isinstance(n.exc, ast.Call):
-        return list(n.exc.args)
-    return []
 
 
 def _in_def(root: ast.AST, node: ast.AST) -> bool:

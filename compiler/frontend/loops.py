@@ -85,10 +85,12 @@ class LoopLowering:
             start, stop, step = self.reversed_range(s.iter, start, stop, step)
         grown = self.growing_lists(s.body)
         written = {n for n in items_written(s.body) if isinstance(self.env.get(n), ListValue)}
-        if grown or written:
+        if grown or written or self.keys_from(s.body, s.target.id):
             # out.append(...) or xs[i] = ... in the body: a list is a tuple of values, so a
             # loop running a constant number of times is unrolled; else a list grows in a
-            # buffer of rows (and an item written at a run-time index is a CompileError there)
+            # buffer of rows (and an item written at a run-time index is a CompileError there).
+            # A dict written at keys made from the loop's counter (d[f"W{i}"] = ...) is
+            # unrolled too: a dict's keys are known while compiling
             trips = _trips(start, stop, step)
             if trips is not None and trips <= UNROLL_MAX and \
                     all(isinstance(self.env[n], tuple) for n in grown):
@@ -97,6 +99,16 @@ class LoopLowering:
         if grown:
             return self.grow_lists(s, grown, lambda: self.range_loop(s, start, stop, step))
         self.range_loop(s, start, stop, step)
+
+    def keys_from(self, body: list[ast.stmt], counter: str) -> bool:
+        """Does ``body`` write an item of a dict at a key that reads ``counter``?"""
+        return any(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)
+                   and isinstance(self.env.get(t.value.id), Record)
+                   and any(isinstance(m, ast.Name) and m.id == counter
+                           for m in ast.walk(t.slice))
+                   for st in body for n in ast.walk(st)
+                   for t in (n.targets if isinstance(n, ast.Assign) else
+                             [n.target] if isinstance(n, ast.AugAssign) else []))
 
     def check_generator_loop(self, s: ast.For) -> None:
         """A loop over a generator helper's values gets the list the generator makes when

@@ -10,6 +10,7 @@ inlined.
 from __future__ import annotations
 
 import ast
+import builtins
 import functools
 import types as pytypes
 
@@ -34,7 +35,7 @@ from .desugar.private import private_text
 from .desugar.exits import exit_of, exits_to_flags, guard_of
 from .flags import RETVAL, LoopFlags, hint_of
 from .loops import PEELED, FirstTripMakesAnArray, LoopLowering
-from .effects import is_print, lower_assert, lower_raise
+from .effects import fstring, is_print, lower_assert, lower_raise
 from .fence import fence
 from .lists import GrowingLists, ListLowering, Stacked, _appended
 from .inline import InlineLowering, LocalFunction
@@ -221,6 +222,12 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         return self.comprehensions.lower(node)
 
     expr_GeneratorExp = expr_ListComp
+
+    def expr_JoinedStr(self, node: ast.JoinedStr) -> Ref:
+        return fstring(self, node)
+
+    def expr_DictComp(self, node: ast.DictComp) -> object:
+        return self.comprehensions.dict(node)
 
     def placeholder(self, t: T.Type, node: ast.AST) -> Atom:
         if isinstance(t, T.Scalar):
@@ -661,7 +668,17 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         """A call to a function that is one primitive (``np.sin(x)``, ``xlogy(x1=a, x2=b)``),
         its operands bound by the one binder."""
         operands = bind_primitive(self, node, fn, PRIMS[prim].arity)
-        return self.op(node, prim, *[self.atom(a) for a in operands])
+        atoms = [self.atom(a) for a in operands]
+        if fn in (builtins.float, builtins.int) and T.is_array(atoms[0].type):
+            # Python's float(a) of an array is its one element (NumPy's np.float64(a) stays
+            # an array), where the installed NumPy still converts arrays of one element;
+            # any other size is NumPy's run-time error, from the reshape
+            if not _CONVERTS_ARRAYS:
+                raise self.err(node, f"{fn.__name__}() of an array: NumPy {np.__version__} "
+                               "converts only 0-d arrays to numbers",
+                               "Take the element: a[0], or a.item() of a one-element array.")
+            atoms[0] = self.lower_text("np.reshape(a, (1,))[0]", node, a=atoms[0])
+        return self.op(node, prim, *atoms)
 
     # ------------------------------------------------------------------ library code
 
@@ -688,6 +705,22 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
             for k in renames.values():
                 self.env.pop(k, None)
             self.env.update(saved)
+
+
+def _converts_arrays() -> bool:
+    """Whether this NumPy's ``float(a)`` takes a one-element array (a deprecation before
+    NumPy 2.4, an error since)."""
+    import warnings
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            float(np.ones(1))
+        return True
+    except TypeError:
+        return False
+
+
+_CONVERTS_ARRAYS = _converts_arrays()
 
 
 def _split_tuples(env0: dict, et: dict, ee: dict, dt: bool, de: bool):

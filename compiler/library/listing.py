@@ -20,6 +20,7 @@ from ..frontend import array_calls, builtin_calls  # noqa: F401 - they register 
 from ..frontend.source import OPAQUE_ADVICE
 from ..primitives import CALLS
 from . import LOWERINGS
+from .registry import REFUSED
 from .naming import names_of, namespaces
 
 BEGIN, END = "<!-- functions: begin (generated) -->", "<!-- functions: end -->"
@@ -28,7 +29,7 @@ BEGIN, END = "<!-- functions: begin (generated) -->", "<!-- functions: end -->"
 def supported() -> dict[str, list[str]]:
     """Namespace -> the sorted names of the supported callables in it."""
     spaces = namespaces()
-    objs = list(CALLS) + list(LOWERINGS)
+    objs = list(CALLS) + [fn for fn in LOWERINGS if fn not in REFUSED]
     names = {n for o in objs for n in names_of(o, spaces)}
     names.discard("range")
     groups: dict[str, list[str]] = {}
@@ -42,7 +43,8 @@ def supported() -> dict[str, list[str]]:
 
 
 _TITLES = [("builtins", "Python builtins"), ("math", "math"), ("np", "NumPy"),
-           ("np.linalg", "NumPy linear algebra"), ("scipy.linalg", "SciPy linear algebra"),
+           ("np.linalg", "NumPy linear algebra"), ("np.lib.stride_tricks", "NumPy stride tricks"),
+           ("scipy.integrate", "SciPy integration"), ("scipy.linalg", "SciPy linear algebra"),
            ("scipy.signal", "SciPy signal processing"), ("scipy.special", "SciPy special functions"),
            ("scipy.stats", "SciPy distributions (also frozen: `norm(loc, scale).logpdf(x)`)")]
 

@@ -12,13 +12,15 @@ import numpy as np
 
 def namespaces() -> list[tuple[str, object]]:
     """(prefix, module) for each namespace users reach functions in."""
-    spaces = [("math", math), ("np", np), ("np.linalg", np.linalg), ("builtins", builtins)]
+    spaces = [("math", math), ("np", np), ("np.linalg", np.linalg),
+              ("np.lib.stride_tricks", np.lib.stride_tricks), ("builtins", builtins)]
     try:
+        import scipy.integrate
         import scipy.linalg
         import scipy.signal
         import scipy.special
         import scipy.stats
-        spaces += [("scipy.linalg", scipy.linalg), ("scipy.signal", scipy.signal),
+        spaces += [("scipy.integrate", scipy.integrate), ("scipy.linalg", scipy.linalg), ("scipy.signal", scipy.signal),
                    ("scipy.special", scipy.special), ("scipy.stats", scipy.stats)]
     except ImportError:       # pragma: no cover - scipy is a dependency
         pass

@@ -24,7 +24,7 @@ from .. import types as T
 from ..ir import Const
 from ..primitives import P_ATOM, SCALAR_HELPER, TWO_OVER_SQRT_PI, Spelling, _sp, call, defprim, helper
 from .callargs import float_of
-from .registry import lowers
+from .registry import as_method, lowers
 
 # ======================================================================= primitives
 
@@ -326,6 +326,7 @@ def _real_part(np_fn, params):
 _real_part(np.conjugate, ("x",))
 _real_part(np.real, ("val",))
 _real_part(np.real_if_close, ("a", "tol"))
+as_method(np.conjugate, "conj", "conjugate")
 
 
 @lowers(np.imag, takes="val")

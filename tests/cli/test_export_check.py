@@ -236,7 +236,7 @@ def test_check_import_error_is_one_message(tmp_path, capsys):
 
 def test_show_hint_only_where_float_typing_caused_the_error(tmp_path, capsys):
     src = tmp_path / "s.py"
-    src.write_text("import numpy as np\n\ndef arr(X):\n    return np.sum(X, axis=0).sum()\n\n"
+    src.write_text("import numpy as np\n\ndef arr(X):\n    return np.sum(X[0, :] * X[1, :])\n\n"
                    "def tried(x):\n    try:\n        return x\n    except Exception:\n"
                    "        return x\n")
     assert main(["show", f"{src}::arr"]) == 1

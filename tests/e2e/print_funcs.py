@@ -93,7 +93,8 @@ def print_shape(x):
 
 
 def print_fstring(x):
-    print(f"x={x}")
+    n, of = 3, (1, 2)
+    print(f"x={x} ({of[0]} of {of[1]}) n={n};")
     return x
 
 

@@ -40,7 +40,8 @@ def uses_genexp(x):
 
 
 def uses_dictcomp(x):
-    d = {i: x for i in range(3)}  # <-
+    # keys known only at run time
+    d = {i: x for i in range(int(x))}  # <-
     return x
 
 

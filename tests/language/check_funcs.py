@@ -115,5 +115,6 @@ def always(w, x):
 
 
 def formatted_outside(w, x):
-    print(f"w = {w}")
+    label = f"w = {w}"
+    print(label)
     return np.sum(w)

@@ -111,7 +111,7 @@ def test_the_generated_code_raises_in_the_forward_pass_only():
     (F.nonbuiltin, "flatgrad raises built-in exceptions only"),
     (F.bare, "bare raise"),
     (F.always, "raises here on every path"),
-    (F.formatted_outside, "f-strings"),
+    (F.formatted_outside, "this f-string reads 'w', known only at run time"),
 ], ids=lambda v: getattr(v, "__name__", None))
 def test_refused_with_a_location(f, what):
     check_refused(f, (W, X), what, "check_funcs.py")

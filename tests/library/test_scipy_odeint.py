@@ -7,6 +7,7 @@ import pytest
 import scipy.integrate
 
 import flatgrad as fg
+from flatgrad.runtime.gradcheck import numeric_grad
 
 from . import scipy_odeint_funcs as F
 
@@ -20,16 +21,8 @@ def net():
     return params + (np.array([1.0, 0.0]), t, np.stack([np.cos(t), np.sin(t)], axis=1))
 
 
-def central(f, args, i, eps=1e-6):
-    x = np.asarray(args[i], dtype=float)
-    out = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        hi, lo = list(args), list(args)
-        e = np.zeros_like(x)
-        e[idx] = eps
-        hi[i], lo[i] = x + e, x - e
-        out[idx] = (f(*hi) - f(*lo)) / (2 * eps)
-    return out if x.shape else float(out)
+def numeric(f, args, i, eps=1e-6):
+    return numeric_grad(f, list(args), i, eps)
 
 
 def test_value_agrees_with_scipy_and_gradients_with_autograd(net):
@@ -60,7 +53,7 @@ def test_gradients_match_finite_differences(net):
     # differences of an adaptive solve: a step of 1e-4 keeps the solver's 1e-10 small
     # against it (a step of 1e-6 differences its rounding-level jitter)
     for k, g in enumerate(grads):
-        np.testing.assert_allclose(g, central(f, net, k, eps=1e-4), rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(g, numeric(f, net, k, eps=1e-4), rtol=1e-6, atol=1e-8)
     assert fg.value_and_grad(f, target="python")(*net)[0] == pytest.approx(f(*net), rel=1e-8)
 
 
@@ -69,9 +62,9 @@ def test_a_number_and_a_list_as_the_initial_state():
     for f in (F.scalar_state, F.list_state):
         value, grads = fg.value_and_grad(f, (0, 1), target="python")(0.7, t)
         assert value == pytest.approx(f(0.7, t), rel=1e-9)
-        assert grads[0] == pytest.approx(central(f, (0.7, t), 0), rel=1e-6)
+        assert grads[0] == pytest.approx(numeric(f, (0.7, t), 0), rel=1e-6)
         # (the inner times move only where LSODA steps: differences of 1e-8 there)
-        np.testing.assert_allclose(grads[1], central(f, (0.7, t), 1), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(grads[1], numeric(f, (0.7, t), 1), rtol=1e-6, atol=1e-7)
     # the exact solution 2 exp(-k t)
     assert fg.grad(F.scalar_state, target="python")(0.7, t) == pytest.approx(
         -2.0 * 2.0 * np.exp(-0.7 * 2.0), rel=1e-8)
@@ -89,7 +82,7 @@ def test_forward_mode_matches_reverse(net):
 def test_full_output_false_is_the_solve():
     t = np.linspace(0.0, 1.0, 3)
     assert fg.grad(F.full_output_false, target="python")(0.4, t) == pytest.approx(
-        central(F.full_output_false, (0.4, t), 0), rel=1e-6)
+        numeric(F.full_output_false, (0.4, t), 0), rel=1e-6)
 
 
 @pytest.mark.parametrize("f, key", [(F.full_output, "full_output"), (F.critical_times, "tcrit")])

@@ -1,0 +1,73 @@
+"""Methods and attributes of numbers and one-element arrays as NumPy code calls them, dict
+comprehensions and f-strings, for tests/language/test_scalar_methods.py."""
+import numpy as np
+
+
+def dot_then_sum(x):
+    return (x @ x).sum()                        # a 1-D @ 1-D is a number: its .sum() is it
+
+
+def sum_then_mean(x):
+    return np.sum(x).mean() + np.sum(x ** 2).max() - np.sum(x).min()
+
+
+def number_item(x):
+    return (x @ x).item() * 2
+
+
+def one_element_item(x):
+    return x[1:2].item() * x[0]
+
+
+def item_at(x):
+    return x.item(2) * x[0] + x.item(-1)
+
+
+def item_2d(A):
+    return A.item(1, 2) * A.item((0, 1)) + A.item(4)
+
+
+def number_astype_reshape(x):
+    s = np.sum(x)
+    return s.astype(np.float64) + np.sum(s.reshape(1) * x) + s.T * s.squeeze()
+
+
+def conj_real_imag(x):
+    s = np.sum(x ** 2)
+    return (s.conj() * x.conj()[0] + np.sum(x.real * x) + x.imag.sum() + s.real + s.imag
+            + np.sum(np.conjugate(x)))
+
+
+def number_reductions(x):
+    s = np.sum(x)
+    return s.sum(axis=None) + s.prod() + s.round(2) + s.clip(0.0, 1.0) + s.cumsum()[0]
+
+
+def float_of_array(x):
+    return float(x[1:2]) * x[0]
+
+
+def dict_comprehension(x, p):
+    sq = {k: x[k] ** 2 for k in range(3)}
+    act = {name: np.tanh(v) for name, v in p.items() if name != "skip"}
+    keyed = {f"w{i}": x[i] for i in range(3) if i != 1}
+    scaled = {name: x * (i + 1) for i, name in enumerate(("a", "b"))}
+    return (sq[0] + 3 * sq[2] + np.sum(act["W"]) * act["b"] + sum(keyed.values())
+            + np.sum(scaled["b"]) + len(act))
+
+
+def dict_over_rows(X):
+    return sum({i: r for i, r in enumerate(X)}.values())
+
+
+def fstring_keys_and_modes(x, mode="tanh"):
+    layers = {}
+    for i in range(2):                       # (an unrolled loop: i is known)
+        layers[f"layer{i}"] = x * (i + 1)
+    act = np.tanh if f"{mode}" == "tanh" else np.sin
+    return np.sum(act(layers["layer1"]) + layers[f"layer{0}"])
+
+
+def fstring_of_a_run_time_value(x):
+    name = f"x0 = {x[0]:.3f}"
+    return np.sum(x) if name else 0.0
