@@ -43,7 +43,7 @@ from .rewrite import free_vars
 from .values import Record, Ref
 from .vjp import reverse_seeded
 from .library import odesolve
-from .library.registry import lowers, refuses
+from .library.registry import lowers
 
 F64 = T.F64
 I64 = T.I64
@@ -490,7 +490,7 @@ def _scipy_solvers() -> tuple:
         import scipy.integrate as si
     except ImportError:       # pragma: no cover - scipy is a dependency
         return ()
-    return tuple(getattr(si, n) for n in ("odeint", "solve_ivp") if hasattr(si, n))
+    return (si.odeint,)
 
 
 def lower_scipy_odeint(lowerer, node: ast.Call, args) -> Var:
@@ -520,15 +520,5 @@ def lower_scipy_odeint(lowerer, node: ast.Call, args) -> Var:
     return _lower_solve(lowerer, node, args, extra, (rtol, atol, mxstep, hmax), y0=y0)
 
 
-def _reject_scipy(lowerer, node: ast.Call, args):
-    hint = ("Use scipy.integrate.odeint(fun, y0, t_eval, tfirst=True), or flatgrad.odeint: "
-            "the same call, differentiated by the adjoint method (with t_eval starting at "
-            "t_span[0]).")
-    raise lowerer.err(node, "flatgrad cannot differentiate scipy.integrate.solve_ivp", hint)
-
-
 for _solver in _scipy_solvers():
-    if _solver.__name__ == "odeint":
-        lowers(_solver)(lower_scipy_odeint)
-    else:
-        refuses(_solver)(_reject_scipy)
+    lowers(_solver)(lower_scipy_odeint)

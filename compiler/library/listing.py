@@ -20,7 +20,6 @@ from ..frontend import array_calls, builtin_calls  # noqa: F401 - they register 
 from ..frontend.source import OPAQUE_ADVICE
 from ..primitives import CALLS
 from . import LOWERINGS
-from .registry import REFUSED
 from .naming import names_of, namespaces
 
 BEGIN, END = "<!-- functions: begin (generated) -->", "<!-- functions: end -->"
@@ -29,7 +28,7 @@ BEGIN, END = "<!-- functions: begin (generated) -->", "<!-- functions: end -->"
 def supported() -> dict[str, list[str]]:
     """Namespace -> the sorted names of the supported callables in it."""
     spaces = namespaces()
-    objs = list(CALLS) + [fn for fn in LOWERINGS if fn not in REFUSED]
+    objs = list(CALLS) + list(LOWERINGS)
     names = {n for o in objs for n in names_of(o, spaces)}
     names.discard("range")
     groups: dict[str, list[str]] = {}

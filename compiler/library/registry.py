@@ -18,7 +18,6 @@ from .binding import Signature, bind
 LOWERINGS: dict[object, Callable] = {}
 SIGNATURES: dict[object, Signature] = {}   # callable -> what its lowering binds its calls to
 METHODS: dict[str, object] = {}        # array method name -> the callable it means
-REFUSED: set = set()          # callables whose lowering only refuses them, with advice
 
 
 def lowers(*fns, signature: str | None = None, takes=None) -> Callable:
@@ -36,13 +35,6 @@ def lowers(*fns, signature: str | None = None, takes=None) -> Callable:
             LOWERINGS[fn] = lowering
         return lowering
     return register
-
-
-def refuses(*fns, signature: str = "*args, **kwargs") -> Callable:
-    """Register the decorated function, which raises a located CompileError with advice, for
-    calls to ``fns``: flatgrad does not support them (the README's list leaves them out)."""
-    REFUSED.update(fns)
-    return lowers(*fns, signature=signature)
 
 
 def around(fn, outer: Callable) -> None:

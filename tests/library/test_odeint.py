@@ -1,7 +1,8 @@
 """fg.odeint: the solve against SciPy and closed forms, its adjoint gradients against finite
 differences, a discretise-then-differentiate RK4 loop, the linear system's exact gradient
 and autograd's odeint (ode_net), its tangents, and the errors around it. scipy.integrate.odeint
-called inside a compiled function: tests/library/test_scipy_odeint.py."""
+called inside a compiled function: tests/library/test_scipy_odeint.py; solve_ivp:
+tests/library/test_solve_ivp.py."""
 import numpy as np
 import pytest
 import scipy.integrate
@@ -333,17 +334,6 @@ def test_jvp_matches_finite_differences_and_the_adjoint(problem):
 
 
 # ---------------------------------------------------------------------- errors
-
-def test_solve_ivp_inside_a_compiled_function_points_to_odeint():
-    def uses_solve_ivp(y0, t):
-        return np.sum(scipy.integrate.solve_ivp(lambda s, y: -y, (0.0, 1.0), y0).y)
-
-    with pytest.raises(fg.CompileError) as e:
-        fg.grad(uses_solve_ivp, target="python")(np.ones(2), np.arange(3.0))
-    text = str(e.value)
-    assert "scipy.integrate.solve_ivp" in text and "odeint" in text
-    assert "test_odeint.py" in text and "^" in text
-
 
 def returns_a_number(y0, t):
     return np.sum(fg.odeint(lambda y, t: np.sum(y), y0, t))
