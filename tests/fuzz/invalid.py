@@ -23,7 +23,7 @@ from .gen import Program, Stmt, generate
 # (text with {a} = an array argument or {s} = any argument, {call} = a call of f itself)
 MUST = [
     "t = lambda u: {{u}}",
-    "t = {{_: {s} for _ in range(2)}}",
+    "t = {{_: {s} for _ in range(int({s}))}}",
     "t = sum({s} for _ in {{1, 2}})",
     "t = 'text' * {s}",
     "t = f'{{{s}}}'",
@@ -58,7 +58,7 @@ EXTRA = [
     "t = callable({s})",                    # (isinstance is folded while compiling now)
     "t = {s} in (1.0, 2.0)",
     "t = getattr({s}, 'no_such_attribute')",
-    "t = {s}.real",
+    "t = {s}.flags",
     "t = exec('1')",
 ]
 
