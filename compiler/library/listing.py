@@ -42,7 +42,8 @@ def supported() -> dict[str, list[str]]:
 
 
 _TITLES = [("builtins", "Python builtins"), ("math", "math"), ("np", "NumPy"),
-           ("np.linalg", "NumPy linear algebra"), ("scipy.linalg", "SciPy linear algebra"),
+           ("np.linalg", "NumPy linear algebra"), ("np.polynomial.polynomial", "NumPy polynomials"),
+           ("scipy.linalg", "SciPy linear algebra"),
            ("scipy.signal", "SciPy signal processing"), ("scipy.special", "SciPy special functions"),
            ("scipy.stats", "SciPy distributions (also frozen: `norm(loc, scale).logpdf(x)`)")]
 
