@@ -259,8 +259,12 @@ def masked_reduction(lowerer, name: str, node, args):
         elif m.type.dtype != "bool":
             m = lowerer.lower_text("m != 0", node, m=m)
         values["m"] = lowerer.lower_text("np.broadcast_to(m, x.shape)", node, m=m, x=x)
-    if "initial" in args:
-        values["init"] = lowerer.atom(args["initial"])
+    if "initial" in args:            # in the reduction's dtype, as NumPy casts it (int: truncated)
+        init = lowerer.atom(args["initial"])
+        dt = "int64" if x.type.dtype == "bool" and name in ("sum", "prod") else x.type.dtype
+        if init.type.dtype != dt:
+            init = lowerer.cast(init, T.with_dtype(init.type, dt), node)
+        values["init"] = init
     where = "m" in values
     if name in ("max", "amax", "min", "amin"):
         ufunc = "maximum" if "max" in name else "minimum"

@@ -192,7 +192,9 @@ def _masked_values():
             "x.max(axis=1, where=MASK, initial=0.0)", "np.min(x, initial=-5.0)",
             "np.var(x, axis=1, where=MASK, ddof=1)", "x.std(where=MASK[0], keepdims=True)",
             "np.sum(x, where=True)", "np.mean(x, axis=1, where=MASK[:, :1])", "np.amax(x, 0, initial=1.0)",
-            "np.sum(x, where=False)"]
+            "np.sum(x, where=False)", "np.max(x.astype(np.int64), where=MASK, initial=-1.5, axis=0)",
+            "np.sum((x * 3).astype(np.int64), initial=0.5)", "np.prod(x.astype(np.int64) + 3, axis=1, initial=1.5)",
+            "np.min(x.astype(np.float32), initial=0.25)"]
 
 
 def _edit_values():
