@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import types as T
 from ..ir import Const, Var
+from ..library.nanfuncs import masked_reduction
 from ..library.registry import as_method, lowers
 
 REDUCED = ("sum", "mean", "max", "min", "prod", "amax", "amin")
@@ -16,12 +17,16 @@ REDUCED = ("sum", "mean", "max", "min", "prod", "amax", "amin")
 
 def _variance(name):
     def lower(lowerer, node, args):
+        if "where" in args:                  # np.var(x, where=m)
+            return masked_reduction(lowerer, name, node, args)
         return lowerer.arrays.variance(name, args)
     return lower
 
 
 def _reduction(name):
     def lower(lowerer, node, args):
+        if "where" in args or "initial" in args:     # np.sum(x, where=m, initial=1.0)
+            return masked_reduction(lowerer, name, node, args)
         x = lowerer.expr(args["a"])
         if isinstance(x, tuple):             # np.prod(shape), np.sum(sizes)
             folded = lowerer.tuple_reduction(name, x, node) if "axis" not in args else None
@@ -55,9 +60,10 @@ def _like(name, first):
 
 
 for _name in ("var", "std"):
-    lowers(getattr(np, _name), takes="a axis ddof keepdims")(_variance(_name))
+    lowers(getattr(np, _name), takes="a axis ddof keepdims where")(_variance(_name))
 for _name in REDUCED:
-    lowers(getattr(np, _name), takes="a axis keepdims")(_reduction(_name))
+    lowers(getattr(np, _name), takes="a axis keepdims where"
+           + ("" if _name == "mean" else " initial"))(_reduction(_name))
 for _name in ("zeros", "ones", "empty"):
     lowers(getattr(np, _name), takes="shape dtype")(_constructor(_name))
 for _name, _first in (("zeros_like", "a"), ("ones_like", "a"), ("empty_like", "prototype")):

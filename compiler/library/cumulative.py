@@ -159,11 +159,9 @@ def _axis_slice(lowerer, node, x, axis, lo, hi):
 
 @lowers(np.diff, takes="a n axis prepend append")
 def _diff(lowerer, node, args):
-    """np.diff(a, n=1, axis=-1): x[1:] - x[:-1] along ``axis``, ``n`` times (booleans: !=)."""
-    for k in ("prepend", "append"):
-        if k in args:
-            raise lowerer.err(node, f"np.diff: {k}= is not supported",
-                         "Join the values first: np.diff(np.concatenate((...))).")
+    """np.diff(a, n=1, axis=-1, prepend=, append=): x[1:] - x[:-1] along ``axis``, ``n`` times
+    (booleans: !=); a number prepended or appended is broadcast to one slice along the axis,
+    an array is joined as it is, as NumPy does."""
     if args.is_none("axis"):
         raise lowerer.err(node, "np.diff needs an integer axis (NumPy has no axis=None here)")
     x = array_arg(lowerer, args["a"], "np.diff")
@@ -171,10 +169,33 @@ def _diff(lowerer, node, args):
     if n < 0:
         raise lowerer.err(node, f"np.diff: order must be non-negative but got {n}")
     axis = one_axis(lowerer, args.get("axis"), x.type.ndim, "np.diff", default=x.type.ndim - 1)
+    if n == 0:
+        return x
+    if "prepend" in args or "append" in args:
+        x = _joined(lowerer, node, args, x, axis)
     for _ in range(n):
         hi, lo = _axis_slice(lowerer, node, x, axis, 1, None), _axis_slice(lowerer, node, x, axis, None, -1)
         x = lowerer.op(node, "ne" if x.type.dtype == "bool" else "sub", hi, lo)
     return x
+
+
+def _joined(lowerer, node, args, x, axis):
+    """``x`` with np.diff's prepend/append values joined along ``axis``."""
+    parts = []
+    for k in ("prepend", "append"):
+        if k not in args:
+            continue
+        v = lowerer.atom(args[k])
+        if not T.is_array(v.type):
+            shape = ", ".join("1" if d == axis else f"x.shape[{d}]" for d in range(x.type.ndim))
+            v = lowerer.lower_text(f"np.broadcast_to(v, ({shape},))", node, v=v, x=x)
+        elif v.type.ndim != x.type.ndim:
+            raise lowerer.err(args[k], f"np.diff: {k}= must have the array's {x.type.ndim} "
+                                       "dimensions, or be a number")
+        parts.append((k, v))
+    order = [v for k, v in parts if k == "prepend"] + [x] + [v for k, v in parts if k == "append"]
+    return lowerer.lower_text(f"np.concatenate(({', '.join(f'p{i}' for i in range(len(order)))},"
+                              f"), axis={axis})", node, **{f"p{i}": v for i, v in enumerate(order)})
 
 
 @lowers(np.gradient, signature="f, *varargs, axis=None, edge_order=1")

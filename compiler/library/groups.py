@@ -26,6 +26,9 @@ from . import convolve  # noqa: F401
 from . import pinv  # noqa: F401
 from . import svd  # noqa: F401
 from . import composite  # noqa: F401
+from . import nanfuncs  # noqa: F401
+from . import editing  # noqa: F401
+from . import fitting  # noqa: F401
 from . import scilinalg  # noqa: F401
 from . import expm  # noqa: F401
 from . import qr  # noqa: F401

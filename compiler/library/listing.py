@@ -43,6 +43,7 @@ def supported() -> dict[str, list[str]]:
 
 _TITLES = [("builtins", "Python builtins"), ("math", "math"), ("np", "NumPy"),
            ("np.linalg", "NumPy linear algebra"), ("np.lib.stride_tricks", "NumPy stride tricks"),
+           ("np.polynomial.polynomial", "NumPy polynomials"),
            ("scipy.integrate", "SciPy integration"), ("scipy.linalg", "SciPy linear algebra"),
            ("scipy.signal", "SciPy signal processing"), ("scipy.special", "SciPy special functions"),
            ("scipy.stats", "SciPy distributions (also frozen: `norm(loc, scale).logpdf(x)`)")]

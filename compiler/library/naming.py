@@ -1,4 +1,5 @@
 """Where users reach a callable: the names it goes by in ``math``, ``np``, ``np.linalg``,
+``np.polynomial.polynomial``,
 the builtins and SciPy's modules (``np.linalg.solve``, ``scipy.special.expit``,
 ``scipy.signal.convolve``), for the
 README's list (:mod:`.listing`) and for errors naming a call (:mod:`.binding`)."""
@@ -13,7 +14,8 @@ import numpy as np
 def namespaces() -> list[tuple[str, object]]:
     """(prefix, module) for each namespace users reach functions in."""
     spaces = [("math", math), ("np", np), ("np.linalg", np.linalg),
-              ("np.lib.stride_tricks", np.lib.stride_tricks), ("builtins", builtins)]
+              ("np.lib.stride_tricks", np.lib.stride_tricks),
+              ("np.polynomial.polynomial", np.polynomial.polynomial), ("builtins", builtins)]
     try:
         import scipy.integrate
         import scipy.linalg

@@ -78,7 +78,7 @@ def test_hessian(name):
 
 
 BAD = build({"bad_dtype": "np.sum(np.cumsum(x, dtype=np.float32))",
-             "bad_prepend": "np.sum(np.diff(x, prepend=0.0))",
+             "bad_prepend": "np.sum(np.diff(x, prepend=x[0]))",   # (NumPy: a dimension mismatch)
              "bad_axis": "np.sum(np.cumsum(x, axis=3))",
              "bad_n": "np.sum(np.diff(x, n=-1))",
              "bad_none": "np.sum(np.diff(x, axis=None))"})
