@@ -36,7 +36,11 @@ def lower_max(lowerer, node, args):
 def _fold_minmax(lowerer, prim, node, items, key=None):
     values = None
     if len(items) == 1:                  # max(xs): the items of a tuple or list of numbers
-        seq = lowerer.expr(items[0])
+        seq = _iterated(lowerer, items[0], node)
+        if key is None and isinstance(seq, Var) and T.is_array(seq.type) and seq.type.ndim == 1:
+            # the items of a run-time sequence (a generator over an array's elements, a
+            # list grown in a loop, a 1-D array): NumPy's reduction of them
+            return lowerer.lower_text(f"np.{prim}(r)", node, r=seq)
         if isinstance(seq, tuple) and seq and all(
                 isinstance(v, (Var, Const)) and (key is not None or not T.is_array(v.type))
                 for v in seq):
@@ -52,6 +56,33 @@ def _fold_minmax(lowerer, prim, node, items, key=None):
     for a in values[1:]:
         acc = lowerer.op(node, prim, acc, a)
     return acc
+
+
+def _iterated(lowerer, node: ast.expr, call: ast.Call):
+    """What a builtin reduction (``max``, ``any``, ``reduce``) runs over: a tuple of values
+    known while compiling, or one array whose rows are the items (a comprehension or list
+    over items known only at run time, grown in a loop, or an array itself)."""
+    rows = lowerer.grown_rows(node, call)
+    return rows if rows is not None else lowerer.expr(node)
+
+
+@lowers(builtins.any, signature="iterable, /")
+@lowers(builtins.all, signature="iterable, /")
+def lower_any_all(lowerer, node, args):
+    """``any(v > 0 for v in x)``, ``all(flags)``: over a tuple, each item's truth; over
+    items known only at run time (1-D), NumPy's ``np.any``/``np.all`` of them."""
+    name = "any" if args.fn is builtins.any else "all"
+    seq = _iterated(lowerer, args["iterable"], node)
+    if isinstance(seq, Var) and T.is_array(seq.type) and seq.type.ndim == 1:
+        return lowerer.lower_text(f"np.{name}(r)", node, r=seq)
+    if not isinstance(seq, tuple):
+        raise lowerer.err(args["iterable"], f"{name}() runs over a tuple, a list, a generator "
+                          "or a 1-D array here", f"Use np.{name} on an array.")
+    if not seq:
+        return Const(name == "all", T.BOOL)
+    names = {f"v{k}": v for k, v in enumerate(seq)}
+    joined = f" {'or' if name == 'any' else 'and'} ".join(f"bool({k})" for k in names)
+    return lowerer.lower_text(f"bool({joined})", node, **names)
 
 
 def _keys(lowerer, key_node, values, node) -> list:
@@ -197,10 +228,18 @@ def lower_map(lowerer, node, args):
 def lower_reduce(lowerer, node, args):
     """reduce(f, xs[, initial]) over a tuple or list (a length known while compiling):
     f(f(initial, xs[0]), xs[1]) ..., each call inlined."""
-    items = lowerer.expr(args["iterable"])
+    items = _iterated(lowerer, args["iterable"], node)
+    if isinstance(items, Var) and T.is_array(items.type):
+        # items known at run time: Python's loop, written out (the rows of an array)
+        f = lowerer.expr(args["function"])
+        if "initial" in args:
+            return lowerer.lower_text("acc = init\nfor item in xs:\n    acc = f(acc, item)\nacc",
+                                      node, f=f, xs=items, init=lowerer.expr(args["initial"]))
+        return lowerer.lower_text("acc = xs[0]\nfor item in xs[1:]:\n    acc = f(acc, item)\n"
+                                  "acc", node, f=f, xs=items)
     if not isinstance(items, tuple):
-        raise lowerer.err(args["iterable"], "reduce() runs over a tuple or list here (a length "
-                                            "known while compiling)",
+        raise lowerer.err(args["iterable"], "reduce() runs over a tuple, a list or an array "
+                                            "here",
                           "Write a for loop: acc = x[0]; for row in x[1:]: acc = f(acc, row).")
     if "initial" in args:
         items = (lowerer.expr(args["initial"]),) + items

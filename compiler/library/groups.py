@@ -34,4 +34,5 @@ from . import expm  # noqa: F401
 from . import qr  # noqa: F401
 from . import windows  # noqa: F401
 from . import ivp  # noqa: F401
+from . import indices  # noqa: F401
 from . import stacks  # noqa: F401 - last: it wraps the lowerings of np.linalg's functions

@@ -41,7 +41,8 @@ def supported() -> dict[str, list[str]]:
     return {k: sorted(v, key=str.lower) for k, v in groups.items()}
 
 
-_TITLES = [("builtins", "Python builtins"), ("math", "math"), ("np", "NumPy"),
+_TITLES = [("builtins", "Python builtins"), ("math", "math"), ("functools", "functools"),
+           ("itertools", "itertools (over sequences known while compiling)"), ("np", "NumPy"),
            ("np.linalg", "NumPy linear algebra"), ("np.lib.stride_tricks", "NumPy stride tricks"),
            ("np.polynomial.polynomial", "NumPy polynomials"),
            ("scipy.integrate", "SciPy integration"), ("scipy.linalg", "SciPy linear algebra"),

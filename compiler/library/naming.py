@@ -1,11 +1,13 @@
 """Where users reach a callable: the names it goes by in ``math``, ``np``, ``np.linalg``,
-``np.polynomial.polynomial``,
+``np.lib.stride_tricks``, ``np.polynomial.polynomial``, ``functools``, ``itertools``,
 the builtins and SciPy's modules (``np.linalg.solve``, ``scipy.special.expit``,
 ``scipy.signal.convolve``), for the
 README's list (:mod:`.listing`) and for errors naming a call (:mod:`.binding`)."""
 from __future__ import annotations
 
 import builtins
+import functools
+import itertools
 import math
 
 import numpy as np
@@ -15,7 +17,8 @@ def namespaces() -> list[tuple[str, object]]:
     """(prefix, module) for each namespace users reach functions in."""
     spaces = [("math", math), ("np", np), ("np.linalg", np.linalg),
               ("np.lib.stride_tricks", np.lib.stride_tricks),
-              ("np.polynomial.polynomial", np.polynomial.polynomial), ("builtins", builtins)]
+              ("np.polynomial.polynomial", np.polynomial.polynomial), ("builtins", builtins),
+              ("functools", functools), ("itertools", itertools)]
     try:
         import scipy.integrate
         import scipy.linalg
