@@ -291,3 +291,31 @@ def _lower_scipy_lstsq(lowerer, node, a):
         dt = A.type.dtype if T.is_array(A.type) and A.type.dtype in T.FLOATS else "float64"
         cond = float(np.finfo(dt).eps)
     return _lstsq(lowerer, node, a, cond, fname, True)
+
+
+@lowers(scipy.linalg.solve_banded)
+def _lower_solve_banded(lowerer, node, a):
+    """The matrix the band storage holds (``A[i, j] = ab[u + i - j, j]``: row ``k`` of ``ab``
+    is the diagonal ``u - k``), made dense and solved: the solution SciPy's LAPACK ``?gbsv``
+    finds, to rounding (its band LU with partial pivoting pivots as the dense one does)."""
+    fname = "scipy.linalg.solve_banded"
+    _constant_flags(lowerer, a, ("overwrite_ab", "overwrite_b", "check_finite"))
+    lu = lowerer.expr(a["l_and_u"])
+    if not (isinstance(lu, tuple) and len(lu) == 2 and all(
+            isinstance(c, Const) and isinstance(c.value, int) and c.value >= 0 for c in lu)):
+        raise lowerer.err(a["l_and_u"], f"{fname}: (l, u) must be two integers known while "
+                          "compiling")
+    low, up = (c.value for c in lu)
+    ab = lowerer.atom(a["ab"])
+    if not (T.is_array(ab.type) and ab.type.ndim == 2):
+        raise lowerer.err(a["ab"], f"{fname}: ab must be a 2-D array (the band storage)")
+    diagonals = " + ".join(
+        f"np.diag(ab[{k}, {up - k}:], {up - k})" if up - k >= 0 else
+        f"np.diag(ab[{k}, :{up - k}], {up - k})" for k in range(low + up + 1))
+    text = (f"if ab.shape[0] != {low + up + 1}:\n"
+            f"    raise ValueError('invalid values for the number of lower and upper diagonals:"
+            f" l+u+1 ({low + up + 1}) does not equal ab.shape[0]')\n"
+            f"np.linalg.solve({diagonals}, b)")
+    B = _rhs(lowerer, node, lowerer.atom(a["b"]), fname)
+    ab, B = _same_float(lowerer, [ab, B], node)
+    return lowerer.lower_text(text, node, ab=ab, b=B)

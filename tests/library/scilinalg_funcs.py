@@ -134,3 +134,12 @@ def bad_rcond(A, b, r):
 
 def sp_lstsq_res_vec_indexed(A, b):
     return np.sum(scipy.linalg.lstsq(A, b)[1]) + scipy.linalg.lstsq(A, b)[0][0]
+
+
+def banded(ab, b):
+    """l = 2 lower and u = 1 upper diagonals in SciPy's band storage."""
+    return np.sum(np.sin(scipy.linalg.solve_banded((2, 1), ab, b)))
+
+
+def banded_upper(ab, b):
+    return np.sum(scipy.linalg.solve_banded((0, 3), ab, b, check_finite=False) ** 2)

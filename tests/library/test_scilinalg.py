@@ -286,3 +286,27 @@ def test_lu_factor_of_a_rectangular_matrix_is_a_clear_error():
     A = np.arange(6.0).reshape(2, 3) + np.eye(2, 3)
     with pytest.raises(ValueError, match="square"):
         fg.grad(F.lu_logdet, target="python")(A, np.ones(2))
+
+
+@pytest.mark.parametrize("f, lu", [(F.banded, (2, 1)), (F.banded_upper, (0, 3))])
+@pytest.mark.parametrize("bshape", [(6,), (6, 2)])
+def test_solve_banded_against_autograd_and_differences(f, lu, bshape):
+    """The band storage's dense matrix solved: SciPy's values; autograd's own solve_banded
+    and central differences for the gradients (entries outside the band get none)."""
+    low, up = lu
+    ab = RNG.normal(size=(low + up + 1, 6))
+    ab[up] += 6.0                               # the main diagonal
+    b = RNG.normal(size=bshape)
+    value, (g_ab, g_b) = fg.value_and_grad(f, (0, 1), target="python")(ab, b)
+    assert value == pytest.approx(f(ab, b), rel=1e-12)
+    np.testing.assert_allclose(g_ab, num_grad(f, (ab, b), 0), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(g_b, num_grad(f, (ab, b), 1), rtol=1e-6, atol=1e-8)
+    if len(bshape) == 2:
+        return                  # (autograd's solve_banded VJP takes a vector b only)
+    ag = pytest.importorskip("autograd")
+    from autograd.scipy.linalg import solve_banded as a_banded
+    anp = _anp()
+    outer = anp.sin if f is F.banded else (lambda v: v * v)
+    a_grad = ag.grad(lambda ab, b: anp.sum(outer(a_banded(lu, ab, b))), (0, 1))(ab, b)
+    np.testing.assert_allclose(g_ab, a_grad[0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(g_b, a_grad[1], rtol=1e-10, atol=1e-12)
