@@ -125,8 +125,12 @@ def _arg_length(lowerer, node, pid, axis: int, what: str) -> int:
 def _dims(lowerer, x) -> tuple:
     """The dimensions of ``x``, each ``("const", n)``, ``("arg", parameter id, axis)`` (an axis
     of an array argument, whose facts the signature may hold) or None (known only at run
-    time): an argument's own, or those the shape rules of the ops that made it give
-    (shapes.static_shape)."""
+    time): an argument's own, those the shape rules of the ops that made it give
+    (shapes.static_shape), or those of the value the lowering says it is shaped like
+    (``Lowerer.shape_like``: an ODE's state, whose shape is its initial value's)."""
+    like = getattr(lowerer, "shape_like", {}).get(getattr(x, "id", None))
+    if like is not None:                 # a value known to have another's shape
+        return _dims(lowerer, like)
     s = _SCOPE.get()
     args = frozenset(s.args) if s is not None else frozenset()
     if isinstance(x, Var) and x.id in args:

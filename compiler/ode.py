@@ -449,6 +449,7 @@ def _lower_rhs(lowerer, node: ast.Call, func, y0: Var, extra: tuple, tfirst: boo
     saved, borrowed = lowerer.b, lowerer.borrowed
     sub = saved.child()
     y, t = sub.fresh(y0.type, "y"), sub.fresh(F64, "t")
+    lowerer.shape_like[y.id] = y0        # (x, v = y unpacks as y0 would)
     fresh = _fresh_like(sub, extra)
     params = (y, t) + tuple(_leaves(fresh))
     names = [f"a{k}" for k in range(len(extra))]
@@ -515,8 +516,11 @@ def lower_scipy_odeint(lowerer, node: ast.Call, args) -> Var:
         mxstep = Const(DEFAULTS["mxstep"], I64)
     if hmax.value <= 0.0:
         hmax = Const(math.inf, F64)
-    y0 = lowerer.lower_text("np.ravel(np.asarray(y0, dtype=np.float64))", args["y0"],
+    y0 = lowerer.lower_text("np.asarray(y0, dtype=np.float64)", args["y0"],
                             y0=lowerer.expr(args["y0"]))
+    if T.ndim(y0.type) != 1:       # (a 1-D y0 as it is: its length stays known where it is)
+        y0 = lowerer.lower_text("np.array([y0])" if T.ndim(y0.type) == 0 else
+                                "np.ravel(y0)", args["y0"], y0=y0)
     return _lower_solve(lowerer, node, args, extra, (rtol, atol, mxstep, hmax), y0=y0)
 
 

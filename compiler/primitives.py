@@ -693,6 +693,16 @@ def _dims(a, p) -> str:
     return a[0] if len(a) == 1 else "(" + ", ".join(a) + ")"
 
 
+def _has_methods(a: str) -> str:
+    """``a`` spelled so that it has array methods: a literal number (``2.0``, which Python
+    reads as a float) as a NumPy value."""
+    try:
+        float(a)
+    except ValueError:
+        return a
+    return f"np.asarray({a})"
+
+
 def _reshape_shape(q, args, p):
     return tuple(q.sym(a) if not (isinstance(a, Const) and a.value == -1) else D.unknown()
                  for a in args[1:])
@@ -712,7 +722,7 @@ defprim("transpose", 1, lambda x, axes=None: x,
         never_raises=True, linear_in="first", batch=B_SHAPED)
 # Numba reshapes C-contiguous arrays only (NumPy copies the others): its spelling makes one
 defprim("reshape", -1, lambda x, *dims: T.Array(x.dtype, len(dims)),
-        replace(variadic(lambda a, p: f"{a[0]}.reshape({_dims(a[1:], p)})"),
+        replace(variadic(lambda a, p: f"{_has_methods(a[0])}.reshape({_dims(a[1:], p)})"),
                 jit=lambda a, p: f"np.ascontiguousarray({a[0]}).reshape({_dims(a[1:], p)})"),
         elementwise=False,
         view=True, reads_values=False, shape=_reshape_shape,
@@ -970,5 +980,7 @@ def _pack_jvp(b, tans, out, *xs):
 
 defprim("pack", -1, _pack_type, variadic(lambda a, p: f"np.array([{', '.join(a)}])", first=0),
         elementwise=False, fresh=True, reads_values=False, jvp_joint=_pack_jvp, reads_output=False,
+        shape=lambda q, args, p: (1 if len(args) == 1 else ("const", len(args)),)
+        + q.shape(args[0]),
         batch=lambda bt, op, a, isb: bt.pack(op, a, isb))
 PRIMS["pack"].vjp = _PackRules()

@@ -118,7 +118,8 @@ def lower_ravel(lowerer, node, args):
 
 @lowers(np.copy, takes="a")
 def lower_copy(lowerer, node, args):
-    return lowerer.op(node, "copy_array", lowerer.atom(args["a"]))
+    a = lowerer.atom(args["a"])
+    return lowerer.op(node, "copy_array", a) if T.is_array(a.type) else a   # (a number: itself)
 
 
 @lowers(np.full, takes="shape fill_value")

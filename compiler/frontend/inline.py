@@ -103,7 +103,7 @@ class InlineLowering:
             sub.closure, sub.globals, sub.route = outer.closure, outer.globals, outer.route
         else:
             sub.route = self.routes.get(id(fn))
-        sub.recursions, sub.defs = self.recursions, self.defs
+        sub.recursions, sub.defs, sub.shape_like = self.recursions, self.defs, self.shape_like
         result = sub.run(bound)
         _adopt(result, sub, self)     # dicts the helper made are the caller's to change now
         if here:

@@ -186,6 +186,8 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         self.prelowered: dict = {}        # id(argument node) -> its value, lowered once
         self.recursions = [0]             # recursive calls inlined, shared with helpers
         self.defs: dict = {}              # Var id -> the op that made it, shared with helpers
+        self.shape_like: dict = {}        # Var id -> a value of the same shape (an ODE's
+        #                                   state and its y0: facts.py), shared with helpers
         self.arrays = ArrayLowering(self)  # indexing, array methods, reductions
         self.comprehensions = Comprehensions(self)   # unrolled, or sum() as a loop
 

@@ -70,7 +70,8 @@ def solver_text(method, dense: bool) -> str:
     stages = []
     for i in range(1, s):
         dy = _combination([(f"k{j}", A[i, j]) for j in range(i)])
-        stages.append(f"        k{i} = np.asarray(fun(t + {_c(C[i])} * h, y + ({dy}) * h, *args),"
+        stages.append(f"        k{i} = np.asarray(fun(t + {_c(C[i])} * h, np.reshape(y + ({dy}) * h, "
+                      "s0), *args),"
                       f" dtype=np.float64)")
     y_new = _combination([(f"k{j}", B[j]) for j in range(s)])
     err = _combination([(f"k{j}", E[j]) for j in range(s + 1)])
@@ -82,6 +83,7 @@ def solver_text(method, dense: bool) -> str:
         "t0 = float(t0)",
         "t1 = float(t1)",
         "y = y0",
+        "s0 = y0.shape           # (each state passed to fun is shaped as y0: its length known)",
         "n = y.shape[0]",
         "direction = 1.0",
         "if t1 < t0:",
@@ -100,7 +102,8 @@ def solver_text(method, dense: bool) -> str:
         "    if d0 >= 1e-5 and d1 >= 1e-5:",
         "        h0 = 0.01 * d0 / d1",
         "    h0 = min(h0, interval)",
-        "    f1 = np.asarray(fun(t0 + h0 * direction, y + h0 * direction * f, *args), "
+        "    f1 = np.asarray(fun(t0 + h0 * direction, np.reshape(y + h0 * direction * f, s0), "
+        "*args), "
         "dtype=np.float64)",
         "    nfev += 1",
         "    d2 = rms((f1 - f) / scale) / h0",
@@ -147,7 +150,7 @@ def solver_text(method, dense: bool) -> str:
         "        k0 = f",
         *stages,
         f"        y_new = y + h * ({y_new})",
-        f"        k{s} = np.asarray(fun(t + h, y_new, *args), dtype=np.float64)",
+        f"        k{s} = np.asarray(fun(t + h, np.reshape(y_new, s0), *args), dtype=np.float64)",
         f"        nfev += {s}",
         "        scale = atol + np.maximum(np.abs(y), np.abs(y_new)) * rtol",
         f"        error_norm = rms(({err}) * h / scale)",

@@ -71,3 +71,10 @@ def fstring_keys_and_modes(x, mode="tanh"):
 def fstring_of_a_run_time_value(x):
     name = f"x0 = {x[0]:.3f}"
     return np.sum(x) if name else 0.0
+
+
+def literal_numbers_as_arrays(x):
+    """NumPy calls on literal numbers (the generated code spelled 2.0.reshape(1), a float's
+    missing method, before)."""
+    return np.sum(np.reshape(2.0, (1,)) * x) + np.sum(np.copy(3.0) * x) + np.sum(
+        np.ravel(-1.5) * x)

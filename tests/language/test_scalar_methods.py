@@ -23,7 +23,8 @@ def numeric(f, args, i=0, eps=1e-6):
 CASES = [(F.dot_then_sum, (X,)), (F.sum_then_mean, (X,)), (F.number_item, (X,)),
          (F.one_element_item, (X,)), (F.item_at, (X,)), (F.item_2d, (A,)),
          (F.number_astype_reshape, (X,)), (F.conj_real_imag, (X,)),
-         (F.number_reductions, (X,)), (F.fstring_keys_and_modes, (X,)),
+         (F.number_reductions, (X,)), (F.literal_numbers_as_arrays, (X,)),
+         (F.fstring_keys_and_modes, (X,)),
          (F.dict_comprehension, (X, {"W": A, "b": 0.4, "skip": 1.0}))]
 
 
@@ -72,7 +73,7 @@ def test_refusals_are_located(f, message):
 
 @pytest.mark.slow
 def test_cpu_target():
-    for f, args in CASES[:9]:
+    for f, args in CASES[:10]:
         value, g = fg.value_and_grad(f, target="cpu")(*args)
         assert value == pytest.approx(f(*args), rel=1e-13)
         np.testing.assert_allclose(g, numeric(f, args), rtol=1e-6, atol=1e-9)

@@ -57,3 +57,18 @@ def full_output_false(k, t):
 
 def critical_times(k, t):
     return np.sum(odeint(decay, np.ones(2), t, args=(k,), tcrit=[0.5]))
+
+
+def lotka_volterra(state, t, a, b):
+    x, y = state                      # unpacked: its length is y0's
+    return np.array([a * x - b * x * y, -y + 0.5 * x * y])
+
+
+def unpacking_state(a, b, y0):
+    return np.sum(odeint(lotka_volterra, y0, np.linspace(0.0, 2.0, 5), args=(a, b),
+                         rtol=1e-10, atol=1e-10))
+
+
+def unpacking_literal_state(a, b):
+    return np.sum(odeint(lotka_volterra, [1.0, 0.5], np.linspace(0.0, 2.0, 5), args=(a, b),
+                         rtol=1e-10, atol=1e-10))

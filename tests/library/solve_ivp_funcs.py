@@ -67,3 +67,15 @@ def unknown_option(k, y0):
 
 def matrix_state(k, y0):
     return np.sum(solve_ivp(lambda t, y: -k * y, (0.0, 1.0), np.outer(y0, y0)).y)
+
+
+def pendulum(t, y, p):
+    theta, omega = y                  # unpacked: each state has y0's length
+    return [omega, -p["g"] / p["L"] * np.sin(theta) - p["b"] * omega]
+
+
+def pendulum_loss(g, L, b):
+    sol = solve_ivp(pendulum, (0, 5), [0.5, 0.0], t_eval=np.linspace(0, 5, 11),
+                    args=({"g": g, "L": L, "b": b},), method="RK45", dense_output=False,
+                    vectorized=False)
+    return np.mean(sol.y.T[:, 0] ** 2)

@@ -101,3 +101,13 @@ def test_cpu_target(net):
         np.testing.assert_allclose(g, g_py, rtol=1e-6, atol=1e-9)
     assert v == pytest.approx(scipy.integrate.odeint(F.dynamics, net[4], net[5], args=net[:4])
                               .__sub__(net[6]).__pow__(2).mean(), rel=1e-6)
+
+
+def test_the_state_unpacks_as_y0():
+    """``x, y = state`` in the dynamics: the state has y0's length (an argument's, a list's)."""
+    y0 = np.array([1.0, 0.5])
+    for f, args in ((F.unpacking_state, (1.1, 0.4, y0)), (F.unpacking_literal_state, (1.1, 0.4))):
+        value, grads = fg.value_and_grad(f, (0, 1), target="python")(*args)
+        assert value == pytest.approx(f(*args), rel=1e-7)
+        for k, g in enumerate(grads):
+            assert g == pytest.approx(numeric(f, args, k, eps=1e-4), rel=1e-6)

@@ -13,7 +13,7 @@ from . import solve_ivp_funcs as F
 Y0 = np.array([1.0, 0.7])
 CASES = [(F.at_times, (1.1, 0.4, Y0)), (F.at_steps, (1.1, 0.4, Y0)),
          (F.backwards_rk23, (1.1, 0.4, Y0)), (F.options, (1.1, 0.4, Y0)),
-         (F.list_state, (0.3, 1.7)),
+         (F.list_state, (0.3, 1.7)), (F.pendulum_loss, (9.8, 1.0, 0.1)),
          (F.time_span_and_eval, (0.2, 2.5, np.array([0.5, 1.0, 2.0])))]
 
 
