@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import ast
 
+from .. import types as T
+from ..ir import Var
+from ..library.shape import unstacked
 from ..values import ListValue, Record, Ref
 
 _TEMP = "$star"
@@ -90,6 +93,8 @@ def expand_call(lowerer, node: ast.Call) -> tuple:
 def unpack(lowerer, target, value, node) -> None:
     """``a, *rest, z = value``: the starred name takes the middle items, as a list."""
     k = next(i for i, e in enumerate(target.elts) if isinstance(e, ast.Starred))
+    if isinstance(value, Var) and T.is_array(value.type):     # first, *rest = x: its rows
+        value = unstacked(lowerer, node, value, 0, "unpacking an array")
     if not isinstance(value, tuple):
         raise lowerer.err(node, "only tuples can be unpacked",
                      "Unpack a tuple expression or a function returning a tuple.")

@@ -240,30 +240,46 @@ def _quantile(scale, np_fn):
             if not (isinstance(m, ast.Constant) and m.value == "linear"):
                 raise lowerer.err(node, f"{fname}: only method='linear' (the default) is supported")
         q = lowerer.expr(args["q"])
-        if not (isinstance(q, Const) and isinstance(q.value, (int, float))
-                and not isinstance(q.value, bool) and 0 <= q.value <= scale):
-            raise lowerer.err(args["q"], f"{fname}: q must be one constant number in [0, {scale:g}] here",
-                         "Call it once per q; for a q computed at run time, sort with np.sort "
-                         "and interpolate.")
+        if isinstance(q, Const) and isinstance(q.value, np.ndarray) and q.value.ndim == 1:
+            q = tuple(Const(float(v), T.F64) for v in q.value)
+        made = lowerer.defs.get(getattr(q, "id", None))
+        if made is not None and made.prim == "pack":          # np.array([5, 95])
+            q = tuple(made.args)
+        qs = q if isinstance(q, tuple) and q else (q,)
+        for v in qs:
+            if not (isinstance(v, Const) and isinstance(v.value, (int, float))
+                    and not isinstance(v.value, bool) and 0 <= v.value <= scale):
+                raise lowerer.err(args["q"], f"{fname}: q must be constant numbers in "
+                                  f"[0, {scale:g}] here (one, or a list of them)",
+                                  "For a q computed at run time, sort with np.sort and "
+                                  "interpolate.")
         s, axis, x = _sorted_and_axis(lowerer, node, args, fname)
         at = _along(s.type.ndim, axis)
-        # NumPy's lerp between the neighbours; NaN where the slice holds one or is empty
-        value = lowerer.lower_text(f"""
-            n = s.shape[{axis}]
-            if n > 0:
-                pos = float(n - 1) * {float(q.value) / scale!r}
-                lo_i = min(int(pos), n - 1)
-                hi_i = min(lo_i + 1, n - 1)
-                t = pos - float(lo_i)
-                lo = {at('lo_i')}
-                d = {at('hi_i')} - lo
-                out = np.where(t >= 0.5, {at('hi_i')} - d * (1.0 - t), lo + d * t)
-                out = np.where(np.isnan({at('n - 1')}), {at('n - 1')}, out)
-            else:
-                out = np.sum(s, axis={axis}) * np.nan
-            out
-        """, node, s=s)
-        return _keepdims(lowerer, node, args, value, axis, x)
+        values = []
+        for v in qs:
+            # NumPy's lerp between the neighbours; NaN where the slice holds one or is empty
+            value = lowerer.lower_text(f"""
+                n = s.shape[{axis}]
+                if n > 0:
+                    pos = float(n - 1) * {float(v.value) / scale!r}
+                    lo_i = min(int(pos), n - 1)
+                    hi_i = min(lo_i + 1, n - 1)
+                    t = pos - float(lo_i)
+                    lo = {at('lo_i')}
+                    d = {at('hi_i')} - lo
+                    out = np.where(t >= 0.5, {at('hi_i')} - d * (1.0 - t), lo + d * t)
+                    out = np.where(np.isnan({at('n - 1')}), {at('n - 1')}, out)
+                else:
+                    out = np.sum(s, axis={axis}) * np.nan
+                out
+            """, node, s=s)
+            values.append(_keepdims(lowerer, node, args, value, axis, x))
+        if not isinstance(q, tuple):
+            return values[0]
+        # several q: their results stacked on a new first axis, as NumPy's
+        return lowerer.lower_text("np.stack(vs)", node, vs=tuple(values)) if \
+            T.is_array(values[0].type) else lowerer.lower_text("np.array(vs)", node,
+                                                                vs=tuple(values))
     return lower
 
 

@@ -8,6 +8,9 @@ import pytest
 
 import flatgrad as fg
 
+from flatgrad.runtime.gradcheck import numeric_grad
+
+from . import order_extra_funcs as E
 from .check11 import RNG, build, check, weights_for
 
 SHAPES = [(3, 4, 2), (1, 4, 1), (2, 0, 3), (3, 1, 2)]
@@ -158,3 +161,14 @@ def test_cpu_target():
     got = fg.grad(CPU.cpu_all, target="cpu")(x, w)
     want = check(CPU.cpu_all, (x, w), ag=False, jvp=False)[0]
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("f", [E.percentiles_of_a_list, E.quantiles_of_an_array_along_an_axis,
+                               E.percentile_of_a_one_item_tuple, E.first_and_rest],
+                         ids=lambda f: f.__name__)
+def test_several_q_and_a_starred_unpacking(f):
+    """np.percentile(X, [10, 50, 90]): NumPy's stack of results; first, *rest = x."""
+    X = _distinct((5, 4)) if f is not E.first_and_rest else _distinct((5,))
+    value, g = fg.value_and_grad(f, target="python")(X)
+    assert value == pytest.approx(f(X), rel=1e-12)
+    np.testing.assert_allclose(g, numeric_grad(f, [X], 0), rtol=1e-6, atol=1e-8)
