@@ -66,9 +66,39 @@ def parse_function(fn) -> ParsedFunction:
         raise CompileError(f"cannot locate the definition of '{fn.__name__}' in its source",
                            SourceLoc(code.co_filename, code.co_firstlineno),
                            "Give the function its own def statement.")
+    node = _QuietContexts().visit(node)
     parsed = ParsedFunction(node, code.co_filename, first - 1, col, fn.__name__)
     _PARSED[key] = parsed
     return parsed
+
+
+# context managers that change only how NumPy and Python report floating-point trouble, and
+# the warning filters set inside them: the values are the same without them
+_QUIET = frozenset(("errstate", "catch_warnings", "printoptions"))
+_FILTERS = frozenset(("simplefilter", "filterwarnings", "resetwarnings"))
+
+
+def _called(node: ast.AST, names: frozenset) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    f = node.func
+    return (f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)) in names
+
+
+class _QuietContexts(ast.NodeTransformer):
+    """``with np.errstate(divide="ignore"): body`` (also ``warnings.catch_warnings()``,
+    ``np.printoptions(...)``, with no ``as``) is its body, and ``warnings.simplefilter(...)``
+    in it a no-op: they change which warnings are shown, not a value. (The compiled code
+    may show warnings the block silenced.)"""
+
+    def visit_With(self, node: ast.With):
+        self.generic_visit(node)
+        if not all(_called(i.context_expr, _QUIET) and i.optional_vars is None
+                   for i in node.items):
+            return node
+        body = [s for s in node.body
+                if not (isinstance(s, ast.Expr) and _called(s.value, _FILTERS))]
+        return body or [ast.copy_location(ast.Pass(), node)]
 
 
 # what to do about a call flatgrad cannot look into (no Python source: a C function, a frozen

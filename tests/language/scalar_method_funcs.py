@@ -78,3 +78,14 @@ def literal_numbers_as_arrays(x):
     missing method, before)."""
     return np.sum(np.reshape(2.0, (1,)) * x) + np.sum(np.copy(3.0) * x) + np.sum(
         np.ravel(-1.5) * x)
+
+
+def errstate_block(x):
+    """NumPy's error-state and warning contexts: their bodies, the same values."""
+    import warnings
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(x > 0, np.log(np.abs(x)), 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s = np.sqrt(x * x + 1.0)
+    return np.sum(r * x) + np.sum(s)

@@ -24,7 +24,7 @@ CASES = [(F.dot_then_sum, (X,)), (F.sum_then_mean, (X,)), (F.number_item, (X,)),
          (F.one_element_item, (X,)), (F.item_at, (X,)), (F.item_2d, (A,)),
          (F.number_astype_reshape, (X,)), (F.conj_real_imag, (X,)),
          (F.number_reductions, (X,)), (F.literal_numbers_as_arrays, (X,)),
-         (F.fstring_keys_and_modes, (X,)),
+         (F.fstring_keys_and_modes, (X,)), (F.errstate_block, (X - 0.4,)),
          (F.dict_comprehension, (X, {"W": A, "b": 0.4, "skip": 1.0}))]
 
 
