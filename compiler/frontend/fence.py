@@ -29,7 +29,6 @@ _REJECT: dict[type, tuple[str, str]] = {
                 "Return the value instead; a helper it calls may be a generator."),
     ast.YieldFrom: ("generators (yield from) in the function it differentiates",
                     "Return the value instead; a helper it calls may be a generator."),
-    ast.Set: ("sets", "Use separate variables or arrays."),
     ast.NamedExpr: ("assignment expressions (:=)", "Assign on a line of its own."),
     ast.Match: ("match statements", "Use if/elif/else."),
 }

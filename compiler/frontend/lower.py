@@ -39,14 +39,15 @@ from .effects import fstring, is_print, lower_assert, lower_raise
 from .fence import fence
 from .lists import GrowingLists, ListLowering, Stacked, _appended
 from .inline import InlineLowering, LocalFunction
-from .objects import ObjectLowering, ObjectVal, StaticArg, UserMethod, object_parameter
+from .objects import NO_KEY, ObjectLowering, ObjectVal, StaticArg, UserMethod, object_parameter, static_key
 from .scope import NameLowering
 from .ownership import Ownership
 from .slices import SliceLowering, slice_parameter
 from .source import ParsedFunction, params_of, parse_function
 from ..objects import holds_objects, is_namedtuple_class, is_user_class
 from ..values import (BoundMethod, Instance, ListValue, NamedValue, PartialVal, Record, Ref,
-                      SliceVal, Undefined, Unreadable, join_value, nests, result_tree, same_form, split_value, width)
+                      SliceVal, Undefined, Unreadable, hashable, join_value, nests, result_tree, same_form,
+                      split_value, width)
 from ..library import random
 
 CAPTURES = "captures"   # meta: where each hidden parameter's array is read, its dtype and ndim
@@ -556,6 +557,21 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
 
     def expr_List(self, node: ast.List) -> ListValue:
         return ListValue(self.expr_Tuple(node))
+
+    def expr_Set(self, node: ast.Set) -> tuple:
+        """``{"relu", "tanh"}``: a set of values known while compiling (strings, numbers),
+        for ``mode in {...}``: its distinct items, as a tuple (in the order written)."""
+        out, seen = [], set()
+        for e in node.elts:
+            v = self.expr(e)
+            key = static_key(v)
+            if key is NO_KEY or not hashable(key):
+                raise self.err(e, "a set holds values known while compiling here (strings, "
+                               "numbers)", "Use a tuple, or an array and np.isin.")
+            if key not in seen:
+                seen.add(key)
+                out.append(v)
+        return tuple(out)
 
     def expr_BinOp(self, node: ast.BinOp) -> Atom:
         op = _BINOPS.get(type(node.op))

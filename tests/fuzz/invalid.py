@@ -24,7 +24,7 @@ from .gen import Program, Stmt, generate
 MUST = [
     "t = lambda u: {{u}}",
     "t = {{_: {s} for _ in range(int({s}))}}",
-    "t = sum({s} for _ in {{1, 2}})",
+    "t = sum({s} for _ in {{1, {s}}})",
     "t = 'text' * {s}",
     "t = f'{{{s}}}'",
     "np.save('data.npy', {s})",

@@ -89,3 +89,13 @@ def errstate_block(x):
         warnings.simplefilter("ignore")
         s = np.sqrt(x * x + 1.0)
     return np.sum(r * x) + np.sum(s)
+
+
+def set_of_modes(x, mode="tanh"):
+    y = np.tanh(x) if mode in {"tanh", "sigmoid"} else x
+    return np.sum(y) * len({1, 2, 2}) + (1.0 if "relu" not in {"tanh"} else 0.0)
+
+
+def set_of_run_time_values(x):
+    s = {x[0], 1.0}
+    return x[0] * len(s)
