@@ -254,6 +254,8 @@ def lower_reduce(lowerer, node, args):
 @lowers(builtins.len)
 def lower_len(lowerer, node, args):
     x = lowerer.expr(args["obj"])
+    if isinstance(x, Ref) and isinstance(x.obj, str):        # a string known while compiling
+        return Const(len(x.obj), T.I64)
     if isinstance(x, (tuple, Record)):
         return Const(len(x.items if isinstance(x, Record) else x), T.I64)
     if isinstance(x, Stacked):

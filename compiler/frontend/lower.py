@@ -26,7 +26,7 @@ from ..library.registry import lowering_of
 from ..library.shape import unstacked
 from ..primitives import PRIMS
 from . import array_calls, builtin_calls  # noqa: F401 - they register their lowerings
-from . import names, partials, starred, transforms
+from . import names, partials, starred, texts, transforms
 from .arrays import ArrayLowering
 from .comprehensions import Comprehensions
 from .conditions import ConditionLowering
@@ -579,6 +579,9 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
             raise self.err(node, "flatgrad does not support bitwise operators",
                            "Use arithmetic, comparisons and and/or/not.")
         left, right = self.expr(node.left), self.expr(node.right)
+        text = texts.binop(self, op, left, right, node)       # "W" + str(i): a string
+        if text is not None:
+            return text
         if isinstance(left, (tuple, Stacked)) or isinstance(right, (tuple, Stacked)):
             return self.sequence_binop(op, left, right, node)
         return self.binop(op, self.as_atom(left, node.left), self.as_atom(right, node.right), node)
@@ -655,6 +658,8 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
                 raise e.called_from(self.pf.loc(node)) from None
         if transforms.is_transform(fn):      # fg.grad(f)(x), a grad made outside, fg.vjp(...)
             return self.call_user(fn, node, kwargs, lower=transforms.lower_call)
+        if texts.is_text_method(fn):        # kind.lower(), "{}{}".format(...): now
+            return texts.call_method(self, fn, node)
         lowering = lowering_of(fn)        # the one registry of calls (library/registry.py)
         if lowering is not None:
             return lowering(self, node, kwargs)

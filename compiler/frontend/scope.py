@@ -185,6 +185,9 @@ class NameLowering:
             return self.named_attribute(base, node)
         if isinstance(base, (Instance, Building)):
             return self.instance_attribute(base, node)
+        if isinstance(base, Ref) and isinstance(base.obj, str) and \
+                callable(getattr(base.obj, node.attr, None)):      # kind.lower: called now
+            return Ref(getattr(base.obj, node.attr))
         if isinstance(base, Record) and node.attr in ("keys", "values", "items", "get", "copy"):
             return Ref(BoundMethod(base, node.attr))
         method = random.attribute(self, base, node)      # rs.normal

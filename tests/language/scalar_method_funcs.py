@@ -99,3 +99,21 @@ def set_of_modes(x, mode="tanh"):
 def set_of_run_time_values(x):
     s = {x[0], 1.0}
     return x[0] * len(s)
+
+
+def strings_known_while_compiling(x, kind="ReLU"):
+    """Keys and modes computed from strings and loop counters while compiling."""
+    p = {}
+    for i in range(3):
+        p["layer" + str(i)] = x * (i + 1)
+    p["W%d" % 5] = x
+    p["{}_{}".format("a", 2)] = 2 * x
+    act = np.tanh if kind.lower() == "relu" else np.sin
+    s = np.sum(act(p["layer2"])) + np.sum(p["W5"]) + np.sum(p["a_2"])
+    if kind.startswith("Re") and "-" * 3 == "---" and repr(kind) == "'ReLU'":
+        s = s * 2
+    return s + len("a,b".split(",")) + len(kind)
+
+
+def str_of_a_run_time_value(x):
+    return np.sum(x) if str(x[0]) else 0.0

@@ -25,7 +25,7 @@ CASES = [(F.dot_then_sum, (X,)), (F.sum_then_mean, (X,)), (F.number_item, (X,)),
          (F.number_astype_reshape, (X,)), (F.conj_real_imag, (X,)),
          (F.number_reductions, (X,)), (F.literal_numbers_as_arrays, (X,)),
          (F.fstring_keys_and_modes, (X,)), (F.errstate_block, (X - 0.4,)),
-         (F.set_of_modes, (X,)),
+         (F.set_of_modes, (X,)), (F.strings_known_while_compiling, (X,)),
          (F.dict_comprehension, (X, {"W": A, "b": 0.4, "skip": 1.0}))]
 
 
@@ -66,6 +66,7 @@ def test_float_of_an_array_is_what_numpy_says():
     (F.dict_over_rows, "a dict comprehension runs over range"),
     (F.fstring_of_a_run_time_value, "this f-string reads 'x\\[0\\]', known only at run time"),
     (F.set_of_run_time_values, "a set holds values known while compiling"),
+    (F.str_of_a_run_time_value, "str\\(\\) of a value known only at run time"),
 ])
 def test_refusals_are_located(f, message):
     with pytest.raises(fg.CompileError, match=message) as e:
