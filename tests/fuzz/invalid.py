@@ -22,7 +22,7 @@ from .gen import Program, Stmt, generate
 
 # (text with {a} = an array argument or {s} = any argument, {call} = a call of f itself)
 MUST = [
-    "t = lambda u: {{u}}",
+    "t = [u for u in open('data.txt')]",
     "t = {{_: {s} for _ in range(int({s}))}}",
     "t = sum({s} for _ in {{1, {s}}})",
     "t = 'text' * {s}",

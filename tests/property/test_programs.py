@@ -62,8 +62,8 @@ def test_random_program_found_by_hypothesis_at_o1(srcdir):
 
 
 INVALID = [
-    "    t = lambda u: {u}\n",
-    "    t = {i: x for i in range(2)}\n",
+    "    t = [u for u in open('f')]\n",
+    "    t = {i: x for i in range(int(x))}\n",
     "    t = {x: 1.0}\n",
     "    t = 'text' + x\n",
     "    np.save('f', x)\n",
@@ -72,7 +72,7 @@ INVALID = [
     "    import no_such_module_for_flatgrad\n",
     "    del x\n",
     "    t = {x, y}\n",
-    "    t = sum(x for _ in {1, 2})\n",
+    "    t = sum(x for _ in {1, y})\n",
     "    t = open('f')\n",
     "    t = x if (z := y) else y\n",
     "    try:\n        t = x\n    except Exception:\n        t = y\n",
@@ -81,7 +81,7 @@ INVALID = [
     "    for v in x:\n        t = v\n",
     "    t = undefined_name * x\n",
     "    t = x[0]\n",
-    "    t = x.real\n",
+    "    t = x.flags\n",
 ]
 
 
