@@ -441,6 +441,8 @@ _UFUNC_SIGS = {
     "xlogy": (support.xlogy_scalar, ["float32(float32, float32)", "float64(float64, float64)"]),
     "xlog1py": (support.xlog1py_scalar, ["float32(float32, float32)", "float64(float64, float64)"]),
     "log_ndtr": (support.log_ndtr_scalar, ["float32(float32)", "float64(float64)"]),
+    "hurwitz_zeta": (support.hurwitz_zeta_scalar, ["float32(float32, float32)",
+                                                   "float64(float64, float64)"]),
     "gammainc": (support.gammainc_scalar, ["float32(float32, float32)", "float64(float64, float64)"]),
     "gammaincc": (support.gammaincc_scalar, ["float32(float32, float32)", "float64(float64, float64)"]),
     "betainc": (support.betainc_scalar, ["float32(float32, float32, float32)",
@@ -535,6 +537,12 @@ def _xlog1py(x, y):
 def _log_ndtr(x):
     uf, cast = _ufunc_of("log_ndtr"), _cast_of(x)
     return lambda x: uf(cast(x))
+
+
+@overload(support.hurwitz_zeta, jit_options={"cache": True})
+def _hurwitz_zeta(x, q):
+    uf, cast = _ufunc_of("hurwitz_zeta"), _cast_of(x, q)
+    return lambda x, q: uf(cast(x), cast(q))
 
 
 @overload(support.gammainc, jit_options={"cache": True})

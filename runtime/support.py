@@ -367,6 +367,40 @@ def polygamma_scalar(n, x):
     return acc + sgn * s
 
 
+def hurwitz_zeta_scalar(x, q):
+    """sum_k (q + k)^-x, as scipy.special.zeta(x, q): inf at x == 1 and at the poles q = 0,
+    -1, ...; NaN for x < 1, and for q < 0 where x is not a whole number. The terms are
+    summed until q + k >= 20 + x (or the rest is below rounding), then the Euler-Maclaurin
+    tail a^(1-x)/(x-1) + a^-x/2 + sum_j B_2j/(2j)! x(x+1)...(x+2j-2) a^(-x-2j+1) (DLMF
+    25.11.5 summed from a), whose terms shrink by about (x + 2j)^2 / (2 pi a)^2 there."""
+    if math.isnan(x) or math.isnan(q) or x < 1.0:
+        return math.nan
+    if x == 1.0:
+        return math.inf
+    if q <= 0.0:
+        if q == math.floor(q):
+            return math.inf
+        if x != math.floor(x):
+            return math.nan
+    s = 0.0
+    a = q
+    while a < 20.0 + x:
+        t = a ** -x
+        s += t
+        a += 1.0
+        if a > 0.0 and abs(t) * (a / (x - 1.0) + 1.0) <= 1e-18 * abs(s):
+            return s
+    p = a ** -x
+    s += a * p / (x - 1.0) + 0.5 * p
+    fac = x * p / a                             # x a^(-x-1), then the next rising factors
+    fact = 2.0                                  # (2j)!
+    for j in range(1, 11):
+        s += _BERNOULLI_2K[j - 1] / fact * fac
+        fac *= (x + 2 * j - 1) * (x + 2 * j) / (a * a)
+        fact *= (2 * j + 1) * (2 * j + 2)
+    return s
+
+
 def xlogy_scalar(x, y):
     """x * log(y), 0 where x == 0 (whatever y is), as scipy.special.xlogy."""
     if x == 0 and not math.isnan(y):
@@ -576,7 +610,8 @@ CYTHON_SPECIAL = {"erfinv": 1, "erfcinv": 1, "ndtri": 1, "gamma": 1, "rgamma": 1
                   "gammasgn": 1, "beta": 2,
                   "j0": 1, "j1": 1, "y0": 1, "y1": 1, "i0": 1, "i1": 1, "i0e": 1, "i1e": 1,
                   "k0": 1, "k1": 1, "k0e": 1, "k1e": 1,
-                  "jv": 2, "yv": 2, "iv": 2, "ive": 2, "kv": 2, "kve": 2}
+                  "jv": 2, "yv": 2, "iv": 2, "ive": 2, "kv": 2, "kve": 2,
+                  "binom": 2, "poch": 2, "ellipk": 1, "ellipe": 1, "ellipkm1": 1, "zetac": 1}
 
 
 def _cython_special(name: str):
@@ -603,6 +638,13 @@ def _elementwise(vectorized, scalar, *args):
     if any(isinstance(v, np.ndarray) for v in args):
         return _like_float(vectorized(*args), *args)
     return scalar(*args)
+
+
+def hurwitz_zeta(x, q):
+    """scipy.special.zeta(x, q) on scalars and arrays (under Numba: hurwitz_zeta_scalar)."""
+    import scipy.special
+    return _like_float(scipy.special.zeta(x, q), x, q) if any(
+        isinstance(v, np.ndarray) for v in (x, q)) else float(scipy.special.zeta(x, q))
 
 
 def gammainc(a, x):

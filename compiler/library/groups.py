@@ -22,6 +22,8 @@ from . import stats_families  # noqa: F401
 from . import random  # noqa: F401
 from . import effects  # noqa: F401
 from . import bessel  # noqa: F401
+from . import specfun  # noqa: F401
+from . import quadrature  # noqa: F401
 from . import convolve  # noqa: F401
 from . import pinv  # noqa: F401
 from . import svd  # noqa: F401

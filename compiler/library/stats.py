@@ -43,7 +43,7 @@ _C = {"HALF_LOG_2PI": repr(0.5 * math.log(2.0 * math.pi)), "LOG_PI": repr(math.l
 
 _HELPERS = {name: getattr(scipy.special, name) for name in (
     "gammaln", "xlogy", "xlog1py", "betaln", "log_ndtr", "erfc", "erf", "ndtr", "expit",
-    "log_expit", "i0e", "gammainc", "gammaincc", "betainc")}
+    "log_expit", "i0e", "gammainc", "gammaincc", "betainc", "ndtri", "logit")}
 
 
 def _text(body: str) -> str:
@@ -101,6 +101,22 @@ _NORM_CDFS = {
 }
 
 
+def _inverse(formula: str, support=(-math.inf, math.inf), upper=False, valid=None) -> str:
+    """SciPy's ``ppf`` (``upper``: ``isf``) at ``q`` from the standard quantile ``formula``
+    in ``qs``, as rv_continuous.ppf computes it: ``formula * scale + loc`` for 0 < q < 1 (the
+    formula sees a safe qs = 1/2 elsewhere: no NaN in the gradient), the support's ends at q
+    = 0 and 1 (an infinite end kept NaN where loc is), NaN for any other q (and where the
+    parameters are not ``valid``, a text, where given)."""
+    def end(v):
+        return f"{'-' if v < 0 else ''}np.inf + 0.0 * loc" if math.isinf(v) else f"{v!r} * scale + loc"
+    at0, at1 = support[::-1] if upper else support
+    value = (f"np.where(inside, ({formula}) * scale + loc, np.where(q == 0.0, {end(at0)}, "
+             f"np.where(q == 1.0, {end(at1)}, np.nan)))")
+    if valid is not None:
+        value = f"np.where({valid}, {value}, np.nan)"
+    return "inside = np.logical_and(q > 0.0, q < 1.0)\nqs = np.where(inside, q, 0.5)\n" + value
+
+
 # family -> (SciPy's parameters, the point first; their defaults; {method: its text, or a
 # lowering (lowerer, node, values, what) where the method is more than one text})
 _FAMILIES: dict[str, tuple] = {}
@@ -116,7 +132,9 @@ def _family(name, params, defaults, log_name="logpdf", extra=None):
 _family("norm", ("x", "loc", "scale"), {"loc": 0.0, "scale": 1.0},
         extra={**{k: _text(v) for k, v in _NORM_CDFS.items()},
                # SciPy's entropy has the shape of loc and scale broadcast together
-               "entropy": _text("0.5 + {HALF_LOG_2PI} + np.log(scale) + 0.0 * loc")})
+               "entropy": _text("0.5 + {HALF_LOG_2PI} + np.log(scale) + 0.0 * loc"),
+               "ppf": _inverse("ndtri(qs)", valid="scale > 0.0"),
+               "isf": _inverse("-ndtri(qs)", upper=True, valid="scale > 0.0")})
 
 
 # ---- the other families' distribution functions: the incomplete gamma and beta functions
@@ -235,8 +253,9 @@ def _density(lowerer, node, name: str, method: str, args: dict):
     if name in _MULTIVARIATE:
         value = _MULTIVARIATE[name][2](lowerer, node, args, method)
     else:
-        params, defaults, methods = _FAMILIES[name]
-        values = {k: args.get(k, Const(defaults.get(k, 0.0), T.F64)) for k in params}
+        _, defaults, methods = _FAMILIES[name]
+        values = {k: args.get(k, Const(defaults.get(k, 0.0), T.F64))
+                  for k in _params_of(name, method)}
         text = methods[method]
         if callable(text):
             value = text(lowerer, node, values, f"scipy.stats.{name}.{method}")
@@ -248,8 +267,10 @@ def _density(lowerer, node, name: str, method: str, args: dict):
 
 def _params_of(name, method=None):
     """SciPy's parameters of ``name.method``: the point, then the family's (``entropy``
-    takes no point)."""
+    takes no point; ``ppf`` and ``isf`` take the probability ``q``)."""
     params = _FAMILIES[name][0] if name in _FAMILIES else _MULTIVARIATE[name][0]
+    if method in _INVERSES:
+        return ("q", *params[1:])
     return params[1:] if method == "entropy" else params
 
 
@@ -384,7 +405,8 @@ def _no_method(lowerer, node, name, method):
     listed = ", ".join(f"{name}.{m}" for m in _methods(name))
     if method in _INVERSES:
         return lowerer.err(node, f"flatgrad does not support scipy.stats.{name}.{method}: it needs "
-                      "an inverse distribution function, which flatgrad does not have",
+                      "an inverse distribution function with no closed form (the inverse of "
+                      "an incomplete gamma or beta function), which flatgrad does not have",
                       f"Supported here: {listed}.")
     return lowerer.err(node, f"flatgrad does not support scipy.stats.{name}.{method}",
                   f"Supported here: {listed}.")
@@ -417,7 +439,7 @@ def _read_frozen(lowerer, frozen, node):
 
 def _call_frozen(lowerer, fm, node):
     name = fm.frozen.name
-    point = () if fm.method == "entropy" else _params_of(name)[:1]
+    point = () if fm.method == "entropy" else _params_of(name, fm.method)[:1]
     args = bind_written(lowerer, node, f"scipy.stats.{name}(...).{fm.method}", _signature(name, point))
     return _density(lowerer, node, name, fm.method, {**fm.frozen.args, **_floats(lowerer, node, args)})
 

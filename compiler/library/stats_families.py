@@ -29,7 +29,7 @@ from ..primitives import defprim
 from ..spelling import P_ATOM, Spelling
 from ..values import Ref
 from .registry import CALLABLE_TYPES
-from .stats import _C, _DISTS, _FAMILIES, _HELPERS, _MULTIVARIATE, _tails, register
+from .stats import _C, _DISTS, _FAMILIES, _HELPERS, _MULTIVARIATE, _inverse, _tails, register
 
 _K = {**_C, "LOG_2PI": repr(math.log(2.0 * math.pi)),
       "LOG_2_OVER_PI": repr(math.log(2.0 / math.pi)),
@@ -81,11 +81,12 @@ def _where(inside, value, outside):
 # ---------------------------------------------------------------- continuous families
 
 def _continuous(name, shapes, log, support=None, *, safe=1.0, open_pdf=False, cdf=None,
-                sf=None, logcdf=None, logsf=None, valid=None):
+                sf=None, logcdf=None, logsf=None, valid=None, ppf=None, isf=None):
     """Register continuous family ``name``: its log-density ``log`` in ``ys`` and the shape
     parameters ``shapes``, on ``support`` (lo, hi or None) of the standard point, or the
     whole line; its tails' texts where it has them (the log-tails not given come from the
-    two tails by ``_tails``)."""
+    two tails by ``_tails``); its quantile functions ``ppf`` and ``isf`` in ``qs`` (SciPy's
+    ``_ppf``/``_isf``), where they have closed forms."""
     head = "y = (x - loc) / scale\n"
     if support is None:
         body = f"ys = y\n({log}) - np.log(scale)"
@@ -113,12 +114,24 @@ def _continuous(name, shapes, log, support=None, *, safe=1.0, open_pdf=False, cd
         low, up = _lowering(tail["cdf"]), _lowering(tail["sf"])
         methods.update(_tails(low, up))
         methods.update({k: _lowering(tail[k]) for k in ("logcdf", "logsf") if tail[k]})
+    ends = (-math.inf, math.inf) if support is None else (
+        support[0], math.inf if support[1] is None else support[1])
+    for method, text in (("ppf", ppf), ("isf", isf)):
+        if text is not None:
+            methods[method] = _lowering(_inverse(text, ends, method == "isf"))
     valid = "scale > 0.0" if valid is None else f"np.logical_and(scale > 0.0, {valid})"
     _FAMILIES[name] = (params, {"loc": 0.0, "scale": 1.0}, _checked(methods, valid))
 
 
+# SciPy's quantiles (boost's for cauchy: -1/tan(pi p) on the nearer tail p, 0 at q = 1/2,
+# written pi (q - 1/2) there for its derivative pi)
+_LAPLACE_PPF = "np.where(qs > 0.5, -np.log(2.0 * (1.0 - qs)), np.log(2.0 * qs))"
+_CAUCHY_PPF = ("np.where(qs == 0.5, {PI} * (qs - 0.5), np.where(qs > 0.5, 1.0, -1.0) "
+               "/ np.tan({PI} * np.where(qs > 0.5, 1.0 - qs, qs)))")
+
+
 _continuous("expon", (), "-ys", (0.0, None), cdf="-np.expm1(-ys)", sf="np.exp(-ys)",
-            logsf="-ys")
+            logsf="-ys", ppf="-np.log1p(-qs)", isf="-np.log(qs)")
 # (-|y| - log 2, where SciPy's log of its pdf underflows to -inf beyond |y| ~ 745)
 _continuous("laplace", (), "-np.abs(ys) - {LOG2}",
             cdf=_where("ys > 0.0", "1.0 - 0.5 * np.exp(-np.where(ys > 0.0, ys, 0.0))",
@@ -128,40 +141,48 @@ _continuous("laplace", (), "-np.abs(ys) - {LOG2}",
             logcdf=_where("ys > 0.0", "np.log1p(-0.5 * np.exp(-np.where(ys > 0.0, ys, 0.0)))",
                           "np.where(ys > 0.0, 0.0, ys) - {LOG2}"),
             logsf=_where("ys < 0.0", "np.log1p(-0.5 * np.exp(np.where(ys < 0.0, ys, 0.0)))",
-                         "-np.where(ys < 0.0, 0.0, ys) - {LOG2}"))
+                         "-np.where(ys < 0.0, 0.0, ys) - {LOG2}"),
+            ppf=_LAPLACE_PPF, isf="-(" + _LAPLACE_PPF + ")")
 # (SciPy's two forms: log1p(y^2), and for |y| >= 1 one that does not overflow)
 _continuous("cauchy", (), _where("np.abs(ys) < 1.0", "-{LOG_PI} - np.log1p(ys * ys)",
                                  "-{LOG_PI} - (2.0 * np.log(np.where(np.abs(ys) < 1.0, 1.0, "
                                  "np.abs(ys))) + np.log1p((1.0 / np.where(np.abs(ys) < 1.0, "
                                  "1.0, np.abs(ys))) ** 2))"),
-            cdf="np.arctan2(1.0, -ys) / {PI}", sf="np.arctan2(1.0, ys) / {PI}")
+            cdf="np.arctan2(1.0, -ys) / {PI}", sf="np.arctan2(1.0, ys) / {PI}",
+            ppf=_CAUCHY_PPF, isf="-(" + _CAUCHY_PPF + ")")
 _continuous("logistic", (), "-np.abs(ys) - 2.0 * np.log1p(np.exp(-np.abs(ys)))",
-            cdf="expit(ys)", sf="expit(-ys)", logcdf="log_expit(ys)", logsf="log_expit(-ys)")
-_continuous("uniform", (), "0.0 * ys", (0.0, 1.0), safe=0.5, cdf="ys", sf="1.0 - ys")
+            cdf="expit(ys)", sf="expit(-ys)", logcdf="log_expit(ys)", logsf="log_expit(-ys)",
+            ppf="logit(qs)", isf="-logit(qs)")
+_continuous("uniform", (), "0.0 * ys", (0.0, 1.0), safe=0.5, cdf="ys", sf="1.0 - ys",
+            ppf="qs", isf="1.0 - qs")
 _continuous("halfnorm", (), "{HALF_LOG_2_OVER_PI} - ys * ys / 2.0", (0.0, None),
             cdf="erf(ys * {SQRT1_2})", sf="erfc(ys * {SQRT1_2})",
-            logsf="{LOG2} + log_ndtr(-ys)")
+            logsf="{LOG2} + log_ndtr(-ys)", ppf="ndtri((1.0 + qs) / 2.0)",
+            isf="-ndtri(qs / 2.0)")
 _continuous("lognorm", ("s",), "-(np.log(ys) * np.log(ys)) / (2.0 * (s * s)) "
             "- np.log(s * ys * {SQRT_2PI})", (0.0, None), open_pdf=True,
             cdf="ndtr(np.log(ys) / s)", sf="ndtr(-np.log(ys) / s)",
             logcdf="log_ndtr(np.log(ys) / s)", logsf="log_ndtr(-np.log(ys) / s)",
-            valid="s > 0.0")
+            valid="s > 0.0", ppf="np.exp(s * ndtri(qs))", isf="np.exp(s * -ndtri(qs))")
 _continuous("invgamma", ("a",), "-(a + 1.0) * np.log(ys) - gammaln(a) - 1.0 / ys", (0.0, None),
             open_pdf=True, cdf="gammaincc(a, 1.0 / ys)", sf="gammainc(a, 1.0 / ys)",
             valid="a > 0.0")
 _continuous("weibull_min", ("c",), "np.log(c) + xlogy(c - 1.0, ys) - ys ** c", (0.0, None),
             cdf="-np.expm1(-(ys ** c))", sf="np.exp(-(ys ** c))", logsf="-(ys ** c)",
-            valid="c > 0.0")
+            valid="c > 0.0", ppf="(-np.log1p(-qs)) ** (1.0 / c)", isf="(-np.log(qs)) ** (1.0 / c)")
 _continuous("gumbel_r", (), "-ys - np.exp(-ys)", cdf="np.exp(-np.exp(-ys))",
-            sf="-np.expm1(-np.exp(-ys))", logcdf="-np.exp(-ys)")
+            sf="-np.expm1(-np.exp(-ys))", logcdf="-np.exp(-ys)",
+            ppf="-np.log(-np.log(qs))", isf="-np.log(-np.log1p(-qs))")
 _continuous("pareto", ("b",), "np.log(b) - (b + 1.0) * np.log(ys)", (1.0, None), safe=2.0,
             cdf="1.0 - ys ** (-b)", sf="ys ** (-b)", logsf="-b * np.log(ys)",
-            valid="b > 0.0")
+            valid="b > 0.0", ppf="(1.0 - qs) ** (-1.0 / b)", isf="qs ** (-1.0 / b)")
 _continuous("halfcauchy", (), "{LOG_2_OVER_PI} - np.log1p(ys * ys)", (0.0, None),
-            cdf="{TWO_OVER_PI} * np.arctan(ys)", sf="{TWO_OVER_PI} * np.arctan2(1.0, ys)")
+            cdf="{TWO_OVER_PI} * np.arctan(ys)", sf="{TWO_OVER_PI} * np.arctan2(1.0, ys)",
+            ppf="np.tan({PI} / 2.0 * qs)", isf="1.0 / np.tan({PI} * qs / 2.0)")
 _continuous("gompertz", ("c",), "np.log(c) + ys - c * np.expm1(ys)", (0.0, None),
             cdf="-np.expm1(-c * np.expm1(ys))", sf="np.exp(-c * np.expm1(ys))",
-            logsf="-c * np.expm1(ys)", valid="c > 0.0")
+            logsf="-c * np.expm1(ys)", valid="c > 0.0",
+            ppf="np.log1p(-1.0 / c * np.log1p(-qs))", isf="np.log1p(-np.log(qs) / c)")
 # kappa (cos y - 1), written -2 kappa sin(y/2)^2 (SciPy's cosm1, to rounding)
 _continuous("vonmises", ("kappa",), "-2.0 * kappa * (np.sin(ys / 2.0) * np.sin(ys / 2.0)) "
             "- {LOG_2PI} - np.log(i0e(kappa))",

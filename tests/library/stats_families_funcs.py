@@ -45,12 +45,12 @@ def truncnorm_frozen(x):
     return np.sum(st.truncnorm(-1.0, 1.0).pdf(x))
 
 
-def uniform_ppf(q):
-    return np.sum(st.uniform.ppf(q))
+def gamma_ppf(q):
+    return np.sum(st.gamma.ppf(q, 2.0))
 
 
-def norm_ppf_frozen(q):
-    return np.sum(st.norm(0.0, 2.0).ppf(q))
+def norm_moment_frozen(q):
+    return np.sum(st.norm(0.0, 2.0).moment(q))
 
 
 def cpu_continuous(x, loc, scale, c, w):

@@ -379,8 +379,8 @@ def test_count_has_zero_gradient():
     (F.invgamma_cdf_a, (np.ones(3), 2.0), 1, "cannot differentiate scipy.special.gammaincc"),
     (F.rayleigh, (np.ones(3),), 0, "flatgrad does not support scipy.stats.rayleigh.logpdf"),
     (F.truncnorm_frozen, (np.ones(3),), 0, "flatgrad does not support scipy.stats.truncnorm"),
-    (F.uniform_ppf, (np.ones(3) * 0.3,), 0, "does not support scipy.stats.uniform.ppf: it needs"),
-    (F.norm_ppf_frozen, (np.ones(3) * 0.3,), 0, "Supported here: norm.logpdf"),
+    (F.gamma_ppf, (np.ones(3) * 0.3,), 0, "does not support scipy.stats.gamma.ppf: it needs"),
+    (F.norm_moment_frozen, (np.ones(3) * 0.3,), 0, "Supported here: norm.logpdf"),
 ])
 def test_rejections(fn, args, argnums, message):
     with pytest.raises(fg.CompileError) as e:

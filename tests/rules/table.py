@@ -48,6 +48,11 @@ SMOOTH_POINTS = {
     "k0e": [(0.5,), (3.0,)], "k1e": [(0.5,), (3.0,)],
     "jv": [(1.5, 0.7), (2.0, -3.0)], "yv": [(1.5, 0.7), (0.5, 3.0)], "iv": [(1.5, 0.7), (2.0, -1.2)],
     "ive": [(1.5, 0.7), (2.0, -1.2)], "kv": [(1.5, 0.7), (0.5, 3.0)], "kve": [(1.5, 0.7), (0.5, 3.0)],
+    # compiler/library/specfun.py
+    "binom": [(4.5, 1.5), (6.0, 2.0), (2.3, -0.4)], "poch": [(2.5, 1.5), (0.7, -0.3)],
+    "zetac": [(3.0,)], "hurwitz_zeta": [(3.0, 0.7), (2.5, 4.0)],
+    "ellipk": [(0.3,), (-1.2,), (0.01,)], "ellipe": [(0.3,), (-1.2,), (0.01,)],
+    "ellipkm1": [(0.3,), (0.99,)],
 }
 
 # runtime helpers the transforms create; they have no user-visible derivative
@@ -60,7 +65,9 @@ NO_DERIVATIVE = {"gammainc": (0,), "gammaincc": (0,), "betainc": (0, 1),
                  # the number of trials of scipy.stats.binom and multinomial
                  "stats_count": (0,),
                  # and the order of the Bessel functions
-                 "jv": (0,), "yv": (0,), "iv": (0,), "ive": (0,), "kv": (0,), "kve": (0,)}
+                 "jv": (0,), "yv": (0,), "iv": (0,), "ive": (0,), "kv": (0,), "kve": (0,),
+                 # and the exponent of the zeta functions
+                 "zetac": (0,), "hurwitz_zeta": (0,)}
 
 # Non-differentiable points and the JAX convention: (args, expected gradient per arg)
 KINKS = {

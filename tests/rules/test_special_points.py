@@ -30,10 +30,12 @@ VALUES = (0.0, 1.0, -1.0, 0.5, -0.5, 2.0)
 # arguments that are not real numbers (polygamma's order) are not on the grid; nor are the
 # Bessel functions of any order (no derivative in the order, which a full Hessian asks for)
 # or the functions SymPy cannot evaluate at exact points (erfinv and its kin, i0e through
-# Abs: RecursionError, "Cannot convert expression to float"). tests/library/test_bessel.py
-# checks their Hessians in the point against differences of gradients.
+# Abs, the zeta functions: RecursionError, "Cannot convert expression to float").
+# tests/library/test_bessel.py and test_specfun.py check their Hessians in the point
+# against differences of gradients.
 SCALAR = [n for n in SMOOTH if n not in ("polygamma", "jv", "yv", "iv", "ive", "kv", "kve",
-                                          "erfinv", "erfcinv", "ndtri", "i0e")]
+                                          "erfinv", "erfcinv", "ndtri", "i0e", "zetac",
+                                          "hurwitz_zeta")]
 ORDERS = {"fwd-over-rev": "fwd", "rev-over-rev": "rev"}
 _X = sp.symbols("x0 x1", real=True)
 
