@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import ast
 import builtins
-import operator
 
 from .. import types as T
 from ..ir import Const
 from ..library.registry import lowers
+from ..primitives import PRIMS
 from ..values import Ref
 from .objects import NO_KEY, static_key
-
-_TEXT_OPS = {"add": operator.add, "mod": operator.mod, "mul": operator.mul}
 
 
 def lowered(value):
@@ -42,7 +40,7 @@ def binop(lowerer, op: str, left, right, node: ast.AST):
     if not (is_text(left) or is_text(right)):
         return None
     a, b = static_key(left), static_key(right)
-    fn = _TEXT_OPS.get(op)
+    fn = PRIMS[op].evaluate             # the stanza's Python operation (+, %, * on strings)
     if fn is None or a is NO_KEY or b is NO_KEY:
         raise lowerer.err(node, "arithmetic on a string needs values known while compiling "
                           "here (strings, loop counters of unrolled loops, constants)",
