@@ -113,7 +113,7 @@ def _spread_fstrings(lowerer, items) -> list:
             continue
         pieces: list = []
         for part in a.values:
-            text = _text(lowerer, part) if isinstance(part, ast.Constant) else \
+            text = str(part.value) if isinstance(part, ast.Constant) else \
                 _formatted(lowerer, part)
             if text is None:
                 pieces.append(part.value)
@@ -188,14 +188,17 @@ def _formatted(lowerer, part: ast.FormattedValue) -> str | None:
 def fstring(lowerer, node: ast.JoinedStr) -> Ref:
     """An f-string outside ``print``, ``assert`` and ``raise``: text, so every value in it
     must be known while compiling (a dict key ``f"W{i}"`` in an unrolled loop, a mode)."""
-    for part in node.values:
-        if isinstance(part, ast.FormattedValue) and _formatted(lowerer, part) is None:
+    out = []
+    for part in node.values:           # (each value lowered once)
+        text = str(part.value) if isinstance(part, ast.Constant) else _formatted(lowerer, part)
+        if text is None:
             raise lowerer.err(part.value, f"this f-string reads '{ast.unparse(part.value)}', "
                               "known only at run time: flatgrad makes no text at run time",
                               "Print values beside text instead (print('x =', x)); f-strings "
                               "of values known while compiling (loop counters of unrolled "
                               "loops, modes, shapes) are fine.")
-    return Ref(_text(lowerer, node))
+        out.append(text)
+    return Ref("".join(out))
 
 
 def _static(lowerer, node: ast.expr):

@@ -98,30 +98,23 @@ def _static_items(lowerer, node, what: str) -> tuple:
     return items
 
 
-def _static_int(lowerer, node, what: str) -> int:
-    v = lowerer.expr(node)
-    if not (isinstance(v, Const) and isinstance(v.value, int) and not isinstance(v.value, bool)):
-        raise lowerer.err(node, f"itertools.{what}: a count known while compiling")
-    return v.value
-
-
 @lowers(itertools.product, signature="*iterables, repeat=1")
 def _product(lowerer, node, args):
     """The tuples of the Cartesian product, written out (the sequences known while
     compiling; their items may be values computed at run time)."""
     seqs = [_static_items(lowerer, a, "product") for a in args.rest]
-    repeat = _static_int(lowerer, args["repeat"], "product") if "repeat" in args else 1
+    repeat = lowerer.const_int(args["repeat"]) if "repeat" in args else 1
     return tuple(itertools.product(*seqs, repeat=repeat))
 
 
 @lowers(itertools.combinations, signature="iterable, r")
 def _combinations(lowerer, node, args):
     items = _static_items(lowerer, args["iterable"], "combinations")
-    return tuple(itertools.combinations(items, _static_int(lowerer, args["r"], "combinations")))
+    return tuple(itertools.combinations(items, lowerer.const_int(args["r"])))
 
 
 @lowers(itertools.permutations, signature="iterable, r=None")
 def _permutations(lowerer, node, args):
     items = _static_items(lowerer, args["iterable"], "permutations")
-    r = _static_int(lowerer, args["r"], "permutations") if "r" in args else None
+    r = lowerer.const_int(args["r"]) if "r" in args else None
     return tuple(itertools.permutations(items, r))
