@@ -48,7 +48,7 @@ def batch_inline(b: Builder, fn: Function, args: tuple, batched: set[int], n: At
         batcher.eye.update(bat)
         vectors = [fn.params[i] for i in batched if T.ndim(args[i].type) == 2]
         if len(vectors) == 1:           # one seed of vectors: its scalings stay diagonal
-            batcher.diagonals = Diagonals(batcher, vectors[0].id)
+            batcher.diagonals = Diagonals(batcher, vectors[0])
     batcher.block(fn.body.stmts)
     results = tuple(batcher.sub(y) for y in fn.body.yields)
     b.stmts.extend(bb.stmts)

@@ -105,6 +105,18 @@ def _weak_floats(atoms: tuple) -> tuple:
                  and a.type.dtype != d and isinstance(a.value, float) else a for a in atoms)
 
 
+def in_dtype(b: Builder, c: Atom, v: Atom) -> Atom:
+    """A derivative ``c`` (an adjoint's contribution, a tangent) in the float dtype of the
+    value ``v`` it belongs to, as JAX keeps them: a float32 value's derivative is float32
+    even where a float64 mask or constant made it, and a float64 value's is float64 where it
+    came of a float32 argument (Numba multiplies no float32 matrix by a float64 one)."""
+    if not (T.is_float(v.type) and T.is_float(c.type)) or c.type.dtype == v.type.dtype:
+        return c
+    if isinstance(c, Const):
+        return Const(float(c.value), T.with_dtype(c.type, v.type.dtype))
+    return b.op("astype", c, dtype=v.type.dtype)
+
+
 def int_op(b: Builder, prim: str, x: Atom, y: Atom) -> Atom:
     """``x <prim> y`` on integers (add, sub, mul, floordiv), folded where both are constants;
     a negative constant added is written as subtracted and the other way round."""

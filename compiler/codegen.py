@@ -51,15 +51,39 @@ def const_text(c: Const) -> tuple[str, int]:
     v = c.value
     if isinstance(v, bool):
         return repr(v), P_ATOM
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "math.nan", P_ATOM
-        if math.isinf(v):
-            return ("math.inf", P_ATOM) if v > 0 else ("-math.inf", P_UNARY)
     text = repr(v)
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        text = "math.nan" if math.isnan(v) else "math.inf" if v > 0 else "-math.inf"
     if isinstance(v, float) and getattr(c.type, "dtype", None) == "float32":
         return f"np.float32({text})", P_ATOM    # keep float32 arithmetic float32 under Numba
     return text, (P_UNARY if text.startswith("-") else P_ATOM)
+
+
+def _f64_from_int_array(op: Op) -> bool:
+    """A float64 array the types say comes of float32 values meeting an int64 array."""
+    return (T.is_array(op.outs[0].type) and op.outs[0].type.dtype == "float64"
+            and any(T.is_array(a.type) and a.type.dtype == "int64" for a in op.args)
+            and any(getattr(a.type, "dtype", None) == "float32" for a in op.args))
+
+
+def _as_f64(text: str, t: T.Type) -> str:
+    if not T.is_array(t):
+        return f"np.float64({text})"
+    atom = text if re.fullmatch(r"[\w.]+", text) else f"({text})"
+    return f"{atom}.astype(np.float64)"
+
+
+def _called(text: str, fn: str) -> bool:
+    """``text`` is one call of ``fn``: ``fn(...)`` whose parenthesis closes at its end."""
+    if not (text.startswith(fn + "(") and text.endswith(")")):
+        return False
+    depth = 0
+    for i, ch in enumerate(text[len(fn):]):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0:
+            return i == len(text) - len(fn) - 1
+    return False
 
 
 class Emitter:
@@ -204,6 +228,10 @@ class Emitter:
             text, prec = self.name_of(a)
             args.append(f"({text})" if prec < need else text)
         out = op.outs[0] if op.outs else None
+        if self.jit and prim.elementwise and out is not None and _f64_from_int_array(op):
+            # NumPy computes float32 with an int64 array in float64, Numba in float32
+            args = [_as_f64(t, a.type) if getattr(a.type, "dtype", None) == "float32" else t
+                    for a, t in zip(op.args, args)]
         for pos, axis in self.checks.get(out.id if out is not None else None, ()):
             # an index the range analysis could not prove: checked here (compiler/ranges.py)
             args[pos] = f"check_index({args[pos]}, {args[0]}.shape[{axis}])"
@@ -212,9 +240,15 @@ class Emitter:
             dt = out.type.dtype if hasattr(out.type, "dtype") else "float64"
             extra.setdefault("dtype", "bool_" if dt == "bool" else dt)
             extra.setdefault("ndim", T.ndim(out.type))
-        if callable(fmt):
-            return fmt(args, extra), sp.prec
-        return fmt.format(*args, **extra), sp.prec
+        text = fmt(args, extra) if callable(fmt) else fmt.format(*args, **extra)
+        if self.jit and out is not None and out.type == T.F32 and not (
+                sp.prec != P_ATOM and all(getattr(a.type, "dtype", None) == "float32" for a in op.args)) \
+                and not _called(text, "np.float32"):
+            # a float32 number stays float32 under Numba, as in NumPy: Numba computes
+            # float32 * 2, float32 / n, np.exp(float32), np.sum(float32 array) in float64,
+            # and a float64 number then turns the float32 arrays it meets into float64 ones
+            return f"np.float32({text})", P_ATOM
+        return text, sp.prec
 
     def emit(self, depth: int, text: str) -> None:
         self.flush(depth)

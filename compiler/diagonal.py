@@ -30,9 +30,9 @@ class Diagonals:
     the function being batched): ``diag[id] = (d, guards)``, and ``lazy[id]``, the op that
     computes the block densely, run only when something reads it so."""
 
-    def __init__(self, batcher, seed_id: int):
-        self.bt, self.seed = batcher, seed_id
-        self.diag: dict[int, tuple] = {seed_id: (Const(1.0, T.F64), ())}
+    def __init__(self, batcher, seed: Var):
+        self.bt, self.seed, self.dtype = batcher, seed.id, seed.type.dtype
+        self.diag: dict[int, tuple] = {seed.id: (Const(1.0, T.Scalar(self.dtype)), ())}
         self.lazy: dict[int, Op] = {}
 
     def kind(self, a) -> str:
@@ -58,7 +58,7 @@ class Diagonals:
         if found is None:
             return False
         d, guards = found
-        self.diag[s.outs[0].id] = (_float64(self.bt.b, d), guards)
+        self.diag[s.outs[0].id] = (_in_dtype(self.bt.b, d, self.dtype), guards)
         self.lazy[s.outs[0].id] = s
         return True
 
@@ -145,14 +145,15 @@ class Diagonals:
         self.bt.dense_op(self.lazy[a.id])
 
 
-def _float64(b, d):
-    """``d`` in float64: the seed block is (NumPy promotes every scaling of it to float64),
-    while the builder's weak typing would keep ``1.0 * u`` in float32 for a float32 ``u``."""
+def _in_dtype(b, d, dtype: str):
+    """``d`` in the seed block's dtype (that of the value seeded: NumPy promotes every
+    scaling of a float64 block to float64, and a float32 block's derivatives are float32),
+    where the builder's weak typing would keep ``1.0 * u`` in float32 for a float32 ``u``."""
     if isinstance(d, Const):
-        return Const(float(d.value), T.F64) if d.type != T.F64 else d
-    if d.type.dtype == "float64":
+        return Const(float(d.value), T.Scalar(dtype))
+    if d.type.dtype == dtype:
         return d
-    return b.op("astype", d, dtype="float64") if T.is_array(d.type) else b.op("float", d)
+    return b.op("astype", d, dtype=dtype)
 
 
 def _scale_rows(b, d, M):

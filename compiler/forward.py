@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import types as T
-from .builder import Builder
+from .builder import Builder, in_dtype
 from .errors import CompileError
 from .inline import builder_for
 from .invariance import shift_free
@@ -178,7 +178,7 @@ class _Forward:
                 total = fit(b, total, out)
         if total is None or not T.is_float(out.type):
             return
-        tan[out.id] = self.name(b, total, out, mark)
+        tan[out.id] = self.name(b, in_dtype(b, total, out), out, mark)
 
     def name(self, b: Builder, t: Atom, v: Var, mark: int) -> Atom:
         """Name the tangent of ``v`` ``tan_v``: retag the op that made it, or copy it."""

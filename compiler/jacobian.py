@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from . import types as T
 from .batching import Unbatchable, batch_inline
+from .builder import in_dtype
 from .errors import CompileError
 from .forward import forward_ad
 from .inline import builder_for, function, inline
@@ -138,7 +139,7 @@ def _cells(b, fn: Function, wrt, xs, outs, mode: str) -> list:
         flats = _batched(b, fn, deriv, v, n, others, args, fwd)
         if flats is None:                  # an op without a batching rule: loop over the seeds
             def seed_k(bb, k, acc, v=v, n=n, deriv=deriv, args=args):
-                seed = bb.op("reshape_like", _onehot(bb, n, k), v)
+                seed = in_dtype(bb, bb.op("reshape_like", _onehot(bb, n, k), v), v)
                 return [_store(bb, a, d, k, (_COL if fwd else _ROW) if T.is_array(o.type) else _ONE)
                         for a, d, o in zip(acc, inline(bb, deriv, args(bb, seed)), others)]
             flats = _loop(b, n, [_zeros(b, o, n, rows=not fwd) for o in others], seed_k, fn)
@@ -209,8 +210,9 @@ def _to_f64(b, a):
 
 
 def _seeds(b, n, like):
-    """The identity's ``n`` basis seeds as one block shaped ``(n, *like.shape)``."""
-    eye = b.op("eye", n)
+    """The identity's ``n`` basis seeds as one block shaped ``(n, *like.shape)``, in
+    ``like``'s dtype (a float32 argument's tangents are float32)."""
+    eye = in_dtype(b, b.op("eye", n), like)
     if T.ndim(like.type) == 1:
         return eye
     return b.op("reshape", eye, n, *[b.op("dim", like, axis=d) for d in range(like.type.ndim)])

@@ -571,14 +571,21 @@ def _unreduce(b, g, x, axis, keepdims):
 def _chooser(b, g, out, x, axis=None, keepdims=False):
     """max/min along axes: the adjoint goes to the maximal entries, split evenly on ties."""
     mask = b.eq(x, _unreduce(b, out, x, axis, keepdims))
-    count = b.sum(mask, axis=axis, keepdims=keepdims)
+    count = _count(b, mask, x, axis, keepdims)
     return b.div(b.mul(_unreduce(b, g, x, axis, keepdims), mask), _unreduce(b, count, x, axis, keepdims))
+
+
+def _count(b, mask, x, axis, keepdims):
+    """The number of maximal entries; in float32 for float32 ``x`` (an int64 count would
+    make the share float64, as NumPy promotes)."""
+    count = b.sum(mask, axis=axis, keepdims=keepdims)
+    return b.astype(count, dtype="float32") if x.type.dtype == "float32" else count
 
 
 def _chooser_jvp(b, t, out, x, axis=None, keepdims=False):
     mask = b.eq(x, _unreduce(b, out, x, axis, keepdims))
     return b.div(b.sum(b.mul(t, mask), axis=axis, keepdims=keepdims),
-                 b.sum(mask, axis=axis, keepdims=keepdims))
+                 _count(b, mask, x, axis, keepdims))
 
 
 def _prod_others(b, x, axis, keepdims):

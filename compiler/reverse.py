@@ -25,7 +25,7 @@ from dataclasses import replace
 from types import SimpleNamespace
 
 from . import types as T
-from .builder import Builder, reversed_range
+from .builder import Builder, in_dtype, reversed_range
 from .dims import unknown
 from .errors import CompileError
 from .ir import Block, Const, For, Function, If, Op, Var, While, blocks_of, max_id, operands, walk
@@ -220,7 +220,12 @@ class _Reverse:
     # ------------------------------------------------------------------ accumulation
 
     def accumulate(self, b: Builder, adj: dict, v: Var, c, mark: int) -> None:
-        """Add contribution ``c`` to the adjoint of ``v``; the first one is named grad_v."""
+        """Add contribution ``c`` to the adjoint of ``v``; the first one is named grad_v.
+        An adjoint has its value's dtype, as in JAX: a float64 contribution to a float32 value
+        (a mask ``0.5 * (x == 0)``, a float64 array the user made) is rounded to float32 here,
+        so the reverse pass of a float32 program stays float32 and Numba never meets a
+        float32 @ float64 product or a loop-carried adjoint that changes dtype."""
+        c = in_dtype(b, c, v)
         prev = adj.get(v.id)
         tag = self.tag(v)
         if prev is None and isinstance(c, Var) and c.of == tag:

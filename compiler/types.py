@@ -133,6 +133,8 @@ def broadcast(*types: Type, dtype: str | None = None) -> Type:
     """Result type of an elementwise operation (NumPy broadcasting on ndim)."""
     nd = max(ndim(t) for t in types)
     dt = dtype or promote_dtype(*(t.dtype for t in types))
+    if dt == "float32" and any(is_array(t) and t.dtype == "int64" for t in types):
+        dt = "float64"      # NumPy: an int64 array with float32 is float64 (a number is weak)
     return Array(dt, nd) if nd else Scalar(dt)
 
 

@@ -244,7 +244,7 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
         if isinstance(a, Const) and isinstance(t, T.Scalar):
             conv = float if t.dtype in T.FLOATS else bool if t.dtype == "bool" else int
             return Const(conv(a.value), t)      # as astype: 2.7 -> 2
-        if isinstance(t, T.Scalar) and t.dtype == "float64":
+        if isinstance(t, T.Scalar) and t.dtype == "float64" and not T.is_float(a.type):
             return self.op(node, "float", a)
         return self.op(node, "astype", a, dtype=t.dtype)
 

@@ -247,6 +247,11 @@ def apply(lowerer, inner: Inner, values: list, node) -> object:
     if len(args) != len(ir.params):
         raise lowerer.err(node, f"'{inner.name}' takes {len(ir.params) - len(free)} number(s) or "
                            f"array(s), got {len(args) - len(free)}")
+    # a float32 cotangent of a float64 result (or the other way round) is cast, as NumPy
+    # would mix them; any other difference is the caller's mistake
+    args = [lowerer.cast(a, p.type, node) if a.type != p.type and T.is_float(a.type)
+            and T.is_float(p.type) and T.ndim(a.type) == T.ndim(p.type) else a
+            for a, p in zip(args, ir.params)]
     for a, p in zip(args, ir.params):
         if a.type != p.type:
             raise lowerer.err(node, f"'{inner.name}': an argument of type {a.type} where {p.type} "

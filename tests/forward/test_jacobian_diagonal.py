@@ -64,14 +64,16 @@ def test_diagonal_blocks_on_cpu_match_python():
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
 
-def test_float32_scalings_stay_float64_like_the_dense_block():
-    """The seed block is float64 and NumPy promotes its scalings so; the diagonal must not
-    drop to float32 with a float32 ``W`` (the builder's weak typing would)."""
+def test_float32_scalings_stay_float32_like_the_dense_block():
+    """A float32 argument's seeds are float32 (as JAX's; Numba multiplies no float32 matrix
+    by a float64 block), so the dense block's products are float32, and the diagonal's
+    scalings must be too: neither path may round its entries differently (the diagonal went
+    through float64 while the seeds were float64). The buffer stays float64."""
     x, W = RNG.normal(size=5).astype(np.float32), RNG.normal(size=(5, 5)).astype(np.float32)
-    J = fg.jacobian(F.square, mode="rev", target="python")(x, W)
     t = np.tanh(W @ x)
     d = np.float32(1.0) - t * t            # tanh's derivative, in float32 as the VJP has it
-    assert J.dtype == np.float64
-    # each entry one float64 product of float32 numbers (a float32 product is off by ~1e-8)
-    want = d.astype(np.float64)[:, None] * W.astype(np.float64) + 0.5 * np.eye(5)
-    np.testing.assert_allclose(J, want, rtol=1e-12, atol=0)
+    want = (d[:, None] * W + np.float32(0.5) * np.eye(5, dtype=np.float32)).astype(np.float64)
+    for mode in ("rev", "fwd"):
+        J = fg.jacobian(F.square, mode=mode, target="python")(x, W)
+        assert J.dtype == np.float64
+        np.testing.assert_array_equal(J, want)

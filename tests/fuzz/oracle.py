@@ -298,6 +298,20 @@ class AutogradTransforms:
             cls.audit = notes
 
     @classmethod
+    def _nan(cls, result, h, what):
+        """Audit an inner derivative autograd computed: NaN where the function has a value
+        (np.prod's rule divides by the factors: 0/0 at a zero factor) is autograd's gap,
+        not a derivative; the program's value then follows autograd's NaN down a branch."""
+        if cls.audit is None or hasattr(result, "_value"):
+            return result
+        leaves = result if isinstance(result, tuple) else (result,)
+        if any(not hasattr(v, "_value") and np.isnan(np.asarray(v, dtype=np.float64)).any()
+               for v in leaves):
+            cls.audit.append(f"autograd's {what} of {getattr(h, '__name__', '?')} is NaN "
+                             f"where the function has a value")
+        return result
+
+    @classmethod
     def grad(cls, f, argnums=0, target=None):
         import autograd
         h = cls.twin(f)
@@ -306,8 +320,9 @@ class AutogradTransforms:
         def call(*a):
             cls._check(h, a, nums, "grad")
             if isinstance(argnums, int):
-                return cls._nudged(autograd.grad(h, argnums)(*a))
-            return cls._nudged(tuple(autograd.grad(h, i)(*a) for i in argnums))
+                return cls._nudged(cls._nan(autograd.grad(h, argnums)(*a), h, "grad"))
+            return cls._nudged(cls._nan(tuple(autograd.grad(h, i)(*a) for i in argnums), h,
+                                        "grad"))
         return call
 
     @classmethod
@@ -317,7 +332,8 @@ class AutogradTransforms:
 
         def call(*a):
             cls._check(h, a, [argnums], "value_and_grad")
-            return cls._nudged(autograd.value_and_grad(h, argnums)(*a))
+            return cls._nudged(cls._nan(autograd.value_and_grad(h, argnums)(*a), h,
+                                        "value_and_grad"))
         return call
 
     @classmethod
@@ -328,7 +344,7 @@ class AutogradTransforms:
 
         def along(t):
             return h(*[p if v is None else p + t * v for p, v in zip(primals, tangents)])
-        return cls._nudged((h(*primals), autograd.jacobian(along)(0.0)))
+        return cls._nudged(cls._nan((h(*primals), autograd.jacobian(along)(0.0)), h, "jvp"))
 
     @classmethod
     def vjp(cls, f, *primals, target=None):
@@ -337,8 +353,8 @@ class AutogradTransforms:
         cls._check(h, primals, list(range(len(primals))), "vjp")
 
         def back(ct):
-            return cls._nudged(tuple(autograd.make_vjp(h, i)(*primals)[0](ct)
-                                     for i in range(len(primals))))
+            return cls._nudged(cls._nan(tuple(autograd.make_vjp(h, i)(*primals)[0](ct)
+                                              for i in range(len(primals))), h, "vjp"))
         return cls._nudged(h(*primals)), back
 
 

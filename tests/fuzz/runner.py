@@ -78,7 +78,8 @@ def configs_for(prog: Program, rng, *, target="python", full=False):
     size = sum(int(np.prod(s)) for s in prog.arg_shapes)
     cands = []
     if scalar:
-        cands += [Config("vg", target, True), Config("vg", target, False), Config("grad", target)]
+        cands += [Config("vg", target, True), Config("vg", target, False), Config("grad", target),
+                  Config("vg32", target)]
         if has_for:
             cands += [Config("vg", target, True, True), Config("vg", target, False, 2)]
         if size <= 6:
@@ -211,6 +212,7 @@ class Oracle:
         self._J = None
         self._H = {}
         self.kind = "none"
+        self.peak = 0.0         # the largest intermediate of the plain run (evaluate sets it)
         feats = prog.features()
         self.pure = not ({"local", "item_write", "item_aug", "aug_array"} & feats)
 
@@ -418,6 +420,11 @@ def _run_config(fg, cfg: Config, f, args, orc: Oracle):
                     problems.append(_check_deriv(row[b], W[0][b], f"gradgrad[{_pname(orc, b)}]", s,
                                                  rtol=1e-4, atol=1e-5))
                     unchecked &= bool(np.isnan(W[0][b]).all())
+            elif cfg.transform == "vg32":
+                problems = _float32(fg, f, args, kw, orc)
+                if isinstance(problems, str):
+                    return SKIP, "", problems
+                unchecked = all(bool(np.isnan(j).all()) for j in orc.jac())
             elif cfg.transform.startswith("vmap"):
                 problems, unchecked = _run_vmap(fg, cfg, f, args, kw, orc.f), False
                 if isinstance(problems, str):
@@ -453,6 +460,45 @@ def _run_config(fg, cfg: Config, f, args, orc: Oracle):
     if unchecked:
         return SKIP, "", "oracle could not check (kink within the step)"
     return OK, "", ""
+
+
+# float32 data: its rounding (6e-8) grows through the program as float64's (1e-16) does
+F32_RTOL, F32_ATOL = 1e-3, 1e-3
+F32_PEAK = 1e3      # a larger intermediate leaves float32 too few digits to check against
+
+
+def _float32(fg, f, args, kw, orc):
+    """``value_and_grad`` of the program on its float64 arrays rounded to float32: compiles
+    where float64 does, every such argument's gradient is float32, and the values are the
+    oracle's to float32 precision. A str where float32 cannot be checked (its rounding
+    decides a branch, or the program's intermediates are too large for its digits)."""
+    if orc.peak > F32_PEAK:
+        return f"intermediates up to {orc.peak:.3g}: beyond float32's checkable range"
+    a32 = [a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == np.float64 else a
+           for a in args]
+    val, grads = fg.value_and_grad(f, tuple(range(len(args))), **kw)(*a32)
+    scale = orc.scale()
+    if not np.allclose(np.asarray(val, dtype=np.float64), orc.value, rtol=F32_RTOL,
+                       atol=F32_ATOL * scale):
+        return "float32 rounding changes the value (a branch, a cancellation)"
+    J = orc.jac()
+    # the derivatives at the float32-rounded point: where they differ from those at the
+    # point itself, float32's rounding inside the program moves them as much (a loop that
+    # amplifies, a minimum whose runner-up is within rounding): nothing to check against
+    at = [a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in a32]
+    moved = oracle._call(orc.f, at)
+    for i in range(len(args)):
+        Jr = oracle.fd_jacobian(orc.f, at, i, moved)
+        if not oracle.close(Jr, J[i], F32_RTOL / 10, F32_ATOL / 10 * orc.scale(J[i]))[0]:
+            return "the derivatives move beyond float32's precision at its rounding of the point"
+    problems = []
+    for i, g in enumerate(grads):
+        if isinstance(a32[i], np.ndarray) and a32[i].dtype == np.float32 \
+                and np.asarray(g).dtype != np.float32:
+            problems.append(f"d/d{_pname(orc, i)} of float32: dtype {np.asarray(g).dtype}")
+        problems.append(_check_deriv(g, J[i], f"d/d{_pname(orc, i)} of float32",
+                                     orc.scale(J[i]), rtol=F32_RTOL, atol=F32_ATOL))
+    return problems
 
 
 # configurations whose derivatives are first derivatives of the program, and the parts of a
@@ -577,6 +623,7 @@ def evaluate(prog: Program, configs, workdir: str, args=None, fg=None) -> Progra
         rep.gen_bad = f"intermediate out of range ({peak:.3g})"
         return rep
     orc = Oracle(prog, plain, args, value, src)
+    orc.peak = peak
     for cfg in configs:
         out, key, detail = run_config(fg, cfg, f, args, orc)
         rep.results.append(Result(cfg.name, out, key, detail))

@@ -177,6 +177,39 @@ def test_oracle_catches_a_planted_bug_and_shrinks_it(workdir):
     assert runner.evaluate(small, [cfg], workdir, fg=fg).results[0].key == key
 
 
+class _Float64Gradients(_Planted):
+    """flatgrad with a planted float32 bug: gradients of float32 arguments come back float64."""
+
+    def value_and_grad(self, *a, **kw):
+        inner = self._fg.value_and_grad(*a, **kw)
+
+        def call(*args):
+            v, g = inner(*args)
+            return v, tuple(np.asarray(gi, dtype=np.float64) for gi in g)
+        return call
+
+
+def test_the_float32_configuration_checks_values_and_dtypes(workdir):
+    """``vg32`` runs a program on its arrays rounded to float32: flatgrad's own gradients
+    pass (or are skipped where float32 cannot be checked), a float64 gradient is caught."""
+    warnings.filterwarnings("ignore")
+    import flatgrad
+    cfg = runner.Config("vg32")
+    outcomes, caught = [], False
+    for seed in range(SEED_PYTHON, SEED_PYTHON + 30):
+        prog = generate(seed)
+        if prog.main.ret_shape != () or not any(len(s) for s in prog.arg_shapes):
+            continue
+        rep = runner.evaluate(prog, [cfg], workdir, fg=flatgrad)
+        if rep.results:
+            outcomes.append(rep.results[0].outcome)
+            bad = runner.evaluate(prog, [cfg], workdir, fg=_Float64Gradients()).results[0]
+            caught |= bad.outcome == runner.WRONG and "dtype float64" in bad.detail
+    assert outcomes.count(runner.OK) >= 5, outcomes
+    assert set(outcomes) <= {runner.OK, runner.SKIP}, outcomes
+    assert caught
+
+
 def test_invalid_mutation_is_caught_at_its_line(workdir):
     prog = generate(SEED_INVALID)
     bad, text, kind = inv.mutate(prog, 3)
