@@ -73,6 +73,17 @@ def _as_f64(text: str, t: T.Type) -> str:
     return f"{atom}.astype(np.float64)"
 
 
+def _stays_float32(op: Op, text: str) -> bool:
+    """Numba computes ``text`` (a number, float32 by the types) in float32 by itself: an
+    operator on float32 operands, an element of a float32 array, a float32 conversion."""
+    f32 = [getattr(a.type, "dtype", None) == "float32" for a in op.args]
+    if all(f32) and PRIMS[op.prim].spell.prec != P_ATOM:
+        return True
+    if f32 and f32[0] and T.is_array(op.args[0].type) and re.fullmatch(r"[\w.]+\[[^\[\]]*\]", text):
+        return True
+    return _called(text, "np.float32")
+
+
 def _called(text: str, fn: str) -> bool:
     """``text`` is one call of ``fn``: ``fn(...)`` whose parenthesis closes at its end."""
     if not (text.startswith(fn + "(") and text.endswith(")")):
@@ -241,9 +252,7 @@ class Emitter:
             extra.setdefault("dtype", "bool_" if dt == "bool" else dt)
             extra.setdefault("ndim", T.ndim(out.type))
         text = fmt(args, extra) if callable(fmt) else fmt.format(*args, **extra)
-        if self.jit and out is not None and out.type == T.F32 and not (
-                sp.prec != P_ATOM and all(getattr(a.type, "dtype", None) == "float32" for a in op.args)) \
-                and not _called(text, "np.float32"):
+        if self.jit and out is not None and out.type == T.F32 and not _stays_float32(op, text):
             # a float32 number stays float32 under Numba, as in NumPy: Numba computes
             # float32 * 2, float32 / n, np.exp(float32), np.sum(float32 array) in float64,
             # and a float64 number then turns the float32 arrays it meets into float64 ones

@@ -18,6 +18,7 @@ from pathlib import Path
 import jinja2
 
 from . import __version__, copies, targets
+from . import types as T
 from .codegen import emit_body, runtime_names
 from .custom_rules import expand_custom
 from .errors import CompileError, SourceLoc
@@ -178,7 +179,7 @@ def render(functions: list[Function], target: Target | str, origin: str, key: st
     run-time error can name the line of the user's function it comes from.
     """
     target = targets.get(target)
-    fns, locs, nested, plain, plain_locs = [], [], {}, [], []
+    fns, locs, nested, plain, plain_locs, numbers32 = [], [], {}, [], [], {}
     for f in functions:
         draws = dict(f.meta).get("draws")
         if draws is not None:     # the random draws' prelude: plain Python on every target
@@ -188,6 +189,9 @@ def render(functions: list[Function], target: Target | str, origin: str, key: st
             plain_locs.append(line_locs)
         checking = _bounds(f) if target.bounds_checks and boundscheck else None
         lines, results, line_locs = emit_body(f, target, checking and checking["checks"])
+        at = tuple(i for i, a in enumerate(f.results) if a.type == T.F32)
+        if target.jit and at:
+            numbers32[f.name] = at
         tree = dict(f.meta).get("tree")
         if tree is not None and not tree.plain and (target.jit or tree.holds_named):
             # Numba returns tuples, not dicts or lists of arrays, and no target builds a
@@ -217,6 +221,8 @@ def render(functions: list[Function], target: Target | str, origin: str, key: st
     text += _line_table(text, plain + fns, plain_locs + locs)
     if nested:         # read by the runtime: how to nest the flat results it gets
         text += f"__flatgrad_trees__ = {nested!r}\n"
+    if numbers32:      # read by the runtime: the float32 numbers Numba returns as floats
+        text += f"__flatgrad_float32__ = {numbers32!r}\n"
     captured = [c for f in functions for c in dict(f.meta).get("captures", ())]
     if captured:       # read by the runtime: which arrays to pass, from where
         text += f"__flatgrad_captures__ = {tuple(captured)!r}\n"

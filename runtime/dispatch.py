@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import itertools
 import linecache
 import os
 import re
@@ -94,6 +95,23 @@ def _numpy_scalars(fn, sig):
         return fn(*args)
 
     call.__wrapped__ = fn
+    return call
+
+
+def _float32_numbers(compiled, at: frozenset):
+    """``compiled`` (Numba code) with its float32 numbers, the flat results at positions
+    ``at``, returned as ``np.float32``: Numba boxes them as Python floats, where NumPy (and
+    the python tier of the same function) gives float32."""
+    def call(*args):
+        count = itertools.count()
+
+        def leaf(v):
+            if type(v) is tuple:
+                return tuple(leaf(x) for x in v)
+            return np.float32(v) if next(count) in at else v
+        return leaf(compiled(*args))
+
+    call.__wrapped__ = compiled
     return call
 
 
@@ -655,6 +673,9 @@ class Transformed:
             key = self.key(sig)
             module = cache.load_module(key, self.__name__, lambda: self._module_text(sig, key))
             compiled = getattr(module, self.__name__)
+            at = getattr(module, "__flatgrad_float32__", {}).get(self.__name__)
+            if at:
+                compiled = _float32_numbers(compiled, frozenset(at))
             nested = getattr(module, "__flatgrad_trees__", {}).get(self.__name__)
             if nested is not None:
                 compiled = _nested(compiled, TreeDef.from_spec(nested))

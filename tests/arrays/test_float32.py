@@ -95,3 +95,19 @@ def test_the_generated_numba_code_keeps_float32():
     text = fg.grad(F.mlp_relu, argnums=(0, 1, 2, 3, 4), target="cpu").lower(*args)
     assert ".astype(np.float32)" in text
     assert "np.float32(np.float32(1.0) / " in text, text
+
+
+@pytest.mark.slow
+def test_cpu_target_returns_float32_numbers_as_numpy_does():
+    """Numba boxes a float32 number as a Python float; the cpu target returns np.float32,
+    as NumPy and the python tier of the same function do (a loss, a scalar's gradient)."""
+    a, b = np.float32(0.7), np.float32(-1.3)
+    for target in ("python", "cpu"):
+        val, (ga, gb) = fg.value_and_grad(F.numbers, argnums=(0, 1), target=target)(a, b)
+        assert type(val) is type(ga) is type(gb) is np.float32, (target, type(val), type(ga))
+        np.testing.assert_allclose([ga, gb], [numeric_grad(F.numbers, [0.7, -1.3], i, 1e-6)
+                                              for i in (0, 1)], rtol=1e-4)
+    args = [x.astype(np.float32) for x in CASES["mlp_relu"][1]()]
+    val, _ = fg.value_and_grad(F.mlp_relu, argnums=(0, 1, 2), target="cpu")(*args)
+    assert type(val) is np.float32
+    np.testing.assert_allclose(val, F.mlp_relu(*args), rtol=1e-5)
