@@ -204,6 +204,66 @@ def arrays_mlp(cfg: Config) -> CaseResult:
         notes=notes, extra_columns=["grad / forward"])
 
 
+def _float32(args):
+    """The MLP's arguments in float32 (the labels stay integers, reg a Python float)."""
+    return tuple(a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == np.float64
+                 else a for a in args)
+
+
+@case("arrays_mlp_f32", group="arrays")
+def arrays_mlp_f32(cfg: Config) -> CaseResult:
+    """The MLP gradient of ``arrays_mlp`` on float32 data: JAX's default dtype."""
+    args = _float32(_mlp_args(cfg.smoke))
+    nums = (0, 1, 2, 3)
+    compile_cpu = _first_call(lambda: fg.grad(mlp_loss, argnums=nums, target="cpu"), args)
+    contenders = [
+        Contender("hand-written NumPy backprop", mlp_grad_numpy, args, reference=True),
+        Contender("flatgrad grad (cpu, Numba)", fg.grad(mlp_loss, argnums=nums, target="cpu"), args,
+                  note=f"first call {compile_cpu:.2f} s"),
+        Contender("flatgrad grad (python, NumPy)", fg.grad(mlp_loss, argnums=nums, target="python"),
+                  args),
+    ]
+    W1, b1, W2, b2, X, y, reg = args
+    jax = peers.load("jax")
+    extra: list = []
+    if jax is None:
+        extra.append(skipped("JAX jit(grad)", peers.missing_note("jax")))
+    else:
+        jl = _mlp_jax_loss(jax, X, y, reg)
+        jg = jax.jit(jax.grad(jl, argnums=nums))
+        extra.append(Contender("JAX jit(grad)", lambda *a: jax.block_until_ready(jg(*a)),
+                               tuple(jax.numpy.asarray(a) for a in args[:4]),
+                               note=f"jax {jax.__version__}, float32",
+                               to_numpy=lambda r: [np.asarray(v) for v in r]))
+    torch = peers.load("torch")
+    if torch is None:
+        extra.append(skipped("PyTorch eager autograd", peers.missing_note("torch")))
+    else:
+        leaves = [torch.tensor(a, requires_grad=True) for a in (W1, b1, W2, b2)]
+        Xt, yt = torch.tensor(X), torch.tensor(y)
+
+        def torch_grad(W1, b1, W2, b2):
+            h1 = torch.relu(Xt @ W1 + b1)
+            L = (torch.nn.functional.cross_entropy(h1 @ W2 + b2, yt)
+                 + 0.5 * reg * ((W1 * W1).sum() + (W2 * W2).sum()))
+            return torch.autograd.grad(L, (W1, b1, W2, b2))
+        extra.append(Contender("PyTorch eager autograd", torch_grad, tuple(leaves),
+                               note=f"torch {torch.__version__}, float32",
+                               to_numpy=lambda r: [v.detach().numpy() for v in r]))
+    # float32: the tools sum in different orders, so results agree to float32's digits
+    rows = measure(contenders + [c for c in extra if isinstance(c, Contender)], cfg, rtol=1e-3,
+                   atol=1e-6)
+    rows += [r for r in extra if isinstance(r, Row)]
+    dtypes = {str(g.dtype) for g in fg.grad(mlp_loss, argnums=nums, target="cpu")(*args)}
+    return CaseResult(
+        "Arrays: MLP gradient on float32 data",
+        f"`arrays_mlp` with X, W1, b1, W2, b2 in float32 (JAX's default dtype): every gradient "
+        f"float32, each tool computing in float32; X {args[4].shape}.",
+        rows, targets="flatgrad ≤ 1.05× hand-written NumPy backprop (one BLAS thread; JAX runs "
+                        "XLA's thread pool on every core)",
+        notes=[f"flatgrad's gradients (cpu): {', '.join(sorted(dtypes))}"])
+
+
 # ---------------------------------------------------------------- ||W x||^2
 
 def norm_wx(W, x):

@@ -115,7 +115,7 @@ def _number(timer: timeit.Timer, min_time: float) -> int:
 
 
 def measure(contenders: list[Contender], cfg: Config, rtol: float = 1e-6,
-            check: bool = True) -> list[Row]:
+            check: bool = True, atol: float = 1e-12) -> list[Row]:
     """Check every contender against the reference, then time them round-robin.
     ``check=False``: contenders that compute different things (a gradient, a Hessian-vector
     product), timed together with no cross-check."""
@@ -129,7 +129,7 @@ def measure(contenders: list[Contender], cfg: Config, rtol: float = 1e-6,
         try:
             got = _as_flat(c.fn(*c.args), c.to_numpy)     # also the warm-up / compile call
             if expected is not None and (got.shape != expected.shape or
-                                         not np.allclose(got, expected, rtol=rtol, atol=1e-12)):
+                                         not np.allclose(got, expected, rtol=rtol, atol=atol)):
                 row.note = _join(row.note, f"WRONG RESULT (max abs err {_maxerr(got, expected)})")
             timer = _timer(c)
             timers.append((row, timer, _number(timer, cfg.min_time), []))
