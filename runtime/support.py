@@ -43,7 +43,7 @@ def sigmoid(x):
     if isinstance(x, np.ndarray):
         e = np.exp(-np.abs(x))
         return np.where(x >= 0, 1.0, e) / (1.0 + e)
-    return sigmoid_scalar(x)
+    return _like_float(sigmoid_scalar(x), x)
 
 
 @_tag("relu")
@@ -59,7 +59,7 @@ def softplus(x):
     """log(1 + exp(x)), computed without overflow."""
     if isinstance(x, np.ndarray):
         return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0.0)
-    return softplus_scalar(x)
+    return _like_float(softplus_scalar(x), x)
 
 
 def logsumexp(x, axis=None):
@@ -75,11 +75,11 @@ _erfc = np.vectorize(math.erfc, otypes=[float])
 
 def erf(x):
     """The error function on scalars and arrays (NumPy has no erf of its own)."""
-    return _erf(x) if isinstance(x, np.ndarray) else math.erf(x)
+    return _like_float(_erf(x) if isinstance(x, np.ndarray) else math.erf(x), x)
 
 
 def erfc(x):
-    return _erfc(x) if isinstance(x, np.ndarray) else math.erfc(x)
+    return _like_float(_erfc(x) if isinstance(x, np.ndarray) else math.erfc(x), x)
 
 
 def sum_to(c, like):
@@ -578,29 +578,33 @@ _xlog1py_v = np.vectorize(xlog1py_scalar, otypes=[float])
 
 
 def _like_float(out, *xs):
-    """A float32 result where the float arguments are all float32 (as NumPy's ufuncs)."""
-    arrs = [x for x in xs if isinstance(x, np.ndarray)]
-    if arrs and all(a.dtype == np.float32 for a in arrs if a.dtype.kind == "f") \
-            and any(a.dtype == np.float32 for a in arrs):
-        return out.astype(np.float32)
-    return out
+    """A float32 result where the float arguments, arrays and NumPy numbers, are all float32
+    (as NumPy's ufuncs; a Python float is weak): a formula in ``math`` or a vectorised
+    helper computes in float64."""
+    if not any(type(x) is np.float32 or (type(x) is np.ndarray and x.dtype == np.float32)
+               for x in xs):
+        return out
+    if any(type(x) is np.float64 or (type(x) is np.ndarray and x.dtype == np.float64)
+           for x in xs):
+        return out
+    return out.astype(np.float32) if isinstance(out, np.ndarray) else np.float32(out)
 
 
 def gammaln(x):
     """log|Gamma(x)| on scalars and arrays."""
-    return _like_float(_gammaln_v(x), x) if isinstance(x, np.ndarray) else gammaln_scalar(x)
+    return _like_float(_gammaln_v(x) if isinstance(x, np.ndarray) else gammaln_scalar(x), x)
 
 
 def polygamma(n, x):
     """polygamma(n, x) for an integer n, on scalars and arrays x."""
     if isinstance(x, np.ndarray):
         return _like_float(_polygamma_v(n, x), x)
-    return polygamma_scalar(n, x)
+    return _like_float(polygamma_scalar(n, x), x)
 
 
 def log_ndtr(x):
     """log of the standard normal CDF on scalars and arrays."""
-    return _like_float(_log_ndtr_v(x), x) if isinstance(x, np.ndarray) else log_ndtr_scalar(x)
+    return _like_float(_log_ndtr_v(x) if isinstance(x, np.ndarray) else log_ndtr_scalar(x), x)
 
 
 # SciPy's own special functions, called as they are (compiler/library/bessel.py): in plain
@@ -637,14 +641,15 @@ def _elementwise(vectorized, scalar, *args):
     is an array."""
     if any(isinstance(v, np.ndarray) for v in args):
         return _like_float(vectorized(*args), *args)
-    return scalar(*args)
+    return _like_float(scalar(*args), *args)
 
 
 def hurwitz_zeta(x, q):
     """scipy.special.zeta(x, q) on scalars and arrays (under Numba: hurwitz_zeta_scalar)."""
     import scipy.special
-    return _like_float(scipy.special.zeta(x, q), x, q) if any(
-        isinstance(v, np.ndarray) for v in (x, q)) else float(scipy.special.zeta(x, q))
+    if any(isinstance(v, np.ndarray) for v in (x, q)):
+        return _like_float(scipy.special.zeta(x, q), x, q)
+    return _like_float(float(scipy.special.zeta(x, q)), x, q)
 
 
 def gammainc(a, x):
@@ -665,13 +670,13 @@ def betainc(a, b, x):
 def xlogy(x, y):
     if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
         return _like_float(_xlogy_v(x, y), x, y)
-    return xlogy_scalar(x, y)
+    return _like_float(xlogy_scalar(x, y), x, y)
 
 
 def xlog1py(x, y):
     if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
         return _like_float(_xlog1py_v(x, y), x, y)
-    return xlog1py_scalar(x, y)
+    return _like_float(xlog1py_scalar(x, y), x, y)
 
 
 def rcumsum(x, axis):

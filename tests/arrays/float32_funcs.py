@@ -3,10 +3,13 @@ network, logistic regression, a max/min and norm mix, a loop over rows, a loop c
 adjoint (a convolution written with a float64 output buffer), a Cholesky factor of a matrix
 shifted by a float64 identity, a mask from ``np.where`` with ``inf``, reductions along axes,
 an int64 array meeting float32 values, a float32 cotangent of a float64 result pulled
-back inside the program."""
+back inside the program, the runtime's helpers (sigmoid, softplus,
+gammaln) on float32 numbers."""
 import numpy as np
+import scipy.special
 
 import flatgrad as fg
+from flatgrad import sigmoid, softplus
 
 
 def mlp_relu(W1, b1, W2, X, y):
@@ -79,3 +82,8 @@ def inner_vjp(x):
 
 def numbers(a, b):
     return a * b + np.sin(a) / (1 + b * b) + a ** 3
+
+
+def scalar_helpers(x):
+    p = np.prod(x)
+    return np.tanh(sigmoid(p)) * softplus(p) + scipy.special.gammaln(2.0 + p * p)

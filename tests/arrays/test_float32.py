@@ -38,6 +38,7 @@ CASES = {
     "axis_reductions": (F.axis_reductions, lambda: [RNG.normal(size=(4, 3))]),
     "int_array_mix": (F.int_array_mix, lambda: [RNG.normal(size=5)]),
     "inner_vjp": (F.inner_vjp, lambda: [RNG.normal(size=3)]),
+    "scalar_helpers": (F.scalar_helpers, lambda: [RNG.normal(size=4) * 0.8]),
     "recurrence": (F.recurrence, lambda: [RNG.normal(size=(3, 3)) * 0.5, RNG.normal(size=3)]),
 }
 
