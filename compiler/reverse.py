@@ -395,7 +395,11 @@ class _Reverse:
         of its values'. Then the adjoint of a result that the other arm passes ``w`` on as
         gives the shape, so that a backward loop carrying it keeps one shape on every trip
         (reverse over reverse records it in rows; campaign 339)."""
-        if self.origin.get(w.id, w.id) not in self.placeholders:
+        o, seen = w.id, set()
+        while o in self.origin and o not in seen:      # a clone of a clone: its forward value
+            seen.add(o)
+            o = self.origin[o]
+        if o not in self.placeholders and self.origin.get(w.id, w.id) not in self.placeholders:
             return w
         for arm in (s.then, s.orelse):
             for y, g in zip(arm.yields, seeds):

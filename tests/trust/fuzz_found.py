@@ -375,3 +375,22 @@ def writes_into_a_gradient(x, y):
     g = grad_of_column_sums(np.ones((3, 1)) @ y, Z[1:])
     g /= Z[1]
     return np.sum(g * g)
+
+
+def _returns_from_its_loop(a0, a1):
+    for i in range(4):
+        if np.mean(a1) > 0.5:
+            return a0 * a0
+    return a0
+
+
+def helper_returning_from_a_loop_in_a_loop(x):
+    """Campaign 1020 (seed 1020000455): the first gradient tapes the helper's return value,
+    whose first row is the placeholder; differentiating it again shaped a dropped adjoint
+    after that placeholder (an empty array), because the clone it met was a clone of a clone
+    whose origin was not followed to the placeholder."""
+    Z = np.ones((3,)) * x
+    v = np.mean((x * np.ones((3, 3))), axis=-1, keepdims=True)
+    for i in range(2):
+        Z[-2] = np.dot(Z, _returns_from_its_loop(np.sum(v, axis=-1), Z))
+    return np.max(Z[None, :]) + np.sum(np.sin(Z))

@@ -324,3 +324,10 @@ def test_a_gradient_comes_back_writeable(target):
                     - F.writes_into_a_gradient(x - eps * e.reshape(1, 3), y)) / (2 * eps)
                    for e in np.eye(3)])
     np.testing.assert_allclose(gx.ravel(), fd, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("optimize", [False, True], ids=["O0", "O1"])
+@pytest.mark.parametrize("x", [0.787, 0.3])
+def test_reverse_over_reverse_of_a_helper_returning_from_its_loop(x, optimize, monkeypatch):
+    _second_derivative_as_differences(F.helper_returning_from_a_loop_in_a_loop, x, optimize,
+                                      monkeypatch, eps=1e-6)
