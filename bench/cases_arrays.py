@@ -123,6 +123,25 @@ def _mlp_autograd_loss():
     return aloss
 
 
+def _torch_mlp(args):
+    """PyTorch's eager gradient of the MLP loss, in the weights' own dtype (or a skipped row)."""
+    W1, b1, W2, b2, X, y, reg = args
+    torch = peers.load("torch")
+    if torch is None:
+        return skipped("PyTorch eager autograd", peers.missing_note("torch"))
+    leaves = [torch.tensor(a, requires_grad=True) for a in (W1, b1, W2, b2)]
+    Xt, yt = torch.tensor(X), torch.tensor(y)
+
+    def torch_grad(W1, b1, W2, b2):
+        h1 = torch.relu(Xt @ W1 + b1)
+        L = (torch.nn.functional.cross_entropy(h1 @ W2 + b2, yt)
+             + 0.5 * reg * ((W1 * W1).sum() + (W2 * W2).sum()))
+        return torch.autograd.grad(L, (W1, b1, W2, b2))
+    return Contender("PyTorch eager autograd", torch_grad, tuple(leaves),
+                     note=f"torch {torch.__version__}, {W1.dtype}",
+                     to_numpy=lambda r: [v.detach().numpy() for v in r])
+
+
 def _mlp_peers(args) -> list:
     out = []
     W1, b1, W2, b2, X, y, reg = args
@@ -141,21 +160,7 @@ def _mlp_peers(args) -> list:
         jargs = tuple(jnp.asarray(a) for a in args)
         out.append(Contender("JAX jit(grad)", lambda *a: jax.block_until_ready(jg(*a)), jargs,
                              note=f"jax {jax.__version__}, x64", to_numpy=lambda r: [np.asarray(v) for v in r]))
-    torch = peers.load("torch")
-    if torch is None:
-        out.append(skipped("PyTorch eager autograd", peers.missing_note("torch")))
-    else:
-        leaves = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (W1, b1, W2, b2)]
-        Xt, yt = torch.tensor(X), torch.tensor(y)
-
-        def torch_grad(W1, b1, W2, b2):
-            h1 = torch.relu(Xt @ W1 + b1)
-            L = (torch.nn.functional.cross_entropy(h1 @ W2 + b2, yt)
-                 + 0.5 * reg * ((W1 * W1).sum() + (W2 * W2).sum()))
-            return torch.autograd.grad(L, (W1, b1, W2, b2))
-        out.append(Contender("PyTorch eager autograd", torch_grad, tuple(leaves),
-                             note=f"torch {torch.__version__}, float64",
-                             to_numpy=lambda r: [v.detach().numpy() for v in r]))
+    out.append(_torch_mlp(args))
     ag = peers.load("autograd")
     if ag is None:
         out.append(skipped("autograd", peers.missing_note("autograd")))
@@ -235,21 +240,7 @@ def arrays_mlp_f32(cfg: Config) -> CaseResult:
                                tuple(jax.numpy.asarray(a) for a in args[:4]),
                                note=f"jax {jax.__version__}, float32",
                                to_numpy=lambda r: [np.asarray(v) for v in r]))
-    torch = peers.load("torch")
-    if torch is None:
-        extra.append(skipped("PyTorch eager autograd", peers.missing_note("torch")))
-    else:
-        leaves = [torch.tensor(a, requires_grad=True) for a in (W1, b1, W2, b2)]
-        Xt, yt = torch.tensor(X), torch.tensor(y)
-
-        def torch_grad(W1, b1, W2, b2):
-            h1 = torch.relu(Xt @ W1 + b1)
-            L = (torch.nn.functional.cross_entropy(h1 @ W2 + b2, yt)
-                 + 0.5 * reg * ((W1 * W1).sum() + (W2 * W2).sum()))
-            return torch.autograd.grad(L, (W1, b1, W2, b2))
-        extra.append(Contender("PyTorch eager autograd", torch_grad, tuple(leaves),
-                               note=f"torch {torch.__version__}, float32",
-                               to_numpy=lambda r: [v.detach().numpy() for v in r]))
+    extra.append(_torch_mlp(args))
     # float32: the tools sum in different orders, so results agree to float32's digits
     rows = measure(contenders + [c for c in extra if isinstance(c, Contender)], cfg, rtol=1e-3,
                    atol=1e-6)
