@@ -69,7 +69,13 @@ def copy_propagation(fn: Function) -> Function:
     def block(b: Block) -> Block:
         stmts = []
         for s in b.stmts:
+            fixed = _fixed_carried(s, keep) if isinstance(s, (For, While)) else ()
+            for k in fixed:                 # (before the body is mapped: it reads them)
+                for p in _carried_names(s, k):
+                    m[p.id] = _sub(s.init[k], m)
             s = map_stmt(s, m) if not blocks_of(s) else map_region(s, block, m)
+            for k in fixed:
+                m[s.outs[k].id] = s.init[k]
             if isinstance(s, Op) and s.prim == "copy" and s.outs[0].id not in keep:
                 m[s.outs[0].id] = s.args[0]
                 continue
@@ -77,6 +83,21 @@ def copy_propagation(fn: Function) -> Function:
         return Block(b.params, tuple(stmts), tuple(_sub(a, m) for a in b.yields))
 
     return _rebuild(fn, block(fn.body))
+
+
+def _fixed_carried(s, keep: set[int]) -> list[int]:
+    """Positions of a loop's carried numbers that every trip yields unchanged (the seed of
+    a sum's adjoint, ``grad_s`` of ``s += ...``): each is its initial value throughout, so
+    the body reads that value (a constant the folds can then use) and DCE drops the slot.
+    Numbers only: an array yielded unchanged may still be written through a view."""
+    return [k for k, (p, y, o) in enumerate(zip(s.carried, s.body.yields, s.outs))
+            if isinstance(y, Var) and y.id == p.id and not T.is_array(p.type)
+            and o.id not in keep]
+
+
+def _carried_names(s, k: int) -> tuple[Var, ...]:
+    """The names carried position ``k`` has inside the loop (a while's test has its own)."""
+    return (s.carried[k], s.cond.params[k]) if isinstance(s, While) else (s.carried[k],)
 
 
 # ----------------------------------------------------------------------- folding & algebra
@@ -134,6 +155,9 @@ def _simplify(op: Op, defs: dict):
             return same(a)
         if _is(a, 1):
             return same(c)
+        folded = _scale_twice(op, defs)
+        if folded is not None:
+            return folded
         if _is(c, -1) and a.type == out.type:
             return replace(op, prim="neg", args=(a,))
         if _is(a, -1) and c.type == out.type:
@@ -187,6 +211,32 @@ def _simplify(op: Op, defs: dict):
     return None
 
 
+def _scale_twice(op: Op, defs: dict):
+    """``c1 * (c2 * x)`` with numbers c1, c2, one of them a power of two: ``(c1 * c2) * x``,
+    the same bits (scaling by 2**k commutes with rounding) and one multiply fewer. The
+    textbook adjoint ``g * (2 * x)`` of ``x ** 2`` under a constant seed ``g``."""
+    out = op.outs[0]
+    for c, v in (op.args, reversed(op.args)):
+        d = defs.get(v.id) if isinstance(v, Var) else None
+        if not (_number(c) and d is not None and d.prim == "mul" and not T.is_array(out.type)):
+            continue
+        for c2, x in (d.args, reversed(d.args)):
+            if _number(c2) and (_two_power(c.value) or _two_power(c2.value)) \
+                    and x.type == out.type and T.is_float(out.type):
+                return replace(op, args=(Const(float(c.value * c2.value), out.type), x))
+    return None
+
+
+def _number(a) -> bool:
+    """A constant number exact as a float (an int constant such as the 2 of ``x ** 2``)."""
+    return isinstance(a, Const) and isinstance(a.value, (int, float)) \
+        and not isinstance(a.value, bool) and abs(a.value) < 2 ** 53
+
+
+def _two_power(v) -> bool:
+    return v != 0 and math.isfinite(v) and abs(math.frexp(v)[0]) == 0.5
+
+
 def views_of(fn: Function, bases: set[int]) -> set[int]:
     """``bases`` and every value that is a view into one of them (``Z[:2]``, ``Z.T``...)."""
     from .ir import walk
@@ -215,13 +265,16 @@ def simplify(fn: Function) -> Function:
     ``if`` whose arms compute nothing becomes ``select``s. Never changes a value's type.
     ``y = x + 0.0`` on arrays stays where x, or the array x is a view into, is written in
     place: y is a copy, and must not see the write."""
+    from .ir import uses
     written = written_arrays(fn)
     keep = {a.id for a in fn.results if isinstance(a, Var)} | written
+    count = uses(fn.body)
     m: dict = {}
     defs: dict = {}
 
     def block(b: Block) -> Block:
         stmts: list = []
+        at: dict[int, int] = {}         # value -> the place in stmts of the op making it
         for s in b.stmts:
             if blocks_of(s):
                 s = map_region(s, block, m)
@@ -242,17 +295,37 @@ def simplify(fn: Function) -> Function:
             if isinstance(new, Var) and T.is_array(new.type) and new.id in written:
                 new = None          # y = z + 0.0 must stay a new array: z (or its base) is written
             if new is not None and s.outs[0].id not in keep:
-                m[s.outs[0].id] = new
+                m[s.outs[0].id] = _named_like(new, s.outs[0], stmts, at, defs, count)
                 continue
             if isinstance(new, (Var, Const)) and s.outs[0].id in keep and s.prim != "copy" \
                     and not T.is_array(s.outs[0].type):
                 s = Op("copy", (new,), s.outs, (), s.loc)    # a result keeps its name: grad_z = q
             if s.outs:
                 defs[s.outs[0].id] = s
+                at[s.outs[0].id] = len(stmts)
             stmts.append(s)
         return Block(b.params, tuple(stmts), tuple(_sub(a, m) for a in b.yields))
 
     return _rebuild(fn, block(fn.body))
+
+
+def _named_like(new, old: Var, stmts: list, at: dict, defs: dict, count: dict):
+    """``new``, which stands for ``old`` from now on, under ``old``'s name where it has
+    none and ``old`` was its one reader: the adjoint ``grad_x = 1.0 * (3 * x ** 2)`` folded
+    to its inner product keeps the name ``grad_x``."""
+    if not (isinstance(new, Var) and new.hint is None and new.of is None
+            and (old.hint is not None or old.of is not None)
+            and count.get(new.id) == 1 and new.id in at):
+        return new
+    k = at[new.id]
+    op = stmts[k]
+    if op.outs != (new,):
+        return new
+    named = replace(new, hint=old.hint, of=old.of)
+    stmts[k] = defs[new.id] = replace(op, outs=(named,))
+    del at[new.id]
+    at[named.id] = k
+    return named
 
 
 def _scatter_a_number(op: Op, defs: dict):
@@ -538,8 +611,53 @@ def _invariant(op: Op, inside: set[int], carried_inits: set[int]) -> bool:
                for a in op.args)
 
 
+# ----------------------------------------------------------------------- scatters
+
+def merge_scatters(fn: Function) -> Function:
+    """Two scatters of numbers at the same index, the second into the first's result
+    (``g[i] += a`` then ``g[i] += b``: the adjoint of an element read twice in one trip,
+    ``x[i] ** 2 + (1 - x[i]) ** 2``), become one, ``g[i] += a + b``: one load and store of
+    ``g[i]`` fewer per trip. The first write can wait for the second: by the write
+    invariant nothing reads ``g``'s buffer in between (the second scatter is the one
+    reader of the first's result). The element's sum is added in another order."""
+    from .ir import max_id, uses
+    count = uses(fn.body)
+    ids = iter(range(max_id(fn) + 1, 1 << 62))
+
+    def block(b: Block) -> Block:
+        stmts: list = []
+        at: dict[int, int] = {}           # a scatter's result -> its place in stmts
+        for st in b.stmts:
+            if blocks_of(st):
+                stmts.append(map_region(st, block, {}))
+                continue
+            if isinstance(st, Op) and st.prim == "index_add":
+                acc = st.args[0]
+                k = at.get(acc.id) if isinstance(acc, Var) and count.get(acc.id) == 1 else None
+                if k is not None and _same_element(stmts[k], st):
+                    first = stmts[k]
+                    stmts[k] = None
+                    total = Var(next(ids), st.args[1].type)
+                    stmts.append(Op("add", (first.args[1], st.args[1]), (total,), (), st.loc))
+                    st = replace(st, args=(first.args[0], total, *st.args[2:]))
+                at[st.outs[0].id] = len(stmts)
+            stmts.append(st)
+        return Block(b.params, tuple(s for s in stmts if s is not None), b.yields)
+
+    return _rebuild(fn, block(fn.body))
+
+
+def _same_element(first: Op, second: Op) -> bool:
+    """Both scatter a number of one type at the same index (the same values, spec)."""
+    g1, g2 = first.args[1], second.args[1]
+    return (not T.is_array(g1.type) and g1.type == g2.type and first.params == second.params
+            and len(first.args) == len(second.args)
+            and all(_key(a) == _key(c) for a, c in zip(first.args[2:], second.args[2:])))
+
+
 O1 = [("copy-propagation", copy_propagation), ("simplify", simplify), ("scales", fold_scales),
-      ("broadcasts", elide_broadcasts), ("cse", cse), ("licm", hoist), ("dce", dce)]
+      ("broadcasts", elide_broadcasts), ("cse", cse), ("licm", hoist), ("scatters", merge_scatters),
+      ("dce", dce)]
 
 
 # ----------------------------------------------------------------------- in-place sums

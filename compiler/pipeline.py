@@ -241,12 +241,13 @@ def _parts(fn: dict, target: targets.Target, params: list[str], line_locs: list)
     parts = split_parts(fn["name"], params, fn["lines"], fn["ret"], line_locs)
     out = [{**fn, "lines": parts[0].lines, "locs": parts[0].locs}]
     for p in parts[1:]:
-        note = f"a part of {fn['name']}, compiled by Numba on its own"
-        if p.cold:      # LLVM -O1 (runtime/numba_parts.py); the comment says why
-            note += f" at -O1: cold, runs {p.runs} time{'s' * (p.runs != 1)} a call " \
+        # LLVM -O2, or -O1 where cold (runtime/numba_parts.py and split.py say why)
+        note = f"a part of {fn['name']}, compiled by Numba on its own at -O{1 if p.cold else 2}"
+        if p.cold:
+            note += f": cold, runs {p.runs} time{'s' * (p.runs != 1)} a call " \
                 f"(the function's hottest line {parts[0].runs})"
         out.append({**fn, "name": p.name, "params": ", ".join(p.params), "lines": p.lines,
-                    "ret": p.ret, "locs": p.locs, "bounds": note, "opt": 1 if p.cold else None})
+                    "ret": p.ret, "locs": p.locs, "bounds": note, "opt": 1 if p.cold else 2})
     return out
 
 

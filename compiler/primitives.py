@@ -226,6 +226,13 @@ def _pow_less_one(b, x, y):
     return b.select(b.eq(x, 0.0), b.select(b.eq(y, 0.0), 1.0, less), less)
 
 
+def _weak(y):
+    """An int constant as a Python float, weak: ``2.0 * x`` of float32 x stays float32."""
+    if isinstance(y, Const) and isinstance(y.value, int) and not isinstance(y.value, bool):
+        return float(y.value)
+    return y
+
+
 def _max_weight(b, x, y):
     """d max(x, y)/dx: 1 where x wins, 1/2 on a tie, 0 where y wins."""
     return b.add(b.gt(x, y), b.mul(0.5, b.eq(x, y)))
@@ -256,7 +263,7 @@ defprim("mod", 2, T.arithmetic, infix("%", P_MUL), lambda a, b: _sp().Mod(a, b),
         names=(np.mod, operator.mod), reads_output=False, folds_ints=True)
 defprim("pow", 2, T.arithmetic, infix("**", P_POW), operator.pow,
         lambda a, b: a ** b if not (isinstance(a, (int, float)) and a < 0) else None,
-        deriv=(lambda b, s, out, x, y: b.mul(b.mul(s, y), b.pow(x, _pow_less_one(b, x, y))),
+        deriv=(lambda b, s, out, x, y: b.mul(s, b.mul(_weak(y), b.pow(x, _pow_less_one(b, x, y)))),
                lambda b, s, out, x, y: b.mul(b.mul(s, _log_base(b, x)), out)),
         costly=True, names=(math.pow, np.power, operator.pow), spans=True)
 defprim("neg", 1, T.arithmetic, prefix("-"), operator.neg, operator.neg,

@@ -12,11 +12,18 @@ declaration, resolved when the entry is loaded. Nothing is linked in or optimise
 call is Numba's own calling convention, so a part's exceptions (an ``IndexError`` of a bounds
 check) propagate through the entry as they did.
 
-A *cold* part (compiler/split.py: run at least 16 times less often per call than the
-function's hottest line) is decorated ``@opt_level(1)`` and compiled with LLVM's -O1 instead
-of Numba's -O3: its share of the run time is small whatever code it gets, and -O1 roughly
-halves its compile (most of the cost of autograd's wing simulation is LLVM's -O3 on array
-expressions that run 1 to 3 times a call, beside loop bodies that run 150 times).
+A part is decorated ``@opt_level(2)`` and compiled with LLVM's -O2 instead of Numba's -O3:
+what -O3 adds (non-trivial loop unswitching, aggressive instruction combining, argument
+promotion) multiplies copies of the loops Numba makes for array expressions and bounds
+checks, and bought nothing measurable on the parts of the wing simulation (autograd's
+``fluidsim/wing.py``, bench/programs/wing.py): its hottest part, the body of a 50-trip
+Gauss-Seidel sweep's adjoint, compiled in 9.6 s at -O3 and 3.2 s at -O2, and ran in 38.9
+against 38.3 us; the whole gradient with every hot part at -O2 ran in 14.43 against 14.28 ms
+(same process, A/B), its cold compile 66 -> 47 s CPU. (Loop vectorisation stays on: Numba
+asks for it at every level.) A function short enough not to be split keeps -O3. A *cold*
+part (compiler/split.py: run at least 16 times less often per call than the function's
+hottest line) is decorated ``@opt_level(1)`` and compiled with LLVM's -O1: its share of the
+run time is small whatever code it gets, and -O1 roughly halves its compile again.
 
 Loading the entry from Numba's on-disk cache needs the symbol defined first: the entry's
 compile result carries a loader per part (Numba's ``reload_init``, run before a cached library
