@@ -19,7 +19,7 @@ from ..library.binding import bind_written
 from ..library.einsum import batched_matmul, dot_nd
 from ..primitives import PRIMS
 from ..values import BoundMethod, ListValue, NamedValue, Record, Ref, SliceVal, hashable
-from .lists import Held
+from .lists import Held, Stacked
 from .objects import NO_KEY, static_key
 
 REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "min": "amin", "prod": "prod",
@@ -418,9 +418,7 @@ class ArrayLowering:
             raise self.err(target, f"cannot assign into '{name}': flatgrad never mutates an argument "
                                    "or a view of one", f"Make a copy first: {name} = {name}.copy()")
         if self.lowerer.root(arr) != arr.id:
-            raise self.err(target, f"'{name}' is a view into another array; assigning through it "
-                                   "is not supported", "Assign into the array itself, with the "
-                                   "index shifted (z[1 + i] = ... rather than v = z[1:]; v[i] = ...).")
+            arr = self.own_view(name, arr, target, "assigning through it would change that array")
         self.check_unaliased(name, arr, target)
         if not isinstance(value, (Var, Const)):
             raise self.err(node, "only numbers or arrays can be stored into an array")
@@ -469,15 +467,50 @@ class ArrayLowering:
         return self.op(node, "reshape", value, size, *rest)
 
     def check_unaliased(self, name: str, arr: Var, node) -> None:
-        """Reject a write into ``arr`` while another name refers to the same buffer: NumPy
-        would change both, and SSA versions cannot."""
+        """Reject a write into ``arr`` while another name refers to the same buffer, or a
+        tuple, list or dict holds it (``L = [A]; A[0] = x``): NumPy would change both, and
+        SSA versions cannot."""
+        k = self.holder(name, arr)
+        if k is not None:
+            item = isinstance(self.lowerer.env[k], Var)
+            raise self.err(node, f"'{name}' and '{k}' are the same array; assigning through one "
+                                 "of two names is not supported" if item else
+                                 f"'{k}' holds the array '{name}'; assigning into '{name}' would "
+                                 f"change '{k}' too, which is not supported",
+                           f"Use one name for it, or make a copy: {name} = {k}.copy()" if item
+                           else f"Write into '{name}' before '{k}' takes it, or give '{k}' a "
+                                f"copy: {name}.copy()")
+
+    def holder(self, name: str, arr: Var) -> str | None:
+        """Another name whose value is ``arr``'s buffer or holds it (in a tuple, list or
+        dict, at any depth), or None."""
         mine = self.own.buffers(arr)
         for k, v in self.lowerer.env.items():
-            if (k != name and not k.startswith("$") and isinstance(v, Var) and T.is_array(v.type)
-                    and self.own.buffers(v) & mine):
-                raise self.err(node, f"'{name}' and '{k}' are the same array; assigning "
-                                     "through one of two names is not supported",
-                               f"Use one name for it, or make a copy: {name} = {k}.copy()")
+            if k != name and not k.startswith("$") and \
+                    any(self.own.buffers(a) & mine for a in _arrays_in(v)):
+                return k
+        return None
+
+    def own_view(self, name: str, arr: Var, node, what: str, advice: str = "",
+                 copy: bool = True) -> Var:
+        """A view whose buffer nothing else can reach (``Z = np.zeros(6).reshape(2, 3)``, a
+        helper's ``return np.array([...]).reshape(2, 3)``), about to be written into: NumPy
+        writes into a buffer only ``name`` sees, the same as writing into a copy of the
+        view, which becomes ``name``'s own array (made once, here; ``copy=False``: the view
+        itself, for ``a += x``, which the IR computes as a new array anyway). A view of a
+        buffer another name, a container or the caller holds is still refused: the write
+        would change it too."""
+        passed = any(self.own.buffers(a) & self.own.buffers(arr)
+                     for a in _arrays_in(getattr(self.lowerer, "passed_in", ())))
+        if passed or self.holder(name, arr) is not None:
+            raise self.err(node, f"'{name}' is a view into another array; {what}", advice or
+                           "Assign into the array itself, with the index shifted (z[1 + i] = "
+                           "... rather than v = z[1:]; v[i] = ...), or copy the view first.")
+        if not copy:
+            return arr
+        own = self.lowerer.rename(self.lowerer.op(node, "copy_array", arr), name)
+        self.lowerer.env[name] = own
+        return own
 
     def distinct(self, arr, spec, args, node):
         """Index operands with a run-time check that fancy indices name distinct positions."""
@@ -496,18 +529,20 @@ class ArrayLowering:
                                self.op(node, "dim", arr, axis=k1))
         return args
 
-    def aug_array(self, s: ast.AugAssign, current: Var, name: str) -> None:
+    def aug_array(self, s: ast.AugAssign, current: Var, name: str) -> Var:
         """``a += x`` on an array changes its buffer in place. That is the same as ``a = a + x``
-        only if no other name sees the buffer: reject it on arguments, views and aliases."""
+        only if no other name sees the buffer: reject it on arguments, aliases and views of
+        a buffer something else holds. ``current`` back, to compute ``a + x`` from."""
         if not self.own.is_owned(current) or self.lowerer.root(current) in self.lowerer.borrowed:
             raise self.err(s, f"'{name} {_AUG[type(s.op)]}= ...' would change the argument "
                               f"'{name}' in place; flatgrad never mutates an argument",
                            f"Write {name} = {name} {_AUG[type(s.op)]} ... (a new array).")
         if self.lowerer.root(current) != current.id:
-            raise self.err(s, f"'{name}' is a view into another array; an in-place operator "
-                              "would change that array too", f"Write {name} = {name} "
-                              f"{_AUG[type(s.op)]} ... (a new array), or update the array itself.")
+            current = self.own_view(name, current, s, "an in-place operator would change that "
+                                    "array too", f"Write {name} = {name} {_AUG[type(s.op)]} ... "
+                                    "(a new array), or update the array itself.", copy=False)
         self.check_unaliased(name, current, s)
+        return current
 
     def aug_subscript(self, s: ast.AugAssign, op: str) -> None:
         current = self.subscript(ast.Subscript(value=s.target.value, slice=s.target.slice,
@@ -551,3 +586,21 @@ def _spec_axes(spec):
     for k, e in enumerate(spec):
         out += [k] * (sum(e[1:]) if e[0] == "s" else 1)
     return out
+
+
+def _arrays_in(v, depth: int = 0):
+    """The array values in ``v``: itself, or the items of a tuple, list, dict or list of
+    rows, at any depth."""
+    if depth > 16:
+        return
+    if isinstance(v, Var):
+        if T.is_array(v.type):
+            yield v
+    elif isinstance(v, (tuple, list)):
+        for x in v:
+            yield from _arrays_in(x, depth + 1)
+    elif isinstance(v, (dict, Record)):
+        for x in (v.items if isinstance(v, Record) else v).values():
+            yield from _arrays_in(x, depth + 1)
+    elif isinstance(v, Stacked):
+        yield from _arrays_in((v.rows, v.last), depth + 1)

@@ -382,7 +382,7 @@ class Lowerer(NameLowering, LoopLowering, InlineLowering, ConstantArgs, SliceLow
                 return self.assign(s.target, self.sequence_binop(
                     op, current, self.expr(s.value), s), s)
             if isinstance(current, Var) and T.is_array(current.type):
-                self.arrays.aug_array(s, current, s.target.id)
+                current = self.arrays.aug_array(s, current, s.target.id)
             self.assign(s.target, self.binop(op, current, self.atom(s.value), s), s)
         elif isinstance(s.target, ast.Subscript):
             self.arrays.aug_subscript(s, op)
