@@ -13,8 +13,10 @@ region from the values it started with. So each write asks three questions:
 * is the buffer *foreign* -- created outside the ``if`` arm or loop body writing into
   it? An arm replayed in the backward pass would otherwise see its own writes; a loop
   is fine, since its carried arrays are copied once on entry when they need it;
-* does another live name refer to the same buffer? NumPy would change both names;
-  rather than differ from NumPy, the write is rejected.
+* does another live name refer to the same buffer, or a tuple, list or dict hold it?
+  NumPy would change both; rather than differ from NumPy, the write is rejected (a view
+  written into whose buffer nothing else holds is copied first instead: the same values
+  NumPy's write gives, frontend/arrays.py ``own_view``).
 
 A buffer is identified by the id of the value that created it (views map to the
 array they look into). Values merged at the end of an ``if`` or a loop may be any
