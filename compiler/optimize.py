@@ -216,13 +216,14 @@ def _scale_twice(op: Op, defs: dict):
     the same bits (scaling by 2**k commutes with rounding) and one multiply fewer. The
     textbook adjoint ``g * (2 * x)`` of ``x ** 2`` under a constant seed ``g``."""
     out = op.outs[0]
+    if T.is_array(out.type) or not T.is_float(out.type):
+        return None
     for c, v in (op.args, reversed(op.args)):
         d = defs.get(v.id) if isinstance(v, Var) else None
-        if not (_number(c) and d is not None and d.prim == "mul" and not T.is_array(out.type)):
+        if not (_number(c) and d is not None and d.prim == "mul"):
             continue
         for c2, x in (d.args, reversed(d.args)):
-            if _number(c2) and (_two_power(c.value) or _two_power(c2.value)) \
-                    and x.type == out.type and T.is_float(out.type):
+            if _number(c2) and (_two_power(c.value) or _two_power(c2.value)) and x.type == out.type:
                 return replace(op, args=(Const(float(c.value * c2.value), out.type), x))
     return None
 
@@ -323,8 +324,6 @@ def _named_like(new, old: Var, stmts: list, at: dict, defs: dict, count: dict):
         return new
     named = replace(new, hint=old.hint, of=old.of)
     stmts[k] = defs[new.id] = replace(op, outs=(named,))
-    del at[new.id]
-    at[named.id] = k
     return named
 
 

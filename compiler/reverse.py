@@ -396,10 +396,10 @@ class _Reverse:
         gives the shape, so that a backward loop carrying it keeps one shape on every trip
         (reverse over reverse records it in rows; campaign 339)."""
         o, seen = w.id, set()
-        while o in self.origin and o not in seen:      # a clone of a clone: its forward value
-            seen.add(o)
+        while o not in self.placeholders and o in self.origin and o not in seen:
+            seen.add(o)                 # a clone of a clone: back to its forward value
             o = self.origin[o]
-        if o not in self.placeholders and self.origin.get(w.id, w.id) not in self.placeholders:
+        if o not in self.placeholders:
             return w
         for arm in (s.then, s.orelse):
             for y, g in zip(arm.yields, seeds):

@@ -18,7 +18,8 @@ from ..library.registry import METHODS, lowering_of
 from ..library.binding import bind_written
 from ..library.einsum import batched_matmul, dot_nd
 from ..primitives import PRIMS
-from ..values import BoundMethod, ListValue, NamedValue, Record, Ref, SliceVal, hashable
+from ..values import BoundMethod, ListValue, NamedValue, Record, Ref, SliceVal, hashable, \
+    split_value
 from .lists import Held, Stacked
 from .objects import NO_KEY, static_key
 
@@ -471,15 +472,16 @@ class ArrayLowering:
         tuple, list or dict holds it (``L = [A]; A[0] = x``): NumPy would change both, and
         SSA versions cannot."""
         k = self.holder(name, arr)
-        if k is not None:
-            item = isinstance(self.lowerer.env[k], Var)
+        if k is None:
+            return
+        if isinstance(self.lowerer.env[k], Var):
             raise self.err(node, f"'{name}' and '{k}' are the same array; assigning through one "
-                                 "of two names is not supported" if item else
-                                 f"'{k}' holds the array '{name}'; assigning into '{name}' would "
-                                 f"change '{k}' too, which is not supported",
-                           f"Use one name for it, or make a copy: {name} = {k}.copy()" if item
-                           else f"Write into '{name}' before '{k}' takes it, or give '{k}' a "
-                                f"copy: {name}.copy()")
+                                 "of two names is not supported",
+                           f"Use one name for it, or make a copy: {name} = {k}.copy()")
+        raise self.err(node, f"'{k}' holds the array '{name}'; assigning into '{name}' would "
+                             f"change '{k}' too, which is not supported",
+                       f"Write into '{name}' before '{k}' takes it, or give '{k}' a copy: "
+                       f"{name}.copy()")
 
     def holder(self, name: str, arr: Var) -> str | None:
         """Another name whose value is ``arr``'s buffer or holds it (in a tuple, list or
@@ -589,18 +591,14 @@ def _spec_axes(spec):
 
 
 def _arrays_in(v, depth: int = 0):
-    """The array values in ``v``: itself, or the items of a tuple, list, dict or list of
-    rows, at any depth."""
-    if depth > 16:
-        return
+    """The array values in ``v``: itself, or the components of a container value
+    (``split_value``: a tuple, list, dict, named tuple or object made in the function; a
+    list of rows), at any depth."""
     if isinstance(v, Var):
         if T.is_array(v.type):
             yield v
-    elif isinstance(v, (tuple, list)):
-        for x in v:
+        return
+    split = split_value((v.rows, v.last) if isinstance(v, Stacked) else v)
+    if split is not None and depth < 16:
+        for x in split[0]:
             yield from _arrays_in(x, depth + 1)
-    elif isinstance(v, (dict, Record)):
-        for x in (v.items if isinstance(v, Record) else v).values():
-            yield from _arrays_in(x, depth + 1)
-    elif isinstance(v, Stacked):
-        yield from _arrays_in((v.rows, v.last), depth + 1)

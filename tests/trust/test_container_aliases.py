@@ -9,6 +9,7 @@ fresh array) is written as NumPy writes it; a view of an array another name, a c
 the caller holds stays refused. Values against NumPy, gradients against central differences.
 """
 import inspect
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -39,6 +40,19 @@ def in_a_tuple(x):
     t = (A, 1.0)
     A[0] = x
     return t[0][0] * x + A[0]
+
+
+@dataclass
+class _Box:
+    a: np.ndarray
+    b: float
+
+
+def in_an_object(x):
+    A = np.zeros(3)
+    p = _Box(A, 1.0)
+    A[0] = x
+    return p.a[0] * x + A[0]
 
 
 def appended_then_written(x):
@@ -93,7 +107,8 @@ def view_of_the_callers_array(x):
 
 @pytest.mark.parametrize("f,words", [
     (in_a_list, "'L' holds the array 'A'"), (in_a_dict, "'d' holds the array 'A'"),
-    (in_a_tuple, "'t' holds the array 'A'"), (appended_then_written, "'out' holds the array 'z'"),
+    (in_a_tuple, "'t' holds the array 'A'"), (in_an_object, "'p' holds the array 'A'"),
+    (appended_then_written, "'out' holds the array 'z'"),
     (appended_each_trip, "'out' holds the array 'z'"),
     (listed_before_a_loop, "'L' holds the array 'A'"),
     (view_of_a_named_array, "view into another array"),
